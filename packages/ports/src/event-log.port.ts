@@ -1,0 +1,76 @@
+// The EventLog port: keyed, durable, partitioned topics with consumer groups.
+// Semantics every adapter must give (checked by @sp/port-contracts):
+//  - append() resolves only when the events are durable (Kafka: acks=all; embedded: fsync'd).
+//  - events with the same key go to the same partition and are delivered in append order.
+//  - a consumer group commits an offset only after its batch handler resolved; a batch whose
+//    handler threw, or whose consumer stopped or crashed before committing, is delivered again
+//    (at-least-once). Handlers must therefore be idempotent.
+
+export type Headers = Record<string, string>;
+
+export interface OutgoingEvent {
+  key: string;
+  value: Uint8Array;
+  headers?: Headers;
+  /** epoch millis; defaults to now */
+  timestamp?: number;
+}
+
+export interface AppendedEvent {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface LogEvent {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: string;
+  value: Uint8Array;
+  headers: Headers;
+  timestamp: number;
+}
+
+export interface EventBatch {
+  topic: string;
+  partition: number;
+  events: readonly LogEvent[];
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** where a group without committed offsets starts; default 'earliest' */
+  startFrom?: 'earliest' | 'latest';
+  /** upper bound on events per handler call; default 500 */
+  maxBatchSize?: number;
+  /** called with events of one partition, in offset order; offsets are committed after it resolves */
+  handleBatch: (batch: EventBatch) => Promise<void>;
+  /** called when a handler throws; the batch is retried after this resolves (default: short backoff) */
+  onHandlerError?: (error: unknown, batch: EventBatch) => void;
+}
+
+export interface Subscription {
+  /** Stops consuming. Batches in flight finish and commit first. */
+  stop(): Promise<void>;
+  /** Resolves when every partition assigned to this member has no events left to consume. */
+  caughtUp(timeoutMs?: number): Promise<void>;
+}
+
+export interface EventLog {
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Appends atomically per call as far as the engine allows; resolves when durable. */
+  append(topic: string, events: readonly OutgoingEvent[]): Promise<AppendedEvent[]>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Committed offset (next offset to read) per partition for a group. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>>;
+  /** End offset (next offset to be written) per partition. */
+  endOffsets(topic: string): Promise<Map<number, bigint>>;
+  close(): Promise<void>;
+}

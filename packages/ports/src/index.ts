@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './event-log.port.js';
+export * from './warehouse.port.js';
+export * from './database.port.js';
+export * from './partitioner.js';
