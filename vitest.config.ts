@@ -14,6 +14,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
     reporters: ['default'],
     projects: [
       {

@@ -1,0 +1,224 @@
+// Fresh, isolated engine instances for one test file, the way testcontainers would give them:
+// each call starts its own Kafka broker / PostgreSQL cluster / chDB HTTP endpoint in a new temp
+// directory on free loopback ports, and everything started is torn down when the process exits.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const cleanups = new Set<() => void>();
+let exitHookInstalled = false;
+function onExit(fn: () => void): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of cleanups) {
+        try {
+          c();
+        } catch {
+          /* best effort at exit */
+        }
+      }
+    });
+  }
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+/** A new empty directory, deleted at process exit unless `keep`. */
+export function tempDir(prefix = 'sp-test-', keep = false): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!keep) onExit(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A TCP port that is free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface KafkaInstance {
+  readonly brokers: string[];
+  readonly dir: string;
+  /** graceful stop, data kept */
+  stop(): Promise<void>;
+  /** start again on the same data and port */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  /** stop and delete the data */
+  wipe(): Promise<void>;
+}
+
+const kafkaScript = join(repoRoot, 'infra/kafka/kafka.sh');
+
+/** Starts a real single-node KRaft Kafka broker from the Maven Central jars. */
+export async function startKafka(options: { partitions?: number } = {}): Promise<KafkaInstance> {
+  const dir = tempDir('sp-kafka-', true);
+  const port = await freePort();
+  const ctrl = await freePort();
+  const env = { ...process.env, KAFKA_PARTITIONS: String(options.partitions ?? 4) };
+  const start = async () => {
+    await run(kafkaScript, ['start', dir, String(port), String(ctrl)], { env, timeout: 120_000 });
+  };
+  await start();
+  const unregister = onExit(() => {
+    // synchronous best effort: SIGKILL the broker and remove its data
+    try {
+      const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already stopped */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const stop = async () => {
+    await run(kafkaScript, ['stop', dir], { timeout: 60_000 });
+  };
+  return {
+    brokers: [`127.0.0.1:${port}`],
+    dir,
+    stop,
+    start,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    wipe: async () => {
+      await run(kafkaScript, ['wipe', dir], { timeout: 60_000 });
+      unregister();
+    },
+  };
+}
+
+export interface PostgresInstance {
+  readonly url: string;
+  readonly dir: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  wipe(): Promise<void>;
+}
+
+const pgScript = join(repoRoot, 'infra/postgres/pg.sh');
+
+/** Starts a throwaway PostgreSQL cluster (Debian's postgresql package) on a free port. */
+export async function startPostgres(): Promise<PostgresInstance> {
+  const dir = tempDir('sp-pg-', true);
+  const port = await freePort();
+  const start = async () => {
+    await run(pgScript, ['start', dir, String(port)], { timeout: 120_000 });
+  };
+  await start();
+  const unregister = onExit(() => {
+    try {
+      execFileSync(pgScript, ['wipe', dir], { timeout: 30_000 });
+    } catch {
+      /* best effort */
+    }
+  });
+  const stop = async () => {
+    await run(pgScript, ['stop', dir], { timeout: 60_000 });
+  };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dir,
+    stop,
+    start,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    wipe: async () => {
+      await run(pgScript, ['wipe', dir], { timeout: 60_000 });
+      unregister();
+    },
+  };
+}
+
+export interface ChildService {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** SIGTERM and wait */
+  stop(): Promise<void>;
+  /** SIGKILL, no cleanup: simulates a crash */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a Node service from the built workspace (`dist/`) as a child process, waits until it
+ * prints a line matching `ready`, and returns it. Used for the dev chDB HTTP endpoint and for
+ * crash tests of services.
+ */
+export async function startNodeService(
+  entry: string,
+  options: { env?: Record<string, string>; args?: string[]; ready: RegExp; timeoutMs?: number; url?: string },
+): Promise<ChildService & { output: () => string }> {
+  const child = spawn(process.execPath, [join(repoRoot, entry), ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const unregister = onExit(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} not ready in time:\n${out}`)), options.timeoutMs ?? 60_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (options.ready.test(out)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code} before ready:\n${out}`));
+    });
+  });
+  const waitExit = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  return {
+    url: options.url ?? '',
+    process: child,
+    output: () => out,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await waitExit();
+      unregister();
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await waitExit();
+      unregister();
+    },
+  };
+}
+
+/**
+ * Starts the dev-only ClickHouse HTTP endpoint over chDB (services/chdb-http) on its own data
+ * directory, so `@clickhouse/client` can be tested against the real ClickHouse engine.
+ */
+export async function startChdbHttp(): Promise<ChildService & { dataDir: string }> {
+  const dataDir = tempDir('sp-chdb-http-');
+  const port = await freePort();
+  const svc = await startNodeService('services/chdb-http/dist/main.js', {
+    env: { CHDB_HTTP_PORT: String(port), CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: dataDir },
+    ready: /listening/,
+    url: `http://127.0.0.1:${port}`,
+  });
+  return Object.assign(svc, { url: `http://127.0.0.1:${port}`, dataDir });
+}
