@@ -1,0 +1,1 @@
+export * from './indicator-reader.js';

@@ -1,0 +1,60 @@
+// What readers (the GraphQL gateway, exports, the needs analysis) ask of the indicator warehouse.
+// Suppression is applied here, before any value leaves the store, so no read path can bypass it.
+
+export interface IndicatorValuesQuery {
+  indicator: string;
+  /** area level, e.g. STADT | STADTBEZIRK | STADTTEIL | STADTVIERTEL | SOZIALRAUM */
+  level: string;
+  /** restrict to these areas of the level */
+  areaCodes?: readonly string[];
+  /** restrict to the children (at `level`) of this area */
+  parentCode?: string;
+  /** exact periods ("2012", "2012-Q3", "2012-07") */
+  periods?: readonly string[];
+  /** inclusive period range (same period type) */
+  periodFrom?: string;
+  periodTo?: string;
+  /** ISO date-time: values as they were known then (what a dashboard showed on that date) */
+  asOf?: string;
+  /** privileged readers see counts below the suppression threshold */
+  privileged?: boolean;
+}
+
+export type SuppressionReason = 'PRIMARY' | 'SECONDARY' | 'DERIVED';
+
+export interface IndicatorValue {
+  indicator: string;
+  areaLevel: string;
+  areaCode: string;
+  period: string;
+  /** null when suppressed or not computable (e.g. denominator 0) */
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  suppressed: boolean;
+  suppressionReason: SuppressionReason | null;
+  /** ISO date-time when the value became known (latest contributing delivery) */
+  knownAt: string | null;
+  synthetic: boolean;
+  definitionVersion: number;
+}
+
+export interface IndexValue {
+  index: string;
+  areaLevel: string;
+  areaCode: string;
+  period: string;
+  /** standardised score; null when the area is below the minimum population or inputs are suppressed */
+  score: number | null;
+  /** class label from the definition's SD thresholds */
+  class: string | null;
+  scored: boolean;
+  definitionVersion: number;
+}
+
+export interface IndicatorReader {
+  values(query: IndicatorValuesQuery): Promise<IndicatorValue[]>;
+  /** periods that have data for an indicator, ascending */
+  periods(indicator: string): Promise<string[]>;
+  indexValues(query: { index: string; level: string; period: string; privileged?: boolean }): Promise<IndexValue[]>;
+}
