@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { EventCodec, eventHeaderNames } from './event-codec.js';
+import { recordTypes } from './record-types.js';
+import { SchemaRegistry } from './schema-registry.js';
+import { anEvent, anOffer, recordFactories } from './testing/record.factories.js';
+import { frame, MAGIC_BYTE, unframe, WireFormatError } from './wire-format.js';
+
+const registry = SchemaRegistry.load();
+const codec = new EventCodec(registry);
+
+describe('event codec', () => {
+  it.each(recordTypes)('round-trips a %s event through Avro and zod', (t) => {
+    const event = anEvent(t, recordFactories[t]());
+    const bytes = codec.encode(t, 1, event);
+    expect(bytes[0]).toBe(MAGIC_BYTE);
+    expect(bytes.readUInt32BE(1)).toBe(registry.get(t, 1).id);
+    const decoded = codec.decode(bytes);
+    expect(decoded.event).toEqual(event);
+    expect(decoded.writer).toEqual({ id: registry.get(t, 1).id, recordType: t, version: 1 });
+  });
+
+  it('encodes a tombstone without payload', () => {
+    const event = anEvent('offer', null, { key: 'schule:1', version: 3 });
+    const decoded = codec.decode(codec.encode('offer', 1, event));
+    expect(decoded.event).toMatchObject({ key: 'schule:1', version: 3, tombstone: true, payload: null });
+  });
+
+  it('puts the schema identity into the headers', () => {
+    const h = codec.headers('offer', 1, { amt: 'jugendamt', deliveryId: 'd1', deliveredBy: 'k1' });
+    expect(h[eventHeaderNames.schemaId]).toBe(String(registry.get('offer', 1).id));
+    expect(h[eventHeaderNames.recordType]).toBe('offer');
+    expect(h[eventHeaderNames.schemaVersion]).toBe('1');
+  });
+
+  it('rejects bytes that are not in the wire format or name an unknown schema', () => {
+    expect(() => unframe(Buffer.from([1, 0, 0, 0, 1, 2]))).toThrow(WireFormatError);
+    expect(() => unframe(Buffer.from([0, 0]))).toThrow(WireFormatError);
+    expect(() => codec.decode(frame(9999, Buffer.from([0])))).toThrow(/no schema with id 9999/);
+  });
+
+  it('validates decoded events with zod (Avro-valid but semantically broken data is refused)', () => {
+    const schema = registry.get('offer', 1);
+    const broken = anEvent('offer', anOffer({ version: 0 }), { version: 0 });
+    const bytes = frame(schema.id, schema.eventType.toBuffer(broken));
+    expect(() => codec.decode(bytes)).toThrow();
+    const mismatch = anEvent('offer', anOffer({ key: 'a' }), { key: 'b' });
+    expect(() => codec.decode(frame(schema.id, schema.eventType.toBuffer(mismatch)))).toThrow(/differ/);
+  });
+});

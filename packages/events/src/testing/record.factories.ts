@@ -1,0 +1,140 @@
+// Small factories of valid records and events for tests of the feeds, the codec and the ingestion
+// service. Override any field; the defaults lie in Köln (Stadtteil 101 Altstadt-Süd) and in the past.
+import type { AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, StatusReport } from '../records.schema.js';
+import type { RecordEvent } from '../envelope.schema.js';
+import type { RecordType } from '../record-types.js';
+
+export function anAreaStatistic(overrides: Partial<AreaStatistic> = {}): AreaStatistic {
+  const base = { dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: '101', period: '2012', ...overrides };
+  return {
+    key: `${base.dataset}|${base.areaLevel}|${base.areaCode}|${base.period}`,
+    version: 1,
+    observations: [
+      { measure: 'einwohner', dimensions: {}, value: 27515 },
+      { measure: 'einwohner_alter', dimensions: { alter: '0-3' }, value: 521 },
+    ],
+    synthetic: false,
+    source: 'Stadt Köln, Amt für Stadtentwicklung und Statistik',
+    ...base,
+  };
+}
+
+export function anOffer(overrides: Partial<Offer> = {}): Offer {
+  return {
+    key: 'syn:kita:altstadt-sued:1',
+    version: 1,
+    name: 'Kita Sonnenschein',
+    offerType: 'kita',
+    subtype: null,
+    provider: 'Stadt Köln',
+    amt: 'jugendamt',
+    targetGroups: ['familien_mit_kindern'],
+    address: { street: 'Severinstraße 1', postcode: '50678', city: 'Köln' },
+    location: { lat: 50.9285, lon: 6.9573 },
+    capacity: { value: 60, unit: 'plaetze' },
+    reach: 'STADTTEIL',
+    validFrom: '2020-08-01',
+    validTo: null,
+    source: 'synthetic demo data',
+    attribution: null,
+    synthetic: true,
+    ...overrides,
+  };
+}
+
+export function aGoal(overrides: Partial<Goal> = {}): Goal {
+  return {
+    key: 'goal:kita-versorgung',
+    version: 1,
+    parentKey: null,
+    title: 'Kita-Versorgung verbessern',
+    description: null,
+    areas: [{ level: 'STADTTEIL', code: '101' }],
+    targetGroups: ['familien_mit_kindern'],
+    indicator: 'kita_versorgungsquote',
+    baselineValue: 38,
+    baselinePeriod: '2020',
+    targetValue: 45,
+    deadline: '2030-12-31',
+    adoptedBy: null,
+    status: 'draft',
+    revisionReason: null,
+    example: true,
+    ...overrides,
+  };
+}
+
+export function aMeasure(overrides: Partial<Measure> = {}): Measure {
+  return {
+    key: 'measure:kita-neubau-101',
+    version: 1,
+    title: 'Kita-Neubau Altstadt-Süd',
+    description: null,
+    goalKeys: ['goal:kita-versorgung'],
+    areas: [{ level: 'STADTTEIL', code: '101' }],
+    targetGroups: ['familien_mit_kindern'],
+    leadAmt: 'jugendamt',
+    participants: ['planung'],
+    budget: [{ year: 2025, planned: 1_500_000, spent: 0 }],
+    plannedStart: '2025-01-01',
+    plannedEnd: '2026-12-31',
+    actualStart: null,
+    actualEnd: null,
+    status: 'proposed',
+    fundingSource: null,
+    example: true,
+    ...overrides,
+  };
+}
+
+export function aMilestone(overrides: Partial<Milestone> = {}): Milestone {
+  return {
+    key: 'milestone:kita-neubau-101:baubeginn',
+    version: 1,
+    measureKey: 'measure:kita-neubau-101',
+    title: 'Baubeginn',
+    plannedDate: null,
+    plannedQuarter: '2025-Q3',
+    actualDate: null,
+    reached: false,
+    ...overrides,
+  };
+}
+
+export function aStatusReport(overrides: Partial<StatusReport> = {}): StatusReport {
+  return {
+    key: 'status:kita-neubau-101:2025-06',
+    version: 1,
+    measureKey: 'measure:kita-neubau-101',
+    reportedBy: 'jugendamt',
+    reportedAt: '2025-06-30T12:00:00Z',
+    progressPercent: 10,
+    narrative: 'Planung abgeschlossen, Ausschreibung läuft.',
+    trafficLight: 'green',
+    ...overrides,
+  };
+}
+
+export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R]>) => RecordPayloads[R] } = {
+  'area-statistic': anAreaStatistic,
+  offer: anOffer,
+  goal: aGoal,
+  measure: aMeasure,
+  milestone: aMilestone,
+  'status-report': aStatusReport,
+};
+
+export function anEvent<R extends RecordType>(recordType: R, payload: RecordPayloads[R] | null, overrides: Partial<RecordEvent<R>> = {}): RecordEvent<R> {
+  return {
+    key: payload?.key ?? 'withdrawn:1',
+    version: payload?.version ?? 2,
+    recordType,
+    amt: 'statistik',
+    deliveryId: '00000000-0000-4000-8000-000000000001',
+    deliveredAt: Date.UTC(2025, 0, 15, 10, 0, 0),
+    deliveredBy: 'key-statistik-1',
+    tombstone: payload === null,
+    payload,
+    ...overrides,
+  };
+}
