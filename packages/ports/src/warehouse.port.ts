@@ -1,6 +1,10 @@
 // The Warehouse port: a ClickHouse engine (in-process chDB or a server via @clickhouse/client).
 // SQL is ClickHouse SQL; values are bound with ClickHouse's typed placeholders `{name:Type}` only,
 // never concatenated into the text.
+// Values every adapter treats alike (checked by @sp/port-contracts): a JS Date, as a parameter or in
+// an inserted row, is sent as UTC 'YYYY-MM-DD hh:mm:ss[.fff]' (milliseconds only when non-zero, so
+// it fits DateTime and DateTime64); the session time zone is UTC, so DateTime values also come
+// back as UTC strings; a bigint is sent exactly; 64-bit integers come back as strings.
 
 export type QueryParams = Record<string, unknown>;
 
@@ -12,4 +16,38 @@ export interface Warehouse {
   /** Inserts rows (objects keyed by column) into a table. */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;
+}
+
+// Added with the warehouse adapters: both speak ClickHouse (chDB in-process, a server over HTTP), so
+// both map the engine's numeric exception codes through this one table and callers see the same
+// WarehouseError code whichever engine is behind the port.
+const clickHouseCodes: Record<number, import('./errors.js').PortErrorCode> = {
+  60: 'UNKNOWN_TABLE', // UNKNOWN_TABLE
+  81: 'UNKNOWN_TABLE', // UNKNOWN_DATABASE
+  16: 'UNKNOWN_COLUMN', // NO_SUCH_COLUMN_IN_TABLE
+  47: 'UNKNOWN_COLUMN', // UNKNOWN_IDENTIFIER
+  62: 'SYNTAX_ERROR', // SYNTAX_ERROR
+  6: 'BAD_PARAMETER', // CANNOT_PARSE_TEXT
+  26: 'BAD_PARAMETER', // CANNOT_PARSE_QUOTED_STRING
+  27: 'BAD_PARAMETER', // CANNOT_PARSE_INPUT_ASSERTION_FAILED (insert rows that do not fit the columns)
+  38: 'BAD_PARAMETER', // CANNOT_PARSE_DATE
+  41: 'BAD_PARAMETER', // CANNOT_PARSE_DATETIME
+  53: 'BAD_PARAMETER', // TYPE_MISMATCH
+  70: 'BAD_PARAMETER', // CANNOT_CONVERT_TYPE
+  72: 'BAD_PARAMETER', // CANNOT_PARSE_NUMBER
+  117: 'BAD_PARAMETER', // INCORRECT_DATA
+  130: 'BAD_PARAMETER', // CANNOT_READ_ARRAY_FROM_TEXT
+  456: 'BAD_PARAMETER', // UNKNOWN_QUERY_PARAMETER (a {name:Type} placeholder without a value)
+  457: 'BAD_PARAMETER', // BAD_QUERY_PARAMETER (a value that does not parse as the placeholder's type)
+  159: 'TIMEOUT', // TIMEOUT_EXCEEDED
+  209: 'TIMEOUT', // SOCKET_TIMEOUT
+  210: 'UNAVAILABLE', // NETWORK_ERROR
+  202: 'UNAVAILABLE', // TOO_MANY_SIMULTANEOUS_QUERIES
+  242: 'UNAVAILABLE', // TABLE_IS_READ_ONLY
+  252: 'UNAVAILABLE', // TOO_MANY_PARTS
+};
+
+/** Maps a ClickHouse exception code (chDB's `clickhouseCode`, the server's `Code: N`) to the port's error code. */
+export function warehouseCodeForClickHouseCode(code: number | undefined): import('./errors.js').PortErrorCode {
+  return (code !== undefined && clickHouseCodes[code]) || 'INTERNAL';
 }

@@ -1,0 +1,97 @@
+// The Warehouse port over in-process chDB: one Session, JSONEachRow both ways, values bound by the
+// engine (`queryBindAsync`), never spliced into SQL. Only the async chDB calls are used, so
+// queries run on libuv's pool and never block the event loop.
+import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
+import { toWarehouseError } from './chdb.errors.js';
+import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
+import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow } from './warehouse.values.js';
+
+export interface ChdbWarehouseOptions {
+  /** data directory; created if missing. One per process (a chDB limit). */
+  path: string;
+}
+
+export class ChdbWarehouse implements Warehouse {
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly session: ChdbSession) {}
+
+  async command(sql: string, params?: QueryParams): Promise<void> {
+    await this.run(sql, params, 'TabSeparated');
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+    return parseJsonEachRow<T>(await this.run(sql, params, 'JSONEachRow'));
+  }
+
+  async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    this.assertOpen();
+    if (!isValidTableName(table)) {
+      throw new WarehouseError('BAD_PARAMETER', `insert: table name ${JSON.stringify(table)} is not accepted; use letters, digits and underscores, optionally 'database.table'`);
+    }
+    if (rows.length === 0) return;
+    let payload: Buffer;
+    try {
+      payload = Buffer.from(encodeRows(rows));
+    } catch (error) {
+      throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: a row cannot be encoded as JSON (${(error as Error).message})`, undefined, { cause: error });
+    }
+    await this.track(`insert into ${table}`, () => this.session.insert({ table, values: payload, format: 'JSONEachRow' }));
+  }
+
+  /** Waits for running statements, then releases the session. Later calls fail with CLOSED. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      this.session.close();
+      // close() may defer freeing the native connection; wait so the directory can be reopened at once
+      await drainChdb();
+    })();
+    return this.closing;
+  }
+
+  private async run(sql: string, params: QueryParams | undefined, format: string): Promise<string> {
+    this.assertOpen();
+    const what = `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+    const result = await this.track(what, () => {
+      if (params && Object.keys(params).length > 0) {
+        return this.session.queryBindAsync(sql, encodeParams(params), { format });
+      }
+      return this.session.queryAsync(sql, { format });
+    });
+    return result.text();
+  }
+
+  private async track<R>(what: string, start: () => Promise<R>): Promise<R> {
+    let promise: Promise<R>;
+    try {
+      promise = start(); // chDB may throw synchronously (e.g. a bind error)
+    } catch (error) {
+      throw toWarehouseError(error, what);
+    }
+    this.inFlight.add(promise);
+    try {
+      return await promise;
+    } catch (error) {
+      throw toWarehouseError(error, what);
+    } finally {
+      this.inFlight.delete(promise);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new WarehouseError('CLOSED', 'the chDB warehouse is closed');
+  }
+}
+
+/** Opens the process's chDB warehouse on `path`. */
+export function openChdbWarehouse(options: ChdbWarehouseOptions): ChdbWarehouse {
+  let session: ChdbSession;
+  try {
+    session = openChdbSession(options.path);
+  } catch (error) {
+    throw toWarehouseError(error, `open chDB at ${options.path} (chDB allows one data directory per process)`);
+  }
+  return new ChdbWarehouse(session);
+}
