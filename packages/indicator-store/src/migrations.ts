@@ -1,0 +1,102 @@
+// ClickHouse DDL of the indicator warehouse, as numbered migrations applied in order.
+// Tables are upsert-friendly (ReplacingMergeTree) so re-projecting an event is idempotent:
+//  - record_versions: every version of every area-statistic record, tombstones included, with the
+//    time it became known (delivery time). The source for as-of queries and for recomputation.
+//  - cells: current value of each leaf cell (dataset × measure × dimensions × area × period),
+//    replaced by a newer known_at_ms; recomputed only for the leaves a batch touched.
+//  - area_map: each area mapped to itself and to every area containing it (roll-up by join).
+//  - index_values: composite index results with the definition version that made them.
+import type { Warehouse } from '@sp/ports';
+
+export const migrations: readonly { id: number; name: string; sql: string }[] = [
+  {
+    id: 1,
+    name: 'record_versions',
+    sql: `CREATE TABLE IF NOT EXISTS record_versions (
+      record_key String,
+      version UInt32,
+      leaf_key String,
+      dataset LowCardinality(String),
+      area_level LowCardinality(String),
+      area_code String,
+      period String,
+      tombstone UInt8,
+      synthetic UInt8,
+      known_at_ms UInt64,
+      amt LowCardinality(String),
+      delivery_id String,
+      obs_measure Array(LowCardinality(String)),
+      obs_dims Array(Map(String, String)),
+      obs_value Array(Float64)
+    ) ENGINE = ReplacingMergeTree ORDER BY (record_key, version, tombstone)`,
+  },
+  {
+    id: 2,
+    name: 'cells',
+    sql: `CREATE TABLE IF NOT EXISTS cells (
+      dataset LowCardinality(String),
+      measure LowCardinality(String),
+      dims Map(String, String),
+      dims_key String,
+      area_level LowCardinality(String),
+      area_code String,
+      period String,
+      leaf_key String,
+      value Float64,
+      present UInt8,
+      synthetic UInt8,
+      known_at_ms UInt64
+    ) ENGINE = ReplacingMergeTree(known_at_ms)
+      ORDER BY (measure, period, area_level, area_code, dataset, dims_key)`,
+  },
+  {
+    id: 3,
+    name: 'area_map',
+    sql: `CREATE TABLE IF NOT EXISTS area_map (
+      child_level LowCardinality(String),
+      child_code String,
+      level LowCardinality(String),
+      code String
+    ) ENGINE = ReplacingMergeTree ORDER BY (child_level, child_code, level, code)`,
+  },
+  {
+    id: 4,
+    name: 'index_values',
+    sql: `CREATE TABLE IF NOT EXISTS index_values (
+      index_code LowCardinality(String),
+      definition_version UInt32,
+      area_level LowCardinality(String),
+      area_code String,
+      period String,
+      score Nullable(Float64),
+      class Nullable(String),
+      scored UInt8,
+      computed_from_ms UInt64
+    ) ENGINE = ReplacingMergeTree(computed_from_ms)
+      ORDER BY (index_code, area_level, period, area_code, definition_version)`,
+  },
+  {
+    id: 5,
+    name: 'schema_migrations',
+    sql: `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
+      ENGINE = ReplacingMergeTree ORDER BY id`,
+  },
+];
+
+/** Applies every migration (each is idempotent) and records it. */
+export async function migrateWarehouse(warehouse: Warehouse): Promise<void> {
+  for (const m of migrations) {
+    await warehouse.command(m.sql);
+  }
+  await warehouse.insert(
+    'schema_migrations',
+    migrations.map((m) => ({ id: m.id, name: m.name })),
+  );
+}
+
+/** Empties every projected table (for a rebuild by replay). area_map is reference data and stays. */
+export async function truncateProjections(warehouse: Warehouse): Promise<void> {
+  for (const table of ['record_versions', 'cells', 'index_values']) {
+    await warehouse.command(`TRUNCATE TABLE IF EXISTS ${table}`);
+  }
+}
