@@ -1,0 +1,92 @@
+// Status report (Sachstandsbericht) on a measure: progress in percent, a narrative, who reported and
+// when, optionally the reporter's own traffic light. Reports exist only for decided measures; a later
+// record version corrects a report (never moves it to another measure).
+import { assertNever, eventMetadata, type Decider, type PlanningCommand, type PlanningEvent } from '../decider.js';
+import type { MeasureFacts } from '../measure/measure.decider.js';
+import { PlanningDomainError } from '../planning.errors.js';
+import type { TrafficLight } from '../records/planning-records.schema.js';
+
+export interface StatusReportContent {
+  readonly measureKey: string;
+  readonly reportedBy: string;
+  readonly reportedAt: string;
+  readonly progressPercent: number;
+  readonly narrative: string;
+  readonly trafficLight?: TrafficLight;
+}
+
+export type StatusReportCommand =
+  | PlanningCommand<'SubmitStatusReport', { reportKey: string; report: StatusReportContent; measure: MeasureFacts | undefined }>
+  | PlanningCommand<'CorrectStatusReport', { reportKey: string; report: StatusReportContent }>;
+
+export type StatusReportEvent =
+  | PlanningEvent<'StatusReportSubmitted', { reportKey: string; report: StatusReportContent }>
+  | PlanningEvent<'StatusReportCorrected', { reportKey: string; report: StatusReportContent }>;
+
+export type StatusReportEventType = StatusReportEvent['type'];
+
+export interface ExistingStatusReport {
+  readonly status: 'submitted' | 'corrected';
+  readonly key: string;
+  readonly report: StatusReportContent;
+}
+export type StatusReportState = { readonly status: 'none' } | ExistingStatusReport;
+
+const initialState = (): StatusReportState => ({ status: 'none' });
+
+function checkProgress(key: string, report: StatusReportContent): void {
+  if (!(report.progressPercent >= 0 && report.progressPercent <= 100))
+    throw new PlanningDomainError('STATUS_REPORT_PROGRESS_OUT_OF_RANGE', `progressPercent is ${report.progressPercent}; give a value from 0 to 100`, {
+      key,
+      field: 'progressPercent',
+    });
+}
+
+function decide(command: StatusReportCommand, state: StatusReportState): StatusReportEvent {
+  const metadata = eventMetadata(command);
+  const key = command.data.reportKey;
+  const report = command.data.report;
+  switch (command.type) {
+    case 'SubmitStatusReport': {
+      if (state.status !== 'none') throw new PlanningDomainError('STATUS_REPORT_ALREADY_EXISTS', 'a status report with this key exists; deliver a new version instead', { key });
+      checkProgress(key, report);
+      const measure = command.data.measure;
+      if (measure === undefined || measure.measureKey !== report.measureKey)
+        throw new PlanningDomainError('STATUS_REPORT_MEASURE_UNKNOWN', `measure ${report.measureKey} is not known; deliver the measure before reporting on it`, {
+          key,
+          field: 'measureKey',
+        });
+      if (measure.status === 'proposed')
+        throw new PlanningDomainError('STATUS_REPORT_MEASURE_NOT_DECIDED', `measure ${report.measureKey} is only proposed; reports are accepted once it is decided`, {
+          key,
+          field: 'measureKey',
+        });
+      return { type: 'StatusReportSubmitted', data: { reportKey: key, report }, metadata };
+    }
+    case 'CorrectStatusReport': {
+      if (state.status === 'none') throw new PlanningDomainError('STATUS_REPORT_NOT_FOUND', 'no such status report; the first version must create it', { key });
+      if (report.measureKey !== state.report.measureKey)
+        throw new PlanningDomainError('STATUS_REPORT_MEASURE_CHANGED', `the report is about measure ${state.report.measureKey}; submit a new report for ${report.measureKey}`, {
+          key,
+          field: 'measureKey',
+        });
+      checkProgress(key, report);
+      return { type: 'StatusReportCorrected', data: { reportKey: key, report }, metadata };
+    }
+    default:
+      return assertNever(command, 'status report command');
+  }
+}
+
+function evolve(state: StatusReportState, event: StatusReportEvent): StatusReportState {
+  switch (event.type) {
+    case 'StatusReportSubmitted':
+      return { status: 'submitted', key: event.data.reportKey, report: event.data.report };
+    case 'StatusReportCorrected':
+      return state.status === 'none' ? state : { ...state, status: 'corrected', report: event.data.report };
+    default:
+      return assertNever(event, 'status report event');
+  }
+}
+
+export const statusReportDecider: Decider<StatusReportState, StatusReportCommand, StatusReportEvent> = { decide, evolve, initialState };
