@@ -51,7 +51,8 @@ function record(areaCode: string, period: string, obs: Record<string, number>, o
       synthetic: false,
       observations: Object.entries(obs).map(([k, value]) => {
         const [measure, dim] = k.split(':');
-        return { measure: measure!, dimensions: dim ? { alter: dim } : {}, value };
+        const dimensions: Record<string, string> = dim ? { alter: dim } : {};
+        return { measure: measure!, dimensions, value };
       }),
     },
   };

@@ -73,7 +73,8 @@ export interface ProjectionResult {
 export class IndicatorProjector {
   constructor(private readonly warehouse: Warehouse) {}
 
-  async apply(events: readonly AreaStatisticEvent[]): Promise<ProjectionResult> {
+  /** @param afterRecordsStored hook between the two steps (tracing, crash tests) */
+  async apply(events: readonly AreaStatisticEvent[], afterRecordsStored?: () => void): Promise<ProjectionResult> {
     if (events.length === 0) return { events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: [] };
     const tombstoneKeys = events.filter((e) => e.tombstone || !e.payload).map((e) => e.key);
     const leafOfTombstone = await this.leavesOfRecords(tombstoneKeys);
@@ -111,6 +112,7 @@ export class IndicatorProjector {
       });
     }
     if (rows.length > 0) await this.warehouse.insert('record_versions', rows);
+    afterRecordsStored?.();
     const cellsWritten = await this.recomputeLeaves([...leaves]);
     const touchedPeriods = [...new Set([...leaves].map((l) => l.split('|')[3]!))].sort();
     // (a leaf key is dataset|level|code|period)

@@ -1,0 +1,2 @@
+export * from './aggregator.service.js';
+export * from './aggregator.module.js';

@@ -1,0 +1,122 @@
+// The aggregator: consumes area-statistic record events from the EventLog and keeps the
+// indicator warehouse current. Offsets are committed by the EventLog only after a batch was
+// projected, and projection is idempotent, so a crash anywhere means redelivery, never a
+// double count or a loss.
+import { EventCodec, topicFor, type RecordEvent } from '@sp/events';
+import { IndicatorProjector, truncateProjections, type AreaStatisticEvent, type ProjectionResult } from '@sp/indicator-store';
+import type { EventBatch, EventLog, Subscription, Warehouse } from '@sp/ports';
+
+export interface AggregatorOptions {
+  groupId?: string;
+  maxBatchSize?: number;
+  /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
+  onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
+  /** recomputes derived results (composite indices) for periods a batch touched */
+  afterProjection?: (result: ProjectionResult) => Promise<void>;
+}
+
+export const AREA_STATISTIC_TOPIC = topicFor('area-statistic');
+
+export function toAreaStatisticEvent(event: RecordEvent<'area-statistic'>): AreaStatisticEvent {
+  const p = event.payload;
+  return {
+    key: event.key,
+    version: event.version,
+    tombstone: event.tombstone,
+    deliveredAtMs: event.deliveredAt,
+    amt: event.amt,
+    deliveryId: event.deliveryId,
+    ...(p
+      ? {
+          payload: {
+            dataset: p.dataset,
+            areaLevel: p.areaLevel,
+            areaCode: p.areaCode,
+            period: p.period,
+            synthetic: p.synthetic,
+            observations: p.observations.map((o) => ({ measure: o.measure, dimensions: { ...o.dimensions }, value: o.value })),
+          },
+        }
+      : {}),
+  };
+}
+
+export class AggregatorService {
+  private subscription: Subscription | undefined;
+  private readonly projector: IndicatorProjector;
+  private processed = 0;
+
+  constructor(
+    private readonly eventLog: EventLog,
+    private readonly warehouse: Warehouse,
+    private readonly codec: EventCodec,
+    private readonly options: AggregatorOptions = {},
+  ) {
+    this.projector = new IndicatorProjector(warehouse);
+  }
+
+  get eventsProcessed(): number {
+    return this.processed;
+  }
+
+  async start(): Promise<void> {
+    if (this.subscription) return;
+    await this.eventLog.ensureTopics([{ name: AREA_STATISTIC_TOPIC, partitions: 4 }]);
+    this.subscription = await this.consume(this.options.groupId ?? 'aggregator');
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  /** Resolves when everything in the log has been projected. */
+  async caughtUp(timeoutMs = 60_000): Promise<void> {
+    if (!this.subscription) throw new Error('aggregator not started');
+    await this.subscription.caughtUp(timeoutMs);
+  }
+
+  /**
+   * Rebuilds every projected table by replaying the log from the start under a fresh consumer
+   * group. Live consumption is paused meanwhile; projection is idempotent, so events it sees
+   * again afterwards change nothing.
+   */
+  async rebuild(timeoutMs = 600_000): Promise<{ events: number; ms: number }> {
+    const wasRunning = this.subscription !== undefined;
+    await this.stop();
+    const started = Date.now();
+    const before = this.processed;
+    await truncateProjections(this.warehouse);
+    const replay = await this.consume(`${this.options.groupId ?? 'aggregator'}-rebuild-${started}`);
+    try {
+      await replay.caughtUp(timeoutMs);
+    } finally {
+      await replay.stop();
+    }
+    if (wasRunning) await this.start();
+    return { events: this.processed - before, ms: Date.now() - started };
+  }
+
+  private consume(groupId: string): Promise<Subscription> {
+    return this.eventLog.subscribe({
+      groupId,
+      topics: [AREA_STATISTIC_TOPIC],
+      startFrom: 'earliest',
+      maxBatchSize: this.options.maxBatchSize ?? 2000,
+      handleBatch: (batch) => this.handle(batch),
+    });
+  }
+
+  private async handle(batch: EventBatch): Promise<void> {
+    const events: AreaStatisticEvent[] = [];
+    for (const e of batch.events) {
+      const { event } = this.codec.decodeAs(e.value);
+      if (event.recordType !== 'area-statistic') continue;
+      events.push(toAreaStatisticEvent(event));
+    }
+    const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
+    await this.options.afterProjection?.(result);
+    this.processed += batch.events.length;
+    this.options.onBatchStage?.('projected', batch);
+  }
+}

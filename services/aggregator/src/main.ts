@@ -1,0 +1,36 @@
+// Standalone aggregator process for the big-city deployment: Kafka in, ClickHouse out.
+//   KAFKA_BROKERS=host:9092 CLICKHOUSE_URL=http://host:8123 node services/aggregator/dist/main.js
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { EventCodec, SchemaRegistry } from '@sp/events';
+import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { migrateWarehouse } from '@sp/indicator-store';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { z } from 'zod';
+import { AggregatorModule } from './aggregator.module.js';
+import { AggregatorService } from './aggregator.service.js';
+
+const env = z
+  .object({
+    KAFKA_BROKERS: z.string().min(1).transform((s) => s.split(',')),
+    CLICKHOUSE_URL: z.url(),
+    AGGREGATOR_GROUP: z.string().default('aggregator'),
+    AGGREGATOR_MAX_BATCH: z.coerce.number().int().positive().default(2000),
+    SP_TRACE_BATCHES: z.enum(['0', '1']).default('0'),
+  })
+  .parse(process.env);
+
+const eventLog = await createKafkaEventLog({ brokers: env.KAFKA_BROKERS, clientId: 'aggregator' });
+const warehouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
+await migrateWarehouse(warehouse);
+const trace = env.SP_TRACE_BATCHES === '1';
+const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(SchemaRegistry.load()), {
+  groupId: env.AGGREGATOR_GROUP,
+  maxBatchSize: env.AGGREGATOR_MAX_BATCH,
+  onBatchStage: trace
+    ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`)
+    : undefined,
+});
+const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator), { logger: ['error', 'warn'] });
+app.enableShutdownHooks();
+process.stdout.write('aggregator ready\n');
