@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 /** [lon, lat] as in GeoJSON. */
-export const positionSchema = z.tuple([z.number(), z.number()]).rest(z.number());
+export const positionSchema = z.array(z.number()).min(2);
 /** One polygon: outer ring first, then holes. */
 export const polygonCoordsSchema = z.array(z.array(positionSchema));
 export const multiPolygonSchema = z.object({
