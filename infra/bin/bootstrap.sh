@@ -63,6 +63,14 @@ ensure_postgres() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2
 }
 
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  step "Chromium from Debian's chromium package, for the browser tests (first run only)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+}
+
 ensure_kafka() {
   if [ ! -f "$cache/kafka-libs/.complete" ]; then step "Apache Kafka jars from Maven Central (first run only)"; fi
   command -v java >/dev/null || { echo "Java 17 is needed for Kafka (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
@@ -72,5 +80,5 @@ ensure_kafka() {
 ensure_node
 ensure_pnpm
 ensure_deps
-if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; fi
+if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; fi
 ensure_build
