@@ -1,0 +1,101 @@
+// The Warehouse port over a ClickHouse server through @clickhouse/client (HTTP): JSONEachRow both
+// ways, values bound server-side through `query_params`, never spliced into SQL. In development the
+// server can be services/chdb-http (chDB behind ClickHouse's HTTP interface).
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
+import { toWarehouseError } from './clickhouse.errors.js';
+import { encodeParams, encodeRows, isValidTableName } from './warehouse.values.js';
+
+export interface ClickHouseWarehouseOptions {
+  /** e.g. http://127.0.0.1:8123 */
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  /** per request; default 30 s */
+  requestTimeoutMs?: number;
+}
+
+// What the platform expects of every ClickHouse it talks to (chDB's session is opened with the same).
+const sessionSettings = { output_format_json_quote_64bit_integers: 1, session_timezone: 'UTC' } as const;
+
+// The client JSON-encodes insert rows one per line with this; reuse the shared row encoding
+// (Dates as UTC strings, bigints exact) instead of JSON.stringify's ISO dates and bigint TypeError.
+const stringifyRow = (row: unknown): string => encodeRows([row as Record<string, unknown>]).slice(0, -1);
+
+export class ClickHouseWarehouse implements Warehouse {
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async command(sql: string, params?: QueryParams): Promise<void> {
+    await this.track(describe(sql), () => this.client.command({ query: sql, query_params: params ? encodeParams(params) : undefined }));
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+    return this.track(describe(sql), async () => {
+      const result = await this.client.query({ query: sql, query_params: params ? encodeParams(params) : undefined, format: 'JSONEachRow' });
+      return result.json<T>();
+    });
+  }
+
+  async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    this.assertOpen();
+    if (!isValidTableName(table)) {
+      throw new WarehouseError('BAD_PARAMETER', `insert: table name ${JSON.stringify(table)} is not accepted; use letters, digits and underscores, optionally 'database.table'`);
+    }
+    if (rows.length === 0) return;
+    await this.track(`insert into ${table}`, () => this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' }));
+  }
+
+  /** Waits for running requests, then closes the client's sockets. Later calls fail with CLOSED. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await this.client.close();
+    })();
+    return this.closing;
+  }
+
+  private async track<R>(what: string, start: () => Promise<R>): Promise<R> {
+    this.assertOpen();
+    let promise: Promise<R>;
+    try {
+      promise = start();
+    } catch (error) {
+      throw toWarehouseError(error, what);
+    }
+    this.inFlight.add(promise);
+    try {
+      return await promise;
+    } catch (error) {
+      throw toWarehouseError(error, what);
+    } finally {
+      this.inFlight.delete(promise);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new WarehouseError('CLOSED', 'the ClickHouse warehouse is closed');
+  }
+}
+
+function describe(sql: string): string {
+  return `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+}
+
+export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): ClickHouseWarehouse {
+  const client = createClient({
+    url: options.url,
+    username: options.username ?? 'default',
+    password: options.password ?? '',
+    database: options.database ?? 'default',
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+    clickhouse_settings: sessionSettings,
+    json: { parse: JSON.parse, stringify: stringifyRow },
+    // every failure reaches the caller as a WarehouseError; the client's own error log would only repeat it
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  return new ClickHouseWarehouse(client);
+}

@@ -1,0 +1,275 @@
+// DEV-ONLY — NOT FOR PRODUCTION. A small HTTP server that speaks enough of ClickHouse's HTTP
+// interface over in-process chDB for an unchanged @clickhouse/client to work, so that separate
+// service processes on one machine can share one warehouse (chDB allows one data directory per
+// process). No authentication, no TLS, no quotas, settings are ignored; production points
+// @clickhouse/client at a real ClickHouse server instead.
+//
+// What it understands (see README.md):
+//   GET|POST /            query in ?query= and/or the body (ClickHouse concatenates them with '\n')
+//   param_<name>=…        values for {name:Type} placeholders, bound by chDB (URL or multipart body)
+//   default_format=…      output format when the query has no FORMAT clause (else TabSeparated)
+//   INSERT … FORMAT f     in ?query= with the data in the body (gzip/deflate/br/zstd bodies accepted)
+//   GET /ping             "Ok.\n"
+// Errors answer HTTP 500 with `Code: N. DB::Exception: … (NAME)` and X-ClickHouse-Exception-Code,
+// which is what the client parses into a ClickHouseError.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import type { ChdbSession } from '@sp/warehouse-chdb';
+import { decodeHttpParam } from './http-param.decoder.js';
+
+export interface ChdbHttpServerOptions {
+  session: ChdbSession;
+  /** largest accepted request body after decompression; default 1 GiB */
+  maxBodyBytes?: number;
+}
+
+export interface ChdbHttpServer {
+  readonly server: Server;
+  /** Stops accepting connections, lets running requests finish, then resolves. */
+  shutdown(): Promise<void>;
+}
+
+/** A ClickHouse-style failure: numeric code, exception name, message. */
+class HttpQueryError extends Error {
+  constructor(
+    readonly code: number,
+    readonly type: string,
+    message: string,
+    readonly status = 500,
+  ) {
+    super(message);
+  }
+}
+
+// formats chDB can take as a raw insert payload (whitelisted by chDB as well)
+const rawInsertFormats = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames', 'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames']);
+const insertStatement = /^\s*INSERT\s+INTO\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\))?\s*FORMAT\s+(\w+)\s*;?\s*$/i;
+const formatClause = /\bFORMAT\s+(\w+)\s*;?\s*$/i;
+
+function contentTypeFor(format: string): string {
+  if (/^JSON/i.test(format)) return 'application/json; charset=UTF-8';
+  if (/^(CSV|TSV|TabSeparated)/i.test(format)) return 'text/tab-separated-values; charset=UTF-8';
+  if (/Binary|Arrow|Parquet|Native|ORC|Avro/i.test(format)) return 'application/octet-stream';
+  return 'text/plain; charset=UTF-8';
+}
+
+function decompressor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case '':
+    case 'identity':
+      return undefined;
+    case 'gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    case 'zstd':
+      return zlib.createZstdDecompress();
+    default:
+      throw new HttpQueryError(1, 'UNSUPPORTED_METHOD', `Content-Encoding ${encoding} is not supported by chdb-http (gzip, deflate, br, zstd are)`, 400);
+  }
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new HttpQueryError(307, 'TOO_MANY_BYTES', `request body larger than ${maxBytes} bytes`, 413));
+      chunks.push(chunk);
+      done();
+    },
+  });
+  const decode = decompressor(req.headers['content-encoding']);
+  await (decode ? pipeline(req, decode, sink) : pipeline(req, sink));
+  return Buffer.concat(chunks);
+}
+
+/** The parts of a multipart/form-data body (what the client sends with use_multipart_params). */
+function parseMultipart(body: Buffer, contentType: string): Map<string, string> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!boundary) throw new HttpQueryError(1, 'BAD_ARGUMENTS', 'multipart body without boundary', 400);
+  const delimiter = `--${boundary[1] ?? boundary[2]}`;
+  const parts = new Map<string, string>();
+  for (const part of body.toString('utf8').split(delimiter).slice(1)) {
+    if (part.startsWith('--')) break;
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const name = /name="([^"]+)"/i.exec(part.slice(0, headerEnd));
+    if (!name) continue;
+    let value = part.slice(headerEnd + 4);
+    if (value.endsWith('\r\n')) value = value.slice(0, -2);
+    parts.set(name[1]!, value);
+  }
+  return parts;
+}
+
+interface EngineError {
+  message?: unknown;
+  code?: unknown;
+  clickhouseCode?: unknown;
+}
+
+/** chDB's typed errors as ClickHouse HTTP errors; their messages already read `Code: N. DB::Exception: … (NAME)`. */
+function toHttpError(error: unknown): HttpQueryError {
+  if (error instanceof HttpQueryError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as EngineError;
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  const code = typeof e.clickhouseCode === 'number' ? e.clickhouseCode : undefined;
+  if (code !== undefined) {
+    const type = /\(([A-Z0-9_]*[A-Z]{3}[A-Z0-9_]*)\)\s*$/.exec(message.trim())?.[1] ?? 'UNKNOWN_EXCEPTION';
+    return new HttpQueryError(code, type, message.replace(/^Code: \d+\. DB::Exception: /, '').replace(/\s*\([A-Z0-9_]+\)\s*$/, ''));
+  }
+  if (e.code === 'CHDB_BIND') return new HttpQueryError(457, 'BAD_QUERY_PARAMETER', message);
+  if (e.code === 'CHDB_CLOSED') return new HttpQueryError(210, 'NETWORK_ERROR', `chdb-http is shutting down: ${message}`, 503);
+  return new HttpQueryError(1001, 'STD_EXCEPTION', message);
+}
+
+export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpServer {
+  const { session } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 ** 3;
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+
+  async function execute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const queryId = url.searchParams.get('query_id') || randomUUID();
+    res.setHeader('X-ClickHouse-Query-Id', queryId);
+    res.setHeader('X-ClickHouse-Timezone', 'UTC');
+    res.setHeader('X-ClickHouse-Server-Display-Name', 'chdb-http (dev only)');
+
+    const database = url.searchParams.get('database');
+    if (database && database !== 'default') {
+      throw new HttpQueryError(81, 'UNKNOWN_DATABASE', `chdb-http serves only the default database, not ${database}; qualify table names instead`);
+    }
+
+    const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
+    const fields = new Map<string, string>();
+    for (const [k, v] of url.searchParams) fields.set(k, v);
+    let body = raw;
+    const contentType = req.headers['content-type'] ?? '';
+    if (/^multipart\/form-data/i.test(contentType)) {
+      for (const [k, v] of parseMultipart(raw, contentType)) fields.set(k, v);
+      body = Buffer.alloc(0);
+    }
+
+    const params: Record<string, unknown> = {};
+    for (const [k, v] of fields) if (k.startsWith('param_')) params[k.slice('param_'.length)] = decodeHttpParam(v);
+    const hasParams = Object.keys(params).length > 0;
+
+    const urlQuery = fields.get('query') ?? '';
+    if (!urlQuery && body.length === 0) throw new HttpQueryError(62, 'SYNTAX_ERROR', 'Empty query', 400);
+
+    // INSERT … FORMAT f with the rows in the body: hand the bytes to chDB's raw insert (no string copy)
+    const insert = urlQuery && body.length > 0 && !hasParams ? insertStatement.exec(urlQuery) : null;
+    if (insert && rawInsertFormats.has(insert[3]!)) {
+      const columns = insert[2]?.split(',').map((c) => c.trim());
+      const summary = await session.insert({
+        table: insert[1]!,
+        values: body,
+        format: insert[3] as 'JSONEachRow',
+        ...(columns ? { columns } : {}),
+      });
+      writeOk(res, 'TabSeparated', Buffer.alloc(0), { written_rows: summary.rowsWritten, written_bytes: summary.bytesWritten, elapsed: summary.elapsed });
+      return;
+    }
+
+    const sql = urlQuery && body.length > 0 ? `${urlQuery}\n${body.toString('utf8')}` : urlQuery || body.toString('utf8');
+    const format = formatClause.exec(sql)?.[1] ?? fields.get('default_format') ?? 'TabSeparated';
+    const result = hasParams ? await session.queryBindAsync(sql, params, { format }) : await session.queryAsync(sql, { format });
+    writeOk(res, format, Buffer.from(result.bytes()), { read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed: result.elapsed });
+  }
+
+  function writeOk(
+    res: ServerResponse,
+    format: string,
+    payload: Buffer,
+    stats: { read_rows?: number; read_bytes?: number; written_rows?: number; written_bytes?: number; elapsed: number },
+  ): void {
+    // ClickHouse sends the numbers of X-ClickHouse-Summary as strings
+    const summary = {
+      read_rows: String(stats.read_rows ?? 0),
+      read_bytes: String(stats.read_bytes ?? 0),
+      written_rows: String(stats.written_rows ?? 0),
+      written_bytes: String(stats.written_bytes ?? 0),
+      total_rows_to_read: '0',
+      result_rows: '0',
+      result_bytes: String(payload.length),
+      elapsed_ns: String(Math.round(stats.elapsed * 1e9)),
+    };
+    res.writeHead(200, {
+      'Content-Type': contentTypeFor(format),
+      'Content-Length': payload.length,
+      'X-ClickHouse-Format': format,
+      'X-ClickHouse-Summary': JSON.stringify(summary),
+    });
+    res.end(payload);
+  }
+
+  function writeError(res: ServerResponse, error: HttpQueryError): void {
+    const body = `Code: ${error.code}. DB::Exception: ${error.message} (${error.type}) (version chdb-http)\n`;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(error.status, {
+      'Content-Type': 'text/plain; charset=UTF-8',
+      'Content-Length': Buffer.byteLength(body),
+      'X-ClickHouse-Exception-Code': String(error.code),
+    });
+    res.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://chdb-http');
+    if ((url.pathname === '/ping' || url.pathname === '/replicas_status') && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
+      res.end('Ok.\n');
+      return;
+    }
+    if (url.pathname !== '/' || (req.method !== 'GET' && req.method !== 'POST')) {
+      writeError(res, new HttpQueryError(1, 'UNSUPPORTED_METHOD', `chdb-http serves GET/POST / and GET /ping, not ${req.method} ${url.pathname}`, 404));
+      return;
+    }
+    if (req.method === 'GET' && !url.searchParams.has('query')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
+      res.end('Ok.\n');
+      return;
+    }
+    if (stopping) {
+      writeError(res, new HttpQueryError(210, 'NETWORK_ERROR', 'chdb-http is shutting down', 503));
+      return;
+    }
+    try {
+      await execute(req, res, url);
+    } catch (error) {
+      writeError(res, toHttpError(error));
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const done = handle(req, res).catch((error: unknown) => {
+      console.error('chdb-http: request failed', error);
+      res.destroy();
+    });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+  server.keepAliveTimeout = 10_000;
+
+  return {
+    server,
+    shutdown: async () => {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.allSettled([...inFlight]);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
