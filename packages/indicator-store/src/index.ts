@@ -5,3 +5,4 @@ export * from './periods.js';
 export * from './projector.js';
 export * from './suppression.js';
 export * from './warehouse-indicator-reader.js';
+export * from './area-map.js';

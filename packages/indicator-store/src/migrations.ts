@@ -56,8 +56,10 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
       child_level LowCardinality(String),
       child_code String,
       level LowCardinality(String),
-      code String
-    ) ENGINE = ReplacingMergeTree ORDER BY (child_level, child_code, level, code)`,
+      code String,
+      valid_from String,
+      valid_to String
+    ) ENGINE = ReplacingMergeTree ORDER BY (child_level, child_code, level, code, valid_from)`,
   },
   {
     id: 4,

@@ -7,6 +7,7 @@
 //  3. a recomputed cell carries known_at = the latest delivery time of any version at its leaf,
 //     so replaying the log yields exactly the same current cells as incremental processing.
 import type { Warehouse } from '@sp/ports';
+import type { AreaMapRow } from './area-map.js';
 
 export interface Observation {
   measure: string;
@@ -190,13 +191,10 @@ export class IndicatorProjector {
 }
 
 /** Replaces the area map (reference data): each area to itself and to every ancestor or containing planning area. */
-export async function loadAreaMap(
-  warehouse: Warehouse,
-  rows: readonly { childLevel: string; childCode: string; level: string; code: string }[],
-): Promise<void> {
+export async function loadAreaMap(warehouse: Warehouse, rows: readonly AreaMapRow[]): Promise<void> {
   await warehouse.command('TRUNCATE TABLE IF EXISTS area_map');
   await warehouse.insert(
     'area_map',
-    rows.map((r) => ({ child_level: r.childLevel, child_code: r.childCode, level: r.level, code: r.code })),
+    rows.map((r) => ({ child_level: r.childLevel, child_code: r.childCode, level: r.level, code: r.code, valid_from: r.validFrom ?? '0000-01-01', valid_to: r.validTo ?? '' })),
   );
 }

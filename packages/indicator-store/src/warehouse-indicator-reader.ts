@@ -37,6 +37,11 @@ interface Evaluated {
   synthetic: boolean;
 }
 
+// first day of a period string ("2012" | "2012-Q3" | "2012-07"), as an ISO date, in ClickHouse SQL
+const PERIOD_START_SQL = `multiIf(length(c.period) = 4, concat(c.period, '-01-01'),
+  position(c.period, 'Q') > 0, concat(substring(c.period, 1, 5), leftPad(toString((toUInt8(substring(c.period, 7, 1)) - 1) * 3 + 1), 2, '0'), '-01'),
+  concat(c.period, '-01'))`;
+
 const defaultParents: Record<string, string> = {
   STADTVIERTEL: 'STADTTEIL',
   STADTTEIL: 'STADTBEZIRK',
@@ -176,8 +181,9 @@ export class WarehouseIndicatorReader implements IndicatorReader {
       `SELECT m.code AS area_code, c.period AS period, sumIf(c.value, c.present = 1) AS value,
               max(c.known_at_ms) AS known_at_ms, maxIf(c.synthetic, c.present = 1) AS synthetic
        FROM ${source} AS c
-       INNER JOIN (SELECT child_code, code FROM area_map WHERE child_level = {src:String} AND level = {level:String}) AS m
+       INNER JOIN (SELECT child_code, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String} AND level = {level:String}) AS m
          ON m.child_code = c.area_code
+       WHERE m.valid_from <= ${PERIOD_START_SQL} AND (m.valid_to = '' OR ${PERIOD_START_SQL} <= m.valid_to)
        GROUP BY area_code, period
        HAVING countIf(c.present = 1) > 0`,
       params,
