@@ -11,3 +11,5 @@ export * from './richtwerte.catalogue.js';
 export * from './population.source.js';
 export * from './needs.analysis.js';
 export * from './registry.repository.js';
+export * from './demo/demo-registry.builder.js';
+export { readDemoSources } from './demo/demo-sources.reader.js';
