@@ -1,0 +1,2 @@
+export { EmbeddedEventLog, openEmbeddedEventLog, type EmbeddedEventLogOptions } from './embedded-event-log.js';
+export type { RecoveryReport } from './partition.segment.js';

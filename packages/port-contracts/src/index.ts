@@ -1,1 +1,2 @@
 export * from './warehouse.contract.js';
+export * from './event-log.contract.js';

@@ -40,13 +40,17 @@ export interface EventBatch {
 
 export interface TopicSpec {
   name: string;
-  partitions: number;
+  /** omitted: the adapter's default (Kafka: the broker's num.partitions; embedded: defaultPartitions) */
+  partitions?: number;
 }
 
 export interface SubscribeOptions {
   groupId: string;
   topics: readonly string[];
-  /** where a group without committed offsets starts; default 'earliest' */
+  /**
+   * where a group without committed offsets starts; default 'earliest'. With 'latest' the group's
+   * offsets are set to the end as of subscribe(), so every event appended after it resolves is seen.
+   */
   startFrom?: 'earliest' | 'latest';
   /** upper bound on events per handler call; default 500 */
   maxBatchSize?: number;
@@ -67,8 +71,9 @@ export interface EventLog {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   /** Appends atomically per call as far as the engine allows; resolves when durable. */
   append(topic: string, events: readonly OutgoingEvent[]): Promise<AppendedEvent[]>;
+  /** Joins the consumer group; resolves once this member has been assigned its partitions. */
   subscribe(options: SubscribeOptions): Promise<Subscription>;
-  /** Committed offset (next offset to read) per partition for a group. */
+  /** Committed offset (next offset to read) per partition for a group; 0n where it committed nothing. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>>;
   /** End offset (next offset to be written) per partition. */
   endOffsets(topic: string): Promise<Map<number, bigint>>;

@@ -1,0 +1,137 @@
+// The EventLog contract on the embedded log, plus what only the embedded log has: the directory
+// lock and recovery of a torn or corrupt segment tail on real files.
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EventLogError } from '@sp/ports';
+import { eventLogContract } from '@sp/port-contracts';
+import { tempDir } from '@sp/testing';
+import { openEmbeddedEventLog, type EmbeddedEventLog } from './embedded-event-log.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const distUrl = pathToFileURL(resolve(here, '../dist/index.js')).href;
+const options = { dir: tempDir('sp-eventlog-embedded-'), retryBackoffMs: 50 };
+
+eventLogContract('embedded', {
+  create: () => openEmbeddedEventLog(options),
+  restart: async (log) => {
+    await log.close();
+    return openEmbeddedEventLog(options);
+  },
+  child: { moduleUrl: distUrl, factory: 'openEmbeddedEventLog', options },
+  exclusive: true,
+  timeoutMs: 20_000,
+});
+
+const value = (s: string) => new TextEncoder().encode(s);
+const segmentOf = (log: EmbeddedEventLog, topic: string, p = 0) => join(log.dir, 'topics', topic, `${p}.log`);
+
+async function readAll(log: EmbeddedEventLog, topic: string): Promise<string[]> {
+  const seen: string[] = [];
+  const sub = await log.subscribe({
+    groupId: `reader-${Math.random()}`,
+    topics: [topic],
+    handleBatch: async (b) => void seen.push(...b.events.map((e) => new TextDecoder().decode(e.value))),
+  });
+  await sub.caughtUp(5000);
+  await sub.stop();
+  return seen;
+}
+
+describe('embedded event log on disk', () => {
+  it('refuses a second opener of the directory, in this process and in another', async () => {
+    const dir = tempDir('sp-eventlog-lock-');
+    const log = await openEmbeddedEventLog({ dir });
+    try {
+      await expect(openEmbeddedEventLog({ dir })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('already open in this process') });
+      const script = `
+        const { openEmbeddedEventLog } = await import(${JSON.stringify(distUrl)});
+        try { await openEmbeddedEventLog({ dir: ${JSON.stringify(dir)} }); console.log('OPENED'); }
+        catch (e) { console.log(e.code + ' ' + e.message); }`;
+      const out = await new Promise<string>((res) => {
+        let text = '';
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        child.on('exit', () => res(text));
+      });
+      expect(out).toContain(`UNAVAILABLE event log directory ${dir} is locked by running process ${process.pid}`);
+    } finally {
+      await log.close();
+    }
+    // released on close
+    await (await openEmbeddedEventLog({ dir })).close();
+  });
+
+  it('truncates a torn tail at open and continues with the next offset', async () => {
+    const dir = tempDir('sp-eventlog-torn-');
+    let log = await openEmbeddedEventLog({ dir });
+    await log.ensureTopics([{ name: 't', partitions: 1 }]);
+    await log.append('t', ['a', 'b', 'c'].map((v) => ({ key: 'k', value: value(v) })));
+    const segment = segmentOf(log, 't');
+    await log.close();
+    const goodSize = statSync(segment).size;
+    // a crash in the middle of writing a frame: a length header promising more than was written
+    const torn = Buffer.alloc(30);
+    torn.writeUInt32LE(500, 0);
+    appendFileSync(segment, torn);
+
+    log = await openEmbeddedEventLog({ dir });
+    expect(log.recovery.get('t/0')).toMatchObject({ records: 3, truncatedBytes: 30 });
+    expect(statSync(segment).size).toBe(goodSize);
+    expect(await log.append('t', [{ key: 'k', value: value('d') }])).toEqual([{ topic: 't', partition: 0, offset: 3n }]);
+    await log.close();
+
+    log = await openEmbeddedEventLog({ dir });
+    expect(log.recovery.get('t/0')).toMatchObject({ records: 4, truncatedBytes: 0 });
+    expect(await readAll(log, 't')).toEqual(['a', 'b', 'c', 'd']);
+    await log.close();
+  });
+
+  it('cuts the log at a frame whose CRC does not match', async () => {
+    const dir = tempDir('sp-eventlog-crc-');
+    let log = await openEmbeddedEventLog({ dir });
+    await log.ensureTopics([{ name: 't', partitions: 1 }]);
+    await log.append('t', ['first', 'second', 'third'].map((v) => ({ key: 'k', value: value(v) })));
+    const segment = segmentOf(log, 't');
+    await log.close();
+    const data = readFileSync(segment);
+    data[data.length - 2]! ^= 0xff; // flip a byte of the last frame's value
+    writeFileSync(segment, data);
+
+    log = await openEmbeddedEventLog({ dir });
+    expect(log.recovery.get('t/0')).toMatchObject({ records: 2, reason: 'CRC mismatch' });
+    expect((await log.endOffsets('t')).get(0)).toBe(2n);
+    expect(await readAll(log, 't')).toEqual(['first', 'second']);
+    await log.close();
+  });
+
+  it('groups concurrent appends and reads many events back through the index', async () => {
+    const dir = tempDir('sp-eventlog-bulk-');
+    const log = await openEmbeddedEventLog({ dir, defaultPartitions: 2 });
+    await log.ensureTopics([{ name: 'bulk' }]);
+    expect((await log.endOffsets('bulk')).size).toBe(2);
+    const started = Date.now();
+    // 2000 single-event appends at once: with one fsync each this would take many seconds
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => log.append('bulk', [{ key: `k${i % 10}`, value: value(`v${i}`) }])));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const seen = await readAll(log, 'bulk');
+    expect(seen).toHaveLength(2000);
+    expect(new Set(seen).size).toBe(2000);
+    await log.close();
+  });
+
+  it('rejects invalid input with BAD_PARAMETER naming the field', async () => {
+    const log = await openEmbeddedEventLog({ dir: tempDir('sp-eventlog-bad-') });
+    try {
+      await expect(log.ensureTopics([{ name: 'bad name!', partitions: 1 }])).rejects.toMatchObject({ code: 'BAD_PARAMETER', message: expect.stringContaining('bad name!') });
+      await log.ensureTopics([{ name: 'ok', partitions: 1 }]);
+      const error = await log.subscribe({ groupId: 'g', topics: ['ok'], maxBatchSize: 0, handleBatch: async () => {} }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventLogError);
+      expect((error as EventLogError).message).toContain('maxBatchSize');
+    } finally {
+      await log.close();
+    }
+  });
+});

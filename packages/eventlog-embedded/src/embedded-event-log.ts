@@ -1,0 +1,319 @@
+// The EventLog port on the local filesystem, for the one-process deployment: durable (fsync before
+// append resolves), crash-recovering, partitioned exactly like Kafka (same key → same partition),
+// with in-process consumer groups that give the same at-least-once semantics as the Kafka adapter.
+//
+// Layout of `dir`:
+//   LOCK                                 pid of the owning process
+//   topics.json                          topic names and partition counts
+//   topics/<topic>/<partition>.log       one append-only segment per partition (see record-frame.ts)
+//   groups/<groupId>.offsets.json        committed offsets of a consumer group
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  EventLogError,
+  partitionForKey,
+  type AppendedEvent,
+  type EventLog,
+  type OutgoingEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from '@sp/ports';
+import { syncDir, writeFileAtomic } from './atomic-file.js';
+import { ConsumerGroup, GroupOffsets, type GroupSettings, type LogAccess, type Member } from './consumer-group.js';
+import { lockDirectory, type DirectoryLock } from './directory.lock.js';
+import { PartitionSegment, type PendingRecord, type RecoveryReport } from './partition.segment.js';
+
+export interface EmbeddedEventLogOptions {
+  /** data directory; created when missing */
+  dir: string;
+  /** partitions of a topic whose TopicSpec names none; default 4 (the broker's num.partitions) */
+  defaultPartitions?: number;
+  /** pause before a failed batch is delivered again; default 200 ms */
+  retryBackoffMs?: number;
+  /** how long a rebalance waits for an in-flight batch; default 30 s */
+  rebalanceTimeoutMs?: number;
+  /** upper bound on bytes read per batch; default 4 MiB */
+  maxBatchBytes?: number;
+}
+
+const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
+
+interface TopicState {
+  name: string;
+  segments: PartitionSegment[];
+}
+
+interface TopicsFile {
+  version: 1;
+  topics: { name: string; partitions: number }[];
+}
+
+export class EmbeddedEventLog implements EventLog {
+  private readonly topics = new Map<string, TopicState>();
+  private readonly groups = new Map<string, Promise<ConsumerGroup>>();
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private readonly changeWaiters = new Set<() => void>();
+  private closed = false;
+  private nextMemberId = 1;
+  private topicsLock: Promise<void> = Promise.resolve();
+  private readonly settings: GroupSettings;
+  private readonly access: LogAccess;
+  /** what recovery found per segment at open, for operators and tests */
+  readonly recovery = new Map<string, RecoveryReport>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly lock: DirectoryLock,
+    private readonly defaultPartitions: number,
+    options: EmbeddedEventLogOptions,
+  ) {
+    this.settings = {
+      retryBackoffMs: options.retryBackoffMs ?? 200,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 30_000,
+      maxBatchBytes: options.maxBatchBytes ?? 4 * 1024 * 1024,
+    };
+    this.access = {
+      segment: (topic, partition) => this.requireTopic(topic).segments[partition]!,
+      partitions: (topic) => this.requireTopic(topic).segments.length,
+      changed: () => this.changed(),
+    };
+  }
+
+  static async open(options: EmbeddedEventLogOptions): Promise<EmbeddedEventLog> {
+    const defaultPartitions = options.defaultPartitions ?? 4;
+    if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) {
+      throw new EventLogError('BAD_PARAMETER', `defaultPartitions must be a positive integer, got ${defaultPartitions}`);
+    }
+    await mkdir(join(options.dir, 'topics'), { recursive: true });
+    await mkdir(join(options.dir, 'groups'), { recursive: true });
+    const lock = lockDirectory(options.dir);
+    const log = new EmbeddedEventLog(options.dir, lock, defaultPartitions, options);
+    try {
+      await log.loadTopics();
+    } catch (error) {
+      await log.closeSegments();
+      lock.release();
+      throw error;
+    }
+    return log;
+  }
+
+  private async loadTopics(): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = await readFile(join(this.dir, 'topics.json'), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return;
+    }
+    const file = JSON.parse(text) as TopicsFile;
+    for (const { name, partitions } of file.topics) await this.openTopic(name, partitions);
+  }
+
+  private async openTopic(name: string, partitions: number): Promise<void> {
+    const dir = join(this.dir, 'topics', name);
+    await mkdir(dir, { recursive: true });
+    const state: TopicState = { name, segments: [] };
+    this.topics.set(name, state);
+    for (let p = 0; p < partitions; p++) {
+      const { segment, recovery } = await PartitionSegment.open(name, p, join(dir, `${p}.log`));
+      state.segments.push(segment);
+      this.recovery.set(`${name}/${p}`, recovery);
+    }
+  }
+
+  private assertOpen(what: string): void {
+    if (this.closed) throw new EventLogError('CLOSED', `event log at ${this.dir} is closed; cannot ${what}`);
+  }
+
+  private requireTopic(topic: string): TopicState {
+    const state = this.topics.get(topic);
+    if (!state) {
+      throw new EventLogError('UNKNOWN_TOPIC', `topic "${topic}" does not exist; create it with ensureTopics (known: ${[...this.topics.keys()].join(', ') || 'none'})`);
+    }
+    return state;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    this.assertOpen('ensure topics');
+    for (const spec of specs) {
+      if (!topicNamePattern.test(spec.name)) {
+        throw new EventLogError('BAD_PARAMETER', `topic name "${spec.name}" is invalid; use 1–249 of a-z A-Z 0-9 . _ -`);
+      }
+      const partitions = spec.partitions ?? this.defaultPartitions;
+      if (!Number.isInteger(partitions) || partitions < 1) {
+        throw new EventLogError('BAD_PARAMETER', `topic "${spec.name}": partitions must be a positive integer, got ${spec.partitions}`);
+      }
+    }
+    // one topic change at a time, so topics.json is never written from two stale snapshots
+    const run = this.topicsLock.then(async () => {
+      const missing = specs.filter((s) => !this.topics.has(s.name));
+      if (missing.length === 0) return;
+      for (const spec of missing) {
+        if (!this.topics.has(spec.name)) await this.openTopic(spec.name, spec.partitions ?? this.defaultPartitions);
+      }
+      await syncDir(join(this.dir, 'topics'));
+      const file: TopicsFile = {
+        version: 1,
+        topics: [...this.topics.values()].map((t) => ({ name: t.name, partitions: t.segments.length })),
+      };
+      await writeFileAtomic(join(this.dir, 'topics.json'), JSON.stringify(file, null, 2));
+    });
+    this.topicsLock = run.catch(() => undefined);
+    await run;
+  }
+
+  async append(topic: string, events: readonly OutgoingEvent[]): Promise<AppendedEvent[]> {
+    this.assertOpen(`append to ${topic}`);
+    const state = this.requireTopic(topic);
+    if (events.length === 0) return [];
+    const partitions = state.segments.length;
+    const now = Date.now();
+    // group the call's events per partition, keeping their order, and remember where each went
+    const byPartition = new Map<number, { records: PendingRecord[]; indexes: number[] }>();
+    events.forEach((event, i) => {
+      if (typeof event.key !== 'string') throw new EventLogError('BAD_PARAMETER', `event ${i} for ${topic}: key must be a string`);
+      if (!(event.value instanceof Uint8Array)) throw new EventLogError('BAD_PARAMETER', `event ${i} for ${topic}: value must be a Uint8Array`);
+      const partition = partitionForKey(event.key, partitions);
+      let group = byPartition.get(partition);
+      if (!group) byPartition.set(partition, (group = { records: [], indexes: [] }));
+      group.records.push({ key: event.key, value: event.value, headers: event.headers ?? {}, timestamp: event.timestamp ?? now });
+      group.indexes.push(i);
+    });
+    const result: AppendedEvent[] = new Array(events.length);
+    await Promise.all(
+      [...byPartition].map(async ([partition, { records, indexes }]) => {
+        const base = await state.segments[partition]!.append(records);
+        indexes.forEach((eventIndex, j) => {
+          result[eventIndex] = { topic, partition, offset: base + BigInt(j) };
+        });
+      }),
+    );
+    this.changed();
+    return result;
+  }
+
+  private group(groupId: string): Promise<ConsumerGroup> {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = GroupOffsets.load(join(this.dir, 'groups'), groupId).then((offsets) => new ConsumerGroup(groupId, offsets, this.access, this.settings));
+      group.catch(() => this.groups.delete(groupId));
+      this.groups.set(groupId, group);
+    }
+    return group;
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen(`subscribe group ${options.groupId}`);
+    if (!options.groupId) throw new EventLogError('BAD_PARAMETER', 'groupId must be a non-empty string');
+    if (options.topics.length === 0) throw new EventLogError('BAD_PARAMETER', `group ${options.groupId}: topics must name at least one topic`);
+    for (const topic of options.topics) this.requireTopic(topic);
+    const maxBatchSize = options.maxBatchSize ?? 500;
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+      throw new EventLogError('BAD_PARAMETER', `group ${options.groupId}: maxBatchSize must be a positive integer, got ${options.maxBatchSize}`);
+    }
+    const group = await this.group(options.groupId);
+    const member: Member = { id: this.nextMemberId++, options: { ...options, maxBatchSize }, assignment: [], workers: [] };
+    await group.join(member);
+    const subscription = new EmbeddedSubscription(this, group, member);
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    this.assertOpen(`read committed offsets of ${groupId}`);
+    const state = this.requireTopic(topic);
+    const group = await this.group(groupId);
+    const committed = group.offsets.forTopic(topic);
+    // every partition is reported; one without a commit reads 0 (the earliest offset), as in the Kafka adapter
+    const result = new Map<number, bigint>();
+    for (let p = 0; p < state.segments.length; p++) result.set(p, committed.get(p) ?? 0n);
+    return result;
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    this.assertOpen(`read end offsets of ${topic}`);
+    const state = this.requireTopic(topic);
+    return new Map(state.segments.map((s, p) => [p, s.endOffset]));
+  }
+
+  /** Wakes caughtUp() waiters; called on every durable append, commit and rebalance. */
+  private changed(): void {
+    const waiters = [...this.changeWaiters];
+    this.changeWaiters.clear();
+    for (const w of waiters) w();
+  }
+
+  /** Resolves on the next change or after `ms`, whichever is first. */
+  waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.changeWaiters.delete(done);
+        resolve();
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.changeWaiters.add(done);
+    });
+  }
+
+  forget(subscription: EmbeddedSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // stop consumers first (their in-flight batches finish and commit), then the files
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    for (const group of this.groups.values()) await (await group.catch(() => undefined))?.offsets.flush();
+    await this.closeSegments();
+    this.lock.release();
+    this.changed();
+  }
+
+  private async closeSegments(): Promise<void> {
+    await Promise.all([...this.topics.values()].flatMap((t) => t.segments.map((s) => s.close())));
+  }
+}
+
+class EmbeddedSubscription implements Subscription {
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly log: EmbeddedEventLog,
+    private readonly group: ConsumerGroup,
+    private readonly member: Member,
+  ) {}
+
+  stop(): Promise<void> {
+    this.stopping ??= this.group.leave(this.member).finally(() => this.log.forget(this));
+    return this.stopping;
+  }
+
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      if (this.stopping || this.log.isClosed) throw new EventLogError('CLOSED', `subscription of group ${this.group.groupId} is stopped`);
+      await this.group.settled();
+      if (this.group.isCaughtUp(this.member)) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const lag = this.member.assignment.map(({ topic, partition }) => `${topic}/${partition}`).join(', ');
+        throw new EventLogError('TIMEOUT', `group ${this.group.groupId} did not catch up within ${timeoutMs} ms (assigned: ${lag || 'none'})`);
+      }
+      await this.log.waitForChange(Math.min(left, 250));
+    }
+  }
+}
+
+export function openEmbeddedEventLog(options: EmbeddedEventLogOptions): Promise<EmbeddedEventLog> {
+  return EmbeddedEventLog.open(options);
+}
