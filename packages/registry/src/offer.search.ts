@@ -70,7 +70,7 @@ export function buildOfferWhere(filterInput: OfferFilter): SearchSql {
   if (f.amts) where.push(`o.amt = ANY(${p(f.amts)}::text[])`);
   if (f.text) {
     const words = f.text.split(/\s+/).filter(Boolean);
-    const ilike = words.map((w) => `o.search_text ILIKE ${p(`%${escapeLike(w)}%`)}`).join(' AND ');
+    const ilike = words.map((w) => `o.search_text ILIKE ${p(`%${escapeLike(germanSubstringStem(w))}%`)}`).join(' AND ');
     where.push(`((${ilike}) OR o.search_vector @@ plainto_tsquery('german', ${p(f.text)}))`);
   }
   let distance: string | null = null;
@@ -89,6 +89,16 @@ export function buildOfferWhere(filterInput: OfferFilter): SearchSql {
   if (f.synthetic !== undefined) where.push(`o.synthetic = ${p(f.synthetic)}`);
   if (f.validOn) where.push(`o.valid_from <= ${p(f.validOn)}::date AND (o.valid_to IS NULL OR o.valid_to >= ${p(f.validOn)}::date)`);
   return { where: where.length ? where.join(' AND ') : 'TRUE', params, distance };
+}
+
+/**
+ * Drops one German inflection ending so the substring search also finds compounds and other forms:
+ * "Treffs" finds "Seniorentreff", "Beratungsstellen" finds "Beratungsstelle". Stemmed full text alone
+ * cannot, because PostgreSQL's 'german' configuration does not split compounds.
+ */
+export function germanSubstringStem(word: string): string {
+  const m = /^(.{4,}?)(en|er|es|e|n|s)$/i.exec(word);
+  return m ? m[1]! : word;
 }
 
 function escapeLike(s: string): string {
