@@ -47,6 +47,8 @@ export interface RegisteredSchema extends SchemaIdentity {
   payloadType: avro.Type;
   /** the composed event schema as JSON, e.g. for a consumer in another language */
   eventSchema: object;
+  /** the payload schema as written in schemas/<type>/v<N>.avsc */
+  payloadSchema: object;
   /** see fingerprintOf */
   fingerprint: string;
 }
@@ -169,6 +171,7 @@ function loadEntry(dir: string, entry: RegistryEntry): RegisteredSchema {
     eventType,
     payloadType,
     eventSchema,
+    payloadSchema: payload,
     fingerprint: fingerprintOf(eventSchema),
   };
 }

@@ -103,11 +103,11 @@ export function aMilestone(overrides: Partial<Milestone> = {}): Milestone {
 
 export function aStatusReport(overrides: Partial<StatusReport> = {}): StatusReport {
   return {
-    key: 'status:kita-neubau-101:2025-06',
+    key: 'status:kita-neubau-101:2025-03',
     version: 1,
     measureKey: 'measure:kita-neubau-101',
     reportedBy: 'jugendamt',
-    reportedAt: '2025-06-30T12:00:00Z',
+    reportedAt: '2025-03-31T12:00:00Z',
     progressPercent: 10,
     narrative: 'Planung abgeschlossen, Ausschreibung läuft.',
     trafficLight: 'green',

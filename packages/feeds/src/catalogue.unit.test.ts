@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { FeedCatalogue } from './catalogue.js';
+import { Taxonomy } from './taxonomy.js';
+
+describe('feed catalogue', () => {
+  const catalogue = FeedCatalogue.load();
+  it('says which Amt may deliver which record types and datasets', () => {
+    expect(catalogue.version).toBeGreaterThanOrEqual(1);
+    expect(catalogue.mayDeliver('statistik', 'area-statistic')).toBe(true);
+    expect(catalogue.mayDeliver('statistik', 'offer')).toBe(false);
+    expect(catalogue.mayDeliver('planung', 'goal')).toBe(true);
+    expect(catalogue.mayDeliver('jobcenter', 'goal')).toBe(false);
+    expect(catalogue.datasetsOf('jobcenter')).toContain('sgb2');
+    expect(catalogue.datasetsOf('statistik')).not.toContain('sgb2');
+    for (const amt of ['statistik', 'jobcenter', 'sozialamt', 'gesundheitsamt', 'jugendamt', 'wohnungsamt', 'planung']) expect(catalogue.hasAmt(amt)).toBe(true);
+  });
+  it('refuses a catalogue naming an unknown dataset or record type', () => {
+    expect(() => FeedCatalogue.parse('version: 1\ndatasets: {}\namts:\n  x:\n    name: X\n    recordTypes:\n      area-statistic: { datasets: [nope] }\n')).toThrow(/unknown dataset/);
+    expect(() => FeedCatalogue.parse('version: 1\ndatasets: {}\namts:\n  x:\n    name: X\n    recordTypes:\n      pizza: {}\n')).toThrow();
+  });
+});
+
+describe('taxonomy', () => {
+  const taxonomy = Taxonomy.load();
+  it('has the offer types, target groups and capacity units the city asked for, with German labels', () => {
+    const offerLabels = ['Kita', 'Spielplatz', 'Schule', 'Jugendzentrum', 'Hochschule', 'Krankenhaus', 'Seniorenheim', 'Ambulanter Pflegedienst', 'Kinderheim', 'Frauenhaus', 'Bürgerzentrum', 'Offener Treff', 'Bücherei', 'Museum', 'Park', 'Sportanlage', 'Sportverein', 'Religionsgemeinschaft', 'Verbraucherzentrale', 'Verein', 'Selbsthilfegruppe', 'Arbeitslosenberatung', 'Schuldnerberatung', 'Familienberatung', 'Sexualberatung', 'Obdachlosenhilfe', 'Hilfetelefon', 'Integrationsangebot'];
+    const labels = taxonomy.file.offerTypes.map((t) => t.label);
+    for (const l of offerLabels) expect(labels.some((x) => x.includes(l)), l).toBe(true);
+    const groups = taxonomy.file.targetGroups.map((t) => t.label);
+    for (const l of ['Familien mit Kindern', 'Alleinerziehende', 'Senior*innen', 'Menschen mit Behinderung', 'Kinder und Jugendliche', 'Geflüchtete', 'Pflegende Angehörige', 'Arbeitslose', 'Wohnungslose']) expect(groups).toContain(l);
+    for (const u of ['plaetze', 'stunden', 'betten']) expect(taxonomy.capacityUnits.find(u)).toBeDefined();
+    const schule = taxonomy.offerTypes.find('schule')!;
+    expect(taxonomy.subtypes(schule).codes()).toEqual(expect.arrayContaining(['grundschule', 'gymnasium', 'gesamtschule', 'foerderschule', 'berufskolleg']));
+  });
+  it('finds entries by code or German label', () => {
+    expect(taxonomy.offerTypes.find('Offener Treff')?.code).toBe('offener_treff');
+    expect(taxonomy.targetGroups.find('pflegende angehörige')?.code).toBe('pflegende_angehoerige');
+    expect(taxonomy.offerTypes.find('pizzeria')).toBeUndefined();
+  });
+});

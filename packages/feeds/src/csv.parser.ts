@@ -1,0 +1,354 @@
+// CSV deliveries as the Ämter export them from Excel and SAP: `;` (German Excel) or `,` or tab
+// separators, a header row, UTF-8 with or without BOM, German decimal commas ("1.234,5"). Each
+// record type has a column mapping (csvColumns); area statistics come one observation per row and
+// are grouped into records by (dataset, areaLevel, areaCode, period).
+import { parse } from 'csv-parse/sync';
+import type { RecordType } from '@sp/events';
+import { feedError, type FeedError } from './feed-error.js';
+import type { InputRow } from './record.validators.js';
+import { areaStatisticKey, fieldPath } from './record.validators.js';
+
+export type CellKind = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'areas' | 'budget';
+
+export interface CsvColumn {
+  /** header name (matched case-insensitively) */
+  name: string;
+  /** where the cell goes in the record */
+  path: readonly string[];
+  kind: CellKind;
+}
+
+const col = (name: string, kind: CellKind = 'string', path: readonly string[] = [name]): CsvColumn => ({ name, kind, path });
+
+/** Column mapping per record type. Empty cells are absent fields. */
+export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
+  'area-statistic': [
+    col('key'),
+    col('version', 'int'),
+    col('dataset'),
+    col('areaLevel'),
+    col('areaCode'),
+    col('period'),
+    col('measure'),
+    col('value', 'number'),
+    col('synthetic', 'boolean'),
+    col('source'),
+    // plus any number of dimension columns dim_<name>, e.g. dim_alter, dim_geschlecht
+  ],
+  offer: [
+    col('key'),
+    col('version', 'int'),
+    col('name'),
+    col('offerType'),
+    col('subtype'),
+    col('provider'),
+    col('amt'),
+    col('targetGroups', 'list'),
+    col('street', 'string', ['address', 'street']),
+    col('postcode', 'string', ['address', 'postcode']),
+    col('city', 'string', ['address', 'city']),
+    col('lat', 'number', ['location', 'lat']),
+    col('lon', 'number', ['location', 'lon']),
+    col('capacity', 'number', ['capacity', 'value']),
+    col('capacityUnit', 'string', ['capacity', 'unit']),
+    col('reach'),
+    col('validFrom'),
+    col('validTo'),
+    col('source'),
+    col('attribution'),
+    col('synthetic', 'boolean'),
+  ],
+  goal: [
+    col('key'),
+    col('version', 'int'),
+    col('parentKey'),
+    col('title'),
+    col('description'),
+    col('areas', 'areas'),
+    col('targetGroups', 'list'),
+    col('indicator'),
+    col('baselineValue', 'number'),
+    col('baselinePeriod'),
+    col('targetValue', 'number'),
+    col('deadline'),
+    col('adoptedByBody', 'string', ['adoptedBy', 'body']),
+    col('adoptedByDecision', 'string', ['adoptedBy', 'decision']),
+    col('adoptedByDate', 'string', ['adoptedBy', 'date']),
+    col('status'),
+    col('revisionReason'),
+    col('example', 'boolean'),
+  ],
+  measure: [
+    col('key'),
+    col('version', 'int'),
+    col('title'),
+    col('description'),
+    col('goalKeys', 'list'),
+    col('areas', 'areas'),
+    col('targetGroups', 'list'),
+    col('leadAmt'),
+    col('participants', 'list'),
+    col('budget', 'budget'),
+    col('plannedStart'),
+    col('plannedEnd'),
+    col('actualStart'),
+    col('actualEnd'),
+    col('status'),
+    col('fundingSource'),
+    col('example', 'boolean'),
+  ],
+  milestone: [col('key'), col('version', 'int'), col('measureKey'), col('title'), col('plannedDate'), col('plannedQuarter'), col('actualDate'), col('reached', 'boolean')],
+  'status-report': [
+    col('key'),
+    col('version', 'int'),
+    col('measureKey'),
+    col('reportedBy'),
+    col('reportedAt'),
+    col('progressPercent', 'number'),
+    col('narrative'),
+    col('trafficLight'),
+  ],
+};
+
+/** columns that may be empty in every row and still give a record with empty lists */
+const listDefaults: Partial<Record<RecordType, readonly string[]>> = {
+  offer: ['targetGroups'],
+  goal: ['areas', 'targetGroups'],
+  measure: ['goalKeys', 'areas', 'targetGroups', 'participants', 'budget'],
+};
+
+export type ParsedDelivery = { ok: true; rows: InputRow[] } | { ok: false; errors: FeedError[] };
+
+export interface CsvDialect {
+  delimiter: ';' | ',' | '\t';
+  /** `;` and tab files come from German Excel: "1.234,5" means 1234.5 */
+  germanNumbers: boolean;
+}
+
+export function detectDialect(text: string): CsvDialect {
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const count = (c: string) => header.split(c).length - 1;
+  const [semi, comma, tab] = [count(';'), count(','), count('\t')];
+  if (tab > semi && tab > comma) return { delimiter: '\t', germanNumbers: true };
+  if (semi >= comma && semi > 0) return { delimiter: ';', germanNumbers: true };
+  return { delimiter: ',', germanNumbers: false };
+}
+
+/**
+ * Parses a number cell. German files: "1.234,5" → 1234.5, "12,5" → 12.5, "1.234" → 1234 (dots
+ * group thousands), "12.5" → 12.5 (a single dot not followed by three digits is a decimal point).
+ * Other files: "1234.5" only. Returns undefined when the cell is not a number.
+ */
+export function parseNumberCell(cell: string, germanNumbers: boolean): number | undefined {
+  let s = cell.trim().replace(/[\s\u00a0\u202f]/g, '');
+  if (germanNumbers) {
+    if (s.includes(',')) s = s.replace(/\./g, '').replace(',', '.');
+    else if (/^-?\d{1,3}(\.\d{3})+$/.test(s)) s = s.replace(/\./g, '');
+  }
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s)) return undefined;
+  return Number(s);
+}
+
+const TRUE = new Set(['true', 'wahr', 'ja', 'j', 'yes', 'y', '1', 'x']);
+const FALSE = new Set(['false', 'falsch', 'nein', 'n', 'no', '0']);
+
+function convert(cell: string, kind: CellKind, dialect: CsvDialect): unknown {
+  switch (kind) {
+    case 'string':
+      return cell;
+    case 'int':
+    case 'number': {
+      const n = parseNumberCell(cell, dialect.germanNumbers);
+      return n === undefined ? cell : n; // the raw text goes on, so the validator names it WRONG_TYPE
+    }
+    case 'boolean': {
+      const b = cell.trim().toLowerCase();
+      return TRUE.has(b) ? true : FALSE.has(b) ? false : cell;
+    }
+    case 'list':
+      return splitList(cell, dialect);
+    case 'areas':
+      // "STADTTEIL:101|STADTTEIL:102"
+      return splitList(cell, dialect).map((a) => {
+        const [level, code] = a.split(':');
+        return { level: level?.trim(), code: code?.trim() };
+      });
+    case 'budget':
+      // "2025:150000:0|2026:200000:12000" (year:planned:spent)
+      return splitList(cell, dialect).map((b) => {
+        const [year, planned, spent] = b.split(':').map((p) => {
+          const n = parseNumberCell(p, dialect.germanNumbers);
+          return n === undefined ? p : n;
+        });
+        return { year, planned, spent };
+      });
+  }
+}
+
+/** Lists inside a cell: `|`, or `,` when the file itself is `;`/tab separated. */
+function splitList(cell: string, dialect: CsvDialect): string[] {
+  const sep = cell.includes('|') || dialect.delimiter === ',' ? '|' : ',';
+  return cell
+    .split(sep)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let t = target;
+  for (const p of path.slice(0, -1)) {
+    if (typeof t[p] !== 'object' || t[p] === null) t[p] = {};
+    t = t[p] as Record<string, unknown>;
+  }
+  t[path[path.length - 1]!] = value;
+}
+
+interface CsvTable {
+  header: string[];
+  rows: { line: number; cells: string[] }[];
+  dialect: CsvDialect;
+}
+
+function readTable(body: Buffer | string): { ok: true; table: CsvTable } | { ok: false; errors: FeedError[] } {
+  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+  if (text.includes('\uFFFD')) {
+    return {
+      ok: false,
+      errors: [feedError({ row: null, field: null, value: null, code: 'INVALID_CSV', message: 'the file is not valid UTF-8 (Excel "CSV UTF-8" export needed)', accepted: 'UTF-8 text, with or without BOM' })],
+    };
+  }
+  const dialect = detectDialect(text);
+  let parsed: { record: string[]; info: { lines: number } }[];
+  try {
+    parsed = parse(text, { delimiter: dialect.delimiter, bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as unknown as typeof parsed;
+  } catch (e) {
+    const err = e as Error & { code?: string; lines?: number };
+    return {
+      ok: false,
+      errors: [feedError({ row: err.lines ?? null, field: null, value: err.code ?? null, code: 'INVALID_CSV', message: err.message, accepted: `CSV with a header row, "${dialect.delimiter}" as separator, the same number of cells in every row, quotes closed` })],
+    };
+  }
+  const [head, ...rest] = parsed;
+  if (!head) return { ok: false, errors: [feedError({ row: null, field: null, value: '', code: 'EMPTY_BATCH', message: 'the file is empty', accepted: 'a header row and at least one data row' })] };
+  return { ok: true, table: { header: head.record, rows: rest.map((r) => ({ line: r.info.lines, cells: r.record })), dialect } };
+}
+
+/** Parses a CSV delivery of one record type into input rows for validateRecords. */
+export function parseCsvDelivery(recordType: RecordType, body: Buffer | string): ParsedDelivery {
+  const read = readTable(body);
+  if (!read.ok) return read;
+  const { header, rows, dialect } = read.table;
+  const columns = csvColumns[recordType];
+  const byName = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
+  const mapped: (CsvColumn | { dimension: string } | undefined)[] = header.map((h) => {
+    const lower = h.trim().toLowerCase();
+    if (recordType === 'area-statistic' && lower.startsWith('dim_') && lower.length > 4) return { dimension: h.trim().slice(4) };
+    return byName.get(lower);
+  });
+  const errors: FeedError[] = [];
+  header.forEach((h, i) => {
+    if (!mapped[i]) {
+      errors.push(feedError({ row: 1, field: h, value: h, code: 'UNKNOWN_FIELD', message: `unknown column ${JSON.stringify(h)}`, accepted: `columns ${columns.map((c) => c.name).join(', ')}${recordType === 'area-statistic' ? ', dim_<dimension>' : ''}` }));
+    }
+  });
+  const seen = new Map<string, number>();
+  header.forEach((h, i) => {
+    const k = h.trim().toLowerCase();
+    if (seen.has(k)) errors.push(feedError({ row: 1, field: h, value: h, code: 'INVALID_CSV', message: `column ${h} appears twice`, accepted: 'each column once' }));
+    seen.set(k, i);
+  });
+  if (errors.length) return { ok: false, errors };
+  if (rows.length === 0) return { ok: false, errors: [feedError({ row: null, field: null, value: null, code: 'EMPTY_BATCH', message: 'the file has a header but no data rows', accepted: 'at least one data row' })] };
+
+  const columnFor = (path: readonly PropertyKey[]): string => {
+    const p = path.filter((x) => typeof x === 'string') as string[];
+    if (recordType === 'area-statistic') {
+      if (p[0] === 'observations') return p[1] === 'dimensions' ? `dim_${p[2] ?? ''}` : (p[1] ?? 'measure');
+    }
+    const c = columns.find((c) => c.path.length <= p.length && c.path.every((x, i) => x === p[i])) ?? columns.find((c) => c.path[0] === p[0]);
+    return c ? c.name : fieldPath(path);
+  };
+
+  if (recordType === 'area-statistic') return groupObservations(rows, mapped, dialect, columnFor);
+
+  return {
+    ok: true,
+    rows: rows.map(({ line, cells }) => {
+      const value: Record<string, unknown> = {};
+      for (const l of listDefaults[recordType] ?? []) value[l] = [];
+      cells.forEach((cell, i) => {
+        const c = mapped[i] as CsvColumn;
+        if (cell === '') return;
+        setPath(value, c.path, convert(cell, c.kind, dialect));
+      });
+      return { row: line, value, columnFor };
+    }),
+  };
+}
+
+/** One row per observation → one record per (dataset, areaLevel, areaCode, period). */
+function groupObservations(
+  rows: CsvTable['rows'],
+  mapped: (CsvColumn | { dimension: string } | undefined)[],
+  dialect: CsvDialect,
+  columnFor: (path: readonly PropertyKey[]) => string,
+): ParsedDelivery {
+  const errors: FeedError[] = [];
+  const groups = new Map<string, { first: number; lines: number[]; record: Record<string, unknown>; observations: unknown[] }>();
+  const recordFields = ['key', 'version', 'synthetic', 'source'] as const;
+  for (const { line, cells } of rows) {
+    const fields: Record<string, unknown> = {};
+    const dimensions: Record<string, string> = {};
+    cells.forEach((cell, i) => {
+      const c = mapped[i]!;
+      if (cell === '') return;
+      if ('dimension' in c) dimensions[c.dimension] = cell;
+      else fields[c.name] = convert(cell, c.kind, dialect);
+    });
+    const id = areaStatisticKey({ dataset: String(fields.dataset ?? ''), areaLevel: String(fields.areaLevel ?? ''), areaCode: String(fields.areaCode ?? ''), period: String(fields.period ?? '') });
+    let g = groups.get(id);
+    const common: Record<string, unknown> = { dataset: fields.dataset, areaLevel: fields.areaLevel, areaCode: fields.areaCode, period: fields.period };
+    for (const f of recordFields) if (fields[f] !== undefined) common[f] = fields[f];
+    if (common.synthetic === undefined) common.synthetic = false;
+    if (!g) {
+      g = { first: line, lines: [], record: common, observations: [] };
+      groups.set(id, g);
+    } else {
+      for (const f of recordFields) {
+        if (JSON.stringify(g.record[f]) !== JSON.stringify(common[f])) {
+          errors.push(feedError({ row: line, field: f, value: common[f], code: 'INCONSISTENT_ROWS', message: `rows of ${id} differ in ${f} (row ${g.first} has ${JSON.stringify(g.record[f] ?? null)})`, accepted: `the same ${f} in every row of one record` }));
+        }
+      }
+    }
+    g.lines.push(line);
+    g.observations.push({ measure: fields.measure, dimensions, value: fields.value });
+  }
+  if (errors.length) return { ok: false, errors };
+  return {
+    ok: true,
+    rows: [...groups.values()].map((g) => ({
+      row: g.first,
+      value: Object.fromEntries(Object.entries({ ...g.record, observations: g.observations }).filter(([, v]) => v !== undefined)),
+      rowFor: (path) => (path[0] === 'observations' && typeof path[1] === 'number' ? (g.lines[path[1]] ?? g.first) : g.first),
+      columnFor,
+    })),
+  };
+}
+
+/** Withdrawals as CSV: columns key and (optionally) version. */
+export function parseCsvTable(body: Buffer | string): { ok: true; rows: { row: number; value: Record<string, unknown> }[] } | { ok: false; errors: FeedError[] } {
+  const read = readTable(body);
+  if (!read.ok) return read;
+  const { header, rows, dialect } = read.table;
+  return {
+    ok: true,
+    rows: rows.map(({ line, cells }) => {
+      const value: Record<string, unknown> = {};
+      cells.forEach((cell, i) => {
+        const name = header[i]!.trim();
+        if (cell !== '') value[name] = name.toLowerCase() === 'version' ? convert(cell, 'int', dialect) : cell;
+      });
+      return { row: line, value };
+    }),
+  };
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { FeedCatalogue } from './catalogue.js';
+import { detectDialect, parseCsvDelivery, parseNumberCell } from './csv.parser.js';
+import { validateRecords } from './record.validators.js';
+import { Taxonomy } from './taxonomy.js';
+import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
+
+const ctx = (amt: string) => ({ amt, catalogue: FeedCatalogue.load(), taxonomy: Taxonomy.load(), spatial: fixtureSpatialChecks(), now: new Date('2025-06-15T00:00:00Z') });
+
+describe('CSV deliveries', () => {
+  it('reads German numbers', () => {
+    expect(parseNumberCell('1.234,5', true)).toBe(1234.5);
+    expect(parseNumberCell('12,5', true)).toBe(12.5);
+    expect(parseNumberCell('1.234', true)).toBe(1234);
+    expect(parseNumberCell('1.234.567', true)).toBe(1234567);
+    expect(parseNumberCell('12.5', true)).toBe(12.5);
+    expect(parseNumberCell('1234.5', false)).toBe(1234.5);
+    expect(parseNumberCell('-3', true)).toBe(-3);
+    expect(parseNumberCell('abc', true)).toBeUndefined();
+    expect(parseNumberCell('1,2,3', true)).toBeUndefined();
+  });
+
+  it('detects the separator from the header row', () => {
+    expect(detectDialect('a;b;c\n1;2;3')).toEqual({ delimiter: ';', germanNumbers: true });
+    expect(detectDialect('a,b,c\n1,2,3')).toEqual({ delimiter: ',', germanNumbers: false });
+    expect(detectDialect('a\tb\n1\t2')).toEqual({ delimiter: '\t', germanNumbers: true });
+  });
+
+  it('groups area-statistic rows into records, with dimensions, BOM, ; and decimal commas', () => {
+    const csv =
+      '\uFEFFdataset;areaLevel;areaCode;period;measure;dim_alter;dim_geschlecht;value;version\r\n' +
+      'bevoelkerung;STADTTEIL;101;2012;einwohner;;;27.515;1\r\n' +
+      'bevoelkerung;STADTTEIL;101;2012;einwohner_alter;0-3;;521;1\r\n' +
+      'bevoelkerung;STADTTEIL;101;2012;einwohner_geschlecht;;w;14.001,0;1\r\n' +
+      'bevoelkerung;STADTTEIL;102;2012;einwohner;;;38416;1\r\n';
+    const parsed = parseCsvDelivery('area-statistic', csv);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.rows.map((r) => r.row)).toEqual([2, 5]);
+    const r = validateRecords('area-statistic', parsed.rows, ctx('statistik'));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.records[0]!.record).toEqual({
+      key: 'bevoelkerung|STADTTEIL|101|2012',
+      version: 1,
+      dataset: 'bevoelkerung',
+      areaLevel: 'STADTTEIL',
+      areaCode: '101',
+      period: '2012',
+      observations: [
+        { measure: 'einwohner', dimensions: {}, value: 27515 },
+        { measure: 'einwohner_alter', dimensions: { alter: '0-3' }, value: 521 },
+        { measure: 'einwohner_geschlecht', dimensions: { geschlecht: 'w' }, value: 14001 },
+      ],
+      synthetic: false,
+      source: null,
+    });
+  });
+
+  it('names the spreadsheet row and the column of a bad cell', () => {
+    const csv = 'dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;27515;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_w;-5;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_m;viele;1\n';
+    const parsed = parseCsvDelivery('area-statistic', csv);
+    const r = parsed.ok ? validateRecords('area-statistic', parsed.rows, ctx('statistik')) : parsed;
+    expect(!r.ok && r.errors.map((e) => [e.row, e.field, e.code, e.value])).toEqual([[4, 'value', 'WRONG_TYPE', 'viele']]);
+    const neg = parseCsvDelivery('area-statistic', csv.split('\n').slice(0, 3).join('\n'));
+    const r2 = neg.ok ? validateRecords('area-statistic', neg.rows, ctx('statistik')) : neg;
+    expect(!r2.ok && r2.errors.map((e) => [e.row, e.field, e.code])).toEqual([[3, 'value', 'NEGATIVE_COUNT']]);
+  });
+
+  it('reads offers with coordinates, lists in a cell and capacity', () => {
+    const csv =
+      'key;version;name;offerType;provider;amt;targetGroups;street;postcode;city;lat;lon;capacity;capacityUnit;reach;validFrom;source;synthetic\n' +
+      'kita:1;1;Kita Sonne;Kita (Kindertageseinrichtung);Stadt Köln;jugendamt;familien_mit_kindern, alleinerziehende;Severinstr. 1;50678;Köln;50,9285;6,9573;60;plaetze;STADTTEIL;2020-08-01;Jugendamt;nein\n' +
+      'kita:2;1;Kita Mond;kita;Stadt Köln;jugendamt;familien_mit_kindern|alleinerziehende;;;Köln;50.93;6.95;40;;STADTTEIL;2020-08-01;Jugendamt;nein\n';
+    const parsed = parseCsvDelivery('offer', csv);
+    expect(parsed.ok).toBe(true);
+    const r = parsed.ok ? validateRecords('offer', parsed.rows, ctx('jugendamt')) : parsed;
+    expect(!r.ok && r.errors.map((e) => [e.row, e.field, e.code])).toEqual([[3, 'capacityUnit', 'CAPACITY_WITHOUT_UNIT']]);
+    const first = parseCsvDelivery('offer', csv.split('\n').slice(0, 2).join('\n'));
+    const ok = first.ok ? validateRecords('offer', first.rows, ctx('jugendamt')) : first;
+    expect(ok.ok && ok.records[0]!.record).toMatchObject({ offerType: 'kita', targetGroups: ['familien_mit_kindern', 'alleinerziehende'], location: { lat: 50.9285, lon: 6.9573 }, capacity: { value: 60, unit: 'plaetze' }, address: { street: 'Severinstr. 1', postcode: '50678', city: 'Köln' }, synthetic: false });
+  });
+
+  it('reports malformed CSV, unknown columns and inconsistent rows', () => {
+    const ragged = parseCsvDelivery('offer', 'key;version\nkita:1;1;extra\n');
+    expect(!ragged.ok && ragged.errors[0]).toMatchObject({ code: 'INVALID_CSV', row: 2 });
+    const quote = parseCsvDelivery('offer', 'key;version\n"kita:1;1\n');
+    expect(!quote.ok && quote.errors[0]!.code).toBe('INVALID_CSV');
+    const unknown = parseCsvDelivery('offer', 'key;farbe\nkita:1;rot\n');
+    expect(!unknown.ok && unknown.errors[0]).toMatchObject({ code: 'UNKNOWN_FIELD', row: 1, field: 'farbe' });
+    const inconsistent = parseCsvDelivery('area-statistic', 'dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;a;1;1\nbevoelkerung;STADTTEIL;101;2012;b;1;2\n');
+    expect(!inconsistent.ok && inconsistent.errors[0]).toMatchObject({ code: 'INCONSISTENT_ROWS', row: 3, field: 'version' });
+    const empty = parseCsvDelivery('offer', '');
+    expect(!empty.ok && empty.errors[0]!.code).toBe('EMPTY_BATCH');
+  });
+
+  it('reads planning records with lists, areas and budget lines', () => {
+    const csv = 'key;version;title;goalKeys;areas;targetGroups;leadAmt;participants;budget;plannedStart;plannedEnd;status;example\nm:1;1;Kita-Neubau;goal:a|goal:b;STADTTEIL:101|STADTBEZIRK:1;familien_mit_kindern;jugendamt;planung;2025:1.500.000,00:0|2026:200000:0;2025-01-01;2026-12-31;proposed;ja\n';
+    const parsed = parseCsvDelivery('measure', csv);
+    const r = parsed.ok ? validateRecords('measure', parsed.rows, ctx('planung')) : parsed;
+    expect(r.ok && r.records[0]!.record).toMatchObject({
+      goalKeys: ['goal:a', 'goal:b'],
+      areas: [
+        { level: 'STADTTEIL', code: '101' },
+        { level: 'STADTBEZIRK', code: '1' },
+      ],
+      budget: [
+        { year: 2025, planned: 1_500_000, spent: 0 },
+        { year: 2026, planned: 200000, spent: 0 },
+      ],
+      example: true,
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { anAreaStatistic, aGoal, aMeasure, aMilestone, anOffer, aStatusReport } from '@sp/events/testing';
+import type { RecordType } from '@sp/events';
+import { describe, expect, it } from 'vitest';
+import { FeedCatalogue } from './catalogue.js';
+import { Taxonomy } from './taxonomy.js';
+import { validateRecords, type ValidationContext } from './record.validators.js';
+import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
+
+const ctx = (amt: string): ValidationContext => ({
+  amt,
+  catalogue: FeedCatalogue.load(),
+  taxonomy: Taxonomy.load(),
+  spatial: fixtureSpatialChecks(),
+  now: new Date('2025-06-15T00:00:00Z'),
+});
+
+function errorsOf(recordType: RecordType, value: unknown, amt = 'statistik') {
+  const r = validateRecords(recordType, [{ row: 0, value }], ctx(amt));
+  return r.ok ? [] : r.errors;
+}
+
+describe('validateRecords', () => {
+  it('accepts valid records of every type and normalises them', () => {
+    expect(errorsOf('area-statistic', anAreaStatistic())).toEqual([]);
+    expect(errorsOf('offer', anOffer(), 'jugendamt')).toEqual([]);
+    expect(errorsOf('goal', aGoal(), 'planung')).toEqual([]);
+    expect(errorsOf('measure', aMeasure(), 'planung')).toEqual([]);
+    expect(errorsOf('milestone', aMilestone(), 'planung')).toEqual([]);
+    expect(errorsOf('status-report', aStatusReport(), 'planung')).toEqual([]);
+    const r = validateRecords('offer', [{ row: 0, value: { ...anOffer(), offerType: 'Offener Treff', targetGroups: ['Senior*innen'], subtype: undefined, validTo: undefined } }], ctx('jugendamt'));
+    expect(r.ok && r.records[0]!.record).toMatchObject({ offerType: 'offener_treff', targetGroups: ['senioren'], subtype: null, validTo: null });
+  });
+
+  it('derives the key of an area statistic when it is missing', () => {
+    const { key: _key, ...rest } = anAreaStatistic();
+    const r = validateRecords('area-statistic', [{ row: 0, value: rest }], ctx('statistik'));
+    expect(r.ok && r.records[0]!.record.key).toBe('bevoelkerung|STADTTEIL|101|2012');
+  });
+
+  it.each([
+    ['WRONG_TYPE', 'area-statistic', { ...anAreaStatistic(), version: '1' }, 'version', '1'],
+    ['MISSING_FIELD', 'area-statistic', { ...anAreaStatistic(), synthetic: undefined }, 'synthetic', null],
+    ['UNKNOWN_FIELD', 'area-statistic', { ...anAreaStatistic(), colour: 'red' }, 'colour', 'red'],
+    ['UNKNOWN_AREA', 'area-statistic', anAreaStatistic({ areaCode: '999' }), 'areaCode', '999'],
+    ['UNKNOWN_AREA_LEVEL', 'area-statistic', anAreaStatistic({ areaLevel: 'KIEZ' }), 'areaLevel', 'KIEZ'],
+    ['BAD_PERIOD', 'area-statistic', anAreaStatistic({ period: '2012-13' }), 'period', '2012-13'],
+    ['FUTURE_PERIOD', 'area-statistic', anAreaStatistic({ period: '2031' }), 'period', '2031'],
+    ['NEGATIVE_COUNT', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: -1 }] }), 'observations[0].value', -1],
+    ['DUPLICATE_OBSERVATION', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: 1 }, { measure: 'einwohner', dimensions: {}, value: 2 }] }), 'observations[1].measure', 'einwohner'],
+    ['DATASET_NOT_ALLOWED', 'area-statistic', anAreaStatistic({ dataset: 'sgb2' }), 'dataset', 'sgb2'],
+    ['UNKNOWN_DATASET', 'area-statistic', anAreaStatistic({ dataset: 'pizza' }), 'dataset', 'pizza'],
+    ['KEY_MISMATCH', 'area-statistic', { ...anAreaStatistic(), key: 'x' }, 'key', 'x'],
+  ] as const)('%s for an area statistic', (code, recordType, value, field, received) => {
+    const errors = errorsOf(recordType, value);
+    expect(errors).toContainEqual(expect.objectContaining({ code, row: 0, field, value: received }));
+    for (const e of errors) expect(e.accepted.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['OUTSIDE_CITY', { ...anOffer(), location: { lat: 52.52, lon: 13.4 } }, 'location'],
+    ['INVALID_COORDINATES', { ...anOffer(), location: { lat: 150, lon: 6.9 } }, 'location'],
+    ['UNKNOWN_OFFER_TYPE', { ...anOffer(), offerType: 'pizzeria' }, 'offerType'],
+    ['UNKNOWN_SUBTYPE', { ...anOffer(), offerType: 'schule', subtype: 'zauberschule' }, 'subtype'],
+    ['UNKNOWN_TARGET_GROUP', { ...anOffer(), targetGroups: ['familien_mit_kindern', 'aliens'] }, 'targetGroups[1]'],
+    ['CAPACITY_WITHOUT_UNIT', { ...anOffer(), capacity: { value: 20 } }, 'capacity.unit'],
+    ['UNKNOWN_CAPACITY_UNIT', { ...anOffer(), capacity: { value: 20, unit: 'liter' } }, 'capacity.unit'],
+    ['NEGATIVE_COUNT', { ...anOffer(), capacity: { value: -3, unit: 'plaetze' } }, 'capacity.value'],
+    ['INVALID_VALUE', { ...anOffer(), reach: 'WELT' }, 'reach'],
+    ['BAD_DATE', { ...anOffer(), validFrom: '01.08.2020' }, 'validFrom'],
+    ['UNKNOWN_AMT', { ...anOffer(), amt: 'finanzamt' }, 'amt'],
+  ] as const)('%s for an offer', (code, value, field) => {
+    expect(errorsOf('offer', value, 'jugendamt')).toContainEqual(expect.objectContaining({ code, row: 0, field }));
+  });
+
+  it('hints at swapped coordinates', () => {
+    const [e] = errorsOf('offer', { ...anOffer(), location: { lat: 6.9573, lon: 50.9285 } }, 'jugendamt');
+    expect(e).toMatchObject({ code: 'OUTSIDE_CITY' });
+    expect(e!.message).toMatch(/swapped/);
+  });
+
+  it('checks planning records', () => {
+    expect(errorsOf('goal', aGoal({ areas: [{ level: 'STADTTEIL', code: '000' }] }), 'planung')).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_AREA', field: 'areas[0].code' }));
+    expect(errorsOf('goal', { ...aGoal(), status: 'dreaming' }, 'planung')).toContainEqual(expect.objectContaining({ code: 'INVALID_VALUE', field: 'status' }));
+    expect(errorsOf('measure', aMeasure({ plannedEnd: '2024-01-01' }), 'planung')).toContainEqual(expect.objectContaining({ code: 'BAD_DATE', field: 'plannedEnd' }));
+    expect(errorsOf('milestone', aMilestone({ plannedQuarter: null }), 'planung')).toContainEqual(expect.objectContaining({ code: 'MISSING_FIELD' }));
+    expect(errorsOf('milestone', aMilestone({ plannedQuarter: '2025-Q5' }), 'planung')).toContainEqual(expect.objectContaining({ code: 'BAD_PERIOD' }));
+    expect(errorsOf('status-report', { ...aStatusReport(), progressPercent: 120 }, 'planung')).toContainEqual(expect.objectContaining({ code: 'OUT_OF_RANGE', field: 'progressPercent' }));
+  });
+
+  it('rejects the whole batch when one record is bad, naming each bad row', () => {
+    const r = validateRecords(
+      'area-statistic',
+      [
+        { row: 0, value: anAreaStatistic() },
+        { row: 1, value: anAreaStatistic({ areaCode: '999' }) },
+        { row: 2, value: anAreaStatistic({ areaCode: '102', period: 'soon' }) },
+        { row: 3, value: anAreaStatistic() },
+      ],
+      ctx('statistik'),
+    );
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors.map((e) => [e.row, e.code])).toEqual([
+      [1, 'UNKNOWN_AREA'],
+      [2, 'BAD_PERIOD'],
+      [3, 'DUPLICATE_KEY'],
+    ]);
+  });
+
+  it('reports an empty batch', () => {
+    const r = validateRecords('offer', [], ctx('jugendamt'));
+    expect(!r.ok && r.errors[0]!.code).toBe('EMPTY_BATCH');
+  });
+});

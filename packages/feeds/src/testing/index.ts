@@ -1,0 +1,2 @@
+// Test helpers of @sp/feeds (import '@sp/feeds/testing').
+export * from './spatial.fixture.js';
