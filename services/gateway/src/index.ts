@@ -1,0 +1,7 @@
+// @sp/gateway: the GraphQL API and CSV exports for BI tools and dashboards.
+export { createGateway, graphqlEndpoint, exportPrefix, type Gateway, type GatewayOptions, type NodeHandler } from './gateway.js';
+export { limitsSchema, resolveLimits, type Limits, type LimitsInput } from './limits.js';
+export { roles, type Role, type Viewer, type AuthConfig } from './auth/viewer.js';
+export { schema } from './schema/index.js';
+export type * from './sources.js';
+export { areaLevels } from './sources.js';

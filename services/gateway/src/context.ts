@@ -1,0 +1,19 @@
+// The GraphQL context of one request: who asks, the limits, and the per-request services whose
+// DataLoaders batch and cache reads for this request only.
+import type { Viewer } from './auth/viewer.js';
+import type { IndicatorService } from './indicators/indicator.service.js';
+import type { Limits } from './limits.js';
+import type { PlanningService } from './planning/planning.service.js';
+import type { AreaSource, CatalogueSource, RegistrySource } from './sources.js';
+
+export interface GatewayContext {
+  viewer: Viewer;
+  limits: Limits;
+  areas: AreaSource;
+  catalogue: CatalogueSource;
+  indicators: IndicatorService;
+  registry: RegistrySource | null;
+  planning: PlanningService | null;
+  /** ISO date the controlling views are computed for */
+  today: string;
+}

@@ -1,0 +1,129 @@
+// GET /export/<name>.csv: every indicator query of the GraphQL API as CSV, with the same
+// arguments as query parameters, through the same IndicatorService (same reader, same role and
+// suppression rules). Lists are comma-separated (periods=2011,2012), a parent is parentLevel +
+// parentCode.
+import type { IndicatorValue } from '@sp/indicator-store';
+import { z } from 'zod';
+import type { GatewayContext } from '../context.js';
+import { expectedError } from '../errors.js';
+import { areaLevels } from '../sources.js';
+import { type Cell, toCsv } from './csv.js';
+
+const level = z.enum(areaLevels);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .optional();
+const parentOf = (q: { parentLevel?: string | undefined; parentCode?: string | undefined }) =>
+  q.parentLevel && q.parentCode ? { level: q.parentLevel, code: q.parentCode } : null;
+
+const valuesParams = z.object({
+  indicator: z.string().min(1),
+  level,
+  period: z.string().optional(),
+  periods: list,
+  from: z.string().optional(),
+  to: z.string().optional(),
+  parentLevel: level.optional(),
+  parentCode: z.string().optional(),
+  areas: list,
+  asOf: z.string().optional(),
+});
+const seriesParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), from: z.string(), to: z.string(), asOf: z.string().optional() });
+const rankingParams = z.object({
+  indicator: z.string().min(1),
+  level,
+  period: z.string(),
+  parentLevel: level.optional(),
+  parentCode: z.string().optional(),
+  order: z.enum(['HIGHEST_FIRST', 'LOWEST_FIRST']).default('HIGHEST_FIRST'),
+  first: z.coerce.number().int().optional(),
+  asOf: z.string().optional(),
+});
+const comparisonParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), period: z.string(), asOf: z.string().optional() });
+const indexParams = z.object({ index: z.string().min(1), level, period: z.string(), parentLevel: level.optional(), parentCode: z.string().optional() });
+
+const valueHeader = ['Indikator', 'Indikatorname', 'Einheit', 'Ebene', 'Gebietsschlüssel', 'Gebiet', 'Zeitraum', 'Wert', 'Zähler', 'Nenner', 'Gesperrt', 'Sperrgrund', 'Synthetisch', 'Stand', 'Definitionsversion', 'Quelle'];
+
+const reasonDe: Record<string, string> = { PRIMARY: 'Fallzahl unter Schwelle', SECONDARY: 'Sekundärsperrung', DERIVED: 'abgeleitet aus gesperrtem Wert' };
+
+function valueRow(ctx: GatewayContext, v: IndicatorValue): Cell[] {
+  const meta = ctx.indicators.indicator(v.indicator);
+  return [
+    v.indicator,
+    meta.name,
+    meta.unit,
+    v.areaLevel,
+    v.areaCode,
+    ctx.indicators.areaOf(v.areaLevel, v.areaCode).name,
+    v.period,
+    v.value,
+    v.numerator,
+    v.denominator,
+    v.suppressed,
+    v.suppressionReason ? reasonDe[v.suppressionReason] : null,
+    v.synthetic,
+    v.knownAt,
+    v.definitionVersion,
+    attribution(ctx, meta.sources),
+  ];
+}
+
+function attribution(ctx: GatewayContext, codes: readonly string[]): string {
+  return ctx.catalogue
+    .sources()
+    .filter((s) => codes.includes(s.code))
+    .map((s) => (s.synthetic ? `${s.attribution} (synthetisch)` : s.attribution))
+    .join(' | ');
+}
+
+type Exporter = (ctx: GatewayContext, params: Record<string, string>) => Promise<{ csv: string; filename: string }>;
+
+function parse<T extends z.ZodType>(schema: T, params: Record<string, string>): z.infer<T> {
+  const r = schema.safeParse(params);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw expectedError('BAD_USER_INPUT', `query parameter ${issue.path.join('.') || '?'}: ${issue.message}`, { argument: issue.path.join('.') });
+  }
+  return r.data;
+}
+
+export const exporters: Record<string, Exporter> = {
+  'indicator-values': async (ctx, params) => {
+    const q = parse(valuesParams, params);
+    const rows = await ctx.indicators.values({ ...q, parent: parentOf(q), periods: q.periods ?? null, areas: q.areas ?? null });
+    return { csv: toCsv(valueHeader, rows.map((v) => valueRow(ctx, v))), filename: `${q.indicator}_${q.level}.csv` };
+  },
+  'time-series': async (ctx, params) => {
+    const q = parse(seriesParams, params);
+    const rows = await ctx.indicators.series(q.indicator, { level: q.level, code: q.code }, q.from, q.to, q.asOf);
+    return { csv: toCsv(valueHeader, rows.map((v) => valueRow(ctx, v))), filename: `${q.indicator}_${q.level}_${q.code}.csv` };
+  },
+  ranking: async (ctx, params) => {
+    const q = parse(rankingParams, params);
+    const rows = await ctx.indicators.ranking({ ...q, parent: parentOf(q) });
+    return { csv: toCsv(['Rang', ...valueHeader], rows.map((r) => [r.rank, ...valueRow(ctx, r.value)])), filename: `${q.indicator}_${q.level}_rang.csv` };
+  },
+  comparison: async (ctx, params) => {
+    const q = parse(comparisonParams, params);
+    const c = await ctx.indicators.comparison(q.indicator, { level: q.level, code: q.code }, q.period, q.asOf);
+    const rows = [
+      ['Gebiet', ...valueRow(ctx, c.area)],
+      ...(c.parent ? [['Übergeordnetes Gebiet', ...valueRow(ctx, c.parent)]] : []),
+      ...(c.city ? [['Stadt', ...valueRow(ctx, c.city)]] : []),
+    ];
+    return { csv: toCsv(['Vergleich', ...valueHeader], rows), filename: `${q.indicator}_${q.level}_${q.code}_vergleich.csv` };
+  },
+  'index-values': async (ctx, params) => {
+    const q = parse(indexParams, params);
+    const meta = ctx.indicators.index(q.index);
+    const rows = await ctx.indicators.indexValues(q.index, q.level, q.period, parentOf(q));
+    return {
+      csv: toCsv(
+        ['Index', 'Indexname', 'Ebene', 'Gebietsschlüssel', 'Gebiet', 'Zeitraum', 'Wert', 'Klasse', 'Bewertet', 'Synthetisch', 'Definitionsversion'],
+        rows.map((v) => [v.index, meta.name, v.areaLevel, v.areaCode, ctx.indicators.areaOf(v.areaLevel, v.areaCode).name, v.period, v.score, v.class, v.scored, meta.synthetic, v.definitionVersion]),
+      ),
+      filename: `${q.index}_${q.level}.csv`,
+    };
+  },
+};

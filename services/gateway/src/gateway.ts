@@ -1,0 +1,175 @@
+// createGateway: the GraphQL API (graphql-yoga + Pothos) at /graphql with GraphiQL, and the CSV
+// exports at /export/*.csv, as one yoga instance. No listener here: tests call yoga.fetch, the
+// platform's composition root mounts `handler`, src/main.ts listens for the standalone gateway.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createComplexityRule } from '@pothos/plugin-complexity';
+import type { IndicatorReader } from '@sp/indicator-store';
+import type { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { type AuthConfig, createAuthenticator, type Viewer } from './auth/viewer.js';
+import type { GatewayContext } from './context.js';
+import { expectedError, httpStatusFor, isExpected } from './errors.js';
+import { exporters } from './export/export.routes.js';
+import { IndicatorService } from './indicators/indicator.service.js';
+import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
+import { PlanningService } from './planning/planning.service.js';
+import { schema } from './schema/index.js';
+import type { AreaSource, CatalogueSource, ControllingSource, RegistrySource } from './sources.js';
+
+export interface GatewayOptions {
+  areas: AreaSource;
+  catalogue: CatalogueSource;
+  indicators: IndicatorReader;
+  registry?: RegistrySource | null;
+  controlling?: ControllingSource | null;
+  auth: AuthConfig;
+  limits?: LimitsInput;
+  /** today for the controlling views; default the system clock */
+  clock?: () => Date;
+  /** GraphiQL in the browser at /graphql (default true) */
+  graphiql?: boolean;
+  /** yoga's logger (default false: the composition root logs) */
+  logging?: boolean;
+}
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  /** for http.createServer or a framework's raw route; answers /graphql and /export/*.csv */
+  handler: NodeHandler;
+  /** the paths this handler answers, for a composition root that routes by prefix */
+  handles(pathname: string): boolean;
+  limits: Limits;
+}
+
+export const graphqlEndpoint = '/graphql';
+export const exportPrefix = '/export/';
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const limits = resolveLimits(options.limits);
+  const authenticate = createAuthenticator(options.auth);
+  const clock = options.clock ?? (() => new Date());
+  const deps = { areas: options.areas, catalogue: options.catalogue, indicators: options.indicators };
+
+  /** One context per request: its own viewer and its own DataLoaders. */
+  const contextFor = (viewer: Viewer): GatewayContext => {
+    const today = clock().toISOString().slice(0, 10);
+    return {
+      viewer,
+      limits,
+      areas: options.areas,
+      catalogue: options.catalogue,
+      indicators: new IndicatorService(deps, viewer, limits),
+      registry: options.registry ?? null,
+      planning: options.controlling ? new PlanningService(options.controlling, viewer, today) : null,
+      today,
+    };
+  };
+
+  const yoga = createYoga<Record<string, never>, GatewayContext>({
+    schema,
+    graphqlEndpoint,
+    graphiql: options.graphiql ?? true,
+    landingPage: false,
+    maskedErrors: true,
+    logging: options.logging ?? false,
+    context: async ({ request }) => contextFor(await authenticate(request.headers.get('authorization'))),
+    plugins: [csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs)],
+  });
+
+  return {
+    yoga,
+    handler: yoga as unknown as NodeHandler,
+    handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix),
+    limits,
+  };
+}
+
+/** Depth, breadth and cost limits as a validation rule: a query over a limit runs nothing. */
+function queryLimits(limits: Limits): Plugin<GatewayContext> {
+  return {
+    onValidate({ addValidationRule, context }) {
+      const params = (context as { params?: { variables?: Record<string, unknown>; operationName?: string } }).params;
+      addValidationRule(
+        createComplexityRule({
+          context,
+          variableValues: params?.variables ?? {},
+          operationName: params?.operationName ?? null,
+          maxDepth: limits.maxDepth,
+          maxBreadth: limits.maxBreadth,
+          maxComplexity: limits.maxComplexity,
+        }),
+      );
+    },
+  };
+}
+
+/** Cuts an execution off after the request timeout with a TIMEOUT error. */
+function executionTimeout(ms: number): Plugin<GatewayContext> {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn(async (args) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<{ errors: GraphQLError[] }>((resolve) => {
+          timer = setTimeout(() => resolve({ errors: [expectedError('TIMEOUT', `the request took longer than ${ms} ms and was cut off; narrow the query`)] }), ms);
+        });
+        try {
+          return await Promise.race([executeFn(args), timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+    },
+  };
+}
+
+/** GET /export/<name>.csv through the same context (viewer, loaders, limits) as GraphQL. */
+function csvExport(authenticate: ReturnType<typeof createAuthenticator>, contextFor: (v: Viewer) => GatewayContext, limits: Limits): Plugin<GatewayContext> {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      if (!url.pathname.startsWith(exportPrefix)) return;
+      const match = /^\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
+      const exporter = match ? exporters[match[1]!] : undefined;
+      if (!exporter) {
+        endResponse(errorResponse(expectedError('NOT_FOUND', `no export at ${url.pathname}; available: ${Object.keys(exporters).map((n) => `${exportPrefix}${n}.csv`).join(', ')}`)));
+        return;
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        endResponse(new Response('GET only', { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
+      try {
+        const ctx = contextFor(await authenticate(request.headers.get('authorization')));
+        let timer: NodeJS.Timeout | undefined;
+        const { csv, filename } = await Promise.race([
+          exporter(ctx, Object.fromEntries(url.searchParams)),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(expectedError('TIMEOUT', `the export took longer than ${limits.requestTimeoutMs} ms and was cut off`)), limits.requestTimeoutMs);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        endResponse(
+          new Response(csv, {
+            status: 200,
+            headers: {
+              'content-type': 'text/csv; charset=utf-8',
+              'content-disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`,
+              'cache-control': 'no-store',
+            },
+          }),
+        );
+      } catch (error) {
+        endResponse(errorResponse(error));
+      }
+    },
+  };
+}
+
+function errorResponse(error: unknown): Response {
+  // expected errors say what is wrong; anything else is masked like GraphQL does
+  const body = isExpected(error)
+    ? { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] }
+    : { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+  const status = isExpected(error) ? httpStatusFor(String(error.extensions['code'])) : 500;
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}

@@ -1,0 +1,358 @@
+// Indicator reads for one request: the only place GraphQL resolvers and CSV exports get indicator
+// values from. It checks access, decides whether suppression may be lifted, and batches reads
+// through per-request DataLoaders so one query costs a bounded number of warehouse round trips:
+// one reader call per (indicator, level, asOf) for period slices, one per (indicator, level, asOf,
+// range) for series, one per (index, level) for composite indices.
+import DataLoader from 'dataloader';
+import type { IndexValue, IndicatorReader, IndicatorValue } from '@sp/indicator-store';
+import { canReadIndex, canReadIndicator, privilegedFor, privilegedForIndex } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
+import { expectedError } from '../errors.js';
+import type { Limits } from '../limits.js';
+import type { AreaRef, AreaSource, AreaView, CatalogueSource, IndexMeta, IndicatorMeta } from '../sources.js';
+import { checkPeriod, checkPeriodRange, normaliseAsOf } from './periods.js';
+
+export interface IndicatorDeps {
+  areas: AreaSource;
+  catalogue: CatalogueSource;
+  indicators: IndicatorReader;
+}
+
+export interface ValuesArgs {
+  indicator: string;
+  level: string;
+  period?: string | null;
+  periods?: readonly string[] | null;
+  from?: string | null;
+  to?: string | null;
+  parent?: AreaRef | null;
+  areas?: readonly string[] | null;
+  asOf?: string | null;
+}
+
+export type RankingOrder = 'HIGHEST_FIRST' | 'LOWEST_FIRST';
+
+export interface RankedValue {
+  rank: number;
+  value: IndicatorValue;
+}
+
+export interface Comparison {
+  indicator: string;
+  period: string;
+  area: IndicatorValue;
+  parent: IndicatorValue | null;
+  city: IndicatorValue | null;
+}
+
+interface SliceKey {
+  indicator: string;
+  level: string;
+  asOf: string | undefined;
+  period: string;
+}
+
+interface RangeKey {
+  indicator: string;
+  level: string;
+  asOf: string | undefined;
+  from: string;
+  to: string;
+  /** null: every area of the level */
+  areaCode: string | null;
+}
+
+const groupKey = (...parts: (string | undefined | null)[]) => parts.map((p) => p ?? '').join('\u0000');
+
+export class IndicatorService {
+  private readonly sliceLoader: DataLoader<SliceKey, readonly IndicatorValue[], string>;
+  private readonly rangeLoader: DataLoader<RangeKey, readonly IndicatorValue[], string>;
+  private readonly indexLoader: DataLoader<{ index: string; level: string; period: string }, readonly IndexValue[], string>;
+  private readonly periodsLoader: DataLoader<string, readonly string[]>;
+  private readonly metaByCode: Map<string, IndicatorMeta>;
+  private readonly indexByCode: Map<string, IndexMeta>;
+
+  constructor(
+    private readonly deps: IndicatorDeps,
+    readonly viewer: Viewer,
+    private readonly limits: Limits,
+  ) {
+    this.metaByCode = new Map(deps.catalogue.indicators().map((m) => [m.code, m]));
+    this.indexByCode = new Map(deps.catalogue.indices().map((m) => [m.code, m]));
+    this.sliceLoader = new DataLoader((keys) => this.loadSlices(keys), {
+      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.period),
+    });
+    this.rangeLoader = new DataLoader((keys) => this.loadRanges(keys), {
+      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.from, k.to, k.areaCode ?? '*'),
+    });
+    this.indexLoader = new DataLoader((keys) => this.loadIndex(keys), {
+      cacheKeyFn: (k) => groupKey(k.index, k.level, k.period),
+    });
+    this.periodsLoader = new DataLoader(async (codes) => Promise.all(codes.map((c) => deps.indicators.periods(c))));
+  }
+
+  // ---- catalogue -------------------------------------------------------------------------------
+
+  /** Indicators this viewer may read. */
+  indicators(): IndicatorMeta[] {
+    return [...this.metaByCode.values()].filter((m) => canReadIndicator(this.viewer, m));
+  }
+
+  indices(): IndexMeta[] {
+    return [...this.indexByCode.values()].filter((m) => canReadIndex(this.viewer, m));
+  }
+
+  /** The indicator's metadata, or NOT_FOUND / FORBIDDEN. */
+  indicator(code: string): IndicatorMeta {
+    const meta = this.metaByCode.get(code);
+    if (!meta) {
+      throw expectedError('NOT_FOUND', `indicator "${code}" is not in the catalogue; query { indicators { code } } lists the accepted codes`, { argument: 'indicator' });
+    }
+    if (!canReadIndicator(this.viewer, meta)) {
+      throw expectedError('FORBIDDEN', `indicator "${code}" is not published; it needs a planner token or one of Amt ${meta.sourceAmt}`, { argument: 'indicator' });
+    }
+    return meta;
+  }
+
+  index(code: string): IndexMeta {
+    const meta = this.indexByCode.get(code);
+    if (!meta) throw expectedError('NOT_FOUND', `index "${code}" is not in the catalogue; query { indices { code } } lists the accepted codes`, { argument: 'index' });
+    if (!canReadIndex(this.viewer, meta)) throw expectedError('FORBIDDEN', `index "${code}" is not published; it needs a planner token`, { argument: 'index' });
+    return meta;
+  }
+
+  periods(indicator: string): Promise<readonly string[]> {
+    this.indicator(indicator);
+    return this.periodsLoader.load(indicator);
+  }
+
+  // ---- values ----------------------------------------------------------------------------------
+
+  /** Values of one indicator for the areas of a level (optionally below a parent or a list) × periods. */
+  async values(args: ValuesArgs): Promise<IndicatorValue[]> {
+    this.indicator(args.indicator);
+    this.checkLevel(args.level, 'level');
+    const asOf = normaliseAsOf(args.asOf);
+    const filter = this.areaFilter(args);
+    let rows: IndicatorValue[];
+    if (args.from != null || args.to != null) {
+      if (args.from == null || args.to == null) throw expectedError('BAD_USER_INPUT', 'from and to go together: give both or neither', { argument: args.from == null ? 'from' : 'to' });
+      if (args.period != null || args.periods != null) throw expectedError('BAD_USER_INPUT', 'give either period/periods or from/to, not both', { argument: 'period' });
+      checkPeriodRange(args.from, args.to);
+      const codes = args.areas?.length ? args.areas : null;
+      const slices = await Promise.all(
+        (codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, from: args.from!, to: args.to!, areaCode })),
+      );
+      rows = slices.flat();
+    } else {
+      const periods = [...(args.period != null ? [args.period] : []), ...(args.periods ?? [])];
+      if (periods.length === 0) throw expectedError('BAD_USER_INPUT', 'give a period ("2012"), periods (["2011","2012"]) or from/to', { argument: 'period' });
+      periods.forEach((p) => checkPeriod(p, 'period'));
+      const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, period })));
+      rows = slices.flat();
+    }
+    const out = rows.filter(filter);
+    if (out.length > this.limits.maxRows) {
+      throw expectedError('RESULT_TOO_LARGE', `${out.length} values exceed the limit of ${this.limits.maxRows}; narrow the areas or the periods`, { limit: this.limits.maxRows });
+    }
+    return out.sort((a, b) => (a.period === b.period ? a.areaCode.localeCompare(b.areaCode, 'de', { numeric: true }) : a.period < b.period ? -1 : 1));
+  }
+
+  /** One value of one area (batched with every other value of the same level and period). */
+  async value(indicator: string, area: AreaRef, period: string, asOf?: string | null): Promise<IndicatorValue | null> {
+    const rows = await this.values({ indicator, level: area.level, period, asOf: asOf ?? null });
+    return rows.find((r) => r.areaCode === area.code) ?? null;
+  }
+
+  /** A time series of one area, ascending by period. */
+  async series(indicator: string, area: AreaRef, from: string, to: string, asOf?: string | null): Promise<IndicatorValue[]> {
+    this.area(area);
+    return this.values({ indicator, level: area.level, areas: [area.code], from, to, asOf: asOf ?? null });
+  }
+
+  async ranking(args: ValuesArgs & { period: string; order: RankingOrder; first?: number | null }): Promise<RankedValue[]> {
+    const first = this.pageSize(args.first, 'first', this.limits.maxPageSize);
+    const rows = await this.values({ ...args, periods: null, from: null, to: null });
+    // suppressed or not computable values take no place in a ranking: their position would tell
+    // where the hidden value lies
+    const ranked = rows.filter((r) => !r.suppressed && r.value != null);
+    const dir = args.order === 'LOWEST_FIRST' ? 1 : -1;
+    ranked.sort((a, b) => dir * (a.value! - b.value!) || a.areaCode.localeCompare(b.areaCode));
+    const out: RankedValue[] = [];
+    for (let i = 0; i < ranked.length && out.length < first; i++) {
+      const prev = out[out.length - 1];
+      const rank = prev && prev.value.value === ranked[i]!.value ? prev.rank : i + 1;
+      out.push({ rank, value: ranked[i]! });
+    }
+    return out;
+  }
+
+  /** The area's value beside its parent's and the city's. */
+  async comparison(indicator: string, ref: AreaRef, period: string, asOf?: string | null): Promise<Comparison> {
+    const area = this.area(ref);
+    const city = this.deps.areas.areas('STADT')[0];
+    const [own, parent, cityValue] = await Promise.all([
+      this.value(indicator, ref, period, asOf),
+      area.parent ? this.value(indicator, area.parent, period, asOf) : Promise.resolve(null),
+      city ? this.value(indicator, city, period, asOf) : Promise.resolve(null),
+    ]);
+    return {
+      indicator,
+      period,
+      area: own ?? this.missing(indicator, ref, period),
+      parent,
+      city: cityValue,
+    };
+  }
+
+  async indexValues(index: string, level: string, period: string, parent?: AreaRef | null): Promise<IndexValue[]> {
+    this.index(index);
+    this.checkLevel(level, 'level');
+    checkPeriod(period, 'period');
+    const rows = await this.indexLoader.load({ index, level, period });
+    const filter = this.areaFilter({ indicator: index, level, parent: parent ?? null });
+    return rows.filter((r) => filter({ areaCode: r.areaCode })).sort((a, b) => a.areaCode.localeCompare(b.areaCode, 'de', { numeric: true }));
+  }
+
+  // ---- areas -----------------------------------------------------------------------------------
+
+  area(ref: AreaRef): AreaView {
+    this.checkLevel(ref.level, 'level');
+    const area = this.deps.areas.area(ref.level, ref.code);
+    if (!area) throw expectedError('NOT_FOUND', `no ${ref.level} with code "${ref.code}"; query { areas(level: ${ref.level}) { code } } lists them`, { argument: 'code' });
+    return area;
+  }
+
+  /** The area a value belongs to (areas unknown to the reference still show their code). */
+  areaOf(level: string, code: string): AreaView {
+    return this.deps.areas.area(level, code) ?? { level, code, name: code, parent: null };
+  }
+
+  pageSize(requested: number | null | undefined, argument: string, max: number, fallback = this.limits.defaultPageSize): number {
+    if (requested == null) return Math.min(fallback, max);
+    if (requested < 0) throw expectedError('BAD_USER_INPUT', `${argument} must not be negative`, { argument });
+    if (requested > max) throw expectedError('PAGE_SIZE_EXCEEDED', `${argument} ${requested} exceeds the maximum page size of ${max}; page with after/cursor`, { argument, max });
+    return requested;
+  }
+
+  private checkLevel(level: string, argument: string): void {
+    if (this.deps.areas.areas(level).length === 0) {
+      throw expectedError('BAD_USER_INPUT', `level ${level} has no areas in this city's spatial reference`, { argument });
+    }
+  }
+
+  private areaFilter(args: Pick<ValuesArgs, 'level' | 'parent' | 'areas'> & { indicator: string }): (row: { areaCode: string }) => boolean {
+    const wanted = args.areas?.length ? new Set(args.areas) : null;
+    let below: Set<string> | null = null;
+    if (args.parent) {
+      this.area(args.parent);
+      below = new Set(this.deps.areas.areas(args.level).filter((a) => this.isBelow(a, args.parent!)).map((a) => a.code));
+    }
+    return (row) => (!wanted || wanted.has(row.areaCode)) && (!below || below.has(row.areaCode));
+  }
+
+  private isBelow(area: AreaView, ancestor: AreaRef): boolean {
+    // planning areas are made of Stadtteile/Stadtviertel: below a parent if any member is
+    const members = this.deps.areas.members?.(area.level, area.code);
+    if (members?.length) {
+      return members.some((m) => {
+        const member = this.deps.areas.area(m.level, m.code);
+        return !!member && (sameArea(member, ancestor) || this.isBelow(member, ancestor));
+      });
+    }
+    let current: AreaRef | null = area.parent;
+    for (let guard = 0; current && guard < 10; guard++) {
+      if (sameArea(current, ancestor)) return true;
+      current = this.deps.areas.area(current.level, current.code)?.parent ?? null;
+    }
+    return false;
+  }
+
+  private missing(indicator: string, ref: AreaRef, period: string): IndicatorValue {
+    const meta = this.indicator(indicator);
+    return {
+      indicator,
+      areaLevel: ref.level,
+      areaCode: ref.code,
+      period,
+      value: null,
+      numerator: null,
+      denominator: null,
+      suppressed: false,
+      suppressionReason: null,
+      knownAt: null,
+      synthetic: meta.synthetic,
+      definitionVersion: meta.version,
+    };
+  }
+
+  // ---- batch functions -------------------------------------------------------------------------
+
+  private async loadSlices(keys: readonly SliceKey[]): Promise<(readonly IndicatorValue[])[]> {
+    const groups = new Map<string, { key: SliceKey; periods: Set<string> }>();
+    for (const k of keys) {
+      const g = groupKey(k.indicator, k.level, k.asOf);
+      const group = groups.get(g) ?? { key: k, periods: new Set<string>() };
+      group.periods.add(k.period);
+      groups.set(g, group);
+    }
+    const byGroup = new Map<string, IndicatorValue[]>();
+    await Promise.all(
+      [...groups].map(async ([g, { key, periods }]) => {
+        const rows = await this.deps.indicators.values({
+          indicator: key.indicator,
+          level: key.level,
+          periods: [...periods].sort(),
+          ...(key.asOf ? { asOf: key.asOf } : {}),
+          privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
+        });
+        byGroup.set(g, rows.map((r) => this.guard(r)));
+      }),
+    );
+    return keys.map((k) => byGroup.get(groupKey(k.indicator, k.level, k.asOf))!.filter((r) => r.period === k.period));
+  }
+
+  private async loadRanges(keys: readonly RangeKey[]): Promise<(readonly IndicatorValue[])[]> {
+    const groups = new Map<string, { key: RangeKey; codes: Set<string> | null }>();
+    for (const k of keys) {
+      const g = groupKey(k.indicator, k.level, k.asOf, k.from, k.to);
+      const group = groups.get(g) ?? { key: k, codes: new Set<string>() };
+      if (k.areaCode === null) group.codes = null;
+      else group.codes?.add(k.areaCode);
+      groups.set(g, group);
+    }
+    const byGroup = new Map<string, IndicatorValue[]>();
+    await Promise.all(
+      [...groups].map(async ([g, { key, codes }]) => {
+        const rows = await this.deps.indicators.values({
+          indicator: key.indicator,
+          level: key.level,
+          ...(codes ? { areaCodes: [...codes].sort() } : {}),
+          periodFrom: key.from,
+          periodTo: key.to,
+          ...(key.asOf ? { asOf: key.asOf } : {}),
+          privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
+        });
+        byGroup.set(g, rows.map((r) => this.guard(r)));
+      }),
+    );
+    return keys.map((k) => {
+      const rows = byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.from, k.to))!;
+      return k.areaCode === null ? rows : rows.filter((r) => r.areaCode === k.areaCode);
+    });
+  }
+
+  private async loadIndex(keys: readonly { index: string; level: string; period: string }[]): Promise<(readonly IndexValue[])[]> {
+    const privileged = privilegedForIndex(this.viewer);
+    return Promise.all(keys.map((k) => this.deps.indicators.indexValues({ index: k.index, level: k.level, period: k.period, privileged })));
+  }
+
+  /** Defence in depth: a suppressed cell leaves the gateway without any figure that could reveal it. */
+  private guard(row: IndicatorValue): IndicatorValue {
+    return row.suppressed ? { ...row, value: null, numerator: null, denominator: null } : row;
+  }
+}
+
+function sameArea(a: AreaRef, b: AreaRef): boolean {
+  return a.level === b.level && a.code === b.code;
+}

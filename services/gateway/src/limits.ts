@@ -1,0 +1,25 @@
+// Protection limits of one gateway: query shape, page sizes, result sizes and time.
+import { z } from 'zod';
+
+export const limitsSchema = z.object({
+  /** deepest selection allowed (areas { parent { parent { … } } } counts each level) */
+  maxDepth: z.number().int().positive().default(10),
+  /** static cost estimate: each field 1, list fields multiply their selection by 10 (or by their page size) */
+  maxComplexity: z.number().int().positive().default(5000),
+  /** most fields selected in one operation */
+  maxBreadth: z.number().int().positive().default(300),
+  /** largest `first`/`last` of a connection and largest `first` of a ranking */
+  maxPageSize: z.number().int().positive().default(100),
+  defaultPageSize: z.number().int().positive().default(20),
+  /** most indicator values one field may return (protects memory and response size) */
+  maxRows: z.number().int().positive().default(50_000),
+  /** a whole GraphQL execution or CSV export is cut off after this */
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+});
+
+export type Limits = z.infer<typeof limitsSchema>;
+export type LimitsInput = z.input<typeof limitsSchema>;
+
+export function resolveLimits(input: LimitsInput = {}): Limits {
+  return limitsSchema.parse(input);
+}

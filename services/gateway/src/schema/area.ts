@@ -1,0 +1,122 @@
+// Areas and their hierarchy: what a map or a table of areas reads. Geometry only on request.
+import { expectedError } from '../errors.js';
+import type { AreaView } from '../sources.js';
+import { builder } from './builder.js';
+import { AreaInput, AreaLevelEnum, AreaRef, IndexValueRef, IndicatorValueRef } from './refs.js';
+
+AreaRef.implement({
+  description: 'An area of the spatial reference (Stadt, Stadtbezirk, Stadtteil, Stadtviertel or planning area).',
+  fields: (t) => ({
+    level: t.field({ type: AreaLevelEnum, resolve: (a) => a.level as never }),
+    code: t.exposeString('code', { description: 'Official code: "0" city, "1"…"9" Bezirk, "101"…"909" Stadtteil, 5 digits Stadtviertel.' }),
+    name: t.exposeString('name'),
+    validFrom: t.string({ nullable: true, resolve: (a) => a.validFrom ?? null }),
+    validTo: t.string({ nullable: true, resolve: (a) => a.validTo ?? null }),
+    parent: t.field({
+      type: AreaRef,
+      nullable: true,
+      description: 'The area this one lies in (Stadtteil → Stadtbezirk → Stadt).',
+      resolve: (a, _args, ctx) => (a.parent ? (ctx.areas.area(a.parent.level, a.parent.code) ?? null) : null),
+    }),
+    children: t.field({
+      type: [AreaRef],
+      description: 'Areas of the given level below this one (default: the next level down).',
+      args: { level: t.arg({ type: AreaLevelEnum, required: false }) },
+      resolve: (a, args, ctx) => {
+        const level = args.level ?? nextLevel(a.level);
+        if (!level) return [];
+        return ctx.areas.areas(level).filter((c) => isBelow(ctx.areas.area.bind(ctx.areas), c, a));
+      },
+    }),
+    members: t.field({
+      type: [AreaRef],
+      description: 'For planning areas: the Stadtteile or Stadtviertel they are made of.',
+      resolve: (a, _args, ctx) =>
+        (ctx.areas.members?.(a.level, a.code) ?? []).map((m) => ctx.areas.area(m.level, m.code)).filter((m): m is AreaView => !!m),
+    }),
+    geometry: t.field({
+      type: 'GeoJSON',
+      nullable: true,
+      complexity: 20,
+      description: 'The boundary as GeoJSON geometry (WGS84). Large: ask only when drawing a map.',
+      resolve: (a, _args, ctx) => ctx.areas.geometry(a.level, a.code),
+    }),
+    value: t.field({
+      type: IndicatorValueRef,
+      nullable: true,
+      description: 'The value of an indicator for this area in a period (batched with all other areas of the query).',
+      args: {
+        indicator: t.arg.string({ required: true }),
+        period: t.arg.string({ required: true }),
+        asOf: t.arg.string({ required: false, description: 'ISO date or date-time: the value as it was known then.' }),
+      },
+      resolve: (a, args, ctx) => ctx.indicators.value(args.indicator, a, args.period, args.asOf),
+    }),
+    series: t.field({
+      type: [IndicatorValueRef],
+      description: 'A time series of an indicator for this area, ascending by period.',
+      args: {
+        indicator: t.arg.string({ required: true }),
+        from: t.arg.string({ required: true }),
+        to: t.arg.string({ required: true }),
+        asOf: t.arg.string({ required: false }),
+      },
+      resolve: (a, args, ctx) => ctx.indicators.series(args.indicator, a, args.from, args.to, args.asOf),
+    }),
+    indexValue: t.field({
+      type: IndexValueRef,
+      nullable: true,
+      description: 'The composite index score and class of this area.',
+      args: { index: t.arg.string({ required: true }), period: t.arg.string({ required: true }) },
+      resolve: async (a, args, ctx) => (await ctx.indicators.indexValues(args.index, a.level, args.period)).find((v) => v.areaCode === a.code) ?? null,
+    }),
+  }),
+});
+
+const hierarchy = ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'];
+
+function nextLevel(level: string): string | null {
+  const i = hierarchy.indexOf(level);
+  return i >= 0 && i + 1 < hierarchy.length ? hierarchy[i + 1]! : null;
+}
+
+function isBelow(lookup: (level: string, code: string) => AreaView | undefined, area: AreaView, ancestor: AreaView): boolean {
+  let current = area.parent;
+  for (let guard = 0; current && guard < 10; guard++) {
+    if (current.level === ancestor.level && current.code === ancestor.code) return true;
+    current = lookup(current.level, current.code)?.parent ?? null;
+  }
+  return false;
+}
+
+builder.queryFields((t) => ({
+  areas: t.field({
+    type: [AreaRef],
+    description: 'Areas of a level, optionally only those below a parent area or with the given codes. Ordered by code.',
+    args: {
+      level: t.arg({ type: AreaLevelEnum, required: true }),
+      parent: t.arg({ type: AreaInput, required: false }),
+      codes: t.arg.stringList({ required: false }),
+    },
+    resolve: (_root, args, ctx) => {
+      let out = ctx.areas.areas(args.level);
+      if (args.parent) {
+        const parent = ctx.areas.area(args.parent.level, args.parent.code);
+        if (!parent) throw expectedError('NOT_FOUND', `no ${args.parent.level} with code "${args.parent.code}"`, { argument: 'parent' });
+        out = out.filter((a) => isBelow(ctx.areas.area.bind(ctx.areas), a, parent));
+      }
+      if (args.codes) {
+        const codes = new Set(args.codes);
+        out = out.filter((a) => codes.has(a.code));
+      }
+      return [...out];
+    },
+  }),
+  area: t.field({
+    type: AreaRef,
+    nullable: true,
+    description: 'One area by level and code; null when there is none.',
+    args: { level: t.arg({ type: AreaLevelEnum, required: true }), code: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.areas.area(args.level, args.code) ?? null,
+  }),
+}));

@@ -1,0 +1,10 @@
+// The whole schema: importing each domain file registers its types and query fields.
+import { builder } from './builder.js';
+import './area.js';
+import './indicator.js';
+import './indicator-value.js';
+import './composite-index.js';
+import './registry.js';
+import './controlling.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

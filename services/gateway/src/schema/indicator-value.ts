@@ -1,0 +1,120 @@
+// Indicator values: by indicator × areas (a level, a parent, or a list) × periods, time series,
+// rankings and comparison with the parent area and the city. Every value comes through
+// IndicatorService, i.e. through the IndicatorReader with suppression applied.
+import { builder } from './builder.js';
+import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef } from './refs.js';
+
+export const SuppressionReasonEnum = builder.enumType('SuppressionReason', {
+  description: 'PRIMARY: count below the threshold; SECONDARY: hidden so a primary cell cannot be recovered from totals; DERIVED: a rate whose numerator or denominator is suppressed.',
+  values: ['PRIMARY', 'SECONDARY', 'DERIVED'] as const,
+});
+
+export const RankingOrderEnum = builder.enumType('RankingOrder', {
+  values: ['HIGHEST_FIRST', 'LOWEST_FIRST'] as const,
+});
+
+IndicatorValueRef.implement({
+  description: 'The value of one indicator for one area and period. Suppressed cells have no value, never 0.',
+  fields: (t) => ({
+    indicator: t.field({ type: IndicatorRef, resolve: (v, _a, ctx) => ctx.indicators.indicator(v.indicator) }),
+    area: t.field({ type: AreaRef, resolve: (v, _a, ctx) => ctx.indicators.areaOf(v.areaLevel, v.areaCode) }),
+    period: t.exposeString('period'),
+    value: t.float({ nullable: true, description: 'null when suppressed or not computable (e.g. denominator 0).', resolve: (v) => v.value }),
+    numerator: t.float({ nullable: true, resolve: (v) => v.numerator }),
+    denominator: t.float({ nullable: true, resolve: (v) => v.denominator }),
+    suppressed: t.exposeBoolean('suppressed'),
+    suppressionReason: t.field({ type: SuppressionReasonEnum, nullable: true, resolve: (v) => v.suppressionReason }),
+    knownAt: t.string({ nullable: true, description: 'ISO date-time the value became known (latest contributing delivery).', resolve: (v) => v.knownAt }),
+    synthetic: t.exposeBoolean('synthetic', { description: 'True for values of the synthetic demo model.' }),
+    definitionVersion: t.exposeInt('definitionVersion'),
+  }),
+});
+
+RankedValueRef.implement({
+  description: 'A place in a ranking. Suppressed and missing values take no place.',
+  fields: (t) => ({
+    rank: t.exposeInt('rank', { description: 'Ties share a rank (1, 2, 2, 4).' }),
+    area: t.field({ type: AreaRef, resolve: (r, _a, ctx) => ctx.indicators.areaOf(r.value.areaLevel, r.value.areaCode) }),
+    period: t.string({ resolve: (r) => r.value.period }),
+    value: t.float({ resolve: (r) => r.value.value! }),
+    entry: t.field({ type: IndicatorValueRef, resolve: (r) => r.value }),
+  }),
+});
+
+const diff = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
+
+ComparisonRef.implement({
+  description: 'An area beside its parent area and the whole city.',
+  fields: (t) => ({
+    indicator: t.field({ type: IndicatorRef, resolve: (c, _a, ctx) => ctx.indicators.indicator(c.indicator) }),
+    period: t.exposeString('period'),
+    area: t.field({ type: IndicatorValueRef, resolve: (c) => c.area }),
+    parent: t.field({ type: IndicatorValueRef, nullable: true, resolve: (c) => c.parent }),
+    city: t.field({ type: IndicatorValueRef, nullable: true, resolve: (c) => c.city }),
+    differenceToParent: t.float({ nullable: true, resolve: (c) => diff(c.area.value, c.parent?.value) }),
+    differenceToCity: t.float({ nullable: true, resolve: (c) => diff(c.area.value, c.city?.value) }),
+    ratioToCity: t.float({
+      nullable: true,
+      description: 'area value / city value (1 = like the city).',
+      resolve: (c) => (c.area.value == null || !c.city?.value ? null : c.area.value / c.city.value),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  indicatorValues: t.field({
+    type: [IndicatorValueRef],
+    description:
+      'Values of one indicator for the areas of a level — all of them, those below `parent`, or the listed `areas` — in one period, several `periods`, or a range `from`…`to`. Ordered by period, then area code. Also as CSV: GET /export/indicator-values.csv with the same arguments.',
+    args: {
+      indicator: t.arg.string({ required: true }),
+      level: t.arg({ type: AreaLevelEnum, required: true }),
+      period: t.arg.string({ required: false }),
+      periods: t.arg.stringList({ required: false }),
+      from: t.arg.string({ required: false }),
+      to: t.arg.string({ required: false }),
+      parent: t.arg({ type: AreaInput, required: false }),
+      areas: t.arg.stringList({ required: false, description: 'Area codes of `level`.' }),
+      asOf: t.arg.string({ required: false, description: 'ISO date or date-time: values as they were known then.' }),
+    },
+    resolve: (_root, args, ctx) => ctx.indicators.values(args),
+  }),
+  timeSeries: t.field({
+    type: [IndicatorValueRef],
+    description: 'A time series of one indicator for one area, ascending. Also as CSV: GET /export/time-series.csv.',
+    args: {
+      indicator: t.arg.string({ required: true }),
+      area: t.arg({ type: AreaInput, required: true }),
+      from: t.arg.string({ required: true }),
+      to: t.arg.string({ required: true }),
+      asOf: t.arg.string({ required: false }),
+    },
+    resolve: (_root, args, ctx) => ctx.indicators.series(args.indicator, args.area, args.from, args.to, args.asOf),
+  }),
+  ranking: t.field({
+    type: [RankedValueRef],
+    description: 'The areas of a level (optionally below a parent) ranked by their value in one period. Also as CSV: GET /export/ranking.csv.',
+    complexity: (args) => ({ field: 1, multiplier: Math.max(1, args.first ?? 20) }),
+    args: {
+      indicator: t.arg.string({ required: true }),
+      level: t.arg({ type: AreaLevelEnum, required: true }),
+      period: t.arg.string({ required: true }),
+      parent: t.arg({ type: AreaInput, required: false }),
+      order: t.arg({ type: RankingOrderEnum, required: false, defaultValue: 'HIGHEST_FIRST' }),
+      first: t.arg.int({ required: false, description: 'How many places (default 20, at most the maximum page size).' }),
+      asOf: t.arg.string({ required: false }),
+    },
+    resolve: (_root, args, ctx) => ctx.indicators.ranking({ ...args, order: args.order ?? 'HIGHEST_FIRST' }),
+  }),
+  comparison: t.field({
+    type: ComparisonRef,
+    description: 'One area beside its parent area and the city. Also as CSV: GET /export/comparison.csv.',
+    args: {
+      indicator: t.arg.string({ required: true }),
+      area: t.arg({ type: AreaInput, required: true }),
+      period: t.arg.string({ required: true }),
+      asOf: t.arg.string({ required: false }),
+    },
+    resolve: (_root, args, ctx) => ctx.indicators.comparison(args.indicator, args.area, args.period, args.asOf),
+  }),
+}));

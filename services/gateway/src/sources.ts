@@ -1,0 +1,283 @@
+// What the gateway reads besides indicators: the spatial reference, the indicator catalogue, the
+// registry and controlling, each as the narrow read model a reader of the API needs. The packages
+// that own these (@sp/spatial, @sp/indicators, @sp/registry, @sp/controlling) are adapted to these
+// shapes in the composition root; the gateway itself depends on nothing but these interfaces and
+// on @sp/indicator-store's IndicatorReader.
+
+/** Area levels: the city's nesting plus planning levels made of Stadtteile or Stadtviertel. */
+export const areaLevels = ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL', 'SOZIALRAUM'] as const;
+export type AreaLevel = (typeof areaLevels)[number];
+
+export interface AreaRef {
+  level: string;
+  code: string;
+}
+
+export interface AreaView {
+  level: string;
+  code: string;
+  name: string;
+  /** the area this one nests in (STADTTEIL → STADTBEZIRK → STADT); planning areas → STADT */
+  parent: AreaRef | null;
+  validFrom?: string | null;
+  validTo?: string | null;
+}
+
+/** GeoJSON geometry (Polygon or MultiPolygon, WGS84). */
+export interface GeoJsonGeometry {
+  type: string;
+  coordinates: unknown;
+}
+
+export interface AreaSource {
+  /** every area of a level, in code order */
+  areas(level: string): readonly AreaView[];
+  area(level: string, code: string): AreaView | undefined;
+  geometry(level: string, code: string): GeoJsonGeometry | null;
+  /** for planning areas: the areas (Stadtteile/Stadtviertel) they are made of */
+  members?(level: string, code: string): readonly AreaRef[];
+}
+
+export type Polarity = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
+
+export interface IndicatorMeta {
+  code: string;
+  name: string;
+  description: string;
+  /** how it is computed, in words (e.g. "SGB-II-Empfänger unter 65 / Einwohner unter 65 × 100") */
+  definition: string;
+  unit: string;
+  kind: string;
+  sourceAmt: string;
+  polarity: Polarity;
+  updateInterval: string;
+  version: number;
+  synthetic: boolean;
+  /** published indicators are visible to the public; the rest only to planners, admins and their Amt */
+  published: boolean;
+  /** codes of DataSource entries the values derive from */
+  sources: readonly string[];
+}
+
+export interface IndexClassMeta {
+  label: string;
+  /** lower bound in standard deviations; null for the open lowest class */
+  from: number | null;
+}
+
+export interface IndexMeta {
+  code: string;
+  name: string;
+  description: string;
+  inputs: readonly { indicator: string; polarity: Polarity }[];
+  classes: readonly IndexClassMeta[];
+  minPopulation: number;
+  version: number;
+  synthetic: boolean;
+  published: boolean;
+}
+
+export interface DataSourceMeta {
+  code: string;
+  name: string;
+  licence: string;
+  attribution: string;
+  url?: string | null;
+  synthetic: boolean;
+}
+
+export interface CatalogueSource {
+  indicators(): readonly IndicatorMeta[];
+  indices(): readonly IndexMeta[];
+  sources(): readonly DataSourceMeta[];
+}
+
+// ---- registry -------------------------------------------------------------------------------
+
+export interface OfferView {
+  key: string;
+  version: number;
+  name: string;
+  offerType: string;
+  subtype?: string | null;
+  provider: string;
+  amt: string;
+  targetGroups: readonly string[];
+  address: { street?: string | null; postcode?: string | null; city: string };
+  location: { lat: number; lon: number };
+  capacity?: { value: number; unit: string } | null;
+  reach: string;
+  /** the areas it lies in, every level */
+  areas: readonly AreaRef[];
+  validFrom: string;
+  validTo?: string | null;
+  source: string;
+  attribution?: string | null;
+  synthetic: boolean;
+}
+
+export interface OfferQuery {
+  offerTypes?: readonly string[];
+  targetGroups?: readonly string[];
+  /** the area and everything below it */
+  area?: AreaRef;
+  provider?: string;
+  amt?: string;
+  text?: string;
+  near?: { lat: number; lon: number; radiusMeters: number };
+  bbox?: { minLat: number; minLon: number; maxLat: number; maxLon: number };
+  offset: number;
+  limit: number;
+}
+
+export interface NormView {
+  code: string;
+  name: string;
+  offerType: string;
+  unit: string;
+  description: string;
+}
+
+export interface NeedsRowView {
+  norm: string;
+  area: AreaRef;
+  period: string;
+  supply: number;
+  demand: number | null;
+  coverage: number | null;
+  gap: number | null;
+  /** distance in metres from the area's population-weighted centre to the nearest offer */
+  nearestDistanceMeters?: number | null;
+  /** true when the demand rests on a suppressed population figure */
+  suppressed: boolean;
+}
+
+export interface RegistrySource {
+  searchOffers(query: OfferQuery): Promise<{ items: readonly OfferView[]; total: number }>;
+  offerHistory(key: string): Promise<readonly OfferView[]>;
+  norms(): Promise<readonly NormView[]>;
+  needs(query: { norm: string; level: string; period: string; parentCode?: string; privileged: boolean }): Promise<readonly NeedsRowView[]>;
+}
+
+// ---- controlling ----------------------------------------------------------------------------
+
+export interface GoalView {
+  key: string;
+  version: number;
+  parentKey?: string | null;
+  title: string;
+  description?: string | null;
+  areas: readonly AreaRef[];
+  targetGroups: readonly string[];
+  indicator?: string | null;
+  baselineValue?: number | null;
+  baselinePeriod?: string | null;
+  targetValue?: number | null;
+  deadline?: string | null;
+  adoptedBy?: { body: string; decision: string; date: string } | null;
+  status: string;
+  revisionReason?: string | null;
+  example: boolean;
+}
+
+export interface BudgetLineView {
+  year: number;
+  planned: number;
+  spent: number;
+}
+
+export interface MeasureView {
+  key: string;
+  version: number;
+  title: string;
+  description?: string | null;
+  goalKeys: readonly string[];
+  areas: readonly AreaRef[];
+  targetGroups: readonly string[];
+  leadAmt: string;
+  participants: readonly string[];
+  budget: readonly BudgetLineView[];
+  plannedStart: string;
+  plannedEnd: string;
+  actualStart?: string | null;
+  actualEnd?: string | null;
+  status: string;
+  fundingSource?: string | null;
+  example: boolean;
+}
+
+export interface MilestoneView {
+  key: string;
+  version: number;
+  measureKey: string;
+  title: string;
+  plannedDate?: string | null;
+  plannedQuarter?: string | null;
+  actualDate?: string | null;
+  reached: boolean;
+}
+
+export interface StatusReportView {
+  key: string;
+  measureKey: string;
+  reportedBy: string;
+  reportedAt: string;
+  progressPercent: number;
+  narrative: string;
+  trafficLight?: string | null;
+}
+
+/** One measure as a controller sees it on a given day. */
+export interface MeasureControllingView {
+  measureKey: string;
+  budgetPlanned: number;
+  budgetSpent: number;
+  /** spent / planned; null without a plan */
+  budgetUse: number | null;
+  /** days the start (or end) runs behind plan; 0 when on time */
+  startSlippageDays: number | null;
+  endSlippageDays: number | null;
+  milestonesDue: number;
+  milestonesOverdue: number;
+  trafficLight: string;
+}
+
+export interface EvaluationView {
+  goalKey: string;
+  indicator: string;
+  before: string;
+  after: string;
+  treatedBefore: number | null;
+  treatedAfter: number | null;
+  cityBefore: number | null;
+  cityAfter: number | null;
+  comparisonBefore: number | null;
+  comparisonAfter: number | null;
+  /** (treatedAfter − treatedBefore) − (comparisonAfter − comparisonBefore) */
+  differenceInDifferences: number | null;
+}
+
+export interface GoalFilter {
+  area?: AreaRef;
+  status?: readonly string[];
+  includeExamples?: boolean;
+}
+
+export interface MeasureFilter {
+  area?: AreaRef;
+  goalKey?: string;
+  amt?: string;
+  status?: readonly string[];
+}
+
+export interface ControllingSource {
+  goals(filter: GoalFilter): Promise<readonly GoalView[]>;
+  goalHistory(key: string): Promise<readonly GoalView[]>;
+  measures(filter: MeasureFilter): Promise<readonly MeasureView[]>;
+  /** batched: milestones of several measures */
+  milestones(measureKeys: readonly string[]): Promise<readonly MilestoneView[]>;
+  statusReports(measureKeys: readonly string[]): Promise<readonly StatusReportView[]>;
+  /** controlling figures for several measures on a given day (ISO date) */
+  controlling(measureKeys: readonly string[], today: string): Promise<readonly MeasureControllingView[]>;
+  evaluation(query: { goalKey: string; before: string; after: string; comparisonAreas?: readonly AreaRef[]; privileged: boolean }): Promise<EvaluationView>;
+}

@@ -1,0 +1,63 @@
+// TEST HELPER: a gateway over the Köln fixture (or any IndicatorReader), a GraphQL client that
+// goes through yoga.fetch, and signed tokens for each role.
+import { SignJWT } from 'jose';
+import type { IndicatorReader } from '@sp/indicator-store';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
+import { catalogue, koelnAreas, koelnCells } from './koeln.fixture.js';
+import { MemoryIndicatorReader } from './memory-indicator-reader.js';
+
+export const testSecret = 'test-secret-of-at-least-32-characters!';
+
+export async function tokenFor(claims: Record<string, unknown>, secret = testSecret): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+}
+
+export interface GraphQLResult<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export type GraphQLClient = <T = any>(query: string, options?: { variables?: Record<string, unknown>; token?: string }) => Promise<GraphQLResult<T>>;
+
+export function clientFor(fetchFn: (url: string, init: RequestInit) => Promise<Response>, baseUrl = 'http://gateway.test'): GraphQLClient {
+  return async (query, options = {}) => {
+    const res = await fetchFn(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+      body: JSON.stringify({ query, variables: options.variables ?? {} }),
+    });
+    return { status: res.status, ...((await res.json()) as object) };
+  };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  reader: IndicatorReader;
+  gql: GraphQLClient;
+  /** GET a path (CSV exports) through yoga.fetch */
+  get(path: string, token?: string): Promise<Response>;
+}
+
+export function testGateway(overrides: Partial<GatewayOptions> = {}): TestGateway & { memory: MemoryIndicatorReader } {
+  const memory = new MemoryIndicatorReader(koelnCells(), [
+    { index: 'sozialindex', areaLevel: 'STADTTEIL', areaCode: '101', period: '2012', score: null, class: null, scored: false, definitionVersion: 1 },
+    { index: 'sozialindex', areaLevel: 'STADTTEIL', areaCode: '103', period: '2012', score: 1.2, class: 'niedrig', scored: true, definitionVersion: 1 },
+    { index: 'sozialindex', areaLevel: 'STADTTEIL', areaCode: '104', period: '2012', score: -1.4, class: 'hoch', scored: true, definitionVersion: 1 },
+  ]);
+  const gateway = createGateway({
+    areas: koelnAreas(),
+    catalogue,
+    indicators: memory,
+    auth: { jwtSecret: testSecret },
+    ...overrides,
+  });
+  const fetchFn = (url: string, init: RequestInit) => Promise.resolve(gateway.yoga.fetch(url, init));
+  return {
+    gateway,
+    reader: overrides.indicators ?? memory,
+    memory,
+    gql: clientFor(fetchFn),
+    get: (path, token) => fetchFn(`http://gateway.test${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+  };
+}
