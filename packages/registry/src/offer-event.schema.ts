@@ -10,7 +10,8 @@ export type Reach = z.infer<typeof reachSchema>;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'ISO date (YYYY-MM-DD)');
 
-export const offerRecordSchema = z.object({
+// loose: fields added by a newer schema version are kept in the history, not stripped
+export const offerRecordSchema = z.looseObject({
   key: z.string().min(1),
   version: z.number().int().positive(),
   name: z.string(),
@@ -45,6 +46,8 @@ export const offerEventSchema = z
   .object({
     key: z.string().min(1),
     version: z.number().int().positive(),
+    /** present on @sp/events RecordEvents; anything but 'offer' is refused */
+    recordType: z.literal('offer').optional(),
     amt: z.string().min(1),
     deliveryId: z.string().min(1),
     deliveredAt: instant,

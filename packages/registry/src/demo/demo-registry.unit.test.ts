@@ -1,4 +1,5 @@
 // The Köln demo registry built from the real public files, placed on the real geometries.
+import { FeedCatalogue, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
 import { loadReference } from '@sp/spatial';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { placeOffer } from '../area.locator.js';
@@ -33,6 +34,25 @@ describe('buildDemoRegistry on the Köln files', () => {
     for (const o of demo.offers) {
       expect(() => offerRecordSchema.parse(o), o.key).not.toThrow();
       expect(stadtteilOf(o), o.key).toBeDefined();
+    }
+  });
+
+  it('passes the ingestion rules of @sp/feeds (taxonomy, Amt codes, coordinates inside Köln), per delivering Amt', () => {
+    const spatial: SpatialChecks = {
+      cityName: 'Köln',
+      levels: () => [...ref.hierarchyLevels, ...ref.planningLevels],
+      hasArea: (level, code) => ref.get(level, code) !== undefined,
+      insideCity: (lat, lon) => ref.locate(lat, lon) !== undefined,
+    };
+    const catalogue = FeedCatalogue.load();
+    const taxonomy = Taxonomy.load();
+    const byAmt = new Map<string, OfferRecord[]>();
+    for (const o of demo.offers) byAmt.set(o.amt, [...(byAmt.get(o.amt) ?? []), o]);
+    expect([...byAmt.keys()].sort()).toEqual(['gruenflaechenamt', 'integration', 'jugendamt', 'planung', 'schulamt', 'sozialamt']);
+    for (const [amt, offers] of byAmt) {
+      const rows = offers.map((o, row) => ({ row, value: structuredClone(o) }));
+      const result = validateRecords('offer', rows, { amt, catalogue, taxonomy, spatial, now: new Date('2025-06-01T00:00:00Z') });
+      expect(result.ok ? [] : result.errors.slice(0, 5), amt).toEqual([]);
     }
   });
 
