@@ -1,0 +1,177 @@
+// Loads and checks the indicator catalogue, and compiles an indicator into the base counts it needs
+// (the "plan" an aggregator evaluates). Everything here is pure apart from reading the YAML file.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import {
+  catalogueFileSchema, type CountIndicator, type Dataset, type IndexIndicator, type Indicator, type Polarity,
+} from './catalogue.schema.js';
+
+export class CatalogueError extends Error {
+  override readonly name = 'CatalogueError';
+  constructor(
+    readonly code: 'CATALOGUE_INVALID' | 'UNKNOWN_INDICATOR' | 'UNKNOWN_DATASET' | 'WRONG_KIND' | 'DUPLICATE_VERSION' | 'SYNTHETIC_FLAG' | 'POLARITY_MISSING',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const defaultCataloguePath = fileURLToPath(new URL('../catalogue/indicators.yaml', import.meta.url));
+
+/** A base count an aggregator reads: one measure of one dataset, summed over the selected dimension values. */
+export interface Component {
+  dataset: string;
+  measure: string;
+  dims: Record<string, readonly string[]>;
+  sourceLevel: string;
+}
+
+export type IndicatorPlan =
+  | { kind: 'count'; code: string; version: number; synthetic: boolean; component: Component }
+  | { kind: 'ratio'; code: string; version: number; synthetic: boolean; numerator: Component; denominator: Component; factor: number }
+  | { kind: 'change'; code: string; version: number; synthetic: boolean; base: IndicatorPlan; periods: number; mode: 'absolute' | 'relative' };
+
+/** An index definition with every input's polarity resolved. */
+export type ResolvedIndex = Omit<IndexIndicator, 'inputs'> & { inputs: { indicator: string; polarity: 1 | -1 }[] };
+
+export class Catalogue {
+  private readonly byCode = new Map<string, Indicator[]>();
+
+  constructor(
+    readonly version: number,
+    readonly datasets: Readonly<Record<string, Dataset>>,
+    readonly indicators: readonly Indicator[],
+  ) {
+    for (const i of indicators) {
+      const list = this.byCode.get(i.code) ?? [];
+      if (list.some((x) => x.version === i.version)) throw new CatalogueError('DUPLICATE_VERSION', `indicator ${i.code} version ${i.version} defined twice`);
+      list.push(i);
+      list.sort((a, b) => a.version - b.version);
+      this.byCode.set(i.code, list);
+    }
+    for (const i of indicators) this.check(i);
+  }
+
+  /** The latest version of every indicator. */
+  latest(): Indicator[] {
+    return [...this.byCode.values()].map((l) => l[l.length - 1]!);
+  }
+
+  /** An indicator by code; without `version` the latest. */
+  get(code: string, version?: number): Indicator | undefined {
+    const list = this.byCode.get(code);
+    if (!list) return undefined;
+    return version === undefined ? list[list.length - 1] : list.find((i) => i.version === version);
+  }
+
+  require(code: string, version?: number): Indicator {
+    const i = this.get(code, version);
+    if (!i) throw new CatalogueError('UNKNOWN_INDICATOR', `no indicator ${code}${version ? ` version ${version}` : ''}; accepted: ${[...this.byCode.keys()].join(', ')}`);
+    return i;
+  }
+
+  versions(code: string): Indicator[] {
+    return [...(this.byCode.get(code) ?? [])];
+  }
+
+  /** The base counts and arithmetic of a count, ratio or change indicator. */
+  compile(code: string, version?: number): IndicatorPlan {
+    const i = this.require(code, version);
+    switch (i.kind) {
+      case 'count':
+        return { kind: 'count', code: i.code, version: i.version, synthetic: i.synthetic, component: this.component(i) };
+      case 'ratio':
+        return {
+          kind: 'ratio', code: i.code, version: i.version, synthetic: i.synthetic, factor: i.factor,
+          numerator: this.component(this.count(i.numerator, i.code)), denominator: this.component(this.count(i.denominator, i.code)),
+        };
+      case 'change':
+        return { kind: 'change', code: i.code, version: i.version, synthetic: i.synthetic, base: this.compile(i.of), periods: i.periods, mode: i.mode };
+      case 'index':
+        throw new CatalogueError('WRONG_KIND', `${code} is an index; use resolveIndex()`);
+    }
+  }
+
+  /** An index definition with input polarities filled in from the input indicators. */
+  resolveIndex(code: string, version?: number): ResolvedIndex {
+    const i = this.require(code, version);
+    if (i.kind !== 'index') throw new CatalogueError('WRONG_KIND', `${code} is a ${i.kind}, not an index`);
+    return {
+      ...i,
+      inputs: i.inputs.map((inp) => {
+        const p = inp.polarity ?? this.require(inp.indicator).polarity;
+        if (p === 0) throw new CatalogueError('POLARITY_MISSING', `index ${code}: input ${inp.indicator} has polarity 0; accepted: polarity 1 or -1 on the input`);
+        return { indicator: inp.indicator, polarity: p as 1 | -1 };
+      }),
+    };
+  }
+
+  /** Datasets an indicator ultimately reads. */
+  datasetsOf(code: string, version?: number): string[] {
+    return this.datasetsOfIndicator(this.require(code, version));
+  }
+
+  private datasetsOfIndicator(i: Indicator): string[] {
+    switch (i.kind) {
+      case 'count': return [i.dataset];
+      case 'ratio': return [...new Set([...this.datasetsOf(i.numerator), ...this.datasetsOf(i.denominator)])];
+      case 'change': return this.datasetsOf(i.of);
+      case 'index': return [...new Set([...i.inputs.flatMap((x) => this.datasetsOf(x.indicator)), ...this.datasetsOf(i.population)])];
+    }
+  }
+
+  private component(c: CountIndicator): Component {
+    return { dataset: c.dataset, measure: c.measure, dims: c.dimensions, sourceLevel: c.sourceLevel };
+  }
+
+  private count(code: string, from: string): CountIndicator {
+    const i = this.get(code);
+    if (!i) throw new CatalogueError('UNKNOWN_INDICATOR', `${from}: refers to unknown indicator ${code}`);
+    if (i.kind !== 'count') throw new CatalogueError('WRONG_KIND', `${from}: ${code} is a ${i.kind}; accepted: a count indicator`);
+    return i;
+  }
+
+  private check(i: Indicator): void {
+    const where = `indicator ${i.code} v${i.version}`;
+    const ref = (code: string, kinds: Indicator['kind'][]) => {
+      const t = this.get(code);
+      if (!t) throw new CatalogueError('UNKNOWN_INDICATOR', `${where}: refers to unknown indicator ${code}`);
+      if (!kinds.includes(t.kind)) throw new CatalogueError('WRONG_KIND', `${where}: ${code} is a ${t.kind}; accepted: ${kinds.join(' or ')}`);
+    };
+    switch (i.kind) {
+      case 'count':
+        if (!this.datasets[i.dataset]) throw new CatalogueError('UNKNOWN_DATASET', `${where}: dataset ${i.dataset} not declared; accepted: ${Object.keys(this.datasets).join(', ')}`);
+        break;
+      case 'ratio': ref(i.numerator, ['count']); ref(i.denominator, ['count']); break;
+      case 'change': ref(i.of, ['count', 'ratio']); break;
+      case 'index':
+        i.inputs.forEach((x) => ref(x.indicator, ['count', 'ratio', 'change']));
+        ref(i.population, ['count']);
+        if (i.classes[0]!.from !== null || i.classes.slice(1).some((c, k) => c.from === null || c.from <= (i.classes[k]!.from ?? -Infinity))) {
+          throw new CatalogueError('CATALOGUE_INVALID', `${where}: classes must ascend by "from", the first with from: null`);
+        }
+        break;
+    }
+    // the synthetic label must never be lost: an indicator reading a synthetic dataset is synthetic
+    const derived = this.datasetsOfIndicator(i).some((d) => this.datasets[d]?.synthetic);
+    if (derived !== i.synthetic) {
+      throw new CatalogueError('SYNTHETIC_FLAG', `${where}: synthetic is ${i.synthetic} but its datasets say ${derived}; accepted: synthetic: ${derived}`);
+    }
+  }
+}
+
+export function parseCatalogue(yamlText: string, source = 'catalogue'): Catalogue {
+  const parsed = catalogueFileSchema.safeParse(parseYaml(yamlText));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CatalogueError('CATALOGUE_INVALID', `${source}: field ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return new Catalogue(parsed.data.catalogueVersion, parsed.data.datasets, parsed.data.indicators);
+}
+
+export function loadCatalogue(path: string = defaultCataloguePath): Catalogue {
+  return parseCatalogue(readFileSync(path, 'utf8'), path);
+}
+
+export type { Polarity };

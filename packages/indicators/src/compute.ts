@@ -1,0 +1,134 @@
+// Pure arithmetic of indicators: summing observations, ratios, changes, and roll-up of counts and
+// ratios up an area hierarchy by summing numerators and denominators (never averaging rates).
+import type { Catalogue, Component } from './catalogue.js';
+import { alignPeriod, periodicityOf, shiftPeriod } from './periods.js';
+
+export interface Observation {
+  measure: string;
+  dimensions: Readonly<Record<string, string>>;
+  value: number;
+}
+
+export interface AreaRef {
+  level: string;
+  code: string;
+}
+
+export interface AreaValue extends AreaRef {
+  value: number;
+}
+
+export type ParentOf = (area: AreaRef) => AreaRef | undefined;
+
+/** Sum of the observations of one measure whose dimensions match the selection; undefined if none match. */
+export function sumObservations(observations: readonly Observation[], sel: { measure: string; dims?: Readonly<Record<string, readonly string[]>> }): number | undefined {
+  let sum: number | undefined;
+  for (const o of observations) {
+    if (o.measure !== sel.measure) continue;
+    let ok = true;
+    for (const [dim, accepted] of Object.entries(sel.dims ?? {})) {
+      const v = o.dimensions[dim];
+      if (v === undefined || !accepted.includes(v)) { ok = false; break; }
+    }
+    if (ok) sum = (sum ?? 0) + o.value;
+  }
+  return sum;
+}
+
+/** numerator / denominator × factor; null when the denominator is not positive. */
+export function ratio(numerator: number, denominator: number, factor: number): number | null {
+  return denominator > 0 ? (numerator / denominator) * factor : null;
+}
+
+/** current − earlier (absolute) or (current − earlier) / earlier × 100 (relative, %); null when undefined. */
+export function change(current: number | null | undefined, earlier: number | null | undefined, mode: 'absolute' | 'relative'): number | null {
+  if (current == null || earlier == null) return null;
+  if (mode === 'absolute') return current - earlier;
+  return earlier !== 0 ? ((current - earlier) / earlier) * 100 : null;
+}
+
+/** Reads a base count for one area; the period is already aligned to the component's dataset. */
+export type CountLookup = (component: Component, period: string) => number | null | undefined;
+
+/**
+ * Value of a count, ratio or change indicator for one area and period. Periods of other datasets are
+ * aligned (a monthly SGB-II count over the yearly population uses that year's population). A change
+ * over n periods compares with the period n steps earlier in the requested period's own periodicity.
+ */
+export function evaluateIndicator(catalogue: Catalogue, code: string, period: string, count: CountLookup, version?: number): number | null {
+  const ind = catalogue.require(code, version);
+  const read = (c: Component, p: string) => {
+    const ds = catalogue.datasets[c.dataset];
+    return count(c, ds && periodicityOf(p) ? alignPeriod(p, ds.periodicity) : p) ?? null;
+  };
+  const plan = catalogue.compile(ind.code, ind.version);
+  switch (plan.kind) {
+    case 'count':
+      return read(plan.component, period);
+    case 'ratio': {
+      const n = read(plan.numerator, period), d = read(plan.denominator, period);
+      return n === null || d === null ? null : ratio(n, d, plan.factor);
+    }
+    case 'change':
+      return change(
+        evaluateIndicator(catalogue, plan.base.code, period, count),
+        evaluateIndicator(catalogue, plan.base.code, shiftPeriod(period, -plan.periods), count),
+        plan.mode,
+      );
+  }
+}
+
+const keyOf = (a: AreaRef) => `${a.level}|${a.code}`;
+
+/**
+ * Roll counts of one source level up to every ancestor by summing. Returns the input cells followed by
+ * one cell per ancestor. Input cells should all be of one level (the level the feed delivers).
+ */
+export function rollUp(cells: readonly AreaValue[], parentOf: ParentOf): AreaValue[] {
+  const sums = new Map<string, AreaValue>();
+  for (const c of cells) {
+    let p = parentOf(c);
+    while (p) {
+      const k = keyOf(p);
+      const s = sums.get(k) ?? { level: p.level, code: p.code, value: 0 };
+      s.value += c.value;
+      sums.set(k, s);
+      p = parentOf(p);
+    }
+  }
+  return [...cells.map((c) => ({ ...c })), ...sums.values()];
+}
+
+export interface RatioCell extends AreaRef {
+  numerator: number;
+  denominator: number;
+  value: number | null;
+}
+
+/** Roll a ratio up the hierarchy: sum numerators and denominators separately, then divide. */
+export function rollUpRatio(cells: readonly (AreaRef & { numerator: number; denominator: number })[], parentOf: ParentOf, factor: number): RatioCell[] {
+  const num = rollUp(cells.map((c) => ({ level: c.level, code: c.code, value: c.numerator })), parentOf);
+  const den = new Map(rollUp(cells.map((c) => ({ level: c.level, code: c.code, value: c.denominator })), parentOf).map((c) => [keyOf(c), c.value]));
+  return num.map((n) => {
+    const d = den.get(keyOf(n)) ?? 0;
+    return { level: n.level, code: n.code, numerator: n.value, denominator: d, value: ratio(n.value, d, factor) };
+  });
+}
+
+export interface PlanningArea extends AreaRef {
+  members: readonly AreaRef[];
+}
+
+/**
+ * Counts of planning areas (Sozialraumgebiete) as sums of their members. A member without a value
+ * (e.g. a Stadtviertel when data is delivered per Stadtteil) makes the total unknown: value null,
+ * missing lists the members — never a silent undercount.
+ */
+export function aggregatePlanningAreas(cells: readonly AreaValue[], areas: readonly PlanningArea[]): (AreaRef & { value: number | null; missing: AreaRef[] })[] {
+  const byKey = new Map(cells.map((c) => [keyOf(c), c.value]));
+  return areas.map((a) => {
+    const missing = a.members.filter((m) => !byKey.has(keyOf(m)));
+    const value = missing.length ? null : a.members.reduce((s, m) => s + byKey.get(keyOf(m))!, 0);
+    return { level: a.level, code: a.code, value, missing: [...missing] };
+  });
+}

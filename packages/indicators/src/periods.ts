@@ -1,0 +1,57 @@
+// Period strings "2012", "2012-Q3", "2012-07": parsing, shifting by n periods and aligning a
+// period to a dataset of another periodicity (a month uses its year's population).
+import type { Periodicity } from './catalogue.schema.js';
+
+const YEAR = /^(\d{4})$/, QUARTER = /^(\d{4})-Q([1-4])$/, MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function periodicityOf(period: string): Periodicity | undefined {
+  if (YEAR.test(period)) return 'year';
+  if (QUARTER.test(period)) return 'quarter';
+  if (MONTH.test(period)) return 'month';
+  return undefined;
+}
+
+function parts(period: string): { p: Periodicity; y: number; i: number } {
+  let m: RegExpExecArray | null;
+  if ((m = YEAR.exec(period))) return { p: 'year', y: Number(m[1]), i: 0 };
+  if ((m = QUARTER.exec(period))) return { p: 'quarter', y: Number(m[1]), i: Number(m[2]) - 1 };
+  if ((m = MONTH.exec(period))) return { p: 'month', y: Number(m[1]), i: Number(m[2]) - 1 };
+  throw new RangeError(`period "${period}": accepted are YYYY, YYYY-Qn, YYYY-MM`);
+}
+
+const perYear: Record<Periodicity, number> = { year: 1, quarter: 4, month: 12 };
+
+function format(p: Periodicity, y: number, i: number): string {
+  if (p === 'year') return String(y);
+  if (p === 'quarter') return `${y}-Q${i + 1}`;
+  return `${y}-${String(i + 1).padStart(2, '0')}`;
+}
+
+/** The period n steps later (negative n: earlier), in the same periodicity. */
+export function shiftPeriod(period: string, n: number): string {
+  const { p, y, i } = parts(period);
+  const k = perYear[p];
+  const abs = y * k + i + n;
+  return format(p, Math.floor(abs / k), ((abs % k) + k) % k);
+}
+
+/**
+ * The period of a dataset with `target` periodicity that serves `period`: a finer dataset is read at
+ * the last sub-period (year → its December / Q4, the Stichtag 31.12.); a coarser one at the enclosing
+ * period (month → its year or quarter).
+ */
+export function alignPeriod(period: string, target: Periodicity): string {
+  const { p, y, i } = parts(period);
+  if (p === target) return period;
+  const month = p === 'year' ? 11 : p === 'quarter' ? i * 3 + 2 : i;
+  if (target === 'year') return String(y);
+  if (target === 'quarter') return format('quarter', y, Math.floor(month / 3));
+  return format('month', y, month);
+}
+
+/** All periods from..to inclusive (same periodicity). */
+export function periodRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let p = from; p <= to && out.length < 100_000; p = shiftPeriod(p, 1)) out.push(p);
+  return out;
+}
