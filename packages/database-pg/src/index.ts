@@ -1,0 +1,2 @@
+export { PgDatabase, createPgDatabase, type PgDatabaseOptions } from './pg.database.js';
+export { toDatabaseError } from './pg.errors.js';

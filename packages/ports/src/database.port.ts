@@ -1,5 +1,9 @@
 // The Database port: PostgreSQL (a server through pg, or embedded PGlite).
 // Parameters are positional ($1, $2 …); SQL text never contains values.
+// Values every adapter returns alike (checked by @sp/port-contracts): int8 and numeric as strings
+// (exact), date as 'YYYY-MM-DD', timestamptz and timestamp (read as UTC) as Date, json/jsonb parsed,
+// int2/int4/float as number, arrays as arrays. Accepted parameters: string, number, bigint, boolean,
+// Date, Uint8Array, null, arrays of these, plain objects (sent as JSON); anything else is BAD_PARAMETER.
 
 export interface QueryResult<T> {
   rows: T[];
@@ -29,6 +33,15 @@ const sqlStateCodes: Record<string, import('./errors.js').PortErrorCode> = {
   '42P01': 'UNKNOWN_TABLE',
   '42703': 'UNKNOWN_COLUMN',
   '22P02': 'BAD_PARAMETER',
+  // added with the database adapters: other values the engine cannot take, and overload/cancel states
+  '22001': 'BAD_PARAMETER', // string_data_right_truncation (too long for varchar(n))
+  '22003': 'BAD_PARAMETER', // numeric_value_out_of_range
+  '22007': 'BAD_PARAMETER', // invalid_datetime_format
+  '22008': 'BAD_PARAMETER', // datetime_field_overflow
+  '22021': 'BAD_PARAMETER', // character_not_in_repertoire (e.g. NUL in text)
+  '57014': 'TIMEOUT', // query_canceled (statement_timeout)
+  '57P03': 'UNAVAILABLE', // cannot_connect_now (starting up / shutting down)
+  '53300': 'UNAVAILABLE', // too_many_connections
   '08006': 'UNAVAILABLE',
   '08001': 'UNAVAILABLE',
   '57P01': 'UNAVAILABLE',

@@ -1,0 +1,121 @@
+// The Database port over a PostgreSQL server through a pg Pool. Each transaction holds one pooled
+// client from BEGIN to COMMIT/ROLLBACK; plain queries take any free client.
+import pg from 'pg';
+import { DatabaseError, type Database, type Queryable, type QueryResult } from '@sp/ports';
+import { prepareParams } from './database.params.js';
+import { toDatabaseError } from './pg.errors.js';
+
+export interface PgDatabaseOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** pool size; default 10 */
+  max?: number;
+}
+
+// Result types every Database adapter returns alike (see database.port.ts): exact int8, plain
+// 'YYYY-MM-DD' dates (pg would build a local-midnight Date), timestamp without time zone as UTC.
+const textArray = pg.types.getTypeParser(1009 as never);
+const timestampUtc = (value: string): Date | string =>
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value; // keeps 'infinity'
+const parserOverrides: Record<number, (value: string) => unknown> = {
+  20: (v) => v, // int8
+  1016: textArray, // int8[]
+  1082: (v) => v, // date
+  1182: textArray, // date[]
+  1114: timestampUtc, // timestamp
+  1115: (v) => (textArray(v) as string[]).map((x) => (x === null ? x : timestampUtc(x))), // timestamp[]
+};
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    (format ?? 'text') === 'text' && parserOverrides[oid] ? parserOverrides[oid] : pg.types.getTypeParser(oid, format as never)) as typeof pg.types.getTypeParser,
+};
+
+function describe(sql: string): string {
+  return `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+}
+
+async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<T>> {
+  const values = prepareParams(params);
+  try {
+    const result = await client.query({ text: sql, values });
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+  } catch (error) {
+    throw toDatabaseError(error, describe(sql));
+  }
+}
+
+/** The Queryable handed to a transaction callback; refuses work once its transaction has ended. */
+class PgTransaction implements Queryable {
+  done = false;
+  constructor(private readonly client: pg.PoolClient) {}
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    if (this.done) return Promise.reject(new DatabaseError('CLOSED', `${describe(sql)}: its transaction has already ended`));
+    return run<T>(this.client, sql, params);
+  }
+}
+
+export class PgDatabase implements Database {
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly pool: pg.Pool) {
+    // An idle client whose server went away emits 'error'; the pool drops it and the next query
+    // connects afresh. Without a listener the process would crash on a database restart.
+    pool.on('error', () => undefined);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    this.assertOpen();
+    return run<T>(this.pool, sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.pool.query(sql); // no parameters: simple query protocol, several statements allowed
+    } catch (error) {
+      throw toDatabaseError(error, `exec ${describe(sql)}`);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw toDatabaseError(error, 'transaction: connect');
+    }
+    const tx = new PgTransaction(client);
+    let broken: Error | undefined;
+    try {
+      await run(client, 'BEGIN', undefined);
+      const result = await fn(tx);
+      await run(client, 'COMMIT', undefined);
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error; // the connection is unusable; release(err) destroys it
+      }
+      throw error;
+    } finally {
+      tx.done = true;
+      client.release(broken);
+    }
+  }
+
+  /** Waits for checked-out clients to come back, then closes all connections. Later calls fail with CLOSED. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new DatabaseError('CLOSED', 'the PostgreSQL database is closed');
+  }
+}
+
+export function createPgDatabase(options: PgDatabaseOptions): PgDatabase {
+  return new PgDatabase(new pg.Pool({ connectionString: options.url, max: options.max ?? 10, types, connectionTimeoutMillis: 10_000 }));
+}
