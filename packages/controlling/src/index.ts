@@ -1,0 +1,29 @@
+// @sp/controlling — goals, measures, milestones and status reports of integrated social planning as
+// event-sourced aggregates (pure deciders), the mapping from the Ämter's planning records to their
+// events, controlling and evaluation figures, and the PostgreSQL read model with its audit trail.
+
+// deciders
+export * from './decider.js';
+export * from './planning.errors.js';
+export * from './goal/goal.decider.js';
+export * from './measure/measure.decider.js';
+export * from './milestone/milestone.decider.js';
+export * from './status-report/status-report.decider.js';
+
+// planning records (schemas, records → commands/events, in-memory replay)
+export * from './records/planning-records.schema.js';
+export * from './records/planning-records.commands.js';
+export * from './records/planning-records.replay.js';
+
+// controlling and evaluation
+export * from './controlling/controlling.compute.js';
+export * from './controlling/evaluation.compute.js';
+
+// PostgreSQL read model
+export * from './projection/planning.projection.js';
+export { controllingMigrations, migrateControlling, type Migration } from './projection/controlling.migrations.js';
+export { applyEvents, type ApplyResult } from './projection/controlling.projector.js';
+export * from './projection/controlling.queries.js';
+
+// demo
+export { koelnDemoPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';

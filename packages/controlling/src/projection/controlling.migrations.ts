@@ -1,0 +1,157 @@
+// PostgreSQL schema of the controlling read model, as numbered migrations. A migration is a list of
+// single statements (run one by one inside a transaction, so it also works over the extended protocol)
+// and is never edited once released; a change is a new number.
+import type { Database } from '@sp/ports';
+
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const controllingMigrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'planning read model and audit trail',
+    statements: [
+      `CREATE TABLE controlling_goal (
+        goal_key         text PRIMARY KEY,
+        version          integer NOT NULL,
+        status           text NOT NULL CHECK (status IN ('draft','adopted','achieved','missed','revised','retired')),
+        parent_key       text,
+        title            text NOT NULL,
+        description      text,
+        areas            jsonb NOT NULL,
+        target_groups    jsonb NOT NULL,
+        indicator        text,
+        baseline_value   double precision,
+        baseline_period  text,
+        target_value     double precision,
+        deadline         date,
+        adopted_body     text,
+        adopted_decision text,
+        adopted_date     date,
+        revision_reason  text,
+        example          boolean NOT NULL,
+        updated_at       timestamptz NOT NULL,
+        updated_by       text NOT NULL
+      )`,
+      `CREATE INDEX controlling_goal_parent ON controlling_goal (parent_key)`,
+      // every version of every goal, as the record stood after that version (review cycle history)
+      `CREATE TABLE controlling_goal_version (
+        goal_key        text NOT NULL,
+        version         integer NOT NULL,
+        status          text NOT NULL,
+        record          jsonb NOT NULL,
+        revision_reason text,
+        changed_at      timestamptz NOT NULL,
+        changed_by      text NOT NULL,
+        delivery_id     text NOT NULL,
+        PRIMARY KEY (goal_key, version)
+      )`,
+      `CREATE TABLE controlling_measure (
+        measure_key    text PRIMARY KEY,
+        version        integer NOT NULL,
+        status         text NOT NULL CHECK (status IN ('proposed','decided','in_progress','completed','cancelled')),
+        title          text NOT NULL,
+        description    text,
+        goal_keys      jsonb NOT NULL,
+        areas          jsonb NOT NULL,
+        target_groups  jsonb NOT NULL,
+        lead_amt       text NOT NULL,
+        participants   jsonb NOT NULL,
+        planned_start  date NOT NULL,
+        planned_end    date NOT NULL,
+        actual_start   date,
+        actual_end     date,
+        funding_source text,
+        example        boolean NOT NULL,
+        updated_at     timestamptz NOT NULL,
+        updated_by     text NOT NULL
+      )`,
+      // link tables for the controlling views per area and per goal
+      `CREATE TABLE controlling_measure_area (
+        measure_key text NOT NULL REFERENCES controlling_measure (measure_key) ON DELETE CASCADE,
+        area_level  text NOT NULL,
+        area_code   text NOT NULL,
+        PRIMARY KEY (measure_key, area_level, area_code)
+      )`,
+      `CREATE INDEX controlling_measure_area_area ON controlling_measure_area (area_level, area_code)`,
+      `CREATE TABLE controlling_measure_goal (
+        measure_key text NOT NULL REFERENCES controlling_measure (measure_key) ON DELETE CASCADE,
+        goal_key    text NOT NULL,
+        PRIMARY KEY (measure_key, goal_key)
+      )`,
+      `CREATE INDEX controlling_measure_goal_goal ON controlling_measure_goal (goal_key)`,
+      `CREATE TABLE controlling_budget_line (
+        measure_key text NOT NULL REFERENCES controlling_measure (measure_key) ON DELETE CASCADE,
+        year        integer NOT NULL,
+        planned     double precision NOT NULL,
+        spent       double precision NOT NULL,
+        PRIMARY KEY (measure_key, year)
+      )`,
+      `CREATE TABLE controlling_milestone (
+        milestone_key   text PRIMARY KEY,
+        version         integer NOT NULL,
+        measure_key     text NOT NULL,
+        title           text NOT NULL,
+        planned_date    date,
+        planned_quarter text,
+        reached         boolean NOT NULL,
+        actual_date     date,
+        updated_at      timestamptz NOT NULL,
+        CHECK ((planned_date IS NULL) <> (planned_quarter IS NULL))
+      )`,
+      `CREATE INDEX controlling_milestone_measure ON controlling_milestone (measure_key)`,
+      `CREATE TABLE controlling_status_report (
+        report_key       text PRIMARY KEY,
+        version          integer NOT NULL,
+        measure_key      text NOT NULL,
+        reported_by      text NOT NULL,
+        reported_at      text NOT NULL,
+        reported_at_utc  timestamptz NOT NULL,
+        progress_percent double precision NOT NULL,
+        narrative        text NOT NULL,
+        traffic_light    text CHECK (traffic_light IN ('green','yellow','red')),
+        updated_at       timestamptz NOT NULL
+      )`,
+      `CREATE INDEX controlling_status_report_measure ON controlling_status_report (measure_key, reported_at_utc)`,
+      // who changed what and when: one row per event, keyed by the deterministic event id (idempotency)
+      `CREATE TABLE controlling_audit (
+        seq            bigserial NOT NULL,
+        event_id       text PRIMARY KEY,
+        delivery_id    text NOT NULL,
+        aggregate_type text NOT NULL CHECK (aggregate_type IN ('goal','measure','milestone','status-report')),
+        aggregate_key  text NOT NULL,
+        measure_key    text,
+        record_version integer NOT NULL,
+        event_type     text NOT NULL,
+        data           jsonb NOT NULL,
+        actor          text NOT NULL,
+        occurred_at    timestamptz NOT NULL,
+        projected_at   timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX controlling_audit_aggregate ON controlling_audit (aggregate_type, aggregate_key, seq)`,
+      `CREATE INDEX controlling_audit_measure ON controlling_audit (measure_key, seq)`,
+    ],
+  },
+];
+
+/** Applies the migrations not yet applied, each in its own transaction, serialised by an advisory lock. */
+export async function migrateControlling(db: Database): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS controlling_schema_migrations (
+    id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const applied: number[] = [];
+  for (const migration of controllingMigrations) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('controlling_schema_migrations'))`);
+      const seen = await tx.query('SELECT 1 FROM controlling_schema_migrations WHERE id = $1', [migration.id]);
+      if (seen.rowCount > 0) return false;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO controlling_schema_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
+      return true;
+    });
+    if (done) applied.push(migration.id);
+  }
+  return applied;
+}

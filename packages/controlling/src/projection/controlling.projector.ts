@@ -1,0 +1,117 @@
+// Projects planning events into the PostgreSQL read model through the Database port. Idempotent: each
+// event first claims its row in controlling_audit by event id; an event already there is skipped, so
+// replays and re-deliveries change nothing. An event older than the stored record version (a late
+// duplicate of an earlier version) is audited but does not move the snapshot back.
+import type { Database, Queryable } from '@sp/ports';
+import { loadGoal, loadMeasure, loadMilestones, loadStatusReports, saveGoal, saveMeasure, saveMilestone, saveStatusReport } from './controlling.rows.js';
+import {
+  aggregateKeyOf,
+  aggregateTypeOf,
+  isGoalEvent,
+  isMeasureEvent,
+  isMilestoneEvent,
+  projectGoal,
+  projectMeasure,
+  projectMilestone,
+  projectStatusReport,
+  type PlanningDomainEvent,
+} from './planning.projection.js';
+
+export interface ApplyResult {
+  readonly applied: number;
+  /** already projected (same event id) */
+  readonly duplicates: number;
+  /** audited, but older than the stored version or without a snapshot to apply to */
+  readonly stale: number;
+}
+
+/** Applies the events in order in one transaction; all or nothing. */
+export async function applyEvents(db: Database, events: readonly PlanningDomainEvent[]): Promise<ApplyResult> {
+  if (events.length === 0) return { applied: 0, duplicates: 0, stale: 0 };
+  return db.transaction(async (tx) => {
+    let applied = 0;
+    let duplicates = 0;
+    let stale = 0;
+    for (const event of events) {
+      const measureKey = await relatedMeasureKey(tx, event);
+      const claimed = await tx.query(
+        `INSERT INTO controlling_audit (event_id, delivery_id, aggregate_type, aggregate_key, measure_key, record_version, event_type, data, actor, occurred_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+        [
+          event.metadata.eventId,
+          event.metadata.deliveryId,
+          aggregateTypeOf(event),
+          aggregateKeyOf(event),
+          measureKey ?? null,
+          event.metadata.recordVersion,
+          event.type,
+          JSON.stringify(event.data),
+          event.metadata.actor,
+          event.metadata.at,
+        ],
+      );
+      if (claimed.rowCount === 0) {
+        duplicates++;
+        continue;
+      }
+      if (await project(tx, event)) applied++;
+      else stale++;
+    }
+    return { applied, duplicates, stale };
+  });
+}
+
+async function relatedMeasureKey(tx: Queryable, event: PlanningDomainEvent): Promise<string | undefined> {
+  if (isMeasureEvent(event)) return event.data.measureKey;
+  if (event.type === 'MilestonePlanned') return event.data.measureKey;
+  if (event.type === 'StatusReportSubmitted' || event.type === 'StatusReportCorrected') return event.data.report.measureKey;
+  if (isMilestoneEvent(event)) {
+    const { rows } = await tx.query<{ measure_key: string }>('SELECT measure_key FROM controlling_milestone WHERE milestone_key = $1', [event.data.milestoneKey]);
+    return rows[0]?.measure_key;
+  }
+  return undefined;
+}
+
+const newer = (current: { version: number } | undefined, event: PlanningDomainEvent) => current === undefined || event.metadata.recordVersion >= current.version;
+
+async function project(tx: Queryable, event: PlanningDomainEvent): Promise<boolean> {
+  const { at, actor, deliveryId } = event.metadata;
+  if (isGoalEvent(event)) {
+    const current = await loadGoal(tx, event.data.goalKey, true);
+    if (!newer(current, event)) return false;
+    const next = projectGoal(current, event);
+    if (next === undefined) return false;
+    await saveGoal(tx, next, at, actor);
+    // the version row holds the goal as it stood after this record version (several events → last wins)
+    await tx.query(
+      `INSERT INTO controlling_goal_version (goal_key, version, status, record, revision_reason, changed_at, changed_by, delivery_id)
+       VALUES ($1,$2,$3,$4::jsonb,$5,$6,$7,$8)
+       ON CONFLICT (goal_key, version) DO UPDATE SET status = EXCLUDED.status, record = EXCLUDED.record, revision_reason = EXCLUDED.revision_reason,
+         changed_at = EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by, delivery_id = EXCLUDED.delivery_id`,
+      [next.key, next.version, next.status, JSON.stringify(next), next.revisionReason ?? null, at, actor, deliveryId],
+    );
+    return true;
+  }
+  if (isMeasureEvent(event)) {
+    const current = await loadMeasure(tx, event.data.measureKey, true);
+    if (!newer(current, event)) return false;
+    const next = projectMeasure(current, event);
+    if (next === undefined) return false;
+    await saveMeasure(tx, next, at, actor);
+    return true;
+  }
+  if (isMilestoneEvent(event)) {
+    const [current] = await loadMilestones(tx, 'ms.milestone_key = $1', [event.data.milestoneKey], true);
+    if (!newer(current, event)) return false;
+    const next = projectMilestone(current, event);
+    if (next === undefined) return false;
+    await saveMilestone(tx, next, at);
+    return true;
+  }
+  const [current] = await loadStatusReports(tx, 'r.report_key = $1', [event.data.reportKey], true);
+  if (!newer(current, event)) return false;
+  const next = projectStatusReport(current, event);
+  if (next === undefined) return false;
+  await saveStatusReport(tx, next, at);
+  return true;
+}
