@@ -1,0 +1,110 @@
+// A small SVG line chart for time series: the selected area against its Stadtbezirk and the city.
+// Lines differ by colour AND dash pattern AND marker so they stay apart without colour vision.
+// Suppressed or missing periods are gaps, never zeros.
+import { escapeHtml, formatNumber, periodLabel } from './format.js';
+
+export const seriesStyles = [
+  { colour: '#1f4e79', dash: '', width: 2.6, marker: 'circle' },
+  { colour: '#c2410c', dash: '6 4', width: 2, marker: 'square' },
+  { colour: '#4a4f57', dash: '2 3', width: 2, marker: 'diamond' },
+];
+
+/**
+ * @param {{ periods: string[], series: { label: string, values: (number|null)[] }[], unit?: string, title: string, highlight?: string }} input
+ * @returns {string} SVG markup
+ */
+export function lineChart({ periods, series, unit = '', title, highlight }) {
+  const W = 340;
+  const H = 190;
+  const m = { top: 12, right: 12, bottom: 28, left: 52 };
+  const iw = W - m.left - m.right;
+  const ih = H - m.top - m.bottom;
+  const all = series.flatMap((s) => s.values).filter((v) => v != null && Number.isFinite(v));
+  if (periods.length === 0 || all.length === 0) {
+    return `<p class="empty">Keine Werte für eine Zeitreihe.</p>`;
+  }
+  let lo = Math.min(...all);
+  let hi = Math.max(...all);
+  if (lo === hi) {
+    lo -= Math.abs(lo) * 0.1 || 1;
+    hi += Math.abs(hi) * 0.1 || 1;
+  }
+  // start counts and shares at zero only when that does not flatten the lines into nothing
+  if (lo > 0 && lo < hi * 0.35) lo = 0;
+  const ticks = niceTicks(lo, hi, 4);
+  lo = Math.min(lo, ticks[0]);
+  hi = Math.max(hi, ticks[ticks.length - 1]);
+  const x = (i) => m.left + (periods.length === 1 ? iw / 2 : (i * iw) / (periods.length - 1));
+  const y = (v) => m.top + ih - ((v - lo) / (hi - lo)) * ih;
+
+  const parts = [];
+  parts.push(`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(title)}">`);
+  parts.push(`<title>${escapeHtml(title)}</title>`);
+  for (const t of ticks) {
+    const ty = y(t).toFixed(1);
+    parts.push(`<line class="grid" x1="${m.left}" x2="${W - m.right}" y1="${ty}" y2="${ty}"/>`);
+    parts.push(`<text x="${m.left - 6}" y="${ty}" text-anchor="end" dominant-baseline="middle">${formatNumber(t)}</text>`);
+  }
+  parts.push(`<line class="axis" x1="${m.left}" x2="${W - m.right}" y1="${m.top + ih}" y2="${m.top + ih}"/>`);
+  const every = Math.max(1, Math.ceil(periods.length / 8));
+  periods.forEach((p, i) => {
+    if (i % every !== 0 && i !== periods.length - 1) return;
+    parts.push(`<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="middle"${p === highlight ? ' font-weight="700" fill="#1a1a1a"' : ''}>${escapeHtml(periodLabel(p))}</text>`);
+  });
+  const hi_ = periods.indexOf(highlight ?? '');
+  if (hi_ >= 0) parts.push(`<line x1="${x(hi_).toFixed(1)}" x2="${x(hi_).toFixed(1)}" y1="${m.top}" y2="${m.top + ih}" stroke="#9aa3ad" stroke-dasharray="3 3"/>`);
+  // draw the comparison lines first so the area's own line lies on top
+  [...series.keys()].reverse().forEach((si) => {
+    const s = series[si];
+    const st = seriesStyles[si % seriesStyles.length];
+    let d = '';
+    let pen = false;
+    s.values.forEach((v, i) => {
+      if (v == null || !Number.isFinite(v)) {
+        pen = false;
+        return;
+      }
+      d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
+      pen = true;
+    });
+    if (d) parts.push(`<path d="${d}" fill="none" stroke="${st.colour}" stroke-width="${st.width}" stroke-dasharray="${st.dash}" stroke-linejoin="round" data-series="${escapeHtml(s.label)}"/>`);
+    s.values.forEach((v, i) => {
+      if (v == null || !Number.isFinite(v)) return;
+      parts.push(marker(st, x(i), y(v), `${s.label}, ${periodLabel(periods[i])}: ${formatNumber(v)}${unit ? ' ' + unit : ''}`));
+    });
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** The chart's legend as HTML (markers drawn like in the chart). */
+export function chartLegend(labels) {
+  return `<div class="chart-legend">${labels
+    .map((l, i) => {
+      const st = seriesStyles[i % seriesStyles.length];
+      return `<span><svg width="26" height="10" aria-hidden="true"><line x1="1" x2="25" y1="5" y2="5" stroke="${st.colour}" stroke-width="${st.width}" stroke-dasharray="${st.dash}"/>${marker(st, 13, 5, '')}</svg>${escapeHtml(l)}</span>`;
+    })
+    .join('')}</div>`;
+}
+
+function marker(st, cx, cy, label) {
+  const t = label ? `<title>${escapeHtml(label)}</title>` : '';
+  const X = cx.toFixed(1);
+  const Y = cy.toFixed(1);
+  if (st.marker === 'square') return `<rect x="${(cx - 3).toFixed(1)}" y="${(cy - 3).toFixed(1)}" width="6" height="6" fill="${st.colour}">${t}</rect>`;
+  if (st.marker === 'diamond') return `<path d="M${X} ${(cy - 4).toFixed(1)}l4 4-4 4-4-4z" fill="${st.colour}">${t}</path>`;
+  return `<circle cx="${X}" cy="${Y}" r="3.4" fill="${st.colour}">${t}</circle>`;
+}
+
+/** About `count` round tick values covering lo…hi. */
+export function niceTicks(lo, hi, count) {
+  const span = hi - lo;
+  const raw = span / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((s) => span / s <= count) ?? 10 * mag;
+  const start = Math.floor(lo / step) * step;
+  const out = [];
+  for (let v = start; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  if (out[out.length - 1] < hi) out.push(out[out.length - 1] + step);
+  return out;
+}

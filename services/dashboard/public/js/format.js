@@ -1,0 +1,185 @@
+// German number formatting, colour palettes and the German labels of codes the API returns.
+
+const nf = new Map();
+/** 27515 → "27.515", 12.345 → "12,3" (digits chosen by magnitude unless given). */
+export function formatNumber(v, digits) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  const d = digits ?? (Math.abs(v) >= 1000 ? 0 : Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 1 ? 1 : 2);
+  let f = nf.get(d);
+  if (!f) {
+    f = new Intl.NumberFormat('de-DE', { minimumFractionDigits: 0, maximumFractionDigits: d });
+    nf.set(d, f);
+  }
+  return f.format(v);
+}
+
+/** A value with its unit: "12,3 %", "27.515 Personen". */
+export function formatValue(v, unit) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  const u = unitLabel(unit);
+  if (!u) return formatNumber(v);
+  return u === '%' || u === '‰' ? `${formatNumber(v)} ${u}` : `${formatNumber(v)} ${u}`;
+}
+
+export function unitLabel(unit) {
+  if (!unit) return '';
+  const map = { percent: '%', prozent: '%', per_mille: '‰', promille: '‰', persons: 'Personen', personen: 'Personen', count: '', anzahl: '' };
+  return map[String(unit).toLowerCase()] ?? unit;
+}
+
+/**
+ * Colour-blind-safe sequential palettes (ColorBrewer, Cynthia Brewer, Penn State) for 1–7 classes.
+ * Darker always means more of the indicator; which palette tells the polarity: blue–green for
+ * neutral or positive indicators, yellow–brown where more means more burden.
+ */
+const YlGnBu = {
+  2: ['#a1dab4', '#2c7fb8'],
+  3: ['#edf8b1', '#7fcdbb', '#2c7fb8'],
+  4: ['#ffffcc', '#a1dab4', '#41b6c4', '#225ea8'],
+  5: ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'],
+  6: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#2c7fb8', '#253494'],
+  7: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8', '#0c2c84'],
+};
+const YlOrBr = {
+  2: ['#fec44f', '#d95f0e'],
+  3: ['#fff7bc', '#fec44f', '#d95f0e'],
+  4: ['#ffffd4', '#fed98e', '#fe9929', '#cc4c02'],
+  5: ['#ffffd4', '#fed98e', '#fe9929', '#d95f0e', '#993404'],
+  6: ['#ffffd4', '#fee391', '#fec44f', '#fe9929', '#d95f0e', '#993404'],
+  7: ['#ffffd4', '#fee391', '#fec44f', '#fe9929', '#ec7014', '#cc4c02', '#8c2d04'],
+};
+/** Diverging purple–orange for standard-deviation classes (below / above the mean). */
+const PuOr = {
+  2: ['#f1a340', '#998ec3'],
+  3: ['#f1a340', '#f7f7f7', '#998ec3'],
+  4: ['#e66101', '#fdb863', '#b2abd2', '#5e3c99'],
+  5: ['#e66101', '#fdb863', '#f7f7f7', '#b2abd2', '#5e3c99'],
+  6: ['#b35806', '#f1a340', '#fee0b6', '#d8daeb', '#998ec3', '#542788'],
+  7: ['#b35806', '#f1a340', '#fee0b6', '#f7f7f7', '#d8daeb', '#998ec3', '#542788'],
+};
+
+export function palette(classes, { polarity = 'NEUTRAL', diverging = false } = {}) {
+  const n = Math.max(1, Math.min(7, classes));
+  if (n === 1) return [diverging ? '#f7f7f7' : polarity === 'NEGATIVE' ? '#fe9929' : '#41b6c4'];
+  if (diverging) {
+    const p = PuOr[n];
+    // for a burden indicator the orange side is the high side
+    return polarity === 'NEGATIVE' ? [...p].reverse() : p;
+  }
+  return (polarity === 'NEGATIVE' ? YlOrBr : YlGnBu)[n];
+}
+
+/** Readable text colour on a fill. */
+export function textOn(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  const r = (n >> 16) & 255;
+  const g = (n >> 8) & 255;
+  const b = n & 255;
+  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? '#1a1a1a' : '#ffffff';
+}
+
+export const noDataColour = '#d4d4d4';
+
+export const levelLabels = {
+  STADT: { one: 'Stadt', many: 'Stadt' },
+  STADTBEZIRK: { one: 'Stadtbezirk', many: 'Stadtbezirke' },
+  STADTTEIL: { one: 'Stadtteil', many: 'Stadtteile' },
+  STADTVIERTEL: { one: 'Stadtviertel', many: 'Stadtviertel' },
+  SOZIALRAUM: { one: 'Sozialraum', many: 'Sozialräume' },
+};
+
+/** Offer types and target groups of the registry taxonomy (packages/feeds/catalogue/taxonomy.yaml). */
+export const offerTypeLabels = {
+  kita: 'Kita',
+  kindertagespflege: 'Kindertagespflege',
+  spielplatz: 'Spielplatz',
+  jugendzentrum: 'Jugendzentrum',
+  kinderheim: 'Kinderheim',
+  familienzentrum: 'Familienzentrum',
+  schule: 'Schule',
+  hochschule: 'Hochschule',
+  buecherei: 'Bücherei',
+  museum: 'Museum',
+  krankenhaus: 'Krankenhaus',
+  seniorenheim: 'Seniorenheim / Pflegeheim',
+  ambulanter_pflegedienst: 'Ambulanter Pflegedienst',
+  tagespflege: 'Tagespflege',
+  buergerzentrum: 'Bürgerzentrum',
+  offener_treff: 'Offener Treff',
+  park: 'Park',
+  sportanlage: 'Sportanlage',
+  sportverein: 'Sportverein',
+  religionsgemeinschaft: 'Kirchengemeinde / Religionsgemeinschaft',
+  verein: 'Verein',
+  selbsthilfegruppe: 'Selbsthilfegruppe',
+  arbeitslosenberatung: 'Arbeitslosenberatung',
+  schuldnerberatung: 'Schuldnerberatung',
+  familienberatung: 'Familienberatung',
+  sexualberatung: 'Sexualberatung',
+  migrationsberatung: 'Migrationsberatung',
+  pflegeberatung: 'Pflegeberatung',
+  verbraucherzentrale: 'Verbraucherzentrale',
+  hilfetelefon: 'Hilfetelefon',
+  frauenhaus: 'Frauenhaus',
+  obdachlosenhilfe: 'Obdachlosenhilfe',
+  integrationsangebot: 'Integrationsangebot',
+};
+
+export const targetGroupLabels = {
+  alle: 'Alle Bürger*innen',
+  familien_mit_kindern: 'Familien mit Kindern',
+  alleinerziehende: 'Alleinerziehende',
+  kinder: 'Kinder (unter 14)',
+  kinder_und_jugendliche: 'Kinder und Jugendliche',
+  jugendliche: 'Jugendliche und junge Erwachsene',
+  senioren: 'Senior*innen',
+  menschen_mit_behinderung: 'Menschen mit Behinderung',
+  pflegebeduerftige: 'Pflegebedürftige',
+  pflegende_angehoerige: 'Pflegende Angehörige',
+  gefluechtete: 'Geflüchtete',
+  menschen_mit_migrationsgeschichte: 'Menschen mit Migrationsgeschichte',
+  arbeitslose: 'Arbeitslose',
+  wohnungslose: 'Wohnungslose',
+  frauen: 'Frauen',
+  gewaltbetroffene_frauen: 'Von Gewalt betroffene Frauen',
+  verschuldete: 'Verschuldete Haushalte',
+  suchtkranke: 'Suchtkranke',
+};
+
+export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch' };
+
+export const measureStatusLabels = {
+  planned: 'geplant',
+  geplant: 'geplant',
+  running: 'laufend',
+  active: 'laufend',
+  in_progress: 'laufend',
+  laufend: 'laufend',
+  completed: 'abgeschlossen',
+  finished: 'abgeschlossen',
+  abgeschlossen: 'abgeschlossen',
+  cancelled: 'abgebrochen',
+  canceled: 'abgebrochen',
+  abgebrochen: 'abgebrochen',
+  paused: 'pausiert',
+  suspended: 'ausgesetzt',
+};
+
+/** "2012" → "2012", "2012-Q3" → "3. Quartal 2012", "2012-07" → "07/2012". */
+export function periodLabel(p) {
+  const q = /^(\d{4})-Q([1-4])$/.exec(p);
+  if (q) return `${q[2]}. Quartal ${q[1]}`;
+  const m = /^(\d{4})-(\d{2})$/.exec(p);
+  if (m) return `${m[2]}/${m[1]}`;
+  return p;
+}
+
+export function formatDate(iso) {
+  if (!iso) return '–';
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  return m ? `${m[3]}.${m[2]}.${m[1]}` : iso;
+}
+
+export function escapeHtml(s) {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
