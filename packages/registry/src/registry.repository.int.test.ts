@@ -228,7 +228,7 @@ describe('needs through the database', () => {
   });
 
   it('nearest distances from area points', async () => {
-    const res = await repo.nearestDistances([{ area: { level: 'STADTVIERTEL', code: '20101' }, lat: 50.15, lon: 7.049 }], ['kita']);
+    const res = await repo.nearestDistances([{ area: { level: 'STADTVIERTEL', code: '20101' }, lat: 50.15, lon: 7.049 }], { offerTypes: ['kita'] });
     expect(res[0]!.nearest!.key).toBe('n:1');
     expect(res[0]!.nearest!.distanceMeters).toBeCloseTo(71.5, 0); // 0.001° lon at 50.15°
   });

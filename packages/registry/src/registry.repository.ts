@@ -201,7 +201,8 @@ export class RegistryRepository {
   /** Supply, demand, coverage and gap per area of `level` for one norm. */
   async needs(normCode: string, level: string, population: PopulationSource): Promise<NeedsResult> {
     const norm = this.norm(normCode);
-    const [offers, pop] = await Promise.all([this.supplyOffers(norm.offerTypes, norm.targetGroups), population.populationByArea(level)]);
+    const filter: OfferFilter = norm.targetGroups ? { offerTypes: norm.offerTypes, targetGroups: norm.targetGroups } : { offerTypes: norm.offerTypes };
+    const [offers, pop] = await Promise.all([this.supplyOffers(filter), population.populationByArea(level)]);
     return computeNeeds(norm, this.catalogue.version, level, offers, pop);
   }
 
@@ -212,10 +213,10 @@ export class RegistryRepository {
 
   /**
    * Distance from each point (area centres: Stadtviertel centroids from areaCentres(), or
-   * population-weighted centres) to the nearest current offer of the given types/target groups.
+   * population-weighted centres) to the nearest current offer matching the filter (same filter as search).
    */
-  async nearestDistances(points: readonly AreaPoint[], offerTypes: readonly string[], targetGroups?: readonly string[]): Promise<NearestOffer[]> {
-    return nearestOffers(points, await this.supplyOffers(offerTypes, targetGroups));
+  async nearestDistances(points: readonly AreaPoint[], filter: OfferFilter): Promise<NearestOffer[]> {
+    return nearestOffers(points, await this.supplyOffers(filter));
   }
 
   private norm(code: string): Norm {
@@ -224,7 +225,8 @@ export class RegistryRepository {
     return n;
   }
 
-  private async supplyOffers(offerTypes: readonly string[], targetGroups?: readonly string[]): Promise<SupplyOffer[]> {
+  private async supplyOffers(filter: OfferFilter): Promise<SupplyOffer[]> {
+    const { where, params } = buildOfferWhere(filter);
     const r = await this.db.query<{
       offer_key: string; name: string; offer_type: string; target_groups: string[]; capacity_value: number | null; capacity_unit: string | null;
       lat: number; lon: number; counts_for: AreaRef[] | string; located_in: AreaRef[] | string;
@@ -234,10 +236,8 @@ export class RegistryRepository {
             FROM registry_offer_supplies_area s WHERE s.offer_key = o.offer_key) AS counts_for,
          (SELECT coalesce(json_agg(json_build_object('level', a.area_level, 'code', a.area_code)), '[]'::json)
             FROM registry_offer_area a WHERE a.offer_key = o.offer_key) AS located_in
-       FROM registry_offer o
-       WHERE o.offer_type = ANY($1::text[]) AND ($2::text[] IS NULL OR o.target_groups && $2::text[])
-       ORDER BY o.offer_key`,
-      [offerTypes, targetGroups && targetGroups.length ? targetGroups : null],
+       FROM registry_offer o WHERE ${where} ORDER BY o.offer_key`,
+      params,
     );
     return r.rows.map((x) => ({
       key: x.offer_key,
