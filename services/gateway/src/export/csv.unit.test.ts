@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { testGateway } from '../testing/gateway.fixture.js';
+import { formatCell, toCsv } from './csv.js';
+
+describe('CSV for Excel and Power BI', () => {
+  it('formats cells German-style and defuses formulas', () => {
+    expect(formatCell(1234.5)).toBe('1234,5');
+    expect(formatCell(1044555)).toBe('1044555');
+    expect(formatCell(0.000123)).toBe('0,000123');
+    expect(formatCell(-2.5)).toBe('-2,5');
+    expect(formatCell(null)).toBe('');
+    expect(formatCell(true)).toBe('ja');
+    expect(formatCell('Altstadt/Süd')).toBe('Altstadt/Süd');
+    expect(formatCell('a;b')).toBe('"a;b"');
+    expect(formatCell('say "hi"\n')).toBe('"say ""hi""\n"');
+    expect(formatCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(toCsv(['A', 'B'], [[1.5, 'x']])).toBe('\uFEFFA;B\r\n1,5;x\r\n');
+  });
+
+  it('exports indicator values with BOM, German headers, semicolons and decimal comma', async () => {
+    const { get } = testGateway();
+    const res = await get('/export/indicator-values.csv?indicator=sgb2_quote&level=STADTTEIL&period=2012');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="sgb2_quote_STADTTEIL.csv"');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).slice(1);
+    const lines = text.split('\r\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines[0]).toBe('Indikator;Indikatorname;Einheit;Ebene;Gebietsschlüssel;Gebiet;Zeitraum;Wert;Zähler;Nenner;Gesperrt;Sperrgrund;Synthetisch;Stand;Definitionsversion;Quelle');
+    expect(lines).toHaveLength(86 + 2);
+    const neustadtNord = lines.find((l) => l.includes(';104;'))!.split(';');
+    expect(neustadtNord[5]).toBe('Neustadt/Nord');
+    expect(neustadtNord[7]).toMatch(/^\d,\d+$/); // a rate with decimal comma
+    expect(neustadtNord[12]).toBe('ja'); // synthetic
+    expect(neustadtNord[15]).toContain('synthetisch');
+    const altstadt = lines.find((l) => l.includes(';101;'))!.split(';');
+    expect(altstadt.slice(7, 12)).toEqual(['', '', '', 'ja', 'abgeleitet aus gesperrtem Wert']);
+  });
+
+  it('exports series, rankings, comparisons and index values through the same rules', async () => {
+    const { get } = testGateway();
+    const series = await (await get('/export/time-series.csv?indicator=einwohner&level=STADTTEIL&code=101&from=2005&to=2012')).text();
+    expect(series.split('\r\n').filter(Boolean)).toHaveLength(9);
+    const ranking = await (await get('/export/ranking.csv?indicator=einwohner&level=STADTTEIL&period=2012&first=3')).text();
+    expect(ranking.split('\r\n')[1]).toMatch(/^1;einwohner;/);
+    const comparison = await (await get('/export/comparison.csv?indicator=einwohner&level=STADTTEIL&code=101&period=2012')).text();
+    expect(comparison.split('\r\n').filter(Boolean).map((l) => l.split(';')[0])).toEqual(['Vergleich', 'Gebiet', 'Übergeordnetes Gebiet', 'Stadt']);
+    const index = await (await get('/export/index-values.csv?index=sozialindex&level=STADTTEIL&period=2012')).text();
+    expect(index).toContain(';104;Neustadt/Nord;2012;-1,4;hoch;ja;');
+  });
+
+  it('rejects bad parameters with 400 and names them', async () => {
+    const { get } = testGateway();
+    const res = await get('/export/indicator-values.csv?indicator=einwohner&level=KREIS&period=2012');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect((await get('/export/nothing.csv')).status).toBe(404);
+  });
+});
