@@ -33,8 +33,10 @@ export interface SupplyOffer {
 export interface AreaNeed {
   area: AreaRef;
   targetPopulation: number | null;
-  /** targetPopulation / per × value; null when the area has no population figure */
+  /** targetPopulation / per × value; null when the area has no (complete) population figure */
   demand: number | null;
+  /** why demand is null although the area has population figures, e.g. an age band suppressed for Datenschutz */
+  populationIssue?: string;
   /** capacity in the norm's unit, or number of offers for count norms */
   supply: number;
   /** offers counted in supply */
@@ -79,6 +81,10 @@ export function targetPopulationOf(norm: Norm, areaCode: string, pop: AreaPopula
   return sum;
 }
 
+/**
+ * A band missing in every area is a configuration error (band labels do not match) and throws; a band
+ * missing in some areas (suppressed small counts) leaves those areas without demand, with the reason.
+ */
 export function computeNeeds(
   norm: Norm,
   catalogueVersion: number,
@@ -86,12 +92,27 @@ export function computeNeeds(
   offers: readonly SupplyOffer[],
   population: ReadonlyMap<string, AreaPopulation>,
 ): NeedsResult {
+  for (const band of Object.keys(norm.targetPopulation.ageBands ?? {})) {
+    if (population.size > 0 && [...population.values()].every((p) => p.byAge[band] === undefined)) {
+      const [code, pop] = [...population.entries()][0]!;
+      targetPopulationOf(norm, code, pop); // throws MISSING_AGE_BAND naming the band and the bands given
+    }
+  }
   const codes = new Set(population.keys());
   const relevant = offers.filter((o) => suppliesNorm(norm, o));
   for (const o of relevant) for (const a of o.countsFor) if (a.level === level) codes.add(a.code);
   const areas: AreaNeed[] = [...codes].sort((a, b) => a.localeCompare(b, 'de', { numeric: true })).map((code) => {
     const pop = population.get(code);
-    const target = pop ? targetPopulationOf(norm, code, pop) : null;
+    let target: number | null = null;
+    let populationIssue: string | undefined;
+    if (pop) {
+      try {
+        target = targetPopulationOf(norm, code, pop);
+      } catch (e) {
+        if (!(e instanceof NeedsError)) throw e;
+        populationIssue = e.message;
+      }
+    }
     const demand = target === null ? null : (target / norm.per) * norm.value;
     let supply = 0;
     let counted = 0;
@@ -115,6 +136,7 @@ export function computeNeeds(
     }
     return {
       area: { level, code },
+      ...(populationIssue ? { populationIssue } : {}),
       targetPopulation: target,
       demand,
       supply,

@@ -109,7 +109,16 @@ describe('computeNeeds', () => {
     expect(r.areas[0]!.gap).toBeCloseTo(1.2383, 12);
   });
 
-  it('a missing age band is an error naming area and band, never a silent zero', () => {
+  it('a band missing in some areas (suppressed) leaves their demand null with the reason, never zero', () => {
+    const r = computeNeeds(kitaNorm, 1, 'STADTTEIL', offers, new Map([['101', pop(300, 240)], ['102', { total: 5, byAge: { '0-3': 1 } }]]));
+    const t102 = r.areas.find((a) => a.area.code === '102')!;
+    expect(t102).toMatchObject({ demand: null, gap: null, coverage: null, supply: 30 });
+    expect(t102.populationIssue).toContain('area 102 has no residents for age band "3-6"');
+    expect(r.areas.find((a) => a.area.code === '101')!.demand).toBeCloseTo(369.6, 9);
+    expect(rankGaps(r).map((a) => a.area.code)).toEqual(['101']);
+  });
+
+  it('a band missing in every area is a configuration error naming area and band', () => {
     expect(() => computeNeeds(kitaNorm, 1, 'STADTTEIL', [], new Map([['101', { total: 5, byAge: { '0-3': 1 } }]]))).toThrowError(
       expect.objectContaining({ code: 'MISSING_AGE_BAND', message: expect.stringContaining('area 101 has no residents for age band "3-6"') }),
     );
