@@ -174,6 +174,14 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
       await wh.command('CREATE TABLE strict_rows (id UInt32, at DateTime) ENGINE = MergeTree ORDER BY id');
       await expectWarehouseError(wh.insert('strict_rows', [{ id: 'eins', at: '2024-01-01 00:00:00' }]), 'BAD_PARAMETER');
       expect(await wh.query('SELECT count() AS c FROM strict_rows')).toEqual([{ c: '0' }]);
+      // values that would not arrive intact are refused before they reach the engine, naming the parameter
+      const unsafe = await expectWarehouseError(wh.query('SELECT {n:UInt64} AS n', { n: Number.MAX_SAFE_INTEGER + 2 }), 'BAD_PARAMETER');
+      expect(unsafe.message).toMatch(/parameter n\b.*bigint/);
+      await expectWarehouseError(wh.query('SELECT {x:Float64} AS x', { x: Number.NaN }), 'BAD_PARAMETER');
+      await expectWarehouseError(wh.query('SELECT {a:Array(UInt8)} AS a', { a: [1, () => 2] }), 'BAD_PARAMETER');
+      await expectWarehouseError(wh.query('SELECT {t:DateTime} AS t', { t: new Date('kaputt') }), 'BAD_PARAMETER');
+      await expectWarehouseError(wh.insert('strict_rows', [{ id: 1, at: new Date('2024-01-01') }, { id: 2, at: new Date('kaputt') }]), 'BAD_PARAMETER');
+      expect(await wh.query('SELECT count() AS c FROM strict_rows')).toEqual([{ c: '0' }]);
       // the warehouse is still usable after errors
       expect(await wh.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     });

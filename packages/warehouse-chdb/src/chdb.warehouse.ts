@@ -31,12 +31,7 @@ export class ChdbWarehouse implements Warehouse {
       throw new WarehouseError('BAD_PARAMETER', `insert: table name ${JSON.stringify(table)} is not accepted; use letters, digits and underscores, optionally 'database.table'`);
     }
     if (rows.length === 0) return;
-    let payload: Buffer;
-    try {
-      payload = Buffer.from(encodeRows(rows));
-    } catch (error) {
-      throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: a row cannot be encoded as JSON (${(error as Error).message})`, undefined, { cause: error });
-    }
+    const payload = Buffer.from(encodeRows(rows)); // BAD_PARAMETER naming the row it cannot encode
     await this.track(`insert into ${table}`, () => this.session.insert({ table, values: payload, format: 'JSONEachRow' }));
   }
 

@@ -1,6 +1,7 @@
 // How JS values travel to ClickHouse, identical in every warehouse adapter (see warehouse.port.ts):
 // Dates as UTC 'YYYY-MM-DD hh:mm:ss[.fff]', bigints exactly, top-level booleans as 1/0 (what
 // @clickhouse/client sends, so a UInt8 placeholder accepts them as well as a Bool one).
+import { WarehouseError } from '@sp/ports';
 
 /** UTC 'YYYY-MM-DD hh:mm:ss', plus '.fff' only when there are milliseconds (fits DateTime and DateTime64). */
 export function formatDateTimeUtc(date: Date): string {
@@ -9,21 +10,40 @@ export function formatDateTimeUtc(date: Date): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${ms === 0 ? '' : iso.slice(19, 23)}`;
 }
 
-function encodeNested(value: unknown): unknown {
-  if (value instanceof Date) return formatDateTimeUtc(value);
-  if (Array.isArray(value)) return value.map(encodeNested);
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [encodeNested(k), encodeNested(v)]));
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeNested(v)]));
+const accepted = 'string, finite number (integers within ±2^53), bigint, boolean, Date, null, arrays, Map or plain object of these';
+
+function encodeNested(value: unknown, name: string): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
+        throw new WarehouseError('BAD_PARAMETER', `parameter ${name} is ${value}, which a JS number cannot carry exactly; pass a bigint or a string (accepted: ${accepted})`);
+      }
+      return value;
+    case 'function':
+    case 'symbol':
+      throw new WarehouseError('BAD_PARAMETER', `parameter ${name} is a ${typeof value}; accepted: ${accepted}`);
+  }
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new WarehouseError('BAD_PARAMETER', `parameter ${name} is an invalid Date; accepted: ${accepted}`);
+    return formatDateTimeUtc(value);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => encodeNested(v, `${name}[${i}]`));
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [encodeNested(k, `${name} key`), encodeNested(v, `${name}.${String(k)}`)]));
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new WarehouseError('BAD_PARAMETER', `parameter ${name} is a ${value.constructor?.name ?? 'object'}; accepted: ${accepted}`);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeNested(v, `${name}.${k}`)]));
   }
   return value;
 }
 
-/** Parameters as the engine binding should receive them. */
+/** Parameters as the engine binding should receive them; refuses values that would not arrive intact. */
 export function encodeParams(params: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) {
-    out[name] = typeof value === 'boolean' ? (value ? 1 : 0) : encodeNested(value);
+    out[name] = typeof value === 'boolean' ? (value ? 1 : 0) : encodeNested(value, name);
   }
   return out;
 }
@@ -36,10 +56,20 @@ function rowReplacer(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
+/** One row as a JSONEachRow line (without the newline). */
+export function encodeRow(row: Record<string, unknown>, index?: number): string {
+  try {
+    return JSON.stringify(row, rowReplacer);
+  } catch (error) {
+    const which = index === undefined ? 'a row' : `row ${index}`;
+    throw new WarehouseError('BAD_PARAMETER', `insert: ${which} cannot be encoded (${(error as Error).message}); column values may be ${accepted}`, undefined, { cause: error });
+  }
+}
+
 /** One JSONEachRow line per row, newline-terminated. */
 export function encodeRows(rows: readonly Record<string, unknown>[]): string {
   let out = '';
-  for (const row of rows) out += JSON.stringify(row, rowReplacer) + '\n';
+  rows.forEach((row, i) => (out += encodeRow(row, i) + '\n'));
   return out;
 }
 

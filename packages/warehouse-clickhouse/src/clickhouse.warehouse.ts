@@ -4,7 +4,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './clickhouse.errors.js';
-import { encodeParams, encodeRows, isValidTableName } from './warehouse.values.js';
+import { encodeParams, encodeRow, isValidTableName } from './warehouse.values.js';
 
 export interface ClickHouseWarehouseOptions {
   /** e.g. http://127.0.0.1:8123 */
@@ -21,7 +21,7 @@ const sessionSettings = { output_format_json_quote_64bit_integers: 1, session_ti
 
 // The client JSON-encodes insert rows one per line with this; reuse the shared row encoding
 // (Dates as UTC strings, bigints exact) instead of JSON.stringify's ISO dates and bigint TypeError.
-const stringifyRow = (row: unknown): string => encodeRows([row as Record<string, unknown>]).slice(0, -1);
+const stringifyRow = (row: unknown): string => encodeRow(row as Record<string, unknown>);
 
 export class ClickHouseWarehouse implements Warehouse {
   private closing: Promise<void> | undefined;

@@ -1,7 +1,10 @@
-import { createClient, TupleParam, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient as createClientWithLogs, TupleParam, type ClickHouseClient } from '@clickhouse/client';
 import { startChdbHttp, type ChildService } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
+
+// these tests provoke errors on purpose; the client would log each one
+const createClient: typeof createClientWithLogs = (config) => createClientWithLogs({ log: { level: ClickHouseLogLevel.OFF }, ...config });
 
 let server: ChildService & { dataDir: string };
 let client: ClickHouseClient;
