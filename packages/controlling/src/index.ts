@@ -14,6 +14,7 @@ export * from './status-report/status-report.decider.js';
 export * from './records/planning-records.schema.js';
 export * from './records/planning-records.commands.js';
 export * from './records/planning-records.replay.js';
+export * from './records/planning-transition.check.js';
 
 // controlling and evaluation
 export * from './controlling/controlling.compute.js';

@@ -14,8 +14,13 @@ import { migrateControlling } from './controlling.migrations.js';
 import { applyEvents } from './controlling.projector.js';
 import {
   auditTrail,
+  controllingOfMeasures,
   controllingViewForArea,
   controllingViewForGoal,
+  listGoals,
+  listMeasures,
+  milestonesOfMeasures,
+  statusReportsOfMeasures,
   eventFromAudit,
   goalRecord,
   goalVersions,
@@ -133,6 +138,34 @@ describe('controlling projection on PostgreSQL', () => {
     expect(goalView).toEqual(controllingForGoal(data, 'ziel:p2030:ls3:kinderarmut', options));
     expect(goalView?.measures).toHaveLength(3);
     expect(await controllingViewForGoal(db, 'nope', options)).toBeUndefined();
+  });
+
+  it('lists goals and measures by filter, and batches milestones, reports and controlling figures (gateway)', async () => {
+    const kalk = { level: 'SOZIALRAUM', code: 'kalk' };
+    expect((await listGoals(db, { area: kalk })).map((g) => g.key)).toEqual(['ziel:sr:kalk:alleinerziehende']);
+    expect((await listGoals(db, { status: ['draft'] })).map((g) => g.key)).toEqual(['ziel:sr:muelheim-nord-keupstrasse-stammheim:teilhabe']);
+    expect(await listGoals(db, { includeExamples: false })).toEqual([]);
+    expect((await listMeasures(db, { area: kalk })).map((m) => m.key)).toEqual(['massnahme:kalk:netzwerk-alleinerziehende']);
+    expect((await listMeasures(db, { goalKey: CHORWEILER_GOAL })).map((m) => m.key)).toEqual([FAMILIENBUERO]);
+    expect((await listMeasures(db, { amt: '51' })).map((m) => m.key)).toEqual([
+      FAMILIENBUERO,
+      'massnahme:hoehenberg-vingst:lernhaus',
+      'massnahme:kalk:netzwerk-alleinerziehende',
+    ]);
+    expect((await listMeasures(db, { status: ['cancelled'] })).map((m) => m.key)).toEqual(['massnahme:muelheim-nord-keupstrasse-stammheim:quartiersfonds']);
+    const keys = [FAMILIENBUERO, 'massnahme:kalk:netzwerk-alleinerziehende'];
+    expect((await milestonesOfMeasures(db, keys)).map((m) => m.key)).toEqual([
+      'meilenstein:familienbuero:jobcenter-sprechstunde',
+      'meilenstein:familienbuero:raeume',
+      'meilenstein:familienbuero:zwischenbericht-bv',
+      'meilenstein:netzwerk-kalk:netzwerktreffen',
+    ]);
+    expect((await statusReportsOfMeasures(db, keys)).map((r) => r.key)).toEqual(['bericht:familienbuero:2024-1', 'bericht:netzwerk-kalk:2025-1']);
+    const figures = await controllingOfMeasures(db, [...keys, 'unknown'], { referenceDate: demo.referenceDate });
+    expect(figures.map((f) => [f.key, f.trafficLight])).toEqual([
+      [FAMILIENBUERO, 'red'],
+      ['massnahme:kalk:netzwerk-alleinerziehende', 'green'],
+    ]);
   });
 
   it('serves as the previous snapshot for the next delivery (ingestion path)', async () => {

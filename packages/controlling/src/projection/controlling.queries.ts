@@ -2,10 +2,19 @@
 // a new record is checked against), controlling views per area and per goal, the versions of a goal
 // and the audit trail of a measure, from which its history can be replayed.
 import type { Queryable } from '@sp/ports';
-import { controllingForArea, controllingForGoal, type AreaControlling, type ControllingData, type ControllingOptions, type GoalControlling } from '../controlling/controlling.compute.js';
+import {
+  controllingForArea,
+  controllingForGoal,
+  measureControlling,
+  type AreaControlling,
+  type ControllingData,
+  type ControllingOptions,
+  type GoalControlling,
+  type MeasureControlling,
+} from '../controlling/controlling.compute.js';
 import type { PlanningMetadata } from '../decider.js';
 import type { MeasureFacts } from '../measure/measure.decider.js';
-import type { AreaRef, GoalRecord, GoalStatus, MeasureRecord, MilestoneRecord, PlanningRecordType, StatusReportRecord } from '../records/planning-records.schema.js';
+import type { AreaRef, GoalRecord, GoalStatus, MeasureRecord, MeasureStatus, MilestoneRecord, PlanningRecordType, StatusReportRecord } from '../records/planning-records.schema.js';
 import { goalColumns, goalFromRow, isoTimestamp, loadGoal, loadMeasure, loadMeasures, loadMilestones, loadStatusReports } from './controlling.rows.js';
 import type { PlanningDomainEvent } from './planning.projection.js';
 
@@ -91,6 +100,88 @@ export async function controllingViewForGoal(db: Queryable, goalKey: string, opt
   );
   if (rows.length === 0) return undefined;
   return controllingForGoal(await loadControllingData(db, { goalKeys: rows.map((r) => r.goal_key) }), goalKey, options);
+}
+
+// ---------------------------------------------------------------------------------------------- lists (gateway)
+
+export interface GoalListFilter {
+  readonly area?: AreaRef;
+  readonly status?: readonly GoalStatus[];
+  /** default true; false hides records labelled example */
+  readonly includeExamples?: boolean;
+}
+
+export async function listGoals(db: Queryable, filter: GoalListFilter = {}): Promise<GoalRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.area) {
+    params.push(JSON.stringify([{ level: filter.area.level, code: filter.area.code }]));
+    where.push(`areas @> $${params.length}::jsonb`);
+  }
+  if (filter.status) {
+    params.push([...filter.status]);
+    where.push(`status = ANY($${params.length}::text[])`);
+  }
+  if (filter.includeExamples === false) where.push('NOT example');
+  const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE ${where.join(' AND ') || 'true'} ORDER BY goal_key`, params);
+  return rows.map(goalFromRow);
+}
+
+export interface MeasureListFilter {
+  readonly area?: AreaRef;
+  readonly goalKey?: string;
+  /** lead Amt or participating */
+  readonly amt?: string;
+  readonly status?: readonly MeasureStatus[];
+  readonly includeExamples?: boolean;
+}
+
+export async function listMeasures(db: Queryable, filter: MeasureListFilter = {}): Promise<MeasureRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.area) {
+    params.push(filter.area.level, filter.area.code);
+    where.push(`EXISTS (SELECT 1 FROM controlling_measure_area a WHERE a.measure_key = m.measure_key AND a.area_level = $${params.length - 1} AND a.area_code = $${params.length})`);
+  }
+  if (filter.goalKey) {
+    params.push(filter.goalKey);
+    where.push(`EXISTS (SELECT 1 FROM controlling_measure_goal g WHERE g.measure_key = m.measure_key AND g.goal_key = $${params.length})`);
+  }
+  if (filter.amt) {
+    params.push(filter.amt, JSON.stringify([filter.amt]));
+    where.push(`(m.lead_amt = $${params.length - 1} OR m.participants @> $${params.length}::jsonb)`);
+  }
+  if (filter.status) {
+    params.push([...filter.status]);
+    where.push(`m.status = ANY($${params.length}::text[])`);
+  }
+  if (filter.includeExamples === false) where.push('NOT m.example');
+  return loadMeasures(db, where.join(' AND ') || 'true', params);
+}
+
+/** Milestones of several measures at once (for dataloaders). */
+export function milestonesOfMeasures(db: Queryable, measureKeys: readonly string[]): Promise<MilestoneRecord[]> {
+  return loadMilestones(db, 'ms.measure_key = ANY($1::text[])', [[...measureKeys]]);
+}
+
+/** Status reports of several measures at once, oldest first. */
+export function statusReportsOfMeasures(db: Queryable, measureKeys: readonly string[]): Promise<StatusReportRecord[]> {
+  return loadStatusReports(db, 'r.measure_key = ANY($1::text[])', [[...measureKeys]]);
+}
+
+/** Controlling figures of several measures at a reference date, in the order of the keys; unknown keys are left out. */
+export async function controllingOfMeasures(db: Queryable, measureKeys: readonly string[], options: ControllingOptions): Promise<MeasureControlling[]> {
+  const keys = [...measureKeys];
+  const [measures, milestones, reports] = await Promise.all([
+    loadMeasures(db, 'm.measure_key = ANY($1::text[])', [keys]),
+    milestonesOfMeasures(db, keys),
+    statusReportsOfMeasures(db, keys),
+  ]);
+  const byKey = new Map(measures.map((m) => [m.key, m]));
+  return keys.flatMap((k) => {
+    const m = byKey.get(k);
+    return m ? [measureControlling(m, milestones, reports, options)] : [];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- history
