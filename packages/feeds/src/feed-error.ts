@@ -47,6 +47,7 @@ export const feedErrorCodes = [
   'UNKNOWN_KEY',
   'NOT_FOUND',
   'LOG_UNAVAILABLE',
+  'DATABASE_UNAVAILABLE',
   'TOO_MANY_ERRORS',
 ] as const;
 export type FeedErrorCode = (typeof feedErrorCodes)[number];

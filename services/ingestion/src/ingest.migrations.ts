@@ -1,0 +1,74 @@
+// PostgreSQL tables of the ingestion service, as numbered migrations applied once each.
+//  ingest_records          current version + payload hash per (record type, key): idempotency and 409s
+//  ingest_deliveries       one row per accepted delivery: who, when, what (audit)
+//  ingest_delivery_events  the records of a delivery and the log position of their events (trace)
+import type { Database } from '@sp/ports';
+
+export const ingestMigrations: readonly { id: number; sql: string }[] = [
+  {
+    id: 1,
+    sql: `
+      CREATE TABLE ingest_records (
+        record_type   text        NOT NULL,
+        key           text        NOT NULL,
+        version       integer     NOT NULL CHECK (version >= 1),
+        payload_hash  text        NOT NULL,
+        tombstone     boolean     NOT NULL,
+        amt           text        NOT NULL,
+        delivery_id   uuid        NOT NULL,
+        schema_id     integer     NOT NULL,
+        topic         text        NOT NULL,
+        partition     integer     NOT NULL,
+        "offset"      bigint      NOT NULL,
+        payload       jsonb,
+        updated_at    timestamptz NOT NULL,
+        PRIMARY KEY (record_type, key)
+      );
+      CREATE TABLE ingest_deliveries (
+        delivery_id    uuid        PRIMARY KEY,
+        amt            text        NOT NULL,
+        record_type    text        NOT NULL,
+        kind           text        NOT NULL CHECK (kind IN ('records', 'withdrawals')),
+        delivered_by   text        NOT NULL,
+        delivered_at   timestamptz NOT NULL,
+        content_type   text        NOT NULL,
+        record_count   integer     NOT NULL,
+        created_count  integer     NOT NULL,
+        catalogue_version integer  NOT NULL
+      );
+      CREATE INDEX ingest_deliveries_amt_time ON ingest_deliveries (amt, delivered_at DESC);
+      CREATE TABLE ingest_delivery_events (
+        delivery_id  uuid    NOT NULL REFERENCES ingest_deliveries (delivery_id),
+        seq          integer NOT NULL,
+        row_number   integer,
+        key          text    NOT NULL,
+        version      integer NOT NULL,
+        status       text    NOT NULL CHECK (status IN ('created', 'unchanged')),
+        tombstone    boolean NOT NULL,
+        schema_id    integer NOT NULL,
+        topic        text    NOT NULL,
+        partition    integer NOT NULL,
+        "offset"     bigint  NOT NULL,
+        PRIMARY KEY (delivery_id, seq)
+      );
+    `,
+  },
+];
+
+/** Applies pending migrations; an advisory lock keeps concurrently starting instances apart. */
+export async function migrateIngest(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [INGEST_MIGRATION_LOCK]);
+    await tx.query('CREATE TABLE IF NOT EXISTS ingest_migrations (id integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const { rows } = await tx.query<{ id: number }>('SELECT id FROM ingest_migrations');
+    const applied = new Set(rows.map((r) => Number(r.id)));
+    for (const m of ingestMigrations) {
+      if (applied.has(m.id)) continue;
+      for (const statement of m.sql.split(';').map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
+      await tx.query('INSERT INTO ingest_migrations (id) VALUES ($1)', [m.id]);
+    }
+  });
+}
+
+/** arbitrary constant: "ingest" in ASCII */
+const INGEST_MIGRATION_LOCK = '116101103101115116';

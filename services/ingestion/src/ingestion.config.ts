@@ -1,0 +1,75 @@
+// Configuration of one ingestion instance (one per Amt in production, or one for several Ämter in
+// the single-process platform): API keys (hashed), limits, topics. Validated once by zod, from a
+// JSON file (SP_INGESTION_CONFIG) and/or environment variables.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const apiKeyEntrySchema = z.strictObject({
+  /** public id of the key; part of the key itself and recorded as `deliveredBy` */
+  id: z.string().regex(/^[a-z0-9-]{2,64}$/, 'lower-case letters, digits and -'),
+  /** the Amt the key speaks for (feed catalogue code) */
+  amt: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  /** "sha256:<hex>" or "scrypt:<salt b64url>:<hash b64url>" — never the key itself */
+  hash: z.string().regex(/^(sha256:[0-9a-f]{64}|scrypt:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+)$/, 'sha256:<hex> or scrypt:<salt>:<hash>'),
+});
+export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
+
+export const ingestionConfigSchema = z.strictObject({
+  /** when set, this instance serves only this Amt (keys of other Ämter are refused) */
+  amt: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  apiKeys: z.array(apiKeyEntrySchema).default([]),
+  /** largest request body accepted; larger → 413 */
+  bodyLimitBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  topicPrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('records.'),
+  topicPartitions: z.number().int().min(1).default(4),
+  /** upper bound on one append to the log; beyond it → 503 */
+  appendTimeoutMs: z.number().int().min(100).default(10_000),
+  /** Retry-After of a 503 */
+  retryAfterSeconds: z.number().int().min(1).default(5),
+  /** schemas/ directory (default: the repo's) */
+  schemasDir: z.string().optional(),
+  /** feeds.yaml / taxonomy.yaml (default: @sp/feeds' catalogue) */
+  cataloguePath: z.string().optional(),
+  taxonomyPath: z.string().optional(),
+});
+export type IngestionConfig = z.output<typeof ingestionConfigSchema>;
+export type IngestionConfigInput = z.input<typeof ingestionConfigSchema>;
+
+/** What the standalone process needs beyond the module: where to listen and which engines to use. */
+export const standaloneConfigSchema = z.strictObject({
+  ingestion: ingestionConfigSchema,
+  http: z.strictObject({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(8081) }).prefault({}),
+  kafka: z.strictObject({ brokers: z.array(z.string().min(1)).min(1), clientId: z.string().default('sp-ingestion') }),
+  database: z.strictObject({ url: z.string().url() }),
+  /** spatial reference name or YAML path for @sp/spatial's loadReference */
+  spatialReference: z.string().default('koeln'),
+});
+export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
+
+/**
+ * Reads the standalone configuration: the JSON file named by SP_INGESTION_CONFIG (if any), then
+ * environment variables on top — SP_INGESTION_AMT, SP_INGESTION_API_KEYS (JSON array of
+ * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
+ * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE.
+ */
+export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
+  const file: Record<string, any> = env.SP_INGESTION_CONFIG ? JSON.parse(readFileSync(env.SP_INGESTION_CONFIG, 'utf8')) : {};
+  const ingestion = { ...(file.ingestion ?? {}) };
+  if (env.SP_INGESTION_AMT) ingestion.amt = env.SP_INGESTION_AMT;
+  if (env.SP_INGESTION_API_KEYS) ingestion.apiKeys = JSON.parse(env.SP_INGESTION_API_KEYS);
+  if (env.SP_INGESTION_BODY_LIMIT) ingestion.bodyLimitBytes = Number(env.SP_INGESTION_BODY_LIMIT);
+  const http = { ...(file.http ?? {}) };
+  const port = env.SP_INGESTION_PORT ?? env.PORT;
+  if (port) http.port = Number(port);
+  if (env.HOST) http.host = env.HOST;
+  const kafka = { ...(file.kafka ?? {}) };
+  if (env.KAFKA_BROKERS) kafka.brokers = env.KAFKA_BROKERS.split(',').map((b) => b.trim());
+  const database = { ...(file.database ?? {}) };
+  if (env.DATABASE_URL) database.url = env.DATABASE_URL;
+  const raw = { ...file, ingestion, http, kafka, database, ...(env.SP_SPATIAL_REFERENCE ? { spatialReference: env.SP_SPATIAL_REFERENCE } : {}) };
+  const parsed = standaloneConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`invalid ingestion configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,38 @@
+// Standalone ingestion service for one Amt: Kafka + PostgreSQL adapters, the city's spatial
+// reference, configuration from SP_INGESTION_CONFIG / environment (ingestion.config.ts).
+import 'reflect-metadata';
+import { createPgDatabase } from '@sp/database-pg';
+import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { loadReference } from '@sp/spatial';
+import { createIngestionApp } from './ingestion.app.js';
+import { loadStandaloneConfig } from './ingestion.config.js';
+import { spatialChecksFrom } from './spatial-checks.adapter.js';
+
+async function main(): Promise<void> {
+  const config = loadStandaloneConfig();
+  const eventLog = createKafkaEventLog({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}${config.ingestion.amt ? `-${config.ingestion.amt}` : ''}`,
+    appendTimeoutMs: config.ingestion.appendTimeoutMs,
+  });
+  const database = createPgDatabase({ url: config.database.url });
+  const spatial = spatialChecksFrom(loadReference(config.spatialReference));
+  const app = await createIngestionApp({ eventLog, database, spatial, config: config.ingestion });
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  console.log(`ingestion${config.ingestion.amt ? ` (${config.ingestion.amt})` : ''} listening on http://${config.http.host}:${port}`);
+  const shutdown = async () => {
+    await app.close();
+    await eventLog.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
