@@ -10,7 +10,7 @@ import { SpatialReferenceError, type Area, type AreaRef } from './area.js';
 import { AreaReference } from './area-reference.js';
 import { parseCsv } from './csv.js';
 import {
-  areaM2, bboxOf, centroidOf, geoJsonGeometrySchema, mergeMultiPolygons, toMultiPolygon, type MultiPolygon,
+  areaM2, bboxOf, centroidOf, mergeMultiPolygons, toMultiPolygon, type GeoJsonGeometry, type MultiPolygon,
 } from './geometry.js';
 import {
   referenceDescriptionSchema, type HierarchyLevelDescription, type PlanningLevelDescription, type ReferenceDescription,
@@ -127,14 +127,14 @@ function loadHierarchyLevel(level: HierarchyLevelDescription, desc: ReferenceDes
     const props = f.properties ?? {};
     const code = props[level.codeProperty];
     const name = props[level.nameProperty];
-    const geom = geoJsonGeometrySchema.safeParse(f.geometry);
+    const geom = parseGeometry(f.geometry);
     if ((typeof code !== 'string' && typeof code !== 'number') || String(code).trim() === '') {
       throw new SpatialReferenceError('FEATURE_INVALID', `${file} feature ${i}: property ${level.codeProperty} missing; accepted: a non-empty code`);
     }
     if (!geom.success) throw new SpatialReferenceError('FEATURE_INVALID', `${file} feature ${i} (${String(code)}): geometry must be Polygon or MultiPolygon`);
     const c = String(code).trim();
     const parentCode = parentCodeOf(level, c, props, desc);
-    const geometry = toMultiPolygon(geom.data);
+    const geometry = toMultiPolygon(geom.data!);
     const a: Area = {
       level: level.level, code: c, name: typeof name === 'string' ? name : c, kind: 'hierarchy',
       parent: { level: '', code: parentCode }, children: [], members: [],
@@ -143,6 +143,20 @@ function loadHierarchyLevel(level: HierarchyLevelDescription, desc: ReferenceDes
     };
     return a;
   });
+}
+
+/**
+ * Structural check of a GeoJSON Polygon/MultiPolygon. Hand-written rather than zod because zod over the
+ * ~150k positions of the Köln files costs most of a second; the result has the zod-inferred type.
+ */
+function parseGeometry(g: unknown): { success: boolean; data?: GeoJsonGeometry } {
+  const isRing = (r: unknown) => Array.isArray(r) && r.length >= 3 && r.every((p) => Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]));
+  const isPolygon = (p: unknown) => Array.isArray(p) && p.length >= 1 && p.every(isRing);
+  if (typeof g !== 'object' || g === null) return { success: false };
+  const { type, coordinates } = g as { type?: unknown; coordinates?: unknown };
+  if (type === 'Polygon' && isPolygon(coordinates)) return { success: true, data: g as GeoJsonGeometry };
+  if (type === 'MultiPolygon' && Array.isArray(coordinates) && coordinates.length > 0 && coordinates.every(isPolygon)) return { success: true, data: g as GeoJsonGeometry };
+  return { success: false };
 }
 
 function parentCodeOf(level: HierarchyLevelDescription, code: string, props: Record<string, unknown>, desc: ReferenceDescription): string {

@@ -1,0 +1,6 @@
+// @sp/demo — builders of the Köln demo delivery: real population records and a documented,
+// seeded synthetic model for the social figures that are not public per Stadtteil.
+export * from './area-statistic.js';
+export * from './population.builder.js';
+export * from './synthetic.model.js';
+export { buildKoelnDemo, sozialraumStadtteile, type KoelnDemo, type KoelnDemoOptions } from './koeln.demo.js';
