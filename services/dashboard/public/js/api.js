@@ -39,6 +39,12 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
+/**
+ * Page sizes that keep a page under the gateway's cost limit (5000; a connection multiplies its
+ * selection by `first`, and `edges` and nested lists by 10 again).
+ */
+export const pageSizes = { offers: 30, measures: 5 };
+
 export const queries = {
   init: /* GraphQL */ `
     query DashboardInit {
@@ -70,22 +76,21 @@ export const queries = {
       city: timeSeries(indicator: $indicator, area: $city, from: $from, to: $to) { period value suppressed }
     }`,
   offers: /* GraphQL */ `
-    query DashboardOffers($offerTypes: [String!], $targetGroups: [String!], $after: String) {
-      offers(offerTypes: $offerTypes, targetGroups: $targetGroups, first: 100, after: $after) {
+    query DashboardOffers($offerTypes: [String!], $targetGroups: [String!], $first: Int!, $after: String) {
+      offers(offerTypes: $offerTypes, targetGroups: $targetGroups, first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage endCursor }
-        edges { node { key name offerType subtype provider targetGroups location { lat lon } address { street postcode } capacity { value unit } synthetic attribution } }
+        edges { node { key name offerType subtype targetGroups location { lat lon } address { street postcode } } }
       }
     }`,
   measures: /* GraphQL */ `
-    query DashboardMeasures($area: AreaInput!) {
-      measures(area: $area, first: 20) {
+    query DashboardMeasures($area: AreaInput!, $first: Int!, $after: String) {
+      measures(area: $area, first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
         edges { node {
-          key title status leadAmt plannedStart plannedEnd actualStart actualEnd example
-          areas { level code name }
-          controlling { trafficLight budgetPlanned budgetSpent budgetUse milestonesDue milestonesOverdue endSlippageDays }
-          milestones { key title plannedDate plannedQuarter actualDate reached }
-          statusReports { reportedAt progressPercent trafficLight }
+          key title status leadAmt plannedStart plannedEnd example
+          controlling { trafficLight budgetPlanned budgetSpent }
+          milestones { title plannedDate plannedQuarter actualDate reached }
         } }
       }
     }`,

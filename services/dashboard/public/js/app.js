@@ -1,7 +1,7 @@
 // The dashboard page: state, GraphQL reads, the SVG choropleth, legend, table view and details.
 // Plain ES2022 modules, no build step. The whole page is a function of `state`; every control
 // writes state and calls render(), which fetches what is missing (cached) and redraws.
-import { gql, needsQuery, queries } from './api.js';
+import { gql, needsQuery, pageSizes, queries } from './api.js';
 import { chartLegend, lineChart } from './chart.js';
 import { classify, classOf, methods } from './classify.js';
 import {
@@ -115,11 +115,12 @@ function loadOffers(offerType, targetGroup) {
     const out = [];
     let after = null;
     let total = 0;
-    // pages of 100 (the gateway's maximum); a cap keeps "alle Arten" from loading thousands
-    for (let page = 0; page < 30; page++) {
+    // a cap keeps "alle Arten" from loading thousands of points page by page
+    for (let page = 0; page < 40; page++) {
       const data = await gql(queries.offers, {
         offerTypes: offerType ? [offerType] : null,
         targetGroups: targetGroup ? [targetGroup] : null,
+        first: pageSizes.offers,
         after,
       });
       total = data.offers.totalCount;
@@ -148,8 +149,15 @@ function loadSeries(indicator, area, from, to) {
 
 function loadMeasures(area) {
   return cached(`measures:${area.level}:${area.code}`, async () => {
-    const data = await gql(queries.measures, { area: { level: area.level, code: area.code } });
-    return data.measures.edges.map((e) => e.node);
+    const out = [];
+    let after = null;
+    for (let page = 0; page < 6; page++) {
+      const data = await gql(queries.measures, { area: { level: area.level, code: area.code }, first: pageSizes.measures, after });
+      out.push(...data.measures.edges.map((e) => e.node));
+      if (!data.measures.pageInfo.hasNextPage) break;
+      after = data.measures.pageInfo.endCursor;
+    }
+    return out;
   });
 }
 
@@ -613,13 +621,15 @@ async function detailNeeds(area, token) {
       .map((n) => ({ n, r: needs.get(n.code)?.get(area.code) }))
       .filter((x) => x.r)
       .map(({ n, r }) => {
-        const gap = r.suppressed ? 'unterdrückt' : r.gap == null ? '–' : r.gap > 0 ? `fehlen ${formatNumber(r.gap, 0)}` : `Überdeckung ${formatNumber(-r.gap, 0)}`;
-        return `<tr><th scope="row">${escapeHtml(n.name)}</th><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'unterdrückt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : formatNumber(r.coverage * 100, 0) + ' %'}</td><td class="num">${gap}</td></tr>`;
+        const gap = r.suppressed ? 'unterdrückt' : r.gap == null ? '–' : r.gap > 0 ? `−${formatNumber(r.gap, 0)}` : `+${formatNumber(-r.gap, 0)}`;
+        const gapClass = r.gap != null && r.gap > 0 && !r.suppressed ? ' gap-short' : '';
+        return `<tr><th scope="row" colspan="4" class="norm-name">${escapeHtml(n.name)}</th></tr>
+          <tr><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'unterdrückt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : formatNumber(r.coverage * 100, 0) + ' %'}</td><td class="num${gapClass}">${gap}</td></tr>`;
       })
       .join('');
     el().innerHTML = `<h3 id="h-needs">Versorgung nach Richtwerten (${escapeHtml(periodLabel(needsPeriod()))})</h3>${
       rows
-        ? `<table><caption class="visually-hidden">Versorgung ${escapeHtml(area.name)}: Angebot, Bedarf, Deckungsgrad und Lücke je Richtwert</caption><thead><tr><th scope="col">Richtwert</th><th scope="col" class="num">Angebot</th><th scope="col" class="num">Bedarf</th><th scope="col" class="num">Deckung</th><th scope="col" class="num">Lücke</th></tr></thead><tbody>${rows}</tbody></table>`
+        ? `<table><caption class="visually-hidden">Versorgung ${escapeHtml(area.name)}: Angebot, Bedarf, Deckungsgrad und Lücke je Richtwert</caption><thead><tr><th scope="col" class="num">Angebot</th><th scope="col" class="num">Bedarf</th><th scope="col" class="num">Deckung</th><th scope="col" class="num" title="Angebot minus Bedarf: negativ heißt Versorgungslücke">Saldo</th></tr></thead><tbody>${rows}</tbody></table><p class="hint">Saldo = Angebot − Bedarf; negativ: Versorgungslücke.</p>`
         : '<p class="empty">Für diese Gebietsebene liegt keine Bedarfsanalyse vor.</p>'
     }`;
   } catch (e) {
@@ -647,9 +657,8 @@ async function detailMeasures(area, token) {
     const today = new Date().toISOString().slice(0, 10);
     el().innerHTML = `<h3 id="h-measures">Maßnahmen und Meilensteine (${measures.length})</h3>${measures
       .map((m) => {
-        const light = m.controlling?.trafficLight ?? m.statusReports?.[0]?.trafficLight ?? null;
+        const light = m.controlling?.trafficLight ?? null;
         const lightHtml = light ? `<span class="light light-${escapeHtml(light)}" title="Ampel">${escapeHtml(trafficLightLabels[light] ?? light)}</span>` : `<span class="light" title="Ampel">ohne Ampel</span>`;
-        const progress = m.statusReports?.[0]?.progressPercent;
         const budget = m.controlling && m.controlling.budgetPlanned ? ` · Budget ${formatNumber(m.controlling.budgetSpent, 0)} von ${formatNumber(m.controlling.budgetPlanned, 0)} €` : '';
         const ms = (m.milestones ?? [])
           .map((s) => {
@@ -661,7 +670,7 @@ async function detailMeasures(area, token) {
           })
           .join('');
         return `<article class="measure"><h4><span>${escapeHtml(m.title)}</span>${lightHtml}</h4>
-          <p class="meta">${escapeHtml(measureStatusLabels[m.status] ?? m.status)} · ${escapeHtml(m.leadAmt)} · ${formatDate(m.plannedStart)} – ${formatDate(m.plannedEnd)}${progress != null ? ` · ${formatNumber(progress, 0)} % erledigt` : ''}${budget}${m.example ? ' · <em>Beispiel</em>' : ''}</p>
+          <p class="meta">${escapeHtml(measureStatusLabels[m.status] ?? m.status)} · ${escapeHtml(m.leadAmt)} · ${formatDate(m.plannedStart)} – ${formatDate(m.plannedEnd)}${budget}${m.example ? ' · <em>Beispiel</em>' : ''}</p>
           ${ms ? `<ul aria-label="Meilensteine">${ms}</ul>` : ''}</article>`;
       })
       .join('')}`;
@@ -896,6 +905,8 @@ function showAttribution() {
   const list = $('attribution-list');
   const have = new Set([...list.querySelectorAll('li')].map((li) => li.textContent.trim()));
   for (const s of meta.sources) {
+    // synthetic sources are covered by the standing "synthetische Daten" note
+    if (s.synthetic) continue;
     const text = s.attribution?.trim();
     if (!text || have.has(text) || [...have].some((h) => h.startsWith(text) || text.startsWith(h))) continue;
     const li = document.createElement('li');

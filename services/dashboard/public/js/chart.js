@@ -16,7 +16,7 @@ export const seriesStyles = [
 export function lineChart({ periods, series, unit = '', title, highlight }) {
   const W = 340;
   const H = 190;
-  const m = { top: 12, right: 12, bottom: 28, left: 52 };
+  const m = { top: 12, right: 20, bottom: 28, left: 52 };
   const iw = W - m.left - m.right;
   const ih = H - m.top - m.bottom;
   const all = series.flatMap((s) => s.values).filter((v) => v != null && Number.isFinite(v));

@@ -149,20 +149,11 @@ export const targetGroupLabels = {
 export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch' };
 
 export const measureStatusLabels = {
-  planned: 'geplant',
-  geplant: 'geplant',
-  running: 'laufend',
-  active: 'laufend',
-  in_progress: 'laufend',
-  laufend: 'laufend',
+  proposed: 'vorgeschlagen',
+  decided: 'beschlossen',
+  in_progress: 'in Umsetzung',
   completed: 'abgeschlossen',
-  finished: 'abgeschlossen',
-  abgeschlossen: 'abgeschlossen',
   cancelled: 'abgebrochen',
-  canceled: 'abgebrochen',
-  abgebrochen: 'abgebrochen',
-  paused: 'pausiert',
-  suspended: 'ausgesetzt',
 };
 
 /** "2012" → "2012", "2012-Q3" → "3. Quartal 2012", "2012-07" → "07/2012". */

@@ -1,0 +1,276 @@
+// The city dashboard in a real browser: Debian's chromium, headless, driven by playwright-core,
+// against the running platform (services/platform/dist/main.js with the Köln demo). When the
+// platform is not built yet (or SP_DASHBOARD_FIXTURE=1), the same page is served with the real
+// gateway over the Köln open-data fixture of ./dashboard.fixture.ts. Screenshots go to
+// test-results/dashboard/ (git-ignored).
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixturePlatform } from './dashboard.fixture.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const platformMain = 'services/platform/dist/main.js';
+const shots = join(repoRoot, 'test-results/dashboard');
+
+interface Running {
+  url: string;
+  kind: 'platform' | 'fixture';
+  stop(): Promise<void>;
+}
+
+/** The whole platform on its embedded default with a fresh data directory, or the fixture. */
+async function startPlatform(): Promise<Running> {
+  if (process.env['SP_DASHBOARD_FIXTURE'] !== '1' && existsSync(join(repoRoot, platformMain))) {
+    const port = await freePort();
+    const svc = await startNodeService(platformMain, {
+      env: { SP_DATA_DIR: tempDir('sp-dashboard-e2e-'), SP_PORT: String(port) },
+      ready: /Dashboard:/,
+      // first start loads the Köln demo through the ingestion API
+      timeoutMs: 540_000,
+    });
+    const printed = /Dashboard:\s*(https?:\/\/\S+)/.exec(svc.output())?.[1];
+    const url = (printed ?? `http://127.0.0.1:${port}/`).replace(/\/$/, '');
+    return { url, kind: 'platform', stop: () => svc.stop() };
+  }
+  console.warn(`dashboard e2e: ${platformMain} not built (or SP_DASHBOARD_FIXTURE=1): using the gateway over the Köln fixture`);
+  const fixture = await startFixturePlatform();
+  return { url: fixture.url, kind: 'fixture', stop: () => fixture.close() };
+}
+
+let running: Running;
+let browser: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+const foreignRequests: string[] = [];
+
+/** Waits until the page has finished a render (no "Lade …" in the status). */
+async function settled(p: Page = page): Promise<void> {
+  await p.waitForFunction(() => document.body.dataset['ready'] === 'true' && document.body.dataset['loading'] === 'false', undefined, { timeout: 60_000 });
+}
+
+async function fills(p: Page = page): Promise<Record<string, string>> {
+  return p.$$eval('#map path.area', (paths) => Object.fromEntries(paths.map((el) => [el.getAttribute('data-code')!, el.getAttribute('fill') ?? ''])));
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+}
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} missing: install Debian's chromium (infra/bin/test does)`);
+  mkdirSync(shots, { recursive: true });
+  running = await startPlatform();
+  // a fresh profile per run (playwright passes it as --user-data-dir)
+  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 900 },
+    locale: 'de-DE',
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(running.url) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
+  });
+  await page.goto(`${running.url}/`);
+  await settled();
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+});
+
+describe(`dashboard in chromium`, () => {
+  it('loads in German with the data sources attributed and nothing fetched from elsewhere', async () => {
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    await expect(page.title()).resolves.toContain('Sozialplanung Köln');
+    const footer = page.locator('#attribution');
+    expect(await footer.isVisible()).toBe(true);
+    const text = await footer.innerText();
+    for (const a of [
+      'Stadt Köln – Offene Daten Köln (Stadtgliederung), dl-de/by-2-0',
+      'Stadt Köln, Amt für Stadtentwicklung und Statistik – Offene Daten Köln',
+      '© OpenStreetMap contributors, ODbL 1.0',
+      'synthetische Daten',
+    ])
+      expect(text).toContain(a);
+    // the footer stays in view: its box lies inside the viewport
+    const box = (await footer.boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(900 + 1);
+    expect(foreignRequests).toEqual([]);
+    expect(problems).toEqual([]);
+    await shot('01-stadtteile-einwohner');
+  });
+
+  it('draws the 86 Stadtteile as coloured SVG polygons with a legend', async () => {
+    expect(await page.inputValue('#level')).toBe('STADTTEIL');
+    const colours = await fills();
+    expect(Object.keys(colours)).toHaveLength(86);
+    expect(Object.keys(colours)).toContain('101');
+    expect(Object.keys(colours)).toContain('909');
+    const d = await page.getAttribute('#map path.area[data-code="101"]', 'd');
+    expect(d).toMatch(/^M[\d.]+ [\d.]+L/);
+    // a choropleth: several classes, not one colour
+    expect(new Set(Object.values(colours)).size).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#legend .legend-item[data-class]').count()).toBeGreaterThanOrEqual(4);
+    await expect(page.locator('#legend').innerText()).resolves.toContain('Wert unterdrückt (Datenschutz: weniger als 3 Fälle)');
+  });
+
+  it('recolours the map when the indicator changes, and labels synthetic indicators', async () => {
+    const before = await fills();
+    const legendBefore = await page.locator('#legend').innerText();
+    const options = await page.$$eval('#indicator option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '' })));
+    expect(options.length).toBeGreaterThanOrEqual(2);
+    const current = await page.inputValue('#indicator');
+    const other = options.find((o) => o.value !== current && /synthetisch/.test(o.label)) ?? options.find((o) => o.value !== current)!;
+    await page.selectOption('#indicator', other.value);
+    await page.waitForFunction((v) => location.hash.includes(`indikator=${v}`), other.value);
+    await settled();
+    const after = await fills();
+    const changed = Object.keys(after).filter((c) => after[c] !== before[c]);
+    expect(changed.length).toBeGreaterThan(20);
+    expect(await page.locator('#legend').innerText()).not.toBe(legendBefore);
+    if (/synthetisch/.test(other.label)) {
+      expect(await page.locator('#map-badges').innerText()).toContain('synthetisch');
+      expect(await page.locator('#legend').innerText()).toContain('synthetisch');
+    }
+    // suppressed cells are hatched, never coloured as a value
+    const suppressed = await page.$$eval('#map path.area[data-status="suppressed"]', (ps) => ps.map((p) => p.getAttribute('fill')));
+    for (const f of suppressed) expect(f).toBe('url(#hatch)');
+    if (running.kind === 'fixture') expect(suppressed.length).toBe(3);
+    await shot('02-indikator-gewechselt');
+  });
+
+  it('changes the classes with the classification method', async () => {
+    const legends: string[] = [];
+    for (const method of ['quantile', 'equal', 'jenks', 'stddev']) {
+      await page.selectOption('#method', method);
+      await page.waitForFunction((m) => location.hash.includes(`klassen=${m}`), method);
+      await settled();
+      legends.push(await page.locator('#legend').innerText());
+    }
+    expect(new Set(legends).size).toBe(4);
+    expect(legends[3]).toMatch(/σ/);
+    await shot('03-standardabweichung');
+    await page.selectOption('#method', 'quantile');
+    await settled();
+  });
+
+  it('shows the time series of a selected area against its Bezirk and the city', async () => {
+    await page.locator('#map path.area[data-code="401"]').click();
+    await expect(page.locator('#detail-title').innerText()).resolves.toBe('Ehrenfeld');
+    await page.waitForSelector('#detail-series svg.chart', { timeout: 30_000 });
+    const series = await page.$$eval('#detail-series svg.chart path[data-series]', (ps) => ps.map((p) => p.getAttribute('data-series')));
+    expect(series).toEqual(expect.arrayContaining(['Ehrenfeld', 'Stadtbezirk Ehrenfeld', 'Köln']));
+    expect(await page.locator('#selection-live').innerText()).toContain('Ehrenfeld');
+    expect(await page.getAttribute('#map path.area[data-code="401"]', 'aria-pressed')).toBe('true');
+    await page.waitForFunction(() => !document.querySelector('#detail-body')!.textContent!.includes('Lade'), undefined, { timeout: 30_000 });
+    expect(await page.locator('#detail-body .error').count()).toBe(0);
+    await shot('04-ehrenfeld-zeitreihe');
+  });
+
+  it('moves the period with the slider and keeps the map drawn', async () => {
+    const max = Number(await page.getAttribute('#period', 'max'));
+    if (max < 1) return; // one period only: nothing to slide
+    const before = await page.locator('#period-output').innerText();
+    await page.focus('#period');
+    await page.keyboard.press('Home');
+    await settled();
+    const after = await page.locator('#period-output').innerText();
+    expect(after).not.toBe(before);
+    expect(await page.locator('#map-title').innerText()).toContain(after);
+    expect(Object.keys(await fills())).toHaveLength(86);
+    await page.keyboard.press('End');
+    await settled();
+  });
+
+  it('offers every map as a table that selects areas from the keyboard', async () => {
+    await page.click('#table-toggle');
+    expect(await page.getAttribute('#table-toggle', 'aria-pressed')).toBe('true');
+    const table = page.locator('#map-table');
+    await table.waitFor();
+    expect(await table.locator('caption').innerText()).toContain('Stadtteile');
+    expect(await table.locator('thead th[scope="col"]').count()).toBe(5);
+    expect(await table.locator('tbody tr').count()).toBe(86);
+    expect(await table.locator('tbody th[scope="row"]').count()).toBe(86);
+    const button = table.locator('button.row-select[data-code="101"]');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#detail-title').innerText()).resolves.not.toBe('Ehrenfeld');
+    expect(await page.locator('#selection-live').innerText()).toMatch(/Ausgewählt: .+ \(Stadtteil 101\)/);
+    expect(await table.locator('button.row-select[data-code="101"]').getAttribute('aria-pressed')).toBe('true');
+    await shot('05-tabellenansicht');
+    await page.click('#table-toggle');
+    expect(await page.isHidden('#table-view')).toBe(true);
+  });
+
+  it('is one tab stop on the map; arrow keys move and Enter selects', async () => {
+    const focusable = await page.$$eval('#map path.area[tabindex="0"]', (ps) => ps.map((p) => p.getAttribute('data-code')));
+    expect(focusable).toEqual(['101']); // the selected area holds the map's tab stop
+    await page.focus('#map path.area[data-code="101"]');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#selection-live').innerText()).resolves.toMatch(/\(Stadtteil 102\)/);
+  });
+
+  it('draws the composite index classes as a map', async () => {
+    const disabled = await page.isDisabled('input[name=theme][value=index]');
+    if (disabled) return; // no index in this catalogue
+    await page.check('input[name=theme][value=index]');
+    await page.waitForFunction(() => location.hash.includes('thema=index'));
+    await settled();
+    const labels = await page.$$eval('#legend .legend-item[data-class]', (els) => els.map((e) => e.textContent));
+    expect(labels.length).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#map-title').innerText()).not.toContain('Einwohner');
+    expect(new Set(Object.values(await fills())).size).toBeGreaterThanOrEqual(2);
+    await shot('06-sozialindex');
+  });
+
+  it('shows facilities filtered by type and the needs per area', async () => {
+    await page.check('input[name=theme][value=indicator]');
+    await page.check('#infra-on');
+    await page.selectOption('#offer-type', 'schule');
+    await settled();
+    const schools = await page.locator('#map circle.offer').count();
+    expect(schools).toBeGreaterThan(50);
+    await page.selectOption('#target-group', 'senioren');
+    await settled();
+    expect(await page.locator('#map circle.offer').count()).toBeLessThan(schools);
+    await page.selectOption('#target-group', '');
+    await page.selectOption('#offer-type', 'kita');
+    await settled();
+    expect(await page.locator('#map circle.offer').count()).toBeGreaterThan(50);
+    if (!(await page.isDisabled('input[name=theme][value=needs]'))) {
+      await page.check('input[name=theme][value=needs]');
+      await settled();
+      await page.locator('#map path.area[data-code="802"]').click();
+      await page.waitForSelector('#detail-needs table', { timeout: 30_000 });
+      expect(await page.locator('#detail-needs').innerText()).toMatch(/Angebot/);
+    }
+    await page.waitForFunction(() => !document.querySelector('#detail-measures')!.textContent!.includes('Lade'), undefined, { timeout: 30_000 });
+    expect(await page.locator('#detail-measures .error').count()).toBe(0);
+    if (running.kind === 'fixture') expect(await page.locator('#detail-measures .light-red').count()).toBe(1);
+    await shot('07-kitas-versorgung');
+  });
+
+  it('switches to Stadtbezirke and Stadtviertel', async () => {
+    await page.check('input[name=theme][value=indicator]');
+    await page.uncheck('#infra-on');
+    await page.selectOption('#level', 'STADTBEZIRK');
+    await settled();
+    expect(Object.keys(await fills())).toHaveLength(9);
+    await page.selectOption('#level', 'STADTVIERTEL');
+    await settled();
+    expect(Object.keys(await fills()).length).toBeGreaterThan(300);
+    await shot('08-stadtviertel');
+    expect(problems).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  });
+});
