@@ -1,0 +1,76 @@
+// @sp/indicators' Catalogue as the gateway's CatalogueSource (metadata for readers, attribution of
+// every dataset), and as the PlanResolver the warehouse reader needs in a standalone gateway.
+import type { PlanResolver } from '@sp/indicator-store';
+import type { Catalogue, Indicator } from '@sp/indicators';
+import type { CatalogueSource, DataSourceMeta, IndexMeta, IndicatorMeta, Polarity } from '../sources.js';
+
+const polarity = (p: 1 | -1 | 0): Polarity => (p === 1 ? 'POSITIVE' : p === -1 ? 'NEGATIVE' : 'NEUTRAL');
+
+/** Licence and attribution per dataset code; datasets not listed are described by the catalogue alone. */
+export type DatasetLicences = Record<string, { licence: string; attribution: string; url?: string }>;
+
+export const koelnDatasetLicences: DatasetLicences = {
+  bevoelkerung: {
+    licence: 'dl-de/by-2-0',
+    attribution: 'Stadt Köln, Amt für Stadtentwicklung und Statistik – Offene Daten Köln (Bevölkerung 2005–2012)',
+    url: 'https://www.offenedaten-koeln.de',
+  },
+};
+
+const syntheticLicence: DatasetLicences[string] = { licence: 'CC0-1.0', attribution: 'Synthetische Demodaten, kein amtlicher Wert (Modell: docs/synthetic-model.md)' };
+
+export function catalogueSource(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[] } = {}): CatalogueSource {
+  const licences = options.licences ?? koelnDatasetLicences;
+  const sources: DataSourceMeta[] = [
+    ...Object.entries(catalogue.datasets).map(([code, d]) => {
+      const l: DatasetLicences[string] = d.synthetic ? syntheticLicence : (licences[code] ?? { licence: 'unbekannt', attribution: `${d.name} (${d.amt})` });
+      return { code, name: d.name, licence: l.licence, attribution: l.attribution, url: l.url ?? null, synthetic: d.synthetic } satisfies DataSourceMeta;
+    }),
+    ...(options.extraSources ?? []),
+  ];
+  const latest = catalogue.latest();
+  const indicators: IndicatorMeta[] = latest
+    .filter((i): i is Exclude<Indicator, { kind: 'index' }> => i.kind !== 'index')
+    .map((i) => ({
+      code: i.code,
+      name: i.name,
+      description: i.description ?? i.definition,
+      definition: i.definition,
+      unit: i.unit,
+      kind: i.kind,
+      sourceAmt: i.amt,
+      polarity: polarity(i.polarity),
+      updateInterval: i.updateInterval,
+      version: i.version,
+      synthetic: i.synthetic,
+      published: i.published,
+      sources: catalogue.datasetsOf(i.code),
+    }));
+  const indices: IndexMeta[] = latest
+    .filter((i) => i.kind === 'index')
+    .map((i) => {
+      const r = catalogue.resolveIndex(i.code);
+      return {
+        code: r.code,
+        name: r.name,
+        description: r.description ?? r.definition,
+        inputs: r.inputs.map((x) => ({ indicator: x.indicator, polarity: polarity(x.polarity) })),
+        classes: r.classes.map((c) => ({ label: c.label, from: c.from })),
+        minPopulation: r.minPopulation,
+        version: r.version,
+        synthetic: r.synthetic,
+        published: r.published,
+      };
+    });
+  return { indicators: () => indicators, indices: () => indices, sources: () => sources };
+}
+
+/** Count, ratio and change indicators compiled for the warehouse reader. */
+export function planResolver(catalogue: Catalogue): PlanResolver {
+  return {
+    plan(code) {
+      const i = catalogue.get(code);
+      return i && i.kind !== 'index' ? catalogue.compile(code) : undefined;
+    },
+  };
+}
