@@ -1,0 +1,45 @@
+// The EventLog contract on a real Kafka broker (one per test file). What happens while the broker
+// is down or restarting is in broker-restart.int.test.ts.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { eventLogContract } from '@sp/port-contracts';
+import { startKafka, type KafkaInstance } from '@sp/testing';
+import { createKafkaEventLog, type KafkaEventLogOptions } from './kafka-event-log.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+let kafka: KafkaInstance;
+let options: KafkaEventLogOptions;
+
+beforeAll(async () => {
+  kafka = await startKafka();
+  options = {
+    brokers: kafka.brokers,
+    clientId: 'eventlog-contract',
+    // short group timings so rebalances and the removal of a killed member take seconds
+    consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 3000, maxWaitTimeMs: 250, retryBackoffMs: 100 },
+  };
+}, 180_000);
+afterAll(async () => {
+  await kafka?.wipe();
+});
+
+eventLogContract('kafka', {
+  create: async () => createKafkaEventLog(options),
+  restart: async (log) => {
+    await log.close();
+    await kafka.restart();
+    return createKafkaEventLog(options);
+  },
+  child: {
+    get moduleUrl() {
+      return pathToFileURL(resolve(here, '../dist/index.js')).href;
+    },
+    factory: 'createKafkaEventLog',
+    get options() {
+      return options;
+    },
+  },
+  exclusive: false,
+  timeoutMs: 45_000,
+});

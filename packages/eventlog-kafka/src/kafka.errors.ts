@@ -1,0 +1,54 @@
+// Maps kafkajs failures to the port's EventLogError, so callers react to the kind of failure
+// (retry later, fix the topic name, stop using a closed log) without knowing kafkajs.
+import { EventLogError } from '@sp/ports';
+
+interface KafkaJSLike {
+  name?: string;
+  type?: string;
+  code?: number;
+  retriable?: boolean;
+  message?: string;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+const unavailableNames = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSLockTimeout',
+  'KafkaJSTimeout',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+]);
+
+/** Walks an error and its causes (kafkajs wraps the first failure in retry errors). */
+function* chain(error: unknown): Generator<KafkaJSLike> {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth++) {
+    const e = current as KafkaJSLike;
+    yield e;
+    current = e.cause ?? e.originalError;
+  }
+}
+
+export function toEventLogError(error: unknown, doing: string): EventLogError {
+  if (error instanceof EventLogError) return error;
+  const errors = [...chain(error)];
+  const engineCode = errors.find((e) => e.type)?.type;
+  const message = `${doing} failed: ${(error as Error)?.message ?? String(error)}`;
+  if (errors.some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) {
+    return new EventLogError('UNKNOWN_TOPIC', `${doing} failed: the topic does not exist; create it with ensureTopics`, engineCode, { cause: error });
+  }
+  if (errors.some((e) => e.type === 'INVALID_TOPIC_EXCEPTION')) {
+    return new EventLogError('BAD_PARAMETER', `${doing} failed: invalid topic name`, engineCode, { cause: error });
+  }
+  if (errors.some((e) => (e.name && unavailableNames.has(e.name)) || e.retriable === true)) {
+    return new EventLogError('UNAVAILABLE', `${message}; the Kafka broker is not reachable right now`, engineCode, { cause: error });
+  }
+  return new EventLogError('INTERNAL', message, engineCode, { cause: error });
+}
