@@ -18,7 +18,7 @@ export interface EventOutcome {
   key: string;
   version: number;
   outcome: ApplyOutcome;
-  /** set when rejected: INVALID_EVENT | OUTSIDE_CITY */
+  /** set when rejected: INVALID_EVENT | OUTSIDE_CITY | CONFLICTING_VERSION */
   code?: string;
   message?: string;
 }
@@ -73,7 +73,19 @@ export class OfferProjection {
       [e.key, e.version, e.tombstone, e.amt, e.deliveryId, e.deliveredAt.toISOString(),
         e.payload ? JSON.stringify(e.payload) : null, e.payload?.validFrom ?? null, e.payload?.validTo ?? null],
     );
-    if (inserted.rowCount === 0) return { key: e.key, version: e.version, outcome: 'duplicate' };
+    if (inserted.rowCount === 0) {
+      // the same key+version again: a redelivery if the payload is the same; a different payload under an
+      // existing version is something the ingestion refuses (409) — if one arrives anyway, say so
+      const same = await tx.query<{ same: boolean }>(
+        `SELECT payload IS NOT DISTINCT FROM $4::jsonb AS same FROM registry_offer_version WHERE offer_key = $1 AND version = $2 AND tombstone = $3`,
+        [e.key, e.version, e.tombstone, e.payload ? JSON.stringify(e.payload) : null],
+      );
+      if (same.rows[0]?.same === false) {
+        return this.reject(tx, e.key, e.version, e.deliveryId, 'CONFLICTING_VERSION',
+          `version ${e.version} of ${e.key} was already projected with a different payload; accepted: a correction as a new version`);
+      }
+      return { key: e.key, version: e.version, outcome: 'duplicate' };
+    }
 
     const head = (
       await tx.query<{ head_version: number; head_tombstone: boolean }>(
