@@ -62,7 +62,7 @@ describe('Köln population records (real)', () => {
     }
   });
 
-  it('is internally consistent: sex, age and marital status add up to the total; migration splits add up', () => {
+  it('is internally consistent: sex, age and residence status add up to the total; migration splits add up', () => {
     for (const r of records) {
       const ew = value(r, 'einwohner');
       expect(value(r, 'einwohner_geschlecht'), r.key).toBe(ew);
