@@ -115,6 +115,18 @@ describe('buildDemoRegistry on the Köln files', () => {
     expect(stadtteilOf(kalkBuergertreff)).toBe('802');
   });
 
+  it('places offers in their Sozialraumgebiet (planning area) as well', () => {
+    const chorweiler = demo.offers.find((o) => o.key === 'syn:alleinerziehende:chorweiler:1')!;
+    const located = locator.locate(chorweiler.location.lat, chorweiler.location.lon)!;
+    const sozialraeume = located.filter((a) => a.level === 'SOZIALRAUM').map((a) => ref.get(a.level, a.code)!.name);
+    expect(sozialraeume).toEqual([expect.stringContaining('Chorweiler')]);
+    // a Stadtteil-wide offer in Chorweiler counts for that Sozialraum only if the Sozialraum holds all of Chorweiler
+    const p = placeOffer(locator, chorweiler.location.lat, chorweiler.location.lon, 'STADTTEIL')!;
+    const sr = located.find((a) => a.level === 'SOZIALRAUM')!;
+    const whole = locator.areasWithin(sr).some((a) => a.level === 'STADTTEIL' && a.code === '609');
+    expect(p.countsFor.some((a) => a.level === 'SOZIALRAUM')).toBe(whole);
+  });
+
   it('synthetic offers lie in the Stadtteil their key names and are labelled', () => {
     const expected: Record<string, string> = { chorweiler: '609', seeberg: '603', kalk: '802', humboldt: '801', hoehenberg: '804', ostheim: '805', nippes: '501', riehl: '503' };
     const syn = demo.offers.filter((o) => o.key.startsWith('syn:'));
