@@ -4,7 +4,8 @@
 import { EventCodec, SchemaRegistry, topicFor, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
-import { loadAreaMap, migrateWarehouse, WarehouseIndicatorReader, type IndicatorPlan } from '@sp/indicator-store';
+import { loadAreaMap, migrateWarehouse, WarehouseIndicatorReader } from '@sp/indicator-store';
+import type { IndicatorPlan } from '@sp/indicators';
 import type { EventLog, Warehouse } from '@sp/ports';
 import { startChdbHttp, startKafka, startNodeService, type KafkaInstance } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
@@ -104,7 +105,7 @@ describe('aggregator crash and restart against the real broker', () => {
     }, 120_000);
     await agg.stop();
 
-    const plan: IndicatorPlan = { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { measure: 'sgb2_personen' } };
+    const plan: IndicatorPlan = { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { dataset: 'sgb2', measure: 'sgb2_personen', dims: {}, sourceLevel: 'STADTTEIL' } };
     const reader = new WarehouseIndicatorReader(warehouse, { plans: { plan: () => plan } });
     const city = await reader.values({ indicator: 'sgb2', level: 'STADT', periods: PERIODS, privileged: true });
     expect(Object.fromEntries(city.map((v) => [v.period, v.value]))).toEqual(Object.fromEntries(PERIODS.map((p) => [p, expected.get(p)])));

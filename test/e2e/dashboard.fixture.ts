@@ -276,6 +276,9 @@ function registry(areas: ReturnType<typeof areaSource>, cells: MemoryCell[]): Re
   }
   for (const [i, f] of readGeo('infrastruktur/osm_2013/osm_amenity_kindergarten.geojson').entries()) {
     const [lon, lat] = f.geometry.coordinates as [number, number];
+    // the OSM extract is a bounding box around Köln: places outside the city are not the city's
+    const stt = locate(lon, lat);
+    if (!stt) continue;
     push(
       {
         key: `kita-${i}`,
@@ -289,7 +292,7 @@ function registry(areas: ReturnType<typeof areaSource>, cells: MemoryCell[]): Re
         source: 'osm',
         attribution: '© OpenStreetMap contributors, ODbL 1.0',
       },
-      locate(lon, lat),
+      stt,
     );
   }
   const children = new Map(cells.filter((c) => c.indicator === 'anteil_unter_6').map((c) => [`${c.level}|${c.areaCode}|${c.period}`, c.numerator ?? 0]));

@@ -2,7 +2,8 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { tempDir } from '@sp/testing';
 import type { Warehouse } from '@sp/ports';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { IndicatorPlan, PlanResolver } from './indicator-plan.js';
+import type { Component, IndicatorPlan } from '@sp/indicators';
+import type { PlanResolver } from './indicator-plan.js';
 import { migrateWarehouse, truncateProjections } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
@@ -24,12 +25,13 @@ const areaMap = [
   { childLevel: 'STADTTEIL', childCode: '201', level: 'SOZIALRAUM', code: 'P1' },
 ];
 
+const comp = (measure: string, dims: Record<string, string[]> = {}): Component => ({ dataset: 'bev', measure, dims, sourceLevel: 'STADTTEIL' });
 const plans: Record<string, IndicatorPlan> = {
-  einwohner: { kind: 'count', code: 'einwohner', version: 1, synthetic: false, component: { measure: 'einwohner' } },
-  einwohner_u6: { kind: 'count', code: 'einwohner_u6', version: 1, synthetic: false, component: { measure: 'einwohner_alter', dims: { alter: ['0-3', '3-6'] } } },
-  sgb2: { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { measure: 'sgb2_personen' } },
-  sgb2_quote: { kind: 'ratio', code: 'sgb2_quote', version: 2, synthetic: true, numerator: { measure: 'sgb2_personen' }, denominator: { measure: 'einwohner' }, factor: 100 },
-  einwohner_change1: { kind: 'change', code: 'einwohner_change1', version: 1, synthetic: false, periods: 1, mode: 'absolute', base: { kind: 'count', code: 'einwohner', version: 1, synthetic: false, component: { measure: 'einwohner' } } },
+  einwohner: { kind: 'count', code: 'einwohner', version: 1, synthetic: false, component: comp('einwohner') },
+  einwohner_u6: { kind: 'count', code: 'einwohner_u6', version: 1, synthetic: false, component: comp('einwohner_alter', { alter: ['0-3', '3-6'] }) },
+  sgb2: { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: comp('sgb2_personen') },
+  sgb2_quote: { kind: 'ratio', code: 'sgb2_quote', version: 2, synthetic: true, numerator: comp('sgb2_personen'), denominator: comp('einwohner'), factor: 100 },
+  einwohner_change1: { kind: 'change', code: 'einwohner_change1', version: 1, synthetic: false, periods: 1, mode: 'absolute', base: { kind: 'count', code: 'einwohner', version: 1, synthetic: false, component: comp('einwohner') } },
 };
 const resolver: PlanResolver = { plan: (code) => plans[code] };
 
@@ -147,12 +149,15 @@ describe('indicator store on chDB', () => {
     // so Bezirk total minus the published Stadtteile does not reveal 102
     expect(pub['103']).toMatchObject({ suppressed: true, value: null, suppressionReason: 'SECONDARY' });
     expect(pub['101']).toMatchObject({ suppressed: false, value: 100 });
-    expect(pub['201']!.suppressed).toBe(false);
+    // P1 = 102 + 201: with 102 hidden, 201 must go too or P1 − 201 reveals 102; then Bezirk 2
+    // has one hidden part, so 202 goes as well. P1 itself stays published (two unknowns in it).
+    expect(pub['201']).toMatchObject({ suppressed: true, suppressionReason: 'SECONDARY' });
+    expect(pub['202']).toMatchObject({ suppressed: true, suppressionReason: 'SECONDARY' });
     const rate = await values(reader, 'sgb2_quote', 'STADTTEIL', '2012');
     expect(rate['102']).toMatchObject({ suppressed: true, value: null, numerator: null, denominator: null, suppressionReason: 'DERIVED' });
     expect(rate['103']!.suppressed).toBe(true);
     expect((await values(reader, 'sgb2', 'STADTBEZIRK', '2012'))['1']).toMatchObject({ suppressed: false, value: 152 });
-    expect((await values(reader, 'sgb2', 'SOZIALRAUM', '2012'))['P1']).toMatchObject({ suppressed: true, value: null });
+    expect((await values(reader, 'sgb2', 'SOZIALRAUM', '2012'))['P1']).toMatchObject({ suppressed: false, value: 82 });
     const priv = await values(reader, 'sgb2', 'STADTTEIL', '2012', { privileged: true });
     expect(priv['102']).toMatchObject({ suppressed: false, value: 2 });
     expect((await values(reader, 'sgb2', 'SOZIALRAUM', '2012', { privileged: true }))['P1']!.value).toBe(82);

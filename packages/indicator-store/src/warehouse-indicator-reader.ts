@@ -1,11 +1,12 @@
 // IndicatorReader over the warehouse. Counts are rolled up at query time by joining leaf cells
-// with area_map (summing numerators and denominators, never averaging rates); Datenschutz
-// suppression is applied to every count before any value is derived from it.
-import type { Warehouse, QueryParams } from '@sp/ports';
-import { componentsOf, type Component, type IndicatorPlan, type PlanResolver } from './indicator-plan.js';
+// with area_map (summing numerators and denominators, never averaging rates). For readers without
+// the privileged role, Datenschutz suppression runs over every level at once (Stadtteile, Bezirke,
+// city, planning areas) with @sp/indicators' algorithm, so the pattern a reader sees is the same
+// whichever level or path it asks through, and no total minus its published parts reveals a cell.
+import { alignPeriod, periodRange, shiftPeriod, suppressCounts, type Component, type IndicatorPlan, type ProtectedCell, type SuppressionGroup } from '@sp/indicators';
+import type { QueryParams, Warehouse } from '@sp/ports';
+import { componentsOf, type PlanResolver } from './indicator-plan.js';
 import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
-import { periodRange, shiftPeriod } from './periods.js';
-import { suppressCounts, type Suppression } from './suppression.js';
 
 export class UnknownIndicatorError extends Error {
   readonly code = 'UNKNOWN_INDICATOR';
@@ -27,7 +28,11 @@ interface Count {
   knownAt: number;
   synthetic: boolean;
 }
-type CountsByPeriod = Map<string, Map<string, Count>>;
+/** period → "level|code" → count */
+type Counts = Map<string, Map<string, Count>>;
+/** period → "level|code" → protected cell */
+type Protection = Map<string, Map<string, ProtectedCell>>;
+
 interface Evaluated {
   value: number | null;
   numerator: number | null;
@@ -37,10 +42,12 @@ interface Evaluated {
   synthetic: boolean;
 }
 
-// first day of a period string ("2012" | "2012-Q3" | "2012-07"), as an ISO date, in ClickHouse SQL
-const PERIOD_START_SQL = `multiIf(length(c.period) = 4, concat(c.period, '-01-01'),
-  position(c.period, 'Q') > 0, concat(substring(c.period, 1, 5), leftPad(toString((toUInt8(substring(c.period, 7, 1)) - 1) * 3 + 1), 2, '0'), '-01'),
-  concat(c.period, '-01'))`;
+interface AreaMapRow {
+  child_level: string;
+  child_code: string;
+  level: string;
+  code: string;
+}
 
 const defaultParents: Record<string, string> = {
   STADTVIERTEL: 'STADTTEIL',
@@ -48,10 +55,17 @@ const defaultParents: Record<string, string> = {
   STADTBEZIRK: 'STADT',
 };
 
+// first day of a period string ("2012" | "2012-Q3" | "2012-07"), as an ISO date, in ClickHouse SQL
+const PERIOD_START_SQL = `multiIf(length(c.period) = 4, concat(c.period, '-01-01'),
+  position(c.period, 'Q') > 0, concat(substring(c.period, 1, 5), leftPad(toString((toUInt8(substring(c.period, 7, 1)) - 1) * 3 + 1), 2, '0'), '-01'),
+  concat(c.period, '-01'))`;
+
+const cellKey = (level: string, code: string) => `${level}|${code}`;
+
 export class WarehouseIndicatorReader implements IndicatorReader {
   private readonly threshold: number;
   private readonly parentLevels: Record<string, string>;
-  private readonly mapCache = new Map<string, Promise<Map<string, string[]>>>();
+  private areaMap: Promise<AreaMapRow[]> | undefined;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -61,37 +75,42 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     this.parentLevels = options.parentLevels ?? defaultParents;
   }
 
-  /** Forget cached area relations (after the area map was reloaded). */
+  /** Forget the cached area relations (after the area map was reloaded). */
   clearCache(): void {
-    this.mapCache.clear();
+    this.areaMap = undefined;
   }
 
   async values(q: IndicatorValuesQuery): Promise<IndicatorValue[]> {
     const plan = this.options.plans.plan(q.indicator);
     if (!plan) throw new UnknownIndicatorError(q.indicator);
     const periods = q.periods ? [...q.periods] : q.periodFrom && q.periodTo ? periodRange(q.periodFrom, q.periodTo) : await this.periods(q.indicator);
-    const needed = new Set(periods);
-    if (plan.kind === 'change') for (const p of periods) needed.add(shiftPeriod(p, -plan.periods));
-    const counts = new Map<string, CountsByPeriod>();
-    for (const c of componentsOf(plan)) {
-      const id = JSON.stringify(c);
-      if (!counts.has(id)) counts.set(id, await this.counts(c, q.level, [...needed], q.asOf));
+    const asked = new Set(periods);
+    if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
+
+    const components = uniqueComponents(componentsOf(plan));
+    const counts = new Map<string, Counts>();
+    const protection = new Map<string, Protection>();
+    for (const [id, c] of components) {
+      const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
+      const byPeriod = await this.counts(c, readPeriods, q.asOf);
+      counts.set(id, byPeriod);
+      if (!q.privileged) protection.set(id, await this.protect(c, byPeriod));
     }
-    const suppressions = new Map<string, Map<string, Map<string, Suppression>>>();
-    if (!q.privileged) {
-      for (const c of componentsOf(plan)) {
-        const id = JSON.stringify(c);
-        if (!suppressions.has(id)) suppressions.set(id, await this.suppression(c, q.level, counts.get(id)!, q.asOf));
-      }
-    }
-    const restrict = q.areaCodes ? new Set(q.areaCodes) : q.parentCode ? new Set(await this.childrenOf(q.parentCode, q.level, plan)) : undefined;
+
+    const restrict = q.areaCodes ? new Set(q.areaCodes) : q.parentCode ? await this.childrenOf(q.parentCode, q.level) : undefined;
+    const ctx: EvalContext = { level: q.level, counts, protection, privileged: q.privileged === true, readPeriod: (c, p) => this.readPeriod(c, p) };
     const out: IndicatorValue[] = [];
     for (const period of periods) {
       const areas = new Set<string>();
-      for (const byPeriod of counts.values()) for (const a of byPeriod.get(period)?.keys() ?? []) areas.add(a);
+      for (const [id, c] of components) {
+        for (const k of counts.get(id)?.get(this.readPeriod(c, period))?.keys() ?? []) {
+          const [level, code] = k.split('|') as [string, string];
+          if (level === q.level) areas.add(code);
+        }
+      }
       for (const area of [...areas].sort()) {
         if (restrict && !restrict.has(area)) continue;
-        const e = evaluate(plan, area, period, counts, suppressions);
+        const e = evaluate(plan, area, period, ctx);
         if (!e) continue;
         out.push({
           indicator: plan.code,
@@ -115,12 +134,14 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   async periods(indicator: string): Promise<string[]> {
     const plan = this.options.plans.plan(indicator);
     if (!plan) throw new UnknownIndicatorError(indicator);
+    // the periods of the indicator's first component (a rate's numerator) define its series
     const base = componentsOf(plan)[0]!;
     const rows = await this.warehouse.query<{ period: string }>(
-      `SELECT DISTINCT period FROM cells WHERE measure = {measure:String} AND present = 1 ORDER BY period`,
-      { measure: base.measure },
+      `SELECT DISTINCT period FROM cells WHERE measure = {measure:String} AND dataset = {dataset:String} AND present = 1 ORDER BY period`,
+      { measure: base.measure, dataset: base.dataset },
     );
-    return rows.map((r) => r.period);
+    const periods = rows.map((r) => r.period);
+    return plan.kind === 'change' ? periods.filter((p) => periods.includes(shiftPeriod(p, -plan.periods))) : periods;
   }
 
   async indexValues(query: { index: string; level: string; period: string; privileged?: boolean }): Promise<IndexValue[]> {
@@ -143,14 +164,16 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     }));
   }
 
-  /** Counts of one component per area of `level` and period, rolled up from its source level. */
-  private async counts(c: Component, level: string, periods: string[], asOf?: string): Promise<CountsByPeriod> {
-    const params: QueryParams = { measure: c.measure, src: c.sourceLevel ?? 'STADTTEIL', level, periods };
+  /** The period of the component's dataset that serves an asked period (a month reads its year's population). */
+  private readPeriod(c: Component, period: string): string {
+    const periodicity = this.options.plans.periodicity?.(c.dataset);
+    return periodicity ? alignPeriod(period, periodicity) : period;
+  }
+
+  /** Counts of one component for every area of every level its source level rolls up to. */
+  private async counts(c: Component, periods: string[], asOf?: string): Promise<Counts> {
+    const params: QueryParams = { measure: c.measure, dataset: c.dataset, src: c.sourceLevel, periods };
     const filters: string[] = [];
-    if (c.dataset) {
-      filters.push('dataset = {dataset:String}');
-      params.dataset = c.dataset;
-    }
     Object.entries(c.dims ?? {}).forEach(([name, values], i) => {
       filters.push(`dims[{dk${i}:String}] IN {dv${i}:Array(String)}`);
       params[`dk${i}`] = name;
@@ -170,113 +193,105 @@ export class WarehouseIndicatorReader implements IndicatorReader {
           FROM record_versions WHERE known_at_ms <= {asOf:UInt64} AND period IN {periods:Array(String)}
           GROUP BY record_key
         ) ARRAY JOIN ms AS measure, ds AS dims, vs AS value
-        WHERE l_tomb = 0 AND measure = {measure:String} AND l_level = {src:String}${extra.replaceAll('dataset =', 'l_dataset =')})`;
+        WHERE l_tomb = 0 AND measure = {measure:String} AND l_dataset = {dataset:String} AND l_level = {src:String}${extra})`;
     } else {
       // absent cells stay in: a withdrawal changes when the aggregate became known
       source = `(SELECT area_code, period, value, known_at_ms, synthetic, present FROM cells FINAL
-        WHERE measure = {measure:String} AND area_level = {src:String}
+        WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
           AND period IN {periods:Array(String)}${extra})`;
     }
-    const rows = await this.warehouse.query<{ area_code: string; period: string; value: number; known_at_ms: string; synthetic: number }>(
-      `SELECT m.code AS area_code, c.period AS period, sumIf(c.value, c.present = 1) AS value,
+    const rows = await this.warehouse.query<{ level: string; code: string; period: string; value: number; known_at_ms: string; synthetic: number }>(
+      `SELECT m.level AS level, m.code AS code, c.period AS period, sumIf(c.value, c.present = 1) AS value,
               max(c.known_at_ms) AS known_at_ms, maxIf(c.synthetic, c.present = 1) AS synthetic
        FROM ${source} AS c
-       INNER JOIN (SELECT child_code, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String} AND level = {level:String}) AS m
+       INNER JOIN (SELECT child_code, level, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String}) AS m
          ON m.child_code = c.area_code
        WHERE m.valid_from <= ${PERIOD_START_SQL} AND (m.valid_to = '' OR ${PERIOD_START_SQL} <= m.valid_to)
-       GROUP BY area_code, period
+       GROUP BY level, code, period
        HAVING countIf(c.present = 1) > 0`,
       params,
     );
-    const out: CountsByPeriod = new Map();
+    const out: Counts = new Map();
     for (const r of rows) {
-      const byArea = out.get(r.period) ?? new Map<string, Count>();
-      byArea.set(r.area_code, { value: Number(r.value), knownAt: Number(r.known_at_ms), synthetic: Number(r.synthetic) === 1 });
-      out.set(r.period, byArea);
+      const byCell = out.get(r.period) ?? new Map<string, Count>();
+      byCell.set(cellKey(r.level, r.code), { value: Number(r.value), knownAt: Number(r.known_at_ms), synthetic: Number(r.synthetic) === 1 });
+      out.set(r.period, byCell);
     }
     return out;
   }
 
-  /** Suppressed areas per period for one component's counts at `level`. */
-  private async suppression(c: Component, level: string, counts: CountsByPeriod, asOf?: string): Promise<Map<string, Map<string, Suppression>>> {
-    const out = new Map<string, Map<string, Suppression>>();
-    const parentLevel = this.parentLevels[level];
-    if (parentLevel !== undefined || level === 'STADT') {
-      const parents = parentLevel ? await this.relation(level, parentLevel) : new Map<string, string[]>();
-      for (const [period, byArea] of counts) {
-        const cells = [...byArea].map(([areaCode, v]) => ({ areaCode, parentCode: parents.get(areaCode)?.[0], value: v.value }));
-        out.set(period, suppressCounts(cells, this.threshold));
-      }
-      return out;
-    }
-    // A planning level cuts across the hierarchy: an area is suppressed when its own count is
-    // small or when any source-level area inside it is suppressed, since planning-area totals
-    // could otherwise be differenced against the nested hierarchy.
-    const src = c.sourceLevel ?? 'STADTTEIL';
-    const srcCounts = await this.counts(c, src, [...counts.keys()], asOf);
-    const srcSuppressed = await this.suppression(c, src, srcCounts, asOf);
-    const constituents = await this.relation(level, src, true);
-    for (const [period, byArea] of counts) {
-      const s = new Map<string, Suppression>();
-      const srcS = srcSuppressed.get(period) ?? new Map<string, Suppression>();
-      for (const [area, v] of byArea) {
-        if (v.value < this.threshold) s.set(area, 'PRIMARY');
-        else if ((constituents.get(area) ?? []).some((leaf) => srcS.has(leaf))) s.set(area, 'SECONDARY');
-      }
-      out.set(period, s);
+  /** Suppression of one component's counts, per period, over all levels at once. */
+  private async protect(c: Component, counts: Counts): Promise<Protection> {
+    const groups = await this.groups(c.sourceLevel);
+    const out: Protection = new Map();
+    for (const [period, byCell] of counts) {
+      const cells = [...byCell].map(([k, v]) => {
+        const [level, code] = k.split('|') as [string, string];
+        return { level, code, value: v.value };
+      });
+      const protectedCells = suppressCounts(cells, { threshold: this.threshold, groups });
+      out.set(period, new Map(protectedCells.map((p) => [cellKey(p.level, p.code), p])));
     }
     return out;
   }
 
   /**
-   * Area relation from area_map: for each area of `level`, its containing areas of `other`
-   * (or, with `inverse`, the areas of `other` it contains).
+   * Additive relations a reader could difference: each hierarchy parent = Σ its children (from the
+   * source level up), each planning area = Σ its source-level members.
    */
-  private relation(level: string, other: string, inverse = false): Promise<Map<string, string[]>> {
-    const key = `${level}>${other}>${inverse}`;
-    let cached = this.mapCache.get(key);
-    if (!cached) {
-      cached = this.warehouse
-        .query<{ a: string; b: string }>(
-          inverse
-            ? `SELECT code AS a, child_code AS b FROM area_map WHERE level = {level:String} AND child_level = {other:String} ORDER BY b`
-            : `SELECT child_code AS a, code AS b FROM area_map WHERE child_level = {level:String} AND level = {other:String} ORDER BY b`,
-          { level, other },
-        )
-        .then((rows) => {
-          const m = new Map<string, string[]>();
-          for (const r of rows) m.set(r.a, [...(m.get(r.a) ?? []), r.b]);
-          return m;
-        });
-      this.mapCache.set(key, cached);
+  private async groups(sourceLevel: string): Promise<SuppressionGroup[]> {
+    const rows = await this.loadAreaMap();
+    const hierarchy = new Set<string>([sourceLevel]);
+    for (let l: string | undefined = sourceLevel; l && this.parentLevels[l]; l = this.parentLevels[l]) hierarchy.add(this.parentLevels[l]!);
+    const groups = new Map<string, SuppressionGroup & { parts: { level: string; code: string }[] }>();
+    for (const r of rows) {
+      if (r.level === r.child_level) continue;
+      const isParent = hierarchy.has(r.child_level) && this.parentLevels[r.child_level] === r.level;
+      const isPlanning = r.child_level === sourceLevel && !hierarchy.has(r.level);
+      if (!isParent && !isPlanning) continue;
+      const k = cellKey(r.level, r.code);
+      const g = groups.get(k) ?? { total: { level: r.level, code: r.code }, parts: [] };
+      if (!g.parts.some((p) => p.code === r.child_code && p.level === r.child_level)) g.parts.push({ level: r.child_level, code: r.child_code });
+      groups.set(k, g);
     }
-    return cached;
+    return [...groups.values()];
   }
 
-  private async childrenOf(parentCode: string, level: string, plan: IndicatorPlan): Promise<string[]> {
-    void plan;
+  private loadAreaMap(): Promise<AreaMapRow[]> {
+    this.areaMap ??= this.warehouse.query<AreaMapRow>(`SELECT DISTINCT child_level, child_code, level, code FROM area_map`).catch((e) => {
+      this.areaMap = undefined;
+      throw e;
+    });
+    return this.areaMap;
+  }
+
+  private async childrenOf(parentCode: string, level: string): Promise<Set<string>> {
     const parentLevel = this.parentLevels[level];
-    const rows = await this.warehouse.query<{ child_code: string }>(
-      `SELECT child_code FROM area_map WHERE child_level = {level:String} AND code = {parent:String}
-       ${parentLevel ? 'AND level = {parentLevel:String}' : ''}`,
-      { level, parent: parentCode, parentLevel: parentLevel ?? '' },
-    );
-    return rows.map((r) => r.child_code);
+    const rows = await this.loadAreaMap();
+    return new Set(rows.filter((r) => r.child_level === level && r.code === parentCode && (!parentLevel || r.level === parentLevel)).map((r) => r.child_code));
   }
 }
 
-function evaluate(
-  plan: IndicatorPlan,
-  area: string,
-  period: string,
-  counts: Map<string, CountsByPeriod>,
-  suppressions: Map<string, Map<string, Map<string, Suppression>>>,
-): Evaluated | undefined {
+interface EvalContext {
+  level: string;
+  counts: Map<string, Counts>;
+  protection: Map<string, Protection>;
+  privileged: boolean;
+  readPeriod: (c: Component, period: string) => string;
+}
+
+function uniqueComponents(list: readonly Component[]): Map<string, Component> {
+  return new Map(list.map((c) => [JSON.stringify(c), c]));
+}
+
+function evaluate(plan: IndicatorPlan, area: string, period: string, ctx: EvalContext): Evaluated | undefined {
   const get = (c: Component) => {
     const id = JSON.stringify(c);
-    const v = counts.get(id)?.get(period)?.get(area);
-    const s = suppressions.get(id)?.get(period)?.get(area) ?? null;
-    return { v, s };
+    const p = ctx.readPeriod(c, period);
+    const k = cellKey(ctx.level, area);
+    const v = ctx.counts.get(id)?.get(p)?.get(k);
+    const prot = ctx.protection.get(id)?.get(p)?.get(k);
+    return { v, s: ctx.privileged ? null : (prot?.reason ?? null) };
   };
   switch (plan.kind) {
     case 'count': {
@@ -287,29 +302,34 @@ function evaluate(
     case 'ratio': {
       const n = get(plan.numerator);
       const d = get(plan.denominator);
-      if (!n.v && !d.v) return undefined;
-      const num = n.v?.value ?? 0;
+      if (!n.v) return undefined;
+      const num = n.v.value;
       const den = d.v?.value ?? null;
-      const suppression: SuppressionReason | null = n.s || d.s ? 'DERIVED' : null;
       return {
         value: den ? (num / den) * plan.factor : null,
         numerator: num,
         denominator: den,
-        suppression,
-        knownAt: Math.max(n.v?.knownAt ?? 0, d.v?.knownAt ?? 0),
-        synthetic: (n.v?.synthetic ?? false) || (d.v?.synthetic ?? false),
+        suppression: n.s || d.s ? 'DERIVED' : null,
+        knownAt: Math.max(n.v.knownAt, d.v?.knownAt ?? 0),
+        synthetic: n.v.synthetic || (d.v?.synthetic ?? false),
       };
     }
     case 'change': {
-      const now = evaluate(plan.base, area, period, counts, suppressions);
-      const before = evaluate(plan.base, area, shiftPeriod(period, -plan.periods), counts, suppressions);
+      const now = evaluate(plan.base, area, period, ctx);
+      const before = evaluate(plan.base, area, shiftPeriod(period, -plan.periods), ctx);
       if (!now || !before) return undefined;
-      const suppression: SuppressionReason | null = now.suppression || before.suppression ? 'DERIVED' : null;
       let value: number | null = null;
       if (now.value !== null && before.value !== null) {
         value = plan.mode === 'absolute' ? now.value - before.value : before.value === 0 ? null : (now.value / before.value - 1) * 100;
       }
-      return { value, numerator: null, denominator: null, suppression, knownAt: Math.max(now.knownAt, before.knownAt), synthetic: now.synthetic || before.synthetic };
+      return {
+        value,
+        numerator: null,
+        denominator: null,
+        suppression: now.suppression || before.suppression ? 'DERIVED' : null,
+        knownAt: Math.max(now.knownAt, before.knownAt),
+        synthetic: now.synthetic || before.synthetic,
+      };
     }
   }
 }
