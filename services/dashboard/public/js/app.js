@@ -173,10 +173,14 @@ function themePeriods() {
   if (state.theme === 'indicator') return indicatorMeta()?.periods ?? [];
   if (state.theme === 'index') {
     const ix = indexMeta();
+    // an index published as an indicator too knows its own periods
+    const own = meta.indicators.find((m) => m.code === ix?.code);
+    if (own?.periods.length) return own.periods;
     const inputs = (ix?.inputs ?? []).map((i) => meta.indicators.find((m) => m.code === i.indicatorCode)).filter(Boolean);
     if (inputs.length === 0) return [];
-    // an index needs all its inputs: the periods they have in common
-    return inputs.map((m) => m.periods).reduce((a, b) => a.filter((p) => b.includes(p)));
+    // an index needs all its inputs: the periods they have in common, else those of the first
+    const common = inputs.map((m) => m.periods).reduce((a, b) => a.filter((p) => b.includes(p)));
+    return common.length ? common : inputs[0].periods;
   }
   // needs: demand comes from the population figures
   const pop = meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0];
@@ -224,13 +228,13 @@ async function themeData(level, period) {
     const colours = palette(labels.length, { polarity: 'NEGATIVE' });
     const rows = new Map();
     for (const [code, v] of values) {
-      const c = v.scored && v.class != null ? labels.indexOf(v.class) : -1;
+      const c = v.scored ? indexClassOf(ix.classes, v) : -1;
       rows.set(code, {
         status: v.scored ? 'value' : 'unscored',
         value: v.score,
-        text: v.scored ? `${v.class ?? '–'} (${formatNumber(v.score, 2)})` : 'nicht bewertet',
+        text: v.scored ? `${labels[c] ?? v.class ?? '–'} (${formatNumber(v.score, 2)})` : 'nicht bewertet',
         classIndex: c,
-        classLabel: v.class ?? '',
+        classLabel: labels[c] ?? v.class ?? '',
       });
     }
     return {
@@ -271,6 +275,21 @@ async function themeData(level, period) {
     colourOf: (row) => (row && row.classIndex >= 0 ? coverageColours[row.classIndex] : noDataColour),
     legendNote: '',
   };
+}
+
+/**
+ * The class of an index value: by its label when the API gives the label, else by the score
+ * against the classes' lower bounds (classes ascend; the first is open below).
+ */
+function indexClassOf(classes, v) {
+  const byLabel = classes.findIndex((c) => c.label === v.class);
+  if (byLabel >= 0) return byLabel;
+  if (v.score == null) return -1;
+  let idx = 0;
+  classes.forEach((c, i) => {
+    if (c.from == null || v.score >= c.from) idx = i;
+  });
+  return idx;
 }
 
 function emptyTheme(title) {
@@ -328,6 +347,9 @@ async function render() {
     drawTitle();
     if (state.tableOpen) drawTable();
     const shown = [...current.rows.values()].filter((r) => r.status === 'value').length;
+    const notice = $('map-notice');
+    notice.hidden = shown > 0 || current.rows.size > 0 && [...current.rows.values()].some((r) => r.status === 'suppressed');
+    notice.textContent = `Für ${levelLabels[level].many} liegen hierzu ${state.period ? 'für ' + periodLabel(state.period) + ' ' : ''}keine Werte vor. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.`;
     setStatus(`${geo.areas.length} ${levelLabels[level].many}, ${shown} mit Wert`);
     $('infra-status').textContent = state.infraOn
       ? `${formatNumber(offers.offers.length, 0)} Einrichtungen${offers.total > offers.offers.length ? ` von ${formatNumber(offers.total, 0)} (Auswahl)` : ''}`
