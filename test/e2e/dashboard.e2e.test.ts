@@ -69,6 +69,8 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1440, height: 900 },
     locale: 'de-DE',
+    // no fill transitions: screenshots show the final colours
+    reducedMotion: 'reduce',
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.on('console', (m: ConsoleMessage) => {

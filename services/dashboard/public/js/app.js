@@ -575,9 +575,9 @@ async function renderDetails() {
   const body = $('detail-body');
   const area = state.selected ? current.byCode?.get(state.selected) : null;
   if (!area) {
-    $('detail-title').textContent = 'Gebiet wählen';
-    $('detail-parent').textContent = '';
-    body.innerHTML = `<p class="hint">Wählen Sie ein Gebiet auf der Karte oder in der Tabelle, um Zeitreihe, Vergleich, Versorgung und Maßnahmen zu sehen.</p>`;
+    $('detail-title').textContent = 'Überblick';
+    $('detail-parent').textContent = `${levelLabels[current.level ?? 'STADTTEIL'].many}${state.period ? ', ' + periodLabel(state.period) : ''}`;
+    body.innerHTML = overviewHtml();
     return;
   }
   $('detail-title').textContent = area.name;
@@ -591,6 +591,24 @@ async function renderDetails() {
     <section id="detail-measures" aria-labelledby="h-measures"><h3 id="h-measures">Maßnahmen und Meilensteine</h3><p class="empty">Lade …</p></section>`;
   const tasks = [detailSeries(area, m, token), detailNeeds(area, token), detailMeasures(area, token)];
   await Promise.allSettled(tasks);
+}
+
+/** Highest and lowest areas of the current map, from the values already drawn (no extra query). */
+function overviewHtml() {
+  const ranked = current.areas
+    .map((a) => ({ a, r: current.rows.get(a.code) }))
+    .filter((x) => x.r?.status === 'value' && x.r.value != null)
+    .sort((x, y) => y.r.value - x.r.value);
+  const suppressed = [...current.rows.values()].filter((r) => r.status === 'suppressed').length;
+  const hint = `<p class="hint">Wählen Sie ein Gebiet auf der Karte oder in der Tabelle, um Zeitreihe, Vergleich mit Stadtbezirk und Stadt, Versorgung und Maßnahmen zu sehen.</p>`;
+  if (ranked.length === 0) return hint;
+  const list = (items, label) =>
+    `<section aria-label="${label}"><h3>${label}</h3><ol class="ranking">${items
+      .map((x) => `<li><button type="button" class="row-select" data-code="${escapeHtml(x.a.code)}">${escapeHtml(x.a.name)}</button><span>${escapeHtml(x.r.text)}</span></li>`)
+      .join('')}</ol></section>`;
+  const n = Math.min(5, Math.floor(ranked.length / 2));
+  return `${hint}<section><h3>${escapeHtml(current.title)}</h3><p class="hint">${ranked.length} ${levelLabels[current.level].many} mit Wert${suppressed ? `, ${suppressed} unterdrückt` : ''}.</p></section>
+    ${n > 0 ? list(ranked.slice(0, n), 'Höchste Werte') + list(ranked.slice(-n).reverse(), 'Niedrigste Werte') : ''}`;
 }
 
 async function detailSeries(area, m, token) {
@@ -907,6 +925,10 @@ function bind() {
     if (!b) return;
     select(b.dataset.code);
     $('table-view').querySelector(`button.row-select[data-code="${CSS.escape(b.dataset.code)}"]`)?.focus();
+  });
+  $('detail-body').addEventListener('click', (e) => {
+    const b = e.target.closest('button.row-select');
+    if (b) select(b.dataset.code, { focusMap: true });
   });
   const svg = $('map');
   svg.addEventListener('click', (e) => {
