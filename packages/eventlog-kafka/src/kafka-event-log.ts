@@ -357,7 +357,6 @@ export class KafkaEventLog implements EventLog {
       throw new EventLogError('BAD_PARAMETER', `group ${options.groupId}: maxBatchSize must be a positive integer, got ${options.maxBatchSize}`);
     }
     for (const topic of options.topics) await this.partitionCount(topic);
-    if (options.startFrom === 'latest') await this.startAtEnd(options.groupId, options.topics);
     const subscription = new KafkaSubscription(this, this.kafka, { ...options, maxBatchSize });
     this.subscriptions.add(subscription);
     try {
@@ -368,33 +367,6 @@ export class KafkaEventLog implements EventLog {
       throw toEventLogError(error, `subscribing group ${options.groupId}`);
     }
     return subscription;
-  }
-
-  /**
-   * 'latest' for a group without offsets: commit the current end offsets before joining, so the
-   * position is fixed when subscribe() resolves (kafkajs alone would pick "latest" lazily at the
-   * first fetch, and an event appended right after subscribe() could be skipped).
-   */
-  private async startAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
-    for (const topic of topics) {
-      await this.adminCall(
-        `setting start offsets of group ${groupId} on ${topic}`,
-        async (admin) => {
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          const unset = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition));
-          if (unset.size === 0) return;
-          const ends = await admin.fetchTopicOffsets(topic);
-          const partitions = ends.filter((e) => unset.has(e.partition)).map((e) => ({ partition: e.partition, offset: e.high }));
-          try {
-            await admin.setOffsets({ groupId, topic, partitions });
-          } catch (error) {
-            // the group has running members: they own the position; kafkajs' own 'latest' applies
-            if (!/no running instances/i.test(String((error as Error).message))) throw error;
-          }
-        },
-        topic,
-      );
-    }
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
@@ -495,6 +467,25 @@ class KafkaSubscription implements Subscription {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     await withTimeout(this.firstJoin, this.log.consumerSettings.joinTimeoutMs, `joining group ${this.options.groupId}`);
+    if (startFrom === 'latest') await this.pinStartAtEnd();
+  }
+
+  /**
+   * 'latest' for partitions the group has no offset for: commit their current end before
+   * subscribe() resolves. kafkajs alone resolves "latest" lazily at its first fetch, so an event
+   * appended right after subscribe() could be skipped. (admin.setOffsets is no alternative: it
+   * joins the group with a consumer of its own and waits out a fetch, costing seconds.)
+   */
+  private async pinStartAtEnd(): Promise<void> {
+    const { groupId } = this.options;
+    for (const [topic, partitions] of Object.entries(this.assignment ?? {})) {
+      if (partitions.length === 0) continue;
+      const [committed] = await this.log.adminCall(`reading offsets of ${groupId}`, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }), topic);
+      const unset = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0 && partitions.includes(p.partition)).map((p) => p.partition));
+      if (unset.size === 0) continue;
+      const ends = await this.log.adminCall(`reading end offsets of ${topic}`, (admin) => admin.fetchTopicOffsets(topic), topic);
+      await this.consumer.commitOffsets(ends.filter((e) => unset.has(e.partition)).map((e) => ({ topic, partition: e.partition, offset: e.high })));
+    }
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
