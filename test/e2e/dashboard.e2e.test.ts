@@ -208,6 +208,11 @@ describe(`dashboard in chromium`, () => {
     await expect(page.locator('#detail-title').innerText()).resolves.not.toBe('Ehrenfeld');
     expect(await page.locator('#selection-live').innerText()).toMatch(/Ausgewählt: .+ \(Stadtteil 101\)/);
     expect(await table.locator('button.row-select[data-code="101"]').getAttribute('aria-pressed')).toBe('true');
+    // sorting by value puts the highest value first and says so
+    await table.locator('button.sort[data-sort="value"]').click();
+    expect(await table.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
+    const firstValues = await table.locator('tbody td.num').evaluateAll((tds) => tds.slice(0, 5).map((td) => Number(td.textContent!.replace(/\./g, '').replace(',', '.').replace(/[^\d.-]/g, ''))));
+    expect([...firstValues].sort((a, b) => b - a)).toEqual(firstValues);
     await shot('05-tabellenansicht');
     await page.click('#table-toggle');
     expect(await page.isHidden('#table-view')).toBe(true);

@@ -329,10 +329,15 @@ async function render() {
   setStatus('Lade Karte …');
   try {
     const level = state.level;
+    let themeError = null;
     const [geo, bezirke, theme] = await Promise.all([
       loadAreas(level),
       level === 'STADTBEZIRK' ? null : loadAreas('STADTBEZIRK'),
-      themeData(level, state.period),
+      // a theme the API cannot answer (e.g. no needs analysis for a level) leaves the map drawn, uncoloured
+      themeData(level, state.period).catch((e) => {
+        themeError = e;
+        return emptyTheme('Keine Daten');
+      }),
     ]);
     let offers = { offers: [], total: 0 };
     if (state.infraOn) {
@@ -349,7 +354,10 @@ async function render() {
     const shown = [...current.rows.values()].filter((r) => r.status === 'value').length;
     const notice = $('map-notice');
     notice.hidden = shown > 0 || current.rows.size > 0 && [...current.rows.values()].some((r) => r.status === 'suppressed');
-    notice.textContent = `Für ${levelLabels[level].many} liegen hierzu ${state.period ? 'für ' + periodLabel(state.period) + ' ' : ''}keine Werte vor. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.`;
+    notice.textContent = themeError
+      ? `Die Daten für diese Karte sind nicht verfügbar: ${themeError.message}`
+      : `Für ${levelLabels[level].many} liegen hierzu ${state.period ? 'für ' + periodLabel(state.period) + ' ' : ''}keine Werte vor. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.`;
+    if (themeError) notice.hidden = false;
     setStatus(`${geo.areas.length} ${levelLabels[level].many}, ${shown} mit Wert`);
     $('infra-status').textContent = state.infraOn
       ? `${formatNumber(offers.offers.length, 0)} Einrichtungen${offers.total > offers.offers.length ? ` von ${formatNumber(offers.total, 0)} (Auswahl)` : ''}`
@@ -503,9 +511,34 @@ function drawLegend() {
   el.innerHTML = heading + items + extra;
 }
 
+/** Table order: by name, code or value; the header buttons switch it (aria-sort tells the direction). */
+const tableSort = { key: 'code', dir: 1 };
+
+function sortedAreas() {
+  const val = (a) => {
+    const r = current.rows.get(a.code);
+    return r?.status === 'value' && r.value != null ? r.value : null;
+  };
+  const cmp = {
+    name: (a, b) => a.name.localeCompare(b.name, 'de'),
+    code: (a, b) => a.code.localeCompare(b.code, 'de', { numeric: true }),
+    // areas without a value stay at the end in either direction
+    value: (a, b) => (val(a) == null ? (val(b) == null ? 0 : 1) : val(b) == null ? -1 : tableSort.dir * (val(a) - val(b))),
+  }[tableSort.key];
+  const list = [...current.areas].sort(cmp);
+  return tableSort.key === 'value' || tableSort.dir === 1 ? list : list.reverse();
+}
+
+function sortHeader(key, label, cls = '') {
+  const active = tableSort.key === key;
+  const aria = active ? ` aria-sort="${tableSort.dir === 1 ? 'ascending' : 'descending'}"` : '';
+  const arrow = active ? (tableSort.dir === 1 ? ' ▲' : ' ▼') : '';
+  return `<th scope="col"${cls ? ` class="${cls}"` : ''}${aria}><button type="button" class="sort" data-sort="${key}">${escapeHtml(label)}<span aria-hidden="true">${arrow}</span></button></th>`;
+}
+
 function drawTable() {
   const el = $('table-view');
-  const rows = current.areas
+  const rows = sortedAreas()
     .map((a) => {
       const r = current.rows.get(a.code);
       const sel = a.code === state.selected;
@@ -522,7 +555,7 @@ function drawTable() {
     .join('');
   let html = `<div class="table-scroll"><table id="map-table">
     <caption>${escapeHtml(current.title)} – ${levelLabels[current.level].many}${state.period ? ', ' + escapeHtml(periodLabel(state.period)) : ''}${current.synthetic ? ' (synthetisch)' : ''}</caption>
-    <thead><tr><th scope="col">${levelLabels[current.level].one}</th><th scope="col">Nr.</th><th scope="col">Stadtbezirk</th><th scope="col" class="num">${escapeHtml(current.valueHeader)}</th><th scope="col">Klasse</th></tr></thead>
+    <thead><tr>${sortHeader('name', levelLabels[current.level].one)}${sortHeader('code', 'Nr.')}<th scope="col">Stadtbezirk</th>${sortHeader('value', current.valueHeader, 'num')}<th scope="col">Klasse</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
   if (state.infraOn) {
     const offerRows = current.offers
@@ -921,6 +954,15 @@ function bind() {
     }
   });
   $('table-view').addEventListener('click', (e) => {
+    const sort = e.target.closest('button.sort');
+    if (sort) {
+      const key = sort.dataset.sort;
+      tableSort.dir = tableSort.key === key ? -tableSort.dir : key === 'value' ? -1 : 1;
+      tableSort.key = key;
+      drawTable();
+      $('table-view').querySelector(`button.sort[data-sort="${key}"]`)?.focus();
+      return;
+    }
     const b = e.target.closest('button.row-select');
     if (!b) return;
     select(b.dataset.code);
