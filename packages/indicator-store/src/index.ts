@@ -4,3 +4,4 @@ export * from './indicator-plan.js';
 export * from './migrations.js';
 export * from './projector.js';
 export * from './warehouse-indicator-reader.js';
+export * from './index-projector.js';

@@ -1,0 +1,99 @@
+// The indicator warehouse on the real Köln data (chDB): population 2005–2012 per Stadtteil rolls
+// up so that the city equals the sum of the Bezirke and of the Stadtteile in every year; the
+// synthetic social indicators give the composite index; suppression holds across levels.
+import { buildKoelnDemo } from '@sp/demo';
+import {
+  areaMapRows, IndexProjector, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader,
+  type AreaStatisticEvent,
+} from '@sp/indicator-store';
+import { loadCatalogue } from '@sp/indicators';
+import type { Warehouse } from '@sp/ports';
+import { loadReference } from '@sp/spatial';
+import { tempDir } from '@sp/testing';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const YEARS = ['2005', '2006', '2007', '2008', '2009', '2010', '2011', '2012'];
+
+describe('Köln indicators on the real population', () => {
+  let wh: Warehouse;
+  let reader: WarehouseIndicatorReader;
+  const reference = loadReference('koeln');
+  const catalogue = loadCatalogue();
+
+  beforeAll(async () => {
+    wh = await openChdbWarehouse({ path: tempDir('sp-koeln-') });
+    await migrateWarehouse(wh);
+    await loadAreaMap(wh, areaMapRows(reference));
+    const demo = buildKoelnDemo({ reference, from: '2011-01', to: '2012-12' });
+    const t = Date.UTC(2026, 0, 1);
+    const events: AreaStatisticEvent[] = [...demo.real, ...demo.synthetic].map((r, i) => ({
+      key: r.key, version: r.version, tombstone: false, deliveredAtMs: t + i, amt: 'statistik', deliveryId: 'demo',
+      payload: { dataset: r.dataset, areaLevel: r.areaLevel, areaCode: r.areaCode, period: r.period, synthetic: r.synthetic, observations: r.observations },
+    }));
+    const projector = new IndicatorProjector(wh);
+    for (let i = 0; i < events.length; i += 2000) await projector.apply(events.slice(i, i + 2000));
+    reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
+    await new IndexProjector(wh, reader, catalogue).recompute(['2012']);
+  }, 300_000);
+  afterAll(async () => wh?.close());
+
+  it('has the published totals: city 2012 = 1,044,555, Altstadt/Süd 27,515', async () => {
+    const city = await reader.values({ indicator: 'einwohner', level: 'STADT', periods: ['2012'] });
+    expect(city.map((v) => v.value)).toEqual([1044555]);
+    const st = await reader.values({ indicator: 'einwohner', level: 'STADTTEIL', periods: ['2012'] });
+    expect(st).toHaveLength(86);
+    expect(st.find((v) => v.areaCode === '101')!.value).toBe(27515);
+  });
+
+  it('city = Σ Bezirke = Σ Stadtteile in every year', async () => {
+    const city = await reader.values({ indicator: 'einwohner', level: 'STADT', periods: YEARS });
+    const bezirke = await reader.values({ indicator: 'einwohner', level: 'STADTBEZIRK', periods: YEARS });
+    const stadtteile = await reader.values({ indicator: 'einwohner', level: 'STADTTEIL', periods: YEARS });
+    for (const y of YEARS) {
+      const c = city.find((v) => v.period === y)!.value!;
+      const sum = (rows: typeof city) => rows.filter((v) => v.period === y).reduce((s, v) => s + v.value!, 0);
+      expect(bezirke.filter((v) => v.period === y)).toHaveLength(9);
+      expect(sum(bezirke)).toBe(c);
+      expect(sum(stadtteile)).toBe(c);
+    }
+  });
+
+  it('rates and the composite index', async () => {
+    const quote = await reader.values({ indicator: 'sgb2_quote', level: 'STADT', periods: ['2012-06', '2012'], privileged: true });
+    expect(quote).toHaveLength(2);
+    for (const q of quote) {
+      expect(q.synthetic).toBe(true);
+      expect(q.value).toBeGreaterThan(5);
+      expect(q.value).toBeLessThan(25);
+      expect(q.value).toBeCloseTo((q.numerator! / q.denominator!) * 100, 10);
+    }
+    const index = await reader.indexValues({ index: 'index_soziale_lage', level: 'STADTTEIL', period: '2012' });
+    expect(index).toHaveLength(86);
+    expect(index[0]!.definitionVersion).toBe(2);
+    const scored = index.filter((v) => v.scored);
+    expect(scored.length).toBeGreaterThan(75);
+    const mean = scored.reduce((s, v) => s + v.score!, 0) / scored.length;
+    expect(mean).toBeCloseTo(0, 9);
+    expect(new Set(scored.map((v) => v.class))).toContain('Status sehr niedrig');
+  });
+
+  it('no suppressed Stadtteil can be recovered from its Bezirk total', async () => {
+    let checked = 0;
+    for (const indicator of ['hze_stationaer', 'schuleingang_motorik', 'grundsicherung_em', 'sgb2_personen_u15']) {
+      const rows = await reader.values({ indicator, level: 'STADTTEIL', periods: ['2012'] });
+      const bezirke = await reader.values({ indicator, level: 'STADTBEZIRK', periods: ['2012'] });
+      if (!rows.some((r) => r.suppressed)) continue;
+      checked += 1;
+      const privileged = await reader.values({ indicator, level: 'STADTTEIL', periods: ['2012'], privileged: true });
+      expect(privileged.every((r) => !r.suppressed && r.value !== null)).toBe(true);
+      for (const b of bezirke) {
+      const children = rows.filter((r) => r.areaCode.startsWith(b.areaCode) && r.areaCode.length === 3);
+      const hidden = children.filter((r) => r.suppressed);
+        if (!b.suppressed) expect(hidden.length === 0 || hidden.length >= 2).toBe(true);
+        for (const h of hidden) expect(h.value).toBeNull();
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});
