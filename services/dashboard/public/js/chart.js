@@ -46,8 +46,17 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
     parts.push(`<text x="${m.left - 6}" y="${ty}" text-anchor="end" dominant-baseline="middle">${formatNumber(t)}</text>`);
   }
   parts.push(`<line class="axis" x1="${m.left}" x2="${W - m.right}" y1="${m.top + ih}" y2="${m.top + ih}"/>`);
+  // long monthly or quarterly series: one label per year (at its first period); else every n-th
+  const subYear = periods.length > 12 && periods.every((p) => /^\d{4}-/.test(p));
   const every = Math.max(1, Math.ceil(periods.length / 8));
+  const yearStep = Math.max(1, Math.ceil(new Set(periods.map((p) => p.slice(0, 4))).size / 8));
   periods.forEach((p, i) => {
+    if (subYear) {
+      const first = i === 0 || periods[i - 1].slice(0, 4) !== p.slice(0, 4);
+      if (!first || (Number(p.slice(0, 4)) - Number(periods[0].slice(0, 4))) % yearStep !== 0) return;
+      parts.push(`<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="start">${escapeHtml(p.slice(0, 4))}</text>`);
+      return;
+    }
     if (i % every !== 0 && i !== periods.length - 1) return;
     parts.push(`<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="middle"${p === highlight ? ' font-weight="700" fill="#1a1a1a"' : ''}>${escapeHtml(periodLabel(p))}</text>`);
   });
@@ -68,7 +77,8 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
       pen = true;
     });
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${st.colour}" stroke-width="${st.width}" stroke-dasharray="${st.dash}" stroke-linejoin="round" data-series="${escapeHtml(s.label)}"/>`);
-    s.values.forEach((v, i) => {
+    // markers only where they stay apart; long series keep their values in the table below
+    if (periods.length <= 24) s.values.forEach((v, i) => {
       if (v == null || !Number.isFinite(v)) return;
       parts.push(marker(st, x(i), y(v), `${s.label}, ${periodLabel(periods[i])}: ${formatNumber(v)}${unit ? ' ' + unit : ''}`));
     });
