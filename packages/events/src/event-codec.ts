@@ -1,6 +1,7 @@
 // Encodes record events as Avro in the wire format and decodes them back, validated by zod.
 // decode() gives the event as its writer wrote it; decodeAs() reads it through Avro schema
 // resolution as a given (newer) version, so a consumer built for v2 also reads v1 events.
+import avro from 'avsc';
 import { parseRecordEvent, type AnyRecordEvent, type RecordEvent } from './envelope.schema.js';
 import type { RecordType } from './record-types.js';
 import type { RegisteredSchema, SchemaIdentity, SchemaRegistry } from './schema-registry.js';
@@ -31,6 +32,8 @@ function identity(s: RegisteredSchema): SchemaIdentity {
 }
 
 export class EventCodec {
+  private readonly heads = new Map<number, avro.Type>();
+
   constructor(readonly registry: SchemaRegistry) {}
 
   /** Wire-format bytes of an event written with schema (recordType, schemaVersion). */
@@ -77,7 +80,28 @@ export class EventCodec {
   encodePayload(recordType: RecordType, schemaVersion: number, payload: unknown): Buffer {
     return this.registry.get(recordType, schemaVersion).payloadType.toBuffer(payload);
   }
+
+  /**
+   * Same bytes as encode(), from a payload already encoded by encodePayload() with the same schema
+   * version: an Avro record is the concatenation of its fields, and `payload` is the envelope's
+   * last field (union index 1 = the record, 0 = null). Saves encoding a payload twice when it was
+   * encoded once already to hash it.
+   */
+  encodeWithPayloadBytes<R extends RecordType>(recordType: R, schemaVersion: number, envelope: Omit<RecordEvent<R>, 'payload'>, payloadBytes: Uint8Array | null): Buffer {
+    const schema = this.registry.get(recordType, schemaVersion);
+    let head = this.heads.get(schema.id);
+    if (!head) {
+      const full = schema.eventSchema as { name: string; namespace?: string; fields: { name: string }[] };
+      head = avro.Type.forSchema({ ...full, name: `${full.name}Head`, fields: full.fields.filter((f) => f.name !== 'payload') } as never);
+      this.heads.set(schema.id, head);
+    }
+    const headBytes = head.toBuffer(envelope);
+    return frame(schema.id, Buffer.concat(payloadBytes ? [headBytes, UNION_BRANCH_1, payloadBytes] : [headBytes, UNION_BRANCH_0]));
+  }
 }
+
+const UNION_BRANCH_0 = Buffer.from([0x00]);
+const UNION_BRANCH_1 = Buffer.from([0x02]); // zig-zag varint of 1
 
 /** avsc returns instances of generated record classes; consumers get plain objects. */
 function plain(value: unknown): unknown {

@@ -19,6 +19,15 @@ describe('event codec', () => {
     expect(decoded.writer).toEqual({ id: registry.get(t, 1).id, recordType: t, version: 1 });
   });
 
+  it.each(recordTypes)('builds the same bytes from a pre-encoded %s payload', (t) => {
+    const event = anEvent(t, recordFactories[t]());
+    const { payload, ...envelope } = event;
+    expect(codec.encodeWithPayloadBytes(t, 1, envelope, codec.encodePayload(t, 1, payload))).toEqual(codec.encode(t, 1, event));
+    const tombstone = anEvent(t, null);
+    const { payload: _none, ...head } = tombstone;
+    expect(codec.encodeWithPayloadBytes(t, 1, head, null)).toEqual(codec.encode(t, 1, tombstone));
+  });
+
   it('encodes a tombstone without payload', () => {
     const event = anEvent('offer', null, { key: 'schule:1', version: 3 });
     const decoded = codec.decode(codec.encode('offer', 1, event));

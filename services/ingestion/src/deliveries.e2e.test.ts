@@ -66,7 +66,7 @@ async function post(path: string, body: unknown, opts: { amt?: keyof typeof keys
   const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
   const key = opts.key ?? (opts.amt === null ? undefined : keys[opts.amt ?? 'statistik']);
   if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }

@@ -15,7 +15,6 @@ import {
   topicFor,
   type AnyRecord,
   type PlanningRecordType,
-  type RecordEvent,
   type RecordType,
 } from '@sp/events';
 import {
@@ -98,6 +97,8 @@ interface Item {
   /** undefined: a withdrawal without version (→ current + 1) */
   version: number | undefined;
   payload: AnyRecord | null;
+  /** Avro bytes of the payload (latest schema version); null for a withdrawal */
+  payloadBytes: Buffer | null;
   hash: string;
 }
 
@@ -155,7 +156,11 @@ export class DeliveryService {
     if (!parsed.ok) return rejected(parsed.errors);
     const validated = validateRecords(recordType, parsed.rows, { amt: principal.amt, catalogue: this.catalogue, taxonomy: this.taxonomy, spatial: this.deps.spatial, now: this.clock() });
     if (!validated.ok) return rejected(validated.errors);
-    const items: Item[] = validated.records.map(({ row, record }) => ({ row, key: record.key, version: record.version, payload: record, hash: payloadHash(record) }));
+    const schemaVersion = this.registry.latest(recordType).version;
+    const items: Item[] = validated.records.map(({ row, record }) => {
+      const payloadBytes = this.codec.encodePayload(recordType, schemaVersion, record);
+      return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
+    });
     return this.commit(recordType, principal, items, 'records', contentTypeOf(req.headers));
   }
 
@@ -167,7 +172,7 @@ export class DeliveryService {
     const { principal, recordType, format, body } = pre;
     const parsed = parseWithdrawals(recordType, body, format);
     if (!parsed.ok) return rejected(parsed.errors);
-    const items: Item[] = parsed.withdrawals.map(({ row, withdrawal }) => ({ row, key: withdrawal.key, version: withdrawal.version, payload: null, hash: TOMBSTONE_HASH }));
+    const items: Item[] = parsed.withdrawals.map(({ row, withdrawal }) => ({ row, key: withdrawal.key, version: withdrawal.version, payload: null, payloadBytes: null, hash: TOMBSTONE_HASH }));
     return this.commit(recordType, principal, items, 'withdrawals', contentTypeOf(req.headers));
   }
 
@@ -286,8 +291,8 @@ export class DeliveryService {
 
         const created = outcomes.filter((o) => o.status === 'created');
         const events: OutgoingEvent[] = created.map((o) => {
-          const event: RecordEvent = { key: o.item.key, version: o.version, recordType, amt: principal.amt, deliveryId, deliveredAt: at.getTime(), deliveredBy: principal.keyId, tombstone: o.item.payload === null, payload: o.item.payload };
-          return { key: o.item.key, value: this.codec.encode(recordType, schema.version, event as never), headers: this.codec.headers(recordType, schema.version, event), timestamp: at.getTime() };
+          const envelope = { key: o.item.key, version: o.version, recordType, amt: principal.amt, deliveryId, deliveredAt: at.getTime(), deliveredBy: principal.keyId, tombstone: o.item.payload === null };
+          return { key: o.item.key, value: this.codec.encodeWithPayloadBytes(recordType, schema.version, envelope, o.item.payloadBytes), headers: this.codec.headers(recordType, schema.version, envelope), timestamp: at.getTime() };
         });
         const appended = events.length ? await this.append(topic, events) : [];
         const positions = new Map(created.map((o, i) => [o.item.key, appended[i]!]));
@@ -369,21 +374,13 @@ function contentTypeOf(headers: DeliveryRequest['headers']): string {
   return ((Array.isArray(ct) ? ct[0] : ct) ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** sha256 of the record's canonical JSON (keys sorted): "same payload" for idempotency. */
-export function payloadHash(record: unknown): string {
-  return createHash('sha256').update(canonicalJson(record)).digest('hex');
-}
-
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+/**
+ * "Same payload" for idempotency: sha256 of the payload's Avro bytes. Avro binary is canonical for
+ * a schema (fields in schema order; validation sorted the dimension maps), so equal records hash
+ * equal however their JSON or CSV was laid out.
+ */
+export function payloadHash(payloadBytes: Uint8Array): string {
+  return createHash('sha256').update(payloadBytes).digest('hex');
 }
 
 const requestErrors = new Set<FeedErrorCode>(['INVALID_JSON', 'INVALID_CSV', 'EMPTY_BATCH']);

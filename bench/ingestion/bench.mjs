@@ -1,0 +1,123 @@
+// Ingestion benchmark (not a test): records/s accepted end to end through the HTTP API into Kafka
+// (batches of 1,000 area-statistic records, acks=all, version check + audit in PostgreSQL), and in
+// the same run the same records — already Avro-encoded — produced directly with kafkajs (idempotent
+// producer, acks=all, one request in flight, like the EventLog adapter). Prints both and the ratio.
+// Runs on the built dist/ of the workspace; packages are resolved through their `exports` from the
+// ingestion service's package, which depends on all of them.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
+const load = (name) => import(pathToFileURL(fromIngestion.resolve(name)).href);
+const kafkajs = createRequire(join(root, 'packages/eventlog-kafka/package.json'))('kafkajs');
+
+const { values: args } = parseArgs({
+  options: {
+    brokers: { type: 'string' },
+    database: { type: 'string' },
+    batches: { type: 'string', default: '40' },
+    'batch-size': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '4' },
+    observations: { type: 'string', default: '6' },
+  },
+});
+const BATCHES = Number(args.batches);
+const BATCH_SIZE = Number(args['batch-size']);
+const CONCURRENCY = Number(args.concurrency);
+const OBSERVATIONS = Number(args.observations);
+if (!args.brokers || !args.database) throw new Error('usage: node bench/ingestion/bench.mjs --brokers host:port --database postgres://… [--batches N] [--concurrency C]');
+
+const [{ createIngestionApp, generateApiKey, hashApiKey, spatialChecksFrom }, { createKafkaEventLog }, { createPgDatabase }, { loadReference }, { EventCodec, SchemaRegistry }] = await Promise.all(
+  ['@sp/ingestion', '@sp/eventlog-kafka', '@sp/database-pg', '@sp/spatial', '@sp/events'].map(load),
+);
+
+// ── data: distinct keys over the real Köln areas and monthly periods ──────────────────────────────
+const reference = loadReference('koeln');
+const areas = ['STADTTEIL', 'STADTVIERTEL', 'STADTBEZIRK'].flatMap((level) => reference.areas(level).map((a) => ({ level, code: a.code })));
+const periods = [];
+for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) periods.push(`${y}-${String(m).padStart(2, '0')}`);
+const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-45', '45-65', '65-80', '80+'];
+function record(i) {
+  const area = areas[i % areas.length];
+  const period = periods[Math.floor(i / areas.length)];
+  const observations = [{ measure: 'einwohner', dimensions: {}, value: 1000 + (i % 977) }];
+  for (let k = 1; k < OBSERVATIONS; k++) observations.push({ measure: 'einwohner_alter', dimensions: { alter: ages[k % ages.length] }, value: 50 + ((i * k) % 313) });
+  return { key: `bevoelkerung|${area.level}|${area.code}|${period}`, version: 1, dataset: 'bevoelkerung', areaLevel: area.level, areaCode: area.code, period, observations, synthetic: true, source: 'bench' };
+}
+const WARMUP = 2;
+const total = (WARMUP + BATCHES) * BATCH_SIZE;
+if (total > areas.length * periods.length) throw new Error(`at most ${Math.floor((areas.length * periods.length) / BATCH_SIZE) - WARMUP} batches`);
+const batches = Array.from({ length: WARMUP + BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
+const bodies = batches.map((b) => JSON.stringify({ records: b }));
+
+async function pool(items, n, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  }));
+}
+
+// ── 1. through the HTTP API ─────────────────────────────────────────────────────────────────────────
+const eventLog = createKafkaEventLog({ brokers: args.brokers.split(','), clientId: 'bench-ingestion', appendTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
+const database = createPgDatabase({ url: args.database, max: CONCURRENCY + 2 });
+const apiKey = generateApiKey('statistik-bench');
+const app = await createIngestionApp({
+  eventLog,
+  database,
+  spatial: spatialChecksFrom(reference),
+  config: { apiKeys: [{ id: 'statistik-bench', amt: 'statistik', hash: hashApiKey(apiKey) }], topicPartitions: 4, appendTimeoutMs: 30_000 },
+});
+await app.listen(0, '127.0.0.1');
+const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;
+async function deliver(body) {
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
+  const answer = await res.json();
+  if (res.status !== 200 || answer.created !== BATCH_SIZE) throw new Error(`delivery failed: ${res.status} ${JSON.stringify(answer).slice(0, 500)}`);
+}
+for (const body of bodies.slice(0, WARMUP)) await deliver(body);
+let started = performance.now();
+await pool(bodies.slice(WARMUP), CONCURRENCY, deliver);
+const apiSeconds = (performance.now() - started) / 1000;
+const apiRate = (BATCHES * BATCH_SIZE) / apiSeconds;
+await app.close();
+
+// ── 2. the same records directly with kafkajs ───────────────────────────────────────────────────────
+const codec = new EventCodec(SchemaRegistry.load());
+const deliveredAt = Date.now();
+const messages = batches.map((b) =>
+  b.map((r) => {
+    const event = { key: r.key, version: 1, recordType: 'area-statistic', amt: 'statistik', deliveryId: '00000000-0000-4000-8000-000000000000', deliveredAt, deliveredBy: 'statistik-bench', tombstone: false, payload: { ...r } };
+    return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: codec.headers('area-statistic', 1, event) };
+  }),
+);
+const kafka = new kafkajs.Kafka({ clientId: 'bench-direct', brokers: args.brokers.split(','), logLevel: kafkajs.logLevel.ERROR });
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({ topics: [{ topic: 'bench.direct', numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
+await admin.disconnect();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+await producer.connect();
+const produce = (batch) => producer.send({ topic: 'bench.direct', acks: -1, messages: batch });
+for (const batch of messages.slice(0, WARMUP)) await produce(batch);
+started = performance.now();
+await pool(messages.slice(WARMUP), CONCURRENCY, produce);
+const directSeconds = (performance.now() - started) / 1000;
+const directRate = (BATCHES * BATCH_SIZE) / directSeconds;
+await producer.disconnect();
+await eventLog.close();
+await database.close();
+
+const ratio = apiRate / directRate;
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+console.log(`records: ${BATCHES} batches × ${BATCH_SIZE} area-statistic records (${OBSERVATIONS} observations each), concurrency ${CONCURRENCY}, acks=all`);
+console.log(`HTTP API → Kafka (validated, Avro, versions + audit in PostgreSQL): ${fmt(apiRate)} records/s (${apiSeconds.toFixed(2)} s)`);
+console.log(`kafkajs direct (pre-encoded Avro, idempotent producer):          ${fmt(directRate)} records/s (${directSeconds.toFixed(2)} s)`);
+console.log(`ratio API / direct: ${(ratio * 100).toFixed(1)} % (target ≥ 50 %) ${ratio >= 0.5 ? 'PASS' : 'BELOW TARGET'}`);
+console.log(JSON.stringify({ batches: BATCHES, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, observations: OBSERVATIONS, apiRecordsPerSecond: Math.round(apiRate), directRecordsPerSecond: Math.round(directRate), ratio: Number(ratio.toFixed(3)) }));
+process.exit(0);
