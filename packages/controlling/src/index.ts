@@ -24,6 +24,7 @@ export * from './controlling/evaluation.compute.js';
 export * from './projection/planning.projection.js';
 export { controllingMigrations, migrateControlling, type Migration } from './projection/controlling.migrations.js';
 export { applyEvents, type ApplyResult } from './projection/controlling.projector.js';
+export { projectPlanningRecordEvents, PlanningOutOfOrderError, type PlanningRecordEvent } from './projection/planning-records.projector.js';
 export * from './projection/controlling.queries.js';
 
 // demo

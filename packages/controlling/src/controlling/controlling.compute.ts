@@ -120,14 +120,14 @@ export function scheduleSlippage(measure: Pick<MeasureRecord, 'plannedStart' | '
 
 // ---------------------------------------------------------------------------------------------- milestones
 
-export type MilestoneState = 'reached' | 'overdue' | 'due' | 'upcoming';
+export type MilestoneDueState = 'reached' | 'overdue' | 'due' | 'upcoming';
 export interface MilestoneControlling {
   readonly key: string;
   readonly title: string;
   readonly dueDate: string;
   readonly plannedQuarter?: string;
   readonly actualDate?: string;
-  readonly state: MilestoneState;
+  readonly state: MilestoneDueState;
   /** reached: actual − due; overdue: reference − due; otherwise null */
   readonly slipDays: number | null;
 }
@@ -160,7 +160,7 @@ export interface MeasureControlling {
   readonly budget: BudgetUse;
   readonly schedule: ScheduleSlippage;
   readonly milestones: readonly MilestoneControlling[];
-  readonly milestoneCounts: Readonly<Record<MilestoneState, number>>;
+  readonly milestoneCounts: Readonly<Record<MilestoneDueState, number>>;
   readonly latestReport?: { readonly key: string; readonly reportedAt: string; readonly reportedBy: string; readonly progressPercent: number; readonly trafficLight?: TrafficLight };
   readonly trafficLight: ControllingLight;
   /** why the light is not green, as codes (docs/controlling.md) */
