@@ -13,7 +13,7 @@ import { anAreaStatistic, anOffer, aMeasure } from '@sp/events/testing';
 import type { FeedError } from '@sp/feeds';
 import type { LogEvent } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
-import { startKafka, startPostgres, type KafkaInstance, type PostgresInstance } from '@sp/testing';
+import { freePort, startKafka, startNodeService, startPostgres, type KafkaInstance, type PostgresInstance } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashApiKey } from './api-keys.js';
 import { createIngestionApp } from './ingestion.app.js';
@@ -360,5 +360,34 @@ describe('schema evolution', () => {
     ]);
     // a consumer that knows only v1 still reads the v1 event
     expect(codec.decode((await readTopic(STAT)).find((e) => e.key === 'bevoelkerung|STADTTEIL|101|2012')!.value).event.version).toBe(1);
+  });
+});
+
+describe('standalone process', () => {
+  it('dist/main.js serves one Amt with Kafka and PostgreSQL from its environment', async () => {
+    const port = await freePort();
+    const key = generateApiKey('jobcenter-main');
+    const svc = await startNodeService('services/ingestion/dist/main.js', {
+      env: {
+        SP_INGESTION_AMT: 'jobcenter',
+        SP_INGESTION_API_KEYS: JSON.stringify([{ id: 'jobcenter-main', amt: 'jobcenter', hash: hashApiKey(key) }]),
+        KAFKA_BROKERS: kafka.brokers.join(','),
+        DATABASE_URL: pg.url,
+        SP_INGESTION_PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      ready: /listening on/,
+    });
+    try {
+      const record = anAreaStatistic({ dataset: 'sgb2', areaCode: '609', period: '2012-07', observations: [{ measure: 'sgb2_personen', dimensions: { alter: 'u15' }, value: 1234 }] });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([record]) });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ amt: 'jobcenter', created: 1 });
+      // a key of another Amt is not valid at the jobcenter's instance
+      const other = await fetch(`http://127.0.0.1:${port}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: `Bearer ${keys.statistik}`, 'content-type': 'application/json' }, body: '[]' });
+      expect(other.status).toBe(401);
+    } finally {
+      await svc.stop();
+    }
   });
 });

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKeyRing, generateApiKey, hashApiKey } from './api-keys.js';
+import { ingestionConfigSchema, loadStandaloneConfig } from './ingestion.config.js';
+import { statusFor } from './delivery.service.js';
+import { feedError } from '@sp/feeds';
+
+describe('API keys', () => {
+  const key = generateApiKey('statistik-1');
+  const scryptKey = generateApiKey('planung-1');
+  const ring = new ApiKeyRing([
+    { id: 'statistik-1', amt: 'statistik', hash: hashApiKey(key) },
+    { id: 'planung-1', amt: 'planung', hash: hashApiKey(scryptKey, 'scrypt') },
+  ]);
+
+  it('authenticates keys against their sha256 or scrypt hash; the key itself is never stored', () => {
+    expect(hashApiKey(key)).not.toContain(key.split('_').at(-1)!);
+    expect(ring.authenticate(key)).toEqual({ keyId: 'statistik-1', amt: 'statistik' });
+    expect(ring.authenticate(scryptKey)).toEqual({ keyId: 'planung-1', amt: 'planung' });
+    expect(ring.authenticate(scryptKey)).toEqual({ keyId: 'planung-1', amt: 'planung' }); // cached path
+  });
+
+  it('refuses missing, malformed, unknown and wrong keys', () => {
+    expect(ring.authenticate(undefined)).toBeUndefined();
+    expect(ring.authenticate('hunter2')).toBeUndefined();
+    expect(ring.authenticate(generateApiKey('nobody'))).toBeUndefined();
+    expect(ring.authenticate(generateApiKey('statistik-1'))).toBeUndefined();
+    expect(ring.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).toBeUndefined();
+  });
+
+  it('reads the key from Authorization: Bearer or X-API-Key', () => {
+    expect(ApiKeyRing.keyFromHeaders({ authorization: `Bearer ${key}` })).toBe(key);
+    expect(ApiKeyRing.keyFromHeaders({ 'x-api-key': key })).toBe(key);
+    expect(ApiKeyRing.keyFromHeaders({})).toBeUndefined();
+  });
+});
+
+describe('configuration', () => {
+  it('validates the module configuration with defaults', () => {
+    expect(ingestionConfigSchema.parse({})).toMatchObject({ bodyLimitBytes: 10 * 1024 * 1024, topicPrefix: 'records.', retryAfterSeconds: 5 });
+    expect(() => ingestionConfigSchema.parse({ apiKeys: [{ id: 'x1', amt: 'statistik', hash: 'plaintext-key' }] })).toThrow();
+  });
+
+  it('reads the standalone configuration from the environment', () => {
+    const cfg = loadStandaloneConfig({ SP_INGESTION_AMT: 'jobcenter', KAFKA_BROKERS: 'a:9092, b:9092', DATABASE_URL: 'postgres://u@h:5432/db', SP_INGESTION_PORT: '9000', SP_INGESTION_API_KEYS: JSON.stringify([{ id: 'jobcenter-1', amt: 'jobcenter', hash: hashApiKey(generateApiKey('jobcenter-1')) }]) });
+    expect(cfg).toMatchObject({ ingestion: { amt: 'jobcenter' }, http: { port: 9000 }, kafka: { brokers: ['a:9092', 'b:9092'] }, database: { url: 'postgres://u@h:5432/db' }, spatialReference: 'koeln' });
+    expect(() => loadStandaloneConfig({})).toThrow(/invalid ingestion configuration/);
+  });
+});
+
+describe('status of a rejected delivery', () => {
+  const e = (code: Parameters<typeof feedError>[0]['code']) => feedError({ row: 0, field: null, code, message: '', accepted: 'x' });
+  it('follows the most fundamental error', () => {
+    expect(statusFor([e('INVALID_JSON')])).toBe(400);
+    expect(statusFor([e('UNKNOWN_AREA'), e('DATASET_NOT_ALLOWED')])).toBe(403);
+    expect(statusFor([e('VERSION_CONFLICT')])).toBe(409);
+    expect(statusFor([e('UNKNOWN_KEY')])).toBe(404);
+    expect(statusFor([e('OUTSIDE_CITY'), e('NEGATIVE_COUNT')])).toBe(422);
+  });
+});
