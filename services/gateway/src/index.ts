@@ -5,3 +5,5 @@ export { roles, type Role, type Viewer, type AuthConfig } from './auth/viewer.js
 export { schema } from './schema/index.js';
 export type * from './sources.js';
 export { areaLevels } from './sources.js';
+export { areaSourceFromReference } from './adapters/spatial.source.js';
+export { catalogueSource, koelnDatasetLicences, type DatasetLicences } from './adapters/indicators.catalogue.js';

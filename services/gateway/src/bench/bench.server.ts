@@ -1,0 +1,117 @@
+// BENCHMARK ONLY (bench/gateway/run.sh): fills a ClickHouse warehouse (services/chdb-http) with
+// synthetic indicator data for Köln's 86 Stadtteile, captures the exact HTTP requests the
+// warehouse reader sends for the benchmark queries (so k6 can replay them directly against the
+// warehouse as the baseline), then serves the gateway.
+//   env: CHDB_URL, BENCH_PORT, BENCH_CAPTURE (output JSON), SP_JWT_SECRET
+import { writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse, type AreaStatisticEvent } from '@sp/indicator-store';
+import { loadReference } from '@sp/spatial';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { z } from 'zod';
+import { standaloneGateway } from '../standalone.js';
+
+const env = z
+  .object({
+    CHDB_URL: z.string().url(),
+    BENCH_PORT: z.coerce.number().int().default(4100),
+    BENCH_CAPTURE: z.string(),
+    SP_JWT_SECRET: z.string().min(32).default('bench-secret-bench-secret-bench-secret'),
+  })
+  .parse(process.env);
+
+export const benchQueries = {
+  choropleth: '{ indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2012") { area { code name } value suppressed } }',
+  series: '{ timeSeries(indicator: "sgb2_personen", area: { level: STADTTEIL, code: "101" }, from: "2005-01", to: "2024-12") { period value suppressed } }',
+};
+
+/** Deterministic synthetic rows: Einwohner per year 2005–2024, SGB-II persons per month 2005-01…2024-12. */
+function syntheticEvents(codes: readonly string[]): AreaStatisticEvent[] {
+  let seq = 0;
+  let rnd = 42;
+  const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const ev = (dataset: string, code: string, period: string, measure: string, value: number, synthetic: boolean): AreaStatisticEvent => ({
+    key: `${dataset}|STADTTEIL|${code}|${period}`,
+    version: 1,
+    tombstone: false,
+    deliveredAtMs: Date.UTC(2025, 0, 1) + ++seq,
+    amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+    deliveryId: `bench-${seq}`,
+    payload: { dataset, areaLevel: 'STADTTEIL', areaCode: code, period, synthetic, observations: [{ measure, dimensions: {}, value }] },
+  });
+  const out: AreaStatisticEvent[] = [];
+  for (const code of codes) {
+    const base = 2000 + Math.floor(next() * 40000);
+    for (let y = 2005; y <= 2024; y++) out.push(ev('bevoelkerung', code, String(y), 'einwohner', Math.round(base * (0.95 + 0.005 * (y - 2005) + 0.01 * next())), false));
+    const share = 0.02 + next() * 0.2;
+    for (let y = 2005; y <= 2024; y++) {
+      for (let m = 1; m <= 12; m++) out.push(ev('sgb2', code, `${y}-${String(m).padStart(2, '0')}`, 'sgb2_personen', Math.round(base * share * (0.9 + 0.2 * next())), true));
+    }
+  }
+  return out;
+}
+
+/** A pass-through HTTP proxy to the warehouse that records every request while `recording`. */
+async function recordingProxy(target: string) {
+  const url = new URL(target);
+  let log: { path: string; body: string }[] | null = null;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      log?.push({ path: req.url ?? '/', body: body.toString('utf8') });
+      const fwd = httpRequest({ host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 500, up.headers);
+        up.pipe(res);
+      });
+      fwd.on('error', (e) => res.destroy(e));
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    start: () => (log = []),
+    stop: () => {
+      const l = log ?? [];
+      log = null;
+      return l;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const reference = loadReference('koeln');
+const warehouse = createClickHouseWarehouse({ url: env.CHDB_URL });
+const started = Date.now();
+await migrateWarehouse(warehouse);
+await loadAreaMap(warehouse, areaMapRows(reference));
+const events = syntheticEvents(reference.areas('STADTTEIL').map((a) => a.code));
+const projector = new IndicatorProjector(warehouse);
+for (let i = 0; i < events.length; i += 5000) await projector.apply(events.slice(i, i + 5000));
+console.log(`seeded ${events.length} area-statistic records (${events.length} observations) in ${Date.now() - started} ms`);
+
+// capture what the reader sends for each benchmark query
+const proxy = await recordingProxy(env.CHDB_URL);
+const recordingGateway = standaloneGateway({ warehouse: createClickHouseWarehouse({ url: proxy.url }), reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET });
+const capture: Record<string, { graphql: string; requests: { path: string; body: string }[] }> = {};
+for (const [name, query] of Object.entries(benchQueries)) {
+  proxy.start();
+  const res = await recordingGateway.yoga.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const json = (await res.json()) as { errors?: unknown };
+  if (json.errors) throw new Error(`bench query ${name} failed: ${JSON.stringify(json.errors)}`);
+  // query_id must be unique per running query on a real server; k6 replays without it
+  capture[name] = { graphql: query, requests: proxy.stop().map((r) => ({ ...r, path: r.path.replace(/([?&])query_id=[^&]*&?/, '$1') })) };
+}
+await proxy.close();
+writeFileSync(env.BENCH_CAPTURE, JSON.stringify(capture, null, 2));
+
+const gateway = standaloneGateway({ warehouse, reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET });
+const server = createServer(gateway.handler);
+server.keepAliveTimeout = 60_000;
+server.listen(env.BENCH_PORT, '127.0.0.1', () => {
+  console.log(`bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql; warehouse requests per query: ${Object.entries(capture).map(([n, c]) => `${n}=${c.requests.length}`).join(', ')}`);
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => void warehouse.close().finally(() => process.exit(0))));

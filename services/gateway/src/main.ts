@@ -1,0 +1,56 @@
+// Standalone gateway: GraphQL at /graphql and CSV at /export/*.csv over a ClickHouse warehouse
+// (a server, or services/chdb-http in development). The one-process platform mounts the gateway
+// itself; this entry is for running the API on its own, e.g. next to a ClickHouse cluster.
+//
+// Wired: areas (@sp/spatial), catalogue (@sp/indicators), indicators (WarehouseIndicatorReader over
+// @sp/warehouse-clickhouse). Not wired yet: registry and controlling over PostgreSQL — their
+// fields answer NOT_AVAILABLE until adapters from @sp/registry / @sp/controlling are added here.
+import { createServer } from 'node:http';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { z } from 'zod';
+import { standaloneGateway } from './standalone.js';
+
+const env = z
+  .object({
+    GATEWAY_HOST: z.string().default('127.0.0.1'),
+    GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    CLICKHOUSE_URL: z.string().url('CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:8123'),
+    SP_JWT_SECRET: z.string().min(32, 'SP_JWT_SECRET must have at least 32 characters'),
+    SP_REFERENCE: z.string().default('koeln'),
+    SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).default(3),
+    GATEWAY_MAX_DEPTH: z.coerce.number().int().positive().optional(),
+    GATEWAY_MAX_COMPLEXITY: z.coerce.number().int().positive().optional(),
+    GATEWAY_MAX_PAGE_SIZE: z.coerce.number().int().positive().optional(),
+    GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  })
+  .parse(process.env);
+
+const warehouse = createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
+const gateway = standaloneGateway({
+  warehouse,
+  reference: env.SP_REFERENCE,
+  suppressionThreshold: env.SP_SUPPRESSION_THRESHOLD,
+  jwtSecret: env.SP_JWT_SECRET,
+  limits: {
+    ...(env.GATEWAY_MAX_DEPTH ? { maxDepth: env.GATEWAY_MAX_DEPTH } : {}),
+    ...(env.GATEWAY_MAX_COMPLEXITY ? { maxComplexity: env.GATEWAY_MAX_COMPLEXITY } : {}),
+    ...(env.GATEWAY_MAX_PAGE_SIZE ? { maxPageSize: env.GATEWAY_MAX_PAGE_SIZE } : {}),
+    ...(env.GATEWAY_REQUEST_TIMEOUT_MS ? { requestTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS } : {}),
+  },
+});
+
+const server = createServer(gateway.handler);
+server.listen(env.GATEWAY_PORT, env.GATEWAY_HOST, () => {
+  const a = server.address();
+  const port = typeof a === 'object' && a ? a.port : env.GATEWAY_PORT;
+  console.log(`gateway listening on http://${env.GATEWAY_HOST}:${port}/graphql (GraphiQL in the browser), CSV at /export/*.csv`);
+});
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.close(() => void warehouse.close().finally(() => process.exit(0)));
+  });
+}

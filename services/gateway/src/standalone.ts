@@ -1,0 +1,44 @@
+// Wiring of a gateway from engines and reference data, shared by the standalone entry (main.ts)
+// and the benchmark server. The platform's composition root does the same with its own engines.
+import { WarehouseIndicatorReader } from '@sp/indicator-store';
+import { loadCatalogue } from '@sp/indicators';
+import type { Warehouse } from '@sp/ports';
+import { loadReference } from '@sp/spatial';
+import { catalogueSource, planResolver } from './adapters/indicators.catalogue.js';
+import { areaSourceFromReference } from './adapters/spatial.source.js';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+import type { DataSourceMeta } from './sources.js';
+
+export interface StandaloneOptions {
+  warehouse: Warehouse;
+  /** built-in reference name ("koeln") or path to a reference YAML */
+  reference: string;
+  /** path of the indicator catalogue YAML; default the built-in one */
+  cataloguePath?: string;
+  suppressionThreshold: number;
+  jwtSecret: string;
+  limits?: GatewayOptions['limits'];
+  registry?: GatewayOptions['registry'];
+  controlling?: GatewayOptions['controlling'];
+}
+
+export function standaloneGateway(options: StandaloneOptions): Gateway {
+  const reference = loadReference(options.reference);
+  const catalogue = options.cataloguePath ? loadCatalogue(options.cataloguePath) : loadCatalogue();
+  const geometry: DataSourceMeta[] = reference.attribution
+    ? [{ code: 'stadtgliederung', name: `Stadtgliederung ${reference.name}`, licence: licenceIn(reference.attribution), attribution: reference.attribution, url: null, synthetic: false }]
+    : [];
+  return createGateway({
+    areas: areaSourceFromReference(reference),
+    catalogue: catalogueSource(catalogue, { extraSources: geometry }),
+    indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolver(catalogue), threshold: options.suppressionThreshold }),
+    registry: options.registry ?? null,
+    controlling: options.controlling ?? null,
+    auth: { jwtSecret: options.jwtSecret },
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+}
+
+function licenceIn(attribution: string): string {
+  return /dl-de\/[\w-]+|CC[- ]BY[\w .-]*|ODbL[\w .-]*/i.exec(attribution)?.[0]?.trim() ?? 'siehe Namensnennung';
+}
