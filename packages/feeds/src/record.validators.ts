@@ -236,6 +236,8 @@ function checkTargetGroups(path: readonly PropertyKey[], groups: string[], ctx: 
   });
 }
 
+const PARTNER = /^(Träger|Stelle): \S.*$/;
+
 function checkAmt(path: readonly PropertyKey[], amt: string, ctx: ValidationContext, report: Report): void {
   if (!ctx.catalogue.hasAmt(amt)) report(path, amt, 'UNKNOWN_AMT', `unknown Amt ${JSON.stringify(amt)}`, `an Amt code of the feed catalogue: ${ctx.catalogue.amtCodes().join(', ')}`);
 }
@@ -313,7 +315,11 @@ function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void 
   r.areas.forEach((a, i) => checkArea(['areas', i], a.level, a.code, ctx, report));
   checkTargetGroups(['targetGroups'], r.targetGroups, ctx, report);
   checkAmt(['leadAmt'], r.leadAmt, ctx, report);
-  r.participants.forEach((p, i) => checkAmt(['participants', i], p, ctx, report));
+  // participants are Ämter (by code) or other organisations — free providers, a Bezirksamt — by name
+  r.participants.forEach((p, i) => {
+    if (ctx.catalogue.hasAmt(p) || PARTNER.test(p)) return;
+    report(['participants', i], p, 'UNKNOWN_PARTICIPANT', `unknown participant ${JSON.stringify(p)}`, `an Amt code of the feed catalogue (${ctx.catalogue.amtCodes().join(', ')}) or another organisation as "Träger: Name" or "Stelle: Name"`);
+  });
   r.budget.forEach((b, i) => {
     if (b.planned < 0) report(['budget', i, 'planned'], b.planned, 'NEGATIVE_COUNT', 'a budget cannot be negative', 'an amount ≥ 0 (EUR)');
     if (b.spent < 0) report(['budget', i, 'spent'], b.spent, 'NEGATIVE_COUNT', 'spending cannot be negative', 'an amount ≥ 0 (EUR)');

@@ -1,0 +1,38 @@
+// Configuration of the one-process platform, validated once from the environment.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+export const platformConfigSchema = z.object({
+  /** where the embedded engines keep their data (event log, chDB, PGlite) */
+  SP_DATA_DIR: z.string().default('.data'),
+  SP_HOST: z.string().default('127.0.0.1'),
+  SP_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** load the Köln demo through the ingestion API when the platform starts empty */
+  SP_DEMO: flag.default(true),
+  /** 'embedded' (default: chDB, PGlite, embedded log) or 'servers' (Kafka, PostgreSQL, ClickHouse) */
+  SP_ENGINES: z.enum(['embedded', 'servers']).default('embedded'),
+  KAFKA_BROKERS: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  CLICKHOUSE_URL: z.string().optional(),
+  /** HS256 secret for bearer tokens; generated and kept in the data dir when absent */
+  SP_JWT_SECRET: z.string().min(32).optional(),
+  /** counts below this are suppressed for non-privileged readers */
+  SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).default(3),
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema> & { dataDir: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const parsed = platformConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid platform configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.SP_ENGINES === 'servers' && (!c.KAFKA_BROKERS || !c.DATABASE_URL || !c.CLICKHOUSE_URL)) {
+    throw new Error('SP_ENGINES=servers needs KAFKA_BROKERS, DATABASE_URL and CLICKHOUSE_URL');
+  }
+  return { ...c, dataDir: resolve(c.SP_DATA_DIR) };
+}

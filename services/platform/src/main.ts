@@ -1,0 +1,49 @@
+// One command, the whole platform in one process on embedded engines (SP_ENGINES=servers for
+// Kafka, PostgreSQL and ClickHouse). Loads the Köln demo on the first start.
+import 'reflect-metadata';
+import { loadConfig } from './config.js';
+import { demoLoaded, loadKoelnDemo } from './demo.loader.js';
+import { openEngines } from './engines.js';
+import { startPlatform } from './platform.js';
+import { step } from './progress.js';
+
+const config = loadConfig();
+step(`Engines starten (${config.SP_ENGINES === 'embedded' ? 'eingebettet' : 'Server'})`);
+const engines = await openEngines(config);
+process.stdout.write(`  ✓ ${engines.describe}\n`);
+step('Plattform starten');
+const platform = await startPlatform(config, engines);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: Plattform wird beendet …\n`);
+  await platform.close();
+  await engines.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+if (config.SP_DEMO && !demoLoaded(config.dataDir)) {
+  await loadKoelnDemo({
+    baseUrl: platform.url,
+    keys: platform.keys.keys,
+    feeds: platform.feeds,
+    reference: platform.reference,
+    dataDir: config.dataDir,
+    planningCaughtUp: () => platform.projections.planningCaughtUp(),
+    caughtUp: () => platform.projections.caughtUp(),
+  });
+} else if (config.SP_DEMO) {
+  process.stdout.write('  ✓ Köln-Demo bereits geladen (Daten in ' + config.dataDir + ')\n');
+}
+
+process.stdout.write(`
+Sozialplanung läuft.
+  Dashboard:  ${platform.url}/
+  GraphQL:    ${platform.url}/graphql   (GraphiQL im Browser)
+  Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
+Beenden mit Strg+C.
+`);

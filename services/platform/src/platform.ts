@@ -1,0 +1,111 @@
+// The composition root: wires the ports to the ingestion API, the projections, the GraphQL
+// gateway and the dashboard, all on one HTTP server. The same code runs on embedded engines (one
+// process, the default) or on Kafka, PostgreSQL and ClickHouse (see engines.ts).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPlanningTransitionCheck, migrateControlling } from '@sp/controlling';
+import { serveDashboard } from '@sp/dashboard';
+import { EventCodec, SchemaRegistry } from '@sp/events';
+import { FeedCatalogue } from '@sp/feeds';
+import { createGateway, type Gateway } from '@sp/gateway';
+import { areaSourceFromReference, catalogueSource } from '@sp/gateway';
+import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { loadCatalogue } from '@sp/indicators';
+import { createIngestionApp, migrateIngest, spatialChecksFrom } from '@sp/ingestion';
+import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
+import { loadReference, type AreaReference } from '@sp/spatial';
+import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
+import type { PlatformConfig } from './config.js';
+import type { Engines } from './engines.js';
+import { startProjections, type Projections } from './projections.js';
+
+export interface Platform {
+  url: string;
+  server: Server;
+  gateway: Gateway;
+  projections: Projections;
+  reference: AreaReference;
+  feeds: FeedCatalogue;
+  keys: PlatformKeys;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(config: PlatformConfig, engines: Engines): Promise<Platform> {
+  const { eventLog, warehouse, database } = engines;
+  const reference = loadReference('koeln');
+  const catalogue = loadCatalogue();
+  const feeds = FeedCatalogue.load();
+  const codec = new EventCodec(SchemaRegistry.load());
+
+  await migrateWarehouse(warehouse);
+  await loadAreaMap(warehouse, areaMapRows(reference));
+  await migrateIngest(database);
+  await migrateControlling(database);
+  const registry = new RegistryRepository(database, spatialAreaLocator(reference));
+  await registry.migrate();
+
+  const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), threshold: config.SP_SUPPRESSION_THRESHOLD });
+  const partitions = config.SP_ENGINES === 'embedded' ? 2 : 4;
+  const projections = await startProjections({ eventLog, warehouse, database, codec, catalogue, reader, registry, partitions });
+
+  const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
+  const ingestion = await createIngestionApp({
+    eventLog,
+    database,
+    spatial: spatialChecksFrom(reference),
+    config: { apiKeys: keys.entries, topicPartitions: partitions },
+    planningCheck: createPlanningTransitionCheck((measureKey) => projections.measureFacts.get(measureKey)),
+  });
+  // the ingestion's Fastify instance answers its paths on the platform's one server
+  const fastify = ingestion.getHttpAdapter().getInstance();
+  await fastify.ready();
+  const ingestionRouting = fastify.routing.bind(fastify);
+
+  const gateway = createGateway({
+    areas: areaSourceFromReference(reference),
+    catalogue: catalogueSource(catalogue, {
+      extraSources: [
+        { code: 'stadtgliederung', name: 'Stadtgliederung Köln', licence: 'dl-de/by-2-0', attribution: reference.attribution ?? 'Stadt Köln – Offene Daten Köln (Stadtgliederung), dl-de/by-2-0', url: null, synthetic: false },
+        { code: 'osm', name: 'OpenStreetMap (Stand 2013)', licence: 'ODbL-1.0', attribution: '© OpenStreetMap contributors, ODbL 1.0', url: 'https://www.openstreetmap.org/copyright', synthetic: false },
+        { code: 'schulen', name: 'Schulen und Spielplätze Köln', licence: 'dl-de/by-2-0', attribution: 'Stadt Köln – Offene Daten Köln (Schulen, Spielplätze)', url: null, synthetic: false },
+      ],
+    }),
+    indicators: reader,
+    registry: null,
+    controlling: null,
+    auth: { jwtSecret: config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir) },
+  });
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (gateway.handles(path)) return gateway.handler(req, res);
+    if (path.startsWith('/v1/') || path === '/health') return ingestionRouting(req, res);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (serveDashboard(req, res)) return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+  });
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.SP_HOST}:${port}`;
+
+  return {
+    url,
+    server,
+    gateway,
+    projections,
+    reference,
+    feeds,
+    keys,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await projections.stop();
+      await ingestion.close();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// The gateway's RegistrySource over @sp/registry: offer search and history, the planning norms, and
+// the needs analysis with demand from the indicator warehouse (IndicatorPopulationSource) and the
+// distance from each area's population-weighted centre to the nearest offer of the norm.
+import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource } from '@sp/gateway';
+import type { IndicatorReader } from '@sp/indicator-store';
+import { spatialAreaLocator, type Norm, type Offer, type OfferFilter, type OfferRecord, type RegistryRepository } from '@sp/registry';
+import { populationWeightedCentre, type AreaReference } from '@sp/spatial';
+import { AreaRelations, areaKey, type AreaRef } from './area.relations.js';
+import { IndicatorPopulationSource, totalPopulationIndicator } from './population.source.js';
+import { SourceError } from './source.errors.js';
+
+export function registrySourceFrom(registry: RegistryRepository, reader: IndicatorReader, reference: AreaReference): RegistrySource {
+  const relations = new AreaRelations(reference);
+  const locator = spatialAreaLocator(reference);
+
+  const normOf = (code: string): Norm => {
+    const norm = registry.norms().find((n) => n.code === code);
+    if (!norm) throw new SourceError('UNKNOWN_NORM', `unknown norm "${code}"; known: ${registry.norms().map((n) => n.code).join(', ')}`, 'norm');
+    return norm;
+  };
+
+  /** Population-weighted centres from the next finer areas (Bezirk ← Stadtteile); the centroid where those have no residents. */
+  const centres = async (areas: readonly AreaRef[], period: string, privileged: boolean) => {
+    const parts = new Map<string, AreaRef[]>();
+    const wanted = new Map<string, Set<string>>();
+    for (const a of areas) {
+      const area = reference.get(a.level, a.code);
+      if (!area) continue;
+      const pieces = area.kind === 'planning' ? area.members : area.children;
+      parts.set(areaKey(a), pieces);
+      for (const p of pieces) wanted.set(p.level, (wanted.get(p.level) ?? new Set()).add(p.code));
+    }
+    const weights = new Map<string, number>();
+    await Promise.all(
+      [...wanted].map(async ([level, codes]) => {
+        const rows = await reader.values({ indicator: totalPopulationIndicator, level, areaCodes: [...codes], periods: [period], privileged });
+        for (const r of rows) if (!r.suppressed && r.value !== null) weights.set(areaKey({ level, code: r.areaCode }), r.value);
+      }),
+    );
+    return areas.flatMap((a) => {
+      const area = reference.get(a.level, a.code);
+      if (!area) return [];
+      const pieces = (parts.get(areaKey(a)) ?? []).map((p) => ({ centroid: reference.get(p.level, p.code)?.centroid, weight: weights.get(areaKey(p)) }));
+      const complete = pieces.length > 0 && pieces.every((p) => p.centroid && p.weight !== undefined);
+      const weighted = complete ? populationWeightedCentre(pieces.map((p) => ({ ...p.centroid!, weight: p.weight! }))) : undefined;
+      return [{ area: a, ...(weighted ?? area.centroid) }];
+    });
+  };
+
+  return {
+    async searchOffers(query) {
+      const page = await registry.search(offerFilterOf(query), { offset: query.offset, limit: query.limit });
+      return { items: page.items.map(offerView), total: page.total };
+    },
+
+    async offerHistory(key) {
+      const history = await registry.offerHistory(key);
+      if (!history) return [];
+      // versions carry no areas of their own: place each the way the projection places the current one
+      return history.versions.flatMap((v) => (v.tombstone || !v.record ? [] : [recordView(v.record, sortAreas(locator.locate(v.record.location.lat, v.record.location.lon) ?? []))]));
+    },
+
+    async norms() {
+      return registry.norms().map(normView);
+    },
+
+    async needs({ norm: code, level, period, parentCode, privileged }) {
+      const norm = normOf(code);
+      const population = new IndicatorPopulationSource(reader, { period, privileged, ageBands: Object.keys(norm.targetPopulation.ageBands ?? {}) });
+      const result = await registry.needs(norm.code, level, population);
+      const suppressed = population.suppressedAreas(level);
+      const rows = result.areas.map((a) => ({ area: a.area, supply: a.supply, demand: a.demand, coverage: a.coverage, gap: a.gap }));
+      // every area of the level appears; one without residents' figures and without counted offers has supply 0 and no demand
+      const listed = new Set(rows.map((r) => r.area.code));
+      for (const a of reference.areas(level)) {
+        if (!listed.has(a.code)) rows.push({ area: { level, code: a.code }, supply: 0, demand: null, coverage: null, gap: null });
+      }
+      const inParent = parentCode === undefined ? rows : rows.filter((r) => relations.parentOf(r.area)?.code === parentCode);
+      const points = await centres(inParent.map((r) => r.area), period, privileged);
+      const nearest = new Map((await registry.nearestDistances(points, supplyFilter(norm))).map((n) => [n.area.code, n.nearest?.distanceMeters ?? null]));
+      return inParent.map(
+        (r): NeedsRowView => ({
+          norm: norm.code,
+          area: r.area,
+          period,
+          supply: r.supply,
+          demand: r.demand,
+          coverage: r.coverage,
+          gap: r.gap,
+          nearestDistanceMeters: nearest.get(r.area.code) ?? null,
+          suppressed: suppressed.has(r.area.code),
+        }),
+      );
+    },
+  };
+}
+
+function offerFilterOf(q: OfferQuery): OfferFilter {
+  // the registry refuses empty lists and strings (zod .min(1)); to the gateway they mean "no filter"
+  return {
+    ...(q.offerTypes?.length ? { offerTypes: [...q.offerTypes] } : {}),
+    ...(q.targetGroups?.length ? { targetGroups: [...q.targetGroups] } : {}),
+    ...(q.area ? { area: { level: q.area.level, code: q.area.code } } : {}),
+    ...(q.provider ? { provider: q.provider } : {}),
+    ...(q.amt ? { amts: [q.amt] } : {}),
+    ...(q.text?.trim() ? { text: q.text } : {}),
+    ...(q.near ? { near: { lat: q.near.lat, lon: q.near.lon, radiusMeters: q.near.radiusMeters } } : {}),
+    ...(q.bbox ? { bbox: { south: q.bbox.minLat, west: q.bbox.minLon, north: q.bbox.maxLat, east: q.bbox.maxLon } } : {}),
+  };
+}
+
+/** The offers that supply a norm, as the registry's needs() selects them. */
+function supplyFilter(norm: Norm): OfferFilter {
+  return norm.targetGroups ? { offerTypes: norm.offerTypes, targetGroups: norm.targetGroups } : { offerTypes: norm.offerTypes };
+}
+
+function offerView(o: Offer): OfferView {
+  return {
+    key: o.key,
+    version: o.version,
+    name: o.name,
+    offerType: o.offerType,
+    subtype: o.subtype,
+    provider: o.provider,
+    amt: o.amt,
+    targetGroups: o.targetGroups,
+    address: o.address,
+    location: o.location,
+    capacity: o.capacity,
+    reach: o.reach,
+    areas: o.areas,
+    validFrom: o.validFrom,
+    validTo: o.validTo,
+    source: o.source,
+    attribution: o.attribution,
+    synthetic: o.synthetic,
+  };
+}
+
+function recordView(r: OfferRecord, areas: AreaRef[]): OfferView {
+  return {
+    key: r.key,
+    version: r.version,
+    name: r.name,
+    offerType: r.offerType,
+    subtype: r.subtype ?? null,
+    provider: r.provider,
+    amt: r.amt,
+    targetGroups: r.targetGroups,
+    address: { street: r.address.street ?? null, postcode: r.address.postcode ?? null, city: r.address.city },
+    location: { lat: r.location.lat, lon: r.location.lon },
+    capacity: r.capacity ? { value: r.capacity.value, unit: r.capacity.unit } : null,
+    reach: r.reach,
+    areas,
+    validFrom: r.validFrom.slice(0, 10),
+    validTo: r.validTo ? r.validTo.slice(0, 10) : null,
+    source: r.source,
+    attribution: r.attribution ?? null,
+    synthetic: r.synthetic,
+  };
+}
+
+/** The order the repository gives an offer's areas in (level, then code). */
+function sortAreas(areas: readonly AreaRef[]): AreaRef[] {
+  return [...areas].sort((a, b) => (a.level < b.level ? -1 : a.level > b.level ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
+const number = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 2 });
+
+function normView(n: Norm): NormView {
+  const unit = n.supply.measure === 'count' ? 'angebote' : n.supply.unit;
+  const what = n.supply.measure === 'count' ? `${n.offerTypes.join('/')}-Angebote` : `${unit} (${n.offerTypes.join('/')})`;
+  const groups = n.targetGroups ? `, nur Angebote für ${n.targetGroups.join(', ')}` : '';
+  return {
+    code: n.code,
+    name: n.name,
+    // every shipped norm has one offer type; several are listed comma-separated
+    offerType: n.offerTypes.join(','),
+    unit,
+    description: `${number.format(n.value)} ${what} je ${number.format(n.per)} ${n.targetPopulation.label}${groups}.${n.source ? ` Quelle: ${n.source}.` : ''}`,
+  };
+}
