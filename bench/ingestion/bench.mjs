@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
@@ -22,12 +23,14 @@ const { values: args } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '4' },
     observations: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const BATCHES = Number(args.batches);
 const BATCH_SIZE = Number(args['batch-size']);
 const CONCURRENCY = Number(args.concurrency);
 const OBSERVATIONS = Number(args.observations);
+const ROUNDS = Number(args.rounds);
 if (!args.brokers || !args.database) throw new Error('usage: node bench/ingestion/bench.mjs --brokers host:port --database postgres://… [--batches N] [--concurrency C]');
 
 const [{ createIngestionApp, generateApiKey, hashApiKey, spatialChecksFrom }, { createKafkaEventLog }, { createPgDatabase }, { loadReference }, { EventCodec, SchemaRegistry }] = await Promise.all(
@@ -48,9 +51,9 @@ function record(i) {
   return { key: `bevoelkerung|${area.level}|${area.code}|${period}`, version: 1, dataset: 'bevoelkerung', areaLevel: area.level, areaCode: area.code, period, observations, synthetic: true, source: 'bench' };
 }
 const WARMUP = 2;
-const total = (WARMUP + BATCHES) * BATCH_SIZE;
-if (total > areas.length * periods.length) throw new Error(`at most ${Math.floor((areas.length * periods.length) / BATCH_SIZE) - WARMUP} batches`);
-const batches = Array.from({ length: WARMUP + BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
+const total = (WARMUP + ROUNDS * BATCHES) * BATCH_SIZE;
+if (total > areas.length * periods.length) throw new Error(`at most ${areas.length * periods.length} distinct records; lower --batches or --rounds`);
+const batches = Array.from({ length: WARMUP + ROUNDS * BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
 const bodies = batches.map((b) => JSON.stringify({ records: b }));
 
 async function pool(items, n, fn) {
@@ -75,17 +78,20 @@ const app = await createIngestionApp({
 });
 await app.listen(0, '127.0.0.1');
 const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;
-async function deliver(body) {
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
-  const answer = await res.json();
-  if (res.status !== 200 || answer.created !== BATCH_SIZE) throw new Error(`delivery failed: ${res.status} ${JSON.stringify(answer).slice(0, 500)}`);
+const client = new Worker(new URL('./http-client.worker.mjs', import.meta.url), { workerData: { url, apiKey, concurrency: CONCURRENCY } });
+const phaseTotals = new Map();
+/** Sends batches from the client thread; resolves with the seconds they took. */
+function deliverAll(batchBodies) {
+  return new Promise((resolve, reject) => {
+    client.once('message', (m) => {
+      if (m.error) return reject(new Error(m.error));
+      for (const [k, v] of Object.entries(m.phases)) phaseTotals.set(k, (phaseTotals.get(k) ?? 0) + v);
+      resolve(m.seconds);
+    });
+    client.postMessage({ bodies: batchBodies, expected: BATCH_SIZE });
+  });
 }
-for (const body of bodies.slice(0, WARMUP)) await deliver(body);
-let started = performance.now();
-await pool(bodies.slice(WARMUP), CONCURRENCY, deliver);
-const apiSeconds = (performance.now() - started) / 1000;
-const apiRate = (BATCHES * BATCH_SIZE) / apiSeconds;
-await app.close();
+await deliverAll(bodies.slice(0, WARMUP));
 
 // ── 2. the same records directly with kafkajs ───────────────────────────────────────────────────────
 const codec = new EventCodec(SchemaRegistry.load());
@@ -105,19 +111,33 @@ const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, crea
 await producer.connect();
 const produce = (batch) => producer.send({ topic: 'bench.direct', acks: -1, messages: batch });
 for (const batch of messages.slice(0, WARMUP)) await produce(batch);
-started = performance.now();
-await pool(messages.slice(WARMUP), CONCURRENCY, produce);
-const directSeconds = (performance.now() - started) / 1000;
-const directRate = (BATCHES * BATCH_SIZE) / directSeconds;
+
+// rounds alternate API and direct on fresh records, so both see the same machine load; medians count
+const apiRates = [];
+const directRates = [];
+phaseTotals.clear();
+for (let round = 0; round < ROUNDS; round++) {
+  const from = WARMUP + round * BATCHES;
+  apiRates.push((BATCHES * BATCH_SIZE) / (await deliverAll(bodies.slice(from, from + BATCHES))));
+  const started = performance.now();
+  await pool(messages.slice(from, from + BATCHES), CONCURRENCY, produce);
+  directRates.push((BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000));
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const apiRate = median(apiRates);
+const directRate = median(directRates);
+await client.terminate();
+await app.close();
 await producer.disconnect();
 await eventLog.close();
 await database.close();
 
 const ratio = apiRate / directRate;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log(`records: ${BATCHES} batches × ${BATCH_SIZE} area-statistic records (${OBSERVATIONS} observations each), concurrency ${CONCURRENCY}, acks=all`);
-console.log(`HTTP API → Kafka (validated, Avro, versions + audit in PostgreSQL): ${fmt(apiRate)} records/s (${apiSeconds.toFixed(2)} s)`);
-console.log(`kafkajs direct (pre-encoded Avro, idempotent producer):          ${fmt(directRate)} records/s (${directSeconds.toFixed(2)} s)`);
+console.log(`records: ${ROUNDS} rounds × ${BATCHES} batches × ${BATCH_SIZE} area-statistic records (${OBSERVATIONS} observations each), concurrency ${CONCURRENCY}, acks=all`);
+console.log(`HTTP API → Kafka (validated, Avro, versions + audit in PostgreSQL): ${fmt(apiRate)} records/s median (rounds: ${apiRates.map(fmt).join(', ')})`);
+console.log(`kafkajs direct (pre-encoded Avro, idempotent producer):          ${fmt(directRate)} records/s median (rounds: ${directRates.map(fmt).join(', ')})`);
+console.log(`server phases per batch (ms, mean): ${[...phaseTotals].map(([k, v]) => `${k} ${(v / (ROUNDS * BATCHES)).toFixed(0)}`).join(', ')}`);
 console.log(`ratio API / direct: ${(ratio * 100).toFixed(1)} % (target ≥ 50 %) ${ratio >= 0.5 ? 'PASS' : 'BELOW TARGET'}`);
-console.log(JSON.stringify({ batches: BATCHES, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, observations: OBSERVATIONS, apiRecordsPerSecond: Math.round(apiRate), directRecordsPerSecond: Math.round(directRate), ratio: Number(ratio.toFixed(3)) }));
+console.log(JSON.stringify({ rounds: ROUNDS, batches: BATCHES, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, observations: OBSERVATIONS, apiRecordsPerSecond: Math.round(apiRate), directRecordsPerSecond: Math.round(directRate), ratio: Number(ratio.toFixed(3)) }));
 process.exit(0);

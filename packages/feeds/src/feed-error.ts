@@ -34,6 +34,7 @@ export const feedErrorCodes = [
   'UNKNOWN_CAPACITY_UNIT',
   'CAPACITY_WITHOUT_UNIT',
   'UNKNOWN_AMT',
+  'UNKNOWN_PARTICIPANT',
   'UNKNOWN_DATASET',
   'INVALID_TRANSITION',
   // who may deliver what

@@ -261,10 +261,22 @@ describe('bad input: 4xx with the error list, nothing published, the service kee
 });
 
 describe('planning records', () => {
-  it('accepts a measure from the planning staff and calls the controlling check on later versions', async () => {
+  it('checks a new version against the previous one with the controlling decider (illegal transitions → 422)', async () => {
+    const measure = aMeasure({ key: 'measure:decider' });
+    expect((await post('/v1/deliveries/measure', [measure], { amt: 'planung' })).status).toBe(200);
+    const offsets = await endOffsets('records.measure');
+    const completedWithoutStart = await post('/v1/deliveries/measure', [{ ...measure, version: 2, status: 'completed' }], { amt: 'planung' });
+    expect(completedWithoutStart.status).toBe(422);
+    expect(completedWithoutStart.body.errors[0]).toMatchObject({ row: 0, code: 'INVALID_TRANSITION' });
+    expect(completedWithoutStart.body.errors[0].message).toMatch(/^MEASURE_/);
+    expect(await endOffsets('records.measure')).toBe(offsets);
+    const started = await post('/v1/deliveries/measure', [{ ...measure, version: 2, status: 'in_progress', actualStart: '2025-01-10' }], { amt: 'planung' });
+    expect(started.status).toBe(200);
+  });
+
+  it('calls an injected transition check with the previous version', async () => {
     const measure = aMeasure({ key: 'measure:e2e' });
     expect((await post('/v1/deliveries/measure', [measure], { amt: 'planung' })).status).toBe(200);
-    // the real app has no controlling check wired (see report); a second app with a check shows the integration point
     const calls: unknown[] = [];
     const checked = await createIngestionApp({
       ...moduleOptions,

@@ -14,6 +14,7 @@ import {
   SchemaRegistry,
   topicFor,
   type AnyRecord,
+  type Measure,
   type PlanningRecordType,
   type RecordType,
 } from '@sp/events';
@@ -77,6 +78,8 @@ export type PlanningTransitionCheck = (input: {
   deliveryId: string;
   actor: string;
   at: string;
+  /** the current version of a measure (milestones and status reports are checked against it) */
+  measure: (measureKey: string) => Measure | undefined;
 }) => readonly PlanningIssue[];
 
 export interface DeliveryServiceDeps {
@@ -103,6 +106,20 @@ interface Item {
 }
 
 const TOMBSTONE_HASH = 'tombstone';
+
+/** Phase durations of one delivery, answered as a Server-Timing header (bench and operators read it). */
+class Phases {
+  private last = performance.now();
+  private readonly spans: [string, number][] = [];
+  mark(name: string): void {
+    const now = performance.now();
+    this.spans.push([name, now - this.last]);
+    this.last = now;
+  }
+  header(): string {
+    return this.spans.map(([n, d]) => `${n};dur=${d.toFixed(1)}`).join(', ');
+  }
+}
 
 export class DeliveryService {
   readonly catalogue: FeedCatalogue;
@@ -152,16 +169,20 @@ export class DeliveryService {
     const pre = this.admit(req);
     if ('status' in pre) return pre;
     const { principal, recordType, format, body } = pre;
+    const phases = new Phases();
     const parsed = format === 'csv' ? parseCsvDelivery(recordType, body) : parseJsonDelivery(body);
     if (!parsed.ok) return rejected(parsed.errors);
+    phases.mark('parse');
     const validated = validateRecords(recordType, parsed.rows, { amt: principal.amt, catalogue: this.catalogue, taxonomy: this.taxonomy, spatial: this.deps.spatial, now: this.clock() });
     if (!validated.ok) return rejected(validated.errors);
+    phases.mark('validate');
     const schemaVersion = this.registry.latest(recordType).version;
     const items: Item[] = validated.records.map(({ row, record }) => {
       const payloadBytes = this.codec.encodePayload(recordType, schemaVersion, record);
       return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
     });
-    return this.commit(recordType, principal, items, 'records', contentTypeOf(req.headers));
+    phases.mark('encode');
+    return this.commit(recordType, principal, items, 'records', contentTypeOf(req.headers), phases);
   }
 
   // ── POST /v1/deliveries/{recordType}/withdrawals ────────────────────────────────────────────────
@@ -173,7 +194,7 @@ export class DeliveryService {
     const parsed = parseWithdrawals(recordType, body, format);
     if (!parsed.ok) return rejected(parsed.errors);
     const items: Item[] = parsed.withdrawals.map(({ row, withdrawal }) => ({ row, key: withdrawal.key, version: withdrawal.version, payload: null, payloadBytes: null, hash: TOMBSTONE_HASH }));
-    return this.commit(recordType, principal, items, 'withdrawals', contentTypeOf(req.headers));
+    return this.commit(recordType, principal, items, 'withdrawals', contentTypeOf(req.headers), new Phases());
   }
 
   // ── GET /v1/deliveries/{deliveryId} ─────────────────────────────────────────────────────────────
@@ -236,7 +257,7 @@ export class DeliveryService {
     return { principal, recordType: req.recordType, format, body: req.body ?? Buffer.alloc(0) };
   }
 
-  private async commit(recordType: RecordType, principal: Principal, items: readonly Item[], kind: 'records' | 'withdrawals', contentType: string): Promise<HttpAnswer> {
+  private async commit(recordType: RecordType, principal: Principal, items: readonly Item[], kind: 'records' | 'withdrawals', contentType: string, phases: Phases): Promise<HttpAnswer> {
     const deliveryId = randomUUID();
     const at = this.clock();
     const schema = this.registry.latest(recordType);
@@ -247,6 +268,7 @@ export class DeliveryService {
         const keys = items.map((i) => i.key);
         await this.repo.lockKeys(tx, recordType, keys);
         const current = await this.repo.currentRecords(tx, recordType, keys, planning);
+        phases.mark('lock');
         const errors: FeedError[] = [];
         const outcomes: { item: Item; version: number; status: 'created' | 'unchanged'; current?: CurrentRecord }[] = [];
         for (const item of items) {
@@ -279,10 +301,16 @@ export class DeliveryService {
           }
         }
         if (planning && this.deps.planningCheck && errors.length === 0) {
+          const measureKeys = [...new Set(outcomes.flatMap((o) => (o.item.payload && 'measureKey' in o.item.payload ? [o.item.payload.measureKey] : [])))];
+          const measures = measureKeys.length ? await this.repo.currentRecords(tx, 'measure', measureKeys, true) : new Map<string, CurrentRecord>();
+          const measure = (key: string) => {
+            const m = measures.get(key);
+            return m && !m.tombstone ? (m.payload as Measure) : undefined;
+          };
           for (const o of outcomes) {
             if (o.status !== 'created' || o.item.payload === null) continue;
             const previous = o.current && !o.current.tombstone ? (o.current.payload as AnyRecord) : undefined;
-            for (const issue of this.deps.planningCheck({ recordType: recordType as PlanningRecordType, previous, next: o.item.payload, deliveryId, actor: principal.keyId, at: at.toISOString() })) {
+            for (const issue of this.deps.planningCheck({ recordType: recordType as PlanningRecordType, previous, next: o.item.payload, deliveryId, actor: principal.keyId, at: at.toISOString(), measure })) {
               errors.push(feedError({ row: o.item.row, field: issue.field, value: issue.field ? (o.item.payload as Record<string, unknown>)[issue.field] : null, code: 'INVALID_TRANSITION', message: `${issue.code}: ${issue.message}`, accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)' }));
             }
           }
@@ -294,13 +322,15 @@ export class DeliveryService {
           const envelope = { key: o.item.key, version: o.version, recordType, amt: principal.amt, deliveryId, deliveredAt: at.getTime(), deliveredBy: principal.keyId, tombstone: o.item.payload === null };
           return { key: o.item.key, value: this.codec.encodeWithPayloadBytes(recordType, schema.version, envelope, o.item.payloadBytes), headers: this.codec.headers(recordType, schema.version, envelope), timestamp: at.getTime() };
         });
+        phases.mark('decide');
         const appended = events.length ? await this.append(topic, events) : [];
+        phases.mark('append');
         const positions = new Map(created.map((o, i) => [o.item.key, appended[i]!]));
         const versionRows: RecordVersionRow[] = created.map((o) => {
           const p = positions.get(o.item.key)!;
-          return { key: o.item.key, version: o.version, payloadHash: o.item.hash, tombstone: o.item.payload === null, amt: principal.amt, deliveryId, schemaId: schema.id, topic: p.topic, partition: p.partition, offset: p.offset.toString(), payload: planning ? o.item.payload : null };
+          return { key: o.item.key, version: o.version, payloadHash: o.item.hash, tombstone: o.item.payload === null, partition: p.partition, offset: p.offset.toString(), payload: planning ? o.item.payload : null };
         });
-        await this.repo.recordVersions(tx, recordType, versionRows, at);
+        await this.repo.recordVersions(tx, recordType, { deliveryId, amt: principal.amt, topic, schemaId: schema.id }, versionRows, at);
         const eventRows: DeliveryEventRow[] = outcomes.map((o, seq) => {
           const p = positions.get(o.item.key);
           const c = o.current!;
@@ -320,10 +350,13 @@ export class DeliveryService {
         await this.repo.recordDelivery(
           tx,
           { deliveryId, amt: principal.amt, recordType, kind, deliveredBy: principal.keyId, deliveredAt: at, contentType, recordCount: outcomes.length, createdCount: created.length, catalogueVersion: this.catalogue.version },
+          topic,
           eventRows,
         );
+        phases.mark('record');
         return {
           status: 200,
+          headers: { 'server-timing': phases.header() },
           body: {
             deliveryId,
             amt: principal.amt,

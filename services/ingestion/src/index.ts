@@ -8,3 +8,4 @@ export { ingestionConfigSchema, standaloneConfigSchema, loadStandaloneConfig, ty
 export { ApiKeyRing, generateApiKey, hashApiKey, type Principal } from './api-keys.js';
 export { spatialChecksFrom } from './spatial-checks.adapter.js';
 export { migrateIngest, ingestMigrations } from './ingest.migrations.js';
+export { controllingPlanningCheck } from './planning-check.adapter.js';

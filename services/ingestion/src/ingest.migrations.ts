@@ -1,7 +1,8 @@
 // PostgreSQL tables of the ingestion service, as numbered migrations applied once each.
 //  ingest_records          current version + payload hash per (record type, key): idempotency and 409s
 //  ingest_deliveries       one row per accepted delivery: who, when, what (audit)
-//  ingest_delivery_events  the records of a delivery and the log position of their events (trace)
+//    … with the records of the delivery and the log position of their events as parallel arrays
+//    (one row per delivery: a 1,000-record batch writes one row, not a thousand)
 import type { Database } from '@sp/ports';
 
 export const ingestMigrations: readonly { id: number; sql: string }[] = [
@@ -34,23 +35,19 @@ export const ingestMigrations: readonly { id: number; sql: string }[] = [
         content_type   text        NOT NULL,
         record_count   integer     NOT NULL,
         created_count  integer     NOT NULL,
-        catalogue_version integer  NOT NULL
+        catalogue_version integer  NOT NULL,
+        topic          text        NOT NULL,
+        -- per record of the delivery, in delivery order
+        row_numbers    integer[]   NOT NULL,
+        keys           text[]      NOT NULL,
+        versions       integer[]   NOT NULL,
+        created        boolean[]   NOT NULL,
+        tombstones     boolean[]   NOT NULL,
+        schema_ids     integer[]   NOT NULL,
+        partitions     integer[]   NOT NULL,
+        offsets        bigint[]    NOT NULL
       );
-      CREATE INDEX ingest_deliveries_amt_time ON ingest_deliveries (amt, delivered_at DESC);
-      CREATE TABLE ingest_delivery_events (
-        delivery_id  uuid    NOT NULL REFERENCES ingest_deliveries (delivery_id),
-        seq          integer NOT NULL,
-        row_number   integer,
-        key          text    NOT NULL,
-        version      integer NOT NULL,
-        status       text    NOT NULL CHECK (status IN ('created', 'unchanged')),
-        tombstone    boolean NOT NULL,
-        schema_id    integer NOT NULL,
-        topic        text    NOT NULL,
-        partition    integer NOT NULL,
-        "offset"     bigint  NOT NULL,
-        PRIMARY KEY (delivery_id, seq)
-      );
+      CREATE INDEX ingest_deliveries_amt_time ON ingest_deliveries (amt, delivered_at DESC)
     `,
   },
 ];

@@ -18,7 +18,14 @@ export interface CurrentRecord {
   payload: unknown;
 }
 
-export interface RecordVersionRow extends Omit<CurrentRecord, 'payload'> {
+export interface RecordVersionRow {
+  key: string;
+  version: number;
+  payloadHash: string;
+  tombstone: boolean;
+  partition: number;
+  offset: string;
+  /** kept for planning records only: the controlling check compares a new version with it */
   payload: unknown | null;
 }
 
@@ -48,17 +55,19 @@ export interface DeliveryEventRow {
   offset: string;
 }
 
-/** Keys are spread over this many advisory locks per record type: bounded lock-table use per batch. */
-const LOCK_BUCKETS = 1024;
-const LOCK_NAMESPACE = 0x5350_0000; // "SP"
+/**
+ * Advisory lock ids of a delivery's keys: one 64-bit id per key, so deliveries with disjoint keys
+ * run in parallel. Advisory locks live in PostgreSQL's shared lock table (max_locks_per_transaction
+ * × connections), so a very large delivery locks hash buckets instead — coarser, still correct.
+ */
+const MAX_EXACT_LOCKS = 4096;
 
 function lockIds(recordType: RecordType, keys: readonly string[]): string[] {
   const ids = new Set<bigint>();
+  const buckets = keys.length > MAX_EXACT_LOCKS;
   for (const key of keys) {
     const h = createHash('sha256').update(recordType).update('\0').update(key).digest();
-    const bucket = h.readUInt32BE(0) % LOCK_BUCKETS;
-    const typeHash = createHash('sha256').update(recordType).digest().readUInt16BE(0);
-    ids.add((BigInt(LOCK_NAMESPACE + typeHash) << 32n) | BigInt(bucket));
+    ids.add(buckets ? BigInt(h.readUInt32BE(0) % MAX_EXACT_LOCKS) - 2n ** 62n : h.readBigInt64BE(0));
   }
   return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
 }
@@ -105,13 +114,14 @@ export class IngestRepository {
     );
   }
 
-  async recordVersions(tx: Queryable, recordType: RecordType, rows: readonly RecordVersionRow[], at: Date): Promise<void> {
+  /** New current versions; all rows come from one delivery of one Amt to one topic. */
+  async recordVersions(tx: Queryable, recordType: RecordType, delivery: { deliveryId: string; amt: string; topic: string; schemaId: number }, rows: readonly RecordVersionRow[], at: Date): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
-       SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, u.amt, u.delivery_id, u.schema_id, u.topic, u.partition, u."offset", u.payload, $13
-         FROM unnest($2::text[], $3::int[], $4::text[], $5::boolean[], $6::text[], $7::uuid[], $8::int[], $9::text[], $10::int[], $11::bigint[], $12::jsonb[])
-           AS u(key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload)
+       SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, $5, u.partition, u."offset", u.payload, $6
+         FROM unnest($7::text[], $8::int[], $9::text[], $10::boolean[], $11::int[], $12::bigint[], $13::jsonb[])
+           AS u(key, version, payload_hash, tombstone, partition, "offset", payload)
        ON CONFLICT (record_type, key) DO UPDATE SET
          version = EXCLUDED.version, payload_hash = EXCLUDED.payload_hash, tombstone = EXCLUDED.tombstone, amt = EXCLUDED.amt,
          delivery_id = EXCLUDED.delivery_id, schema_id = EXCLUDED.schema_id, topic = EXCLUDED.topic, partition = EXCLUDED.partition,
@@ -119,43 +129,36 @@ export class IngestRepository {
        WHERE ingest_records.version < EXCLUDED.version`,
       [
         recordType,
+        delivery.amt,
+        delivery.deliveryId,
+        delivery.schemaId,
+        delivery.topic,
+        at,
         rows.map((r) => r.key),
         rows.map((r) => r.version),
         rows.map((r) => r.payloadHash),
         rows.map((r) => r.tombstone),
-        rows.map((r) => r.amt),
-        rows.map((r) => r.deliveryId),
-        rows.map((r) => r.schemaId),
-        rows.map((r) => r.topic),
         rows.map((r) => r.partition),
         rows.map((r) => r.offset),
         rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
-        at,
       ],
     );
   }
 
-  async recordDelivery(tx: Queryable, d: DeliveryRow, events: readonly DeliveryEventRow[]): Promise<void> {
+  async recordDelivery(tx: Queryable, d: DeliveryRow, topic: string, events: readonly DeliveryEventRow[]): Promise<void> {
     await tx.query(
-      `INSERT INTO ingest_deliveries (delivery_id, amt, record_type, kind, delivered_by, delivered_at, content_type, record_count, created_count, catalogue_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [d.deliveryId, d.amt, d.recordType, d.kind, d.deliveredBy, d.deliveredAt, d.contentType, d.recordCount, d.createdCount, d.catalogueVersion],
-    );
-    if (events.length === 0) return;
-    await tx.query(
-      `INSERT INTO ingest_delivery_events (delivery_id, seq, row_number, key, version, status, tombstone, schema_id, topic, partition, "offset")
-       SELECT $1, u.* FROM unnest($2::int[], $3::int[], $4::text[], $5::int[], $6::text[], $7::boolean[], $8::int[], $9::text[], $10::int[], $11::bigint[])
-         AS u(seq, row_number, key, version, status, tombstone, schema_id, topic, partition, "offset")`,
+      `INSERT INTO ingest_deliveries (delivery_id, amt, record_type, kind, delivered_by, delivered_at, content_type, record_count, created_count, catalogue_version,
+                                      topic, row_numbers, keys, versions, created, tombstones, schema_ids, partitions, offsets)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int[], $13::text[], $14::int[], $15::boolean[], $16::boolean[], $17::int[], $18::int[], $19::bigint[])`,
       [
-        d.deliveryId,
-        events.map((e) => e.seq),
+        d.deliveryId, d.amt, d.recordType, d.kind, d.deliveredBy, d.deliveredAt, d.contentType, d.recordCount, d.createdCount, d.catalogueVersion,
+        topic,
         events.map((e) => e.row),
         events.map((e) => e.key),
         events.map((e) => e.version),
-        events.map((e) => e.status),
+        events.map((e) => e.status === 'created'),
         events.map((e) => e.tombstone),
         events.map((e) => e.schemaId),
-        events.map((e) => e.topic),
         events.map((e) => e.partition),
         events.map((e) => e.offset),
       ],
@@ -172,8 +175,11 @@ export class IngestRepository {
     const d = rows[0];
     if (!d) return undefined;
     const ev = await this.db.query<Record<string, unknown>>(
-      `SELECT seq, row_number, key, version, status, tombstone, schema_id, topic, partition, "offset"::text AS "offset"
-         FROM ingest_delivery_events WHERE delivery_id = $1 ORDER BY seq`,
+      `SELECT u.ord - 1 AS seq, u.row_number, u.key, u.version, u.created, u.tombstone, u.schema_id, d.topic, u.partition, u."offset"::text AS "offset"
+         FROM ingest_deliveries d,
+              unnest(d.row_numbers, d.keys, d.versions, d.created, d.tombstones, d.schema_ids, d.partitions, d.offsets)
+                WITH ORDINALITY AS u(row_number, key, version, created, tombstone, schema_id, partition, "offset", ord)
+        WHERE d.delivery_id = $1 ORDER BY u.ord`,
       [deliveryId],
     );
     return {
@@ -194,7 +200,7 @@ export class IngestRepository {
         row: e.row_number === null ? null : Number(e.row_number),
         key: String(e.key),
         version: Number(e.version),
-        status: e.status as DeliveryEventRow['status'],
+        status: e.created === true ? 'created' : 'unchanged',
         tombstone: Boolean(e.tombstone),
         schemaId: Number(e.schema_id),
         topic: String(e.topic),

@@ -11,14 +11,15 @@ import { DeliveriesController } from './deliveries.controller.js';
 import { DeliveryService, type PlanningTransitionCheck } from './delivery.service.js';
 import { ingestionConfigSchema, type IngestionConfigInput } from './ingestion.config.js';
 import { INGESTION_OPTIONS } from './ingestion.tokens.js';
+import { controllingPlanningCheck } from './planning-check.adapter.js';
 
 export interface IngestionModuleOptions {
   eventLog: EventLog;
   database: Database;
   spatial: SpatialChecks;
   config: IngestionConfigInput;
-  /** @sp/controlling's transition check for planning records (see PlanningTransitionCheck) */
-  planningCheck?: PlanningTransitionCheck;
+  /** transition check of planning records; default: @sp/controlling's decider. `false` turns it off. */
+  planningCheck?: PlanningTransitionCheck | false;
   catalogue?: FeedCatalogue;
   taxonomy?: Taxonomy;
   registry?: SchemaRegistry;
@@ -37,7 +38,8 @@ export class IngestionModule {
           provide: DeliveryService,
           inject: [INGESTION_OPTIONS],
           useFactory: async (o: IngestionModuleOptions) => {
-            const service = new DeliveryService({ ...o, config: ingestionConfigSchema.parse(o.config) });
+            const planningCheck = o.planningCheck === false ? undefined : (o.planningCheck ?? controllingPlanningCheck());
+            const service = new DeliveryService({ ...o, planningCheck, config: ingestionConfigSchema.parse(o.config) });
             await service.start();
             return service;
           },

@@ -1,0 +1,26 @@
+// The Ämter's side of the benchmark: posts the batches to the ingestion API from its own thread, so
+// the client's work (sending bodies, reading answers) does not share the service's event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { url, apiKey, concurrency } = workerData;
+parentPort.on('message', async ({ bodies, expected }) => {
+  const phases = {};
+  let next = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body });
+          const answer = await res.json();
+          if (res.status !== 200 || answer.created !== expected) throw new Error(`delivery failed: ${res.status} ${JSON.stringify(answer).slice(0, 500)}`);
+          for (const m of (res.headers.get('server-timing') ?? '').matchAll(/(\w+);dur=([\d.]+)/g)) phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
+        }
+      }),
+    );
+    parentPort.postMessage({ seconds: (performance.now() - started) / 1000, phases });
+  } catch (error) {
+    parentPort.postMessage({ error: String(error) });
+  }
+});
