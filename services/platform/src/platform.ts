@@ -14,6 +14,8 @@ import { loadCatalogue } from '@sp/indicators';
 import { createIngestionApp, migrateIngest, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
+import { controllingSourceFrom } from './sources/controlling.source.js';
+import { registrySourceFrom } from './sources/registry.source.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
 import type { PlatformConfig } from './config.js';
 import type { Engines } from './engines.js';
@@ -71,8 +73,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
       ],
     }),
     indicators: reader,
-    registry: null,
-    controlling: null,
+    registry: registrySourceFrom(registry, reader, reference),
+    controlling: controllingSourceFrom(database, reader, reference),
     auth: { jwtSecret: config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir) },
   });
 

@@ -21,12 +21,11 @@ export interface AgeBandRecipe {
 /** Indicator holding all residents (AreaPopulation.total). */
 export const totalPopulationIndicator = 'einwohner';
 
-const equalCohorts = 'einwohner_u6 split in half: 0–2 and 3–5 years taken as equal cohorts (Köln publishes them separately, the catalogue does not)';
 
 /** The bands of the shipped Richtwerte catalogue, from the indicators of the shipped indicator catalogue. */
 export const catalogueAgeBands: Readonly<Record<string, AgeBandRecipe>> = {
-  '0-3': { terms: [{ indicator: 'einwohner_u6', weight: 0.5 }], approximation: equalCohorts },
-  '3-6': { terms: [{ indicator: 'einwohner_u6', weight: 0.5 }], approximation: equalCohorts },
+  '0-3': { terms: [{ indicator: 'einwohner_0_3', weight: 1 }] },
+  '3-6': { terms: [{ indicator: 'einwohner_3_6', weight: 1 }] },
   '6-15': { terms: [{ indicator: 'einwohner_u15', weight: 1 }, { indicator: 'einwohner_u6', weight: -1 }] },
   '15-18': { terms: [{ indicator: 'einwohner_u18', weight: 1 }, { indicator: 'einwohner_u15', weight: -1 }] },
   '80+': { terms: [{ indicator: 'einwohner_80plus', weight: 1 }] },
