@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway benchmark, one command: bash bench/gateway/run.sh
 # Builds what it needs, starts the chDB HTTP warehouse (services/chdb-http) on a fresh data
-# directory, seeds it and starts the gateway (services/gateway/dist/bench/bench.server.js), then
+# directory (seeded first in-process), and starts the gateway (services/gateway/dist/bench/bench.server.js), then
 # runs k6 (50 VUs: choropleth and 20-year series, through the gateway and directly against the
 # warehouse). Results: bench/gateway/results/<timestamp>.json and the table on stdout.
 # Env: VUS (50), DURATION (20s per scenario), K6 (path to k6; default .cache/bin/k6, built with
@@ -37,12 +37,15 @@ wait_for() { # file pattern seconds
   echo "timed out waiting for '$2' in $1:"; cat "$1"; exit 1
 }
 
+echo "seeding a fresh chDB warehouse …"
+BENCH_MODE=seed CHDB_PATH=$WORK/chdb node services/gateway/dist/bench/bench.server.js
+
 CHDB_HTTP_PORT=$CHDB_PORT CHDB_HTTP_HOST=127.0.0.1 CHDB_PATH=$WORK/chdb node services/chdb-http/dist/main.js >"$WORK/chdb.log" 2>&1 &
 PIDS+=($!)
 wait_for "$WORK/chdb.log" listening 60
 
-echo "seeding the warehouse and starting the gateway …"
-CHDB_URL=http://127.0.0.1:$CHDB_PORT BENCH_PORT=$GW_PORT BENCH_CAPTURE=$WORK/capture.json \
+echo "starting the gateway …"
+BENCH_MODE=serve CHDB_URL=http://127.0.0.1:$CHDB_PORT BENCH_PORT=$GW_PORT BENCH_CAPTURE=$WORK/capture.json \
   node services/gateway/dist/bench/bench.server.js >"$WORK/gateway.log" 2>&1 &
 PIDS+=($!)
 wait_for "$WORK/gateway.log" "bench gateway ready" 600
@@ -51,7 +54,7 @@ cat "$WORK/gateway.log"
 mkdir -p bench/gateway/results
 OUT=bench/gateway/results/$(date -u +%Y%m%dT%H%M%SZ).json
 "$K6" run --quiet --no-color \
-  -e GATEWAY_URL=http://127.0.0.1:$GW_PORT -e CHDB_URL=http://127.0.0.1:$CHDB_PORT \
+  -e GATEWAY_URL=http://127.0.0.1:$GW_PORT -e GATEWAY_NOCACHE_URL=http://127.0.0.1:$((GW_PORT + 1)) -e CHDB_URL=http://127.0.0.1:$CHDB_PORT \
   -e BENCH_CAPTURE="$WORK/capture.json" -e SUMMARY_OUT="$OUT" \
   -e VUS="${VUS:-50}" -e DURATION="${DURATION:-20s}" \
   bench/gateway/gateway.k6.js || echo "(k6 reported a failed threshold — see the table)"

@@ -11,6 +11,7 @@ import type { GatewayContext } from './context.js';
 import { expectedError, httpStatusFor, isExpected } from './errors.js';
 import { exporters } from './export/export.routes.js';
 import { IndicatorService } from './indicators/indicator.service.js';
+import { cachingReader, type ReaderCacheOptions } from './indicators/reader.cache.js';
 import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { PlanningService } from './planning/planning.service.js';
 import { schema } from './schema/index.js';
@@ -26,6 +27,11 @@ export interface GatewayOptions {
   limits?: LimitsInput;
   /** today for the controlling views; default the system clock */
   clock?: () => Date;
+  /**
+   * Shared read cache in front of the reader (see indicators/reader.cache.ts); default
+   * { ttlMs: 5000, maxEntries: 2000 }; false: every request reads the warehouse.
+   */
+  cache?: Partial<ReaderCacheOptions> | false;
   /** GraphiQL in the browser at /graphql (default true) */
   graphiql?: boolean;
   /** yoga's logger (default false: the composition root logs) */
@@ -41,6 +47,8 @@ export interface Gateway {
   /** the paths this handler answers, for a composition root that routes by prefix */
   handles(pathname: string): boolean;
   limits: Limits;
+  /** forget cached indicator answers (call after new deliveries were projected) */
+  clearCache(): void;
 }
 
 export const graphqlEndpoint = '/graphql';
@@ -50,7 +58,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits = resolveLimits(options.limits);
   const authenticate = createAuthenticator(options.auth);
   const clock = options.clock ?? (() => new Date());
-  const deps = { areas: options.areas, catalogue: options.catalogue, indicators: options.indicators };
+  const reader = options.cache === false ? null : cachingReader(options.indicators, { ttlMs: 5000, maxEntries: 2000, ...options.cache });
+  const deps = { areas: options.areas, catalogue: options.catalogue, indicators: reader ?? options.indicators };
 
   /** One context per request: its own viewer and its own DataLoaders. */
   const contextFor = (viewer: Viewer): GatewayContext => {
@@ -83,6 +92,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     handler: yoga as unknown as NodeHandler,
     handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix),
     limits,
+    clearCache: () => reader?.clear(),
   };
 }
 

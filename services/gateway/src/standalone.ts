@@ -20,6 +20,7 @@ export interface StandaloneOptions {
   limits?: GatewayOptions['limits'];
   registry?: GatewayOptions['registry'];
   controlling?: GatewayOptions['controlling'];
+  cache?: GatewayOptions['cache'];
 }
 
 export function standaloneGateway(options: StandaloneOptions): Gateway {
@@ -36,6 +37,7 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
     controlling: options.controlling ?? null,
     auth: { jwtSecret: options.jwtSecret },
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
   });
 }
 

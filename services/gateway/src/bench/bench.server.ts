@@ -2,21 +2,28 @@
 // synthetic indicator data for Köln's 86 Stadtteile, captures the exact HTTP requests the
 // warehouse reader sends for the benchmark queries (so k6 can replay them directly against the
 // warehouse as the baseline), then serves the gateway.
-//   env: CHDB_URL, BENCH_PORT, BENCH_CAPTURE (output JSON), SP_JWT_SECRET
+// Two phases, because chDB allows one data directory per process and large projector batches do
+// not fit in URL query parameters of the HTTP interface:
+//   BENCH_MODE=seed  CHDB_PATH=…   seeds the data directory in-process (chDB), then exits
+//   BENCH_MODE=serve CHDB_URL=…    captures the reader's requests and serves the gateway
+//   further env: BENCH_PORT, BENCH_CAPTURE (output JSON), SP_JWT_SECRET
 import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse, type AreaStatisticEvent } from '@sp/indicator-store';
 import { loadReference } from '@sp/spatial';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { standaloneGateway } from '../standalone.js';
 
 const env = z
   .object({
-    CHDB_URL: z.string().url(),
+    BENCH_MODE: z.enum(['seed', 'serve']),
+    CHDB_PATH: z.string().optional(),
+    CHDB_URL: z.string().url().optional(),
     BENCH_PORT: z.coerce.number().int().default(4100),
-    BENCH_CAPTURE: z.string(),
+    BENCH_CAPTURE: z.string().optional(),
     SP_JWT_SECRET: z.string().min(32).default('bench-secret-bench-secret-bench-secret'),
   })
   .parse(process.env);
@@ -55,13 +62,15 @@ function syntheticEvents(codes: readonly string[]): AreaStatisticEvent[] {
 /** A pass-through HTTP proxy to the warehouse that records every request while `recording`. */
 async function recordingProxy(target: string) {
   const url = new URL(target);
-  let log: { path: string; body: string }[] | null = null;
+  let log: { path: string; body: string; headers: Record<string, string> }[] | null = null;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      log?.push({ path: req.url ?? '/', body: body.toString('utf8') });
+      // replayed with the headers that shape the answer (compression, content type)
+      const headers = Object.fromEntries(['accept-encoding', 'content-type', 'content-encoding'].filter((h) => req.headers[h]).map((h) => [h, String(req.headers[h])]));
+      log?.push({ path: req.url ?? '/', body: body.toString('utf8'), headers });
       const fwd = httpRequest({ host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode ?? 500, up.headers);
         up.pipe(res);
@@ -84,19 +93,25 @@ async function recordingProxy(target: string) {
 }
 
 const reference = loadReference('koeln');
-const warehouse = createClickHouseWarehouse({ url: env.CHDB_URL });
-const started = Date.now();
-await migrateWarehouse(warehouse);
-await loadAreaMap(warehouse, areaMapRows(reference));
-const events = syntheticEvents(reference.areas('STADTTEIL').map((a) => a.code));
-const projector = new IndicatorProjector(warehouse);
-for (let i = 0; i < events.length; i += 5000) await projector.apply(events.slice(i, i + 5000));
-console.log(`seeded ${events.length} area-statistic records (${events.length} observations) in ${Date.now() - started} ms`);
 
+if (env.BENCH_MODE === 'seed') {
+  const warehouse = openChdbWarehouse({ path: env.CHDB_PATH! });
+  const started = Date.now();
+  await migrateWarehouse(warehouse);
+  await loadAreaMap(warehouse, areaMapRows(reference));
+  const events = syntheticEvents(reference.areas('STADTTEIL').map((a) => a.code));
+  const projector = new IndicatorProjector(warehouse);
+  for (let i = 0; i < events.length; i += 5000) await projector.apply(events.slice(i, i + 5000));
+  await warehouse.close();
+  console.log(`seeded ${events.length} area-statistic records in ${Date.now() - started} ms`);
+  process.exit(0);
+}
+
+const warehouse = createClickHouseWarehouse({ url: env.CHDB_URL! });
 // capture what the reader sends for each benchmark query
-const proxy = await recordingProxy(env.CHDB_URL);
+const proxy = await recordingProxy(env.CHDB_URL!);
 const recordingGateway = standaloneGateway({ warehouse: createClickHouseWarehouse({ url: proxy.url }), reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET });
-const capture: Record<string, { graphql: string; requests: { path: string; body: string }[] }> = {};
+const capture: Record<string, { graphql: string; requests: { path: string; body: string; headers: Record<string, string> }[] }> = {};
 for (const [name, query] of Object.entries(benchQueries)) {
   proxy.start();
   const res = await recordingGateway.yoga.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
@@ -106,12 +121,16 @@ for (const [name, query] of Object.entries(benchQueries)) {
   capture[name] = { graphql: query, requests: proxy.stop().map((r) => ({ ...r, path: r.path.replace(/([?&])query_id=[^&]*&?/, '$1') })) };
 }
 await proxy.close();
-writeFileSync(env.BENCH_CAPTURE, JSON.stringify(capture, null, 2));
+writeFileSync(env.BENCH_CAPTURE!, JSON.stringify(capture, null, 2));
 
-const gateway = standaloneGateway({ warehouse, reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET });
-const server = createServer(gateway.handler);
-server.keepAliveTimeout = 60_000;
-server.listen(env.BENCH_PORT, '127.0.0.1', () => {
-  console.log(`bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql; warehouse requests per query: ${Object.entries(capture).map(([n, c]) => `${n}=${c.requests.length}`).join(', ')}`);
+// the gateway as configured by default (shared 5 s read cache) on BENCH_PORT, and one without the
+// shared cache on BENCH_PORT + 1, so the run shows both
+const servers = [false, true].map((noCache, i) => {
+  const gateway = standaloneGateway({ warehouse, reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET, ...(noCache ? { cache: false as const } : {}) });
+  const server = createServer(gateway.handler);
+  server.keepAliveTimeout = 60_000;
+  server.listen(env.BENCH_PORT + i, '127.0.0.1');
+  return server;
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => void warehouse.close().finally(() => process.exit(0))));
+console.log(`bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql (uncached: port ${env.BENCH_PORT + 1}); warehouse requests per query: ${Object.entries(capture).map(([n, c]) => `${n}=${c.requests.length}`).join(', ')}`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { for (const s of servers) s.close(); void warehouse.close().finally(() => process.exit(0)); });

@@ -62,6 +62,9 @@ interface RangeKey {
   areaCode: string | null;
 }
 
+// one collator for every sort: localeCompare with options builds a new one per call
+const byCode = new Intl.Collator('de', { numeric: true }).compare;
+
 const groupKey = (...parts: (string | undefined | null)[]) => parts.map((p) => p ?? '').join('\u0000');
 
 export class IndicatorService {
@@ -155,7 +158,7 @@ export class IndicatorService {
     if (out.length > this.limits.maxRows) {
       throw expectedError('RESULT_TOO_LARGE', `${out.length} values exceed the limit of ${this.limits.maxRows}; narrow the areas or the periods`, { limit: this.limits.maxRows });
     }
-    return out.sort((a, b) => (a.period === b.period ? a.areaCode.localeCompare(b.areaCode, 'de', { numeric: true }) : a.period < b.period ? -1 : 1));
+    return out.sort((a, b) => (a.period === b.period ? byCode(a.areaCode, b.areaCode) : a.period < b.period ? -1 : 1));
   }
 
   /** One value of one area (batched with every other value of the same level and period). */
@@ -177,7 +180,7 @@ export class IndicatorService {
     // where the hidden value lies
     const ranked = rows.filter((r) => !r.suppressed && r.value != null);
     const dir = args.order === 'LOWEST_FIRST' ? 1 : -1;
-    ranked.sort((a, b) => dir * (a.value! - b.value!) || a.areaCode.localeCompare(b.areaCode));
+    ranked.sort((a, b) => dir * (a.value! - b.value!) || byCode(a.areaCode, b.areaCode));
     const out: RankedValue[] = [];
     for (let i = 0; i < ranked.length && out.length < first; i++) {
       const prev = out[out.length - 1];
@@ -211,7 +214,7 @@ export class IndicatorService {
     checkPeriod(period, 'period');
     const rows = await this.indexLoader.load({ index, level, period });
     const filter = this.areaFilter({ indicator: index, level, parent: parent ?? null });
-    return rows.filter((r) => filter({ areaCode: r.areaCode })).sort((a, b) => a.areaCode.localeCompare(b.areaCode, 'de', { numeric: true }));
+    return rows.filter((r) => filter({ areaCode: r.areaCode })).sort((a, b) => byCode(a.areaCode, b.areaCode));
   }
 
   // ---- areas -----------------------------------------------------------------------------------

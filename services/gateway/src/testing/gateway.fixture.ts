@@ -50,6 +50,8 @@ export function testGateway(overrides: Partial<GatewayOptions> = {}): TestGatewa
     catalogue,
     indicators: memory,
     auth: { jwtSecret: testSecret },
+    // tests count reader calls per request; the shared cache has its own test
+    cache: false,
     ...overrides,
   });
   const fetchFn = (url: string, init: RequestInit) => Promise.resolve(gateway.yoga.fetch(url, init));
