@@ -18,8 +18,6 @@ export interface DemoLoaderDeps {
   feeds: FeedCatalogue;
   reference: AreaReference;
   dataDir: string;
-  /** resolves when the controlling read model has caught up with the log */
-  planningCaughtUp: () => Promise<void>;
   /** resolves when every projection has caught up with the log */
   caughtUp: () => Promise<void>;
 }
@@ -35,12 +33,29 @@ export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
   const post = async (amt: string, recordType: string, records: readonly unknown[]) => {
     const key = deps.keys[amt];
     if (!key) throw new Error(`no API key for Amt ${amt}`);
-    const res = await fetch(`${deps.baseUrl}/v1/deliveries/${recordType}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ records }),
-    });
-    if (!res.ok) throw new Error(`demo delivery ${recordType} by ${amt} failed with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
+    const body = JSON.stringify({ records });
+    // a delivery is idempotent (same keys and versions answer "unchanged"), so a connection lost
+    // in flight is simply sent again
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${deps.baseUrl}/v1/deliveries/${recordType}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body,
+        });
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+        continue;
+      }
+      if (res.status === 503 && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+        continue;
+      }
+      if (!res.ok) throw new Error(`demo delivery ${recordType} by ${amt} failed with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
+      return;
+    }
   };
 
   // area statistics, each dataset by the Amt the feed catalogue names for it
@@ -88,8 +103,6 @@ export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
   done = 0;
   for (const d of planning.deliveries) {
     await post('planung', d.recordType, [d.record]);
-    // the ingestion checks a milestone or report against its measure as projected
-    if (d.recordType === 'measure') await deps.planningCaughtUp();
     plans.update(++done, d.recordType);
   }
   plans.done(`${planning.deliveries.length} Lieferungen`);

@@ -33,7 +33,6 @@ if (config.SP_DEMO && !demoLoaded(config.dataDir)) {
     feeds: platform.feeds,
     reference: platform.reference,
     dataDir: config.dataDir,
-    planningCaughtUp: () => platform.projections.planningCaughtUp(),
     caughtUp: () => platform.projections.caughtUp(),
   });
 } else if (config.SP_DEMO) {

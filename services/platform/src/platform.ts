@@ -3,7 +3,7 @@
 // process, the default) or on Kafka, PostgreSQL and ClickHouse (see engines.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPlanningTransitionCheck, migrateControlling } from '@sp/controlling';
+import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, SchemaRegistry } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
@@ -56,7 +56,6 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     database,
     spatial: spatialChecksFrom(reference),
     config: { apiKeys: keys.entries, topicPartitions: partitions },
-    planningCheck: createPlanningTransitionCheck((measureKey) => projections.measureFacts.get(measureKey)),
   });
   // the ingestion's Fastify instance answers its paths on the platform's one server
   const fastify = ingestion.getHttpAdapter().getInstance();
@@ -88,6 +87,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
   });
   server.requestTimeout = 120_000;
+  // longer than clients' idle keep-alive, so a reused connection is not closed under them
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.SP_PORT, config.SP_HOST, () => resolve());

@@ -3,8 +3,8 @@
 // controlling read model (both PostgreSQL). Each handler is idempotent; offsets are committed only
 // after a batch was applied, so a crash means redelivery.
 import { AggregatorService } from '@sp/aggregator';
-import { measureFactsOf, projectPlanningRecordEvents, type MeasureFacts, type PlanningRecordEvent } from '@sp/controlling';
-import { EventCodec, planningRecordTypes, topicFor, type RecordEvent } from '@sp/events';
+import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
+import { EventCodec, planningRecordTypes, topicFor } from '@sp/events';
 import { IndexProjector, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import type { Database, EventBatch, EventLog, Subscription, Warehouse } from '@sp/ports';
@@ -12,12 +12,8 @@ import type { RegistryRepository } from '@sp/registry';
 
 export interface Projections {
   aggregator: AggregatorService;
-  /** facts of every projected measure, for the ingestion's synchronous planning check */
-  measureFacts: Map<string, MeasureFacts>;
   /** resolves when every consumer has caught up with the log */
   caughtUp(timeoutMs?: number): Promise<void>;
-  /** resolves when the controlling read model has caught up with the log */
-  planningCaughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,23 +50,11 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     },
   });
 
-  const measureFacts = new Map<string, MeasureFacts>();
-  const { rows } = await deps.database.query<{ measure_key: string }>('SELECT measure_key FROM controlling_measure');
-  for (const r of rows) {
-    const f = await measureFactsOf(deps.database, r.measure_key);
-    if (f) measureFacts.set(r.measure_key, f);
-  }
   const planning = await eventLog.subscribe({
     groupId: 'controlling',
     topics: planningTopics,
     handleBatch: async (batch) => {
-      const events = decode(batch) as RecordEvent[];
-      await projectPlanningRecordEvents(deps.database, events as unknown as PlanningRecordEvent[]);
-      for (const e of events) {
-        if (e.recordType !== 'measure') continue;
-        const f = await measureFactsOf(deps.database, e.key);
-        if (f) measureFacts.set(e.key, f);
-      }
+      await projectPlanningRecordEvents(deps.database, decode(batch) as unknown as PlanningRecordEvent[]);
     },
     onHandlerError: (error) => {
       // out-of-order planning events (a milestone before its measure) resolve on redelivery
@@ -82,12 +66,8 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const subscriptions: Subscription[] = [registry, planning];
   return {
     aggregator,
-    measureFacts,
     async caughtUp(timeoutMs = 300_000) {
       await Promise.all([aggregator.caughtUp(timeoutMs), ...subscriptions.map((s) => s.caughtUp(timeoutMs))]);
-    },
-    planningCaughtUp(timeoutMs = 60_000) {
-      return planning.caughtUp(timeoutMs);
     },
     async stop() {
       await aggregator.stop();
