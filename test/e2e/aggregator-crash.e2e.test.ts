@@ -77,7 +77,7 @@ describe('aggregator crash and restart against the real broker', () => {
     await kafka?.wipe();
   });
 
-  it('never counts twice nor drops anything across kills at any point', async () => {
+  it('never counts twice nor drops anything across kills at any point', { timeout: 600_000 }, async () => {
     const env = {
       KAFKA_BROKERS: kafka.brokers.join(','),
       CLICKHOUSE_URL: chdb.url,
@@ -88,9 +88,9 @@ describe('aggregator crash and restart against the real broker', () => {
     let killsMidBatch = 0;
     for (let round = 0; round < 4; round++) {
       const agg = await startNodeService('services/aggregator/dist/main.js', { env, ready: /aggregator ready/ });
-      // wait for a batch whose records are stored but whose cells and offsets are not: kill there
-      const seen = agg.output().split('records-stored').length;
-      await waitFor(() => agg.output().split('records-stored').length > seen + round, 60_000);
+      // wait for the (round+1)-th batch whose records are stored but whose cells and offsets are
+      // not yet: kill right there
+      await waitFor(() => agg.output().split('records-stored').length > round + 1, 90_000);
       await agg.kill();
       const lines = agg.output().trim().split('\n');
       if (lines.at(-1)!.includes('records-stored')) killsMidBatch += 1;

@@ -17,10 +17,17 @@ const env = z
     AGGREGATOR_GROUP: z.string().default('aggregator'),
     AGGREGATOR_MAX_BATCH: z.coerce.number().int().positive().default(2000),
     SP_TRACE_BATCHES: z.enum(['0', '1']).default('0'),
+    /** how soon the group notices a dead member (default 30 s) */
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   })
   .parse(process.env);
 
-const eventLog = await createKafkaEventLog({ brokers: env.KAFKA_BROKERS, clientId: 'aggregator' });
+const session = env.KAFKA_SESSION_TIMEOUT_MS;
+const eventLog = await createKafkaEventLog({
+  brokers: env.KAFKA_BROKERS,
+  clientId: 'aggregator',
+  ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
+});
 const warehouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 await migrateWarehouse(warehouse);
 const trace = env.SP_TRACE_BATCHES === '1';
