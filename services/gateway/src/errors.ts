@@ -43,3 +43,19 @@ export function unauthenticated(message: string): GraphQLError {
 export function isExpected(error: unknown): error is GraphQLError {
   return error instanceof Error && error.name === 'GraphQLError' && typeof (error as GraphQLError).extensions?.['code'] === 'string';
 }
+
+/**
+ * Errors of the sources behind the gateway that a caller causes (an unknown indicator or norm, a
+ * period without population, an evaluation that cannot be computed): they keep their code and
+ * message. Everything else stays masked as "Unexpected error." so no engine detail leaks.
+ */
+const userCausedSourceErrors = new Set(['SourceError', 'UnknownIndicatorError', 'NeedsError']);
+
+export function userCausedSourceError(error: unknown): GraphQLError | undefined {
+  const original = (error as { originalError?: unknown }).originalError ?? error;
+  if (!(original instanceof Error) || !userCausedSourceErrors.has(original.name) && !userCausedSourceErrors.has(original.constructor.name)) return undefined;
+  const code = (original as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  const argument = (original as { argument?: unknown }).argument;
+  return createGraphQLError(original.message, { extensions: { code, ...(typeof argument === 'string' ? { argument } : {}) } });
+}

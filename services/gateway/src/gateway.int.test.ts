@@ -2,14 +2,14 @@
 // WarehouseIndicatorReader, the real catalogue and the real Köln reference, with the real 2012
 // Einwohner per Stadtteil delivered as area-statistic events. The contract holds, and suppression
 // decided by the warehouse never leaks to the public through any read path.
-import { areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse, WarehouseIndicatorReader, type AreaStatisticEvent } from '@sp/indicator-store';
+import { areaMapRows, IndicatorProjector, planResolverFromCatalogue, loadAreaMap, migrateWarehouse, WarehouseIndicatorReader, type AreaStatisticEvent } from '@sp/indicator-store';
 import { loadCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogueSource, planResolver } from './adapters/indicators.catalogue.js';
+import { catalogueSource } from './adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from './adapters/spatial.source.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { checkContract } from './testing/contract.js';
@@ -50,7 +50,7 @@ beforeAll(async () => {
   gateway = createGateway({
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue),
-    indicators: new WarehouseIndicatorReader(wh, { plans: planResolver(catalogue), threshold: 3 }),
+    indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), threshold: 3 }),
     auth: { jwtSecret: testSecret },
   });
   gql = clientFor((url, init) => Promise.resolve(gateway.yoga.fetch(url, init)));

@@ -5,10 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import type { IndicatorReader } from '@sp/indicator-store';
 import type { GraphQLError } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { type AuthConfig, createAuthenticator, type Viewer } from './auth/viewer.js';
 import type { GatewayContext } from './context.js';
-import { expectedError, httpStatusFor, isExpected } from './errors.js';
+import { expectedError, httpStatusFor, isExpected, userCausedSourceError } from './errors.js';
 import { exporters } from './export/export.routes.js';
 import { IndicatorService } from './indicators/indicator.service.js';
 import { cachingReader, type ReaderCacheOptions } from './indicators/reader.cache.js';
@@ -81,7 +81,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphqlEndpoint,
     graphiql: options.graphiql ?? true,
     landingPage: false,
-    maskedErrors: true,
+    maskedErrors: {
+      maskError: (error, message) => userCausedSourceError(error) ?? maskError(error, message),
+    },
     logging: options.logging ?? false,
     context: async ({ request }) => contextFor(await authenticate(request.headers.get('authorization'))),
     plugins: [csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs)],

@@ -1,10 +1,10 @@
 // Wiring of a gateway from engines and reference data, shared by the standalone entry (main.ts)
 // and the benchmark server. The platform's composition root does the same with its own engines.
-import { WarehouseIndicatorReader } from '@sp/indicator-store';
+import { planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
-import { catalogueSource, planResolver } from './adapters/indicators.catalogue.js';
+import { catalogueSource } from './adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from './adapters/spatial.source.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import type { DataSourceMeta } from './sources.js';
@@ -32,7 +32,7 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
   return createGateway({
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue, { extraSources: geometry }),
-    indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolver(catalogue), threshold: options.suppressionThreshold }),
+    indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolverFromCatalogue(catalogue), threshold: options.suppressionThreshold }),
     registry: options.registry ?? null,
     controlling: options.controlling ?? null,
     auth: { jwtSecret: options.jwtSecret },

@@ -1,6 +1,5 @@
 // @sp/indicators' Catalogue as the gateway's CatalogueSource (metadata for readers, attribution of
 // every dataset), and as the PlanResolver the warehouse reader needs in a standalone gateway.
-import type { PlanResolver } from '@sp/indicator-store';
 import type { Catalogue, Indicator } from '@sp/indicators';
 import type { CatalogueSource, DataSourceMeta, IndexMeta, IndicatorMeta, Polarity } from '../sources.js';
 
@@ -63,14 +62,4 @@ export function catalogueSource(catalogue: Catalogue, options: { licences?: Data
       };
     });
   return { indicators: () => indicators, indices: () => indices, sources: () => sources };
-}
-
-/** Count, ratio and change indicators compiled for the warehouse reader. */
-export function planResolver(catalogue: Catalogue): PlanResolver {
-  return {
-    plan(code) {
-      const i = catalogue.get(code);
-      return i && i.kind !== 'index' ? catalogue.compile(code) : undefined;
-    },
-  };
 }
