@@ -1,0 +1,148 @@
+// The one-process platform as a user meets it: started by its own entry point on embedded engines,
+// it loads the Köln demo through the ingestion API and answers the GraphQL contract; a new delivery
+// becomes queryable, a correction keeps the old value visible as-of, bad input changes nothing,
+// the registry and controlling answer, suppression holds for the public, and a second start
+// reuses the data already loaded.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkContract, clientFor, tokenFor, type GraphQLClient } from '@sp/gateway/testing';
+import { freePort, startNodeService, tempDir } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+type Service = Awaited<ReturnType<typeof startNodeService>>;
+
+describe('the platform on its embedded default', () => {
+  const dataDir = tempDir('sp-platform-');
+  let port: number;
+  let platform: Service;
+  let url: string;
+  let gql: GraphQLClient;
+  const start = () =>
+    startNodeService('services/platform/dist/main.js', {
+      env: { SP_DATA_DIR: dataDir, SP_PORT: String(port), SP_HOST: '127.0.0.1' },
+      ready: /Dashboard:/,
+      timeoutMs: 540_000,
+    });
+  const keys = () => JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')) as Record<string, string>;
+  const deliver = (amt: string, recordType: string, body: unknown) =>
+    fetch(`${url}/v1/deliveries/${recordType}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys()[amt]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const einwohner101 = async (period: string, asOf?: string) => {
+    const r = await gql<{ indicatorValues: { value: number | null }[] }>(
+      `query($p: String!, $asOf: String) { indicatorValues(indicator: "einwohner", level: STADTTEIL, period: $p, areas: ["101"], asOf: $asOf) { value } }`,
+      { variables: { p: period, asOf: asOf ?? null } },
+    );
+    expect(r.errors).toBeUndefined();
+    return r.data!.indicatorValues[0]?.value ?? null;
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    gql = clientFor((u, init) => fetch(u, init), url);
+    platform = await start();
+  }, 600_000);
+  afterAll(async () => platform?.stop());
+
+  it('loads the demo with progress and prints where to open it', () => {
+    const out = platform.output();
+    expect(out).toMatch(/Gebietsstatistiken .*7654 Datensätze/);
+    expect(out).toMatch(/Angebote \(Bestand\) 1136 Angebote/);
+    expect(out).toContain(`Dashboard:  ${url}/`);
+    expect(out).toContain(`GraphQL:    ${url}/graphql`);
+  });
+
+  it('answers the GraphQL contract exactly as written', async () => {
+    expect(await checkContract(gql)).toEqual([]);
+    const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/graphiql/i);
+  });
+
+  it('makes a new delivery queryable, keeps a correction’s predecessor as-of, and refuses bad input', async () => {
+    const record = (version: number, value: number) => ({
+      key: 'bevoelkerung|STADTTEIL|101|2013', version, dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: '101', period: '2013',
+      observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: false, source: 'e2e',
+    });
+    expect((await deliver('statistik', 'area-statistic', { records: [record(1, 27600)] })).status).toBe(200);
+    await waitFor(async () => (await einwohner101('2013')) === 27600);
+    const between = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await deliver('statistik', 'area-statistic', { records: [record(2, 27650)] })).status).toBe(200);
+    await waitFor(async () => (await einwohner101('2013')) === 27650);
+    expect(await einwohner101('2013', between)).toBe(27600);
+
+    // an older version, a negative count, a wrong key: 4xx with the error list, nothing changes
+    const stale = await deliver('statistik', 'area-statistic', { records: [record(1, 1)] });
+    expect(stale.status).toBe(409);
+    const negative = await deliver('statistik', 'area-statistic', { records: [record(3, -5)] });
+    expect(negative.status).toBe(422);
+    expect((await negative.json()).errors[0]).toMatchObject({ row: 0, code: 'NEGATIVE_COUNT' });
+    const unauthenticated = await fetch(`${url}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '[]' });
+    expect(unauthenticated.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await einwohner101('2013')).toBe(27650);
+  });
+
+  it('answers the registry questions through the API', async () => {
+    const r = await gql<{ offers: { totalCount: number; edges: { node: { name: string; synthetic: boolean } }[] } }>(
+      `{ offers(area: { level: STADTTEIL, code: "609" }, targetGroups: ["alleinerziehende"], first: 20) { totalCount edges { node { name synthetic } } } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.offers.totalCount).toBeGreaterThanOrEqual(3);
+    expect(r.data!.offers.edges.every((e) => e.node.synthetic)).toBe(true);
+    const needs = await gql<{ needs: { area: { code: string }; supply: number; demand: number | null }[] }>(
+      `{ needs(norm: "kita_plaetze_1_6", level: STADTTEIL, period: "2012") { area { code } supply demand } }`,
+    );
+    expect(needs.errors).toBeUndefined();
+    expect(needs.data!.needs).toHaveLength(86);
+    const unknown = await gql(`{ needs(norm: "gibt_es_nicht", level: STADTTEIL, period: "2012") { supply } }`);
+    expect(unknown.errors?.[0]?.extensions?.['code']).toMatch(/^[A-Z_]+$/);
+    expect(unknown.errors?.[0]?.message).not.toBe('Unexpected error.');
+  });
+
+  it('shows measures with their controlling figures', async () => {
+    const r = await gql<{ measures: { edges: { node: { key: string; status: string; controlling: { trafficLight: string } } }[] } }>(
+      `{ measures(first: 10) { edges { node { key status controlling { trafficLight } } } } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    const statuses = r.data!.measures.edges.map((e) => e.node.status);
+    expect(statuses.length).toBeGreaterThanOrEqual(3);
+    expect(statuses).toContain('in_progress');
+  });
+
+  it('never shows the public a count a privileged planner sees suppressed', async () => {
+    const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
+    const privileged = await tokenFor({ role: 'planner', privileged: true }, secret);
+    const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2012") { area { code } value suppressed } }`;
+    const pub = await gql<{ indicatorValues: { area: { code: string }; value: number | null; suppressed: boolean }[] }>(q);
+    const priv = await gql<{ indicatorValues: { area: { code: string }; value: number | null; suppressed: boolean }[] }>(q, { token: privileged });
+    expect(pub.errors).toBeUndefined();
+    expect(priv.errors).toBeUndefined();
+    const hidden = pub.data!.indicatorValues.filter((v) => v.suppressed);
+    expect(hidden.length).toBeGreaterThan(0);
+    for (const h of hidden) expect(h.value).toBeNull();
+    const small = priv.data!.indicatorValues.filter((v) => v.value !== null && v.value < 3).map((v) => v.area.code);
+    expect(small.length).toBeGreaterThan(0);
+    for (const code of small) expect(hidden.map((h) => h.area.code)).toContain(code);
+  });
+
+  it('reuses the loaded data on a second start', async () => {
+    await platform.stop();
+    platform = await start();
+    expect(platform.output()).toContain('Köln-Demo bereits geladen');
+    expect(await checkContract(gql)).toEqual([]);
+    expect(await einwohner101('2013')).toBe(27650);
+  }, 300_000);
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
