@@ -2,7 +2,7 @@
 // client from BEGIN to COMMIT/ROLLBACK; plain queries take any free client.
 import pg from 'pg';
 import { DatabaseError, type Database, type Queryable, type QueryResult } from '@sp/ports';
-import { prepareParams } from './database.params.js';
+import { prepareParams } from '@sp/ports/postgres';
 import { toDatabaseError } from './pg.errors.js';
 
 export interface PgDatabaseOptions {

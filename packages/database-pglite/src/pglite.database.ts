@@ -5,7 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { DatabaseError, type Database, type Queryable, type QueryResult } from '@sp/ports';
-import { prepareParams } from './database.params.js';
+import { prepareParams } from '@sp/ports/postgres';
 import { toDatabaseError } from './pglite.errors.js';
 
 export interface PgliteDatabaseOptions {

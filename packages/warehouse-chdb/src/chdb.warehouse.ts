@@ -4,7 +4,7 @@
 import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
-import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow } from './warehouse.values.js';
+import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow } from '@sp/ports/clickhouse';
 
 export interface ChdbWarehouseOptions {
   /** data directory; created if missing. One per process (a chDB limit). */

@@ -1,4 +1,3 @@
 export { ChdbWarehouse, openChdbWarehouse, type ChdbWarehouseOptions } from './chdb.warehouse.js';
 export { toWarehouseError } from './chdb.errors.js';
 export { openChdbSession, chdbConnectionArgs, drainChdb, type ChdbSession } from './chdb.session.js';
-export { encodeParams, encodeRow, encodeRows, formatDateTimeUtc, parseJsonEachRow, isValidTableName } from './warehouse.values.js';

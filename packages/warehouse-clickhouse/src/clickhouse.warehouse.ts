@@ -4,7 +4,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './clickhouse.errors.js';
-import { encodeParams, encodeRow, isValidTableName } from './warehouse.values.js';
+import { encodeParams, encodeRow, isValidTableName } from '@sp/ports/clickhouse';
 
 export interface ClickHouseWarehouseOptions {
   /** e.g. http://127.0.0.1:8123 */

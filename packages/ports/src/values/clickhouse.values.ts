@@ -1,7 +1,8 @@
-// How JS values travel to ClickHouse, identical in every warehouse adapter (see warehouse.port.ts):
+// How JS values travel to ClickHouse, shared by every warehouse adapter (see warehouse.port.ts); pure
+// code, no engine — exported as @sp/ports/clickhouse so an adapter loads nothing it does not use:
 // Dates as UTC 'YYYY-MM-DD hh:mm:ss[.fff]', bigints exactly, top-level booleans as 1/0 (what
 // @clickhouse/client sends, so a UInt8 placeholder accepts them as well as a Bool one).
-import { WarehouseError } from '@sp/ports';
+import { WarehouseError } from '../errors.js';
 
 /** UTC 'YYYY-MM-DD hh:mm:ss', plus '.fff' only when there are milliseconds (fits DateTime and DateTime64). */
 export function formatDateTimeUtc(date: Date): string {

@@ -1,7 +1,6 @@
-// Parameter checks shared in spirit by both Database adapters (@sp/database-pg has the same file):
-// what the port accepts (see database.port.ts), plain objects sent as JSON text, and a
+// Parameter checks shared by both Database adapters (exported as @sp/ports/postgres): what the port accepts (see database.port.ts), plain objects sent as JSON text, and a
 // BAD_PARAMETER naming the position for anything else instead of a driver-specific surprise.
-import { DatabaseError } from '@sp/ports';
+import { DatabaseError } from '../errors.js';
 
 const accepted = 'string, number, bigint, boolean, Date, Uint8Array, null, arrays of these, or a plain object (sent as JSON)';
 
