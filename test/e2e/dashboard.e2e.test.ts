@@ -237,6 +237,9 @@ describe(`dashboard in chromium`, () => {
     expect(labels.length).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#map-title').innerText()).not.toContain('Einwohner');
     expect(new Set(Object.values(await fills())).size).toBeGreaterThanOrEqual(2);
+    // the slider stands on a period the index is scored for: areas have classes, no "keine Werte" notice
+    expect(await page.locator('#map path.area[data-status="value"]').count()).toBeGreaterThan(40);
+    expect(await page.isHidden('#map-notice')).toBe(true);
     await shot('06-sozialindex');
   });
 
@@ -260,10 +263,17 @@ describe(`dashboard in chromium`, () => {
       await page.locator('#map path.area[data-code="802"]').click();
       await page.waitForSelector('#detail-needs table', { timeout: 30_000 });
       expect(await page.locator('#detail-needs').innerText()).toMatch(/Angebot/);
+      // every norm is listed, computed or with the reason it cannot be; none fails the panel
+      expect(await page.locator('#detail-needs th.norm-name').count()).toBe(await page.locator('#norm option').count());
+      expect(await page.locator('#detail-needs td.num', { hasText: '%' }).count()).toBeGreaterThan(0);
+      expect(await page.locator('#detail-needs .error').count()).toBe(0);
     }
-    await page.waitForFunction(() => !document.querySelector('#detail-measures')!.textContent!.includes('Lade'), undefined, { timeout: 30_000 });
-    expect(await page.locator('#detail-measures .error').count()).toBe(0);
+    // the whole panel (series, needs, measures) has loaded, without errors
+    await page.waitForFunction(() => !document.querySelector('#detail-body')!.textContent!.includes('Lade'), undefined, { timeout: 30_000 });
+    expect(await page.locator('#detail-body .error').count()).toBe(0);
     if (running.kind === 'fixture') expect(await page.locator('#detail-measures .light-red').count()).toBe(1);
+    // the Köln demo has example measures in Kalk, each with its traffic light
+    else expect(await page.locator('#detail-measures article.measure .light').count()).toBeGreaterThan(0);
     await shot('07-kitas-versorgung');
   });
 
@@ -276,6 +286,12 @@ describe(`dashboard in chromium`, () => {
     await page.selectOption('#level', 'STADTVIERTEL');
     await settled();
     expect(Object.keys(await fills()).length).toBeGreaterThan(300);
+    // a level without figures says so instead of showing an empty map
+    const withValue = await page.locator('#map path.area[data-status="value"]').count();
+    if (withValue === 0) {
+      expect(await page.isVisible('#map-notice')).toBe(true);
+      expect(await page.locator('#map-notice').innerText()).toMatch(/Für Stadtviertel liegen .* keine Werte vor/);
+    }
     await shot('08-stadtviertel');
     expect(problems).toEqual([]);
     expect(foreignRequests).toEqual([]);

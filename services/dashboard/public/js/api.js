@@ -2,10 +2,12 @@
 // Nothing else is fetched: no tile server, no CDN. docs/dashboard.md lists these operations.
 
 export class ApiError extends Error {
-  constructor(message, code) {
+  constructor(message, code, argument = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    /** the argument the error is about (extensions.argument), when the API names it */
+    this.argument = argument;
   }
 }
 
@@ -14,7 +16,7 @@ export function setEndpoint(url) {
   endpoint = url;
 }
 
-/** POSTs one operation; throws ApiError with the first error's message and extensions.code. */
+/** POSTs one operation; throws ApiError with the first error's message, extensions.code and argument. */
 export async function gql(query, variables = {}) {
   let res;
   try {
@@ -34,7 +36,7 @@ export async function gql(query, variables = {}) {
   }
   if (body.errors?.length) {
     const e = body.errors[0];
-    throw new ApiError(e.message, e.extensions?.code ?? 'ERROR');
+    throw new ApiError(e.message, e.extensions?.code ?? 'ERROR', e.extensions?.argument ?? null);
   }
   return body.data;
 }
@@ -83,6 +85,12 @@ export const queries = {
         edges { node { key name offerType subtype targetGroups location { lat lon } address { street postcode } } }
       }
     }`,
+  // one norm per request: `needs` is a non-null list, so one norm the API cannot compute would
+  // void every other alias of a combined query
+  needs: /* GraphQL */ `
+    query DashboardNeeds($norm: String!, $level: AreaLevel!, $period: String!) {
+      needs(norm: $norm, level: $level, period: $period) { norm area { code } supply demand coverage gap suppressed }
+    }`,
   measures: /* GraphQL */ `
     query DashboardMeasures($area: AreaInput!, $first: Int!, $after: String) {
       measures(area: $area, first: $first, after: $after) {
@@ -96,14 +104,35 @@ export const queries = {
     }`,
 };
 
-/** One query asking the needs analysis for several norms at once (aliases n0, n1, …). */
-export function needsQuery(norms) {
-  const fields = norms
-    .map(
-      (_, i) =>
-        `n${i}: needs(norm: $norm${i}, level: $level, period: $period) { norm area { code } supply demand coverage gap suppressed }`,
-    )
-    .join('\n');
-  const vars = norms.map((_, i) => `$norm${i}: String!`).join(', ');
-  return `query DashboardNeeds($level: AreaLevel!, $period: String!, ${vars}) {\n${fields}\n}`;
+/**
+ * Errors that say a figure does not exist rather than that something broke: a norm whose age band
+ * the population statistics do not have, a period without population figures. The page shows them
+ * as a note next to the norm, not as a failure.
+ */
+const dataGapCodes = new Set(['AGE_BAND_NOT_AVAILABLE', 'POPULATION_NOT_AVAILABLE']);
+export function isDataGap(error) {
+  return error instanceof ApiError && dataGapCodes.has(error.code);
+}
+
+/** The German text of an API error for the page (the API answers in English, with a code). */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return String(error?.message ?? error);
+  switch (error.code) {
+    case 'AGE_BAND_NOT_AVAILABLE': {
+      if (error.argument === 'period') return 'Für diesen Zeitraum fehlen die Einwohnerzahlen der Altersgruppen, nach denen der Richtwert rechnet.';
+      // the band is named in the message (the code alone does not say which)
+      const band = /age band "([^"]+)"/.exec(error.message)?.[1];
+      return `Die Bevölkerungsstatistik hat ${band ? `keine Altersgruppe ${band.replace('-', '–')} Jahre` : 'nicht alle Altersgruppen dieses Richtwerts'}; der Bedarf ist nicht berechenbar.`;
+    }
+    case 'POPULATION_NOT_AVAILABLE':
+      return 'Für diesen Zeitraum liegen keine Einwohnerzahlen vor; der Bedarf ist nicht berechenbar.';
+    case 'NOT_AVAILABLE':
+      return 'Dieser Teil der Plattform ist nicht angeschlossen.';
+    case 'TIMEOUT':
+      return 'Die Anfrage hat zu lange gedauert.';
+    case 'INTERNAL_SERVER_ERROR':
+      return 'Unerwarteter Fehler der API.';
+    default:
+      return error.message;
+  }
 }

@@ -1,10 +1,11 @@
 // The dashboard page: state, GraphQL reads, the SVG choropleth, legend, table view and details.
 // Plain ES2022 modules, no build step. The whole page is a function of `state`; every control
 // writes state and calls render(), which fetches what is missing (cached) and redraws.
-import { gql, needsQuery, pageSizes, queries } from './api.js';
+import { describeError, gql, isDataGap, pageSizes, queries } from './api.js';
 import { chartLegend, lineChart } from './chart.js';
 import { classify, classOf, methods } from './classify.js';
 import {
+  amtLabel,
   escapeHtml,
   formatDate,
   formatNumber,
@@ -97,17 +98,27 @@ function loadIndex(index, level, period) {
   });
 }
 
-function loadNeeds(level, period) {
-  return cached(`needs:${level}:${period}`, async () => {
-    if (meta.norms.length === 0) return new Map();
-    const vars = { level, period };
-    meta.norms.forEach((n, i) => (vars[`norm${i}`] = n.code));
-    const data = await gql(needsQuery(meta.norms), vars);
-    /** norm code → area code → row */
-    const out = new Map();
-    meta.norms.forEach((n, i) => out.set(n.code, new Map((data[`n${i}`] ?? []).map((r) => [r.area.code, r]))));
-    return out;
+/**
+ * One norm's needs analysis: { rows: area code → row }, or { gap: ApiError } when the API says the
+ * figures do not exist (a norm's age band the statistics lack, a period without population). Such an
+ * answer is kept like data; any other error is thrown and asked again next time.
+ */
+function loadNeed(norm, level, period) {
+  return cached(`needs:${norm}:${level}:${period}`, async () => {
+    try {
+      const data = await gql(queries.needs, { norm, level, period });
+      return { rows: new Map(data.needs.map((r) => [r.area.code, r])) };
+    } catch (e) {
+      if (isDataGap(e)) return { gap: e };
+      throw e;
+    }
   });
+}
+
+/** Every norm, each asked on its own so that one the API cannot compute leaves the others: norm code → { rows } | { gap } | { error }. */
+async function loadAllNeeds(level, period) {
+  const settled = await Promise.allSettled(meta.norms.map((n) => loadNeed(n.code, level, period)));
+  return new Map(meta.norms.map((n, i) => [n.code, settled[i].status === 'fulfilled' ? settled[i].value : { error: settled[i].reason }]));
 }
 
 function loadOffers(offerType, targetGroup) {
@@ -178,9 +189,10 @@ function themePeriods() {
     if (own?.periods.length) return own.periods;
     const inputs = (ix?.inputs ?? []).map((i) => meta.indicators.find((m) => m.code === i.indicatorCode)).filter(Boolean);
     if (inputs.length === 0) return [];
-    // an index needs all its inputs: the periods they have in common, else those of the first
-    const common = inputs.map((m) => m.periods).reduce((a, b) => a.filter((p) => b.includes(p)));
-    return common.length ? common : inputs[0].periods;
+    // indices are scored per year ("2012"), whatever the inputs' periodicity (monthly SGB II
+    // figures, yearly Hilfen zur Erziehung): the years all inputs have
+    const years = inputs.map((m) => [...new Set(m.periods.map((p) => p.slice(0, 4)))]);
+    return years.reduce((a, b) => a.filter((y) => b.includes(y))).sort();
   }
   // needs: demand comes from the population figures
   const pop = meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0];
@@ -251,7 +263,10 @@ async function themeData(level, period) {
   }
   const n = normMeta();
   if (!n || !period) return emptyTheme('Keine Richtwerte verfügbar');
-  const needs = (await loadNeeds(level, period)).get(n.code) ?? new Map();
+  const need = await loadNeed(n.code, level, period);
+  // a norm without figures leaves the map uncoloured, with the reason in the notice
+  if (need.gap) throw need.gap;
+  const needs = need.rows;
   const rows = new Map();
   for (const [code, r] of needs) {
     const c = r.suppressed || r.coverage == null ? -1 : classOf(Math.min(r.coverage, 1), coverageBounds);
@@ -267,7 +282,7 @@ async function themeData(level, period) {
   }
   return {
     title: `Versorgung: ${n.name}`,
-    subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${n.unit ? ` (${n.unit})` : ''}`,
+    subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}`,
     synthetic: false,
     valueHeader: 'Deckungsgrad (Versorgungslücke)',
     rows,
@@ -354,9 +369,14 @@ async function render() {
     const shown = [...current.rows.values()].filter((r) => r.status === 'value').length;
     const notice = $('map-notice');
     notice.hidden = shown > 0 || current.rows.size > 0 && [...current.rows.values()].some((r) => r.status === 'suppressed');
-    notice.textContent = themeError
-      ? `Die Daten für diese Karte sind nicht verfügbar: ${themeError.message}`
-      : `Für ${levelLabels[level].many} liegen hierzu ${state.period ? 'für ' + periodLabel(state.period) + ' ' : ''}keine Werte vor. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.`;
+    // a level without figures (the demo's Stadtviertel: the statistics are delivered per Stadtteil)
+    // still shows its boundaries; the notice says so and offers the next coarser level
+    const coarser = { STADTVIERTEL: 'STADTTEIL', STADTTEIL: 'STADTBEZIRK' }[level];
+    notice.innerHTML = themeError
+      ? `Die Daten für diese Karte sind nicht verfügbar: ${escapeHtml(describeError(themeError))}`
+      : `Für ${levelLabels[level].many} liegen zu „${escapeHtml(current.title)}“ ${state.period ? 'für ' + escapeHtml(periodLabel(state.period)) + ' ' : ''}keine Werte vor; die Karte zeigt nur die Gebietsgrenzen. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.${
+          coarser ? ` <button type="button" class="row-select" data-level="${coarser}">${levelLabels[coarser].many} zeigen</button>` : ''
+        }`;
     if (themeError) notice.hidden = false;
     setStatus(`${geo.areas.length} ${levelLabels[level].many}, ${shown} mit Wert`);
     $('infra-status').textContent = state.infraOn
@@ -367,7 +387,7 @@ async function render() {
   } catch (e) {
     if (token !== renderToken) return;
     console.error(e);
-    setStatus(`Fehler: ${e.message}`, true);
+    setStatus(`Fehler: ${describeError(e)}`, true);
   }
 }
 
@@ -663,13 +683,15 @@ async function detailSeries(area, m, token) {
     const series = [{ label: area.name, values: byPeriod(data.area) }];
     if (data.bezirk) series.push({ label: `Stadtbezirk ${area.bezirk.name}`, values: byPeriod(data.bezirk) });
     series.push({ label: meta.city.name, values: byPeriod(data.city) });
-    const at = (s) => s.values[m.periods.indexOf(state.period)] ?? null;
+    const shown = seriesPeriod(m.periods);
+    const at = (s) => s.values[m.periods.indexOf(shown)] ?? null;
     const title = `Zeitreihe ${m.name}, ${area.name} im Vergleich, ${periodLabel(m.periods[0])} bis ${periodLabel(m.periods[m.periods.length - 1])}`;
     const suppressedCount = (data.area ?? []).filter((v) => v.suppressed).length;
     el().innerHTML = `<h3 id="h-series">Zeitreihe: ${escapeHtml(m.name)}${m.synthetic ? ' <span class="badge badge-synthetic">synthetisch</span>' : ''}</h3>
       <dl class="kpi">${series.map((s) => `<div><dt>${escapeHtml(s.label)}</dt><dd>${escapeHtml(formatValue(at(s), m.unit))}</dd></div>`).join('')}</dl>
+      ${shown !== state.period ? `<p class="hint">Werte für ${escapeHtml(periodLabel(shown))}.</p>` : ''}
       ${chartLegend(series.map((s) => s.label))}
-      ${lineChart({ periods: m.periods, series, unit, title, highlight: state.period })}
+      ${lineChart({ periods: m.periods, series, unit, title, highlight: shown })}
       ${suppressedCount ? `<p class="hint">${suppressedCount} Zeitpunkt(e) unterdrückt (Datenschutz: weniger als 3 Fälle) – Lücke in der Linie.</p>` : ''}
       <details><summary>Zeitreihe als Tabelle</summary>
         <table class="series-table"><caption>${escapeHtml(title)}</caption>
@@ -677,8 +699,19 @@ async function detailSeries(area, m, token) {
           <tbody>${m.periods.map((p, i) => `<tr><th scope="row">${escapeHtml(periodLabel(p))}</th>${series.map((s) => `<td class="num">${escapeHtml(formatValue(s.values[i], m.unit))}</td>`).join('')}</tr>`).join('')}</tbody>
         </table></details>`;
   } catch (e) {
-    if (token === detailToken) el().innerHTML = `<h3 id="h-series">Zeitreihe</h3><p class="error">Zeitreihe nicht verfügbar: ${escapeHtml(e.message)}</p>`;
+    if (token === detailToken) el().innerHTML = `<h3 id="h-series">Zeitreihe</h3><p class="error">Zeitreihe nicht verfügbar: ${escapeHtml(describeError(e))}</p>`;
   }
+}
+
+/**
+ * The period of a series that the map's period stands for: the same, else the last one of its year
+ * (the index map is yearly while SGB II figures are monthly, and the other way round), else the latest.
+ */
+function seriesPeriod(periods) {
+  if (periods.includes(state.period)) return state.period;
+  const year = state.period?.slice(0, 4);
+  const sameYear = periods.filter((p) => p.slice(0, 4) === year);
+  return sameYear[sameYear.length - 1] ?? periods[periods.length - 1] ?? null;
 }
 
 async function detailNeeds(area, token) {
@@ -688,25 +721,35 @@ async function detailNeeds(area, token) {
     return;
   }
   try {
-    const needs = await loadNeeds(area.level, needsPeriod());
+    const period = needsPeriod();
+    const needs = await loadAllNeeds(area.level, period);
     if (token !== detailToken) return;
+    const head = (n) => `<tr><th scope="row" colspan="4" class="norm-name">${escapeHtml(n.name)}</th></tr>`;
+    let withoutDemand = false;
     const rows = meta.norms
-      .map((n) => ({ n, r: needs.get(n.code)?.get(area.code) }))
-      .filter((x) => x.r)
-      .map(({ n, r }) => {
+      .map((n) => {
+        const result = needs.get(n.code);
+        // a norm the API cannot compute is named with the reason; a failure of the API is an error
+        if (result.gap) return `${head(n)}<tr><td colspan="4" class="empty">Nicht berechenbar: ${escapeHtml(describeError(result.gap))}</td></tr>`;
+        if (result.error) return `${head(n)}<tr><td colspan="4" class="error">Nicht verfügbar: ${escapeHtml(describeError(result.error))}</td></tr>`;
+        const r = result.rows.get(area.code);
+        if (!r) return '';
+        if (r.demand == null && !r.suppressed) withoutDemand = true;
         const gap = r.suppressed ? 'unterdrückt' : r.gap == null ? '–' : r.gap > 0 ? `−${formatNumber(r.gap, 0)}` : `+${formatNumber(-r.gap, 0)}`;
         const gapClass = r.gap != null && r.gap > 0 && !r.suppressed ? ' gap-short' : '';
-        return `<tr><th scope="row" colspan="4" class="norm-name">${escapeHtml(n.name)}</th></tr>
+        return `${head(n)}
           <tr><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'unterdrückt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : formatNumber(r.coverage * 100, 0) + ' %'}</td><td class="num${gapClass}">${gap}</td></tr>`;
       })
       .join('');
-    el().innerHTML = `<h3 id="h-needs">Versorgung nach Richtwerten (${escapeHtml(periodLabel(needsPeriod()))})</h3>${
-      rows
-        ? `<table><caption class="visually-hidden">Versorgung ${escapeHtml(area.name)}: Angebot, Bedarf, Deckungsgrad und Lücke je Richtwert</caption><thead><tr><th scope="col" class="num">Angebot</th><th scope="col" class="num">Bedarf</th><th scope="col" class="num">Deckung</th><th scope="col" class="num" title="Angebot minus Bedarf: negativ heißt Versorgungslücke">Saldo</th></tr></thead><tbody>${rows}</tbody></table><p class="hint">Saldo = Angebot − Bedarf; negativ: Versorgungslücke.</p>`
-        : '<p class="empty">Für diese Gebietsebene liegt keine Bedarfsanalyse vor.</p>'
+    const counted = [...needs.values()].some((x) => x.rows?.has(area.code));
+    el().innerHTML = `<h3 id="h-needs">Versorgung nach Richtwerten (${escapeHtml(periodLabel(period))})</h3>${
+      counted
+        ? `<table><caption class="visually-hidden">Versorgung ${escapeHtml(area.name)}: Angebot, Bedarf, Deckungsgrad und Lücke je Richtwert</caption><thead><tr><th scope="col" class="num">Angebot</th><th scope="col" class="num">Bedarf</th><th scope="col" class="num">Deckung</th><th scope="col" class="num" title="Angebot minus Bedarf: negativ heißt Versorgungslücke">Saldo</th></tr></thead><tbody>${rows}</tbody></table>
+          <p class="hint">Saldo = Angebot − Bedarf; negativ: Versorgungslücke.${withoutDemand ? ' „–“: für dieses Gebiet liegen keine Einwohnerzahlen vor, ein Bedarf ist nicht berechenbar.' : ''}</p>`
+        : `<p class="empty">Für diese Gebietsebene liegt keine Bedarfsanalyse vor.</p>${rows ? `<table><tbody>${rows}</tbody></table>` : ''}`
     }`;
   } catch (e) {
-    if (token === detailToken) el().innerHTML = `<h3 id="h-needs">Versorgung nach Richtwerten</h3><p class="error">Bedarfsanalyse nicht verfügbar: ${escapeHtml(e.message)}</p>`;
+    if (token === detailToken) el().innerHTML = `<h3 id="h-needs">Versorgung nach Richtwerten</h3><p class="error">Bedarfsanalyse nicht verfügbar: ${escapeHtml(describeError(e))}</p>`;
   }
 }
 
@@ -735,21 +778,30 @@ async function detailMeasures(area, token) {
         const budget = m.controlling && m.controlling.budgetPlanned ? ` · Budget ${formatNumber(m.controlling.budgetSpent, 0)} von ${formatNumber(m.controlling.budgetPlanned, 0)} €` : '';
         const ms = (m.milestones ?? [])
           .map((s) => {
-            const due = s.plannedDate ?? null;
+            // a milestone planned for a quarter is due at its end, as @sp/controlling judges it
+            const due = s.plannedDate ?? quarterEnd(s.plannedQuarter);
             const overdue = !s.reached && due && due < today;
             const cls = s.reached ? 'ms-done' : overdue ? 'ms-overdue' : 'ms-open';
             const mark = s.reached ? '✓ erreicht' : overdue ? '! überfällig' : '○ offen';
-            return `<li class="${cls}"><span>${mark}</span><span>${escapeHtml(s.title)} – ${s.reached ? formatDate(s.actualDate) : due ? 'geplant ' + formatDate(due) : escapeHtml(s.plannedQuarter ?? '')}</span></li>`;
+            const planned = s.plannedDate ? formatDate(s.plannedDate) : s.plannedQuarter ? periodLabel(s.plannedQuarter) : '';
+            return `<li class="${cls}"><span>${mark}</span><span>${escapeHtml(s.title)} – ${s.reached ? formatDate(s.actualDate) : planned ? 'geplant ' + escapeHtml(planned) : ''}</span></li>`;
           })
           .join('');
         return `<article class="measure"><h4><span>${escapeHtml(m.title)}</span>${lightHtml}</h4>
-          <p class="meta">${escapeHtml(measureStatusLabels[m.status] ?? m.status)} · ${escapeHtml(m.leadAmt)} · ${formatDate(m.plannedStart)} – ${formatDate(m.plannedEnd)}${budget}${m.example ? ' · <em>Beispiel</em>' : ''}</p>
+          <p class="meta">${escapeHtml(measureStatusLabels[m.status] ?? m.status)} · ${escapeHtml(amtLabel(m.leadAmt))} · ${formatDate(m.plannedStart)} – ${formatDate(m.plannedEnd)}${budget}${m.example ? ' · <em>Beispiel</em>' : ''}</p>
           ${ms ? `<ul aria-label="Meilensteine">${ms}</ul>` : ''}</article>`;
       })
       .join('')}`;
   } catch (e) {
-    if (token === detailToken) el().innerHTML = `<h3 id="h-measures">Maßnahmen und Meilensteine</h3><p class="error">Maßnahmen nicht verfügbar: ${escapeHtml(e.message)}</p>`;
+    if (token === detailToken) el().innerHTML = `<h3 id="h-measures">Maßnahmen und Meilensteine</h3><p class="error">Maßnahmen nicht verfügbar: ${escapeHtml(describeError(e))}</p>`;
   }
+}
+
+/** "2025-Q3" → "2025-09-30"; null for anything else. */
+function quarterEnd(q) {
+  const m = /^(\d{4})-Q([1-4])$/.exec(q ?? '');
+  if (!m) return null;
+  return `${m[1]}-${['03-31', '06-30', '09-30', '12-31'][Number(m[2]) - 1]}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -878,7 +930,7 @@ function syncControls() {
   $('period-max').textContent = periods.length > 1 ? periodLabel(periods[periods.length - 1]) : '';
   const m = indicatorMeta();
   $('indicator-meta').innerHTML = m
-    ? `${escapeHtml(m.description || m.definition)}${m.synthetic ? ' <span class="badge badge-synthetic">synthetisch</span>' : ''}<br>Quelle: ${escapeHtml(m.sourceAmt)}`
+    ? `${escapeHtml(m.description || m.definition)}${m.synthetic ? ' <span class="badge badge-synthetic">synthetisch</span>' : ''}<br>Quelle: ${escapeHtml(amtLabel(m.sourceAmt))}`
     : '';
   const ix = indexMeta();
   $('index-meta').innerHTML = ix ? `${escapeHtml(ix.description)}${ix.synthetic ? ' <span class="badge badge-synthetic">synthetisch</span>' : ''}` : '';
@@ -968,6 +1020,12 @@ function bind() {
     select(b.dataset.code);
     $('table-view').querySelector(`button.row-select[data-code="${CSS.escape(b.dataset.code)}"]`)?.focus();
   });
+  $('map-notice').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-level]');
+    if (!b) return;
+    state.level = b.dataset.level;
+    render();
+  });
   $('detail-body').addEventListener('click', (e) => {
     const b = e.target.closest('button.row-select');
     if (b) select(b.dataset.code, { focusMap: true });
@@ -1013,7 +1071,7 @@ async function main() {
     meta.sources = data.sources;
     if (data.areas?.[0]) meta.city = data.areas[0];
   } catch (e) {
-    setStatus(`Fehler: ${e.message}`, true);
+    setStatus(`Fehler: ${describeError(e)}`, true);
     $('map-title').textContent = 'Daten nicht verfügbar';
     return;
   }

@@ -17,8 +17,6 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   const W = 340;
   const H = 190;
   const m = { top: 12, right: 20, bottom: 28, left: 52 };
-  const iw = W - m.left - m.right;
-  const ih = H - m.top - m.bottom;
   const all = series.flatMap((s) => s.values).filter((v) => v != null && Number.isFinite(v));
   if (periods.length === 0 || all.length === 0) {
     return `<p class="empty">Keine Werte für eine Zeitreihe.</p>`;
@@ -34,6 +32,10 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   const ticks = niceTicks(lo, hi, 4);
   lo = Math.min(lo, ticks[0]);
   hi = Math.max(hi, ticks[ticks.length - 1]);
+  // room for the longest tick label ("1.500.000" for the city's residents; 10.5 px digits ≈ 6.3 px)
+  m.left = Math.max(m.left, Math.ceil(10 + 6.3 * Math.max(...ticks.map((t) => formatNumber(t).length))));
+  const iw = W - m.left - m.right;
+  const ih = H - m.top - m.bottom;
   const x = (i) => m.left + (periods.length === 1 ? iw / 2 : (i * iw) / (periods.length - 1));
   const y = (v) => m.top + ih - ((v - lo) / (hi - lo)) * ih;
 

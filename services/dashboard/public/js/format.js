@@ -23,7 +23,11 @@ export function formatValue(v, unit) {
 
 export function unitLabel(unit) {
   if (!unit) return '';
-  const map = { percent: '%', prozent: '%', per_mille: '‰', promille: '‰', persons: 'Personen', personen: 'Personen', count: '', anzahl: '' };
+  // the registry's capacity units (taxonomy codes) too: "plaetze" → "Plätze"
+  const map = {
+    percent: '%', prozent: '%', per_mille: '‰', promille: '‰', persons: 'Personen', personen: 'Personen', count: '', anzahl: '',
+    plaetze: 'Plätze', betten: 'Betten', stunden: 'Stunden', faelle: 'Fälle', quadratmeter: 'm²', angebote: 'Angebote',
+  };
   return map[String(unit).toLowerCase()] ?? unit;
 }
 
@@ -145,6 +149,23 @@ export const targetGroupLabels = {
   verschuldete: 'Verschuldete Haushalte',
   suchtkranke: 'Suchtkranke',
 };
+
+/** Ämter of packages/feeds/catalogue/feeds.yaml: the API names them by code (sourceAmt, leadAmt). */
+export const amtLabels = {
+  statistik: 'Amt für Stadtentwicklung und Statistik',
+  jobcenter: 'Jobcenter Köln',
+  sozialamt: 'Amt für Soziales, Arbeit und Senioren',
+  wohnungsamt: 'Amt für Wohnungswesen',
+  jugendamt: 'Amt für Kinder, Jugend und Familie',
+  gesundheitsamt: 'Gesundheitsamt',
+  schulamt: 'Amt für Schulentwicklung',
+  gruenflaechenamt: 'Amt für Landschaftspflege und Grünflächen',
+  sportamt: 'Sportamt',
+  integration: 'Amt für Integration und Vielfalt',
+  planung: 'Sozialplanung (Dezernat Soziales, Gesundheit und Wohnen)',
+};
+/** An Amt's name; a code the list does not know (or a name already) as given. */
+export const amtLabel = (code) => amtLabels[code] ?? code;
 
 export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch' };
 
