@@ -76,6 +76,10 @@ describe('Köln indicators on the real population', () => {
     const mean = scored.reduce((s, v) => s + v.score!, 0) / scored.length;
     expect(mean).toBeCloseTo(0, 9);
     expect(new Set(scored.map((v) => v.class))).toContain('Status sehr niedrig');
+    // the dynamic index reads its monthly inputs (change over 12 months) at December
+    const dynamik = await reader.indexValues({ index: 'index_dynamik', level: 'STADTTEIL', period: '2012' });
+    expect(dynamik.filter((v) => v.scored).length).toBeGreaterThan(75);
+    expect(new Set(dynamik.map((v) => v.class)).size).toBeGreaterThanOrEqual(2);
   });
 
   it('no suppressed Stadtteil can be recovered from its Bezirk total', async () => {

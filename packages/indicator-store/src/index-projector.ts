@@ -3,7 +3,7 @@
 // read privileged (the index is computed on true values; it publishes only standardised scores
 // and classes). Each result row keeps the definition version that made it, and carries the latest
 // known_at of its inputs, so a replay produces identical rows.
-import { computeCompositeIndex, type Catalogue } from '@sp/indicators';
+import { alignPeriod, computeCompositeIndex, type Catalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
@@ -45,11 +45,20 @@ export class IndexProjector {
     return rows;
   }
 
+  /** The period of an input indicator that serves an index year (the year's last period of its periodicity). */
+  private periodOf(indicator: string, year: string): string {
+    const dataset = this.catalogue.datasetsOf(indicator)[0];
+    const periodicity = dataset ? this.catalogue.datasets[dataset]?.periodicity : undefined;
+    return periodicity ? alignPeriod(year, periodicity) : year;
+  }
+
   private async computeOne(def: ReturnType<Catalogue['resolveIndex']>, level: string, year: string): Promise<number> {
     const inputs: Record<string, Map<string, number | null>> = {};
     let knownAt = 0;
     for (const input of def.inputs) {
-      const values = await this.reader.values({ indicator: input.indicator, level, periods: [year], privileged: true });
+      // an index is yearly; a monthly input (SGB II) is read at its Stichtag, December of the year,
+      // so that a change over 12 months means twelve months, not twelve years
+      const values = await this.reader.values({ indicator: input.indicator, level, periods: [this.periodOf(input.indicator, year)], privileged: true });
       inputs[input.indicator] = new Map(values.map((v) => [v.areaCode, v.value]));
       for (const v of values) knownAt = Math.max(knownAt, v.knownAt ? Date.parse(v.knownAt) : 0);
     }
