@@ -48,7 +48,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
 
   const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), threshold: config.SP_SUPPRESSION_THRESHOLD });
   const partitions = config.SP_ENGINES === 'embedded' ? 2 : 4;
-  const projections = await startProjections({ eventLog, warehouse, database, codec, catalogue, reader, registry, partitions });
+  // the gateway is created below; new indicator values drop its read cache as soon as they land
+  let onIndicatorsChanged = (): void => undefined;
+  const projections = await startProjections({ eventLog, warehouse, database, codec, catalogue, reader, registry, partitions, onIndicatorsChanged: () => onIndicatorsChanged() });
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   const ingestion = await createIngestionApp({
@@ -76,6 +78,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     controlling: controllingSourceFrom(database, reader, reference),
     auth: { jwtSecret: config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir) },
   });
+
+  onIndicatorsChanged = () => gateway.clearCache();
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;

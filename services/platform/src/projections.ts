@@ -26,6 +26,8 @@ export interface ProjectionDeps {
   reader: WarehouseIndicatorReader;
   registry: RegistryRepository;
   partitions: number;
+  /** called after new indicator values were projected (e.g. to drop read caches) */
+  onIndicatorsChanged?: () => void;
 }
 
 export async function startProjections(deps: ProjectionDeps): Promise<Projections> {
@@ -34,6 +36,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
     afterProjection: async (result) => {
       if (result.touchedPeriods.length > 0) await indices.recompute(result.touchedPeriods);
+      if (result.events > 0) deps.onIndicatorsChanged?.();
     },
   });
   const offerTopic = topicFor('offer');
