@@ -141,6 +141,14 @@ describe('indicator store on chDB', () => {
     expect((await values(reader, 'einwohner', 'STADT', '2012'))['0']!.knownAt).toBe(new Date(t0 + 2000).toISOString());
   });
 
+  it('marks cells a correction dropped as absent, in every period of the batch', async () => {
+    await projector.apply([record('101', '2011', { einwohner: 900, sgb2_personen: 10 }), record('101', '2012', { einwohner: 1000, sgb2_personen: 20 })]);
+    await projector.apply([record('101', '2011', { einwohner: 910 }, { version: 2 }), record('101', '2012', { einwohner: 1010 }, { version: 2 })]);
+    expect(await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', periods: ['2011', '2012'], privileged: true })).toEqual([]);
+    const einwohner = await reader.values({ indicator: 'einwohner', level: 'STADTTEIL', periods: ['2011', '2012'], privileged: true });
+    expect(einwohner.map((v) => [v.period, v.value])).toEqual([['2011', 910], ['2012', 1010]]);
+  });
+
   it('suppresses small counts, their siblings, derived rates and planning areas for non-privileged readers', async () => {
     await projector.apply(base());
     const pub = await values(reader, 'sgb2', 'STADTTEIL', '2012');

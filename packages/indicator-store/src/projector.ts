@@ -169,10 +169,14 @@ export class IndicatorProjector {
       { leaves },
     );
     const knownAt = new Map(known.map((k) => [k.leaf_key, Number(k.known_at_ms)]));
+    // leaf_key is not in the sorting key of cells; the leaves' periods are, so the period filter
+    // (implied by the leaf keys) lets ClickHouse read only those periods' granules instead of
+    // merging the whole table (FINAL) on every batch
+    const periods = [...new Set(leaves.map((l) => l.slice(l.lastIndexOf('|') + 1)))];
     const existing = await this.warehouse.query<CellRow>(
       `SELECT dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms
-       FROM cells FINAL WHERE leaf_key IN {leaves:Array(String)} AND present = 1`,
-      { leaves },
+       FROM cells FINAL WHERE period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)} AND present = 1`,
+      { leaves, periods },
     );
     const out: CellRow[] = [];
     const seen = new Set<string>();

@@ -164,6 +164,19 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     }));
   }
 
+  /**
+   * The periods of stored cells that values() reads to answer these periods of an indicator: each
+   * component's dataset aligned (a year of a monthly dataset reads its December), and for a change
+   * also the periods n back. Results for other periods cannot change when only these did not.
+   */
+  readPeriods(indicator: string, periods: readonly string[]): string[] {
+    const plan = this.options.plans.plan(indicator);
+    if (!plan) throw new UnknownIndicatorError(indicator);
+    const asked = new Set(periods);
+    if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
+    return [...new Set(componentsOf(plan).flatMap((c) => [...asked].map((p) => this.readPeriod(c, p))))];
+  }
+
   /** The period of the component's dataset that serves an asked period (a month reads its year's population). */
   private readPeriod(c: Component, period: string): string {
     const periodicity = this.options.plans.periodicity?.(c.dataset);

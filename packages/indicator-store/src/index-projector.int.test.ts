@@ -1,0 +1,130 @@
+import { parseCatalogue } from '@sp/indicators';
+import type { Warehouse } from '@sp/ports';
+import { tempDir } from '@sp/testing';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { IndexProjector } from './index-projector.js';
+import { planResolverFromCatalogue } from './indicator-plan.js';
+import { migrateWarehouse } from './migrations.js';
+import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
+
+// A yearly population and a monthly count; two versions of an index over the monthly rate, the
+// second also over its change to the same month a year before.
+const catalogue = parseCatalogue(`
+catalogueVersion: 1
+datasets:
+  bev: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
+  sgb: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
+indicators:
+  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bev, measure: einwohner }
+  - { code: sgb_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb, measure: sgb_personen }
+  - { code: sgb_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb_personen, denominator: einwohner, factor: 100 }
+  - { code: sgb_quote_12m, version: 1, kind: change, name: C, definition: C, unit: pp, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, of: sgb_quote, periods: 12, mode: absolute }
+  - code: index_a
+    version: 1
+    kind: index
+    name: A
+    definition: A
+    unit: SD
+    amt: statistik
+    polarity: -1
+    updateInterval: jährlich
+    synthetic: false
+    inputs: [{ indicator: sgb_quote }]
+    population: einwohner
+    minPopulation: 1
+    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
+  - code: index_a
+    version: 2
+    kind: index
+    name: A
+    definition: A
+    unit: SD
+    amt: statistik
+    polarity: -1
+    updateInterval: jährlich
+    synthetic: false
+    inputs: [{ indicator: sgb_quote }, { indicator: sgb_quote_12m }]
+    population: einwohner
+    minPopulation: 1
+    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
+`);
+
+const areas = ['101', '102', '103'];
+let seq = 0;
+function record(dataset: string, areaCode: string, period: string, measure: string, value: number): AreaStatisticEvent {
+  seq += 1;
+  return {
+    key: `${dataset}|STADTTEIL|${areaCode}|${period}`,
+    version: 1,
+    tombstone: false,
+    deliveredAtMs: Date.UTC(2025, 0, 1) + seq,
+    amt: 'statistik',
+    deliveryId: `d-${seq}`,
+    payload: { dataset, areaLevel: 'STADTTEIL', areaCode, period, synthetic: false, observations: [{ measure, dimensions: {}, value }] },
+  };
+}
+
+describe('index projector on chDB', () => {
+  let wh: Warehouse;
+  let reader: WarehouseIndicatorReader;
+  let indices: IndexProjector;
+  const stored = () => wh.query(`SELECT definition_version, area_code, score, class, computed_from_ms FROM index_values FINAL ORDER BY definition_version, area_code`);
+
+  beforeAll(async () => {
+    wh = await openChdbWarehouse({ path: tempDir('sp-index-') });
+    await migrateWarehouse(wh);
+    await loadAreaMap(wh, [
+      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
+      ...areas.flatMap((a) => [
+        { childLevel: 'STADTTEIL', childCode: a, level: 'STADTTEIL', code: a },
+        { childLevel: 'STADTTEIL', childCode: a, level: 'STADT', code: '0' },
+      ]),
+    ]);
+    const events = areas.flatMap((a, i) => [
+      record('bev', a, '2011', 'einwohner', 1000 + 100 * i),
+      record('bev', a, '2012', 'einwohner', 1010 + 100 * i),
+      record('sgb', a, '2011-12', 'sgb_personen', 100 + 7 * i * i),
+      record('sgb', a, '2012-06', 'sgb_personen', 50 + 3 * i),
+      record('sgb', a, '2012-12', 'sgb_personen', 110 + 5 * i * i),
+    ]);
+    await new IndicatorProjector(wh).apply(events);
+    reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
+    indices = new IndexProjector(wh, reader, catalogue);
+  });
+  afterAll(async () => wh?.close());
+
+  it('names the periods a read depends on: the monthly December, the yearly population, a change n months back', () => {
+    expect(reader.readPeriods('sgb_quote', ['2012-12']).sort()).toEqual(['2012', '2012-12']);
+    expect(reader.readPeriods('sgb_quote_12m', ['2012-12']).sort()).toEqual(['2011', '2011-12', '2012', '2012-12']);
+    expect(reader.readPeriods('einwohner', ['2012'])).toEqual(['2012']);
+  });
+
+  it('skips a year none of whose read periods was touched, and reads each input once per call', async () => {
+    const values = vi.spyOn(reader, 'values');
+    // a month the yearly index does not read (it reads December): nothing to recompute, nothing read
+    expect(await indices.recompute(['2012-06'])).toBe(0);
+    expect(values).not.toHaveBeenCalled();
+    expect(await stored()).toEqual([]);
+
+    // December: both versions for every area; sgb_quote and einwohner are shared, so read once
+    expect(await indices.recompute(['2012-12'])).toBe(2 * areas.length);
+    expect(values.mock.calls.map(([q]) => `${q.indicator}@${q.periods!.join()}`).sort()).toEqual(['einwohner@2012', 'sgb_quote@2012-12', 'sgb_quote_12m@2012-12']);
+    const first = await stored();
+    expect(first).toHaveLength(2 * areas.length);
+    expect(first.every((r) => r.score !== null)).toBe(true);
+
+    // the population year is read too, so touching it recomputes the same rows
+    values.mockClear();
+    expect(await indices.recompute(['2012'])).toBe(2 * areas.length);
+    expect(values).toHaveBeenCalledTimes(3);
+    expect(await stored()).toEqual(first);
+    values.mockRestore();
+  });
+
+  it('recomputes the year a change reaches back into (2011-12 is read by the 2011 index)', async () => {
+    expect(await indices.recompute(['2011-12'])).toBeGreaterThan(0);
+    expect(await indices.recompute(['2011-06'])).toBe(0);
+  });
+});
