@@ -213,15 +213,19 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
           AND period IN {periods:Array(String)}${extra})`;
     }
+    // summed per source area and period first, so that the join with area_map (each area to itself
+    // and every area containing it) multiplies areas × periods rows, not every dimension cell
     const rows = await this.warehouse.query<{ level: string; code: string; period: string; value: number; known_at_ms: string; synthetic: number }>(
-      `SELECT m.level AS level, m.code AS code, c.period AS period, sumIf(c.value, c.present = 1) AS value,
-              max(c.known_at_ms) AS known_at_ms, maxIf(c.synthetic, c.present = 1) AS synthetic
-       FROM ${source} AS c
+      `SELECT m.level AS level, m.code AS code, c.period AS period, sum(c.value) AS value,
+              max(c.known_at_ms) AS known_at_ms, max(c.synthetic) AS synthetic
+       FROM (SELECT area_code, period, sumIf(value, present = 1) AS value, max(known_at_ms) AS known_at_ms,
+                    maxIf(synthetic, present = 1) AS synthetic, countIf(present = 1) AS present_cells
+             FROM ${source} GROUP BY area_code, period) AS c
        INNER JOIN (SELECT child_code, level, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String}) AS m
          ON m.child_code = c.area_code
        WHERE m.valid_from <= ${PERIOD_START_SQL} AND (m.valid_to = '' OR ${PERIOD_START_SQL} <= m.valid_to)
        GROUP BY level, code, period
-       HAVING countIf(c.present = 1) > 0`,
+       HAVING sum(c.present_cells) > 0`,
       params,
     );
     const out: Counts = new Map();

@@ -1,0 +1,276 @@
+// Freshness benchmark (not a test): how long after an accepted delivery (HTTP 2xx from the
+// ingestion API) its indicator can be read through GraphQL, on the real one-process platform
+// (`node services/platform/dist/main.js`, embedded engines, SP_DEMO=0, fresh data directory,
+// 127.0.0.1 only). Deliveries arrive open-loop at a fixed rate; every delivery is 100
+// area-statistic records (sgb2, Jobcenter, new keys) and one of them is the marker whose
+// `sgb2_personen` value is polled until it shows. In the same run the baseline is the ingestion
+// round trip itself (POST → 2xx), so the ratio says how much longer "queryable" takes than
+// "accepted".
+//
+// Two pollers:
+//  - fresh query (every delivery): one GraphQL client polls every 25 ms (one request in flight) for
+//    the oldest ≤ 16 markers not seen yet, `indicatorValues(periods: [P…, X], areas: […])` with X a
+//    period nobody asks for twice, so the gateway's shared read cache (5 s TTL +
+//    stale-while-revalidate) never answers from memory — the time until the warehouse has the
+//    value (log → aggregator → chDB → reader → GraphQL);
+//  - repeated query (every 5th delivery): the same `indicatorValues(period: P)` every 100 ms, as an
+//    open dashboard would ask it — includes the read cache's staleness.
+// A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
+//
+//   node bench/indicators/freshness.bench.mjs [--rate 5] [--records 100] [--seconds 60] [--warmup 5]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fromPlatform, percentile, root, fmtMs } from './lib.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '5' },
+    records: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '5' },
+    'poll-ms': { type: 'string', default: '25' },
+    'poll-max': { type: 'string', default: '16' },
+    'dashboard-poll-ms': { type: 'string', default: '100' },
+    'dashboard-every': { type: 'string', default: '5' },
+    'timeout-s': { type: 'string', default: '60' },
+  },
+});
+const RATE = Number(args.rate);
+const RECORDS = Number(args.records);
+const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
+const POLL_MS = Number(args['poll-ms']);
+const POLL_MAX = Number(args['poll-max']);
+const DASHBOARD_POLL_MS = Number(args['dashboard-poll-ms']);
+const DASHBOARD_EVERY = Number(args['dashboard-every']);
+const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
+
+const { loadReference } = await fromPlatform('@sp/spatial');
+
+// ── the platform, in its own process ────────────────────────────────────────────────────────────
+const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-freshness-'));
+const platform = spawn(process.execPath, [join(root, 'services/platform/dist/main.js')], {
+  cwd: root,
+  env: { ...process.env, SP_DEMO: '0', SP_DATA_DIR: dataDir, SP_PORT: '0', SP_HOST: '127.0.0.1' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let platformOutput = '';
+platform.stdout.on('data', (d) => (platformOutput += d));
+platform.stderr.on('data', (d) => (platformOutput += d));
+const exited = new Promise((r) => platform.once('exit', r));
+let stopped = false;
+async function stopPlatform() {
+  if (stopped) return;
+  stopped = true;
+  platform.kill('SIGTERM');
+  const timer = setTimeout(() => platform.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => void stopPlatform().then(() => process.exit(130)));
+
+const baseUrl = await new Promise((resolve, reject) => {
+  const deadline = setTimeout(() => reject(new Error(`platform did not start within 120 s:\n${platformOutput}`)), 120_000);
+  const check = () => {
+    const m = /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(platformOutput);
+    if (m) {
+      clearTimeout(deadline);
+      resolve(m[1]);
+    }
+  };
+  platform.stdout.on('data', check);
+  platform.once('exit', (code) => reject(new Error(`platform exited with ${code}:\n${platformOutput}`)));
+});
+const apiKey = JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')).jobcenter;
+if (!apiKey) throw new Error('no API key for Amt jobcenter in api-keys.json');
+
+// ── the deliveries: new keys over Köln's 86 Stadtteile × months ──────────────────────────────────
+const areas = loadReference('koeln').areas('STADTTEIL').map((a) => a.code);
+const months = [];
+for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
+const capacity = areas.length * months.length;
+function record(s) {
+  const area = areas[s % areas.length];
+  const period = months[Math.floor(s / areas.length) % months.length];
+  const version = 1 + Math.floor(s / capacity); // after a full cycle: corrections of the same keys
+  const base = 100 + ((s * 7919 + version * 104729) % 900);
+  const observations = [
+    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'm' }, value: base },
+    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'w' }, value: base + 11 },
+    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'm' }, value: 3 * base },
+    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'w' }, value: 3 * base + 17 },
+    { measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 2 * base },
+    { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: Math.floor(base / 3) },
+  ];
+  const expected = observations.filter((o) => o.measure === 'sgb2_personen').reduce((a, o) => a + o.value, 0);
+  return {
+    record: { key: `sgb2|STADTTEIL|${area}|${period}`, version, dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode: area, period, observations, synthetic: true, source: 'bench/indicators' },
+    expected,
+  };
+}
+
+async function deliver(body) {
+  const res = await fetch(`${baseUrl}/v1/deliveries/area-statistic`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`delivery answered ${res.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+async function graphql(query) {
+  const res = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const json = await res.json();
+  if (json.errors) throw new Error(`GraphQL: ${JSON.stringify(json.errors).slice(0, 500)}`);
+  return json.data;
+}
+
+// X for the fresh-query poller: a month nobody asks for twice during the run (1000-01, 1000-02, …)
+let bust = 0;
+const bustPeriod = () => {
+  const n = bust++;
+  return `${1000 + Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls one query until the marker shows its value; resolves with the time the answer arrived. */
+async function pollUntil(query, marker, expected, intervalMs, deadline) {
+  let polls = 0;
+  while (performance.now() < deadline) {
+    const started = performance.now();
+    const data = await graphql(query);
+    polls++;
+    const row = data.indicatorValues.find((v) => v.period === marker.period && v.area.code === marker.areaCode);
+    if (row && row.value === expected) return { at: performance.now(), polls };
+    const wait = intervalMs - (performance.now() - started);
+    if (wait > 0) await sleep(wait);
+  }
+  return { at: Number.NaN, polls };
+}
+
+// The fresh-query poller is one loop for all deliveries (so polling load does not grow with the
+// backlog): every POLL_MS one GraphQL request asks for the periods and areas of every marker not
+// yet seen, plus a never-repeated period so that the read cache cannot answer.
+const pending = new Set();
+let failure;
+let freshPolls = 0;
+let polling = true;
+const fields = '{ period area { code } value suppressed }';
+const freshPoller = (async () => {
+  while (polling) {
+    const started = performance.now();
+    if (pending.size > 0) {
+      // the oldest markers first (the log is projected in order per partition), at most POLL_MAX per
+      // request, so that a backlog does not make every poll heavier
+      const asked = [...pending].slice(0, POLL_MAX);
+      const periods = [...new Set(asked.map((p) => p.record.period)), bustPeriod()];
+      const codes = [...new Set(asked.map((p) => p.record.areaCode))];
+      const data = await graphql(`{ indicatorValues(indicator: "sgb2_personen", level: STADTTEIL, periods: ${JSON.stringify(periods)}, areas: ${JSON.stringify(codes)}) ${fields} }`);
+      const arrived = performance.now();
+      freshPolls++;
+      const seen = new Map(data.indicatorValues.map((v) => [`${v.period}|${v.area.code}`, v.value]));
+      for (const p of asked) {
+        if (seen.get(`${p.record.period}|${p.record.areaCode}`) === p.expected) {
+          pending.delete(p);
+          p.resolve(arrived);
+        }
+      }
+      for (const p of pending) {
+        if (arrived > p.deadline) {
+          pending.delete(p);
+          p.resolve(Number.NaN);
+        }
+      }
+    }
+    const wait = POLL_MS - (performance.now() - started);
+    if (wait > 0) await sleep(wait);
+  }
+})().catch((error) => {
+  failure ??= error;
+  for (const p of pending) p.resolve(Number.NaN);
+  pending.clear();
+});
+const freshVisible = (marker, deadline) => new Promise((resolve) => pending.add({ ...marker, deadline, resolve }));
+
+async function runDelivery(i, measured) {
+  const batch = Array.from({ length: RECORDS }, (_, j) => record(i * RECORDS + j));
+  const marker = batch[(i * 37) % RECORDS];
+  const body = JSON.stringify({ records: batch.map((b) => b.record) });
+  const sent = performance.now();
+  const answer = await deliver(body);
+  const acked = performance.now();
+  if (answer.created !== RECORDS) throw new Error(`delivery ${i}: ${JSON.stringify(answer).slice(0, 300)}`);
+  const { period, areaCode } = marker.record;
+  const deadline = acked + TIMEOUT_MS;
+  // the repeated (dashboard) query is sampled on every DASHBOARD_EVERY-th delivery only
+  const [freshAt, dashboard] = await Promise.all([
+    freshVisible(marker, deadline),
+    i % DASHBOARD_EVERY === 0
+      ? pollUntil(`{ indicatorValues(indicator: "sgb2_personen", level: STADTTEIL, period: "${period}", areas: ["${areaCode}"]) ${fields} }`, marker.record, marker.expected, DASHBOARD_POLL_MS, deadline)
+      : Promise.resolve(undefined),
+  ]);
+  if (measured) results.push({ i, sent, acked, ack: acked - sent, fresh: freshAt - acked, dashboard: dashboard ? dashboard.at - acked : undefined });
+}
+
+// ── open-loop schedule: one delivery every 1000/RATE ms, whether the previous ones finished or not ──
+const results = [];
+const warmupCount = Math.round(WARMUP * RATE);
+const total = warmupCount + Math.round(SECONDS * RATE);
+console.log(`platform at ${baseUrl} (data ${dataDir}); ${total} deliveries (${warmupCount} warm-up) of ${RECORDS} records at ${RATE}/s = ${RATE * RECORDS} records/s`);
+const running = [];
+let maxInFlight = 0;
+let inFlight = 0;
+const start = performance.now();
+for (let i = 0; i < total && !failure; i++) {
+  const due = start + (i * 1000) / RATE;
+  const wait = due - performance.now();
+  if (wait > 0) await sleep(wait);
+  inFlight++;
+  maxInFlight = Math.max(maxInFlight, inFlight);
+  running.push(
+    runDelivery(i, i >= warmupCount)
+      .catch((e) => (failure ??= e))
+      .finally(() => inFlight--),
+  );
+}
+const scheduleLag = performance.now() - (start + ((total - 1) * 1000) / RATE);
+await Promise.all(running);
+polling = false;
+await freshPoller;
+await stopPlatform();
+if (failure) throw failure;
+
+// ── report ───────────────────────────────────────────────────────────────────────────────────────
+results.sort((a, b) => a.i - b.i);
+// a value not seen within the timeout counts as infinitely late (percentiles above it read "> timeout")
+const col = (k) => results.map((r) => r[k]).filter((x) => x !== undefined).map((x) => (Number.isNaN(x) ? Infinity : x));
+const timedOut = results.filter((r) => !Number.isFinite(r.fresh) || (r.dashboard !== undefined && !Number.isFinite(r.dashboard))).length;
+const stats = (xs) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99), max: Math.max(...xs) });
+const ack = stats(col('ack'));
+const fresh = stats(col('fresh'));
+const dashboard = stats(col('dashboard'));
+const span = (results.at(-1).sent - results[0].sent) / 1000;
+console.log(`measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`);
+const f = (ms) => (ms === Infinity ? `>${(TIMEOUT_MS / 1000).toFixed(0)} s`.padStart(9) : fmtMs(ms));
+const line = (name, s) => console.log(`${name.padEnd(58)} p50 ${f(s.p50)}  p95 ${f(s.p95)}  p99 ${f(s.p99)}  max ${f(s.max)}  (n ${s.n})`);
+line('baseline: ingestion round trip (POST → 2xx)', ack);
+line('freshness, fresh query (2xx → value in GraphQL)', fresh);
+line('freshness, repeated dashboard query (read cache in effect)', dashboard);
+const quarters = [0, 1, 2, 3].map((q) => results.slice(Math.floor((q * results.length) / 4), Math.floor(((q + 1) * results.length) / 4)).map((r) => (Number.isNaN(r.fresh) ? Infinity : r.fresh)));
+console.log(`fresh-query freshness p50 per quarter of the run (steady when flat): ${quarters.map((xs) => f(percentile(xs, 50)).trim()).join(' → ')}`);
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : 'n/a (timeouts)');
+console.log(`ratio freshness / ingestion round trip: p50 ${ratio(fresh.p50, ack.p50)}, p95 ${ratio(fresh.p95, ack.p95)}`);
+console.log(`ratio repeated-query freshness / fresh-query freshness: p50 ${ratio(dashboard.p50, fresh.p50)}, p95 ${ratio(dashboard.p95, fresh.p95)}`);
+console.log(
+  JSON.stringify({
+    rate: RATE, records: RECORDS, seconds: SECONDS, deliveries: results.length, maxInFlight, timedOut,
+    ackMs: ack, freshMs: fresh, dashboardMs: dashboard,
+  }, (_k, v) => (typeof v === 'number' ? (Number.isFinite(v) ? Math.round(v * 10) / 10 : null) : v)),
+);
+process.exit(timedOut > 0 ? 1 : 0);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Indicator warehouse benchmarks in one command each: bootstraps (Node 24, deps, swc build of the
+# workspace), then runs one bench on the built dist/. Only 127.0.0.1 and temp dirs; stops by itself.
+#   bash bench/indicators/run.sh freshness     [--rate 5] [--records 100] [--seconds 60]
+#   bash bench/indicators/run.sh query-latency [--rows 10000000,100000000] [--runs 30]
+#   bash bench/indicators/run.sh replay        [--events 100000] [--rounds 2] [--with-indices]
+set -euo pipefail
+name="${1:?usage: bash bench/indicators/run.sh freshness|query-latency|replay [options]}"
+shift
+. "$(dirname "${BASH_SOURCE[0]}")/../../infra/bin/bootstrap.sh"
+cd "$SP_ROOT"
+exec node "bench/indicators/$name.bench.mjs" "$@"
