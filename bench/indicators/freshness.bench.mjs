@@ -17,7 +17,7 @@
 //    open dashboard would ask it — includes the read cache's staleness.
 // A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
 //
-//   node bench/indicators/freshness.bench.mjs [--rate 5] [--records 100] [--seconds 60] [--warmup 5]
+//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { fromPlatform, percentile, root, fmtMs } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    rate: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '1' },
     records: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
