@@ -52,8 +52,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface KafkaInstance {
-  readonly brokers: string[];
+/**
+ * An engine run by one of the infra scripts (`SCRIPT start DIR ARGS…`, `SCRIPT stop DIR`,
+ * `SCRIPT wipe DIR`) on its own data directory: what Kafka and PostgreSQL instances share.
+ */
+interface ScriptEngine {
   readonly dir: string;
   /** graceful stop, data kept */
   stop(): Promise<void>;
@@ -64,33 +67,25 @@ export interface KafkaInstance {
   wipe(): Promise<void>;
 }
 
-const kafkaScript = join(repoRoot, 'infra/kafka/kafka.sh');
-
-/** Starts a real single-node KRaft Kafka broker from the Maven Central jars. */
-export async function startKafka(options: { partitions?: number } = {}): Promise<KafkaInstance> {
-  const dir = tempDir('sp-kafka-', true);
-  const port = await freePort();
-  const ctrl = await freePort();
-  const env = { ...process.env, KAFKA_PARTITIONS: String(options.partitions ?? 4) };
+/**
+ * Starts `script` on `dir` and returns its controls. `killAtExit` runs synchronously at process
+ * exit (no awaiting there) unless the engine was wiped before.
+ */
+async function scriptEngine(
+  script: string,
+  dir: string,
+  startArgs: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; killAtExit: () => void },
+): Promise<ScriptEngine> {
   const start = async () => {
-    await run(kafkaScript, ['start', dir, String(port), String(ctrl)], { env, timeout: 120_000 });
+    await run(script, ['start', dir, ...startArgs], { env: options.env ?? process.env, timeout: 120_000 });
   };
   await start();
-  const unregister = onExit(() => {
-    // synchronous best effort: SIGKILL the broker and remove its data
-    try {
-      const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8'));
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already stopped */
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const unregister = onExit(options.killAtExit);
   const stop = async () => {
-    await run(kafkaScript, ['stop', dir], { timeout: 60_000 });
+    await run(script, ['stop', dir], { timeout: 60_000 });
   };
   return {
-    brokers: [`127.0.0.1:${port}`],
     dir,
     stop,
     start,
@@ -99,19 +94,41 @@ export async function startKafka(options: { partitions?: number } = {}): Promise
       await start();
     },
     wipe: async () => {
-      await run(kafkaScript, ['wipe', dir], { timeout: 60_000 });
+      await run(script, ['wipe', dir], { timeout: 60_000 });
       unregister();
     },
   };
 }
 
-export interface PostgresInstance {
+export interface KafkaInstance extends ScriptEngine {
+  readonly brokers: string[];
+}
+
+const kafkaScript = join(repoRoot, 'infra/kafka/kafka.sh');
+
+/** Starts a real single-node KRaft Kafka broker from the Maven Central jars. */
+export async function startKafka(options: { partitions?: number } = {}): Promise<KafkaInstance> {
+  const dir = tempDir('sp-kafka-', true);
+  const port = await freePort();
+  const ctrl = await freePort();
+  const engine = await scriptEngine(kafkaScript, dir, [String(port), String(ctrl)], {
+    env: { ...process.env, KAFKA_PARTITIONS: String(options.partitions ?? 4) },
+    killAtExit: () => {
+      // synchronous best effort: SIGKILL the broker and remove its data
+      try {
+        const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8'));
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already stopped */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  return { ...engine, brokers: [`127.0.0.1:${port}`] };
+}
+
+export interface PostgresInstance extends ScriptEngine {
   readonly url: string;
-  readonly dir: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  restart(): Promise<void>;
-  wipe(): Promise<void>;
 }
 
 const pgScript = join(repoRoot, 'infra/postgres/pg.sh');
@@ -120,34 +137,16 @@ const pgScript = join(repoRoot, 'infra/postgres/pg.sh');
 export async function startPostgres(): Promise<PostgresInstance> {
   const dir = tempDir('sp-pg-', true);
   const port = await freePort();
-  const start = async () => {
-    await run(pgScript, ['start', dir, String(port)], { timeout: 120_000 });
-  };
-  await start();
-  const unregister = onExit(() => {
-    try {
-      execFileSync(pgScript, ['wipe', dir], { timeout: 30_000 });
-    } catch {
-      /* best effort */
-    }
+  const engine = await scriptEngine(pgScript, dir, [String(port)], {
+    killAtExit: () => {
+      try {
+        execFileSync(pgScript, ['wipe', dir], { timeout: 30_000 });
+      } catch {
+        /* best effort */
+      }
+    },
   });
-  const stop = async () => {
-    await run(pgScript, ['stop', dir], { timeout: 60_000 });
-  };
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    dir,
-    stop,
-    start,
-    restart: async () => {
-      await stop();
-      await start();
-    },
-    wipe: async () => {
-      await run(pgScript, ['wipe', dir], { timeout: 60_000 });
-      unregister();
-    },
-  };
+  return { ...engine, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
 }
 
 export interface ChildService {
