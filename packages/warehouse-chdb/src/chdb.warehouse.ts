@@ -5,6 +5,7 @@ import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
 import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow } from '@sp/ports/clickhouse';
+import { inFlight } from '@sp/ports/in-flight';
 
 export interface ChdbWarehouseOptions {
   /** data directory; created if missing. One per process (a chDB limit). */
@@ -13,7 +14,7 @@ export interface ChdbWarehouseOptions {
 
 export class ChdbWarehouse implements Warehouse {
   private closing: Promise<void> | undefined;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly calls = inFlight();
 
   constructor(private readonly session: ChdbSession) {}
 
@@ -32,13 +33,14 @@ export class ChdbWarehouse implements Warehouse {
     }
     if (rows.length === 0) return;
     const payload = Buffer.from(encodeRows(rows)); // BAD_PARAMETER naming the row it cannot encode
-    await this.track(`insert into ${table}`, () => this.session.insert({ table, values: payload, format: 'JSONEachRow' }));
+    const what = `insert into ${table}`;
+    await this.calls.track(() => this.session.insert({ table, values: payload, format: 'JSONEachRow' }), (error) => toWarehouseError(error, what));
   }
 
   /** Waits for running statements, then releases the session. Later calls fail with CLOSED. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled([...this.inFlight]);
+      await this.calls.settled();
       this.session.close();
       // close() may defer freeing the native connection; wait so the directory can be reopened at once
       await drainChdb();
@@ -49,30 +51,17 @@ export class ChdbWarehouse implements Warehouse {
   private async run(sql: string, params: QueryParams | undefined, format: string): Promise<string> {
     this.assertOpen();
     const what = `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
-    const result = await this.track(what, () => {
-      if (params && Object.keys(params).length > 0) {
-        return this.session.queryBindAsync(sql, encodeParams(params), { format });
-      }
-      return this.session.queryAsync(sql, { format });
-    });
+    // chDB may throw synchronously (e.g. a bind error); track maps that like a rejection
+    const result = await this.calls.track(
+      () => {
+        if (params && Object.keys(params).length > 0) {
+          return this.session.queryBindAsync(sql, encodeParams(params), { format });
+        }
+        return this.session.queryAsync(sql, { format });
+      },
+      (error) => toWarehouseError(error, what),
+    );
     return result.text();
-  }
-
-  private async track<R>(what: string, start: () => Promise<R>): Promise<R> {
-    let promise: Promise<R>;
-    try {
-      promise = start(); // chDB may throw synchronously (e.g. a bind error)
-    } catch (error) {
-      throw toWarehouseError(error, what);
-    }
-    this.inFlight.add(promise);
-    try {
-      return await promise;
-    } catch (error) {
-      throw toWarehouseError(error, what);
-    } finally {
-      this.inFlight.delete(promise);
-    }
   }
 
   private assertOpen(): void {

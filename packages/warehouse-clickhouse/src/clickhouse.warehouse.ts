@@ -5,6 +5,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './clickhouse.errors.js';
 import { encodeParams, encodeRow, isValidTableName } from '@sp/ports/clickhouse';
+import { inFlight } from '@sp/ports/in-flight';
 
 export interface ClickHouseWarehouseOptions {
   /** e.g. http://127.0.0.1:8123 */
@@ -25,7 +26,7 @@ const stringifyRow = (row: unknown): string => encodeRow(row as Record<string, u
 
 export class ClickHouseWarehouse implements Warehouse {
   private closing: Promise<void> | undefined;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly calls = inFlight();
 
   constructor(private readonly client: ClickHouseClient) {}
 
@@ -52,7 +53,7 @@ export class ClickHouseWarehouse implements Warehouse {
   /** Waits for running requests, then closes the client's sockets. Later calls fail with CLOSED. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled([...this.inFlight]);
+      await this.calls.settled();
       await this.client.close();
     })();
     return this.closing;
@@ -60,20 +61,7 @@ export class ClickHouseWarehouse implements Warehouse {
 
   private async track<R>(what: string, start: () => Promise<R>): Promise<R> {
     this.assertOpen();
-    let promise: Promise<R>;
-    try {
-      promise = start();
-    } catch (error) {
-      throw toWarehouseError(error, what);
-    }
-    this.inFlight.add(promise);
-    try {
-      return await promise;
-    } catch (error) {
-      throw toWarehouseError(error, what);
-    } finally {
-      this.inFlight.delete(promise);
-    }
+    return this.calls.track(start, (error) => toWarehouseError(error, what));
   }
 
   private assertOpen(): void {
