@@ -1,14 +1,9 @@
 // The indicator warehouse on the real Köln data (chDB): population 2005–2012 per Stadtteil rolls
 // up so that the city equals the sum of the Bezirke and of the Stadtteile in every year; the
 // synthetic social indicators give the composite index; suppression holds across levels.
-import { buildKoelnDemo } from '@sp/demo';
-import {
-  areaMapRows, IndexProjector, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader,
-  type AreaStatisticEvent,
-} from '@sp/indicator-store';
-import { loadCatalogue } from '@sp/indicators';
+import { loadKoelnWarehouse } from '@sp/demo/testing';
+import type { WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
-import { loadReference } from '@sp/spatial';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,23 +13,10 @@ const YEARS = ['2005', '2006', '2007', '2008', '2009', '2010', '2011', '2012'];
 describe('Köln indicators on the real population', () => {
   let wh: Warehouse;
   let reader: WarehouseIndicatorReader;
-  const reference = loadReference('koeln');
-  const catalogue = loadCatalogue();
 
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-koeln-') });
-    await migrateWarehouse(wh);
-    await loadAreaMap(wh, areaMapRows(reference));
-    const demo = buildKoelnDemo({ reference, from: '2011-01', to: '2012-12' });
-    const t = Date.UTC(2026, 0, 1);
-    const events: AreaStatisticEvent[] = [...demo.real, ...demo.synthetic].map((r, i) => ({
-      key: r.key, version: r.version, tombstone: false, deliveredAtMs: t + i, amt: 'statistik', deliveryId: 'demo',
-      payload: { dataset: r.dataset, areaLevel: r.areaLevel, areaCode: r.areaCode, period: r.period, synthetic: r.synthetic, observations: r.observations },
-    }));
-    const projector = new IndicatorProjector(wh);
-    for (let i = 0; i < events.length; i += 2000) await projector.apply(events.slice(i, i + 2000));
-    reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
-    await new IndexProjector(wh, reader, catalogue).recompute(['2012']);
+    reader = await loadKoelnWarehouse(wh, { from: '2011-01', to: '2012-12', indexPeriods: ['2012'] });
   }, 300_000);
   afterAll(async () => wh?.close());
 

@@ -12,19 +12,9 @@ import {
   type PlanningRecordEvent,
 } from '@sp/controlling';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
-import { buildKoelnDemo } from '@sp/demo';
+import { loadKoelnWarehouse } from '@sp/demo/testing';
 import type { ControllingSource, RegistrySource } from '@sp/gateway';
-import {
-  areaMapRows,
-  IndicatorProjector,
-  loadAreaMap,
-  migrateWarehouse,
-  planResolverFromCatalogue,
-  WarehouseIndicatorReader,
-  type AreaStatisticEvent,
-  type IndicatorReader,
-} from '@sp/indicator-store';
-import { loadCatalogue } from '@sp/indicators';
+import type { IndicatorReader } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
 import { buildDemoRegistry, readDemoSources, RegistryRepository, spatialAreaLocator, type OfferRecord } from '@sp/registry';
 import { haversineMeters, loadReference, populationWeightedCentre } from '@sp/spatial';
@@ -72,18 +62,8 @@ async function loadRegistry(): Promise<void> {
 
 async function loadIndicators(): Promise<void> {
   wh = await openChdbWarehouse({ path: tempDir('sp-sources-') });
-  await migrateWarehouse(wh);
-  await loadAreaMap(wh, areaMapRows(reference));
   // population 2005–2012 is real; SGB II is synthetic and monthly, December 2011 and 2012 are enough
-  const demo = buildKoelnDemo({ reference, from: '2011-12', to: '2012-12' });
-  const t = Date.UTC(2026, 0, 1);
-  const events: AreaStatisticEvent[] = [...demo.real, ...demo.synthetic].map((r, i) => ({
-    key: r.key, version: r.version, tombstone: false, deliveredAtMs: t + i, amt: 'statistik', deliveryId: 'demo',
-    payload: { dataset: r.dataset, areaLevel: r.areaLevel, areaCode: r.areaCode, period: r.period, synthetic: r.synthetic, observations: r.observations },
-  }));
-  const projector = new IndicatorProjector(wh);
-  for (let i = 0; i < events.length; i += 5000) await projector.apply(events.slice(i, i + 5000));
-  reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(loadCatalogue()) });
+  reader = await loadKoelnWarehouse(wh, { reference, from: '2011-12', to: '2012-12' });
 }
 
 beforeAll(async () => {
