@@ -1,24 +1,26 @@
 // k6: 50 virtual users on the choropleth query (einwohner × 86 Stadtteile × 2012) and on a
-// 20-year monthly series (sgb2_personen, Altstadt/Süd, 2005-01…2024-12), each once through the
-// gateway and once as the same warehouse requests sent directly to ClickHouse (chdb-http), in
-// one run. The direct requests are those the warehouse reader sent for the query (captured by the
+// 20-year monthly series (sgb2_personen, Altstadt/Süd, 2005-01…2024-12), each through the
+// gateway as configured by default (response cache + read cache), with the read cache only, with
+// no cache, and as the same warehouse requests sent directly to ClickHouse (chdb-http), in one
+// run. The direct requests are those the warehouse reader sent for the query (captured by the
 // bench server), replayed in order per iteration.
 import http from 'k6/http';
 import { check } from 'k6';
 
 const GATEWAY = __ENV.GATEWAY_URL;
-const GATEWAY_NOCACHE = __ENV.GATEWAY_NOCACHE_URL;
+const URLS = { gateway: __ENV.GATEWAY_URL, readcache: __ENV.GATEWAY_READCACHE_URL, nocache: __ENV.GATEWAY_NOCACHE_URL };
 const CHDB = __ENV.CHDB_URL;
 const VUS = Number(__ENV.VUS || 50);
 const DURATION = __ENV.DURATION || '20s';
 const GAP = Number(__ENV.GAP_S || 3);
 const capture = JSON.parse(open(__ENV.BENCH_CAPTURE));
 
-const names = ['choropleth_gateway', 'choropleth_nocache', 'choropleth_direct', 'series_gateway', 'series_nocache', 'series_direct'];
+const variants = ['gateway', 'readcache', 'nocache', 'direct'];
+const names = ['choropleth', 'series'].flatMap((q) => variants.map((v) => `${q}_${v}`));
 const seconds = parseInt(DURATION, 10);
 const scenarios = {};
 names.forEach((name, i) => {
-  scenarios[name] = { executor: 'constant-vus', vus: VUS, duration: DURATION, startTime: `${i * (seconds + GAP)}s`, exec: name.endsWith('direct') ? 'direct' : 'gateway', env: { QUERY: name.split('_')[0], URL: name.endsWith('nocache') ? GATEWAY_NOCACHE : GATEWAY }, gracefulStop: '5s' };
+  scenarios[name] = { executor: 'constant-vus', vus: VUS, duration: DURATION, startTime: `${i * (seconds + GAP)}s`, exec: name.endsWith('direct') ? 'direct' : 'gateway', env: { QUERY: name.split('_')[0], URL: URLS[name.split('_')[1]] || '' }, gracefulStop: '5s' };
 });
 
 export const options = {
@@ -64,7 +66,7 @@ export function handleSummary(data) {
   for (const r of rows) text += `${r.scenario.padEnd(20)} ${fmt(r.p50)} ${fmt(r.p95)} ${fmt(r.p99)} ${fmt(r.max)} ${fmt(r.perSecond)}\n`;
   for (const q of ['choropleth', 'series']) {
     const d = rows.find((r) => r.scenario === `${q}_direct`);
-    for (const v of ['gateway', 'nocache']) {
+    for (const v of ['gateway', 'readcache', 'nocache']) {
       const g = rows.find((r) => r.scenario === `${q}_${v}`);
       text += `${q}: ${v}/direct p95 = ${(g.p95 / d.p95).toFixed(2)}×, p50 = ${(g.p50 / d.p50).toFixed(2)}×\n`;
     }

@@ -54,7 +54,7 @@ cat "$WORK/gateway.log"
 mkdir -p bench/gateway/results
 OUT=bench/gateway/results/$(date -u +%Y%m%dT%H%M%SZ).json
 "$K6" run --quiet --no-color \
-  -e GATEWAY_URL=http://127.0.0.1:$GW_PORT -e GATEWAY_NOCACHE_URL=http://127.0.0.1:$((GW_PORT + 1)) -e CHDB_URL=http://127.0.0.1:$CHDB_PORT \
+  -e GATEWAY_URL=http://127.0.0.1:$GW_PORT -e GATEWAY_NOCACHE_URL=http://127.0.0.1:$((GW_PORT + 1)) -e GATEWAY_READCACHE_URL=http://127.0.0.1:$((GW_PORT + 2)) -e CHDB_URL=http://127.0.0.1:$CHDB_PORT \
   -e BENCH_CAPTURE="$WORK/capture.json" -e SUMMARY_OUT="$OUT" \
   -e VUS="${VUS:-50}" -e DURATION="${DURATION:-20s}" \
   bench/gateway/gateway.k6.js || echo "(k6 reported a failed threshold — see the table)"

@@ -1,6 +1,7 @@
 // The GraphQL context of one request: who asks, the limits, and the per-request services whose
 // DataLoaders batch and cache reads for this request only.
 import type { Viewer } from './auth/viewer.js';
+import type { CacheProbe } from './http/response-cache.js';
 import type { IndicatorService } from './indicators/indicator.service.js';
 import type { Limits } from './limits.js';
 import type { PlanningService } from './planning/planning.service.js';
@@ -16,4 +17,6 @@ export interface GatewayContext {
   planning: PlanningService | null;
   /** ISO date the controlling views are computed for */
   today: string;
+  /** set when the request may be answered from the response cache; see http/response-cache.ts */
+  cacheProbe?: CacheProbe;
 }

@@ -1,16 +1,18 @@
 // createGateway: the GraphQL API (graphql-yoga + Pothos) at /graphql with GraphiQL, and the CSV
-// exports at /export/*.csv, as one yoga instance. No listener here: tests call yoga.fetch, the
-// platform's composition root mounts `handler`, src/main.ts listens for the standalone gateway.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// exports at /export/*.csv, as one yoga instance behind the response cache. No listener here:
+// tests call `fetch`, the platform's composition root mounts `handler`, src/main.ts listens for
+// the standalone gateway.
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import type { IndicatorReader } from '@sp/indicator-store';
-import type { GraphQLError } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { getOperationAST, type GraphQLError } from 'graphql';
+import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import { type AuthConfig, createAuthenticator, type Viewer } from './auth/viewer.js';
 import type { GatewayContext } from './context.js';
 import { expectedError, httpStatusFor, isExpected, userCausedSourceError } from './errors.js';
 import { exporters } from './export/export.routes.js';
 import { IndicatorService } from './indicators/indicator.service.js';
+import { type CacheProbe, createResponseCache, type ResponseCacheOptions } from './http/response-cache.js';
+import { createServe, type NodeHandler, type ServerContext, type Yoga } from './http/serve.js';
 import { cachingReader, type ReaderCacheOptions } from './indicators/reader.cache.js';
 import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { PlanningService } from './planning/planning.service.js';
@@ -32,22 +34,29 @@ export interface GatewayOptions {
    * { ttlMs: 5000, maxEntries: 2000 }; false: every request reads the warehouse.
    */
   cache?: Partial<ReaderCacheOptions> | false;
+  /**
+   * Whole-response cache for GraphQL POSTs that read only areas, catalogue and indicators (see
+   * http/response-cache.ts); default { ttlMs: 1000, maxBytes: 32 MiB }; false: every request runs.
+   */
+  responseCache?: Partial<ResponseCacheOptions> | false;
   /** GraphiQL in the browser at /graphql (default true) */
   graphiql?: boolean;
   /** yoga's logger (default false: the composition root logs) */
   logging?: boolean;
 }
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type { NodeHandler } from './http/serve.js';
 
 export interface Gateway {
-  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  yoga: Yoga;
   /** for http.createServer or a framework's raw route; answers /graphql and /export/*.csv */
   handler: NodeHandler;
+  /** the same as a WHATWG fetch function (tests, other runtimes) */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** the paths this handler answers, for a composition root that routes by prefix */
   handles(pathname: string): boolean;
   limits: Limits;
-  /** forget cached indicator answers (call after new deliveries were projected) */
+  /** forget cached indicator reads and answers (call after new deliveries were projected) */
   clearCache(): void;
 }
 
@@ -61,22 +70,28 @@ export function createGateway(options: GatewayOptions): Gateway {
   const reader = options.cache === false ? null : cachingReader(options.indicators, { ttlMs: 5000, maxEntries: 2000, ...options.cache });
   const deps = { areas: options.areas, catalogue: options.catalogue, indicators: reader ?? options.indicators };
 
-  /** One context per request: its own viewer and its own DataLoaders. */
-  const contextFor = (viewer: Viewer): GatewayContext => {
+  /**
+   * One context per request: its own viewer and its own DataLoaders. Registry and controlling
+   * are live PostgreSQL reads (and controlling depends on today): touching them marks the answer
+   * as not reusable for the response cache.
+   */
+  const contextFor = (viewer: Viewer, probe?: CacheProbe): GatewayContext => {
     const today = clock().toISOString().slice(0, 10);
+    const planning = options.controlling ? new PlanningService(options.controlling, viewer, today) : null;
     return {
       viewer,
       limits,
       areas: options.areas,
       catalogue: options.catalogue,
       indicators: new IndicatorService(deps, viewer, limits),
-      registry: options.registry ?? null,
-      planning: options.controlling ? new PlanningService(options.controlling, viewer, today) : null,
+      registry: probe ? marking(options.registry ?? null, probe) : (options.registry ?? null),
+      planning: probe ? marking(planning, probe) : planning,
       today,
+      ...(probe ? { cacheProbe: probe } : {}),
     };
   };
 
-  const yoga = createYoga<Record<string, never>, GatewayContext>({
+  const yoga: Yoga = createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint,
     graphiql: options.graphiql ?? true,
@@ -85,16 +100,45 @@ export function createGateway(options: GatewayOptions): Gateway {
       maskError: (error, message) => userCausedSourceError(error) ?? maskError(error, message),
     },
     logging: options.logging ?? false,
-    context: async ({ request }) => contextFor(await authenticate(request.headers.get('authorization'))),
-    plugins: [csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs)],
+    // the serving layer has checked the token already when it hands over a viewer
+    context: async ({ request, viewer, cacheProbe }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), cacheProbe),
+    plugins: [csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs), onlyQueriesReused()],
   });
+  const responses = options.responseCache === false ? null : createResponseCache(options.responseCache ?? {});
+  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses);
 
   return {
     yoga,
-    handler: yoga as unknown as NodeHandler,
+    handler: serve.node,
+    fetch: serve.fetch,
     handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix),
     limits,
-    clearCache: () => reader?.clear(),
+    clearCache: () => {
+      reader?.clear();
+      responses?.clear();
+    },
+  };
+}
+
+/** `source` as seen by one request: any property read marks the request's answer as not reusable. */
+function marking<T extends object>(source: T | null, probe: CacheProbe): T | null {
+  if (!source) return null;
+  return new Proxy(source, {
+    get(target, property) {
+      probe.cacheable = false;
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Mutations (none today, but the schema may grow) are never answered from the response cache. */
+function onlyQueriesReused(): Plugin<GatewayContext> {
+  return {
+    onExecute({ args }) {
+      const probe = (args.contextValue as GatewayContext).cacheProbe;
+      if (probe && getOperationAST(args.document, args.operationName)?.operation !== 'query') probe.cacheable = false;
+    },
   };
 }
 

@@ -21,6 +21,7 @@ export interface StandaloneOptions {
   registry?: GatewayOptions['registry'];
   controlling?: GatewayOptions['controlling'];
   cache?: GatewayOptions['cache'];
+  responseCache?: GatewayOptions['responseCache'];
 }
 
 export function standaloneGateway(options: StandaloneOptions): Gateway {
@@ -38,6 +39,7 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
     auth: { jwtSecret: options.jwtSecret },
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    ...(options.responseCache !== undefined ? { responseCache: options.responseCache } : {}),
   });
 }
 

@@ -1,31 +1,35 @@
 // Roles and Datenschutz: a suppressed cell never reaches the public through any read path, and
 // only privileged roles (or an Amt for its own data) see counts below the threshold.
 import { describe, expect, it } from 'vitest';
-import { testGateway, testSecret, tokenFor } from '../testing/gateway.fixture.js';
+import { type TestGateway, testGateway, testSecret, tokenFor } from '../testing/gateway.fixture.js';
 import { truth } from '../testing/koeln.fixture.js';
 
 const { gql, get, memory } = testGateway();
+const testGatewayClients = { gql, get };
 
-async function publicLeaks(token?: string): Promise<void> {
-  const opts = token ? { token } : {};
-  // 1. direct value, with numerator and denominator
-  const direct = await gql(
-    `{ sgb2: indicatorValues(indicator: "sgb2", level: STADTTEIL, period: "2012", areas: ["101"]) { value numerator denominator suppressed suppressionReason }
+// the queries of every read path, asked exactly alike by privileged and public viewers
+const paths = {
+  direct: `{ sgb2: indicatorValues(indicator: "sgb2", level: STADTTEIL, period: "2012", areas: ["101"]) { value numerator denominator suppressed suppressionReason }
        quote: indicatorValues(indicator: "sgb2_quote", level: STADTTEIL, period: "2012", areas: ["101"]) { value numerator denominator suppressed suppressionReason }
        area(level: STADTTEIL, code: "101") { value(indicator: "sgb2", period: "2012") { value suppressed } } }`,
-    opts,
-  );
+  siblings: `{ bezirk: indicatorValues(indicator: "sgb2", level: STADTBEZIRK, period: "2012", areas: ["1"]) { value suppressed }
+       teile: indicatorValues(indicator: "sgb2", level: STADTTEIL, period: "2012", parent: { level: STADTBEZIRK, code: "1" }) { area { code } value suppressed } }`,
+  ranking: `{ ranking(indicator: "sgb2", level: STADTTEIL, period: "2012", order: LOWEST_FIRST, first: 100) { rank area { code } value } }`,
+  series: `{ timeSeries(indicator: "sgb2", area: { level: STADTTEIL, code: "101" }, from: "2010", to: "2012") { period value suppressed }
+       comparison(indicator: "sgb2_quote", area: { level: STADTTEIL, code: "101" }, period: "2012") { area { value numerator } differenceToParent differenceToCity ratioToCity } }`,
+};
+
+async function publicLeaks(token?: string, { gql, get }: Pick<TestGateway, 'gql' | 'get'> = testGatewayClients): Promise<void> {
+  const opts = token ? { token } : {};
+  // 1. direct value, with numerator and denominator
+  const direct = await gql(paths.direct, opts);
   expect(direct.errors).toBeUndefined();
   expect(direct.data.sgb2).toEqual([{ value: null, numerator: null, denominator: null, suppressed: true, suppressionReason: 'PRIMARY' }]);
   expect(direct.data.quote).toEqual([{ value: null, numerator: null, denominator: null, suppressed: true, suppressionReason: 'DERIVED' }]);
   expect(direct.data.area.value).toEqual({ value: null, suppressed: true });
 
   // 2. parent total minus the siblings does not give the hidden value back
-  const siblings = await gql(
-    `{ bezirk: indicatorValues(indicator: "sgb2", level: STADTBEZIRK, period: "2012", areas: ["1"]) { value suppressed }
-       teile: indicatorValues(indicator: "sgb2", level: STADTTEIL, period: "2012", parent: { level: STADTBEZIRK, code: "1" }) { area { code } value suppressed } }`,
-    opts,
-  );
+  const siblings = await gql(paths.siblings, opts);
   const hidden = siblings.data.teile.filter((t: any) => t.suppressed);
   expect(hidden.map((t: any) => t.area.code)).toContain('101');
   if (!siblings.data.bezirk[0].suppressed) {
@@ -36,17 +40,13 @@ async function publicLeaks(token?: string): Promise<void> {
   }
 
   // 3. ranking: the hidden cell takes no place, and ranks do not skip a place for it
-  const ranking = await gql(`{ ranking(indicator: "sgb2", level: STADTTEIL, period: "2012", order: LOWEST_FIRST, first: 100) { rank area { code } value } }`, opts);
+  const ranking = await gql(paths.ranking, opts);
   expect(ranking.data.ranking.map((r: any) => r.area.code)).not.toContain('101');
   expect(ranking.data.ranking[0].rank).toBe(1);
   expect(ranking.data.ranking.some((r: any) => r.value === truth.altstadtSuedSgb2)).toBe(false);
 
   // 4. time series and comparison
-  const series = await gql(
-    `{ timeSeries(indicator: "sgb2", area: { level: STADTTEIL, code: "101" }, from: "2010", to: "2012") { period value suppressed }
-       comparison(indicator: "sgb2_quote", area: { level: STADTTEIL, code: "101" }, period: "2012") { area { value numerator } differenceToParent differenceToCity ratioToCity } }`,
-    opts,
-  );
+  const series = await gql(paths.series, opts);
   expect(series.data.timeSeries).toEqual([{ period: '2012', value: null, suppressed: true }]);
   expect(series.data.comparison).toEqual({ area: { value: null, numerator: null }, differenceToParent: null, differenceToCity: null, ratioToCity: null });
 
@@ -83,6 +83,23 @@ describe('suppression never leaks to the public', () => {
     await publicLeaks(await tokenFor({ role: 'public', privileged: true }));
     await publicLeaks(await tokenFor({ role: 'planner' }));
     await publicLeaks(await tokenFor({ role: 'amt', amt: '12', privileged: true })); // privileged, but not its data
+  });
+
+  it('holds with the shared read cache and the response cache on, after privileged viewers asked the same', async () => {
+    const cached = testGateway({ cache: { ttlMs: 60_000, maxEntries: 100 }, responseCache: { ttlMs: 60_000 } });
+    const privileged = [{ role: 'planner', privileged: true }, { role: 'admin', privileged: true }, { role: 'amt', amt: '50', privileged: true }];
+    for (const claims of privileged) {
+      const token = await tokenFor(claims);
+      const direct = await cached.gql(paths.direct, { token });
+      expect(direct.data.sgb2[0].value, 'the privileged answer is unsuppressed').toBe(truth.altstadtSuedSgb2);
+      for (const query of [paths.siblings, paths.ranking, paths.series]) expect((await cached.gql(query, { token })).errors).toBeUndefined();
+    }
+    // the same queries, byte for byte, twice: once computed, once answered from the caches
+    for (let round = 0; round < 2; round++) {
+      await publicLeaks(undefined, cached);
+      await publicLeaks(await tokenFor({ role: 'planner' }), cached);
+      await publicLeaks(await tokenFor({ role: 'amt', amt: '12', privileged: true }), cached);
+    }
   });
 
   it('lifts suppression for a privileged planner and for the delivering Amt', async () => {

@@ -123,14 +123,16 @@ for (const [name, query] of Object.entries(benchQueries)) {
 await proxy.close();
 writeFileSync(env.BENCH_CAPTURE!, JSON.stringify(capture, null, 2));
 
-// the gateway as configured by default (shared 5 s read cache) on BENCH_PORT, and one without the
-// shared cache on BENCH_PORT + 1, so the run shows both
-const servers = [false, true].map((noCache, i) => {
-  const gateway = standaloneGateway({ warehouse, reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET, ...(noCache ? { cache: false as const } : {}) });
+// the gateway as configured by default (response cache in front of the shared read cache) on
+// BENCH_PORT, one without any cache on BENCH_PORT + 1 and one with the read cache only on
+// BENCH_PORT + 2, so the run shows what each layer does
+const variants: Pick<Parameters<typeof standaloneGateway>[0], 'cache' | 'responseCache'>[] = [{}, { cache: false, responseCache: false }, { responseCache: false }];
+const servers = variants.map((caches, i) => {
+  const gateway = standaloneGateway({ warehouse, reference: 'koeln', suppressionThreshold: 3, jwtSecret: env.SP_JWT_SECRET, ...caches });
   const server = createServer(gateway.handler);
   server.keepAliveTimeout = 60_000;
   server.listen(env.BENCH_PORT + i, '127.0.0.1');
   return server;
 });
-console.log(`bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql (uncached: port ${env.BENCH_PORT + 1}); warehouse requests per query: ${Object.entries(capture).map(([n, c]) => `${n}=${c.requests.length}`).join(', ')}`);
+console.log(`bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql (no cache: port ${env.BENCH_PORT + 1}, read cache only: port ${env.BENCH_PORT + 2}); warehouse requests per query: ${Object.entries(capture).map(([n, c]) => `${n}=${c.requests.length}`).join(', ')}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { for (const s of servers) s.close(); void warehouse.close().finally(() => process.exit(0)); });

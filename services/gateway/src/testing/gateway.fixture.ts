@@ -1,5 +1,6 @@
 // TEST HELPER: a gateway over the Köln fixture (or any IndicatorReader), a GraphQL client that
-// goes through yoga.fetch, and signed tokens for each role.
+// goes through the gateway's fetch (the same serving layer as the HTTP handler), and signed
+// tokens for each role.
 import { SignJWT } from 'jose';
 import type { IndicatorReader } from '@sp/indicator-store';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
@@ -35,7 +36,7 @@ export interface TestGateway {
   gateway: Gateway;
   reader: IndicatorReader;
   gql: GraphQLClient;
-  /** GET a path (CSV exports) through yoga.fetch */
+  /** GET a path (CSV exports) through the gateway's fetch */
   get(path: string, token?: string): Promise<Response>;
 }
 
@@ -50,11 +51,12 @@ export function testGateway(overrides: Partial<GatewayOptions> = {}): TestGatewa
     catalogue,
     indicators: memory,
     auth: { jwtSecret: testSecret },
-    // tests count reader calls per request; the shared cache has its own test
+    // tests count reader calls per request; the shared caches have their own tests
     cache: false,
+    responseCache: false,
     ...overrides,
   });
-  const fetchFn = (url: string, init: RequestInit) => Promise.resolve(gateway.yoga.fetch(url, init));
+  const fetchFn = (url: string, init: RequestInit) => gateway.fetch(url, init);
   return {
     gateway,
     reader: overrides.indicators ?? memory,
