@@ -108,17 +108,18 @@ describe('index projector on chDB', () => {
     expect(values).not.toHaveBeenCalled();
     expect(await stored()).toEqual([]);
 
-    // December: both versions for every area; sgb_quote and einwohner are shared, so read once
+    // December: both versions for every area; sgb_quote and einwohner are shared, so read once.
+    // 2013's change input reads 2012-12 too: 2013 has no population yet, so that one read ends it
     expect(await indices.recompute(['2012-12'])).toBe(2 * areas.length);
-    expect(values.mock.calls.map(([q]) => `${q.indicator}@${q.periods!.join()}`).sort()).toEqual(['einwohner@2012', 'sgb_quote@2012-12', 'sgb_quote_12m@2012-12']);
+    expect(values.mock.calls.map(([q]) => `${q.indicator}@${q.periods!.join()}`).sort()).toEqual(['einwohner@2012', 'einwohner@2013', 'sgb_quote@2012-12', 'sgb_quote_12m@2012-12']);
     const first = await stored();
     expect(first).toHaveLength(2 * areas.length);
     expect(first.every((r) => r.score !== null)).toBe(true);
 
-    // the population year is read too, so touching it recomputes the same rows
+    // the population year is read too, so touching it recomputes the same rows (and checks 2013)
     values.mockClear();
     expect(await indices.recompute(['2012'])).toBe(2 * areas.length);
-    expect(values).toHaveBeenCalledTimes(3);
+    expect(values).toHaveBeenCalledTimes(4);
     expect(await stored()).toEqual(first);
     values.mockRestore();
   });
@@ -126,5 +127,43 @@ describe('index projector on chDB', () => {
   it('recomputes the year a change reaches back into (2011-12 is read by the 2011 index)', async () => {
     expect(await indices.recompute(['2011-12'])).toBeGreaterThan(0);
     expect(await indices.recompute(['2011-06'])).toBe(0);
+  });
+
+  it('recomputes the next year when a December it compares with is corrected (Dynamikindex of 2012 reads 2011-12)', async () => {
+    const scores2012 = async (version: number) =>
+      (await wh.query<{ area_code: string; score: number }>(
+        `SELECT area_code, score FROM index_values FINAL WHERE index_code = 'index_a' AND period = '2012' AND definition_version = {v:UInt32} ORDER BY area_code`,
+        { v: version },
+      )).map((r) => r.score);
+    await indices.recompute(['2012-12']);
+    const before = { v1: await scores2012(1), v2: await scores2012(2) };
+    expect(before.v2).toHaveLength(3);
+
+    // correction of December 2011 in 101: 100 → 70 persons; only the change input of 2012 reads it
+    const correction = { ...record('sgb', '101', '2011-12', 'sgb_personen', 70), version: 2 };
+    const { touchedPeriods } = await new IndicatorProjector(wh).apply([correction]);
+    expect(touchedPeriods).toEqual(['2011-12']);
+    await indices.recompute(touchedPeriods);
+
+    // by hand (docs/indicators.md §4): quote = persons / residents × 100; change = quote 2012-12 −
+    // quote 2011-12; both inputs and the index have polarity −1, so each contributes +z; the sum
+    // is standardised again (unweighted mean, population SD)
+    const standardise = (xs: number[]) => {
+      const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
+      return xs.map((x) => (x - mean) / sd);
+    };
+    const quote2012 = [(110 / 1010) * 100, (115 / 1110) * 100, (130 / 1210) * 100];
+    const quote2011 = [(70 / 1000) * 100, (107 / 1100) * 100, (128 / 1200) * 100];
+    const change = quote2012.map((q, i) => q - quote2011[i]!);
+    const zQuote = standardise(quote2012);
+    const zChange = standardise(change);
+    const expected = standardise(zQuote.map((z, i) => z + zChange[i]!));
+
+    const after = await scores2012(2);
+    expect(after).not.toEqual(before.v2);
+    after.forEach((score, i) => expect(score).toBeCloseTo(expected[i]!, 9));
+    // version 1 reads 2012-12 only: unchanged
+    expect(await scores2012(1)).toEqual(before.v1);
   });
 });

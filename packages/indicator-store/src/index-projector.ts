@@ -1,9 +1,11 @@
 // Composite indices (e.g. "Statusindex Soziale Lage") materialised per level and year, for every
-// version of every index definition, recomputed only for the years a batch touched. Inputs are
-// read privileged (the index is computed on true values; it publishes only standardised scores
-// and classes). Each result row keeps the definition version that made it, and carries the latest
-// known_at of its inputs, so a replay produces identical rows.
-import { alignPeriod, computeCompositeIndex, type Catalogue } from '@sp/indicators';
+// version of every index definition, recomputed only for the years whose reads a batch touched —
+// which includes later years: a change over 12 months makes the Dynamikindex of Y+1 read December
+// of Y, so a correction of Y recomputes Y+1 too. Inputs are read privileged (the index is computed
+// on true values; it publishes only standardised scores and classes). Each result row keeps the
+// definition version that made it, and carries the latest known_at of its inputs, so a replay
+// produces identical rows.
+import { alignPeriod, computeCompositeIndex, type Catalogue, type ResolvedIndex } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { IndicatorValue } from './indicator-reader.js';
 import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
@@ -18,6 +20,7 @@ export interface IndexProjectorOptions {
 
 export class IndexProjector {
   private readonly levels: readonly string[];
+  private lags: number[] | undefined;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -37,26 +40,51 @@ export class IndexProjector {
   }
 
   /**
-   * Recomputes every index for the years of the given periods ("2012", "2012-07", "2012-Q3").
-   * A year is recomputed only when one of the given periods is among the periods its inputs and
-   * population are read from (a monthly input at December, a change also n periods back):
-   * otherwise they are unchanged and it would write the rows it wrote before. Each of those reads
-   * runs once per call, however many definitions share it.
+   * Recomputes every index for the years that read any of the given periods ("2012", "2012-07",
+   * "2012-Q3"): the periods' own years and the later years that reach back to them (see
+   * yearLags). A year is recomputed only when one of the given periods is among the periods its
+   * inputs and population are read from (a monthly input at December, a change also n periods
+   * back): otherwise they are unchanged and it would write the rows it wrote before. Each of those
+   * reads runs once per call, however many definitions share it.
    */
   async recompute(periods: readonly string[]): Promise<number> {
     const touched = new Set(periods);
-    const years = [...new Set(periods.map((p) => p.slice(0, 4)))].sort();
+    const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
+    const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
     const reads: Reads = new Map();
     let rows = 0;
     for (const { code, version } of this.definitions()) {
       const def = this.catalogue.resolveIndex(code, version);
       for (const year of years) {
-        const asked = [...def.inputs.map((i) => ({ indicator: i.indicator, period: this.periodOf(i.indicator, year) })), { indicator: def.population, period: year }];
-        if (!asked.some((a) => this.reader.readPeriods(a.indicator, [a.period]).some((p) => touched.has(p)))) continue;
+        if (!this.periodsRead(def, year).some((p) => touched.has(p))) continue;
         for (const level of this.levels) rows += await this.computeOne(def, level, year, reads);
       }
     }
     return rows;
+  }
+
+  /**
+   * How many years after a period's year an index year can read it, over all definitions: 0 for
+   * the year's own periods, 1 when a change over 12 months (or 4 quarters, or 1 year) reaches back
+   * into the year before, 2 for a change over 24 months… Derived from what each definition reads
+   * for one year, so a new definition needs no change here.
+   */
+  private yearLags(): number[] {
+    if (!this.lags) {
+      const lags = new Set([0]);
+      for (const { code, version } of this.definitions()) {
+        const def = this.catalogue.resolveIndex(code, version);
+        for (const p of this.periodsRead(def, '2000')) lags.add(2000 - Number(p.slice(0, 4)));
+      }
+      this.lags = [...lags].sort((a, b) => a - b);
+    }
+    return this.lags;
+  }
+
+  /** Every period the index of one year reads: each input at its aligned period (and n periods back for a change), and the population. */
+  private periodsRead(def: ResolvedIndex, year: string): string[] {
+    const asked = [...def.inputs.map((i) => ({ indicator: i.indicator, period: this.periodOf(i.indicator, year) })), { indicator: def.population, period: year }];
+    return asked.flatMap((a) => this.reader.readPeriods(a.indicator, [a.period]));
   }
 
   /** The period of an input indicator that serves an index year (the year's last period of its periodicity). */
@@ -66,13 +94,17 @@ export class IndexProjector {
     return periodicity ? alignPeriod(year, periodicity) : year;
   }
 
-  private async computeOne(def: ReturnType<Catalogue['resolveIndex']>, level: string, year: string, reads: Reads): Promise<number> {
+  private async computeOne(def: ResolvedIndex, level: string, year: string, reads: Reads): Promise<number> {
     const read = (indicator: string, period: string) => {
       const key = `${indicator}|${level}|${period}`;
       let values = reads.get(key);
       if (!values) reads.set(key, (values = this.reader.values({ indicator, level, periods: [period], privileged: true })));
       return values;
     };
+    // population first: a year without it (one a lag reached that has no data yet) costs one read
+    const pop = await read(def.population, year);
+    const population = new Map(pop.map((v) => [v.areaCode, v.value]));
+    if (![...population.values()].some((v) => v !== null)) return 0;
     const inputs: Record<string, Map<string, number | null>> = {};
     let knownAt = 0;
     for (const input of def.inputs) {
@@ -82,9 +114,7 @@ export class IndexProjector {
       inputs[input.indicator] = new Map(values.map((v) => [v.areaCode, v.value]));
       for (const v of values) knownAt = Math.max(knownAt, v.knownAt ? Date.parse(v.knownAt) : 0);
     }
-    const pop = await read(def.population, year);
-    const population = new Map(pop.map((v) => [v.areaCode, v.value]));
-    if (![...population.values()].some((v) => v !== null) || Object.values(inputs).every((m) => m.size === 0)) return 0;
+    if (Object.values(inputs).every((m) => m.size === 0)) return 0;
     const result = computeCompositeIndex(def, { inputs, population });
     const rows = result.areas.map((a) => ({
       index_code: def.code,
