@@ -1,14 +1,44 @@
 // The aggregator on the embedded engines: it consumes area-statistic events from the log into the
-// warehouse incrementally, and rebuild() replays the log from the start into identical tables.
+// warehouse incrementally, and rebuild() replays the log from the start into identical tables —
+// cells and composite index values, the latter computed once at the end of the replay.
 import { EventCodec, SchemaRegistry, topicFor, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
-import { loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
+import { IndexProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
+import { parseCatalogue } from '@sp/indicators';
 import type { EventLog, Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregatorService } from './aggregator.service.js';
+
+// a yearly population, a monthly count, and an index over the monthly rate and its change to the
+// same month a year before (so the index of 2012 reads December 2011 too)
+const catalogue = parseCatalogue(`
+catalogueVersion: 1
+datasets:
+  bevoelkerung: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
+  sgb2: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
+indicators:
+  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bevoelkerung, measure: einwohner }
+  - { code: sgb2_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb2, measure: sgb2_personen }
+  - { code: sgb2_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb2_personen, denominator: einwohner, factor: 100 }
+  - { code: sgb2_quote_12m, version: 1, kind: change, name: C, definition: C, unit: pp, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, of: sgb2_quote, periods: 12, mode: absolute }
+  - code: index_dynamik
+    version: 1
+    kind: index
+    name: D
+    definition: D
+    unit: SD
+    amt: statistik
+    polarity: -1
+    updateInterval: jährlich
+    synthetic: false
+    inputs: [{ indicator: sgb2_quote }, { indicator: sgb2_quote_12m }]
+    population: einwohner
+    minPopulation: 1
+    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
+`);
 
 describe('aggregator on the embedded event log and chDB', () => {
   let log: EventLog;
@@ -34,38 +64,75 @@ describe('aggregator on the embedded event log and chDB', () => {
     await wh?.close();
   });
 
-  const event = (area: string, period: string, version: number, value: number | null, at: number): RecordEvent<'area-statistic'> => {
-    const payload = anAreaStatistic({ areaCode: area, period, version, observations: [{ measure: 'einwohner', dimensions: {}, value: value ?? 0 }] });
+  const event = (area: string, period: string, version: number, value: number | null, at: number, dataset = 'bevoelkerung'): RecordEvent<'area-statistic'> => {
+    const measure = dataset === 'sgb2' ? 'sgb2_personen' : 'einwohner';
+    const payload = anAreaStatistic({ dataset, areaCode: area, period, version, observations: [{ measure, dimensions: {}, value: value ?? 0 }] });
     return { key: payload.key, version, recordType: 'area-statistic', amt: 'statistik', deliveryId: `d${at}`, deliveredAt: at, deliveredBy: 'test', tombstone: value === null, payload: value === null ? null : payload };
   };
+  const sgb2 = (area: string, period: string, version: number, value: number, at: number) => event(area, period, version, value, at, 'sgb2');
   const append = (events: RecordEvent<'area-statistic'>[]) =>
     log.append(topic, events.map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })));
   const cells = () => wh.query<{ leaf_key: string; measure: string; value: number; known_at_ms: string }>(
     'SELECT leaf_key, measure, value, known_at_ms FROM cells FINAL WHERE present = 1 ORDER BY leaf_key, measure',
   );
+  const indexValues = () => wh.query<{ period: string; area_code: string; score: number | null; scored: number; computed_from_ms: string }>(
+    'SELECT index_code, definition_version, area_level, area_code, period, score, class, scored, computed_from_ms FROM index_values FINAL ORDER BY period, area_code',
+  );
 
-  it('projects incrementally and rebuilds identical tables from the log', async () => {
-    const aggregator = new AggregatorService(log, wh, codec, { maxBatchSize: 3 });
+  it('projects incrementally and rebuilds identical cells and index values from the log, computing indices once', async () => {
+    const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
+    const indices = new IndexProjector(wh, reader, catalogue);
+    const derived: ProjectionResult[] = [];
+    const aggregator = new AggregatorService(log, wh, codec, {
+      maxBatchSize: 3,
+      afterProjection: async (result) => {
+        derived.push(result);
+        if (result.touchedPeriods.length > 0) await indices.recompute(result.touchedPeriods);
+      },
+    });
     await aggregator.start();
     const t = Date.UTC(2025, 0, 1);
     await append([event('101', '2011', 1, 1000, t), event('102', '2011', 1, 2000, t + 1), event('103', '2011', 1, 500, t + 2)]);
     await aggregator.caughtUp();
     await append([event('101', '2011', 2, 1100, t + 10), event('103', '2011', 2, null, t + 11), event('101', '2012', 1, 1200, t + 12)]);
     await aggregator.caughtUp();
-    const incremental = await cells();
-    expect(incremental.map((c) => [c.leaf_key, c.value])).toEqual([
+    const bevoelkerung = (await cells()).filter((c) => c.leaf_key.startsWith('bevoelkerung|'));
+    expect(bevoelkerung.map((c) => [c.leaf_key, c.value])).toEqual([
       ['bevoelkerung|STADTTEIL|101|2011', 1100],
       ['bevoelkerung|STADTTEIL|101|2012', 1200],
       ['bevoelkerung|STADTTEIL|102|2011', 2000],
     ]);
-
-    const { events } = await aggregator.rebuild();
-    expect(events).toBe(6);
-    expect(await cells()).toEqual(incremental);
-    // live consumption goes on after the rebuild
-    await append([event('102', '2012', 1, 2100, t + 20)]);
+    await append([
+      event('102', '2012', 1, 2100, t + 20),
+      event('103', '2012', 1, 600, t + 21),
+      ...[['101', 100, 130], ['102', 300, 280], ['103', 40, 60]].flatMap(([area, dec2011, dec2012], i) => [
+        sgb2(area as string, '2011-12', 1, dec2011 as number, t + 30 + i),
+        sgb2(area as string, '2012-12', 1, dec2012 as number, t + 40 + i),
+      ]),
+    ]);
     await aggregator.caughtUp();
-    expect((await cells()).map((c) => c.leaf_key)).toContain('bevoelkerung|STADTTEIL|102|2012');
+    // a correction of December 2011 alone: live, it must reach the index of 2012 as well
+    await append([sgb2('101', '2011-12', 2, 90, t + 50)]);
+    await aggregator.caughtUp();
+    const incremental = { cells: await cells(), indexValues: await indexValues() };
+    const scored2012 = incremental.indexValues.filter((r) => r.period === '2012' && r.scored === 1);
+    expect(scored2012.map((r) => r.area_code)).toEqual(['101', '102']); // 103 has no 2011 quote (population withdrawn)
+    expect(scored2012.every((r) => Number(r.computed_from_ms) === t + 50)).toBe(true);
+
+    derived.length = 0;
+    const { events } = await aggregator.rebuild();
+    expect(events).toBe(15);
+    expect(await cells()).toEqual(incremental.cells);
+    expect(await indexValues()).toEqual(incremental.indexValues);
+    // derived results once, for every period of the replay
+    expect(derived).toHaveLength(1);
+    expect(derived[0]).toMatchObject({ events: 15, touchedPeriods: ['2011', '2011-12', '2012', '2012-12'] });
+
+    // live consumption goes on after the rebuild, with derived results per batch again
+    await append([event('102', '2013', 1, 2200, t + 60)]);
+    await aggregator.caughtUp();
+    expect((await cells()).map((c) => c.leaf_key)).toContain('bevoelkerung|STADTTEIL|102|2013');
+    expect(derived.length).toBeGreaterThan(1);
     await aggregator.stop();
   });
 });

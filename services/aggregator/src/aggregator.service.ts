@@ -1,7 +1,9 @@
 // The aggregator: consumes area-statistic record events from the EventLog and keeps the
 // indicator warehouse current. Offsets are committed by the EventLog only after a batch was
 // projected, and projection is idempotent, so a crash anywhere means redelivery, never a
-// double count or a loss.
+// double count or a loss. Derived results (composite indices) follow each batch live; during a
+// rebuild they are computed once at the end from the final cells, since every intermediate result
+// would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower).
 import { EventCodec, topicFor, type RecordEvent } from '@sp/events';
 import { IndicatorProjector, truncateProjections, type AreaStatisticEvent, type ProjectionResult } from '@sp/indicator-store';
 import type { EventBatch, EventLog, Subscription, Warehouse } from '@sp/ports';
@@ -11,7 +13,10 @@ export interface AggregatorOptions {
   maxBatchSize?: number;
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
-  /** recomputes derived results (composite indices) for periods a batch touched */
+  /**
+   * recomputes derived results (composite indices) for periods a batch touched; during rebuild()
+   * it is called once, after the replay, with every period the replay touched
+   */
   afterProjection?: (result: ProjectionResult) => Promise<void>;
 }
 
@@ -45,6 +50,8 @@ export class AggregatorService {
   private subscription: Subscription | undefined;
   private readonly projector: IndicatorProjector;
   private processed = 0;
+  /** what the rebuild in progress projected so far; afterProjection waits for its end */
+  private replayed: { events: number; leaves: number; cellsWritten: number; touchedPeriods: Set<string> } | undefined;
 
   constructor(
     private readonly eventLog: EventLog,
@@ -79,7 +86,7 @@ export class AggregatorService {
   /**
    * Rebuilds every projected table by replaying the log from the start under a fresh consumer
    * group. Live consumption is paused meanwhile; projection is idempotent, so events it sees
-   * again afterwards change nothing.
+   * again afterwards change nothing. afterProjection runs once, when the replay has caught up.
    */
   async rebuild(timeoutMs = 600_000): Promise<{ events: number; ms: number }> {
     const wasRunning = this.subscription !== undefined;
@@ -87,12 +94,19 @@ export class AggregatorService {
     const started = Date.now();
     const before = this.processed;
     await truncateProjections(this.warehouse);
-    const replay = await this.consume(`${this.options.groupId ?? 'aggregator'}-rebuild-${started}`);
+    const replayed = (this.replayed = { events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: new Set<string>() });
     try {
-      await replay.caughtUp(timeoutMs);
+      const replay = await this.consume(`${this.options.groupId ?? 'aggregator'}-rebuild-${started}`);
+      try {
+        await replay.caughtUp(timeoutMs);
+      } finally {
+        await replay.stop();
+      }
     } finally {
-      await replay.stop();
+      this.replayed = undefined;
     }
+    // leaves and cellsWritten are sums over the replay's batches
+    await this.options.afterProjection?.({ ...replayed, touchedPeriods: [...replayed.touchedPeriods].sort() });
     if (wasRunning) await this.start();
     return { events: this.processed - before, ms: Date.now() - started };
   }
@@ -115,7 +129,14 @@ export class AggregatorService {
       events.push(toAreaStatisticEvent(event));
     }
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
-    await this.options.afterProjection?.(result);
+    if (this.replayed) {
+      this.replayed.events += result.events;
+      this.replayed.leaves += result.leaves;
+      this.replayed.cellsWritten += result.cellsWritten;
+      for (const p of result.touchedPeriods) this.replayed.touchedPeriods.add(p);
+    } else {
+      await this.options.afterProjection?.(result);
+    }
     this.processed += batch.events.length;
     this.options.onBatchStage?.('projected', batch);
   }
