@@ -1,4 +1,7 @@
-// ClickHouse DDL of the indicator warehouse, as numbered migrations applied in order.
+// ClickHouse DDL of the indicator warehouse, as numbered migrations applied in order, each once:
+// schema_migrations records what a warehouse has, so a migration that rewrites existing parts
+// (MATERIALIZE INDEX) does not run again on every start. Each is idempotent all the same, in case
+// a crash comes between a migration and its record.
 // Tables are upsert-friendly (ReplacingMergeTree) so re-projecting an event is idempotent:
 //  - record_versions: every version of every area-statistic record, tombstones included, with the
 //    time it became known (delivery time). The source for as-of queries and for recomputation.
@@ -6,7 +9,14 @@
 //    replaced by a newer known_at_ms; recomputed only for the leaves a batch touched.
 //  - area_map: each area mapped to itself and to every area containing it (roll-up by join).
 //  - index_values: composite index results with the definition version that made them.
+//  - record_versions is looked up by leaf_key (every batch: the known-at of its leaves and the
+//    records at those leaves), which is not in its sorting key; a bloom-filter skip index on
+//    leaf_key lets those lookups read only the granules that can hold the leaves instead of the
+//    whole table (6), built for the parts a warehouse already has (7).
 import type { Warehouse } from '@sp/ports';
+
+const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
+      ENGINE = ReplacingMergeTree ORDER BY id`;
 
 export const migrations: readonly { id: number; name: string; sql: string }[] = [
   {
@@ -80,20 +90,34 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
   {
     id: 5,
     name: 'schema_migrations',
-    sql: `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
-      ENGINE = ReplacingMergeTree ORDER BY id`,
+    sql: schemaMigrationsDdl,
+  },
+  {
+    id: 6,
+    name: 'record_versions_leaf_key_index',
+    sql: `ALTER TABLE record_versions ADD INDEX IF NOT EXISTS leaf_key_bloom leaf_key TYPE bloom_filter(0.001) GRANULARITY 1`,
+  },
+  {
+    id: 7,
+    name: 'record_versions_leaf_key_index_materialize',
+    // synchronous, so that a migrated warehouse has the index on every part (one pass over
+    // leaf_key); new parts get it when they are written
+    sql: `ALTER TABLE record_versions MATERIALIZE INDEX leaf_key_bloom SETTINGS mutations_sync = 2`,
   },
 ];
 
-/** Applies every migration (each is idempotent) and records it. */
-export async function migrateWarehouse(warehouse: Warehouse): Promise<void> {
+/** Applies the migrations the warehouse has not recorded yet, in order; returns their ids. */
+export async function migrateWarehouse(warehouse: Warehouse): Promise<number[]> {
+  await warehouse.command(schemaMigrationsDdl);
+  const done = new Set((await warehouse.query<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => Number(r.id)));
+  const applied: number[] = [];
   for (const m of migrations) {
+    if (done.has(m.id)) continue;
     await warehouse.command(m.sql);
+    await warehouse.insert('schema_migrations', [{ id: m.id, name: m.name }]);
+    applied.push(m.id);
   }
-  await warehouse.insert(
-    'schema_migrations',
-    migrations.map((m) => ({ id: m.id, name: m.name })),
-  );
+  return applied;
 }
 
 /** Empties every projected table (for a rebuild by replay). area_map is reference data and stays. */

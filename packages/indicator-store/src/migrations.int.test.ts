@@ -1,0 +1,71 @@
+import type { Warehouse } from '@sp/ports';
+import { tempDir } from '@sp/testing';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateWarehouse, migrations } from './migrations.js';
+import { IndicatorProjector } from './projector.js';
+
+// A warehouse made by the first five migrations (before schema_migrations was consulted), holding
+// 100 000 record versions, then migrated to the leaf_key skip index.
+const leafLookup = `SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions WHERE leaf_key IN {leaves:Array(String)} GROUP BY leaf_key`;
+const leafOf = (i: number) => `sgb2|STADTTEIL|${100 + (i % 86)}|${2000 + Math.floor(i / 1032)}-${String((Math.floor(i / 86) % 12) + 1).padStart(2, '0')}`;
+
+/** The granules a read of record_versions keeps after each index, from EXPLAIN indexes = 1. */
+async function granules(wh: Warehouse, leaves: string[]): Promise<{ index: string; kept: number; total: number }[]> {
+  const plan = (await wh.query<{ explain: string }>(`EXPLAIN indexes = 1 ${leafLookup}`, { leaves })).map((r) => r.explain);
+  const out: { index: string; kept: number; total: number }[] = [];
+  let index = '';
+  for (const line of plan) {
+    const kind = /^\s*(PrimaryKey|Skip)\s*$/.exec(line);
+    if (kind) index = kind[1]!;
+    const name = /^\s*Name: (\S+)/.exec(line);
+    if (name) index = name[1]!;
+    const g = /^\s*Granules: (\d+)\/(\d+)/.exec(line);
+    if (g && index) out.push({ index, kept: Number(g[1]), total: Number(g[2]) });
+  }
+  return out;
+}
+
+describe('warehouse migrations on chDB', () => {
+  let wh: Warehouse;
+
+  beforeAll(async () => {
+    wh = await openChdbWarehouse({ path: tempDir('sp-migrate-') });
+    for (const m of migrations.filter((m) => m.id <= 5)) await wh.command(m.sql);
+    await wh.insert('schema_migrations', migrations.filter((m) => m.id <= 5).map((m) => ({ id: m.id, name: m.name })));
+    // record keys are not leaf keys here, so the sorting key cannot help a lookup by leaf
+    await wh.command(`INSERT INTO record_versions
+      SELECT concat('r-', toString(number)) AS record_key, 1, leaf, 'sgb2', 'STADTTEIL', toString(100 + number % 86), splitByChar('|', leaf)[4],
+             0, 0, 1700000000000 + number, 'jobcenter', 'd', ['sgb2_personen'], [map()], [toFloat64(number % 1000)]
+      FROM (SELECT number, concat('sgb2|STADTTEIL|', toString(100 + number % 86), '|', toString(2000 + intDiv(number, 1032)), '-',
+                   leftPad(toString(intDiv(number, 86) % 12 + 1), 2, '0')) AS leaf FROM numbers(100000))`);
+  });
+  afterAll(async () => wh?.close());
+
+  it('adds the leaf_key skip index to a warehouse that has data, once, and lookups by leaf read only some granules', async () => {
+    const leaves = [leafOf(12_345), leafOf(87_654)];
+    const before = await granules(wh, leaves);
+    expect(before.map((g) => g.index)).toEqual(['PrimaryKey']);
+    expect(before[0]!.kept).toBe(before[0]!.total);
+
+    expect(await migrateWarehouse(wh)).toEqual([6, 7]);
+    expect(await migrateWarehouse(wh)).toEqual([]);
+    // each statement is idempotent too (a crash between a migration and its record repeats it)
+    for (const m of migrations) await wh.command(m.sql);
+
+    const after = await granules(wh, leaves);
+    const skip = after.find((g) => g.index === 'leaf_key_bloom');
+    expect(skip).toBeDefined();
+    expect(skip!.total).toBeGreaterThan(10);
+    expect(skip!.kept).toBeLessThanOrEqual(2 * leaves.length);
+    // the index only skips: the lookup still finds every version at those leaves
+    const rows = await wh.query<{ leaf_key: string; known_at_ms: string }>(`${leafLookup} ORDER BY leaf_key`, { leaves });
+    expect(rows).toEqual([
+      { leaf_key: leafOf(12_345), known_at_ms: String(1700000000000 + 12_345) },
+      { leaf_key: leafOf(87_654), known_at_ms: String(1700000000000 + 87_654) },
+    ].sort((a, b) => a.leaf_key.localeCompare(b.leaf_key)));
+    expect(await new IndicatorProjector(wh).recomputeLeaves([leafOf(12_345)])).toBe(1);
+    const [cell] = await wh.query<{ value: number }>('SELECT value FROM cells FINAL WHERE leaf_key = {leaf:String}', { leaf: leafOf(12_345) });
+    expect(cell!.value).toBe(345);
+  });
+});
