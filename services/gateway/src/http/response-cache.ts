@@ -12,13 +12,18 @@
 //   "today"-dependent views) flip the request's probe, and so do mutations;
 // - only 200 answers without `errors` are stored;
 // - `clear()` (new indicator values projected) drops everything and bumps a generation, so an
-//   answer computed before the change but finishing after it is not stored; without a clear an
-//   answer is at most `ttlMs` older than the read cache below it.
-// Identical requests in flight are collapsed: followers wait for the first one's answer.
+//   answer computed before the change but finishing after it is not stored.
+// Identical requests in flight are collapsed: followers wait for the first one's answer. An answer
+// older than `ttlMs` but younger than `ttlMs + maxStaleMs` is still served while one request
+// refreshes it in the background (stale-while-revalidate), so readers never queue behind a
+// refresh; without a clear() an answer is therefore at most `ttlMs` plus one refresh old while it
+// is being asked for, like the read cache below it.
 
 export interface ResponseCacheOptions {
   /** how long an answer is reused (default 1000 ms) */
   ttlMs: number;
+  /** how much longer an answer is served while it is refreshed (default 4 × ttlMs) */
+  maxStaleMs: number;
   /** total bytes of stored answers; least recently used answers are dropped first (default 32 MiB) */
   maxBytes: number;
 }
@@ -35,14 +40,18 @@ export interface CacheProbe {
   cacheable: boolean;
 }
 
-/** How an answer was produced, sent as the `x-sp-cache` header. */
-export type CacheState = 'hit' | 'shared' | 'miss' | 'bypass';
+/**
+ * How an answer was produced, sent as the `x-sp-cache` header: stored and fresh (hit), stored
+ * and being refreshed (stale), the answer of an identical request in flight (shared), computed
+ * and stored (miss), computed and not reusable (bypass).
+ */
+export type CacheState = 'hit' | 'stale' | 'shared' | 'miss' | 'bypass';
+
+export type Run = (probe: CacheProbe) => Promise<StoredResponse>;
 
 export interface ResponseCache {
-  /** a stored answer for the key, if fresh */
-  lookup(key: string): StoredResponse | undefined;
-  /** runs the request once for all identical requests in flight and stores a reusable answer */
-  load(key: string, run: (probe: CacheProbe) => Promise<StoredResponse>): Promise<{ response: StoredResponse; state: CacheState }>;
+  /** the stored answer if there is one, else runs the request (once for all identical ones in flight) */
+  serve(key: string, run: Run): Promise<{ response: StoredResponse; state: CacheState }>;
   clear(): void;
   readonly stats: { entries: number; bytes: number; hits: number; misses: number };
 }
@@ -56,6 +65,7 @@ const decoder = new TextDecoder();
 
 export function createResponseCache(options: Partial<ResponseCacheOptions> = {}, now: () => number = Date.now): ResponseCache {
   const ttlMs = options.ttlMs ?? 1000;
+  const maxStaleMs = options.maxStaleMs ?? ttlMs * 4;
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
   // one answer may take at most an eighth of the cache, so big GeoJSON answers cannot flush it
   const maxEntryBytes = Math.floor(maxBytes / 8);
@@ -93,21 +103,40 @@ export function createResponseCache(options: Partial<ResponseCacheOptions> = {},
     }
   }
 
+  /** runs the request as the one in flight for its key; stores the answer if it is reusable */
+  function lead(key: string, run: Run): { own: Promise<StoredResponse>; kept: Promise<boolean> } {
+    const probe: CacheProbe = { cacheable: true };
+    const started = generation;
+    const own = run(probe);
+    const outcome = own.then(
+      (r) => (reusable(r, probe) ? r : null),
+      () => null,
+    );
+    inFlight.set(key, outcome);
+    const kept = outcome.then((r) => {
+      if (inFlight.get(key) === outcome) inFlight.delete(key);
+      if (r && started === generation) store(key, r);
+      return r !== null;
+    });
+    return { own, kept };
+  }
+
   return {
     stats,
-    lookup(key) {
+    async serve(key, run) {
       const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (now() - entry.at > ttlMs) {
+      if (entry) {
+        const age = now() - entry.at;
+        if (age <= ttlMs + maxStaleMs) {
+          entries.delete(key); // keep recently used answers at the end
+          entries.set(key, entry);
+          stats.hits++;
+          if (age <= ttlMs) return { response: entry.response, state: 'hit' };
+          if (!inFlight.has(key)) void lead(key, run).own.catch(() => undefined);
+          return { response: entry.response, state: 'stale' };
+        }
         drop(key, entry);
-        return undefined;
       }
-      entries.delete(key); // keep recently used answers at the end
-      entries.set(key, entry);
-      stats.hits++;
-      return entry.response;
-    },
-    async load(key, run) {
       const leader = inFlight.get(key);
       if (leader) {
         const shared = await leader;
@@ -115,23 +144,13 @@ export function createResponseCache(options: Partial<ResponseCacheOptions> = {},
           stats.hits++;
           return { response: shared, state: 'shared' };
         }
+        // the first one's answer was not reusable (it may have been for the first one only)
+        return { response: await run({ cacheable: false }), state: 'bypass' };
       }
       stats.misses++;
-      const probe: CacheProbe = { cacheable: true };
-      const started = generation;
-      const own = run(probe);
-      if (leader) return { response: await own, state: 'bypass' };
-      const outcome = own.then(
-        (r) => (reusable(r, probe) ? r : null),
-        () => null,
-      );
-      inFlight.set(key, outcome);
-      const response = await own.finally(() => {
-        if (inFlight.get(key) === outcome) inFlight.delete(key);
-      });
-      const kept = await outcome;
-      if (kept && started === generation) store(key, kept);
-      return { response, state: kept ? 'miss' : 'bypass' };
+      const { own, kept } = lead(key, run);
+      const response = await own;
+      return { response, state: (await kept) ? 'miss' : 'bypass' };
     },
     clear() {
       generation++;

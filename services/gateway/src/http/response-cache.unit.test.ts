@@ -10,17 +10,30 @@ import { type CacheProbe, createResponseCache, type StoredResponse } from './res
 const json = (body: unknown, status = 200): StoredResponse => ({ status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: new TextEncoder().encode(JSON.stringify(body)) });
 
 describe('createResponseCache', () => {
-  it('reuses an answer for ttlMs, then runs again', async () => {
+  it('reuses an answer for ttlMs, serves it while one refresh runs until maxStaleMs, then runs again', async () => {
     let t = 0;
-    const cache = createResponseCache({ ttlMs: 1000 }, () => t);
+    const cache = createResponseCache({ ttlMs: 1000, maxStaleMs: 3000 }, () => t);
     let runs = 0;
-    const run = async () => json({ data: { n: ++runs } });
-    expect((await cache.load('k', run)).state).toBe('miss');
+    let release = (): void => undefined;
+    const run = async () => {
+      const n = ++runs;
+      if (n === 2) await new Promise<void>((r) => (release = r));
+      return json({ data: { n } });
+    };
+    const n = async () => JSON.parse(new TextDecoder().decode((await cache.serve('k', run)).response.body)).data.n;
+    const state = async () => (await cache.serve('k', run)).state;
+    expect(await state()).toBe('miss');
     t = 1000;
-    expect(cache.lookup('k')?.body).toEqual(json({ data: { n: 1 } }).body);
+    expect([await state(), await n()]).toEqual(['hit', 1]);
     t = 1001;
-    expect(cache.lookup('k')).toBeUndefined();
-    expect((await cache.load('k', run)).response.body).toEqual(json({ data: { n: 2 } }).body);
+    // stale: answered at once with the old answer, one refresh started (and held open here)
+    expect([await state(), await state(), await n()]).toEqual(['stale', 'stale', 1]);
+    expect(runs).toBe(2);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect([await state(), await n()]).toEqual(['hit', 2]);
+    t = 1001 + 4001; // beyond ttl + maxStale: computed again before answering
+    expect([await state(), await n()]).toEqual(['miss', 3]);
   });
 
   it('runs identical requests in flight once', async () => {
@@ -33,7 +46,7 @@ describe('createResponseCache', () => {
       await gate;
       return json({ data: { ok: true } });
     };
-    const all = Promise.all([cache.load('k', run), cache.load('k', run), cache.load('k', run)]);
+    const all = Promise.all([cache.serve('k', run), cache.serve('k', run), cache.serve('k', run)]);
     release();
     expect((await all).map((r) => r.state)).toEqual(['miss', 'shared', 'shared']);
     expect(runs).toBe(1);
@@ -41,40 +54,46 @@ describe('createResponseCache', () => {
 
   it('never stores errors, non-200 answers or answers whose probe says no', async () => {
     const cache = createResponseCache();
-    await cache.load('errors', async () => json({ data: null, errors: [{ message: 'x' }] }));
-    await cache.load('status', async () => json({ data: {} }, 400));
-    await cache.load('live', async (probe: CacheProbe) => {
+    expect((await cache.serve('errors', async () => json({ data: null, errors: [{ message: 'x' }] }))).state).toBe('bypass');
+    expect((await cache.serve('status', async () => json({ data: {} }, 400))).state).toBe('bypass');
+    const live = async (probe: CacheProbe) => {
       probe.cacheable = false;
       return json({ data: {} });
-    });
-    await expect(cache.load('thrown', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    for (const key of ['errors', 'status', 'live', 'thrown']) expect(cache.lookup(key), key).toBeUndefined();
+    };
+    expect((await cache.serve('live', live)).state).toBe('bypass');
+    await expect(cache.serve('thrown', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(cache.stats.entries).toBe(0);
+    // followers of a leader whose answer was not reusable run themselves
+    const both = await Promise.all([cache.serve('live', live), cache.serve('live', live)]);
+    expect(both.map((r) => r.state)).toEqual(['bypass', 'bypass']);
+    expect(cache.stats.hits).toBe(0);
   });
 
   it('does not store an answer computed before a clear() that finished after it', async () => {
     const cache = createResponseCache();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const pending = cache.load('k', async () => {
+    const pending = cache.serve('k', async () => {
       await gate;
       return json({ data: { old: true } });
     });
     cache.clear();
     release();
-    expect((await pending).state).toBe('miss');
-    expect(cache.lookup('k')).toBeUndefined();
+    await pending;
+    expect(cache.stats.entries).toBe(0);
+    expect((await cache.serve('k', async () => json({ data: { old: false } }))).state).toBe('miss');
   });
 
   it('keeps within maxBytes by dropping the least recently used answers', async () => {
     const cache = createResponseCache({ maxBytes: 800 }); // one answer may take 100 bytes
     const big = json({ data: { pad: 'x'.repeat(80) } });
-    for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) await cache.load(k, async () => big);
+    const state = async (k: string, r = big) => (await cache.serve(k, async () => r)).state;
+    for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) await state(k);
     expect(cache.stats.bytes).toBeLessThanOrEqual(800);
-    expect(cache.lookup('a')).toBeUndefined();
-    expect(cache.lookup('i')).toBeDefined();
-    await cache.load('huge', async () => json({ data: { pad: 'x'.repeat(200) } }));
-    expect(cache.lookup('huge')).toBeUndefined();
+    expect(cache.stats.entries).toBe(8);
+    expect(await state('i')).toBe('hit');
+    expect(await state('a')).toBe('miss');
+    expect(await state('huge', json({ data: { pad: 'x'.repeat(200) } }))).toBe('bypass');
   });
 });
 

@@ -5,7 +5,7 @@
 // context, so a cached answer costs one token check and one map lookup.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
-import type { Authenticate, Viewer } from '../auth/viewer.js';
+import { type Authenticate, publicViewer, type Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import type { CacheProbe, CacheState, ResponseCache, StoredResponse } from './response-cache.js';
 
@@ -21,7 +21,8 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface GraphqlPost {
   url: string;
-  headers: [string, string][];
+  /** all headers, only needed when the request runs */
+  headers(): [string, string][];
   header(name: string): string | null;
   body: Uint8Array;
 }
@@ -32,7 +33,7 @@ const decoder = new TextDecoder();
 
 export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null) {
   async function execute(post: GraphqlPost, context: ServerContext): Promise<StoredResponse> {
-    const response = await yoga.handleRequest(new Request(post.url, { method: 'POST', headers: post.headers, body: post.body as BodyInit }), context);
+    const response = await yoga.handleRequest(new Request(post.url, { method: 'POST', headers: post.headers(), body: post.body as BodyInit }), context);
     const headers: Record<string, string> = {};
     // yoga's Headers keep the case they were set with
     response.headers.forEach((value, name) => {
@@ -44,14 +45,13 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
 
   async function answer(post: GraphqlPost): Promise<{ response: StoredResponse; state: CacheState }> {
     // a rejected token is answered by yoga's context factory with the error it deserves
-    const viewer = await authenticate(post.header('authorization')).catch(() => undefined);
+    const authorization = post.header('authorization');
+    const viewer = authorization ? await authenticate(authorization).catch(() => undefined) : publicViewer;
     if (!cache || !viewer || post.body.byteLength > maxKeyBodyBytes) {
       return { response: await execute(post, viewer ? { viewer } : {}), state: 'bypass' };
     }
     const key = `${viewer.role}|${viewer.amt ?? ''}|${viewer.privileged ? 1 : 0}\n${post.header('accept') ?? ''}\n${post.header('origin') ?? ''}\n${decoder.decode(post.body)}`;
-    const hit = cache.lookup(key);
-    if (hit) return { response: hit, state: 'hit' };
-    return cache.load(key, (cacheProbe) => execute(post, { viewer, cacheProbe }));
+    return cache.serve(key, (cacheProbe) => execute(post, { viewer, cacheProbe }));
   }
 
   const node: NodeHandler = (req, res) => {
@@ -64,13 +64,15 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      const headers: [string, string][] = [];
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.push([name, Array.isArray(value) ? value.join(', ') : value]);
-      }
       const post: GraphqlPost = {
         url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
-        headers,
+        headers: () => {
+          const headers: [string, string][] = [];
+          for (const [name, value] of Object.entries(req.headers)) {
+            if (value !== undefined) headers.push([name, Array.isArray(value) ? value.join(', ') : value]);
+          }
+          return headers;
+        },
         header: (name) => {
           const v = req.headers[name];
           return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
@@ -95,7 +97,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     if (request.method !== 'POST' || new URL(request.url).pathname !== graphqlEndpoint) return yoga.handleRequest(request, {});
     const headers: [string, string][] = [];
     request.headers.forEach((value, name) => headers.push([name, value]));
-    const { response, state } = await answer({ url: request.url, headers, header: (n) => request.headers.get(n), body: new Uint8Array(await request.arrayBuffer()) });
+    const { response, state } = await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body: new Uint8Array(await request.arrayBuffer()) });
     return new Response(response.body as BodyInit, { status: response.status, headers: { ...response.headers, 'x-sp-cache': state } });
   }
 
