@@ -81,7 +81,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
       };
       answer(post).then(
         ({ response, state }) => {
-          res.writeHead(response.status, { ...response.headers, 'x-sp-cache': state });
+          res.writeHead(response.status, { ...response.headers, 'content-length': response.body.byteLength, 'x-sp-cache': state });
           res.end(response.body);
         },
         () => {
