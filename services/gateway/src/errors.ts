@@ -13,7 +13,8 @@ export type GatewayErrorCode =
   | 'PAGE_SIZE_EXCEEDED'
   | 'RESULT_TOO_LARGE'
   | 'TIMEOUT'
-  | 'NOT_AVAILABLE';
+  | 'NOT_AVAILABLE'
+  | 'PAYLOAD_TOO_LARGE';
 
 const httpStatus: Record<GatewayErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -24,6 +25,7 @@ const httpStatus: Record<GatewayErrorCode, number> = {
   RESULT_TOO_LARGE: 400,
   TIMEOUT: 504,
   NOT_AVAILABLE: 501,
+  PAYLOAD_TOO_LARGE: 413,
 };
 
 export function expectedError(code: GatewayErrorCode, message: string, details: Record<string, unknown> = {}): GraphQLError {

@@ -105,7 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs), onlyQueriesReused()],
   });
   const responses = options.responseCache === false ? null : createResponseCache(options.responseCache ?? {});
-  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses);
+  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes);
 
   return {
     yoga,

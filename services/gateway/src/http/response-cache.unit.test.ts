@@ -163,6 +163,16 @@ describe('the gateway behind the response cache', async () => {
     expect((await post(choropleth)).cache).toBe('miss');
   });
 
+  it('refuses a body over maxBodyBytes with 413 PAYLOAD_TOO_LARGE before reading anything', async () => {
+    const reads = memory.calls.length;
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: choropleth, variables: { pad: 'x'.repeat(1024 * 1024) } }) });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as any;
+    expect(body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(body.errors[0].message).toMatch(/exceeds 1048576 bytes/);
+    expect(memory.calls.length).toBe(reads);
+  });
+
   it('leaves GET requests, GraphiQL and CSV exports to yoga', async () => {
     const get = await fetch(`${url}?query=${encodeURIComponent('{ indicatorValues(indicator: "einwohner", level: STADT, period: "2012") { value } }')}`);
     expect(get.status).toBe(200);

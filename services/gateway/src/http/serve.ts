@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type Authenticate, publicViewer, type Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
+import { httpStatusFor } from '../errors.js';
 import type { CacheProbe, CacheState, ResponseCache, StoredResponse } from './response-cache.js';
 
 /** What yoga gets beside the request: the viewer checked here and the request's cache probe. */
@@ -31,7 +32,14 @@ interface GraphqlPost {
 const maxKeyBodyBytes = 64 * 1024;
 const decoder = new TextDecoder();
 
-export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null) {
+const jsonType = 'application/json; charset=utf-8';
+
+function tooLarge(maxBodyBytes: number): StoredResponse {
+  const body = { errors: [{ message: `the request body exceeds ${maxBodyBytes} bytes; send a smaller query (variables instead of long literal lists)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] };
+  return { status: httpStatusFor('PAYLOAD_TOO_LARGE'), headers: { 'content-type': jsonType }, body: new TextEncoder().encode(JSON.stringify(body)) };
+}
+
+export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null, maxBodyBytes: number) {
   async function execute(post: GraphqlPost, context: ServerContext): Promise<StoredResponse> {
     const response = await yoga.handleRequest(new Request(post.url, { method: 'POST', headers: post.headers(), body: post.body as BodyInit }), context);
     const headers: Record<string, string> = {};
@@ -60,10 +68,22 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
       void (yoga as unknown as NodeHandler)(req, res);
       return;
     }
+    const send = ({ response, state }: { response: StoredResponse; state: CacheState }) => {
+      res.writeHead(response.status, { ...response.headers, 'content-length': response.body.byteLength, 'x-sp-cache': state });
+      res.end(response.body);
+    };
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.byteLength;
+      if (size <= maxBodyBytes) chunks.push(c);
+    });
     req.on('error', () => res.destroy());
     req.on('end', () => {
+      if (size > maxBodyBytes) {
+        send({ response: tooLarge(maxBodyBytes), state: 'bypass' });
+        return;
+      }
       const post: GraphqlPost = {
         url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
         headers: () => {
@@ -79,16 +99,10 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         },
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
       };
-      answer(post).then(
-        ({ response, state }) => {
-          res.writeHead(response.status, { ...response.headers, 'content-length': response.body.byteLength, 'x-sp-cache': state });
-          res.end(response.body);
-        },
-        () => {
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      answer(post).then(send, () => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': jsonType });
           res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
-        },
-      );
+      });
     });
   };
 
@@ -97,7 +111,8 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     if (request.method !== 'POST' || new URL(request.url).pathname !== graphqlEndpoint) return yoga.handleRequest(request, {});
     const headers: [string, string][] = [];
     request.headers.forEach((value, name) => headers.push([name, value]));
-    const { response, state } = await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body: new Uint8Array(await request.arrayBuffer()) });
+    const body = new Uint8Array(await request.arrayBuffer());
+    const { response, state } = body.byteLength > maxBodyBytes ? { response: tooLarge(maxBodyBytes), state: 'bypass' as const } : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body });
     return new Response(response.body as BodyInit, { status: response.status, headers: { ...response.headers, 'x-sp-cache': state } });
   }
 
