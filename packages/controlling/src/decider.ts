@@ -34,6 +34,23 @@ export interface Decider<State, Command, Event> {
   initialState(): State;
 }
 
+/**
+ * A withdrawal: the Amt took back a record it delivered by mistake (a tombstone in the event log). The
+ * withdrawn aggregate keeps its last state, so its history stays readable and a later version of the
+ * record can bring it back.
+ */
+export interface Withdrawal {
+  /** version of the tombstone */
+  readonly version: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly deliveryId: string;
+}
+
+export function withdrawalOf(metadata: PlanningMetadata): Withdrawal {
+  return { version: metadata.recordVersion, at: metadata.at, actor: metadata.actor, deliveryId: metadata.deliveryId };
+}
+
 /** Folds events into state; the way a stream is rehydrated. */
 export function fold<S, C, E>(decider: Decider<S, C, E>, events: readonly E[], from: S = decider.initialState()): S {
   return events.reduce((s, e) => decider.evolve(s, e), from);

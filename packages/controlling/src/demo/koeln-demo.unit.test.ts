@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { goalHistory } from '../goal/goal.decider.js';
 import { controllingForArea, controllingForGoal } from '../controlling/controlling.compute.js';
 import { replayPlanningRecords } from '../records/planning-records.replay.js';
 import { readKoelnDemo } from './koeln-demo.loader.js';
@@ -28,7 +29,7 @@ describe('Köln demo', () => {
     const familienbuero = demo.deliveries.filter((d) => (d.record as { key: string }).key === 'massnahme:blumenberg-chorweiler-seeberg-nord:familienbuero');
     expect(familienbuero.map((d) => (d.record as { status: string }).status)).toEqual(['proposed', 'decided', 'in_progress', 'in_progress']);
     const goal = replay.goals.get('ziel:sr:blumenberg-chorweiler-seeberg-nord:sgb2')?.state;
-    expect(goal?.status !== 'none' && goal?.history.map((v) => [v.version, v.status, v.content.targetValue])).toEqual([
+    expect(goal && goalHistory(goal).map((v) => [v.version, v.status, v.content.targetValue])).toEqual([
       [1, 'draft', 28],
       [2, 'adopted', 28],
       [3, 'revised', 29],

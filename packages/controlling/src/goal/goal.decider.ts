@@ -1,7 +1,9 @@
 // Goal (Ziel): one node of a goal system, e.g. a Sozialraum goal under a goal of "Kölner Perspektiven
 // 2030+". Drafted, adopted by a body (Rat, Bezirksvertretung) with indicator and target value, then
 // achieved, missed, revised (new version with a reason) or retired. The state keeps every version.
-import { assertNever, eventMetadata, type Decider, type PlanningCommand, type PlanningEvent } from '../decider.js';
+// An Amt may withdraw a goal it delivered by mistake (WithdrawGoal); a later version brings it back as a
+// fresh draft whose history continues the withdrawn one.
+import { assertNever, eventMetadata, withdrawalOf, type Decider, type PlanningCommand, type PlanningEvent, type Withdrawal } from '../decider.js';
 import { PlanningDomainError } from '../planning.errors.js';
 import type { Adoption, GoalRecord, GoalStatus } from '../records/planning-records.schema.js';
 
@@ -15,7 +17,13 @@ export type GoalCommand =
   | PlanningCommand<'ReviseGoal', { goalKey: string; content: GoalContent; reason: string | undefined; adoptedBy: Adoption | undefined }>
   | PlanningCommand<'MarkGoalAchieved', { goalKey: string }>
   | PlanningCommand<'MarkGoalMissed', { goalKey: string }>
-  | PlanningCommand<'RetireGoal', { goalKey: string; reason: string | undefined }>;
+  | PlanningCommand<'RetireGoal', { goalKey: string; reason: string | undefined }>
+  /**
+   * `servingMeasures`: keys of the measures not withdrawn that still name the goal, looked up by the
+   * caller; a goal with such measures cannot be withdrawn. undefined = not checked (the projection
+   * applies what ingestion accepted; topics are not ordered against each other).
+   */
+  | PlanningCommand<'WithdrawGoal', { goalKey: string; servingMeasures: readonly string[] | undefined }>;
 
 export type GoalEvent =
   | PlanningEvent<'GoalDrafted', { goalKey: string; content: GoalContent }>
@@ -24,7 +32,8 @@ export type GoalEvent =
   | PlanningEvent<'GoalRevised', { goalKey: string; content: GoalContent; reason: string; adoptedBy: Adoption }>
   | PlanningEvent<'GoalAchieved', { goalKey: string }>
   | PlanningEvent<'GoalMissed', { goalKey: string }>
-  | PlanningEvent<'GoalRetired', { goalKey: string; reason?: string }>;
+  | PlanningEvent<'GoalRetired', { goalKey: string; reason?: string }>
+  | PlanningEvent<'GoalWithdrawn', { goalKey: string }>;
 
 export type GoalEventType = GoalEvent['type'];
 
@@ -47,7 +56,20 @@ export interface ExistingGoal {
   readonly revisionReason?: string;
   readonly history: readonly GoalVersion[];
 }
-export type GoalState = { readonly status: 'none' } | ExistingGoal;
+/** A goal its Amt withdrew: gone from every view, `last` keeps what it was (and its history). */
+export interface WithdrawnGoal {
+  readonly status: 'withdrawn';
+  readonly key: string;
+  readonly withdrawal: Withdrawal;
+  readonly last: ExistingGoal;
+}
+export type GoalState = { readonly status: 'none' } | ExistingGoal | WithdrawnGoal;
+
+/** Every accepted version of the goal, oldest first; a withdrawn goal keeps the history it had. */
+export function goalHistory(state: GoalState): readonly GoalVersion[] {
+  if (state.status === 'none') return [];
+  return state.status === 'withdrawn' ? state.last.history : state.history;
+}
 
 const initialState = (): GoalState => ({ status: 'none' });
 
@@ -82,6 +104,8 @@ function checkMeasurable(key: string, content: GoalContent, action: string): voi
 
 function requireExisting(state: GoalState, key: string): ExistingGoal {
   if (state.status === 'none') throw new PlanningDomainError('GOAL_NOT_FOUND', 'no such goal; the first version must create it', { key });
+  if (state.status === 'withdrawn')
+    throw new PlanningDomainError('GOAL_NOT_FOUND', `the goal was withdrawn (version ${state.withdrawal.version}); a new version brings it back as a draft`, { key });
   return state;
 }
 
@@ -93,7 +117,8 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
   const key = command.data.goalKey;
   switch (command.type) {
     case 'DraftGoal': {
-      if (state.status !== 'none') throw new PlanningDomainError('GOAL_ALREADY_EXISTS', 'a goal with this key exists; deliver a new version instead', { key });
+      // a withdrawn goal is drafted afresh by its next version (its history continues)
+      if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('GOAL_ALREADY_EXISTS', 'a goal with this key exists; deliver a new version instead', { key });
       checkParent(key, command.data.content);
       return { type: 'GoalDrafted', data: { goalKey: key, content: command.data.content }, metadata };
     }
@@ -168,6 +193,19 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
         metadata,
       };
     }
+    case 'WithdrawGoal': {
+      if (state.status === 'withdrawn')
+        throw new PlanningDomainError('GOAL_ALREADY_WITHDRAWN', `the goal was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      requireExisting(state, key);
+      const serving = command.data.servingMeasures ?? [];
+      if (serving.length > 0)
+        throw new PlanningDomainError(
+          'GOAL_HAS_MEASURES',
+          `measures still serve the goal: ${serving.join(', ')}; withdraw them or deliver versions without this goal in goalKeys first`,
+          { key },
+        );
+      return { type: 'GoalWithdrawn', data: { goalKey: key }, metadata };
+    }
     default:
       return assertNever(command, 'goal command');
   }
@@ -191,9 +229,11 @@ function withVersion(goal: Omit<ExistingGoal, 'history'>, previous: readonly Goa
 
 function evolve(state: GoalState, event: GoalEvent): GoalState {
   if (event.type === 'GoalDrafted') {
-    return withVersion({ status: 'draft', key: event.data.goalKey, content: event.data.content }, [], event);
+    const before = state.status === 'withdrawn' ? state.last.history : [];
+    return withVersion({ status: 'draft', key: event.data.goalKey, content: event.data.content }, before, event);
   }
-  if (state.status === 'none') return state; // events only follow GoalDrafted; decide guarantees it
+  if (state.status === 'none' || state.status === 'withdrawn') return state; // events only follow GoalDrafted; decide guarantees it
+  if (event.type === 'GoalWithdrawn') return { status: 'withdrawn', key: state.key, withdrawal: withdrawalOf(event.metadata), last: state };
   const { history, ...goal } = state;
   switch (event.type) {
     case 'GoalDraftUpdated':

@@ -1,7 +1,8 @@
 // Measure (Maßnahme): an integrated measure across Ämter and Träger serving one or more goals in some
 // areas. Lifecycle proposed → decided → in_progress → completed, or cancelled from any open state;
 // budget planned and spent per year. Milestones and status reports refer to it (see MeasureFacts).
-import { assertNever, eventMetadata, type Decider, type PlanningCommand, type PlanningEvent } from '../decider.js';
+// An Amt may withdraw a measure it delivered by mistake; a later version proposes it afresh.
+import { assertNever, eventMetadata, withdrawalOf, type Decider, type PlanningCommand, type PlanningEvent, type Withdrawal } from '../decider.js';
 import { PlanningDomainError } from '../planning.errors.js';
 import type { MeasureRecord, MeasureStatus } from '../records/planning-records.schema.js';
 
@@ -17,7 +18,8 @@ export type MeasureCommand =
   | PlanningCommand<'CancelMeasure', { measureKey: string; reason: string | undefined }>
   | PlanningCommand<'CorrectMeasureActualDates', { measureKey: string; actualStart: string | undefined; actualEnd: string | undefined }>
   | PlanningCommand<'PlanBudget', { measureKey: string; year: number; planned: number }>
-  | PlanningCommand<'RecordSpending', { measureKey: string; year: number; spent: number }>;
+  | PlanningCommand<'RecordSpending', { measureKey: string; year: number; spent: number }>
+  | PlanningCommand<'WithdrawMeasure', { measureKey: string }>;
 
 export type MeasureEvent =
   | PlanningEvent<'MeasureProposed', { measureKey: string; plan: MeasurePlan }>
@@ -28,7 +30,8 @@ export type MeasureEvent =
   | PlanningEvent<'MeasureCancelled', { measureKey: string; reason?: string }>
   | PlanningEvent<'MeasureActualDatesCorrected', { measureKey: string; actualStart?: string; actualEnd?: string }>
   | PlanningEvent<'BudgetPlanned', { measureKey: string; year: number; planned: number }>
-  | PlanningEvent<'SpendingRecorded', { measureKey: string; year: number; spent: number }>;
+  | PlanningEvent<'SpendingRecorded', { measureKey: string; year: number; spent: number }>
+  | PlanningEvent<'MeasureWithdrawn', { measureKey: string }>;
 
 export type MeasureEventType = MeasureEvent['type'];
 
@@ -47,7 +50,14 @@ export interface ExistingMeasure {
   readonly budget: Readonly<Record<number, BudgetYear>>;
   readonly cancelReason?: string;
 }
-export type MeasureState = { readonly status: 'none' } | ExistingMeasure;
+/** A measure its Amt withdrew: gone from every view with its budget, milestones and reports; `last` keeps what it was. */
+export interface WithdrawnMeasure {
+  readonly status: 'withdrawn';
+  readonly key: string;
+  readonly withdrawal: Withdrawal;
+  readonly last: ExistingMeasure;
+}
+export type MeasureState = { readonly status: 'none' } | ExistingMeasure | WithdrawnMeasure;
 
 /** What milestones and status reports need to know about their measure (passed into their commands). */
 export interface MeasureFacts {
@@ -56,8 +66,9 @@ export interface MeasureFacts {
   readonly actualStart?: string;
 }
 
+/** A withdrawn measure has no facts: for milestones and status reports it is unknown. */
 export function measureFacts(state: MeasureState): MeasureFacts | undefined {
-  if (state.status === 'none') return undefined;
+  if (state.status === 'none' || state.status === 'withdrawn') return undefined;
   return { measureKey: state.key, status: state.status, ...(state.actualStart ? { actualStart: state.actualStart } : {}) };
 }
 
@@ -72,6 +83,8 @@ function illegal(key: string, from: MeasureStatus, action: string, accepted: str
 
 function requireExisting(state: MeasureState, key: string): ExistingMeasure {
   if (state.status === 'none') throw new PlanningDomainError('MEASURE_NOT_FOUND', 'no such measure; the first version must create it', { key });
+  if (state.status === 'withdrawn')
+    throw new PlanningDomainError('MEASURE_NOT_FOUND', `the measure was withdrawn (version ${state.withdrawal.version}); a new version brings it back as a fresh proposal`, { key });
   return state;
 }
 
@@ -98,7 +111,8 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
   const key = command.data.measureKey;
   switch (command.type) {
     case 'ProposeMeasure': {
-      if (state.status !== 'none') throw new PlanningDomainError('MEASURE_ALREADY_EXISTS', 'a measure with this key exists; deliver a new version instead', { key });
+      // a withdrawn measure is proposed afresh by its next version
+      if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('MEASURE_ALREADY_EXISTS', 'a measure with this key exists; deliver a new version instead', { key });
       checkPlannedDates(key, command.data.plan);
       return { type: 'MeasureProposed', data: { measureKey: key, plan: command.data.plan }, metadata };
     }
@@ -194,6 +208,12 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
         });
       return { type: 'SpendingRecorded', data: { measureKey: key, year, spent }, metadata };
     }
+    case 'WithdrawMeasure': {
+      if (state.status === 'withdrawn')
+        throw new PlanningDomainError('MEASURE_ALREADY_WITHDRAWN', `the measure was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      requireExisting(state, key); // any status: a record delivered by mistake is withdrawn whatever it says
+      return { type: 'MeasureWithdrawn', data: { measureKey: key }, metadata };
+    }
     default:
       return assertNever(command, 'measure command');
   }
@@ -209,7 +229,8 @@ function setBudget(budget: Readonly<Record<number, BudgetYear>>, year: number, c
 
 function evolve(state: MeasureState, event: MeasureEvent): MeasureState {
   if (event.type === 'MeasureProposed') return { status: 'proposed', key: event.data.measureKey, plan: event.data.plan, budget: {} };
-  if (state.status === 'none') return state; // decide guarantees MeasureProposed comes first
+  if (state.status === 'none' || state.status === 'withdrawn') return state; // decide guarantees MeasureProposed comes first
+  if (event.type === 'MeasureWithdrawn') return { status: 'withdrawn', key: state.key, withdrawal: withdrawalOf(event.metadata), last: state };
   switch (event.type) {
     case 'MeasurePlanUpdated':
       return { ...state, plan: event.data.plan };

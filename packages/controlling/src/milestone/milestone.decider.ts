@@ -1,7 +1,8 @@
 // Milestone (Meilenstein) of a measure, like a work package in a work plan: planned for a date or a
 // quarter, later reached on an actual date. Reaching one needs the measure to have begun by then, so
-// the command carries the measure's facts (the decider stays pure; the caller looks them up).
-import { assertNever, eventMetadata, type Decider, type PlanningCommand, type PlanningEvent } from '../decider.js';
+// the command carries the measure's facts (the decider stays pure; the caller looks them up). A
+// withdrawn milestone is planned afresh by its next version.
+import { assertNever, eventMetadata, withdrawalOf, type Decider, type PlanningCommand, type PlanningEvent, type Withdrawal } from '../decider.js';
 import type { MeasureFacts } from '../measure/measure.decider.js';
 import { PlanningDomainError } from '../planning.errors.js';
 
@@ -12,13 +13,15 @@ export type MilestoneCommand =
   | PlanningCommand<'PlanMilestone', { milestoneKey: string; measureKey: string; title: string; planned: { date?: string; quarter?: string } }>
   | PlanningCommand<'ReplanMilestone', { milestoneKey: string; measureKey: string; title: string; planned: { date?: string; quarter?: string } }>
   | PlanningCommand<'ReachMilestone', { milestoneKey: string; actualDate: string; measure: MeasureFacts | undefined }>
-  | PlanningCommand<'RevokeMilestoneReached', { milestoneKey: string }>;
+  | PlanningCommand<'RevokeMilestoneReached', { milestoneKey: string }>
+  | PlanningCommand<'WithdrawMilestone', { milestoneKey: string }>;
 
 export type MilestoneEvent =
   | PlanningEvent<'MilestonePlanned', { milestoneKey: string; measureKey: string; title: string; planned: PlannedWhen }>
   | PlanningEvent<'MilestoneReplanned', { milestoneKey: string; title: string; planned: PlannedWhen }>
   | PlanningEvent<'MilestoneReached', { milestoneKey: string; actualDate: string }>
-  | PlanningEvent<'MilestoneReachedRevoked', { milestoneKey: string }>;
+  | PlanningEvent<'MilestoneReachedRevoked', { milestoneKey: string }>
+  | PlanningEvent<'MilestoneWithdrawn', { milestoneKey: string; measureKey: string }>;
 
 export type MilestoneEventType = MilestoneEvent['type'];
 
@@ -30,12 +33,20 @@ export interface ExistingMilestone {
   readonly planned: PlannedWhen;
   readonly actualDate?: string;
 }
-export type MilestoneState = { readonly status: 'none' } | ExistingMilestone;
+export interface WithdrawnMilestone {
+  readonly status: 'withdrawn';
+  readonly key: string;
+  readonly withdrawal: Withdrawal;
+  readonly last: ExistingMilestone;
+}
+export type MilestoneState = { readonly status: 'none' } | ExistingMilestone | WithdrawnMilestone;
 
 const initialState = (): MilestoneState => ({ status: 'none' });
 
 function requireExisting(state: MilestoneState, key: string): ExistingMilestone {
   if (state.status === 'none') throw new PlanningDomainError('MILESTONE_NOT_FOUND', 'no such milestone; the first version must create it', { key });
+  if (state.status === 'withdrawn')
+    throw new PlanningDomainError('MILESTONE_NOT_FOUND', `the milestone was withdrawn (version ${state.withdrawal.version}); a new version plans it afresh`, { key });
   return state;
 }
 
@@ -53,7 +64,7 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
   const key = command.data.milestoneKey;
   switch (command.type) {
     case 'PlanMilestone': {
-      if (state.status !== 'none') throw new PlanningDomainError('MILESTONE_ALREADY_EXISTS', 'a milestone with this key exists; deliver a new version instead', { key });
+      if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('MILESTONE_ALREADY_EXISTS', 'a milestone with this key exists; deliver a new version instead', { key });
       const { measureKey, title } = command.data;
       return { type: 'MilestonePlanned', data: { milestoneKey: key, measureKey, title, planned: plannedWhen(key, command.data.planned) }, metadata };
     }
@@ -100,6 +111,12 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
       if (m.status !== 'reached') throw new PlanningDomainError('MILESTONE_NOT_REACHED', 'the milestone is not reached; there is nothing to revoke', { key, field: 'reached' });
       return { type: 'MilestoneReachedRevoked', data: { milestoneKey: key }, metadata };
     }
+    case 'WithdrawMilestone': {
+      if (state.status === 'withdrawn')
+        throw new PlanningDomainError('MILESTONE_ALREADY_WITHDRAWN', `the milestone was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      const m = requireExisting(state, key);
+      return { type: 'MilestoneWithdrawn', data: { milestoneKey: key, measureKey: m.measureKey }, metadata };
+    }
     default:
       return assertNever(command, 'milestone command');
   }
@@ -110,7 +127,8 @@ function evolve(state: MilestoneState, event: MilestoneEvent): MilestoneState {
     const { milestoneKey, measureKey, title, planned } = event.data;
     return { status: 'open', key: milestoneKey, measureKey, title, planned };
   }
-  if (state.status === 'none') return state;
+  if (state.status === 'none' || state.status === 'withdrawn') return state;
+  if (event.type === 'MilestoneWithdrawn') return { status: 'withdrawn', key: state.key, withdrawal: withdrawalOf(event.metadata), last: state };
   switch (event.type) {
     case 'MilestoneReplanned':
       return { ...state, title: event.data.title, planned: event.data.planned };

@@ -135,6 +135,34 @@ export const controllingMigrations: readonly Migration[] = [
       `CREATE INDEX controlling_audit_measure ON controlling_audit (measure_key, seq)`,
     ],
   },
+  {
+    id: 2,
+    name: 'withdrawals: who withdrew a record, when, in which delivery and with which tombstone version',
+    // A withdrawn row keeps its last delivered snapshot (history, audit) and is left out of every read
+    // query; a later version clears the columns again. IF NOT EXISTS: safe on databases that have them.
+    statements: [
+      `ALTER TABLE controlling_goal
+        ADD COLUMN IF NOT EXISTS withdrawn_at timestamptz,
+        ADD COLUMN IF NOT EXISTS withdrawn_by text,
+        ADD COLUMN IF NOT EXISTS withdrawal_delivery_id text,
+        ADD COLUMN IF NOT EXISTS withdrawn_version integer`,
+      `ALTER TABLE controlling_measure
+        ADD COLUMN IF NOT EXISTS withdrawn_at timestamptz,
+        ADD COLUMN IF NOT EXISTS withdrawn_by text,
+        ADD COLUMN IF NOT EXISTS withdrawal_delivery_id text,
+        ADD COLUMN IF NOT EXISTS withdrawn_version integer`,
+      `ALTER TABLE controlling_milestone
+        ADD COLUMN IF NOT EXISTS withdrawn_at timestamptz,
+        ADD COLUMN IF NOT EXISTS withdrawn_by text,
+        ADD COLUMN IF NOT EXISTS withdrawal_delivery_id text,
+        ADD COLUMN IF NOT EXISTS withdrawn_version integer`,
+      `ALTER TABLE controlling_status_report
+        ADD COLUMN IF NOT EXISTS withdrawn_at timestamptz,
+        ADD COLUMN IF NOT EXISTS withdrawn_by text,
+        ADD COLUMN IF NOT EXISTS withdrawal_delivery_id text,
+        ADD COLUMN IF NOT EXISTS withdrawn_version integer`,
+    ],
+  },
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction, serialised by an advisory lock. */

@@ -1,15 +1,30 @@
 // Projects planning events into the PostgreSQL read model through the Database port. Idempotent: each
 // event first claims its row in controlling_audit by event id; an event already there is skipped, so
 // replays and re-deliveries change nothing. An event older than the stored record version (a late
-// duplicate of an earlier version) is audited but does not move the snapshot back.
+// duplicate of an earlier version) is audited but does not move the snapshot back. A withdrawal marks
+// the row withdrawn (who, when, delivery, tombstone version) and leaves its snapshot; the next version's
+// events make it current again.
 import type { Database, Queryable } from '@sp/ports';
-import { loadGoal, loadMeasure, loadMilestones, loadStatusReports, saveGoal, saveMeasure, saveMilestone, saveStatusReport } from './controlling.rows.js';
+import { withdrawalOf } from '../decider.js';
+import {
+  loadStoredGoal,
+  loadStoredMeasure,
+  loadStoredMilestone,
+  loadStoredStatusReport,
+  markWithdrawn,
+  saveGoal,
+  saveMeasure,
+  saveMilestone,
+  saveStatusReport,
+  type Stored,
+} from './controlling.rows.js';
 import {
   aggregateKeyOf,
   aggregateTypeOf,
   isGoalEvent,
   isMeasureEvent,
   isMilestoneEvent,
+  isWithdrawalEvent,
   projectGoal,
   projectMeasure,
   projectMilestone,
@@ -65,6 +80,7 @@ async function relatedMeasureKey(tx: Queryable, event: PlanningDomainEvent): Pro
   if (isMeasureEvent(event)) return event.data.measureKey;
   if (event.type === 'MilestonePlanned') return event.data.measureKey;
   if (event.type === 'StatusReportSubmitted' || event.type === 'StatusReportCorrected') return event.data.report.measureKey;
+  if (event.type === 'StatusReportWithdrawn' || event.type === 'MilestoneWithdrawn') return event.data.measureKey;
   if (isMilestoneEvent(event)) {
     const { rows } = await tx.query<{ measure_key: string }>('SELECT measure_key FROM controlling_milestone WHERE milestone_key = $1', [event.data.milestoneKey]);
     return rows[0]?.measure_key;
@@ -72,14 +88,32 @@ async function relatedMeasureKey(tx: Queryable, event: PlanningDomainEvent): Pro
   return undefined;
 }
 
-const newer = (current: { version: number } | undefined, event: PlanningDomainEvent) => current === undefined || event.metadata.recordVersion >= current.version;
+/** The event is not older than what is stored (the record's version, or the tombstone's once withdrawn). */
+const newer = (stored: Stored<{ version: number }> | undefined, event: PlanningDomainEvent) =>
+  stored === undefined || event.metadata.recordVersion >= Math.max(stored.record.version, stored.withdrawal?.version ?? 0);
 
 async function project(tx: Queryable, event: PlanningDomainEvent): Promise<boolean> {
   const { at, actor, deliveryId } = event.metadata;
+  if (isWithdrawalEvent(event)) {
+    const key = aggregateKeyOf(event);
+    const type = aggregateTypeOf(event);
+    const loaded =
+      type === 'goal'
+        ? await loadStoredGoal(tx, key, true)
+        : type === 'measure'
+          ? await loadStoredMeasure(tx, key, true)
+          : type === 'milestone'
+            ? await loadStoredMilestone(tx, key, true)
+            : await loadStoredStatusReport(tx, key, true);
+    // nothing to withdraw, already withdrawn, or a late tombstone older than the current version
+    if (loaded === undefined || loaded.withdrawal !== undefined || !newer(loaded, event)) return false;
+    await markWithdrawn(tx, type, key, withdrawalOf(event.metadata));
+    return true;
+  }
   if (isGoalEvent(event)) {
-    const current = await loadGoal(tx, event.data.goalKey, true);
-    if (!newer(current, event)) return false;
-    const next = projectGoal(current, event);
+    const stored = await loadStoredGoal(tx, event.data.goalKey, true);
+    if (!newer(stored, event)) return false;
+    const next = projectGoal(stored?.record, event);
     if (next === undefined) return false;
     await saveGoal(tx, next, at, actor);
     // the version row holds the goal as it stood after this record version (several events → last wins)
@@ -93,24 +127,24 @@ async function project(tx: Queryable, event: PlanningDomainEvent): Promise<boole
     return true;
   }
   if (isMeasureEvent(event)) {
-    const current = await loadMeasure(tx, event.data.measureKey, true);
-    if (!newer(current, event)) return false;
-    const next = projectMeasure(current, event);
+    const stored = await loadStoredMeasure(tx, event.data.measureKey, true);
+    if (!newer(stored, event)) return false;
+    const next = projectMeasure(stored?.record, event);
     if (next === undefined) return false;
     await saveMeasure(tx, next, at, actor);
     return true;
   }
   if (isMilestoneEvent(event)) {
-    const [current] = await loadMilestones(tx, 'ms.milestone_key = $1', [event.data.milestoneKey], true);
-    if (!newer(current, event)) return false;
-    const next = projectMilestone(current, event);
+    const stored = await loadStoredMilestone(tx, event.data.milestoneKey, true);
+    if (!newer(stored, event)) return false;
+    const next = projectMilestone(stored?.record, event);
     if (next === undefined) return false;
     await saveMilestone(tx, next, at);
     return true;
   }
-  const [current] = await loadStatusReports(tx, 'r.report_key = $1', [event.data.reportKey], true);
-  if (!newer(current, event)) return false;
-  const next = projectStatusReport(current, event);
+  const stored = await loadStoredStatusReport(tx, event.data.reportKey, true);
+  if (!newer(stored, event)) return false;
+  const next = projectStatusReport(stored?.record, event);
   if (next === undefined) return false;
   await saveStatusReport(tx, next, at);
   return true;

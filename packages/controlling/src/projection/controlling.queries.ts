@@ -1,6 +1,8 @@
 // Read side for the gateway and the ingestion service: latest record snapshots (the "previous version"
 // a new record is checked against), controlling views per area and per goal, the versions of a goal
-// and the audit trail of a measure, from which its history can be replayed.
+// and the audit trail of a measure, from which its history can be replayed. Withdrawn records are left
+// out of everything except the history: goal versions and audit trails still show them and their
+// withdrawal. Milestones, status reports and budget of a withdrawn measure go with it.
 import type { Queryable } from '@sp/ports';
 import {
   controllingForArea,
@@ -32,10 +34,14 @@ export async function milestoneRecord(db: Queryable, key: string): Promise<Miles
 export async function statusReportRecord(db: Queryable, key: string): Promise<StatusReportRecord | undefined> {
   return (await loadStatusReports(db, 'r.report_key = $1', [key]))[0];
 }
-/** What a milestone or status-report command needs to know about its measure. */
-export async function measureFactsOf(db: Queryable, measureKey: string): Promise<MeasureFacts | undefined> {
+/**
+ * What a milestone or status-report command needs to know about its measure; undefined when the measure
+ * is unknown or withdrawn. `includeWithdrawn`: the facts of a withdrawn measure as it last stood (the
+ * projection uses them to replay what ingestion accepted before the withdrawal).
+ */
+export async function measureFactsOf(db: Queryable, measureKey: string, options: { includeWithdrawn?: boolean } = {}): Promise<MeasureFacts | undefined> {
   const { rows } = await db.query<{ status: MeasureFacts['status']; actual_start: unknown }>(
-    'SELECT status, actual_start FROM controlling_measure WHERE measure_key = $1',
+    `SELECT status, actual_start FROM controlling_measure WHERE measure_key = $1${options.includeWithdrawn ? '' : ' AND withdrawn_at IS NULL'}`,
     [measureKey],
   );
   const r = rows[0];
@@ -63,7 +69,7 @@ export async function loadControllingData(db: Queryable, filter: ControllingFilt
       'EXISTS (SELECT 1 FROM controlling_measure_area a WHERE a.measure_key = m.measure_key AND a.area_level = $1 AND a.area_code = $2)',
       [filter.area.level, filter.area.code],
     );
-    const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE areas @> $1::jsonb ORDER BY goal_key`, [
+    const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE areas @> $1::jsonb AND withdrawn_at IS NULL ORDER BY goal_key`, [
       JSON.stringify([{ level: filter.area.level, code: filter.area.code }]),
     ]);
     goals = rows.map(goalFromRow);
@@ -71,11 +77,11 @@ export async function loadControllingData(db: Queryable, filter: ControllingFilt
     measures = await loadMeasures(db, 'EXISTS (SELECT 1 FROM controlling_measure_goal g WHERE g.measure_key = m.measure_key AND g.goal_key = ANY($1::text[]))', [
       filter.goalKeys,
     ]);
-    const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal ORDER BY goal_key`);
+    const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE withdrawn_at IS NULL ORDER BY goal_key`);
     goals = rows.map(goalFromRow); // the whole goal system: views walk parent links
   } else {
     measures = await loadMeasures(db, 'true', []);
-    const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal ORDER BY goal_key`);
+    const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE withdrawn_at IS NULL ORDER BY goal_key`);
     goals = rows.map(goalFromRow);
   }
   const keys = measures.map((m) => m.key);
@@ -93,8 +99,8 @@ export async function controllingViewForArea(db: Queryable, area: AreaRef, optio
 export async function controllingViewForGoal(db: Queryable, goalKey: string, options: ControllingOptions): Promise<GoalControlling | undefined> {
   const { rows } = await db.query<{ goal_key: string }>(
     `WITH RECURSIVE tree AS (
-       SELECT goal_key FROM controlling_goal WHERE goal_key = $1
-       UNION SELECT g.goal_key FROM controlling_goal g JOIN tree t ON g.parent_key = t.goal_key)
+       SELECT goal_key FROM controlling_goal WHERE goal_key = $1 AND withdrawn_at IS NULL
+       UNION SELECT g.goal_key FROM controlling_goal g JOIN tree t ON g.parent_key = t.goal_key WHERE g.withdrawn_at IS NULL)
      SELECT goal_key FROM tree`,
     [goalKey],
   );
@@ -112,7 +118,7 @@ export interface GoalListFilter {
 }
 
 export async function listGoals(db: Queryable, filter: GoalListFilter = {}): Promise<GoalRecord[]> {
-  const where: string[] = [];
+  const where: string[] = ['withdrawn_at IS NULL'];
   const params: unknown[] = [];
   if (filter.area) {
     params.push(JSON.stringify([{ level: filter.area.level, code: filter.area.code }]));
@@ -123,7 +129,7 @@ export async function listGoals(db: Queryable, filter: GoalListFilter = {}): Pro
     where.push(`status = ANY($${params.length}::text[])`);
   }
   if (filter.includeExamples === false) where.push('NOT example');
-  const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE ${where.join(' AND ') || 'true'} ORDER BY goal_key`, params);
+  const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE ${where.join(' AND ')} ORDER BY goal_key`, params);
   return rows.map(goalFromRow);
 }
 

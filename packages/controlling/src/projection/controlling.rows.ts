@@ -1,6 +1,9 @@
 // Row ↔ record mapping for the controlling tables: loads a goal, measure, milestone or status report as
 // its latest record snapshot and stores one back. Shared by the projector (writes) and the queries.
+// Withdrawn rows keep their last snapshot; the plain loaders leave them out (and, for milestones and
+// status reports, those of a withdrawn measure), the `loadStored*` ones return them with their withdrawal.
 import type { Queryable } from '@sp/ports';
+import type { Withdrawal } from '../decider.js';
 import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord } from '../records/planning-records.schema.js';
 
 type Row = Record<string, unknown>;
@@ -15,6 +18,49 @@ export const isoTimestamp = (v: unknown): string => (v instanceof Date ? v.toISO
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+// ---------------------------------------------------------------------------------------------- withdrawal
+
+/** A stored snapshot and, when its record was withdrawn, the withdrawal. */
+export interface Stored<R> {
+  readonly record: R;
+  readonly withdrawal?: Withdrawal;
+}
+
+const withdrawalColumns = (alias: string) =>
+  `${alias}.withdrawn_at, ${alias}.withdrawn_by, ${alias}.withdrawal_delivery_id, ${alias}.withdrawn_version`;
+
+function withdrawalFromRow(r: Row): Withdrawal | undefined {
+  if (r['withdrawn_at'] == null) return undefined;
+  return { version: Number(r['withdrawn_version']), at: isoTimestamp(r['withdrawn_at']), actor: String(r['withdrawn_by']), deliveryId: String(r['withdrawal_delivery_id']) };
+}
+
+function stored<R>(record: R, r: Row): Stored<R> {
+  const withdrawal = withdrawalFromRow(r);
+  return withdrawal ? { record, withdrawal } : { record };
+}
+
+const planningTables = {
+  goal: ['controlling_goal', 'goal_key'],
+  measure: ['controlling_measure', 'measure_key'],
+  milestone: ['controlling_milestone', 'milestone_key'],
+  'status-report': ['controlling_status_report', 'report_key'],
+} as const;
+
+/** Marks a row withdrawn; its snapshot stays as it was. */
+export async function markWithdrawn(db: Queryable, type: keyof typeof planningTables, key: string, w: Withdrawal): Promise<void> {
+  const [table, keyColumn] = planningTables[type];
+  await db.query(`UPDATE ${table} SET withdrawn_at = $2, withdrawn_by = $3, withdrawal_delivery_id = $4, withdrawn_version = $5 WHERE ${keyColumn} = $1`, [
+    key,
+    w.at,
+    w.actor,
+    w.deliveryId,
+    w.version,
+  ]);
+}
+
+/** Any other event makes the record current again (a later version of a withdrawn record brings it back). */
+const notWithdrawn = 'withdrawn_at = NULL, withdrawn_by = NULL, withdrawal_delivery_id = NULL, withdrawn_version = NULL';
 
 // ---------------------------------------------------------------------------------------------- goal
 
@@ -43,9 +89,15 @@ export function goalFromRow(r: Row): GoalRecord {
   });
 }
 
-export async function loadGoal(db: Queryable, key: string, forUpdate = false): Promise<GoalRecord | undefined> {
-  const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE goal_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [key]);
+/** The current goal; undefined when unknown or withdrawn. */
+export async function loadGoal(db: Queryable, key: string): Promise<GoalRecord | undefined> {
+  const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE goal_key = $1 AND withdrawn_at IS NULL`, [key]);
   return rows[0] ? goalFromRow(rows[0]) : undefined;
+}
+
+export async function loadStoredGoal(db: Queryable, key: string, forUpdate = false): Promise<Stored<GoalRecord> | undefined> {
+  const { rows } = await db.query(`SELECT ${goalColumns}, ${withdrawalColumns('g')} FROM controlling_goal g WHERE goal_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [key]);
+  return rows[0] ? stored(goalFromRow(rows[0]), rows[0]) : undefined;
 }
 
 export async function saveGoal(db: Queryable, g: GoalRecord, at: string, actor: string): Promise<void> {
@@ -57,7 +109,7 @@ export async function saveGoal(db: Queryable, g: GoalRecord, at: string, actor: 
        indicator = EXCLUDED.indicator, baseline_value = EXCLUDED.baseline_value, baseline_period = EXCLUDED.baseline_period,
        target_value = EXCLUDED.target_value, deadline = EXCLUDED.deadline, adopted_body = EXCLUDED.adopted_body,
        adopted_decision = EXCLUDED.adopted_decision, adopted_date = EXCLUDED.adopted_date, revision_reason = EXCLUDED.revision_reason,
-       example = EXCLUDED.example, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+       example = EXCLUDED.example, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, ${notWithdrawn}`,
     [
       g.key,
       g.version,
@@ -125,8 +177,9 @@ export async function loadBudgets(db: Queryable, keys: readonly string[]): Promi
   return out;
 }
 
+/** Current measures matching `where` (alias m); withdrawn ones are left out. */
 export async function loadMeasures(db: Queryable, where: string, params: readonly unknown[]): Promise<MeasureRecord[]> {
-  const { rows } = await db.query(`SELECT ${measureColumns} FROM controlling_measure m WHERE ${where} ORDER BY measure_key`, params);
+  const { rows } = await db.query(`SELECT ${measureColumns} FROM controlling_measure m WHERE (${where}) AND m.withdrawn_at IS NULL ORDER BY measure_key`, params);
   const budgets = await loadBudgets(
     db,
     rows.map((r) => String(r['measure_key'])),
@@ -134,11 +187,17 @@ export async function loadMeasures(db: Queryable, where: string, params: readonl
   return rows.map((r) => measureFromRow(r, budgets.get(String(r['measure_key'])) ?? []));
 }
 
-export async function loadMeasure(db: Queryable, key: string, forUpdate = false): Promise<MeasureRecord | undefined> {
-  const { rows } = await db.query(`SELECT ${measureColumns} FROM controlling_measure WHERE measure_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [key]);
+/** The current measure; undefined when unknown or withdrawn. */
+export async function loadMeasure(db: Queryable, key: string): Promise<MeasureRecord | undefined> {
+  const found = await loadStoredMeasure(db, key);
+  return found && !found.withdrawal ? found.record : undefined;
+}
+
+export async function loadStoredMeasure(db: Queryable, key: string, forUpdate = false): Promise<Stored<MeasureRecord> | undefined> {
+  const { rows } = await db.query(`SELECT ${measureColumns}, ${withdrawalColumns('m')} FROM controlling_measure m WHERE measure_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [key]);
   if (!rows[0]) return undefined;
   const budgets = await loadBudgets(db, [key]);
-  return measureFromRow(rows[0], budgets.get(key) ?? []);
+  return stored(measureFromRow(rows[0], budgets.get(key) ?? []), rows[0]);
 }
 
 export async function saveMeasure(db: Queryable, m: MeasureRecord, at: string, actor: string): Promise<void> {
@@ -149,7 +208,7 @@ export async function saveMeasure(db: Queryable, m: MeasureRecord, at: string, a
        description = EXCLUDED.description, goal_keys = EXCLUDED.goal_keys, areas = EXCLUDED.areas, target_groups = EXCLUDED.target_groups,
        lead_amt = EXCLUDED.lead_amt, participants = EXCLUDED.participants, planned_start = EXCLUDED.planned_start,
        planned_end = EXCLUDED.planned_end, actual_start = EXCLUDED.actual_start, actual_end = EXCLUDED.actual_end,
-       funding_source = EXCLUDED.funding_source, example = EXCLUDED.example, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+       funding_source = EXCLUDED.funding_source, example = EXCLUDED.example, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, ${notWithdrawn}`,
     [
       m.key,
       m.version,
@@ -202,13 +261,23 @@ export function milestoneFromRow(r: Row): MilestoneRecord {
   });
 }
 
-export async function loadMilestones(db: Queryable, where: string, params: readonly unknown[], forUpdate = false): Promise<MilestoneRecord[]> {
+/** Current milestones matching `where` (aliases ms, m); withdrawn ones and those of a withdrawn measure are left out. */
+export async function loadMilestones(db: Queryable, where: string, params: readonly unknown[]): Promise<MilestoneRecord[]> {
   const { rows } = await db.query(
     `SELECT ${milestoneColumns} FROM controlling_milestone ms LEFT JOIN controlling_measure m ON m.measure_key = ms.measure_key
-     WHERE ${where} ORDER BY ms.milestone_key${forUpdate ? ' FOR UPDATE OF ms' : ''}`,
+     WHERE (${where}) AND ms.withdrawn_at IS NULL AND m.withdrawn_at IS NULL ORDER BY ms.milestone_key`,
     params,
   );
   return rows.map(milestoneFromRow);
+}
+
+export async function loadStoredMilestone(db: Queryable, key: string, forUpdate = false): Promise<Stored<MilestoneRecord> | undefined> {
+  const { rows } = await db.query(
+    `SELECT ${milestoneColumns}, ${withdrawalColumns('ms')} FROM controlling_milestone ms LEFT JOIN controlling_measure m ON m.measure_key = ms.measure_key
+     WHERE ms.milestone_key = $1${forUpdate ? ' FOR UPDATE OF ms' : ''}`,
+    [key],
+  );
+  return rows[0] ? stored(milestoneFromRow(rows[0]), rows[0]) : undefined;
 }
 
 export async function saveMilestone(db: Queryable, ms: MilestoneRecord, at: string): Promise<void> {
@@ -217,7 +286,7 @@ export async function saveMilestone(db: Queryable, ms: MilestoneRecord, at: stri
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
      ON CONFLICT (milestone_key) DO UPDATE SET version = EXCLUDED.version, measure_key = EXCLUDED.measure_key, title = EXCLUDED.title,
        planned_date = EXCLUDED.planned_date, planned_quarter = EXCLUDED.planned_quarter, reached = EXCLUDED.reached,
-       actual_date = EXCLUDED.actual_date, updated_at = EXCLUDED.updated_at`,
+       actual_date = EXCLUDED.actual_date, updated_at = EXCLUDED.updated_at, ${notWithdrawn}`,
     [ms.key, ms.version, ms.measureKey, ms.title, ms.plannedDate ?? null, ms.plannedQuarter ?? null, ms.reached, ms.actualDate ?? null, at],
   );
 }
@@ -241,13 +310,23 @@ export function statusReportFromRow(r: Row): StatusReportRecord {
   });
 }
 
-export async function loadStatusReports(db: Queryable, where: string, params: readonly unknown[], forUpdate = false): Promise<StatusReportRecord[]> {
+/** Current status reports matching `where` (aliases r, m), oldest first; withdrawn ones and those of a withdrawn measure are left out. */
+export async function loadStatusReports(db: Queryable, where: string, params: readonly unknown[]): Promise<StatusReportRecord[]> {
   const { rows } = await db.query(
     `SELECT ${statusReportColumns} FROM controlling_status_report r LEFT JOIN controlling_measure m ON m.measure_key = r.measure_key
-     WHERE ${where} ORDER BY r.reported_at_utc, r.report_key${forUpdate ? ' FOR UPDATE OF r' : ''}`,
+     WHERE (${where}) AND r.withdrawn_at IS NULL AND m.withdrawn_at IS NULL ORDER BY r.reported_at_utc, r.report_key`,
     params,
   );
   return rows.map(statusReportFromRow);
+}
+
+export async function loadStoredStatusReport(db: Queryable, key: string, forUpdate = false): Promise<Stored<StatusReportRecord> | undefined> {
+  const { rows } = await db.query(
+    `SELECT ${statusReportColumns}, ${withdrawalColumns('r')} FROM controlling_status_report r LEFT JOIN controlling_measure m ON m.measure_key = r.measure_key
+     WHERE r.report_key = $1${forUpdate ? ' FOR UPDATE OF r' : ''}`,
+    [key],
+  );
+  return rows[0] ? stored(statusReportFromRow(rows[0]), rows[0]) : undefined;
 }
 
 export async function saveStatusReport(db: Queryable, r: StatusReportRecord, at: string): Promise<void> {
@@ -256,7 +335,7 @@ export async function saveStatusReport(db: Queryable, r: StatusReportRecord, at:
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
      ON CONFLICT (report_key) DO UPDATE SET version = EXCLUDED.version, measure_key = EXCLUDED.measure_key, reported_by = EXCLUDED.reported_by,
        reported_at = EXCLUDED.reported_at, reported_at_utc = EXCLUDED.reported_at_utc, progress_percent = EXCLUDED.progress_percent,
-       narrative = EXCLUDED.narrative, traffic_light = EXCLUDED.traffic_light, updated_at = EXCLUDED.updated_at`,
+       narrative = EXCLUDED.narrative, traffic_light = EXCLUDED.traffic_light, updated_at = EXCLUDED.updated_at, ${notWithdrawn}`,
     [r.key, r.version, r.measureKey, r.reportedBy, r.reportedAt, r.reportedAt, r.progressPercent, r.narrative, r.trafficLight ?? null, at],
   );
 }

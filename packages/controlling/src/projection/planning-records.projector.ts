@@ -3,12 +3,20 @@
 // stored snapshot by the aggregate's decider, and the resulting domain events are applied.
 // Ingestion already refused illegal transitions, so an issue here means the events arrived out of
 // order across topics (a milestone before its measure): that is transient and thrown, so the
-// event log redelivers the batch later. Withdrawals (tombstones) are audited only.
-import type { Database } from '@sp/ports';
+// event log redelivers the batch later.
+//
+// Withdrawals (tombstones) become the aggregate's Withdrawn event, decided against the stored snapshot;
+// a tombstone for a key the read model never held, or one already withdrawn, changes nothing (ingestion
+// never appends the first, and withdrawing again is idempotent). A goal's withdrawal is not checked
+// against its measures here: ingestion refused it while measures served the goal, and the measure
+// topic is not ordered against the goal topic. The next version of a withdrawn record is decided against
+// the withdrawn state (it starts afresh) and makes the record current again.
+import type { Database, Queryable } from '@sp/ports';
 import { decidePlanningRecord } from '../records/planning-transition.check.js';
 import type { PlanningRecordType } from '../records/planning-records.schema.js';
 import { applyEvents, type ApplyResult } from './controlling.projector.js';
-import { goalRecord, measureFactsOf, measureRecord, milestoneRecord, statusReportRecord } from './controlling.queries.js';
+import { measureFactsOf } from './controlling.queries.js';
+import { loadStoredGoal, loadStoredMeasure, loadStoredMilestone, loadStoredStatusReport, type Stored } from './controlling.rows.js';
 import type { PlanningDomainEvent } from './planning.projection.js';
 
 export interface PlanningRecordEvent {
@@ -28,30 +36,45 @@ export class PlanningOutOfOrderError extends Error {
   readonly code = 'PLANNING_OUT_OF_ORDER';
 }
 
-const snapshotOf = {
-  goal: goalRecord,
-  measure: measureRecord,
-  milestone: milestoneRecord,
-  'status-report': statusReportRecord,
-} as const;
+const storedOf: Record<PlanningRecordType, (db: Queryable, key: string) => Promise<Stored<{ key: string; version: number }> | undefined>> = {
+  goal: loadStoredGoal,
+  measure: loadStoredMeasure,
+  milestone: loadStoredMilestone,
+  'status-report': loadStoredStatusReport,
+};
 
-/** Applies record events in order; returns what the read model did with their domain events. */
+/**
+ * Applies record events in order; returns what the read model did with their domain events.
+ * `withdrawals` counts the tombstones among the records (each applied, duplicate or stale as well).
+ */
 export async function projectPlanningRecordEvents(db: Database, records: readonly PlanningRecordEvent[]): Promise<ApplyResult & { withdrawals: number }> {
   const total = { applied: 0, duplicates: 0, stale: 0, withdrawals: 0 };
   for (const r of records) {
-    if (r.tombstone || r.payload === null) {
-      total.withdrawals++;
-      continue;
-    }
-    const previous = await snapshotOf[r.recordType](db, r.key);
-    if (previous && previous.version >= r.version) {
+    const tombstone = r.tombstone || r.payload === null;
+    if (tombstone) total.withdrawals++;
+    const stored = await storedOf[r.recordType](db, r.key);
+    if (stored && Math.max(stored.record.version, stored.withdrawal?.version ?? 0) >= r.version) {
       total.duplicates++;
       continue;
     }
-    const measureKey = (r.payload as { measureKey?: string }).measureKey;
-    const facts = measureKey ? await measureFactsOf(db, measureKey) : undefined;
+    if (tombstone && (stored === undefined || stored.withdrawal !== undefined)) {
+      total.stale++; // nothing there to withdraw, or withdrawn already
+      continue;
+    }
+    const measureKey = tombstone ? undefined : (r.payload as { measureKey?: string }).measureKey;
+    // facts of the measure as ingestion saw them, even if it has been withdrawn since (topics are not ordered)
+    const facts = measureKey ? await measureFactsOf(db, measureKey, { includeWithdrawn: true }) : undefined;
     const { events, issues } = decidePlanningRecord(
-      { recordType: r.recordType, previous: previous ?? null, next: r.payload, deliveryId: r.deliveryId, actor: r.deliveredBy, at: new Date(r.deliveredAt).toISOString() },
+      {
+        recordType: r.recordType,
+        previous: stored?.record ?? null,
+        ...(stored?.withdrawal ? { previousWithdrawal: stored.withdrawal } : {}),
+        next: tombstone ? null : r.payload,
+        ...(tombstone ? { withdrawal: { key: r.key, version: r.version } } : {}),
+        deliveryId: r.deliveryId,
+        actor: r.deliveredBy,
+        at: new Date(r.deliveredAt).toISOString(),
+      },
       () => facts,
     );
     if (issues.length > 0) {

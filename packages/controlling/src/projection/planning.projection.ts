@@ -19,6 +19,7 @@ const aggregateOfEvent: Record<PlanningEventType, PlanningRecordType> = {
   GoalAchieved: 'goal',
   GoalMissed: 'goal',
   GoalRetired: 'goal',
+  GoalWithdrawn: 'goal',
   MeasureProposed: 'measure',
   MeasurePlanUpdated: 'measure',
   MeasureDecided: 'measure',
@@ -28,13 +29,22 @@ const aggregateOfEvent: Record<PlanningEventType, PlanningRecordType> = {
   MeasureActualDatesCorrected: 'measure',
   BudgetPlanned: 'measure',
   SpendingRecorded: 'measure',
+  MeasureWithdrawn: 'measure',
   MilestonePlanned: 'milestone',
   MilestoneReplanned: 'milestone',
   MilestoneReached: 'milestone',
   MilestoneReachedRevoked: 'milestone',
+  MilestoneWithdrawn: 'milestone',
   StatusReportSubmitted: 'status-report',
   StatusReportCorrected: 'status-report',
+  StatusReportWithdrawn: 'status-report',
 };
+
+export type WithdrawalEvent = Extract<PlanningDomainEvent, { type: 'GoalWithdrawn' | 'MeasureWithdrawn' | 'MilestoneWithdrawn' | 'StatusReportWithdrawn' }>;
+
+export function isWithdrawalEvent(e: PlanningDomainEvent): e is WithdrawalEvent {
+  return e.type === 'GoalWithdrawn' || e.type === 'MeasureWithdrawn' || e.type === 'MilestoneWithdrawn' || e.type === 'StatusReportWithdrawn';
+}
 
 export function aggregateTypeOf(event: { type: PlanningEventType }): PlanningRecordType {
   return aggregateOfEvent[event.type];
@@ -67,7 +77,11 @@ function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Returns undefined for an event that cannot apply (no snapshot yet): the projector then skips it. */
+/**
+ * Returns undefined for an event that cannot apply (no snapshot yet): the projector then skips it. A
+ * withdrawal leaves the snapshot as it was (the last delivered version); the projector marks it
+ * withdrawn beside it, and the creating event of a later version replaces it.
+ */
 export function projectGoal(current: GoalRecord | undefined, e: GoalEvent): GoalRecord | undefined {
   const version = e.metadata.recordVersion;
   if (e.type === 'GoalDrafted') return withoutUndefined({ ...head(e.metadata), key: e.data.goalKey, ...e.data.content, status: 'draft' as const });
@@ -87,6 +101,8 @@ export function projectGoal(current: GoalRecord | undefined, e: GoalEvent): Goal
       return { ...current, version, status: 'missed' };
     case 'GoalRetired':
       return { ...current, version, status: 'retired', ...(e.data.reason ? { revisionReason: e.data.reason } : {}) };
+    case 'GoalWithdrawn':
+      return current;
     default:
       return assertNever(e, 'goal event');
   }
@@ -127,6 +143,8 @@ export function projectMeasure(current: MeasureRecord | undefined, e: MeasureEve
       return { ...current, version, budget: setBudget(e.data.year, { planned: e.data.planned }) };
     case 'SpendingRecorded':
       return { ...current, version, budget: setBudget(e.data.year, { spent: e.data.spent }) };
+    case 'MeasureWithdrawn':
+      return current;
     default:
       return assertNever(e, 'measure event');
   }
@@ -157,12 +175,15 @@ export function projectMilestone(current: MilestoneRecord | undefined, e: Milest
       const { actualDate: _a, ...rest } = current;
       return { ...rest, version, reached: false };
     }
+    case 'MilestoneWithdrawn':
+      return current;
     default:
       return assertNever(e, 'milestone event');
   }
 }
 
 export function projectStatusReport(current: StatusReportRecord | undefined, e: StatusReportEvent): StatusReportRecord | undefined {
+  if (e.type === 'StatusReportWithdrawn') return current;
   if (e.type === 'StatusReportCorrected' && current === undefined) return undefined;
   return { ...head(e.metadata), key: e.data.reportKey, ...e.data.report, example: current?.example ?? false };
 }

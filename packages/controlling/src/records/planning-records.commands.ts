@@ -1,7 +1,9 @@
 // Turns a planning record delivery into the aggregate's commands and events: "previous snapshot (or
 // none) + new snapshot" → commands → the decider → events. A new version that implies an illegal
 // transition throws the decider's PlanningDomainError, which the ingestion service reports to the Amt.
-import { fold, type Decider, type PlanningMetadata } from '../decider.js';
+// A withdrawal (tombstone) becomes the aggregate's Withdraw command; the next version of a withdrawn
+// record is mapped like a first version (the Amt starts it afresh) against the withdrawn state.
+import { fold, type Decider, type PlanningMetadata, type Withdrawal } from '../decider.js';
 import { goalDecider, type GoalCommand, type GoalContent, type GoalEvent, type GoalState } from '../goal/goal.decider.js';
 import {
   measureDecider,
@@ -39,6 +41,12 @@ export interface RecordContext {
   readonly actor: string;
   /** ISO date-time the version takes effect (delivery accepted); deciders use it as "now" */
   readonly at: string;
+}
+
+/** A withdrawal of a planning record (a tombstone): the record's key and the tombstone's version. */
+export interface RecordWithdrawal {
+  readonly key: string;
+  readonly version: number;
 }
 
 export interface RecordOutcome<C, E, S> {
@@ -98,6 +106,51 @@ function checkVersions<R extends { key: string; version: number }>(previous: R |
       field: 'version',
     });
   return true;
+}
+
+/** A tombstone must be newer than the version it withdraws. */
+function checkWithdrawalVersion(previous: { key: string; version: number } | undefined, withdrawal: RecordWithdrawal): void {
+  if (previous === undefined) return;
+  if (previous.key !== withdrawal.key)
+    throw new PlanningDomainError('RECORD_KEY_MISMATCH', `the previous version belongs to key ${previous.key}`, { key: withdrawal.key, field: 'key' });
+  if (withdrawal.version <= previous.version)
+    throw new PlanningDomainError('RECORD_VERSION_NOT_NEWER', `the withdrawal's version ${withdrawal.version} is not newer than the stored version ${previous.version}; give version ${previous.version + 1} or higher`, {
+      key: withdrawal.key,
+      field: 'version',
+    });
+}
+
+/** The version after a withdrawal must be newer than the tombstone. */
+function checkAfterWithdrawal(key: string, withdrawal: Withdrawal, next: { version: number }): void {
+  if (next.version <= withdrawal.version)
+    throw new PlanningDomainError('RECORD_VERSION_NOT_NEWER', `version ${next.version} is not newer than the withdrawal (version ${withdrawal.version}); give version ${withdrawal.version + 1} or higher`, {
+      key,
+      field: 'version',
+    });
+}
+
+/**
+ * The previous snapshot the next version is compared with: none when the record was withdrawn (its next
+ * version describes it afresh, as a first version does), else the stored one.
+ */
+function diffBase<R extends { key: string; version: number }>(previous: R | undefined, next: R, state: { status: string; withdrawal?: Withdrawal }): R | undefined {
+  if (state.status !== 'withdrawn' || state.withdrawal === undefined) return previous;
+  checkAfterWithdrawal(next.key, state.withdrawal, next);
+  return undefined;
+}
+
+function snapshotContext(): RecordContext {
+  return { deliveryId: 'snapshot', actor: 'snapshot', at: '9999-12-31T00:00:00Z' };
+}
+
+/** The withdrawn state on top of a rebuilt one, for a snapshot the read model holds as withdrawn. */
+function withdrawnOn<S, C, E>(decider: Decider<S, C, E>, state: S, withdraw: C | undefined): S {
+  if (withdraw === undefined) return state;
+  return decider.evolve(state, decider.decide(withdraw, state));
+}
+
+function withdrawalMetadata(key: string, withdrawal: Withdrawal): PlanningMetadata {
+  return { eventId: 'snapshot', deliveryId: withdrawal.deliveryId, actor: withdrawal.actor, at: withdrawal.at, recordKey: key, recordVersion: withdrawal.version };
 }
 
 /** Runs the commands one after the other, each against the state the previous one produced. */
@@ -213,9 +266,11 @@ export function goalCommandsFromRecords(previous: GoalRecord | undefined, next: 
   return commands;
 }
 
-export function goalStateFromRecord(record: GoalRecord): GoalState {
-  const ctx: RecordContext = { deliveryId: 'snapshot', actor: 'snapshot', at: '9999-12-31T00:00:00Z' };
-  return rehydrate(goalDecider, () => goalCommandsFromRecords(undefined, record, ctx));
+/** The state a stored snapshot stands for; with `withdrawal`, the state of that record withdrawn. */
+export function goalStateFromRecord(record: GoalRecord, withdrawal?: Withdrawal): GoalState {
+  const state = rehydrate(goalDecider, () => goalCommandsFromRecords(undefined, record, snapshotContext()));
+  const withdraw: GoalCommand | undefined = withdrawal && { type: 'WithdrawGoal', data: { goalKey: record.key, servingMeasures: undefined }, metadata: withdrawalMetadata(record.key, withdrawal) };
+  return withdrawnOn(goalDecider, state, withdraw);
 }
 
 /**
@@ -228,7 +283,29 @@ export function goalEventsFromRecords(
   ctx: RecordContext,
   state: GoalState = previous ? goalStateFromRecord(previous) : goalDecider.initialState(),
 ): RecordOutcome<GoalCommand, GoalEvent, GoalState> {
-  const commands = goalCommandsFromRecords(previous, next, ctx);
+  const commands = goalCommandsFromRecords(diffBase(previous, next, state), next, ctx);
+  return { commands, ...decideAll(goalDecider, state, commands) };
+}
+
+/**
+ * The withdrawal of a goal: WithdrawGoal, or no command when it is already withdrawn (withdrawing again
+ * is idempotent, as in ingestion). `servingMeasures`: the measures not withdrawn that name the goal
+ * (undefined = not checked).
+ */
+export function goalCommandsFromWithdrawal(state: GoalState, previous: GoalRecord | undefined, withdrawal: RecordWithdrawal, ctx: RecordContext, servingMeasures: readonly string[] | undefined): GoalCommand[] {
+  if (state.status === 'withdrawn') return [];
+  checkWithdrawalVersion(previous, withdrawal);
+  return [{ type: 'WithdrawGoal', data: { goalKey: withdrawal.key, servingMeasures }, metadata: metadataFactory('goal', withdrawal, ctx)() }];
+}
+
+export function goalEventsFromWithdrawal(
+  previous: GoalRecord | undefined,
+  withdrawal: RecordWithdrawal,
+  ctx: RecordContext,
+  servingMeasures: readonly string[] | undefined,
+  state: GoalState = previous ? goalStateFromRecord(previous) : goalDecider.initialState(),
+): RecordOutcome<GoalCommand, GoalEvent, GoalState> {
+  const commands = goalCommandsFromWithdrawal(state, previous, withdrawal, ctx, servingMeasures);
   return { commands, ...decideAll(goalDecider, state, commands) };
 }
 
@@ -321,9 +398,10 @@ export function measureCommandsFromRecords(previous: MeasureRecord | undefined, 
   return commands;
 }
 
-export function measureStateFromRecord(record: MeasureRecord): MeasureState {
-  const ctx: RecordContext = { deliveryId: 'snapshot', actor: 'snapshot', at: '9999-12-31T00:00:00Z' };
-  return rehydrate(measureDecider, () => measureCommandsFromRecords(undefined, record, ctx));
+export function measureStateFromRecord(record: MeasureRecord, withdrawal?: Withdrawal): MeasureState {
+  const state = rehydrate(measureDecider, () => measureCommandsFromRecords(undefined, record, snapshotContext()));
+  const withdraw: MeasureCommand | undefined = withdrawal && { type: 'WithdrawMeasure', data: { measureKey: record.key }, metadata: withdrawalMetadata(record.key, withdrawal) };
+  return withdrawnOn(measureDecider, state, withdraw);
 }
 
 export function measureEventsFromRecords(
@@ -332,7 +410,24 @@ export function measureEventsFromRecords(
   ctx: RecordContext,
   state: MeasureState = previous ? measureStateFromRecord(previous) : measureDecider.initialState(),
 ): RecordOutcome<MeasureCommand, MeasureEvent, MeasureState> {
-  const commands = measureCommandsFromRecords(previous, next, ctx);
+  const commands = measureCommandsFromRecords(diffBase(previous, next, state), next, ctx);
+  return { commands, ...decideAll(measureDecider, state, commands) };
+}
+
+/** The withdrawal of a measure: WithdrawMeasure, or no command when it is already withdrawn. */
+export function measureCommandsFromWithdrawal(state: MeasureState, previous: MeasureRecord | undefined, withdrawal: RecordWithdrawal, ctx: RecordContext): MeasureCommand[] {
+  if (state.status === 'withdrawn') return [];
+  checkWithdrawalVersion(previous, withdrawal);
+  return [{ type: 'WithdrawMeasure', data: { measureKey: withdrawal.key }, metadata: metadataFactory('measure', withdrawal, ctx)() }];
+}
+
+export function measureEventsFromWithdrawal(
+  previous: MeasureRecord | undefined,
+  withdrawal: RecordWithdrawal,
+  ctx: RecordContext,
+  state: MeasureState = previous ? measureStateFromRecord(previous) : measureDecider.initialState(),
+): RecordOutcome<MeasureCommand, MeasureEvent, MeasureState> {
+  const commands = measureCommandsFromWithdrawal(state, previous, withdrawal, ctx);
   return { commands, ...decideAll(measureDecider, state, commands) };
 }
 
@@ -367,7 +462,13 @@ export function milestoneCommandsFromRecords(
   return commands;
 }
 
-export function milestoneStateFromRecord(record: MilestoneRecord): MilestoneState {
+export function milestoneStateFromRecord(record: MilestoneRecord, withdrawal?: Withdrawal): MilestoneState {
+  const state = liveMilestoneState(record);
+  const withdraw: MilestoneCommand | undefined = withdrawal && { type: 'WithdrawMilestone', data: { milestoneKey: record.key }, metadata: withdrawalMetadata(record.key, withdrawal) };
+  return withdrawnOn(milestoneDecider, state, withdraw);
+}
+
+function liveMilestoneState(record: MilestoneRecord): MilestoneState {
   const state = fold(milestoneDecider, [
     {
       type: 'MilestonePlanned',
@@ -391,7 +492,24 @@ export function milestoneEventsFromRecords(
   measure: MeasureFacts | undefined,
   state: MilestoneState = previous ? milestoneStateFromRecord(previous) : milestoneDecider.initialState(),
 ): RecordOutcome<MilestoneCommand, MilestoneEvent, MilestoneState> {
-  const commands = milestoneCommandsFromRecords(previous, next, ctx, measure);
+  const commands = milestoneCommandsFromRecords(diffBase(previous, next, state), next, ctx, measure);
+  return { commands, ...decideAll(milestoneDecider, state, commands) };
+}
+
+/** The withdrawal of a milestone: WithdrawMilestone, or no command when it is already withdrawn. */
+export function milestoneCommandsFromWithdrawal(state: MilestoneState, previous: MilestoneRecord | undefined, withdrawal: RecordWithdrawal, ctx: RecordContext): MilestoneCommand[] {
+  if (state.status === 'withdrawn') return [];
+  checkWithdrawalVersion(previous, withdrawal);
+  return [{ type: 'WithdrawMilestone', data: { milestoneKey: withdrawal.key }, metadata: metadataFactory('milestone', withdrawal, ctx)() }];
+}
+
+export function milestoneEventsFromWithdrawal(
+  previous: MilestoneRecord | undefined,
+  withdrawal: RecordWithdrawal,
+  ctx: RecordContext,
+  state: MilestoneState = previous ? milestoneStateFromRecord(previous) : milestoneDecider.initialState(),
+): RecordOutcome<MilestoneCommand, MilestoneEvent, MilestoneState> {
+  const commands = milestoneCommandsFromWithdrawal(state, previous, withdrawal, ctx);
   return { commands, ...decideAll(milestoneDecider, state, commands) };
 }
 
@@ -422,10 +540,12 @@ export function statusReportCommandsFromRecords(
   return [{ type: 'CorrectStatusReport', data: { reportKey: next.key, report }, metadata: metadata() }];
 }
 
-export function statusReportStateFromRecord(record: StatusReportRecord): StatusReportState {
-  return fold(statusReportDecider, [
+export function statusReportStateFromRecord(record: StatusReportRecord, withdrawal?: Withdrawal): StatusReportState {
+  const state = fold(statusReportDecider, [
     { type: 'StatusReportSubmitted', data: { reportKey: record.key, report: statusReportContent(record) }, metadata: snapshotMetadata(record) },
   ]);
+  const withdraw: StatusReportCommand | undefined = withdrawal && { type: 'WithdrawStatusReport', data: { reportKey: record.key }, metadata: withdrawalMetadata(record.key, withdrawal) };
+  return withdrawnOn(statusReportDecider, state, withdraw);
 }
 
 export function statusReportEventsFromRecords(
@@ -435,6 +555,28 @@ export function statusReportEventsFromRecords(
   measure: MeasureFacts | undefined,
   state: StatusReportState = previous ? statusReportStateFromRecord(previous) : statusReportDecider.initialState(),
 ): RecordOutcome<StatusReportCommand, StatusReportEvent, StatusReportState> {
-  const commands = statusReportCommandsFromRecords(previous, next, ctx, measure);
+  const commands = statusReportCommandsFromRecords(diffBase(previous, next, state), next, ctx, measure);
+  return { commands, ...decideAll(statusReportDecider, state, commands) };
+}
+
+/** The withdrawal of a status report: WithdrawStatusReport, or no command when it is already withdrawn. */
+export function statusReportCommandsFromWithdrawal(
+  state: StatusReportState,
+  previous: StatusReportRecord | undefined,
+  withdrawal: RecordWithdrawal,
+  ctx: RecordContext,
+): StatusReportCommand[] {
+  if (state.status === 'withdrawn') return [];
+  checkWithdrawalVersion(previous, withdrawal);
+  return [{ type: 'WithdrawStatusReport', data: { reportKey: withdrawal.key }, metadata: metadataFactory('status-report', withdrawal, ctx)() }];
+}
+
+export function statusReportEventsFromWithdrawal(
+  previous: StatusReportRecord | undefined,
+  withdrawal: RecordWithdrawal,
+  ctx: RecordContext,
+  state: StatusReportState = previous ? statusReportStateFromRecord(previous) : statusReportDecider.initialState(),
+): RecordOutcome<StatusReportCommand, StatusReportEvent, StatusReportState> {
+  const commands = statusReportCommandsFromWithdrawal(state, previous, withdrawal, ctx);
   return { commands, ...decideAll(statusReportDecider, state, commands) };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../decider.js';
+import { goalHistory } from '../goal/goal.decider.js';
 import { measureDecider, measureFacts, type ExistingMeasure } from '../measure/measure.decider.js';
 import { PlanningDomainError, type PlanningErrorCode } from '../planning.errors.js';
 import {
@@ -60,7 +61,7 @@ describe('goal records → events', () => {
     const { events, state } = goalEventsFromRecords(v1, v2, ctx(2), first.state);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'GoalRevised', data: { reason: 'Zuzug Geflüchteter 2022', content: { targetValue: 19 } } });
-    expect(state.status !== 'none' && state.history.map((v) => [v.version, v.status, v.content.targetValue])).toEqual([
+    expect(goalHistory(state).map((v) => [v.version, v.status, v.content.targetValue])).toEqual([
       [1, 'adopted', 18],
       [2, 'revised', 19],
     ]);

@@ -1,6 +1,7 @@
 // Runs an ordered list of planning record deliveries through the deciders in memory, keeping the
 // previous snapshot and state of every key and the facts of every measure. Used to load the demo, in
-// tests, and by anything that rebuilds the planning events from stored records.
+// tests, and by anything that rebuilds the planning events from stored records. A delivery with
+// `withdrawal` is a tombstone: the record is withdrawn (a goal only when no live measure names it).
 import { z } from 'zod';
 import { measureFacts, type MeasureState } from '../measure/measure.decider.js';
 import { goalDecider, type GoalState } from '../goal/goal.decider.js';
@@ -11,10 +12,14 @@ import type { PlanningDomainEvent } from '../projection/planning.projection.js';
 import { statusReportDecider, type StatusReportState } from '../status-report/status-report.decider.js';
 import {
   goalEventsFromRecords,
+  goalEventsFromWithdrawal,
   measureEventsFromRecords,
+  measureEventsFromWithdrawal,
   milestoneEventsFromRecords,
+  milestoneEventsFromWithdrawal,
   parsePlanningRecord,
   statusReportEventsFromRecords,
+  statusReportEventsFromWithdrawal,
   type RecordContext,
 } from './planning-records.commands.js';
 import { isoDateTimeSchema, planningRecordTypes, type GoalRecord, type MeasureRecord, type MilestoneRecord, type StatusReportRecord } from './planning-records.schema.js';
@@ -24,7 +29,10 @@ export const planningDeliverySchema = z.object({
   deliveryId: z.string().min(1),
   actor: z.string().min(1),
   at: isoDateTimeSchema,
+  /** the record version; absent or null for a withdrawal */
   record: z.unknown(),
+  /** a tombstone: the key withdrawn and the tombstone's version */
+  withdrawal: z.object({ key: z.string().min(1), version: z.number().int().positive() }).optional(),
 });
 export type PlanningDelivery = z.infer<typeof planningDeliverySchema>;
 
@@ -43,6 +51,10 @@ export function replayPlanningRecords(deliveries: readonly PlanningDelivery[]): 
   for (const delivery of deliveries) {
     const ctx: RecordContext = { deliveryId: delivery.deliveryId, actor: delivery.actor, at: delivery.at };
     try {
+      if (delivery.withdrawal) {
+        withdraw(out, delivery.recordType, delivery.withdrawal, ctx);
+        continue;
+      }
       switch (delivery.recordType) {
         case 'goal': {
           const next = parsePlanningRecord('goal', delivery.record);
@@ -87,4 +99,38 @@ export function replayPlanningRecords(deliveries: readonly PlanningDelivery[]): 
     }
   }
   return out;
+}
+
+function withdraw(out: PlanningReplay, recordType: PlanningDelivery['recordType'], withdrawal: { key: string; version: number }, ctx: RecordContext): void {
+  switch (recordType) {
+    case 'goal': {
+      const prev = out.goals.get(withdrawal.key);
+      const serving = [...out.measures.values()].filter((m) => measureFacts(m.state) !== undefined && m.record.goalKeys.includes(withdrawal.key)).map((m) => m.record.key);
+      const r = goalEventsFromWithdrawal(prev?.record, withdrawal, ctx, serving, prev?.state);
+      if (prev) out.goals.set(withdrawal.key, { record: prev.record, state: r.state });
+      out.events.push(...r.events);
+      return;
+    }
+    case 'measure': {
+      const prev = out.measures.get(withdrawal.key);
+      const r = measureEventsFromWithdrawal(prev?.record, withdrawal, ctx, prev?.state);
+      if (prev) out.measures.set(withdrawal.key, { record: prev.record, state: r.state });
+      out.events.push(...r.events);
+      return;
+    }
+    case 'milestone': {
+      const prev = out.milestones.get(withdrawal.key);
+      const r = milestoneEventsFromWithdrawal(prev?.record, withdrawal, ctx, prev?.state);
+      if (prev) out.milestones.set(withdrawal.key, { record: prev.record, state: r.state });
+      out.events.push(...r.events);
+      return;
+    }
+    case 'status-report': {
+      const prev = out.statusReports.get(withdrawal.key);
+      const r = statusReportEventsFromWithdrawal(prev?.record, withdrawal, ctx, prev?.state);
+      if (prev) out.statusReports.set(withdrawal.key, { record: prev.record, state: r.state });
+      out.events.push(...r.events);
+      return;
+    }
+  }
 }

@@ -1,7 +1,8 @@
 // Status report (Sachstandsbericht) on a measure: progress in percent, a narrative, who reported and
 // when, optionally the reporter's own traffic light. Reports exist only for decided measures; a later
-// record version corrects a report (never moves it to another measure).
-import { assertNever, eventMetadata, type Decider, type PlanningCommand, type PlanningEvent } from '../decider.js';
+// record version corrects a report (never moves it to another measure). A withdrawn report is
+// submitted afresh by its next version.
+import { assertNever, eventMetadata, withdrawalOf, type Decider, type PlanningCommand, type PlanningEvent, type Withdrawal } from '../decider.js';
 import type { MeasureFacts } from '../measure/measure.decider.js';
 import { PlanningDomainError } from '../planning.errors.js';
 import type { TrafficLight } from '../records/planning-records.schema.js';
@@ -17,11 +18,13 @@ export interface StatusReportContent {
 
 export type StatusReportCommand =
   | PlanningCommand<'SubmitStatusReport', { reportKey: string; report: StatusReportContent; measure: MeasureFacts | undefined }>
-  | PlanningCommand<'CorrectStatusReport', { reportKey: string; report: StatusReportContent }>;
+  | PlanningCommand<'CorrectStatusReport', { reportKey: string; report: StatusReportContent }>
+  | PlanningCommand<'WithdrawStatusReport', { reportKey: string }>;
 
 export type StatusReportEvent =
   | PlanningEvent<'StatusReportSubmitted', { reportKey: string; report: StatusReportContent }>
-  | PlanningEvent<'StatusReportCorrected', { reportKey: string; report: StatusReportContent }>;
+  | PlanningEvent<'StatusReportCorrected', { reportKey: string; report: StatusReportContent }>
+  | PlanningEvent<'StatusReportWithdrawn', { reportKey: string; measureKey: string }>;
 
 export type StatusReportEventType = StatusReportEvent['type'];
 
@@ -30,7 +33,13 @@ export interface ExistingStatusReport {
   readonly key: string;
   readonly report: StatusReportContent;
 }
-export type StatusReportState = { readonly status: 'none' } | ExistingStatusReport;
+export interface WithdrawnStatusReport {
+  readonly status: 'withdrawn';
+  readonly key: string;
+  readonly withdrawal: Withdrawal;
+  readonly last: ExistingStatusReport;
+}
+export type StatusReportState = { readonly status: 'none' } | ExistingStatusReport | WithdrawnStatusReport;
 
 const initialState = (): StatusReportState => ({ status: 'none' });
 
@@ -45,10 +54,10 @@ function checkProgress(key: string, report: StatusReportContent): void {
 function decide(command: StatusReportCommand, state: StatusReportState): StatusReportEvent {
   const metadata = eventMetadata(command);
   const key = command.data.reportKey;
-  const report = command.data.report;
   switch (command.type) {
     case 'SubmitStatusReport': {
-      if (state.status !== 'none') throw new PlanningDomainError('STATUS_REPORT_ALREADY_EXISTS', 'a status report with this key exists; deliver a new version instead', { key });
+      const report = command.data.report;
+      if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('STATUS_REPORT_ALREADY_EXISTS', 'a status report with this key exists; deliver a new version instead', { key });
       checkProgress(key, report);
       const measure = command.data.measure;
       if (measure === undefined || measure.measureKey !== report.measureKey)
@@ -64,7 +73,10 @@ function decide(command: StatusReportCommand, state: StatusReportState): StatusR
       return { type: 'StatusReportSubmitted', data: { reportKey: key, report }, metadata };
     }
     case 'CorrectStatusReport': {
+      const report = command.data.report;
       if (state.status === 'none') throw new PlanningDomainError('STATUS_REPORT_NOT_FOUND', 'no such status report; the first version must create it', { key });
+      if (state.status === 'withdrawn')
+        throw new PlanningDomainError('STATUS_REPORT_NOT_FOUND', `the status report was withdrawn (version ${state.withdrawal.version}); a new version submits it afresh`, { key });
       if (report.measureKey !== state.report.measureKey)
         throw new PlanningDomainError('STATUS_REPORT_MEASURE_CHANGED', `the report is about measure ${state.report.measureKey}; submit a new report for ${report.measureKey}`, {
           key,
@@ -72,6 +84,12 @@ function decide(command: StatusReportCommand, state: StatusReportState): StatusR
         });
       checkProgress(key, report);
       return { type: 'StatusReportCorrected', data: { reportKey: key, report }, metadata };
+    }
+    case 'WithdrawStatusReport': {
+      if (state.status === 'none') throw new PlanningDomainError('STATUS_REPORT_NOT_FOUND', 'no such status report; only a delivered report can be withdrawn', { key });
+      if (state.status === 'withdrawn')
+        throw new PlanningDomainError('STATUS_REPORT_ALREADY_WITHDRAWN', `the status report was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      return { type: 'StatusReportWithdrawn', data: { reportKey: key, measureKey: state.report.measureKey }, metadata };
     }
     default:
       return assertNever(command, 'status report command');
@@ -83,7 +101,9 @@ function evolve(state: StatusReportState, event: StatusReportEvent): StatusRepor
     case 'StatusReportSubmitted':
       return { status: 'submitted', key: event.data.reportKey, report: event.data.report };
     case 'StatusReportCorrected':
-      return state.status === 'none' ? state : { ...state, status: 'corrected', report: event.data.report };
+      return state.status === 'none' || state.status === 'withdrawn' ? state : { ...state, status: 'corrected', report: event.data.report };
+    case 'StatusReportWithdrawn':
+      return state.status === 'none' || state.status === 'withdrawn' ? state : { status: 'withdrawn', key: state.key, withdrawal: withdrawalOf(event.metadata), last: state };
     default:
       return assertNever(event, 'status report event');
   }
