@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../decider.js';
 import { deciderSpec, meta } from '../decider.spec-helper.js';
-import { goalDecider, type GoalCommand, type GoalContent, type GoalEvent, type ExistingGoal } from './goal.decider.js';
+import { goalDecider, goalHistory, type GoalCommand, type GoalContent, type GoalEvent, type ExistingGoal } from './goal.decider.js';
 
 const spec = deciderSpec(goalDecider);
 const goalKey = 'ziel:kalk:sgb2';
@@ -194,5 +194,45 @@ describe('Goal decider', () => {
     const state = fold(goalDecider, [drafted(), { ...adopted, metadata: meta(5, undefined, 1) }]) as ExistingGoal;
     expect(state.history).toHaveLength(1);
     expect(state.history[0]).toMatchObject({ version: 1, status: 'adopted' });
+  });
+});
+
+describe('Goal decider: withdrawal', () => {
+  const withdraw = (servingMeasures: readonly string[] | undefined = []): GoalCommand => ({ type: 'WithdrawGoal', data: { goalKey, servingMeasures }, metadata: meta(5) });
+  const withdrawn: GoalEvent = { type: 'GoalWithdrawn', data: { goalKey }, metadata: meta(5) };
+  const withdrawal = { version: 5, at: meta(5).at, actor: meta(5).actor, deliveryId: 'delivery-5' };
+
+  it.each(['draft', 'adopted', 'revised', 'achieved', 'missed', 'retired'] as const)('withdraws a %s goal, keeping what it was', (status) => {
+    const state = spec.given(history[status]).when(withdraw()).then(withdrawn);
+    expect(state).toEqual({ status: 'withdrawn', key: goalKey, withdrawal, last: fold(goalDecider, history[status]) });
+    expect(goalHistory(state)).toEqual(goalHistory(fold(goalDecider, history[status])));
+  });
+  it('withdraws without the check when the caller did not look up measures (projection)', () => {
+    spec.given(history.adopted).when(withdraw(undefined)).then(withdrawn);
+  });
+  it('refuses a goal that measures still serve, naming them', () => {
+    spec.given(history.adopted).when(withdraw(['massnahme:a', 'massnahme:b'])).thenThrows('GOAL_HAS_MEASURES', /massnahme:a, massnahme:b/);
+  });
+  it('rejects withdrawing a goal never delivered', () => {
+    spec.given(history.none).when(withdraw()).thenThrows('GOAL_NOT_FOUND');
+  });
+  it('rejects withdrawing a goal twice', () => {
+    spec.given([...history.adopted, withdrawn]).when(withdraw()).thenThrows('GOAL_ALREADY_WITHDRAWN', /version 5/);
+  });
+  it.each([update(), adopt(), revise(), achieve, miss(), retire])('rejects $type on a withdrawn goal', (command) => {
+    spec.given([...history.adopted, withdrawn]).when(command).thenThrows('GOAL_NOT_FOUND', /withdrawn/);
+  });
+  it('a later version drafts a withdrawn goal afresh; its history continues', () => {
+    const redraft: GoalCommand = { type: 'DraftGoal', data: { goalKey, content: content({ title: 'wieder da' }) }, metadata: meta(6) };
+    const state = spec
+      .given([...history.adopted, withdrawn])
+      .when(redraft)
+      .then({ type: 'GoalDrafted', data: { goalKey, content: content({ title: 'wieder da' }) }, metadata: meta(6) });
+    expect(state.status).toBe('draft');
+    expect(goalHistory(state).map((v) => [v.version, v.status])).toEqual([
+      [1, 'draft'],
+      [2, 'adopted'],
+      [6, 'draft'],
+    ]);
   });
 });

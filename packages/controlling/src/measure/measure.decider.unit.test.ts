@@ -199,3 +199,31 @@ describe('Measure decider', () => {
     expect(measureFacts(fold(measureDecider, []))).toBeUndefined();
   });
 });
+
+describe('Measure decider: withdrawal', () => {
+  const withdraw: MeasureCommand = { type: 'WithdrawMeasure', data: { measureKey }, metadata: meta(5) };
+  const withdrawn: MeasureEvent = { type: 'MeasureWithdrawn', data: { measureKey }, metadata: meta(5) };
+
+  it.each(['proposed', 'decided', 'in_progress', 'completed', 'cancelled', 'cancelledAfterStart'] as const)('withdraws a %s measure, keeping its last state', (h) => {
+    const state = spec.given(history[h]).when(withdraw).then(withdrawn);
+    expect(state).toEqual({ status: 'withdrawn', key: measureKey, withdrawal: { version: 5, at: meta(5).at, actor: meta(5).actor, deliveryId: 'delivery-5' }, last: fold(measureDecider, history[h]) });
+    // milestones and status reports no longer see it
+    expect(measureFacts(state)).toBeUndefined();
+  });
+  it('rejects withdrawing a measure never delivered', () => {
+    spec.given(history.none).when(withdraw).thenThrows('MEASURE_NOT_FOUND');
+  });
+  it('rejects withdrawing a measure twice', () => {
+    spec.given([...history.in_progress, withdrawn]).when(withdraw).thenThrows('MEASURE_ALREADY_WITHDRAWN', /version 5/);
+  });
+  it.each([updatePlan(), decide, start(), complete(), cancel, correct('2023-01-01'), planBudget(2023, 1), spend(2023, 1)])('rejects $type on a withdrawn measure', (command) => {
+    spec.given([...history.in_progress, withdrawn]).when(command).thenThrows('MEASURE_NOT_FOUND', /withdrawn/);
+  });
+  it('a later version proposes a withdrawn measure afresh, without its old budget', () => {
+    const state = spec
+      .given([...history.cancelledAfterStart, withdrawn])
+      .when(propose(plan({ title: 'neu' })))
+      .then({ type: 'MeasureProposed', data: { measureKey, plan: plan({ title: 'neu' }) }, metadata: m });
+    expect(state).toEqual({ status: 'proposed', key: measureKey, plan: plan({ title: 'neu' }), budget: {} });
+  });
+});

@@ -102,3 +102,30 @@ describe('Milestone decider', () => {
     });
   });
 });
+
+describe('Milestone decider: withdrawal', () => {
+  const withdraw: MilestoneCommand = { type: 'WithdrawMilestone', data: { milestoneKey }, metadata: meta(5) };
+  const withdrawn: MilestoneEvent = { type: 'MilestoneWithdrawn', data: { milestoneKey, measureKey }, metadata: meta(5) };
+
+  it.each(['open', 'reached'] as const)('withdraws a %s milestone, naming its measure', (h) => {
+    const state = spec.given(history[h]).when(withdraw).then(withdrawn);
+    expect(state).toMatchObject({ status: 'withdrawn', key: milestoneKey, withdrawal: { version: 5, deliveryId: 'delivery-5' }, last: { status: h, measureKey } });
+  });
+  it('rejects withdrawing a milestone never delivered', () => {
+    spec.given(history.none).when(withdraw).thenThrows('MILESTONE_NOT_FOUND');
+  });
+  it('rejects withdrawing a milestone twice', () => {
+    spec.given([...history.open, withdrawn]).when(withdraw).thenThrows('MILESTONE_ALREADY_WITHDRAWN');
+  });
+  it.each([replan(), reach(), revoke])('rejects $type on a withdrawn milestone', (command) => {
+    spec.given([...history.reached, withdrawn]).when(command).thenThrows('MILESTONE_NOT_FOUND', /withdrawn/);
+  });
+  it('a later version plans a withdrawn milestone afresh', () => {
+    const state = spec.given([...history.reached, withdrawn]).when(plan({ date: '2024-01-15' })).then({
+      type: 'MilestonePlanned',
+      data: { milestoneKey, measureKey, title: 'Eröffnung', planned: { date: '2024-01-15' } },
+      metadata: m,
+    });
+    expect(state).toEqual({ status: 'open', key: milestoneKey, measureKey, title: 'Eröffnung', planned: { date: '2024-01-15' } });
+  });
+});

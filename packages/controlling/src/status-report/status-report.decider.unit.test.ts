@@ -62,3 +62,31 @@ describe('Status report decider', () => {
     });
   });
 });
+
+describe('Status report decider: withdrawal', () => {
+  const withdraw: StatusReportCommand = { type: 'WithdrawStatusReport', data: { reportKey }, metadata: meta(5) };
+  const withdrawn: StatusReportEvent = { type: 'StatusReportWithdrawn', data: { reportKey, measureKey }, metadata: meta(5) };
+  const corrected: StatusReportEvent = { type: 'StatusReportCorrected', data: { reportKey, report: report({ progressPercent: 45 }) }, metadata: meta(2) };
+
+  it.each([
+    ['submitted', [submitted]],
+    ['corrected', [submitted, corrected]],
+  ] as const)('withdraws a %s report, naming its measure', (status, given) => {
+    const state = spec.given(given).when(withdraw).then(withdrawn);
+    expect(state).toMatchObject({ status: 'withdrawn', key: reportKey, withdrawal: { version: 5 }, last: { status } });
+  });
+  it('rejects withdrawing a report never delivered', () => {
+    spec.given([]).when(withdraw).thenThrows('STATUS_REPORT_NOT_FOUND');
+  });
+  it('rejects withdrawing a report twice', () => {
+    spec.given([submitted, withdrawn]).when(withdraw).thenThrows('STATUS_REPORT_ALREADY_WITHDRAWN');
+  });
+  it('rejects correcting a withdrawn report', () => {
+    spec.given([submitted, withdrawn]).when(correctCmd()).thenThrows('STATUS_REPORT_NOT_FOUND', /withdrawn/);
+  });
+  it('a later version submits a withdrawn report afresh (its measure must still be decided)', () => {
+    const state = spec.given([submitted, withdrawn]).when(submit(report({ progressPercent: 50 }))).then({ type: 'StatusReportSubmitted', data: { reportKey, report: report({ progressPercent: 50 }) }, metadata: m });
+    expect(state).toEqual({ status: 'submitted', key: reportKey, report: report({ progressPercent: 50 }) });
+    spec.given([submitted, withdrawn]).when(submit(report(), undefined)).thenThrows('STATUS_REPORT_MEASURE_UNKNOWN');
+  });
+});
