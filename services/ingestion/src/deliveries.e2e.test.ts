@@ -9,7 +9,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog, type KafkaEventLog } from '@sp/eventlog-kafka';
 import { defaultSchemasDir, EventCodec, eventHeaderNames, SchemaRegistry, type RecordEvent } from '@sp/events';
-import { anAreaStatistic, anOffer, aMeasure } from '@sp/events/testing';
+import { anAreaStatistic, anOffer, aGoal, aMeasure } from '@sp/events/testing';
 import type { FeedError } from '@sp/feeds';
 import type { LogEvent } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
@@ -272,6 +272,26 @@ describe('planning records', () => {
     expect(await endOffsets('records.measure')).toBe(offsets);
     const started = await post('/v1/deliveries/measure', [{ ...measure, version: 2, status: 'in_progress', actualStart: '2025-01-10' }], { amt: 'planung' });
     expect(started.status).toBe(200);
+  });
+
+  it('refuses to withdraw a goal that current measures serve, naming them; withdraws it once they are withdrawn', async () => {
+    const goal = aGoal({ key: 'goal:withdraw-me' });
+    const measure = aMeasure({ key: 'measure:serves-withdrawn-goal', goalKeys: [goal.key] });
+    expect((await post('/v1/deliveries/goal', [goal], { amt: 'planung' })).status).toBe(200);
+    expect((await post('/v1/deliveries/measure', [measure], { amt: 'planung' })).status).toBe(200);
+    const offsets = await endOffsets('records.goal');
+    const refused = await post('/v1/deliveries/goal/withdrawals', [{ key: goal.key }], { amt: 'planung' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors[0]).toMatchObject({ row: 0, code: 'INVALID_TRANSITION', value: null });
+    expect(refused.body.errors[0].message).toMatch(/^GOAL_HAS_MEASURES: .*measure:serves-withdrawn-goal/);
+    expect(await endOffsets('records.goal')).toBe(offsets);
+    expect((await post('/v1/deliveries/measure/withdrawals', [{ key: measure.key }], { amt: 'planung' })).status).toBe(200);
+    const withdrawn = await post('/v1/deliveries/goal/withdrawals', [{ key: goal.key }], { amt: 'planung' });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.records[0]).toMatchObject({ key: goal.key, version: 2, status: 'created' });
+    // a later version brings it back; a measure may name it again
+    expect((await post('/v1/deliveries/goal', [{ ...goal, version: 3 }], { amt: 'planung' })).status).toBe(200);
+    expect((await post('/v1/deliveries/measure', [{ ...measure, version: 3 }], { amt: 'planung' })).status).toBe(200);
   });
 
   it('calls an injected transition check with the previous version', async () => {

@@ -74,7 +74,11 @@ export interface PlanningIssue {
 export type PlanningTransitionCheck = (input: {
   recordType: PlanningRecordType;
   previous: AnyRecord | undefined;
-  next: AnyRecord;
+  /** null: a withdrawal of `previous` (then `withdrawal` names key and tombstone version) */
+  next: AnyRecord | null;
+  withdrawal?: { key: string; version: number };
+  /** keys of the measures, not withdrawn, that name a goal in goalKeys (a goal they serve is not withdrawn) */
+  servingMeasures?: (goalKey: string) => readonly string[];
   deliveryId: string;
   actor: string;
   at: string;
@@ -307,11 +311,17 @@ export class DeliveryService {
             const m = measures.get(key);
             return m && !m.tombstone ? (m.payload as Measure) : undefined;
           };
+          // withdrawing a goal: the measures still serving it (nothing to decide for a record already withdrawn)
+          const withdrawnGoals = recordType === 'goal' && kind === 'withdrawals' ? outcomes.filter((o) => o.status === 'created' && o.current && !o.current.tombstone).map((o) => o.item.key) : [];
+          const serving = withdrawnGoals.length ? await this.repo.measuresServingGoals(tx, withdrawnGoals) : new Map<string, string[]>();
+          const servingMeasures = (goalKey: string) => serving.get(goalKey) ?? [];
           for (const o of outcomes) {
-            if (o.status !== 'created' || o.item.payload === null) continue;
+            if (o.status !== 'created') continue;
             const previous = o.current && !o.current.tombstone ? (o.current.payload as AnyRecord) : undefined;
-            for (const issue of this.deps.planningCheck({ recordType: recordType as PlanningRecordType, previous, next: o.item.payload, deliveryId, actor: principal.keyId, at: at.toISOString(), measure })) {
-              errors.push(feedError({ row: o.item.row, field: issue.field, value: issue.field ? (o.item.payload as Record<string, unknown>)[issue.field] : null, code: 'INVALID_TRANSITION', message: `${issue.code}: ${issue.message}`, accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)' }));
+            if (o.item.payload === null && previous === undefined) continue;
+            const withdrawal = o.item.payload === null ? { withdrawal: { key: o.item.key, version: o.version }, servingMeasures } : {};
+            for (const issue of this.deps.planningCheck({ recordType: recordType as PlanningRecordType, previous, next: o.item.payload, ...withdrawal, deliveryId, actor: principal.keyId, at: at.toISOString(), measure })) {
+              errors.push(feedError({ row: o.item.row, field: issue.field, value: issue.field && o.item.payload ? (o.item.payload as Record<string, unknown>)[issue.field] : null, code: 'INVALID_TRANSITION', message: `${issue.code}: ${issue.message}`, accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)' }));
             }
           }
         }

@@ -114,6 +114,19 @@ export class IngestRepository {
     );
   }
 
+  /** For each goal key, the keys of the current (not withdrawn) measures naming it in goalKeys. */
+  async measuresServingGoals(tx: Queryable, goalKeys: readonly string[]): Promise<Map<string, string[]>> {
+    const { rows } = await tx.query<{ goal_key: string; key: string }>(
+      `SELECT g.goal_key, r.key FROM ingest_records r, unnest($1::text[]) AS g(goal_key)
+        WHERE r.record_type = 'measure' AND NOT r.tombstone AND r.payload -> 'goalKeys' @> jsonb_build_array(g.goal_key)
+        ORDER BY g.goal_key, r.key`,
+      [goalKeys],
+    );
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.goal_key, [...(out.get(r.goal_key) ?? []), r.key]);
+    return out;
+  }
+
   /** New current versions; all rows come from one delivery of one Amt to one topic. */
   async recordVersions(tx: Queryable, recordType: RecordType, delivery: { deliveryId: string; amt: string; topic: string; schemaId: number }, rows: readonly RecordVersionRow[], at: Date): Promise<void> {
     if (rows.length === 0) return;
