@@ -15,6 +15,8 @@ export interface Engines {
 }
 
 export async function openEngines(config: PlatformConfig): Promise<Engines> {
+  // on servers too: the API keys of the Ämter and the token secret are kept in the data directory
+  mkdirSync(config.dataDir, { recursive: true });
   if (config.SP_ENGINES === 'servers') {
     const [{ createKafkaEventLog }, { createClickHouseWarehouse }, { createPgDatabase }] = await Promise.all([
       import('@sp/eventlog-kafka'),
@@ -26,7 +28,6 @@ export async function openEngines(config: PlatformConfig): Promise<Engines> {
     const database = await createPgDatabase({ url: config.DATABASE_URL! });
     return bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`);
   }
-  mkdirSync(config.dataDir, { recursive: true });
   const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([
     import('@sp/eventlog-embedded'),
     import('@sp/warehouse-chdb'),
