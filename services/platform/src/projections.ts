@@ -7,7 +7,7 @@ import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/contr
 import { EventCodec, planningRecordTypes, topicFor } from '@sp/events';
 import { IndexProjector, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
-import type { Database, EventBatch, EventLog, Subscription, Warehouse } from '@sp/ports';
+import { EventLogError, type Database, type EventBatch, type EventLog, type Subscription, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
 
 export interface Projections {
@@ -45,15 +45,15 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
 
   const decode = (batch: EventBatch) => batch.events.map((e) => codec.decodeAs(e.value).event);
 
-  const registry = await eventLog.subscribe({
+  const registry = await whileUnavailable(() => eventLog.subscribe({
     groupId: 'registry',
     topics: [offerTopic],
     handleBatch: async (batch) => {
       await deps.registry.applyOfferEvents(decode(batch));
     },
-  });
+  }));
 
-  const planning = await eventLog.subscribe({
+  const planning = await whileUnavailable(() => eventLog.subscribe({
     groupId: 'controlling',
     topics: planningTopics,
     handleBatch: async (batch) => {
@@ -63,9 +63,9 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       // out-of-order planning events (a milestone before its measure) resolve on redelivery
       if ((error as { code?: string }).code !== 'PLANNING_OUT_OF_ORDER') console.error('[controlling projection]', error);
     },
-  });
+  }));
 
-  await aggregator.start();
+  await whileUnavailable(() => aggregator.start());
   const subscriptions: Subscription[] = [registry, planning];
   return {
     aggregator,
@@ -77,4 +77,22 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       for (const s of subscriptions) await s.stop();
     },
   };
+}
+
+/**
+ * Runs a subscription start again while the event log answers UNAVAILABLE. A Kafka broker started
+ * together with the platform takes a few seconds before it accepts its first consumer group (it
+ * creates its offsets topic then), and kafkajs gives up on the group coordinator much sooner; a
+ * failed subscribe leaves nothing behind, so trying again is safe.
+ */
+async function whileUnavailable<T>(start: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof EventLogError) || error.code !== 'UNAVAILABLE' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
