@@ -251,7 +251,11 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     }
   }
 
-  const server = createServer((req, res) => {
+  // query parameters travel in the URL (@clickhouse/client's query_params): a projector batch's
+  // key lists need far more than Node's default 16 KiB of request line and headers; 1 MiB is the
+  // order of ClickHouse's own URI limit (http_max_uri_size), so the stand-in refuses what the
+  // server would refuse rather than much less
+  const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     const done = handle(req, res).catch((error: unknown) => {
       console.error('chdb-http: request failed', error);
       res.destroy();
