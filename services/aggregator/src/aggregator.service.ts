@@ -18,6 +18,11 @@ export interface AggregatorOptions {
    * it is called once, after the replay, with every period the replay touched
    */
   afterProjection?: (result: ProjectionResult) => Promise<void>;
+  /**
+   * told when a batch failed; the event log retries it (default: logged to stderr, so a batch that
+   * keeps failing is seen rather than retried silently)
+   */
+  onBatchError?: (error: unknown, batch: EventBatch) => void;
 }
 
 export const AREA_STATISTIC_TOPIC = topicFor('area-statistic');
@@ -118,6 +123,7 @@ export class AggregatorService {
       startFrom: 'earliest',
       maxBatchSize: this.options.maxBatchSize ?? 2000,
       handleBatch: (batch) => this.handle(batch),
+      onHandlerError: this.options.onBatchError ?? ((error, batch) => console.error(`[aggregator] batch of ${batch.events.length} events from ${batch.topic}/${batch.partition} failed, retrying:`, error)),
     });
   }
 
