@@ -2,12 +2,13 @@
 // 2005–2012 (Statistik), synthetic social indicators (Jobcenter, Sozialamt, Wohnungsamt,
 // Jugendamt, Gesundheitsamt), the real schools, playgrounds and OpenStreetMap facilities plus the
 // synthetic offers the four registry questions need, and the example goals and measures.
-// Runs once: a marker in the data directory makes a second start reuse what is loaded.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Runs once: a marker in the platform's database (embedded or the PostgreSQL server, wherever the
+// data lives) makes a second start reuse what is loaded; every delivery is idempotent, so a load
+// cut off halfway is simply run again.
 import { readKoelnDemo } from '@sp/controlling';
 import { buildKoelnDemo } from '@sp/demo';
 import type { FeedCatalogue } from '@sp/feeds';
+import type { Database } from '@sp/ports';
 import { buildDemoRegistry, readDemoSources } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { Progress, step } from './progress.js';
@@ -17,15 +18,28 @@ export interface DemoLoaderDeps {
   keys: Record<string, string>;
   feeds: FeedCatalogue;
   reference: AreaReference;
-  dataDir: string;
+  database: Database;
   /** resolves when every projection has caught up with the log */
   caughtUp: () => Promise<void>;
 }
 
 const BATCH = 1000;
 
-export function demoLoaded(dataDir: string): boolean {
-  return existsSync(join(dataDir, 'demo-loaded'));
+const stateTable = `CREATE TABLE IF NOT EXISTS platform_state (name text PRIMARY KEY, value text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`;
+
+/** when the Köln demo finished loading into these engines, or null */
+export async function demoLoadedAt(database: Database): Promise<string | null> {
+  await database.exec(stateTable);
+  const { rows } = await database.query<{ value: string }>(`SELECT value FROM platform_state WHERE name = 'demo-loaded'`);
+  return rows[0]?.value ?? null;
+}
+
+async function markDemoLoaded(database: Database): Promise<void> {
+  await database.exec(stateTable);
+  await database.query(
+    `INSERT INTO platform_state (name, value) VALUES ('demo-loaded', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [new Date().toISOString()],
+  );
 }
 
 export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
@@ -110,5 +124,5 @@ export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
   const wait = new Progress('Projektionen (Indikatoren, Register, Controlling)', 1);
   await deps.caughtUp();
   wait.done();
-  writeFileSync(join(deps.dataDir, 'demo-loaded'), new Date().toISOString());
+  await markDemoLoaded(deps.database);
 }

@@ -2,7 +2,7 @@
 // Kafka, PostgreSQL and ClickHouse). Loads the Köln demo on the first start.
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
-import { demoLoaded, loadKoelnDemo } from './demo.loader.js';
+import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startPlatform } from './platform.js';
 import { step } from './progress.js';
@@ -26,17 +26,18 @@ const stop = async (signal: string) => {
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
-if (config.SP_DEMO && !demoLoaded(config.dataDir)) {
+const demoAt = config.SP_DEMO ? await demoLoadedAt(engines.database) : null;
+if (config.SP_DEMO && !demoAt) {
   await loadKoelnDemo({
     baseUrl: platform.url,
     keys: platform.keys.keys,
     feeds: platform.feeds,
     reference: platform.reference,
-    dataDir: config.dataDir,
+    database: engines.database,
     caughtUp: () => platform.projections.caughtUp(),
   });
 } else if (config.SP_DEMO) {
-  process.stdout.write('  ✓ Köln-Demo bereits geladen (Daten in ' + config.dataDir + ')\n');
+  process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
 
 process.stdout.write(`
