@@ -166,4 +166,34 @@ describe('index projector on chDB', () => {
     // version 1 reads 2012-12 only: unchanged
     expect(await scores2012(1)).toEqual(before.v1);
   });
+
+  it('replaces every row of a recomputed year, also when a withdrawal leaves its inputs older than before', async () => {
+    const v1 = async () =>
+      wh.query<{ area_code: string; score: number | null; scored: number }>(
+        `SELECT area_code, score, scored FROM index_values FINAL WHERE index_code = 'index_a' AND period = '2012' AND definition_version = 1 ORDER BY area_code`,
+      );
+    await indices.recompute(['2012-12']);
+    expect((await v1()).map((r) => r.scored)).toEqual([1, 1, 1]);
+
+    // 103's December 2012 is withdrawn: the newest input of the year is gone, so what is left is
+    // known from an earlier time than the rows written before
+    const withdrawal: AreaStatisticEvent = { ...record('sgb', '103', '2012-12', 'sgb_personen', 0), version: 2, tombstone: true };
+    delete (withdrawal as { payload?: unknown }).payload;
+    const { touchedPeriods } = await new IndicatorProjector(wh).apply([withdrawal]);
+    await indices.recompute(touchedPeriods);
+
+    // two areas left: their quotes standardise to +1 and −1 (population SD); 101's quote
+    // (110 / 1010) is above 102's (115 / 1110), and input and index share polarity −1 (+z)
+    const rows = await v1();
+    expect(rows.find((r) => r.area_code === '103')).toMatchObject({ score: null, scored: 0 });
+    const left = rows.filter((r) => r.area_code !== '103').map((r) => r.score!);
+    left.forEach((score, i) => expect(score).toBeCloseTo([1, -1][i]!, 9));
+
+    // and when an area's population goes too, its row does not keep an old score
+    const gone: AreaStatisticEvent = { ...record('bev', '102', '2012', 'einwohner', 0), version: 2, tombstone: true };
+    delete (gone as { payload?: unknown }).payload;
+    await indices.recompute((await new IndicatorProjector(wh).apply([gone])).touchedPeriods);
+    const after = await v1();
+    expect(after.find((r) => r.area_code === '102')).toMatchObject({ score: null, scored: 0 });
+  });
 });

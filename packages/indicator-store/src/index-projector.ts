@@ -4,7 +4,10 @@
 // of Y, so a correction of Y recomputes Y+1 too. Inputs are read privileged (the index is computed
 // on true values; it publishes only standardised scores and classes). Each result row keeps the
 // definition version that made it, and carries the latest known_at of its inputs, so a replay
-// produces identical rows.
+// produces identical scores. A recomputed year replaces all of its rows: the version column
+// (computed_from_ms) never goes below the rows it replaces (a withdrawal can leave the remaining
+// inputs older than the last computation), and an area that dropped out of the result (its
+// population withdrawn) gets an unscored row instead of keeping its old score.
 import { alignPeriod, computeCompositeIndex, type Catalogue, type ResolvedIndex } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { IndicatorValue } from './indicator-reader.js';
@@ -12,6 +15,14 @@ import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 /** reads of one recompute() call: "indicator|level|period" → values */
 type Reads = Map<string, Promise<IndicatorValue[]>>;
+
+/** the rows of one index year stored before a recompute() call: their newest version and areas */
+interface StoredYear {
+  computedFromMs: number;
+  areas: Set<string>;
+}
+/** "index|version|level|year" → StoredYear */
+type Stored = Map<string, StoredYear>;
 
 export interface IndexProjectorOptions {
   /** levels to score (default: STADTTEIL) */
@@ -52,15 +63,34 @@ export class IndexProjector {
     const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
     const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
     const reads: Reads = new Map();
+    const stored = await this.storedRows(years);
     let rows = 0;
     for (const { code, version } of this.definitions()) {
       const def = this.catalogue.resolveIndex(code, version);
       for (const year of years) {
         if (!this.periodsRead(def, year).some((p) => touched.has(p))) continue;
-        for (const level of this.levels) rows += await this.computeOne(def, level, year, reads);
+        for (const level of this.levels) rows += await this.computeOne(def, level, year, reads, stored.get(`${code}|${version}|${level}|${year}`));
       }
     }
     return rows;
+  }
+
+  private async storedRows(years: readonly string[]): Promise<Stored> {
+    const stored: Stored = new Map();
+    if (years.length === 0) return stored;
+    const rows = await this.warehouse.query<{ index_code: string; definition_version: number; area_level: string; period: string; area_code: string; computed_from_ms: string }>(
+      `SELECT index_code, definition_version, area_level, period, area_code, computed_from_ms FROM index_values FINAL
+       WHERE period IN {years:Array(String)} AND area_level IN {levels:Array(String)}`,
+      { years: [...years], levels: [...this.levels] },
+    );
+    for (const r of rows) {
+      const key = `${r.index_code}|${r.definition_version}|${r.area_level}|${r.period}`;
+      const entry = stored.get(key) ?? { computedFromMs: 0, areas: new Set<string>() };
+      entry.computedFromMs = Math.max(entry.computedFromMs, Number(r.computed_from_ms));
+      entry.areas.add(r.area_code);
+      stored.set(key, entry);
+    }
+    return stored;
   }
 
   /**
@@ -94,7 +124,7 @@ export class IndexProjector {
     return periodicity ? alignPeriod(year, periodicity) : year;
   }
 
-  private async computeOne(def: ResolvedIndex, level: string, year: string, reads: Reads): Promise<number> {
+  private async computeOne(def: ResolvedIndex, level: string, year: string, reads: Reads, stored?: StoredYear): Promise<number> {
     const read = (indicator: string, period: string) => {
       const key = `${indicator}|${level}|${period}`;
       let values = reads.get(key);
@@ -104,7 +134,7 @@ export class IndexProjector {
     // population first: a year without it (one a lag reached that has no data yet) costs one read
     const pop = await read(def.population, year);
     const population = new Map(pop.map((v) => [v.areaCode, v.value]));
-    if (![...population.values()].some((v) => v !== null)) return 0;
+    if (![...population.values()].some((v) => v !== null)) return this.write(def, level, year, [], 0, stored);
     const inputs: Record<string, Map<string, number | null>> = {};
     let knownAt = 0;
     for (const input of def.inputs) {
@@ -114,18 +144,34 @@ export class IndexProjector {
       inputs[input.indicator] = new Map(values.map((v) => [v.areaCode, v.value]));
       for (const v of values) knownAt = Math.max(knownAt, v.knownAt ? Date.parse(v.knownAt) : 0);
     }
-    if (Object.values(inputs).every((m) => m.size === 0)) return 0;
+    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(def, level, year, [], knownAt, stored);
     const result = computeCompositeIndex(def, { inputs, population });
-    const rows = result.areas.map((a) => ({
+    return this.write(def, level, year, result.areas.map((a) => ({ areaCode: a.areaCode, score: a.value, class: a.classLabel, scored: a.scored })), knownAt, stored);
+  }
+
+  /** Writes a year's result; areas stored before and missing now become unscored. */
+  private async write(
+    def: ResolvedIndex,
+    level: string,
+    year: string,
+    areas: readonly { areaCode: string; score: number | null; class: string | null; scored: boolean }[],
+    knownAt: number,
+    stored?: StoredYear,
+  ): Promise<number> {
+    // equal versions: the row inserted last wins (ReplacingMergeTree), so these replace the stored ones
+    const computedFrom = Math.max(knownAt, stored?.computedFromMs ?? 0);
+    const present = new Set(areas.map((a) => a.areaCode));
+    const dropped = [...(stored?.areas ?? [])].filter((code) => !present.has(code)).map((areaCode) => ({ areaCode, score: null, class: null, scored: false }));
+    const rows = [...areas, ...dropped].map((a) => ({
       index_code: def.code,
-      definition_version: result.definitionVersion,
+      definition_version: def.version,
       area_level: level,
       area_code: a.areaCode,
       period: year,
-      score: a.value,
-      class: a.classLabel,
+      score: a.score,
+      class: a.class,
       scored: a.scored ? 1 : 0,
-      computed_from_ms: knownAt,
+      computed_from_ms: computedFrom,
     }));
     if (rows.length > 0) await this.warehouse.insert('index_values', rows);
     return rows.length;
