@@ -63,6 +63,9 @@ export function suppressCounts(cells: readonly CountCell[], opts: SuppressionOpt
   const byKey = new Map(cells.map((c) => [keyOf(c), c]));
   const reason = new Map<string, SuppressionReason>();
   for (const c of cells) if (c.value < threshold) reason.set(keyOf(c), 'PRIMARY');
+  // secondary suppression only ever protects a suppressed cell: with none, nothing is hidden (the
+  // usual case for a period of large counts, and a long series has hundreds of periods)
+  if (reason.size === 0) return cells.map((c) => ({ level: c.level, code: c.code, value: c.value, suppressed: false, reason: null, confidential: false }));
 
   const groups = opts.groups
     .map((g) => ({ total: keyOf(g.total), parts: g.parts.map(keyOf).filter((k) => byKey.has(k)) }))
