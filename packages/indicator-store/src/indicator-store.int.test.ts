@@ -171,6 +171,34 @@ describe('indicator store on chDB', () => {
     expect((await values(reader, 'sgb2', 'SOZIALRAUM', '2012', { privileged: true }))['P1']!.value).toBe(82);
   });
 
+  it('shows one area the same suppression whether asked alone, by parent, in a series or with all areas', async () => {
+    // 2012 has a small count (102: 2) whose protection hides 201 (SECONDARY); 2011 has none
+    await projector.apply([...base(), ...Object.keys(stadtteile).map((a, i) => record(a, '2011', { einwohner: 900 + i, sgb2_personen: 60 + i }))]);
+    const key = (v: { areaCode: string; period: string }) => `${v.areaCode}@${v.period}`;
+    for (const privileged of [false, true]) {
+      const all = await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', periodFrom: '2011', periodTo: '2012', privileged });
+      const byKey = new Map(all.map((v) => [key(v), v]));
+      for (const area of Object.keys(stadtteile)) {
+        const alone = await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: [area], periodFrom: '2011', periodTo: '2012', privileged });
+        expect(alone, `${area} privileged=${privileged}`).toEqual(alone.map((v) => byKey.get(key(v))));
+        expect(alone).toHaveLength(2);
+      }
+      const inBezirk2 = await reader.values({ indicator: 'sgb2_quote', level: 'STADTTEIL', parentCode: '2', periods: ['2011', '2012'], privileged });
+      const quoteAll = new Map((await reader.values({ indicator: 'sgb2_quote', level: 'STADTTEIL', periods: ['2011', '2012'], privileged })).map((v) => [key(v), v]));
+      expect(inBezirk2).toEqual(inBezirk2.map((v) => quoteAll.get(key(v))));
+    }
+    const series201 = await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: ['201'], periodFrom: '2011', periodTo: '2012' });
+    expect(series201.map((v) => [v.period, v.value, v.suppressionReason])).toEqual([
+      ['2011', 63, null],
+      ['2012', null, 'SECONDARY'],
+    ]);
+    const p1 = await reader.values({ indicator: 'sgb2', level: 'SOZIALRAUM', areaCodes: ['P1'], periodFrom: '2011', periodTo: '2012' });
+    expect(p1.map((v) => [v.period, v.value, v.suppressed])).toEqual([
+      ['2011', 61 + 63, false],
+      ['2012', 82, false],
+    ]);
+  });
+
   it('computes change over n periods and filters by parent', async () => {
     await projector.apply([...base(), record('101', '2011', { einwohner: 900 }), record('102', '2011', { einwohner: 2100 })]);
     const ch = await values(reader, 'einwohner_change1', 'STADTTEIL', '2012');

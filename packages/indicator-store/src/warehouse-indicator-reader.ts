@@ -3,6 +3,11 @@
 // the privileged role, Datenschutz suppression runs over every level at once (Stadtteile, Bezirke,
 // city, planning areas) with @sp/indicators' algorithm, so the pattern a reader sees is the same
 // whichever level or path it asks through, and no total minus its published parts reveals a cell.
+// That full roll-up is only needed for periods that have a count below the threshold: every
+// rolled-up count is a sum of source-level counts, so when none of those is below the threshold
+// (and so none is negative) no count at any level is, and nothing is suppressed. Other periods,
+// and every period for privileged readers, read only the asked level and areas — a 20-year
+// monthly series of one Stadtteil reads 240 rows instead of every area of every level.
 import { alignPeriod, periodRange, shiftPeriod, suppressCounts, type Component, type IndicatorPlan, type ProtectedCell, type SuppressionGroup } from '@sp/indicators';
 import type { QueryParams, Warehouse } from '@sp/ports';
 import { componentsOf, type PlanResolver } from './indicator-plan.js';
@@ -30,8 +35,14 @@ interface Count {
 }
 /** period → "level|code" → count */
 type Counts = Map<string, Map<string, Count>>;
-/** period → "level|code" → protected cell */
-type Protection = Map<string, Map<string, ProtectedCell>>;
+/** period → "level|code" → protected cell, or 'clear' for a period without any small count */
+type Protection = Map<string, Map<string, ProtectedCell> | 'clear'>;
+
+/** restricts a counts() read to one level (and some of its areas) */
+interface Only {
+  level: string;
+  codes?: readonly string[];
+}
 
 interface Evaluated {
   value: number | null;
@@ -87,17 +98,28 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const asked = new Set(periods);
     if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
 
+    const restrict = q.areaCodes ? new Set(q.areaCodes) : q.parentCode ? await this.childrenOf(q.parentCode, q.level) : undefined;
+    const only: Only = { level: q.level, ...(restrict ? { codes: [...restrict] } : {}) };
     const components = uniqueComponents(componentsOf(plan));
     const counts = new Map<string, Counts>();
     const protection = new Map<string, Protection>();
     for (const [id, c] of components) {
       const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
-      const byPeriod = await this.counts(c, readPeriods, q.asOf);
-      counts.set(id, byPeriod);
-      if (!q.privileged) protection.set(id, await this.protect(c, byPeriod));
+      if (q.privileged) {
+        counts.set(id, await this.counts(c, readPeriods, q.asOf, only));
+        continue;
+      }
+      // periods with a small count: every level, for the suppression pattern; the others: the asked areas
+      const small = new Set(await this.periodsWithSmallCounts(c, readPeriods, q.asOf));
+      const clear = readPeriods.filter((p) => !small.has(p));
+      const full = small.size > 0 ? await this.counts(c, [...small], q.asOf) : new Map<string, Map<string, Count>>();
+      const narrow = clear.length > 0 ? await this.counts(c, clear, q.asOf, only) : new Map<string, Map<string, Count>>();
+      counts.set(id, new Map([...full, ...narrow]));
+      const protect = await this.protect(c, full);
+      for (const p of clear) protect.set(p, 'clear');
+      protection.set(id, protect);
     }
 
-    const restrict = q.areaCodes ? new Set(q.areaCodes) : q.parentCode ? await this.childrenOf(q.parentCode, q.level) : undefined;
     const ctx: EvalContext = { level: q.level, counts, protection, privileged: q.privileged === true, readPeriod: (c, p) => this.readPeriod(c, p) };
     const out: IndicatorValue[] = [];
     for (const period of periods) {
@@ -183,8 +205,62 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return periodicity ? alignPeriod(period, periodicity) : period;
   }
 
-  /** Counts of one component for every area of every level its source level rolls up to. */
-  private async counts(c: Component, periods: string[], asOf?: string): Promise<Counts> {
+  /** Counts of one component for every area of every level its source level rolls up to (or only those of `only`). */
+  private async counts(c: Component, periods: string[], asOf?: string, only?: Only): Promise<Counts> {
+    const { source, params } = this.source(c, periods, asOf);
+    let restrict = '';
+    if (only) {
+      restrict = ' AND m.level = {onlyLevel:String}';
+      params.onlyLevel = only.level;
+      if (only.codes) {
+        restrict += ' AND m.code IN {onlyCodes:Array(String)}';
+        params.onlyCodes = [...only.codes];
+      }
+    }
+    // summed per source area and period first, so that the join with area_map (each area to itself
+    // and every area containing it) multiplies areas × periods rows, not every dimension cell
+    const rows = await this.warehouse.query<{ level: string; code: string; period: string; value: number; known_at_ms: string; synthetic: number }>(
+      `SELECT m.level AS level, m.code AS code, c.period AS period, sum(c.value) AS value,
+              max(c.known_at_ms) AS known_at_ms, max(c.synthetic) AS synthetic
+       FROM (SELECT area_code, period, sumIf(value, present = 1) AS value, max(known_at_ms) AS known_at_ms,
+                    maxIf(synthetic, present = 1) AS synthetic, countIf(present = 1) AS present_cells
+             FROM ${source} GROUP BY area_code, period) AS c
+       INNER JOIN (SELECT child_code, level, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String}) AS m
+         ON m.child_code = c.area_code
+       WHERE m.valid_from <= ${PERIOD_START_SQL} AND (m.valid_to = '' OR ${PERIOD_START_SQL} <= m.valid_to)${restrict}
+       GROUP BY level, code, period
+       HAVING sum(c.present_cells) > 0`,
+      params,
+    );
+    const out: Counts = new Map();
+    for (const r of rows) {
+      const byCell = out.get(r.period) ?? new Map<string, Count>();
+      byCell.set(cellKey(r.level, r.code), { value: Number(r.value), knownAt: Number(r.known_at_ms), synthetic: Number(r.synthetic) === 1 });
+      out.set(r.period, byCell);
+    }
+    return out;
+  }
+
+  /**
+   * The periods in which some source-level area has a count below the threshold (negative counts
+   * included): only these can have a suppressed cell at any level. Source areas outside the area
+   * map count too, which can only make the answer more careful.
+   */
+  private async periodsWithSmallCounts(c: Component, periods: string[], asOf?: string): Promise<string[]> {
+    const { source, params } = this.source(c, periods, asOf);
+    params.threshold = this.threshold;
+    const rows = await this.warehouse.query<{ period: string }>(
+      `SELECT DISTINCT period FROM (
+         SELECT area_code, period, sumIf(value, present = 1) AS value, countIf(present = 1) AS present_cells
+         FROM ${source} GROUP BY area_code, period)
+       WHERE present_cells > 0 AND value < {threshold:Float64}`,
+      params,
+    );
+    return rows.map((r) => r.period);
+  }
+
+  /** The source-level cells of one component in these periods, current or as known at `asOf`, as a subquery. */
+  private source(c: Component, periods: string[], asOf?: string): { source: string; params: QueryParams } {
     const params: QueryParams = { measure: c.measure, dataset: c.dataset, src: c.sourceLevel, periods };
     const filters: string[] = [];
     Object.entries(c.dims ?? {}).forEach(([name, values], i) => {
@@ -213,34 +289,14 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
           AND period IN {periods:Array(String)}${extra})`;
     }
-    // summed per source area and period first, so that the join with area_map (each area to itself
-    // and every area containing it) multiplies areas × periods rows, not every dimension cell
-    const rows = await this.warehouse.query<{ level: string; code: string; period: string; value: number; known_at_ms: string; synthetic: number }>(
-      `SELECT m.level AS level, m.code AS code, c.period AS period, sum(c.value) AS value,
-              max(c.known_at_ms) AS known_at_ms, max(c.synthetic) AS synthetic
-       FROM (SELECT area_code, period, sumIf(value, present = 1) AS value, max(known_at_ms) AS known_at_ms,
-                    maxIf(synthetic, present = 1) AS synthetic, countIf(present = 1) AS present_cells
-             FROM ${source} GROUP BY area_code, period) AS c
-       INNER JOIN (SELECT child_code, level, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String}) AS m
-         ON m.child_code = c.area_code
-       WHERE m.valid_from <= ${PERIOD_START_SQL} AND (m.valid_to = '' OR ${PERIOD_START_SQL} <= m.valid_to)
-       GROUP BY level, code, period
-       HAVING sum(c.present_cells) > 0`,
-      params,
-    );
-    const out: Counts = new Map();
-    for (const r of rows) {
-      const byCell = out.get(r.period) ?? new Map<string, Count>();
-      byCell.set(cellKey(r.level, r.code), { value: Number(r.value), knownAt: Number(r.known_at_ms), synthetic: Number(r.synthetic) === 1 });
-      out.set(r.period, byCell);
-    }
-    return out;
+    return { source, params };
   }
 
   /** Suppression of one component's counts, per period, over all levels at once. */
   private async protect(c: Component, counts: Counts): Promise<Protection> {
-    const groups = await this.groups(c.sourceLevel);
     const out: Protection = new Map();
+    if (counts.size === 0) return out;
+    const groups = await this.groups(c.sourceLevel);
     for (const [period, byCell] of counts) {
       const cells = [...byCell].map(([k, v]) => {
         const [level, code] = k.split('|') as [string, string];
@@ -307,8 +363,12 @@ function evaluate(plan: IndicatorPlan, area: string, period: string, ctx: EvalCo
     const p = ctx.readPeriod(c, period);
     const k = cellKey(ctx.level, area);
     const v = ctx.counts.get(id)?.get(p)?.get(k);
-    const prot = ctx.protection.get(id)?.get(p)?.get(k);
-    return { v, s: ctx.privileged ? null : (prot?.reason ?? null) };
+    if (ctx.privileged) return { v, s: null };
+    // a period without any small count is 'clear'; a cell the suppression did not see stays hidden
+    const prot = ctx.protection.get(id)?.get(p);
+    if (prot === 'clear' || !v) return { v, s: null };
+    const cell = prot?.get(k);
+    return { v, s: cell ? cell.reason : 'PRIMARY' };
   };
   switch (plan.kind) {
     case 'count': {
