@@ -5,9 +5,10 @@
 // whichever level or path it asks through, and no total minus its published parts reveals a cell.
 // That full roll-up is only needed for periods that have a count below the threshold: every
 // rolled-up count is a sum of source-level counts, so when none of those is below the threshold
-// (and so none is negative) no count at any level is, and nothing is suppressed. Other periods,
-// and every period for privileged readers, read only the asked level and areas — a 20-year
-// monthly series of one Stadtteil reads 240 rows instead of every area of every level.
+// (and so none is negative) no count at any level is, and nothing is suppressed. For a series,
+// the periods without a small count, and every period for privileged readers, read only the asked
+// level and areas — a 20-year monthly series of one Stadtteil reads 240 rows instead of every
+// area of every level.
 import { alignPeriod, periodRange, shiftPeriod, suppressCounts, type Component, type IndicatorPlan, type ProtectedCell, type SuppressionGroup } from '@sp/indicators';
 import type { QueryParams, Warehouse } from '@sp/ports';
 import { componentsOf, type PlanResolver } from './indicator-plan.js';
@@ -73,6 +74,9 @@ const PERIOD_START_SQL = `multiIf(length(c.period) = 4, concat(c.period, '-01-01
 
 const cellKey = (level: string, code: string) => `${level}|${code}`;
 
+/** up to this many periods a public read takes every level in one query, without first looking for small counts */
+const fullReadMaxPeriods = 4;
+
 export class WarehouseIndicatorReader implements IndicatorReader {
   private readonly threshold: number;
   private readonly parentLevels: Record<string, string>;
@@ -109,8 +113,9 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         counts.set(id, await this.counts(c, readPeriods, q.asOf, only));
         continue;
       }
-      // periods with a small count: every level, for the suppression pattern; the others: the asked areas
-      const small = new Set(await this.periodsWithSmallCounts(c, readPeriods, q.asOf));
+      // periods with a small count: every level, for the suppression pattern; the others: the asked
+      // areas. Finding them costs a round trip, worth it for a series, not for a map of a few periods.
+      const small = new Set(readPeriods.length > fullReadMaxPeriods ? await this.periodsWithSmallCounts(c, readPeriods, q.asOf) : readPeriods);
       const clear = readPeriods.filter((p) => !small.has(p));
       const full = small.size > 0 ? await this.counts(c, [...small], q.asOf) : new Map<string, Map<string, Count>>();
       const narrow = clear.length > 0 ? await this.counts(c, clear, q.asOf, only) : new Map<string, Map<string, Count>>();
