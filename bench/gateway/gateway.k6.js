@@ -28,7 +28,8 @@ export const options = {
   summaryTrendStats: ['avg', 'p(50)', 'p(95)', 'p(99)', 'max'],
   thresholds: Object.fromEntries(
     names.flatMap((n) => [
-      [`http_req_duration{scenario:${n}}`, n.endsWith('direct') ? ['p(95)<100000'] : ['p(95)<50']],
+      // the target (p95 < 50 ms) is the gateway's as configured; the other variants are for comparison
+      [`http_req_duration{scenario:${n}}`, n.endsWith('_gateway') ? ['p(95)<50'] : ['p(95)<100000']],
       [`iteration_duration{scenario:${n}}`, ['p(95)<100000']],
       [`iterations{scenario:${n}}`, ['count>0']],
       [`http_req_failed{scenario:${n}}`, ['rate<0.01']],
