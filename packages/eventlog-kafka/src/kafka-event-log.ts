@@ -61,6 +61,11 @@ export interface KafkaEventLogOptions {
   consumer?: KafkaConsumerSettings;
   /** kafkajs' own logging: 'error' (default) prints its errors on one line each, 'nothing' is silent */
   logLevel?: 'error' | 'nothing';
+  /**
+   * most record bytes per partition that concurrent appends are coalesced into in one produce
+   * request; default 512 KiB, well under the broker's message.max.bytes (1 MiB by default)
+   */
+  maxBatchBytesPerPartition?: number;
 }
 
 const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -76,6 +81,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** a record's size in a record batch, roughly: key, value, headers and ~30 bytes of framing */
+function recordBytes(m: Message): number {
+  let n = 30 + (m.value ? (m.value as Buffer).byteLength : 0) + (m.key ? Buffer.byteLength(m.key as string | Buffer) : 0);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += 8 + Buffer.byteLength(k) + (v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));
+  return n;
+}
 
 function headerText(value: IHeaders[string]): string {
   if (value === undefined) return '';
@@ -111,11 +123,13 @@ export class KafkaEventLog implements EventLog {
   readonly consumerSettings: Required<KafkaConsumerSettings>;
   private readonly appendTimeoutMs: number;
   private readonly requestTimeoutMs: number;
+  private readonly maxBatchBytesPerPartition: number;
 
   constructor(private readonly options: KafkaEventLogOptions) {
     if (options.brokers.length === 0) throw new EventLogError('BAD_PARAMETER', 'brokers must name at least one host:port');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.appendTimeoutMs = options.appendTimeoutMs ?? 5000;
+    this.maxBatchBytesPerPartition = options.maxBatchBytesPerPartition ?? 512 * 1024;
     const retries = options.retries ?? 2;
     this.kafka = new Kafka({
       clientId: options.clientId,
@@ -273,8 +287,13 @@ export class KafkaEventLog implements EventLog {
         timestamp: String(e.timestamp ?? now),
         partition: partitionForKey(e.key, partitions),
       }));
+      const bytes = new Map<string, number>();
+      for (const m of messages) {
+        const k = `${topic}/${m.partition}`;
+        bytes.set(k, (bytes.get(k) ?? 0) + recordBytes(m));
+      }
       return new Promise<AppendedEvent[]>((resolve, reject) => {
-        this.sendQueue.push({ topic, messages, deadline, resolve, reject });
+        this.sendQueue.push({ topic, messages, bytes, deadline, resolve, reject });
         void this.sendLoop();
       });
     };
@@ -289,7 +308,10 @@ export class KafkaEventLog implements EventLog {
   /**
    * Sends queued appends, many per produce request: with one request in flight (the idempotent
    * producer's ordering guarantee) a request per append would cap throughput at one broker
-   * round trip per append. Queue order is call order, so per-key order is kept.
+   * round trip per append. Queue order is call order, so per-key order is kept. A request stays
+   * within 10,000 events and, per partition, within maxBatchBytesPerPartition: the broker refuses
+   * a record batch over its message.max.bytes (1 MiB by default), and it would refuse all the
+   * appends coalesced into it.
    */
   private async sendLoop(): Promise<void> {
     if (this.sending) return;
@@ -298,7 +320,10 @@ export class KafkaEventLog implements EventLog {
       while (this.sendQueue.length > 0) {
         const batch: QueuedSend[] = [];
         let count = 0;
-        while (this.sendQueue.length > 0 && (batch.length === 0 || count + this.sendQueue[0]!.messages.length <= 10_000)) {
+        const bytes = new Map<string, number>();
+        const fits = (next: QueuedSend) =>
+          count + next.messages.length <= 10_000 && [...next.bytes].every(([k, b]) => (bytes.get(k) ?? 0) + b <= this.maxBatchBytesPerPartition);
+        while (this.sendQueue.length > 0 && (batch.length === 0 || fits(this.sendQueue[0]!))) {
           const next = this.sendQueue.shift()!;
           // an append that already timed out is not sent late behind its caller's back
           if (Date.now() > next.deadline) {
@@ -307,6 +332,7 @@ export class KafkaEventLog implements EventLog {
           }
           batch.push(next);
           count += next.messages.length;
+          for (const [k, b] of next.bytes) bytes.set(k, (bytes.get(k) ?? 0) + b);
         }
         if (batch.length === 0) continue;
         try {
@@ -409,6 +435,8 @@ type Assignment = Record<string, number[]>;
 interface QueuedSend {
   topic: string;
   messages: (Message & { partition: number })[];
+  /** estimated record bytes per "topic/partition" */
+  bytes: Map<string, number>;
   deadline: number;
   resolve: (appended: AppendedEvent[]) => void;
   reject: (error: unknown) => void;

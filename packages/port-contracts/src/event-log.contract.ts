@@ -189,6 +189,21 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       }
     }, timeout);
 
+    it('takes concurrent appends of several MiB into one partition, each with its own consecutive offsets', async () => {
+      // a Kafka adapter that coalesces appends into one produce request must keep each record
+      // batch under the broker's message.max.bytes (1 MiB by default)
+      const topic = unique('large');
+      await log.ensureTopics([{ name: topic, partitions: 1 }]);
+      const pad = 'x'.repeat(500);
+      const appends = Array.from({ length: 8 }, (_, a) => log.append(topic, Array.from({ length: 1000 }, (_, i) => keyed(`k${i}`, `${a}#${i}#${pad}`))));
+      const results = await Promise.all(appends);
+      for (const appended of results) {
+        expect(appended).toHaveLength(1000);
+        appended.forEach((x, i) => expect(x.offset).toBe(appended[0]!.offset + BigInt(i)));
+      }
+      expect((await log.endOffsets(topic)).get(0)).toBe(8000n);
+    }, timeout);
+
     it('hands the handler batches of one partition in offset order, at most maxBatchSize long', async () => {
       const topic = unique('batches');
       await log.ensureTopics([{ name: topic, partitions: 3 }]);
