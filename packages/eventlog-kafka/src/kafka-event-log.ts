@@ -337,34 +337,37 @@ export class KafkaEventLog implements EventLog {
         if (batch.length === 0) continue;
         try {
           const producer = await this.producer();
-          const byTopic = new Map<string, Message[]>();
-          for (const b of batch) {
-            const list = byTopic.get(b.topic) ?? [];
-            list.push(...b.messages);
-            byTopic.set(b.topic, list);
+          // offsets per append, filled request by request
+          const offsets = batch.map((b) => new Array<bigint>(b.messages.length));
+          for (const request of this.requests(batch)) {
+            const byTopic = new Map<string, Message[]>();
+            for (const { send, index } of request) {
+              const b = batch[send]!;
+              const list = byTopic.get(b.topic) ?? [];
+              list.push(b.messages[index]!);
+              byTopic.set(b.topic, list);
+            }
+            const metadata = await producer.sendBatch({
+              topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+              acks: -1,
+              timeout: this.requestTimeoutMs,
+            });
+            // kafkajs keeps the order of messages within a partition, so offsets count up from baseOffset
+            const next = new Map<string, bigint>();
+            for (const m of metadata) {
+              if (m.baseOffset === undefined || m.errorCode !== 0) throw new EventLogError('INTERNAL', `broker rejected events for ${m.topicName}/${m.partition} (error code ${m.errorCode})`);
+              next.set(`${m.topicName}/${m.partition}`, BigInt(m.baseOffset));
+            }
+            for (const { send, index } of request) {
+              const b = batch[send]!;
+              const key = `${b.topic}/${b.messages[index]!.partition}`;
+              const offset = next.get(key);
+              if (offset === undefined) throw new EventLogError('INTERNAL', `no acknowledgement for ${key}`);
+              next.set(key, offset + 1n);
+              offsets[send]![index] = offset;
+            }
           }
-          const metadata = await producer.sendBatch({
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-            acks: -1,
-            timeout: this.requestTimeoutMs,
-          });
-          // kafkajs keeps the order of messages within a partition, so offsets count up from baseOffset
-          const next = new Map<string, bigint>();
-          for (const m of metadata) {
-            if (m.baseOffset === undefined || m.errorCode !== 0) throw new EventLogError('INTERNAL', `broker rejected events for ${m.topicName}/${m.partition} (error code ${m.errorCode})`);
-            next.set(`${m.topicName}/${m.partition}`, BigInt(m.baseOffset));
-          }
-          for (const b of batch) {
-            b.resolve(
-              b.messages.map((m) => {
-                const key = `${b.topic}/${m.partition}`;
-                const offset = next.get(key);
-                if (offset === undefined) throw new EventLogError('INTERNAL', `no acknowledgement for ${key}`);
-                next.set(key, offset + 1n);
-                return { topic: b.topic, partition: m.partition, offset };
-              }),
-            );
-          }
+          batch.forEach((b, i) => b.resolve(b.messages.map((m, j) => ({ topic: b.topic, partition: m.partition, offset: offsets[i]![j]! }))));
         } catch (error) {
           for (const b of batch) b.reject(error);
         }
@@ -372,6 +375,32 @@ export class KafkaEventLog implements EventLog {
     } finally {
       this.sending = false;
     }
+  }
+
+  /**
+   * The produce requests for a batch of appends, in order: usually one with everything; a single
+   * append with more than maxBatchBytesPerPartition for a partition (a large delivery) is cut into
+   * several requests, sent one after another, so no record batch exceeds the broker's limit.
+   */
+  private requests(batch: readonly QueuedSend[]): { send: number; index: number }[][] {
+    const requests: { send: number; index: number }[][] = [];
+    let current: { send: number; index: number }[] = [];
+    let bytes = new Map<string, number>();
+    batch.forEach((b, send) =>
+      b.messages.forEach((m, index) => {
+        const key = `${b.topic}/${m.partition}`;
+        const size = recordBytes(m);
+        if (current.length > 0 && (bytes.get(key) ?? 0) + size > this.maxBatchBytesPerPartition) {
+          requests.push(current);
+          current = [];
+          bytes = new Map();
+        }
+        current.push({ send, index });
+        bytes.set(key, (bytes.get(key) ?? 0) + size);
+      }),
+    );
+    if (current.length > 0) requests.push(current);
+    return requests;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

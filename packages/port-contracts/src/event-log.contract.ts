@@ -189,7 +189,7 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       }
     }, timeout);
 
-    it('takes concurrent appends of several MiB into one partition, each with its own consecutive offsets', async () => {
+    it('takes concurrent appends of several MiB into one partition, and one append of MiB, each with its own consecutive offsets', async () => {
       // a Kafka adapter that coalesces appends into one produce request must keep each record
       // batch under the broker's message.max.bytes (1 MiB by default)
       const topic = unique('large');
@@ -202,6 +202,10 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
         appended.forEach((x, i) => expect(x.offset).toBe(appended[0]!.offset + BigInt(i)));
       }
       expect((await log.endOffsets(topic)).get(0)).toBe(8000n);
+      // and one append of 2.5 MiB on its own (a large delivery), in order after them
+      const big = await log.append(topic, Array.from({ length: 5000 }, (_, i) => keyed(`k${i}`, `big#${i}#${pad}`)));
+      expect(big.map((x) => x.offset)).toEqual(Array.from({ length: 5000 }, (_, i) => 8000n + BigInt(i)));
+      expect((await log.endOffsets(topic)).get(0)).toBe(13000n);
     }, timeout);
 
     it('hands the handler batches of one partition in offset order, at most maxBatchSize long', async () => {
