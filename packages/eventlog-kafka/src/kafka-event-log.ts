@@ -287,13 +287,14 @@ export class KafkaEventLog implements EventLog {
         timestamp: String(e.timestamp ?? now),
         partition: partitionForKey(e.key, partitions),
       }));
+      const sizes = messages.map(recordBytes);
       const bytes = new Map<string, number>();
-      for (const m of messages) {
+      messages.forEach((m, i) => {
         const k = `${topic}/${m.partition}`;
-        bytes.set(k, (bytes.get(k) ?? 0) + recordBytes(m));
-      }
+        bytes.set(k, (bytes.get(k) ?? 0) + sizes[i]!);
+      });
       return new Promise<AppendedEvent[]>((resolve, reject) => {
-        this.sendQueue.push({ topic, messages, bytes, deadline, resolve, reject });
+        this.sendQueue.push({ topic, messages, sizes, bytes, deadline, resolve, reject });
         void this.sendLoop();
       });
     };
@@ -389,7 +390,7 @@ export class KafkaEventLog implements EventLog {
     batch.forEach((b, send) =>
       b.messages.forEach((m, index) => {
         const key = `${b.topic}/${m.partition}`;
-        const size = recordBytes(m);
+        const size = b.sizes[index]!;
         if (current.length > 0 && (bytes.get(key) ?? 0) + size > this.maxBatchBytesPerPartition) {
           requests.push(current);
           current = [];
@@ -464,7 +465,8 @@ type Assignment = Record<string, number[]>;
 interface QueuedSend {
   topic: string;
   messages: (Message & { partition: number })[];
-  /** estimated record bytes per "topic/partition" */
+  /** estimated record bytes of each message, and their sums per "topic/partition" */
+  sizes: number[];
   bytes: Map<string, number>;
   deadline: number;
   resolve: (appended: AppendedEvent[]) => void;
