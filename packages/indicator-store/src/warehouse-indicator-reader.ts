@@ -117,8 +117,8 @@ export class WarehouseIndicatorReader implements IndicatorReader {
       // areas. Finding them costs a round trip, worth it for a series, not for a map of a few periods.
       const small = new Set(readPeriods.length > fullReadMaxPeriods ? await this.periodsWithSmallCounts(c, readPeriods, q.asOf) : readPeriods);
       const clear = readPeriods.filter((p) => !small.has(p));
-      const full = small.size > 0 ? await this.counts(c, [...small], q.asOf) : new Map<string, Map<string, Count>>();
-      const narrow = clear.length > 0 ? await this.counts(c, clear, q.asOf, only) : new Map<string, Map<string, Count>>();
+      const full: Counts = small.size > 0 ? await this.counts(c, [...small], q.asOf) : new Map();
+      const narrow: Counts = clear.length > 0 ? await this.counts(c, clear, q.asOf, only) : new Map();
       counts.set(id, new Map([...full, ...narrow]));
       const protect = await this.protect(c, full);
       for (const p of clear) protect.set(p, 'clear');

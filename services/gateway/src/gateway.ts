@@ -77,6 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
    */
   const contextFor = (viewer: Viewer, probe?: CacheProbe): GatewayContext => {
     const today = clock().toISOString().slice(0, 10);
+    const registry = options.registry ?? null;
     const planning = options.controlling ? new PlanningService(options.controlling, viewer, today) : null;
     return {
       viewer,
@@ -84,7 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       areas: options.areas,
       catalogue: options.catalogue,
       indicators: new IndicatorService(deps, viewer, limits),
-      registry: probe ? marking(options.registry ?? null, probe) : (options.registry ?? null),
+      registry: probe ? marking(registry, probe) : registry,
       planning: probe ? marking(planning, probe) : planning,
       today,
       ...(probe ? { cacheProbe: probe } : {}),
