@@ -23,7 +23,7 @@ import {
   type OfferView,
   type RegistrySource,
 } from '@sp/gateway';
-import { MemoryIndicatorReader, type MemoryCell } from '@sp/gateway/testing';
+import { indicatorMeta, MemoryIndicatorReader, type MemoryCell } from '@sp/gateway/testing';
 import type { IndexValue } from '@sp/indicator-store';
 import { repoRoot } from '@sp/testing';
 
@@ -165,20 +165,7 @@ function indicatorCells(): { cells: MemoryCell[]; index: IndexValue[] } {
   return { cells, index };
 }
 
-const meta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>): IndicatorMeta => ({
-  description: m.name,
-  definition: m.name,
-  unit: 'Personen',
-  kind: 'count',
-  sourceAmt: 'Amt für Stadtentwicklung und Statistik',
-  polarity: 'NEUTRAL',
-  updateInterval: 'jährlich',
-  version: 1,
-  synthetic: false,
-  published: true,
-  sources: ['bevoelkerung'],
-  ...m,
-});
+const meta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>): IndicatorMeta => indicatorMeta({ sourceAmt: 'Amt für Stadtentwicklung und Statistik', ...m });
 
 const catalogue: CatalogueSource = {
   indicators: () => [

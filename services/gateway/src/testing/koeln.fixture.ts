@@ -21,7 +21,8 @@ export function einwohner2012(): Map<string, number> {
   return new Map(parseCsv(text).map((r) => [r['Nr.']!, Number(r['Einwohner insgesamt'])]));
 }
 
-const meta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>): IndicatorMeta => ({
+/** Catalogue metadata for a test indicator: a published yearly count unless `m` says otherwise. */
+export const indicatorMeta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>): IndicatorMeta => ({
   description: m.name,
   definition: m.name,
   unit: 'Personen',
@@ -38,10 +39,10 @@ const meta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>):
 
 export const catalogue: CatalogueSource = {
   indicators: () => [
-    meta({ code: 'einwohner', name: 'Einwohner insgesamt' }),
-    meta({ code: 'sgb2', name: 'SGB-II-Empfänger', sourceAmt: '50', polarity: 'NEGATIVE', synthetic: true, sources: ['synthetisch'] }),
-    meta({ code: 'sgb2_quote', name: 'SGB-II-Quote', kind: 'rate', unit: '%', sourceAmt: '50', polarity: 'NEGATIVE', synthetic: true, sources: ['synthetisch', 'bevoelkerung'] }),
-    meta({ code: 'hze_faelle', name: 'Hilfen zur Erziehung (Fälle)', sourceAmt: '51', published: false, synthetic: true, sources: ['synthetisch'] }),
+    indicatorMeta({ code: 'einwohner', name: 'Einwohner insgesamt' }),
+    indicatorMeta({ code: 'sgb2', name: 'SGB-II-Empfänger', sourceAmt: '50', polarity: 'NEGATIVE', synthetic: true, sources: ['synthetisch'] }),
+    indicatorMeta({ code: 'sgb2_quote', name: 'SGB-II-Quote', kind: 'rate', unit: '%', sourceAmt: '50', polarity: 'NEGATIVE', synthetic: true, sources: ['synthetisch', 'bevoelkerung'] }),
+    indicatorMeta({ code: 'hze_faelle', name: 'Hilfen zur Erziehung (Fälle)', sourceAmt: '51', published: false, synthetic: true, sources: ['synthetisch'] }),
   ],
   indices: () => [
     {
