@@ -153,6 +153,25 @@ function withdrawalMetadata(key: string, withdrawal: Withdrawal): PlanningMetada
   return { eventId: 'snapshot', deliveryId: withdrawal.deliveryId, actor: withdrawal.actor, at: withdrawal.at, recordKey: key, recordVersion: withdrawal.version };
 }
 
+/**
+ * The withdrawal of a record: the aggregate's Withdraw command, decided on its state, or no command
+ * when it is already withdrawn (withdrawing again is idempotent, as in ingestion).
+ */
+function withdrawalOutcome<S extends { status: string }, C, E>(
+  decider: Decider<S, C, E>,
+  state: S,
+  previous: { key: string; version: number } | undefined,
+  withdrawal: RecordWithdrawal,
+  withdraw: () => C,
+): RecordOutcome<C, E, S> {
+  const commands: C[] = [];
+  if (state.status !== 'withdrawn') {
+    checkWithdrawalVersion(previous, withdrawal);
+    commands.push(withdraw());
+  }
+  return { commands, ...decideAll(decider, state, commands) };
+}
+
 /** Runs the commands one after the other, each against the state the previous one produced. */
 export function decideAll<S, C, E>(decider: Decider<S, C, E>, state: S, commands: readonly C[]): { events: E[]; state: S } {
   const events: E[] = [];
@@ -288,16 +307,9 @@ export function goalEventsFromRecords(
 }
 
 /**
- * The withdrawal of a goal: WithdrawGoal, or no command when it is already withdrawn (withdrawing again
- * is idempotent, as in ingestion). `servingMeasures`: the measures not withdrawn that name the goal
+ * The withdrawal of a goal. `servingMeasures`: the measures not withdrawn that name the goal
  * (undefined = not checked).
  */
-export function goalCommandsFromWithdrawal(state: GoalState, previous: GoalRecord | undefined, withdrawal: RecordWithdrawal, ctx: RecordContext, servingMeasures: readonly string[] | undefined): GoalCommand[] {
-  if (state.status === 'withdrawn') return [];
-  checkWithdrawalVersion(previous, withdrawal);
-  return [{ type: 'WithdrawGoal', data: { goalKey: withdrawal.key, servingMeasures }, metadata: metadataFactory('goal', withdrawal, ctx)() }];
-}
-
 export function goalEventsFromWithdrawal(
   previous: GoalRecord | undefined,
   withdrawal: RecordWithdrawal,
@@ -305,8 +317,11 @@ export function goalEventsFromWithdrawal(
   servingMeasures: readonly string[] | undefined,
   state: GoalState = previous ? goalStateFromRecord(previous) : goalDecider.initialState(),
 ): RecordOutcome<GoalCommand, GoalEvent, GoalState> {
-  const commands = goalCommandsFromWithdrawal(state, previous, withdrawal, ctx, servingMeasures);
-  return { commands, ...decideAll(goalDecider, state, commands) };
+  return withdrawalOutcome(goalDecider, state, previous, withdrawal, () => ({
+    type: 'WithdrawGoal',
+    data: { goalKey: withdrawal.key, servingMeasures },
+    metadata: metadataFactory('goal', withdrawal, ctx)(),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------- measure
@@ -414,21 +429,18 @@ export function measureEventsFromRecords(
   return { commands, ...decideAll(measureDecider, state, commands) };
 }
 
-/** The withdrawal of a measure: WithdrawMeasure, or no command when it is already withdrawn. */
-export function measureCommandsFromWithdrawal(state: MeasureState, previous: MeasureRecord | undefined, withdrawal: RecordWithdrawal, ctx: RecordContext): MeasureCommand[] {
-  if (state.status === 'withdrawn') return [];
-  checkWithdrawalVersion(previous, withdrawal);
-  return [{ type: 'WithdrawMeasure', data: { measureKey: withdrawal.key }, metadata: metadataFactory('measure', withdrawal, ctx)() }];
-}
-
+/** The withdrawal of a measure. */
 export function measureEventsFromWithdrawal(
   previous: MeasureRecord | undefined,
   withdrawal: RecordWithdrawal,
   ctx: RecordContext,
   state: MeasureState = previous ? measureStateFromRecord(previous) : measureDecider.initialState(),
 ): RecordOutcome<MeasureCommand, MeasureEvent, MeasureState> {
-  const commands = measureCommandsFromWithdrawal(state, previous, withdrawal, ctx);
-  return { commands, ...decideAll(measureDecider, state, commands) };
+  return withdrawalOutcome(measureDecider, state, previous, withdrawal, () => ({
+    type: 'WithdrawMeasure',
+    data: { measureKey: withdrawal.key },
+    metadata: metadataFactory('measure', withdrawal, ctx)(),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------- milestone
@@ -496,21 +508,18 @@ export function milestoneEventsFromRecords(
   return { commands, ...decideAll(milestoneDecider, state, commands) };
 }
 
-/** The withdrawal of a milestone: WithdrawMilestone, or no command when it is already withdrawn. */
-export function milestoneCommandsFromWithdrawal(state: MilestoneState, previous: MilestoneRecord | undefined, withdrawal: RecordWithdrawal, ctx: RecordContext): MilestoneCommand[] {
-  if (state.status === 'withdrawn') return [];
-  checkWithdrawalVersion(previous, withdrawal);
-  return [{ type: 'WithdrawMilestone', data: { milestoneKey: withdrawal.key }, metadata: metadataFactory('milestone', withdrawal, ctx)() }];
-}
-
+/** The withdrawal of a milestone. */
 export function milestoneEventsFromWithdrawal(
   previous: MilestoneRecord | undefined,
   withdrawal: RecordWithdrawal,
   ctx: RecordContext,
   state: MilestoneState = previous ? milestoneStateFromRecord(previous) : milestoneDecider.initialState(),
 ): RecordOutcome<MilestoneCommand, MilestoneEvent, MilestoneState> {
-  const commands = milestoneCommandsFromWithdrawal(state, previous, withdrawal, ctx);
-  return { commands, ...decideAll(milestoneDecider, state, commands) };
+  return withdrawalOutcome(milestoneDecider, state, previous, withdrawal, () => ({
+    type: 'WithdrawMilestone',
+    data: { milestoneKey: withdrawal.key },
+    metadata: metadataFactory('milestone', withdrawal, ctx)(),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------- status report
@@ -559,24 +568,16 @@ export function statusReportEventsFromRecords(
   return { commands, ...decideAll(statusReportDecider, state, commands) };
 }
 
-/** The withdrawal of a status report: WithdrawStatusReport, or no command when it is already withdrawn. */
-export function statusReportCommandsFromWithdrawal(
-  state: StatusReportState,
-  previous: StatusReportRecord | undefined,
-  withdrawal: RecordWithdrawal,
-  ctx: RecordContext,
-): StatusReportCommand[] {
-  if (state.status === 'withdrawn') return [];
-  checkWithdrawalVersion(previous, withdrawal);
-  return [{ type: 'WithdrawStatusReport', data: { reportKey: withdrawal.key }, metadata: metadataFactory('status-report', withdrawal, ctx)() }];
-}
-
+/** The withdrawal of a status report. */
 export function statusReportEventsFromWithdrawal(
   previous: StatusReportRecord | undefined,
   withdrawal: RecordWithdrawal,
   ctx: RecordContext,
   state: StatusReportState = previous ? statusReportStateFromRecord(previous) : statusReportDecider.initialState(),
 ): RecordOutcome<StatusReportCommand, StatusReportEvent, StatusReportState> {
-  const commands = statusReportCommandsFromWithdrawal(state, previous, withdrawal, ctx);
-  return { commands, ...decideAll(statusReportDecider, state, commands) };
+  return withdrawalOutcome(statusReportDecider, state, previous, withdrawal, () => ({
+    type: 'WithdrawStatusReport',
+    data: { reportKey: withdrawal.key },
+    metadata: metadataFactory('status-report', withdrawal, ctx)(),
+  }));
 }
