@@ -7,7 +7,7 @@ import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { loadAreaMap, migrateWarehouse, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { IndicatorPlan } from '@sp/indicators';
 import type { EventLog, Warehouse } from '@sp/ports';
-import { startChdbHttp, startKafka, startNodeService, type KafkaInstance } from '@sp/testing';
+import { startChdbHttp, startKafka, startNodeService, waitFor, type KafkaInstance } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -90,7 +90,7 @@ describe('aggregator crash and restart against the real broker', () => {
       const agg = await startNodeService('services/aggregator/dist/main.js', { env, ready: /aggregator ready/ });
       // wait for the (round+1)-th batch whose records are stored but whose cells and offsets are
       // not yet: kill right there
-      await waitFor(() => agg.output().split('records-stored').length > round + 1, 90_000);
+      await waitFor(() => agg.output().split('records-stored').length > round + 1, { timeoutMs: 90_000, intervalMs: 50 });
       await agg.kill();
       const lines = agg.output().trim().split('\n');
       if (lines.at(-1)!.includes('records-stored')) killsMidBatch += 1;
@@ -102,7 +102,7 @@ describe('aggregator crash and restart against the real broker', () => {
     await waitFor(async () => {
       const committed = await log.committedOffsets('aggregator', topic);
       return [...ends].every(([p, end]) => committed.get(p) === end);
-    }, 120_000);
+    }, { timeoutMs: 120_000, intervalMs: 50 });
     await agg.stop();
 
     const plan: IndicatorPlan = { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { dataset: 'sgb2', measure: 'sgb2_personen', dims: {}, sourceLevel: 'STADTTEIL' } };
@@ -111,11 +111,3 @@ describe('aggregator crash and restart against the real broker', () => {
     expect(Object.fromEntries(city.map((v) => [v.period, v.value]))).toEqual(Object.fromEntries(PERIODS.map((p) => [p, expected.get(p)])));
   });
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

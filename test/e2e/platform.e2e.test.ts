@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkContract, clientFor, tokenFor, type GraphQLClient } from '@sp/gateway/testing';
-import { freePort, startNodeService, tempDir } from '@sp/testing';
+import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Service = Awaited<ReturnType<typeof startNodeService>>;
@@ -138,11 +138,3 @@ describe('the platform on its embedded default', () => {
     expect(await einwohner101('2013')).toBe(27650);
   }, 300_000);
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { aGoal, aMeasure, anOffer } from '@sp/events/testing';
 import { checkContract, clientFor, tokenFor, type GraphQLClient } from '@sp/gateway/testing';
-import { freePort, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir } from '@sp/testing';
+import { freePort, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir, waitFor } from '@sp/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -181,11 +181,3 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
     expect(await einwohner('101', '2012', between)).toBe(27515);
   }, 180_000);
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -1,1 +1,2 @@
 export * from './engines.js';
+export * from './wait.js';
