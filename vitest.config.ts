@@ -4,7 +4,16 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const shared = {
-  plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2023', keepClassNames: true } })],
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        target: 'es2023',
+        keepClassNames: true,
+      },
+    }),
+  ],
   resolve: { conditions: ['development'] },
   ssr: { resolve: { conditions: ['development'] } },
 };

@@ -37,5 +37,5 @@ const fingerprint = createHash('sha256').update(JSON.stringify(envelope)).digest
 const entry = { id: registry.nextId, name, version, path, envelope: envelopePath, fingerprint };
 registry.schemas.push(entry);
 registry.nextId += 1;
-writeFileSync(registryPath, JSON.stringify(registry, null, 2) + '\n');
+writeFileSync(registryPath, `${JSON.stringify(registry, null, 2)}\n`);
 console.log(`registered ${name} v${version} as schema id ${entry.id}`);

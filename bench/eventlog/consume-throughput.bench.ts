@@ -128,7 +128,9 @@ try {
     for (const run of r % 2 === 0 ? [benchBatch, benchNest] : [benchNest, benchBatch]) {
       const result = await run(brokers, `bench-${run.name}-${r}`);
       results.push(result);
-      console.log(`round ${r + 1}: ${result.name.padEnd(52)} ${Math.round(result.steady).toString().padStart(7)} events/s steady, ${Math.round(result.wall).toString().padStart(7)} events/s incl. join`);
+      console.log(
+        `round ${r + 1}: ${result.name.padEnd(52)} ${Math.round(result.steady).toString().padStart(7)} events/s steady, ${Math.round(result.wall).toString().padStart(7)} events/s incl. join`,
+      );
     }
   }
   const best = (name: string) => Math.max(...results.filter((x) => x.name === name).map((x) => x.steady));

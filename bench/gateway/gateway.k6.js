@@ -7,7 +7,6 @@
 import http from 'k6/http';
 import { check } from 'k6';
 
-const GATEWAY = __ENV.GATEWAY_URL;
 const URLS = { gateway: __ENV.GATEWAY_URL, readcache: __ENV.GATEWAY_READCACHE_URL, nocache: __ENV.GATEWAY_NOCACHE_URL };
 const CHDB = __ENV.CHDB_URL;
 const VUS = Number(__ENV.VUS || 50);
@@ -20,7 +19,15 @@ const names = ['choropleth', 'series'].flatMap((q) => variants.map((v) => `${q}_
 const seconds = parseInt(DURATION, 10);
 const scenarios = {};
 names.forEach((name, i) => {
-  scenarios[name] = { executor: 'constant-vus', vus: VUS, duration: DURATION, startTime: `${i * (seconds + GAP)}s`, exec: name.endsWith('direct') ? 'direct' : 'gateway', env: { QUERY: name.split('_')[0], URL: URLS[name.split('_')[1]] || '' }, gracefulStop: '5s' };
+  scenarios[name] = {
+    executor: 'constant-vus',
+    vus: VUS,
+    duration: DURATION,
+    startTime: `${i * (seconds + GAP)}s`,
+    exec: name.endsWith('direct') ? 'direct' : 'gateway',
+    env: { QUERY: name.split('_')[0], URL: URLS[name.split('_')[1]] || '' },
+    gracefulStop: '5s',
+  };
 });
 
 export const options = {

@@ -89,7 +89,9 @@ const apiKey = JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')).
 if (!apiKey) throw new Error('no API key for Amt jobcenter in api-keys.json');
 
 // ── the deliveries: new keys over Köln's 86 Stadtteile × months ──────────────────────────────────
-const areas = loadReference('koeln').areas('STADTTEIL').map((a) => a.code);
+const areas = loadReference('koeln')
+  .areas('STADTTEIL')
+  .map((a) => a.code);
 const months = [];
 for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
 const capacity = areas.length * months.length;
@@ -212,7 +214,13 @@ async function runDelivery(i, measured) {
   const [freshAt, dashboard] = await Promise.all([
     freshVisible(marker, deadline),
     i % DASHBOARD_EVERY === 0
-      ? pollUntil(`{ indicatorValues(indicator: "sgb2_personen", level: STADTTEIL, period: "${period}", areas: ["${areaCode}"]) ${fields} }`, marker.record, marker.expected, DASHBOARD_POLL_MS, deadline)
+      ? pollUntil(
+          `{ indicatorValues(indicator: "sgb2_personen", level: STADTTEIL, period: "${period}", areas: ["${areaCode}"]) ${fields} }`,
+          marker.record,
+          marker.expected,
+          DASHBOARD_POLL_MS,
+          deadline,
+        )
       : Promise.resolve(undefined),
   ]);
   if (measured) results.push({ i, sent, acked, ack: acked - sent, fresh: freshAt - acked, dashboard: dashboard ? dashboard.at - acked : undefined });
@@ -249,14 +257,20 @@ if (failure) throw failure;
 // ── report ───────────────────────────────────────────────────────────────────────────────────────
 results.sort((a, b) => a.i - b.i);
 // a value not seen within the timeout counts as infinitely late (percentiles above it read "> timeout")
-const col = (k) => results.map((r) => r[k]).filter((x) => x !== undefined).map((x) => (Number.isNaN(x) ? Infinity : x));
+const col = (k) =>
+  results
+    .map((r) => r[k])
+    .filter((x) => x !== undefined)
+    .map((x) => (Number.isNaN(x) ? Infinity : x));
 const timedOut = results.filter((r) => !Number.isFinite(r.fresh) || (r.dashboard !== undefined && !Number.isFinite(r.dashboard))).length;
 const stats = (xs) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99), max: Math.max(...xs) });
 const ack = stats(col('ack'));
 const fresh = stats(col('fresh'));
 const dashboard = stats(col('dashboard'));
 const span = (results.at(-1).sent - results[0].sent) / 1000;
-console.log(`measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`);
+console.log(
+  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
+);
 const f = (ms) => (ms === Infinity ? `>${(TIMEOUT_MS / 1000).toFixed(0)} s`.padStart(9) : fmtMs(ms));
 const line = (name, s) => console.log(`${name.padEnd(58)} p50 ${f(s.p50)}  p95 ${f(s.p95)}  p99 ${f(s.p99)}  max ${f(s.max)}  (n ${s.n})`);
 line('baseline: ingestion round trip (POST → 2xx)', ack);
@@ -268,9 +282,19 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).t
 console.log(`ratio freshness / ingestion round trip: p50 ${ratio(fresh.p50, ack.p50)}, p95 ${ratio(fresh.p95, ack.p95)}`);
 console.log(`ratio repeated-query freshness / fresh-query freshness: p50 ${ratio(dashboard.p50, fresh.p50)}, p95 ${ratio(dashboard.p95, fresh.p95)}`);
 console.log(
-  JSON.stringify({
-    rate: RATE, records: RECORDS, seconds: SECONDS, deliveries: results.length, maxInFlight, timedOut,
-    ackMs: ack, freshMs: fresh, dashboardMs: dashboard,
-  }, (_k, v) => (typeof v === 'number' ? (Number.isFinite(v) ? Math.round(v * 10) / 10 : null) : v)),
+  JSON.stringify(
+    {
+      rate: RATE,
+      records: RECORDS,
+      seconds: SECONDS,
+      deliveries: results.length,
+      maxInFlight,
+      timedOut,
+      ackMs: ack,
+      freshMs: fresh,
+      dashboardMs: dashboard,
+    },
+    (_k, v) => (typeof v === 'number' ? (Number.isFinite(v) ? Math.round(v * 10) / 10 : null) : v),
+  ),
 );
 process.exit(timedOut > 0 ? 1 : 0);

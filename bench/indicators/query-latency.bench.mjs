@@ -50,7 +50,12 @@ const YEARS = periodRange('2005', '2024');
 const sgb2Alter = ['u15', '15-65'];
 const bevAlter = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'];
 const blocks = [
-  { dataset: 'sgb2', measure: 'sgb2_personen', periods: MONTHS, dims: { alter: sgb2Alter, bg_typ: ['single', 'paar_ohne_kinder', 'paar_mit_kindern', 'alleinerziehend', 'sonstige'], geschlecht: ['m', 'w'], staatsangehoerigkeit: ['deutsch', 'nichtdeutsch'] } },
+  {
+    dataset: 'sgb2',
+    measure: 'sgb2_personen',
+    periods: MONTHS,
+    dims: { alter: sgb2Alter, bg_typ: ['single', 'paar_ohne_kinder', 'paar_mit_kindern', 'alleinerziehend', 'sonstige'], geschlecht: ['m', 'w'], staatsangehoerigkeit: ['deutsch', 'nichtdeutsch'] },
+  },
   { dataset: 'sgb2', measure: 'sgb2_bedarfsgemeinschaften', periods: MONTHS, dims: { bg_typ: ['single', 'paar_ohne_kinder', 'paar_mit_kindern', 'alleinerziehend', 'sonstige'] } },
   { dataset: 'sgb2', measure: 'sgb2_bg_alleinerziehend', periods: MONTHS, dims: {} },
   { dataset: 'bevoelkerung', measure: 'einwohner', periods: YEARS, dims: {} },
@@ -81,7 +86,12 @@ function blockSelect(b, count, start = 0) {
   const dataset = b.filler ? `concat('filler_', leftPad(toString(intDiv(number, ${FILLER_PER_MEASURE}) % 12), 2, '0'))` : `'${b.dataset}'`;
   const measure = b.filler ? `concat('f_', leftPad(toString(intDiv(number, ${FILLER_PER_MEASURE})), 3, '0'))` : `'${b.measure}'`;
   // counts 0…59 per cell (a few small ones, as real breakdowns have); persons under 65 ≫ SGB-II persons
-  const value = b.measure === 'einwohner_alter' ? `toFloat64(200 + cityHash64(number, 7) % 400)` : b.measure === 'einwohner' ? `toFloat64(20000 + cityHash64(number, 7) % 20000)` : `toFloat64(cityHash64(number, 7) % 60)`;
+  const value =
+    b.measure === 'einwohner_alter'
+      ? `toFloat64(200 + cityHash64(number, 7) % 400)`
+      : b.measure === 'einwohner'
+        ? `toFloat64(20000 + cityHash64(number, 7) % 20000)`
+        : `toFloat64(cityHash64(number, 7) % 60)`;
   return `INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms)
     SELECT ${dataset} AS dataset, ${measure} AS measure, ${dims} AS dims, ${dimsKey} AS dims_key, 'STADTTEIL' AS area_level,
            {areas:Array(String)}[1 + intDiv(number, ${C}) % ${areas.length}] AS area_code, ${period} AS period,
@@ -108,8 +118,12 @@ async function generate(warehouse, N) {
 const MONTH = '2012-06';
 const AREA = '101';
 const sgb2Filter = (area) => `measure = 'sgb2_personen' AND dataset = 'sgb2' AND area_level = 'STADTTEIL'${area ? ` AND area_code = '${area}'` : ''} AND present = 1`;
-const u65 = bevAlter.slice(0, 11).map((a) => `'${a}'`).join(',');
-const popFilter = (area) => `measure = 'einwohner_alter' AND dataset = 'bevoelkerung' AND area_level = 'STADTTEIL'${area ? ` AND area_code = '${area}'` : ''} AND present = 1 AND dims['alter'] IN (${u65})`;
+const u65 = bevAlter
+  .slice(0, 11)
+  .map((a) => `'${a}'`)
+  .join(',');
+const popFilter = (area) =>
+  `measure = 'einwohner_alter' AND dataset = 'bevoelkerung' AND area_level = 'STADTTEIL'${area ? ` AND area_code = '${area}'` : ''} AND present = 1 AND dims['alter'] IN (${u65})`;
 const direct = {
   'count choropleth': `SELECT area_code AS area, period, sum(value) AS value FROM cells FINAL WHERE ${sgb2Filter()} AND period = '${MONTH}' GROUP BY area_code, period`,
   'count series': `SELECT area_code AS area, period, sum(value) AS value FROM cells FINAL WHERE ${sgb2Filter(AREA)} AND period IN {months:Array(String)} GROUP BY area_code, period`,
@@ -240,7 +254,15 @@ async function measureProjection(N) {
       const observations = [];
       for (const alter of sgb2Alter) for (const geschlecht of ['m', 'w']) observations.push({ measure: 'sgb2_personen', dimensions: { alter, geschlecht }, value: 10 + (s % 50) });
       observations.push({ measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 20 }, { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: 5 });
-      return { key: `sgb2|STADTTEIL|${areaCode}|${period}`, version: 1, tombstone: false, deliveredAtMs: Date.now(), amt: 'jobcenter', deliveryId: 'bench', payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode, period, synthetic: true, observations } };
+      return {
+        key: `sgb2|STADTTEIL|${areaCode}|${period}`,
+        version: 1,
+        tombstone: false,
+        deliveredAtMs: Date.now(),
+        amt: 'jobcenter',
+        deliveryId: 'bench',
+        payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode, period, synthetic: true, observations },
+      };
     });
     const t = performance.now();
     const r = await projector.apply(events);
@@ -252,7 +274,9 @@ async function measureProjection(N) {
   return r;
 }
 
-console.log(`query latency: ${RUNS} timed runs per query after ${WARMUP} warm-up runs; ${MONTH} × 86 Stadtteile, and Stadtteil ${AREA} × ${MONTHS.length} months; queried indicators' own rows: ${fmtInt(fixedRows)}`);
+console.log(
+  `query latency: ${RUNS} timed runs per query after ${WARMUP} warm-up runs; ${MONTH} × 86 Stadtteile, and Stadtteil ${AREA} × ${MONTHS.length} months; queried indicators' own rows: ${fmtInt(fixedRows)}`,
+);
 const all = [];
 try {
   for (const N of [...SIZES].sort((a, b) => a - b)) all.push(...(await measureSize(N)));
@@ -260,5 +284,16 @@ try {
   await warehouse.close();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(JSON.stringify(all.map((r) => ({ ...r, p50: +r.p50.toFixed(1), p95: +r.p95.toFixed(1), sqlP50: r.sqlP50 === undefined ? undefined : +r.sqlP50.toFixed(1), ratio50: +r.ratio50.toFixed(2), ratio95: +r.ratio95.toFixed(2) }))));
+console.log(
+  JSON.stringify(
+    all.map((r) => ({
+      ...r,
+      p50: +r.p50.toFixed(1),
+      p95: +r.p95.toFixed(1),
+      sqlP50: r.sqlP50 === undefined ? undefined : +r.sqlP50.toFixed(1),
+      ratio50: +r.ratio50.toFixed(2),
+      ratio95: +r.ratio95.toFixed(2),
+    })),
+  ),
+);
 process.exit(0);

@@ -34,8 +34,15 @@ const PARTITIONS = Number(args.partitions);
 const ROUNDS = Number(args.rounds);
 const BATCH = Number(args.batch);
 
-const [{ openChdbWarehouse }, { openEmbeddedEventLog }, { EventCodec, SchemaRegistry }, store, { AggregatorService, AREA_STATISTIC_TOPIC, toAreaStatisticEvent }, { loadReference }, { loadCatalogue }] =
-  await Promise.all(['@sp/warehouse-chdb', '@sp/eventlog-embedded', '@sp/events', '@sp/indicator-store', '@sp/aggregator', '@sp/spatial', '@sp/indicators'].map(fromPlatform));
+const [
+  { openChdbWarehouse },
+  { openEmbeddedEventLog },
+  { EventCodec, SchemaRegistry },
+  store,
+  { AggregatorService, AREA_STATISTIC_TOPIC, toAreaStatisticEvent },
+  { loadReference },
+  { loadCatalogue },
+] = await Promise.all(['@sp/warehouse-chdb', '@sp/eventlog-embedded', '@sp/events', '@sp/indicator-store', '@sp/aggregator', '@sp/spatial', '@sp/indicators'].map(fromPlatform));
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-replay-'));
 const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
@@ -79,7 +86,17 @@ let t = Date.UTC(2025, 0, 1);
 const deliveryId = '00000000-0000-4000-8000-000000000000';
 const event = (p, version, tombstone) => {
   const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
-  return { key, version, recordType: 'area-statistic', amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik', deliveryId, deliveredAt: t++, deliveredBy: 'bench', tombstone, payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' } };
+  return {
+    key,
+    version,
+    recordType: 'area-statistic',
+    amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+    deliveryId,
+    deliveredAt: t++,
+    deliveredBy: 'bench',
+    tombstone,
+    payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
+  };
 };
 const events = firsts.map((p) => event(p, 1, false));
 const versions = new Map();
@@ -98,7 +115,9 @@ for (let i = 0; i < events.length; i += 1000) {
   );
 }
 const observations = events.reduce((a, e) => a + (e.payload?.observations.length ?? 0), 0);
-console.log(`log: ${fmtInt(N)} area-statistic events (${fmtInt(observations)} observations, ${PARTITIONS} partitions) appended in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; batches of ≤ ${BATCH}`);
+console.log(
+  `log: ${fmtInt(N)} area-statistic events (${fmtInt(observations)} observations, ${PARTITIONS} partitions) appended in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; batches of ≤ ${BATCH}`,
+);
 
 // ── baseline: read + decode only ─────────────────────────────────────────────────────────────────
 let decodeGroup = 0;
@@ -204,8 +223,20 @@ const median = (xs) => {
   return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
 };
 console.log(`warehouse after replay: ${fmtInt(cells)} current cells (checked against the log's latest versions)`);
-console.log(`replay ${fmtInt(median(rebuildRuns))} events/s (median), read+decode ${fmtInt(median(decodeRuns))} events/s (median); ratio replay / read+decode: ${((median(rebuildRuns) / median(decodeRuns)) * 100).toFixed(1)} %`);
-console.log(JSON.stringify({ events: N, partitions: PARTITIONS, batch: BATCH, withIndices: args['with-indices'], rebuildEventsPerSecond: rebuildRuns.map(Math.round), decodeEventsPerSecond: decodeRuns.map(Math.round), bestRebuild: Math.round(best(rebuildRuns)) }));
+console.log(
+  `replay ${fmtInt(median(rebuildRuns))} events/s (median), read+decode ${fmtInt(median(decodeRuns))} events/s (median); ratio replay / read+decode: ${((median(rebuildRuns) / median(decodeRuns)) * 100).toFixed(1)} %`,
+);
+console.log(
+  JSON.stringify({
+    events: N,
+    partitions: PARTITIONS,
+    batch: BATCH,
+    withIndices: args['with-indices'],
+    rebuildEventsPerSecond: rebuildRuns.map(Math.round),
+    decodeEventsPerSecond: decodeRuns.map(Math.round),
+    bestRebuild: Math.round(best(rebuildRuns)),
+  }),
+);
 
 await log.close();
 await warehouse.close();

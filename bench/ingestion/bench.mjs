@@ -48,7 +48,17 @@ function record(i) {
   const period = periods[Math.floor(i / areas.length)];
   const observations = [{ measure: 'einwohner', dimensions: {}, value: 1000 + (i % 977) }];
   for (let k = 1; k < OBSERVATIONS; k++) observations.push({ measure: 'einwohner_alter', dimensions: { alter: ages[k % ages.length] }, value: 50 + ((i * k) % 313) });
-  return { key: `bevoelkerung|${area.level}|${area.code}|${period}`, version: 1, dataset: 'bevoelkerung', areaLevel: area.level, areaCode: area.code, period, observations, synthetic: true, source: 'bench' };
+  return {
+    key: `bevoelkerung|${area.level}|${area.code}|${period}`,
+    version: 1,
+    dataset: 'bevoelkerung',
+    areaLevel: area.level,
+    areaCode: area.code,
+    period,
+    observations,
+    synthetic: true,
+    source: 'bench',
+  };
 }
 const WARMUP = 2;
 const total = (WARMUP + ROUNDS * BATCHES) * BATCH_SIZE;
@@ -58,12 +68,14 @@ const bodies = batches.map((b) => JSON.stringify({ records: b }));
 
 async function pool(items, n, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
 }
 
 // ── 1. through the HTTP API ─────────────────────────────────────────────────────────────────────────
@@ -98,7 +110,17 @@ const codec = new EventCodec(SchemaRegistry.load());
 const deliveredAt = Date.now();
 const messages = batches.map((b) =>
   b.map((r) => {
-    const event = { key: r.key, version: 1, recordType: 'area-statistic', amt: 'statistik', deliveryId: '00000000-0000-4000-8000-000000000000', deliveredAt, deliveredBy: 'statistik-bench', tombstone: false, payload: { ...r } };
+    const event = {
+      key: r.key,
+      version: 1,
+      recordType: 'area-statistic',
+      amt: 'statistik',
+      deliveryId: '00000000-0000-4000-8000-000000000000',
+      deliveredAt,
+      deliveredBy: 'statistik-bench',
+      tombstone: false,
+      payload: { ...r },
+    };
     return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: codec.headers('area-statistic', 1, event) };
   }),
 );
@@ -139,5 +161,16 @@ console.log(`HTTP API → Kafka (validated, Avro, versions + audit in PostgreSQL
 console.log(`kafkajs direct (pre-encoded Avro, idempotent producer):          ${fmt(directRate)} records/s median (rounds: ${directRates.map(fmt).join(', ')})`);
 console.log(`server phases per batch (ms, mean): ${[...phaseTotals].map(([k, v]) => `${k} ${(v / (ROUNDS * BATCHES)).toFixed(0)}`).join(', ')}`);
 console.log(`ratio API / direct: ${(ratio * 100).toFixed(1)} % (target ≥ 50 %) ${ratio >= 0.5 ? 'PASS' : 'BELOW TARGET'}`);
-console.log(JSON.stringify({ rounds: ROUNDS, batches: BATCHES, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, observations: OBSERVATIONS, apiRecordsPerSecond: Math.round(apiRate), directRecordsPerSecond: Math.round(directRate), ratio: Number(ratio.toFixed(3)) }));
+console.log(
+  JSON.stringify({
+    rounds: ROUNDS,
+    batches: BATCHES,
+    batchSize: BATCH_SIZE,
+    concurrency: CONCURRENCY,
+    observations: OBSERVATIONS,
+    apiRecordsPerSecond: Math.round(apiRate),
+    directRecordsPerSecond: Math.round(directRate),
+    ratio: Number(ratio.toFixed(3)),
+  }),
+);
 process.exit(0);

@@ -52,15 +52,26 @@ describe('aggregator crash and restart against the real broker', () => {
     const push = (area: string, period: string, version: number, value: number | null) => {
       const payload = anAreaStatistic({ dataset: 'sgb2', areaCode: area, period, version, synthetic: true, observations: [{ measure: 'sgb2_personen', dimensions: {}, value: value ?? 0 }] });
       t += 1;
-      events.push({ key: payload.key, version, recordType: 'area-statistic', amt: 'jobcenter', deliveryId: `d${t}`, deliveredAt: t, deliveredBy: 'test', tombstone: value === null, payload: value === null ? null : payload });
+      events.push({
+        key: payload.key,
+        version,
+        recordType: 'area-statistic',
+        amt: 'jobcenter',
+        deliveryId: `d${t}`,
+        deliveredAt: t,
+        deliveredBy: 'test',
+        tombstone: value === null,
+        payload: value === null ? null : payload,
+      });
       latest.set(payload.key, value === null ? null : { period, value });
     };
     for (const p of PERIODS) for (const a of AREAS) push(a, p, 1, Math.floor(random() * 500));
-    for (const p of PERIODS) for (const a of AREAS) {
-      const r = random();
-      if (r < 0.15) push(a, p, 2, Math.floor(random() * 500));
-      else if (r < 0.18) push(a, p, 2, null);
-    }
+    for (const p of PERIODS)
+      for (const a of AREAS) {
+        const r = random();
+        if (r < 0.15) push(a, p, 2, Math.floor(random() * 500));
+        else if (r < 0.18) push(a, p, 2, null);
+      }
     for (const v of latest.values()) if (v) expected.set(v.period, (expected.get(v.period) ?? 0) + v.value);
     for (let i = 0; i < events.length; i += 500) {
       await log.append(
@@ -99,10 +110,13 @@ describe('aggregator crash and restart against the real broker', () => {
 
     const agg = await startNodeService('services/aggregator/dist/main.js', { env, ready: /aggregator ready/ });
     const ends = await log.endOffsets(topic);
-    await waitFor(async () => {
-      const committed = await log.committedOffsets('aggregator', topic);
-      return [...ends].every(([p, end]) => committed.get(p) === end);
-    }, { timeoutMs: 120_000, intervalMs: 50 });
+    await waitFor(
+      async () => {
+        const committed = await log.committedOffsets('aggregator', topic);
+        return [...ends].every(([p, end]) => committed.get(p) === end);
+      },
+      { timeoutMs: 120_000, intervalMs: 50 },
+    );
     await agg.stop();
 
     const plan: IndicatorPlan = { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { dataset: 'sgb2', measure: 'sgb2_personen', dims: {}, sourceLevel: 'STADTTEIL' } };

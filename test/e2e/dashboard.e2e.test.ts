@@ -22,7 +22,7 @@ interface Running {
 
 /** The whole platform on its embedded default with a fresh data directory, or the fixture. */
 async function startPlatform(): Promise<Running> {
-  if (process.env['SP_DASHBOARD_FIXTURE'] !== '1' && existsSync(join(repoRoot, platformMain))) {
+  if (process.env.SP_DASHBOARD_FIXTURE !== '1' && existsSync(join(repoRoot, platformMain))) {
     const port = await freePort();
     const svc = await startNodeService(platformMain, {
       env: { SP_DATA_DIR: tempDir('sp-dashboard-e2e-'), SP_PORT: String(port) },
@@ -47,7 +47,7 @@ const foreignRequests: string[] = [];
 
 /** Waits until the page has finished a render (no "Lade …" in the status). */
 async function settled(p: Page = page): Promise<void> {
-  await p.waitForFunction(() => document.body.dataset['ready'] === 'true' && document.body.dataset['loading'] === 'false', undefined, { timeout: 60_000 });
+  await p.waitForFunction(() => document.body.dataset.ready === 'true' && document.body.dataset.loading === 'false', undefined, { timeout: 60_000 });
 }
 
 async function fills(p: Page = page): Promise<Record<string, string>> {
@@ -211,7 +211,16 @@ describe(`dashboard in chromium`, () => {
     // sorting by value puts the highest value first and says so
     await table.locator('button.sort[data-sort="value"]').click();
     expect(await table.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
-    const firstValues = await table.locator('tbody td.num').evaluateAll((tds) => tds.slice(0, 5).map((td) => Number(td.textContent!.replace(/\./g, '').replace(',', '.').replace(/[^\d.-]/g, ''))));
+    const firstValues = await table.locator('tbody td.num').evaluateAll((tds) =>
+      tds.slice(0, 5).map((td) =>
+        Number(
+          td
+            .textContent!.replace(/\./g, '')
+            .replace(',', '.')
+            .replace(/[^\d.-]/g, ''),
+        ),
+      ),
+    );
     expect([...firstValues].sort((a, b) => b - a)).toEqual(firstValues);
     await shot('05-tabellenansicht');
     await page.click('#table-toggle');

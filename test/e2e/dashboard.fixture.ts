@@ -27,12 +27,12 @@ import { indicatorMeta, MemoryIndicatorReader, type MemoryCell } from '@sp/gatew
 import type { IndexValue } from '@sp/indicator-store';
 import { repoRoot } from '@sp/testing';
 
-const dataRoot = resolve(process.env['SP_SHARED_DATA'] ?? join(repoRoot, '../shared'), 'data/koeln');
+const dataRoot = resolve(process.env.SP_SHARED_DATA ?? join(repoRoot, '../shared'), 'data/koeln');
 const years = ['2005', '2006', '2007', '2008', '2009', '2010', '2011', '2012'];
 
 interface Feature {
   properties: Record<string, string | number | null>;
-  geometry: GeoJsonGeometry & { coordinates: any };
+  geometry: GeoJsonGeometry;
 }
 const readGeo = (rel: string): Feature[] => (JSON.parse(readFileSync(join(dataRoot, rel), 'utf8')) as { features: Feature[] }).features;
 
@@ -43,14 +43,14 @@ function areaSource(): AreaSource & { all: Map<string, { view: AreaView; geometr
   const add = (view: AreaView, geometry: GeoJsonGeometry | null) => all.set(`${view.level}:${view.code}`, { view, geometry });
   add({ level: 'STADT', code: '0', name: 'Köln', parent: null }, null);
   for (const f of readGeo('geometrien/koeln_stadtbezirke.geojson'))
-    add({ level: 'STADTBEZIRK', code: String(f.properties['STB_NR']), name: String(f.properties['STB_NAME']), parent: { level: 'STADT', code: '0' } }, f.geometry);
+    add({ level: 'STADTBEZIRK', code: String(f.properties.STB_NR), name: String(f.properties.STB_NAME), parent: { level: 'STADT', code: '0' } }, f.geometry);
   for (const f of readGeo('geometrien/koeln_stadtteile.geojson')) {
-    const code = String(f.properties['STT_NR']);
-    add({ level: 'STADTTEIL', code, name: String(f.properties['STT_NAME']), parent: { level: 'STADTBEZIRK', code: code.slice(0, 1) } }, f.geometry);
+    const code = String(f.properties.STT_NR);
+    add({ level: 'STADTTEIL', code, name: String(f.properties.STT_NAME), parent: { level: 'STADTBEZIRK', code: code.slice(0, 1) } }, f.geometry);
   }
   for (const f of readGeo('geometrien/koeln_stadtviertel.geojson')) {
-    const code = String(f.properties['STV_NR']);
-    add({ level: 'STADTVIERTEL', code, name: String(f.properties['STV_NAME']), parent: { level: 'STADTTEIL', code: code.slice(0, 3) } }, f.geometry);
+    const code = String(f.properties.STV_NR);
+    add({ level: 'STADTVIERTEL', code, name: String(f.properties.STV_NAME), parent: { level: 'STADTTEIL', code: code.slice(0, 3) } }, f.geometry);
   }
   const byLevel = new Map<string, AreaView[]>();
   for (const { view } of all.values()) byLevel.set(view.level, [...(byLevel.get(view.level) ?? []), view]);
@@ -241,19 +241,25 @@ function registry(areas: ReturnType<typeof areaSource>, cells: MemoryCell[]): Re
       reach: 'STADTTEIL',
       validFrom: '2013-01-01',
       synthetic: false,
-      areas: stt ? [{ level: 'STADTTEIL', code: stt.code }, { level: 'STADTBEZIRK', code: stt.code.slice(0, 1) }, { level: 'STADT', code: '0' }] : [{ level: 'STADT', code: '0' }],
+      areas: stt
+        ? [
+            { level: 'STADTTEIL', code: stt.code },
+            { level: 'STADTBEZIRK', code: stt.code.slice(0, 1) },
+            { level: 'STADT', code: '0' },
+          ]
+        : [{ level: 'STADT', code: '0' }],
     });
   for (const [i, f] of readGeo('infrastruktur/koeln_schulen_stadt_koeln.geojson').entries()) {
     const [lon, lat] = f.geometry.coordinates as [number, number];
     push(
       {
         key: `schule-${i}`,
-        name: String(f.properties['Schulname mit Kürzel'] ?? f.properties['Schulname']),
+        name: String(f.properties['Schulname mit Kürzel'] ?? f.properties.Schulname),
         offerType: 'schule',
-        subtype: String(f.properties['Schulart'] ?? ''),
-        provider: String(f.properties['Träger'] ?? 'Stadt Köln'),
+        subtype: String(f.properties.Schulart ?? ''),
+        provider: String(f.properties.Träger ?? 'Stadt Köln'),
         targetGroups: ['kinder_und_jugendliche'],
-        address: { street: String(f.properties['Adresse'] ?? ''), postcode: String(f.properties['Postzustellbezirk'] ?? ''), city: 'Köln' },
+        address: { street: String(f.properties.Adresse ?? ''), postcode: String(f.properties.Postzustellbezirk ?? ''), city: 'Köln' },
         location: { lat, lon },
         source: 'schulen',
         attribution: 'Stadt Köln – Offene Daten Köln (Schulen, Spielplätze)',
@@ -371,7 +377,19 @@ function controlling(): ControllingSource {
           milestonesOverdue: lights[x.key] === 'yellow' ? 1 : 0,
           trafficLight: lights[x.key] ?? 'green',
         })),
-    evaluation: async (q) => ({ goalKey: q.goalKey, indicator: '', before: q.before, after: q.after, treatedBefore: null, treatedAfter: null, cityBefore: null, cityAfter: null, comparisonBefore: null, comparisonAfter: null, differenceInDifferences: null }),
+    evaluation: async (q) => ({
+      goalKey: q.goalKey,
+      indicator: '',
+      before: q.before,
+      after: q.after,
+      treatedBefore: null,
+      treatedAfter: null,
+      cityBefore: null,
+      cityAfter: null,
+      comparisonBefore: null,
+      comparisonAfter: null,
+      differenceInDifferences: null,
+    }),
   };
 }
 

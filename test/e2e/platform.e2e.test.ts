@@ -64,8 +64,15 @@ describe('the platform on its embedded default', () => {
 
   it('makes a new delivery queryable, keeps a correction’s predecessor as-of, and refuses bad input', async () => {
     const record = (version: number, value: number) => ({
-      key: 'bevoelkerung|STADTTEIL|101|2013', version, dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: '101', period: '2013',
-      observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: false, source: 'e2e',
+      key: 'bevoelkerung|STADTTEIL|101|2013',
+      version,
+      dataset: 'bevoelkerung',
+      areaLevel: 'STADTTEIL',
+      areaCode: '101',
+      period: '2013',
+      observations: [{ measure: 'einwohner', dimensions: {}, value }],
+      synthetic: false,
+      source: 'e2e',
     });
     expect((await deliver('statistik', 'area-statistic', { records: [record(1, 27600)] })).status).toBe(200);
     await waitFor(async () => (await einwohner101('2013')) === 27600);
@@ -100,7 +107,7 @@ describe('the platform on its embedded default', () => {
     expect(needs.errors).toBeUndefined();
     expect(needs.data!.needs).toHaveLength(86);
     const unknown = await gql(`{ needs(norm: "gibt_es_nicht", level: STADTTEIL, period: "2012") { supply } }`);
-    expect(unknown.errors?.[0]?.extensions?.['code']).toMatch(/^[A-Z_]+$/);
+    expect(unknown.errors?.[0]?.extensions?.code).toMatch(/^[A-Z_]+$/);
     expect(unknown.errors?.[0]?.message).not.toBe('Unexpected error.');
   });
 

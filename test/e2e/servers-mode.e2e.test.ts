@@ -59,7 +59,10 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
     const admin = new Kafka({ clientId: 'servers-e2e', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      return (await admin.fetchTopicOffsets(topic)).map((p) => `${p.partition}:${p.high}`).sort().join(',');
+      return (await admin.fetchTopicOffsets(topic))
+        .map((p) => `${p.partition}:${p.high}`)
+        .sort()
+        .join(',');
     } finally {
       await admin.disconnect();
     }
@@ -96,7 +99,7 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
   it('says which servers it runs on', () => {
     const out = platform!.output();
     expect(out).toContain('Engines starten (Server)');
-    expect(out).toContain(`Kafka ${env['KAFKA_BROKERS']}`);
+    expect(out).toContain(`Kafka ${env.KAFKA_BROKERS}`);
     expect(out).toContain(`GraphQL:    ${url}/graphql`);
   });
 
@@ -118,7 +121,10 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
 
   it('suppresses small counts for the public but not for a privileged planner', async () => {
     const small = population2012.slice(0, 3).map((r, i) => ({
-      ...r, key: r.key.replace('|2012', '|2013'), period: '2013', observations: [{ measure: 'einwohner', dimensions: {}, value: i === 0 ? 2 : 500 }],
+      ...r,
+      key: r.key.replace('|2012', '|2013'),
+      period: '2013',
+      observations: [{ measure: 'einwohner', dimensions: {}, value: i === 0 ? 2 : 500 }],
     }));
     expect(small[0]!.areaCode).toBe('101');
     expect((await deliver('statistik', 'area-statistic', small)).status).toBe(200);
@@ -136,9 +142,7 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
     await waitFor(async () => (await offersIn101()).totalCount === 1);
     expect((await offersIn101()).edges[0]!.node).toEqual({ key: anOffer().key, name: 'Kita Servermodus', version: 1 });
     await waitFor(async () => (await measures()).length === 1);
-    expect(await measures()).toEqual([
-      { key: aMeasure().key, title: aMeasure().title, status: 'in_progress', goalKeys: [aGoal().key], controlling: { budgetPlanned: 1_500_000 } },
-    ]);
+    expect(await measures()).toEqual([{ key: aMeasure().key, title: aMeasure().title, status: 'in_progress', goalKeys: [aGoal().key], controlling: { budgetPlanned: 1_500_000 } }]);
   });
 
   it('refuses a bad delivery with a clear error and changes nothing', async () => {

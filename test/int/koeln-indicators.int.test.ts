@@ -74,8 +74,8 @@ describe('Köln indicators on the real population', () => {
       const privileged = await reader.values({ indicator, level: 'STADTTEIL', periods: ['2012'], privileged: true });
       expect(privileged.every((r) => !r.suppressed && r.value !== null)).toBe(true);
       for (const b of bezirke) {
-      const children = rows.filter((r) => r.areaCode.startsWith(b.areaCode) && r.areaCode.length === 3);
-      const hidden = children.filter((r) => r.suppressed);
+        const children = rows.filter((r) => r.areaCode.startsWith(b.areaCode) && r.areaCode.length === 3);
+        const hidden = children.filter((r) => r.suppressed);
         if (!b.suppressed) expect(hidden.length === 0 || hidden.length >= 2).toBe(true);
         for (const h of hidden) expect(h.value).toBeNull();
       }

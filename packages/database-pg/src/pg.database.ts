@@ -15,8 +15,7 @@ export interface PgDatabaseOptions {
 // Result types every Database adapter returns alike (see database.port.ts): exact int8, plain
 // 'YYYY-MM-DD' dates (pg would build a local-midnight Date), timestamp without time zone as UTC.
 const textArray = pg.types.getTypeParser(1009 as never);
-const timestampUtc = (value: string): Date | string =>
-  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value; // keeps 'infinity'
+const timestampUtc = (value: string): Date | string => (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value); // keeps 'infinity'
 const parserOverrides: Record<number, (value: string) => unknown> = {
   20: (v) => v, // int8
   1016: textArray, // int8[]
@@ -31,7 +30,7 @@ const types = {
 };
 
 function describe(sql: string): string {
-  return `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+  return `query ${JSON.stringify(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql)}`;
 }
 
 async function run<T>(client: pg.Pool | pg.PoolClient, sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<T>> {

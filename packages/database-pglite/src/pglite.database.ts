@@ -15,8 +15,7 @@ export interface PgliteDatabaseOptions {
 
 // Result types every Database adapter returns alike (see database.port.ts). PGlite applies element
 // parsers to arrays itself, so int8[] and date[] follow.
-const timestampUtc = (value: string): Date | string =>
-  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value; // keeps 'infinity'
+const timestampUtc = (value: string): Date | string => (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value); // keeps 'infinity'
 const parsers = {
   20: (v: string) => v, // int8: exact, never a lossy number or a bigint
   1082: (v: string) => v, // date: 'YYYY-MM-DD'
@@ -41,7 +40,7 @@ class Queue {
 }
 
 function describe(sql: string): string {
-  return `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+  return `query ${JSON.stringify(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql)}`;
 }
 
 class PgliteTransaction implements Queryable {
@@ -107,9 +106,7 @@ export class PgliteDatabase implements Database {
   private enter<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new DatabaseError('CLOSED', `${what}: the PGlite database is closed`));
     if (this.insideTransaction.getStore()?.active) {
-      return Promise.reject(
-        new DatabaseError('INTERNAL', `${what}: called on the database inside its own transaction; use the tx passed to transaction() (PGlite has one connection)`),
-      );
+      return Promise.reject(new DatabaseError('INTERNAL', `${what}: called on the database inside its own transaction; use the tx passed to transaction() (PGlite has one connection)`));
     }
     return this.queue.run(work);
   }

@@ -28,8 +28,10 @@ const MAPPING: Record<string, { measure: string; dims?: Record<string, string>; 
   '010/10': { measure: 'einwohner_geschlecht', dims: { geschlecht: 'm' } },
   '010/20': { measure: 'einwohner_geschlecht', dims: { geschlecht: 'w' } },
   ...Object.fromEntries(
-    ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+']
-      .map((alter, i) => [`020/${(i + 1) * 10}`, { measure: 'einwohner_alter', dims: { alter } }]),
+    ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'].map((alter, i) => [
+      `020/${(i + 1) * 10}`,
+      { measure: 'einwohner_alter', dims: { alter } },
+    ]),
   ),
   // 030/10 (Einwohner mit Migrationshintergrund) = 030/20 + 030/50: parsed for checks, not delivered twice
   '030/10': { measure: 'einwohner_mit_mh', derived: true },
@@ -38,12 +40,10 @@ const MAPPING: Record<string, { measure: string; dims?: Record<string, string>; 
   '030/30': { measure: 'aussiedler' },
   '030/40': { measure: 'eingebuergerte' },
   ...Object.fromEntries(
-    ['afrika', 'amerika', 'asien', 'eu', 'tuerkei', 'uebriges_europa', 'sonstige']
-      .map((region, i) => [`030/${(i + 6) * 10}`, { measure: 'auslaender_herkunft', dims: { region } }]),
+    ['afrika', 'amerika', 'asien', 'eu', 'tuerkei', 'uebriges_europa', 'sonstige'].map((region, i) => [`030/${(i + 6) * 10}`, { measure: 'auslaender_herkunft', dims: { region } }]),
   ),
   ...Object.fromEntries(
-    ['ledig', 'verheiratet', 'verwitwet', 'geschieden', 'verpartnert']
-      .map((familienstand, i) => [`040/${(i + 1) * 10}`, { measure: 'einwohner_familienstand', dims: { familienstand } }]),
+    ['ledig', 'verheiratet', 'verwitwet', 'geschieden', 'verpartnert'].map((familienstand, i) => [`040/${(i + 1) * 10}`, { measure: 'einwohner_familienstand', dims: { familienstand } }]),
   ),
   '050/10': { measure: 'einwohner_wohnstatus', dims: { wohnstatus: 'hauptwohnung' } },
   '050/20': { measure: 'einwohner_wohnstatus', dims: { wohnstatus: 'nebenwohnung' } },
@@ -68,7 +68,10 @@ export interface PopulationCell {
 
 export class DemoDataError extends Error {
   override readonly name = 'DemoDataError';
-  constructor(readonly code: 'FILE_UNREADABLE' | 'ROW_INVALID', message: string) {
+  constructor(
+    readonly code: 'FILE_UNREADABLE' | 'ROW_INVALID',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -102,12 +105,25 @@ export function readPopulationCells(dataRoot: string = defaultDataRoot()): Popul
 }
 
 const AGE_GROUPS_2012: Record<string, string> = {
-  '0 - 2': '0-3', '3 - 5': '3-6', '6 - 14': '6-15', '15 - 17': '15-18', '18 - 20': '18-21', '21 - 34': '21-35',
-  '35 - 59': '35-60', '60 - 64': '60-65', '65 - 74': '65-75', '75 - 79': '75-80', '80 u. älter': '80+',
+  '0 - 2': '0-3',
+  '3 - 5': '3-6',
+  '6 - 14': '6-15',
+  '15 - 17': '15-18',
+  '18 - 20': '18-21',
+  '21 - 34': '21-35',
+  '35 - 59': '35-60',
+  '60 - 64': '60-65',
+  '65 - 74': '65-75',
+  '75 - 79': '75-80',
+  '80 u. älter': '80+',
 };
 const SCHULFORMEN: Record<string, string> = {
-  'darunter Grundschule': 'grundschule', 'darunter Hauptschule': 'hauptschule', 'darunter Realschule': 'realschule',
-  'darunter Gymnasium': 'gymnasium', 'darunter Gesamtschule': 'gesamtschule', 'darunter Förderschule': 'foerderschule',
+  'darunter Grundschule': 'grundschule',
+  'darunter Hauptschule': 'hauptschule',
+  'darunter Realschule': 'realschule',
+  'darunter Gymnasium': 'gymnasium',
+  'darunter Gesamtschule': 'gesamtschule',
+  'darunter Förderschule': 'foerderschule',
 };
 const count = z.coerce.number().int().nonnegative();
 
@@ -155,8 +171,15 @@ export function populationRecords(dataRoot: string = defaultDataRoot()): AreaSta
   const ages2012 = readAgeGroups2012(dataRoot);
   return [...byKey.values()]
     .sort((a, b) => a.year.localeCompare(b.year) || a.code.localeCompare(b.code))
-    .map((e) => areaStatistic({
-      dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: e.code, period: e.year, synthetic: false, source: POPULATION_SOURCE,
-      observations: e.year === '2012' ? [...e.obs, ...(ages2012.get(e.code)?.observations ?? [])] : e.obs,
-    }));
+    .map((e) =>
+      areaStatistic({
+        dataset: 'bevoelkerung',
+        areaLevel: 'STADTTEIL',
+        areaCode: e.code,
+        period: e.year,
+        synthetic: false,
+        source: POPULATION_SOURCE,
+        observations: e.year === '2012' ? [...e.obs, ...(ages2012.get(e.code)?.observations ?? [])] : e.obs,
+      }),
+    );
 }

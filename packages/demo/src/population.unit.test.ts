@@ -7,8 +7,7 @@ import { populationRecords, pupilRecords2012, readAgeGroups2012, readPopulationC
 
 const cells = readPopulationCells();
 const records = populationRecords();
-const parentOf = (a: AreaRef): AreaRef | undefined =>
-  a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined;
+const parentOf = (a: AreaRef): AreaRef | undefined => (a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined);
 const value = (r: (typeof records)[number], measure: string, dims: Record<string, string> = {}) =>
   r.observations.filter((o) => o.measure === measure && Object.entries(dims).every(([k, v]) => o.dimensions[k] === v)).reduce((s, o) => s + o.value, 0);
 
@@ -56,9 +55,7 @@ describe('Köln population records (real)', () => {
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(8 * 10 * 35); // 8 years × (city + 9 Bezirke) × ~37 lines
     for (const year of ['2005', '2006', '2007', '2008', '2009', '2010', '2011', '2012']) {
-      expect(published.get(`${year}|STADT|0|einwohner|{}`)).toBe(
-        records.filter((r) => r.period === year).reduce((s, r) => s + value(r, 'einwohner'), 0),
-      );
+      expect(published.get(`${year}|STADT|0|einwohner|{}`)).toBe(records.filter((r) => r.period === year).reduce((s, r) => s + value(r, 'einwohner'), 0));
     }
   });
 
@@ -85,7 +82,7 @@ describe('Köln population records (real)', () => {
     for (const r of records.filter((x) => x.period === '2012')) {
       expect(value(r, 'einwohner_altersgruppe'), r.areaCode).toBe(value(r, 'einwohner'));
       expect(value(r, 'einwohner_altersgruppe', { alter: '0-3' })).toBe(value(r, 'einwohner_alter', { alter: '0-3' }));
-      expect(r.observations.some((o) => o.measure === 'einwohner_altersgruppe' && o.dimensions['alter'] === '80+')).toBe(true);
+      expect(r.observations.some((o) => o.measure === 'einwohner_altersgruppe' && o.dimensions.alter === '80+')).toBe(true);
     }
     expect(records.filter((x) => x.period === '2011').some((r) => value(r, 'einwohner_altersgruppe') > 0)).toBe(false);
   });

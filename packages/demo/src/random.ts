@@ -23,6 +23,7 @@ export function rng(seed: number, ...keys: (string | number)[]): () => number {
 
 /** Standard normal deviate (Box–Muller). */
 export function normal(r: () => number): number {
-  const u = Math.max(r(), 1e-12), v = r();
+  const u = Math.max(r(), 1e-12),
+    v = r();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }

@@ -79,20 +79,24 @@ const standardise = (xs: number[]) => {
 
 /** Structure of every Stadtteil and year from population records (dataset "bevoelkerung"). */
 export function structureFromPopulation(records: readonly AreaStatisticRecord[]): StadtteilStructure[] {
-  const age = (obs: Observation[], bands: string[]) => sum(obs.filter((o) => o.measure === 'einwohner_alter' && bands.includes(o.dimensions['alter']!)).map((o) => o.value));
-  const one = (obs: Observation[], measure: string, dim?: [string, string]) =>
-    sum(obs.filter((o) => o.measure === measure && (!dim || o.dimensions[dim[0]] === dim[1])).map((o) => o.value));
+  const age = (obs: Observation[], bands: string[]) => sum(obs.filter((o) => o.measure === 'einwohner_alter' && bands.includes(o.dimensions.alter!)).map((o) => o.value));
+  const one = (obs: Observation[], measure: string, dim?: [string, string]) => sum(obs.filter((o) => o.measure === measure && (!dim || o.dimensions[dim[0]] === dim[1])).map((o) => o.value));
   return records
     .filter((r) => r.dataset === 'bevoelkerung' && r.areaLevel === 'STADTTEIL')
     .map((r) => {
       const o = r.observations;
       return {
-        code: r.areaCode, year: Number(r.period), einwohner: one(o, 'einwohner'),
-        u15: age(o, ['0-3', '3-6', '6-10', '10-15']), u18: age(o, ['0-3', '3-6', '6-10', '10-15', '15-18']),
+        code: r.areaCode,
+        year: Number(r.period),
+        einwohner: one(o, 'einwohner'),
+        u15: age(o, ['0-3', '3-6', '6-10', '10-15']),
+        u18: age(o, ['0-3', '3-6', '6-10', '10-15', '15-18']),
         a15to65: age(o, ['15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65']),
         a18to65: age(o, ['18-25', '25-35', '35-45', '45-55', '55-60', '60-65']),
-        a3to10: age(o, ['3-6', '6-10']), over65: age(o, ['65-75', '75+']),
-        auslaender: one(o, 'einwohner_migration', ['status', 'auslaendisch']), aussiedler: one(o, 'aussiedler'),
+        a3to10: age(o, ['3-6', '6-10']),
+        over65: age(o, ['65-75', '75+']),
+        auslaender: one(o, 'einwohner_migration', ['status', 'auslaendisch']),
+        aussiedler: one(o, 'aussiedler'),
         verheiratet: one(o, 'einwohner_familienstand', ['familienstand', 'verheiratet']),
         evangelisch: one(o, 'einwohner_konfession', ['konfession', 'evangelisch']),
       };
@@ -111,21 +115,28 @@ export function latentDeprivation(structure: readonly StadtteilStructure[], opts
   const zs = standardise(latest.map((s) => s.aussiedler / Math.max(1, s.einwohner)));
   const zv = standardise(latest.map((s) => s.verheiratet / Math.max(1, s.einwohner)));
   const ze = standardise(latest.map((s) => s.evangelisch / Math.max(1, s.einwohner)));
-  const raw = latest.map((s, i) =>
-    p.weightAuslaender * za[i]! + p.weightAussiedler * zs[i]! + p.weightVerheiratet * zv[i]! + p.weightEvangelisch * ze[i]! +
-    (opts.sozialraumStadtteile.has(s.code) ? p.weightSozialraum : 0) +
-    p.noiseSd * normal(rng(opts.seed, 'latent', s.code)));
+  const raw = latest.map(
+    (s, i) =>
+      p.weightAuslaender * za[i]! +
+      p.weightAussiedler * zs[i]! +
+      p.weightVerheiratet * zv[i]! +
+      p.weightEvangelisch * ze[i]! +
+      (opts.sozialraumStadtteile.has(s.code) ? p.weightSozialraum : 0) +
+      p.noiseSd * normal(rng(opts.seed, 'latent', s.code)),
+  );
   const d = standardise(raw);
   return new Map(latest.map((s, i) => [s.code, d[i]!]));
 }
 
 /** Scale factor so that Σ min(cap, base·k·w_i)·n_i = target (bisection; the cap makes it non-linear). */
 function calibrate(target: number, items: { base: number; n: number }[], cap: number): number {
-  let lo = 0, hi = 10;
+  let lo = 0,
+    hi = 10;
   for (let i = 0; i < 60; i++) {
     const k = (lo + hi) / 2;
     const total = sum(items.map((it) => Math.min(cap, it.base * k) * it.n));
-    if (total < target) lo = k; else hi = k;
+    if (total < target) lo = k;
+    else hi = k;
   }
   return (lo + hi) / 2;
 }
@@ -135,7 +146,8 @@ const round = (x: number) => Math.max(0, Math.round(x));
 /** Build every synthetic record (SGB II monthly; the others yearly). Pure given its inputs. */
 export function syntheticRecords(population: readonly AreaStatisticRecord[], options: SyntheticOptions = {}): AreaStatisticRecord[] {
   const seed = options.seed ?? 2012;
-  const from = options.from ?? '2008-01', to = options.to ?? '2012-12';
+  const from = options.from ?? '2008-01',
+    to = options.to ?? '2012-12';
   const p = MODEL_PARAMETERS;
   const structure = structureFromPopulation(population);
   const byYear = new Map<number, StadtteilStructure[]>();
@@ -154,9 +166,11 @@ export function syntheticRecords(population: readonly AreaStatisticRecord[], opt
   const months = periodRange(from, to);
   const firstYear = Number(from.slice(0, 4));
   for (const month of months) {
-    const y = Number(month.slice(0, 4)), m = Number(month.slice(5, 7));
+    const y = Number(month.slice(0, 4)),
+      m = Number(month.slice(5, 7));
     // the city target moves linearly from December of the previous year to December of this year
-    const prev = CITY_TARGETS.sgb2U65[y - 1] ?? CITY_TARGETS.sgb2U65[y]!, cur = CITY_TARGETS.sgb2U65[y] ?? prev;
+    const prev = CITY_TARGETS.sgb2U65[y - 1] ?? CITY_TARGETS.sgb2U65[y]!,
+      cur = CITY_TARGETS.sgb2U65[y] ?? prev;
     const target = (prev + ((cur - prev) * m) / 12) * p.seasonal[m - 1]!;
     const st = ofYear(y);
     const t = y - firstYear + (m - 1) / 12;
@@ -200,7 +214,8 @@ export function syntheticRecords(population: readonly AreaStatisticRecord[], opt
     const wg = yearly(CITY_TARGETS.wohngeldHaushalte[y]!, (s) => s.einwohner, 0.35, st);
     const hze = yearly(CITY_TARGETS.hzeFaelle[y]!, (s) => s.u18, 0.6, st);
     for (const c of codes) {
-      const d = D.get(c)!, s = st.get(c)!;
+      const d = D.get(c)!,
+        s = st.get(c)!;
       rec('grundsicherung', c, String(y), [
         { measure: 'grundsicherung_alter', dimensions: {}, value: round(noisy(gA.get(c)!, 0.05, 'gA', c, y)) },
         { measure: 'grundsicherung_em', dimensions: {}, value: round(noisy(gE.get(c)!, 0.08, 'gE', c, y)) },

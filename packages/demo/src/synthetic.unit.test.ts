@@ -1,9 +1,6 @@
 // The synthetic model: deterministic, labelled synthetic, calibrated to plausible city totals, driven
 // by the real structure, computable by the catalogue, and with small cells that make suppression bite.
-import {
-  computeCompositeIndex, evaluateIndicator, hierarchyGroups, loadCatalogue, rollUp, sumObservations, suppressCounts,
-  type AreaRef, type Component,
-} from '@sp/indicators';
+import { computeCompositeIndex, evaluateIndicator, hierarchyGroups, loadCatalogue, rollUp, sumObservations, suppressCounts, type AreaRef, type Component } from '@sp/indicators';
 import { describe, expect, it } from 'vitest';
 import { areaStatisticRecordSchema, type AreaStatisticRecord } from './area-statistic.js';
 import { buildKoelnDemo } from './koeln.demo.js';
@@ -15,8 +12,7 @@ const population = populationRecords();
 const catalogue = loadCatalogue();
 const all = [...demo.real, ...demo.synthetic];
 const index = new Map(all.map((r) => [r.key, r]));
-const parentOf = (a: AreaRef): AreaRef | undefined =>
-  a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined;
+const parentOf = (a: AreaRef): AreaRef | undefined => (a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined);
 /** base-count lookup over the demo records, Stadtteil level, with city totals by summation */
 const lookup = (area: string) => (c: Component, period: string) => {
   const codes = area === '0' ? [...new Set(population.map((r) => r.areaCode))] : [area];
@@ -48,7 +44,12 @@ describe('synthetic model', () => {
     const c = syntheticRecords(population, { seed: 8, from: '2011-11', to: '2012-02' });
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
-    expect(a.filter((r) => r.dataset === 'sgb2').map((r) => r.period).filter((p, i, xs) => xs.indexOf(p) === i)).toEqual(['2011-11', '2011-12', '2012-01', '2012-02']);
+    expect(
+      a
+        .filter((r) => r.dataset === 'sgb2')
+        .map((r) => r.period)
+        .filter((p, i, xs) => xs.indexOf(p) === i),
+    ).toEqual(['2011-11', '2011-12', '2012-01', '2012-02']);
   });
 
   it('meets the calibrated city totals within 3 %', () => {
@@ -82,7 +83,10 @@ describe('synthetic model', () => {
     const D = latentDeprivation(structureFromPopulation(population), { seed: 2012, sozialraumStadtteile: new Set() });
     const codes = [...D.keys()];
     const q = new Map(codes.map((c) => [c, evaluateIndicator(catalogue, 'sgb2_quote', '2012-12', lookup(c))!]));
-    const rank = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return xs.map((x) => s.indexOf(x)); };
+    const rank = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return xs.map((x) => s.indexOf(x));
+    };
     const rq = rank(codes.map((c) => q.get(c)!));
     // Spearman correlation of the quote with the share of foreigners (real data), must be clearly positive
     const foreign = codes.map((c) => evaluateIndicator(catalogue, 'auslaenderanteil', '2012', lookup(c))!);

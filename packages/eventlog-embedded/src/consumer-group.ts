@@ -162,7 +162,7 @@ export class PartitionWorker {
         this.interruptWait = null;
         continue;
       }
-      let events;
+      let events: Awaited<ReturnType<typeof segment.read>>;
       try {
         events = await segment.read(position, options.maxBatchSize, this.group.settings.maxBatchBytes);
       } catch (error) {

@@ -45,10 +45,7 @@ export function lockDirectory(dir: string): DirectoryLock {
       continue; // removed meanwhile; try again
     }
     if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
-      throw new EventLogError(
-        'UNAVAILABLE',
-        `event log directory ${dir} is locked by running process ${owner} (${path}); only one process may open it`,
-      );
+      throw new EventLogError('UNAVAILABLE', `event log directory ${dir} is locked by running process ${owner} (${path}); only one process may open it`);
     }
     // stale: its owner is gone
     rmSync(path, { force: true });

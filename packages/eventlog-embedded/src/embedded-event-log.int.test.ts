@@ -68,7 +68,10 @@ describe('embedded event log on disk', () => {
     const dir = tempDir('sp-eventlog-torn-');
     let log = await openEmbeddedEventLog({ dir });
     await log.ensureTopics([{ name: 't', partitions: 1 }]);
-    await log.append('t', ['a', 'b', 'c'].map((v) => ({ key: 'k', value: value(v) })));
+    await log.append(
+      't',
+      ['a', 'b', 'c'].map((v) => ({ key: 'k', value: value(v) })),
+    );
     const segment = segmentOf(log, 't');
     await log.close();
     const goodSize = statSync(segment).size;
@@ -93,7 +96,10 @@ describe('embedded event log on disk', () => {
     const dir = tempDir('sp-eventlog-crc-');
     let log = await openEmbeddedEventLog({ dir });
     await log.ensureTopics([{ name: 't', partitions: 1 }]);
-    await log.append('t', ['first', 'second', 'third'].map((v) => ({ key: 'k', value: value(v) })));
+    await log.append(
+      't',
+      ['first', 'second', 'third'].map((v) => ({ key: 'k', value: value(v) })),
+    );
     const segment = segmentOf(log, 't');
     await log.close();
     const data = readFileSync(segment);

@@ -9,16 +9,7 @@
 //   groups/<groupId>.offsets.json        committed offsets of a consumer group
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  EventLogError,
-  partitionForKey,
-  type AppendedEvent,
-  type EventLog,
-  type OutgoingEvent,
-  type SubscribeOptions,
-  type Subscription,
-  type TopicSpec,
-} from '@sp/ports';
+import { EventLogError, partitionForKey, type AppendedEvent, type EventLog, type OutgoingEvent, type SubscribeOptions, type Subscription, type TopicSpec } from '@sp/ports';
 import { syncDir, writeFileAtomic } from './atomic-file.js';
 import { ConsumerGroup, GroupOffsets, type GroupSettings, type LogAccess, type Member } from './consumer-group.js';
 import { lockDirectory, type DirectoryLock } from './directory.lock.js';

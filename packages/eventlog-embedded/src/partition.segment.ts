@@ -201,7 +201,9 @@ export class PartitionSegment {
     }
     for (const p of positions) this.index.push(p);
     this.tail = position;
-    encodable.forEach((append, i) => append.resolve(baseOffsets[i]!));
+    encodable.forEach((append, i) => {
+      append.resolve(baseOffsets[i]!);
+    });
     this.wake();
   }
 

@@ -265,7 +265,7 @@ export class KafkaEventLog implements EventLog {
       // a concurrent creator won the race: that is the state we wanted
       if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return;
       const errors = (error as { errors?: { type?: string }[] }).errors;
-      if (errors && errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) return;
+      if (errors?.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) return;
       throw toEventLogError(error, `creating topics ${specs.map((s) => s.name).join(', ')}`);
     } finally {
       for (const s of specs) this.partitionCounts.delete(s.name);
@@ -322,8 +322,7 @@ export class KafkaEventLog implements EventLog {
         const batch: QueuedSend[] = [];
         let count = 0;
         const bytes = new Map<string, number>();
-        const fits = (next: QueuedSend) =>
-          count + next.messages.length <= 10_000 && [...next.bytes].every(([k, b]) => (bytes.get(k) ?? 0) + b <= this.maxBatchBytesPerPartition);
+        const fits = (next: QueuedSend) => count + next.messages.length <= 10_000 && [...next.bytes].every(([k, b]) => (bytes.get(k) ?? 0) + b <= this.maxBatchBytesPerPartition);
         while (this.sendQueue.length > 0 && (batch.length === 0 || fits(this.sendQueue[0]!))) {
           const next = this.sendQueue.shift()!;
           // an append that already timed out is not sent late behind its caller's back
@@ -368,7 +367,9 @@ export class KafkaEventLog implements EventLog {
               offsets[send]![index] = offset;
             }
           }
-          batch.forEach((b, i) => b.resolve(b.messages.map((m, j) => ({ topic: b.topic, partition: m.partition, offset: offsets[i]![j]! }))));
+          batch.forEach((b, i) => {
+            b.resolve(b.messages.map((m, j) => ({ topic: b.topic, partition: m.partition, offset: offsets[i]![j]! })));
+          });
         } catch (error) {
           for (const b of batch) b.reject(error);
         }
@@ -387,7 +388,7 @@ export class KafkaEventLog implements EventLog {
     const requests: { send: number; index: number }[][] = [];
     let current: { send: number; index: number }[] = [];
     let bytes = new Map<string, number>();
-    batch.forEach((b, send) =>
+    batch.forEach((b, send) => {
       b.messages.forEach((m, index) => {
         const key = `${b.topic}/${m.partition}`;
         const size = b.sizes[index]!;
@@ -398,8 +399,8 @@ export class KafkaEventLog implements EventLog {
         }
         current.push({ send, index });
         bytes.set(key, (bytes.get(key) ?? 0) + size);
-      }),
-    );
+      });
+    });
     if (current.length > 0) requests.push(current);
     return requests;
   }

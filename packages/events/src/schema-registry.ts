@@ -107,9 +107,7 @@ export class SchemaRegistry {
       if (!isRecordType(entry.name)) throw new Error(`unknown record type ${entry.name} in registry.json`);
       const loaded = loadEntry(dir, entry);
       if (loaded.fingerprint !== entry.fingerprint) {
-        throw new Error(
-          `schema ${entry.path} (id ${entry.id}) changed after publication: fingerprint ${loaded.fingerprint}, registered ${entry.fingerprint}. Add a new version instead.`,
-        );
+        throw new Error(`schema ${entry.path} (id ${entry.id}) changed after publication: fingerprint ${loaded.fingerprint}, registered ${entry.fingerprint}. Add a new version instead.`);
       }
       entries.push(loaded);
     }

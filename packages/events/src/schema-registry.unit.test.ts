@@ -9,7 +9,9 @@ import { defaultSchemasDir, SchemaRegistry } from './schema-registry.js';
 import { anAreaStatistic, anEvent, recordFactories } from './testing/record.factories.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** A copy of the repo's schemas/ to change freely. */
 function schemasCopy(): string {

@@ -23,11 +23,55 @@ describe('feed catalogue', () => {
 describe('taxonomy', () => {
   const taxonomy = Taxonomy.load();
   it('has the offer types, target groups and capacity units the city asked for, with German labels', () => {
-    const offerLabels = ['Kita', 'Spielplatz', 'Schule', 'Jugendzentrum', 'Hochschule', 'Krankenhaus', 'Seniorenheim', 'Ambulanter Pflegedienst', 'Kinderheim', 'Frauenhaus', 'Bürgerzentrum', 'Offener Treff', 'Bücherei', 'Museum', 'Park', 'Sportanlage', 'Sportverein', 'Religionsgemeinschaft', 'Verbraucherzentrale', 'Verein', 'Selbsthilfegruppe', 'Arbeitslosenberatung', 'Schuldnerberatung', 'Familienberatung', 'Sexualberatung', 'Obdachlosenhilfe', 'Hilfetelefon', 'Integrationsangebot'];
+    const offerLabels = [
+      'Kita',
+      'Spielplatz',
+      'Schule',
+      'Jugendzentrum',
+      'Hochschule',
+      'Krankenhaus',
+      'Seniorenheim',
+      'Ambulanter Pflegedienst',
+      'Kinderheim',
+      'Frauenhaus',
+      'Bürgerzentrum',
+      'Offener Treff',
+      'Bücherei',
+      'Museum',
+      'Park',
+      'Sportanlage',
+      'Sportverein',
+      'Religionsgemeinschaft',
+      'Verbraucherzentrale',
+      'Verein',
+      'Selbsthilfegruppe',
+      'Arbeitslosenberatung',
+      'Schuldnerberatung',
+      'Familienberatung',
+      'Sexualberatung',
+      'Obdachlosenhilfe',
+      'Hilfetelefon',
+      'Integrationsangebot',
+    ];
     const labels = taxonomy.file.offerTypes.map((t) => t.label);
-    for (const l of offerLabels) expect(labels.some((x) => x.includes(l)), l).toBe(true);
+    for (const l of offerLabels)
+      expect(
+        labels.some((x) => x.includes(l)),
+        l,
+      ).toBe(true);
     const groups = taxonomy.file.targetGroups.map((t) => t.label);
-    for (const l of ['Familien mit Kindern', 'Alleinerziehende', 'Senior*innen', 'Menschen mit Behinderung', 'Kinder und Jugendliche', 'Geflüchtete', 'Pflegende Angehörige', 'Arbeitslose', 'Wohnungslose']) expect(groups).toContain(l);
+    for (const l of [
+      'Familien mit Kindern',
+      'Alleinerziehende',
+      'Senior*innen',
+      'Menschen mit Behinderung',
+      'Kinder und Jugendliche',
+      'Geflüchtete',
+      'Pflegende Angehörige',
+      'Arbeitslose',
+      'Wohnungslose',
+    ])
+      expect(groups).toContain(l);
     for (const u of ['plaetze', 'stunden', 'betten']) expect(taxonomy.capacityUnits.find(u)).toBeDefined();
     const schule = taxonomy.offerTypes.find('schule')!;
     expect(taxonomy.subtypes(schule).codes()).toEqual(expect.arrayContaining(['grundschule', 'gymnasium', 'gesamtschule', 'foerderschule', 'berufskolleg']));

@@ -98,16 +98,7 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
     col('example', 'boolean'),
   ],
   milestone: [col('key'), col('version', 'int'), col('measureKey'), col('title'), col('plannedDate'), col('plannedQuarter'), col('actualDate'), col('reached', 'boolean')],
-  'status-report': [
-    col('key'),
-    col('version', 'int'),
-    col('measureKey'),
-    col('reportedBy'),
-    col('reportedAt'),
-    col('progressPercent', 'number'),
-    col('narrative'),
-    col('trafficLight'),
-  ],
+  'status-report': [col('key'), col('version', 'int'), col('measureKey'), col('reportedBy'), col('reportedAt'), col('progressPercent', 'number'), col('narrative'), col('trafficLight')],
 };
 
 /** columns that may be empty in every row and still give a record with empty lists */
@@ -214,7 +205,9 @@ function readTable(body: Buffer | string): { ok: true; table: CsvTable } | { ok:
   if (text.includes('\uFFFD')) {
     return {
       ok: false,
-      errors: [feedError({ row: null, field: null, value: null, code: 'INVALID_CSV', message: 'the file is not valid UTF-8 (Excel "CSV UTF-8" export needed)', accepted: 'UTF-8 text, with or without BOM' })],
+      errors: [
+        feedError({ row: null, field: null, value: null, code: 'INVALID_CSV', message: 'the file is not valid UTF-8 (Excel "CSV UTF-8" export needed)', accepted: 'UTF-8 text, with or without BOM' }),
+      ],
     };
   }
   const dialect = detectDialect(text);
@@ -225,7 +218,16 @@ function readTable(body: Buffer | string): { ok: true; table: CsvTable } | { ok:
     const err = e as Error & { code?: string; lines?: number };
     return {
       ok: false,
-      errors: [feedError({ row: err.lines ?? null, field: null, value: err.code ?? null, code: 'INVALID_CSV', message: err.message, accepted: `CSV with a header row, "${dialect.delimiter}" as separator, the same number of cells in every row, quotes closed` })],
+      errors: [
+        feedError({
+          row: err.lines ?? null,
+          field: null,
+          value: err.code ?? null,
+          code: 'INVALID_CSV',
+          message: err.message,
+          accepted: `CSV with a header row, "${dialect.delimiter}" as separator, the same number of cells in every row, quotes closed`,
+        }),
+      ],
     };
   }
   const [head, ...rest] = parsed;
@@ -248,7 +250,16 @@ export function parseCsvDelivery(recordType: RecordType, body: Buffer | string):
   const errors: FeedError[] = [];
   header.forEach((h, i) => {
     if (!mapped[i]) {
-      errors.push(feedError({ row: 1, field: h, value: h, code: 'UNKNOWN_FIELD', message: `unknown column ${JSON.stringify(h)}`, accepted: `columns ${columns.map((c) => c.name).join(', ')}${recordType === 'area-statistic' ? ', dim_<dimension>' : ''}` }));
+      errors.push(
+        feedError({
+          row: 1,
+          field: h,
+          value: h,
+          code: 'UNKNOWN_FIELD',
+          message: `unknown column ${JSON.stringify(h)}`,
+          accepted: `columns ${columns.map((c) => c.name).join(', ')}${recordType === 'area-statistic' ? ', dim_<dimension>' : ''}`,
+        }),
+      );
     }
   });
   const seen = new Map<string, number>();
@@ -258,7 +269,8 @@ export function parseCsvDelivery(recordType: RecordType, body: Buffer | string):
     seen.set(k, i);
   });
   if (errors.length) return { ok: false, errors };
-  if (rows.length === 0) return { ok: false, errors: [feedError({ row: null, field: null, value: null, code: 'EMPTY_BATCH', message: 'the file has a header but no data rows', accepted: 'at least one data row' })] };
+  if (rows.length === 0)
+    return { ok: false, errors: [feedError({ row: null, field: null, value: null, code: 'EMPTY_BATCH', message: 'the file has a header but no data rows', accepted: 'at least one data row' })] };
 
   const columnFor = (path: readonly PropertyKey[]): string => {
     const p = path.filter((x) => typeof x === 'string') as string[];
@@ -316,7 +328,16 @@ function groupObservations(
     } else {
       for (const f of recordFields) {
         if (JSON.stringify(g.record[f]) !== JSON.stringify(common[f])) {
-          errors.push(feedError({ row: line, field: f, value: common[f], code: 'INCONSISTENT_ROWS', message: `rows of ${id} differ in ${f} (row ${g.first} has ${JSON.stringify(g.record[f] ?? null)})`, accepted: `the same ${f} in every row of one record` }));
+          errors.push(
+            feedError({
+              row: line,
+              field: f,
+              value: common[f],
+              code: 'INCONSISTENT_ROWS',
+              message: `rows of ${id} differ in ${f} (row ${g.first} has ${JSON.stringify(g.record[f] ?? null)})`,
+              accepted: `the same ${f} in every row of one record`,
+            }),
+          );
         }
       }
     }

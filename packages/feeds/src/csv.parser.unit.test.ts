@@ -58,7 +58,8 @@ describe('CSV deliveries', () => {
   });
 
   it('names the spreadsheet row and the column of a bad cell', () => {
-    const csv = 'dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;27515;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_w;-5;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_m;viele;1\n';
+    const csv =
+      'dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;27515;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_w;-5;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_m;viele;1\n';
     const parsed = parseCsvDelivery('area-statistic', csv);
     const r = parsed.ok ? validateRecords('area-statistic', parsed.rows, ctx('statistik')) : parsed;
     expect(!r.ok && r.errors.map((e) => [e.row, e.field, e.code, e.value])).toEqual([[4, 'value', 'WRONG_TYPE', 'viele']]);
@@ -78,7 +79,14 @@ describe('CSV deliveries', () => {
     expect(!r.ok && r.errors.map((e) => [e.row, e.field, e.code])).toEqual([[3, 'capacityUnit', 'CAPACITY_WITHOUT_UNIT']]);
     const first = parseCsvDelivery('offer', csv.split('\n').slice(0, 2).join('\n'));
     const ok = first.ok ? validateRecords('offer', first.rows, ctx('jugendamt')) : first;
-    expect(ok.ok && ok.records[0]!.record).toMatchObject({ offerType: 'kita', targetGroups: ['familien_mit_kindern', 'alleinerziehende'], location: { lat: 50.9285, lon: 6.9573 }, capacity: { value: 60, unit: 'plaetze' }, address: { street: 'Severinstr. 1', postcode: '50678', city: 'Köln' }, synthetic: false });
+    expect(ok.ok && ok.records[0]!.record).toMatchObject({
+      offerType: 'kita',
+      targetGroups: ['familien_mit_kindern', 'alleinerziehende'],
+      location: { lat: 50.9285, lon: 6.9573 },
+      capacity: { value: 60, unit: 'plaetze' },
+      address: { street: 'Severinstr. 1', postcode: '50678', city: 'Köln' },
+      synthetic: false,
+    });
   });
 
   it('reports malformed CSV, unknown columns and inconsistent rows', () => {
@@ -95,7 +103,8 @@ describe('CSV deliveries', () => {
   });
 
   it('reads planning records with lists, areas and budget lines', () => {
-    const csv = 'key;version;title;goalKeys;areas;targetGroups;leadAmt;participants;budget;plannedStart;plannedEnd;status;example\nm:1;1;Kita-Neubau;goal:a|goal:b;STADTTEIL:101|STADTBEZIRK:1;familien_mit_kindern;jugendamt;planung;2025:1.500.000,00:0|2026:200000:0;2025-01-01;2026-12-31;proposed;ja\n';
+    const csv =
+      'key;version;title;goalKeys;areas;targetGroups;leadAmt;participants;budget;plannedStart;plannedEnd;status;example\nm:1;1;Kita-Neubau;goal:a|goal:b;STADTTEIL:101|STADTBEZIRK:1;familien_mit_kindern;jugendamt;planung;2025:1.500.000,00:0|2026:200000:0;2025-01-01;2026-12-31;proposed;ja\n';
     const parsed = parseCsvDelivery('measure', csv);
     const r = parsed.ok ? validateRecords('measure', parsed.rows, ctx('planung')) : parsed;
     expect(r.ok && r.records[0]!.record).toMatchObject({

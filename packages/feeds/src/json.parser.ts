@@ -24,9 +24,25 @@ export function parseJsonBody(body: Buffer | string, listField: 'records' | 'wit
     }
     return { ok: false, errors: [feedError({ row: null, field: null, value: snippet, code: 'INVALID_JSON', message: `the body is not valid JSON${where}: ${message}`, accepted })] };
   }
-  const items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as Record<string, unknown>)[listField]) ? ((data as Record<string, unknown>)[listField] as unknown[]) : undefined;
+  const items = Array.isArray(data)
+    ? data
+    : data !== null && typeof data === 'object' && Array.isArray((data as Record<string, unknown>)[listField])
+      ? ((data as Record<string, unknown>)[listField] as unknown[])
+      : undefined;
   if (!items) {
-    return { ok: false, errors: [feedError({ row: null, field: Array.isArray(data) || typeof data !== 'object' || data === null ? null : listField, value: data, code: 'WRONG_TYPE', message: `expected a list of ${listField}`, accepted })] };
+    return {
+      ok: false,
+      errors: [
+        feedError({
+          row: null,
+          field: Array.isArray(data) || typeof data !== 'object' || data === null ? null : listField,
+          value: data,
+          code: 'WRONG_TYPE',
+          message: `expected a list of ${listField}`,
+          accepted,
+        }),
+      ],
+    };
   }
   return { ok: true, items };
 }

@@ -57,7 +57,13 @@ export function validateRecords<R extends RecordType>(recordType: R, rows: reado
     checkers[recordType](record as never, ctx, report);
     const first = keys.get(record.key);
     if (first !== undefined) {
-      report(['key'], record.key, 'DUPLICATE_KEY', `key ${record.key} appears twice in this delivery (first in row ${first})`, 'each key once per delivery; deliver a correction as a new version in a later delivery');
+      report(
+        ['key'],
+        record.key,
+        'DUPLICATE_KEY',
+        `key ${record.key} appears twice in this delivery (first in row ${first})`,
+        'each key once per delivery; deliver a correction as a new version in a later delivery',
+      );
     } else keys.set(record.key, input.row);
     if (errors.length === before) records.push({ row: input.row, record });
   }
@@ -127,7 +133,13 @@ function reportIssue(issue: z.core.$ZodIssue, input: unknown, report: Report): v
       } else if (issue.origin === 'array') {
         report(path, received, 'OUT_OF_RANGE', `${fieldPath(path)} needs at least ${String(issue.minimum)} entries`, `at least ${String(issue.minimum)} entries`);
       } else {
-        report(path, received, 'OUT_OF_RANGE', `${JSON.stringify(received)} is too small`, `${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}${issue.origin === 'int' || path.at(-1) === 'version' ? ' (an integer)' : ''}`);
+        report(
+          path,
+          received,
+          'OUT_OF_RANGE',
+          `${JSON.stringify(received)} is too small`,
+          `${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}${issue.origin === 'int' || path.at(-1) === 'version' ? ' (an integer)' : ''}`,
+        );
       }
       return;
     case 'too_big':
@@ -246,9 +258,21 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
   const derived = areaStatisticKey(r);
   if (r.key !== derived) report(['key'], r.key, 'KEY_MISMATCH', 'the key of an area statistic is dataset|areaLevel|areaCode|period', derived);
   if (!ctx.catalogue.hasDataset(r.dataset)) {
-    report(['dataset'], r.dataset, 'UNKNOWN_DATASET', `unknown dataset ${JSON.stringify(r.dataset)}`, `a dataset of the feed catalogue your Amt delivers: ${ctx.catalogue.datasetsOf(ctx.amt).join(', ')}`);
+    report(
+      ['dataset'],
+      r.dataset,
+      'UNKNOWN_DATASET',
+      `unknown dataset ${JSON.stringify(r.dataset)}`,
+      `a dataset of the feed catalogue your Amt delivers: ${ctx.catalogue.datasetsOf(ctx.amt).join(', ')}`,
+    );
   } else if (!ctx.catalogue.datasetsOf(ctx.amt).includes(r.dataset)) {
-    report(['dataset'], r.dataset, 'DATASET_NOT_ALLOWED', `Amt ${ctx.amt} may not deliver dataset ${r.dataset}`, `a dataset of Amt ${ctx.amt}: ${ctx.catalogue.datasetsOf(ctx.amt).join(', ') || '(none)'}`);
+    report(
+      ['dataset'],
+      r.dataset,
+      'DATASET_NOT_ALLOWED',
+      `Amt ${ctx.amt} may not deliver dataset ${r.dataset}`,
+      `a dataset of Amt ${ctx.amt}: ${ctx.catalogue.datasetsOf(ctx.amt).join(', ') || '(none)'}`,
+    );
   }
   const levels = ctx.spatial.levels();
   if (!levels.includes(r.areaLevel)) {
@@ -265,7 +289,13 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
     const id = `${o.measure}${JSON.stringify(o.dimensions)}`;
     const first = seen.get(id);
     if (first !== undefined) {
-      report(['observations', i, 'measure'], o.measure, 'DUPLICATE_OBSERVATION', `measure ${o.measure} with dimensions ${JSON.stringify(o.dimensions)} appears twice (also observation ${first})`, 'one value per measure and combination of dimensions');
+      report(
+        ['observations', i, 'measure'],
+        o.measure,
+        'DUPLICATE_OBSERVATION',
+        `measure ${o.measure} with dimensions ${JSON.stringify(o.dimensions)} appears twice (also observation ${first})`,
+        'one value per measure and combination of dimensions',
+      );
     } else seen.set(id, i);
   });
 }
@@ -293,7 +323,8 @@ function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {
   }
   if (r.capacity) {
     const unit = ctx.taxonomy.capacityUnits.find(r.capacity.unit);
-    if (!unit) report(['capacity', 'unit'], r.capacity.unit, 'UNKNOWN_CAPACITY_UNIT', `unknown capacity unit ${JSON.stringify(r.capacity.unit)}`, `a unit code: ${ctx.taxonomy.capacityUnits.describe()}`);
+    if (!unit)
+      report(['capacity', 'unit'], r.capacity.unit, 'UNKNOWN_CAPACITY_UNIT', `unknown capacity unit ${JSON.stringify(r.capacity.unit)}`, `a unit code: ${ctx.taxonomy.capacityUnits.describe()}`);
     else r.capacity.unit = unit.code;
     if (r.capacity.value < 0) report(['capacity', 'value'], r.capacity.value, 'NEGATIVE_COUNT', 'a capacity cannot be negative', 'a number ≥ 0');
   }
@@ -303,7 +334,9 @@ function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {
 }
 
 function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {
-  r.areas.forEach((a, i) => checkArea(['areas', i], a.level, a.code, ctx, report));
+  r.areas.forEach((a, i) => {
+    checkArea(['areas', i], a.level, a.code, ctx, report);
+  });
   checkTargetGroups(['targetGroups'], r.targetGroups, ctx, report);
   checkDate(['deadline'], r.deadline, report);
   if (r.adoptedBy) checkDate(['adoptedBy', 'date'], r.adoptedBy.date, report);
@@ -312,13 +345,21 @@ function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {
 }
 
 function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void {
-  r.areas.forEach((a, i) => checkArea(['areas', i], a.level, a.code, ctx, report));
+  r.areas.forEach((a, i) => {
+    checkArea(['areas', i], a.level, a.code, ctx, report);
+  });
   checkTargetGroups(['targetGroups'], r.targetGroups, ctx, report);
   checkAmt(['leadAmt'], r.leadAmt, ctx, report);
   // participants are Ämter (by code) or other organisations — free providers, a Bezirksamt — by name
   r.participants.forEach((p, i) => {
     if (ctx.catalogue.hasAmt(p) || PARTNER.test(p)) return;
-    report(['participants', i], p, 'UNKNOWN_PARTICIPANT', `unknown participant ${JSON.stringify(p)}`, `an Amt code of the feed catalogue (${ctx.catalogue.amtCodes().join(', ')}) or another organisation as "Träger: Name" or "Stelle: Name"`);
+    report(
+      ['participants', i],
+      p,
+      'UNKNOWN_PARTICIPANT',
+      `unknown participant ${JSON.stringify(p)}`,
+      `an Amt code of the feed catalogue (${ctx.catalogue.amtCodes().join(', ')}) or another organisation as "Träger: Name" or "Stelle: Name"`,
+    );
   });
   r.budget.forEach((b, i) => {
     if (b.planned < 0) report(['budget', i, 'planned'], b.planned, 'NEGATIVE_COUNT', 'a budget cannot be negative', 'an amount ≥ 0 (EUR)');
@@ -330,14 +371,23 @@ function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void 
   const as = checkDate(['actualStart'], r.actualStart, report);
   const ae = checkDate(['actualEnd'], r.actualEnd, report);
   checkDateOrder(['actualEnd'], as, ae, r.actualEnd, report, 'actualEnd');
-  for (const [field, d] of [['actualStart', as], ['actualEnd', ae]] as const) {
+  for (const [field, d] of [
+    ['actualStart', as],
+    ['actualEnd', ae],
+  ] as const) {
     if (d && d.getTime() > ctx.now.getTime()) report([field], r[field], 'FUTURE_DATE', `${field} lies in the future`, `a date on or before ${ctx.now.toISOString().slice(0, 10)}`);
   }
 }
 
 function checkMilestone(r: Milestone, ctx: ValidationContext, report: Report): void {
   if ((r.plannedDate === null) === (r.plannedQuarter === null)) {
-    report(['plannedDate'], { plannedDate: r.plannedDate, plannedQuarter: r.plannedQuarter }, r.plannedDate === null ? 'MISSING_FIELD' : 'INVALID_VALUE', 'a milestone has either a planned date or a planned quarter', 'exactly one of plannedDate (YYYY-MM-DD) and plannedQuarter (YYYY-Qn)');
+    report(
+      ['plannedDate'],
+      { plannedDate: r.plannedDate, plannedQuarter: r.plannedQuarter },
+      r.plannedDate === null ? 'MISSING_FIELD' : 'INVALID_VALUE',
+      'a milestone has either a planned date or a planned quarter',
+      'exactly one of plannedDate (YYYY-MM-DD) and plannedQuarter (YYYY-Qn)',
+    );
   }
   checkDate(['plannedDate'], r.plannedDate, report);
   if (r.plannedQuarter !== null) checkPeriod(['plannedQuarter'], r.plannedQuarter, ctx, report, true);

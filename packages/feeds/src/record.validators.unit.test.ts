@@ -46,7 +46,18 @@ describe('validateRecords', () => {
     ['BAD_PERIOD', 'area-statistic', anAreaStatistic({ period: '2012-13' }), 'period', '2012-13'],
     ['FUTURE_PERIOD', 'area-statistic', anAreaStatistic({ period: '2031' }), 'period', '2031'],
     ['NEGATIVE_COUNT', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: -1 }] }), 'observations[0].value', -1],
-    ['DUPLICATE_OBSERVATION', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: 1 }, { measure: 'einwohner', dimensions: {}, value: 2 }] }), 'observations[1].measure', 'einwohner'],
+    [
+      'DUPLICATE_OBSERVATION',
+      'area-statistic',
+      anAreaStatistic({
+        observations: [
+          { measure: 'einwohner', dimensions: {}, value: 1 },
+          { measure: 'einwohner', dimensions: {}, value: 2 },
+        ],
+      }),
+      'observations[1].measure',
+      'einwohner',
+    ],
     ['DATASET_NOT_ALLOWED', 'area-statistic', anAreaStatistic({ dataset: 'sgb2' }), 'dataset', 'sgb2'],
     ['UNKNOWN_DATASET', 'area-statistic', anAreaStatistic({ dataset: 'pizza' }), 'dataset', 'pizza'],
     ['KEY_MISMATCH', 'area-statistic', { ...anAreaStatistic(), key: 'x' }, 'key', 'x'],

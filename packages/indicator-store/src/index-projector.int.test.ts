@@ -131,10 +131,12 @@ describe('index projector on chDB', () => {
 
   it('recomputes the next year when a December it compares with is corrected (Dynamikindex of 2012 reads 2011-12)', async () => {
     const scores2012 = async (version: number) =>
-      (await wh.query<{ area_code: string; score: number }>(
-        `SELECT area_code, score FROM index_values FINAL WHERE index_code = 'index_a' AND period = '2012' AND definition_version = {v:UInt32} ORDER BY area_code`,
-        { v: version },
-      )).map((r) => r.score);
+      (
+        await wh.query<{ area_code: string; score: number }>(
+          `SELECT area_code, score FROM index_values FINAL WHERE index_code = 'index_a' AND period = '2012' AND definition_version = {v:UInt32} ORDER BY area_code`,
+          { v: version },
+        )
+      ).map((r) => r.score);
     await indices.recompute(['2012-12']);
     const before = { v1: await scores2012(1), v2: await scores2012(2) };
     expect(before.v2).toHaveLength(3);
@@ -162,7 +164,9 @@ describe('index projector on chDB', () => {
 
     const after = await scores2012(2);
     expect(after).not.toEqual(before.v2);
-    after.forEach((score, i) => expect(score).toBeCloseTo(expected[i]!, 9));
+    after.forEach((score, i) => {
+      expect(score).toBeCloseTo(expected[i]!, 9);
+    });
     // version 1 reads 2012-12 only: unchanged
     expect(await scores2012(1)).toEqual(before.v1);
   });
@@ -187,7 +191,9 @@ describe('index projector on chDB', () => {
     const rows = await v1();
     expect(rows.find((r) => r.area_code === '103')).toMatchObject({ score: null, scored: 0 });
     const left = rows.filter((r) => r.area_code !== '103').map((r) => r.score!);
-    left.forEach((score, i) => expect(score).toBeCloseTo([1, -1][i]!, 9));
+    left.forEach((score, i) => {
+      expect(score).toBeCloseTo([1, -1][i]!, 9);
+    });
 
     // and when an area's population goes too, its row does not keep an old score
     const gone: AreaStatisticEvent = { ...record('bev', '102', '2012', 'einwohner', 0), version: 2, tombstone: true };

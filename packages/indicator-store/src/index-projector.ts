@@ -146,7 +146,14 @@ export class IndexProjector {
     }
     if (Object.values(inputs).every((m) => m.size === 0)) return this.write(def, level, year, [], knownAt, stored);
     const result = computeCompositeIndex(def, { inputs, population });
-    return this.write(def, level, year, result.areas.map((a) => ({ areaCode: a.areaCode, score: a.value, class: a.classLabel, scored: a.scored })), knownAt, stored);
+    return this.write(
+      def,
+      level,
+      year,
+      result.areas.map((a) => ({ areaCode: a.areaCode, score: a.value, class: a.classLabel, scored: a.scored })),
+      knownAt,
+      stored,
+    );
   }
 
   /** Writes a year's result; areas stored before and missing now become unscored. */

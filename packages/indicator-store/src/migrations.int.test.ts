@@ -32,7 +32,10 @@ describe('warehouse migrations on chDB', () => {
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-migrate-') });
     for (const m of migrations.filter((m) => m.id <= 5)) await wh.command(m.sql);
-    await wh.insert('schema_migrations', migrations.filter((m) => m.id <= 5).map((m) => ({ id: m.id, name: m.name })));
+    await wh.insert(
+      'schema_migrations',
+      migrations.filter((m) => m.id <= 5).map((m) => ({ id: m.id, name: m.name })),
+    );
     // record keys are not leaf keys here, so the sorting key cannot help a lookup by leaf
     await wh.command(`INSERT INTO record_versions
       SELECT concat('r-', toString(number)) AS record_key, 1, leaf, 'sgb2', 'STADTTEIL', toString(100 + number % 86), splitByChar('|', leaf)[4],
@@ -60,10 +63,12 @@ describe('warehouse migrations on chDB', () => {
     expect(skip!.kept).toBeLessThanOrEqual(2 * leaves.length);
     // the index only skips: the lookup still finds every version at those leaves
     const rows = await wh.query<{ leaf_key: string; known_at_ms: string }>(`${leafLookup} ORDER BY leaf_key`, { leaves });
-    expect(rows).toEqual([
-      { leaf_key: leafOf(12_345), known_at_ms: String(1700000000000 + 12_345) },
-      { leaf_key: leafOf(87_654), known_at_ms: String(1700000000000 + 87_654) },
-    ].sort((a, b) => a.leaf_key.localeCompare(b.leaf_key)));
+    expect(rows).toEqual(
+      [
+        { leaf_key: leafOf(12_345), known_at_ms: String(1700000000000 + 12_345) },
+        { leaf_key: leafOf(87_654), known_at_ms: String(1700000000000 + 87_654) },
+      ].sort((a, b) => a.leaf_key.localeCompare(b.leaf_key)),
+    );
     expect(await new IndicatorProjector(wh).recomputeLeaves([leafOf(12_345)])).toBe(1);
     const [cell] = await wh.query<{ value: number }>('SELECT value FROM cells FINAL WHERE leaf_key = {leaf:String}', { leaf: leafOf(12_345) });
     expect(cell!.value).toBe(345);

@@ -89,7 +89,19 @@ export class IndicatorProjector {
         // arriving later is dominated by it
         const known = leafOfTombstone.get(e.key) ?? { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
         if (known.leaf_key) leaves.add(known.leaf_key);
-        rows.push({ ...known, record_key: e.key, version: e.version, tombstone: 1, synthetic: 0, known_at_ms: e.deliveredAtMs, amt: e.amt, delivery_id: e.deliveryId, obs_measure: [], obs_dims: [], obs_value: [] });
+        rows.push({
+          ...known,
+          record_key: e.key,
+          version: e.version,
+          tombstone: 1,
+          synthetic: 0,
+          known_at_ms: e.deliveredAtMs,
+          amt: e.amt,
+          delivery_id: e.deliveryId,
+          obs_measure: [],
+          obs_dims: [],
+          obs_value: [],
+        });
         continue;
       }
       const leaf = leafKey(p);

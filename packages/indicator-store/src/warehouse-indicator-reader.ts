@@ -163,10 +163,10 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     if (!plan) throw new UnknownIndicatorError(indicator);
     // the periods of the indicator's first component (a rate's numerator) define its series
     const base = componentsOf(plan)[0]!;
-    const rows = await this.warehouse.query<{ period: string }>(
-      `SELECT DISTINCT period FROM cells WHERE measure = {measure:String} AND dataset = {dataset:String} AND present = 1 ORDER BY period`,
-      { measure: base.measure, dataset: base.dataset },
-    );
+    const rows = await this.warehouse.query<{ period: string }>(`SELECT DISTINCT period FROM cells WHERE measure = {measure:String} AND dataset = {dataset:String} AND present = 1 ORDER BY period`, {
+      measure: base.measure,
+      dataset: base.dataset,
+    });
     const periods = rows.map((r) => r.period);
     return plan.kind === 'change' ? periods.filter((p) => periods.includes(shiftPeriod(p, -plan.periods))) : periods;
   }

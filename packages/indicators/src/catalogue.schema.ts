@@ -87,9 +87,7 @@ export const indexIndicatorSchema = z.object({
   levels: z.array(z.string()).default(['STADTTEIL']),
 });
 
-export const indicatorSchema = z.discriminatedUnion('kind', [
-  countIndicatorSchema, ratioIndicatorSchema, changeIndicatorSchema, indexIndicatorSchema,
-]);
+export const indicatorSchema = z.discriminatedUnion('kind', [countIndicatorSchema, ratioIndicatorSchema, changeIndicatorSchema, indexIndicatorSchema]);
 
 export const catalogueFileSchema = z.object({
   catalogueVersion: z.number().int().positive(),

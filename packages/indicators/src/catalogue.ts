@@ -3,9 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import {
-  catalogueFileSchema, type CountIndicator, type Dataset, type IndexIndicator, type Indicator, type Polarity,
-} from './catalogue.schema.js';
+import { catalogueFileSchema, type CountIndicator, type Dataset, type IndexIndicator, type Indicator, type Polarity } from './catalogue.schema.js';
 
 export class CatalogueError extends Error {
   override readonly name = 'CatalogueError';
@@ -83,8 +81,13 @@ export class Catalogue {
         return { kind: 'count', code: i.code, version: i.version, synthetic: i.synthetic, component: this.component(i) };
       case 'ratio':
         return {
-          kind: 'ratio', code: i.code, version: i.version, synthetic: i.synthetic, factor: i.factor,
-          numerator: this.component(this.count(i.numerator, i.code)), denominator: this.component(this.count(i.denominator, i.code)),
+          kind: 'ratio',
+          code: i.code,
+          version: i.version,
+          synthetic: i.synthetic,
+          factor: i.factor,
+          numerator: this.component(this.count(i.numerator, i.code)),
+          denominator: this.component(this.count(i.denominator, i.code)),
         };
       case 'change':
         return { kind: 'change', code: i.code, version: i.version, synthetic: i.synthetic, base: this.compile(i.of), periods: i.periods, mode: i.mode };
@@ -114,10 +117,14 @@ export class Catalogue {
 
   private datasetsOfIndicator(i: Indicator): string[] {
     switch (i.kind) {
-      case 'count': return [i.dataset];
-      case 'ratio': return [...new Set([...this.datasetsOf(i.numerator), ...this.datasetsOf(i.denominator)])];
-      case 'change': return this.datasetsOf(i.of);
-      case 'index': return [...new Set([...i.inputs.flatMap((x) => this.datasetsOf(x.indicator)), ...this.datasetsOf(i.population)])];
+      case 'count':
+        return [i.dataset];
+      case 'ratio':
+        return [...new Set([...this.datasetsOf(i.numerator), ...this.datasetsOf(i.denominator)])];
+      case 'change':
+        return this.datasetsOf(i.of);
+      case 'index':
+        return [...new Set([...i.inputs.flatMap((x) => this.datasetsOf(x.indicator)), ...this.datasetsOf(i.population)])];
     }
   }
 
@@ -143,10 +150,17 @@ export class Catalogue {
       case 'count':
         if (!this.datasets[i.dataset]) throw new CatalogueError('UNKNOWN_DATASET', `${where}: dataset ${i.dataset} not declared; accepted: ${Object.keys(this.datasets).join(', ')}`);
         break;
-      case 'ratio': ref(i.numerator, ['count']); ref(i.denominator, ['count']); break;
-      case 'change': ref(i.of, ['count', 'ratio']); break;
+      case 'ratio':
+        ref(i.numerator, ['count']);
+        ref(i.denominator, ['count']);
+        break;
+      case 'change':
+        ref(i.of, ['count', 'ratio']);
+        break;
       case 'index':
-        i.inputs.forEach((x) => ref(x.indicator, ['count', 'ratio', 'change']));
+        i.inputs.forEach((x) => {
+          ref(x.indicator, ['count', 'ratio', 'change']);
+        });
         ref(i.population, ['count']);
         if (i.classes[0]!.from !== null || i.classes.slice(1).some((c, k) => c.from === null || c.from <= (i.classes[k]!.from ?? -Infinity))) {
           throw new CatalogueError('CATALOGUE_INVALID', `${where}: classes must ascend by "from", the first with from: null`);

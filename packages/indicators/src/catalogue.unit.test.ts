@@ -18,11 +18,13 @@ describe('the shipped catalogue', () => {
   it('defines the SGB-II-Quote as recipients under 65 over residents under 65 × 100', () => {
     const plan = catalogue.compile('sgb2_quote');
     expect(plan).toMatchObject({
-      kind: 'ratio', factor: 100, synthetic: true,
+      kind: 'ratio',
+      factor: 100,
+      synthetic: true,
       numerator: { dataset: 'sgb2', measure: 'sgb2_personen', dims: { alter: ['u15', '15-65'] } },
       denominator: { dataset: 'bevoelkerung', measure: 'einwohner_alter' },
     });
-    if (plan.kind === 'ratio') expect(plan.denominator.dims['alter']).toHaveLength(11); // 0–65 in 11 bands
+    if (plan.kind === 'ratio') expect(plan.denominator.dims.alter).toHaveLength(11); // 0–65 in 11 bands
   });
 
   it('keeps index versions and resolves input polarity from the inputs', () => {
@@ -48,18 +50,35 @@ describe('the shipped catalogue', () => {
 describe('catalogue errors', () => {
   const base = readFileSync(defaultCataloguePath, 'utf8');
   const codeOf = (text: string) => {
-    try { parseCatalogue(text); } catch (e) { return e instanceof CatalogueError ? e.code : String(e); }
+    try {
+      parseCatalogue(text);
+    } catch (e) {
+      return e instanceof CatalogueError ? e.code : String(e);
+    }
     return 'no error';
   };
   const head = `catalogueVersion: 1\ndatasets:\n  d: { name: d, periodicity: year, amt: statistik, synthetic: true }\n  r: { name: r, periodicity: year, amt: statistik, synthetic: false }\nindicators:\n`;
-  const count = (code: string, extra = '') => `  - { code: ${code}, version: 1, kind: count, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, dataset: d, measure: m${extra} }\n`;
+  const count = (code: string, extra = '') =>
+    `  - { code: ${code}, version: 1, kind: count, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, dataset: d, measure: m${extra} }\n`;
 
   it('rejects a lost synthetic flag, unknown references, wrong kinds and duplicate versions', () => {
     expect(codeOf(base)).toBe('no error');
     expect(codeOf(head + count('a').replace('synthetic: true', 'synthetic: false'))).toBe('SYNTHETIC_FLAG');
-    expect(codeOf(head + count('a') + `  - { code: q, version: 1, kind: ratio, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, numerator: a, denominator: zz, factor: 100 }\n`)).toBe('UNKNOWN_INDICATOR');
-    expect(codeOf(head + count('a') + `  - { code: q, version: 1, kind: ratio, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, numerator: a, denominator: a, factor: 100 }\n` +
-      `  - { code: q2, version: 1, kind: ratio, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, numerator: q, denominator: a, factor: 100 }\n`)).toBe('WRONG_KIND');
+    expect(
+      codeOf(
+        head +
+          count('a') +
+          `  - { code: q, version: 1, kind: ratio, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, numerator: a, denominator: zz, factor: 100 }\n`,
+      ),
+    ).toBe('UNKNOWN_INDICATOR');
+    expect(
+      codeOf(
+        head +
+          count('a') +
+          `  - { code: q, version: 1, kind: ratio, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, numerator: a, denominator: a, factor: 100 }\n` +
+          `  - { code: q2, version: 1, kind: ratio, name: n, definition: d, unit: u, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: true, numerator: q, denominator: a, factor: 100 }\n`,
+      ),
+    ).toBe('WRONG_KIND');
     expect(codeOf(head + count('a') + count('a'))).toBe('DUPLICATE_VERSION');
     expect(codeOf(head + count('a').replace('dataset: d', 'dataset: nope'))).toBe('UNKNOWN_DATASET');
     expect(codeOf(head + count('a').replace('kind: count', 'kind: sum'))).toBe('CATALOGUE_INVALID');

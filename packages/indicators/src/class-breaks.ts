@@ -10,7 +10,8 @@ export function quantileBreaks(values: readonly number[], k: number): number[] {
   const s = clean(values);
   if (!s.length) return [];
   const q = (p: number) => {
-    const h = (s.length - 1) * p, lo = Math.floor(h);
+    const h = (s.length - 1) * p,
+      lo = Math.floor(h);
     return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
   };
   return Array.from({ length: k + 1 }, (_, i) => q(i / k));
@@ -19,7 +20,8 @@ export function quantileBreaks(values: readonly number[], k: number): number[] {
 export function equalIntervalBreaks(values: readonly number[], k: number): number[] {
   const s = clean(values);
   if (!s.length) return [];
-  const min = s[0]!, max = s[s.length - 1]!;
+  const min = s[0]!,
+    max = s[s.length - 1]!;
   return Array.from({ length: k + 1 }, (_, i) => (i === k ? max : min + ((max - min) * i) / k));
 }
 
@@ -33,11 +35,16 @@ export function jenksBreaks(values: readonly number[], k: number): number[] {
   const n = s.length;
   if (!n) return [];
   k = Math.max(1, Math.min(k, n));
-  const pre = [0], pre2 = [0];
-  for (const v of s) { pre.push(pre[pre.length - 1]! + v); pre2.push(pre2[pre2.length - 1]! + v * v); }
+  const pre = [0],
+    pre2 = [0];
+  for (const v of s) {
+    pre.push(pre[pre.length - 1]! + v);
+    pre2.push(pre2[pre2.length - 1]! + v * v);
+  }
   // squared deviations of s[i..j] inclusive
   const ssd = (i: number, j: number) => {
-    const m = j - i + 1, sum = pre[j + 1]! - pre[i]!;
+    const m = j - i + 1,
+      sum = pre[j + 1]! - pre[i]!;
     return pre2[j + 1]! - pre2[i]! - (sum * sum) / m;
   };
   // cost[c][j]: best cost of the first j+1 values in c+1 classes; from[c][j]: start of the last class
@@ -49,7 +56,10 @@ export function jenksBreaks(values: readonly number[], k: number): number[] {
     for (let j = c; j < n; j++) {
       for (let i = c; i <= j; i++) {
         const v = cost[c - 1]![i - 1]! + ssd(i, j);
-        if (v < cost[c]![j]!) { cost[c]![j] = v; from[c]![j] = i; }
+        if (v < cost[c]![j]!) {
+          cost[c]![j] = v;
+          from[c]![j] = i;
+        }
       }
     }
   }
@@ -71,9 +81,11 @@ export function jenksBreaks(values: readonly number[], k: number): number[] {
 export function standardDeviationBreaks(values: readonly number[], interval = 1): number[] {
   const s = clean(values);
   if (!s.length) return [];
-  const n = s.length, mean = s.reduce((a, v) => a + v, 0) / n;
+  const n = s.length,
+    mean = s.reduce((a, v) => a + v, 0) / n;
   const sd = Math.sqrt(s.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
-  const min = s[0]!, max = s[n - 1]!;
+  const min = s[0]!,
+    max = s[n - 1]!;
   const inner: number[] = [];
   if (sd > 0) {
     const step = sd * interval;

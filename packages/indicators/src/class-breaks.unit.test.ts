@@ -4,14 +4,25 @@ import { classOf, equalIntervalBreaks, jenksBreaks, quantileBreaks, standardDevi
 /** Brute force: try every placement of k−1 cuts in the sorted data and keep the least within-class SSD. */
 function bruteForceJenks(values: number[], k: number): number[] {
   const s = [...values].sort((a, b) => a - b);
-  const ssd = (xs: number[]) => { const m = xs.reduce((a, v) => a + v, 0) / xs.length; return xs.reduce((a, v) => a + (v - m) ** 2, 0); };
-  let best = Infinity, bestCuts: number[] = [];
+  const ssd = (xs: number[]) => {
+    const m = xs.reduce((a, v) => a + v, 0) / xs.length;
+    return xs.reduce((a, v) => a + (v - m) ** 2, 0);
+  };
+  let best = Infinity,
+    bestCuts: number[] = [];
   const rec = (start: number, left: number, cuts: number[]) => {
     if (left === 1) {
       const all = [...cuts, s.length];
-      let cost = 0, from = 0;
-      for (const c of all) { cost += ssd(s.slice(from, c)); from = c; }
-      if (cost < best - 1e-12) { best = cost; bestCuts = all; }
+      let cost = 0,
+        from = 0;
+      for (const c of all) {
+        cost += ssd(s.slice(from, c));
+        from = c;
+      }
+      if (cost < best - 1e-12) {
+        best = cost;
+        bestCuts = all;
+      }
       return;
     }
     for (let c = start + 1; c <= s.length - left + 1; c++) rec(c, left - 1, [...cuts, c]);
@@ -32,7 +43,7 @@ describe('jenksBreaks', () => {
 
   it('equals a brute-force optimum on random data', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let run = 0; run < 25; run++) {
       const data = Array.from({ length: 9 + (run % 4) }, () => Math.round(rnd() * 1000) / 10);
       const k = 2 + (run % 3);

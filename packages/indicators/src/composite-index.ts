@@ -68,8 +68,14 @@ export function computeCompositeIndex(def: IndexDefinition, data: IndexInputData
     const pop = data.population.get(code);
     const r: IndexAreaResult = { areaCode: code, scored: false, reason: null, z: {}, sum: null, value: null, classCode: null, classLabel: null };
     results.set(code, r);
-    if (pop == null || pop < def.minPopulation) { r.reason = 'BELOW_MIN_POPULATION'; continue; }
-    if (def.inputs.some((i) => !Number.isFinite(data.inputs[i.indicator]?.get(code) ?? Number.NaN))) { r.reason = 'MISSING_INPUT'; continue; }
+    if (pop == null || pop < def.minPopulation) {
+      r.reason = 'BELOW_MIN_POPULATION';
+      continue;
+    }
+    if (def.inputs.some((i) => !Number.isFinite(data.inputs[i.indicator]?.get(code) ?? Number.NaN))) {
+      r.reason = 'MISSING_INPUT';
+      continue;
+    }
     r.scored = true;
     scored.push(code);
   }

@@ -28,7 +28,10 @@ export function sumObservations(observations: readonly Observation[], sel: { mea
     let ok = true;
     for (const [dim, accepted] of Object.entries(sel.dims ?? {})) {
       const v = o.dimensions[dim];
-      if (v === undefined || !accepted.includes(v)) { ok = false; break; }
+      if (v === undefined || !accepted.includes(v)) {
+        ok = false;
+        break;
+      }
     }
     if (ok) sum = (sum ?? 0) + o.value;
   }
@@ -66,15 +69,12 @@ export function evaluateIndicator(catalogue: Catalogue, code: string, period: st
     case 'count':
       return read(plan.component, period);
     case 'ratio': {
-      const n = read(plan.numerator, period), d = read(plan.denominator, period);
+      const n = read(plan.numerator, period),
+        d = read(plan.denominator, period);
       return n === null || d === null ? null : ratio(n, d, plan.factor);
     }
     case 'change':
-      return change(
-        evaluateIndicator(catalogue, plan.base.code, period, count),
-        evaluateIndicator(catalogue, plan.base.code, shiftPeriod(period, -plan.periods), count),
-        plan.mode,
-      );
+      return change(evaluateIndicator(catalogue, plan.base.code, period, count), evaluateIndicator(catalogue, plan.base.code, shiftPeriod(period, -plan.periods), count), plan.mode);
   }
 }
 
@@ -107,8 +107,16 @@ export interface RatioCell extends AreaRef {
 
 /** Roll a ratio up the hierarchy: sum numerators and denominators separately, then divide. */
 export function rollUpRatio(cells: readonly (AreaRef & { numerator: number; denominator: number })[], parentOf: ParentOf, factor: number): RatioCell[] {
-  const num = rollUp(cells.map((c) => ({ level: c.level, code: c.code, value: c.numerator })), parentOf);
-  const den = new Map(rollUp(cells.map((c) => ({ level: c.level, code: c.code, value: c.denominator })), parentOf).map((c) => [keyOf(c), c.value]));
+  const num = rollUp(
+    cells.map((c) => ({ level: c.level, code: c.code, value: c.numerator })),
+    parentOf,
+  );
+  const den = new Map(
+    rollUp(
+      cells.map((c) => ({ level: c.level, code: c.code, value: c.denominator })),
+      parentOf,
+    ).map((c) => [keyOf(c), c.value]),
+  );
   return num.map((n) => {
     const d = den.get(keyOf(n)) ?? 0;
     return { level: n.level, code: n.code, numerator: n.value, denominator: d, value: ratio(n.value, d, factor) };

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCatalogue, type Component } from './catalogue.js';
 import { aggregatePlanningAreas, change, evaluateIndicator, ratio, rollUp, rollUpRatio, sumObservations, type AreaRef, type Observation } from './compute.js';
 
-const parentOf = (a: AreaRef): AreaRef | undefined =>
-  a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined;
+const parentOf = (a: AreaRef): AreaRef | undefined => (a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined);
 
 describe('sumObservations', () => {
   const obs: Observation[] = [
@@ -36,23 +35,54 @@ describe('ratio and change', () => {
 
 describe('roll-up sums numerators and denominators', () => {
   it('sums counts to every ancestor', () => {
-    const out = rollUp([{ level: 'STADTTEIL', code: '101', value: 5 }, { level: 'STADTTEIL', code: '102', value: 7 }, { level: 'STADTTEIL', code: '201', value: 1 }], parentOf);
+    const out = rollUp(
+      [
+        { level: 'STADTTEIL', code: '101', value: 5 },
+        { level: 'STADTTEIL', code: '102', value: 7 },
+        { level: 'STADTTEIL', code: '201', value: 1 },
+      ],
+      parentOf,
+    );
     const v = Object.fromEntries(out.map((c) => [`${c.level}:${c.code}`, c.value]));
     expect(v).toEqual({ 'STADTTEIL:101': 5, 'STADTTEIL:102': 7, 'STADTTEIL:201': 1, 'STADTBEZIRK:1': 12, 'STADTBEZIRK:2': 1, 'STADT:0': 13 });
   });
 
   it('never averages rates', () => {
     // 101: 10/100 = 10 %, 102: 90/300 = 30 % → Bezirk (10+90)/(100+300) = 25 %, not the mean 20 %
-    const out = rollUpRatio([{ level: 'STADTTEIL', code: '101', numerator: 10, denominator: 100 }, { level: 'STADTTEIL', code: '102', numerator: 90, denominator: 300 }], parentOf, 100);
+    const out = rollUpRatio(
+      [
+        { level: 'STADTTEIL', code: '101', numerator: 10, denominator: 100 },
+        { level: 'STADTTEIL', code: '102', numerator: 90, denominator: 300 },
+      ],
+      parentOf,
+      100,
+    );
     expect(out.find((c) => c.code === '1')).toMatchObject({ numerator: 100, denominator: 400, value: 25 });
     expect(out.find((c) => c.code === '101')?.value).toBe(10);
   });
 
   it('builds planning areas from members and marks missing members instead of undercounting', () => {
-    const cells = [{ level: 'STADTTEIL', code: '609', value: 100 }, { level: 'STADTTEIL', code: '610', value: 50 }];
+    const cells = [
+      { level: 'STADTTEIL', code: '609', value: 100 },
+      { level: 'STADTTEIL', code: '610', value: 50 },
+    ];
     const [a, b] = aggregatePlanningAreas(cells, [
-      { level: 'SOZIALRAUM', code: 'x', members: [{ level: 'STADTTEIL', code: '609' }, { level: 'STADTTEIL', code: '610' }] },
-      { level: 'SOZIALRAUM', code: 'y', members: [{ level: 'STADTTEIL', code: '609' }, { level: 'STADTVIERTEL', code: '60301' }] },
+      {
+        level: 'SOZIALRAUM',
+        code: 'x',
+        members: [
+          { level: 'STADTTEIL', code: '609' },
+          { level: 'STADTTEIL', code: '610' },
+        ],
+      },
+      {
+        level: 'SOZIALRAUM',
+        code: 'y',
+        members: [
+          { level: 'STADTTEIL', code: '609' },
+          { level: 'STADTVIERTEL', code: '60301' },
+        ],
+      },
     ]);
     expect(a).toMatchObject({ value: 150, missing: [] });
     expect(b).toMatchObject({ value: null, missing: [{ level: 'STADTVIERTEL', code: '60301' }] });
@@ -73,7 +103,10 @@ indicators:
 `);
   const data: Record<string, number> = { 'sgb2_personen@2012-07': 150, 'sgb2_personen@2011-07': 100, 'einwohner_alter@2012': 1000, 'einwohner_alter@2011': 1000 };
   const seen: string[] = [];
-  const lookup = (c: Component, p: string) => { seen.push(`${c.measure}@${p}`); return data[`${c.measure}@${p}`]; };
+  const lookup = (c: Component, p: string) => {
+    seen.push(`${c.measure}@${p}`);
+    return data[`${c.measure}@${p}`];
+  };
 
   it('divides a monthly count by the population of that year', () => {
     expect(evaluateIndicator(cat, 'quote', '2012-07', lookup)).toBe(15);

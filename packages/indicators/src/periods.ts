@@ -2,7 +2,9 @@
 // period to a dataset of another periodicity (a month uses its year's population).
 import type { Periodicity } from './catalogue.schema.js';
 
-const YEAR = /^(\d{4})$/, QUARTER = /^(\d{4})-Q([1-4])$/, MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const YEAR = /^(\d{4})$/,
+  QUARTER = /^(\d{4})-Q([1-4])$/,
+  MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 export function periodicityOf(period: string): Periodicity | undefined {
   if (YEAR.test(period)) return 'year';

@@ -71,8 +71,7 @@ export function suppressCounts(cells: readonly CountCell[], opts: SuppressionOpt
     .map((g) => ({ total: keyOf(g.total), parts: g.parts.map(keyOf).filter((k) => byKey.has(k)) }))
     .filter((g) => byKey.has(g.total) && g.parts.length > 0)
     .sort((a, b) => a.total.localeCompare(b.total));
-  const smallest = (keys: string[]) =>
-    keys.filter((k) => !reason.has(k)).sort((a, b) => byKey.get(a)!.value - byKey.get(b)!.value || a.localeCompare(b))[0];
+  const smallest = (keys: string[]) => keys.filter((k) => !reason.has(k)).sort((a, b) => byKey.get(a)!.value - byKey.get(b)!.value || a.localeCompare(b))[0];
 
   for (let changed = true, guard = 0; changed && guard < 10_000; guard++) {
     changed = false;
@@ -80,7 +79,7 @@ export function suppressCounts(cells: readonly CountCell[], opts: SuppressionOpt
       const unknown = [g.total, ...g.parts].filter((k) => reason.has(k));
       if (unknown.length !== 1) continue;
       const u = unknown[0]!;
-      const pick = u === g.total ? smallest(g.parts) : smallest(g.parts.filter((k) => k !== u)) ?? g.total;
+      const pick = u === g.total ? smallest(g.parts) : (smallest(g.parts.filter((k) => k !== u)) ?? g.total);
       if (pick !== undefined && !reason.has(pick)) {
         reason.set(pick, 'SECONDARY');
         changed = true;

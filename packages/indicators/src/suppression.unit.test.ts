@@ -3,8 +3,7 @@ import { rollUp, type AreaRef, type AreaValue } from './compute.js';
 import { hierarchyGroups, protectRatio, suppressCounts, type ProtectedCell, type SuppressionGroup } from './suppression.js';
 
 // Köln-like codes: Stadtteil 101 → Bezirk 1 → Stadt 0
-const parentOf = (a: AreaRef): AreaRef | undefined =>
-  a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined;
+const parentOf = (a: AreaRef): AreaRef | undefined => (a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined);
 const stt = (values: Record<string, number>): AreaValue[] => Object.entries(values).map(([code, value]) => ({ level: 'STADTTEIL', code, value }));
 
 /** No group may have exactly one hidden cell: otherwise total − parts gives it back. */
@@ -73,7 +72,13 @@ describe('suppressCounts', () => {
 
   it('includes planning areas as groups so Sozialraum minus published members reveals nothing', () => {
     const cells: AreaValue[] = [...rollUp(stt({ 101: 2, 102: 50, 103: 40, 104: 100 }), parentOf), { level: 'SOZIALRAUM', code: 'sr', value: 102 }];
-    const sr: SuppressionGroup = { total: { level: 'SOZIALRAUM', code: 'sr' }, parts: [{ level: 'STADTTEIL', code: '101' }, { level: 'STADTTEIL', code: '104' }] };
+    const sr: SuppressionGroup = {
+      total: { level: 'SOZIALRAUM', code: 'sr' },
+      parts: [
+        { level: 'STADTTEIL', code: '101' },
+        { level: 'STADTTEIL', code: '104' },
+      ],
+    };
     const g = [...hierarchyGroups(cells, parentOf), sr];
     const out = suppressCounts(cells, { groups: g });
     expect(find(out, 'STADTTEIL', '104').reason).toBe('SECONDARY'); // 101's only partner in the Sozialraum
@@ -82,7 +87,7 @@ describe('suppressCounts', () => {
 
   it('keeps every group safe on random hierarchies (property check)', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 200; run++) {
       const values: Record<string, number> = {};
       for (let b = 1; b <= 4; b++) for (let t = 1; t <= 1 + Math.floor(rnd() * 4); t++) values[`${b}0${t}`] = rnd() < 0.3 ? Math.floor(rnd() * 3) : Math.floor(rnd() * 200);

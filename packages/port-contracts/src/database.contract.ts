@@ -69,7 +69,13 @@ export function databaseContract(name: string, harness: DatabaseContractHarness)
       expect(updated.rowCount).toBe(2);
       expect((await db.query('UPDATE massnahme SET budget = 0 WHERE id = $1', [999])).rowCount).toBe(0);
       const selected = await db.query<{ id: string; budget: string }>('SELECT id, budget FROM massnahme ORDER BY id');
-      expect(selected).toEqual({ rows: [{ id: '1', budget: '1001.50' }, { id: '2', budget: '1001.50' }], rowCount: 2 });
+      expect(selected).toEqual({
+        rows: [
+          { id: '1', budget: '1001.50' },
+          { id: '2', budget: '1001.50' },
+        ],
+        rowCount: 2,
+      });
       const returning = await db.query('DELETE FROM massnahme WHERE id = $1 RETURNING titel', [2]);
       expect(returning).toEqual({ rows: [{ titel: 'Schulsozialarbeit' }], rowCount: 1 });
     });
@@ -227,7 +233,9 @@ export function databaseContract(name: string, harness: DatabaseContractHarness)
         }),
       );
       const [q, t] = await Promise.all([Promise.all(queries), Promise.all(txs)]);
-      q.forEach((r, i) => expect(r.rows).toEqual([{ i, s: `wert-${i}` }]));
+      q.forEach((r, i) => {
+        expect(r.rows).toEqual([{ i, s: `wert-${i}` }]);
+      });
       expect(t).toEqual(Array.from({ length: 10 }, () => 1));
       expect((await db.query('SELECT sum(n)::int AS s FROM zaehler')).rows).toEqual([{ s: 45 }]);
     });

@@ -5,16 +5,7 @@
 // Each test works on its own topics and groups, so one engine instance serves the whole file.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EventLogError,
-  partitionForKey,
-  type EventBatch,
-  type EventLog,
-  type LogEvent,
-  type OutgoingEvent,
-  type SubscribeOptions,
-  type Subscription,
-} from '@sp/ports';
+import { EventLogError, partitionForKey, type EventBatch, type EventLog, type LogEvent, type OutgoingEvent, type SubscribeOptions, type Subscription } from '@sp/ports';
 
 export interface EventLogHarness {
   /** Opens a log on this test file's engine/data (the same data on every call). */
@@ -61,10 +52,7 @@ interface Consumed {
 }
 
 /** Subscribes and records what arrives; `handle` may throw to fail a batch. */
-async function consume(
-  log: EventLog,
-  options: Omit<SubscribeOptions, 'handleBatch'> & { handle?: (batch: EventBatch) => Promise<void> | void },
-): Promise<Consumed> {
+async function consume(log: EventLog, options: Omit<SubscribeOptions, 'handleBatch'> & { handle?: (batch: EventBatch) => Promise<void> | void }): Promise<Consumed> {
   const consumed: Omit<Consumed, 'sub'> = { events: [], batches: [], errors: [] };
   const { handle, ...rest } = options;
   const sub = await log.subscribe({
@@ -134,333 +122,435 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       await log?.close();
     });
 
-    it('creates topics idempotently with the requested partitions', async () => {
-      const topic = unique('topics');
-      await Promise.all([log.ensureTopics([{ name: topic, partitions: 3 }]), log.ensureTopics([{ name: topic, partitions: 3 }])]);
-      await log.ensureTopics([{ name: topic, partitions: 3 }]);
-      expect(await log.endOffsets(topic)).toEqual(new Map([[0, 0n], [1, 0n], [2, 0n]]));
-    }, timeout);
+    it(
+      'creates topics idempotently with the requested partitions',
+      async () => {
+        const topic = unique('topics');
+        await Promise.all([log.ensureTopics([{ name: topic, partitions: 3 }]), log.ensureTopics([{ name: topic, partitions: 3 }])]);
+        await log.ensureTopics([{ name: topic, partitions: 3 }]);
+        expect(await log.endOffsets(topic)).toEqual(
+          new Map([
+            [0, 0n],
+            [1, 0n],
+            [2, 0n],
+          ]),
+        );
+      },
+      timeout,
+    );
 
-    it('appends with consecutive offsets per partition, placing keys like Kafka’s partitioner', async () => {
-      const topic = unique('append');
-      await log.ensureTopics([{ name: topic, partitions: 4 }]);
-      const events = Array.from({ length: 30 }, (_, i) => keyed(`k${i % 10}`, `v${i}`));
-      const first = await log.append(topic, events);
-      const second = await log.append(topic, events.slice(0, 10));
-      const next = new Map<number, bigint>();
-      for (const [i, appended] of [...first, ...second].entries()) {
-        const event = i < 30 ? events[i]! : events[i - 30]!;
-        expect(appended.topic).toBe(topic);
-        expect(appended.partition).toBe(partitionForKey(event.key, 4));
-        const expected = next.get(appended.partition) ?? 0n;
-        expect(appended.offset).toBe(expected);
-        next.set(appended.partition, expected + 1n);
-      }
-      const ends = await log.endOffsets(topic);
-      for (let p = 0; p < 4; p++) expect(ends.get(p)).toBe(next.get(p) ?? 0n);
-    }, timeout);
-
-    it('keeps per-key order across many keys and concurrent appends', async () => {
-      const topic = unique('order');
-      await log.ensureTopics([{ name: topic, partitions: 4 }]);
-      const keys = Array.from({ length: 40 }, (_, i) => `stadtteil-${i}`);
-      const rounds = 8;
-      // issued without awaiting: call order defines per-key order
-      const appends: Promise<unknown>[] = [];
-      for (let r = 0; r < rounds; r++) {
-        for (const key of keys) appends.push(log.append(topic, [keyed(key, `${key}#${r}`)]));
-        // and some multi-key calls in between
-        appends.push(log.append(topic, keys.slice(0, 5).map((key) => keyed(key, `${key}#${r}b`))));
-      }
-      await Promise.all(appends);
-
-      const c = await consume(log, { groupId: unique('g'), topics: [topic] });
-      await c.sub.caughtUp(timeout);
-      await c.sub.stop();
-
-      const perKey = new Map<string, string[]>();
-      for (const e of c.events) {
-        expect(e.partition).toBe(partitionForKey(e.key, 4));
-        perKey.set(e.key, [...(perKey.get(e.key) ?? []), text(e.value).split('#')[1]!]);
-      }
-      for (const [i, key] of keys.entries()) {
-        const expected = Array.from({ length: rounds }, (_, r) => (i < 5 ? [`${r}`, `${r}b`] : [`${r}`])).flat();
-        expect(perKey.get(key)).toEqual(expected);
-      }
-    }, timeout);
-
-    it('takes concurrent appends of several MiB into one partition, and one append of MiB, each with its own consecutive offsets', async () => {
-      // a Kafka adapter that coalesces appends into one produce request must keep each record
-      // batch under the broker's message.max.bytes (1 MiB by default)
-      const topic = unique('large');
-      await log.ensureTopics([{ name: topic, partitions: 1 }]);
-      const pad = 'x'.repeat(500);
-      const appends = Array.from({ length: 8 }, (_, a) => log.append(topic, Array.from({ length: 1000 }, (_, i) => keyed(`k${i}`, `${a}#${i}#${pad}`))));
-      const results = await Promise.all(appends);
-      for (const appended of results) {
-        expect(appended).toHaveLength(1000);
-        appended.forEach((x, i) => expect(x.offset).toBe(appended[0]!.offset + BigInt(i)));
-      }
-      expect((await log.endOffsets(topic)).get(0)).toBe(8000n);
-      // and one append of 2.5 MiB on its own (a large delivery), in order after them
-      const big = await log.append(topic, Array.from({ length: 5000 }, (_, i) => keyed(`k${i}`, `big#${i}#${pad}`)));
-      expect(big.map((x) => x.offset)).toEqual(Array.from({ length: 5000 }, (_, i) => 8000n + BigInt(i)));
-      expect((await log.endOffsets(topic)).get(0)).toBe(13000n);
-    }, timeout);
-
-    it('hands the handler batches of one partition in offset order, at most maxBatchSize long', async () => {
-      const topic = unique('batches');
-      await log.ensureTopics([{ name: topic, partitions: 3 }]);
-      await log.append(topic, Array.from({ length: 60 }, (_, i) => keyed(`k${i % 4}`, `v${i}`)));
-      const c = await consume(log, { groupId: unique('g'), topics: [topic], maxBatchSize: 7 });
-      await c.sub.caughtUp(timeout);
-      await c.sub.stop();
-
-      expect(c.events).toHaveLength(60);
-      expect(c.batches.some((b) => b.events.length === 7)).toBe(true);
-      const next = new Map<number, bigint>();
-      for (const batch of c.batches) {
-        expect(batch.events.length).toBeGreaterThan(0);
-        expect(batch.events.length).toBeLessThanOrEqual(7);
-        for (const e of batch.events) {
-          expect(e.topic).toBe(batch.topic);
-          expect(e.partition).toBe(batch.partition);
-          // contiguous within and across batches of a partition: no gap, no repeat
-          expect(e.offset).toBe(next.get(batch.partition) ?? 0n);
-          next.set(batch.partition, e.offset + 1n);
+    it(
+      'appends with consecutive offsets per partition, placing keys like Kafka’s partitioner',
+      async () => {
+        const topic = unique('append');
+        await log.ensureTopics([{ name: topic, partitions: 4 }]);
+        const events = Array.from({ length: 30 }, (_, i) => keyed(`k${i % 10}`, `v${i}`));
+        const first = await log.append(topic, events);
+        const second = await log.append(topic, events.slice(0, 10));
+        const next = new Map<number, bigint>();
+        for (const [i, appended] of [...first, ...second].entries()) {
+          const event = i < 30 ? events[i]! : events[i - 30]!;
+          expect(appended.topic).toBe(topic);
+          expect(appended.partition).toBe(partitionForKey(event.key, 4));
+          const expected = next.get(appended.partition) ?? 0n;
+          expect(appended.offset).toBe(expected);
+          next.set(appended.partition, expected + 1n);
         }
-      }
-    }, timeout);
+        const ends = await log.endOffsets(topic);
+        for (let p = 0; p < 4; p++) expect(ends.get(p)).toBe(next.get(p) ?? 0n);
+      },
+      timeout,
+    );
 
-    it('commits handled batches; a new subscription of the group resumes after the committed offset', async () => {
-      const topic = unique('resume');
-      const groupId = unique('g');
-      await log.ensureTopics([{ name: topic, partitions: 2 }]);
-      await log.append(topic, Array.from({ length: 20 }, (_, i) => keyed(`k${i % 5}`, `old${i}`)));
-      const first = await consume(log, { groupId, topics: [topic], maxBatchSize: 3 });
-      await first.sub.caughtUp(timeout);
-      await first.sub.stop();
-      expect(first.events).toHaveLength(20);
-      expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
+    it(
+      'keeps per-key order across many keys and concurrent appends',
+      async () => {
+        const topic = unique('order');
+        await log.ensureTopics([{ name: topic, partitions: 4 }]);
+        const keys = Array.from({ length: 40 }, (_, i) => `stadtteil-${i}`);
+        const rounds = 8;
+        // issued without awaiting: call order defines per-key order
+        const appends: Promise<unknown>[] = [];
+        for (let r = 0; r < rounds; r++) {
+          for (const key of keys) appends.push(log.append(topic, [keyed(key, `${key}#${r}`)]));
+          // and some multi-key calls in between
+          appends.push(
+            log.append(
+              topic,
+              keys.slice(0, 5).map((key) => keyed(key, `${key}#${r}b`)),
+            ),
+          );
+        }
+        await Promise.all(appends);
 
-      await log.append(topic, Array.from({ length: 10 }, (_, i) => keyed(`k${i % 5}`, `new${i}`)));
-      const second = await consume(log, { groupId, topics: [topic] });
-      await second.sub.caughtUp(timeout);
-      await second.sub.stop();
-      expect(second.events.map((e) => text(e.value)).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new${i}`).sort());
-      expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
-    }, timeout);
+        const c = await consume(log, { groupId: unique('g'), topics: [topic] });
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
 
-    it('redelivers a batch whose handler threw, and commits nothing for it', async () => {
-      const topic = unique('retry');
-      const groupId = unique('g');
-      await log.ensureTopics([{ name: topic, partitions: 2 }]);
-      const appended = await log.append(topic, Array.from({ length: 10 }, (_, i) => keyed('one-key', `v${i}`)));
-      const partition = appended[0]!.partition;
-      let failed = false;
-      let committedAtFailure: Map<number, bigint> | undefined;
-      const c = await consume(log, {
-        groupId,
-        topics: [topic],
-        maxBatchSize: 4,
-        handle: async (batch) => {
-          if (!failed && batch.events[0]!.offset === 4n) {
-            failed = true;
-            committedAtFailure = await log.committedOffsets(groupId, topic);
-            throw new Error('boom: projection failed');
+        const perKey = new Map<string, string[]>();
+        for (const e of c.events) {
+          expect(e.partition).toBe(partitionForKey(e.key, 4));
+          perKey.set(e.key, [...(perKey.get(e.key) ?? []), text(e.value).split('#')[1]!]);
+        }
+        for (const [i, key] of keys.entries()) {
+          const expected = Array.from({ length: rounds }, (_, r) => (i < 5 ? [`${r}`, `${r}b`] : [`${r}`])).flat();
+          expect(perKey.get(key)).toEqual(expected);
+        }
+      },
+      timeout,
+    );
+
+    it(
+      'takes concurrent appends of several MiB into one partition, and one append of MiB, each with its own consecutive offsets',
+      async () => {
+        // a Kafka adapter that coalesces appends into one produce request must keep each record
+        // batch under the broker's message.max.bytes (1 MiB by default)
+        const topic = unique('large');
+        await log.ensureTopics([{ name: topic, partitions: 1 }]);
+        const pad = 'x'.repeat(500);
+        const appends = Array.from({ length: 8 }, (_, a) =>
+          log.append(
+            topic,
+            Array.from({ length: 1000 }, (_, i) => keyed(`k${i}`, `${a}#${i}#${pad}`)),
+          ),
+        );
+        const results = await Promise.all(appends);
+        for (const appended of results) {
+          expect(appended).toHaveLength(1000);
+          appended.forEach((x, i) => {
+            expect(x.offset).toBe(appended[0]!.offset + BigInt(i));
+          });
+        }
+        expect((await log.endOffsets(topic)).get(0)).toBe(8000n);
+        // and one append of 2.5 MiB on its own (a large delivery), in order after them
+        const big = await log.append(
+          topic,
+          Array.from({ length: 5000 }, (_, i) => keyed(`k${i}`, `big#${i}#${pad}`)),
+        );
+        expect(big.map((x) => x.offset)).toEqual(Array.from({ length: 5000 }, (_, i) => 8000n + BigInt(i)));
+        expect((await log.endOffsets(topic)).get(0)).toBe(13000n);
+      },
+      timeout,
+    );
+
+    it(
+      'hands the handler batches of one partition in offset order, at most maxBatchSize long',
+      async () => {
+        const topic = unique('batches');
+        await log.ensureTopics([{ name: topic, partitions: 3 }]);
+        await log.append(
+          topic,
+          Array.from({ length: 60 }, (_, i) => keyed(`k${i % 4}`, `v${i}`)),
+        );
+        const c = await consume(log, { groupId: unique('g'), topics: [topic], maxBatchSize: 7 });
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
+
+        expect(c.events).toHaveLength(60);
+        expect(c.batches.some((b) => b.events.length === 7)).toBe(true);
+        const next = new Map<number, bigint>();
+        for (const batch of c.batches) {
+          expect(batch.events.length).toBeGreaterThan(0);
+          expect(batch.events.length).toBeLessThanOrEqual(7);
+          for (const e of batch.events) {
+            expect(e.topic).toBe(batch.topic);
+            expect(e.partition).toBe(batch.partition);
+            // contiguous within and across batches of a partition: no gap, no repeat
+            expect(e.offset).toBe(next.get(batch.partition) ?? 0n);
+            next.set(batch.partition, e.offset + 1n);
           }
-        },
-      });
-      await c.sub.caughtUp(timeout);
-      await c.sub.stop();
+        }
+      },
+      timeout,
+    );
 
-      expect(c.errors).toHaveLength(1);
-      expect((c.errors[0]!.error as Error).message).toBe('boom: projection failed');
-      expect(c.errors[0]!.batch.events.map((e) => e.offset)).toEqual([4n, 5n, 6n, 7n]);
-      // the first batch was committed before the failure, the failed one was not
-      expect(committedAtFailure?.get(partition)).toBe(4n);
-      const delivered = c.batches.map((b) => b.events.map((e) => Number(e.offset)));
-      expect(delivered).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [4, 5, 6, 7], [8, 9]]);
-      expect(c.events.map((e) => text(e.value))).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
-      expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(10n);
-    }, timeout);
+    it(
+      'commits handled batches; a new subscription of the group resumes after the committed offset',
+      async () => {
+        const topic = unique('resume');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 2 }]);
+        await log.append(
+          topic,
+          Array.from({ length: 20 }, (_, i) => keyed(`k${i % 5}`, `old${i}`)),
+        );
+        const first = await consume(log, { groupId, topics: [topic], maxBatchSize: 3 });
+        await first.sub.caughtUp(timeout);
+        await first.sub.stop();
+        expect(first.events).toHaveLength(20);
+        expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
 
-    it('lets stop() finish the in-flight batch and commit it; nothing is handled afterwards', async () => {
-      const topic = unique('stop');
-      const groupId = unique('g');
-      await log.ensureTopics([{ name: topic, partitions: 1 }]);
-      await log.append(topic, Array.from({ length: 20 }, (_, i) => keyed('k', `v${i}`)));
-      let started = 0;
-      let finished = 0;
-      const c = await consume(log, {
-        groupId,
-        topics: [topic],
-        maxBatchSize: 5,
-        handle: async () => {
-          started++;
-          await new Promise((r) => setTimeout(r, 400));
-          finished++;
-        },
-      });
-      await waitUntil(() => started === 1, timeout, 'the first batch');
-      await c.sub.stop();
-      expect(finished).toBe(started);
-      const handled = c.events.length;
-      expect(handled).toBeGreaterThanOrEqual(5);
-      expect((await log.committedOffsets(groupId, topic)).get(0)).toBe(BigInt(handled));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(c.events.length).toBe(handled);
-    }, timeout);
+        await log.append(
+          topic,
+          Array.from({ length: 10 }, (_, i) => keyed(`k${i % 5}`, `new${i}`)),
+        );
+        const second = await consume(log, { groupId, topics: [topic] });
+        await second.sub.caughtUp(timeout);
+        await second.sub.stop();
+        expect(second.events.map((e) => text(e.value)).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new${i}`).sort());
+        expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
+      },
+      timeout,
+    );
 
-    it('starts a new group at the end with startFrom latest', async () => {
-      const topic = unique('latest');
-      await log.ensureTopics([{ name: topic, partitions: 2 }]);
-      await log.append(topic, Array.from({ length: 6 }, (_, i) => keyed(`k${i}`, `before${i}`)));
-      const c = await consume(log, { groupId: unique('g'), topics: [topic], startFrom: 'latest' });
-      await log.append(topic, Array.from({ length: 3 }, (_, i) => keyed(`k${i}`, `after${i}`)));
-      await waitUntil(() => c.events.length >= 3, timeout, 'the events appended after subscribe');
-      await c.sub.caughtUp(timeout);
-      await c.sub.stop();
-      expect(c.events.map((e) => text(e.value)).sort()).toEqual(['after0', 'after1', 'after2']);
-    }, timeout);
+    it(
+      'redelivers a batch whose handler threw, and commits nothing for it',
+      async () => {
+        const topic = unique('retry');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 2 }]);
+        const appended = await log.append(
+          topic,
+          Array.from({ length: 10 }, (_, i) => keyed('one-key', `v${i}`)),
+        );
+        const partition = appended[0]!.partition;
+        let failed = false;
+        let committedAtFailure: Map<number, bigint> | undefined;
+        const c = await consume(log, {
+          groupId,
+          topics: [topic],
+          maxBatchSize: 4,
+          handle: async (batch) => {
+            if (!failed && batch.events[0]!.offset === 4n) {
+              failed = true;
+              committedAtFailure = await log.committedOffsets(groupId, topic);
+              throw new Error('boom: projection failed');
+            }
+          },
+        });
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
 
-    it('shares partitions between two members of a group, which together see every event exactly once', async () => {
-      const topic = unique('share');
-      const groupId = unique('g');
-      await log.ensureTopics([{ name: topic, partitions: 4 }]);
-      const a = await consume(log, { groupId, topics: [topic], maxBatchSize: 10 });
-      const b = await consume(log, { groupId, topics: [topic], maxBatchSize: 10 });
-      const events = Array.from({ length: 200 }, (_, i) => keyed(`key-${i % 50}`, `e${i}`));
-      await log.append(topic, events);
-      await waitUntil(() => a.events.length + b.events.length >= 200, timeout, 'all events');
-      await Promise.all([a.sub.caughtUp(timeout), b.sub.caughtUp(timeout)]);
-
-      const all = [...a.events, ...b.events].map((e) => text(e.value));
-      expect(all.sort()).toEqual(events.map((e) => text(e.value)).sort());
-      expect(a.events.length).toBeGreaterThan(0);
-      expect(b.events.length).toBeGreaterThan(0);
-      const partitionsOf = (c: Consumed) => new Set(c.events.map((e) => e.partition));
-      const shared = [...partitionsOf(a)].filter((p) => partitionsOf(b).has(p));
-      expect(shared).toEqual([]);
-
-      // when one member leaves, the other takes over its partitions
-      await a.sub.stop();
-      const more = Array.from({ length: 40 }, (_, i) => keyed(`key-${i}`, `later${i}`));
-      await log.append(topic, more);
-      await waitUntil(() => b.events.filter((e) => text(e.value).startsWith('later')).length >= 40, timeout, 'takeover');
-      await b.sub.caughtUp(timeout);
-      await b.sub.stop();
-      expect(b.events.filter((e) => text(e.value).startsWith('later'))).toHaveLength(40);
-      expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
-    }, timeout);
-
-    it('redelivers the batch of a consumer process killed mid-batch to the next consumer of the group', async () => {
-      const topic = unique('crash');
-      const groupId = unique('g');
-      await log.ensureTopics([{ name: topic, partitions: 2 }]);
-      const appended = await log.append(topic, Array.from({ length: 30 }, (_, i) => keyed('crash-key', `v${i}`)));
-      const partition = appended[0]!.partition;
-      if (harness.exclusive) await log.close();
-
-      const child = spawn(process.execPath, ['--input-type=module', '-e', crashingChildScript], {
-        env: {
-          ...process.env,
-          SP_EVENTLOG_CHILD: JSON.stringify({ ...harness.child, groupId, topic, maxBatchSize: 10, commitBatches: 1 }),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      try {
-        await Promise.race([
-          waitUntil(() => /^HANGING /m.test(out), timeout, 'the child to be inside its second batch'),
-          exited.then(() => {
-            throw new Error(`child exited early:\n${out}`);
-          }),
+        expect(c.errors).toHaveLength(1);
+        expect((c.errors[0]!.error as Error).message).toBe('boom: projection failed');
+        expect(c.errors[0]!.batch.events.map((e) => e.offset)).toEqual([4n, 5n, 6n, 7n]);
+        // the first batch was committed before the failure, the failed one was not
+        expect(committedAtFailure?.get(partition)).toBe(4n);
+        const delivered = c.batches.map((b) => b.events.map((e) => Number(e.offset)));
+        expect(delivered).toEqual([
+          [0, 1, 2, 3],
+          [4, 5, 6, 7],
+          [4, 5, 6, 7],
+          [8, 9],
         ]);
-      } finally {
-        child.kill('SIGKILL');
-        await exited;
-      }
-      expect(child.signalCode).toBe('SIGKILL');
-      const [, p, first, last] = /^HANGING (\d+) (\d+) (\d+)$/m.exec(out)!;
-      expect(Number(p)).toBe(partition);
-      expect([first, last]).toEqual(['10', '19']);
-      expect(out).toMatch(/^HANDLED \d+ 0 9$/m);
+        expect(c.events.map((e) => text(e.value))).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
+        expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(10n);
+      },
+      timeout,
+    );
 
-      if (harness.exclusive) log = await harness.create();
-      // the handled batch was committed, the one in flight at the kill was not
-      expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(10n);
-      const next = await consume(log, { groupId, topics: [topic] });
-      await next.sub.caughtUp(timeout);
-      await next.sub.stop();
-      expect(next.events.map((e) => Number(e.offset))).toEqual(Array.from({ length: 20 }, (_, i) => 10 + i));
-      expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(30n);
-    }, timeout * 2);
+    it(
+      'lets stop() finish the in-flight batch and commit it; nothing is handled afterwards',
+      async () => {
+        const topic = unique('stop');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 1 }]);
+        await log.append(
+          topic,
+          Array.from({ length: 20 }, (_, i) => keyed('k', `v${i}`)),
+        );
+        let started = 0;
+        let finished = 0;
+        const c = await consume(log, {
+          groupId,
+          topics: [topic],
+          maxBatchSize: 5,
+          handle: async () => {
+            started++;
+            await new Promise((r) => setTimeout(r, 400));
+            finished++;
+          },
+        });
+        await waitUntil(() => started === 1, timeout, 'the first batch');
+        await c.sub.stop();
+        expect(finished).toBe(started);
+        const handled = c.events.length;
+        expect(handled).toBeGreaterThanOrEqual(5);
+        expect((await log.committedOffsets(groupId, topic)).get(0)).toBe(BigInt(handled));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(c.events.length).toBe(handled);
+      },
+      timeout,
+    );
 
-    it('keeps events, their content and committed offsets across a restart', async () => {
-      const topic = unique('restart');
-      const groupId = unique('g');
-      await log.ensureTopics([{ name: topic, partitions: 3 }]);
-      const binary = new Uint8Array([0, 255, 1, 254, 0, 0, 10, 13]);
-      const events: OutgoingEvent[] = Array.from({ length: 30 }, (_, i) => ({
-        key: `Stadtteil-${i % 7}-ü`,
-        value: i === 0 ? binary : bytes(`v${i}`),
-        headers: { 'schema-id': String(i), 'amt': 'Jugendamt Köln' },
-        timestamp: 1_700_000_000_000 + i,
-      }));
-      const appended = await log.append(topic, events);
-      const c = await consume(log, { groupId, topics: [topic] });
-      await c.sub.caughtUp(timeout);
-      await c.sub.stop();
-      await log.append(topic, [keyed('late', 'uncommitted-1'), keyed('late', 'uncommitted-2')]);
-      const ends = await log.endOffsets(topic);
-      const committed = await log.committedOffsets(groupId, topic);
+    it(
+      'starts a new group at the end with startFrom latest',
+      async () => {
+        const topic = unique('latest');
+        await log.ensureTopics([{ name: topic, partitions: 2 }]);
+        await log.append(
+          topic,
+          Array.from({ length: 6 }, (_, i) => keyed(`k${i}`, `before${i}`)),
+        );
+        const c = await consume(log, { groupId: unique('g'), topics: [topic], startFrom: 'latest' });
+        await log.append(
+          topic,
+          Array.from({ length: 3 }, (_, i) => keyed(`k${i}`, `after${i}`)),
+        );
+        await waitUntil(() => c.events.length >= 3, timeout, 'the events appended after subscribe');
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
+        expect(c.events.map((e) => text(e.value)).sort()).toEqual(['after0', 'after1', 'after2']);
+      },
+      timeout,
+    );
 
-      log = await harness.restart(log);
+    it(
+      'shares partitions between two members of a group, which together see every event exactly once',
+      async () => {
+        const topic = unique('share');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 4 }]);
+        const a = await consume(log, { groupId, topics: [topic], maxBatchSize: 10 });
+        const b = await consume(log, { groupId, topics: [topic], maxBatchSize: 10 });
+        const events = Array.from({ length: 200 }, (_, i) => keyed(`key-${i % 50}`, `e${i}`));
+        await log.append(topic, events);
+        await waitUntil(() => a.events.length + b.events.length >= 200, timeout, 'all events');
+        await Promise.all([a.sub.caughtUp(timeout), b.sub.caughtUp(timeout)]);
 
-      expect(await log.endOffsets(topic)).toEqual(ends);
-      expect(await log.committedOffsets(groupId, topic)).toEqual(committed);
-      const resumed = await consume(log, { groupId, topics: [topic] });
-      await resumed.sub.caughtUp(timeout);
-      await resumed.sub.stop();
-      expect(resumed.events.map((e) => text(e.value))).toEqual(['uncommitted-1', 'uncommitted-2']);
+        const all = [...a.events, ...b.events].map((e) => text(e.value));
+        expect(all.sort()).toEqual(events.map((e) => text(e.value)).sort());
+        expect(a.events.length).toBeGreaterThan(0);
+        expect(b.events.length).toBeGreaterThan(0);
+        const partitionsOf = (c: Consumed) => new Set(c.events.map((e) => e.partition));
+        const shared = [...partitionsOf(a)].filter((p) => partitionsOf(b).has(p));
+        expect(shared).toEqual([]);
 
-      const all = await consume(log, { groupId: unique('g'), topics: [topic] });
-      await all.sub.caughtUp(timeout);
-      await all.sub.stop();
-      const byPosition = new Map(all.events.map((e) => [`${e.partition}/${e.offset}`, e]));
-      for (const [i, a] of appended.entries()) {
-        const e = byPosition.get(`${a.partition}/${a.offset}`);
-        expect(e, `event ${i}`).toBeDefined();
-        expect(e!.key).toBe(events[i]!.key);
-        expect(Array.from(e!.value)).toEqual(Array.from(events[i]!.value));
-        expect(e!.headers).toEqual(events[i]!.headers);
-        expect(e!.timestamp).toBe(events[i]!.timestamp);
-      }
-    }, timeout * 2);
+        // when one member leaves, the other takes over its partitions
+        await a.sub.stop();
+        const more = Array.from({ length: 40 }, (_, i) => keyed(`key-${i}`, `later${i}`));
+        await log.append(topic, more);
+        await waitUntil(() => b.events.filter((e) => text(e.value).startsWith('later')).length >= 40, timeout, 'takeover');
+        await b.sub.caughtUp(timeout);
+        await b.sub.stop();
+        expect(b.events.filter((e) => text(e.value).startsWith('later'))).toHaveLength(40);
+        expect(await log.committedOffsets(groupId, topic)).toEqual(await log.endOffsets(topic));
+      },
+      timeout,
+    );
 
-    it('fails with typed errors for unknown topics and a closed log', async () => {
-      const missing = unique('missing');
-      await expectCode(log.append(missing, [keyed('k', 'v')]), 'UNKNOWN_TOPIC');
-      await expectCode(log.subscribe({ groupId: unique('g'), topics: [missing], handleBatch: async () => {} }), 'UNKNOWN_TOPIC');
-      await expectCode(log.endOffsets(missing), 'UNKNOWN_TOPIC');
-      await expectCode(log.committedOffsets(unique('g'), missing), 'UNKNOWN_TOPIC');
+    it(
+      'redelivers the batch of a consumer process killed mid-batch to the next consumer of the group',
+      async () => {
+        const topic = unique('crash');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 2 }]);
+        const appended = await log.append(
+          topic,
+          Array.from({ length: 30 }, (_, i) => keyed('crash-key', `v${i}`)),
+        );
+        const partition = appended[0]!.partition;
+        if (harness.exclusive) await log.close();
 
-      const topic = unique('closed');
-      await log.ensureTopics([{ name: topic, partitions: 1 }]);
-      const other = harness.exclusive ? log : await harness.create();
-      await other.close();
-      await other.close(); // idempotent
-      const closed = await expectCode(other.append(topic, [keyed('k', 'v')]), 'CLOSED');
-      expect(closed.transient).toBe(false);
-      await expectCode(other.subscribe({ groupId: unique('g'), topics: [topic], handleBatch: async () => {} }), 'CLOSED');
-      await expectCode(other.ensureTopics([{ name: topic, partitions: 1 }]), 'CLOSED');
-      await expectCode(other.endOffsets(topic), 'CLOSED');
-      if (harness.exclusive) log = await harness.create();
-      expect((await log.endOffsets(topic)).get(0)).toBe(0n);
-    }, timeout);
+        const child = spawn(process.execPath, ['--input-type=module', '-e', crashingChildScript], {
+          env: {
+            ...process.env,
+            SP_EVENTLOG_CHILD: JSON.stringify({ ...harness.child, groupId, topic, maxBatchSize: 10, commitBatches: 1 }),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        try {
+          await Promise.race([
+            waitUntil(() => /^HANGING /m.test(out), timeout, 'the child to be inside its second batch'),
+            exited.then(() => {
+              throw new Error(`child exited early:\n${out}`);
+            }),
+          ]);
+        } finally {
+          child.kill('SIGKILL');
+          await exited;
+        }
+        expect(child.signalCode).toBe('SIGKILL');
+        const [, p, first, last] = /^HANGING (\d+) (\d+) (\d+)$/m.exec(out)!;
+        expect(Number(p)).toBe(partition);
+        expect([first, last]).toEqual(['10', '19']);
+        expect(out).toMatch(/^HANDLED \d+ 0 9$/m);
+
+        if (harness.exclusive) log = await harness.create();
+        // the handled batch was committed, the one in flight at the kill was not
+        expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(10n);
+        const next = await consume(log, { groupId, topics: [topic] });
+        await next.sub.caughtUp(timeout);
+        await next.sub.stop();
+        expect(next.events.map((e) => Number(e.offset))).toEqual(Array.from({ length: 20 }, (_, i) => 10 + i));
+        expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(30n);
+      },
+      timeout * 2,
+    );
+
+    it(
+      'keeps events, their content and committed offsets across a restart',
+      async () => {
+        const topic = unique('restart');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 3 }]);
+        const binary = new Uint8Array([0, 255, 1, 254, 0, 0, 10, 13]);
+        const events: OutgoingEvent[] = Array.from({ length: 30 }, (_, i) => ({
+          key: `Stadtteil-${i % 7}-ü`,
+          value: i === 0 ? binary : bytes(`v${i}`),
+          headers: { 'schema-id': String(i), amt: 'Jugendamt Köln' },
+          timestamp: 1_700_000_000_000 + i,
+        }));
+        const appended = await log.append(topic, events);
+        const c = await consume(log, { groupId, topics: [topic] });
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
+        await log.append(topic, [keyed('late', 'uncommitted-1'), keyed('late', 'uncommitted-2')]);
+        const ends = await log.endOffsets(topic);
+        const committed = await log.committedOffsets(groupId, topic);
+
+        log = await harness.restart(log);
+
+        expect(await log.endOffsets(topic)).toEqual(ends);
+        expect(await log.committedOffsets(groupId, topic)).toEqual(committed);
+        const resumed = await consume(log, { groupId, topics: [topic] });
+        await resumed.sub.caughtUp(timeout);
+        await resumed.sub.stop();
+        expect(resumed.events.map((e) => text(e.value))).toEqual(['uncommitted-1', 'uncommitted-2']);
+
+        const all = await consume(log, { groupId: unique('g'), topics: [topic] });
+        await all.sub.caughtUp(timeout);
+        await all.sub.stop();
+        const byPosition = new Map(all.events.map((e) => [`${e.partition}/${e.offset}`, e]));
+        for (const [i, a] of appended.entries()) {
+          const e = byPosition.get(`${a.partition}/${a.offset}`);
+          expect(e, `event ${i}`).toBeDefined();
+          expect(e!.key).toBe(events[i]!.key);
+          expect(Array.from(e!.value)).toEqual(Array.from(events[i]!.value));
+          expect(e!.headers).toEqual(events[i]!.headers);
+          expect(e!.timestamp).toBe(events[i]!.timestamp);
+        }
+      },
+      timeout * 2,
+    );
+
+    it(
+      'fails with typed errors for unknown topics and a closed log',
+      async () => {
+        const missing = unique('missing');
+        await expectCode(log.append(missing, [keyed('k', 'v')]), 'UNKNOWN_TOPIC');
+        await expectCode(log.subscribe({ groupId: unique('g'), topics: [missing], handleBatch: async () => {} }), 'UNKNOWN_TOPIC');
+        await expectCode(log.endOffsets(missing), 'UNKNOWN_TOPIC');
+        await expectCode(log.committedOffsets(unique('g'), missing), 'UNKNOWN_TOPIC');
+
+        const topic = unique('closed');
+        await log.ensureTopics([{ name: topic, partitions: 1 }]);
+        const other = harness.exclusive ? log : await harness.create();
+        await other.close();
+        await other.close(); // idempotent
+        const closed = await expectCode(other.append(topic, [keyed('k', 'v')]), 'CLOSED');
+        expect(closed.transient).toBe(false);
+        await expectCode(other.subscribe({ groupId: unique('g'), topics: [topic], handleBatch: async () => {} }), 'CLOSED');
+        await expectCode(other.ensureTopics([{ name: topic, partitions: 1 }]), 'CLOSED');
+        await expectCode(other.endOffsets(topic), 'CLOSED');
+        if (harness.exclusive) log = await harness.create();
+        expect((await log.endOffsets(topic)).get(0)).toBe(0n);
+      },
+      timeout,
+    );
   });
 }

@@ -180,7 +180,13 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
       await expectWarehouseError(wh.query('SELECT {x:Float64} AS x', { x: Number.NaN }), 'BAD_PARAMETER');
       await expectWarehouseError(wh.query('SELECT {a:Array(UInt8)} AS a', { a: [1, () => 2] }), 'BAD_PARAMETER');
       await expectWarehouseError(wh.query('SELECT {t:DateTime} AS t', { t: new Date('kaputt') }), 'BAD_PARAMETER');
-      await expectWarehouseError(wh.insert('strict_rows', [{ id: 1, at: new Date('2024-01-01') }, { id: 2, at: new Date('kaputt') }]), 'BAD_PARAMETER');
+      await expectWarehouseError(
+        wh.insert('strict_rows', [
+          { id: 1, at: new Date('2024-01-01') },
+          { id: 2, at: new Date('kaputt') },
+        ]),
+        'BAD_PARAMETER',
+      );
       expect(await wh.query('SELECT count() AS c FROM strict_rows')).toEqual([{ c: '0' }]);
       // the warehouse is still usable after errors
       expect(await wh.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
@@ -244,19 +250,22 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
 
     it('runs concurrent queries and inserts without mixing up parameters', async () => {
       await wh.command('CREATE TABLE concurrent_t (batch UInt32, i UInt32) ENGINE = MergeTree ORDER BY (batch, i)');
-      const queries = Array.from({ length: 24 }, (_, i) =>
-        wh.query<{ i: number; s: string }>('SELECT {i:UInt32} AS i, {s:String} AS s', { i, s: `wert-${i}` }),
-      );
+      const queries = Array.from({ length: 24 }, (_, i) => wh.query<{ i: number; s: string }>('SELECT {i:UInt32} AS i, {s:String} AS s', { i, s: `wert-${i}` }));
       const plain = Array.from({ length: 8 }, (_, i) => wh.query<{ c: string }>(`SELECT count() AS c FROM numbers(${1000 * (i + 1)})`));
       const inserts = Array.from({ length: 8 }, (_, batch) =>
-        wh.insert('concurrent_t', Array.from({ length: 100 }, (_, i) => ({ batch, i }))),
+        wh.insert(
+          'concurrent_t',
+          Array.from({ length: 100 }, (_, i) => ({ batch, i })),
+        ),
       );
       const [q, p] = await Promise.all([Promise.all(queries), Promise.all(plain), Promise.all(inserts)]);
-      q.forEach((rows, i) => expect(rows).toEqual([{ i, s: `wert-${i}` }]));
-      p.forEach((rows, i) => expect(rows).toEqual([{ c: String(1000 * (i + 1)) }]));
-      expect(await wh.query('SELECT batch, count() AS c FROM concurrent_t GROUP BY batch ORDER BY batch')).toEqual(
-        Array.from({ length: 8 }, (_, batch) => ({ batch, c: '100' })),
-      );
+      q.forEach((rows, i) => {
+        expect(rows).toEqual([{ i, s: `wert-${i}` }]);
+      });
+      p.forEach((rows, i) => {
+        expect(rows).toEqual([{ c: String(1000 * (i + 1)) }]);
+      });
+      expect(await wh.query('SELECT batch, count() AS c FROM concurrent_t GROUP BY batch ORDER BY batch')).toEqual(Array.from({ length: 8 }, (_, batch) => ({ batch, c: '100' })));
     });
 
     it('keeps data across close and reopen, then refuses calls once closed', async () => {

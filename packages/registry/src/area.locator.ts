@@ -54,9 +54,7 @@ export function placeOffer(locator: AreaLocator, lat: number, lon: number, reach
   const inside = locator.areasWithin(reachArea);
   const serves = dedupe([reachArea, ...inside]);
   const ra = reachArea;
-  const countsFor = locatedIn.filter(
-    (a) => sameArea(a, ra) || locator.areasWithin(a).some((b) => sameArea(b, ra)),
-  );
+  const countsFor = locatedIn.filter((a) => sameArea(a, ra) || locator.areasWithin(a).some((b) => sameArea(b, ra)));
   return { locatedIn: dedupe(locatedIn), reachArea, serves, countsFor: dedupe(countsFor) };
 }
 

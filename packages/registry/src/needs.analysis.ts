@@ -73,8 +73,7 @@ export function targetPopulationOf(norm: Norm, areaCode: string, pop: AreaPopula
   for (const [band, weight] of Object.entries(bands)) {
     const n = pop.byAge[band];
     if (n === undefined) {
-      throw new NeedsError('MISSING_AGE_BAND',
-        `norm ${norm.code}: area ${areaCode} has no residents for age band "${band}"; bands given: ${Object.keys(pop.byAge).join(', ') || 'none'}`);
+      throw new NeedsError('MISSING_AGE_BAND', `norm ${norm.code}: area ${areaCode} has no residents for age band "${band}"; bands given: ${Object.keys(pop.byAge).join(', ') || 'none'}`);
     }
     sum += weight * n;
   }
@@ -85,13 +84,7 @@ export function targetPopulationOf(norm: Norm, areaCode: string, pop: AreaPopula
  * A band missing in every area is a configuration error (band labels do not match) and throws; a band
  * missing in some areas (suppressed small counts) leaves those areas without demand, with the reason.
  */
-export function computeNeeds(
-  norm: Norm,
-  catalogueVersion: number,
-  level: string,
-  offers: readonly SupplyOffer[],
-  population: ReadonlyMap<string, AreaPopulation>,
-): NeedsResult {
+export function computeNeeds(norm: Norm, catalogueVersion: number, level: string, offers: readonly SupplyOffer[], population: ReadonlyMap<string, AreaPopulation>): NeedsResult {
   for (const band of Object.keys(norm.targetPopulation.ageBands ?? {})) {
     if (population.size > 0 && [...population.values()].every((p) => p.byAge[band] === undefined)) {
       const [code, pop] = [...population.entries()][0]!;
@@ -101,52 +94,54 @@ export function computeNeeds(
   const codes = new Set(population.keys());
   const relevant = offers.filter((o) => suppliesNorm(norm, o));
   for (const o of relevant) for (const a of o.countsFor) if (a.level === level) codes.add(a.code);
-  const areas: AreaNeed[] = [...codes].sort((a, b) => a.localeCompare(b, 'de', { numeric: true })).map((code) => {
-    const pop = population.get(code);
-    let target: number | null = null;
-    let populationIssue: string | undefined;
-    if (pop) {
-      try {
-        target = targetPopulationOf(norm, code, pop);
-      } catch (e) {
-        if (!(e instanceof NeedsError)) throw e;
-        populationIssue = e.message;
+  const areas: AreaNeed[] = [...codes]
+    .sort((a, b) => a.localeCompare(b, 'de', { numeric: true }))
+    .map((code) => {
+      const pop = population.get(code);
+      let target: number | null = null;
+      let populationIssue: string | undefined;
+      if (pop) {
+        try {
+          target = targetPopulationOf(norm, code, pop);
+        } catch (e) {
+          if (!(e instanceof NeedsError)) throw e;
+          populationIssue = e.message;
+        }
       }
-    }
-    const demand = target === null ? null : (target / norm.per) * norm.value;
-    let supply = 0;
-    let counted = 0;
-    let withoutCapacity = 0;
-    let wider = 0;
-    for (const o of relevant) {
-      const counts = o.countsFor.some((a) => a.level === level && a.code === code);
-      if (!counts) {
-        if (o.locatedIn.some((a) => a.level === level && a.code === code)) wider++;
-        continue;
+      const demand = target === null ? null : (target / norm.per) * norm.value;
+      let supply = 0;
+      let counted = 0;
+      let withoutCapacity = 0;
+      let wider = 0;
+      for (const o of relevant) {
+        const counts = o.countsFor.some((a) => a.level === level && a.code === code);
+        if (!counts) {
+          if (o.locatedIn.some((a) => a.level === level && a.code === code)) wider++;
+          continue;
+        }
+        if (norm.supply.measure === 'count') {
+          supply += 1;
+          counted++;
+        } else if (o.capacity && o.capacity.unit === norm.supply.unit) {
+          supply += o.capacity.value;
+          counted++;
+        } else {
+          withoutCapacity++;
+        }
       }
-      if (norm.supply.measure === 'count') {
-        supply += 1;
-        counted++;
-      } else if (o.capacity && o.capacity.unit === norm.supply.unit) {
-        supply += o.capacity.value;
-        counted++;
-      } else {
-        withoutCapacity++;
-      }
-    }
-    return {
-      area: { level, code },
-      ...(populationIssue ? { populationIssue } : {}),
-      targetPopulation: target,
-      demand,
-      supply,
-      offers: counted,
-      offersWithoutCapacity: withoutCapacity,
-      widerReachOffers: wider,
-      coverage: demand ? supply / demand : null,
-      gap: demand === null ? null : demand - supply,
-    };
-  });
+      return {
+        area: { level, code },
+        ...(populationIssue ? { populationIssue } : {}),
+        targetPopulation: target,
+        demand,
+        supply,
+        offers: counted,
+        offersWithoutCapacity: withoutCapacity,
+        widerReachOffers: wider,
+        coverage: demand ? supply / demand : null,
+        gap: demand === null ? null : demand - supply,
+      };
+    });
   return {
     normCode: norm.code,
     normName: norm.name,

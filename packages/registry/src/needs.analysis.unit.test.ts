@@ -36,7 +36,17 @@ const pop = (a: number, b: number, total = 1000): AreaPopulation => ({ total, by
 
 describe('computeNeeds', () => {
   it('Stadtteile: supply by reach rules, demand from weighted age bands, coverage and gap', () => {
-    const r = computeNeeds(kitaNorm, 7, 'STADTTEIL', offers, new Map([['101', pop(300, 240)], ['102', pop(150, 120)], ['201', pop(90, 60)]]));
+    const r = computeNeeds(
+      kitaNorm,
+      7,
+      'STADTTEIL',
+      offers,
+      new Map([
+        ['101', pop(300, 240)],
+        ['102', pop(150, 120)],
+        ['201', pop(90, 60)],
+      ]),
+    );
     expect(r.catalogueVersion).toBe(7);
     expect(r.unit).toBe('plaetze');
     const [t101, t102, t201] = r.areas;
@@ -61,7 +71,16 @@ describe('computeNeeds', () => {
   });
 
   it('Stadtviertel: a Stadtteil-wide Kita counts for no single Viertel', () => {
-    const r = computeNeeds(kitaNorm, 1, 'STADTVIERTEL', offers, new Map([['10101', pop(30, 30)], ['10102', pop(60, 30)]]));
+    const r = computeNeeds(
+      kitaNorm,
+      1,
+      'STADTVIERTEL',
+      offers,
+      new Map([
+        ['10101', pop(30, 30)],
+        ['10102', pop(60, 30)],
+      ]),
+    );
     const v1 = r.areas.find((a) => a.area.code === '10101')!;
     const v2 = r.areas.find((a) => a.area.code === '10102')!;
     expect(v1.supply).toBe(40); // K1 only
@@ -94,8 +113,14 @@ describe('computeNeeds', () => {
 
   it('count norms with a target-group condition count matching offers only', () => {
     const norm = normSchema.parse({
-      code: 'pflege_mmb', name: 'x', offerTypes: ['ambulanter_pflegedienst'], targetGroups: ['menschen_mit_behinderung'],
-      supply: { measure: 'count' }, targetPopulation: { label: 'alle' }, per: 10000, value: 1,
+      code: 'pflege_mmb',
+      name: 'x',
+      offerTypes: ['ambulanter_pflegedienst'],
+      targetGroups: ['menschen_mit_behinderung'],
+      supply: { measure: 'count' },
+      targetPopulation: { label: 'alle' },
+      per: 10000,
+      value: 1,
     });
     const os = [
       offer('P1', 'ambulanter_pflegedienst', 50.01, 7.05, 'STADTTEIL', null, ['menschen_mit_behinderung', 'senior_innen']),
@@ -110,7 +135,16 @@ describe('computeNeeds', () => {
   });
 
   it('a band missing in some areas (suppressed) leaves their demand null with the reason, never zero', () => {
-    const r = computeNeeds(kitaNorm, 1, 'STADTTEIL', offers, new Map([['101', pop(300, 240)], ['102', { total: 5, byAge: { '0-3': 1 } }]]));
+    const r = computeNeeds(
+      kitaNorm,
+      1,
+      'STADTTEIL',
+      offers,
+      new Map([
+        ['101', pop(300, 240)],
+        ['102', { total: 5, byAge: { '0-3': 1 } }],
+      ]),
+    );
     const t102 = r.areas.find((a) => a.area.code === '102')!;
     expect(t102).toMatchObject({ demand: null, gap: null, coverage: null, supply: 30 });
     expect(t102.populationIssue).toContain('area 102 has no residents for age band "3-6"');
@@ -128,7 +162,17 @@ describe('computeNeeds', () => {
 
 describe('rankGaps', () => {
   it('orders shortfalls by size and leaves out covered areas', () => {
-    const r = computeNeeds(kitaNorm, 1, 'STADTTEIL', offers, new Map([['101', pop(300, 240)], ['102', pop(150, 120)], ['201', pop(0, 10)]]));
+    const r = computeNeeds(
+      kitaNorm,
+      1,
+      'STADTTEIL',
+      offers,
+      new Map([
+        ['101', pop(300, 240)],
+        ['102', pop(150, 120)],
+        ['201', pop(0, 10)],
+      ]),
+    );
     // gaps: 101 → 269.6, 102 → 154.8, 201 → 8.4
     expect(rankGaps(r).map((a) => a.area.code)).toEqual(['101', '102', '201']);
     expect(rankGaps(r, 2).map((a) => a.area.code)).toEqual(['101', '102']);
@@ -142,7 +186,10 @@ describe('nearestOffers', () => {
     // 0.01° latitude = 6371008.8 · π/180 · 0.01 = 1111.95 m; 0.02° longitude at 50° ≈ 1429.3 m
     const res = nearestOffers(
       [{ area: { level: 'STADTVIERTEL', code: 'X' }, lat: 50, lon: 7 }],
-      [{ key: 'b', name: 'east', lat: 50, lon: 7.02 }, { key: 'a', name: 'north', lat: 50.01, lon: 7 }],
+      [
+        { key: 'b', name: 'east', lat: 50, lon: 7.02 },
+        { key: 'a', name: 'north', lat: 50.01, lon: 7 },
+      ],
     );
     expect(res[0]!.nearest!.key).toBe('a');
     expect(res[0]!.nearest!.distanceMeters).toBeCloseTo(1111.95, 1);

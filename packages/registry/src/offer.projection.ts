@@ -61,8 +61,7 @@ export class OfferProjection {
       const p = e.payload!;
       placement = placeOffer(this.locator, p.location.lat, p.location.lon, p.reach);
       if (!placement) {
-        return this.reject(tx, e.key, e.version, e.deliveryId, 'OUTSIDE_CITY',
-          `location ${p.location.lat},${p.location.lon} lies in no area of the city; accepted: a WGS84 point inside the city`);
+        return this.reject(tx, e.key, e.version, e.deliveryId, 'OUTSIDE_CITY', `location ${p.location.lat},${p.location.lon} lies in no area of the city; accepted: a WGS84 point inside the city`);
       }
     }
 
@@ -70,29 +69,31 @@ export class OfferProjection {
       `INSERT INTO registry_offer_version (offer_key, version, tombstone, amt, delivery_id, delivered_at, payload, valid_from, valid_to)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::date, $9::date)
        ON CONFLICT (offer_key, version, tombstone) DO NOTHING`,
-      [e.key, e.version, e.tombstone, e.amt, e.deliveryId, e.deliveredAt.toISOString(),
-        e.payload ? JSON.stringify(e.payload) : null, e.payload?.validFrom ?? null, e.payload?.validTo ?? null],
+      [e.key, e.version, e.tombstone, e.amt, e.deliveryId, e.deliveredAt.toISOString(), e.payload ? JSON.stringify(e.payload) : null, e.payload?.validFrom ?? null, e.payload?.validTo ?? null],
     );
     if (inserted.rowCount === 0) {
       // the same key+version again: a redelivery if the payload is the same; a different payload under an
       // existing version is something the ingestion refuses (409) — if one arrives anyway, say so
-      const same = await tx.query<{ same: boolean }>(
-        `SELECT payload IS NOT DISTINCT FROM $4::jsonb AS same FROM registry_offer_version WHERE offer_key = $1 AND version = $2 AND tombstone = $3`,
-        [e.key, e.version, e.tombstone, e.payload ? JSON.stringify(e.payload) : null],
-      );
+      const same = await tx.query<{ same: boolean }>(`SELECT payload IS NOT DISTINCT FROM $4::jsonb AS same FROM registry_offer_version WHERE offer_key = $1 AND version = $2 AND tombstone = $3`, [
+        e.key,
+        e.version,
+        e.tombstone,
+        e.payload ? JSON.stringify(e.payload) : null,
+      ]);
       if (same.rows[0]?.same === false) {
-        return this.reject(tx, e.key, e.version, e.deliveryId, 'CONFLICTING_VERSION',
-          `version ${e.version} of ${e.key} was already projected with a different payload; accepted: a correction as a new version`);
+        return this.reject(
+          tx,
+          e.key,
+          e.version,
+          e.deliveryId,
+          'CONFLICTING_VERSION',
+          `version ${e.version} of ${e.key} was already projected with a different payload; accepted: a correction as a new version`,
+        );
       }
       return { key: e.key, version: e.version, outcome: 'duplicate' };
     }
 
-    const head = (
-      await tx.query<{ head_version: number; head_tombstone: boolean }>(
-        'SELECT head_version, head_tombstone FROM registry_offer_key WHERE offer_key = $1 FOR UPDATE',
-        [e.key],
-      )
-    ).rows[0];
+    const head = (await tx.query<{ head_version: number; head_tombstone: boolean }>('SELECT head_version, head_tombstone FROM registry_offer_key WHERE offer_key = $1 FOR UPDATE', [e.key])).rows[0];
     // a withdrawal of version v outranks the record of version v; any higher version outranks both
     const isNewer = !head || e.version > head.head_version || (e.version === head.head_version && e.tombstone && !head.head_tombstone);
     if (!isNewer) {
@@ -140,10 +141,33 @@ async function insertCurrent(tx: Queryable, e: OfferEvent, p: OfferRecord, place
        delivered_at, search_text, search_vector)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8::text[],$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19::date,$20::date,$21,$22,$23,$24,
        lower($25), to_tsvector('german', $25))`,
-    [e.key, e.version, p.name, p.offerType, p.subtype ?? null, p.provider, p.amt, p.targetGroups, p.address.street ?? null,
-      p.address.postcode ?? null, p.address.city, p.location.lat, p.location.lon, p.capacity?.value ?? null, p.capacity?.unit ?? null,
-      p.reach, placement.reachArea.level, placement.reachArea.code, p.validFrom.slice(0, 10), p.validTo?.slice(0, 10) ?? null,
-      p.source, p.attribution ?? null, p.synthetic, e.deliveredAt.toISOString(), text],
+    [
+      e.key,
+      e.version,
+      p.name,
+      p.offerType,
+      p.subtype ?? null,
+      p.provider,
+      p.amt,
+      p.targetGroups,
+      p.address.street ?? null,
+      p.address.postcode ?? null,
+      p.address.city,
+      p.location.lat,
+      p.location.lon,
+      p.capacity?.value ?? null,
+      p.capacity?.unit ?? null,
+      p.reach,
+      placement.reachArea.level,
+      placement.reachArea.code,
+      p.validFrom.slice(0, 10),
+      p.validTo?.slice(0, 10) ?? null,
+      p.source,
+      p.attribution ?? null,
+      p.synthetic,
+      e.deliveredAt.toISOString(),
+      text,
+    ],
   );
   await insertAreas(tx, 'registry_offer_area', e.key, placement.locatedIn);
   await insertAreas(tx, 'offer_serves_area', e.key, placement.serves);
@@ -153,8 +177,9 @@ async function insertCurrent(tx: Queryable, e: OfferEvent, p: OfferRecord, place
 async function insertAreas(tx: Queryable, table: string, key: string, areas: AreaRef[]): Promise<void> {
   if (areas.length === 0) return;
   const unique = [...new Map(areas.map((a) => [areaId(a), a])).values()];
-  await tx.query(
-    `INSERT INTO ${table} (offer_key, area_level, area_code) SELECT $1, l, c FROM unnest($2::text[], $3::text[]) AS t(l, c)`,
-    [key, unique.map((a) => a.level), unique.map((a) => a.code)],
-  );
+  await tx.query(`INSERT INTO ${table} (offer_key, area_level, area_code) SELECT $1, l, c FROM unnest($2::text[], $3::text[]) AS t(l, c)`, [
+    key,
+    unique.map((a) => a.level),
+    unique.map((a) => a.code),
+  ]);
 }

@@ -27,7 +27,10 @@ export const offerFilterSchema = z
       .optional(),
     synthetic: z.boolean().optional(),
     /** offers valid on this date (validFrom <= d and (validTo empty or d <= validTo)) */
-    validOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    validOn: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
   })
   .strict();
 export type OfferFilter = z.input<typeof offerFilterSchema>;

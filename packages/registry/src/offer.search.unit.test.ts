@@ -5,8 +5,15 @@ describe('buildOfferWhere', () => {
   it('ANDs one fragment per filter and passes every value as a parameter', () => {
     const evil = "x'; DROP TABLE registry_offer; --";
     const { where, params, distance } = buildOfferWhere({
-      offerTypes: ['kita'], targetGroups: ['alleinerziehende'], area: { level: 'STADTTEIL', code: '609' }, provider: evil, text: evil,
-      amts: ['jugendamt'], near: { lat: 51, lon: 6.9, radiusMeters: 500 }, synthetic: true, validOn: '2025-01-01',
+      offerTypes: ['kita'],
+      targetGroups: ['alleinerziehende'],
+      area: { level: 'STADTTEIL', code: '609' },
+      provider: evil,
+      text: evil,
+      amts: ['jugendamt'],
+      near: { lat: 51, lon: 6.9, radiusMeters: 500 },
+      synthetic: true,
+      validOn: '2025-01-01',
     });
     expect(where).not.toContain('DROP');
     expect(where).not.toContain('609');

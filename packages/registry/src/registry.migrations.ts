@@ -22,9 +22,7 @@ export function registryMigrations(): Migration[] {
 
 /** Applies the migrations not yet applied; returns the names applied now. One migrator at a time. */
 export async function migrateRegistry(db: Database): Promise<string[]> {
-  await db.exec(
-    'CREATE TABLE IF NOT EXISTS registry_schema_migration (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-  );
+  await db.exec('CREATE TABLE IF NOT EXISTS registry_schema_migration (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
   const done = new Set((await db.query<{ id: number }>('SELECT id FROM registry_schema_migration')).rows.map((r) => Number(r.id)));
   const applied: string[] = [];
   for (const m of registryMigrations()) {

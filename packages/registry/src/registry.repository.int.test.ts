@@ -18,15 +18,27 @@ interface Engine {
   stop(): Promise<void>;
 }
 const engines: [string, () => Promise<Engine>][] = [
-  ['PostgreSQL', async () => {
-    const pgi = await startPostgres();
-    const db = createPgDatabase({ url: pgi.url });
-    return { db, stop: async () => { await db.close(); await pgi.wipe(); } };
-  }],
-  ['PGlite', async () => {
-    const db = await openPgliteDatabase({ dataDir: join(tempDir('sp-registry-pglite-'), 'data') });
-    return { db, stop: () => db.close() };
-  }],
+  [
+    'PostgreSQL',
+    async () => {
+      const pgi = await startPostgres();
+      const db = createPgDatabase({ url: pgi.url });
+      return {
+        db,
+        stop: async () => {
+          await db.close();
+          await pgi.wipe();
+        },
+      };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const db = await openPgliteDatabase({ dataDir: join(tempDir('sp-registry-pglite-'), 'data') });
+      return { db, stop: () => db.close() };
+    },
+  ],
 ];
 
 const catalogue = parseRichtwerte(`
@@ -44,10 +56,24 @@ norms:
 
 function offer(key: string, over: Partial<OfferRecord> = {}): OfferRecord {
   return {
-    key, version: 1, name: key, offerType: 'kita', subtype: null, provider: 'Stadt Köln', amt: 'jugendamt',
-    targetGroups: ['kinder'], address: { street: 'Hauptstr. 1', postcode: '50000', city: 'Köln' },
-    location: { lat: 50.01, lon: 7.05 }, capacity: { value: 40, unit: 'plaetze' }, reach: 'STADTTEIL',
-    validFrom: '2024-01-01', validTo: null, source: 'Test', attribution: null, synthetic: false, ...over,
+    key,
+    version: 1,
+    name: key,
+    offerType: 'kita',
+    subtype: null,
+    provider: 'Stadt Köln',
+    amt: 'jugendamt',
+    targetGroups: ['kinder'],
+    address: { street: 'Hauptstr. 1', postcode: '50000', city: 'Köln' },
+    location: { lat: 50.01, lon: 7.05 },
+    capacity: { value: 40, unit: 'plaetze' },
+    reach: 'STADTTEIL',
+    validFrom: '2024-01-01',
+    validTo: null,
+    source: 'Test',
+    attribution: null,
+    synthetic: false,
+    ...over,
   };
 }
 let seq = 0;
@@ -88,7 +114,11 @@ describe.each(engines)('%s', (_name, open) => {
       const h = (await repo.offerHistory('h:1'))!;
       expect(h.status).toBe('current');
       expect(h.currentVersion).toBe(3);
-      expect(h.versions.map((v) => [v.version, v.record?.capacity?.value, v.endedBy])).toEqual([[1, 40, 3], [2, 60, 3], [3, 75, null]]);
+      expect(h.versions.map((v) => [v.version, v.record?.capacity?.value, v.endedBy])).toEqual([
+        [1, 40, 3],
+        [2, 60, 3],
+        [3, 75, null],
+      ]);
       expect(h.versions[0]!.endedAt).toBe('2025-03-01T00:00:00.000Z');
       expect(h.versions[0]!.deliveryId).toMatch(/^d-/);
     });
@@ -103,7 +133,10 @@ describe.each(engines)('%s', (_name, open) => {
       expect((await repo.search({ text: 'Regenbogen' })).total).toBe(0);
       const h = (await repo.offerHistory('w:1'))!;
       expect(h).toMatchObject({ status: 'withdrawn', currentVersion: null, withdrawnAt: '2025-03-01T10:00:00.000Z' });
-      expect(h.versions.map((v) => [v.version, v.tombstone, v.endedAt])).toEqual([[1, false, '2025-03-01T10:00:00.000Z'], [1, true, null]]);
+      expect(h.versions.map((v) => [v.version, v.tombstone, v.endedAt])).toEqual([
+        [1, false, '2025-03-01T10:00:00.000Z'],
+        [1, true, null],
+      ]);
       // an older record arriving after the withdrawal does not resurrect it; a newer version does
       expect((await repo.applyOfferEvents([ev(w1)])).outcomes[0]!.outcome).toBe('duplicate');
       await repo.applyOfferEvents([ev(offer('w:1', { version: 2, name: 'Kita Regenbogen neu' }), '2025-04-01T00:00:00Z')]);
@@ -127,7 +160,10 @@ describe.each(engines)('%s', (_name, open) => {
       expect(r.outcomes[2]!.message).toContain('payload: a record event needs a payload');
       const issues = await repo.projectionIssues();
       expect(issues.map((i) => [i.key, i.code])).toEqual([
-        ['bad:nopayload', 'INVALID_EVENT'], ['bad:outside', 'OUTSIDE_CITY'], ['bad:shape', 'INVALID_EVENT'], ['h:1', 'CONFLICTING_VERSION'],
+        ['bad:nopayload', 'INVALID_EVENT'],
+        ['bad:outside', 'OUTSIDE_CITY'],
+        ['bad:shape', 'INVALID_EVENT'],
+        ['h:1', 'CONFLICTING_VERSION'],
       ]);
       expect(await repo.getOffer('bad:outside')).toBeNull();
       expect(await repo.offerHistory('bad:outside')).toBeNull();
@@ -147,12 +183,50 @@ describe.each(engines)('%s', (_name, open) => {
         ev(offer('s:kita-a', { name: 'Kita Kinderland', location: { lat: 50.01, lon: 7.01 }, targetGroups: ['kinder', 'alleinerziehende'], provider: 'AWO Köln' })),
         ev(offer('s:kita-b', { name: 'Kita Pusteblume', location: { lat: 50.07, lon: 7.05 }, provider: 'Caritas', amt: 'planung' })),
         ev(offer('s:kita-c', { name: 'Kita am Park', location: { lat: 50.05, lon: 7.15 }, provider: 'AWO Köln' })),
-        ev(offer('s:treff-a', { name: 'Treff für Alleinerziehende', offerType: 'offener_treff', capacity: null, location: { lat: 50.012, lon: 7.012 }, targetGroups: ['alleinerziehende'], reach: 'STADTVIERTEL', amt: 'jugendamt', provider: 'AWO Köln' })),
-        ev(offer('s:treff-b', { name: 'Seniorentreff Nord', offerType: 'offener_treff', capacity: null, location: { lat: 50.15, lon: 7.05 }, targetGroups: ['senioren'], reach: 'STADTBEZIRK', provider: 'Stadt Köln', amt: 'sozialamt' })),
-        ev(offer('s:beratung', { name: 'Familienberatungsstelle Süd', offerType: 'familienberatung', capacity: null, location: { lat: 50.09, lon: 7.19 }, targetGroups: ['alleinerziehende', 'familien_mit_kindern'], reach: 'STADT', synthetic: true, amt: 'jugendamt', provider: 'Diakonie' })),
+        ev(
+          offer('s:treff-a', {
+            name: 'Treff für Alleinerziehende',
+            offerType: 'offener_treff',
+            capacity: null,
+            location: { lat: 50.012, lon: 7.012 },
+            targetGroups: ['alleinerziehende'],
+            reach: 'STADTVIERTEL',
+            amt: 'jugendamt',
+            provider: 'AWO Köln',
+          }),
+        ),
+        ev(
+          offer('s:treff-b', {
+            name: 'Seniorentreff Nord',
+            offerType: 'offener_treff',
+            capacity: null,
+            location: { lat: 50.15, lon: 7.05 },
+            targetGroups: ['senioren'],
+            reach: 'STADTBEZIRK',
+            provider: 'Stadt Köln',
+            amt: 'sozialamt',
+          }),
+        ),
+        ev(
+          offer('s:beratung', {
+            name: 'Familienberatungsstelle Süd',
+            offerType: 'familienberatung',
+            capacity: null,
+            location: { lat: 50.09, lon: 7.19 },
+            targetGroups: ['alleinerziehende', 'familien_mit_kindern'],
+            reach: 'STADT',
+            synthetic: true,
+            amt: 'jugendamt',
+            provider: 'Diakonie',
+          }),
+        ),
       ]);
     });
-    const keys = async (f: Parameters<RegistryRepository['search']>[0]) => (await repo.search(f, { limit: 500 })).items.map((o) => o.key).filter((k) => k.startsWith('s:')).sort();
+    const keys = async (f: Parameters<RegistryRepository['search']>[0]) =>
+      (await repo.search(f, { limit: 500 })).items
+        .map((o) => o.key)
+        .filter((k) => k.startsWith('s:'))
+        .sort();
 
     it('filters by type, target group, area incl. areas below, provider, Amt, synthetic', async () => {
       expect(await keys({ offerTypes: ['offener_treff'] })).toEqual(['s:treff-a', 's:treff-b']);
@@ -205,7 +279,10 @@ describe.each(engines)('%s', (_name, open) => {
       const pages: string[] = [];
       let offset: number | null = 0;
       while (offset !== null) {
-        const p: Awaited<ReturnType<RegistryRepository['search']>> = await repo.search({ offerTypes: ['kita', 'offener_treff', 'familienberatung'], area: { level: 'STADT', code: '0' } }, { limit: 2, offset });
+        const p: Awaited<ReturnType<RegistryRepository['search']>> = await repo.search(
+          { offerTypes: ['kita', 'offener_treff', 'familienberatung'], area: { level: 'STADT', code: '0' } },
+          { limit: 2, offset },
+        );
         expect(p.total).toBe(all.total);
         expect(p.items.length).toBeLessThanOrEqual(2);
         pages.push(...p.items.map((o) => o.key));
@@ -218,8 +295,11 @@ describe.each(engines)('%s', (_name, open) => {
     it('returns the offer with its areas, reach area and attribution flags', async () => {
       const o = (await repo.search({ text: 'Kinderland' })).items[0]!;
       expect(o.areas).toEqual([
-        { level: 'SOZIALRAUM', code: 'SR1' }, { level: 'STADT', code: '0' }, { level: 'STADTBEZIRK', code: '1' },
-        { level: 'STADTTEIL', code: '101' }, { level: 'STADTVIERTEL', code: '10101' },
+        { level: 'SOZIALRAUM', code: 'SR1' },
+        { level: 'STADT', code: '0' },
+        { level: 'STADTBEZIRK', code: '1' },
+        { level: 'STADTTEIL', code: '101' },
+        { level: 'STADTVIERTEL', code: '10101' },
       ]);
       expect(o).toMatchObject({ reach: 'STADTTEIL', reachArea: { level: 'STADTTEIL', code: '101' }, synthetic: false, attribution: null });
     });

@@ -153,15 +153,22 @@ export class RegistryRepository {
   /** Every version of an offer ever received, oldest first; null for an unknown key. */
   async offerHistory(key: string): Promise<OfferHistory | null> {
     const head = (
-      await this.db.query<{ head_version: number; head_tombstone: boolean; withdrawn_at: unknown }>(
-        'SELECT head_version, head_tombstone, withdrawn_at FROM registry_offer_key WHERE offer_key = $1',
-        [key],
-      )
+      await this.db.query<{ head_version: number; head_tombstone: boolean; withdrawn_at: unknown }>('SELECT head_version, head_tombstone, withdrawn_at FROM registry_offer_key WHERE offer_key = $1', [
+        key,
+      ])
     ).rows[0];
     if (!head) return null;
     const rows = await this.db.query<{
-      version: number; tombstone: boolean; amt: string; delivery_id: string; delivered_at: unknown; payload: unknown;
-      valid_from: string | null; valid_to: string | null; ended_at: unknown; ended_by: number | null;
+      version: number;
+      tombstone: boolean;
+      amt: string;
+      delivery_id: string;
+      delivered_at: unknown;
+      payload: unknown;
+      valid_from: string | null;
+      valid_to: string | null;
+      ended_at: unknown;
+      ended_by: number | null;
     }>(
       `SELECT version, tombstone, amt, delivery_id, delivered_at, payload, valid_from::text AS valid_from, valid_to::text AS valid_to, ended_at, ended_by
        FROM registry_offer_version WHERE offer_key = $1 ORDER BY version, tombstone`,
@@ -228,8 +235,16 @@ export class RegistryRepository {
   private async supplyOffers(filter: OfferFilter): Promise<SupplyOffer[]> {
     const { where, params } = buildOfferWhere(filter);
     const r = await this.db.query<{
-      offer_key: string; name: string; offer_type: string; target_groups: string[]; capacity_value: number | null; capacity_unit: string | null;
-      lat: number; lon: number; counts_for: AreaRef[] | string; located_in: AreaRef[] | string;
+      offer_key: string;
+      name: string;
+      offer_type: string;
+      target_groups: string[];
+      capacity_value: number | null;
+      capacity_unit: string | null;
+      lat: number;
+      lon: number;
+      counts_for: AreaRef[] | string;
+      located_in: AreaRef[] | string;
     }>(
       `SELECT o.offer_key, o.name, o.offer_type, o.target_groups, o.capacity_value, o.capacity_unit, o.lat, o.lon,
          (SELECT coalesce(json_agg(json_build_object('level', s.area_level, 'code', s.area_code)), '[]'::json)

@@ -11,10 +11,7 @@ export const normSchema = z
     offerTypes: z.array(z.string().min(1)).min(1),
     /** when given, only offers serving at least one of these target groups supply the norm */
     targetGroups: z.array(z.string().min(1)).min(1).optional(),
-    supply: z.discriminatedUnion('measure', [
-      z.object({ measure: z.literal('capacity'), unit: z.string().min(1) }),
-      z.object({ measure: z.literal('count') }),
-    ]),
+    supply: z.discriminatedUnion('measure', [z.object({ measure: z.literal('capacity'), unit: z.string().min(1) }), z.object({ measure: z.literal('count') })]),
     targetPopulation: z.object({
       label: z.string().min(1),
       /** weight per age band; absent = all residents */

@@ -7,9 +7,9 @@ describe('Richtwerte catalogue', () => {
 
   it('ships the norms the needs analysis and the demo questions use', () => {
     expect(catalogue.version).toBeGreaterThanOrEqual(1);
-    expect(catalogue.norms.map((n) => n.code)).toEqual(expect.arrayContaining([
-      'kita_plaetze_1_6', 'pflegeheim_plaetze_80', 'ambulante_pflege_mmb', 'spielplaetze_kinder', 'offener_treff_einwohner', 'offener_treff_pflegende_angehoerige',
-    ]));
+    expect(catalogue.norms.map((n) => n.code)).toEqual(
+      expect.arrayContaining(['kita_plaetze_1_6', 'pflegeheim_plaetze_80', 'ambulante_pflege_mmb', 'spielplaetze_kinder', 'offener_treff_einwohner', 'offener_treff_pflegende_angehoerige']),
+    );
     const kita = catalogue.norms.find((n) => n.code === 'kita_plaetze_1_6')!;
     // children aged 1 to under 6 from the bands 0-3 and 3-6: two thirds of 0-3 plus all of 3-6
     expect(kita.targetPopulation.ageBands).toEqual({ '0-3': 2 / 3, '3-6': 1 });
@@ -33,7 +33,13 @@ describe('Richtwerte catalogue', () => {
   it('refuses duplicate codes, unknown fields and a capacity norm without unit', () => {
     const norm = `{ code: a, name: A, offerTypes: [kita], supply: { measure: count }, targetPopulation: { label: x }, per: 100, value: 1 }`;
     expect(() => parseRichtwerte(`version: 1\nvalidFrom: "2025-01-01"\nnorms: [${norm}, ${norm}]`)).toThrow(/duplicate norm code a/);
-    expect(() => parseRichtwerte(`version: 1\nvalidFrom: "2025-01-01"\nnorms: [{ code: a, name: A, offerTypes: [kita], supply: { measure: capacity }, targetPopulation: { label: x }, per: 100, value: 1 }]`)).toThrow(/unit/);
-    expect(() => parseRichtwerte(`version: 1\nvalidFrom: "2025-01-01"\nnorms: [{ code: a, name: A, offerTypes: [kita], supply: { measure: count }, targetPopulation: { label: x }, per: 100, value: 1, typo: 1 }]`)).toThrow(/typo/);
+    expect(() =>
+      parseRichtwerte(`version: 1\nvalidFrom: "2025-01-01"\nnorms: [{ code: a, name: A, offerTypes: [kita], supply: { measure: capacity }, targetPopulation: { label: x }, per: 100, value: 1 }]`),
+    ).toThrow(/unit/);
+    expect(() =>
+      parseRichtwerte(
+        `version: 1\nvalidFrom: "2025-01-01"\nnorms: [{ code: a, name: A, offerTypes: [kita], supply: { measure: count }, targetPopulation: { label: x }, per: 100, value: 1, typo: 1 }]`,
+      ),
+    ).toThrow(/typo/);
   });
 });

@@ -21,8 +21,7 @@ export function spatialAreaLocator(reference: AreaReference): AreaLocator {
       const inside = descendantsOf(area);
       const ids = new Set([areaId(area), ...inside.map(areaId)]);
       // planning areas all of whose members lie inside the area
-      const planning = reference.planningLevels.flatMap((l) => reference.areas(l))
-        .filter((p) => p.members.length > 0 && p.members.every((m) => ids.has(areaId(m))));
+      const planning = reference.planningLevels.flatMap((l) => reference.areas(l)).filter((p) => p.members.length > 0 && p.members.every((m) => ids.has(areaId(m))));
       return [...inside, ...planning.map(ref)];
     }
     const p = reference.get(area.level, area.code);

@@ -21,7 +21,10 @@ const key = (level: string, code: string) => `${level}|${code}`;
 class GridIndex {
   private readonly cells: number[][];
   private readonly box: BBox;
-  constructor(private readonly areas: readonly Area[], private readonly n = 48) {
+  constructor(
+    private readonly areas: readonly Area[],
+    private readonly n = 48,
+  ) {
     this.box = unionBBox(areas.map((a) => a.bbox));
     this.cells = Array.from({ length: n * n }, () => []);
     areas.forEach((a, i) => {
@@ -172,7 +175,9 @@ export class AreaReference {
     if (!Number.isFinite(lat) || !Number.isFinite(lon)) return undefined;
     const levels = this.hierarchyLevels.slice(1);
     let anchorIdx = -1;
-    levels.forEach((l, i) => { if (this.coverage[l] === 'complete' && anchorIdx === i - 1) anchorIdx = i; });
+    levels.forEach((l, i) => {
+      if (this.coverage[l] === 'complete' && anchorIdx === i - 1) anchorIdx = i;
+    });
     if (anchorIdx < 0) return undefined;
     const anchorLevel = levels[anchorIdx]!;
     const anchor = this.grid(anchorLevel).find(lat, lon, (a) => this.valid(a, opts.at));

@@ -36,16 +36,7 @@ export function isValidAt(area: Pick<Area, 'validFrom' | 'validTo'>, date: strin
 export class SpatialReferenceError extends Error {
   override readonly name = 'SpatialReferenceError';
   constructor(
-    readonly code:
-      | 'DESCRIPTION_INVALID'
-      | 'FILE_UNREADABLE'
-      | 'FEATURE_INVALID'
-      | 'DUPLICATE_AREA'
-      | 'ORPHAN_AREA'
-      | 'UNKNOWN_MEMBER'
-      | 'EMPTY_AREA'
-      | 'VALIDITY_OVERLAP'
-      | 'UNKNOWN_AREA',
+    readonly code: 'DESCRIPTION_INVALID' | 'FILE_UNREADABLE' | 'FEATURE_INVALID' | 'DUPLICATE_AREA' | 'ORPHAN_AREA' | 'UNKNOWN_MEMBER' | 'EMPTY_AREA' | 'VALIDITY_OVERLAP' | 'UNKNOWN_AREA',
     message: string,
   ) {
     super(message);

@@ -12,7 +12,9 @@ export function haversineMeters(a: LatLon, b: LatLon): number {
   return 2 * MEAN_EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-export interface WeightedPoint extends LatLon { weight: number }
+export interface WeightedPoint extends LatLon {
+  weight: number;
+}
 
 /**
  * Population-weighted centre of weighted points (e.g. Stadtviertel centroids weighted by residents).
@@ -20,10 +22,14 @@ export interface WeightedPoint extends LatLon { weight: number }
  * a positive weight, so callers fall back to the geometric centroid deliberately.
  */
 export function populationWeightedCentre(points: readonly WeightedPoint[]): LatLon | undefined {
-  let w = 0, lat = 0, lon = 0;
+  let w = 0,
+    lat = 0,
+    lon = 0;
   for (const p of points) {
     if (!(p.weight > 0)) continue;
-    w += p.weight; lat += p.lat * p.weight; lon += p.lon * p.weight;
+    w += p.weight;
+    lat += p.lat * p.weight;
+    lon += p.lon * p.weight;
   }
   return w > 0 ? { lat: lat / w, lon: lon / w } : undefined;
 }

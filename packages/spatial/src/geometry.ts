@@ -10,10 +10,7 @@ export const multiPolygonSchema = z.object({
   type: z.literal('MultiPolygon'),
   coordinates: z.array(polygonCoordsSchema),
 });
-export const geoJsonGeometrySchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('Polygon'), coordinates: polygonCoordsSchema }),
-  multiPolygonSchema,
-]);
+export const geoJsonGeometrySchema = z.discriminatedUnion('type', [z.object({ type: z.literal('Polygon'), coordinates: polygonCoordsSchema }), multiPolygonSchema]);
 export const bboxSchema = z.object({ minLon: z.number(), minLat: z.number(), maxLon: z.number(), maxLat: z.number() });
 export const latLonSchema = z.object({ lat: z.number(), lon: z.number() });
 
@@ -34,11 +31,15 @@ export function mergeMultiPolygons(parts: readonly MultiPolygon[]): MultiPolygon
 }
 
 export function bboxOf(g: MultiPolygon): BBox {
-  let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
+  let minLon = Infinity,
+    minLat = Infinity,
+    maxLon = -Infinity,
+    maxLat = -Infinity;
   for (const poly of g.coordinates) {
     // holes lie inside the outer ring, so the outer ring alone bounds the polygon
     for (const p of poly[0] ?? []) {
-      const lon = p[0]!, lat = p[1]!;
+      const lon = p[0]!,
+        lat = p[1]!;
       if (lon < minLon) minLon = lon;
       if (lon > maxLon) maxLon = lon;
       if (lat < minLat) minLat = lat;
@@ -51,8 +52,10 @@ export function bboxOf(g: MultiPolygon): BBox {
 export function unionBBox(boxes: readonly BBox[]): BBox {
   return boxes.reduce(
     (a, b) => ({
-      minLon: Math.min(a.minLon, b.minLon), minLat: Math.min(a.minLat, b.minLat),
-      maxLon: Math.max(a.maxLon, b.maxLon), maxLat: Math.max(a.maxLat, b.maxLat),
+      minLon: Math.min(a.minLon, b.minLon),
+      minLat: Math.min(a.minLat, b.minLat),
+      maxLon: Math.max(a.maxLon, b.maxLon),
+      maxLat: Math.max(a.maxLat, b.maxLat),
     }),
     { minLon: Infinity, minLat: Infinity, maxLon: -Infinity, maxLat: -Infinity },
   );
@@ -69,7 +72,9 @@ function ringAreaM2(ring: Ring): number {
   let total = 0;
   const rad = Math.PI / 180;
   for (let i = 0; i < n; i++) {
-    const p1 = ring[i]!, p2 = ring[(i + 1) % n]!, p3 = ring[(i + 2) % n]!;
+    const p1 = ring[i]!,
+      p2 = ring[(i + 1) % n]!,
+      p3 = ring[(i + 2) % n]!;
     total += (p3[0]! * rad - p1[0]! * rad) * Math.sin(p2[1]! * rad);
   }
   return (total * EARTH_RADIUS_M * EARTH_RADIUS_M) / 2;
@@ -92,23 +97,35 @@ export function areaM2(g: MultiPolygon): number {
  * weights are proportional to true area at city scale. May lie outside a concave polygon.
  */
 export function centroidOf(g: MultiPolygon): LatLon {
-  let ax = 0, ay = 0, aw = 0;
+  let ax = 0,
+    ay = 0,
+    aw = 0;
   const b = bboxOf(g);
   const k = Math.cos((((b.minLat + b.maxLat) / 2) * Math.PI) / 180);
   for (const poly of g.coordinates) {
     poly.forEach((ring, ri) => {
-      let a = 0, cx = 0, cy = 0;
+      let a = 0,
+        cx = 0,
+        cy = 0;
       for (let i = 0, n = ring.length; i < n; i++) {
-        const p = ring[i]!, q = ring[(i + 1) % n]!;
-        const x0 = p[0]! * k, y0 = p[1]!, x1 = q[0]! * k, y1 = q[1]!;
+        const p = ring[i]!,
+          q = ring[(i + 1) % n]!;
+        const x0 = p[0]! * k,
+          y0 = p[1]!,
+          x1 = q[0]! * k,
+          y1 = q[1]!;
         const f = x0 * y1 - x1 * y0;
-        a += f; cx += (x0 + x1) * f; cy += (y0 + y1) * f;
+        a += f;
+        cx += (x0 + x1) * f;
+        cy += (y0 + y1) * f;
       }
       a /= 2;
       if (a === 0) return;
       // holes subtract: force sign by role, not by ring orientation
       const w = (ri === 0 ? 1 : -1) * Math.abs(a);
-      ax += (cx / (6 * a)) * w; ay += (cy / (6 * a)) * w; aw += w;
+      ax += (cx / (6 * a)) * w;
+      ay += (cy / (6 * a)) * w;
+      aw += w;
     });
   }
   if (aw === 0) return { lat: (b.minLat + b.maxLat) / 2, lon: (b.minLon + b.maxLon) / 2 };
@@ -119,7 +136,10 @@ export function centroidOf(g: MultiPolygon): LatLon {
 function inRing(ring: Ring, lon: number, lat: number): boolean {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const xi = ring[i]![0]!, yi = ring[i]![1]!, xj = ring[j]![0]!, yj = ring[j]![1]!;
+    const xi = ring[i]![0]!,
+      yi = ring[i]![1]!,
+      xj = ring[j]![0]!,
+      yj = ring[j]![1]!;
     if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -132,7 +152,10 @@ export function containsPoint(g: MultiPolygon, lat: number, lon: number): boolea
     if (!outer || !inRing(outer, lon, lat)) continue;
     let inHole = false;
     for (let h = 1; h < poly.length; h++) {
-      if (inRing(poly[h]!, lon, lat)) { inHole = true; break; }
+      if (inRing(poly[h]!, lon, lat)) {
+        inHole = true;
+        break;
+      }
     }
     if (!inHole) return true;
   }
@@ -153,14 +176,18 @@ export function interiorPoint(g: MultiPolygon): LatLon {
   }
   if (!best) return c;
   const b = bboxOf({ type: 'MultiPolygon', coordinates: [best.poly] });
-  let winner: LatLon | undefined, width = -1;
+  let winner: LatLon | undefined,
+    width = -1;
   // several scan lines so that a hole at the middle latitude cannot defeat us
   for (const f of [0.5, 0.37, 0.63, 0.25, 0.75, 0.13, 0.87]) {
     const lat = b.minLat + (b.maxLat - b.minLat) * f;
     const xs: number[] = [];
     for (const ring of best.poly) {
       for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const xi = ring[i]![0]!, yi = ring[i]![1]!, xj = ring[j]![0]!, yj = ring[j]![1]!;
+        const xi = ring[i]![0]!,
+          yi = ring[i]![1]!,
+          xj = ring[j]![0]!,
+          yj = ring[j]![1]!;
         if (yi > lat !== yj > lat) xs.push(((xj - xi) * (lat - yi)) / (yj - yi) + xi);
       }
     }
@@ -168,7 +195,10 @@ export function interiorPoint(g: MultiPolygon): LatLon {
     for (let i = 0; i + 1 < xs.length; i += 2) {
       const w = xs[i + 1]! - xs[i]!;
       const lon = (xs[i]! + xs[i + 1]!) / 2;
-      if (w > width && containsPoint(g, lat, lon)) { width = w; winner = { lat, lon }; }
+      if (w > width && containsPoint(g, lat, lon)) {
+        width = w;
+        winner = { lat, lon };
+      }
     }
     if (winner) return winner;
   }

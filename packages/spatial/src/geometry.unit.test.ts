@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { haversineMeters, populationWeightedCentre } from './distance.js';
 import { areaM2, bboxOf, centroidOf, containsPoint, interiorPoint, toMultiPolygon, type MultiPolygon } from './geometry.js';
 
-const square = (x0: number, y0: number, x1: number, y1: number) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+const square = (x0: number, y0: number, x1: number, y1: number) => [
+  [x0, y0],
+  [x1, y0],
+  [x1, y1],
+  [x0, y1],
+  [x0, y0],
+];
 
 describe('containsPoint', () => {
   const withHole: MultiPolygon = toMultiPolygon({ type: 'Polygon', coordinates: [square(0, 0, 10, 10), square(4, 4, 6, 6)] });
@@ -22,7 +28,22 @@ describe('containsPoint', () => {
   });
 
   it('handles a concave polygon (U shape) where the centroid falls outside', () => {
-    const u = toMultiPolygon({ type: 'Polygon', coordinates: [[[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3], [0, 0]]] });
+    const u = toMultiPolygon({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [3, 0],
+          [3, 3],
+          [2, 3],
+          [2, 1],
+          [1, 1],
+          [1, 3],
+          [0, 3],
+          [0, 0],
+        ],
+      ],
+    });
     expect(containsPoint(u, 2, 1.5)).toBe(false); // inside the notch
     expect(containsPoint(u, 2, 0.5)).toBe(true);
     const p = interiorPoint(u);

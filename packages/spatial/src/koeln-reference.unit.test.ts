@@ -43,7 +43,7 @@ describe('Köln hierarchy', () => {
       const p = interiorPoint(t.geometry);
       const bezirk = ref.require('STADTBEZIRK', t.parent!.code);
       expect(containsPoint(bezirk.geometry, p.lat, p.lon), `${t.code} ${t.name} in Bezirk ${bezirk.name}`).toBe(true);
-      expect(ref.locate(p.lat, p.lon)?.byLevel['STADTTEIL']?.code).toBe(t.code);
+      expect(ref.locate(p.lat, p.lon)?.byLevel.STADTTEIL?.code).toBe(t.code);
     }
   });
 
@@ -55,7 +55,7 @@ describe('Köln hierarchy', () => {
   });
 
   it('computes areas that agree with the official SHAPE_AREA (UTM) within 0.5 %', () => {
-    const official = new Map(readGeo('geometrien/koeln_stadtteile.geojson').features.map((f) => [f.properties['STT_NR']!, Number(f.properties['SHAPE_AREA'])]));
+    const official = new Map(readGeo('geometrien/koeln_stadtteile.geojson').features.map((f) => [f.properties.STT_NR!, Number(f.properties.SHAPE_AREA)]));
     for (const t of ref.areas('STADTTEIL')) {
       expect(Math.abs(t.areaM2 / official.get(t.code)! - 1), t.code).toBeLessThan(0.005);
     }
@@ -67,9 +67,9 @@ describe('Köln hierarchy', () => {
 describe('locate on real points', () => {
   it('finds Dom, Stadtteil and Bezirk, and no Stadtviertel in unsettled land', () => {
     const dom = ref.locate(50.9413, 6.9583)!;
-    expect(dom.byLevel['STADTTEIL']?.code).toBe('103'); // Altstadt/Nord
-    expect(dom.byLevel['STADTBEZIRK']?.code).toBe('1');
-    expect(dom.byLevel['STADTVIERTEL']?.code).toMatch(/^103\d\d$/);
+    expect(dom.byLevel.STADTTEIL?.code).toBe('103'); // Altstadt/Nord
+    expect(dom.byLevel.STADTBEZIRK?.code).toBe('1');
+    expect(dom.byLevel.STADTVIERTEL?.code).toMatch(/^103\d\d$/);
     expect(ref.locate(51.2277, 6.7735)).toBeUndefined(); // Düsseldorf
     // Stadtviertel cover only the settled area: Rath/Heumar (808, mostly Königsforst) has land in none
     const rathHeumar = ref.require('STADTTEIL', '808');
@@ -78,11 +78,11 @@ describe('locate on real points', () => {
     for (let i = 1; i < 20 && !unsettled; i++) {
       for (let j = 1; j < 20 && !unsettled; j++) {
         const loc = ref.locate(minLat + ((maxLat - minLat) * i) / 20, minLon + ((maxLon - minLon) * j) / 20);
-        if (loc?.byLevel['STADTTEIL']?.code === '808' && !loc.byLevel['STADTVIERTEL']) unsettled = loc;
+        if (loc?.byLevel.STADTTEIL?.code === '808' && !loc.byLevel.STADTVIERTEL) unsettled = loc;
       }
     }
-    expect(unsettled?.byLevel['STADTBEZIRK']?.code).toBe('8');
-    expect(unsettled?.byLevel['STADT']?.code).toBe('0');
+    expect(unsettled?.byLevel.STADTBEZIRK?.code).toBe('8');
+    expect(unsettled?.byLevel.STADT?.code).toBe('0');
   });
 
   it('places every Stadt Köln school in the Stadtteil its Stadtteil-Nr. names, except the Finkenberg-Schule', () => {
@@ -90,20 +90,20 @@ describe('locate on real points', () => {
     expect(schools).toHaveLength(301);
     const misses = schools.filter((s) => {
       const [lon, lat] = s.geometry.coordinates as [number, number];
-      return ref.locate(lat, lon)?.byLevel['STADTTEIL']?.code !== s.properties['Stadtteil-Nr.'];
+      return ref.locate(lat, lon)?.byLevel.STADTTEIL?.code !== s.properties['Stadtteil-Nr.'];
     });
     // The one known case: Finkenberg-Schule (Förderschule, Berliner Str. 36, 51149). The record contradicts
     // itself: Stadtteil-Nr. 716 (Finkenberg) but Stadtteil name "Westhoven". Its point lies in Westhoven (702),
     // ~275 m from the Ensen boundary and ~2.5 km from Finkenberg — so it is not a precision problem of the
     // polygons: the number follows the school's name (it is named after the Finkenberg estate), while
     // name and coordinates agree on Westhoven. We trust the geometry; see docs/indicators.md (spatial notes).
-    expect(misses.map((s) => s.properties['Schulname'])).toEqual(['Finkenberg-Schule']);
+    expect(misses.map((s) => s.properties.Schulname)).toEqual(['Finkenberg-Schule']);
     const s = misses[0]!;
     expect(s.properties['Stadtteil-Nr.']).toBe('716');
     const [lon, lat] = s.geometry.coordinates as [number, number];
-    const found = ref.locate(lat, lon)!.byLevel['STADTTEIL']!;
+    const found = ref.locate(lat, lon)!.byLevel.STADTTEIL!;
     expect(found.code).toBe('702');
-    expect(found.name).toBe(s.properties['Stadtteil']); // "Westhoven"
+    expect(found.name).toBe(s.properties.Stadtteil); // "Westhoven"
     const finkenberg = ref.require('STADTTEIL', '716').geometry.coordinates.flat(2);
     const nearest = Math.min(...finkenberg.map(([x, y]) => haversineMeters({ lat, lon }, { lat: y!, lon: x! })));
     expect(nearest).toBeGreaterThan(2000);
@@ -126,11 +126,13 @@ describe('Sozialraumgebiete as a planning level with validity', () => {
   it('builds partial areas from Stadtviertel and keeps the certainty as metadata', () => {
     const chor = ref.require('SOZIALRAUM', 'blumenberg-chorweiler-seeberg-nord');
     expect(chor.members).toEqual([
-      { level: 'STADTTEIL', code: '610' }, { level: 'STADTTEIL', code: '609' }, { level: 'STADTVIERTEL', code: '60301' },
+      { level: 'STADTTEIL', code: '610' },
+      { level: 'STADTTEIL', code: '609' },
+      { level: 'STADTVIERTEL', code: '60301' },
     ]);
-    expect(chor.metadata['certainty']).toBe('certain');
-    expect(ref.require('SOZIALRAUM', 'buchheim-holweide').metadata['certainty']).toBe('partial');
-    for (const sr of ref.areas('SOZIALRAUM')) expect(['certain', 'partial', 'inferred']).toContain(sr.metadata['certainty']);
+    expect(chor.metadata.certainty).toBe('certain');
+    expect(ref.require('SOZIALRAUM', 'buchheim-holweide').metadata.certainty).toBe('partial');
+    for (const sr of ref.areas('SOZIALRAUM')) expect(['certain', 'partial', 'inferred']).toContain(sr.metadata.certainty);
   });
 
   it('locates points into Sozialraumgebiete via Stadtteil or Stadtviertel membership, by date', () => {

@@ -10,7 +10,8 @@ import { loadReference } from './reference.loader.js';
 
 const fixture = fileURLToPath(new URL('../reference/fixtures/musterstadt.yaml', import.meta.url));
 const ref = loadReference(fixture, { dataRoot: '/nonexistent' }); // ./ paths never touch the data root
-const LON0 = 6.99, LAT0 = 51.18;
+const LON0 = 6.99,
+  LAT0 = 51.18;
 const at = (dx: number, dy: number) => ref.locate(LAT0 + dy, LON0 + dx);
 
 describe('Musterstadt reference', () => {
@@ -24,12 +25,12 @@ describe('Musterstadt reference', () => {
 
   it('locates a point in the enclave hole of Sozialraum 1 in Sozialraum 7', () => {
     const inHole = at(0.008, 0.0075);
-    expect(inHole?.byLevel['SOZIALRAUM']?.code).toBe('7');
-    expect(inHole?.byLevel['WOHNPLATZ']?.code).toBe('701');
-    expect(inHole?.byLevel['STADT']?.code).toBe('0');
+    expect(inHole?.byLevel.SOZIALRAUM?.code).toBe('7');
+    expect(inHole?.byLevel.WOHNPLATZ?.code).toBe('701');
+    expect(inHole?.byLevel.STADT?.code).toBe('0');
     const beside = at(0.002, 0.0075);
-    expect(beside?.byLevel['SOZIALRAUM']?.code).toBe('1');
-    expect(beside?.byLevel['WOHNPLATZ']).toBeUndefined(); // partial level: not every point has one
+    expect(beside?.byLevel.SOZIALRAUM?.code).toBe('1');
+    expect(beside?.byLevel.WOHNPLATZ).toBeUndefined(); // partial level: not every point has one
   });
 
   it('returns undefined outside the town and for non-finite input', () => {
@@ -45,7 +46,7 @@ describe('Musterstadt reference', () => {
     // "7 (teilweise …)" is not a member: only Sozialraum 3
     expect(ref.get('FOERDERGEBIET', 'F2')?.members).toEqual([{ level: 'SOZIALRAUM', code: '3' }]);
     expect(ref.get('FOERDERGEBIET', 'F1')?.metadata).toEqual({ status: 'beschlossen' });
-    expect(at(0.03, 0.01, )?.planning).toEqual([]);
+    expect(at(0.03, 0.01)?.planning).toEqual([]);
     expect(ref.locate(LAT0 + 0.0075, LON0 + 0.025, { at: '2021-01-01' })?.planning.map((p) => p.code)).toEqual(['F1']);
     expect(ref.locate(LAT0 + 0.003, LON0 + 0.067, { at: '2024-01-01' })?.planning.map((p) => p.code)).toEqual(['F9']);
   });
@@ -64,13 +65,37 @@ describe('loader errors name the problem', () => {
     writeFileSync(p, body);
     return p;
   };
-  const geo = write('a.geojson', JSON.stringify({
-    type: 'FeatureCollection',
-    features: [{ type: 'Feature', properties: { C: '11', P: '9' }, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } }],
-  }));
-  const yaml = (extra: string) => `id: x\nname: X\nroot: { level: STADT, code: "0", name: X, validFrom: "2000-01-01" }\nlevels:\n  - { level: BEZIRK, label: B, file: ${geo}, codeProperty: C, nameProperty: C, parent: ${extra}, validFrom: "2000-01-01" }\n`;
+  const geo = write(
+    'a.geojson',
+    JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { C: '11', P: '9' },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 0],
+              ],
+            ],
+          },
+        },
+      ],
+    }),
+  );
+  const yaml = (extra: string) =>
+    `id: x\nname: X\nroot: { level: STADT, code: "0", name: X, validFrom: "2000-01-01" }\nlevels:\n  - { level: BEZIRK, label: B, file: ${geo}, codeProperty: C, nameProperty: C, parent: ${extra}, validFrom: "2000-01-01" }\n`;
   const codeOf = (fn: () => unknown) => {
-    try { fn(); } catch (e) { return e instanceof SpatialReferenceError ? e.code : String(e); }
+    try {
+      fn();
+    } catch (e) {
+      return e instanceof SpatialReferenceError ? e.code : String(e);
+    }
     return 'no error';
   };
 
@@ -79,7 +104,7 @@ describe('loader errors name the problem', () => {
     expect(codeOf(() => loadReference(write('orphan.yaml', yaml('{ rule: property, property: P }'))))).toBe('ORPHAN_AREA');
     expect(codeOf(() => loadReference(write('ok.yaml', yaml('{ rule: root }'))))).toBe('no error');
     expect(codeOf(() => loadReference(write('missing.yaml', yaml('{ rule: root }').replace(geo, '/nope.geojson'))))).toBe('FILE_UNREADABLE');
-    const withPlanning = yaml('{ rule: root }') + 'planningLevels:\n  - { level: P, label: P, areas: [{ code: p1, name: P1, validFrom: "2000-01-01", members: [{ level: BEZIRK, codes: ["12"] }] }] }\n';
+    const withPlanning = `${yaml('{ rule: root }')}planningLevels:\n  - { level: P, label: P, areas: [{ code: p1, name: P1, validFrom: "2000-01-01", members: [{ level: BEZIRK, codes: ["12"] }] }] }\n`;
     expect(codeOf(() => loadReference(write('member.yaml', withPlanning)))).toBe('UNKNOWN_MEMBER');
   });
 });

@@ -9,16 +9,12 @@ import { z } from 'zod';
 import { SpatialReferenceError, type Area, type AreaRef } from './area.js';
 import { AreaReference } from './area-reference.js';
 import { parseCsv } from './csv.js';
-import {
-  areaM2, bboxOf, centroidOf, mergeMultiPolygons, toMultiPolygon, type GeoJsonGeometry, type MultiPolygon,
-} from './geometry.js';
-import {
-  referenceDescriptionSchema, type HierarchyLevelDescription, type PlanningLevelDescription, type ReferenceDescription,
-} from './reference.schema.js';
+import { areaM2, bboxOf, centroidOf, mergeMultiPolygons, toMultiPolygon, type GeoJsonGeometry, type MultiPolygon } from './geometry.js';
+import { referenceDescriptionSchema, type HierarchyLevelDescription, type PlanningLevelDescription, type ReferenceDescription } from './reference.schema.js';
 
 /** Where the shared reference data lives: argument, then SP_SHARED_DATA, then ../shared beside the repo. */
 export function defaultDataRoot(): string {
-  const env = process.env['SP_SHARED_DATA'];
+  const env = process.env.SP_SHARED_DATA;
   if (env) return resolve(env);
   // this file sits at <repo>/packages/spatial/{src,dist}/ → <repo>/../shared
   return fileURLToPath(new URL('../../../../shared', import.meta.url));
@@ -60,8 +56,7 @@ export function loadReference(nameOrPath: string, opts: LoadReferenceOptions = {
 }
 
 export function buildReference(desc: ReferenceDescription, ctx: { dataRoot: string; descriptionDir: string }): AreaReference {
-  const resolvePath = (p: string) =>
-    isAbsolute(p) ? p : p.startsWith('./') || p.startsWith('../') ? resolve(ctx.descriptionDir, p) : resolve(ctx.dataRoot, p);
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : p.startsWith('./') || p.startsWith('../') ? resolve(ctx.descriptionDir, p) : resolve(ctx.dataRoot, p));
 
   const areas = new Map<string, Area>(); // hierarchical: one version per level|code
   const k = (level: string, code: string) => `${level}|${code}`;
@@ -71,10 +66,20 @@ export function buildReference(desc: ReferenceDescription, ctx: { dataRoot: stri
 
   // parents must exist on the previous level; children lists are derived from the parents
   const root: Area = {
-    level: desc.root.level, code: desc.root.code, name: desc.root.name, kind: 'root', parent: null, children: [],
-    members: [], validFrom: desc.root.validFrom, validTo: null, metadata: {},
-    geometry: { type: 'MultiPolygon', coordinates: [] }, bbox: { minLon: 0, minLat: 0, maxLon: 0, maxLat: 0 },
-    centroid: { lat: 0, lon: 0 }, areaM2: 0,
+    level: desc.root.level,
+    code: desc.root.code,
+    name: desc.root.name,
+    kind: 'root',
+    parent: null,
+    children: [],
+    members: [],
+    validFrom: desc.root.validFrom,
+    validTo: null,
+    metadata: {},
+    geometry: { type: 'MultiPolygon', coordinates: [] },
+    bbox: { minLon: 0, minLat: 0, maxLon: 0, maxLat: 0 },
+    centroid: { lat: 0, lon: 0 },
+    areaM2: 0,
   };
   areas.set(k(root.level, root.code), root);
   levelAreas.forEach((list, i) => {
@@ -102,10 +107,13 @@ export function buildReference(desc: ReferenceDescription, ctx: { dataRoot: stri
   const coverage: Record<string, 'complete' | 'partial'> = {};
   for (const l of desc.levels) coverage[l.level] = l.coverage;
   return new AreaReference({
-    id: desc.id, name: desc.name, ...(desc.attribution ? { attribution: desc.attribution } : {}),
+    id: desc.id,
+    name: desc.name,
+    ...(desc.attribution ? { attribution: desc.attribution } : {}),
     hierarchyLevels: [desc.root.level, ...desc.levels.map((l) => l.level)],
     planningLevels: desc.planningLevels.map((p) => p.level),
-    coverage, areas: [...areas.values(), ...planning],
+    coverage,
+    areas: [...areas.values(), ...planning],
   });
 }
 
@@ -136,10 +144,20 @@ function loadHierarchyLevel(level: HierarchyLevelDescription, desc: ReferenceDes
     const parentCode = parentCodeOf(level, c, props, desc);
     const geometry = toMultiPolygon(geom.data!);
     const a: Area = {
-      level: level.level, code: c, name: typeof name === 'string' ? name : c, kind: 'hierarchy',
-      parent: { level: '', code: parentCode }, children: [], members: [],
-      validFrom: level.validFrom, validTo: level.validTo, metadata: {}, geometry,
-      bbox: bboxOf(geometry), centroid: centroidOf(geometry), areaM2: areaM2(geometry),
+      level: level.level,
+      code: c,
+      name: typeof name === 'string' ? name : c,
+      kind: 'hierarchy',
+      parent: { level: '', code: parentCode },
+      children: [],
+      members: [],
+      validFrom: level.validFrom,
+      validTo: level.validTo,
+      metadata: {},
+      geometry,
+      bbox: bboxOf(geometry),
+      centroid: centroidOf(geometry),
+      areaM2: areaM2(geometry),
     };
     return a;
   });
@@ -180,7 +198,10 @@ function parentCodeOf(level: HierarchyLevelDescription, code: string, props: Rec
 export function slugify(name: string): string {
   return name
     .toLowerCase()
-    .replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss')
+    .replace(/ä/g, 'ae')
+    .replace(/ö/g, 'oe')
+    .replace(/ü/g, 'ue')
+    .replace(/ß/g, 'ss')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
 }
@@ -188,22 +209,21 @@ export function slugify(name: string): string {
 /** Split a member cell on ';' outside parentheses; tokens that are wholly a remark "(...)" are dropped. */
 function memberTokens(cell: string): string[] {
   const out: string[] = [];
-  let depth = 0, cur = '';
+  let depth = 0,
+    cur = '';
   for (const ch of cell) {
     if (ch === '(') depth++;
     if (ch === ')') depth = Math.max(0, depth - 1);
-    if (ch === ';' && depth === 0) { out.push(cur.trim()); cur = ''; } else cur += ch;
+    if (ch === ';' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur.trim());
   return out.filter((t) => t !== '' && !t.startsWith('('));
 }
 
-function loadPlanningLevel(
-  pl: PlanningLevelDescription,
-  hierarchy: Map<string, Area>,
-  resolvePath: (p: string) => string,
-  desc: ReferenceDescription,
-): Area[] {
+function loadPlanningLevel(pl: PlanningLevelDescription, hierarchy: Map<string, Area>, resolvePath: (p: string) => string, desc: ReferenceDescription): Area[] {
   const k = (level: string, code: string) => `${level}|${code}`;
   const levelOrder = [desc.root.level, ...desc.levels.map((l) => l.level)];
   type Draft = { code: string; name: string; members: AreaRef[]; validFrom: string; validTo: string | null; metadata: Record<string, string>; origin: string };
@@ -239,7 +259,10 @@ function loadPlanningLevel(
           const m = /^(\d+)/.exec(token);
           if (!m) continue;
           const ref = { level: col.level, code: m[1]! };
-          if (partial.test(token)) { checkMember(ref, where); continue; }
+          if (partial.test(token)) {
+            checkMember(ref, where);
+            continue;
+          }
           checkMember(ref, `${where} column ${col.column}`);
           if (!ancestorIsMember(ref, members)) members.push(ref);
         }
@@ -261,14 +284,20 @@ function loadPlanningLevel(
   }
   for (const a of pl.areas) {
     const members = a.members.flatMap((m) => m.codes.map((c) => ({ level: m.level, code: c })));
-    members.forEach((m) => checkMember(m, `${pl.level} ${a.code}`));
+    members.forEach((m) => {
+      checkMember(m, `${pl.level} ${a.code}`);
+    });
     drafts.push({ code: a.code, name: a.name, members, validFrom: a.validFrom, validTo: a.validTo, metadata: a.metadata, origin: `inline area ${a.code}` });
   }
 
   // Same code in several tables: identical members → one area with the joined validity; different
   // members → separate versions that must not overlap in time.
   const sameMembers = (a: AreaRef[], b: AreaRef[]) => {
-    const s = (x: AreaRef[]) => x.map((m) => k(m.level, m.code)).sort().join(',');
+    const s = (x: AreaRef[]) =>
+      x
+        .map((m) => k(m.level, m.code))
+        .sort()
+        .join(',');
     return s(a) === s(b);
   };
   const merged: Draft[] = [];
@@ -289,9 +318,20 @@ function loadPlanningLevel(
   return merged.map((d) => {
     const geometry: MultiPolygon = mergeMultiPolygons(d.members.map((m) => hierarchy.get(k(m.level, m.code))!.geometry));
     const a: Area = {
-      level: pl.level, code: d.code, name: d.name, kind: 'planning', parent: null, children: [], members: d.members,
-      validFrom: d.validFrom, validTo: d.validTo, metadata: d.metadata, geometry,
-      bbox: bboxOf(geometry), centroid: centroidOf(geometry), areaM2: areaM2(geometry),
+      level: pl.level,
+      code: d.code,
+      name: d.name,
+      kind: 'planning',
+      parent: null,
+      children: [],
+      members: d.members,
+      validFrom: d.validFrom,
+      validTo: d.validTo,
+      metadata: d.metadata,
+      geometry,
+      bbox: bboxOf(geometry),
+      centroid: centroidOf(geometry),
+      areaM2: areaM2(geometry),
     };
     return a;
   });

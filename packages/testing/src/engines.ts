@@ -71,12 +71,7 @@ interface ScriptEngine {
  * Starts `script` on `dir` and returns its controls. `killAtExit` runs synchronously at process
  * exit (no awaiting there) unless the engine was wiped before.
  */
-async function scriptEngine(
-  script: string,
-  dir: string,
-  startArgs: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; killAtExit: () => void },
-): Promise<ScriptEngine> {
+async function scriptEngine(script: string, dir: string, startArgs: readonly string[], options: { env?: NodeJS.ProcessEnv; killAtExit: () => void }): Promise<ScriptEngine> {
   const start = async () => {
     await run(script, ['start', dir, ...startArgs], { env: options.env ?? process.env, timeout: 120_000 });
   };

@@ -22,10 +22,7 @@ export function toWarehouseError(error: unknown, what: string): WarehouseError {
     const e = error as ChdbLikeError;
     const clickhouseCode = typeof e.clickhouseCode === 'number' ? e.clickhouseCode : undefined;
     const chdbCode = typeof e.code === 'string' ? e.code : undefined;
-    const code =
-      clickhouseCode !== undefined
-        ? warehouseCodeForClickHouseCode(clickhouseCode)
-        : ((chdbCode !== undefined ? chdbCodes[chdbCode] : undefined) ?? 'INTERNAL');
+    const code = clickhouseCode !== undefined ? warehouseCodeForClickHouseCode(clickhouseCode) : ((chdbCode !== undefined ? chdbCodes[chdbCode] : undefined) ?? 'INTERNAL');
     return new WarehouseError(code, `${what}: ${e.message}`, clickhouseCode ?? chdbCode, { cause: error });
   }
   return new WarehouseError('INTERNAL', `${what}: ${String(error)}`, undefined, { cause: error });

@@ -6,10 +6,7 @@ import { Session } from 'chdb';
 
 export type ChdbSession = Session;
 
-export const chdbConnectionArgs: readonly string[] = [
-  '--output_format_json_quote_64bit_integers=1',
-  '--session_timezone=UTC',
-];
+export const chdbConnectionArgs: readonly string[] = ['--output_format_json_quote_64bit_integers=1', '--session_timezone=UTC'];
 
 /** A chDB session on `path` (created if missing). Throws chDB's typed error if another data directory is open. */
 export function openChdbSession(path: string): ChdbSession {

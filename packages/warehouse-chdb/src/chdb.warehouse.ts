@@ -34,7 +34,10 @@ export class ChdbWarehouse implements Warehouse {
     if (rows.length === 0) return;
     const payload = Buffer.from(encodeRows(rows)); // BAD_PARAMETER naming the row it cannot encode
     const what = `insert into ${table}`;
-    await this.calls.track(() => this.session.insert({ table, values: payload, format: 'JSONEachRow' }), (error) => toWarehouseError(error, what));
+    await this.calls.track(
+      () => this.session.insert({ table, values: payload, format: 'JSONEachRow' }),
+      (error) => toWarehouseError(error, what),
+    );
   }
 
   /** Waits for running statements, then releases the session. Later calls fail with CLOSED. */
@@ -50,7 +53,7 @@ export class ChdbWarehouse implements Warehouse {
 
   private async run(sql: string, params: QueryParams | undefined, format: string): Promise<string> {
     this.assertOpen();
-    const what = `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+    const what = `query ${JSON.stringify(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql)}`;
     // chDB may throw synchronously (e.g. a bind error); track maps that like a rejection
     const result = await this.calls.track(
       () => {

@@ -70,7 +70,7 @@ export class ClickHouseWarehouse implements Warehouse {
 }
 
 function describe(sql: string): string {
-  return `query ${JSON.stringify(sql.length > 200 ? sql.slice(0, 200) + '…' : sql)}`;
+  return `query ${JSON.stringify(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql)}`;
 }
 
 export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): ClickHouseWarehouse {

@@ -67,17 +67,30 @@ describe('aggregator on the embedded event log and chDB', () => {
   const event = (area: string, period: string, version: number, value: number | null, at: number, dataset = 'bevoelkerung'): RecordEvent<'area-statistic'> => {
     const measure = dataset === 'sgb2' ? 'sgb2_personen' : 'einwohner';
     const payload = anAreaStatistic({ dataset, areaCode: area, period, version, observations: [{ measure, dimensions: {}, value: value ?? 0 }] });
-    return { key: payload.key, version, recordType: 'area-statistic', amt: 'statistik', deliveryId: `d${at}`, deliveredAt: at, deliveredBy: 'test', tombstone: value === null, payload: value === null ? null : payload };
+    return {
+      key: payload.key,
+      version,
+      recordType: 'area-statistic',
+      amt: 'statistik',
+      deliveryId: `d${at}`,
+      deliveredAt: at,
+      deliveredBy: 'test',
+      tombstone: value === null,
+      payload: value === null ? null : payload,
+    };
   };
   const sgb2 = (area: string, period: string, version: number, value: number, at: number) => event(area, period, version, value, at, 'sgb2');
   const append = (events: RecordEvent<'area-statistic'>[]) =>
-    log.append(topic, events.map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })));
-  const cells = () => wh.query<{ leaf_key: string; measure: string; value: number; known_at_ms: string }>(
-    'SELECT leaf_key, measure, value, known_at_ms FROM cells FINAL WHERE present = 1 ORDER BY leaf_key, measure',
-  );
-  const indexValues = () => wh.query<{ period: string; area_code: string; score: number | null; scored: number; computed_from_ms: string }>(
-    'SELECT index_code, definition_version, area_level, area_code, period, score, class, scored, computed_from_ms FROM index_values FINAL ORDER BY period, area_code',
-  );
+    log.append(
+      topic,
+      events.map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })),
+    );
+  const cells = () =>
+    wh.query<{ leaf_key: string; measure: string; value: number; known_at_ms: string }>('SELECT leaf_key, measure, value, known_at_ms FROM cells FINAL WHERE present = 1 ORDER BY leaf_key, measure');
+  const indexValues = () =>
+    wh.query<{ period: string; area_code: string; score: number | null; scored: number; computed_from_ms: string }>(
+      'SELECT index_code, definition_version, area_level, area_code, period, score, class, scored, computed_from_ms FROM index_values FINAL ORDER BY period, area_code',
+    );
 
   it('projects incrementally and rebuilds identical cells and index values from the log, computing indices once', async () => {
     const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
@@ -105,10 +118,11 @@ describe('aggregator on the embedded event log and chDB', () => {
     await append([
       event('102', '2012', 1, 2100, t + 20),
       event('103', '2012', 1, 600, t + 21),
-      ...[['101', 100, 130], ['102', 300, 280], ['103', 40, 60]].flatMap(([area, dec2011, dec2012], i) => [
-        sgb2(area as string, '2011-12', 1, dec2011 as number, t + 30 + i),
-        sgb2(area as string, '2012-12', 1, dec2012 as number, t + 40 + i),
-      ]),
+      ...[
+        ['101', 100, 130],
+        ['102', 300, 280],
+        ['103', 40, 60],
+      ].flatMap(([area, dec2011, dec2012], i) => [sgb2(area as string, '2011-12', 1, dec2011 as number, t + 30 + i), sgb2(area as string, '2012-12', 1, dec2012 as number, t + 40 + i)]),
     ]);
     await aggregator.caughtUp();
     // a correction of December 2011 alone: live, it must reach the index of 2012 as well

@@ -123,7 +123,8 @@ export class AggregatorService {
       startFrom: 'earliest',
       maxBatchSize: this.options.maxBatchSize ?? 2000,
       handleBatch: (batch) => this.handle(batch),
-      onHandlerError: this.options.onBatchError ?? ((error, batch) => console.error(`[aggregator] batch of ${batch.events.length} events from ${batch.topic}/${batch.partition} failed, retrying:`, error)),
+      onHandlerError:
+        this.options.onBatchError ?? ((error, batch) => console.error(`[aggregator] batch of ${batch.events.length} events from ${batch.topic}/${batch.partition} failed, retrying:`, error)),
     });
   }
 

@@ -12,7 +12,10 @@ import { AggregatorService } from './aggregator.service.js';
 
 const env = z
   .object({
-    KAFKA_BROKERS: z.string().min(1).transform((s) => s.split(',')),
+    KAFKA_BROKERS: z
+      .string()
+      .min(1)
+      .transform((s) => s.split(',')),
     CLICKHOUSE_URL: z.url(),
     AGGREGATOR_GROUP: z.string().default('aggregator'),
     AGGREGATOR_MAX_BATCH: z.coerce.number().int().positive().default(2000),
@@ -34,9 +37,7 @@ const trace = env.SP_TRACE_BATCHES === '1';
 const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(SchemaRegistry.load()), {
   groupId: env.AGGREGATOR_GROUP,
   maxBatchSize: env.AGGREGATOR_MAX_BATCH,
-  onBatchStage: trace
-    ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`)
-    : undefined,
+  onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
 });
 const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator), { logger: ['error', 'warn'] });
 app.enableShutdownHooks();

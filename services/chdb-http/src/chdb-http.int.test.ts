@@ -75,9 +75,7 @@ describe('chdb-http (dev-only ClickHouse HTTP interface over chDB)', () => {
           },
           format: 'JSONEachRow',
         });
-        expect(await rs.json()).toEqual([
-          { s: awkward.join('|'), a: awkward, t: [7, "o'k\\"], m: { "k'ey": "v'al\\" }, n: null, big: '18446744073709551615', nested: [["x'y"], []] },
-        ]);
+        expect(await rs.json()).toEqual([{ s: awkward.join('|'), a: awkward, t: [7, "o'k\\"], m: { "k'ey": "v'al\\" }, n: null, big: '18446744073709551615', nested: [["x'y"], []] }]);
       }
     } finally {
       await multipart.close();
@@ -90,7 +88,14 @@ describe('chdb-http (dev-only ClickHouse HTTP interface over chDB)', () => {
     expect(plain.summary?.written_rows).toBe('1');
     const compressing = createClient({ url: server.url, compression: { request: true, response: true } });
     try {
-      await compressing.insert({ table: 'ins_t', values: [{ id: 2, s: 'ü' }, { id: 3, s: '\\' }], format: 'JSONEachRow' });
+      await compressing.insert({
+        table: 'ins_t',
+        values: [
+          { id: 2, s: 'ü' },
+          { id: 3, s: '\\' },
+        ],
+        format: 'JSONEachRow',
+      });
       await compressing.insert({ table: 'ins_t', columns: ['id'], values: [[4]], format: 'JSONCompactEachRow' });
       const rs = await compressing.query({ query: 'SELECT * FROM ins_t ORDER BY id', format: 'JSONEachRow' });
       expect(await rs.json()).toEqual([

@@ -184,12 +184,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     writeOk(res, format, Buffer.from(result.bytes()), { read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed: result.elapsed });
   }
 
-  function writeOk(
-    res: ServerResponse,
-    format: string,
-    payload: Buffer,
-    stats: { read_rows?: number; read_bytes?: number; written_rows?: number; written_bytes?: number; elapsed: number },
-  ): void {
+  function writeOk(res: ServerResponse, format: string, payload: Buffer, stats: { read_rows?: number; read_bytes?: number; written_rows?: number; written_bytes?: number; elapsed: number }): void {
     // ClickHouse sends the numbers of X-ClickHouse-Summary as strings
     const summary = {
       read_rows: String(stats.read_rows ?? 0),

@@ -22,6 +22,11 @@ describe('decodeHttpParam', () => {
     const tuple = decodeHttpParam("(1,'a\\'b',TRUE)");
     expect(tuple).toBeInstanceOf(TupleParam);
     expect((tuple as TupleParam).values).toEqual([1n, "a'b", true]);
-    expect(decodeHttpParam("{'k\\'1':1,'k2':2.5}")).toEqual(new Map<unknown, unknown>([["k'1", 1n], ['k2', 2.5]]));
+    expect(decodeHttpParam("{'k\\'1':1,'k2':2.5}")).toEqual(
+      new Map<unknown, unknown>([
+        ["k'1", 1n],
+        ['k2', 2.5],
+      ]),
+    );
   });
 });

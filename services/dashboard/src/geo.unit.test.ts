@@ -6,14 +6,38 @@ import { bounds, fitProjection, labelPoint, pathData } from '../public/js/geo.js
 const square = {
   type: 'Polygon',
   coordinates: [
-    [[6.8, 50.9], [7.0, 50.9], [7.0, 51.0], [6.8, 51.0], [6.8, 50.9]],
-    [[6.85, 50.92], [6.87, 50.92], [6.87, 50.94], [6.85, 50.94], [6.85, 50.92]],
+    [
+      [6.8, 50.9],
+      [7.0, 50.9],
+      [7.0, 51.0],
+      [6.8, 51.0],
+      [6.8, 50.9],
+    ],
+    [
+      [6.85, 50.92],
+      [6.87, 50.92],
+      [6.87, 50.94],
+      [6.85, 50.94],
+      [6.85, 50.92],
+    ],
   ],
 };
 
 describe('geo', () => {
   it('finds the bounding box of polygons and multipolygons', () => {
-    const multi = { type: 'MultiPolygon', coordinates: [[[[7.1, 50.8], [7.2, 50.8], [7.2, 50.85], [7.1, 50.8]]]] };
+    const multi = {
+      type: 'MultiPolygon',
+      coordinates: [
+        [
+          [
+            [7.1, 50.8],
+            [7.2, 50.8],
+            [7.2, 50.85],
+            [7.1, 50.8],
+          ],
+        ],
+      ],
+    };
     expect(bounds([square, multi, null])).toEqual([6.8, 50.8, 7.2, 51.0]);
   });
 
@@ -35,7 +59,17 @@ describe('geo', () => {
     expect(d.match(/Z/g)).toHaveLength(2);
     const dense = {
       type: 'Polygon',
-      coordinates: [[[6.8, 50.9], [6.800001, 50.9], [6.800002, 50.9], [7.0, 50.9], [7.0, 51.0], [6.8, 51.0], [6.8, 50.9]]],
+      coordinates: [
+        [
+          [6.8, 50.9],
+          [6.800001, 50.9],
+          [6.800002, 50.9],
+          [7.0, 50.9],
+          [7.0, 51.0],
+          [6.8, 51.0],
+          [6.8, 50.9],
+        ],
+      ],
     };
     expect(pathData(dense, project).match(/L/g)).toHaveLength(4);
   });

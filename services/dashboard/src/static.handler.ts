@@ -39,10 +39,16 @@ export function resolveStaticPath(rootDir: string, urlPath: string): string | nu
   }
   if (pathname.includes('\0') || pathname.includes('\\')) return null;
   if (pathname === '' || pathname.endsWith('/')) pathname += 'index.html';
-  const file = resolve(root, '.' + (pathname.startsWith('/') ? pathname : '/' + pathname));
+  const file = resolve(root, `.${pathname.startsWith('/') ? pathname : `/${pathname}`}`);
   if (!file.startsWith(root + sep)) return null;
   // dotfiles (editor swap files, .DS_Store) are never published
-  if (file.slice(root.length).split(sep).some((part) => part.startsWith('.'))) return null;
+  if (
+    file
+      .slice(root.length)
+      .split(sep)
+      .some((part) => part.startsWith('.'))
+  )
+    return null;
   try {
     return statSync(file).isFile() ? file : null;
   } catch {

@@ -5,16 +5,7 @@
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 
-export type GatewayErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'PAGE_SIZE_EXCEEDED'
-  | 'RESULT_TOO_LARGE'
-  | 'TIMEOUT'
-  | 'NOT_AVAILABLE'
-  | 'PAYLOAD_TOO_LARGE';
+export type GatewayErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'PAGE_SIZE_EXCEEDED' | 'RESULT_TOO_LARGE' | 'TIMEOUT' | 'NOT_AVAILABLE' | 'PAYLOAD_TOO_LARGE';
 
 const httpStatus: Record<GatewayErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -43,7 +34,7 @@ export function unauthenticated(message: string): GraphQLError {
 }
 
 export function isExpected(error: unknown): error is GraphQLError {
-  return error instanceof Error && error.name === 'GraphQLError' && typeof (error as GraphQLError).extensions?.['code'] === 'string';
+  return error instanceof Error && error.name === 'GraphQLError' && typeof (error as GraphQLError).extensions?.code === 'string';
 }
 
 /**
@@ -55,7 +46,7 @@ const userCausedSourceErrors = new Set(['SourceError', 'UnknownIndicatorError', 
 
 export function userCausedSourceError(error: unknown): GraphQLError | undefined {
   const original = (error as { originalError?: unknown }).originalError ?? error;
-  if (!(original instanceof Error) || !userCausedSourceErrors.has(original.name) && !userCausedSourceErrors.has(original.constructor.name)) return undefined;
+  if (!(original instanceof Error) || (!userCausedSourceErrors.has(original.name) && !userCausedSourceErrors.has(original.constructor.name))) return undefined;
   const code = (original as { code?: unknown }).code;
   if (typeof code !== 'string') return undefined;
   const argument = (original as { argument?: unknown }).argument;

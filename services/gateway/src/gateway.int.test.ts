@@ -85,7 +85,10 @@ describe('gateway over chDB and the warehouse reader', () => {
     expect(d.timeSeries.every((x: any) => x.value === null)).toBe(true);
     expect(d.comparison).toEqual({ area: { value: null }, differenceToParent: null, differenceToCity: null });
     const csv = await (await gateway.yoga.fetch('http://gw/export/indicator-values.csv?indicator=sgb2_personen&level=STADTTEIL&period=2012-12')).text();
-    const row = csv.split('\r\n').find((l) => l.split(';')[4] === '101')!.split(';');
+    const row = csv
+      .split('\r\n')
+      .find((l) => l.split(';')[4] === '101')!
+      .split(';');
     expect(row.slice(7, 11)).toEqual(['', '', '', 'ja']);
   });
 

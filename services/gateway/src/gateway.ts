@@ -189,7 +189,16 @@ function csvExport(authenticate: ReturnType<typeof createAuthenticator>, context
       const match = /^\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
       const exporter = match ? exporters[match[1]!] : undefined;
       if (!exporter) {
-        endResponse(errorResponse(expectedError('NOT_FOUND', `no export at ${url.pathname}; available: ${Object.keys(exporters).map((n) => `${exportPrefix}${n}.csv`).join(', ')}`)));
+        endResponse(
+          errorResponse(
+            expectedError(
+              'NOT_FOUND',
+              `no export at ${url.pathname}; available: ${Object.keys(exporters)
+                .map((n) => `${exportPrefix}${n}.csv`)
+                .join(', ')}`,
+            ),
+          ),
+        );
         return;
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -225,8 +234,8 @@ function csvExport(authenticate: ReturnType<typeof createAuthenticator>, context
 function errorResponse(error: unknown): Response {
   // expected errors say what is wrong; anything else is masked like GraphQL does
   const body = isExpected(error)
-    ? { errors: [{ message: error.message, extensions: { code: error.extensions['code'] } }] }
+    ? { errors: [{ message: error.message, extensions: { code: error.extensions.code } }] }
     : { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
-  const status = isExpected(error) ? httpStatusFor(String(error.extensions['code'])) : 500;
+  const status = isExpected(error) ? httpStatusFor(String(error.extensions.code)) : 500;
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }

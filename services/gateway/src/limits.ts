@@ -14,7 +14,11 @@ export const limitsSchema = z.object({
   /** most indicator values one field may return (protects memory and response size) */
   maxRows: z.number().int().positive().default(50_000),
   /** largest GraphQL request body (query, variables) in bytes; larger ones get 413 PAYLOAD_TOO_LARGE */
-  maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** a whole GraphQL execution or CSV export is cut off after this */
   requestTimeoutMs: z.number().int().positive().default(10_000),
 });

@@ -48,7 +48,7 @@ export class ApiKeyRing {
 
   /** The key from `Authorization: Bearer …` or `X-API-Key`, or undefined. */
   static keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
-    const auth = headers['authorization'];
+    const auth = headers.authorization;
     const a = Array.isArray(auth) ? auth[0] : auth;
     if (a && /^Bearer\s+/i.test(a)) return a.replace(/^Bearer\s+/i, '').trim();
     const x = headers['x-api-key'];

@@ -41,8 +41,20 @@ describe('configuration', () => {
   });
 
   it('reads the standalone configuration from the environment', () => {
-    const cfg = loadStandaloneConfig({ SP_INGESTION_AMT: 'jobcenter', KAFKA_BROKERS: 'a:9092, b:9092', DATABASE_URL: 'postgres://u@h:5432/db', SP_INGESTION_PORT: '9000', SP_INGESTION_API_KEYS: JSON.stringify([{ id: 'jobcenter-1', amt: 'jobcenter', hash: hashApiKey(generateApiKey('jobcenter-1')) }]) });
-    expect(cfg).toMatchObject({ ingestion: { amt: 'jobcenter' }, http: { port: 9000 }, kafka: { brokers: ['a:9092', 'b:9092'] }, database: { url: 'postgres://u@h:5432/db' }, spatialReference: 'koeln' });
+    const cfg = loadStandaloneConfig({
+      SP_INGESTION_AMT: 'jobcenter',
+      KAFKA_BROKERS: 'a:9092, b:9092',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      SP_INGESTION_PORT: '9000',
+      SP_INGESTION_API_KEYS: JSON.stringify([{ id: 'jobcenter-1', amt: 'jobcenter', hash: hashApiKey(generateApiKey('jobcenter-1')) }]),
+    });
+    expect(cfg).toMatchObject({
+      ingestion: { amt: 'jobcenter' },
+      http: { port: 9000 },
+      kafka: { brokers: ['a:9092', 'b:9092'] },
+      database: { url: 'postgres://u@h:5432/db' },
+      spatialReference: 'koeln',
+    });
     expect(() => loadStandaloneConfig({})).toThrow(/invalid ingestion configuration/);
   });
 });

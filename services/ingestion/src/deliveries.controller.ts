@@ -5,7 +5,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DeliveryService, OversizedBody, type HttpAnswer } from './delivery.service.js';
 
 function send(reply: FastifyReply, a: HttpAnswer): void {
-  void reply.status(a.status).headers(a.headers ?? {}).type('application/json; charset=utf-8').send(a.body);
+  void reply
+    .status(a.status)
+    .headers(a.headers ?? {})
+    .type('application/json; charset=utf-8')
+    .send(a.body);
 }
 
 function rawBody(req: FastifyRequest): Buffer | OversizedBody | undefined {

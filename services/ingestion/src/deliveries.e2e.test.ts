@@ -35,7 +35,13 @@ const codec = new EventCodec(SchemaRegistry.load());
 
 beforeAll(async () => {
   [kafka, pg] = await Promise.all([startKafka({ partitions: 4 }), startPostgres()]);
-  eventLog = createKafkaEventLog({ brokers: kafka.brokers, clientId: 'ingestion-e2e', appendTimeoutMs: 3000, logLevel: 'nothing', consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 3000, maxWaitTimeMs: 250 } });
+  eventLog = createKafkaEventLog({
+    brokers: kafka.brokers,
+    clientId: 'ingestion-e2e',
+    appendTimeoutMs: 3000,
+    logLevel: 'nothing',
+    consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 3000, maxWaitTimeMs: 250 },
+  });
   database = createPgDatabase({ url: pg.url });
   moduleOptions = {
     eventLog,
@@ -126,7 +132,11 @@ describe('accepted deliveries', () => {
   });
 
   it('accepts offers of the taxonomy inside the city', async () => {
-    const res = await post('/v1/deliveries/offer', { records: [anOffer(), anOffer({ key: 'syn:treff:1', offerType: 'Offener Treff', targetGroups: ['pflegende_angehoerige'], capacity: null })] }, { amt: 'jugendamt' });
+    const res = await post(
+      '/v1/deliveries/offer',
+      { records: [anOffer(), anOffer({ key: 'syn:treff:1', offerType: 'Offener Treff', targetGroups: ['pflegende_angehoerige'], capacity: null })] },
+      { amt: 'jugendamt' },
+    );
     expect(res.status).toBe(200);
     expect(res.body.created).toBe(2);
   });
@@ -207,7 +217,9 @@ describe('versions', () => {
     expect(same.filter((r) => r.body.created === 1)).toHaveLength(1);
     expect(await endOffsets(STAT)).toBe(offsets + 1n);
     // versions 2..6 at once: each is either appended or rejected as older, never both orders half-way
-    const versions = await Promise.all([2, 3, 4, 5, 6].map((version) => post('/v1/deliveries/area-statistic', [{ ...base, version, observations: [{ measure: 'einwohner', dimensions: {}, value: version }] }])));
+    const versions = await Promise.all(
+      [2, 3, 4, 5, 6].map((version) => post('/v1/deliveries/area-statistic', [{ ...base, version, observations: [{ measure: 'einwohner', dimensions: {}, value: version }] }])),
+    );
     const accepted = versions.filter((r) => r.status === 200).length;
     expect(versions.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     expect(await endOffsets(STAT)).toBe(offsets + 1n + BigInt(accepted));
@@ -226,12 +238,31 @@ describe('bad input: 4xx with the error list, nothing published, the service kee
     ['unknown area code', () => post('/v1/deliveries/area-statistic', [anAreaStatistic({ areaCode: '999' })]), 422, { code: 'UNKNOWN_AREA', field: 'areaCode', value: '999' }],
     ['malformed period', () => post('/v1/deliveries/area-statistic', [anAreaStatistic({ period: '2012/13' })]), 422, { code: 'BAD_PERIOD', field: 'period', value: '2012/13' }],
     ['future period', () => post('/v1/deliveries/area-statistic', [anAreaStatistic({ period: `${new Date().getFullYear() + 2}` })]), 422, { code: 'FUTURE_PERIOD', field: 'period' }],
-    ['negative count', () => post('/v1/deliveries/area-statistic', `${csvHeader}bevoelkerung;STADTTEIL;101;2012;einwohner;-5;1\n`, { contentType: 'text/csv' }), 422, { code: 'NEGATIVE_COUNT', row: 2, field: 'value', value: -5 }],
+    [
+      'negative count',
+      () => post('/v1/deliveries/area-statistic', `${csvHeader}bevoelkerung;STADTTEIL;101;2012;einwohner;-5;1\n`, { contentType: 'text/csv' }),
+      422,
+      { code: 'NEGATIVE_COUNT', row: 2, field: 'value', value: -5 },
+    ],
     ['coordinates outside the city', () => post('/v1/deliveries/offer', [anOffer({ location: { lat: 52.52, lon: 13.405 } })], { amt: 'jugendamt' }), 422, { code: 'OUTSIDE_CITY', field: 'location' }],
     ['unknown offer type', () => post('/v1/deliveries/offer', [anOffer({ offerType: 'casino' })], { amt: 'jugendamt' }), 422, { code: 'UNKNOWN_OFFER_TYPE', field: 'offerType', value: 'casino' }],
-    ['unknown target group', () => post('/v1/deliveries/offer', [anOffer({ targetGroups: ['zombies'] })], { amt: 'jugendamt' }), 422, { code: 'UNKNOWN_TARGET_GROUP', field: 'targetGroups[0]', value: 'zombies' }],
+    [
+      'unknown target group',
+      () => post('/v1/deliveries/offer', [anOffer({ targetGroups: ['zombies'] })], { amt: 'jugendamt' }),
+      422,
+      { code: 'UNKNOWN_TARGET_GROUP', field: 'targetGroups[0]', value: 'zombies' },
+    ],
     ['capacity without unit', () => post('/v1/deliveries/offer', [{ ...anOffer(), capacity: { value: 12 } }], { amt: 'jugendamt' }), 422, { code: 'CAPACITY_WITHOUT_UNIT', field: 'capacity.unit' }],
-    ['body over the size limit', () => post('/v1/deliveries/area-statistic', Array.from({ length: 2000 }, (_, i) => anAreaStatistic({ source: `padding ${i} ${'x'.repeat(200)}` }))), 413, { code: 'BODY_TOO_LARGE' }],
+    [
+      'body over the size limit',
+      () =>
+        post(
+          '/v1/deliveries/area-statistic',
+          Array.from({ length: 2000 }, (_, i) => anAreaStatistic({ source: `padding ${i} ${'x'.repeat(200)}` })),
+        ),
+      413,
+      { code: 'BODY_TOO_LARGE' },
+    ],
     ['record type of another Amt', () => post('/v1/deliveries/offer', [anOffer()], { amt: 'statistik' }), 403, { code: 'RECORD_TYPE_NOT_ALLOWED', field: 'recordType', value: 'offer' }],
     ['dataset of another Amt', () => post('/v1/deliveries/area-statistic', [anAreaStatistic({ dataset: 'sgb2' })]), 403, { code: 'DATASET_NOT_ALLOWED', field: 'dataset', value: 'sgb2' }],
     ['missing API key', () => post('/v1/deliveries/area-statistic', [anAreaStatistic()], { amt: null }), 401, { code: 'UNAUTHENTICATED' }],
@@ -302,11 +333,18 @@ describe('planning records', () => {
       ...moduleOptions,
       planningCheck: (input) => {
         calls.push(input);
-        return input.previous && (input.previous as { status: string }).status === 'proposed' && (input.next as { status: string }).status === 'completed' ? [{ field: 'status', code: 'MEASURE_NOT_STARTED', message: 'a measure that never started cannot be completed' }] : [];
+        return input.previous && (input.previous as { status: string }).status === 'proposed' && (input.next as { status: string }).status === 'completed'
+          ? [{ field: 'status', code: 'MEASURE_NOT_STARTED', message: 'a measure that never started cannot be completed' }]
+          : [];
       },
     });
     try {
-      const res = await checked.inject({ method: 'POST', url: '/v1/deliveries/measure', headers: { authorization: `Bearer ${keys.planung}`, 'content-type': 'application/json' }, payload: JSON.stringify([{ ...measure, version: 2, status: 'completed' }]) });
+      const res = await checked.inject({
+        method: 'POST',
+        url: '/v1/deliveries/measure',
+        headers: { authorization: `Bearer ${keys.planung}`, 'content-type': 'application/json' },
+        payload: JSON.stringify([{ ...measure, version: 2, status: 'completed' }]),
+      });
       expect(res.statusCode).toBe(422);
       expect(res.json().errors[0]).toMatchObject({ code: 'INVALID_TRANSITION', field: 'status', value: 'completed' });
       expect(calls).toHaveLength(1);
@@ -378,7 +416,12 @@ describe('schema evolution', () => {
     const upgraded = await createIngestionApp({ ...moduleOptions, registry });
     try {
       const record = anAreaStatistic({ areaCode: '101' }); // delivered as v1 earlier in this file
-      const res = await upgraded.inject({ method: 'POST', url: '/v1/deliveries/area-statistic', headers: { authorization: `Bearer ${keys.statistik}`, 'content-type': 'application/json' }, payload: JSON.stringify([{ ...record, version: 2 }]) });
+      const res = await upgraded.inject({
+        method: 'POST',
+        url: '/v1/deliveries/area-statistic',
+        headers: { authorization: `Bearer ${keys.statistik}`, 'content-type': 'application/json' },
+        payload: JSON.stringify([{ ...record, version: 2 }]),
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json().schema).toEqual({ id: registry.get('area-statistic', 2).id, version: 2 });
     } finally {
@@ -412,11 +455,19 @@ describe('standalone process', () => {
     });
     try {
       const record = anAreaStatistic({ dataset: 'sgb2', areaCode: '609', period: '2012-07', observations: [{ measure: 'sgb2_personen', dimensions: { alter: 'u15' }, value: 1234 }] });
-      const res = await fetch(`http://127.0.0.1:${port}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify([record]) });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/deliveries/area-statistic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify([record]),
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ amt: 'jobcenter', created: 1 });
       // a key of another Amt is not valid at the jobcenter's instance
-      const other = await fetch(`http://127.0.0.1:${port}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: `Bearer ${keys.statistik}`, 'content-type': 'application/json' }, body: '[]' });
+      const other = await fetch(`http://127.0.0.1:${port}/v1/deliveries/area-statistic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.statistik}`, 'content-type': 'application/json' },
+        body: '[]',
+      });
       expect(other.status).toBe(401);
     } finally {
       await svc.stop();

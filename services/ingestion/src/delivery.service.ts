@@ -7,17 +7,7 @@
 // deliveries touching the same key take turns. When the append fails the transaction rolls back
 // and nothing is recorded; the Amt retries after Retry-After.
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  EventCodec,
-  isPlanningRecordType,
-  isRecordType,
-  SchemaRegistry,
-  topicFor,
-  type AnyRecord,
-  type Measure,
-  type PlanningRecordType,
-  type RecordType,
-} from '@sp/events';
+import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, topicFor, type AnyRecord, type Measure, type PlanningRecordType, type RecordType } from '@sp/events';
 import {
   capErrors,
   feedError,
@@ -163,7 +153,13 @@ export class DeliveryService {
   health(): HttpAnswer {
     return {
       status: 200,
-      body: { status: 'ok', amt: this.deps.config.amt ?? null, catalogueVersion: this.catalogue.version, taxonomyVersion: this.taxonomy.version, schemas: this.registry.all().map((s) => ({ id: s.id, recordType: s.recordType, version: s.version })) },
+      body: {
+        status: 'ok',
+        amt: this.deps.config.amt ?? null,
+        catalogueVersion: this.catalogue.version,
+        taxonomyVersion: this.taxonomy.version,
+        schemas: this.registry.all().map((s) => ({ id: s.id, recordType: s.recordType, version: s.version })),
+      },
     };
   }
 
@@ -208,7 +204,16 @@ export class DeliveryService {
     if (!principal) return unauthenticated();
     const found = await this.repo.findDelivery(deliveryId);
     if (!found || found.delivery.amt !== principal.amt) {
-      return answer(404, [feedError({ row: null, field: 'deliveryId', value: deliveryId, code: 'NOT_FOUND', message: `no delivery ${deliveryId} of Amt ${principal.amt}`, accepted: 'the deliveryId of one of your deliveries' })]);
+      return answer(404, [
+        feedError({
+          row: null,
+          field: 'deliveryId',
+          value: deliveryId,
+          code: 'NOT_FOUND',
+          message: `no delivery ${deliveryId} of Amt ${principal.amt}`,
+          accepted: 'the deliveryId of one of your deliveries',
+        }),
+      ]);
     }
     const { delivery: d, events } = found;
     return {
@@ -225,7 +230,17 @@ export class DeliveryService {
         recordCount: d.recordCount,
         created: d.createdCount,
         unchanged: d.recordCount - d.createdCount,
-        events: events.map((e) => ({ row: e.row, key: e.key, version: e.version, status: e.status, tombstone: e.tombstone, schemaId: e.schemaId, topic: e.topic, partition: e.partition, offset: e.offset })),
+        events: events.map((e) => ({
+          row: e.row,
+          key: e.key,
+          version: e.version,
+          status: e.status,
+          tombstone: e.tombstone,
+          schemaId: e.schemaId,
+          topic: e.topic,
+          partition: e.partition,
+          offset: e.offset,
+        })),
       },
     };
   }
@@ -241,22 +256,60 @@ export class DeliveryService {
   /** Who, what, in which format — everything before the body is read as records. */
   private admit(req: DeliveryRequest): HttpAnswer | { principal: Principal; recordType: RecordType; format: 'json' | 'csv'; body: Buffer } {
     if (req.body instanceof OversizedBody) {
-      return answer(413, [feedError({ row: null, field: null, value: req.body.received, code: 'BODY_TOO_LARGE', message: `the body exceeds the limit of ${req.body.limit} bytes`, accepted: `at most ${req.body.limit} bytes per delivery; split the batch` })], { connection: 'close' });
+      return answer(
+        413,
+        [
+          feedError({
+            row: null,
+            field: null,
+            value: req.body.received,
+            code: 'BODY_TOO_LARGE',
+            message: `the body exceeds the limit of ${req.body.limit} bytes`,
+            accepted: `at most ${req.body.limit} bytes per delivery; split the batch`,
+          }),
+        ],
+        { connection: 'close' },
+      );
     }
     const principal = this.authenticate(req.headers);
     if (!principal) return unauthenticated();
     if (!isRecordType(req.recordType)) {
-      return answer(404, [feedError({ row: null, field: 'recordType', value: req.recordType, code: 'UNKNOWN_RECORD_TYPE', message: `unknown record type ${req.recordType}`, accepted: this.catalogue.recordTypesOf(principal.amt).join(' | ') })]);
+      return answer(404, [
+        feedError({
+          row: null,
+          field: 'recordType',
+          value: req.recordType,
+          code: 'UNKNOWN_RECORD_TYPE',
+          message: `unknown record type ${req.recordType}`,
+          accepted: this.catalogue.recordTypesOf(principal.amt).join(' | '),
+        }),
+      ]);
     }
     if (!this.catalogue.mayDeliver(principal.amt, req.recordType)) {
       return answer(403, [
-        feedError({ row: null, field: 'recordType', value: req.recordType, code: 'RECORD_TYPE_NOT_ALLOWED', message: `Amt ${principal.amt} may not deliver ${req.recordType} (feed catalogue v${this.catalogue.version})`, accepted: this.catalogue.recordTypesOf(principal.amt).join(' | ') }),
+        feedError({
+          row: null,
+          field: 'recordType',
+          value: req.recordType,
+          code: 'RECORD_TYPE_NOT_ALLOWED',
+          message: `Amt ${principal.amt} may not deliver ${req.recordType} (feed catalogue v${this.catalogue.version})`,
+          accepted: this.catalogue.recordTypesOf(principal.amt).join(' | '),
+        }),
       ]);
     }
     const ct = contentTypeOf(req.headers);
     const format = ct === 'application/json' ? 'json' : ct === 'text/csv' || ct === 'application/csv' ? 'csv' : undefined;
     if (!format) {
-      return answer(415, [feedError({ row: null, field: 'content-type', value: ct || null, code: 'UNSUPPORTED_MEDIA_TYPE', message: `cannot read a body of type ${ct || '(none)'}`, accepted: 'application/json or text/csv (UTF-8)' })]);
+      return answer(415, [
+        feedError({
+          row: null,
+          field: 'content-type',
+          value: ct || null,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: `cannot read a body of type ${ct || '(none)'}`,
+          accepted: 'application/json or text/csv (UTF-8)',
+        }),
+      ]);
     }
     return { principal, recordType: req.recordType, format, body: req.body ?? Buffer.alloc(0) };
   }
@@ -277,7 +330,8 @@ export class DeliveryService {
         const outcomes: { item: Item; version: number; status: 'created' | 'unchanged'; current?: CurrentRecord }[] = [];
         for (const item of items) {
           const cur = current.get(item.key);
-          const conflict = (code: FeedErrorCode, message: string, accepted: string, field = 'version', value: unknown = item.version ?? null) => errors.push(feedError({ row: item.row, field, value, code, message, accepted }));
+          const conflict = (code: FeedErrorCode, message: string, accepted: string, field = 'version', value: unknown = item.version ?? null) =>
+            errors.push(feedError({ row: item.row, field, value, code, message, accepted }));
           if (cur && cur.amt !== principal.amt) {
             conflict('KEY_OF_OTHER_AMT', `key ${item.key} belongs to Amt ${cur.amt}`, 'a key of your own Amt', 'key', item.key);
             continue;
@@ -291,7 +345,10 @@ export class DeliveryService {
           if (version > cur.version) outcomes.push({ item, version, status: 'created', current: cur });
           else if (version === cur.version && item.hash === cur.payloadHash) outcomes.push({ item, version, status: 'unchanged', current: cur });
           else {
-            const what = version === cur.version ? `version ${version} of ${item.key} was delivered with ${cur.tombstone ? 'a withdrawal' : 'a different payload'}` : `version ${version} of ${item.key} is older than the current version`;
+            const what =
+              version === cur.version
+                ? `version ${version} of ${item.key} was delivered with ${cur.tombstone ? 'a withdrawal' : 'a different payload'}`
+                : `version ${version} of ${item.key} is older than the current version`;
             errors.push(
               feedError({
                 row: item.row,
@@ -320,8 +377,26 @@ export class DeliveryService {
             const previous = o.current && !o.current.tombstone ? (o.current.payload as AnyRecord) : undefined;
             if (o.item.payload === null && previous === undefined) continue;
             const withdrawal = o.item.payload === null ? { withdrawal: { key: o.item.key, version: o.version }, servingMeasures } : {};
-            for (const issue of this.deps.planningCheck({ recordType: recordType as PlanningRecordType, previous, next: o.item.payload, ...withdrawal, deliveryId, actor: principal.keyId, at: at.toISOString(), measure })) {
-              errors.push(feedError({ row: o.item.row, field: issue.field, value: issue.field && o.item.payload ? (o.item.payload as Record<string, unknown>)[issue.field] : null, code: 'INVALID_TRANSITION', message: `${issue.code}: ${issue.message}`, accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)' }));
+            for (const issue of this.deps.planningCheck({
+              recordType: recordType as PlanningRecordType,
+              previous,
+              next: o.item.payload,
+              ...withdrawal,
+              deliveryId,
+              actor: principal.keyId,
+              at: at.toISOString(),
+              measure,
+            })) {
+              errors.push(
+                feedError({
+                  row: o.item.row,
+                  field: issue.field,
+                  value: issue.field && o.item.payload ? (o.item.payload as Record<string, unknown>)[issue.field] : null,
+                  code: 'INVALID_TRANSITION',
+                  message: `${issue.code}: ${issue.message}`,
+                  accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)',
+                }),
+              );
             }
           }
         }
@@ -329,8 +404,22 @@ export class DeliveryService {
 
         const created = outcomes.filter((o) => o.status === 'created');
         const events: OutgoingEvent[] = created.map((o) => {
-          const envelope = { key: o.item.key, version: o.version, recordType, amt: principal.amt, deliveryId, deliveredAt: at.getTime(), deliveredBy: principal.keyId, tombstone: o.item.payload === null };
-          return { key: o.item.key, value: this.codec.encodeWithPayloadBytes(recordType, schema.version, envelope, o.item.payloadBytes), headers: this.codec.headers(recordType, schema.version, envelope), timestamp: at.getTime() };
+          const envelope = {
+            key: o.item.key,
+            version: o.version,
+            recordType,
+            amt: principal.amt,
+            deliveryId,
+            deliveredAt: at.getTime(),
+            deliveredBy: principal.keyId,
+            tombstone: o.item.payload === null,
+          };
+          return {
+            key: o.item.key,
+            value: this.codec.encodeWithPayloadBytes(recordType, schema.version, envelope, o.item.payloadBytes),
+            headers: this.codec.headers(recordType, schema.version, envelope),
+            timestamp: at.getTime(),
+          };
         });
         phases.mark('decide');
         const appended = events.length ? await this.append(topic, events) : [];
@@ -338,7 +427,15 @@ export class DeliveryService {
         const positions = new Map(created.map((o, i) => [o.item.key, appended[i]!]));
         const versionRows: RecordVersionRow[] = created.map((o) => {
           const p = positions.get(o.item.key)!;
-          return { key: o.item.key, version: o.version, payloadHash: o.item.hash, tombstone: o.item.payload === null, partition: p.partition, offset: p.offset.toString(), payload: planning ? o.item.payload : null };
+          return {
+            key: o.item.key,
+            version: o.version,
+            payloadHash: o.item.hash,
+            tombstone: o.item.payload === null,
+            partition: p.partition,
+            offset: p.offset.toString(),
+            payload: planning ? o.item.payload : null,
+          };
         });
         await this.repo.recordVersions(tx, recordType, { deliveryId, amt: principal.amt, topic, schemaId: schema.id }, versionRows, at);
         const eventRows: DeliveryEventRow[] = outcomes.map((o, seq) => {
@@ -359,7 +456,18 @@ export class DeliveryService {
         });
         await this.repo.recordDelivery(
           tx,
-          { deliveryId, amt: principal.amt, recordType, kind, deliveredBy: principal.keyId, deliveredAt: at, contentType, recordCount: outcomes.length, createdCount: created.length, catalogueVersion: this.catalogue.version },
+          {
+            deliveryId,
+            amt: principal.amt,
+            recordType,
+            kind,
+            deliveredBy: principal.keyId,
+            deliveredAt: at,
+            contentType,
+            recordCount: outcomes.length,
+            createdCount: created.length,
+            catalogueVersion: this.catalogue.version,
+          },
           topic,
           eventRows,
         );
@@ -387,7 +495,16 @@ export class DeliveryService {
         const what = error instanceof EventLogError ? 'the event log' : 'the database';
         return answer(
           503,
-          [feedError({ row: null, field: null, value: error.code, code: which, message: `${what} is not available right now (${error.message}); nothing of this delivery was accepted`, accepted: `the same delivery again after ${this.deps.config.retryAfterSeconds} s` })],
+          [
+            feedError({
+              row: null,
+              field: null,
+              value: error.code,
+              code: which,
+              message: `${what} is not available right now (${error.message}); nothing of this delivery was accepted`,
+              accepted: `the same delivery again after ${this.deps.config.retryAfterSeconds} s`,
+            }),
+          ],
           { 'retry-after': String(this.deps.config.retryAfterSeconds) },
         );
       }
@@ -448,6 +565,18 @@ function answer(status: number, errors: FeedError[], headers?: Record<string, st
 }
 
 function unauthenticated(): HttpAnswer {
-  return answer(401, [feedError({ row: null, field: 'authorization', value: null, code: 'UNAUTHENTICATED', message: 'missing or unknown API key', accepted: 'Authorization: Bearer sp_<key-id>_<secret> (or X-API-Key) with a key issued to your Amt' })], { 'www-authenticate': 'Bearer' });
+  return answer(
+    401,
+    [
+      feedError({
+        row: null,
+        field: 'authorization',
+        value: null,
+        code: 'UNAUTHENTICATED',
+        message: 'missing or unknown API key',
+        accepted: 'Authorization: Bearer sp_<key-id>_<secret> (or X-API-Key) with a key issued to your Amt',
+      }),
+    ],
+    { 'www-authenticate': 'Bearer' },
+  );
 }
-

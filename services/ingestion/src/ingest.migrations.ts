@@ -61,7 +61,11 @@ export async function migrateIngest(db: Database): Promise<void> {
     const applied = new Set(rows.map((r) => Number(r.id)));
     for (const m of ingestMigrations) {
       if (applied.has(m.id)) continue;
-      for (const statement of m.sql.split(';').map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
+      for (const statement of m.sql
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await tx.query(statement);
       await tx.query('INSERT INTO ingest_migrations (id) VALUES ($1)', [m.id]);
     }
   });

@@ -128,7 +128,13 @@ export class IngestRepository {
   }
 
   /** New current versions; all rows come from one delivery of one Amt to one topic. */
-  async recordVersions(tx: Queryable, recordType: RecordType, delivery: { deliveryId: string; amt: string; topic: string; schemaId: number }, rows: readonly RecordVersionRow[], at: Date): Promise<void> {
+  async recordVersions(
+    tx: Queryable,
+    recordType: RecordType,
+    delivery: { deliveryId: string; amt: string; topic: string; schemaId: number },
+    rows: readonly RecordVersionRow[],
+    at: Date,
+  ): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
@@ -164,7 +170,16 @@ export class IngestRepository {
                                       topic, row_numbers, keys, versions, created, tombstones, schema_ids, partitions, offsets)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int[], $13::text[], $14::int[], $15::boolean[], $16::boolean[], $17::int[], $18::int[], $19::bigint[])`,
       [
-        d.deliveryId, d.amt, d.recordType, d.kind, d.deliveredBy, d.deliveredAt, d.contentType, d.recordCount, d.createdCount, d.catalogueVersion,
+        d.deliveryId,
+        d.amt,
+        d.recordType,
+        d.kind,
+        d.deliveredBy,
+        d.deliveredAt,
+        d.contentType,
+        d.recordCount,
+        d.createdCount,
+        d.catalogueVersion,
         topic,
         events.map((e) => e.row),
         events.map((e) => e.key),

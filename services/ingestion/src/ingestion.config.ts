@@ -16,11 +16,21 @@ export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
 
 export const ingestionConfigSchema = z.strictObject({
   /** when set, this instance serves only this Amt (keys of other Ämter are refused) */
-  amt: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  amt: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .optional(),
   apiKeys: z.array(apiKeyEntrySchema).default([]),
   /** largest request body accepted; larger → 413 */
-  bodyLimitBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
-  topicPrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/).default('records.'),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  topicPrefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default('records.'),
   topicPartitions: z.number().int().min(1).default(4),
   /** upper bound on one append to the log; beyond it → 503 */
   appendTimeoutMs: z.number().int().min(100).default(10_000),
@@ -53,7 +63,9 @@ export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
  * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE.
  */
 export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
-  const file: Record<string, any> = env.SP_INGESTION_CONFIG ? JSON.parse(readFileSync(env.SP_INGESTION_CONFIG, 'utf8')) : {};
+  const file: Partial<Record<'ingestion' | 'http' | 'kafka' | 'database', Record<string, unknown>>> & Record<string, unknown> = env.SP_INGESTION_CONFIG
+    ? JSON.parse(readFileSync(env.SP_INGESTION_CONFIG, 'utf8'))
+    : {};
   const ingestion = { ...(file.ingestion ?? {}) };
   if (env.SP_INGESTION_AMT) ingestion.amt = env.SP_INGESTION_AMT;
   if (env.SP_INGESTION_API_KEYS) ingestion.apiKeys = JSON.parse(env.SP_INGESTION_API_KEYS);

@@ -36,10 +36,7 @@ export async function demoLoadedAt(database: Database): Promise<string | null> {
 
 async function markDemoLoaded(database: Database): Promise<void> {
   await database.exec(stateTable);
-  await database.query(
-    `INSERT INTO platform_state (name, value) VALUES ('demo-loaded', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [new Date().toISOString()],
-  );
+  await database.query(`INSERT INTO platform_state (name, value) VALUES ('demo-loaded', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [new Date().toISOString()]);
 }
 
 export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {

@@ -28,11 +28,7 @@ export async function openEngines(config: PlatformConfig): Promise<Engines> {
     const database = await createPgDatabase({ url: config.DATABASE_URL! });
     return bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`);
   }
-  const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([
-    import('@sp/eventlog-embedded'),
-    import('@sp/warehouse-chdb'),
-    import('@sp/database-pglite'),
-  ]);
+  const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([import('@sp/eventlog-embedded'), import('@sp/warehouse-chdb'), import('@sp/database-pglite')]);
   const eventLog = await openEmbeddedEventLog({ dir: join(config.dataDir, 'eventlog') });
   const warehouse = await openChdbWarehouse({ path: join(config.dataDir, 'warehouse') });
   const database = await openPgliteDatabase({ dataDir: join(config.dataDir, 'postgres') });

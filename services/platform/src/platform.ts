@@ -68,8 +68,22 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue, {
       extraSources: [
-        { code: 'stadtgliederung', name: 'Stadtgliederung Köln', licence: 'dl-de/by-2-0', attribution: reference.attribution ?? 'Stadt Köln – Offene Daten Köln (Stadtgliederung), dl-de/by-2-0', url: null, synthetic: false },
-        { code: 'osm', name: 'OpenStreetMap (Stand 2013)', licence: 'ODbL-1.0', attribution: '© OpenStreetMap contributors, ODbL 1.0', url: 'https://www.openstreetmap.org/copyright', synthetic: false },
+        {
+          code: 'stadtgliederung',
+          name: 'Stadtgliederung Köln',
+          licence: 'dl-de/by-2-0',
+          attribution: reference.attribution ?? 'Stadt Köln – Offene Daten Köln (Stadtgliederung), dl-de/by-2-0',
+          url: null,
+          synthetic: false,
+        },
+        {
+          code: 'osm',
+          name: 'OpenStreetMap (Stand 2013)',
+          licence: 'ODbL-1.0',
+          attribution: '© OpenStreetMap contributors, ODbL 1.0',
+          url: 'https://www.openstreetmap.org/copyright',
+          synthetic: false,
+        },
         { code: 'schulen', name: 'Schulen und Spielplätze Köln', licence: 'dl-de/by-2-0', attribution: 'Stadt Köln – Offene Daten Köln (Schulen, Spielplätze)', url: null, synthetic: false },
       ],
     }),

@@ -23,7 +23,7 @@ export class Progress {
 
   done(summary = ''): void {
     const secs = ((Date.now() - this.started) / 1000).toFixed(1);
-    if (this.out.isTTY) this.out.write('\r'.padEnd(110) + '\r');
+    if (this.out.isTTY) this.out.write(`${'\r'.padEnd(110)}\r`);
     this.out.write(`  ✓ ${this.label} ${summary} (${secs} s)\n`);
   }
 }

@@ -45,25 +45,29 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
 
   const decode = (batch: EventBatch) => batch.events.map((e) => codec.decodeAs(e.value).event);
 
-  const registry = await whileUnavailable(() => eventLog.subscribe({
-    groupId: 'registry',
-    topics: [offerTopic],
-    handleBatch: async (batch) => {
-      await deps.registry.applyOfferEvents(decode(batch));
-    },
-  }));
+  const registry = await whileUnavailable(() =>
+    eventLog.subscribe({
+      groupId: 'registry',
+      topics: [offerTopic],
+      handleBatch: async (batch) => {
+        await deps.registry.applyOfferEvents(decode(batch));
+      },
+    }),
+  );
 
-  const planning = await whileUnavailable(() => eventLog.subscribe({
-    groupId: 'controlling',
-    topics: planningTopics,
-    handleBatch: async (batch) => {
-      await projectPlanningRecordEvents(deps.database, decode(batch) as unknown as PlanningRecordEvent[]);
-    },
-    onHandlerError: (error) => {
-      // out-of-order planning events (a milestone before its measure) resolve on redelivery
-      if ((error as { code?: string }).code !== 'PLANNING_OUT_OF_ORDER') console.error('[controlling projection]', error);
-    },
-  }));
+  const planning = await whileUnavailable(() =>
+    eventLog.subscribe({
+      groupId: 'controlling',
+      topics: planningTopics,
+      handleBatch: async (batch) => {
+        await projectPlanningRecordEvents(deps.database, decode(batch) as unknown as PlanningRecordEvent[]);
+      },
+      onHandlerError: (error) => {
+        // out-of-order planning events (a milestone before its measure) resolve on redelivery
+        if ((error as { code?: string }).code !== 'PLANNING_OUT_OF_ORDER') console.error('[controlling projection]', error);
+      },
+    }),
+  );
 
   await whileUnavailable(() => aggregator.start());
   const subscriptions: Subscription[] = [registry, planning];

@@ -1,15 +1,7 @@
 // Controlling figures per measure, per area and per goal: budget use, schedule slippage, milestones due
 // and overdue at a reference date, and a traffic light. Pure functions over the latest record versions
 // (the projection's query functions return exactly these shapes). Rules: docs/controlling.md.
-import type {
-  AreaRef,
-  GoalRecord,
-  MeasureRecord,
-  MeasureStatus,
-  MilestoneRecord,
-  StatusReportRecord,
-  TrafficLight,
-} from '../records/planning-records.schema.js';
+import type { AreaRef, GoalRecord, MeasureRecord, MeasureStatus, MilestoneRecord, StatusReportRecord, TrafficLight } from '../records/planning-records.schema.js';
 
 export interface ControllingData {
   readonly goals: readonly GoalRecord[];
@@ -167,12 +159,7 @@ export interface MeasureControlling {
   readonly reasons: readonly string[];
 }
 
-export function measureControlling(
-  measure: MeasureRecord,
-  milestones: readonly MilestoneRecord[],
-  reports: readonly StatusReportRecord[],
-  options: ControllingOptions,
-): MeasureControlling {
+export function measureControlling(measure: MeasureRecord, milestones: readonly MilestoneRecord[], reports: readonly StatusReportRecord[], options: ControllingOptions): MeasureControlling {
   const ref = options.referenceDate;
   const budget = budgetUse(measure, ref);
   const schedule = scheduleSlippage(measure, ref);
@@ -240,8 +227,7 @@ export function trafficLight(
   else if (share > r.budgetYellowShare) yellow.push('BUDGET_OVERRUN');
   if (latestReport?.trafficLight === 'red') red.push('REPORTED_RED');
   if (latestReport?.trafficLight === 'yellow') yellow.push('REPORTED_YELLOW');
-  if (measure.status === 'in_progress' && (latestReport === undefined || daysBetween(latestReport.reportedAt, referenceDate) > r.reportStaleDays))
-    yellow.push('REPORT_MISSING_OR_STALE');
+  if (measure.status === 'in_progress' && (latestReport === undefined || daysBetween(latestReport.reportedAt, referenceDate) > r.reportStaleDays)) yellow.push('REPORT_MISSING_OR_STALE');
   if (red.length > 0) return { light: 'red', reasons: [...red, ...yellow] };
   if (yellow.length > 0) return { light: 'yellow', reasons: yellow };
   return { light: 'green', reasons: [] };
@@ -262,7 +248,9 @@ function totals(rows: readonly MeasureControlling[]): ControllingTotals {
   const byLight = { green: 0, yellow: 0, red: 0, grey: 0 };
   for (const row of rows) byLight[row.trafficLight]++;
   // cancelled measures keep what they spent but their unspent plan no longer counts as planned
-  const live = rows.map((row) => (row.status === 'cancelled' ? { ...row.budget, total: figures(row.budget.total.spent, row.budget.total.spent), toDate: figures(row.budget.toDate.spent, row.budget.toDate.spent) } : row.budget));
+  const live = rows.map((row) =>
+    row.status === 'cancelled' ? { ...row.budget, total: figures(row.budget.total.spent, row.budget.total.spent), toDate: figures(row.budget.toDate.spent, row.budget.toDate.spent) } : row.budget,
+  );
   return {
     measures: rows.length,
     byLight,

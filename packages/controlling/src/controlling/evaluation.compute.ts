@@ -61,18 +61,16 @@ type Sum = { numerator: number; denominator: number };
 export function evaluate(request: EvaluationRequest): EvaluationResult {
   const { indicator, kind, before, after } = request;
   const scale = request.scale ?? 1;
-  if (request.treatedAreas.length === 0)
-    throw new PlanningDomainError('EVALUATION_NO_AREAS', 'give at least one treated area (the measure\'s areas)', { key: indicator, field: 'treatedAreas' });
+  if (request.treatedAreas.length === 0) throw new PlanningDomainError('EVALUATION_NO_AREAS', "give at least one treated area (the measure's areas)", { key: indicator, field: 'treatedAreas' });
   if (request.comparisonAreas.length === 0)
     throw new PlanningDomainError('EVALUATION_NO_AREAS', 'give at least one comparison area not covered by the measure', { key: indicator, field: 'comparisonAreas' });
   const treatedKeys = new Set(request.treatedAreas.map(refKey));
   const overlap = request.comparisonAreas.filter((a) => treatedKeys.has(refKey(a)));
   if (overlap.length > 0)
-    throw new PlanningDomainError(
-      'EVALUATION_COMPARISON_OVERLAPS_TREATED',
-      `comparison areas ${overlap.map(label).join(', ')} are covered by the measure; choose areas the measure does not cover`,
-      { key: indicator, field: 'comparisonAreas' },
-    );
+    throw new PlanningDomainError('EVALUATION_COMPARISON_OVERLAPS_TREATED', `comparison areas ${overlap.map(label).join(', ')} are covered by the measure; choose areas the measure does not cover`, {
+      key: indicator,
+      field: 'comparisonAreas',
+    });
 
   const byKey = new Map<string, IndicatorValue>();
   for (const v of request.values) byKey.set(`${refKey(v.area)}|${v.period}`, v);
@@ -100,7 +98,7 @@ export function evaluate(request: EvaluationRequest): EvaluationResult {
   const sumOf = (areas: readonly AreaRef[], period: string): Sum =>
     areas.map((a) => lookup(a, period)).reduce((s, x) => ({ numerator: s.numerator + x.numerator, denominator: s.denominator + x.denominator }), { numerator: 0, denominator: 0 });
 
-  const valueOf = (s: Sum, what: string, period: string): number => {
+  const valueIn = (s: Sum, what: string, period: string): number => {
     if (kind === 'count') return s.numerator;
     if (s.denominator === 0)
       throw new PlanningDomainError('EVALUATION_DENOMINATOR_ZERO', `the denominator of ${indicator} for ${what} in ${period} is 0; the rate is undefined there`, {
@@ -111,8 +109,8 @@ export function evaluate(request: EvaluationRequest): EvaluationResult {
   };
 
   const group = (areas: readonly AreaRef[], sums: { before: Sum; after: Sum }, what: string): GroupFigures => {
-    const b = valueOf(sums.before, what, before);
-    const a = valueOf(sums.after, what, after);
+    const b = valueIn(sums.before, what, before);
+    const a = valueIn(sums.after, what, after);
     return { areas, before: b, after: a, change: a - b, ...(kind === 'rate' ? { sums } : {}) };
   };
 
@@ -147,8 +145,7 @@ export function evaluateMeasure(input: {
   readonly scale?: number;
 }): EvaluationResult & { readonly measureKey: string; readonly goalKey: string; readonly targetValue?: number } {
   const indicator = input.goal.indicator;
-  if (indicator === undefined)
-    throw new PlanningDomainError('GOAL_INDICATOR_MISSING', 'the goal has no indicator to evaluate the measure with', { key: input.goal.key, field: 'indicator' });
+  if (indicator === undefined) throw new PlanningDomainError('GOAL_INDICATOR_MISSING', 'the goal has no indicator to evaluate the measure with', { key: input.goal.key, field: 'indicator' });
   const result = evaluate({
     indicator,
     kind: input.kind,

@@ -53,11 +53,7 @@ describe('Köln demo', () => {
 
   it('links Sozialraum goals under the Perspektiven-2030+ goals', () => {
     const view = controllingForGoal(data, 'ziel:p2030:ls3:kinderarmut', options);
-    expect(view?.subGoalKeys).toEqual([
-      'ziel:sr:blumenberg-chorweiler-seeberg-nord:sgb2',
-      'ziel:sr:hoehenberg-vingst:sgb2',
-      'ziel:sr:muelheim-nord-keupstrasse-stammheim:teilhabe',
-    ]);
+    expect(view?.subGoalKeys).toEqual(['ziel:sr:blumenberg-chorweiler-seeberg-nord:sgb2', 'ziel:sr:hoehenberg-vingst:sgb2', 'ziel:sr:muelheim-nord-keupstrasse-stammheim:teilhabe']);
     expect(view?.measures.map((m) => m.key.split(':').at(-1))).toEqual(['familienbuero', 'lernhaus', 'quartiersfonds']);
   });
 

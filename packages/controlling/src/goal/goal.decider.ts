@@ -104,8 +104,7 @@ function checkMeasurable(key: string, content: GoalContent, action: string): voi
 
 function requireExisting(state: GoalState, key: string): ExistingGoal {
   if (state.status === 'none') throw new PlanningDomainError('GOAL_NOT_FOUND', 'no such goal; the first version must create it', { key });
-  if (state.status === 'withdrawn')
-    throw new PlanningDomainError('GOAL_NOT_FOUND', `the goal was withdrawn (version ${state.withdrawal.version}); a new version brings it back as a draft`, { key });
+  if (state.status === 'withdrawn') throw new PlanningDomainError('GOAL_NOT_FOUND', `the goal was withdrawn (version ${state.withdrawal.version}); a new version brings it back as a draft`, { key });
   return state;
 }
 
@@ -129,11 +128,10 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
         return { type: 'GoalDraftUpdated', data: { goalKey: key, content: command.data.content }, metadata };
       }
       if (revisable.includes(goal.status))
-        throw new PlanningDomainError(
-          'GOAL_CHANGE_REQUIRES_REVISION',
-          `the goal is ${goal.status}; its content can only change by a revision (status "revised" with a revisionReason)`,
-          { key, field: 'status' },
-        );
+        throw new PlanningDomainError('GOAL_CHANGE_REQUIRES_REVISION', `the goal is ${goal.status}; its content can only change by a revision (status "revised" with a revisionReason)`, {
+          key,
+          field: 'status',
+        });
       throw illegal(key, goal.status, 'change', 'the goal is a draft, or revised when adopted or missed');
     }
     case 'AdoptGoal': {
@@ -199,11 +197,7 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
       requireExisting(state, key);
       const serving = command.data.servingMeasures ?? [];
       if (serving.length > 0)
-        throw new PlanningDomainError(
-          'GOAL_HAS_MEASURES',
-          `measures still serve the goal: ${serving.join(', ')}; withdraw them or deliver versions without this goal in goalKeys first`,
-          { key },
-        );
+        throw new PlanningDomainError('GOAL_HAS_MEASURES', `measures still serve the goal: ${serving.join(', ')}; withdraw them or deliver versions without this goal in goalKeys first`, { key });
       return { type: 'GoalWithdrawn', data: { goalKey: key }, metadata };
     }
     default:
@@ -241,11 +235,7 @@ function evolve(state: GoalState, event: GoalEvent): GoalState {
     case 'GoalAdopted':
       return withVersion({ ...goal, status: 'adopted', adoptedBy: event.data.adoptedBy }, history, event);
     case 'GoalRevised':
-      return withVersion(
-        { ...goal, status: 'revised', content: event.data.content, adoptedBy: event.data.adoptedBy, revisionReason: event.data.reason },
-        history,
-        event,
-      );
+      return withVersion({ ...goal, status: 'revised', content: event.data.content, adoptedBy: event.data.adoptedBy, revisionReason: event.data.reason }, history, event);
     case 'GoalAchieved':
       return withVersion({ ...goal, status: 'achieved' }, history, event);
     case 'GoalMissed':

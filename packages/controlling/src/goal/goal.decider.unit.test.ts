@@ -62,11 +62,17 @@ const retire: GoalCommand = { type: 'RetireGoal', data: { goalKey, reason: 'Prog
 describe('Goal decider', () => {
   describe('DraftGoal', () => {
     it('drafts a new goal', () => {
-      const state = spec.given([]).when(draft()).then({ type: 'GoalDrafted', data: { goalKey, content: content() }, metadata: m });
+      const state = spec
+        .given([])
+        .when(draft())
+        .then({ type: 'GoalDrafted', data: { goalKey, content: content() }, metadata: m });
       expect(state).toMatchObject({ status: 'draft', key: goalKey, history: [{ version: 9, status: 'draft' }] });
     });
     it('rejects a goal that is its own parent', () => {
-      spec.given([]).when(draft(content({ parentKey: goalKey }))).thenThrows('GOAL_PARENT_IS_SELF', /own parent/);
+      spec
+        .given([])
+        .when(draft(content({ parentKey: goalKey })))
+        .thenThrows('GOAL_PARENT_IS_SELF', /own parent/);
     });
     it('rejects a second draft for an existing key', () => {
       spec.given(history.draft).when(draft()).thenThrows('GOAL_ALREADY_EXISTS');
@@ -79,14 +85,23 @@ describe('Goal decider', () => {
 
   describe('UpdateGoalDraft', () => {
     it('changes a draft', () => {
-      const state = spec.given(history.draft).when(update()).then({ type: 'GoalDraftUpdated', data: { goalKey, content: content({ title: 'neu' }) }, metadata: m });
+      const state = spec
+        .given(history.draft)
+        .when(update())
+        .then({ type: 'GoalDraftUpdated', data: { goalKey, content: content({ title: 'neu' }) }, metadata: m });
       expect((state as ExistingGoal).content.title).toBe('neu');
     });
     it('rejects a draft update that makes the goal its own parent', () => {
-      spec.given(history.draft).when(update(content({ parentKey: goalKey }))).thenThrows('GOAL_PARENT_IS_SELF');
+      spec
+        .given(history.draft)
+        .when(update(content({ parentKey: goalKey })))
+        .thenThrows('GOAL_PARENT_IS_SELF');
     });
     it.each(['adopted', 'revised', 'missed'] as const)('requires a revision once the goal is %s', (status) => {
-      spec.given(history[status]).when(update()).thenThrows('GOAL_CHANGE_REQUIRES_REVISION', /revisionReason/);
+      spec
+        .given(history[status])
+        .when(update())
+        .thenThrows('GOAL_CHANGE_REQUIRES_REVISION', /revisionReason/);
     });
     it.each(['achieved', 'retired'] as const)('rejects changes to a goal that is %s', (status) => {
       spec.given(history[status]).when(update()).thenThrows('GOAL_ILLEGAL_TRANSITION');
@@ -95,20 +110,32 @@ describe('Goal decider', () => {
 
   describe('AdoptGoal', () => {
     it('adopts a draft with indicator, target value and adopting body', () => {
-      const state = spec.given(history.draft).when(adopt()).then({ type: 'GoalAdopted', data: { goalKey, adoptedBy: adoption }, metadata: m });
+      const state = spec
+        .given(history.draft)
+        .when(adopt())
+        .then({ type: 'GoalAdopted', data: { goalKey, adoptedBy: adoption }, metadata: m });
       expect(state).toMatchObject({ status: 'adopted', adoptedBy: adoption });
     });
     it('rejects adopting a goal without indicator', () => {
-      spec.given([drafted(content({ indicator: undefined }))]).when(adopt()).thenThrows('GOAL_INDICATOR_MISSING', /indicator/);
+      spec
+        .given([drafted(content({ indicator: undefined }))])
+        .when(adopt())
+        .thenThrows('GOAL_INDICATOR_MISSING', /indicator/);
     });
     it('rejects adopting a goal without target value', () => {
-      spec.given([drafted(content({ targetValue: undefined }))]).when(adopt()).thenThrows('GOAL_TARGET_VALUE_MISSING', /target value/);
+      spec
+        .given([drafted(content({ targetValue: undefined }))])
+        .when(adopt())
+        .thenThrows('GOAL_TARGET_VALUE_MISSING', /target value/);
     });
     it('rejects adopting without naming body and decision', () => {
       spec.given(history.draft).when(adopt(undefined)).thenThrows('GOAL_ADOPTION_MISSING');
     });
     it.each(['adopted', 'revised', 'achieved', 'missed', 'retired'] as const)('rejects adopting a goal that is %s', (status) => {
-      spec.given(history[status]).when(adopt()).thenThrows('GOAL_ILLEGAL_TRANSITION', new RegExp(`is ${status}`));
+      spec
+        .given(history[status])
+        .when(adopt())
+        .thenThrows('GOAL_ILLEGAL_TRANSITION', new RegExp(`is ${status}`));
     });
   });
 
@@ -131,13 +158,22 @@ describe('Goal decider', () => {
       spec.given(history.adopted).when(revise(reason)).thenThrows('GOAL_REVISION_REASON_MISSING');
     });
     it('rejects a revision that drops the indicator', () => {
-      spec.given(history.adopted).when(revise('x', content({ indicator: undefined }))).thenThrows('GOAL_INDICATOR_MISSING');
+      spec
+        .given(history.adopted)
+        .when(revise('x', content({ indicator: undefined })))
+        .thenThrows('GOAL_INDICATOR_MISSING');
     });
     it('rejects a revision that drops the target value', () => {
-      spec.given(history.adopted).when(revise('x', content({ targetValue: undefined }))).thenThrows('GOAL_TARGET_VALUE_MISSING');
+      spec
+        .given(history.adopted)
+        .when(revise('x', content({ targetValue: undefined })))
+        .thenThrows('GOAL_TARGET_VALUE_MISSING');
     });
     it('rejects a revision that makes the goal its own parent', () => {
-      spec.given(history.adopted).when(revise('x', content({ parentKey: goalKey }))).thenThrows('GOAL_PARENT_IS_SELF');
+      spec
+        .given(history.adopted)
+        .when(revise('x', content({ parentKey: goalKey })))
+        .thenThrows('GOAL_PARENT_IS_SELF');
     });
     it.each(['draft', 'achieved', 'retired'] as const)('rejects revising a goal that is %s', (status) => {
       spec.given(history[status]).when(revise()).thenThrows('GOAL_ILLEGAL_TRANSITION');
@@ -156,14 +192,23 @@ describe('Goal decider', () => {
 
   describe('MarkGoalMissed', () => {
     it('marks an adopted goal as missed after its deadline', () => {
-      const state = spec.given(history.adopted).when(miss('2025-01-01T00:00:00Z')).then({ type: 'GoalMissed', data: { goalKey }, metadata: meta(9, '2025-01-01T00:00:00Z') });
+      const state = spec
+        .given(history.adopted)
+        .when(miss('2025-01-01T00:00:00Z'))
+        .then({ type: 'GoalMissed', data: { goalKey }, metadata: meta(9, '2025-01-01T00:00:00Z') });
       expect(state.status).toBe('missed');
     });
     it('marks a revised goal as missed', () => {
-      spec.given(history.revised).when(miss()).then({ type: 'GoalMissed', data: { goalKey }, metadata: meta(9, '2025-03-01T09:00:00Z') });
+      spec
+        .given(history.revised)
+        .when(miss())
+        .then({ type: 'GoalMissed', data: { goalKey }, metadata: meta(9, '2025-03-01T09:00:00Z') });
     });
     it('rejects missing a goal before its deadline', () => {
-      spec.given(history.adopted).when(miss('2024-12-30T23:00:00Z')).thenThrows('GOAL_MISSED_BEFORE_DEADLINE', /2024-12-31/);
+      spec
+        .given(history.adopted)
+        .when(miss('2024-12-30T23:00:00Z'))
+        .thenThrows('GOAL_MISSED_BEFORE_DEADLINE', /2024-12-31/);
     });
     it.each(['draft', 'achieved', 'missed', 'retired'] as const)('rejects it for a goal that is %s', (status) => {
       spec.given(history[status]).when(miss()).thenThrows('GOAL_ILLEGAL_TRANSITION');
@@ -172,7 +217,10 @@ describe('Goal decider', () => {
 
   describe('RetireGoal', () => {
     it.each(['draft', 'adopted', 'revised', 'achieved', 'missed'] as const)('retires a goal that is %s', (status) => {
-      const state = spec.given(history[status]).when(retire).then({ type: 'GoalRetired', data: { goalKey, reason: 'Programm beendet' }, metadata: m });
+      const state = spec
+        .given(history[status])
+        .when(retire)
+        .then({ type: 'GoalRetired', data: { goalKey, reason: 'Programm beendet' }, metadata: m });
       expect(state.status).toBe('retired');
     });
     it('rejects retiring twice', () => {
@@ -211,16 +259,25 @@ describe('Goal decider: withdrawal', () => {
     spec.given(history.adopted).when(withdraw(undefined)).then(withdrawn);
   });
   it('refuses a goal that measures still serve, naming them', () => {
-    spec.given(history.adopted).when(withdraw(['massnahme:a', 'massnahme:b'])).thenThrows('GOAL_HAS_MEASURES', /massnahme:a, massnahme:b/);
+    spec
+      .given(history.adopted)
+      .when(withdraw(['massnahme:a', 'massnahme:b']))
+      .thenThrows('GOAL_HAS_MEASURES', /massnahme:a, massnahme:b/);
   });
   it('rejects withdrawing a goal never delivered', () => {
     spec.given(history.none).when(withdraw()).thenThrows('GOAL_NOT_FOUND');
   });
   it('rejects withdrawing a goal twice', () => {
-    spec.given([...history.adopted, withdrawn]).when(withdraw()).thenThrows('GOAL_ALREADY_WITHDRAWN', /version 5/);
+    spec
+      .given([...history.adopted, withdrawn])
+      .when(withdraw())
+      .thenThrows('GOAL_ALREADY_WITHDRAWN', /version 5/);
   });
   it.each([update(), adopt(), revise(), achieve, miss(), retire])('rejects $type on a withdrawn goal', (command) => {
-    spec.given([...history.adopted, withdrawn]).when(command).thenThrows('GOAL_NOT_FOUND', /withdrawn/);
+    spec
+      .given([...history.adopted, withdrawn])
+      .when(command)
+      .thenThrows('GOAL_NOT_FOUND', /withdrawn/);
   });
   it('a later version drafts a withdrawn goal afresh; its history continues', () => {
     const redraft: GoalCommand = { type: 'DraftGoal', data: { goalKey, content: content({ title: 'wieder da' }) }, metadata: meta(6) };

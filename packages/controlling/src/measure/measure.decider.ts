@@ -118,8 +118,7 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
     }
     case 'UpdateMeasurePlan': {
       const m = requireExisting(state, key);
-      if (closed.includes(m.status))
-        throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its plan can no longer change`, { key, field: 'status' });
+      if (closed.includes(m.status)) throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its plan can no longer change`, { key, field: 'status' });
       checkPlannedDates(key, command.data.plan);
       return { type: 'MeasurePlanUpdated', data: { measureKey: key, plan: command.data.plan }, metadata };
     }
@@ -143,8 +142,7 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
           field: 'status',
         });
       if (m.status !== 'in_progress') throw illegal(key, m.status, 'complete', 'it is in_progress');
-      if (command.data.actualEnd === undefined)
-        throw new PlanningDomainError('MEASURE_ACTUAL_END_MISSING', 'a completed measure needs its actualEnd (ISO date)', { key, field: 'actualEnd' });
+      if (command.data.actualEnd === undefined) throw new PlanningDomainError('MEASURE_ACTUAL_END_MISSING', 'a completed measure needs its actualEnd (ISO date)', { key, field: 'actualEnd' });
       checkActualOrder(key, m.actualStart, command.data.actualEnd);
       return { type: 'MeasureCompleted', data: { measureKey: key, actualEnd: command.data.actualEnd }, metadata };
     }
@@ -180,10 +178,8 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
     case 'PlanBudget': {
       const m = requireExisting(state, key);
       const { year, planned } = command.data;
-      if (!(planned >= 0))
-        throw new PlanningDomainError('BUDGET_PLANNED_NEGATIVE', `planned budget for ${year} is ${planned}; give an amount >= 0 EUR`, { key, field: `budget[${year}].planned` });
-      if (closed.includes(m.status))
-        throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its planned budget can no longer change`, { key, field: `budget[${year}].planned` });
+      if (!(planned >= 0)) throw new PlanningDomainError('BUDGET_PLANNED_NEGATIVE', `planned budget for ${year} is ${planned}; give an amount >= 0 EUR`, { key, field: `budget[${year}].planned` });
+      if (closed.includes(m.status)) throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its planned budget can no longer change`, { key, field: `budget[${year}].planned` });
       return { type: 'BudgetPlanned', data: { measureKey: key, year, planned }, metadata };
     }
     case 'RecordSpending': {

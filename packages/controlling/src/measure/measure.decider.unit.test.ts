@@ -52,32 +52,41 @@ const spend = (year: number, spent: number): MeasureCommand => ({ type: 'RecordS
 describe('Measure decider', () => {
   describe('ProposeMeasure', () => {
     it('proposes a measure', () => {
-      const state = spec.given([]).when(propose()).then({ type: 'MeasureProposed', data: { measureKey, plan: plan() }, metadata: m });
+      const state = spec
+        .given([])
+        .when(propose())
+        .then({ type: 'MeasureProposed', data: { measureKey, plan: plan() }, metadata: m });
       expect(state).toEqual({ status: 'proposed', key: measureKey, plan: plan(), budget: {} });
     });
     it('rejects a planned end before the planned start', () => {
-      spec.given([]).when(propose(plan({ plannedEnd: '2022-12-31' }))).thenThrows('MEASURE_PLANNED_END_BEFORE_START', /2022-12-31/);
+      spec
+        .given([])
+        .when(propose(plan({ plannedEnd: '2022-12-31' })))
+        .thenThrows('MEASURE_PLANNED_END_BEFORE_START', /2022-12-31/);
     });
     it('rejects proposing an existing measure', () => {
       spec.given(history.proposed).when(propose()).thenThrows('MEASURE_ALREADY_EXISTS');
     });
   });
 
-  it.each([updatePlan(), decide, start(), complete(), cancel, correct('2023-01-01'), planBudget(2023, 1), spend(2023, 1)])(
-    'rejects $type on an unknown measure',
-    (command) => {
-      spec.given(history.none).when(command).thenThrows('MEASURE_NOT_FOUND');
-    },
-  );
+  it.each([updatePlan(), decide, start(), complete(), cancel, correct('2023-01-01'), planBudget(2023, 1), spend(2023, 1)])('rejects $type on an unknown measure', (command) => {
+    spec.given(history.none).when(command).thenThrows('MEASURE_NOT_FOUND');
+  });
 
   describe('UpdateMeasurePlan', () => {
     it.each(['proposed', 'decided', 'in_progress'] as const)('changes the plan of a %s measure', (status) => {
-      const state = spec.given(history[status]).when(updatePlan()).then({ type: 'MeasurePlanUpdated', data: { measureKey, plan: plan({ title: 'Familienzentrum Kalk' }) }, metadata: m });
+      const state = spec
+        .given(history[status])
+        .when(updatePlan())
+        .then({ type: 'MeasurePlanUpdated', data: { measureKey, plan: plan({ title: 'Familienzentrum Kalk' }) }, metadata: m });
       expect((state as ExistingMeasure).plan.title).toBe('Familienzentrum Kalk');
       expect(state.status).toBe(status);
     });
     it('rejects a planned end before the planned start', () => {
-      spec.given(history.decided).when(updatePlan(plan({ plannedStart: '2026-01-01' }))).thenThrows('MEASURE_PLANNED_END_BEFORE_START');
+      spec
+        .given(history.decided)
+        .when(updatePlan(plan({ plannedStart: '2026-01-01' })))
+        .thenThrows('MEASURE_PLANNED_END_BEFORE_START');
     });
     it.each(['completed', 'cancelled'] as const)('rejects changing a %s measure', (status) => {
       spec.given(history[status]).when(updatePlan()).thenThrows('MEASURE_CLOSED');
@@ -89,13 +98,19 @@ describe('Measure decider', () => {
       expect(spec.given(history.proposed).when(decide).then({ type: 'MeasureDecided', data: { measureKey }, metadata: m }).status).toBe('decided');
     });
     it.each(['decided', 'in_progress', 'completed', 'cancelled'] as const)('rejects deciding a %s measure', (status) => {
-      spec.given(history[status]).when(decide).thenThrows('MEASURE_ILLEGAL_TRANSITION', new RegExp(`is ${status}`));
+      spec
+        .given(history[status])
+        .when(decide)
+        .thenThrows('MEASURE_ILLEGAL_TRANSITION', new RegExp(`is ${status}`));
     });
   });
 
   describe('StartMeasure', () => {
     it('starts a decided measure', () => {
-      const state = spec.given(history.decided).when(start()).then({ type: 'MeasureStarted', data: { measureKey, actualStart: '2023-03-01' }, metadata: m });
+      const state = spec
+        .given(history.decided)
+        .when(start())
+        .then({ type: 'MeasureStarted', data: { measureKey, actualStart: '2023-03-01' }, metadata: m });
       expect(state).toMatchObject({ status: 'in_progress', actualStart: '2023-03-01' });
     });
     it('needs the actual start date', () => {
@@ -108,11 +123,17 @@ describe('Measure decider', () => {
 
   describe('CompleteMeasure', () => {
     it('completes a measure in progress', () => {
-      const state = spec.given(history.in_progress).when(complete()).then({ type: 'MeasureCompleted', data: { measureKey, actualEnd: '2025-12-01' }, metadata: m });
+      const state = spec
+        .given(history.in_progress)
+        .when(complete())
+        .then({ type: 'MeasureCompleted', data: { measureKey, actualEnd: '2025-12-01' }, metadata: m });
       expect(state).toMatchObject({ status: 'completed', actualStart: '2023-03-01', actualEnd: '2025-12-01' });
     });
     it.each(['proposed', 'decided'] as const)('rejects completing a measure never started (%s)', (status) => {
-      spec.given(history[status]).when(complete()).thenThrows('MEASURE_NOT_STARTED', /never started/);
+      spec
+        .given(history[status])
+        .when(complete())
+        .thenThrows('MEASURE_NOT_STARTED', /never started/);
     });
     it.each(['completed', 'cancelled'] as const)('rejects completing a %s measure', (status) => {
       spec.given(history[status]).when(complete()).thenThrows('MEASURE_ILLEGAL_TRANSITION');
@@ -127,7 +148,10 @@ describe('Measure decider', () => {
 
   describe('CancelMeasure', () => {
     it.each(['proposed', 'decided', 'in_progress'] as const)('cancels a %s measure', (status) => {
-      const state = spec.given(history[status]).when(cancel).then({ type: 'MeasureCancelled', data: { measureKey, reason: 'Förderung entfallen' }, metadata: m });
+      const state = spec
+        .given(history[status])
+        .when(cancel)
+        .then({ type: 'MeasureCancelled', data: { measureKey, reason: 'Förderung entfallen' }, metadata: m });
       expect(state).toMatchObject({ status: 'cancelled', cancelReason: 'Förderung entfallen' });
     });
     it.each(['completed', 'cancelled'] as const)('rejects cancelling a %s measure', (status) => {
@@ -137,11 +161,17 @@ describe('Measure decider', () => {
 
   describe('CorrectMeasureActualDates', () => {
     it('corrects the start of a running measure', () => {
-      const state = spec.given(history.in_progress).when(correct('2023-02-15')).then({ type: 'MeasureActualDatesCorrected', data: { measureKey, actualStart: '2023-02-15' }, metadata: m });
+      const state = spec
+        .given(history.in_progress)
+        .when(correct('2023-02-15'))
+        .then({ type: 'MeasureActualDatesCorrected', data: { measureKey, actualStart: '2023-02-15' }, metadata: m });
       expect((state as ExistingMeasure).actualStart).toBe('2023-02-15');
     });
     it('corrects the end of a completed measure', () => {
-      const state = spec.given(history.completed).when(correct(undefined, '2025-11-30')).then({ type: 'MeasureActualDatesCorrected', data: { measureKey, actualEnd: '2025-11-30' }, metadata: m });
+      const state = spec
+        .given(history.completed)
+        .when(correct(undefined, '2025-11-30'))
+        .then({ type: 'MeasureActualDatesCorrected', data: { measureKey, actualEnd: '2025-11-30' }, metadata: m });
       expect(state).toMatchObject({ actualStart: '2023-03-01', actualEnd: '2025-11-30' });
     });
     it('rejects setting a start by correction on a measure not started', () => {
@@ -157,7 +187,10 @@ describe('Measure decider', () => {
 
   describe('PlanBudget', () => {
     it.each(['proposed', 'decided', 'in_progress'] as const)('plans budget for a %s measure', (status) => {
-      const state = spec.given(history[status]).when(planBudget(2024, 50_000)).then({ type: 'BudgetPlanned', data: { measureKey, year: 2024, planned: 50_000 }, metadata: m });
+      const state = spec
+        .given(history[status])
+        .when(planBudget(2024, 50_000))
+        .then({ type: 'BudgetPlanned', data: { measureKey, year: 2024, planned: 50_000 }, metadata: m });
       expect((state as ExistingMeasure).budget[2024]).toEqual({ planned: 50_000, spent: 0 });
     });
     it('rejects a negative planned budget', () => {
@@ -170,17 +203,26 @@ describe('Measure decider', () => {
 
   describe('RecordSpending', () => {
     it.each(['decided', 'in_progress', 'completed'] as const)('records spending on a %s measure', (status) => {
-      const state = spec.given([...history[status], planned2023]).when(spend(2023, 75_000)).then({ type: 'SpendingRecorded', data: { measureKey, year: 2023, spent: 75_000 }, metadata: m });
+      const state = spec
+        .given([...history[status], planned2023])
+        .when(spend(2023, 75_000))
+        .then({ type: 'SpendingRecorded', data: { measureKey, year: 2023, spent: 75_000 }, metadata: m });
       expect((state as ExistingMeasure).budget[2023]).toEqual({ planned: 100_000, spent: 75_000 });
     });
     it('rejects negative spending', () => {
       spec.given(history.in_progress).when(spend(2023, -10)).thenThrows('BUDGET_SPENT_NEGATIVE', /-10/);
     });
     it('rejects spending on a cancelled measure', () => {
-      spec.given(history.cancelledAfterStart).when(spend(2023, 40_001)).thenThrows('MEASURE_CANCELLED_NO_SPENDING', /cancelled/);
+      spec
+        .given(history.cancelledAfterStart)
+        .when(spend(2023, 40_001))
+        .thenThrows('MEASURE_CANCELLED_NO_SPENDING', /cancelled/);
     });
     it('accepts a downward correction on a cancelled measure (refund)', () => {
-      spec.given(history.cancelledAfterStart).when(spend(2023, 30_000)).then({ type: 'SpendingRecorded', data: { measureKey, year: 2023, spent: 30_000 }, metadata: m });
+      spec
+        .given(history.cancelledAfterStart)
+        .when(spend(2023, 30_000))
+        .then({ type: 'SpendingRecorded', data: { measureKey, year: 2023, spent: 30_000 }, metadata: m });
     });
     it('rejects spending before the measure is decided', () => {
       spec.given(history.proposed).when(spend(2023, 1)).thenThrows('MEASURE_NOT_DECIDED_NO_SPENDING');
@@ -214,10 +256,16 @@ describe('Measure decider: withdrawal', () => {
     spec.given(history.none).when(withdraw).thenThrows('MEASURE_NOT_FOUND');
   });
   it('rejects withdrawing a measure twice', () => {
-    spec.given([...history.in_progress, withdrawn]).when(withdraw).thenThrows('MEASURE_ALREADY_WITHDRAWN', /version 5/);
+    spec
+      .given([...history.in_progress, withdrawn])
+      .when(withdraw)
+      .thenThrows('MEASURE_ALREADY_WITHDRAWN', /version 5/);
   });
   it.each([updatePlan(), decide, start(), complete(), cancel, correct('2023-01-01'), planBudget(2023, 1), spend(2023, 1)])('rejects $type on a withdrawn measure', (command) => {
-    spec.given([...history.in_progress, withdrawn]).when(command).thenThrows('MEASURE_NOT_FOUND', /withdrawn/);
+    spec
+      .given([...history.in_progress, withdrawn])
+      .when(command)
+      .thenThrows('MEASURE_NOT_FOUND', /withdrawn/);
   });
   it('a later version proposes a withdrawn measure afresh, without its old budget', () => {
     const state = spec

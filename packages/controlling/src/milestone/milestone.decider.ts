@@ -45,8 +45,7 @@ const initialState = (): MilestoneState => ({ status: 'none' });
 
 function requireExisting(state: MilestoneState, key: string): ExistingMilestone {
   if (state.status === 'none') throw new PlanningDomainError('MILESTONE_NOT_FOUND', 'no such milestone; the first version must create it', { key });
-  if (state.status === 'withdrawn')
-    throw new PlanningDomainError('MILESTONE_NOT_FOUND', `the milestone was withdrawn (version ${state.withdrawal.version}); a new version plans it afresh`, { key });
+  if (state.status === 'withdrawn') throw new PlanningDomainError('MILESTONE_NOT_FOUND', `the milestone was withdrawn (version ${state.withdrawal.version}); a new version plans it afresh`, { key });
   return state;
 }
 
@@ -64,7 +63,8 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
   const key = command.data.milestoneKey;
   switch (command.type) {
     case 'PlanMilestone': {
-      if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('MILESTONE_ALREADY_EXISTS', 'a milestone with this key exists; deliver a new version instead', { key });
+      if (state.status !== 'none' && state.status !== 'withdrawn')
+        throw new PlanningDomainError('MILESTONE_ALREADY_EXISTS', 'a milestone with this key exists; deliver a new version instead', { key });
       const { measureKey, title } = command.data;
       return { type: 'MilestonePlanned', data: { milestoneKey: key, measureKey, title, planned: plannedWhen(key, command.data.planned) }, metadata };
     }
@@ -85,8 +85,7 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
     }
     case 'ReachMilestone': {
       const m = requireExisting(state, key);
-      if (m.status === 'reached')
-        throw new PlanningDomainError('MILESTONE_ALREADY_REACHED', `the milestone was already reached on ${m.actualDate}`, { key, field: 'reached' });
+      if (m.status === 'reached') throw new PlanningDomainError('MILESTONE_ALREADY_REACHED', `the milestone was already reached on ${m.actualDate}`, { key, field: 'reached' });
       const measure = command.data.measure;
       if (measure === undefined || measure.measureKey !== m.measureKey)
         throw new PlanningDomainError('MILESTONE_MEASURE_UNKNOWN', `measure ${m.measureKey} is not known; deliver the measure before reaching its milestones`, {

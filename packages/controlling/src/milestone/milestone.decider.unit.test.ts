@@ -33,7 +33,10 @@ const revoke: MilestoneCommand = { type: 'RevokeMilestoneReached', data: { miles
 describe('Milestone decider', () => {
   describe('PlanMilestone', () => {
     it.each([{ quarter: '2023-Q3' }, { date: '2023-09-15' }])('plans a milestone for %j', (p) => {
-      const state = spec.given([]).when(plan(p)).then({ type: 'MilestonePlanned', data: { milestoneKey, measureKey, title: 'Eröffnung', planned: p }, metadata: m });
+      const state = spec
+        .given([])
+        .when(plan(p))
+        .then({ type: 'MilestonePlanned', data: { milestoneKey, measureKey, title: 'Eröffnung', planned: p }, metadata: m });
       expect(state).toEqual({ status: 'open', key: milestoneKey, measureKey, title: 'Eröffnung', planned: p });
     });
     it.each([{}, { date: '2023-09-15', quarter: '2023-Q3' }])('needs exactly one of date or quarter (%j)', (p) => {
@@ -69,14 +72,23 @@ describe('Milestone decider', () => {
 
   describe('ReachMilestone', () => {
     it('reaches a milestone after its measure began', () => {
-      const state = spec.given(history.open).when(reach()).then({ type: 'MilestoneReached', data: { milestoneKey, actualDate: '2023-10-05' }, metadata: m });
+      const state = spec
+        .given(history.open)
+        .when(reach())
+        .then({ type: 'MilestoneReached', data: { milestoneKey, actualDate: '2023-10-05' }, metadata: m });
       expect(state).toMatchObject({ status: 'reached', actualDate: '2023-10-05' });
     });
     it('accepts the measure start day itself', () => {
-      spec.given(history.open).when(reach('2023-03-01')).then({ type: 'MilestoneReached', data: { milestoneKey, actualDate: '2023-03-01' }, metadata: m });
+      spec
+        .given(history.open)
+        .when(reach('2023-03-01'))
+        .then({ type: 'MilestoneReached', data: { milestoneKey, actualDate: '2023-03-01' }, metadata: m });
     });
     it('rejects a milestone reached before its measure began', () => {
-      spec.given(history.open).when(reach('2023-02-28')).thenThrows('MILESTONE_BEFORE_MEASURE_START', /2023-03-01/);
+      spec
+        .given(history.open)
+        .when(reach('2023-02-28'))
+        .thenThrows('MILESTONE_BEFORE_MEASURE_START', /2023-03-01/);
     });
     it.each(['proposed', 'decided'] as const)('rejects a milestone of a measure that has not begun (%s)', (status) => {
       spec.given(history.open).when(reach('2023-10-05', { measureKey, status })).thenThrows('MILESTONE_BEFORE_MEASURE_START', new RegExp(status));
@@ -85,7 +97,10 @@ describe('Milestone decider', () => {
       spec.given(history.open).when(reach('2023-10-05', undefined)).thenThrows('MILESTONE_MEASURE_UNKNOWN');
     });
     it('rejects facts of another measure', () => {
-      spec.given(history.open).when(reach('2023-10-05', { ...running, measureKey: 'x' })).thenThrows('MILESTONE_MEASURE_UNKNOWN');
+      spec
+        .given(history.open)
+        .when(reach('2023-10-05', { ...running, measureKey: 'x' }))
+        .thenThrows('MILESTONE_MEASURE_UNKNOWN');
     });
     it('rejects reaching it twice', () => {
       spec.given(history.reached).when(reach()).thenThrows('MILESTONE_ALREADY_REACHED');
@@ -115,17 +130,26 @@ describe('Milestone decider: withdrawal', () => {
     spec.given(history.none).when(withdraw).thenThrows('MILESTONE_NOT_FOUND');
   });
   it('rejects withdrawing a milestone twice', () => {
-    spec.given([...history.open, withdrawn]).when(withdraw).thenThrows('MILESTONE_ALREADY_WITHDRAWN');
+    spec
+      .given([...history.open, withdrawn])
+      .when(withdraw)
+      .thenThrows('MILESTONE_ALREADY_WITHDRAWN');
   });
   it.each([replan(), reach(), revoke])('rejects $type on a withdrawn milestone', (command) => {
-    spec.given([...history.reached, withdrawn]).when(command).thenThrows('MILESTONE_NOT_FOUND', /withdrawn/);
+    spec
+      .given([...history.reached, withdrawn])
+      .when(command)
+      .thenThrows('MILESTONE_NOT_FOUND', /withdrawn/);
   });
   it('a later version plans a withdrawn milestone afresh', () => {
-    const state = spec.given([...history.reached, withdrawn]).when(plan({ date: '2024-01-15' })).then({
-      type: 'MilestonePlanned',
-      data: { milestoneKey, measureKey, title: 'Eröffnung', planned: { date: '2024-01-15' } },
-      metadata: m,
-    });
+    const state = spec
+      .given([...history.reached, withdrawn])
+      .when(plan({ date: '2024-01-15' }))
+      .then({
+        type: 'MilestonePlanned',
+        data: { milestoneKey, measureKey, title: 'Eröffnung', planned: { date: '2024-01-15' } },
+        metadata: m,
+      });
     expect(state).toEqual({ status: 'open', key: milestoneKey, measureKey, title: 'Eröffnung', planned: { date: '2024-01-15' } });
   });
 });

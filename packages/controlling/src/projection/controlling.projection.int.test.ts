@@ -149,11 +149,7 @@ describe('controlling projection on PostgreSQL', () => {
     expect(await listGoals(db, { includeExamples: false })).toEqual([]);
     expect((await listMeasures(db, { area: kalk })).map((m) => m.key)).toEqual(['massnahme:kalk:netzwerk-alleinerziehende']);
     expect((await listMeasures(db, { goalKey: CHORWEILER_GOAL })).map((m) => m.key)).toEqual([FAMILIENBUERO]);
-    expect((await listMeasures(db, { amt: 'jugendamt' })).map((m) => m.key)).toEqual([
-      FAMILIENBUERO,
-      'massnahme:hoehenberg-vingst:lernhaus',
-      'massnahme:kalk:netzwerk-alleinerziehende',
-    ]);
+    expect((await listMeasures(db, { amt: 'jugendamt' })).map((m) => m.key)).toEqual([FAMILIENBUERO, 'massnahme:hoehenberg-vingst:lernhaus', 'massnahme:kalk:netzwerk-alleinerziehende']);
     expect((await listMeasures(db, { status: ['cancelled'] })).map((m) => m.key)).toEqual(['massnahme:muelheim-nord-keupstrasse-stammheim:quartiersfonds']);
     const keys = [FAMILIENBUERO, 'massnahme:kalk:netzwerk-alleinerziehende'];
     expect((await milestonesOfMeasures(db, keys)).map((m) => m.key)).toEqual([

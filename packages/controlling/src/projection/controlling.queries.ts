@@ -64,19 +64,16 @@ export async function loadControllingData(db: Queryable, filter: ControllingFilt
   let measures: MeasureRecord[];
   let goals: GoalRecord[];
   if (filter.area) {
-    measures = await loadMeasures(
-      db,
-      'EXISTS (SELECT 1 FROM controlling_measure_area a WHERE a.measure_key = m.measure_key AND a.area_level = $1 AND a.area_code = $2)',
-      [filter.area.level, filter.area.code],
-    );
+    measures = await loadMeasures(db, 'EXISTS (SELECT 1 FROM controlling_measure_area a WHERE a.measure_key = m.measure_key AND a.area_level = $1 AND a.area_code = $2)', [
+      filter.area.level,
+      filter.area.code,
+    ]);
     const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE areas @> $1::jsonb AND withdrawn_at IS NULL ORDER BY goal_key`, [
       JSON.stringify([{ level: filter.area.level, code: filter.area.code }]),
     ]);
     goals = rows.map(goalFromRow);
   } else if (filter.goalKeys) {
-    measures = await loadMeasures(db, 'EXISTS (SELECT 1 FROM controlling_measure_goal g WHERE g.measure_key = m.measure_key AND g.goal_key = ANY($1::text[]))', [
-      filter.goalKeys,
-    ]);
+    measures = await loadMeasures(db, 'EXISTS (SELECT 1 FROM controlling_measure_goal g WHERE g.measure_key = m.measure_key AND g.goal_key = ANY($1::text[]))', [filter.goalKeys]);
     const { rows } = await db.query(`SELECT ${goalColumns} FROM controlling_goal WHERE withdrawn_at IS NULL ORDER BY goal_key`);
     goals = rows.map(goalFromRow); // the whole goal system: views walk parent links
   } else {
@@ -85,10 +82,7 @@ export async function loadControllingData(db: Queryable, filter: ControllingFilt
     goals = rows.map(goalFromRow);
   }
   const keys = measures.map((m) => m.key);
-  const [milestones, statusReports] = await Promise.all([
-    loadMilestones(db, 'ms.measure_key = ANY($1::text[])', [keys]),
-    loadStatusReports(db, 'r.measure_key = ANY($1::text[])', [keys]),
-  ]);
+  const [milestones, statusReports] = await Promise.all([loadMilestones(db, 'ms.measure_key = ANY($1::text[])', [keys]), loadStatusReports(db, 'r.measure_key = ANY($1::text[])', [keys])]);
   return { goals, measures, milestones, statusReports };
 }
 
@@ -178,11 +172,7 @@ export function statusReportsOfMeasures(db: Queryable, measureKeys: readonly str
 /** Controlling figures of several measures at a reference date, in the order of the keys; unknown keys are left out. */
 export async function controllingOfMeasures(db: Queryable, measureKeys: readonly string[], options: ControllingOptions): Promise<MeasureControlling[]> {
   const keys = [...measureKeys];
-  const [measures, milestones, reports] = await Promise.all([
-    loadMeasures(db, 'm.measure_key = ANY($1::text[])', [keys]),
-    milestonesOfMeasures(db, keys),
-    statusReportsOfMeasures(db, keys),
-  ]);
+  const [measures, milestones, reports] = await Promise.all([loadMeasures(db, 'm.measure_key = ANY($1::text[])', [keys]), milestonesOfMeasures(db, keys), statusReportsOfMeasures(db, keys)]);
   const byKey = new Map(measures.map((m) => [m.key, m]));
   return keys.flatMap((k) => {
     const m = byKey.get(k);
@@ -209,13 +199,13 @@ export async function goalVersions(db: Queryable, goalKey: string): Promise<Goal
     [goalKey],
   );
   return rows.map((r) => ({
-    version: Number(r['version']),
-    status: r['status'] as GoalStatus,
-    record: (typeof r['record'] === 'string' ? JSON.parse(r['record']) : r['record']) as GoalRecord,
-    ...(r['revision_reason'] != null ? { revisionReason: String(r['revision_reason']) } : {}),
-    changedAt: isoTimestamp(r['changed_at']),
-    changedBy: String(r['changed_by']),
-    deliveryId: String(r['delivery_id']),
+    version: Number(r.version),
+    status: r.status as GoalStatus,
+    record: (typeof r.record === 'string' ? JSON.parse(r.record) : r.record) as GoalRecord,
+    ...(r.revision_reason != null ? { revisionReason: String(r.revision_reason) } : {}),
+    changedAt: isoTimestamp(r.changed_at),
+    changedBy: String(r.changed_by),
+    deliveryId: String(r.delivery_id),
   }));
 }
 
@@ -236,16 +226,16 @@ export interface AuditEntry {
 
 function auditFromRow(r: Record<string, unknown>): AuditEntry {
   return {
-    eventId: String(r['event_id']),
-    deliveryId: String(r['delivery_id']),
-    aggregateType: r['aggregate_type'] as PlanningRecordType,
-    aggregateKey: String(r['aggregate_key']),
-    ...(r['measure_key'] != null ? { measureKey: String(r['measure_key']) } : {}),
-    recordVersion: Number(r['record_version']),
-    eventType: r['event_type'] as PlanningDomainEvent['type'],
-    data: typeof r['data'] === 'string' ? JSON.parse(r['data']) : r['data'],
-    actor: String(r['actor']),
-    occurredAt: isoTimestamp(r['occurred_at']),
+    eventId: String(r.event_id),
+    deliveryId: String(r.delivery_id),
+    aggregateType: r.aggregate_type as PlanningRecordType,
+    aggregateKey: String(r.aggregate_key),
+    ...(r.measure_key != null ? { measureKey: String(r.measure_key) } : {}),
+    recordVersion: Number(r.record_version),
+    eventType: r.event_type as PlanningDomainEvent['type'],
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+    actor: String(r.actor),
+    occurredAt: isoTimestamp(r.occurred_at),
   };
 }
 
@@ -266,10 +256,7 @@ export async function measureAuditTrail(db: Queryable, measureKey: string, optio
 }
 
 export async function auditTrail(db: Queryable, aggregateType: PlanningRecordType, aggregateKey: string): Promise<AuditEntry[]> {
-  const { rows } = await db.query(`SELECT ${auditColumns} FROM controlling_audit WHERE aggregate_type = $1 AND aggregate_key = $2 ORDER BY seq`, [
-    aggregateType,
-    aggregateKey,
-  ]);
+  const { rows } = await db.query(`SELECT ${auditColumns} FROM controlling_audit WHERE aggregate_type = $1 AND aggregate_key = $2 ORDER BY seq`, [aggregateType, aggregateKey]);
   return rows.map(auditFromRow);
 }
 

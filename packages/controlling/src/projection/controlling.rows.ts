@@ -27,12 +27,11 @@ export interface Stored<R> {
   readonly withdrawal?: Withdrawal;
 }
 
-const withdrawalColumns = (alias: string) =>
-  `${alias}.withdrawn_at, ${alias}.withdrawn_by, ${alias}.withdrawal_delivery_id, ${alias}.withdrawn_version`;
+const withdrawalColumns = (alias: string) => `${alias}.withdrawn_at, ${alias}.withdrawn_by, ${alias}.withdrawal_delivery_id, ${alias}.withdrawn_version`;
 
 function withdrawalFromRow(r: Row): Withdrawal | undefined {
-  if (r['withdrawn_at'] == null) return undefined;
-  return { version: Number(r['withdrawn_version']), at: isoTimestamp(r['withdrawn_at']), actor: String(r['withdrawn_by']), deliveryId: String(r['withdrawal_delivery_id']) };
+  if (r.withdrawn_at == null) return undefined;
+  return { version: Number(r.withdrawn_version), at: isoTimestamp(r.withdrawn_at), actor: String(r.withdrawn_by), deliveryId: String(r.withdrawal_delivery_id) };
 }
 
 function stored<R>(record: R, r: Row): Stored<R> {
@@ -68,24 +67,24 @@ export const goalColumns = `goal_key, version, status, parent_key, title, descri
   baseline_period, target_value, deadline, adopted_body, adopted_decision, adopted_date, revision_reason, example`;
 
 export function goalFromRow(r: Row): GoalRecord {
-  const adopted = r['adopted_body'] != null ? { body: String(r['adopted_body']), decision: String(r['adopted_decision']), date: day(r['adopted_date']) ?? '' } : undefined;
+  const adopted = r.adopted_body != null ? { body: String(r.adopted_body), decision: String(r.adopted_decision), date: day(r.adopted_date) ?? '' } : undefined;
   return defined({
-    key: String(r['goal_key']),
-    version: Number(r['version']),
-    parentKey: str(r['parent_key']),
-    title: String(r['title']),
-    description: str(r['description']),
-    areas: json<GoalRecord['areas']>(r['areas']),
-    targetGroups: json<string[]>(r['target_groups']),
-    indicator: str(r['indicator']),
-    baselineValue: num(r['baseline_value']),
-    baselinePeriod: str(r['baseline_period']),
-    targetValue: num(r['target_value']),
-    deadline: day(r['deadline']),
+    key: String(r.goal_key),
+    version: Number(r.version),
+    parentKey: str(r.parent_key),
+    title: String(r.title),
+    description: str(r.description),
+    areas: json<GoalRecord['areas']>(r.areas),
+    targetGroups: json<string[]>(r.target_groups),
+    indicator: str(r.indicator),
+    baselineValue: num(r.baseline_value),
+    baselinePeriod: str(r.baseline_period),
+    targetValue: num(r.target_value),
+    deadline: day(r.deadline),
     adoptedBy: adopted,
-    status: String(r['status']) as GoalRecord['status'],
-    revisionReason: str(r['revision_reason']),
-    example: Boolean(r['example']),
+    status: String(r.status) as GoalRecord['status'],
+    revisionReason: str(r.revision_reason),
+    example: Boolean(r.example),
   });
 }
 
@@ -142,23 +141,23 @@ export const measureColumns = `measure_key, version, status, title, description,
 
 export function measureFromRow(r: Row, budget: MeasureRecord['budget']): MeasureRecord {
   return defined({
-    key: String(r['measure_key']),
-    version: Number(r['version']),
-    title: String(r['title']),
-    description: str(r['description']),
-    goalKeys: json<string[]>(r['goal_keys']),
-    areas: json<MeasureRecord['areas']>(r['areas']),
-    targetGroups: json<string[]>(r['target_groups']),
-    leadAmt: String(r['lead_amt']),
-    participants: json<string[]>(r['participants']),
+    key: String(r.measure_key),
+    version: Number(r.version),
+    title: String(r.title),
+    description: str(r.description),
+    goalKeys: json<string[]>(r.goal_keys),
+    areas: json<MeasureRecord['areas']>(r.areas),
+    targetGroups: json<string[]>(r.target_groups),
+    leadAmt: String(r.lead_amt),
+    participants: json<string[]>(r.participants),
     budget,
-    plannedStart: day(r['planned_start']) ?? '',
-    plannedEnd: day(r['planned_end']) ?? '',
-    actualStart: day(r['actual_start']),
-    actualEnd: day(r['actual_end']),
-    status: String(r['status']) as MeasureRecord['status'],
-    fundingSource: str(r['funding_source']),
-    example: Boolean(r['example']),
+    plannedStart: day(r.planned_start) ?? '',
+    plannedEnd: day(r.planned_end) ?? '',
+    actualStart: day(r.actual_start),
+    actualEnd: day(r.actual_end),
+    status: String(r.status) as MeasureRecord['status'],
+    fundingSource: str(r.funding_source),
+    example: Boolean(r.example),
   });
 }
 
@@ -182,9 +181,9 @@ export async function loadMeasures(db: Queryable, where: string, params: readonl
   const { rows } = await db.query(`SELECT ${measureColumns} FROM controlling_measure m WHERE (${where}) AND m.withdrawn_at IS NULL ORDER BY measure_key`, params);
   const budgets = await loadBudgets(
     db,
-    rows.map((r) => String(r['measure_key'])),
+    rows.map((r) => String(r.measure_key)),
   );
-  return rows.map((r) => measureFromRow(r, budgets.get(String(r['measure_key'])) ?? []));
+  return rows.map((r) => measureFromRow(r, budgets.get(String(r.measure_key)) ?? []));
 }
 
 /** The current measure; undefined when unknown or withdrawn. */
@@ -232,13 +231,11 @@ export async function saveMeasure(db: Queryable, m: MeasureRecord, at: string, a
   );
   // link and budget rows follow the snapshot: replace them
   await db.query('DELETE FROM controlling_measure_area WHERE measure_key = $1', [m.key]);
-  for (const a of m.areas)
-    await db.query('INSERT INTO controlling_measure_area (measure_key, area_level, area_code) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [m.key, a.level, a.code]);
+  for (const a of m.areas) await db.query('INSERT INTO controlling_measure_area (measure_key, area_level, area_code) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [m.key, a.level, a.code]);
   await db.query('DELETE FROM controlling_measure_goal WHERE measure_key = $1', [m.key]);
   for (const g of m.goalKeys) await db.query('INSERT INTO controlling_measure_goal (measure_key, goal_key) VALUES ($1,$2) ON CONFLICT DO NOTHING', [m.key, g]);
   await db.query('DELETE FROM controlling_budget_line WHERE measure_key = $1', [m.key]);
-  for (const b of m.budget)
-    await db.query('INSERT INTO controlling_budget_line (measure_key, year, planned, spent) VALUES ($1,$2,$3,$4)', [m.key, b.year, b.planned, b.spent]);
+  for (const b of m.budget) await db.query('INSERT INTO controlling_budget_line (measure_key, year, planned, spent) VALUES ($1,$2,$3,$4)', [m.key, b.year, b.planned, b.spent]);
 }
 
 // ---------------------------------------------------------------------------------------------- milestone
@@ -248,16 +245,16 @@ export const milestoneColumns = `ms.milestone_key, ms.version, ms.measure_key, m
 
 export function milestoneFromRow(r: Row): MilestoneRecord {
   return defined({
-    key: String(r['milestone_key']),
-    version: Number(r['version']),
-    measureKey: String(r['measure_key']),
-    title: String(r['title']),
-    plannedDate: day(r['planned_date']),
-    plannedQuarter: str(r['planned_quarter']),
-    actualDate: day(r['actual_date']),
-    reached: Boolean(r['reached']),
+    key: String(r.milestone_key),
+    version: Number(r.version),
+    measureKey: String(r.measure_key),
+    title: String(r.title),
+    plannedDate: day(r.planned_date),
+    plannedQuarter: str(r.planned_quarter),
+    actualDate: day(r.actual_date),
+    reached: Boolean(r.reached),
     // milestones carry no label of their own in their events; they are examples when their measure is
-    example: Boolean(r['example']),
+    example: Boolean(r.example),
   });
 }
 
@@ -298,15 +295,15 @@ export const statusReportColumns = `r.report_key, r.version, r.measure_key, r.re
 
 export function statusReportFromRow(r: Row): StatusReportRecord {
   return defined({
-    key: String(r['report_key']),
-    version: Number(r['version']),
-    measureKey: String(r['measure_key']),
-    reportedBy: String(r['reported_by']),
-    reportedAt: String(r['reported_at']),
-    progressPercent: Number(r['progress_percent']),
-    narrative: String(r['narrative']),
-    trafficLight: str(r['traffic_light']) as StatusReportRecord['trafficLight'],
-    example: Boolean(r['example']),
+    key: String(r.report_key),
+    version: Number(r.version),
+    measureKey: String(r.measure_key),
+    reportedBy: String(r.reported_by),
+    reportedAt: String(r.reported_at),
+    progressPercent: Number(r.progress_percent),
+    narrative: String(r.narrative),
+    trafficLight: str(r.traffic_light) as StatusReportRecord['trafficLight'],
+    example: Boolean(r.example),
   });
 }
 

@@ -175,9 +175,7 @@ describe('withdrawals in the controlling read model (PostgreSQL)', () => {
 
   it('a later version brings the withdrawn measure back, with its budget, milestones and reports', async () => {
     const back: MeasureRecord = { ...familienbuero, version: withdrawFamilienbuero.version + 2 };
-    const r = await projectPlanningRecordEvents(db, [
-      { ...demoRecords[0]!, key: back.key, version: back.version, recordType: 'measure', deliveryId: 'redelivery-1', payload: back },
-    ]);
+    const r = await projectPlanningRecordEvents(db, [{ ...demoRecords[0]!, key: back.key, version: back.version, recordType: 'measure', deliveryId: 'redelivery-1', payload: back }]);
     expect(r).toMatchObject({ duplicates: 0, stale: 0, withdrawals: 0 });
     expect(await measureRecord(db, FAMILIENBUERO)).toEqual(back);
     expect((await snapshotOfTables()).withdrawn).toEqual([]);

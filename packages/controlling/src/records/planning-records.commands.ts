@@ -5,23 +5,10 @@
 // record is mapped like a first version (the Amt starts it afresh) against the withdrawn state.
 import { fold, type Decider, type PlanningMetadata, type Withdrawal } from '../decider.js';
 import { goalDecider, type GoalCommand, type GoalContent, type GoalEvent, type GoalState } from '../goal/goal.decider.js';
-import {
-  measureDecider,
-  type MeasureCommand,
-  type MeasureEvent,
-  type MeasureFacts,
-  type MeasurePlan,
-  type MeasureState,
-} from '../measure/measure.decider.js';
+import { measureDecider, type MeasureCommand, type MeasureEvent, type MeasureFacts, type MeasurePlan, type MeasureState } from '../measure/measure.decider.js';
 import { milestoneDecider, type MilestoneCommand, type MilestoneEvent, type MilestoneState } from '../milestone/milestone.decider.js';
 import { PlanningDomainError } from '../planning.errors.js';
-import {
-  statusReportDecider,
-  type StatusReportCommand,
-  type StatusReportContent,
-  type StatusReportEvent,
-  type StatusReportState,
-} from '../status-report/status-report.decider.js';
+import { statusReportDecider, type StatusReportCommand, type StatusReportContent, type StatusReportEvent, type StatusReportState } from '../status-report/status-report.decider.js';
 import {
   goalRecordSchema,
   measureRecordSchema,
@@ -97,8 +84,7 @@ function stableJson(v: unknown): string {
  */
 function checkVersions<R extends { key: string; version: number }>(previous: R | undefined, next: R): boolean {
   if (previous === undefined) return true;
-  if (previous.key !== next.key)
-    throw new PlanningDomainError('RECORD_KEY_MISMATCH', `the previous version belongs to key ${previous.key}`, { key: next.key, field: 'key' });
+  if (previous.key !== next.key) throw new PlanningDomainError('RECORD_KEY_MISMATCH', `the previous version belongs to key ${previous.key}`, { key: next.key, field: 'key' });
   if (next.version === previous.version && sameValue(previous, next)) return false;
   if (next.version <= previous.version)
     throw new PlanningDomainError('RECORD_VERSION_NOT_NEWER', `version ${next.version} is not newer than the stored version ${previous.version}; give version ${previous.version + 1} or higher`, {
@@ -111,22 +97,29 @@ function checkVersions<R extends { key: string; version: number }>(previous: R |
 /** A tombstone must be newer than the version it withdraws. */
 function checkWithdrawalVersion(previous: { key: string; version: number } | undefined, withdrawal: RecordWithdrawal): void {
   if (previous === undefined) return;
-  if (previous.key !== withdrawal.key)
-    throw new PlanningDomainError('RECORD_KEY_MISMATCH', `the previous version belongs to key ${previous.key}`, { key: withdrawal.key, field: 'key' });
+  if (previous.key !== withdrawal.key) throw new PlanningDomainError('RECORD_KEY_MISMATCH', `the previous version belongs to key ${previous.key}`, { key: withdrawal.key, field: 'key' });
   if (withdrawal.version <= previous.version)
-    throw new PlanningDomainError('RECORD_VERSION_NOT_NEWER', `the withdrawal's version ${withdrawal.version} is not newer than the stored version ${previous.version}; give version ${previous.version + 1} or higher`, {
-      key: withdrawal.key,
-      field: 'version',
-    });
+    throw new PlanningDomainError(
+      'RECORD_VERSION_NOT_NEWER',
+      `the withdrawal's version ${withdrawal.version} is not newer than the stored version ${previous.version}; give version ${previous.version + 1} or higher`,
+      {
+        key: withdrawal.key,
+        field: 'version',
+      },
+    );
 }
 
 /** The version after a withdrawal must be newer than the tombstone. */
 function checkAfterWithdrawal(key: string, withdrawal: Withdrawal, next: { version: number }): void {
   if (next.version <= withdrawal.version)
-    throw new PlanningDomainError('RECORD_VERSION_NOT_NEWER', `version ${next.version} is not newer than the withdrawal (version ${withdrawal.version}); give version ${withdrawal.version + 1} or higher`, {
-      key,
-      field: 'version',
-    });
+    throw new PlanningDomainError(
+      'RECORD_VERSION_NOT_NEWER',
+      `version ${next.version} is not newer than the withdrawal (version ${withdrawal.version}); give version ${withdrawal.version + 1} or higher`,
+      {
+        key,
+        field: 'version',
+      },
+    );
 }
 
 /**
@@ -259,8 +252,7 @@ export function goalCommandsFromRecords(previous: GoalRecord | undefined, next: 
     if (previous.status !== 'revised' || contentChanged || adoptionChanged || previous.revisionReason !== next.revisionReason) commands.push(revise());
     return commands;
   }
-  if (contentChanged || (adoptionChanged && previous.status !== 'draft'))
-    commands.push({ type: 'UpdateGoalDraft', data: { goalKey, content }, metadata: metadata() });
+  if (contentChanged || (adoptionChanged && previous.status !== 'draft')) commands.push({ type: 'UpdateGoalDraft', data: { goalKey, content }, metadata: metadata() });
   if (next.status !== previous.status) {
     switch (next.status) {
       case 'draft':
@@ -338,10 +330,7 @@ const stageOf = { proposed: 0, decided: 1, in_progress: 2, completed: 3 } as con
  * (a first version "in_progress" was decided before; "cancelled" with an actualStart had started). A
  * step backwards yields the command for the target status, so the decider names the illegal transition.
  */
-function lifecycleSteps(
-  from: MeasureStatus | undefined,
-  next: MeasureRecord,
-): { early: ('DecideMeasure' | 'StartMeasure')[]; closing?: 'CompleteMeasure' | 'CancelMeasure' } {
+function lifecycleSteps(from: MeasureStatus | undefined, next: MeasureRecord): { early: ('DecideMeasure' | 'StartMeasure')[]; closing?: 'CompleteMeasure' | 'CancelMeasure' } {
   const to = next.status;
   if (from === to) return { early: [] };
   if (to === 'proposed') {
@@ -450,12 +439,7 @@ function plannedOf(r: MilestoneRecord): { date?: string; quarter?: string } {
 }
 
 /** `measure`: facts of the milestone's measure now (from its state via measureFacts), needed to reach it. */
-export function milestoneCommandsFromRecords(
-  previous: MilestoneRecord | undefined,
-  next: MilestoneRecord,
-  ctx: RecordContext,
-  measure: MeasureFacts | undefined,
-): MilestoneCommand[] {
+export function milestoneCommandsFromRecords(previous: MilestoneRecord | undefined, next: MilestoneRecord, ctx: RecordContext, measure: MeasureFacts | undefined): MilestoneCommand[] {
   if (!checkVersions(previous, next)) return [];
   const metadata = metadataFactory('milestone', next, ctx);
   const milestoneKey = next.key;
@@ -535,12 +519,7 @@ export function statusReportContent(r: StatusReportRecord): StatusReportContent 
   });
 }
 
-export function statusReportCommandsFromRecords(
-  previous: StatusReportRecord | undefined,
-  next: StatusReportRecord,
-  ctx: RecordContext,
-  measure: MeasureFacts | undefined,
-): StatusReportCommand[] {
+export function statusReportCommandsFromRecords(previous: StatusReportRecord | undefined, next: StatusReportRecord, ctx: RecordContext, measure: MeasureFacts | undefined): StatusReportCommand[] {
   if (!checkVersions(previous, next)) return [];
   const metadata = metadataFactory('status-report', next, ctx);
   const report = statusReportContent(next);
@@ -550,9 +529,7 @@ export function statusReportCommandsFromRecords(
 }
 
 export function statusReportStateFromRecord(record: StatusReportRecord, withdrawal?: Withdrawal): StatusReportState {
-  const state = fold(statusReportDecider, [
-    { type: 'StatusReportSubmitted', data: { reportKey: record.key, report: statusReportContent(record) }, metadata: snapshotMetadata(record) },
-  ]);
+  const state = fold(statusReportDecider, [{ type: 'StatusReportSubmitted', data: { reportKey: record.key, report: statusReportContent(record) }, metadata: snapshotMetadata(record) }]);
   const withdraw: StatusReportCommand | undefined = withdrawal && { type: 'WithdrawStatusReport', data: { reportKey: record.key }, metadata: withdrawalMetadata(record.key, withdrawal) };
   return withdrawnOn(statusReportDecider, state, withdraw);
 }

@@ -3,14 +3,7 @@ import { fold } from '../decider.js';
 import { goalHistory } from '../goal/goal.decider.js';
 import { measureDecider, measureFacts, type ExistingMeasure } from '../measure/measure.decider.js';
 import { PlanningDomainError, type PlanningErrorCode } from '../planning.errors.js';
-import {
-  goalEventsFromRecords,
-  measureEventsFromRecords,
-  milestoneEventsFromRecords,
-  parsePlanningRecord,
-  statusReportEventsFromRecords,
-  type RecordContext,
-} from './planning-records.commands.js';
+import { goalEventsFromRecords, measureEventsFromRecords, milestoneEventsFromRecords, parsePlanningRecord, statusReportEventsFromRecords, type RecordContext } from './planning-records.commands.js';
 import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord } from './planning-records.schema.js';
 
 const ctx = (n: number, at = '2025-03-01T09:00:00Z'): RecordContext => ({ deliveryId: `d-${n}`, actor: 'amt-51', at });
@@ -199,10 +192,7 @@ describe('milestone records → events', () => {
   });
   it('moves the actual date by revoking and reaching again', () => {
     const v1 = milestone({ reached: true, actualDate: '2024-05-10' });
-    expect(types(milestoneEventsFromRecords(v1, { ...v1, version: 2, actualDate: '2024-05-12' }, ctx(2), running).events)).toEqual([
-      'MilestoneReachedRevoked',
-      'MilestoneReached',
-    ]);
+    expect(types(milestoneEventsFromRecords(v1, { ...v1, version: 2, actualDate: '2024-05-12' }, ctx(2), running).events)).toEqual(['MilestoneReachedRevoked', 'MilestoneReached']);
   });
   it('rejects replanning a reached milestone', () => {
     const v1 = milestone({ reached: true, actualDate: '2024-05-10' });
@@ -244,7 +234,14 @@ describe('parsePlanningRecord', () => {
   });
   it('rejects two budget lines for one year', () => {
     const e = expectCode(
-      () => parsePlanningRecord('measure', { ...measure(), budget: [{ year: 2024, planned: 1, spent: 0 }, { year: 2024, planned: 2, spent: 0 }] }),
+      () =>
+        parsePlanningRecord('measure', {
+          ...measure(),
+          budget: [
+            { year: 2024, planned: 1, spent: 0 },
+            { year: 2024, planned: 2, spent: 0 },
+          ],
+        }),
       'RECORD_INVALID',
     );
     expect(e.details.field).toBe('budget.1.year');

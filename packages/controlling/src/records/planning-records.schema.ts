@@ -4,8 +4,7 @@
 import { z } from 'zod';
 
 /** Avro optionals arrive as null; inside the domain "absent" is always undefined. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema.optional());
 
 const nonEmpty = z.string().trim().min(1);
 export const isoDateSchema = z.iso.date();
@@ -89,8 +88,7 @@ export const measureRecordSchema = z
   .superRefine((m, ctx) => {
     const years = new Set<number>();
     m.budget.forEach((line, i) => {
-      if (years.has(line.year))
-        ctx.addIssue({ code: 'custom', path: ['budget', i, 'year'], message: `year ${line.year} appears twice; one budget line per year` });
+      if (years.has(line.year)) ctx.addIssue({ code: 'custom', path: ['budget', i, 'year'], message: `year ${line.year} appears twice; one budget line per year` });
       years.add(line.year);
     });
   });
@@ -111,10 +109,8 @@ export const milestoneRecordSchema = z
   .superRefine((m, ctx) => {
     if ((m.plannedDate === undefined) === (m.plannedQuarter === undefined))
       ctx.addIssue({ code: 'custom', path: ['plannedDate'], message: 'give exactly one of plannedDate (ISO date) or plannedQuarter ("2025-Q3")' });
-    if (m.reached && m.actualDate === undefined)
-      ctx.addIssue({ code: 'custom', path: ['actualDate'], message: 'a reached milestone needs its actualDate' });
-    if (!m.reached && m.actualDate !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['actualDate'], message: 'actualDate is only accepted when reached is true' });
+    if (m.reached && m.actualDate === undefined) ctx.addIssue({ code: 'custom', path: ['actualDate'], message: 'a reached milestone needs its actualDate' });
+    if (!m.reached && m.actualDate !== undefined) ctx.addIssue({ code: 'custom', path: ['actualDate'], message: 'actualDate is only accepted when reached is true' });
   });
 export type MilestoneRecord = z.infer<typeof milestoneRecordSchema>;
 

@@ -77,12 +77,10 @@ describe('withdrawals of planning records', () => {
   it('withdrawing again is a no-op; a tombstone older than the stored version is refused', () => {
     const withdrawn = measureStateFromRecord(measure, { version: 2, at: ctx.at, actor: 'amt-51', deliveryId: 'd-w' });
     expect(measureEventsFromWithdrawal(measure, { key: measure.key, version: 3 }, ctx, withdrawn).events).toEqual([]);
-    expect(() => measureEventsFromWithdrawal({ ...measure, version: 4 }, { key: measure.key, version: 4 }, ctx)).toThrow(
-      expect.objectContaining({ code: 'RECORD_VERSION_NOT_NEWER' }),
-    );
+    expect(() => measureEventsFromWithdrawal({ ...measure, version: 4 }, { key: measure.key, version: 4 }, ctx)).toThrow(expect.objectContaining({ code: 'RECORD_VERSION_NOT_NEWER' }));
   });
 
-  it('withdrawing a record never delivered is the decider\'s NOT_FOUND', () => {
+  it("withdrawing a record never delivered is the decider's NOT_FOUND", () => {
     expect(() => goalEventsFromWithdrawal(undefined, { key: goal.key, version: 1 }, ctx, [])).toThrow(expect.objectContaining({ code: 'GOAL_NOT_FOUND' }));
   });
 
@@ -137,10 +135,22 @@ describe('withdrawals of planning records', () => {
 
   it('the ingestion check decides a withdrawal: refused with the serving measures, accepted without', () => {
     const input = { recordType: 'goal' as const, previous: goal, next: null, withdrawal: { key: goal.key, version: 2 }, ...ctx };
-    expect(decidePlanningRecord(input, () => undefined, () => [measure.key]).issues).toEqual([
-      { field: null, code: 'GOAL_HAS_MEASURES', message: expect.stringContaining(measure.key) },
-    ]);
-    expect(types(decidePlanningRecord(input, () => undefined, () => []).events)).toEqual(['GoalWithdrawn']);
+    expect(
+      decidePlanningRecord(
+        input,
+        () => undefined,
+        () => [measure.key],
+      ).issues,
+    ).toEqual([{ field: null, code: 'GOAL_HAS_MEASURES', message: expect.stringContaining(measure.key) }]);
+    expect(
+      types(
+        decidePlanningRecord(
+          input,
+          () => undefined,
+          () => [],
+        ).events,
+      ),
+    ).toEqual(['GoalWithdrawn']);
     // without a lookup (the projection) it is not checked
     expect(types(decidePlanningRecord(input, () => undefined).events)).toEqual(['GoalWithdrawn']);
     expect(decidePlanningRecord({ ...input, withdrawal: undefined }, () => undefined).issues[0]?.code).toBe('RECORD_INVALID');

@@ -68,8 +68,7 @@ export function decidePlanningRecord(
   const w = input.previousWithdrawal;
   try {
     const withdrawal = input.next === null ? input.withdrawal : undefined;
-    if (input.next === null && withdrawal === undefined)
-      throw new PlanningDomainError('RECORD_INVALID', 'a withdrawal names the key and version of the record it withdraws', { field: 'withdrawal' });
+    if (input.next === null && withdrawal === undefined) throw new PlanningDomainError('RECORD_INVALID', 'a withdrawal names the key and version of the record it withdraws', { field: 'withdrawal' });
     switch (input.recordType) {
       case 'goal': {
         const previous = input.previous == null ? undefined : parsePlanningRecord('goal', input.previous);
@@ -105,9 +104,6 @@ export function decidePlanningRecord(
 }
 
 /** A synchronous PlanningTransitionCheck for the ingestion service. */
-export function createPlanningTransitionCheck(
-  resolveMeasure: (measureKey: string) => MeasureFacts | undefined,
-  resolveServingMeasures?: (goalKey: string) => readonly string[],
-) {
+export function createPlanningTransitionCheck(resolveMeasure: (measureKey: string) => MeasureFacts | undefined, resolveServingMeasures?: (goalKey: string) => readonly string[]) {
   return (input: PlanningTransitionInput): PlanningIssue[] => decidePlanningRecord(input, resolveMeasure, resolveServingMeasures).issues;
 }

@@ -57,7 +57,8 @@ function decide(command: StatusReportCommand, state: StatusReportState): StatusR
   switch (command.type) {
     case 'SubmitStatusReport': {
       const report = command.data.report;
-      if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('STATUS_REPORT_ALREADY_EXISTS', 'a status report with this key exists; deliver a new version instead', { key });
+      if (state.status !== 'none' && state.status !== 'withdrawn')
+        throw new PlanningDomainError('STATUS_REPORT_ALREADY_EXISTS', 'a status report with this key exists; deliver a new version instead', { key });
       checkProgress(key, report);
       const measure = command.data.measure;
       if (measure === undefined || measure.measureKey !== report.measureKey)

@@ -29,14 +29,23 @@ const correctCmd = (r = report({ progressPercent: 45 })): StatusReportCommand =>
 describe('Status report decider', () => {
   describe('SubmitStatusReport', () => {
     it.each(['decided', 'in_progress', 'completed', 'cancelled'] as const)('accepts a report on a %s measure', (status) => {
-      const state = spec.given([]).when(submit(report(), facts(status))).then({ type: 'StatusReportSubmitted', data: { reportKey, report: report() }, metadata: m });
+      const state = spec
+        .given([])
+        .when(submit(report(), facts(status)))
+        .then({ type: 'StatusReportSubmitted', data: { reportKey, report: report() }, metadata: m });
       expect(state).toEqual({ status: 'submitted', key: reportKey, report: report() });
     });
     it.each([-1, 100.5, Number.NaN])('rejects progress %d', (progressPercent) => {
-      spec.given([]).when(submit(report({ progressPercent }))).thenThrows('STATUS_REPORT_PROGRESS_OUT_OF_RANGE', /0 to 100/);
+      spec
+        .given([])
+        .when(submit(report({ progressPercent })))
+        .thenThrows('STATUS_REPORT_PROGRESS_OUT_OF_RANGE', /0 to 100/);
     });
     it('rejects a report on a proposed measure', () => {
-      spec.given([]).when(submit(report(), facts('proposed'))).thenThrows('STATUS_REPORT_MEASURE_NOT_DECIDED');
+      spec
+        .given([])
+        .when(submit(report(), facts('proposed')))
+        .thenThrows('STATUS_REPORT_MEASURE_NOT_DECIDED');
     });
     it('rejects a report on an unknown measure', () => {
       spec.given([]).when(submit(report(), undefined)).thenThrows('STATUS_REPORT_MEASURE_UNKNOWN');
@@ -48,17 +57,26 @@ describe('Status report decider', () => {
 
   describe('CorrectStatusReport', () => {
     it('corrects a submitted report', () => {
-      const state = spec.given([submitted]).when(correctCmd()).then({ type: 'StatusReportCorrected', data: { reportKey, report: report({ progressPercent: 45 }) }, metadata: m });
+      const state = spec
+        .given([submitted])
+        .when(correctCmd())
+        .then({ type: 'StatusReportCorrected', data: { reportKey, report: report({ progressPercent: 45 }) }, metadata: m });
       expect(state).toMatchObject({ status: 'corrected', report: { progressPercent: 45 } });
     });
     it('rejects correcting an unknown report', () => {
       spec.given([]).when(correctCmd()).thenThrows('STATUS_REPORT_NOT_FOUND');
     });
     it('rejects moving the report to another measure', () => {
-      spec.given([submitted]).when(correctCmd(report({ measureKey: 'massnahme:andere' }))).thenThrows('STATUS_REPORT_MEASURE_CHANGED');
+      spec
+        .given([submitted])
+        .when(correctCmd(report({ measureKey: 'massnahme:andere' })))
+        .thenThrows('STATUS_REPORT_MEASURE_CHANGED');
     });
     it('rejects progress out of range', () => {
-      spec.given([submitted]).when(correctCmd(report({ progressPercent: 101 }))).thenThrows('STATUS_REPORT_PROGRESS_OUT_OF_RANGE');
+      spec
+        .given([submitted])
+        .when(correctCmd(report({ progressPercent: 101 })))
+        .thenThrows('STATUS_REPORT_PROGRESS_OUT_OF_RANGE');
     });
   });
 });
@@ -82,10 +100,16 @@ describe('Status report decider: withdrawal', () => {
     spec.given([submitted, withdrawn]).when(withdraw).thenThrows('STATUS_REPORT_ALREADY_WITHDRAWN');
   });
   it('rejects correcting a withdrawn report', () => {
-    spec.given([submitted, withdrawn]).when(correctCmd()).thenThrows('STATUS_REPORT_NOT_FOUND', /withdrawn/);
+    spec
+      .given([submitted, withdrawn])
+      .when(correctCmd())
+      .thenThrows('STATUS_REPORT_NOT_FOUND', /withdrawn/);
   });
   it('a later version submits a withdrawn report afresh (its measure must still be decided)', () => {
-    const state = spec.given([submitted, withdrawn]).when(submit(report({ progressPercent: 50 }))).then({ type: 'StatusReportSubmitted', data: { reportKey, report: report({ progressPercent: 50 }) }, metadata: m });
+    const state = spec
+      .given([submitted, withdrawn])
+      .when(submit(report({ progressPercent: 50 })))
+      .then({ type: 'StatusReportSubmitted', data: { reportKey, report: report({ progressPercent: 50 }) }, metadata: m });
     expect(state).toEqual({ status: 'submitted', key: reportKey, report: report({ progressPercent: 50 }) });
     spec.given([submitted, withdrawn]).when(submit(report(), undefined)).thenThrows('STATUS_REPORT_MEASURE_UNKNOWN');
   });

@@ -2,16 +2,7 @@
 // area map of the real reference, the real population and the synthetic figures projected as
 // area-statistic events — and the reader over it. Tests that read indicators on real Köln numbers
 // share it; the caller opens the warehouse (chDB in a temp directory), so this needs no engine.
-import {
-  areaMapRows,
-  IndexProjector,
-  IndicatorProjector,
-  loadAreaMap,
-  migrateWarehouse,
-  planResolverFromCatalogue,
-  WarehouseIndicatorReader,
-  type AreaStatisticEvent,
-} from '@sp/indicator-store';
+import { areaMapRows, IndexProjector, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader, type AreaStatisticEvent } from '@sp/indicator-store';
 import { loadCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { loadReference, type AreaReference } from '@sp/spatial';
@@ -39,7 +30,12 @@ export async function loadKoelnWarehouse(wh: Warehouse, options: KoelnWarehouseO
   const demo = buildKoelnDemo({ reference, from: options.from, to: options.to });
   const t = Date.UTC(2026, 0, 1);
   const events: AreaStatisticEvent[] = [...demo.real, ...demo.synthetic].map((r, i) => ({
-    key: r.key, version: r.version, tombstone: false, deliveredAtMs: t + i, amt: 'statistik', deliveryId: 'demo',
+    key: r.key,
+    version: r.version,
+    tombstone: false,
+    deliveredAtMs: t + i,
+    amt: 'statistik',
+    deliveryId: 'demo',
     payload: { dataset: r.dataset, areaLevel: r.areaLevel, areaCode: r.areaCode, period: r.period, synthetic: r.synthetic, observations: r.observations },
   }));
   const projector = new IndicatorProjector(wh);

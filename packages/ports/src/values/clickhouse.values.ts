@@ -70,7 +70,9 @@ export function encodeRow(row: Record<string, unknown>, index?: number): string 
 /** One JSONEachRow line per row, newline-terminated. */
 export function encodeRows(rows: readonly Record<string, unknown>[]): string {
   let out = '';
-  rows.forEach((row, i) => (out += encodeRow(row, i) + '\n'));
+  rows.forEach((row, i) => {
+    out += `${encodeRow(row, i)}\n`;
+  });
   return out;
 }
 

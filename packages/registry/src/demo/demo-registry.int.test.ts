@@ -28,7 +28,14 @@ beforeAll(async () => {
   sources = readDemoSources();
   demo = buildDemoRegistry(sources, { insideCity: (lat, lon) => ref.locate(lat, lon) !== undefined });
   const events: OfferEventInput[] = demo.offers.map((o, i) => ({
-    key: o.key, version: o.version, recordType: 'offer', amt: o.amt, deliveryId: `demo-${o.amt}`, deliveredAt: Date.UTC(2025, 0, 1) + i, tombstone: false, payload: o,
+    key: o.key,
+    version: o.version,
+    recordType: 'offer',
+    amt: o.amt,
+    deliveryId: `demo-${o.amt}`,
+    deliveredAt: Date.UTC(2025, 0, 1) + i,
+    tombstone: false,
+    payload: o,
   }));
   for (let i = 0; i < events.length; i += 250) {
     const r = await repo.applyOfferEvents(events.slice(i, i + 250));
@@ -53,7 +60,7 @@ describe('the demo registry in PostgreSQL', () => {
     for (const f of sources.schools.features) {
       const o = (await repo.getOffer(`schule:${String(f.id)}`))!;
       const placed = o.areas.find((a) => a.level === 'STADTTEIL')!.code;
-      if (placed !== f.properties!['Stadtteil-Nr.']) misses.push(`${String(f.properties!['Schulname'])}: ${String(f.properties!['Stadtteil-Nr.'])} → ${placed}`);
+      if (placed !== f.properties!['Stadtteil-Nr.']) misses.push(`${String(f.properties!.Schulname)}: ${String(f.properties!['Stadtteil-Nr.'])} → ${placed}`);
     }
     expect(misses).toEqual(['Finkenberg-Schule: 716 → 702']);
     // 301 schools per Stadtteil: all 86 Stadtteile searched by area add up to the total
@@ -114,8 +121,11 @@ describe('the four questions', () => {
     const r = await repo.search({ offerTypes: ['integrationsangebot'], targetGroups: ['gefluechtete'], area: stadtteil('501') });
     expect(r.items.map((o) => o.key).sort()).toEqual(['syn:integration:nippes:1', 'syn:integration:nippes:2']);
     // Bezirk Nippes (5) also contains the one in Riehl; Stadtteil Nippes (501) does not
-    expect(await keys({ offerTypes: ['integrationsangebot'], targetGroups: ['gefluechtete'], area: { level: 'STADTBEZIRK', code: '5' } }))
-      .toEqual(['syn:integration:nippes:1', 'syn:integration:nippes:2', 'syn:integration:riehl:1']);
+    expect(await keys({ offerTypes: ['integrationsangebot'], targetGroups: ['gefluechtete'], area: { level: 'STADTBEZIRK', code: '5' } })).toEqual([
+      'syn:integration:nippes:1',
+      'syn:integration:nippes:2',
+      'syn:integration:riehl:1',
+    ]);
   });
 });
 
@@ -131,7 +141,10 @@ describe('needs and distances on the real data', () => {
     expect(bz.areas.reduce((s, a) => s + a.supply, 0)).toBe(total);
     expect(city.areas[0]!.supply).toBe(total);
     // Köln 2012: 0-3 = 29,xxx·2/3 + 3-6 → demand = target·0.84; check against the Stadtteile
-    expect(city.areas[0]!.demand).toBeCloseTo(st.areas.reduce((s, a) => s + a.demand!, 0), 6);
+    expect(city.areas[0]!.demand).toBeCloseTo(
+      st.areas.reduce((s, a) => s + a.demand!, 0),
+      6,
+    );
     const gaps = await repo.largestGaps('kita_plaetze_1_6', 'STADTTEIL', population, 5);
     expect(gaps).toHaveLength(5);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i - 1]!.gap!).toBeGreaterThanOrEqual(gaps[i]!.gap!);

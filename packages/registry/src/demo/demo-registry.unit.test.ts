@@ -10,8 +10,7 @@ import { readDemoSources } from './demo-sources.reader.js';
 
 const ref = loadReference('koeln');
 const locator = spatialAreaLocator(ref);
-const stadtteilOf = (o: Pick<OfferRecord, 'location'>) =>
-  locator.locate(o.location.lat, o.location.lon)?.find((a) => a.level === 'STADTTEIL')?.code;
+const stadtteilOf = (o: Pick<OfferRecord, 'location'>) => locator.locate(o.location.lat, o.location.lon)?.find((a) => a.level === 'STADTTEIL')?.code;
 
 let sources: DemoSources;
 let demo: DemoRegistry;
@@ -59,8 +58,17 @@ describe('buildDemoRegistry on the Köln files', () => {
   it('maps school type to subtype, Träger to provider, and needs no capacity', () => {
     const schools = demo.offers.filter((o) => o.offerType === 'schule');
     const count = (s: string) => schools.filter((o) => o.subtype === s).length;
-    expect([count('grundschule'), count('gymnasium'), count('foerderschule'), count('berufskolleg'), count('realschule'),
-      count('hauptschule'), count('gesamtschule'), count('zweiter_bildungsweg'), count('waldorfschule')]).toEqual([145, 35, 29, 28, 25, 19, 14, 4, 2]);
+    expect([
+      count('grundschule'),
+      count('gymnasium'),
+      count('foerderschule'),
+      count('berufskolleg'),
+      count('realschule'),
+      count('hauptschule'),
+      count('gesamtschule'),
+      count('zweiter_bildungsweg'),
+      count('waldorfschule'),
+    ]).toEqual([145, 35, 29, 28, 25, 19, 14, 4, 2]);
     expect(new Set(schools.map((o) => o.provider))).toEqual(new Set(['Stadt Köln', 'Private Ersatzschule', 'Landschaftsverband Rheinland']));
     expect(schools.every((o) => o.capacity === null && !o.synthetic && o.attribution === attributions.stadtKoeln)).toBe(true);
   });
@@ -72,7 +80,7 @@ describe('buildDemoRegistry on the Köln files', () => {
       const placement = placeOffer(locator, o.location.lat, o.location.lon, o.reach)!;
       const placed = placement.locatedIn.find((a) => a.level === 'STADTTEIL')?.code;
       const named = String(f.properties!['Stadtteil-Nr.']);
-      if (placed !== named) misses.push({ name: String(f.properties!['Schulname']), source: named, placed });
+      if (placed !== named) misses.push({ name: String(f.properties!.Schulname), source: named, placed });
       // the Bezirk always agrees (the record's Stadtbezirk-Nr.)
       expect(placement.locatedIn.find((a) => a.level === 'STADTBEZIRK')?.code).toBe(String(f.properties!['Stadtbezirk-Nr.']));
     }
@@ -96,8 +104,7 @@ describe('buildDemoRegistry on the Köln files', () => {
     const kitas = osm.filter((o) => o.offerType === 'kita');
     // counts inside the city cross-checked with an independent point-in-polygon (python, ray casting)
     const fromLayer = (l: string) => osm.filter((o) => o.source.startsWith(`OpenStreetMap amenity=${l} `)).length;
-    expect([fromLayer('kindergarten'), fromLayer('social_facility'), fromLayer('youth_centre'), fromLayer('nursing_home'), fromLayer('community_centre')])
-      .toEqual([132, 21 - 9, 6, 3, 1]);
+    expect([fromLayer('kindergarten'), fromLayer('social_facility'), fromLayer('youth_centre'), fromLayer('nursing_home'), fromLayer('community_centre')]).toEqual([132, 21 - 9, 6, 3, 1]);
     // unnamed social facilities carry no type information in OSM 2013: skipped with that reason
     expect(demo.skipped.filter((s) => s.reason === 'NO_TYPE_INFORMATION')).toHaveLength(9);
     expect(kitas).toHaveLength(132);

@@ -6,7 +6,13 @@
 //   Planning area SOZIALRAUM SR1 = Stadtteil 101 + Stadtviertel 20101.
 import type { AreaLocator, AreaRef } from '../area.locator.js';
 
-interface Box { area: AreaRef; s: number; n: number; w: number; e: number }
+interface Box {
+  area: AreaRef;
+  s: number;
+  n: number;
+  w: number;
+  e: number;
+}
 const A = (level: string, code: string): AreaRef => ({ level, code });
 const boxes: Box[] = [
   { area: A('STADT', '0'), s: 50.0, n: 50.2, w: 7.0, e: 7.2 },
@@ -19,9 +25,7 @@ const boxes: Box[] = [
   { area: A('STADTVIERTEL', '10102'), s: 50.05, n: 50.1, w: 7.0, e: 7.1 },
   { area: A('STADTVIERTEL', '20101'), s: 50.1, n: 50.2, w: 7.0, e: 7.1 },
 ];
-const planning: { area: AreaRef; members: AreaRef[] }[] = [
-  { area: A('SOZIALRAUM', 'SR1'), members: [A('STADTTEIL', '101'), A('STADTVIERTEL', '20101')] },
-];
+const planning: { area: AreaRef; members: AreaRef[] }[] = [{ area: A('SOZIALRAUM', 'SR1'), members: [A('STADTTEIL', '101'), A('STADTVIERTEL', '20101')] }];
 const inBox = (b: Box, lat: number, lon: number) => lat >= b.s && lat < b.n && lon >= b.w && lon < b.e;
 const levels = ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'];
 const isBelow = (inner: AreaRef, outer: AreaRef): boolean => {

@@ -7,8 +7,17 @@ import { staticPopulationSource, type AreaPopulation, type PopulationSource } fr
 
 // CSV columns "0 - 2" … "80 u. älter" are completed years; band labels are half-open ("0-3" = 0 to under 3)
 const bandOf: Record<string, string> = {
-  '0 - 2': '0-3', '3 - 5': '3-6', '6 - 14': '6-15', '15 - 17': '15-18', '18 - 20': '18-21', '21 - 34': '21-35',
-  '35 - 59': '35-60', '60 - 64': '60-65', '65 - 74': '65-75', '75 - 79': '75-80', '80 u. älter': '80+',
+  '0 - 2': '0-3',
+  '3 - 5': '3-6',
+  '6 - 14': '6-15',
+  '15 - 17': '15-18',
+  '18 - 20': '18-21',
+  '21 - 34': '21-35',
+  '35 - 59': '35-60',
+  '60 - 64': '60-65',
+  '65 - 74': '65-75',
+  '75 - 79': '75-80',
+  '80 u. älter': '80+',
 };
 
 export function koelnStadtteilPopulation2012(): Record<string, AreaPopulation> {

@@ -223,7 +223,7 @@ async function themeData(level, period) {
     const legend = cls.bounds.length >= 2 ? colours.slice(0, k).map((colour, i) => ({ colour, label: rangeLabel(cls, i, unit) })) : [];
     return {
       title: m.name,
-      subtitle: `${m.synthetic ? 'synthetisch · ' : ''}${methods.find((x) => x.code === state.method)?.label ?? ''}${unit ? ' · Einheit: ' + unit : ''}`,
+      subtitle: `${m.synthetic ? 'synthetisch · ' : ''}${methods.find((x) => x.code === state.method)?.label ?? ''}${unit ? ` · Einheit: ${unit}` : ''}`,
       synthetic: m.synthetic,
       valueHeader: unit ? `Wert (${unit})` : 'Wert',
       rows,
@@ -368,13 +368,13 @@ async function render() {
     if (state.tableOpen) drawTable();
     const shown = [...current.rows.values()].filter((r) => r.status === 'value').length;
     const notice = $('map-notice');
-    notice.hidden = shown > 0 || current.rows.size > 0 && [...current.rows.values()].some((r) => r.status === 'suppressed');
+    notice.hidden = shown > 0 || (current.rows.size > 0 && [...current.rows.values()].some((r) => r.status === 'suppressed'));
     // a level without figures (the demo's Stadtviertel: the statistics are delivered per Stadtteil)
     // still shows its boundaries; the notice says so and offers the next coarser level
     const coarser = { STADTVIERTEL: 'STADTTEIL', STADTTEIL: 'STADTBEZIRK' }[level];
     notice.innerHTML = themeError
       ? `Die Daten für diese Karte sind nicht verfügbar: ${escapeHtml(describeError(themeError))}`
-      : `Für ${levelLabels[level].many} liegen zu „${escapeHtml(current.title)}“ ${state.period ? 'für ' + escapeHtml(periodLabel(state.period)) + ' ' : ''}keine Werte vor; die Karte zeigt nur die Gebietsgrenzen. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.${
+      : `Für ${levelLabels[level].many} liegen zu „${escapeHtml(current.title)}“ ${state.period ? `für ${escapeHtml(periodLabel(state.period))} ` : ''}keine Werte vor; die Karte zeigt nur die Gebietsgrenzen. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.${
           coarser ? ` <button type="button" class="row-select" data-level="${coarser}">${levelLabels[coarser].many} zeigen</button>` : ''
         }`;
     if (themeError) notice.hidden = false;
@@ -405,7 +405,7 @@ function drawMap(geo, bezirke) {
   const svg = $('map');
   if (drawnLevel !== geo.areas[0]?.level || svg.childElementCount === 0) {
     const bbox = bounds(geo.areas.map((a) => a.geometry));
-    const ratio = ((bbox[3] - bbox[1]) / ((bbox[2] - bbox[0]) * Math.cos(((bbox[1] + bbox[3]) / 2) * (Math.PI / 180)))) || 1;
+    const ratio = (bbox[3] - bbox[1]) / ((bbox[2] - bbox[0]) * Math.cos(((bbox[1] + bbox[3]) / 2) * (Math.PI / 180))) || 1;
     const h = Math.round(MAP_W * ratio);
     projection = fitProjection(bbox, MAP_W, h, 10);
     svg.setAttribute('viewBox', `0 0 ${MAP_W} ${h}`);
@@ -509,7 +509,7 @@ function drawOffers() {
 }
 
 function drawTitle() {
-  $('map-title').textContent = `${current.title} – ${levelLabels[current.level].many}${state.period ? ', ' + periodLabel(state.period) : ''}`;
+  $('map-title').textContent = `${current.title} – ${levelLabels[current.level].many}${state.period ? `, ${periodLabel(state.period)}` : ''}`;
   $('map-subtitle').textContent = current.subtitle;
   $('map-badges').innerHTML = current.synthetic
     ? `<span class="badge badge-synthetic" title="Werte aus dem dokumentierten synthetischen Modell, keine amtlichen Zahlen">synthetisch</span>`
@@ -518,16 +518,15 @@ function drawTitle() {
 
 function drawLegend() {
   const el = $('legend');
-  const items = current.legend
-    .map((l, i) => `<span class="legend-item" data-class="${i}"><span class="swatch" style="background:${l.colour}"></span>${escapeHtml(l.label)}</span>`)
-    .join('');
+  const items = current.legend.map((l, i) => `<span class="legend-item" data-class="${i}"><span class="swatch" style="background:${l.colour}"></span>${escapeHtml(l.label)}</span>`).join('');
   const statuses = new Set([...current.rows.values()].map((r) => r.status));
   const missing = current.areas.some((a) => !current.rows.has(a.code) || current.rows.get(a.code).status === 'missing');
   let extra = `<span class="legend-item legend-suppressed"><span class="swatch"><svg width="22" height="14" aria-hidden="true"><rect width="22" height="14" fill="url(#hatch)"/></svg></span>${SUPPRESSED_TEXT}</span>`;
   if (statuses.has('unscored')) extra += `<span class="legend-item"><span class="swatch" style="background:${noDataColour}"></span>${escapeHtml(current.unscoredNote)}</span>`;
   if (missing) extra += `<span class="legend-item"><span class="swatch" style="background:${noDataColour}"></span>keine Daten</span>`;
-  if (state.infraOn) extra += `<span class="legend-item"><span class="legend-point"></span>${escapeHtml(offerTypeLabels[state.offerType] ?? 'Einrichtungen')}${state.targetGroup ? ' – ' + escapeHtml(targetGroupLabels[state.targetGroup] ?? state.targetGroup) : ''}</span>`;
-  const heading = `<h3>Legende${current.synthetic ? ' – <span class="badge badge-synthetic">synthetisch</span>' : ''}${current.legendNote ? ' · ' + escapeHtml(current.legendNote) : ''}</h3>`;
+  if (state.infraOn)
+    extra += `<span class="legend-item"><span class="legend-point"></span>${escapeHtml(offerTypeLabels[state.offerType] ?? 'Einrichtungen')}${state.targetGroup ? ` – ${escapeHtml(targetGroupLabels[state.targetGroup] ?? state.targetGroup)}` : ''}</span>`;
+  const heading = `<h3>Legende${current.synthetic ? ' – <span class="badge badge-synthetic">synthetisch</span>' : ''}${current.legendNote ? ` · ${escapeHtml(current.legendNote)}` : ''}</h3>`;
   el.innerHTML = heading + items + extra;
 }
 
@@ -563,7 +562,9 @@ function drawTable() {
       const r = current.rows.get(a.code);
       const sel = a.code === state.selected;
       const colour = r?.status === 'suppressed' ? null : current.colourOf(r);
-      const chip = colour ? `<span class="chip" style="background:${colour}" aria-hidden="true"></span>` : `<span class="chip" aria-hidden="true" style="background:repeating-linear-gradient(45deg,#5f6670 0 2px,#fff 2px 5px)"></span>`;
+      const chip = colour
+        ? `<span class="chip" style="background:${colour}" aria-hidden="true"></span>`
+        : `<span class="chip" aria-hidden="true" style="background:repeating-linear-gradient(45deg,#5f6670 0 2px,#fff 2px 5px)"></span>`;
       return `<tr${sel ? ' class="selected" aria-selected="true"' : ''}>
         <th scope="row"><button type="button" class="row-select" data-code="${escapeHtml(a.code)}" aria-pressed="${sel}">${escapeHtml(a.name)}</button></th>
         <td>${escapeHtml(a.code)}</td>
@@ -574,18 +575,19 @@ function drawTable() {
     })
     .join('');
   let html = `<div class="table-scroll"><table id="map-table">
-    <caption>${escapeHtml(current.title)} – ${levelLabels[current.level].many}${state.period ? ', ' + escapeHtml(periodLabel(state.period)) : ''}${current.synthetic ? ' (synthetisch)' : ''}</caption>
+    <caption>${escapeHtml(current.title)} – ${levelLabels[current.level].many}${state.period ? `, ${escapeHtml(periodLabel(state.period))}` : ''}${current.synthetic ? ' (synthetisch)' : ''}</caption>
     <thead><tr>${sortHeader('name', levelLabels[current.level].one)}${sortHeader('code', 'Nr.')}<th scope="col">Stadtbezirk</th>${sortHeader('value', current.valueHeader, 'num')}<th scope="col">Klasse</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
   if (state.infraOn) {
     const offerRows = current.offers
       .slice(0, 500)
       .map(
-        (o) => `<tr><th scope="row">${escapeHtml(o.name)}</th><td>${escapeHtml(offerTypeLabels[o.offerType] ?? o.offerType)}${o.subtype ? ' – ' + escapeHtml(o.subtype) : ''}</td><td>${escapeHtml([o.address?.street, o.address?.postcode].filter(Boolean).join(', '))}</td><td>${escapeHtml(o.targetGroups.map((t) => targetGroupLabels[t] ?? t).join(', '))}</td></tr>`,
+        (o) =>
+          `<tr><th scope="row">${escapeHtml(o.name)}</th><td>${escapeHtml(offerTypeLabels[o.offerType] ?? o.offerType)}${o.subtype ? ` – ${escapeHtml(o.subtype)}` : ''}</td><td>${escapeHtml([o.address?.street, o.address?.postcode].filter(Boolean).join(', '))}</td><td>${escapeHtml(o.targetGroups.map((t) => targetGroupLabels[t] ?? t).join(', '))}</td></tr>`,
       )
       .join('');
     html += `<div class="table-scroll" style="margin-top:12px"><table id="offers-table">
-      <caption>Einrichtungen: ${escapeHtml(offerTypeLabels[state.offerType] ?? 'alle Arten')}${state.targetGroup ? ', Zielgruppe ' + escapeHtml(targetGroupLabels[state.targetGroup] ?? state.targetGroup) : ''} (${formatNumber(current.offers.length, 0)}${current.offers.length > 500 ? ', die ersten 500' : ''})</caption>
+      <caption>Einrichtungen: ${escapeHtml(offerTypeLabels[state.offerType] ?? 'alle Arten')}${state.targetGroup ? `, Zielgruppe ${escapeHtml(targetGroupLabels[state.targetGroup] ?? state.targetGroup)}` : ''} (${formatNumber(current.offers.length, 0)}${current.offers.length > 500 ? ', die ersten 500' : ''})</caption>
       <thead><tr><th scope="col">Name</th><th scope="col">Art</th><th scope="col">Adresse</th><th scope="col">Zielgruppen</th></tr></thead>
       <tbody>${offerRows}</tbody></table></div>`;
   }
@@ -629,12 +631,13 @@ async function renderDetails() {
   const area = state.selected ? current.byCode?.get(state.selected) : null;
   if (!area) {
     $('detail-title').textContent = 'Überblick';
-    $('detail-parent').textContent = `${levelLabels[current.level ?? 'STADTTEIL'].many}${state.period ? ', ' + periodLabel(state.period) : ''}`;
+    $('detail-parent').textContent = `${levelLabels[current.level ?? 'STADTTEIL'].many}${state.period ? `, ${periodLabel(state.period)}` : ''}`;
     body.innerHTML = overviewHtml();
     return;
   }
   $('detail-title').textContent = area.name;
-  $('detail-parent').textContent = `${levelLabels[area.level].one} ${area.code}${area.bezirk && area.level !== 'STADTBEZIRK' ? ` · Stadtbezirk ${area.bezirk.name}` : ''}${area.level === 'STADTVIERTEL' && area.parent ? ` · Stadtteil ${area.parent.name}` : ''}`;
+  $('detail-parent').textContent =
+    `${levelLabels[area.level].one} ${area.code}${area.bezirk && area.level !== 'STADTBEZIRK' ? ` · Stadtbezirk ${area.bezirk.name}` : ''}${area.level === 'STADTVIERTEL' && area.parent ? ` · Stadtteil ${area.parent.name}` : ''}`;
   const row = current.rows.get(area.code);
   const m = indicatorMeta();
   body.innerHTML = `
@@ -738,7 +741,7 @@ async function detailNeeds(area, token) {
         const gap = r.suppressed ? 'unterdrückt' : r.gap == null ? '–' : r.gap > 0 ? `−${formatNumber(r.gap, 0)}` : `+${formatNumber(-r.gap, 0)}`;
         const gapClass = r.gap != null && r.gap > 0 && !r.suppressed ? ' gap-short' : '';
         return `${head(n)}
-          <tr><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'unterdrückt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : formatNumber(r.coverage * 100, 0) + ' %'}</td><td class="num${gapClass}">${gap}</td></tr>`;
+          <tr><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'unterdrückt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : `${formatNumber(r.coverage * 100, 0)} %`}</td><td class="num${gapClass}">${gap}</td></tr>`;
       })
       .join('');
     const counted = [...needs.values()].some((x) => x.rows?.has(area.code));
@@ -774,8 +777,10 @@ async function detailMeasures(area, token) {
     el().innerHTML = `<h3 id="h-measures">Maßnahmen und Meilensteine (${measures.length})</h3>${measures
       .map((m) => {
         const light = m.controlling?.trafficLight ?? null;
-        const lightHtml = light ? `<span class="light light-${escapeHtml(light)}" title="Ampel">${escapeHtml(trafficLightLabels[light] ?? light)}</span>` : `<span class="light" title="Ampel">ohne Ampel</span>`;
-        const budget = m.controlling && m.controlling.budgetPlanned ? ` · Budget ${formatNumber(m.controlling.budgetSpent, 0)} von ${formatNumber(m.controlling.budgetPlanned, 0)} €` : '';
+        const lightHtml = light
+          ? `<span class="light light-${escapeHtml(light)}" title="Ampel">${escapeHtml(trafficLightLabels[light] ?? light)}</span>`
+          : `<span class="light" title="Ampel">ohne Ampel</span>`;
+        const budget = m.controlling?.budgetPlanned ? ` · Budget ${formatNumber(m.controlling.budgetSpent, 0)} von ${formatNumber(m.controlling.budgetPlanned, 0)} €` : '';
         const ms = (m.milestones ?? [])
           .map((s) => {
             // a milestone planned for a quarter is due at its end, as @sp/controlling judges it
@@ -784,7 +789,7 @@ async function detailMeasures(area, token) {
             const cls = s.reached ? 'ms-done' : overdue ? 'ms-overdue' : 'ms-open';
             const mark = s.reached ? '✓ erreicht' : overdue ? '! überfällig' : '○ offen';
             const planned = s.plannedDate ? formatDate(s.plannedDate) : s.plannedQuarter ? periodLabel(s.plannedQuarter) : '';
-            return `<li class="${cls}"><span>${mark}</span><span>${escapeHtml(s.title)} – ${s.reached ? formatDate(s.actualDate) : planned ? 'geplant ' + escapeHtml(planned) : ''}</span></li>`;
+            return `<li class="${cls}"><span>${mark}</span><span>${escapeHtml(s.title)} – ${s.reached ? formatDate(s.actualDate) : planned ? `geplant ${escapeHtml(planned)}` : ''}</span></li>`;
           })
           .join('');
         return `<article class="measure"><h4><span>${escapeHtml(m.title)}</span>${lightHtml}</h4>
@@ -879,25 +884,26 @@ function populateControls() {
   const opt = (m) => ({ value: m.code, label: m.synthetic ? `${m.name} (synthetisch)` : m.name });
   fillSelect(
     $('indicator'),
-    [
-      ...(real.length ? [{ group: 'Amtliche Statistik', options: real.map(opt) }] : []),
-      ...(synth.length ? [{ group: 'Synthetische Sozialindikatoren', options: synth.map(opt) }] : []),
-    ],
+    [...(real.length ? [{ group: 'Amtliche Statistik', options: real.map(opt) }] : []), ...(synth.length ? [{ group: 'Synthetische Sozialindikatoren', options: synth.map(opt) }] : [])],
     state.indicator,
   );
-  fillSelect($('index'), meta.indices.map((i) => ({ value: i.code, label: i.synthetic ? `${i.name} (synthetisch)` : i.name })), state.index);
-  fillSelect($('norm'), meta.norms.map((n) => ({ value: n.code, label: n.name })), state.norm);
-  fillSelect($('method'), methods.map((m) => ({ value: m.code, label: m.label })), state.method);
   fillSelect(
-    $('offer-type'),
-    [{ value: '', label: 'alle Arten' }, ...Object.entries(offerTypeLabels).map(([value, label]) => ({ value, label }))],
-    state.offerType,
+    $('index'),
+    meta.indices.map((i) => ({ value: i.code, label: i.synthetic ? `${i.name} (synthetisch)` : i.name })),
+    state.index,
   );
   fillSelect(
-    $('target-group'),
-    [{ value: '', label: 'alle Zielgruppen' }, ...Object.entries(targetGroupLabels).map(([value, label]) => ({ value, label }))],
-    state.targetGroup,
+    $('norm'),
+    meta.norms.map((n) => ({ value: n.code, label: n.name })),
+    state.norm,
   );
+  fillSelect(
+    $('method'),
+    methods.map((m) => ({ value: m.code, label: m.label })),
+    state.method,
+  );
+  fillSelect($('offer-type'), [{ value: '', label: 'alle Arten' }, ...Object.entries(offerTypeLabels).map(([value, label]) => ({ value, label }))], state.offerType);
+  fillSelect($('target-group'), [{ value: '', label: 'alle Zielgruppen' }, ...Object.entries(targetGroupLabels).map(([value, label]) => ({ value, label }))], state.targetGroup);
   $('norm').disabled = meta.norms.length === 0;
   document.querySelector('input[name=theme][value=index]').disabled = meta.indices.length === 0;
   document.querySelector('input[name=theme][value=needs]').disabled = meta.norms.length === 0;
@@ -947,7 +953,7 @@ function writeHash() {
   const p = new URLSearchParams();
   for (const [k, h] of Object.entries(hashKeys)) if (state[k] != null && state[k] !== '') p.set(h, String(state[k]));
   if (state.infraOn) p.set('einrichtungen', `${state.offerType}:${state.targetGroup}`);
-  const next = '#' + p.toString();
+  const next = `#${p.toString()}`;
   if (location.hash !== next) history.replaceState(null, '', next);
 }
 
@@ -1018,7 +1024,9 @@ function bind() {
     const b = e.target.closest('button.row-select');
     if (!b) return;
     select(b.dataset.code);
-    $('table-view').querySelector(`button.row-select[data-code="${CSS.escape(b.dataset.code)}"]`)?.focus();
+    $('table-view')
+      .querySelector(`button.row-select[data-code="${CSS.escape(b.dataset.code)}"]`)
+      ?.focus();
   });
   $('map-notice').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-level]');

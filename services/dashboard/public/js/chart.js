@@ -80,10 +80,11 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
     });
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${st.colour}" stroke-width="${st.width}" stroke-dasharray="${st.dash}" stroke-linejoin="round" data-series="${escapeHtml(s.label)}"/>`);
     // markers only where they stay apart; long series keep their values in the table below
-    if (periods.length <= 24) s.values.forEach((v, i) => {
-      if (v == null || !Number.isFinite(v)) return;
-      parts.push(marker(st, x(i), y(v), `${s.label}, ${periodLabel(periods[i])}: ${formatNumber(v)}${unit ? ' ' + unit : ''}`));
-    });
+    if (periods.length <= 24)
+      s.values.forEach((v, i) => {
+        if (v == null || !Number.isFinite(v)) return;
+        parts.push(marker(st, x(i), y(v), `${s.label}, ${periodLabel(periods[i])}: ${formatNumber(v)}${unit ? ` ${unit}` : ''}`));
+      });
   });
   parts.push('</svg>');
   return parts.join('');

@@ -25,8 +25,20 @@ export function unitLabel(unit) {
   if (!unit) return '';
   // the registry's capacity units (taxonomy codes) too: "plaetze" → "Plätze"
   const map = {
-    percent: '%', prozent: '%', per_mille: '‰', promille: '‰', persons: 'Personen', personen: 'Personen', count: '', anzahl: '',
-    plaetze: 'Plätze', betten: 'Betten', stunden: 'Stunden', faelle: 'Fälle', quadratmeter: 'm²', angebote: 'Angebote',
+    percent: '%',
+    prozent: '%',
+    per_mille: '‰',
+    promille: '‰',
+    persons: 'Personen',
+    personen: 'Personen',
+    count: '',
+    anzahl: '',
+    plaetze: 'Plätze',
+    betten: 'Betten',
+    stunden: 'Stunden',
+    faelle: 'Fälle',
+    quadratmeter: 'm²',
+    angebote: 'Angebote',
   };
   return map[String(unit).toLowerCase()] ?? unit;
 }

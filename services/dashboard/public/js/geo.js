@@ -56,12 +56,12 @@ export function pathData(geometry, project, tolerance = 0.35) {
       const [x, y] = project(ring[i][0], ring[i][1]);
       const isLast = i === ring.length - 1;
       if (count > 0 && !isLast && (x - lastX) ** 2 + (y - lastY) ** 2 < t2) continue;
-      d += (count === 0 ? 'M' : 'L') + round(x) + ' ' + round(y);
+      d += `${(count === 0 ? 'M' : 'L') + round(x)} ${round(y)}`;
       lastX = x;
       lastY = y;
       count++;
     }
-    if (count >= 3) parts.push(d + 'Z');
+    if (count >= 3) parts.push(`${d}Z`);
   }
   return parts.join('');
 }

@@ -87,7 +87,11 @@ describe('suppression never leaks to the public', () => {
 
   it('holds with the shared read cache and the response cache on, after privileged viewers asked the same', async () => {
     const cached = testGateway({ cache: { ttlMs: 60_000, maxEntries: 100 }, responseCache: { ttlMs: 60_000 } });
-    const privileged = [{ role: 'planner', privileged: true }, { role: 'admin', privileged: true }, { role: 'amt', amt: '50', privileged: true }];
+    const privileged = [
+      { role: 'planner', privileged: true },
+      { role: 'admin', privileged: true },
+      { role: 'amt', amt: '50', privileged: true },
+    ];
     for (const claims of privileged) {
       const token = await tokenFor(claims);
       const direct = await cached.gql(paths.direct, { token });
@@ -104,7 +108,11 @@ describe('suppression never leaks to the public', () => {
 
   it('lifts suppression for a privileged planner and for the delivering Amt', async () => {
     const q = '{ indicatorValues(indicator: "sgb2", level: STADTTEIL, period: "2012", areas: ["101"]) { value suppressed } }';
-    for (const claims of [{ role: 'planner', privileged: true }, { role: 'admin', privileged: true }, { role: 'amt', amt: '50', privileged: true }]) {
+    for (const claims of [
+      { role: 'planner', privileged: true },
+      { role: 'admin', privileged: true },
+      { role: 'amt', amt: '50', privileged: true },
+    ]) {
       const r = await gql(q, { token: await tokenFor(claims) });
       expect(r.data.indicatorValues, JSON.stringify(claims)).toEqual([{ value: truth.altstadtSuedSgb2, suppressed: false }]);
     }

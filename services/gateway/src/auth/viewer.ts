@@ -61,7 +61,9 @@ export function createAuthenticator(config: AuthConfig) {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) {
-      throw unauthenticated(`Bearer token claims rejected: ${claims.error.issues.map((i) => `${i.path.join('.') || 'claims'}: ${i.message}`).join('; ')}; expected role planner|amt|admin|public, amt (string), privileged (boolean)`);
+      throw unauthenticated(
+        `Bearer token claims rejected: ${claims.error.issues.map((i) => `${i.path.join('.') || 'claims'}: ${i.message}`).join('; ')}; expected role planner|amt|admin|public, amt (string), privileged (boolean)`,
+      );
     }
     const c = claims.data;
     return {

@@ -37,7 +37,7 @@ export const benchQueries = {
 function syntheticEvents(codes: readonly string[]): AreaStatisticEvent[] {
   let seq = 0;
   let rnd = 42;
-  const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const ev = (dataset: string, code: string, period: string, measure: string, value: number, synthetic: boolean): AreaStatisticEvent => ({
     key: `${dataset}|STADTTEIL|${code}|${period}`,
     version: 1,
@@ -134,5 +134,15 @@ const servers = variants.map((caches, i) => {
   server.listen(env.BENCH_PORT + i, '127.0.0.1');
   return server;
 });
-console.log(`bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql (no cache: port ${env.BENCH_PORT + 1}, read cache only: port ${env.BENCH_PORT + 2}); warehouse requests per query: ${Object.entries(capture).map(([n, c]) => `${n}=${c.requests.length}`).join(', ')}`);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { for (const s of servers) s.close(); void warehouse.close().finally(() => process.exit(0)); });
+console.log(
+  `bench gateway ready on http://127.0.0.1:${env.BENCH_PORT}/graphql (no cache: port ${env.BENCH_PORT + 1}, read cache only: port ${env.BENCH_PORT + 2}); warehouse requests per query: ${Object.entries(
+    capture,
+  )
+    .map(([n, c]) => `${n}=${c.requests.length}`)
+    .join(', ')}`,
+);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const s of servers) s.close();
+    void warehouse.close().finally(() => process.exit(0));
+  });

@@ -21,5 +21,5 @@ export const BOM = '\uFEFF';
 export function toCsv(header: readonly string[], rows: Iterable<readonly Cell[]>): string {
   const lines = [header.map(formatCell).join(';')];
   for (const row of rows) lines.push(row.map(formatCell).join(';'));
-  return BOM + lines.join('\r\n') + '\r\n';
+  return `${BOM + lines.join('\r\n')}\r\n`;
 }

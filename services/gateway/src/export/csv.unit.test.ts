@@ -46,7 +46,12 @@ describe('CSV for Excel and Power BI', () => {
     const ranking = await (await get('/export/ranking.csv?indicator=einwohner&level=STADTTEIL&period=2012&first=3')).text();
     expect(ranking.split('\r\n')[1]).toMatch(/^1;einwohner;/);
     const comparison = await (await get('/export/comparison.csv?indicator=einwohner&level=STADTTEIL&code=101&period=2012')).text();
-    expect(comparison.split('\r\n').filter(Boolean).map((l) => l.split(';')[0])).toEqual(['Vergleich', 'Gebiet', 'Übergeordnetes Gebiet', 'Stadt']);
+    expect(
+      comparison
+        .split('\r\n')
+        .filter(Boolean)
+        .map((l) => l.split(';')[0]),
+    ).toEqual(['Vergleich', 'Gebiet', 'Übergeordnetes Gebiet', 'Stadt']);
     const index = await (await get('/export/index-values.csv?index=sozialindex&level=STADTTEIL&period=2012')).text();
     expect(index).toContain(';104;Neustadt/Nord;2012;-1,4;hoch;ja;');
   });

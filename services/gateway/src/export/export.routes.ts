@@ -12,10 +12,14 @@ import { type Cell, toCsv } from './csv.js';
 const level = z.enum(areaLevels);
 const list = z
   .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
   .optional();
-const parentOf = (q: { parentLevel?: string | undefined; parentCode?: string | undefined }) =>
-  q.parentLevel && q.parentCode ? { level: q.parentLevel, code: q.parentCode } : null;
+const parentOf = (q: { parentLevel?: string | undefined; parentCode?: string | undefined }) => (q.parentLevel && q.parentCode ? { level: q.parentLevel, code: q.parentCode } : null);
 
 const valuesParams = z.object({
   indicator: z.string().min(1),
@@ -43,7 +47,24 @@ const rankingParams = z.object({
 const comparisonParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), period: z.string(), asOf: z.string().optional() });
 const indexParams = z.object({ index: z.string().min(1), level, period: z.string(), parentLevel: level.optional(), parentCode: z.string().optional() });
 
-const valueHeader = ['Indikator', 'Indikatorname', 'Einheit', 'Ebene', 'Gebietsschlüssel', 'Gebiet', 'Zeitraum', 'Wert', 'Zähler', 'Nenner', 'Gesperrt', 'Sperrgrund', 'Synthetisch', 'Stand', 'Definitionsversion', 'Quelle'];
+const valueHeader = [
+  'Indikator',
+  'Indikatorname',
+  'Einheit',
+  'Ebene',
+  'Gebietsschlüssel',
+  'Gebiet',
+  'Zeitraum',
+  'Wert',
+  'Zähler',
+  'Nenner',
+  'Gesperrt',
+  'Sperrgrund',
+  'Synthetisch',
+  'Stand',
+  'Definitionsversion',
+  'Quelle',
+];
 
 const reasonDe: Record<string, string> = { PRIMARY: 'Fallzahl unter Schwelle', SECONDARY: 'Sekundärsperrung', DERIVED: 'abgeleitet aus gesperrtem Wert' };
 
@@ -92,26 +113,40 @@ export const exporters: Record<string, Exporter> = {
   'indicator-values': async (ctx, params) => {
     const q = parse(valuesParams, params);
     const rows = await ctx.indicators.values({ ...q, parent: parentOf(q), periods: q.periods ?? null, areas: q.areas ?? null });
-    return { csv: toCsv(valueHeader, rows.map((v) => valueRow(ctx, v))), filename: `${q.indicator}_${q.level}.csv` };
+    return {
+      csv: toCsv(
+        valueHeader,
+        rows.map((v) => valueRow(ctx, v)),
+      ),
+      filename: `${q.indicator}_${q.level}.csv`,
+    };
   },
   'time-series': async (ctx, params) => {
     const q = parse(seriesParams, params);
     const rows = await ctx.indicators.series(q.indicator, { level: q.level, code: q.code }, q.from, q.to, q.asOf);
-    return { csv: toCsv(valueHeader, rows.map((v) => valueRow(ctx, v))), filename: `${q.indicator}_${q.level}_${q.code}.csv` };
+    return {
+      csv: toCsv(
+        valueHeader,
+        rows.map((v) => valueRow(ctx, v)),
+      ),
+      filename: `${q.indicator}_${q.level}_${q.code}.csv`,
+    };
   },
   ranking: async (ctx, params) => {
     const q = parse(rankingParams, params);
     const rows = await ctx.indicators.ranking({ ...q, parent: parentOf(q) });
-    return { csv: toCsv(['Rang', ...valueHeader], rows.map((r) => [r.rank, ...valueRow(ctx, r.value)])), filename: `${q.indicator}_${q.level}_rang.csv` };
+    return {
+      csv: toCsv(
+        ['Rang', ...valueHeader],
+        rows.map((r) => [r.rank, ...valueRow(ctx, r.value)]),
+      ),
+      filename: `${q.indicator}_${q.level}_rang.csv`,
+    };
   },
   comparison: async (ctx, params) => {
     const q = parse(comparisonParams, params);
     const c = await ctx.indicators.comparison(q.indicator, { level: q.level, code: q.code }, q.period, q.asOf);
-    const rows = [
-      ['Gebiet', ...valueRow(ctx, c.area)],
-      ...(c.parent ? [['Übergeordnetes Gebiet', ...valueRow(ctx, c.parent)]] : []),
-      ...(c.city ? [['Stadt', ...valueRow(ctx, c.city)]] : []),
-    ];
+    const rows = [['Gebiet', ...valueRow(ctx, c.area)], ...(c.parent ? [['Übergeordnetes Gebiet', ...valueRow(ctx, c.parent)]] : []), ...(c.city ? [['Stadt', ...valueRow(ctx, c.city)]] : [])];
     return { csv: toCsv(['Vergleich', ...valueHeader], rows), filename: `${q.indicator}_${q.level}_${q.code}_vergleich.csv` };
   },
   'index-values': async (ctx, params) => {

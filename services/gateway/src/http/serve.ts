@@ -100,8 +100,8 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
       };
       answer(post).then(send, () => {
-          if (!res.headersSent) res.writeHead(500, { 'content-type': jsonType });
-          res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+        if (!res.headersSent) res.writeHead(500, { 'content-type': jsonType });
+        res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       });
     });
   };
@@ -110,9 +110,14 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     const request = input instanceof Request ? input : new Request(input, init);
     if (request.method !== 'POST' || new URL(request.url).pathname !== graphqlEndpoint) return yoga.handleRequest(request, {});
     const headers: [string, string][] = [];
-    request.headers.forEach((value, name) => headers.push([name, value]));
+    request.headers.forEach((value, name) => {
+      headers.push([name, value]);
+    });
     const body = new Uint8Array(await request.arrayBuffer());
-    const { response, state } = body.byteLength > maxBodyBytes ? { response: tooLarge(maxBodyBytes), state: 'bypass' as const } : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body });
+    const { response, state } =
+      body.byteLength > maxBodyBytes
+        ? { response: tooLarge(maxBodyBytes), state: 'bypass' as const }
+        : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body });
     return new Response(response.body as BodyInit, { status: response.status, headers: { ...response.headers, 'x-sp-cache': state } });
   }
 

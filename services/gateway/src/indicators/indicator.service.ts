@@ -143,14 +143,14 @@ export class IndicatorService {
       if (args.period != null || args.periods != null) throw expectedError('BAD_USER_INPUT', 'give either period/periods or from/to, not both', { argument: 'period' });
       checkPeriodRange(args.from, args.to);
       const codes = args.areas?.length ? args.areas : null;
-      const slices = await Promise.all(
-        (codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, from: args.from!, to: args.to!, areaCode })),
-      );
+      const slices = await Promise.all((codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, from: args.from!, to: args.to!, areaCode })));
       rows = slices.flat();
     } else {
       const periods = [...(args.period != null ? [args.period] : []), ...(args.periods ?? [])];
       if (periods.length === 0) throw expectedError('BAD_USER_INPUT', 'give a period ("2012"), periods (["2011","2012"]) or from/to', { argument: 'period' });
-      periods.forEach((p) => checkPeriod(p, 'period'));
+      periods.forEach((p) => {
+        checkPeriod(p, 'period');
+      });
       const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, period })));
       rows = slices.flat();
     }
@@ -249,7 +249,12 @@ export class IndicatorService {
     let below: Set<string> | null = null;
     if (args.parent) {
       this.area(args.parent);
-      below = new Set(this.deps.areas.areas(args.level).filter((a) => this.isBelow(a, args.parent!)).map((a) => a.code));
+      below = new Set(
+        this.deps.areas
+          .areas(args.level)
+          .filter((a) => this.isBelow(a, args.parent!))
+          .map((a) => a.code),
+      );
     }
     return (row) => (!wanted || wanted.has(row.areaCode)) && (!below || below.has(row.areaCode));
   }
@@ -309,7 +314,10 @@ export class IndicatorService {
           ...(key.asOf ? { asOf: key.asOf } : {}),
           privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
         });
-        byGroup.set(g, rows.map((r) => this.guard(r)));
+        byGroup.set(
+          g,
+          rows.map((r) => this.guard(r)),
+        );
       }),
     );
     return keys.map((k) => byGroup.get(groupKey(k.indicator, k.level, k.asOf))!.filter((r) => r.period === k.period));
@@ -336,7 +344,10 @@ export class IndicatorService {
           ...(key.asOf ? { asOf: key.asOf } : {}),
           privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
         });
-        byGroup.set(g, rows.map((r) => this.guard(r)));
+        byGroup.set(
+          g,
+          rows.map((r) => this.guard(r)),
+        );
       }),
     );
     return keys.map((k) => {

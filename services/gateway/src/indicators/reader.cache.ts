@@ -81,5 +81,10 @@ export function cachingReader(reader: IndicatorReader, options: ReaderCacheOptio
 
 function stableKey(q: object): string {
   const o = q as Record<string, unknown>;
-  return JSON.stringify(Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return JSON.stringify(
+    Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => [k, o[k]]),
+  );
 }

@@ -46,7 +46,10 @@ describe('shared reader cache', () => {
   it('forgets failed reads', async () => {
     let fail = true;
     const flaky = new MemoryIndicatorReader(koelnCells());
-    const reader = cachingReader({ ...flaky, values: async (q) => (fail ? Promise.reject(new Error('down')) : flaky.values(q)), periods: (i) => flaky.periods(i), indexValues: (q) => flaky.indexValues(q) }, { ttlMs: 60_000, maxEntries: 10 });
+    const reader = cachingReader(
+      { ...flaky, values: async (q) => (fail ? Promise.reject(new Error('down')) : flaky.values(q)), periods: (i) => flaky.periods(i), indexValues: (q) => flaky.indexValues(q) },
+      { ttlMs: 60_000, maxEntries: 10 },
+    );
     const q = { indicator: 'einwohner', level: 'STADT', periods: ['2012'] };
     await expect(reader.values(q)).rejects.toThrow('down');
     fail = false;

@@ -3,16 +3,7 @@
 import DataLoader from 'dataloader';
 import { canReadDrafts } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
-import type {
-  ControllingSource,
-  GoalFilter,
-  GoalView,
-  MeasureControllingView,
-  MeasureFilter,
-  MeasureView,
-  MilestoneView,
-  StatusReportView,
-} from '../sources.js';
+import type { ControllingSource, GoalFilter, GoalView, MeasureControllingView, MeasureFilter, MeasureView, MilestoneView, StatusReportView } from '../sources.js';
 
 /** What the public sees: goals adopted or beyond, measures decided or beyond. */
 const publicGoalStatus = new Set(['adopted', 'achieved', 'missed', 'revised', 'retired']);

@@ -31,8 +31,7 @@ AreaRef.implement({
     members: t.field({
       type: [AreaRef],
       description: 'For planning areas: the Stadtteile or Stadtviertel they are made of.',
-      resolve: (a, _args, ctx) =>
-        (ctx.areas.members?.(a.level, a.code) ?? []).map((m) => ctx.areas.area(m.level, m.code)).filter((m): m is AreaView => !!m),
+      resolve: (a, _args, ctx) => (ctx.areas.members?.(a.level, a.code) ?? []).map((m) => ctx.areas.area(m.level, m.code)).filter((m): m is AreaView => !!m),
     }),
     geometry: t.field({
       type: 'GeoJSON',

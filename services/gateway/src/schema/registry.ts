@@ -100,27 +100,26 @@ const BboxInput = builder.inputType('BoundingBoxInput', {
 });
 
 builder.queryFields((t) => ({
-  offers: t.connection({
-    type: OfferRef,
-    description: 'Search offers by type, target group, area (including every area below it), provider, Amt, free text, radius or bounding box.',
-    complexity: (args) => ({ field: 2, multiplier: Math.max(1, args.first ?? args.last ?? 20) }),
-    args: {
-      offerTypes: t.arg.stringList({ required: false }),
-      targetGroups: t.arg.stringList({ required: false }),
-      area: t.arg({ type: AreaInput, required: false }),
-      provider: t.arg.string({ required: false }),
-      amt: t.arg.string({ required: false }),
-      text: t.arg.string({ required: false }),
-      near: t.arg({ type: PointInput, required: false }),
-      bbox: t.arg({ type: BboxInput, required: false }),
-    },
-    resolve: async (_root, args, ctx) => {
-      const registry = registryOf(ctx);
-      ctx.indicators.pageSize(args.first ?? args.last, args.first != null ? 'first' : 'last', ctx.limits.maxPageSize);
-      let total = 0;
-      const connection = await resolveOffsetConnection(
-        { args, defaultSize: ctx.limits.defaultPageSize, maxSize: ctx.limits.maxPageSize },
-        async ({ offset, limit }) => {
+  offers: t.connection(
+    {
+      type: OfferRef,
+      description: 'Search offers by type, target group, area (including every area below it), provider, Amt, free text, radius or bounding box.',
+      complexity: (args) => ({ field: 2, multiplier: Math.max(1, args.first ?? args.last ?? 20) }),
+      args: {
+        offerTypes: t.arg.stringList({ required: false }),
+        targetGroups: t.arg.stringList({ required: false }),
+        area: t.arg({ type: AreaInput, required: false }),
+        provider: t.arg.string({ required: false }),
+        amt: t.arg.string({ required: false }),
+        text: t.arg.string({ required: false }),
+        near: t.arg({ type: PointInput, required: false }),
+        bbox: t.arg({ type: BboxInput, required: false }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const registry = registryOf(ctx);
+        ctx.indicators.pageSize(args.first ?? args.last, args.first != null ? 'first' : 'last', ctx.limits.maxPageSize);
+        let total = 0;
+        const connection = await resolveOffsetConnection({ args, defaultSize: ctx.limits.defaultPageSize, maxSize: ctx.limits.maxPageSize }, async ({ offset, limit }) => {
           const page = await registry.searchOffers({
             ...(args.offerTypes ? { offerTypes: args.offerTypes } : {}),
             ...(args.targetGroups ? { targetGroups: args.targetGroups } : {}),
@@ -135,13 +134,14 @@ builder.queryFields((t) => ({
           });
           total = page.total;
           return [...page.items];
-        },
-      );
-      return Object.assign(connection, { totalCount: total });
+        });
+        return Object.assign(connection, { totalCount: total });
+      },
     },
-  }, {
-    fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }) }),
-  }),
+    {
+      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }) }),
+    },
+  ),
   offerHistory: t.field({
     type: [OfferRef],
     description: 'Every version of an offer, oldest first.',

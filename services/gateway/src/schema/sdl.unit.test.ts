@@ -11,10 +11,10 @@ const sdlPath = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 const header = '# Printed by `pnpm --filter @sp/gateway sdl`. Do not edit: change the Pothos types and regenerate.\n\n';
 
 describe('committed SDL', () => {
-  const printed = header + printSchema(lexicographicSortSchema(schema)) + '\n';
+  const printed = `${header + printSchema(lexicographicSortSchema(schema))}\n`;
 
   it('matches services/gateway/schema.graphql', () => {
-    if (process.env['SDL_WRITE'] === '1') writeFileSync(sdlPath, printed);
+    if (process.env.SDL_WRITE === '1') writeFileSync(sdlPath, printed);
     const committed = readFileSync(sdlPath, 'utf8');
     expect(printed, 'schema changed: run `pnpm --filter @sp/gateway sdl` and commit schema.graphql').toBe(committed);
   });

@@ -62,7 +62,14 @@ export const catalogue: CatalogueSource = {
     },
   ],
   sources: () => [
-    { code: 'bevoelkerung', name: 'Bevölkerung 2005–2012', licence: 'dl-de/by-2-0', attribution: 'Stadt Köln, Amt für Stadtentwicklung und Statistik – Offene Daten Köln', url: 'https://www.offenedaten-koeln.de', synthetic: false },
+    {
+      code: 'bevoelkerung',
+      name: 'Bevölkerung 2005–2012',
+      licence: 'dl-de/by-2-0',
+      attribution: 'Stadt Köln, Amt für Stadtentwicklung und Statistik – Offene Daten Köln',
+      url: 'https://www.offenedaten-koeln.de',
+      synthetic: false,
+    },
     { code: 'synthetisch', name: 'Synthetisches Modell', licence: 'CC0', attribution: 'synthetische Demodaten (docs/synthetic-model.md)', url: null, synthetic: true },
   ],
 };

@@ -54,9 +54,7 @@ export class AreaRelations {
     if (area.kind === 'planning') return area.members.flatMap((m) => [ref(m), ...this.finer(m)]);
     const inside = this.finer(a);
     const keys = new Set([areaKey(a), ...inside.map(areaKey)]);
-    const planning = this.reference.planningLevels
-      .flatMap((level) => this.reference.areas(level))
-      .filter((p) => p.members.length > 0 && p.members.every((m) => keys.has(areaKey(m))));
+    const planning = this.reference.planningLevels.flatMap((level) => this.reference.areas(level)).filter((p) => p.members.length > 0 && p.members.every((m) => keys.has(areaKey(m))));
     return [...inside, ...planning.map(ref)];
   }
 

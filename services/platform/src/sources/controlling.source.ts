@@ -5,15 +5,7 @@
 // Areas: a goal listed for an area is one set for that area or for an area containing it (the
 // Stadtteil's Bezirk, the city, its Sozialraumgebiet); a measure listed for an area is one acting in
 // it, i.e. in the area, an area containing it, or an area inside it.
-import type {
-  ControllingSource,
-  EvaluationView,
-  GoalView,
-  MeasureControllingView,
-  MeasureView,
-  MilestoneView,
-  StatusReportView,
-} from '@sp/gateway';
+import type { ControllingSource, EvaluationView, GoalView, MeasureControllingView, MeasureView, MilestoneView, StatusReportView } from '@sp/gateway';
 import {
   controllingOfMeasures,
   goalRecord,
@@ -90,9 +82,7 @@ export function controllingSourceFrom(db: Database, reader: IndicatorReader, ref
     },
 
     async goalHistory(key) {
-      return (await goalVersions(db, key)).map((v) =>
-        goalView({ ...v.record, version: v.version, status: v.status, ...(v.revisionReason !== undefined ? { revisionReason: v.revisionReason } : {}) }),
-      );
+      return (await goalVersions(db, key)).map((v) => goalView({ ...v.record, version: v.version, status: v.status, ...(v.revisionReason !== undefined ? { revisionReason: v.revisionReason } : {}) }));
     },
 
     async measures(filter) {
@@ -138,7 +128,10 @@ export function controllingSourceFrom(db: Database, reader: IndicatorReader, ref
           );
         }
       } else {
-        comparison = reference.areas(relations.basisLevel).map((a) => a.code).filter((c) => !treated.has(c));
+        comparison = reference
+          .areas(relations.basisLevel)
+          .map((a) => a.code)
+          .filter((c) => !treated.has(c));
       }
 
       const periods = [before, after];
@@ -182,11 +175,7 @@ export function controllingSourceFrom(db: Database, reader: IndicatorReader, ref
 function groupFigures(indicator: string, rows: readonly IndicatorValue[]) {
   const byKey = new Map(rows.map((r) => [`${r.areaLevel}|${r.areaCode}|${r.period}`, r]));
   if (rows.some((r) => !r.suppressed && r.value !== null && r.numerator === null)) {
-    throw new SourceError(
-      'EVALUATION_INDICATOR_NOT_ADDITIVE',
-      `${indicator} is a change over time and cannot be summed over areas; give the goal a count or rate indicator`,
-      'goalKey',
-    );
+    throw new SourceError('EVALUATION_INDICATOR_NOT_ADDITIVE', `${indicator} is a change over time and cannot be summed over areas; give the goal a count or rate indicator`, 'goalKey');
   }
   // a rate shows a denominator, or, where its denominator is missing, a numerator without a value
   const rate = rows.some((r) => r.denominator !== null || (!r.suppressed && r.value === null && r.numerator !== null));

@@ -21,13 +21,22 @@ export interface AgeBandRecipe {
 /** Indicator holding all residents (AreaPopulation.total). */
 export const totalPopulationIndicator = 'einwohner';
 
-
 /** The bands of the shipped Richtwerte catalogue, from the indicators of the shipped indicator catalogue. */
 export const catalogueAgeBands: Readonly<Record<string, AgeBandRecipe>> = {
   '0-3': { terms: [{ indicator: 'einwohner_0_3', weight: 1 }] },
   '3-6': { terms: [{ indicator: 'einwohner_3_6', weight: 1 }] },
-  '6-15': { terms: [{ indicator: 'einwohner_u15', weight: 1 }, { indicator: 'einwohner_u6', weight: -1 }] },
-  '15-18': { terms: [{ indicator: 'einwohner_u18', weight: 1 }, { indicator: 'einwohner_u15', weight: -1 }] },
+  '6-15': {
+    terms: [
+      { indicator: 'einwohner_u15', weight: 1 },
+      { indicator: 'einwohner_u6', weight: -1 },
+    ],
+  },
+  '15-18': {
+    terms: [
+      { indicator: 'einwohner_u18', weight: 1 },
+      { indicator: 'einwohner_u15', weight: -1 },
+    ],
+  },
   '80+': { terms: [{ indicator: 'einwohner_80plus', weight: 1 }] },
 };
 
@@ -52,11 +61,7 @@ export class IndicatorPopulationSource implements PopulationSource {
     this.recipes = options.recipes ?? catalogueAgeBands;
     for (const band of options.ageBands ?? []) {
       if (!this.recipes[band]) {
-        throw new SourceError(
-          'AGE_BAND_NOT_AVAILABLE',
-          `the age band "${band}" cannot be derived from the indicator catalogue; bands available: ${Object.keys(this.recipes).join(', ')}`,
-          'norm',
-        );
+        throw new SourceError('AGE_BAND_NOT_AVAILABLE', `the age band "${band}" cannot be derived from the indicator catalogue; bands available: ${Object.keys(this.recipes).join(', ')}`, 'norm');
       }
     }
   }
@@ -126,11 +131,7 @@ export class IndicatorPopulationSource implements PopulationSource {
     const periods = await this.reader.periods(totalPopulationIndicator);
     // the reader aligns a month or quarter to the population's year, so compare years
     if (!periods.some((p) => p.slice(0, 4) === this.options.period.slice(0, 4))) {
-      throw new SourceError(
-        'POPULATION_NOT_AVAILABLE',
-        `no population (${totalPopulationIndicator}) for ${this.options.period}; periods with values: ${periods.join(', ') || 'none'}`,
-        'period',
-      );
+      throw new SourceError('POPULATION_NOT_AVAILABLE', `no population (${totalPopulationIndicator}) for ${this.options.period}; periods with values: ${periods.join(', ') || 'none'}`, 'period');
     }
   }
 }

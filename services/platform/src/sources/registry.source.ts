@@ -15,7 +15,15 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
 
   const normOf = (code: string): Norm => {
     const norm = registry.norms().find((n) => n.code === code);
-    if (!norm) throw new SourceError('UNKNOWN_NORM', `unknown norm "${code}"; known: ${registry.norms().map((n) => n.code).join(', ')}`, 'norm');
+    if (!norm)
+      throw new SourceError(
+        'UNKNOWN_NORM',
+        `unknown norm "${code}"; known: ${registry
+          .norms()
+          .map((n) => n.code)
+          .join(', ')}`,
+        'norm',
+      );
     return norm;
   };
 
@@ -76,7 +84,11 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
         if (!listed.has(a.code)) rows.push({ area: { level, code: a.code }, supply: 0, demand: null, coverage: null, gap: null });
       }
       const inParent = parentCode === undefined ? rows : rows.filter((r) => relations.parentOf(r.area)?.code === parentCode);
-      const points = await centres(inParent.map((r) => r.area), period, privileged);
+      const points = await centres(
+        inParent.map((r) => r.area),
+        period,
+        privileged,
+      );
       const nearest = new Map((await registry.nearestDistances(points, supplyFilter(norm))).map((n) => [n.area.code, n.nearest?.distanceMeters ?? null]));
       return inParent.map(
         (r): NeedsRowView => ({

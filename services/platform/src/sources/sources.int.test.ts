@@ -2,15 +2,7 @@
 // demo planning records in a real PostgreSQL, the Köln population and synthetic social figures in
 // chDB behind the WarehouseIndicatorReader. Expected numbers are recomputed here from the reader
 // and the repositories, not copied from the implementation.
-import {
-  controllingOfMeasures,
-  goalRecord,
-  listMeasures,
-  migrateControlling,
-  projectPlanningRecordEvents,
-  readKoelnDemo,
-  type PlanningRecordEvent,
-} from '@sp/controlling';
+import { controllingOfMeasures, goalRecord, listMeasures, migrateControlling, projectPlanningRecordEvents, readKoelnDemo, type PlanningRecordEvent } from '@sp/controlling';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { loadKoelnWarehouse } from '@sp/demo/testing';
 import type { ControllingSource, RegistrySource } from '@sp/gateway';
@@ -48,7 +40,15 @@ async function loadRegistry(): Promise<void> {
   offers = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => reference.locate(lat, lon) !== undefined }).offers;
   const t = Date.UTC(2025, 0, 1);
   const events = offers.map((o, i) => ({
-    key: o.key, version: o.version, recordType: 'offer', amt: o.amt, deliveryId: `demo-${o.amt}`, deliveredAt: t + i, deliveredBy: 'demo', tombstone: false, payload: o,
+    key: o.key,
+    version: o.version,
+    recordType: 'offer',
+    amt: o.amt,
+    deliveryId: `demo-${o.amt}`,
+    deliveredAt: t + i,
+    deliveredBy: 'demo',
+    tombstone: false,
+    payload: o,
   }));
   for (let i = 0; i < events.length; i += 500) expect((await repo.applyOfferEvents(events.slice(i, i + 500))).counts.rejected).toBe(0);
 
@@ -101,8 +101,7 @@ describe('registry source', () => {
 
   it('maps every filter: type, Amt, provider, text, radius, bounding box; empty lists mean no filter', async () => {
     const treff = offers.find((o) => o.key === 'syn:alleinerziehende:chorweiler:1')!;
-    const keys = async (q: Partial<Parameters<RegistrySource['searchOffers']>[0]>) =>
-      (await registry.searchOffers({ offset: 0, limit: 500, ...q })).items.map((o) => o.key);
+    const keys = async (q: Partial<Parameters<RegistrySource['searchOffers']>[0]>) => (await registry.searchOffers({ offset: 0, limit: 500, ...q })).items.map((o) => o.key);
     expect(await keys({ offerTypes: ['offener_treff'], amt: 'jugendamt', area: stadtteil('609') })).toEqual([treff.key]);
     expect(await keys({ provider: 'familienforum nord', text: 'Treffpunkt' })).toEqual([treff.key]);
     expect(await keys({ near: { lat: treff.location.lat, lon: treff.location.lon, radiusMeters: 5 } })).toEqual([treff.key]);
@@ -120,7 +119,10 @@ describe('registry source', () => {
     ]);
     expect(applied.counts.rejected).toBe(0);
     const history = await registry.offerHistory(v1.key);
-    expect(history.map((h) => [h.version, h.name])).toEqual([[1, v1.name], [2, v2.name]]);
+    expect(history.map((h) => [h.version, h.name])).toEqual([
+      [1, v1.name],
+      [2, v2.name],
+    ]);
     const current = (await repo.getOffer(v1.key))!;
     for (const h of history) expect([...h.areas].sort(byArea)).toEqual([...current.areas].sort(byArea));
     expect(history[1]).toMatchObject({ capacity: { value: 25, unit: 'plaetze' }, address: { city: v1.address.city }, synthetic: true, validFrom: v1.validFrom });
@@ -147,7 +149,7 @@ describe('registry source', () => {
     expect(kitas.length).toBeGreaterThan(100);
     for (const row of rows) {
       // ⅔ of "0-3" (children aged 1–2) + "3-6", per 100 × 84
-      const demand = ((2 / 3) * u3.get(row.area.code)!.value! + from3.get(row.area.code)!.value!) * 84 / 100;
+      const demand = (((2 / 3) * u3.get(row.area.code)!.value! + from3.get(row.area.code)!.value!) * 84) / 100;
       // a Stadtteil's supply: Kitas in it whose reach stays inside it (Viertel- or Stadtteil-wide)
       const supply = kitas
         .filter((k) => k.areas.some((a) => a.level === 'STADTTEIL' && a.code === row.area.code) && (k.reach === 'STADTTEIL' || k.reach === 'STADTVIERTEL'))
@@ -165,7 +167,12 @@ describe('registry source', () => {
 
   it('needs of one Bezirk’s Stadtteile, and per Bezirk from population-weighted centres', async () => {
     const chorweiler = await registry.needs({ norm: 'kita_plaetze_1_6', level: 'STADTTEIL', period: '2012', parentCode: '6', privileged: true });
-    expect(chorweiler.map((r) => r.area.code).sort()).toEqual(reference.descendants({ level: 'STADTBEZIRK', code: '6' }, 'STADTTEIL').map((a) => a.code).sort());
+    expect(chorweiler.map((r) => r.area.code).sort()).toEqual(
+      reference
+        .descendants({ level: 'STADTBEZIRK', code: '6' }, 'STADTTEIL')
+        .map((a) => a.code)
+        .sort(),
+    );
 
     const bezirke = await registry.needs({ norm: 'pflegeheim_plaetze_80', level: 'STADTBEZIRK', period: '2012', parentCode: '0', privileged: true });
     expect(bezirke).toHaveLength(9);
@@ -216,7 +223,11 @@ describe('registry source', () => {
 describe('controlling source', () => {
   it('lists goals, of an area with the areas containing it, by status', async () => {
     const all = await controlling.goals({});
-    const demoGoals = new Set(readKoelnDemo().deliveries.filter((d) => d.recordType === 'goal').map((d) => (d.record as { key: string }).key));
+    const demoGoals = new Set(
+      readKoelnDemo()
+        .deliveries.filter((d) => d.recordType === 'goal')
+        .map((d) => (d.record as { key: string }).key),
+    );
     expect(new Set(all.map((g) => g.key))).toEqual(demoGoals);
     const stored = (await goalRecord(db, CHORWEILER_GOAL))!;
     expect(all.find((g) => g.key === CHORWEILER_GOAL)).toEqual({
@@ -244,7 +255,11 @@ describe('controlling source', () => {
 
   it('gives every version of a goal', async () => {
     const history = await controlling.goalHistory(CHORWEILER_GOAL);
-    expect(history.map((g) => [g.version, g.status])).toEqual([[1, 'draft'], [2, 'adopted'], [3, 'revised']]);
+    expect(history.map((g) => [g.version, g.status])).toEqual([
+      [1, 'draft'],
+      [2, 'adopted'],
+      [3, 'revised'],
+    ]);
     expect(history[2]!.revisionReason).toEqual(expect.any(String));
     expect(history[0]!.revisionReason).toBeNull();
     expect(await controlling.goalHistory('no-such-goal')).toEqual([]);
@@ -275,11 +290,12 @@ describe('controlling source', () => {
   it('gives milestones and status reports of several measures at once', async () => {
     const measures = (await controlling.measures({})).map((m) => m.key);
     const milestones = await controlling.milestones(measures);
-    expect(milestones.filter((m) => m.measureKey === FAMILIENBUERO).map((m) => m.key).sort()).toEqual([
-      'meilenstein:familienbuero:jobcenter-sprechstunde',
-      'meilenstein:familienbuero:raeume',
-      'meilenstein:familienbuero:zwischenbericht-bv',
-    ]);
+    expect(
+      milestones
+        .filter((m) => m.measureKey === FAMILIENBUERO)
+        .map((m) => m.key)
+        .sort(),
+    ).toEqual(['meilenstein:familienbuero:jobcenter-sprechstunde', 'meilenstein:familienbuero:raeume', 'meilenstein:familienbuero:zwischenbericht-bv']);
     const raeume = milestones.find((m) => m.key === 'meilenstein:familienbuero:raeume')!;
     expect(raeume).toMatchObject({ version: 2, plannedQuarter: '2023-Q1', plannedDate: null, reached: true, actualDate: expect.any(String) });
     const reports = await controlling.statusReports([FAMILIENBUERO]);
@@ -356,9 +372,9 @@ describe('controlling source', () => {
       expect(e.comparisonBefore).toBeCloseTo(cb, 9);
       expect(e.comparisonAfter).toBeCloseTo(ca, 9);
       expect(e.differenceInDifferences).toBeCloseTo(e.treatedAfter! - e.treatedBefore! - (ca - cb), 9);
-      await expect(
-        controlling.evaluation({ goalKey: CHORWEILER_GOAL, before: '2011', after: '2012', comparisonAreas: [{ level: 'STADTBEZIRK', code: '6' }], privileged: true }),
-      ).rejects.toMatchObject({ code: 'EVALUATION_COMPARISON_OVERLAPS_TREATED', argument: 'comparisonAreas' });
+      await expect(controlling.evaluation({ goalKey: CHORWEILER_GOAL, before: '2011', after: '2012', comparisonAreas: [{ level: 'STADTBEZIRK', code: '6' }], privileged: true })).rejects.toMatchObject(
+        { code: 'EVALUATION_COMPARISON_OVERLAPS_TREATED', argument: 'comparisonAreas' },
+      );
     });
 
     it('a citywide goal is evaluated in the areas of the started measures of its sub-goals', async () => {
@@ -369,7 +385,13 @@ describe('controlling source', () => {
       const treated = ['603', '609', '610', '803', '804'];
       expect(e.treatedBefore).toBeCloseTo(await quote(treated, '2011'), 9);
       expect(e.treatedAfter).toBeCloseTo(await quote(treated, '2012'), 9);
-      expect(e.comparisonBefore).toBeCloseTo(await quote(all.filter((c) => !treated.includes(c)), '2011'), 9);
+      expect(e.comparisonBefore).toBeCloseTo(
+        await quote(
+          all.filter((c) => !treated.includes(c)),
+          '2011',
+        ),
+        9,
+      );
     });
 
     it('refuses goals it cannot evaluate, with a code', async () => {
