@@ -13,3 +13,4 @@ export * from './observed.parser.js';
 export * from './standards.data.js';
 export * from './prognose.dataset.js';
 export * from './cohort-split.model.js';
+export * from './backtest.report.js';

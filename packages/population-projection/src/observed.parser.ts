@@ -18,7 +18,8 @@ export interface ObservedPopulation {
 export const populationMappingSchema = z.strictObject({
   dataset: z.string().min(1),
   areaLevel: z.string().min(1),
-  total: z.strictObject({ measure: z.string().min(1) }),
+  /** a published total to check the bands against, or null */
+  total: z.strictObject({ measure: z.string().min(1) }).nullable(),
   age: z.strictObject({ measure: z.string().min(1), dimension: z.string().min(1) }),
   sex: z.strictObject({ measure: z.string().min(1), dimension: z.string().min(1), male: z.string().min(1), female: z.string().min(1) }).nullable(),
 });
@@ -34,7 +35,7 @@ const recordSchema = z.looseObject({
 export type PopulationRecord = z.input<typeof recordSchema>;
 
 export interface ObservedIssue {
-  code: 'RECORD_INVALID' | 'PERIOD_NOT_ANNUAL' | 'BANDS' | 'BANDS_DIFFER' | 'COUNT_INVALID' | 'SEX_TOTAL_MISMATCH' | 'NO_DATA';
+  code: 'RECORD_INVALID' | 'PERIOD_NOT_ANNUAL' | 'BANDS' | 'BANDS_DIFFER' | 'COUNT_INVALID' | 'TOTAL_MISMATCH' | 'SEX_TOTAL_MISMATCH' | 'NO_DATA';
   /** which record: areaCode|period, or the record's index */
   where: string;
   message: string;
@@ -74,7 +75,7 @@ export function observedFromAreaStatistics(records: readonly unknown[], mappingI
     for (const o of r.observations) {
       const isAge = o.measure === mapping.age.measure && o.dimensions[mapping.age.dimension] !== undefined;
       const isSex = mapping.sex !== null && o.measure === mapping.sex.measure && o.dimensions[mapping.sex.dimension] !== undefined;
-      const isTotal = o.measure === mapping.total.measure && Object.keys(o.dimensions).length === 0;
+      const isTotal = mapping.total !== null && o.measure === mapping.total.measure && Object.keys(o.dimensions).length === 0;
       if (!isAge && !isSex && !isTotal) continue;
       if (!(Number.isFinite(o.value) && o.value >= 0)) {
         issues.push({ code: 'COUNT_INVALID', where, message: `${o.measure} ${JSON.stringify(o.dimensions)} is ${o.value}; accepted: a count ≥ 0` });
@@ -112,7 +113,7 @@ export function observedFromAreaStatistics(records: readonly unknown[], mappingI
     const bandValues = bands.map((b) => row.bands.get(b.label)!);
     const sum = bandValues.reduce((a, v) => a + v, 0);
     if (row.total !== null && Math.abs(row.total - sum) > 0.5)
-      issues.push({ code: 'SEX_TOTAL_MISMATCH', where: row.where, message: `age bands sum to ${sum}, total ${mapping.total.measure} is ${row.total}` });
+      issues.push({ code: 'TOTAL_MISMATCH', where: row.where, message: `age bands sum to ${sum}, total ${mapping.total?.measure} is ${row.total}; accepted: equal sums` });
     let sex: Record<'m' | 'f', number> | null = null;
     if (row.sex.m !== undefined && row.sex.f !== undefined) {
       sex = { m: row.sex.m, f: row.sex.f };

@@ -40,7 +40,9 @@ export interface PrognoseRun {
 export function prognoseRun(input: { scenario: Scenario; version: number; areaLevel: string; calibration: Calibration; standard: string; areas: Map<string, ProjectedYear[]> }): PrognoseRun {
   const scenario = scenarioSchema.parse(input.scenario);
   if (!Number.isInteger(input.version) || input.version < 1) throw new RangeError(`version ${input.version}; accepted: an integer ≥ 1`);
-  const horizon = Math.max(...[...input.areas.values()].flatMap((ys) => ys.map((y) => y.year)));
+  const projectedYears = [...input.areas.values()].flatMap((ys) => ys.map((y) => y.year));
+  if (projectedYears.length === 0) throw new RangeError('a run needs at least one projected year');
+  const horizon = Math.max(...projectedYears);
   return {
     scenario,
     version: input.version,
@@ -55,7 +57,7 @@ export function prognoseRun(input: { scenario: Scenario; version: number; areaLe
 export interface PrognoseOutput {
   /** the scenario's dataset is `${datasetPrefix}_${scenario.code}` */
   datasetPrefix: string;
-  total: { measure: string };
+  total: { measure: string } | null;
   /** one or more band sets, e.g. the observed bands and finer ones for care planning (80+) */
   ages: { measure: string; dimension: string; bands: readonly AgeBand[] }[];
   sex: { measure: string; dimension: string; male: string; female: string } | null;
@@ -134,7 +136,7 @@ export function prognoseRecords(run: PrognoseRun, out: PrognoseOutput): Prognose
   for (const [areaCode, years] of [...run.areas].sort(([a], [b]) => a.localeCompare(b))) {
     for (const y of years) {
       const all = both(y.population);
-      const observations: PrognoseObservation[] = [{ measure: out.total.measure, dimensions: {}, value: all.reduce((a, v) => a + v, 0) }];
+      const observations: PrognoseObservation[] = out.total ? [{ measure: out.total.measure, dimensions: {}, value: all.reduce((a, v) => a + v, 0) }] : [];
       for (const set of out.ages) {
         toBands(all, set.bands).forEach((value, g) => {
           observations.push({ measure: set.measure, dimensions: { [set.dimension]: set.bands[g]!.label }, value });
