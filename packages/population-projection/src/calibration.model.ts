@@ -171,10 +171,10 @@ export function projectCalibrated(c: Calibration, toYear: number): Map<string, P
 }
 
 /**
- * The method as backtested (docs/projection.md §5): net migration rates drawn towards the all-area
- * rate by 1,000 person-years, the fertility level of the last three observed years, single years
- * inside the bands by following the cohorts. Chosen before looking at the backtest years where
- * the earlier window (2005–2007 → 2008–2009) could decide; the fertility years by convention.
+ * The method as backtested: net migration rates drawn towards the all-area rate by 1,000
+ * person-years, the fertility level of the last three observed years, single years inside the
+ * bands by following the cohorts. How each setting was chosen, and which were looked at on the
+ * backtest years: docs/projection.md §3.6.
  */
 export const DEFAULT_METHOD: Omit<CalibrationOptions, 'from' | 'to'> = {
   migration: 'net-rate',
