@@ -1,7 +1,46 @@
+// @ts-check
 // Everything the dashboard reads, as GraphQL operations against /graphql on the same origin.
 // Nothing else is fetched: no tile server, no CDN. docs/dashboard.md lists these operations.
+// Each operation carries the types of its answer and its variables (`Query<Data, Vars>`), so the
+// page is type-checked against what it asks for; src/graphql-queries.unit.test.ts validates every
+// operation `gql()` is called with against the gateway's schema.graphql, and these types against
+// the operations.
+
+/** @import { Geometry } from './geo.js' */
+
+/**
+ * A GraphQL operation: at run time its document (a string); for the type checker also the shape of
+ * its `data` and of its variables.
+ * @template Data, Vars
+ * @typedef {string & { readonly __data?: Data, readonly __vars?: Vars }} Query
+ */
+
+/** @typedef {{ code: string }} AreaCode */
+/** @typedef {{ level: string, code: string }} AreaInput */
+/** @typedef {{ hasNextPage: boolean, endCursor: string | null }} PageInfo */
+/** @typedef {{ code: string, name: string, description: string, definition: string, unit: string, kind: string, polarity: string, synthetic: boolean, published: boolean, sourceAmt: string, periods: string[], sources: { code: string }[] }} Indicator */
+/** @typedef {{ code: string, name: string, description: string, synthetic: boolean, minPopulation: number, classes: IndexClass[], inputs: { indicatorCode: string, polarity: string }[] }} CompositeIndex */
+/** @typedef {{ label: string, from: number | null }} IndexClass */
+/** @typedef {{ code: string, name: string, licence: string, attribution: string, url: string | null, synthetic: boolean }} DataSource */
+/** @typedef {{ code: string, name: string, offerType: string, unit: string, description: string }} PlanningNorm */
+/** @typedef {{ level: string, code: string, name: string }} AreaRef */
+/** @typedef {{ code: string, name: string, parent: (AreaRef & { parent: AreaRef | null }) | null, geometry: Geometry | null }} ApiArea */
+/** @typedef {{ area: AreaCode, value: number | null, suppressed: boolean, suppressionReason: string | null, synthetic: boolean }} IndicatorValue */
+/** @typedef {{ area: AreaCode, score: number | null, class: string | null, scored: boolean }} IndexValue */
+/** @typedef {{ period: string, value: number | null, suppressed: boolean }} SeriesPoint */
+/** @typedef {{ key: string, name: string, offerType: string, subtype: string | null, targetGroups: string[], location: { lat: number, lon: number }, address: { street: string | null, postcode: string | null } }} Offer */
+/** @typedef {{ norm: string, area: AreaCode, supply: number, demand: number | null, coverage: number | null, gap: number | null, suppressed: boolean }} NeedsRow */
+/** @typedef {{ title: string, plannedDate: string | null, plannedQuarter: string | null, actualDate: string | null, reached: boolean }} Milestone */
+/** @typedef {{ key: string, title: string, status: string, leadAmt: string, plannedStart: string, plannedEnd: string, example: boolean, controlling: { trafficLight: string, budgetPlanned: number, budgetSpent: number } | null, milestones: Milestone[] }} Measure */
+/** @typedef {{ offers: { totalCount: number, pageInfo: PageInfo, edges: { node: Offer }[] } }} OffersPage */
+/** @typedef {{ measures: { pageInfo: PageInfo, edges: { node: Measure }[] } }} MeasuresPage */
 
 export class ApiError extends Error {
+  /**
+   * @param {string} message
+   * @param {string} code
+   * @param {string | null} [argument]
+   */
   constructor(message, code, argument = null) {
     super(message);
     this.name = 'ApiError';
@@ -12,12 +51,19 @@ export class ApiError extends Error {
 }
 
 let endpoint = '/graphql';
+/** @param {string} url */
 export function setEndpoint(url) {
   endpoint = url;
 }
 
-/** POSTs one operation; throws ApiError with the first error's message, extensions.code and argument. */
-export async function gql(query, variables = {}) {
+/**
+ * POSTs one operation; throws ApiError with the first error's message, extensions.code and argument.
+ * @template Data, Vars
+ * @param {Query<Data, Vars>} query
+ * @param {Vars} [variables]
+ * @returns {Promise<Data>}
+ */
+export async function gql(query, variables = /** @type {Vars} */ ({})) {
   let res;
   try {
     res = await fetch(endpoint, {
@@ -48,50 +94,68 @@ export async function gql(query, variables = {}) {
 export const pageSizes = { offers: 30, measures: 5 };
 
 export const queries = {
-  init: /* GraphQL */ `
+  init: /** @type {Query<{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], areas: { code: string, name: string }[] }, {}>} */ (
+    /* GraphQL */ `
     query DashboardInit {
       indicators { code name description definition unit kind polarity synthetic published sourceAmt periods sources { code } }
       indices { code name description synthetic minPopulation classes { label from } inputs { indicatorCode polarity } }
       sources { code name licence attribution url synthetic }
       areas(level: STADT) { code name }
-    }`,
-  norms: /* GraphQL */ `
-    query DashboardNorms { planningNorms { code name offerType unit description } }`,
-  areas: /* GraphQL */ `
+    }`
+  ),
+  norms: /** @type {Query<{ planningNorms: PlanningNorm[] }, {}>} */ (
+    /* GraphQL */ `
+    query DashboardNorms { planningNorms { code name offerType unit description } }`
+  ),
+  areas: /** @type {Query<{ areas: ApiArea[] }, { level: string }>} */ (
+    /* GraphQL */ `
     query DashboardAreas($level: AreaLevel!) {
       areas(level: $level) { code name parent { level code name parent { level code name } } geometry }
-    }`,
-  values: /* GraphQL */ `
+    }`
+  ),
+  values: /** @type {Query<{ indicatorValues: IndicatorValue[] }, { indicator: string, level: string, period: string }>} */ (
+    /* GraphQL */ `
     query DashboardValues($indicator: String!, $level: AreaLevel!, $period: String!) {
       indicatorValues(indicator: $indicator, level: $level, period: $period) {
         area { code } value suppressed suppressionReason synthetic
       }
-    }`,
-  indexValues: /* GraphQL */ `
+    }`
+  ),
+  indexValues: /** @type {Query<{ indexValues: IndexValue[] }, { index: string, level: string, period: string }>} */ (
+    /* GraphQL */ `
     query DashboardIndex($index: String!, $level: AreaLevel!, $period: String!) {
       indexValues(index: $index, level: $level, period: $period) { area { code } score class scored }
-    }`,
-  series: /* GraphQL */ `
+    }`
+  ),
+  series:
+    /** @type {Query<{ area: SeriesPoint[], bezirk?: SeriesPoint[], city: SeriesPoint[] }, { indicator: string, area: AreaInput, bezirk: AreaInput, city: AreaInput, withBezirk: boolean, from: string, to: string }>} */ (
+      /* GraphQL */ `
     query DashboardSeries($indicator: String!, $area: AreaInput!, $bezirk: AreaInput!, $city: AreaInput!, $withBezirk: Boolean!, $from: String!, $to: String!) {
       area: timeSeries(indicator: $indicator, area: $area, from: $from, to: $to) { period value suppressed }
       bezirk: timeSeries(indicator: $indicator, area: $bezirk, from: $from, to: $to) @include(if: $withBezirk) { period value suppressed }
       city: timeSeries(indicator: $indicator, area: $city, from: $from, to: $to) { period value suppressed }
-    }`,
-  offers: /* GraphQL */ `
+    }`
+    ),
+  offers: /** @type {Query<OffersPage, { offerTypes: string[] | null, targetGroups: string[] | null, first: number, after: string | null }>} */ (
+    /* GraphQL */ `
     query DashboardOffers($offerTypes: [String!], $targetGroups: [String!], $first: Int!, $after: String) {
       offers(offerTypes: $offerTypes, targetGroups: $targetGroups, first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage endCursor }
         edges { node { key name offerType subtype targetGroups location { lat lon } address { street postcode } } }
       }
-    }`,
+    }`
+  ),
   // one norm per request: `needs` is a non-null list, so one norm the API cannot compute would
   // void every other alias of a combined query
-  needs: /* GraphQL */ `
+  needs: /** @type {Query<{ needs: NeedsRow[] }, { norm: string, level: string, period: string }>} */ (
+    /* GraphQL */ `
     query DashboardNeeds($norm: String!, $level: AreaLevel!, $period: String!) {
       needs(norm: $norm, level: $level, period: $period) { norm area { code } supply demand coverage gap suppressed }
-    }`,
-  measures: /* GraphQL */ `
+    }`
+  ),
+  measures: /** @type {Query<MeasuresPage, { area: AreaInput, first: number, after: string | null }>} */ (
+    /* GraphQL */ `
     query DashboardMeasures($area: AreaInput!, $first: Int!, $after: String) {
       measures(area: $area, first: $first, after: $after) {
         pageInfo { hasNextPage endCursor }
@@ -101,7 +165,8 @@ export const queries = {
           milestones { title plannedDate plannedQuarter actualDate reached }
         } }
       }
-    }`,
+    }`
+  ),
 };
 
 /**
@@ -110,13 +175,21 @@ export const queries = {
  * as a note next to the norm, not as a failure.
  */
 const dataGapCodes = new Set(['AGE_BAND_NOT_AVAILABLE', 'POPULATION_NOT_AVAILABLE']);
+/**
+ * @param {unknown} error
+ * @returns {error is ApiError}
+ */
 export function isDataGap(error) {
   return error instanceof ApiError && dataGapCodes.has(error.code);
 }
 
-/** The German text of an API error for the page (the API answers in English, with a code). */
+/**
+ * The German text of an API error for the page (the API answers in English, with a code).
+ * @param {unknown} error
+ * @returns {string}
+ */
 export function describeError(error) {
-  if (!(error instanceof ApiError)) return String(error?.message ?? error);
+  if (!(error instanceof ApiError)) return String(/** @type {{ message?: unknown } | null | undefined} */ (error)?.message ?? error);
   switch (error.code) {
     case 'AGE_BAND_NOT_AVAILABLE': {
       if (error.argument === 'period') return 'Für diesen Zeitraum fehlen die Einwohnerzahlen der Altersgruppen, nach denen der Richtwert rechnet.';

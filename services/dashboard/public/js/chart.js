@@ -1,8 +1,12 @@
+// @ts-check
 // A small SVG line chart for time series: the selected area against its Stadtbezirk and the city.
 // Lines differ by colour AND dash pattern AND marker so they stay apart without colour vision.
 // Suppressed or missing periods are gaps, never zeros.
 import { escapeHtml, formatNumber, periodLabel } from './format.js';
 
+/** @typedef {{ colour: string, dash: string, width: number, marker: 'circle' | 'square' | 'diamond' }} SeriesStyle */
+
+/** @type {SeriesStyle[]} */
 export const seriesStyles = [
   { colour: '#1f4e79', dash: '', width: 2.6, marker: 'circle' },
   { colour: '#c2410c', dash: '6 4', width: 2, marker: 'square' },
@@ -17,7 +21,7 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   const W = 340;
   const H = 190;
   const m = { top: 12, right: 20, bottom: 28, left: 52 };
-  const all = series.flatMap((s) => s.values).filter((v) => v != null && Number.isFinite(v));
+  const all = /** @type {number[]} */ (series.flatMap((s) => s.values).filter((v) => v != null && Number.isFinite(v)));
   if (periods.length === 0 || all.length === 0) {
     return `<p class="empty">Keine Werte für eine Zeitreihe.</p>`;
   }
@@ -30,13 +34,16 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   // start counts and shares at zero only when that does not flatten the lines into nothing
   if (lo > 0 && lo < hi * 0.35) lo = 0;
   const ticks = niceTicks(lo, hi, 4);
-  lo = Math.min(lo, ticks[0]);
-  hi = Math.max(hi, ticks[ticks.length - 1]);
+  // niceTicks gives at least one tick
+  lo = Math.min(lo, /** @type {number} */ (ticks[0]));
+  hi = Math.max(hi, /** @type {number} */ (ticks[ticks.length - 1]));
   // room for the longest tick label ("1.500.000" for the city's residents; 10.5 px digits ≈ 6.3 px)
   m.left = Math.max(m.left, Math.ceil(10 + 6.3 * Math.max(...ticks.map((t) => formatNumber(t).length))));
   const iw = W - m.left - m.right;
   const ih = H - m.top - m.bottom;
+  /** @param {number} i */
   const x = (i) => m.left + (periods.length === 1 ? iw / 2 : (i * iw) / (periods.length - 1));
+  /** @param {number} v */
   const y = (v) => m.top + ih - ((v - lo) / (hi - lo)) * ih;
 
   const parts = [];
@@ -52,10 +59,11 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   const subYear = periods.length > 12 && periods.every((p) => /^\d{4}-/.test(p));
   const every = Math.max(1, Math.ceil(periods.length / 8));
   const yearStep = Math.max(1, Math.ceil(new Set(periods.map((p) => p.slice(0, 4))).size / 8));
+  const firstYear = Number(periods[0]?.slice(0, 4));
   periods.forEach((p, i) => {
     if (subYear) {
-      const first = i === 0 || periods[i - 1].slice(0, 4) !== p.slice(0, 4);
-      if (!first || (Number(p.slice(0, 4)) - Number(periods[0].slice(0, 4))) % yearStep !== 0) return;
+      const first = i === 0 || periods[i - 1]?.slice(0, 4) !== p.slice(0, 4);
+      if (!first || (Number(p.slice(0, 4)) - firstYear) % yearStep !== 0) return;
       parts.push(`<text x="${x(i).toFixed(1)}" y="${H - 10}" text-anchor="start">${escapeHtml(p.slice(0, 4))}</text>`);
       return;
     }
@@ -65,9 +73,8 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   const hi_ = periods.indexOf(highlight ?? '');
   if (hi_ >= 0) parts.push(`<line x1="${x(hi_).toFixed(1)}" x2="${x(hi_).toFixed(1)}" y1="${m.top}" y2="${m.top + ih}" stroke="#9aa3ad" stroke-dasharray="3 3"/>`);
   // draw the comparison lines first so the area's own line lies on top
-  [...series.keys()].reverse().forEach((si) => {
-    const s = series[si];
-    const st = seriesStyles[si % seriesStyles.length];
+  [...series.entries()].reverse().forEach(([si, s]) => {
+    const st = styleOf(si);
     let d = '';
     let pen = false;
     s.values.forEach((v, i) => {
@@ -83,23 +90,38 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
     if (periods.length <= 24)
       s.values.forEach((v, i) => {
         if (v == null || !Number.isFinite(v)) return;
-        parts.push(marker(st, x(i), y(v), `${s.label}, ${periodLabel(periods[i])}: ${formatNumber(v)}${unit ? ` ${unit}` : ''}`));
+        parts.push(marker(st, x(i), y(v), `${s.label}, ${periodLabel(periods[i] ?? '')}: ${formatNumber(v)}${unit ? ` ${unit}` : ''}`));
       });
   });
   parts.push('</svg>');
   return parts.join('');
 }
 
-/** The chart's legend as HTML (markers drawn like in the chart). */
+/**
+ * The chart's legend as HTML (markers drawn like in the chart).
+ * @param {string[]} labels
+ */
 export function chartLegend(labels) {
   return `<div class="chart-legend">${labels
     .map((l, i) => {
-      const st = seriesStyles[i % seriesStyles.length];
+      const st = styleOf(i);
       return `<span><svg width="26" height="10" aria-hidden="true"><line x1="1" x2="25" y1="5" y2="5" stroke="${st.colour}" stroke-width="${st.width}" stroke-dasharray="${st.dash}"/>${marker(st, 13, 5, '')}</svg>${escapeHtml(l)}</span>`;
     })
     .join('')}</div>`;
 }
 
+/**
+ * The style of the i-th line (they repeat after the last).
+ * @param {number} i
+ */
+const styleOf = (i) => /** @type {SeriesStyle} */ (seriesStyles[i % seriesStyles.length]);
+
+/**
+ * @param {SeriesStyle} st
+ * @param {number} cx
+ * @param {number} cy
+ * @param {string} label
+ */
 function marker(st, cx, cy, label) {
   const t = label ? `<title>${escapeHtml(label)}</title>` : '';
   const X = cx.toFixed(1);
@@ -109,15 +131,24 @@ function marker(st, cx, cy, label) {
   return `<circle cx="${X}" cy="${Y}" r="3.4" fill="${st.colour}">${t}</circle>`;
 }
 
-/** About `count` round tick values covering lo…hi. */
+/**
+ * About `count` round tick values covering lo…hi.
+ * @param {number} lo
+ * @param {number} hi
+ * @param {number} count
+ * @returns {number[]}
+ */
 export function niceTicks(lo, hi, count) {
   const span = hi - lo;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((s) => span / s <= count) ?? 10 * mag;
   const start = Math.floor(lo / step) * step;
+  /** @type {number[]} */
   const out = [];
   for (let v = start; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
-  if (out[out.length - 1] < hi) out.push(out[out.length - 1] + step);
+  // start <= lo < hi: there is at least one tick
+  const last = /** @type {number} */ (out[out.length - 1]);
+  if (last < hi) out.push(last + step);
   return out;
 }

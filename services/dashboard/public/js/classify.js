@@ -1,9 +1,11 @@
+// @ts-check
 // Class breaks for choropleth maps: quantiles, equal intervals, natural breaks (Fisher–Jenks) and
 // standard deviations. Pure functions over plain numbers, so the page and the unit tests share them.
 // A classification is { method, bounds }: k+1 ascending bounds for k classes; class i holds the
 // values v with bounds[i] < v <= bounds[i+1] (the first class also holds bounds[0] itself).
 
 /** @typedef {'quantile' | 'equal' | 'jenks' | 'stddev'} Method */
+/** @typedef {{ method: Method, bounds: number[], mean?: number, sd?: number }} Classification */
 
 export const methods = /** @type {const} */ ([
   { code: 'quantile', label: 'Quantile (gleich viele Gebiete je Klasse)' },
@@ -16,13 +18,13 @@ export const methods = /** @type {const} */ ([
  * @param {readonly number[]} values finite numbers (nulls and suppressed cells left out by the caller)
  * @param {Method} method
  * @param {number} k wished number of classes (fewer come back when the values do not allow k)
- * @returns {{ method: Method, bounds: number[], mean?: number, sd?: number }}
+ * @returns {Classification}
  */
 export function classify(values, method, k) {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return { method, bounds: [] };
   const min = sorted[0];
   const max = sorted[sorted.length - 1];
+  if (min === undefined || max === undefined) return { method, bounds: [] };
   if (min === max) return { method, bounds: [min, max] };
   const wanted = Math.max(1, Math.floor(k));
   // quantiles and natural breaks cannot make more classes than there are values
@@ -47,29 +49,50 @@ export function classify(values, method, k) {
   }
 }
 
-/** Index of the class of v (0-based), or -1 when v is null/NaN or there are no classes. */
+/**
+ * Index of the class of v (0-based), or -1 when v is null/NaN or there are no classes.
+ * @param {number | null | undefined} v
+ * @param {readonly number[]} bounds
+ */
 export function classOf(v, bounds) {
   if (v == null || !Number.isFinite(v) || bounds.length < 2) return -1;
   const last = bounds.length - 2;
-  for (let i = 0; i < last; i++) if (v <= bounds[i + 1]) return i;
+  for (let i = 0; i < last; i++) if (v <= /** @type {number} */ (bounds[i + 1])) return i;
   return last;
 }
 
-/** Inner breaks at the quantiles i/k of the sorted values (type 7 interpolation, as in R's default). */
+/**
+ * Inner breaks at the quantiles i/k of the sorted values (type 7 interpolation, as in R's default).
+ * @param {readonly number[]} sorted
+ * @param {number} k
+ */
 export function quantileBreaks(sorted, k) {
+  /** @type {number[]} */
   const out = [];
   for (let i = 1; i < k; i++) out.push(quantile(sorted, i / k));
   return out;
 }
 
+/**
+ * @param {readonly number[]} sorted
+ * @param {number} p
+ */
 export function quantile(sorted, p) {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.ceil(h);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  const a = /** @type {number} */ (sorted[lo]);
+  const b = /** @type {number} */ (sorted[hi]);
+  return a + (h - lo) * (b - a);
 }
 
+/**
+ * @param {number} min
+ * @param {number} max
+ * @param {number} k
+ */
 export function equalBreaks(min, max, k) {
+  /** @type {number[]} */
   const out = [];
   for (let i = 1; i < k; i++) out.push(min + ((max - min) * i) / k);
   return out;
@@ -79,54 +102,66 @@ export function equalBreaks(min, max, k) {
  * Fisher–Jenks natural breaks: the partition of the sorted values into k classes with the least
  * sum of squared deviations from the class means, by dynamic programming (O(k·n²), fine for the
  * 371 Stadtviertel). Returns the k−1 inner breaks (the upper value of each class but the last).
+ * @param {readonly number[]} sorted
+ * @param {number} k
+ * @returns {number[]}
  */
 export function jenksBreaks(sorted, k) {
   const n = sorted.length;
   if (k <= 1) return [];
   if (k >= n) return sorted.slice(0, n - 1);
   // prefix sums make the within-class variance of any slice O(1)
+  // (indices below stay inside their arrays by construction: the casts only tell the type checker)
   const s1 = new Float64Array(n + 1);
   const s2 = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) {
-    s1[i + 1] = s1[i] + sorted[i];
-    s2[i + 1] = s2[i] + sorted[i] * sorted[i];
+    const v = /** @type {number} */ (sorted[i]);
+    s1[i + 1] = /** @type {number} */ (s1[i]) + v;
+    s2[i + 1] = /** @type {number} */ (s2[i]) + v * v;
   }
+  /**
+   * @param {number} i
+   * @param {number} j
+   */
   const ssd = (i, j) => {
     // values i..j inclusive
     const c = j - i + 1;
-    const sum = s1[j + 1] - s1[i];
-    return s2[j + 1] - s2[i] - (sum * sum) / c;
+    const sum = /** @type {number} */ (s1[j + 1]) - /** @type {number} */ (s1[i]);
+    return /** @type {number} */ (s2[j + 1]) - /** @type {number} */ (s2[i]) - (sum * sum) / c;
   };
-  // cost[c][j]: best cost of the first j+1 values in c+1 classes; from[c][j]: start of the last class
-  const cost = [];
+  // row[j] (for c+1 classes) and prev[j] (for c classes): best cost of the first j+1 values;
+  // from[c][j]: start of the last class
+  /** @type {Int32Array[]} */
   const from = [];
-  cost.push(Float64Array.from({ length: n }, (_, j) => ssd(0, j)));
+  let prev = Float64Array.from({ length: n }, (_, j) => ssd(0, j));
   from.push(new Int32Array(n));
   for (let c = 1; c < k; c++) {
     const row = new Float64Array(n).fill(Infinity);
     const arg = new Int32Array(n);
     for (let j = c; j < n; j++) {
       for (let i = c; i <= j; i++) {
-        const v = cost[c - 1][i - 1] + ssd(i, j);
-        if (v < row[j]) {
+        const v = /** @type {number} */ (prev[i - 1]) + ssd(i, j);
+        if (v < /** @type {number} */ (row[j])) {
           row[j] = v;
           arg[j] = i;
         }
       }
     }
-    cost.push(row);
     from.push(arg);
+    prev = row;
   }
+  /** @type {number[]} */
   const breaks = [];
   let end = n - 1;
   for (let c = k - 1; c > 0; c--) {
-    const start = from[c][end];
-    breaks.unshift(sorted[start - 1]);
+    const start = /** @type {number} */ (/** @type {Int32Array} */ (from[c])[end]);
+    breaks.unshift(/** @type {number} */ (sorted[start - 1]));
     end = start - 1;
   }
   return breaks;
 }
 
+/** @param {readonly number[]} values */
 export function meanSd(values) {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
@@ -134,10 +169,17 @@ export function meanSd(values) {
   return { mean, sd: Math.sqrt(variance) };
 }
 
-/** Strictly ascending, duplicates dropped (many equal values leave fewer classes than asked). */
+/**
+ * Strictly ascending, duplicates dropped (many equal values leave fewer classes than asked).
+ * @param {readonly number[]} bounds
+ */
 function tidy(bounds) {
+  /** @type {number[]} */
   const out = [];
-  for (const b of bounds) if (out.length === 0 || b > out[out.length - 1]) out.push(b);
-  if (out.length === 1) out.push(out[0]);
+  for (const b of bounds) {
+    const last = out[out.length - 1];
+    if (last === undefined || b > last) out.push(b);
+  }
+  if (out.length === 1) out.push(/** @type {number} */ (out[0]));
   return out;
 }

@@ -1,7 +1,14 @@
+// @ts-check
 // German number formatting, colour palettes and the German labels of codes the API returns.
 
+/** @type {Map<number, Intl.NumberFormat>} */
 const nf = new Map();
-/** 27515 → "27.515", 12.345 → "12,3" (digits chosen by magnitude unless given). */
+/**
+ * 27515 → "27.515", 12.345 → "12,3" (digits chosen by magnitude unless given).
+ * @param {number | null | undefined} v
+ * @param {number} [digits]
+ * @returns {string}
+ */
 export function formatNumber(v, digits) {
   if (v == null || !Number.isFinite(v)) return '–';
   const d = digits ?? (Math.abs(v) >= 1000 ? 0 : Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 1 ? 1 : 2);
@@ -13,7 +20,11 @@ export function formatNumber(v, digits) {
   return f.format(v);
 }
 
-/** A value with its unit: "12,3 %", "27.515 Personen". */
+/**
+ * A value with its unit: "12,3 %", "27.515 Personen".
+ * @param {number | null | undefined} v
+ * @param {string | null | undefined} unit
+ */
 export function formatValue(v, unit) {
   if (v == null || !Number.isFinite(v)) return '–';
   const u = unitLabel(unit);
@@ -21,9 +32,14 @@ export function formatValue(v, unit) {
   return u === '%' || u === '‰' ? `${formatNumber(v)} ${u}` : `${formatNumber(v)} ${u}`;
 }
 
+/**
+ * @param {string | null | undefined} unit
+ * @returns {string}
+ */
 export function unitLabel(unit) {
   if (!unit) return '';
   // the registry's capacity units (taxonomy codes) too: "plaetze" → "Plätze"
+  /** @type {Record<string, string>} */
   const map = {
     percent: '%',
     prozent: '%',
@@ -48,6 +64,7 @@ export function unitLabel(unit) {
  * Darker always means more of the indicator; which palette tells the polarity: blue–green for
  * neutral or positive indicators, yellow–brown where more means more burden.
  */
+/** @type {Record<number, string[]>} */
 const YlGnBu = {
   2: ['#a1dab4', '#2c7fb8'],
   3: ['#edf8b1', '#7fcdbb', '#2c7fb8'],
@@ -56,6 +73,7 @@ const YlGnBu = {
   6: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#2c7fb8', '#253494'],
   7: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8', '#0c2c84'],
 };
+/** @type {Record<number, string[]>} */
 const YlOrBr = {
   2: ['#fec44f', '#d95f0e'],
   3: ['#fff7bc', '#fec44f', '#d95f0e'],
@@ -65,6 +83,7 @@ const YlOrBr = {
   7: ['#ffffd4', '#fee391', '#fec44f', '#fe9929', '#ec7014', '#cc4c02', '#8c2d04'],
 };
 /** Diverging purple–orange for standard-deviation classes (below / above the mean). */
+/** @type {Record<number, string[]>} */
 const PuOr = {
   2: ['#f1a340', '#998ec3'],
   3: ['#f1a340', '#f7f7f7', '#998ec3'],
@@ -74,18 +93,27 @@ const PuOr = {
   7: ['#b35806', '#f1a340', '#fee0b6', '#f7f7f7', '#d8daeb', '#998ec3', '#542788'],
 };
 
+/**
+ * @param {number} classes
+ * @param {{ polarity?: string, diverging?: boolean }} [options]
+ * @returns {string[]}
+ */
 export function palette(classes, { polarity = 'NEUTRAL', diverging = false } = {}) {
   const n = Math.max(1, Math.min(7, classes));
   if (n === 1) return [diverging ? '#f7f7f7' : polarity === 'NEGATIVE' ? '#fe9929' : '#41b6c4'];
   if (diverging) {
-    const p = PuOr[n];
+    // n is 2…7 here: every palette has it
+    const p = /** @type {string[]} */ (PuOr[n]);
     // for a burden indicator the orange side is the high side
     return polarity === 'NEGATIVE' ? [...p].reverse() : p;
   }
-  return (polarity === 'NEGATIVE' ? YlOrBr : YlGnBu)[n];
+  return /** @type {string[]} */ ((polarity === 'NEGATIVE' ? YlOrBr : YlGnBu)[n]);
 }
 
-/** Readable text colour on a fill. */
+/**
+ * Readable text colour on a fill.
+ * @param {string} hex
+ */
 export function textOn(hex) {
   const n = parseInt(hex.slice(1), 16);
   const r = (n >> 16) & 255;
@@ -96,7 +124,8 @@ export function textOn(hex) {
 
 export const noDataColour = '#d4d4d4';
 
-export const levelLabels = {
+/** @type {Record<string, { one: string, many: string } | undefined>} */
+const levelLabels = {
   STADT: { one: 'Stadt', many: 'Stadt' },
   STADTBEZIRK: { one: 'Stadtbezirk', many: 'Stadtbezirke' },
   STADTTEIL: { one: 'Stadtteil', many: 'Stadtteile' },
@@ -104,7 +133,17 @@ export const levelLabels = {
   SOZIALRAUM: { one: 'Sozialraum', many: 'Sozialräume' },
 };
 
+/**
+ * The German names of a level for one area and for many; a level the list does not know by its
+ * code (levels are a city's data: another city may have others).
+ * @param {string} level
+ */
+export function levelLabel(level) {
+  return levelLabels[level] ?? { one: level, many: level };
+}
+
 /** Offer types and target groups of the registry taxonomy (packages/feeds/catalogue/taxonomy.yaml). */
+/** @type {Record<string, string>} */
 export const offerTypeLabels = {
   kita: 'Kita',
   kindertagespflege: 'Kindertagespflege',
@@ -141,6 +180,7 @@ export const offerTypeLabels = {
   integrationsangebot: 'Integrationsangebot',
 };
 
+/** @type {Record<string, string>} */
 export const targetGroupLabels = {
   alle: 'Alle Bürger*innen',
   familien_mit_kindern: 'Familien mit Kindern',
@@ -163,6 +203,7 @@ export const targetGroupLabels = {
 };
 
 /** Ämter of packages/feeds/catalogue/feeds.yaml: the API names them by code (sourceAmt, leadAmt). */
+/** @type {Record<string, string>} */
 export const amtLabels = {
   statistik: 'Amt für Stadtentwicklung und Statistik',
   jobcenter: 'Jobcenter Köln',
@@ -176,11 +217,16 @@ export const amtLabels = {
   integration: 'Amt für Integration und Vielfalt',
   planung: 'Sozialplanung (Dezernat Soziales, Gesundheit und Wohnen)',
 };
-/** An Amt's name; a code the list does not know (or a name already) as given. */
+/**
+ * An Amt's name; a code the list does not know (or a name already) as given.
+ * @param {string} code
+ */
 export const amtLabel = (code) => amtLabels[code] ?? code;
 
+/** @type {Record<string, string>} */
 export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch' };
 
+/** @type {Record<string, string>} */
 export const measureStatusLabels = {
   proposed: 'vorgeschlagen',
   decided: 'beschlossen',
@@ -189,7 +235,11 @@ export const measureStatusLabels = {
   cancelled: 'abgebrochen',
 };
 
-/** "2012" → "2012", "2012-Q3" → "3. Quartal 2012", "2012-07" → "07/2012". */
+/**
+ * "2012" → "2012", "2012-Q3" → "3. Quartal 2012", "2012-07" → "07/2012".
+ * @param {string} p
+ * @returns {string}
+ */
 export function periodLabel(p) {
   const q = /^(\d{4})-Q([1-4])$/.exec(p);
   if (q) return `${q[2]}. Quartal ${q[1]}`;
@@ -198,12 +248,23 @@ export function periodLabel(p) {
   return p;
 }
 
+/**
+ * "2025-03-31" → "31.03.2025"; "–" when there is no date.
+ * @param {string | null | undefined} iso
+ */
 export function formatDate(iso) {
   if (!iso) return '–';
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
   return m ? `${m[3]}.${m[2]}.${m[1]}` : iso;
 }
 
+/** @type {Record<string, string>} */
+const htmlEntities = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Text made safe to put into HTML (element content and quoted attribute values).
+ * @param {unknown} s
+ */
 export function escapeHtml(s) {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  return String(s ?? '').replace(/[&<>"']/g, (c) => htmlEntities[c] ?? c);
 }

@@ -1,0 +1,50 @@
+// @ts-check
+// Kartenthema „Indikator“: one indicator of the catalogue as a choropleth, classed by the chosen
+// method (classify.js) with a palette that follows the indicator's polarity.
+import { classify, classOf, methods } from './classify.js';
+import { loadValues } from './data.js';
+import { formatNumber, formatValue, noDataColour, palette, unitLabel } from './format.js';
+import { rangeLabel } from './legend.view.js';
+import { emptyTheme, indicatorMeta, state } from './state.js';
+
+/** @import { MapTheme } from './themes.js' */
+/** @import { Row } from './state.js' */
+
+/** @type {MapTheme} */
+export const indicatorTheme = {
+  available: () => true,
+  periods: () => indicatorMeta()?.periods ?? [],
+  async data(level, period) {
+    const m = indicatorMeta();
+    if (!m || !period) return emptyTheme('Kein Indikator verfügbar');
+    const values = await loadValues(m.code, level, period);
+    const numbers = [...values.values()].filter((v) => !v.suppressed && v.value != null).map((v) => /** @type {number} */ (v.value));
+    const cls = classify(numbers, state.method, state.classes);
+    const k = Math.max(1, cls.bounds.length - 1);
+    const colours = palette(k, { polarity: m.polarity, diverging: state.method === 'stddev' });
+    const unit = unitLabel(m.unit);
+    /** @type {Map<string, Row>} */
+    const rows = new Map();
+    for (const [code, v] of values) {
+      const c = v.suppressed ? -1 : classOf(v.value, cls.bounds);
+      rows.set(code, {
+        status: v.suppressed ? 'suppressed' : v.value == null ? 'missing' : 'value',
+        value: v.value,
+        text: v.suppressed ? 'unterdrückt' : formatValue(v.value, m.unit),
+        classIndex: c,
+        classLabel: c >= 0 ? rangeLabel(cls, c, unit) : '',
+      });
+    }
+    const legend = cls.bounds.length >= 2 ? colours.slice(0, k).map((colour, i) => ({ colour, label: rangeLabel(cls, i, unit) })) : [];
+    return {
+      title: m.name,
+      subtitle: `${m.synthetic ? 'synthetisch · ' : ''}${methods.find((x) => x.code === state.method)?.label ?? ''}${unit ? ` · Einheit: ${unit}` : ''}`,
+      synthetic: m.synthetic,
+      valueHeader: unit ? `Wert (${unit})` : 'Wert',
+      rows,
+      legend,
+      colourOf: (row) => (row && row.classIndex >= 0 ? (colours[row.classIndex] ?? noDataColour) : noDataColour),
+      legendNote: state.method === 'stddev' && cls.sd != null ? `Mittelwert ${formatNumber(cls.mean)}, Standardabweichung ${formatNumber(cls.sd)}` : '',
+    };
+  },
+};

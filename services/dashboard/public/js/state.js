@@ -1,0 +1,152 @@
+// @ts-check
+// The page's state: what the user chose (`state`, mirrored in the URL hash so a view can be
+// bookmarked), what the API's catalogue offers (`meta`) and what the map shows now (`current`).
+// The whole page is a function of these; every control writes `state` and asks for a render.
+import { methods } from './classify.js';
+import { noDataColour } from './format.js';
+
+/** @import { ApiArea, AreaRef, CompositeIndex, DataSource, Indicator, NeedsRow, Offer, PlanningNorm } from './api.js' */
+/** @import { Method } from './classify.js' */
+
+/**
+ * What the user chose.
+ * @typedef {object} State
+ * @property {string} theme a key of `themes` (themes.js): what the map colours
+ * @property {string} level
+ * @property {string | null} indicator
+ * @property {string | null} index
+ * @property {string | null} norm
+ * @property {Method} method
+ * @property {number} classes
+ * @property {string | null} period
+ * @property {string | null} selected code of the selected area
+ * @property {boolean} infraOn facilities shown on the map
+ * @property {string} offerType
+ * @property {string} targetGroup
+ * @property {boolean} tableOpen
+ */
+
+/** @type {State} */
+export const state = {
+  theme: 'indicator',
+  level: 'STADTTEIL',
+  indicator: null,
+  index: null,
+  norm: null,
+  method: 'quantile',
+  classes: 5,
+  period: null,
+  selected: null,
+  infraOn: false,
+  offerType: 'kita',
+  targetGroup: '',
+  tableOpen: false,
+};
+
+/**
+ * The API's catalogue, asked once at start.
+ * @typedef {{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], norms: PlanningNorm[], city: { code: string, name: string } }} Meta
+ */
+
+/** @type {Meta} */
+export const meta = { indicators: [], indices: [], sources: [], norms: [], city: { code: '0', name: 'Köln' } };
+
+/**
+ * An area as the page draws it: its boundary and the Stadtbezirk it lies in.
+ * @typedef {{ code: string, name: string, level: string, parent: ApiArea['parent'], bezirk: AreaRef | null, geometry: ApiArea['geometry'] }} Area
+ */
+/** @typedef {{ areas: Area[], byCode: Map<string, Area> }} AreaSet */
+
+/**
+ * One area's figure on the current map.
+ * @typedef {object} Row
+ * @property {'value' | 'suppressed' | 'missing' | 'unscored'} status
+ * @property {number | null} value
+ * @property {string} text
+ * @property {number} classIndex -1: no class (drawn grey or hatched)
+ * @property {string} classLabel
+ * @property {NeedsRow} [needs]
+ */
+
+/**
+ * What a map theme shows for one level and period.
+ * @typedef {object} Theme
+ * @property {string} title
+ * @property {string} subtitle
+ * @property {boolean} synthetic
+ * @property {string} valueHeader
+ * @property {Map<string, Row>} rows by area code
+ * @property {{ colour: string, label: string }[]} legend
+ * @property {(row: Row | undefined) => string} colourOf
+ * @property {string} legendNote
+ * @property {string} [unscoredNote]
+ */
+
+/**
+ * What is drawn now, for the table view, the tooltip, the details and the live region.
+ * @typedef {Theme & { level: string | null, areas: Area[], byCode?: Map<string, Area>, offers: Offer[], offersTotal?: number }} Drawn
+ */
+
+/**
+ * A theme with nothing to show (no catalogue entry, no period, or an API error).
+ * @param {string} title
+ * @returns {Theme}
+ */
+export function emptyTheme(title) {
+  return { title, subtitle: '', synthetic: false, valueHeader: 'Wert', rows: new Map(), legend: [], colourOf: () => noDataColour, legendNote: '' };
+}
+
+/** @type {Drawn} */
+export let current = { ...emptyTheme(''), level: null, areas: [], offers: [] };
+
+/** @param {Drawn} next */
+export function setCurrent(next) {
+  current = next;
+}
+
+export const indicatorMeta = () => meta.indicators.find((i) => i.code === state.indicator) ?? null;
+export const indexMeta = () => meta.indices.find((i) => i.code === state.index) ?? null;
+export const normMeta = () => meta.norms.find((n) => n.code === state.norm) ?? null;
+
+/** After the catalogue has loaded: an indicator, index and norm the API has, if the URL named none or an unknown one. */
+export function chooseDefaults() {
+  if (!meta.indicators.some((m) => m.code === state.indicator)) {
+    state.indicator = (meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0])?.code ?? null;
+  }
+  if (!meta.indices.some((i) => i.code === state.index)) state.index = meta.indices[0]?.code ?? null;
+  if (!meta.norms.some((n) => n.code === state.norm)) state.norm = (meta.norms.find((n) => n.offerType === state.offerType) ?? meta.norms[0])?.code ?? null;
+}
+
+/** @typedef {'theme' | 'level' | 'indicator' | 'index' | 'norm' | 'method' | 'classes' | 'period' | 'selected'} HashKey */
+/** @type {Record<HashKey, string>} */
+const hashKeys = { theme: 'thema', level: 'ebene', indicator: 'indikator', index: 'index', norm: 'richtwert', method: 'klassen', classes: 'anzahl', period: 'zeitraum', selected: 'gebiet' };
+const stateKeys = /** @type {HashKey[]} */ (Object.keys(hashKeys));
+
+export function writeHash() {
+  const p = new URLSearchParams();
+  for (const k of stateKeys) if (state[k] != null && state[k] !== '') p.set(hashKeys[k], String(state[k]));
+  if (state.infraOn) p.set('einrichtungen', `${state.offerType}:${state.targetGroup}`);
+  const next = `#${p.toString()}`;
+  if (location.hash !== next) history.replaceState(null, '', next);
+}
+
+/** @param {readonly string[]} themeKeys the map themes there are (the keys of `themes`) */
+export function readHash(themeKeys) {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const writable = /** @type {Record<HashKey, unknown>} */ (/** @type {unknown} */ (state));
+  for (const k of stateKeys) {
+    const v = p.get(hashKeys[k]);
+    if (v == null) continue;
+    writable[k] = k === 'classes' ? Math.min(7, Math.max(3, Number(v) || 5)) : v;
+  }
+  const e = p.get('einrichtungen');
+  if (e != null) {
+    const [t, g] = e.split(':');
+    state.infraOn = true;
+    state.offerType = t ?? '';
+    state.targetGroup = g ?? '';
+  }
+  if (!themeKeys.includes(state.theme)) state.theme = 'indicator';
+  if (!['STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'].includes(state.level)) state.level = 'STADTTEIL';
+  if (!methods.some((m) => m.code === state.method)) state.method = 'quantile';
+}
