@@ -1,12 +1,14 @@
 // Given/when/then for deciders (after Emmett's DeciderSpecification): given past events, when a
-// command, then the expected event — or the expected PlanningDomainError code. Test-only.
+// command, then the expected events (or nothing) — or the expected PlanningDomainError code. Test-only.
 import { expect } from 'vitest';
 import { fold, type Decider, type PlanningMetadata } from './decider.js';
 import { PlanningDomainError, type PlanningErrorCode } from './planning.errors.js';
 
 export interface DeciderThen<S, E> {
-  /** Asserts the decided event and returns the state after it, for assertions on evolve. */
-  then(expected: E): S;
+  /** Asserts the decided events (one, or a list) and returns the state after them, for assertions on evolve. */
+  then(expected: E | readonly E[]): S;
+  /** Asserts that the command changes nothing: no events. */
+  thenNothingHappened(): S;
   thenThrows(code: PlanningErrorCode, message?: RegExp): PlanningDomainError;
 }
 
@@ -16,12 +18,14 @@ export function deciderSpec<S, C, E>(decider: Decider<S, C, E>) {
       return {
         when(command: C): DeciderThen<S, E> {
           const state = fold(decider, events);
+          const decided = (expected: readonly E[]) => {
+            const events = decider.decide(command, state);
+            expect(events).toEqual(expected);
+            return fold(decider, events, state);
+          };
           return {
-            then(expected) {
-              const event = decider.decide(command, state);
-              expect(event).toEqual(expected);
-              return decider.evolve(state, event);
-            },
+            then: (expected) => decided(Array.isArray(expected) ? expected : [expected as E]),
+            thenNothingHappened: () => decided([]),
             thenThrows(code, message) {
               let thrown: unknown;
               try {

@@ -28,8 +28,12 @@ export interface PlanningEvent<Type extends string, Data> {
 }
 
 export interface Decider<State, Command, Event> {
-  /** One command yields exactly one event, or throws a PlanningDomainError. */
-  decide(command: Command, state: State): Event;
+  /**
+   * The events a command causes, in order: one for every change here, none when nothing happens
+   * (withdrawing a withdrawn record again). A command that breaks a rule throws a PlanningDomainError.
+   * As Emmett's decider (src/packages/emmett/src/typing/decider.ts), always a list.
+   */
+  decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
   initialState(): State;
 }

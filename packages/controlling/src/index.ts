@@ -10,9 +10,13 @@ export * from './measure/measure.decider.js';
 export * from './milestone/milestone.decider.js';
 export * from './status-report/status-report.decider.js';
 
-// planning records (schemas, records → commands/events, in-memory replay)
+// planning records (schemas, one RecordMapping per aggregate and the generic records → commands/events, in-memory replay)
 export * from './records/planning-records.schema.js';
-export * from './records/planning-records.commands.js';
+export * from './records/record-mapping.js';
+export * from './records/goal.record-mapping.js';
+export * from './records/measure.record-mapping.js';
+export * from './records/milestone.record-mapping.js';
+export * from './records/status-report.record-mapping.js';
 export * from './records/planning-records.replay.js';
 export * from './records/planning-transition.check.js';
 

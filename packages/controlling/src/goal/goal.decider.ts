@@ -111,7 +111,7 @@ function requireExisting(state: GoalState, key: string): ExistingGoal {
 const revisable: readonly GoalStatus[] = ['adopted', 'revised', 'missed'];
 const inForce: readonly GoalStatus[] = ['adopted', 'revised'];
 
-function decide(command: GoalCommand, state: GoalState): GoalEvent {
+function decide(command: GoalCommand, state: GoalState): GoalEvent[] {
   const metadata = eventMetadata(command);
   const key = command.data.goalKey;
   switch (command.type) {
@@ -119,13 +119,13 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
       // a withdrawn goal is drafted afresh by its next version (its history continues)
       if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('GOAL_ALREADY_EXISTS', 'a goal with this key exists; deliver a new version instead', { key });
       checkParent(key, command.data.content);
-      return { type: 'GoalDrafted', data: { goalKey: key, content: command.data.content }, metadata };
+      return [{ type: 'GoalDrafted', data: { goalKey: key, content: command.data.content }, metadata }];
     }
     case 'UpdateGoalDraft': {
       const goal = requireExisting(state, key);
       if (goal.status === 'draft') {
         checkParent(key, command.data.content);
-        return { type: 'GoalDraftUpdated', data: { goalKey: key, content: command.data.content }, metadata };
+        return [{ type: 'GoalDraftUpdated', data: { goalKey: key, content: command.data.content }, metadata }];
       }
       if (revisable.includes(goal.status))
         throw new PlanningDomainError('GOAL_CHANGE_REQUIRES_REVISION', `the goal is ${goal.status}; its content can only change by a revision (status "revised" with a revisionReason)`, {
@@ -143,7 +143,7 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
           key,
           field: 'adoptedBy',
         });
-      return { type: 'GoalAdopted', data: { goalKey: key, adoptedBy: command.data.adoptedBy }, metadata };
+      return [{ type: 'GoalAdopted', data: { goalKey: key, adoptedBy: command.data.adoptedBy }, metadata }];
     }
     case 'ReviseGoal': {
       const goal = requireExisting(state, key);
@@ -163,12 +163,12 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
           key,
           field: 'adoptedBy',
         });
-      return { type: 'GoalRevised', data: { goalKey: key, content: command.data.content, reason, adoptedBy }, metadata };
+      return [{ type: 'GoalRevised', data: { goalKey: key, content: command.data.content, reason, adoptedBy }, metadata }];
     }
     case 'MarkGoalAchieved': {
       const goal = requireExisting(state, key);
       if (!inForce.includes(goal.status)) throw illegal(key, goal.status, 'mark as achieved', 'the goal is adopted or revised');
-      return { type: 'GoalAchieved', data: { goalKey: key }, metadata };
+      return [{ type: 'GoalAchieved', data: { goalKey: key }, metadata }];
     }
     case 'MarkGoalMissed': {
       const goal = requireExisting(state, key);
@@ -180,25 +180,27 @@ function decide(command: GoalCommand, state: GoalState): GoalEvent {
           `the deadline ${deadline} has not passed on ${command.metadata.at.slice(0, 10)}; a goal is missed only after its deadline (revise it instead)`,
           { key, field: 'status' },
         );
-      return { type: 'GoalMissed', data: { goalKey: key }, metadata };
+      return [{ type: 'GoalMissed', data: { goalKey: key }, metadata }];
     }
     case 'RetireGoal': {
       const goal = requireExisting(state, key);
       if (goal.status === 'retired') throw illegal(key, goal.status, 'retire', 'the goal is not retired yet');
-      return {
-        type: 'GoalRetired',
-        data: command.data.reason ? { goalKey: key, reason: command.data.reason } : { goalKey: key },
-        metadata,
-      };
+      return [
+        {
+          type: 'GoalRetired',
+          data: command.data.reason ? { goalKey: key, reason: command.data.reason } : { goalKey: key },
+          metadata,
+        },
+      ];
     }
     case 'WithdrawGoal': {
-      if (state.status === 'withdrawn')
-        throw new PlanningDomainError('GOAL_ALREADY_WITHDRAWN', `the goal was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      // withdrawing a withdrawn goal again changes nothing (a repeated tombstone)
+      if (state.status === 'withdrawn') return [];
       requireExisting(state, key);
       const serving = command.data.servingMeasures ?? [];
       if (serving.length > 0)
         throw new PlanningDomainError('GOAL_HAS_MEASURES', `measures still serve the goal: ${serving.join(', ')}; withdraw them or deliver versions without this goal in goalKeys first`, { key });
-      return { type: 'GoalWithdrawn', data: { goalKey: key }, metadata };
+      return [{ type: 'GoalWithdrawn', data: { goalKey: key }, metadata }];
     }
     default:
       return assertNever(command, 'goal command');

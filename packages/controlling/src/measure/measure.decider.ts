@@ -106,7 +106,7 @@ function checkActualOrder(key: string, start: string | undefined, end: string | 
 
 const closed: readonly MeasureStatus[] = ['completed', 'cancelled'];
 
-function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
+function decide(command: MeasureCommand, state: MeasureState): MeasureEvent[] {
   const metadata = eventMetadata(command);
   const key = command.data.measureKey;
   switch (command.type) {
@@ -114,25 +114,25 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
       // a withdrawn measure is proposed afresh by its next version
       if (state.status !== 'none' && state.status !== 'withdrawn') throw new PlanningDomainError('MEASURE_ALREADY_EXISTS', 'a measure with this key exists; deliver a new version instead', { key });
       checkPlannedDates(key, command.data.plan);
-      return { type: 'MeasureProposed', data: { measureKey: key, plan: command.data.plan }, metadata };
+      return [{ type: 'MeasureProposed', data: { measureKey: key, plan: command.data.plan }, metadata }];
     }
     case 'UpdateMeasurePlan': {
       const m = requireExisting(state, key);
       if (closed.includes(m.status)) throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its plan can no longer change`, { key, field: 'status' });
       checkPlannedDates(key, command.data.plan);
-      return { type: 'MeasurePlanUpdated', data: { measureKey: key, plan: command.data.plan }, metadata };
+      return [{ type: 'MeasurePlanUpdated', data: { measureKey: key, plan: command.data.plan }, metadata }];
     }
     case 'DecideMeasure': {
       const m = requireExisting(state, key);
       if (m.status !== 'proposed') throw illegal(key, m.status, 'decide', 'it is proposed');
-      return { type: 'MeasureDecided', data: { measureKey: key }, metadata };
+      return [{ type: 'MeasureDecided', data: { measureKey: key }, metadata }];
     }
     case 'StartMeasure': {
       const m = requireExisting(state, key);
       if (m.status !== 'decided') throw illegal(key, m.status, 'start', 'it is decided');
       if (command.data.actualStart === undefined)
         throw new PlanningDomainError('MEASURE_ACTUAL_START_MISSING', 'a measure in progress needs its actualStart (ISO date)', { key, field: 'actualStart' });
-      return { type: 'MeasureStarted', data: { measureKey: key, actualStart: command.data.actualStart }, metadata };
+      return [{ type: 'MeasureStarted', data: { measureKey: key, actualStart: command.data.actualStart }, metadata }];
     }
     case 'CompleteMeasure': {
       const m = requireExisting(state, key);
@@ -144,16 +144,18 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
       if (m.status !== 'in_progress') throw illegal(key, m.status, 'complete', 'it is in_progress');
       if (command.data.actualEnd === undefined) throw new PlanningDomainError('MEASURE_ACTUAL_END_MISSING', 'a completed measure needs its actualEnd (ISO date)', { key, field: 'actualEnd' });
       checkActualOrder(key, m.actualStart, command.data.actualEnd);
-      return { type: 'MeasureCompleted', data: { measureKey: key, actualEnd: command.data.actualEnd }, metadata };
+      return [{ type: 'MeasureCompleted', data: { measureKey: key, actualEnd: command.data.actualEnd }, metadata }];
     }
     case 'CancelMeasure': {
       const m = requireExisting(state, key);
       if (closed.includes(m.status)) throw illegal(key, m.status, 'cancel', 'it is proposed, decided or in_progress');
-      return {
-        type: 'MeasureCancelled',
-        data: command.data.reason ? { measureKey: key, reason: command.data.reason } : { measureKey: key },
-        metadata,
-      };
+      return [
+        {
+          type: 'MeasureCancelled',
+          data: command.data.reason ? { measureKey: key, reason: command.data.reason } : { measureKey: key },
+          metadata,
+        },
+      ];
     }
     case 'CorrectMeasureActualDates': {
       const m = requireExisting(state, key);
@@ -169,18 +171,20 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
           field: 'actualEnd',
         });
       checkActualOrder(key, actualStart ?? m.actualStart, actualEnd ?? m.actualEnd);
-      return {
-        type: 'MeasureActualDatesCorrected',
-        data: { measureKey: key, ...(actualStart !== undefined ? { actualStart } : {}), ...(actualEnd !== undefined ? { actualEnd } : {}) },
-        metadata,
-      };
+      return [
+        {
+          type: 'MeasureActualDatesCorrected',
+          data: { measureKey: key, ...(actualStart !== undefined ? { actualStart } : {}), ...(actualEnd !== undefined ? { actualEnd } : {}) },
+          metadata,
+        },
+      ];
     }
     case 'PlanBudget': {
       const m = requireExisting(state, key);
       const { year, planned } = command.data;
       if (!(planned >= 0)) throw new PlanningDomainError('BUDGET_PLANNED_NEGATIVE', `planned budget for ${year} is ${planned}; give an amount >= 0 EUR`, { key, field: `budget[${year}].planned` });
       if (closed.includes(m.status)) throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its planned budget can no longer change`, { key, field: `budget[${year}].planned` });
-      return { type: 'BudgetPlanned', data: { measureKey: key, year, planned }, metadata };
+      return [{ type: 'BudgetPlanned', data: { measureKey: key, year, planned }, metadata }];
     }
     case 'RecordSpending': {
       const m = requireExisting(state, key);
@@ -202,13 +206,13 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent {
           key,
           field: `budget[${year}].spent`,
         });
-      return { type: 'SpendingRecorded', data: { measureKey: key, year, spent }, metadata };
+      return [{ type: 'SpendingRecorded', data: { measureKey: key, year, spent }, metadata }];
     }
     case 'WithdrawMeasure': {
-      if (state.status === 'withdrawn')
-        throw new PlanningDomainError('MEASURE_ALREADY_WITHDRAWN', `the measure was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      // withdrawing a withdrawn measure again changes nothing (a repeated tombstone)
+      if (state.status === 'withdrawn') return [];
       requireExisting(state, key); // any status: a record delivered by mistake is withdrawn whatever it says
-      return { type: 'MeasureWithdrawn', data: { measureKey: key }, metadata };
+      return [{ type: 'MeasureWithdrawn', data: { measureKey: key }, metadata }];
     }
     default:
       return assertNever(command, 'measure command');

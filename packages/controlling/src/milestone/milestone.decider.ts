@@ -58,7 +58,7 @@ function plannedWhen(key: string, planned: { date?: string; quarter?: string }):
   });
 }
 
-function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEvent {
+function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEvent[] {
   const metadata = eventMetadata(command);
   const key = command.data.milestoneKey;
   switch (command.type) {
@@ -66,7 +66,7 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
       if (state.status !== 'none' && state.status !== 'withdrawn')
         throw new PlanningDomainError('MILESTONE_ALREADY_EXISTS', 'a milestone with this key exists; deliver a new version instead', { key });
       const { measureKey, title } = command.data;
-      return { type: 'MilestonePlanned', data: { milestoneKey: key, measureKey, title, planned: plannedWhen(key, command.data.planned) }, metadata };
+      return [{ type: 'MilestonePlanned', data: { milestoneKey: key, measureKey, title, planned: plannedWhen(key, command.data.planned) }, metadata }];
     }
     case 'ReplanMilestone': {
       const m = requireExisting(state, key);
@@ -81,7 +81,7 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
           key,
           field: 'plannedDate',
         });
-      return { type: 'MilestoneReplanned', data: { milestoneKey: key, title: command.data.title, planned: plannedWhen(key, command.data.planned) }, metadata };
+      return [{ type: 'MilestoneReplanned', data: { milestoneKey: key, title: command.data.title, planned: plannedWhen(key, command.data.planned) }, metadata }];
     }
     case 'ReachMilestone': {
       const m = requireExisting(state, key);
@@ -103,18 +103,18 @@ function decide(command: MilestoneCommand, state: MilestoneState): MilestoneEven
           key,
           field: 'actualDate',
         });
-      return { type: 'MilestoneReached', data: { milestoneKey: key, actualDate }, metadata };
+      return [{ type: 'MilestoneReached', data: { milestoneKey: key, actualDate }, metadata }];
     }
     case 'RevokeMilestoneReached': {
       const m = requireExisting(state, key);
       if (m.status !== 'reached') throw new PlanningDomainError('MILESTONE_NOT_REACHED', 'the milestone is not reached; there is nothing to revoke', { key, field: 'reached' });
-      return { type: 'MilestoneReachedRevoked', data: { milestoneKey: key }, metadata };
+      return [{ type: 'MilestoneReachedRevoked', data: { milestoneKey: key }, metadata }];
     }
     case 'WithdrawMilestone': {
-      if (state.status === 'withdrawn')
-        throw new PlanningDomainError('MILESTONE_ALREADY_WITHDRAWN', `the milestone was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
+      // withdrawing a withdrawn milestone again changes nothing (a repeated tombstone)
+      if (state.status === 'withdrawn') return [];
       const m = requireExisting(state, key);
-      return { type: 'MilestoneWithdrawn', data: { milestoneKey: key, measureKey: m.measureKey }, metadata };
+      return [{ type: 'MilestoneWithdrawn', data: { milestoneKey: key, measureKey: m.measureKey }, metadata }];
     }
     default:
       return assertNever(command, 'milestone command');

@@ -7,7 +7,9 @@ import { fold } from '../decider.js';
 import { readKoelnDemo } from '../demo/koeln-demo.loader.js';
 import { goalDecider, goalHistory } from '../goal/goal.decider.js';
 import { measureDecider, type MeasureEvent } from '../measure/measure.decider.js';
-import { goalEventsFromRecords, measureEventsFromRecords } from '../records/planning-records.commands.js';
+import { goalRecords } from '../records/goal.record-mapping.js';
+import { measureRecords } from '../records/measure.record-mapping.js';
+import { eventsFromRecords } from '../records/record-mapping.js';
 import { replayPlanningRecords } from '../records/planning-records.replay.js';
 import type { MeasureRecord } from '../records/planning-records.schema.js';
 import { migrateControlling } from './controlling.migrations.js';
@@ -170,12 +172,12 @@ describe('controlling projection on PostgreSQL', () => {
     const previous = await measureRecord(db, FAMILIENBUERO);
     const next = { ...previous!, version: previous!.version + 1, status: 'completed' as const, actualEnd: '2025-12-19' };
     const ctx = { deliveryId: 'int-1', actor: 'amt-51', at: '2025-12-20T09:00:00+01:00' };
-    const { events } = measureEventsFromRecords(previous, next, ctx);
+    const { events } = eventsFromRecords(measureRecords, previous, next, ctx);
     expect(await applyEvents(db, events)).toEqual({ applied: 1, duplicates: 0, stale: 0 });
     expect(await measureRecord(db, FAMILIENBUERO)).toEqual(next);
     // a goal adopted in the database cannot silently change its target
     const goal = await goalRecord(db, 'ziel:sr:kalk:alleinerziehende');
-    expect(() => goalEventsFromRecords(goal, { ...goal!, version: 2, targetValue: 40 }, ctx)).toThrow(/revision/);
+    expect(() => eventsFromRecords(goalRecords, goal, { ...goal!, version: 2, targetValue: 40 }, ctx)).toThrow(/revision/);
   });
 
   it('does not move a snapshot back for an event of an older version, but audits it', async () => {

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../decider.js';
 import { goalHistory } from '../goal/goal.decider.js';
-import { measureDecider, measureFacts, type ExistingMeasure } from '../measure/measure.decider.js';
+import { measureDecider, measureFacts, type ExistingMeasure, type MeasureFacts } from '../measure/measure.decider.js';
 import { PlanningDomainError, type PlanningErrorCode } from '../planning.errors.js';
-import { goalEventsFromRecords, measureEventsFromRecords, milestoneEventsFromRecords, parsePlanningRecord, statusReportEventsFromRecords, type RecordContext } from './planning-records.commands.js';
+import { goalRecords } from './goal.record-mapping.js';
+import { measureRecords } from './measure.record-mapping.js';
+import { milestoneRecords } from './milestone.record-mapping.js';
+import { eventsFromRecords, noLookups, parsePlanningRecord, type RecordContext, type RecordLookups } from './record-mapping.js';
+import { statusReportRecords } from './status-report.record-mapping.js';
 import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord } from './planning-records.schema.js';
 
 const ctx = (n: number, at = '2025-03-01T09:00:00Z'): RecordContext => ({ deliveryId: `d-${n}`, actor: 'amt-51', at });
@@ -19,6 +23,8 @@ function expectCode(fn: () => unknown, code: PlanningErrorCode): PlanningDomainE
   throw new Error(`expected ${code}`);
 }
 const types = (events: readonly { type: string }[]) => events.map((e) => e.type);
+/** Lookups that know one measure's facts (whatever key is asked). */
+const knowing = (facts: MeasureFacts | undefined): RecordLookups => ({ ...noLookups, measure: () => facts });
 
 const goal = (over: Partial<GoalRecord> = {}): GoalRecord => ({
   key: 'ziel:kalk:sgb2',
@@ -37,7 +43,7 @@ const adoption = { body: 'Bezirksvertretung Kalk', decision: 'AN/0215/2017', dat
 
 describe('goal records → events', () => {
   it('creates and adopts a goal delivered as adopted, with deterministic event ids and delivery metadata', () => {
-    const { events, state } = goalEventsFromRecords(undefined, goal({ status: 'adopted', adoptedBy: adoption }), ctx(1));
+    const { events, state } = eventsFromRecords(goalRecords, undefined, goal({ status: 'adopted', adoptedBy: adoption }), ctx(1));
     expect(types(events)).toEqual(['GoalDrafted', 'GoalAdopted']);
     expect(events.map((e) => e.metadata.eventId)).toEqual(['goal:ziel:kalk:sgb2:1:0', 'goal:ziel:kalk:sgb2:1:1']);
     expect(events[1]?.metadata).toMatchObject({ deliveryId: 'd-1', actor: 'amt-51', recordVersion: 1 });
@@ -45,13 +51,13 @@ describe('goal records → events', () => {
   });
   it('rejects a version that adopts a goal without indicator', () => {
     const v1 = goal({ indicator: undefined });
-    expectCode(() => goalEventsFromRecords(v1, { ...v1, version: 2, status: 'adopted', adoptedBy: adoption }, ctx(2)), 'GOAL_INDICATOR_MISSING');
+    expectCode(() => eventsFromRecords(goalRecords, v1, { ...v1, version: 2, status: 'adopted', adoptedBy: adoption }, ctx(2)), 'GOAL_INDICATOR_MISSING');
   });
   it('turns a revised version into a revision, keeping all versions in the history', () => {
     const v1 = goal({ status: 'adopted', adoptedBy: adoption });
-    const first = goalEventsFromRecords(undefined, v1, ctx(1));
+    const first = eventsFromRecords(goalRecords, undefined, v1, ctx(1));
     const v2 = { ...v1, version: 2, status: 'revised' as const, targetValue: 19, revisionReason: 'Zuzug Geflüchteter 2022' };
-    const { events, state } = goalEventsFromRecords(v1, v2, ctx(2), first.state);
+    const { events, state } = eventsFromRecords(goalRecords, v1, v2, ctx(2), { state: first.state });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'GoalRevised', data: { reason: 'Zuzug Geflüchteter 2022', content: { targetValue: 19 } } });
     expect(goalHistory(state).map((v) => [v.version, v.status, v.content.targetValue])).toEqual([
@@ -61,27 +67,27 @@ describe('goal records → events', () => {
   });
   it('rejects a changed target value on an adopted goal without revision', () => {
     const v1 = goal({ status: 'adopted', adoptedBy: adoption });
-    expectCode(() => goalEventsFromRecords(v1, { ...v1, version: 2, targetValue: 15 }, ctx(2)), 'GOAL_CHANGE_REQUIRES_REVISION');
+    expectCode(() => eventsFromRecords(goalRecords, v1, { ...v1, version: 2, targetValue: 15 }, ctx(2)), 'GOAL_CHANGE_REQUIRES_REVISION');
   });
   it('rejects a revision without reason', () => {
     const v1 = goal({ status: 'adopted', adoptedBy: adoption });
-    expectCode(() => goalEventsFromRecords(v1, { ...v1, version: 2, status: 'revised', targetValue: 15 }, ctx(2)), 'GOAL_REVISION_REASON_MISSING');
+    expectCode(() => eventsFromRecords(goalRecords, v1, { ...v1, version: 2, status: 'revised', targetValue: 15 }, ctx(2)), 'GOAL_REVISION_REASON_MISSING');
   });
   it('rejects going back to draft', () => {
     const v1 = goal({ status: 'adopted', adoptedBy: adoption });
-    expectCode(() => goalEventsFromRecords(v1, { ...v1, version: 2, status: 'draft' }, ctx(2)), 'GOAL_ILLEGAL_TRANSITION');
+    expectCode(() => eventsFromRecords(goalRecords, v1, { ...v1, version: 2, status: 'draft' }, ctx(2)), 'GOAL_ILLEGAL_TRANSITION');
   });
   it('marks a goal missed only after its deadline', () => {
     const v1 = goal({ status: 'adopted', adoptedBy: adoption });
     const v2 = { ...v1, version: 2, status: 'missed' as const };
-    expectCode(() => goalEventsFromRecords(v1, v2, ctx(2, '2027-06-01T00:00:00Z')), 'GOAL_MISSED_BEFORE_DEADLINE');
-    expect(types(goalEventsFromRecords(v1, v2, ctx(2, '2028-01-15T00:00:00Z')).events)).toEqual(['GoalMissed']);
+    expectCode(() => eventsFromRecords(goalRecords, v1, v2, ctx(2, '2027-06-01T00:00:00Z')), 'GOAL_MISSED_BEFORE_DEADLINE');
+    expect(types(eventsFromRecords(goalRecords, v1, v2, ctx(2, '2028-01-15T00:00:00Z')).events)).toEqual(['GoalMissed']);
   });
   it('checks key and version, and ignores an unchanged re-delivery', () => {
     const v1 = goal();
-    expect(goalEventsFromRecords(v1, v1, ctx(2)).events).toEqual([]);
-    expectCode(() => goalEventsFromRecords(v1, { ...v1, title: 'x' }, ctx(2)), 'RECORD_VERSION_NOT_NEWER');
-    expectCode(() => goalEventsFromRecords(v1, { ...v1, key: 'other', version: 2 }, ctx(2)), 'RECORD_KEY_MISMATCH');
+    expect(eventsFromRecords(goalRecords, v1, v1, ctx(2)).events).toEqual([]);
+    expectCode(() => eventsFromRecords(goalRecords, v1, { ...v1, title: 'x' }, ctx(2)), 'RECORD_VERSION_NOT_NEWER');
+    expectCode(() => eventsFromRecords(goalRecords, v1, { ...v1, key: 'other', version: 2 }, ctx(2)), 'RECORD_KEY_MISMATCH');
   });
 });
 
@@ -112,7 +118,7 @@ describe('measure records → events', () => {
     const all: string[][] = [];
     let previous: MeasureRecord | undefined;
     for (const [i, next] of [v1, v2, v3, v4].entries()) {
-      const out = measureEventsFromRecords(previous, next, ctx(i + 1), state);
+      const out = eventsFromRecords(measureRecords, previous, next, ctx(i + 1), { state: state });
       all.push(types(out.events));
       state = out.state;
       previous = next;
@@ -121,35 +127,35 @@ describe('measure records → events', () => {
     expect(state).toMatchObject({ status: 'completed', actualStart: '2024-02-01', actualEnd: '2025-11-30', budget: { 2024: { planned: 100_000, spent: 95_000 } } });
   });
   it('fills the implied steps of a first version that is already in progress', () => {
-    const { events } = measureEventsFromRecords(undefined, measure({ status: 'in_progress', actualStart: '2024-02-01' }), ctx(1));
+    const { events } = eventsFromRecords(measureRecords, undefined, measure({ status: 'in_progress', actualStart: '2024-02-01' }), ctx(1));
     expect(types(events)).toEqual(['MeasureProposed', 'MeasureDecided', 'MeasureStarted', 'BudgetPlanned']);
   });
   it('rejects completing a measure that never started', () => {
     const v1 = measure({ status: 'decided' });
-    expectCode(() => measureEventsFromRecords(v1, { ...v1, version: 2, status: 'completed', actualEnd: '2025-01-01' }, ctx(2)), 'MEASURE_NOT_STARTED');
+    expectCode(() => eventsFromRecords(measureRecords, v1, { ...v1, version: 2, status: 'completed', actualEnd: '2025-01-01' }, ctx(2)), 'MEASURE_NOT_STARTED');
   });
   it('rejects spending on a cancelled measure', () => {
     const v1 = measure({ status: 'in_progress', actualStart: '2024-02-01', budget: [{ year: 2024, planned: 100_000, spent: 10_000 }] });
     const v2 = { ...v1, version: 2, status: 'cancelled' as const };
-    const state = measureEventsFromRecords(v1, v2, ctx(2)).state;
+    const state = eventsFromRecords(measureRecords, v1, v2, ctx(2)).state;
     expect(state.status).toBe('cancelled');
     const v3 = { ...v2, version: 3, budget: [{ year: 2024, planned: 100_000, spent: 12_000 }] };
-    expectCode(() => measureEventsFromRecords(v2, v3, ctx(3), state), 'MEASURE_CANCELLED_NO_SPENDING');
+    expectCode(() => eventsFromRecords(measureRecords, v2, v3, ctx(3), { state: state }), 'MEASURE_CANCELLED_NO_SPENDING');
   });
   it('rejects negative spending', () => {
     const v1 = measure({ status: 'in_progress', actualStart: '2024-02-01' });
-    expectCode(() => measureEventsFromRecords(v1, { ...v1, version: 2, budget: [{ year: 2024, planned: 100_000, spent: -5 }] }, ctx(2)), 'BUDGET_SPENT_NEGATIVE');
+    expectCode(() => eventsFromRecords(measureRecords, v1, { ...v1, version: 2, budget: [{ year: 2024, planned: 100_000, spent: -5 }] }, ctx(2)), 'BUDGET_SPENT_NEGATIVE');
   });
   it('rejects a step backwards', () => {
     const v1 = measure({ status: 'in_progress', actualStart: '2024-02-01' });
-    expectCode(() => measureEventsFromRecords(v1, { ...v1, version: 2, status: 'decided' }, ctx(2)), 'MEASURE_ILLEGAL_TRANSITION');
-    expectCode(() => measureEventsFromRecords(v1, { ...v1, version: 2, status: 'proposed' }, ctx(2)), 'MEASURE_ILLEGAL_TRANSITION');
+    expectCode(() => eventsFromRecords(measureRecords, v1, { ...v1, version: 2, status: 'decided' }, ctx(2)), 'MEASURE_ILLEGAL_TRANSITION');
+    expectCode(() => eventsFromRecords(measureRecords, v1, { ...v1, version: 2, status: 'proposed' }, ctx(2)), 'MEASURE_ILLEGAL_TRANSITION');
     const done = { ...v1, status: 'completed' as const, actualEnd: '2024-12-01' };
-    expectCode(() => measureEventsFromRecords(done, { ...done, version: 2, status: 'in_progress' }, ctx(2)), 'MEASURE_ILLEGAL_TRANSITION');
+    expectCode(() => eventsFromRecords(measureRecords, done, { ...done, version: 2, status: 'in_progress' }, ctx(2)), 'MEASURE_ILLEGAL_TRANSITION');
   });
   it('turns a changed actual start into a correction, and a removed budget year into zero', () => {
     const v1 = measure({ status: 'in_progress', actualStart: '2024-02-01' });
-    const { events, state } = measureEventsFromRecords(v1, { ...v1, version: 2, actualStart: '2024-01-15', budget: [] }, ctx(2));
+    const { events, state } = eventsFromRecords(measureRecords, v1, { ...v1, version: 2, actualStart: '2024-01-15', budget: [] }, ctx(2));
     expect(events.map((e) => [e.type, e.data])).toEqual([
       ['MeasureActualDatesCorrected', { measureKey: v1.key, actualStart: '2024-01-15' }],
       ['BudgetPlanned', { measureKey: v1.key, year: 2024, planned: 0 }],
@@ -158,7 +164,7 @@ describe('measure records → events', () => {
   });
   it('cancels a proposed measure without inventing a decision', () => {
     const v1 = measure();
-    expect(types(measureEventsFromRecords(v1, { ...v1, version: 2, status: 'cancelled' }, ctx(2)).events)).toEqual(['MeasureCancelled']);
+    expect(types(eventsFromRecords(measureRecords, v1, { ...v1, version: 2, status: 'cancelled' }, ctx(2)).events)).toEqual(['MeasureCancelled']);
   });
 });
 
@@ -174,29 +180,32 @@ const milestone = (over: Partial<MilestoneRecord> = {}): MilestoneRecord => ({
 });
 
 describe('milestone records → events', () => {
-  const running = measureFacts(measureEventsFromRecords(undefined, measure({ status: 'in_progress', actualStart: '2024-02-01' }), ctx(1)).state);
+  const running = measureFacts(eventsFromRecords(measureRecords, undefined, measure({ status: 'in_progress', actualStart: '2024-02-01' }), ctx(1)).state);
   it('plans, then reaches a milestone', () => {
     const v1 = milestone();
-    expect(types(milestoneEventsFromRecords(undefined, v1, ctx(1), running).events)).toEqual(['MilestonePlanned']);
-    const { events, state } = milestoneEventsFromRecords(v1, { ...v1, version: 2, reached: true, actualDate: '2024-05-10' }, ctx(2), running);
+    expect(types(eventsFromRecords(milestoneRecords, undefined, v1, ctx(1), { lookups: knowing(running) }).events)).toEqual(['MilestonePlanned']);
+    const { events, state } = eventsFromRecords(milestoneRecords, v1, { ...v1, version: 2, reached: true, actualDate: '2024-05-10' }, ctx(2), { lookups: knowing(running) });
     expect(types(events)).toEqual(['MilestoneReached']);
     expect(state).toMatchObject({ status: 'reached', actualDate: '2024-05-10' });
   });
   it('rejects a milestone reached before its measure began', () => {
     const v1 = milestone();
-    expectCode(() => milestoneEventsFromRecords(v1, { ...v1, version: 2, reached: true, actualDate: '2024-01-10' }, ctx(2), running), 'MILESTONE_BEFORE_MEASURE_START');
+    expectCode(() => eventsFromRecords(milestoneRecords, v1, { ...v1, version: 2, reached: true, actualDate: '2024-01-10' }, ctx(2), { lookups: knowing(running) }), 'MILESTONE_BEFORE_MEASURE_START');
   });
   it('rejects reaching a milestone of a measure that is only decided', () => {
-    const decided = measureFacts(measureEventsFromRecords(undefined, measure({ status: 'decided' }), ctx(1)).state);
-    expectCode(() => milestoneEventsFromRecords(undefined, milestone({ reached: true, actualDate: '2024-05-10' }), ctx(1), decided), 'MILESTONE_BEFORE_MEASURE_START');
+    const decided = measureFacts(eventsFromRecords(measureRecords, undefined, measure({ status: 'decided' }), ctx(1)).state);
+    expectCode(() => eventsFromRecords(milestoneRecords, undefined, milestone({ reached: true, actualDate: '2024-05-10' }), ctx(1), { lookups: knowing(decided) }), 'MILESTONE_BEFORE_MEASURE_START');
   });
   it('moves the actual date by revoking and reaching again', () => {
     const v1 = milestone({ reached: true, actualDate: '2024-05-10' });
-    expect(types(milestoneEventsFromRecords(v1, { ...v1, version: 2, actualDate: '2024-05-12' }, ctx(2), running).events)).toEqual(['MilestoneReachedRevoked', 'MilestoneReached']);
+    expect(types(eventsFromRecords(milestoneRecords, v1, { ...v1, version: 2, actualDate: '2024-05-12' }, ctx(2), { lookups: knowing(running) }).events)).toEqual([
+      'MilestoneReachedRevoked',
+      'MilestoneReached',
+    ]);
   });
   it('rejects replanning a reached milestone', () => {
     const v1 = milestone({ reached: true, actualDate: '2024-05-10' });
-    expectCode(() => milestoneEventsFromRecords(v1, { ...v1, version: 2, plannedQuarter: '2024-Q3' }, ctx(2), running), 'MILESTONE_ALREADY_REACHED');
+    expectCode(() => eventsFromRecords(milestoneRecords, v1, { ...v1, version: 2, plannedQuarter: '2024-Q3' }, ctx(2), { lookups: knowing(running) }), 'MILESTONE_ALREADY_REACHED');
   });
 });
 
@@ -211,15 +220,15 @@ describe('status report records → events', () => {
     narrative: 'läuft',
     example: true,
   };
-  const decided = measureFacts(fold(measureDecider, measureEventsFromRecords(undefined, measure({ status: 'decided' }), ctx(1)).events));
+  const decided = measureFacts(fold(measureDecider, eventsFromRecords(measureRecords, undefined, measure({ status: 'decided' }), ctx(1)).events));
   it('submits, corrects, and ignores a new version without change', () => {
-    expect(types(statusReportEventsFromRecords(undefined, report, ctx(1), decided).events)).toEqual(['StatusReportSubmitted']);
-    expect(types(statusReportEventsFromRecords(report, { ...report, version: 2, progressPercent: 45 }, ctx(2), decided).events)).toEqual(['StatusReportCorrected']);
-    expect(statusReportEventsFromRecords(report, { ...report, version: 2 }, ctx(2), decided).events).toEqual([]);
+    expect(types(eventsFromRecords(statusReportRecords, undefined, report, ctx(1), { lookups: knowing(decided) }).events)).toEqual(['StatusReportSubmitted']);
+    expect(types(eventsFromRecords(statusReportRecords, report, { ...report, version: 2, progressPercent: 45 }, ctx(2), { lookups: knowing(decided) }).events)).toEqual(['StatusReportCorrected']);
+    expect(eventsFromRecords(statusReportRecords, report, { ...report, version: 2 }, ctx(2), { lookups: knowing(decided) }).events).toEqual([]);
   });
   it('rejects a report on a proposed measure', () => {
-    const proposed = measureFacts(measureEventsFromRecords(undefined, measure(), ctx(1)).state);
-    expectCode(() => statusReportEventsFromRecords(undefined, report, ctx(1), proposed), 'STATUS_REPORT_MEASURE_NOT_DECIDED');
+    const proposed = measureFacts(eventsFromRecords(measureRecords, undefined, measure(), ctx(1)).state);
+    expectCode(() => eventsFromRecords(statusReportRecords, undefined, report, ctx(1), { lookups: knowing(proposed) }), 'STATUS_REPORT_MEASURE_NOT_DECIDED');
   });
 });
 

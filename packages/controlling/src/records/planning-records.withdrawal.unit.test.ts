@@ -3,10 +3,15 @@
 // in-memory replay and the ingestion's transition check.
 import { describe, expect, it } from 'vitest';
 import { goalHistory } from '../goal/goal.decider.js';
-import { goalEventsFromWithdrawal, measureEventsFromRecords, measureEventsFromWithdrawal, measureStateFromRecord, type RecordContext } from './planning-records.commands.js';
+import { goalRecords } from './goal.record-mapping.js';
+import { measureRecords } from './measure.record-mapping.js';
+import { eventsFromRecords, eventsFromWithdrawal, noLookups, type RecordContext, type RecordLookups, stateFromRecord } from './record-mapping.js';
 import { replayPlanningRecords, type PlanningDelivery } from './planning-records.replay.js';
 import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord } from './planning-records.schema.js';
 import { decidePlanningRecord } from './planning-transition.check.js';
+
+/** Lookups that name the measures serving a goal. */
+const serving = (keys: readonly string[]): RecordLookups => ({ ...noLookups, servingMeasures: () => keys });
 
 const ctx: RecordContext = { deliveryId: 'd-w', actor: 'amt-51', at: '2025-04-01T09:00:00Z' };
 const goal: GoalRecord = {
@@ -63,7 +68,7 @@ const types = (events: readonly { type: string }[]) => events.map((e) => e.type)
 
 describe('withdrawals of planning records', () => {
   it('a tombstone becomes the Withdrawn event of its aggregate, with delivery, actor, time, key and version', () => {
-    const { events, state } = measureEventsFromWithdrawal(measure, { key: measure.key, version: 2 }, ctx);
+    const { events, state } = eventsFromWithdrawal(measureRecords, measure, { key: measure.key, version: 2 }, ctx);
     expect(events).toEqual([
       {
         type: 'MeasureWithdrawn',
@@ -75,22 +80,22 @@ describe('withdrawals of planning records', () => {
   });
 
   it('withdrawing again is a no-op; a tombstone older than the stored version is refused', () => {
-    const withdrawn = measureStateFromRecord(measure, { version: 2, at: ctx.at, actor: 'amt-51', deliveryId: 'd-w' });
-    expect(measureEventsFromWithdrawal(measure, { key: measure.key, version: 3 }, ctx, withdrawn).events).toEqual([]);
-    expect(() => measureEventsFromWithdrawal({ ...measure, version: 4 }, { key: measure.key, version: 4 }, ctx)).toThrow(expect.objectContaining({ code: 'RECORD_VERSION_NOT_NEWER' }));
+    const withdrawn = stateFromRecord(measureRecords, measure, { version: 2, at: ctx.at, actor: 'amt-51', deliveryId: 'd-w' });
+    expect(eventsFromWithdrawal(measureRecords, measure, { key: measure.key, version: 3 }, ctx, { state: withdrawn }).events).toEqual([]);
+    expect(() => eventsFromWithdrawal(measureRecords, { ...measure, version: 4 }, { key: measure.key, version: 4 }, ctx)).toThrow(expect.objectContaining({ code: 'RECORD_VERSION_NOT_NEWER' }));
   });
 
   it("withdrawing a record never delivered is the decider's NOT_FOUND", () => {
-    expect(() => goalEventsFromWithdrawal(undefined, { key: goal.key, version: 1 }, ctx, [])).toThrow(expect.objectContaining({ code: 'GOAL_NOT_FOUND' }));
+    expect(() => eventsFromWithdrawal(goalRecords, undefined, { key: goal.key, version: 1 }, ctx, { lookups: serving([]) })).toThrow(expect.objectContaining({ code: 'GOAL_NOT_FOUND' }));
   });
 
   it('the next version of a withdrawn measure is proposed afresh from the record alone; an older version is refused', () => {
-    const withdrawn = measureStateFromRecord(measure, { version: 2, at: ctx.at, actor: 'amt-51', deliveryId: 'd-w' });
+    const withdrawn = stateFromRecord(measureRecords, measure, { version: 2, at: ctx.at, actor: 'amt-51', deliveryId: 'd-w' });
     const back = { ...measure, version: 3 };
-    const r = measureEventsFromRecords(measure, back, ctx, withdrawn);
+    const r = eventsFromRecords(measureRecords, measure, back, ctx, { state: withdrawn });
     expect(types(r.events)).toEqual(['MeasureProposed', 'MeasureDecided', 'MeasureStarted', 'BudgetPlanned', 'SpendingRecorded']);
     expect(r.state).toMatchObject({ status: 'in_progress', budget: { 2024: { planned: 100_000, spent: 40_000 } } });
-    expect(() => measureEventsFromRecords(measure, { ...measure, version: 2 }, ctx, withdrawn)).toThrow(expect.objectContaining({ code: 'RECORD_VERSION_NOT_NEWER' }));
+    expect(() => eventsFromRecords(measureRecords, measure, { ...measure, version: 2 }, ctx, { state: withdrawn })).toThrow(expect.objectContaining({ code: 'RECORD_VERSION_NOT_NEWER' }));
   });
 
   it('replays withdrawals: a withdrawn measure is unknown to its milestones, and comes back with a later version', () => {

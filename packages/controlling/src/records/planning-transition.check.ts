@@ -4,28 +4,26 @@
 // facts; resolveMeasure supplies them (e.g. measureFactsFromRecord of the stored measure record).
 // A withdrawal (next = null, with `withdrawal`) is decided too: a goal that measures still serve is
 // refused (GOAL_HAS_MEASURES) when resolveServingMeasures is given.
-import type { Withdrawal } from '../decider.js';
+import { assertNever, type Withdrawal } from '../decider.js';
 import type { MeasureFacts } from '../measure/measure.decider.js';
 import { isPlanningDomainError, PlanningDomainError } from '../planning.errors.js';
-import {
-  goalEventsFromRecords,
-  goalEventsFromWithdrawal,
-  goalStateFromRecord,
-  measureEventsFromRecords,
-  measureEventsFromWithdrawal,
-  measureStateFromRecord,
-  milestoneEventsFromRecords,
-  milestoneEventsFromWithdrawal,
-  milestoneStateFromRecord,
-  parsePlanningRecord,
-  statusReportEventsFromRecords,
-  statusReportEventsFromWithdrawal,
-  statusReportStateFromRecord,
-  type RecordContext,
-  type RecordWithdrawal,
-} from './planning-records.commands.js';
-import type { MeasureRecord, PlanningRecordType } from './planning-records.schema.js';
 import type { PlanningDomainEvent } from '../projection/planning.projection.js';
+import { goalRecords } from './goal.record-mapping.js';
+import { measureRecords } from './measure.record-mapping.js';
+import { milestoneRecords } from './milestone.record-mapping.js';
+import type { MeasureRecord, PlanningRecordType } from './planning-records.schema.js';
+import {
+  eventsFromRecords,
+  eventsFromWithdrawal,
+  type Keyed,
+  type RecordContext,
+  type RecordLookups,
+  type RecordMapping,
+  type Stated,
+  type RecordWithdrawal,
+  stateFromRecord,
+} from './record-mapping.js';
+import { statusReportRecords } from './status-report.record-mapping.js';
 
 export interface PlanningIssue {
   field: string | null;
@@ -65,42 +63,44 @@ export function decidePlanningRecord(
   resolveServingMeasures?: (goalKey: string) => readonly string[],
 ): { events: readonly PlanningDomainEvent[]; issues: PlanningIssue[] } {
   const ctx: RecordContext = { deliveryId: input.deliveryId, actor: input.actor, at: input.at };
-  const w = input.previousWithdrawal;
+  const lookups: RecordLookups = { measure: resolveMeasure, servingMeasures: (goalKey) => resolveServingMeasures?.(goalKey) };
   try {
-    const withdrawal = input.next === null ? input.withdrawal : undefined;
-    if (input.next === null && withdrawal === undefined) throw new PlanningDomainError('RECORD_INVALID', 'a withdrawal names the key and version of the record it withdraws', { field: 'withdrawal' });
-    switch (input.recordType) {
-      case 'goal': {
-        const previous = input.previous == null ? undefined : parsePlanningRecord('goal', input.previous);
-        const state = previous ? goalStateFromRecord(previous, w) : undefined;
-        if (withdrawal) return { events: goalEventsFromWithdrawal(previous, withdrawal, ctx, resolveServingMeasures?.(withdrawal.key), state).events, issues: [] };
-        return { events: goalEventsFromRecords(previous, parsePlanningRecord('goal', input.next), ctx, state).events, issues: [] };
-      }
-      case 'measure': {
-        const previous = input.previous == null ? undefined : parsePlanningRecord('measure', input.previous);
-        const state = previous ? measureStateFromRecord(previous, w) : undefined;
-        if (withdrawal) return { events: measureEventsFromWithdrawal(previous, withdrawal, ctx, state).events, issues: [] };
-        return { events: measureEventsFromRecords(previous, parsePlanningRecord('measure', input.next), ctx, state).events, issues: [] };
-      }
-      case 'milestone': {
-        const previous = input.previous == null ? undefined : parsePlanningRecord('milestone', input.previous);
-        const state = previous ? milestoneStateFromRecord(previous, w) : undefined;
-        if (withdrawal) return { events: milestoneEventsFromWithdrawal(previous, withdrawal, ctx, state).events, issues: [] };
-        const next = parsePlanningRecord('milestone', input.next);
-        return { events: milestoneEventsFromRecords(previous, next, ctx, resolveMeasure(next.measureKey), state).events, issues: [] };
-      }
-      case 'status-report': {
-        const previous = input.previous == null ? undefined : parsePlanningRecord('status-report', input.previous);
-        const state = previous ? statusReportStateFromRecord(previous, w) : undefined;
-        if (withdrawal) return { events: statusReportEventsFromWithdrawal(previous, withdrawal, ctx, state).events, issues: [] };
-        const next = parsePlanningRecord('status-report', input.next);
-        return { events: statusReportEventsFromRecords(previous, next, ctx, resolveMeasure(next.measureKey), state).events, issues: [] };
-      }
-    }
+    if (input.next === null && input.withdrawal === undefined)
+      throw new PlanningDomainError('RECORD_INVALID', 'a withdrawal names the key and version of the record it withdraws', { field: 'withdrawal' });
+    return { events: eventsOf(input, ctx, lookups), issues: [] };
   } catch (error) {
     if (!isPlanningDomainError(error)) throw error;
     return { events: [], issues: [{ field: error.details.field ?? null, code: error.code, message: error.message }] };
   }
+}
+
+/** Each record type decides its own aggregate's events. */
+function eventsOf(input: PlanningTransitionInput, ctx: RecordContext, lookups: RecordLookups): readonly PlanningDomainEvent[] {
+  switch (input.recordType) {
+    case 'goal':
+      return decideWith(goalRecords, input, ctx, lookups);
+    case 'measure':
+      return decideWith(measureRecords, input, ctx, lookups);
+    case 'milestone':
+      return decideWith(milestoneRecords, input, ctx, lookups);
+    case 'status-report':
+      return decideWith(statusReportRecords, input, ctx, lookups);
+    default:
+      return assertNever(input.recordType, 'planning record type');
+  }
+}
+
+/** The stored snapshot (withdrawn since, or not) against the new version or the tombstone. */
+function decideWith<R extends Keyed, S extends Stated, C, E extends PlanningDomainEvent>(
+  mapping: RecordMapping<R, S, C, E>,
+  input: PlanningTransitionInput,
+  ctx: RecordContext,
+  lookups: RecordLookups,
+): readonly E[] {
+  const previous = input.previous == null ? undefined : mapping.parse(input.previous);
+  const options = { lookups, ...(previous ? { state: stateFromRecord(mapping, previous, input.previousWithdrawal) } : {}) };
+  if (input.next === null && input.withdrawal) return eventsFromWithdrawal(mapping, previous, input.withdrawal, ctx, options).events;
+  return eventsFromRecords(mapping, previous, mapping.parse(input.next), ctx, options).events;
 }
 
 /** A synchronous PlanningTransitionCheck for the ingestion service. */

@@ -51,7 +51,7 @@ function checkProgress(key: string, report: StatusReportContent): void {
     });
 }
 
-function decide(command: StatusReportCommand, state: StatusReportState): StatusReportEvent {
+function decide(command: StatusReportCommand, state: StatusReportState): StatusReportEvent[] {
   const metadata = eventMetadata(command);
   const key = command.data.reportKey;
   switch (command.type) {
@@ -71,7 +71,7 @@ function decide(command: StatusReportCommand, state: StatusReportState): StatusR
           key,
           field: 'measureKey',
         });
-      return { type: 'StatusReportSubmitted', data: { reportKey: key, report }, metadata };
+      return [{ type: 'StatusReportSubmitted', data: { reportKey: key, report }, metadata }];
     }
     case 'CorrectStatusReport': {
       const report = command.data.report;
@@ -84,13 +84,13 @@ function decide(command: StatusReportCommand, state: StatusReportState): StatusR
           field: 'measureKey',
         });
       checkProgress(key, report);
-      return { type: 'StatusReportCorrected', data: { reportKey: key, report }, metadata };
+      return [{ type: 'StatusReportCorrected', data: { reportKey: key, report }, metadata }];
     }
     case 'WithdrawStatusReport': {
       if (state.status === 'none') throw new PlanningDomainError('STATUS_REPORT_NOT_FOUND', 'no such status report; only a delivered report can be withdrawn', { key });
-      if (state.status === 'withdrawn')
-        throw new PlanningDomainError('STATUS_REPORT_ALREADY_WITHDRAWN', `the status report was already withdrawn with version ${state.withdrawal.version}; nothing more to withdraw`, { key });
-      return { type: 'StatusReportWithdrawn', data: { reportKey: key, measureKey: state.report.measureKey }, metadata };
+      // withdrawing a withdrawn report again changes nothing (a repeated tombstone)
+      if (state.status === 'withdrawn') return [];
+      return [{ type: 'StatusReportWithdrawn', data: { reportKey: key, measureKey: state.report.measureKey }, metadata }];
     }
     default:
       return assertNever(command, 'status report command');

@@ -96,8 +96,8 @@ describe('Status report decider: withdrawal', () => {
   it('rejects withdrawing a report never delivered', () => {
     spec.given([]).when(withdraw).thenThrows('STATUS_REPORT_NOT_FOUND');
   });
-  it('rejects withdrawing a report twice', () => {
-    spec.given([submitted, withdrawn]).when(withdraw).thenThrows('STATUS_REPORT_ALREADY_WITHDRAWN');
+  it('changes nothing when a withdrawn report is withdrawn again', () => {
+    expect(spec.given([submitted, withdrawn]).when(withdraw).thenNothingHappened().status).toBe('withdrawn');
   });
   it('rejects correcting a withdrawn report', () => {
     spec
