@@ -93,10 +93,8 @@ export type Decided =
   /** exactly the answered version again: nothing to append */
   | { outcome: 'unchanged'; item: DeliveryItem; version: number; committed: CommittedVersion };
 
-export type DeliveryDecision =
-  | { accepted: true; decided: Decided[] }
-  /** currentVersions: the latest known version of each of the delivery's keys that belong to the delivering Amt */
-  | { accepted: false; errors: FeedError[]; currentVersions: Record<string, number> };
+/** currentVersions: the latest known version of each of the delivery's keys that belong to the delivering Amt */
+export type DeliveryDecision = { accepted: true; decided: Decided[]; currentVersions: Record<string, number> } | { accepted: false; errors: FeedError[]; currentVersions: Record<string, number> };
 
 const NO_STATE: KeyState = { committed: undefined, reservations: [] };
 
@@ -174,7 +172,7 @@ export function decideDelivery(command: DeliveryCommand, states: ReadonlyMap<str
     checkScopeAndReferences(command, d.item.payload, references, goalsInDelivery, report);
   }
 
-  return errors.length ? { accepted: false, errors, currentVersions } : { accepted: true, decided };
+  return errors.length ? { accepted: false, errors, currentVersions } : { accepted: true, decided, currentVersions };
 }
 
 type Report = (code: FeedErrorCode, field: string, value: unknown, message: string, accepted: string) => void;

@@ -264,7 +264,7 @@ export class DeliveryService {
     const topic = this.topic(recordType);
     const planning = isPlanningRecordType(recordType);
     const keys = items.map((i) => i.key);
-    const release = await this.keyLocks.acquire(keys);
+    const release = await this.keyLocks.acquire(keys.map((k) => `${recordType}\0${k}`));
     try {
       // 1. look up, decide, reserve: one transaction under the keys' advisory locks
       const decision = await step('database', () =>
@@ -296,6 +296,7 @@ export class DeliveryService {
                     accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)',
                   }),
                 ),
+                decided.currentVersions,
               );
             }
           }
