@@ -18,11 +18,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, topicFor, type AnyRecord, type RecordType } from '@sp/events';
 import { feedError, type FeedCatalogue, parseCsvDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
-import { EventLogError, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
+import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
 import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind } from './delivery.decider.js';
 import { OversizedBody } from './delivery.request.js';
-import { rejected, type Accepted, type DeliveryResult, type HealthInfo, type TraceResult, type Unavailable } from './delivery.result.js';
+import { rejected, type DeliveryResult, type HealthInfo, type Rejected, type TraceResult, type Unavailable } from './delivery.result.js';
 import type { IngestionConfig } from './ingestion.config.js';
 import { migrateIngest } from './ingest.migrations.js';
 import { IngestRepository, type DeliveryEventRow, type RecordVersionRow } from './ingest.repository.js';
@@ -53,6 +53,19 @@ export interface DeliveryServiceDeps {
   /** codes of the indicator catalogue, which goals may name */
   indicatorCodes: ReadonlySet<string>;
   clock?: () => Date;
+}
+
+/** One delivery being committed. */
+interface Delivery {
+  deliveryId: string;
+  at: Date;
+  recordType: RecordType;
+  kind: DeliveryKind;
+  principal: Principal;
+  contentType: string;
+  schema: { id: number; version: number };
+  topic: string;
+  planning: boolean;
 }
 
 /** An item with the Avro bytes of its payload (null for a withdrawal). */
@@ -258,138 +271,53 @@ export class DeliveryService {
   }
 
   private async commit(recordType: RecordType, principal: Principal, items: readonly EncodedItem[], kind: DeliveryKind, contentType: string, phases: Phases): Promise<DeliveryResult> {
-    const deliveryId = randomUUID();
-    const at = this.clock();
     const schema = this.deps.registry.latest(recordType);
-    const topic = this.topic(recordType);
-    const planning = isPlanningRecordType(recordType);
-    const keys = items.map((i) => i.key);
-    const release = await this.keyLocks.acquire(keys.map((k) => `${recordType}\0${k}`));
+    const d: Delivery = {
+      deliveryId: randomUUID(),
+      at: this.clock(),
+      recordType,
+      kind,
+      principal,
+      contentType,
+      schema: { id: schema.id, version: schema.version },
+      topic: this.topic(recordType),
+      planning: isPlanningRecordType(recordType),
+    };
+    const release = await this.keyLocks.acquire(items.map((i) => `${recordType}\0${i.key}`));
     try {
       // 1. look up, decide, reserve: one transaction under the keys' advisory locks
-      const decision = await step('database', () =>
-        this.repo.transaction(async (tx) => {
-          await this.repo.lockKeys(tx, recordType, keys);
-          const { states, goals, measures } = await this.repo.lookup(tx, recordType, keys, referencedKeys(recordType, items));
-          phases.mark('lock');
-          const decided = decideDelivery({ recordType, kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.deps.indicatorCodes });
-          if (!decided.accepted) return rejected(decided.errors, decided.currentVersions);
-          const creates = decided.decided.filter((d) => d.outcome === 'create');
-          if (planning && creates.length) {
-            const changes: PlanningChange[] = creates.flatMap((d) => {
-              const previous = d.previous && !d.previous.tombstone && d.previous.payload ? (d.previous.payload as AnyRecord) : undefined;
-              // nothing to decide for withdrawing what is withdrawn already
-              return d.item.payload === null && previous === undefined ? [] : [{ row: d.item.row, key: d.item.key, version: d.version, previous, next: d.item.payload }];
-            });
-            const findings = changes.length
-              ? await this.deps.planningCheck({ recordType, changes, deliveryId, actor: principal.keyId, at: at.toISOString() }, this.repo.planningLookups(tx, measures))
-              : [];
-            if (findings.length) {
-              return rejected(
-                findings.map(({ change, issue }) =>
-                  feedError({
-                    row: change.row,
-                    field: issue.field,
-                    value: issue.field && change.next ? (change.next as Record<string, unknown>)[issue.field] : null,
-                    code: 'INVALID_TRANSITION',
-                    message: `${issue.code}: ${issue.message}`,
-                    accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)',
-                  }),
-                ),
-                decided.currentVersions,
-              );
-            }
-          }
-          phases.mark('decide');
-          await this.repo.reserve(
-            tx,
-            recordType,
-            { deliveryId, amt: principal.amt, at },
-            creates.map((d) => ({ key: d.item.key, version: d.version, payloadHash: d.item.hash, tombstone: d.item.payload === null, payload: planning ? d.item.payload : null })),
-          );
-          phases.mark('reserve');
-          return decided.decided;
-        }),
-      );
-      if (!Array.isArray(decision)) return decision;
-
+      const decided = await step('database', () => this.decideAndReserve(d, items, phases));
+      if (!Array.isArray(decided)) return decided;
       // 2. append what is new or completes a reservation
-      const appending = decision.filter((d) => d.outcome !== 'unchanged');
-      const events: OutgoingEvent[] = appending.map((d) => {
-        const envelope = {
-          key: d.item.key,
-          version: d.version,
-          recordType,
-          amt: principal.amt,
-          deliveryId,
-          deliveredAt: at.getTime(),
-          deliveredBy: principal.keyId,
-          tombstone: d.item.payload === null,
-        };
-        return {
-          key: d.item.key,
-          value: this.codec.encodeWithPayloadBytes(recordType, schema.version, envelope, (d.item as EncodedItem).payloadBytes),
-          headers: this.codec.headers(recordType, schema.version, envelope),
-          timestamp: at.getTime(),
-        };
-      });
-      const appended = events.length ? await step('log', () => this.append(topic, events)) : [];
+      const appending = decided.filter((x) => x.outcome !== 'unchanged');
+      const appended = appending.length
+        ? await step('log', () =>
+            this.append(
+              d.topic,
+              appending.map((x) => this.event(d, x)),
+            ),
+          )
+        : [];
       phases.mark('append');
-
-      // 3. record: new current versions with their positions, reservations ended, the audit row
-      const positions = new Map(appending.map((d, i) => [d.item.key, appended[i]!]));
-      const versionRows: RecordVersionRow[] = appending.map((d) => {
-        const p = positions.get(d.item.key)!;
-        return {
-          key: d.item.key,
-          version: d.version,
-          payloadHash: d.item.hash,
-          tombstone: d.item.payload === null,
-          partition: p.partition,
-          offset: p.offset.toString(),
-          payload: planning ? d.item.payload : null,
-        };
-      });
-      const eventRows: DeliveryEventRow[] = decision.map((d, seq) => eventRow(d, seq, positions.get(d.item.key), schema.id));
-      await step('database', () =>
-        this.repo.record(
-          recordType,
-          {
-            deliveryId,
-            amt: principal.amt,
-            recordType,
-            kind,
-            deliveredBy: principal.keyId,
-            deliveredAt: at,
-            contentType,
-            recordCount: decision.length,
-            createdCount: appending.length,
-            catalogueVersion: this.deps.catalogue.version,
-            topic,
-            schemaId: schema.id,
-          },
-          versionRows,
-          eventRows,
-        ),
-      );
+      // 3. record: the new current versions with their positions, reservations ended, the audit row
+      const records = await step('database', () => this.record(d, decided, appending, appended));
       phases.mark('record');
-      const accepted: Accepted = {
+      return {
         kind: 'accepted',
         delivery: {
-          deliveryId,
+          deliveryId: d.deliveryId,
           amt: principal.amt,
           recordType,
           kind,
           deliveredBy: principal.keyId,
-          deliveredAt: at.toISOString(),
-          schema: { id: schema.id, version: schema.version },
+          deliveredAt: d.at.toISOString(),
+          schema: d.schema,
           created: appending.length,
-          unchanged: decision.length - appending.length,
-          records: eventRows.map((e) => ({ row: e.row, key: e.key, version: e.version, status: e.status, topic: e.topic, partition: e.partition, offset: e.offset })),
+          unchanged: decided.length - appending.length,
+          records: records.map((e) => ({ row: e.row, key: e.key, version: e.version, status: e.status, topic: e.topic, partition: e.partition, offset: e.offset })),
         },
         timings: phases.spans,
       };
-      return accepted;
     } catch (error) {
       if (!(error instanceof StepFailed)) throw error;
       const unavailable = storeUnavailable(error.cause, error.store);
@@ -399,6 +327,110 @@ export class DeliveryService {
     } finally {
       release();
     }
+  }
+
+  /** Step 1: the decision, the planning check and the reservations, committed together (or a rejection, nothing written). */
+  private decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases): Promise<Decided[] | Rejected> {
+    const { recordType, principal, planning } = d;
+    const keys = items.map((i) => i.key);
+    return this.repo.transaction(async (tx) => {
+      await this.repo.lockKeys(tx, recordType, keys);
+      const { states, goals, measures } = await this.repo.lookup(tx, recordType, keys, referencedKeys(recordType, items));
+      phases.mark('lock');
+      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.deps.indicatorCodes });
+      if (!decision.accepted) return rejected(decision.errors, decision.currentVersions);
+      const creates = decision.decided.filter((x) => x.outcome === 'create');
+      if (isPlanningRecordType(recordType) && creates.length) {
+        const changes: PlanningChange[] = creates.flatMap((x) => {
+          const previous = x.previous && !x.previous.tombstone && x.previous.payload ? (x.previous.payload as AnyRecord) : undefined;
+          // nothing to decide for withdrawing what is withdrawn already
+          return x.item.payload === null && previous === undefined ? [] : [{ row: x.item.row, key: x.item.key, version: x.version, previous, next: x.item.payload }];
+        });
+        const findings = changes.length
+          ? await this.deps.planningCheck({ recordType, changes, deliveryId: d.deliveryId, actor: principal.keyId, at: d.at.toISOString() }, this.repo.planningLookups(tx, measures))
+          : [];
+        if (findings.length) {
+          const errors = findings.map(({ change, issue }) =>
+            feedError({
+              row: change.row,
+              field: issue.field,
+              value: issue.field && change.next ? (change.next as Record<string, unknown>)[issue.field] : null,
+              code: 'INVALID_TRANSITION',
+              message: `${issue.code}: ${issue.message}`,
+              accepted: issue.accepted ?? 'a transition the controlling rules allow (docs/records.md)',
+            }),
+          );
+          return rejected(errors, decision.currentVersions);
+        }
+      }
+      phases.mark('decide');
+      await this.repo.reserve(
+        tx,
+        recordType,
+        { deliveryId: d.deliveryId, amt: principal.amt, at: d.at },
+        creates.map((x) => ({ key: x.item.key, version: x.version, payloadHash: x.item.hash, tombstone: x.item.payload === null, payload: planning ? x.item.payload : null })),
+      );
+      phases.mark('reserve');
+      return decision.decided;
+    });
+  }
+
+  /** The event of a new (or completed) version: envelope + the payload's Avro bytes. */
+  private event(d: Delivery, x: Decided): OutgoingEvent {
+    const envelope = {
+      key: x.item.key,
+      version: x.version,
+      recordType: d.recordType,
+      amt: d.principal.amt,
+      deliveryId: d.deliveryId,
+      deliveredAt: d.at.getTime(),
+      deliveredBy: d.principal.keyId,
+      tombstone: x.item.payload === null,
+    };
+    return {
+      key: x.item.key,
+      value: this.codec.encodeWithPayloadBytes(d.recordType, d.schema.version, envelope, (x.item as EncodedItem).payloadBytes),
+      headers: this.codec.headers(d.recordType, d.schema.version, envelope),
+      timestamp: d.at.getTime(),
+    };
+  }
+
+  /** Step 3, one statement; returns the delivery's records with their log positions. */
+  private async record(d: Delivery, decided: readonly Decided[], appending: readonly Decided[], appended: readonly AppendedEvent[]): Promise<DeliveryEventRow[]> {
+    const positions = new Map(appending.map((x, i) => [x.item.key, appended[i]!]));
+    const versions: RecordVersionRow[] = appending.map((x) => {
+      const p = positions.get(x.item.key)!;
+      return {
+        key: x.item.key,
+        version: x.version,
+        payloadHash: x.item.hash,
+        tombstone: x.item.payload === null,
+        partition: p.partition,
+        offset: p.offset.toString(),
+        payload: d.planning ? x.item.payload : null,
+      };
+    });
+    const events = decided.map((x, seq) => eventRow(x, seq, positions.get(x.item.key), d.schema.id));
+    await this.repo.record(
+      d.recordType,
+      {
+        deliveryId: d.deliveryId,
+        amt: d.principal.amt,
+        recordType: d.recordType,
+        kind: d.kind,
+        deliveredBy: d.principal.keyId,
+        deliveredAt: d.at,
+        contentType: d.contentType,
+        recordCount: decided.length,
+        createdCount: appending.length,
+        catalogueVersion: this.deps.catalogue.version,
+        topic: d.topic,
+        schemaId: d.schema.id,
+      },
+      versions,
+      events,
+    );
+    return events;
   }
 
   /** The port's append, bounded by appendTimeoutMs whatever the adapter does. */
