@@ -33,9 +33,14 @@ const OBSERVATIONS = Number(args.observations);
 const ROUNDS = Number(args.rounds);
 if (!args.brokers || !args.database) throw new Error('usage: node bench/ingestion/bench.mjs --brokers host:port --database postgres://… [--batches N] [--concurrency C]');
 
-const [{ createIngestionApp, generateApiKey, hashApiKey, spatialChecksFrom }, { createKafkaEventLog }, { createPgDatabase }, { loadReference }, { EventCodec, SchemaRegistry }] = await Promise.all(
-  ['@sp/ingestion', '@sp/eventlog-kafka', '@sp/database-pg', '@sp/spatial', '@sp/events'].map(load),
-);
+const [
+  { controllingPlanningCheck, createIngestionApp, generateApiKey, hashApiKey, spatialChecksFrom },
+  { createKafkaEventLog },
+  { createPgDatabase },
+  { loadReference },
+  { EventCodec, SchemaRegistry },
+  { loadCatalogue },
+] = await Promise.all(['@sp/ingestion', '@sp/eventlog-kafka', '@sp/database-pg', '@sp/spatial', '@sp/events', '@sp/indicators'].map(load));
 
 // ── data: distinct keys over the real Köln areas and monthly periods ──────────────────────────────
 const reference = loadReference('koeln');
@@ -87,6 +92,10 @@ const app = await createIngestionApp({
   database,
   spatial: spatialChecksFrom(reference),
   config: { apiKeys: [{ id: 'statistik-bench', amt: 'statistik', hash: hashApiKey(apiKey) }], topicPartitions: 4, appendTimeoutMs: 30_000 },
+  planningCheck: controllingPlanningCheck(),
+  indicatorCodes: loadCatalogue()
+    .latest()
+    .map((i) => i.code),
 });
 await app.listen(0, '127.0.0.1');
 const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;

@@ -50,6 +50,11 @@ export const feedErrorCodes = [
   'LOG_UNAVAILABLE',
   'DATABASE_UNAVAILABLE',
   'TOO_MANY_ERRORS',
+  // ingestion: Amt scope, references between planning records, reserved versions (issues 13 and 14)
+  'AMT_MISMATCH',
+  'MEASURE_OF_OTHER_AMT',
+  'UNKNOWN_REFERENCE',
+  'VERSION_RESERVED',
 ] as const;
 export type FeedErrorCode = (typeof feedErrorCodes)[number];
 

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRing, generateApiKey, hashApiKey } from './api-keys.js';
 import { ingestionConfigSchema, loadStandaloneConfig } from './ingestion.config.js';
-import { statusFor } from './delivery.service.js';
-import { feedError } from '@sp/feeds';
 
 describe('API keys', () => {
   const key = generateApiKey('statistik-1');
@@ -56,16 +54,5 @@ describe('configuration', () => {
       spatialReference: 'koeln',
     });
     expect(() => loadStandaloneConfig({})).toThrow(/invalid ingestion configuration/);
-  });
-});
-
-describe('status of a rejected delivery', () => {
-  const e = (code: Parameters<typeof feedError>[0]['code']) => feedError({ row: 0, field: null, code, message: '', accepted: 'x' });
-  it('follows the most fundamental error', () => {
-    expect(statusFor([e('INVALID_JSON')])).toBe(400);
-    expect(statusFor([e('UNKNOWN_AREA'), e('DATASET_NOT_ALLOWED')])).toBe(403);
-    expect(statusFor([e('VERSION_CONFLICT')])).toBe(409);
-    expect(statusFor([e('UNKNOWN_KEY')])).toBe(404);
-    expect(statusFor([e('OUTSIDE_CITY'), e('NEGATIVE_COUNT')])).toBe(422);
   });
 });

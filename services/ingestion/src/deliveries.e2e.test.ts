@@ -16,8 +16,10 @@ import { loadReference } from '@sp/spatial';
 import { freePort, startKafka, startNodeService, startPostgres, type KafkaInstance, type PostgresInstance } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashApiKey } from './api-keys.js';
+import { loadCatalogue } from '@sp/indicators';
 import { createIngestionApp } from './ingestion.app.js';
 import type { IngestionModuleOptions } from './ingestion.module.js';
+import { controllingPlanningCheck } from './planning-check.adapter.js';
 import { spatialChecksFrom } from './spatial-checks.adapter.js';
 
 let kafka: KafkaInstance;
@@ -53,6 +55,10 @@ beforeAll(async () => {
       appendTimeoutMs: 4000,
       retryAfterSeconds: 7,
     },
+    planningCheck: controllingPlanningCheck(),
+    indicatorCodes: loadCatalogue()
+      .latest()
+      .map((i) => i.code),
   };
   app = await createIngestionApp(moduleOptions);
   await app.listen(0, '127.0.0.1');
@@ -292,6 +298,11 @@ describe('bad input: 4xx with the error list, nothing published, the service kee
 });
 
 describe('planning records', () => {
+  beforeAll(async () => {
+    // the goal the measures of aMeasure() serve
+    expect((await post('/v1/deliveries/goal', [aGoal()], { amt: 'planung' })).status).toBe(200);
+  });
+
   it('checks a new version against the previous one with the controlling decider (illegal transitions → 422)', async () => {
     const measure = aMeasure({ key: 'measure:decider' });
     expect((await post('/v1/deliveries/measure', [measure], { amt: 'planung' })).status).toBe(200);
@@ -331,11 +342,13 @@ describe('planning records', () => {
     const calls: unknown[] = [];
     const checked = await createIngestionApp({
       ...moduleOptions,
-      planningCheck: (input) => {
+      planningCheck: async (input) => {
         calls.push(input);
-        return input.previous && (input.previous as { status: string }).status === 'proposed' && (input.next as { status: string }).status === 'completed'
-          ? [{ field: 'status', code: 'MEASURE_NOT_STARTED', message: 'a measure that never started cannot be completed' }]
-          : [];
+        return input.changes.flatMap((change) =>
+          change.previous && (change.previous as { status: string }).status === 'proposed' && (change.next as { status: string }).status === 'completed'
+            ? [{ change, issue: { field: 'status', code: 'MEASURE_NOT_STARTED', message: 'a measure that never started cannot be completed' } }]
+            : [],
+        );
       },
     });
     try {

@@ -3,7 +3,12 @@
 export { IngestionModule, type IngestionModuleOptions } from './ingestion.module.js';
 export { createIngestionApp } from './ingestion.app.js';
 export { installIngestionBodyParser, DELIVERIES_PATH, type BodyParserOptions } from './body.parser.js';
-export { DeliveryService, OversizedBody, payloadHash, statusFor, type DeliveryServiceDeps, type HttpAnswer, type PlanningIssue, type PlanningTransitionCheck } from './delivery.service.js';
+export { DeliveryService, payloadHash, type DeliveryRequest, type DeliveryServiceDeps } from './delivery.service.js';
+export { OversizedBody } from './delivery.request.js';
+export type { Accepted, Rejected, Unavailable, DeliveryResult, TraceResult } from './delivery.result.js';
+export { presentDelivery, statusFor, type HttpAnswer } from './delivery.presenter.js';
+export { decideDelivery, type DeliveryCommand, type DeliveryDecision, type KeyState, type References } from './delivery.decider.js';
+export type { PlanningChange, PlanningCheckInput, PlanningFinding, PlanningIssue, PlanningLookups, PlanningTransitionCheck } from './planning-transition.check.js';
 export { ingestionConfigSchema, standaloneConfigSchema, loadStandaloneConfig, type IngestionConfig, type IngestionConfigInput, type StandaloneConfig, type ApiKeyEntry } from './ingestion.config.js';
 export { ApiKeyRing, generateApiKey, hashApiKey, type Principal } from './api-keys.js';
 export { spatialChecksFrom } from './spatial-checks.adapter.js';

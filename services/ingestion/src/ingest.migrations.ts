@@ -3,6 +3,9 @@
 //  ingest_deliveries       one row per accepted delivery: who, when, what (audit)
 //    … with the records of the delivery and the log position of their events as parallel arrays
 //    (one row per delivery: a 1,000-record batch writes one row, not a thousand)
+//  ingest_reservations     versions decided and reserved (with their payload hash) before their events
+//                          are appended, removed when the delivery is recorded: what is left belongs
+//                          to a delivery that was not answered, and only its exact payload completes it
 import type { Database } from '@sp/ports';
 
 export const ingestMigrations: readonly { id: number; sql: string }[] = [
@@ -48,6 +51,23 @@ export const ingestMigrations: readonly { id: number; sql: string }[] = [
         offsets        bigint[]    NOT NULL
       );
       CREATE INDEX ingest_deliveries_amt_time ON ingest_deliveries (amt, delivered_at DESC)
+    `,
+  },
+  {
+    id: 2,
+    sql: `
+      CREATE TABLE ingest_reservations (
+        record_type   text        NOT NULL,
+        key           text        NOT NULL,
+        version       integer     NOT NULL CHECK (version >= 1),
+        payload_hash  text        NOT NULL,
+        tombstone     boolean     NOT NULL,
+        amt           text        NOT NULL,
+        delivery_id   uuid        NOT NULL,
+        reserved_at   timestamptz NOT NULL,
+        payload       jsonb,
+        PRIMARY KEY (record_type, key, version)
+      )
     `,
   },
 ];

@@ -1,23 +1,13 @@
 // Reads and writes the ingestion tables through the Database port. Statements take whole batches
-// (unnest of arrays), so a delivery of 1,000 records costs a handful of round trips.
+// (unnest of arrays), so a delivery of 1,000 records costs a handful of round trips: in one
+// transaction lock, look up, reserve; after the append one statement records it.
 import { createHash } from 'node:crypto';
+import type { Measure, RecordType } from '@sp/events';
 import type { Database, Queryable } from '@sp/ports';
-import type { RecordType } from '@sp/events';
+import type { CommittedVersion, KeyState, ReferencedRecord, Reservation } from './delivery.decider.js';
+import type { PlanningLookups } from './planning-transition.check.js';
 
-export interface CurrentRecord {
-  key: string;
-  version: number;
-  payloadHash: string;
-  tombstone: boolean;
-  amt: string;
-  deliveryId: string;
-  schemaId: number;
-  topic: string;
-  partition: number;
-  offset: string;
-  payload: unknown;
-}
-
+/** A new version to be recorded as the current one, with the position of its event in the log. */
 export interface RecordVersionRow {
   key: string;
   version: number;
@@ -26,6 +16,15 @@ export interface RecordVersionRow {
   partition: number;
   offset: string;
   /** kept for planning records only: the controlling check compares a new version with it */
+  payload: unknown | null;
+}
+
+/** A version decided and reserved before its event is appended. */
+export interface ReservationRow {
+  key: string;
+  version: number;
+  payloadHash: string;
+  tombstone: boolean;
   payload: unknown | null;
 }
 
@@ -81,37 +80,180 @@ export class IngestRepository {
 
   /**
    * Takes the transaction-scoped advisory locks of these keys, in ascending order (no deadlocks
-   * between two deliveries sharing keys). Held until the transaction ends: the version check, the
-   * append to the log and the recording of the new versions happen as one step per key.
+   * between two deliveries sharing keys). Held until the transaction ends: look-up, decision and
+   * reservation are one step per key, also between ingestion processes sharing the database.
    */
   async lockKeys(tx: Queryable, recordType: RecordType, keys: readonly string[]): Promise<void> {
     await tx.query('SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT unnest($1::bigint[]) AS id ORDER BY 1) ids', [lockIds(recordType, keys)]);
   }
 
-  async currentRecords(tx: Queryable, recordType: RecordType, keys: readonly string[], withPayload: boolean): Promise<Map<string, CurrentRecord>> {
+  /**
+   * What PostgreSQL knows of the delivery's keys (answered version and reservations) and the current
+   * goals and measures its records name, in one round trip.
+   */
+  async lookup(
+    tx: Queryable,
+    recordType: RecordType,
+    keys: readonly string[],
+    referenced: { goals: readonly string[]; measures: readonly string[] },
+  ): Promise<{ states: Map<string, KeyState>; goals: Map<string, ReferencedRecord>; measures: Map<string, ReferencedRecord> }> {
     const { rows } = await tx.query<Record<string, unknown>>(
-      `SELECT key, version, payload_hash, tombstone, amt, delivery_id::text AS delivery_id, schema_id, topic, partition, "offset"::text AS "offset"${withPayload ? ', payload' : ''}
-         FROM ingest_records WHERE record_type = $1 AND key = ANY($2::text[])`,
-      [recordType, keys],
+      `SELECT false AS reserved, record_type, key, version, payload_hash, tombstone, amt, delivery_id::text AS delivery_id, schema_id, topic, partition, "offset"::text AS "offset",
+              payload, NULL::timestamptz AS reserved_at
+         FROM ingest_records
+        WHERE (record_type = $1 AND key = ANY($2::text[])) OR (record_type = 'goal' AND key = ANY($3::text[])) OR (record_type = 'measure' AND key = ANY($4::text[]))
+       UNION ALL
+       SELECT true, record_type, key, version, payload_hash, tombstone, amt, delivery_id::text, NULL, NULL, NULL, NULL, payload, reserved_at
+         FROM ingest_reservations
+        WHERE record_type = $1 AND key = ANY($2::text[])
+        ORDER BY 1, 3, 4`,
+      [recordType, keys, referenced.goals, referenced.measures],
     );
-    return new Map(
-      rows.map((r) => [
-        String(r.key),
-        {
-          key: String(r.key),
-          version: Number(r.version),
-          payloadHash: String(r.payload_hash),
-          tombstone: Boolean(r.tombstone),
-          amt: String(r.amt),
-          deliveryId: String(r.delivery_id),
-          schemaId: Number(r.schema_id),
-          topic: String(r.topic),
-          partition: Number(r.partition),
-          offset: String(r.offset),
-          payload: r.payload ?? null,
-        },
-      ]),
+    const own = new Set(keys);
+    const goalKeys = new Set(referenced.goals);
+    const measureKeys = new Set(referenced.measures);
+    const states = new Map<string, KeyState>();
+    const goals = new Map<string, ReferencedRecord>();
+    const measures = new Map<string, ReferencedRecord>();
+    for (const r of rows) {
+      const key = String(r.key);
+      const rt = String(r.record_type);
+      const known = {
+        version: Number(r.version),
+        payloadHash: String(r.payload_hash),
+        tombstone: Boolean(r.tombstone),
+        amt: String(r.amt),
+        deliveryId: String(r.delivery_id),
+        payload: r.payload ?? null,
+      };
+      if (r.reserved === true) {
+        const state = states.get(key) ?? { committed: undefined, reservations: [] };
+        const reservation: Reservation = { ...known, reservedAt: r.reserved_at instanceof Date ? r.reserved_at : new Date(String(r.reserved_at)) };
+        states.set(key, { ...state, reservations: [...state.reservations, reservation] });
+        continue;
+      }
+      if (rt === recordType && own.has(key)) {
+        const committed: CommittedVersion = { ...known, schemaId: Number(r.schema_id), topic: String(r.topic), partition: Number(r.partition), offset: String(r.offset) };
+        const state = states.get(key) ?? { committed: undefined, reservations: [] };
+        states.set(key, { ...state, committed });
+      }
+      const referencedRecord: ReferencedRecord = { key, amt: known.amt, tombstone: known.tombstone, payload: known.tombstone ? null : known.payload };
+      if (rt === 'goal' && goalKeys.has(key)) goals.set(key, referencedRecord);
+      if (rt === 'measure' && measureKeys.has(key)) measures.set(key, referencedRecord);
+    }
+    // a reservation at or below the answered version is left from a delivery superseded since
+    for (const [key, state] of states) {
+      const above = state.reservations.filter((v) => v.version > (state.committed?.version ?? 0));
+      if (above.length !== state.reservations.length) states.set(key, { ...state, reservations: above });
+    }
+    return { states, goals, measures };
+  }
+
+  /** Reserves the versions a delivery decided on; committed with the transaction, before the append. */
+  async reserve(tx: Queryable, recordType: RecordType, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
+       SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, u.payload
+         FROM unnest($5::text[], $6::int[], $7::text[], $8::boolean[], $9::jsonb[]) AS u(key, version, payload_hash, tombstone, payload)`,
+      [
+        recordType,
+        delivery.amt,
+        delivery.deliveryId,
+        delivery.at,
+        rows.map((r) => r.key),
+        rows.map((r) => r.version),
+        rows.map((r) => r.payloadHash),
+        rows.map((r) => r.tombstone),
+        rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
+      ],
     );
+  }
+
+  /**
+   * Records an appended delivery in one statement (atomic without a transaction): the new current
+   * versions, the end of their reservations (and of any older ones of the same keys), and the
+   * delivery's audit row. A version lower than the one already recorded leaves the record as it is.
+   */
+  async record(recordType: RecordType, delivery: DeliveryRow & { topic: string; schemaId: number }, versions: readonly RecordVersionRow[], events: readonly DeliveryEventRow[]): Promise<void> {
+    const d = delivery;
+    await this.db.query(
+      `WITH recorded AS (
+         INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
+         SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, $5, u.partition, u."offset", u.payload, $6
+           FROM unnest($7::text[], $8::int[], $9::text[], $10::boolean[], $11::int[], $12::bigint[], $13::jsonb[])
+             AS u(key, version, payload_hash, tombstone, partition, "offset", payload)
+         ON CONFLICT (record_type, key) DO UPDATE SET
+           version = EXCLUDED.version, payload_hash = EXCLUDED.payload_hash, tombstone = EXCLUDED.tombstone, amt = EXCLUDED.amt,
+           delivery_id = EXCLUDED.delivery_id, schema_id = EXCLUDED.schema_id, topic = EXCLUDED.topic, partition = EXCLUDED.partition,
+           "offset" = EXCLUDED."offset", payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at
+         WHERE ingest_records.version < EXCLUDED.version
+         RETURNING 1
+       ), released AS (
+         DELETE FROM ingest_reservations r USING unnest($7::text[], $8::int[]) AS u(key, version)
+          WHERE r.record_type = $1 AND r.key = u.key AND r.version <= u.version
+         RETURNING 1
+       ), audited AS (
+         INSERT INTO ingest_deliveries (delivery_id, amt, record_type, kind, delivered_by, delivered_at, content_type, record_count, created_count, catalogue_version,
+                                        topic, row_numbers, keys, versions, created, tombstones, schema_ids, partitions, offsets)
+         VALUES ($3, $2, $1, $14, $15, $6, $16, $17, $18, $19, $5, $20::int[], $21::text[], $22::int[], $23::boolean[], $24::boolean[], $25::int[], $26::int[], $27::bigint[])
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM recorded) AS recorded, (SELECT count(*) FROM released) AS released, (SELECT count(*) FROM audited) AS audited`,
+      [
+        recordType,
+        d.amt,
+        d.deliveryId,
+        d.schemaId,
+        d.topic,
+        d.deliveredAt,
+        versions.map((r) => r.key),
+        versions.map((r) => r.version),
+        versions.map((r) => r.payloadHash),
+        versions.map((r) => r.tombstone),
+        versions.map((r) => r.partition),
+        versions.map((r) => r.offset),
+        versions.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
+        d.kind,
+        d.deliveredBy,
+        d.contentType,
+        d.recordCount,
+        d.createdCount,
+        d.catalogueVersion,
+        events.map((e) => e.row),
+        events.map((e) => e.key),
+        events.map((e) => e.version),
+        events.map((e) => e.status === 'created'),
+        events.map((e) => e.tombstone),
+        events.map((e) => e.schemaId),
+        events.map((e) => e.partition),
+        events.map((e) => e.offset),
+      ],
+    );
+  }
+
+  /** The look-ups of the planning transition check, inside the delivery's transaction; measures already looked up are not asked for again. */
+  planningLookups(tx: Queryable, known: ReadonlyMap<string, ReferencedRecord>): PlanningLookups {
+    return {
+      measures: async (keys) => {
+        const missing = keys.filter((k) => !known.has(k));
+        const fetched = new Map<string, ReferencedRecord>();
+        if (missing.length) {
+          const { rows } = await tx.query<{ key: string; amt: string; payload: unknown }>(
+            `SELECT key, amt, payload FROM ingest_records WHERE record_type = 'measure' AND key = ANY($1::text[]) AND NOT tombstone`,
+            [missing],
+          );
+          for (const r of rows) fetched.set(r.key, { key: r.key, amt: r.amt, tombstone: false, payload: r.payload });
+        }
+        const out = new Map<string, Measure>();
+        for (const k of keys) {
+          const m = known.get(k) ?? fetched.get(k);
+          if (m && !m.tombstone && m.payload) out.set(k, m.payload as Measure);
+        }
+        return out;
+      },
+      measuresServingGoals: (goalKeys) => this.measuresServingGoals(tx, goalKeys),
+    };
   }
 
   /** For each goal key, the keys of the current (not withdrawn) measures naming it in goalKeys. */
@@ -125,72 +267,6 @@ export class IngestRepository {
     const out = new Map<string, string[]>();
     for (const r of rows) out.set(r.goal_key, [...(out.get(r.goal_key) ?? []), r.key]);
     return out;
-  }
-
-  /** New current versions; all rows come from one delivery of one Amt to one topic. */
-  async recordVersions(
-    tx: Queryable,
-    recordType: RecordType,
-    delivery: { deliveryId: string; amt: string; topic: string; schemaId: number },
-    rows: readonly RecordVersionRow[],
-    at: Date,
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
-       SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, $5, u.partition, u."offset", u.payload, $6
-         FROM unnest($7::text[], $8::int[], $9::text[], $10::boolean[], $11::int[], $12::bigint[], $13::jsonb[])
-           AS u(key, version, payload_hash, tombstone, partition, "offset", payload)
-       ON CONFLICT (record_type, key) DO UPDATE SET
-         version = EXCLUDED.version, payload_hash = EXCLUDED.payload_hash, tombstone = EXCLUDED.tombstone, amt = EXCLUDED.amt,
-         delivery_id = EXCLUDED.delivery_id, schema_id = EXCLUDED.schema_id, topic = EXCLUDED.topic, partition = EXCLUDED.partition,
-         "offset" = EXCLUDED."offset", payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at
-       WHERE ingest_records.version < EXCLUDED.version`,
-      [
-        recordType,
-        delivery.amt,
-        delivery.deliveryId,
-        delivery.schemaId,
-        delivery.topic,
-        at,
-        rows.map((r) => r.key),
-        rows.map((r) => r.version),
-        rows.map((r) => r.payloadHash),
-        rows.map((r) => r.tombstone),
-        rows.map((r) => r.partition),
-        rows.map((r) => r.offset),
-        rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
-      ],
-    );
-  }
-
-  async recordDelivery(tx: Queryable, d: DeliveryRow, topic: string, events: readonly DeliveryEventRow[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO ingest_deliveries (delivery_id, amt, record_type, kind, delivered_by, delivered_at, content_type, record_count, created_count, catalogue_version,
-                                      topic, row_numbers, keys, versions, created, tombstones, schema_ids, partitions, offsets)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int[], $13::text[], $14::int[], $15::boolean[], $16::boolean[], $17::int[], $18::int[], $19::bigint[])`,
-      [
-        d.deliveryId,
-        d.amt,
-        d.recordType,
-        d.kind,
-        d.deliveredBy,
-        d.deliveredAt,
-        d.contentType,
-        d.recordCount,
-        d.createdCount,
-        d.catalogueVersion,
-        topic,
-        events.map((e) => e.row),
-        events.map((e) => e.key),
-        events.map((e) => e.version),
-        events.map((e) => e.status === 'created'),
-        events.map((e) => e.tombstone),
-        events.map((e) => e.schemaId),
-        events.map((e) => e.partition),
-        events.map((e) => e.offset),
-      ],
-    );
   }
 
   async findDelivery(deliveryId: string): Promise<{ delivery: DeliveryRow; events: DeliveryEventRow[] } | undefined> {

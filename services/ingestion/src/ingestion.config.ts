@@ -53,6 +53,8 @@ export const standaloneConfigSchema = z.strictObject({
   database: z.strictObject({ url: z.string().url() }),
   /** spatial reference name or YAML path for @sp/spatial's loadReference */
   spatialReference: z.string().default('koeln'),
+  /** indicators.yaml whose codes goals may name (default: @sp/indicators' catalogue) */
+  indicatorCatalogue: z.string().optional(),
 });
 export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
 
@@ -60,7 +62,7 @@ export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
  * Reads the standalone configuration: the JSON file named by SP_INGESTION_CONFIG (if any), then
  * environment variables on top — SP_INGESTION_AMT, SP_INGESTION_API_KEYS (JSON array of
  * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
- * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE.
+ * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE, SP_INDICATOR_CATALOGUE.
  */
 export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
   const file: Partial<Record<'ingestion' | 'http' | 'kafka' | 'database', Record<string, unknown>>> & Record<string, unknown> = env.SP_INGESTION_CONFIG
@@ -78,7 +80,15 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
   if (env.KAFKA_BROKERS) kafka.brokers = env.KAFKA_BROKERS.split(',').map((b) => b.trim());
   const database = { ...(file.database ?? {}) };
   if (env.DATABASE_URL) database.url = env.DATABASE_URL;
-  const raw = { ...file, ingestion, http, kafka, database, ...(env.SP_SPATIAL_REFERENCE ? { spatialReference: env.SP_SPATIAL_REFERENCE } : {}) };
+  const raw = {
+    ...file,
+    ingestion,
+    http,
+    kafka,
+    database,
+    ...(env.SP_SPATIAL_REFERENCE ? { spatialReference: env.SP_SPATIAL_REFERENCE } : {}),
+    ...(env.SP_INDICATOR_CATALOGUE ? { indicatorCatalogue: env.SP_INDICATOR_CATALOGUE } : {}),
+  };
   const parsed = standaloneConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`invalid ingestion configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);

@@ -1,11 +1,14 @@
-// Standalone ingestion service for one Amt: Kafka + PostgreSQL adapters, the city's spatial
-// reference, configuration from SP_INGESTION_CONFIG / environment (ingestion.config.ts).
+// Standalone ingestion service for one Amt, and its composition root: Kafka + PostgreSQL adapters,
+// the city's spatial reference and indicator catalogue, the controlling deciders as the planning
+// transition check; configuration from SP_INGESTION_CONFIG / environment (ingestion.config.ts).
 import 'reflect-metadata';
 import { createPgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { loadCatalogue } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
 import { createIngestionApp } from './ingestion.app.js';
 import { loadStandaloneConfig } from './ingestion.config.js';
+import { controllingPlanningCheck } from './planning-check.adapter.js';
 import { spatialChecksFrom } from './spatial-checks.adapter.js';
 
 async function main(): Promise<void> {
@@ -17,7 +20,15 @@ async function main(): Promise<void> {
   });
   const database = createPgDatabase({ url: config.database.url });
   const spatial = spatialChecksFrom(loadReference(config.spatialReference));
-  const app = await createIngestionApp({ eventLog, database, spatial, config: config.ingestion });
+  const indicators = config.indicatorCatalogue ? loadCatalogue(config.indicatorCatalogue) : loadCatalogue();
+  const app = await createIngestionApp({
+    eventLog,
+    database,
+    spatial,
+    config: config.ingestion,
+    planningCheck: controllingPlanningCheck(),
+    indicatorCodes: indicators.latest().map((i) => i.code),
+  });
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -11,7 +11,7 @@ import { createGateway, type Gateway } from '@sp/gateway';
 import { areaSourceFromReference, catalogueSource } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue } from '@sp/indicators';
-import { createIngestionApp, migrateIngest, spatialChecksFrom } from '@sp/ingestion';
+import { controllingPlanningCheck, createIngestionApp, migrateIngest, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
 import { controllingSourceFrom } from './sources/controlling.source.js';
@@ -58,6 +58,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     database,
     spatial: spatialChecksFrom(reference),
     config: { apiKeys: keys.entries, topicPartitions: partitions },
+    planningCheck: controllingPlanningCheck(),
+    indicatorCodes: catalogue.latest().map((i) => i.code),
   });
   // the ingestion's Fastify instance answers its paths on the platform's one server
   const fastify = ingestion.getHttpAdapter().getInstance();

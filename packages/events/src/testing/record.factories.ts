@@ -51,7 +51,7 @@ export function aGoal(overrides: Partial<Goal> = {}): Goal {
     description: null,
     areas: [{ level: 'STADTTEIL', code: '101' }],
     targetGroups: ['familien_mit_kindern'],
-    indicator: 'kita_versorgungsquote',
+    indicator: 'einwohner_0_3',
     baselineValue: 38,
     baselinePeriod: '2020',
     targetValue: 45,
