@@ -14,6 +14,11 @@ export const datasetSchema = z.object({
   synthetic: z.boolean(),
   /** reference date of a period's value, e.g. "31.12." or "Monatsende" */
   stichtag: z.string().optional(),
+  /**
+   * public: the office publishes these figures itself (shown exactly); confidential: every figure
+   * that involves the dataset is published only protected (docs/disclosure.md). Absent = confidential.
+   */
+  confidentiality: z.enum(['public', 'confidential']).default('confidential'),
 });
 
 /** +1: higher is better; −1: higher is worse; 0: neither (context figures such as Einwohner). */

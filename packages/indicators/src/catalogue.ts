@@ -115,6 +115,14 @@ export class Catalogue {
     return this.datasetsOfIndicator(this.require(code, version));
   }
 
+  /**
+   * Whether a figure of this indicator involves a confidential dataset (docs/disclosure.md): then
+   * the public sees it only protected, however it is derived (rates, changes, indices included).
+   */
+  confidential(code: string, version?: number): boolean {
+    return this.datasetsOf(code, version).some((d) => this.datasets[d]?.confidentiality !== 'public');
+  }
+
   private datasetsOfIndicator(i: Indicator): string[] {
     switch (i.kind) {
       case 'count':

@@ -84,3 +84,20 @@ describe('catalogue errors', () => {
     expect(codeOf(head + count('a').replace('kind: count', 'kind: sum'))).toBe('CATALOGUE_INVALID');
   });
 });
+
+describe('confidentiality of datasets', () => {
+  it('makes every figure that involves a confidential dataset confidential; absent means confidential', () => {
+    const cat = loadCatalogue();
+    expect(cat.datasets.bevoelkerung!.confidentiality).toBe('public');
+    expect(cat.confidential('einwohner')).toBe(false);
+    expect(cat.confidential('anteil_65plus')).toBe(false);
+    for (const code of ['sgb2_personen', 'sgb2_quote', 'sgb2_quote_veraenderung_12m', 'hze_quote', 'index_soziale_lage', 'grundsicherung_alter_quote']) expect(cat.confidential(code)).toBe(true);
+    const parsed = parseCatalogue(`catalogueVersion: 1
+datasets:
+  d: { name: d, periodicity: year, amt: statistik, synthetic: false }
+indicators:
+  - { code: n, version: 1, kind: count, name: n, definition: n, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: d, measure: n }
+`);
+    expect(parsed.confidential('n')).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 // Pure arithmetic of indicators: summing observations, ratios, changes, and roll-up of counts and
 // ratios up an area hierarchy by summing numerators and denominators (never averaging rates).
-import type { Catalogue, Component } from './catalogue.js';
+import type { Catalogue, Component, IndicatorPlan } from './catalogue.js';
 import { alignPeriod, periodicityOf, shiftPeriod } from './periods.js';
 
 export interface Observation {
@@ -53,29 +53,52 @@ export function change(current: number | null | undefined, earlier: number | nul
 /** Reads a base count for one area; the period is already aligned to the component's dataset. */
 export type CountLookup = (component: Component, period: string) => number | null | undefined;
 
+export interface Evaluation {
+  /** null when not computable (a count missing, a denominator ≤ 0, a relative change from 0) */
+  value: number | null;
+  /** a count's value or a ratio's numerator; null for a change */
+  numerator: number | null;
+  /** a ratio's denominator; null otherwise */
+  denominator: number | null;
+}
+
 /**
- * Value of a count, ratio or change indicator for one area and period. Periods of other datasets are
- * aligned (a monthly SGB-II count over the yearly population uses that year's population). A change
- * over n periods compares with the period n steps earlier in the requested period's own periodicity.
+ * The one evaluation of an indicator's arithmetic (count, ratio, change) for one area and period,
+ * given its base counts. `align` maps the asked period to the period a component's dataset is read
+ * at (a monthly SGB-II count over the yearly population uses that year's population). A change over
+ * n periods compares with the period n steps earlier in the asked period's own periodicity.
+ * Returns undefined when a count the indicator is made of is not there at all.
  */
+export function evaluatePlan(plan: IndicatorPlan, period: string, count: CountLookup, align: (c: Component, period: string) => string = (_c, p) => p): Evaluation | undefined {
+  const read = (c: Component, p: string) => count(c, align(c, p));
+  switch (plan.kind) {
+    case 'count': {
+      const v = read(plan.component, period);
+      return v == null ? undefined : { value: v, numerator: v, denominator: null };
+    }
+    case 'ratio': {
+      const n = read(plan.numerator, period);
+      if (n == null) return undefined;
+      const d = read(plan.denominator, period) ?? null;
+      return { value: d === null ? null : ratio(n, d, plan.factor), numerator: n, denominator: d };
+    }
+    case 'change': {
+      const now = evaluatePlan(plan.base, period, count, align);
+      const before = evaluatePlan(plan.base, shiftPeriod(period, -plan.periods), count, align);
+      if (!now || !before) return undefined;
+      return { value: change(now.value, before.value, plan.mode), numerator: null, denominator: null };
+    }
+  }
+}
+
+/** Value of a count, ratio or change indicator of the catalogue for one area and period (see evaluatePlan). */
 export function evaluateIndicator(catalogue: Catalogue, code: string, period: string, count: CountLookup, version?: number): number | null {
   const ind = catalogue.require(code, version);
-  const read = (c: Component, p: string) => {
+  const align = (c: Component, p: string) => {
     const ds = catalogue.datasets[c.dataset];
-    return count(c, ds && periodicityOf(p) ? alignPeriod(p, ds.periodicity) : p) ?? null;
+    return ds && periodicityOf(p) ? alignPeriod(p, ds.periodicity) : p;
   };
-  const plan = catalogue.compile(ind.code, ind.version);
-  switch (plan.kind) {
-    case 'count':
-      return read(plan.component, period);
-    case 'ratio': {
-      const n = read(plan.numerator, period),
-        d = read(plan.denominator, period);
-      return n === null || d === null ? null : ratio(n, d, plan.factor);
-    }
-    case 'change':
-      return change(evaluateIndicator(catalogue, plan.base.code, period, count), evaluateIndicator(catalogue, plan.base.code, shiftPeriod(period, -plan.periods), count), plan.mode);
-  }
+  return evaluatePlan(catalogue.compile(ind.code, ind.version), period, count, align)?.value ?? null;
 }
 
 const keyOf = (a: AreaRef) => `${a.level}|${a.code}`;

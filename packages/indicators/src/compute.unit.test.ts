@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalogue, type Component } from './catalogue.js';
-import { aggregatePlanningAreas, change, evaluateIndicator, ratio, rollUp, rollUpRatio, sumObservations, type AreaRef, type Observation } from './compute.js';
+import { parseCatalogue, type Component, type IndicatorPlan } from './catalogue.js';
+import { aggregatePlanningAreas, change, evaluateIndicator, evaluatePlan, ratio, rollUp, rollUpRatio, sumObservations, type AreaRef, type Observation } from './compute.js';
 
 const parentOf = (a: AreaRef): AreaRef | undefined => (a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined);
 
@@ -117,5 +117,28 @@ indicators:
   });
   it('returns null when a component is missing', () => {
     expect(evaluateIndicator(cat, 'quote', '2010-07', lookup)).toBeNull();
+  });
+});
+
+describe('evaluatePlan: the one evaluation of counts, ratios and changes', () => {
+  const plan = (kind: 'count' | 'ratio'): IndicatorPlan => {
+    const c: Component = { dataset: 'd', measure: 'n', dims: {}, sourceLevel: 'STADTTEIL' };
+    const d: Component = { dataset: 'd', measure: 'd', dims: {}, sourceLevel: 'STADTTEIL' };
+    return kind === 'count' ? { kind, code: 'n', version: 1, synthetic: false, component: c } : { kind, code: 'q', version: 1, synthetic: false, numerator: c, denominator: d, factor: 100 };
+  };
+  it('evaluates a ratio with the same rule as ratio(): no value for a denominator ≤ 0', () => {
+    const values: Record<string, number> = { n: 5, d: 0 };
+    expect(evaluatePlan(plan('ratio'), '2012', (c) => values[c.measure])).toEqual({ value: null, numerator: 5, denominator: 0 });
+    values.d = -2;
+    expect(evaluatePlan(plan('ratio'), '2012', (c) => values[c.measure])!.value).toBeNull();
+    values.d = 20;
+    expect(evaluatePlan(plan('ratio'), '2012', (c) => values[c.measure])).toEqual({ value: 25, numerator: 5, denominator: 20 });
+  });
+  it('is undefined when a count is absent, and a change compares n periods back', () => {
+    expect(evaluatePlan(plan('count'), '2012', () => undefined)).toBeUndefined();
+    const byPeriod: Record<string, number> = { '2012': 12, '2011': 10 };
+    const ch: IndicatorPlan = { kind: 'change', code: 'c', version: 1, synthetic: false, base: plan('count'), periods: 1, mode: 'relative' };
+    expect(evaluatePlan(ch, '2012', (_c, p) => byPeriod[p])!.value).toBeCloseTo(20, 12);
+    expect(evaluatePlan(ch, '2013', (_c, p) => byPeriod[p])).toBeUndefined();
   });
 });

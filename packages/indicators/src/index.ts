@@ -1,10 +1,13 @@
 // @sp/indicators — the declarative, versioned indicator catalogue and the pure computations an
 // aggregator needs: base counts, ratios, changes, roll-ups, composite indices, Datenschutz
-// suppression and class breaks. No engine code.
+// (cell-key perturbation, record keys, suppression) and class breaks. No engine code.
 export * from './catalogue.schema.js';
 export * from './catalogue.js';
 export * from './periods.js';
 export * from './compute.js';
 export * from './composite-index.js';
 export * from './suppression.js';
+export * from './perturbation.js';
+export * from './record-keys.js';
+export * from './protection.js';
 export * from './class-breaks.js';

@@ -51,6 +51,13 @@ export function alignPeriod(period: string, target: Periodicity): string {
   return format('month', y, month);
 }
 
+/** The first day of a period as an ISO date ("2012-Q3" → "2012-07-01"). */
+export function periodStart(period: string): string {
+  const { p, y, i } = parts(period);
+  const month = p === 'year' ? 0 : p === 'quarter' ? i * 3 : i;
+  return `${String(y).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}-01`;
+}
+
 /** All periods from..to inclusive (same periodicity). */
 export function periodRange(from: string, to: string): string[] {
   const out: string[] = [];

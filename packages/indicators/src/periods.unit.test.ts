@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignPeriod, periodicityOf, periodRange, shiftPeriod } from './periods.js';
+import { alignPeriod, periodicityOf, periodRange, shiftPeriod, periodStart } from './periods.js';
 
 describe('periods', () => {
   it('recognises and shifts years, quarters and months across year ends', () => {
@@ -24,5 +24,14 @@ describe('periods', () => {
 
   it('lists ranges inclusively', () => {
     expect(periodRange('2011-11', '2012-02')).toEqual(['2011-11', '2011-12', '2012-01', '2012-02']);
+  });
+});
+
+describe('periodStart', () => {
+  it('gives the first day of a year, quarter or month', () => {
+    expect(periodStart('2012')).toBe('2012-01-01');
+    expect(periodStart('2012-Q3')).toBe('2012-07-01');
+    expect(periodStart('2012-12')).toBe('2012-12-01');
+    expect(() => periodStart('2012-13')).toThrow(RangeError);
   });
 });
