@@ -22,6 +22,8 @@ export function recordSchemasFor(mode: Strictness) {
     measure: text(),
     dimensions: z.record(z.string(), z.string()),
     value: z.number(),
+    /** since v2: the record key the ingestion assigned (cell-key method); an Amt never sends it. Absent = null. */
+    recordKey: z.number().min(0).lt(1).nullable().optional(),
   });
   const areaStatistic = obj({
     key,

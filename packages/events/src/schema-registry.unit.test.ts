@@ -21,12 +21,14 @@ function schemasCopy(): string {
   return dir;
 }
 
-/** Publishes area-statistic v2: v1 plus a defaulted `quality` field. */
-function withAreaStatisticV2(dir: string): void {
-  const v1 = JSON.parse(readFileSync(join(dir, 'area-statistic/v1.avsc'), 'utf8'));
-  v1.fields.push({ name: 'quality', type: 'string', default: 'amtlich', doc: 'amtlich | geschaetzt | vorlaeufig' });
-  writeFileSync(join(dir, 'area-statistic/v2.avsc'), JSON.stringify(v1, null, 2));
-  execFileSync(process.execPath, [join(dir, 'register.mjs'), 'area-statistic', '2']);
+/** Publishes the next area-statistic version: the latest plus a defaulted `quality` field; returns its number. */
+function withAreaStatisticNext(dir: string): number {
+  const latest = SchemaRegistry.load(dir).latest('area-statistic').version;
+  const schema = JSON.parse(readFileSync(join(dir, `area-statistic/v${latest}.avsc`), 'utf8'));
+  schema.fields.push({ name: 'quality', type: 'string', default: 'amtlich', doc: 'amtlich | geschaetzt | vorlaeufig' });
+  writeFileSync(join(dir, `area-statistic/v${latest + 1}.avsc`), JSON.stringify(schema, null, 2));
+  execFileSync(process.execPath, [join(dir, 'register.mjs'), 'area-statistic', String(latest + 1)]);
+  return latest + 1;
 }
 
 describe('schema registry', () => {
@@ -49,7 +51,7 @@ describe('schema registry', () => {
 
   it('every version N+1 of a record type reads data written with version N', () => {
     const dir = schemasCopy();
-    withAreaStatisticV2(dir);
+    withAreaStatisticNext(dir);
     const reg = SchemaRegistry.load(dir);
     let pairs = 0;
     for (const t of recordTypes) {
@@ -76,30 +78,42 @@ describe('schema registry', () => {
     expect(pairs).toBeGreaterThanOrEqual(1);
   });
 
-  it('a v2 with a new defaulted field: v1 events still decode and both versions are read side by side', () => {
+  it('a new version with a defaulted field: older events still decode and both versions are read side by side', () => {
     const dir = schemasCopy();
     const before = new EventCodec(SchemaRegistry.load(dir)); // a producer that only knows v1
     const v1Bytes = before.encode('area-statistic', 1, anEvent('area-statistic', anAreaStatistic({ areaCode: '101' })));
 
-    withAreaStatisticV2(dir);
+    const next = withAreaStatisticNext(dir);
     const after = new EventCodec(SchemaRegistry.load(dir));
-    const v2Record = { ...anAreaStatistic({ areaCode: '102' }), quality: 'vorlaeufig' };
-    const v2Bytes = after.encode('area-statistic', 2, anEvent('area-statistic', v2Record));
+    const nextRecord = { ...anAreaStatistic({ areaCode: '102' }), quality: 'vorlaeufig' };
+    const nextBytes = after.encode('area-statistic', next, anEvent('area-statistic', nextRecord));
 
     // the ids in the messages tell the writer schema
     expect(after.decode(v1Bytes).writer.version).toBe(1);
-    expect(after.decode(v2Bytes).writer.version).toBe(2);
+    expect(after.decode(nextBytes).writer.version).toBe(next);
 
-    // a consumer built for v2 reads both; v1 events get the default
-    const seen = [v1Bytes, v2Bytes].map((b) => after.decodeAs(b));
+    // a consumer built for the new version reads both; v1 events get the default
+    const seen = [v1Bytes, nextBytes].map((b) => after.decodeAs(b));
     expect(seen.map((d) => [d.writer.version, d.reader.version])).toEqual([
-      [1, 2],
-      [2, 2],
+      [1, next],
+      [next, next],
     ]);
     expect(seen.map((d) => (d.event.payload as { quality?: string }).quality)).toEqual(['amtlich', 'vorlaeufig']);
     expect(seen.map((d) => (d.event.payload as { areaCode: string }).areaCode)).toEqual(['101', '102']);
 
     // a consumer still on v1 decodes the v1 event exactly as before
     expect(before.decode(v1Bytes).event.payload).toEqual(anAreaStatistic({ areaCode: '101' }));
+  });
+
+  it('area-statistic v2 (record keys): a v1 event reads with no key, a v2 event keeps its keys, identical payloads encode identically', () => {
+    const codec = new EventCodec(registry);
+    const v1 = anAreaStatistic({ areaCode: '101' });
+    const v1Bytes = codec.encode('area-statistic', 1, anEvent('area-statistic', v1));
+    const read = codec.decodeAs(v1Bytes, 2).event.payload as { observations: { recordKey: number | null }[] };
+    expect(read.observations.every((o) => o.recordKey === null)).toBe(true);
+    const keyed = { ...v1, observations: v1.observations.map((o, i) => ({ ...o, recordKey: 0.125 * (i + 1) })) };
+    const v2Bytes = codec.encode('area-statistic', 2, anEvent('area-statistic', keyed));
+    expect((codec.decode(v2Bytes).event.payload as { observations: { recordKey: number | null }[] }).observations.map((o) => o.recordKey)).toEqual(keyed.observations.map((o) => o.recordKey));
+    expect(codec.encodePayload('area-statistic', 2, keyed)).toEqual(codec.encodePayload('area-statistic', 2, structuredClone(keyed)));
   });
 });

@@ -286,6 +286,9 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
     o.dimensions = Object.fromEntries(Object.entries(o.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (!Number.isFinite(o.value)) report(['observations', i, 'value'], o.value, 'WRONG_TYPE', 'a count must be a finite number', 'a number ≥ 0');
     else if (o.value < 0) report(['observations', i, 'value'], o.value, 'NEGATIVE_COUNT', `a count cannot be negative (${o.measure})`, 'a number ≥ 0');
+    // the record key is the platform's secret-keyed hash (docs/disclosure.md), never the Amt's choice
+    if (o.recordKey != null)
+      report(['observations', i, 'recordKey'], o.recordKey, 'UNKNOWN_FIELD', 'recordKey is assigned by the platform when the record is ingested', 'an observation without recordKey');
     const id = `${o.measure}${JSON.stringify(o.dimensions)}`;
     const first = seen.get(id);
     if (first !== undefined) {

@@ -16,7 +16,7 @@
 // it is 409 VERSION_RESERVED. Within one process deliveries sharing a key take turns for the whole
 // of 1–3 (key-locks.ts).
 import { createHash, randomUUID } from 'node:crypto';
-import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, topicFor, type AnyRecord, type RecordType } from '@sp/events';
+import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, topicFor, type AnyRecord, type AreaStatistic, type RecordType } from '@sp/events';
 import { feedError, type FeedCatalogue, parseCsvDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
@@ -28,6 +28,7 @@ import { migrateIngest } from './ingest.migrations.js';
 import { IngestRepository, type DeliveryEventRow, type RecordVersionRow } from './ingest.repository.js';
 import { KeyLocks } from './key-locks.js';
 import type { PlanningChange, PlanningTransitionCheck } from './planning-transition.check.js';
+import { withRecordKeys } from './record-keys.js';
 import { storeUnavailable, type Store } from './storage-unavailable.js';
 
 export { OversizedBody } from './delivery.request.js';
@@ -149,7 +150,9 @@ export class DeliveryService {
     if (!validated.ok) return rejected(validated.errors);
     phases.mark('validate');
     const schemaVersion = this.deps.registry.latest(recordType).version;
-    const items: EncodedItem[] = validated.records.map(({ row, record }) => {
+    const secret = this.deps.config.recordKeySecret;
+    const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
+      const record = secret && recordType === 'area-statistic' ? withRecordKeys(delivered as AreaStatistic, secret) : delivered;
       const payloadBytes = this.codec.encodePayload(recordType, schemaVersion, record);
       return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
     });

@@ -41,6 +41,11 @@ export const ingestionConfigSchema = z.strictObject({
   /** feeds.yaml / taxonomy.yaml (default: @sp/feeds' catalogue) */
   cataloguePath: z.string().optional(),
   taxonomyPath: z.string().optional(),
+  /**
+   * the tenant's secret for the record keys of the cell-key method (docs/disclosure.md); without it
+   * observations carry no key and the public sees their figures as "geschützt"
+   */
+  recordKeySecret: z.string().min(16).optional(),
 });
 export type IngestionConfig = z.output<typeof ingestionConfigSchema>;
 export type IngestionConfigInput = z.input<typeof ingestionConfigSchema>;
@@ -61,7 +66,7 @@ export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
 /**
  * Reads the standalone configuration: the JSON file named by SP_INGESTION_CONFIG (if any), then
  * environment variables on top — SP_INGESTION_AMT, SP_INGESTION_API_KEYS (JSON array of
- * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
+ * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, SP_RECORD_KEY_SECRET, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
  * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE, SP_INDICATOR_CATALOGUE.
  */
 export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
@@ -72,6 +77,7 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
   if (env.SP_INGESTION_AMT) ingestion.amt = env.SP_INGESTION_AMT;
   if (env.SP_INGESTION_API_KEYS) ingestion.apiKeys = JSON.parse(env.SP_INGESTION_API_KEYS);
   if (env.SP_INGESTION_BODY_LIMIT) ingestion.bodyLimitBytes = Number(env.SP_INGESTION_BODY_LIMIT);
+  if (env.SP_RECORD_KEY_SECRET) ingestion.recordKeySecret = env.SP_RECORD_KEY_SECRET;
   const http = { ...(file.http ?? {}) };
   const port = env.SP_INGESTION_PORT ?? env.PORT;
   if (port) http.port = Number(port);
