@@ -164,7 +164,7 @@ const timedWarehouse = {
   command: (sql, params) => warehouse.command(sql, params),
   close: () => Promise.resolve(),
 };
-const reader = new store.WarehouseIndicatorReader(timedWarehouse, { plans });
+const reader = new store.WarehouseIndicatorReader(timedWarehouse, { plans, hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
 
 async function measureSize(N) {
   {

@@ -146,7 +146,7 @@ async function readAndDecode() {
 
 // ── rebuild by replay ────────────────────────────────────────────────────────────────────────────
 const catalogue = loadCatalogue();
-const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue) });
+const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
 const indices = new store.IndexProjector(warehouse, reader, catalogue);
 let progress = [];
 const aggregator = new AggregatorService(log, warehouse, codec, {

@@ -120,7 +120,7 @@ describe('aggregator crash and restart against the real broker', () => {
     await agg.stop();
 
     const plan: IndicatorPlan = { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { dataset: 'sgb2', measure: 'sgb2_personen', dims: {}, sourceLevel: 'STADTTEIL' } };
-    const reader = new WarehouseIndicatorReader(warehouse, { plans: { plan: () => plan } });
+    const reader = new WarehouseIndicatorReader(warehouse, { plans: { plan: () => plan }, hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
     const city = await reader.values({ indicator: 'sgb2', level: 'STADT', periods: PERIODS, privileged: true });
     expect(Object.fromEntries(city.map((v) => [v.period, v.value]))).toEqual(Object.fromEntries(PERIODS.map((p) => [p, expected.get(p)])));
   });

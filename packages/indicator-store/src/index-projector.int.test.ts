@@ -1,4 +1,4 @@
-import { parseCatalogue } from '@sp/indicators';
+import { computeCompositeIndex, parseCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
@@ -89,8 +89,8 @@ describe('index projector on chDB', () => {
       record('sgb', a, '2012-06', 'sgb_personen', 50 + 3 * i),
       record('sgb', a, '2012-12', 'sgb_personen', 110 + 5 * i * i),
     ]);
-    await new IndicatorProjector(wh).apply(events);
-    reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
+    await new IndicatorProjector(wh, { recordKeySecret: 'index-projector-test-record-keys' }).apply(events);
+    reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
     indices = new IndexProjector(wh, reader, catalogue);
   });
   afterAll(async () => wh?.close());
@@ -108,18 +108,32 @@ describe('index projector on chDB', () => {
     expect(values).not.toHaveBeenCalled();
     expect(await stored()).toEqual([]);
 
-    // December: both versions for every area; sgb_quote and einwohner are shared, so read once.
-    // 2013's change input reads 2012-12 too: 2013 has no population yet, so that one read ends it
-    expect(await indices.recompute(['2012-12'])).toBe(2 * areas.length);
-    expect(values.mock.calls.map(([q]) => `${q.indicator}@${q.periods!.join()}`).sort()).toEqual(['einwohner@2012', 'einwohner@2013', 'sgb_quote@2012-12', 'sgb_quote_12m@2012-12']);
+    // December: both versions for every area, exact and public; sgb_quote and einwohner are shared,
+    // so read once per variant. 2013's change input reads 2012-12 too: 2013 has no population yet,
+    // so that one read ends it
+    expect(await indices.recompute(['2012-12'])).toBe(2 * 2 * areas.length);
+    const reads = ['einwohner@2012', 'einwohner@2013', 'sgb_quote@2012-12', 'sgb_quote_12m@2012-12'];
+    expect(values.mock.calls.map(([q]) => `${q.indicator}@${q.periods!.join()} ${q.privileged}`).sort()).toEqual([...reads.map((r) => `${r} false`), ...reads.map((r) => `${r} true`)].sort());
     const first = await stored();
     expect(first).toHaveLength(2 * areas.length);
     expect(first.every((r) => r.score !== null)).toBe(true);
+    // the public variant is the index of the inputs as the public sees them
+    const def = catalogue.resolveIndex('index_a');
+    const publicInput = async (indicator: string, period: string) => new Map((await reader.values({ indicator, level: 'STADTTEIL', periods: [period] })).map((v) => [v.areaCode, v.value]));
+    const expected = computeCompositeIndex(def, {
+      inputs: Object.fromEntries(await Promise.all(def.inputs.map(async (i) => [i.indicator, await publicInput(i.indicator, '2012-12')] as const))),
+      population: await publicInput(def.population, '2012'),
+    });
+    const published = await reader.indexValues({ index: 'index_a', level: 'STADTTEIL', period: '2012' });
+    const exact = await reader.indexValues({ index: 'index_a', level: 'STADTTEIL', period: '2012', privileged: true });
+    expect(published).toHaveLength(areas.length);
+    for (const p of published) expect(p.score).toBeCloseTo(expected.areas.find((a) => a.areaCode === p.areaCode)!.value!, 9);
+    expect(published.map((p) => p.score)).not.toEqual(exact.map((p) => p.score));
 
     // the population year is read too, so touching it recomputes the same rows (and checks 2013)
     values.mockClear();
-    expect(await indices.recompute(['2012'])).toBe(2 * areas.length);
-    expect(values).toHaveBeenCalledTimes(4);
+    expect(await indices.recompute(['2012'])).toBe(2 * 2 * areas.length);
+    expect(values).toHaveBeenCalledTimes(8);
     expect(await stored()).toEqual(first);
     values.mockRestore();
   });

@@ -1,8 +1,10 @@
 // Composite indices (e.g. "Statusindex Soziale Lage") materialised per level and year, for every
 // version of every index definition, recomputed only for the years whose reads a batch touched —
 // which includes later years: a change over 12 months makes the Dynamikindex of Y+1 read December
-// of Y, so a correction of Y recomputes Y+1 too. Inputs are read privileged (the index is computed
-// on true values; it publishes only standardised scores and classes). Each result row keeps the
+// of Y, so a correction of Y recomputes Y+1 too. Two variants (docs/disclosure.md): the exact one
+// from the true inputs (index_values, for privileged readers) and the public one from the inputs as
+// the public sees them, protected (protected_index_values): scores of exact inputs would let anyone
+// solve for a confidential input from the scores and the other inputs. Each result row keeps the
 // definition version that made it, and carries the latest known_at of its inputs, so a replay
 // produces identical scores. A recomputed year replaces all of its rows: the version column
 // (computed_from_ms) never goes below the rows it replaces (a withdrawal can leave the remaining
@@ -13,15 +15,22 @@ import type { Warehouse } from '@sp/ports';
 import type { IndicatorValue } from './indicator-reader.js';
 import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
-/** reads of one recompute() call: "indicator|level|period" → values */
+/** reads of one recompute() call: "indicator|level|period|privileged" → values */
 type Reads = Map<string, Promise<IndicatorValue[]>>;
+
+/** Where each variant of the indices lives and how its inputs are read. */
+const variants = [
+  { table: 'index_values', privileged: true },
+  { table: 'protected_index_values', privileged: false },
+] as const;
+type Variant = (typeof variants)[number];
 
 /** the rows of one index year stored before a recompute() call: their newest version and areas */
 interface StoredYear {
   computedFromMs: number;
   areas: Set<string>;
 }
-/** "index|version|level|year" → StoredYear */
+/** "table|index|version|level|year" → StoredYear */
 type Stored = Map<string, StoredYear>;
 
 export interface IndexProjectorOptions {
@@ -63,23 +72,25 @@ export class IndexProjector {
     const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
     const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
     const reads: Reads = new Map();
-    const stored = await this.storedRows(years);
     let rows = 0;
-    for (const { code, version } of this.definitions()) {
-      const def = this.catalogue.resolveIndex(code, version);
-      for (const year of years) {
-        if (!this.periodsRead(def, year).some((p) => touched.has(p))) continue;
-        for (const level of this.levels) rows += await this.computeOne(def, level, year, reads, stored.get(`${code}|${version}|${level}|${year}`));
+    for (const variant of variants) {
+      const stored = await this.storedRows(variant, years);
+      for (const { code, version } of this.definitions()) {
+        const def = this.catalogue.resolveIndex(code, version);
+        for (const year of years) {
+          if (!this.periodsRead(def, year).some((p) => touched.has(p))) continue;
+          for (const level of this.levels) rows += await this.computeOne(variant, def, level, year, reads, stored.get(`${code}|${version}|${level}|${year}`));
+        }
       }
     }
     return rows;
   }
 
-  private async storedRows(years: readonly string[]): Promise<Stored> {
+  private async storedRows(variant: Variant, years: readonly string[]): Promise<Stored> {
     const stored: Stored = new Map();
     if (years.length === 0) return stored;
     const rows = await this.warehouse.query<{ index_code: string; definition_version: number; area_level: string; period: string; area_code: string; computed_from_ms: string }>(
-      `SELECT index_code, definition_version, area_level, period, area_code, computed_from_ms FROM index_values FINAL
+      `SELECT index_code, definition_version, area_level, period, area_code, computed_from_ms FROM ${variant.table} FINAL
        WHERE period IN {years:Array(String)} AND area_level IN {levels:Array(String)}`,
       { years: [...years], levels: [...this.levels] },
     );
@@ -124,17 +135,17 @@ export class IndexProjector {
     return periodicity ? alignPeriod(year, periodicity) : year;
   }
 
-  private async computeOne(def: ResolvedIndex, level: string, year: string, reads: Reads, stored?: StoredYear): Promise<number> {
-    const read = (indicator: string, period: string) => {
-      const key = `${indicator}|${level}|${period}`;
+  private async computeOne(variant: Variant, def: ResolvedIndex, level: string, year: string, reads: Reads, stored?: StoredYear): Promise<number> {
+    const read = (indicator: string, period: string, privileged: boolean = variant.privileged) => {
+      const key = `${indicator}|${level}|${period}|${privileged}`;
       let values = reads.get(key);
-      if (!values) reads.set(key, (values = this.reader.values({ indicator, level, periods: [period], privileged: true })));
+      if (!values) reads.set(key, (values = this.reader.values({ indicator, level, periods: [period], privileged })));
       return values;
     };
     // population first: a year without it (one a lag reached that has no data yet) costs one read
     const pop = await read(def.population, year);
     const population = new Map(pop.map((v) => [v.areaCode, v.value]));
-    if (![...population.values()].some((v) => v !== null)) return this.write(def, level, year, [], 0, stored);
+    if (![...population.values()].some((v) => v !== null)) return this.write(variant, def, level, year, [], 0, stored);
     const inputs: Record<string, Map<string, number | null>> = {};
     let knownAt = 0;
     for (const input of def.inputs) {
@@ -142,11 +153,13 @@ export class IndexProjector {
       // so that a change over 12 months means twelve months, not twelve years
       const values = await read(input.indicator, this.periodOf(input.indicator, year));
       inputs[input.indicator] = new Map(values.map((v) => [v.areaCode, v.value]));
-      for (const v of values) knownAt = Math.max(knownAt, v.knownAt ? Date.parse(v.knownAt) : 0);
+      // the public's inputs carry no knownAt: the row version comes from the true inputs (read by the exact variant already)
+      knownAt = Math.max(knownAt, latestKnownAt(variant.privileged ? values : await read(input.indicator, this.periodOf(input.indicator, year), true)));
     }
-    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(def, level, year, [], knownAt, stored);
+    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(variant, def, level, year, [], knownAt, stored);
     const result = computeCompositeIndex(def, { inputs, population });
     return this.write(
+      variant,
       def,
       level,
       year,
@@ -158,6 +171,7 @@ export class IndexProjector {
 
   /** Writes a year's result; areas stored before and missing now become unscored. */
   private async write(
+    variant: Variant,
     def: ResolvedIndex,
     level: string,
     year: string,
@@ -180,7 +194,11 @@ export class IndexProjector {
       scored: a.scored ? 1 : 0,
       computed_from_ms: computedFrom,
     }));
-    if (rows.length > 0) await this.warehouse.insert('index_values', rows);
+    if (rows.length > 0) await this.warehouse.insert(variant.table, rows);
     return rows.length;
   }
+}
+
+function latestKnownAt(values: readonly IndicatorValue[]): number {
+  return values.reduce((m, v) => Math.max(m, v.knownAt ? Date.parse(v.knownAt) : 0), 0);
 }

@@ -1,5 +1,6 @@
-// How the store evaluates an indicator: the plan compiled by @sp/indicators' catalogue, and the
-// periodicity of each dataset so that a monthly numerator meets its yearly denominator.
+// How the store evaluates an indicator: the plan compiled by @sp/indicators' catalogue, the
+// periodicity of each dataset so that a monthly numerator meets its yearly denominator, and each
+// dataset's confidentiality.
 import type { Catalogue, Component, IndicatorPlan, Periodicity } from '@sp/indicators';
 
 export interface PlanResolver {
@@ -7,6 +8,8 @@ export interface PlanResolver {
   plan(code: string): IndicatorPlan | undefined;
   /** periodicity of a dataset; undefined = the period is read as asked */
   periodicity?(dataset: string): Periodicity | undefined;
+  /** whether the public sees a dataset's figures only protected; undefined = confidential */
+  confidential?(dataset: string): boolean;
 }
 
 export function planResolverFromCatalogue(catalogue: Catalogue): PlanResolver {
@@ -17,6 +20,9 @@ export function planResolverFromCatalogue(catalogue: Catalogue): PlanResolver {
     },
     periodicity(dataset) {
       return catalogue.datasets[dataset]?.periodicity;
+    },
+    confidential(dataset) {
+      return catalogue.datasets[dataset]?.confidentiality !== 'public';
     },
   };
 }

@@ -1,5 +1,6 @@
 // What readers (the GraphQL gateway, exports, the needs analysis) ask of the indicator warehouse.
-// Suppression is applied here, before any value leaves the store, so no read path can bypass it.
+// Disclosure control is applied here, before any value leaves the store, so no read path can bypass
+// it: readers without the privileged role get protected values of confidential data (docs/disclosure.md).
 
 export interface IndicatorValuesQuery {
   indicator: string;
@@ -16,11 +17,16 @@ export interface IndicatorValuesQuery {
   periodTo?: string;
   /** ISO date-time: values as they were known then (what a dashboard showed on that date) */
   asOf?: string;
-  /** privileged readers see counts below the suppression threshold */
+  /** privileged readers see the true values of confidential data */
   privileged?: boolean;
 }
 
-export type SuppressionReason = 'PRIMARY' | 'SECONDARY' | 'DERIVED';
+/**
+ * Why a value is withheld. The reader gives only PROTECTED (a confidential figure the reader may
+ * not see: no protected value known, or below the office's minimum); the others are kept for
+ * readers written against the group-wise suppression this replaced.
+ */
+export type SuppressionReason = 'PROTECTED' | 'PRIMARY' | 'SECONDARY' | 'DERIVED';
 
 export interface IndicatorValue {
   indicator: string;
@@ -33,10 +39,14 @@ export interface IndicatorValue {
   denominator: number | null;
   suppressed: boolean;
   suppressionReason: SuppressionReason | null;
-  /** ISO date-time when the value became known (latest contributing delivery) */
+  /** ISO date-time when the value became known (latest contributing delivery); null for a confidential figure shown to the public */
   knownAt: string | null;
   synthetic: boolean;
   definitionVersion: number;
+  /** the figure involves a confidential dataset */
+  confidential: boolean;
+  /** the value is computed from protected (perturbed) counts: what the public sees of confidential data */
+  perturbed: boolean;
 }
 
 export interface IndexValue {
@@ -44,7 +54,7 @@ export interface IndexValue {
   areaLevel: string;
   areaCode: string;
   period: string;
-  /** standardised score; null when the area is below the minimum population or inputs are suppressed */
+  /** standardised score; null when the area is below the minimum population or an input is missing */
   score: number | null;
   /** class label from the definition's SD thresholds */
   class: string | null;

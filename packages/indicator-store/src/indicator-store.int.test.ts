@@ -2,7 +2,7 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { tempDir } from '@sp/testing';
 import type { Warehouse } from '@sp/ports';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Component, IndicatorPlan } from '@sp/indicators';
+import { buildPerturbationTable, loadProtection, perturbCount, recordKeyOf, type Component, type IndicatorPlan } from '@sp/indicators';
 import type { PlanResolver } from './indicator-plan.js';
 import { migrateWarehouse, truncateProjections } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
@@ -41,7 +41,15 @@ const plans: Record<string, IndicatorPlan> = {
     base: { kind: 'count', code: 'einwohner', version: 1, synthetic: false, component: comp('einwohner') },
   },
 };
-const resolver: PlanResolver = { plan: (code) => plans[code] };
+/** the roll-up tests read a public dataset; the disclosure tests the same data declared confidential */
+const resolver: PlanResolver = { plan: (code) => plans[code], confidential: () => false };
+const confidentialResolver: PlanResolver = { plan: (code) => plans[code], confidential: () => true };
+const SECRET = 'indicator-store-test-record-keys';
+const LEVELS = ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'];
+const protection = loadProtection();
+/** what the cell-key method publishes for one observation of the test records */
+const protectedValue = (areaCode: string, period: string, measure: string, value: number, dims: Record<string, string> = {}) =>
+  perturbCount(value, recordKeyOf(SECRET, { dataset: 'bev', areaLevel: 'STADTTEIL', areaCode, period, measure, dimensions: dims }), protection.table);
 
 let seq = 0;
 function record(areaCode: string, period: string, obs: Record<string, number>, opts: { version?: number; at?: number; dims?: Record<string, Record<string, string>> } = {}): AreaStatisticEvent {
@@ -81,8 +89,8 @@ describe('indicator store on chDB', () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-ind-') });
     await migrateWarehouse(wh);
     await loadAreaMap(wh, areaMap);
-    projector = new IndicatorProjector(wh);
-    reader = new WarehouseIndicatorReader(wh, { plans: resolver, threshold: 3 });
+    projector = new IndicatorProjector(wh, { protection, recordKeySecret: SECRET });
+    reader = new WarehouseIndicatorReader(wh, { plans: resolver, hierarchyLevels: LEVELS, protection });
   });
   afterAll(async () => wh?.close());
   beforeEach(async () => truncateProjections(wh));
@@ -160,63 +168,82 @@ describe('indicator store on chDB', () => {
     ]);
   });
 
-  it('suppresses small counts, their siblings, derived rates and planning areas for non-privileged readers', async () => {
+  it("publishes a confidential count only as the sum of its observations' protected values, at every level, and rates from them", async () => {
     await projector.apply(base());
-    const pub = await values(reader, 'sgb2', 'STADTTEIL', '2012');
-    expect(pub['102']).toMatchObject({ suppressed: true, value: null, suppressionReason: 'PRIMARY' });
-    // 102 is the only small count in Bezirk 1: the smallest sibling (103: 50) is suppressed too,
-    // so Bezirk total minus the published Stadtteile does not reveal 102
-    expect(pub['103']).toMatchObject({ suppressed: true, value: null, suppressionReason: 'SECONDARY' });
-    expect(pub['101']).toMatchObject({ suppressed: false, value: 100 });
-    // P1 = 102 + 201: with 102 hidden, 201 must go too or P1 − 201 reveals 102; then Bezirk 2
-    // has one hidden part, so 202 goes as well. P1 itself stays published (two unknowns in it).
-    expect(pub['201']).toMatchObject({ suppressed: true, suppressionReason: 'SECONDARY' });
-    expect(pub['202']).toMatchObject({ suppressed: true, suppressionReason: 'SECONDARY' });
-    const rate = await values(reader, 'sgb2_quote', 'STADTTEIL', '2012');
-    expect(rate['102']).toMatchObject({ suppressed: true, value: null, numerator: null, denominator: null, suppressionReason: 'DERIVED' });
-    expect(rate['103']!.suppressed).toBe(true);
-    expect((await values(reader, 'sgb2', 'STADTBEZIRK', '2012'))['1']).toMatchObject({ suppressed: false, value: 152 });
-    expect((await values(reader, 'sgb2', 'SOZIALRAUM', '2012')).P1).toMatchObject({ suppressed: false, value: 82 });
-    const priv = await values(reader, 'sgb2', 'STADTTEIL', '2012', { privileged: true });
-    expect(priv['102']).toMatchObject({ suppressed: false, value: 2 });
-    expect((await values(reader, 'sgb2', 'SOZIALRAUM', '2012', { privileged: true })).P1!.value).toBe(82);
+    const secret = new WarehouseIndicatorReader(wh, { plans: confidentialResolver, hierarchyLevels: LEVELS, protection });
+    const truth: Record<string, number> = { '101': 100, '102': 2, '103': 50, '201': 80, '202': 70 };
+    const pv = Object.fromEntries(Object.entries(truth).map(([a, v]) => [a, protectedValue(a, '2012', 'sgb2_personen', v)]));
+    const pub = await values(secret, 'sgb2', 'STADTTEIL', '2012');
+    for (const [a, v] of Object.entries(pv)) {
+      expect(pub[a]).toMatchObject({ value: v, suppressed: false, suppressionReason: null, knownAt: null, confidential: true, perturbed: true });
+      // never a small count: a published observation is 0 or above blockedUpTo, and within D of the truth
+      expect(v === 0 || v > protection.config.perturbation.blockedUpTo).toBe(true);
+      expect(Math.abs(v - truth[a]!)).toBeLessThanOrEqual(protection.config.perturbation.maxNoise);
+    }
+    // one protected source: totals and planning areas are sums of the same protected values
+    const bz = await values(secret, 'sgb2', 'STADTBEZIRK', '2012');
+    expect(bz['1']!.value).toBe(pv['101']! + pv['102']! + pv['103']!);
+    expect(bz['2']!.value).toBe(pv['201']! + pv['202']!);
+    expect((await values(secret, 'sgb2', 'SOZIALRAUM', '2012')).P1!.value).toBe(pv['102']! + pv['201']!);
+    expect((await values(secret, 'sgb2', 'STADT', '2012'))['0']!.value).toBe(Object.values(pv).reduce((a, b) => a + b, 0));
+    // a rate of the public is computed from protected counts
+    const rate = (await values(secret, 'sgb2_quote', 'STADTTEIL', '2012'))['102']!;
+    expect(rate.numerator).toBe(pv['102']);
+    expect(rate.denominator).toBe(protectedValue('102', '2012', 'einwohner', 2000));
+    expect(rate.value).toBeCloseTo((rate.numerator! / rate.denominator!) * 100, 12);
+    // privileged readers see the truth, marked confidential, with knownAt
+    const priv = await values(secret, 'sgb2', 'STADTTEIL', '2012', { privileged: true });
+    expect(priv['102']).toMatchObject({ value: 2, confidential: true, perturbed: false });
+    expect(priv['102']!.knownAt).not.toBeNull();
+    // a public dataset is shown exactly
+    expect((await values(reader, 'sgb2', 'STADTTEIL', '2012'))['102']).toMatchObject({ value: 2, confidential: false, perturbed: false });
   });
 
-  it('shows one area the same suppression whether asked alone, by parent, in a series or with all areas', async () => {
-    // 2012 has a small count (102: 2) whose protection hides 201 (SECONDARY); 2007–2011 have none.
-    // Six periods: more than a public read takes in one go, so the periods without a small count
-    // are read for the asked areas only
+  it('gives one area the same protected value whether asked alone, by parent, in a series or with all areas, and as-of as it was published then', async () => {
     const years = ['2007', '2008', '2009', '2010', '2011'];
-    await projector.apply([...base(), ...years.flatMap((y) => Object.keys(stadtteile).map((a, i) => record(a, y, { einwohner: 900 + i, sgb2_personen: 60 + i + Number(y) - 2011 })))]);
+    const t0 = Date.UTC(2025, 6, 1);
+    await projector.apply([...base(), ...years.flatMap((y) => Object.keys(stadtteile).map((a, i) => record(a, y, { einwohner: 900 + i, sgb2_personen: 60 + i + Number(y) - 2011 }, { at: t0 })))]);
+    const secret = new WarehouseIndicatorReader(wh, { plans: confidentialResolver, hierarchyLevels: LEVELS, protection });
     const key = (v: { areaCode: string; period: string }) => `${v.areaCode}@${v.period}`;
     for (const privileged of [false, true]) {
-      const all = await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', periodFrom: '2007', periodTo: '2012', privileged });
+      const all = await secret.values({ indicator: 'sgb2', level: 'STADTTEIL', periodFrom: '2007', periodTo: '2012', privileged });
       const byKey = new Map(all.map((v) => [key(v), v]));
       for (const area of Object.keys(stadtteile)) {
-        const alone = await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: [area], periodFrom: '2007', periodTo: '2012', privileged });
+        const alone = await secret.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: [area], periodFrom: '2007', periodTo: '2012', privileged });
         expect(alone, `${area} privileged=${privileged}`).toEqual(alone.map((v) => byKey.get(key(v))));
         expect(alone).toHaveLength(6);
       }
       const periods = [...years, '2012'];
-      const inBezirk2 = await reader.values({ indicator: 'sgb2_quote', level: 'STADTTEIL', parentCode: '2', periods, privileged });
-      const quoteAll = new Map((await reader.values({ indicator: 'sgb2_quote', level: 'STADTTEIL', periods, privileged })).map((v) => [key(v), v]));
+      const inBezirk2 = await secret.values({ indicator: 'sgb2_quote', level: 'STADTTEIL', parentCode: '2', periods, privileged });
+      const quoteAll = new Map((await secret.values({ indicator: 'sgb2_quote', level: 'STADTTEIL', periods, privileged })).map((v) => [key(v), v]));
       expect(inBezirk2).toHaveLength(12);
       expect(inBezirk2).toEqual(inBezirk2.map((v) => quoteAll.get(key(v))));
     }
-    const series201 = await reader.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: ['201'], periodFrom: '2007', periodTo: '2012' });
-    expect(series201.map((v) => [v.period, v.value, v.suppressionReason])).toEqual([
-      ['2007', 59, null],
-      ['2008', 60, null],
-      ['2009', 61, null],
-      ['2010', 62, null],
-      ['2011', 63, null],
-      ['2012', null, 'SECONDARY'],
-    ]);
-    const p1 = await reader.values({ indicator: 'sgb2', level: 'SOZIALRAUM', areaCodes: ['P1'], periodFrom: '2007', periodTo: '2012' });
-    expect(p1.map((v) => [v.period, v.value, v.suppressed]).slice(-2)).toEqual([
-      ['2011', 61 + 63, false],
-      ['2012', 82, false],
-    ]);
+    // a correction: the public sees the protected value of the new count now, and of the old one as of before
+    await projector.apply([record('201', '2011', { einwohner: 903, sgb2_personen: 2 }, { version: 2, at: t0 + 1000 })]);
+    const series = await secret.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: ['201'], periods: ['2011'] });
+    expect(series.map((v) => v.value)).toEqual([protectedValue('201', '2011', 'sgb2_personen', 2)]);
+    const before = await secret.values({ indicator: 'sgb2', level: 'STADTTEIL', areaCodes: ['201'], periods: ['2011'], asOf: new Date(t0 + 500).toISOString() });
+    expect(before.map((v) => [v.value, v.knownAt])).toEqual([[protectedValue('201', '2011', 'sgb2_personen', 63), null]]);
+  });
+
+  it('shows a figure with an observation of no known record key as "geschützt", and keys old events when it knows the secret', async () => {
+    const keyless = new IndicatorProjector(wh, { protection });
+    await keyless.apply([record('101', '2012', { sgb2_personen: 100 }), record('102', '2012', { sgb2_personen: 40 })]);
+    const secret = new WarehouseIndicatorReader(wh, { plans: confidentialResolver, hierarchyLevels: LEVELS, protection });
+    expect((await values(secret, 'sgb2', 'STADTTEIL', '2012'))['101']).toMatchObject({ value: null, suppressed: true, suppressionReason: 'PROTECTED' });
+    expect((await values(secret, 'sgb2', 'STADTBEZIRK', '2012'))['1']).toMatchObject({ value: null, suppressed: true, suppressionReason: 'PROTECTED' });
+    expect((await values(secret, 'sgb2', 'STADTTEIL', '2012', { privileged: true }))['101']!.value).toBe(100);
+    // the key an event carries wins; without one the projector keys it like the ingestion would
+    const carried = record('101', '2012', { sgb2_personen: 100 }, { version: 2 });
+    carried.payload!.observations[0]!.recordKey = 0.999;
+    await projector.apply([carried, record('102', '2012', { sgb2_personen: 40 }, { version: 2 })]);
+    const pub = await values(secret, 'sgb2', 'STADTTEIL', '2012');
+    expect(pub['101']!.value).toBe(perturbCount(100, 0.999, buildPerturbationTable(protection.config.perturbation)));
+    expect(pub['102']!.value).toBe(protectedValue('102', '2012', 'sgb2_personen', 40));
+    // the office's minimum: protected figures below it are withheld as well
+    const strict = new WarehouseIndicatorReader(wh, { plans: confidentialResolver, hierarchyLevels: LEVELS, protection: { ...protection, config: { ...protection.config, suppressBelow: 1000 } } });
+    expect((await values(strict, 'sgb2', 'STADTTEIL', '2012'))['102']).toMatchObject({ value: null, suppressionReason: 'PROTECTED' });
   });
 
   it('computes change over n periods and filters by parent', async () => {

@@ -42,6 +42,9 @@ describe('warehouse migrations on chDB', () => {
              0, 0, 1700000000000 + number, 'jobcenter', 'd', ['sgb2_personen'], [map()], [toFloat64(number % 1000)]
       FROM (SELECT number, concat('sgb2|STADTTEIL|', toString(100 + number % 86), '|', toString(2000 + intDiv(number, 1032)), '-',
                    leftPad(toString(intDiv(number, 86) % 12 + 1), 2, '0')) AS leaf FROM numbers(100000))`);
+    // a cell projected before period_start existed
+    await wh.command(`INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms)
+      VALUES ('hze', 'hze_faelle', map(), '', 'STADTTEIL', '101', '2012-Q3', 'hze|STADTTEIL|101|2012-Q3', 7, 1, 0, 1)`);
   });
   afterAll(async () => wh?.close());
 
@@ -51,7 +54,9 @@ describe('warehouse migrations on chDB', () => {
     expect(before.map((g) => g.index)).toEqual(['PrimaryKey']);
     expect(before[0]!.kept).toBe(before[0]!.total);
 
-    expect(await migrateWarehouse(wh)).toEqual([6, 7]);
+    expect(await migrateWarehouse(wh)).toEqual([6, 7, 8, 9, 10, 11]);
+    // the cells already there got their period's first day once
+    expect(await wh.query('SELECT period_start, cell_key, pvalue FROM cells FINAL WHERE period = {p:String}', { p: '2012-Q3' })).toEqual([{ period_start: '2012-07-01', cell_key: -1, pvalue: -1 }]);
     expect(await migrateWarehouse(wh)).toEqual([]);
     // each statement is idempotent too (a crash between a migration and its record repeats it)
     for (const m of migrations) await wh.command(m.sql);
@@ -70,7 +75,11 @@ describe('warehouse migrations on chDB', () => {
       ].sort((a, b) => a.leaf_key.localeCompare(b.leaf_key)),
     );
     expect(await new IndicatorProjector(wh).recomputeLeaves([leafOf(12_345)])).toBe(1);
-    const [cell] = await wh.query<{ value: number }>('SELECT value FROM cells FINAL WHERE leaf_key = {leaf:String}', { leaf: leafOf(12_345) });
-    expect(cell!.value).toBe(345);
+    // a record stored before record keys existed: its cell has no key and no protected value (shown as "geschützt")
+    const [cell] = await wh.query<{ value: number; cell_key: number; pvalue: number; period_start: string }>(
+      'SELECT value, cell_key, pvalue, period_start FROM cells FINAL WHERE leaf_key = {leaf:String}',
+      { leaf: leafOf(12_345) },
+    );
+    expect(cell).toEqual({ value: 345, cell_key: -1, pvalue: -1, period_start: `${leafOf(12_345).split('|')[3]}-01` });
   });
 });

@@ -13,6 +13,8 @@
 //    records at those leaves), which is not in its sorting key; a bloom-filter skip index on
 //    leaf_key lets those lookups read only the granules that can hold the leaves instead of the
 //    whole table (6), built for the parts a warehouse already has (7).
+//  - the cell-key method (docs/disclosure.md): record keys and protected values per observation
+//    (8), per cell with the period's first day (9, 10), and the public variant of the indices (11).
 import type { Warehouse } from '@sp/ports';
 
 const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
@@ -104,6 +106,46 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
     // leaf_key); new parts get it when they are written
     sql: `ALTER TABLE record_versions MATERIALIZE INDEX leaf_key_bloom SETTINGS mutations_sync = 2`,
   },
+  {
+    id: 8,
+    name: 'record_versions_record_keys',
+    // per observation: the record key (-1: none known) and the published value the perturbation
+    // table gives it (-1: none, i.e. shown as "geschützt"); rows projected before stay without
+    // them (empty arrays) until a rebuild
+    sql: `ALTER TABLE record_versions ADD COLUMN IF NOT EXISTS obs_key Array(Float64), ADD COLUMN IF NOT EXISTS obs_pvalue Array(Float64)`,
+  },
+  {
+    id: 9,
+    name: 'cells_protection_and_period_start',
+    // cell_key: Σ record keys mod 1 (-1: unknown); pvalue: the protected value (-1: none);
+    // period_start: first day of the period, written by the projector
+    sql: `ALTER TABLE cells ADD COLUMN IF NOT EXISTS cell_key Float64 DEFAULT -1, ADD COLUMN IF NOT EXISTS pvalue Float64 DEFAULT -1, ADD COLUMN IF NOT EXISTS period_start String DEFAULT ''`,
+  },
+  {
+    id: 10,
+    name: 'cells_period_start_backfill',
+    // once, for cells projected before period_start existed; the projector writes it from then on
+    sql: `ALTER TABLE cells UPDATE period_start = multiIf(length(period) = 4, concat(period, '-01-01'),
+      position(period, 'Q') > 0, concat(substring(period, 1, 5), leftPad(toString((toUInt8(substring(period, 7, 1)) - 1) * 3 + 1), 2, '0'), '-01'),
+      concat(period, '-01')) WHERE period_start = '' SETTINGS mutations_sync = 2`,
+  },
+  {
+    id: 11,
+    name: 'protected_index_values',
+    // the public variant of every composite index, computed from the protected inputs
+    sql: `CREATE TABLE IF NOT EXISTS protected_index_values (
+      index_code LowCardinality(String),
+      definition_version UInt32,
+      area_level LowCardinality(String),
+      area_code String,
+      period String,
+      score Nullable(Float64),
+      class Nullable(String),
+      scored UInt8,
+      computed_from_ms UInt64
+    ) ENGINE = ReplacingMergeTree(computed_from_ms)
+      ORDER BY (index_code, area_level, period, area_code, definition_version)`,
+  },
 ];
 
 /** Applies the migrations the warehouse has not recorded yet, in order; returns their ids. */
@@ -122,7 +164,7 @@ export async function migrateWarehouse(warehouse: Warehouse): Promise<number[]> 
 
 /** Empties every projected table (for a rebuild by replay). area_map is reference data and stays. */
 export async function truncateProjections(warehouse: Warehouse): Promise<void> {
-  for (const table of ['record_versions', 'cells', 'index_values']) {
+  for (const table of ['record_versions', 'cells', 'index_values', 'protected_index_values']) {
     await warehouse.command(`TRUNCATE TABLE IF EXISTS ${table}`);
   }
 }

@@ -6,6 +6,13 @@
 //     each record (tombstones remove), never incremented; cells that disappeared are marked absent;
 //  3. a recomputed cell carries known_at = the latest delivery time of any version at its leaf,
 //     so replaying the log yields exactly the same current cells as incremental processing.
+// The cell-key method (docs/disclosure.md): every observation is stored with its record key and
+// the value the perturbation table publishes for it; a cell (one observation of one record) keeps
+// both, so every public figure is a sum of protected values and can be read in the same GROUP BY
+// as the true one. An observation without a key (an event written before area-statistic v2) gets
+// the key the ingestion would have given it when the projector knows the secret (upcasting), and
+// otherwise none: its figures are then shown as "geschützt" until a rebuild with the secret.
+import { loadProtection, periodStart, perturbCount, recordKeyOf, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { AreaMapRow } from './area-map.js';
 
@@ -13,6 +20,8 @@ export interface Observation {
   measure: string;
   dimensions: Record<string, string>;
   value: number;
+  /** the record key assigned at ingestion; null or absent in events written before v2 */
+  recordKey?: number | null;
 }
 
 export interface AreaStatisticPayload {
@@ -61,6 +70,9 @@ type CellRow = {
   present: number;
   synthetic: number;
   known_at_ms: number;
+  cell_key: number;
+  pvalue: number;
+  period_start: string;
 };
 
 export interface ProjectionResult {
@@ -71,8 +83,33 @@ export interface ProjectionResult {
   touchedPeriods: string[];
 }
 
+export interface IndicatorProjectorOptions {
+  /** the tenant's perturbation table (default: @sp/indicators' catalogue/protection.yaml) */
+  protection?: Protection;
+  /** the record-key secret, to key observations of events written before keys existed */
+  recordKeySecret?: string;
+}
+
+/** -1 marks a record key or protected value that is not known (a perturbed value is never negative). */
+const NONE = -1;
+
 export class IndicatorProjector {
-  constructor(private readonly warehouse: Warehouse) {}
+  private readonly protection: Protection;
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly options: IndicatorProjectorOptions = {},
+  ) {
+    this.protection = options.protection ?? loadProtection();
+  }
+
+  /** The record key and protected value of one observation of a record. */
+  private protect(p: AreaStatisticPayload, o: Observation): { key: number; pvalue: number } {
+    const secret = this.options.recordKeySecret;
+    const key =
+      o.recordKey ?? (secret ? recordKeyOf(secret, { dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period, measure: o.measure, dimensions: o.dimensions }) : undefined);
+    return key === undefined ? { key: NONE, pvalue: NONE } : { key, pvalue: perturbCount(o.value, key, this.protection.table) };
+  }
 
   /** @param afterRecordsStored hook between the two steps (tracing, crash tests) */
   async apply(events: readonly AreaStatisticEvent[], afterRecordsStored?: () => void): Promise<ProjectionResult> {
@@ -101,11 +138,14 @@ export class IndicatorProjector {
           obs_measure: [],
           obs_dims: [],
           obs_value: [],
+          obs_key: [],
+          obs_pvalue: [],
         });
         continue;
       }
       const leaf = leafKey(p);
       leaves.add(leaf);
+      const protectedObs = p.observations.map((o) => this.protect(p, o));
       rows.push({
         record_key: e.key,
         version: e.version,
@@ -122,6 +162,8 @@ export class IndicatorProjector {
         obs_measure: p.observations.map((o) => o.measure),
         obs_dims: p.observations.map((o) => o.dimensions),
         obs_value: p.observations.map((o) => o.value),
+        obs_key: protectedObs.map((o) => o.key),
+        obs_pvalue: protectedObs.map((o) => o.pvalue),
       });
     }
     if (rows.length > 0) await this.warehouse.insert('record_versions', rows);
@@ -156,21 +198,25 @@ export class IndicatorProjector {
   }
 
   private async recomputeChunk(leaves: readonly string[]): Promise<number> {
-    const fresh = await this.warehouse.query<Omit<CellRow, 'dims_key' | 'known_at_ms'>>(
+    // rows projected before record keys existed have no obs_key/obs_pvalue: they count as unkeyed
+    const fresh = await this.warehouse.query<Omit<CellRow, 'dims_key' | 'known_at_ms' | 'period_start' | 'present'>>(
       `WITH latest AS (
          SELECT record_key, argMax(tombstone, (version, tombstone)) AS l_tomb,
                 argMax(leaf_key, (version, tombstone)) AS l_leaf, argMax(dataset, (version, tombstone)) AS l_dataset,
                 argMax(area_level, (version, tombstone)) AS l_level, argMax(area_code, (version, tombstone)) AS l_code,
                 argMax(period, (version, tombstone)) AS l_period, argMax(synthetic, (version, tombstone)) AS l_synthetic,
                 argMax(obs_measure, (version, tombstone)) AS ms, argMax(obs_dims, (version, tombstone)) AS ds,
-                argMax(obs_value, (version, tombstone)) AS vs
+                argMax(obs_value, (version, tombstone)) AS vs,
+                argMax(if(length(obs_key) = length(obs_value), obs_key, arrayMap(x -> toFloat64(-1), obs_value)), (version, tombstone)) AS ks,
+                argMax(if(length(obs_pvalue) = length(obs_value), obs_pvalue, arrayMap(x -> toFloat64(-1), obs_value)), (version, tombstone)) AS ps
          FROM record_versions
          WHERE record_key IN (SELECT record_key FROM record_versions WHERE leaf_key IN {leaves:Array(String)})
          GROUP BY record_key
        )
        SELECT l_dataset AS dataset, measure, dims, l_level AS area_level, l_code AS area_code,
-              l_period AS period, l_leaf AS leaf_key, sum(value) AS value, max(l_synthetic) AS synthetic
-       FROM latest ARRAY JOIN ms AS measure, ds AS dims, vs AS value
+              l_period AS period, l_leaf AS leaf_key, sum(value) AS value, max(l_synthetic) AS synthetic,
+              if(min(k) < 0, -1, sum(k) - floor(sum(k))) AS cell_key, if(min(pv) < 0, -1, sum(pv)) AS pvalue
+       FROM latest ARRAY JOIN ms AS measure, ds AS dims, vs AS value, ks AS k, ps AS pv
        WHERE l_tomb = 0
        GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key`,
       { leaves },
@@ -186,7 +232,7 @@ export class IndicatorProjector {
     // merging the whole table (FINAL) on every batch
     const periods = [...new Set(leaves.map((l) => l.slice(l.lastIndexOf('|') + 1)))];
     const existing = await this.warehouse.query<CellRow>(
-      `SELECT dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms
+      `SELECT dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms, cell_key, pvalue, period_start
        FROM cells FINAL WHERE period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)} AND present = 1`,
       { leaves, periods },
     );
@@ -195,11 +241,21 @@ export class IndicatorProjector {
     for (const c of fresh) {
       const dk = dimsKey(c.dims);
       seen.add(`${c.leaf_key}#${c.measure}#${dk}`);
-      out.push({ ...c, dims_key: dk, value: Number(c.value), present: 1, synthetic: Number(c.synthetic), known_at_ms: knownAt.get(c.leaf_key) ?? 0 });
+      out.push({
+        ...c,
+        dims_key: dk,
+        value: Number(c.value),
+        present: 1,
+        synthetic: Number(c.synthetic),
+        known_at_ms: knownAt.get(c.leaf_key) ?? 0,
+        cell_key: Number(c.cell_key),
+        pvalue: Number(c.pvalue),
+        period_start: periodStart(c.period),
+      });
     }
     for (const c of existing) {
       if (seen.has(`${c.leaf_key}#${c.measure}#${c.dims_key}`)) continue;
-      out.push({ ...c, value: 0, present: 0, known_at_ms: knownAt.get(c.leaf_key) ?? Number(c.known_at_ms) + 1 });
+      out.push({ ...c, value: 0, pvalue: 0, present: 0, period_start: periodStart(c.period), known_at_ms: knownAt.get(c.leaf_key) ?? Number(c.known_at_ms) + 1 });
     }
     if (out.length > 0) await this.warehouse.insert('cells', out);
     return out.length;

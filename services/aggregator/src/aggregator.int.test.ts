@@ -93,7 +93,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     );
 
   it('projects incrementally and rebuilds identical cells and index values from the log, computing indices once', async () => {
-    const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
+    const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
     const indices = new IndexProjector(wh, reader, catalogue);
     const derived: ProjectionResult[] = [];
     const aggregator = new AggregatorService(log, wh, codec, {

@@ -5,11 +5,13 @@
 // rebuild they are computed once at the end from the final cells, since every intermediate result
 // would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower).
 import { EventCodec, topicFor, type RecordEvent } from '@sp/events';
-import { IndicatorProjector, truncateProjections, type AreaStatisticEvent, type ProjectionResult } from '@sp/indicator-store';
+import { IndicatorProjector, truncateProjections, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from '@sp/indicator-store';
 import type { EventBatch, EventLog, Subscription, Warehouse } from '@sp/ports';
 
 export interface AggregatorOptions {
   groupId?: string;
+  /** the tenant's perturbation table and record-key secret (docs/disclosure.md) */
+  projection?: IndicatorProjectorOptions;
   maxBatchSize?: number;
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
@@ -44,7 +46,7 @@ export function toAreaStatisticEvent(event: RecordEvent<'area-statistic'>): Area
             areaCode: p.areaCode,
             period: p.period,
             synthetic: p.synthetic,
-            observations: p.observations.map((o) => ({ measure: o.measure, dimensions: { ...o.dimensions }, value: o.value })),
+            observations: p.observations.map((o) => ({ measure: o.measure, dimensions: { ...o.dimensions }, value: o.value, recordKey: o.recordKey ?? null })),
           },
         }
       : {}),
@@ -64,7 +66,7 @@ export class AggregatorService {
     private readonly codec: EventCodec,
     private readonly options: AggregatorOptions = {},
   ) {
-    this.projector = new IndicatorProjector(warehouse);
+    this.projector = new IndicatorProjector(warehouse, options.projection);
   }
 
   get eventsProcessed(): number {

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventCodec, SchemaRegistry } from '@sp/events';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { migrateWarehouse } from '@sp/indicator-store';
+import { loadProtection } from '@sp/indicators';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { AggregatorModule } from './aggregator.module.js';
@@ -22,6 +23,10 @@ const env = z
     SP_TRACE_BATCHES: z.enum(['0', '1']).default('0'),
     /** how soon the group notices a dead member (default 30 s) */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+    /** the tenant's protection configuration (default: @sp/indicators' catalogue/protection.yaml) */
+    SP_PROTECTION: z.string().optional(),
+    /** the record-key secret of the ingestion, to key events written before record keys existed */
+    SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
   })
   .parse(process.env);
 
@@ -37,6 +42,7 @@ const trace = env.SP_TRACE_BATCHES === '1';
 const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(SchemaRegistry.load()), {
   groupId: env.AGGREGATOR_GROUP,
   maxBatchSize: env.AGGREGATOR_MAX_BATCH,
+  projection: { protection: loadProtection(env.SP_PROTECTION), ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
   onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
 });
 const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator), { logger: ['error', 'warn'] });

@@ -50,7 +50,7 @@ beforeAll(async () => {
   gateway = createGateway({
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue),
-    indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), threshold: 3 }),
+    indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] }),
     auth: { jwtSecret: testSecret },
   });
   gql = clientFor((url, init) => Promise.resolve(gateway.yoga.fetch(url, init)));

@@ -17,7 +17,8 @@ const env = z
     CLICKHOUSE_URL: z.string().url('CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:8123'),
     SP_JWT_SECRET: z.string().min(32, 'SP_JWT_SECRET must have at least 32 characters'),
     SP_REFERENCE: z.string().default('koeln'),
-    SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).default(3),
+    /** the tenant's protection configuration YAML (docs/disclosure.md); default the built-in one */
+    SP_PROTECTION: z.string().optional(),
     GATEWAY_MAX_DEPTH: z.coerce.number().int().positive().optional(),
     GATEWAY_MAX_COMPLEXITY: z.coerce.number().int().positive().optional(),
     GATEWAY_MAX_PAGE_SIZE: z.coerce.number().int().positive().optional(),
@@ -29,7 +30,7 @@ const warehouse = createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 const gateway = standaloneGateway({
   warehouse,
   reference: env.SP_REFERENCE,
-  suppressionThreshold: env.SP_SUPPRESSION_THRESHOLD,
+  ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
   jwtSecret: env.SP_JWT_SECRET,
   limits: {
     ...(env.GATEWAY_MAX_DEPTH ? { maxDepth: env.GATEWAY_MAX_DEPTH } : {}),

@@ -57,6 +57,24 @@ export interface IndicatorMeta {
   published: boolean;
   /** codes of DataSource entries the values derive from */
   sources: readonly string[];
+  /** how the public sees its figures (docs/disclosure.md) */
+  protection: ProtectionMeta;
+}
+
+export interface ProtectionMeta {
+  /** the figures involve a confidential dataset */
+  confidential: boolean;
+  /** the public sees them computed from perturbed counts (cell-key method) */
+  perturbed: boolean;
+  /** parameters of the perturbation table (null when not perturbed) */
+  maxNoise: number | null;
+  variance: number | null;
+  blockedUpTo: number | null;
+  suppressBelow: number | null;
+  /** expected absolute deviation of one published observation (count) from its true value */
+  expectedAbsoluteDeviation: number | null;
+  /** one sentence for readers */
+  note: string | null;
 }
 
 export interface IndexClassMeta {

@@ -1,7 +1,7 @@
 // Wiring of a gateway from engines and reference data, shared by the standalone entry (main.ts)
 // and the benchmark server. The platform's composition root does the same with its own engines.
 import { planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
-import { loadCatalogue } from '@sp/indicators';
+import { loadCatalogue, loadProtection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
 import { catalogueSource } from './adapters/indicators.catalogue.js';
@@ -15,7 +15,8 @@ export interface StandaloneOptions {
   reference: string;
   /** path of the indicator catalogue YAML; default the built-in one */
   cataloguePath?: string;
-  suppressionThreshold: number;
+  /** path of the protection configuration YAML (docs/disclosure.md); default the built-in one */
+  protectionPath?: string;
   jwtSecret: string;
   limits?: GatewayOptions['limits'];
   registry?: GatewayOptions['registry'];
@@ -27,13 +28,14 @@ export interface StandaloneOptions {
 export function standaloneGateway(options: StandaloneOptions): Gateway {
   const reference = loadReference(options.reference);
   const catalogue = options.cataloguePath ? loadCatalogue(options.cataloguePath) : loadCatalogue();
+  const protection = loadProtection(options.protectionPath);
   const geometry: DataSourceMeta[] = reference.attribution
     ? [{ code: 'stadtgliederung', name: `Stadtgliederung ${reference.name}`, licence: licenceIn(reference.attribution), attribution: reference.attribution, url: null, synthetic: false }]
     : [];
   return createGateway({
     areas: areaSourceFromReference(reference),
-    catalogue: catalogueSource(catalogue, { extraSources: geometry }),
-    indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolverFromCatalogue(catalogue), threshold: options.suppressionThreshold }),
+    catalogue: catalogueSource(catalogue, { extraSources: geometry, protection }),
+    indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection }),
     registry: options.registry ?? null,
     controlling: options.controlling ?? null,
     auth: { jwtSecret: options.jwtSecret },

@@ -27,8 +27,9 @@ export function loadOrCreateApiKeys(dataDir: string, amts: readonly string[]): P
   return { keys, entries, file };
 }
 
-export function loadOrCreateSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
+/** A secret kept (0600) in the data directory: the token secret, the record-key secret. */
+export function loadOrCreateSecret(dataDir: string, name = 'jwt-secret'): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = generateApiKey('jwt').slice(7);
   writeFileSync(file, secret, { mode: 0o600 });

@@ -18,8 +18,12 @@ export const platformConfigSchema = z.object({
   CLICKHOUSE_URL: z.string().optional(),
   /** HS256 secret for bearer tokens; generated and kept in the data dir when absent */
   SP_JWT_SECRET: z.string().min(32).optional(),
-  /** counts below this are suppressed for non-privileged readers */
-  SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  /** the tenant's protection configuration YAML (docs/disclosure.md); default @sp/indicators' catalogue/protection.yaml */
+  SP_PROTECTION: z.string().optional(),
+  /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
+  SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
+  SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema> & { dataDir: string };

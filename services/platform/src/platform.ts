@@ -10,7 +10,7 @@ import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { areaSourceFromReference, catalogueSource } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
-import { loadCatalogue } from '@sp/indicators';
+import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
@@ -46,18 +46,33 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const registry = new RegistryRepository(database, spatialAreaLocator(reference));
   await registry.migrate();
 
-  const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), threshold: config.SP_SUPPRESSION_THRESHOLD });
+  // Datenschutz (docs/disclosure.md): the tenant's perturbation table and the secret of its record keys
+  const loaded = loadProtection(config.SP_PROTECTION);
+  const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
+  const recordKeySecret = config.SP_RECORD_KEY_SECRET ?? loadOrCreateSecret(config.dataDir, 'record-key-secret');
+  const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection });
   const partitions = config.SP_ENGINES === 'embedded' ? 2 : 4;
   // the gateway is created below; new indicator values drop its read cache as soon as they land
   let onIndicatorsChanged = (): void => undefined;
-  const projections = await startProjections({ eventLog, warehouse, database, codec, catalogue, reader, registry, partitions, onIndicatorsChanged: () => onIndicatorsChanged() });
+  const projections = await startProjections({
+    eventLog,
+    warehouse,
+    database,
+    codec,
+    catalogue,
+    reader,
+    registry,
+    partitions,
+    projection: { protection, recordKeySecret },
+    onIndicatorsChanged: () => onIndicatorsChanged(),
+  });
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   const ingestion = await createIngestionApp({
     eventLog,
     database,
     spatial: spatialChecksFrom(reference),
-    config: { apiKeys: keys.entries, topicPartitions: partitions },
+    config: { apiKeys: keys.entries, topicPartitions: partitions, recordKeySecret },
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: catalogue.latest().map((i) => i.code),
   });
@@ -69,6 +84,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const gateway = createGateway({
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue, {
+      protection,
       extraSources: [
         {
           code: 'stadtgliederung',

@@ -5,7 +5,7 @@
 import { AggregatorService } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
 import { EventCodec, planningRecordTypes, topicFor } from '@sp/events';
-import { IndexProjector, type WarehouseIndicatorReader } from '@sp/indicator-store';
+import { IndexProjector, type IndicatorProjectorOptions, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, type Database, type EventBatch, type EventLog, type Subscription, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
@@ -26,6 +26,8 @@ export interface ProjectionDeps {
   reader: WarehouseIndicatorReader;
   registry: RegistryRepository;
   partitions: number;
+  /** the tenant's perturbation table and record-key secret */
+  projection: IndicatorProjectorOptions;
   /** called after new indicator values were projected (e.g. to drop read caches) */
   onIndicatorsChanged?: () => void;
 }
@@ -34,6 +36,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const { eventLog, codec } = deps;
   const indices = new IndexProjector(deps.warehouse, deps.reader, deps.catalogue);
   const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
+    projection: deps.projection,
     afterProjection: async (result) => {
       if (result.touchedPeriods.length > 0) await indices.recompute(result.touchedPeriods);
       if (result.events > 0) deps.onIndicatorsChanged?.();

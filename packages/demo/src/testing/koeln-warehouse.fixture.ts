@@ -21,6 +21,9 @@ export interface KoelnWarehouseOptions {
 // events per IndicatorProjector.apply call; the projection is the same for any batch size
 const BATCH = 5000;
 
+/** the record-key secret the fixture's projector keys its (keyless) events with */
+export const KOELN_FIXTURE_RECORD_KEY_SECRET = 'koeln-warehouse-fixture-record-keys';
+
 /** Loads the Köln demo into the empty warehouse `wh` and returns a reader over it. */
 export async function loadKoelnWarehouse(wh: Warehouse, options: KoelnWarehouseOptions): Promise<WarehouseIndicatorReader> {
   const reference = options.reference ?? loadReference('koeln');
@@ -38,9 +41,10 @@ export async function loadKoelnWarehouse(wh: Warehouse, options: KoelnWarehouseO
     deliveryId: 'demo',
     payload: { dataset: r.dataset, areaLevel: r.areaLevel, areaCode: r.areaCode, period: r.period, synthetic: r.synthetic, observations: r.observations },
   }));
-  const projector = new IndicatorProjector(wh);
+  // events without record keys, as written before area-statistic v2: the projector keys them (upcasting)
+  const projector = new IndicatorProjector(wh, { recordKeySecret: KOELN_FIXTURE_RECORD_KEY_SECRET });
   for (let i = 0; i < events.length; i += BATCH) await projector.apply(events.slice(i, i + BATCH));
-  const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue) });
+  const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels });
   if (options.indexPeriods?.length) await new IndexProjector(wh, reader, catalogue).recompute(options.indexPeriods);
   return reader;
 }

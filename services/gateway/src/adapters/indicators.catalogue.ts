@@ -1,7 +1,7 @@
 // @sp/indicators' Catalogue as the gateway's CatalogueSource (metadata for readers, attribution of
 // every dataset), and as the PlanResolver the warehouse reader needs in a standalone gateway.
-import type { Catalogue, Indicator } from '@sp/indicators';
-import type { CatalogueSource, DataSourceMeta, IndexMeta, IndicatorMeta, Polarity } from '../sources.js';
+import { expectedAbsoluteDeviation, loadProtection, type Catalogue, type Indicator, type Protection } from '@sp/indicators';
+import type { CatalogueSource, DataSourceMeta, IndexMeta, IndicatorMeta, Polarity, ProtectionMeta } from '../sources.js';
 
 const polarity = (p: 1 | -1 | 0): Polarity => (p === 1 ? 'POSITIVE' : p === -1 ? 'NEGATIVE' : 'NEUTRAL');
 
@@ -18,8 +18,29 @@ export const koelnDatasetLicences: DatasetLicences = {
 
 const syntheticLicence: DatasetLicences[string] = { licence: 'CC0-1.0', attribution: 'Synthetische Demodaten, kein amtlicher Wert (Modell: docs/synthetic-model.md)' };
 
-export function catalogueSource(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[] } = {}): CatalogueSource {
+/** The sentence dashboards, CSV files and reports show beside perturbed figures. */
+export const perturbationNote = 'Zum Schutz der Betroffenen sind veröffentlichte Zahlen leicht verändert (Cell-Key-Verfahren); Summen können daher von der Summe ihrer Teile abweichen.';
+
+function protectionMeta(catalogue: Catalogue, code: string, protection: Protection): ProtectionMeta {
+  if (!catalogue.confidential(code)) {
+    return { confidential: false, perturbed: false, maxNoise: null, variance: null, blockedUpTo: null, suppressBelow: null, expectedAbsoluteDeviation: null, note: null };
+  }
+  const p = protection.config;
+  return {
+    confidential: true,
+    perturbed: true,
+    maxNoise: p.perturbation.maxNoise,
+    variance: p.perturbation.variance,
+    blockedUpTo: p.perturbation.blockedUpTo,
+    suppressBelow: p.suppressBelow,
+    expectedAbsoluteDeviation: expectedAbsoluteDeviation(protection.table, 1),
+    note: perturbationNote,
+  };
+}
+
+export function catalogueSource(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[]; protection?: Protection } = {}): CatalogueSource {
   const licences = options.licences ?? koelnDatasetLicences;
+  const protection = options.protection ?? loadProtection();
   const sources: DataSourceMeta[] = [
     ...Object.entries(catalogue.datasets).map(([code, d]) => {
       const l: DatasetLicences[string] = d.synthetic ? syntheticLicence : (licences[code] ?? { licence: 'unbekannt', attribution: `${d.name} (${d.amt})` });
@@ -44,6 +65,7 @@ export function catalogueSource(catalogue: Catalogue, options: { licences?: Data
       synthetic: i.synthetic,
       published: i.published,
       sources: catalogue.datasetsOf(i.code),
+      protection: protectionMeta(catalogue, i.code, protection),
     }));
   const indices: IndexMeta[] = latest
     .filter((i) => i.kind === 'index')

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { GatewayContext } from '../context.js';
 import { expectedError } from '../errors.js';
 import { areaLevels } from '../sources.js';
+import { perturbationNote } from '../adapters/indicators.catalogue.js';
 import { type Cell, toCsv } from './csv.js';
 
 const level = z.enum(areaLevels);
@@ -64,9 +65,17 @@ const valueHeader = [
   'Stand',
   'Definitionsversion',
   'Quelle',
+  'Hinweis',
 ];
 
-const reasonDe: Record<string, string> = { PRIMARY: 'Fallzahl unter Schwelle', SECONDARY: 'Sekundärsperrung', DERIVED: 'abgeleitet aus gesperrtem Wert' };
+const reasonDe: Record<string, string> = { PROTECTED: 'geschützt', PRIMARY: 'Fallzahl unter Schwelle', SECONDARY: 'Sekundärsperrung', DERIVED: 'abgeleitet aus gesperrtem Wert' };
+
+/** What a row says about its disclosure control: perturbed for the public, true and confidential for privileged readers. */
+function noteOf(v: IndicatorValue): string | null {
+  if (v.perturbed) return perturbationNote;
+  if (v.confidential) return 'Vertraulich: wahrer Wert, nicht zur Veröffentlichung.';
+  return null;
+}
 
 function valueRow(ctx: GatewayContext, v: IndicatorValue): Cell[] {
   const meta = ctx.indicators.indicator(v.indicator);
@@ -87,6 +96,7 @@ function valueRow(ctx: GatewayContext, v: IndicatorValue): Cell[] {
     v.knownAt,
     v.definitionVersion,
     attribution(ctx, meta.sources),
+    noteOf(v),
   ];
 }
 

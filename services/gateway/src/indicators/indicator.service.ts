@@ -291,6 +291,8 @@ export class IndicatorService {
       knownAt: null,
       synthetic: meta.synthetic,
       definitionVersion: meta.version,
+      confidential: meta.protection.confidential,
+      perturbed: false,
     };
   }
 

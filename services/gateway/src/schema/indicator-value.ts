@@ -5,8 +5,9 @@ import { builder } from './builder.js';
 import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef } from './refs.js';
 
 export const SuppressionReasonEnum = builder.enumType('SuppressionReason', {
-  description: 'PRIMARY: count below the threshold; SECONDARY: hidden so a primary cell cannot be recovered from totals; DERIVED: a rate whose numerator or denominator is suppressed.',
-  values: ['PRIMARY', 'SECONDARY', 'DERIVED'] as const,
+  description:
+    'PROTECTED ("geschützt"): a confidential figure this reader may not see — the only reason the gateway gives. PRIMARY, SECONDARY and DERIVED belonged to the group-wise suppression the cell-key method replaced and no longer occur.',
+  values: ['PROTECTED', 'PRIMARY', 'SECONDARY', 'DERIVED'] as const,
 });
 
 export const RankingOrderEnum = builder.enumType('RankingOrder', {
@@ -14,7 +15,7 @@ export const RankingOrderEnum = builder.enumType('RankingOrder', {
 });
 
 IndicatorValueRef.implement({
-  description: 'The value of one indicator for one area and period. Suppressed cells have no value, never 0.',
+  description: 'The value of one indicator for one area and period. Withheld cells have no value, never 0.',
   fields: (t) => ({
     indicator: t.field({ type: IndicatorRef, resolve: (v, _a, ctx) => ctx.indicators.indicator(v.indicator) }),
     area: t.field({ type: AreaRef, resolve: (v, _a, ctx) => ctx.indicators.areaOf(v.areaLevel, v.areaCode) }),
@@ -24,7 +25,15 @@ IndicatorValueRef.implement({
     denominator: t.float({ nullable: true, resolve: (v) => v.denominator }),
     suppressed: t.exposeBoolean('suppressed'),
     suppressionReason: t.field({ type: SuppressionReasonEnum, nullable: true, resolve: (v) => v.suppressionReason }),
-    knownAt: t.string({ nullable: true, description: 'ISO date-time the value became known (latest contributing delivery).', resolve: (v) => v.knownAt }),
+    knownAt: t.string({
+      nullable: true,
+      description: 'ISO date-time the value became known (latest contributing delivery); null on confidential figures shown to the public.',
+      resolve: (v) => v.knownAt,
+    }),
+    confidential: t.exposeBoolean('confidential', { description: 'The figure involves a confidential dataset (a privileged reader sees its true value: not for publication).' }),
+    perturbed: t.exposeBoolean('perturbed', {
+      description: 'The value is computed from perturbed counts (what the public sees of confidential data); totals shown beside their parts may not add up exactly.',
+    }),
     synthetic: t.exposeBoolean('synthetic', { description: 'True for values of the synthetic demo model.' }),
     definitionVersion: t.exposeInt('definitionVersion'),
   }),

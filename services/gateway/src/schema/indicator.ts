@@ -1,6 +1,26 @@
 // The indicator catalogue with its metadata, and the data sources with their attribution.
+import type { ProtectionMeta } from '../sources.js';
 import { builder } from './builder.js';
 import { DataSourceRef, IndicatorRef } from './refs.js';
+
+const IndicatorProtectionRef = builder.objectRef<ProtectionMeta>('IndicatorProtection').implement({
+  description:
+    'How the public sees the figures of an indicator (cell-key method, docs/disclosure.md). Figures that involve a confidential dataset are computed for the public from counts each perturbed by at most maxNoise; privileged readers see the true values, marked confidential.',
+  fields: (t) => ({
+    confidential: t.exposeBoolean('confidential', { description: 'The figures involve a confidential dataset.' }),
+    perturbed: t.exposeBoolean('perturbed', { description: 'The public sees figures computed from perturbed counts.' }),
+    maxNoise: t.int({ nullable: true, description: 'Largest deviation of one published observation (count) from its true value.', resolve: (p) => p.maxNoise }),
+    variance: t.float({ nullable: true, description: 'Variance of the deviation of one observation.', resolve: (p) => p.variance }),
+    blockedUpTo: t.int({ nullable: true, description: 'Published observations are never 1 … blockedUpTo.', resolve: (p) => p.blockedUpTo }),
+    suppressBelow: t.int({ nullable: true, description: 'Protected figures below this are withheld (0: none).', resolve: (p) => p.suppressBelow }),
+    expectedAbsoluteDeviation: t.float({
+      nullable: true,
+      description: 'Expected absolute deviation of one published observation from its true value; a figure that sums n observations deviates by roughly √n times as much.',
+      resolve: (p) => p.expectedAbsoluteDeviation,
+    }),
+    note: t.string({ nullable: true, description: 'One sentence for readers.', resolve: (p) => p.note }),
+  }),
+});
 
 export const PolarityEnum = builder.enumType('Polarity', {
   description: 'Which direction is better: POSITIVE (higher is better), NEGATIVE (higher means more burden), NEUTRAL.',
@@ -34,6 +54,7 @@ IndicatorRef.implement({
     version: t.exposeInt('version'),
     synthetic: t.exposeBoolean('synthetic', { description: 'True when the values come from the synthetic demo model.' }),
     published: t.exposeBoolean('published', { description: 'Visible to the public without a token.' }),
+    protection: t.field({ type: IndicatorProtectionRef, resolve: (m) => m.protection }),
     sources: t.field({
       type: [DataSourceRef],
       resolve: (m, _args, ctx) => ctx.catalogue.sources().filter((s) => m.sources.includes(s.code)),

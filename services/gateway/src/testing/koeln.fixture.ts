@@ -34,6 +34,7 @@ export const indicatorMeta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'c
   synthetic: false,
   published: true,
   sources: ['bevoelkerung'],
+  protection: { confidential: false, perturbed: false, maxNoise: null, variance: null, blockedUpTo: null, suppressBelow: null, expectedAbsoluteDeviation: null, note: null },
   ...m,
 });
 

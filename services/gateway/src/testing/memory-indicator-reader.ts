@@ -17,6 +17,8 @@ export interface MemoryCell {
   synthetic?: boolean;
   /** suppressed for readers without privilege, for this reason */
   suppress?: SuppressionReason;
+  /** the figure involves confidential data (perturbed for readers without privilege) */
+  confidential?: boolean;
 }
 
 export type ReaderCall =
@@ -62,6 +64,8 @@ export class MemoryIndicatorReader implements IndicatorReader {
         knownAt: c.knownAt ?? '2000-01-01T00:00:00.000Z',
         synthetic: c.synthetic ?? false,
         definitionVersion: 1,
+        confidential: c.confidential ?? false,
+        perturbed: (c.confidential ?? false) && !q.privileged,
       };
     });
   }

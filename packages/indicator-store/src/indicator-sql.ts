@@ -1,0 +1,126 @@
+// The SQL the indicator reader sends to the warehouse, and nothing else: each builder returns a
+// statement with typed parameters (the Warehouse port binds them). Counts are rolled up by joining
+// source-level cells with area_map, summing true and protected values in the same GROUP BY, so a
+// public read costs what a privileged one does.
+import type { Component } from '@sp/indicators';
+import type { QueryParams } from '@sp/ports';
+
+export interface Statement {
+  sql: string;
+  params: QueryParams;
+}
+
+/** Restricts a counts read to one level and, optionally, some of its areas. */
+export interface Only {
+  level: string;
+  codes?: readonly string[];
+}
+
+export interface CountRow {
+  level: string;
+  code: string;
+  period: string;
+  /** Σ true values */
+  value: number;
+  /** Σ protected values of the observations that have one */
+  pvalue: number;
+  /** present observations without a protected value (no record key known) */
+  unkeyed: number | string;
+  known_at_ms: string;
+  synthetic: number;
+}
+
+function dimensionFilters(c: Component, params: QueryParams): string {
+  return Object.entries(c.dims ?? {})
+    .map(([name, values], i) => {
+      params[`dk${i}`] = name;
+      params[`dv${i}`] = [...values];
+      return ` AND dims[{dk${i}:String}] IN {dv${i}:Array(String)}`;
+    })
+    .join('');
+}
+
+/**
+ * The source-level cells of one component in these periods, current or as known at `asOf`, as a
+ * subquery with columns area_code, period, period_start, value, pvalue, known_at_ms, synthetic,
+ * present. `periodStarts` gives each period's first day (from @sp/indicators' period module) for
+ * the as-of read; current cells carry theirs, written by the projector.
+ */
+function source(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf: number | undefined, params: QueryParams): string {
+  Object.assign(params, { measure: c.measure, dataset: c.dataset, src: c.sourceLevel, periods: [...periods] });
+  const dims = dimensionFilters(c, params);
+  if (asOf === undefined) {
+    // absent cells stay in: a withdrawal changes when the aggregate became known
+    return `(SELECT area_code, period, period_start, value, pvalue, known_at_ms, synthetic, present FROM cells FINAL
+      WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
+        AND period IN {periods:Array(String)}${dims})`;
+  }
+  Object.assign(params, { asOf, startPeriods: [...periods], starts: [...periodStarts] });
+  return `(SELECT l_code AS area_code, l_period AS period, transform(l_period, {startPeriods:Array(String)}, {starts:Array(String)}, '') AS period_start,
+        value, pv AS pvalue, l_known AS known_at_ms, l_synthetic AS synthetic, 1 AS present FROM (
+      SELECT record_key, argMax(tombstone, (version, tombstone)) AS l_tomb,
+             argMax(dataset, (version, tombstone)) AS l_dataset, argMax(area_level, (version, tombstone)) AS l_level,
+             argMax(area_code, (version, tombstone)) AS l_code, argMax(period, (version, tombstone)) AS l_period,
+             argMax(synthetic, (version, tombstone)) AS l_synthetic, max(known_at_ms) AS l_known,
+             argMax(obs_measure, (version, tombstone)) AS ms, argMax(obs_dims, (version, tombstone)) AS ds,
+             argMax(obs_value, (version, tombstone)) AS vs,
+             argMax(if(length(obs_pvalue) = length(obs_value), obs_pvalue, arrayMap(x -> toFloat64(-1), obs_value)), (version, tombstone)) AS ps
+      FROM record_versions WHERE known_at_ms <= {asOf:UInt64} AND period IN {periods:Array(String)}
+      GROUP BY record_key
+    ) ARRAY JOIN ms AS measure, ds AS dims, vs AS value, ps AS pv
+    WHERE l_tomb = 0 AND measure = {measure:String} AND l_dataset = {dataset:String} AND l_level = {src:String}${dims})`;
+}
+
+/**
+ * Counts of one component for the areas of every level its source level rolls up to (or only
+ * those of `only`), per period. Summed per source area and period first, so that the join with
+ * area_map (each area to itself and every area containing it) multiplies areas × periods rows,
+ * not every dimension cell.
+ */
+export function countsStatement(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf?: number, only?: Only): Statement {
+  const params: QueryParams = {};
+  const from = source(c, periods, periodStarts, asOf, params);
+  let restrict = '';
+  if (only) {
+    restrict = ' AND m.level = {onlyLevel:String}';
+    params.onlyLevel = only.level;
+    if (only.codes) {
+      restrict += ' AND m.code IN {onlyCodes:Array(String)}';
+      params.onlyCodes = [...only.codes];
+    }
+  }
+  const sql = `SELECT m.level AS level, m.code AS code, c.period AS period, sum(c.value) AS value, sum(c.pv_sum) AS pvalue,
+            sum(c.unkeyed_n) AS unkeyed, max(c.known_at_ms) AS known_at_ms, max(c.synthetic) AS synthetic
+     FROM (SELECT area_code, period, any(period_start) AS period_start, sumIf(value, present = 1) AS value,
+                  sumIf(pvalue, present = 1 AND pvalue >= 0) AS pv_sum, countIf(present = 1 AND pvalue < 0) AS unkeyed_n,
+                  max(known_at_ms) AS known_at_ms, maxIf(synthetic, present = 1) AS synthetic, countIf(present = 1) AS present_cells
+           FROM ${from} GROUP BY area_code, period) AS c
+     INNER JOIN (SELECT child_code, level, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String}) AS m
+       ON m.child_code = c.area_code
+     WHERE m.valid_from <= c.period_start AND (m.valid_to = '' OR c.period_start <= m.valid_to)${restrict}
+     GROUP BY level, code, period
+     HAVING sum(c.present_cells) > 0`;
+  return { sql, params };
+}
+
+/** The periods that have present cells of a component, ascending. */
+export function periodsStatement(c: Component): Statement {
+  return {
+    sql: `SELECT DISTINCT period FROM cells WHERE measure = {measure:String} AND dataset = {dataset:String} AND present = 1 ORDER BY period`,
+    params: { measure: c.measure, dataset: c.dataset },
+  };
+}
+
+/** A composite index's results for one level and period, of its latest definition version: exact (`index_values`) or the public variant. */
+export function indexValuesStatement(q: { index: string; level: string; period: string }, variant: 'exact' | 'protected'): Statement {
+  const table = variant === 'exact' ? 'index_values' : 'protected_index_values';
+  return {
+    sql: `SELECT area_code, score, class, scored, definition_version FROM ${table} FINAL
+       WHERE index_code = {index:String} AND area_level = {level:String} AND period = {period:String}
+         AND definition_version = (SELECT max(definition_version) FROM ${table} WHERE index_code = {index:String})
+       ORDER BY area_code`,
+    params: { index: q.index, level: q.level, period: q.period },
+  };
+}
+
+export const areaRelationsStatement: Statement = { sql: 'SELECT DISTINCT child_level, child_code, level, code FROM area_map', params: {} };
