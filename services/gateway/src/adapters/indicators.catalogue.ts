@@ -19,7 +19,7 @@ export const koelnDatasetLicences: DatasetLicences = {
 const syntheticLicence: DatasetLicences[string] = { licence: 'CC0-1.0', attribution: 'Synthetische Demodaten, kein amtlicher Wert (Modell: docs/synthetic-model.md)' };
 
 /** The sentence dashboards, CSV files and reports show beside perturbed figures. */
-export const perturbationNote = 'Zum Schutz der Betroffenen sind veröffentlichte Zahlen leicht verändert (Cell-Key-Verfahren); Summen können daher von der Summe ihrer Teile abweichen.';
+export const perturbationNote = 'Zum Schutz der Betroffenen sind veröffentlichte Zahlen leicht verändert (Cell-Key-Verfahren), daher können Summen von der Summe ihrer Teile abweichen.';
 
 function protectionMeta(catalogue: Catalogue, code: string, protection: Protection): ProtectionMeta {
   if (!catalogue.confidential(code)) {

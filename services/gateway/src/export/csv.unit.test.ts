@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { perturbationNote } from '../adapters/indicators.catalogue.js';
 import { testGateway } from '../testing/gateway.fixture.js';
 import { formatCell, toCsv } from './csv.js';
 
@@ -28,13 +29,15 @@ describe('CSV for Excel and Power BI', () => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).slice(1);
     const lines = text.split('\r\n');
     expect(lines.at(-1)).toBe('');
-    expect(lines[0]).toBe('Indikator;Indikatorname;Einheit;Ebene;Gebietsschlüssel;Gebiet;Zeitraum;Wert;Zähler;Nenner;Gesperrt;Sperrgrund;Synthetisch;Stand;Definitionsversion;Quelle');
+    expect(lines[0]).toBe('Indikator;Indikatorname;Einheit;Ebene;Gebietsschlüssel;Gebiet;Zeitraum;Wert;Zähler;Nenner;Gesperrt;Sperrgrund;Synthetisch;Stand;Definitionsversion;Quelle;Hinweis');
     expect(lines).toHaveLength(86 + 2);
     const neustadtNord = lines.find((l) => l.includes(';104;'))!.split(';');
     expect(neustadtNord[5]).toBe('Neustadt/Nord');
     expect(neustadtNord[7]).toMatch(/^\d,\d+$/); // a rate with decimal comma
     expect(neustadtNord[12]).toBe('ja'); // synthetic
     expect(neustadtNord[15]).toContain('synthetisch');
+    // a confidential figure tells the public in one sentence that it is perturbed
+    expect(neustadtNord[16]).toBe(perturbationNote);
     const altstadt = lines.find((l) => l.includes(';101;'))!.split(';');
     expect(altstadt.slice(7, 12)).toEqual(['', '', '', 'ja', 'abgeleitet aus gesperrtem Wert']);
   });

@@ -106,7 +106,7 @@ export function koelnCells(): MemoryCell[] {
     const value = code === '101' ? 2 : Math.round(n * 0.02);
     if (code.startsWith('1')) bezirk1 += value;
     const suppress = code === '101' ? ('PRIMARY' as const) : code === '102' ? ('SECONDARY' as const) : undefined;
-    cells.push({ indicator: 'sgb2', level: 'STADTTEIL', areaCode: code, period: '2012', value, synthetic: true, ...(suppress ? { suppress } : {}) });
+    cells.push({ indicator: 'sgb2', level: 'STADTTEIL', areaCode: code, period: '2012', value, synthetic: true, confidential: true, ...(suppress ? { suppress } : {}) });
     cells.push({
       indicator: 'sgb2_quote',
       level: 'STADTTEIL',
@@ -116,6 +116,7 @@ export function koelnCells(): MemoryCell[] {
       numerator: value,
       denominator: n,
       synthetic: true,
+      confidential: true,
       ...(suppress ? { suppress: 'DERIVED' as const } : {}),
     });
   }
