@@ -64,22 +64,26 @@ describe('Köln indicators on the real population', () => {
     expect(new Set(dynamik.map((v) => v.class)).size).toBeGreaterThanOrEqual(2);
   });
 
-  it('no suppressed Stadtteil can be recovered from its Bezirk total', async () => {
-    let checked = 0;
+  it('shows the public confidential figures only protected: every level the sum of the same protected Stadtteil values, never 1 or 2', async () => {
     for (const indicator of ['hze_stationaer', 'schuleingang_motorik', 'grundsicherung_em', 'sgb2_personen_u15']) {
-      const rows = await reader.values({ indicator, level: 'STADTTEIL', periods: ['2012'] });
-      const bezirke = await reader.values({ indicator, level: 'STADTBEZIRK', periods: ['2012'] });
-      if (!rows.some((r) => r.suppressed)) continue;
-      checked += 1;
-      const privileged = await reader.values({ indicator, level: 'STADTTEIL', periods: ['2012'], privileged: true });
-      expect(privileged.every((r) => !r.suppressed && r.value !== null)).toBe(true);
+      const periods = [indicator.startsWith('sgb2') ? '2012-12' : '2012'];
+      const rows = await reader.values({ indicator, level: 'STADTTEIL', periods });
+      const privileged = await reader.values({ indicator, level: 'STADTTEIL', periods, privileged: true });
+      expect(rows).toHaveLength(86);
+      expect(rows.every((r) => r.perturbed && r.knownAt === null && !r.suppressed)).toBe(true);
+      expect(privileged.every((r) => r.confidential && !r.perturbed && r.knownAt !== null)).toBe(true);
+      // one observation per Stadtteil: never a published 1 or 2, and at most D from the truth
+      const truth = new Map(privileged.map((r) => [r.areaCode, r.value!]));
+      for (const r of rows) {
+        expect(r.value === 0 || r.value! > 2).toBe(true);
+        expect(Math.abs(r.value! - truth.get(r.areaCode)!)).toBeLessThanOrEqual(4);
+      }
+      expect(rows.some((r) => r.value !== truth.get(r.areaCode))).toBe(true);
+      const bezirke = await reader.values({ indicator, level: 'STADTBEZIRK', periods });
       for (const b of bezirke) {
-        const children = rows.filter((r) => r.areaCode.startsWith(b.areaCode) && r.areaCode.length === 3);
-        const hidden = children.filter((r) => r.suppressed);
-        if (!b.suppressed) expect(hidden.length === 0 || hidden.length >= 2).toBe(true);
-        for (const h of hidden) expect(h.value).toBeNull();
+        const sum = rows.filter((r) => r.areaCode.startsWith(b.areaCode) && r.areaCode.length === 3).reduce((s, r) => s + r.value!, 0);
+        expect(b.value).toBe(sum);
       }
     }
-    expect(checked).toBeGreaterThan(0);
   });
 });
