@@ -122,7 +122,7 @@ describe(`dashboard in chromium`, () => {
     // a choropleth: several classes, not one colour
     expect(new Set(Object.values(colours)).size).toBeGreaterThanOrEqual(4);
     expect(await page.locator('#legend .legend-item[data-class]').count()).toBeGreaterThanOrEqual(4);
-    await expect(page.locator('#legend').innerText()).resolves.toContain('Wert unterdrückt (Datenschutz: weniger als 3 Fälle)');
+    await expect(page.locator('#legend').innerText()).resolves.toContain('Wert geschützt (Datenschutz)');
   });
 
   it('recolours the map when the indicator changes, and labels synthetic indicators', async () => {

@@ -1,7 +1,7 @@
 // The one-process platform as a user meets it: started by its own entry point on embedded engines,
 // it loads the Köln demo through the ingestion API and answers the GraphQL contract; a new delivery
 // becomes queryable, a correction keeps the old value visible as-of, bad input changes nothing,
-// the registry and controlling answer, suppression holds for the public, and a second start
+// the registry and controlling answer, the public sees confidential counts only perturbed, and a second start
 // reuses the data already loaded.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,20 +121,26 @@ describe('the platform on its embedded default', () => {
     expect(statuses).toContain('in_progress');
   });
 
-  it('never shows the public a count a privileged planner sees suppressed', async () => {
+  it('shows the public confidential counts only perturbed, never 1 or 2, and a privileged planner the truth', async () => {
     const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
     const privileged = await tokenFor({ role: 'planner', privileged: true }, secret);
-    const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2012") { area { code } value suppressed } }`;
-    const pub = await gql<{ indicatorValues: { area: { code: string }; value: number | null; suppressed: boolean }[] }>(q);
-    const priv = await gql<{ indicatorValues: { area: { code: string }; value: number | null; suppressed: boolean }[] }>(q, { token: privileged });
+    type Row = { area: { code: string }; value: number | null; suppressed: boolean; perturbed: boolean; confidential: boolean; knownAt: string | null };
+    const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2012") { area { code } value suppressed perturbed confidential knownAt } }`;
+    const pub = await gql<{ indicatorValues: Row[] }>(q);
+    const priv = await gql<{ indicatorValues: Row[] }>(q, { token: privileged });
     expect(pub.errors).toBeUndefined();
     expect(priv.errors).toBeUndefined();
-    const hidden = pub.data!.indicatorValues.filter((v) => v.suppressed);
-    expect(hidden.length).toBeGreaterThan(0);
-    for (const h of hidden) expect(h.value).toBeNull();
-    const small = priv.data!.indicatorValues.filter((v) => v.value !== null && v.value < 3).map((v) => v.area.code);
+    const truth = new Map(priv.data!.indicatorValues.map((v) => [v.area.code, v]));
+    for (const v of pub.data!.indicatorValues) {
+      expect(v).toMatchObject({ suppressed: false, perturbed: true, confidential: true, knownAt: null });
+      expect(v.value === 0 || v.value! > 2).toBe(true);
+      expect(Math.abs(v.value! - truth.get(v.area.code)!.value!)).toBeLessThanOrEqual(4);
+    }
+    // the small counts exist, and the public never sees them as they are
+    const small = priv.data!.indicatorValues.filter((v) => v.value !== null && v.value > 0 && v.value < 3);
     expect(small.length).toBeGreaterThan(0);
-    for (const code of small) expect(hidden.map((h) => h.area.code)).toContain(code);
+    for (const s of small) expect(pub.data!.indicatorValues.find((v) => v.area.code === s.area.code)!.value).not.toBe(s.value);
+    expect(priv.data!.indicatorValues.every((v) => v.confidential && !v.perturbed && v.knownAt !== null)).toBe(true);
   });
 
   it('reuses the loaded data on a second start', async () => {

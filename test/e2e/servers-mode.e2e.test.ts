@@ -119,20 +119,26 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
     expect(lines.find((l) => l.includes('101'))).toContain('27515');
   });
 
-  it('suppresses small counts for the public but not for a privileged planner', async () => {
-    const small = population2012.slice(0, 3).map((r, i) => ({
-      ...r,
-      key: r.key.replace('|2012', '|2013'),
+  it('shows the public a small confidential count only perturbed, a privileged planner the truth', async () => {
+    const hze = {
+      key: 'hze|STADTTEIL|101|2013',
+      version: 1,
+      dataset: 'hze',
+      areaLevel: 'STADTTEIL',
+      areaCode: '101',
       period: '2013',
-      observations: [{ measure: 'einwohner', dimensions: {}, value: i === 0 ? 2 : 500 }],
-    }));
-    expect(small[0]!.areaCode).toBe('101');
-    expect((await deliver('statistik', 'area-statistic', small)).status).toBe(200);
+      observations: [{ measure: 'hze_faelle', dimensions: { hilfeart: 'stationaer' }, value: 2 }],
+      synthetic: true,
+      source: 'e2e',
+    };
+    expect((await deliver('jugendamt', 'area-statistic', [hze])).status).toBe(200);
     const privileged = await tokenFor({ role: 'planner', privileged: true }, readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim());
-    const q = `{ indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2013", areas: ["101"]) { value suppressed } }`;
+    const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2013", areas: ["101"]) { value suppressed perturbed } }`;
     await waitFor(async () => (await gql<{ indicatorValues: unknown[] }>(q, { token: privileged })).data?.indicatorValues.length === 1);
-    expect((await gql(q, { token: privileged })).data).toEqual({ indicatorValues: [{ value: 2, suppressed: false }] });
-    expect((await gql(q)).data).toEqual({ indicatorValues: [{ value: null, suppressed: true }] });
+    expect((await gql(q, { token: privileged })).data).toEqual({ indicatorValues: [{ value: 2, suppressed: false, perturbed: false }] });
+    const pub = (await gql<{ indicatorValues: { value: number; suppressed: boolean; perturbed: boolean }[] }>(q)).data!.indicatorValues[0]!;
+    expect(pub).toMatchObject({ suppressed: false, perturbed: true });
+    expect([0, 3, 4, 5, 6]).toContain(pub.value);
   });
 
   it('makes a delivered offer and a measure queryable', async () => {

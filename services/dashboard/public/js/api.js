@@ -97,7 +97,7 @@ export const queries = {
   init: /** @type {Query<{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], areas: { code: string, name: string }[] }, {}>} */ (
     /* GraphQL */ `
     query DashboardInit {
-      indicators { code name description definition unit kind polarity synthetic published sourceAmt periods sources { code } }
+      indicators { code name description definition unit kind polarity synthetic published sourceAmt periods sources { code } protection { perturbed note } }
       indices { code name description synthetic minPopulation classes { label from } inputs { indicatorCode polarity } }
       sources { code name licence attribution url synthetic }
       areas(level: STADT) { code name }

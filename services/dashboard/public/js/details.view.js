@@ -37,7 +37,7 @@ function overviewHtml() {
       .map((x) => `<li><button type="button" class="row-select" data-code="${escapeHtml(x.a.code)}">${escapeHtml(x.a.name)}</button><span>${escapeHtml(x.r.text)}</span></li>`)
       .join('')}</ol></section>`;
   const n = Math.min(5, Math.floor(ranked.length / 2));
-  return `${hint}<section><h3>${escapeHtml(current.title)}</h3><p class="hint">${ranked.length} ${levelLabel(String(current.level)).many} mit Wert${suppressed ? `, ${suppressed} unterdrückt` : ''}.</p></section>
+  return `${hint}<section><h3>${escapeHtml(current.title)}</h3><p class="hint">${ranked.length} ${levelLabel(String(current.level)).many} mit Wert${suppressed ? `, ${suppressed} geschützt` : ''}.</p></section>
     ${n > 0 ? list(ranked.slice(0, n), 'Höchste Werte') + list(ranked.slice(-n).reverse(), 'Niedrigste Werte') : ''}`;
 }
 

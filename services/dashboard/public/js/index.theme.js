@@ -51,7 +51,7 @@ export const indexTheme = {
       rows,
       legend: labels.map((label, i) => ({ colour: colours[i] ?? noDataColour, label: classRange(ix.classes, i, label) })),
       colourOf: (row) => (row && row.classIndex >= 0 ? (colours[row.classIndex] ?? noDataColour) : noDataColour),
-      unscoredNote: 'nicht bewertet (zu wenige Einwohner*innen oder Eingangswerte unterdrückt)',
+      unscoredNote: 'nicht bewertet (zu wenige Einwohner*innen oder Eingangswerte geschützt)',
       legendNote: '',
     };
   },

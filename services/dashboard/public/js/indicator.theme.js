@@ -30,7 +30,7 @@ export const indicatorTheme = {
       rows.set(code, {
         status: v.suppressed ? 'suppressed' : v.value == null ? 'missing' : 'value',
         value: v.value,
-        text: v.suppressed ? 'unterdrückt' : formatValue(v.value, m.unit),
+        text: v.suppressed ? 'geschützt' : formatValue(v.value, m.unit),
         classIndex: c,
         classLabel: c >= 0 ? rangeLabel(cls, c, unit) : '',
       });
@@ -44,7 +44,10 @@ export const indicatorTheme = {
       rows,
       legend,
       colourOf: (row) => (row && row.classIndex >= 0 ? (colours[row.classIndex] ?? noDataColour) : noDataColour),
-      legendNote: state.method === 'stddev' && cls.sd != null ? `Mittelwert ${formatNumber(cls.mean)}, Standardabweichung ${formatNumber(cls.sd)}` : '',
+      // perturbed figures say so in one sentence (docs/disclosure.md)
+      legendNote: [state.method === 'stddev' && cls.sd != null ? `Mittelwert ${formatNumber(cls.mean)}, Standardabweichung ${formatNumber(cls.sd)}` : '', m.protection?.perturbed ? m.protection.note : '']
+        .filter(Boolean)
+        .join(' · '),
     };
   },
 };

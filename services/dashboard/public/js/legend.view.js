@@ -9,7 +9,7 @@ import { current, state } from './state.js';
 /** @import { IndexClass } from './api.js' */
 /** @import { Row } from './state.js' */
 
-export const SUPPRESSED_TEXT = 'Wert unterdrückt (Datenschutz: weniger als 3 Fälle)';
+export const SUPPRESSED_TEXT = 'Wert geschützt (Datenschutz)';
 
 /**
  * One area's figure in words (tooltip, aria-label, live region, details).

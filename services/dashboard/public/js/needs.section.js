@@ -44,10 +44,10 @@ export const needsSection = {
           const r = result.rows.get(area.code);
           if (!r) return '';
           if (r.demand == null && !r.suppressed) withoutDemand = true;
-          const gap = r.suppressed ? 'unterdrückt' : r.gap == null ? '–' : r.gap > 0 ? `−${formatNumber(r.gap, 0)}` : `+${formatNumber(-r.gap, 0)}`;
+          const gap = r.suppressed ? 'geschützt' : r.gap == null ? '–' : r.gap > 0 ? `−${formatNumber(r.gap, 0)}` : `+${formatNumber(-r.gap, 0)}`;
           const gapClass = r.gap != null && r.gap > 0 && !r.suppressed ? ' gap-short' : '';
           return `${head(n)}
-          <tr><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'unterdrückt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : `${formatNumber(r.coverage * 100, 0)} %`}</td><td class="num${gapClass}">${gap}</td></tr>`;
+          <tr><td class="num">${formatNumber(r.supply, 0)}</td><td class="num">${r.suppressed ? 'geschützt' : formatNumber(r.demand, 0)}</td><td class="num">${r.coverage == null ? '–' : `${formatNumber(r.coverage * 100, 0)} %`}</td><td class="num${gapClass}">${gap}</td></tr>`;
         })
         .join('');
       const counted = [...needs.values()].some((x) => 'rows' in x && x.rows.has(area.code));

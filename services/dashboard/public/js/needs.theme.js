@@ -37,7 +37,7 @@ export const needsTheme = {
       rows.set(code, {
         status: r.suppressed ? 'suppressed' : r.coverage == null ? 'missing' : 'value',
         value: r.coverage,
-        text: r.suppressed ? 'unterdrückt' : r.coverage == null ? '–' : `${formatNumber(r.coverage * 100, 0)} % (Lücke ${formatNumber(r.gap ?? 0, 0)})`,
+        text: r.suppressed ? 'geschützt' : r.coverage == null ? '–' : `${formatNumber(r.coverage * 100, 0)} % (Lücke ${formatNumber(r.gap ?? 0, 0)})`,
         classIndex: idx,
         classLabel: (idx >= 0 && coverageLabels[idx]) || '',
         needs: r,

@@ -59,7 +59,7 @@ export const seriesSection = {
       ${shown !== state.period ? `<p class="hint">Werte für ${escapeHtml(periodLabel(String(shown)))}.</p>` : ''}
       ${chartLegend(series.map((s) => s.label))}
       ${lineChart({ periods: m.periods, series, unit, title, highlight: shown ?? undefined })}
-      ${suppressedCount ? `<p class="hint">${suppressedCount} Zeitpunkt(e) unterdrückt (Datenschutz: weniger als 3 Fälle) – Lücke in der Linie.</p>` : ''}
+      ${suppressedCount ? `<p class="hint">${suppressedCount} Zeitpunkt(e) geschützt (Datenschutz) – Lücke in der Linie.</p>` : ''}
       <details><summary>Zeitreihe als Tabelle</summary>
         <table class="series-table"><caption>${escapeHtml(title)}</caption>
           <thead><tr><th scope="col">Zeitraum</th>${series.map((s) => `<th scope="col" class="num">${escapeHtml(s.label)}</th>`).join('')}</tr></thead>

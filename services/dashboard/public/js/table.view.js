@@ -49,7 +49,7 @@ function sortHeader(key, label, cls = '') {
 /** @param {Row | undefined} r */
 function describeRowShort(r) {
   if (!r || r.status === 'missing') return 'keine Daten';
-  if (r.status === 'suppressed') return 'unterdrückt (< 3 Fälle)';
+  if (r.status === 'suppressed') return 'geschützt';
   if (r.status === 'unscored') return 'nicht bewertet';
   return r.text;
 }
@@ -70,7 +70,7 @@ function drawTable() {
         <td>${escapeHtml(a.code)}</td>
         <td>${escapeHtml(a.bezirk?.name ?? (a.level === 'STADTBEZIRK' ? '–' : ''))}</td>
         <td class="num">${escapeHtml(describeRowShort(r))}</td>
-        <td>${chip}${escapeHtml(r?.classLabel || (r?.status === 'suppressed' ? 'unterdrückt' : '–'))}</td>
+        <td>${chip}${escapeHtml(r?.classLabel || (r?.status === 'suppressed' ? 'geschützt' : '–'))}</td>
       </tr>`;
     })
     .join('');
