@@ -6,7 +6,7 @@
 //   - series: one indicator for one Stadtteil (101) over 20 years of months (2005-01…2024-12, 240).
 // For a count (sgb2_personen) and a rate (sgb2_quote = SGB-II persons under 65 / residents under 65
 // × 100, monthly numerator over the yearly denominator). The reader runs as the public sees it
-// (roll-up over all levels + primary and secondary suppression) and privileged (no suppression);
+// (every figure of a confidential dataset summed from protected values) and privileged (true values);
 // its privileged values are checked against the direct query's.
 //
 // Shape of the warehouse (86 Stadtteile, area_map from Köln's spatial reference):
@@ -92,11 +92,15 @@ function blockSelect(b, count, start = 0) {
       : b.measure === 'einwohner'
         ? `toFloat64(20000 + cityHash64(number, 7) % 20000)`
         : `toFloat64(cityHash64(number, 7) % 60)`;
-  return `INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms)
+  // the projector writes each cell's key, protected value and period start; here a stand-in of the
+  // same shape (noise −4…4 from the key) so that public reads sum what they would sum
+  const periodStart = b.periods === MONTHS ? `concat(period, '-01')` : `concat(period, '-01-01')`;
+  return `INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms, cell_key, pvalue, period_start)
     SELECT ${dataset} AS dataset, ${measure} AS measure, ${dims} AS dims, ${dimsKey} AS dims_key, 'STADTTEIL' AS area_level,
            {areas:Array(String)}[1 + intDiv(number, ${C}) % ${areas.length}] AS area_code, ${period} AS period,
            concat(dataset, '|STADTTEIL|', area_code, '|', period) AS leaf_key, ${value} AS value, 1 AS present, 1 AS synthetic,
-           toUInt64(1735689600000) + number % 1000 AS known_at_ms
+           toUInt64(1735689600000) + number % 1000 AS known_at_ms, (cityHash64(number, 11) % 1000000) / 1000000 AS cell_key,
+           greatest(0, value + floor(cell_key * 9) - 4) AS pvalue, ${periodStart} AS period_start
     FROM numbers(${start}, ${count})`;
 }
 
@@ -192,7 +196,7 @@ async function measureSize(N) {
 
     const variants = [];
     for (const q of Object.keys(direct)) {
-      variants.push({ q, how: 'reader, public (suppression)', run: () => reader.values(readerQuery[q]) });
+      variants.push({ q, how: 'reader, public (protected)', run: () => reader.values(readerQuery[q]) });
       variants.push({ q, how: 'reader, privileged', run: () => reader.values({ ...readerQuery[q], privileged: true }) });
       variants.push({ q, how: 'direct SQL on cells', run: () => warehouse.query(direct[q], { months: MONTHS, years: YEARS }) });
     }

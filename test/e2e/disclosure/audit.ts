@@ -43,7 +43,12 @@ export interface Figure {
   reason: string | null;
 }
 
-export type Mechanism = { kind: 'exact'; primaryBelow: number } | { kind: 'perturbed'; params: PerturbationParams; suppressBelow: number };
+/**
+ * exact: figures are Σ t (primary suppression below a threshold); perturbed: every observation is
+ * perturbed and figures are sums of perturbed observations (what the platform does); cell: every
+ * figure is perturbed on its own, post-tabular (the census way; modelled for docs/disclosure.md).
+ */
+export type Mechanism = { kind: 'exact'; primaryBelow: number } | { kind: 'perturbed'; params: PerturbationParams; suppressBelow: number } | { kind: 'cell'; params: PerturbationParams };
 
 export interface Target {
   id: string;
@@ -86,7 +91,7 @@ export function inconsistentFigures(leaves: ReadonlyMap<string, Leaf>, figures: 
 /** For each leaf, the true values that the published figures cannot tell apart from its truth (a lower bound of its feasibility set). */
 export function witnessCounts(leaves: ReadonlyMap<string, Leaf>, mechanism: Mechanism): Map<string, number> {
   const out = new Map<string, number>();
-  if (mechanism.kind === 'exact') {
+  if (mechanism.kind !== 'perturbed') {
     for (const id of leaves.keys()) out.set(id, 1);
     return out;
   }
@@ -189,7 +194,7 @@ function buildModel(highs: Highs, leaves: readonly Leaf[], figures: readonly Fig
   for (const l of leaves) {
     const t = addInt(0, BIG);
     tCol.set(l.id, t);
-    if (mechanism.kind === 'exact') {
+    if (mechanism.kind !== 'perturbed') {
       piCol.set(l.id, t);
       continue;
     }
@@ -210,6 +215,13 @@ function buildModel(highs: Highs, leaves: readonly Leaf[], figures: readonly Fig
   for (const f of figures) {
     const cols = f.leaves.map((id) => piCol.get(id)!);
     const entries = { indices: cols, values: cols.map(() => 1) };
+    if (mechanism.kind === 'cell') {
+      // the figure is its own perturbed count: published p ∈ S(Σ t), i.e. Σ t within D of p, ≥ 1 unless p is 0
+      if (f.value === null) continue;
+      const D = mechanism.params.maxNoise;
+      model.addRow(f.value > 0 ? Math.max(1, f.value - D) : 0, f.value + D, entries);
+      continue;
+    }
     if (!f.suppressed && f.value !== null) model.addRow(f.value, f.value, entries);
     else if (f.suppressed && mechanism.kind === 'exact' && f.reason === 'PRIMARY') {
       const t = f.leaves.map((id) => tCol.get(id)!);
