@@ -20,11 +20,9 @@ export interface CountRow {
   level: string;
   code: string;
   period: string;
-  /** Σ true values */
+  /** Σ true values, or Σ protected values of the observations that have one (as asked) */
   value: number;
-  /** Σ protected values of the observations that have one */
-  pvalue: number;
-  /** present observations without a protected value (no record key known) */
+  /** present observations without a protected value (no record key known); 0 for true values */
   unkeyed: number | string;
   known_at_ms: string;
   synthetic: number;
@@ -77,8 +75,10 @@ function source(c: Component, periods: readonly string[], periodStarts: readonly
  * area_map (each area to itself and every area containing it) multiplies areas × periods rows,
  * not every dimension cell.
  */
-export function countsStatement(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf?: number, only?: Only): Statement {
+export function countsStatement(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf?: number, only?: Only, values: 'true' | 'protected' = 'true'): Statement {
   const params: QueryParams = {};
+  // only the column the reader shows: the true values, or the protected ones and whether any is missing
+  const sums = values === 'true' ? 'sumIf(value, present = 1) AS v_sum, 0 AS unkeyed_n' : 'sumIf(pvalue, present = 1 AND pvalue >= 0) AS v_sum, countIf(present = 1 AND pvalue < 0) AS unkeyed_n';
   const from = source(c, periods, periodStarts, asOf, params);
   let restrict = '';
   if (only) {
@@ -89,10 +89,9 @@ export function countsStatement(c: Component, periods: readonly string[], period
       params.onlyCodes = [...only.codes];
     }
   }
-  const sql = `SELECT m.level AS level, m.code AS code, c.period AS period, sum(c.value) AS value, sum(c.pv_sum) AS pvalue,
+  const sql = `SELECT m.level AS level, m.code AS code, c.period AS period, sum(c.v_sum) AS value,
             sum(c.unkeyed_n) AS unkeyed, max(c.known_at_ms) AS known_at_ms, max(c.synthetic) AS synthetic
-     FROM (SELECT area_code, period, any(period_start) AS period_start, sumIf(value, present = 1) AS value,
-                  sumIf(pvalue, present = 1 AND pvalue >= 0) AS pv_sum, countIf(present = 1 AND pvalue < 0) AS unkeyed_n,
+     FROM (SELECT area_code, period, any(period_start) AS period_start, ${sums},
                   max(known_at_ms) AS known_at_ms, maxIf(synthetic, present = 1) AS synthetic, countIf(present = 1) AS present_cells
            FROM ${from} GROUP BY area_code, period) AS c
      INNER JOIN (SELECT child_code, level, code, valid_from, valid_to FROM area_map WHERE child_level = {src:String}) AS m

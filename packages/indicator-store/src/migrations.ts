@@ -119,7 +119,7 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
     name: 'cells_protection_and_period_start',
     // cell_key: Σ record keys mod 1 (-1: unknown); pvalue: the protected value (-1: none);
     // period_start: first day of the period, written by the projector
-    sql: `ALTER TABLE cells ADD COLUMN IF NOT EXISTS cell_key Float64 DEFAULT -1, ADD COLUMN IF NOT EXISTS pvalue Float64 DEFAULT -1, ADD COLUMN IF NOT EXISTS period_start String DEFAULT ''`,
+    sql: `ALTER TABLE cells ADD COLUMN IF NOT EXISTS cell_key Float64 DEFAULT -1, ADD COLUMN IF NOT EXISTS pvalue Float64 DEFAULT -1, ADD COLUMN IF NOT EXISTS period_start LowCardinality(String) DEFAULT ''`,
   },
   {
     id: 10,

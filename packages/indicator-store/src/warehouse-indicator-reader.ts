@@ -30,9 +30,8 @@ export interface WarehouseIndicatorReaderOptions {
 }
 
 interface Count {
-  value: number;
-  /** the protected value; null when some observation has none (shown as "geschützt") */
-  protectedValue: number | null;
+  /** the true value, or for the public's read of a confidential component the protected one; null when some observation has none (shown as "geschützt") */
+  value: number | null;
   knownAt: number;
   synthetic: boolean;
 }
@@ -81,11 +80,11 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const components = new Map(componentsOf(plan).map((c) => [JSON.stringify(c), c]));
     const counts = new Map<string, Counts>();
     const asOf = q.asOf ? Date.parse(q.asOf) : undefined;
+    const privileged = q.privileged === true;
     for (const [id, c] of components) {
       const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
-      counts.set(id, await this.counts(c, readPeriods, asOf, only));
+      counts.set(id, await this.counts(c, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected'));
     }
-    const privileged = q.privileged === true;
     const confidential = [...components.values()].some((c) => this.confidential(c));
 
     const out: IndicatorValue[] = [];
@@ -107,13 +106,13 @@ export class WarehouseIndicatorReader implements IndicatorReader {
           if (!v) return undefined;
           knownAt = Math.max(knownAt, v.knownAt);
           synthetic ||= v.synthetic;
-          if (privileged || !this.confidential(c)) return v.value;
+          if (privileged || !this.confidential(c)) return v.value ?? undefined;
           // the public sees the protected value; one it may not see hides the figure
-          if (v.protectedValue === null || v.protectedValue < this.suppressBelow) {
+          if (v.value === null || v.value < this.suppressBelow) {
             hidden = true;
-            return v.protectedValue ?? 0;
+            return v.value ?? 0;
           }
-          return v.protectedValue;
+          return v.value;
         };
         const e = evaluatePlan(plan, period, lookup, (c, p) => this.readPeriod(c, p));
         if (!e) continue;
@@ -184,15 +183,14 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return periodicity ? alignPeriod(period, periodicity) : period;
   }
 
-  private async counts(c: Component, periods: string[], asOf: number | undefined, only: Only): Promise<Counts> {
-    const { sql, params } = countsStatement(c, periods, periods.map(periodStart), asOf, only);
+  private async counts(c: Component, periods: string[], asOf: number | undefined, only: Only, values: 'true' | 'protected'): Promise<Counts> {
+    const { sql, params } = countsStatement(c, periods, periods.map(periodStart), asOf, only, values);
     const rows = await this.warehouse.query<CountRow>(sql, params);
     const out: Counts = new Map();
     for (const r of rows) {
       const byCell = out.get(r.period) ?? new Map<string, Count>();
       byCell.set(cellKey(r.level, r.code), {
-        value: Number(r.value),
-        protectedValue: Number(r.unkeyed) > 0 ? null : Number(r.pvalue),
+        value: Number(r.unkeyed) > 0 ? null : Number(r.value),
         knownAt: Number(r.known_at_ms),
         synthetic: Number(r.synthetic) === 1,
       });
