@@ -171,8 +171,8 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
 
   it('keeps everything in the servers across a restart of the platform', async () => {
     await platform!.stop();
-    // nothing of the engines lives in the data directory, only the keys and the token secret
-    expect(readdirSync(dataDir).sort()).toEqual(['api-keys.json', 'jwt-secret']);
+    // nothing of the engines lives in the data directory, only the keys, the token secret and the record-key secret
+    expect(readdirSync(dataDir).sort()).toEqual(['api-keys.json', 'jwt-secret', 'record-key-secret']);
     platform = await start();
     expect(await checkContract(gql)).toEqual([]);
     expect((await offersIn101()).totalCount).toBe(1);
