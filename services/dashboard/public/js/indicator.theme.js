@@ -45,7 +45,10 @@ export const indicatorTheme = {
       legend,
       colourOf: (row) => (row && row.classIndex >= 0 ? (colours[row.classIndex] ?? noDataColour) : noDataColour),
       // perturbed figures say so in one sentence (docs/disclosure.md)
-      legendNote: [state.method === 'stddev' && cls.sd != null ? `Mittelwert ${formatNumber(cls.mean)}, Standardabweichung ${formatNumber(cls.sd)}` : '', m.protection?.perturbed ? m.protection.note : '']
+      legendNote: [
+        state.method === 'stddev' && cls.sd != null ? `Mittelwert ${formatNumber(cls.mean)}, Standardabweichung ${formatNumber(cls.sd)}` : '',
+        m.protection?.perturbed ? m.protection.note : '',
+      ]
         .filter(Boolean)
         .join(' · '),
     };
