@@ -18,7 +18,7 @@
 /** @typedef {{ code: string }} AreaCode */
 /** @typedef {{ level: string, code: string }} AreaInput */
 /** @typedef {{ hasNextPage: boolean, endCursor: string | null }} PageInfo */
-/** @typedef {{ code: string, name: string, description: string, definition: string, unit: string, kind: string, polarity: string, synthetic: boolean, published: boolean, sourceAmt: string, periods: string[], sources: { code: string }[], protection?: { perturbed: boolean, note: string | null } }} Indicator */
+/** @typedef {{ code: string, name: string, description: string, definition: string, unit: string, kind: string, polarity: string, synthetic: boolean, published: boolean, sourceAmt: string, periods: string[], sources: { code: string }[], protection: { perturbed: boolean, note: string | null } }} Indicator */
 /** @typedef {{ code: string, name: string, description: string, synthetic: boolean, minPopulation: number, classes: IndexClass[], inputs: { indicatorCode: string, polarity: string }[] }} CompositeIndex */
 /** @typedef {{ label: string, from: number | null }} IndexClass */
 /** @typedef {{ code: string, name: string, licence: string, attribution: string, url: string | null, synthetic: boolean }} DataSource */

@@ -47,7 +47,7 @@ export const indicatorTheme = {
       // perturbed figures say so in one sentence (docs/disclosure.md)
       legendNote: [
         state.method === 'stddev' && cls.sd != null ? `Mittelwert ${formatNumber(cls.mean)}, Standardabweichung ${formatNumber(cls.sd)}` : '',
-        m.protection?.perturbed ? m.protection.note : '',
+        m.protection.perturbed ? m.protection.note : '',
       ]
         .filter(Boolean)
         .join(' · '),
