@@ -555,6 +555,10 @@ class KafkaSubscription implements Subscription {
       if (!isRunning() || isStale()) return;
       const events = messages.slice(i, i + maxBatchSize).map((m) => toLogEvent(topic, partition, m));
       const eventBatch: EventBatch = { topic, partition, events };
+      // kafkajs heartbeats only when asked: a handler that runs longer than the session timeout (a
+      // large batch on a busy machine) would lose the group membership, have its commit refused and
+      // get the same batch again, forever. Heartbeat while it runs.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), this.log.consumerSettings.heartbeatIntervalMs);
       try {
         await handleBatch(eventBatch);
       } catch (error) {
@@ -569,6 +573,8 @@ class KafkaSubscription implements Subscription {
         // fetch again from the first event of the failed batch
         this.consumer.seek({ topic, partition, offset: events[0]!.offset.toString() });
         return;
+      } finally {
+        clearInterval(beat);
       }
       const last = events[events.length - 1]!.offset;
       // through the batch payload, not consumer.commitOffsets: that one silently skips the commit
