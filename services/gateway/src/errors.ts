@@ -5,7 +5,17 @@
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 
-export type GatewayErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'PAGE_SIZE_EXCEEDED' | 'RESULT_TOO_LARGE' | 'TIMEOUT' | 'NOT_AVAILABLE' | 'PAYLOAD_TOO_LARGE';
+export type GatewayErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'PAGE_SIZE_EXCEEDED'
+  | 'RESULT_TOO_LARGE'
+  | 'TIMEOUT'
+  | 'NOT_AVAILABLE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'NOT_ACCEPTABLE';
 
 const httpStatus: Record<GatewayErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -17,6 +27,7 @@ const httpStatus: Record<GatewayErrorCode, number> = {
   TIMEOUT: 504,
   NOT_AVAILABLE: 501,
   PAYLOAD_TOO_LARGE: 413,
+  NOT_ACCEPTABLE: 406,
 };
 
 export function expectedError(code: GatewayErrorCode, message: string, details: Record<string, unknown> = {}): GraphQLError {

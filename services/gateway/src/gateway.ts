@@ -1,5 +1,6 @@
-// createGateway: the GraphQL API (graphql-yoga + Pothos) at /graphql with GraphiQL, and the CSV
-// exports at /export/*.csv, as one yoga instance behind the response cache. No listener here:
+// createGateway: the GraphQL API (graphql-yoga + Pothos) at /graphql with GraphiQL, the CSV
+// exports at /export/*.csv, and the geo routes (OGC API – Features at /ogc, GeoJSON/GeoPackage
+// downloads at /export/*.{geojson,gpkg}, see ogc/), as one yoga instance behind the response cache. No listener here:
 // tests call `fetch`, the platform's composition root mounts `handler`, src/main.ts listens for
 // the standalone gateway.
 import { createComplexityRule } from '@pothos/plugin-complexity';
@@ -15,6 +16,7 @@ import { type CacheProbe, createResponseCache, type ResponseCacheOptions } from 
 import { createServe, type NodeHandler, type ServerContext, type Yoga } from './http/serve.js';
 import { cachingReader, type ReaderCacheOptions } from './indicators/reader.cache.js';
 import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
+import { geoRoutes, isGeoPath } from './ogc/ogc.plugin.js';
 import { PlanningService } from './planning/planning.service.js';
 import { schema } from './schema/index.js';
 import type { AreaSource, CatalogueSource, ControllingSource, RegistrySource } from './sources.js';
@@ -103,7 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: options.logging ?? false,
     // the serving layer has checked the token already when it hands over a viewer
     context: async ({ request, viewer, cacheProbe }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), cacheProbe),
-    plugins: [csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs), onlyQueriesReused()],
+    plugins: [geoRoutes(authenticate, contextFor, limits), csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs), onlyQueriesReused()],
   });
   const responses = options.responseCache === false ? null : createResponseCache(options.responseCache ?? {});
   const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes);
@@ -112,7 +114,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     handler: serve.node,
     fetch: serve.fetch,
-    handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix),
+    handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix) || isGeoPath(pathname),
     limits,
     clearCache: () => {
       reader?.clear();

@@ -71,7 +71,7 @@ const valueHeader = [
 const reasonDe: Record<string, string> = { PROTECTED: 'geschützt', PRIMARY: 'Fallzahl unter Schwelle', SECONDARY: 'Sekundärsperrung', DERIVED: 'abgeleitet aus gesperrtem Wert' };
 
 /** What a row says about its disclosure control: perturbed for the public, true and confidential for privileged readers. */
-function noteOf(v: IndicatorValue): string | null {
+export function noteOf(v: IndicatorValue): string | null {
   if (v.perturbed) return perturbationNote;
   if (v.confidential) return 'Vertraulich: wahrer Wert, nicht zur Veröffentlichung.';
   return null;

@@ -1,0 +1,81 @@
+// TEST FIXTURE for the geo routes: the gateway over the REAL warehouse (chDB, the indicator
+// store's projector and WarehouseIndicatorReader, the real catalogue and Köln reference) with the
+// real 2012 Einwohner and synthetic SGB-II persons (a confidential dataset; Altstadt-Süd at 2),
+// and a small registry of offers at interior points of some Stadtteile, served over HTTP on a
+// free port for real clients.
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AreaStatisticEvent, areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { loadCatalogue } from '@sp/indicators';
+import type { Warehouse } from '@sp/ports';
+import { loadReference } from '@sp/spatial';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { catalogueSource } from '../adapters/indicators.catalogue.js';
+import { areaSourceFromReference } from '../adapters/spatial.source.js';
+import { createGateway, type Gateway } from '../gateway.js';
+import type { OfferView } from '../sources.js';
+import { testSecret } from './gateway.fixture.js';
+import { einwohner2012 } from './koeln.fixture.js';
+import { memoryRegistry, testOffers } from './memory-registry.js';
+
+export interface GeoGateway {
+  gateway: Gateway;
+  offers: OfferView[];
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+function event(dataset: string, code: string, period: string, observations: Record<string, number>, synthetic: boolean): AreaStatisticEvent {
+  seq += 1;
+  return {
+    key: `${dataset}|STADTTEIL|${code}|${period}`,
+    version: 1,
+    tombstone: false,
+    deliveredAtMs: Date.UTC(2013, 2, 1) + seq,
+    amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+    deliveryId: `d-${seq}`,
+    payload: { dataset, areaLevel: 'STADTTEIL', areaCode: code, period, synthetic, observations: Object.entries(observations).map(([measure, value]) => ({ measure, dimensions: {}, value })) },
+  };
+}
+
+export async function startGeoGateway(): Promise<GeoGateway> {
+  const reference = loadReference('koeln');
+  const catalogue = loadCatalogue();
+  const wh: Warehouse = await openChdbWarehouse({ path: mkdtempSync(join(tmpdir(), 'sp-geo-')) });
+  await migrateWarehouse(wh);
+  await loadAreaMap(wh, areaMapRows(reference));
+  const ew = einwohner2012();
+  const events = [...ew].flatMap(([code, n]) => [
+    event('bevoelkerung', code, '2012', { einwohner: n }, false),
+    event('sgb2', code, '2012-12', { sgb2_personen: code === '101' ? 2 : Math.round(n * 0.02) }, true),
+  ]);
+  await new IndicatorProjector(wh).apply(events);
+
+  const areas = areaSourceFromReference(reference);
+  const offers = testOffers(areas);
+
+  const gateway = createGateway({
+    areas,
+    catalogue: catalogueSource(catalogue),
+    indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] }),
+    registry: memoryRegistry(offers),
+    auth: { jwtSecret: testSecret },
+  });
+  const server: Server = createServer(gateway.handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    gateway,
+    offers,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await wh.close();
+    },
+  };
+}
