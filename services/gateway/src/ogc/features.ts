@@ -292,7 +292,7 @@ export class FeatureCatalogue {
     // validity is not a registry filter: read every match (bounded) and filter here
     const all: OfferView[] = [];
     for (let offset = 0; ; ) {
-      const page = await registry.searchOffers({ ...filter, offset, limit: 1000 });
+      const page = await registry.searchOffers({ ...filter, offset, limit: 500 });
       all.push(...page.items);
       offset += page.items.length;
       if (page.items.length === 0 || offset >= page.total) break;
