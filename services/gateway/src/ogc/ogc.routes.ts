@@ -60,7 +60,17 @@ export class OgcRoutes {
     const base = `${url.origin}${ogcPrefix}`;
     const path = url.pathname.replace(/\/+$/, '') || ogcPrefix;
     const params = url.searchParams;
-    const segments = path.slice(ogcPrefix.length).split('/').filter(Boolean).map(decodeURIComponent);
+    const segments = path
+      .slice(ogcPrefix.length)
+      .split('/')
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          throw expectedError('BAD_USER_INPUT', `path segment "${s}" is not valid percent-encoding`);
+        }
+      });
     const [first, id, items, featureId, ...rest] = segments;
 
     // GDAL, opened on one collection's URL with ?indicator=…, sends that query to the landing

@@ -145,6 +145,7 @@ describe('bad requests change nothing and say what is accepted', () => {
     ['/ogc/collections/gemeinde/items', 404, '', /available: stadt, stadtbezirk, stadtteil/],
     ['/ogc/collections/stadtteil/items/999999', 404, '', /no feature "999999"/],
     ['/ogc/nowhere', 404, '', /this API has \/ogc/],
+    ['/ogc/collections/%E0%A4%A/items', 400, '', /not valid percent-encoding/],
   ];
   it.each(cases)('%s → %i', async (path, status, parameter, description) => {
     const r = await json(path);
