@@ -44,6 +44,7 @@ process.stdout.write(`
 Sozialplanung läuft.
   Dashboard:  ${platform.url}/
   GraphQL:    ${platform.url}/graphql   (GraphiQL im Browser)
+  OGC API:    ${platform.url}/ogc   (Features für GIS, z. B. ogrinfo OAPIF:${platform.url}/ogc)
   Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
 Beenden mit Strg+C.
 `);
