@@ -1,8 +1,8 @@
 // The one-process platform as a user meets it: started by its own entry point on embedded engines,
 // it loads the Köln demo through the ingestion API and answers the GraphQL contract; a new delivery
 // becomes queryable, a correction keeps the old value visible as-of, bad input changes nothing,
-// the registry and controlling answer, the public sees confidential counts only perturbed, and a second start
-// reuses the data already loaded.
+// the registry and controlling answer, the public sees confidential counts only perturbed (in GraphQL
+// and in the OGC API at /ogc), and a second start reuses the data already loaded.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkContract, clientFor, tokenFor, type GraphQLClient } from '@sp/gateway/testing';
@@ -141,6 +141,25 @@ describe('the platform on its embedded default', () => {
     expect(small.length).toBeGreaterThan(0);
     for (const s of small) expect(pub.data!.indicatorValues.find((v) => v.area.code === s.area.code)!.value).not.toBe(s.value);
     expect(priv.data!.indicatorValues.every((v) => v.confidential && !v.perturbed && v.knownAt !== null)).toBe(true);
+  });
+
+  it('serves the OGC API for GIS tools: the registry offers as points, the public only the public GraphQL figures', async () => {
+    const ogc = async (path: string) => {
+      const res = await fetch(`${url}/ogc${path}`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as any;
+    };
+    expect((await ogc('/collections')).collections.map((c: { id: string }) => c.id)).toEqual(['stadt', 'stadtbezirk', 'stadtteil', 'stadtviertel', 'sozialraum', 'offers']);
+    const total = await gql<{ offers: { totalCount: number } }>('{ offers(first: 1) { totalCount } }');
+    const offers = await ogc('/collections/offers/items?limit=5');
+    expect(offers.numberMatched).toBe(total.data!.offers.totalCount);
+    expect(offers.features[0].geometry.type).toBe('Point');
+    const pub = await gql<{ indicatorValues: { area: { code: string }; value: number | null }[] }>(
+      '{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2012") { area { code } value } }',
+    );
+    const items = await ogc('/collections/stadtteil/items?indicator=hze_stationaer&period=2012&limit=100');
+    expect(Object.fromEntries(items.features.map((f: any) => [f.id, f.properties.value]))).toEqual(Object.fromEntries(pub.data!.indicatorValues.map((v) => [v.area.code, v.value])));
+    expect(items.features.every((f: any) => f.properties.perturbed)).toBe(true);
   });
 
   it('reuses the loaded data on a second start', async () => {
