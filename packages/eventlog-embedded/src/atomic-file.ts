@@ -4,6 +4,14 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** The temporary file writeFileAtomic uses for `path`: hidden, named after the file and the writer's pid. */
+const tempPattern = /^\..+\.\d+\.tmp$/;
+
+/** True for a temporary file that writeFileAtomic leaves behind when its process is killed before the rename. */
+export function isStaleTemp(name: string): boolean {
+  return tempPattern.test(name);
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const file = await open(tmp, 'w', 0o644);

@@ -1,19 +1,24 @@
 // The EventLog port on the local filesystem, for the one-process deployment: durable (fsync before
 // append resolves), crash-recovering, partitioned exactly like Kafka (same key → same partition),
 // with in-process consumer groups that give the same at-least-once semantics as the Kafka adapter.
+// One append() is all-or-nothing across a crash, over all the partitions it touches: its frames
+// count only once the commit journal names them (commit.journal.ts).
 //
 // Layout of `dir`:
 //   LOCK                                 pid of the owning process
 //   topics.json                          topic names and partition counts
+//   commits.log                          committed end offset of every partition (commit.journal.ts)
 //   topics/<topic>/<partition>.log       one append-only segment per partition (see record-frame.ts)
 //   groups/<groupId>.offsets.json        committed offsets of a consumer group
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventLogError, partitionForKey, type AppendedEvent, type EventLog, type OutgoingEvent, type SubscribeOptions, type Subscription, type TopicSpec } from '@sp/ports';
-import { syncDir, writeFileAtomic } from './atomic-file.js';
+import { isStaleTemp, syncDir, writeFileAtomic } from './atomic-file.js';
+import { CommitJournal, readJournal } from './commit.journal.js';
 import { ConsumerGroup, GroupOffsets, type GroupSettings, type LogAccess, type Member } from './consumer-group.js';
 import { lockDirectory, type DirectoryLock } from './directory.lock.js';
 import { PartitionSegment, type PendingRecord, type RecoveryReport } from './partition.segment.js';
+import { encodeFrame } from './record-frame.js';
 
 export interface EmbeddedEventLogOptions {
   /** data directory; created when missing */
@@ -35,6 +40,21 @@ interface TopicState {
   segments: PartitionSegment[];
 }
 
+interface QueuedAppend {
+  state: TopicState;
+  byPartition: Map<number, { records: PendingRecord[]; indexes: number[] }>;
+  count: number;
+  resolve: (result: AppendedEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Frames of one commit round for one partition. */
+interface Staged {
+  segment: PartitionSegment;
+  key: string;
+  frames: Buffer[];
+}
+
 interface TopicsFile {
   version: 1;
   topics: { name: string; partitions: number }[];
@@ -48,10 +68,17 @@ export class EmbeddedEventLog implements EventLog {
   private closed = false;
   private nextMemberId = 1;
   private topicsLock: Promise<void> = Promise.resolve();
+  private queue: QueuedAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private journal: CommitJournal | null = null;
+  /** committed ends read at open; null for a directory without a journal (all valid frames count) */
+  private committedAtOpen: Map<string, bigint> | null = null;
   private readonly settings: GroupSettings;
   private readonly access: LogAccess;
   /** what recovery found per segment at open, for operators and tests */
   readonly recovery = new Map<string, RecoveryReport>();
+  /** stale temporary files of interrupted atomic writes removed at open */
+  readonly removedTempFiles: string[] = [];
 
   private constructor(
     readonly dir: string,
@@ -81,13 +108,38 @@ export class EmbeddedEventLog implements EventLog {
     const lock = lockDirectory(options.dir);
     const log = new EmbeddedEventLog(options.dir, lock, defaultPartitions, options);
     try {
+      await log.removeStaleTemps();
+      log.committedAtOpen = (await readJournal(options.dir)).ends;
       await log.loadTopics();
+      // from here on every partition's end is committed; a fresh snapshot also keeps the journal short
+      log.journal = await CommitJournal.create(options.dir, log.committedEnds());
     } catch (error) {
       await log.closeSegments();
       lock.release();
       throw error;
     }
     return log;
+  }
+
+  /** A killed writeFileAtomic leaves its temporary file behind; the real file is intact, so it goes. */
+  private async removeStaleTemps(): Promise<void> {
+    for (const dir of [this.dir, join(this.dir, 'groups')]) {
+      for (const name of await readdir(dir)) {
+        if (!isStaleTemp(name)) continue;
+        await rm(join(dir, name), { force: true });
+        this.removedTempFiles.push(join(dir, name));
+      }
+    }
+  }
+
+  private committedEnds(): Map<string, bigint> {
+    const ends = new Map<string, bigint>();
+    for (const t of this.topics.values()) {
+      t.segments.forEach((s, p) => {
+        ends.set(`${t.name}/${p}`, s.endOffset);
+      });
+    }
+    return ends;
   }
 
   private async loadTopics(): Promise<void> {
@@ -108,7 +160,9 @@ export class EmbeddedEventLog implements EventLog {
     const state: TopicState = { name, segments: [] };
     this.topics.set(name, state);
     for (let p = 0; p < partitions; p++) {
-      const { segment, recovery } = await PartitionSegment.open(name, p, join(dir, `${p}.log`));
+      // with a journal, a partition it does not name has nothing committed yet
+      const committed = this.committedAtOpen ? (this.committedAtOpen.get(`${name}/${p}`) ?? 0n) : undefined;
+      const { segment, recovery } = await PartitionSegment.open(name, p, join(dir, `${p}.log`), this.journal ? 0n : committed);
       state.segments.push(segment);
       this.recovery.set(`${name}/${p}`, recovery);
     }
@@ -172,17 +226,72 @@ export class EmbeddedEventLog implements EventLog {
       group.records.push({ key: event.key, value: event.value, headers: event.headers ?? {}, timestamp: event.timestamp ?? now });
       group.indexes.push(i);
     });
-    const result: AppendedEvent[] = new Array(events.length);
-    await Promise.all(
-      [...byPartition].map(async ([partition, { records, indexes }]) => {
-        const base = await state.segments[partition]!.append(records);
-        indexes.forEach((eventIndex, j) => {
-          result[eventIndex] = { topic, partition, offset: base + BigInt(j) };
-        });
-      }),
-    );
+    return new Promise<AppendedEvent[]>((resolve, reject) => {
+      this.queue.push({ state, byPartition, count: events.length, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** One commit round at a time; appends issued meanwhile share the next round's writes and fsyncs (group commit). */
+  private async flushLoop(): Promise<void> {
+    try {
+      // yield once so appends issued in the same tick join this round
+      await new Promise<void>((r) => setImmediate(r));
+      while (this.queue.length > 0) {
+        const round = this.queue;
+        this.queue = [];
+        await this.commitRound(round);
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /**
+   * Writes and fsyncs the round's frames in every partition they go to, then one journal frame
+   * with the partitions' new ends. Only then are they visible and the appends resolved: a crash
+   * before the journal frame is durable drops the whole round at the next open.
+   */
+  private async commitRound(round: QueuedAppend[]): Promise<void> {
+    const staged = new Map<PartitionSegment, Staged>();
+    const accepted: { append: QueuedAppend; result: AppendedEvent[] }[] = [];
+    for (const append of round) {
+      const marks = new Map<Staged, number>();
+      const result: AppendedEvent[] = new Array(append.count);
+      try {
+        for (const [partition, { records, indexes }] of append.byPartition) {
+          const segment = append.state.segments[partition]!;
+          let s = staged.get(segment);
+          if (!s) staged.set(segment, (s = { segment, key: `${append.state.name}/${partition}`, frames: [] }));
+          if (!marks.has(s)) marks.set(s, s.frames.length);
+          records.forEach((record, j) => {
+            const offset = segment.endOffset + BigInt(s.frames.length);
+            s.frames.push(encodeFrame({ offset, ...record }));
+            result[indexes[j]!] = { topic: append.state.name, partition, offset };
+          });
+        }
+        accepted.push({ append, result });
+      } catch (error) {
+        // this append is rejected alone; its frames go, so the others' offsets stay consecutive
+        for (const [s, length] of marks) s.frames.length = length;
+        append.reject(new EventLogError('BAD_PARAMETER', `cannot append to ${append.state.name}: ${(error as Error).message}`, undefined, { cause: error }));
+      }
+    }
+    const touched = [...staged.values()].filter((s) => s.frames.length > 0);
+    if (touched.length === 0) return;
+    try {
+      await Promise.all(touched.map((s) => s.segment.writeUncommitted(s.frames.length === 1 ? s.frames[0]! : Buffer.concat(s.frames))));
+      await this.journal!.commit(touched.map((s) => [s.key, s.segment.endOffset + BigInt(s.frames.length)]));
+    } catch (error) {
+      // leave nothing behind: frames past the committed tail are cut (and would be at the next open)
+      await Promise.all(touched.map((s) => s.segment.discardUncommitted().catch(() => undefined)));
+      const failure = error instanceof EventLogError ? error : new EventLogError('INTERNAL', `appending failed: ${(error as Error).message}`, undefined, { cause: error });
+      for (const { append } of accepted) append.reject(failure);
+      return;
+    }
+    for (const s of touched) s.segment.publish(s.frames.map((f) => f.length));
+    for (const { append, result } of accepted) append.resolve(result);
     this.changed();
-    return result;
   }
 
   private group(groupId: string): Promise<ConsumerGroup> {
@@ -265,7 +374,9 @@ export class EmbeddedEventLog implements EventLog {
     // stop consumers first (their in-flight batches finish and commit), then the files
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     for (const group of this.groups.values()) await (await group.catch(() => undefined))?.offsets.flush();
+    while (this.flushing) await this.flushing;
     await this.closeSegments();
+    await this.journal?.close();
     this.lock.release();
     this.changed();
   }

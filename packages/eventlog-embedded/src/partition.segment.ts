@@ -1,11 +1,12 @@
 // One partition of the embedded log: a single append-only segment file plus an in-memory index
-// (offset → file position) built by scanning the file once at open. Appends are queued and written
-// by one flush loop per partition, so concurrent appends share one write + fdatasync (group
-// commit). Only fsync'd events are visible to readers, and readers waiting at the end are woken
-// by the flush instead of polling.
+// (offset → file position) built by scanning the file once at open. The log's commit loop
+// (embedded-event-log.ts) writes new frames after the durable tail and fsyncs them, commits them in
+// the commit journal (commit.journal.ts), and only then publishes them here: readers see committed
+// events only, and readers waiting at the end are woken by the publish instead of polling.
 import { constants, type FileHandle, open } from 'node:fs/promises';
 import { EventLogError, type Headers, type LogEvent } from '@sp/ports';
-import { encodeFrame, FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, scanFrames } from './record-frame.js';
+import { ioFailure } from './io-errors.js';
+import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, scanFrames } from './record-frame.js';
 
 export interface PendingRecord {
   key: string;
@@ -14,16 +15,14 @@ export interface PendingRecord {
   timestamp: number;
 }
 
-interface QueuedAppend {
-  records: PendingRecord[];
-  resolve: (baseOffset: bigint) => void;
-  reject: (error: unknown) => void;
-}
-
 export interface RecoveryReport {
   records: number;
-  /** bytes cut from the end of the file because they did not hold a complete, valid frame */
+  /** bytes cut from the end of the file: frames not committed, or not complete and valid */
   truncatedBytes: number;
+  /** complete frames cut because the commit journal does not name them (an append interrupted by a crash) */
+  uncommittedRecords: number;
+  /** records the commit journal names as committed but the file no longer holds (damage: a lost acknowledged write) */
+  lostRecords: number;
   reason?: string;
 }
 
@@ -51,26 +50,27 @@ class PositionIndex {
 
 export class PartitionSegment {
   private readonly index = new PositionIndex();
-  /** file position after the last durable frame */
+  /** file position after the last committed frame */
   private tail = 0;
-  private queue: QueuedAppend[] = [];
-  private flushing: Promise<void> | null = null;
   private waiters = new Set<() => void>();
   private closed = false;
 
   private constructor(
     readonly topic: string,
     readonly partition: number,
-    private readonly path: string,
+    readonly path: string,
     private readonly file: FileHandle,
   ) {}
 
-  /** Opens (creating if needed) and recovers the segment: a torn or corrupt tail is truncated. */
-  static async open(topic: string, partition: number, path: string): Promise<{ segment: PartitionSegment; recovery: RecoveryReport }> {
+  /**
+   * Opens (creating if needed) and recovers the segment: a torn or corrupt tail is truncated, and
+   * so are frames past `committedEnd` (when given: the end the commit journal names).
+   */
+  static async open(topic: string, partition: number, path: string, committedEnd?: bigint): Promise<{ segment: PartitionSegment; recovery: RecoveryReport }> {
     const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
     const segment = new PartitionSegment(topic, partition, path, file);
     try {
-      const recovery = await segment.recover();
+      const recovery = await segment.recover(committedEnd);
       return { segment, recovery };
     } catch (error) {
       await file.close();
@@ -78,7 +78,7 @@ export class PartitionSegment {
     }
   }
 
-  private async recover(): Promise<RecoveryReport> {
+  private async recover(committedEnd: bigint | undefined): Promise<RecoveryReport> {
     const size = (await this.file.stat()).size;
     let position = 0;
     let chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK_BYTES, Math.max(size, 1)));
@@ -114,96 +114,65 @@ export class PartitionSegment {
         if (frameLength > chunk.length) chunk = Buffer.allocUnsafe(frameLength);
       }
     }
+    let uncommittedRecords = 0;
+    let lostRecords = 0;
+    if (committedEnd !== undefined) {
+      const committed = Number(committedEnd);
+      if (this.index.count > committed) {
+        // frames of an append whose commit frame never became durable: gone as a whole
+        uncommittedRecords = this.index.count - committed;
+        position = this.index.at(committed);
+        this.index.truncate(committed);
+        reason = `${uncommittedRecords} uncommitted record(s) of an interrupted append`;
+      } else if (this.index.count < committed) {
+        lostRecords = committed - this.index.count;
+        reason = `${lostRecords} committed record(s) missing (${reason ?? 'file shorter than committed'})`;
+      }
+    }
     this.tail = position;
     const truncatedBytes = size - position;
     if (truncatedBytes > 0) {
-      // cut what a crash left half-written so that new frames follow the last valid one
+      // cut what a crash left half-written or uncommitted so that new frames follow the last committed one
       await this.file.truncate(position);
       await this.file.sync();
     }
-    return { records: this.index.count, truncatedBytes, ...(reason && truncatedBytes > 0 ? { reason } : {}) };
+    return { records: this.index.count, truncatedBytes, uncommittedRecords, lostRecords, ...(reason && (truncatedBytes > 0 || lostRecords > 0) ? { reason } : {}) };
   }
 
-  /** Next offset to be written, counting only durable events. */
+  /** Next offset to be written, counting only committed events. */
   get endOffset(): bigint {
     return BigInt(this.index.count);
   }
 
-  /** Queues records; resolves with the offset of the first once they are written and fsync'd. */
-  append(records: PendingRecord[]): Promise<bigint> {
-    if (this.closed) return Promise.reject(new EventLogError('CLOSED', `event log is closed; cannot append to ${this.topic}`));
-    return new Promise<bigint>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
-    });
-  }
-
-  private async flushLoop(): Promise<void> {
+  /** Writes encoded frames right after the committed tail and fsyncs them; readers do not see them until publish(). */
+  async writeUncommitted(data: Buffer): Promise<void> {
+    if (this.closed) throw new EventLogError('CLOSED', `event log is closed; cannot append to ${this.topic}`);
+    const start = this.tail;
     try {
-      // yield once so appends issued in the same tick join this write
-      await new Promise<void>((r) => setImmediate(r));
-      while (this.queue.length > 0) {
-        const group = this.queue;
-        this.queue = [];
-        await this.writeGroup(group);
-      }
-    } finally {
-      this.flushing = null;
-    }
-  }
-
-  private async writeGroup(group: QueuedAppend[]): Promise<void> {
-    const startCount = this.index.count;
-    const startTail = this.tail;
-    const frames: Buffer[] = [];
-    const positions: number[] = [];
-    const baseOffsets: bigint[] = [];
-    let position = startTail;
-    let offset = BigInt(startCount);
-    const encodable: QueuedAppend[] = [];
-    for (const append of group) {
-      try {
-        const encoded: Buffer[] = [];
-        const base = offset;
-        for (const record of append.records) {
-          encoded.push(encodeFrame({ offset, ...record }));
-          offset += 1n;
-        }
-        for (const frame of encoded) {
-          frames.push(frame);
-          positions.push(position);
-          position += frame.length;
-        }
-        baseOffsets.push(base);
-        encodable.push(append);
-      } catch (error) {
-        // this append is rejected alone; roll its offsets back so the others stay consecutive
-        offset = BigInt(startCount) + BigInt(positions.length);
-        append.reject(new EventLogError('BAD_PARAMETER', `cannot append to ${this.topic}: ${(error as Error).message}`, undefined, { cause: error }));
-      }
-    }
-    if (encodable.length === 0) return;
-    try {
-      const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
       let written = 0;
       while (written < data.length) {
-        const { bytesWritten } = await this.file.write(data, written, data.length - written, startTail + written);
+        const { bytesWritten } = await this.file.write(data, written, data.length - written, start + written);
         written += bytesWritten;
       }
       await this.file.datasync();
     } catch (error) {
-      // leave nothing half-written behind: cut back to the last durable frame
-      await this.file.truncate(startTail).catch(() => undefined);
-      const code = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'UNAVAILABLE' : 'INTERNAL';
-      const failure = new EventLogError(code, `writing to ${this.path} failed: ${(error as Error).message}`, (error as NodeJS.ErrnoException).code, { cause: error });
-      for (const append of encodable) append.reject(failure);
-      return;
+      throw ioFailure(`writing to ${this.path}`, error);
     }
-    for (const p of positions) this.index.push(p);
+  }
+
+  /** Cuts frames written by writeUncommitted whose commit failed. New writes go to the tail either way. */
+  async discardUncommitted(): Promise<void> {
+    await this.file.truncate(this.tail);
+  }
+
+  /** Makes the frames of the last writeUncommitted visible once committed; `lengths` are their sizes, in order. */
+  publish(lengths: readonly number[]): void {
+    let position = this.tail;
+    for (const length of lengths) {
+      this.index.push(position);
+      position += length;
+    }
     this.tail = position;
-    encodable.forEach((append, i) => {
-      append.resolve(baseOffsets[i]!);
-    });
     this.wake();
   }
 
@@ -267,11 +236,10 @@ export class PartitionSegment {
     }));
   }
 
-  /** Lets queued appends finish, then closes the file; later calls fail with CLOSED. */
+  /** Closes the file (the log's commit loop has finished first); later calls fail with CLOSED. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing) await this.flushing;
     this.wake();
     await this.file.close();
   }
