@@ -47,7 +47,15 @@ const sqlStateCodes: Record<string, import('./errors.js').PortErrorCode> = {
   '57P01': 'UNAVAILABLE',
 };
 
+/**
+ * Whole SQLSTATE classes that mean "the server cannot do this now" rather than a bug: 08 connection
+ * exception, 53 insufficient resources (53100 disk full, 53200 out of memory), 58 system error
+ * (58030 I/O error). A retry later may succeed, so callers answer 503 with Retry-After.
+ */
+const unavailableClasses = new Set(['08', '53', '58']);
+
 /** Maps a PostgreSQL SQLSTATE (both pg and PGlite report it as `code`) to the port's error code. */
 export function portCodeForSqlState(sqlState: string | undefined): import('./errors.js').PortErrorCode {
-  return (sqlState && sqlStateCodes[sqlState]) || 'INTERNAL';
+  if (!sqlState) return 'INTERNAL';
+  return sqlStateCodes[sqlState] ?? (unavailableClasses.has(sqlState.slice(0, 2)) ? 'UNAVAILABLE' : 'INTERNAL');
 }

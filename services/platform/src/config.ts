@@ -6,7 +6,11 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
 
 export const platformConfigSchema = z.object({
   /** where the embedded engines keep their data (event log, chDB, PGlite) */
-  SP_DATA_DIR: z.string().default('.data'),
+  SP_DATA_DIR: z
+    .string()
+    .trim()
+    .min(1, 'is empty; it must name the data directory (e.g. SP_DATA_DIR=.data, the default when it is not set) — an empty value would write the data into the current directory')
+    .default('.data'),
   SP_HOST: z.string().default('127.0.0.1'),
   SP_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** load the Köln demo through the ingestion API when the platform starts empty */
