@@ -360,6 +360,17 @@ export class EmbeddedEventLog implements EventLog {
     });
   }
 
+  /** Names of the topics, for operators' checks. */
+  topicNames(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  /** Consumer groups that have committed offsets in this directory, for operators' checks. */
+  async groupIds(): Promise<string[]> {
+    const names = await readdir(join(this.dir, 'groups'));
+    return names.filter((n) => n.endsWith('.offsets.json')).map((n) => decodeURIComponent(n.slice(0, -'.offsets.json'.length)));
+  }
+
   forget(subscription: EmbeddedSubscription): void {
     this.subscriptions.delete(subscription);
   }

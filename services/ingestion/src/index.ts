@@ -14,3 +14,4 @@ export { ApiKeyRing, generateApiKey, hashApiKey, type Principal } from './api-ke
 export { spatialChecksFrom } from './spatial-checks.adapter.js';
 export { migrateIngest, ingestMigrations } from './ingest.migrations.js';
 export { controllingPlanningCheck } from './planning-check.adapter.js';
+export { rebuildIngestRecords, type IngestRebuildDeps } from './ingest.rebuild.js';

@@ -1,20 +1,34 @@
 // The composition root's choice of adapters: embedded engines in one process by default, or the
 // real servers (Kafka, PostgreSQL, ClickHouse) for a big city. Everything above this file sees
 // only the ports.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, EventLog, Warehouse } from '@sp/ports';
 import type { PlatformConfig } from './config.js';
+
+/** Why the embedded database was set aside and created anew; its read models are rebuilt from the log. */
+export interface DatabaseRepair {
+  reason: string;
+  /** where the old database directory was moved (kept for inspection, never deleted) */
+  movedTo: string | null;
+}
 
 export interface Engines {
   eventLog: EventLog;
   warehouse: Warehouse;
   database: Database;
   describe: string;
+  /** set when the embedded database was damaged (or a rebuild was asked for) and starts empty: rebuild its read models from the log */
+  repair?: DatabaseRepair;
   close(): Promise<void>;
 }
 
-export async function openEngines(config: PlatformConfig): Promise<Engines> {
+export interface OpenEnginesOptions {
+  /** set the embedded database aside and start it empty, to rebuild it from the log (the operator's rebuild command) */
+  rebuildDatabase?: boolean;
+}
+
+export async function openEngines(config: PlatformConfig, options: OpenEnginesOptions = {}): Promise<Engines> {
   // on servers too: the API keys of the Ämter and the token secret are kept in the data directory
   mkdirSync(config.dataDir, { recursive: true });
   if (config.SP_ENGINES === 'servers') {
@@ -31,8 +45,53 @@ export async function openEngines(config: PlatformConfig): Promise<Engines> {
   const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([import('@sp/eventlog-embedded'), import('@sp/warehouse-chdb'), import('@sp/database-pglite')]);
   const eventLog = await openEmbeddedEventLog({ dir: join(config.dataDir, 'eventlog') });
   const warehouse = await openChdbWarehouse({ path: join(config.dataDir, 'warehouse') });
-  const database = await openPgliteDatabase({ dataDir: join(config.dataDir, 'postgres') });
-  return bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`);
+  const { database, repair } = await openEmbeddedDatabase(join(config.dataDir, 'postgres'), openPgliteDatabase, options.rebuildDatabase ? 'a rebuild from the log was asked for' : undefined);
+  return { ...bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`), ...(repair ? { repair } : {}) };
+}
+
+/**
+ * Opens PGlite and checks that it can read every table. PGlite does not fsync, so after a crash or
+ * an I/O error its directory can be damaged (an empty PG_VERSION, missing relation files) although
+ * every acknowledged event is intact in the log. Then the directory is moved aside (kept, never
+ * deleted) and a fresh database is created, and the caller rebuilds the read models from the log.
+ */
+async function openEmbeddedDatabase(
+  dir: string,
+  open: (options: { dataDir: string }) => Promise<Database & { close(): Promise<void> }>,
+  rebuildBecause: string | undefined,
+): Promise<{ database: Database; repair?: DatabaseRepair }> {
+  let reason = rebuildBecause;
+  if (!reason) {
+    const existed = existsSync(dir);
+    try {
+      const database = await open({ dataDir: dir });
+      try {
+        await checkDatabase(database);
+        return { database };
+      } catch (error) {
+        await database.close().catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      if (!existed) throw error; // a new database that cannot be created is not damage; say why
+
+      reason = `the database in ${dir} is damaged: ${(error as Error).message}`;
+    }
+  }
+  let movedTo: string | null = null;
+  if (existsSync(dir)) {
+    movedTo = `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(dir, movedTo);
+  }
+  const database = await open({ dataDir: dir });
+  return { database, repair: { reason, movedTo } };
+}
+
+/** Reads one row of every table of the public schema: a missing or unreadable relation file fails here, not in a request. */
+export async function checkDatabase(database: Database): Promise<{ tables: number }> {
+  const { rows } = await database.query<{ name: string }>(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'`);
+  for (const { name } of rows) await database.query(`SELECT 1 FROM ${name} LIMIT 1`);
+  return { tables: rows.length };
 }
 
 function bundle(eventLog: EventLog, warehouse: Warehouse, database: Database, describe: string): Engines {

@@ -5,13 +5,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
-import { EventCodec, SchemaRegistry } from '@sp/events';
+import { EventCodec, recordTypes, SchemaRegistry, topicFor } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { areaSourceFromReference, catalogueSource } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
-import { controllingPlanningCheck, createIngestionApp, migrateIngest, spatialChecksFrom } from '@sp/ingestion';
+import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
 import { controllingSourceFrom } from './sources/controlling.source.js';
@@ -19,6 +19,7 @@ import { registrySourceFrom } from './sources/registry.source.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
 import type { PlatformConfig } from './config.js';
 import type { Engines } from './engines.js';
+import { step } from './progress.js';
 import { startProjections, type Projections } from './projections.js';
 
 export interface Platform {
@@ -66,6 +67,15 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     projection: { protection, recordKeySecret },
     onIndicatorsChanged: () => onIndicatorsChanged(),
   });
+
+  if (engines.repair) {
+    // the database starts empty: everything it knew is rebuilt from the log before ingestion
+    // accepts a delivery (versions must continue, planning checks need the controlling model)
+    step(`Datenbank aus dem Ereignisprotokoll wiederherstellen (${engines.repair.reason}${engines.repair.movedTo ? `; beiseitegelegt: ${engines.repair.movedTo}` : ''})`);
+    const ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topicFor(t)) });
+    const { ms } = await projections.rebuild();
+    process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
+  }
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   const ingestion = await createIngestionApp({

@@ -14,6 +14,12 @@ export interface Projections {
   aggregator: AggregatorService;
   /** resolves when every consumer has caught up with the log */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /**
+   * Replays the whole log into every read model (warehouse: truncated first; registry and
+   * controlling: into what is there, idempotently) under fresh consumer groups, for a database
+   * rebuilt from the log or an operator's rebuild. The live groups keep their offsets.
+   */
+  rebuild(timeoutMs?: number): Promise<{ ms: number }>;
   stop(): Promise<void>;
 }
 
@@ -48,19 +54,17 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
 
   const decode = (batch: EventBatch) => batch.events.map((e) => codec.decodeAs(e.value).event);
 
-  const registry = await whileUnavailable(() =>
+  const registryGroup = (groupId: string) =>
     eventLog.subscribe({
-      groupId: 'registry',
+      groupId,
       topics: [offerTopic],
       handleBatch: async (batch) => {
         await deps.registry.applyOfferEvents(decode(batch));
       },
-    }),
-  );
-
-  const planning = await whileUnavailable(() =>
+    });
+  const planningGroup = (groupId: string) =>
     eventLog.subscribe({
-      groupId: 'controlling',
+      groupId,
       topics: planningTopics,
       handleBatch: async (batch) => {
         await projectPlanningRecordEvents(deps.database, decode(batch) as unknown as PlanningRecordEvent[]);
@@ -69,8 +73,10 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
         // out-of-order planning events (a milestone before its measure) resolve on redelivery
         if ((error as { code?: string }).code !== 'PLANNING_OUT_OF_ORDER') console.error('[controlling projection]', error);
       },
-    }),
-  );
+    });
+
+  const registry = await whileUnavailable(() => registryGroup('registry'));
+  const planning = await whileUnavailable(() => planningGroup('controlling'));
 
   await whileUnavailable(() => aggregator.start());
   const subscriptions: Subscription[] = [registry, planning];
@@ -78,6 +84,16 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     aggregator,
     async caughtUp(timeoutMs = 300_000) {
       await Promise.all([aggregator.caughtUp(timeoutMs), ...subscriptions.map((s) => s.caughtUp(timeoutMs))]);
+    },
+    async rebuild(timeoutMs = 600_000) {
+      const started = Date.now();
+      const replays = [await registryGroup(`registry-rebuild-${started}`), await planningGroup(`controlling-rebuild-${started}`)];
+      try {
+        await Promise.all([aggregator.rebuild(timeoutMs), ...replays.map((r) => r.caughtUp(timeoutMs))]);
+      } finally {
+        for (const r of replays) await r.stop();
+      }
+      return { ms: Date.now() - started };
     },
     async stop() {
       await aggregator.stop();
