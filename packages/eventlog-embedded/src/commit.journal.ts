@@ -70,6 +70,11 @@ export class CommitJournal {
     return new CommitJournal(path, file, new Map(ends), 1n, snapshot.length);
   }
 
+  /** The committed end of a partition ("topic/partition"), if the journal names it. */
+  endOf(key: string): bigint | undefined {
+    return this.ends.get(key);
+  }
+
   /** Makes new end offsets durable; when this resolves, the frames up to them are committed. */
   async commit(changes: readonly [string, bigint][]): Promise<void> {
     if (this.broken) throw new EventLogError('UNAVAILABLE', `the commit journal ${this.path} failed earlier and is closed for writes; restart the platform (${this.broken.message})`);

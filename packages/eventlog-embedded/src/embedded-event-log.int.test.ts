@@ -1,7 +1,7 @@
 // The EventLog contract on the embedded log, plus what only the embedded log has: the directory
 // lock and recovery of a torn or corrupt segment tail on real files.
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -112,6 +112,53 @@ describe('embedded event log on disk', () => {
     expect((await log.endOffsets('t')).get(0)).toBe(2n);
     expect(await readAll(log, 't')).toEqual(['first', 'second']);
     await log.close();
+  });
+
+  it('cuts an append whose commit frame never became durable, in every partition it wrote to', async () => {
+    const dir = tempDir('sp-eventlog-uncommitted-');
+    let log = await openEmbeddedEventLog({ dir });
+    await log.ensureTopics([{ name: 't', partitions: 2 }]);
+    const batch = (tag: string) => Array.from({ length: 10 }, (_, i) => ({ key: `${tag}${i}`, value: value(`${tag}${i}`) }));
+    await log.append('t', batch('a'));
+    await log.close();
+    const journal = join(dir, 'commits.log');
+    const committedBefore = readFileSync(journal);
+    log = await openEmbeddedEventLog({ dir });
+    const b = await log.append('t', batch('b'));
+    expect(new Set(b.map((e) => e.partition))).toEqual(new Set([0, 1]));
+    await log.close();
+    // a crash after both partitions were written but before the commit frame was durable
+    writeFileSync(journal, committedBefore);
+
+    log = await openEmbeddedEventLog({ dir });
+    const cut = [...log.recovery.values()].reduce((n, r) => n + r.uncommittedRecords, 0);
+    expect(cut).toBe(10);
+    expect([...log.recovery.values()].every((r) => r.lostRecords === 0)).toBe(true);
+    expect((await readAll(log, 't')).sort()).toEqual(
+      batch('a')
+        .map((e) => e.key)
+        .sort(),
+    );
+    // the offsets freed by the cut are taken by the next append
+    const c = await log.append('t', batch('c'));
+    expect(Math.min(...c.filter((e) => e.partition === b[0]!.partition).map((e) => Number(e.offset)))).toBe(Math.min(...b.filter((e) => e.partition === b[0]!.partition).map((e) => Number(e.offset))));
+    await log.close();
+  });
+
+  it('keeps every valid frame of a directory written before the commit journal existed', async () => {
+    const dir = tempDir('sp-eventlog-legacy-');
+    let log = await openEmbeddedEventLog({ dir });
+    await log.ensureTopics([{ name: 't', partitions: 2 }]);
+    await log.append(
+      't',
+      ['x', 'y', 'z'].map((v) => ({ key: v, value: value(v) })),
+    );
+    await log.close();
+    rmSync(join(dir, 'commits.log'));
+    log = await openEmbeddedEventLog({ dir });
+    expect((await readAll(log, 't')).sort()).toEqual(['x', 'y', 'z']);
+    await log.close();
+    expect(statSync(join(dir, 'commits.log')).size).toBeGreaterThan(0);
   });
 
   it('groups concurrent appends and reads many events back through the index', async () => {

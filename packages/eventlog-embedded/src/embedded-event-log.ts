@@ -112,7 +112,9 @@ export class EmbeddedEventLog implements EventLog {
       log.committedAtOpen = (await readJournal(options.dir)).ends;
       await log.loadTopics();
       // from here on every partition's end is committed; a fresh snapshot also keeps the journal short
-      log.journal = await CommitJournal.create(options.dir, log.committedEnds());
+      // ends of partitions not in topics.json are kept: a topic whose topics.json write a crash cut
+      // off may have committed appends, and they stay when it is created again
+      log.journal = await CommitJournal.create(options.dir, new Map([...(log.committedAtOpen ?? []), ...log.committedEnds()]));
     } catch (error) {
       await log.closeSegments();
       lock.release();
@@ -161,8 +163,9 @@ export class EmbeddedEventLog implements EventLog {
     this.topics.set(name, state);
     for (let p = 0; p < partitions; p++) {
       // with a journal, a partition it does not name has nothing committed yet
-      const committed = this.committedAtOpen ? (this.committedAtOpen.get(`${name}/${p}`) ?? 0n) : undefined;
-      const { segment, recovery } = await PartitionSegment.open(name, p, join(dir, `${p}.log`), this.journal ? 0n : committed);
+      const key = `${name}/${p}`;
+      const committed = this.journal ? (this.journal.endOf(key) ?? 0n) : this.committedAtOpen ? (this.committedAtOpen.get(key) ?? 0n) : undefined;
+      const { segment, recovery } = await PartitionSegment.open(name, p, join(dir, `${p}.log`), committed);
       state.segments.push(segment);
       this.recovery.set(`${name}/${p}`, recovery);
     }
