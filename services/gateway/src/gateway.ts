@@ -5,7 +5,7 @@
 // the standalone gateway.
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import type { IndicatorReader } from '@sp/indicator-store';
-import { getOperationAST, type GraphQLError } from 'graphql';
+import { type FieldNode, getOperationAST, type GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import { type AuthConfig, createAuthenticator, type Viewer } from './auth/viewer.js';
 import type { GatewayContext } from './context.js';
@@ -45,7 +45,21 @@ export interface GatewayOptions {
   graphiql?: boolean;
   /** yoga's logger (default false: the composition root logs) */
   logging?: boolean;
+  /**
+   * Who may run introspection (`__schema`, `__type`): 'signed-in' (default: any valid token),
+   * 'everyone', or 'off'. Refused requests get FORBIDDEN and run nothing.
+   */
+  introspection?: IntrospectionPolicy;
+  /**
+   * Browser origins allowed to call the gateway cross-origin (exact `scheme://host[:port]`). Only
+   * they get Access-Control-Allow-Origin (with credentials); any other Origin gets no CORS headers,
+   * so the browser withholds the answer. Default: none (same-origin use only). One list for the
+   * whole gateway until tenants exist.
+   */
+  cors?: { origins: readonly string[] };
 }
+
+export type IntrospectionPolicy = 'signed-in' | 'everyone' | 'off';
 
 export type { NodeHandler } from './http/serve.js';
 
@@ -105,7 +119,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     logging: options.logging ?? false,
     // the serving layer has checked the token already when it hands over a viewer
     context: async ({ request, viewer, cacheProbe }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), cacheProbe),
-    plugins: [geoRoutes(authenticate, contextFor, limits), csvExport(authenticate, contextFor, limits), queryLimits(limits), executionTimeout(limits.requestTimeoutMs), onlyQueriesReused()],
+    cors: corsFor(options.cors?.origins ?? []),
+    plugins: [
+      geoRoutes(authenticate, contextFor, limits),
+      csvExport(authenticate, contextFor, limits),
+      introspectionFor(options.introspection ?? 'signed-in'),
+      queryLimits(limits),
+      executionTimeout(limits.requestTimeoutMs),
+      onlyQueriesReused(),
+    ],
   });
   const responses = options.responseCache === false ? null : createResponseCache(options.responseCache ?? {});
   const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes);
@@ -133,6 +155,37 @@ function marking<T extends object>(source: T | null, probe: CacheProbe): T | nul
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * CORS from an allow-list: yoga's own CORS reflects any Origin (with credentials) when no origin is
+ * configured, so the decision is made here per request and an unknown Origin gets no CORS headers.
+ */
+function corsFor(origins: readonly string[]) {
+  const allowed = new Set(origins.map((o) => o.replace(/\/+$/, '')));
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (!origin || !allowed.has(origin)) return false as const;
+    return { origin: [origin], credentials: true, methods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type', 'accept'], maxAge: 600 };
+  };
+}
+
+/** Introspection only for the viewers the policy names; others get FORBIDDEN before anything runs. */
+function introspectionFor(policy: IntrospectionPolicy): Plugin<GatewayContext> {
+  return {
+    onValidate({ addValidationRule, context }) {
+      if (policy === 'everyone') return;
+      if (policy === 'signed-in' && (context as GatewayContext).viewer?.role !== 'public') return;
+      const who = policy === 'off' ? 'is switched off on this gateway' : 'needs a signed-in viewer (send a Bearer token)';
+      addValidationRule((validation: ValidationContext) => ({
+        Field(node: FieldNode) {
+          if (node.name.value === '__schema' || node.name.value === '__type') {
+            validation.reportError(expectedError('FORBIDDEN', `introspection (${node.name.value}) ${who}; __typename stays available`, { argument: node.name.value }));
+          }
+        },
+      }));
+    },
+  };
 }
 
 /** Mutations (none today, but the schema may grow) are never answered from the response cache. */

@@ -1,5 +1,6 @@
 // @sp/gateway: the GraphQL API and CSV exports for BI tools and dashboards.
-export { createGateway, graphqlEndpoint, exportPrefix, type Gateway, type GatewayOptions, type NodeHandler } from './gateway.js';
+export { createGateway, graphqlEndpoint, exportPrefix, type Gateway, type GatewayOptions, type IntrospectionPolicy, type NodeHandler } from './gateway.js';
+export { gatewayEnvSchema, gatewayEnvShape, gatewayOptionsFromEnv, type GatewayEnv } from './gateway.config.js';
 export { limitsSchema, resolveLimits, type Limits, type LimitsInput } from './limits.js';
 export { roles, type Role, type Viewer, type AuthConfig } from './auth/viewer.js';
 export { schema } from './schema/index.js';

@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
+import { gatewayEnvShape, gatewayOptionsFromEnv } from './gateway.config.js';
 import { standaloneGateway } from './standalone.js';
 
 const env = z
@@ -23,6 +24,7 @@ const env = z
     GATEWAY_MAX_COMPLEXITY: z.coerce.number().int().positive().optional(),
     GATEWAY_MAX_PAGE_SIZE: z.coerce.number().int().positive().optional(),
     GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+    ...gatewayEnvShape,
   })
   .parse(process.env);
 
@@ -32,6 +34,7 @@ const gateway = standaloneGateway({
   reference: env.SP_REFERENCE,
   ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
   jwtSecret: env.SP_JWT_SECRET,
+  security: gatewayOptionsFromEnv(env, env.SP_JWT_SECRET),
   limits: {
     ...(env.GATEWAY_MAX_DEPTH ? { maxDepth: env.GATEWAY_MAX_DEPTH } : {}),
     ...(env.GATEWAY_MAX_COMPLEXITY ? { maxComplexity: env.GATEWAY_MAX_COMPLEXITY } : {}),

@@ -18,6 +18,8 @@ export interface StandaloneOptions {
   /** path of the protection configuration YAML (docs/disclosure.md); default the built-in one */
   protectionPath?: string;
   jwtSecret: string;
+  /** token, CORS and introspection settings beyond the secret (gatewayOptionsFromEnv) */
+  security?: Partial<Pick<GatewayOptions, 'auth' | 'cors' | 'introspection'>>;
   limits?: GatewayOptions['limits'];
   registry?: GatewayOptions['registry'];
   controlling?: GatewayOptions['controlling'];
@@ -38,7 +40,8 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
     indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection }),
     registry: options.registry ?? null,
     controlling: options.controlling ?? null,
-    auth: { jwtSecret: options.jwtSecret },
+    ...options.security,
+    auth: { ...options.security?.auth, jwtSecret: options.jwtSecret },
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.responseCache !== undefined ? { responseCache: options.responseCache } : {}),

@@ -1,5 +1,6 @@
 // Configuration of the one-process platform, validated once from the environment.
 import { resolve } from 'node:path';
+import { gatewayEnvShape } from '@sp/gateway';
 import { z } from 'zod';
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -28,6 +29,8 @@ export const platformConfigSchema = z.object({
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
   SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
+  /** the gateway's token and browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION, SP_JWT_ISSUER, SP_JWT_AUDIENCE, SP_TOKEN_MAX_LIFETIME_S (docs/graphql.md) */
+  ...gatewayEnvShape,
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema> & { dataDir: string };

@@ -8,7 +8,7 @@ import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, recordTypes, SchemaRegistry, topicFor } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
-import { areaSourceFromReference, catalogueSource } from '@sp/gateway';
+import { areaSourceFromReference, catalogueSource, gatewayOptionsFromEnv } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
@@ -118,7 +118,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     indicators: reader,
     registry: registrySourceFrom(registry, reader, reference),
     controlling: controllingSourceFrom(database, reader, reference),
-    auth: { jwtSecret: config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir) },
+    ...gatewayOptionsFromEnv(config, config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir)),
   });
 
   onIndicatorsChanged = () => gateway.clearCache();
