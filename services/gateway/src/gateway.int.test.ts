@@ -99,6 +99,30 @@ describe('gateway over chDB and the warehouse reader', () => {
     expect(r.data.indicatorValues).toEqual([{ value: 2, suppressed: false }]);
   });
 
+  it('answers out-of-range periods with BAD_USER_INPUT / 400 naming argument, value and accepted range, not a 500 (issue #13)', async () => {
+    for (const [args, argument, message] of [
+      ['from: "2005", to: "9999"', 'to', /to "9999" lies outside the accepted years 1900–2199/],
+      ['from: "0001", to: "2012"', 'from', /from "0001" lies outside the accepted years 1900–2199/],
+      ['from: "1900-01", to: "2199-12"', 'to', /spans 3600 periods; at most 600/],
+    ] as const) {
+      const r = await gql(`{ indicatorValues(indicator: "einwohner", level: STADT, ${args}) { value } }`);
+      expect(r.errors?.[0]?.extensions, args).toMatchObject({ code: 'BAD_USER_INPUT', argument });
+      expect(r.errors?.[0]?.message).toMatch(message);
+    }
+    const series = await gql('{ timeSeries(indicator: "sgb2_quote", area: { level: STADTTEIL, code: "101" }, from: "0001-01", to: "2012-12") { value } }');
+    expect(series.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    for (const path of [
+      '/export/indicator-values.csv?indicator=einwohner&level=STADT&from=2005&to=9999',
+      '/export/indicator-values.csv?indicator=einwohner&level=STADT&from=0001&to=2012',
+      '/export/time-series.csv?indicator=einwohner&level=STADTTEIL&code=101&from=2005&to=9999',
+      '/export/indicator-values.csv?indicator=einwohner&level=STADT&period=0000',
+    ]) {
+      const res = await gateway.yoga.fetch(`http://gw${path}`);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/accepted years 1900–2199/) });
+    }
+  });
+
   it('lists the catalogue with attribution and synthetic flags', async () => {
     const r = await gql('{ indicator(code: "sgb2_quote") { synthetic sourceAmt sources { name licence attribution } } sources { code synthetic attribution } }');
     expect(r.data.indicator.synthetic).toBe(true);

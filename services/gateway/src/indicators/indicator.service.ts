@@ -10,7 +10,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { expectedError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { AreaRef, AreaSource, AreaView, CatalogueSource, IndexMeta, IndicatorMeta } from '../sources.js';
-import { checkPeriod, checkPeriodRange, normaliseAsOf } from './periods.js';
+import { checkPeriod, checkPeriodRange, normaliseAsOf, rangeLength } from './periods.js';
 
 export interface IndicatorDeps {
   areas: AreaSource;
@@ -141,7 +141,8 @@ export class IndicatorService {
     if (args.from != null || args.to != null) {
       if (args.from == null || args.to == null) throw expectedError('BAD_USER_INPUT', 'from and to go together: give both or neither', { argument: args.from == null ? 'from' : 'to' });
       if (args.period != null || args.periods != null) throw expectedError('BAD_USER_INPUT', 'give either period/periods or from/to, not both', { argument: 'period' });
-      checkPeriodRange(args.from, args.to);
+      checkPeriodRange(args.from, args.to, this.limits);
+      this.checkEstimate(args, rangeLength(args.from, args.to));
       const codes = args.areas?.length ? args.areas : null;
       const slices = await Promise.all((codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, from: args.from!, to: args.to!, areaCode })));
       rows = slices.flat();
@@ -149,8 +150,9 @@ export class IndicatorService {
       const periods = [...(args.period != null ? [args.period] : []), ...(args.periods ?? [])];
       if (periods.length === 0) throw expectedError('BAD_USER_INPUT', 'give a period ("2012"), periods (["2011","2012"]) or from/to', { argument: 'period' });
       periods.forEach((p) => {
-        checkPeriod(p, 'period');
+        checkPeriod(p, 'period', this.limits);
       });
+      this.checkEstimate(args, new Set(periods).size);
       const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, period })));
       rows = slices.flat();
     }
@@ -211,7 +213,7 @@ export class IndicatorService {
   async indexValues(index: string, level: string, period: string, parent?: AreaRef | null): Promise<IndexValue[]> {
     this.index(index);
     this.checkLevel(level, 'level');
-    checkPeriod(period, 'period');
+    checkPeriod(period, 'period', this.limits);
     const rows = await this.indexLoader.load({ index, level, period });
     const filter = this.areaFilter({ indicator: index, level, parent: parent ?? null });
     return rows.filter((r) => filter({ areaCode: r.areaCode })).sort((a, b) => byCode(a.areaCode, b.areaCode));
@@ -236,6 +238,21 @@ export class IndicatorService {
     if (requested < 0) throw expectedError('BAD_USER_INPUT', `${argument} must not be negative`, { argument });
     if (requested > max) throw expectedError('PAGE_SIZE_EXCEEDED', `${argument} ${requested} exceeds the maximum page size of ${max}; page with after/cursor`, { argument, max });
     return requested;
+  }
+
+  /**
+   * Cells (areas × periods) a values read will produce at most, from the arguments alone. A read
+   * whose estimate exceeds maxRows is refused before the warehouse is asked.
+   */
+  private checkEstimate(args: ValuesArgs, periods: number): number {
+    const areas = args.areas?.length ? new Set(args.areas).size : this.deps.areas.areas(args.level).length;
+    const cells = areas * periods;
+    if (cells > this.limits.maxRows) {
+      throw expectedError('RESULT_TOO_LARGE', `${periods} periods × ${areas} areas = ${cells} values exceed the limit of ${this.limits.maxRows}; narrow the areas or the periods`, {
+        limit: this.limits.maxRows,
+      });
+    }
+    return cells;
   }
 
   private checkLevel(level: string, argument: string): void {

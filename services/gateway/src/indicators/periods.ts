@@ -1,22 +1,51 @@
-// Period and as-of arguments as the API accepts them; checked before they reach the reader.
+// Period and as-of arguments as the API accepts them; checked before they reach the reader, so a
+// period the warehouse cannot represent (year 0000, 9999 + 1) or a range of tens of thousands of
+// periods is a clear BAD_USER_INPUT naming the argument, the value and the accepted range.
+import { periodicityOf, periodRange } from '@sp/indicators';
 import { expectedError } from '../errors.js';
+
+/** The years a period may lie in and the longest from/to range (Limits; defaults 1900–2199, 600). */
+export interface PeriodBounds {
+  minPeriodYear: number;
+  maxPeriodYear: number;
+  maxRangePeriods: number;
+}
 
 const periodRe = /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/;
 
-export function checkPeriod(value: string, argument: string): string {
+export function checkPeriod(value: string, argument: string, bounds: PeriodBounds): string {
   if (!periodRe.test(value)) {
     throw expectedError('BAD_USER_INPUT', `${argument} "${value}" is not a period; expected a year "2012", a quarter "2012-Q3" or a month "2012-07"`, { argument });
+  }
+  const year = Number(value.slice(0, 4));
+  if (year < bounds.minPeriodYear || year > bounds.maxPeriodYear) {
+    throw expectedError('BAD_USER_INPUT', `${argument} "${value}" lies outside the accepted years ${bounds.minPeriodYear}–${bounds.maxPeriodYear}`, {
+      argument,
+      min: String(bounds.minPeriodYear),
+      max: String(bounds.maxPeriodYear),
+    });
   }
   return value;
 }
 
-const kind = (p: string) => (p.length === 4 ? 'year' : p.includes('Q') ? 'quarter' : 'month');
-
-export function checkPeriodRange(from: string, to: string): void {
-  checkPeriod(from, 'from');
-  checkPeriod(to, 'to');
-  if (kind(from) !== kind(to)) throw expectedError('BAD_USER_INPUT', `from "${from}" and to "${to}" must be periods of the same kind (both years, quarters or months)`, { argument: 'to' });
+export function checkPeriodRange(from: string, to: string, bounds: PeriodBounds): void {
+  checkPeriod(from, 'from', bounds);
+  checkPeriod(to, 'to', bounds);
+  if (periodicityOf(from) !== periodicityOf(to))
+    throw expectedError('BAD_USER_INPUT', `from "${from}" and to "${to}" must be periods of the same kind (both years, quarters or months)`, { argument: 'to' });
   if (from > to) throw expectedError('BAD_USER_INPUT', `from "${from}" lies after to "${to}"`, { argument: 'from' });
+  const count = periodRange(from, to).length;
+  if (count > bounds.maxRangePeriods) {
+    throw expectedError('BAD_USER_INPUT', `from "${from}" to "${to}" spans ${count} periods; at most ${bounds.maxRangePeriods} are accepted in one range, ask in parts`, {
+      argument: 'to',
+      max: bounds.maxRangePeriods,
+    });
+  }
+}
+
+/** Number of periods a from/to range spans (after checkPeriodRange). */
+export function rangeLength(from: string, to: string): number {
+  return periodRange(from, to).length;
 }
 
 /**

@@ -184,8 +184,8 @@ builder.queryFields((t) => ({
       comparisonAreas: t.arg({ type: [AreaInput], required: false }),
     },
     resolve: async (_root, args, ctx) => {
-      checkPeriod(args.before, 'before');
-      checkPeriod(args.after, 'after');
+      checkPeriod(args.before, 'before', ctx.limits);
+      checkPeriod(args.after, 'after', ctx.limits);
       const planning = planningOf(ctx);
       const goal = (await planning.goals({})).find((g) => g.key === args.goalKey);
       if (!goal) throw expectedError('NOT_FOUND', `goal "${args.goalKey}" not found`, { argument: 'goalKey' });
