@@ -196,6 +196,8 @@ export interface GoalView {
   status: string;
   revisionReason?: string | null;
   example: boolean;
+  /** the Amt that owns the goal (delivered it first); null when unknown. Drafts are visible to it and planners/admins only. */
+  ownerAmt?: string | null;
 }
 
 export interface BudgetLineView {

@@ -163,6 +163,12 @@ export const controllingMigrations: readonly Migration[] = [
         ADD COLUMN IF NOT EXISTS withdrawn_version integer`,
     ],
   },
+  {
+    id: 3,
+    name: 'goal owner: the Amt that first delivered a goal (drafts are visible to it and the planning staff only)',
+    // NULL for goals projected before this migration: nobody but the planning staff sees their drafts
+    statements: [`ALTER TABLE controlling_goal ADD COLUMN IF NOT EXISTS owner_amt text`],
+  },
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction, serialised by an advisory lock. */

@@ -25,6 +25,12 @@ import type { PlanningDomainEvent } from './planning.projection.js';
 export function goalRecord(db: Queryable, key: string): Promise<GoalRecord | undefined> {
   return loadGoal(db, key);
 }
+/** The Amt that owns each goal (first delivered it); goals projected before owners were kept have none. */
+export async function goalOwners(db: Queryable, keys: readonly string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{ goal_key: string; owner_amt: string | null }>('SELECT goal_key, owner_amt FROM controlling_goal WHERE goal_key = ANY($1::text[])', [keys]);
+  return new Map(rows.filter((r) => r.owner_amt != null).map((r) => [r.goal_key, r.owner_amt!]));
+}
 export function measureRecord(db: Queryable, key: string): Promise<MeasureRecord | undefined> {
   return loadMeasure(db, key);
 }

@@ -24,6 +24,8 @@ export interface PlanningRecordEvent {
   version: number;
   recordType: PlanningRecordType;
   deliveryId: string;
+  /** the Amt whose delivery this is (the envelope's `amt`); the first one to deliver a goal owns it */
+  amt?: string;
   deliveredBy: string;
   /** epoch millis */
   deliveredAt: number;
@@ -81,6 +83,7 @@ export async function projectPlanningRecordEvents(db: Database, records: readonl
       throw new PlanningOutOfOrderError(`${r.recordType} ${r.key} v${r.version}: ${issues.map((i) => `${i.code} ${i.message}`).join('; ')}`);
     }
     const result = await applyEvents(db, events as readonly PlanningDomainEvent[]);
+    if (r.recordType === 'goal' && r.amt && !tombstone) await db.query('UPDATE controlling_goal SET owner_amt = $2 WHERE goal_key = $1 AND owner_amt IS NULL', [r.key, r.amt]);
     total.applied += result.applied;
     total.duplicates += result.duplicates;
     total.stale += result.stale;

@@ -37,7 +37,18 @@ export function privilegedForIndex(viewer: Viewer): boolean {
   return viewer.privileged && (viewer.role === 'planner' || viewer.role === 'admin');
 }
 
-/** Planning records (goals, measures) beyond the adopted/decided ones. */
-export function canReadDrafts(viewer: Viewer): boolean {
-  return viewer.role !== 'public';
+/**
+ * A draft planning record (a goal before adoption): its owning Amt and the planning staff
+ * (planners, admins) read it; other Ämter and the public do not.
+ */
+export function canReadDraft(viewer: Viewer, ownerAmt: string | null | undefined): boolean {
+  switch (viewer.role) {
+    case 'planner':
+    case 'admin':
+      return true;
+    case 'amt':
+      return ownerAmt != null && ownerAmt === viewer.amt;
+    case 'public':
+      return false;
+  }
 }

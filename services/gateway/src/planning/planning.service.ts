@@ -1,7 +1,7 @@
 // Goals, measures and their controlling for one request: visibility by role, and DataLoaders so
 // milestones, status reports and controlling figures of a page of measures are fetched in one call.
 import DataLoader from 'dataloader';
-import { canReadDrafts } from '../auth/access.js';
+import { canReadDraft } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ControllingSource, GoalFilter, GoalView, MeasureControllingView, MeasureFilter, MeasureView, MilestoneView, StatusReportView } from '../sources.js';
 
@@ -50,7 +50,7 @@ export class PlanningService {
   }
 
   private canSeeGoal(goal: GoalView): boolean {
-    return canReadDrafts(this.viewer) || publicGoalStatus.has(goal.status);
+    return publicGoalStatus.has(goal.status) || canReadDraft(this.viewer, goal.ownerAmt);
   }
 
   private canSeeMeasure(m: MeasureView): boolean {

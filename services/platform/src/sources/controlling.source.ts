@@ -8,6 +8,7 @@
 import type { ControllingSource, EvaluationView, GoalView, MeasureControllingView, MeasureView, MilestoneView, StatusReportView } from '@sp/gateway';
 import {
   controllingOfMeasures,
+  goalOwners,
   goalRecord,
   goalStatusSchema,
   goalVersions,
@@ -76,13 +77,20 @@ export function controllingSourceFrom(db: Database, reader: IndicatorReader, ref
         ...(filter.status ? { status: statuses(filter.status, goalStatusSchema.options, 'status') as GoalStatus[] } : {}),
         ...(filter.includeExamples !== undefined ? { includeExamples: filter.includeExamples } : {}),
       });
-      if (!filter.area) return goals.map(goalView);
-      const keys = goalAreas(filter.area);
-      return goals.filter((g) => g.areas.some((a) => keys.has(areaKey(a)))).map(goalView);
+      const keys = filter.area ? goalAreas(filter.area) : null;
+      const listed = keys ? goals.filter((g) => g.areas.some((a) => keys.has(areaKey(a)))) : goals;
+      const owners = await goalOwners(
+        db,
+        listed.map((g) => g.key),
+      );
+      return listed.map((g) => goalView(g, owners.get(g.key) ?? null));
     },
 
     async goalHistory(key) {
-      return (await goalVersions(db, key)).map((v) => goalView({ ...v.record, version: v.version, status: v.status, ...(v.revisionReason !== undefined ? { revisionReason: v.revisionReason } : {}) }));
+      const owner = (await goalOwners(db, [key])).get(key) ?? null;
+      return (await goalVersions(db, key)).map((v) =>
+        goalView({ ...v.record, version: v.version, status: v.status, ...(v.revisionReason !== undefined ? { revisionReason: v.revisionReason } : {}) }, owner),
+      );
     },
 
     async measures(filter) {
@@ -217,8 +225,9 @@ function unique<T extends AreaRef | string>(items: readonly T[]): T[] {
   return [...seen.values()];
 }
 
-function goalView(g: GoalRecord): GoalView {
+function goalView(g: GoalRecord, ownerAmt: string | null): GoalView {
   return {
+    ownerAmt,
     key: g.key,
     version: g.version,
     parentKey: g.parentKey ?? null,

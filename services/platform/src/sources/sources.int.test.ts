@@ -55,7 +55,19 @@ async function loadRegistry(): Promise<void> {
   await migrateControlling(db);
   const planning: PlanningRecordEvent[] = readKoelnDemo().deliveries.map((d) => {
     const record = d.record as { key: string; version: number };
-    return { key: record.key, version: record.version, recordType: d.recordType, deliveryId: d.deliveryId, deliveredBy: d.actor, deliveredAt: Date.parse(d.at), tombstone: false, payload: d.record };
+    // the envelope's amt: the demo's actors are "<amt>@stadt-koeln.example"
+    const amt = d.actor.split('@')[0]!;
+    return {
+      key: record.key,
+      version: record.version,
+      recordType: d.recordType,
+      amt,
+      deliveryId: d.deliveryId,
+      deliveredBy: d.actor,
+      deliveredAt: Date.parse(d.at),
+      tombstone: false,
+      payload: d.record,
+    };
   });
   await projectPlanningRecordEvents(db, planning);
 }
@@ -237,6 +249,7 @@ describe('controlling source', () => {
       parentKey: stored.parentKey ?? null,
       deadline: stored.deadline ?? null,
       adoptedBy: stored.adoptedBy ?? null,
+      ownerAmt: 'sozialplanung-chorweiler',
     });
 
     // Chorweiler (609) lies in the Sozialraum and in the city: both goals are set for it; Kalk's is not
@@ -249,6 +262,9 @@ describe('controlling source', () => {
     const drafts = await controlling.goals({ status: ['draft'] });
     expect(drafts.length).toBeGreaterThan(0);
     expect(drafts.every((g) => g.status === 'draft')).toBe(true);
+    // each goal is owned by the Amt that delivered it first (migration 3), for the gateway's draft rule
+    expect(Object.fromEntries(drafts.map((g) => [g.key, g.ownerAmt]))).toEqual({ 'ziel:sr:muelheim-nord-keupstrasse-stammheim:teilhabe': 'sozialplanung-muelheim' });
+    expect((await controlling.goalHistory(CHORWEILER_GOAL)).every((g) => g.ownerAmt === 'sozialplanung-chorweiler')).toBe(true);
     expect(await controlling.goals({ includeExamples: false })).toEqual([]);
     await expect(controlling.goals({ status: ['beschlossen'] })).rejects.toMatchObject({ code: 'UNKNOWN_STATUS' });
   });
