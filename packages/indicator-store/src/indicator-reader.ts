@@ -19,6 +19,8 @@ export interface IndicatorValuesQuery {
   asOf?: string;
   /** privileged readers see the true values of confidential data */
   privileged?: boolean;
+  /** aborted when the asker gave up (request timeout): the reader starts no further warehouse query */
+  signal?: AbortSignal;
 }
 
 /**

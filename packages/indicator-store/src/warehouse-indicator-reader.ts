@@ -82,6 +82,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const asOf = q.asOf ? Date.parse(q.asOf) : undefined;
     const privileged = q.privileged === true;
     for (const [id, c] of components) {
+      q.signal?.throwIfAborted();
       const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
       counts.set(id, await this.counts(c, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected'));
     }

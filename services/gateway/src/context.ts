@@ -1,6 +1,7 @@
 // The GraphQL context of one request: who asks, the limits, and the per-request services whose
 // DataLoaders batch and cache reads for this request only.
 import type { Viewer } from './auth/viewer.js';
+import type { RequestBudget } from './fairness/request-budget.js';
 import type { CacheProbe } from './http/response-cache.js';
 import type { IndicatorService } from './indicators/indicator.service.js';
 import type { Limits } from './limits.js';
@@ -19,4 +20,8 @@ export interface GatewayContext {
   today: string;
   /** set when the request may be answered from the response cache; see http/response-cache.ts */
   cacheProbe?: CacheProbe;
+  /** the client's budget this request's reads are charged to (absent when budgets are off) */
+  budget?: RequestBudget;
+  /** aborted when the request is cut off (timeout): no further reads start, running ones are told */
+  abort: AbortController;
 }

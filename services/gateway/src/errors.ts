@@ -15,7 +15,8 @@ export type GatewayErrorCode =
   | 'TIMEOUT'
   | 'NOT_AVAILABLE'
   | 'PAYLOAD_TOO_LARGE'
-  | 'NOT_ACCEPTABLE';
+  | 'NOT_ACCEPTABLE'
+  | 'RATE_LIMITED';
 
 const httpStatus: Record<GatewayErrorCode, number> = {
   UNAUTHENTICATED: 401,
@@ -28,6 +29,7 @@ const httpStatus: Record<GatewayErrorCode, number> = {
   NOT_AVAILABLE: 501,
   PAYLOAD_TOO_LARGE: 413,
   NOT_ACCEPTABLE: 406,
+  RATE_LIMITED: 429,
 };
 
 export function expectedError(code: GatewayErrorCode, message: string, details: Record<string, unknown> = {}): GraphQLError {

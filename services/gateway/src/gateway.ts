@@ -10,6 +10,8 @@ import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import { type AuthConfig, createAuthenticator, type Viewer } from './auth/viewer.js';
 import type { GatewayContext } from './context.js';
 import { expectedError, httpStatusFor, isExpected, userCausedSourceError } from './errors.js';
+import { type BudgetsInput, ClientBudgets } from './fairness/client-budgets.js';
+import type { RequestBudget } from './fairness/request-budget.js';
 import { exporters } from './export/export.routes.js';
 import { IndicatorService } from './indicators/indicator.service.js';
 import { type CacheProbe, createResponseCache, type ResponseCacheOptions } from './http/response-cache.js';
@@ -57,6 +59,11 @@ export interface GatewayOptions {
    * whole gateway until tenants exist.
    */
   cors?: { origins: readonly string[] };
+  /**
+   * Per-client request and cost budgets (see fairness/client-budgets.ts); a client over one gets
+   * 429 with Retry-After. false: no budgets (benchmarks of the raw engine).
+   */
+  budgets?: BudgetsInput | false;
 }
 
 export type IntrospectionPolicy = 'signed-in' | 'everyone' | 'off';
@@ -67,8 +74,8 @@ export interface Gateway {
   yoga: Yoga;
   /** for http.createServer or a framework's raw route; answers /graphql and /export/*.csv */
   handler: NodeHandler;
-  /** the same as a WHATWG fetch function (tests, other runtimes) */
-  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** the same as a WHATWG fetch function (tests, other runtimes); clientAddress: the caller's IP where known */
+  fetch(input: string | URL | Request, init?: RequestInit, clientAddress?: string): Promise<Response>;
   /** the paths this handler answers, for a composition root that routes by prefix */
   handles(pathname: string): boolean;
   limits: Limits;
@@ -91,20 +98,23 @@ export function createGateway(options: GatewayOptions): Gateway {
    * are live PostgreSQL reads (and controlling depends on today): touching them marks the answer
    * as not reusable for the response cache.
    */
-  const contextFor = (viewer: Viewer, probe?: CacheProbe): GatewayContext => {
+  const contextFor = (viewer: Viewer, probe?: CacheProbe, budget?: RequestBudget): GatewayContext => {
     const today = clock().toISOString().slice(0, 10);
     const registry = options.registry ?? null;
     const planning = options.controlling ? new PlanningService(options.controlling, viewer, today) : null;
+    const abort = new AbortController();
     return {
       viewer,
       limits,
       areas: options.areas,
       catalogue: options.catalogue,
-      indicators: new IndicatorService(deps, viewer, limits),
+      indicators: new IndicatorService(deps, viewer, limits, { abort, ...(budget ? { budget } : {}) }),
       registry: probe ? marking(registry, probe) : registry,
       planning: probe ? marking(planning, probe) : planning,
       today,
+      abort,
       ...(probe ? { cacheProbe: probe } : {}),
+      ...(budget ? { budget } : {}),
     };
   };
 
@@ -118,7 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     logging: options.logging ?? false,
     // the serving layer has checked the token already when it hands over a viewer
-    context: async ({ request, viewer, cacheProbe }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), cacheProbe),
+    context: async ({ request, viewer, cacheProbe, budget }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), cacheProbe, budget),
     cors: corsFor(options.cors?.origins ?? []),
     plugins: [
       geoRoutes(authenticate, contextFor, limits),
@@ -130,7 +140,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
   const responses = options.responseCache === false ? null : createResponseCache(options.responseCache ?? {});
-  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes);
+  const budgets = options.budgets === false ? null : new ClientBudgets(options.budgets ?? {});
+  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes, budgets);
 
   return {
     yoga,
@@ -224,7 +235,11 @@ function executionTimeout(ms: number): Plugin<GatewayContext> {
       setExecuteFn(async (args) => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<{ errors: GraphQLError[] }>((resolve) => {
-          timer = setTimeout(() => resolve({ errors: [expectedError('TIMEOUT', `the request took longer than ${ms} ms and was cut off; narrow the query`)] }), ms);
+          timer = setTimeout(() => {
+            // stop the work too, not only the answer: no further reads start, running ones are told
+            (args.contextValue as GatewayContext).abort.abort();
+            resolve({ errors: [expectedError('TIMEOUT', `the request took longer than ${ms} ms and was cut off; narrow the query`)] });
+          }, ms);
         });
         try {
           return await Promise.race([executeFn(args), timeout]);
@@ -237,9 +252,13 @@ function executionTimeout(ms: number): Plugin<GatewayContext> {
 }
 
 /** GET /export/<name>.csv through the same context (viewer, loaders, limits) as GraphQL. */
-function csvExport(authenticate: ReturnType<typeof createAuthenticator>, contextFor: (v: Viewer) => GatewayContext, limits: Limits): Plugin<GatewayContext> {
+function csvExport(
+  authenticate: ReturnType<typeof createAuthenticator>,
+  contextFor: (v: Viewer, probe?: CacheProbe, budget?: RequestBudget) => GatewayContext,
+  limits: Limits,
+): Plugin<GatewayContext> {
   return {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, endResponse, serverContext }) {
       if (!url.pathname.startsWith(exportPrefix)) return;
       const match = /^\/export\/([a-z-]+)\.csv$/.exec(url.pathname);
       const exporter = match ? exporters[match[1]!] : undefined;
@@ -261,12 +280,15 @@ function csvExport(authenticate: ReturnType<typeof createAuthenticator>, context
         return;
       }
       try {
-        const ctx = contextFor(await authenticate(request.headers.get('authorization')));
+        const ctx = contextFor(await authenticate(request.headers.get('authorization')), undefined, (serverContext as ServerContext | undefined)?.budget);
         let timer: NodeJS.Timeout | undefined;
         const { csv, filename } = await Promise.race([
           exporter(ctx, Object.fromEntries(url.searchParams)),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(expectedError('TIMEOUT', `the export took longer than ${limits.requestTimeoutMs} ms and was cut off`)), limits.requestTimeoutMs);
+            timer = setTimeout(() => {
+              ctx.abort.abort();
+              reject(expectedError('TIMEOUT', `the export took longer than ${limits.requestTimeoutMs} ms and was cut off`));
+            }, limits.requestTimeoutMs);
           }),
         ]).finally(() => clearTimeout(timer));
         endResponse(
@@ -292,5 +314,6 @@ function errorResponse(error: unknown): Response {
     ? { errors: [{ message: error.message, extensions: { code: error.extensions.code } }] }
     : { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
   const status = isExpected(error) ? httpStatusFor(String(error.extensions.code)) : 500;
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+  const retryAfter = isExpected(error) ? error.extensions.retryAfter : undefined;
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...(retryAfter ? { 'retry-after': String(retryAfter) } : {}) } });
 }

@@ -25,6 +25,7 @@ export interface StandaloneOptions {
   controlling?: GatewayOptions['controlling'];
   cache?: GatewayOptions['cache'];
   responseCache?: GatewayOptions['responseCache'];
+  budgets?: GatewayOptions['budgets'];
 }
 
 export function standaloneGateway(options: StandaloneOptions): Gateway {
@@ -45,6 +46,7 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.responseCache !== undefined ? { responseCache: options.responseCache } : {}),
+    ...(options.budgets !== undefined ? { budgets: options.budgets } : {}),
   });
 }
 

@@ -110,7 +110,8 @@ if (env.BENCH_MODE === 'seed') {
 const warehouse = createClickHouseWarehouse({ url: env.CHDB_URL! });
 // capture what the reader sends for each benchmark query
 const proxy = await recordingProxy(env.CHDB_URL!);
-const recordingGateway = standaloneGateway({ warehouse: createClickHouseWarehouse({ url: proxy.url }), reference: 'koeln', jwtSecret: env.SP_JWT_SECRET });
+// k6's virtual users all come from 127.0.0.1: one client for the budgets, so they are off here
+const recordingGateway = standaloneGateway({ warehouse: createClickHouseWarehouse({ url: proxy.url }), reference: 'koeln', jwtSecret: env.SP_JWT_SECRET, budgets: false });
 const capture: Record<string, { graphql: string; requests: { path: string; body: string; headers: Record<string, string> }[] }> = {};
 for (const [name, query] of Object.entries(benchQueries)) {
   proxy.start();
@@ -128,7 +129,7 @@ writeFileSync(env.BENCH_CAPTURE!, JSON.stringify(capture, null, 2));
 // BENCH_PORT + 2, so the run shows what each layer does
 const variants: Pick<Parameters<typeof standaloneGateway>[0], 'cache' | 'responseCache'>[] = [{}, { cache: false, responseCache: false }, { responseCache: false }];
 const servers = variants.map((caches, i) => {
-  const gateway = standaloneGateway({ warehouse, reference: 'koeln', jwtSecret: env.SP_JWT_SECRET, ...caches });
+  const gateway = standaloneGateway({ warehouse, reference: 'koeln', jwtSecret: env.SP_JWT_SECRET, budgets: false, ...caches });
   const server = createServer(gateway.handler);
   server.keepAliveTimeout = 60_000;
   server.listen(env.BENCH_PORT + i, '127.0.0.1');

@@ -37,7 +37,7 @@ export async function geoDownload(ctx: GatewayContext, catalogue: FeatureCatalog
     collectionId = offersCollection;
   }
   const collection = catalogue.collection(ctx, collectionId);
-  const values = collection.level ? valueQuery(params) : undefined;
+  const values = collection.level ? valueQuery(params, ctx.limits) : undefined;
   const page: FeaturePage = await catalogue.features(ctx, collection, {
     bbox: bbox(params),
     offset: 0,

@@ -8,12 +8,15 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { type Authenticate, publicViewer, type Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { httpStatusFor } from '../errors.js';
+import type { ClientBudgets } from '../fairness/client-budgets.js';
+import { type RequestBudget, rateLimited } from '../fairness/request-budget.js';
 import type { CacheProbe, CacheState, ResponseCache, StoredResponse } from './response-cache.js';
 
-/** What yoga gets beside the request: the viewer checked here and the request's cache probe. */
+/** What yoga gets beside the request: the viewer checked here, the request's cache probe and its client's budget. */
 export interface ServerContext {
   viewer?: Viewer;
   cacheProbe?: CacheProbe;
+  budget?: RequestBudget;
 }
 
 export type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
@@ -39,7 +42,43 @@ function tooLarge(maxBodyBytes: number): StoredResponse {
   return { status: httpStatusFor('PAYLOAD_TOO_LARGE'), headers: { 'content-type': jsonType }, body: new TextEncoder().encode(JSON.stringify(body)) };
 }
 
-export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null, maxBodyBytes: number) {
+function refused(reason: string, retryAfterSeconds: number): StoredResponse {
+  const error = rateLimited(reason, retryAfterSeconds);
+  const body = { errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds } }] };
+  return { status: 429, headers: { 'content-type': jsonType, 'retry-after': String(retryAfterSeconds) }, body: new TextEncoder().encode(JSON.stringify(body)) };
+}
+
+/** Who is asking, for the budgets: the token's subject (or role and Amt), else the IP address. */
+function clientOf(viewer: Viewer | undefined, address: string | undefined): string {
+  if (viewer && viewer.role !== 'public') return `token:${viewer.subject ?? `${viewer.role}/${viewer.amt ?? ''}`}`;
+  return `ip:${address ?? 'local'}`;
+}
+
+export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null, maxBodyBytes: number, budgets: ClientBudgets | null = null) {
+  /** Admits a request of this client (or answers 429); `release` when its answer is sent. */
+  async function admit(authorization: string | null, address: string | undefined, forwardedFor: string | null) {
+    const viewer = authorization ? await authenticate(authorization).catch(() => undefined) : publicViewer;
+    if (!budgets) return { viewer, budget: undefined, refusal: null, release: () => undefined };
+    const forwarded = budgets.budgets.trustForwardedFor ? forwardedFor?.split(',')[0]?.trim() : undefined;
+    const client = clientOf(viewer, forwarded || address);
+    const verdict = budgets.begin(client);
+    if (!verdict.ok) return { viewer, budget: undefined, refusal: refused(verdict.reason, verdict.retryAfterSeconds), release: () => undefined };
+    let requested = 0;
+    const budget: RequestBudget = {
+      client,
+      charge: (cells) => {
+        // the whole request, all its fields and aliases, must fit in one burst
+        requested += cells;
+        const limit = budgets.budgets.cellBurst;
+        if (requested > limit)
+          throw rateLimited(`the request asks for at least ${requested} cells (areas × periods over its fields and aliases), more than the ${limit} one client may read at once`, 0);
+        const v = budgets.charge(client, cells);
+        if (!v.ok) throw rateLimited(v.reason, v.retryAfterSeconds);
+      },
+    };
+    return { viewer, budget, refusal: null, release: verdict.release };
+  }
+
   async function execute(post: GraphqlPost, context: ServerContext): Promise<StoredResponse> {
     const response = await yoga.handleRequest(new Request(post.url, { method: 'POST', headers: post.headers(), body: post.body as BodyInit }), context);
     const headers: Record<string, string> = {};
@@ -51,21 +90,50 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     return { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
   }
 
-  async function answer(post: GraphqlPost): Promise<{ response: StoredResponse; state: CacheState }> {
+  async function answer(post: GraphqlPost, address: string | undefined): Promise<{ response: StoredResponse; state: CacheState }> {
     // a rejected token is answered by yoga's context factory with the error it deserves
-    const authorization = post.header('authorization');
-    const viewer = authorization ? await authenticate(authorization).catch(() => undefined) : publicViewer;
-    if (!cache || !viewer || post.body.byteLength > maxKeyBodyBytes) {
-      return { response: await execute(post, viewer ? { viewer } : {}), state: 'bypass' };
+    const { viewer, budget, refusal, release } = await admit(post.header('authorization'), address, post.header('x-forwarded-for'));
+    if (refusal) return { response: refusal, state: 'bypass' };
+    try {
+      const context: ServerContext = { ...(viewer ? { viewer } : {}), ...(budget ? { budget } : {}) };
+      if (!cache || !viewer || post.body.byteLength > maxKeyBodyBytes) {
+        return { response: await execute(post, context), state: 'bypass' };
+      }
+      const key = `${viewer.role}|${viewer.amt ?? ''}|${viewer.privileged ? 1 : 0}\n${post.header('accept') ?? ''}\n${post.header('origin') ?? ''}\n${decoder.decode(post.body)}`;
+      return await cache.serve(key, (cacheProbe) => execute(post, { ...context, cacheProbe }));
+    } finally {
+      release();
     }
-    const key = `${viewer.role}|${viewer.amt ?? ''}|${viewer.privileged ? 1 : 0}\n${post.header('accept') ?? ''}\n${post.header('origin') ?? ''}\n${decoder.decode(post.body)}`;
-    return cache.serve(key, (cacheProbe) => execute(post, { viewer, cacheProbe }));
+  }
+
+  /** Everything but GraphQL POSTs (GET queries, GraphiQL, CSV exports) goes to yoga under the same budgets. */
+  async function passOn(request: Request, address: string | undefined): Promise<Response> {
+    const { budget, refusal, release } = await admit(request.headers.get('authorization'), address, request.headers.get('x-forwarded-for'));
+    if (refusal) return new Response(refusal.body as BodyInit, { status: refusal.status, headers: refusal.headers });
+    try {
+      return await yoga.handleRequest(request, budget ? { budget } : {});
+    } finally {
+      release();
+    }
   }
 
   const node: NodeHandler = (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'POST' || path !== graphqlEndpoint) {
-      void (yoga as unknown as NodeHandler)(req, res);
+      if (!budgets) {
+        void (yoga as unknown as NodeHandler)(req, res);
+        return;
+      }
+      const forwardedFor = req.headers['x-forwarded-for'];
+      void admit(req.headers.authorization ?? null, req.socket.remoteAddress, Array.isArray(forwardedFor) ? forwardedFor.join(', ') : (forwardedFor ?? null)).then(({ budget, refusal, release }) => {
+        if (refusal) {
+          release();
+          res.writeHead(refusal.status, { ...refusal.headers, 'content-length': refusal.body.byteLength }).end(refusal.body);
+          return;
+        }
+        res.once('close', release);
+        void (yoga as unknown as (req: IncomingMessage, res: ServerResponse, ctx: ServerContext) => void)(req, res, budget ? { budget } : {});
+      });
       return;
     }
     const send = ({ response, state }: { response: StoredResponse; state: CacheState }) => {
@@ -99,16 +167,17 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         },
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
       };
-      answer(post).then(send, () => {
+      answer(post, req.socket.remoteAddress).then(send, () => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': jsonType });
         res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       });
     });
   };
 
-  async function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  /** `clientAddress`: the caller's IP address where the runtime knows it (budgets of anonymous clients). */
+  async function fetch(input: string | URL | Request, init?: RequestInit, clientAddress?: string): Promise<Response> {
     const request = input instanceof Request ? input : new Request(input, init);
-    if (request.method !== 'POST' || new URL(request.url).pathname !== graphqlEndpoint) return yoga.handleRequest(request, {});
+    if (request.method !== 'POST' || new URL(request.url).pathname !== graphqlEndpoint) return passOn(request, clientAddress);
     const headers: [string, string][] = [];
     request.headers.forEach((value, name) => {
       headers.push([name, value]);
@@ -117,7 +186,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     const { response, state } =
       body.byteLength > maxBodyBytes
         ? { response: tooLarge(maxBodyBytes), state: 'bypass' as const }
-        : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body });
+        : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body }, clientAddress);
     return new Response(response.body as BodyInit, { status: response.status, headers: { ...response.headers, 'x-sp-cache': state } });
   }
 

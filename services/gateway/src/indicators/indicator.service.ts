@@ -7,7 +7,8 @@ import DataLoader from 'dataloader';
 import type { IndexValue, IndicatorReader, IndicatorValue } from '@sp/indicator-store';
 import { canReadIndex, canReadIndicator, privilegedFor, privilegedForIndex } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
-import { expectedError } from '../errors.js';
+import { expectedError, isExpected } from '../errors.js';
+import type { RequestBudget } from '../fairness/request-budget.js';
 import type { Limits } from '../limits.js';
 import type { AreaRef, AreaSource, AreaView, CatalogueSource, IndexMeta, IndicatorMeta } from '../sources.js';
 import { checkPeriod, checkPeriodRange, normaliseAsOf, rangeLength } from './periods.js';
@@ -79,6 +80,8 @@ export class IndicatorService {
     private readonly deps: IndicatorDeps,
     readonly viewer: Viewer,
     private readonly limits: Limits,
+    /** the request's budget (each values read is charged its estimated cells) and its abort signal (timeout) */
+    private readonly request: { budget?: RequestBudget; abort?: AbortController } = {},
   ) {
     this.metaByCode = new Map(deps.catalogue.indicators().map((m) => [m.code, m]));
     this.indexByCode = new Map(deps.catalogue.indices().map((m) => [m.code, m]));
@@ -252,7 +255,22 @@ export class IndicatorService {
         limit: this.limits.maxRows,
       });
     }
+    // every field and alias pays for what it asks, before anything is read (reads start on the next
+    // tick, so a refusal here stops the whole request: no alias of it reads)
+    try {
+      this.request.budget?.charge(cells);
+    } catch (error) {
+      this.request.abort?.abort(error);
+      throw error;
+    }
     return cells;
+  }
+
+  /** No read starts after the request was cut off (timeout) or refused (budget). */
+  private live(): { signal?: AbortSignal } {
+    const signal = this.request.abort?.signal;
+    if (signal?.aborted) throw isExpected(signal.reason) ? signal.reason : expectedError('TIMEOUT', 'the request was cut off; this read was not started');
+    return signal ? { signal } : {};
   }
 
   private checkLevel(level: string, argument: string): void {
@@ -327,6 +345,7 @@ export class IndicatorService {
     await Promise.all(
       [...groups].map(async ([g, { key, periods }]) => {
         const rows = await this.deps.indicators.values({
+          ...this.live(),
           indicator: key.indicator,
           level: key.level,
           periods: [...periods].sort(),
@@ -355,6 +374,7 @@ export class IndicatorService {
     await Promise.all(
       [...groups].map(async ([g, { key, codes }]) => {
         const rows = await this.deps.indicators.values({
+          ...this.live(),
           indicator: key.indicator,
           level: key.level,
           ...(codes ? { areaCodes: [...codes].sort() } : {}),
@@ -377,6 +397,7 @@ export class IndicatorService {
 
   private async loadIndex(keys: readonly { index: string; level: string; period: string }[]): Promise<(readonly IndexValue[])[]> {
     const privileged = privilegedForIndex(this.viewer);
+    this.live();
     return Promise.all(keys.map((k) => this.deps.indicators.indexValues({ index: k.index, level: k.level, period: k.period, privileged })));
   }
 

@@ -84,7 +84,7 @@ export class OgcRoutes {
     if (first === 'api' && segments.length === 1) {
       checkKnown(params, ['f', ...areaValueParams], `${ogcPrefix}/api`);
       checkFormat(params, accept, false);
-      valueQuery(params);
+      valueQuery(params, this.limits);
       return { status: 200, contentType: openapi, body: this.apiDefinition(ctx, base) };
     }
     if (first === 'collections' && id === undefined) {
@@ -107,7 +107,7 @@ export class OgcRoutes {
         // collection by URL (GDAL's OAPIF:…/collections/stadtteil?indicator=…) read its values
         checkKnown(params, ['f', ...(collection.level ? areaValueParams : [])], `${ogcPrefix}/collections/${id}`);
         checkFormat(params, accept, false);
-        const values = collection.level ? valueQuery(params) : undefined;
+        const values = collection.level ? valueQuery(params, this.limits) : undefined;
         if (values) ctx.indicators.indicator(values.indicator);
         return { status: 200, contentType: json, body: this.describe(base, collection, values) };
       }
@@ -119,7 +119,7 @@ export class OgcRoutes {
       if (items === 'items' && featureId !== undefined) {
         checkKnown(params, ['f', ...(collection.level ? areaValueParams : [])], `${ogcPrefix}/collections/${id}/items/{featureId}`);
         checkFormat(params, accept, true);
-        const values = collection.level ? valueQuery(params) : undefined;
+        const values = collection.level ? valueQuery(params, this.limits) : undefined;
         const { feature, values: v } = await this.catalogue.feature(ctx, collection, featureId, values);
         return {
           status: 200,
@@ -144,7 +144,7 @@ export class OgcRoutes {
   private landing(base: string, params: Params, accept: string | null): OgcAnswer {
     checkKnown(params, ['f', ...areaValueParams], ogcPrefix);
     checkFormat(params, accept, false);
-    valueQuery(params);
+    valueQuery(params, this.limits);
     return {
       status: 200,
       contentType: json,
@@ -190,7 +190,7 @@ export class OgcRoutes {
       datetime: datetime(params),
       offset,
       limit,
-      values: collection.level ? valueQuery(params) : undefined,
+      values: collection.level ? valueQuery(params, this.limits) : undefined,
       offerTypes: collection.level ? undefined : list(params, 'offerType'),
       targetGroups: collection.level ? undefined : list(params, 'targetGroup'),
     });

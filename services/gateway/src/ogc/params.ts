@@ -2,7 +2,7 @@
 // or an invalid value is a 400 that names the parameter and says what is accepted (Part 1 Core,
 // /req/core/query-param-unknown and /req/core/query-param-invalid).
 import { expectedError } from '../errors.js';
-import { checkPeriod, normaliseAsOf } from '../indicators/periods.js';
+import { checkPeriod, normaliseAsOf, type PeriodBounds } from '../indicators/periods.js';
 import type { Envelope, Interval } from './geometry.js';
 
 export const crs84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
@@ -89,7 +89,7 @@ export function datetime(params: Params): Interval | undefined {
 }
 
 /** indicator, period, asOf: the value an area feature carries. */
-export function valueQuery(params: Params): { indicator: string; period?: string; asOf?: string } | undefined {
+export function valueQuery(params: Params, bounds: PeriodBounds): { indicator: string; period?: string; asOf?: string } | undefined {
   const indicator = optional(params, 'indicator');
   const period = optional(params, 'period');
   const asOf = optional(params, 'asOf');
@@ -97,7 +97,7 @@ export function valueQuery(params: Params): { indicator: string; period?: string
     if (period !== undefined || asOf !== undefined) throw bad(period !== undefined ? 'period' : 'asOf', 'needs indicator=<code>: it says which indicator’s value to add');
     return undefined;
   }
-  if (period !== undefined) checkPeriod(period, 'period');
+  if (period !== undefined) checkPeriod(period, 'period', bounds);
   normaliseAsOf(asOf);
   return { indicator, ...(period !== undefined ? { period } : {}), ...(asOf !== undefined ? { asOf } : {}) };
 }

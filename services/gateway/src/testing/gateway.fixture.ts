@@ -54,6 +54,8 @@ export function testGateway(overrides: Partial<GatewayOptions> = {}): TestGatewa
     // tests count reader calls per request; the shared caches have their own tests
     cache: false,
     responseCache: false,
+    // every test client is one anonymous address; the budgets have their own tests
+    budgets: false,
     ...overrides,
   });
   const fetchFn = (url: string, init: RequestInit) => gateway.fetch(url, init);

@@ -1,0 +1,131 @@
+// Per-client budgets and the end of work at a timeout (issue #13, deliver 5), played as the abuse:
+// one client floods requests or asks for many costly aliases; another client is not affected; a
+// request cut off by the timeout starts no further warehouse reads.
+import type { IndicatorReader } from '@sp/indicator-store';
+import { describe, expect, it } from 'vitest';
+import { testGateway, tokenFor } from '../testing/gateway.fixture.js';
+import { ClientBudgets } from './client-budgets.js';
+
+describe('ClientBudgets', () => {
+  it('refills requests and cells over time and says when to come back', () => {
+    let t = 0;
+    const b = new ClientBudgets({ requestsPerSecond: 2, requestBurst: 2, cellsPerSecond: 100, cellBurst: 300, maxInFlight: 10 }, () => t);
+    expect(b.begin('a').ok).toBe(true);
+    expect(b.begin('a').ok).toBe(true);
+    expect(b.begin('a')).toMatchObject({ ok: false, retryAfterSeconds: 1 });
+    expect(b.begin('b').ok).toBe(true); // another client has its own
+    t = 500;
+    expect(b.begin('a').ok).toBe(true);
+    expect(b.charge('a', 300)).toEqual({ ok: true });
+    expect(b.charge('a', 250)).toMatchObject({ ok: false, retryAfterSeconds: 3 });
+    t = 3000;
+    expect(b.charge('a', 250)).toEqual({ ok: true });
+    expect(b.charge('a', 301)).toMatchObject({ ok: false, retryAfterSeconds: 0 }); // never payable
+  });
+
+  it('limits requests running at once per client', () => {
+    const b = new ClientBudgets({ maxInFlight: 2 });
+    const first = b.begin('a');
+    b.begin('a');
+    expect(b.begin('a').ok).toBe(false);
+    first.release();
+    first.release(); // releasing twice frees one place only
+    expect(b.begin('a').ok).toBe(true);
+    expect(b.begin('a').ok).toBe(false);
+  });
+});
+
+const choropleth = '{ indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2012") { value } }';
+/** n aliases of the choropleth, each another as-of date: n × 86 cells */
+const aliases = (n: number) =>
+  `{ ${Array.from({ length: n }, (_, i) => `a${i}: indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2012", asOf: "2020-01-${String(i + 1).padStart(2, '0')}") { value }`).join(' ')} }`;
+
+async function post(gateway: ReturnType<typeof testGateway>['gateway'], query: string, options: { token?: string; ip?: string } = {}) {
+  const res = await gateway.fetch(
+    'http://gateway.test/graphql',
+    { method: 'POST', headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) }, body: JSON.stringify({ query }) },
+    options.ip ?? '192.0.2.1',
+  );
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+}
+
+describe('budgets at the gateway', () => {
+  it('answers a client over its request rate with 429 and Retry-After; other clients go on', async () => {
+    const { gateway } = testGateway({ budgets: { requestsPerSecond: 0.5, requestBurst: 3 } });
+    const abuser = await tokenFor({ role: 'planner', sub: 'abuser' });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(gateway, choropleth, { token: abuser })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const refused = await post(gateway, choropleth, { token: abuser });
+    expect(refused.retryAfter).toBe('2');
+    expect(refused.body.errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfter: 2 } });
+    expect(refused.body.errors[0].message).toMatch(/over its budget: more than 0.5 requests per second/);
+    // the same IP without a token, another subject, another IP: their own budgets
+    expect((await post(gateway, choropleth, { token: await tokenFor({ role: 'planner', sub: 'normal' }) })).status).toBe(200);
+    expect((await post(gateway, choropleth)).status).toBe(200);
+    // the CSV exports count against the same budget
+    const csv = await gateway.fetch('http://gateway.test/export/indicator-values.csv?indicator=einwohner&level=STADT&period=2012', { headers: { authorization: `Bearer ${abuser}` } });
+    expect(csv.status).toBe(429);
+    expect(csv.headers.get('retry-after')).toBe('2');
+  });
+
+  it('charges each alias its cells: many costly aliases get 429 before anything is read', async () => {
+    const { gateway, memory } = testGateway({ budgets: { cellsPerSecond: 100, cellBurst: 2000 } });
+    const ok = await post(gateway, aliases(20)); // 1720 cells
+    expect(ok.status).toBe(200);
+    const reads = memory.calls.length;
+    const again = await post(gateway, aliases(20));
+    expect(again.status).toBe(429);
+    expect(Number(again.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(again.body.errors.length).toBeGreaterThan(0);
+    expect(again.body.errors.every((e: any) => e.extensions.code === 'RATE_LIMITED')).toBe(true);
+    expect(again.body.data).toBeNull();
+    expect(memory.calls.length).toBe(reads);
+    // a request no budget could pay for is a 400 to narrow, not a 429 to retry
+    const huge = await post(gateway, aliases(30), { ip: '192.0.2.2' }); // 2580 cells
+    expect(huge.status).toBe(400);
+    expect(huge.body.errors[0]).toMatchObject({ extensions: { code: 'RESULT_TOO_LARGE' } });
+    // another client still reads
+    expect((await post(gateway, choropleth, { ip: '192.0.2.3' })).status).toBe(200);
+  });
+
+  it('trusts X-Forwarded-For only when configured', async () => {
+    const ask = async (gateway: ReturnType<typeof testGateway>['gateway'], forwarded: string) =>
+      (
+        await gateway.fetch(
+          'http://gateway.test/graphql',
+          { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwarded }, body: JSON.stringify({ query: choropleth }) },
+          '10.0.0.1',
+        )
+      ).status;
+    const plain = testGateway({ budgets: { requestsPerSecond: 0.1, requestBurst: 1 } }).gateway;
+    expect([await ask(plain, '198.51.100.1'), await ask(plain, '198.51.100.2')]).toEqual([200, 429]);
+    const proxied = testGateway({ budgets: { requestsPerSecond: 0.1, requestBurst: 1, trustForwardedFor: true } }).gateway;
+    expect([await ask(proxied, '198.51.100.1'), await ask(proxied, '198.51.100.2, 10.0.0.1'), await ask(proxied, '198.51.100.1')]).toEqual([200, 200, 429]);
+  });
+});
+
+describe('timeout', () => {
+  it('stops the work when a request is cut off: no read starts after the TIMEOUT answer', async () => {
+    let started = 0;
+    const { memory } = testGateway();
+    const slow: IndicatorReader = {
+      values: async (q) => {
+        started++;
+        await new Promise((r) => setTimeout(r, 150));
+        q.signal?.throwIfAborted();
+        return memory.values(q);
+      },
+      periods: async () => [],
+      indexValues: async () => [],
+    };
+    const { gql } = testGateway({ indicators: slow, limits: { requestTimeoutMs: 100 } });
+    // two reads one after the other: the ranking, then each ranked area's value of another year
+    const q = '{ ranking(indicator: "einwohner", level: STADTTEIL, period: "2012", first: 3) { area { value(indicator: "einwohner", period: "2011") { value } } } }';
+    const r = await gql(q);
+    expect(r.errors?.[0]?.extensions?.code).toBe('TIMEOUT');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // the ranking's read had started; the values of 2011 were never asked for
+    expect(started).toBe(1);
+  });
+});

@@ -1,0 +1,118 @@
+// Per-client budgets: how many requests a client may start, how many it may have running at once,
+// and how much reading work (cost = estimated cells, areas × periods, summed over every field and
+// alias of a request) it may ask of the warehouse, each refilled over time (token buckets). A client
+// over a budget is told to come back later (429 with Retry-After) instead of taking the warehouse
+// from everybody else. A client is its token's subject (or role and Amt), else its IP address.
+import { z } from 'zod';
+
+export const budgetsSchema = z.object({
+  /** requests a client may start per second, sustained */
+  requestsPerSecond: z.number().positive().default(20),
+  /** requests a client may start at once after being idle */
+  requestBurst: z.number().int().positive().default(60),
+  /** requests of one client running at the same time (a browser opens up to 6 connections) */
+  maxInFlight: z.number().int().positive().default(8),
+  /** estimated cells a client may read per second, sustained */
+  cellsPerSecond: z.number().positive().default(20_000),
+  /** estimated cells a client may read at once after being idle; one request may not need more */
+  cellBurst: z.number().int().positive().default(200_000),
+  /**
+   * Behind a reverse proxy every anonymous client has the proxy's address: then set this and the
+   * first X-Forwarded-For address is the client's (only behind a proxy that sets it, or anyone can
+   * pick a fresh budget per request).
+   */
+  trustForwardedFor: z.boolean().default(false),
+  /** clients remembered; the least recently seen are forgotten beyond this (they start full) */
+  maxClients: z.number().int().positive().default(10_000),
+});
+
+export type Budgets = z.infer<typeof budgetsSchema>;
+export type BudgetsInput = z.input<typeof budgetsSchema>;
+
+export type Verdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+interface ClientState {
+  requests: Bucket;
+  cells: Bucket;
+  inFlight: number;
+}
+
+export class ClientBudgets {
+  readonly budgets: Budgets;
+  private readonly clients = new Map<string, ClientState>();
+
+  constructor(
+    input: BudgetsInput = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.budgets = budgetsSchema.parse(input);
+  }
+
+  /** Starts a request for `client`, or says when it may try again. Call `release` when it ends. */
+  begin(client: string): Verdict & { release: () => void } {
+    const state = this.state(client);
+    const b = this.budgets;
+    if (state.inFlight >= b.maxInFlight) {
+      return { ok: false, retryAfterSeconds: 1, reason: `${state.inFlight} requests of this client are running; at most ${b.maxInFlight} at once`, release: () => undefined };
+    }
+    const wait = take(state.requests, 1, b.requestsPerSecond, b.requestBurst, this.now());
+    if (wait > 0) return { ok: false, retryAfterSeconds: Math.ceil(wait), reason: `more than ${b.requestsPerSecond} requests per second (burst ${b.requestBurst})`, release: () => undefined };
+    state.inFlight++;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        state.inFlight--;
+      },
+    };
+  }
+
+  /** Charges `cells` of estimated reading work to `client`, or says when it may try again. */
+  charge(client: string, cells: number): Verdict {
+    const b = this.budgets;
+    const state = this.state(client);
+    if (cells > b.cellBurst) return { ok: false, retryAfterSeconds: 0, reason: `the request needs ${cells} cells, more than the ${b.cellBurst} one client may read at once` };
+    const wait = take(state.cells, cells, b.cellsPerSecond, b.cellBurst, this.now());
+    if (wait > 0) return { ok: false, retryAfterSeconds: Math.ceil(wait), reason: `more than ${b.cellsPerSecond} cells per second read (burst ${b.cellBurst})` };
+    return { ok: true };
+  }
+
+  private state(client: string): ClientState {
+    let state = this.clients.get(client);
+    if (state) {
+      // most recently seen last, so the first entries are the ones to forget
+      this.clients.delete(client);
+    } else {
+      const t = this.now();
+      state = { requests: { tokens: this.budgets.requestBurst, at: t }, cells: { tokens: this.budgets.cellBurst, at: t }, inFlight: 0 };
+      if (this.clients.size >= this.budgets.maxClients) {
+        for (const [key, s] of this.clients) {
+          if (s.inFlight === 0) {
+            this.clients.delete(key);
+            break;
+          }
+        }
+      }
+    }
+    this.clients.set(client, state);
+    return state;
+  }
+}
+
+/** Takes `n` tokens if there are; otherwise the seconds until there will be (nothing taken). */
+function take(bucket: Bucket, n: number, perSecond: number, capacity: number, now: number): number {
+  bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+  bucket.at = now;
+  if (bucket.tokens >= n) {
+    bucket.tokens -= n;
+    return 0;
+  }
+  return (n - bucket.tokens) / perSecond;
+}
