@@ -9,7 +9,7 @@ import { ClientBudgets } from './client-budgets.js';
 describe('ClientBudgets', () => {
   it('refills requests and cells over time and says when to come back', () => {
     let t = 0;
-    const b = new ClientBudgets({ requestsPerSecond: 2, requestBurst: 2, cellsPerSecond: 100, cellBurst: 300, maxInFlight: 10 }, () => t);
+    const b = new ClientBudgets({ requestsPerSecond: 2, requestBurst: 2, costPerSecond: 100, costBurst: 300, maxInFlight: 10 }, () => t);
     expect(b.begin('a').ok).toBe(true);
     expect(b.begin('a').ok).toBe(true);
     expect(b.begin('a')).toMatchObject({ ok: false, retryAfterSeconds: 1 });
@@ -70,7 +70,7 @@ describe('budgets at the gateway', () => {
   });
 
   it('charges each alias its cells: many costly aliases get 429 before anything is read', async () => {
-    const { gateway, memory } = testGateway({ budgets: { cellsPerSecond: 100, cellBurst: 2000 } });
+    const { gateway, memory } = testGateway({ budgets: { costPerSecond: 100, costBurst: 2000, costPerRead: 0 } });
     const ok = await post(gateway, aliases(20)); // 1720 cells
     expect(ok.status).toBe(200);
     const reads = memory.calls.length;
@@ -87,6 +87,14 @@ describe('budgets at the gateway', () => {
     expect(huge.body.errors[0]).toMatchObject({ extensions: { code: 'RESULT_TOO_LARGE' } });
     // another client still reads
     expect((await post(gateway, choropleth, { ip: '192.0.2.3' })).status).toBe(200);
+  });
+
+  it('charges a read asked again in the same request once (a ranking with each area value)', async () => {
+    const { gateway } = testGateway({ budgets: { costPerSecond: 1, costBurst: 700, costPerRead: 200 } });
+    // ranking (86 + 200) and 50 area values of 2011 (one read: 86 + 200) = 572
+    const r = await post(gateway, '{ ranking(indicator: "einwohner", level: STADTTEIL, period: "2012", first: 50) { area { value(indicator: "einwohner", period: "2011") { value } } } }');
+    expect(r.status).toBe(200);
+    expect(r.body.errors).toBeUndefined();
   });
 
   it('trusts X-Forwarded-For only when configured', async () => {

@@ -1,21 +1,27 @@
 // Per-client budgets: how many requests a client may start, how many it may have running at once,
-// and how much reading work (cost = estimated cells, areas × periods, summed over every field and
-// alias of a request) it may ask of the warehouse, each refilled over time (token buckets). A client
+// and how much reading work (cost = estimated cells, areas × periods, plus a fixed cost per read,
+// summed over every field and alias of a request) it may ask of the warehouse, each refilled over time (token buckets). A client
 // over a budget is told to come back later (429 with Retry-After) instead of taking the warehouse
 // from everybody else. A client is its token's subject (or role and Amt), else its IP address.
 import { z } from 'zod';
 
 export const budgetsSchema = z.object({
   /** requests a client may start per second, sustained */
-  requestsPerSecond: z.number().positive().default(20),
+  requestsPerSecond: z.number().positive().default(50),
   /** requests a client may start at once after being idle */
-  requestBurst: z.number().int().positive().default(60),
+  requestBurst: z.number().int().positive().default(200),
   /** requests of one client running at the same time (a browser opens up to 6 connections) */
-  maxInFlight: z.number().int().positive().default(8),
-  /** estimated cells a client may read per second, sustained */
-  cellsPerSecond: z.number().positive().default(20_000),
-  /** estimated cells a client may read at once after being idle; one request may not need more */
-  cellBurst: z.number().int().positive().default(200_000),
+  maxInFlight: z.number().int().positive().default(16),
+  /**
+   * cost a client may spend per second, sustained. Cost of a request = for each field and alias
+   * that reads values: its estimated cells (areas × periods) + costPerRead. A dashboard view
+   * (a choropleth, a series, a comparison) costs 200–1 000.
+   */
+  costPerSecond: z.number().positive().default(2_000),
+  /** cost a client may spend at once after being idle; one request may not cost more */
+  costBurst: z.number().int().positive().default(10_000),
+  /** fixed cost of each warehouse read (a field or alias with its own arguments), beside its cells */
+  costPerRead: z.number().int().min(0).default(200),
   /**
    * Behind a reverse proxy every anonymous client has the proxy's address: then set this and the
    * first X-Forwarded-For address is the client's (only behind a proxy that sets it, or anyone can
@@ -38,7 +44,7 @@ interface Bucket {
 
 interface ClientState {
   requests: Bucket;
-  cells: Bucket;
+  cost: Bucket;
   inFlight: number;
 }
 
@@ -74,13 +80,13 @@ export class ClientBudgets {
     };
   }
 
-  /** Charges `cells` of estimated reading work to `client`, or says when it may try again. */
-  charge(client: string, cells: number): Verdict {
+  /** Charges `cost` of estimated reading work to `client`, or says when it may try again. */
+  charge(client: string, cost: number): Verdict {
     const b = this.budgets;
     const state = this.state(client);
-    if (cells > b.cellBurst) return { ok: false, retryAfterSeconds: 0, reason: `the request needs ${cells} cells, more than the ${b.cellBurst} one client may read at once` };
-    const wait = take(state.cells, cells, b.cellsPerSecond, b.cellBurst, this.now());
-    if (wait > 0) return { ok: false, retryAfterSeconds: Math.ceil(wait), reason: `more than ${b.cellsPerSecond} cells per second read (burst ${b.cellBurst})` };
+    if (cost > b.costBurst) return { ok: false, retryAfterSeconds: 0, reason: `the request costs ${cost}, more than the ${b.costBurst} one client may spend at once` };
+    const wait = take(state.cost, cost, b.costPerSecond, b.costBurst, this.now());
+    if (wait > 0) return { ok: false, retryAfterSeconds: Math.ceil(wait), reason: `more than ${b.costPerSecond} cost per second (burst ${b.costBurst}; cost = cells + ${b.costPerRead} per read)` };
     return { ok: true };
   }
 
@@ -91,7 +97,7 @@ export class ClientBudgets {
       this.clients.delete(client);
     } else {
       const t = this.now();
-      state = { requests: { tokens: this.budgets.requestBurst, at: t }, cells: { tokens: this.budgets.cellBurst, at: t }, inFlight: 0 };
+      state = { requests: { tokens: this.budgets.requestBurst, at: t }, cost: { tokens: this.budgets.costBurst, at: t }, inFlight: 0 };
       if (this.clients.size >= this.budgets.maxClients) {
         for (const [key, s] of this.clients) {
           if (s.inFlight === 0) {

@@ -5,7 +5,7 @@ import { expectedError } from '../errors.js';
 
 export interface RequestBudget {
   client: string;
-  /** charges estimated cells before they are read; throws RATE_LIMITED when over budget */
+  /** charges a read of this many estimated cells before it starts; throws RATE_LIMITED when over budget */
   charge(cells: number): void;
 }
 

@@ -68,11 +68,15 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
       client,
       charge: (cells) => {
         // the whole request, all its fields and aliases, must fit in one burst
-        requested += cells;
-        const limit = budgets.budgets.cellBurst;
+        const cost = cells + budgets.budgets.costPerRead;
+        requested += cost;
+        const limit = budgets.budgets.costBurst;
         if (requested > limit)
-          throw rateLimited(`the request asks for at least ${requested} cells (areas × periods over its fields and aliases), more than the ${limit} one client may read at once`, 0);
-        const v = budgets.charge(client, cells);
+          throw rateLimited(
+            `the request costs at least ${requested} (areas × periods + ${budgets.budgets.costPerRead} per read, over its fields and aliases), more than the ${limit} one client may spend at once`,
+            0,
+          );
+        const v = budgets.charge(client, cost);
         if (!v.ok) throw rateLimited(v.reason, v.retryAfterSeconds);
       },
     };

@@ -74,6 +74,8 @@ export class IndicatorService {
   private readonly indexLoader: DataLoader<{ index: string; level: string; period: string }, readonly IndexValue[], string>;
   private readonly periodsLoader: DataLoader<string, readonly string[]>;
   private readonly metaByCode: Map<string, IndicatorMeta>;
+  /** reads already charged to the budget in this request */
+  private readonly charged = new Set<string>();
   private readonly indexByCode: Map<string, IndexMeta>;
 
   constructor(
@@ -255,8 +257,12 @@ export class IndicatorService {
         limit: this.limits.maxRows,
       });
     }
-    // every field and alias pays for what it asks, before anything is read (reads start on the next
-    // tick, so a refusal here stops the whole request: no alias of it reads)
+    // every field and alias pays for what it asks, once (the loaders read a repeated ask once too),
+    // before anything is read: reads start on the next tick, so a refusal here stops the whole
+    // request and no alias of it reads
+    const key = groupKey(args.indicator, args.level, args.asOf, args.from, args.to, [...(args.periods ?? []), args.period ?? ''].sort().join(','), [...(args.areas ?? [])].sort().join(','));
+    if (this.charged.has(key)) return cells;
+    this.charged.add(key);
     try {
       this.request.budget?.charge(cells);
     } catch (error) {
