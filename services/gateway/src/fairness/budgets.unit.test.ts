@@ -5,6 +5,7 @@ import type { IndicatorReader } from '@sp/indicator-store';
 import { describe, expect, it } from 'vitest';
 import { testGateway, tokenFor } from '../testing/gateway.fixture.js';
 import { ClientBudgets } from './client-budgets.js';
+import { FairScheduler } from './fair-scheduler.js';
 
 describe('ClientBudgets', () => {
   it('refills requests and cells over time and says when to come back', () => {
@@ -135,5 +136,22 @@ describe('timeout', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     // the ranking's read had started; the values of 2011 were never asked for
     expect(started).toBe(1);
+  });
+});
+
+describe('FairScheduler', () => {
+  it('hands the slots out round-robin by client: a queue of one client does not hold up another', async () => {
+    const scheduler = new FairScheduler(1);
+    const order: string[] = [];
+    const read = (name: string) => () =>
+      new Promise<void>((resolve) => {
+        order.push(name);
+        setTimeout(resolve, 5);
+      });
+    const all = [1, 2, 3, 4].map((i) => scheduler.run('abuser', read(`a${i}`)));
+    all.push(scheduler.run('normal', read('n1')));
+    await Promise.all(all);
+    // the abuser's turn had come before the normal client arrived; then they alternate
+    expect(order).toEqual(['a1', 'a2', 'n1', 'a3', 'a4']);
   });
 });

@@ -28,6 +28,8 @@ export const budgetsSchema = z.object({
    * pick a fresh budget per request).
    */
   trustForwardedFor: z.boolean().default(false),
+  /** warehouse reads running at once for all clients together, handed out round-robin by client */
+  concurrentReads: z.number().int().positive().default(2),
   /** clients remembered; the least recently seen are forgotten beyond this (they start full) */
   maxClients: z.number().int().positive().default(10_000),
 });

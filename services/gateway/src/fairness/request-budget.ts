@@ -7,6 +7,8 @@ export interface RequestBudget {
   client: string;
   /** charges a read of this many estimated cells before it starts; throws RATE_LIMITED when over budget */
   charge(cells: number): void;
+  /** runs one warehouse read in this client's turn (see fair-scheduler.ts) */
+  run<T>(read: () => Promise<T>): Promise<T>;
 }
 
 export function rateLimited(reason: string, retryAfterSeconds: number): GraphQLError {

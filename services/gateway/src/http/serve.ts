@@ -9,6 +9,7 @@ import { type Authenticate, publicViewer, type Viewer } from '../auth/viewer.js'
 import type { GatewayContext } from '../context.js';
 import { httpStatusFor } from '../errors.js';
 import type { ClientBudgets } from '../fairness/client-budgets.js';
+import { FairScheduler } from '../fairness/fair-scheduler.js';
 import { type RequestBudget, rateLimited } from '../fairness/request-budget.js';
 import type { CacheProbe, CacheState, ResponseCache, StoredResponse } from './response-cache.js';
 
@@ -55,6 +56,8 @@ function clientOf(viewer: Viewer | undefined, address: string | undefined): stri
 }
 
 export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null, maxBodyBytes: number, budgets: ClientBudgets | null = null) {
+  const scheduler = budgets ? new FairScheduler(budgets.budgets.concurrentReads) : null;
+
   /** Admits a request of this client (or answers 429); `release` when its answer is sent. */
   async function admit(authorization: string | null, address: string | undefined, forwardedFor: string | null) {
     const viewer = authorization ? await authenticate(authorization).catch(() => undefined) : publicViewer;
@@ -66,6 +69,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     let requested = 0;
     const budget: RequestBudget = {
       client,
+      run: (read) => scheduler!.run(client, read),
       charge: (cells) => {
         // the whole request, all its fields and aliases, must fit in one burst
         const cost = cells + budgets.budgets.costPerRead;

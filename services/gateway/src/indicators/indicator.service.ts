@@ -272,6 +272,11 @@ export class IndicatorService {
     return cells;
   }
 
+  /** A warehouse read in this client's turn (fair scheduling) when budgets are on. */
+  private read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.request.budget ? this.request.budget.run(fn) : fn();
+  }
+
   /** No read starts after the request was cut off (timeout) or refused (budget). */
   private live(): { signal?: AbortSignal } {
     const signal = this.request.abort?.signal;
@@ -350,14 +355,16 @@ export class IndicatorService {
     const byGroup = new Map<string, IndicatorValue[]>();
     await Promise.all(
       [...groups].map(async ([g, { key, periods }]) => {
-        const rows = await this.deps.indicators.values({
-          ...this.live(),
-          indicator: key.indicator,
-          level: key.level,
-          periods: [...periods].sort(),
-          ...(key.asOf ? { asOf: key.asOf } : {}),
-          privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
-        });
+        const rows = await this.read(() =>
+          this.deps.indicators.values({
+            ...this.live(),
+            indicator: key.indicator,
+            level: key.level,
+            periods: [...periods].sort(),
+            ...(key.asOf ? { asOf: key.asOf } : {}),
+            privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
+          }),
+        );
         byGroup.set(
           g,
           rows.map((r) => this.guard(r)),
@@ -379,16 +386,18 @@ export class IndicatorService {
     const byGroup = new Map<string, IndicatorValue[]>();
     await Promise.all(
       [...groups].map(async ([g, { key, codes }]) => {
-        const rows = await this.deps.indicators.values({
-          ...this.live(),
-          indicator: key.indicator,
-          level: key.level,
-          ...(codes ? { areaCodes: [...codes].sort() } : {}),
-          periodFrom: key.from,
-          periodTo: key.to,
-          ...(key.asOf ? { asOf: key.asOf } : {}),
-          privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
-        });
+        const rows = await this.read(() =>
+          this.deps.indicators.values({
+            ...this.live(),
+            indicator: key.indicator,
+            level: key.level,
+            ...(codes ? { areaCodes: [...codes].sort() } : {}),
+            periodFrom: key.from,
+            periodTo: key.to,
+            ...(key.asOf ? { asOf: key.asOf } : {}),
+            privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
+          }),
+        );
         byGroup.set(
           g,
           rows.map((r) => this.guard(r)),
@@ -403,8 +412,14 @@ export class IndicatorService {
 
   private async loadIndex(keys: readonly { index: string; level: string; period: string }[]): Promise<(readonly IndexValue[])[]> {
     const privileged = privilegedForIndex(this.viewer);
-    this.live();
-    return Promise.all(keys.map((k) => this.deps.indicators.indexValues({ index: k.index, level: k.level, period: k.period, privileged })));
+    return Promise.all(
+      keys.map((k) =>
+        this.read(() => {
+          this.live();
+          return this.deps.indicators.indexValues({ index: k.index, level: k.level, period: k.period, privileged });
+        }),
+      ),
+    );
   }
 
   /** Defence in depth: a suppressed cell leaves the gateway without any figure that could reveal it. */
