@@ -154,4 +154,14 @@ describe('FairScheduler', () => {
     // the abuser's turn had come before the normal client arrived; then they alternate
     expect(order).toEqual(['a1', 'a2', 'n1', 'a3', 'a4']);
   });
+
+  it('frees the slot of a read that throws at once', async () => {
+    const scheduler = new FairScheduler(1);
+    await expect(
+      scheduler.run('a', () => {
+        throw new Error('cut off');
+      }),
+    ).rejects.toThrow('cut off');
+    expect(await scheduler.run('a', async () => 'next')).toBe('next');
+  });
 });

@@ -29,7 +29,7 @@ export const budgetsSchema = z.object({
    */
   trustForwardedFor: z.boolean().default(false),
   /** warehouse reads running at once for all clients together, handed out round-robin by client */
-  concurrentReads: z.number().int().positive().default(2),
+  concurrentReads: z.number().int().positive().default(8),
   /** clients remembered; the least recently seen are forgotten beyond this (they start full) */
   maxClients: z.number().int().positive().default(10_000),
 });

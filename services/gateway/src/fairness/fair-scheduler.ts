@@ -12,12 +12,11 @@ export class FairScheduler {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.running++;
-        read()
-          .then(resolve, reject)
-          .finally(() => {
-            this.running--;
-            this.next();
-          });
+        // a read that throws at once (a request cut off while it waited) frees its slot too
+        new Promise<T>((settle) => settle(read())).then(resolve, reject).finally(() => {
+          this.running--;
+          this.next();
+        });
       };
       const queue = this.queues.get(client);
       if (queue) queue.push(start);
