@@ -13,10 +13,13 @@ const opt = <T extends z.ZodType>(schema: T) => schema.nullable().default(null);
 
 const text = () => z.string().min(1);
 
+/** Avro `int` is 32-bit signed: a larger version or year cannot be encoded (issue 13: 3000000000 gave a 500). */
+export const AVRO_INT_MAX = 2_147_483_647;
+
 export function recordSchemasFor(mode: Strictness) {
   const obj = mode === 'strict' ? z.strictObject : z.looseObject;
   const key = text();
-  const version = z.number().int().min(1);
+  const version = z.number().int().min(1).max(AVRO_INT_MAX);
 
   const observation = obj({
     measure: text(),
@@ -87,7 +90,7 @@ export function recordSchemasFor(mode: Strictness) {
     targetGroups: z.array(text()),
     leadAmt: text(),
     participants: z.array(text()),
-    budget: z.array(obj({ year: z.number().int(), planned: z.number(), spent: z.number() })),
+    budget: z.array(obj({ year: z.number().int().min(-AVRO_INT_MAX).max(AVRO_INT_MAX), planned: z.number(), spent: z.number() })),
     plannedStart: text(),
     plannedEnd: text(),
     actualStart: opt(z.string()),

@@ -1,5 +1,7 @@
 // The feed catalogue (catalogue/feeds.yaml): which Amt may deliver which record types and which
-// area-statistic datasets. Declarative and versioned in the repo; loaded and checked by zod.
+// area-statistic datasets; each dataset's area levels, measures, dimensions and their values; and
+// the limits of validation (plausible years, largest count, text lengths). Declarative and
+// versioned in the repo; loaded and checked by zod.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +14,43 @@ export const catalogueDir = resolve(dirname(fileURLToPath(import.meta.url)), '..
 
 const code = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower snake case code');
 
+const yearRange = z.strictObject({ earliestYear: z.number().int().min(1), yearsAhead: z.number().int().min(0) });
+
+const limitsSchema = z.strictObject({
+  periods: yearRange.default({ earliestYear: 1950, yearsAhead: 30 }),
+  dates: yearRange.default({ earliestYear: 1800, yearsAhead: 100 }),
+  maxCount: z.number().positive().default(100_000_000),
+  maxAmount: z.number().positive().default(1_000_000_000_000),
+  text: z
+    .strictObject({
+      maxChars: z.number().int().min(1).default(500),
+      longMaxChars: z.number().int().min(1).default(20_000),
+      longFields: z.array(z.string()).default(['description', 'narrative', 'revisionReason']),
+    })
+    .prefault({}),
+});
+export type ValidationLimits = z.output<typeof limitsSchema>;
+
+const measureSchema = z.strictObject({
+  /** count: whole numbers 0 … maxCount; amount: any finite number ≥ 0 */
+  kind: z.enum(['count', 'amount']).default('count'),
+  /** dimension name → the values it may take */
+  dimensions: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
+});
+export type MeasureDefinition = z.output<typeof measureSchema>;
+
+const datasetSchema = z.strictObject({
+  label: z.string().min(1),
+  /** area levels the dataset is delivered at: the levels its indicators read */
+  levels: z.array(z.string().min(1)).default([]),
+  measures: z.record(code, measureSchema).default({}),
+});
+export type DatasetDefinition = z.output<typeof datasetSchema>;
+
 const catalogueFileSchema = z.strictObject({
   version: z.number().int().min(1),
-  datasets: z.record(code, z.strictObject({ label: z.string().min(1) })),
+  limits: limitsSchema.prefault({}),
+  datasets: z.record(code, datasetSchema),
   amts: z.record(
     code,
     z.strictObject({
@@ -66,6 +102,14 @@ export class FeedCatalogue {
 
   mayDeliver(amt: string, recordType: RecordType): boolean {
     return this.recordTypesOf(amt).includes(recordType);
+  }
+
+  get limits(): ValidationLimits {
+    return this.file.limits;
+  }
+
+  dataset(dataset: string): DatasetDefinition | undefined {
+    return Object.hasOwn(this.file.datasets, dataset) ? this.file.datasets[dataset] : undefined;
   }
 
   hasDataset(dataset: string): boolean {

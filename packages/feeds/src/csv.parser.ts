@@ -1,9 +1,11 @@
 // CSV deliveries as the Ämter export them from Excel and SAP: `;` (German Excel) or `,` or tab
-// separators, a header row, UTF-8 with or without BOM, German decimal commas ("1.234,5"). Each
+// separators, a header row, strictly UTF-8 with or without BOM, German decimal commas ("1.234,5") or
+// decimal points — one number format per file, decided from all its numbers (numberFormatOf). Each
 // record type has a column mapping (csvColumns); area statistics come one observation per row and
 // are grouped into records by (dataset, areaLevel, areaCode, period).
 import { parse } from 'csv-parse/sync';
 import type { RecordType } from '@sp/events';
+import { decodeUtf8Body } from './body-text.js';
 import { feedError, type FeedError } from './feed-error.js';
 import type { InputRow } from './record.validators.js';
 import { areaStatisticKey, fieldPath } from './record.validators.js';
@@ -112,32 +114,123 @@ export type ParsedDelivery = { ok: true; rows: InputRow[] } | { ok: false; error
 
 export interface CsvDialect {
   delimiter: ';' | ',' | '\t';
-  /** `;` and tab files come from German Excel: "1.234,5" means 1234.5 */
-  germanNumbers: boolean;
+  /** the file's decimal mark: "," in German Excel exports ("1.234,5" = 1234.5), "." otherwise */
+  decimal: ',' | '.';
 }
 
+/** The separator from the header; the decimal mark is only a first guess here (see numberFormatOf). */
 export function detectDialect(text: string): CsvDialect {
   const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
   const count = (c: string) => header.split(c).length - 1;
   const [semi, comma, tab] = [count(';'), count(','), count('\t')];
-  if (tab > semi && tab > comma) return { delimiter: '\t', germanNumbers: true };
-  if (semi >= comma && semi > 0) return { delimiter: ';', germanNumbers: true };
-  return { delimiter: ',', germanNumbers: false };
+  if (tab > semi && tab > comma) return { delimiter: '\t', decimal: ',' };
+  if (semi >= comma && semi > 0) return { delimiter: ';', decimal: ',' };
+  return { delimiter: ',', decimal: '.' };
 }
 
 /**
- * Parses a number cell. German files: "1.234,5" → 1234.5, "12,5" → 12.5, "1.234" → 1234 (dots
- * group thousands), "12.5" → 12.5 (a single dot not followed by three digits is a decimal point).
- * Other files: "1234.5" only. Returns undefined when the cell is not a number.
+ * What a number cell tells about the file's decimal mark. "1.234,5", "12,5", "1.234.567" say ","
+ * (decimal comma); "1,234.5", "12.5", "1,234,567" say "."; "1.234" and "1,234" (one mark, then
+ * exactly three digits) could be either — a thousands group or three decimals.
  */
-export function parseNumberCell(cell: string, germanNumbers: boolean): number | undefined {
-  let s = cell.trim().replace(/[\s\u00a0\u202f]/g, '');
-  if (germanNumbers) {
-    if (s.includes(',')) s = s.replace(/\./g, '').replace(',', '.');
-    else if (/^-?\d{1,3}(\.\d{3})+$/.test(s)) s = s.replace(/\./g, '');
+export type NumberShape = { kind: 'plain' | 'invalid' } | { kind: 'decimal'; mark: ',' | '.' } | { kind: 'ambiguous'; mark: ',' | '.' };
+
+const NUMBER_CHARS = /^[-+]?[\d.,]+([eE][-+]?\d+)?$/;
+
+export function numberShape(cell: string): NumberShape {
+  const s = cell.trim().replace(/[\s\u00a0\u202f]/g, '');
+  if (!NUMBER_CHARS.test(s)) return { kind: 'invalid' };
+  const mantissa = s.replace(/^[-+]/, '').replace(/[eE].*$/, '');
+  const dots = mantissa.split('.').length - 1;
+  const commas = mantissa.split(',').length - 1;
+  if (dots === 0 && commas === 0) return { kind: 'plain' };
+  if (dots > 0 && commas > 0) return { kind: 'decimal', mark: mantissa.lastIndexOf(',') > mantissa.lastIndexOf('.') ? ',' : '.' };
+  const mark = dots > 0 ? '.' : ',';
+  const other = mark === '.' ? ',' : '.';
+  if ((dots > 0 ? dots : commas) > 1) return { kind: 'decimal', mark: other }; // repeated: it groups thousands
+  const [int = '', frac = ''] = mantissa.split(mark);
+  if (frac.length === 3 && int.length >= 1 && int.length <= 3 && int !== '0' && /^\d+$/.test(int)) return { kind: 'ambiguous', mark };
+  return { kind: 'decimal', mark };
+}
+
+/**
+ * Parses a number cell with the file's decimal mark: the other mark groups thousands ("1.234,5" →
+ * 1234.5 with ","; "1,234.5" → 1234.5 with "."). Returns undefined when the cell is not a number
+ * in that format (a grouping mark after the decimal mark, misplaced groups).
+ */
+export function parseNumberCell(cell: string, decimal: ',' | '.'): number | undefined {
+  const s = cell.trim().replace(/[\s\u00a0\u202f]/g, '');
+  const group = decimal === ',' ? '.' : ',';
+  const m = /^([-+]?)([\d.,]+)([eE][-+]?\d+)?$/.exec(s);
+  if (!m) return undefined;
+  const [intPart = '', fracPart, extra] = m[2]!.split(decimal);
+  if (extra !== undefined || fracPart?.includes(group)) return undefined;
+  if (intPart.includes(group) && !(decimal === ',' ? /^\d{1,3}(\.\d{3})+$/ : /^\d{1,3}(,\d{3})+$/).test(intPart)) return undefined;
+  const plain = `${m[1]}${intPart.split(group).join('')}${fracPart !== undefined ? `.${fracPart}` : ''}${m[3] ?? ''}`;
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(plain)) return undefined;
+  return Number(plain);
+}
+
+/** One number cell of the file, for the file's decision on its decimal mark. */
+export interface NumberCell {
+  row: number;
+  column: string;
+  cell: string;
+}
+
+/**
+ * The decimal mark of a file, decided from all its number cells: the cells that say it agree, or
+ * the file is refused naming a cell of each kind; when none says it, the separator's convention
+ * holds (";" and tab: German ","; ",": "."). A cell that stays ambiguous is refused with both
+ * readings unless the convention settles it: in a ";" file "1.234" is German for 1234.
+ */
+export function numberFormatOf(cells: readonly NumberCell[], dialect: CsvDialect): { ok: true; decimal: ',' | '.' } | { ok: false; errors: FeedError[] } {
+  const first: Partial<Record<',' | '.', NumberCell>> = {};
+  for (const c of cells) {
+    const shape = numberShape(c.cell);
+    if (shape.kind === 'decimal') first[shape.mark] ??= c;
   }
-  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s)) return undefined;
-  return Number(s);
+  const byComma = first[','];
+  const byDot = first['.'];
+  if (byComma && byDot) {
+    const show = (c: NumberCell) => `row ${c.row}, ${c.column}: "${c.cell}"`;
+    return {
+      ok: false,
+      errors: [
+        feedError({
+          row: byDot.row,
+          field: byDot.column,
+          value: byDot.cell,
+          code: 'AMBIGUOUS_NUMBER',
+          message: `the file mixes number formats: ${show(byComma)} has a decimal comma, ${show(byDot)} a decimal point`,
+          accepted: 'one number format per file: German "1.234,5" (with ";") or "1234.5"',
+        }),
+      ],
+    };
+  }
+  const decided = byComma ? ',' : byDot ? '.' : undefined;
+  const decimal = decided ?? dialect.decimal;
+  if (decided === undefined && dialect.decimal === '.') {
+    // a "," file with "1.234" and nothing else to go by: 1.234 or 1234? say so instead of guessing
+    const errors = cells.flatMap((c) => {
+      const shape = numberShape(c.cell);
+      if (shape.kind !== 'ambiguous') return [];
+      const asDecimal = parseNumberCell(c.cell, shape.mark);
+      const asGroup = parseNumberCell(c.cell, shape.mark === '.' ? ',' : '.');
+      return [
+        feedError({
+          row: c.row,
+          field: c.column,
+          value: c.cell,
+          code: 'AMBIGUOUS_NUMBER',
+          message: `"${c.cell}" reads as ${asDecimal} (decimal ${shape.mark === '.' ? 'point' : 'comma'}) or as ${asGroup} (thousands separator), and no other number in the file tells which`,
+          accepted: `the number without thousands separator (${asGroup} or ${asDecimal}), or a ";" file with German numbers ("1.234" = 1234, "1,234" = 1.234)`,
+        }),
+      ];
+    });
+    if (errors.length) return { ok: false, errors };
+  }
+  return { ok: true, decimal };
 }
 
 const TRUE = new Set(['true', 'wahr', 'ja', 'j', 'yes', 'y', '1', 'x']);
@@ -149,7 +242,7 @@ function convert(cell: string, kind: CellKind, dialect: CsvDialect): unknown {
       return cell;
     case 'int':
     case 'number': {
-      const n = parseNumberCell(cell, dialect.germanNumbers);
+      const n = parseNumberCell(cell, dialect.decimal);
       return n === undefined ? cell : n; // the raw text goes on, so the validator names it WRONG_TYPE
     }
     case 'boolean': {
@@ -168,7 +261,7 @@ function convert(cell: string, kind: CellKind, dialect: CsvDialect): unknown {
       // "2025:150000:0|2026:200000:12000" (year:planned:spent)
       return splitList(cell, dialect).map((b) => {
         const [year, planned, spent] = b.split(':').map((p) => {
-          const n = parseNumberCell(p, dialect.germanNumbers);
+          const n = parseNumberCell(p, dialect.decimal);
           return n === undefined ? p : n;
         });
         return { year, planned, spent };
@@ -201,15 +294,9 @@ interface CsvTable {
 }
 
 function readTable(body: Buffer | string): { ok: true; table: CsvTable } | { ok: false; errors: FeedError[] } {
-  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
-  if (text.includes('\uFFFD')) {
-    return {
-      ok: false,
-      errors: [
-        feedError({ row: null, field: null, value: null, code: 'INVALID_CSV', message: 'the file is not valid UTF-8 (Excel "CSV UTF-8" export needed)', accepted: 'UTF-8 text, with or without BOM' }),
-      ],
-    };
-  }
+  const decoded = decodeUtf8Body(body, 'CSV');
+  if (!decoded.ok) return decoded;
+  const { text } = decoded;
   const dialect = detectDialect(text);
   let parsed: { record: string[]; info: { lines: number } }[];
   try {
@@ -239,7 +326,7 @@ function readTable(body: Buffer | string): { ok: true; table: CsvTable } | { ok:
 export function parseCsvDelivery(recordType: RecordType, body: Buffer | string): ParsedDelivery {
   const read = readTable(body);
   if (!read.ok) return read;
-  const { header, rows, dialect } = read.table;
+  const { header, rows } = read.table;
   const columns = csvColumns[recordType];
   const byName = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
   const mapped: (CsvColumn | { dimension: string } | undefined)[] = header.map((h) => {
@@ -271,6 +358,9 @@ export function parseCsvDelivery(recordType: RecordType, body: Buffer | string):
   if (errors.length) return { ok: false, errors };
   if (rows.length === 0)
     return { ok: false, errors: [feedError({ row: null, field: null, value: null, code: 'EMPTY_BATCH', message: 'the file has a header but no data rows', accepted: 'at least one data row' })] };
+  const format = numberFormatOf(numberCells(rows, header, mapped, read.table.dialect), read.table.dialect);
+  if (!format.ok) return format;
+  const dialect: CsvDialect = { ...read.table.dialect, decimal: format.decimal };
 
   const columnFor = (path: readonly PropertyKey[]): string => {
     const p = path.filter((x) => typeof x === 'string') as string[];
@@ -296,6 +386,20 @@ export function parseCsvDelivery(recordType: RecordType, body: Buffer | string):
       return { row: line, value, columnFor };
     }),
   };
+}
+
+/** The cells of a file that hold numbers (budget lines: their amounts), for numberFormatOf. */
+function numberCells(rows: CsvTable['rows'], header: readonly string[], mapped: readonly (CsvColumn | { dimension: string } | undefined)[], dialect: CsvDialect): NumberCell[] {
+  const out: NumberCell[] = [];
+  for (const { line, cells } of rows) {
+    cells.forEach((cell, i) => {
+      const c = mapped[i];
+      if (!c || 'dimension' in c || cell === '') return;
+      if (c.kind === 'int' || c.kind === 'number') out.push({ row: line, column: header[i]!, cell });
+      else if (c.kind === 'budget') for (const b of splitList(cell, dialect)) for (const part of b.split(':').slice(1)) out.push({ row: line, column: header[i]!, cell: part });
+    });
+  }
+  return out;
 }
 
 /** One row per observation → one record per (dataset, areaLevel, areaCode, period). */
@@ -360,7 +464,12 @@ function groupObservations(
 export function parseCsvTable(body: Buffer | string): { ok: true; rows: { row: number; value: Record<string, unknown> }[] } | { ok: false; errors: FeedError[] } {
   const read = readTable(body);
   if (!read.ok) return read;
-  const { header, rows, dialect } = read.table;
+  const { header, rows } = read.table;
+  const versionAt = header.findIndex((h) => h.trim().toLowerCase() === 'version');
+  const cells = versionAt < 0 ? [] : rows.flatMap(({ line, cells }) => (cells[versionAt] ? [{ row: line, column: header[versionAt]!, cell: cells[versionAt]! }] : []));
+  const format = numberFormatOf(cells, read.table.dialect);
+  if (!format.ok) return format;
+  const dialect: CsvDialect = { ...read.table.dialect, decimal: format.decimal };
   return {
     ok: true,
     rows: rows.map(({ line, cells }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeedCatalogue } from './catalogue.js';
-import { detectDialect, parseCsvDelivery, parseNumberCell } from './csv.parser.js';
+import { detectDialect, numberShape, parseCsvDelivery, parseNumberCell } from './csv.parser.js';
 import { validateRecords } from './record.validators.js';
 import { Taxonomy } from './taxonomy.js';
 import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
@@ -8,22 +8,56 @@ import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
 const ctx = (amt: string) => ({ amt, catalogue: FeedCatalogue.load(), taxonomy: Taxonomy.load(), spatial: fixtureSpatialChecks(), now: new Date('2025-06-15T00:00:00Z') });
 
 describe('CSV deliveries', () => {
-  it('reads German numbers', () => {
-    expect(parseNumberCell('1.234,5', true)).toBe(1234.5);
-    expect(parseNumberCell('12,5', true)).toBe(12.5);
-    expect(parseNumberCell('1.234', true)).toBe(1234);
-    expect(parseNumberCell('1.234.567', true)).toBe(1234567);
-    expect(parseNumberCell('12.5', true)).toBe(12.5);
-    expect(parseNumberCell('1234.5', false)).toBe(1234.5);
-    expect(parseNumberCell('-3', true)).toBe(-3);
-    expect(parseNumberCell('abc', true)).toBeUndefined();
-    expect(parseNumberCell('1,2,3', true)).toBeUndefined();
+  it('reads numbers with the decimal mark of the file', () => {
+    expect(parseNumberCell('1.234,5', ',')).toBe(1234.5);
+    expect(parseNumberCell('12,5', ',')).toBe(12.5);
+    expect(parseNumberCell('1.234', ',')).toBe(1234);
+    expect(parseNumberCell('1.234.567', ',')).toBe(1234567);
+    expect(parseNumberCell('1234.5', '.')).toBe(1234.5);
+    expect(parseNumberCell('1,234.5', '.')).toBe(1234.5);
+    expect(parseNumberCell('1,234.5', ',')).toBeUndefined();
+    expect(parseNumberCell('-3', ',')).toBe(-3);
+    expect(parseNumberCell('abc', ',')).toBeUndefined();
+    expect(parseNumberCell('1,2,3', ',')).toBeUndefined();
+    expect(parseNumberCell('12.34.5', ',')).toBeUndefined();
+  });
+
+  it('tells what a number cell says about the decimal mark', () => {
+    expect(numberShape('1.234,5')).toEqual({ kind: 'decimal', mark: ',' });
+    expect(numberShape('1,234.5')).toEqual({ kind: 'decimal', mark: '.' });
+    expect(numberShape('12.5')).toEqual({ kind: 'decimal', mark: '.' });
+    expect(numberShape('1.234.567')).toEqual({ kind: 'decimal', mark: ',' });
+    expect(numberShape('1.234')).toEqual({ kind: 'ambiguous', mark: '.' });
+    expect(numberShape('0.234')).toEqual({ kind: 'decimal', mark: '.' });
+    expect(numberShape('1234')).toEqual({ kind: 'plain' });
+  });
+
+  it('decides one number format per file and refuses mixed or ambiguous numbers', () => {
+    const values = (r: ReturnType<typeof parseCsvDelivery>) => (r.ok ? (r.rows[0]!.value as { observations: { value: unknown }[] }).observations.map((o) => o.value) : r.errors);
+    const header = 'dataset,areaLevel,areaCode,period,measure,value,version\n';
+    const comma = parseCsvDelivery('area-statistic', `${header}bevoelkerung,STADTTEIL,101,2012,einwohner,1.234,1\n`);
+    expect(comma.ok ? [] : comma.errors).toMatchObject([{ row: 2, field: 'value', value: '1.234', code: 'AMBIGUOUS_NUMBER' }]);
+    expect(comma.ok ? '' : comma.errors[0]!.message).toMatch(/1\.234 .* or as 1234 /);
+    // another number of the file settles it
+    expect(values(parseCsvDelivery('area-statistic', `${header}bevoelkerung,STADTTEIL,101,2012,einwohner,1.234,1\nbevoelkerung,STADTTEIL,101,2012,aussiedler,12.5,1\n`))).toEqual([1.234, 12.5]);
+    const semi = 'dataset;areaLevel;areaCode;period;measure;value;version\n';
+    expect(values(parseCsvDelivery('area-statistic', `${semi}bevoelkerung;STADTTEIL;101;2012;einwohner;1,234.5;1\n`))).toEqual([1234.5]);
+    const mixed = parseCsvDelivery('area-statistic', `${semi}bevoelkerung;STADTTEIL;101;2012;einwohner;1,234.5;1\nbevoelkerung;STADTTEIL;101;2012;aussiedler;12,5;1\n`);
+    expect(mixed.ok ? [] : mixed.errors).toMatchObject([{ code: 'AMBIGUOUS_NUMBER', row: 2, field: 'value' }]);
+    // German Excel: "1.234" in a ";" file is 1234
+    expect(values(parseCsvDelivery('area-statistic', `${semi}bevoelkerung;STADTTEIL;101;2012;einwohner;27.515;1\n`))).toEqual([27515]);
+  });
+
+  it('refuses bytes that are not UTF-8, naming the offset', () => {
+    const latin1 = Buffer.concat([Buffer.from('dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;1;1;K'), Buffer.from([0xf6]), Buffer.from('ln\n')]);
+    const r = parseCsvDelivery('area-statistic', latin1);
+    expect(r.ok ? [] : r.errors).toMatchObject([{ code: 'INVALID_ENCODING', value: `0xF6 at byte ${latin1.indexOf(0xf6)}` }]);
   });
 
   it('detects the separator from the header row', () => {
-    expect(detectDialect('a;b;c\n1;2;3')).toEqual({ delimiter: ';', germanNumbers: true });
-    expect(detectDialect('a,b,c\n1,2,3')).toEqual({ delimiter: ',', germanNumbers: false });
-    expect(detectDialect('a\tb\n1\t2')).toEqual({ delimiter: '\t', germanNumbers: true });
+    expect(detectDialect('a;b;c\n1;2;3')).toEqual({ delimiter: ';', decimal: ',' });
+    expect(detectDialect('a,b,c\n1,2,3')).toEqual({ delimiter: ',', decimal: '.' });
+    expect(detectDialect('a\tb\n1\t2')).toEqual({ delimiter: '\t', decimal: ',' });
   });
 
   it('groups area-statistic rows into records, with dimensions, BOM, ; and decimal commas', () => {
@@ -59,7 +93,7 @@ describe('CSV deliveries', () => {
 
   it('names the spreadsheet row and the column of a bad cell', () => {
     const csv =
-      'dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;27515;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_w;-5;1\nbevoelkerung;STADTTEIL;101;2012;einwohner_m;viele;1\n';
+      'dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;27515;1\nbevoelkerung;STADTTEIL;101;2012;aussiedler;-5;1\nbevoelkerung;STADTTEIL;101;2012;eingebuergerte;viele;1\n';
     const parsed = parseCsvDelivery('area-statistic', csv);
     const r = parsed.ok ? validateRecords('area-statistic', parsed.rows, ctx('statistik')) : parsed;
     expect(!r.ok && r.errors.map((e) => [e.row, e.field, e.code, e.value])).toEqual([[4, 'value', 'WRONG_TYPE', 'viele']]);
@@ -72,7 +106,7 @@ describe('CSV deliveries', () => {
     const csv =
       'key;version;name;offerType;provider;amt;targetGroups;street;postcode;city;lat;lon;capacity;capacityUnit;reach;validFrom;source;synthetic\n' +
       'kita:1;1;Kita Sonne;Kita (Kindertageseinrichtung);Stadt Köln;jugendamt;familien_mit_kindern, alleinerziehende;Severinstr. 1;50678;Köln;50,9285;6,9573;60;plaetze;STADTTEIL;2020-08-01;Jugendamt;nein\n' +
-      'kita:2;1;Kita Mond;kita;Stadt Köln;jugendamt;familien_mit_kindern|alleinerziehende;;;Köln;50.93;6.95;40;;STADTTEIL;2020-08-01;Jugendamt;nein\n';
+      'kita:2;1;Kita Mond;kita;Stadt Köln;jugendamt;familien_mit_kindern|alleinerziehende;;;Köln;50,93;6,95;40;;STADTTEIL;2020-08-01;Jugendamt;nein\n';
     const parsed = parseCsvDelivery('offer', csv);
     expect(parsed.ok).toBe(true);
     const r = parsed.ok ? validateRecords('offer', parsed.rows, ctx('jugendamt')) : parsed;

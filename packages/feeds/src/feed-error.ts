@@ -5,6 +5,9 @@ export const feedErrorCodes = [
   // reading the body
   'INVALID_JSON',
   'INVALID_CSV',
+  'INVALID_ENCODING',
+  'NESTING_TOO_DEEP',
+  'AMBIGUOUS_NUMBER',
   'EMPTY_BATCH',
   'BODY_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
@@ -26,6 +29,14 @@ export const feedErrorCodes = [
   'BAD_DATE',
   'FUTURE_DATE',
   'NEGATIVE_COUNT',
+  'FRACTIONAL_COUNT',
+  'TEXT_TOO_LONG',
+  'CONTROL_CHARACTER',
+  'UNKNOWN_MEASURE',
+  'UNKNOWN_DIMENSION',
+  'UNKNOWN_DIMENSION_VALUE',
+  'LEVEL_NOT_READ',
+  'AREA_NOT_VALID',
   'INVALID_COORDINATES',
   'OUTSIDE_CITY',
   'UNKNOWN_OFFER_TYPE',
@@ -77,14 +88,62 @@ export function feedError(e: Omit<FeedError, 'value'> & { value?: unknown }): Fe
   return { row: e.row, field: e.field, value: shorten(e.value), code: e.code, message: e.message, accepted: e.accepted };
 }
 
+/**
+ * The value as the answer shows it: short strings and scalars as they are, anything longer cut at
+ * MAX_VALUE_CHARS. Objects are written out iteratively and only as far as needed, so a hostile,
+ * deeply nested or huge value costs neither the stack nor the memory of a full JSON.stringify.
+ */
 function shorten(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'string') return value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS)}…` : value;
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (value !== null && typeof value === 'object') {
-    const json = JSON.stringify(value);
-    return json.length > MAX_VALUE_CHARS ? `${json.slice(0, MAX_VALUE_CHARS)}…` : value;
+    const { text, complete } = preview(value, MAX_VALUE_CHARS);
+    return complete ? value : `${text}…`;
   }
   return value;
+}
+
+/** JSON text of `value` up to `max` characters, written without recursion. */
+export function preview(value: unknown, max: number): { text: string; complete: boolean } {
+  let out = '';
+  // a stack of what is still to be written: values, or literal text (closing brackets, commas)
+  const todo: ({ v: unknown } | { t: string })[] = [{ v: value }];
+  while (todo.length > 0) {
+    if (out.length > max) return { text: out.slice(0, max), complete: false };
+    const next = todo.pop()!;
+    if ('t' in next) {
+      out += next.t;
+      continue;
+    }
+    const v = next.v;
+    if (Array.isArray(v)) {
+      out += '[';
+      todo.push({ t: ']' });
+      // at most `max` elements: more could not be shown anyway (each takes a character at least)
+      for (let i = Math.min(v.length, max) - 1; i >= 0; i--) {
+        todo.push({ v: v[i] });
+        if (i > 0) todo.push({ t: ',' });
+      }
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      out += '{';
+      todo.push({ t: '}' });
+      for (let i = Math.min(keys.length, max) - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        todo.push({ v: (v as Record<string, unknown>)[k] });
+        todo.push({ t: `${JSON.stringify(k.length > max ? k.slice(0, max) : k)}:` });
+        if (i > 0) todo.push({ t: ',' });
+      }
+    } else if (typeof v === 'string') {
+      out += JSON.stringify(v.length > max ? v.slice(0, max + 1) : v);
+    } else if (typeof v === 'number' && !Number.isFinite(v)) {
+      out += 'null';
+    } else {
+      out += v === undefined ? 'null' : String(v);
+    }
+  }
+  return out.length > max ? { text: out.slice(0, max), complete: false } : { text: out, complete: true };
 }
 
 /** Keeps the list readable and the answer small: the first `max` errors and a note how many more. */

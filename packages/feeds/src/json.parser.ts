@@ -1,11 +1,35 @@
 // JSON deliveries: `{"records": [...]}` or a bare array of records; withdrawals `{"withdrawals":
-// [...]}` or a bare array. Broken JSON gets an error naming line and column.
+// [...]}` or a bare array. Broken JSON gets an error naming line and column; bytes that are not
+// UTF-8 are refused with their offset; nesting deeper than any record needs is refused before
+// parsing, so no later step recurses over a hostile structure.
+import { decodeUtf8Body, jsonNestingDepth } from './body-text.js';
 import { feedError, type FeedError } from './feed-error.js';
 import type { ParsedDelivery } from './csv.parser.js';
 
+/** Deepest nesting accepted: {"records": [ {record} ]} with its deepest field (budget, capacity …) needs 5. */
+export const MAX_JSON_DEPTH = 16;
+
 export function parseJsonBody(body: Buffer | string, listField: 'records' | 'withdrawals'): { ok: true; items: unknown[] } | { ok: false; errors: FeedError[] } {
-  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+  const decoded = decodeUtf8Body(body, 'JSON');
+  if (!decoded.ok) return decoded;
+  const { text } = decoded;
   const accepted = `a JSON array, or an object {"${listField}": [...]}`;
+  const depth = jsonNestingDepth(text, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    return {
+      ok: false,
+      errors: [
+        feedError({
+          row: null,
+          field: null,
+          value: depth,
+          code: 'NESTING_TOO_DEEP',
+          message: `the JSON nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; no record needs more than 5`,
+          accepted: `${accepted}, nested at most ${MAX_JSON_DEPTH} levels`,
+        }),
+      ],
+    };
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);

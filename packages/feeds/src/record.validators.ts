@@ -2,9 +2,10 @@
 // Avro schema), then meaning — codes from the taxonomy and the catalogue, areas and coordinates from
 // the spatial reference, periods and dates against the clock. Pure: everything comes in as arguments.
 // Valid records come back normalised (labels → codes, absent optionals → null, dimensions sorted).
-import { strictRecordSchemas, type AreaStatistic, type Goal, type Measure, type Milestone, type Offer, type RecordPayloads, type RecordType, type StatusReport } from '@sp/events';
+import { periodicityOf, periodStart as periodStartIso, shiftPeriod } from '@sp/indicators';
+import { strictRecordSchemas, type AreaStatistic, type Observation, type Goal, type Measure, type Milestone, type Offer, type RecordPayloads, type RecordType, type StatusReport } from '@sp/events';
 import type { z } from 'zod';
-import type { FeedCatalogue } from './catalogue.js';
+import type { DatasetDefinition, FeedCatalogue, MeasureDefinition } from './catalogue.js';
 import { capErrors, feedError, type FeedError, type FeedErrorCode } from './feed-error.js';
 import type { SpatialChecks } from './spatial-checks.js';
 import type { Taxonomy } from './taxonomy.js';
@@ -54,6 +55,7 @@ export function validateRecords<R extends RecordType>(recordType: R, rows: reado
     }
     const record = parsed.data as RecordPayloads[R];
     const before = errors.length;
+    checkTexts(record, ctx, report);
     checkers[recordType](record as never, ctx, report);
     const first = keys.get(record.key);
     if (first !== undefined) {
@@ -114,6 +116,9 @@ function reportIssue(issue: z.core.$ZodIssue, input: unknown, report: Report): v
         } else {
           report(path, null, 'MISSING_FIELD', `${fieldPath(path)} is required`, `a value of type ${issue.expected}`);
         }
+      } else if (typeof received === 'number' && !Number.isFinite(received)) {
+        // JSON 1e309 arrives as Infinity: a number, but none any record can hold
+        report(path, String(received), 'OUT_OF_RANGE', `${fieldPath(path)} is not a finite number (too large for a 64-bit float)`, 'a finite number, e.g. 1234 or 12.5');
       } else {
         report(path, received, 'WRONG_TYPE', `expected ${issue.expected}, received ${typeName(received)}`, `a value of type ${issue.expected}`);
       }
@@ -175,25 +180,43 @@ const checkers: { [R in RecordType]: (record: RecordPayloads[R], ctx: Validation
   'status-report': checkStatusReport,
 };
 
-const PERIOD = /^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/;
 const PERIOD_ACCEPTED = 'a year "2012", a quarter "2012-Q3" or a month "2012-07"';
 
-/** First day of a period, or undefined when malformed. */
-export function periodStart(period: string): Date | undefined {
-  const m = PERIOD.exec(period);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = m[2] ? (Number(m[2]) - 1) * 3 : m[3] ? Number(m[3]) - 1 : 0;
-  return new Date(Date.UTC(year, month, 1));
+/** The plausible years of periods or dates: limits.earliestYear … the clock's year + yearsAhead. */
+function yearRange(range: { earliestYear: number; yearsAhead: number }, now: Date): [number, number] {
+  return [range.earliestYear, now.getUTCFullYear() + range.yearsAhead];
 }
 
-function checkPeriod(path: readonly PropertyKey[], period: string, ctx: ValidationContext, report: Report, quarterOnly = false): void {
-  const start = periodStart(period);
-  if (!start || (quarterOnly && !/-Q[1-4]$/.test(period))) {
+/** Periods are read by @sp/indicators' period module (the one grammar of periods), then held to the plausible years. */
+function checkPeriod(path: readonly PropertyKey[], period: string, ctx: ValidationContext, report: Report, quarterOnly = false): boolean {
+  const kind = periodicityOf(period);
+  if (!kind || (quarterOnly && kind !== 'quarter')) {
     report(path, period, 'BAD_PERIOD', `${JSON.stringify(period)} is not a valid period`, quarterOnly ? 'a quarter "2025-Q3"' : PERIOD_ACCEPTED);
-  } else if (!quarterOnly && start.getTime() > ctx.now.getTime()) {
-    report(path, period, 'FUTURE_PERIOD', `period ${period} has not begun yet`, `a period that began on or before ${ctx.now.toISOString().slice(0, 10)}`);
+    return false;
   }
+  const [from, to] = yearRange(ctx.catalogue.limits.periods, ctx.now);
+  const year = Number(period.slice(0, 4));
+  if (year < from || year > to) {
+    report(
+      path,
+      period,
+      'BAD_PERIOD',
+      `period ${period} lies outside the plausible years ${from}–${to}`,
+      `${quarterOnly ? 'a quarter' : PERIOD_ACCEPTED.replace(/^a year/, 'a period')} of the years ${from}–${to} (feed catalogue limits.periods)`,
+    );
+    return false;
+  }
+  if (!quarterOnly && periodStartIso(period) > ctx.now.toISOString().slice(0, 10)) {
+    report(path, period, 'FUTURE_PERIOD', `period ${period} has not begun yet`, `a period that began on or before ${ctx.now.toISOString().slice(0, 10)}`);
+    return false;
+  }
+  return true;
+}
+
+/** First and last day (ISO, inclusive) of a well-formed period. */
+function periodDays(period: string): [string, string] {
+  const next = new Date(`${periodStartIso(shiftPeriod(period, 1))}T00:00:00Z`);
+  return [periodStartIso(period), new Date(next.getTime() - 86_400_000).toISOString().slice(0, 10)];
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -204,10 +227,18 @@ export function parseIsoDate(s: string): Date | undefined {
   return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? d : undefined;
 }
 
-function checkDate(path: readonly PropertyKey[], s: string | null, report: Report): Date | undefined {
+function checkDate(path: readonly PropertyKey[], s: string | null, ctx: ValidationContext, report: Report): Date | undefined {
   if (s === null) return undefined;
   const d = parseIsoDate(s);
-  if (!d) report(path, s, 'BAD_DATE', `${JSON.stringify(s)} is not a valid ISO date`, 'an ISO date YYYY-MM-DD, e.g. 2025-08-01');
+  if (!d) {
+    report(path, s, 'BAD_DATE', `${JSON.stringify(s)} is not a valid ISO date`, 'an ISO date YYYY-MM-DD, e.g. 2025-08-01');
+    return undefined;
+  }
+  const [from, to] = yearRange(ctx.catalogue.limits.dates, ctx.now);
+  if (d.getUTCFullYear() < from || d.getUTCFullYear() > to) {
+    report(path, s, 'BAD_DATE', `${s} lies outside the plausible years ${from}–${to}`, `an ISO date YYYY-MM-DD in the years ${from}–${to} (feed catalogue limits.dates)`);
+    return undefined;
+  }
   return d;
 }
 
@@ -274,18 +305,49 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
       `a dataset of Amt ${ctx.amt}: ${ctx.catalogue.datasetsOf(ctx.amt).join(', ') || '(none)'}`,
     );
   }
+  const dataset = ctx.catalogue.dataset(r.dataset);
   const levels = ctx.spatial.levels();
   if (!levels.includes(r.areaLevel)) {
     report(['areaLevel'], r.areaLevel, 'UNKNOWN_AREA_LEVEL', `unknown area level ${JSON.stringify(r.areaLevel)}`, `one of ${levels.join(' | ')}`);
+  } else if (dataset && !dataset.levels.includes(r.areaLevel)) {
+    // no indicator reads the dataset at this level: the figures would vanish (higher levels are roll-ups)
+    report(
+      ['areaLevel'],
+      r.areaLevel,
+      'LEVEL_NOT_READ',
+      `dataset ${r.dataset} is not read at level ${r.areaLevel}; the platform computes the other levels from it`,
+      `the level(s) of dataset ${r.dataset}: ${dataset.levels.join(' | ') || '(none)'} (feed catalogue)`,
+    );
   } else if (!ctx.spatial.hasArea(r.areaLevel, r.areaCode)) {
     report(['areaCode'], r.areaCode, 'UNKNOWN_AREA', `${ctx.spatial.cityName} has no ${r.areaLevel} with code ${JSON.stringify(r.areaCode)}`, areaCodeHint(r.areaLevel));
   }
-  checkPeriod(['period'], r.period, ctx, report);
+  const periodOk = checkPeriod(['period'], r.period, ctx, report);
+  if (periodOk && levels.includes(r.areaLevel) && ctx.spatial.hasArea(r.areaLevel, r.areaCode)) {
+    // the area must exist during the period (a Sozialraum of 2006–2019 cannot carry 2021 figures)
+    const [first, last] = periodDays(r.period);
+    const versions = ctx.spatial.validity(r.areaLevel, r.areaCode);
+    if (!versions.some((v) => v.validFrom <= last && (v.validTo === null || v.validTo >= first))) {
+      const spans = versions.map((v) => `${v.validFrom} – ${v.validTo ?? 'today'}`).join(', ');
+      report(
+        ['areaCode'],
+        r.areaCode,
+        'AREA_NOT_VALID',
+        `${r.areaLevel} ${r.areaCode} did not exist during period ${r.period} (${first} – ${last}); it is valid ${spans}`,
+        `a period within ${spans}, or an area of ${r.areaLevel} valid during ${r.period}`,
+      );
+    }
+  }
+  const { maxCount } = ctx.catalogue.limits;
   const seen = new Map<string, number>();
   r.observations.forEach((o, i) => {
     o.dimensions = Object.fromEntries(Object.entries(o.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    if (!Number.isFinite(o.value)) report(['observations', i, 'value'], o.value, 'WRONG_TYPE', 'a count must be a finite number', 'a number ≥ 0');
-    else if (o.value < 0) report(['observations', i, 'value'], o.value, 'NEGATIVE_COUNT', `a count cannot be negative (${o.measure})`, 'a number ≥ 0');
+    const measure = dataset ? checkMeasureOf(r.dataset, dataset, o, i, report) : undefined;
+    const at = ['observations', i, 'value'];
+    if (!Number.isFinite(o.value)) report(at, o.value, 'OUT_OF_RANGE', 'a count must be a finite number', 'a number ≥ 0');
+    else if (o.value < 0) report(at, o.value, 'NEGATIVE_COUNT', `a count cannot be negative (${o.measure})`, 'a number ≥ 0');
+    else if (measure?.kind === 'count' && !Number.isInteger(o.value))
+      report(at, o.value, 'FRACTIONAL_COUNT', `${o.measure} is a count: ${o.value} is not a whole number`, `a whole number 0 … ${maxCount}`);
+    else if (o.value > maxCount) report(at, o.value, 'OUT_OF_RANGE', `${o.value} is larger than any ${o.measure} can be`, `a number 0 … ${maxCount} (feed catalogue limits.maxCount)`);
     // the record key is the platform's secret-keyed hash (docs/disclosure.md), never the Amt's choice
     if (o.recordKey != null)
       report(['observations', i, 'recordKey'], o.recordKey, 'UNKNOWN_FIELD', 'recordKey is assigned by the platform when the record is ingested', 'an observation without recordKey');
@@ -301,6 +363,128 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
       );
     } else seen.set(id, i);
   });
+}
+
+/** Measure, dimension names and values against the dataset's entry in the feed catalogue. */
+function checkMeasureOf(datasetCode: string, dataset: DatasetDefinition, o: Observation, i: number, report: Report): MeasureDefinition | undefined {
+  const measure = Object.hasOwn(dataset.measures, o.measure) ? dataset.measures[o.measure] : undefined;
+  if (!measure) {
+    const known = Object.keys(dataset.measures);
+    report(
+      ['observations', i, 'measure'],
+      o.measure,
+      'UNKNOWN_MEASURE',
+      `dataset ${datasetCode} has no measure ${JSON.stringify(o.measure)}${suggest(o.measure, known)}`,
+      known.length ? `a measure of ${datasetCode}: ${known.join(', ')}` : `none yet: no measure of ${datasetCode} is agreed in the feed catalogue`,
+    );
+    return undefined;
+  }
+  for (const [name, value] of Object.entries(o.dimensions)) {
+    const values = Object.hasOwn(measure.dimensions, name) ? measure.dimensions[name] : undefined;
+    const names = Object.keys(measure.dimensions);
+    if (!values) {
+      report(
+        ['observations', i, 'dimensions', name],
+        name,
+        'UNKNOWN_DIMENSION',
+        `measure ${o.measure} has no dimension ${JSON.stringify(name)}${suggest(name, names)}`,
+        names.length ? `dimensions of ${o.measure}: ${names.join(', ')} (or none, for the total)` : `no dimensions: ${o.measure} is a total`,
+      );
+    } else if (!values.includes(value)) {
+      report(
+        ['observations', i, 'dimensions', name],
+        value,
+        'UNKNOWN_DIMENSION_VALUE',
+        `${JSON.stringify(value)} is not a value of dimension ${name} of ${o.measure}${suggest(value, values)}`,
+        `one of ${values.join(' | ')}`,
+      );
+    }
+  }
+  return measure;
+}
+
+/** " (did you mean …?)" when a listed value differs only in case, dashes or spaces, or by one letter. */
+function suggest(value: string, known: readonly string[]): string {
+  const norm = (x: string) =>
+    x
+      .toLowerCase()
+      .replace(/[\u2010-\u2015\u2212]/g, '-')
+      .replace(/\s+/g, '');
+  const hit = known.find((k) => norm(k) === norm(value)) ?? known.find((k) => editDistanceAtMostOne(k, value));
+  return hit ? ` (did you mean ${JSON.stringify(hit)}?)` : '';
+}
+
+function editDistanceAtMostOne(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  let j = 0;
+  let edits = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    if (++edits > 1) return false;
+    if (a.length > b.length) i++;
+    else if (b.length > a.length) j++;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return edits + (a.length - i) + (b.length - j) <= 1;
+}
+
+// ── text fields ─────────────────────────────────────────────────────────────────────────────────
+
+// C0 controls, DEL and C1 controls; a long field (description, narrative) may keep tab and line breaks
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Index of the first C0/DEL/C1 control character (tab, LF and CR allowed when `whitespace`), or -1. */
+function firstControl(v: string, whitespace: boolean): number {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 || (c >= 0x7f && c <= 0x9f)) && !(whitespace && (c === 0x09 || c === 0x0a || c === 0x0d))) return i;
+  }
+  return -1;
+}
+
+/** Every text of a record: not longer than the catalogue's limits, no control characters, no lone surrogates. */
+function checkTexts(record: unknown, ctx: ValidationContext, report: Report): void {
+  const { maxChars, longMaxChars, longFields } = ctx.catalogue.limits.text;
+  const todo: { path: PropertyKey[]; v: unknown }[] = [{ path: [], v: record }];
+  while (todo.length > 0) {
+    const { path, v } = todo.pop()!;
+    if (typeof v === 'string') {
+      const name = String(path.filter((p) => typeof p === 'string').at(-1) ?? '');
+      const long = longFields.includes(name);
+      const max = long ? longMaxChars : maxChars;
+      if (v.length > max) {
+        report(path, v, 'TEXT_TOO_LONG', `${fieldPath(path)} has ${v.length} characters`, `at most ${max} characters (feed catalogue limits.text)`);
+        continue;
+      }
+      const bad = firstControl(v, long);
+      if (bad >= 0) {
+        const cp = `U+${v.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')}`;
+        report(
+          path,
+          v,
+          'CONTROL_CHARACTER',
+          `${fieldPath(path)} contains the control character ${cp} at character ${bad}`,
+          long ? 'text without control characters (tab and line breaks are allowed here)' : 'text without control characters or line breaks',
+        );
+      } else if (LONE_SURROGATE.test(v)) {
+        report(path, v, 'CONTROL_CHARACTER', `${fieldPath(path)} contains a lone UTF-16 surrogate (an escaped half of a character)`, 'well-formed Unicode text');
+      }
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        todo.push({ path: [...path, i], v: x });
+      });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) todo.push({ path: [...path, k], v: x });
+    }
+  }
 }
 
 function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {
@@ -329,10 +513,13 @@ function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {
     if (!unit)
       report(['capacity', 'unit'], r.capacity.unit, 'UNKNOWN_CAPACITY_UNIT', `unknown capacity unit ${JSON.stringify(r.capacity.unit)}`, `a unit code: ${ctx.taxonomy.capacityUnits.describe()}`);
     else r.capacity.unit = unit.code;
+    const { maxCount } = ctx.catalogue.limits;
     if (r.capacity.value < 0) report(['capacity', 'value'], r.capacity.value, 'NEGATIVE_COUNT', 'a capacity cannot be negative', 'a number ≥ 0');
+    else if (r.capacity.value > maxCount)
+      report(['capacity', 'value'], r.capacity.value, 'OUT_OF_RANGE', `a capacity of ${r.capacity.value} is not plausible`, `a number 0 … ${maxCount} (feed catalogue limits.maxCount)`);
   }
-  const from = checkDate(['validFrom'], r.validFrom, report);
-  const to = checkDate(['validTo'], r.validTo, report);
+  const from = checkDate(['validFrom'], r.validFrom, ctx, report);
+  const to = checkDate(['validTo'], r.validTo, ctx, report);
   checkDateOrder(['validTo'], from, to, r.validTo, report, 'validTo');
 }
 
@@ -341,8 +528,8 @@ function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {
     checkArea(['areas', i], a.level, a.code, ctx, report);
   });
   checkTargetGroups(['targetGroups'], r.targetGroups, ctx, report);
-  checkDate(['deadline'], r.deadline, report);
-  if (r.adoptedBy) checkDate(['adoptedBy', 'date'], r.adoptedBy.date, report);
+  checkDate(['deadline'], r.deadline, ctx, report);
+  if (r.adoptedBy) checkDate(['adoptedBy', 'date'], r.adoptedBy.date, ctx, report);
   if (r.baselinePeriod !== null) checkPeriod(['baselinePeriod'], r.baselinePeriod, ctx, report);
   if (r.parentKey === r.key) report(['parentKey'], r.parentKey, 'INVALID_VALUE', 'a goal cannot be its own parent', 'the key of another goal, or null');
 }
@@ -364,15 +551,21 @@ function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void 
       `an Amt code of the feed catalogue (${ctx.catalogue.amtCodes().join(', ')}) or another organisation as "Träger: Name" or "Stelle: Name"`,
     );
   });
+  const { maxAmount } = ctx.catalogue.limits;
+  const [firstYear, lastYear] = yearRange(ctx.catalogue.limits.periods, ctx.now);
   r.budget.forEach((b, i) => {
-    if (b.planned < 0) report(['budget', i, 'planned'], b.planned, 'NEGATIVE_COUNT', 'a budget cannot be negative', 'an amount ≥ 0 (EUR)');
-    if (b.spent < 0) report(['budget', i, 'spent'], b.spent, 'NEGATIVE_COUNT', 'spending cannot be negative', 'an amount ≥ 0 (EUR)');
+    if (b.year < firstYear || b.year > lastYear)
+      report(['budget', i, 'year'], b.year, 'OUT_OF_RANGE', `budget year ${b.year} is not plausible`, `a year ${firstYear}–${lastYear} (feed catalogue limits.periods)`);
+    for (const f of ['planned', 'spent'] as const) {
+      if (b[f] < 0) report(['budget', i, f], b[f], 'NEGATIVE_COUNT', f === 'planned' ? 'a budget cannot be negative' : 'spending cannot be negative', 'an amount ≥ 0 (EUR)');
+      else if (b[f] > maxAmount) report(['budget', i, f], b[f], 'OUT_OF_RANGE', `${b[f]} EUR is not a plausible amount`, `an amount 0 … ${maxAmount} (EUR, feed catalogue limits.maxAmount)`);
+    }
   });
-  const ps = checkDate(['plannedStart'], r.plannedStart, report);
-  const pe = checkDate(['plannedEnd'], r.plannedEnd, report);
+  const ps = checkDate(['plannedStart'], r.plannedStart, ctx, report);
+  const pe = checkDate(['plannedEnd'], r.plannedEnd, ctx, report);
   checkDateOrder(['plannedEnd'], ps, pe, r.plannedEnd, report, 'plannedEnd');
-  const as = checkDate(['actualStart'], r.actualStart, report);
-  const ae = checkDate(['actualEnd'], r.actualEnd, report);
+  const as = checkDate(['actualStart'], r.actualStart, ctx, report);
+  const ae = checkDate(['actualEnd'], r.actualEnd, ctx, report);
   checkDateOrder(['actualEnd'], as, ae, r.actualEnd, report, 'actualEnd');
   for (const [field, d] of [
     ['actualStart', as],
@@ -392,9 +585,9 @@ function checkMilestone(r: Milestone, ctx: ValidationContext, report: Report): v
       'exactly one of plannedDate (YYYY-MM-DD) and plannedQuarter (YYYY-Qn)',
     );
   }
-  checkDate(['plannedDate'], r.plannedDate, report);
+  checkDate(['plannedDate'], r.plannedDate, ctx, report);
   if (r.plannedQuarter !== null) checkPeriod(['plannedQuarter'], r.plannedQuarter, ctx, report, true);
-  const actual = checkDate(['actualDate'], r.actualDate, report);
+  const actual = checkDate(['actualDate'], r.actualDate, ctx, report);
   if (actual && actual.getTime() > ctx.now.getTime()) report(['actualDate'], r.actualDate, 'FUTURE_DATE', 'actualDate lies in the future', `a date on or before ${ctx.now.toISOString().slice(0, 10)}`);
 }
 

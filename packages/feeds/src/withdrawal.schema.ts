@@ -1,6 +1,6 @@
 // Withdrawals: the Amt names keys to withdraw; each becomes a tombstone event with a new version.
 import { z } from 'zod';
-import type { RecordType } from '@sp/events';
+import { AVRO_INT_MAX, type RecordType } from '@sp/events';
 import { parseCsvTable } from './csv.parser.js';
 import { feedError, type FeedError } from './feed-error.js';
 import { parseJsonBody } from './json.parser.js';
@@ -8,7 +8,7 @@ import { parseJsonBody } from './json.parser.js';
 export const withdrawalSchema = z.strictObject({
   key: z.string().min(1),
   /** version of the tombstone; default: current version + 1 */
-  version: z.number().int().min(1).optional(),
+  version: z.number().int().min(1).max(AVRO_INT_MAX).optional(),
 });
 export type Withdrawal = z.infer<typeof withdrawalSchema>;
 
@@ -42,7 +42,7 @@ export function parseWithdrawals(_recordType: RecordType, body: Buffer | string,
             value: issue.path.length ? (value as Record<string, unknown>)[String(issue.path[0])] : value,
             code: issue.code === 'unrecognized_keys' ? 'UNKNOWN_FIELD' : missing ? 'MISSING_FIELD' : issue.code === 'invalid_type' ? 'WRONG_TYPE' : 'OUT_OF_RANGE',
             message: issue.message,
-            accepted: '{"key": string, "version"?: integer ≥ 1}',
+            accepted: `{"key": string, "version"?: integer 1..${AVRO_INT_MAX}}`,
           }),
         );
       }

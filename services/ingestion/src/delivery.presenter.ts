@@ -9,11 +9,11 @@ export interface HttpAnswer {
   body: unknown;
 }
 
-const requestErrors = new Set<FeedErrorCode>(['INVALID_JSON', 'INVALID_CSV', 'EMPTY_BATCH']);
+const requestErrors = new Set<FeedErrorCode>(['INVALID_JSON', 'INVALID_CSV', 'EMPTY_BATCH', 'NESTING_TOO_DEEP']);
 const forbidden = new Set<FeedErrorCode>(['RECORD_TYPE_NOT_ALLOWED', 'DATASET_NOT_ALLOWED', 'KEY_OF_OTHER_AMT', 'AMT_MISMATCH', 'MEASURE_OF_OTHER_AMT']);
 const conflicts = new Set<FeedErrorCode>(['VERSION_CONFLICT', 'VERSION_RESERVED']);
 /** errors about the request as a whole, each with a status of its own */
-const requestStatus: Partial<Record<FeedErrorCode, number>> = { BODY_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, UNKNOWN_RECORD_TYPE: 404, NOT_FOUND: 404 };
+const requestStatus: Partial<Record<FeedErrorCode, number>> = { BODY_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, INVALID_ENCODING: 415, UNKNOWN_RECORD_TYPE: 404, NOT_FOUND: 404 };
 
 /** The status of a rejected delivery follows the most fundamental problem in its error list. */
 export function statusFor(errors: readonly FeedError[]): number {

@@ -21,6 +21,9 @@ export function fixtureSpatialChecks(): SpatialChecks {
     cityName: 'Köln',
     levels: () => Object.keys(areas),
     hasArea: (level, code) => areas[level]?.has(code) ?? false,
+    // the Sozialraum "chorweiler" of the fixture is one of the 2006–2019 areas; every other area is valid since 1975
+    validity: (level, code) =>
+      areas[level]?.has(code) ? [level === 'SOZIALRAUM' && code === 'chorweiler' ? { validFrom: '2006-04-01', validTo: '2019-12-31' } : { validFrom: '1975-01-01', validTo: null }] : [],
     insideCity: (lat, lon) => lat >= 50.8304 && lat <= 51.085 && lon >= 6.7725 && lon <= 7.1621,
   };
 }

@@ -41,6 +41,7 @@ describe('buildDemoRegistry on the Köln files', () => {
       cityName: 'Köln',
       levels: () => [...ref.hierarchyLevels, ...ref.planningLevels],
       hasArea: (level, code) => ref.get(level, code) !== undefined,
+      validity: () => [], // offers name no areas
       insideCity: (lat, lon) => ref.locate(lat, lon) !== undefined,
     };
     const catalogue = FeedCatalogue.load();
