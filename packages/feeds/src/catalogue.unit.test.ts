@@ -1,6 +1,10 @@
+import { buildKoelnDemo } from '@sp/demo';
+import { loadCatalogue } from '@sp/indicators';
 import { describe, expect, it } from 'vitest';
 import { FeedCatalogue } from './catalogue.js';
+import { validateRecords } from './record.validators.js';
 import { Taxonomy } from './taxonomy.js';
+import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
 
 describe('feed catalogue', () => {
   const catalogue = FeedCatalogue.load();
@@ -81,4 +85,54 @@ describe('taxonomy', () => {
     expect(taxonomy.targetGroups.find('pflegende angehörige')?.code).toBe('pflegende_angehoerige');
     expect(taxonomy.offerTypes.find('pizzeria')).toBeUndefined();
   });
+});
+
+describe('feed catalogue and indicator catalogue agree', () => {
+  const feeds = FeedCatalogue.load();
+  const indicators = loadCatalogue();
+
+  it('accepts every dataset, measure, dimension value and level an indicator reads', () => {
+    const missing: string[] = [];
+    for (const i of indicators.latest()) {
+      if (i.kind !== 'count') continue;
+      const dataset = feeds.dataset(i.dataset);
+      const measure = dataset?.measures[i.measure];
+      if (!dataset || !measure) {
+        missing.push(`${i.code}: ${i.dataset}.${i.measure}`);
+        continue;
+      }
+      if (!dataset.levels.includes(i.sourceLevel)) missing.push(`${i.code}: level ${i.sourceLevel}`);
+      for (const [name, values] of Object.entries(i.dimensions)) for (const v of values) if (!measure.dimensions[name]?.includes(v)) missing.push(`${i.code}: ${name}=${v}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('lists as levels of a dataset only levels an indicator reads it at', () => {
+    for (const [code, dataset] of Object.entries(feeds.file.datasets)) {
+      const read = new Set(indicators.latest().flatMap((i) => (i.kind === 'count' && i.dataset === code ? [i.sourceLevel] : [])));
+      if (read.size > 0)
+        expect(
+          dataset.levels.filter((l) => !read.has(l)),
+          code,
+        ).toEqual([]);
+    }
+  });
+
+  it('keeps the Köln demo delivery valid (every record of every dataset, per delivering Amt)', () => {
+    const demo = buildKoelnDemo();
+    const taxonomy = Taxonomy.load();
+    const byAmt = new Map<string, unknown[]>();
+    for (const r of [...demo.real, ...demo.synthetic]) {
+      const amt = feeds.amtCodes().find((a) => feeds.datasetsOf(a).includes(r.dataset))!;
+      byAmt.set(amt, [...(byAmt.get(amt) ?? []), r]);
+    }
+    for (const [amt, records] of byAmt) {
+      const result = validateRecords(
+        'area-statistic',
+        records.map((value, row) => ({ row, value: structuredClone(value) })),
+        { amt, catalogue: feeds, taxonomy, spatial: fixtureSpatialChecks(), now: new Date('2025-06-15T00:00:00Z') },
+      );
+      expect(result.ok ? [] : result.errors.slice(0, 5), amt).toEqual([]);
+    }
+  }, 60_000);
 });

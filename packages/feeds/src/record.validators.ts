@@ -223,8 +223,9 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function parseIsoDate(s: string): Date | undefined {
   const m = ISO_DATE.exec(s);
   if (!m) return undefined;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? d : undefined;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3])); // Date.UTC would read year 1 as 1901
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? d : undefined;
 }
 
 function checkDate(path: readonly PropertyKey[], s: string | null, ctx: ValidationContext, report: Report): Date | undefined {
@@ -254,6 +255,25 @@ function checkArea(path: readonly PropertyKey[], level: string, code: string, ct
   } else if (!ctx.spatial.hasArea(level, code)) {
     report([...path, 'code'], code, 'UNKNOWN_AREA', `${ctx.spatial.cityName} has no ${level} with code ${JSON.stringify(code)}`, areaCodeHint(level));
   }
+}
+
+/**
+ * The area named by a planning record must exist at some day of the record's time span (ISO dates,
+ * inclusive): a Sozialraum dissolved in 2019 cannot be the area of a measure planned for 2025.
+ */
+function checkAreaValidity(path: readonly PropertyKey[], level: string, code: string, span: [string, string], ctx: ValidationContext, report: Report, during: string): void {
+  if (!ctx.spatial.levels().includes(level) || !ctx.spatial.hasArea(level, code)) return;
+  const [first, last] = span[0] <= span[1] ? span : [span[1], span[0]];
+  const versions = ctx.spatial.validity(level, code);
+  if (versions.some((v) => v.validFrom <= last && (v.validTo === null || v.validTo >= first))) return;
+  const spans = versions.map((v) => `${v.validFrom} – ${v.validTo ?? 'today'}`).join(', ');
+  report(
+    [...path, 'code'],
+    code,
+    'AREA_NOT_VALID',
+    `${level} ${code} did not exist ${during} (${first} – ${last}); it is valid ${spans}`,
+    `an area of ${level} valid ${during}, or a time within ${spans}`,
+  );
 }
 
 function areaCodeHint(level: string): string {
@@ -322,20 +342,9 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
     report(['areaCode'], r.areaCode, 'UNKNOWN_AREA', `${ctx.spatial.cityName} has no ${r.areaLevel} with code ${JSON.stringify(r.areaCode)}`, areaCodeHint(r.areaLevel));
   }
   const periodOk = checkPeriod(['period'], r.period, ctx, report);
-  if (periodOk && levels.includes(r.areaLevel) && ctx.spatial.hasArea(r.areaLevel, r.areaCode)) {
-    // the area must exist during the period (a Sozialraum of 2006–2019 cannot carry 2021 figures)
-    const [first, last] = periodDays(r.period);
-    const versions = ctx.spatial.validity(r.areaLevel, r.areaCode);
-    if (!versions.some((v) => v.validFrom <= last && (v.validTo === null || v.validTo >= first))) {
-      const spans = versions.map((v) => `${v.validFrom} – ${v.validTo ?? 'today'}`).join(', ');
-      report(
-        ['areaCode'],
-        r.areaCode,
-        'AREA_NOT_VALID',
-        `${r.areaLevel} ${r.areaCode} did not exist during period ${r.period} (${first} – ${last}); it is valid ${spans}`,
-        `a period within ${spans}, or an area of ${r.areaLevel} valid during ${r.period}`,
-      );
-    }
+  // the area must exist during the period (a Stadtteil numbered in 1975 cannot carry 1960 figures)
+  if (periodOk && (!dataset || dataset.levels.includes(r.areaLevel))) {
+    checkAreaValidity([], r.areaLevel, r.areaCode, periodDays(r.period), ctx, (_path, ...rest) => report(['areaCode'], ...rest), `during period ${r.period}`);
   }
   const { maxCount } = ctx.catalogue.limits;
   const seen = new Map<string, number>();
@@ -524,8 +533,12 @@ function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {
 }
 
 function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {
+  // a goal runs from its adoption (or today) to its deadline (or open-ended)
+  const today = ctx.now.toISOString().slice(0, 10);
+  const span: [string, string] = [r.adoptedBy?.date && parseIsoDate(r.adoptedBy.date) ? r.adoptedBy.date : today, r.deadline && parseIsoDate(r.deadline) ? r.deadline : '9999-12-31'];
   r.areas.forEach((a, i) => {
     checkArea(['areas', i], a.level, a.code, ctx, report);
+    checkAreaValidity(['areas', i], a.level, a.code, span, ctx, report, 'while the goal runs');
   });
   checkTargetGroups(['targetGroups'], r.targetGroups, ctx, report);
   checkDate(['deadline'], r.deadline, ctx, report);
@@ -535,8 +548,10 @@ function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {
 }
 
 function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void {
+  const planned = parseIsoDate(r.plannedStart) && parseIsoDate(r.plannedEnd);
   r.areas.forEach((a, i) => {
     checkArea(['areas', i], a.level, a.code, ctx, report);
+    if (planned) checkAreaValidity(['areas', i], a.level, a.code, [r.plannedStart, r.plannedEnd], ctx, report, 'while the measure is planned to run');
   });
   checkTargetGroups(['targetGroups'], r.targetGroups, ctx, report);
   checkAmt(['leadAmt'], r.leadAmt, ctx, report);

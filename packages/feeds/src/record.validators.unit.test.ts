@@ -20,6 +20,30 @@ function errorsOf(recordType: RecordType, value: unknown, amt = 'statistik') {
 }
 
 describe('validateRecords', () => {
+  it('names the listed measure, dimension or value a typo was meant to be', () => {
+    const [dash] = errorsOf('area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner_alter', dimensions: { alter: '0\u20133' }, value: 1 }] }));
+    expect(dash).toMatchObject({ message: expect.stringContaining('did you mean "0-3"'), accepted: expect.stringContaining('0-3 | 3-6') });
+    const [measure] = errorsOf('area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohnerr', dimensions: {}, value: 1 }] }));
+    expect(measure).toMatchObject({ message: expect.stringContaining('did you mean "einwohner"'), accepted: expect.stringContaining('einwohner_alter') });
+  });
+
+  it('holds planning areas to their validity: a Sozialraum dissolved in 2019 is no area of a measure planned for 2025', () => {
+    const areas = [{ level: 'SOZIALRAUM', code: 'chorweiler' }];
+    expect(errorsOf('measure', aMeasure({ areas }), 'planung')).toMatchObject([{ code: 'AREA_NOT_VALID', field: 'areas[0].code', value: 'chorweiler' }]);
+    expect(errorsOf('measure', aMeasure({ areas, plannedStart: '2015-01-01', plannedEnd: '2016-12-31' }), 'planung')).toEqual([]);
+    expect(errorsOf('goal', aGoal({ areas }), 'planung')).toMatchObject([{ code: 'AREA_NOT_VALID', field: 'areas[0].code' }]);
+  });
+
+  it('refuses implausible dates and amounts', () => {
+    expect(errorsOf('offer', anOffer({ validFrom: '0001-01-01' }), 'jugendamt')).toMatchObject([{ code: 'BAD_DATE', field: 'validFrom' }]);
+    expect(errorsOf('offer', anOffer({ capacity: { value: 1e12, unit: 'plaetze' } }), 'jugendamt')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'capacity.value' }]);
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 3_000_000_000, planned: 1, spent: 0 }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].year' }]);
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 2025, planned: 1e300, spent: 0 }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].planned' }]);
+    // long fields may hold line breaks, short ones not
+    expect(errorsOf('measure', aMeasure({ description: 'Zeile 1\nZeile 2\tmit Tab' }), 'planung')).toEqual([]);
+    expect(errorsOf('measure', aMeasure({ title: 'Zeile 1\nZeile 2' }), 'planung')).toMatchObject([{ code: 'CONTROL_CHARACTER', field: 'title' }]);
+  });
+
   it('accepts valid records of every type and normalises them', () => {
     expect(errorsOf('area-statistic', anAreaStatistic())).toEqual([]);
     expect(errorsOf('offer', anOffer(), 'jugendamt')).toEqual([]);
@@ -61,6 +85,33 @@ describe('validateRecords', () => {
     ['DATASET_NOT_ALLOWED', 'area-statistic', anAreaStatistic({ dataset: 'sgb2' }), 'dataset', 'sgb2'],
     ['UNKNOWN_DATASET', 'area-statistic', anAreaStatistic({ dataset: 'pizza' }), 'dataset', 'pizza'],
     ['KEY_MISMATCH', 'area-statistic', { ...anAreaStatistic(), key: 'x' }, 'key', 'x'],
+    ['BAD_PERIOD', 'area-statistic', anAreaStatistic({ period: '0000' }), 'period', '0000'],
+    ['BAD_PERIOD', 'area-statistic', anAreaStatistic({ period: '1949' }), 'period', '1949'],
+    ['AREA_NOT_VALID', 'area-statistic', anAreaStatistic({ period: '1960' }), 'areaCode', '101'],
+    ['LEVEL_NOT_READ', 'area-statistic', anAreaStatistic({ areaLevel: 'STADTBEZIRK', areaCode: '1' }), 'areaLevel', 'STADTBEZIRK'],
+    ['OUT_OF_RANGE', 'area-statistic', { ...anAreaStatistic(), version: 3_000_000_000 }, 'version', 3_000_000_000],
+    ['OUT_OF_RANGE', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: Number.POSITIVE_INFINITY }] }), 'observations[0].value', 'Infinity'],
+    ['OUT_OF_RANGE', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: 1e300 }] }), 'observations[0].value', 1e300],
+    ['FRACTIONAL_COUNT', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner', dimensions: {}, value: 770035.5 }] }), 'observations[0].value', 770035.5],
+    ['UNKNOWN_MEASURE', 'area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohnerr', dimensions: {}, value: 1 }] }), 'observations[0].measure', 'einwohnerr'],
+    [
+      'UNKNOWN_DIMENSION',
+      'area-statistic',
+      anAreaStatistic({ observations: [{ measure: 'einwohner_alter', dimensions: { alterr: '0-3' }, value: 1 }] }),
+      'observations[0].dimensions.alterr',
+      'alterr',
+    ],
+    [
+      'UNKNOWN_DIMENSION_VALUE',
+      'area-statistic',
+      anAreaStatistic({ observations: [{ measure: 'einwohner_alter', dimensions: { alter: '0\u20133' }, value: 1 }] }),
+      'observations[0].dimensions.alter',
+      '0\u20133',
+    ],
+    ['TEXT_TOO_LONG', 'area-statistic', anAreaStatistic({ source: 'x'.repeat(501) }), 'source', `${'x'.repeat(200)}…`],
+    ['CONTROL_CHARACTER', 'area-statistic', anAreaStatistic({ source: 'Amt\u000015' }), 'source', 'Amt\u000015'],
+    ['CONTROL_CHARACTER', 'area-statistic', anAreaStatistic({ source: 'Amt \u001b[31m15' }), 'source', 'Amt \u001b[31m15'],
+    ['CONTROL_CHARACTER', 'area-statistic', anAreaStatistic({ source: 'Amt \ud80015' }), 'source', 'Amt \ud80015'],
   ] as const)('%s for an area statistic', (code, recordType, value, field, received) => {
     const errors = errorsOf(recordType, value);
     expect(errors).toContainEqual(expect.objectContaining({ code, row: 0, field, value: received }));
