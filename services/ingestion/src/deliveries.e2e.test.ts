@@ -110,7 +110,7 @@ describe('accepted deliveries', () => {
   it('answers /health', async () => {
     const res = await fetch(`${base}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', catalogueVersion: 1 });
+    expect(await res.json()).toMatchObject({ status: 'ok', catalogueVersion: 2 });
   });
 
   it('accepts a JSON batch, appends one Avro event per record keyed by record key, and answers with their positions', async () => {
@@ -128,12 +128,12 @@ describe('accepted deliveries', () => {
       '\uFEFFdataset;areaLevel;areaCode;period;measure;dim_alter;value;version;source\r\n' +
       'bevoelkerung;STADTTEIL;201;2012;einwohner;;12.345;1;Amt 15\r\n' +
       'bevoelkerung;STADTTEIL;201;2012;einwohner_alter;0-3;345,0;1;Amt 15\r\n' +
-      'bevoelkerung;STADTBEZIRK;2;2012;einwohner;;100.490;1;Amt 15\r\n';
+      'bevoelkerung;STADTTEIL;202;2012;einwohner;;100.490;1;Amt 15\r\n';
     const res = await post('/v1/deliveries/area-statistic', Buffer.from(csv, 'utf8'), { contentType: 'text/csv; charset=utf-8' });
     expect(res.status).toBe(200);
     expect(res.body.records.map((r: any) => [r.row, r.key])).toEqual([
       [2, 'bevoelkerung|STADTTEIL|201|2012'],
-      [4, 'bevoelkerung|STADTBEZIRK|2|2012'],
+      [4, 'bevoelkerung|STADTTEIL|202|2012'],
     ]);
   });
 

@@ -1,0 +1,99 @@
+// The regression corpus (issue 13, deliver 6) played against the ingestion HTTP API on the embedded
+// log and PGlite: each broken delivery of broken-deliveries.corpus.ts must get its 4xx with the
+// code (and field) listed, and change nothing — no event in any topic, no recorded version, no
+// reservation, no delivery row. The good deliveries first prove the corpus does not pass by
+// refusing everything.
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { openPgliteDatabase, type PgliteDatabase } from '@sp/database-pglite';
+import { openEmbeddedEventLog, type EmbeddedEventLog } from '@sp/eventlog-embedded';
+import { recordTypes } from '@sp/events';
+import { loadCatalogue } from '@sp/indicators';
+import { loadReference } from '@sp/spatial';
+import { tempDir } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey, hashApiKey } from './api-keys.js';
+import { type BrokenDelivery, brokenDeliveries, type GoodDelivery, goodDeliveries } from './broken-deliveries.corpus.js';
+import { createIngestionApp } from './ingestion.app.js';
+import { controllingPlanningCheck } from './planning-check.adapter.js';
+import { spatialChecksFrom } from './spatial-checks.adapter.js';
+
+const amts = ['statistik', 'jugendamt', 'planung'] as const;
+const keys = Object.fromEntries(amts.map((a) => [a, generateApiKey(`${a}-corpus`)])) as Record<(typeof amts)[number], string>;
+
+let eventLog: EmbeddedEventLog;
+let database: PgliteDatabase;
+let app: NestFastifyApplication;
+let base: string;
+
+beforeAll(async () => {
+  const dir = tempDir('sp-corpus-');
+  eventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
+  database = await openPgliteDatabase({ dataDir: join(dir, 'postgres') });
+  app = await createIngestionApp({
+    eventLog,
+    database,
+    spatial: spatialChecksFrom(loadReference('koeln')),
+    config: { apiKeys: amts.map((amt) => ({ id: `${amt}-corpus`, amt, hash: hashApiKey(keys[amt]) })), topicPartitions: 2 },
+    planningCheck: controllingPlanningCheck(),
+    indicatorCodes: loadCatalogue()
+      .latest()
+      .map((i) => i.code),
+  });
+  await app.listen(0, '127.0.0.1');
+  base = await app.getUrl();
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await eventLog?.close();
+  await database?.close();
+});
+
+async function post(d: GoodDelivery | BrokenDelivery): Promise<{ status: number; body: any }> {
+  const body = typeof d.body === 'string' ? d.body : Buffer.isBuffer(d.body) ? new Uint8Array(d.body) : JSON.stringify(d.body);
+  const res = await fetch(`${base}/v1/deliveries/${d.path}`, { method: 'POST', headers: { authorization: `Bearer ${keys[d.amt]}`, 'content-type': d.contentType }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Everything a delivery could have changed: the end of every topic and the ingestion tables. */
+async function state(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const t of recordTypes) {
+    let n = 0n;
+    for (const v of (await eventLog.endOffsets(`records.${t}`)).values()) n += v;
+    out[`records.${t}`] = n.toString();
+  }
+  for (const table of ['ingest_records', 'ingest_reservations', 'ingest_deliveries']) {
+    const { rows } = await database.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
+    out[table] = rows[0]!.n;
+  }
+  return out;
+}
+
+describe('good deliveries are accepted', () => {
+  it.each(goodDeliveries.map((d) => [d.name, d] as const))('%s', async (_name, d) => {
+    const res = await post(d);
+    expect(res.status, JSON.stringify(res.body?.errors)).toBe(200);
+  });
+});
+
+describe('broken deliveries get a clear 4xx and change nothing', () => {
+  it.each(brokenDeliveries.map((d) => [`${d.name} (${d.contentType === 'text/csv' ? 'CSV' : 'JSON'}, ${d.source}) → ${d.status} ${d.code}`, d] as const))(
+    '%s',
+    async (_name, d) => {
+      const before = await state();
+      const res = await post(d);
+      expect({ status: res.status, code: res.body?.errors?.[0]?.code }, JSON.stringify(res.body?.errors?.slice(0, 3))).toEqual({ status: d.status, code: d.code });
+      const [first] = res.body.errors;
+      if (d.field) expect(first.field).toBe(d.field);
+      if (d.message) expect(first.message).toMatch(d.message);
+      // every error says what would be accepted, and the answer stays small whatever came in
+      for (const e of res.body.errors) expect(e.accepted.length).toBeGreaterThan(0);
+      expect(JSON.stringify(res.body).length).toBeLessThan(4096);
+      expect(await state()).toEqual(before);
+    },
+    30_000,
+  );
+});
