@@ -44,18 +44,22 @@ const [
 
 // ── data: distinct keys over the real Köln areas and monthly periods ──────────────────────────────
 const reference = loadReference('koeln');
-const areas = ['STADTTEIL', 'STADTVIERTEL', 'STADTBEZIRK'].flatMap((level) => reference.areas(level).map((a) => ({ level, code: a.code })));
+// the level the feed catalogue accepts bevoelkerung at (Stadtteil; issue 13: other levels are refused)
+const areas = reference.areas('STADTTEIL').map((a) => ({ level: 'STADTTEIL', code: a.code }));
 const periods = [];
 for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) periods.push(`${y}-${String(m).padStart(2, '0')}`);
-const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-45', '45-65', '65-80', '80+'];
+// the age bands of einwohner_alter in the feed catalogue
+const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'];
 function record(i) {
   const area = areas[i % areas.length];
-  const period = periods[Math.floor(i / areas.length)];
+  const period = periods[Math.floor(i / areas.length) % periods.length];
+  // beyond areas × periods distinct keys, records are corrections (the next version of a key)
+  const version = 1 + Math.floor(i / (areas.length * periods.length));
   const observations = [{ measure: 'einwohner', dimensions: {}, value: 1000 + (i % 977) }];
   for (let k = 1; k < OBSERVATIONS; k++) observations.push({ measure: 'einwohner_alter', dimensions: { alter: ages[k % ages.length] }, value: 50 + ((i * k) % 313) });
   return {
     key: `bevoelkerung|${area.level}|${area.code}|${period}`,
-    version: 1,
+    version,
     dataset: 'bevoelkerung',
     areaLevel: area.level,
     areaCode: area.code,
@@ -67,7 +71,6 @@ function record(i) {
 }
 const WARMUP = 2;
 const total = (WARMUP + ROUNDS * BATCHES) * BATCH_SIZE;
-if (total > areas.length * periods.length) throw new Error(`at most ${areas.length * periods.length} distinct records; lower --batches or --rounds`);
 const batches = Array.from({ length: WARMUP + ROUNDS * BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
 const bodies = batches.map((b) => JSON.stringify({ records: b }));
 
@@ -121,7 +124,7 @@ const messages = batches.map((b) =>
   b.map((r) => {
     const event = {
       key: r.key,
-      version: 1,
+      version: r.version,
       recordType: 'area-statistic',
       amt: 'statistik',
       deliveryId: '00000000-0000-4000-8000-000000000000',
