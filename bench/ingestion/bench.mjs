@@ -70,7 +70,6 @@ function record(i) {
   };
 }
 const WARMUP = 2;
-const total = (WARMUP + ROUNDS * BATCHES) * BATCH_SIZE;
 const batches = Array.from({ length: WARMUP + ROUNDS * BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
 const bodies = batches.map((b) => JSON.stringify({ records: b }));
 
