@@ -13,6 +13,10 @@ describe('status of a rejected delivery', () => {
     expect(statusFor([e('VERSION_CONFLICT')])).toBe(409);
     expect(statusFor([e('UNKNOWN_KEY')])).toBe(404);
     expect(statusFor([e('OUTSIDE_CITY'), e('NEGATIVE_COUNT')])).toBe(422);
+    // issue 13: bytes that are not UTF-8, JSON nested too deep, and the checks against the catalogues
+    expect(statusFor([e('INVALID_ENCODING')])).toBe(415);
+    expect(statusFor([e('NESTING_TOO_DEEP')])).toBe(400);
+    expect(statusFor([e('FRACTIONAL_COUNT'), e('UNKNOWN_MEASURE'), e('AREA_NOT_VALID'), e('AMBIGUOUS_NUMBER'), e('TEXT_TOO_LONG')])).toBe(422);
   });
 
   it('answers the Amt scope with 403, a reserved version with 409 and a missing reference with 422', () => {
