@@ -55,6 +55,15 @@ export const goodDeliveries: GoodDelivery[] = [
     body: `${STAT_HEADER_SEMI}bevoelkerung;STADTTEIL;202;2011;einwohner;;12.345;1\nbevoelkerung;STADTTEIL;202;2011;einwohner_alter;0-3;345;1\n`,
   },
   { name: 'an offer with umlauts in UTF-8 (CSV)', amt: 'jugendamt', path: 'offer', contentType: 'text/csv', body: `${OFFER_HEADER}${offerRow('corpus:kita:gut', 'Kita Sonnenblümchen')}` },
+  // markup and spreadsheet formulas are text like any other: stored as sent; whoever shows or
+  // exports them escapes them (the gateway's CSV export neutralises formula cells)
+  {
+    name: 'markup and a formula in names are stored as text',
+    amt: 'jugendamt',
+    path: 'offer',
+    contentType: 'application/json',
+    body: [anOffer({ key: 'corpus:kita:markup', name: '<script>alert(1)</script>' }), anOffer({ key: 'corpus:kita:formel', name: "=cmd|' /C calc'!A0" })],
+  },
 ];
 
 export const brokenDeliveries: BrokenDelivery[] = [
