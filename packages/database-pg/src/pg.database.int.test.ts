@@ -36,6 +36,72 @@ describe('PgDatabase specifics', () => {
     }
   });
 
+  // issue 14: a transaction's pooled client had no 'error' listener; a dropped connection made pg
+  // emit an unhandled 'error' event and ended the process (vitest reports it as an unhandled error)
+  it('survives pg_terminate_backend of a transaction that waits between its statements', async () => {
+    const db = createPgDatabase({ url: cluster.url, max: 2 });
+    const admin = createPgDatabase({ url: cluster.url, max: 1 });
+    try {
+      let pid!: (p: number) => void;
+      const backend = new Promise<number>((r) => (pid = r));
+      let release!: () => void;
+      const terminated = new Promise<void>((r) => (release = r));
+      const tx = db
+        .transaction(async (q) => {
+          pid(Number((await q.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+          await terminated; // other I/O inside the transaction (the ingestion's Kafka append)
+          return q.query('SELECT 1');
+        })
+        .catch((e: unknown) => e);
+      await admin.query('SELECT pg_terminate_backend($1)', [await backend]);
+      await new Promise((r) => setTimeout(r, 200)); // the 'error' event arrives while nothing queries
+      release();
+      const error = await tx;
+      expect(error).toBeInstanceOf(DatabaseError);
+      expect((error as DatabaseError).code).toBe('UNAVAILABLE');
+      // the broken client was destroyed, not pooled again: both pooled clients work
+      await Promise.all([0, 1].map(() => db.transaction((q) => q.query('SELECT pg_sleep(0.05)'))));
+      expect((await db.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+    } finally {
+      await Promise.all([db.close(), admin.close()]);
+    }
+  });
+
+  it('survives a fast shutdown of PostgreSQL during transactions and recovers when it is back', async () => {
+    const db = createPgDatabase({ url: cluster.url, max: 4 });
+    try {
+      let inside = 0;
+      let allInside!: () => void;
+      const entered = new Promise<void>((r) => (allInside = r));
+      let release!: () => void;
+      const stopped = new Promise<void>((r) => (release = r));
+      const txs = [0, 1, 2].map(() =>
+        db
+          .transaction(async (q) => {
+            await q.query('SELECT 1');
+            if (++inside === 3) allInside();
+            await stopped;
+            return q.query('SELECT 2');
+          })
+          .catch((e: unknown) => e),
+      );
+      // and one whose statement is running when the server goes away
+      const running = db.transaction((q) => q.query('SELECT pg_sleep(30)')).catch((e: unknown) => e);
+      await entered;
+      await new Promise((r) => setTimeout(r, 100));
+      await cluster.stop(); // pg_ctl stop -m fast
+      release();
+      for (const error of [...(await Promise.all(txs)), await running]) {
+        expect(error).toBeInstanceOf(DatabaseError);
+        expect((error as DatabaseError).code).toBe('UNAVAILABLE');
+      }
+      await cluster.start();
+      expect((await db.transaction((q) => q.query('SELECT 4 AS four'))).rows).toEqual([{ four: 4 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('runs transactions truly concurrently on separate connections', async () => {
     const db = createPgDatabase({ url: cluster.url, max: 4 });
     try {

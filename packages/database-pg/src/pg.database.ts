@@ -1,5 +1,10 @@
 // The Database port over a PostgreSQL server through a pg Pool. Each transaction holds one pooled
 // client from BEGIN to COMMIT/ROLLBACK; plain queries take any free client.
+// A dropped connection (PostgreSQL restarting, pg_terminate_backend) never ends the process: the
+// pool listens on idle clients, pool.query on the client of its query, and transaction() on the
+// client it holds — between its statements, too (the caller may await other I/O there), when pg
+// has no query to hand the error to and emits 'error' instead. The error then reaches the caller
+// as UNAVAILABLE at its next statement, and the broken client is destroyed, not pooled again.
 import pg from 'pg';
 import { DatabaseError, type Database, type Queryable, type QueryResult } from '@sp/ports';
 import { prepareParams } from '@sp/ports/postgres';
@@ -86,12 +91,17 @@ export class PgDatabase implements Database {
     }
     const tx = new PgTransaction(client);
     let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
     try {
       await run(client, 'BEGIN', undefined);
       const result = await fn(tx);
       await run(client, 'COMMIT', undefined);
       return result;
     } catch (error) {
+      if (broken) throw error; // the connection is gone, and the server rolled the transaction back
       try {
         await client.query('ROLLBACK');
       } catch (rollbackError) {
@@ -100,6 +110,7 @@ export class PgDatabase implements Database {
       throw error;
     } finally {
       tx.done = true;
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
