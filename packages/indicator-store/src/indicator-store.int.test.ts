@@ -157,6 +157,29 @@ describe('indicator store on chDB', () => {
     expect((await values(reader, 'einwohner', 'STADT', '2012'))['0']!.knownAt).toBe(new Date(t0 + 2000).toISOString());
   });
 
+  // issue 14: a second event under one key@version (the same payload appended again after a
+  // crash, or another payload from that crash window) was stored beside the first and argMax
+  // picked either; now the first in the log wins, in one batch or across batches
+  it('keeps the first event of a key@version in the log; a later one under it changes nothing', async () => {
+    const t0 = Date.UTC(2025, 7, 1);
+    const first = record('101', '2012', { einwohner: 1000 }, { at: t0 });
+    const again = { ...record('101', '2012', { einwohner: 1000 }, { at: t0 + 60_000 }), deliveryId: 'retry' };
+    const other = record('101', '2012', { einwohner: 9999 }, { at: t0 + 120_000 });
+    await projector.apply([first, record('102', '2012', { einwohner: 2000 }, { at: t0 })]);
+    await projector.apply([again]);
+    await projector.apply([other, record('103', '2012', { einwohner: 500 }, { at: t0 })]);
+    const stored = () =>
+      wh.query<{ n: string; at: string; d: string }>(`SELECT count() AS n, max(known_at_ms) AS at, any(delivery_id) AS d FROM record_versions WHERE record_key = 'bev|STADTTEIL|101|2012'`);
+    expect(await stored()).toEqual([{ n: '1', at: String(t0), d: first.deliveryId }]);
+    expect((await values(reader, 'einwohner', 'STADTTEIL', '2012'))['101']!.value).toBe(1000);
+    expect((await values(reader, 'einwohner', 'STADT', '2012'))['0']!.value).toBe(3500);
+    // the same within one batch, whichever payload comes first
+    await truncateProjections(wh);
+    await projector.apply([other, first, again]);
+    expect((await values(reader, 'einwohner', 'STADTTEIL', '2012'))['101']!.value).toBe(9999);
+    expect((await stored())[0]!.n).toBe('1');
+  });
+
   it('marks cells a correction dropped as absent, in every period of the batch', async () => {
     await projector.apply([record('101', '2011', { einwohner: 900, sgb2_personen: 10 }), record('101', '2012', { einwohner: 1000, sgb2_personen: 20 })]);
     await projector.apply([record('101', '2011', { einwohner: 910 }, { version: 2 }), record('101', '2012', { einwohner: 1010 }, { version: 2 })]);

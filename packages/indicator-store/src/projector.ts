@@ -6,6 +6,14 @@
 //     each record (tombstones remove), never incremented; cells that disappeared are marked absent;
 //  3. a recomputed cell carries known_at = the latest delivery time of any version at its leaf,
 //     so replaying the log yields exactly the same current cells as incremental processing.
+// One key@version (and tombstone) is stored once, the first in the log wins (issue 14): an event
+// whose key@version is already in record_versions, or earlier in its batch, is not stored again.
+// The ingestion reserves a version with its payload hash before the append, so a second event
+// under it is the same payload appended again after a crash or timeout (only its delivery time
+// and id differ) or, from that crash window alone, another payload; either way the projection
+// keeps the first. The events of one key are in one partition and are applied in log order, so
+// incremental projection and a replay of the log agree; the registry and controlling
+// projections in PostgreSQL keep the first too (ON CONFLICT DO NOTHING, event ids by key@version).
 // The cell-key method (docs/disclosure.md): every observation is stored with its record key and
 // the value the perturbation table publishes for it; a cell (one observation of one record) keeps
 // both, so every public figure is a sum of protected values and can be read in the same GROUP BY
@@ -114,6 +122,9 @@ export class IndicatorProjector {
   /** @param afterRecordsStored hook between the two steps (tracing, crash tests) */
   async apply(events: readonly AreaStatisticEvent[], afterRecordsStored?: () => void): Promise<ProjectionResult> {
     if (events.length === 0) return { events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: [] };
+    // a key@version stored before is not stored again, but its leaves are recomputed all the same:
+    // a crash may have come between storing it and recomputing its cells
+    const fresh = await this.firstInLog(events);
     const tombstoneKeys = events.filter((e) => e.tombstone || !e.payload).map((e) => e.key);
     const leafOfTombstone = await this.leavesOfRecords(tombstoneKeys);
 
@@ -126,6 +137,7 @@ export class IndicatorProjector {
         // arriving later is dominated by it
         const known = leafOfTombstone.get(e.key) ?? { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
         if (known.leaf_key) leaves.add(known.leaf_key);
+        if (!fresh.has(e)) continue;
         rows.push({
           ...known,
           record_key: e.key,
@@ -145,6 +157,7 @@ export class IndicatorProjector {
       }
       const leaf = leafKey(p);
       leaves.add(leaf);
+      if (!fresh.has(e)) continue;
       const protectedObs = p.observations.map((o) => this.protect(p, o));
       rows.push({
         record_key: e.key,
@@ -172,6 +185,25 @@ export class IndicatorProjector {
     const touchedPeriods = [...new Set([...leaves].map((l) => l.split('|')[3]!))].sort();
     // (a leaf key is dataset|level|code|period)
     return { events: events.length, leaves: leaves.size, cellsWritten, touchedPeriods };
+  }
+
+  /** The events whose key@version (and tombstone flag) is neither stored already nor earlier in the batch. */
+  private async firstInLog(events: readonly AreaStatisticEvent[]): Promise<Set<AreaStatisticEvent>> {
+    const id = (key: string, version: number, tombstone: boolean | number) => `${key}\0${version}\0${tombstone ? 1 : 0}`;
+    const keys = [...new Set(events.map((e) => e.key))];
+    const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number }>(
+      'SELECT DISTINCT record_key, version, tombstone FROM record_versions WHERE record_key IN {keys:Array(String)}',
+      { keys },
+    );
+    const seen = new Set(stored.map((r) => id(r.record_key, Number(r.version), Number(r.tombstone))));
+    const first = new Set<AreaStatisticEvent>();
+    for (const e of events) {
+      const k = id(e.key, e.version, e.tombstone || !e.payload);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      first.add(e);
+    }
+    return first;
   }
 
   private async leavesOfRecords(keys: readonly string[]) {
