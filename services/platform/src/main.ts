@@ -13,6 +13,11 @@ const engines = await openEngines(config);
 process.stdout.write(`  ✓ ${engines.describe}\n`);
 step('Plattform starten');
 const platform = await startPlatform(config, engines);
+// the consumers join in the background (after a crash on Kafka: once the dead members' sessions ended)
+platform.projections.started.then(
+  () => process.stdout.write('  ✓ Projektionen verbunden\n'),
+  () => undefined,
+);
 
 let stopping = false;
 const stop = async (signal: string) => {

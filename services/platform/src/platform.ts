@@ -1,6 +1,7 @@
 // The composition root: wires the ports to the ingestion API, the projections, the GraphQL
 // gateway and the dashboard, all on one HTTP server. The same code runs on embedded engines (one
-// process, the default) or on Kafka, PostgreSQL and ClickHouse (see engines.ts).
+// process, the default) or on Kafka, PostgreSQL and ClickHouse (see engines.ts). The server is
+// ready before the projections' consumers have joined their groups; they join in the background.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrateControlling } from '@sp/controlling';
@@ -19,6 +20,7 @@ import { registrySourceFrom } from './sources/registry.source.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
 import type { PlatformConfig } from './config.js';
 import type { Engines } from './engines.js';
+import { startProjectionsInBackground, type BackgroundProjections } from './background-projections.js';
 import { step } from './progress.js';
 import { startProjections, type Projections } from './projections.js';
 
@@ -26,7 +28,8 @@ export interface Platform {
   url: string;
   server: Server;
   gateway: Gateway;
-  projections: Projections;
+  /** the read models' consumers, joining in the background */
+  projections: BackgroundProjections;
   reference: AreaReference;
   feeds: FeedCatalogue;
   keys: PlatformKeys;
@@ -55,25 +58,30 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const partitions = config.SP_ENGINES === 'embedded' ? 2 : 4;
   // the gateway is created below; new indicator values drop its read cache as soon as they land
   let onIndicatorsChanged = (): void => undefined;
-  const projections = await startProjections({
-    eventLog,
-    warehouse,
-    database,
-    codec,
-    catalogue,
-    reader,
-    registry,
-    partitions,
-    projection: { protection, recordKeySecret },
-    onIndicatorsChanged: () => onIndicatorsChanged(),
-  });
+  const startAll = (): Promise<Projections> =>
+    startProjections({
+      eventLog,
+      warehouse,
+      database,
+      codec,
+      catalogue,
+      reader,
+      registry,
+      partitions,
+      projection: { protection, recordKeySecret },
+      onIndicatorsChanged: () => onIndicatorsChanged(),
+    });
 
+  // a repair needs the projections before ingestion accepts a delivery; otherwise they join in the
+  // background after the server listens (issue 14)
+  let repaired: Projections | undefined;
   if (engines.repair) {
     // the database starts empty: everything it knew is rebuilt from the log before ingestion
     // accepts a delivery (versions must continue, planning checks need the controlling model)
+    repaired = await startAll();
     step(`Datenbank aus dem Ereignisprotokoll wiederherstellen (${engines.repair.reason}${engines.repair.movedTo ? `; beiseitegelegt: ${engines.repair.movedTo}` : ''})`);
     const ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topicFor(t)) });
-    const { ms } = await projections.rebuild();
+    const { ms } = await repaired.rebuild();
     process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
 
@@ -142,6 +150,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.SP_HOST}:${port}`;
+
+  // the consumers join in the background: ingestion and the server are ready without them (issue 14)
+  const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll);
 
   return {
     url,
