@@ -5,13 +5,15 @@
 // the same offset after a backoff; a revoked or stopped worker finishes its in-flight batch first.
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { EventLogError, type EventBatch, type SubscribeOptions } from '@sp/ports';
+import { EventLogError, retryDelayMs, type EventBatch, type SubscribeOptions } from '@sp/ports';
 import { writeFileAtomic } from './atomic-file.js';
 import type { PartitionSegment } from './partition.segment.js';
 
 export interface GroupSettings {
-  /** pause after a failed handler before the batch is delivered again */
+  /** pause after a failed handler before the batch is delivered again; doubles per consecutive failure */
   retryBackoffMs: number;
+  /** upper bound of that pause */
+  maxRetryBackoffMs: number;
   /** how long a rebalance waits for an in-flight batch before fencing its worker off */
   rebalanceTimeoutMs: number;
   /** upper bound on bytes read for one batch */
@@ -154,6 +156,8 @@ export class PartitionWorker {
     const { options } = this.member;
     const segment = this.group.log.segment(this.topic, this.partition);
     let position = this.group.offsets.get(this.topic, this.partition) ?? 0n;
+    let failures = 0;
+    const { retryBackoffMs, maxRetryBackoffMs } = this.group.settings;
     while (this.active) {
       if (position >= segment.endOffset) {
         const wait = segment.waitFor(position);
@@ -174,12 +178,14 @@ export class PartitionWorker {
         await options.handleBatch(batch);
       } catch (error) {
         if (!this.active) break; // revoked meanwhile: the next owner gets the batch again
+        failures++;
+        const delayMs = retryDelayMs(failures, retryBackoffMs, maxRetryBackoffMs);
         try {
-          await options.onHandlerError?.(error, batch);
+          await options.onHandlerError?.(error, batch, { attempt: failures, delayMs });
         } catch {
           /* an error reporter that fails must not stop consumption */
         }
-        const sleep = interruptibleSleep(this.group.settings.retryBackoffMs);
+        const sleep = interruptibleSleep(delayMs);
         this.interruptWait = sleep.interrupt;
         await sleep.promise;
         this.interruptWait = null;
@@ -191,13 +197,20 @@ export class PartitionWorker {
         await this.group.offsets.commit([{ topic: this.topic, partition: this.partition, offset: next }]);
       } catch (error) {
         // not committed: treat like a failed handler, so the batch is delivered again
+        failures++;
+        const delayMs = retryDelayMs(failures, retryBackoffMs, maxRetryBackoffMs);
         try {
-          await options.onHandlerError?.(error, batch);
+          await options.onHandlerError?.(error, batch, { attempt: failures, delayMs });
         } catch {
           /* ignore */
         }
+        const sleep = interruptibleSleep(delayMs);
+        this.interruptWait = sleep.interrupt;
+        await sleep.promise;
+        this.interruptWait = null;
         continue;
       }
+      failures = 0;
       position = next;
       this.group.log.changed();
     }
@@ -298,7 +311,7 @@ export class ConsumerGroup {
       // a worker that dies of an engine error (damaged segment) must not vanish silently
       w.done.catch((error: unknown) => {
         try {
-          w.member.options.onHandlerError?.(error, { topic: w.topic, partition: w.partition, events: [] });
+          w.member.options.onHandlerError?.(error, { topic: w.topic, partition: w.partition, events: [] }, { attempt: 1, delayMs: 0 });
         } catch {
           /* ignore */
         }

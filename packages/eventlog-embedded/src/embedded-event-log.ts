@@ -25,8 +25,10 @@ export interface EmbeddedEventLogOptions {
   dir: string;
   /** partitions of a topic whose TopicSpec names none; default 4 (the broker's num.partitions) */
   defaultPartitions?: number;
-  /** pause before a failed batch is delivered again; default 200 ms */
+  /** pause before a failed batch is delivered again; doubles per consecutive failure; default 200 ms */
   retryBackoffMs?: number;
+  /** upper bound of that pause; default 10 s */
+  maxRetryBackoffMs?: number;
   /** how long a rebalance waits for an in-flight batch; default 30 s */
   rebalanceTimeoutMs?: number;
   /** upper bound on bytes read per batch; default 4 MiB */
@@ -88,6 +90,7 @@ export class EmbeddedEventLog implements EventLog {
   ) {
     this.settings = {
       retryBackoffMs: options.retryBackoffMs ?? 200,
+      maxRetryBackoffMs: options.maxRetryBackoffMs ?? 10_000,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 30_000,
       maxBatchBytes: options.maxBatchBytes ?? 4 * 1024 * 1024,
     };

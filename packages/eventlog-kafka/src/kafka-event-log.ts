@@ -12,6 +12,7 @@ import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Kafka a
 import {
   EventLogError,
   partitionForKey,
+  retryDelayMs,
   type AppendedEvent,
   type EventBatch,
   type EventLog,
@@ -35,8 +36,10 @@ export interface KafkaConsumerSettings {
   rebalanceTimeoutMs?: number;
   /** longest a fetch waits at the broker for new data; bounds stop() latency; default 1000 */
   maxWaitTimeMs?: number;
-  /** pause after a failed handler before the batch is delivered again; default 200 */
+  /** pause after a failed handler before the batch is delivered again; doubles per consecutive failure; default 200 */
   retryBackoffMs?: number;
+  /** upper bound of that pause; default 10000 */
+  maxRetryBackoffMs?: number;
   /** partitions whose batches are handled concurrently by one member; default 1 */
   partitionsConsumedConcurrently?: number;
   /** how long subscribe() waits for the first group assignment; default 60000 */
@@ -162,6 +165,7 @@ export class KafkaEventLog implements EventLog {
       rebalanceTimeoutMs: c.rebalanceTimeoutMs ?? 60_000,
       maxWaitTimeMs: c.maxWaitTimeMs ?? 1000,
       retryBackoffMs: c.retryBackoffMs ?? 200,
+      maxRetryBackoffMs: c.maxRetryBackoffMs ?? 10_000,
       partitionsConsumedConcurrently: c.partitionsConsumedConcurrently ?? 1,
       joinTimeoutMs: c.joinTimeoutMs ?? 60_000,
     };
@@ -481,6 +485,8 @@ class KafkaSubscription implements Subscription {
   private joined!: () => void;
   private joinFailed!: (error: unknown) => void;
   private readonly firstJoin: Promise<void>;
+  /** consecutive handler failures per "topic/partition", for the backoff */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly log: KafkaEventLog,
@@ -562,13 +568,23 @@ class KafkaSubscription implements Subscription {
       try {
         await handleBatch(eventBatch);
       } catch (error) {
+        const failed = `${topic}/${partition}`;
+        const attempt = (this.failures.get(failed) ?? 0) + 1;
+        this.failures.set(failed, attempt);
+        const { retryBackoffMs, maxRetryBackoffMs } = this.log.consumerSettings;
+        const delayMs = retryDelayMs(attempt, retryBackoffMs, maxRetryBackoffMs);
         try {
-          await onHandlerError?.(error, eventBatch);
+          await onHandlerError?.(error, eventBatch, { attempt, delayMs });
         } catch {
           /* a failing error reporter must not stop consumption */
         }
+        // the pause is slept in slices with heartbeats, so a long backoff does not cost the
+        // member its place in the group, and a stop does not wait it out
+        for (const until = Date.now() + delayMs; isRunning() && !isStale() && Date.now() < until; ) {
+          await sleep(Math.min(500, until - Date.now()));
+          await heartbeat().catch(() => undefined);
+        }
         if (!isRunning()) return; // stopping: the next member of the group gets these events
-        await sleep(this.log.consumerSettings.retryBackoffMs);
         // nothing was committed or resolved; seek makes kafkajs drop the rest of this fetch and
         // fetch again from the first event of the failed batch
         this.consumer.seek({ topic, partition, offset: events[0]!.offset.toString() });
@@ -583,6 +599,7 @@ class KafkaSubscription implements Subscription {
       // to whichever member gets the partition.
       await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (last + 1n).toString() }] }] });
       resolveOffset(last.toString());
+      this.failures.delete(`${topic}/${partition}`);
       await heartbeat();
     }
   }

@@ -21,6 +21,18 @@ function parts(period: string): { p: Periodicity; y: number; i: number } {
   throw new RangeError(`period "${period}": accepted are YYYY, YYYY-Qn, YYYY-MM`);
 }
 
+/**
+ * The period itself when the period arithmetic can work with it: YYYY, YYYY-Qn or YYYY-MM of a year
+ * from 1000 on (an earlier year has no four-digit predecessor, so shifting or aligning it yields no
+ * period). Anything else is a RangeError saying what is accepted; a projection checks every event
+ * with it before storing any, so a poison event leaves nothing behind.
+ */
+export function assertPeriod(period: string): string {
+  const { y } = parts(period);
+  if (y < 1000) throw new RangeError(`period "${period}": the year must be 1000 or later; accepted are YYYY, YYYY-Qn, YYYY-MM`);
+  return period;
+}
+
 const perYear: Record<Periodicity, number> = { year: 1, quarter: 4, month: 12 };
 
 function format(p: Periodicity, y: number, i: number): string {

@@ -5,6 +5,11 @@
 //  - a consumer group commits an offset only after its batch handler resolved; a batch whose
 //    handler threw, or whose consumer stopped or crashed before committing, is delivered again
 //    (at-least-once). Handlers must therefore be idempotent.
+//  - a failed batch is delivered again after a backoff that doubles with each consecutive failure
+//    of that partition (retryBackoffMs, 2×, 4× … up to maxRetryBackoffMs) and starts over after a
+//    success, so a dependency that is down is not hammered.
+// A batch that fails for ever (a poison event) is not the adapter's business: runProjection()
+// (projection.runner.ts) splits it and dead-letters the failing event.
 
 export type Headers = Record<string, string>;
 
@@ -56,8 +61,23 @@ export interface SubscribeOptions {
   maxBatchSize?: number;
   /** called with events of one partition, in offset order; offsets are committed after it resolves */
   handleBatch: (batch: EventBatch) => Promise<void>;
-  /** called when a handler throws; the batch is retried after this resolves (default: short backoff) */
-  onHandlerError?: (error: unknown, batch: EventBatch) => void;
+  /**
+   * called when a handler throws; the batch is delivered again `retry.delayMs` after this
+   * resolves. `retry.attempt` counts the consecutive failures of this partition (1 for the first).
+   */
+  onHandlerError?: (error: unknown, batch: EventBatch, retry: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  /** consecutive failures of this partition, 1 for the first */
+  attempt: number;
+  /** pause before the batch is delivered again */
+  delayMs: number;
+}
+
+/** Backoff before redelivery number `attempt`: base, 2×base, 4×base … capped at max. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
 }
 
 export interface Subscription {

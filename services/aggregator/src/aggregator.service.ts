@@ -4,9 +4,13 @@
 // double count or a loss. Derived results (composite indices) follow each batch live; during a
 // rebuild they are computed once at the end from the final cells, since every intermediate result
 // would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower).
+// Consumption runs through the one runner (runProjection, @sp/ports): an event that cannot be
+// projected (undecodable, a period the index computation cannot handle) is split out of its batch
+// and dead-lettered, and the partition moves on; transient failures are retried with backoff.
 import { EventCodec, topicFor, type RecordEvent } from '@sp/events';
+import { assertPeriod } from '@sp/indicators';
 import { IndicatorProjector, truncateProjections, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from '@sp/indicator-store';
-import type { EventBatch, EventLog, Subscription, Warehouse } from '@sp/ports';
+import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type LogEvent, type Projection, type RunningProjection, type Warehouse } from '@sp/ports';
 
 export interface AggregatorOptions {
   groupId?: string;
@@ -21,10 +25,12 @@ export interface AggregatorOptions {
    */
   afterProjection?: (result: ProjectionResult) => Promise<void>;
   /**
-   * told when a batch failed; the event log retries it (default: logged to stderr, so a batch that
-   * keeps failing is seen rather than retried silently)
+   * where an event that fails on its own goes (docs/engineering.md, "Poison events"); default: the
+   * event log's dead-letter topic
    */
-  onBatchError?: (error: unknown, batch: EventBatch) => void;
+  deadLetters?: DeadLetterSink;
+  /** one line per retry step and per dead letter (default: stderr) */
+  log?: (line: string) => void;
 }
 
 export const AREA_STATISTIC_TOPIC = topicFor('area-statistic');
@@ -54,7 +60,10 @@ export function toAreaStatisticEvent(event: RecordEvent<'area-statistic'>): Area
 }
 
 export class AggregatorService {
-  private subscription: Subscription | undefined;
+  private subscription: RunningProjection | undefined;
+  private readonly deadLetters: DeadLetterSink;
+  /** dead letters and retries of the live consumer, summed over its restarts and rebuilds */
+  private readonly counters = { deadLettered: 0, retries: 0 };
   private readonly projector: IndicatorProjector;
   private processed = 0;
   /** what the rebuild in progress projected so far; afterProjection waits for its end */
@@ -67,6 +76,18 @@ export class AggregatorService {
     private readonly options: AggregatorOptions = {},
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
+    this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
+  }
+
+  /** the consumer's counters for admins: dead letters and retries so far, and what fails now */
+  get stats(): { groupId: string; deadLettered: number; retries: number; failing: string | null } {
+    const live = this.subscription?.stats;
+    return {
+      groupId: this.options.groupId ?? 'aggregator',
+      deadLettered: this.counters.deadLettered + (live?.deadLettered ?? 0),
+      retries: this.counters.retries + (live?.retries ?? 0),
+      failing: live?.failing ?? null,
+    };
   }
 
   get eventsProcessed(): number {
@@ -80,8 +101,12 @@ export class AggregatorService {
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    const subscription = this.subscription;
     this.subscription = undefined;
+    if (!subscription) return;
+    await subscription.stop();
+    this.counters.deadLettered += subscription.stats.deadLettered;
+    this.counters.retries += subscription.stats.retries;
   }
 
   /** Resolves when everything in the log has been projected. */
@@ -108,6 +133,8 @@ export class AggregatorService {
         await replay.caughtUp(timeoutMs);
       } finally {
         await replay.stop();
+        this.counters.deadLettered += replay.stats.deadLettered;
+        this.counters.retries += replay.stats.retries;
       }
     } finally {
       this.replayed = undefined;
@@ -118,23 +145,29 @@ export class AggregatorService {
     return { events: this.processed - before, ms: Date.now() - started };
   }
 
-  private consume(groupId: string): Promise<Subscription> {
-    return this.eventLog.subscribe({
+  /** the indicator projection as the one runner takes it: a poison event is dead-lettered, not retried for ever */
+  projection(groupId: string = this.options.groupId ?? 'aggregator'): Projection {
+    return {
       groupId,
       topics: [AREA_STATISTIC_TOPIC],
       startFrom: 'earliest',
       maxBatchSize: this.options.maxBatchSize ?? 2000,
-      handleBatch: (batch) => this.handle(batch),
-      onHandlerError:
-        this.options.onBatchError ?? ((error, batch) => console.error(`[aggregator] batch of ${batch.events.length} events from ${batch.topic}/${batch.partition} failed, retrying:`, error)),
-    });
+      apply: (events) => this.handle({ topic: events[0]!.topic, partition: events[0]!.partition, events }),
+    };
   }
 
-  private async handle(batch: EventBatch): Promise<void> {
+  private consume(groupId: string): Promise<RunningProjection> {
+    return runProjection(this.eventLog, this.projection(groupId), { deadLetters: this.deadLetters, ...(this.options.log ? { log: this.options.log } : {}) });
+  }
+
+  private async handle(batch: EventBatch & { events: readonly LogEvent[] }): Promise<void> {
     const events: AreaStatisticEvent[] = [];
     for (const e of batch.events) {
       const { event } = this.codec.decodeAs(e.value);
       if (event.recordType !== 'area-statistic') continue;
+      // checked before anything is stored: an event the index computation would fail on later is
+      // refused whole, so a dead-lettered event leaves no record or cell behind
+      if (event.payload) assertPeriod(event.payload.period);
       events.push(toAreaStatisticEvent(event));
     }
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));

@@ -1,17 +1,24 @@
 // The read models the platform keeps from the event log, each its own consumer group:
 // indicators (aggregator → warehouse, with composite indices), the infrastructure registry and the
 // controlling read model (both PostgreSQL). Each handler is idempotent; offsets are committed only
-// after a batch was applied, so a crash means redelivery.
+// after a batch was applied, so a crash means redelivery. All three run through the one runner
+// (runProjection, @sp/ports): a poison event is dead-lettered into the database and the partition
+// moves on; transient failures are retried with backoff.
 import { AggregatorService } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
 import { EventCodec, planningRecordTypes, topicFor } from '@sp/events';
 import { IndexProjector, type IndicatorProjectorOptions, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
-import { EventLogError, type Database, type EventBatch, type EventLog, type Subscription, type Warehouse } from '@sp/ports';
+import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
+import { DeadLetterStore } from './dead-letters.store.js';
 
 export interface Projections {
   aggregator: AggregatorService;
+  /** events the projections could not apply, for admins */
+  deadLetters: DeadLetterStore;
+  /** per consumer group: dead letters and retries since start, and what fails right now */
+  stats(): ProjectionStats[];
   /** resolves when every consumer has caught up with the log */
   caughtUp(timeoutMs?: number): Promise<void>;
   /**
@@ -36,13 +43,19 @@ export interface ProjectionDeps {
   projection: IndicatorProjectorOptions;
   /** called after new indicator values were projected (e.g. to drop read caches) */
   onIndicatorsChanged?: () => void;
+  /** one line per retry step and dead letter (default: stderr) */
+  log?: (line: string) => void;
 }
 
 export async function startProjections(deps: ProjectionDeps): Promise<Projections> {
   const { eventLog, codec } = deps;
+  const deadLetters = new DeadLetterStore(deps.database);
+  await deadLetters.migrate();
+  const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
   const indices = new IndexProjector(deps.warehouse, deps.reader, deps.catalogue);
   const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
     projection: deps.projection,
+    ...runner,
     afterProjection: async (result) => {
       if (result.touchedPeriods.length > 0) await indices.recompute(result.touchedPeriods);
       if (result.events > 0) deps.onIndicatorsChanged?.();
@@ -52,36 +65,44 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const planningTopics = planningRecordTypes.map((t) => topicFor(t));
   await eventLog.ensureTopics([offerTopic, ...planningTopics].map((name) => ({ name, partitions: deps.partitions })));
 
-  const decode = (batch: EventBatch) => batch.events.map((e) => codec.decodeAs(e.value).event);
+  const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
 
   const registryGroup = (groupId: string) =>
-    eventLog.subscribe({
-      groupId,
-      topics: [offerTopic],
-      handleBatch: async (batch) => {
-        await deps.registry.applyOfferEvents(decode(batch));
+    runProjection(
+      eventLog,
+      {
+        groupId,
+        topics: [offerTopic],
+        apply: async (events) => {
+          await deps.registry.applyOfferEvents(decode(events));
+        },
       },
-    });
+      runner,
+    );
   const planningGroup = (groupId: string) =>
-    eventLog.subscribe({
-      groupId,
-      topics: planningTopics,
-      handleBatch: async (batch) => {
-        await projectPlanningRecordEvents(deps.database, decode(batch) as unknown as PlanningRecordEvent[]);
-      },
-      onHandlerError: (error) => {
+    runProjection(
+      eventLog,
+      {
+        groupId,
+        topics: planningTopics,
+        apply: async (events) => {
+          await projectPlanningRecordEvents(deps.database, decode(events) as unknown as PlanningRecordEvent[]);
+        },
         // out-of-order planning events (a milestone before its measure) resolve on redelivery
-        if ((error as { code?: string }).code !== 'PLANNING_OUT_OF_ORDER') console.error('[controlling projection]', error);
+        isTransient: (error) => (error as { code?: string }).code === 'PLANNING_OUT_OF_ORDER',
       },
-    });
+      runner,
+    );
 
   const registry = await whileUnavailable(() => registryGroup('registry'));
   const planning = await whileUnavailable(() => planningGroup('controlling'));
 
   await whileUnavailable(() => aggregator.start());
-  const subscriptions: Subscription[] = [registry, planning];
+  const subscriptions: RunningProjection[] = [registry, planning];
   return {
     aggregator,
+    deadLetters,
+    stats: () => [aggregator.stats, ...subscriptions.map((s) => ({ ...s.stats }))],
     async caughtUp(timeoutMs = 300_000) {
       await Promise.all([aggregator.caughtUp(timeoutMs), ...subscriptions.map((s) => s.caughtUp(timeoutMs))]);
     },

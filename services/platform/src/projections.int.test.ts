@@ -1,0 +1,215 @@
+// Issue #13: a poison event must never stall a consumer. Each consumer the platform runs (the
+// indicator projection into the warehouse, the registry and the controlling read models in the
+// database) gets an event it cannot apply, written straight into the log past the ingestion's
+// validation: an area statistic for period "0000" and undecodable bytes on the offer and planning
+// topics. On both event-log adapters, the later good events of the same partitions must become
+// visible, offsets must commit to the end, the dead letters must be listed with topic, partition,
+// offset, key and error, and composite indices must be recomputed for the later events' periods.
+import { migrateControlling } from '@sp/controlling';
+import { openPgliteDatabase } from '@sp/database-pglite';
+import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
+import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { EventCodec, SchemaRegistry, topicFor, type RecordEvent, type RecordType } from '@sp/events';
+import { aGoal, anAreaStatistic, anEvent, anOffer } from '@sp/events/testing';
+import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { loadProtection, parseCatalogue } from '@sp/indicators';
+import { partitionForKey, type Database, type EventLog, type Warehouse } from '@sp/ports';
+import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
+import { loadReference } from '@sp/spatial';
+import { startKafka, tempDir, type KafkaInstance } from '@sp/testing';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProjections, type Projections } from './projections.js';
+
+const PARTITIONS = 2;
+const codec = new EventCodec(SchemaRegistry.load());
+const reference = loadReference('koeln');
+// a population, a monthly count, their ratio and an index over it
+const catalogue = parseCatalogue(`
+catalogueVersion: 1
+datasets:
+  bevoelkerung: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
+  sgb2: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
+indicators:
+  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bevoelkerung, measure: einwohner }
+  - { code: sgb2_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb2, measure: sgb2_personen }
+  - { code: sgb2_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb2_personen, denominator: einwohner, factor: 100 }
+  - code: index_lage
+    version: 1
+    kind: index
+    name: L
+    definition: L
+    unit: SD
+    amt: statistik
+    polarity: -1
+    updateInterval: jährlich
+    synthetic: false
+    inputs: [{ indicator: sgb2_quote }]
+    population: einwohner
+    minPopulation: 1
+    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
+`);
+
+interface Adapter {
+  name: string;
+  open(): Promise<EventLog>;
+  close?(): Promise<void>;
+}
+
+let kafka: KafkaInstance | undefined;
+const adapters: Adapter[] = [
+  { name: 'embedded', open: () => openEmbeddedEventLog({ dir: tempDir('sp-poison-log-'), retryBackoffMs: 20, maxRetryBackoffMs: 200 }) },
+  {
+    name: 'Kafka',
+    async open() {
+      kafka = await startKafka({ partitions: PARTITIONS });
+      return createKafkaEventLog({
+        brokers: kafka.brokers,
+        clientId: 'poison-test',
+        logLevel: 'nothing',
+        consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 3000, maxWaitTimeMs: 250, retryBackoffMs: 20, maxRetryBackoffMs: 200 },
+      });
+    },
+    close: async () => kafka?.wipe(),
+  },
+];
+
+function encoded<R extends RecordType>(recordType: R, event: RecordEvent<R>) {
+  const version = codec.registry.latest(recordType).version;
+  return { key: event.key, value: codec.encode(recordType, version, event), headers: codec.headers(recordType, version, event) };
+}
+
+describe.each(adapters)('a poison event on the $name event log', (adapter) => {
+  let log: EventLog;
+  let warehouse: Warehouse;
+  let database: Database;
+  let projections: Projections;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    log = await adapter.open();
+    warehouse = await openChdbWarehouse({ path: tempDir('sp-poison-wh-') });
+    database = await openPgliteDatabase({ dataDir: tempDir('sp-poison-db-') });
+    await migrateWarehouse(warehouse);
+    await loadAreaMap(warehouse, areaMapRows(reference));
+    await migrateControlling(database);
+    const registry = new RegistryRepository(database, spatialAreaLocator(reference));
+    await registry.migrate();
+    const protection = loadProtection();
+    await log.ensureTopics([{ name: topicFor('area-statistic'), partitions: PARTITIONS }]);
+    projections = await startProjections({
+      eventLog: log,
+      warehouse,
+      database,
+      codec,
+      catalogue,
+      reader: new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection }),
+      registry,
+      partitions: PARTITIONS,
+      projection: { protection, recordKeySecret: 'poison-test-record-key-secret' },
+      log: (line) => lines.push(line),
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await projections?.stop();
+    await log?.close();
+    await warehouse?.close();
+    await database?.close();
+    await adapter.close?.();
+  });
+
+  it('dead-letters it, moves the partition on and keeps every consumer current', { timeout: 180_000 }, async () => {
+    const t = Date.UTC(2025, 2, 1);
+    const statistic = (area: string, period: string, value: number, at: number, dataset = 'bevoelkerung') =>
+      anEvent(
+        'area-statistic',
+        anAreaStatistic({
+          dataset,
+          areaLevel: 'STADTTEIL',
+          areaCode: area,
+          period,
+          version: 1,
+          observations: [{ measure: dataset === 'sgb2' ? 'sgb2_personen' : 'einwohner', dimensions: {}, value }],
+        }),
+        { deliveredAt: at, deliveryId: `d-${at}` },
+      );
+    // the poison event, and good ones behind it in the same partition: population and SGB II
+    // counts, so the composite indices of 2013 have inputs
+    const poison = statistic('101', '0000', 1000, t);
+    const poisonPartition = partitionForKey(poison.key, PARTITIONS);
+    const stadtteile = reference.areas('STADTTEIL').map((a) => a.code);
+    const good = stadtteile
+      .map((area, i) => [statistic(area, '2013', 20_000 + i, t + 10 + i), statistic(area, '2013-12', 2000 + 10 * i, t + 1000 + i, 'sgb2')])
+      .filter((pair) => pair.every((e) => partitionForKey(e.key, PARTITIONS) === poisonPartition))
+      .flat();
+    const population = good.filter((e) => e.payload!.dataset === 'bevoelkerung');
+    expect(population.length).toBeGreaterThan(5);
+    const areaTopic = topicFor('area-statistic');
+    const [poisonAt] = await log.append(areaTopic, [encoded('area-statistic', poison)]);
+    await log.append(
+      areaTopic,
+      good.map((e) => encoded('area-statistic', e)),
+    );
+
+    // undecodable bytes on the registry's and the controlling projection's topics, then good events
+    const offerTopic = topicFor('offer');
+    const goalTopic = topicFor('goal');
+    const offer = anOffer({ key: 'syn:kita:poison-test:1' });
+    const goal = aGoal();
+    const garbage = new Uint8Array([0, 0, 0, 0, 99, 1, 2, 3]);
+    const [offerPoisonAt] = await log.append(offerTopic, [{ key: offer.key, value: garbage }]);
+    await log.append(offerTopic, [encoded('offer', anEvent('offer', offer))]);
+    const [goalPoisonAt] = await log.append(goalTopic, [{ key: goal.key, value: garbage }]);
+    await log.append(goalTopic, [encoded('goal', anEvent('goal', goal))]);
+
+    await projections.caughtUp(120_000);
+
+    // later good events are visible
+    const cells = await warehouse.query<{ area_code: string; value: number }>(
+      `SELECT area_code, value FROM cells FINAL WHERE present = 1 AND dataset = 'bevoelkerung' AND period = '2013' ORDER BY area_code`,
+    );
+    expect(cells.map((c) => [c.area_code, c.value])).toEqual(population.map((e) => [e.payload!.areaCode, e.payload!.observations[0]!.value]));
+    expect((await database.query('SELECT 1 FROM registry_offer WHERE offer_key = $1', [offer.key])).rowCount).toBe(1);
+    expect((await database.query<{ n: string }>('SELECT count(*) AS n FROM controlling_goal WHERE goal_key = $1', [goal.key])).rows[0]?.n).toBe('1');
+    // nothing of the poison event stayed behind in the warehouse
+    expect(await warehouse.query(`SELECT 1 FROM record_versions WHERE period = '0000'`)).toEqual([]);
+
+    // offsets committed to the end of every partition, for every group
+    for (const [group, topic] of [
+      ['aggregator', areaTopic],
+      ['registry', offerTopic],
+      ['controlling', goalTopic],
+    ] as const) {
+      const [ends, committed] = await Promise.all([log.endOffsets(topic), log.committedOffsets(group, topic)]);
+      expect(Object.fromEntries(committed), `${group} on ${topic}`).toEqual(Object.fromEntries(ends));
+    }
+
+    // the dead letters, listed with where they were and why
+    const letters = await projections.deadLetters.list();
+    const view = letters.map((l) => ({ groupId: l.groupId, topic: l.topic, partition: l.partition, offset: l.offset, key: l.key }));
+    expect(view).toEqual(
+      expect.arrayContaining([
+        { groupId: 'aggregator', topic: areaTopic, partition: poisonAt!.partition, offset: String(poisonAt!.offset), key: poison.key },
+        { groupId: 'registry', topic: offerTopic, partition: offerPoisonAt!.partition, offset: String(offerPoisonAt!.offset), key: offer.key },
+        { groupId: 'controlling', topic: goalTopic, partition: goalPoisonAt!.partition, offset: String(goalPoisonAt!.offset), key: goal.key },
+      ]),
+    );
+    expect(letters).toHaveLength(3);
+    expect(letters.find((l) => l.groupId === 'aggregator')!.error).toMatch(/period/);
+    expect(letters.find((l) => l.groupId === 'registry')!.error).not.toBe('');
+    // counted for admins, and logged once each, compactly
+    const stats = Object.fromEntries(projections.stats().map((s) => [s.groupId, s.deadLettered]));
+    expect(stats).toEqual({ aggregator: 1, registry: 1, controlling: 1 });
+    expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(3);
+    expect(lines.every((l) => !l.includes('\n') && !l.includes('    at '))).toBe(true);
+
+    // composite indices were recomputed for the good events' period
+    const indices = await warehouse.query<{ area_code: string; computed_from_ms: string }>(
+      `SELECT area_code, computed_from_ms FROM index_values FINAL WHERE index_code = 'index_lage' AND definition_version = 1 AND period = '2013' ORDER BY area_code`,
+    );
+    const latest = Math.max(...good.map((e) => e.deliveredAt));
+    expect(indices.map((r) => r.area_code)).toEqual(expect.arrayContaining(population.map((e) => e.payload!.areaCode)));
+    expect(indices.every((r) => Number(r.computed_from_ms) === latest)).toBe(true);
+  });
+});
