@@ -5,7 +5,19 @@
 // Each test works on its own topics and groups, so one engine instance serves the whole file.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLogError, partitionForKey, type EventBatch, type EventLog, type LogEvent, type OutgoingEvent, type SubscribeOptions, type Subscription } from '@sp/ports';
+import {
+  EventLogError,
+  partitionForKey,
+  runProjection,
+  type DeadLetter,
+  type EventBatch,
+  type EventLog,
+  type LogEvent,
+  type OutgoingEvent,
+  type RetryInfo,
+  type SubscribeOptions,
+  type Subscription,
+} from '@sp/ports';
 
 export interface EventLogHarness {
   /** Opens a log on this test file's engine/data (the same data on every call). */
@@ -48,7 +60,7 @@ interface Consumed {
   events: LogEvent[];
   /** every batch handed to the handler, including failed ones */
   batches: EventBatch[];
-  errors: { error: unknown; batch: EventBatch }[];
+  errors: { error: unknown; batch: EventBatch; retry: RetryInfo }[];
 }
 
 /** Subscribes and records what arrives; `handle` may throw to fail a batch. */
@@ -62,8 +74,8 @@ async function consume(log: EventLog, options: Omit<SubscribeOptions, 'handleBat
       await handle?.(batch);
       consumed.events.push(...batch.events);
     },
-    onHandlerError: (error, batch) => {
-      consumed.errors.push({ error, batch });
+    onHandlerError: (error, batch, retry) => {
+      consumed.errors.push({ error, batch, retry });
     },
   });
   return Object.assign(consumed, { sub });
@@ -335,6 +347,98 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
         ]);
         expect(c.events.map((e) => text(e.value))).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
         expect((await log.committedOffsets(groupId, topic)).get(partition)).toBe(10n);
+      },
+      timeout,
+    );
+
+    it(
+      'backs off longer with each consecutive failure of a partition, and starts over after a success',
+      async () => {
+        const topic = unique('backoff');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 1 }]);
+        await log.append(
+          topic,
+          Array.from({ length: 4 }, (_, i) => keyed('k', `v${i}`)),
+        );
+        const failures = new Map<bigint, number>([
+          [0n, 3],
+          [2n, 1],
+        ]);
+        const c = await consume(log, {
+          groupId,
+          topics: [topic],
+          maxBatchSize: 2,
+          handle: (batch) => {
+            const first = batch.events[0]!.offset;
+            const left = failures.get(first) ?? 0;
+            if (left > 0) {
+              failures.set(first, left - 1);
+              throw new Error(`down at ${first}`);
+            }
+          },
+        });
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
+        const retries = c.errors.map((e) => e.retry);
+        expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3, 1]);
+        const [d1, d2, d3, again] = retries.map((r) => r.delayMs) as [number, number, number, number];
+        expect(d1).toBeGreaterThan(0);
+        expect([d2, d3, again]).toEqual([2 * d1, 4 * d1, d1]);
+        expect(c.events.map((e) => text(e.value))).toEqual(['v0', 'v1', 'v2', 'v3']);
+      },
+      timeout,
+    );
+
+    it(
+      'runs a projection past a poison event: split down to it, dead-lettered once, the rest applied in order; transient errors retried',
+      async () => {
+        const topic = unique('poison');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 2 }]);
+        const appended = await log.append(
+          topic,
+          Array.from({ length: 10 }, (_, i) => keyed('one-key', `v${i}`)),
+        );
+        const letters = new Map<string, DeadLetter>();
+        const lines: string[] = [];
+        const applied: string[] = [];
+        let unavailable = 2;
+        const running = await runProjection(
+          log,
+          {
+            groupId,
+            topics: [topic],
+            maxBatchSize: 10,
+            apply: async (events) => {
+              const values = events.map((e) => text(e.value));
+              if (values.includes('v4')) throw new TypeError('cannot apply v4');
+              if (values.includes('v7') && unavailable-- > 0) throw new EventLogError('UNAVAILABLE', 'store down');
+              applied.push(...values);
+            },
+          },
+          {
+            deadLetters: {
+              record: async (letter) => {
+                letters.set(`${letter.topic}/${letter.partition}/${letter.offset}`, letter);
+              },
+            },
+            log: (line) => lines.push(line),
+          },
+        );
+        await running.caughtUp(timeout);
+        await running.stop();
+
+        const expected = Array.from({ length: 10 }, (_, i) => `v${i}`).filter((v) => v !== 'v4');
+        // applied in offset order each time (the batch is delivered again after the transient errors)
+        expect([...new Set(applied)]).toEqual(expected);
+        expect([...letters.values()].map((l) => ({ groupId: l.groupId, topic: l.topic, partition: l.partition, offset: l.offset, key: l.key, error: l.error, value: text(l.value) }))).toEqual([
+          { groupId, topic, partition: appended[4]!.partition, offset: appended[4]!.offset, key: 'one-key', error: 'TypeError: cannot apply v4', value: 'v4' },
+        ]);
+        expect(running.stats).toMatchObject({ groupId, deadLettered: 1, retries: 2, failing: null });
+        expect(lines.filter((l) => l.includes('UNAVAILABLE') || l.includes('store down'))).toHaveLength(2);
+        expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(1);
+        expect((await log.committedOffsets(groupId, topic)).get(appended[0]!.partition)).toBe(10n);
       },
       timeout,
     );

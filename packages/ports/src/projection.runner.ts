@@ -123,6 +123,9 @@ export async function runProjection(eventLog: EventLog, projection: Projection, 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const now = options.now ?? Date.now;
   const stats: ProjectionStats = { groupId: projection.groupId, deadLettered: 0, retries: 0, failing: null };
+  // a batch delivered again (after a transient error behind its poison event) finds the poison
+  // event again: the sink keeps one letter per position, and the counter counts positions
+  const lettered = new Set<string>();
   const transient = (error: unknown) => isTransientError(error) || projection.isTransient?.(error) === true;
 
   const deadLetter = async (event: LogEvent, error: unknown): Promise<void> => {
@@ -139,6 +142,9 @@ export async function runProjection(eventLog: EventLog, projection: Projection, 
       deadAt: now(),
     };
     await options.deadLetters.record(letter);
+    const position = `${event.topic}/${event.partition}/${event.offset}`;
+    if (lettered.has(position)) return;
+    lettered.add(position);
     stats.deadLettered++;
     log(`[${projection.groupId}] dead-lettered ${event.topic}/${event.partition} offset ${event.offset} key ${event.key}: ${letter.error}`);
   };
