@@ -6,7 +6,7 @@ import type { CacheProbe } from './http/response-cache.js';
 import type { IndicatorService } from './indicators/indicator.service.js';
 import type { Limits } from './limits.js';
 import type { PlanningService } from './planning/planning.service.js';
-import type { AreaSource, CatalogueSource, RegistrySource } from './sources.js';
+import type { AreaSource, CatalogueSource, OperationsSource, RegistrySource } from './sources.js';
 
 export interface GatewayContext {
   viewer: Viewer;
@@ -16,6 +16,8 @@ export interface GatewayContext {
   indicators: IndicatorService;
   registry: RegistrySource | null;
   planning: PlanningService | null;
+  /** consumers and dead letters; admins only */
+  operations: OperationsSource | null;
   /** ISO date the controlling views are computed for */
   today: string;
   /** set when the request may be answered from the response cache; see http/response-cache.ts */

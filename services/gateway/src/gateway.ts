@@ -21,7 +21,7 @@ import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { geoRoutes, isGeoPath } from './ogc/ogc.plugin.js';
 import { PlanningService } from './planning/planning.service.js';
 import { schema } from './schema/index.js';
-import type { AreaSource, CatalogueSource, ControllingSource, RegistrySource } from './sources.js';
+import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource } from './sources.js';
 
 export interface GatewayOptions {
   areas: AreaSource;
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   indicators: IndicatorReader;
   registry?: RegistrySource | null;
   controlling?: ControllingSource | null;
+  /** the platform's consumers and dead letters, for admins */
+  operations?: OperationsSource | null;
   auth: AuthConfig;
   limits?: LimitsInput;
   /** today for the controlling views; default the system clock */
@@ -111,6 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       indicators: new IndicatorService(deps, viewer, limits, { abort, ...(budget ? { budget } : {}) }),
       registry: probe ? marking(registry, probe) : registry,
       planning: probe ? marking(planning, probe) : planning,
+      operations: probe ? marking(options.operations ?? null, probe) : (options.operations ?? null),
       today,
       abort,
       ...(probe ? { cacheProbe: probe } : {}),

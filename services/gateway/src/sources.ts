@@ -301,3 +301,34 @@ export interface ControllingSource {
   controlling(measureKeys: readonly string[], today: string): Promise<readonly MeasureControllingView[]>;
   evaluation(query: { goalKey: string; before: string; after: string; comparisonAreas?: readonly AreaRef[]; privileged: boolean }): Promise<EvaluationView>;
 }
+
+/** A consumer of the event log (a projection), as admins see it. */
+export interface ConsumerStatus {
+  groupId: string;
+  /** events dead-lettered since this process started */
+  deadLettered: number;
+  /** batches retried after a transient error since this process started */
+  retries: number;
+  /** the transient error it is retrying right now, if any */
+  failing: string | null;
+}
+
+/** An event a projection could not apply on its own (docs/engineering.md, "Poison events"). */
+export interface DeadLetterView {
+  groupId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  error: string;
+  eventAt: Date;
+  deadAt: Date;
+}
+
+/** Operations of the platform for admins: its consumers and their dead letters. */
+export interface OperationsSource {
+  consumers(): Promise<readonly ConsumerStatus[]>;
+  deadLetterCount(): Promise<number>;
+  /** newest first */
+  deadLetters(limit: number): Promise<readonly DeadLetterView[]>;
+}

@@ -16,6 +16,7 @@ import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIng
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
 import { controllingSourceFrom } from './sources/controlling.source.js';
+import { operationsSourceFrom } from './sources/operations.source.js';
 import { registrySourceFrom } from './sources/registry.source.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
 import type { PlatformConfig } from './config.js';
@@ -126,6 +127,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     indicators: reader,
     registry: registrySourceFrom(registry, reader, reference),
     controlling: controllingSourceFrom(database, reader, reference),
+    operations: operationsSourceFrom(projections),
     ...gatewayOptionsFromEnv(config, config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir)),
   });
 

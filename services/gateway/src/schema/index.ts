@@ -6,5 +6,6 @@ import './indicator-value.js';
 import './composite-index.js';
 import './registry.js';
 import './controlling.js';
+import './operations.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
