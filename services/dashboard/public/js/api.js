@@ -33,6 +33,9 @@
 /** @typedef {{ title: string, plannedDate: string | null, plannedQuarter: string | null, actualDate: string | null, reached: boolean }} Milestone */
 /** @typedef {{ key: string, title: string, status: string, leadAmt: string, plannedStart: string, plannedEnd: string, example: boolean, controlling: { trafficLight: string, budgetPlanned: number, budgetSpent: number } | null, milestones: Milestone[] }} Measure */
 /** @typedef {{ offers: { totalCount: number, pageInfo: PageInfo, edges: { node: Offer }[] } }} OffersPage */
+/** @typedef {{ groupId: string, deadLettered: number, retries: number, failing: string | null }} ConsumerStatus */
+/** @typedef {{ groupId: string, topic: string, partition: number, offset: string, key: string, error: string, eventAt: string, deadAt: string }} DeadLetter */
+/** @typedef {{ operations: { deadLetterCount: number, consumers: ConsumerStatus[], deadLetters: DeadLetter[] } }} Operations */
 /** @typedef {{ measures: { pageInfo: PageInfo, edges: { node: Measure }[] } }} MeasuresPage */
 
 export class ApiError extends Error {
@@ -61,14 +64,19 @@ export function setEndpoint(url) {
  * @template Data, Vars
  * @param {Query<Data, Vars>} query
  * @param {Vars} [variables]
+ * @param {{ token?: string }} [auth] a bearer token (the admin view); the rest of the page asks as the public
  * @returns {Promise<Data>}
  */
-export async function gql(query, variables = /** @type {Vars} */ ({})) {
+export async function gql(query, variables = /** @type {Vars} */ ({}), auth = {}) {
   let res;
   try {
     res = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
   } catch {
@@ -164,6 +172,16 @@ export const queries = {
           controlling { trafficLight budgetPlanned budgetSpent }
           milestones { title plannedDate plannedQuarter actualDate reached }
         } }
+      }
+    }`
+  ),
+  operations: /** @type {Query<Operations, { limit: number }>} */ (
+    /* GraphQL */ `
+    query DashboardOperations($limit: Int!) {
+      operations {
+        deadLetterCount
+        consumers { groupId deadLettered retries failing }
+        deadLetters(limit: $limit) { groupId topic partition offset key error eventAt deadAt }
       }
     }`
   ),

@@ -16,6 +16,7 @@ import { legendView } from './legend.view.js';
 import { mapView } from './map.view.js';
 import { measuresSection } from './measures.section.js';
 import { needsSection } from './needs.section.js';
+import { operationsView } from './operations.view.js';
 import { seriesSection } from './series.section.js';
 import { chooseDefaults, current, emptyTheme, meta, readHash, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
@@ -34,6 +35,7 @@ const views = [
   legendView,
   tableView,
   attributionView,
+  operationsView,
   // the details panel last: the render waits for its sections
   detailsView([seriesSection, needsSection, measuresSection]),
 ];
