@@ -4,8 +4,9 @@
 //
 // A batch that fails is told apart as follows (docs/engineering.md, "Poison events"):
 //  - transient: the port's transient errors (UNAVAILABLE, TIMEOUT, SERIALIZATION_FAILURE), a closed
-//    engine, a refused/reset/timed-out connection anywhere in the error's causes, or what the
-//    projection itself calls transient (events out of order across topics). The batch is thrown
+//    engine, a broken deployment (unknown table, column or topic, SQL the engine refuses), a
+//    refused/reset/timed-out connection anywhere in the error's causes, or what the projection
+//    itself calls transient (events out of order across topics). The batch is thrown
 //    back to the event log, which delivers it again after a growing backoff; one compact line is
 //    logged per backoff step.
 //  - deterministic: anything else. The batch is split in halves, each applied on its own, down to
@@ -91,11 +92,22 @@ const transientSystemCodes = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/** True for errors that say "the engine is not there right now", wherever in the cause chain. */
+/**
+ * Port errors about the deployment rather than the event: a missing table or column, SQL the engine
+ * does not take, a missing topic. Every event would fail alike until an operator fixes it, so they
+ * are retried (and logged) instead of dead-lettering the whole log.
+ */
+const deploymentCodes = new Set(['UNKNOWN_TABLE', 'UNKNOWN_COLUMN', 'SYNTAX_ERROR', 'UNKNOWN_TOPIC', 'CLOSED']);
+
+/**
+ * True for errors that a later retry may not see: the engine is not there right now (the port's
+ * transient codes, a refused/reset/timed-out connection anywhere in the cause chain) or the
+ * deployment is broken (see deploymentCodes). Anything else is taken to be caused by the event.
+ */
 export function isTransientError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth++) {
-    if (current instanceof PortError) return current.transient || current.code === 'CLOSED';
+    if (current instanceof PortError) return current.transient || deploymentCodes.has(current.code);
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && transientSystemCodes.has(code)) return true;
     current = (current as { cause?: unknown }).cause;
