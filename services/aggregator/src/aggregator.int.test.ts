@@ -4,7 +4,7 @@
 import { EventCodec, SchemaRegistry, topicFor, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
-import { IndexProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
+import { loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
 import { parseCatalogue } from '@sp/indicators';
 import type { EventLog, Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
@@ -94,13 +94,12 @@ describe('aggregator on the embedded event log and chDB', () => {
 
   it('projects incrementally and rebuilds identical cells and index values from the log, computing indices once', async () => {
     const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
-    const indices = new IndexProjector(wh, reader, catalogue);
     const derived: ProjectionResult[] = [];
     const aggregator = new AggregatorService(log, wh, codec, {
       maxBatchSize: 3,
+      indices: { catalogue, reader },
       afterProjection: async (result) => {
         derived.push(result);
-        if (result.touchedPeriods.length > 0) await indices.recompute(result.touchedPeriods);
       },
     });
     await aggregator.start();

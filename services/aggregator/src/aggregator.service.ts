@@ -8,8 +8,16 @@
 // projected (undecodable, a period the index computation cannot handle) is split out of its batch
 // and dead-lettered, and the partition moves on; transient failures are retried with backoff.
 import { EventCodec, topicFor, type RecordEvent } from '@sp/events';
-import { assertPeriod } from '@sp/indicators';
-import { IndicatorProjector, truncateProjections, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from '@sp/indicator-store';
+import { assertPeriod, type Catalogue } from '@sp/indicators';
+import {
+  IndexProjector,
+  IndicatorProjector,
+  truncateProjections,
+  type AreaStatisticEvent,
+  type IndicatorProjectorOptions,
+  type ProjectionResult,
+  type WarehouseIndicatorReader,
+} from '@sp/indicator-store';
 import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type LogEvent, type Projection, type RunningProjection, type Warehouse } from '@sp/ports';
 
 export interface AggregatorOptions {
@@ -20,7 +28,13 @@ export interface AggregatorOptions {
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
   /**
-   * recomputes derived results (composite indices) for periods a batch touched; during rebuild()
+   * composite indices of the catalogue, recomputed for the periods each batch touched (once, after
+   * the replay, during rebuild()). Every entry point passes them, so the standalone aggregator
+   * keeps indices current exactly like the platform (STYLE.md 12).
+   */
+  indices?: { catalogue: Catalogue; reader: WarehouseIndicatorReader };
+  /**
+   * told after the indices of a batch were recomputed (e.g. to drop read caches); during rebuild()
    * it is called once, after the replay, with every period the replay touched
    */
   afterProjection?: (result: ProjectionResult) => Promise<void>;
@@ -65,6 +79,7 @@ export class AggregatorService {
   /** dead letters and retries of the live consumer, summed over its restarts and rebuilds */
   private readonly counters = { deadLettered: 0, retries: 0 };
   private readonly projector: IndicatorProjector;
+  private readonly indices: IndexProjector | undefined;
   private processed = 0;
   /** what the rebuild in progress projected so far; afterProjection waits for its end */
   private replayed: { events: number; leaves: number; cellsWritten: number; touchedPeriods: Set<string> } | undefined;
@@ -76,6 +91,7 @@ export class AggregatorService {
     private readonly options: AggregatorOptions = {},
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
+    this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue) : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
   }
 
@@ -140,7 +156,7 @@ export class AggregatorService {
       this.replayed = undefined;
     }
     // leaves and cellsWritten are sums over the replay's batches
-    await this.options.afterProjection?.({ ...replayed, touchedPeriods: [...replayed.touchedPeriods].sort() });
+    await this.derive({ ...replayed, touchedPeriods: [...replayed.touchedPeriods].sort() });
     if (wasRunning) await this.start();
     return { events: this.processed - before, ms: Date.now() - started };
   }
@@ -160,6 +176,12 @@ export class AggregatorService {
     return runProjection(this.eventLog, this.projection(groupId), { deadLetters: this.deadLetters, ...(this.options.log ? { log: this.options.log } : {}) });
   }
 
+  /** derived results of projected cells: composite indices, then whoever listens */
+  private async derive(result: ProjectionResult): Promise<void> {
+    if (this.indices && result.touchedPeriods.length > 0) await this.indices.recompute(result.touchedPeriods);
+    await this.options.afterProjection?.(result);
+  }
+
   private async handle(batch: EventBatch & { events: readonly LogEvent[] }): Promise<void> {
     const events: AreaStatisticEvent[] = [];
     for (const e of batch.events) {
@@ -177,7 +199,7 @@ export class AggregatorService {
       this.replayed.cellsWritten += result.cellsWritten;
       for (const p of result.touchedPeriods) this.replayed.touchedPeriods.add(p);
     } else {
-      await this.options.afterProjection?.(result);
+      await this.derive(result);
     }
     this.processed += batch.events.length;
     this.options.onBatchStage?.('projected', batch);

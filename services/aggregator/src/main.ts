@@ -4,8 +4,9 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { EventCodec, SchemaRegistry } from '@sp/events';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
-import { migrateWarehouse } from '@sp/indicator-store';
-import { loadProtection } from '@sp/indicators';
+import { migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { loadCatalogue, loadProtection } from '@sp/indicators';
+import { loadReference } from '@sp/spatial';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { AggregatorModule } from './aggregator.module.js';
@@ -27,6 +28,8 @@ const env = z
     SP_PROTECTION: z.string().optional(),
     /** the record-key secret of the ingestion, to key events written before record keys existed */
     SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
+    /** the tenant's spatial reference (its levels), as the platform loads it */
+    SP_REFERENCE: z.string().min(1).default('koeln'),
   })
   .parse(process.env);
 
@@ -39,10 +42,16 @@ const eventLog = await createKafkaEventLog({
 const warehouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 await migrateWarehouse(warehouse);
 const trace = env.SP_TRACE_BATCHES === '1';
+const protection = loadProtection(env.SP_PROTECTION);
+const catalogue = loadCatalogue();
+// composite indices follow every batch, as in the platform (docs/engineering.md, "Poison events"
+// for what happens to an event that cannot be projected: the dead-letters topic)
+const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: loadReference(env.SP_REFERENCE).hierarchyLevels, protection });
 const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(SchemaRegistry.load()), {
   groupId: env.AGGREGATOR_GROUP,
   maxBatchSize: env.AGGREGATOR_MAX_BATCH,
-  projection: { protection: loadProtection(env.SP_PROTECTION), ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
+  projection: { protection, ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
+  indices: { catalogue, reader },
   onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
 });
 const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator), { logger: ['error', 'warn'] });

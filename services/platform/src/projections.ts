@@ -7,7 +7,7 @@
 import { AggregatorService } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
 import { EventCodec, planningRecordTypes, topicFor } from '@sp/events';
-import { IndexProjector, type IndicatorProjectorOptions, type WarehouseIndicatorReader } from '@sp/indicator-store';
+import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
@@ -52,12 +52,11 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const deadLetters = new DeadLetterStore(deps.database);
   await deadLetters.migrate();
   const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
-  const indices = new IndexProjector(deps.warehouse, deps.reader, deps.catalogue);
   const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
     projection: deps.projection,
+    indices: { catalogue: deps.catalogue, reader: deps.reader },
     ...runner,
     afterProjection: async (result) => {
-      if (result.touchedPeriods.length > 0) await indices.recompute(result.touchedPeriods);
       if (result.events > 0) deps.onIndicatorsChanged?.();
     },
   });
