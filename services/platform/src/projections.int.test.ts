@@ -2,10 +2,11 @@
 // indicator projection into the warehouse, the registry and the controlling read models in the
 // database) gets an event it cannot apply, written straight into the log past the ingestion's
 // validation: an area statistic for period "0000" and undecodable bytes on the offer and planning
-// topics. On both event-log adapters, the later good events of the same partitions must become
+// topics. On both deployments (embedded log + PGlite, Kafka + PostgreSQL), the later good events of the same partitions must become
 // visible, offsets must commit to the end, the dead letters must be listed with topic, partition,
 // offset, key and error, and composite indices must be recomputed for the later events' periods.
 import { migrateControlling } from '@sp/controlling';
+import { createPgDatabase } from '@sp/database-pg';
 import { openPgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
@@ -16,7 +17,7 @@ import { loadProtection, parseCatalogue } from '@sp/indicators';
 import { partitionForKey, type Database, type EventLog, type Warehouse } from '@sp/ports';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference } from '@sp/spatial';
-import { startKafka, tempDir, type KafkaInstance } from '@sp/testing';
+import { startKafka, startPostgres, tempDir, type KafkaInstance, type PostgresInstance } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { areaSourceFromReference, catalogueSource, createGateway } from '@sp/gateway';
@@ -53,27 +54,39 @@ indicators:
     classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
 `);
 
+/** the event log and the database of a deployment: embedded (embedded log, PGlite) or servers (Kafka, PostgreSQL) */
 interface Adapter {
   name: string;
-  open(): Promise<EventLog>;
+  open(): Promise<{ log: EventLog; database: Database }>;
   close?(): Promise<void>;
 }
 
 let kafka: KafkaInstance | undefined;
+let postgres: PostgresInstance | undefined;
 const adapters: Adapter[] = [
-  { name: 'embedded', open: () => openEmbeddedEventLog({ dir: tempDir('sp-poison-log-'), retryBackoffMs: 20, maxRetryBackoffMs: 200 }) },
+  {
+    name: 'embedded',
+    open: async () => ({
+      log: await openEmbeddedEventLog({ dir: tempDir('sp-poison-log-'), retryBackoffMs: 20, maxRetryBackoffMs: 200 }),
+      database: await openPgliteDatabase({ dataDir: tempDir('sp-poison-db-') }),
+    }),
+  },
   {
     name: 'Kafka',
     async open() {
-      kafka = await startKafka({ partitions: PARTITIONS });
-      return createKafkaEventLog({
+      [kafka, postgres] = await Promise.all([startKafka({ partitions: PARTITIONS }), startPostgres()]);
+      const log = createKafkaEventLog({
         brokers: kafka.brokers,
         clientId: 'poison-test',
         logLevel: 'nothing',
         consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 3000, maxWaitTimeMs: 250, retryBackoffMs: 20, maxRetryBackoffMs: 200 },
       });
+      return { log, database: await createPgDatabase({ url: postgres.url }) };
     },
-    close: async () => kafka?.wipe(),
+    close: async () => {
+      await kafka?.wipe();
+      await postgres?.wipe();
+    },
   },
 ];
 
@@ -82,7 +95,7 @@ function encoded<R extends RecordType>(recordType: R, event: RecordEvent<R>) {
   return { key: event.key, value: codec.encode(recordType, version, event), headers: codec.headers(recordType, version, event) };
 }
 
-describe.each(adapters)('a poison event on the $name event log', (adapter) => {
+describe.each(adapters)('a poison event on the $name event log (and its database)', (adapter) => {
   let log: EventLog;
   let warehouse: Warehouse;
   let database: Database;
@@ -90,9 +103,8 @@ describe.each(adapters)('a poison event on the $name event log', (adapter) => {
   const lines: string[] = [];
 
   beforeAll(async () => {
-    log = await adapter.open();
+    ({ log, database } = await adapter.open());
     warehouse = await openChdbWarehouse({ path: tempDir('sp-poison-wh-') });
-    database = await openPgliteDatabase({ dataDir: tempDir('sp-poison-db-') });
     await migrateWarehouse(warehouse);
     await loadAreaMap(warehouse, areaMapRows(reference));
     await migrateControlling(database);
