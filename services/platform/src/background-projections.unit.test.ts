@@ -5,6 +5,8 @@ import type { Projections } from './projections.js';
 function fakeProjections(log: string[]): Projections {
   return {
     aggregator: undefined as never,
+    deadLetters: undefined as never,
+    stats: () => [],
     caughtUp: async () => void log.push('caughtUp'),
     stop: async () => void log.push('stop'),
     rebuild: async () => ({ ms: 0 }),

@@ -16,6 +16,7 @@ import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIng
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
 import { controllingSourceFrom } from './sources/controlling.source.js';
+import { DeadLetterStore } from './dead-letters.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 import { registrySourceFrom } from './sources/registry.source.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
@@ -86,6 +87,10 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
 
+  const deadLetters = new DeadLetterStore(database);
+  await deadLetters.migrate();
+  let running: Projections | undefined = repaired;
+
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   const ingestion = await createIngestionApp({
     eventLog,
@@ -127,7 +132,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     indicators: reader,
     registry: registrySourceFrom(registry, reader, reference),
     controlling: controllingSourceFrom(database, reader, reference),
-    operations: operationsSourceFrom(projections),
+    // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
+    operations: operationsSourceFrom({ deadLetters, stats: () => running?.stats() ?? [] }),
     ...gatewayOptionsFromEnv(config, config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir)),
   });
 
@@ -155,6 +161,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
   const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll);
+  projections.started.then((p) => (running = p)).catch(() => undefined);
 
   return {
     url,
