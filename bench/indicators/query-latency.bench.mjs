@@ -262,7 +262,7 @@ async function measureProjection(N) {
         key: `sgb2|STADTTEIL|${areaCode}|${period}`,
         version: 1,
         tombstone: false,
-        deliveredAtMs: Date.now(),
+        deliveredAt: Date.now(),
         amt: 'jobcenter',
         deliveryId: 'bench',
         payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode, period, synthetic: true, observations },

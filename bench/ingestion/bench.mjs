@@ -93,7 +93,7 @@ const app = await createIngestionApp({
   eventLog,
   database,
   spatial: spatialChecksFrom(reference),
-  config: { apiKeys: [{ id: 'statistik-bench', amt: 'statistik', hash: hashApiKey(apiKey) }], topicPartitions: 4, appendTimeoutMs: 30_000 },
+  config: { apiKeys: [{ id: 'statistik-bench', amt: 'statistik', hash: hashApiKey(apiKey) }], appendTimeoutMs: 30_000 },
   planningCheck: controllingPlanningCheck(),
   indicatorCodes: loadCatalogue()
     .latest()

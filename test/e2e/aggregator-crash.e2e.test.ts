@@ -1,7 +1,7 @@
 // The aggregator, a separate process on the real Kafka broker, is SIGKILLed mid-batch again and
 // again while it works through a backlog of records, corrections and withdrawals. After the last
 // restart every total must be exact: nothing counted twice, nothing dropped.
-import { EventCodec, SchemaRegistry, topicFor, type RecordEvent } from '@sp/events';
+import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { loadAreaMap, migrateWarehouse, WarehouseIndicatorReader } from '@sp/indicator-store';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const AREAS = Array.from({ length: 30 }, (_, i) => String(101 + i));
 const PERIODS = Array.from({ length: 24 }, (_, i) => `20${10 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
-const topic = topicFor('area-statistic');
+const topic = defaultTopology.topicFor('area-statistic');
 
 function rng(seed: number) {
   return () => {

@@ -14,7 +14,29 @@ export function isPlanningRecordType(value: RecordType): value is PlanningRecord
   return (planningRecordTypes as readonly string[]).includes(value);
 }
 
-/** Topic of a record type's events, e.g. `records.area-statistic`; keyed by record key. */
-export function topicFor(recordType: RecordType, prefix = 'records.'): string {
-  return `${prefix}${recordType}`;
+/**
+ * Where record events live in the log: one topic per record type (`<prefix><type>`, keyed by record
+ * key) with the partition count a new topic is created with. One object, made once by each
+ * composition root and passed to ingestion, the aggregator and the other projections, so writer and
+ * readers cannot disagree on a topic name.
+ */
+export interface Topology {
+  readonly prefix: string;
+  readonly partitions: number;
+  /** topic of a record type's events, e.g. `records.area-statistic` */
+  topicFor(recordType: RecordType): string;
 }
+
+export const DEFAULT_TOPIC_PREFIX = 'records.';
+export const DEFAULT_TOPIC_PARTITIONS = 4;
+
+export function topology(options: { prefix?: string; partitions?: number } = {}): Topology {
+  const prefix = options.prefix ?? DEFAULT_TOPIC_PREFIX;
+  const partitions = options.partitions ?? DEFAULT_TOPIC_PARTITIONS;
+  if (!/^[a-zA-Z0-9._-]*$/.test(prefix)) throw new Error(`topic prefix "${prefix}": only letters, digits, '.', '_' and '-' are accepted`);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`topic partitions: a positive integer is accepted, got ${partitions}`);
+  return { prefix, partitions, topicFor: (recordType) => `${prefix}${recordType}` };
+}
+
+/** the default topology: prefix `records.`, 4 partitions */
+export const defaultTopology: Topology = topology();

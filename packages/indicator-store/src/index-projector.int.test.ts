@@ -59,7 +59,7 @@ function record(dataset: string, areaCode: string, period: string, measure: stri
     key: `${dataset}|STADTTEIL|${areaCode}|${period}`,
     version: 1,
     tombstone: false,
-    deliveredAtMs: Date.UTC(2025, 0, 1) + seq,
+    deliveredAt: Date.UTC(2025, 0, 1) + seq,
     amt: 'statistik',
     deliveryId: `d-${seq}`,
     payload: { dataset, areaLevel: 'STADTTEIL', areaCode, period, synthetic: false, observations: [{ measure, dimensions: {}, value }] },

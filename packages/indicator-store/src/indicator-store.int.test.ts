@@ -58,7 +58,7 @@ function record(areaCode: string, period: string, obs: Record<string, number>, o
     key: `bev|STADTTEIL|${areaCode}|${period}`,
     version: opts.version ?? 1,
     tombstone: false,
-    deliveredAtMs: opts.at ?? Date.UTC(2025, 0, 1) + seq,
+    deliveredAt: opts.at ?? Date.UTC(2025, 0, 1) + seq,
     amt: 'statistik',
     deliveryId: `d-${seq}`,
     payload: {
@@ -141,7 +141,7 @@ describe('indicator store on chDB', () => {
     // an older version arriving late never overwrites the newer one
     await projector.apply([record('101', '2012', { einwohner: 1000 }, { at: t0 })]);
     expect((await values(reader, 'einwohner', 'STADT', '2012'))['0']!.value).toBe(3100);
-    await projector.apply([{ key: 'bev|STADTTEIL|102|2012', version: 2, tombstone: true, deliveredAtMs: t0 + 2000, amt: 'statistik', deliveryId: 'w1' }]);
+    await projector.apply([{ key: 'bev|STADTTEIL|102|2012', version: 2, tombstone: true, deliveredAt: t0 + 2000, amt: 'statistik', deliveryId: 'w1' }]);
     const now = await values(reader, 'einwohner', 'STADTTEIL', '2012');
     expect(Object.keys(now)).toEqual(['101']);
     expect((await values(reader, 'einwohner', 'STADT', '2012'))['0']!.value).toBe(1100);
@@ -151,7 +151,7 @@ describe('indicator store on chDB', () => {
     expect((await asOf(t0 + 2500))['0']!.value).toBe(1100);
     expect(await asOf(t0 - 1)).toEqual({});
     // a withdrawal seen before the record it withdraws still wins over that older version
-    await projector.apply([{ key: 'bev|STADTTEIL|103|2012', version: 2, tombstone: true, deliveredAtMs: t0 + 1800, amt: 'statistik', deliveryId: 'w0' }]);
+    await projector.apply([{ key: 'bev|STADTTEIL|103|2012', version: 2, tombstone: true, deliveredAt: t0 + 1800, amt: 'statistik', deliveryId: 'w0' }]);
     await projector.apply([record('103', '2012', { einwohner: 5 }, { at: t0 + 1700 })]);
     expect((await values(reader, 'einwohner', 'STADTTEIL', '2012'))['103']).toBeUndefined();
     expect((await values(reader, 'einwohner', 'STADT', '2012'))['0']!.knownAt).toBe(new Date(t0 + 2000).toISOString());
@@ -285,7 +285,7 @@ describe('indicator store on chDB', () => {
     const events = [
       ...base(),
       record('101', '2012', { einwohner: 1200, sgb2_personen: 90 }, { version: 2, at: t0 }),
-      { key: 'bev|STADTTEIL|202|2012', version: 2, tombstone: true, deliveredAtMs: t0 + 5, amt: 'statistik', deliveryId: 'w' } satisfies AreaStatisticEvent,
+      { key: 'bev|STADTTEIL|202|2012', version: 2, tombstone: true, deliveredAt: t0 + 5, amt: 'statistik', deliveryId: 'w' } satisfies AreaStatisticEvent,
     ];
     for (const e of events) await projector.apply([e]);
     // current cells (absent markers are bookkeeping of intermediate states and may differ)

@@ -20,39 +20,24 @@
 // as the true one. An observation without a key (an event written before area-statistic v2) gets
 // the key the ingestion would have given it when the projector knows the secret (upcasting), and
 // otherwise none: its figures are then shown as "geschützt" until a rebuild with the secret.
+import type { AreaStatistic, RecordEvent } from '@sp/events';
 import { loadProtection, periodStart, perturbCount, recordKeyOf, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { AreaMapRow } from './area-map.js';
 
-export interface Observation {
-  measure: string;
-  dimensions: Record<string, string>;
-  value: number;
-  /** the record key assigned at ingestion; null or absent in events written before v2 */
-  recordKey?: number | null;
-}
+/** An observation as the projector reads it; recordKey is null or absent in events written before v2. */
+export type Observation = Pick<AreaStatistic['observations'][number], 'measure' | 'dimensions' | 'value' | 'recordKey'>;
 
-export interface AreaStatisticPayload {
-  dataset: string;
-  areaLevel: string;
-  areaCode: string;
-  period: string;
-  observations: readonly Observation[];
-  synthetic: boolean;
-}
+export type AreaStatisticPayload = Pick<AreaStatistic, 'dataset' | 'areaLevel' | 'areaCode' | 'period' | 'synthetic'> & { observations: readonly Observation[] };
 
-/** A decoded area-statistic event as the projector needs it. */
-export interface AreaStatisticEvent {
-  key: string;
-  version: number;
-  tombstone: boolean;
-  /** epoch millis of the delivery */
-  deliveredAtMs: number;
-  amt: string;
-  deliveryId: string;
-  /** absent for tombstones */
-  payload?: AreaStatisticPayload;
-}
+/**
+ * An area-statistic record event as the projector reads it: the fields it uses of @sp/events'
+ * RecordEvent<'area-statistic'>, so a decoded event is passed as it is (fixtures build only these).
+ * The payload is null (or absent) for tombstones.
+ */
+export type AreaStatisticEvent = Pick<RecordEvent<'area-statistic'>, 'key' | 'version' | 'tombstone' | 'deliveredAt' | 'amt' | 'deliveryId'> & {
+  payload?: AreaStatisticPayload | null;
+};
 
 export function leafKey(p: Pick<AreaStatisticPayload, 'dataset' | 'areaLevel' | 'areaCode' | 'period'>): string {
   return `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
@@ -144,7 +129,7 @@ export class IndicatorProjector {
           version: e.version,
           tombstone: 1,
           synthetic: 0,
-          known_at_ms: e.deliveredAtMs,
+          known_at_ms: e.deliveredAt,
           amt: e.amt,
           delivery_id: e.deliveryId,
           obs_measure: [],
@@ -169,7 +154,7 @@ export class IndicatorProjector {
         period: p.period,
         tombstone: 0,
         synthetic: p.synthetic ? 1 : 0,
-        known_at_ms: e.deliveredAtMs,
+        known_at_ms: e.deliveredAt,
         amt: e.amt,
         delivery_id: e.deliveryId,
         obs_measure: p.observations.map((o) => o.measure),

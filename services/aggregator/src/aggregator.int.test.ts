@@ -1,7 +1,7 @@
 // The aggregator on the embedded engines: it consumes area-statistic events from the log into the
 // warehouse incrementally, and rebuild() replays the log from the start into identical tables —
 // cells and composite index values, the latter computed once at the end of the replay.
-import { EventCodec, SchemaRegistry, topicFor, type RecordEvent } from '@sp/events';
+import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
@@ -44,7 +44,7 @@ describe('aggregator on the embedded event log and chDB', () => {
   let log: EventLog;
   let wh: Warehouse;
   const codec = new EventCodec(SchemaRegistry.load());
-  const topic = topicFor('area-statistic');
+  const topic = defaultTopology.topicFor('area-statistic');
 
   beforeAll(async () => {
     log = await openEmbeddedEventLog({ dir: tempDir('sp-agg-log-') });

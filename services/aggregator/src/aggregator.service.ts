@@ -7,21 +7,15 @@
 // Consumption runs through the one runner (runProjection, @sp/ports): an event that cannot be
 // projected (undecodable, a period the index computation cannot handle) is split out of its batch
 // and dead-lettered, and the partition moves on; transient failures are retried with backoff.
-import { EventCodec, topicFor, type RecordEvent } from '@sp/events';
+import { defaultTopology, EventCodec, type RecordEvent, type Topology } from '@sp/events';
 import { assertPeriod, type Catalogue } from '@sp/indicators';
-import {
-  IndexProjector,
-  IndicatorProjector,
-  truncateProjections,
-  type AreaStatisticEvent,
-  type IndicatorProjectorOptions,
-  type ProjectionResult,
-  type WarehouseIndicatorReader,
-} from '@sp/indicator-store';
+import { IndexProjector, IndicatorProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type LogEvent, type Projection, type RunningProjection, type Warehouse } from '@sp/ports';
 
 export interface AggregatorOptions {
   groupId?: string;
+  /** where the area-statistic events are and how many partitions a new topic gets (default: defaultTopology) */
+  topology?: Topology;
   /** the tenant's perturbation table and record-key secret (docs/disclosure.md) */
   projection?: IndicatorProjectorOptions;
   maxBatchSize?: number;
@@ -47,32 +41,6 @@ export interface AggregatorOptions {
   log?: (line: string) => void;
 }
 
-export const AREA_STATISTIC_TOPIC = topicFor('area-statistic');
-
-export function toAreaStatisticEvent(event: RecordEvent<'area-statistic'>): AreaStatisticEvent {
-  const p = event.payload;
-  return {
-    key: event.key,
-    version: event.version,
-    tombstone: event.tombstone,
-    deliveredAtMs: event.deliveredAt,
-    amt: event.amt,
-    deliveryId: event.deliveryId,
-    ...(p
-      ? {
-          payload: {
-            dataset: p.dataset,
-            areaLevel: p.areaLevel,
-            areaCode: p.areaCode,
-            period: p.period,
-            synthetic: p.synthetic,
-            observations: p.observations.map((o) => ({ measure: o.measure, dimensions: { ...o.dimensions }, value: o.value, recordKey: o.recordKey ?? null })),
-          },
-        }
-      : {}),
-  };
-}
-
 export class AggregatorService {
   private subscription: RunningProjection | undefined;
   private readonly deadLetters: DeadLetterSink;
@@ -80,6 +48,7 @@ export class AggregatorService {
   private readonly counters = { deadLettered: 0, retries: 0 };
   private readonly projector: IndicatorProjector;
   private readonly indices: IndexProjector | undefined;
+  private readonly topology: Topology;
   private processed = 0;
   /** what the rebuild in progress projected so far; afterProjection waits for its end */
   private replayed: { events: number; leaves: number; cellsWritten: number; touchedPeriods: Set<string> } | undefined;
@@ -93,6 +62,7 @@ export class AggregatorService {
     this.projector = new IndicatorProjector(warehouse, options.projection);
     this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue) : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
+    this.topology = options.topology ?? defaultTopology;
   }
 
   /** the consumer's counters for admins: dead letters and retries so far, and what fails now */
@@ -106,13 +76,18 @@ export class AggregatorService {
     };
   }
 
+  /** the topic the aggregator consumes */
+  get topic(): string {
+    return this.topology.topicFor('area-statistic');
+  }
+
   get eventsProcessed(): number {
     return this.processed;
   }
 
   async start(): Promise<void> {
     if (this.subscription) return;
-    await this.eventLog.ensureTopics([{ name: AREA_STATISTIC_TOPIC, partitions: 4 }]);
+    await this.eventLog.ensureTopics([{ name: this.topic, partitions: this.topology.partitions }]);
     this.subscription = await this.consume(this.options.groupId ?? 'aggregator');
   }
 
@@ -165,7 +140,7 @@ export class AggregatorService {
   projection(groupId: string = this.options.groupId ?? 'aggregator'): Projection {
     return {
       groupId,
-      topics: [AREA_STATISTIC_TOPIC],
+      topics: [this.topic],
       startFrom: 'earliest',
       maxBatchSize: this.options.maxBatchSize ?? 2000,
       apply: (events) => this.handle({ topic: events[0]!.topic, partition: events[0]!.partition, events }),
@@ -183,14 +158,14 @@ export class AggregatorService {
   }
 
   private async handle(batch: EventBatch & { events: readonly LogEvent[] }): Promise<void> {
-    const events: AreaStatisticEvent[] = [];
+    const events: RecordEvent<'area-statistic'>[] = [];
     for (const e of batch.events) {
       const { event } = this.codec.decodeAs(e.value);
       if (event.recordType !== 'area-statistic') continue;
       // checked before anything is stored: an event the index computation would fail on later is
       // refused whole, so a dead-lettered event leaves no record or cell behind
       if (event.payload) assertPeriod(event.payload.period);
-      events.push(toAreaStatisticEvent(event));
+      events.push(event);
     }
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
     if (this.replayed) {

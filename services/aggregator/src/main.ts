@@ -2,7 +2,7 @@
 //   KAFKA_BROKERS=host:9092 CLICKHOUSE_URL=http://host:8123 node services/aggregator/dist/main.js
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { EventCodec, SchemaRegistry } from '@sp/events';
+import { DEFAULT_TOPIC_PARTITIONS, DEFAULT_TOPIC_PREFIX, EventCodec, SchemaRegistry, topology } from '@sp/events';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection } from '@sp/indicators';
@@ -30,6 +30,9 @@ const env = z
     SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
     /** the tenant's spatial reference (its levels), as the platform loads it */
     SP_REFERENCE: z.string().min(1).default('koeln'),
+    /** the record topics, as the ingestion writes them (its SP_TOPIC_PREFIX / SP_TOPIC_PARTITIONS) */
+    SP_TOPIC_PREFIX: z.string().default(DEFAULT_TOPIC_PREFIX),
+    SP_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(DEFAULT_TOPIC_PARTITIONS),
   })
   .parse(process.env);
 
@@ -49,6 +52,7 @@ const catalogue = loadCatalogue();
 const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: loadReference(env.SP_REFERENCE).hierarchyLevels, protection });
 const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(SchemaRegistry.load()), {
   groupId: env.AGGREGATOR_GROUP,
+  topology: topology({ prefix: env.SP_TOPIC_PREFIX, partitions: env.SP_TOPIC_PARTITIONS }),
   maxBatchSize: env.AGGREGATOR_MAX_BATCH,
   projection: { protection, ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
   indices: { catalogue, reader },

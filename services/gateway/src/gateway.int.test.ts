@@ -27,7 +27,7 @@ function event(dataset: string, code: string, period: string, observations: Reco
     key: `${dataset}|STADTTEIL|${code}|${period}`,
     version: 1,
     tombstone: false,
-    deliveredAtMs: Date.UTC(2013, 2, 1) + seq,
+    deliveredAt: Date.UTC(2013, 2, 1) + seq,
     amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
     deliveryId: `d-${seq}`,
     payload: { dataset, areaLevel: 'STADTTEIL', areaCode: code, period, synthetic, observations: Object.entries(observations).map(([measure, value]) => ({ measure, dimensions: {}, value })) },

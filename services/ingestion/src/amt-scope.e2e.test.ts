@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { openPgliteDatabase, type PgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog, type EmbeddedEventLog } from '@sp/eventlog-embedded';
+import { topology } from '@sp/events';
 import { aGoal, aMeasure, aMilestone, anOffer, aStatusReport } from '@sp/events/testing';
 import { loadCatalogue } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
@@ -75,7 +76,8 @@ beforeAll(async () => {
     eventLog,
     database,
     spatial: spatialChecksFrom(loadReference('koeln')),
-    config: { apiKeys: amts.map((amt) => ({ id: `${amt}-scope`, amt, hash: hashApiKey(keys[amt]) })), topicPartitions: 2 },
+    config: { apiKeys: amts.map((amt) => ({ id: `${amt}-scope`, amt, hash: hashApiKey(keys[amt]) })) },
+    topology: topology({ partitions: 2 }),
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: loadCatalogue()
       .latest()

@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { topology } from '@sp/events';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRing, generateApiKey, hashApiKey } from './api-keys.js';
 import { ingestionConfigSchema, loadStandaloneConfig } from './ingestion.config.js';
@@ -34,7 +38,7 @@ describe('API keys', () => {
 
 describe('configuration', () => {
   it('validates the module configuration with defaults', () => {
-    expect(ingestionConfigSchema.parse({})).toMatchObject({ bodyLimitBytes: 10 * 1024 * 1024, topicPrefix: 'records.', retryAfterSeconds: 5 });
+    expect(ingestionConfigSchema.parse({})).toMatchObject({ bodyLimitBytes: 10 * 1024 * 1024, retryAfterSeconds: 5 });
     expect(() => ingestionConfigSchema.parse({ apiKeys: [{ id: 'x1', amt: 'statistik', hash: 'plaintext-key' }] })).toThrow();
   });
 
@@ -52,7 +56,22 @@ describe('configuration', () => {
       kafka: { brokers: ['a:9092', 'b:9092'] },
       database: { url: 'postgres://u@h:5432/db' },
       spatialReference: 'koeln',
+      topics: { prefix: 'records.', partitions: 4 },
     });
     expect(() => loadStandaloneConfig({})).toThrow(/invalid ingestion configuration/);
+  });
+
+  it('still reads topicPrefix / topicPartitions from the ingestion section of a configuration file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-ingestion-config-'));
+    const file = join(dir, 'ingestion.json');
+    const base = { kafka: { brokers: ['k:9092'] }, database: { url: 'postgres://u@h:5432/db' } };
+    writeFileSync(file, JSON.stringify({ ...base, ingestion: { topicPrefix: 'tenant-a.', topicPartitions: 8 } }));
+    const cfg = loadStandaloneConfig({ SP_INGESTION_CONFIG: file });
+    expect(cfg.topics).toEqual({ prefix: 'tenant-a.', partitions: 8 });
+    expect(cfg.ingestion).not.toHaveProperty('topicPrefix');
+    expect(topology(cfg.topics).topicFor('offer')).toBe('tenant-a.offer');
+    expect(loadStandaloneConfig({ SP_INGESTION_CONFIG: file, SP_TOPIC_PREFIX: 'tenant-b.', SP_TOPIC_PARTITIONS: '2' }).topics).toEqual({ prefix: 'tenant-b.', partitions: 2 });
+    writeFileSync(file, JSON.stringify({ ...base, ingestion: { topicPartitions: 0 } }));
+    expect(() => loadStandaloneConfig({ SP_INGESTION_CONFIG: file })).toThrow(/topics\.partitions/);
   });
 });

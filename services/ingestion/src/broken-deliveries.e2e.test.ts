@@ -9,7 +9,7 @@ import { createPgDatabase } from '@sp/database-pg';
 import { openPgliteDatabase } from '@sp/database-pglite';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
-import { recordTypes } from '@sp/events';
+import { recordTypes, topology } from '@sp/events';
 import { loadCatalogue } from '@sp/indicators';
 import type { Database, EventLog } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
@@ -71,7 +71,8 @@ describe.each([
       eventLog: engines.eventLog,
       database: engines.database,
       spatial: spatialChecksFrom(loadReference('koeln')),
-      config: { apiKeys: amts.map((amt) => ({ id: `${amt}-corpus`, amt, hash: hashApiKey(keys[amt]) })), topicPartitions: 2 },
+      config: { apiKeys: amts.map((amt) => ({ id: `${amt}-corpus`, amt, hash: hashApiKey(keys[amt]) })) },
+      topology: topology({ partitions: 2 }),
       planningCheck: controllingPlanningCheck(),
       indicatorCodes: loadCatalogue()
         .latest()

@@ -6,6 +6,7 @@
 //   SP_INGESTION_API_KEYS (JSON [{id, amt, hash}]), SP_INGESTION_PORT, SP_CRASH_KEY
 import 'reflect-metadata';
 import { join } from 'node:path';
+import { topology } from '@sp/events';
 import type { Database, EventLog } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
 import { createIngestionApp } from './ingestion.app.js';
@@ -47,7 +48,8 @@ const app = await createIngestionApp({
   eventLog: dying,
   database,
   spatial: spatialChecksFrom(loadReference('koeln')),
-  config: { apiKeys: JSON.parse(env.SP_INGESTION_API_KEYS!), topicPartitions: 2 },
+  config: { apiKeys: JSON.parse(env.SP_INGESTION_API_KEYS!) },
+  topology: topology({ partitions: 2 }),
   planningCheck: controllingPlanningCheck(),
   indicatorCodes: [],
 });

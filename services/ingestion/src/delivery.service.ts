@@ -16,7 +16,7 @@
 // it is 409 VERSION_RESERVED. Within one process deliveries sharing a key take turns for the whole
 // of 1–3 (key-locks.ts).
 import { createHash, randomUUID } from 'node:crypto';
-import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, topicFor, type AnyRecord, type AreaStatistic, type RecordType } from '@sp/events';
+import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, type AnyRecord, type AreaStatistic, type RecordType, type Topology } from '@sp/events';
 import { feedError, type FeedCatalogue, parseCsvDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
@@ -46,6 +46,7 @@ export interface DeliveryServiceDeps {
   database: Database;
   spatial: SpatialChecks;
   config: IngestionConfig;
+  topology: Topology;
   catalogue: FeedCatalogue;
   taxonomy: Taxonomy;
   registry: SchemaRegistry;
@@ -117,14 +118,14 @@ export class DeliveryService {
 
   /** Migrations and topics; call once before serving. */
   async start(): Promise<void> {
-    const { config, catalogue } = this.deps;
+    const { config, catalogue, topology } = this.deps;
     await migrateIngest(this.deps.database);
     const types = config.amt ? catalogue.recordTypesOf(config.amt) : [...new Set(config.apiKeys.flatMap((k) => catalogue.recordTypesOf(k.amt)))];
-    if (types.length) await this.deps.eventLog.ensureTopics(types.map((t) => ({ name: this.topic(t), partitions: config.topicPartitions })));
+    if (types.length) await this.deps.eventLog.ensureTopics(types.map((t) => ({ name: this.topic(t), partitions: topology.partitions })));
   }
 
   topic(recordType: RecordType): string {
-    return topicFor(recordType, this.deps.config.topicPrefix);
+    return this.deps.topology.topicFor(recordType);
   }
 
   health(): HealthInfo {

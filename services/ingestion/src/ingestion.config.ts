@@ -1,7 +1,9 @@
 // Configuration of one ingestion instance (one per Amt in production, or one for several Ämter in
 // the single-process platform): API keys (hashed), limits, topics. Validated once by zod, from a
-// JSON file (SP_INGESTION_CONFIG) and/or environment variables.
+// JSON file (SP_INGESTION_CONFIG) and/or environment variables. Topic names and partitions are not
+// the module's: it takes the one Topology (@sp/events) of its composition root.
 import { readFileSync } from 'node:fs';
+import { DEFAULT_TOPIC_PARTITIONS, DEFAULT_TOPIC_PREFIX } from '@sp/events';
 import { z } from 'zod';
 
 export const apiKeyEntrySchema = z.strictObject({
@@ -27,11 +29,6 @@ export const ingestionConfigSchema = z.strictObject({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
-  topicPrefix: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]*$/)
-    .default('records.'),
-  topicPartitions: z.number().int().min(1).default(4),
   /** upper bound on one append to the log; beyond it → 503 */
   appendTimeoutMs: z.number().int().min(100).default(10_000),
   /** Retry-After of a 503 */
@@ -56,6 +53,16 @@ export const standaloneConfigSchema = z.strictObject({
   http: z.strictObject({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(8081) }).prefault({}),
   kafka: z.strictObject({ brokers: z.array(z.string().min(1)).min(1), clientId: z.string().default('sp-ingestion') }),
   database: z.strictObject({ url: z.string().url() }),
+  /** the topology of the record topics (@sp/events `topology()`); the file may also give them as ingestion.topicPrefix / topicPartitions */
+  topics: z
+    .strictObject({
+      prefix: z
+        .string()
+        .regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-'")
+        .default(DEFAULT_TOPIC_PREFIX),
+      partitions: z.number().int().min(1).default(DEFAULT_TOPIC_PARTITIONS),
+    })
+    .prefault({}),
   /** spatial reference name or YAML path for @sp/spatial's loadReference */
   spatialReference: z.string().default('koeln'),
   /** indicators.yaml whose codes goals may name (default: @sp/indicators' catalogue) */
@@ -66,18 +73,28 @@ export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
 /**
  * Reads the standalone configuration: the JSON file named by SP_INGESTION_CONFIG (if any), then
  * environment variables on top — SP_INGESTION_AMT, SP_INGESTION_API_KEYS (JSON array of
- * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, SP_RECORD_KEY_SECRET, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
+ * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, SP_RECORD_KEY_SECRET, SP_TOPIC_PREFIX, SP_TOPIC_PARTITIONS, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
  * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE, SP_INDICATOR_CATALOGUE.
  */
 export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
-  const file: Partial<Record<'ingestion' | 'http' | 'kafka' | 'database', Record<string, unknown>>> & Record<string, unknown> = env.SP_INGESTION_CONFIG
+  const file: Partial<Record<'ingestion' | 'http' | 'kafka' | 'database' | 'topics', Record<string, unknown>>> & Record<string, unknown> = env.SP_INGESTION_CONFIG
     ? JSON.parse(readFileSync(env.SP_INGESTION_CONFIG, 'utf8'))
     : {};
   const ingestion = { ...(file.ingestion ?? {}) };
-  if (env.SP_INGESTION_AMT) ingestion.amt = env.SP_INGESTION_AMT;
-  if (env.SP_INGESTION_API_KEYS) ingestion.apiKeys = JSON.parse(env.SP_INGESTION_API_KEYS);
-  if (env.SP_INGESTION_BODY_LIMIT) ingestion.bodyLimitBytes = Number(env.SP_INGESTION_BODY_LIMIT);
-  if (env.SP_RECORD_KEY_SECRET) ingestion.recordKeySecret = env.SP_RECORD_KEY_SECRET;
+  // topicPrefix / topicPartitions in the ingestion section: where configuration files before the
+  // one topology named them; still accepted, the topics section wins
+  const { topicPrefix, topicPartitions, ...moduleConfig } = ingestion;
+  const topics: Record<string, unknown> = {
+    ...(topicPrefix !== undefined ? { prefix: topicPrefix } : {}),
+    ...(topicPartitions !== undefined ? { partitions: topicPartitions } : {}),
+    ...(file.topics ?? {}),
+  };
+  if (env.SP_INGESTION_AMT) moduleConfig.amt = env.SP_INGESTION_AMT;
+  if (env.SP_INGESTION_API_KEYS) moduleConfig.apiKeys = JSON.parse(env.SP_INGESTION_API_KEYS);
+  if (env.SP_INGESTION_BODY_LIMIT) moduleConfig.bodyLimitBytes = Number(env.SP_INGESTION_BODY_LIMIT);
+  if (env.SP_RECORD_KEY_SECRET) moduleConfig.recordKeySecret = env.SP_RECORD_KEY_SECRET;
+  if (env.SP_TOPIC_PREFIX !== undefined) topics.prefix = env.SP_TOPIC_PREFIX;
+  if (env.SP_TOPIC_PARTITIONS) topics.partitions = Number(env.SP_TOPIC_PARTITIONS);
   const http = { ...(file.http ?? {}) };
   const port = env.SP_INGESTION_PORT ?? env.PORT;
   if (port) http.port = Number(port);
@@ -88,7 +105,8 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
   if (env.DATABASE_URL) database.url = env.DATABASE_URL;
   const raw = {
     ...file,
-    ingestion,
+    ingestion: moduleConfig,
+    topics,
     http,
     kafka,
     database,

@@ -3,7 +3,7 @@
 // tables and creates its topics at start-up. Mount it in any Nest app on Fastify and call
 // installIngestionBodyParser on that app's fastify instance (createIngestionApp does both).
 import { Module, type DynamicModule } from '@nestjs/common';
-import { SchemaRegistry } from '@sp/events';
+import { defaultTopology, SchemaRegistry, type Topology } from '@sp/events';
 import { FeedCatalogue, Taxonomy, type SpatialChecks } from '@sp/feeds';
 import type { Database, EventLog } from '@sp/ports';
 import { ApiKeyAuthenticator, ApiKeyGuard } from './api-key.guard.js';
@@ -18,6 +18,8 @@ export interface IngestionModuleOptions {
   database: Database;
   spatial: SpatialChecks;
   config: IngestionConfigInput;
+  /** where the record events go: topic names and the partitions of new topics (default: defaultTopology) */
+  topology?: Topology;
   /** new versions of planning records against their previous ones, e.g. controllingPlanningCheck() */
   planningCheck: PlanningTransitionCheck;
   /** codes of the tenant's indicator catalogue: what a goal's `indicator` may name */
@@ -67,6 +69,7 @@ export class IngestionModule {
               database: o.database,
               spatial: o.spatial,
               config,
+              topology: o.topology ?? defaultTopology,
               catalogue,
               taxonomy,
               registry,

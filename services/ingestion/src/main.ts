@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { createPgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { topology } from '@sp/events';
 import { loadCatalogue } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
 import { createIngestionApp } from './ingestion.app.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     database,
     spatial,
     config: config.ingestion,
+    topology: topology(config.topics),
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: indicators.latest().map((i) => i.code),
   });

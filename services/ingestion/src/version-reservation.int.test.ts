@@ -6,7 +6,7 @@
 // after the append answers 503 with Retry-After and leaves nothing half-written.
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EventCodec, SchemaRegistry, type AreaStatistic } from '@sp/events';
+import { EventCodec, SchemaRegistry, topology, type AreaStatistic } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { DatabaseError, EventLogError, type Database, type EventLog, type LogEvent, type Queryable } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
@@ -103,7 +103,8 @@ async function ingestion(eventLog: EventLog, database: Database): Promise<{ app:
     eventLog,
     database,
     spatial: spatialChecksFrom(loadReference('koeln')),
-    config: { apiKeys, topicPartitions: 2, retryAfterSeconds: 3 },
+    config: { apiKeys, retryAfterSeconds: 3 },
+    topology: topology({ partitions: 2 }),
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: [],
   });

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
-import { EventCodec, recordTypes, SchemaRegistry, topicFor } from '@sp/events';
+import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { areaSourceFromReference, catalogueSource, gatewayOptionsFromEnv } from '@sp/gateway';
@@ -57,7 +57,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
   const recordKeySecret = config.SP_RECORD_KEY_SECRET ?? loadOrCreateSecret(config.dataDir, 'record-key-secret');
   const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection });
-  const partitions = config.SP_ENGINES === 'embedded' ? 2 : 4;
+  // the one topology of this composition root: ingestion writes and every projection reads through it
+  const topology = topologyOf({ partitions: config.SP_ENGINES === 'embedded' ? 2 : 4 });
   // the gateway is created below; new indicator values drop its read cache as soon as they land
   let onIndicatorsChanged = (): void => undefined;
   const startAll = (): Promise<Projections> =>
@@ -69,7 +70,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
       catalogue,
       reader,
       registry,
-      partitions,
+      topology,
       projection: { protection, recordKeySecret },
       onIndicatorsChanged: () => onIndicatorsChanged(),
     });
@@ -82,7 +83,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     // accepts a delivery (versions must continue, planning checks need the controlling model)
     repaired = await startAll();
     step(`Datenbank aus dem Ereignisprotokoll wiederherstellen (${engines.repair.reason}${engines.repair.movedTo ? `; beiseitegelegt: ${engines.repair.movedTo}` : ''})`);
-    const ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topicFor(t)) });
+    const ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topology.topicFor(t)) });
     const { ms } = await repaired.rebuild();
     process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
@@ -96,7 +97,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     eventLog,
     database,
     spatial: spatialChecksFrom(reference),
-    config: { apiKeys: keys.entries, topicPartitions: partitions, recordKeySecret },
+    config: { apiKeys: keys.entries, recordKeySecret },
+    topology,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: catalogue.latest().map((i) => i.code),
   });

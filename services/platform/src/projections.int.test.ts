@@ -10,7 +10,7 @@ import { createPgDatabase } from '@sp/database-pg';
 import { openPgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
-import { EventCodec, SchemaRegistry, topicFor, type RecordEvent, type RecordType } from '@sp/events';
+import { EventCodec, SchemaRegistry, topology, type RecordEvent, type RecordType } from '@sp/events';
 import { aGoal, anAreaStatistic, anEvent, anOffer } from '@sp/events/testing';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadProtection, parseCatalogue } from '@sp/indicators';
@@ -26,6 +26,7 @@ import { startProjections, type Projections } from './projections.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 
 const PARTITIONS = 2;
+const TOPOLOGY = topology({ partitions: PARTITIONS });
 const codec = new EventCodec(SchemaRegistry.load());
 const reference = loadReference('koeln');
 // a population, a monthly count, their ratio and an index over it
@@ -111,7 +112,6 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     const registry = new RegistryRepository(database, spatialAreaLocator(reference));
     await registry.migrate();
     const protection = loadProtection();
-    await log.ensureTopics([{ name: topicFor('area-statistic'), partitions: PARTITIONS }]);
     projections = await startProjections({
       eventLog: log,
       warehouse,
@@ -120,7 +120,7 @@ describe.each(adapters)('a poison event on the $name event log (and its database
       catalogue,
       reader: new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection }),
       registry,
-      partitions: PARTITIONS,
+      topology: TOPOLOGY,
       projection: { protection, recordKeySecret: 'poison-test-record-key-secret' },
       log: (line) => lines.push(line),
     });
@@ -160,7 +160,7 @@ describe.each(adapters)('a poison event on the $name event log (and its database
       .flat();
     const population = good.filter((e) => e.payload!.dataset === 'bevoelkerung');
     expect(population.length).toBeGreaterThan(5);
-    const areaTopic = topicFor('area-statistic');
+    const areaTopic = TOPOLOGY.topicFor('area-statistic');
     const [poisonAt] = await log.append(areaTopic, [encoded('area-statistic', poison)]);
     await log.append(
       areaTopic,
@@ -168,8 +168,8 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     );
 
     // undecodable bytes on the registry's and the controlling projection's topics, then good events
-    const offerTopic = topicFor('offer');
-    const goalTopic = topicFor('goal');
+    const offerTopic = TOPOLOGY.topicFor('offer');
+    const goalTopic = TOPOLOGY.topicFor('goal');
     const offer = anOffer({ key: 'syn:kita:poison-test:1' });
     const goal = aGoal();
     const garbage = new Uint8Array([0, 0, 0, 0, 99, 1, 2, 3]);

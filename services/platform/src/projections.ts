@@ -6,7 +6,7 @@
 // moves on; transient failures are retried with backoff.
 import { AggregatorService } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
-import { EventCodec, planningRecordTypes, topicFor } from '@sp/events';
+import { EventCodec, planningRecordTypes, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
@@ -38,7 +38,8 @@ export interface ProjectionDeps {
   catalogue: Catalogue;
   reader: WarehouseIndicatorReader;
   registry: RegistryRepository;
-  partitions: number;
+  /** the composition root's topics and partitions, shared with the ingestion */
+  topology: Topology;
   /** the tenant's perturbation table and record-key secret */
   projection: IndicatorProjectorOptions;
   /** called after new indicator values were projected (e.g. to drop read caches) */
@@ -53,6 +54,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   await deadLetters.migrate();
   const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
   const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
+    topology: deps.topology,
     projection: deps.projection,
     indices: { catalogue: deps.catalogue, reader: deps.reader },
     ...runner,
@@ -60,9 +62,9 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       if (result.events > 0) deps.onIndicatorsChanged?.();
     },
   });
-  const offerTopic = topicFor('offer');
-  const planningTopics = planningRecordTypes.map((t) => topicFor(t));
-  await eventLog.ensureTopics([offerTopic, ...planningTopics].map((name) => ({ name, partitions: deps.partitions })));
+  const offerTopic = deps.topology.topicFor('offer');
+  const planningTopics = planningRecordTypes.map((t) => deps.topology.topicFor(t));
+  await eventLog.ensureTopics([offerTopic, ...planningTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
 
   const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
 

@@ -36,7 +36,7 @@ export async function loadKoelnWarehouse(wh: Warehouse, options: KoelnWarehouseO
     key: r.key,
     version: r.version,
     tombstone: false,
-    deliveredAtMs: t + i,
+    deliveredAt: t + i,
     amt: 'statistik',
     deliveryId: 'demo',
     payload: { dataset: r.dataset, areaLevel: r.areaLevel, areaCode: r.areaCode, period: r.period, synthetic: r.synthetic, observations: r.observations },

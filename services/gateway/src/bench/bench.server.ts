@@ -42,7 +42,7 @@ function syntheticEvents(codes: readonly string[]): AreaStatisticEvent[] {
     key: `${dataset}|STADTTEIL|${code}|${period}`,
     version: 1,
     tombstone: false,
-    deliveredAtMs: Date.UTC(2025, 0, 1) + ++seq,
+    deliveredAt: Date.UTC(2025, 0, 1) + ++seq,
     amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
     deliveryId: `bench-${seq}`,
     payload: { dataset, areaLevel: 'STADTTEIL', areaCode: code, period, synthetic, observations: [{ measure, dimensions: {}, value }] },

@@ -38,7 +38,7 @@ beforeAll(async () => {
         key: `bevoelkerung|STADTTEIL|${code}|${year}`,
         version: 1,
         tombstone: false,
-        deliveredAtMs: Date.UTC(year + 1, 2, 1) + seq,
+        deliveredAt: Date.UTC(year + 1, 2, 1) + seq,
         amt: 'statistik',
         deliveryId: `d-${seq}`,
         payload: { dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: code, period: String(year), synthetic: false, observations: [{ measure: 'einwohner', dimensions: {}, value: n + year }] },
