@@ -15,7 +15,7 @@ describe('the Köln demo on Kafka, PostgreSQL and ClickHouse', () => {
   let env: Record<string, string>;
   let url: string;
 
-  const start = (dataDir: string) => startNodeService('services/platform/dist/main.js', { env: { ...env, SP_DATA_DIR: dataDir }, ready: /Dashboard:/, timeoutMs: 480_000 });
+  const start = (dataDir: string) => startNodeService('services/platform/dist/main.js', { env: { ...env, SP_DATA_DIR: dataDir }, ready: /Dashboard:/, timeoutMs: 900_000 });
 
   beforeAll(async () => {
     const [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
@@ -58,5 +58,5 @@ describe('the Köln demo on Kafka, PostgreSQL and ClickHouse', () => {
     } finally {
       await second.stop();
     }
-  }, 900_000);
+  }, 1_800_000);
 });

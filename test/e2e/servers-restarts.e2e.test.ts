@@ -207,7 +207,7 @@ describe('the platform on servers survives PostgreSQL and Kafka restarts under l
     try {
       const registry = async () =>
         (await db.query<{ offer_key: string; n: number }>(`SELECT offer_key, count(*)::int AS n FROM registry_offer WHERE offer_key LIKE 'syn:e2e-restart:%' GROUP BY offer_key`)).rows;
-      await waitFor(async () => (await registry()).length >= offers.length, { timeoutMs: 120_000, intervalMs: 500 });
+      await waitFor(async () => (await registry()).length >= offers.length, { timeoutMs: 300_000, intervalMs: 500 });
       const rows = await registry();
       expect(rows.map((r) => r.offer_key).sort()).toEqual([...offers].sort());
       expect(rows.filter((r) => r.n !== 1)).toEqual([]);
@@ -234,7 +234,7 @@ describe('the platform on servers survives PostgreSQL and Kafka restarts under l
       await ch.close();
     }
     stillRunning();
-  }, 300_000);
+  }, 600_000);
 
   it('is ready again soon after a crash, without waiting for its consumer groups', async () => {
     await platform!.kill(); // SIGKILL: the consumer groups keep the dead members until their session times out
