@@ -157,7 +157,6 @@ export class PartitionWorker {
     const segment = this.group.log.segment(this.topic, this.partition);
     let position = this.group.offsets.get(this.topic, this.partition) ?? 0n;
     let failures = 0;
-    const { retryBackoffMs, maxRetryBackoffMs } = this.group.settings;
     while (this.active) {
       if (position >= segment.endOffset) {
         const wait = segment.waitFor(position);
@@ -178,17 +177,7 @@ export class PartitionWorker {
         await options.handleBatch(batch);
       } catch (error) {
         if (!this.active) break; // revoked meanwhile: the next owner gets the batch again
-        failures++;
-        const delayMs = retryDelayMs(failures, retryBackoffMs, maxRetryBackoffMs);
-        try {
-          await options.onHandlerError?.(error, batch, { attempt: failures, delayMs });
-        } catch {
-          /* an error reporter that fails must not stop consumption */
-        }
-        const sleep = interruptibleSleep(delayMs);
-        this.interruptWait = sleep.interrupt;
-        await sleep.promise;
-        this.interruptWait = null;
+        await this.backOff(error, batch, ++failures);
         continue; // same position: the batch is delivered again
       }
       if (this.fenced) break;
@@ -197,23 +186,28 @@ export class PartitionWorker {
         await this.group.offsets.commit([{ topic: this.topic, partition: this.partition, offset: next }]);
       } catch (error) {
         // not committed: treat like a failed handler, so the batch is delivered again
-        failures++;
-        const delayMs = retryDelayMs(failures, retryBackoffMs, maxRetryBackoffMs);
-        try {
-          await options.onHandlerError?.(error, batch, { attempt: failures, delayMs });
-        } catch {
-          /* ignore */
-        }
-        const sleep = interruptibleSleep(delayMs);
-        this.interruptWait = sleep.interrupt;
-        await sleep.promise;
-        this.interruptWait = null;
+        await this.backOff(error, batch, ++failures);
         continue;
       }
       failures = 0;
       position = next;
       this.group.log.changed();
     }
+  }
+
+  /** Reports the failed attempt and waits its backoff (doubling per consecutive failure); a stop cuts the wait short. */
+  private async backOff(error: unknown, batch: EventBatch, attempt: number): Promise<void> {
+    const { retryBackoffMs, maxRetryBackoffMs } = this.group.settings;
+    const delayMs = retryDelayMs(attempt, retryBackoffMs, maxRetryBackoffMs);
+    try {
+      await this.member.options.onHandlerError?.(error, batch, { attempt, delayMs });
+    } catch {
+      /* an error reporter that fails must not stop consumption */
+    }
+    const sleep = interruptibleSleep(delayMs);
+    this.interruptWait = sleep.interrupt;
+    await sleep.promise;
+    this.interruptWait = null;
   }
 
   /** Stops after the in-flight batch (handled and committed); gives up waiting after timeoutMs. */

@@ -578,11 +578,10 @@ class KafkaSubscription implements Subscription {
         } catch {
           /* a failing error reporter must not stop consumption */
         }
-        // the pause is slept in slices with heartbeats, so a long backoff does not cost the
-        // member its place in the group, and a stop does not wait it out
+        // the pause is slept in slices so a stop does not wait it out; the heartbeats above keep
+        // running through it, so a long backoff does not cost the member its place in the group
         for (const until = Date.now() + delayMs; isRunning() && !isStale() && Date.now() < until; ) {
           await sleep(Math.min(500, until - Date.now()));
-          await heartbeat().catch(() => undefined);
         }
         if (!isRunning()) return; // stopping: the next member of the group gets these events
         // nothing was committed or resolved; seek makes kafkajs drop the rest of this fetch and
