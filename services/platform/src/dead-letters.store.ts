@@ -2,18 +2,11 @@
 // kept in the database with where they were and why, so admins see them (GraphQL `deadLetters`,
 // the dashboard's Betrieb view) and the partition they came from moves on. One row per consumer
 // group and log position: a batch delivered again finds its poison event again and changes nothing.
+import type { DeadLetterView } from '@sp/gateway';
 import type { Database, DeadLetter, DeadLetterSink } from '@sp/ports';
 
-export interface DeadLetterRow {
-  groupId: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string;
-  error: string;
-  /** the event's timestamp */
-  eventAt: Date;
-  deadAt: Date;
+/** what admins see of a dead letter (the gateway's view), with the event's bytes and headers */
+export interface DeadLetterRow extends DeadLetterView {
   /** the undecodable or unappliable event as it was in the log, base64 */
   valueBase64: string;
   headers: Record<string, string>;

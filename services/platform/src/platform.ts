@@ -61,6 +61,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const topology = topologyOf({ partitions: config.SP_ENGINES === 'embedded' ? 2 : 4 });
   // the gateway is created below; new indicator values drop its read cache as soon as they land
   let onIndicatorsChanged = (): void => undefined;
+  // made once: the gateway lists the dead letters before the consumers have joined, and a retried start reuses it
+  const deadLetters = new DeadLetterStore(database);
+  await deadLetters.migrate();
   const startAll = (): Promise<Projections> =>
     startProjections({
       eventLog,
@@ -73,6 +76,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
       topology,
       projection: { protection, recordKeySecret },
       onIndicatorsChanged: () => onIndicatorsChanged(),
+      deadLetters,
     });
 
   // a repair needs the projections before ingestion accepts a delivery; otherwise they join in the
@@ -88,8 +92,6 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
 
-  const deadLetters = new DeadLetterStore(database);
-  await deadLetters.migrate();
   let running: Projections | undefined = repaired;
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());

@@ -46,12 +46,13 @@ export interface ProjectionDeps {
   onIndicatorsChanged?: () => void;
   /** one line per retry step and dead letter (default: stderr) */
   log?: (line: string) => void;
+  /** where poison events go, migrated by the caller; default: a store made and migrated here */
+  deadLetters?: DeadLetterStore;
 }
 
 export async function startProjections(deps: ProjectionDeps): Promise<Projections> {
   const { eventLog, codec } = deps;
-  const deadLetters = new DeadLetterStore(deps.database);
-  await deadLetters.migrate();
+  const deadLetters = deps.deadLetters ?? (await migratedDeadLetters(deps.database));
   const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
   const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
     topology: deps.topology,
@@ -140,4 +141,10 @@ async function whileUnavailable<T>(start: () => Promise<T>, timeoutMs = 60_000):
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+async function migratedDeadLetters(database: Database): Promise<DeadLetterStore> {
+  const store = new DeadLetterStore(database);
+  await store.migrate();
+  return store;
 }
