@@ -11,7 +11,7 @@ import { expectedError, isExpected } from '../errors.js';
 import type { RequestBudget } from '../fairness/request-budget.js';
 import type { Limits } from '../limits.js';
 import type { AreaRef, AreaSource, AreaView, CatalogueSource, IndexMeta, IndicatorMeta } from '../sources.js';
-import { checkPeriod, checkPeriodRange, normaliseAsOf, rangeLength } from './periods.js';
+import { checkPeriod, checkPeriodRange, normaliseAsOf } from './periods.js';
 
 export interface IndicatorDeps {
   areas: AreaSource;
@@ -146,8 +146,7 @@ export class IndicatorService {
     if (args.from != null || args.to != null) {
       if (args.from == null || args.to == null) throw expectedError('BAD_USER_INPUT', 'from and to go together: give both or neither', { argument: args.from == null ? 'from' : 'to' });
       if (args.period != null || args.periods != null) throw expectedError('BAD_USER_INPUT', 'give either period/periods or from/to, not both', { argument: 'period' });
-      checkPeriodRange(args.from, args.to, this.limits);
-      this.checkEstimate(args, rangeLength(args.from, args.to));
+      this.checkEstimate(args, checkPeriodRange(args.from, args.to, this.limits));
       const codes = args.areas?.length ? args.areas : null;
       const slices = await Promise.all((codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, from: args.from!, to: args.to!, areaCode })));
       rows = slices.flat();

@@ -28,7 +28,8 @@ export function checkPeriod(value: string, argument: string, bounds: PeriodBound
   return value;
 }
 
-export function checkPeriodRange(from: string, to: string, bounds: PeriodBounds): void {
+/** Checks a from/to range and returns the number of periods it spans. */
+export function checkPeriodRange(from: string, to: string, bounds: PeriodBounds): number {
   checkPeriod(from, 'from', bounds);
   checkPeriod(to, 'to', bounds);
   if (periodicityOf(from) !== periodicityOf(to))
@@ -41,11 +42,7 @@ export function checkPeriodRange(from: string, to: string, bounds: PeriodBounds)
       max: bounds.maxRangePeriods,
     });
   }
-}
-
-/** Number of periods a from/to range spans (after checkPeriodRange). */
-export function rangeLength(from: string, to: string): number {
-  return periodRange(from, to).length;
+  return count;
 }
 
 /**
