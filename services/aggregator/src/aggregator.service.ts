@@ -10,7 +10,7 @@
 import { defaultTopology, EventCodec, type RecordEvent, type Topology } from '@sp/events';
 import { assertPeriod, type Catalogue } from '@sp/indicators';
 import { IndexProjector, IndicatorProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
-import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type LogEvent, type Projection, type RunningProjection, type Warehouse } from '@sp/ports';
+import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type Projection, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 
 export interface AggregatorOptions {
   groupId?: string;
@@ -66,7 +66,7 @@ export class AggregatorService {
   }
 
   /** the consumer's counters for admins: dead letters and retries so far, and what fails now */
-  get stats(): { groupId: string; deadLettered: number; retries: number; failing: string | null } {
+  get stats(): ProjectionStats {
     const live = this.subscription?.stats;
     return {
       groupId: this.options.groupId ?? 'aggregator',
@@ -157,7 +157,7 @@ export class AggregatorService {
     await this.options.afterProjection?.(result);
   }
 
-  private async handle(batch: EventBatch & { events: readonly LogEvent[] }): Promise<void> {
+  private async handle(batch: EventBatch): Promise<void> {
     const events: RecordEvent<'area-statistic'>[] = [];
     for (const e of batch.events) {
       const { event } = this.codec.decodeAs(e.value);
