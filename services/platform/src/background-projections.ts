@@ -8,6 +8,8 @@ import type { Projections } from './projections.js';
 export interface BackgroundProjections {
   /** resolves with the running projections once every consumer has joined */
   readonly started: Promise<Projections>;
+  /** the running projections, once every consumer has joined */
+  current(): Projections | undefined;
   /** waits for the start, then for every consumer to catch up with the log */
   caughtUp(timeoutMs?: number): Promise<void>;
   /** stops the consumers, or the start still under way */
@@ -57,6 +59,7 @@ export function startProjectionsInBackground(start: () => Promise<Projections>, 
 
   return {
     started,
+    current: () => running,
     async caughtUp(timeoutMs = 300_000) {
       const deadline = Date.now() + timeoutMs;
       let timer: NodeJS.Timeout | undefined;

@@ -26,7 +26,9 @@ describe('projections started in the background', () => {
       },
       { backoffMs: 10, report: (l) => reports.push(l) },
     );
+    expect(bg.current()).toBeUndefined();
     await bg.caughtUp(5000);
+    expect(bg.current()).toBeDefined();
     expect(attempts).toBe(3);
     expect(reports).toEqual([expect.stringContaining('start 1 failed'), expect.stringContaining('start 2 failed')]);
     expect(reports[1]).toContain('broker not ready (2)');

@@ -92,8 +92,6 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
 
-  let running: Projections | undefined = repaired;
-
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   const ingestion = await createIngestionApp({
     eventLog,
@@ -137,7 +135,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
     registry: registrySourceFrom(registry, reader, reference),
     controlling: controllingSourceFrom(database, reader, reference),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
-    operations: operationsSourceFrom({ deadLetters, stats: () => running?.stats() ?? [] }),
+    operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),
     ...gatewayOptionsFromEnv(config, config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir)),
   });
 
@@ -165,7 +163,6 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
   const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll);
-  projections.started.then((p) => (running = p)).catch(() => undefined);
 
   return {
     url,
