@@ -5,10 +5,11 @@ import { openPgliteDatabase, type PgliteDatabase } from '@sp/database-pglite';
 import { areaSourceFromReference, catalogueSource, createGateway, type Gateway } from '@sp/gateway';
 import { MemoryIndicatorReader } from '@sp/gateway/testing';
 import { loadCatalogue } from '@sp/indicators';
-import { buildDemoRegistry, type OfferRecord, readDemoSources, RegistryRepository, spatialAreaLocator } from '@sp/registry';
+import { type OfferRecord, RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference } from '@sp/spatial';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDemoOffers } from './demo-offers.fixture.js';
 import { registrySourceFrom } from './registry.source.js';
 
 const reference = loadReference('koeln');
@@ -21,20 +22,7 @@ beforeAll(async () => {
   db = await openPgliteDatabase({ dataDir: tempDir('sp-ogc-offers-') });
   repo = new RegistryRepository(db, spatialAreaLocator(reference));
   await repo.migrate();
-  offers = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => reference.locate(lat, lon) !== undefined }).offers;
-  const t = Date.UTC(2025, 0, 1);
-  const events = offers.map((o, i) => ({
-    key: o.key,
-    version: o.version,
-    recordType: 'offer',
-    amt: o.amt,
-    deliveryId: `demo-${o.amt}`,
-    deliveredAt: t + i,
-    deliveredBy: 'demo',
-    tombstone: false,
-    payload: o,
-  }));
-  for (let i = 0; i < events.length; i += 500) expect((await repo.applyOfferEvents(events.slice(i, i + 500))).counts.rejected).toBe(0);
+  offers = await loadDemoOffers(repo, reference);
   // the needs analysis (not read here) is the only user of indicator values in this source
   const reader = new MemoryIndicatorReader([]);
   gateway = createGateway({

@@ -8,12 +8,13 @@ import { loadKoelnWarehouse } from '@sp/demo/testing';
 import type { ControllingSource, RegistrySource } from '@sp/gateway';
 import type { IndicatorReader } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
-import { buildDemoRegistry, readDemoSources, RegistryRepository, spatialAreaLocator, type OfferRecord } from '@sp/registry';
+import { RegistryRepository, spatialAreaLocator, type OfferRecord } from '@sp/registry';
 import { haversineMeters, loadReference, populationWeightedCentre } from '@sp/spatial';
 import { startPostgres, tempDir, type PostgresInstance } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllingSourceFrom } from './controlling.source.js';
+import { loadDemoOffers } from './demo-offers.fixture.js';
 import { registrySourceFrom } from './registry.source.js';
 
 const reference = loadReference('koeln');
@@ -37,20 +38,7 @@ async function loadRegistry(): Promise<void> {
   db = createPgDatabase({ url: pg.url });
   repo = new RegistryRepository(db, spatialAreaLocator(reference));
   await repo.migrate();
-  offers = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => reference.locate(lat, lon) !== undefined }).offers;
-  const t = Date.UTC(2025, 0, 1);
-  const events = offers.map((o, i) => ({
-    key: o.key,
-    version: o.version,
-    recordType: 'offer',
-    amt: o.amt,
-    deliveryId: `demo-${o.amt}`,
-    deliveredAt: t + i,
-    deliveredBy: 'demo',
-    tombstone: false,
-    payload: o,
-  }));
-  for (let i = 0; i < events.length; i += 500) expect((await repo.applyOfferEvents(events.slice(i, i + 500))).counts.rejected).toBe(0);
+  offers = await loadDemoOffers(repo, reference);
 
   await migrateControlling(db);
   const planning: PlanningRecordEvent[] = readKoelnDemo().deliveries.map((d) => {
