@@ -11,10 +11,8 @@ export interface PeriodBounds {
   maxRangePeriods: number;
 }
 
-const periodRe = /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/;
-
 export function checkPeriod(value: string, argument: string, bounds: PeriodBounds): string {
-  if (!periodRe.test(value)) {
+  if (periodicityOf(value) === undefined) {
     throw expectedError('BAD_USER_INPUT', `${argument} "${value}" is not a period; expected a year "2012", a quarter "2012-Q3" or a month "2012-07"`, { argument });
   }
   const year = Number(value.slice(0, 4));
