@@ -9,15 +9,17 @@
 // learns nothing more about such a figure: no knownAt, and a figure it may not see is only
 // "geschützt" (PROTECTED). Privileged readers get the true values, marked confidential.
 import { alignPeriod, evaluatePlan, loadProtection, periodRange, periodStart, shiftPeriod, type Component, type Protection } from '@sp/indicators';
-import type { Warehouse } from '@sp/ports';
+import { ExpectedError, type Warehouse } from '@sp/ports';
 import { areaRelationsStatement, type CountRow, countsStatement, indexValuesStatement, type Only, periodsStatement } from './indicator-sql.js';
 import { componentsOf, type PlanResolver } from './indicator-plan.js';
 import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
 
-export class UnknownIndicatorError extends Error {
-  readonly code = 'UNKNOWN_INDICATOR';
+/** An indicator the plans do not know: the caller asked for it, so the gateway shows the error. */
+export class UnknownIndicatorError extends ExpectedError {
+  override readonly name = 'UnknownIndicatorError';
+  override readonly code = 'UNKNOWN_INDICATOR';
   constructor(readonly indicator: string) {
-    super(`unknown indicator "${indicator}"`);
+    super('UNKNOWN_INDICATOR', `unknown indicator "${indicator}"`);
   }
 }
 

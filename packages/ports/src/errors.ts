@@ -43,3 +43,22 @@ export class WarehouseError extends PortError {
 export class DatabaseError extends PortError {
   override readonly name = 'DatabaseError';
 }
+
+/**
+ * An error a caller can cause with what it asks for (an unknown indicator or norm, a period without
+ * figures, a comparison that cannot be made): it has a machine-readable code, may name the argument
+ * it is about, and its message says what would be accepted. The gateway shows exactly these errors
+ * to the caller (`instanceof ExpectedError`) and masks every other one, so a subclass is a promise
+ * that its message leaks no engine detail.
+ */
+export class ExpectedError extends Error {
+  override readonly name: string = 'ExpectedError';
+  constructor(
+    readonly code: string,
+    message: string,
+    /** the argument of the query the error is about (norm, period, goalKey, …), when there is one */
+    readonly argument?: string,
+  ) {
+    super(message);
+  }
+}

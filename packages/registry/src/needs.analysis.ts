@@ -1,18 +1,20 @@
 // Needs analysis (Bestand und Bedarf) as pure functions: supply per area from the registry's offers,
 // demand from the target population and a planning norm, coverage and gap, ranking of the largest
 // gaps, and the distance from area centres to the nearest offer. No I/O: the repository feeds it.
+import { ExpectedError } from '@sp/ports';
 import { haversineMeters } from '@sp/spatial';
 import type { AreaRef } from './area.locator.js';
 import type { Norm } from './richtwerte.catalogue.js';
 import type { AreaPopulation } from './population.source.js';
 
-export class NeedsError extends Error {
+/** A norm, level or age band the caller asked for that the analysis cannot use (the gateway shows it). */
+export class NeedsError extends ExpectedError {
   override readonly name = 'NeedsError';
   constructor(
-    readonly code: 'UNKNOWN_NORM' | 'MISSING_AGE_BAND' | 'UNKNOWN_LEVEL',
+    override readonly code: 'UNKNOWN_NORM' | 'MISSING_AGE_BAND' | 'UNKNOWN_LEVEL',
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

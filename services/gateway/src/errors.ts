@@ -2,6 +2,7 @@
 // what is accepted. Everything else is masked by graphql-yoga as "Unexpected error."
 // createGraphQLError (re-exported by yoga) makes errors of the same graphql module instance yoga
 // and Pothos use, whatever module format a test runner picked for this file.
+import { ExpectedError } from '@sp/ports';
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 
@@ -52,16 +53,12 @@ export function isExpected(error: unknown): error is GraphQLError {
 
 /**
  * Errors of the sources behind the gateway that a caller causes (an unknown indicator or norm, a
- * period without population, an evaluation that cannot be computed): they keep their code and
- * message. Everything else stays masked as "Unexpected error." so no engine detail leaks.
+ * period without population, an evaluation that cannot be computed) are `ExpectedError`s of
+ * @sp/ports: they keep their code, argument and message. Everything else stays masked as
+ * "Unexpected error." so no engine detail leaks, whatever its class is called.
  */
-const userCausedSourceErrors = new Set(['SourceError', 'UnknownIndicatorError', 'NeedsError']);
-
 export function userCausedSourceError(error: unknown): GraphQLError | undefined {
   const original = (error as { originalError?: unknown }).originalError ?? error;
-  if (!(original instanceof Error) || (!userCausedSourceErrors.has(original.name) && !userCausedSourceErrors.has(original.constructor.name))) return undefined;
-  const code = (original as { code?: unknown }).code;
-  if (typeof code !== 'string') return undefined;
-  const argument = (original as { argument?: unknown }).argument;
-  return createGraphQLError(original.message, { extensions: { code, ...(typeof argument === 'string' ? { argument } : {}) } });
+  if (!(original instanceof ExpectedError)) return undefined;
+  return createGraphQLError(original.message, { extensions: { code: original.code, ...(original.argument !== undefined ? { argument: original.argument } : {}) } });
 }

@@ -3,6 +3,7 @@
 import { getIntrospectionQuery } from 'graphql/index.js';
 import { describe, expect, it } from 'vitest';
 import type { IndicatorReader } from '@sp/indicator-store';
+import { DatabaseError, ExpectedError } from '@sp/ports';
 import { testGateway, tokenFor } from './testing/gateway.fixture.js';
 import type { RegistrySource } from './sources.js';
 
@@ -81,6 +82,32 @@ describe('errors', () => {
     expect(area.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const noRegistry = await gql('{ offers(first: 5) { totalCount } }');
     expect(noRegistry.errors?.[0]?.extensions?.code).toBe('NOT_AVAILABLE');
+  });
+
+  it('shows an ExpectedError of a source with its code and argument, and masks every other error whatever its class is called', async () => {
+    const registryThrowing = (error: Error): RegistrySource => ({
+      searchOffers: async () => ({ items: [], total: 0 }),
+      offerHistory: async () => [],
+      norms: async () => {
+        throw error;
+      },
+      needs: async () => [],
+    });
+    const norms = (error: Error) => testGateway({ registry: registryThrowing(error) }).gql('{ planningNorms { code } }');
+
+    const shown = await norms(new ExpectedError('UNKNOWN_NORM', 'unknown norm "x"; known: kita-u3', 'norm'));
+    expect(shown.errors?.[0]).toMatchObject({ message: 'unknown norm "x"; known: kita-u3', extensions: { code: 'UNKNOWN_NORM', argument: 'norm' } });
+
+    // a look-alike: an engine error that carries a code and the name of an expected error class is
+    // still masked (the gateway used to show errors by class name)
+    const lookAlike = Object.assign(new Error('relation "offers" does not exist at postgres://sp:hunter2@db:5432/sp'), { name: 'SourceError', code: 'UNKNOWN_TABLE', argument: 'norm' });
+    const masked = await norms(lookAlike);
+    expect(masked.errors?.[0]?.message).toBe('Unexpected error.');
+    expect(JSON.stringify(masked)).not.toMatch(/hunter2|offers|UNKNOWN_TABLE/);
+
+    const portError = await norms(new DatabaseError('UNIQUE_VIOLATION', 'duplicate key value violates unique constraint "offers_pkey"'));
+    expect(portError.errors?.[0]?.message).toBe('Unexpected error.');
+    expect(JSON.stringify(portError)).not.toMatch(/offers_pkey|UNIQUE_VIOLATION/);
   });
 
   it('cuts off a request after requestTimeoutMs with TIMEOUT', async () => {

@@ -1,6 +1,7 @@
 // Expected errors of the gateway's sources over the real packages: what a caller can cause with a
 // query (an unknown norm, a period without population, comparison areas overlapping the treated
 // ones). Each has a machine-readable code, the gateway argument it is about, and says what is accepted.
+import { ExpectedError } from '@sp/ports';
 
 export type SourceErrorCode =
   | 'UNKNOWN_NORM'
@@ -14,14 +15,14 @@ export type SourceErrorCode =
   | 'EVALUATION_COMPARISON_OVERLAPS_TREATED'
   | 'EVALUATION_INDICATOR_NOT_ADDITIVE';
 
-export class SourceError extends Error {
+export class SourceError extends ExpectedError {
   override readonly name = 'SourceError';
   constructor(
-    readonly code: SourceErrorCode,
+    override readonly code: SourceErrorCode,
     message: string,
     /** the gateway argument the error is about (norm, period, goalKey, comparisonAreas, …) */
-    readonly argument: string,
+    override readonly argument: string,
   ) {
-    super(message);
+    super(code, message, argument);
   }
 }
