@@ -8,3 +8,6 @@ export type * from './sources.js';
 export { areaLevels } from './sources.js';
 export { areaSourceFromReference } from './adapters/spatial.source.js';
 export { catalogueSource, koelnDatasetLicences, type DatasetLicences } from './adapters/indicators.catalogue.js';
+export { registrySourceFrom } from './adapters/registry.source.js';
+export { controllingSourceFrom } from './adapters/controlling.source.js';
+export { SourceError, type SourceErrorCode } from './adapters/source.errors.js';

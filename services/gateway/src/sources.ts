@@ -1,7 +1,7 @@
 // What the gateway reads besides indicators: the spatial reference, the indicator catalogue, the
 // registry and controlling, each as the narrow read model a reader of the API needs. The packages
 // that own these (@sp/spatial, @sp/indicators, @sp/registry, @sp/controlling) are adapted to these
-// shapes in the composition root; the gateway itself depends on nothing but these interfaces and
+// shapes in src/adapters/; the schema and the services depend on nothing but these interfaces and
 // on @sp/indicator-store's IndicatorReader.
 
 /** Area levels: the city's nesting plus planning levels made of Stadtteile or Stadtviertel. */

@@ -3,12 +3,8 @@
 // which lie inside it, and which Stadtteile (the level the indicator data is delivered at) it touches.
 // Planning areas (SOZIALRAUM) are made of Stadtteile and Stadtviertel and have no hierarchical parent.
 import type { Area, AreaReference } from '@sp/spatial';
+import type { AreaRef } from '../sources.js';
 import { SourceError } from './source.errors.js';
-
-export interface AreaRef {
-  level: string;
-  code: string;
-}
 
 export const areaKey = (a: AreaRef): string => `${a.level}|${a.code}`;
 const ref = (a: AreaRef): AreaRef => ({ level: a.level, code: a.code });

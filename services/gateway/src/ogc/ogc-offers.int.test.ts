@@ -1,16 +1,18 @@
 // The OGC API's offers collection over the REAL registry: the Köln demo registry in PGlite behind
-// the platform's RegistrySource, served by the gateway as the platform composes it. Every offer is
+// the gateway's RegistrySource (adapters/registry.source.ts), served by the gateway. Every offer is
 // a point feature; paging, the type filter, bbox and a single feature agree with the repository.
 import { openPgliteDatabase, type PgliteDatabase } from '@sp/database-pglite';
-import { areaSourceFromReference, catalogueSource, createGateway, type Gateway } from '@sp/gateway';
-import { MemoryIndicatorReader } from '@sp/gateway/testing';
 import { loadCatalogue } from '@sp/indicators';
 import { type OfferRecord, RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference } from '@sp/spatial';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoOffers } from './demo-offers.fixture.js';
-import { registrySourceFrom } from './registry.source.js';
+import { catalogueSource } from '../adapters/indicators.catalogue.js';
+import { registrySourceFrom } from '../adapters/registry.source.js';
+import { areaSourceFromReference } from '../adapters/spatial.source.js';
+import { createGateway, type Gateway } from '../gateway.js';
+import { loadDemoOffers } from '../testing/demo-offers.fixture.js';
+import { MemoryIndicatorReader } from '../testing/memory-indicator-reader.js';
 
 const reference = loadReference('koeln');
 let db: PgliteDatabase;

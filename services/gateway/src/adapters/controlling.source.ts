@@ -5,7 +5,7 @@
 // Areas: a goal listed for an area is one set for that area or for an area containing it (the
 // Stadtteil's Bezirk, the city, its Sozialraumgebiet); a measure listed for an area is one acting in
 // it, i.e. in the area, an area containing it, or an area inside it.
-import type { ControllingSource, EvaluationView, GoalView, MeasureControllingView, MeasureView, MilestoneView, StatusReportView } from '@sp/gateway';
+import type { ControllingSource, EvaluationView, GoalView, MeasureControllingView, MeasureView, MilestoneView, StatusReportView, AreaRef } from '../sources.js';
 import {
   controllingOfMeasures,
   goalOwners,
@@ -28,7 +28,7 @@ import {
 import type { IndicatorReader, IndicatorValue } from '@sp/indicator-store';
 import type { Database } from '@sp/ports';
 import type { AreaReference } from '@sp/spatial';
-import { AreaRelations, areaKey, type AreaRef } from './area.relations.js';
+import { AreaRelations, areaKey } from './area.relations.js';
 import { SourceError } from './source.errors.js';
 
 export function controllingSourceFrom(db: Database, reader: IndicatorReader, reference: AreaReference): ControllingSource {

@@ -1,11 +1,11 @@
 // The gateway's RegistrySource over @sp/registry: offer search and history, the planning norms, and
 // the needs analysis with demand from the indicator warehouse (IndicatorPopulationSource) and the
 // distance from each area's population-weighted centre to the nearest offer of the norm.
-import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource } from '@sp/gateway';
+import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource, AreaRef } from '../sources.js';
 import type { IndicatorReader } from '@sp/indicator-store';
 import { spatialAreaLocator, type Norm, type Offer, type OfferFilter, type OfferRecord, type RegistryRepository } from '@sp/registry';
 import { populationWeightedCentre, type AreaReference } from '@sp/spatial';
-import { AreaRelations, areaKey, type AreaRef } from './area.relations.js';
+import { AreaRelations, areaKey } from './area.relations.js';
 import { IndicatorPopulationSource, totalPopulationIndicator } from './population.source.js';
 import { SourceError } from './source.errors.js';
 

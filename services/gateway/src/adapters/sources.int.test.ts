@@ -5,7 +5,7 @@
 import { controllingOfMeasures, goalRecord, listMeasures, migrateControlling, projectPlanningRecordEvents, readKoelnDemo, type PlanningRecordEvent } from '@sp/controlling';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { loadKoelnWarehouse } from '@sp/demo/testing';
-import type { ControllingSource, RegistrySource } from '@sp/gateway';
+import type { ControllingSource, RegistrySource } from '../sources.js';
 import type { IndicatorReader } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
 import { RegistryRepository, spatialAreaLocator, type OfferRecord } from '@sp/registry';
@@ -14,7 +14,7 @@ import { startPostgres, tempDir, type PostgresInstance } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllingSourceFrom } from './controlling.source.js';
-import { loadDemoOffers } from './demo-offers.fixture.js';
+import { loadDemoOffers } from '../testing/demo-offers.fixture.js';
 import { registrySourceFrom } from './registry.source.js';
 
 const reference = loadReference('koeln');
