@@ -11,3 +11,5 @@ export { catalogueSource, koelnDatasetLicences, type DatasetLicences } from './a
 export { registrySourceFrom } from './adapters/registry.source.js';
 export { controllingSourceFrom } from './adapters/controlling.source.js';
 export { SourceError, type SourceErrorCode } from './adapters/source.errors.js';
+export { gatewaySources, indicatorReaderFor, type GatewaySources, type GatewaySourcesOptions } from './gateway.composition.js';
+export { standaloneGateway, type StandaloneOptions } from './standalone.js';

@@ -2,10 +2,12 @@
 // (a server, or services/chdb-http in development). The one-process platform mounts the gateway
 // itself; this entry is for running the API on its own, e.g. next to a ClickHouse cluster.
 //
-// Wired: areas (@sp/spatial), catalogue (@sp/indicators), indicators (WarehouseIndicatorReader over
-// @sp/warehouse-clickhouse). Not wired yet: registry and controlling over PostgreSQL — their
-// fields answer NOT_AVAILABLE until adapters from @sp/registry / @sp/controlling are added here.
+// Its sources come from the same gatewaySources() as the platform's: areas (@sp/spatial), catalogue
+// (@sp/indicators), indicators (WarehouseIndicatorReader over ClickHouse) and, with DATABASE_URL,
+// registry and controlling over the PostgreSQL their projections write (the platform's database in
+// SP_ENGINES=servers). Without DATABASE_URL those fields answer NOT_AVAILABLE.
 import { createServer } from 'node:http';
+import { createPgDatabase } from '@sp/database-pg';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { gatewayEnvShape, gatewayOptionsFromEnv } from './gateway.config.js';
@@ -16,6 +18,8 @@ const env = z
     GATEWAY_HOST: z.string().default('127.0.0.1'),
     GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     CLICKHOUSE_URL: z.string().url('CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:8123'),
+    /** the PostgreSQL holding the registry and controlling read models; optional */
+    DATABASE_URL: z.string().url('DATABASE_URL must be a PostgreSQL URL, e.g. postgres://sp:…@127.0.0.1:5432/sp').optional(),
     SP_JWT_SECRET: z.string().min(32, 'SP_JWT_SECRET must have at least 32 characters'),
     SP_REFERENCE: z.string().default('koeln'),
     /** the tenant's protection configuration YAML (docs/disclosure.md); default the built-in one */
@@ -29,8 +33,10 @@ const env = z
   .parse(process.env);
 
 const warehouse = createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
+const database = env.DATABASE_URL ? createPgDatabase({ url: env.DATABASE_URL }) : undefined;
 const gateway = standaloneGateway({
   warehouse,
+  ...(database ? { database } : {}),
   reference: env.SP_REFERENCE,
   ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
   jwtSecret: env.SP_JWT_SECRET,
@@ -55,6 +61,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;
-    server.close(() => void warehouse.close().finally(() => process.exit(0)));
+    server.close(() => void Promise.allSettled([warehouse.close(), database?.close()]).finally(() => process.exit(0)));
   });
 }

@@ -1,16 +1,16 @@
 // Wiring of a gateway from engines and reference data, shared by the standalone entry (main.ts)
-// and the benchmark server. The platform's composition root does the same with its own engines.
-import { planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+// and the benchmark server. Its sources come from gatewaySources(), as the platform's do.
 import { loadCatalogue, loadProtection } from '@sp/indicators';
-import type { Warehouse } from '@sp/ports';
+import type { Database, Warehouse } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
-import { catalogueSource } from './adapters/indicators.catalogue.js';
-import { areaSourceFromReference } from './adapters/spatial.source.js';
+import { gatewaySources, indicatorReaderFor } from './gateway.composition.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import type { DataSourceMeta } from './sources.js';
 
 export interface StandaloneOptions {
   warehouse: Warehouse;
+  /** the database the registry and controlling projections write; without it their fields answer NOT_AVAILABLE */
+  database?: Database;
   /** built-in reference name ("koeln") or path to a reference YAML */
   reference: string;
   /** path of the indicator catalogue YAML; default the built-in one */
@@ -21,8 +21,6 @@ export interface StandaloneOptions {
   /** token, CORS and introspection settings beyond the secret (gatewayOptionsFromEnv) */
   security?: Partial<Pick<GatewayOptions, 'auth' | 'cors' | 'introspection'>>;
   limits?: GatewayOptions['limits'];
-  registry?: GatewayOptions['registry'];
-  controlling?: GatewayOptions['controlling'];
   cache?: GatewayOptions['cache'];
   responseCache?: GatewayOptions['responseCache'];
   budgets?: GatewayOptions['budgets'];
@@ -36,11 +34,14 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
     ? [{ code: 'stadtgliederung', name: `Stadtgliederung ${reference.name}`, licence: licenceIn(reference.attribution), attribution: reference.attribution, url: null, synthetic: false }]
     : [];
   return createGateway({
-    areas: areaSourceFromReference(reference),
-    catalogue: catalogueSource(catalogue, { extraSources: geometry, protection }),
-    indicators: new WarehouseIndicatorReader(options.warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection }),
-    registry: options.registry ?? null,
-    controlling: options.controlling ?? null,
+    ...gatewaySources({
+      reference,
+      catalogue,
+      protection,
+      indicators: indicatorReaderFor(options.warehouse, { reference, catalogue, protection }),
+      database: options.database ?? null,
+      extraSources: geometry,
+    }),
     ...options.security,
     auth: { ...options.security?.auth, jwtSecret: options.jwtSecret },
     ...(options.limits ? { limits: options.limits } : {}),

@@ -9,8 +9,8 @@ import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
-import { areaSourceFromReference, catalogueSource, controllingSourceFrom, gatewayOptionsFromEnv, registrySourceFrom } from '@sp/gateway';
-import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
+import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
@@ -54,7 +54,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const loaded = loadProtection(config.SP_PROTECTION);
   const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
   const recordKeySecret = config.SP_RECORD_KEY_SECRET ?? loadOrCreateSecret(config.dataDir, 'record-key-secret');
-  const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection });
+  const reader = indicatorReaderFor(warehouse, { reference, catalogue, protection });
   // the one topology of this composition root: ingestion writes and every projection reads through it
   const topology = topologyOf({ partitions: config.SP_ENGINES === 'embedded' ? 2 : 4 });
   // the gateway is created below; new indicator values drop its read cache as soon as they land
@@ -106,9 +106,12 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const ingestionRouting = fastify.routing.bind(fastify);
 
   const gateway = createGateway({
-    areas: areaSourceFromReference(reference),
-    catalogue: catalogueSource(catalogue, {
+    ...gatewaySources({
+      reference,
+      catalogue,
       protection,
+      indicators: reader,
+      database,
       extraSources: [
         {
           code: 'stadtgliederung',
@@ -129,9 +132,6 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
         { code: 'schulen', name: 'Schulen und Spielplätze Köln', licence: 'dl-de/by-2-0', attribution: 'Stadt Köln – Offene Daten Köln (Schulen, Spielplätze)', url: null, synthetic: false },
       ],
     }),
-    indicators: reader,
-    registry: registrySourceFrom(registry, reader, reference),
-    controlling: controllingSourceFrom(database, reader, reference),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),
     ...gatewayOptionsFromEnv(config, config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir)),

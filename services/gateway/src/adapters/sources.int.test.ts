@@ -2,7 +2,7 @@
 // demo planning records in a real PostgreSQL, the Köln population and synthetic social figures in
 // chDB behind the WarehouseIndicatorReader. Expected numbers are recomputed here from the reader
 // and the repositories, not copied from the implementation.
-import { controllingOfMeasures, goalRecord, listMeasures, migrateControlling, projectPlanningRecordEvents, readKoelnDemo, type PlanningRecordEvent } from '@sp/controlling';
+import { controllingOfMeasures, goalRecord, listMeasures, readKoelnDemo } from '@sp/controlling';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { loadKoelnWarehouse } from '@sp/demo/testing';
 import type { ControllingSource, RegistrySource } from '../sources.js';
@@ -14,7 +14,7 @@ import { startPostgres, tempDir, type PostgresInstance } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllingSourceFrom } from './controlling.source.js';
-import { loadDemoOffers } from '../testing/demo-offers.fixture.js';
+import { loadDemoOffers, loadDemoPlanning } from '../testing/demo-read-models.fixture.js';
 import { registrySourceFrom } from './registry.source.js';
 
 const reference = loadReference('koeln');
@@ -37,27 +37,8 @@ async function loadRegistry(): Promise<void> {
   pg = await startPostgres();
   db = createPgDatabase({ url: pg.url });
   repo = new RegistryRepository(db, spatialAreaLocator(reference));
-  await repo.migrate();
   offers = await loadDemoOffers(repo, reference);
-
-  await migrateControlling(db);
-  const planning: PlanningRecordEvent[] = readKoelnDemo().deliveries.map((d) => {
-    const record = d.record as { key: string; version: number };
-    // the envelope's amt: the demo's actors are "<amt>@stadt-koeln.example"
-    const amt = d.actor.split('@')[0]!;
-    return {
-      key: record.key,
-      version: record.version,
-      recordType: d.recordType,
-      amt,
-      deliveryId: d.deliveryId,
-      deliveredBy: d.actor,
-      deliveredAt: Date.parse(d.at),
-      tombstone: false,
-      payload: d.record,
-    };
-  });
-  await projectPlanningRecordEvents(db, planning);
+  await loadDemoPlanning(db);
 }
 
 async function loadIndicators(): Promise<void> {

@@ -11,7 +11,7 @@ import { catalogueSource } from '../adapters/indicators.catalogue.js';
 import { registrySourceFrom } from '../adapters/registry.source.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway, type Gateway } from '../gateway.js';
-import { loadDemoOffers } from '../testing/demo-offers.fixture.js';
+import { loadDemoOffers } from '../testing/demo-read-models.fixture.js';
 import { MemoryIndicatorReader } from '../testing/memory-indicator-reader.js';
 
 const reference = loadReference('koeln');
@@ -23,7 +23,6 @@ let gateway: Gateway;
 beforeAll(async () => {
   db = await openPgliteDatabase({ dataDir: tempDir('sp-ogc-offers-') });
   repo = new RegistryRepository(db, spatialAreaLocator(reference));
-  await repo.migrate();
   offers = await loadDemoOffers(repo, reference);
   // the needs analysis (not read here) is the only user of indicator values in this source
   const reader = new MemoryIndicatorReader([]);
