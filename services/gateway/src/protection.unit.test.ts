@@ -2,8 +2,9 @@
 // capped; unexpected errors are masked; a slow warehouse is cut off by the request timeout.
 import { getIntrospectionQuery } from 'graphql/index.js';
 import { describe, expect, it } from 'vitest';
-import type { IndicatorReader } from '@sp/indicator-store';
+import { UnknownIndicatorError, type IndicatorReader } from '@sp/indicator-store';
 import { DatabaseError, ExpectedError } from '@sp/ports';
+import { NeedsError } from '@sp/registry';
 import { testGateway, tokenFor } from './testing/gateway.fixture.js';
 import type { RegistrySource } from './sources.js';
 
@@ -97,6 +98,19 @@ describe('errors', () => {
 
     const shown = await norms(new ExpectedError('UNKNOWN_NORM', 'unknown norm "x"; known: kita-u3', 'norm'));
     expect(shown.errors?.[0]).toMatchObject({ message: 'unknown norm "x"; known: kita-u3', extensions: { code: 'UNKNOWN_NORM', argument: 'norm' } });
+
+    // the domain's expected errors are ExpectedErrors too
+    const needs = await norms(new NeedsError('UNKNOWN_NORM', 'unknown norm "x"; known: kita-u3'));
+    expect(needs.errors?.[0]).toMatchObject({ extensions: { code: 'UNKNOWN_NORM' } });
+    const unplanned: IndicatorReader = {
+      values: async ({ indicator }) => {
+        throw new UnknownIndicatorError(indicator);
+      },
+      periods: async () => [],
+      indexValues: async () => [],
+    };
+    const unknown = await testGateway({ indicators: unplanned }).gql('{ indicatorValues(indicator: "einwohner", level: STADT, period: "2012") { value } }');
+    expect(unknown.errors?.[0]).toMatchObject({ message: 'unknown indicator "einwohner"', extensions: { code: 'UNKNOWN_INDICATOR' } });
 
     // a look-alike: an engine error that carries a code and the name of an expected error class is
     // still masked (the gateway used to show errors by class name)
