@@ -162,6 +162,34 @@ describe('Kubernetes manifests (infra/deploy/k8s)', () => {
   });
 });
 
+describe('docs/operations.md', () => {
+  it('names every variable an entry point reads', () => {
+    // where the entry points read their environment (zod schemas and the files they parse), and the
+    // packages that read a variable directly
+    const configFiles = [
+      ...readdirSync(join(root, 'services'))
+        .map((s) => join(root, 'services', s, 'src/main.ts'))
+        .filter(existsSync),
+      join(root, 'services/platform/src/config.ts'),
+      join(root, 'services/ingestion/src/ingestion.config.ts'),
+      join(root, 'services/gateway/src/gateway.config.ts'),
+    ];
+    const variable = /\b(?:SP|KAFKA|DATABASE|CLICKHOUSE|GATEWAY|AGGREGATOR|CHDB)_[A-Z0-9_]*[A-Z0-9]\b/g;
+    const read = new Set(configFiles.flatMap((f) => readFileSync(f, 'utf8').match(variable) ?? []));
+    for (const pkg of readdirSync(join(root, 'packages')).filter((p) => p !== 'testing' && p !== 'port-contracts')) {
+      for (const m of sources(join(root, 'packages', pkg, 'src')).matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)) read.add(m[1]!);
+    }
+    // the observability and backup work document their own variables
+    const docs = ['operations.md', 'observability.md', 'backup.md']
+      .map((d) => join(root, 'docs', d))
+      .filter(existsSync)
+      .map((d) => readFileSync(d, 'utf8'))
+      .join('\n');
+    expect(read.size).toBeGreaterThan(30);
+    expect([...read].filter((name) => !docs.includes(name)).sort()).toEqual([]);
+  });
+});
+
 describe('Dockerfile (infra/deploy/Dockerfile)', () => {
   const text = readFileSync(dockerfile, 'utf8');
   /** stage name → its lines */
