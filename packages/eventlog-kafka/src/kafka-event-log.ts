@@ -1,6 +1,7 @@
 // The EventLog port on Apache Kafka through kafkajs.
 //  - append: idempotent producer, acks=all, one request in flight, so an acknowledged event is
-//    durable and retries neither duplicate nor reorder it. Partitions are chosen with the port's
+//    durable and retries neither duplicate nor reorder it; after a failed request the producer is
+//    replaced (renewProducer), so no later event is mistaken for a retry of it. Partitions are chosen with the port's
 //    partitionForKey (Kafka's murmur2 partitioner), so the returned offsets are exact and the
 //    embedded log puts every key in the same partition. Appends fail fast with UNAVAILABLE when
 //    the broker cannot be reached, so an HTTP API in front can answer 503 instead of hanging.
@@ -8,7 +9,7 @@
 //    committed only after the handler resolved; when it throws, nothing is committed, the consumer
 //    seeks back and the same events come again after a backoff (at-least-once).
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, ISocketFactory, KafkaMessage, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import {
   EventLogError,
   partitionForKey,
@@ -69,6 +70,8 @@ export interface KafkaEventLogOptions {
    * request; default 512 KiB, well under the broker's message.max.bytes (1 MiB by default)
    */
   maxBatchBytesPerPartition?: number;
+  /** how connections to the brokers are opened (kafkajs' socketFactory); tests use it to lose answers on the way */
+  socketFactory?: ISocketFactory;
 }
 
 const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -139,6 +142,7 @@ export class KafkaEventLog implements EventLog {
       brokers: options.brokers,
       connectionTimeout: options.connectionTimeoutMs ?? 1000,
       requestTimeout: this.requestTimeoutMs,
+      ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       // kafkajs logs every retry and rebalance at INFO/WARN; failures reach callers as EventLogError
       logLevel: options.logLevel === 'nothing' ? LogLevel.NOTHING : LogLevel.ERROR,
       logCreator: () => {
@@ -375,12 +379,30 @@ export class KafkaEventLog implements EventLog {
             b.resolve(b.messages.map((m, j) => ({ topic: b.topic, partition: m.partition, offset: offsets[i]![j]! })));
           });
         } catch (error) {
+          this.renewProducer();
           for (const b of batch) b.reject(error);
         }
       }
     } finally {
       this.sending = false;
     }
+  }
+
+  /**
+   * Replaces the producer after a failed produce request. The broker may have written that
+   * request although its answer never came (the broker stopping after the write, a reset
+   * connection, a request timeout on a busy machine), but kafkajs takes its sequence numbers back:
+   * the next batch would carry them again, and the broker would take it for a retry of the
+   * written one — drop it and acknowledge it with the old batch's offset (an acknowledged event
+   * that is not in the log) — or refuse it as out of order. A new producer has a new producer id,
+   * so its sequence numbers cannot be mistaken for the old ones (the Java client bumps the epoch
+   * for the same reason). The failed append itself was answered UNAVAILABLE: its caller sends it
+   * again, and an event written twice is harmless to the idempotent projections.
+   */
+  private renewProducer(): void {
+    const old = this.producerReady;
+    this.producerReady = null;
+    void old?.then((producer) => producer.disconnect()).catch(() => undefined);
   }
 
   /**

@@ -26,6 +26,13 @@ const unavailableNames = new Set([
   'KafkaJSTopicMetadataNotLoaded',
 ]);
 
+/**
+ * The idempotent producer's state out of step with the broker's (after a request whose answer was
+ * lost). The adapter replaces its producer after any failed request, so the same append succeeds
+ * when sent again: not a bug in the caller's data but a retry-later.
+ */
+const producerStateTypes = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING']);
+
 /** Walks an error and its causes (kafkajs wraps the first failure in retry errors). */
 function* chain(error: unknown): Generator<KafkaJSLike> {
   let current: unknown = error;
@@ -47,7 +54,7 @@ export function toEventLogError(error: unknown, doing: string): EventLogError {
   if (errors.some((e) => e.type === 'INVALID_TOPIC_EXCEPTION')) {
     return new EventLogError('BAD_PARAMETER', `${doing} failed: invalid topic name`, engineCode, { cause: error });
   }
-  if (errors.some((e) => (e.name && unavailableNames.has(e.name)) || e.retriable === true)) {
+  if (errors.some((e) => (e.name && unavailableNames.has(e.name)) || e.retriable === true || (e.type !== undefined && producerStateTypes.has(e.type)))) {
     return new EventLogError('UNAVAILABLE', `${message}; the Kafka broker is not reachable right now`, engineCode, { cause: error });
   }
   return new EventLogError('INTERNAL', message, engineCode, { cause: error });

@@ -31,6 +31,9 @@ export function storeUnavailable(error: unknown, where: Store): StoreUnavailable
   const store: Store = error instanceof EventLogError ? 'log' : error instanceof DatabaseError ? 'database' : where;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof PortError && (error.transient || error.code === 'CLOSED')) return { store, code: error.code, message };
+  // the ingestion created its topics before serving: a log that does not know one now is still
+  // loading its partitions after a restart, or was set up anew — nothing the delivery could fix
+  if (error instanceof EventLogError && error.code === 'UNKNOWN_TOPIC') return { store, code: error.code, message };
   const engineCode = engineCodeOf(error);
   return engineCode ? { store, code: engineCode, message } : undefined;
 }

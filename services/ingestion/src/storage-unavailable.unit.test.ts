@@ -10,6 +10,7 @@ describe('storeUnavailable', () => {
     ['PGlite disk full typed INTERNAL (SQLSTATE 53100)', new DatabaseError('INTERNAL', 'could not extend file', '53100'), 'database', { store: 'database', code: '53100' }],
     ['a PostgreSQL I/O error (58030)', new DatabaseError('INTERNAL', 'could not write block', '58030'), 'database', { store: 'database', code: '58030' }],
     ['an event log EIO typed INTERNAL', new EventLogError('INTERNAL', 'write failed', 'EIO'), 'log', { store: 'log', code: 'EIO' }],
+    ['a topic the broker does not serve yet', new EventLogError('UNKNOWN_TOPIC', 'no such topic', 'UNKNOWN_TOPIC_OR_PARTITION'), 'log', { store: 'log', code: 'UNKNOWN_TOPIC' }],
     ['a raw EROFS from the file system', Object.assign(new Error('read-only file system'), { code: 'EROFS' }), 'log', { store: 'log', code: 'EROFS' }],
     ['ENOSPC as the cause of another error', new Error('append failed', { cause: Object.assign(new Error('no space'), { code: 'ENOSPC' }) }), 'log', { store: 'log', code: 'ENOSPC' }],
   ] as const)('%s is unavailable', (_name, error, where, expected) => {
