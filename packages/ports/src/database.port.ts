@@ -44,7 +44,8 @@ const sqlStateCodes: Record<string, import('./errors.js').PortErrorCode> = {
   '53300': 'UNAVAILABLE', // too_many_connections
   '08006': 'UNAVAILABLE',
   '08001': 'UNAVAILABLE',
-  '57P01': 'UNAVAILABLE',
+  '57P01': 'UNAVAILABLE', // admin_shutdown
+  '57P02': 'UNAVAILABLE', // crash_shutdown (another backend crashed; the server restarts)
 };
 
 /**

@@ -4,7 +4,7 @@ import { portCodeForSqlState } from './database.port.js';
 
 describe('portCodeForSqlState', () => {
   it('maps disk full, out of memory, I/O error and connection failures to UNAVAILABLE', () => {
-    for (const state of ['53100', '53200', '53000', '58030', '58000', '08000', '08006', '57P01']) expect(portCodeForSqlState(state), state).toBe('UNAVAILABLE');
+    for (const state of ['53100', '53200', '53000', '58030', '58000', '08000', '08006', '57P01', '57P02', '57P03']) expect(portCodeForSqlState(state), state).toBe('UNAVAILABLE');
   });
 
   it('keeps the specific codes and INTERNAL for the rest', () => {
