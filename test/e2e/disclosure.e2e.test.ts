@@ -17,7 +17,7 @@ import { buildKoelnDemo } from '@sp/demo';
 import { FeedCatalogue } from '@sp/feeds';
 import { clientFor, tokenFor } from '@sp/gateway/testing';
 import { areaMapRows } from '@sp/indicator-store';
-import { alignPeriod, computeCompositeIndex, loadCatalogue, periodRange, preimage, type Component } from '@sp/indicators';
+import { alignPeriod, computeCompositeIndex, loadCatalogue, periodRange, preimage, wilsonInterval, type Component } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
 import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -331,6 +331,65 @@ describe('disclosure control under the attacks of #12 (public GraphQL and CSV on
     );
     expect(now.every((v) => v.knownAt === null)).toBe(true);
     expect(pinned405).toBeNull();
+  });
+
+  it('uncertainty: a public interval and small-number flag are functions of the published figures only', async () => {
+    // docs/uncertainty-and-typology.md: the public's Wilson interval is computed from the protected
+    // numerator and denominator it is shown, never from true counts; a withheld figure shows none.
+    type Row = {
+      area: { code: string };
+      value: number | null;
+      numerator: number | null;
+      denominator: number | null;
+      suppressed: boolean;
+      perturbed: boolean;
+      interval: { lower: number; upper: number; level: number; method: string } | null;
+      smallNumber: boolean | null;
+    };
+    const q = `query($i: String!, $p: String!) { indicator(code: $i) { uncertainty { level minNumerator minDenominator } }
+      indicatorValues(indicator: $i, level: STADTTEIL, period: $p) { area { code } value numerator denominator suppressed perturbed interval { lower upper level method } smallNumber } }`;
+    let differing = 0;
+    for (const [indicator, period] of [
+      ['hze_quote', '2012'],
+      ['grundsicherung_alter_quote', '2012'],
+      ['sgb2_quote', TO],
+    ] as const) {
+      const plan = catalogue.compile(indicator);
+      if (plan.kind !== 'ratio') throw new Error(`${indicator} is not a ratio`);
+      type Answer = { indicator: { uncertainty: { level: number; minNumerator: number; minDenominator: number } }; indicatorValues: Row[] };
+      const pub = await gql<Answer>(q, { i: indicator, p: period });
+      const truth = new Map((await privileged<Answer>(q, { i: indicator, p: period })).indicatorValues.map((v) => [v.area.code, v]));
+      const { level, minNumerator, minDenominator } = pub.indicator.uncertainty;
+      const expected = (n: number, d: number) => {
+        const w = wilsonInterval(n, d, level);
+        return w ? { lower: w.lower * plan.factor, upper: w.upper * plan.factor, level, method: 'WILSON' } : null;
+      };
+      expect(pub.indicatorValues.length).toBeGreaterThan(80);
+      for (const v of pub.indicatorValues) {
+        if (v.suppressed) {
+          expect(v, `${indicator} ${v.area.code}: geschützt`).toMatchObject({ interval: null, smallNumber: null });
+          continue;
+        }
+        expect(v.perturbed).toBe(true);
+        expect(v.interval, `${indicator} ${v.area.code}`).toEqual(expected(v.numerator!, v.denominator!));
+        expect(v.smallNumber).toBe(v.numerator! < minNumerator || v.denominator! < minDenominator);
+        const t = truth.get(v.area.code)!;
+        if (t.numerator !== v.numerator) {
+          differing++;
+          // the true counts would have given another interval: the public one is not made of them
+          expect(v.interval).not.toEqual(expected(t.numerator!, t.denominator!));
+        }
+      }
+      // the CSV says the same (opt-in columns)
+      const csv = await publicCsv(url, { indicator, level: 'STADTTEIL', period, uncertainty: 'true' });
+      for (const row of csv) {
+        const v = pub.indicatorValues.find((x) => x.area.code === row.Gebietsschlüssel)!;
+        if (v.interval) expect(germanNumber(row['KI unten']!)).toBeCloseTo(v.interval.lower, 6);
+        else expect(row['KI unten']).toBe('');
+      }
+    }
+    report.push(`uncertainty: ${differing} public intervals differ from those of the true counts; every one is the Wilson interval of the published counts`);
+    expect(differing).toBeGreaterThan(0);
   });
 
   it(`the exhaustive audit: no confidential cell of the public figures narrows to fewer than ${MIN_VALUES} values`, async () => {

@@ -1,6 +1,7 @@
 // The declarative indicator catalogue: datasets (what the Ämter deliver, how often, whether synthetic)
 // and versioned indicator definitions of four kinds — count, ratio, change, index.
 import { z } from 'zod';
+import { defaultUncertaintySettings, uncertaintySettingsSchema } from './uncertainty.js';
 
 const code = z.string().regex(/^[a-z][a-z0-9_]*$/, 'snake_case code, e.g. sgb2_quote');
 
@@ -98,6 +99,8 @@ export const catalogueFileSchema = z.object({
   catalogueVersion: z.number().int().positive(),
   datasets: z.record(code, datasetSchema),
   indicators: z.array(indicatorSchema).min(1),
+  /** confidence level and small-number thresholds of rates (docs/uncertainty-and-typology.md) */
+  uncertainty: uncertaintySettingsSchema.default(() => ({ ...defaultUncertaintySettings })),
 });
 
 export type Periodicity = z.infer<typeof periodicitySchema>;

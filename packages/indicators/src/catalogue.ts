@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { defaultUncertaintySettings, type UncertaintySettings } from './uncertainty.js';
 import { catalogueFileSchema, type CountIndicator, type Dataset, type IndexIndicator, type Indicator, type Polarity } from './catalogue.schema.js';
 
 export class CatalogueError extends Error {
@@ -40,6 +41,8 @@ export class Catalogue {
     readonly version: number,
     readonly datasets: Readonly<Record<string, Dataset>>,
     readonly indicators: readonly Indicator[],
+    /** confidence level and small-number thresholds of rates */
+    readonly uncertainty: UncertaintySettings = defaultUncertaintySettings,
   ) {
     for (const i of indicators) {
       const list = this.byCode.get(i.code) ?? [];
@@ -189,7 +192,7 @@ export function parseCatalogue(yamlText: string, source = 'catalogue'): Catalogu
     const issue = parsed.error.issues[0]!;
     throw new CatalogueError('CATALOGUE_INVALID', `${source}: field ${issue.path.join('.')}: ${issue.message}`);
   }
-  return new Catalogue(parsed.data.catalogueVersion, parsed.data.datasets, parsed.data.indicators);
+  return new Catalogue(parsed.data.catalogueVersion, parsed.data.datasets, parsed.data.indicators, parsed.data.uncertainty);
 }
 
 export function loadCatalogue(path: string = defaultCataloguePath): Catalogue {

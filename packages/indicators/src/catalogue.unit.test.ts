@@ -101,3 +101,19 @@ indicators:
     expect(parsed.confidential('n')).toBe(true);
   });
 });
+
+describe('catalogue uncertainty settings', () => {
+  const head = 'catalogueVersion: 1\ndatasets:\n  r: { name: r, periodicity: year, amt: statistik, synthetic: false }\n';
+  const body =
+    'indicators:\n  - { code: n, version: 1, kind: count, name: n, definition: n, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: r, measure: n }\n';
+  it('defaults to 95 %, 20 cases and 100 persons when the section is absent', () => {
+    expect(parseCatalogue(head + body).uncertainty).toEqual({ level: 0.95, minNumerator: 20, minDenominator: 100 });
+  });
+  it('reads a configured section and refuses a level outside 0.5 … 0.999 naming the field', () => {
+    expect(parseCatalogue(`${head}uncertainty: { level: 0.9, minNumerator: 5 }\n${body}`).uncertainty).toEqual({ level: 0.9, minNumerator: 5, minDenominator: 100 });
+    expect(() => parseCatalogue(`${head}uncertainty: { level: 95 }\n${body}`)).toThrow(/field uncertainty\.level/);
+  });
+  it('the shipped catalogue declares the defaults', () => {
+    expect(loadCatalogue().uncertainty).toEqual({ level: 0.95, minNumerator: 20, minDenominator: 100 });
+  });
+});

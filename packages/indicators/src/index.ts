@@ -11,3 +11,4 @@ export * from './perturbation.js';
 export * from './record-keys.js';
 export * from './protection.js';
 export * from './class-breaks.js';
+export * from './uncertainty.js';

@@ -59,6 +59,19 @@ export interface IndicatorMeta {
   sources: readonly string[];
   /** how the public sees its figures (docs/disclosure.md) */
   protection: ProtectionMeta;
+  /** how its figures' uncertainty is stated (docs/uncertainty-and-typology.md) */
+  uncertainty: UncertaintyMeta;
+}
+
+export interface UncertaintyMeta {
+  /** a ratio's factor (100 for %): its figures carry a Wilson interval and a small-number flag; null for counts and changes */
+  factor: number | null;
+  /** confidence level of the interval */
+  level: number;
+  /** a rate with a numerator below this is flagged "kleine Fallzahl" */
+  minNumerator: number;
+  /** a rate with a denominator below this is flagged "kleine Fallzahl" */
+  minDenominator: number;
 }
 
 export interface ProtectionMeta {

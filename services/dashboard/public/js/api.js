@@ -25,9 +25,10 @@
 /** @typedef {{ code: string, name: string, offerType: string, unit: string, description: string }} PlanningNorm */
 /** @typedef {{ level: string, code: string, name: string }} AreaRef */
 /** @typedef {{ code: string, name: string, parent: (AreaRef & { parent: AreaRef | null }) | null, geometry: Geometry | null }} ApiArea */
-/** @typedef {{ area: AreaCode, value: number | null, suppressed: boolean, suppressionReason: string | null, synthetic: boolean }} IndicatorValue */
+/** @typedef {{ lower: number, upper: number, level: number }} Interval */
+/** @typedef {{ area: AreaCode, value: number | null, suppressed: boolean, suppressionReason: string | null, synthetic: boolean, interval: Interval | null, smallNumber: boolean | null }} IndicatorValue */
 /** @typedef {{ area: AreaCode, score: number | null, class: string | null, scored: boolean }} IndexValue */
-/** @typedef {{ period: string, value: number | null, suppressed: boolean }} SeriesPoint */
+/** @typedef {{ period: string, value: number | null, suppressed: boolean, interval: Interval | null, smallNumber: boolean | null }} SeriesPoint */
 /** @typedef {{ key: string, name: string, offerType: string, subtype: string | null, targetGroups: string[], location: { lat: number, lon: number }, address: { street: string | null, postcode: string | null } }} Offer */
 /** @typedef {{ norm: string, area: AreaCode, supply: number, demand: number | null, coverage: number | null, gap: number | null, suppressed: boolean }} NeedsRow */
 /** @typedef {{ title: string, plannedDate: string | null, plannedQuarter: string | null, actualDate: string | null, reached: boolean }} Milestone */
@@ -125,7 +126,7 @@ export const queries = {
     /* GraphQL */ `
     query DashboardValues($indicator: String!, $level: AreaLevel!, $period: String!) {
       indicatorValues(indicator: $indicator, level: $level, period: $period) {
-        area { code } value suppressed suppressionReason synthetic
+        area { code } value suppressed suppressionReason synthetic interval { lower upper level } smallNumber
       }
     }`
   ),
@@ -139,9 +140,9 @@ export const queries = {
     /** @type {Query<{ area: SeriesPoint[], bezirk?: SeriesPoint[], city: SeriesPoint[] }, { indicator: string, area: AreaInput, bezirk: AreaInput, city: AreaInput, withBezirk: boolean, from: string, to: string }>} */ (
       /* GraphQL */ `
     query DashboardSeries($indicator: String!, $area: AreaInput!, $bezirk: AreaInput!, $city: AreaInput!, $withBezirk: Boolean!, $from: String!, $to: String!) {
-      area: timeSeries(indicator: $indicator, area: $area, from: $from, to: $to) { period value suppressed }
-      bezirk: timeSeries(indicator: $indicator, area: $bezirk, from: $from, to: $to) @include(if: $withBezirk) { period value suppressed }
-      city: timeSeries(indicator: $indicator, area: $city, from: $from, to: $to) { period value suppressed }
+      area: timeSeries(indicator: $indicator, area: $area, from: $from, to: $to) { period value suppressed interval { lower upper level } smallNumber }
+      bezirk: timeSeries(indicator: $indicator, area: $bezirk, from: $from, to: $to) @include(if: $withBezirk) { period value suppressed interval { lower upper level } smallNumber }
+      city: timeSeries(indicator: $indicator, area: $city, from: $from, to: $to) { period value suppressed interval { lower upper level } smallNumber }
     }`
     ),
   offers: /** @type {Query<OffersPage, { offerTypes: string[] | null, targetGroups: string[] | null, first: number, after: string | null }>} */ (

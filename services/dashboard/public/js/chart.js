@@ -1,7 +1,8 @@
 // @ts-check
 // A small SVG line chart for time series: the selected area against its Stadtbezirk and the city.
 // Lines differ by colour AND dash pattern AND marker so they stay apart without colour vision.
-// Suppressed or missing periods are gaps, never zeros.
+// Suppressed or missing periods are gaps, never zeros. The first series may carry a confidence band
+// (a shaded area between the interval's ends, whiskers where a period stands alone).
 import { escapeHtml, formatNumber, periodLabel } from './format.js';
 
 /** @typedef {{ colour: string, dash: string, width: number, marker: 'circle' | 'square' | 'diamond' }} SeriesStyle */
@@ -14,14 +15,14 @@ export const seriesStyles = [
 ];
 
 /**
- * @param {{ periods: string[], series: { label: string, values: (number|null)[] }[], unit?: string, title: string, highlight?: string }} input
+ * @param {{ periods: string[], series: { label: string, values: (number|null)[] }[], unit?: string, title: string, highlight?: string, band?: { lower: (number|null)[], upper: (number|null)[], label: string } }} input
  * @returns {string} SVG markup
  */
-export function lineChart({ periods, series, unit = '', title, highlight }) {
+export function lineChart({ periods, series, unit = '', title, highlight, band }) {
   const W = 340;
   const H = 190;
   const m = { top: 12, right: 20, bottom: 28, left: 52 };
-  const all = /** @type {number[]} */ (series.flatMap((s) => s.values).filter((v) => v != null && Number.isFinite(v)));
+  const all = /** @type {number[]} */ ([...series.flatMap((s) => s.values), ...(band ? [...band.lower, ...band.upper] : [])].filter((v) => v != null && Number.isFinite(v)));
   if (periods.length === 0 || all.length === 0) {
     return `<p class="empty">Keine Werte für eine Zeitreihe.</p>`;
   }
@@ -72,6 +73,7 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   });
   const hi_ = periods.indexOf(highlight ?? '');
   if (hi_ >= 0) parts.push(`<line x1="${x(hi_).toFixed(1)}" x2="${x(hi_).toFixed(1)}" y1="${m.top}" y2="${m.top + ih}" stroke="#9aa3ad" stroke-dasharray="3 3"/>`);
+  if (band) parts.push(bandPath(band, x, y, styleOf(0).colour));
   // draw the comparison lines first so the area's own line lies on top
   [...series.entries()].reverse().forEach(([si, s]) => {
     const st = styleOf(si);
@@ -95,6 +97,52 @@ export function lineChart({ periods, series, unit = '', title, highlight }) {
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+/**
+ * The confidence band: one shaded polygon per run of periods with an interval, a whisker for a
+ * period alone (gaps stay gaps).
+ * @param {{ lower: (number|null)[], upper: (number|null)[], label: string }} band
+ * @param {(i: number) => number} x
+ * @param {(v: number) => number} y
+ * @param {string} colour
+ */
+function bandPath(band, x, y, colour) {
+  /** @type {number[][]} */
+  const runs = [];
+  /** @type {number[]} */
+  let run = [];
+  band.lower.forEach((lo, i) => {
+    const up = band.upper[i];
+    if (lo == null || up == null || !Number.isFinite(lo) || !Number.isFinite(up)) {
+      if (run.length) runs.push(run);
+      run = [];
+      return;
+    }
+    run.push(i);
+  });
+  if (run.length) runs.push(run);
+  const out = [];
+  for (const r of runs) {
+    // r holds indices whose ends are numbers (checked above)
+    const lo = (/** @type {number} */ i) => y(/** @type {number} */ (band.lower[i]));
+    const up = (/** @type {number} */ i) => y(/** @type {number} */ (band.upper[i]));
+    if (r.length === 1) {
+      const i = /** @type {number} */ (r[0]);
+      const X = x(i).toFixed(1);
+      out.push(
+        `<path class="band whisker" d="M${X} ${lo(i).toFixed(1)}V${up(i).toFixed(1)}M${(x(i) - 4).toFixed(1)} ${lo(i).toFixed(1)}h8M${(x(i) - 4).toFixed(1)} ${up(i).toFixed(1)}h8" stroke="${colour}" fill="none" data-band="${escapeHtml(band.label)}"/>`,
+      );
+      continue;
+    }
+    const top = r.map((i, k) => `${k ? 'L' : 'M'}${x(i).toFixed(1)} ${up(i).toFixed(1)}`).join('');
+    const bottom = [...r]
+      .reverse()
+      .map((i) => `L${x(i).toFixed(1)} ${lo(i).toFixed(1)}`)
+      .join('');
+    out.push(`<path class="band" d="${top}${bottom}Z" fill="${colour}" fill-opacity="0.18" data-band="${escapeHtml(band.label)}"><title>${escapeHtml(band.label)}</title></path>`);
+  }
+  return out.join('');
 }
 
 /**

@@ -33,6 +33,23 @@ export function formatValue(v, unit) {
 }
 
 /**
+ * A rate's uncertainty in words (docs/uncertainty-and-typology.md): "95-%-KI 10,2–14,5 %" and
+ * "kleine Fallzahl"; empty when the figure has neither (counts, withheld figures).
+ * @param {{ lower: number, upper: number, level: number } | null | undefined} interval
+ * @param {boolean | null | undefined} smallNumber
+ * @param {string | null | undefined} unit
+ */
+export function formatUncertainty(interval, smallNumber, unit) {
+  const parts = [];
+  if (interval) {
+    const u = unitLabel(unit);
+    parts.push(`${formatNumber(interval.level * 100, 0)}-%-KI ${formatNumber(interval.lower)}–${formatNumber(interval.upper)}${u ? ` ${u}` : ''}`);
+  }
+  if (smallNumber) parts.push('kleine Fallzahl');
+  return parts.join(' · ');
+}
+
+/**
  * @param {string | null | undefined} unit
  * @returns {string}
  */

@@ -3,7 +3,7 @@
 // method (classify.js) with a palette that follows the indicator's polarity.
 import { classify, classOf, methods } from './classify.js';
 import { loadValues } from './data.js';
-import { formatNumber, formatValue, noDataColour, palette, unitLabel } from './format.js';
+import { formatNumber, formatUncertainty, formatValue, noDataColour, palette, unitLabel } from './format.js';
 import { rangeLabel } from './legend.view.js';
 import { emptyTheme, indicatorMeta, state } from './state.js';
 
@@ -33,6 +33,8 @@ export const indicatorTheme = {
         text: v.suppressed ? 'geschützt' : formatValue(v.value, m.unit),
         classIndex: c,
         classLabel: c >= 0 ? rangeLabel(cls, c, unit) : '',
+        // computed by the API from the figures shown here; a withheld figure has none
+        uncertainty: v.suppressed ? '' : formatUncertainty(v.interval, v.smallNumber, m.unit),
       });
     }
     const legend = cls.bounds.length >= 2 ? colours.slice(0, k).map((colour, i) => ({ colour, label: rangeLabel(cls, i, unit) })) : [];
@@ -41,6 +43,7 @@ export const indicatorTheme = {
       subtitle: `${m.synthetic ? 'synthetisch · ' : ''}${methods.find((x) => x.code === state.method)?.label ?? ''}${unit ? ` · Einheit: ${unit}` : ''}`,
       synthetic: m.synthetic,
       valueHeader: unit ? `Wert (${unit})` : 'Wert',
+      ...([...values.values()].some((v) => v.interval || v.smallNumber != null) ? { uncertaintyHeader: 'Unsicherheit (95-%-Konfidenzintervall)' } : {}),
       rows,
       legend,
       colourOf: (row) => (row && row.classIndex >= 0 ? (colours[row.classIndex] ?? noDataColour) : noDataColour),

@@ -99,7 +99,7 @@ function drawMap(geo, bezirke) {
     p.setAttribute('fill', fill);
     p.dataset.status = row?.status ?? 'missing';
     p.dataset.fill = fill;
-    p.setAttribute('aria-label', `${area?.name}: ${describeRow(row)}`);
+    p.setAttribute('aria-label', `${area?.name}: ${describeRow(row)}${row?.uncertainty ? ` (${row.uncertainty})` : ''}`);
     const sel = code === state.selected;
     p.classList.toggle('selected', sel);
     p.setAttribute('aria-pressed', sel ? 'true' : 'false');
@@ -181,7 +181,8 @@ function showTooltip(p, ev) {
   const tip = $('tooltip');
   const area = current.byCode?.get(String(p.dataset.code));
   if (!area) return;
-  tip.innerHTML = `<strong>${escapeHtml(area.name)}</strong>${escapeHtml(describeRow(current.rows.get(area.code)))}`;
+  const row = current.rows.get(area.code);
+  tip.innerHTML = `<strong>${escapeHtml(area.name)}</strong>${escapeHtml(describeRow(row))}${row?.uncertainty ? `<span class="uncertainty">${escapeHtml(row.uncertainty)}</span>` : ''}`;
   const wrap = $('map-wrap').getBoundingClientRect();
   let x;
   let y;

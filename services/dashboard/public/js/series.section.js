@@ -5,7 +5,7 @@ import { describeError } from './api.js';
 import { chartLegend, lineChart } from './chart.js';
 import { loadSeries } from './data.js';
 import { $ } from './dom.js';
-import { escapeHtml, formatValue, periodLabel, unitLabel } from './format.js';
+import { escapeHtml, formatNumber, formatUncertainty, formatValue, periodLabel, unitLabel } from './format.js';
 import { indicatorMeta, meta, state } from './state.js';
 
 /** @import { DetailSection } from './details.view.js' */
@@ -54,16 +54,33 @@ export const seriesSection = {
       const at = (s) => s.values[m.periods.indexOf(String(shown))] ?? null;
       const title = `Zeitreihe ${m.name}, ${area.name} im Vergleich, ${periodLabel(from)} bis ${periodLabel(to)}`;
       const suppressedCount = (data.area ?? []).filter((v) => v.suppressed).length;
+      // the area's confidence band and small-number flags, as the API computed them from the shown figures
+      const own = new Map((data.area ?? []).map((v) => [v.period, v]));
+      const intervals = m.periods.map((p) => own.get(p)?.interval ?? null);
+      const level = intervals.find((v) => v)?.level;
+      const band = level
+        ? { lower: intervals.map((v) => v?.lower ?? null), upper: intervals.map((v) => v?.upper ?? null), label: `${formatNumber(level * 100, 0)}-%-Konfidenzintervall ${area.name}` }
+        : undefined;
+      const small = m.periods.filter((p) => own.get(p)?.smallNumber);
+      const shownPoint = own.get(String(shown));
       el().innerHTML = `<h3 id="h-series">Zeitreihe: ${escapeHtml(m.name)}${m.synthetic ? ' <span class="badge badge-synthetic">synthetisch</span>' : ''}</h3>
       <dl class="kpi">${series.map((s) => `<div><dt>${escapeHtml(s.label)}</dt><dd>${escapeHtml(formatValue(at(s), m.unit))}</dd></div>`).join('')}</dl>
       ${shown !== state.period ? `<p class="hint">Werte für ${escapeHtml(periodLabel(String(shown)))}.</p>` : ''}
+      ${shownPoint?.interval || shownPoint?.smallNumber ? `<p class="hint uncertainty">${escapeHtml(area.name)}: ${escapeHtml(formatUncertainty(shownPoint.interval, shownPoint.smallNumber, m.unit))}</p>` : ''}
       ${chartLegend(series.map((s) => s.label))}
-      ${lineChart({ periods: m.periods, series, unit, title, highlight: shown ?? undefined })}
+      ${band ? `<p class="hint">Schattiert: ${escapeHtml(band.label)}.</p>` : ''}
+      ${lineChart({ periods: m.periods, series, unit, title, highlight: shown ?? undefined, band })}
+      ${small.length ? `<p class="hint">${small.length} Zeitpunkt(e) mit kleiner Fallzahl – Werte mit Vorsicht deuten.</p>` : ''}
       ${suppressedCount ? `<p class="hint">${suppressedCount} Zeitpunkt(e) geschützt (Datenschutz) – Lücke in der Linie.</p>` : ''}
       <details><summary>Zeitreihe als Tabelle</summary>
         <table class="series-table"><caption>${escapeHtml(title)}</caption>
-          <thead><tr><th scope="col">Zeitraum</th>${series.map((s) => `<th scope="col" class="num">${escapeHtml(s.label)}</th>`).join('')}</tr></thead>
-          <tbody>${m.periods.map((p, i) => `<tr><th scope="row">${escapeHtml(periodLabel(p))}</th>${series.map((s) => `<td class="num">${escapeHtml(formatValue(s.values[i], m.unit))}</td>`).join('')}</tr>`).join('')}</tbody>
+          <thead><tr><th scope="col">Zeitraum</th>${series.map((s) => `<th scope="col" class="num">${escapeHtml(s.label)}</th>`).join('')}${band || small.length ? `<th scope="col">Unsicherheit ${escapeHtml(area.name)}</th>` : ''}</tr></thead>
+          <tbody>${m.periods
+            .map((p, i) => {
+              const u = band || small.length ? `<td>${escapeHtml(formatUncertainty(own.get(p)?.interval, own.get(p)?.smallNumber, m.unit) || '–')}</td>` : '';
+              return `<tr><th scope="row">${escapeHtml(periodLabel(p))}</th>${series.map((s) => `<td class="num">${escapeHtml(formatValue(s.values[i], m.unit))}</td>`).join('')}${u}</tr>`;
+            })
+            .join('')}</tbody>
         </table></details>`;
     } catch (e) {
       if (isCurrent()) el().innerHTML = `<h3 id="h-series">Zeitreihe</h3><p class="error">Zeitreihe nicht verfügbar: ${escapeHtml(describeError(e))}</p>`;

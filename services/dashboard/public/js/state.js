@@ -66,6 +66,7 @@ export const meta = { indicators: [], indices: [], sources: [], norms: [], city:
  * @property {number} classIndex -1: no class (drawn grey or hatched)
  * @property {string} classLabel
  * @property {NeedsRow} [needs]
+ * @property {string} [uncertainty] a rate's confidence interval and small-number flag in words
  */
 
 /**
@@ -80,6 +81,7 @@ export const meta = { indicators: [], indices: [], sources: [], norms: [], city:
  * @property {(row: Row | undefined) => string} colourOf
  * @property {string} legendNote
  * @property {string} [unscoredNote]
+ * @property {string} [uncertaintyHeader] set when the rows carry an uncertainty (the table shows it as a column)
  */
 
 /**

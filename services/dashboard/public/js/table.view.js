@@ -70,13 +70,14 @@ function drawTable() {
         <td>${escapeHtml(a.code)}</td>
         <td>${escapeHtml(a.bezirk?.name ?? (a.level === 'STADTBEZIRK' ? '–' : ''))}</td>
         <td class="num">${escapeHtml(describeRowShort(r))}</td>
+        ${current.uncertaintyHeader ? `<td class="uncertainty">${escapeHtml(r?.status === 'suppressed' ? 'geschützt' : r?.uncertainty || '–')}</td>` : ''}
         <td>${chip}${escapeHtml(r?.classLabel || (r?.status === 'suppressed' ? 'geschützt' : '–'))}</td>
       </tr>`;
     })
     .join('');
   let html = `<div class="table-scroll"><table id="map-table">
     <caption>${escapeHtml(current.title)} – ${levelLabel(level).many}${state.period ? `, ${escapeHtml(periodLabel(state.period))}` : ''}${current.synthetic ? ' (synthetisch)' : ''}</caption>
-    <thead><tr>${sortHeader('name', levelLabel(level).one)}${sortHeader('code', 'Nr.')}<th scope="col">Stadtbezirk</th>${sortHeader('value', current.valueHeader, 'num')}<th scope="col">Klasse</th></tr></thead>
+    <thead><tr>${sortHeader('name', levelLabel(level).one)}${sortHeader('code', 'Nr.')}<th scope="col">Stadtbezirk</th>${sortHeader('value', current.valueHeader, 'num')}${current.uncertaintyHeader ? `<th scope="col">${escapeHtml(current.uncertaintyHeader)}</th>` : ''}<th scope="col">Klasse</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
   if (state.infraOn) {
     const offerRows = current.offers

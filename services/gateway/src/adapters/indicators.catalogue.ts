@@ -66,6 +66,7 @@ export function catalogueSource(catalogue: Catalogue, options: { licences?: Data
       published: i.published,
       sources: catalogue.datasetsOf(i.code),
       protection: protectionMeta(catalogue, i.code, protection),
+      uncertainty: { factor: i.kind === 'ratio' ? i.factor : null, ...catalogue.uncertainty },
     }));
   const indices: IndexMeta[] = latest
     .filter((i) => i.kind === 'index')

@@ -20,6 +20,11 @@ const list = z
       .filter(Boolean),
   )
   .optional();
+/** opt-in: the existing column layout stays as consumers know it unless uncertainty=true is asked */
+const optIn = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
 const parentOf = (q: { parentLevel?: string | undefined; parentCode?: string | undefined }) => (q.parentLevel && q.parentCode ? { level: q.parentLevel, code: q.parentCode } : null);
 
 const valuesParams = z.object({
@@ -33,8 +38,9 @@ const valuesParams = z.object({
   parentCode: z.string().optional(),
   areas: list,
   asOf: z.string().optional(),
+  uncertainty: optIn,
 });
-const seriesParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), from: z.string(), to: z.string(), asOf: z.string().optional() });
+const seriesParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), from: z.string(), to: z.string(), asOf: z.string().optional(), uncertainty: optIn });
 const rankingParams = z.object({
   indicator: z.string().min(1),
   level,
@@ -44,8 +50,9 @@ const rankingParams = z.object({
   order: z.enum(['HIGHEST_FIRST', 'LOWEST_FIRST']).default('HIGHEST_FIRST'),
   first: z.coerce.number().int().optional(),
   asOf: z.string().optional(),
+  uncertainty: optIn,
 });
-const comparisonParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), period: z.string(), asOf: z.string().optional() });
+const comparisonParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), period: z.string(), asOf: z.string().optional(), uncertainty: optIn });
 const indexParams = z.object({ index: z.string().min(1), level, period: z.string(), parentLevel: level.optional(), parentCode: z.string().optional() });
 
 const valueHeader = [
@@ -68,6 +75,9 @@ const valueHeader = [
   'Hinweis',
 ];
 
+/** appended with uncertainty=true (docs/uncertainty-and-typology.md) */
+const uncertaintyHeader = ['KI unten', 'KI oben', 'KI Niveau', 'Kleine Fallzahl'];
+
 const reasonDe: Record<string, string> = { PROTECTED: 'geschützt', PRIMARY: 'Fallzahl unter Schwelle', SECONDARY: 'Sekundärsperrung', DERIVED: 'abgeleitet aus gesperrtem Wert' };
 
 /** What a row says about its disclosure control: perturbed for the public, true and confidential for privileged readers. */
@@ -77,8 +87,10 @@ export function noteOf(v: IndicatorValue): string | null {
   return null;
 }
 
-function valueRow(ctx: GatewayContext, v: IndicatorValue): Cell[] {
+function valueRow(ctx: GatewayContext, v: IndicatorValue, withUncertainty = false): Cell[] {
   const meta = ctx.indicators.indicator(v.indicator);
+  const u = withUncertainty ? ctx.indicators.uncertainty(v) : undefined;
+  const extra: Cell[] = withUncertainty ? [u?.interval?.lower ?? null, u?.interval?.upper ?? null, u?.interval?.level ?? null, u ? u.smallNumber : null] : [];
   return [
     v.indicator,
     meta.name,
@@ -97,8 +109,11 @@ function valueRow(ctx: GatewayContext, v: IndicatorValue): Cell[] {
     v.definitionVersion,
     attribution(ctx, meta.sources),
     noteOf(v),
+    ...extra,
   ];
 }
+
+const headerOf = (withUncertainty: boolean) => (withUncertainty ? [...valueHeader, ...uncertaintyHeader] : valueHeader);
 
 function attribution(ctx: GatewayContext, codes: readonly string[]): string {
   return ctx.catalogue
@@ -125,8 +140,8 @@ export const exporters: Record<string, Exporter> = {
     const rows = await ctx.indicators.values({ ...q, parent: parentOf(q), periods: q.periods ?? null, areas: q.areas ?? null });
     return {
       csv: toCsv(
-        valueHeader,
-        rows.map((v) => valueRow(ctx, v)),
+        headerOf(q.uncertainty),
+        rows.map((v) => valueRow(ctx, v, q.uncertainty)),
       ),
       filename: `${q.indicator}_${q.level}.csv`,
     };
@@ -136,8 +151,8 @@ export const exporters: Record<string, Exporter> = {
     const rows = await ctx.indicators.series(q.indicator, { level: q.level, code: q.code }, q.from, q.to, q.asOf);
     return {
       csv: toCsv(
-        valueHeader,
-        rows.map((v) => valueRow(ctx, v)),
+        headerOf(q.uncertainty),
+        rows.map((v) => valueRow(ctx, v, q.uncertainty)),
       ),
       filename: `${q.indicator}_${q.level}_${q.code}.csv`,
     };
@@ -147,8 +162,8 @@ export const exporters: Record<string, Exporter> = {
     const rows = await ctx.indicators.ranking({ ...q, parent: parentOf(q) });
     return {
       csv: toCsv(
-        ['Rang', ...valueHeader],
-        rows.map((r) => [r.rank, ...valueRow(ctx, r.value)]),
+        ['Rang', ...headerOf(q.uncertainty)],
+        rows.map((r) => [r.rank, ...valueRow(ctx, r.value, q.uncertainty)]),
       ),
       filename: `${q.indicator}_${q.level}_rang.csv`,
     };
@@ -156,8 +171,9 @@ export const exporters: Record<string, Exporter> = {
   comparison: async (ctx, params) => {
     const q = parse(comparisonParams, params);
     const c = await ctx.indicators.comparison(q.indicator, { level: q.level, code: q.code }, q.period, q.asOf);
-    const rows = [['Gebiet', ...valueRow(ctx, c.area)], ...(c.parent ? [['Übergeordnetes Gebiet', ...valueRow(ctx, c.parent)]] : []), ...(c.city ? [['Stadt', ...valueRow(ctx, c.city)]] : [])];
-    return { csv: toCsv(['Vergleich', ...valueHeader], rows), filename: `${q.indicator}_${q.level}_${q.code}_vergleich.csv` };
+    const row = (label: string, v: IndicatorValue) => [label, ...valueRow(ctx, v, q.uncertainty)];
+    const rows = [row('Gebiet', c.area), ...(c.parent ? [row('Übergeordnetes Gebiet', c.parent)] : []), ...(c.city ? [row('Stadt', c.city)] : [])];
+    return { csv: toCsv(['Vergleich', ...headerOf(q.uncertainty)], rows), filename: `${q.indicator}_${q.level}_${q.code}_vergleich.csv` };
   },
   'index-values': async (ctx, params) => {
     const q = parse(indexParams, params);

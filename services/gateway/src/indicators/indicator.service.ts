@@ -5,6 +5,7 @@
 // range) for series, one per (index, level) for composite indices.
 import DataLoader from 'dataloader';
 import type { IndexValue, IndicatorReader, IndicatorValue } from '@sp/indicator-store';
+import { rateUncertainty, type RateUncertainty } from '@sp/indicators';
 import { canReadIndex, canReadIndicator, privilegedFor, privilegedForIndex } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { expectedError, isExpected } from '../errors.js';
@@ -171,6 +172,15 @@ export class IndicatorService {
   async value(indicator: string, area: AreaRef, period: string, asOf?: string | null): Promise<IndicatorValue | null> {
     const rows = await this.values({ indicator, level: area.level, period, asOf: asOf ?? null });
     return rows.find((r) => r.areaCode === area.code) ?? null;
+  }
+
+  /**
+   * The uncertainty of a figure as this viewer was shown it: a function of the shown value,
+   * numerator and denominator only (protected counts for the public), nothing for a withheld figure.
+   */
+  uncertainty(v: IndicatorValue): RateUncertainty | undefined {
+    const u = this.metaByCode.get(v.indicator)?.uncertainty;
+    return u ? rateUncertainty(v, u.factor, u) : undefined;
   }
 
   /** A time series of one area, ascending by period. */

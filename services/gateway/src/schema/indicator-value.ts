@@ -1,6 +1,7 @@
 // Indicator values: by indicator × areas (a level, a parent, or a list) × periods, time series,
 // rankings and comparison with the parent area and the city. Every value comes through
 // IndicatorService, i.e. through the IndicatorReader with suppression applied.
+import type { RateUncertainty } from '@sp/indicators';
 import { builder } from './builder.js';
 import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef } from './refs.js';
 
@@ -8,6 +9,19 @@ export const SuppressionReasonEnum = builder.enumType('SuppressionReason', {
   description:
     'PROTECTED ("geschützt"): a confidential figure this reader may not see — the only reason the gateway gives. PRIMARY, SECONDARY and DERIVED belonged to the group-wise suppression the cell-key method replaced and no longer occur.',
   values: ['PROTECTED', 'PRIMARY', 'SECONDARY', 'DERIVED'] as const,
+});
+
+type ShownInterval = NonNullable<RateUncertainty['interval']>;
+
+const ConfidenceIntervalRef = builder.objectRef<ShownInterval>('ConfidenceInterval').implement({
+  description:
+    "Confidence interval of a rate (docs/uncertainty-and-typology.md): Wilson score interval of numerator / denominator at the catalogue's level (95 %), in the indicator's unit. For the public it is computed from the published (protected) counts only; it covers random variation, not the perturbation noise.",
+  fields: (t) => ({
+    lower: t.exposeFloat('lower'),
+    upper: t.exposeFloat('upper'),
+    level: t.exposeFloat('level', { description: 'Confidence level, e.g. 0.95.' }),
+    method: t.exposeString('method', { description: 'WILSON (score interval for a share).' }),
+  }),
 });
 
 export const RankingOrderEnum = builder.enumType('RankingOrder', {
@@ -36,6 +50,24 @@ IndicatorValueRef.implement({
     }),
     synthetic: t.exposeBoolean('synthetic', { description: 'True for values of the synthetic demo model.' }),
     definitionVersion: t.exposeInt('definitionVersion'),
+    interval: t.field({
+      type: ConfidenceIntervalRef,
+      nullable: true,
+      description:
+        'Confidence interval of a rate or share (Wilson, 95 %), from the numerator and denominator shown here; null for counts and changes, for a withheld ("geschützt") figure and for a ratio that is not a share (numerator above denominator).',
+      resolve: (v, _a, ctx) => ctx.indicators.uncertainty(v)?.interval ?? null,
+    }),
+    smallNumber: t.boolean({
+      nullable: true,
+      description:
+        'The rate rests on small numbers ("kleine Fallzahl"): its shown numerator or denominator lies below the catalogue\'s thresholds (Indicator.uncertainty). null when there is no rate to judge (counts, changes, withheld figures).',
+      resolve: (v, _a, ctx) => ctx.indicators.uncertainty(v)?.smallNumber ?? null,
+    }),
+    smallNumberReasons: t.stringList({
+      nullable: true,
+      description: 'Which count is small: NUMERATOR, DENOMINATOR. null when smallNumber is null.',
+      resolve: (v, _a, ctx) => ctx.indicators.uncertainty(v)?.smallNumberReasons ?? null,
+    }),
   }),
 });
 

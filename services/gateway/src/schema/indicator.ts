@@ -1,5 +1,5 @@
 // The indicator catalogue with its metadata, and the data sources with their attribution.
-import type { ProtectionMeta } from '../sources.js';
+import type { ProtectionMeta, UncertaintyMeta } from '../sources.js';
 import { builder } from './builder.js';
 import { DataSourceRef, IndicatorRef } from './refs.js';
 
@@ -19,6 +19,17 @@ const IndicatorProtectionRef = builder.objectRef<ProtectionMeta>('IndicatorProte
       resolve: (p) => p.expectedAbsoluteDeviation,
     }),
     note: t.string({ nullable: true, description: 'One sentence for readers.', resolve: (p) => p.note }),
+  }),
+});
+
+const IndicatorUncertaintyRef = builder.objectRef<UncertaintyMeta>('IndicatorUncertainty').implement({
+  description:
+    'How the uncertainty of the indicator\'s figures is stated (docs/uncertainty-and-typology.md): rates carry a Wilson score interval at `level` and are flagged "kleine Fallzahl" when the numerator lies below minNumerator or the denominator below minDenominator.',
+  fields: (t) => ({
+    method: t.string({ nullable: true, description: 'WILSON for rates and shares; null for counts and changes (no interval).', resolve: (u) => (u.factor === null ? null : 'WILSON') }),
+    level: t.exposeFloat('level'),
+    minNumerator: t.exposeInt('minNumerator'),
+    minDenominator: t.exposeInt('minDenominator'),
   }),
 });
 
@@ -55,6 +66,7 @@ IndicatorRef.implement({
     synthetic: t.exposeBoolean('synthetic', { description: 'True when the values come from the synthetic demo model.' }),
     published: t.exposeBoolean('published', { description: 'Visible to the public without a token.' }),
     protection: t.field({ type: IndicatorProtectionRef, resolve: (m) => m.protection }),
+    uncertainty: t.field({ type: IndicatorUncertaintyRef, resolve: (m) => m.uncertainty }),
     sources: t.field({
       type: [DataSourceRef],
       resolve: (m, _args, ctx) => ctx.catalogue.sources().filter((s) => m.sources.includes(s.code)),

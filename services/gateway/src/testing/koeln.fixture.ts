@@ -23,6 +23,8 @@ export function einwohner2012(): Map<string, number> {
 
 /** Catalogue metadata for a test indicator: a published yearly count unless `m` says otherwise. */
 export const indicatorMeta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>): IndicatorMeta => ({
+  // rates and shares of the fixtures are in % (factor 100); the thresholds are the catalogue's defaults
+  uncertainty: { factor: ['rate', 'share', 'ratio'].includes(m.kind ?? 'count') ? 100 : null, level: 0.95, minNumerator: 20, minDenominator: 100 },
   description: m.name,
   definition: m.name,
   unit: 'Personen',
