@@ -12,3 +12,5 @@ export * from './record-keys.js';
 export * from './protection.js';
 export * from './class-breaks.js';
 export * from './uncertainty.js';
+export * from './area-profile.js';
+export * from './typology.js';
