@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './area.js';
 import './indicator.js';
 import './indicator-value.js';
+import './area-profile.js';
 import './composite-index.js';
 import './registry.js';
 import './controlling.js';
