@@ -28,6 +28,10 @@
 /** @typedef {{ lower: number, upper: number, level: number }} Interval */
 /** @typedef {{ area: AreaCode, value: number | null, suppressed: boolean, suppressionReason: string | null, synthetic: boolean, interval: Interval | null, smallNumber: boolean | null }} IndicatorValue */
 /** @typedef {{ area: AreaCode, score: number | null, class: string | null, scored: boolean }} IndexValue */
+/** @typedef {{ cluster: number, size: number, centre: number[] }} TypologyCluster */
+/** @typedef {{ k: number, withinSs: number, totalSs: number, perturbed: boolean, excluded: AreaCode[], areas: { area: AreaCode, cluster: number }[], clusters: TypologyCluster[] }} Typology */
+/** @typedef {{ area: { code: string, name: string }, distance: number, contributions: { indicator: { code: string }, value: number, share: number }[] }} SimilarArea */
+/** @typedef {{ compared: number, perturbed: boolean, values: number[], similar: SimilarArea[] }} SimilarAreas */
 /** @typedef {{ period: string, value: number | null, suppressed: boolean, interval: Interval | null, smallNumber: boolean | null }} SeriesPoint */
 /** @typedef {{ key: string, name: string, offerType: string, subtype: string | null, targetGroups: string[], location: { lat: number, lon: number }, address: { street: string | null, postcode: string | null } }} Offer */
 /** @typedef {{ norm: string, area: AreaCode, supply: number, demand: number | null, coverage: number | null, gap: number | null, suppressed: boolean }} NeedsRow */
@@ -145,6 +149,22 @@ export const queries = {
       city: timeSeries(indicator: $indicator, area: $city, from: $from, to: $to) { period value suppressed interval { lower upper level } smallNumber }
     }`
     ),
+  typology: /** @type {Query<{ typology: Typology }, { level: string, indicators: string[], period: string, k: number }>} */ (
+    /* GraphQL */ `
+    query DashboardTypology($level: AreaLevel!, $indicators: [String!]!, $period: String!, $k: Int!) {
+      typology(level: $level, indicators: $indicators, period: $period, k: $k) {
+        k withinSs totalSs perturbed excluded { code } areas { area { code } cluster } clusters { cluster size centre }
+      }
+    }`
+  ),
+  similar: /** @type {Query<{ similarAreas: SimilarAreas }, { area: AreaInput, indicators: string[], period: string }>} */ (
+    /* GraphQL */ `
+    query DashboardSimilar($area: AreaInput!, $indicators: [String!]!, $period: String!) {
+      similarAreas(area: $area, indicators: $indicators, period: $period, first: 5) {
+        compared perturbed values similar { area { code name } distance contributions { indicator { code } value share } }
+      }
+    }`
+  ),
   offers: /** @type {Query<OffersPage, { offerTypes: string[] | null, targetGroups: string[] | null, first: number, after: string | null }>} */ (
     /* GraphQL */ `
     query DashboardOffers($offerTypes: [String!], $targetGroups: [String!], $first: Int!, $after: String) {

@@ -57,6 +57,13 @@ function populateControls() {
   fillSelect($select('offer-type'), [{ value: '', label: 'alle Arten' }, ...Object.entries(offerTypeLabels).map(([value, label]) => ({ value, label }))], state.offerType);
   fillSelect($select('target-group'), [{ value: '', label: 'alle Zielgruppen' }, ...Object.entries(targetGroupLabels).map(([value, label]) => ({ value, label }))], state.targetGroup);
   $select('norm').disabled = meta.norms.length === 0;
+  // the typology's profile: one checkbox per indicator
+  $('profile').innerHTML = meta.indicators
+    .map(
+      (m) =>
+        `<label><input type="checkbox" name="profile" value="${escapeHtml(m.code)}"${state.profile.includes(m.code) ? ' checked' : ''}> ${escapeHtml(m.name)}${m.synthetic ? ' (synthetisch)' : ''}</label>`,
+    )
+    .join('');
   for (const [key, t] of Object.entries(themes)) {
     const radio = themeRadio(key);
     if (radio) radio.disabled = !t.available();
@@ -72,6 +79,8 @@ export function syncControls() {
   if (state.index) $select('index').value = state.index;
   if (state.norm) $select('norm').value = state.norm;
   $select('method').value = state.method;
+  $select('k').value = String(state.k);
+  for (const c of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=profile]'))) c.checked = state.profile.includes(c.value);
   $select('classes').value = String(state.classes);
   $input('infra-on').checked = state.infraOn;
   $select('offer-type').value = state.offerType;
@@ -114,7 +123,16 @@ export const controlsView = {
       else if (t.id === 'norm') state.norm = t.value;
       else if (t.id === 'method') state.method = /** @type {Method} */ (t.value);
       else if (t.id === 'classes') state.classes = Number(t.value);
-      else if (t.id === 'infra-on') state.infraOn = t.checked;
+      else if (t.id === 'k') state.k = Number(t.value);
+      else if (t.name === 'profile') {
+        const chosen = [...document.querySelectorAll('input[name=profile]:checked')].map((c) => /** @type {HTMLInputElement} */ (c).value);
+        // the API takes 1 to 10 indicators: keep the last valid profile otherwise
+        if (chosen.length === 0 || chosen.length > 10) {
+          t.checked = !t.checked;
+          return;
+        }
+        state.profile = chosen;
+      } else if (t.id === 'infra-on') state.infraOn = t.checked;
       else if (t.id === 'offer-type') {
         state.offerType = t.value;
         // the needs map follows the kind of facility shown, when there is a norm for it

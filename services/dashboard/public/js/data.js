@@ -62,6 +62,30 @@ export function loadValues(indicator, level, period) {
 }
 
 /**
+ * The typology of a level by an indicator profile (k types).
+ * @param {string} level
+ * @param {string[]} indicators
+ * @param {string} period
+ * @param {number} k
+ */
+export function loadTypology(level, indicators, period, k) {
+  return cached(`typology:${level}:${indicators.join(',')}:${period}:${k}`, async () => (await gql(queries.typology, { level, indicators, period, k })).typology);
+}
+
+/**
+ * The areas most similar to one area by an indicator profile.
+ * @param {{ level: string, code: string }} area
+ * @param {string[]} indicators
+ * @param {string} period
+ */
+export function loadSimilar(area, indicators, period) {
+  return cached(
+    `similar:${area.level}:${area.code}:${indicators.join(',')}:${period}`,
+    async () => (await gql(queries.similar, { area: { level: area.level, code: area.code }, indicators, period })).similarAreas,
+  );
+}
+
+/**
  * @param {string} index
  * @param {string} level
  * @param {string} period

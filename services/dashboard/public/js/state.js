@@ -24,6 +24,8 @@ import { noDataColour } from './format.js';
  * @property {string} offerType
  * @property {string} targetGroup
  * @property {boolean} tableOpen
+ * @property {string[]} profile indicator codes of the typology's and the similar areas' profile
+ * @property {number} k number of types of the typology (2 … 10)
  */
 
 /** @type {State} */
@@ -41,6 +43,8 @@ export const state = {
   offerType: 'kita',
   targetGroup: '',
   tableOpen: false,
+  profile: [],
+  k: 4,
 };
 
 /**
@@ -116,6 +120,13 @@ export function chooseDefaults() {
     state.indicator = (meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0])?.code ?? null;
   }
   if (!meta.indices.some((i) => i.code === state.index)) state.index = meta.indices[0]?.code ?? null;
+  state.profile = state.profile.filter((c) => meta.indicators.some((m) => m.code === c));
+  // a first profile: the shares and rates of the catalogue (up to three)
+  if (state.profile.length === 0)
+    state.profile = meta.indicators
+      .filter((m) => m.unit === '%')
+      .slice(0, 3)
+      .map((m) => m.code);
   if (!meta.norms.some((n) => n.code === state.norm)) state.norm = (meta.norms.find((n) => n.offerType === state.offerType) ?? meta.norms[0])?.code ?? null;
 }
 
@@ -128,6 +139,10 @@ export function writeHash() {
   const p = new URLSearchParams();
   for (const k of stateKeys) if (state[k] != null && state[k] !== '') p.set(hashKeys[k], String(state[k]));
   if (state.infraOn) p.set('einrichtungen', `${state.offerType}:${state.targetGroup}`);
+  if (state.theme === 'typology') {
+    p.set('profil', state.profile.join(','));
+    p.set('typen', String(state.k));
+  }
   const next = `#${p.toString()}`;
   if (location.hash !== next) history.replaceState(null, '', next);
 }
@@ -141,6 +156,10 @@ export function readHash(themeKeys) {
     if (v == null) continue;
     writable[k] = k === 'classes' ? Math.min(7, Math.max(3, Number(v) || 5)) : v;
   }
+  const profile = p.get('profil');
+  if (profile != null) state.profile = profile.split(',').filter(Boolean).slice(0, 10);
+  const k = Number(p.get('typen'));
+  if (Number.isInteger(k) && k >= 2 && k <= 10) state.k = k;
   const e = p.get('einrichtungen');
   if (e != null) {
     const [t, g] = e.split(':');

@@ -5,6 +5,7 @@ import { indexTheme } from './index.theme.js';
 import { indicatorTheme } from './indicator.theme.js';
 import { needsTheme } from './needs.theme.js';
 import { state } from './state.js';
+import { typologyTheme } from './typology.theme.js';
 
 /** @import { Theme } from './state.js' */
 
@@ -20,6 +21,7 @@ export const themes = {
   indicator: indicatorTheme,
   index: indexTheme,
   needs: needsTheme,
+  typology: typologyTheme,
 };
 
 /** The chosen theme (the URL's is checked against `themes` when it is read). */
