@@ -199,7 +199,9 @@ describe(`dashboard in chromium`, () => {
     const table = page.locator('#map-table');
     await table.waitFor();
     expect(await table.locator('caption').innerText()).toContain('Stadtteile');
-    expect(await table.locator('thead th[scope="col"]').count()).toBe(5);
+    // a rate adds the column of its confidence interval
+    const withInterval = (await table.locator('thead th', { hasText: 'Konfidenzintervall' }).count()) > 0;
+    expect(await table.locator('thead th[scope="col"]').count()).toBe(withInterval ? 6 : 5);
     expect(await table.locator('tbody tr').count()).toBe(86);
     expect(await table.locator('tbody th[scope="row"]').count()).toBe(86);
     const button = table.locator('button.row-select[data-code="101"]');
@@ -284,6 +286,71 @@ describe(`dashboard in chromium`, () => {
     // the Köln demo has example measures in Kalk, each with its traffic light
     else expect(await page.locator('#detail-measures article.measure .light').count()).toBeGreaterThan(0);
     await shot('07-kitas-versorgung');
+  });
+
+  it('shows a rate’s 95 % interval and small-number flag in the table, the tooltip and the series band', async () => {
+    await page.check('input[name=theme][value=indicator]');
+    await page.uncheck('#infra-on');
+    await page.selectOption('#level', 'STADTTEIL');
+    await page.selectOption('#indicator', 'sgb2_quote');
+    await page.waitForFunction(() => location.hash.includes('indikator=sgb2_quote'));
+    await settled();
+    if ((await page.getAttribute('#table-toggle', 'aria-pressed')) !== 'true') await page.click('#table-toggle');
+    const table = page.locator('#map-table');
+    await table.waitFor();
+    expect(await table.locator('thead th', { hasText: 'Unsicherheit (95-%-Konfidenzintervall)' }).count()).toBe(1);
+    const cells = await table.locator('tbody td.uncertainty').allInnerTexts();
+    expect(cells).toHaveLength(86);
+    const intervals = cells.filter((c) => /^95-%-KI \d+(,\d+)?–\d+(,\d+)? %/.test(c));
+    expect(intervals.length).toBeGreaterThan(50);
+    // withheld figures show no interval, only "geschützt"
+    const hidden = await page.$$eval('#map path.area[data-status="suppressed"]', (ps) => ps.map((p) => p.getAttribute('data-code')!));
+    for (const code of hidden) expect(await table.locator(`tr:has(button[data-code="${code}"]) td.uncertainty`).innerText()).toBe('geschützt');
+    // the tooltip of an area with a value
+    const shown = (await page.$$eval('#map path.area[data-status="value"]', (ps) => ps.map((p) => p.getAttribute('data-code')!)))[0]!;
+    await page.locator(`#map path.area[data-code="${shown}"]`).hover();
+    await expect(page.locator('#tooltip .uncertainty').innerText()).resolves.toMatch(/95-%-KI \d/);
+    await shot('09-konfidenzintervall-tooltip');
+    // the series of the selected area carries its band (or whiskers for isolated periods)
+    await page.locator(`#map path.area[data-code="${shown}"]`).click();
+    await page.waitForSelector('#detail-series svg.chart', { timeout: 30_000 });
+    expect(await page.locator('#detail-series svg.chart path.band').count()).toBeGreaterThan(0);
+    expect(await page.locator('#detail-series').innerText()).toMatch(/Konfidenzintervall/);
+    await page.click('#table-toggle');
+    expect(problems).toEqual([]);
+  });
+
+  it('draws the typology as a map (k chosen by the planner) and lists the most similar areas', async () => {
+    await page.check('input[name=theme][value=typology]');
+    await page.waitForFunction(() => location.hash.includes('thema=typology'));
+    await settled();
+    expect(await page.locator('#map-title').innerText()).toMatch(/Typologie \(4 Typen\)/);
+    const colours = await fills();
+    expect(Object.keys(colours)).toHaveLength(86);
+    const typed = await page.$$eval('#map path.area[data-status="value"]', (ps) => ps.map((p) => p.getAttribute('fill')));
+    expect(typed.length).toBeGreaterThan(60);
+    expect(new Set(typed).size).toBe(4);
+    expect(await page.locator('#legend').innerText()).toMatch(/Typ 4 \(\d+\)/);
+    await shot('10-typologie');
+    await page.selectOption('#k', '3');
+    await page.waitForFunction(() => location.hash.includes('typen=3'));
+    await settled();
+    const three = await page.$$eval('#map path.area[data-status="value"]', (ps) => ps.map((p) => p.getAttribute('fill')));
+    expect(new Set(three).size).toBe(3);
+    expect(await page.locator('#legend').innerText()).not.toMatch(/Typ 4/);
+    // the same view again gives the same types (deterministic seeding)
+    const before = await fills();
+    await page.reload();
+    await settled();
+    expect(await fills()).toEqual(before);
+    // similar areas of the selected area by the same profile
+    const code = (await page.$$eval('#map path.area[data-status="value"]', (ps) => ps.map((p) => p.getAttribute('data-code')!)))[0]!;
+    await page.locator(`#map path.area[data-code="${code}"]`).click();
+    await page.waitForSelector('#detail-similar ol.similar-list li', { timeout: 30_000 });
+    expect(await page.locator('#detail-similar ol.similar-list li').count()).toBe(5);
+    expect(await page.locator('#detail-similar').innerText()).toMatch(/größter Unterschied: .+ % der Distanz/);
+    await shot('11-aehnliche-gebiete');
+    expect(problems).toEqual([]);
   });
 
   it('switches to Stadtbezirke and Stadtviertel', async () => {
