@@ -94,6 +94,8 @@ describe('snapshotCommittedLog', () => {
     const bytes = readFileSync(segment);
     bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
     writeFileSync(segment, bytes);
-    await expect(snapshotCommittedLog(join(root, 'source'), join(root, 'copy'))).rejects.toThrow(/journal names 2 committed events but .*0\.log holds 1 valid ones; frame 1 is damaged \(CRC mismatch\)/);
+    await expect(snapshotCommittedLog(join(root, 'source'), join(root, 'copy'))).rejects.toThrow(
+      /journal names 2 committed events but .*0\.log holds 1 valid ones; frame 1 is damaged \(CRC mismatch\)/,
+    );
   });
 });
