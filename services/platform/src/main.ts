@@ -2,7 +2,7 @@
 // Kafka, PostgreSQL and ClickHouse). Loads the Köln demo on the first start.
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
-import { DataFormatError } from './data-dir.format.js';
+import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startPlatform } from './platform.js';
@@ -18,6 +18,9 @@ const refuse = (error: unknown): never => {
 };
 const engines = await openEngines(config).catch(refuse);
 process.stdout.write(`  ✓ ${engines.describe}\n`);
+if (typeof engines.formatBefore === 'number' && engines.formatBefore < DATA_DIR_FORMAT) {
+  process.stdout.write(`  ✓ Datenverzeichnis von Format ${engines.formatBefore} auf ${DATA_DIR_FORMAT} gebracht (die Migrationen der Datenbank und des Warehouse laufen beim Start)\n`);
+}
 step('Plattform starten');
 const platform = await startPlatform(config, engines).catch(async (error: unknown) => {
   await engines.close().catch(() => undefined);
