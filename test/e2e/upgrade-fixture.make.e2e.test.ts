@@ -36,14 +36,18 @@ describe.skipIf(!previous)('writes the upgrade fixture with the previous release
       }
       const gql = clientFor((u, init) => fetch(u, init), url);
       let answers: ReadModels | undefined;
+      let previousAnswer = '';
+      // complete, and the same answer twice in a row two seconds apart (the projections are idle)
       await waitFor(
         async () => {
           const r = await gql<ReadModels>(readModelsQuery);
           expect(r.errors).toBeUndefined();
           answers = r.data!;
-          return complete(answers);
+          const same = JSON.stringify(answers) === previousAnswer;
+          previousAnswer = JSON.stringify(answers);
+          return complete(answers) && same;
         },
-        { timeoutMs: 120_000, intervalMs: 500 },
+        { timeoutMs: 120_000, intervalMs: 2000 },
       ).catch((error: Error) => {
         throw new Error(`${error.message}: ${summary(answers)}`);
       });
