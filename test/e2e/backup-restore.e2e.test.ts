@@ -158,6 +158,9 @@ describe('online backup of the embedded data directory and restore into a new on
     const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8')) as { files: { path: string }[]; records: number };
     expect(manifest.files.map((f) => f.path)).toEqual(expect.arrayContaining(['eventlog/topics.json', 'eventlog/commits.log', 'api-keys.json', 'record-key-secret']));
     expect(manifest.records).toBeGreaterThan(0);
+    const during = answers.filter((a) => a.answeredAt >= backupStarted && a.answeredAt <= backupFinished).length;
+    // the figures docs/backup.md quotes
+    console.info(`backup: ${backupOut.trim().split('\n')[0]}; command ran ${backupFinished - backupStarted} ms; ${during} deliveries answered meanwhile, ${answers.length} in all`);
   });
 
   it('refuses a damaged backup, an incomplete one and a non-empty target, and writes nothing', async () => {
@@ -192,6 +195,7 @@ describe('online backup of the embedded data directory and restore into a new on
   it('restores into a new directory: every record acknowledged before the cut, the same indicator values', async () => {
     const restored = await command('restore.main.js', [backupDir, restoredDir]);
     expect(restored.status, restored.out).toBe(0);
+    console.info(`restore: ${restored.out.trim().split('\n').slice(-3).join(' | ')}`);
     expect(restored.out).toMatch(/Datensatzversionen aus \d+ Ereignissen/);
     await start(restoredDir);
     // the read models were rebuilt by the restore; the platform serves them at once

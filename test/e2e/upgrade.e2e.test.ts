@@ -1,5 +1,5 @@
 // Upgrades (issue 21.4, docs/backup.md "Upgrades"): the current code starts on a data directory
-// written by the previous release (fixtures/data-format-1.tar.gz, made by
+// written by the previous release (fixtures/data-format-1.tar.xz, made by
 // upgrade-fixture.make.e2e.test.ts with release 9264b7a: no format file, no platform_schema),
 // migrates it and loses nothing: the read models answer exactly what the previous release
 // answered, and every record it acknowledged is known (delivered again: unchanged). A data
@@ -29,7 +29,7 @@ describe('the current code on a data directory of the previous release', () => {
 
   beforeAll(async () => {
     mkdirSync(dataDir, { recursive: true });
-    const unpacked = spawnSync('tar', ['-xzf', join(fixtures, 'data-format-1.tar.gz'), '-C', dataDir], { encoding: 'utf8' });
+    const unpacked = spawnSync('tar', ['-xJf', join(fixtures, 'data-format-1.tar.xz'), '-C', dataDir], { encoding: 'utf8' });
     expect(unpacked.status, unpacked.stderr).toBe(0);
     expect(existsSync(join(dataDir, 'sp-data-format.json'))).toBe(false);
     const port = await freePort();

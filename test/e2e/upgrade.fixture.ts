@@ -1,4 +1,4 @@
-// The data of the upgrade fixture (test/e2e/fixtures/data-format-1.tar.gz): what was delivered to
+// The data of the upgrade fixture (test/e2e/fixtures/data-format-1.tar.xz): what was delivered to
 // the previous release to write it, and the read models' answers it gave, so the upgrade test can
 // check the current code finds every record and the same values after migrating the directory.
 // upgrade-fixture.make.e2e.test.ts writes the fixture by running the previous release.
