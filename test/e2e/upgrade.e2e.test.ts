@@ -62,6 +62,14 @@ describe('the current code on a data directory of the previous release', () => {
       records += body.records.length;
     }
     expect(records).toBeGreaterThan(150);
+    // versions continue from the previous release's: a new version is created, a stale one refused
+    const offer = fixtureDeliveries().find((d) => d.recordType === 'offer')!.records[0] as { key: string; name: string; version: number };
+    const send = (record: unknown) =>
+      fetch(`${url}/v1/deliveries/offer`, { method: 'POST', headers: { authorization: `Bearer ${keys.jugendamt}`, 'content-type': 'application/json' }, body: JSON.stringify({ records: [record] }) });
+    const next = await send({ ...offer, version: offer.version + 1, name: `${offer.name} (umbenannt)` });
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as { records: { status: string }[] }).records[0]!.status).toBe('created');
+    expect((await send({ ...offer, name: 'veraltet' })).status).toBe(409);
     await platform.stop();
     platform = undefined;
   }, 300_000);
