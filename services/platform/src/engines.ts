@@ -50,7 +50,15 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
   const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([import('@sp/eventlog-embedded'), import('@sp/warehouse-chdb'), import('@sp/database-pglite')]);
   const eventLog = await openEmbeddedEventLog({ dir: join(config.dataDir, 'eventlog') });
   const warehouse = await openChdbWarehouse({ path: join(config.dataDir, 'warehouse') });
-  const { database, repair } = await openEmbeddedDatabase(join(config.dataDir, 'postgres'), openPgliteDatabase, options.rebuildDatabase ? 'a rebuild from the log was asked for' : undefined);
+  // a log with events but no database (laid down from a backup by hand, or postgres/ removed): rebuild it too
+  const dbDir = join(config.dataDir, 'postgres');
+  const logEvents = [...eventLog.recovery.values()].reduce((n, r) => n + r.records, 0);
+  const rebuildBecause = options.rebuildDatabase
+    ? 'a rebuild from the log was asked for'
+    : !existsSync(dbDir) && logEvents > 0
+      ? `there is no database (${dbDir}) but the event log holds ${logEvents} events`
+      : undefined;
+  const { database, repair } = await openEmbeddedDatabase(dbDir, openPgliteDatabase, rebuildBecause);
   // the stores' migrations run in startPlatform on every start; the layout itself needs no rewrite from format 1
   if (format.action !== 'current') {
     const tmp = join(config.dataDir, `.${FORMAT_FILE}.${process.pid}.tmp`);
