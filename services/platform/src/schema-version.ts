@@ -46,9 +46,16 @@ export async function refuseNewerSchemas(database: Database, warehouse: Warehous
 
 /** After the migrations: the database's tables are at this release's version. */
 export async function recordSchemaVersion(database: Database): Promise<void> {
-  await database.exec(tableDdl);
-  await database.query(
-    `INSERT INTO platform_schema (component, version) VALUES ('database', $1) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version, updated_at = now() WHERE platform_schema.version < EXCLUDED.version`,
-    [DATABASE_SCHEMA_VERSION],
-  );
+  // several services may start at once on one PostgreSQL: CREATE TABLE IF NOT EXISTS races without the lock
+  await database.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [SCHEMA_VERSION_LOCK]);
+    await tx.query(tableDdl);
+    await tx.query(
+      `INSERT INTO platform_schema (component, version) VALUES ('database', $1) ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version, updated_at = now() WHERE platform_schema.version < EXCLUDED.version`,
+      [DATABASE_SCHEMA_VERSION],
+    );
+  });
 }
+
+/** arbitrary constant: "schema" in ASCII */
+const SCHEMA_VERSION_LOCK = '115099104101109097';
