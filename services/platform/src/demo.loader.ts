@@ -34,9 +34,9 @@ export async function demoLoadedAt(database: Database): Promise<string | null> {
   return rows[0]?.value ?? null;
 }
 
-async function markDemoLoaded(database: Database): Promise<void> {
+export async function markDemoLoaded(database: Database, value = new Date().toISOString()): Promise<void> {
   await database.exec(stateTable);
-  await database.query(`INSERT INTO platform_state (name, value) VALUES ('demo-loaded', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [new Date().toISOString()]);
+  await database.query(`INSERT INTO platform_state (name, value) VALUES ('demo-loaded', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [value]);
 }
 
 export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {

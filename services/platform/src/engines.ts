@@ -1,10 +1,11 @@
 // The composition root's choice of adapters: embedded engines in one process by default, or the
 // real servers (Kafka, PostgreSQL, ClickHouse) for a big city. Everything above this file sees
 // only the ports.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, EventLog, Warehouse } from '@sp/ports';
 import type { PlatformConfig } from './config.js';
+import { checkDataDirFormat, FORMAT_FILE, formatFileContent } from './data-dir.format.js';
 
 /** Why the embedded database was set aside and created anew; its read models are rebuilt from the log. */
 export interface DatabaseRepair {
@@ -18,6 +19,8 @@ export interface Engines {
   warehouse: Warehouse;
   database: Database;
   describe: string;
+  /** the embedded data directory's format before this start (null: new; lower than DATA_DIR_FORMAT: migrated) */
+  formatBefore?: number | null;
   /** set when the embedded database was damaged (or a rebuild was asked for) and starts empty: rebuild its read models from the log */
   repair?: DatabaseRepair;
   close(): Promise<void>;
@@ -42,11 +45,31 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
     const database = await createPgDatabase({ url: config.DATABASE_URL! });
     return bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`);
   }
+  // a directory written by a newer release is refused before anything in it is opened
+  const format = checkDataDirFormat(config.dataDir);
   const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([import('@sp/eventlog-embedded'), import('@sp/warehouse-chdb'), import('@sp/database-pglite')]);
   const eventLog = await openEmbeddedEventLog({ dir: join(config.dataDir, 'eventlog') });
   const warehouse = await openChdbWarehouse({ path: join(config.dataDir, 'warehouse') });
-  const { database, repair } = await openEmbeddedDatabase(join(config.dataDir, 'postgres'), openPgliteDatabase, options.rebuildDatabase ? 'a rebuild from the log was asked for' : undefined);
-  return { ...bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`), ...(repair ? { repair } : {}) };
+  // a log with events but no database (laid down from a backup by hand, or postgres/ removed): rebuild it too
+  const dbDir = join(config.dataDir, 'postgres');
+  const logEvents = [...eventLog.recovery.values()].reduce((n, r) => n + r.records, 0);
+  const rebuildBecause = options.rebuildDatabase
+    ? 'a rebuild from the log was asked for'
+    : !existsSync(dbDir) && logEvents > 0
+      ? `there is no database (${dbDir}) but the event log holds ${logEvents} events`
+      : undefined;
+  const { database, repair } = await openEmbeddedDatabase(dbDir, openPgliteDatabase, rebuildBecause);
+  // the stores' migrations run in startPlatform on every start; the layout itself needs no rewrite from format 1
+  if (format.action !== 'current') {
+    const tmp = join(config.dataDir, `.${FORMAT_FILE}.${process.pid}.tmp`);
+    writeFileSync(tmp, formatFileContent());
+    renameSync(tmp, join(config.dataDir, FORMAT_FILE));
+  }
+  return {
+    ...bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`),
+    formatBefore: format.found,
+    ...(repair ? { repair } : {}),
+  };
 }
 
 /**

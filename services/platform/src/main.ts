@@ -2,6 +2,7 @@
 // Kafka, PostgreSQL and ClickHouse). Loads the Köln demo on the first start.
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
+import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startPlatform } from './platform.js';
@@ -9,10 +10,22 @@ import { step } from './progress.js';
 
 const config = loadConfig();
 step(`Engines starten (${config.SP_ENGINES === 'embedded' ? 'eingebettet' : 'Server'})`);
-const engines = await openEngines(config);
+// a data directory or database written by a newer release is refused with the reason, not a stack trace
+const refuse = (error: unknown): never => {
+  if (!(error instanceof DataFormatError)) throw error;
+  process.stderr.write(`Start abgelehnt (${error.code}): ${error.message}\n`);
+  process.exit(2);
+};
+const engines = await openEngines(config).catch(refuse);
 process.stdout.write(`  ✓ ${engines.describe}\n`);
+if (typeof engines.formatBefore === 'number' && engines.formatBefore < DATA_DIR_FORMAT) {
+  process.stdout.write(`  ✓ Datenverzeichnis von Format ${engines.formatBefore} auf ${DATA_DIR_FORMAT} gebracht (die Migrationen der Datenbank und des Warehouse laufen beim Start)\n`);
+}
 step('Plattform starten');
-const platform = await startPlatform(config, engines);
+const platform = await startPlatform(config, engines).catch(async (error: unknown) => {
+  await engines.close().catch(() => undefined);
+  return refuse(error);
+});
 // the consumers join in the background (after a crash on Kafka: once the dead members' sessions ended)
 platform.projections.started.then(
   () => process.stdout.write('  ✓ Projektionen verbunden\n'),

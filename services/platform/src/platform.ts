@@ -22,6 +22,7 @@ import type { PlatformConfig } from './config.js';
 import type { Engines } from './engines.js';
 import { startProjectionsInBackground, type BackgroundProjections } from './background-projections.js';
 import { step } from './progress.js';
+import { recordSchemaVersion, refuseNewerSchemas } from './schema-version.js';
 import { startProjections, type Projections } from './projections.js';
 
 export interface Platform {
@@ -43,12 +44,14 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const feeds = FeedCatalogue.load();
   const codec = new EventCodec(SchemaRegistry.load());
 
+  await refuseNewerSchemas(database, warehouse, engines.describe);
   await migrateWarehouse(warehouse);
   await loadAreaMap(warehouse, areaMapRows(reference));
   await migrateIngest(database);
   await migrateControlling(database);
   const registry = new RegistryRepository(database, spatialAreaLocator(reference));
   await registry.migrate();
+  await recordSchemaVersion(database);
 
   // Datenschutz (docs/disclosure.md): the tenant's perturbation table and the secret of its record keys
   const loaded = loadProtection(config.SP_PROTECTION);
