@@ -2,7 +2,8 @@
 // is down or restarting is in broker-restart.int.test.ts.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ConfigResourceTypes } from 'kafkajs';
 import { eventLogContract } from '@sp/port-contracts';
 import { startKafka, type KafkaInstance } from '@sp/testing';
 import { createKafkaEventLog, type KafkaEventLogOptions } from './kafka-event-log.js';
@@ -43,3 +44,19 @@ eventLogContract('kafka', {
   exclusive: false,
   timeoutMs: 45_000,
 });
+
+it('creates topics that keep every event (retention.ms and retention.bytes -1, not the broker default of 7 days)', async () => {
+  const log = createKafkaEventLog(options);
+  try {
+    await log.ensureTopics([{ name: 'retention-check', partitions: 1 }]);
+    const admin = await log.admin();
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'retention-check', configNames: ['retention.ms', 'retention.bytes'] }],
+    });
+    const entries = Object.fromEntries(described.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+    expect(entries).toEqual({ 'retention.ms': '-1', 'retention.bytes': '-1' });
+  } finally {
+    await log.close();
+  }
+}, 60_000);

@@ -267,6 +267,12 @@ export class KafkaEventLog implements EventLog {
           topic: s.name,
           numPartitions: s.partitions ?? this.options.defaultPartitions ?? -1,
           replicationFactor: this.options.replicationFactor ?? 1,
+          // the log is the source of truth every read model is rebuilt from: it keeps everything
+          // (the broker default would delete segments after 7 days)
+          configEntries: [
+            { name: 'retention.ms', value: '-1' },
+            { name: 'retention.bytes', value: '-1' },
+          ],
         })),
       });
     } catch (error) {
