@@ -7,9 +7,9 @@ import type { IndicatorValue } from '@sp/indicator-store';
 import { meanAndPopulationSd } from '@sp/indicators';
 import { perturbationNote } from '../adapters/indicators.catalogue.js';
 import type { GatewayContext } from '../context.js';
-import { expectedError, isExpected } from '../errors.js';
+import { expectedError, isExpected, userCausedSourceError } from '../errors.js';
 import { checkPeriod } from '../indicators/periods.js';
-import type { AreaRef, AreaView, GeoJsonGeometry, IndexMeta, IndicatorMeta } from '../sources.js';
+import type { AreaRef, AreaView, GeoJsonGeometry, IndexMeta, IndicatorMeta, NeedsRowView } from '../sources.js';
 import type { GebietsProfil, ProfileFigure, ProfileIndex, ProfileIndicator, ProfileNeed, ProfilePlanning, ProfileSource } from './profile.model.js';
 
 export interface ProfileRequest {
@@ -80,6 +80,9 @@ function figure(v: IndicatorValue | null | undefined, period: string): ProfileFi
 const same = (a: AreaRef, b: AreaRef) => a.level === b.level && a.code === b.code;
 
 export class ProfileService {
+  /** needs rows per norm, level and year: a Sozialbericht asks for every area of one level */
+  private readonly needsCache = new Map<string, Promise<readonly NeedsRowView[]>>();
+
   constructor(private readonly ctx: GatewayContext) {}
 
   /** Checks the request before anything is read: BAD_USER_INPUT / NOT_FOUND naming the parameter. */
@@ -200,7 +203,13 @@ export class ProfileService {
         if (!isExpected(error)) throw error;
       }
     }
-    const rows = period ? await this.ctx.indicators.indexValues(meta.code, ref.level, period) : [];
+    let rows = period ? await this.ctx.indicators.indexValues(meta.code, ref.level, period) : [];
+    // an index of yearly scores over monthly inputs (2012 for inputs of 2012-12)
+    if (period && rows.length === 0 && period.length > 4) {
+      const year = period.slice(0, 4);
+      rows = await this.ctx.indicators.indexValues(meta.code, ref.level, year);
+      if (rows.length) period = year;
+    }
     const own = rows.find((r) => r.areaCode === ref.code);
     const scoredAreas = new Set(rows.filter((r) => r.scored).map((r) => r.areaCode));
     const inputs = await Promise.all(
@@ -209,7 +218,9 @@ export class ProfileService {
         if (!period) return { ...base, value: null, z: null, note: 'keine Daten' };
         let values: IndicatorValue[];
         try {
-          values = await this.ctx.indicators.values({ indicator: i.indicator, level: ref.level, period });
+          // each input in its own periodicity (monthly SGB II beside yearly HzE)
+          const inputPeriod = pickPeriod(await this.ctx.indicators.periods(i.indicator), requested ?? period);
+          values = inputPeriod ? await this.ctx.indicators.values({ indicator: i.indicator, level: ref.level, period: inputPeriod }) : [];
         } catch (error) {
           if (isExpected(error) && error.extensions.code === 'FORBIDDEN') return { ...base, value: null, z: null, note: 'nicht veröffentlicht' };
           throw error;
@@ -218,7 +229,8 @@ export class ProfileService {
         const visible = values.filter((v) => scoredAreas.has(v.areaCode) && !v.suppressed && v.value != null).map((v) => v.value!);
         if (!mine || mine.suppressed || mine.value == null) return { ...base, value: null, z: null, note: mine?.suppressed ? 'gesperrt' : 'kein Wert' };
         const stats = meanAndPopulationSd(visible);
-        const z = visible.length > 1 && stats.sd > 0 ? (mine.value - stats.mean) / stats.sd : null;
+        // an area the index did not score has no place among the scored ones: its value, no z
+        const z = own?.scored && visible.length > 1 && stats.sd > 0 ? (mine.value - stats.mean) / stats.sd : null;
         return { ...base, value: mine.value, z, note: null };
       }),
     );
@@ -262,10 +274,13 @@ export class ProfileService {
     const rows = await Promise.all(
       norms.map(async (n) => {
         try {
-          const all = await registry.needs({ norm: n.code, level: ref.level, period: year, privileged });
+          const key = [n.code, ref.level, year].join('|');
+          if (!this.needsCache.has(key)) this.needsCache.set(key, registry.needs({ norm: n.code, level: ref.level, period: year, privileged }));
+          const all = await this.needsCache.get(key)!;
           return all.filter((r) => same(r.area, ref)).map((r) => ({ ...r, normName: n.name, unit: n.unit }));
         } catch (error) {
-          if (isExpected(error)) return [];
+          // a norm the registry cannot compute here (e.g. an age band the catalogue lacks) is left out, as GraphQL would refuse it
+          if (isExpected(error) || userCausedSourceError(error)) return [];
           throw error;
         }
       }),

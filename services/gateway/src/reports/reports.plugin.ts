@@ -208,6 +208,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function errorResponse(error: unknown): Response {
   const e = isExpected(error) ? error : userCausedSourceError(error);
+  // unexpected: the operator needs it, the caller gets the masked answer
+  if (!e) console.error('[reports] unexpected error', error);
   if (!e) return json(500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
   const code = String(e.extensions.code);
   const retryAfter = e.extensions.retryAfter;
