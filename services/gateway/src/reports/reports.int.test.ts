@@ -3,10 +3,11 @@
 // pdftoppm, pdfinfo) and the DOCX with LibreOffice headless (converted to PDF, then read like
 // the PDF). The public profile carries exactly the public GraphQL figure, never the truth; the
 // privileged one says it is confidential on every page.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, type GraphQLClient, tokenFor } from '../testing/gateway.fixture.js';
 import { type GeoGateway, startGeoGateway } from '../testing/geo.fixture.js';
@@ -48,10 +49,15 @@ function pages(pdf: string): string[] {
   return text.split('\f').filter((p) => p.trim().length > 0);
 }
 
-/** LibreOffice headless opens the DOCX and writes it as PDF: a real reader, not our own parser. */
-function docxToPdf(docx: string): string {
+/**
+ * LibreOffice headless opens the DOCX and writes it as PDF: a real reader, not our own parser.
+ * Asynchronous: the gateway runs in this process, and a blocked event loop for the seconds
+ * LibreOffice takes lets the server's keep-alive timer close a socket the client then reuses
+ * (ECONNRESET on the next fetch).
+ */
+async function docxToPdf(docx: string): Promise<string> {
   const out = join(dir, 'lo');
-  execFileSync('soffice', [`-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--headless', '--convert-to', 'pdf', '--outdir', out, docx], { stdio: 'pipe', timeout: 120_000 });
+  await promisify(execFile)('soffice', [`-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--headless', '--convert-to', 'pdf', '--outdir', out, docx], { timeout: 120_000 });
   return join(
     out,
     docx
@@ -137,7 +143,7 @@ describe('Gebietsprofil as PDF', () => {
 describe('Gebietsprofil as DOCX, opened by LibreOffice', () => {
   it('public: the same figure as the API, no confidentiality line; privileged: the line on every page', async () => {
     const publicDocx = await save(await download(`${profilePath}.docx?${query}`), 'public.docx');
-    const publicText = pages(docxToPdf(publicDocx)).join('\n');
+    const publicText = pages(await docxToPdf(publicDocx)).join('\n');
     expect(publicText).toContain('Altstadt/Süd');
     expect(publicText).toContain('synthetisch');
     expect(publicText).not.toContain(confidentialityLine);
@@ -146,7 +152,7 @@ describe('Gebietsprofil as DOCX, opened by LibreOffice', () => {
 
     const res = await download(`${profilePath}.docx?${query}`, planner);
     expect(res.headers.get('content-type')).toContain('wordprocessingml');
-    const privileged = pages(docxToPdf(await save(res, 'planner.docx')));
+    const privileged = pages(await docxToPdf(await save(res, 'planner.docx')));
     for (const page of privileged) expect(page).toContain(confidentialityLine);
   }, 180_000);
 });
