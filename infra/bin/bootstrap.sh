@@ -12,6 +12,7 @@
 #              libreoffice-writer-nogui (soffice --headless; measured: 95 s to install on the 2-core
 #              dev machine without recommends, poppler-utils 30 s).
 #   Always: Debian's fonts-dejavu-core, the font the PDF reports embed (German characters).
+#   Missing Debian packages are installed in one apt run; the linters build meanwhile.
 set -euo pipefail
 SP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SP_ROOT
@@ -63,32 +64,34 @@ ensure_build() {
   (cd "$SP_ROOT" && pnpm -s build) >&2
 }
 
-ensure_postgres() {
-  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
-  step "PostgreSQL from Debian's postgresql package (first run only)"
+# Every Debian package the engines and test clients need, missing ones installed in one apt run
+# (first run only): PostgreSQL; Chromium for the browser tests; GDAL (ogrinfo) and python3-venv for
+# the OGC API client tests; DejaVu fonts embedded in the PDF reports; poppler-utils and LibreOffice
+# Writer (headless) that read the PDF/DOCX reports in their tests.
+# Without --engines only the font, which the platform itself needs for its PDF reports.
+ensure_debian_packages() {
+  local plain=() lean=()
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || plain+=(fonts-dejavu-core)
+  if [ "${1:-}" = "--engines" ]; then
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || plain+=(postgresql)
+    [ -x /usr/bin/chromium ] || plain+=(chromium)
+    command -v ogrinfo >/dev/null || plain+=(gdal-bin)
+    dpkg -s python3-venv >/dev/null 2>&1 || plain+=(python3-venv)
+    command -v pdftotext >/dev/null || lean+=(poppler-utils)
+    command -v soffice >/dev/null || lean+=(libreoffice-writer-nogui)
+  fi
+  [ ${#plain[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ] || return 0
+  step "Debian packages ${plain[*]} ${lean[*]} (first run only)"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2
-}
-
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then return 0; fi
-  step "Chromium from Debian's chromium package, for the browser tests (first run only)"
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+  if [ ${#plain[@]} -gt 0 ]; then DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${plain[@]}" >&2; fi
+  if [ ${#lean[@]} -gt 0 ]; then DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${lean[@]}" >&2; fi
 }
 
 # OWSLib 0.36 needs Python 3.12; Debian 12's python3 is 3.11
 owslib_version="0.35.0"
 
-ensure_gis_clients() {
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  if ! command -v ogrinfo >/dev/null || ! dpkg -s python3-venv >/dev/null 2>&1; then
-    step "GDAL and python3-venv from Debian's gdal-bin and python3-venv, for the OGC API client tests (first run only)"
-    $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdal-bin python3-venv >&2
-  fi
+ensure_owslib() {
   local venv="$cache/owslib"
   if [ ! -x "$venv/bin/python" ] || [ "$("$venv/bin/python" -c 'import owslib; print(owslib.__version__)' 2>/dev/null)" != "$owslib_version" ]; then
     step "OWSLib $owslib_version from PyPI into .cache/owslib (first run only)"
@@ -98,22 +101,6 @@ ensure_gis_clients() {
     "$py" -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "OWSLib==$owslib_version" >&2
   fi
-}
-
-ensure_report_fonts() {
-  if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then return 0; fi
-  step "DejaVu fonts from Debian's fonts-dejavu-core, embedded in the PDF reports (first run only)"
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-dejavu-core >&2
-}
-
-ensure_report_readers() {
-  if command -v pdftotext >/dev/null && command -v soffice >/dev/null; then return 0; fi
-  step "poppler-utils and LibreOffice Writer (headless) from Debian, for the PDF/DOCX report tests (first run only)"
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends poppler-utils libreoffice-writer-nogui >&2
 }
 
 ensure_kafka() {
@@ -129,6 +116,12 @@ ensure_deploy_linters() {
 ensure_node
 ensure_pnpm
 ensure_deps
-ensure_report_fonts
-if [ "${1:-}" = "--engines" ]; then ensure_postgres; ensure_kafka; ensure_chromium; ensure_gis_clients; ensure_deploy_linters; ensure_report_readers; fi
+if [ "${1:-}" = "--engines" ]; then
+  # the linters build with go install (CPU) while apt and Maven download (I/O)
+  ensure_deploy_linters & linters=$!
+  ensure_debian_packages --engines; ensure_kafka; ensure_owslib
+  wait "$linters" || { echo "installing the deployment linters failed (infra/deploy/tools.sh fetch)" >&2; exit 1; }
+else
+  ensure_debian_packages
+fi
 ensure_build
