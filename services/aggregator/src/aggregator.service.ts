@@ -39,6 +39,8 @@ export interface AggregatorOptions {
   deadLetters?: DeadLetterSink;
   /** one line per retry step and per dead letter (default: stderr) */
   log?: (line: string) => void;
+  /** told how long a batch's projection and its index recomputation took, in seconds (metrics) */
+  timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
 
 export class AggregatorService {
@@ -153,7 +155,11 @@ export class AggregatorService {
 
   /** derived results of projected cells: composite indices, then whoever listens */
   private async derive(result: ProjectionResult): Promise<void> {
-    if (this.indices && result.touchedPeriods.length > 0) await this.indices.recompute(result.touchedPeriods);
+    if (this.indices && result.touchedPeriods.length > 0) {
+      const started = performance.now();
+      await this.indices.recompute(result.touchedPeriods);
+      this.options.timing?.('indices', (performance.now() - started) / 1000);
+    }
     await this.options.afterProjection?.(result);
   }
 
@@ -167,7 +173,9 @@ export class AggregatorService {
       if (event.payload) assertPeriod(event.payload.period);
       events.push(event);
     }
+    const started = performance.now();
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
+    this.options.timing?.('projection', (performance.now() - started) / 1000);
     if (this.replayed) {
       this.replayed.events += result.events;
       this.replayed.leaves += result.leaves;

@@ -84,6 +84,8 @@ export interface Gateway {
   limits: Limits;
   /** forget cached indicator reads and answers (call after new deliveries were projected) */
   clearCache(): void;
+  /** hits and misses of the response cache since start (metrics); undefined when it is off */
+  cacheStats(): { hits: number; misses: number } | undefined;
 }
 
 export const graphqlEndpoint = '/graphql';
@@ -158,6 +160,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       reader?.clear();
       responses?.clear();
     },
+    cacheStats: () => (responses ? { hits: responses.stats.hits, misses: responses.stats.misses } : undefined),
   };
 }
 

@@ -15,6 +15,7 @@ import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
+import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
@@ -38,7 +39,11 @@ export interface Platform {
 }
 
 export async function startPlatform(config: PlatformConfig, engines: Engines): Promise<Platform> {
-  const { eventLog, warehouse, database } = engines;
+  // every port is measured (docs/observability.md); the health probes ask the engines themselves
+  const telemetry = new Telemetry({ service: 'platform' });
+  const eventLog = instrumentEventLog(engines.eventLog, telemetry);
+  const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
+  const database = instrumentDatabase(engines.database, telemetry);
   const reference = loadReference('koeln');
   const catalogue = loadCatalogue();
   const feeds = FeedCatalogue.load();
@@ -78,6 +83,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
       projection: { protection, recordKeySecret },
       onIndicatorsChanged: () => onIndicatorsChanged(),
       deadLetters,
+      timing: (step, seconds) => telemetry.recordCompute(step, seconds),
     });
 
   // a repair needs the projections before ingestion accepts a delivery; otherwise they join in the
@@ -142,15 +148,34 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
 
   onIndicatorsChanged = () => gateway.clearCache();
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (gateway.handles(path)) return gateway.handler(req, res);
-    if (path.startsWith('/v1/') || path === '/health') return ingestionRouting(req, res);
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      if (serveDashboard(req, res)) return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+  // set once the server listens; until then the projections count as joining
+  let background: BackgroundProjections | undefined;
+  const health = new Health({
+    service: 'platform',
+    checks: {
+      eventLog: eventLogCheck(engines.eventLog, { name: topology.topicFor('area-statistic'), partitions: topology.partitions }),
+      database: databaseCheck(engines.database),
+      warehouse: warehouseCheck(engines.warehouse),
+    },
+    // ingestion does not need the consumers: whether they have joined is told, not a condition
+    info: () => ({ projections: background?.current() ? 'running' : 'joining' }),
   });
+  telemetry.observeProjectionStats(() => background?.current()?.stats() ?? []);
+  telemetry.observeCache('gateway-responses', () => gateway.cacheStats());
+  const observability = observabilityRoutes({ health, telemetry });
+
+  const server = createServer(
+    telemetry.instrumentHttp((req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (observability.handles(path)) return observability.handle(req, res);
+      if (gateway.handles(path)) return gateway.handler(req, res);
+      if (path.startsWith('/v1/') || path === '/health') return ingestionRouting(req, res);
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        if (serveDashboard(req, res)) return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+    }, platformRouteOf),
+  );
   server.requestTimeout = 120_000;
   // longer than clients' idle keep-alive, so a reused connection is not closed under them
   server.keepAliveTimeout = 65_000;
@@ -164,6 +189,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
   const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll);
+  background = projections;
 
   return {
     url,
@@ -178,6 +204,17 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
       server.closeAllConnections();
       await projections.stop();
       await ingestion.close();
+      await telemetry.shutdown();
     },
   };
+}
+
+/** a request's route for metrics labels: templates, never what the client typed */
+export function platformRouteOf(path: string): string {
+  if (path.startsWith('/v1/deliveries/')) return '/v1/deliveries/{recordType}';
+  if (path.startsWith('/v1/')) return '/v1/other';
+  if (path === '/graphql' || path === '/health' || path === '/health/live' || path === '/health/ready' || path === '/metrics') return path;
+  if (path.startsWith('/export/')) return '/export/{name}.csv';
+  if (path.startsWith('/ogc')) return '/ogc';
+  return 'dashboard';
 }

@@ -48,6 +48,8 @@ export interface ProjectionDeps {
   log?: (line: string) => void;
   /** where poison events go, migrated by the caller; default: a store made and migrated here */
   deadLetters?: DeadLetterStore;
+  /** told how long a projection or index recomputation step took (metrics) */
+  timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
 
 export async function startProjections(deps: ProjectionDeps): Promise<Projections> {
@@ -59,6 +61,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     projection: deps.projection,
     indices: { catalogue: deps.catalogue, reader: deps.reader },
     ...runner,
+    ...(deps.timing ? { timing: deps.timing } : {}),
     afterProjection: async (result) => {
       if (result.events > 0) deps.onIndicatorsChanged?.();
     },

@@ -1,0 +1,142 @@
+// Ports with metrics: each wraps an adapter and delegates everything, timing what passes through.
+// A composition root wraps its engines once and hands the wrapped ports on, so the projections,
+// the ingestion and the gateway are measured without knowing it.
+import type { Database, EventLog, Queryable, SubscribeOptions, Subscription, Warehouse } from '@sp/ports';
+import type { Telemetry } from './telemetry.js';
+
+const seconds = (started: number) => (performance.now() - started) / 1000;
+
+async function timed<T>(work: () => Promise<T>, done: (outcome: 'ok' | 'error', s: number) => void): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await work();
+    done('ok', seconds(started));
+    return result;
+  } catch (error) {
+    done('error', seconds(started));
+    throw error;
+  }
+}
+
+/** the statement's first keyword: a bounded label (select, insert, update, delete, with, create …) */
+function operationOf(sql: string): string {
+  const word = /^\s*(?:--[^\n]*\n\s*)*([a-z]+)/i.exec(sql)?.[1]?.toLowerCase() ?? 'other';
+  return ['select', 'insert', 'update', 'delete', 'with', 'create', 'alter', 'drop', 'truncate', 'optimize', 'system', 'begin', 'commit'].includes(word) ? word : 'other';
+}
+
+/** a Proxy that answers `overrides` itself and everything else from the adapter (bound to it) */
+function wrap<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, property) {
+      if (Object.hasOwn(overrides, property)) return (overrides as Record<PropertyKey, unknown>)[property];
+      const value = Reflect.get(t, property, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}
+
+function queryable(q: Queryable, telemetry: Telemetry, store: string): Queryable['query'] {
+  return (sql, params) =>
+    timed(
+      () => q.query(sql, params),
+      (outcome, s) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation: operationOf(sql), outcome }),
+    ) as never;
+}
+
+export function instrumentDatabase(database: Database, telemetry: Telemetry): Database {
+  const store = 'database';
+  return wrap(database, {
+    query: queryable(database, telemetry, store),
+    exec: (sql: string) =>
+      timed(
+        () => database.exec(sql),
+        (outcome, s) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation: 'exec', outcome }),
+      ),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      timed(
+        () => database.transaction((tx) => fn({ query: queryable(tx, telemetry, store) })),
+        (outcome, s) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation: 'transaction', outcome }),
+      ),
+  } as Partial<Database>);
+}
+
+export function instrumentWarehouse(warehouse: Warehouse, telemetry: Telemetry): Warehouse {
+  const store = 'warehouse';
+  const record = (operation: string) => (outcome: 'ok' | 'error', s: number) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation, outcome });
+  return wrap(warehouse, {
+    query: ((sql: string, params?: Record<string, unknown>) => timed(() => warehouse.query(sql, params), record(operationOf(sql)))) as Warehouse['query'],
+    command: (sql: string, params?: Record<string, unknown>) => timed(() => warehouse.command(sql, params), record(operationOf(sql))),
+    insert: (table: string, rows: readonly Record<string, unknown>[]) => timed(() => warehouse.insert(table, rows), record('insert')),
+  });
+}
+
+export interface InstrumentedEventLog extends EventLog {
+  /** the consumer groups subscribed through this log, with their topics */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * The event log with batch sizes and durations per consumer group, append times, and the consumer
+ * lag of every group subscribed through it (end offsets minus committed offsets, summed over the
+ * partitions of each topic), read from the log at each scrape.
+ */
+export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, options: { lagTimeoutMs?: number } = {}): InstrumentedEventLog {
+  const groups = new Map<string, readonly string[]>();
+  const service = telemetry.service;
+  const lag = telemetry.meter.createObservableGauge('sp_consumer_lag', { description: 'events in the log a consumer group has not committed yet, by group and topic' });
+  const lagTimeoutMs = options.lagTimeoutMs ?? 2000;
+  lag.addCallback(async (result) => {
+    const reads = [...groups].flatMap(([group, topics]) =>
+      topics.map(async (topic) => {
+        // a log that does not answer leaves the series out of this scrape rather than blocking it
+        const [end, committed] = await withTimeout(Promise.all([eventLog.endOffsets(topic), eventLog.committedOffsets(group, topic)]), lagTimeoutMs);
+        let sum = 0n;
+        for (const [partition, high] of end) {
+          const at = committed.get(partition) ?? 0n;
+          if (high > at) sum += high - at;
+        }
+        result.observe(Number(sum), { service, group, topic });
+      }),
+    );
+    await Promise.allSettled(reads);
+  });
+
+  const instrumented = wrap(eventLog, {
+    append: (topic, events) =>
+      timed(
+        () => eventLog.append(topic, events),
+        (outcome, s) => telemetry.appendDuration.record(s, { service, topic, outcome }),
+      ),
+    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
+      const handleBatch: SubscribeOptions['handleBatch'] = (batch) => {
+        const attributes = { service, group: options.groupId, topic: batch.topic };
+        telemetry.batchSize.record(batch.events.length, attributes);
+        return timed(
+          () => options.handleBatch(batch),
+          (outcome, s) => telemetry.batchDuration.record(s, { ...attributes, outcome }),
+        );
+      };
+      const subscription = await eventLog.subscribe({ ...options, handleBatch });
+      groups.set(options.groupId, options.topics);
+      return {
+        caughtUp: (timeoutMs) => subscription.caughtUp(timeoutMs),
+        stop: async () => {
+          groups.delete(options.groupId);
+          await subscription.stop();
+        },
+      };
+    },
+    groups,
+  } as Partial<InstrumentedEventLog>) as InstrumentedEventLog;
+  return instrumented;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

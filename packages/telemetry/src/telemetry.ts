@@ -1,0 +1,144 @@
+// OpenTelemetry metrics of one service (issue 21): a MeterProvider with a Prometheus reader that
+// the service's own HTTP server answers at /metrics (no second port), and an OTLP exporter when
+// the standard OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT is set. The instruments are created here, so
+// every entry point names its metrics alike (docs/observability.md lists them). Domain packages
+// import none of this; composition roots wrap the ports (instrument.ts) and their HTTP handler.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationType, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { ProjectionStats } from '@sp/ports';
+
+/** seconds: from 1 ms to 60 s, for requests, batches, queries and recomputations alike */
+const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** events per batch */
+const sizeBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface TelemetryOptions {
+  /** service.name of the resource and the `service` label of every series */
+  service: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Telemetry {
+  readonly service: string;
+  readonly meter: Meter;
+  private readonly provider: MeterProvider;
+  private readonly prometheus: PrometheusExporter;
+  readonly otlp: boolean;
+
+  private readonly httpRequests: Counter;
+  private readonly httpDuration: Histogram;
+  readonly batchSize: Histogram;
+  readonly batchDuration: Histogram;
+  readonly appendDuration: Histogram;
+  readonly queryDuration: Histogram;
+  readonly computeDuration: Histogram;
+
+  constructor(options: TelemetryOptions) {
+    const env = options.env ?? process.env;
+    this.service = options.service;
+    // the service's own server answers /metrics: the exporter starts no server of its own
+    this.prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    const readers: IMetricReader[] = [this.prometheus];
+    this.otlp = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+    // the exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout) itself
+    if (this.otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000) }));
+    this.provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }),
+      readers,
+      views: [
+        { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*duration*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: durationBuckets } } },
+        { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*size*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: sizeBuckets } } },
+      ],
+    });
+    this.meter = this.provider.getMeter('sp');
+    this.httpRequests = this.meter.createCounter('sp_http_requests', { description: 'HTTP requests answered, by route, method and status class' });
+    this.httpDuration = this.meter.createHistogram('sp_http_request_duration_seconds', { unit: 's', description: 'time to answer an HTTP request, by route, method and status class' });
+    this.batchSize = this.meter.createHistogram('sp_consumer_batch_size', { description: 'events per batch handed to a consumer group' });
+    this.batchDuration = this.meter.createHistogram('sp_consumer_batch_duration_seconds', {
+      unit: 's',
+      description: 'time a consumer group took for one batch (failed batches included, outcome label)',
+    });
+    this.appendDuration = this.meter.createHistogram('sp_eventlog_append_duration_seconds', { unit: 's', description: 'time to append events to the event log, by topic and outcome' });
+    this.queryDuration = this.meter.createHistogram('sp_query_duration_seconds', { unit: 's', description: 'database and warehouse statement times, by store, operation and outcome' });
+    this.computeDuration = this.meter.createHistogram('sp_compute_duration_seconds', { unit: 's', description: 'projection and composite index recomputation times, by step' });
+  }
+
+  /** answers a Prometheus scrape (text exposition format) */
+  scrape(req: IncomingMessage, res: ServerResponse): void {
+    this.prometheus.getMetricsRequestHandler(req, res);
+  }
+
+  recordRequest(route: string, method: string, status: number, seconds: number): void {
+    const attributes = { service: this.service, route, method, status_class: `${Math.floor(status / 100)}xx` };
+    this.httpRequests.add(1, attributes);
+    this.httpDuration.record(seconds, attributes);
+  }
+
+  /**
+   * The handler, with every request counted and timed once its answer is sent. `routeOf` maps a
+   * path to a route template: labels must not carry what a client typed (unbounded series).
+   */
+  instrumentHttp(handler: RequestHandler, routeOf: (path: string) => string): RequestHandler {
+    return (req, res) => {
+      const started = performance.now();
+      const route = routeOf((req.url ?? '/').split('?')[0]!);
+      const method = knownMethods.has(req.method ?? '') ? req.method! : 'OTHER';
+      let recorded = false;
+      const record = () => {
+        if (recorded) return;
+        recorded = true;
+        // a request whose connection closed before an answer counts as 499, as nginx writes it
+        this.recordRequest(route, method, res.writableFinished ? res.statusCode : 499, (performance.now() - started) / 1000);
+      };
+      res.once('finish', record);
+      res.once('close', record);
+      handler(req, res);
+    };
+  }
+
+  /** one timing of a recomputation step (`projection`, `indices`) */
+  recordCompute(step: string, seconds: number, attributes: Record<string, string> = {}): void {
+    this.computeDuration.record(seconds, { service: this.service, step, ...attributes });
+  }
+
+  /** dead letters and retries of consumer groups, read from the runner's counters at each scrape */
+  observeProjectionStats(stats: () => readonly ProjectionStats[]): void {
+    const deadLettered = this.meter.createObservableCounter('sp_consumer_dead_lettered', { description: 'events dead-lettered by a consumer group since the process started' });
+    const retries = this.meter.createObservableCounter('sp_consumer_retries', { description: 'batches given back to the log for a transient error since the process started' });
+    const failing = this.meter.createObservableGauge('sp_consumer_failing', { description: '1 while a consumer group retries a transient error, else 0' });
+    this.meter.addBatchObservableCallback(
+      (result) => {
+        for (const s of stats()) {
+          const attributes = { service: this.service, group: s.groupId };
+          result.observe(deadLettered, s.deadLettered, attributes);
+          result.observe(retries, s.retries, attributes);
+          result.observe(failing, s.failing ? 1 : 0, attributes);
+        }
+      },
+      [deadLettered, retries, failing],
+    );
+  }
+
+  /** hits and misses of a cache, read at each scrape; the hit rate is hits / (hits + misses) */
+  observeCache(cache: string, counts: () => { hits: number; misses: number } | undefined): void {
+    const lookups = this.meter.createObservableCounter('sp_cache_lookups', { description: 'cache lookups by cache and result (hit, miss)' });
+    lookups.addCallback((result) => {
+      const c = counts();
+      if (!c) return;
+      result.observe(c.hits, { service: this.service, cache, result: 'hit' });
+      result.observe(c.misses, { service: this.service, cache, result: 'miss' });
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown().catch(() => undefined);
+  }
+}
+
+const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
