@@ -1,0 +1,110 @@
+// Issue 21 (health) in servers mode, on real engines: while PostgreSQL is stopped the platform
+// answers /health/ready with 503 naming the database (and refuses deliveries with 503, as before);
+// after PostgreSQL is back it is ready again without a restart. The same for the Kafka broker and
+// the event log. Liveness stays 200 throughout: the process is up, a dependency is not.
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { populationRecords } from '@sp/demo';
+import { startChdbHttp, startKafka, startPostgres, tempDir, type ChildService, type KafkaInstance, type PostgresInstance } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { openEngines, type Engines } from './engines.js';
+import { startPlatform, type Platform } from './platform.js';
+
+interface ReadyBody {
+  status: string;
+  down: string[];
+  checks: Record<string, { state: string; error?: string }>;
+}
+
+describe('readiness of the platform on servers names the dependency that is down', () => {
+  let kafka: KafkaInstance;
+  let postgres: PostgresInstance;
+  let chdb: ChildService;
+  let engines: Engines;
+  let platform: Platform;
+
+  const ready = async () => {
+    const res = await fetch(`${platform.url}/health/ready`, { signal: AbortSignal.timeout(15_000) });
+    return { status: res.status, body: (await res.json()) as ReadyBody };
+  };
+  /** polls readiness until `want` holds (a stopped engine is noticed at the next probe) */
+  const readyUntil = async (want: (r: Awaited<ReturnType<typeof ready>>) => boolean, timeoutMs = 90_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await ready();
+      if (want(r) || Date.now() > deadline) return r;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  };
+  const deliver = () =>
+    fetch(`${platform.url}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [populationRecords()[1]!] }),
+      signal: AbortSignal.timeout(60_000),
+    });
+
+  beforeAll(async () => {
+    [kafka, postgres, chdb] = await Promise.all([startKafka({ partitions: 2 }), startPostgres(), startChdbHttp()]);
+    const config = loadConfig({
+      SP_ENGINES: 'servers',
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      DATABASE_URL: postgres.url,
+      CLICKHOUSE_URL: chdb.url,
+      SP_DATA_DIR: join(tempDir('sp-health-servers-'), 'data'),
+      SP_PORT: '0',
+      SP_DEMO: '0',
+    });
+    engines = await openEngines(config);
+    platform = await startPlatform(config, engines);
+  });
+  afterAll(async () => {
+    await platform?.close();
+    await engines?.close();
+    await Promise.all([kafka?.wipe(), postgres?.wipe(), chdb?.stop()]);
+  });
+
+  it('is ready with Kafka, PostgreSQL and ClickHouse up', async () => {
+    const r = await readyUntil((x) => x.status === 200);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'ready', down: [], checks: { eventLog: { state: 'up' }, database: { state: 'up' }, warehouse: { state: 'up' } } });
+  });
+
+  it('reports the database down while PostgreSQL is stopped, and ready again after its restart', async () => {
+    await postgres.stop();
+    try {
+      const down = await readyUntil((x) => x.status === 503);
+      expect(down.status).toBe(503);
+      expect(down.body.status).toBe('not-ready');
+      expect(down.body.down).toEqual(['database']);
+      expect(down.body.checks.database!.error).toBeTruthy();
+      expect(down.body.checks.eventLog!.state).toBe('up');
+      expect((await fetch(`${platform.url}/health/live`)).status).toBe(200);
+      // the platform refuses the delivery meanwhile (issue 14), it does not fail it
+      const refused = await deliver();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+    } finally {
+      await postgres.start();
+    }
+    const back = await readyUntil((x) => x.status === 200);
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect((await deliver()).status).toBeLessThan(300);
+  });
+
+  it('reports the event log down while the Kafka broker is stopped, and ready again after its restart', async () => {
+    await kafka.stop();
+    try {
+      const down = await readyUntil((x) => x.status === 503);
+      expect(down.status).toBe(503);
+      expect(down.body.down).toContain('eventLog');
+      expect(down.body.down).not.toContain('database');
+      expect(down.body.checks.eventLog!.error).toBeTruthy();
+    } finally {
+      await kafka.start();
+    }
+    const back = await readyUntil((x) => x.status === 200, 120_000);
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+  });
+});
