@@ -8,9 +8,11 @@
 // SP_ENGINES=servers). Without DATABASE_URL those fields answer NOT_AVAILABLE.
 import { createServer } from 'node:http';
 import { createPgDatabase } from '@sp/database-pg';
+import { databaseCheck, instrumentDatabase, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { gatewayEnvShape, gatewayOptionsFromEnv } from './gateway.config.js';
+import { observedGatewayHandler } from './http/observed.handler.js';
 import { standaloneGateway } from './standalone.js';
 
 const env = z
@@ -32,11 +34,12 @@ const env = z
   })
   .parse(process.env);
 
+const telemetry = new Telemetry({ service: 'gateway' });
 const warehouse = createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 const database = env.DATABASE_URL ? createPgDatabase({ url: env.DATABASE_URL }) : undefined;
 const gateway = standaloneGateway({
-  warehouse,
-  ...(database ? { database } : {}),
+  warehouse: instrumentWarehouse(warehouse, telemetry),
+  ...(database ? { database: instrumentDatabase(database, telemetry) } : {}),
   reference: env.SP_REFERENCE,
   ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
   jwtSecret: env.SP_JWT_SECRET,
@@ -49,7 +52,8 @@ const gateway = standaloneGateway({
   },
 });
 
-const server = createServer(gateway.handler);
+// /health/live, /health/ready (the warehouse's probe, the database's with DATABASE_URL) and /metrics next to the gateway's paths
+const server = createServer(observedGatewayHandler(gateway, { warehouse, telemetry, ...(database ? { extraChecks: { database: databaseCheck(database) } } : {}) }));
 server.listen(env.GATEWAY_PORT, env.GATEWAY_HOST, () => {
   const a = server.address();
   const port = typeof a === 'object' && a ? a.port : env.GATEWAY_PORT;
@@ -61,6 +65,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;
-    server.close(() => void Promise.allSettled([warehouse.close(), database?.close()]).finally(() => process.exit(0)));
+    server.close(() => void Promise.allSettled([warehouse.close(), database?.close(), telemetry.shutdown()]).finally(() => process.exit(0)));
   });
 }

@@ -4,41 +4,53 @@
 import 'reflect-metadata';
 import { createPgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
-import { topology } from '@sp/events';
+import { recordTypes, topology } from '@sp/events';
+import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
+import { instrumentDatabase, instrumentEventLog, Telemetry } from '@sp/telemetry';
 import { createIngestionApp } from './ingestion.app.js';
 import { loadStandaloneConfig } from './ingestion.config.js';
+import { mountObservability } from './observability.routes.js';
 import { controllingPlanningCheck } from './planning-check.adapter.js';
 import { spatialChecksFrom } from './spatial-checks.adapter.js';
 
 async function main(): Promise<void> {
   const config = loadStandaloneConfig();
-  const eventLog = createKafkaEventLog({
+  const telemetry = new Telemetry({ service: 'ingestion' });
+  const kafkaLog = createKafkaEventLog({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}${config.ingestion.amt ? `-${config.ingestion.amt}` : ''}`,
     appendTimeoutMs: config.ingestion.appendTimeoutMs,
   });
-  const database = createPgDatabase({ url: config.database.url });
+  const pg = createPgDatabase({ url: config.database.url });
+  const eventLog = instrumentEventLog(kafkaLog, telemetry);
+  const database = instrumentDatabase(pg, telemetry);
   const spatial = spatialChecksFrom(loadReference(config.spatialReference));
   const indicators = config.indicatorCatalogue ? loadCatalogue(config.indicatorCatalogue) : loadCatalogue();
+  const records = topology(config.topics);
   const app = await createIngestionApp({
     eventLog,
     database,
     spatial,
     config: config.ingestion,
-    topology: topology(config.topics),
+    topology: records,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: indicators.latest().map((i) => i.code),
   });
+  // the probe reads a topic this instance writes (created at start-up)
+  const feeds = config.ingestion.cataloguePath ? FeedCatalogue.load(config.ingestion.cataloguePath) : FeedCatalogue.load();
+  const probed = (config.ingestion.amt ? feeds.recordTypesOf(config.ingestion.amt)[0] : undefined) ?? recordTypes[0];
+  mountObservability(app, { eventLog: kafkaLog, database: pg, topic: { name: records.topicFor(probed), partitions: records.partitions }, telemetry });
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   console.log(`ingestion${config.ingestion.amt ? ` (${config.ingestion.amt})` : ''} listening on http://${config.http.host}:${port}`);
   const shutdown = async () => {
     await app.close();
-    await eventLog.close();
-    await database.close();
+    await kafkaLog.close();
+    await pg.close();
+    await telemetry.shutdown();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown());
