@@ -95,6 +95,8 @@ describe('aggregator crash and restart against the real broker', () => {
       AGGREGATOR_MAX_BATCH: '100',
       SP_TRACE_BATCHES: '1',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      // health and metrics on a free port (default 9464)
+      AGGREGATOR_HTTP_PORT: '0',
     };
     let killsMidBatch = 0;
     for (let round = 0; round < 4; round++) {

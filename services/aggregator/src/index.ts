@@ -1,2 +1,3 @@
 export * from './aggregator.service.js';
 export * from './aggregator.module.js';
+export * from './aggregator.http.js';

@@ -7,8 +7,10 @@ import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
+import { instrumentEventLog, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
+import { startAggregatorHttp } from './aggregator.http.js';
 import { AggregatorModule } from './aggregator.module.js';
 import { AggregatorService } from './aggregator.service.js';
 
@@ -33,16 +35,23 @@ const env = z
     /** the record topics, as the ingestion writes them (its SP_TOPIC_PREFIX / SP_TOPIC_PARTITIONS) */
     SP_TOPIC_PREFIX: z.string().default(DEFAULT_TOPIC_PREFIX),
     SP_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(DEFAULT_TOPIC_PARTITIONS),
+    /** where /health/live, /health/ready and /metrics are answered (docs/observability.md) */
+    AGGREGATOR_HTTP_HOST: z.string().default('127.0.0.1'),
+    AGGREGATOR_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   })
   .parse(process.env);
 
 const session = env.KAFKA_SESSION_TIMEOUT_MS;
-const eventLog = await createKafkaEventLog({
+const telemetry = new Telemetry({ service: 'aggregator' });
+const kafkaLog = await createKafkaEventLog({
   brokers: env.KAFKA_BROKERS,
   clientId: 'aggregator',
   ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
 });
-const warehouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
+const clickhouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
+// every batch, append and query is measured (/metrics)
+const eventLog = instrumentEventLog(kafkaLog, telemetry);
+const warehouse = instrumentWarehouse(clickhouse, telemetry);
 await migrateWarehouse(warehouse);
 const trace = env.SP_TRACE_BATCHES === '1';
 const protection = loadProtection(env.SP_PROTECTION);
@@ -56,8 +65,12 @@ const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(Sch
   maxBatchSize: env.AGGREGATOR_MAX_BATCH,
   projection: { protection, ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
   indices: { catalogue, reader },
+  timing: (step, seconds) => telemetry.recordCompute(step, seconds),
   onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
 });
+// up before the consumer joins its group (which can wait out a dead member's session): liveness
+// answers from the start; Nest's shutdown hooks end the process, and the server with it
+const http = await startAggregatorHttp({ aggregator, eventLog: kafkaLog, warehouse: clickhouse, partitions: env.SP_TOPIC_PARTITIONS, telemetry, host: env.AGGREGATOR_HTTP_HOST, port: env.AGGREGATOR_HTTP_PORT });
 const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator), { logger: ['error', 'warn'] });
 app.enableShutdownHooks();
-process.stdout.write('aggregator ready\n');
+process.stdout.write(`aggregator ready (health and metrics on ${http.url})\n`);
