@@ -43,14 +43,29 @@ describe('the standalone aggregator answers /health/* and /metrics', () => {
     expect((await fetch(`${http.url}/health/live`)).status).toBe(200);
     const ready = await fetch(`${http.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', service: 'aggregator', checks: { eventLog: { state: 'up' }, warehouse: { state: 'up' } }, info: { consumer: { groupId: 'aggregator', deadLettered: 0 } } });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      service: 'aggregator',
+      checks: { eventLog: { state: 'up' }, warehouse: { state: 'up' } },
+      info: { consumer: { groupId: 'aggregator', deadLettered: 0 } },
+    });
     expect((await fetch(`${http.url}/elsewhere`)).status).toBe(404);
   });
 
   it('shows the batches and the consumer lag falling to 0 after events arrive', async () => {
     const events: RecordEvent<'area-statistic'>[] = ['101', '102', '103'].map((area, i) => {
       const payload = anAreaStatistic({ areaCode: area });
-      return { key: payload.key, version: 1, recordType: 'area-statistic', amt: 'statistik', deliveryId: `d${i}`, deliveredAt: Date.UTC(2025, 0, 1) + i, deliveredBy: 'test', tombstone: false, payload };
+      return {
+        key: payload.key,
+        version: 1,
+        recordType: 'area-statistic',
+        amt: 'statistik',
+        deliveryId: `d${i}`,
+        deliveredAt: Date.UTC(2025, 0, 1) + i,
+        deliveredBy: 'test',
+        tombstone: false,
+        payload,
+      };
     });
     await log.append(
       topic,

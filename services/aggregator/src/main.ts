@@ -70,7 +70,15 @@ const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(Sch
 });
 // up before the consumer joins its group (which can wait out a dead member's session): liveness
 // answers from the start; Nest's shutdown hooks end the process, and the server with it
-const http = await startAggregatorHttp({ aggregator, eventLog: kafkaLog, warehouse: clickhouse, partitions: env.SP_TOPIC_PARTITIONS, telemetry, host: env.AGGREGATOR_HTTP_HOST, port: env.AGGREGATOR_HTTP_PORT });
+const http = await startAggregatorHttp({
+  aggregator,
+  eventLog: kafkaLog,
+  warehouse: clickhouse,
+  partitions: env.SP_TOPIC_PARTITIONS,
+  telemetry,
+  host: env.AGGREGATOR_HTTP_HOST,
+  port: env.AGGREGATOR_HTTP_PORT,
+});
 const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator), { logger: ['error', 'warn'] });
 app.enableShutdownHooks();
 process.stdout.write(`aggregator ready (health and metrics on ${http.url})\n`);
