@@ -2,3 +2,4 @@ export { databaseCheck, eventLogCheck, Health, warehouseCheck, type DependencySt
 export { instrumentDatabase, instrumentEventLog, instrumentWarehouse, type InstrumentedEventLog } from './instrument.js';
 export { observabilityPaths, observabilityRoutes, type ObservabilityRoutes } from './observability.handler.js';
 export { Telemetry, type RequestHandler, type TelemetryOptions } from './telemetry.js';
+export { Logger, logFormatFromEnv, traceIdOf, type LogFormat, type LogLevel } from './log.js';

@@ -10,6 +10,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { ProjectionStats } from '@sp/ports';
+import { Logger, logFormatFromEnv, traceIdOf } from './log.js';
 
 /** seconds: from 1 ms to 60 s, for requests, batches, queries and recomputations alike */
 const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -22,6 +23,8 @@ export interface TelemetryOptions {
   /** service.name of the resource and the `service` label of every series */
   service: string;
   env?: NodeJS.ProcessEnv;
+  /** where log lines go; default a Logger in the format SP_LOG_FORMAT asks for */
+  logger?: Logger;
 }
 
 export class Telemetry {
@@ -30,6 +33,7 @@ export class Telemetry {
   private readonly provider: MeterProvider;
   private readonly prometheus: PrometheusExporter;
   readonly otlp: boolean;
+  readonly logger: Logger;
 
   private readonly httpRequests: Counter;
   private readonly httpDuration: Histogram;
@@ -42,6 +46,7 @@ export class Telemetry {
   constructor(options: TelemetryOptions) {
     const env = options.env ?? process.env;
     this.service = options.service;
+    this.logger = options.logger ?? new Logger(options.service, logFormatFromEnv(env));
     // the service's own server answers /metrics: the exporter starts no server of its own
     this.prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
     const readers: IMetricReader[] = [this.prometheus];
@@ -94,7 +99,13 @@ export class Telemetry {
         if (recorded) return;
         recorded = true;
         // a request whose connection closed before an answer counts as 499, as nginx writes it
-        this.recordRequest(route, method, res.writableFinished ? res.statusCode : 499, (performance.now() - started) / 1000);
+        const status = res.writableFinished ? res.statusCode : 499;
+        const s = (performance.now() - started) / 1000;
+        this.recordRequest(route, method, status, s);
+        // one access line a request, in JSON logs only (the plain logs never had them)
+        if (this.logger.format === 'json') {
+          this.logger.log(status >= 500 ? 'error' : 'info', 'request', { trace_id: traceIdOf(req.headers), method, route, status, duration_ms: Math.round(s * 1000) });
+        }
       };
       res.once('finish', record);
       res.once('close', record);

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from './log.js';
 import { Telemetry } from './telemetry.js';
 
 describe('Telemetry', () => {
@@ -43,5 +44,26 @@ describe('Telemetry', () => {
     expect(text).toContain('sp_consumer_retries_total{service="test",group="g"} 1');
     expect(text).toContain('sp_cache_lookups_total{service="test",cache="c",result="hit"} 3');
     expect(text).not.toContain('/items/1');
+  });
+
+  it('writes one JSON access line a request with the trace id of its traceparent (SP_LOG_FORMAT=json)', async () => {
+    const lines: string[] = [];
+    const json = new Telemetry({ service: 'json', env: {}, logger: new Logger('json', 'json', (l) => lines.push(l)) });
+    const s = createServer(
+      json.instrumentHttp(
+        (_req, res) => res.writeHead(204).end(),
+        () => '/x',
+      ),
+    );
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/x`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await new Promise((r) => s.close(r));
+      await json.shutdown();
+    }
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', service: 'json', msg: 'request', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', method: 'GET', route: '/x', status: 204 });
   });
 });

@@ -66,6 +66,7 @@ const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(Sch
   projection: { protection, ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
   indices: { catalogue, reader },
   timing: (step, seconds) => telemetry.recordCompute(step, seconds),
+  log: telemetry.logger.lines('warn'),
   onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
 });
 // up before the consumer joins its group (which can wait out a dead member's session): liveness

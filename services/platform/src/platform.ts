@@ -84,6 +84,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
       onIndicatorsChanged: () => onIndicatorsChanged(),
       deadLetters,
       timing: (step, seconds) => telemetry.recordCompute(step, seconds),
+      // retry steps and dead letters: plain lines, or JSON with SP_LOG_FORMAT=json
+      log: telemetry.logger.lines('warn'),
     });
 
   // a repair needs the projections before ingestion accepts a delivery; otherwise they join in the
@@ -188,7 +190,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines): P
   const url = `http://${config.SP_HOST}:${port}`;
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
-  const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll);
+  const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll, { report: telemetry.logger.lines('error') });
   background = projections;
 
   return {
