@@ -1,8 +1,9 @@
 // Ports with metrics: each wraps an adapter and delegates everything, timing what passes through.
 // A composition root wraps its engines once and hands the wrapped ports on, so the projections,
 // the ingestion and the gateway are measured without knowing it.
+import { context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Database, EventLog, Queryable, SubscribeOptions, Subscription, Warehouse } from '@sp/ports';
-import type { Telemetry } from './telemetry.js';
+import { extractTraceContext, injectTraceContext, type Telemetry } from './telemetry.js';
 
 const seconds = (started: number) => (performance.now() - started) / 1000;
 
@@ -102,18 +103,51 @@ export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, opt
   });
 
   const instrumented = wrap(eventLog, {
+    // a producer span, child of the request's; its traceparent goes into every event's headers
+    // (both adapters keep headers), so the consumer's span continues the same trace
     append: (topic, events) =>
-      timed(
-        () => eventLog.append(topic, events),
-        (outcome, s) => telemetry.appendDuration.record(s, { service, topic, outcome }),
-      ),
+      telemetry.tracer.startActiveSpan(`append ${topic}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.destination.name': topic, 'messaging.batch.message_count': events.length } }, (span) => {
+        const traced = events.map((e) => ({ ...e, headers: injectTraceContext(context.active(), e.headers ?? {}) }));
+        return timed(
+          () => eventLog.append(topic, traced),
+          (outcome, s) => {
+            telemetry.appendDuration.record(s, { service, topic, outcome });
+            if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR });
+            span.end();
+          },
+        );
+      }),
     subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
       const handleBatch: SubscribeOptions['handleBatch'] = (batch) => {
         const attributes = { service, group: options.groupId, topic: batch.topic };
         telemetry.batchSize.record(batch.events.length, attributes);
-        return timed(
-          () => options.handleBatch(batch),
-          (outcome, s) => telemetry.batchDuration.record(s, { ...attributes, outcome }),
+        // a consumer span in the trace of the batch's first event, linked to the others' traces
+        const contexts = batch.events.map((e) => trace.getSpanContext(extractTraceContext(e.headers))).filter((c) => c !== undefined);
+        const parent = contexts[0] ? trace.setSpanContext(context.active(), contexts[0]) : context.active();
+        const links: Link[] = contexts.slice(1).map((c) => ({ context: c }));
+        const span = telemetry.tracer.startSpan(
+          `process ${options.groupId} ${batch.topic}`,
+          {
+            kind: SpanKind.CONSUMER,
+            links,
+            attributes: {
+              'messaging.consumer.group.name': options.groupId,
+              'messaging.destination.name': batch.topic,
+              'messaging.destination.partition.id': String(batch.partition),
+              'messaging.batch.message_count': batch.events.length,
+            },
+          },
+          parent,
+        );
+        return context.with(trace.setSpan(parent, span), () =>
+          timed(
+            () => options.handleBatch(batch),
+            (outcome, s) => {
+              telemetry.batchDuration.record(s, { ...attributes, outcome });
+              if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR });
+              span.end();
+            },
+          ),
         );
       };
       const subscription = await eventLog.subscribe({ ...options, handleBatch });

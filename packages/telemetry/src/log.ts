@@ -4,6 +4,7 @@
 // one its caller sent in a W3C traceparent header, or a new one.
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { trace } from '@opentelemetry/api';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -27,7 +28,11 @@ export class Logger {
       this.write(`${msg}\n`);
       return;
     }
-    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...fields }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    // a line written while a span is active (a request, a batch) carries its trace id
+    const active = trace.getActiveSpan()?.spanContext().traceId;
+    this.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...(active ? { trace_id: active } : {}), ...fields }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+    );
   }
 
   /** a sink for the plain lines other modules write (the projection runner's `log` option) */

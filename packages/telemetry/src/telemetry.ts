@@ -4,13 +4,50 @@
 // every entry point names its metrics alike (docs/observability.md lists them). Domain packages
 // import none of this; composition roots wrap the ports (instrument.ts) and their HTTP handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  type Counter,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  type Histogram,
+  type Meter,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ProjectionStats } from '@sp/ports';
-import { Logger, logFormatFromEnv, traceIdOf } from './log.js';
+import { Logger, logFormatFromEnv } from './log.js';
+
+const propagator = new W3CTraceContextPropagator();
+let contextManagerSet = false;
+/** the active span follows async calls (one per process; OpenTelemetry's global context manager) */
+function ensureContextManager(): void {
+  if (contextManagerSet) return;
+  contextManagerSet = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
+/** the context a W3C traceparent in `carrier` names (HTTP headers, event headers), else the root */
+export function extractTraceContext(carrier: Record<string, string | string[] | undefined>): Context {
+  return propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+}
+
+/** `headers` with the traceparent of `ctx`'s span (unchanged when there is none) */
+export function injectTraceContext(ctx: Context, headers: Record<string, string>): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagator.inject(ctx, carrier, defaultTextMapSetter);
+  return carrier.traceparent ? { ...headers, ...carrier } : headers;
+}
 
 /** seconds: from 1 ms to 60 s, for requests, batches, queries and recomputations alike */
 const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -25,6 +62,8 @@ export interface TelemetryOptions {
   env?: NodeJS.ProcessEnv;
   /** where log lines go; default a Logger in the format SP_LOG_FORMAT asks for */
   logger?: Logger;
+  /** where finished spans go besides OTLP (tests: an InMemorySpanExporter) */
+  spanExporter?: SpanExporter;
 }
 
 export class Telemetry {
@@ -34,6 +73,8 @@ export class Telemetry {
   private readonly prometheus: PrometheusExporter;
   readonly otlp: boolean;
   readonly logger: Logger;
+  readonly tracer: Tracer;
+  private readonly tracerProvider: TracerProvider;
 
   private readonly httpRequests: Counter;
   private readonly httpDuration: Histogram;
@@ -62,6 +103,14 @@ export class Telemetry {
       ],
     });
     this.meter = this.provider.getMeter('sp');
+    // spans are made always (their trace id goes into the log lines and the event headers) and
+    // exported where configured: OTLP by the standard variables, or the exporter a test passes
+    ensureContextManager();
+    const spanProcessors: SpanProcessor[] = [];
+    if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.spanExporter }));
+    if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+    this.tracerProvider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }), spanProcessors });
+    this.tracer = this.tracerProvider.getTracer('sp');
     this.httpRequests = this.meter.createCounter('sp_http_requests', { description: 'HTTP requests answered, by route, method and status class' });
     this.httpDuration = this.meter.createHistogram('sp_http_request_duration_seconds', { unit: 's', description: 'time to answer an HTTP request, by route, method and status class' });
     this.batchSize = this.meter.createHistogram('sp_consumer_batch_size', { description: 'events per batch handed to a consumer group' });
@@ -94,6 +143,9 @@ export class Telemetry {
       const started = performance.now();
       const route = routeOf((req.url ?? '/').split('?')[0]!);
       const method = knownMethods.has(req.method ?? '') ? req.method! : 'OTHER';
+      // a server span, child of the caller's traceparent when it sent one
+      const parent = extractTraceContext(req.headers);
+      const span = this.tracer.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': route } }, parent);
       let recorded = false;
       const record = () => {
         if (recorded) return;
@@ -102,14 +154,17 @@ export class Telemetry {
         const status = res.writableFinished ? res.statusCode : 499;
         const s = (performance.now() - started) / 1000;
         this.recordRequest(route, method, status, s);
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
         // one access line a request, in JSON logs only (the plain logs never had them)
         if (this.logger.format === 'json') {
-          this.logger.log(status >= 500 ? 'error' : 'info', 'request', { trace_id: traceIdOf(req.headers), method, route, status, duration_ms: Math.round(s * 1000) });
+          this.logger.log(status >= 500 ? 'error' : 'info', 'request', { trace_id: span.spanContext().traceId, method, route, status, duration_ms: Math.round(s * 1000) });
         }
       };
       res.once('finish', record);
       res.once('close', record);
-      handler(req, res);
+      context.with(trace.setSpan(parent, span), () => handler(req, res));
     };
   }
 
@@ -148,6 +203,7 @@ export class Telemetry {
   }
 
   async shutdown(): Promise<void> {
+    await this.tracerProvider.shutdown().catch(() => undefined);
     await this.provider.shutdown().catch(() => undefined);
   }
 }

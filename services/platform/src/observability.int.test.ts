@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
+import { InMemorySpanExporter, Telemetry } from '@sp/telemetry';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -22,11 +23,12 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('health and metrics of the one-process platform (embedded engines)', () => {
   let engines: Engines;
   let platform: Platform;
+  const spans = new InMemorySpanExporter();
 
   beforeAll(async () => {
     const config = loadConfig({ SP_DATA_DIR: join(tempDir('sp-observe-'), 'data'), SP_PORT: '0', SP_DEMO: '0' });
     engines = await openEngines(config);
-    platform = await startPlatform(config, engines);
+    platform = await startPlatform(config, engines, { telemetry: new Telemetry({ service: 'platform', env: {}, spanExporter: spans }) });
   });
   afterAll(async () => {
     await platform?.close();
@@ -50,11 +52,14 @@ describe('health and metrics of the one-process platform (embedded engines)', ()
     expect(await res.text()).toMatch(/answers GET or HEAD/);
   });
 
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+
   it('counts a delivery on /metrics and the consumer lag falls to 0', async () => {
     const record = populationRecords()[0]!;
     const res = await fetch(`${platform.url}/v1/deliveries/area-statistic`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json' },
+      // the caller's trace: the delivery's spans continue it
+      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
       body: JSON.stringify({ records: [record] }),
     });
     expect(res.status, await res.clone().text()).toBeLessThan(300);
@@ -84,5 +89,17 @@ describe('health and metrics of the one-process platform (embedded engines)', ()
     expect(sample(text, 'sp_query_duration_seconds_count', { store: 'database', operation: 'select' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'sp_query_duration_seconds_count', { store: 'warehouse' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'sp_eventlog_append_duration_seconds_count', { outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('follows the delivery in one trace: HTTP request, append to the log, the projection consuming it', () => {
+    const inTrace = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const server = inTrace.find((s) => s.name === 'POST /v1/deliveries/{recordType}');
+    const append = inTrace.find((s) => s.name === 'append records.area-statistic');
+    const consume = inTrace.find((s) => s.name === 'process aggregator records.area-statistic');
+    expect(inTrace.map((s) => s.name)).toEqual(expect.arrayContaining(['POST /v1/deliveries/{recordType}', 'append records.area-statistic', 'process aggregator records.area-statistic']));
+    expect(server!.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(append!.parentSpanContext?.spanId).toBe(server!.spanContext().spanId);
+    // the context crossed the event log in the event's headers
+    expect(consume!.parentSpanContext?.spanId).toBe(append!.spanContext().spanId);
   });
 });

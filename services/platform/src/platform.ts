@@ -38,9 +38,9 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function startPlatform(config: PlatformConfig, engines: Engines): Promise<Platform> {
-  // every port is measured (docs/observability.md); the health probes ask the engines themselves
-  const telemetry = new Telemetry({ service: 'platform' });
+export async function startPlatform(config: PlatformConfig, engines: Engines, options: { telemetry?: Telemetry } = {}): Promise<Platform> {
+  // every port is measured and traced (docs/observability.md); the health probes ask the engines themselves
+  const telemetry = options.telemetry ?? new Telemetry({ service: 'platform' });
   const eventLog = instrumentEventLog(engines.eventLog, telemetry);
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
   const database = instrumentDatabase(engines.database, telemetry);
