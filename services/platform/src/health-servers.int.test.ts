@@ -1,10 +1,12 @@
-// Issue 21 (health) in servers mode, on real engines: while PostgreSQL is stopped the platform
+// Issue 21 (health, trace) in servers mode, on real engines: a delivery's trace crosses Kafka in
+// the event headers to the projection's consumer span. While PostgreSQL is stopped the platform
 // answers /health/ready with 503 naming the database (and refuses deliveries with 503, as before);
 // after PostgreSQL is back it is ready again without a restart. The same for the Kafka broker and
 // the event log. Liveness stays 200 throughout: the process is up, a dependency is not.
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
+import { InMemorySpanExporter, Telemetry } from '@sp/telemetry';
 import { startChdbHttp, startKafka, startPostgres, tempDir, type ChildService, type KafkaInstance, type PostgresInstance } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -23,6 +25,8 @@ describe('readiness of the platform on servers names the dependency that is down
   let chdb: ChildService;
   let engines: Engines;
   let platform: Platform;
+  const spans = new InMemorySpanExporter();
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
 
   const ready = async () => {
     const res = await fetch(`${platform.url}/health/ready`, { signal: AbortSignal.timeout(15_000) });
@@ -37,10 +41,10 @@ describe('readiness of the platform on servers names the dependency that is down
       await new Promise((res) => setTimeout(res, 500));
     }
   };
-  const deliver = () =>
+  const deliver = (headers: Record<string, string> = {}) =>
     fetch(`${platform.url}/v1/deliveries/area-statistic`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ records: [populationRecords()[1]!] }),
       signal: AbortSignal.timeout(60_000),
     });
@@ -57,7 +61,7 @@ describe('readiness of the platform on servers names the dependency that is down
       SP_DEMO: '0',
     });
     engines = await openEngines(config);
-    platform = await startPlatform(config, engines);
+    platform = await startPlatform(config, engines, { telemetry: new Telemetry({ service: 'platform', env: {}, spanExporter: spans }) });
   });
   afterAll(async () => {
     await platform?.close();
@@ -69,6 +73,17 @@ describe('readiness of the platform on servers names the dependency that is down
     const r = await readyUntil((x) => x.status === 200);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'ready', down: [], checks: { eventLog: { state: 'up' }, database: { state: 'up' }, warehouse: { state: 'up' } } });
+  });
+
+  it('carries the trace of a delivery through Kafka to the projection', async () => {
+    const res = await deliver({ traceparent: `00-${traceId}-b7ad6b7169203331-01` });
+    expect(res.status, await res.text()).toBeLessThan(300);
+    const deadline = Date.now() + 90_000;
+    const inTrace = () => spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    while (!inTrace().some((s) => s.name === 'process aggregator records.area-statistic') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const append = inTrace().find((s) => s.name === 'append records.area-statistic');
+    const consume = inTrace().find((s) => s.name === 'process aggregator records.area-statistic');
+    expect(consume?.parentSpanContext?.spanId, inTrace().map((s) => s.name).join(', ')).toBe(append!.spanContext().spanId);
   });
 
   it('reports the database down while PostgreSQL is stopped, and ready again after its restart', async () => {
