@@ -83,7 +83,12 @@ describe('readiness of the platform on servers names the dependency that is down
     while (!inTrace().some((s) => s.name === 'process aggregator records.area-statistic') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     const append = inTrace().find((s) => s.name === 'append records.area-statistic');
     const consume = inTrace().find((s) => s.name === 'process aggregator records.area-statistic');
-    expect(consume?.parentSpanContext?.spanId, inTrace().map((s) => s.name).join(', ')).toBe(append!.spanContext().spanId);
+    expect(
+      consume?.parentSpanContext?.spanId,
+      inTrace()
+        .map((s) => s.name)
+        .join(', '),
+    ).toBe(append!.spanContext().spanId);
   });
 
   it('reports the database down while PostgreSQL is stopped, and ready again after its restart', async () => {
