@@ -1,5 +1,6 @@
 // Seeded, order-independent randomness: every (seed, stream, area, period) gets its own generator, so
 // adding an area or a month never changes the numbers of the others.
+import { mulberry32 } from '@sp/indicators';
 export function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -9,16 +10,9 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for demo figures. */
+/** mulberry32 (from @sp/indicators) seeded by the hash of (seed, keys): good enough for demo figures. */
 export function rng(seed: number, ...keys: (string | number)[]): () => number {
-  let a = hashString(`${seed}|${keys.join('|')}`);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(hashString(`${seed}|${keys.join('|')}`));
 }
 
 /** Standard normal deviate (Box–Muller). */

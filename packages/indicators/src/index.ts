@@ -14,3 +14,4 @@ export * from './class-breaks.js';
 export * from './uncertainty.js';
 export * from './area-profile.js';
 export * from './typology.js';
+export * from './random.js';

@@ -3,6 +3,7 @@
 // the same types on every run and machine, best of several seeded starts by within-cluster sum of
 // squares (docs/uncertainty-and-typology.md). Pure.
 import { type AreaProfile, ProfileError, standardiseProfiles } from './area-profile.js';
+import { mulberry32 } from './random.js';
 
 export interface TypologyOptions {
   /** seed of the pseudo-random sequence (default 20) */
@@ -38,18 +39,6 @@ export interface Typology {
   /** the per-indicator mean and SD used to standardise */
   stats: { mean: number; sd: number }[];
   seed: number;
-}
-
-/** mulberry32: a small, fast, well-distributed 32-bit generator; returns floats in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const d2 = (a: readonly number[], b: readonly number[]) => a.reduce((s, v, j) => s + (v - b[j]!) ** 2, 0);
@@ -119,7 +108,7 @@ export function typology(profiles: readonly AreaProfile[], k: number, options: T
   const seed = options.seed ?? 20;
   let best: { assign: number[]; sse: number } | undefined;
   for (let s = 0; s < (options.starts ?? 10); s++) {
-    const run = lloyd(points, seedCentres(points, k, random(seed + s * 7919)), options.maxIterations ?? 100);
+    const run = lloyd(points, seedCentres(points, k, mulberry32(seed + s * 7919)), options.maxIterations ?? 100);
     if (!best || run.sse < best.sse - 1e-12) best = run;
   }
   // number the types by their first area in code order, so labels do not depend on the start

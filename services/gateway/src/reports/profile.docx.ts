@@ -6,7 +6,7 @@
 import { AlignmentType, Document, Footer, Header, HeadingLevel, Packer, PageNumber, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import type { ReportDocument } from './profile.pdf.js';
 import { confidentialityLine, type GebietsProfil, syntheticLabel } from './profile.model.js';
-import { comparisonTable, formatFigure, formatNumber, formatPeriod, formatZ, polarityDe } from './report.format.js';
+import { comparisonTable, formatFigure, formatNumber, formatPeriod, formatZ, needsTable, polarityDe } from './report.format.js';
 
 const p = (text: string, opts: { bold?: boolean; size?: number; color?: string } = {}) =>
   new Paragraph({ children: [new TextRun({ text, bold: opts.bold ?? false, ...(opts.size ? { size: opts.size } : {}), ...(opts.color ? { color: opts.color } : {}) })] });
@@ -79,19 +79,8 @@ function profileBlocks(pr: GebietsProfil): (Paragraph | Table)[] {
     );
   }
   if (pr.needs?.length) {
-    out.push(
-      table(
-        ['Richtwert', 'Jahr', 'Angebot', 'Bedarf', 'Deckung', 'Lücke'],
-        pr.needs.map((n) => [
-          `${n.normName} (${n.unit})`,
-          n.period,
-          formatNumber(n.supply, 'count'),
-          n.suppressed ? 'gesperrt' : n.demand != null ? formatNumber(n.demand, 'ratio') : '–',
-          n.coverage != null ? `${formatNumber(n.coverage * 100, 'ratio')} %` : '–',
-          n.gap != null ? formatNumber(n.gap, 'ratio') : '–',
-        ]),
-      ),
-    );
+    const needs = needsTable(pr.needs);
+    out.push(table(needs.head, needs.rows));
   }
 
   out.push(h('Ziele und Maßnahmen', HeadingLevel.HEADING_2));

@@ -8,7 +8,7 @@ import PDFDocument from 'pdfkit';
 import type { GeoJsonGeometry } from '../sources.js';
 import { confidentialityLine, type GebietsProfil, type ProfileIndicator, syntheticLabel } from './profile.model.js';
 import { type Bbox, bboxOf } from './profile.service.js';
-import { comparisonTable, formatFigure, formatNumber, formatPeriod, formatZ, polarityDe } from './report.format.js';
+import { comparisonTable, formatFigure, formatNumber, formatPeriod, formatZ, needsTable, polarityDe } from './report.format.js';
 
 export interface ReportDocument {
   title: string;
@@ -227,21 +227,8 @@ function profileSection(doc: Doc, root: Struct, p: GebietsProfil, inBatch: boole
     );
   }
   if (p.needs?.length) {
-    table(
-      doc,
-      sect,
-      ['Richtwert', 'Jahr', 'Angebot', 'Bedarf', 'Deckung', 'Lücke'],
-      p.needs.map((n) => [
-        `${n.normName} (${n.unit})`,
-        n.period,
-        formatNumber(n.supply, 'count'),
-        n.suppressed ? 'gesperrt' : n.demand != null ? formatNumber(n.demand, 'ratio') : '–',
-        n.coverage != null ? `${formatNumber(n.coverage * 100, 'ratio')} %` : '–',
-        n.gap != null ? formatNumber(n.gap, 'ratio') : '–',
-      ]),
-      w.use,
-      [175, 45, 65, 70, 70, 70],
-    );
+    const needs = needsTable(p.needs);
+    table(doc, sect, needs.head, needs.rows, w.use, [175, 45, 65, 70, 70, 70]);
   } else if (p.needs) w.para(sect, 'Keine Bedarfsrechnung für dieses Gebiet.');
 
   // goals and measures

@@ -1,6 +1,6 @@
 // How figures read in the reports (German number format, suppression and perturbation marks), one
 // place for the PDF and the DOCX so both print the same text for the same figure.
-import { type GebietsProfil, type ProfileFigure, type ProfileIndicator, syntheticLabel } from './profile.model.js';
+import { type GebietsProfil, type ProfileFigure, type ProfileIndicator, type ProfileNeed, syntheticLabel } from './profile.model.js';
 
 const integer = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('de-DE', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -34,6 +34,20 @@ export function formatPeriod(p: string): string {
 }
 
 export const polarityDe: Record<string, string> = { POSITIVE: 'höher = günstiger', NEGATIVE: 'höher = ungünstiger', NEUTRAL: 'neutral' };
+
+/** The needs per planning norm: supply, demand (or "gesperrt"), coverage and gap, one row each. */
+export function needsTable(needs: readonly ProfileNeed[]): { head: string[]; rows: string[][] } {
+  const head = ['Richtwert', 'Jahr', 'Angebot', 'Bedarf', 'Deckung', 'Lücke'];
+  const rows = needs.map((n) => [
+    `${n.normName} (${n.unit})`,
+    n.period,
+    formatNumber(n.supply, 'count'),
+    n.suppressed ? 'gesperrt' : n.demand != null ? formatNumber(n.demand, 'ratio') : '–',
+    n.coverage != null ? `${formatNumber(n.coverage * 100, 'ratio')} %` : '–',
+    n.gap != null ? formatNumber(n.gap, 'ratio') : '–',
+  ]);
+  return { head, rows };
+}
 
 /** The key indicators of a profile: area, parent and (where it is neither) the city, one row each. */
 export function comparisonTable(p: GebietsProfil): { head: string[]; rows: string[][] } {
