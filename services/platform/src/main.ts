@@ -6,6 +6,8 @@ import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startPlatform } from './platform.js';
+import { latestDatasetVersion } from '@sp/indicator-store';
+import { koelnBasePrognose } from './prognose/koeln.prognose.js';
 import { step } from './progress.js';
 
 const config = loadConfig();
@@ -56,6 +58,13 @@ if (config.SP_DEMO && !demoAt) {
   });
 } else if (config.SP_DEMO) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
+}
+// the base scenario of the population projection, once the population is there (docs/projection.md §7)
+if (config.SP_DEMO && (await latestDatasetVersion(engines.warehouse, koelnBasePrognose.dataset)) === 0) {
+  step('Bevölkerungsprognose (Basisszenario) rechnen und liefern');
+  const run = await platform.runPrognose();
+  await platform.projections.caughtUp();
+  process.stdout.write(`  ✓ ${run.dataset.label}: ${run.records} Datensätze, ${run.areas} Gebiete, ${run.dataset.periods.from}–${run.dataset.periods.to}\n`);
 }
 
 process.stdout.write(`
