@@ -3,7 +3,7 @@
 // IndicatorService, i.e. through the IndicatorReader with suppression applied.
 import type { RateUncertainty } from '@sp/indicators';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef } from './refs.js';
+import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef, ValueKindEnum } from './refs.js';
 
 export const SuppressionReasonEnum = builder.enumType('SuppressionReason', {
   description:
@@ -22,11 +22,6 @@ const ConfidenceIntervalRef = builder.objectRef<ShownInterval>('ConfidenceInterv
     level: t.exposeFloat('level', { description: 'Confidence level, e.g. 0.95.' }),
     method: t.exposeString('method', { description: 'WILSON (score interval for a share).' }),
   }),
-});
-
-export const ValueKindEnum = builder.enumType('ValueKind', {
-  description: 'OBSERVED: delivered by an Amt. PROGNOSE: projected (docs/projection.md) — always show it as "Prognose – <scenario>".',
-  values: ['OBSERVED', 'PROGNOSE'] as const,
 });
 
 export const RankingOrderEnum = builder.enumType('RankingOrder', {

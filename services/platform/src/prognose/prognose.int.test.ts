@@ -4,6 +4,7 @@
 // and GraphQL returning them labelled PROGNOSE with their scenario — public like their source.
 import 'reflect-metadata';
 import { buildKoelnDemo } from '@sp/demo';
+import { buildDemoRegistry, readDemoSources } from '@sp/registry';
 import { checkContract, clientFor, type GraphQLClient } from '@sp/gateway/testing';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,15 +35,29 @@ beforeAll(async () => {
   engines = await openEngines(config);
   platform = await startPlatform(config, engines);
   gql = clientFor((u, init) => fetch(u, init), platform.url);
-  const population = buildKoelnDemo({ reference: platform.reference }).real.filter((r) => r.dataset === 'bevoelkerung');
-  for (let i = 0; i < population.length; i += 500) {
-    const res = await fetch(`${platform.url}/v1/deliveries/area-statistic`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ records: population.slice(i, i + 500) }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-  }
+  const deliver = async (amt: string, recordType: string, records: readonly unknown[]) => {
+    for (let i = 0; i < records.length; i += 500) {
+      const res = await fetch(`${platform.url}/v1/deliveries/${recordType}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${platform.keys.keys[amt]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ records: records.slice(i, i + 500) }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+  };
+  await deliver(
+    'statistik',
+    'area-statistic',
+    buildKoelnDemo({ reference: platform.reference }).real.filter((r) => r.dataset === 'bevoelkerung'),
+  );
+  // the demo's Kitas (OpenStreetMap locations, synthetic capacities), by the Amt that delivers them
+  const kitas = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => platform.reference.locate(lat, lon) !== undefined }).offers.filter((o) => o.offerType === 'kita');
+  for (const amt of new Set(kitas.map((o) => o.amt)))
+    await deliver(
+      amt,
+      'offer',
+      kitas.filter((o) => o.amt === amt),
+    );
   await platform.projections.caughtUp();
   run = await platform.runPrognose();
   await platform.projections.caughtUp();
@@ -107,6 +122,42 @@ describe('the base projection as a queryable dataset', () => {
     const r = await gql(`{ indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2015", scenario: "wachstum") { value } }`);
     expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'UNKNOWN_SCENARIO', argument: 'scenario' } });
     expect(r.errors?.[0]?.message).toContain('basis');
+  });
+
+  it('gives Kita demand, supply and gap per Stadtteil on the projected children, and under a changed Richtwert', async () => {
+    interface Row {
+      area: { code: string };
+      period: string;
+      supply: number;
+      demand: number | null;
+      gap: number | null;
+      kind: string;
+      scenario: string | null;
+      normValue: number | null;
+    }
+    const needs = async (args: string) => {
+      const r = await gql<{ needs: Row[] }>(`{ needs(norm: "kita_plaetze_1_6", level: STADTTEIL, ${args}) { area { code } period supply demand gap kind scenario normValue } }`);
+      expect(r.errors).toBeUndefined();
+      return new Map(r.data!.needs.map((n) => [n.area.code, n]));
+    };
+    const observed = await needs('period: "2012"');
+    const base = await needs('period: "2020", scenario: "basis"');
+    const stricter = await needs('period: "2020", scenario: "basis", normValue: 100');
+    expect(base.size).toBe(86);
+    const withSupply = [...base.values()].filter((r) => r.supply > 0);
+    expect(withSupply.length).toBeGreaterThan(40);
+    for (const [code, r] of base) {
+      expect(r).toMatchObject({ period: '2020', kind: 'PROGNOSE', scenario: 'basis', normValue: 84 });
+      expect(observed.get(code)).toMatchObject({ kind: 'OBSERVED', scenario: null });
+      // supply is today's registry in both; demand follows the projected children
+      expect(r.supply).toBe(observed.get(code)!.supply);
+      expect(r.gap!).toBeCloseTo(r.demand! - r.supply, 6);
+      const s = stricter.get(code)!;
+      expect(s.normValue).toBe(100);
+      expect(s.demand!).toBeCloseTo((r.demand! * 100) / 84, 6);
+    }
+    const bad = await gql(`{ needs(norm: "kita_plaetze_1_6", level: STADTTEIL, period: "2020", normValue: -5) { gap } }`);
+    expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'normValue' } });
   });
 
   it('keeps the gateway contract byte for byte', async () => {
