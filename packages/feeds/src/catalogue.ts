@@ -44,6 +44,10 @@ const datasetSchema = z.strictObject({
   /** area levels the dataset is delivered at: the levels its indicators read */
   levels: z.array(z.string().min(1)).default([]),
   measures: z.record(code, measureSchema).default({}),
+  /** beobachtung: delivered by an Amt; prognose: projected from the dataset `of` under `scenario` (docs/projection.md §7) */
+  kind: z.enum(['beobachtung', 'prognose']).default('beobachtung'),
+  of: code.optional(),
+  scenario: z.strictObject({ code, label: z.string().min(1) }).optional(),
 });
 export type DatasetDefinition = z.output<typeof datasetSchema>;
 
@@ -63,6 +67,11 @@ export type CatalogueFile = z.infer<typeof catalogueFileSchema>;
 
 export class FeedCatalogue {
   private constructor(readonly file: CatalogueFile) {
+    for (const [d, def] of Object.entries(file.datasets)) {
+      const prognose = def.kind === 'prognose';
+      if (prognose !== (def.of !== undefined) || prognose !== (def.scenario !== undefined)) throw new Error(`feeds.yaml: dataset ${d}: of and scenario go with kind: prognose, and only with it`);
+      if (def.of !== undefined && file.datasets[def.of]?.kind !== 'beobachtung') throw new Error(`feeds.yaml: dataset ${d} projects ${def.of}, which is no observed dataset`);
+    }
     for (const [amt, a] of Object.entries(file.amts)) {
       for (const d of a.recordTypes['area-statistic']?.datasets ?? []) {
         if (!file.datasets[d]) throw new Error(`feeds.yaml: Amt ${amt} names unknown dataset ${d}`);
@@ -114,6 +123,16 @@ export class FeedCatalogue {
 
   hasDataset(dataset: string): boolean {
     return Object.hasOwn(this.file.datasets, dataset);
+  }
+
+  /** The prognose datasets: which dataset holds scenario s of observed dataset d (the indicator reader's ScenarioDatasets). */
+  scenarioDatasets(): { datasetFor(dataset: string, scenario: string): string | undefined; scenarios(): string[]; labelOf(scenario: string): string | undefined } {
+    const entries = Object.entries(this.file.datasets).flatMap(([code, d]) => (d.kind === 'prognose' && d.of && d.scenario ? [{ code, of: d.of, scenario: d.scenario }] : []));
+    return {
+      datasetFor: (dataset, scenario) => entries.find((e) => e.of === dataset && e.scenario.code === scenario)?.code,
+      scenarios: () => [...new Set(entries.map((e) => e.scenario.code))].sort(),
+      labelOf: (scenario) => entries.find((e) => e.scenario.code === scenario)?.scenario.label,
+    };
   }
 
   /** area-statistic datasets the Amt may deliver */

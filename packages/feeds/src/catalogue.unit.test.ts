@@ -24,6 +24,26 @@ describe('feed catalogue', () => {
   });
 });
 
+describe('prognose datasets', () => {
+  it('maps an observed dataset and a scenario to the prognose dataset that holds it', () => {
+    const s = FeedCatalogue.load().scenarioDatasets();
+    expect(s.datasetFor('bevoelkerung', 'basis')).toBe('bevoelkerungsprognose_basis');
+    expect(s.datasetFor('bevoelkerung', 'wachstum')).toBeUndefined();
+    expect(s.datasetFor('sgb2', 'basis')).toBeUndefined();
+    expect(s.scenarios()).toEqual(['basis']);
+    expect(s.labelOf('basis')).toBe('Basisszenario');
+    expect(FeedCatalogue.load().datasetsOf('prognose')).toEqual(['bevoelkerungsprognose_basis']);
+  });
+
+  it('refuses of/scenario without kind prognose, and a prognose of no observed dataset', () => {
+    const file = (d: string) => `version: 1\ndatasets:\n  a: { label: A }\n  p: { label: P, ${d} }\namts: {}\n`;
+    expect(() => FeedCatalogue.parse(file('of: a, scenario: { code: basis, label: B }'))).toThrow(/go with kind: prognose/);
+    expect(() => FeedCatalogue.parse(file('kind: prognose, of: a'))).toThrow(/go with kind: prognose/);
+    expect(() => FeedCatalogue.parse(file('kind: prognose, of: nope, scenario: { code: basis, label: B }'))).toThrow(/no observed dataset/);
+    expect(FeedCatalogue.parse(file('kind: prognose, of: a, scenario: { code: basis, label: B }')).scenarioDatasets().datasetFor('a', 'basis')).toBe('p');
+  });
+});
+
 describe('taxonomy', () => {
   const taxonomy = Taxonomy.load();
   it('has the offer types, target groups and capacity units the city asked for, with German labels', () => {

@@ -6,3 +6,4 @@ export * from './migrations.js';
 export * from './projector.js';
 export * from './warehouse-indicator-reader.js';
 export * from './index-projector.js';
+export * from './area-statistics.read.js';

@@ -2,6 +2,7 @@
 // periodicity of each dataset so that a monthly numerator meets its yearly denominator, and each
 // dataset's confidentiality.
 import type { Catalogue, Component, IndicatorPlan, Periodicity } from '@sp/indicators';
+import { ExpectedError } from '@sp/ports';
 
 export interface PlanResolver {
   /** the plan for an indicator code, or undefined when the catalogue has no such (non-index) indicator */
@@ -10,6 +11,29 @@ export interface PlanResolver {
   periodicity?(dataset: string): Periodicity | undefined;
   /** whether the public sees a dataset's figures only protected; undefined = confidential */
   confidential?(dataset: string): boolean;
+}
+
+/**
+ * Where the projected values of an observed dataset live: the tenant's catalogue declares one
+ * prognose dataset per (observed dataset, scenario). Read with the source's confidentiality and
+ * periodicity, so projected values fall under the same disclosure rules as what they project.
+ */
+export interface ScenarioDatasets {
+  /** the prognose dataset holding `scenario` of `dataset`, or undefined when there is none */
+  datasetFor(dataset: string, scenario: string): string | undefined;
+  /** every scenario declared for any dataset (for the error that names the accepted ones) */
+  scenarios(): readonly string[];
+}
+
+export class UnknownScenarioError extends ExpectedError {
+  override readonly name = 'UnknownScenarioError';
+  constructor(
+    readonly scenario: string,
+    readonly accepted: readonly string[],
+    detail = '',
+  ) {
+    super('UNKNOWN_SCENARIO', `unknown scenario "${scenario}"${detail}; scenarios with projected values: ${accepted.join(', ') || 'none'}`, 'scenario');
+  }
 }
 
 export function planResolverFromCatalogue(catalogue: Catalogue): PlanResolver {

@@ -21,6 +21,11 @@ export interface IndicatorValuesQuery {
   privileged?: boolean;
   /** aborted when the asker gave up (request timeout): the reader starts no further warehouse query */
   signal?: AbortSignal;
+  /**
+   * a projection scenario ("basis"): every dataset the indicator reads is read from that scenario's
+   * prognose dataset instead (docs/projection.md §7); absent = the observed values
+   */
+  scenario?: string;
 }
 
 /**
@@ -49,6 +54,8 @@ export interface IndicatorValue {
   confidential: boolean;
   /** the value is computed from protected (perturbed) counts: what the public sees of confidential data */
   perturbed: boolean;
+  /** set on projected values: the scenario they were read from (always shown as "Prognose – <scenario>") */
+  scenario?: string;
 }
 
 export interface IndexValue {
@@ -67,6 +74,6 @@ export interface IndexValue {
 export interface IndicatorReader {
   values(query: IndicatorValuesQuery): Promise<IndicatorValue[]>;
   /** periods that have data for an indicator, ascending */
-  periods(indicator: string): Promise<string[]>;
+  periods(indicator: string, scenario?: string): Promise<string[]>;
   indexValues(query: { index: string; level: string; period: string; privileged?: boolean }): Promise<IndexValue[]>;
 }

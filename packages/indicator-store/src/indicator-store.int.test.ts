@@ -222,6 +222,37 @@ describe('indicator store on chDB', () => {
     expect((await values(reader, 'sgb2', 'STADTTEIL', '2012'))['102']).toMatchObject({ value: 2, confidential: false, perturbed: false });
   });
 
+  it("reads a scenario from its prognose dataset under the source dataset's disclosure rules, and refuses an unknown scenario", async () => {
+    const prognose = (areaCode: string, period: string, value: number): AreaStatisticEvent => ({
+      key: `bevprognose_basis|STADTTEIL|${areaCode}|${period}`,
+      version: 1,
+      tombstone: false,
+      deliveredAt: Date.UTC(2025, 0, 2),
+      amt: 'prognose',
+      deliveryId: `p-${areaCode}-${period}`,
+      payload: { dataset: 'bevprognose_basis', areaLevel: 'STADTTEIL', areaCode, period, synthetic: false, observations: [{ measure: 'sgb2_personen', dimensions: {}, value }] },
+    });
+    await projector.apply([...base(), prognose('102', '2015', 3.4), prognose('201', '2015', 81.2)]);
+    const scenarios = { datasetFor: (d: string, s: string) => (d === 'bev' && s === 'basis' ? 'bevprognose_basis' : undefined), scenarios: () => ['basis'] };
+    // the attack: the prognose dataset itself is declared public, its source confidential — the source's rule must hold
+    const sourceConfidential: PlanResolver = { plan: (code) => plans[code], confidential: (d) => d === 'bev' };
+    const secret = new WarehouseIndicatorReader(wh, { plans: sourceConfidential, hierarchyLevels: LEVELS, protection, scenarios });
+    const pv = (a: string, v: number) =>
+      perturbCount(v, recordKeyOf(SECRET, { dataset: 'bevprognose_basis', areaLevel: 'STADTTEIL', areaCode: a, period: '2015', measure: 'sgb2_personen', dimensions: {} }), protection.table);
+    const pub = await values(secret, 'sgb2', 'STADTTEIL', '2015', { scenario: 'basis' });
+    expect(pub['102']).toMatchObject({ value: pv('102', 3.4), confidential: true, perturbed: true, scenario: 'basis' });
+    expect(pub['201']).toMatchObject({ value: pv('201', 81.2), confidential: true, perturbed: true, scenario: 'basis' });
+    expect(pub['102']!.value).not.toBe(3.4);
+    const priv = await values(secret, 'sgb2', 'STADTTEIL', '2015', { scenario: 'basis', privileged: true });
+    expect(priv['102']).toMatchObject({ value: 3.4, perturbed: false, scenario: 'basis' });
+    // observed reads do not see the scenario, and a scenario read sees no observed period
+    expect(await values(secret, 'sgb2', 'STADTTEIL', '2015')).toEqual({});
+    expect(await values(secret, 'sgb2', 'STADTTEIL', '2012', { scenario: 'basis' })).toEqual({});
+    expect(await secret.periods('sgb2', 'basis')).toEqual(['2015']);
+    await expect(secret.values({ indicator: 'sgb2', level: 'STADTTEIL', periods: ['2015'], scenario: 'wachstum' })).rejects.toMatchObject({ code: 'UNKNOWN_SCENARIO', argument: 'scenario' });
+    await expect(reader.values({ indicator: 'sgb2', level: 'STADTTEIL', periods: ['2015'], scenario: 'basis' })).rejects.toMatchObject({ code: 'UNKNOWN_SCENARIO' });
+  });
+
   it('gives one area the same protected value whether asked alone, by parent, in a series or with all areas, and as-of as it was published then', async () => {
     const years = ['2007', '2008', '2009', '2010', '2011'];
     const t0 = Date.UTC(2025, 6, 1);

@@ -11,7 +11,7 @@
 import { alignPeriod, evaluatePlan, loadProtection, periodRange, periodStart, shiftPeriod, type Component, type Protection } from '@sp/indicators';
 import { ExpectedError, type Warehouse } from '@sp/ports';
 import { areaRelationsStatement, type CountRow, countsStatement, indexValuesStatement, type Only, periodsStatement } from './indicator-sql.js';
-import { componentsOf, type PlanResolver } from './indicator-plan.js';
+import { componentsOf, type PlanResolver, type ScenarioDatasets, UnknownScenarioError } from './indicator-plan.js';
 import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
 
 /** An indicator the plans do not know: the caller asked for it, so the gateway shows the error. */
@@ -29,6 +29,8 @@ export interface WarehouseIndicatorReaderOptions {
   hierarchyLevels: readonly string[];
   /** the tenant's protection (default: @sp/indicators' catalogue/protection.yaml); only suppressBelow is read here */
   protection?: Protection;
+  /** the tenant's prognose datasets (none: a read with a scenario is refused) */
+  scenarios?: ScenarioDatasets;
 }
 
 interface Count {
@@ -83,10 +85,12 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const counts = new Map<string, Counts>();
     const asOf = q.asOf ? Date.parse(q.asOf) : undefined;
     const privileged = q.privileged === true;
+    // a scenario reads each component from its prognose dataset; confidentiality and periodicity stay the source's
+    const read = new Map([...components].map(([id, c]) => [id, q.scenario === undefined ? c : this.inScenario(c, q.scenario)]));
     for (const [id, c] of components) {
       q.signal?.throwIfAborted();
       const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
-      counts.set(id, await this.counts(c, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected'));
+      counts.set(id, await this.counts(read.get(id)!, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected'));
     }
     const confidential = [...components.values()].some((c) => this.confidential(c));
 
@@ -136,17 +140,19 @@ export class WarehouseIndicatorReader implements IndicatorReader {
           definitionVersion: plan.version,
           confidential,
           perturbed: confidential && !privileged,
+          ...(q.scenario === undefined ? {} : { scenario: q.scenario }),
         });
       }
     }
     return out;
   }
 
-  async periods(indicator: string): Promise<string[]> {
+  async periods(indicator: string, scenario?: string): Promise<string[]> {
     const plan = this.options.plans.plan(indicator);
     if (!plan) throw new UnknownIndicatorError(indicator);
     // the periods of the indicator's first component (a rate's numerator) define its series
-    const { sql, params } = periodsStatement(componentsOf(plan)[0]!);
+    const first = componentsOf(plan)[0]!;
+    const { sql, params } = periodsStatement(scenario === undefined ? first : this.inScenario(first, scenario));
     const periods = (await this.warehouse.query<{ period: string }>(sql, params)).map((r) => r.period);
     return plan.kind === 'change' ? periods.filter((p) => periods.includes(shiftPeriod(p, -plan.periods))) : periods;
   }
@@ -178,6 +184,13 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const asked = new Set(periods);
     if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
     return [...new Set(componentsOf(plan).flatMap((c) => [...asked].map((p) => this.readPeriod(c, p))))];
+  }
+
+  /** The component read from the scenario's prognose dataset; UNKNOWN_SCENARIO when its dataset has none. */
+  private inScenario(c: Component, scenario: string): Component {
+    const dataset = this.options.scenarios?.datasetFor(c.dataset, scenario);
+    if (!dataset) throw new UnknownScenarioError(scenario, this.options.scenarios?.scenarios() ?? [], ` for the dataset ${c.dataset}`);
+    return { ...c, dataset };
   }
 
   /** The period of the component's dataset that serves an asked period (a month reads its year's population). */

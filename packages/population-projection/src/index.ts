@@ -14,3 +14,4 @@ export * from './standards.data.js';
 export * from './prognose.dataset.js';
 export * from './cohort-split.model.js';
 export * from './backtest.report.js';
+export * from './housing-area.scenario.js';

@@ -206,8 +206,9 @@ export class RegistryRepository {
   }
 
   /** Supply, demand, coverage and gap per area of `level` for one norm. */
-  async needs(normCode: string, level: string, population: PopulationSource): Promise<NeedsResult> {
-    const norm = this.norm(normCode);
+  /** `normValue` replaces the norm's Richtwert for this analysis (a planner's what-if), the catalogue stays as it is. */
+  async needs(normCode: string, level: string, population: PopulationSource, normValue?: number): Promise<NeedsResult> {
+    const norm = normValue === undefined ? this.norm(normCode) : { ...this.norm(normCode), value: normValue };
     const filter: OfferFilter = norm.targetGroups ? { offerTypes: norm.offerTypes, targetGroups: norm.targetGroups } : { offerTypes: norm.offerTypes };
     const [offers, pop] = await Promise.all([this.supplyOffers(filter), population.populationByArea(level)]);
     return computeNeeds(norm, this.catalogue.version, level, offers, pop);

@@ -181,13 +181,17 @@ export interface NeedsRowView {
   nearestDistanceMeters?: number | null;
   /** true when the demand rests on a suppressed population figure */
   suppressed: boolean;
+  /** the projection scenario the demand rests on (projected residents), or absent for observed residents */
+  scenario?: string;
+  /** the Richtwert the demand was computed with (the catalogue's, or the asked one) */
+  normValue?: number;
 }
 
 export interface RegistrySource {
   searchOffers(query: OfferQuery): Promise<{ items: readonly OfferView[]; total: number }>;
   offerHistory(key: string): Promise<readonly OfferView[]>;
   norms(): Promise<readonly NormView[]>;
-  needs(query: { norm: string; level: string; period: string; parentCode?: string; privileged: boolean }): Promise<readonly NeedsRowView[]>;
+  needs(query: { norm: string; level: string; period: string; parentCode?: string; privileged: boolean; scenario?: string; normValue?: number }): Promise<readonly NeedsRowView[]>;
 }
 
 // ---- controlling ----------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startPlatform } from './platform.js';
+import { latestDatasetVersion } from '@sp/indicator-store';
+import { koelnBasePrognose } from './prognose/koeln.prognose.js';
 import { step } from './progress.js';
 
 const config = loadConfig();
@@ -57,7 +59,6 @@ if (config.SP_DEMO && !demoAt) {
 } else if (config.SP_DEMO) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
-
 process.stdout.write(`
 Sozialplanung läuft.
   Dashboard:  ${platform.url}/
@@ -66,3 +67,20 @@ Sozialplanung läuft.
   Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
 Beenden mit Strg+C.
 `);
+
+// The base scenario of the population projection (docs/projection.md §7.1), once, in the
+// background: the server is ready without it, and a failure is reported, not fatal. It waits for
+// the read models so that it projects the population the warehouse has (after a restart or a repair
+// they may still be catching up). The computation is deterministic, so a run cut off and repeated
+// delivers the same payloads again and the ingestion answers "unchanged".
+if (config.SP_DEMO) {
+  void (async () => {
+    await platform.projections.caughtUp();
+    if ((await latestDatasetVersion(engines.warehouse, koelnBasePrognose.dataset)) > 0) return;
+    const run = await platform.runPrognose();
+    await platform.projections.caughtUp();
+    process.stdout.write(`  ✓ ${run.dataset.label}: ${run.records} Datensätze, ${run.areas} Gebiete, ${run.dataset.periods.from}–${run.dataset.periods.to}\n`);
+  })().catch((error: unknown) => {
+    if (!stopping) process.stderr.write(`  ✗ Bevölkerungsprognose nicht gerechnet: ${error instanceof Error ? error.message : String(error)}\n`);
+  });
+}

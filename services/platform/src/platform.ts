@@ -25,6 +25,8 @@ import { startProjectionsInBackground, type BackgroundProjections } from './back
 import { step } from './progress.js';
 import { recordSchemaVersion, refuseNewerSchemas } from './schema-version.js';
 import { startProjections, type Projections } from './projections.js';
+import { koelnBasePrognose } from './prognose/koeln.prognose.js';
+import { httpDelivery, runPopulationPrognose, type PrognoseJobResult } from './prognose/population-prognose.job.js';
 
 export interface Platform {
   url: string;
@@ -35,6 +37,12 @@ export interface Platform {
   reference: AreaReference;
   feeds: FeedCatalogue;
   keys: PlatformKeys;
+  /**
+   * The projection job for the base scenario (docs/projection.md §7): projects the latest delivered
+   * population and delivers the scenario's records through the ingestion API (next version of the
+   * scenario's dataset). Resolves when the records are delivered; the projections pick them up like any.
+   */
+  runPrognose(): Promise<PrognoseJobResult>;
   close(): Promise<void>;
 }
 
@@ -62,7 +70,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const loaded = loadProtection(config.SP_PROTECTION);
   const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
   const recordKeySecret = config.SP_RECORD_KEY_SECRET ?? loadOrCreateSecret(config.dataDir, 'record-key-secret');
-  const reader = indicatorReaderFor(warehouse, { reference, catalogue, protection });
+  // projected values are read from the feed catalogue's prognose datasets, under their source's rules
+  const reader = indicatorReaderFor(warehouse, { reference, catalogue, protection, scenarios: feeds.scenarioDatasets() });
   // the one topology of this composition root: ingestion writes and every projection reads through it
   const topology = topologyOf({ partitions: config.SP_ENGINES === 'embedded' ? 2 : 4 });
   // the gateway is created below; new indicator values drop its read cache as soon as they land
@@ -201,6 +210,11 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     reference,
     feeds,
     keys,
+    runPrognose: () => {
+      const apiKey = keys.keys.prognose;
+      if (!apiKey) throw new Error('no API key for the Amt prognose (feed catalogue)');
+      return runPopulationPrognose({ warehouse, deliver: httpDelivery({ baseUrl: url, apiKey }) }, koelnBasePrognose);
+    },
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

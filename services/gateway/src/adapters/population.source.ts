@@ -47,6 +47,8 @@ export interface IndicatorPopulationOptions {
   privileged: boolean;
   /** the age bands the caller needs (a norm's ageBands); none = residents only */
   ageBands?: readonly string[];
+  /** a projection scenario ("basis"): the projected residents of the period instead of the observed ones */
+  scenario?: string;
   recipes?: Readonly<Record<string, AgeBandRecipe>>;
 }
 
@@ -75,7 +77,9 @@ export class IndicatorPopulationSource implements PopulationSource {
     const bands = this.options.ageBands ?? [];
     const indicators = [...new Set([totalPopulationIndicator, ...bands.flatMap((b) => this.recipes[b]!.terms.map((t) => t.indicator))])];
     const read = await Promise.all(
-      indicators.map(async (indicator) => [indicator, await this.reader.values({ indicator, level, periods: [this.options.period], privileged: this.options.privileged })] as const),
+      indicators.map(
+        async (indicator) => [indicator, await this.reader.values({ indicator, level, periods: [this.options.period], privileged: this.options.privileged, ...this.scenario() })] as const,
+      ),
     );
     const byIndicator = new Map(read.map(([indicator, rows]) => [indicator, new Map(rows.map((r) => [r.areaCode, r]))]));
     const totals = byIndicator.get(totalPopulationIndicator)!;
@@ -85,7 +89,7 @@ export class IndicatorPopulationSource implements PopulationSource {
     }
     for (const [indicator, rows] of byIndicator) {
       if (rows.size === 0) {
-        const periods = await this.reader.periods(indicator);
+        const periods = await this.reader.periods(indicator, this.options.scenario);
         throw new SourceError(
           'AGE_BAND_NOT_AVAILABLE',
           `the norm's age bands need ${indicator}, which has no values for ${this.options.period} at ${level}; periods with values: ${periods.join(', ') || 'none'}`,
@@ -122,13 +126,17 @@ export class IndicatorPopulationSource implements PopulationSource {
     return out;
   }
 
+  private scenario(): { scenario?: string } {
+    return this.options.scenario === undefined ? {} : { scenario: this.options.scenario };
+  }
+
   /** Areas of `level` whose needed population figures were suppressed in the last read of that level. */
   suppressedAreas(level: string): ReadonlySet<string> {
     return this.suppressed.get(level) ?? new Set();
   }
 
   private async requirePeriod(): Promise<void> {
-    const periods = await this.reader.periods(totalPopulationIndicator);
+    const periods = await this.reader.periods(totalPopulationIndicator, this.options.scenario);
     // the reader aligns a month or quarter to the population's year, so compare years
     if (!periods.some((p) => p.slice(0, 4) === this.options.period.slice(0, 4))) {
       throw new SourceError('POPULATION_NOT_AVAILABLE', `no population (${totalPopulationIndicator}) for ${this.options.period}; periods with values: ${periods.join(', ') || 'none'}`, 'period');

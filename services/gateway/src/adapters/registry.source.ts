@@ -72,10 +72,10 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
       return registry.norms().map(normView);
     },
 
-    async needs({ norm: code, level, period, parentCode, privileged }) {
+    async needs({ norm: code, level, period, parentCode, privileged, scenario, normValue }) {
       const norm = normOf(code);
-      const population = new IndicatorPopulationSource(reader, { period, privileged, ageBands: Object.keys(norm.targetPopulation.ageBands ?? {}) });
-      const result = await registry.needs(norm.code, level, population);
+      const population = new IndicatorPopulationSource(reader, { period, privileged, ageBands: Object.keys(norm.targetPopulation.ageBands ?? {}), ...(scenario === undefined ? {} : { scenario }) });
+      const result = await registry.needs(norm.code, level, population, normValue);
       const suppressed = population.suppressedAreas(level);
       const rows = result.areas.map((a) => ({ area: a.area, supply: a.supply, demand: a.demand, coverage: a.coverage, gap: a.gap }));
       // every area of the level appears; one without residents' figures and without counted offers has supply 0 and no demand
@@ -101,6 +101,8 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
           gap: r.gap,
           nearestDistanceMeters: nearest.get(r.area.code) ?? null,
           suppressed: suppressed.has(r.area.code),
+          normValue: normValue ?? norm.value,
+          ...(scenario === undefined ? {} : { scenario }),
         }),
       );
     },

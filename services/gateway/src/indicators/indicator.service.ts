@@ -30,6 +30,8 @@ export interface ValuesArgs {
   parent?: AreaRef | null;
   areas?: readonly string[] | null;
   asOf?: string | null;
+  /** a projection scenario ("basis"): the projected values instead of the observed ones */
+  scenario?: string | null;
 }
 
 export type RankingOrder = 'HIGHEST_FIRST' | 'LOWEST_FIRST';
@@ -51,6 +53,7 @@ interface SliceKey {
   indicator: string;
   level: string;
   asOf: string | undefined;
+  scenario: string | undefined;
   period: string;
 }
 
@@ -58,6 +61,7 @@ interface RangeKey {
   indicator: string;
   level: string;
   asOf: string | undefined;
+  scenario: string | undefined;
   from: string;
   to: string;
   /** null: every area of the level */
@@ -89,10 +93,10 @@ export class IndicatorService {
     this.metaByCode = new Map(deps.catalogue.indicators().map((m) => [m.code, m]));
     this.indexByCode = new Map(deps.catalogue.indices().map((m) => [m.code, m]));
     this.sliceLoader = new DataLoader((keys) => this.loadSlices(keys), {
-      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.period),
+      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.period),
     });
     this.rangeLoader = new DataLoader((keys) => this.loadRanges(keys), {
-      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.from, k.to, k.areaCode ?? '*'),
+      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to, k.areaCode ?? '*'),
     });
     this.indexLoader = new DataLoader((keys) => this.loadIndex(keys), {
       cacheKeyFn: (k) => groupKey(k.index, k.level, k.period),
@@ -142,6 +146,7 @@ export class IndicatorService {
     this.indicator(args.indicator);
     this.checkLevel(args.level, 'level');
     const asOf = normaliseAsOf(args.asOf);
+    const scenario = args.scenario ?? undefined;
     const filter = this.areaFilter(args);
     let rows: IndicatorValue[];
     if (args.from != null || args.to != null) {
@@ -149,7 +154,9 @@ export class IndicatorService {
       if (args.period != null || args.periods != null) throw expectedError('BAD_USER_INPUT', 'give either period/periods or from/to, not both', { argument: 'period' });
       this.checkEstimate(args, checkPeriodRange(args.from, args.to, this.limits));
       const codes = args.areas?.length ? args.areas : null;
-      const slices = await Promise.all((codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, from: args.from!, to: args.to!, areaCode })));
+      const slices = await Promise.all(
+        (codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, scenario, from: args.from!, to: args.to!, areaCode })),
+      );
       rows = slices.flat();
     } else {
       const periods = [...(args.period != null ? [args.period] : []), ...(args.periods ?? [])];
@@ -158,7 +165,7 @@ export class IndicatorService {
         checkPeriod(p, 'period', this.limits);
       });
       this.checkEstimate(args, new Set(periods).size);
-      const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, period })));
+      const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, scenario, period })));
       rows = slices.flat();
     }
     const out = rows.filter(filter);
@@ -184,9 +191,9 @@ export class IndicatorService {
   }
 
   /** A time series of one area, ascending by period. */
-  async series(indicator: string, area: AreaRef, from: string, to: string, asOf?: string | null): Promise<IndicatorValue[]> {
+  async series(indicator: string, area: AreaRef, from: string, to: string, asOf?: string | null, scenario?: string | null): Promise<IndicatorValue[]> {
     this.area(area);
-    return this.values({ indicator, level: area.level, areas: [area.code], from, to, asOf: asOf ?? null });
+    return this.values({ indicator, level: area.level, areas: [area.code], from, to, asOf: asOf ?? null, scenario: scenario ?? null });
   }
 
   async ranking(args: ValuesArgs & { period: string; order: RankingOrder; first?: number | null }): Promise<RankedValue[]> {
@@ -269,7 +276,16 @@ export class IndicatorService {
     // every field and alias pays for what it asks, once (the loaders read a repeated ask once too),
     // before anything is read: reads start on the next tick, so a refusal here stops the whole
     // request and no alias of it reads
-    const key = groupKey(args.indicator, args.level, args.asOf, args.from, args.to, [...(args.periods ?? []), args.period ?? ''].sort().join(','), [...(args.areas ?? [])].sort().join(','));
+    const key = groupKey(
+      args.indicator,
+      args.level,
+      args.asOf,
+      args.scenario,
+      args.from,
+      args.to,
+      [...(args.periods ?? []), args.period ?? ''].sort().join(','),
+      [...(args.areas ?? [])].sort().join(','),
+    );
     if (this.charged.has(key)) return cells;
     this.charged.add(key);
     try {
@@ -356,7 +372,7 @@ export class IndicatorService {
   private async loadSlices(keys: readonly SliceKey[]): Promise<(readonly IndicatorValue[])[]> {
     const groups = new Map<string, { key: SliceKey; periods: Set<string> }>();
     for (const k of keys) {
-      const g = groupKey(k.indicator, k.level, k.asOf);
+      const g = groupKey(k.indicator, k.level, k.asOf, k.scenario);
       const group = groups.get(g) ?? { key: k, periods: new Set<string>() };
       group.periods.add(k.period);
       groups.set(g, group);
@@ -371,6 +387,7 @@ export class IndicatorService {
             level: key.level,
             periods: [...periods].sort(),
             ...(key.asOf ? { asOf: key.asOf } : {}),
+            ...(key.scenario ? { scenario: key.scenario } : {}),
             privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
           }),
         );
@@ -380,13 +397,13 @@ export class IndicatorService {
         );
       }),
     );
-    return keys.map((k) => byGroup.get(groupKey(k.indicator, k.level, k.asOf))!.filter((r) => r.period === k.period));
+    return keys.map((k) => byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.scenario))!.filter((r) => r.period === k.period));
   }
 
   private async loadRanges(keys: readonly RangeKey[]): Promise<(readonly IndicatorValue[])[]> {
     const groups = new Map<string, { key: RangeKey; codes: Set<string> | null }>();
     for (const k of keys) {
-      const g = groupKey(k.indicator, k.level, k.asOf, k.from, k.to);
+      const g = groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to);
       const group = groups.get(g) ?? { key: k, codes: new Set<string>() };
       if (k.areaCode === null) group.codes = null;
       else group.codes?.add(k.areaCode);
@@ -404,6 +421,7 @@ export class IndicatorService {
             periodFrom: key.from,
             periodTo: key.to,
             ...(key.asOf ? { asOf: key.asOf } : {}),
+            ...(key.scenario ? { scenario: key.scenario } : {}),
             privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
           }),
         );
@@ -414,7 +432,7 @@ export class IndicatorService {
       }),
     );
     return keys.map((k) => {
-      const rows = byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.from, k.to))!;
+      const rows = byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to))!;
       return k.areaCode === null ? rows : rows.filter((r) => r.areaCode === k.areaCode);
     });
   }

@@ -3,7 +3,7 @@
 // IndicatorService, i.e. through the IndicatorReader with suppression applied.
 import type { RateUncertainty } from '@sp/indicators';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef } from './refs.js';
+import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef, ValueKindEnum } from './refs.js';
 
 export const SuppressionReasonEnum = builder.enumType('SuppressionReason', {
   description:
@@ -68,6 +68,8 @@ IndicatorValueRef.implement({
       description: 'Which count is small: NUMERATOR, DENOMINATOR. null when smallNumber is null.',
       resolve: (v, _a, ctx) => ctx.indicators.uncertainty(v)?.smallNumberReasons ?? null,
     }),
+    kind: t.field({ type: ValueKindEnum, description: 'Observed or projected ("Prognose").', resolve: (v) => (v.scenario === undefined ? 'OBSERVED' : 'PROGNOSE') }),
+    scenario: t.string({ nullable: true, description: 'The projection scenario of a PROGNOSE value (e.g. "basis"); null for observed values.', resolve: (v) => v.scenario ?? null }),
   }),
 });
 
@@ -117,6 +119,7 @@ builder.queryFields((t) => ({
       parent: t.arg({ type: AreaInput, required: false }),
       areas: t.arg.stringList({ required: false, description: 'Area codes of `level`.' }),
       asOf: t.arg.string({ required: false, description: 'ISO date or date-time: values as they were known then.' }),
+      scenario: t.arg.string({ required: false, description: 'A projection scenario, e.g. "basis": the projected values, of kind PROGNOSE, instead of the observed ones.' }),
     },
     resolve: (_root, args, ctx) => ctx.indicators.values(args),
   }),
@@ -129,8 +132,9 @@ builder.queryFields((t) => ({
       from: t.arg.string({ required: true }),
       to: t.arg.string({ required: true }),
       asOf: t.arg.string({ required: false }),
+      scenario: t.arg.string({ required: false, description: 'A projection scenario, e.g. "basis": the projected series, of kind PROGNOSE.' }),
     },
-    resolve: (_root, args, ctx) => ctx.indicators.series(args.indicator, args.area, args.from, args.to, args.asOf),
+    resolve: (_root, args, ctx) => ctx.indicators.series(args.indicator, args.area, args.from, args.to, args.asOf, args.scenario),
   }),
   ranking: t.field({
     type: [RankedValueRef],

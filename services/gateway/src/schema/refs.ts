@@ -43,6 +43,11 @@ export const AreaLevelEnum = builder.enumType('AreaLevel', {
   values: Object.fromEntries(areaLevels.map((l) => [l, { value: l }])) as Record<(typeof areaLevels)[number], { value: (typeof areaLevels)[number] }>,
 });
 
+export const ValueKindEnum = builder.enumType('ValueKind', {
+  description: 'OBSERVED: delivered by an Amt. PROGNOSE: projected (docs/projection.md) — always show it as "Prognose – <scenario>".',
+  values: ['OBSERVED', 'PROGNOSE'] as const,
+});
+
 export const AreaInput = builder.inputType('AreaInput', {
   description: 'One area, by level and code (e.g. { level: STADTBEZIRK, code: "1" }).',
   fields: (t) => ({

@@ -5,7 +5,7 @@ import type { GatewayContext } from '../context.js';
 import { expectedError } from '../errors.js';
 import type { RegistrySource } from '../sources.js';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, NeedsRowRef, NormRef, OfferRef } from './refs.js';
+import { AreaInput, AreaLevelEnum, AreaRef, NeedsRowRef, NormRef, OfferRef, ValueKindEnum } from './refs.js';
 
 export function registryOf(ctx: GatewayContext): RegistrySource {
   if (!ctx.registry) throw expectedError('NOT_AVAILABLE', 'the registry is not connected to this gateway');
@@ -79,6 +79,13 @@ NeedsRowRef.implement({
     gap: t.float({ nullable: true, description: 'demand − supply (positive: too little)', resolve: (r) => r.gap }),
     nearestDistanceMeters: t.float({ nullable: true, resolve: (r) => r.nearestDistanceMeters ?? null }),
     suppressed: t.exposeBoolean('suppressed'),
+    kind: t.field({
+      type: ValueKindEnum,
+      description: 'PROGNOSE when the demand rests on projected residents ("Prognose – <scenario>").',
+      resolve: (r) => (r.scenario === undefined ? 'OBSERVED' : 'PROGNOSE'),
+    }),
+    scenario: t.string({ nullable: true, description: 'The projection scenario of the residents behind the demand; null for observed residents.', resolve: (r) => r.scenario ?? null }),
+    normValue: t.float({ nullable: true, description: 'The Richtwert the demand was computed with: the catalogue value, or the normValue asked for.', resolve: (r) => r.normValue ?? null }),
   }),
 });
 
@@ -160,9 +167,19 @@ builder.queryFields((t) => ({
       level: t.arg({ type: AreaLevelEnum, required: true }),
       period: t.arg.string({ required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
+      scenario: t.arg.string({ required: false, description: 'A projection scenario, e.g. "basis": demand from the projected residents of the period, supply from today\'s registry.' }),
+      normValue: t.arg.float({
+        required: false,
+        description: 'A changed Richtwert for this analysis, e.g. 90 Kita places per 100 children; the catalogue stays unchanged. Greater than 0, at most 100000.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
+      if (args.normValue != null && !(Number.isFinite(args.normValue) && args.normValue > 0 && args.normValue <= 100_000)) {
+        throw expectedError('BAD_USER_INPUT', `normValue ${args.normValue}: a Richtwert greater than 0 and at most 100000 (places per the norm's "per" persons)`, { argument: 'normValue' });
+      }
       const rows = await registryOf(ctx).needs({
+        ...(args.scenario != null ? { scenario: args.scenario } : {}),
+        ...(args.normValue != null ? { normValue: args.normValue } : {}),
         norm: args.norm,
         level: args.level,
         period: args.period,
