@@ -39,4 +39,4 @@ ready="$(status "http://127.0.0.1:$port/health/ready")"
 kill -TERM "$pid" 2>/dev/null || true
 code=0; wait "$pid" || code=$?
 echo "platform tree: dashboard $dashboard, graphql $graphql, /health/live $live, /health/ready $ready, exit on SIGTERM $code ($((SECONDS - started)) s in all)"
-if [ "$dashboard" != 200 ] || [ "$graphql" != 200 ] || [ "$code" != 0 ]; then tail -n 30 "$log" >&2; exit 1; fi
+if [ "$dashboard" != 200 ] || [ "$graphql" != 200 ] || [ "$live" != 200 ] || [ "$ready" != 200 ] || [ "$code" != 0 ]; then tail -n 30 "$log" >&2; exit 1; fi
