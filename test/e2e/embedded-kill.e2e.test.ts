@@ -95,8 +95,8 @@ describe('the embedded platform keeps every 2xx through repeated kill -9 under l
         return offerRecord(`syn:e2e-kill:${i}`, 1, `Angebot ${i} c${client} v1`);
       }
       const i = nextStat++;
-      // every Stadtteil in one period, then the next period (periods far from real data)
-      const k = { code: areaCodes[i % areaCodes.length]!, period: String(2030 + Math.floor(i / areaCodes.length)) };
+      // every Stadtteil in one period, then the next period (before the real data, which begins in 2005)
+      const k = { code: areaCodes[i % areaCodes.length]!, period: String(1990 + Math.floor(i / areaCodes.length)) };
       const r = statRecord(k, 1, 1000 + Math.floor(random() * 50_000));
       statKeys.set(r.key as string, k);
       return r;
