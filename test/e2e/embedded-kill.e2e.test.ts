@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { anAreaStatistic, anOffer } from '@sp/events/testing';
+import { mulberry32 } from '@sp/indicators';
 import { clientFor, type GraphQLClient, type GraphQLResult } from '@sp/gateway/testing';
 import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,17 +23,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 type Service = Awaited<ReturnType<typeof startNodeService>>;
 type RecordType = 'offer' | 'area-statistic';
 
-/** mulberry32: small, seedable, good enough for delays and choices */
-const seeded = (seed: number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hashOf = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 12);
 
@@ -60,8 +50,8 @@ const SEED = Number(process.env.SP_KILL_SEED ?? Math.floor(Math.random() * 2 ** 
 describe('the embedded platform keeps every 2xx through repeated kill -9 under load (issue 14)', () => {
   const dataDir = join(tempDir('sp-embedded-kill-'), 'data');
   // the kill delays from the seed alone; the clients' choices from their own stream
-  const killDelay = seeded(SEED);
-  const random = seeded(SEED ^ 0x5bd1e995);
+  const killDelay = mulberry32(SEED);
+  const random = mulberry32(SEED ^ 0x5bd1e995);
   let env: Record<string, string>;
   let url: string;
   let gql: GraphQLClient;
