@@ -10,6 +10,7 @@ import { buildKoelnDemo } from '@sp/demo';
 import type { FeedCatalogue } from '@sp/feeds';
 import type { Database } from '@sp/ports';
 import { buildDemoRegistry, readDemoSources } from '@sp/registry';
+import { postDelivery } from './http-delivery.js';
 import type { AreaReference } from '@sp/spatial';
 import { Progress, step } from './progress.js';
 
@@ -44,29 +45,8 @@ export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
   const post = async (amt: string, recordType: string, records: readonly unknown[]) => {
     const key = deps.keys[amt];
     if (!key) throw new Error(`no API key for Amt ${amt}`);
-    const body = JSON.stringify({ records });
-    // a delivery is idempotent (same keys and versions answer "unchanged"), so a connection lost
-    // in flight is simply sent again
-    for (let attempt = 1; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(`${deps.baseUrl}/v1/deliveries/${recordType}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body,
-        });
-      } catch (error) {
-        if (attempt >= 5) throw error;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-        continue;
-      }
-      if (res.status === 503 && attempt < 5) {
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
-        continue;
-      }
-      if (!res.ok) throw new Error(`demo delivery ${recordType} by ${amt} failed with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
-      return;
-    }
+    const res = await postDelivery(deps.baseUrl, recordType, key, JSON.stringify({ records }));
+    if (!res.ok) throw new Error(`demo delivery ${recordType} by ${amt} failed with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
   };
 
   // area statistics, each dataset by the Amt the feed catalogue names for it

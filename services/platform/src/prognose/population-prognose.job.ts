@@ -6,6 +6,7 @@
 // deployment of the standalone services calls it with the ClickHouse server and the ingestion's URL.
 import { latestAreaStatistics, latestDatasetVersion } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
+import { postDelivery } from '../http-delivery.js';
 import {
   calibrate,
   DEFAULT_METHOD,
@@ -79,27 +80,8 @@ export function httpDelivery(options: { baseUrl: string; apiKey: string; batch?:
   const batch = options.batch ?? 500;
   return async (records) => {
     for (let i = 0; i < records.length; i += batch) {
-      const body = JSON.stringify({ records: records.slice(i, i + batch) });
-      for (let attempt = 1; ; attempt++) {
-        let res: Response;
-        try {
-          res = await fetch(`${options.baseUrl}/v1/deliveries/area-statistic`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
-            body,
-          });
-        } catch (error) {
-          if (attempt >= 5) throw error;
-          await new Promise((r) => setTimeout(r, 200 * attempt));
-          continue;
-        }
-        if (res.status === 503 && attempt < 5) {
-          await new Promise((r) => setTimeout(r, 1000 * attempt));
-          continue;
-        }
-        if (!res.ok) throw new PrognoseJobError(`delivery of the prognose records failed with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
-        break;
-      }
+      const res = await postDelivery(options.baseUrl, 'area-statistic', options.apiKey, JSON.stringify({ records: records.slice(i, i + batch) }));
+      if (!res.ok) throw new PrognoseJobError(`delivery of the prognose records failed with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
     }
   };
 }
