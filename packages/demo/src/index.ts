@@ -4,3 +4,5 @@ export * from './area-statistic.js';
 export * from './population.builder.js';
 export * from './synthetic.model.js';
 export { buildKoelnDemo, sozialraumStadtteile, type KoelnDemo, type KoelnDemoOptions } from './koeln.demo.js';
+// Hamburg, a second real city (docs/hamburg.md): the Stadtteil-Profile parser and its records
+export * from './hamburg/stadtteilprofile.parser.js';
