@@ -6,3 +6,5 @@ export * from './synthetic.model.js';
 export { buildKoelnDemo, sozialraumStadtteile, type KoelnDemo, type KoelnDemoOptions } from './koeln.demo.js';
 // Hamburg, a second real city (docs/hamburg.md): the Stadtteil-Profile parser and its records
 export * from './hamburg/stadtteilprofile.parser.js';
+export * from './hamburg/reference.generate.js';
+export * from './hamburg/hamburg.catalogues.js';
