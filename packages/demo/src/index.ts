@@ -8,3 +8,5 @@ export { buildKoelnDemo, sozialraumStadtteile, type KoelnDemo, type KoelnDemoOpt
 export * from './hamburg/stadtteilprofile.parser.js';
 export * from './hamburg/reference.generate.js';
 export * from './hamburg/hamburg.catalogues.js';
+export * from './hamburg/hamburg.records.js';
+export * from './hamburg/hamburg.index.js';
