@@ -29,6 +29,14 @@ export const platformConfigSchema = z.object({
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
   SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
+  /**
+   * The tenant's data descriptions until tenants are delivered through the API (issue 15): spatial
+   * reference (name or YAML path, default koeln), indicator catalogue and feed catalogue (YAML
+   * paths, default the repository's Köln catalogues). Hamburg: catalogue/hamburg (docs/hamburg.md).
+   */
+  SP_REFERENCE: z.string().trim().min(1).optional(),
+  SP_INDICATOR_CATALOGUE: z.string().trim().min(1).optional(),
+  SP_FEED_CATALOGUE: z.string().trim().min(1).optional(),
   /** the gateway's token and browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION, SP_JWT_ISSUER, SP_JWT_AUDIENCE, SP_TOKEN_MAX_LIFETIME_S (docs/graphql.md) */
   ...gatewayEnvShape,
 });

@@ -52,9 +52,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const eventLog = instrumentEventLog(engines.eventLog, telemetry);
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
   const database = instrumentDatabase(engines.database, telemetry);
-  const reference = loadReference('koeln');
-  const catalogue = loadCatalogue();
-  const feeds = FeedCatalogue.load();
+  const reference = loadReference(config.SP_REFERENCE ?? 'koeln');
+  const catalogue = config.SP_INDICATOR_CATALOGUE ? loadCatalogue(config.SP_INDICATOR_CATALOGUE) : loadCatalogue();
+  const feeds = config.SP_FEED_CATALOGUE ? FeedCatalogue.load(config.SP_FEED_CATALOGUE) : FeedCatalogue.load();
   const codec = new EventCodec(SchemaRegistry.load());
 
   await refuseNewerSchemas(database, warehouse, engines.describe);
@@ -119,6 +119,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     topology,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: catalogue.latest().map((i) => i.code),
+    // the feed catalogue the keys were made from (SP_FEED_CATALOGUE)
+    catalogue: feeds,
   });
   // the ingestion's Fastify instance answers its paths on the platform's one server
   const fastify = ingestion.getHttpAdapter().getInstance();
