@@ -106,6 +106,14 @@ describe('Hamburg on the platform, delivered over HTTP', () => {
     expect(scored.some((x) => x.area.code === '0117' || x.area.code === '0118')).toBe(false);
   });
 
+  it('rolls up only the single Stadtteile to the city: the joined units are stored, not read (the gap of docs/hamburg.md)', async () => {
+    type Answer = { indicatorValues: { value: number | null }[] };
+    const r = await gql<Answer>(`{ indicatorValues(indicator: "einwohner", level: STADT, period: "2013") { value } }`);
+    expect(r.errors).toBeUndefined();
+    // 1 782 217 in the 99 units − 15 164 in the four joined ones; the profile's city row says 1 788 994
+    expect(r.data!.indicatorValues[0]?.value).toBe(1_767_053);
+  });
+
   it("refuses a Köln area: the platform runs on Hamburg's reference", async () => {
     const key = (JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')) as Record<string, string>).statistik!;
     const res = await fetch(`${url}/v1/deliveries/area-statistic`, {
