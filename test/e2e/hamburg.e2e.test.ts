@@ -44,7 +44,6 @@ describe('Hamburg on the platform, delivered over HTTP', () => {
         SP_DATA_DIR: dataDir,
         SP_PORT: String(port),
         SP_HOST: '127.0.0.1',
-        SP_DEMO: '0',
         SP_REFERENCE: hamburgReferencePath,
         SP_INDICATOR_CATALOGUE: hamburgIndicatorCataloguePath,
         SP_FEED_CATALOGUE: hamburgFeedCataloguePath,
@@ -55,6 +54,11 @@ describe('Hamburg on the platform, delivered over HTTP', () => {
     loaderOutput = (await loader()).stdout;
   }, 300_000);
   afterAll(async () => platform?.stop());
+
+  it('skips the Köln demo, which does not fit Hamburg, and says so', () => {
+    expect(platform.output()).toContain('Köln-Demo nicht geladen: die Plattform läuft mit der Gebietsreferenz hamburg');
+    expect(platform.output()).not.toMatch(/Gebietsstatistiken/);
+  });
 
   it('delivers the 99 statistical units of five datasets, the joined ones at their union', () => {
     expect(loaderOutput).toContain('Hamburg geliefert: 495 Datensätze (bevoelkerung 99, haushalte 99, mindestsicherung 99, arbeitslose 99, einkommen 99)');

@@ -46,6 +46,11 @@ const stop = async (signal: string) => {
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
+// the Köln demo fits only the Köln reference; another city (SP_REFERENCE) delivers its own data (docs/hamburg.md)
+if (config.SP_DEMO && platform.reference.id !== 'koeln') {
+  process.stdout.write(`  ✓ Köln-Demo nicht geladen: die Plattform läuft mit der Gebietsreferenz ${platform.reference.id} (SP_DEMO=0 schaltet diesen Hinweis ab)\n`);
+  config.SP_DEMO = false;
+}
 const demoAt = config.SP_DEMO ? await demoLoadedAt(engines.database) : null;
 if (config.SP_DEMO && !demoAt) {
   await loadKoelnDemo({
