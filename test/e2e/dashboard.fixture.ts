@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serveDashboard } from '@sp/dashboard';
 import {
+  areaSourceFromReference,
   createGateway,
   type AreaSource,
   type AreaView,
@@ -25,6 +26,7 @@ import {
 } from '@sp/gateway';
 import { indicatorMeta, MemoryIndicatorReader, type MemoryCell } from '@sp/gateway/testing';
 import type { IndexValue } from '@sp/indicator-store';
+import { loadReference } from '@sp/spatial';
 import { repoRoot } from '@sp/testing';
 
 const dataRoot = resolve(process.env.SP_SHARED_DATA ?? join(repoRoot, '../shared'), 'data/koeln');
@@ -38,29 +40,9 @@ const readGeo = (rel: string): Feature[] => (JSON.parse(readFileSync(join(dataRo
 
 // ---- areas ------------------------------------------------------------------------------------
 
-function areaSource(): AreaSource & { all: Map<string, { view: AreaView; geometry: GeoJsonGeometry | null }> } {
-  const all = new Map<string, { view: AreaView; geometry: GeoJsonGeometry | null }>();
-  const add = (view: AreaView, geometry: GeoJsonGeometry | null) => all.set(`${view.level}:${view.code}`, { view, geometry });
-  add({ level: 'STADT', code: '0', name: 'Köln', parent: null }, null);
-  for (const f of readGeo('geometrien/koeln_stadtbezirke.geojson'))
-    add({ level: 'STADTBEZIRK', code: String(f.properties.STB_NR), name: String(f.properties.STB_NAME), parent: { level: 'STADT', code: '0' } }, f.geometry);
-  for (const f of readGeo('geometrien/koeln_stadtteile.geojson')) {
-    const code = String(f.properties.STT_NR);
-    add({ level: 'STADTTEIL', code, name: String(f.properties.STT_NAME), parent: { level: 'STADTBEZIRK', code: code.slice(0, 1) } }, f.geometry);
-  }
-  for (const f of readGeo('geometrien/koeln_stadtviertel.geojson')) {
-    const code = String(f.properties.STV_NR);
-    add({ level: 'STADTVIERTEL', code, name: String(f.properties.STV_NAME), parent: { level: 'STADTTEIL', code: code.slice(0, 3) } }, f.geometry);
-  }
-  const byLevel = new Map<string, AreaView[]>();
-  for (const { view } of all.values()) byLevel.set(view.level, [...(byLevel.get(view.level) ?? []), view]);
-  for (const list of byLevel.values()) list.sort((a, b) => a.code.localeCompare(b.code, 'de', { numeric: true }));
-  return {
-    all,
-    areas: (level) => byLevel.get(level) ?? [],
-    area: (level, code) => all.get(`${level}:${code}`)?.view,
-    geometry: (level, code) => all.get(`${level}:${code}`)?.geometry ?? null,
-  };
+/** The Köln reference as the platform loads it: its levels (with the Sozialraumgebiete) and real geometries. */
+function areaSource(): AreaSource {
+  return areaSourceFromReference(loadReference('koeln'));
 }
 
 // ---- indicators -------------------------------------------------------------------------------

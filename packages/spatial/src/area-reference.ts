@@ -50,6 +50,19 @@ class GridIndex {
   }
 }
 
+/** One level of a reference as a reader of the API sees it. */
+export interface LevelInfo {
+  level: string;
+  /** the reader's word for it (Stadtteil, Ortsteil, Sozialraumgebiet …) */
+  label: string;
+  /** the hierarchical level it nests in; null for the root and for planning levels */
+  parentLevel: string | null;
+  /** planning areas are unions of hierarchical areas (Sozialräume), not a further nesting */
+  planning: boolean;
+  /** at least one of its areas has a boundary: it can be drawn on a map */
+  hasGeometry: boolean;
+}
+
 export interface AreaReferenceInit {
   id: string;
   name: string;
@@ -59,6 +72,8 @@ export interface AreaReferenceInit {
   /** per hierarchical level below the root: does it cover its parent completely? */
   coverage: Record<string, 'complete' | 'partial'>;
   planningLevels: string[];
+  /** readers' words per level (default: the level name) */
+  labels?: Record<string, string>;
   areas: Area[];
 }
 
@@ -69,6 +84,7 @@ export class AreaReference {
   readonly hierarchyLevels: readonly string[];
   readonly planningLevels: readonly string[];
   private readonly coverage: Record<string, 'complete' | 'partial'>;
+  private readonly labels: Record<string, string>;
   private readonly versions = new Map<string, Area[]>();
   private readonly byLevel = new Map<string, Area[]>();
   private readonly memberOf = new Map<string, Area[]>();
@@ -81,6 +97,7 @@ export class AreaReference {
     this.hierarchyLevels = init.hierarchyLevels;
     this.planningLevels = init.planningLevels;
     this.coverage = init.coverage;
+    this.labels = init.labels ?? {};
     for (const a of init.areas) {
       const k = key(a.level, a.code);
       const list = this.versions.get(k) ?? [];
@@ -100,6 +117,38 @@ export class AreaReference {
 
   get rootLevel(): string {
     return this.hierarchyLevels[0]!;
+  }
+
+  /** Every level, root first, then the hierarchy coarse → fine, then the planning levels. */
+  get levels(): LevelInfo[] {
+    const drawn = (level: string) => (this.byLevel.get(level) ?? []).some((a) => a.geometry.coordinates.length > 0);
+    const info = (level: string, parentLevel: string | null, planning: boolean): LevelInfo => ({
+      level,
+      label: this.labels[level] ?? level,
+      parentLevel,
+      planning,
+      hasGeometry: drawn(level),
+    });
+    return [...this.hierarchyLevels.map((level, i) => info(level, i === 0 ? null : this.hierarchyLevels[i - 1]!, false)), ...this.planningLevels.map((level) => info(level, null, true))];
+  }
+
+  /** Is this a level of the reference (hierarchical or planning)? */
+  hasLevel(level: string): boolean {
+    return this.hierarchyLevels.includes(level) || this.planningLevels.includes(level);
+  }
+
+  /**
+   * The finest level that, together with every level above it, partitions the root completely (Köln:
+   * Stadtteil): the level point locations are anchored at and figures are delivered at; coarser
+   * levels and planning areas are its roll-ups. The root level when no level below covers it completely.
+   */
+  get basisLevel(): string {
+    let basis = this.rootLevel;
+    for (const level of this.hierarchyLevels.slice(1)) {
+      if (this.coverage[level] !== 'complete') break;
+      basis = level;
+    }
+    return basis;
   }
 
   get root(): Area {

@@ -145,3 +145,16 @@ describe('Sozialraumgebiete as a planning level with validity', () => {
     expect(ref.locate(kalk.lat, kalk.lon, { at: '2015-06-30' })?.planning.map((p) => p.code)).toEqual(['humboldt-gremberg-kalk']);
   });
 });
+
+describe('Köln levels', () => {
+  it('lists Stadt … Stadtviertel and the Sozialraumgebiete, with labels from the reference; Stadtteil is the basis level', () => {
+    expect(ref.levels.map((l) => [l.level, l.label, l.parentLevel, l.planning])).toEqual([
+      ['STADT', 'Stadt', null, false],
+      ['STADTBEZIRK', 'Stadtbezirk', 'STADT', false],
+      ['STADTTEIL', 'Stadtteil', 'STADTBEZIRK', false],
+      ['STADTVIERTEL', 'Stadtviertel', 'STADTTEIL', false],
+      ['SOZIALRAUM', 'Sozialraumgebiet (Lebenswerte Veedel)', null, true],
+    ]);
+    expect(ref.basisLevel).toBe('STADTTEIL');
+  });
+});

@@ -108,3 +108,20 @@ describe('loader errors name the problem', () => {
     expect(codeOf(() => loadReference(write('member.yaml', withPlanning)))).toBe('UNKNOWN_MEMBER');
   });
 });
+
+describe('Musterstadt levels (readers read them from the reference, not from code)', () => {
+  it('lists root, hierarchy and planning levels with labels, parents and whether they can be drawn', () => {
+    expect(ref.levels).toEqual([
+      { level: 'STADT', label: 'STADT', parentLevel: null, planning: false, hasGeometry: true },
+      { level: 'SOZIALRAUM', label: 'Sozialraum', parentLevel: 'STADT', planning: false, hasGeometry: true },
+      { level: 'WOHNPLATZ', label: 'Wohnplatz', parentLevel: 'SOZIALRAUM', planning: false, hasGeometry: true },
+      { level: 'FOERDERGEBIET', label: 'Fördergebiet', parentLevel: null, planning: true, hasGeometry: true },
+    ]);
+    expect(ref.hasLevel('FOERDERGEBIET')).toBe(true);
+    expect(ref.hasLevel('STADTTEIL')).toBe(false);
+  });
+
+  it('takes the finest complete level as the basis level (the partial Wohnplätze are not)', () => {
+    expect(ref.basisLevel).toBe('SOZIALRAUM');
+  });
+});

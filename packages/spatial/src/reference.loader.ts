@@ -112,6 +112,11 @@ export function buildReference(desc: ReferenceDescription, ctx: { dataRoot: stri
     ...(desc.attribution ? { attribution: desc.attribution } : {}),
     hierarchyLevels: [desc.root.level, ...desc.levels.map((l) => l.level)],
     planningLevels: desc.planningLevels.map((p) => p.level),
+    labels: Object.fromEntries([
+      ...(desc.root.label ? [[desc.root.level, desc.root.label]] : []),
+      ...desc.levels.map((l) => [l.level, l.label]),
+      ...desc.planningLevels.map((p) => [p.level, p.label]),
+    ]),
     coverage,
     areas: [...areas.values(), ...planning],
   });

@@ -68,7 +68,7 @@ export const referenceDescriptionSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   name: z.string().min(1),
   attribution: z.string().optional(),
-  root: z.object({ level: levelName, code: z.string().min(1), name: z.string().min(1), validFrom: isoDate }),
+  root: z.object({ level: levelName, label: z.string().min(1).optional(), code: z.string().min(1), name: z.string().min(1), validFrom: isoDate }),
   /** hierarchical levels below the root, coarse to fine; each nests in the previous one */
   levels: z.array(hierarchyLevelSchema).min(1),
   planningLevels: z.array(planningLevelSchema).default([]),

@@ -11,6 +11,7 @@ export type GatewayErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
+  | 'UNKNOWN_AREA_LEVEL'
   | 'PAGE_SIZE_EXCEEDED'
   | 'RESULT_TOO_LARGE'
   | 'TIMEOUT'
@@ -24,6 +25,7 @@ const httpStatus: Record<GatewayErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   BAD_USER_INPUT: 400,
+  UNKNOWN_AREA_LEVEL: 400,
   PAGE_SIZE_EXCEEDED: 400,
   RESULT_TOO_LARGE: 400,
   TIMEOUT: 504,

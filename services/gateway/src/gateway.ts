@@ -7,6 +7,7 @@ import { createComplexityRule } from '@pothos/plugin-complexity';
 import type { IndicatorReader } from '@sp/indicator-store';
 import { type FieldNode, getOperationAST, type GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
+import { areaLevelsChecked } from './area-levels.js';
 import { type AuthConfig, createAuthenticator, type Viewer } from './auth/viewer.js';
 import type { GatewayContext } from './context.js';
 import { expectedError, httpStatusFor, isExpected, userCausedSourceError } from './errors.js';
@@ -142,6 +143,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       reportRoutes(authenticate, contextFor, limits),
       introspectionFor(options.introspection ?? 'signed-in'),
       queryLimits(limits),
+      areaLevelsChecked(),
       executionTimeout(limits.requestTimeoutMs),
       onlyQueriesReused(),
     ],

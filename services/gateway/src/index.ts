@@ -5,7 +5,6 @@ export { limitsSchema, resolveLimits, type Limits, type LimitsInput } from './li
 export { roles, type Role, type Viewer, type AuthConfig } from './auth/viewer.js';
 export { schema } from './schema/index.js';
 export type * from './sources.js';
-export { areaLevels } from './sources.js';
 export { areaSourceFromReference } from './adapters/spatial.source.js';
 export { catalogueSource, koelnDatasetLicences, type DatasetLicences } from './adapters/indicators.catalogue.js';
 export { registrySourceFrom } from './adapters/registry.source.js';

@@ -4,9 +4,21 @@
 // shapes in src/adapters/; the schema and the services depend on nothing but these interfaces and
 // on @sp/indicator-store's IndicatorReader.
 
-/** Area levels: the city's nesting plus planning levels made of Stadtteile or Stadtviertel. */
-export const areaLevels = ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL', 'SOZIALRAUM'] as const;
-export type AreaLevel = (typeof areaLevels)[number];
+/**
+ * One level of the spatial reference: the city's own names (Stadtbezirk, Stadtteil, Ortsteil …) and
+ * planning levels (Sozialräume) made of areas of the hierarchy. Levels are data, never a compiled list.
+ */
+export interface AreaLevelView {
+  level: string;
+  /** the readers' word for it, e.g. "Stadtteil" */
+  label: string;
+  /** the hierarchical level it nests in; null for the root and planning levels */
+  parentLevel: string | null;
+  /** a planning level: its areas are unions of hierarchical areas */
+  planning: boolean;
+  /** its areas have boundaries (it can be drawn on a map) */
+  hasGeometry: boolean;
+}
 
 export interface AreaRef {
   level: string;
@@ -17,7 +29,7 @@ export interface AreaView {
   level: string;
   code: string;
   name: string;
-  /** the area this one nests in (STADTTEIL → STADTBEZIRK → STADT); planning areas → STADT */
+  /** the area this one nests in (Köln: Stadtteil → Stadtbezirk → Stadt); planning areas → the root */
   parent: AreaRef | null;
   validFrom?: string | null;
   validTo?: string | null;
@@ -30,6 +42,8 @@ export interface GeoJsonGeometry {
 }
 
 export interface AreaSource {
+  /** the levels of the reference: root, hierarchy coarse → fine, then planning levels */
+  levels(): readonly AreaLevelView[];
   /** every area of a level, in code order */
   areas(level: string): readonly AreaView[];
   area(level: string, code: string): AreaView | undefined;

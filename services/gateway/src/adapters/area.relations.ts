@@ -1,7 +1,8 @@
 // How areas of different levels relate, for the sources' filters and the evaluation: which areas
 // contain an area (a Stadtteil lies in its Bezirk, the city and the Sozialraumgebiete it belongs to),
-// which lie inside it, and which Stadtteile (the level the indicator data is delivered at) it touches.
-// Planning areas (SOZIALRAUM) are made of Stadtteile and Stadtviertel and have no hierarchical parent.
+// which lie inside it, and which areas of the basis level (the level the indicator data is delivered
+// at, Köln: Stadtteil; the reference's basisLevel) it touches. Planning areas (Köln's Sozialraumgebiete)
+// are made of hierarchical areas and have no hierarchical parent.
 import type { Area, AreaReference } from '@sp/spatial';
 import type { AreaRef } from '../sources.js';
 import { SourceError } from './source.errors.js';
@@ -12,12 +13,16 @@ const ref = (a: AreaRef): AreaRef => ({ level: a.level, code: a.code });
 export class AreaRelations {
   readonly root: AreaRef;
 
+  /** the level the indicator warehouse holds the figures at; coarser levels and planning areas are roll-ups of it */
+  readonly basisLevel: string;
+
   constructor(
     readonly reference: AreaReference,
-    /** the level the indicator warehouse holds the figures at; coarser levels and planning areas are roll-ups of it */
-    readonly basisLevel = 'STADTTEIL',
+    /** default: the reference's finest level that partitions the root (AreaReference.basisLevel) */
+    basisLevel?: string,
   ) {
     this.root = ref(reference.root);
+    this.basisLevel = basisLevel ?? reference.basisLevel;
   }
 
   isRoot(a: AreaRef): boolean {
@@ -54,7 +59,7 @@ export class AreaRelations {
     return [...inside, ...planning.map(ref)];
   }
 
-  /** The Stadtteile `a` covers wholly or partly (a Stadtviertel member brings its whole Stadtteil). */
+  /** The basis areas `a` covers wholly or partly (Köln: a Stadtviertel member brings its whole Stadtteil). */
   basisAreas(a: AreaRef): string[] {
     const area = this.require(a);
     const codes = new Set<string>();

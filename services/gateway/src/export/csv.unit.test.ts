@@ -39,6 +39,7 @@ describe('CSV for Excel and Power BI', () => {
     const base = koelnAreas();
     const evil = (a: AreaView): AreaView => (a.code === '101' ? { ...a, name: "=cmd|' /C calc'!A0" } : a.code === '102' ? { ...a, name: '=HYPERLINK("https://evil.test","x")' } : a);
     const areas: AreaSource = {
+      levels: () => base.levels(),
       areas: (level) => base.areas(level).map(evil),
       area: (level, code) => {
         const a = base.area(level, code);
@@ -101,7 +102,11 @@ describe('CSV for Excel and Power BI', () => {
     const { get } = testGateway();
     const res = await get('/export/indicator-values.csv?indicator=einwohner&level=KREIS&period=2012');
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+    // a level the spatial reference does not have names the levels it has
+    expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringContaining('STADT, STADTBEZIRK, STADTTEIL, STADTVIERTEL, SOZIALRAUM'), extensions: { code: 'UNKNOWN_AREA_LEVEL' } }] });
+    const malformed = await get('/export/indicator-values.csv?indicator=einwohner&level=stadt%20teil&period=2012');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ errors: [{ message: expect.stringContaining('level'), extensions: { code: 'BAD_USER_INPUT' } }] });
     expect((await get('/export/nothing.csv')).status).toBe(404);
   });
 });

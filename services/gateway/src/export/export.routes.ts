@@ -6,11 +6,12 @@ import type { IndicatorValue } from '@sp/indicator-store';
 import { z } from 'zod';
 import type { GatewayContext } from '../context.js';
 import { expectedError } from '../errors.js';
-import { areaLevels } from '../sources.js';
+import { levelNamePattern, requireLevel } from '../area-levels.js';
 import { perturbationNote } from '../adapters/indicators.catalogue.js';
 import { type Cell, toCsv } from './csv.js';
 
-const level = z.enum(areaLevels);
+/** a level name; whether the spatial reference has it is checked in parse() against the request's reference */
+const level = z.string().regex(levelNamePattern, 'an area level in upper case, e.g. STADTTEIL');
 const list = z
   .string()
   .transform((s) =>
@@ -125,18 +126,21 @@ function attribution(ctx: GatewayContext, codes: readonly string[]): string {
 
 type Exporter = (ctx: GatewayContext, params: Record<string, string>) => Promise<{ csv: string; filename: string }>;
 
-function parse<T extends z.ZodType>(schema: T, params: Record<string, string>): z.infer<T> {
+function parse<T extends z.ZodType>(ctx: GatewayContext, schema: T, params: Record<string, string>): z.infer<T> {
   const r = schema.safeParse(params);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw expectedError('BAD_USER_INPUT', `query parameter ${issue.path.join('.') || '?'}: ${issue.message}`, { argument: issue.path.join('.') });
   }
+  const q = r.data as { level?: string; parentLevel?: string };
+  if (q.level) requireLevel(ctx.areas, q.level, 'level');
+  if (q.parentLevel) requireLevel(ctx.areas, q.parentLevel, 'parentLevel');
   return r.data;
 }
 
 export const exporters: Record<string, Exporter> = {
   'indicator-values': async (ctx, params) => {
-    const q = parse(valuesParams, params);
+    const q = parse(ctx, valuesParams, params);
     const rows = await ctx.indicators.values({ ...q, parent: parentOf(q), periods: q.periods ?? null, areas: q.areas ?? null });
     return {
       csv: toCsv(
@@ -147,7 +151,7 @@ export const exporters: Record<string, Exporter> = {
     };
   },
   'time-series': async (ctx, params) => {
-    const q = parse(seriesParams, params);
+    const q = parse(ctx, seriesParams, params);
     const rows = await ctx.indicators.series(q.indicator, { level: q.level, code: q.code }, q.from, q.to, q.asOf);
     return {
       csv: toCsv(
@@ -158,7 +162,7 @@ export const exporters: Record<string, Exporter> = {
     };
   },
   ranking: async (ctx, params) => {
-    const q = parse(rankingParams, params);
+    const q = parse(ctx, rankingParams, params);
     const rows = await ctx.indicators.ranking({ ...q, parent: parentOf(q) });
     return {
       csv: toCsv(
@@ -169,14 +173,14 @@ export const exporters: Record<string, Exporter> = {
     };
   },
   comparison: async (ctx, params) => {
-    const q = parse(comparisonParams, params);
+    const q = parse(ctx, comparisonParams, params);
     const c = await ctx.indicators.comparison(q.indicator, { level: q.level, code: q.code }, q.period, q.asOf);
     const row = (label: string, v: IndicatorValue) => [label, ...valueRow(ctx, v, q.uncertainty)];
     const rows = [row('Gebiet', c.area), ...(c.parent ? [row('Übergeordnetes Gebiet', c.parent)] : []), ...(c.city ? [row('Stadt', c.city)] : [])];
     return { csv: toCsv(['Vergleich', ...headerOf(q.uncertainty)], rows), filename: `${q.indicator}_${q.level}_${q.code}_vergleich.csv` };
   },
   'index-values': async (ctx, params) => {
-    const q = parse(indexParams, params);
+    const q = parse(ctx, indexParams, params);
     const meta = ctx.indicators.index(q.index);
     const rows = await ctx.indicators.indexValues(q.index, q.level, q.period, parentOf(q));
     return {

@@ -8,7 +8,7 @@ import type { GatewayContext } from '../context.js';
 import { expectedError } from '../errors.js';
 import { noteOf } from '../export/export.routes.js';
 import { registryOf } from '../schema/registry.js';
-import { type AreaView, areaLevels, type GeoJsonGeometry, type OfferQuery, type OfferView } from '../sources.js';
+import { type AreaView, type GeoJsonGeometry, type OfferQuery, type OfferView } from '../sources.js';
 import { type Envelope, type Interval, envelopeOf, intersects, overlaps } from './geometry.js';
 
 export type PropertyType = 'string' | 'number' | 'integer' | 'boolean' | 'strings';
@@ -128,7 +128,10 @@ export class FeatureCatalogue {
 
   /** Area levels with areas in this city's reference, then offers when a registry is connected. */
   collections(ctx: GatewayContext): CollectionInfo[] {
-    const levels = areaLevels.filter((l) => ctx.areas.areas(l).length > 0);
+    const levels = ctx.areas
+      .levels()
+      .map((l) => l.level)
+      .filter((l) => ctx.areas.areas(l).length > 0);
     const out: CollectionInfo[] = levels.map((level) => ({
       id: level.toLowerCase(),
       title: title(level),

@@ -5,6 +5,7 @@
 //   GET  /reports/jobs/{id}                                                      progress
 //   GET  /reports/jobs/{id}/download                                             the finished file
 // Errors are the CSV exports' {errors: [{message, extensions: {code}}]} with their HTTP status.
+import { requireLevel } from '../area-levels.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticate, Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
@@ -105,6 +106,7 @@ export function reportRoutes(authenticate: Authenticate, contextFor: (viewer: Vi
     const ctx = contextFor(viewer);
     const level = url.searchParams.get('level')?.toUpperCase();
     if (!level) throw expectedError('BAD_USER_INPUT', 'query parameter level is required (e.g. level=STADTTEIL)', { argument: 'level' });
+    requireLevel(ctx.areas, level, 'level');
     const period = url.searchParams.get('period');
     if (period != null) checkPeriod(period, 'period', limits);
     const since = period ? `${period.slice(0, 4)}-01-01` : ctx.today;

@@ -4,7 +4,7 @@
 import type { TypologyCluster } from '@sp/indicators';
 import { areaTypology, findSimilarAreas, type SimilarAreasResult, type TypologyResult } from '../indicators/area-profile.service.js';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, IndicatorRef } from './refs.js';
+import { AreaInput, AreaLevelRef, AreaRef, IndicatorRef } from './refs.js';
 
 type Similar = SimilarAreasResult['similar'][number];
 type Part = Similar['contributions'][number];
@@ -70,7 +70,7 @@ const TypologyRef = builder.objectRef<TypologyResult>('Typology').implement({
   description:
     'A typology of the areas of one level: k-means on the z-standardised indicator profiles in one period, seeded deterministically by k-means++ (same inputs, same types), best of 10 seeded starts by within-cluster sum of squares.',
   fields: (t) => ({
-    level: t.field({ type: AreaLevelEnum, resolve: (r) => r.level as never }),
+    level: t.field({ type: AreaLevelRef, resolve: (r) => r.level as never }),
     period: t.exposeString('period'),
     k: t.exposeInt('k'),
     seed: t.exposeInt('seed'),
@@ -100,7 +100,7 @@ builder.queryFields((t) => ({
     type: TypologyRef,
     description: 'A typology of the areas of `level` by the profile of `indicators` (1–10) in `period`: k-means with k from 2 to 10.',
     args: {
-      level: t.arg({ type: AreaLevelEnum, required: true }),
+      level: t.arg({ type: AreaLevelRef, required: true }),
       indicators: t.arg.stringList({ required: true }),
       period: t.arg.string({ required: true }),
       k: t.arg.int({ required: true, description: 'Number of types, 2 to 10.' }),

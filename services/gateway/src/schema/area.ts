@@ -1,36 +1,37 @@
-// Areas and their hierarchy: what a map or a table of areas reads. Geometry only on request.
+// Areas, their levels and their hierarchy: what a map or a table of areas reads. Geometry only on
+// request. The levels are the spatial reference's data (areaLevels), never a list in code.
 import { expectedError } from '../errors.js';
-import type { AreaView } from '../sources.js';
+import type { AreaLevelView, AreaSource, AreaView } from '../sources.js';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, IndexValueRef, IndicatorValueRef } from './refs.js';
+import { AreaInput, AreaLevelRef, AreaRef, IndexValueRef, IndicatorValueRef } from './refs.js';
 
 AreaRef.implement({
-  description: 'An area of the spatial reference (Stadt, Stadtbezirk, Stadtteil, Stadtviertel or planning area).',
+  description: 'An area of the spatial reference, at one of its levels (`areaLevels`: Köln has Stadt, Stadtbezirk, Stadtteil, Stadtviertel and the Sozialraumgebiete as planning areas).',
   fields: (t) => ({
-    level: t.field({ type: AreaLevelEnum, resolve: (a) => a.level as never }),
-    code: t.exposeString('code', { description: 'Official code: "0" city, "1"…"9" Bezirk, "101"…"909" Stadtteil, 5 digits Stadtviertel.' }),
+    level: t.field({ type: AreaLevelRef, resolve: (a) => a.level as never }),
+    code: t.exposeString('code', { description: 'Official code within its level (Köln: "0" city, "1"…"9" Bezirk, "101"…"909" Stadtteil, 5 digits Stadtviertel).' }),
     name: t.exposeString('name'),
     validFrom: t.string({ nullable: true, resolve: (a) => a.validFrom ?? null }),
     validTo: t.string({ nullable: true, resolve: (a) => a.validTo ?? null }),
     parent: t.field({
       type: AreaRef,
       nullable: true,
-      description: 'The area this one lies in (Stadtteil → Stadtbezirk → Stadt).',
+      description: 'The area this one lies in, one level up (Köln: Stadtteil → Stadtbezirk → Stadt); for a planning area the root.',
       resolve: (a, _args, ctx) => (a.parent ? (ctx.areas.area(a.parent.level, a.parent.code) ?? null) : null),
     }),
     children: t.field({
       type: [AreaRef],
       description: 'Areas of the given level below this one (default: the next level down).',
-      args: { level: t.arg({ type: AreaLevelEnum, required: false }) },
+      args: { level: t.arg({ type: AreaLevelRef, required: false }) },
       resolve: (a, args, ctx) => {
-        const level = args.level ?? nextLevel(a.level);
+        const level = args.level ?? nextLevel(ctx.areas, a.level);
         if (!level) return [];
         return ctx.areas.areas(level).filter((c) => isBelow(ctx.areas.area.bind(ctx.areas), c, a));
       },
     }),
     members: t.field({
       type: [AreaRef],
-      description: 'For planning areas: the Stadtteile or Stadtviertel they are made of.',
+      description: 'For planning areas: the hierarchical areas they are made of (Köln: Stadtteile or Stadtviertel).',
       resolve: (a, _args, ctx) => (ctx.areas.members?.(a.level, a.code) ?? []).map((m) => ctx.areas.area(m.level, m.code)).filter((m): m is AreaView => !!m),
     }),
     geometry: t.field({
@@ -72,12 +73,21 @@ AreaRef.implement({
   }),
 });
 
-const hierarchy = ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'];
-
-function nextLevel(level: string): string | null {
-  const i = hierarchy.indexOf(level);
-  return i >= 0 && i + 1 < hierarchy.length ? hierarchy[i + 1]! : null;
+/** The hierarchical level nested directly in `level`, from the reference; null at the finest level and for planning levels. */
+function nextLevel(areas: AreaSource, level: string): string | null {
+  return areas.levels().find((l) => !l.planning && l.parentLevel === level)?.level ?? null;
 }
+
+const AreaLevelInfoRef = builder.objectRef<AreaLevelView>('AreaLevelInfo').implement({
+  description: 'One level of the spatial reference, as the city names it.',
+  fields: (t) => ({
+    name: t.field({ type: AreaLevelRef, description: 'The level as arguments name it, e.g. STADTTEIL.', resolve: (l) => l.level }),
+    label: t.exposeString('label', { description: 'The readers\' word, e.g. "Stadtteil".' }),
+    parentLevel: t.field({ type: AreaLevelRef, nullable: true, description: 'The hierarchical level it nests in; null for the root and planning levels.', resolve: (l) => l.parentLevel }),
+    hasGeometry: t.exposeBoolean('hasGeometry', { description: 'Its areas have boundaries: it can be drawn on a map (otherwise only tables).' }),
+    planning: t.exposeBoolean('planning', { description: 'A planning level (Sozialräume): its areas are unions of hierarchical areas and lie in the root.' }),
+  }),
+});
 
 function isBelow(lookup: (level: string, code: string) => AreaView | undefined, area: AreaView, ancestor: AreaView): boolean {
   let current = area.parent;
@@ -89,11 +99,16 @@ function isBelow(lookup: (level: string, code: string) => AreaView | undefined, 
 }
 
 builder.queryFields((t) => ({
+  areaLevels: t.field({
+    type: [AreaLevelInfoRef],
+    description: 'The levels of the spatial reference: the root, the hierarchy coarse to fine, then the planning levels. Every AreaLevel argument accepts exactly these names.',
+    resolve: (_root, _args, ctx) => [...ctx.areas.levels()],
+  }),
   areas: t.field({
     type: [AreaRef],
     description: 'Areas of a level, optionally only those below a parent area or with the given codes. Ordered by code.',
     args: {
-      level: t.arg({ type: AreaLevelEnum, required: true }),
+      level: t.arg({ type: AreaLevelRef, required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
       codes: t.arg.stringList({ required: false }),
     },
@@ -115,7 +130,7 @@ builder.queryFields((t) => ({
     type: AreaRef,
     nullable: true,
     description: 'One area by level and code; null when there is none.',
-    args: { level: t.arg({ type: AreaLevelEnum, required: true }), code: t.arg.string({ required: true }) },
+    args: { level: t.arg({ type: AreaLevelRef, required: true }), code: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => ctx.areas.area(args.level, args.code) ?? null,
   }),
 }));

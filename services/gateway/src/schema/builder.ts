@@ -10,6 +10,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     JSON: { Input: unknown; Output: unknown };
     GeoJSON: { Input: never; Output: GeoJsonGeometry };
+    AreaLevel: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };

@@ -1,7 +1,7 @@
 // Composite indices (e.g. a Sozialindex): definitions with their classes, and scores per area.
 import { builder } from './builder.js';
 import { PolarityEnum } from './indicator.js';
-import { AreaInput, AreaLevelEnum, AreaRef, IndexRef, IndexValueRef, IndicatorRef } from './refs.js';
+import { AreaInput, AreaLevelRef, AreaRef, IndexRef, IndexValueRef, IndicatorRef } from './refs.js';
 
 const IndexInputRef = builder.objectRef<{ indicator: string; polarity: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL' }>('IndexInput').implement({
   fields: (t) => ({
@@ -55,7 +55,7 @@ builder.queryFields((t) => ({
     description: 'Scores and classes of a composite index for the areas of a level. Also as CSV: GET /export/index-values.csv.',
     args: {
       index: t.arg.string({ required: true }),
-      level: t.arg({ type: AreaLevelEnum, required: true }),
+      level: t.arg({ type: AreaLevelRef, required: true }),
       period: t.arg.string({ required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
     },

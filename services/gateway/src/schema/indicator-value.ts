@@ -3,7 +3,7 @@
 // IndicatorService, i.e. through the IndicatorReader with suppression applied.
 import type { RateUncertainty } from '@sp/indicators';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef, ValueKindEnum } from './refs.js';
+import { AreaInput, AreaLevelRef, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef, ValueKindEnum } from './refs.js';
 
 export const SuppressionReasonEnum = builder.enumType('SuppressionReason', {
   description:
@@ -111,7 +111,7 @@ builder.queryFields((t) => ({
       'Values of one indicator for the areas of a level — all of them, those below `parent`, or the listed `areas` — in one period, several `periods`, or a range `from`…`to`. Ordered by period, then area code. Also as CSV: GET /export/indicator-values.csv with the same arguments.',
     args: {
       indicator: t.arg.string({ required: true }),
-      level: t.arg({ type: AreaLevelEnum, required: true }),
+      level: t.arg({ type: AreaLevelRef, required: true }),
       period: t.arg.string({ required: false }),
       periods: t.arg.stringList({ required: false }),
       from: t.arg.string({ required: false }),
@@ -142,7 +142,7 @@ builder.queryFields((t) => ({
     complexity: (args) => ({ field: 1, multiplier: Math.max(1, args.first ?? 20) }),
     args: {
       indicator: t.arg.string({ required: true }),
-      level: t.arg({ type: AreaLevelEnum, required: true }),
+      level: t.arg({ type: AreaLevelRef, required: true }),
       period: t.arg.string({ required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
       order: t.arg({ type: RankingOrderEnum, required: false, defaultValue: 'HIGHEST_FIRST' }),

@@ -17,7 +17,8 @@ import type {
   OfferView,
   StatusReportView,
 } from '../sources.js';
-import { areaLevels } from '../sources.js';
+import { Kind } from 'graphql';
+import { levelNamePattern } from '../area-levels.js';
 import { builder } from './builder.js';
 
 export const AreaRef = builder.objectRef<AreaView>('Area');
@@ -38,9 +39,24 @@ export const StatusReportRef = builder.objectRef<StatusReportView>('StatusReport
 export const MeasureControllingRef = builder.objectRef<MeasureControllingView>('MeasureControlling');
 export const EvaluationRef = builder.objectRef<EvaluationView>('Evaluation');
 
-export const AreaLevelEnum = builder.enumType('AreaLevel', {
-  description: 'Levels of the spatial reference: the city, its Stadtbezirke, Stadtteile and Stadtviertel, and planning areas (Sozialräume) made of Stadtteile or Stadtviertel.',
-  values: Object.fromEntries(areaLevels.map((l) => [l, { value: l }])) as Record<(typeof areaLevels)[number], { value: (typeof areaLevels)[number] }>,
+const levelName = (value: unknown): string => {
+  if (typeof value !== 'string' || !levelNamePattern.test(value)) {
+    throw new TypeError(`AreaLevel must be a level name of the spatial reference in upper case (e.g. STADTTEIL), not ${JSON.stringify(value)}; query { areaLevels { level } } lists them`);
+  }
+  return value;
+};
+
+/**
+ * A level of the spatial reference, by name. The levels are the reference's data, not a compiled
+ * list: the name is written like an enum value (level: STADTTEIL) or as a string ("STADTTEIL"), and
+ * a name the reference does not have is refused with UNKNOWN_AREA_LEVEL (area-levels.ts).
+ */
+export const AreaLevelRef = builder.scalarType('AreaLevel', {
+  description:
+    'A level of the spatial reference, e.g. STADTBEZIRK, STADTTEIL or a planning level such as SOZIALRAUM (Köln). Written like an enum value or as a string; `areaLevels` lists the levels of the reference, any other name is refused with UNKNOWN_AREA_LEVEL.',
+  serialize: (v) => v,
+  parseValue: levelName,
+  parseLiteral: (node) => levelName(node.kind === Kind.ENUM || node.kind === Kind.STRING ? node.value : undefined),
 });
 
 export const ValueKindEnum = builder.enumType('ValueKind', {
@@ -49,9 +65,9 @@ export const ValueKindEnum = builder.enumType('ValueKind', {
 });
 
 export const AreaInput = builder.inputType('AreaInput', {
-  description: 'One area, by level and code (e.g. { level: STADTBEZIRK, code: "1" }).',
+  description: 'One area, by level and code (e.g. { level: STADTBEZIRK, code: "1" }); the level is one of `areaLevels`.',
   fields: (t) => ({
-    level: t.field({ type: AreaLevelEnum, required: true }),
+    level: t.field({ type: AreaLevelRef, required: true }),
     code: t.string({ required: true }),
   }),
 });

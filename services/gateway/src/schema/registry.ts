@@ -5,7 +5,7 @@ import type { GatewayContext } from '../context.js';
 import { expectedError } from '../errors.js';
 import type { RegistrySource } from '../sources.js';
 import { builder } from './builder.js';
-import { AreaInput, AreaLevelEnum, AreaRef, NeedsRowRef, NormRef, OfferRef, ValueKindEnum } from './refs.js';
+import { AreaInput, AreaLevelRef, AreaRef, NeedsRowRef, NormRef, OfferRef, ValueKindEnum } from './refs.js';
 
 export function registryOf(ctx: GatewayContext): RegistrySource {
   if (!ctx.registry) throw expectedError('NOT_AVAILABLE', 'the registry is not connected to this gateway');
@@ -164,7 +164,7 @@ builder.queryFields((t) => ({
     description: 'Needs analysis of one norm per area: supply, demand, coverage and gap. Largest gaps first.',
     args: {
       norm: t.arg.string({ required: true }),
-      level: t.arg({ type: AreaLevelEnum, required: true }),
+      level: t.arg({ type: AreaLevelRef, required: true }),
       period: t.arg.string({ required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
       scenario: t.arg.string({ required: false, description: 'A projection scenario, e.g. "basis": demand from the projected residents of the period, supply from today\'s registry.' }),
