@@ -1,5 +1,5 @@
 // Composite indices (e.g. "Statusindex Soziale Lage") materialised per level and year, for every
-// version of every index definition, recomputed only for the years whose reads a batch touched —
+// version of every index definition at the levels it names (its `levels`), recomputed only for the years whose reads a batch touched —
 // which includes later years: a change over 12 months makes the Dynamikindex of Y+1 read December
 // of Y, so a correction of Y recomputes Y+1 too. Two variants (docs/disclosure.md): the exact one
 // from the true inputs (index_values, for privileged readers) and the public one from the inputs as
@@ -34,12 +34,15 @@ interface StoredYear {
 type Stored = Map<string, StoredYear>;
 
 export interface IndexProjectorOptions {
-  /** levels to score (default: STADTTEIL) */
+  /**
+   * Only these levels (e.g. the levels of the tenant's spatial reference); default: every level an
+   * index definition names. Each definition is scored at the levels it names (its `levels`).
+   */
   levels?: readonly string[];
 }
 
 export class IndexProjector {
-  private readonly levels: readonly string[];
+  private readonly only: ReadonlySet<string> | undefined;
   private lags: number[] | undefined;
 
   constructor(
@@ -48,7 +51,17 @@ export class IndexProjector {
     private readonly catalogue: Catalogue,
     options: IndexProjectorOptions = {},
   ) {
-    this.levels = options.levels ?? ['STADTTEIL'];
+    this.only = options.levels ? new Set(options.levels) : undefined;
+  }
+
+  /** The levels a definition is scored at: those it names (within `options.levels` when given). */
+  private levelsOf(def: ResolvedIndex): string[] {
+    return def.levels.filter((l) => !this.only || this.only.has(l));
+  }
+
+  /** Every level some definition is scored at. */
+  private allLevels(): string[] {
+    return [...new Set(this.definitions().flatMap(({ code, version }) => this.levelsOf(this.catalogue.resolveIndex(code, version))))];
   }
 
   /** Index codes and versions defined in the catalogue. */
@@ -79,7 +92,7 @@ export class IndexProjector {
         const def = this.catalogue.resolveIndex(code, version);
         for (const year of years) {
           if (!this.periodsRead(def, year).some((p) => touched.has(p))) continue;
-          for (const level of this.levels) rows += await this.computeOne(variant, def, level, year, reads, stored.get(`${code}|${version}|${level}|${year}`));
+          for (const level of this.levelsOf(def)) rows += await this.computeOne(variant, def, level, year, reads, stored.get(`${code}|${version}|${level}|${year}`));
         }
       }
     }
@@ -88,11 +101,12 @@ export class IndexProjector {
 
   private async storedRows(variant: Variant, years: readonly string[]): Promise<Stored> {
     const stored: Stored = new Map();
-    if (years.length === 0) return stored;
+    const levels = this.allLevels();
+    if (years.length === 0 || levels.length === 0) return stored;
     const rows = await this.warehouse.query<{ index_code: string; definition_version: number; area_level: string; period: string; area_code: string; computed_from_ms: string }>(
       `SELECT index_code, definition_version, area_level, period, area_code, computed_from_ms FROM ${variant.table} FINAL
        WHERE period IN {years:Array(String)} AND area_level IN {levels:Array(String)}`,
-      { years: [...years], levels: [...this.levels] },
+      { years: [...years], levels },
     );
     for (const r of rows) {
       const key = `${r.index_code}|${r.definition_version}|${r.area_level}|${r.period}`;

@@ -7,3 +7,4 @@ export * from './projector.js';
 export * from './warehouse-indicator-reader.js';
 export * from './index-projector.js';
 export * from './area-statistics.read.js';
+export * from './reader.composition.js';

@@ -2,7 +2,7 @@
 // point location and distances. No engine code.
 export * from './area.js';
 export { AreaReference, type AreaReferenceInit, type AtOption, type LevelInfo, type Location } from './area-reference.js';
-export { loadReference, buildReference, defaultDataRoot, builtInReferenceDir, slugify, type LoadReferenceOptions } from './reference.loader.js';
+export { loadReference, buildReference, defaultDataRoot, builtInReferenceDir, demoReferenceName, slugify, type LoadReferenceOptions } from './reference.loader.js';
 export * from './reference.schema.js';
 export * from './geometry.js';
 export * from './distance.js';

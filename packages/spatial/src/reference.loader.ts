@@ -23,6 +23,12 @@ export function defaultDataRoot(): string {
 /** Directory of the built-in city descriptions (packages/spatial/reference). */
 export const builtInReferenceDir = fileURLToPath(new URL('../reference', import.meta.url));
 
+/**
+ * The demo tenant's reference (Köln, reference/koeln.yaml): what a composition root loads when its
+ * configuration names none (SP_REFERENCE). The only place code names the demo city.
+ */
+export const demoReferenceName = 'koeln';
+
 export interface LoadReferenceOptions {
   dataRoot?: string;
 }

@@ -4,13 +4,14 @@
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
-import { loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
+import { loadAreaMap, migrateWarehouse, tenantIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
 import { parseCatalogue } from '@sp/indicators';
 import type { EventLog, Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AggregatorService } from './aggregator.service.js';
+import { demoReferenceName, loadReference } from '@sp/spatial';
+import { indicatorProjection } from './aggregator.composition.js';
 
 // a yearly population, a monthly count, and an index over the monthly rate and its change to the
 // same month a year before (so the index of 2012 reads December 2011 too)
@@ -93,15 +94,18 @@ describe('aggregator on the embedded event log and chDB', () => {
     );
 
   it('projects incrementally and rebuilds identical cells and index values from the log, computing indices once', async () => {
-    const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+    // wired as the standalone aggregator (main.ts) and the platform wire it: one composition
+    const reference = loadReference(demoReferenceName);
     const derived: ProjectionResult[] = [];
-    const aggregator = new AggregatorService(log, wh, codec, {
-      maxBatchSize: 3,
-      indices: { catalogue, reader },
-      afterProjection: async (result) => {
-        derived.push(result);
+    const aggregator = indicatorProjection(
+      { eventLog: log, warehouse: wh, codec, reference, catalogue, reader: tenantIndicatorReader(wh, { reference, catalogue }), projection: {} },
+      {
+        maxBatchSize: 3,
+        afterProjection: async (result) => {
+          derived.push(result);
+        },
       },
-    });
+    );
     await aggregator.start();
     const t = Date.UTC(2025, 0, 1);
     await append([event('101', '2011', 1, 1000, t), event('102', '2011', 1, 2000, t + 1), event('103', '2011', 1, 500, t + 2)]);

@@ -23,10 +23,16 @@ export interface AggregatorOptions {
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
   /**
    * composite indices of the catalogue, recomputed for the periods each batch touched (once, after
-   * the replay, during rebuild()). Every entry point passes them, so the standalone aggregator
-   * keeps indices current exactly like the platform (STYLE.md 12).
+   * the replay, during rebuild()). Every entry point passes them through indicatorProjection()
+   * (aggregator.composition.ts), so the standalone aggregator keeps indices current exactly like
+   * the platform (STYLE.md 12).
    */
-  indices?: { catalogue: Catalogue; reader: WarehouseIndicatorReader };
+  indices?: {
+    catalogue: Catalogue;
+    reader: WarehouseIndicatorReader;
+    /** the levels of the tenant's reference; each index is scored at those of them its definition names (default: all it names) */
+    levels?: readonly string[];
+  };
   /**
    * told after the indices of a batch were recomputed (e.g. to drop read caches); during rebuild()
    * it is called once, after the replay, with every period the replay touched
@@ -62,7 +68,7 @@ export class AggregatorService {
     private readonly options: AggregatorOptions = {},
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
-    this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue) : undefined;
+    this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
     this.topology = options.topology ?? defaultTopology;
   }

@@ -4,15 +4,15 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DEFAULT_TOPIC_PARTITIONS, DEFAULT_TOPIC_PREFIX, EventCodec, SchemaRegistry, topology } from '@sp/events';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
-import { migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { migrateWarehouse, tenantIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection } from '@sp/indicators';
-import { loadReference } from '@sp/spatial';
+import { demoReferenceName, loadReference } from '@sp/spatial';
 import { instrumentEventLog, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { startAggregatorHttp } from './aggregator.http.js';
 import { AggregatorModule } from './aggregator.module.js';
-import { AggregatorService } from './aggregator.service.js';
+import { indicatorProjection } from './aggregator.composition.js';
 
 const env = z
   .object({
@@ -28,10 +28,12 @@ const env = z
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
     /** the tenant's protection configuration (default: @sp/indicators' catalogue/protection.yaml) */
     SP_PROTECTION: z.string().optional(),
+    /** the tenant's indicator and index catalogue YAML (default: @sp/indicators' catalogue/indicators.yaml, the demo's) */
+    SP_INDICATOR_CATALOGUE: z.string().optional(),
     /** the record-key secret of the ingestion, to key events written before record keys existed */
     SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
-    /** the tenant's spatial reference (its levels), as the platform loads it */
-    SP_REFERENCE: z.string().min(1).default('koeln'),
+    /** the tenant's spatial reference (built-in name or YAML path), as the platform loads it; default the demo's */
+    SP_REFERENCE: z.string().min(1).default(demoReferenceName),
     /** the record topics, as the ingestion writes them (its SP_TOPIC_PREFIX / SP_TOPIC_PARTITIONS) */
     SP_TOPIC_PREFIX: z.string().default(DEFAULT_TOPIC_PREFIX),
     SP_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(DEFAULT_TOPIC_PARTITIONS),
@@ -55,20 +57,29 @@ const warehouse = instrumentWarehouse(clickhouse, telemetry);
 await migrateWarehouse(warehouse);
 const trace = env.SP_TRACE_BATCHES === '1';
 const protection = loadProtection(env.SP_PROTECTION);
-const catalogue = loadCatalogue();
+const catalogue = loadCatalogue(env.SP_INDICATOR_CATALOGUE);
 // composite indices follow every batch, as in the platform (docs/engineering.md, "Poison events"
 // for what happens to an event that cannot be projected: the dead-letters topic)
-const reader = new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: loadReference(env.SP_REFERENCE).hierarchyLevels, protection });
-const aggregator = new AggregatorService(eventLog, warehouse, new EventCodec(SchemaRegistry.load()), {
-  groupId: env.AGGREGATOR_GROUP,
-  topology: topology({ prefix: env.SP_TOPIC_PREFIX, partitions: env.SP_TOPIC_PARTITIONS }),
-  maxBatchSize: env.AGGREGATOR_MAX_BATCH,
-  projection: { protection, ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
-  indices: { catalogue, reader },
-  timing: (step, seconds) => telemetry.recordCompute(step, seconds),
-  log: telemetry.logger.lines('warn'),
-  onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
-});
+const reference = loadReference(env.SP_REFERENCE);
+const aggregator = indicatorProjection(
+  {
+    eventLog,
+    warehouse,
+    codec: new EventCodec(SchemaRegistry.load()),
+    reference,
+    catalogue,
+    reader: tenantIndicatorReader(warehouse, { reference, catalogue, protection }),
+    projection: { protection, ...(env.SP_RECORD_KEY_SECRET ? { recordKeySecret: env.SP_RECORD_KEY_SECRET } : {}) },
+  },
+  {
+    groupId: env.AGGREGATOR_GROUP,
+    topology: topology({ prefix: env.SP_TOPIC_PREFIX, partitions: env.SP_TOPIC_PARTITIONS }),
+    maxBatchSize: env.AGGREGATOR_MAX_BATCH,
+    timing: (step, seconds) => telemetry.recordCompute(step, seconds),
+    log: telemetry.logger.lines('warn'),
+    onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
+  },
+);
 // up before the consumer joins its group (which can wait out a dead member's session): liveness
 // answers from the start; Nest's shutdown hooks end the process, and the server with it
 const http = await startAggregatorHttp({

@@ -2,7 +2,7 @@
 // composition root calls (the one-process platform, the standalone gateway, the benchmark server),
 // so that a source wired in one root is wired in all (STYLE.md 12). It takes ports, never a
 // concrete adapter: which engines run behind them is the root's business.
-import { planResolverFromCatalogue, WarehouseIndicatorReader, type IndicatorReader, type ScenarioDatasets } from '@sp/indicator-store';
+import { tenantIndicatorReader, type IndicatorReader, type ScenarioDatasets, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue, Protection } from '@sp/indicators';
 import type { Database, Warehouse } from '@sp/ports';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
@@ -33,13 +33,8 @@ export type GatewaySources = Required<Pick<GatewayOptions, 'areas' | 'catalogue'
 
 /** The indicator reader over the warehouse, with the catalogue's plans and the reference's levels. */
 export function indicatorReaderFor(warehouse: Warehouse, options: Pick<GatewaySourcesOptions, 'reference' | 'catalogue' | 'protection'> & { scenarios?: ScenarioDatasets }): WarehouseIndicatorReader {
-  return new WarehouseIndicatorReader(warehouse, {
-    plans: planResolverFromCatalogue(options.catalogue),
-    hierarchyLevels: options.reference.hierarchyLevels,
-    protection: options.protection,
-    // the feed catalogue's prognose datasets (docs/projection.md §7.1); none: a read with a scenario is UNKNOWN_SCENARIO
-    ...(options.scenarios ? { scenarios: options.scenarios } : {}),
-  });
+  // the same builder the standalone aggregator's index projection reads through
+  return tenantIndicatorReader(warehouse, options);
 }
 
 export function gatewaySources(options: GatewaySourcesOptions): GatewaySources {

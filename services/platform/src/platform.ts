@@ -85,6 +85,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       warehouse,
       database,
       codec,
+      reference,
       catalogue,
       reader,
       registry,

@@ -117,6 +117,7 @@ describe.each(adapters)('a poison event on the $name event log (and its database
       warehouse,
       database,
       codec,
+      reference,
       catalogue,
       reader: new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels, protection }),
       registry,

@@ -1,16 +1,18 @@
 // The read models the platform keeps from the event log, each its own consumer group:
-// indicators (aggregator → warehouse, with composite indices), the infrastructure registry and the
+// indicators (aggregator → warehouse, with composite indices; indicatorProjection() of
+// @sp/aggregator, the standalone aggregator's composition too), the infrastructure registry and the
 // controlling read model (both PostgreSQL). Each handler is idempotent; offsets are committed only
 // after a batch was applied, so a crash means redelivery. All three run through the one runner
 // (runProjection, @sp/ports): a poison event is dead-lettered into the database and the partition
 // moves on; transient failures are retried with backoff.
-import { AggregatorService } from '@sp/aggregator';
+import { type AggregatorService, indicatorProjection } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
 import { EventCodec, planningRecordTypes, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
+import type { AreaReference } from '@sp/spatial';
 import { DeadLetterStore } from './dead-letters.store.js';
 
 export interface Projections {
@@ -35,6 +37,8 @@ export interface ProjectionDeps {
   warehouse: Warehouse;
   database: Database;
   codec: EventCodec;
+  /** the tenant's spatial reference: composite indices are scored at its levels */
+  reference: AreaReference;
   catalogue: Catalogue;
   reader: WarehouseIndicatorReader;
   registry: RegistryRepository;
@@ -56,10 +60,9 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const { eventLog, codec } = deps;
   const deadLetters = deps.deadLetters ?? (await migratedDeadLetters(deps.database));
   const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
-  const aggregator = new AggregatorService(eventLog, deps.warehouse, codec, {
+  // the same indicator projection (cells and composite indices) as the standalone aggregator
+  const aggregator = indicatorProjection(deps, {
     topology: deps.topology,
-    projection: deps.projection,
-    indices: { catalogue: deps.catalogue, reader: deps.reader },
     ...runner,
     ...(deps.timing ? { timing: deps.timing } : {}),
     afterProjection: async (result) => {

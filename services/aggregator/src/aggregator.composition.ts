@@ -1,0 +1,36 @@
+// The indicator projection of one tenant, as every composition root wires it: the one-process
+// platform (services/platform, projections.ts) and the standalone aggregator (main.ts) both call
+// indicatorProjection(), so the same steps run in both — the projection of the area statistics
+// with the tenant's perturbation table and record keys, and the composite indices of its catalogue
+// at the levels of its spatial reference that each index definition names (STYLE.md 12).
+import type { EventCodec } from '@sp/events';
+import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
+import type { Catalogue } from '@sp/indicators';
+import type { EventLog, Warehouse } from '@sp/ports';
+import type { AreaReference } from '@sp/spatial';
+import { type AggregatorOptions, AggregatorService } from './aggregator.service.js';
+
+export interface IndicatorProjectionDeps {
+  eventLog: EventLog;
+  warehouse: Warehouse;
+  codec: EventCodec;
+  /** the tenant's spatial reference: indices are scored only at its levels */
+  reference: AreaReference;
+  /** the tenant's indicator and index definitions */
+  catalogue: Catalogue;
+  /** reads the indices' inputs (tenantIndicatorReader of @sp/indicator-store; the platform shares it with its gateway) */
+  reader: WarehouseIndicatorReader;
+  /** the tenant's perturbation table and record-key secret (docs/disclosure.md) */
+  projection: IndicatorProjectorOptions;
+}
+
+/** How a root runs the projection (group, topology, batch size, logging, hooks); the steps are fixed here. */
+export type IndicatorProjectionOptions = Omit<AggregatorOptions, 'projection' | 'indices'>;
+
+export function indicatorProjection(deps: IndicatorProjectionDeps, options: IndicatorProjectionOptions = {}): AggregatorService {
+  return new AggregatorService(deps.eventLog, deps.warehouse, deps.codec, {
+    ...options,
+    projection: deps.projection,
+    indices: { catalogue: deps.catalogue, reader: deps.reader, levels: [...deps.reference.hierarchyLevels, ...deps.reference.planningLevels] },
+  });
+}
