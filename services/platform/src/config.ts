@@ -1,6 +1,7 @@
 // Configuration of the one-process platform, validated once from the environment.
 import { resolve } from 'node:path';
 import { gatewayEnvShape } from '@sp/gateway';
+import { demoReferenceName } from '@sp/spatial';
 import { z } from 'zod';
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -14,7 +15,7 @@ export const platformConfigSchema = z.object({
     .default('.data'),
   SP_HOST: z.string().default('127.0.0.1'),
   SP_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  /** load the Köln demo through the ingestion API when the platform starts empty */
+  /** load the Köln demo through the ingestion API when the platform starts empty (only with the demo reference) */
   SP_DEMO: flag.default(true),
   /** 'embedded' (default: chDB, PGlite, embedded log) or 'servers' (Kafka, PostgreSQL, ClickHouse) */
   SP_ENGINES: z.enum(['embedded', 'servers']).default('embedded'),
@@ -23,20 +24,23 @@ export const platformConfigSchema = z.object({
   CLICKHOUSE_URL: z.string().optional(),
   /** HS256 secret for bearer tokens; generated and kept in the data dir when absent */
   SP_JWT_SECRET: z.string().min(32).optional(),
+  /**
+   * The tenant's data descriptions until tenants are delivered through the API (issue 15), read by
+   * tenant.setup.ts: the spatial reference (a built-in name or the path of its YAML description,
+   * default the demo Köln), indicator catalogue and feed catalogue (YAML paths, default the
+   * repository's Köln catalogues). Hamburg: catalogue/hamburg (docs/hamburg.md).
+   */
+  SP_REFERENCE: z.string().trim().min(1).default(demoReferenceName),
+  /** the tenant's indicator and index catalogue YAML (default: @sp/indicators' catalogue/indicators.yaml, the demo's) */
+  SP_INDICATOR_CATALOGUE: z.string().trim().min(1).optional(),
+  /** the tenant's feed catalogue YAML: Ämter, datasets, levels (default: @sp/feeds' catalogue/feeds.yaml, the demo's) */
+  SP_FEED_CATALOGUE: z.string().trim().min(1).optional(),
   /** the tenant's protection configuration YAML (docs/disclosure.md); default @sp/indicators' catalogue/protection.yaml */
   SP_PROTECTION: z.string().optional(),
   /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
   SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
-  /**
-   * The tenant's data descriptions until tenants are delivered through the API (issue 15): spatial
-   * reference (name or YAML path, default koeln), indicator catalogue and feed catalogue (YAML
-   * paths, default the repository's Köln catalogues). Hamburg: catalogue/hamburg (docs/hamburg.md).
-   */
-  SP_REFERENCE: z.string().trim().min(1).optional(),
-  SP_INDICATOR_CATALOGUE: z.string().trim().min(1).optional(),
-  SP_FEED_CATALOGUE: z.string().trim().min(1).optional(),
   /** the gateway's token and browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION, SP_JWT_ISSUER, SP_JWT_AUDIENCE, SP_TOKEN_MAX_LIFETIME_S (docs/graphql.md) */
   ...gatewayEnvShape,
 });

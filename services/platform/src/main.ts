@@ -7,6 +7,7 @@ import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startPlatform } from './platform.js';
 import { latestDatasetVersion } from '@sp/indicator-store';
+import { demoReferenceName } from '@sp/spatial';
 import { koelnBasePrognose } from './prognose/koeln.prognose.js';
 import { step } from './progress.js';
 
@@ -47,12 +48,13 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 // the Köln demo fits only the Köln reference; another city (SP_REFERENCE) delivers its own data (docs/hamburg.md)
-if (config.SP_DEMO && platform.reference.id !== 'koeln') {
+if (config.SP_DEMO && platform.reference.id !== demoReferenceName) {
   process.stdout.write(`  ✓ Köln-Demo nicht geladen: die Plattform läuft mit der Gebietsreferenz ${platform.reference.id} (SP_DEMO=0 schaltet diesen Hinweis ab)\n`);
   config.SP_DEMO = false;
 }
-const demoAt = config.SP_DEMO ? await demoLoadedAt(engines.database) : null;
-if (config.SP_DEMO && !demoAt) {
+const demo = config.SP_DEMO;
+const demoAt = demo ? await demoLoadedAt(engines.database) : null;
+if (demo && !demoAt) {
   await loadKoelnDemo({
     baseUrl: platform.url,
     keys: platform.keys.keys,
@@ -61,7 +63,7 @@ if (config.SP_DEMO && !demoAt) {
     database: engines.database,
     caughtUp: () => platform.projections.caughtUp(),
   });
-} else if (config.SP_DEMO) {
+} else if (demo) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
 process.stdout.write(`
@@ -78,7 +80,7 @@ Beenden mit Strg+C.
 // the read models so that it projects the population the warehouse has (after a restart or a repair
 // they may still be catching up). The computation is deterministic, so a run cut off and repeated
 // delivers the same payloads again and the ingestion answers "unchanged".
-if (config.SP_DEMO) {
+if (demo) {
   void (async () => {
     await platform.projections.caughtUp();
     if ((await latestDatasetVersion(engines.warehouse, koelnBasePrognose.dataset)) > 0) return;

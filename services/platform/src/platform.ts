@@ -7,14 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from '@sp/events';
-import { FeedCatalogue } from '@sp/feeds';
+import type { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
-import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
+import { loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
-import { loadReference, type AreaReference } from '@sp/spatial';
+import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
@@ -25,7 +25,7 @@ import { startProjectionsInBackground, type BackgroundProjections } from './back
 import { step } from './progress.js';
 import { recordSchemaVersion, refuseNewerSchemas } from './schema-version.js';
 import { startProjections, type Projections } from './projections.js';
-import { koelnBasePrognose } from './prognose/koeln.prognose.js';
+import { type TenantSetup, tenantSetupFrom } from './tenant.setup.js';
 import { httpDelivery, runPopulationPrognose, type PrognoseJobResult } from './prognose/population-prognose.job.js';
 
 export interface Platform {
@@ -46,15 +46,20 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function startPlatform(config: PlatformConfig, engines: Engines, options: { telemetry?: Telemetry } = {}): Promise<Platform> {
+export interface StartPlatformOptions {
+  telemetry?: Telemetry;
+  /** the municipality served (reference, catalogues, extras); default: tenantSetupFrom(config), the demo Köln unless SP_REFERENCE etc. say otherwise */
+  tenant?: TenantSetup;
+}
+
+export async function startPlatform(config: PlatformConfig, engines: Engines, options: StartPlatformOptions = {}): Promise<Platform> {
   // every port is measured and traced (docs/observability.md); the health probes ask the engines themselves
   const telemetry = options.telemetry ?? new Telemetry({ service: 'platform' });
   const eventLog = instrumentEventLog(engines.eventLog, telemetry);
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
   const database = instrumentDatabase(engines.database, telemetry);
-  const reference = loadReference(config.SP_REFERENCE ?? 'koeln');
-  const catalogue = config.SP_INDICATOR_CATALOGUE ? loadCatalogue(config.SP_INDICATOR_CATALOGUE) : loadCatalogue();
-  const feeds = config.SP_FEED_CATALOGUE ? FeedCatalogue.load(config.SP_FEED_CATALOGUE) : FeedCatalogue.load();
+  const tenant = options.tenant ?? tenantSetupFrom(config);
+  const { reference, catalogue, feeds } = tenant;
   const codec = new EventCodec(SchemaRegistry.load());
 
   await refuseNewerSchemas(database, warehouse, engines.describe);
@@ -135,25 +140,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       protection,
       indicators: reader,
       database,
-      extraSources: [
-        {
-          code: 'stadtgliederung',
-          name: 'Stadtgliederung Köln',
-          licence: 'dl-de/by-2-0',
-          attribution: reference.attribution ?? 'Stadt Köln – Offene Daten Köln (Stadtgliederung), dl-de/by-2-0',
-          url: null,
-          synthetic: false,
-        },
-        {
-          code: 'osm',
-          name: 'OpenStreetMap (Stand 2013)',
-          licence: 'ODbL-1.0',
-          attribution: '© OpenStreetMap contributors, ODbL 1.0',
-          url: 'https://www.openstreetmap.org/copyright',
-          synthetic: false,
-        },
-        { code: 'schulen', name: 'Schulen und Spielplätze Köln', licence: 'dl-de/by-2-0', attribution: 'Stadt Köln – Offene Daten Köln (Schulen, Spielplätze)', url: null, synthetic: false },
-      ],
+      extraSources: tenant.extraSources,
     }),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),
@@ -216,7 +203,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     runPrognose: () => {
       const apiKey = keys.keys.prognose;
       if (!apiKey) throw new Error('no API key for the Amt prognose (feed catalogue)');
-      return runPopulationPrognose({ warehouse, deliver: httpDelivery({ baseUrl: url, apiKey }) }, koelnBasePrognose);
+      if (!tenant.prognose) throw new Error(`no population projection configured for the reference ${reference.id}`);
+      return runPopulationPrognose({ warehouse, deliver: httpDelivery({ baseUrl: url, apiKey }) }, tenant.prognose);
     },
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
