@@ -278,7 +278,13 @@ describe(`dashboard in chromium`, () => {
       expect(await page.locator('#detail-needs th.norm-name').count()).toBe(await page.locator('#norm option').count());
       expect(await page.locator('#detail-needs td.num', { hasText: '%' }).count()).toBeGreaterThan(0);
       expect(await page.locator('#detail-needs .error').count()).toBe(0);
+      // the supply is generated Kita capacities: the map says synthetisch, never "amtliche Daten"
+      expect(await page.locator('#map-badges').innerText()).toContain('synthetisch');
+      expect(await page.locator('#map-badges').innerText()).not.toContain('amtliche Daten');
+      expect(await page.locator('#map-subtitle').innerText()).toContain('synthetisch erzeugt');
     }
+    // units are German words, never the taxonomy's codes
+    expect(await page.locator('body').innerText()).not.toMatch(/\bplaetze\b/);
     // the whole panel (series, needs, measures) has loaded, without errors
     await page.waitForFunction(() => !document.querySelector('#detail-body')!.textContent!.includes('Lade'), undefined, { timeout: 30_000 });
     expect(await page.locator('#detail-body .error').count()).toBe(0);
@@ -350,6 +356,26 @@ describe(`dashboard in chromium`, () => {
     expect(await page.locator('#detail-similar ol.similar-list li').count()).toBe(5);
     expect(await page.locator('#detail-similar').innerText()).toMatch(/größter Unterschied: .+ % der Distanz/);
     await shot('11-aehnliche-gebiete');
+    expect(problems).toEqual([]);
+  });
+
+  it('offers the levels of the API, the Sozialraumgebiete (Lebenswerte Veedel) among them, and draws them', async () => {
+    await page.check('input[name=theme][value=indicator]');
+    const options = await page.$$eval('#level option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '' })));
+    expect(options).toEqual([
+      { value: 'STADTBEZIRK', label: 'Stadtbezirke' },
+      { value: 'STADTTEIL', label: 'Stadtteile' },
+      { value: 'STADTVIERTEL', label: 'Stadtviertel' },
+      { value: 'SOZIALRAUM', label: 'Sozialraumgebiete (Lebenswerte Veedel)' },
+    ]);
+    await page.selectOption('#level', 'SOZIALRAUM');
+    await settled();
+    expect(Object.keys(await fills())).toHaveLength(15);
+    expect(await page.locator('#map-title').innerText()).toContain('Sozialraumgebiete (Lebenswerte Veedel)');
+    // the demo's figures roll up to the Sozialraumgebiete; the fixture has none there and says so
+    if (running.kind === 'platform') expect(await page.locator('#map path.area[data-status="value"]').count()).toBe(15);
+    else if ((await page.locator('#map path.area[data-status="value"]').count()) === 0) expect(await page.isVisible('#map-notice')).toBe(true);
+    await shot('12-sozialraumgebiete');
     expect(problems).toEqual([]);
   });
 

@@ -222,7 +222,8 @@ function registry(areas: ReturnType<typeof areaSource>, cells: MemoryCell[]): Re
       amt: o.offerType === 'schule' ? '40' : '51',
       reach: 'STADTTEIL',
       validFrom: '2013-01-01',
-      synthetic: false,
+      // the Kita capacities are made up (60 places each; the demo's are generated too): synthetic
+      synthetic: o.offerType === 'kita',
       areas: stt
         ? [
             { level: 'STADTTEIL', code: stt.code },

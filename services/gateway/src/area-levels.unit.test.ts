@@ -13,14 +13,14 @@ describe('area levels from the spatial reference (Köln)', () => {
   const { gql, get } = testGateway();
 
   it('lists the levels with label, parent level, geometry and planning flag', async () => {
-    const r = await gql('{ areaLevels { name label parentLevel hasGeometry planning } }');
+    const r = await gql('{ areaLevels { name label parentLevel hasGeometry planning basis } }');
     expect(r.errors).toBeUndefined();
     expect(r.data.areaLevels).toEqual([
-      { name: 'STADT', label: 'Stadt', parentLevel: null, hasGeometry: true, planning: false },
-      { name: 'STADTBEZIRK', label: 'Stadtbezirk', parentLevel: 'STADT', hasGeometry: true, planning: false },
-      { name: 'STADTTEIL', label: 'Stadtteil', parentLevel: 'STADTBEZIRK', hasGeometry: true, planning: false },
-      { name: 'STADTVIERTEL', label: 'Stadtviertel', parentLevel: 'STADTTEIL', hasGeometry: true, planning: false },
-      { name: 'SOZIALRAUM', label: 'Sozialraumgebiet (Lebenswerte Veedel)', parentLevel: null, hasGeometry: true, planning: true },
+      { name: 'STADT', label: 'Stadt', parentLevel: null, hasGeometry: true, planning: false, basis: false },
+      { name: 'STADTBEZIRK', label: 'Stadtbezirk', parentLevel: 'STADT', hasGeometry: true, planning: false, basis: false },
+      { name: 'STADTTEIL', label: 'Stadtteil', parentLevel: 'STADTBEZIRK', hasGeometry: true, planning: false, basis: true },
+      { name: 'STADTVIERTEL', label: 'Stadtviertel', parentLevel: 'STADTTEIL', hasGeometry: true, planning: false, basis: false },
+      { name: 'SOZIALRAUM', label: 'Sozialraumgebiet (Lebenswerte Veedel)', parentLevel: null, hasGeometry: true, planning: true, basis: false },
     ]);
   });
 

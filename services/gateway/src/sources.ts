@@ -18,6 +18,8 @@ export interface AreaLevelView {
   planning: boolean;
   /** its areas have boundaries (it can be drawn on a map) */
   hasGeometry: boolean;
+  /** the level figures are delivered at (the finest that partitions the root, Köln: Stadtteil) */
+  basis: boolean;
 }
 
 export interface AreaRef {

@@ -24,6 +24,7 @@
 /** @typedef {{ code: string, name: string, licence: string, attribution: string, url: string | null, synthetic: boolean }} DataSource */
 /** @typedef {{ code: string, name: string, offerType: string, unit: string, description: string }} PlanningNorm */
 /** @typedef {{ level: string, code: string, name: string }} AreaRef */
+/** @typedef {{ name: string, label: string, parentLevel: string | null, hasGeometry: boolean, planning: boolean, basis: boolean }} AreaLevelInfo */
 /** @typedef {{ code: string, name: string, parent: (AreaRef & { parent: AreaRef | null }) | null, geometry: Geometry | null }} ApiArea */
 /** @typedef {{ lower: number, upper: number, level: number }} Interval */
 /** @typedef {{ area: AreaCode, value: number | null, suppressed: boolean, suppressionReason: string | null, synthetic: boolean, interval: Interval | null, smallNumber: boolean | null }} IndicatorValue */
@@ -107,14 +108,22 @@ export async function gql(query, variables = /** @type {Vars} */ ({}), auth = {}
 export const pageSizes = { offers: 30, measures: 5 };
 
 export const queries = {
-  init: /** @type {Query<{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], areas: { code: string, name: string }[] }, {}>} */ (
+  init: /** @type {Query<{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], areaLevels: AreaLevelInfo[] }, {}>} */ (
     /* GraphQL */ `
     query DashboardInit {
       indicators { code name description definition unit kind polarity synthetic published sourceAmt periods sources { code } protection { perturbed note } }
       indices { code name description synthetic minPopulation classes { label from } inputs { indicatorCode polarity } }
       sources { code name licence attribution url synthetic }
-      areas(level: STADT) { code name }
+      areaLevels { name label parentLevel hasGeometry planning basis }
     }`
+  ),
+  offersSynthetic: /** @type {Query<{ offers: { edges: { node: { synthetic: boolean } }[] } }, { offerTypes: string[] }>} */ (
+    /* GraphQL */ `
+    query DashboardOffersSynthetic($offerTypes: [String!]) { offers(offerTypes: $offerTypes, first: 50) { edges { node { synthetic } } } }`
+  ),
+  root: /** @type {Query<{ areas: { level: string, code: string, name: string }[] }, { level: string }>} */ (
+    /* GraphQL */ `
+    query DashboardRoot($level: AreaLevel!) { areas(level: $level) { level code name } }`
   ),
   norms: /** @type {Query<{ planningNorms: PlanningNorm[] }, {}>} */ (
     /* GraphQL */ `

@@ -10,7 +10,7 @@ import { controlsView, syncControls } from './controls.view.js';
 import { loadAreas, loadOffers } from './data.js';
 import { detailsView } from './details.view.js';
 import { $, setStatus } from './dom.js';
-import { levelLabel } from './format.js';
+import { levelLabel, setLevelLabels } from './format.js';
 import { infrastructureView } from './infrastructure.view.js';
 import { legendView } from './legend.view.js';
 import { mapView } from './map.view.js';
@@ -19,7 +19,7 @@ import { needsSection } from './needs.section.js';
 import { operationsView } from './operations.view.js';
 import { seriesSection } from './series.section.js';
 import { similarSection } from './similar.section.js';
-import { chooseDefaults, current, emptyTheme, meta, readHash, setCurrent, state, writeHash } from './state.js';
+import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
 import { tableView } from './table.view.js';
 
@@ -54,7 +54,7 @@ async function render() {
     let themeError = null;
     const [geo, bezirke, shownTheme] = await Promise.all([
       loadAreas(level),
-      level === 'STADTBEZIRK' ? null : loadAreas('STADTBEZIRK'),
+      !coarseLevel() || level === coarseLevel() ? null : loadAreas(/** @type {string} */ (coarseLevel())),
       // a theme the API cannot answer (e.g. no needs analysis for a level) leaves the map drawn, uncoloured
       theme()
         .data(level, state.period)
@@ -104,7 +104,11 @@ async function main() {
     meta.indicators = data.indicators;
     meta.indices = data.indices;
     meta.sources = data.sources;
-    if (data.areas?.[0]) meta.city = data.areas[0];
+    // the levels are the API's (its spatial reference), not a list in the page
+    meta.levels = data.areaLevels;
+    setLevelLabels(data.areaLevels);
+    const root = (await gql(queries.root, { level: rootLevel() })).areas[0];
+    if (root) meta.city = root;
   } catch (e) {
     setStatus(`Fehler: ${describeError(e)}`, true);
     $('map-title').textContent = 'Daten nicht verfügbar';

@@ -4,8 +4,8 @@
 // `state` in the controls (also after the URL set it).
 import { methods } from './classify.js';
 import { $, $input, $select } from './dom.js';
-import { amtLabel, escapeHtml, offerTypeLabels, periodLabel, targetGroupLabels } from './format.js';
-import { indexMeta, indicatorMeta, meta, normMeta, state } from './state.js';
+import { amtLabel, escapeHtml, levelLabel, offerTypeLabels, periodLabel, targetGroupLabels } from './format.js';
+import { indexMeta, indicatorMeta, mapLevels, meta, normMeta, state } from './state.js';
 import { theme, themes } from './themes.js';
 
 /** @import { Method } from './classify.js' */
@@ -34,6 +34,12 @@ function fillSelect(select, options, value) {
 const themeRadio = (key) => /** @type {HTMLInputElement | null} */ (document.querySelector(`input[name=theme][value=${key}]`));
 
 function populateControls() {
+  // the API's levels with boundaries; planning levels (Köln: the Sozialraumgebiete) like any other
+  fillSelect(
+    $select('level'),
+    mapLevels().map((l) => ({ value: l.name, label: levelLabel(l.name).many })),
+    state.level,
+  );
   const real = meta.indicators.filter((m) => !m.synthetic);
   const synth = meta.indicators.filter((m) => m.synthetic);
   /** @param {{ code: string, name: string, synthetic: boolean }} m */

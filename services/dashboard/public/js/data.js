@@ -2,7 +2,7 @@
 // The page's reads, each cached per page load under its arguments: a later render with the same
 // arguments asks nothing. A failed read is forgotten, so the next render asks again.
 import { gql, isDataGap, pageSizes, queries } from './api.js';
-import { meta } from './state.js';
+import { coarseLevel, meta } from './state.js';
 
 /** @import { ApiError, IndexValue, IndicatorValue, Measure, MeasuresPage, NeedsRow, Offer, OffersPage } from './api.js' */
 /** @import { Area, AreaSet } from './state.js' */
@@ -40,8 +40,8 @@ export function loadAreas(level) {
       name: a.name,
       level,
       parent: a.parent,
-      // the Bezirk an area lies in, whatever its level (Stadtviertel → Stadtteil → Bezirk)
-      bezirk: a.parent?.level === 'STADTBEZIRK' ? a.parent : a.parent?.parent?.level === 'STADTBEZIRK' ? a.parent.parent : null,
+      // the area of the first level below the city it lies in, whatever its level (Köln: Stadtviertel → Stadtteil → Bezirk)
+      bezirk: a.parent?.level === coarseLevel() ? a.parent : a.parent?.parent?.level === coarseLevel() ? a.parent.parent : null,
       geometry: a.geometry,
     }));
     return { areas, byCode: new Map(areas.map((a) => [a.code, a])) };
@@ -176,14 +176,15 @@ export function loadOffers(offerType, targetGroup) {
  * @param {string} to
  */
 export function loadSeries(indicator, area, from, to) {
-  const bezirk = area.level === 'STADTBEZIRK' ? null : area.bezirk;
+  const coarse = coarseLevel();
+  const bezirk = area.level === coarse ? null : area.bezirk;
   return cached(`series:${indicator}:${area.level}:${area.code}:${from}:${to}`, () =>
     gql(queries.series, {
       indicator,
       area: { level: area.level, code: area.code },
-      bezirk: bezirk ? { level: 'STADTBEZIRK', code: bezirk.code } : { level: 'STADT', code: meta.city.code },
+      bezirk: bezirk && coarse ? { level: coarse, code: bezirk.code } : { level: meta.city.level, code: meta.city.code },
       withBezirk: !!bezirk,
-      city: { level: 'STADT', code: meta.city.code },
+      city: { level: meta.city.level, code: meta.city.code },
       from,
       to,
     }),
@@ -209,5 +210,18 @@ export function loadMeasures(area) {
       after = data.measures.pageInfo.endCursor;
     }
     return out;
+  });
+}
+
+/**
+ * Whether the offers of a type the needs analysis counts as supply are synthetic (the demo's
+ * generated Kita capacities): a map computed from them must say so.
+ * @param {string} offerType
+ * @returns {Promise<boolean>}
+ */
+export function loadSupplySynthetic(offerType) {
+  return cached(`offers-synthetic:${offerType}`, async () => {
+    const data = await gql(queries.offersSynthetic, { offerTypes: [offerType] });
+    return data.offers.edges.some((e) => e.node.synthetic);
   });
 }

@@ -6,7 +6,7 @@
 import { $, closest } from './dom.js';
 import { escapeHtml, levelLabel, periodLabel } from './format.js';
 import { describeRow } from './legend.view.js';
-import { current, state } from './state.js';
+import { coarseLevel, current, meta, state } from './state.js';
 
 /** @import { Area } from './state.js' */
 /** @import { View } from './view.js' */
@@ -55,13 +55,13 @@ export function detailsView(sections) {
     const area = state.selected ? current.byCode?.get(state.selected) : null;
     if (!area) {
       $('detail-title').textContent = 'Überblick';
-      $('detail-parent').textContent = `${levelLabel(current.level ?? 'STADTTEIL').many}${state.period ? `, ${periodLabel(state.period)}` : ''}`;
+      $('detail-parent').textContent = `${levelLabel(current.level ?? state.level).many}${state.period ? `, ${periodLabel(state.period)}` : ''}`;
       body.innerHTML = overviewHtml();
       return;
     }
     $('detail-title').textContent = area.name;
     $('detail-parent').textContent =
-      `${levelLabel(area.level).one} ${area.code}${area.bezirk && area.level !== 'STADTBEZIRK' ? ` · Stadtbezirk ${area.bezirk.name}` : ''}${area.level === 'STADTVIERTEL' && area.parent ? ` · Stadtteil ${area.parent.name}` : ''}`;
+      `${levelLabel(area.level).one} ${area.code}${area.bezirk && area.level !== coarseLevel() ? ` · ${levelLabel(String(coarseLevel())).one} ${area.bezirk.name}` : ''}${area.parent && area.parent.level !== coarseLevel() && area.parent.level !== meta.city.level ? ` · ${levelLabel(area.parent.level).one} ${area.parent.name}` : ''}`;
     const row = current.rows.get(area.code);
     body.innerHTML = `
     <section id="detail-current" aria-labelledby="h-current"><h3 id="h-current">${escapeHtml(current.title)}</h3><p>${escapeHtml(describeRow(row))}</p></section>

@@ -141,22 +141,49 @@ export function textOn(hex) {
 
 export const noDataColour = '#d4d4d4';
 
-/** @type {Record<string, { one: string, many: string } | undefined>} */
-const levelLabels = {
-  STADT: { one: 'Stadt', many: 'Stadt' },
-  STADTBEZIRK: { one: 'Stadtbezirk', many: 'Stadtbezirke' },
-  STADTTEIL: { one: 'Stadtteil', many: 'Stadtteile' },
-  STADTVIERTEL: { one: 'Stadtviertel', many: 'Stadtviertel' },
-  SOZIALRAUM: { one: 'Sozialraum', many: 'Sozialräume' },
-};
+/** The levels' labels as the API names them (areaLevels), set once at start. */
+/** @type {Map<string, string>} */
+const levelLabels = new Map();
+
+/** @param {readonly { name: string, label: string }[]} levels the API's areaLevels */
+export function setLevelLabels(levels) {
+  levelLabels.clear();
+  for (const l of levels) levelLabels.set(l.name, l.label);
+}
 
 /**
- * The German names of a level for one area and for many; a level the list does not know by its
- * code (levels are a city's data: another city may have others).
+ * German plurals of the words cities name their levels with, by word ending (Stadtteil →
+ * Stadtteile, Sozialraum → Sozialräume, Wohnplatz → Wohnplätze); the label itself otherwise.
+ * @type {[string, string][]}
+ */
+const pluralEndings = [
+  ['viertel', 'viertel'],
+  ['raum', 'räume'],
+  ['platz', 'plätze'],
+  ['stadt', 'städte'],
+  ['bezirk', 'bezirke'],
+  ['teil', 'teile'],
+  ['gebiet', 'gebiete'],
+  ['quartier', 'quartiere'],
+  ['gemeinde', 'gemeinden'],
+];
+
+/** @param {string} label e.g. "Sozialraumgebiet (Lebenswerte Veedel)" */
+export function pluralOf(label) {
+  const [word = '', ...rest] = label.split(' ');
+  const ending = pluralEndings.find(([one]) => word.toLowerCase().endsWith(one));
+  if (!ending) return label;
+  return [word.slice(0, word.length - ending[0].length) + ending[1], ...rest].join(' ');
+}
+
+/**
+ * The German names of a level for one area and for many, from the API's label (levels are a
+ * city's data: another city has others); the level's code when the API has not named it.
  * @param {string} level
  */
 export function levelLabel(level) {
-  return levelLabels[level] ?? { one: level, many: level };
+  const one = levelLabels.get(level) ?? level;
+  return { one, many: one === 'Stadt' ? one : pluralOf(one) };
 }
 
 /** Offer types and target groups of the registry taxonomy (packages/feeds/catalogue/taxonomy.yaml). */

@@ -8,7 +8,7 @@ import { $, closest } from './dom.js';
 import { escapeHtml, levelLabel, periodLabel } from './format.js';
 import { bounds, fitProjection, labelPoint, pathData } from './geo.js';
 import { describeRow } from './legend.view.js';
-import { current, state } from './state.js';
+import { coarserLevel, current, state } from './state.js';
 
 /** @import { Project } from './geo.js' */
 /** @import { AreaSet } from './state.js' */
@@ -128,8 +128,8 @@ function drawNotice({ themeError, shown }) {
   const level = /** @type {string} */ (current.level);
   const notice = $('map-notice');
   notice.hidden = shown > 0 || (current.rows.size > 0 && [...current.rows.values()].some((r) => r.status === 'suppressed'));
-  /** @type {string | undefined} */
-  const coarser = /** @type {Record<string, string>} */ ({ STADTVIERTEL: 'STADTTEIL', STADTTEIL: 'STADTBEZIRK' })[level];
+  /** @type {string | null} */
+  const coarser = coarserLevel(level);
   notice.innerHTML = themeError
     ? `Die Daten für diese Karte sind nicht verfügbar: ${escapeHtml(describeError(themeError))}`
     : `Für ${levelLabel(level).many} liegen zu „${escapeHtml(current.title)}“ ${state.period ? `für ${escapeHtml(periodLabel(state.period))} ` : ''}keine Werte vor; die Karte zeigt nur die Gebietsgrenzen. Wählen Sie eine andere Gebietsebene oder einen anderen Zeitraum.${

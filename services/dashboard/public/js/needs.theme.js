@@ -1,7 +1,7 @@
 // @ts-check
 // Kartenthema „Versorgung“: the needs analysis of one planning norm (Richtwert) as coverage
 // classes, supply / demand. A norm the API cannot compute leaves the map uncoloured, with the reason.
-import { loadNeed } from './data.js';
+import { loadNeed, loadSupplySynthetic } from './data.js';
 import { formatNumber, noDataColour, unitLabel } from './format.js';
 import { classOf } from './classify.js';
 import { emptyTheme, meta, normMeta } from './state.js';
@@ -25,7 +25,7 @@ export const needsTheme = {
   async data(level, period) {
     const n = normMeta();
     if (!n || !period) return emptyTheme('Keine Richtwerte verfügbar');
-    const need = await loadNeed(n.code, level, period);
+    const [need, syntheticSupply] = await Promise.all([loadNeed(n.code, level, period), loadSupplySynthetic(n.offerType).catch(() => false)]);
     // a norm without figures leaves the map uncoloured, with the reason in the notice
     if ('gap' in need) throw need.gap;
     const needs = need.rows;
@@ -45,8 +45,9 @@ export const needsTheme = {
     }
     return {
       title: `Versorgung: ${n.name}`,
-      subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}`,
-      synthetic: false,
+      subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}${syntheticSupply ? '; das Angebot (Kapazitäten) ist synthetisch erzeugt' : ''}`,
+      // computed from generated capacities: headed "synthetisch", not "amtliche Daten"
+      synthetic: syntheticSupply,
       valueHeader: 'Deckungsgrad (Versorgungslücke)',
       rows,
       legend: coverageColours.map((colour, i) => ({ colour, label: coverageLabels[i] ?? '' })),

@@ -5,7 +5,7 @@
 import { methods } from './classify.js';
 import { noDataColour } from './format.js';
 
-/** @import { ApiArea, AreaRef, CompositeIndex, DataSource, Indicator, NeedsRow, Offer, PlanningNorm } from './api.js' */
+/** @import { ApiArea, AreaLevelInfo, AreaRef, CompositeIndex, DataSource, Indicator, NeedsRow, Offer, PlanningNorm } from './api.js' */
 /** @import { Method } from './classify.js' */
 
 /**
@@ -31,7 +31,8 @@ import { noDataColour } from './format.js';
 /** @type {State} */
 export const state = {
   theme: 'indicator',
-  level: 'STADTTEIL',
+  // the API's basis level once the levels are known (chooseDefaults)
+  level: '',
   indicator: null,
   index: null,
   norm: null,
@@ -49,11 +50,26 @@ export const state = {
 
 /**
  * The API's catalogue, asked once at start.
- * @typedef {{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], norms: PlanningNorm[], city: { code: string, name: string } }} Meta
+ * @typedef {{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], norms: PlanningNorm[], levels: AreaLevelInfo[], city: { level: string, code: string, name: string } }} Meta
  */
 
 /** @type {Meta} */
-export const meta = { indicators: [], indices: [], sources: [], norms: [], city: { code: '0', name: 'Köln' } };
+export const meta = { indicators: [], indices: [], sources: [], norms: [], levels: [], city: { level: '', code: '', name: '' } };
+
+/** The root level (the city): the hierarchical level without a parent. */
+export const rootLevel = () => meta.levels.find((l) => !l.parentLevel && !l.planning)?.name ?? '';
+
+/** The first level below the root (Köln: Stadtbezirk): an area's "Bezirk" in tables and series. */
+export const coarseLevel = () => meta.levels.find((l) => !l.planning && l.parentLevel === rootLevel())?.name ?? null;
+
+/** The levels a map can show: every level with boundaries below the root, planning levels included. */
+export const mapLevels = () => meta.levels.filter((l) => l.hasGeometry && l.name !== rootLevel());
+
+/** The next coarser level a map can fall back to (none above the first level below the root, none for planning levels). */
+export function coarserLevel(/** @type {string} */ level) {
+  const parent = meta.levels.find((l) => l.name === level)?.parentLevel ?? null;
+  return parent && parent !== rootLevel() ? parent : null;
+}
 
 /**
  * An area as the page draws it: its boundary and the Stadtbezirk it lies in.
@@ -116,6 +132,8 @@ export const normMeta = () => meta.norms.find((n) => n.code === state.norm) ?? n
 
 /** After the catalogue has loaded: an indicator, index and norm the API has, if the URL named none or an unknown one. */
 export function chooseDefaults() {
+  // a level of the API's reference (the URL may name another city's); the basis level otherwise
+  if (!mapLevels().some((l) => l.name === state.level)) state.level = (mapLevels().find((l) => l.basis) ?? mapLevels()[0])?.name ?? '';
   if (!meta.indicators.some((m) => m.code === state.indicator)) {
     state.indicator = (meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0])?.code ?? null;
   }
@@ -168,6 +186,5 @@ export function readHash(themeKeys) {
     state.targetGroup = g ?? '';
   }
   if (!themeKeys.includes(state.theme)) state.theme = 'indicator';
-  if (!['STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'].includes(state.level)) state.level = 'STADTTEIL';
   if (!methods.some((m) => m.code === state.method)) state.method = 'quantile';
 }

@@ -5,7 +5,7 @@
 import { $, closest } from './dom.js';
 import { syncControls } from './controls.view.js';
 import { escapeHtml, formatNumber, levelLabel, offerTypeLabels, periodLabel, targetGroupLabels } from './format.js';
-import { current, state } from './state.js';
+import { coarseLevel, current, state } from './state.js';
 
 /** @import { Area, Row } from './state.js' */
 /** @import { View } from './view.js' */
@@ -68,7 +68,7 @@ function drawTable() {
       return `<tr${sel ? ' class="selected" aria-selected="true"' : ''}>
         <th scope="row"><button type="button" class="row-select" data-code="${escapeHtml(a.code)}" aria-pressed="${sel}">${escapeHtml(a.name)}</button></th>
         <td>${escapeHtml(a.code)}</td>
-        <td>${escapeHtml(a.bezirk?.name ?? (a.level === 'STADTBEZIRK' ? '–' : ''))}</td>
+        <td>${escapeHtml(a.bezirk?.name ?? (a.level === coarseLevel() ? '–' : ''))}</td>
         <td class="num">${escapeHtml(describeRowShort(r))}</td>
         ${current.uncertaintyHeader ? `<td class="uncertainty">${escapeHtml(r?.status === 'suppressed' ? 'geschützt' : r?.uncertainty || '–')}</td>` : ''}
         <td>${chip}${escapeHtml(r?.classLabel || (r?.status === 'suppressed' ? 'geschützt' : '–'))}</td>
@@ -77,7 +77,7 @@ function drawTable() {
     .join('');
   let html = `<div class="table-scroll"><table id="map-table">
     <caption>${escapeHtml(current.title)} – ${levelLabel(level).many}${state.period ? `, ${escapeHtml(periodLabel(state.period))}` : ''}${current.synthetic ? ' (synthetisch)' : ''}</caption>
-    <thead><tr>${sortHeader('name', levelLabel(level).one)}${sortHeader('code', 'Nr.')}<th scope="col">Stadtbezirk</th>${sortHeader('value', current.valueHeader, 'num')}${current.uncertaintyHeader ? `<th scope="col">${escapeHtml(current.uncertaintyHeader)}</th>` : ''}<th scope="col">Klasse</th></tr></thead>
+    <thead><tr>${sortHeader('name', levelLabel(level).one)}${sortHeader('code', 'Nr.')}<th scope="col">${escapeHtml(levelLabel(String(coarseLevel())).one)}</th>${sortHeader('value', current.valueHeader, 'num')}${current.uncertaintyHeader ? `<th scope="col">${escapeHtml(current.uncertaintyHeader)}</th>` : ''}<th scope="col">Klasse</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
   if (state.infraOn) {
     const offerRows = current.offers

@@ -15,7 +15,14 @@ export function areaSourceFromReference(reference: AreaReference): AreaSource {
     validTo: a.validTo,
   });
   const cache = new Map<string, AreaView[]>();
-  const levels = reference.levels.map((l) => ({ level: l.level, label: l.label, parentLevel: l.parentLevel, planning: l.planning, hasGeometry: l.hasGeometry }));
+  const levels = reference.levels.map((l) => ({
+    level: l.level,
+    label: l.label,
+    parentLevel: l.parentLevel,
+    planning: l.planning,
+    hasGeometry: l.hasGeometry,
+    basis: l.level === reference.basisLevel,
+  }));
   return {
     levels: () => levels,
     areas(level) {

@@ -85,6 +85,9 @@ const AreaLevelInfoRef = builder.objectRef<AreaLevelView>('AreaLevelInfo').imple
     label: t.exposeString('label', { description: 'The readers\' word, e.g. "Stadtteil".' }),
     parentLevel: t.field({ type: AreaLevelRef, nullable: true, description: 'The hierarchical level it nests in; null for the root and planning levels.', resolve: (l) => l.parentLevel }),
     hasGeometry: t.exposeBoolean('hasGeometry', { description: 'Its areas have boundaries: it can be drawn on a map (otherwise only tables).' }),
+    basis: t.exposeBoolean('basis', {
+      description: 'Figures are delivered at this level (the finest that partitions the root); coarser levels and planning areas are its roll-ups. A map starts here.',
+    }),
     planning: t.exposeBoolean('planning', { description: 'A planning level (Sozialräume): its areas are unions of hierarchical areas and lie in the root.' }),
   }),
 });
