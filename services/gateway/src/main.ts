@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { createPgDatabase } from '@sp/database-pg';
 import { databaseCheck, instrumentDatabase, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { demoReferenceName } from '@sp/spatial';
 import { z } from 'zod';
 import { gatewayEnvShape, gatewayOptionsFromEnv } from './gateway.config.js';
 import { observedGatewayHandler } from './http/observed.handler.js';
@@ -23,7 +24,7 @@ const env = z
     /** the PostgreSQL holding the registry and controlling read models; optional */
     DATABASE_URL: z.string().url('DATABASE_URL must be a PostgreSQL URL, e.g. postgres://sp:…@127.0.0.1:5432/sp').optional(),
     SP_JWT_SECRET: z.string().min(32, 'SP_JWT_SECRET must have at least 32 characters'),
-    SP_REFERENCE: z.string().default('koeln'),
+    SP_REFERENCE: z.string().default(demoReferenceName),
     /** the tenant's protection configuration YAML (docs/disclosure.md); default the built-in one */
     SP_PROTECTION: z.string().optional(),
     GATEWAY_MAX_DEPTH: z.coerce.number().int().positive().optional(),

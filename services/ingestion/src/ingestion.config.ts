@@ -4,6 +4,7 @@
 // the module's: it takes the one Topology (@sp/events) of its composition root.
 import { readFileSync } from 'node:fs';
 import { DEFAULT_TOPIC_PARTITIONS, DEFAULT_TOPIC_PREFIX } from '@sp/events';
+import { demoReferenceName } from '@sp/spatial';
 import { z } from 'zod';
 
 export const apiKeyEntrySchema = z.strictObject({
@@ -64,7 +65,7 @@ export const standaloneConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** spatial reference name or YAML path for @sp/spatial's loadReference */
-  spatialReference: z.string().default('koeln'),
+  spatialReference: z.string().default(demoReferenceName),
   /** indicators.yaml whose codes goals may name (default: @sp/indicators' catalogue) */
   indicatorCatalogue: z.string().optional(),
 });

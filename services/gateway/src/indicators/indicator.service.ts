@@ -216,7 +216,9 @@ export class IndicatorService {
   /** The area's value beside its parent's and the city's. */
   async comparison(indicator: string, ref: AreaRef, period: string, asOf?: string | null): Promise<Comparison> {
     const area = this.area(ref);
-    const city = this.deps.areas.areas('STADT')[0];
+    // the root of the reference (the city), whatever its level is called
+    const rootLevel = this.deps.areas.levels().find((l) => !l.parentLevel && !l.planning)?.level;
+    const city = rootLevel ? this.deps.areas.areas(rootLevel)[0] : undefined;
     const [own, parent, cityValue] = await Promise.all([
       this.value(indicator, ref, period, asOf),
       area.parent ? this.value(indicator, area.parent, period, asOf) : Promise.resolve(null),
