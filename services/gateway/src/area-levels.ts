@@ -1,7 +1,8 @@
 // Area levels are data: the spatial reference in the request's context says which exist. The
 // GraphQL scalar AreaLevel only checks the shape of a name (it has no context); this module checks
 // the name against the reference — once per operation for every AreaLevel in the document and its
-// variables (plugin below), and for the CSV, OGC and report routes by requireLevel().
+// variables (plugin below), and for the CSV export and report routes by requireLevel(); the OGC
+// collections are the levels themselves.
 import { type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, Kind, type SelectionSetNode, type TypeNode, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
