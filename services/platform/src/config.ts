@@ -27,6 +27,8 @@ export const platformConfigSchema = z.object({
   SP_PROTECTION: z.string().optional(),
   /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  /** bearer token of the deployment's admin API (/admin/tenants); generated and kept in the data dir (admin-token) when absent */
+  SP_ADMIN_TOKEN: z.string().min(32).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
   SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
   /**

@@ -2,16 +2,16 @@
 // gateway and the dashboard, all on one HTTP server. The same code runs on embedded engines (one
 // process, the default) or on Kafka, PostgreSQL and ClickHouse (see engines.ts). The server is
 // ready before the projections' consumers have joined their groups; they join in the background.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
-import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
+import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor, type GatewaySourcesOptions } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
-import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
+import { loadCatalogue, loadProtection, type Catalogue, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import { loadReference, type AreaReference } from '@sp/spatial';
@@ -43,18 +43,35 @@ export interface Platform {
    * scenario's dataset). Resolves when the records are delivered; the projections pick them up like any.
    */
   runPrognose(): Promise<PrognoseJobResult>;
+  /** the request handler behind `server` (a multi-tenant deployment's router calls it per tenant) */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
   close(): Promise<void>;
 }
 
-export async function startPlatform(config: PlatformConfig, engines: Engines, options: { telemetry?: Telemetry } = {}): Promise<Platform> {
+/**
+ * Set by a multi-tenant deployment (src/tenants/): the tenant's own spatial reference and the
+ * sources its maps name; with `serve`, the platform does not listen itself, the deployment's router
+ * hands it the tenant's requests at `serve.url`. Without it the platform is Köln's, as before.
+ */
+export interface PlatformTenant {
+  reference?: AreaReference;
+  /** who may deliver what, at which of the tenant's levels; default: the repository's feed catalogue */
+  feeds?: FeedCatalogue;
+  /** indicator and index definitions; default: the repository's catalogue */
+  catalogue?: Catalogue;
+  extraSources?: GatewaySourcesOptions['extraSources'];
+  serve?: { url: string };
+}
+
+export async function startPlatform(config: PlatformConfig, engines: Engines, options: { telemetry?: Telemetry; tenant?: PlatformTenant } = {}): Promise<Platform> {
   // every port is measured and traced (docs/observability.md); the health probes ask the engines themselves
   const telemetry = options.telemetry ?? new Telemetry({ service: 'platform' });
   const eventLog = instrumentEventLog(engines.eventLog, telemetry);
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
   const database = instrumentDatabase(engines.database, telemetry);
-  const reference = loadReference(config.SP_REFERENCE ?? 'koeln');
-  const catalogue = config.SP_INDICATOR_CATALOGUE ? loadCatalogue(config.SP_INDICATOR_CATALOGUE) : loadCatalogue();
-  const feeds = config.SP_FEED_CATALOGUE ? FeedCatalogue.load(config.SP_FEED_CATALOGUE) : FeedCatalogue.load();
+  const reference = options.tenant?.reference ?? loadReference(config.SP_REFERENCE ?? 'koeln');
+  const catalogue = options.tenant?.catalogue ?? (config.SP_INDICATOR_CATALOGUE ? loadCatalogue(config.SP_INDICATOR_CATALOGUE) : loadCatalogue());
+  const feeds = options.tenant?.feeds ?? (config.SP_FEED_CATALOGUE ? FeedCatalogue.load(config.SP_FEED_CATALOGUE) : FeedCatalogue.load());
   const codec = new EventCodec(SchemaRegistry.load());
 
   await refuseNewerSchemas(database, warehouse, engines.describe);
@@ -134,7 +151,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       protection,
       indicators: reader,
       database,
-      extraSources: [
+      extraSources: options.tenant?.extraSources ?? [
         {
           code: 'stadtgliederung',
           name: 'Stadtgliederung Köln',
@@ -189,16 +206,20 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     }, platformRouteOf),
   );
+  // a tenant's requests come from the deployment's router, whether this server listens or not
+  const handle = (req: IncomingMessage, res: ServerResponse): void => void server.emit('request', req, res);
   server.requestTimeout = 120_000;
   // longer than clients' idle keep-alive, so a reused connection is not closed under them
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.SP_HOST}:${port}`;
+  const serve = options.tenant?.serve;
+  if (!serve) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
+    });
+  }
+  const url = serve ? serve.url : `http://${config.SP_HOST}:${(server.address() as AddressInfo).port}`;
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
   const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll, { report: telemetry.logger.lines('error') });
@@ -212,13 +233,14 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     reference,
     feeds,
     keys,
+    handle,
     runPrognose: () => {
       const apiKey = keys.keys.prognose;
       if (!apiKey) throw new Error('no API key for the Amt prognose (feed catalogue)');
       return runPopulationPrognose({ warehouse, deliver: httpDelivery({ baseUrl: url, apiKey }) }, koelnBasePrognose);
     },
     async close() {
-      await new Promise<void>((r) => server.close(() => r()));
+      if (server.listening) await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await projections.stop();
       await ingestion.close();
