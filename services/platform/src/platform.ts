@@ -136,7 +136,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     topology,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: catalogue.latest().map((i) => i.code),
-    // the feed catalogue the keys were made from (SP_FEED_CATALOGUE)
+    // the feed catalogue the keys were made from (SP_FEED_CATALOGUE, or the tenant's own)
     catalogue: feeds,
   });
   // the ingestion's Fastify instance answers its paths on the platform's one server

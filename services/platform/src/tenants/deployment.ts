@@ -132,8 +132,9 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
     const suppression = tenant.suppressionThreshold ?? threshold;
     const tenantConfig: PlatformConfig = { ...shared, dataDir: dir, SP_DATA_DIR: dir, ...(suppression === undefined ? {} : { SP_SUPPRESSION_THRESHOLD: suppression }) };
     const feeds = pack.feeds();
+    const catalogue = pack.catalogue();
     const platform = await startPlatform(tenantConfig, engines, {
-      tenant: { reference: pack.reference(), ...(feeds ? { feeds } : {}), extraSources: pack.extraSources(tenant.attribution), serve: { url } },
+      tenant: { reference: pack.reference(), ...(feeds ? { feeds } : {}), ...(catalogue ? { catalogue } : {}), extraSources: pack.extraSources(tenant.attribution), serve: { url } },
     });
     return { id: tenant.id, platform, engines };
   } catch (error) {

@@ -1,9 +1,10 @@
 // The tenant registry and its admin API on the embedded default: only the admin token creates or
 // lists tenants, bad definitions are refused with what would be accepted and change nothing, a
 // created tenant answers at once under /t/{id}/ and starts again with the deployment.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@sp/testing';
+import { repoRoot, tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
@@ -71,6 +72,20 @@ describe('tenant registry and admin API', () => {
     });
     expect(((await areas.json()) as { data: { areas: { code: string }[] } }).data.areas.map((a) => a.code)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
   }, 120_000);
+
+  it('has a CLI that calls the admin API', () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(repoRoot, 'services/platform/dist/tenants/tenant.main.js'), ...args], {
+        env: { ...process.env, SP_URL: deployment.url, SP_ADMIN_TOKEN: adminToken },
+        encoding: 'utf8',
+      });
+    const list = cli('list');
+    expect(list.status).toBe(0);
+    expect(JSON.parse(list.stdout.slice(4))).toMatchObject({ default: 'koeln', tenants: [{ id: 'musterstadt' }] });
+    const bad = cli('create', '--id', 'x', '--name', 'X', '--reference', 'musterstadt');
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/^400 .*INVALID_TENANT/);
+  });
 
   it('starts the registered tenants again with the deployment', async () => {
     await deployment.close();
