@@ -77,5 +77,7 @@ describe('tenant router', () => {
     // a credential no tenant knows belongs to none: the named or default tenant refuses it itself
     expect((await call('/t/musterstadt/graphql', { authorization: 'Bearer sp_x-1_unknownunknownunknownunknownunknown' })).reached).toEqual([{ tenant: 'musterstadt', url: '/graphql' }]);
     expect((await call('/admin/tenants')).body).toBe('admin');
+    const bare = await fetch(`${url}/t/musterstadt?x=1`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([308, '/t/musterstadt/?x=1']);
   });
 });

@@ -28,6 +28,11 @@ export function tenantRouter(deps: TenantRouterDeps): Handler {
     const headerTenant = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
     const resolution = resolveTenant({ pathTenant: split.tenant, headerTenant, credentialTenant: deps.credentials.tenantOf(req.headers) }, deps.known(), deps.defaultTenant);
     if (resolution.kind === 'rejected') return refuse(res, split.url, resolution.status, resolution.code, resolution.message);
+    // /t/{id} without the slash: the dashboard's relative links need the directory
+    if (split.tenant !== undefined && /^\/t\/[^/?#]+(\?|$)/.test(rawUrl)) {
+      res.writeHead(308, { location: rawUrl.replace(/^(\/t\/[^/?#]+)/, '$1/') }).end();
+      return;
+    }
     const handler = deps.handlers.get(resolution.tenant);
     if (!handler) return refuse(res, split.url, 503, 'TENANT_STARTING', `tenant "${resolution.tenant}" is starting; try again in a few seconds`);
     // the tenant's runtime sees its own paths, as if it were alone
