@@ -1,7 +1,7 @@
 // The tenant registry and its admin API on the embedded default: only the admin token creates or
 // lists tenants, bad definitions are refused with what would be accepted and change nothing, a
 // created tenant answers at once under /t/{id}/ and starts again with the deployment.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from '@sp/testing';
@@ -73,16 +73,21 @@ describe('tenant registry and admin API', () => {
     expect(((await areas.json()) as { data: { areas: { code: string }[] } }).data.areas.map((a) => a.code)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
   }, 120_000);
 
-  it('has a CLI that calls the admin API', () => {
+  it('has a CLI that calls the admin API', async () => {
+    // asynchronously: the deployment answers from this very process
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [join(repoRoot, 'services/platform/dist/tenants/tenant.main.js'), ...args], {
-        env: { ...process.env, SP_URL: deployment.url, SP_ADMIN_TOKEN: adminToken },
-        encoding: 'utf8',
+      new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(repoRoot, 'services/platform/dist/tenants/tenant.main.js'), ...args],
+          { env: { ...process.env, SP_URL: deployment.url, SP_ADMIN_TOKEN: adminToken }, encoding: 'utf8' },
+          (error, stdout) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout }),
+        );
       });
-    const list = cli('list');
+    const list = await cli('list');
     expect(list.status).toBe(0);
     expect(JSON.parse(list.stdout.slice(4))).toMatchObject({ default: 'koeln', tenants: [{ id: 'musterstadt' }] });
-    const bad = cli('create', '--id', 'x', '--name', 'X', '--reference', 'musterstadt');
+    const bad = await cli('create', '--id', 'x', '--name', 'X', '--reference', 'musterstadt');
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/^400 .*INVALID_TENANT/);
   });
