@@ -42,3 +42,5 @@ async function stop(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
+// started by a platform as a tenant's warehouse (an IPC channel): stop when that platform is gone
+if (process.send) process.on('disconnect', () => void stop('parent gone'));

@@ -39,6 +39,8 @@ export const platformConfigSchema = z.object({
   SP_PROTECTION: z.string().optional(),
   /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  /** bearer token of the deployment's admin API (/admin/tenants); generated and kept in the data dir (admin-token) when absent */
+  SP_ADMIN_TOKEN: z.string().min(32).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
   SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
   /** the gateway's token and browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION, SP_JWT_ISSUER, SP_JWT_AUDIENCE, SP_TOKEN_MAX_LIFETIME_S (docs/graphql.md) */

@@ -5,7 +5,8 @@ import { loadConfig } from './config.js';
 import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
-import { startPlatform } from './platform.js';
+import { startDeployment } from './tenants/deployment.js';
+import { loadMusterstadtDemo, musterstadtDemo } from './tenants/musterstadt.demo.js';
 import { latestDatasetVersion } from '@sp/indicator-store';
 import { demoReferenceName } from '@sp/spatial';
 import { koelnBasePrognose } from './prognose/koeln.prognose.js';
@@ -25,10 +26,12 @@ if (typeof engines.formatBefore === 'number' && engines.formatBefore < DATA_DIR_
   process.stdout.write(`  ✓ Datenverzeichnis von Format ${engines.formatBefore} auf ${DATA_DIR_FORMAT} gebracht (die Migrationen der Datenbank und des Warehouse laufen beim Start)\n`);
 }
 step('Plattform starten');
-const platform = await startPlatform(config, engines).catch(async (error: unknown) => {
+// one deployment: Köln (the default tenant) on these engines, every registered tenant on its own (docs/tenants.md)
+const deployment = await startDeployment(config, engines).catch(async (error: unknown) => {
   await engines.close().catch(() => undefined);
   return refuse(error);
 });
+const platform = deployment.platform;
 // the consumers join in the background (after a crash on Kafka: once the dead members' sessions ended)
 platform.projections.started.then(
   () => process.stdout.write('  ✓ Projektionen verbunden\n'),
@@ -40,7 +43,7 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   process.stdout.write(`\n${signal}: Plattform wird beendet …\n`);
-  await platform.close();
+  await deployment.close();
   await engines.close();
   process.exit(0);
 };
@@ -66,12 +69,30 @@ if (demo && !demoAt) {
 } else if (demo) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
+// the small town with 7 Sozialräume as a second tenant beside Köln (embedded engines only, docs/tenants.md)
+if (config.SP_DEMO && config.SP_ENGINES === 'embedded') {
+  if (!deployment.runtimes.has(musterstadtDemo.id)) {
+    const created = await deployment.tenants.create(musterstadtDemo);
+    if (created.kind !== 'accepted') throw new Error(`demo tenant ${musterstadtDemo.id}: ${created.code}: ${created.message}`);
+  }
+  const town = deployment.runtimes.get(musterstadtDemo.id)!;
+  const loaded = await loadMusterstadtDemo({
+    baseUrl: deployment.tenantUrl(town.id),
+    keys: town.platform.keys.keys,
+    feeds: town.platform.feeds,
+    reference: town.platform.reference,
+    database: town.engines.database,
+    caughtUp: () => town.platform.projections.caughtUp(),
+  });
+  if (!loaded) process.stdout.write(`  ✓ Musterstadt-Demo bereits geladen (${deployment.tenantUrl(town.id)}/)\n`);
+}
 process.stdout.write(`
 Sozialplanung läuft.
   Dashboard:  ${platform.url}/
   GraphQL:    ${platform.url}/graphql   (GraphiQL im Browser)
   OGC API:    ${platform.url}/ogc   (Features für GIS, z. B. ogrinfo OAPIF:${platform.url}/ogc)
   Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
+  Mandanten:  ${[...deployment.runtimes.keys()].map((id) => `${id} ${deployment.tenantUrl(id)}/`).join(', ')}   (Verwaltung: ${platform.url}/admin/tenants, docs/tenants.md)
 Beenden mit Strg+C.
 `);
 

@@ -2,16 +2,16 @@
 // gateway and the dashboard, all on one HTTP server. The same code runs on embedded engines (one
 // process, the default) or on Kafka, PostgreSQL and ClickHouse (see engines.ts). The server is
 // ready before the projections' consumers have joined their groups; they join in the background.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from '@sp/events';
-import type { FeedCatalogue } from '@sp/feeds';
+import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
-import { loadProtection, type Protection } from '@sp/indicators';
+import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
@@ -43,13 +43,22 @@ export interface Platform {
    * scenario's dataset). Resolves when the records are delivered; the projections pick them up like any.
    */
   runPrognose(): Promise<PrognoseJobResult>;
+  /** the request handler behind `server` (a multi-tenant deployment's router calls it per tenant) */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
   close(): Promise<void>;
 }
 
 export interface StartPlatformOptions {
   telemetry?: Telemetry;
-  /** the municipality served (reference, catalogues, extras); default: tenantSetupFrom(config), the demo Köln unless SP_REFERENCE etc. say otherwise */
-  tenant?: TenantSetup;
+  /**
+   * the municipality served (reference, catalogues, extras); default: tenantSetupFrom(config), the
+   * demo Köln unless SP_REFERENCE etc. say otherwise. A multi-tenant deployment (src/tenants/) gives
+   * the tenant's own reference and catalogues; what it leaves out is the configured catalogues, no
+   * extra sources and no projection job.
+   */
+  tenant?: Partial<TenantSetup>;
+  /** set by a multi-tenant deployment: the platform does not listen itself, the deployment's router hands it the tenant's requests at `serve.url` */
+  serve?: { url: string };
 }
 
 export async function startPlatform(config: PlatformConfig, engines: Engines, options: StartPlatformOptions = {}): Promise<Platform> {
@@ -58,7 +67,16 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const eventLog = instrumentEventLog(engines.eventLog, telemetry);
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
   const database = instrumentDatabase(engines.database, telemetry);
-  const tenant = options.tenant ?? tenantSetupFrom(config);
+  const tenant: TenantSetup = options.tenant?.reference
+    ? {
+        catalogue: loadCatalogue(config.SP_INDICATOR_CATALOGUE),
+        feeds: FeedCatalogue.load(config.SP_FEED_CATALOGUE),
+        extraSources: [],
+        prognose: null,
+        reference: options.tenant.reference,
+        ...options.tenant,
+      }
+    : { ...tenantSetupFrom(config), ...options.tenant };
   const { reference, catalogue, feeds } = tenant;
   const codec = new EventCodec(SchemaRegistry.load());
 
@@ -125,7 +143,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     topology,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: catalogue.latest().map((i) => i.code),
-    // the feed catalogue the keys were made from (SP_FEED_CATALOGUE)
+    // the feed catalogue the keys were made from (SP_FEED_CATALOGUE, or the tenant's own)
     catalogue: feeds,
   });
   // the ingestion's Fastify instance answers its paths on the platform's one server
@@ -177,16 +195,20 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     }, platformRouteOf),
   );
+  // a tenant's requests come from the deployment's router, whether this server listens or not
+  const handle = (req: IncomingMessage, res: ServerResponse): void => void server.emit('request', req, res);
   server.requestTimeout = 120_000;
   // longer than clients' idle keep-alive, so a reused connection is not closed under them
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.SP_HOST}:${port}`;
+  const serve = options.serve;
+  if (!serve) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
+    });
+  }
+  const url = serve ? serve.url : `http://${config.SP_HOST}:${(server.address() as AddressInfo).port}`;
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
   const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll, { report: telemetry.logger.lines('error') });
@@ -200,6 +222,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     reference,
     feeds,
     keys,
+    handle,
     runPrognose: () => {
       const apiKey = keys.keys.prognose;
       if (!apiKey) throw new Error('no API key for the Amt prognose (feed catalogue)');
@@ -207,7 +230,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       return runPopulationPrognose({ warehouse, deliver: httpDelivery({ baseUrl: url, apiKey }) }, tenant.prognose);
     },
     async close() {
-      await new Promise<void>((r) => server.close(() => r()));
+      if (server.listening) await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await projections.stop();
       await ingestion.close();

@@ -1,0 +1,2 @@
+export { tenantDefinitionSchema, tenantIdSchema, tenantKinds, type Tenant, type TenantDefinition, type TenantDefinitionInput } from './tenant.schema.js';
+export { resolveTenant, splitTenantPath, type TenantRequest, type TenantResolution } from './tenant-resolution.js';

@@ -1,0 +1,94 @@
+// The stores of one tenant other than the default, each its own by construction: an embedded event
+// log and a PGlite database in the tenant's directory (<data>/tenants/<id>/), and a chDB warehouse
+// in a child process of its own. chDB binds one data directory per process, and the default tenant's
+// warehouse already holds this process's; so a tenant's warehouse runs in services/chdb-http on
+// 127.0.0.1 and is reached through the ClickHouse adapter like a server. Nothing names a table,
+// topic or schema of another tenant: there is no other tenant in these stores.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openPgliteDatabase } from '@sp/database-pglite';
+import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import type { Engines } from '../engines.js';
+
+/** services/chdb-http's entry, from this file in src/ or dist/ */
+const chdbHttpMain = fileURLToPath(new URL('../../../chdb-http/dist/main.js', import.meta.url));
+
+export function tenantDir(dataDir: string, id: string): string {
+  return join(dataDir, 'tenants', id);
+}
+
+export async function openTenantEngines(dir: string, options: { startTimeoutMs?: number } = {}): Promise<Engines> {
+  mkdirSync(dir, { recursive: true });
+  const warehouseProcess = await startWarehouseProcess(join(dir, 'warehouse'), options.startTimeoutMs ?? 60_000);
+  try {
+    const eventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
+    const database = await openPgliteDatabase({ dataDir: join(dir, 'postgres') });
+    const warehouse = createClickHouseWarehouse({ url: warehouseProcess.url });
+    return {
+      eventLog,
+      warehouse,
+      database,
+      describe: `embedded (event log, PGlite) in ${dir}, chDB in process ${warehouseProcess.child.pid}`,
+      async close() {
+        await eventLog.close();
+        await warehouse.close();
+        await database.close();
+        await warehouseProcess.stop();
+      },
+    };
+  } catch (error) {
+    await warehouseProcess.stop();
+    throw error;
+  }
+}
+
+interface WarehouseProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startWarehouseProcess(path: string, timeoutMs: number): Promise<WarehouseProcess> {
+  mkdirSync(path, { recursive: true });
+  // the IPC channel ends when this process dies: chdb-http then stops, no warehouse is left behind
+  const child = spawn(process.execPath, [chdbHttpMain], {
+    env: { ...process.env, CHDB_HTTP_PORT: '0', CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: path },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let out = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the tenant's warehouse (chdb-http on ${path}) did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          child.stderr!.off('data', onData);
+          resolve(m[1]!);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the tenant's warehouse (chdb-http on ${path}) exited with ${code}:\n${out}`));
+      });
+    });
+    child.stdout!.resume();
+    child.stderr!.resume();
+    return { url, child, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+// The spatial references (with their feed catalogues and map sources) a tenant can be created with.
+// Demo data: Köln's real reference and Musterstadt, the fictional town with 7 Sozialräume. A
+// reference delivered through the API replaces this list (issue 15, deliver 2).
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FeedCatalogue } from '@sp/feeds';
+import type { GatewaySourcesOptions } from '@sp/gateway';
+import { loadCatalogue, type Catalogue } from '@sp/indicators';
+import { builtInReferenceDir, loadReference, type AreaReference } from '@sp/spatial';
+
+export interface TenantPack {
+  reference(): AreaReference;
+  /** undefined: the repository's feed catalogue */
+  feeds(): FeedCatalogue | undefined;
+  /** indicator and index definitions; undefined: the repository's catalogue */
+  catalogue(): Catalogue | undefined;
+  /** the sources the tenant's maps name besides the indicators' own */
+  extraSources(attribution: string | undefined): NonNullable<GatewaySourcesOptions['extraSources']>;
+  /** the attribution of the reference when the tenant sets none */
+  attribution: string;
+}
+
+const packsDir = fileURLToPath(new URL('../../tenant-packs/', import.meta.url));
+
+export const tenantPacks: Readonly<Record<string, TenantPack>> = {
+  musterstadt: {
+    reference: () => loadReference(resolve(builtInReferenceDir, 'fixtures/musterstadt.yaml')),
+    feeds: () => FeedCatalogue.load(resolve(packsDir, 'musterstadt.feeds.yaml')),
+    catalogue: () => loadCatalogue(resolve(packsDir, 'musterstadt.indicators.yaml')),
+    attribution: 'Musterstadt (fiktiv, Testdaten)',
+    extraSources: (attribution) => [
+      { code: 'stadtgliederung', name: 'Sozialräume Musterstadt (fiktiv)', licence: 'CC0-1.0', attribution: attribution ?? 'Musterstadt (fiktiv, Testdaten)', url: null, synthetic: true },
+    ],
+  },
+};
+
+export function referenceNames(): string[] {
+  return Object.keys(tenantPacks).sort();
+}

@@ -1,0 +1,48 @@
+// The one HTTP entry of a multi-tenant deployment. Every request is given to exactly one tenant's
+// runtime (its own ingestion, gateway with its response cache, dashboard routes), chosen once here:
+// a /t/{tenant}/ path prefix or an X-SP-Tenant header names it, an API key or token belongs to one,
+// and without either the default tenant (Köln) answers, so every existing URL keeps its meaning.
+// /admin/ is the deployment's own (tenant registry), never a tenant's.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolveTenant, splitTenantPath } from '@sp/tenancy';
+import type { CredentialIndex } from './tenant-credentials.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface TenantRouterDeps {
+  defaultTenant: string;
+  /** the handler of each running tenant */
+  handlers: ReadonlyMap<string, Handler>;
+  /** tenants registered but not (yet) running answer 503 */
+  known: () => ReadonlySet<string>;
+  credentials: CredentialIndex;
+  admin: { handles(path: string): boolean; handle: Handler };
+}
+
+export function tenantRouter(deps: TenantRouterDeps): Handler {
+  return (req, res) => {
+    const rawUrl = req.url ?? '/';
+    if (deps.admin.handles(rawUrl.split('?')[0]!)) return deps.admin.handle(req, res);
+    const split = splitTenantPath(rawUrl);
+    const header = req.headers['x-sp-tenant'];
+    const headerTenant = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
+    const resolution = resolveTenant({ pathTenant: split.tenant, headerTenant, credentialTenant: deps.credentials.tenantOf(req.headers) }, deps.known(), deps.defaultTenant);
+    if (resolution.kind === 'rejected') return refuse(res, split.url, resolution.status, resolution.code, resolution.message);
+    // /t/{id} without the slash: the dashboard's relative links need the directory
+    if (split.tenant !== undefined && /^\/t\/[^/?#]+(\?|$)/.test(rawUrl)) {
+      res.writeHead(308, { location: rawUrl.replace(/^(\/t\/[^/?#]+)/, '$1/') }).end();
+      return;
+    }
+    const handler = deps.handlers.get(resolution.tenant);
+    if (!handler) return refuse(res, split.url, 503, 'TENANT_STARTING', `tenant "${resolution.tenant}" is starting; try again in a few seconds`);
+    // the tenant's runtime sees its own paths, as if it were alone
+    req.url = split.url;
+    handler(req, res);
+  };
+}
+
+function refuse(res: ServerResponse, path: string, status: number, code: string, message: string): void {
+  // GraphQL clients read `errors`, everything else the ingestion's shape
+  const body = path.split('?')[0] === '/graphql' ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } };
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 503 ? { 'retry-after': '2' } : {}) }).end(JSON.stringify(body));
+}

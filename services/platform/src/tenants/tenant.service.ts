@@ -1,0 +1,88 @@
+// Creating and listing tenants, in the domain's words: a definition is checked (schema, a reference
+// the deployment knows, an id not taken), the tenant's stores and runtime are started, and only then
+// is it registered; if any step fails nothing of it stays behind.
+import { tenantDefinitionSchema, type Tenant } from '@sp/tenancy';
+import type { TenantRepository } from './tenant.repository.js';
+
+export interface CreatedTenant {
+  tenant: Tenant;
+  /** where the tenant's API, GraphQL and dashboard answer */
+  url: string;
+  /** Amt code → API key of the tenant's Ämter (also kept, 0600, in the tenant's directory) */
+  apiKeys: Record<string, string>;
+  apiKeysFile: string;
+}
+
+export type CreateTenantResult =
+  | { kind: 'accepted'; created: CreatedTenant }
+  | { kind: 'rejected'; code: 'INVALID_TENANT' | 'UNKNOWN_REFERENCE' | 'TENANT_EXISTS'; message: string; issues?: { path: string; message: string }[] }
+  | { kind: 'unavailable'; code: 'NOT_SUPPORTED' | 'TENANT_START_FAILED'; message: string };
+
+export interface TenantRuntimeStarter {
+  /** starts the tenant's stores and runtime; throws when it cannot (nothing is left running) */
+  start(tenant: Tenant): Promise<Omit<CreatedTenant, 'tenant'>>;
+  /** stops it and removes what start made (used when registering fails) */
+  discard(id: string): Promise<void>;
+}
+
+export interface TenantServiceDeps {
+  repository: TenantRepository;
+  runtimes: TenantRuntimeStarter;
+  defaultTenant: string;
+  references: readonly string[];
+  /** why new tenants cannot be created on these engines, if they cannot */
+  notSupported?: string | undefined;
+  url: (id: string) => string;
+}
+
+export class TenantService {
+  private creating = new Set<string>();
+
+  constructor(private readonly deps: TenantServiceDeps) {}
+
+  async list(): Promise<{ default: string; references: readonly string[]; tenants: (Tenant & { url: string })[] }> {
+    const tenants = await this.deps.repository.list();
+    return { default: this.deps.defaultTenant, references: this.deps.references, tenants: tenants.map((t) => ({ ...t, url: this.deps.url(t.id) })) };
+  }
+
+  async create(input: unknown): Promise<CreateTenantResult> {
+    const parsed = tenantDefinitionSchema.safeParse(input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+      return { kind: 'rejected', code: 'INVALID_TENANT', message: `the tenant definition is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues };
+    }
+    const definition = parsed.data;
+    if (!this.deps.references.includes(definition.reference)) {
+      return {
+        kind: 'rejected',
+        code: 'UNKNOWN_REFERENCE',
+        message: `field reference: "${definition.reference}" is not a spatial reference of this deployment; accepted: ${this.deps.references.join(', ')}`,
+      };
+    }
+    const taken = definition.id === this.deps.defaultTenant || this.creating.has(definition.id) || (await this.deps.repository.list()).some((t) => t.id === definition.id);
+    if (taken) return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" exists; choose another id` };
+    if (this.deps.notSupported) return { kind: 'unavailable', code: 'NOT_SUPPORTED', message: this.deps.notSupported };
+    this.creating.add(definition.id);
+    try {
+      const tenant: Tenant = { ...definition, createdAt: new Date().toISOString() };
+      let started: Omit<CreatedTenant, 'tenant'>;
+      try {
+        started = await this.deps.runtimes.start(tenant);
+      } catch (error) {
+        await this.deps.runtimes.discard(definition.id).catch(() => undefined);
+        return { kind: 'unavailable', code: 'TENANT_START_FAILED', message: `tenant "${definition.id}" could not be started: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      const stored = await this.deps.repository.create(definition).catch(async (error: unknown) => {
+        await this.deps.runtimes.discard(definition.id);
+        throw error;
+      });
+      if (stored === 'exists') {
+        await this.deps.runtimes.discard(definition.id);
+        return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" exists; choose another id` };
+      }
+      return { kind: 'accepted', created: { tenant: stored, ...started } };
+    } finally {
+      this.creating.delete(definition.id);
+    }
+  }
+}
