@@ -54,7 +54,17 @@ function observing(wh: Warehouse): Warehouse {
 }
 
 beforeAll(async () => {
-  gw = await servedChdbGateway({ wrap: observing, prefix: 'sp-gw-cancel-', gateway: { cache: false, responseCache: false, limits: { requestTimeoutMs: 1_500 } } });
+  gw = await servedChdbGateway({
+    wrap: observing,
+    prefix: 'sp-gw-cancel-',
+    gateway: {
+      cache: false,
+      responseCache: false,
+      limits: { requestTimeoutMs: 1_500 },
+      // the reads here are slow on purpose: a time budget that pays for them (the budgets are not what is tested)
+      budgets: { warehouseMsPerSecond: 10_000, warehouseMsBurst: 60_000 },
+    },
+  });
   token = await tokenFor({ role: 'planner', sub: 'cancel' });
 });
 afterAll(async () => {
@@ -96,7 +106,8 @@ describe('cancellation of warehouse work', () => {
     const client = new AbortController();
     const t = performance.now();
     const request = post(JSON.stringify({ query }), client.signal).catch((e: unknown) => e);
-    while (observed.length === 0) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && observed.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(observed).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 200));
     client.abort();
     await request;

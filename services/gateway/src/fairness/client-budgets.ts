@@ -24,13 +24,14 @@ export const budgetsSchema = z.object({
   /** fixed cost of each warehouse read (a field or alias with its own arguments), beside its cells */
   costPerRead: z.number().int().min(0).default(200),
   /**
-   * warehouse time (milliseconds its reads ran) a client may use per second, sustained: the cost
-   * that cells only estimate (an as-of read of the same cells takes several times longer). A
-   * client in debt is refused its next reads until it has paid off. 300: a few reads a second.
+   * time (milliseconds its warehouse reads ran, plus its requests' own time in the gateway:
+   * parsing, validating, executing) a client may use per second, sustained: the cost that cells
+   * only estimate (an as-of read of the same cells takes several times longer). A client in debt
+   * is refused at the door until it has paid off. 300: a few reads a second.
    */
   warehouseMsPerSecond: z.number().positive().default(300),
   /** warehouse time a client may use at once after being idle (a dashboard page's reads) */
-  warehouseMsBurst: z.number().positive().default(1_500),
+  warehouseMsBurst: z.number().positive().default(1_000),
   /**
    * Behind a reverse proxy every anonymous client has the proxy's address: then set this and the
    * first X-Forwarded-For address is the client's (only behind a proxy that sets it, or anyone can
@@ -97,6 +98,26 @@ export class ClientBudgets {
         state.inFlight--;
       },
     };
+  }
+
+  /**
+   * Whether `client` can pay for any read now (its warehouse time not in debt, its cost budget
+   * not below one read): checked when a request arrives, so a client that has spent its budget is
+   * refused before its query is even parsed — refusing a 20-alias query after validation costs
+   * the gateway 10–20 ms, enough for an abuser to take the event loop from everyone.
+   */
+  solvent(client: string): Verdict {
+    const b = this.budgets;
+    const time = this.mayRead(client);
+    if (!time.ok) return time;
+    const tokens = refill(this.state(client).cost, b.costPerSecond, b.costBurst, this.now());
+    if (tokens < b.costPerRead)
+      return {
+        ok: false,
+        retryAfterSeconds: Math.ceil((b.costPerRead - tokens) / b.costPerSecond),
+        reason: `this client has spent its reading budget (${b.costPerSecond} cost per second, burst ${b.costBurst})`,
+      };
+    return { ok: true };
   }
 
   /** Charges `cost` of estimated reading work to `client`, or says when it may try again. */

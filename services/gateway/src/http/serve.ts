@@ -66,24 +66,37 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     if (!budgets) return { viewer, budget: undefined, refusal: null, release: () => undefined };
     const forwarded = budgets.budgets.trustForwardedFor ? forwardedFor?.split(',')[0]?.trim() : undefined;
     const client = clientOf(viewer, forwarded || address);
+    const solvent = budgets.solvent(client);
+    if (!solvent.ok) return { viewer, budget: undefined, refusal: refused(solvent.reason, solvent.retryAfterSeconds), release: () => undefined };
     const verdict = budgets.begin(client);
     if (!verdict.ok) return { viewer, budget: undefined, refusal: refused(verdict.reason, verdict.retryAfterSeconds), release: () => undefined };
     let requested = 0;
+    // the request's own time in the gateway (parse, validate, execute, outside warehouse reads) is
+    // booked to the same time budget at its end: a refused 20-alias query costs 10–20 ms here
+    const arrived = performance.now();
+    let inReads = 0;
     const budget: RequestBudget = {
       client,
       run: (read) =>
-        scheduler!.run(client, async () => {
-          // a client that used up its warehouse time while this read waited does not start it
-          const may = budgets.mayRead(client);
-          if (!may.ok) throw rateLimited(may.reason, may.retryAfterSeconds);
-          // the read's real cost: its warehouse time, booked to the client's time budget
-          const began = performance.now();
+        (async () => {
+          const entered = performance.now();
           try {
-            return await read();
+            return await scheduler!.run(client, async () => {
+              // a client that used up its warehouse time while this read waited does not start it
+              const may = budgets.mayRead(client);
+              if (!may.ok) throw rateLimited(may.reason, may.retryAfterSeconds);
+              // the read's real cost: its warehouse time, booked to the client's time budget
+              const began = performance.now();
+              try {
+                return await read();
+              } finally {
+                budgets.spend(client, performance.now() - began);
+              }
+            });
           } finally {
-            budgets.spend(client, performance.now() - began);
+            inReads += performance.now() - entered;
           }
-        }),
+        })(),
       charge: (cells) => {
         // the whole request, all its fields and aliases, must fit in one burst
         const cost = cells + budgets.budgets.costPerRead;
@@ -98,7 +111,22 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         if (!v.ok) throw rateLimited(v.reason, v.retryAfterSeconds);
       },
     };
-    return { viewer, budget, refusal: null, release: verdict.release };
+    const release = () => {
+      // reads of one request may overlap; what is left of its wall time is the gateway's own work
+      budgets.spend(client, Math.max(0, performance.now() - arrived - inReads));
+      verdict.release();
+    };
+    let released = false;
+    return {
+      viewer,
+      budget,
+      refusal: null,
+      release: () => {
+        if (released) return;
+        released = true;
+        release();
+      },
+    };
   }
 
   async function execute(post: GraphqlPost, context: ServerContext): Promise<StoredResponse> {
