@@ -7,11 +7,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFor } from '../testing/gateway.fixture.js';
 import { servedChdbGateway } from '../testing/chdb-gateway.fixture.js';
-import { describeAbuse, p95, runAbuseScenario } from '../fairness/abuse.scenario.js';
+import { abuseBudgets, describeAbuse, p95, runAbuseScenario } from '../fairness/abuse.scenario.js';
 
 const rounds = Number(process.env.ROUNDS ?? 5);
 const perPhase = Number(process.env.PER_PHASE ?? 40);
-const gw = await servedChdbGateway({ prefix: 'sp-bench-abuse-', gateway: { cache: false, responseCache: false } });
+const gw = await servedChdbGateway({ prefix: 'sp-bench-abuse-', gateway: { cache: false, responseCache: false, budgets: abuseBudgets } });
 try {
   const normal = await tokenFor({ role: 'planner', sub: 'normal' });
   const abusers = await Promise.all([1, 2, 3, 4].map((i) => tokenFor({ role: 'planner', sub: `abuser-${i}` })));

@@ -6,6 +6,9 @@
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
+/** The budgets the scenario runs with: the defaults, with the time budget of a public deployment. */
+export const abuseBudgets = { warehouseMsPerSecond: 300, warehouseMsBurst: 1_000 } as const;
+
 export const normalQuery = '{ indicatorValues(indicator: "einwohner", level: STADTBEZIRK, period: "2012") { area { code } value } }';
 
 // the abusers' loop, run in a child process at the lowest CPU priority until it is killed — other
