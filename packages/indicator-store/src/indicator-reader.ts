@@ -19,8 +19,12 @@ export interface IndicatorValuesQuery {
   asOf?: string;
   /** privileged readers see the true values of confidential data */
   privileged?: boolean;
-  /** aborted when the asker gave up (request timeout): the reader starts no further warehouse query */
+  /** aborted when the asker gave up (request timeout, client gone): no further warehouse query starts, running ones are cancelled */
   signal?: AbortSignal;
+  /** epoch ms after which the asker no longer waits: each warehouse query is stopped by the engine there (max_execution_time) */
+  deadline?: number;
+  /** rows one warehouse query may scan (max_rows_to_read); more is LIMIT_EXCEEDED */
+  maxRowsToRead?: number;
   /**
    * a projection scenario ("basis"): every dataset the indicator reads is read from that scenario's
    * prognose dataset instead (docs/projection.md §7); absent = the observed values

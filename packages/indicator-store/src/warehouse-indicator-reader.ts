@@ -9,7 +9,7 @@
 // learns nothing more about such a figure: no knownAt, and a figure it may not see is only
 // "geschützt" (PROTECTED). Privileged readers get the true values, marked confidential.
 import { alignPeriod, evaluatePlan, loadProtection, periodRange, periodStart, shiftPeriod, type Component, type Protection } from '@sp/indicators';
-import { ExpectedError, type Warehouse } from '@sp/ports';
+import { ExpectedError, type ReadOptions, type Warehouse } from '@sp/ports';
 import { areaRelationsStatement, type CountRow, countsStatement, indexValuesStatement, type Only, periodsStatement } from './indicator-sql.js';
 import { componentsOf, type PlanResolver, type ScenarioDatasets, UnknownScenarioError } from './indicator-plan.js';
 import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
@@ -47,6 +47,16 @@ interface AreaRelation {
   child_code: string;
   level: string;
   code: string;
+}
+
+/** The asker's budget for one warehouse query (issue #13): its abort signal, the time left, the rows it may scan. */
+function readOptions(q: IndicatorValuesQuery): ReadOptions {
+  return {
+    ...(q.signal ? { signal: q.signal } : {}),
+    // a deadline already passed still gets the engine's smallest limit rather than none
+    ...(q.deadline !== undefined ? { maxExecutionMs: Math.max(1, q.deadline - Date.now()) } : {}),
+    ...(q.maxRowsToRead !== undefined ? { maxRowsToRead: q.maxRowsToRead } : {}),
+  };
 }
 
 const cellKey = (level: string, code: string) => `${level}|${code}`;
@@ -90,7 +100,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     for (const [id, c] of components) {
       q.signal?.throwIfAborted();
       const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
-      counts.set(id, await this.counts(read.get(id)!, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected'));
+      counts.set(id, await this.counts(read.get(id)!, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected', readOptions(q)));
     }
     const confidential = [...components.values()].some((c) => this.confidential(c));
 
@@ -199,9 +209,9 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return periodicity ? alignPeriod(period, periodicity) : period;
   }
 
-  private async counts(c: Component, periods: string[], asOf: number | undefined, only: Only, values: 'true' | 'protected'): Promise<Counts> {
+  private async counts(c: Component, periods: string[], asOf: number | undefined, only: Only, values: 'true' | 'protected', options: ReadOptions): Promise<Counts> {
     const { sql, params } = countsStatement(c, periods, periods.map(periodStart), asOf, only, values);
-    const rows = await this.warehouse.query<CountRow>(sql, params);
+    const rows = await this.warehouse.query<CountRow>(sql, params, options);
     const out: Counts = new Map();
     for (const r of rows) {
       const byCell = out.get(r.period) ?? new Map<string, Count>();

@@ -268,6 +268,33 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
       expect(await wh.query('SELECT batch, count() AS c FROM concurrent_t GROUP BY batch ORDER BY batch')).toEqual(Array.from({ length: 8 }, (_, batch) => ({ batch, c: '100' })));
     });
 
+    // issue #13: a gateway request's budget reaches the engine, so a runaway read stops there
+    const heavy = 'SELECT count() AS c FROM numbers_mt(1000000000000)';
+
+    it('stops a read at its maxExecutionMs (TIMEOUT) and refuses one over maxRowsToRead (LIMIT_EXCEEDED)', async () => {
+      const t = performance.now();
+      await expectWarehouseError(wh.query(heavy, undefined, { maxExecutionMs: 300 }), 'TIMEOUT', 159);
+      expect(performance.now() - t).toBeLessThan(5_000);
+      await expectWarehouseError(wh.query('SELECT count() AS c FROM numbers(1000000)', undefined, { maxRowsToRead: 1_000 }), 'LIMIT_EXCEEDED', 158);
+      // within its limits a read answers as without them; a statement's own SETTINGS clause is kept
+      expect(await wh.query('SELECT {n:UInt32} AS n SETTINGS max_threads = 1', { n: 7 }, { maxExecutionMs: 5_000, maxRowsToRead: 10 })).toEqual([{ n: 7 }]);
+    });
+
+    it('does not start an aborted read and stops a running one by its deadline at the latest (CANCELLED)', async () => {
+      const before = new AbortController();
+      before.abort();
+      await expectWarehouseError(wh.query('SELECT 1', undefined, { signal: before.signal }), 'CANCELLED');
+      const running = new AbortController();
+      const t = performance.now();
+      const read = wh.query(heavy, undefined, { signal: running.signal, maxExecutionMs: 1_500 });
+      setTimeout(() => running.abort(), 200);
+      await expectWarehouseError(read, 'CANCELLED');
+      const ms = performance.now() - t;
+      expect(ms).toBeLessThan(5_000);
+      console.log(`[warehouse ${name}] read aborted after 200 ms settled after ${ms.toFixed(0)} ms (deadline 1500 ms)`);
+      expect(await wh.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    });
+
     it('keeps data across close and reopen, then refuses calls once closed', async () => {
       await wh.command('CREATE TABLE durable_t (id UInt32, s String) ENGINE = ReplacingMergeTree ORDER BY id');
       await wh.insert('durable_t', [

@@ -15,6 +15,8 @@ export type PortErrorCode =
   | 'BAD_PARAMETER'
   | 'UNKNOWN_TOPIC'
   | 'CLOSED'
+  | 'CANCELLED' // the caller aborted the operation (its request timed out or its client went away)
+  | 'LIMIT_EXCEEDED' // the operation would exceed a limit the caller set on it (rows to read)
   | 'INTERNAL';
 
 export class PortError extends Error {

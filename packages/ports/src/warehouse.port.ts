@@ -8,11 +8,28 @@
 
 export type QueryParams = Record<string, unknown>;
 
+/**
+ * How much one read may cost and when to stop it (the gateway's per-request budget, issue #13).
+ * `maxExecutionMs` and `maxRowsToRead` are enforced by the engine itself (ClickHouse's
+ * max_execution_time and max_rows_to_read), so a read that would run away stops there whichever
+ * adapter is behind the port: TIMEOUT resp. LIMIT_EXCEEDED. `signal`: a read aborted before it
+ * starts never reaches the engine (CANCELLED); a running one is cancelled where the engine allows
+ * it (a ClickHouse server: KILL QUERY) and otherwise runs to its `maxExecutionMs` at the latest
+ * (in-process chDB cannot interrupt a query) and then rejects with CANCELLED.
+ */
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** engine-side time limit of this read (rounded up to whole milliseconds, at least 1) */
+  maxExecutionMs?: number;
+  /** engine-side limit of rows this read may scan */
+  maxRowsToRead?: number;
+}
+
 export interface Warehouse {
   /** DDL and statements without a result. */
   command(sql: string, params?: QueryParams): Promise<void>;
   /** A SELECT returning rows as objects (JSONEachRow semantics: 64-bit integers come back as strings). */
-  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: ReadOptions): Promise<T[]>;
   /** Inserts rows (objects keyed by column) into a table. */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;
@@ -40,6 +57,9 @@ const clickHouseCodes: Record<number, import('./errors.js').PortErrorCode> = {
   456: 'BAD_PARAMETER', // UNKNOWN_QUERY_PARAMETER (a {name:Type} placeholder without a value)
   457: 'BAD_PARAMETER', // BAD_QUERY_PARAMETER (a value that does not parse as the placeholder's type)
   159: 'TIMEOUT', // TIMEOUT_EXCEEDED
+  158: 'LIMIT_EXCEEDED', // TOO_MANY_ROWS (max_rows_to_read)
+  307: 'LIMIT_EXCEEDED', // TOO_MANY_BYTES
+  394: 'CANCELLED', // QUERY_WAS_CANCELLED (KILL QUERY)
   209: 'TIMEOUT', // SOCKET_TIMEOUT
   210: 'UNAVAILABLE', // NETWORK_ERROR
   202: 'UNAVAILABLE', // TOO_MANY_SIMULTANEOUS_QUERIES

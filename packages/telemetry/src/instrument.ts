@@ -2,7 +2,7 @@
 // A composition root wraps its engines once and hands the wrapped ports on, so the projections,
 // the ingestion and the gateway are measured without knowing it.
 import { context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Database, EventLog, Queryable, SubscribeOptions, Subscription, Warehouse } from '@sp/ports';
+import type { Database, EventLog, Queryable, ReadOptions, SubscribeOptions, Subscription, Warehouse } from '@sp/ports';
 import { extractTraceContext, injectTraceContext, type Telemetry } from './telemetry.js';
 
 const seconds = (started: number) => (performance.now() - started) / 1000;
@@ -65,7 +65,8 @@ export function instrumentWarehouse(warehouse: Warehouse, telemetry: Telemetry):
   const store = 'warehouse';
   const record = (operation: string) => (outcome: 'ok' | 'error', s: number) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation, outcome });
   return wrap(warehouse, {
-    query: ((sql: string, params?: Record<string, unknown>) => timed(() => warehouse.query(sql, params), record(operationOf(sql)))) as Warehouse['query'],
+    // the read's limits and abort signal pass through: dropping them would let a cut-off request's read run on
+    query: ((sql: string, params?: Record<string, unknown>, options?: ReadOptions) => timed(() => warehouse.query(sql, params, options), record(operationOf(sql)))) as Warehouse['query'],
     command: (sql: string, params?: Record<string, unknown>) => timed(() => warehouse.command(sql, params), record(operationOf(sql))),
     insert: (table: string, rows: readonly Record<string, unknown>[]) => timed(() => warehouse.insert(table, rows), record('insert')),
   });

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger } from './log.js';
 import { Telemetry } from './telemetry.js';
+import { instrumentWarehouse } from './instrument.js';
+import type { Warehouse } from '@sp/ports';
 
 describe('Telemetry', () => {
   const telemetry = new Telemetry({ service: 'test', env: {} });
@@ -65,5 +67,25 @@ describe('Telemetry', () => {
     }
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', service: 'json', msg: 'request', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', method: 'GET', route: '/x', status: 204 });
+  });
+});
+
+describe('instrumentWarehouse', () => {
+  it("passes a read's limits and abort signal to the warehouse (a cut-off request's read must stop)", async () => {
+    const telemetry = new Telemetry({ service: 'test', env: {} });
+    const seen: unknown[] = [];
+    const warehouse = {
+      query: async (_sql: string, _params?: unknown, options?: unknown) => {
+        seen.push(options);
+        return [];
+      },
+      command: async () => undefined,
+      insert: async () => undefined,
+      close: async () => undefined,
+    } as unknown as Warehouse;
+    const signal = new AbortController().signal;
+    await instrumentWarehouse(warehouse, telemetry).query('SELECT 1', {}, { signal, maxExecutionMs: 500, maxRowsToRead: 10 });
+    expect(seen).toEqual([{ signal, maxExecutionMs: 500, maxRowsToRead: 10 }]);
+    await telemetry.shutdown();
   });
 });

@@ -1,10 +1,10 @@
 // The Warehouse port over in-process chDB: one Session, JSONEachRow both ways, values bound by the
 // engine (`queryBindAsync`), never spliced into SQL. Only the async chDB calls are used, so
 // queries run on libuv's pool and never block the event loop.
-import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
+import { WarehouseError, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
-import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow } from '@sp/ports/clickhouse';
+import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow, readSettings, withSettings } from '@sp/ports/clickhouse';
 import { inFlight } from '@sp/ports/in-flight';
 
 export interface ChdbWarehouseOptions {
@@ -22,8 +22,26 @@ export class ChdbWarehouse implements Warehouse {
     await this.run(sql, params, 'TabSeparated');
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
-    return parseJsonEachRow<T>(await this.run(sql, params, 'JSONEachRow'));
+  /**
+   * A read with limits: chDB runs a query to its end once started (its own abort only settles the
+   * promise early while the engine keeps computing, which would hide the work from whoever counts
+   * running reads), so the limits go into the query's SETTINGS and the engine stops it there; an
+   * aborted read does not start, and one aborted while running answers CANCELLED when the engine
+   * has stopped.
+   */
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: ReadOptions): Promise<T[]> {
+    const signal = options?.signal;
+    if (signal?.aborted) throw cancelled(sql);
+    let text: string;
+    try {
+      text = await this.run(withSettings(sql, readSettings(options)), params, 'JSONEachRow');
+    } catch (error) {
+      // the engine stopped it at its deadline, but the caller had given up before
+      if (signal?.aborted) throw cancelled(sql, error);
+      throw error;
+    }
+    if (signal?.aborted) throw cancelled(sql);
+    return parseJsonEachRow<T>(text);
   }
 
   async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
@@ -70,6 +88,10 @@ export class ChdbWarehouse implements Warehouse {
   private assertOpen(): void {
     if (this.closing) throw new WarehouseError('CLOSED', 'the chDB warehouse is closed');
   }
+}
+
+function cancelled(sql: string, cause?: unknown): WarehouseError {
+  return new WarehouseError('CANCELLED', `query ${JSON.stringify(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql)}: cancelled by the caller`, undefined, cause === undefined ? undefined : { cause });
 }
 
 /** Opens the process's chDB warehouse on `path`. */

@@ -2,9 +2,10 @@
 // ways, values bound server-side through `query_params`, never spliced into SQL. In development the
 // server can be services/chdb-http (chDB behind ClickHouse's HTTP interface).
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { WarehouseError, type QueryParams, type Warehouse } from '@sp/ports';
+import { randomUUID } from 'node:crypto';
+import { WarehouseError, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './clickhouse.errors.js';
-import { encodeParams, encodeRow, isValidTableName } from '@sp/ports/clickhouse';
+import { encodeParams, encodeRow, isValidTableName, readSettings } from '@sp/ports/clickhouse';
 import { inFlight } from '@sp/ports/in-flight';
 
 export interface ClickHouseWarehouseOptions {
@@ -34,11 +35,40 @@ export class ClickHouseWarehouse implements Warehouse {
     await this.track(describe(sql), () => this.client.command({ query: sql, query_params: params ? encodeParams(params) : undefined }));
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
-    return this.track(describe(sql), async () => {
-      const result = await this.client.query({ query: sql, query_params: params ? encodeParams(params) : undefined, format: 'JSONEachRow' });
-      return result.json<T>();
-    });
+  /**
+   * A read with limits: max_execution_time and max_rows_to_read travel as the query's settings; an
+   * abort cancels the HTTP request and KILLs the query by its id on the server (a server only
+   * cancels a read-only query on a closed connection when told to, and not while it computes
+   * before the first block), so its work stops too, not only the answer.
+   */
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: ReadOptions): Promise<T[]> {
+    const what = describe(sql);
+    const signal = options?.signal;
+    if (signal?.aborted) throw new WarehouseError('CANCELLED', `${what}: cancelled by the caller`);
+    const queryId = randomUUID();
+    const kill = () => {
+      // best effort on a second connection; the query may have ended meanwhile
+      void this.client.command({ query: 'KILL QUERY WHERE query_id = {id:String} ASYNC', query_params: { id: queryId } }).catch(() => undefined);
+    };
+    signal?.addEventListener('abort', kill, { once: true });
+    try {
+      return await this.track(what, async () => {
+        const result = await this.client.query({
+          query: sql,
+          query_params: params ? encodeParams(params) : undefined,
+          format: 'JSONEachRow',
+          query_id: queryId,
+          clickhouse_settings: { ...readSettings(options), ...(signal ? { cancel_http_readonly_queries_on_client_close: 1 } : {}) },
+          ...(signal ? { abort_signal: signal } : {}),
+        });
+        return result.json<T>();
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new WarehouseError('CANCELLED', `${what}: cancelled by the caller`, undefined, { cause: error });
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', kill);
+    }
   }
 
   async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {

@@ -1,7 +1,8 @@
 // DEV-ONLY — NOT FOR PRODUCTION. A small HTTP server that speaks enough of ClickHouse's HTTP
 // interface over in-process chDB for an unchanged @clickhouse/client to work, so that separate
 // service processes on one machine can share one warehouse (chDB allows one data directory per
-// process). No authentication, no TLS, no quotas, settings are ignored; production points
+// process). No authentication, no TLS, no quotas, settings are ignored but a read's limits
+// (max_execution_time, max_rows_to_read), no KILL QUERY (chDB cannot interrupt a query); production points
 // @clickhouse/client at a real ClickHouse server instead.
 //
 // What it understands (see README.md):
@@ -18,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { ChdbSession } from '@sp/warehouse-chdb';
+import { withSettings } from '@sp/ports/clickhouse';
 import { decodeHttpParam } from './http-param.decoder.js';
 
 export interface ChdbHttpServerOptions {
@@ -48,6 +50,21 @@ class HttpQueryError extends Error {
 const rawInsertFormats = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames', 'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames']);
 const insertStatement = /^\s*INSERT\s+INTO\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\))?\s*FORMAT\s+(\w+)\s*;?\s*$/i;
 const formatClause = /\bFORMAT\s+(\w+)\s*;?\s*$/i;
+
+/** The only settings honoured: a read's limits (everything else is ignored, see above). */
+const limitNames = ['max_execution_time', 'max_rows_to_read'] as const;
+
+function limitSettings(fields: Map<string, string>): Record<string, number> {
+  const settings: Record<string, number> = {};
+  for (const name of limitNames) {
+    const raw = fields.get(name);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new HttpQueryError(72, 'CANNOT_PARSE_NUMBER', `setting ${name}=${raw} is not a non-negative number`, 400);
+    settings[name] = value;
+  }
+  return settings;
+}
 
 function contentTypeFor(format: string): string {
   if (/^JSON/i.test(format)) return 'application/json; charset=UTF-8';
@@ -180,7 +197,9 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
 
     const sql = urlQuery && body.length > 0 ? `${urlQuery}\n${body.toString('utf8')}` : urlQuery || body.toString('utf8');
     const format = formatClause.exec(sql)?.[1] ?? fields.get('default_format') ?? 'TabSeparated';
-    const result = hasParams ? await session.queryBindAsync(sql, params, { format }) : await session.queryAsync(sql, { format });
+    // the read limits a caller sets per query are enforced by the engine like a server would
+    const limited = withSettings(sql, limitSettings(fields));
+    const result = hasParams ? await session.queryBindAsync(limited, params, { format }) : await session.queryAsync(limited, { format });
     writeOk(res, format, Buffer.from(result.bytes()), { read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed: result.elapsed });
   }
 

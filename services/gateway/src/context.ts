@@ -24,6 +24,8 @@ export interface GatewayContext {
   cacheProbe?: CacheProbe;
   /** the client's budget this request's reads are charged to (absent when budgets are off) */
   budget?: RequestBudget;
-  /** aborted when the request is cut off (timeout): no further reads start, running ones are told */
+  /** aborted when the request is cut off (timeout) or its client goes away: no further reads start, running ones are cancelled */
   abort: AbortController;
+  /** epoch ms when the request is cut off; warehouse queries are stopped there at the latest (none for batch jobs) */
+  deadline?: number;
 }

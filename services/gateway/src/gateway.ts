@@ -72,6 +72,12 @@ export interface GatewayOptions {
 
 export type IntrospectionPolicy = 'signed-in' | 'everyone' | 'off';
 
+/**
+ * The context of one request: `request` links the client going away to its abort; `untimed` for
+ * work that outlives its request (a report batch job) and so has no request deadline.
+ */
+export type ContextFor = (viewer: Viewer, extras?: { probe?: CacheProbe | undefined; budget?: RequestBudget | undefined; request?: Request; untimed?: boolean }) => GatewayContext;
+
 export type { NodeHandler } from './http/serve.js';
 
 export interface Gateway {
@@ -104,22 +110,29 @@ export function createGateway(options: GatewayOptions): Gateway {
    * are live PostgreSQL reads (and controlling depends on today): touching them marks the answer
    * as not reusable for the response cache.
    */
-  const contextFor = (viewer: Viewer, probe?: CacheProbe, budget?: RequestBudget): GatewayContext => {
+  const contextFor: ContextFor = (viewer, { probe, budget, request, untimed } = {}) => {
     const today = clock().toISOString().slice(0, 10);
     const registry = options.registry ?? null;
     const planning = options.controlling ? new PlanningService(options.controlling, viewer, today) : null;
     const abort = new AbortController();
+    // a batch job (untimed) has no request deadline; its reads are bounded by the budgets alone
+    const deadline = untimed ? undefined : Date.now() + limits.requestTimeoutMs;
+    // a client that goes away cancels its request's reads (the serving layer aborts request.signal)
+    const gone = request?.signal;
+    if (gone?.aborted) abort.abort();
+    else gone?.addEventListener('abort', () => abort.abort(), { once: true });
     return {
       viewer,
       limits,
       areas: options.areas,
       catalogue: options.catalogue,
-      indicators: new IndicatorService(deps, viewer, limits, { abort, ...(budget ? { budget } : {}) }),
+      indicators: new IndicatorService(deps, viewer, limits, { abort, ...(deadline !== undefined ? { deadline } : {}), ...(budget ? { budget } : {}) }),
       registry: probe ? marking(registry, probe) : registry,
       planning: probe ? marking(planning, probe) : planning,
       operations: probe ? marking(options.operations ?? null, probe) : (options.operations ?? null),
       today,
       abort,
+      ...(deadline !== undefined ? { deadline } : {}),
       ...(probe ? { cacheProbe: probe } : {}),
       ...(budget ? { budget } : {}),
     };
@@ -135,7 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     logging: options.logging ?? false,
     // the serving layer has checked the token already when it hands over a viewer
-    context: async ({ request, viewer, cacheProbe, budget }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), cacheProbe, budget),
+    context: async ({ request, viewer, cacheProbe, budget }) => contextFor(viewer ?? (await authenticate(request.headers.get('authorization'))), { probe: cacheProbe, budget, request }),
     cors: corsFor(options.cors?.origins ?? []),
     plugins: [
       geoRoutes(authenticate, contextFor, limits),
@@ -262,11 +275,7 @@ function executionTimeout(ms: number): Plugin<GatewayContext> {
 }
 
 /** GET /export/<name>.csv through the same context (viewer, loaders, limits) as GraphQL. */
-function csvExport(
-  authenticate: ReturnType<typeof createAuthenticator>,
-  contextFor: (v: Viewer, probe?: CacheProbe, budget?: RequestBudget) => GatewayContext,
-  limits: Limits,
-): Plugin<GatewayContext> {
+function csvExport(authenticate: ReturnType<typeof createAuthenticator>, contextFor: ContextFor, limits: Limits): Plugin<GatewayContext> {
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
       if (!url.pathname.startsWith(exportPrefix)) return;
@@ -290,7 +299,7 @@ function csvExport(
         return;
       }
       try {
-        const ctx = contextFor(await authenticate(request.headers.get('authorization')), undefined, (serverContext as ServerContext | undefined)?.budget);
+        const ctx = contextFor(await authenticate(request.headers.get('authorization')), { budget: (serverContext as ServerContext | undefined)?.budget, request });
         let timer: NodeJS.Timeout | undefined;
         const { csv, filename } = await Promise.race([
           exporter(ctx, Object.fromEntries(url.searchParams)),

@@ -24,8 +24,10 @@ export const limitsSchema = z.object({
   maxPeriodYear: z.number().int().min(1).max(9998).default(2199),
   /** most periods one from/to range may span (50 years of months) */
   maxRangePeriods: z.number().int().positive().default(600),
-  /** a whole GraphQL execution or CSV export is cut off after this */
+  /** a whole GraphQL execution or CSV export is cut off after this; its warehouse queries are stopped then too */
   requestTimeoutMs: z.number().int().positive().default(10_000),
+  /** rows one warehouse query may scan (ClickHouse max_rows_to_read); a read over it is RESULT_TOO_LARGE */
+  maxRowsToRead: z.number().int().positive().default(100_000_000),
 });
 
 export type Limits = z.infer<typeof limitsSchema>;

@@ -95,3 +95,38 @@ const tableName = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 export function isValidTableName(name: string): boolean {
   return tableName.test(name);
 }
+
+/**
+ * A read's limits (ReadOptions) as ClickHouse settings: max_execution_time in seconds (fractions
+ * allowed), max_rows_to_read. Empty when the read has none.
+ */
+export function readSettings(options: { maxExecutionMs?: number; maxRowsToRead?: number } | undefined): Record<string, number> {
+  const settings: Record<string, number> = {};
+  if (options?.maxExecutionMs !== undefined) settings.max_execution_time = Math.max(1, Math.ceil(options.maxExecutionMs)) / 1000;
+  if (options?.maxRowsToRead !== undefined) settings.max_rows_to_read = Math.max(1, Math.floor(options.maxRowsToRead));
+  return settings;
+}
+
+/**
+ * `sql` with `settings` in its SETTINGS clause, for engines that take settings only in the text
+ * (chDB in-process, chdb-http). Settings are numbers only, so nothing a caller controls is spliced
+ * into SQL; a trailing FORMAT clause stays last, an existing SETTINGS clause is extended.
+ */
+export function withSettings(sql: string, settings: Record<string, number>): string {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return sql;
+  for (const [name, value] of entries) {
+    if (!/^[a-z_]+$/.test(name) || !Number.isFinite(value)) throw new WarehouseError('BAD_PARAMETER', `setting ${name}=${value} is not accepted; names are lower-case words, values finite numbers`);
+  }
+  const clause = entries.map(([name, value]) => `${name} = ${value}`).join(', ');
+  let body = sql.replace(/[\s;]+$/, '');
+  let format = '';
+  const f = /\s+FORMAT\s+\w+$/i.exec(body);
+  if (f) {
+    format = f[0];
+    body = body.slice(0, f.index);
+  }
+  // a SETTINGS clause of the statement itself is last (before FORMAT) and has no parentheses after it
+  const own = /\sSETTINGS\s[^()]*$/i.test(body);
+  return `${body}${own ? ', ' : ' SETTINGS '}${clause}${format}`;
+}

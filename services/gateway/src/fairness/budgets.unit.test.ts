@@ -24,6 +24,17 @@ describe('ClientBudgets', () => {
     expect(b.charge('a', 301)).toMatchObject({ ok: false, retryAfterSeconds: 0 }); // never payable
   });
 
+  it('books the warehouse time reads used and refuses a client in debt until it has paid off', () => {
+    let t = 0;
+    const b = new ClientBudgets({ warehouseMsPerSecond: 100, warehouseMsBurst: 500 }, () => t);
+    expect(b.charge('a', 10)).toEqual({ ok: true });
+    b.spend('a', 1_200); // one expensive read: 700 ms in debt
+    expect(b.charge('a', 10)).toMatchObject({ ok: false, retryAfterSeconds: 7 });
+    expect(b.charge('b', 10)).toEqual({ ok: true }); // another client's time is its own
+    t = 7_000;
+    expect(b.charge('a', 10)).toEqual({ ok: true });
+  });
+
   it('limits requests running at once per client', () => {
     const b = new ClientBudgets({ maxInFlight: 2 });
     const first = b.begin('a');
@@ -151,8 +162,39 @@ describe('FairScheduler', () => {
     const all = [1, 2, 3, 4].map((i) => scheduler.run('abuser', read(`a${i}`)));
     all.push(scheduler.run('normal', read('n1')));
     await Promise.all(all);
-    // the abuser's turn had come before the normal client arrived; then they alternate
-    expect(order).toEqual(['a1', 'a2', 'n1', 'a3', 'a4']);
+    // the normal client, served longest ago, gets the next free slot before the abuser's queue
+    expect(order).toEqual(['a1', 'n1', 'a2', 'a3', 'a4']);
+  });
+
+  it('lets one client hold at most its share of the slots, and serves a newcomer before the queues of four busy clients', async () => {
+    const scheduler = new FairScheduler(2, 1);
+    const order: string[] = [];
+    let running = 0;
+    let most = 0;
+    const read = (name: string, ms: number) => () =>
+      new Promise<void>((resolve) => {
+        order.push(name);
+        running++;
+        most = Math.max(most, running);
+        setTimeout(() => {
+          running--;
+          resolve();
+        }, ms);
+      });
+    // one client alone: one read at a time, the second slot stays free for anyone else
+    const alone = [1, 2, 3].map((i) => scheduler.run('abuser-1', read(`a1.${i}`, 5)));
+    expect(order).toEqual(['a1.1']);
+    const other = scheduler.run('normal', read('n1', 1));
+    expect(order).toEqual(['a1.1', 'n1']);
+    await Promise.all([...alone, other]);
+    order.length = 0;
+    most = 0;
+    // four clients with three reads each queued, then a newcomer with one: it gets the first free slot
+    const busy = [1, 2, 3, 4].flatMap((c) => [1, 2, 3].map((i) => scheduler.run(`abuser-${c}`, read(`a${c}.${i}`, 5))));
+    const late = scheduler.run('newcomer', read('n2', 1));
+    await Promise.all([...busy, late]);
+    expect(most).toBe(2);
+    expect(order.indexOf('n2')).toBe(2);
   });
 
   it('frees the slot of a read that throws at once', async () => {

@@ -1,20 +1,43 @@
-// Warehouse reads of all clients share a few slots, handed out round-robin by client: a client with
-// a hundred reads waiting gets one slot in turn like a client with one, so a normal request waits
-// for at most the reads already running, never behind another client's queue.
+// Warehouse reads of all clients share a few slots (`slots`, about the engine's cores: more reads at
+// once only share the same CPUs and each takes longer), and one client holds at most `perClient`
+// of them. A free slot goes to the waiting client with the fewest reads running, then with the
+// fewest reads waiting, then with the least warehouse time used lately (read milliseconds,
+// halved every `halfLifeMs`), then served longest ago: a client that sends one request at a time
+// is served before one with twenty aliases queued, so a normal request waits for the shortest read
+// already running, never behind another client's queue.
 export class FairScheduler {
   private running = 0;
-  /** clients with waiting reads, in turn order; each with its reads in arrival order */
+  /** clients with waiting reads; each with its reads in arrival order */
   private readonly queues = new Map<string, (() => void)[]>();
+  /** reads running per client */
+  private readonly active = new Map<string, number>();
+  /** when each client last started a read (a counter, not a clock) */
+  private readonly served = new Map<string, number>();
+  /** warehouse milliseconds each client used, decayed to `at` */
+  private readonly usage = new Map<string, { ms: number; at: number }>();
+  private turn = 0;
 
-  constructor(private readonly slots: number) {}
+  constructor(
+    private readonly slots: number,
+    private readonly perClient: number = slots,
+    private readonly halfLifeMs = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   run<T>(client: string, read: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.running++;
+        this.active.set(client, (this.active.get(client) ?? 0) + 1);
+        const began = this.now();
         // a read that throws at once (a request cut off while it waited) frees its slot too
         new Promise<T>((settle) => settle(read())).then(resolve, reject).finally(() => {
           this.running--;
+          const t = this.now();
+          this.usage.set(client, { ms: this.used(client, t) + (t - began), at: t });
+          const left = this.active.get(client)! - 1;
+          if (left === 0) this.active.delete(client);
+          else this.active.set(client, left);
           this.next();
         });
       };
@@ -25,14 +48,58 @@ export class FairScheduler {
     });
   }
 
+  /** reads waiting for a slot, all clients together */
+  get waiting(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.length;
+    return n;
+  }
+
   private next(): void {
-    while (this.running < this.slots && this.queues.size > 0) {
-      const [client, queue] = this.queues.entries().next().value as [string, (() => void)[]];
+    while (this.running < this.slots) {
+      const client = this.pick();
+      if (client === undefined) return;
+      const queue = this.queues.get(client)!;
       const start = queue.shift()!;
-      // the client goes to the back of the turn order
-      this.queues.delete(client);
-      if (queue.length > 0) this.queues.set(client, queue);
+      if (queue.length === 0) this.queues.delete(client);
+      this.served.set(client, ++this.turn);
+      // a client without reads is forgotten once there are many: it comes back as a newcomer
+      if (this.served.size > 10_000) this.forgetIdle();
       start();
+    }
+  }
+
+  /** the waiting client under its own limit with the fewest reads running, then the fewest waiting, then the least time used */
+  private pick(): string | undefined {
+    const t = this.now();
+    let best: string | undefined;
+    let bestKey: [number, number, number] = [Infinity, Infinity, Infinity];
+    let bestServed = Infinity;
+    for (const client of this.queues.keys()) {
+      const active = this.active.get(client) ?? 0;
+      if (active >= this.perClient) continue;
+      const key: [number, number, number] = [active, this.queues.get(client)!.length, this.used(client, t)];
+      const served = this.served.get(client) ?? 0;
+      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && (key[2] < bestKey[2] || (key[2] === bestKey[2] && served < bestServed)))))) {
+        best = client;
+        bestKey = key;
+        bestServed = served;
+      }
+    }
+    return best;
+  }
+
+  private used(client: string, t: number): number {
+    const u = this.usage.get(client);
+    return u ? u.ms * 2 ** (-(t - u.at) / this.halfLifeMs) : 0;
+  }
+
+  private forgetIdle(): void {
+    for (const c of this.served.keys()) {
+      if (!this.queues.has(c) && !this.active.has(c)) {
+        this.served.delete(c);
+        this.usage.delete(c);
+      }
     }
   }
 }

@@ -30,6 +30,8 @@ interface GraphqlPost {
   headers(): [string, string][];
   header(name: string): string | null;
   body: Uint8Array;
+  /** aborted when the client goes away before its answer: the request's reads are cancelled */
+  signal?: AbortSignal;
 }
 
 /** request bodies above this size are executed but never used as a cache key */
@@ -56,7 +58,7 @@ function clientOf(viewer: Viewer | undefined, address: string | undefined): stri
 }
 
 export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null, maxBodyBytes: number, budgets: ClientBudgets | null = null) {
-  const scheduler = budgets ? new FairScheduler(budgets.budgets.concurrentReads) : null;
+  const scheduler = budgets ? new FairScheduler(budgets.budgets.concurrentReads, budgets.budgets.readsPerClient) : null;
 
   /** Admits a request of this client (or answers 429); `release` when its answer is sent. */
   async function admit(authorization: string | null, address: string | undefined, forwardedFor: string | null) {
@@ -64,12 +66,37 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     if (!budgets) return { viewer, budget: undefined, refusal: null, release: () => undefined };
     const forwarded = budgets.budgets.trustForwardedFor ? forwardedFor?.split(',')[0]?.trim() : undefined;
     const client = clientOf(viewer, forwarded || address);
+    const solvent = budgets.solvent(client);
+    if (!solvent.ok) return { viewer, budget: undefined, refusal: refused(solvent.reason, solvent.retryAfterSeconds), release: () => undefined };
     const verdict = budgets.begin(client);
     if (!verdict.ok) return { viewer, budget: undefined, refusal: refused(verdict.reason, verdict.retryAfterSeconds), release: () => undefined };
     let requested = 0;
+    // the request's own time in the gateway (parse, validate, execute, outside warehouse reads) is
+    // booked to the same time budget at its end: a refused 20-alias query costs 10–20 ms here
+    const arrived = performance.now();
+    let inReads = 0;
     const budget: RequestBudget = {
       client,
-      run: (read) => scheduler!.run(client, read),
+      run: (read) =>
+        (async () => {
+          const entered = performance.now();
+          try {
+            return await scheduler!.run(client, async () => {
+              // a client that used up its warehouse time while this read waited does not start it
+              const may = budgets.mayRead(client);
+              if (!may.ok) throw rateLimited(may.reason, may.retryAfterSeconds);
+              // the read's real cost: its warehouse time, booked to the client's time budget
+              const began = performance.now();
+              try {
+                return await read();
+              } finally {
+                budgets.spend(client, performance.now() - began);
+              }
+            });
+          } finally {
+            inReads += performance.now() - entered;
+          }
+        })(),
       charge: (cells) => {
         // the whole request, all its fields and aliases, must fit in one burst
         const cost = cells + budgets.budgets.costPerRead;
@@ -84,11 +111,29 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         if (!v.ok) throw rateLimited(v.reason, v.retryAfterSeconds);
       },
     };
-    return { viewer, budget, refusal: null, release: verdict.release };
+    const release = () => {
+      // reads of one request may overlap; what is left of its wall time is the gateway's own work
+      budgets.spend(client, Math.max(0, performance.now() - arrived - inReads));
+      verdict.release();
+    };
+    let released = false;
+    return {
+      viewer,
+      budget,
+      refusal: null,
+      release: () => {
+        if (released) return;
+        released = true;
+        release();
+      },
+    };
   }
 
   async function execute(post: GraphqlPost, context: ServerContext): Promise<StoredResponse> {
-    const response = await yoga.handleRequest(new Request(post.url, { method: 'POST', headers: post.headers(), body: post.body as BodyInit }), context);
+    const response = await yoga.handleRequest(
+      new Request(post.url, { method: 'POST', headers: post.headers(), body: post.body as BodyInit, ...(post.signal ? { signal: post.signal } : {}) }),
+      context,
+    );
     const headers: Record<string, string> = {};
     // yoga's Headers keep the case they were set with
     response.headers.forEach((value, name) => {
@@ -148,6 +193,11 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
       res.writeHead(response.status, { ...response.headers, 'content-length': response.body.byteLength, 'x-sp-cache': state });
       res.end(response.body);
     };
+    // a client that goes away before its answer stops its request's work (see gateway.ts contextFor)
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -174,6 +224,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
           return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
         },
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+        signal: gone.signal,
       };
       answer(post, req.socket.remoteAddress).then(send, () => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': jsonType });
@@ -194,7 +245,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
     const { response, state } =
       body.byteLength > maxBodyBytes
         ? { response: tooLarge(maxBodyBytes), state: 'bypass' as const }
-        : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body }, clientAddress);
+        : await answer({ url: request.url, headers: () => headers, header: (n) => request.headers.get(n), body, signal: request.signal }, clientAddress);
     return new Response(response.body as BodyInit, { status: response.status, headers: { ...response.headers, 'x-sp-cache': state } });
   }
 

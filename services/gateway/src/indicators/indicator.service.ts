@@ -8,6 +8,8 @@ import type { IndexValue, IndicatorReader, IndicatorValue } from '@sp/indicator-
 import { rateUncertainty, type RateUncertainty } from '@sp/indicators';
 import { canReadIndex, canReadIndicator, privilegedFor, privilegedForIndex } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
+import { PortError } from '@sp/ports';
+import type { GraphQLError } from 'graphql';
 import { expectedError, isExpected } from '../errors.js';
 import type { RequestBudget } from '../fairness/request-budget.js';
 import type { Limits } from '../limits.js';
@@ -87,8 +89,11 @@ export class IndicatorService {
     private readonly deps: IndicatorDeps,
     readonly viewer: Viewer,
     private readonly limits: Limits,
-    /** the request's budget (each values read is charged its estimated cells) and its abort signal (timeout) */
-    private readonly request: { budget?: RequestBudget; abort?: AbortController } = {},
+    /**
+     * the request's budget (each values read is charged its estimated cells), its abort signal
+     * (timeout, client gone) and its deadline (epoch ms; each warehouse query is stopped there)
+     */
+    private readonly request: { budget?: RequestBudget; abort?: AbortController; deadline?: number } = {},
   ) {
     this.metaByCode = new Map(deps.catalogue.indicators().map((m) => [m.code, m]));
     this.indexByCode = new Map(deps.catalogue.indices().map((m) => [m.code, m]));
@@ -299,16 +304,44 @@ export class IndicatorService {
     return cells;
   }
 
-  /** A warehouse read in this client's turn (fair scheduling) when budgets are on. */
-  private read<T>(fn: () => Promise<T>): Promise<T> {
-    return this.request.budget ? this.request.budget.run(fn) : fn();
+  /** A warehouse read in this client's turn (fair scheduling) when budgets are on; the engine's limits as the caller's errors. */
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await (this.request.budget ? this.request.budget.run(fn) : fn());
+    } catch (error) {
+      throw this.asRequestError(error);
+    }
   }
 
-  /** No read starts after the request was cut off (timeout) or refused (budget). */
-  private live(): { signal?: AbortSignal } {
+  /**
+   * No read starts after the request was cut off (timeout, client gone) or refused (budget); a
+   * read that starts carries the signal, the request's deadline and the rows one query may scan,
+   * so the warehouse stops its work too (issue #13).
+   */
+  private live(): { signal?: AbortSignal; deadline?: number; maxRowsToRead: number } {
     const signal = this.request.abort?.signal;
-    if (signal?.aborted) throw isExpected(signal.reason) ? signal.reason : expectedError('TIMEOUT', 'the request was cut off; this read was not started');
-    return signal ? { signal } : {};
+    if (signal?.aborted) throw this.cutOff();
+    return { ...(signal ? { signal } : {}), ...(this.request.deadline !== undefined ? { deadline: this.request.deadline } : {}), maxRowsToRead: this.limits.maxRowsToRead };
+  }
+
+  private cutOff(): GraphQLError {
+    const reason: unknown = this.request.abort?.signal.reason;
+    return isExpected(reason) ? reason : expectedError('TIMEOUT', 'the request was cut off (time limit or client gone); this read was stopped');
+  }
+
+  /** The warehouse stopped a read at the request's limits: the caller's to narrow or retry, not a fault. */
+  private asRequestError(error: unknown): unknown {
+    if (!(error instanceof PortError)) return error;
+    if (error.code === 'CANCELLED' || (error.code === 'TIMEOUT' && this.request.abort?.signal.aborted)) return this.cutOff();
+    if (error.code === 'TIMEOUT' && this.request.deadline !== undefined && Date.now() >= this.request.deadline - 50) {
+      return expectedError('TIMEOUT', `the request took longer than ${this.limits.requestTimeoutMs} ms and was cut off; narrow the query`);
+    }
+    if (error.code === 'LIMIT_EXCEEDED') {
+      return expectedError('RESULT_TOO_LARGE', `a read would scan more than ${this.limits.maxRowsToRead} warehouse rows; narrow the areas, periods or as-of dates`, {
+        limit: this.limits.maxRowsToRead,
+      });
+    }
+    return error;
   }
 
   private checkLevel(level: string, argument: string): void {

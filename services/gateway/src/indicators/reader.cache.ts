@@ -72,7 +72,22 @@ export function cachingReader(reader: IndicatorReader, options: ReaderCacheOptio
   }
 
   return {
-    values: (q: IndicatorValuesQuery) => cached<IndicatorValue[]>(`v${stableKey(q)}`, () => reader.values(q)),
+    values: (q: IndicatorValuesQuery) => {
+      // what belongs to one request (its signal, deadline, scan limit) is not part of the question
+      const { signal, deadline, maxRowsToRead, ...question } = q;
+      const key = `v${stableKey(question)}`;
+      const ask = () => cached<IndicatorValue[]>(key, () => leaderCut(reader.values(q), signal));
+      // a read shared with a request that was cut off fails for that request only: the others ask again
+      return ask().catch((error: unknown) => {
+        if (error instanceof LeaderCut) {
+          if (signal?.aborted) throw error.cause;
+          return ask().catch((again: unknown) => {
+            throw again instanceof LeaderCut ? again.cause : again;
+          });
+        }
+        throw error;
+      });
+    },
     periods: (indicator: string) => cached<string[]>(`p${JSON.stringify(indicator)}`, () => reader.periods(indicator)),
     indexValues: (q) => cached<IndexValue[]>(`i${stableKey(q)}`, () => reader.indexValues(q)),
     clear: () => entries.clear(),
@@ -87,4 +102,17 @@ function stableKey(q: object): string {
       .filter((k) => o[k] !== undefined)
       .map((k) => [k, o[k]]),
   );
+}
+
+/** A shared read failed because the request that started it was cut off, not because of the question. */
+class LeaderCut extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the request that started this shared read was cut off');
+  }
+}
+
+function leaderCut<T>(read: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  return read.catch((error: unknown) => {
+    throw signal?.aborted ? new LeaderCut(error) : error;
+  });
 }

@@ -3,6 +3,7 @@ import { MemoryIndicatorReader } from '../testing/memory-indicator-reader.js';
 import { koelnCells } from '../testing/koeln.fixture.js';
 import { testGateway } from '../testing/gateway.fixture.js';
 import { tokenFor } from '../testing/gateway.fixture.js';
+import type { IndicatorReader, IndicatorValuesQuery } from '@sp/indicator-store';
 import { cachingReader } from './reader.cache.js';
 
 describe('shared reader cache', () => {
@@ -30,6 +31,34 @@ describe('shared reader cache', () => {
     reader.clear();
     await reader.values(q);
     expect(memory.calls).toHaveLength(4);
+  });
+
+  it('collapses reads of requests with other deadlines, and a request cut off does not fail the others sharing its read', async () => {
+    const memory = new MemoryIndicatorReader(koelnCells());
+    const started: IndicatorValuesQuery[] = [];
+    // like the warehouse reader: a read whose signal aborts fails with the cancellation
+    const slow: IndicatorReader = {
+      ...memory,
+      periods: (i) => memory.periods(i),
+      indexValues: (q) => memory.indexValues(q),
+      values: (q) => {
+        started.push(q);
+        return new Promise((resolve, reject) => {
+          q.signal?.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+          setTimeout(() => resolve(memory.values(q)), 20);
+        });
+      },
+    };
+    const reader = cachingReader(slow, { ttlMs: 1000, maxEntries: 10 });
+    const q = { indicator: 'einwohner', level: 'STADTTEIL', periods: ['2012'] };
+    const first = new AbortController();
+    const cut = reader.values({ ...q, signal: first.signal, deadline: Date.now() + 10_000, maxRowsToRead: 1e8 });
+    const other = reader.values({ ...q, signal: new AbortController().signal, deadline: Date.now() + 10_001, maxRowsToRead: 1e8 });
+    expect(started).toHaveLength(1);
+    first.abort();
+    await expect(cut).rejects.toThrow('cancelled');
+    expect(await other).toHaveLength(86);
+    expect(started).toHaveLength(2);
   });
 
   it('never serves a privileged answer to the public', async () => {

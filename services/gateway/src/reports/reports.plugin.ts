@@ -73,7 +73,12 @@ function profileDocument(p: GebietsProfil): ReportDocument {
   };
 }
 
-export function reportRoutes(authenticate: Authenticate, contextFor: (viewer: Viewer) => GatewayContext, limits: Limits, jobs = new ReportJobs()): Plugin<GatewayContext> {
+export function reportRoutes(
+  authenticate: Authenticate,
+  contextFor: (viewer: Viewer, extras?: { untimed?: boolean }) => GatewayContext,
+  limits: Limits,
+  jobs = new ReportJobs(),
+): Plugin<GatewayContext> {
   const withTimeout = async <T>(ctx: GatewayContext, work: Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
@@ -103,7 +108,7 @@ export function reportRoutes(authenticate: Authenticate, contextFor: (viewer: Vi
   const startBatch = (viewer: Viewer, url: URL, ext: string): Response => {
     const as = format(ext);
     checkParams(url.searchParams, ['level', 'period'], url.pathname);
-    const ctx = contextFor(viewer);
+    const ctx = contextFor(viewer, { untimed: true });
     const level = url.searchParams.get('level')?.toUpperCase();
     if (!level) throw expectedError('BAD_USER_INPUT', 'query parameter level is required (e.g. level=STADTTEIL)', { argument: 'level' });
     requireLevel(ctx.areas, level, 'level');
