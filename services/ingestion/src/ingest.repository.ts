@@ -107,7 +107,7 @@ export class IngestRepository {
         WHERE (record_type = $1 AND key = ANY($2::text[])) OR (record_type = 'goal' AND key = ANY($3::text[])) OR (record_type = 'measure' AND key = ANY($4::text[]))
        UNION ALL
        SELECT true, r.record_type, r.key, r.version, r.payload_hash, r.tombstone, r.amt, r.delivery_id::text, NULL, NULL, NULL, NULL, r.payload, r.reserved_at
-         FROM unnest($2::text[]) AS k(key)
+         FROM (SELECT DISTINCT unnest($2::text[]) AS key) AS k
               CROSS JOIN LATERAL (SELECT * FROM ingest_reservations WHERE record_type = $1 AND key = k.key OFFSET 0) AS r
         ORDER BY 1, 3, 4`,
       [recordType, keys, referenced.goals, referenced.measures],
