@@ -288,6 +288,11 @@ try {
   await warehouse.close();
   rmSync(dir, { recursive: true, force: true });
 }
+// issue 17: the public read (protection included) within 1.5× the direct SQL for a choropleth, 2× for a 240-month series
+for (const r of all.filter((x) => x.how === 'reader, public (protected)')) {
+  const target = r.query.endsWith('choropleth') ? 1.5 : 2;
+  console.log(`${fmtInt(r.rows)} rows, ${r.query}: public ÷ direct p50 ${r.ratio50.toFixed(2)}× (target ≤ ${target}×) ${r.ratio50 <= target ? 'PASS' : 'ABOVE TARGET'}`);
+}
 console.log(
   JSON.stringify(
     all.map((r) => ({

@@ -103,12 +103,14 @@ await app.listen(0, '127.0.0.1');
 const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;
 const client = new Worker(new URL('./http-client.worker.mjs', import.meta.url), { workerData: { url, apiKey, concurrency: CONCURRENCY } });
 const phaseTotals = new Map();
+let retries = 0;
 /** Sends batches from the client thread; resolves with the seconds they took. */
 function deliverAll(batchBodies) {
   return new Promise((resolve, reject) => {
     client.once('message', (m) => {
       if (m.error) return reject(new Error(m.error));
       for (const [k, v] of Object.entries(m.phases)) phaseTotals.set(k, (phaseTotals.get(k) ?? 0) + v);
+      retries += m.retries;
       resolve(m.seconds);
     });
     client.postMessage({ bodies: batchBodies, expected: BATCH_SIZE });
@@ -171,7 +173,8 @@ console.log(`records: ${ROUNDS} rounds × ${BATCHES} batches × ${BATCH_SIZE} ar
 console.log(`HTTP API → Kafka (validated, Avro, versions + audit in PostgreSQL): ${fmt(apiRate)} records/s median (rounds: ${apiRates.map(fmt).join(', ')})`);
 console.log(`kafkajs direct (pre-encoded Avro, idempotent producer):          ${fmt(directRate)} records/s median (rounds: ${directRates.map(fmt).join(', ')})`);
 console.log(`server phases per batch (ms, mean): ${[...phaseTotals].map(([k, v]) => `${k} ${(v / (ROUNDS * BATCHES)).toFixed(0)}`).join(', ')}`);
-console.log(`ratio API / direct: ${(ratio * 100).toFixed(1)} % (target ≥ 50 %) ${ratio >= 0.5 ? 'PASS' : 'BELOW TARGET'}`);
+console.log(`deliveries answered 503 and sent again: ${retries}`);
+console.log(`ratio API / direct: ${(ratio * 100).toFixed(1)} % (target ≥ 60 %, issue 17) ${ratio >= 0.6 ? 'PASS' : 'BELOW TARGET'}`);
 console.log(
   JSON.stringify({
     rounds: ROUNDS,
@@ -182,6 +185,7 @@ console.log(
     apiRecordsPerSecond: Math.round(apiRate),
     directRecordsPerSecond: Math.round(directRate),
     ratio: Number(ratio.toFixed(3)),
+    retries503: retries,
   }),
 );
 process.exit(0);

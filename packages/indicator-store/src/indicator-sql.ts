@@ -102,6 +102,49 @@ export function countsStatement(c: Component, periods: readonly string[], period
   return { sql, params };
 }
 
+/**
+ * Counts of one component at its source level itself: the same columns and sums as countsStatement
+ * for `only.level` = the source level, in one GROUP BY without the join with area_map (which costs
+ * 4–5× the aggregation in chDB). That join also dropped areas outside their validity; the reader
+ * does that with the rows of areaValidityStatement instead (areas × periods, in JS).
+ */
+export function sourceCountsStatement(
+  c: Component,
+  periods: readonly string[],
+  periodStarts: readonly string[],
+  asOf?: number,
+  codes?: readonly string[],
+  values: 'true' | 'protected' = 'true',
+): Statement {
+  const params: QueryParams = {};
+  const sums = values === 'true' ? 'sumIf(value, present = 1) AS value, 0 AS unkeyed' : 'sumIf(pvalue, present = 1 AND pvalue >= 0) AS value, countIf(present = 1 AND pvalue < 0) AS unkeyed';
+  let from: string;
+  let restrict = '';
+  if (codes) params.onlyCodes = [...codes];
+  if (asOf === undefined) {
+    // current cells: straight from the table, no subquery (ClickHouse's analysis of one costs ms)
+    Object.assign(params, { measure: c.measure, dataset: c.dataset, src: c.sourceLevel, periods: [...periods] });
+    from = `cells FINAL WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
+        AND period IN {periods:Array(String)}${codes ? ' AND area_code IN {onlyCodes:Array(String)}' : ''}${dimensionFilters(c, params)}`;
+  } else {
+    from = source(c, periods, periodStarts, asOf, params);
+    if (codes) restrict = ' WHERE area_code IN {onlyCodes:Array(String)}';
+  }
+  const sql = `SELECT {src:String} AS level, area_code AS code, period, ${sums}, max(known_at_ms) AS known_at_ms, maxIf(synthetic, present = 1) AS synthetic
+     FROM ${from}${restrict}
+     GROUP BY area_code, period
+     HAVING countIf(present = 1) > 0`;
+  return { sql, params };
+}
+
+/** When each area of a level is valid (its own row in area_map): valid_from, valid_to as ISO dates, '' = open. */
+export function areaValidityStatement(level: string): Statement {
+  return {
+    sql: 'SELECT DISTINCT child_code AS code, valid_from, valid_to FROM area_map WHERE child_level = {level:String} AND level = {level:String} AND code = child_code',
+    params: { level },
+  };
+}
+
 /** The periods that have present cells of a component, ascending. */
 export function periodsStatement(c: Component): Statement {
   return {

@@ -115,6 +115,41 @@ describe('indicator store on chDB', () => {
     expect((await values(reader, 'einwohner_u6', 'STADTTEIL', '2012'))['101']!.value).toBe(70);
   });
 
+  it('reads the source level without the roll-up join and still leaves out areas outside their validity, as the roll-up does', async () => {
+    // 301 exists from 2015, 302 until 2013 (a Gebietsreform); both in Bezirk 2
+    const span = (validFrom: string, validTo: string | null) => ({ validFrom, validTo });
+    const reform = [
+      ...areaMap,
+      ...(
+        [
+          ['301', span('2015-01-01', null)],
+          ['302', span('0000-01-01', '2013-12-31')],
+        ] as const
+      ).flatMap(([code, v]) => [
+        { childLevel: 'STADTTEIL', childCode: code, level: 'STADTTEIL', code, ...v },
+        { childLevel: 'STADTTEIL', childCode: code, level: 'STADTBEZIRK', code: '2', ...v },
+      ]),
+    ];
+    await loadAreaMap(wh, reform);
+    try {
+      const fresh = new WarehouseIndicatorReader(wh, { plans: resolver, hierarchyLevels: LEVELS, protection });
+      await projector.apply([record('301', '2012', { einwohner: 11 }), record('302', '2012', { einwohner: 13 }), record('301', '2016', { einwohner: 17 }), record('302', '2016', { einwohner: 19 })]);
+      for (const privileged of [true, false]) {
+        const st2012 = await values(fresh, 'einwohner', 'STADTTEIL', '2012', { privileged });
+        const st2016 = await values(fresh, 'einwohner', 'STADTTEIL', '2016', { privileged });
+        expect(Object.keys(st2012)).toEqual(['302']);
+        expect(Object.keys(st2016)).toEqual(['301']);
+        // the same areas count in the roll-up: Bezirk 2 is 302 in 2012 and 301 in 2016
+        expect((await values(fresh, 'einwohner', 'STADTBEZIRK', '2012', { privileged }))['2']!.value).toBe(st2012['302']!.value);
+        expect((await values(fresh, 'einwohner', 'STADTBEZIRK', '2016', { privileged }))['2']!.value).toBe(st2016['301']!.value);
+        const series = await fresh.values({ indicator: 'einwohner', level: 'STADTTEIL', areaCodes: ['301', '302'], periodFrom: '2012', periodTo: '2016', privileged });
+        expect(series.map((v) => `${v.areaCode}@${v.period}`)).toEqual(['302@2012', '301@2016']);
+      }
+    } finally {
+      await loadAreaMap(wh, areaMap);
+    }
+  });
+
   it('computes rates from summed numerators and denominators, never averaged rates', async () => {
     await projector.apply(base());
     const city = (await values(reader, 'sgb2_quote', 'STADT', '2012', { privileged: true }))['0']!;

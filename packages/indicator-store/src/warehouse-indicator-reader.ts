@@ -10,7 +10,7 @@
 // "geschützt" (PROTECTED). Privileged readers get the true values, marked confidential.
 import { alignPeriod, evaluatePlan, loadProtection, periodRange, periodStart, shiftPeriod, type Component, type Protection } from '@sp/indicators';
 import { ExpectedError, type ReadOptions, type Warehouse } from '@sp/ports';
-import { areaRelationsStatement, type CountRow, countsStatement, indexValuesStatement, type Only, periodsStatement } from './indicator-sql.js';
+import { areaRelationsStatement, areaValidityStatement, type CountRow, countsStatement, indexValuesStatement, type Only, periodsStatement, sourceCountsStatement } from './indicator-sql.js';
 import { componentsOf, type PlanResolver, type ScenarioDatasets, UnknownScenarioError } from './indicator-plan.js';
 import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
 
@@ -61,9 +61,18 @@ function readOptions(q: IndicatorValuesQuery): ReadOptions {
 
 const cellKey = (level: string, code: string) => `${level}|${code}`;
 
+/** area code → the spans (ISO dates, valid_to '' = open) in which the area is valid */
+type Validity = Map<string, { from: string; to: string }[]>;
+
+/** Whether the area is valid on the day `start` (as area_map's join condition: valid_from ≤ start ≤ valid_to). */
+function validAt(validity: Validity, code: string, start: string): boolean {
+  return validity.get(code)?.some((v) => v.from <= start && (v.to === '' || start <= v.to)) ?? false;
+}
+
 export class WarehouseIndicatorReader implements IndicatorReader {
   private readonly suppressBelow: number;
   private relations: Promise<AreaRelation[]> | undefined;
+  private readonly validity = new Map<string, Promise<Validity>>();
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -75,6 +84,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   /** Forget the cached area relations (after the area map was reloaded). */
   clearCache(): void {
     this.relations = undefined;
+    this.validity.clear();
   }
 
   /** Whether the public sees a component's counts only protected. Unknown datasets are confidential. */
@@ -97,11 +107,15 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const privileged = q.privileged === true;
     // a scenario reads each component from its prognose dataset; confidentiality and periodicity stay the source's
     const read = new Map([...components].map(([id, c]) => [id, q.scenario === undefined ? c : this.inScenario(c, q.scenario)]));
-    for (const [id, c] of components) {
-      q.signal?.throwIfAborted();
-      const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
-      counts.set(id, await this.counts(read.get(id)!, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected', readOptions(q)));
-    }
+    // the components (a rate's numerator and denominator) are read side by side: each is one
+    // warehouse round trip whose fixed cost (several ms in chDB) would otherwise add up
+    q.signal?.throwIfAborted();
+    await Promise.all(
+      [...components].map(async ([id, c]) => {
+        const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
+        counts.set(id, await this.counts(read.get(id)!, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected', readOptions(q)));
+      }),
+    );
     const confidential = [...components.values()].some((c) => this.confidential(c));
 
     const out: IndicatorValue[] = [];
@@ -210,10 +224,16 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   }
 
   private async counts(c: Component, periods: string[], asOf: number | undefined, only: Only, values: 'true' | 'protected', options: ReadOptions): Promise<Counts> {
-    const { sql, params } = countsStatement(c, periods, periods.map(periodStart), asOf, only, values);
-    const rows = await this.warehouse.query<CountRow>(sql, params, options);
+    const starts = periods.map(periodStart);
+    // at the source level nothing is rolled up: one GROUP BY, and the areas' validity checked here
+    // (the join with area_map that does both for coarser levels costs several times the read)
+    const atSource = only.level === c.sourceLevel;
+    const { sql, params } = atSource ? sourceCountsStatement(c, periods, starts, asOf, only.codes, values) : countsStatement(c, periods, starts, asOf, only, values);
+    const [rows, validity] = await Promise.all([this.warehouse.query<CountRow>(sql, params, options), atSource ? this.validityOf(c.sourceLevel) : undefined]);
+    const startOf = new Map(periods.map((p, i) => [p, starts[i]!]));
     const out: Counts = new Map();
     for (const r of rows) {
+      if (validity && !validAt(validity, r.code, startOf.get(r.period) ?? periodStart(r.period))) continue;
       const byCell = out.get(r.period) ?? new Map<string, Count>();
       byCell.set(cellKey(r.level, r.code), {
         value: Number(r.unkeyed) > 0 ? null : Number(r.value),
@@ -223,6 +243,23 @@ export class WarehouseIndicatorReader implements IndicatorReader {
       out.set(r.period, byCell);
     }
     return out;
+  }
+
+  /** When the areas of a level are valid; cached like the relations (an empty area map is not cached: it is loaded at start). */
+  private validityOf(level: string): Promise<Validity> {
+    let cached = this.validity.get(level);
+    if (!cached) {
+      const { sql, params } = areaValidityStatement(level);
+      cached = this.warehouse.query<{ code: string; valid_from: string; valid_to: string }>(sql, params).then((rows) => {
+        if (rows.length === 0) this.validity.delete(level);
+        const out: Validity = new Map();
+        for (const r of rows) out.set(r.code, [...(out.get(r.code) ?? []), { from: r.valid_from, to: r.valid_to }]);
+        return out;
+      });
+      cached.catch(() => this.validity.delete(level));
+      this.validity.set(level, cached);
+    }
+    return cached;
   }
 
   private loadRelations(): Promise<AreaRelation[]> {

@@ -290,18 +290,11 @@ export class DeliveryService {
     const release = await this.keyLocks.acquire(items.map((i) => `${recordType}\0${i.key}`));
     try {
       // 1. look up, decide, reserve: one transaction under the keys' advisory locks
-      const decided = await step('database', () => this.decideAndReserve(d, items, phases));
-      if (!Array.isArray(decided)) return decided;
+      const reserved = await step('database', () => this.decideAndReserve(d, items, phases));
+      if (!('decided' in reserved)) return reserved;
+      const { decided, appending, events } = reserved;
       // 2. append what is new or completes a reservation
-      const appending = decided.filter((x) => x.outcome !== 'unchanged');
-      const appended = appending.length
-        ? await step('log', () =>
-            this.append(
-              d.topic,
-              appending.map((x) => this.event(d, x)),
-            ),
-          )
-        : [];
+      const appended = appending.length ? await step('log', () => this.append(d.topic, events)) : [];
       phases.mark('append');
       // 3. record: the new current versions with their positions, reservations ended, the audit row
       const records = await step('database', () => this.record(d, decided, appending, appended));
@@ -333,8 +326,13 @@ export class DeliveryService {
     }
   }
 
-  /** Step 1: the decision, the planning check and the reservations, committed together (or a rejection, nothing written). */
-  private decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases): Promise<Decided[] | Rejected> {
+  /**
+   * Step 1: the decision, the planning check and the reservations, committed together (or a
+   * rejection, nothing written). Also returns the events to append, encoded while PostgreSQL
+   * writes the reservations (the envelopes need only the decided versions): on a server the
+   * statement and the encoding overlap instead of following each other.
+   */
+  private decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases): Promise<{ decided: Decided[]; appending: Decided[]; events: OutgoingEvent[] } | Rejected> {
     const { recordType, principal, planning } = d;
     const keys = items.map((i) => i.key);
     return this.repo.transaction(async (tx) => {
@@ -368,14 +366,24 @@ export class DeliveryService {
         }
       }
       phases.mark('decide');
-      await this.repo.reserve(
+      const reserving = this.repo.reserve(
         tx,
         recordType,
         { deliveryId: d.deliveryId, amt: principal.amt, at: d.at },
         creates.map((x) => ({ key: x.item.key, version: x.version, payloadHash: x.item.hash, tombstone: x.item.payload === null, payload: planning ? x.item.payload : null })),
       );
+      // the statement is on its way; encode meanwhile (a failing reservation still fails the step below)
+      const appending = decision.decided.filter((x) => x.outcome !== 'unchanged');
+      let events: OutgoingEvent[];
+      try {
+        events = appending.map((x) => this.event(d, x));
+      } catch (error) {
+        await reserving.catch(() => undefined);
+        throw error;
+      }
+      await reserving;
       phases.mark('reserve');
-      return decision.decided;
+      return { decided: decision.decided, appending, events };
     });
   }
 

@@ -89,7 +89,10 @@ export class IngestRepository {
 
   /**
    * What PostgreSQL knows of the delivery's keys (answered version and reservations) and the current
-   * goals and measures its records name, in one round trip.
+   * goals and measures its records name, in one round trip. Reservations are looked up key by key
+   * (LATERAL; OFFSET 0 keeps the planner from flattening it into a scan by record type): the table is a queue whose rows are deleted a moment after they
+   * are written, and a scan by record type alone walked every dead row since the last vacuum — the
+   * look-up of a batch of 1,000 grew from 25 to ~110 ms over 150 batches (bench/ingestion/pg-phases.mjs).
    */
   async lookup(
     tx: Queryable,
@@ -103,9 +106,9 @@ export class IngestRepository {
          FROM ingest_records
         WHERE (record_type = $1 AND key = ANY($2::text[])) OR (record_type = 'goal' AND key = ANY($3::text[])) OR (record_type = 'measure' AND key = ANY($4::text[]))
        UNION ALL
-       SELECT true, record_type, key, version, payload_hash, tombstone, amt, delivery_id::text, NULL, NULL, NULL, NULL, payload, reserved_at
-         FROM ingest_reservations
-        WHERE record_type = $1 AND key = ANY($2::text[])
+       SELECT true, r.record_type, r.key, r.version, r.payload_hash, r.tombstone, r.amt, r.delivery_id::text, NULL, NULL, NULL, NULL, r.payload, r.reserved_at
+         FROM (SELECT DISTINCT unnest($2::text[]) AS key) AS k
+              CROSS JOIN LATERAL (SELECT * FROM ingest_reservations WHERE record_type = $1 AND key = k.key OFFSET 0) AS r
         ORDER BY 1, 3, 4`,
       [recordType, keys, referenced.goals, referenced.measures],
     );
@@ -174,6 +177,7 @@ export class IngestRepository {
    * Records an appended delivery in one statement (atomic without a transaction): the new current
    * versions, the end of their reservations (and of any older ones of the same keys), and the
    * delivery's audit row. A version lower than the one already recorded leaves the record as it is.
+   * The reservations are found key by key and deleted by row id, for the same reason as in lookup().
    */
   async record(recordType: RecordType, delivery: DeliveryRow & { topic: string; schemaId: number }, versions: readonly RecordVersionRow[], events: readonly DeliveryEventRow[]): Promise<void> {
     const d = delivery;
@@ -190,8 +194,10 @@ export class IngestRepository {
          WHERE ingest_records.version < EXCLUDED.version
          RETURNING 1
        ), released AS (
-         DELETE FROM ingest_reservations r USING unnest($7::text[], $8::int[]) AS u(key, version)
-          WHERE r.record_type = $1 AND r.key = u.key AND r.version <= u.version
+         DELETE FROM ingest_reservations
+          WHERE ctid = ANY(ARRAY(
+            SELECT r.ctid FROM unnest($7::text[], $8::int[]) AS u(key, version)
+                   CROSS JOIN LATERAL (SELECT ctid FROM ingest_reservations WHERE record_type = $1 AND key = u.key AND version <= u.version OFFSET 0) AS r))
          RETURNING 1
        ), audited AS (
          INSERT INTO ingest_deliveries (delivery_id, amt, record_type, kind, delivered_by, delivered_at, content_type, record_count, created_count, catalogue_version,
