@@ -23,7 +23,7 @@ import {
   type OfferView,
   type RegistrySource,
 } from '@sp/gateway';
-import { indicatorMeta, MemoryIndicatorReader, type MemoryCell } from '@sp/gateway/testing';
+import { indicatorMeta, MemoryIndicatorReader, testAuth, type MemoryCell } from '@sp/gateway/testing';
 import type { IndexValue } from '@sp/indicator-store';
 import { repoRoot } from '@sp/testing';
 
@@ -410,7 +410,7 @@ export async function startFixturePlatform(): Promise<FixturePlatform> {
     indicators: new MemoryIndicatorReader(cells, index),
     registry: registry(areas, cells),
     controlling: controlling(),
-    auth: { jwtSecret: 'dashboard-fixture-secret-of-32-characters' },
+    auth: testAuth,
   });
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;

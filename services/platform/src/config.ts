@@ -1,6 +1,7 @@
 // Configuration of the one-process platform, validated once from the environment.
 import { resolve } from 'node:path';
 import { gatewayEnvShape } from '@sp/gateway';
+import { identityEnvShape } from '@sp/identity';
 import { z } from 'zod';
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -21,8 +22,6 @@ export const platformConfigSchema = z.object({
   KAFKA_BROKERS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   CLICKHOUSE_URL: z.string().optional(),
-  /** HS256 secret for bearer tokens; generated and kept in the data dir when absent */
-  SP_JWT_SECRET: z.string().min(32).optional(),
   /** the tenant's protection configuration YAML (docs/disclosure.md); default @sp/indicators' catalogue/protection.yaml */
   SP_PROTECTION: z.string().optional(),
   /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
@@ -37,8 +36,10 @@ export const platformConfigSchema = z.object({
   SP_REFERENCE: z.string().trim().min(1).optional(),
   SP_INDICATOR_CATALOGUE: z.string().trim().min(1).optional(),
   SP_FEED_CATALOGUE: z.string().trim().min(1).optional(),
-  /** the gateway's token and browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION, SP_JWT_ISSUER, SP_JWT_AUDIENCE, SP_TOKEN_MAX_LIFETIME_S (docs/graphql.md) */
+  /** the gateway's browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION (docs/graphql.md) */
   ...gatewayEnvShape,
+  /** sign-in: SP_PUBLIC_URL, SP_OIDC_* (an external provider) or the embedded one (docs/auth.md) */
+  ...identityEnvShape,
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema> & { dataDir: string };
@@ -50,6 +51,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     throw new Error(`invalid platform configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.SP_OIDC_ISSUER && (!c.SP_OIDC_CLIENT_ID || !c.SP_OIDC_AUDIENCE)) {
+    throw new Error(
+      'invalid platform configuration:\n  SP_OIDC_ISSUER: needs SP_OIDC_CLIENT_ID (the dashboard client) and SP_OIDC_AUDIENCE (the aud of its access tokens); without SP_OIDC_ISSUER the platform is its own provider',
+    );
+  }
   if (c.SP_ENGINES === 'servers' && (!c.KAFKA_BROKERS || !c.DATABASE_URL || !c.CLICKHOUSE_URL)) {
     throw new Error('SP_ENGINES=servers needs KAFKA_BROKERS, DATABASE_URL and CLICKHOUSE_URL');
   }

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueSource } from '../adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway } from '../gateway.js';
-import { testSecret, tokenFor } from '../testing/gateway.fixture.js';
+import { testAuth, tokenFor } from '../testing/gateway.fixture.js';
 import { einwohner2012 } from '../testing/koeln.fixture.js';
 
 let wh: Warehouse;
@@ -50,7 +50,7 @@ beforeAll(async () => {
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue),
     indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels }),
-    auth: { jwtSecret: testSecret },
+    auth: testAuth,
     // every request reaches the warehouse: the worst case for the normal client
     cache: false,
     responseCache: false,
