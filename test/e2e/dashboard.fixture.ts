@@ -415,6 +415,8 @@ export async function startFixturePlatform(): Promise<FixturePlatform> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (gateway.handles(path)) return gateway.handler(req, res);
+    // nobody signs in at the fixture: the page asks as the public (the platform's session routes: docs/auth.md)
+    if (path === '/session/me') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"signedIn":false,"role":"public"}');
     if (serveDashboard(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('nicht gefunden');
   });
