@@ -70,6 +70,7 @@ Sozialplanung läuft.
   GraphQL:    ${platform.url}/graphql   (GraphiQL im Browser)
   OGC API:    ${platform.url}/ogc   (Features für GIS, z. B. ogrinfo OAPIF:${platform.url}/ogc)
   Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
+  Anmeldung:  ${platform.identity.mode === 'embedded' ? `${platform.identity.issuer()}   (eigener OIDC-Anbieter; Benutzer: pnpm identity users add …)` : `${platform.identity.issuer()}   (externer OIDC-Anbieter)`}
 Beenden mit Strg+C.
 `);
 
