@@ -5,22 +5,35 @@ import type { AddressInfo } from 'node:net';
 import type { IdentityService } from '../identity.js';
 
 export class CookieClient {
-  readonly cookies = new Map<string, string>();
+  /** cookies per origin (host and port), as a browser keeps them apart for the platform and an external provider */
+  private readonly jar = new Map<string, Map<string, string>>();
 
   constructor(readonly base: string) {}
+
+  /** the platform's cookies */
+  get cookies(): Map<string, string> {
+    return this.cookiesOf(new URL(this.base).origin);
+  }
+
+  private cookiesOf(origin: string): Map<string, string> {
+    let map = this.jar.get(origin);
+    if (!map) this.jar.set(origin, (map = new Map()));
+    return map;
+  }
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const url = new URL(path, this.base);
     const headers = new Headers(init.headers);
-    if (url.origin === new URL(this.base).origin && this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const cookies = this.cookiesOf(url.origin);
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const i = pair!.indexOf('=');
       const name = pair!.slice(0, i).trim();
       const gone = attrs.some((a) => /^\s*max-age=0/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
-      if (gone) this.cookies.delete(name);
-      else this.cookies.set(name, pair!.slice(i + 1).trim());
+      if (gone) cookies.delete(name);
+      else cookies.set(name, pair!.slice(i + 1).trim());
     }
     return res;
   }
@@ -41,7 +54,7 @@ export class CookieClient {
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     if (!action) throw new Error(`no form on ${pageUrl}: ${html.slice(0, 300)}`);
     const target = new URL(action.replace(/&amp;/g, '&'), pageUrl).href;
-    return this.follow(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(this.base).origin }, body: new URLSearchParams(fields) });
+    return this.follow(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(pageUrl).origin }, body: new URLSearchParams(fields) });
   }
 }
 
