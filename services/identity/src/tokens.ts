@@ -13,7 +13,11 @@ export type Role = (typeof roles)[number];
 /** Who a valid token names. */
 export interface Identity {
   role: Role;
-  /** the Amt of an `amt` token */
+  /**
+   * The Amt the person works for: required for role amt (it decides what they read and write);
+   * optional for planners and admins, whose deliveries through ingestion then go as that Amt (e.g.
+   * the planning office's). Read rights of planners and admins do not depend on it.
+   */
   amt: string | null;
   /** the tenant (city) the provider put in the token, when its claim is configured and present */
   tenant: string | null;
@@ -158,7 +162,7 @@ export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier 
     const name = strings(payload.name)[0] ?? strings(payload.preferred_username)[0] ?? payload.sub!;
     return {
       role,
-      amt: role === 'amt' ? amt : null,
+      amt: role === 'public' ? null : amt,
       tenant,
       privileged: role !== 'public' && claimAt(payload, claims.privileged) === true,
       subject: payload.sub!,

@@ -115,7 +115,6 @@ export class UserStore {
     const password = oneTimePassword();
     const user: User = {
       ...fields,
-      ...(fields.role === 'amt' ? {} : { amt: undefined }),
       id: randomUUID(),
       passwordHash: await hashPassword(password),
       mustChangePassword: true,

@@ -79,6 +79,7 @@ export class IngestionModule {
               planningCheck: o.planningCheck,
               indicatorCodes: new Set(o.indicatorCodes),
               ...(o.clock ? { clock: o.clock } : {}),
+              anyAmt: o.verifyToken !== undefined,
             });
             await service.start();
             return service;

@@ -1,5 +1,6 @@
 // Deliveries with a signed-in person's access token (issue 18): an Amt's staff member delivers for
-// the Amt the token names, the rights of that Amt apply as for its API key, and every forged,
+// the Amt the token names, the rights of that Amt apply as for its API key (an Amt edits only its own
+// measures; the planning staff edits goals), and every forged,
 // expired, rotated-out or unsigned token is refused 401 with nothing appended. API keys for the
 // machine deliveries keep working beside the tokens.
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { openPgliteDatabase, type PgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog, type EmbeddedEventLog } from '@sp/eventlog-embedded';
 import { topology } from '@sp/events';
-import { aGoal, anOffer } from '@sp/events/testing';
+import { aGoal, aMeasure, aMilestone, anOffer } from '@sp/events/testing';
 import { createTokenVerifier } from '@sp/identity/tokens';
 import { loadCatalogue } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
@@ -79,11 +80,28 @@ describe('deliveries with a person’s access token', () => {
     expect((await post(`Bearer ${machineKey}`, 'offer', [anOffer({ key: 'kita:maschine', amt: 'jugendamt' })])).status).toBe(200);
   });
 
-  it('the Amt’s rights apply: the Jugendamt’s person may not deliver goals of the planning staff', async () => {
+  it('the Amt’s rights apply: the Jugendamt’s person may not deliver goals; the planning staff may', async () => {
     const token = await sign({ role: 'amt', amt: 'jugendamt' });
     const res = await post(`Bearer ${token}`, 'goal', [aGoal({ key: 'ziel:person' })]);
     expect(res.status, JSON.stringify(res.body)).toBe(403);
     const { rows } = await database.query('SELECT 1 FROM ingest_records WHERE key = $1', ['ziel:person']);
+    expect(rows).toHaveLength(0);
+    // a planner of the planning office (token names Amt planung) edits goals
+    const planner = await sign({ sub: 'paula', role: 'planner', amt: 'planung' });
+    expect((await post(`Bearer ${planner}`, 'goal', [aGoal({ key: 'ziel:person' })])).status).toBe(200);
+  });
+
+  it('an Amt’s person edits only its own measures: a milestone on the Schulamt’s measure is refused 403', async () => {
+    const planner = await sign({ sub: 'paula', role: 'planner', amt: 'planung' });
+    const own = aMeasure({ key: 'massnahme:person:ja', goalKeys: ['ziel:person'], leadAmt: 'jugendamt', participants: [], status: 'in_progress', actualStart: '2025-01-10' });
+    const other = aMeasure({ key: 'massnahme:person:sa', goalKeys: ['ziel:person'], leadAmt: 'schulamt', participants: [], status: 'in_progress', actualStart: '2025-01-10' });
+    expect((await post(`Bearer ${planner}`, 'measure', [own, other])).status).toBe(200);
+    const jugendamt = await sign({ role: 'amt', amt: 'jugendamt' });
+    expect((await post(`Bearer ${jugendamt}`, 'milestone', [aMilestone({ key: 'meilenstein:person:ja', measureKey: own.key })])).status).toBe(200);
+    const refused = await post(`Bearer ${jugendamt}`, 'milestone', [aMilestone({ key: 'meilenstein:person:sa', measureKey: other.key })]);
+    expect(refused.status).toBe(403);
+    expect(refused.body.errors[0]).toMatchObject({ code: 'MEASURE_OF_OTHER_AMT', value: other.key });
+    const { rows } = await database.query('SELECT 1 FROM ingest_records WHERE key = $1', ['meilenstein:person:sa']);
     expect(rows).toHaveLength(0);
   });
 

@@ -12,7 +12,7 @@ export { roles, type Role };
 
 export interface Viewer {
   role: Role;
-  /** the Amt of an `amt` token */
+  /** the Amt of an `amt` viewer; a planner's or admin's token may name the Amt they work for (no read rights follow from it) */
   amt: string | null;
   /** may see counts below the suppression threshold */
   privileged: boolean;
