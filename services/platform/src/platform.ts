@@ -250,6 +250,6 @@ export function platformRouteOf(path: string): string {
   if (path.startsWith('/ogc')) return '/ogc';
   if (path.startsWith('/auth/interaction/')) return '/auth/interaction/{uid}';
   if (path.startsWith('/auth')) return '/auth';
-  if (path.startsWith('/session/')) return path.length < 40 ? path : '/session/other';
+  if (path.startsWith('/session/')) return ['/session/login', '/session/callback', '/session/logout', '/session/me'].includes(path) ? path : '/session/other';
   return 'dashboard';
 }
