@@ -8,6 +8,7 @@
 // platform's own dashboard) and the admin API for users.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, errors as oidcErrors, type KoaContextWithOIDC } from 'oidc-provider';
+import { MemoryAdapter } from './memory.adapter.js';
 import { publicJwks, type StoredKey } from './signing-keys.store.js';
 import type { TokenVerifier } from './tokens.js';
 import { minPasswordLength, UserRejected, type UserStore } from './users.store.js';
@@ -50,6 +51,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       : undefined;
   };
   const configuration: Configuration = {
+    adapter: MemoryAdapter,
     clients: [
       {
         client_id: dashboardClientId,
