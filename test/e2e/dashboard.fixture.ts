@@ -24,7 +24,7 @@ import {
   type OfferView,
   type RegistrySource,
 } from '@sp/gateway';
-import { indicatorMeta, MemoryIndicatorReader, type MemoryCell } from '@sp/gateway/testing';
+import { indicatorMeta, MemoryIndicatorReader, testAuth, type MemoryCell } from '@sp/gateway/testing';
 import type { IndexValue } from '@sp/indicator-store';
 import { loadReference } from '@sp/spatial';
 import { repoRoot } from '@sp/testing';
@@ -393,11 +393,13 @@ export async function startFixturePlatform(): Promise<FixturePlatform> {
     indicators: new MemoryIndicatorReader(cells, index),
     registry: registry(areas, cells),
     controlling: controlling(),
-    auth: { jwtSecret: 'dashboard-fixture-secret-of-32-characters' },
+    auth: testAuth,
   });
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (gateway.handles(path)) return gateway.handler(req, res);
+    // nobody signs in at the fixture: the page asks as the public (the platform's session routes: docs/auth.md)
+    if (path === '/session/me') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"signedIn":false,"role":"public"}');
     if (serveDashboard(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('nicht gefunden');
   });

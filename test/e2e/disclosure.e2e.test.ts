@@ -15,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKoelnDemo } from '@sp/demo';
 import { FeedCatalogue } from '@sp/feeds';
-import { clientFor, tokenFor } from '@sp/gateway/testing';
+import { clientFor } from '@sp/gateway/testing';
+import { tokenFromDataDir } from '@sp/identity/testing';
 import { areaMapRows } from '@sp/indicator-store';
 import { alignPeriod, computeCompositeIndex, loadCatalogue, periodRange, preimage, wilsonInterval, type Component } from '@sp/indicators';
 import { loadReference } from '@sp/spatial';
@@ -25,7 +26,6 @@ import { audit, inconsistentFigures, type Figure, type Target } from './disclosu
 import { buildLeaves, declaredMechanism, figureOf, germanNumber, type Gql, leavesOf, publicCsv, publicValues, stadtteileOf, type Versioned } from './disclosure/attacker.js';
 
 const MIN_VALUES = Number(process.env.SP_AUDIT_MIN_VALUES ?? 5);
-const JWT_SECRET = 'disclosure-e2e-jwt-secret-0123456789abcdef';
 const RECORD_KEY_SECRET = 'disclosure-e2e-record-key-secret-0123456789';
 const FROM = '2011-07',
   TO = '2012-12';
@@ -82,7 +82,7 @@ describe('disclosure control under the attacks of #12 (public GraphQL and CSV on
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     platform = await startNodeService('services/platform/dist/main.js', {
-      env: { SP_DATA_DIR: dataDir, SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO: '0', SP_JWT_SECRET: JWT_SECRET, SP_RECORD_KEY_SECRET: RECORD_KEY_SECRET },
+      env: { SP_DATA_DIR: dataDir, SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO: '0', SP_RECORD_KEY_SECRET: RECORD_KEY_SECRET },
       ready: /Dashboard:/,
       timeoutMs: 300_000,
     });
@@ -101,7 +101,7 @@ describe('disclosure control under the attacks of #12 (public GraphQL and CSV on
         return r.data as never;
       }
     };
-    const token = await tokenFor({ role: 'planner', privileged: true }, JWT_SECRET);
+    const token = await tokenFromDataDir(dataDir, url, { role: 'planner', privileged: true });
     privileged = async (query, variables) => {
       const r = await client(query, { variables: variables ?? {}, token });
       if (r.errors?.length) throw new Error(r.errors.map((e) => e.message).join('; '));

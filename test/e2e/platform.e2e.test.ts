@@ -5,7 +5,8 @@
 // and in the OGC API at /ogc), and a second start reuses the data already loaded.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkContract, clientFor, tokenFor, type GraphQLClient } from '@sp/gateway/testing';
+import { checkContract, clientFor, type GraphQLClient } from '@sp/gateway/testing';
+import { tokenFromDataDir } from '@sp/identity/testing';
 import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -122,8 +123,7 @@ describe('the platform on its embedded default', () => {
   });
 
   it('shows the public confidential counts only perturbed, never 1 or 2, and a privileged planner the truth', async () => {
-    const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
-    const privileged = await tokenFor({ role: 'planner', privileged: true }, secret);
+    const privileged = await tokenFromDataDir(dataDir, url, { role: 'planner', privileged: true });
     type Row = { area: { code: string }; value: number | null; suppressed: boolean; perturbed: boolean; confidential: boolean; knownAt: string | null };
     const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2012") { area { code } value suppressed perturbed confidential knownAt } }`;
     const pub = await gql<{ indicatorValues: Row[] }>(q);

@@ -2,12 +2,13 @@
 // broker, a real PostgreSQL and a ClickHouse HTTP endpoint (chdb-http, the dev stand-in for a
 // ClickHouse server): deliveries through the ingestion API become queryable through GraphQL, a bad
 // delivery changes nothing, and after a restart the data are still there because they live in the
-// servers — the data directory only holds the API keys and the token secret.
+// servers — the data directory only holds the API keys, the sign-in's users and keys (identity/) and the record-key secret.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { aGoal, aMeasure, anOffer } from '@sp/events/testing';
-import { checkContract, clientFor, tokenFor, type GraphQLClient } from '@sp/gateway/testing';
+import { checkContract, clientFor, type GraphQLClient } from '@sp/gateway/testing';
+import { tokenFromDataDir } from '@sp/identity/testing';
 import { freePort, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir, waitFor } from '@sp/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,7 +133,7 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
       source: 'e2e',
     };
     expect((await deliver('jugendamt', 'area-statistic', [hze])).status).toBe(200);
-    const privileged = await tokenFor({ role: 'planner', privileged: true }, readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim());
+    const privileged = await tokenFromDataDir(dataDir, url, { role: 'planner', privileged: true });
     const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2013", areas: ["101"]) { value suppressed perturbed } }`;
     await waitFor(async () => (await gql<{ indicatorValues: unknown[] }>(q, { token: privileged })).data?.indicatorValues.length === 1);
     expect((await gql(q, { token: privileged })).data).toEqual({ indicatorValues: [{ value: 2, suppressed: false, perturbed: false }] });
@@ -171,8 +172,8 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
 
   it('keeps everything in the servers across a restart of the platform', async () => {
     await platform!.stop();
-    // nothing of the engines lives in the data directory, only the keys, the token secret and the record-key secret
-    expect(readdirSync(dataDir).sort()).toEqual(['api-keys.json', 'jwt-secret', 'record-key-secret']);
+    // nothing of the engines lives in the data directory, only the keys, the sign-in's users and keys and the record-key secret
+    expect(readdirSync(dataDir).sort()).toEqual(['api-keys.json', 'identity', 'record-key-secret']);
     platform = await start();
     expect(await checkContract(gql)).toEqual([]);
     expect((await offersIn101()).totalCount).toBe(1);

@@ -216,3 +216,41 @@ export async function startChdbHttp(): Promise<ChildService & { dataDir: string 
   });
   return Object.assign(svc, { url: `http://127.0.0.1:${port}`, dataDir });
 }
+
+export interface KeycloakInstance {
+  /** the realm's issuer, http://127.0.0.1:PORT/realms/sozialplanung */
+  readonly issuer: string;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+const keycloakScript = join(repoRoot, 'infra/keycloak/keycloak.sh');
+
+/**
+ * Starts a real Keycloak (infra/keycloak/keycloak.sh: the Maven Central distribution, dev mode,
+ * in-memory database) with infra/keycloak/sozialplanung-realm.json imported; its dashboard client
+ * redirects to `publicUrl` and has `clientSecret`. The first start builds for minutes.
+ */
+export async function startKeycloak(options: { publicUrl: string; clientSecret: string }): Promise<KeycloakInstance> {
+  const dir = tempDir('sp-keycloak-', true);
+  const port = await freePort();
+  const mgmt = await freePort();
+  const env = { ...process.env, SP_PUBLIC_URL: options.publicUrl, SP_KEYCLOAK_CLIENT_SECRET: options.clientSecret };
+  const unregister = onExit(() => {
+    try {
+      process.kill(Number(readFileSync(join(dir, 'keycloak.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      /* already stopped */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const { stdout } = await run(keycloakScript, ['start', dir, String(port), String(mgmt)], { env, timeout: 480_000 });
+  return {
+    issuer: stdout.trim().split('\n').pop()!,
+    dir,
+    stop: async () => {
+      await run(keycloakScript, ['wipe', dir], { timeout: 60_000 });
+      unregister();
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // The gateway's token and browser settings from the environment, one zod shape for every entry
 // point (the standalone gateway, the platform), so each reads the same variables the same way.
+import type { TokenVerifier } from '@sp/identity/tokens';
 import { z } from 'zod';
 import type { GatewayOptions, IntrospectionPolicy } from './gateway.js';
 
@@ -26,25 +27,16 @@ export const gatewayEnvShape = {
     .pipe(z.array(origin)),
   /** who may run introspection: signed-in (default), everyone, off */
   SP_INTROSPECTION: z.enum(['signed-in', 'everyone', 'off']).default('signed-in'),
-  /** expected `iss` / `aud` of bearer tokens; when unset, tokens carrying the claim are refused */
-  SP_JWT_ISSUER: z.string().min(1).optional(),
-  SP_JWT_AUDIENCE: z.string().min(1).optional(),
-  /** longest token lifetime in seconds (default 43200 = 12 h) */
-  SP_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().positive().optional(),
 };
 
 export const gatewayEnvSchema = z.object(gatewayEnvShape);
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 
 /** auth, CORS and introspection options of createGateway from the parsed variables. */
-export function gatewayOptionsFromEnv(env: GatewayEnv, jwtSecret: string): Required<Pick<GatewayOptions, 'auth' | 'cors' | 'introspection'>> {
+/** the token verifier comes from @sp/identity (createIdentity, or createTokenVerifier for an external provider) */
+export function gatewayOptionsFromEnv(env: GatewayEnv, verify: TokenVerifier): Required<Pick<GatewayOptions, 'auth' | 'cors' | 'introspection'>> {
   return {
-    auth: {
-      jwtSecret,
-      ...(env.SP_JWT_ISSUER ? { issuer: env.SP_JWT_ISSUER } : {}),
-      ...(env.SP_JWT_AUDIENCE ? { audience: env.SP_JWT_AUDIENCE } : {}),
-      ...(env.SP_TOKEN_MAX_LIFETIME_S ? { maxTokenLifetimeSeconds: env.SP_TOKEN_MAX_LIFETIME_S } : {}),
-    },
+    auth: { verify },
     cors: { origins: env.SP_CORS_ORIGINS },
     introspection: env.SP_INTROSPECTION satisfies IntrospectionPolicy,
   };

@@ -13,7 +13,7 @@ import { catalogueSource } from './adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from './adapters/spatial.source.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { checkContract } from './testing/contract.js';
-import { clientFor, type GraphQLClient, testSecret, tokenFor } from './testing/gateway.fixture.js';
+import { clientFor, type GraphQLClient, testAuth, tokenFor } from './testing/gateway.fixture.js';
 import { einwohner2012 } from './testing/koeln.fixture.js';
 
 let wh: Warehouse;
@@ -51,7 +51,7 @@ beforeAll(async () => {
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue),
     indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] }),
-    auth: { jwtSecret: testSecret },
+    auth: testAuth,
   });
   gql = clientFor((url, init) => Promise.resolve(gateway.yoga.fetch(url, init)));
 });

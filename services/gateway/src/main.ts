@@ -8,6 +8,7 @@
 // SP_ENGINES=servers). Without DATABASE_URL those fields answer NOT_AVAILABLE.
 import { createServer } from 'node:http';
 import { createPgDatabase } from '@sp/database-pg';
+import { createTokenVerifier, remoteKeys } from '@sp/identity/tokens';
 import { databaseCheck, instrumentDatabase, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { demoReferenceName } from '@sp/spatial';
@@ -23,7 +24,13 @@ const env = z
     CLICKHOUSE_URL: z.string().url('CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:8123'),
     /** the PostgreSQL holding the registry and controlling read models; optional */
     DATABASE_URL: z.string().url('DATABASE_URL must be a PostgreSQL URL, e.g. postgres://sp:…@127.0.0.1:5432/sp').optional(),
-    SP_JWT_SECRET: z.string().min(32, 'SP_JWT_SECRET must have at least 32 characters'),
+    /** the OIDC provider whose access tokens the gateway accepts (its JWKS is read from discovery) */
+    SP_OIDC_ISSUER: z.string().url("SP_OIDC_ISSUER must be the provider's issuer URL, e.g. https://login.stadt.example/realms/sozialplanung or https://sozialplanung.stadt.example/auth"),
+    SP_OIDC_AUDIENCE: z.string().min(1, 'SP_OIDC_AUDIENCE names the aud of the access tokens (embedded provider: urn:sozialplanung:platform)'),
+    SP_OIDC_ROLE_CLAIM: z.string().min(1).default('role'),
+    SP_OIDC_AMT_CLAIM: z.string().min(1).default('amt'),
+    SP_OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
+    SP_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().positive().optional(),
     SP_REFERENCE: z.string().default(demoReferenceName),
     /** the tenant's protection configuration YAML (docs/disclosure.md); default the built-in one */
     SP_PROTECTION: z.string().optional(),
@@ -43,8 +50,16 @@ const gateway = standaloneGateway({
   ...(database ? { database: instrumentDatabase(database, telemetry) } : {}),
   reference: env.SP_REFERENCE,
   ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
-  jwtSecret: env.SP_JWT_SECRET,
-  security: gatewayOptionsFromEnv(env, env.SP_JWT_SECRET),
+  security: gatewayOptionsFromEnv(
+    env,
+    createTokenVerifier({
+      issuer: env.SP_OIDC_ISSUER,
+      audience: env.SP_OIDC_AUDIENCE,
+      keys: remoteKeys(env.SP_OIDC_ISSUER),
+      claims: { role: env.SP_OIDC_ROLE_CLAIM, amt: env.SP_OIDC_AMT_CLAIM, tenant: env.SP_OIDC_TENANT_CLAIM },
+      ...(env.SP_TOKEN_MAX_LIFETIME_S ? { maxTokenLifetimeSeconds: env.SP_TOKEN_MAX_LIFETIME_S } : {}),
+    }),
+  ),
   limits: {
     ...(env.GATEWAY_MAX_DEPTH ? { maxDepth: env.GATEWAY_MAX_DEPTH } : {}),
     ...(env.GATEWAY_MAX_COMPLEXITY ? { maxComplexity: env.GATEWAY_MAX_COMPLEXITY } : {}),

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './gateway.js';
 import { standaloneGateway } from './standalone.js';
 import { loadDemoOffers, loadDemoPlanning } from './testing/demo-read-models.fixture.js';
-import { clientFor, testSecret, tokenFor, type GraphQLClient } from './testing/gateway.fixture.js';
+import { clientFor, testAuth, tokenFor, type GraphQLClient } from './testing/gateway.fixture.js';
 
 const reference = loadReference('koeln');
 const CHORWEILER_GOAL = 'ziel:sr:blumenberg-chorweiler-seeberg-nord:sgb2';
@@ -25,7 +25,7 @@ let offers: OfferRecord[];
 let planner: string;
 
 const gatewayOver = (database?: PgliteDatabase): { gateway: Gateway; gql: GraphQLClient } => {
-  const gateway = standaloneGateway({ warehouse: wh, ...(database ? { database } : {}), reference: 'koeln', jwtSecret: testSecret, cache: false, responseCache: false, budgets: false });
+  const gateway = standaloneGateway({ warehouse: wh, ...(database ? { database } : {}), reference: 'koeln', security: { auth: testAuth }, cache: false, responseCache: false, budgets: false });
   return { gateway, gql: clientFor((url, init) => gateway.fetch(url, init)) };
 };
 

@@ -17,9 +17,8 @@ export interface StandaloneOptions {
   cataloguePath?: string;
   /** path of the protection configuration YAML (docs/disclosure.md); default the built-in one */
   protectionPath?: string;
-  jwtSecret: string;
-  /** token, CORS and introspection settings beyond the secret (gatewayOptionsFromEnv) */
-  security?: Partial<Pick<GatewayOptions, 'auth' | 'cors' | 'introspection'>>;
+  /** CORS, introspection and token settings (gatewayOptionsFromEnv); auth is required */
+  security: Pick<GatewayOptions, 'auth'> & Partial<Pick<GatewayOptions, 'cors' | 'introspection'>>;
   limits?: GatewayOptions['limits'];
   cache?: GatewayOptions['cache'];
   responseCache?: GatewayOptions['responseCache'];
@@ -43,7 +42,7 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
       extraSources: geometry,
     }),
     ...options.security,
-    auth: { ...options.security?.auth, jwtSecret: options.jwtSecret },
+    auth: options.security.auth,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.responseCache !== undefined ? { responseCache: options.responseCache } : {}),

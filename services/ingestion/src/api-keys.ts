@@ -10,6 +10,8 @@ const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 export interface Principal {
   keyId: string;
   amt: string;
+  /** the signed-in person, when the delivery came with their access token instead of an API key */
+  user?: { subject: string; name: string; role: string };
 }
 
 export function generateApiKey(id: string): string {

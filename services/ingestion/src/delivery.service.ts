@@ -55,6 +55,8 @@ export interface DeliveryServiceDeps {
   /** codes of the indicator catalogue, which goals may name */
   indicatorCodes: ReadonlySet<string>;
   clock?: () => Date;
+  /** persons' access tokens are accepted: any Amt of the catalogue may deliver, so every Amt's topics are made */
+  anyAmt?: boolean;
 }
 
 /** One delivery being committed. */
@@ -120,7 +122,8 @@ export class DeliveryService {
   async start(): Promise<void> {
     const { config, catalogue, topology } = this.deps;
     await migrateIngest(this.deps.database);
-    const types = config.amt ? catalogue.recordTypesOf(config.amt) : [...new Set(config.apiKeys.flatMap((k) => catalogue.recordTypesOf(k.amt)))];
+    const amts = config.amt ? [config.amt] : this.deps.anyAmt ? catalogue.amtCodes() : config.apiKeys.map((k) => k.amt);
+    const types = [...new Set(amts.flatMap((a) => catalogue.recordTypesOf(a)))];
     if (types.length) await this.deps.eventLog.ensureTopics(types.map((t) => ({ name: this.topic(t), partitions: topology.partitions })));
   }
 

@@ -5,6 +5,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { defaultTopology, SchemaRegistry, type Topology } from '@sp/events';
 import { FeedCatalogue, Taxonomy, type SpatialChecks } from '@sp/feeds';
+import type { TokenVerifier } from '@sp/identity/tokens';
 import type { Database, EventLog } from '@sp/ports';
 import { ApiKeyAuthenticator, ApiKeyGuard } from './api-key.guard.js';
 import { DeliveriesController } from './deliveries.controller.js';
@@ -28,6 +29,8 @@ export interface IngestionModuleOptions {
   taxonomy?: Taxonomy;
   registry?: SchemaRegistry;
   clock?: () => Date;
+  /** accepts signed-in persons' access tokens (JWT) beside the API keys; see api-key.guard.ts */
+  verifyToken?: TokenVerifier;
 }
 
 interface Resolved {
@@ -58,7 +61,7 @@ export class IngestionModule {
       controllers: [DeliveriesController],
       providers: [
         { provide: INGESTION_OPTIONS, useFactory: () => resolve(options) },
-        { provide: ApiKeyAuthenticator, inject: [INGESTION_OPTIONS], useFactory: ({ config }: Resolved) => new ApiKeyAuthenticator(config.apiKeys, config.amt) },
+        { provide: ApiKeyAuthenticator, inject: [INGESTION_OPTIONS], useFactory: ({ config }: Resolved) => new ApiKeyAuthenticator(config.apiKeys, config.amt, options.verifyToken) },
         ApiKeyGuard,
         {
           provide: DeliveryService,
@@ -76,6 +79,7 @@ export class IngestionModule {
               planningCheck: o.planningCheck,
               indicatorCodes: new Set(o.indicatorCodes),
               ...(o.clock ? { clock: o.clock } : {}),
+              anyAmt: o.verifyToken !== undefined,
             });
             await service.start();
             return service;

@@ -2,6 +2,7 @@
 // the city's spatial reference and indicator catalogue, the controlling deciders as the planning
 // transition check; configuration from SP_INGESTION_CONFIG / environment (ingestion.config.ts).
 import 'reflect-metadata';
+import { createTokenVerifier, remoteKeys } from '@sp/identity/tokens';
 import { createPgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { recordTypes, topology } from '@sp/events';
@@ -37,6 +38,17 @@ async function main(): Promise<void> {
     topology: records,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: indicators.latest().map((i) => i.code),
+    // persons' access tokens beside the API keys when an OIDC provider is named (docs/auth.md)
+    ...(process.env.SP_OIDC_ISSUER && process.env.SP_OIDC_AUDIENCE
+      ? {
+          verifyToken: createTokenVerifier({
+            issuer: process.env.SP_OIDC_ISSUER,
+            audience: process.env.SP_OIDC_AUDIENCE,
+            keys: remoteKeys(process.env.SP_OIDC_ISSUER),
+            claims: { role: process.env.SP_OIDC_ROLE_CLAIM || 'role', amt: process.env.SP_OIDC_AMT_CLAIM || 'amt', tenant: process.env.SP_OIDC_TENANT_CLAIM || 'tenant' },
+          }),
+        }
+      : {}),
   });
   // the probe reads a topic this instance writes (created at start-up)
   const feeds = config.ingestion.cataloguePath ? FeedCatalogue.load(config.ingestion.cataloguePath) : FeedCatalogue.load();

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { gatewayEnvShape } from '@sp/gateway';
 import { demoReferenceName } from '@sp/spatial';
+import { identityEnvShape } from '@sp/identity';
 import { z } from 'zod';
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -22,8 +23,6 @@ export const platformConfigSchema = z.object({
   KAFKA_BROKERS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   CLICKHOUSE_URL: z.string().optional(),
-  /** HS256 secret for bearer tokens; generated and kept in the data dir when absent */
-  SP_JWT_SECRET: z.string().min(32).optional(),
   /**
    * The tenant's data descriptions until tenants are delivered through the API (issue 15), read by
    * tenant.setup.ts: the spatial reference (a built-in name or the path of its YAML description,
@@ -43,8 +42,10 @@ export const platformConfigSchema = z.object({
   SP_ADMIN_TOKEN: z.string().min(32).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */
   SP_RECORD_KEY_SECRET: z.string().min(16).optional(),
-  /** the gateway's token and browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION, SP_JWT_ISSUER, SP_JWT_AUDIENCE, SP_TOKEN_MAX_LIFETIME_S (docs/graphql.md) */
+  /** the gateway's browser rules: SP_CORS_ORIGINS, SP_INTROSPECTION (docs/graphql.md) */
   ...gatewayEnvShape,
+  /** sign-in: SP_PUBLIC_URL, SP_OIDC_* (an external provider) or the embedded one (docs/auth.md) */
+  ...identityEnvShape,
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema> & { dataDir: string };
@@ -56,6 +57,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     throw new Error(`invalid platform configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.SP_OIDC_ISSUER && (!c.SP_OIDC_CLIENT_ID || !c.SP_OIDC_AUDIENCE)) {
+    throw new Error(
+      'invalid platform configuration:\n  SP_OIDC_ISSUER: needs SP_OIDC_CLIENT_ID (the dashboard client) and SP_OIDC_AUDIENCE (the aud of its access tokens); without SP_OIDC_ISSUER the platform is its own provider',
+    );
+  }
   if (c.SP_ENGINES === 'servers' && (!c.KAFKA_BROKERS || !c.DATABASE_URL || !c.CLICKHOUSE_URL)) {
     throw new Error('SP_ENGINES=servers needs KAFKA_BROKERS, DATABASE_URL and CLICKHOUSE_URL');
   }

@@ -3,13 +3,13 @@
 // registry, controlling, dead letters) are projections of it. A backup is therefore a consistent
 // cut of the committed log (taken while the platform appends; see @sp/eventlog-embedded's
 // snapshotCommittedLog) plus what is not in the log and cannot be derived from it: the Ämter' API
-// keys, the token secret and the record-key secret (the cell-key perturbation depends on it, so
+// keys, the sign-in's users, signing keys and secrets (identity/), the record-key secret (the cell-key perturbation depends on it, so
 // without it the restored indicator values would differ). The projections are not copied: a
 // restore lays down the log and rebuilds them from it, so they reflect exactly the cut.
 // Layout of a backup directory:
 //   manifest.json     written last: format, cut (end offset per partition), files with size + SHA-256
 //   eventlog/…        the log's copy (topics.json, commits.log, topics/<topic>/<partition>.log)
-//   api-keys.json, jwt-secret, record-key-secret   as far as the data directory has them
+//   api-keys.json, identity/…, record-key-secret   as far as the data directory has them
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +20,15 @@ import { DATA_DIR_FORMAT, FORMAT_FILE, formatFileContent, readDataDirFormat } fr
 export const BACKUP_FORMAT = 1;
 export const MANIFEST_FILE = 'manifest.json';
 /** kept in the data directory next to the engines' files; not derivable from the log */
-const secretFiles = ['api-keys.json', 'jwt-secret', 'record-key-secret'] as const;
+const secretFiles = [
+  'api-keys.json',
+  'record-key-secret',
+  // the embedded provider (docs/auth.md): without them the users and their sessions' keys were lost
+  'identity/users.json',
+  'identity/signing-keys.json',
+  'identity/dashboard-client-secret',
+  'identity/provider-cookie-secret',
+] as const;
 
 const manifestSchema = z.object({
   kind: z.literal('sozialplanung-backup'),
@@ -66,6 +74,7 @@ export async function backupDataDir(dataDir: string, target: string): Promise<Ba
   const files = cut.files.map((f) => join('eventlog', f));
   for (const name of secretFiles) {
     if (!existsSync(join(dataDir, name))) continue;
+    mkdirSync(dirname(join(target, name)), { recursive: true });
     copyFileSync(join(dataDir, name), join(target, name));
     files.push(name);
   }

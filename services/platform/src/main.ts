@@ -93,6 +93,7 @@ Sozialplanung läuft.
   OGC API:    ${platform.url}/ogc   (Features für GIS, z. B. ogrinfo OAPIF:${platform.url}/ogc)
   Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
   Mandanten:  ${[...deployment.runtimes.keys()].map((id) => `${id} ${deployment.tenantUrl(id)}/`).join(', ')}   (Verwaltung: ${platform.url}/admin/tenants, docs/tenants.md)
+  Anmeldung:  ${platform.identity.mode === 'embedded' ? `${platform.identity.issuer()}   (eigener OIDC-Anbieter; Benutzer: pnpm identity users add …)` : `${platform.identity.issuer()}   (externer OIDC-Anbieter)`}
 Beenden mit Strg+C.
 `);
 

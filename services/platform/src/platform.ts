@@ -13,6 +13,7 @@ import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/g
 import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
+import { createIdentity, type IdentityService } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
@@ -37,6 +38,8 @@ export interface Platform {
   reference: AreaReference;
   feeds: FeedCatalogue;
   keys: PlatformKeys;
+  /** sign-in: the token verifier, the embedded provider (or an external one) and the dashboard's session */
+  identity: IdentityService;
   /**
    * The projection job for the base scenario (docs/projection.md §7): projects the latest delivered
    * population and delivers the scenario's records through the ingestion API (next version of the
@@ -135,7 +138,10 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   }
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
+  // sign-in (docs/auth.md): gateway and ingestion verify access tokens against the provider's keys
+  const identity = await createIdentity(config, config.dataDir);
   const ingestion = await createIngestionApp({
+    verifyToken: identity.verify,
     eventLog,
     database,
     spatial: spatialChecksFrom(reference),
@@ -162,7 +168,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     }),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),
-    ...gatewayOptionsFromEnv(config, config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir)),
+    ...gatewayOptionsFromEnv(config, identity.verify),
   });
 
   onIndicatorsChanged = () => gateway.clearCache();
@@ -186,7 +192,13 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const server = createServer(
     telemetry.instrumentHttp((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
+      // a dashboard session travels on as the person's access token, verified like any other
+      if (!req.headers.authorization) {
+        const bearer = identity.bearerFor(req);
+        if (bearer) req.headers.authorization = `Bearer ${bearer}`;
+      }
       if (observability.handles(path)) return observability.handle(req, res);
+      if (identity.handle(req, res)) return;
       if (gateway.handles(path)) return gateway.handler(req, res);
       if (path.startsWith('/v1/') || path === '/health') return ingestionRouting(req, res);
       if (req.method === 'GET' || req.method === 'HEAD') {
@@ -209,6 +221,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     });
   }
   const url = serve ? serve.url : `http://${config.SP_HOST}:${(server.address() as AddressInfo).port}`;
+  identity.listening(url);
 
   // the consumers join in the background: ingestion and the server are ready without them (issue 14)
   const projections = startProjectionsInBackground(repaired ? async () => repaired : startAll, { report: telemetry.logger.lines('error') });
@@ -223,6 +236,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     feeds,
     keys,
     handle,
+    identity,
     runPrognose: () => {
       const apiKey = keys.keys.prognose;
       if (!apiKey) throw new Error('no API key for the Amt prognose (feed catalogue)');
@@ -246,5 +260,8 @@ export function platformRouteOf(path: string): string {
   if (path === '/graphql' || path === '/health' || path === '/health/live' || path === '/health/ready' || path === '/metrics') return path;
   if (path.startsWith('/export/')) return '/export/{name}.csv';
   if (path.startsWith('/ogc')) return '/ogc';
+  if (path.startsWith('/auth/interaction/')) return '/auth/interaction/{uid}';
+  if (path.startsWith('/auth')) return '/auth';
+  if (path.startsWith('/session/')) return ['/session/login', '/session/callback', '/session/logout', '/session/me'].includes(path) ? path : '/session/other';
   return 'dashboard';
 }

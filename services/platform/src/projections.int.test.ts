@@ -21,7 +21,7 @@ import { startKafka, startPostgres, tempDir, type KafkaInstance, type PostgresIn
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { areaSourceFromReference, catalogueSource, createGateway } from '@sp/gateway';
-import { clientFor, tokenFor } from '@sp/gateway/testing';
+import { clientFor, testAuth, tokenFor } from '@sp/gateway/testing';
 import { startProjections, type Projections } from './projections.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 
@@ -215,24 +215,23 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     expect(letters.find((l) => l.groupId === 'aggregator')!.error).toMatch(/period/);
     expect(letters.find((l) => l.groupId === 'registry')!.error).not.toBe('');
     // shown to admins through GraphQL, and to nobody else
-    const secret = 'poison-test-secret-of-at-least-32-characters';
     const gateway = createGateway({
       areas: areaSourceFromReference(reference),
       catalogue: catalogueSource(catalogue, { protection: loadProtection() }),
       indicators: new WarehouseIndicatorReader(warehouse, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels }),
       operations: operationsSourceFrom(projections),
-      auth: { jwtSecret: secret },
+      auth: testAuth,
     });
     const gql = clientFor((url, init) => gateway.fetch(url, init));
     const query = '{ operations { deadLetterCount consumers { groupId deadLettered } deadLetters(limit: 10) { groupId topic partition offset key error deadAt } } }';
     const asAdmin = await gql<{ operations: { deadLetterCount: number; consumers: { groupId: string; deadLettered: number }[]; deadLetters: { key: string; error: string }[] } }>(query, {
-      token: await tokenFor({ role: 'admin' }, secret),
+      token: await tokenFor({ role: 'admin' }),
     });
     expect(asAdmin.errors).toBeUndefined();
     expect(asAdmin.data!.operations.deadLetterCount).toBe(3);
     expect(asAdmin.data!.operations.consumers).toEqual(expect.arrayContaining([{ groupId: 'aggregator', deadLettered: 1 }]));
     expect(asAdmin.data!.operations.deadLetters.map((d) => d.key).sort()).toEqual([goal.key, offer.key, poison.key].sort());
-    const asPlanner = await gql(query, { token: await tokenFor({ role: 'planner', privileged: true }, secret) });
+    const asPlanner = await gql(query, { token: await tokenFor({ role: 'planner', privileged: true }) });
     expect(asPlanner.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(asPlanner.data?.operations ?? null).toBeNull();
 

@@ -70,7 +70,7 @@ export function setEndpoint(url) {
  * @template Data, Vars
  * @param {Query<Data, Vars>} query
  * @param {Vars} [variables]
- * @param {{ token?: string }} [auth] a bearer token (the admin view); the rest of the page asks as the public
+ * @param {{ token?: string }} [auth] a bearer token; without one the page asks with the signed-in person's rights (the platform adds the session's token, docs/auth.md) or as the public
  * @returns {Promise<Data>}
  */
 export async function gql(query, variables = /** @type {Vars} */ ({}), auth = {}) {
@@ -255,5 +255,29 @@ export function describeError(error) {
       return 'Unerwarteter Fehler der API.';
     default:
       return error.message;
+  }
+}
+
+/**
+ * Who is signed in: the platform's session routes (docs/auth.md).
+ * @typedef {object} Me
+ * @property {boolean} signedIn
+ * @property {string} role public | planner | amt | admin
+ * @property {string} [name]
+ * @property {string | null} [amt]
+ * @property {string | null} [tenant]
+ */
+
+/**
+ * The signed-in person, or the public when nobody is (or the page is served without session routes).
+ * @returns {Promise<Me>}
+ */
+export async function whoAmI() {
+  try {
+    const res = await fetch('/session/me', { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (!res.ok) return { signedIn: false, role: 'public' };
+    return /** @type {Me} */ (await res.json());
+  } catch {
+    return { signedIn: false, role: 'public' };
   }
 }

@@ -18,6 +18,7 @@ import { measuresSection } from './measures.section.js';
 import { needsSection } from './needs.section.js';
 import { operationsView } from './operations.view.js';
 import { seriesSection } from './series.section.js';
+import { sessionView } from './session.view.js';
 import { similarSection } from './similar.section.js';
 import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
@@ -37,6 +38,7 @@ const views = [
   tableView,
   attributionView,
   operationsView,
+  sessionView,
   // the details panel last: the render waits for its sections
   detailsView([seriesSection, similarSection, needsSection, measuresSection]),
 ];

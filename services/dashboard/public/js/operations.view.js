@@ -1,10 +1,10 @@
 // @ts-check
 // Betrieb: for admins, how the platform's consumers of the event log are doing — dead letters and
 // retries per consumer, and the dead letters themselves (events a projection could not apply and
-// set aside so it could go on; docs/engineering.md, "Poison events"). Asks with the admin token
-// typed in here; the token is kept in the form only, never stored.
+// set aside so it could go on; docs/engineering.md, "Poison events"). Shown after an admin signed in
+// (session.view.js); the query goes with the session, the API answers admins only.
 import { describeError, gql, queries } from './api.js';
-import { $, $input } from './dom.js';
+import { $ } from './dom.js';
 import { escapeHtml } from './format.js';
 
 /** @import { View } from './view.js' */
@@ -36,14 +36,9 @@ function table(ops) {
 
 async function load() {
   const out = $('operations-result');
-  const token = $input('operations-token').value.trim();
-  if (!token) {
-    out.textContent = 'Bitte ein Admin-Token eingeben.';
-    return;
-  }
   out.textContent = 'Lade …';
   try {
-    const data = await gql(queries.operations, { limit: 100 }, { token });
+    const data = await gql(queries.operations, { limit: 100 });
     out.innerHTML = table(data.operations);
   } catch (e) {
     out.textContent = `Fehler: ${describeError(e)}`;

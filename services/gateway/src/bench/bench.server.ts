@@ -6,7 +6,7 @@
 // not fit in URL query parameters of the HTTP interface:
 //   BENCH_MODE=seed  CHDB_PATH=…   seeds the data directory in-process (chDB), then exits
 //   BENCH_MODE=serve CHDB_URL=…    captures the reader's requests and serves the gateway
-//   further env: BENCH_PORT, BENCH_CAPTURE (output JSON), SP_JWT_SECRET
+//   further env: BENCH_PORT, BENCH_CAPTURE (output JSON); the bench reads as the public (no tokens)
 import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,7 @@ import { areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse, type Ar
 import { loadReference } from '@sp/spatial';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { TokenRejected } from '@sp/identity/tokens';
 import { z } from 'zod';
 import { standaloneGateway } from '../standalone.js';
 
@@ -24,7 +25,6 @@ const env = z
     CHDB_URL: z.string().url().optional(),
     BENCH_PORT: z.coerce.number().int().default(4100),
     BENCH_CAPTURE: z.string().optional(),
-    SP_JWT_SECRET: z.string().min(32).default('bench-secret-bench-secret-bench-secret'),
   })
   .parse(process.env);
 
@@ -111,7 +111,9 @@ const warehouse = createClickHouseWarehouse({ url: env.CHDB_URL! });
 // capture what the reader sends for each benchmark query
 const proxy = await recordingProxy(env.CHDB_URL!);
 // k6's virtual users all come from 127.0.0.1: one client for the budgets, so they are off here
-const recordingGateway = standaloneGateway({ warehouse: createClickHouseWarehouse({ url: proxy.url }), reference: 'koeln', jwtSecret: env.SP_JWT_SECRET, budgets: false });
+/** the bench sends no tokens: any that came would be refused */
+const publicOnly = { verify: () => Promise.reject(new TokenRejected('the bench server accepts no tokens')) };
+const recordingGateway = standaloneGateway({ warehouse: createClickHouseWarehouse({ url: proxy.url }), reference: 'koeln', security: { auth: publicOnly }, budgets: false });
 const capture: Record<string, { graphql: string; requests: { path: string; body: string; headers: Record<string, string> }[] }> = {};
 for (const [name, query] of Object.entries(benchQueries)) {
   proxy.start();
@@ -129,7 +131,7 @@ writeFileSync(env.BENCH_CAPTURE!, JSON.stringify(capture, null, 2));
 // BENCH_PORT + 2, so the run shows what each layer does
 const variants: Pick<Parameters<typeof standaloneGateway>[0], 'cache' | 'responseCache'>[] = [{}, { cache: false, responseCache: false }, { responseCache: false }];
 const servers = variants.map((caches, i) => {
-  const gateway = standaloneGateway({ warehouse, reference: 'koeln', jwtSecret: env.SP_JWT_SECRET, budgets: false, ...caches });
+  const gateway = standaloneGateway({ warehouse, reference: 'koeln', security: { auth: publicOnly }, budgets: false, ...caches });
   const server = createServer(gateway.handler);
   server.keepAliveTimeout = 60_000;
   server.listen(env.BENCH_PORT + i, '127.0.0.1');

@@ -8,6 +8,7 @@ import { startChdbHttp, type ChildService } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { standaloneGateway } from '../standalone.js';
+import { testAuth } from '../testing/gateway.fixture.js';
 import { observedGatewayHandler } from './observed.handler.js';
 
 describe('the standalone gateway answers /health/* and /metrics', () => {
@@ -21,8 +22,7 @@ describe('the standalone gateway answers /health/* and /metrics', () => {
     chdb = await startChdbHttp();
     warehouse = createClickHouseWarehouse({ url: chdb.url });
     telemetry = new Telemetry({ service: 'gateway', env: {} });
-    const jwtSecret = 'x'.repeat(40);
-    const gateway = standaloneGateway({ warehouse: instrumentWarehouse(warehouse, telemetry), reference: 'koeln', jwtSecret });
+    const gateway = standaloneGateway({ warehouse: instrumentWarehouse(warehouse, telemetry), reference: 'koeln', security: { auth: testAuth } });
     server = createServer(observedGatewayHandler(gateway, { warehouse, telemetry }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -12,6 +12,7 @@ import { registrySourceFrom } from '../adapters/registry.source.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway, type Gateway } from '../gateway.js';
 import { loadDemoOffers } from '../testing/demo-read-models.fixture.js';
+import { testAuth } from '../testing/gateway.fixture.js';
 import { MemoryIndicatorReader } from '../testing/memory-indicator-reader.js';
 
 const reference = loadReference('koeln');
@@ -31,7 +32,7 @@ beforeAll(async () => {
     catalogue: catalogueSource(loadCatalogue()),
     indicators: reader,
     registry: registrySourceFrom(repo, reader, reference),
-    auth: { jwtSecret: 'test-secret-of-at-least-32-characters!' },
+    auth: testAuth,
   });
 }, 180_000);
 afterAll(async () => db?.close());

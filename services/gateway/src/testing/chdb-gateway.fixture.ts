@@ -12,7 +12,7 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { catalogueSource } from '../adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway, type GatewayOptions } from '../gateway.js';
-import { testSecret } from './gateway.fixture.js';
+import { testAuth } from './gateway.fixture.js';
 import { einwohner2012 } from './koeln.fixture.js';
 
 export interface ServedGateway {
@@ -33,7 +33,7 @@ export async function servedChdbGateway(options: { wrap?: (wh: Warehouse) => War
     areas: areaSourceFromReference(reference),
     catalogue: catalogueSource(catalogue),
     indicators: new WarehouseIndicatorReader(options.wrap ? options.wrap(wh) : wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels }),
-    auth: { jwtSecret: testSecret },
+    auth: testAuth,
     ...options.gateway,
   });
   const server: Server = createServer(gateway.handler);

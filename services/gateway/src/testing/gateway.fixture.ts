@@ -1,16 +1,37 @@
 // TEST HELPER: a gateway over the Köln fixture (or any IndicatorReader), a GraphQL client that
 // goes through the gateway's fetch (the same serving layer as the HTTP handler), and signed
 // tokens for each role.
-import { SignJWT } from 'jose';
 import type { IndicatorReader } from '@sp/indicator-store';
+import { createTokenVerifier } from '@sp/identity/tokens';
+import { errors as joseErrors, generateKeyPair, type JWTVerifyGetKey, SignJWT } from 'jose';
+import type { AuthConfig } from '../auth/viewer.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 import { catalogue, koelnAreas, koelnCells } from './koeln.fixture.js';
 import { MemoryIndicatorReader } from './memory-indicator-reader.js';
 
-export const testSecret = 'test-secret-of-at-least-32-characters!';
+/** the test provider: one ES256 key, published under testKid */
+export const testIssuer = 'https://login.stadt.test/auth';
+export const testAudience = 'urn:sozialplanung:platform';
+export const testKid = 'test-key-1';
+export const testKeyPair = generateKeyPair('ES256', { extractable: true });
 
-export async function tokenFor(claims: Record<string, unknown>, secret = testSecret): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+/** the test provider's JWKS as a key getter: only testKid is known */
+export const testKeys: JWTVerifyGetKey = async (header) => {
+  if (header.kid !== testKid) throw new joseErrors.JWKSNoMatchingKey();
+  return (await testKeyPair).publicKey;
+};
+
+export const testAuth: AuthConfig = { verify: createTokenVerifier({ issuer: testIssuer, audience: testAudience, keys: testKeys }) };
+
+/** an access token of the test provider (ES256, iss, aud, sub, 1 h); claims override the defaults */
+export async function tokenFor(claims: Record<string, unknown>, options: { key?: CryptoKey; kid?: string } = {}): Promise<string> {
+  return new SignJWT({ sub: 'test-user', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? testKid })
+    .setIssuer(typeof claims.iss === 'string' ? claims.iss : testIssuer)
+    .setAudience(testAudience)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(options.key ?? (await testKeyPair).privateKey);
 }
 
 export interface GraphQLResult<T = Record<string, unknown>> {
@@ -50,7 +71,7 @@ export function testGateway(overrides: Partial<GatewayOptions> = {}): TestGatewa
     areas: koelnAreas(),
     catalogue,
     indicators: memory,
-    auth: { jwtSecret: testSecret },
+    auth: testAuth,
     // tests count reader calls per request; the shared caches have their own tests
     cache: false,
     responseCache: false,

@@ -17,7 +17,7 @@ import { catalogueSource } from '../adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway, type Gateway } from '../gateway.js';
 import type { OfferView } from '../sources.js';
-import { testSecret } from './gateway.fixture.js';
+import { testAuth } from './gateway.fixture.js';
 import { einwohner2012 } from './koeln.fixture.js';
 import { memoryRegistry, testOffers } from './memory-registry.js';
 
@@ -64,7 +64,7 @@ export async function startGeoGateway(): Promise<GeoGateway> {
     catalogue: catalogueSource(catalogue),
     indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] }),
     registry: memoryRegistry(offers),
-    auth: { jwtSecret: testSecret },
+    auth: testAuth,
   });
   const server: Server = createServer(gateway.handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -56,7 +56,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     async start(tenant: Tenant) {
       const runtime = await startTenantRuntime(config, tenant, tenantUrl(tenant.id));
       runtimes.set(tenant.id, runtime);
-      credentials.add({ tenant: tenant.id, apiKeyHashes: runtime.platform.keys.entries.map((e) => e.hash), jwtSecret: loadOrCreateSecret(tenantDir(config.dataDir, tenant.id)) });
+      credentials.add({ tenant: tenant.id, apiKeyHashes: runtime.platform.keys.entries.map((e) => e.hash), issuer: runtime.platform.identity.issuer() });
       registered.add(tenant.id);
       handlers.set(tenant.id, runtime.platform.handle);
       return { url: tenantUrl(tenant.id), apiKeys: runtime.platform.keys.keys, apiKeysFile: runtime.platform.keys.file };
@@ -96,7 +96,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
 
   const platform = await startPlatform(config, engines, { serve: { url } });
   runtimes.set(defaultTenantId, { id: defaultTenantId, platform, engines });
-  credentials.add({ tenant: defaultTenantId, apiKeyHashes: platform.keys.entries.map((e) => e.hash), jwtSecret: config.SP_JWT_SECRET ?? loadOrCreateSecret(config.dataDir) });
+  credentials.add({ tenant: defaultTenantId, apiKeyHashes: platform.keys.entries.map((e) => e.hash), issuer: platform.identity.issuer() });
   handlers.set(defaultTenantId, platform.handle);
   // the registered tenants start one after the other; until then they answer 503
   if (config.SP_ENGINES === 'embedded') for (const tenant of await repository.list()) await starter.start(tenant);
@@ -128,7 +128,7 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
   const engines = await openTenantEngines(dir);
   try {
     // the tenant's own secrets (tokens, record keys) and keys, in its own directory; its threshold
-    const { SP_JWT_SECRET: _jwt, SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;
+    const { SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;
     const suppression = tenant.suppressionThreshold ?? threshold;
     const tenantConfig: PlatformConfig = { ...shared, dataDir: dir, SP_DATA_DIR: dir, ...(suppression === undefined ? {} : { SP_SUPPRESSION_THRESHOLD: suppression }) };
     const feeds = pack.feeds();

@@ -6,7 +6,7 @@
 // tenant check; the deployment's second wall (stores and secrets of their own) is asserted too.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tokenFor } from '@sp/gateway/testing';
+import { tokenFromDataDir } from '@sp/identity/testing';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
@@ -90,8 +90,9 @@ describe('tenant isolation (Köln and Musterstadt on one deployment)', () => {
     ]);
     expect(res.status).toBeLessThan(300);
     await d.platform.projections.caughtUp();
-    koelnPlanner = await tokenFor({ role: 'planner', privileged: true }, config.SP_JWT_SECRET ?? readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim());
-    townPlanner = await tokenFor({ role: 'planner', privileged: true }, readFileSync(join(tenantDir(dataDir, 'musterstadt'), 'jwt-secret'), 'utf8').trim());
+    // each tenant's own provider signs its planners' tokens (issuer <tenant url>/auth)
+    koelnPlanner = await tokenFromDataDir(dataDir, d.tenantUrl('koeln'), { role: 'planner', privileged: true });
+    townPlanner = await tokenFromDataDir(tenantDir(dataDir, 'musterstadt'), d.tenantUrl('musterstadt'), { role: 'planner', privileged: true });
   }, 400_000);
   afterAll(async () => {
     await d?.close();

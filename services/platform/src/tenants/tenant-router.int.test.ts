@@ -8,10 +8,11 @@ import { CredentialIndex } from './tenant-credentials.js';
 import { tenantRouter } from './tenant-router.js';
 import { createHash } from 'node:crypto';
 
-const secrets = { koeln: 'koeln-secret-of-at-least-32-characters!!', musterstadt: 'town-secret-of-at-least-32-characters!!!' };
 const keys = { koeln: `sp_statistik-1_${'k'.repeat(43)}`, musterstadt: `sp_statistik-1_${'m'.repeat(43)}` };
 const sha = (k: string) => `sha256:${createHash('sha256').update(k).digest('hex')}`;
-const token = (tenant: keyof typeof secrets) => tokenFor({ role: 'planner', privileged: true }, secrets[tenant]);
+// each tenant's tokens have their own issuer (its provider at <tenant url>/auth)
+const issuers = { koeln: 'http://platform.test/auth', musterstadt: 'http://platform.test/t/musterstadt/auth' };
+const token = (tenant: keyof typeof issuers) => tokenFor({ role: 'planner', privileged: true, iss: issuers[tenant] });
 
 describe('tenant router', () => {
   const seen: { tenant: string; url: string }[] = [];
@@ -19,7 +20,7 @@ describe('tenant router', () => {
   let url: string;
   beforeAll(async () => {
     const credentials = new CredentialIndex();
-    for (const t of ['koeln', 'musterstadt'] as const) credentials.add({ tenant: t, apiKeyHashes: [sha(keys[t])], jwtSecret: secrets[t] });
+    for (const t of ['koeln', 'musterstadt'] as const) credentials.add({ tenant: t, apiKeyHashes: [sha(keys[t])], issuer: issuers[t] });
     const handler = (tenant: string) => (req: { url?: string }, res: import('node:http').ServerResponse) => {
       seen.push({ tenant, url: req.url ?? '' });
       res.end(tenant);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A real Keycloak (the Quarkus distribution from Maven Central, org.keycloak:keycloak-quarkus-dist)
+# for the servers-mode sign-in tests, with the realm of sozialplanung-realm.json imported. No Docker:
+# the zip is fetched once with mvn into .cache/keycloak and run in dev mode (in-memory database) with
+# the machine's Java 17 (measured: Keycloak 26.7.3 starts on OpenJDK 17.0.15; the first start builds
+# for ~2 min on the 2-core machine).
+#
+#   keycloak.sh fetch                     fetch and unpack the distribution (cached)
+#   keycloak.sh start DIR PORT MGMT_PORT  start on 127.0.0.1:PORT, wait until the realm answers; pid in DIR/keycloak.pid
+#                                         (env: SP_PUBLIC_URL, SP_KEYCLOAK_CLIENT_SECRET fill the realm's placeholders)
+#   keycloak.sh stop DIR                  stop it
+#   keycloak.sh wipe DIR                  stop and delete DIR
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+version="${KEYCLOAK_VERSION:-26.7.3}"
+cache="${KEYCLOAK_CACHE:-$root/.cache/keycloak}"
+dist="$cache/keycloak-$version"
+
+fetch() {
+  if [ -f "$dist/.complete" ]; then return 0; fi
+  echo "[keycloak] fetching org.keycloak:keycloak-quarkus-dist:$version from Maven Central (first run only)…" >&2
+  command -v mvn >/dev/null || { echo "[keycloak] mvn not found: install Maven (apt-get install maven)" >&2; exit 1; }
+  mkdir -p "$cache"
+  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$version:zip" -DoutputDirectory="$cache" >&2
+  (cd "$cache" && unzip -q -o "keycloak-quarkus-dist-$version.zip" && rm -f "keycloak-quarkus-dist-$version.zip")
+  touch "$dist/.complete"
+}
+
+start() {
+  local dir="$1" port="$2" mgmt="$3"
+  fetch
+  mkdir -p "$dir" "$dist/data/import"
+  if [ -f "$dir/keycloak.pid" ] && kill -0 "$(cat "$dir/keycloak.pid")" 2>/dev/null; then
+    echo "[keycloak] already running (pid $(cat "$dir/keycloak.pid"))" >&2; return 0
+  fi
+  : "${SP_PUBLIC_URL:?SP_PUBLIC_URL (the platform the realm redirects to) is needed}"
+  : "${SP_KEYCLOAK_CLIENT_SECRET:?SP_KEYCLOAK_CLIENT_SECRET (the dashboard client secret) is needed}"
+  # the realm is imported at every start (in-memory database); the placeholders come from the env
+  cp "$here/sozialplanung-realm.json" "$dist/data/import/sozialplanung-realm.json"
+  nohup bash -c "exec '$dist/bin/kc.sh' start-dev --http-host=127.0.0.1 --http-port=$port --http-management-port=$mgmt \
+    --import-realm --db=dev-mem --log-level=warn,org.keycloak.exportimport:info,io.quarkus:info" >"$dir/keycloak.log" 2>&1 &
+  echo $! > "$dir/keycloak.pid"
+  local deadline=$(( $(date +%s) + ${KEYCLOAK_START_TIMEOUT:-420} ))
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/realms/sozialplanung/.well-known/openid-configuration"; do
+    if ! kill -0 "$(cat "$dir/keycloak.pid")" 2>/dev/null; then
+      echo "[keycloak] exited during start:" >&2; tail -30 "$dir/keycloak.log" >&2; exit 1
+    fi
+    if [ "$(date +%s)" -gt "$deadline" ]; then echo "[keycloak] not ready in time" >&2; tail -30 "$dir/keycloak.log" >&2; exit 1; fi
+    sleep 1
+  done
+  echo "http://127.0.0.1:$port/realms/sozialplanung"
+}
+
+stop() {
+  local dir="$1"
+  [ -f "$dir/keycloak.pid" ] || return 0
+  local pid; pid="$(cat "$dir/keycloak.pid")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$dir/keycloak.pid"
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) start "$2" "$3" "$4" ;;
+  stop) stop "$2" ;;
+  wipe) stop "$2"; rm -rf "$2" ;;
+  *) echo "usage: keycloak.sh fetch | start DIR PORT MGMT_PORT | stop DIR | wipe DIR" >&2; exit 2 ;;
+esac

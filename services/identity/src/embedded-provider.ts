@@ -1,0 +1,274 @@
+// The platform as its own OpenID Connect provider (the embedded default): panva's certified
+// `oidc-provider`, mounted under /auth of the platform's server. Authorization code with PKCE (S256)
+// only; access tokens are JWTs (ES256) for the platform's audience carrying role, Amt and tenant of
+// the local user; the keys come from the SigningKeyStore and the users from the UserStore.
+//
+// What this module adds to the library is only what it leaves to its host: the sign-in pages (German,
+// with the forced change of a one-time password), the first-party grant (no consent screen for the
+// platform's own dashboard) and the admin API for users.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider, { type Configuration, errors as oidcErrors, type KoaContextWithOIDC } from 'oidc-provider';
+import { MemoryAdapter } from './memory.adapter.js';
+import { publicJwks, type StoredKey } from './signing-keys.store.js';
+import type { TokenVerifier } from './tokens.js';
+import { minPasswordLength, UserRejected, type UserStore } from './users.store.js';
+
+export const embeddedAudience = 'urn:sozialplanung:platform';
+export const dashboardClientId = 'sp-dashboard';
+/** the scope of the platform's API in the embedded provider */
+export const platformScope = 'platform';
+
+export interface EmbeddedProviderOptions {
+  /** the platform's public origin, e.g. https://sozialplanung.stadt.example (no trailing slash) */
+  publicUrl: string;
+  users: UserStore;
+  keys: StoredKey[];
+  /** secret of the provider's cookies (kept in the data dir) */
+  cookieSecret: string;
+  /** secret of the dashboard client (the platform's session routes are its only holder) */
+  dashboardClientSecret: string;
+  /** seconds an access token lives (default 3600) */
+  accessTokenTtlSeconds?: number;
+}
+
+export interface EmbeddedProvider {
+  issuer: string;
+  /** answers /auth/*; false when the path is not under /auth */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  jwks(): { keys: object[] };
+}
+
+const mount = '/auth';
+
+export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify: TokenVerifier): EmbeddedProvider {
+  const issuer = `${options.publicUrl}${mount}`;
+  const { users } = options;
+  const ttl = options.accessTokenTtlSeconds ?? 3600;
+  const claimsOf = (id: string) => {
+    const u = users.byId(id);
+    return u
+      ? { name: u.name, preferred_username: u.username, role: u.role, ...(u.amt ? { amt: u.amt } : {}), ...(u.tenant ? { tenant: u.tenant } : {}), privileged: u.privileged === true }
+      : undefined;
+  };
+  const configuration: Configuration = {
+    adapter: MemoryAdapter,
+    clients: [
+      {
+        client_id: dashboardClientId,
+        client_secret: options.dashboardClientSecret,
+        redirect_uris: [`${options.publicUrl}/session/callback`],
+        post_logout_redirect_uris: [`${options.publicUrl}/`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    scopes: ['openid', 'profile', platformScope],
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username', 'role', 'amt', 'tenant', 'privileged'] },
+    findAccount: async (_ctx, sub) => {
+      const claims = claimsOf(sub);
+      return claims ? { accountId: sub, claims: async () => ({ sub, ...claims }) } : undefined;
+    },
+    jwks: { keys: options.keys.map((k) => k.jwk) as never },
+    cookies: { keys: [options.cookieSecret] },
+    ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    interactions: { url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => embeddedAudience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          if (resource !== embeddedAudience) throw new oidcErrors.InvalidTarget(`unknown resource; accepted: ${embeddedAudience}`);
+          return { scope: platformScope, audience: embeddedAudience, accessTokenTTL: ttl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        // signing out at the dashboard is the decision; no second question
+        logoutSource: async (ctx, form) => {
+          ctx.body = page(
+            'Abmelden',
+            `${form}<input type="hidden" form="op.logoutForm" name="logout" value="yes"><p>Sie werden abgemeldet …</p><button type="submit" form="op.logoutForm">Weiter</button><script>document.forms[0].submit()</script>`,
+          );
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.body = page('Abgemeldet', '<p>Sie sind abgemeldet. <a href="/">Zur Startseite</a></p>');
+        },
+      },
+    },
+    // role, Amt and tenant travel in the access token: gateway and ingestion read them from it
+    extraTokenClaims: async (_ctx, token) => (token.kind === 'AccessToken' && token.accountId ? claimsOf(token.accountId) : undefined),
+    // the platform's own dashboard is first-party: its grant is made without a consent screen
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      grant.addOIDCScope(`openid profile ${platformScope}`);
+      grant.addOIDCClaims(['name', 'preferred_username', 'role', 'amt', 'tenant', 'privileged']);
+      grant.addResourceScope(embeddedAudience, platformScope);
+      await grant.save();
+      return grant;
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = page('Anmeldung fehlgeschlagen', `<p>${esc(String(out.error))}: ${esc(String(out.error_description ?? ''))}</p><p><a href="/">Zur Startseite</a></p>`);
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  // behind a TLS-terminating proxy the provider must trust X-Forwarded-Proto to build https URLs
+  provider.proxy = options.publicUrl.startsWith('https:');
+  const callback = provider.callback();
+  /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid) */
+  const pendingChange = new Map<string, string>();
+
+  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) return send(res, 400, page('Anmeldung', '<p>Diese Anmeldung gehört zu einer anderen Sitzung. <a href="/session/login">Neu anmelden</a></p>'));
+    if (details.prompt.name !== 'login') {
+      // the first-party grant is loaded without a screen; any other prompt is finished as is
+      return void (await provider.interactionFinished(req, res, {}, { mergeWithLastSubmission: true }));
+    }
+    if (req.method === 'GET') return send(res, 200, loginForm(uid));
+    const form = new URLSearchParams(await readBody(req));
+    const waiting = pendingChange.get(uid);
+    if (waiting && form.has('newPassword')) {
+      const next = form.get('newPassword') ?? '';
+      if (next !== form.get('repeat')) return send(res, 400, changeForm(uid, 'Die beiden Passwörter stimmen nicht überein.'));
+      try {
+        await users.setPassword(waiting, next);
+      } catch (e) {
+        if (e instanceof UserRejected) return send(res, 400, changeForm(uid, `Das neue Passwort muss mindestens ${minPasswordLength} Zeichen haben.`));
+        throw e;
+      }
+      pendingChange.delete(uid);
+      return void (await provider.interactionFinished(req, res, { login: { accountId: waiting } }, { mergeWithLastSubmission: false }));
+    }
+    const user = await users.verify(form.get('username') ?? '', form.get('password') ?? '');
+    if (!user) return send(res, 401, loginForm(uid, 'Benutzername oder Passwort ist falsch.'));
+    if (user.mustChangePassword) {
+      pendingChange.set(uid, user.id);
+      setTimeout(() => pendingChange.delete(uid), 600_000).unref();
+      return send(res, 200, changeForm(uid));
+    }
+    await provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+  }
+
+  /** GET lists, POST creates users; admins only (a Bearer token or the dashboard session). */
+  async function adminUsers(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const authorization = req.headers.authorization;
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return json(res, 401, { error: 'UNAUTHENTICATED', message: 'sign in as an admin: Authorization: Bearer <access token> or the dashboard session' });
+    let role: string;
+    try {
+      ({ role } = await verify(token));
+    } catch (e) {
+      return json(res, 401, { error: 'UNAUTHENTICATED', message: `Bearer token rejected: ${(e as Error).message}` });
+    }
+    if (role !== 'admin') return json(res, 403, { error: 'FORBIDDEN', message: `only admins manage users; this token has role "${role}"` });
+    if (req.method === 'GET') return json(res, 200, { users: users.list() });
+    if (req.method !== 'POST') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET lists users, POST creates one' });
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return json(res, 400, { error: 'BAD_USER_INPUT', message: 'body must be JSON: {"username","name","role","amt"?,"tenant"?,"privileged"?}' });
+    }
+    try {
+      return json(res, 201, await users.create(body));
+    } catch (e) {
+      if (e instanceof UserRejected) return json(res, e.code === 'CONFLICT' ? 409 : 400, { error: e.code, message: e.message });
+      throw e;
+    }
+  }
+
+  return {
+    issuer,
+    jwks: () => publicJwks(options.keys),
+    handle(req, res) {
+      const url = req.url ?? '/';
+      if (url !== mount && !url.startsWith(`${mount}/`) && !url.startsWith(`${mount}?`)) return false;
+      const path = url.split('?')[0]!;
+      const fail = (e: unknown) => {
+        if (!res.headersSent) json(res, 500, { error: 'INTERNAL', message: 'sign-in failed' });
+        console.error('[identity]', e);
+      };
+      const match = /^\/auth\/interaction\/([\w-]+)$/.exec(path);
+      if (match && (req.method === 'GET' || req.method === 'POST')) {
+        interaction(req, res, match[1]!).catch((e: unknown) => {
+          // an expired or unknown interaction: start over
+          if ((e as { name?: string }).name === 'SessionNotFound')
+            return send(res, 400, page('Anmeldung abgelaufen', '<p>Die Anmeldung ist abgelaufen. <a href="/session/login">Neu anmelden</a></p>'));
+          fail(e);
+        });
+        return true;
+      }
+      if (path === '/auth/users') {
+        adminUsers(req, res).catch(fail);
+        return true;
+      }
+      // the provider sees its own paths; originalUrl tells it where it is mounted
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice(mount.length) || '/';
+      void callback(req, res);
+      return true;
+    },
+  };
+}
+
+function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+function send(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).end(html);
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} – Sozialplanung</title>
+<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1rem}.error{color:#a40000}</style></head>
+<body><h1>${esc(title)}</h1>${body}</body></html>`;
+}
+
+function loginForm(uid: string, error?: string): string {
+  return page(
+    'Anmelden',
+    `${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}<form method="post" action="/auth/interaction/${esc(uid)}">
+<label for="username">Benutzername</label><input id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">Passwort</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Anmelden</button></form>`,
+  );
+}
+
+function changeForm(uid: string, error?: string): string {
+  return page(
+    'Neues Passwort wählen',
+    `<p>Ihr Passwort war ein Einmalpasswort. Bitte wählen Sie ein neues (mindestens ${minPasswordLength} Zeichen).</p>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/auth/interaction/${esc(uid)}">
+<label for="newPassword">Neues Passwort</label><input id="newPassword" name="newPassword" type="password" autocomplete="new-password" minlength="${minPasswordLength}" required autofocus>
+<label for="repeat">Wiederholen</label><input id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="${minPasswordLength}" required>
+<button type="submit">Speichern und anmelden</button></form>`,
+  );
+}

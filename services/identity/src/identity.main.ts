@@ -1,0 +1,61 @@
+// The identity CLI of the embedded provider, on the data directory (SP_DATA_DIR, default .data);
+// it works beside a running platform (the platform re-reads users.json when it changed).
+//   pnpm identity users add --username NAME --name "Vor Nachname" --role planner|amt|admin [--amt CODE] [--tenant CODE] [--privileged]
+//   pnpm identity users list
+//   pnpm identity keys rotate      new signing key; takes effect at the next platform start
+import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { identityDir } from './identity.js';
+import { SigningKeyStore } from './signing-keys.store.js';
+import { UserRejected, UserStore } from './users.store.js';
+
+const usage = `usage:
+  identity users add --username NAME --name "Vor Nachname" --role planner|amt|admin [--amt CODE] [--tenant CODE] [--privileged]
+  identity users list
+  identity keys rotate`;
+
+async function main(argv: string[]): Promise<number> {
+  const dir = identityDir(resolve(process.env.SP_DATA_DIR?.trim() || '.data'));
+  const [group, command, ...rest] = argv;
+  if (group === 'users' && command === 'list') {
+    for (const u of new UserStore(join(dir, 'users.json')).list())
+      console.log(`${u.username}\t${u.role}${u.amt ? ` (Amt ${u.amt})` : ''}\t${u.name}${u.mustChangePassword ? '\t(Einmalpasswort offen)' : ''}`);
+    return 0;
+  }
+  if (group === 'users' && command === 'add') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, amt: { type: 'string' }, tenant: { type: 'string' }, privileged: { type: 'boolean' } },
+      strict: true,
+    });
+    try {
+      const { user, oneTimePassword } = await new UserStore(join(dir, 'users.json')).create({ ...values, ...(values.privileged ? { privileged: true } : {}) });
+      console.log(`Benutzer ${user.username} (${user.role}${user.amt ? `, Amt ${user.amt}` : ''}) angelegt.`);
+      console.log(`Einmalpasswort: ${oneTimePassword}`);
+      console.log('Bei der ersten Anmeldung wird ein neues Passwort verlangt.');
+      return 0;
+    } catch (e) {
+      if (e instanceof UserRejected) {
+        console.error(e.message);
+        return 2;
+      }
+      throw e;
+    }
+  }
+  if (group === 'keys' && command === 'rotate') {
+    const keys = await new SigningKeyStore(join(dir, 'signing-keys.json')).rotate();
+    console.log(`neuer Signaturschlüssel ${keys[0]!.jwk.kid}; ${keys.length - 1} ältere bleiben veröffentlicht, bis ihre Tokens abgelaufen sind. Wirksam beim nächsten Start der Plattform.`);
+    return 0;
+  }
+  console.error(usage);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

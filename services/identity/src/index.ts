@@ -1,0 +1,7 @@
+export { createIdentity, identityDir, type IdentityService } from './identity.js';
+export { identityEnvSchema, identityEnvShape, type IdentityEnv } from './identity.config.js';
+export { createEmbeddedProvider, dashboardClientId, embeddedAudience, platformScope } from './embedded-provider.js';
+export { createSessionRoutes, sessionCookie, type SessionRoutes } from './session.routes.js';
+export { publicJwks, SigningKeyStore, type StoredKey } from './signing-keys.store.js';
+export { hashPassword, passwordMatches, scryptParameters, UserRejected, UserStore, type PublicUser } from './users.store.js';
+export * from './tokens.js';
