@@ -22,6 +22,7 @@ import { similarSection } from './similar.section.js';
 import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
 import { tableView } from './table.view.js';
+import { workspaceView } from './workspace.view.js';
 
 /** @import { App, View } from './view.js' */
 
@@ -37,6 +38,7 @@ const views = [
   tableView,
   attributionView,
   operationsView,
+  workspaceView,
   // the details panel last: the render waits for its sections
   detailsView([seriesSection, similarSection, needsSection, measuresSection]),
 ];
