@@ -139,7 +139,7 @@ describe('planning mutations through the ingestion path (embedded platform)', ()
     const read = await eventually(
       () =>
         gql(
-          `{ measures(first: 50, amt: "jugendamt") { edges { node { key milestones { key version plannedDate actualDate reached slippageDays } controlling { budgetUse trafficLight } } } } }`,
+          `{ measures(first: 5, amt: "jugendamt") { edges { node { key milestones { key version plannedDate actualDate reached slippageDays } controlling { budgetUse trafficLight } } } } }`,
           {},
           jugendamt,
         ),
