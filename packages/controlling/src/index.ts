@@ -32,4 +32,4 @@ export { projectPlanningRecordEvents, PlanningOutOfOrderError, type PlanningReco
 export * from './projection/controlling.queries.js';
 
 // demo
-export { koelnDemoPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';
+export { haanExamplePath, koelnDemoPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';

@@ -6,6 +6,7 @@ import type { CacheProbe } from './http/response-cache.js';
 import type { IndicatorService } from './indicators/indicator.service.js';
 import type { Limits } from './limits.js';
 import type { PlanningService } from './planning/planning.service.js';
+import type { PlanningWriter } from './planning/planning.writer.js';
 import type { AreaSource, CatalogueSource, OperationsSource, RegistrySource } from './sources.js';
 
 export interface GatewayContext {
@@ -16,6 +17,8 @@ export interface GatewayContext {
   indicators: IndicatorService;
   registry: RegistrySource | null;
   planning: PlanningService | null;
+  /** saves planning records through the ingestion path (mutations); null: this gateway only reads */
+  planningWriter: PlanningWriter | null;
   /** consumers and dead letters; admins only */
   operations: OperationsSource | null;
   /** ISO date the controlling views are computed for */

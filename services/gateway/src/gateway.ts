@@ -21,6 +21,7 @@ import { cachingReader, type ReaderCacheOptions } from './indicators/reader.cach
 import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { geoRoutes, isGeoPath } from './ogc/ogc.plugin.js';
 import { PlanningService } from './planning/planning.service.js';
+import type { PlanningWriter } from './planning/planning.writer.js';
 import { isReportPath, reportRoutes } from './reports/reports.plugin.js';
 import { schema } from './schema/index.js';
 import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource } from './sources.js';
@@ -31,6 +32,11 @@ export interface GatewayOptions {
   indicators: IndicatorReader;
   registry?: RegistrySource | null;
   controlling?: ControllingSource | null;
+  /**
+   * Saves goals, measures, milestones and status reports for the mutations, through the ingestion
+   * path (the platform passes its DeliveryService). Absent: the mutations answer NOT_AVAILABLE.
+   */
+  planningWriter?: PlanningWriter | null;
   /** the platform's consumers and dead letters, for admins */
   operations?: OperationsSource | null;
   auth: AuthConfig;
@@ -129,6 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       indicators: new IndicatorService(deps, viewer, limits, { abort, ...(deadline !== undefined ? { deadline } : {}), ...(budget ? { budget } : {}) }),
       registry: probe ? marking(registry, probe) : registry,
       planning: probe ? marking(planning, probe) : planning,
+      planningWriter: options.planningWriter ?? null,
       operations: probe ? marking(options.operations ?? null, probe) : (options.operations ?? null),
       today,
       abort,
@@ -222,7 +229,7 @@ function introspectionFor(policy: IntrospectionPolicy): Plugin<GatewayContext> {
   };
 }
 
-/** Mutations (none today, but the schema may grow) are never answered from the response cache. */
+/** Mutations (the planning saves) are never answered from the response cache. */
 function onlyQueriesReused(): Plugin<GatewayContext> {
   return {
     onExecute({ args }) {

@@ -333,6 +333,24 @@ export interface ControllingSource {
   /** controlling figures for several measures on a given day (ISO date) */
   controlling(measureKeys: readonly string[], today: string): Promise<readonly MeasureControllingView[]>;
   evaluation(query: { goalKey: string; before: string; after: string; comparisonAreas?: readonly AreaRef[]; privileged: boolean }): Promise<EvaluationView>;
+  /** who changed what: the audit trail of one planning record (a measure's with its milestones' and status reports' when includeRelated) */
+  changes?(recordType: 'goal' | 'measure' | 'milestone' | 'status-report', key: string, includeRelated: boolean): Promise<readonly PlanningChangeView[]>;
+}
+
+/** One change of a planning record: the domain event a delivered version made, with its author and time. */
+export interface PlanningChangeView {
+  recordType: 'goal' | 'measure' | 'milestone' | 'status-report';
+  key: string;
+  measureKey: string | null;
+  version: number;
+  /** the domain event, e.g. MeasureRescheduled, MilestoneReached */
+  eventType: string;
+  data: unknown;
+  /** who: the API key id of an Amt's feed, or `person:<sub>` for a save in the workspace */
+  actor: string;
+  /** ISO timestamp */
+  at: string;
+  deliveryId: string;
 }
 
 /** A consumer of the event log (a projection), as admins see it. */

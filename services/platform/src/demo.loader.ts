@@ -5,7 +5,7 @@
 // Runs once: a marker in the platform's database (embedded or the PostgreSQL server, wherever the
 // data lives) makes a second start reuse what is loaded; every delivery is idempotent, so a load
 // cut off halfway is simply run again.
-import { readKoelnDemo } from '@sp/controlling';
+import { haanExamplePath, readKoelnDemo } from '@sp/controlling';
 import { buildKoelnDemo } from '@sp/demo';
 import type { FeedCatalogue } from '@sp/feeds';
 import type { Database } from '@sp/ports';
@@ -97,6 +97,16 @@ export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
     plans.update(++done, d.recordType);
   }
   plans.done(`${planning.deliveries.length} Lieferungen`);
+
+  // the example project after the Haan status report: work packages with planned and actual periods, M1–M10
+  const haan = readKoelnDemo(haanExamplePath);
+  const project = new Progress('Beispielprojekt (Arbeitspakete nach dem Sachstandsbericht Haan)', haan.deliveries.length);
+  done = 0;
+  for (const d of haan.deliveries) {
+    await post('planung', d.recordType, [d.record]);
+    project.update(++done, d.recordType);
+  }
+  project.done(`${haan.deliveries.length} Lieferungen`);
 
   const wait = new Progress('Projektionen (Indikatoren, Register, Controlling)', 1);
   await deps.caughtUp();

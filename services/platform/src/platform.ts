@@ -12,13 +12,14 @@ import { createGateway, type Gateway } from '@sp/gateway';
 import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
 import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
-import { controllingPlanningCheck, createIngestionApp, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
+import { controllingPlanningCheck, createIngestionApp, DeliveryService, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { createIdentity, type IdentityService } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
+import { planningAmtOf, planningWriterFrom } from './sources/planning.writer.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
 import type { PlatformConfig } from './config.js';
 import type { Engines } from './engines.js';
@@ -140,6 +141,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   // sign-in (docs/auth.md): gateway and ingestion verify access tokens against the provider's keys
   const identity = await createIdentity(config, config.dataDir);
+  const planningAmt = planningAmtOf(feeds);
   const ingestion = await createIngestionApp({
     verifyToken: identity.verify,
     eventLog,
@@ -168,6 +170,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     }),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),
+    // the planning mutations deliver through the same service as the feeds (in-process)
+    planningWriter: planningAmt ? planningWriterFrom(ingestion.get(DeliveryService), planningAmt) : null,
     ...gatewayOptionsFromEnv(config, identity.verify),
   });
 

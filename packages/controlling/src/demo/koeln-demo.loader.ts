@@ -20,3 +20,9 @@ export type PlanningDemo = z.infer<typeof demoSchema> & { deliveries: PlanningDe
 export function readKoelnDemo(path = koelnDemoPath): PlanningDemo {
   return demoSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 }
+
+/**
+ * The example project after the Haan status report (packages/controlling/demo/haan-example.demo.json):
+ * its work packages with planned and actual periods and milestones M1–M10, read with readKoelnDemo.
+ */
+export const haanExamplePath = join(dirname(fileURLToPath(import.meta.url)), '../../demo/haan-example.demo.json');

@@ -23,6 +23,7 @@ import { similarSection } from './similar.section.js';
 import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
 import { tableView } from './table.view.js';
+import { workspaceView } from './workspace.view.js';
 
 /** @import { App, View } from './view.js' */
 
@@ -39,6 +40,7 @@ const views = [
   attributionView,
   operationsView,
   sessionView,
+  workspaceView,
   // the details panel last: the render waits for its sections
   detailsView([seriesSection, similarSection, needsSection, measuresSection]),
 ];

@@ -7,7 +7,9 @@
 // it, i.e. in the area, an area containing it, or an area inside it.
 import type { ControllingSource, EvaluationView, GoalView, MeasureControllingView, MeasureView, MilestoneView, StatusReportView, AreaRef } from '../sources.js';
 import {
+  auditTrail,
   controllingOfMeasures,
+  measureAuditTrail,
   goalOwners,
   goalRecord,
   goalStatusSchema,
@@ -84,6 +86,21 @@ export function controllingSourceFrom(db: Database, reader: IndicatorReader, ref
         listed.map((g) => g.key),
       );
       return listed.map((g) => goalView(g, owners.get(g.key) ?? null));
+    },
+
+    async changes(recordType, key, includeRelated) {
+      const entries = recordType === 'measure' ? await measureAuditTrail(db, key, { includeRelated }) : await auditTrail(db, recordType, key);
+      return entries.map((e) => ({
+        recordType: e.aggregateType,
+        key: e.aggregateKey,
+        measureKey: e.measureKey ?? null,
+        version: e.recordVersion,
+        eventType: e.eventType,
+        data: e.data,
+        actor: e.actor,
+        at: e.occurredAt,
+        deliveryId: e.deliveryId,
+      }));
     },
 
     async goalHistory(key) {

@@ -3,7 +3,7 @@
 import DataLoader from 'dataloader';
 import { canReadDraft } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { ControllingSource, GoalFilter, GoalView, MeasureControllingView, MeasureFilter, MeasureView, MilestoneView, StatusReportView } from '../sources.js';
+import type { ControllingSource, GoalFilter, PlanningChangeView, GoalView, MeasureControllingView, MeasureFilter, MeasureView, MilestoneView, StatusReportView } from '../sources.js';
 
 /** What the public sees: goals adopted or beyond, measures decided or beyond. */
 const publicGoalStatus = new Set(['adopted', 'achieved', 'missed', 'revised', 'retired']);
@@ -43,6 +43,19 @@ export class PlanningService {
 
   async measures(filter: MeasureFilter): Promise<readonly MeasureView[]> {
     return (await this.source.measures(filter)).filter((m) => this.canSeeMeasure(m));
+  }
+
+  /**
+   * Who changed what of one record, if the viewer may see the record (a milestone or status report
+   * through its measure); nothing otherwise, so a key reveals nothing.
+   */
+  async changes(recordType: NonNullable<Parameters<NonNullable<ControllingSource['changes']>>[0]>, key: string, includeRelated: boolean): Promise<readonly PlanningChangeView[]> {
+    if (!this.source.changes) return [];
+    const entries = await this.source.changes(recordType, key, includeRelated);
+    if (recordType === 'goal') return (await this.goals({})).some((g) => g.key === key) ? entries : [];
+    const measureKey = recordType === 'measure' ? key : entries.find((e) => e.measureKey)?.measureKey;
+    if (!measureKey) return [];
+    return (await this.measures({})).some((m) => m.key === measureKey) ? entries : [];
   }
 
   evaluation(query: Parameters<ControllingSource['evaluation']>[0]) {

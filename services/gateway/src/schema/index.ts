@@ -7,6 +7,7 @@ import './area-profile.js';
 import './composite-index.js';
 import './registry.js';
 import './controlling.js';
+import './planning-mutations.js';
 import './operations.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
