@@ -3,14 +3,28 @@
 // projected, and projection is idempotent, so a crash anywhere means redelivery, never a
 // double count or a loss. Derived results (composite indices) follow each batch live; during a
 // rebuild they are computed once at the end from the final cells, since every intermediate result
-// would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower).
+// would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower). A
+// rebuild projects set-based (ReplayProjector, issue 17): the warehouse resolves the whole log at
+// once instead of the incremental projector resolving it batch by batch.
 // Consumption runs through the one runner (runProjection, @sp/ports): an event that cannot be
 // projected (undecodable, a period the index computation cannot handle) is split out of its batch
 // and dead-lettered, and the partition moves on; transient failures are retried with backoff.
-import { defaultTopology, EventCodec, type RecordEvent, type Topology } from '@sp/events';
+import { defaultTopology, EventCodec, type AnyRecordEvent, type RecordEvent, type Topology } from '@sp/events';
 import { assertPeriod, type Catalogue } from '@sp/indicators';
-import { IndexProjector, IndicatorProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
-import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type Projection, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
+import { IndexProjector, IndicatorProjector, ReplayProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
+import {
+  describeError,
+  eventLogDeadLetters,
+  runProjection,
+  type DeadLetterSink,
+  type EventBatch,
+  type EventLog,
+  type LogEvent,
+  type Projection,
+  type ProjectionStats,
+  type RunningProjection,
+  type Warehouse,
+} from '@sp/ports';
 
 export interface AggregatorOptions {
   groupId?: string;
@@ -19,6 +33,8 @@ export interface AggregatorOptions {
   /** the tenant's perturbation table and record-key secret (docs/disclosure.md) */
   projection?: IndicatorProjectorOptions;
   maxBatchSize?: number;
+  /** events per batch read by rebuild() (default 10 000): the replay stages them, so bigger is cheaper */
+  rebuildBatchSize?: number;
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
   /**
@@ -58,8 +74,6 @@ export class AggregatorService {
   private readonly indices: IndexProjector | undefined;
   private readonly topology: Topology;
   private processed = 0;
-  /** what the rebuild in progress projected so far; afterProjection waits for its end */
-  private replayed: { events: number; leaves: number; cellsWritten: number; touchedPeriods: Set<string> } | undefined;
 
   constructor(
     private readonly eventLog: EventLog,
@@ -116,8 +130,14 @@ export class AggregatorService {
 
   /**
    * Rebuilds every projected table by replaying the log from the start under a fresh consumer
-   * group. Live consumption is paused meanwhile; projection is idempotent, so events it sees
-   * again afterwards change nothing. afterProjection runs once, when the replay has caught up.
+   * group, set-based (ReplayProjector): the events are staged as they are read and resolved into
+   * record_versions and cells by the warehouse at the end, by the same rules as the incremental
+   * path, so the tables are the same. Events were validated at the door, so they are decoded
+   * without zod (EventCodec.decodeTrusted); one that does not decode or whose period the index
+   * computation cannot take is dead-lettered and skipped, as the live consumer does. Live
+   * consumption is paused meanwhile; projection is idempotent, so events it sees again afterwards
+   * change nothing. afterProjection runs once, when the replay has been resolved. A rebuild that
+   * fails part-way throws; running it again starts over.
    */
   async rebuild(timeoutMs = 600_000): Promise<{ events: number; ms: number }> {
     const wasRunning = this.subscription !== undefined;
@@ -125,23 +145,71 @@ export class AggregatorService {
     const started = Date.now();
     const before = this.processed;
     await truncateProjections(this.warehouse);
-    const replayed = (this.replayed = { events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: new Set<string>() });
+    const replay = new ReplayProjector(this.warehouse, this.options.projection);
+    await replay.begin();
+    const groupId = `${this.options.groupId ?? 'aggregator'}-rebuild-${started}`;
+    let failure: unknown;
+    const subscription = await this.eventLog.subscribe({
+      groupId,
+      topics: [this.topic],
+      startFrom: 'earliest',
+      maxBatchSize: this.options.rebuildBatchSize ?? 10_000,
+      handleBatch: async (batch) => {
+        if (failure) return; // the rebuild fails as a whole; the rest of the log is only read
+        try {
+          const events: RecordEvent<'area-statistic'>[] = [];
+          const offsets: bigint[] = [];
+          for (const e of batch.events) {
+            let event: AnyRecordEvent;
+            try {
+              event = this.codec.decodeTrusted(e.value);
+              if (event.recordType !== 'area-statistic') continue;
+              if (event.payload) assertPeriod(event.payload.period);
+            } catch (error) {
+              await this.deadLetter(groupId, e, error);
+              continue;
+            }
+            events.push(event);
+            offsets.push(e.offset);
+          }
+          await replay.add(batch.partition, events, offsets);
+          this.processed += batch.events.length;
+          this.options.onBatchStage?.('projected', batch);
+        } catch (error) {
+          failure ??= error;
+        }
+      },
+    });
     try {
-      const replay = await this.consume(`${this.options.groupId ?? 'aggregator'}-rebuild-${started}`);
-      try {
-        await replay.caughtUp(timeoutMs);
-      } finally {
-        await replay.stop();
-        this.counters.deadLettered += replay.stats.deadLettered;
-        this.counters.retries += replay.stats.retries;
-      }
+      await subscription.caughtUp(timeoutMs);
     } finally {
-      this.replayed = undefined;
+      await subscription.stop();
     }
-    // leaves and cellsWritten are sums over the replay's batches
-    await this.derive({ ...replayed, touchedPeriods: [...replayed.touchedPeriods].sort() });
+    if (failure) throw failure;
+    const result = await replay.finish();
+    await this.derive(result);
     if (wasRunning) await this.start();
     return { events: this.processed - before, ms: Date.now() - started };
+  }
+
+  /** what the runner does with a poison event, for the rebuild's own consumer */
+  private async deadLetter(groupId: string, event: LogEvent, error: unknown): Promise<void> {
+    await this.deadLetters.record({
+      groupId,
+      topic: event.topic,
+      partition: event.partition,
+      offset: event.offset,
+      key: event.key,
+      value: event.value,
+      headers: event.headers,
+      timestamp: event.timestamp,
+      error: describeError(error),
+      deadAt: Date.now(),
+    });
+    this.counters.deadLettered++;
+    (this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+      `[${groupId}] dead-lettered ${event.topic}/${event.partition} offset ${event.offset} key ${event.key}: ${describeError(error)}`,
+    );
   }
 
   /** the indicator projection as the one runner takes it: a poison event is dead-lettered, not retried for ever */
@@ -182,14 +250,7 @@ export class AggregatorService {
     const started = performance.now();
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
     this.options.timing?.('projection', (performance.now() - started) / 1000);
-    if (this.replayed) {
-      this.replayed.events += result.events;
-      this.replayed.leaves += result.leaves;
-      this.replayed.cellsWritten += result.cellsWritten;
-      for (const p of result.touchedPeriods) this.replayed.touchedPeriods.add(p);
-    } else {
-      await this.derive(result);
-    }
+    await this.derive(result);
     this.processed += batch.events.length;
     this.options.onBatchStage?.('projected', batch);
   }
