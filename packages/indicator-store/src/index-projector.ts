@@ -81,13 +81,7 @@ export class IndexProjector {
    * reads runs once per call, however many definitions share it.
    */
   async recompute(periods: readonly string[]): Promise<number> {
-    const touched = new Set(periods);
-    const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
-    const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
-    const due = this.definitions().map(({ code, version }) => {
-      const def = this.catalogue.resolveIndex(code, version);
-      return { def, years: years.filter((year) => this.periodsRead(def, year).some((p) => touched.has(p))) };
-    });
+    const { years, due } = this.dueYears(periods);
     const reads = this.prefetch(due);
     let rows = 0;
     for (const variant of variants) {
@@ -150,6 +144,22 @@ export class IndexProjector {
     }
     for (const r of reads.values()) r.catch(() => {});
     return reads;
+  }
+
+  /** Whether any index year reads one of these periods (a monthly batch off December changes none). */
+  affects(periods: readonly string[]): boolean {
+    return this.dueYears(periods).due.some((d) => d.years.length > 0);
+  }
+
+  private dueYears(periods: readonly string[]): { years: string[]; due: { def: ResolvedIndex; years: string[] }[] } {
+    const touched = new Set(periods);
+    const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
+    const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
+    const due = this.definitions().map(({ code, version }) => {
+      const def = this.catalogue.resolveIndex(code, version);
+      return { def, years: years.filter((year) => this.periodsRead(def, year).some((p) => touched.has(p))) };
+    });
+    return { years, due };
   }
 
   private async storedRows(variant: Variant, years: readonly string[]): Promise<Stored> {

@@ -75,6 +75,8 @@ export interface ProjectionResult {
   cellsWritten: number;
   /** periods whose values changed, per area level: composite indices of those periods need recomputing */
   touchedPeriods: string[];
+  /** set when this tells of composite indices recomputed for touchedPeriods (no cells projected) */
+  indicesRecomputed?: boolean;
 }
 
 export interface IndicatorProjectorOptions {

@@ -1,8 +1,9 @@
 // The aggregator: consumes area-statistic record events from the EventLog and keeps the
 // indicator warehouse current. Offsets are committed by the EventLog only after a batch was
 // projected, and projection is idempotent, so a crash anywhere means redelivery, never a
-// double count or a loss. Derived results (composite indices) follow each batch live; during a
-// rebuild they are computed once at the end from the final cells, since every intermediate result
+// double count or a loss. Derived results (composite indices) follow the batches live, off their
+// path: a batch notes the periods it touched, one loop recomputes what is due (issue 17.2,
+// index-recomputation.ts); during a rebuild they are computed once at the end from the final cells, since every intermediate result
 // would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower). A
 // rebuild projects set-based (ReplayProjector, issue 17): the warehouse resolves the whole log at
 // once instead of the incremental projector resolving it batch by batch.
@@ -25,6 +26,8 @@ import {
   type RunningProjection,
   type Warehouse,
 } from '@sp/ports';
+
+import { IndexRecomputation } from './index-recomputation.js';
 
 export interface AggregatorOptions {
   groupId?: string;
@@ -50,8 +53,10 @@ export interface AggregatorOptions {
     levels?: readonly string[];
   };
   /**
-   * told after the indices of a batch were recomputed (e.g. to drop read caches); during rebuild()
-   * it is called once, after the replay, with every period the replay touched
+   * told after a batch's cells were projected, and again (indicesRecomputed) after the composite
+   * indices of what batches touched were recomputed, off the batches' path (e.g. to drop read
+   * caches); during rebuild() it is called once, after the replay and its indices, with every
+   * period the replay touched
    */
   afterProjection?: (result: ProjectionResult) => Promise<void>;
   /**
@@ -72,6 +77,8 @@ export class AggregatorService {
   private readonly counters = { deadLettered: 0, retries: 0 };
   private readonly projector: IndicatorProjector;
   private readonly indices: IndexProjector | undefined;
+  /** live: the indices of what the batches touched, recomputed off their hot path */
+  private readonly recomputation: IndexRecomputation | undefined;
   private readonly topology: Topology;
   private processed = 0;
 
@@ -82,7 +89,16 @@ export class AggregatorService {
     private readonly options: AggregatorOptions = {},
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
-    this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
+        this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
+    this.recomputation = this.indices
+      ? new IndexRecomputation(warehouse, this.indices, {
+          recomputed: async (periods, seconds) => {
+            this.options.timing?.('indices', seconds);
+            await this.options.afterProjection?.({ events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: periods, indicesRecomputed: true });
+          },
+          ...(options.log ? { log: options.log } : {}),
+        })
+      : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
     this.topology = options.topology ?? defaultTopology;
   }
@@ -111,6 +127,8 @@ export class AggregatorService {
     if (this.subscription) return;
     await this.eventLog.ensureTopics([{ name: this.topic, partitions: this.topology.partitions }]);
     this.subscription = await this.consume(this.options.groupId ?? 'aggregator');
+    // what a crashed process noted and did not recompute
+    this.recomputation?.kick();
   }
 
   async stop(): Promise<void> {
@@ -118,14 +136,18 @@ export class AggregatorService {
     this.subscription = undefined;
     if (!subscription) return;
     await subscription.stop();
+    await this.recomputation?.stop();
     this.counters.deadLettered += subscription.stats.deadLettered;
     this.counters.retries += subscription.stats.retries;
   }
 
-  /** Resolves when everything in the log has been projected. */
+  /** Resolves when everything in the log has been projected and the composite indices are recomputed. */
   async caughtUp(timeoutMs = 60_000): Promise<void> {
     if (!this.subscription) throw new Error('aggregator not started');
+    const started = Date.now();
     await this.subscription.caughtUp(timeoutMs);
+    // and the composite indices of everything projected so far
+    await this.recomputation?.idle(Math.max(0, timeoutMs - (Date.now() - started)));
   }
 
   /**
@@ -250,7 +272,9 @@ export class AggregatorService {
     const started = performance.now();
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
     this.options.timing?.('projection', (performance.now() - started) / 1000);
-    await this.derive(result);
+    // the cells are queryable now; the indices follow off this batch's path (IndexRecomputation)
+    await this.recomputation?.note(result.touchedPeriods);
+    await this.options.afterProjection?.(result);
     this.processed += batch.events.length;
     this.options.onBatchStage?.('projected', batch);
   }
