@@ -46,6 +46,9 @@ const stagingColumns = [
 /** rows per insert: big enough for the engine's parser to run at full speed, small enough to overlap with decoding */
 const BLOCK_ROWS = 20_000;
 
+// Both insert into freshly emptied tables rows that are unique per sorting key, so the
+// ReplacingMergeTree's merge of the inserted block (optimize_on_insert) has nothing to do but
+// costs about as much as the statement's SELECT; it is switched off for them.
 // argMin/argMax over array columns is slow in ClickHouse (a generic copy per row: 1.5 s for 20 000
 // records), so both statements find the position or version first (plain columns) and then take
 // the rows themselves with an IN on their identity.
@@ -71,7 +74,7 @@ WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
   SELECT record_key, version, tombstone, p.1, p.2
   FROM (SELECT record_key, version, tombstone, min((log_partition, log_offset)) AS p FROM record_versions_replay GROUP BY record_key, version, tombstone)
 )
-SETTINGS join_use_nulls = 0`;
+SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
 /** dimsKey() of projector.ts in SQL: the dimensions as k=v, sorted by name, joined by ';' */
 const dimsKeySql = (dims: string) => `arrayStringConcat(arrayMap(k -> concat(k, '=', ${dims}[k]), arraySort(mapKeys(${dims}))), ';')`;
@@ -109,7 +112,7 @@ SELECT c.dataset, c.measure, c.dims, ${dimsKeySql('c.dims')}, c.area_level, c.ar
        if(c.is_present, if(c.pv_min < 0, -1, c.pv_sum), 0),
        transform(c.period, {periods:Array(String)}, {starts:Array(String)}, '')
 FROM cells_of_versions AS c LEFT JOIN known AS k ON k.leaf_key = c.leaf_key
-SETTINGS join_use_nulls = 0`;
+SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
 export class ReplayProjector {
   private readonly protection: Protection;
