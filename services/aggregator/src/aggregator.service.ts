@@ -89,7 +89,7 @@ export class AggregatorService {
     private readonly options: AggregatorOptions = {},
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
-        this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
+    this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
     this.recomputation = this.indices
       ? new IndexRecomputation(warehouse, this.indices, {
           recomputed: async (periods, seconds) => {
