@@ -1,19 +1,26 @@
-// Replay throughput benchmark (not a test): events per second of AggregatorService.rebuild() — the
-// whole indicator warehouse rebuilt by replaying the event log from the start — on the embedded
-// event log (@sp/eventlog-embedded) and in-process chDB (@sp/warehouse-chdb), beside the baseline of
-// only reading and decoding the same events from the same log (fresh consumer group, same batch
-// size, Avro decode + the aggregator's event mapping, no projection), measured in the same run.
+// Rebuild throughput benchmark (not a test, issue 17.1): events per second of
+// AggregatorService.rebuild() — the whole indicator warehouse rebuilt from the event log, set-based
+// (ReplayProjector) — on the embedded event log (@sp/eventlog-embedded) and in-process chDB
+// (@sp/warehouse-chdb), beside, in the same run:
+//  - read + decode only: the same events from the same log (fresh consumer group), decoded as a
+//    live consumer does (Avro + zod, decodeAs) and as the rebuild does (decodeTrusted);
+//  - the physical limit: the cell rows the rebuild produced, serialised beforehand, inserted raw
+//    into an empty copy of the cells table in each input format the Warehouse port takes; the
+//    fastest is the limit, and the rebuild is reported as a share of it (events/s of the rebuild
+//    over the limit's rows/s × cells per event);
+//  - the old path (baseline): the log projected by the incremental projector batch by batch (what
+//    rebuild() did before), with --baseline-indices also the indices once at its end.
 //
 // The log holds N area-statistic events like the Ämter deliver them (Köln's 86 Stadtteile):
 // monthly SGB-II records (6 observations: persons by age × sex, Bedarfsgemeinschaften,
 // Alleinerziehende), yearly population records (30 observations: total, 13 age groups × 2 sexes,
 // migration status), then corrections (version 2) of ~10 % and withdrawals of ~2 % of the keys.
 //
-//   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 2] [--batch 2000] [--with-indices]
+//   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 2] [--batch 2000]
+//        [--no-indices] [--no-baseline] [--baseline-indices]
 //
-// --with-indices also wires the composite indices as the one-process platform does
-// (services/platform/src/projections.ts): afterProjection recomputes them for the touched periods.
-// Live that runs after every batch; in rebuild() the aggregator calls it once, after the replay.
+// A rebuild with indices recomputes the composite indices of the catalogue once, at its end, for
+// every year of the log, as every entry point wires them (AggregatorOptions.indices).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +33,9 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '2' },
     batch: { type: 'string', default: '2000' },
-    'with-indices': { type: 'boolean', default: false },
+    'no-indices': { type: 'boolean', default: false },
+    'no-baseline': { type: 'boolean', default: false },
+    'baseline-indices': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -116,17 +125,21 @@ console.log(
 
 // ── baseline: read + decode only ─────────────────────────────────────────────────────────────────
 let decodeGroup = 0;
-async function readAndDecode() {
+const REBUILD_BATCH = 10_000; // AggregatorOptions.rebuildBatchSize default
+/** mode: 'read' (the log alone), 'zod' (decodeAs: Avro + zod, as a live consumer), 'trusted' (decodeTrusted, as the rebuild) */
+async function readAndDecode(mode) {
+  const trusted = mode !== 'zod';
   let n = 0;
   const started = performance.now();
   const sub = await log.subscribe({
     groupId: `bench-decode-${decodeGroup++}`,
     topics: [AREA_STATISTIC_TOPIC],
     startFrom: 'earliest',
-    maxBatchSize: BATCH,
+    maxBatchSize: trusted ? REBUILD_BATCH : BATCH,
     handleBatch: async (batch) => {
       for (const e of batch.events) {
-        codec.decodeAs(e.value);
+        if (mode === 'trusted') codec.decodeTrusted(e.value);
+        else if (mode === 'zod') codec.decodeAs(e.value);
         n++;
       }
     },
@@ -138,42 +151,33 @@ async function readAndDecode() {
   return { events: n, ms };
 }
 
-// ── rebuild by replay ────────────────────────────────────────────────────────────────────────────
+// ── rebuild (set-based), with and without indices ────────────────────────────────────────────────
 const catalogue = loadCatalogue();
 const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
-const indices = new store.IndexProjector(warehouse, reader, catalogue);
-let progress = [];
-const aggregator = new AggregatorService(log, warehouse, codec, {
+const quiet = { log: () => {} };
+const plain = new AggregatorService(log, warehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
+let indexMs = 0;
+const timedIndices = new AggregatorService(log, warehouse, codec, {
   maxBatchSize: BATCH,
-  groupId: 'bench-aggregator',
-  onBatchStage: (stage, batch) => {
-    if (stage === 'projected') progress.push({ at: performance.now(), n: batch.events.length });
+  groupId: 'bench-rebuild-indices',
+  indices: { catalogue, reader },
+  timing: (step, seconds) => {
+    if (step === 'indices') indexMs += seconds * 1000;
   },
-  ...(args['with-indices'] ? { afterProjection: async (r) => void (r.touchedPeriods.length > 0 && (await indices.recompute(r.touchedPeriods))) } : {}),
+  ...quiet,
 });
-async function rebuild() {
-  progress = [];
+
+async function rebuild(aggregator) {
+  indexMs = 0;
   const started = performance.now();
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
-  // throughput per quarter of the replay: does the per-batch cost grow with the warehouse?
-  const quarters = [0, 0, 0, 0].map(() => ({ n: 0, from: Infinity, to: 0 }));
-  let done = 0;
-  let prev = started;
-  for (const p of progress.sort((a, b) => a.at - b.at)) {
-    const q = quarters[Math.min(3, Math.floor((done / N) * 4))];
-    q.n += p.n;
-    q.from = Math.min(q.from, prev);
-    q.to = p.at;
-    done += p.n;
-    prev = p.at;
-  }
-  return { events: r.events, ms, quarters: quarters.map((q) => (q.n / (q.to - q.from)) * 1000) };
+  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs };
 }
 
-/** The warehouse after the replay equals the log's latest versions (sanity check of the run). */
-async function check() {
+/** The warehouse equals the log's latest versions (sanity check of every run). */
+async function check(indices) {
   const latest = new Map();
   for (const e of events) latest.set(e.key, e);
   let expectedCells = 0;
@@ -184,51 +188,168 @@ async function check() {
     expectedCells += dims.size;
     for (const o of e.payload.observations) if (o.measure === 'sgb2_personen') expectedSgb2 += o.value;
   }
-  const [row] = await warehouse.query(`SELECT countIf(present = 1) AS cells, sumIf(value, present = 1 AND measure = 'sgb2_personen') AS sgb2 FROM cells FINAL`);
+  const [row] = await warehouse.query(`SELECT countIf(present = 1) AS cells, sumIf(value, present = 1 AND measure = 'sgb2_personen') AS sgb2, count() AS all_rows FROM cells FINAL`);
   if (Number(row.cells) !== expectedCells || Number(row.sgb2) !== expectedSgb2) {
     throw new Error(`warehouse after replay: ${row.cells} cells, Σ sgb2_personen ${row.sgb2}; expected ${expectedCells} and ${expectedSgb2}`);
   }
-  if (args['with-indices']) {
-    const [idx] = await warehouse.query(`SELECT count() AS rows, uniqExact(period) AS years FROM index_values FINAL WHERE scored = 1`);
-    if (Number(idx.rows) === 0) throw new Error('warehouse after replay: no scored composite index values');
-    console.log(`index_values after replay: ${fmtInt(Number(idx.rows))} scored rows over ${idx.years} years`);
+  let scored = 0;
+  if (indices) {
+    const [idx] = await warehouse.query(`SELECT count() AS rows FROM index_values FINAL WHERE scored = 1`);
+    scored = Number(idx.rows);
+    if (scored === 0) throw new Error('warehouse after replay: no scored composite index values');
   }
-  return expectedCells;
+  return { cells: expectedCells, rows: Number(row.all_rows), scored };
 }
 
-const decodeRuns = [];
-const rebuildRuns = [];
-let cells = 0;
-await readAndDecode(); // warm-up (JIT, page cache)
-for (let round = 1; round <= ROUNDS; round++) {
-  const d = await readAndDecode();
-  decodeRuns.push((d.events / d.ms) * 1000);
-  console.log(`round ${round}: read + decode only        ${fmtInt(decodeRuns.at(-1)).padStart(9)} events/s (${(d.ms / 1000).toFixed(2)} s)`);
-  const r = await rebuild();
-  cells = await check();
-  rebuildRuns.push((r.events / r.ms) * 1000);
-  console.log(
-    `round ${round}: AggregatorService.rebuild() ${fmtInt(rebuildRuns.at(-1)).padStart(9)} events/s (${(r.ms / 1000).toFixed(2)} s; per quarter of the replay: ${r.quarters.map(fmtInt).join(' → ')} events/s)`,
-  );
+/** a fingerprint of what a reader can see, to compare the old and the new path */
+async function fingerprint() {
+  const [c] = await warehouse.query(`SELECT count() AS n, sum(cityHash64(leaf_key, measure, dims_key, value, present, synthetic, known_at_ms, cell_key, pvalue, period_start)) AS h FROM cells FINAL`);
+  const [r] = await warehouse.query(`SELECT count() AS n, sum(cityHash64(record_key, version, tombstone, leaf_key, known_at_ms, obs_value)) AS h FROM record_versions FINAL`);
+  return `${c.n}/${c.h} ${r.n}/${r.h}`;
 }
-const best = (xs) => Math.max(...xs);
+
+// ── the physical limit: the same cell rows inserted raw, in each format the port takes ───────────
+async function physicalLimit() {
+  const columns = ['dataset', 'measure', 'dims', 'dims_key', 'area_level', 'area_code', 'period', 'leaf_key', 'value', 'present', 'synthetic', 'known_at_ms', 'cell_key', 'pvalue', 'period_start'];
+  const list = columns.join(', ');
+  // serialised by the engine itself beforehand, so the timing is the insert alone
+  const lines = async (format) => Buffer.from(`${(await warehouse.query(`SELECT formatRowNoNewline('${format}', ${list}) AS line FROM cells FINAL`)).map((r) => r.line).join('\n')}\n`);
+  const payloads = { JSONCompactEachRow: await lines('JSONCompactEachRow'), TabSeparated: await lines('TabSeparated'), JSONEachRow: await lines('JSONEachRow') };
+  const rows = payloads.TabSeparated.toString().split('\n').length - 1;
+  const out = {};
+  for (const [format, data] of Object.entries(payloads)) {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      await warehouse.command('DROP TABLE IF EXISTS cells_limit');
+      await warehouse.command('CREATE TABLE cells_limit AS cells');
+      const started = performance.now();
+      await warehouse.insertFormatted('cells_limit', { format, columns, data });
+      best = Math.min(best, performance.now() - started);
+    }
+    const [n] = await warehouse.query('SELECT count() AS n FROM cells_limit');
+    if (Number(n.n) !== rows) throw new Error(`physical limit (${format}): ${n.n} rows inserted, expected ${rows}`);
+    out[format] = { rows, ms: best, bytes: data.length, rowsPerSecond: (rows / best) * 1000 };
+  }
+  await warehouse.command('DROP TABLE IF EXISTS cells_limit');
+  return out;
+}
+
+// ── the old path: the incremental projector over the whole log, batch by batch ───────────────────
+async function oldPath(indices) {
+  await store.truncateProjections(warehouse);
+  indexMs = 0;
+  const aggregator = new AggregatorService(log, warehouse, codec, {
+    maxBatchSize: BATCH,
+    groupId: `bench-old-path-${Date.now()}`,
+    ...quiet,
+  });
+  const started = performance.now();
+  await aggregator.start();
+  await aggregator.caughtUp(1_800_000);
+  await aggregator.stop();
+  let idx = 0;
+  if (indices) {
+    const periods = (await warehouse.query(`SELECT DISTINCT period FROM record_versions WHERE period != ''`)).map((r) => r.period);
+    const t = performance.now();
+    await new store.IndexProjector(warehouse, reader, catalogue).recompute(periods);
+    idx = performance.now() - t;
+  }
+  return { ms: performance.now() - started, indexMs: idx };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
+  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
 };
-console.log(`warehouse after replay: ${fmtInt(cells)} current cells (checked against the log's latest versions)`);
+const rate = (ms) => (N / ms) * 1000;
+const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+const runs = { readOnly: [], decodeZod: [], decodeTrusted: [], rebuild: [], rebuildIndices: [], indexMs: [] };
+let checked;
+await readAndDecode('zod'); // warm-up (JIT, page cache)
+await readAndDecode('trusted');
+for (let round = 1; round <= ROUNDS; round++) {
+  const o = await readAndDecode('read');
+  runs.readOnly.push(rate(o.ms));
+  const z = await readAndDecode('zod');
+  runs.decodeZod.push(rate(z.ms));
+  const t = await readAndDecode('trusted');
+  runs.decodeTrusted.push(rate(t.ms));
+  console.log(`round ${round}: read only (embedded log, batches of ${REBUILD_BATCH})  ${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)})`);
+  console.log(`round ${round}: read + decode (Avro + zod, decodeAs)      ${fmtInt(runs.decodeZod.at(-1)).padStart(9)} events/s (${sec(z.ms)})`);
+  console.log(`round ${round}: read + decode (decodeTrusted, rebuild)   ${fmtInt(runs.decodeTrusted.at(-1)).padStart(9)} events/s (${sec(t.ms)})`);
+  const r = await rebuild(plain);
+  checked = await check(false);
+  runs.rebuild.push(rate(r.ms));
+  runs.resolveMs = [...(runs.resolveMs ?? []), r.resolveMs];
+  console.log(
+    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)}, resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)})`,
+  );
+  if (!args['no-indices']) {
+    const ri = await rebuild(timedIndices);
+    const c = await check(true);
+    runs.rebuildIndices.push(rate(ri.ms));
+    runs.indexMs.push(ri.indexMs);
+    console.log(
+      `round ${round}: rebuild() with indices                   ${fmtInt(runs.rebuildIndices.at(-1)).padStart(9)} events/s (${sec(ri.ms)}, of which indices ${sec(ri.indexMs)}; ${fmtInt(c.scored)} scored index rows)`,
+    );
+  }
+}
+const newFingerprint = await fingerprint();
+console.log(`warehouse after rebuild: ${fmtInt(checked.cells)} current cells, ${fmtInt(checked.rows)} cell rows (checked against the log's latest versions)`);
+
+const limit = await physicalLimit();
+const [fastest, best] = Object.entries(limit).sort((a, b) => b[1].rowsPerSecond - a[1].rowsPerSecond)[0];
+for (const [format, l] of Object.entries(limit)) {
+  console.log(`physical limit: ${fmtInt(l.rows)} cell rows inserted raw as ${format.padEnd(18)} ${fmtInt(l.rowsPerSecond).padStart(10)} rows/s (${sec(l.ms)}, ${(l.bytes / 2 ** 20).toFixed(1)} MiB)`);
+}
+const rowsPerEvent = best.rows / N;
+const limitEventsPerSecond = best.rowsPerSecond / rowsPerEvent;
+const share = median(runs.rebuild) / limitEventsPerSecond;
+console.log(`physical limit as events/s: ${fmtInt(limitEventsPerSecond)} (${fastest}, ${rowsPerEvent.toFixed(2)} cell rows per event); rebuild without indices = ${(share * 100).toFixed(1)} % of it`);
+
+let old;
+if (!args['no-baseline']) {
+  old = await oldPath(args['baseline-indices']);
+  const oldFingerprint = await fingerprint();
+  await check(args['baseline-indices']);
+  console.log(
+    `baseline (old path: incremental projector, batches of ${BATCH}): ${fmtInt(rate(old.ms))} events/s (${sec(old.ms)}${args['baseline-indices'] ? `, of which indices ${sec(old.indexMs)}` : ''}); same cells and record versions as the rebuild: ${oldFingerprint === newFingerprint}`,
+  );
+  if (oldFingerprint !== newFingerprint) throw new Error(`old path and rebuild differ: ${oldFingerprint} vs ${newFingerprint}`);
+}
+
+const m = {
+  decodeZod: median(runs.decodeZod),
+  decodeTrusted: median(runs.decodeTrusted),
+  rebuild: median(runs.rebuild),
+  rebuildIndices: median(runs.rebuildIndices),
+};
 console.log(
-  `replay ${fmtInt(median(rebuildRuns))} events/s (median), read+decode ${fmtInt(median(decodeRuns))} events/s (median); ratio replay / read+decode: ${((median(rebuildRuns) / median(decodeRuns)) * 100).toFixed(1)} %`,
+  `rebuild ${fmtInt(m.rebuild)} events/s without indices, ${Number.isNaN(m.rebuildIndices) ? 'n/a' : fmtInt(m.rebuildIndices)} with (medians); read only ${fmtInt(median(runs.readOnly))}, read+decode ${fmtInt(m.decodeTrusted)} (trusted) / ${fmtInt(m.decodeZod)} (zod); ${(share * 100).toFixed(1)} % of the physical limit${old ? `; ${(m.rebuild / rate(old.ms)).toFixed(1)}× the old path (${fmtInt(rate(old.ms))} events/s)` : ''}`,
 );
 console.log(
   JSON.stringify({
+    bench: 'replay',
     events: N,
+    observations,
     partitions: PARTITIONS,
     batch: BATCH,
-    withIndices: args['with-indices'],
-    rebuildEventsPerSecond: rebuildRuns.map(Math.round),
-    decodeEventsPerSecond: decodeRuns.map(Math.round),
-    bestRebuild: Math.round(best(rebuildRuns)),
+    readOnlyEventsPerSecond: runs.readOnly.map(Math.round),
+    decodeZodEventsPerSecond: runs.decodeZod.map(Math.round),
+    decodeTrustedEventsPerSecond: runs.decodeTrusted.map(Math.round),
+    rebuildEventsPerSecond: runs.rebuild.map(Math.round),
+    rebuildWithIndicesEventsPerSecond: runs.rebuildIndices.map(Math.round),
+    indexSeconds: runs.indexMs.map((x) => Number((x / 1000).toFixed(2))),
+    resolveSeconds: (runs.resolveMs ?? []).map((x) => Number((x / 1000).toFixed(2))),
+    physicalLimit: Object.fromEntries(Object.entries(limit).map(([f, l]) => [f, Math.round(l.rowsPerSecond)])),
+    physicalLimitFormat: fastest,
+    cellRows: best.rows,
+    limitEventsPerSecond: Math.round(limitEventsPerSecond),
+    shareOfLimit: Number(share.toFixed(3)),
+    oldPathEventsPerSecond: old ? Math.round(rate(old.ms)) : null,
+    oldPathWithIndices: old ? args['baseline-indices'] : null,
+    ratioToOldPath: old ? Number((m.rebuild / rate(old.ms)).toFixed(1)) : null,
   }),
 );
 

@@ -55,4 +55,20 @@ describe('event codec', () => {
     const mismatch = anEvent('offer', anOffer({ key: 'a' }), { key: 'b' });
     expect(() => codec.decode(frame(schema.id, schema.eventType.toBuffer(mismatch)))).toThrow(/differ/);
   });
+
+  it.each(recordTypes)('decodes a %s event for a replay (decodeTrusted) to what decodeAs() gives', (t) => {
+    for (const event of [anEvent(t, recordFactories[t]()), anEvent(t, null)]) {
+      const bytes = codec.encode(t, 1, event);
+      expect({ ...codec.decodeTrusted(bytes) }).toEqual(codec.decodeAs(bytes).event);
+    }
+  });
+
+  it('checks structurally in decodeTrusted what Avro cannot: key/version of payload and envelope, tombstone without payload', () => {
+    const schema = registry.get('offer', 1);
+    const mismatch = anEvent('offer', anOffer({ key: 'a' }), { key: 'b' });
+    expect(() => codec.decodeTrusted(frame(schema.id, schema.eventType.toBuffer(mismatch)))).toThrow(WireFormatError);
+    const tombstoneWithPayload = { ...anEvent('offer', anOffer({ key: 'a' }), { key: 'a' }), tombstone: true };
+    expect(() => codec.decodeTrusted(frame(schema.id, schema.eventType.toBuffer(tombstoneWithPayload)))).toThrow(/tombstone carries no payload/);
+    expect(() => codec.decodeTrusted(Buffer.from([1, 0, 0, 0, 1, 2]))).toThrow(WireFormatError);
+  });
 });

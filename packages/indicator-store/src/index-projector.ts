@@ -18,6 +18,9 @@ import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 /** reads of one recompute() call: "indicator|level|period|privileged" → values */
 type Reads = Map<string, Promise<IndicatorValue[]>>;
 
+/** rows to insert at the end of one recompute() call, per table */
+type Written = Map<string, Record<string, unknown>[]>;
+
 /** Where each variant of the indices lives and how its inputs are read. */
 const variants = [
   { table: 'index_values', privileged: true },
@@ -81,22 +84,89 @@ export class IndexProjector {
    * reads runs once per call, however many definitions share it.
    */
   async recompute(periods: readonly string[]): Promise<number> {
-    const touched = new Set(periods);
-    const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
-    const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
-    const reads: Reads = new Map();
+    const { years, due } = this.dueYears(periods);
+    const reads = this.prefetch(due);
+    // every year's rows go in one insert per table at the end: one insert per (definition, year,
+    // variant) was 462 round trips and most of the recomputation in a rebuild of 77 years
+    const out: Written = new Map();
     let rows = 0;
     for (const variant of variants) {
       const stored = await this.storedRows(variant, years);
-      for (const { code, version } of this.definitions()) {
-        const def = this.catalogue.resolveIndex(code, version);
-        for (const year of years) {
-          if (!this.periodsRead(def, year).some((p) => touched.has(p))) continue;
-          for (const level of this.levelsOf(def)) rows += await this.computeOne(variant, def, level, year, reads, stored.get(`${code}|${version}|${level}|${year}`));
+      for (const { def, years: dueYears } of due) {
+        for (const year of dueYears) {
+          for (const level of this.levelsOf(def)) rows += await this.computeOne(variant, def, level, year, reads, out, stored.get(`${def.code}|${def.version}|${level}|${year}`));
         }
       }
     }
+    for (const [table, tableRows] of out) if (tableRows.length > 0) await this.warehouse.insert(table, tableRows);
     return rows;
+  }
+
+  /**
+   * Every read the due years need, one reader call per (indicator, level, variant) with all of its
+   * periods: a rebuild recomputes every year of the log, and one reader query per (indicator,
+   * year) made that 45 of 81 s of a replay (issue 17). values() evaluates each period on its own,
+   * so the values are the same as read one period at a time.
+   */
+  private prefetch(due: readonly { def: ResolvedIndex; years: readonly string[] }[]): Reads {
+    const wanted = new Map<string, { indicator: string; level: string; privileged: boolean; periods: Set<string> }>();
+    const want = (indicator: string, level: string, period: string, privileged: boolean) => {
+      const id = `${indicator}|${level}|${privileged}`;
+      const entry = wanted.get(id) ?? { indicator, level, privileged, periods: new Set<string>() };
+      entry.periods.add(period);
+      wanted.set(id, entry);
+    };
+    for (const { def, years } of due) {
+      for (const year of years) {
+        for (const level of this.levelsOf(def)) {
+          for (const variant of variants) {
+            want(def.population, level, year, variant.privileged);
+            for (const input of def.inputs) {
+              want(input.indicator, level, this.periodOf(input.indicator, year), variant.privileged);
+              if (!variant.privileged) want(input.indicator, level, this.periodOf(input.indicator, year), true);
+            }
+          }
+        }
+      }
+    }
+    const reads: Reads = new Map();
+    for (const w of wanted.values()) {
+      const periods = [...w.periods].sort();
+      const byPeriod = this.reader.values({ indicator: w.indicator, level: w.level, periods, privileged: w.privileged }).then((values) => {
+        const out = new Map<string, IndicatorValue[]>();
+        for (const v of values) {
+          const list = out.get(v.period);
+          if (list) list.push(v);
+          else out.set(v.period, [v]);
+        }
+        return out;
+      });
+      // a failed read fails the computeOne that awaits it; the others must not be unhandled rejections
+      byPeriod.catch(() => {});
+      for (const period of periods)
+        reads.set(
+          `${w.indicator}|${w.level}|${period}|${w.privileged}`,
+          byPeriod.then((m) => m.get(period) ?? []),
+        );
+    }
+    for (const r of reads.values()) r.catch(() => {});
+    return reads;
+  }
+
+  /** Whether any index year reads one of these periods (a monthly batch off December changes none). */
+  affects(periods: readonly string[]): boolean {
+    return this.dueYears(periods).due.some((d) => d.years.length > 0);
+  }
+
+  private dueYears(periods: readonly string[]): { years: string[]; due: { def: ResolvedIndex; years: string[] }[] } {
+    const touched = new Set(periods);
+    const periodYears = new Set(periods.map((p) => Number(p.slice(0, 4))));
+    const years = [...new Set([...periodYears].flatMap((y) => this.yearLags().map((lag) => String(y + lag))))].sort();
+    const due = this.definitions().map(({ code, version }) => {
+      const def = this.catalogue.resolveIndex(code, version);
+      return { def, years: years.filter((year) => this.periodsRead(def, year).some((p) => touched.has(p))) };
+    });
+    return { years, due };
   }
 
   private async storedRows(variant: Variant, years: readonly string[]): Promise<Stored> {
@@ -149,7 +219,7 @@ export class IndexProjector {
     return periodicity ? alignPeriod(year, periodicity) : year;
   }
 
-  private async computeOne(variant: Variant, def: ResolvedIndex, level: string, year: string, reads: Reads, stored?: StoredYear): Promise<number> {
+  private async computeOne(variant: Variant, def: ResolvedIndex, level: string, year: string, reads: Reads, out: Written, stored?: StoredYear): Promise<number> {
     const read = (indicator: string, period: string, privileged: boolean = variant.privileged) => {
       const key = `${indicator}|${level}|${period}|${privileged}`;
       let values = reads.get(key);
@@ -159,7 +229,7 @@ export class IndexProjector {
     // population first: a year without it (one a lag reached that has no data yet) costs one read
     const pop = await read(def.population, year);
     const population = new Map(pop.map((v) => [v.areaCode, v.value]));
-    if (![...population.values()].some((v) => v !== null)) return this.write(variant, def, level, year, [], 0, stored);
+    if (![...population.values()].some((v) => v !== null)) return this.write(out, variant, def, level, year, [], 0, stored);
     const inputs: Record<string, Map<string, number | null>> = {};
     let knownAt = 0;
     for (const input of def.inputs) {
@@ -170,9 +240,10 @@ export class IndexProjector {
       // the public's inputs carry no knownAt: the row version comes from the true inputs (read by the exact variant already)
       knownAt = Math.max(knownAt, latestKnownAt(variant.privileged ? values : await read(input.indicator, this.periodOf(input.indicator, year), true)));
     }
-    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(variant, def, level, year, [], knownAt, stored);
+    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(out, variant, def, level, year, [], knownAt, stored);
     const result = computeCompositeIndex(def, { inputs, population });
     return this.write(
+      out,
       variant,
       def,
       level,
@@ -183,8 +254,9 @@ export class IndexProjector {
     );
   }
 
-  /** Writes a year's result; areas stored before and missing now become unscored. */
-  private async write(
+  /** Adds a year's result to what recompute() inserts; areas stored before and missing now become unscored. */
+  private write(
+    out: Written,
     variant: Variant,
     def: ResolvedIndex,
     level: string,
@@ -192,7 +264,7 @@ export class IndexProjector {
     areas: readonly { areaCode: string; score: number | null; class: string | null; scored: boolean }[],
     knownAt: number,
     stored?: StoredYear,
-  ): Promise<number> {
+  ): number {
     // equal versions: the row inserted last wins (ReplacingMergeTree), so these replace the stored ones
     const computedFrom = Math.max(knownAt, stored?.computedFromMs ?? 0);
     const present = new Set(areas.map((a) => a.areaCode));
@@ -208,7 +280,9 @@ export class IndexProjector {
       scored: a.scored ? 1 : 0,
       computed_from_ms: computedFrom,
     }));
-    if (rows.length > 0) await this.warehouse.insert(variant.table, rows);
+    const table = out.get(variant.table) ?? [];
+    table.push(...rows);
+    out.set(variant.table, table);
     return rows.length;
   }
 }

@@ -8,3 +8,4 @@ export * from './warehouse-indicator-reader.js';
 export * from './index-projector.js';
 export * from './area-statistics.read.js';
 export * from './reader.composition.js';
+export * from './replay.projector.js';

@@ -15,6 +15,8 @@
 //    whole table (6), built for the parts a warehouse already has (7).
 //  - the cell-key method (docs/disclosure.md): record keys and protected values per observation
 //    (8), per cell with the period's first day (9, 10), and the public variant of the indices (11).
+//  - record_versions_replay: the staging table of a set-based rebuild (12, replay.projector.ts).
+//  - index_pending: periods whose composite indices are due, recomputed off the batches (13).
 import type { Warehouse } from '@sp/ports';
 
 const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
@@ -146,6 +148,41 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
     ) ENGINE = ReplacingMergeTree(computed_from_ms)
       ORDER BY (index_code, area_level, period, area_code, definition_version)`,
   },
+  {
+    id: 12,
+    name: 'record_versions_replay',
+    // the staging table of a rebuild (ReplayProjector): every event of the log as it was read, with
+    // its log position, before the first-in-log rule and the latest versions are resolved in SQL;
+    // empty outside a rebuild
+    sql: `CREATE TABLE IF NOT EXISTS record_versions_replay (
+      log_partition UInt32,
+      log_offset UInt64,
+      record_key String,
+      version UInt32,
+      leaf_key String,
+      dataset LowCardinality(String),
+      area_level LowCardinality(String),
+      area_code String,
+      period String,
+      tombstone UInt8,
+      synthetic UInt8,
+      known_at_ms UInt64,
+      amt LowCardinality(String),
+      delivery_id String,
+      obs_measure Array(LowCardinality(String)),
+      obs_dims Array(Map(String, String)),
+      obs_value Array(Float64),
+      obs_key Array(Float64),
+      obs_pvalue Array(Float64)
+    ) ENGINE = MergeTree ORDER BY tuple()`,
+  },
+  {
+    id: 13,
+    name: 'index_pending',
+    // periods whose composite indices are due (issue 17.2): written with the batch that touched
+    // them, deleted once the indices were recomputed, so a crash in between leaves them due
+    sql: `CREATE TABLE IF NOT EXISTS index_pending (period String, noted_at_ms UInt64) ENGINE = MergeTree ORDER BY period`,
+  },
 ];
 
 /** Applies the migrations the warehouse has not recorded yet, in order; returns their ids. */
@@ -164,7 +201,7 @@ export async function migrateWarehouse(warehouse: Warehouse): Promise<number[]> 
 
 /** Empties every projected table (for a rebuild by replay). area_map is reference data and stays. */
 export async function truncateProjections(warehouse: Warehouse): Promise<void> {
-  for (const table of ['record_versions', 'cells', 'index_values', 'protected_index_values']) {
+  for (const table of ['record_versions', 'cells', 'index_values', 'protected_index_values', 'record_versions_replay', 'index_pending']) {
     await warehouse.command(`TRUNCATE TABLE IF EXISTS ${table}`);
   }
 }

@@ -3,7 +3,8 @@
 // redelivery of the batch never counts anything twice nor drops it:
 //  1. every event is stored as a row of record_versions (same key+version collapses);
 //  2. only the leaf cells touched by the batch are recomputed from the latest stored version of
-//     each record (tombstones remove), never incremented; cells that disappeared are marked absent;
+//     each record (tombstones remove), never incremented; a cell some stored version had and the
+//     latest have not is marked absent;
 //  3. a recomputed cell carries known_at = the latest delivery time of any version at its leaf,
 //     so replaying the log yields exactly the same current cells as incremental processing.
 // One key@version (and tombstone) is stored once, the first in the log wins (issue 14): an event
@@ -74,6 +75,8 @@ export interface ProjectionResult {
   cellsWritten: number;
   /** periods whose values changed, per area level: composite indices of those periods need recomputing */
   touchedPeriods: string[];
+  /** set when this tells of composite indices recomputed for touchedPeriods (no cells projected) */
+  indicesRecomputed?: boolean;
 }
 
 export interface IndicatorProjectorOptions {
@@ -85,6 +88,13 @@ export interface IndicatorProjectorOptions {
 
 /** -1 marks a record key or protected value that is not known (a perturbed value is never negative). */
 const NONE = -1;
+
+/** The record key and protected value of one observation of a record (incremental and replay alike). */
+export function protectObservation(protection: Protection, secret: string | undefined, p: AreaStatisticPayload, o: Observation): { key: number; pvalue: number } {
+  const key =
+    o.recordKey ?? (secret ? recordKeyOf(secret, { dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period, measure: o.measure, dimensions: o.dimensions }) : undefined);
+  return key === undefined ? { key: NONE, pvalue: NONE } : { key, pvalue: perturbCount(o.value, key, protection.table) };
+}
 
 export class IndicatorProjector {
   private readonly protection: Protection;
@@ -98,10 +108,7 @@ export class IndicatorProjector {
 
   /** The record key and protected value of one observation of a record. */
   private protect(p: AreaStatisticPayload, o: Observation): { key: number; pvalue: number } {
-    const secret = this.options.recordKeySecret;
-    const key =
-      o.recordKey ?? (secret ? recordKeyOf(secret, { dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period, measure: o.measure, dimensions: o.dimensions }) : undefined);
-    return key === undefined ? { key: NONE, pvalue: NONE } : { key, pvalue: perturbCount(o.value, key, this.protection.table) };
+    return protectObservation(this.protection, this.options.recordKeySecret, p, o);
   }
 
   /** @param afterRecordsStored hook between the two steps (tracing, crash tests) */
@@ -112,6 +119,9 @@ export class IndicatorProjector {
     const fresh = await this.firstInLog(events);
     const tombstoneKeys = events.filter((e) => e.tombstone || !e.payload).map((e) => e.key);
     const leafOfTombstone = await this.leavesOfRecords(tombstoneKeys);
+    // a version earlier in the same batch counts as stored before the withdrawal: the result must
+    // not depend on where the log was cut into batches (a rebuild reads it in other batches)
+    const leafEarlierInBatch = new Map<string, { leaf_key: string; dataset: string; area_level: string; area_code: string; period: string }>();
 
     const rows = [];
     const leaves = new Set<string>();
@@ -120,7 +130,7 @@ export class IndicatorProjector {
       if (e.tombstone || !p) {
         // a withdrawal of a record not seen yet is still stored, so that an older version
         // arriving later is dominated by it
-        const known = leafOfTombstone.get(e.key) ?? { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
+        const known = leafOfTombstone.get(e.key) ?? leafEarlierInBatch.get(e.key) ?? { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
         if (known.leaf_key) leaves.add(known.leaf_key);
         if (!fresh.has(e)) continue;
         rows.push({
@@ -142,6 +152,7 @@ export class IndicatorProjector {
       }
       const leaf = leafKey(p);
       leaves.add(leaf);
+      if (!leafEarlierInBatch.has(e.key)) leafEarlierInBatch.set(e.key, { leaf_key: leaf, dataset: p.dataset, area_level: p.areaLevel, area_code: p.areaCode, period: p.period });
       if (!fresh.has(e)) continue;
       const protectedObs = p.observations.map((o) => this.protect(p, o));
       rows.push({
@@ -244,20 +255,31 @@ export class IndicatorProjector {
       { leaves },
     );
     const knownAt = new Map(known.map((k) => [k.leaf_key, Number(k.known_at_ms)]));
-    // leaf_key is not in the sorting key of cells; the leaves' periods are, so the period filter
-    // (implied by the leaf keys) lets ClickHouse read only those periods' granules instead of
-    // merging the whole table (FINAL) on every batch
-    const periods = [...new Set(leaves.map((l) => l.slice(l.lastIndexOf('|') + 1)))];
-    const existing = await this.warehouse.query<CellRow>(
-      `SELECT dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms, cell_key, pvalue, period_start
-       FROM cells FINAL WHERE period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)} AND present = 1`,
-      { leaves, periods },
+    // every cell some stored version at these leaves had: those the latest versions have not are
+    // written absent. Taken from record_versions rather than from the current cells, so a cell
+    // created and withdrawn within one batch is absent too, and the result does not depend on
+    // where the log was cut into batches (a rebuild, ReplayProjector, resolves the whole log at once)
+    const ever = await this.warehouse.query<{
+      dataset: string;
+      measure: string;
+      dims: Record<string, string>;
+      area_level: string;
+      area_code: string;
+      period: string;
+      leaf_key: string;
+      synthetic: number;
+    }>(
+      `SELECT dataset, measure, dims, area_level, area_code, period, leaf_key, max(synthetic) AS synthetic
+       FROM record_versions ARRAY JOIN obs_measure AS measure, obs_dims AS dims
+       WHERE leaf_key IN {leaves:Array(String)} AND tombstone = 0
+       GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key`,
+      { leaves },
     );
     const out: CellRow[] = [];
     const seen = new Set<string>();
     for (const c of fresh) {
       const dk = dimsKey(c.dims);
-      seen.add(`${c.leaf_key}#${c.measure}#${dk}`);
+      seen.add(`${c.leaf_key}#${c.measure}#${c.dataset}#${dk}`);
       out.push({
         ...c,
         dims_key: dk,
@@ -270,9 +292,21 @@ export class IndicatorProjector {
         period_start: periodStart(c.period),
       });
     }
-    for (const c of existing) {
-      if (seen.has(`${c.leaf_key}#${c.measure}#${c.dims_key}`)) continue;
-      out.push({ ...c, value: 0, pvalue: 0, present: 0, period_start: periodStart(c.period), known_at_ms: knownAt.get(c.leaf_key) ?? Number(c.known_at_ms) + 1 });
+    for (const c of ever) {
+      const dk = dimsKey(c.dims);
+      if (seen.has(`${c.leaf_key}#${c.measure}#${c.dataset}#${dk}`)) continue;
+      seen.add(`${c.leaf_key}#${c.measure}#${c.dataset}#${dk}`);
+      out.push({
+        ...c,
+        dims_key: dk,
+        value: 0,
+        present: 0,
+        synthetic: Number(c.synthetic),
+        known_at_ms: knownAt.get(c.leaf_key) ?? 0,
+        cell_key: NONE,
+        pvalue: 0,
+        period_start: periodStart(c.period),
+      });
     }
     if (out.length > 0) await this.warehouse.insert('cells', out);
     return out.length;

@@ -94,6 +94,26 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
       expect(await wh.query('SELECT * FROM empty_t')).toEqual([]);
     });
 
+    it('inserts pre-serialised rows (JSONCompactEachRow, TabSeparated) into the named columns, and refuses what it cannot take', async () => {
+      await wh.command(`CREATE TABLE formatted_t (id UInt32, s String, tags Array(String), dims Map(String, String), f Float64 DEFAULT 7)
+        ENGINE = MergeTree ORDER BY id`);
+      const rows = awkwardStrings.map((s, i) => [i, s, [s, 'x'], { k: s }]);
+      const data = new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n'));
+      await wh.insertFormatted('formatted_t', { format: 'JSONCompactEachRow', columns: ['id', 's', 'tags', 'dims'], data });
+      await wh.insertFormatted('formatted_t', { format: 'TabSeparated', columns: ['id', 's'], data: '100\tone\\ttab\n101\ttwo\n' });
+      await wh.insertFormatted('formatted_t', { format: 'JSONCompactEachRow', data: '' });
+      const back = await wh.query<{ id: number; s: string; tags: string[]; dims: Record<string, string>; f: number }>('SELECT id, s, tags, dims, f FROM formatted_t ORDER BY id');
+      expect(back).toEqual([
+        ...awkwardStrings.map((s, i) => ({ id: i, s, tags: [s, 'x'], dims: { k: s }, f: 7 })),
+        { id: 100, s: 'one\ttab', tags: [], dims: {}, f: 7 },
+        { id: 101, s: 'two', tags: [], dims: {}, f: 7 },
+      ]);
+      await expectWarehouseError(wh.insertFormatted('formatted_t', { format: 'JSONCompactEachRow', columns: ['id'], data: '["not a number"]' }), 'BAD_PARAMETER');
+      await expectWarehouseError(wh.insertFormatted('formatted_t', { format: 'Native' as never, data: 'x' }), 'BAD_PARAMETER');
+      await expectWarehouseError(wh.insertFormatted('formatted_t', { format: 'CSV', columns: ['id); DROP TABLE formatted_t; --'], data: '1' }), 'BAD_PARAMETER');
+      expect(await wh.query('SELECT count() AS n FROM formatted_t')).toEqual([{ n: String(awkwardStrings.length + 2) }]);
+    });
+
     it('binds strings with quotes, backslashes, control characters and unicode exactly', async () => {
       for (const s of awkwardStrings) {
         const rows = await wh.query<{ s: string; len: string }>('SELECT {s:String} AS s, length({s:String}) AS len', { s });

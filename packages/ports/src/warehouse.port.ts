@@ -25,6 +25,17 @@ export interface ReadOptions {
   maxRowsToRead?: number;
 }
 
+/** Input formats every adapter takes as they are (text formats: chDB's raw insert accepts no binary ones). */
+export const formattedInsertFormats = ['JSONCompactEachRow', 'JSONEachRow', 'TabSeparated', 'CSV'] as const;
+export type FormattedInsertFormat = (typeof formattedInsertFormats)[number];
+
+export interface FormattedInsert {
+  format: FormattedInsertFormat;
+  columns?: readonly string[];
+  /** rows in `format`, one per line (JSONCompactEachRow: `["a",1,[2,3]]`) */
+  data: string | Uint8Array;
+}
+
 export interface Warehouse {
   /** DDL and statements without a result. */
   command(sql: string, params?: QueryParams): Promise<void>;
@@ -32,6 +43,14 @@ export interface Warehouse {
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: ReadOptions): Promise<T[]>;
   /** Inserts rows (objects keyed by column) into a table. */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Inserts rows the caller has already serialised in one of the engine's input formats (the bulk
+   * path: a rebuild writes ~10⁵ rows per call, where building an object per row and encoding it
+   * again costs more than the engine's insert). `columns` names the payload's columns in order
+   * (default: all of the table's). The payload is passed through as it is; a row that does not
+   * parse is a BAD_PARAMETER.
+   */
+  insertFormatted(table: string, insert: FormattedInsert): Promise<void>;
   close(): Promise<void>;
 }
 

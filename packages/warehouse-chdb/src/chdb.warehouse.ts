@@ -1,10 +1,10 @@
 // The Warehouse port over in-process chDB: one Session, JSONEachRow both ways, values bound by the
 // engine (`queryBindAsync`), never spliced into SQL. Only the async chDB calls are used, so
 // queries run on libuv's pool and never block the event loop.
-import { WarehouseError, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
+import { WarehouseError, type FormattedInsert, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
-import { encodeParams, encodeRows, isValidTableName, parseJsonEachRow, readSettings, withSettings } from '@sp/ports/clickhouse';
+import { assertFormattedInsert, encodeParams, encodeRows, isValidTableName, parseJsonEachRow, readSettings, withSettings } from '@sp/ports/clickhouse';
 import { inFlight } from '@sp/ports/in-flight';
 
 export interface ChdbWarehouseOptions {
@@ -55,6 +55,18 @@ export class ChdbWarehouse implements Warehouse {
     await this.calls.track(
       () => this.session.insert({ table, values: payload, format: 'JSONEachRow' }),
       (error) => toWarehouseError(error, what),
+    );
+  }
+
+  async insertFormatted(table: string, insert: FormattedInsert): Promise<void> {
+    this.assertOpen();
+    assertFormattedInsert(table, insert);
+    if (insert.data.length === 0) return;
+    // a Buffer goes to the engine without a copy onto the V8 heap; the engine's parser does the rest
+    const values = typeof insert.data === 'string' ? Buffer.from(insert.data) : Buffer.from(insert.data.buffer, insert.data.byteOffset, insert.data.byteLength);
+    await this.calls.track(
+      () => this.session.insert({ table, values, format: insert.format, ...(insert.columns ? { columns: insert.columns } : {}) }),
+      (error) => toWarehouseError(error, `insert (${insert.format}) into ${table}`),
     );
   }
 

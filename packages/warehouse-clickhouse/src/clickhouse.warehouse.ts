@@ -3,9 +3,10 @@
 // server can be services/chdb-http (chDB behind ClickHouse's HTTP interface).
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
-import { WarehouseError, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
+import { Readable } from 'node:stream';
+import { WarehouseError, type FormattedInsert, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './clickhouse.errors.js';
-import { encodeParams, encodeRow, isValidTableName, readSettings } from '@sp/ports/clickhouse';
+import { assertFormattedInsert, encodeParams, encodeRow, isValidTableName, readSettings } from '@sp/ports/clickhouse';
 import { inFlight } from '@sp/ports/in-flight';
 
 export interface ClickHouseWarehouseOptions {
@@ -78,6 +79,19 @@ export class ClickHouseWarehouse implements Warehouse {
     }
     if (rows.length === 0) return;
     await this.track(`insert into ${table}`, () => this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' }));
+  }
+
+  async insertFormatted(table: string, insert: FormattedInsert): Promise<void> {
+    this.assertOpen();
+    assertFormattedInsert(table, insert);
+    if (insert.data.length === 0) return;
+    // the payload is the request body as it is (exec, not insert: insert() would encode JSON rows again)
+    const columns = insert.columns ? ` (${insert.columns.join(', ')})` : '';
+    await this.track(`insert (${insert.format}) into ${table}`, async () => {
+      const result = await this.client.exec({ query: `INSERT INTO ${table}${columns} FORMAT ${insert.format}`, values: Readable.from([Buffer.from(insert.data)]) });
+      result.stream.resume();
+      await new Promise<void>((resolve, reject) => result.stream.once('end', resolve).once('error', reject));
+    });
   }
 
   /** Waits for running requests, then closes the client's sockets. Later calls fail with CLOSED. */

@@ -152,4 +152,29 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(derived.length).toBeGreaterThan(1);
     await aggregator.stop();
   });
+
+  it('recomputes the indices a crashed process noted as due and did not recompute, at the next start', async () => {
+    const reference = loadReference(demoReferenceName);
+    const before = await indexValues();
+    expect(before.some((r) => r.period === '2012' && r.scored === 1)).toBe(true);
+    // the state a crash leaves between a batch (cells projected, periods noted, offsets committed) and its recomputation
+    await wh.command(`DELETE FROM index_values WHERE period = '2012'`);
+    await wh.insert('index_pending', [{ period: '2012-12', noted_at_ms: Date.now() }]);
+    const recomputed: string[][] = [];
+    const aggregator = indicatorProjection(
+      { eventLog: log, warehouse: wh, codec, reference, catalogue, reader: tenantIndicatorReader(wh, { reference, catalogue }), projection: {} },
+      {
+        maxBatchSize: 3,
+        afterProjection: async (result) => {
+          if (result.indicesRecomputed) recomputed.push(result.touchedPeriods);
+        },
+      },
+    );
+    await aggregator.start();
+    await aggregator.caughtUp();
+    await aggregator.stop();
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    expect(recomputed).toEqual([['2012-12']]);
+    expect(await indexValues()).toEqual(before);
+  });
 });

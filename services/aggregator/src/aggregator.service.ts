@@ -1,16 +1,33 @@
 // The aggregator: consumes area-statistic record events from the EventLog and keeps the
 // indicator warehouse current. Offsets are committed by the EventLog only after a batch was
 // projected, and projection is idempotent, so a crash anywhere means redelivery, never a
-// double count or a loss. Derived results (composite indices) follow each batch live; during a
-// rebuild they are computed once at the end from the final cells, since every intermediate result
-// would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower).
+// double count or a loss. Derived results (composite indices) follow the batches live, off their
+// path: a batch notes the periods it touched, one loop recomputes what is due (issue 17.2,
+// index-recomputation.ts); during a rebuild they are computed once at the end from the final cells, since every intermediate result
+// would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower). A
+// rebuild projects set-based (ReplayProjector, issue 17): the warehouse resolves the whole log at
+// once instead of the incremental projector resolving it batch by batch.
 // Consumption runs through the one runner (runProjection, @sp/ports): an event that cannot be
 // projected (undecodable, a period the index computation cannot handle) is split out of its batch
 // and dead-lettered, and the partition moves on; transient failures are retried with backoff.
-import { defaultTopology, EventCodec, type RecordEvent, type Topology } from '@sp/events';
+import { defaultTopology, EventCodec, type AnyRecordEvent, type RecordEvent, type Topology } from '@sp/events';
 import { assertPeriod, type Catalogue } from '@sp/indicators';
-import { IndexProjector, IndicatorProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
-import { eventLogDeadLetters, runProjection, type DeadLetterSink, type EventBatch, type EventLog, type Projection, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
+import { IndexProjector, IndicatorProjector, ReplayProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
+import {
+  describeError,
+  eventLogDeadLetters,
+  runProjection,
+  type DeadLetterSink,
+  type EventBatch,
+  type EventLog,
+  type LogEvent,
+  type Projection,
+  type ProjectionStats,
+  type RunningProjection,
+  type Warehouse,
+} from '@sp/ports';
+
+import { IndexRecomputation } from './index-recomputation.js';
 
 export interface AggregatorOptions {
   groupId?: string;
@@ -19,6 +36,8 @@ export interface AggregatorOptions {
   /** the tenant's perturbation table and record-key secret (docs/disclosure.md) */
   projection?: IndicatorProjectorOptions;
   maxBatchSize?: number;
+  /** events per batch read by rebuild() (default 10 000): the replay stages them, so bigger is cheaper */
+  rebuildBatchSize?: number;
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
   /**
@@ -34,8 +53,10 @@ export interface AggregatorOptions {
     levels?: readonly string[];
   };
   /**
-   * told after the indices of a batch were recomputed (e.g. to drop read caches); during rebuild()
-   * it is called once, after the replay, with every period the replay touched
+   * told after a batch's cells were projected, and again (indicesRecomputed) after the composite
+   * indices of what batches touched were recomputed, off the batches' path (e.g. to drop read
+   * caches); during rebuild() it is called once, after the replay and its indices, with every
+   * period the replay touched
    */
   afterProjection?: (result: ProjectionResult) => Promise<void>;
   /**
@@ -56,10 +77,10 @@ export class AggregatorService {
   private readonly counters = { deadLettered: 0, retries: 0 };
   private readonly projector: IndicatorProjector;
   private readonly indices: IndexProjector | undefined;
+  /** live: the indices of what the batches touched, recomputed off their hot path */
+  private readonly recomputation: IndexRecomputation | undefined;
   private readonly topology: Topology;
   private processed = 0;
-  /** what the rebuild in progress projected so far; afterProjection waits for its end */
-  private replayed: { events: number; leaves: number; cellsWritten: number; touchedPeriods: Set<string> } | undefined;
 
   constructor(
     private readonly eventLog: EventLog,
@@ -69,6 +90,15 @@ export class AggregatorService {
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
     this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
+    this.recomputation = this.indices
+      ? new IndexRecomputation(warehouse, this.indices, {
+          recomputed: async (periods, seconds) => {
+            this.options.timing?.('indices', seconds);
+            await this.options.afterProjection?.({ events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: periods, indicesRecomputed: true });
+          },
+          ...(options.log ? { log: options.log } : {}),
+        })
+      : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
     this.topology = options.topology ?? defaultTopology;
   }
@@ -97,6 +127,8 @@ export class AggregatorService {
     if (this.subscription) return;
     await this.eventLog.ensureTopics([{ name: this.topic, partitions: this.topology.partitions }]);
     this.subscription = await this.consume(this.options.groupId ?? 'aggregator');
+    // what a crashed process noted and did not recompute
+    this.recomputation?.kick();
   }
 
   async stop(): Promise<void> {
@@ -104,44 +136,102 @@ export class AggregatorService {
     this.subscription = undefined;
     if (!subscription) return;
     await subscription.stop();
+    await this.recomputation?.stop();
     this.counters.deadLettered += subscription.stats.deadLettered;
     this.counters.retries += subscription.stats.retries;
   }
 
-  /** Resolves when everything in the log has been projected. */
+  /** Resolves when everything in the log has been projected and the composite indices are recomputed. */
   async caughtUp(timeoutMs = 60_000): Promise<void> {
     if (!this.subscription) throw new Error('aggregator not started');
+    const started = Date.now();
     await this.subscription.caughtUp(timeoutMs);
+    // and the composite indices of everything projected so far
+    await this.recomputation?.idle(Math.max(0, timeoutMs - (Date.now() - started)));
   }
 
   /**
    * Rebuilds every projected table by replaying the log from the start under a fresh consumer
-   * group. Live consumption is paused meanwhile; projection is idempotent, so events it sees
-   * again afterwards change nothing. afterProjection runs once, when the replay has caught up.
+   * group, set-based (ReplayProjector): the events are staged as they are read and resolved into
+   * record_versions and cells by the warehouse at the end, by the same rules as the incremental
+   * path, so the tables are the same. Events were validated at the door, so they are decoded
+   * without zod (EventCodec.decodeTrusted); one that does not decode or whose period the index
+   * computation cannot take is dead-lettered and skipped, as the live consumer does. Live
+   * consumption is paused meanwhile; projection is idempotent, so events it sees again afterwards
+   * change nothing. afterProjection runs once, when the replay has been resolved. A rebuild that
+   * fails part-way throws; running it again starts over.
    */
-  async rebuild(timeoutMs = 600_000): Promise<{ events: number; ms: number }> {
+  async rebuild(timeoutMs = 600_000): Promise<{ events: number; ms: number; resolveMs: { recordVersions: number; cells: number } }> {
     const wasRunning = this.subscription !== undefined;
     await this.stop();
     const started = Date.now();
     const before = this.processed;
     await truncateProjections(this.warehouse);
-    const replayed = (this.replayed = { events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: new Set<string>() });
+    const replay = new ReplayProjector(this.warehouse, this.options.projection);
+    await replay.begin();
+    const groupId = `${this.options.groupId ?? 'aggregator'}-rebuild-${started}`;
+    let failure: unknown;
+    const subscription = await this.eventLog.subscribe({
+      groupId,
+      topics: [this.topic],
+      startFrom: 'earliest',
+      maxBatchSize: this.options.rebuildBatchSize ?? 10_000,
+      handleBatch: async (batch) => {
+        if (failure) return; // the rebuild fails as a whole; the rest of the log is only read
+        try {
+          const events: RecordEvent<'area-statistic'>[] = [];
+          const offsets: bigint[] = [];
+          for (const e of batch.events) {
+            let event: AnyRecordEvent;
+            try {
+              event = this.codec.decodeTrusted(e.value);
+              if (event.recordType !== 'area-statistic') continue;
+              if (event.payload) assertPeriod(event.payload.period);
+            } catch (error) {
+              await this.deadLetter(groupId, e, error);
+              continue;
+            }
+            events.push(event);
+            offsets.push(e.offset);
+          }
+          await replay.add(batch.partition, events, offsets);
+          this.processed += batch.events.length;
+          this.options.onBatchStage?.('projected', batch);
+        } catch (error) {
+          failure ??= error;
+        }
+      },
+    });
     try {
-      const replay = await this.consume(`${this.options.groupId ?? 'aggregator'}-rebuild-${started}`);
-      try {
-        await replay.caughtUp(timeoutMs);
-      } finally {
-        await replay.stop();
-        this.counters.deadLettered += replay.stats.deadLettered;
-        this.counters.retries += replay.stats.retries;
-      }
+      await subscription.caughtUp(timeoutMs);
     } finally {
-      this.replayed = undefined;
+      await subscription.stop();
     }
-    // leaves and cellsWritten are sums over the replay's batches
-    await this.derive({ ...replayed, touchedPeriods: [...replayed.touchedPeriods].sort() });
+    if (failure) throw failure;
+    const { resolveMs, ...result } = await replay.finish();
+    await this.derive(result);
     if (wasRunning) await this.start();
-    return { events: this.processed - before, ms: Date.now() - started };
+    return { events: this.processed - before, ms: Date.now() - started, resolveMs };
+  }
+
+  /** what the runner does with a poison event, for the rebuild's own consumer */
+  private async deadLetter(groupId: string, event: LogEvent, error: unknown): Promise<void> {
+    await this.deadLetters.record({
+      groupId,
+      topic: event.topic,
+      partition: event.partition,
+      offset: event.offset,
+      key: event.key,
+      value: event.value,
+      headers: event.headers,
+      timestamp: event.timestamp,
+      error: describeError(error),
+      deadAt: Date.now(),
+    });
+    this.counters.deadLettered++;
+    (this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+      `[${groupId}] dead-lettered ${event.topic}/${event.partition} offset ${event.offset} key ${event.key}: ${describeError(error)}`,
+    );
   }
 
   /** the indicator projection as the one runner takes it: a poison event is dead-lettered, not retried for ever */
@@ -182,14 +272,9 @@ export class AggregatorService {
     const started = performance.now();
     const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
     this.options.timing?.('projection', (performance.now() - started) / 1000);
-    if (this.replayed) {
-      this.replayed.events += result.events;
-      this.replayed.leaves += result.leaves;
-      this.replayed.cellsWritten += result.cellsWritten;
-      for (const p of result.touchedPeriods) this.replayed.touchedPeriods.add(p);
-    } else {
-      await this.derive(result);
-    }
+    // the cells are queryable now; the indices follow off this batch's path (IndexRecomputation)
+    await this.recomputation?.note(result.touchedPeriods);
+    await this.options.afterProjection?.(result);
     this.processed += batch.events.length;
     this.options.onBatchStage?.('projected', batch);
   }

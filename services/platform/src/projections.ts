@@ -66,7 +66,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     ...runner,
     ...(deps.timing ? { timing: deps.timing } : {}),
     afterProjection: async (result) => {
-      if (result.events > 0) deps.onIndicatorsChanged?.();
+      if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
     },
   });
   const offerTopic = deps.topology.topicFor('offer');

@@ -3,6 +3,7 @@
 // Dates as UTC 'YYYY-MM-DD hh:mm:ss[.fff]', bigints exactly, top-level booleans as 1/0 (what
 // @clickhouse/client sends, so a UInt8 placeholder accepts them as well as a Bool one).
 import { WarehouseError } from '../errors.js';
+import { formattedInsertFormats, type FormattedInsert } from '../warehouse.port.js';
 
 /** UTC 'YYYY-MM-DD hh:mm:ss', plus '.fff' only when there are milliseconds (fits DateTime and DateTime64). */
 export function formatDateTimeUtc(date: Date): string {
@@ -129,4 +130,16 @@ export function withSettings(sql: string, settings: Record<string, number>): str
   // a SETTINGS clause of the statement itself is last (before FORMAT) and has no parentheses after it
   const own = /\sSETTINGS\s[^()]*$/i.test(body);
   return `${body}${own ? ', ' : ' SETTINGS '}${clause}${format}`;
+}
+
+/** The table, format and column names of a formatted insert, or BAD_PARAMETER saying what is accepted. */
+export function assertFormattedInsert(table: string, insert: FormattedInsert): void {
+  if (!isValidTableName(table)) {
+    throw new WarehouseError('BAD_PARAMETER', `insert: table name ${JSON.stringify(table)} is not accepted; use letters, digits and underscores, optionally 'database.table'`);
+  }
+  if (!formattedInsertFormats.includes(insert.format)) {
+    throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: format ${JSON.stringify(insert.format)} is not accepted; use one of ${formattedInsertFormats.join(', ')}`);
+  }
+  const bad = insert.columns?.find((c) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c));
+  if (bad !== undefined) throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: column name ${JSON.stringify(bad)} is not accepted; use letters, digits and underscores`);
 }

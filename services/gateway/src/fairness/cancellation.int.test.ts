@@ -30,6 +30,7 @@ function observing(wh: Warehouse): Warehouse {
   return {
     command: (sql, params) => wh.command(sql, params),
     insert: (table, rows) => wh.insert(table, rows),
+    insertFormatted: (table, insert) => wh.insertFormatted(table, insert),
     close: () => wh.close(),
     query: async <T>(sql: string, params?: Record<string, unknown>, options?: ReadOptions): Promise<T[]> => {
       if (!slow || !options) {

@@ -1,0 +1,215 @@
+// The set-based projector of a rebuild: the whole log replayed into empty tables in two steps
+// instead of one incremental projection per batch (issue 17.1). While the log is read, every
+// event becomes one row of the staging table record_versions_replay, serialised positionally
+// (JSONCompactEachRow) and inserted in blocks of ~20 000 while the next block is decoded. At the
+// end the warehouse resolves, in SQL over the whole log at once, what IndicatorProjector resolves
+// per batch, by the same rules, so both give the same tables:
+//  - one key@version (and tombstone) is stored once, the first in the log wins: argMin by log
+//    position (events of one key are in one partition, in log order);
+//  - a withdrawal carries the leaf of the record's versions before it in the log (none: empty);
+//  - a leaf's cells come from each record's latest version (tombstones remove), summed per cell;
+//    known_at is the latest delivery time of any version at the leaf; a cell that some version had
+//    and the latest has not is written absent (present = 0), as the incremental path writes it
+//    once it saw the cell.
+// Record keys and protected values are computed per observation in JS by the same function as the
+// incremental path (protectObservation); each period's first day comes from @sp/indicators'
+// period module and is handed to the SQL as a parameter, so periods keep one parser.
+// A rebuild that fails part-way is started over (the tables are emptied first), so the blocks are
+// not retried one by one: the first failure is kept and thrown by add() and finish().
+import { loadProtection, periodStart, type Protection } from '@sp/indicators';
+import type { Warehouse } from '@sp/ports';
+import { leafKey, protectObservation, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
+
+/** the columns of record_versions_replay in the order add() serialises them */
+const stagingColumns = [
+  'log_partition',
+  'log_offset',
+  'record_key',
+  'version',
+  'leaf_key',
+  'dataset',
+  'area_level',
+  'area_code',
+  'period',
+  'tombstone',
+  'synthetic',
+  'known_at_ms',
+  'amt',
+  'delivery_id',
+  'obs_measure',
+  'obs_dims',
+  'obs_value',
+  'obs_key',
+  'obs_pvalue',
+] as const;
+
+/** rows per insert: big enough for the engine's parser to run at full speed, small enough to overlap with decoding */
+const BLOCK_ROWS = 20_000;
+
+// Both insert into freshly emptied tables rows that are unique per sorting key, so the
+// ReplacingMergeTree's merge of the inserted block (optimize_on_insert) has nothing to do but
+// costs about as much as the statement's SELECT; it is switched off for them.
+// argMin/argMax over array columns is slow in ClickHouse (a generic copy per row: 1.5 s for 20 000
+// records), so both statements find the position or version first (plain columns) and then take
+// the rows themselves with an IN on their identity.
+
+/** One stored version of a record per (key, version, tombstone): the first in the log. Tombstones take the leaf of the versions before them. */
+const recordVersionsSql = `
+INSERT INTO record_versions (record_key, version, leaf_key, dataset, area_level, area_code, period, tombstone, synthetic,
+                             known_at_ms, amt, delivery_id, obs_measure, obs_dims, obs_value, obs_key, obs_pvalue)
+WITH leaves AS (
+  SELECT record_key, min((log_partition, log_offset)) AS first_pos,
+         any((leaf_key, dataset, area_level, area_code, period)) AS l
+  FROM record_versions_replay WHERE tombstone = 0 GROUP BY record_key
+)
+SELECT s.record_key, s.version,
+       if(s.tombstone = 0, s.leaf_key, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.1, '')),
+       if(s.tombstone = 0, s.dataset, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.2, '')),
+       if(s.tombstone = 0, s.area_level, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.3, '')),
+       if(s.tombstone = 0, s.area_code, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.4, '')),
+       if(s.tombstone = 0, s.period, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.5, '')),
+       s.tombstone, s.synthetic, s.known_at_ms, s.amt, s.delivery_id, s.obs_measure, s.obs_dims, s.obs_value, s.obs_key, s.obs_pvalue
+FROM record_versions_replay AS s LEFT JOIN leaves AS l ON l.record_key = s.record_key
+WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
+  SELECT record_key, version, tombstone, p.1, p.2
+  FROM (SELECT record_key, version, tombstone, min((log_partition, log_offset)) AS p FROM record_versions_replay GROUP BY record_key, version, tombstone)
+)
+SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
+
+/** dimsKey() of projector.ts in SQL: the dimensions as k=v, sorted by name, joined by ';' */
+const dimsKeySql = (dims: string) => `arrayStringConcat(arrayMap(k -> concat(k, '=', ${dims}[k]), arraySort(mapKeys(${dims}))), ';')`;
+
+/**
+ * The cells of every leaf from the stored versions, as IndicatorProjector.recomputeLeaves() computes
+ * them for the leaves of a batch: present cells from each record's latest version (same sums; rows
+ * projected before record keys existed count as unkeyed), absent cells for what only older
+ * versions had — in one pass over every version's observations, `cur` marking the latest.
+ */
+const cellsSql = `
+INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic,
+                   known_at_ms, cell_key, pvalue, period_start)
+WITH known AS (SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions WHERE leaf_key != '' GROUP BY leaf_key),
+cells_of_versions AS (
+  SELECT dataset, measure, dims, area_level, area_code, period, leaf_key,
+         countIf(cur) > 0 AS is_present,
+         sumIf(value, cur) AS v_sum, maxIf(synthetic, cur) AS cur_synthetic, max(synthetic) AS any_synthetic,
+         minIf(k, cur) AS k_min, sumIf(k, cur) AS k_sum, minIf(pv, cur) AS pv_min, sumIf(pv, cur) AS pv_sum
+  FROM (
+    SELECT dataset, area_level, area_code, period, leaf_key, synthetic, obs_measure, obs_dims, obs_value,
+           if(length(obs_key) = length(obs_value), obs_key, arrayMap(x -> toFloat64(-1), obs_value)) AS ks,
+           if(length(obs_pvalue) = length(obs_value), obs_pvalue, arrayMap(x -> toFloat64(-1), obs_value)) AS ps,
+           (record_key, version, tombstone) IN (
+             SELECT record_key, m.1, m.2 FROM (SELECT record_key, max((version, tombstone)) AS m FROM record_versions GROUP BY record_key)
+           ) AS cur
+    FROM record_versions WHERE tombstone = 0
+  )
+  ARRAY JOIN obs_measure AS measure, obs_dims AS dims, obs_value AS value, ks AS k, ps AS pv
+  GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key
+)
+SELECT c.dataset, c.measure, c.dims, ${dimsKeySql('c.dims')}, c.area_level, c.area_code, c.period, c.leaf_key,
+       if(c.is_present, c.v_sum, 0), c.is_present, if(c.is_present, c.cur_synthetic, c.any_synthetic), k.known_at_ms,
+       if(c.is_present, if(c.k_min < 0, -1, c.k_sum - floor(c.k_sum)), -1),
+       if(c.is_present, if(c.pv_min < 0, -1, c.pv_sum), 0),
+       transform(c.period, {periods:Array(String)}, {starts:Array(String)}, '')
+FROM cells_of_versions AS c LEFT JOIN known AS k ON k.leaf_key = c.leaf_key
+SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
+
+export class ReplayProjector {
+  private readonly protection: Protection;
+  private block: string[] = [];
+  private inFlight: Promise<void> | undefined;
+  private failure: unknown;
+  private events = 0;
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly options: IndicatorProjectorOptions = {},
+  ) {
+    this.protection = options.protection ?? loadProtection();
+  }
+
+  /** Empties the staging table (the projected tables are emptied by truncateProjections). */
+  async begin(): Promise<void> {
+    await this.warehouse.command('TRUNCATE TABLE IF EXISTS record_versions_replay');
+    this.block = [];
+    this.events = 0;
+    this.failure = undefined;
+  }
+
+  /**
+   * Stages the events of one partition, in log order; `offsets[i]` is the log offset of `events[i]`.
+   * Resolves once they are serialised (and a full block handed to the warehouse, while the next one
+   * is built).
+   */
+  async add(partition: number, events: readonly AreaStatisticEvent[], offsets: readonly bigint[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    const secret = this.options.recordKeySecret;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const p = e.payload;
+      const head = `[${partition},${offsets[i]},${JSON.stringify(e.key)},${e.version},`;
+      const tail = `${e.deliveredAt},${JSON.stringify(e.amt)},${JSON.stringify(e.deliveryId)}`;
+      if (e.tombstone || !p) {
+        this.block.push(`${head}"","","","","",1,0,${tail},[],[],[],[],[]]`);
+      } else {
+        const obs = p.observations;
+        const measures = new Array<string>(obs.length);
+        const dims = new Array<Record<string, string>>(obs.length);
+        const values = new Array<number>(obs.length);
+        const keys = new Array<number>(obs.length);
+        const pvalues = new Array<number>(obs.length);
+        for (let j = 0; j < obs.length; j++) {
+          const o = obs[j]!;
+          const pr = protectObservation(this.protection, secret, p, o);
+          measures[j] = o.measure;
+          dims[j] = o.dimensions;
+          values[j] = o.value;
+          keys[j] = pr.key;
+          pvalues[j] = pr.pvalue;
+        }
+        const where = JSON.stringify([leafKey(p), p.dataset, p.areaLevel, p.areaCode, p.period]).slice(1, -1);
+        this.block.push(
+          `${head}${where},0,${p.synthetic ? 1 : 0},${tail},${JSON.stringify(measures)},${JSON.stringify(dims)},${JSON.stringify(values)},${JSON.stringify(keys)},${JSON.stringify(pvalues)}]`,
+        );
+      }
+    }
+    this.events += events.length;
+    if (this.block.length >= BLOCK_ROWS) await this.flush();
+  }
+
+  /** Hands the current block to the warehouse; waits for the previous one first (one insert in flight). */
+  private async flush(): Promise<void> {
+    if (this.block.length === 0) return;
+    const data = Buffer.from(this.block.join('\n'));
+    this.block = [];
+    await this.inFlight;
+    if (this.failure) throw this.failure;
+    this.inFlight = this.warehouse.insertFormatted('record_versions_replay', { format: 'JSONCompactEachRow', columns: stagingColumns, data }).catch((error: unknown) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Resolves the staged log into record_versions and cells; returns what the replay touched and how long each statement took. */
+  async finish(): Promise<ProjectionResult & { resolveMs: { recordVersions: number; cells: number } }> {
+    await this.flush();
+    await this.inFlight;
+    if (this.failure) throw this.failure;
+    const t0 = performance.now();
+    await this.warehouse.command(recordVersionsSql);
+    const t1 = performance.now();
+    const periods = (await this.warehouse.query<{ period: string }>(`SELECT DISTINCT period FROM record_versions WHERE period != '' ORDER BY period`)).map((r) => r.period);
+    await this.warehouse.command(cellsSql, { periods, starts: periods.map(periodStart) });
+    const t2 = performance.now();
+    const [counts] = await this.warehouse.query<{ leaves: string; cells: string }>(
+      `SELECT (SELECT uniqExact(leaf_key) FROM record_versions WHERE leaf_key != '') AS leaves, (SELECT count() FROM cells) AS cells`,
+    );
+    await this.warehouse.command('TRUNCATE TABLE IF EXISTS record_versions_replay');
+    return {
+      events: this.events,
+      leaves: Number(counts?.leaves ?? 0),
+      cellsWritten: Number(counts?.cells ?? 0),
+      touchedPeriods: periods,
+      resolveMs: { recordVersions: t1 - t0, cells: t2 - t1 },
+    };
+  }
+}

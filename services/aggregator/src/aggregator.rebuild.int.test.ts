@@ -1,0 +1,243 @@
+// A set-based rebuild (ReplayProjector) against the incremental path on the same log, on both
+// warehouse adapters (in-process chDB; @clickhouse/client against chdb-http): the log is projected
+// live in small batches, the tables are taken, rebuild() replays the log, and every table a reader
+// uses must be the same — record_versions, the present cells column by column, the absent cells,
+// and both variants of the composite indices. The log holds what makes the two paths differ if
+// the rules are not the same: corrections, withdrawals (also of a record not seen yet, and in the
+// batch of the record's first version), the same key@version appended twice with another payload
+// (the first in the log wins), dimensions given in another key order, events with record keys
+// (v2) and without (v1, keyed by the secret), a record whose latest version lacks an observation
+// (absent cell), an undecodable event and one with a period the indices cannot take.
+import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
+import { anAreaStatistic } from '@sp/events/testing';
+import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
+import { loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { parseCatalogue } from '@sp/indicators';
+import type { DeadLetter, EventLog, Warehouse } from '@sp/ports';
+import { startChdbHttp, tempDir } from '@sp/testing';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AggregatorService } from './aggregator.service.js';
+
+const catalogue = parseCatalogue(`
+catalogueVersion: 1
+datasets:
+  bevoelkerung: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
+  sgb2: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
+indicators:
+  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bevoelkerung, measure: einwohner }
+  - { code: sgb2_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb2, measure: sgb2_personen }
+  - { code: sgb2_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb2_personen, denominator: einwohner, factor: 100 }
+  - { code: sgb2_quote_12m, version: 1, kind: change, name: C, definition: C, unit: pp, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, of: sgb2_quote, periods: 12, mode: absolute }
+  - code: index_dynamik
+    version: 1
+    kind: index
+    name: D
+    definition: D
+    unit: SD
+    amt: statistik
+    polarity: -1
+    updateInterval: jährlich
+    synthetic: false
+    inputs: [{ indicator: sgb2_quote }, { indicator: sgb2_quote_12m }]
+    population: einwohner
+    minPopulation: 1
+    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
+`);
+const AREAS = ['101', '102', '103', '104', '105', '106'];
+const SECRET = 'rebuild-test-record-keys';
+
+type Obs = { measure: string; dimensions: Record<string, string>; value: number; recordKey?: number };
+
+/** the test log: deterministic, ~300 events over 3 years */
+function theLog(): { schemaVersion: 1 | 2; event: RecordEvent<'area-statistic'> }[] {
+  let at = Date.UTC(2025, 0, 1);
+  const out: { schemaVersion: 1 | 2; event: RecordEvent<'area-statistic'> }[] = [];
+  const versions = new Map<string, number>();
+  const push = (dataset: string, area: string, period: string, observations: Obs[] | null, opts: { version?: number; schemaVersion?: 1 | 2 } = {}) => {
+    const key = `${dataset}|STADTTEIL|${area}|${period}`;
+    const version = opts.version ?? (versions.get(key) ?? 0) + 1;
+    versions.set(key, Math.max(version, versions.get(key) ?? 0));
+    const payload = observations && anAreaStatistic({ dataset, areaCode: area, period, version, observations });
+    out.push({
+      schemaVersion: opts.schemaVersion ?? (observations?.some((o) => o.recordKey !== undefined) ? 2 : 1),
+      event: {
+        key,
+        version,
+        recordType: 'area-statistic',
+        amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+        deliveryId: `d${out.length}`,
+        deliveredAt: at++,
+        deliveredBy: 'test',
+        tombstone: observations === null,
+        payload,
+      },
+    });
+  };
+  const pop = (area: string, year: number, bump = 0): Obs[] => [
+    { measure: 'einwohner', dimensions: {}, value: 1000 * (Number(area) - 100) + year - 2010 + bump },
+    { measure: 'einwohner_alter', dimensions: { alter: '0-3', geschlecht: 'w' }, value: 30 + bump },
+    { measure: 'einwohner_alter', dimensions: { geschlecht: 'm', alter: '0-3' }, value: 31 + bump }, // keys in another order
+  ];
+  const jobs = (area: string, m: number, keyed: boolean): Obs[] =>
+    ['u15', '15-65'].map((alter, i) => ({
+      measure: 'sgb2_personen',
+      dimensions: { alter },
+      value: 10 + ((Number(area) * 7 + m * 3 + i) % 40),
+      ...(keyed ? { recordKey: ((Number(area) * 13 + m * 7 + i) % 97) / 97 } : {}),
+    }));
+  // the record withdrawn before it was ever delivered, and again after its first version
+  push('bevoelkerung', '106', '2011', null, { version: 1 });
+  for (const year of [2010, 2011, 2012]) {
+    for (const area of AREAS) push('bevoelkerung', area, String(year), pop(area, year));
+    for (let m = 1; m <= 12; m++) for (const area of AREAS) push('sgb2', area, `${year}-${String(m).padStart(2, '0')}`, jobs(area, m, m % 2 === 0));
+  }
+  // corrections, withdrawals, a correction that drops an observation (absent cell)
+  push('sgb2', '101', '2011-12', jobs('101', 99, true));
+  push('sgb2', '102', '2012-12', null);
+  push('bevoelkerung', '103', '2011', pop('103', 2011, 5));
+  push('bevoelkerung', '104', '2012', pop('104', 2012).slice(0, 2));
+  push('bevoelkerung', '105', '2010', null);
+  // the same key@version appended again with another payload (a crash window): the first wins
+  push('bevoelkerung', '101', '2012', pop('101', 2012, 900), { version: 1 });
+  // a first version and its withdrawal in one batch
+  push('sgb2', '106', '2009-12', jobs('106', 1, false));
+  push('sgb2', '106', '2009-12', null);
+  return out;
+}
+
+const engines: { name: string; open: () => Promise<{ wh: Warehouse; close: () => Promise<void> }> }[] = [
+  {
+    name: 'chDB in-process',
+    open: async () => {
+      const wh = openChdbWarehouse({ path: tempDir('sp-rebuild-wh-') });
+      return { wh, close: () => wh.close() };
+    },
+  },
+  {
+    name: 'ClickHouse adapter (chdb-http)',
+    open: async () => {
+      const server = await startChdbHttp();
+      const wh = createClickHouseWarehouse({ url: server.url });
+      return {
+        wh,
+        close: async () => {
+          await wh.close();
+          await server.stop();
+        },
+      };
+    },
+  },
+];
+
+describe.each(engines)('set-based rebuild on $name', ({ open }) => {
+  let log: EventLog;
+  let wh: Warehouse;
+  let close: () => Promise<void>;
+  const codec = new EventCodec(SchemaRegistry.load());
+  const topic = defaultTopology.topicFor('area-statistic');
+
+  beforeAll(async () => {
+    log = await openEmbeddedEventLog({ dir: tempDir('sp-rebuild-log-') });
+    ({ wh, close } = await open());
+    await migrateWarehouse(wh);
+    await loadAreaMap(wh, [
+      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
+      ...AREAS.flatMap((c) => [
+        { childLevel: 'STADTTEIL', childCode: c, level: 'STADTTEIL', code: c },
+        { childLevel: 'STADTTEIL', childCode: c, level: 'STADT', code: '0' },
+      ]),
+    ]);
+    await log.ensureTopics([{ name: topic, partitions: 2 }]);
+  }, 120_000);
+  afterAll(async () => {
+    await log?.close();
+    await close?.();
+  });
+
+  const tables = async () => ({
+    recordVersions: await wh.query(
+      `SELECT record_key, version, leaf_key, dataset, area_level, area_code, period, tombstone, synthetic, known_at_ms, amt, delivery_id,
+              obs_measure, obs_dims, obs_value, obs_key, obs_pvalue
+       FROM record_versions FINAL ORDER BY record_key, version, tombstone`,
+    ),
+    presentCells: await wh.query(
+      `SELECT dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms, cell_key, pvalue, period_start
+       FROM cells FINAL WHERE present = 1 ORDER BY leaf_key, measure, dims_key`,
+    ),
+    // an absent cell marks a cell gone; readers use its presence and known_at (the roll-up's knownAt)
+    absentCells: await wh.query(
+      `SELECT dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms, cell_key, pvalue, period_start
+       FROM cells FINAL WHERE present = 0 ORDER BY leaf_key, measure, dims_key`,
+    ),
+    indexValues: await wh.query('SELECT * FROM index_values FINAL ORDER BY index_code, definition_version, area_level, period, area_code'),
+    protectedIndexValues: await wh.query('SELECT * FROM protected_index_values FINAL ORDER BY index_code, definition_version, area_level, period, area_code'),
+  });
+
+  it('gives the same record versions, cells and index values as the incremental path', async () => {
+    const entries = theLog();
+    const dead: DeadLetter[] = [];
+    const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+    const aggregator = new AggregatorService(log, wh, codec, {
+      maxBatchSize: 7,
+      rebuildBatchSize: 50,
+      indices: { catalogue, reader },
+      projection: { recordKeySecret: SECRET },
+      deadLetters: { record: async (letter) => void dead.push(letter) },
+      log: () => {},
+    });
+    await aggregator.start();
+    const append = (slice: typeof entries) =>
+      log.append(
+        topic,
+        slice.map(({ schemaVersion, event }) => ({ key: event.key, value: codec.encode('area-statistic', schemaVersion, event), headers: codec.headers('area-statistic', schemaVersion, event) })),
+      );
+    for (let i = 0; i < entries.length - 2; i += 40) await append(entries.slice(i, Math.min(i + 40, entries.length - 2)));
+    await aggregator.caughtUp();
+    // the last two (a first version and its withdrawal) after the rest, so that they meet in one batch
+    await append(entries.slice(-2));
+    await aggregator.caughtUp();
+    // poison: bytes that are no event, and a period before the year 1000
+    const bad = { ...entries[1]!.event, key: 'bevoelkerung|STADTTEIL|101|0999', payload: anAreaStatistic({ areaCode: '101', period: '0999' }) };
+    await log.append(topic, [
+      { key: 'garbage', value: Buffer.from([0, 0, 0, 0, 1]) },
+      { key: bad.key, value: codec.encode('area-statistic', 1, bad) },
+    ]);
+    await aggregator.caughtUp();
+    const incremental = await tables();
+    expect(incremental.presentCells.length).toBeGreaterThan(400);
+    expect(incremental.absentCells.length).toBeGreaterThan(0);
+    expect(incremental.indexValues.filter((r) => r.scored === 1).length).toBeGreaterThan(0);
+    expect(dead).toHaveLength(2);
+
+    const { events } = await aggregator.rebuild();
+    expect(events).toBe(entries.length + 2);
+    const rebuilt = await tables();
+    expect(rebuilt.recordVersions).toEqual(incremental.recordVersions);
+    expect(rebuilt.presentCells).toEqual(incremental.presentCells);
+    expect(rebuilt.absentCells).toEqual(incremental.absentCells);
+    // index values: every row the rebuild computed is the incremental one; the incremental path has
+    // besides an unscored row for an area that was scored once and dropped out (its population was
+    // withdrawn), to overwrite the old score, which a rebuild from empty tables never had to write
+    for (const [rebuiltRows, incrementalRows] of [
+      [rebuilt.indexValues, incremental.indexValues],
+      [rebuilt.protectedIndexValues, incremental.protectedIndexValues],
+    ] as const) {
+      const id = (r: Record<string, unknown>) => `${r.index_code}|${r.definition_version}|${r.area_level}|${r.period}|${r.area_code}`;
+      const rebuiltIds = new Set(rebuiltRows.map(id));
+      expect(rebuiltRows).toEqual(incrementalRows.filter((r) => rebuiltIds.has(id(r))));
+      const droppedOnly = incrementalRows.filter((r) => !rebuiltIds.has(id(r)));
+      expect(droppedOnly.every((r) => r.scored === 0 && r.score === null)).toBe(true);
+      expect(rebuiltRows.filter((r) => r.scored === 1).length).toBeGreaterThan(0);
+    }
+    // the same two events dead-lettered again, under the rebuild's group
+    expect(dead.slice(2).map((d) => [d.key, d.groupId.includes('-rebuild-')])).toEqual([
+      ['garbage', true],
+      [bad.key, true],
+    ]);
+    // staging is empty again, and live consumption goes on
+    expect(await wh.query('SELECT count() AS n FROM record_versions_replay')).toEqual([{ n: '0' }]);
+    await aggregator.stop();
+  }, 240_000);
+});
