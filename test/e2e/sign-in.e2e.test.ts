@@ -128,4 +128,21 @@ describe('sign-in with the embedded provider in chromium', () => {
     expect(status).toBe(403);
     await page.screenshot({ path: join(shots, '03-amt.png') });
   });
+
+  it("the Planungswerkstatt works in the signed-in person's name: no token typed, a goal refused for the Amt (planning staff edit goals)", async () => {
+    await page.click('#workspace > summary');
+    await expect.poll(() => page.textContent('#ws-identity')).toContain('Jana Jugendamt');
+    const goal = { key: 'goal:sign-in-e2e', version: 1, title: 'Ziel aus dem Browser', areas: [{ level: 'STADTTEIL', code: '609' }], targetGroups: ['familien_mit_kindern'], status: 'draft' };
+    const answer = await page.evaluate(async (i) => {
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($i: GoalInput!) { saveGoal(input: $i) { key saved } }', variables: { i } }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, goal);
+    // the session's person reached the mutation (not UNAUTHENTICATED) and the Amt's rights ended there
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await page.screenshot({ path: join(shots, '04-workspace.png') });
+  });
 });

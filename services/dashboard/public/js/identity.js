@@ -1,9 +1,9 @@
 // @ts-check
 // Who is signed in to the planners' workspace: the one place of the page that knows how a person
-// proves who they are. Today that is a bearer token typed (or pasted) into the workspace — the
-// tokens the platform's tests and operators mint. OpenID Connect sign-in (issue 18.1) replaces the
-// inside of this module: `signIn`, `signOut`, `identity` and `authFor` keep their meaning, so the
-// workspace does not change. The token stays in memory only (a reload signs out).
+// proves who they are: the platform's session after OpenID Connect sign-in (session.view.js calls
+// signInWithSession; the cookie carries the identity, no token in the page), or a bearer token typed
+// (or pasted) into the workspace — the tokens BI tools, operators and the tests mint. Such a token
+// stays in memory only (a reload signs out).
 //
 // The claims are decoded here only to say who is signed in; the gateway verifies the token on every
 // request, and it alone decides what the person may do.
@@ -62,6 +62,19 @@ export function signIn(token) {
   return current;
 }
 
+/**
+ * The person signed in through the platform's session (OpenID Connect, session.view.js): the
+ * browser holds no token, the session cookie goes with every request and the platform hands the
+ * person's access token on, so authFor() adds nothing.
+ * @param {{ role: string, name?: string, amt?: string | null }} me
+ * @returns {Identity}
+ */
+export function signInWithSession(me) {
+  current = { token: '', role: me.role, subject: me.name ?? null, amt: me.amt ?? null };
+  for (const l of listeners) l(current);
+  return current;
+}
+
 export function signOut() {
   current = null;
   for (const l of listeners) l(null);
@@ -77,7 +90,7 @@ export function identity() {
  * @returns {{ token?: string }}
  */
 export function authFor() {
-  return current ? { token: current.token } : {};
+  return current?.token ? { token: current.token } : {};
 }
 
 /** @param {(who: Identity | null) => void} listener */

@@ -8,6 +8,7 @@
 import { whoAmI } from './api.js';
 import { $ } from './dom.js';
 import { escapeHtml } from './format.js';
+import { signInWithSession } from './identity.js';
 
 /** @import { View } from './view.js' */
 
@@ -52,6 +53,8 @@ export const sessionView = {
       Object.assign(me, who);
       draw();
       showForRole();
+      // the Planungswerkstatt works in the signed-in person's name
+      if (me.signedIn) signInWithSession(me);
     });
   },
 };
