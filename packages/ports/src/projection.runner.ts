@@ -116,6 +116,22 @@ export function isTransientError(error: unknown): boolean {
 }
 
 /** `Name: message`, first line only, at most 500 characters: what an admin reads. */
+/** The dead letter of a poison event: where it was, what it carried, why it failed. */
+export function deadLetterOf(groupId: string, event: LogEvent, error: unknown, deadAt: number): DeadLetter {
+  return {
+    groupId,
+    topic: event.topic,
+    partition: event.partition,
+    offset: event.offset,
+    key: event.key,
+    value: event.value,
+    headers: event.headers,
+    timestamp: event.timestamp,
+    error: describeError(error),
+    deadAt,
+  };
+}
+
 export function describeError(error: unknown): string {
   const e = error as { name?: unknown; message?: unknown; code?: unknown };
   const name = typeof e?.name === 'string' ? e.name : 'Error';
@@ -141,18 +157,7 @@ export async function runProjection(eventLog: EventLog, projection: Projection, 
   const transient = (error: unknown) => isTransientError(error) || projection.isTransient?.(error) === true;
 
   const deadLetter = async (event: LogEvent, error: unknown): Promise<void> => {
-    const letter: DeadLetter = {
-      groupId: projection.groupId,
-      topic: event.topic,
-      partition: event.partition,
-      offset: event.offset,
-      key: event.key,
-      value: event.value,
-      headers: event.headers,
-      timestamp: event.timestamp,
-      error: describeError(error),
-      deadAt: now(),
-    };
+    const letter = deadLetterOf(projection.groupId, event, error, now());
     await options.deadLetters.record(letter);
     const position = `${event.topic}/${event.partition}/${event.offset}`;
     if (lettered.has(position)) return;

@@ -14,6 +14,7 @@ import { defaultTopology, EventCodec, type AnyRecordEvent, type RecordEvent, typ
 import { assertPeriod, type Catalogue } from '@sp/indicators';
 import { IndexProjector, IndicatorProjector, ReplayProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
 import {
+  deadLetterOf,
   describeError,
   eventLogDeadLetters,
   runProjection,
@@ -216,18 +217,7 @@ export class AggregatorService {
 
   /** what the runner does with a poison event, for the rebuild's own consumer */
   private async deadLetter(groupId: string, event: LogEvent, error: unknown): Promise<void> {
-    await this.deadLetters.record({
-      groupId,
-      topic: event.topic,
-      partition: event.partition,
-      offset: event.offset,
-      key: event.key,
-      value: event.value,
-      headers: event.headers,
-      timestamp: event.timestamp,
-      error: describeError(error),
-      deadAt: Date.now(),
-    });
+    await this.deadLetters.record(deadLetterOf(groupId, event, error, Date.now()));
     this.counters.deadLettered++;
     (this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
       `[${groupId}] dead-lettered ${event.topic}/${event.partition} offset ${event.offset} key ${event.key}: ${describeError(error)}`,

@@ -6,7 +6,7 @@ import { areaStatistic, type AreaStatisticRecord, type Observation } from '@sp/d
 import type { FeedCatalogue } from '@sp/feeds';
 import type { Database } from '@sp/ports';
 import type { AreaReference } from '@sp/spatial';
-import { demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
+import { type DemoLoaderDeps, demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
 import { postDelivery } from '../http-delivery.js';
 import { Progress, step } from '../progress.js';
 
@@ -92,16 +92,8 @@ export function buildMusterstadtDemo(reference: AreaReference): AreaStatisticRec
   return out;
 }
 
-export interface MusterstadtDemoDeps {
-  /** the tenant's base URL (`…/t/musterstadt`) */
-  baseUrl: string;
-  keys: Record<string, string>;
-  feeds: FeedCatalogue;
-  reference: AreaReference;
-  /** the tenant's own database, for the marker */
-  database: Database;
-  caughtUp: () => Promise<void>;
-}
+/** what the Köln demo's loader needs, for the town's own API and database (baseUrl `…/t/musterstadt`) */
+export type MusterstadtDemoDeps = DemoLoaderDeps;
 
 /** loads the town's demo once (a marker in its own database); returns false when it was loaded before */
 export async function loadMusterstadtDemo(deps: MusterstadtDemoDeps): Promise<boolean> {
