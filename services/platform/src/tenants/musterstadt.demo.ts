@@ -3,8 +3,6 @@
 // Sozialraum, 2010–2012, delivered through the tenant's own ingestion API with its own Ämter's keys,
 // as the town's offices would. Deterministic; every delivery is idempotent, a cut-off load is run again.
 import { areaStatistic, type AreaStatisticRecord, type Observation } from '@sp/demo';
-import type { FeedCatalogue } from '@sp/feeds';
-import type { Database } from '@sp/ports';
 import type { AreaReference } from '@sp/spatial';
 import { type DemoLoaderDeps, demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
 import { postDelivery } from '../http-delivery.js';
