@@ -1,3 +1,9 @@
+// Tenant isolation, played as the attacks: Köln (the default tenant) and Musterstadt (7
+// Sozialräume) on one deployment, each with its own data. A key or token of one tenant naming the
+// other is refused (403) and changes nothing; a request that names no tenant sees Köln only; the
+// same GraphQL query or CSV export for the two tenants never shares an answer (response caches);
+// the dashboard's own queries and files answer per tenant. Each attack is refused by the router's
+// tenant check; the deployment's second wall (stores and keys of their own) is asserted too.
 import { tokenFromDataDir } from '@sp/identity/testing';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
