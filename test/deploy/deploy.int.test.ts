@@ -179,8 +179,8 @@ describe('docs/operations.md', () => {
     for (const pkg of readdirSync(join(root, 'packages')).filter((p) => p !== 'testing' && p !== 'port-contracts')) {
       for (const m of sources(join(root, 'packages', pkg, 'src')).matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)) read.add(m[1]!);
     }
-    // the observability and backup work document their own variables
-    const docs = ['operations.md', 'observability.md', 'backup.md']
+    // the observability, backup, sign-in and tenants work document their own variables
+    const docs = ['operations.md', 'observability.md', 'backup.md', 'auth.md', 'tenants.md']
       .map((d) => join(root, 'docs', d))
       .filter(existsSync)
       .map((d) => readFileSync(d, 'utf8'))
