@@ -6,6 +6,7 @@ import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { startDeployment } from './tenants/deployment.js';
+import { startHamburgDemo } from './tenants/hamburg.demo.js';
 import { loadMusterstadtDemo, musterstadtDemo } from './tenants/musterstadt.demo.js';
 import { latestDatasetVersion } from '@sp/indicator-store';
 import { demoReferenceName } from '@sp/spatial';
@@ -69,7 +70,7 @@ if (demo && !demoAt) {
 } else if (demo) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
-// the small town with 7 Sozialräume as a second tenant beside Köln (embedded engines only, docs/tenants.md)
+// the small town with 7 Sozialräume and Hamburg as tenants beside Köln (embedded engines only, docs/tenants.md)
 if (config.SP_DEMO && config.SP_ENGINES === 'embedded') {
   if (!deployment.runtimes.has(musterstadtDemo.id)) {
     const created = await deployment.tenants.create(musterstadtDemo);
@@ -85,6 +86,8 @@ if (config.SP_DEMO && config.SP_ENGINES === 'embedded') {
     caughtUp: () => town.platform.projections.caughtUp(),
   });
   if (!loaded) process.stdout.write(`  ✓ Musterstadt-Demo bereits geladen (${deployment.tenantUrl(town.id)}/)\n`);
+  // Hamburg, the second real city, as the third tenant: its published figures through its own API (docs/hamburg.md)
+  await startHamburgDemo(deployment);
 }
 process.stdout.write(`
 Sozialplanung läuft.

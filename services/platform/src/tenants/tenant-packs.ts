@@ -1,8 +1,10 @@
 // The spatial references (with their feed catalogues and map sources) a tenant can be created with.
-// Demo data: Köln's real reference and Musterstadt, the fictional town with 7 Sozialräume. A
-// reference delivered through the API replaces this list (issue 15, deliver 2).
+// Demo data: Köln's real reference, Musterstadt, the fictional town with 7 Sozialräume, and Hamburg
+// (real: catalogue/hamburg, docs/hamburg.md). A reference delivered through the API replaces this
+// list (issue 15, deliver 2).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hamburgFeedCataloguePath, hamburgIndicatorCataloguePath, hamburgReferencePath } from '@sp/demo';
 import { FeedCatalogue } from '@sp/feeds';
 import type { GatewaySourcesOptions } from '@sp/gateway';
 import { loadCatalogue, type Catalogue } from '@sp/indicators';
@@ -20,6 +22,10 @@ export interface TenantPack {
   attribution: string;
 }
 
+/** ../shared/data/hamburg/SOURCE.txt, docs/hamburg.md */
+const hamburgGeometryAttribution = 'Freie und Hansestadt Hamburg, Landesbetrieb Geoinformation und Vermessung (dl-de/by-2-0); aufbereitet von Open Data Product (CC BY 4.0)';
+export const hamburgProfileAttribution = 'Statistikamt Nord, Hamburger Stadtteil-Profile 2014 (dl-de/by-2-0)';
+
 const packsDir = fileURLToPath(new URL('../../tenant-packs/', import.meta.url));
 
 export const tenantPacks: Readonly<Record<string, TenantPack>> = {
@@ -30,6 +36,24 @@ export const tenantPacks: Readonly<Record<string, TenantPack>> = {
     attribution: 'Musterstadt (fiktiv, Testdaten)',
     extraSources: (attribution) => [
       { code: 'stadtgliederung', name: 'Sozialräume Musterstadt (fiktiv)', licence: 'CC0-1.0', attribution: attribution ?? 'Musterstadt (fiktiv, Testdaten)', url: null, synthetic: true },
+    ],
+  },
+  hamburg: {
+    reference: () => loadReference(hamburgReferencePath),
+    feeds: () => FeedCatalogue.load(hamburgFeedCataloguePath),
+    catalogue: () => loadCatalogue(hamburgIndicatorCataloguePath),
+    attribution: hamburgGeometryAttribution,
+    // the boundaries' and the figures' attributions, as ../shared/data/hamburg/SOURCE.txt gives them
+    extraSources: (attribution) => [
+      {
+        code: 'gebietsgliederung',
+        name: 'Gebietsgliederung Hamburg (Bezirke, Stadtteile)',
+        licence: 'dl-de/by-2-0',
+        attribution: attribution ?? hamburgGeometryAttribution,
+        url: null,
+        synthetic: false,
+      },
+      { code: 'stadtteilprofile', name: 'Hamburger Stadtteil-Profile 2014', licence: 'dl-de/by-2-0', attribution: hamburgProfileAttribution, url: null, synthetic: false },
     ],
   },
 };

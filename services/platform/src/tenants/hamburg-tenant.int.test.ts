@@ -1,0 +1,90 @@
+// Hamburg as a tenant beside Köln on one deployment, started as the README's main command starts the
+// demo (startHamburgDemo: the tenant created through the tenant service, its figures delivered by the
+// Hamburg loader through `/t/hamburg/v1/deliveries/…` with the tenant's own key). Hamburg-Altstadt's
+// published SGB II share (11,1 % = 186 / 1 675) and the status index classes — the same as
+// @sp/indicators' evaluator gives from the published file — are served at /t/hamburg/graphql, while
+// a request naming no tenant is Köln's.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { hamburgFiles, hamburgIndexFromRecords, hamburgIndicatorCataloguePath, hamburgRecords, namedFeatures, parseStadtteilProfile, statisticalUnits } from '@sp/demo';
+import { loadCatalogue } from '@sp/indicators';
+import { defaultDataRoot } from '@sp/spatial';
+import { tempDir } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type PlatformConfig } from '../config.js';
+import { openEngines, type Engines } from '../engines.js';
+import { startDeployment, type Deployment } from './deployment.js';
+import { hamburgDemo, startHamburgDemo } from './hamburg.demo.js';
+
+type Gql<T> = { data?: T | null; errors?: { message: string }[] };
+
+describe('Hamburg as a tenant beside Köln (one deployment)', () => {
+  const dataDir = tempDir('sp-hamburg-tenant-');
+  const config: PlatformConfig = loadConfig({ SP_DATA_DIR: dataDir, SP_PORT: '0', SP_ADMIN_TOKEN: 'admin-token-of-the-hamburg-tenant-test-0123456789' });
+  let engines: Engines;
+  let d: Deployment;
+  let startSeconds = 0;
+
+  const gql = async <T>(base: string, query: string): Promise<Gql<T>> => {
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    return (await res.json()) as Gql<T>;
+  };
+
+  beforeAll(async () => {
+    engines = await openEngines(config);
+    d = await startDeployment(config, engines);
+    const t0 = Date.now();
+    await startHamburgDemo(d);
+    startSeconds = (Date.now() - t0) / 1000;
+  }, 400_000);
+  afterAll(async () => {
+    await d?.close();
+    await engines?.close();
+  });
+
+  it('creates the tenant from the built-in pack and loads it within the start budget', () => {
+    expect(d.runtimes.get(hamburgDemo.id)?.platform.reference.id).toBe('hamburg');
+    expect(d.tenantUrl(hamburgDemo.id)).toBe(`${d.url}/t/hamburg`);
+    process.stdout.write(`Hamburg tenant created and loaded in ${startSeconds.toFixed(1)} s\n`);
+    expect(startSeconds).toBeLessThan(300);
+  });
+
+  it("serves Hamburg-Altstadt's published SGB II share, 11,1 %, at /t/hamburg/graphql", async () => {
+    type Answer = { indicatorValues: { value: number | null; numerator: number; denominator: number; area: { name: string } }[] };
+    const r = await gql<Answer>(
+      d.tenantUrl('hamburg'),
+      `{ indicatorValues(indicator: "sgb2_anteil", level: STADTTEIL, period: "2013", areas: ["0101"]) { value numerator denominator area { name } } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    const v = r.data!.indicatorValues[0]!;
+    expect(v).toMatchObject({ numerator: 186, denominator: 1675, area: { name: 'Hamburg-Altstadt' } });
+    expect(v.value!.toFixed(1)).toBe('11.1');
+  });
+
+  it('serves the status index classes per Stadtteil, as the evaluator gives them from the published file', async () => {
+    const read = (p: string) => readFileSync(resolve(defaultDataRoot(), p), 'utf8');
+    const profile = parseStadtteilProfile(read(hamburgFiles.profile), { bezirke: namedFeatures(read(hamburgFiles.bezirke)).map((b) => b.name) });
+    const expected = hamburgIndexFromRecords(loadCatalogue(hamburgIndicatorCataloguePath), hamburgRecords(profile, statisticalUnits(profile, namedFeatures(read(hamburgFiles.stadtteile)))));
+    type Answer = { indexValues: { area: { code: string; name: string }; class: string | null; score: number | null; scored: boolean }[] };
+    const r = await gql<Answer>(d.tenantUrl('hamburg'), `{ indexValues(index: "statusindex_soziale_lage", level: STADTTEIL, period: "2013") { area { code name } class score scored } }`);
+    expect(r.errors).toBeUndefined();
+    const scored = r.data!.indexValues.filter((x) => x.scored);
+    expect(scored).toHaveLength(95);
+    for (const e of expected.areas.filter((a) => a.scored)) {
+      const got = scored.find((x) => x.area.code === e.areaCode);
+      expect(got?.class, e.areaCode).toBe(e.classLabel);
+      expect(got!.score!).toBeCloseTo(e.value!, 6);
+    }
+    expect(scored.find((x) => x.area.name === 'Billstedt')?.class).toBe('Status sehr niedrig');
+  });
+
+  it('answers as Köln at /graphql, which knows no Hamburg Stadtteil', async () => {
+    type Answer = { areas: { code: string; name: string }[] };
+    const koeln = await gql<Answer>(d.url, '{ areas(level: STADTTEIL) { code name } }');
+    expect(koeln.errors).toBeUndefined();
+    expect(koeln.data!.areas).toHaveLength(86);
+    expect(koeln.data!.areas.some((a) => a.name === 'Hamburg-Altstadt')).toBe(false);
+    const hamburg = await gql<Answer>(d.tenantUrl('hamburg'), '{ areas(level: STADTTEIL) { code name } }');
+    expect(hamburg.data!.areas).toHaveLength(104);
+  });
+});

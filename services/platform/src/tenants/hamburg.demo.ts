@@ -1,0 +1,54 @@
+// Hamburg as a tenant of the demo deployment, beside Köln and Musterstadt: its real Stadtteil-Profile
+// 2014 (docs/hamburg.md), delivered by the Hamburg loader through the tenant's own ingestion API
+// (`…/t/hamburg/v1/deliveries/…`) with its own Statistikamt's key, as the city would. Once: a marker
+// in the tenant's own database; every delivery is idempotent, so a cut-off load is run again.
+import type { Database } from '@sp/ports';
+import { defaultDataRoot } from '@sp/spatial';
+import { demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
+import { loadHamburg } from '../hamburg.loader.js';
+import { Progress, step } from '../progress.js';
+import type { Deployment } from './deployment.js';
+
+export const hamburgDemo = { id: 'hamburg', name: 'Hamburg', kind: 'stadt', reference: 'hamburg' } as const;
+
+export interface HamburgDemoDeps {
+  /** the tenant's base URL (`…/t/hamburg`) */
+  baseUrl: string;
+  keys: Record<string, string>;
+  /** the shared data root holding data/hamburg (@sp/spatial's defaultDataRoot()) */
+  dataRoot: string;
+  /** the tenant's own database, for the marker */
+  database: Database;
+  caughtUp: () => Promise<void>;
+}
+
+/** loads Hamburg's figures once; returns false when they were loaded before */
+export async function loadHamburgDemo(deps: HamburgDemoDeps): Promise<boolean> {
+  if (await demoLoadedAt(deps.database)) return false;
+  const apiKey = deps.keys.statistik;
+  if (!apiKey) throw new Error('the Hamburg tenant has no key of the Amt statistik (catalogue/hamburg/feeds.yaml)');
+  step('Hamburg laden (Stadtteil-Profile 2014, real, über die Ingestion-API des Mandanten)');
+  const progress = new Progress('Gebietsstatistiken Hamburg', 1);
+  const result = await loadHamburg({ baseUrl: deps.baseUrl, apiKey, dataRoot: deps.dataRoot });
+  progress.done(`${result.records} Datensätze (Statistikamt Nord, Hamburger Stadtteil-Profile 2014, dl-de/by-2-0)`);
+  await deps.caughtUp();
+  await markDemoLoaded(deps.database);
+  return true;
+}
+
+/** creates the Hamburg tenant on the deployment when it is not registered, then loads it once (the README's main command) */
+export async function startHamburgDemo(deployment: Deployment, dataRoot = defaultDataRoot()): Promise<void> {
+  if (!deployment.runtimes.has(hamburgDemo.id)) {
+    const created = await deployment.tenants.create(hamburgDemo);
+    if (created.kind !== 'accepted') throw new Error(`demo tenant ${hamburgDemo.id}: ${created.code}: ${created.message}`);
+  }
+  const city = deployment.runtimes.get(hamburgDemo.id)!;
+  const loaded = await loadHamburgDemo({
+    baseUrl: deployment.tenantUrl(city.id),
+    keys: city.platform.keys.keys,
+    dataRoot,
+    database: city.engines.database,
+    caughtUp: () => city.platform.projections.caughtUp(),
+  });
+  if (!loaded) process.stdout.write(`  ✓ Hamburg bereits geladen (${deployment.tenantUrl(city.id)}/)\n`);
+}
