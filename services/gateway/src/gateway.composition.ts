@@ -8,7 +8,7 @@ import type { Database, Warehouse } from '@sp/ports';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { controllingSourceFrom } from './adapters/controlling.source.js';
-import { catalogueSource } from './adapters/indicators.catalogue.js';
+import { catalogueSource, type DatasetLicences } from './adapters/indicators.catalogue.js';
 import { registrySourceFrom } from './adapters/registry.source.js';
 import { areaSourceFromReference } from './adapters/spatial.source.js';
 import type { GatewayOptions } from './gateway.js';
@@ -27,6 +27,8 @@ export interface GatewaySourcesOptions {
   database: Database | null;
   /** data sources the API lists besides the catalogue's datasets (the area geometry's, OpenStreetMap's) */
   extraSources?: readonly DataSourceMeta[];
+  /** licence and attribution of the catalogue's datasets; undefined: the Köln demo's */
+  licences?: DatasetLicences;
 }
 
 export type GatewaySources = Required<Pick<GatewayOptions, 'areas' | 'catalogue' | 'indicators' | 'registry' | 'controlling'>>;
@@ -41,7 +43,11 @@ export function gatewaySources(options: GatewaySourcesOptions): GatewaySources {
   const { reference, indicators, database } = options;
   return {
     areas: areaSourceFromReference(reference),
-    catalogue: catalogueSource(options.catalogue, { protection: options.protection, ...(options.extraSources ? { extraSources: options.extraSources } : {}) }),
+    catalogue: catalogueSource(options.catalogue, {
+      protection: options.protection,
+      ...(options.extraSources ? { extraSources: options.extraSources } : {}),
+      ...(options.licences ? { licences: options.licences } : {}),
+    }),
     indicators,
     // the repository only reads here: the registry projection of the root that runs it writes
     registry: database ? registrySourceFrom(new RegistryRepository(database, spatialAreaLocator(reference)), indicators, reference) : null,

@@ -167,6 +167,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       indicators: reader,
       database,
       extraSources: tenant.extraSources,
+      ...(tenant.licences ? { licences: tenant.licences } : {}),
     }),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),

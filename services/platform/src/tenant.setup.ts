@@ -4,7 +4,7 @@
 // SP_FEED_CATALOGUE; defaults: the demo tenant Köln) or injected by a caller that holds several,
 // so nothing below startPlatform() names a city. The Köln extras are demo data (demo.tenant.ts).
 import { FeedCatalogue } from '@sp/feeds';
-import type { DataSourceMeta } from '@sp/gateway';
+import type { DataSourceMeta, DatasetLicences } from '@sp/gateway';
 import { type Catalogue, loadCatalogue } from '@sp/indicators';
 import { type AreaReference, demoReferenceName, loadReference } from '@sp/spatial';
 import type { PlatformConfig } from './config.js';
@@ -17,6 +17,8 @@ export interface TenantSetup {
   feeds: FeedCatalogue;
   /** data sources the API lists besides the catalogue's datasets (the area geometry's, OpenStreetMap's …) */
   extraSources: readonly DataSourceMeta[];
+  /** licence and attribution of the catalogue's datasets; undefined: the Köln demo's */
+  licences?: DatasetLicences;
   /** the base scenario of the population projection; null: runPrognose() refuses */
   prognose: PrognoseJobConfig | null;
 }

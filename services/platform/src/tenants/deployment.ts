@@ -134,7 +134,13 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
     const feeds = pack.feeds();
     const catalogue = pack.catalogue();
     const platform = await startPlatform(tenantConfig, engines, {
-      tenant: { reference: pack.reference(), ...(feeds ? { feeds } : {}), ...(catalogue ? { catalogue } : {}), extraSources: pack.extraSources(tenant.attribution) },
+      tenant: {
+        reference: pack.reference(),
+        ...(feeds ? { feeds } : {}),
+        ...(catalogue ? { catalogue } : {}),
+        extraSources: pack.extraSources(tenant.attribution),
+        ...(pack.licences ? { licences: pack.licences } : {}),
+      },
       serve: { url },
     });
     return { id: tenant.id, platform, engines };

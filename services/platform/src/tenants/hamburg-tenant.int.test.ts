@@ -78,6 +78,18 @@ describe('Hamburg as a tenant beside Köln (one deployment)', () => {
     expect(scored.find((x) => x.area.name === 'Billstedt')?.class).toBe('Status sehr niedrig');
   });
 
+  it("attributes Hamburg's datasets and boundaries to their publishers, not to Köln's", async () => {
+    type Answer = { sources: { code: string; licence: string; attribution: string }[] };
+    const r = await gql<Answer>(d.tenantUrl('hamburg'), '{ sources { code licence attribution } }');
+    expect(r.errors).toBeUndefined();
+    const by = new Map(r.data!.sources.map((x) => [x.code, x]));
+    expect(by.get('bevoelkerung')).toMatchObject({ licence: 'dl-de/by-2-0', attribution: 'Statistikamt Nord, Hamburger Stadtteil-Profile 2014 (dl-de/by-2-0)' });
+    expect(by.get('gebietsgliederung')?.attribution).toMatch(/^Freie und Hansestadt Hamburg, Landesbetrieb Geoinformation und Vermessung/);
+    expect(JSON.stringify(r.data!.sources)).not.toMatch(/Köln/);
+    const koeln = await gql<Answer>(d.url, '{ sources { code licence attribution } }');
+    expect(koeln.data!.sources.find((x) => x.code === 'bevoelkerung')?.attribution).toMatch(/Stadt Köln/);
+  });
+
   it('answers as Köln at /graphql, which knows no Hamburg Stadtteil', async () => {
     type Answer = { areas: { code: string; name: string }[] };
     const koeln = await gql<Answer>(d.url, '{ areas(level: STADTTEIL) { code name } }');

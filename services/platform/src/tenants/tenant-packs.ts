@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hamburgFeedCataloguePath, hamburgIndicatorCataloguePath, hamburgReferencePath } from '@sp/demo';
 import { FeedCatalogue } from '@sp/feeds';
-import type { GatewaySourcesOptions } from '@sp/gateway';
+import type { DatasetLicences, GatewaySourcesOptions } from '@sp/gateway';
 import { loadCatalogue, type Catalogue } from '@sp/indicators';
 import { builtInReferenceDir, loadReference, type AreaReference } from '@sp/spatial';
 
@@ -18,6 +18,8 @@ export interface TenantPack {
   catalogue(): Catalogue | undefined;
   /** the sources the tenant's maps name besides the indicators' own */
   extraSources(attribution: string | undefined): NonNullable<GatewaySourcesOptions['extraSources']>;
+  /** licence and attribution of the catalogue's datasets; undefined: the Köln demo's */
+  licences?: DatasetLicences;
   /** the attribution of the reference when the tenant sets none */
   attribution: string;
 }
@@ -43,6 +45,10 @@ export const tenantPacks: Readonly<Record<string, TenantPack>> = {
     feeds: () => FeedCatalogue.load(hamburgFeedCataloguePath),
     catalogue: () => loadCatalogue(hamburgIndicatorCataloguePath),
     attribution: hamburgGeometryAttribution,
+    // every dataset is the Statistikamt's profile, not Köln's Offene Daten
+    licences: Object.fromEntries(
+      ['bevoelkerung', 'haushalte', 'mindestsicherung', 'arbeitslose', 'einkommen'].map((code) => [code, { licence: 'dl-de/by-2-0', attribution: hamburgProfileAttribution }]),
+    ),
     // the boundaries' and the figures' attributions, as ../shared/data/hamburg/SOURCE.txt gives them
     extraSources: (attribution) => [
       {
