@@ -2,25 +2,19 @@
 // 2014 (docs/hamburg.md), delivered by the Hamburg loader through the tenant's own ingestion API
 // (`…/t/hamburg/v1/deliveries/…`) with its own Statistikamt's key, as the city would. Once: a marker
 // in the tenant's own database; every delivery is idempotent, so a cut-off load is run again.
-import type { Database } from '@sp/ports';
 import { defaultDataRoot } from '@sp/spatial';
-import { demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
+import { type DemoLoaderDeps, demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
 import { loadHamburg } from '../hamburg.loader.js';
 import { Progress, step } from '../progress.js';
 import type { Deployment } from './deployment.js';
 
 export const hamburgDemo = { id: 'hamburg', name: 'Hamburg', kind: 'stadt', reference: 'hamburg' } as const;
 
-export interface HamburgDemoDeps {
-  /** the tenant's base URL (`…/t/hamburg`) */
-  baseUrl: string;
-  keys: Record<string, string>;
+/** the demo loader's deps without feeds and reference (the loader reads its own), plus the shared data root */
+export type HamburgDemoDeps = Pick<DemoLoaderDeps, 'baseUrl' | 'keys' | 'database' | 'caughtUp'> & {
   /** the shared data root holding data/hamburg (@sp/spatial's defaultDataRoot()) */
   dataRoot: string;
-  /** the tenant's own database, for the marker */
-  database: Database;
-  caughtUp: () => Promise<void>;
-}
+};
 
 /** loads Hamburg's figures once; returns false when they were loaded before */
 export async function loadHamburgDemo(deps: HamburgDemoDeps): Promise<boolean> {
