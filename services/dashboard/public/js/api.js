@@ -284,3 +284,21 @@ export async function whoAmI() {
     return { signedIn: false, role: 'public' };
   }
 }
+
+/** @typedef {{ id: string, name: string, kind: string, path: string }} TenantEntry */
+/** @typedef {{ default: string, tenants: TenantEntry[] }} TenantDirectory */
+
+/**
+ * The deployment's tenants (public fields only; GET tenants, docs/tenants.md), or null when the page
+ * is served without them.
+ * @returns {Promise<TenantDirectory | null>}
+ */
+export async function tenants() {
+  try {
+    const res = await fetch(tenantUrl('tenants'), { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (!res.ok) return null;
+    return /** @type {TenantDirectory} */ (await res.json());
+  } catch {
+    return null;
+  }
+}

@@ -2,28 +2,15 @@
 // The tenant switcher in the header: the deployment's tenants (public fields only: id, name, path,
 // from GET {base}tenants, docs/tenants.md), the one the page is served under selected; choosing
 // another navigates to its dashboard. The header names the tenant shown.
-import { tenantId, tenantUrl } from './base.js';
+import { tenants } from './api.js';
+import { tenantId } from './base.js';
 import { $, $select } from './dom.js';
 
 /** @import { View } from './view.js' */
-/** @typedef {{ id: string, name: string, kind: string, path: string }} TenantEntry */
-/** @typedef {{ default: string, tenants: TenantEntry[] }} TenantDirectory */
-
-/** @returns {Promise<TenantDirectory | null>} */
-async function loadTenants() {
-  try {
-    const res = await fetch(tenantUrl('tenants'), { headers: { accept: 'application/json' }, cache: 'no-store' });
-    if (!res.ok) return null;
-    return /** @type {TenantDirectory} */ (await res.json());
-  } catch {
-    return null;
-  }
-}
-
 /** @type {View} */
 export const tenantView = {
   bind() {
-    void loadTenants().then((directory) => {
+    void tenants().then((directory) => {
       if (!directory) return;
       const current = tenantId ?? directory.default;
       const shown = directory.tenants.find((t) => t.id === current);
