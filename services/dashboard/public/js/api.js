@@ -1,10 +1,13 @@
 // @ts-check
-// Everything the dashboard reads, as GraphQL operations against /graphql on the same origin.
-// Nothing else is fetched: no tile server, no CDN. docs/dashboard.md lists these operations.
+// Everything the dashboard reads, as GraphQL operations against the GraphQL endpoint of the tenant the
+// page is served under (base.js: /graphql, or /t/{id}/graphql), on the same origin.
+// Nothing else is fetched (besides session/me and the tenant list): no tile server, no CDN. docs/dashboard.md lists these operations.
 // Each operation carries the types of its answer and its variables (`Query<Data, Vars>`), so the
 // page is type-checked against what it asks for; src/graphql-queries.unit.test.ts validates every
 // operation `gql()` is called with against the gateway's schema.graphql, and these types against
 // the operations.
+
+import { tenantUrl } from './base.js';
 
 /** @import { Geometry } from './geo.js' */
 
@@ -59,7 +62,7 @@ export class ApiError extends Error {
   }
 }
 
-let endpoint = '/graphql';
+let endpoint = tenantUrl('graphql');
 /** @param {string} url */
 export function setEndpoint(url) {
   endpoint = url;
@@ -274,10 +277,28 @@ export function describeError(error) {
  */
 export async function whoAmI() {
   try {
-    const res = await fetch('/session/me', { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const res = await fetch(tenantUrl('session/me'), { headers: { accept: 'application/json' }, cache: 'no-store' });
     if (!res.ok) return { signedIn: false, role: 'public' };
     return /** @type {Me} */ (await res.json());
   } catch {
     return { signedIn: false, role: 'public' };
+  }
+}
+
+/** @typedef {{ id: string, name: string, kind: string, path: string }} TenantEntry */
+/** @typedef {{ default: string, tenants: TenantEntry[] }} TenantDirectory */
+
+/**
+ * The deployment's tenants (public fields only; GET tenants, docs/tenants.md), or null when the page
+ * is served without them.
+ * @returns {Promise<TenantDirectory | null>}
+ */
+export async function tenants() {
+  try {
+    const res = await fetch(tenantUrl('tenants'), { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (!res.ok) return null;
+    return /** @type {TenantDirectory} */ (await res.json());
+  } catch {
+    return null;
   }
 }

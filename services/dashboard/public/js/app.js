@@ -23,6 +23,7 @@ import { similarSection } from './similar.section.js';
 import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
 import { tableView } from './table.view.js';
+import { tenantView } from './tenant.view.js';
 import { workspaceView } from './workspace.view.js';
 
 /** @import { App, View } from './view.js' */
@@ -32,6 +33,7 @@ import { workspaceView } from './workspace.view.js';
  * @type {View[]}
  */
 const views = [
+  tenantView,
   controlsView,
   mapView,
   infrastructureView,

@@ -6,6 +6,7 @@
 // `data-requires-role="admin planner …"` are shown only to those roles (the API refuses the others
 // anyway; hiding only spares them a form they cannot use).
 import { whoAmI } from './api.js';
+import { tenantUrl } from './base.js';
 import { $ } from './dom.js';
 import { escapeHtml } from './format.js';
 import { signInWithSession } from './identity.js';
@@ -37,12 +38,12 @@ function draw() {
   const role = roleLabels[me.role] ?? { label: me.role, sees: '' };
   if (!me.signedIn) {
     const back = encodeURIComponent(`${location.pathname}${location.hash}`);
-    box.innerHTML = `<a id="session-login" class="session-button" href="/session/login?returnTo=${back}">Anmelden</a>`;
+    box.innerHTML = `<a id="session-login" class="session-button" href="${tenantUrl('session/login')}?returnTo=${back}">Anmelden</a>`;
     return;
   }
   const amt = me.role === 'amt' && me.amt ? `, Amt ${escapeHtml(me.amt)}` : '';
   box.innerHTML = `<span id="session-who" class="session-who" title="Sie sehen: ${escapeHtml(role.sees)}">Angemeldet: <strong>${escapeHtml(me.name ?? '')}</strong> <span class="badge badge-info" id="session-role">${escapeHtml(role.label)}${amt}</span></span>
-    <form method="post" action="/session/logout" class="session-logout"><button id="session-logout" type="submit" class="session-button">Abmelden</button></form>`;
+    <form method="post" action="${tenantUrl('session/logout')}" class="session-logout"><button id="session-logout" type="submit" class="session-button">Abmelden</button></form>`;
 }
 
 /** @type {View} */

@@ -17,7 +17,7 @@ import { referenceNames, tenantPacks } from './tenant-packs.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
 import { tenantsController } from './tenants.controller.js';
-import { tenantRouter, type Handler } from './tenant-router.js';
+import { tenantDirectoryPath, tenantRouter, type Handler } from './tenant-router.js';
 
 export const defaultTenantId = 'koeln';
 
@@ -84,7 +84,27 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     url: tenantUrl,
   });
   const admin = tenantsController(tenants, adminToken);
-  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, handlers, known: () => registered, credentials, admin }));
+  let defaultName = 'Köln';
+  // public fields only (no reference, threshold, keys): the dashboard's tenant switcher
+  const directory: Handler = (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res
+        .writeHead(405, { 'content-type': 'application/json; charset=utf-8', allow: 'GET, HEAD' })
+        .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${tenantDirectoryPath}; accepted: GET` } }));
+      return;
+    }
+    void repository
+      .list()
+      .then((list) => {
+        const running = list.filter((t) => handlers.has(t.id));
+        const entries = [{ id: defaultTenantId, name: defaultName, kind: 'stadt', path: '/' }, ...running.map((t) => ({ id: t.id, name: t.name, kind: t.kind, path: `/t/${t.id}/` }))];
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify({ default: defaultTenantId, tenants: entries }));
+      })
+      .catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } }));
+      });
+  };
+  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, handlers, known: () => registered, credentials, admin, directory }));
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -95,6 +115,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   url = `http://${config.SP_HOST}:${(server.address() as AddressInfo).port}`;
 
   const platform = await startPlatform(config, engines, { serve: { url } });
+  defaultName = platform.reference.name;
   runtimes.set(defaultTenantId, { id: defaultTenantId, platform, engines });
   credentials.add({ tenant: defaultTenantId, apiKeyHashes: platform.keys.entries.map((e) => e.hash), issuer: platform.identity.issuer() });
   handlers.set(defaultTenantId, platform.handle);

@@ -35,6 +35,7 @@ describe('tenant router', () => {
         known: () => new Set(['koeln', 'musterstadt']),
         credentials,
         admin: { handles: (p) => p.startsWith('/admin/'), handle: (_req, res) => res.end('admin') },
+        directory: (_req, res) => res.end('directory'),
       }),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -78,6 +79,9 @@ describe('tenant router', () => {
     // a credential no tenant knows belongs to none: the named or default tenant refuses it itself
     expect((await call('/t/musterstadt/graphql', { authorization: 'Bearer sp_x-1_unknownunknownunknownunknownunknown' })).reached).toEqual([{ tenant: 'musterstadt', url: '/graphql' }]);
     expect((await call('/admin/tenants')).body).toBe('admin');
+    // the public tenant list is the deployment's, at / and under a known tenant's path (the dashboard's relative URL)
+    for (const path of ['/tenants', '/t/musterstadt/tenants']) expect(await call(path)).toEqual({ status: 200, body: 'directory', reached: [] });
+    expect((await call('/t/nowhere/tenants')).status).toBe(404);
     const bare = await fetch(`${url}/t/musterstadt?x=1`, { redirect: 'manual' });
     expect([bare.status, bare.headers.get('location')]).toEqual([308, '/t/musterstadt/?x=1']);
   });

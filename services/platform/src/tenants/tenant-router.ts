@@ -17,7 +17,12 @@ export interface TenantRouterDeps {
   known: () => ReadonlySet<string>;
   credentials: CredentialIndex;
   admin: { handles(path: string): boolean; handle: Handler };
+  /** the deployment's public list of tenants (GET /tenants, also under /t/{id}/ for the dashboard's relative URLs) */
+  directory?: Handler;
 }
+
+/** the public tenant list's path, after the tenant prefix */
+export const tenantDirectoryPath = '/tenants';
 
 export function tenantRouter(deps: TenantRouterDeps): Handler {
   return (req, res) => {
@@ -33,6 +38,7 @@ export function tenantRouter(deps: TenantRouterDeps): Handler {
       res.writeHead(308, { location: rawUrl.replace(/^(\/t\/[^/?#]+)/, '$1/') }).end();
       return;
     }
+    if (deps.directory && split.url.split('?')[0] === tenantDirectoryPath) return deps.directory(req, res);
     const handler = deps.handlers.get(resolution.tenant);
     if (!handler) return refuse(res, split.url, 503, 'TENANT_STARTING', `tenant "${resolution.tenant}" is starting; try again in a few seconds`);
     // the tenant's runtime sees its own paths, as if it were alone

@@ -1,0 +1,120 @@
+// The dashboard under a tenant's path, in a real browser (Debian's chromium, headless,
+// playwright-core) against the running platform (services/platform/dist/main.js, fresh data dir, no
+// demo load; Musterstadt created through the admin API, docs/tenants.md): the page at / is Köln's;
+// the header's switcher lists the tenants from GET /tenants and choosing Musterstadt navigates to
+// /t/musterstadt/, where the map and table show Musterstadt's 7 Sozialräume and not Köln's areas,
+// and every request the page makes goes to /t/musterstadt/ (before, the page asked /graphql there
+// and showed Köln). Screenshots go to test-results/tenant-switch/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const chromiumPath = '/usr/bin/chromium';
+const platformMain = 'services/platform/dist/main.js';
+const shots = join(repoRoot, 'test-results/tenant-switch');
+const adminToken = 'tenant-switch-e2e-admin-token-0123456789';
+const musterstadtSozialraeume = ['Enklave Ost', 'Gruiten', 'Mitte', 'Nord', 'Ost', 'Unterstadt', 'West'];
+
+let platform: Awaited<ReturnType<typeof startNodeService>>;
+let url: string;
+let browser: BrowserContext;
+let page: Page;
+const paths: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} missing: install Debian's chromium (infra/bin/test does)`);
+  if (!existsSync(join(repoRoot, platformMain))) throw new Error(`${platformMain} missing: pnpm build first`);
+  mkdirSync(shots, { recursive: true });
+  const port = await freePort();
+  platform = await startNodeService(platformMain, {
+    env: { SP_DATA_DIR: tempDir('sp-tenant-switch-e2e-'), SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO: '0', SP_ADMIN_TOKEN: adminToken },
+    ready: /Dashboard:/,
+    timeoutMs: 300_000,
+  });
+  url = `http://127.0.0.1:${port}`;
+  const created = await fetch(`${url}/admin/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'musterstadt', name: 'Musterstadt', kind: 'gemeinde', reference: 'musterstadt' }),
+  });
+  expect(created.status).toBe(201);
+  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 900 },
+    locale: 'de-DE',
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on('request', (r) => {
+    if (r.url().startsWith(url)) paths.push(new URL(r.url()).pathname);
+  });
+}, 400_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+async function settled(): Promise<void> {
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' && document.body.dataset.loading === 'false', undefined, { timeout: 60_000 });
+}
+
+/** the area names of the table (opened if closed) */
+async function tableNames(): Promise<string[]> {
+  if ((await page.getAttribute('#table-toggle', 'aria-pressed')) !== 'true') await page.click('#table-toggle');
+  await page.waitForSelector('#map-table tbody tr');
+  return (await page.$$eval('#map-table tbody th', (ths) => ths.map((th) => th.textContent?.trim() ?? ''))).sort();
+}
+
+describe('the dashboard switches tenants', () => {
+  it('serves the public tenant list with public fields only, under / and under a tenant path', async () => {
+    for (const at of ['/tenants', '/t/musterstadt/tenants']) {
+      const res = await fetch(`${url}${at}`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { default: string; tenants: Record<string, unknown>[] };
+      expect(body.default).toBe('koeln');
+      expect(body.tenants.map((t) => [t.id, t.path])).toEqual([
+        ['koeln', '/'],
+        ['musterstadt', '/t/musterstadt/'],
+      ]);
+      for (const t of body.tenants) expect(Object.keys(t).sort()).toEqual(['id', 'kind', 'name', 'path']);
+    }
+    expect((await fetch(`${url}/tenants`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('opens Köln at /, with the switcher showing Köln', async () => {
+    await page.goto(`${url}/`);
+    await settled();
+    await page.waitForSelector('#tenant-switcher:not([hidden])');
+    expect(await page.$eval('#tenant-switch', (s) => (s as HTMLSelectElement).selectedOptions[0]?.dataset.tenant)).toBe('koeln');
+    expect(await page.$$eval('#tenant-switch option', (os) => os.map((o) => o.textContent))).toEqual(['Stadt Köln', 'Musterstadt']);
+    const names = await tableNames();
+    expect(names.length).toBeGreaterThan(7);
+    expect(names).not.toContain('Gruiten');
+    await page.screenshot({ path: join(shots, '01-koeln.png') });
+  });
+
+  it("switches to Musterstadt: /t/musterstadt/ shows its 7 Sozialräume, and every request goes to Musterstadt's routes", async () => {
+    paths.length = 0;
+    await Promise.all([page.waitForURL(`${url}/t/musterstadt/`), page.selectOption('#tenant-switch', '/t/musterstadt/')]);
+    await settled();
+    expect(await page.textContent('#app-title')).toBe('Sozialplanung Musterstadt');
+    expect(await page.$eval('#tenant-switch', (s) => (s as HTMLSelectElement).selectedOptions[0]?.dataset.tenant)).toBe('musterstadt');
+    expect(await page.$$eval('#map path.area', (ps) => ps.length)).toBe(7);
+    expect(await tableNames()).toEqual(musterstadtSozialraeume);
+    expect(paths).toContain('/t/musterstadt/graphql');
+    expect(paths).toContain('/t/musterstadt/session/me');
+    expect(paths.filter((p) => !p.startsWith('/t/musterstadt/'))).toEqual([]);
+    expect(await page.getAttribute('#session-login', 'href')).toMatch(/^\/t\/musterstadt\/session\/login\?returnTo=/);
+    await page.screenshot({ path: join(shots, '02-musterstadt.png') });
+  });
+
+  it('switches back to Köln', async () => {
+    await Promise.all([page.waitForURL(`${url}/`), page.selectOption('#tenant-switch', '/')]);
+    await settled();
+    expect(await tableNames()).not.toContain('Gruiten');
+  });
+});
