@@ -172,8 +172,8 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
 
   it('keeps everything in the servers across a restart of the platform', async () => {
     await platform!.stop();
-    // nothing of the engines lives in the data directory, only the keys, the sign-in's users and keys and the record-key secret
-    expect(readdirSync(dataDir).sort()).toEqual(['api-keys.json', 'identity', 'record-key-secret']);
+    // nothing of the engines lives in the data directory, only the keys, the tenants' admin token, the sign-in's users and keys and the record-key secret
+    expect(readdirSync(dataDir).sort()).toEqual(['admin-token', 'api-keys.json', 'identity', 'record-key-secret']);
     platform = await start();
     expect(await checkContract(gql)).toEqual([]);
     expect((await offersIn101()).totalCount).toBe(1);

@@ -181,9 +181,12 @@ function sortAreas(areas: readonly AreaRef[]): AreaRef[] {
 
 const number = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 2 });
 
+/** the registry's capacity units (taxonomy codes) as German words, for the norm's sentence */
+const unitWords: Record<string, string> = { plaetze: 'Plätze', betten: 'Betten', stunden: 'Stunden', faelle: 'Fälle', quadratmeter: 'm²', angebote: 'Angebote' };
+
 function normView(n: Norm): NormView {
   const unit = n.supply.measure === 'count' ? 'angebote' : n.supply.unit;
-  const what = n.supply.measure === 'count' ? `${n.offerTypes.join('/')}-Angebote` : `${unit} (${n.offerTypes.join('/')})`;
+  const what = n.supply.measure === 'count' ? `${n.offerTypes.join('/')}-Angebote` : `${unitWords[unit] ?? unit} (${n.offerTypes.join('/')})`;
   const groups = n.targetGroups ? `, nur Angebote für ${n.targetGroups.join(', ')}` : '';
   return {
     code: n.code,

@@ -115,7 +115,7 @@ describe('registry source', () => {
     expect(norms.map((n) => n.code)).toEqual(repo.norms().map((n) => n.code));
     const kita = norms.find((n) => n.code === 'kita_plaetze_1_6')!;
     expect(kita).toMatchObject({ offerType: 'kita', unit: 'plaetze', name: repo.norms()[0]!.name });
-    expect(kita.description).toMatch(/^84 plaetze \(kita\) je 100 Kinder von 1 bis unter 6 Jahren\./);
+    expect(kita.description).toMatch(/^84 Plätze \(kita\) je 100 Kinder von 1 bis unter 6 Jahren\./);
     expect(norms.find((n) => n.code === 'offener_treff_einwohner')).toMatchObject({ unit: 'angebote' });
   });
 
