@@ -44,13 +44,13 @@ describe('tenant registry and admin API', () => {
     const bad = await admin('POST', { id: '../etc', name: 'x', reference: 'musterstadt' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_TENANT', issues: [{ path: 'id' }] } });
-    const unknownRef = await admin('POST', { id: 'hamburg', name: 'Hamburg', reference: 'hamburg' });
+    const unknownRef = await admin('POST', { id: 'atlantis', name: 'Atlantis', reference: 'atlantis' });
     expect(unknownRef.status).toBe(400);
-    expect(((await unknownRef.json()) as { error: { message: string } }).error.message).toContain('accepted: musterstadt');
+    expect(((await unknownRef.json()) as { error: { message: string } }).error.message).toMatch(/accepted: .*musterstadt/);
     expect((await admin('POST', '{not json')).status).toBe(400);
     expect((await admin('POST', { id: 'koeln', name: 'Köln', reference: 'musterstadt' })).status).toBe(409);
     expect(((await (await admin('GET')).json()) as { tenants: unknown[] }).tenants).toEqual([]);
-    expect(existsSync(join(dataDir, 'tenants', 'hamburg'))).toBe(false);
+    expect(existsSync(join(dataDir, 'tenants', 'atlantis'))).toBe(false);
   });
 
   it('creates a tenant that answers at once under its prefix, with its own keys and stores', async () => {
