@@ -5,9 +5,10 @@ import { loadConfig } from './config.js';
 import { DATA_DIR_FORMAT, DataFormatError } from './data-dir.format.js';
 import { demoLoadedAt, loadKoelnDemo } from './demo.loader.js';
 import { openEngines } from './engines.js';
-import { startDeployment } from './tenants/deployment.js';
+import { demoLoaderDeps } from './tenants/demo-tenants.js';
+import { defaultTenantId, startDeployment } from './tenants/deployment.js';
 import { startHamburgDemo } from './tenants/hamburg.demo.js';
-import { loadMusterstadtDemo, musterstadtDemo } from './tenants/musterstadt.demo.js';
+import { startMusterstadtDemo } from './tenants/musterstadt.demo.js';
 import { latestDatasetVersion } from '@sp/indicator-store';
 import { demoReferenceName } from '@sp/spatial';
 import { koelnBasePrognose } from './prognose/koeln.prognose.js';
@@ -59,33 +60,13 @@ if (config.SP_DEMO && platform.reference.id !== demoReferenceName) {
 const demo = config.SP_DEMO;
 const demoAt = demo ? await demoLoadedAt(engines.database) : null;
 if (demo && !demoAt) {
-  await loadKoelnDemo({
-    baseUrl: platform.url,
-    keys: platform.keys.keys,
-    feeds: platform.feeds,
-    reference: platform.reference,
-    database: engines.database,
-    caughtUp: () => platform.projections.caughtUp(),
-  });
+  await loadKoelnDemo(demoLoaderDeps(deployment, deployment.runtimes.get(defaultTenantId)!));
 } else if (demo) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
 // the small town with 7 Sozialräume and Hamburg as tenants beside Köln (embedded engines only, docs/tenants.md)
 if (config.SP_DEMO && config.SP_ENGINES === 'embedded') {
-  if (!deployment.runtimes.has(musterstadtDemo.id)) {
-    const created = await deployment.tenants.create(musterstadtDemo);
-    if (created.kind !== 'accepted') throw new Error(`demo tenant ${musterstadtDemo.id}: ${created.code}: ${created.message}`);
-  }
-  const town = deployment.runtimes.get(musterstadtDemo.id)!;
-  const loaded = await loadMusterstadtDemo({
-    baseUrl: deployment.tenantUrl(town.id),
-    keys: town.platform.keys.keys,
-    feeds: town.platform.feeds,
-    reference: town.platform.reference,
-    database: town.engines.database,
-    caughtUp: () => town.platform.projections.caughtUp(),
-  });
-  if (!loaded) process.stdout.write(`  ✓ Musterstadt-Demo bereits geladen (${deployment.tenantUrl(town.id)}/)\n`);
+  await startMusterstadtDemo(deployment);
   // Hamburg, the second real city, as the third tenant: its published figures through its own API (docs/hamburg.md)
   await startHamburgDemo(deployment);
 }

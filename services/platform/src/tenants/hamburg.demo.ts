@@ -6,6 +6,7 @@ import { defaultDataRoot } from '@sp/spatial';
 import { type DemoLoaderDeps, demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
 import { loadHamburg } from '../hamburg.loader.js';
 import { Progress, step } from '../progress.js';
+import { demoLoaderDeps, demoTenant } from './demo-tenants.js';
 import type { Deployment } from './deployment.js';
 
 export const hamburgDemo = { id: 'hamburg', name: 'Hamburg', kind: 'stadt', reference: 'hamburg' } as const;
@@ -32,17 +33,7 @@ export async function loadHamburgDemo(deps: HamburgDemoDeps): Promise<boolean> {
 
 /** creates the Hamburg tenant on the deployment when it is not registered, then loads it once (the README's main command) */
 export async function startHamburgDemo(deployment: Deployment, dataRoot = defaultDataRoot()): Promise<void> {
-  if (!deployment.runtimes.has(hamburgDemo.id)) {
-    const created = await deployment.tenants.create(hamburgDemo);
-    if (created.kind !== 'accepted') throw new Error(`demo tenant ${hamburgDemo.id}: ${created.code}: ${created.message}`);
-  }
-  const city = deployment.runtimes.get(hamburgDemo.id)!;
-  const loaded = await loadHamburgDemo({
-    baseUrl: deployment.tenantUrl(city.id),
-    keys: city.platform.keys.keys,
-    dataRoot,
-    database: city.engines.database,
-    caughtUp: () => city.platform.projections.caughtUp(),
-  });
+  const city = await demoTenant(deployment, hamburgDemo);
+  const loaded = await loadHamburgDemo({ ...demoLoaderDeps(deployment, city), dataRoot });
   if (!loaded) process.stdout.write(`  ✓ Hamburg bereits geladen (${deployment.tenantUrl(city.id)}/)\n`);
 }

@@ -6,6 +6,8 @@ import { areaStatistic, type AreaStatisticRecord, type Observation } from '@sp/d
 import type { AreaReference } from '@sp/spatial';
 import { type DemoLoaderDeps, demoLoadedAt, markDemoLoaded } from '../demo.loader.js';
 import { postDelivery } from '../http-delivery.js';
+import { demoLoaderDeps, demoTenant } from './demo-tenants.js';
+import type { Deployment } from './deployment.js';
 import { Progress, step } from '../progress.js';
 
 export const musterstadtDemo = { id: 'musterstadt', name: 'Musterstadt', kind: 'gemeinde', reference: 'musterstadt' } as const;
@@ -114,4 +116,11 @@ export async function loadMusterstadtDemo(deps: MusterstadtDemoDeps): Promise<bo
   await deps.caughtUp();
   await markDemoLoaded(deps.database);
   return true;
+}
+
+/** creates the town's tenant on the deployment when it is not registered, then loads its demo once (the README's main command) */
+export async function startMusterstadtDemo(deployment: Deployment): Promise<void> {
+  const town = await demoTenant(deployment, musterstadtDemo);
+  const loaded = await loadMusterstadtDemo(demoLoaderDeps(deployment, town));
+  if (!loaded) process.stdout.write(`  ✓ Musterstadt-Demo bereits geladen (${deployment.tenantUrl(town.id)}/)\n`);
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';
+import { demoLoaderDeps } from './demo-tenants.js';
 import { buildMusterstadtDemo, loadMusterstadtDemo, musterstadtDemo } from './musterstadt.demo.js';
 import { tenantDir } from './tenant-engines.js';
 
@@ -62,14 +63,7 @@ describe('tenant isolation (Köln and Musterstadt on one deployment)', () => {
     expect(created.status).toBe(201);
     const runtime = d.runtimes.get('musterstadt')!;
     town = d.tenantUrl('musterstadt');
-    await loadMusterstadtDemo({
-      baseUrl: town,
-      keys: runtime.platform.keys.keys,
-      feeds: runtime.platform.feeds,
-      reference: runtime.platform.reference,
-      database: runtime.engines.database,
-      caughtUp: () => runtime.platform.projections.caughtUp(),
-    });
+    await loadMusterstadtDemo(demoLoaderDeps(d, runtime));
     townSr1 = buildMusterstadtDemo(runtime.platform.reference).find((r) => r.dataset === 'bevoelkerung' && r.areaCode === '1' && r.period === '2012')!.observations[0]!.value;
     koelnKey = d.platform.keys.keys.statistik!;
     townKey = runtime.platform.keys.keys.statistik!;

@@ -1,0 +1,27 @@
+// The demo tenants of the README's main command (Musterstadt, Hamburg): created through the tenant
+// service when not registered, and loaded by their demo loaders through their own API with their own
+// keys, like the Köln demo on the default tenant.
+import type { TenantDefinitionInput } from '@sp/tenancy';
+import type { DemoLoaderDeps } from '../demo.loader.js';
+import type { Deployment, TenantRuntime } from './deployment.js';
+
+/** the tenant's runtime; the tenant is created first when the deployment does not run it yet */
+export async function demoTenant(deployment: Deployment, definition: TenantDefinitionInput): Promise<TenantRuntime> {
+  if (!deployment.runtimes.has(definition.id)) {
+    const created = await deployment.tenants.create(definition);
+    if (created.kind !== 'accepted') throw new Error(`demo tenant ${definition.id}: ${created.code}: ${created.message}`);
+  }
+  return deployment.runtimes.get(definition.id)!;
+}
+
+/** what a demo loader needs of a tenant's runtime: its API under the deployment's URL, its keys, catalogues and database */
+export function demoLoaderDeps(deployment: Deployment, runtime: TenantRuntime): DemoLoaderDeps {
+  return {
+    baseUrl: deployment.tenantUrl(runtime.id),
+    keys: runtime.platform.keys.keys,
+    feeds: runtime.platform.feeds,
+    reference: runtime.platform.reference,
+    database: runtime.engines.database,
+    caughtUp: () => runtime.platform.projections.caughtUp(),
+  };
+}
