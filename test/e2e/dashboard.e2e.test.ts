@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
-import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, openChromium } from './chromium.fixture.js';
 import { startFixturePlatform } from './dashboard.fixture.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const platformMain = 'services/platform/dist/main.js';
 const shots = join(repoRoot, 'test-results/dashboard');
 
@@ -63,16 +63,8 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   running = await startPlatform();
   // a fresh profile per run (playwright passes it as --user-data-dir)
-  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-    locale: 'de-DE',
-    // no fill transitions: screenshots show the final colours
-    reducedMotion: 'reduce',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  // no fill transitions: screenshots show the final colours
+  ({ browser, page } = await openChromium({ reducedMotion: 'reduce' }));
   page.on('console', (m: ConsoleMessage) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, type KeycloakInstance, repoRoot, startKeycloak, startNodeService, tempDir } from '@sp/testing';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, graphqlInPage, openChromium } from './chromium.fixture.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const platformMain = 'services/platform/dist/main.js';
 const clientSecret = 'keycloak-e2e-client-secret';
 
@@ -45,14 +45,7 @@ beforeAll(async () => {
     ready: /Dashboard:/,
     timeoutMs: 300_000,
   });
-  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-    locale: 'de-DE',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ browser, page } = await openChromium());
 }, 900_000);
 
 afterAll(async () => {
@@ -71,11 +64,7 @@ async function signInAtKeycloak(username: string, password: string): Promise<voi
   await page.waitForSelector('#session-who', { timeout: 60_000 });
 }
 
-const graphql = (query: string) =>
-  page.evaluate(async (q) => {
-    const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
-    return { status: res.status, body: await res.json() };
-  }, query);
+const graphql = (query: string) => graphqlInPage(page, query);
 
 describe('sign-in with Keycloak (any OIDC provider by configuration)', () => {
   it('the platform names Keycloak as its provider and serves no embedded one', async () => {

@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, graphqlInPage, openChromium } from './chromium.fixture.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const platformMain = 'services/platform/dist/main.js';
 const shots = join(repoRoot, 'test-results/sign-in');
 
@@ -30,14 +30,7 @@ beforeAll(async () => {
     timeoutMs: 300_000,
   });
   url = `http://127.0.0.1:${port}`;
-  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-    locale: 'de-DE',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ browser, page } = await openChromium());
 }, 400_000);
 
 afterAll(async () => {
@@ -61,11 +54,7 @@ async function signInAt(username: string, password: string, newPassword: string)
   await page.waitForSelector('#session-who', { timeout: 30_000 });
 }
 
-const graphql = (query: string) =>
-  page.evaluate(async (q) => {
-    const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
-    return { status: res.status, body: await res.json() };
-  }, query);
+const graphql = (query: string) => graphqlInPage(page, query);
 
 describe('sign-in with the embedded provider in chromium', () => {
   it('shows "Anmelden" and no admin view before sign-in', async () => {
@@ -133,14 +122,7 @@ describe('sign-in with the embedded provider in chromium', () => {
     await page.click('#workspace > summary');
     await expect.poll(() => page.textContent('#ws-identity')).toContain('Jana Jugendamt');
     const goal = { key: 'goal:sign-in-e2e', version: 1, title: 'Ziel aus dem Browser', areas: [{ level: 'STADTTEIL', code: '609' }], targetGroups: ['familien_mit_kindern'], status: 'draft' };
-    const answer = await page.evaluate(async (i) => {
-      const res = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'mutation($i: GoalInput!) { saveGoal(input: $i) { key saved } }', variables: { i } }),
-      });
-      return { status: res.status, body: await res.json() };
-    }, goal);
+    const answer = await graphqlInPage(page, 'mutation($i: GoalInput!) { saveGoal(input: $i) { key saved } }', { i: goal });
     // the session's person reached the mutation (not UNAUTHENTICATED) and the Amt's rights ended there
     expect(answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await page.screenshot({ path: join(shots, '04-workspace.png') });

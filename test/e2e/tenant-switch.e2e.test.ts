@@ -8,10 +8,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, openChromium } from './chromium.fixture.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const platformMain = 'services/platform/dist/main.js';
 const shots = join(repoRoot, 'test-results/tenant-switch');
 const adminToken = 'tenant-switch-e2e-admin-token-0123456789';
@@ -40,14 +40,7 @@ beforeAll(async () => {
     body: JSON.stringify({ id: 'musterstadt', name: 'Musterstadt', kind: 'gemeinde', reference: 'musterstadt' }),
   });
   expect(created.status).toBe(201);
-  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-    locale: 'de-DE',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ browser, page } = await openChromium());
   page.on('request', (r) => {
     if (r.url().startsWith(url)) paths.push(new URL(r.url()).pathname);
   });

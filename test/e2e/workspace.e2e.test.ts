@@ -8,10 +8,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFromDataDir } from '@sp/identity/testing';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, openChromium } from './chromium.fixture.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const platformMain = 'services/platform/dist/main.js';
 const shots = join(repoRoot, 'test-results/workspace');
 
@@ -57,14 +57,7 @@ beforeAll(async () => {
   });
   url = `http://127.0.0.1:${port}`;
   stop = () => svc.stop();
-  browser = await chromium.launchPersistentContext(tempDir('sp-chromium-'), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 1000 },
-    locale: 'de-DE',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  ({ browser, page } = await openChromium({ viewport: { width: 1440, height: 1000 } }));
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(`${url}/`);
   await page.click('#workspace > summary');
