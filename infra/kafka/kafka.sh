@@ -9,6 +9,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=../bin/pidfile.sh
+source "$root/infra/bin/pidfile.sh"
 libs="${KAFKA_LIBS:-$root/.cache/kafka-libs}"
 
 fetch() {
@@ -74,15 +76,7 @@ PROPS
 }
 
 stop() {
-  local dir="$1"
-  [ -f "$dir/kafka.pid" ] || return 0
-  local pid; pid="$(cat "$dir/kafka.pid")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$dir/kafka.pid"
+  stop_pidfile "$1/kafka.pid"
 }
 
 case "${1:-}" in

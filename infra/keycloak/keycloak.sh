@@ -13,6 +13,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=../bin/pidfile.sh
+source "$root/infra/bin/pidfile.sh"
 version="${KEYCLOAK_VERSION:-26.7.3}"
 cache="${KEYCLOAK_CACHE:-$root/.cache/keycloak}"
 dist="$cache/keycloak-$version"
@@ -54,15 +56,7 @@ start() {
 }
 
 stop() {
-  local dir="$1"
-  [ -f "$dir/keycloak.pid" ] || return 0
-  local pid; pid="$(cat "$dir/keycloak.pid")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$dir/keycloak.pid"
+  stop_pidfile "$1/keycloak.pid"
 }
 
 case "${1:-}" in
