@@ -12,39 +12,15 @@ import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
-import { parseCatalogue } from '@sp/indicators';
 import type { DeadLetter, EventLog, Warehouse } from '@sp/ports';
 import { startChdbHttp, tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamikCatalogue } from './dynamik-catalogue.fixture.js';
 import { AggregatorService } from './aggregator.service.js';
 
-const catalogue = parseCatalogue(`
-catalogueVersion: 1
-datasets:
-  bevoelkerung: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
-  sgb2: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
-indicators:
-  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bevoelkerung, measure: einwohner }
-  - { code: sgb2_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb2, measure: sgb2_personen }
-  - { code: sgb2_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb2_personen, denominator: einwohner, factor: 100 }
-  - { code: sgb2_quote_12m, version: 1, kind: change, name: C, definition: C, unit: pp, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, of: sgb2_quote, periods: 12, mode: absolute }
-  - code: index_dynamik
-    version: 1
-    kind: index
-    name: D
-    definition: D
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb2_quote }, { indicator: sgb2_quote_12m }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-`);
+const catalogue = dynamikCatalogue;
 const AREAS = ['101', '102', '103', '104', '105', '106'];
 const SECRET = 'rebuild-test-record-keys';
 
