@@ -25,7 +25,8 @@ async function startPlatform(): Promise<Running> {
   if (process.env.SP_DASHBOARD_FIXTURE !== '1' && existsSync(join(repoRoot, platformMain))) {
     const port = await freePort();
     const svc = await startNodeService(platformMain, {
-      env: { SP_DATA_DIR: tempDir('sp-dashboard-e2e-'), SP_PORT: String(port) },
+      // Köln alone: the demo tenants beside it are the tenant-switch test's (SP_DEMO_TENANTS)
+      env: { SP_DATA_DIR: tempDir('sp-dashboard-e2e-'), SP_PORT: String(port), SP_DEMO_TENANTS: '' },
       ready: /Dashboard:/,
       // first start loads the Köln demo through the ingestion API
       timeoutMs: 540_000,

@@ -56,6 +56,12 @@ describe('the platform on its embedded default', () => {
     expect(out).toContain(`GraphQL:    ${url}/graphql`);
   });
 
+  it('runs Köln, the small town and Hamburg side by side, as the README main command promises', async () => {
+    const directory = (await (await fetch(`${url}/tenants`)).json()) as { tenants: { id: string }[] };
+    const ids = directory.tenants.map((t) => t.id).sort();
+    expect(ids).toEqual(['hamburg', 'koeln', 'musterstadt']);
+  });
+
   it('answers the GraphQL contract exactly as written', async () => {
     expect(await checkContract(gql)).toEqual([]);
     const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });

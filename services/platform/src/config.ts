@@ -18,6 +18,20 @@ export const platformConfigSchema = z.object({
   SP_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** load the Köln demo through the ingestion API when the platform starts empty (only with the demo reference) */
   SP_DEMO: flag.default(true),
+  /**
+   * which demo tenants start beside Köln with the demo (embedded engines only, docs/tenants.md):
+   * a comma list of musterstadt and hamburg, or empty for Köln alone
+   */
+  SP_DEMO_TENANTS: z
+    .string()
+    .default('musterstadt,hamburg')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['musterstadt', 'hamburg'], { message: 'is not a demo tenant: musterstadt and hamburg are' }))),
   /** 'embedded' (default: chDB, PGlite, embedded log) or 'servers' (Kafka, PostgreSQL, ClickHouse) */
   SP_ENGINES: z.enum(['embedded', 'servers']).default('embedded'),
   KAFKA_BROKERS: z.string().optional(),

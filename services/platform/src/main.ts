@@ -66,9 +66,9 @@ if (demo && !demoAt) {
 }
 // the small town with 7 Sozialräume and Hamburg as tenants beside Köln (embedded engines only, docs/tenants.md)
 if (config.SP_DEMO && config.SP_ENGINES === 'embedded') {
-  await startMusterstadtDemo(deployment);
+  if (config.SP_DEMO_TENANTS.includes('musterstadt')) await startMusterstadtDemo(deployment);
   // Hamburg, the second real city, as the third tenant: its published figures through its own API (docs/hamburg.md)
-  await startHamburgDemo(deployment);
+  if (config.SP_DEMO_TENANTS.includes('hamburg')) await startHamburgDemo(deployment);
 }
 process.stdout.write(`
 Sozialplanung läuft.
