@@ -74,6 +74,12 @@ export interface GatewayOptions {
    * 429 with Retry-After. false: no budgets (benchmarks of the raw engine).
    */
   budgets?: BudgetsInput | false;
+  /**
+   * Answers GraphQL POSTs with a Server-Timing header (token check, waiting for a warehouse slot,
+   * warehouse reads, the gateway's own time; see http/serve.ts): for measuring (the abuse test
+   * and bench). Off by default: it tells a caller how busy the warehouse is.
+   */
+  serverTiming?: boolean;
 }
 
 export type IntrospectionPolicy = 'signed-in' | 'everyone' | 'off';
@@ -170,7 +176,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const responses = options.responseCache === false ? null : createResponseCache(options.responseCache ?? {});
   const budgets = options.budgets === false ? null : new ClientBudgets(options.budgets ?? {});
-  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes, budgets);
+  const serve = createServe(yoga, authenticate, graphqlEndpoint, responses, limits.maxBodyBytes, budgets, options.serverTiming ?? false);
 
   return {
     yoga,

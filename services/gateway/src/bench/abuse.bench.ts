@@ -7,11 +7,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFor } from '../testing/gateway.fixture.js';
 import { servedChdbGateway } from '../testing/chdb-gateway.fixture.js';
-import { abuseBudgets, describeAbuse, p95, runAbuseScenario } from '../fairness/abuse.scenario.js';
+import { abuseBudgets, describeAbuse, describeBreakdown, p95, runAbuseScenario } from '../fairness/abuse.scenario.js';
 
 const rounds = Number(process.env.ROUNDS ?? 5);
 const perPhase = Number(process.env.PER_PHASE ?? 40);
-const gw = await servedChdbGateway({ prefix: 'sp-bench-abuse-', gateway: { cache: false, responseCache: false, budgets: abuseBudgets } });
+const gw = await servedChdbGateway({ prefix: 'sp-bench-abuse-', gateway: { cache: false, responseCache: false, budgets: abuseBudgets, serverTiming: true } });
 try {
   const normal = await tokenFor({ role: 'planner', sub: 'normal' });
   const abusers = await Promise.all([1, 2, 3, 4].map((i) => tokenFor({ role: 'planner', sub: `abuser-${i}` })));
@@ -21,6 +21,7 @@ try {
   console.log(`abused p95 ${summary.abusedP95.toFixed(1)} ms`);
   console.log(`ratio      ${summary.ratio.toFixed(2)}`);
   console.log(describeAbuse(r));
+  console.log(describeBreakdown(r));
   const dir = process.env.RESULTS_DIR ?? 'bench/gateway/results';
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `abuse-${summary.at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);

@@ -45,6 +45,27 @@ describe('ClientBudgets', () => {
     expect(b.begin('a').ok).toBe(true);
     expect(b.begin('a').ok).toBe(false);
   });
+
+  it('lets a client refused for its budget yield to clients within theirs, and holds back one refused half-way until it could pay as much', () => {
+    let t = 0;
+    const b = new ClientBudgets({ costPerSecond: 100, costBurst: 1_000, costPerRead: 10, yieldForMs: 10_000, activeWindowMs: 2_000 }, () => t);
+    expect(b.solvent('normal').ok).toBe(true); // let in: active
+    expect(b.charge('abuser', 900)).toEqual({ ok: true });
+    expect(b.charge('abuser', 900).ok).toBe(false);
+    b.refusedFor('abuser', 900);
+    t = 1_000; // 200 back: one read's worth, but not the 900 it asked for
+    expect(b.solvent('abuser')).toMatchObject({ ok: false, retryAfterSeconds: 7 });
+    t = 8_000; // it could pay, but yields: the normal client was let in 1 s ago
+    expect(b.solvent('normal').ok).toBe(true);
+    t = 9_000;
+    expect(b.solvent('abuser')).toMatchObject({ ok: false, yielded: true });
+    expect(b.yielding('abuser').ok).toBe(false); // its waiting reads do not start either
+    t = 10_500; // the normal client quiet for 2.5 s: the abuser is served
+    expect(b.solvent('abuser').ok).toBe(true);
+    t = 20_001; // 10 s after its refusal it no longer yields
+    expect(b.solvent('normal').ok).toBe(true);
+    expect(b.solvent('abuser').ok).toBe(true);
+  });
 });
 
 const choropleth = '{ indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2012") { value } }';
@@ -63,7 +84,7 @@ async function post(gateway: ReturnType<typeof testGateway>['gateway'], query: s
 
 describe('budgets at the gateway', () => {
   it('answers a client over its request rate with 429 and Retry-After; other clients go on', async () => {
-    const { gateway } = testGateway({ budgets: { requestsPerSecond: 0.5, requestBurst: 3 } });
+    const { gateway } = testGateway({ budgets: { requestsPerSecond: 0.5, requestBurst: 3, holdRefusalsMs: 0 } });
     const abuser = await tokenFor({ role: 'planner', sub: 'abuser' });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await post(gateway, choropleth, { token: abuser })).status);
@@ -79,6 +100,27 @@ describe('budgets at the gateway', () => {
     const csv = await gateway.fetch('http://gateway.test/export/indicator-values.csv?indicator=einwohner&level=STADT&period=2012', { headers: { authorization: `Bearer ${abuser}` } });
     expect(csv.status).toBe(429);
     expect(csv.headers.get('retry-after')).toBe('2');
+  });
+
+  it('holds the refusals of a client that asks again before its Retry-After, not the first one', async () => {
+    const { gateway } = testGateway({ budgets: { requestsPerSecond: 0.2, requestBurst: 1, holdRefusalsMs: 600 } });
+    const abuser = await tokenFor({ role: 'planner', sub: 'abuser' });
+    const timed = async () => {
+      const t = performance.now();
+      const res = await post(gateway, choropleth, { token: abuser });
+      return { status: res.status, retryAfter: res.retryAfter, ms: performance.now() - t };
+    };
+    expect((await timed()).status).toBe(200);
+    const first = await timed();
+    expect(first).toMatchObject({ status: 429, retryAfter: '5' });
+    expect(first.ms).toBeLessThan(400);
+    const again = await timed();
+    expect(again.status).toBe(429);
+    expect(again.ms).toBeGreaterThanOrEqual(590);
+    // another client is not held
+    const t = performance.now();
+    expect((await post(gateway, choropleth, { token: await tokenFor({ role: 'planner', sub: 'normal' }) })).status).toBe(200);
+    expect(performance.now() - t).toBeLessThan(400);
   });
 
   it('charges each alias its cells: many costly aliases get 429 before anything is read', async () => {
@@ -150,6 +192,9 @@ describe('timeout', () => {
   });
 });
 
+/** the scheduler hands out slots once the reads of this turn are queued */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('FairScheduler', () => {
   it('hands the slots out round-robin by client: a queue of one client does not hold up another', async () => {
     const scheduler = new FairScheduler(1);
@@ -162,8 +207,8 @@ describe('FairScheduler', () => {
     const all = [1, 2, 3, 4].map((i) => scheduler.run('abuser', read(`a${i}`)));
     all.push(scheduler.run('normal', read('n1')));
     await Promise.all(all);
-    // the normal client, served longest ago, gets the next free slot before the abuser's queue
-    expect(order).toEqual(['a1', 'n1', 'a2', 'a3', 'a4']);
+    // asked in the same turn, the normal client's single read goes before the abuser's queue
+    expect(order).toEqual(['n1', 'a1', 'a2', 'a3', 'a4']);
   });
 
   it('lets one client hold at most its share of the slots, and serves a newcomer before the queues of four busy clients', async () => {
@@ -183,18 +228,56 @@ describe('FairScheduler', () => {
       });
     // one client alone: one read at a time, the second slot stays free for anyone else
     const alone = [1, 2, 3].map((i) => scheduler.run('abuser-1', read(`a1.${i}`, 5)));
+    await turn();
     expect(order).toEqual(['a1.1']);
     const other = scheduler.run('normal', read('n1', 1));
+    await turn();
     expect(order).toEqual(['a1.1', 'n1']);
     await Promise.all([...alone, other]);
     order.length = 0;
     most = 0;
-    // four clients with three reads each queued, then a newcomer with one: it gets the first free slot
+    // four clients with three reads each queued: they share one slot, the other is kept for a
+    // client asking a single read; a newcomer with one read starts at once
     const busy = [1, 2, 3, 4].flatMap((c) => [1, 2, 3].map((i) => scheduler.run(`abuser-${c}`, read(`a${c}.${i}`, 5))));
+    await turn();
+    expect(order).toEqual(['a2.1']); // not abuser-1, which used time lately
     const late = scheduler.run('newcomer', read('n2', 1));
+    await turn();
+    expect(order).toEqual(['a2.1', 'n2']);
     await Promise.all([...busy, late]);
     expect(most).toBe(2);
-    expect(order.indexOf('n2')).toBe(2);
+    expect(order).toHaveLength(13);
+  });
+
+  it('keeps the last free slot for a client asking a single read', async () => {
+    const scheduler = new FairScheduler(2, 1);
+    const order: string[] = [];
+    const gates: (() => void)[] = [];
+    const read = (name: string) => () =>
+      new Promise<void>((resolve) => {
+        order.push(name);
+        gates.push(resolve);
+      });
+    // two clients with queues: only one of them runs
+    const queued = ['a', 'b'].flatMap((c) => [1, 2].map((i) => scheduler.run(c, read(`${c}${i}`))));
+    await turn();
+    expect(order).toEqual(['a1']);
+    // one read of a client with nothing else waiting takes the kept slot
+    const single = scheduler.run('n', read('n1'));
+    await turn();
+    expect(order).toEqual(['a1', 'n1']);
+    gates.shift()!(); // a1 ends: a, now with fewer waiting than b, goes on on the shared slot
+    await turn();
+    expect(order).toEqual(['a1', 'n1', 'a2']);
+    gates.shift()!(); // n1 ends: the kept slot is not for b, which has two reads waiting
+    await turn();
+    expect(order).toEqual(['a1', 'n1', 'a2']);
+    while (gates.length > 0) {
+      gates.shift()!();
+      await turn();
+    }
+    await Promise.all([...queued, single]);
+    expect(order).toHaveLength(5);
   });
 
   it('frees the slot of a read that throws at once', async () => {

@@ -50,6 +50,23 @@ export const budgetsSchema = z.object({
   concurrentReads: z.number().int().positive().default(2),
   /** warehouse reads of one client running at once; its further reads wait for its turn */
   readsPerClient: z.number().int().positive().default(1),
+  /**
+   * A client refused at the door that asks again before the Retry-After it was told has its next
+   * refusals held this long (at most until its Retry-After, at most maxInFlight of them at once):
+   * a client ignoring Retry-After then asks about once a second per connection instead of hundreds
+   * of times, each costing the gateway's event loop a request (issue #13). 0: refuse at once.
+   */
+  holdRefusalsMs: z.number().int().min(0).default(1_000),
+  /**
+   * A client refused for its budget, or asking again before its Retry-After, yields for this long:
+   * while another client within its budget has been let in during the last `activeWindowMs`, it
+   * is refused at the door and its waiting reads do not start (it is served when the others are
+   * quiet). On the embedded chDB, which runs one bound query at a time, an abuser's read in the
+   * engine held up every normal read that arrived meanwhile (issue #13). 0: never yield.
+   */
+  yieldForMs: z.number().int().min(0).default(10_000),
+  /** how recently a client within its budget must have been let in to count as active (see yieldForMs) */
+  activeWindowMs: z.number().int().positive().default(2_000),
   /** clients remembered; the least recently seen are forgotten beyond this (they start full) */
   maxClients: z.number().int().positive().default(10_000),
 });
@@ -57,7 +74,8 @@ export const budgetsSchema = z.object({
 export type Budgets = z.infer<typeof budgetsSchema>;
 export type BudgetsInput = z.input<typeof budgetsSchema>;
 
-export type Verdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string };
+/** `yielded`: refused only because the client yields to others (see yieldForMs), not for its budget */
+export type Verdict = { ok: true } | { ok: false; retryAfterSeconds: number; reason: string; yielded?: true };
 
 interface Bucket {
   tokens: number;
@@ -70,11 +88,23 @@ interface ClientState {
   /** may go below zero: a read's time is known only when it has run */
   time: Bucket;
   inFlight: number;
+  /** the cost of this client's last request refused for cost: the door holds it back until it could pay that */
+  wants: number;
+  /** the time its last request refused for time had used (ms): the door holds it back until its balance is that */
+  wantsMs: number;
+  /** when the Retry-After of its last refusal ends (this.now() time) */
+  refusedUntil: number;
+  /** refusals of this client being held (see holdRefusalsMs) */
+  held: number;
+  /** until when it yields to clients within their budgets (see yieldForMs) */
+  yieldUntil: number;
 }
 
 export class ClientBudgets {
   readonly budgets: Budgets;
   private readonly clients = new Map<string, ClientState>();
+  /** the two clients within their budgets let in last, and when */
+  private readonly active: { client: string; at: number }[] = [];
 
   constructor(
     input: BudgetsInput = {},
@@ -112,16 +142,96 @@ export class ClientBudgets {
    */
   solvent(client: string): Verdict {
     const b = this.budgets;
-    const time = this.mayRead(client);
-    if (!time.ok) return time;
-    const tokens = refill(this.state(client).cost, b.costPerSecond, b.costBurst, this.now());
-    if (tokens < b.costPerRead)
+    const state = this.state(client);
+    // like `wants` for time: a request that ran its client into debt half-way did its parsing and
+    // its first reads for nothing; the next is let in when the balance could pay for as much
+    const balance = refill(state.time, b.warehouseMsPerSecond, b.warehouseMsBurst, this.now());
+    const neededMs = Math.min(state.wantsMs, b.warehouseMsBurst);
+    if (state.wantsMs > 0 && balance < neededMs)
       return {
         ok: false,
-        retryAfterSeconds: Math.ceil((b.costPerRead - tokens) / b.costPerSecond),
-        reason: `this client has spent its reading budget (${b.costPerSecond} cost per second, burst ${b.costBurst})`,
+        retryAfterSeconds: Math.ceil((neededMs - balance) / b.warehouseMsPerSecond),
+        reason: `this client's reads used more than ${b.warehouseMsPerSecond} ms of warehouse time per second (burst ${b.warehouseMsBurst} ms); its last request refused for time had used ${Math.round(state.wantsMs)} ms`,
       };
+    const time = this.mayRead(client);
+    if (!time.ok) return time;
+    const tokens = refill(state.cost, b.costPerSecond, b.costBurst, this.now());
+    // a client refused for a request of cost N sends it again (abusers ignore Retry-After): without
+    // this it would pass the door as soon as one read's worth was back and be refused again after
+    // parsing and executing, which under abuse took the gateway's event loop from everyone
+    const needed = Math.max(b.costPerRead, Math.min(state.wants, b.costBurst));
+    if (tokens < needed)
+      return {
+        ok: false,
+        retryAfterSeconds: Math.ceil((needed - tokens) / b.costPerSecond),
+        reason: `this client has spent its reading budget (${b.costPerSecond} cost per second, burst ${b.costBurst})${state.wants > 0 ? `; its last request refused cost ${state.wants}` : ''}`,
+      };
+    const yielding = this.yielding(client);
+    if (!yielding.ok) return yielding;
+    state.wants = 0;
+    state.wantsMs = 0;
+    if (this.now() >= state.yieldUntil) this.letIn(client);
     return { ok: true };
+  }
+
+  /** Whether `client`, yielding after a refusal, must wait because another client within its budget is active. */
+  yielding(client: string): Verdict {
+    const b = this.budgets;
+    const now = this.now();
+    if (now >= this.state(client).yieldUntil) return { ok: true };
+    const other = this.active.find((a) => a.client !== client);
+    if (!other || now - other.at >= b.activeWindowMs) return { ok: true };
+    return {
+      ok: false,
+      yielded: true,
+      retryAfterSeconds: Math.ceil(b.activeWindowMs / 1000),
+      reason: `this client ran over its budget or ignored a Retry-After in the last ${b.yieldForMs / 1000} s; it is served when the clients within their budgets are quiet`,
+    };
+  }
+
+  private letIn(client: string): void {
+    const at = this.now();
+    const i = this.active.findIndex((a) => a.client === client);
+    if (i >= 0) this.active.splice(i, 1);
+    this.active.unshift({ client, at });
+    this.active.length = Math.min(this.active.length, 2);
+  }
+
+  private mustYield(client: string): void {
+    if (this.budgets.yieldForMs > 0) this.state(client).yieldUntil = this.now() + this.budgets.yieldForMs;
+  }
+
+  /** `client`'s request that had used `ms` was refused for time: it is held back at the door until its balance is that (see solvent). */
+  refusedForTime(client: string, ms: number): void {
+    this.mustYield(client);
+    const state = this.state(client);
+    state.wantsMs = Math.max(state.wantsMs, ms);
+  }
+
+  /** `client`'s request of `cost` was refused for cost: it is held back at the door until it could pay that (see solvent). */
+  refusedFor(client: string, cost: number): void {
+    this.mustYield(client);
+    const state = this.state(client);
+    state.wants = Math.max(state.wants, cost);
+  }
+
+  /**
+   * `client` is refused with this Retry-After: how long to hold the answer (ms, 0 = at once). Held
+   * only when it came back before the Retry-After of an earlier refusal, and at most maxInFlight at
+   * once; `holding(client, +1 / -1)` around the wait.
+   */
+  refusalDelay(client: string, retryAfterSeconds: number, yielded = false): number {
+    const state = this.state(client);
+    const now = this.now();
+    const ignored = now < state.refusedUntil;
+    if (!yielded || ignored) this.mustYield(client);
+    state.refusedUntil = Math.max(state.refusedUntil, now + Math.max(1, retryAfterSeconds) * 1000);
+    if (!ignored || state.held >= this.budgets.maxInFlight) return 0;
+    return Math.min(this.budgets.holdRefusalsMs, state.refusedUntil - now);
+  }
+
+  holding(client: string, delta: 1 | -1): void {
+    this.state(client).held += delta;
   }
 
   /** Charges `cost` of estimated reading work to `client`, or says when it may try again. */
@@ -162,10 +272,20 @@ export class ClientBudgets {
       this.clients.delete(client);
     } else {
       const t = this.now();
-      state = { requests: { tokens: this.budgets.requestBurst, at: t }, cost: { tokens: this.budgets.costBurst, at: t }, time: { tokens: this.budgets.warehouseMsBurst, at: t }, inFlight: 0 };
+      state = {
+        requests: { tokens: this.budgets.requestBurst, at: t },
+        cost: { tokens: this.budgets.costBurst, at: t },
+        time: { tokens: this.budgets.warehouseMsBurst, at: t },
+        inFlight: 0,
+        wants: 0,
+        wantsMs: 0,
+        refusedUntil: 0,
+        held: 0,
+        yieldUntil: 0,
+      };
       if (this.clients.size >= this.budgets.maxClients) {
         for (const [key, s] of this.clients) {
-          if (s.inFlight === 0) {
+          if (s.inFlight === 0 && s.held === 0) {
             this.clients.delete(key);
             break;
           }

@@ -32,6 +32,19 @@ interface GraphqlPost {
   body: Uint8Array;
   /** aborted when the client goes away before its answer: the request's reads are cancelled */
   signal?: AbortSignal;
+  /** performance.now() when the handler was called and when the body was in */
+  arrived?: number;
+  received?: number;
+}
+
+/** Where one request's time went (milliseconds), sent as a Server-Timing header when asked for. */
+interface Timing {
+  /** token check */
+  auth: number;
+  /** reads waiting for a warehouse slot (fair-scheduler.ts), summed over reads */
+  wait: number;
+  /** reads in the warehouse, summed */
+  read: number;
 }
 
 /** request bodies above this size are executed but never used as a cache key */
@@ -51,26 +64,118 @@ function refused(reason: string, retryAfterSeconds: number): StoredResponse {
   return { status: 429, headers: { 'content-type': jsonType, 'retry-after': String(retryAfterSeconds) }, body: new TextEncoder().encode(JSON.stringify(body)) };
 }
 
+/**
+ * Server-Timing of one answer: `recv` (handler called → body in), `auth` (token check), `wait`
+ * (reads waiting for a warehouse slot), `read` (reads in the warehouse), `gw` (the rest of the
+ * request in the gateway: admission, parse, validate, execute, serialise) and `total` (handler
+ * called → answer ready). What a client sees beyond `total` is the event loop's and the
+ * network's.
+ */
+function timingHeader(post: GraphqlPost, timing: Timing): string {
+  const now = performance.now();
+  const received = post.received ?? now;
+  const recv = post.arrived !== undefined ? received - post.arrived : 0;
+  const gw = Math.max(0, now - received - timing.auth - timing.wait - timing.read);
+  const total = now - (post.arrived ?? received);
+  const parts: [string, number][] = [
+    ['recv', recv],
+    ['auth', timing.auth],
+    ['wait', timing.wait],
+    ['read', timing.read],
+    ['gw', gw],
+    ['total', total],
+  ];
+  return parts.map(([name, ms]) => `${name};dur=${ms.toFixed(2)}`).join(', ');
+}
+
+/** The exp (ms) of the JWT in a Bearer header value, read after its signature was checked. */
+function expiryOf(authorization: string): number | undefined {
+  const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\./i.exec(authorization.trim())?.[1];
+  if (!payload) return undefined;
+  try {
+    const exp: unknown = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Who is asking, for the budgets: the token's subject (or role and Amt), else the IP address. */
 function clientOf(viewer: Viewer | undefined, address: string | undefined): string {
   if (viewer && viewer.role !== 'public') return `token:${viewer.subject ?? `${viewer.role}/${viewer.amt ?? ''}`}`;
   return `ip:${address ?? 'local'}`;
 }
 
-export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpoint: string, cache: ResponseCache | null, maxBodyBytes: number, budgets: ClientBudgets | null = null) {
+export function createServe(
+  yoga: Yoga,
+  authenticate: Authenticate,
+  graphqlEndpoint: string,
+  cache: ResponseCache | null,
+  maxBodyBytes: number,
+  budgets: ClientBudgets | null = null,
+  serverTiming = false,
+) {
   const scheduler = budgets ? new FairScheduler(budgets.budgets.concurrentReads, budgets.budgets.readsPerClient) : null;
+  // A read pays its share of the warehouse while it runs: wall time divided by the reads running
+  // alongside (a clock that runs 1/n as fast while n reads run). Booked at full wall time, a normal
+  // client's read slowed down by an abuser's beside it ran the normal client into debt (issue #13).
+  let shareClock = 0;
+  let shareAt = performance.now();
+  let readsRunning = 0;
+  const advanceShare = () => {
+    const t = performance.now();
+    if (readsRunning > 0) shareClock += (t - shareAt) / readsRunning;
+    shareAt = t;
+    return shareClock;
+  };
+  // Authorization header → its client, for tokens verified before (until their exp): a client over
+  // its budget that sends its token again is refused before the signature check. Checking an ES256
+  // signature costs the event loop ~0.75 ms; the abuse bench's refused clients sent ~100 a second
+  // (issue #13). Only refusals are decided here; a request that may run has its token checked.
+  const known = new Map<string, { client: string; until: number }>();
+  const remember = (authorization: string, client: string) => {
+    const exp = expiryOf(authorization);
+    if (exp === undefined) return;
+    known.delete(authorization);
+    if (known.size >= budgets!.budgets.maxClients) known.delete(known.keys().next().value!);
+    known.set(authorization, { client, until: exp });
+  };
+
+  /** A 429 for `client`, held a while when it ignored the Retry-After of its last one (budgets.holdRefusalsMs). */
+  async function refuse(client: string, reason: string, retryAfterSeconds: number, yielded = false) {
+    const hold = budgets!.refusalDelay(client, retryAfterSeconds, yielded);
+    if (hold > 0) {
+      budgets!.holding(client, 1);
+      await new Promise((resolve) => setTimeout(resolve, hold));
+      budgets!.holding(client, -1);
+    }
+    return { viewer: undefined, budget: undefined, refusal: refused(reason, retryAfterSeconds), release: () => undefined };
+  }
 
   /** Admits a request of this client (or answers 429); `release` when its answer is sent. */
-  async function admit(authorization: string | null, address: string | undefined, forwardedFor: string | null) {
+  async function admit(authorization: string | null, address: string | undefined, forwardedFor: string | null, timing: Timing = { auth: 0, wait: 0, read: 0 }) {
+    const seen = budgets && authorization ? known.get(authorization) : undefined;
+    if (seen && seen.until > Date.now()) {
+      const early = budgets!.solvent(seen.client);
+      if (!early.ok) return refuse(seen.client, early.reason, early.retryAfterSeconds, early.yielded);
+    }
+    const checking = performance.now();
     const viewer = authorization ? await authenticate(authorization).catch(() => undefined) : publicViewer;
+    timing.auth += performance.now() - checking;
     if (!budgets) return { viewer, budget: undefined, refusal: null, release: () => undefined };
     const forwarded = budgets.budgets.trustForwardedFor ? forwardedFor?.split(',')[0]?.trim() : undefined;
     const client = clientOf(viewer, forwarded || address);
+    if (authorization && viewer && viewer.role !== 'public' && !seen) remember(authorization, client);
     const solvent = budgets.solvent(client);
-    if (!solvent.ok) return { viewer, budget: undefined, refusal: refused(solvent.reason, solvent.retryAfterSeconds), release: () => undefined };
+    if (!solvent.ok) return refuse(client, solvent.reason, solvent.retryAfterSeconds, solvent.yielded);
     const verdict = budgets.begin(client);
-    if (!verdict.ok) return { viewer, budget: undefined, refusal: refused(verdict.reason, verdict.retryAfterSeconds), release: () => undefined };
+    if (!verdict.ok) return refuse(client, verdict.reason, verdict.retryAfterSeconds);
     let requested = 0;
+    /** time booked to this request so far, and whether one of its reads was refused for time */
+    let used = 0;
+    let refusedForTime = false;
+    /** the refusal of this request's charge: later fields and aliases are not charged and get the same error */
+    let refusedWith: Error | undefined;
     // the request's own time in the gateway (parse, validate, execute, outside warehouse reads) is
     // booked to the same time budget at its end: a refused 20-alias query costs 10–20 ms here
     const arrived = performance.now();
@@ -84,13 +189,26 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
             return await scheduler!.run(client, async () => {
               // a client that used up its warehouse time while this read waited does not start it
               const may = budgets.mayRead(client);
-              if (!may.ok) throw rateLimited(may.reason, may.retryAfterSeconds);
-              // the read's real cost: its warehouse time, booked to the client's time budget
+              if (!may.ok) {
+                refusedForTime = true;
+                throw rateLimited(may.reason, may.retryAfterSeconds);
+              }
+              // nor one of a client that yields while a client within its budget is active
+              const turn = budgets.yielding(client);
+              if (!turn.ok) throw rateLimited(turn.reason, turn.retryAfterSeconds);
+              // the read's real cost: its share of the warehouse's time, booked to the client's time budget
               const began = performance.now();
+              timing.wait += began - entered;
+              const shareBegan = advanceShare();
+              readsRunning++;
               try {
                 return await read();
               } finally {
-                budgets.spend(client, performance.now() - began);
+                const share = advanceShare() - shareBegan;
+                readsRunning--;
+                timing.read += performance.now() - began;
+                used += share;
+                budgets.spend(client, share);
               }
             });
           } finally {
@@ -101,6 +219,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         // the whole request, all its fields and aliases, must fit in one burst
         const cost = cells + budgets.budgets.costPerRead;
         requested += cost;
+        if (refusedWith) throw refusedWith;
         const limit = budgets.budgets.costBurst;
         if (requested > limit)
           throw rateLimited(
@@ -108,12 +227,18 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
             0,
           );
         const v = budgets.charge(client, cost);
-        if (!v.ok) throw rateLimited(v.reason, v.retryAfterSeconds);
+        if (!v.ok) {
+          refusedWith = rateLimited(v.reason, v.retryAfterSeconds);
+          throw refusedWith;
+        }
       },
     };
     const release = () => {
+      if (refusedWith) budgets.refusedFor(client, requested);
       // reads of one request may overlap; what is left of its wall time is the gateway's own work
-      budgets.spend(client, Math.max(0, performance.now() - arrived - inReads));
+      const own = Math.max(0, performance.now() - arrived - inReads);
+      budgets.spend(client, own);
+      if (refusedForTime) budgets.refusedForTime(client, used + own);
       verdict.release();
     };
     let released = false;
@@ -145,8 +270,17 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
 
   async function answer(post: GraphqlPost, address: string | undefined): Promise<{ response: StoredResponse; state: CacheState }> {
     // a rejected token is answered by yoga's context factory with the error it deserves
-    const { viewer, budget, refusal, release } = await admit(post.header('authorization'), address, post.header('x-forwarded-for'));
+    const timing: Timing = { auth: 0, wait: 0, read: 0 };
+    const { viewer, budget, refusal, release } = await admit(post.header('authorization'), address, post.header('x-forwarded-for'), timing);
     if (refusal) return { response: refusal, state: 'bypass' };
+    if (serverTiming) {
+      const { response, state } = await answerAdmitted(post, viewer, budget, release);
+      return { response: { ...response, headers: { ...response.headers, 'server-timing': timingHeader(post, timing) } }, state };
+    }
+    return answerAdmitted(post, viewer, budget, release);
+  }
+
+  async function answerAdmitted(post: GraphqlPost, viewer: Viewer | undefined, budget: RequestBudget | undefined, release: () => void): Promise<{ response: StoredResponse; state: CacheState }> {
     try {
       const context: ServerContext = { ...(viewer ? { viewer } : {}), ...(budget ? { budget } : {}) };
       if (!cache || !viewer || post.body.byteLength > maxKeyBodyBytes) {
@@ -171,6 +305,7 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
   }
 
   const node: NodeHandler = (req, res) => {
+    const arrived = performance.now();
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'POST' || path !== graphqlEndpoint) {
       if (!budgets) {
@@ -225,6 +360,8 @@ export function createServe(yoga: Yoga, authenticate: Authenticate, graphqlEndpo
         },
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
         signal: gone.signal,
+        arrived,
+        received: performance.now(),
       };
       answer(post, req.socket.remoteAddress).then(send, () => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': jsonType });
