@@ -67,8 +67,8 @@ ensure_build() {
 
 # Every Debian package the engines and test clients need, missing ones installed in one apt run
 # (first run only): PostgreSQL; Chromium for the browser tests; GDAL (ogrinfo) and python3-venv for
-# the OGC API client tests; DejaVu fonts embedded in the PDF reports; poppler-utils and LibreOffice
-# Writer (headless) that read the PDF/DOCX reports in their tests.
+# the OGC API client tests; DejaVu fonts embedded in the PDF reports; poppler-utils, LibreOffice
+# Writer (headless) and unzip that read the PDF/DOCX reports in their tests.
 # Without --engines only the font, which the platform itself needs for its PDF reports.
 ensure_debian_packages() {
   local plain=() lean=()
@@ -80,6 +80,7 @@ ensure_debian_packages() {
     dpkg -s python3-venv >/dev/null 2>&1 || plain+=(python3-venv)
     command -v pdftotext >/dev/null || lean+=(poppler-utils)
     command -v soffice >/dev/null || lean+=(libreoffice-writer-nogui)
+    command -v unzip >/dev/null || lean+=(unzip)
   fi
   [ ${#plain[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ] || return 0
   step "Debian packages ${plain[*]} ${lean[*]} (first run only)"

@@ -1,11 +1,14 @@
 // Gebietsprofile as a DOCX a planner edits in Word or LibreOffice: real headings (the navigation
 // pane and a table of contents work), tables with repeated header rows, the same texts and figures
-// as the PDF (report.format.ts). Map and charts are the PDF's: here the time series are a table
-// (editable figures rather than pictures). A confidential report carries the confidentiality
-// line in the header and footer of every page.
-import { AlignmentType, Document, Footer, Header, HeadingLevel, Packer, PageNumber, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
+// as the PDF (report.format.ts). The map and the time-series charts are the PDF's figures
+// (report.figures.ts) as PNG pictures with alternative text; the series are also a table, so the
+// figures stay editable. A confidential report carries the confidentiality line in the header and
+// footer of every page.
+import { AlignmentType, Document, Footer, Header, HeadingLevel, ImageRun, Packer, PageNumber, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import type { ReportDocument } from './profile.pdf.js';
 import { confidentialityLine, type GebietsProfil, syntheticLabel } from './profile.model.js';
+import { type Figure, profileFigures } from './report.figures.js';
+import { rasterise } from './report.raster.js';
 import { comparisonTable, formatFigure, formatNumber, formatPeriod, formatZ, needsTable, polarityDe } from './report.format.js';
 
 const p = (text: string, opts: { bold?: boolean; size?: number; color?: string } = {}) =>
@@ -20,7 +23,24 @@ function table(head: readonly string[], rows: readonly string[][]): Table {
   });
 }
 
-function profileBlocks(pr: GebietsProfil): (Paragraph | Table)[] {
+/**
+ * A figure as an inline picture at its size in points times `scale` (Word counts 96 pixels to the
+ * inch). Charts are drawn at 0.93: two of them side by side fit the 451 points between Word's
+ * default margins on A4, where the PDF's narrower margins take them at full size.
+ */
+async function picture(f: Figure, scale = 1): Promise<ImageRun> {
+  const r = await rasterise(f);
+  return new ImageRun({
+    type: 'png',
+    data: r.png,
+    transformation: { width: Math.round(((f.width * 96) / 72) * scale), height: Math.round(((f.height * 96) / 72) * scale) },
+    altText: { name: f.name, title: f.name, description: f.alt },
+  });
+}
+
+async function profileBlocks(pr: GebietsProfil): Promise<(Paragraph | Table)[]> {
+  const figures = profileFigures(pr);
+  const [map, ...charts] = await Promise.all([figures.map ? picture(figures.map) : null, ...figures.charts.map((c) => picture(c, 0.93))]);
   const out: (Paragraph | Table)[] = [];
   out.push(h(`${pr.area.levelLabel} ${pr.area.name} (${pr.area.code})`, HeadingLevel.HEADING_1));
   out.push(
@@ -33,7 +53,7 @@ function profileBlocks(pr: GebietsProfil): (Paragraph | Table)[] {
       },
     ),
   );
-  out.push(p('Karte und Diagramme: siehe die PDF-Fassung dieses Profils.', { size: 18, color: '5A5A5A' }));
+  if (map) out.push(new Paragraph({ children: [map] }));
 
   out.push(h('Kennzahlen im Vergleich', HeadingLevel.HEADING_2));
   const comparison = comparisonTable(pr);
@@ -43,6 +63,11 @@ function profileBlocks(pr: GebietsProfil): (Paragraph | Table)[] {
   const charted = pr.indicators.filter((i) => i.series.length >= 2);
   if (charted.length) {
     out.push(h('Zeitreihen', HeadingLevel.HEADING_2));
+    // two charts a line, as in the PDF
+    for (let k = 0; k < charts.length; k += 2) {
+      const pair = charts.slice(k, k + 2) as ImageRun[];
+      out.push(new Paragraph({ children: pair.flatMap((c, idx) => (idx === 0 ? [c] : [new TextRun(' '), c])) }));
+    }
     const periods = [...new Set(charted.flatMap((i) => i.series.map((s) => s.period)))].sort();
     out.push(
       table(
@@ -105,6 +130,9 @@ export async function renderDocx(report: ReportDocument): Promise<Buffer> {
   if (report.profiles.some((x) => x.synthetic))
     intro.push(p(`Hinweis: Mit „${syntheticLabel}“ gekennzeichnete Angaben stammen aus einem dokumentierten Modell, nicht aus amtlichen Daten.`, { size: 18 }));
   if (report.overview) intro.push(h('Übersicht', HeadingLevel.HEADING_1), table(report.overview.head, report.overview.rows));
+  // one profile's pictures at a time: a Sozialbericht of 86 areas does not queue a thousand renderings at once
+  const body: (Paragraph | Table)[] = [];
+  for (const pr of report.profiles) body.push(...(await profileBlocks(pr)));
   const doc = new Document({
     creator: report.profiles[0]?.tenant ?? 'Integrierte Sozialplanung',
     title: report.title,
@@ -119,7 +147,7 @@ export async function renderDocx(report: ReportDocument): Promise<Buffer> {
             children: [...mark, new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ children: [`${report.title} · Seite `, PageNumber.CURRENT], size: 16, color: '5A5A5A' })] })],
           }),
         },
-        children: [...intro, ...report.profiles.flatMap(profileBlocks)],
+        children: [...intro, ...body],
       },
     ],
   });

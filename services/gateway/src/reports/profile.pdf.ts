@@ -3,12 +3,11 @@
 // running headers and footers are artifacts). Vector map and charts; an embedded TrueType font
 // that covers German text (DejaVu Sans, Debian's fonts-dejavu-core). A confidential report prints
 // the confidentiality line at the top of every page.
-import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
-import type { GeoJsonGeometry } from '../sources.js';
-import { confidentialityLine, type GebietsProfil, type ProfileIndicator, syntheticLabel } from './profile.model.js';
-import { type Bbox, bboxOf } from './profile.service.js';
-import { comparisonTable, formatFigure, formatNumber, formatPeriod, formatZ, needsTable, polarityDe } from './report.format.js';
+import { confidentialityLine, type GebietsProfil, syntheticLabel } from './profile.model.js';
+import { type Figure, profileFigures } from './report.figures.js';
+import { fontFiles, fontPath } from './report.fonts.js';
+import { comparisonTable, formatNumber, formatPeriod, formatZ, needsTable, polarityDe } from './report.format.js';
 
 export interface ReportDocument {
   title: string;
@@ -19,17 +18,10 @@ export interface ReportDocument {
   overview?: { head: string[]; rows: string[][] } | null;
 }
 
-const fontDirs = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/TTF', '/usr/share/fonts/dejavu'];
-
-function fontPath(file: string): string {
-  for (const dir of fontDirs) if (existsSync(`${dir}/${file}`)) return `${dir}/${file}`;
-  throw new Error(`font ${file} not found in ${fontDirs.join(', ')}; install Debian's fonts-dejavu-core (infra/bin/bootstrap.sh does)`);
-}
-
 type Doc = PDFKit.PDFDocument;
 type Struct = PDFKit.PDFStructureElement;
 
-const colours = { text: '#1a1a1a', muted: '#5a5a5a', accent: '#0b5394', highlight: '#d9480f', context: '#d0d7de', confidential: '#b00020', grid: '#c8c8c8' };
+const colours = { text: '#1a1a1a', muted: '#5a5a5a', accent: '#0b5394', confidential: '#b00020', grid: '#c8c8c8' };
 
 export function renderPdf(report: ReportDocument): Promise<Buffer> {
   const doc: Doc = new PDFDocument({
@@ -49,8 +41,8 @@ export function renderPdf(report: ReportDocument): Promise<Buffer> {
       Keywords: report.confidential ? confidentialityLine : 'öffentlich',
     },
   });
-  doc.registerFont('body', fontPath('DejaVuSans.ttf'));
-  doc.registerFont('bold', fontPath('DejaVuSans-Bold.ttf'));
+  doc.registerFont('body', fontPath(fontFiles.body));
+  doc.registerFont('bold', fontPath(fontFiles.bold));
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -151,16 +143,14 @@ function profileSection(doc: Doc, root: Struct, p: GebietsProfil, inBatch: boole
     { size: 9, color: colours.muted },
   );
 
-  // map
-  if (p.map.area) {
-    ensureSpace(doc, 200);
+  // map and charts: the same figures the DOCX carries as pictures
+  const figures = profileFigures(p);
+  if (figures.map) {
+    const map = figures.map;
+    ensureSpace(doc, map.height + 20);
     const top = doc.y + 4;
-    sect.add(
-      doc.struct('Figure', { alt: `Karte: ${p.area.name} hervorgehoben zwischen den benachbarten Gebieten derselben Ebene` }, () => {
-        drawMap(doc, p.map.context, p.map.area!, 50, top, 240, 180);
-      }),
-    );
-    doc.y = top + 186;
+    sect.add(doc.struct('Figure', { alt: map.alt }, () => drawFigure(doc, map, 50, top)));
+    doc.y = top + map.height + 6;
     w.use('body', 10);
   }
 
@@ -170,23 +160,21 @@ function profileSection(doc: Doc, root: Struct, p: GebietsProfil, inBatch: boole
   table(doc, sect, head, rows, w.use, head.length === 5 ? [170, 60, 85, 90, 90] : [200, 70, 112, 113]);
   if (p.perturbationNote) w.para(sect, `* ${p.perturbationNote}`, { size: 8, color: colours.muted });
 
-  const charted = p.indicators.filter((i) => i.series.filter((s) => s.value != null).length >= 2);
-  if (charted.length) {
+  if (figures.charts.length) {
     w.heading(sect, 'H3', 'Zeitreihen');
     let column = 0;
     let rowTop = doc.y;
-    for (const i of charted) {
+    for (const chart of figures.charts) {
       if (column === 0) {
-        ensureSpace(doc, 110);
+        ensureSpace(doc, chart.height + 15);
         rowTop = doc.y;
       }
       const x = 50 + column * 250;
-      const values = i.series.map((s) => `${formatPeriod(s.period)}: ${formatFigure(s, i)}`).join('; ');
-      sect.add(doc.struct('Figure', { alt: `Zeitreihe ${i.name} für ${p.area.name}: ${values}` }, () => drawChart(doc, i, x, rowTop, 235, 95)));
+      sect.add(doc.struct('Figure', { alt: chart.alt }, () => drawFigure(doc, chart, x, rowTop)));
       column = (column + 1) % 2;
-      if (column === 0) doc.y = rowTop + 105;
+      if (column === 0) doc.y = rowTop + chart.height + 10;
     }
-    if (column === 1) doc.y = rowTop + 105;
+    if (column === 1) doc.y = rowTop + figures.charts[0]!.height + 10;
     w.use('body', 10);
   }
 
@@ -315,77 +303,28 @@ function table(doc: Doc, parent: Struct, head: readonly string[], rows: readonly
   doc.moveDown(0.4);
 }
 
-/** Equirectangular projection scaled by cos(latitude): fine for a city's extent. */
-function drawMap(doc: Doc, context: readonly GeoJsonGeometry[], area: GeoJsonGeometry, x: number, y: number, width: number, height: number): void {
-  const own = bboxOf(area);
-  let box: Bbox = [...own];
-  for (const g of context) {
-    const b = bboxOf(g);
-    box = [Math.min(box[0], b[0]), Math.min(box[1], b[1]), Math.max(box[2], b[2]), Math.max(box[3], b[3])];
-  }
-  const k = Math.cos((((box[1] + box[3]) / 2) * Math.PI) / 180);
-  const scale = Math.min(width / ((box[2] - box[0]) * k || 1), height / (box[3] - box[1] || 1));
-  const ox = x + (width - (box[2] - box[0]) * k * scale) / 2;
-  const oy = y + (height - (box[3] - box[1]) * scale) / 2;
-  const project = ([lon, lat]: number[]): [number, number] => [ox + (lon! - box[0]) * k * scale, oy + (box[3] - lat!) * scale];
-  const trace = (g: GeoJsonGeometry) => {
-    const polygons = (g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []) as number[][][][];
-    for (const polygon of polygons)
-      for (const ring of polygon) {
-        ring.forEach((pt, i) => {
-          const [px, py] = project(pt);
-          if (i === 0) doc.moveTo(px, py);
-          else doc.lineTo(px, py);
-        });
-        doc.closePath();
-      }
-  };
+/** Draws a figure of report.figures.ts at (x, y): its SVG paths as PDF paths, its labels as text on their baseline. */
+function drawFigure(doc: Doc, f: Figure, x: number, y: number): void {
   doc.save();
-  doc.rect(x, y, width, height).lineWidth(0.5).stroke(colours.grid);
-  doc.rect(x, y, width, height).clip();
-  for (const g of context) {
-    trace(g);
-    doc.lineWidth(0.4).fillAndStroke('#f4f6f8', colours.context);
+  doc.translate(x, y);
+  doc.rect(0, 0, f.width, f.height).clip();
+  for (const s of f.shapes) {
+    doc.path(s.d);
+    if (s.stroke) doc.lineWidth(s.strokeWidth ?? 1).lineJoin('round');
+    doc.fillOpacity(s.fillOpacity ?? 1);
+    const rule = s.fillRule === 'evenodd' ? 'even-odd' : 'non-zero';
+    if (s.fill && s.stroke) doc.fillAndStroke(s.fill, s.stroke, rule);
+    else if (s.fill) doc.fill(s.fill, rule);
+    else if (s.stroke) doc.stroke(s.stroke);
   }
-  trace(area);
-  doc.lineWidth(1.2).fillOpacity(0.55).fillAndStroke(colours.highlight, colours.highlight, 'even-odd');
-  doc.restore();
   doc.fillOpacity(1);
-}
-
-/** A small line chart of the area's series with its first and last values labelled. */
-function drawChart(doc: Doc, i: ProfileIndicator, x: number, y: number, width: number, height: number): void {
-  const points = i.series.map((s, k) => ({ k, v: s.value, p: s.period })).filter((s): s is { k: number; v: number; p: string } => s.v != null);
-  doc
-    .font('bold')
-    .fontSize(8)
-    .fillColor(colours.text)
-    .text(`${i.name}${i.synthetic ? ` (${syntheticLabel})` : ''}`, x, y, { width, lineBreak: false, ellipsis: true });
-  const top = y + 14;
-  const h = height - 28;
-  const min = Math.min(...points.map((s) => s.v));
-  const max = Math.max(...points.map((s) => s.v));
-  const span = max - min || Math.abs(max) || 1;
-  const n = Math.max(1, i.series.length - 1);
-  const px = (k: number) => x + 30 + (k / n) * (width - 40);
-  const py = (v: number) => top + h - ((v - min) / span) * h;
-  doc
-    .lineWidth(0.4)
-    .moveTo(x + 30, top)
-    .lineTo(x + 30, top + h)
-    .lineTo(x + width - 10, top + h)
-    .stroke(colours.grid);
-  points.forEach((s, idx) => {
-    if (idx === 0) doc.moveTo(px(s.k), py(s.v));
-    else doc.lineTo(px(s.k), py(s.v));
-  });
-  doc.lineWidth(1.2).stroke(colours.accent);
-  for (const s of points) doc.circle(px(s.k), py(s.v), 1.6).fill(colours.accent);
-  doc.font('body').fontSize(6.5).fillColor(colours.muted);
-  doc.text(formatNumber(max, i.kind), x, top - 3, { width: 28, align: 'right', lineBreak: false });
-  doc.text(formatNumber(min, i.kind), x, top + h - 6, { width: 28, align: 'right', lineBreak: false });
-  const first = i.series[0];
-  const last = i.series[i.series.length - 1];
-  if (first) doc.text(formatPeriod(first.period), x + 22, top + h + 3, { width: 60, lineBreak: false });
-  if (last) doc.text(formatPeriod(last.period), x + width - 70, top + h + 3, { width: 60, align: 'right', lineBreak: false });
+  for (const l of f.labels) {
+    doc
+      .font(l.bold ? 'bold' : 'body')
+      .fontSize(l.size)
+      .fillColor(l.color);
+    const left = l.anchor === 'end' ? l.x - doc.widthOfString(l.text) : l.x;
+    doc.text(l.text, left, l.y, { lineBreak: false, baseline: 'alphabetic' });
+  }
+  doc.restore();
 }

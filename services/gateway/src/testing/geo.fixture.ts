@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AreaStatisticEvent, areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
-import { loadCatalogue } from '@sp/indicators';
+import { loadCatalogue, recordKeyOf } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
@@ -30,7 +30,9 @@ export interface GeoGateway {
 }
 
 let seq = 0;
-function event(dataset: string, code: string, period: string, observations: Record<string, number>, synthetic: boolean): AreaStatisticEvent {
+const fixtureRecordKeySecret = 'geo-fixture-record-keys';
+/** With `keyed`, each observation carries its record key, so the public reads its perturbed figure (without one it is withheld). */
+function event(dataset: string, code: string, period: string, observations: Record<string, number>, synthetic: boolean, keyed = false): AreaStatisticEvent {
   seq += 1;
   return {
     key: `${dataset}|STADTTEIL|${code}|${period}`,
@@ -39,11 +41,33 @@ function event(dataset: string, code: string, period: string, observations: Reco
     deliveredAt: Date.UTC(2013, 2, 1) + seq,
     amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
     deliveryId: `d-${seq}`,
-    payload: { dataset, areaLevel: 'STADTTEIL', areaCode: code, period, synthetic, observations: Object.entries(observations).map(([measure, value]) => ({ measure, dimensions: {}, value })) },
+    payload: {
+      dataset,
+      areaLevel: 'STADTTEIL',
+      areaCode: code,
+      period,
+      synthetic,
+      observations: Object.entries(observations).map(([measure, value]) => ({
+        measure,
+        dimensions: {},
+        value,
+        ...(keyed ? { recordKey: recordKeyOf(fixtureRecordKeySecret, { dataset, areaLevel: 'STADTTEIL', areaCode: code, period, measure, dimensions: {} }) } : {}),
+      })),
+    },
   };
 }
 
-export async function startGeoGateway(): Promise<GeoGateway> {
+export interface GeoOptions {
+  /**
+   * Earlier SGB-II months, period → Altstadt/Süd's (101) count; every other Stadtteil gets 2 % of its
+   * Einwohner as in 12/2012. Gives the reports' time-series charts a series to draw. Unlike 12/2012
+   * (withheld from the public: its observations have no record key), these carry record keys, so the
+   * public reads their perturbed figures, and a count below the threshold is suppressed.
+   */
+  sgb2History?: Record<string, number>;
+}
+
+export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGateway> {
   const reference = loadReference('koeln');
   const catalogue = loadCatalogue();
   const wh: Warehouse = await openChdbWarehouse({ path: mkdtempSync(join(tmpdir(), 'sp-geo-')) });
@@ -53,6 +77,7 @@ export async function startGeoGateway(): Promise<GeoGateway> {
   const events = [...ew].flatMap(([code, n]) => [
     event('bevoelkerung', code, '2012', { einwohner: n }, false),
     event('sgb2', code, '2012-12', { sgb2_personen: code === '101' ? 2 : Math.round(n * 0.02) }, true),
+    ...Object.entries(options.sgb2History ?? {}).map(([period, v]) => event('sgb2', code, period, { sgb2_personen: code === '101' ? v : Math.round(n * 0.02) }, true, true)),
   ]);
   await new IndicatorProjector(wh).apply(events);
 
