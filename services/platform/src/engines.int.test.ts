@@ -12,22 +12,16 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { tempDir } from '@sp/testing';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { checkWarehouse, openEngines } from './engines.js';
+import { checkWarehouse, openEmbeddedWarehouse, openEngines } from './engines.js';
 
-/** a data directory whose log holds one event, and (optionally) a migrated warehouse with one part of 10,000 rows in `t` */
-async function dataDirWithLog(withWarehouse: boolean): Promise<string> {
+/** a migrated warehouse with one part of 10,000 rows in `t` */
+async function aWarehouse(): Promise<string> {
   const dataDir = join(tempDir('sp-engines-'), 'data');
-  const log = await openEmbeddedEventLog({ dir: join(dataDir, 'eventlog') });
-  await log.ensureTopics([{ name: 'records.offer', partitions: 1 }]);
-  await log.append('records.offer', [{ key: 'k', value: new TextEncoder().encode('v') }]);
-  await log.close();
-  if (withWarehouse) {
-    const warehouse = openChdbWarehouse({ path: join(dataDir, 'warehouse') });
-    await migrateWarehouse(warehouse);
-    await warehouse.command('CREATE TABLE t (k String, v UInt64) ENGINE = MergeTree ORDER BY k');
-    await warehouse.command('INSERT INTO t SELECT toString(number), number FROM numbers(10000)');
-    await warehouse.close();
-  }
+  const warehouse = openChdbWarehouse({ path: join(dataDir, 'warehouse') });
+  await migrateWarehouse(warehouse);
+  await warehouse.command('CREATE TABLE t (k String, v UInt64) ENGINE = MergeTree ORDER BY k');
+  await warehouse.command('INSERT INTO t SELECT toString(number), number FROM numbers(10000)');
+  await warehouse.close();
   return dataDir;
 }
 /** the files of `t` (its definition, its one part) and every table's definition */
@@ -53,7 +47,7 @@ function tableFiles(dataDir: string): { sql: string; part: string; definitions: 
 const damagedDirs = (dataDir: string) => readdirSync(dataDir).filter((n) => n.startsWith('warehouse.damaged-'));
 
 describe('embedded engines', () => {
-  it('rebuild a missing database when the log holds events', async () => {
+  it('rebuild a missing database and warehouse when the log holds events', async () => {
     const dataDir = join(tempDir('sp-engines-'), 'data');
     const log = await openEmbeddedEventLog({ dir: join(dataDir, 'eventlog') });
     await log.ensureTopics([{ name: 'records.offer', partitions: 1 }]);
@@ -62,30 +56,23 @@ describe('embedded engines', () => {
     const engines = await openEngines(loadConfig({ SP_DATA_DIR: dataDir }));
     try {
       expect(engines.repair).toEqual({ reason: expect.stringMatching(/there is no database .* but the event log holds 1 events/), movedTo: null });
+      expect(engines.warehouseRepair).toEqual({ reason: expect.stringMatching(/there is no warehouse .* but the event log holds 1 events/), movedTo: null });
       expect(engines.formatBefore).toBe(1);
     } finally {
       await engines.close();
     }
   }, 60_000);
 
-  it('rebuild a missing warehouse when the log holds events', async () => {
-    const dataDir = await dataDirWithLog(false);
-    const engines = await openEngines(loadConfig({ SP_DATA_DIR: dataDir }));
-    try {
-      expect(engines.warehouseRepair).toEqual({ reason: expect.stringMatching(/there is no warehouse .* but the event log holds 1 events/), movedTo: null });
-    } finally {
-      await engines.close();
-    }
-  }, 60_000);
+  // the warehouse alone (openEngines opens it the same way, beside the log and PGlite): the log holds 1 event
+  const open = (dataDir: string) => openEmbeddedWarehouse(join(dataDir, 'warehouse'), openChdbWarehouse, 1);
 
   it('keep a sound warehouse as it is', async () => {
-    const dataDir = await dataDirWithLog(true);
-    const engines = await openEngines(loadConfig({ SP_DATA_DIR: dataDir }));
+    const { warehouse, repair } = await open(await aWarehouse());
     try {
-      expect(engines.warehouseRepair).toBeUndefined();
-      expect(await engines.warehouse.query('SELECT count() AS n FROM t')).toEqual([{ n: '10000' }]);
+      expect(repair).toBeUndefined();
+      expect(await warehouse.query('SELECT count() AS n FROM t')).toEqual([{ n: '10000' }]);
     } finally {
-      await engines.close();
+      await warehouse.close();
     }
   }, 60_000);
 
@@ -111,17 +98,17 @@ describe('embedded engines', () => {
   ];
   for (const [what, damage, reason] of damages) {
     it(`set a warehouse with ${what} aside and rebuild it`, async () => {
-      const dataDir = await dataDirWithLog(true);
+      const dataDir = await aWarehouse();
       damage(tableFiles(dataDir));
-      const engines = await openEngines(loadConfig({ SP_DATA_DIR: dataDir }));
+      const { warehouse, repair } = await open(dataDir);
       try {
-        expect(engines.warehouseRepair?.reason).toMatch(reason);
-        expect(engines.warehouseRepair?.movedTo).toBe(join(dataDir, damagedDirs(dataDir)[0]!));
+        expect(repair?.reason).toMatch(reason);
         expect(damagedDirs(dataDir)).toHaveLength(1);
+        expect(repair?.movedTo).toBe(join(dataDir, damagedDirs(dataDir)[0]!));
         // the fresh warehouse: empty, sound, ready for the migrations and the rebuild
-        expect(await checkWarehouse(engines.warehouse)).toEqual({ tables: 0, parts: 0, migrated: false });
+        expect(await checkWarehouse(warehouse)).toEqual({ tables: 0, parts: 0, migrated: false });
       } finally {
-        await engines.close();
+        await warehouse.close();
       }
     }, 60_000);
   }
