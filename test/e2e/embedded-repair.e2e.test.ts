@@ -2,10 +2,12 @@
 // directory can be damaged while every acknowledged event is intact in the log. Started on a
 // damaged database (an empty PG_VERSION, deleted relation files), the platform sets it aside,
 // rebuilds every read model from the log and answers exactly as before; versions continue (a
-// repeated delivery is unchanged, a stale one 409). The operator's commands check the data
+// repeated delivery is unchanged, a stale one 409). The same for the warehouse (chDB, no fsync
+// either): a part cut short (a missing warehouse, and other damage, in
+// services/platform/src/engines.int.test.ts). The operator's commands check the data
 // directory (`pnpm data:verify`) and rebuild the read models from the log (`pnpm data:rebuild`).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { aGoal, aMeasure, anOffer } from '@sp/events/testing';
@@ -74,6 +76,7 @@ describe('the embedded platform repairs a damaged database from its log', () => 
     expect(out).toMatch(/✓ event log: \d+ topics, \d+ partitions, \d+ records/);
     expect(out).toMatch(/✓ database: \d+ tables readable/);
     expect(out).toMatch(/✓ database: \d+ version records, all within the log/);
+    expect(out).toMatch(/✓ warehouse: \d+ tables, \d+ parts, every checksum valid/);
     expect(out).not.toContain('✗');
     expect(status).toBe(0);
   });
@@ -106,6 +109,28 @@ describe('the embedded platform repairs a damaged database from its log', () => 
     expect(await readModels()).toEqual(before);
     await platform.stop();
     platform = undefined;
+  }, 300_000);
+
+  it('comes up on a warehouse whose largest part was cut short, with the same read models', async () => {
+    // the largest column file of all the warehouse's parts (a power loss cuts what was written last)
+    const store = join(dataDir, 'warehouse', 'store');
+    const files = readdirSync(store, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\/[a-z0-9]+_\d+_\d+_\d+(_\d+)?\/[^/]+\.bin$/.test(f))
+      .map((f) => ({ path: join(store, f), size: statSync(join(store, f)).size }))
+      .sort((a, b) => b.size - a.size);
+    expect(files.length).toBeGreaterThan(0);
+    truncateSync(files[0]!.path, Math.floor(files[0]!.size / 2));
+    const damaged = command('verify.main.js');
+    expect(damaged.status).toBe(1);
+    expect(damaged.out).toMatch(/✗ warehouse in .*warehouse is damaged/);
+
+    platform = await start();
+    expect(platform.output()).toMatch(/Warehouse aus dem Ereignisprotokoll wiederherstellen \(the warehouse in .*warehouse is damaged/);
+    expect(readdirSync(dataDir).filter((n) => n.startsWith('warehouse.damaged-'))).toHaveLength(1);
+    expect(await readModels()).toEqual(before);
+    await platform.stop();
+    platform = undefined;
+    expect(command('verify.main.js').status).toBe(0);
   }, 300_000);
 
   it('data:rebuild rebuilds every read model from the log', async () => {

@@ -169,7 +169,11 @@ export async function startNodeService(
   let out = '';
   const unregister = onExit(() => child.kill('SIGKILL'));
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} not ready in time:\n${out}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      // a start that hangs must not keep holding what it opened (a data directory's lock, a port)
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} not ready in ${options.timeoutMs ?? 60_000} ms; its output ends:\n${out.slice(-4000)}`));
+    }, options.timeoutMs ?? 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (options.ready.test(out)) {
@@ -181,7 +185,7 @@ export async function startNodeService(
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${entry} exited with ${code} before ready:\n${out}`));
+      reject(new Error(`${entry} exited with ${code ?? child.signalCode} before ready; its output ends:\n${out.slice(-4000)}`));
     });
   });
   const waitExit = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));

@@ -35,6 +35,12 @@ export const platformConfigSchema = z.object({
   /** 'embedded' (default: chDB, PGlite, embedded log) or 'servers' (Kafka, PostgreSQL, ClickHouse) */
   SP_ENGINES: z.enum(['embedded', 'servers']).default('embedded'),
   KAFKA_BROKERS: z.string().optional(),
+  /**
+   * servers mode: how long Kafka keeps a consumer that stopped heartbeating (a killed process) in
+   * its groups before their partitions go to the live members (default Kafka's 30 s; the broker's
+   * group.min.session.timeout.ms, 6 s by default, is the floor)
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   DATABASE_URL: z.string().optional(),
   CLICKHOUSE_URL: z.string().optional(),
   /**

@@ -1,13 +1,15 @@
 // The operator's check of an embedded data directory (SP_DATA_DIR), while the platform is stopped:
 // the event log (every frame's CRC and offset, the commit journal, what recovery had to cut), the
-// consumer groups' offsets against the log, and the database (every table readable, no version
-// record pointing past the end of the log). Errors mean: rebuild the read models from the log
+// consumer groups' offsets against the log, the database (every table readable, no version
+// record pointing past the end of the log) and the warehouse (no part set aside as broken, every
+// part's checksums, its tables there when the log holds events). Errors mean: rebuild the read models from the log
 // (`pnpm data:rebuild`), or, for a lost acknowledged event in the log itself, restore a backup.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { openPgliteDatabase } from '@sp/database-pglite';
-import { checkDatabase } from './engines.js';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { checkDatabase, checkWarehouse } from './engines.js';
 
 export interface Finding {
   level: 'ok' | 'info' | 'error';
@@ -88,6 +90,25 @@ export async function verifyDataDir(dataDir: string): Promise<{ findings: Findin
       }
     } catch (error) {
       add('error', `database in ${dbDir} is damaged: ${(error as Error).message}; the platform rebuilds it from the log at its next start, or run pnpm data:rebuild`);
+    }
+  }
+  const whDir = join(dataDir, 'warehouse');
+  const logEvents = [...ends.values()].reduce((n, end) => n + Number(end), 0);
+  if (!existsSync(whDir)) {
+    add('info', `warehouse: ${whDir} does not exist yet; the platform creates it${logEvents > 0 ? ' (and fills it from the log)' : ''} at its next start`);
+  } else {
+    try {
+      const warehouse = openChdbWarehouse({ path: whDir });
+      try {
+        const { tables, parts, migrated } = await checkWarehouse(warehouse);
+        if (!migrated && logEvents > 0)
+          add('error', `warehouse in ${whDir} has no tables but the event log holds events; the platform rebuilds it from the log at its next start, or run pnpm data:rebuild`);
+        else add('ok', `warehouse: ${tables} tables, ${parts} parts, every checksum valid`);
+      } finally {
+        await warehouse.close();
+      }
+    } catch (error) {
+      add('error', `warehouse in ${whDir} is damaged: ${(error as Error).message}; the platform rebuilds it from the log at its next start, or run pnpm data:rebuild`);
     }
   }
   return { findings, ok: !findings.some((f) => f.level === 'error') };

@@ -7,10 +7,10 @@ import type { Database, EventLog, Warehouse } from '@sp/ports';
 import type { PlatformConfig } from './config.js';
 import { checkDataDirFormat, FORMAT_FILE, formatFileContent } from './data-dir.format.js';
 
-/** Why the embedded database was set aside and created anew; its read models are rebuilt from the log. */
+/** Why the embedded database (or warehouse) was set aside and created anew; its read models are rebuilt from the log. */
 export interface DatabaseRepair {
   reason: string;
-  /** where the old database directory was moved (kept for inspection, never deleted) */
+  /** where the old directory was moved (kept for inspection, never deleted) */
   movedTo: string | null;
 }
 
@@ -23,6 +23,8 @@ export interface Engines {
   formatBefore?: number | null;
   /** set when the embedded database was damaged (or a rebuild was asked for) and starts empty: rebuild its read models from the log */
   repair?: DatabaseRepair;
+  /** set when the embedded warehouse (chDB) was damaged and starts empty: rebuild its read models from the log */
+  warehouseRepair?: DatabaseRepair;
   close(): Promise<void>;
 }
 
@@ -40,7 +42,13 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
       import('@sp/warehouse-clickhouse'),
       import('@sp/database-pg'),
     ]);
-    const eventLog = await createKafkaEventLog({ brokers: config.KAFKA_BROKERS!.split(','), clientId: 'platform' });
+    const session = config.KAFKA_SESSION_TIMEOUT_MS;
+    const eventLog = await createKafkaEventLog({
+      brokers: config.KAFKA_BROKERS!.split(','),
+      clientId: 'platform',
+      // as the standalone aggregator: heartbeats ten times a session, rebalances bounded by it
+      ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
+    });
     const warehouse = await createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
     const database = await createPgDatabase({ url: config.DATABASE_URL! });
     return bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`);
@@ -49,10 +57,10 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
   const format = checkDataDirFormat(config.dataDir);
   const [{ openEmbeddedEventLog }, { openChdbWarehouse }, { openPgliteDatabase }] = await Promise.all([import('@sp/eventlog-embedded'), import('@sp/warehouse-chdb'), import('@sp/database-pglite')]);
   const eventLog = await openEmbeddedEventLog({ dir: join(config.dataDir, 'eventlog') });
-  const warehouse = await openChdbWarehouse({ path: join(config.dataDir, 'warehouse') });
+  const logEvents = [...eventLog.recovery.values()].reduce((n, r) => n + r.records, 0);
+  const { warehouse, repair: warehouseRepair } = await openEmbeddedWarehouse(join(config.dataDir, 'warehouse'), openChdbWarehouse, logEvents);
   // a log with events but no database (laid down from a backup by hand, or postgres/ removed): rebuild it too
   const dbDir = join(config.dataDir, 'postgres');
-  const logEvents = [...eventLog.recovery.values()].reduce((n, r) => n + r.records, 0);
   const rebuildBecause = options.rebuildDatabase
     ? 'a rebuild from the log was asked for'
     : !existsSync(dbDir) && logEvents > 0
@@ -69,7 +77,77 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
     ...bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`),
     formatBefore: format.found,
     ...(repair ? { repair } : {}),
+    ...(warehouseRepair ? { warehouseRepair } : {}),
   };
+}
+
+/**
+ * Opens chDB and checks every table of the warehouse. chDB writes its parts without fsync, so after
+ * a power loss or an I/O error a part can be cut short or hold other bytes than its checksums say:
+ * ClickHouse then refuses to open the directory (a damaged table definition), sets the part aside
+ * as broken on start and silently answers without its rows, or fails on the part when a query
+ * reads it. A warehouse without its tables (the directory removed, or its metadata) beside a log
+ * that holds events would answer as if nothing had ever been delivered. Every acknowledged event
+ * is still in the log: the directory is moved aside (kept, never deleted), a fresh warehouse is
+ * created, and the caller rebuilds it from the log.
+ */
+export async function openEmbeddedWarehouse(
+  dir: string,
+  open: (options: { path: string }) => Warehouse & { close(): Promise<void> },
+  logEvents: number,
+): Promise<{ warehouse: Warehouse & { close(): Promise<void> }; repair?: DatabaseRepair }> {
+  const existed = existsSync(dir);
+  let reason: string;
+  try {
+    const warehouse = open({ path: dir });
+    try {
+      const { migrated } = await checkWarehouse(warehouse);
+      if (migrated || logEvents === 0) return { warehouse };
+      // not damage chDB could see, but the read models are gone: rebuilt like a damaged one
+      reason = existed ? `the warehouse in ${dir} has no tables but the event log holds ${logEvents} events` : `there is no warehouse (${dir}) but the event log holds ${logEvents} events`;
+      if (!existed) return { warehouse, repair: { reason, movedTo: null } };
+      await warehouse.close();
+    } catch (error) {
+      // chDB binds one directory per process: the damaged one is released before a fresh one opens
+      await warehouse.close().catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    if (!existed) throw error; // a new warehouse that cannot be created is not damage; say why
+    reason = `the warehouse in ${dir} is damaged: ${(error as Error).message}`;
+  }
+  const movedTo = `${dir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(dir, movedTo);
+  return { warehouse: open({ path: dir }), repair: { reason, movedTo } };
+}
+
+/**
+ * Fails on a damaged warehouse: a part ClickHouse set aside as broken when it opened the tables, or
+ * a part whose files do not match their checksums (CHECK TABLE reads every part: for the embedded
+ * default's size, a fraction of a second to a few seconds).
+ */
+export async function checkWarehouse(warehouse: Warehouse): Promise<{ tables: number; parts: number; migrated: boolean }> {
+  const broken = await warehouse.query<{ table: string; name: string; reason: string }>(
+    `SELECT database || '.' || table AS table, name, reason FROM system.detached_parts WHERE startsWith(reason, 'broken') OR reason = 'covered-by-broken'`,
+  );
+  if (broken.length > 0) {
+    throw new Error(`${broken.length} part(s) were set aside as broken when the tables were opened (${broken.map((b) => `${b.table}: ${b.name}`).join(', ')})`);
+  }
+  const tables = await warehouse.query<{ database: string; table: string }>(
+    `SELECT database, name AS table FROM system.tables WHERE database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA') AND engine LIKE '%MergeTree'`,
+  );
+  const quoted = (identifier: string) => `\`${identifier.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``;
+  let parts = 0;
+  for (const { database, table } of tables) {
+    const name = `${quoted(database)}.${quoted(table)}`;
+    const checked = await warehouse.query<{ part_path: string; is_passed: number; message: string }>(`CHECK TABLE ${name} SETTINGS check_query_single_value_result = 0`);
+    const failed = checked.filter((c) => Number(c.is_passed) !== 1);
+    if (failed.length > 0) throw new Error(`${name}: ${failed.length} of ${checked.length} part(s) fail their check (${failed[0]!.part_path}: ${failed[0]!.message})`);
+    parts += checked.length;
+  }
+  // the platform's migrations record themselves in schema_migrations: without it the warehouse is new (or emptied)
+  const migrated = tables.some((t) => t.table === 'schema_migrations');
+  return { tables: tables.length, parts, migrated };
 }
 
 /**

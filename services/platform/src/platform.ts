@@ -128,14 +128,21 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   // a repair needs the projections before ingestion accepts a delivery; otherwise they join in the
   // background after the server listens (issue 14)
   let repaired: Projections | undefined;
-  if (engines.repair) {
+  if (engines.repair || engines.warehouseRepair) {
     // the database starts empty: everything it knew is rebuilt from the log before ingestion
-    // accepts a delivery (versions must continue, planning checks need the controlling model)
+    // accepts a delivery (versions must continue, planning checks need the controlling model);
+    // a warehouse that starts empty is rebuilt before anyone reads figures from it
     repaired = await startAll();
-    step(`Datenbank aus dem Ereignisprotokoll wiederherstellen (${engines.repair.reason}${engines.repair.movedTo ? `; beiseitegelegt: ${engines.repair.movedTo}` : ''})`);
-    const ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topology.topicFor(t)) });
+    const aside = (r: { movedTo: string | null }) => (r.movedTo ? `; beiseitegelegt: ${r.movedTo}` : '');
+    let ingest: { records: number; events: number } | undefined;
+    if (engines.repair) {
+      step(`Datenbank aus dem Ereignisprotokoll wiederherstellen (${engines.repair.reason}${aside(engines.repair)})`);
+      ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topology.topicFor(t)) });
+    }
+    if (engines.warehouseRepair) step(`Warehouse aus dem Ereignisprotokoll wiederherstellen (${engines.warehouseRepair.reason}${aside(engines.warehouseRepair)})`);
+    // every read model from the log: the warehouse truncated and replayed, registry and controlling idempotently
     const { ms } = await repaired.rebuild();
-    process.stdout.write(`  ✓ ${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, Lesemodelle neu aufgebaut (${ms} ms)\n`);
+    process.stdout.write(`  ✓ ${ingest ? `${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, ` : ''}Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());

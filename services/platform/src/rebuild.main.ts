@@ -18,4 +18,6 @@ const engines = await openEngines(config, { rebuildDatabase: true });
 const platform = await startPlatform({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines);
 await platform.close();
 await engines.close();
-process.stdout.write(`Fertig${engines.repair?.movedTo ? `; die alte Datenbank liegt in ${engines.repair.movedTo}` : ''}.\n`);
+process.stdout.write(
+  `Fertig${engines.repair?.movedTo ? `; die alte Datenbank liegt in ${engines.repair.movedTo}` : ''}${engines.warehouseRepair?.movedTo ? `; das beschädigte Warehouse liegt in ${engines.warehouseRepair.movedTo}` : ''}.\n`,
+);
