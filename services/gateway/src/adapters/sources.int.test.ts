@@ -304,6 +304,9 @@ describe('controlling source', () => {
         budgetPlanned: planned,
         budgetSpent: spent,
         budgetUse: planned > 0 ? spent / planned : null,
+        // the demo's measures are v1 records: nothing approved
+        budgetApproved: null,
+        approvedBudgetUse: null,
         startSlippageDays: c.schedule.start.slipDays === null ? null : Math.max(0, c.schedule.start.slipDays),
         endSlippageDays: c.schedule.end.slipDays === null ? null : Math.max(0, c.schedule.end.slipDays),
         milestonesDue: c.milestones.filter((m) => m.state === 'due').length,
