@@ -354,6 +354,8 @@ function controlling(): ControllingSource {
           budgetPlanned: x.budget[0]!.planned,
           budgetSpent: x.budget[0]!.spent,
           budgetUse: x.budget[0]!.spent / x.budget[0]!.planned,
+          budgetApproved: null,
+          approvedBudgetUse: null,
           startSlippageDays: 0,
           endSlippageDays: 0,
           milestonesDue: 1,

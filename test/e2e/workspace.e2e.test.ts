@@ -80,7 +80,18 @@ describe('planners’ workspace in chromium', () => {
   });
 
   it('creates a goal and a measure as the planner', async () => {
-    await fill('goal', { title: 'Kita-Versorgung in Chorweiler verbessern' });
+    // a target value per area and year needs the indicator it is a value of: refused at the indicator
+    await fill('goal', {
+      title: 'Kita-Versorgung in Chorweiler verbessern',
+      targetDirection: 'increase',
+      'targets-level': 'STADTTEIL',
+      targets: '609',
+      'targets-year': '2030',
+      'targets-value': '13500',
+    });
+    expect(await submit('goal')).toMatch(/Nicht gespeichert/);
+    expect(await page.isVisible('#ws-goal-indicator-error')).toBe(true);
+    await fill('goal', { indicator: 'einwohner' });
     expect(await submit('goal')).toMatch(/Gespeichert: ziel:kita-chorweiler, Version 1, von person:anna\.planerin/);
     await expect.poll(() => page.textContent('#ws-history-result'), { timeout: 30_000 }).toContain('person:anna.planerin');
 
@@ -94,6 +105,7 @@ describe('planners’ workspace in chromium', () => {
       budget: '2025',
       'budget-planned': '200000',
       'budget-spent': '50000',
+      'budget-approved': '160000',
       plannedStart: '2025-01-01',
       plannedEnd: '2026-12-31',
       actualStart: '2025-01-15',
@@ -119,6 +131,8 @@ describe('planners’ workspace in chromium', () => {
     const row = '#ws-controlling-table tr.ws-milestone[data-key="meilenstein:konzept"] .ws-slippage';
     await expect.poll(async () => ((await page.$(row)) ? page.textContent(row) : ''), { timeout: 30_000 }).toBe('45 Tage Verzug');
     expect(await page.textContent('#ws-controlling-summary')).toContain('jugendamt');
+    // the approved budget (measure v2) and the share of it spent: 50 000 of 160 000
+    expect(await page.textContent('#ws-controlling-table tr.ws-measure[data-key="massnahme:familienzentrum-chorweiler"]')).toMatch(/bewilligt 160\.000\s€ \(31 % verwendet\)/);
     await expect.poll(() => page.textContent('#ws-history-result'), { timeout: 30_000 }).toContain('MilestoneReached');
     expect(await page.textContent('#ws-history-result')).toContain('person:jan.jugendamt');
     await page.screenshot({ path: join(shots, 'workspace-slippage.png'), fullPage: true });

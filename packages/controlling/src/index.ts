@@ -23,6 +23,7 @@ export * from './records/planning-transition.check.js';
 // controlling and evaluation
 export * from './controlling/controlling.compute.js';
 export * from './controlling/evaluation.compute.js';
+export * from './controlling/goal-targets.compute.js';
 
 // PostgreSQL read model
 export * from './projection/planning.projection.js';

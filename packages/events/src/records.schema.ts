@@ -73,6 +73,10 @@ export function recordSchemasFor(mode: Strictness) {
     baselineValue: opt(z.number()),
     baselinePeriod: opt(z.string()),
     targetValue: opt(z.number()),
+    /** since v2: which way the indicator should move. Absent = null. */
+    targetDirection: opt(z.enum(['increase', 'decrease'])),
+    /** since v2: target values of the indicator per area and year. Absent = none. */
+    targets: z.array(obj({ area: areaRef, year: z.number().int().min(-AVRO_INT_MAX).max(AVRO_INT_MAX), value: z.number() })).default([]),
     deadline: opt(z.string()),
     adoptedBy: opt(obj({ body: text(), decision: text(), date: text() })),
     status: z.enum(['draft', 'adopted', 'achieved', 'missed', 'revised', 'retired']),
@@ -90,7 +94,8 @@ export function recordSchemasFor(mode: Strictness) {
     targetGroups: z.array(text()),
     leadAmt: text(),
     participants: z.array(text()),
-    budget: z.array(obj({ year: z.number().int().min(-AVRO_INT_MAX).max(AVRO_INT_MAX), planned: z.number(), spent: z.number() })),
+    /** `approved` since v2 (EUR approved for the year); absent = null */
+    budget: z.array(obj({ year: z.number().int().min(-AVRO_INT_MAX).max(AVRO_INT_MAX), planned: z.number(), spent: z.number(), approved: opt(z.number()) })),
     plannedStart: text(),
     plannedEnd: text(),
     actualStart: opt(z.string()),

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventCodec } from './event-codec.js';
 import { recordTypes } from './record-types.js';
 import { defaultSchemasDir, SchemaRegistry } from './schema-registry.js';
-import { anAreaStatistic, anEvent, recordFactories } from './testing/record.factories.js';
+import { aGoal, aMeasure, anAreaStatistic, anEvent, recordFactories } from './testing/record.factories.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -115,5 +115,22 @@ describe('schema registry', () => {
     const v2Bytes = codec.encode('area-statistic', 2, anEvent('area-statistic', keyed));
     expect((codec.decode(v2Bytes).event.payload as { observations: { recordKey: number | null }[] }).observations.map((o) => o.recordKey)).toEqual(keyed.observations.map((o) => o.recordKey));
     expect(codec.encodePayload('area-statistic', 2, keyed)).toEqual(codec.encodePayload('area-statistic', 2, structuredClone(keyed)));
+  });
+
+  it('goal v2 and measure v2 (targets per area and year, approved budget): v1 events read with none, v2 events keep them', () => {
+    const codec = new EventCodec(registry);
+    const { targets: _t, targetDirection: _d, ...goalV1 } = aGoal();
+    const goal = codec.decodeAs(codec.encode('goal', 1, anEvent('goal', goalV1 as ReturnType<typeof aGoal>)), 2).event.payload as ReturnType<typeof aGoal>;
+    expect([goal.targets, goal.targetDirection, goal.targetValue]).toEqual([[], null, 45]);
+    const targeted = aGoal({ targetDirection: 'decrease', targets: [{ area: { level: 'STADTTEIL', code: '609' }, year: 2030, value: 12.5 }] });
+    expect(codec.decode(codec.encode('goal', 2, anEvent('goal', targeted))).event.payload).toEqual(targeted);
+
+    const budgetV1 = [{ year: 2025, planned: 1_500_000, spent: 10 }];
+    const measure = codec.decodeAs(codec.encode('measure', 1, anEvent('measure', aMeasure({ budget: budgetV1 as ReturnType<typeof aMeasure>['budget'] }))), 2).event.payload as ReturnType<
+      typeof aMeasure
+    >;
+    expect(measure.budget).toEqual([{ year: 2025, planned: 1_500_000, spent: 10, approved: null }]);
+    const approved = aMeasure({ budget: [{ year: 2025, planned: 100, spent: 10, approved: 80 }] });
+    expect(codec.decode(codec.encode('measure', 2, anEvent('measure', approved))).event.payload).toEqual(approved);
   });
 });

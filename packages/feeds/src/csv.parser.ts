@@ -10,7 +10,7 @@ import { feedError, type FeedError } from './feed-error.js';
 import type { InputRow } from './record.validators.js';
 import { areaStatisticKey, fieldPath } from './record.validators.js';
 
-export type CellKind = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'areas' | 'budget';
+export type CellKind = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'areas' | 'budget' | 'targets';
 
 export interface CsvColumn {
   /** header name (matched case-insensitively) */
@@ -72,6 +72,8 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
     col('baselineValue', 'number'),
     col('baselinePeriod'),
     col('targetValue', 'number'),
+    col('targetDirection'),
+    col('targets', 'targets'),
     col('deadline'),
     col('adoptedByBody', 'string', ['adoptedBy', 'body']),
     col('adoptedByDecision', 'string', ['adoptedBy', 'decision']),
@@ -106,7 +108,7 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
 /** columns that may be empty in every row and still give a record with empty lists */
 const listDefaults: Partial<Record<RecordType, readonly string[]>> = {
   offer: ['targetGroups'],
-  goal: ['areas', 'targetGroups'],
+  goal: ['areas', 'targetGroups', 'targets'],
   measure: ['goalKeys', 'areas', 'targetGroups', 'participants', 'budget'],
 };
 
@@ -258,13 +260,23 @@ function convert(cell: string, kind: CellKind, dialect: CsvDialect): unknown {
         return { level: level?.trim(), code: code?.trim() };
       });
     case 'budget':
-      // "2025:150000:0|2026:200000:12000" (year:planned:spent)
+      // "2025:150000:0|2026:200000:12000:180000" (year:planned:spent, optionally :approved)
       return splitList(cell, dialect).map((b) => {
-        const [year, planned, spent] = b.split(':').map((p) => {
+        const [year, planned, spent, approved] = b.split(':').map((p) => {
           const n = parseNumberCell(p, dialect.decimal);
           return n === undefined ? p : n;
         });
-        return { year, planned, spent };
+        return approved === undefined ? { year, planned, spent } : { year, planned, spent, approved };
+      });
+    case 'targets':
+      // "STADTTEIL:609:2025:12500|STADTTEIL:609:2030:13500" (level:code:year:value, goal v2)
+      return splitList(cell, dialect).map((t) => {
+        const [level, code, year, value] = t.split(':').map((p) => p.trim());
+        const num = (p: string | undefined) => {
+          const n = p === undefined ? undefined : parseNumberCell(p, dialect.decimal);
+          return n === undefined ? p : n;
+        };
+        return { area: { level, code }, year: num(year), value: num(value) };
       });
   }
 }
@@ -397,6 +409,7 @@ function numberCells(rows: CsvTable['rows'], header: readonly string[], mapped: 
       if (!c || 'dimension' in c || cell === '') return;
       if (c.kind === 'int' || c.kind === 'number') out.push({ row: line, column: header[i]!, cell });
       else if (c.kind === 'budget') for (const b of splitList(cell, dialect)) for (const part of b.split(':').slice(1)) out.push({ row: line, column: header[i]!, cell: part });
+      else if (c.kind === 'targets') for (const t of splitList(cell, dialect)) out.push({ row: line, column: header[i]!, cell: t.split(':')[3] ?? '' });
     });
   }
   return out;

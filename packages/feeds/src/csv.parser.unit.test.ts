@@ -136,6 +136,29 @@ describe('CSV deliveries', () => {
     expect(!empty.ok && empty.errors[0]!.code).toBe('EMPTY_BATCH');
   });
 
+  it('reads goal targets per area and year and approved budget (goal v2, measure v2)', () => {
+    const goalCsv =
+      'key;version;title;areas;targetGroups;indicator;targetDirection;targets;status;example\ng:1;1;Chorweiler wächst;STADTTEIL:609;;einwohner;increase;STADTTEIL:609:2025:12.500|STADTTEIL:609:2030:13500,5;draft;nein\n';
+    const g = parseCsvDelivery('goal', goalCsv);
+    const goal = g.ok ? validateRecords('goal', g.rows, ctx('planung')) : g;
+    expect(goal.ok && goal.records[0]!.record).toMatchObject({
+      targetDirection: 'increase',
+      targets: [
+        { area: { level: 'STADTTEIL', code: '609' }, year: 2025, value: 12500 },
+        { area: { level: 'STADTTEIL', code: '609' }, year: 2030, value: 13500.5 },
+      ],
+    });
+    const measureCsv =
+      'key;version;title;goalKeys;areas;targetGroups;leadAmt;participants;budget;plannedStart;plannedEnd;status;example\nm:1;1;Kita;;STADTTEIL:101;;jugendamt;;2025:150000:0:120000|2026:200000:0;2025-01-01;2026-12-31;decided;nein\n';
+    const m = parseCsvDelivery('measure', measureCsv);
+    const measure = m.ok ? validateRecords('measure', m.rows, ctx('planung')) : m;
+    expect(measure.ok && measure.records[0]!.record).toMatchObject({
+      budget: [
+        { year: 2025, planned: 150000, spent: 0, approved: 120000 },
+        { year: 2026, planned: 200000, spent: 0, approved: null },
+      ],
+    });
+  });
   it('reads planning records with lists, areas and budget lines', () => {
     const csv =
       'key;version;title;goalKeys;areas;targetGroups;leadAmt;participants;budget;plannedStart;plannedEnd;status;example\nm:1;1;Kita-Neubau;goal:a|goal:b;STADTTEIL:101|STADTBEZIRK:1;familien_mit_kindern;jugendamt;planung;2025:1.500.000,00:0|2026:200000:0;2025-01-01;2026-12-31;proposed;ja\n';

@@ -20,6 +20,7 @@ export const feedErrorCodes = [
   'INCONSISTENT_ROWS',
   'DUPLICATE_KEY',
   'DUPLICATE_OBSERVATION',
+  'DUPLICATE_TARGET',
   'KEY_MISMATCH',
   // meaning
   'UNKNOWN_AREA',

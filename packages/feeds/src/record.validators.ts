@@ -545,6 +545,26 @@ function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {
   if (r.adoptedBy) checkDate(['adoptedBy', 'date'], r.adoptedBy.date, ctx, report);
   if (r.baselinePeriod !== null) checkPeriod(['baselinePeriod'], r.baselinePeriod, ctx, report);
   if (r.parentKey === r.key) report(['parentKey'], r.parentKey, 'INVALID_VALUE', 'a goal cannot be its own parent', 'the key of another goal, or null');
+  checkGoalTargets(r, ctx, report);
+}
+
+/** Target values per area and year (goal v2): of the goal's indicator, one per area and year, in a plausible year. */
+function checkGoalTargets(r: Goal, ctx: ValidationContext, report: Report): void {
+  if (r.targets.length > 0 && r.indicator === null)
+    report(['indicator'], r.indicator, 'MISSING_FIELD', 'target values per area and year need the indicator they are values of', 'an indicator code of the catalogue');
+  const [firstYear, lastYear] = yearRange(ctx.catalogue.limits.periods, ctx.now);
+  const seen = new Map<string, number>();
+  r.targets.forEach((t, i) => {
+    checkArea(['targets', i, 'area'], t.area.level, t.area.code, ctx, report);
+    if (t.year < firstYear || t.year > lastYear)
+      report(['targets', i, 'year'], t.year, 'OUT_OF_RANGE', `target year ${t.year} is not plausible`, `a year ${firstYear}–${lastYear} (feed catalogue limits.periods)`);
+    if (!Number.isFinite(t.value)) report(['targets', i, 'value'], t.value, 'INVALID_VALUE', 'a target value is a finite number', 'a number in the unit of the indicator');
+    const key = `${t.area.level}|${t.area.code}|${t.year}`;
+    const first = seen.get(key);
+    if (first !== undefined)
+      report(['targets', i, 'year'], t.year, 'DUPLICATE_TARGET', `${t.area.level} ${t.area.code} has a target for ${t.year} already (targets[${first}])`, 'one target value per area and year');
+    else seen.set(key, i);
+  });
 }
 
 function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void {
@@ -571,9 +591,11 @@ function checkMeasure(r: Measure, ctx: ValidationContext, report: Report): void 
   r.budget.forEach((b, i) => {
     if (b.year < firstYear || b.year > lastYear)
       report(['budget', i, 'year'], b.year, 'OUT_OF_RANGE', `budget year ${b.year} is not plausible`, `a year ${firstYear}–${lastYear} (feed catalogue limits.periods)`);
-    for (const f of ['planned', 'spent'] as const) {
-      if (b[f] < 0) report(['budget', i, f], b[f], 'NEGATIVE_COUNT', f === 'planned' ? 'a budget cannot be negative' : 'spending cannot be negative', 'an amount ≥ 0 (EUR)');
-      else if (b[f] > maxAmount) report(['budget', i, f], b[f], 'OUT_OF_RANGE', `${b[f]} EUR is not a plausible amount`, `an amount 0 … ${maxAmount} (EUR, feed catalogue limits.maxAmount)`);
+    for (const f of ['planned', 'spent', 'approved'] as const) {
+      const amount = b[f];
+      if (amount === null) continue;
+      if (amount < 0) report(['budget', i, f], amount, 'NEGATIVE_COUNT', f === 'spent' ? 'spending cannot be negative' : 'a budget cannot be negative', 'an amount ≥ 0 (EUR)');
+      else if (amount > maxAmount) report(['budget', i, f], amount, 'OUT_OF_RANGE', `${amount} EUR is not a plausible amount`, `an amount 0 … ${maxAmount} (EUR, feed catalogue limits.maxAmount)`);
     }
   });
   const ps = checkDate(['plannedStart'], r.plannedStart, ctx, report);

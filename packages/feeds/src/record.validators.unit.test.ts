@@ -34,11 +34,29 @@ describe('validateRecords', () => {
     expect(errorsOf('goal', aGoal({ areas }), 'planung')).toMatchObject([{ code: 'AREA_NOT_VALID', field: 'areas[0].code' }]);
   });
 
+  it('goal v2: target values per area and year need the indicator, one per area and year, known areas and plausible years', () => {
+    const t = (code: string, year: number, value = 10) => ({ area: { level: 'STADTTEIL', code }, year, value });
+    expect(errorsOf('goal', aGoal({ targetDirection: 'decrease', targets: [t('609', 2025), t('609', 2030), t('101', 2025)] }), 'planung')).toEqual([]);
+    expect(errorsOf('goal', aGoal({ targets: [t('609', 2025), t('609', 2025, 11)] }), 'planung')).toMatchObject([
+      { code: 'DUPLICATE_TARGET', field: 'targets[1].year', message: expect.stringMatching(/targets\[0\]/) },
+    ]);
+    expect(errorsOf('goal', aGoal({ indicator: null, targets: [t('609', 2025)] }), 'planung')).toMatchObject([{ code: 'MISSING_FIELD', field: 'indicator' }]);
+    expect(errorsOf('goal', aGoal({ targets: [t('999', 2025)] }), 'planung')).toMatchObject([{ field: 'targets[0].area.code' }]);
+    expect(errorsOf('goal', aGoal({ targets: [t('609', 1800)] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'targets[0].year' }]);
+    expect(errorsOf('goal', { ...aGoal(), targetDirection: 'sideways' }, 'planung')).toMatchObject([{ field: 'targetDirection' }]);
+  });
+  it('measure v2: an approved amount per budget line is optional, not negative and plausible', () => {
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 2025, planned: 100, spent: 0, approved: 80 }] }), 'planung')).toEqual([]);
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 2025, planned: 100, spent: 0, approved: -1 }] }), 'planung')).toMatchObject([{ code: 'NEGATIVE_COUNT', field: 'budget[0].approved' }]);
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 2025, planned: 100, spent: 0, approved: 1e300 }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].approved' }]);
+    // a v1-shaped line (no approved) is still a valid delivery
+    expect(errorsOf('measure', { ...aMeasure(), budget: [{ year: 2025, planned: 100, spent: 0 }] }, 'planung')).toEqual([]);
+  });
   it('refuses implausible dates and amounts', () => {
     expect(errorsOf('offer', anOffer({ validFrom: '0001-01-01' }), 'jugendamt')).toMatchObject([{ code: 'BAD_DATE', field: 'validFrom' }]);
     expect(errorsOf('offer', anOffer({ capacity: { value: 1e12, unit: 'plaetze' } }), 'jugendamt')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'capacity.value' }]);
-    expect(errorsOf('measure', aMeasure({ budget: [{ year: 3_000_000_000, planned: 1, spent: 0 }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].year' }]);
-    expect(errorsOf('measure', aMeasure({ budget: [{ year: 2025, planned: 1e300, spent: 0 }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].planned' }]);
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 3_000_000_000, planned: 1, spent: 0, approved: null }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].year' }]);
+    expect(errorsOf('measure', aMeasure({ budget: [{ year: 2025, planned: 1e300, spent: 0, approved: null }] }), 'planung')).toMatchObject([{ code: 'OUT_OF_RANGE', field: 'budget[0].planned' }]);
     // long fields may hold line breaks, short ones not
     expect(errorsOf('measure', aMeasure({ description: 'Zeile 1\nZeile 2\tmit Tab' }), 'planung')).toEqual([]);
     expect(errorsOf('measure', aMeasure({ title: 'Zeile 1\nZeile 2' }), 'planung')).toMatchObject([{ code: 'CONTROL_CHARACTER', field: 'title' }]);

@@ -9,33 +9,37 @@ type Json = Record<string, unknown>;
 /** A type-shape both sides can be reduced to. */
 type Shape = string | { array: Shape } | { map: Shape } | { record: Record<string, { shape: Shape; optional: boolean; nullable: boolean }> };
 
-function fromAvro(t: unknown): { shape: Shape; nullable: boolean } {
+function fromAvro(t: unknown, named = new Map<string, Shape>()): { shape: Shape; nullable: boolean } {
   if (Array.isArray(t)) {
     const rest = t.filter((x) => x !== 'null');
     expect(rest).toHaveLength(1);
-    return { shape: fromAvro(rest[0]).shape, nullable: t.includes('null') };
+    return { shape: fromAvro(rest[0], named).shape, nullable: t.includes('null') };
   }
-  if (typeof t === 'string') return { shape: { int: 'integer', long: 'integer', double: 'number', float: 'number', string: 'string', boolean: 'boolean' }[t] ?? `?${t}`, nullable: false };
+  if (typeof t === 'string') {
+    const primitive = { int: 'integer', long: 'integer', double: 'number', float: 'number', string: 'string', boolean: 'boolean' }[t];
+    // a name refers to a record defined earlier in the schema (goal v2's targets reuse AreaRef)
+    return { shape: primitive ?? named.get(t) ?? `?${t}`, nullable: false };
+  }
   const o = t as Json;
   switch (o.type) {
     case 'array':
-      return { shape: { array: fromAvro(o.items).shape }, nullable: false };
+      return { shape: { array: fromAvro(o.items, named).shape }, nullable: false };
     case 'map':
-      return { shape: { map: fromAvro(o.values).shape }, nullable: false };
-    case 'record':
-      return {
-        shape: {
-          record: Object.fromEntries(
-            (o.fields as Json[]).map((f) => {
-              const { shape, nullable } = fromAvro(f.type);
-              return [f.name as string, { shape, nullable, optional: 'default' in f }];
-            }),
-          ),
-        },
-        nullable: false,
+      return { shape: { map: fromAvro(o.values, named).shape }, nullable: false };
+    case 'record': {
+      const shape: Shape = {
+        record: Object.fromEntries(
+          (o.fields as Json[]).map((f) => {
+            const { shape, nullable } = fromAvro(f.type, named);
+            return [f.name as string, { shape, nullable, optional: 'default' in f }];
+          }),
+        ),
       };
+      named.set(o.name as string, shape);
+      return { shape, nullable: false };
+    }
     default:
-      return fromAvro(o.type);
+      return fromAvro(o.type, named);
   }
 }
 

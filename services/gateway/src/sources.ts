@@ -224,6 +224,10 @@ export interface GoalView {
   baselineValue?: number | null;
   baselinePeriod?: string | null;
   targetValue?: number | null;
+  /** increase | decrease (goal v2); null: implied by baseline and target value, if at all */
+  targetDirection?: string | null;
+  /** target values of the indicator per area and year (goal v2) */
+  targets?: readonly GoalTargetView[];
   deadline?: string | null;
   adoptedBy?: { body: string; decision: string; date: string } | null;
   status: string;
@@ -233,10 +237,18 @@ export interface GoalView {
   ownerAmt?: string | null;
 }
 
+export interface GoalTargetView {
+  area: AreaRef;
+  year: number;
+  value: number;
+}
+
 export interface BudgetLineView {
   year: number;
   planned: number;
   spent: number;
+  /** EUR approved for the year (measure v2); null: not approved (yet) */
+  approved?: number | null;
 }
 
 export interface MeasureView {
@@ -287,6 +299,10 @@ export interface MeasureControllingView {
   budgetSpent: number;
   /** spent / planned; null without a plan */
   budgetUse: number | null;
+  /** EUR approved up to the day's year (measure v2); null when no year has an approval */
+  budgetApproved: number | null;
+  /** spent / approved over the years with an approval; null without approval or when 0 was approved */
+  approvedBudgetUse: number | null;
   /** days the start (or end) runs behind plan; 0 when on time */
   startSlippageDays: number | null;
   endSlippageDays: number | null;

@@ -198,7 +198,7 @@ export const brokenDeliveries: BrokenDelivery[] = [
     amt: 'planung',
     path: 'measure',
     contentType: 'application/json',
-    body: [aMeasure({ key: 'corpus:m:jahr', budget: [{ year: 3_000_000_000, planned: 1, spent: 0 }] })],
+    body: [aMeasure({ key: 'corpus:m:jahr', budget: [{ year: 3_000_000_000, planned: 1, spent: 0, approved: null }] })],
     status: 422,
     code: 'OUT_OF_RANGE',
     field: 'budget[0].year',

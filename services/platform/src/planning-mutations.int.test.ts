@@ -5,6 +5,7 @@
 // changed what and when.
 import 'reflect-metadata';
 import { join } from 'node:path';
+import { anAreaStatistic } from '@sp/events/testing';
 import { tokenFromDataDir } from '@sp/identity/testing';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,105 @@ describe('planning mutations through the ingestion path (embedded platform)', ()
     const m = read.data!.measures.edges.find((e: { node: { key: string } }) => e.node.key === measure.key).node;
     expect(m.milestones[0]).toMatchObject({ key: milestone.key, actualDate: '2025-05-15', reached: true, slippageDays: 45 });
     expect(m.controlling.budgetUse).toBeCloseTo(0.25);
+  });
+
+  it('approves the budget of a year as its own change (BudgetApproved); controlling shows approved and its use', async () => {
+    const v2 = { ...measure, version: 2, budget: [{ year: 2025, planned: 200000, spent: 50000, approved: 160000 }] };
+    // an amount below 0 is refused at the field by the door, a proposed measure cannot get money approved (the domain's rule)
+    const negative = await gql(saveMeasure, { i: { ...v2, budget: [{ ...v2.budget[0], approved: -1 }] } }, planner);
+    expect(negative.data!.saveMeasure.errors.map((e: { field: string; code: string }) => [e.field, e.code])).toEqual([['budget[0].approved', 'NEGATIVE_COUNT']]);
+    const proposed = await gql(
+      saveMeasure,
+      { i: { ...v2, key: 'measure:ws-vorschlag', version: 1, status: 'proposed', actualStart: null, budget: [{ year: 2025, planned: 1000, spent: 0, approved: 1000 }] } },
+      planner,
+    );
+    expect(proposed.data!.saveMeasure).toMatchObject({ saved: false });
+    expect(proposed.data!.saveMeasure.errors[0]).toMatchObject({ field: 'budget[2025].approved', code: 'INVALID_TRANSITION', message: expect.stringMatching(/^MEASURE_NOT_DECIDED_NO_APPROVAL/) });
+
+    const saved = await gql(saveMeasure, { i: v2 }, planner);
+    expect(saved.data!.saveMeasure, JSON.stringify(saved.data!.saveMeasure.errors)).toMatchObject({ saved: true, version: 2 });
+    const read = await eventually(
+      () =>
+        gql(
+          `{ measures(first: 5, amt: "jugendamt") { edges { node { key version budget { year planned spent approved } controlling { budgetApproved approvedBudgetUse budgetUse } } } } }`,
+          {},
+          planner,
+        ),
+      (a) => a.data?.measures.edges.some((e: { node: { key: string; version: number } }) => e.node.key === measure.key && e.node.version === 2),
+      'measure v2',
+    );
+    const m = read.data!.measures.edges.find((e: { node: { key: string } }) => e.node.key === measure.key).node;
+    expect(m.budget).toEqual([{ year: 2025, planned: 200000, spent: 50000, approved: 160000 }]);
+    expect(m.controlling.budgetApproved).toBe(160000);
+    expect(m.controlling.approvedBudgetUse).toBeCloseTo(50000 / 160000);
+    expect(m.controlling.budgetUse).toBeCloseTo(0.25);
+    // the approval is an event of its own in the history, by the signed-in person
+    const changes = await gql(`query($k: String!) { planningChanges(recordType: MEASURE, key: $k) { recordType version eventType data actor } }`, { k: measure.key }, planner);
+    expect(changes.data!.planningChanges.filter((c: { version: number; recordType: string }) => c.recordType === 'measure' && c.version === 2)).toEqual([
+      { recordType: 'measure', version: 2, eventType: 'BudgetApproved', data: { measureKey: measure.key, year: 2025, approved: 160000 }, actor: 'person:anna.planerin' },
+    ]);
+  });
+
+  it('saves target values per area and year; controlling shows each with the actual value as published and whether it is on track', async () => {
+    // the indicator's actual figure: Einwohner of Stadtteil 609 for 2023, delivered as the Amt's feed does
+    const stat = anAreaStatistic({ areaCode: '609', period: '2023', observations: [{ measure: 'einwohner', dimensions: {}, value: 12840 }] });
+    const delivered = await fetch(`${platform.url}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.keys.keys.statistik}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [stat] }),
+    });
+    expect(delivered.status, await delivered.clone().text()).toBeLessThan(300);
+
+    const targeted = {
+      ...goal,
+      key: 'goal:ws-einwohner',
+      title: 'Chorweiler wächst',
+      indicator: 'einwohner',
+      targetDirection: 'increase',
+      targets: [
+        { area: { level: 'STADTTEIL', code: '609' }, year: 2025, value: 12500 },
+        { area: { level: 'STADTTEIL', code: '609' }, year: 2030, value: 13500 },
+        { area: { level: 'STADTTEIL', code: '101' }, year: 2025, value: 30000 },
+      ],
+    };
+    // the door refuses a duplicate area/year and targets without an indicator, at the field, and saves nothing
+    const bad = await gql(
+      saveGoal,
+      { i: { ...targeted, key: 'goal:ws-bad', indicator: null, targets: [...targeted.targets, { area: { level: 'STADTTEIL', code: '609' }, year: 2030, value: 1 }] } },
+      planner,
+    );
+    expect(bad.data!.saveGoal.saved).toBe(false);
+    expect(bad.data!.saveGoal.errors.map((e: { field: string; code: string }) => [e.field, e.code])).toEqual(
+      expect.arrayContaining([
+        ['indicator', 'MISSING_FIELD'],
+        ['targets[3].year', 'DUPLICATE_TARGET'],
+      ]),
+    );
+    const badDirection = await gql(saveGoal, { i: { ...targeted, key: 'goal:ws-bad', targetDirection: 'sideways' } }, planner);
+    expect(badDirection.data!.saveGoal.errors[0]).toMatchObject({ field: 'targetDirection' });
+
+    const saved = await gql(saveGoal, { i: targeted }, planner);
+    expect(saved.data!.saveGoal, JSON.stringify(saved.data!.saveGoal.errors)).toMatchObject({ saved: true, version: 1 });
+
+    // few goals per page: each target is a list item priced ×10 by the query complexity limit (max 5000)
+    const q = `{ goals(first: 3) { edges { node { key targetDirection targets { area { level code } year targetValue direction actualPeriod actualValue actual { value suppressed } gap onTrack } } } } }`;
+    type Target = { area: { code: string }; year: number; targetValue: number; direction: string; actualPeriod: string | null; actualValue: number | null; onTrack: boolean | null };
+    const targetsOf = (a: Answer) => a.data?.goals.edges.find((e: { node: { key: string } }) => e.node.key === targeted.key)?.node.targets as Target[] | undefined;
+    const read = await eventually(
+      () => gql(q, {}, planner),
+      (a) => (targetsOf(a) ?? []).some((t) => t.actualValue !== null),
+      'goal targets with the actual value',
+    );
+    const targets = targetsOf(read)!;
+    expect(targets.map((t) => [t.area.code, t.year, t.targetValue, t.direction, t.actualPeriod, t.actualValue, t.onTrack])).toEqual([
+      ['609', 2025, 12500, 'increase', '2023', 12840, true],
+      ['609', 2030, 13500, 'increase', '2023', 12840, false],
+      ['101', 2025, 30000, 'increase', null, null, null],
+    ]);
+    // the read model keeps them: the goal's history (controlling_goal_version) has the same targets
+    const history = await gql(`{ goals(first: 3) { edges { node { key history { version targets { year } } } } } }`, {}, planner);
+    const h = history.data!.goals.edges.find((e: { node: { key: string } }) => e.node.key === targeted.key).node.history;
+    expect(h.at(-1).targets.map((t: { year: number }) => t.year)).toEqual([2025, 2030, 2025]);
   });
 
   it('refuses where the role ends: 403 naming the owner, 401 without sign-in', async () => {

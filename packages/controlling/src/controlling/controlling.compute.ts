@@ -59,11 +59,21 @@ export interface BudgetFigures {
   /** spent / planned; null when nothing is planned */
   readonly spentShare: number | null;
 }
+/** Spending against what was approved (bewilligt), over the years that have an approval. */
+export interface ApprovalFigures {
+  readonly approved: number;
+  /** spent in the years that have an approval */
+  readonly spent: number;
+  /** spent / approved: the share of the approved budget used; null when the approval is 0 */
+  readonly usedShare: number | null;
+}
 export interface BudgetUse {
-  readonly years: readonly (BudgetFigures & { readonly year: number })[];
+  readonly years: readonly (BudgetFigures & { readonly year: number; readonly approved?: number })[];
   readonly total: BudgetFigures;
   /** years up to and including the reference year: what the traffic light compares */
   readonly toDate: BudgetFigures;
+  /** undefined when no year has an approved amount (measure records before v2 have none) */
+  readonly approval?: { readonly total: ApprovalFigures; readonly toDate: ApprovalFigures };
 }
 
 function figures(planned: number, spent: number): BudgetFigures {
@@ -72,13 +82,25 @@ function figures(planned: number, spent: number): BudgetFigures {
 
 export function budgetUse(measure: Pick<MeasureRecord, 'budget'>, referenceDate: string): BudgetUse {
   const refYear = Number(referenceDate.slice(0, 4));
-  const years = [...measure.budget].sort((a, b) => a.year - b.year).map((b) => ({ year: b.year, ...figures(b.planned, b.spent) }));
+  const years = [...measure.budget].sort((a, b) => a.year - b.year).map((b) => ({ year: b.year, ...figures(b.planned, b.spent), ...(b.approved !== undefined ? { approved: b.approved } : {}) }));
   const sum = (lines: readonly { planned: number; spent: number }[]) =>
     figures(
       lines.reduce((s, l) => s + l.planned, 0),
       lines.reduce((s, l) => s + l.spent, 0),
     );
-  return { years, total: sum(years), toDate: sum(years.filter((y) => y.year <= refYear)) };
+  const approval = (lines: readonly { spent: number; approved?: number }[]): ApprovalFigures => {
+    const with_ = lines.filter((l) => l.approved !== undefined);
+    const approved = with_.reduce((s, l) => s + (l.approved ?? 0), 0);
+    const spent = with_.reduce((s, l) => s + l.spent, 0);
+    return { approved, spent, usedShare: approved > 0 ? spent / approved : null };
+  };
+  const toDate = years.filter((y) => y.year <= refYear);
+  return {
+    years,
+    total: sum(years),
+    toDate: sum(toDate),
+    ...(years.some((y) => y.approved !== undefined) ? { approval: { total: approval(years), toDate: approval(toDate) } } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- schedule

@@ -2,7 +2,7 @@
 // Every expected number below was worked out by hand from the fixture (calendar days, sums, shares).
 import { describe, expect, it } from 'vitest';
 import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord } from '../records/planning-records.schema.js';
-import { controllingForArea, controllingForGoal, daysBetween, measureControlling, quarterEnd, type ControllingData } from './controlling.compute.js';
+import { budgetUse, controllingForArea, controllingForGoal, daysBetween, measureControlling, quarterEnd, type ControllingData } from './controlling.compute.js';
 
 const kalk = { level: 'SOZIALRAUM', code: 'kalk' };
 const hv = { level: 'SOZIALRAUM', code: 'hoehenberg-vingst' };
@@ -136,6 +136,37 @@ describe('measure controlling (fixture at 2025-06-30)', () => {
     ]);
     expect(budget.total).toEqual({ planned: 270_000, spent: 160_000, spentShare: 160_000 / 270_000 });
     expect(budget.toDate).toEqual({ planned: 220_000, spent: 160_000, spentShare: 160_000 / 220_000 });
+  });
+  it('m:a has no approvals (a measure v1 record): no approval figures', () => {
+    expect(row('m:a').budget.approval).toBeUndefined();
+  });
+  it('approved budget (measure v2): used share over the years that have an approval, total and to date', () => {
+    const use = budgetUse(
+      {
+        budget: [
+          { year: 2024, planned: 100_000, spent: 90_000, approved: 100_000 },
+          { year: 2025, planned: 120_000, spent: 70_000, approved: 80_000 },
+          { year: 2026, planned: 50_000, spent: 0 },
+        ],
+      },
+      '2025-06-30',
+    );
+    expect(use.years.map((y) => [y.year, y.approved])).toEqual([
+      [2024, 100_000],
+      [2025, 80_000],
+      [2026, undefined],
+    ]);
+    expect(use.approval).toEqual({
+      total: { approved: 180_000, spent: 160_000, usedShare: 160_000 / 180_000 },
+      toDate: { approved: 180_000, spent: 160_000, usedShare: 160_000 / 180_000 },
+    });
+    // 0 approved (turned down) is an approval: nothing usable, no share
+    expect(budgetUse({ budget: [{ year: 2025, planned: 10, spent: 0, approved: 0 }] }, '2025-06-30').approval?.toDate).toEqual({ approved: 0, spent: 0, usedShare: null });
+    // approvals after the reference year count in the total, not to date
+    expect(budgetUse({ budget: [{ year: 2027, planned: 10, spent: 0, approved: 10 }] }, '2025-06-30').approval).toEqual({
+      total: { approved: 10, spent: 0, usedShare: 0 },
+      toDate: { approved: 0, spent: 0, usedShare: null },
+    });
   });
   it('m:a — start 60 days late, end not yet due', () => {
     expect(row('m:a').schedule).toEqual({

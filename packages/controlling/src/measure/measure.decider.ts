@@ -1,6 +1,6 @@
 // Measure (Maßnahme): an integrated measure across Ämter and Träger serving one or more goals in some
 // areas. Lifecycle proposed → decided → in_progress → completed, or cancelled from any open state;
-// budget planned and spent per year. Milestones and status reports refer to it (see MeasureFacts).
+// budget planned, approved and spent per year. Milestones and status reports refer to it (see MeasureFacts).
 // An Amt may withdraw a measure it delivered by mistake; a later version proposes it afresh.
 import { assertNever, eventMetadata, withdrawalOf, type Decider, type PlanningCommand, type PlanningEvent, type Withdrawal } from '../decider.js';
 import { PlanningDomainError } from '../planning.errors.js';
@@ -19,6 +19,8 @@ export type MeasureCommand =
   | PlanningCommand<'CorrectMeasureActualDates', { measureKey: string; actualStart: string | undefined; actualEnd: string | undefined }>
   | PlanningCommand<'PlanBudget', { measureKey: string; year: number; planned: number }>
   | PlanningCommand<'RecordSpending', { measureKey: string; year: number; spent: number }>
+  /** the amount approved (bewilligt) for a year; undefined takes an approval back */
+  | PlanningCommand<'ApproveBudget', { measureKey: string; year: number; approved: number | undefined }>
   | PlanningCommand<'WithdrawMeasure', { measureKey: string }>;
 
 export type MeasureEvent =
@@ -31,6 +33,7 @@ export type MeasureEvent =
   | PlanningEvent<'MeasureActualDatesCorrected', { measureKey: string; actualStart?: string; actualEnd?: string }>
   | PlanningEvent<'BudgetPlanned', { measureKey: string; year: number; planned: number }>
   | PlanningEvent<'SpendingRecorded', { measureKey: string; year: number; spent: number }>
+  | PlanningEvent<'BudgetApproved', { measureKey: string; year: number; approved: number | null }>
   | PlanningEvent<'MeasureWithdrawn', { measureKey: string }>;
 
 export type MeasureEventType = MeasureEvent['type'];
@@ -38,6 +41,8 @@ export type MeasureEventType = MeasureEvent['type'];
 export interface BudgetYear {
   readonly planned: number;
   readonly spent: number;
+  /** approved (bewilligt) for the year; absent = not approved */
+  readonly approved?: number;
 }
 
 export interface ExistingMeasure {
@@ -208,6 +213,23 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent[] {
         });
       return [{ type: 'SpendingRecorded', data: { measureKey: key, year, spent }, metadata }];
     }
+    case 'ApproveBudget': {
+      const m = requireExisting(state, key);
+      const { year, approved } = command.data;
+      if (approved !== undefined && !(approved >= 0))
+        throw new PlanningDomainError('BUDGET_APPROVED_NEGATIVE', `approved budget for ${year} is ${approved}; give an amount >= 0 EUR`, { key, field: `budget[${year}].approved` });
+      if (closed.includes(m.status))
+        throw new PlanningDomainError('MEASURE_CLOSED', `the measure is ${m.status}; its approved budget can no longer change`, { key, field: `budget[${year}].approved` });
+      // money is approved (bewilligt) for a measure the council or Amt has decided; taking an approval back is always possible
+      if (approved !== undefined && approved > 0 && m.status === 'proposed')
+        throw new PlanningDomainError('MEASURE_NOT_DECIDED_NO_APPROVAL', `the measure is only proposed; no budget for ${year} can be approved before it is decided`, {
+          key,
+          field: `budget[${year}].approved`,
+        });
+      // the same approval again changes nothing
+      if (m.budget[year]?.approved === approved) return [];
+      return [{ type: 'BudgetApproved', data: { measureKey: key, year, approved: approved ?? null }, metadata }];
+    }
     case 'WithdrawMeasure': {
       // withdrawing a withdrawn measure again changes nothing (a repeated tombstone)
       if (state.status === 'withdrawn') return [];
@@ -220,9 +242,11 @@ function decide(command: MeasureCommand, state: MeasureState): MeasureEvent[] {
 }
 
 function setBudget(budget: Readonly<Record<number, BudgetYear>>, year: number, change: Partial<BudgetYear>): Record<number, BudgetYear> {
-  const line = { planned: 0, spent: 0, ...budget[year], ...change };
+  const merged = { planned: 0, spent: 0, ...budget[year], ...change };
+  const { approved, ...rest } = merged;
+  const line: BudgetYear = approved === undefined ? rest : merged;
   const next: Record<number, BudgetYear> = { ...budget };
-  if (line.planned === 0 && line.spent === 0) delete next[year];
+  if (line.planned === 0 && line.spent === 0 && line.approved === undefined) delete next[year];
   else next[year] = line;
   return next;
 }
@@ -252,6 +276,8 @@ function evolve(state: MeasureState, event: MeasureEvent): MeasureState {
       return { ...state, budget: setBudget(state.budget, event.data.year, { planned: event.data.planned }) };
     case 'SpendingRecorded':
       return { ...state, budget: setBudget(state.budget, event.data.year, { spent: event.data.spent }) };
+    case 'BudgetApproved':
+      return { ...state, budget: setBudget(state.budget, event.data.year, { approved: event.data.approved ?? undefined }) };
     default:
       return assertNever(event, 'measure event');
   }

@@ -48,6 +48,8 @@ const cancel: MeasureCommand = { type: 'CancelMeasure', data: { measureKey, reas
 const correct = (actualStart?: string, actualEnd?: string): MeasureCommand => ({ type: 'CorrectMeasureActualDates', data: { measureKey, actualStart, actualEnd }, metadata: m });
 const planBudget = (year: number, planned: number): MeasureCommand => ({ type: 'PlanBudget', data: { measureKey, year, planned }, metadata: m });
 const spend = (year: number, spent: number): MeasureCommand => ({ type: 'RecordSpending', data: { measureKey, year, spent }, metadata: m });
+const approve = (year: number, approved: number | undefined): MeasureCommand => ({ type: 'ApproveBudget', data: { measureKey, year, approved }, metadata: m });
+const approved2023: MeasureEvent = { type: 'BudgetApproved', data: { measureKey, year: 2023, approved: 90_000 }, metadata: meta(3) };
 
 describe('Measure decider', () => {
   describe('ProposeMeasure', () => {
@@ -69,7 +71,7 @@ describe('Measure decider', () => {
     });
   });
 
-  it.each([updatePlan(), decide, start(), complete(), cancel, correct('2023-01-01'), planBudget(2023, 1), spend(2023, 1)])('rejects $type on an unknown measure', (command) => {
+  it.each([updatePlan(), decide, start(), complete(), cancel, correct('2023-01-01'), planBudget(2023, 1), spend(2023, 1), approve(2023, 1)])('rejects $type on an unknown measure', (command) => {
     spec.given(history.none).when(command).thenThrows('MEASURE_NOT_FOUND');
   });
 
@@ -226,6 +228,80 @@ describe('Measure decider', () => {
     });
     it('rejects spending before the measure is decided', () => {
       spec.given(history.proposed).when(spend(2023, 1)).thenThrows('MEASURE_NOT_DECIDED_NO_SPENDING');
+    });
+  });
+
+  describe('ApproveBudget', () => {
+    it.each(['decided', 'in_progress'] as const)('approves budget for a year of a %s measure, beside what is planned and spent', (status) => {
+      const state = spec
+        .given([...history[status], planned2023])
+        .when(approve(2023, 90_000))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2023, approved: 90_000 }, metadata: m });
+      expect((state as ExistingMeasure).budget[2023]).toEqual({ planned: 100_000, spent: 0, approved: 90_000 });
+    });
+    it('approves a year nothing is planned for yet (the line exists by its approval)', () => {
+      const state = spec
+        .given(history.decided)
+        .when(approve(2024, 20_000))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2024, approved: 20_000 }, metadata: m });
+      expect((state as ExistingMeasure).budget).toEqual({ 2024: { planned: 0, spent: 0, approved: 20_000 } });
+    });
+    it('changes an approval and takes it back (null in the event); the line goes once nothing is left', () => {
+      const changed = spec
+        .given([...history.in_progress, planned2023, approved2023])
+        .when(approve(2023, 120_000))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2023, approved: 120_000 }, metadata: m });
+      expect((changed as ExistingMeasure).budget[2023]).toEqual({ planned: 100_000, spent: 0, approved: 120_000 });
+      const takenBack = spec
+        .given([...history.in_progress, planned2023, approved2023])
+        .when(approve(2023, undefined))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2023, approved: null }, metadata: m });
+      expect((takenBack as ExistingMeasure).budget[2023]).toEqual({ planned: 100_000, spent: 0 });
+      const onlyApproved = fold(measureDecider, [...history.decided, { ...approved2023, data: { measureKey, year: 2025, approved: 5_000 } }]);
+      const gone = spec
+        .given([...history.decided, { ...approved2023, data: { measureKey, year: 2025, approved: 5_000 } }])
+        .when(approve(2025, undefined))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2025, approved: null }, metadata: m });
+      expect((onlyApproved as ExistingMeasure).budget).toEqual({ 2025: { planned: 0, spent: 0, approved: 5_000 } });
+      expect((gone as ExistingMeasure).budget).toEqual({});
+    });
+    it('changes nothing when the same amount is approved again, or an approval that does not exist is taken back', () => {
+      spec
+        .given([...history.in_progress, planned2023, approved2023])
+        .when(approve(2023, 90_000))
+        .thenNothingHappened();
+      spec.given(history.in_progress).when(approve(2023, undefined)).thenNothingHappened();
+    });
+    it('approves 0 EUR (an application turned down) as an approval, not as none', () => {
+      const state = spec
+        .given([...history.decided, planned2023])
+        .when(approve(2023, 0))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2023, approved: 0 }, metadata: m });
+      expect((state as ExistingMeasure).budget[2023]).toEqual({ planned: 100_000, spent: 0, approved: 0 });
+    });
+    it('rejects a negative approval, naming the year', () => {
+      spec
+        .given(history.decided)
+        .when(approve(2023, -1))
+        .thenThrows('BUDGET_APPROVED_NEGATIVE', /2023.*>= 0/);
+      spec.given(history.decided).when(approve(2023, Number.NaN)).thenThrows('BUDGET_APPROVED_NEGATIVE');
+    });
+    it('rejects approving money before the measure is decided; a refusal (0 EUR) may come before', () => {
+      const error = spec
+        .given(history.proposed)
+        .when(approve(2023, 1))
+        .thenThrows('MEASURE_NOT_DECIDED_NO_APPROVAL', /only proposed/);
+      expect(error.details).toEqual({ key: measureKey, field: 'budget[2023].approved' });
+      spec
+        .given(history.proposed)
+        .when(approve(2023, 0))
+        .then({ type: 'BudgetApproved', data: { measureKey, year: 2023, approved: 0 }, metadata: m });
+    });
+    it.each(['completed', 'cancelled'] as const)('rejects changing the approval of a %s measure', (status) => {
+      spec
+        .given(history[status])
+        .when(approve(2023, 1))
+        .thenThrows('MEASURE_CLOSED', /approved budget/);
     });
   });
 

@@ -169,6 +169,17 @@ export const controllingMigrations: readonly Migration[] = [
     // NULL for goals projected before this migration: nobody but the planning staff sees their drafts
     statements: [`ALTER TABLE controlling_goal ADD COLUMN IF NOT EXISTS owner_amt text`],
   },
+  {
+    id: 4,
+    name: 'goal targets per area and year and their direction (goal v2); approved budget per year (measure v2)',
+    // goals and budget lines projected before have none: an empty list, no direction, nothing approved
+    statements: [
+      `ALTER TABLE controlling_goal
+        ADD COLUMN IF NOT EXISTS target_direction text CHECK (target_direction IN ('increase','decrease')),
+        ADD COLUMN IF NOT EXISTS targets jsonb NOT NULL DEFAULT '[]'::jsonb`,
+      `ALTER TABLE controlling_budget_line ADD COLUMN IF NOT EXISTS approved double precision`,
+    ],
+  },
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction, serialised by an advisory lock. */

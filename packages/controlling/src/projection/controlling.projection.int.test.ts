@@ -45,7 +45,7 @@ let db: PgDatabase;
 beforeAll(async () => {
   pg = await startPostgres();
   db = createPgDatabase({ url: pg.url });
-  expect(await migrateControlling(db)).toEqual([1, 2, 3]);
+  expect(await migrateControlling(db)).toEqual([1, 2, 3, 4]);
 });
 afterAll(async () => {
   await db?.close();
@@ -178,6 +178,64 @@ describe('controlling projection on PostgreSQL', () => {
     // a goal adopted in the database cannot silently change its target
     const goal = await goalRecord(db, 'ziel:sr:kalk:alleinerziehende');
     expect(() => eventsFromRecords(goalRecords, goal, { ...goal!, version: 2, targetValue: 40 }, ctx)).toThrow(/revision/);
+  });
+
+  it('keeps goal targets per area and year (goal v2) and approved budget (measure v2); an approval taken back is NULL again', async () => {
+    const ctx = (n: number) => ({ deliveryId: `v2-${n}`, actor: 'planung', at: '2025-12-20T09:00:00Z' });
+    const goal = {
+      key: 'ziel:v2:einwohner',
+      version: 1,
+      title: 'Chorweiler wächst',
+      areas: [{ level: 'STADTTEIL', code: '609' }],
+      targetGroups: [],
+      indicator: 'einwohner',
+      targetDirection: 'increase' as const,
+      targets: [
+        { area: { level: 'STADTTEIL', code: '609' }, year: 2025, value: 12500 },
+        { area: { level: 'STADTTEIL', code: '609' }, year: 2030, value: 13500 },
+      ],
+      status: 'draft' as const,
+      example: false,
+    };
+    await applyEvents(db, eventsFromRecords(goalRecords, undefined, goal, ctx(1)).events);
+    expect(await goalRecord(db, goal.key)).toEqual(goal);
+    expect((await goalVersions(db, goal.key)).at(-1)?.record).toMatchObject({ targets: goal.targets, targetDirection: 'increase' });
+
+    const measure: MeasureRecord = {
+      key: 'massnahme:v2:bewilligt',
+      version: 1,
+      title: 'Bewilligte Maßnahme',
+      goalKeys: [goal.key],
+      areas: [{ level: 'STADTTEIL', code: '609' }],
+      targetGroups: [],
+      leadAmt: '51',
+      participants: [],
+      budget: [
+        { year: 2025, planned: 100_000, spent: 20_000, approved: 80_000 },
+        { year: 2026, planned: 50_000, spent: 0 },
+      ],
+      plannedStart: '2025-01-01',
+      plannedEnd: '2026-12-31',
+      status: 'decided',
+      example: false,
+    };
+    const first = eventsFromRecords(measureRecords, undefined, measure, ctx(2));
+    expect(first.events.map((e) => e.type)).toEqual(['MeasureProposed', 'MeasureDecided', 'BudgetPlanned', 'SpendingRecorded', 'BudgetApproved', 'BudgetPlanned']);
+    await applyEvents(db, first.events);
+    expect(await measureRecord(db, measure.key)).toEqual(measure);
+    const [figures] = await controllingOfMeasures(db, [measure.key], { referenceDate: '2025-12-20' });
+    expect(figures?.budget.approval?.toDate).toEqual({ approved: 80_000, spent: 20_000, usedShare: 0.25 });
+
+    const next = { ...measure, version: 2, budget: [{ year: 2025, planned: 100_000, spent: 20_000 }, measure.budget[1]!] };
+    const second = eventsFromRecords(measureRecords, measure, next, ctx(3), { state: first.state });
+    await applyEvents(db, second.events);
+    expect(await measureRecord(db, measure.key)).toEqual(next);
+    const approved = await db.query<{ approved: number | null }>('SELECT approved FROM controlling_budget_line WHERE measure_key = $1 ORDER BY year', [measure.key]);
+    expect(approved.rows.map((r) => r.approved)).toEqual([null, null]);
+    expect((await auditTrail(db, 'measure', measure.key)).filter((a) => a.eventType === 'BudgetApproved').map((a) => a.data)).toEqual([
+      { measureKey: measure.key, year: 2025, approved: 80_000 },
+      { measureKey: measure.key, year: 2025, approved: null },
+    ]);
   });
 
   it('does not move a snapshot back for an event of an older version, but audits it', async () => {

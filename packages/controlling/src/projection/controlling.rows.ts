@@ -64,7 +64,7 @@ const notWithdrawn = 'withdrawn_at = NULL, withdrawn_by = NULL, withdrawal_deliv
 // ---------------------------------------------------------------------------------------------- goal
 
 export const goalColumns = `goal_key, version, status, parent_key, title, description, areas, target_groups, indicator, baseline_value,
-  baseline_period, target_value, deadline, adopted_body, adopted_decision, adopted_date, revision_reason, example`;
+  baseline_period, target_value, deadline, adopted_body, adopted_decision, adopted_date, revision_reason, example, target_direction, targets`;
 
 export function goalFromRow(r: Row): GoalRecord {
   const adopted = r.adopted_body != null ? { body: String(r.adopted_body), decision: String(r.adopted_decision), date: day(r.adopted_date) ?? '' } : undefined;
@@ -85,8 +85,13 @@ export function goalFromRow(r: Row): GoalRecord {
     status: String(r.status) as GoalRecord['status'],
     revisionReason: str(r.revision_reason),
     example: Boolean(r.example),
+    targetDirection: str(r.target_direction) as GoalRecord['targetDirection'],
+    targets: nonEmpty(json<NonNullable<GoalRecord['targets']>>(r.targets ?? '[]')),
   });
 }
+
+/** The domain says "no targets" as absent, not as an empty list. */
+const nonEmpty = <T>(list: readonly T[]): T[] | undefined => (list.length > 0 ? [...list] : undefined);
 
 /** The current goal; undefined when unknown or withdrawn. */
 export async function loadGoal(db: Queryable, key: string): Promise<GoalRecord | undefined> {
@@ -102,13 +107,14 @@ export async function loadStoredGoal(db: Queryable, key: string, forUpdate = fal
 export async function saveGoal(db: Queryable, g: GoalRecord, at: string, actor: string): Promise<void> {
   await db.query(
     `INSERT INTO controlling_goal (${goalColumns}, updated_at, updated_by)
-     VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8::jsonb,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+     VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8::jsonb,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20::jsonb,$21,$22)
      ON CONFLICT (goal_key) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status, parent_key = EXCLUDED.parent_key,
        title = EXCLUDED.title, description = EXCLUDED.description, areas = EXCLUDED.areas, target_groups = EXCLUDED.target_groups,
        indicator = EXCLUDED.indicator, baseline_value = EXCLUDED.baseline_value, baseline_period = EXCLUDED.baseline_period,
        target_value = EXCLUDED.target_value, deadline = EXCLUDED.deadline, adopted_body = EXCLUDED.adopted_body,
        adopted_decision = EXCLUDED.adopted_decision, adopted_date = EXCLUDED.adopted_date, revision_reason = EXCLUDED.revision_reason,
-       example = EXCLUDED.example, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, ${notWithdrawn}`,
+       example = EXCLUDED.example, target_direction = EXCLUDED.target_direction, targets = EXCLUDED.targets,
+       updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, ${notWithdrawn}`,
     [
       g.key,
       g.version,
@@ -128,6 +134,8 @@ export async function saveGoal(db: Queryable, g: GoalRecord, at: string, actor: 
       g.adoptedBy?.date ?? null,
       g.revisionReason ?? null,
       g.example,
+      g.targetDirection ?? null,
+      JSON.stringify(g.targets ?? []),
       at,
       actor,
     ],
@@ -164,13 +172,13 @@ export function measureFromRow(r: Row, budget: MeasureRecord['budget']): Measure
 export async function loadBudgets(db: Queryable, keys: readonly string[]): Promise<Map<string, MeasureRecord['budget']>> {
   const out = new Map<string, MeasureRecord['budget']>();
   if (keys.length === 0) return out;
-  const { rows } = await db.query<{ measure_key: string; year: number; planned: number; spent: number }>(
-    `SELECT measure_key, year, planned, spent FROM controlling_budget_line WHERE measure_key = ANY($1::text[]) ORDER BY measure_key, year`,
+  const { rows } = await db.query<{ measure_key: string; year: number; planned: number; spent: number; approved: number | null }>(
+    `SELECT measure_key, year, planned, spent, approved FROM controlling_budget_line WHERE measure_key = ANY($1::text[]) ORDER BY measure_key, year`,
     [keys],
   );
   for (const r of rows) {
     const lines = out.get(r.measure_key) ?? [];
-    lines.push({ year: Number(r.year), planned: Number(r.planned), spent: Number(r.spent) });
+    lines.push({ year: Number(r.year), planned: Number(r.planned), spent: Number(r.spent), ...(r.approved != null ? { approved: Number(r.approved) } : {}) });
     out.set(r.measure_key, lines);
   }
   return out;
@@ -235,7 +243,8 @@ export async function saveMeasure(db: Queryable, m: MeasureRecord, at: string, a
   await db.query('DELETE FROM controlling_measure_goal WHERE measure_key = $1', [m.key]);
   for (const g of m.goalKeys) await db.query('INSERT INTO controlling_measure_goal (measure_key, goal_key) VALUES ($1,$2) ON CONFLICT DO NOTHING', [m.key, g]);
   await db.query('DELETE FROM controlling_budget_line WHERE measure_key = $1', [m.key]);
-  for (const b of m.budget) await db.query('INSERT INTO controlling_budget_line (measure_key, year, planned, spent) VALUES ($1,$2,$3,$4)', [m.key, b.year, b.planned, b.spent]);
+  for (const b of m.budget)
+    await db.query('INSERT INTO controlling_budget_line (measure_key, year, planned, spent, approved) VALUES ($1,$2,$3,$4,$5)', [m.key, b.year, b.planned, b.spent, b.approved ?? null]);
 }
 
 // ---------------------------------------------------------------------------------------------- milestone

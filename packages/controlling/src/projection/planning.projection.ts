@@ -29,6 +29,7 @@ const aggregateOfEvent: Record<PlanningEventType, PlanningRecordType> = {
   MeasureActualDatesCorrected: 'measure',
   BudgetPlanned: 'measure',
   SpendingRecorded: 'measure',
+  BudgetApproved: 'measure',
   MeasureWithdrawn: 'measure',
   MilestonePlanned: 'milestone',
   MilestoneReplanned: 'milestone',
@@ -112,11 +113,11 @@ export function projectMeasure(current: MeasureRecord | undefined, e: MeasureEve
   const version = e.metadata.recordVersion;
   if (e.type === 'MeasureProposed') return withoutUndefined({ ...head(e.metadata), key: e.data.measureKey, ...e.data.plan, budget: [], status: 'proposed' as const });
   if (current === undefined) return undefined;
-  const setBudget = (year: number, change: { planned?: number; spent?: number }) => {
+  const setBudget = (year: number, change: { planned?: number; spent?: number; approved?: number | null }) => {
     const before = current.budget.find((b) => b.year === year) ?? { year, planned: 0, spent: 0 };
-    const line = { ...before, ...change };
+    const line = withoutUndefined({ ...before, ...change, approved: (change.approved === undefined ? before.approved : change.approved) ?? undefined });
     const rest = current.budget.filter((b) => b.year !== year);
-    return (line.planned === 0 && line.spent === 0 ? rest : [...rest, line]).sort((a, b) => a.year - b.year);
+    return (line.planned === 0 && line.spent === 0 && line.approved === undefined ? rest : [...rest, line]).sort((a, b) => a.year - b.year);
   };
   switch (e.type) {
     case 'MeasurePlanUpdated':
@@ -143,6 +144,8 @@ export function projectMeasure(current: MeasureRecord | undefined, e: MeasureEve
       return { ...current, version, budget: setBudget(e.data.year, { planned: e.data.planned }) };
     case 'SpendingRecorded':
       return { ...current, version, budget: setBudget(e.data.year, { spent: e.data.spent }) };
+    case 'BudgetApproved':
+      return { ...current, version, budget: setBudget(e.data.year, { approved: e.data.approved }) };
     case 'MeasureWithdrawn':
       return current;
     default:

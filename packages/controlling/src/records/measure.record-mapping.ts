@@ -72,7 +72,7 @@ function measureCommands(previous: MeasureRecord | undefined, next: MeasureRecor
       });
   }
 
-  // 4. budget per year (a year missing from the new version counts as 0 planned, 0 spent)
+  // 4. budget per year (a year missing from the new version counts as 0 planned, 0 spent, nothing approved)
   const prevBudget = new Map((previous?.budget ?? []).map((b) => [b.year, b]));
   const nextBudget = new Map(next.budget.map((b) => [b.year, b]));
   const years = [...new Set([...prevBudget.keys(), ...nextBudget.keys()])].sort((a, b) => a - b);
@@ -81,6 +81,9 @@ function measureCommands(previous: MeasureRecord | undefined, next: MeasureRecor
     const after = nextBudget.get(year) ?? { planned: 0, spent: 0 };
     if (before.planned !== after.planned) commands.push({ type: 'PlanBudget', data: { measureKey, year, planned: after.planned }, metadata: metadata() });
     if (before.spent !== after.spent) commands.push({ type: 'RecordSpending', data: { measureKey, year, spent: after.spent }, metadata: metadata() });
+    const approvedBefore = 'approved' in before ? before.approved : undefined;
+    const approvedAfter = 'approved' in after ? after.approved : undefined;
+    if (approvedBefore !== approvedAfter) commands.push({ type: 'ApproveBudget', data: { measureKey, year, approved: approvedAfter }, metadata: metadata() });
   }
 
   // 5. closing

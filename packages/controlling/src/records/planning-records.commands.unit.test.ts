@@ -142,6 +142,27 @@ describe('measure records → events', () => {
     const v3 = { ...v2, version: 3, budget: [{ year: 2024, planned: 100_000, spent: 12_000 }] };
     expectCode(() => eventsFromRecords(measureRecords, v2, v3, ctx(3), { state: state }), 'MEASURE_CANCELLED_NO_SPENDING');
   });
+  it('turns an approved amount (measure v2) into its own ApproveBudget → BudgetApproved, after the decision of the same version', () => {
+    const v1 = measure();
+    const v2 = { ...v1, version: 2, status: 'decided' as const, budget: [{ year: 2024, planned: 100_000, spent: 0, approved: 80_000 }] };
+    const { events, state } = eventsFromRecords(measureRecords, v1, v2, ctx(2));
+    expect(events.map((e) => [e.type, e.data])).toEqual([
+      ['MeasureDecided', { measureKey: v1.key }],
+      ['BudgetApproved', { measureKey: v1.key, year: 2024, approved: 80_000 }],
+    ]);
+    expect((state as ExistingMeasure).budget[2024]).toEqual({ planned: 100_000, spent: 0, approved: 80_000 });
+    // a version without the amount takes the approval back; one that repeats it changes nothing
+    const v3 = { ...v2, version: 3, budget: [{ year: 2024, planned: 100_000, spent: 0 }] };
+    expect(eventsFromRecords(measureRecords, v2, v3, ctx(3), { state }).events.map((e) => [e.type, e.data])).toEqual([['BudgetApproved', { measureKey: v1.key, year: 2024, approved: null }]]);
+    expect(eventsFromRecords(measureRecords, v2, { ...v2, version: 3, title: 'Familienzentrum Kalk' }, ctx(3), { state }).events.map((e) => e.type)).toEqual(['MeasurePlanUpdated']);
+  });
+  it('rejects approving money for a measure that is only proposed, at the budget line', () => {
+    const e = expectCode(
+      () => eventsFromRecords(measureRecords, undefined, measure({ budget: [{ year: 2024, planned: 100_000, spent: 0, approved: 100_000 }] }), ctx(1)),
+      'MEASURE_NOT_DECIDED_NO_APPROVAL',
+    );
+    expect(e.details.field).toBe('budget[2024].approved');
+  });
   it('rejects negative spending', () => {
     const v1 = measure({ status: 'in_progress', actualStart: '2024-02-01' });
     expectCode(() => eventsFromRecords(measureRecords, v1, { ...v1, version: 2, budget: [{ year: 2024, planned: 100_000, spent: -5 }] }, ctx(2)), 'BUDGET_SPENT_NEGATIVE');

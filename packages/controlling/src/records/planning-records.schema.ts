@@ -36,6 +36,21 @@ export const adoptionSchema = z.object({
 });
 export type Adoption = z.infer<typeof adoptionSchema>;
 
+/** increase | decrease: which way the goal's indicator should move (goal v2). */
+export const targetDirectionSchema = z.enum(['increase', 'decrease']);
+export type TargetDirection = z.infer<typeof targetDirectionSchema>;
+
+/** One target value of the goal's indicator for one area and year (goal v2). */
+export const goalTargetSchema = z.object({
+  area: areaRefSchema,
+  year: z.int().min(1900).max(2200),
+  value: z.number(),
+});
+export type GoalTarget = z.infer<typeof goalTargetSchema>;
+
+/** An empty list is "no targets": absent, like the v1 records that had none. */
+const optionalList = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === null || (Array.isArray(v) && v.length === 0) ? undefined : v), z.array(item).optional());
+
 export const goalRecordSchema = z.object({
   ...recordHead,
   parentKey: optional(nonEmpty),
@@ -47,6 +62,8 @@ export const goalRecordSchema = z.object({
   baselineValue: optional(z.number()),
   baselinePeriod: optional(nonEmpty),
   targetValue: optional(z.number()),
+  targetDirection: optional(targetDirectionSchema),
+  targets: optionalList(goalTargetSchema),
   deadline: optional(isoDateSchema),
   adoptedBy: optional(adoptionSchema),
   status: goalStatusSchema,
@@ -63,6 +80,8 @@ export const budgetLineSchema = z.object({
   /** EUR; sign is checked by the measure decider (BUDGET_PLANNED_NEGATIVE / BUDGET_SPENT_NEGATIVE) */
   planned: z.number(),
   spent: z.number(),
+  /** EUR approved (bewilligt) for the year (measure v2); absent = not approved yet */
+  approved: optional(z.number()),
 });
 export type BudgetLine = z.infer<typeof budgetLineSchema>;
 

@@ -8,7 +8,7 @@
 /** @typedef {{ saved: boolean, key: string | null, version: number | null, unchanged: boolean, author: string | null, currentVersion: number | null, errors: FieldError[] }} PlanningSave */
 /** @typedef {{ recordType: string, key: string, version: number, eventType: string, actor: string, at: string }} PlanningChange */
 /** @typedef {{ key: string, version: number, title: string, plannedDate: string | null, plannedQuarter: string | null, plannedBy: string | null, actualDate: string | null, reached: boolean, slippageDays: number | null }} WorkspaceMilestone */
-/** @typedef {{ budgetPlanned: number, budgetSpent: number, budgetUse: number | null, startSlippageDays: number | null, endSlippageDays: number | null, milestonesDue: number, milestonesOverdue: number, trafficLight: string }} WorkspaceControlling */
+/** @typedef {{ budgetPlanned: number, budgetSpent: number, budgetUse: number | null, budgetApproved: number | null, approvedBudgetUse: number | null, startSlippageDays: number | null, endSlippageDays: number | null, milestonesDue: number, milestonesOverdue: number, trafficLight: string }} WorkspaceControlling */
 /** @typedef {{ key: string, version: number, title: string, status: string, leadAmt: string, goalKeys: string[], plannedStart: string, plannedEnd: string, actualStart: string | null, actualEnd: string | null, areas: { level: string, code: string, name: string }[], controlling: WorkspaceControlling | null, milestones: WorkspaceMilestone[] }} WorkspaceMeasure */
 /** @typedef {{ measures: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: { node: WorkspaceMeasure }[] } }} WorkspaceMeasuresPage */
 /** @typedef {{ key: string, version: number, title: string, status: string, parentKey: string | null }} WorkspaceGoal */
@@ -48,7 +48,7 @@ export const workspaceQueries = {
         edges { node {
           key version title status leadAmt goalKeys plannedStart plannedEnd actualStart actualEnd
           areas { level code name }
-          controlling { budgetPlanned budgetSpent budgetUse startSlippageDays endSlippageDays milestonesDue milestonesOverdue trafficLight }
+          controlling { budgetPlanned budgetSpent budgetUse budgetApproved approvedBudgetUse startSlippageDays endSlippageDays milestonesDue milestonesOverdue trafficLight }
           milestones { key version title plannedDate plannedQuarter plannedBy actualDate reached slippageDays }
         } }
       }

@@ -18,7 +18,7 @@ import { workspaceQueries as q } from './workspace.api.js';
  * @typedef {object} FieldSpec
  * @property {string} name the record's field
  * @property {string} label
- * @property {'text' | 'number' | 'date' | 'textarea' | 'select' | 'checkbox' | 'list' | 'area' | 'budget' | 'datetime'} kind
+ * @property {'text' | 'number' | 'date' | 'textarea' | 'select' | 'checkbox' | 'list' | 'area' | 'budget' | 'target' | 'datetime'} kind
  * @property {string[]} [options] for select
  * @property {string} [list] id of a datalist with suggestions
  * @property {string} [hint]
@@ -54,6 +54,8 @@ const forms = [
       { name: 'baselineValue', label: 'Ausgangswert', kind: 'number' },
       { name: 'baselinePeriod', label: 'Ausgangsjahr', kind: 'text' },
       { name: 'targetValue', label: 'Zielwert', kind: 'number' },
+      { name: 'targetDirection', label: 'Richtung', kind: 'select', options: ['', 'increase', 'decrease'] },
+      { name: 'targets', label: 'Zielwert je Gebiet und Jahr', kind: 'target' },
       { name: 'deadline', label: 'Zieldatum', kind: 'date' },
       { name: 'status', label: 'Status', kind: 'select', options: ['draft', 'adopted', 'achieved', 'missed', 'revised', 'retired'] },
       { name: 'revisionReason', label: 'Grund der Änderung', kind: 'text' },
@@ -133,6 +135,8 @@ const statusLabels = /** @type {Record<string, string>} */ ({
   green: 'grün',
   yellow: 'gelb',
   red: 'rot',
+  increase: 'steigen',
+  decrease: 'sinken',
 });
 
 const lightLabel = (/** @type {string} */ l) => statusLabels[l] ?? l;
@@ -159,7 +163,10 @@ function fieldHtml(f, s) {
       control = `<span class="ws-inline"><select id="${id}-level" name="areaLevel" aria-label="Gebietsebene"><option value="STADTTEIL">Stadtteil</option><option value="SOZIALRAUM">Sozialraum</option><option value="STADTBEZIRK">Stadtbezirk</option><option value="STADTVIERTEL">Stadtviertel</option><option value="STADT">Stadt</option></select><input id="${id}" name="areaCode" placeholder="Code, z. B. 609" aria-label="Gebietscode"></span>`;
       break;
     case 'budget':
-      control = `<span class="ws-inline"><input id="${id}" name="budgetYear" type="number" placeholder="Jahr" aria-label="Haushaltsjahr"><input id="${id}-planned" name="budgetPlanned" type="number" step="any" placeholder="geplant (€)" aria-label="Budget geplant"><input id="${id}-spent" name="budgetSpent" type="number" step="any" placeholder="ausgegeben (€)" aria-label="Budget ausgegeben"></span>`;
+      control = `<span class="ws-inline"><input id="${id}" name="budgetYear" type="number" placeholder="Jahr" aria-label="Haushaltsjahr"><input id="${id}-planned" name="budgetPlanned" type="number" step="any" placeholder="geplant (€)" aria-label="Budget geplant"><input id="${id}-spent" name="budgetSpent" type="number" step="any" placeholder="ausgegeben (€)" aria-label="Budget ausgegeben"><input id="${id}-approved" name="budgetApproved" type="number" step="any" placeholder="bewilligt (€)" aria-label="Budget bewilligt"></span>`;
+      break;
+    case 'target':
+      control = `<span class="ws-inline"><select id="${id}-level" name="targetLevel" aria-label="Gebietsebene des Zielwerts"><option value="STADTTEIL">Stadtteil</option><option value="SOZIALRAUM">Sozialraum</option><option value="STADTBEZIRK">Stadtbezirk</option><option value="STADTVIERTEL">Stadtviertel</option><option value="STADT">Stadt</option></select><input id="${id}" name="targetCode" placeholder="Code" aria-label="Gebietscode des Zielwerts"><input id="${id}-year" name="targetYear" type="number" placeholder="Jahr" aria-label="Jahr des Zielwerts"><input id="${id}-value" name="targetValueAt" type="number" step="any" placeholder="Wert" aria-label="Zielwert im Gebiet"></span>`;
       break;
     default: {
       const type = s.kind === 'number' ? 'number" step="any' : s.kind === 'date' ? 'date' : 'text';
@@ -223,7 +230,19 @@ function inputOf(f, form) {
         input.areas = v('areaCode') ? [{ level: v('areaLevel'), code: v('areaCode') }] : [];
         break;
       case 'budget':
-        input.budget = v('budgetYear') ? [{ year: Number(v('budgetYear')), planned: Number(v('budgetPlanned') || 0), spent: Number(v('budgetSpent') || 0) }] : [];
+        input.budget = v('budgetYear')
+          ? [
+              {
+                year: Number(v('budgetYear')),
+                planned: Number(v('budgetPlanned') || 0),
+                spent: Number(v('budgetSpent') || 0),
+                ...(v('budgetApproved') !== '' ? { approved: Number(v('budgetApproved')) } : {}),
+              },
+            ]
+          : [];
+        break;
+      case 'target':
+        input.targets = v('targetCode') ? [{ area: { level: v('targetLevel'), code: v('targetCode') }, year: Number(v('targetYear')), value: Number(v('targetValueAt')) }] : [];
         break;
       case 'datetime':
         input[s.name] = v(s.name) || new Date().toISOString();
@@ -412,7 +431,7 @@ function controllingHtml(list) {
       const head = `<tr class="ws-measure" data-key="${escapeHtml(m.key)}"><td><span class="ws-light ws-light-${escapeHtml(c?.trafficLight ?? 'none')}">${escapeHtml(lightLabel(c?.trafficLight ?? ''))}</span></td>
         <th scope="row">${escapeHtml(m.title)}<br><code>${escapeHtml(m.key)}</code> v${m.version}</th><td>${escapeHtml(m.leadAmt)}</td><td>${escapeHtml(m.areas.map((a) => a.name).join(', '))}</td>
         <td>${formatDate(m.plannedStart)} – ${formatDate(m.plannedEnd)}</td><td>${m.actualStart ? formatDate(m.actualStart) : '–'} – ${m.actualEnd ? formatDate(m.actualEnd) : '…'}</td>
-        <td class="num">${c ? `${euro(c.budgetSpent)} / ${euro(c.budgetPlanned)}${c.budgetUse != null ? ` (${Math.round(c.budgetUse * 100)} %)` : ''}` : '–'}</td>
+        <td class="num">${c ? `${euro(c.budgetSpent)} / ${euro(c.budgetPlanned)}${c.budgetUse != null ? ` (${Math.round(c.budgetUse * 100)} %)` : ''}${c.budgetApproved != null ? `<br>bewilligt ${euro(c.budgetApproved)}${c.approvedBudgetUse != null ? ` (${Math.round(c.approvedBudgetUse * 100)} % verwendet)` : ''}` : ''}` : '–'}</td>
         <td class="num">${c ? `${c.milestonesOverdue} von ${c.milestonesDue}` : '–'}</td></tr>`;
       const ms = m.milestones
         .map(

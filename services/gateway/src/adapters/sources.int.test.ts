@@ -219,6 +219,9 @@ describe('controlling source', () => {
       deadline: stored.deadline ?? null,
       adoptedBy: stored.adoptedBy ?? null,
       ownerAmt: 'sozialplanung-chorweiler',
+      // the demo's goals are v1 records: no direction, no targets per area and year
+      targetDirection: null,
+      targets: [],
     });
 
     // Chorweiler (609) lies in the Sozialraum and in the city: both goals are set for it; Kalk's is not
@@ -267,6 +270,8 @@ describe('controlling source', () => {
       actualStart: stored.actualStart ?? null,
       actualEnd: stored.actualEnd ?? null,
       fundingSource: stored.fundingSource ?? null,
+      // v1 budget lines: nothing approved
+      budget: stored.budget.map((b) => ({ ...b, approved: null })),
     });
     expect(view.budget.length).toBeGreaterThan(0);
     expect((await controlling.measures({ status: ['in_progress'] })).every((m) => m.status === 'in_progress')).toBe(true);
@@ -304,6 +309,9 @@ describe('controlling source', () => {
         budgetPlanned: planned,
         budgetSpent: spent,
         budgetUse: planned > 0 ? spent / planned : null,
+        // the demo's measures are v1 records: nothing approved
+        budgetApproved: null,
+        approvedBudgetUse: null,
         startSlippageDays: c.schedule.start.slipDays === null ? null : Math.max(0, c.schedule.start.slipDays),
         endSlippageDays: c.schedule.end.slipDays === null ? null : Math.max(0, c.schedule.end.slipDays),
         milestonesDue: c.milestones.filter((m) => m.state === 'due').length,

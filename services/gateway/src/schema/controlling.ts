@@ -2,12 +2,15 @@
 // per area and per goal, budget use, schedule slippage, milestones due/overdue, traffic light,
 // and the difference-in-differences evaluation of a goal's indicator.
 import { resolveArrayConnection } from '@pothos/plugin-relay';
+import { actualPeriodFor, targetProgress, type TargetDirection } from '@sp/controlling';
+import type { IndicatorValue } from '@sp/indicator-store';
 import type { GatewayContext } from '../context.js';
-import { expectedError } from '../errors.js';
+import { expectedError, isExpected } from '../errors.js';
 import { checkPeriod } from '../indicators/periods.js';
 import type { PlanningService } from '../planning/planning.service.js';
+import type { GoalTargetView, GoalView } from '../sources.js';
 import { builder } from './builder.js';
-import { AreaInput, AreaRef, EvaluationRef, GoalRef, IndicatorRef, MeasureControllingRef, MeasureRef, MilestoneRef, StatusReportRef } from './refs.js';
+import { AreaInput, AreaRef, EvaluationRef, GoalRef, IndicatorRef, IndicatorValueRef, MeasureControllingRef, MeasureRef, MilestoneRef, StatusReportRef } from './refs.js';
 
 function planningOf(ctx: GatewayContext): PlanningService {
   if (!ctx.planning) throw expectedError('NOT_AVAILABLE', 'controlling is not connected to this gateway');
@@ -19,8 +22,83 @@ const AdoptionRef = builder.objectRef<{ body: string; decision: string; date: st
   fields: (t) => ({ body: t.exposeString('body'), decision: t.exposeString('decision'), date: t.exposeString('date') }),
 });
 
-const BudgetLineRef = builder.objectRef<{ year: number; planned: number; spent: number }>('BudgetLine').implement({
-  fields: (t) => ({ year: t.exposeInt('year'), planned: t.exposeFloat('planned'), spent: t.exposeFloat('spent') }),
+const BudgetLineRef = builder.objectRef<{ year: number; planned: number; spent: number; approved?: number | null }>('BudgetLine').implement({
+  fields: (t) => ({
+    year: t.exposeInt('year'),
+    planned: t.exposeFloat('planned'),
+    spent: t.exposeFloat('spent'),
+    approved: t.float({ nullable: true, description: 'EUR approved (bewilligt) for the year; null: not approved yet', resolve: (b) => b.approved ?? null }),
+  }),
+});
+
+/** One target of a goal, with the indicator's actual figure looked up once per request. */
+interface GoalTargetItem {
+  goal: GoalView;
+  target: GoalTargetView;
+  actual?: Promise<IndicatorValue | null>;
+}
+
+/**
+ * The indicator's value for the target's area in the target's year (else the latest year before it),
+ * read as the viewer may read it: protected for the public, nothing for an indicator the viewer may
+ * not read or a level it does not publish.
+ */
+function actualOf(item: GoalTargetItem, ctx: GatewayContext): Promise<IndicatorValue | null> {
+  item.actual ??= (async () => {
+    const code = item.goal.indicator;
+    if (!code) return null;
+    try {
+      const period = actualPeriodFor(item.target.year, await ctx.indicators.periods(code));
+      return period ? await ctx.indicators.value(code, item.target.area, period) : null;
+    } catch (e) {
+      if (isExpected(e)) return null;
+      throw e;
+    }
+  })();
+  return item.actual;
+}
+
+async function progressOf(item: GoalTargetItem, ctx: GatewayContext) {
+  const actual = await actualOf(item, ctx);
+  const g = item.goal;
+  return targetProgress(
+    {
+      ...(g.targetDirection ? { targetDirection: g.targetDirection as TargetDirection } : {}),
+      ...(g.baselineValue != null ? { baselineValue: g.baselineValue } : {}),
+      ...(g.targetValue != null ? { targetValue: g.targetValue } : {}),
+    },
+    item.target,
+    actual ? { period: actual.period, value: actual.value } : undefined,
+  );
+}
+
+const GoalTargetRef = builder.objectRef<GoalTargetItem>('GoalTarget').implement({
+  description: "A target value of the goal's indicator for one area and year, against the indicator's actual value there.",
+  fields: (t) => ({
+    area: t.field({ type: AreaRef, resolve: (i, _a, ctx) => ctx.indicators.areaOf(i.target.area.level, i.target.area.code) }),
+    year: t.int({ resolve: (i) => i.target.year }),
+    targetValue: t.float({ resolve: (i) => i.target.value }),
+    direction: t.string({
+      nullable: true,
+      description: "increase | decrease: the goal's targetDirection, else implied by baselineValue → targetValue; null when neither says",
+      resolve: async (i, _a, ctx) => (await progressOf(i, ctx)).direction ?? null,
+    }),
+    actual: t.field({
+      type: IndicatorValueRef,
+      nullable: true,
+      description:
+        "The indicator's value in the area for the target year, else the latest year before it, exactly as the API publishes it to this viewer (suppressed or protected for the public); null when there is none or the viewer may not read the indicator.",
+      resolve: (i, _a, ctx) => actualOf(i, ctx),
+    }),
+    actualPeriod: t.string({ nullable: true, resolve: async (i, _a, ctx) => (await actualOf(i, ctx))?.period ?? null }),
+    actualValue: t.float({ nullable: true, description: 'actual.value (null when withheld)', resolve: async (i, _a, ctx) => (await actualOf(i, ctx))?.value ?? null }),
+    gap: t.float({ nullable: true, description: 'actualValue − targetValue', resolve: async (i, _a, ctx) => (await progressOf(i, ctx)).gap }),
+    onTrack: t.boolean({
+      nullable: true,
+      description: 'true: the actual value has reached the target in the goal’s direction (≤ for decrease, ≥ for increase); false: not yet; null: no actual value or no direction',
+      resolve: async (i, _a, ctx) => (await progressOf(i, ctx)).onTrack,
+    }),
+  }),
 });
 
 GoalRef.implement({
@@ -42,6 +120,12 @@ GoalRef.implement({
     baselineValue: t.float({ nullable: true, resolve: (g) => g.baselineValue ?? null }),
     baselinePeriod: t.string({ nullable: true, resolve: (g) => g.baselinePeriod ?? null }),
     targetValue: t.float({ nullable: true, resolve: (g) => g.targetValue ?? null }),
+    targetDirection: t.string({ nullable: true, description: 'increase | decrease: which way the indicator should move', resolve: (g) => g.targetDirection ?? null }),
+    targets: t.field({
+      type: [GoalTargetRef],
+      description: 'Target values of the indicator per area and year, each with the actual value and whether it is on track.',
+      resolve: (g) => (g.targets ?? []).map((target) => ({ goal: g, target })),
+    }),
     deadline: t.string({ nullable: true, resolve: (g) => g.deadline ?? null }),
     adoptedBy: t.field({ type: AdoptionRef, nullable: true, resolve: (g) => g.adoptedBy ?? null }),
     status: t.exposeString('status'),
@@ -88,6 +172,16 @@ MeasureControllingRef.implement({
     budgetPlanned: t.exposeFloat('budgetPlanned'),
     budgetSpent: t.exposeFloat('budgetSpent'),
     budgetUse: t.float({ nullable: true, description: 'spent / planned', resolve: (c) => c.budgetUse }),
+    budgetApproved: t.float({
+      nullable: true,
+      description: 'EUR approved (bewilligt) for the years up to the day asked; null when no year has an approval',
+      resolve: (c) => c.budgetApproved,
+    }),
+    approvedBudgetUse: t.float({
+      nullable: true,
+      description: 'spent / approved, over the years up to the day asked that have an approval; null without an approval or when 0 EUR was approved',
+      resolve: (c) => c.approvedBudgetUse,
+    }),
     startSlippageDays: t.int({ nullable: true, resolve: (c) => c.startSlippageDays }),
     endSlippageDays: t.int({ nullable: true, resolve: (c) => c.endSlippageDays }),
     milestonesDue: t.exposeInt('milestonesDue'),

@@ -25,7 +25,17 @@ const AdoptionInput = builder.inputType('AdoptionInput', {
 });
 
 const BudgetLineInput = builder.inputType('BudgetLineInput', {
-  fields: (t) => ({ year: t.int({ required: false }), planned: t.float({ required: false }), spent: t.float({ required: false }) }),
+  fields: (t) => ({
+    year: t.int({ required: false }),
+    planned: t.float({ required: false }),
+    spent: t.float({ required: false }),
+    approved: t.float({ required: false, description: 'EUR approved (bewilligt) for the year' }),
+  }),
+});
+
+const GoalTargetInput = builder.inputType('GoalTargetInput', {
+  description: "A target value of the goal's indicator for one area and year.",
+  fields: (t) => ({ area: t.field({ type: PlanningAreaInput, required: false }), year: t.int({ required: false }), value: t.float({ required: false }) }),
 });
 
 const GoalInput = builder.inputType('GoalInput', {
@@ -42,6 +52,8 @@ const GoalInput = builder.inputType('GoalInput', {
     baselineValue: t.float({ required: false }),
     baselinePeriod: t.string({ required: false }),
     targetValue: t.float({ required: false }),
+    targetDirection: t.string({ required: false, description: 'increase | decrease' }),
+    targets: t.field({ type: [GoalTargetInput], required: false, description: 'target values per area and year' }),
     deadline: t.string({ required: false }),
     adoptedBy: t.field({ type: AdoptionInput, required: false }),
     status: t.string({ required: false, description: 'draft | adopted | achieved | missed | revised | retired' }),
