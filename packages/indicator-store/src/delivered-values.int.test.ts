@@ -1,7 +1,7 @@
 // Issue 15.3: values a source publishes itself — a share, a signed change — delivered as
 // area-statistic v3 (encoded and decoded through the schema registry), projected into chDB and read
 // back: as delivered, origin DELIVERED, never summed to a level they were not delivered at, and
-// withheld from the public where they stand on a small count.
+// withheld from the public where they stand on a small count; an index takes them as inputs as read.
 import { EventCodec, SchemaRegistry, type AreaStatistic, type RecordEvent } from '@sp/events';
 import { Catalogue, deliveredThreshold, loadProtection, parseCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
@@ -10,6 +10,7 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
+import { IndexProjector } from './index-projector.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
@@ -34,6 +35,22 @@ datasets:
 indicators:
   - { code: sgb2_anteil, version: 1, kind: delivered, valueKind: SHARE, name: SGB-II-Anteil, definition: veröffentlicht, unit: "%", amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: hh, measure: sgb2_anteil }
   - { code: einwohner_diff, version: 1, kind: delivered, valueKind: CHANGE, name: Veränderung, definition: veröffentlicht, unit: Personen, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: hh, measure: einwohner_diff }
+  - { code: einwohner, version: 1, kind: count, name: Einwohner, definition: Summe, unit: Personen, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: hh, measure: einwohner }
+  - code: lage
+    version: 1
+    kind: index
+    name: Lage
+    definition: z-Wert des veröffentlichten Anteils
+    unit: SD
+    amt: statistik
+    polarity: -1
+    updateInterval: jährlich
+    synthetic: false
+    inputs: [{ indicator: sgb2_anteil }]
+    population: einwohner
+    minPopulation: 1
+    levels: [STADTTEIL, STADTBEZIRK]
+    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
   - { code: geheim_anteil, version: 1, kind: delivered, valueKind: SHARE, name: Anteil, definition: veröffentlicht, unit: "%", amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: vertraulich, measure: anteil }
 `);
 
@@ -59,6 +76,7 @@ function record(dataset: string, level: string, code: string, period: string, ob
   return { key: decoded.key, version: decoded.version, tombstone: false, deliveredAt: decoded.deliveredAt, amt: decoded.amt, deliveryId: decoded.deliveryId, payload: decoded.payload! };
 }
 const share = (value: number, denominator: number | null, unit = '%'): Obs => ({ measure: 'sgb2_anteil', dimensions: {}, value, valueKind: 'SHARE', unit, denominator });
+const count = (value: number): Obs => ({ measure: 'einwohner', dimensions: {}, value });
 const diff = (value: number, denominator: number | null): Obs => ({ measure: 'einwohner_diff', dimensions: {}, value, valueKind: 'CHANGE', unit: 'Personen', denominator });
 
 describe('delivered shares and signed changes on chDB (area-statistic v3)', () => {
@@ -72,15 +90,15 @@ describe('delivered shares and signed changes on chDB (area-statistic v3)', () =
     wh = openChdbWarehouse({ path: tempDir('sp-delivered-') });
     await migrateWarehouse(wh);
     await loadAreaMap(wh, areaMap);
-    const projector = new IndicatorProjector(wh, { protection, recordKeySecret: 'delivered-test' });
+    const projector = new IndicatorProjector(wh, { protection, recordKeySecret: 'delivered-values-test-record-keys' });
     await projector.apply([
       // 101: 12.5 % of 800, delivered as a fraction; 102: 50 % of 2 (one person); 201: no denominator
-      record('hh', 'STADTTEIL', '101', '2013', [share(0.125, 800, 'fraction'), diff(-42, 1200)]),
-      record('hh', 'STADTTEIL', '102', '2013', [share(50, 2), diff(7, 300)]),
-      record('hh', 'STADTTEIL', '201', '2013', [share(9.5, null), diff(-3, 2)]),
+      record('hh', 'STADTTEIL', '101', '2013', [share(0.125, 800, 'fraction'), diff(-42, 1200), count(1000)]),
+      record('hh', 'STADTTEIL', '102', '2013', [share(50, 2), diff(7, 300), count(500)]),
+      record('hh', 'STADTTEIL', '201', '2013', [share(9.5, null), diff(-3, 2), count(700)]),
       // both Bezirke publish their own share, the city none
       record('hh', 'STADTBEZIRK', '1', '2013', [share(12.6, 802)]),
-      record('hh', 'STADTBEZIRK', '2', '2013', [share(9.5, 400)]),
+      record('hh', 'STADTBEZIRK', '2', '2013', [share(13, 400)]),
       record('vertraulich', 'STADTTEIL', '101', '2013', [{ measure: 'anteil', dimensions: {}, value: 40, valueKind: 'SHARE', unit: '%', denominator: 500 }]),
     ]);
     reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL'], protection });
@@ -101,7 +119,7 @@ describe('delivered shares and signed changes on chDB (area-statistic v3)', () =
     const bz = await read('sgb2_anteil', 'STADTBEZIRK', true);
     expect(Object.keys(bz).sort()).toEqual(['1', '2']);
     expect(bz['1']).toMatchObject({ value: 12.6, denominator: 802, origin: 'DELIVERED' });
-    expect(bz['2']).toMatchObject({ value: 9.5, denominator: 400, origin: 'DELIVERED' });
+    expect(bz['2']).toMatchObject({ value: 13, denominator: 400, origin: 'DELIVERED' });
     // no Bezirk and no city delivered a change: nothing, not −42 + 7
     expect(await read('einwohner_diff', 'STADTBEZIRK', true)).toEqual({});
     expect(await read('einwohner_diff', 'STADT', true)).toEqual({});
@@ -119,7 +137,7 @@ describe('delivered shares and signed changes on chDB (area-statistic v3)', () =
     // Bezirk 1 (12.6 % of 802) minus 101 (12.5 % of 800) would give 102 away: withheld too; Bezirk 2 is shown
     const bz = await read('sgb2_anteil', 'STADTBEZIRK');
     expect(bz['1']).toMatchObject({ value: null, suppressed: true });
-    expect(bz['2']).toMatchObject({ value: 9.5, denominator: 400, suppressed: false });
+    expect(bz['2']).toMatchObject({ value: 13, denominator: 400, suppressed: false });
     const ch = await read('einwohner_diff', 'STADTTEIL');
     // −3 from a base of 2 is no count at all, +7 from 300 and −42 from 1200 are shown
     expect(ch['201']).toMatchObject({ value: null, suppressed: true });
@@ -128,5 +146,22 @@ describe('delivered shares and signed changes on chDB (area-statistic v3)', () =
     // a confidential dataset's delivered values have no protected variant: the public sees "geschützt", a planner the value
     expect((await read('geheim_anteil', 'STADTTEIL'))['101']).toMatchObject({ value: null, suppressed: true, confidential: true });
     expect((await read('geheim_anteil', 'STADTTEIL', true))['101']).toMatchObject({ value: 40, denominator: 500, confidential: true });
+  });
+
+  it('is an index input as delivered: the Bezirk index scores the shares the Bezirke published, the public index leaves out a withheld one', async () => {
+    // counts beside them still add up
+    expect((await read('einwohner', 'STADTBEZIRK'))['1']).toMatchObject({ value: 1500, origin: 'COMPUTED', valueKind: 'COUNT' });
+    await new IndexProjector(wh, reader, catalogue).recompute(['2013']);
+    const scores = async (level: string, privileged: boolean) =>
+      Object.fromEntries((await reader.indexValues({ index: 'lage', level, period: '2013', privileged })).map((v) => [v.areaCode, v.scored ? v.score : null]));
+    // Bezirk 1 published 12.6 %, Bezirk 2 13 %: two areas, z = ±1, the higher share the higher score
+    // (sums of their Stadtteile, 62.5 and 9.5, would rank them the other way round)
+    expect(await scores('STADTBEZIRK', true)).toEqual({ '1': -1, '2': 1 });
+    const st = await scores('STADTTEIL', true);
+    expect(Object.values(st).every((v) => v !== null)).toBe(true);
+    // the public index reads the inputs as the public sees them: 102 is withheld, so unscored
+    const pub = await scores('STADTTEIL', false);
+    expect(pub['102']).toBeNull();
+    expect(pub['101']).not.toBeNull();
   });
 });
