@@ -16,6 +16,10 @@ const text = () => z.string().min(1);
 /** Avro `int` is 32-bit signed: a larger version or year cannot be encoded (issue 13: 3000000000 gave a 500). */
 export const AVRO_INT_MAX = 2_147_483_647;
 
+/** What an area-statistic observation's value is (area-statistic v3; docs/records.md). */
+export const valueKinds = ['COUNT', 'SHARE', 'RATE', 'MEAN', 'CHANGE'] as const;
+export type ValueKind = (typeof valueKinds)[number];
+
 export function recordSchemasFor(mode: Strictness) {
   const obj = mode === 'strict' ? z.strictObject : z.looseObject;
   const key = text();
@@ -27,6 +31,12 @@ export function recordSchemasFor(mode: Strictness) {
     value: z.number(),
     /** since v2: the record key the ingestion assigned (cell-key method); an Amt never sends it. Absent = null. */
     recordKey: z.number().min(0).lt(1).nullable().optional(),
+    /** since v3: what the value is. COUNT (absent = COUNT) is summed up the hierarchy; the others are values the source published and are never summed */
+    valueKind: z.enum(valueKinds).optional(),
+    /** since v3: the unit of a value that is no count (SHARE: '%' or 'fraction'); null for counts */
+    unit: z.string().nullable().optional(),
+    /** since v3: where known, the count a SHARE, RATE or MEAN refers to, or the base count (earlier period) of a CHANGE */
+    denominator: z.number().nullable().optional(),
   });
   const areaStatistic = obj({
     key,

@@ -32,8 +32,14 @@ const limitsSchema = z.strictObject({
 export type ValidationLimits = z.output<typeof limitsSchema>;
 
 const measureSchema = z.strictObject({
-  /** count: whole numbers 0 … maxCount; amount: any finite number ≥ 0 */
-  kind: z.enum(['count', 'amount']).default('count'),
+  /**
+   * count: whole numbers 0 … maxCount; amount: any finite number ≥ 0. The others are values the
+   * source published (area-statistic v3, valueKind): share (0–100 % or 0–1), rate and mean (≥ 0),
+   * change (signed); they are never summed (docs/indicators.md §3)
+   */
+  kind: z.enum(['count', 'amount', 'share', 'rate', 'mean', 'change']).default('count'),
+  /** the unit a rate, mean or change is delivered in (e.g. "je 1.000", "EUR", "Personen"); a share's is '%' or 'fraction' */
+  unit: z.string().min(1).optional(),
   /** dimension name → the values it may take */
   dimensions: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
 });

@@ -33,6 +33,10 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
     col('period'),
     col('measure'),
     col('value', 'number'),
+    // since area-statistic v3, for a value the source published (empty: a count)
+    col('valueKind'),
+    col('unit'),
+    col('denominator', 'number'),
     col('synthetic', 'boolean'),
     col('source'),
     // plus any number of dimension columns dim_<name>, e.g. dim_alter, dim_geschlecht
@@ -459,7 +463,8 @@ function groupObservations(
       }
     }
     g.lines.push(line);
-    g.observations.push({ measure: fields.measure, dimensions, value: fields.value });
+    const published = Object.fromEntries((['valueKind', 'unit', 'denominator'] as const).filter((f) => fields[f] !== undefined).map((f) => [f, fields[f]]));
+    g.observations.push({ measure: fields.measure, dimensions, value: fields.value, ...published });
   }
   if (errors.length) return { ok: false, errors };
   return {

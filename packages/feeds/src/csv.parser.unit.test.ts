@@ -48,6 +48,20 @@ describe('CSV deliveries', () => {
     expect(values(parseCsvDelivery('area-statistic', `${semi}bevoelkerung;STADTTEIL;101;2012;einwohner;27.515;1\n`))).toEqual([27515]);
   });
 
+  it('reads published shares and signed changes (valueKind, unit, denominator; area-statistic v3), empty cells leave a count', () => {
+    const csv =
+      'dataset;areaLevel;areaCode;period;measure;value;valueKind;unit;denominator;version\n' +
+      'bevoelkerung;STADTTEIL;101;2012;sgb2_anteil;12,5;SHARE;%;800;1\n' +
+      'bevoelkerung;STADTTEIL;101;2012;einwohner_diff;-42;CHANGE;Personen;1.200;1\n' +
+      'bevoelkerung;STADTTEIL;101;2012;einwohner;27.515;;;;1\n';
+    const r = parseCsvDelivery('area-statistic', csv);
+    expect(r.ok && (r.rows[0]!.value as { observations: unknown[] }).observations).toEqual([
+      { measure: 'sgb2_anteil', dimensions: {}, value: 12.5, valueKind: 'SHARE', unit: '%', denominator: 800 },
+      { measure: 'einwohner_diff', dimensions: {}, value: -42, valueKind: 'CHANGE', unit: 'Personen', denominator: 1200 },
+      { measure: 'einwohner', dimensions: {}, value: 27515 },
+    ]);
+  });
+
   it('refuses bytes that are not UTF-8, naming the offset', () => {
     const latin1 = Buffer.concat([Buffer.from('dataset;areaLevel;areaCode;period;measure;value;version\nbevoelkerung;STADTTEIL;101;2012;einwohner;1;1;K'), Buffer.from([0xf6]), Buffer.from('ln\n')]);
     const r = parseCsvDelivery('area-statistic', latin1);

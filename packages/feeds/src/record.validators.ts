@@ -3,7 +3,19 @@
 // the spatial reference, periods and dates against the clock. Pure: everything comes in as arguments.
 // Valid records come back normalised (labels → codes, absent optionals → null, dimensions sorted).
 import { periodicityOf, periodStart as periodStartIso, shiftPeriod } from '@sp/indicators';
-import { strictRecordSchemas, type AreaStatistic, type Observation, type Goal, type Measure, type Milestone, type Offer, type RecordPayloads, type RecordType, type StatusReport } from '@sp/events';
+import {
+  strictRecordSchemas,
+  type AreaStatistic,
+  type Observation,
+  type Goal,
+  type Measure,
+  type Milestone,
+  type Offer,
+  type RecordPayloads,
+  type RecordType,
+  type StatusReport,
+  type ValueKind,
+} from '@sp/events';
 import type { z } from 'zod';
 import type { DatasetDefinition, FeedCatalogue, MeasureDefinition } from './catalogue.js';
 import { capErrors, feedError, type FeedError, type FeedErrorCode } from './feed-error.js';
@@ -352,7 +364,28 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
     o.dimensions = Object.fromEntries(Object.entries(o.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const measure = dataset ? checkMeasureOf(r.dataset, dataset, o, i, report) : undefined;
     const at = ['observations', i, 'value'];
-    if (!Number.isFinite(o.value)) report(at, o.value, 'OUT_OF_RANGE', 'a count must be a finite number', 'a number ≥ 0');
+    const valueKind = o.valueKind ?? 'COUNT';
+    const delivered = measure ? deliveredKindOf(measure) : valueKind !== 'COUNT' ? valueKind : undefined;
+    if (measure && (delivered ?? 'COUNT') !== valueKind) {
+      report(
+        ['observations', i, 'valueKind'],
+        valueKind,
+        'VALUE_KIND_MISMATCH',
+        `${o.measure} is declared as ${measure.kind} in the feed catalogue, not as ${valueKind}`,
+        `valueKind ${delivered ?? 'COUNT'}${delivered ? '' : ' (or none)'} for ${o.measure}`,
+      );
+    } else if (delivered) checkDeliveredValue(r.dataset, measure, o, i, maxCount, report);
+    else if (o.unit != null || o.denominator != null)
+      report(
+        ['observations', i, o.unit != null ? 'unit' : 'denominator'],
+        o.unit ?? o.denominator,
+        'INVALID_VALUE',
+        `${o.measure} is a count: it carries no unit or denominator`,
+        'no unit and no denominator (or valueKind SHARE, RATE, MEAN, CHANGE for a measure declared so)',
+      );
+    if (delivered) {
+      // checked by checkDeliveredValue (or refused by the kind mismatch above)
+    } else if (!Number.isFinite(o.value)) report(at, o.value, 'OUT_OF_RANGE', 'a count must be a finite number', 'a number ≥ 0');
     else if (o.value < 0) report(at, o.value, 'NEGATIVE_COUNT', `a count cannot be negative (${o.measure})`, 'a number ≥ 0');
     else if (measure?.kind === 'count' && !Number.isInteger(o.value))
       report(at, o.value, 'FRACTIONAL_COUNT', `${o.measure} is a count: ${o.value} is not a whole number`, `a whole number 0 … ${maxCount}`);
@@ -372,6 +405,66 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
       );
     } else seen.set(id, i);
   });
+}
+
+/** The value kind of a measure the feed catalogue declares as a delivered value, undefined for counts and amounts. */
+function deliveredKindOf(measure: MeasureDefinition): Exclude<ValueKind, 'COUNT'> | undefined {
+  switch (measure.kind) {
+    case 'count':
+    case 'amount':
+      return undefined;
+    case 'share':
+      return 'SHARE';
+    case 'rate':
+      return 'RATE';
+    case 'mean':
+      return 'MEAN';
+    case 'change':
+      return 'CHANGE';
+  }
+}
+
+/** Share units and the range each allows. */
+const shareUnits: Record<string, number> = { '%': 100, fraction: 1 };
+
+/**
+ * A delivered share, rate, mean or change (area-statistic v3): unit as declared, value in the range
+ * the kind allows (a change may be negative), denominator a count.
+ */
+function checkDeliveredValue(dataset: string, measure: MeasureDefinition | undefined, o: Observation, i: number, maxCount: number, report: Report): void {
+  const at = ['observations', i, 'value'];
+  const kind = o.valueKind ?? 'COUNT';
+  const unitAt = ['observations', i, 'unit'];
+  let max = Number.POSITIVE_INFINITY;
+  if (kind === 'SHARE') {
+    if (o.unit == null || !Object.hasOwn(shareUnits, o.unit)) {
+      report(unitAt, o.unit, o.unit == null ? 'MISSING_FIELD' : 'UNKNOWN_UNIT', `a share of ${dataset}.${o.measure} needs its unit`, `unit "%" (values 0 … 100) or "fraction" (values 0 … 1)`);
+      return;
+    }
+    max = shareUnits[o.unit]!;
+  } else if (measure?.unit !== undefined && o.unit !== measure.unit) {
+    report(unitAt, o.unit, o.unit == null ? 'MISSING_FIELD' : 'UNKNOWN_UNIT', `${dataset}.${o.measure} is delivered in ${measure.unit}`, `unit ${JSON.stringify(measure.unit)} (feed catalogue)`);
+  } else if (o.unit == null) {
+    report(unitAt, o.unit, 'MISSING_FIELD', `a ${kind.toLowerCase()} needs its unit`, 'the unit the value is published in, e.g. "%", "je 1.000", "EUR", "Personen"');
+  }
+  if (!Number.isFinite(o.value)) report(at, o.value, 'OUT_OF_RANGE', `a ${kind.toLowerCase()} must be a finite number`, kind === 'CHANGE' ? 'a number (negative for a decrease)' : 'a number ≥ 0');
+  else if (kind !== 'CHANGE' && o.value < 0)
+    report(
+      at,
+      o.value,
+      'OUT_OF_RANGE',
+      `a ${kind.toLowerCase()} cannot be negative (${o.measure})`,
+      kind === 'SHARE' ? `a number 0 … ${max} (unit ${o.unit})` : 'a number ≥ 0 (valueKind CHANGE for a signed change)',
+    );
+  else if (o.value > max) report(at, o.value, 'OUT_OF_RANGE', `a share in unit ${o.unit} cannot exceed ${max}`, `a number 0 … ${max}${max === 1 ? ' (or unit "%" for 0 … 100)' : ''}`);
+  else if (Math.abs(o.value) > maxCount) report(at, o.value, 'OUT_OF_RANGE', `${o.value} is larger than any ${o.measure} can be`, `a number up to ${maxCount} (feed catalogue limits.maxCount)`);
+  if (o.denominator != null) {
+    const dat = ['observations', i, 'denominator'];
+    const d = o.denominator;
+    if (!Number.isFinite(d) || d > maxCount) report(dat, d, 'OUT_OF_RANGE', 'a denominator is a count', `a whole number 0 … ${maxCount}`);
+    else if (d < 0) report(dat, d, 'NEGATIVE_COUNT', 'a denominator is a count and cannot be negative', `a whole number 0 … ${maxCount}`);
+    else if (!Number.isInteger(d)) report(dat, d, 'FRACTIONAL_COUNT', `a denominator is a count: ${d} is not a whole number`, `a whole number 0 … ${maxCount}`);
+  }
 }
 
 /** Measure, dimension names and values against the dataset's entry in the feed catalogue. */

@@ -1,5 +1,6 @@
 import { anAreaStatistic, aGoal, aMeasure, aMilestone, anOffer, aStatusReport } from '@sp/events/testing';
 import type { RecordType } from '@sp/events';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FeedCatalogue } from './catalogue.js';
 import { Taxonomy } from './taxonomy.js';
@@ -189,5 +190,57 @@ describe('validateRecords', () => {
   it('reports an empty batch', () => {
     const r = validateRecords('offer', [], ctx('jugendamt'));
     expect(!r.ok && r.errors[0]!.code).toBe('EMPTY_BATCH');
+  });
+});
+
+describe('published values (area-statistic v3: valueKind, unit, denominator)', () => {
+  // the Köln feed catalogue plus a published share and a signed change of the Bevölkerung
+  const yaml = readFileSync(new URL('../catalogue/feeds.yaml', import.meta.url), 'utf8').replace(
+    '      einwohner: {}\n',
+    '      einwohner: {}\n      sgb2_anteil: { kind: share }\n      einwohner_diff: { kind: change, unit: Personen }\n',
+  );
+  const published = { ...ctx('statistik'), catalogue: FeedCatalogue.parse(yaml) };
+  const check = (observations: unknown[]) => {
+    const r = validateRecords('area-statistic', [{ row: 0, value: anAreaStatistic({ observations: observations as never }) }], published);
+    return r.ok ? { ok: true as const, observations: r.records[0]!.record.observations } : { ok: false as const, errors: r.errors };
+  };
+
+  it('accepts a share in % or as a fraction and a negative change, each with unit and denominator', () => {
+    const r = check([
+      { measure: 'sgb2_anteil', dimensions: {}, value: 0.125, valueKind: 'SHARE', unit: 'fraction', denominator: 800 },
+      { measure: 'einwohner_diff', dimensions: {}, value: -42, valueKind: 'CHANGE', unit: 'Personen', denominator: 1200 },
+      { measure: 'einwohner', dimensions: {}, value: 27515 },
+    ]);
+    expect(r.ok).toBe(true);
+    expect(r.ok && r.observations).toMatchObject([
+      { measure: 'sgb2_anteil', value: 0.125, valueKind: 'SHARE', unit: 'fraction', denominator: 800 },
+      { measure: 'einwohner_diff', value: -42, valueKind: 'CHANGE', unit: 'Personen', denominator: 1200 },
+      { measure: 'einwohner', value: 27515 },
+    ]);
+    expect(check([{ measure: 'sgb2_anteil', dimensions: {}, value: 12.5, valueKind: 'SHARE', unit: '%', denominator: null }]).ok).toBe(true);
+  });
+
+  it("refuses a value of the wrong kind, a share out of its unit's range, a missing or unknown unit and a denominator that is no count", () => {
+    const errors = (o: unknown) => {
+      const r = check([o]);
+      return r.ok ? [] : r.errors.map((e) => ({ code: e.code, field: e.field }));
+    };
+    // a share delivered as a count, a count delivered as a share
+    expect(errors({ measure: 'sgb2_anteil', dimensions: {}, value: 12 })).toEqual([{ code: 'VALUE_KIND_MISMATCH', field: 'observations[0].valueKind' }]);
+    expect(errors({ measure: 'einwohner', dimensions: {}, value: 12, valueKind: 'SHARE', unit: '%' })).toEqual([{ code: 'VALUE_KIND_MISMATCH', field: 'observations[0].valueKind' }]);
+    // a count stays non-negative and carries no unit
+    expect(errors({ measure: 'einwohner', dimensions: {}, value: -1 })).toEqual([{ code: 'NEGATIVE_COUNT', field: 'observations[0].value' }]);
+    expect(errors({ measure: 'einwohner', dimensions: {}, value: 1, unit: '%' })).toEqual([{ code: 'INVALID_VALUE', field: 'observations[0].unit' }]);
+    expect(errors({ measure: 'sgb2_anteil', dimensions: {}, value: 12.5, valueKind: 'SHARE', unit: 'fraction' })).toEqual([{ code: 'OUT_OF_RANGE', field: 'observations[0].value' }]);
+    expect(errors({ measure: 'sgb2_anteil', dimensions: {}, value: -1, valueKind: 'SHARE', unit: '%' })).toEqual([{ code: 'OUT_OF_RANGE', field: 'observations[0].value' }]);
+    expect(errors({ measure: 'sgb2_anteil', dimensions: {}, value: 12.5, valueKind: 'SHARE', unit: 'Prozent' })).toEqual([{ code: 'UNKNOWN_UNIT', field: 'observations[0].unit' }]);
+    expect(errors({ measure: 'sgb2_anteil', dimensions: {}, value: 12.5, valueKind: 'SHARE' })).toEqual([{ code: 'MISSING_FIELD', field: 'observations[0].unit' }]);
+    expect(errors({ measure: 'einwohner_diff', dimensions: {}, value: -3, valueKind: 'CHANGE', unit: 'EUR' })).toEqual([{ code: 'UNKNOWN_UNIT', field: 'observations[0].unit' }]);
+    expect(errors({ measure: 'sgb2_anteil', dimensions: {}, value: 12.5, valueKind: 'SHARE', unit: '%', denominator: 2.5 })).toEqual([
+      { code: 'FRACTIONAL_COUNT', field: 'observations[0].denominator' },
+    ]);
+    expect(errors({ measure: 'einwohner_diff', dimensions: {}, value: -3, valueKind: 'CHANGE', unit: 'Personen', denominator: -5 })).toEqual([
+      { code: 'NEGATIVE_COUNT', field: 'observations[0].denominator' },
+    ]);
   });
 });

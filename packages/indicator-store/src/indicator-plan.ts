@@ -59,5 +59,7 @@ export function componentsOf(plan: IndicatorPlan): Component[] {
       return [plan.numerator, plan.denominator];
     case 'change':
       return componentsOf(plan.base);
+    case 'delivered':
+      return [plan.value, plan.denominator];
   }
 }

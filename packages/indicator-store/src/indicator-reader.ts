@@ -60,7 +60,14 @@ export interface IndicatorValue {
   perturbed: boolean;
   /** set on projected values: the scenario they were read from (always shown as "Prognose – <scenario>") */
   scenario?: string;
+  /** DELIVERED: the value as the source published it (area-statistic v3); COMPUTED: computed here from counts (absent = COMPUTED) */
+  origin?: ValueOrigin;
+  /** what the value is: a count, share, rate, mean or change (absent: as the indicator's kind says) */
+  valueKind?: IndicatorValueKind;
 }
+
+export type ValueOrigin = 'DELIVERED' | 'COMPUTED';
+export type IndicatorValueKind = 'COUNT' | 'SHARE' | 'RATE' | 'MEAN' | 'CHANGE';
 
 export interface IndexValue {
   index: string;

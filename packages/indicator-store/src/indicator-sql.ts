@@ -44,17 +44,19 @@ function dimensionFilters(c: Component, params: QueryParams): string {
  * present. `periodStarts` gives each period's first day (from @sp/indicators' period module) for
  * the as-of read; current cells carry theirs, written by the projector.
  */
-function source(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf: number | undefined, params: QueryParams): string {
+function source(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf: number | undefined, params: QueryParams, levels: 'source' | 'all' = 'source'): string {
   Object.assign(params, { measure: c.measure, dataset: c.dataset, src: c.sourceLevel, periods: [...periods] });
-  const dims = dimensionFilters(c, params);
+  // a delivered value is read at exactly the dimensions it names: values of other breakdowns are no parts of it
+  const dims = dimensionFilters(c, params) + (levels === 'all' ? ' AND length(dims) = {ndims:UInt64}' : '');
+  if (levels === 'all') params.ndims = Object.keys(c.dims ?? {}).length;
   if (asOf === undefined) {
     // absent cells stay in: a withdrawal changes when the aggregate became known
-    return `(SELECT area_code, period, period_start, value, pvalue, known_at_ms, synthetic, present FROM cells FINAL
-      WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
+    return `(SELECT area_level, area_code, period, period_start, value, pvalue, known_at_ms, synthetic, present FROM cells FINAL
+      WHERE measure = {measure:String} AND dataset = {dataset:String}${levels === 'source' ? ' AND area_level = {src:String}' : ''}
         AND period IN {periods:Array(String)}${dims})`;
   }
   Object.assign(params, { asOf, startPeriods: [...periods], starts: [...periodStarts] });
-  return `(SELECT l_code AS area_code, l_period AS period, transform(l_period, {startPeriods:Array(String)}, {starts:Array(String)}, '') AS period_start,
+  return `(SELECT l_level AS area_level, l_code AS area_code, l_period AS period, transform(l_period, {startPeriods:Array(String)}, {starts:Array(String)}, '') AS period_start,
         value, pv AS pvalue, l_known AS known_at_ms, l_synthetic AS synthetic, 1 AS present FROM (
       SELECT record_key, argMax(tombstone, (version, tombstone)) AS l_tomb,
              argMax(dataset, (version, tombstone)) AS l_dataset, argMax(area_level, (version, tombstone)) AS l_level,
@@ -66,7 +68,31 @@ function source(c: Component, periods: readonly string[], periodStarts: readonly
       FROM record_versions WHERE known_at_ms <= {asOf:UInt64} AND period IN {periods:Array(String)}
       GROUP BY record_key
     ) ARRAY JOIN ms AS measure, ds AS dims, vs AS value, ps AS pv
-    WHERE l_tomb = 0 AND measure = {measure:String} AND l_dataset = {dataset:String} AND l_level = {src:String}${dims})`;
+    WHERE l_tomb = 0 AND measure = {measure:String} AND l_dataset = {dataset:String}${levels === 'source' ? ' AND l_level = {src:String}' : ''}${dims})`;
+}
+
+export interface DeliveredRow {
+  level: string;
+  code: string;
+  period: string;
+  value: number;
+  known_at_ms: string;
+  synthetic: number;
+}
+
+/**
+ * The delivered values (or denominators) of one component at every level they were delivered at,
+ * current or as known at `asOf`: one value per area and period, never a sum over areas (a
+ * delivered share, rate, mean or change is not additive; docs/indicators.md §3).
+ */
+export function deliveredStatement(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf?: number): Statement {
+  const params: QueryParams = {};
+  const from = source(c, periods, periodStarts, asOf, params, 'all');
+  return {
+    sql: `SELECT area_level AS level, area_code AS code, period, anyIf(value, present = 1) AS value, max(known_at_ms) AS known_at_ms, maxIf(synthetic, present = 1) AS synthetic
+     FROM ${from} GROUP BY area_level, area_code, period HAVING countIf(present = 1) > 0`,
+    params,
+  };
 }
 
 /**

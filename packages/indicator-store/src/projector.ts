@@ -22,12 +22,12 @@
 // the key the ingestion would have given it when the projector knows the secret (upcasting), and
 // otherwise none: its figures are then shown as "geschützt" until a rebuild with the secret.
 import type { AreaStatistic, RecordEvent } from '@sp/events';
-import { loadProtection, periodStart, perturbCount, recordKeyOf, type Protection } from '@sp/indicators';
+import { denominatorMeasure, loadProtection, periodStart, perturbCount, recordKeyOf, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { AreaMapRow } from './area-map.js';
 
-/** An observation as the projector reads it; recordKey is null or absent in events written before v2. */
-export type Observation = Pick<AreaStatistic['observations'][number], 'measure' | 'dimensions' | 'value' | 'recordKey'>;
+/** An observation as the projector reads it; recordKey is null or absent in events written before v2, valueKind, unit and denominator before v3. */
+export type Observation = Pick<AreaStatistic['observations'][number], 'measure' | 'dimensions' | 'value' | 'recordKey' | 'valueKind' | 'unit' | 'denominator'>;
 
 export type AreaStatisticPayload = Pick<AreaStatistic, 'dataset' | 'areaLevel' | 'areaCode' | 'period' | 'synthetic'> & { observations: readonly Observation[] };
 
@@ -96,6 +96,41 @@ export function protectObservation(protection: Protection, secret: string | unde
   return key === undefined ? { key: NONE, pvalue: NONE } : { key, pvalue: perturbCount(o.value, key, protection.table) };
 }
 
+/** One observation as record_versions and the cells store it. */
+export interface StoredObservation {
+  measure: string;
+  dimensions: Record<string, string>;
+  value: number;
+  key: number;
+  pvalue: number;
+}
+
+/**
+ * The observations of a record as they are stored (incremental and replay alike). A count is
+ * stored as delivered, with its record key and protected value. A delivered share, rate, mean or
+ * change (area-statistic v3) is stored under its measure too — a share in % whatever unit it was
+ * delivered in — and its denominator as a count under denominatorMeasure(measure); neither gets a
+ * protected value: the perturbation table is for counts, and a published rate and its denominator
+ * would give its numerator away exactly, so the public sees such values of a confidential dataset
+ * as "geschützt" (docs/disclosure.md §8). Which indicator reads them is the catalogue's business
+ * (kind delivered): nothing sums them.
+ */
+export function storedObservations(protection: Protection, secret: string | undefined, p: AreaStatisticPayload): StoredObservation[] {
+  const out: StoredObservation[] = [];
+  for (const o of p.observations) {
+    const kind = o.valueKind ?? 'COUNT';
+    if (kind === 'COUNT') {
+      const pr = protectObservation(protection, secret, p, o);
+      out.push({ measure: o.measure, dimensions: o.dimensions, value: o.value, key: pr.key, pvalue: pr.pvalue });
+      continue;
+    }
+    const value = kind === 'SHARE' && o.unit === 'fraction' ? o.value * 100 : o.value;
+    out.push({ measure: o.measure, dimensions: o.dimensions, value, key: NONE, pvalue: NONE });
+    if (o.denominator != null) out.push({ measure: denominatorMeasure(o.measure), dimensions: o.dimensions, value: o.denominator, key: NONE, pvalue: NONE });
+  }
+  return out;
+}
+
 export class IndicatorProjector {
   private readonly protection: Protection;
 
@@ -104,11 +139,6 @@ export class IndicatorProjector {
     private readonly options: IndicatorProjectorOptions = {},
   ) {
     this.protection = options.protection ?? loadProtection();
-  }
-
-  /** The record key and protected value of one observation of a record. */
-  private protect(p: AreaStatisticPayload, o: Observation): { key: number; pvalue: number } {
-    return protectObservation(this.protection, this.options.recordKeySecret, p, o);
   }
 
   /** @param afterRecordsStored hook between the two steps (tracing, crash tests) */
@@ -154,7 +184,7 @@ export class IndicatorProjector {
       leaves.add(leaf);
       if (!leafEarlierInBatch.has(e.key)) leafEarlierInBatch.set(e.key, { leaf_key: leaf, dataset: p.dataset, area_level: p.areaLevel, area_code: p.areaCode, period: p.period });
       if (!fresh.has(e)) continue;
-      const protectedObs = p.observations.map((o) => this.protect(p, o));
+      const stored = storedObservations(this.protection, this.options.recordKeySecret, p);
       rows.push({
         record_key: e.key,
         version: e.version,
@@ -168,11 +198,11 @@ export class IndicatorProjector {
         known_at_ms: e.deliveredAt,
         amt: e.amt,
         delivery_id: e.deliveryId,
-        obs_measure: p.observations.map((o) => o.measure),
-        obs_dims: p.observations.map((o) => o.dimensions),
-        obs_value: p.observations.map((o) => o.value),
-        obs_key: protectedObs.map((o) => o.key),
-        obs_pvalue: protectedObs.map((o) => o.pvalue),
+        obs_measure: stored.map((o) => o.measure),
+        obs_dims: stored.map((o) => o.dimensions),
+        obs_value: stored.map((o) => o.value),
+        obs_key: stored.map((o) => o.key),
+        obs_pvalue: stored.map((o) => o.pvalue),
       });
     }
     if (rows.length > 0) await this.warehouse.insert('record_versions', rows);

@@ -12,13 +12,13 @@
 //    and the latest has not is written absent (present = 0), as the incremental path writes it
 //    once it saw the cell.
 // Record keys and protected values are computed per observation in JS by the same function as the
-// incremental path (protectObservation); each period's first day comes from @sp/indicators'
+// incremental path (storedObservations); each period's first day comes from @sp/indicators'
 // period module and is handed to the SQL as a parameter, so periods keep one parser.
 // A rebuild that fails part-way is started over (the tables are emptied first), so the blocks are
 // not retried one by one: the first failure is kept and thrown by add() and finish().
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
-import { leafKey, protectObservation, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
+import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 
 /** the columns of record_versions_replay in the order add() serialises them */
 const stagingColumns = [
@@ -152,7 +152,7 @@ export class ReplayProjector {
       if (e.tombstone || !p) {
         this.block.push(`${head}"","","","","",1,0,${tail},[],[],[],[],[]]`);
       } else {
-        const obs = p.observations;
+        const obs = storedObservations(this.protection, secret, p);
         const measures = new Array<string>(obs.length);
         const dims = new Array<Record<string, string>>(obs.length);
         const values = new Array<number>(obs.length);
@@ -160,12 +160,11 @@ export class ReplayProjector {
         const pvalues = new Array<number>(obs.length);
         for (let j = 0; j < obs.length; j++) {
           const o = obs[j]!;
-          const pr = protectObservation(this.protection, secret, p, o);
           measures[j] = o.measure;
           dims[j] = o.dimensions;
           values[j] = o.value;
-          keys[j] = pr.key;
-          pvalues[j] = pr.pvalue;
+          keys[j] = o.key;
+          pvalues[j] = o.pvalue;
         }
         const where = JSON.stringify([leafKey(p), p.dataset, p.areaLevel, p.areaCode, p.period]).slice(1, -1);
         this.block.push(

@@ -8,11 +8,37 @@
 // unprotected one; rates, changes and index inputs are computed from these protected counts. It
 // learns nothing more about such a figure: no knownAt, and a figure it may not see is only
 // "geschützt" (PROTECTED). Privileged readers get the true values, marked confidential.
-import { alignPeriod, evaluatePlan, loadProtection, periodRange, periodStart, shiftPeriod, type Component, type Protection } from '@sp/indicators';
+import {
+  alignPeriod,
+  type DeliveredValue,
+  deliveredValueHidden,
+  evaluatePlan,
+  type IndicatorPlan,
+  loadProtection,
+  periodRange,
+  periodStart,
+  shiftPeriod,
+  deliveredThreshold,
+  type Component,
+  type Protection,
+} from '@sp/indicators';
 import { ExpectedError, type ReadOptions, type Warehouse } from '@sp/ports';
-import { areaRelationsStatement, areaValidityStatement, type CountRow, countsStatement, indexValuesStatement, type Only, periodsStatement, sourceCountsStatement } from './indicator-sql.js';
+import {
+  areaRelationsStatement,
+  areaValidityStatement,
+  type CountRow,
+  countsStatement,
+  type DeliveredRow,
+  deliveredStatement,
+  indexValuesStatement,
+  type Only,
+  periodsStatement,
+  sourceCountsStatement,
+} from './indicator-sql.js';
 import { componentsOf, type PlanResolver, type ScenarioDatasets, UnknownScenarioError } from './indicator-plan.js';
-import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
+import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValueKind, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
+
+type DeliveredPlan = Extract<IndicatorPlan, { kind: 'delivered' }>;
 
 /** An indicator the plans do not know: the caller asked for it, so the gateway shows the error. */
 export class UnknownIndicatorError extends ExpectedError {
@@ -71,6 +97,8 @@ function validAt(validity: Validity, code: string, start: string): boolean {
 
 export class WarehouseIndicatorReader implements IndicatorReader {
   private readonly suppressBelow: number;
+  /** delivered shares, rates, means and changes standing on a smaller count are withheld from the public */
+  private readonly deliveredThreshold: number;
   private relations: Promise<AreaRelation[]> | undefined;
   private readonly validity = new Map<string, Promise<Validity>>();
 
@@ -78,7 +106,9 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     private readonly warehouse: Warehouse,
     private readonly options: WarehouseIndicatorReaderOptions,
   ) {
-    this.suppressBelow = (options.protection ?? loadProtection()).config.suppressBelow;
+    const protection = (options.protection ?? loadProtection()).config;
+    this.suppressBelow = protection.suppressBelow;
+    this.deliveredThreshold = deliveredThreshold(protection);
   }
 
   /** Forget the cached area relations (after the area map was reloaded). */
@@ -100,6 +130,11 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
 
     const restrict = q.areaCodes ? new Set(q.areaCodes) : q.parentCode ? await this.childrenOf(q.parentCode, q.level) : undefined;
+    if (plan.kind === 'delivered') {
+      if (q.scenario !== undefined) throw new UnknownScenarioError(q.scenario, this.options.scenarios?.scenarios() ?? [], ` for the delivered values of ${plan.code}`);
+      return this.deliveredValues(plan, q, periods, restrict);
+    }
+    const valueKind: IndicatorValueKind = plan.kind === 'count' ? 'COUNT' : plan.kind === 'change' ? 'CHANGE' : plan.factor === 100 ? 'SHARE' : 'RATE';
     const only: Only = { level: q.level, ...(restrict ? { codes: [...restrict] } : {}) };
     const components = new Map(componentsOf(plan).map((c) => [JSON.stringify(c), c]));
     const counts = new Map<string, Counts>();
@@ -165,6 +200,83 @@ export class WarehouseIndicatorReader implements IndicatorReader {
           confidential,
           perturbed: confidential && !privileged,
           ...(q.scenario === undefined ? {} : { scenario: q.scenario }),
+          origin: 'COMPUTED',
+          valueKind,
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A delivered share, rate, mean or change (docs/indicators.md §3, docs/disclosure.md §8): at
+   * each area of the asked level where it was delivered, the delivered value (origin DELIVERED).
+   * Never a sum, never a mean of means: an area where nothing was delivered has no value. The
+   * public never sees such values of a confidential dataset (no protected value exists), and sees
+   * one of a public dataset only when it and every value delivered inside its area pass
+   * deliveredValueHidden — so that no difference of a parent and its visible parts gives a
+   * withheld part away.
+   */
+  private async deliveredValues(plan: DeliveredPlan, q: IndicatorValuesQuery, periods: readonly string[], restrict: Set<string> | undefined): Promise<IndicatorValue[]> {
+    const privileged = q.privileged === true;
+    const confidential = this.confidential(plan.value);
+    const asOf = q.asOf ? Date.parse(q.asOf) : undefined;
+    const readPeriods = [...new Set(periods.map((p) => this.readPeriod(plan.value, p)))];
+    const starts = readPeriods.map(periodStart);
+    const read = async (c: Component) => {
+      const { sql, params } = deliveredStatement(c, readPeriods, starts, asOf);
+      const byCell = new Map<string, DeliveredRow>();
+      for (const r of await this.warehouse.query<DeliveredRow>(sql, params, readOptions(q))) byCell.set(`${r.period}|${r.level}|${r.code}`, r);
+      return byCell;
+    };
+    q.signal?.throwIfAborted();
+    const [values, denominators, relations] = await Promise.all([read(plan.value), read(plan.denominator), this.loadRelations()]);
+    const delivered = (period: string, level: string, code: string): (DeliveredValue & { row: DeliveredRow }) | undefined => {
+      const row = values.get(`${period}|${level}|${code}`);
+      if (!row) return undefined;
+      const d = denominators.get(`${period}|${level}|${code}`);
+      return { value: Number(row.value), denominator: d ? Number(d.value) : null, row };
+    };
+    const hidden = (v: DeliveredValue) => !privileged && (confidential || deliveredValueHidden(plan, v, this.deliveredThreshold));
+    // the areas inside each area of the asked level (any finer or member level), from area_map
+    const inside = new Map<string, AreaRelation[]>();
+    for (const r of relations) {
+      if (r.level !== q.level || r.child_level === q.level) continue;
+      inside.set(r.code, [...(inside.get(r.code) ?? []), r]);
+    }
+
+    const out: IndicatorValue[] = [];
+    for (const asked of periods) {
+      const period = this.readPeriod(plan.value, asked);
+      const areas = [...values.values()].filter((r) => r.period === period && r.level === q.level).map((r) => r.code);
+      for (const area of areas.sort()) {
+        if (restrict && !restrict.has(area)) continue;
+        const v = delivered(period, q.level, area)!;
+        // withheld when it, or any value delivered inside its area, may not be shown (differencing)
+        const withheld =
+          hidden(v) ||
+          (inside.get(area) ?? []).some((r) => {
+            const part = delivered(period, r.child_level, r.child_code);
+            return part !== undefined && hidden(part);
+          });
+        const knownAt = Number(v.row.known_at_ms);
+        out.push({
+          indicator: plan.code,
+          areaLevel: q.level,
+          areaCode: area,
+          period: asked,
+          value: withheld ? null : v.value,
+          numerator: null,
+          denominator: withheld ? null : v.denominator,
+          suppressed: withheld,
+          suppressionReason: withheld ? 'PROTECTED' : null,
+          knownAt: knownAt && (privileged || !confidential) ? new Date(knownAt).toISOString() : null,
+          synthetic: Number(v.row.synthetic) === 1 || plan.synthetic,
+          definitionVersion: plan.version,
+          confidential,
+          perturbed: false,
+          origin: 'DELIVERED',
+          valueKind: plan.valueKind,
         });
       }
     }

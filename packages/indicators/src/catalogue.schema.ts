@@ -1,5 +1,6 @@
 // The declarative indicator catalogue: datasets (what the Ämter deliver, how often, whether synthetic)
-// and versioned indicator definitions of four kinds — count, ratio, change, index.
+// and versioned indicator definitions of five kinds — count, ratio, change, delivered (a value the
+// source publishes: share, rate, mean, signed change), index.
 import { z } from 'zod';
 import { defaultUncertaintySettings, uncertaintySettingsSchema } from './uncertainty.js';
 
@@ -72,6 +73,28 @@ export const changeIndicatorSchema = z.object({
   mode: z.enum(['absolute', 'relative']),
 });
 
+/**
+ * A value the source publishes itself (area-statistic v3): a share, rate, mean or signed change,
+ * read as delivered and never summed. Above the level it is delivered at it exists only where it
+ * was delivered too, or — a share or rate with delivered denominators — as their weighted mean
+ * (docs/indicators.md §3).
+ */
+export const deliveredIndicatorSchema = z.object({
+  ...common,
+  kind: z.literal('delivered'),
+  valueKind: z.enum(['SHARE', 'RATE', 'MEAN', 'CHANGE']),
+  dataset: code,
+  measure: code,
+  /** dimension → the one value the value is read at (a share of women: {geschlecht: w}); none: the observation without dimensions */
+  dimensions: z.record(z.string(), z.string().min(1)).default({}),
+  /** level the feed delivers at; the areas a weighted mean of a share or rate is made of */
+  sourceLevel: z.string().default('STADTTEIL'),
+  /** per how many a RATE is (1000 for "je 1.000"; required for a RATE); a SHARE is always per 100 (stored in %) */
+  factor: z.number().positive().optional(),
+  /** a CHANGE: absolute (later = base + change) or relative in % (later = base × (1 + change / 100)) */
+  mode: z.enum(['absolute', 'relative']).default('absolute'),
+});
+
 export const indexClassSchema = z.object({
   code: z.string().min(1),
   label: z.string().min(1),
@@ -93,7 +116,7 @@ export const indexIndicatorSchema = z.object({
   levels: z.array(z.string()).default(['STADTTEIL']),
 });
 
-export const indicatorSchema = z.discriminatedUnion('kind', [countIndicatorSchema, ratioIndicatorSchema, changeIndicatorSchema, indexIndicatorSchema]);
+export const indicatorSchema = z.discriminatedUnion('kind', [countIndicatorSchema, ratioIndicatorSchema, changeIndicatorSchema, deliveredIndicatorSchema, indexIndicatorSchema]);
 
 export const catalogueFileSchema = z.object({
   catalogueVersion: z.number().int().positive(),
@@ -110,6 +133,8 @@ export type CountIndicator = z.infer<typeof countIndicatorSchema>;
 export type RatioIndicator = z.infer<typeof ratioIndicatorSchema>;
 export type ChangeIndicator = z.infer<typeof changeIndicatorSchema>;
 export type IndexIndicator = z.infer<typeof indexIndicatorSchema>;
+export type DeliveredIndicator = z.infer<typeof deliveredIndicatorSchema>;
+export type DeliveredValueKind = DeliveredIndicator['valueKind'];
 export type IndexClass = z.infer<typeof indexClassSchema>;
 export type Indicator = z.infer<typeof indicatorSchema>;
 export type CatalogueFile = z.infer<typeof catalogueFileSchema>;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { defaultUncertaintySettings, type UncertaintySettings } from './uncertainty.js';
-import { catalogueFileSchema, type CountIndicator, type Dataset, type IndexIndicator, type Indicator, type Polarity } from './catalogue.schema.js';
+import { catalogueFileSchema, type CountIndicator, type Dataset, type DeliveredValueKind, type IndexIndicator, type Indicator, type Polarity } from './catalogue.schema.js';
 
 export class CatalogueError extends Error {
   override readonly name = 'CatalogueError';
@@ -26,8 +26,26 @@ export interface Component {
   sourceLevel: string;
 }
 
+/** Where a delivered value's denominator is stored: beside its value, under a name no feed catalogue measure can have. */
+export function denominatorMeasure(measure: string): string {
+  return `${measure}.denominator`;
+}
+
 export type IndicatorPlan =
   | { kind: 'count'; code: string; version: number; synthetic: boolean; component: Component }
+  | {
+      kind: 'delivered';
+      code: string;
+      version: number;
+      synthetic: boolean;
+      valueKind: DeliveredValueKind;
+      /** the delivered values (a share in %) and, where delivered, their denominators (a change's base counts) */
+      value: Component;
+      denominator: Component;
+      /** per how many a share (100) or rate is; undefined for means and changes */
+      factor: number | undefined;
+      mode: 'absolute' | 'relative';
+    }
   | { kind: 'ratio'; code: string; version: number; synthetic: boolean; numerator: Component; denominator: Component; factor: number }
   | { kind: 'change'; code: string; version: number; synthetic: boolean; base: IndicatorPlan; periods: number; mode: 'absolute' | 'relative' };
 
@@ -94,6 +112,20 @@ export class Catalogue {
         };
       case 'change':
         return { kind: 'change', code: i.code, version: i.version, synthetic: i.synthetic, base: this.compile(i.of), periods: i.periods, mode: i.mode };
+      case 'delivered': {
+        const value: Component = { dataset: i.dataset, measure: i.measure, dims: Object.fromEntries(Object.entries(i.dimensions).map(([d, v]) => [d, [v]])), sourceLevel: i.sourceLevel };
+        return {
+          kind: 'delivered',
+          code: i.code,
+          version: i.version,
+          synthetic: i.synthetic,
+          valueKind: i.valueKind,
+          value,
+          denominator: { ...value, measure: denominatorMeasure(i.measure) },
+          factor: i.valueKind === 'SHARE' ? 100 : i.valueKind === 'RATE' ? i.factor : undefined,
+          mode: i.mode,
+        };
+      }
       case 'index':
         throw new CatalogueError('WRONG_KIND', `${code} is an index; use resolveIndex()`);
     }
@@ -134,6 +166,8 @@ export class Catalogue {
         return [...new Set([...this.datasetsOf(i.numerator), ...this.datasetsOf(i.denominator)])];
       case 'change':
         return this.datasetsOf(i.of);
+      case 'delivered':
+        return [i.dataset];
       case 'index':
         return [...new Set([...i.inputs.flatMap((x) => this.datasetsOf(x.indicator)), ...this.datasetsOf(i.population)])];
     }
@@ -168,9 +202,15 @@ export class Catalogue {
       case 'change':
         ref(i.of, ['count', 'ratio']);
         break;
+      case 'delivered':
+        if (!this.datasets[i.dataset]) throw new CatalogueError('UNKNOWN_DATASET', `${where}: dataset ${i.dataset} not declared; accepted: ${Object.keys(this.datasets).join(', ')}`);
+        if (i.valueKind === 'RATE' && i.factor === undefined) throw new CatalogueError('CATALOGUE_INVALID', `${where}: a delivered RATE needs its factor; accepted: factor: 1000 for "je 1.000"`);
+        if (i.valueKind === 'SHARE' && i.unit !== '%')
+          throw new CatalogueError('CATALOGUE_INVALID', `${where}: a delivered SHARE is read in % (delivered fractions are stored × 100); accepted: unit: "%"`);
+        break;
       case 'index':
         i.inputs.forEach((x) => {
-          ref(x.indicator, ['count', 'ratio', 'change']);
+          ref(x.indicator, ['count', 'ratio', 'change', 'delivered']);
         });
         ref(i.population, ['count']);
         if (i.classes[0]!.from !== null || i.classes.slice(1).some((c, k) => c.from === null || c.from <= (i.classes[k]!.from ?? -Infinity))) {

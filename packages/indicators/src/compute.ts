@@ -82,6 +82,12 @@ export function evaluatePlan(plan: IndicatorPlan, period: string, count: CountLo
       const d = read(plan.denominator, period) ?? null;
       return { value: d === null ? null : ratio(n, d, plan.factor), numerator: n, denominator: d };
     }
+    case 'delivered': {
+      // as delivered, at the area asked (never a sum; WarehouseIndicatorReader reads delivered values itself)
+      const v = read(plan.value, period);
+      if (v == null) return undefined;
+      return { value: v, numerator: null, denominator: read(plan.denominator, period) ?? null };
+    }
     case 'change': {
       const now = evaluatePlan(plan.base, period, count, align);
       const before = evaluatePlan(plan.base, shiftPeriod(period, -plan.periods), count, align);
@@ -162,4 +168,56 @@ export function aggregatePlanningAreas(cells: readonly AreaValue[], areas: reado
     const value = missing.length ? null : a.members.reduce((s, m) => s + byKey.get(keyOf(m))!, 0);
     return { level: a.level, code: a.code, value, missing: [...missing] };
   });
+}
+
+/** A delivered value (area-statistic v3) with its denominator (a change's base count) where delivered. */
+export interface DeliveredValue {
+  value: number;
+  denominator: number | null;
+}
+
+type DeliveredPlan = Extract<IndicatorPlan, { kind: 'delivered' }>;
+
+/**
+ * The counts a delivered value stands on, as far as the value and its denominator tell: a share's
+ * or rate's numerator (value / factor × denominator, rounded) and the rest of its denominator
+ * (shares only), a mean's denominator, a change's base and later count. undefined when they are
+ * not known (no denominator delivered).
+ */
+export function underlyingCounts(plan: Pick<DeliveredPlan, 'valueKind' | 'factor' | 'mode'>, v: DeliveredValue): number[] | undefined {
+  const d = v.denominator;
+  if (d == null) return undefined;
+  switch (plan.valueKind) {
+    case 'SHARE':
+    case 'RATE': {
+      if (plan.factor === undefined) return undefined;
+      const numerator = Math.round((v.value / plan.factor) * d);
+      return plan.valueKind === 'SHARE' ? [d, numerator, d - numerator] : [d, numerator];
+    }
+    case 'MEAN':
+      return [d];
+    case 'CHANGE':
+      return [d, Math.round(plan.mode === 'absolute' ? d + v.value : d * (1 + v.value / 100))];
+  }
+}
+
+/**
+ * The smallest count a delivered value may stand on for the public (docs/disclosure.md §8): the
+ * office's suppressBelow, and at least one more than the perturbation table's blockedUpTo — a
+ * count the table would never publish (1 … blockedUpTo) is not given away by a share either.
+ */
+export function deliveredThreshold(protection: { suppressBelow: number; perturbation: { blockedUpTo: number } }): number {
+  return Math.max(protection.suppressBelow, protection.perturbation.blockedUpTo + 1);
+}
+
+/**
+ * The suppression rule of delivered values (docs/disclosure.md §8): a delivered value is withheld
+ * when a count it stands on is small (0 < count < threshold) — a share's or rate's denominator or
+ * numerator (and a share's complement: 49 of 50 gives the one person away), a mean's denominator,
+ * a change's base or later count. Without a delivered denominator the value tells no count and is
+ * shown as the source published it. A count of 0 is no small group: 0 % of 50 is shown.
+ */
+export function deliveredValueHidden(plan: Pick<DeliveredPlan, 'valueKind' | 'factor' | 'mode'>, v: DeliveredValue, threshold: number): boolean {
+  const counts = underlyingCounts(plan, v);
+  return counts?.some((c) => c > 0 && c < threshold) ?? false;
 }

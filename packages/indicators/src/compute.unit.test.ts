@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { parseCatalogue, type Component, type IndicatorPlan } from './catalogue.js';
-import { aggregatePlanningAreas, change, evaluateIndicator, evaluatePlan, ratio, rollUp, rollUpRatio, sumObservations, type AreaRef, type Observation } from './compute.js';
+import {
+  aggregatePlanningAreas,
+  change,
+  deliveredThreshold,
+  deliveredValueHidden,
+  evaluateIndicator,
+  evaluatePlan,
+  ratio,
+  rollUp,
+  rollUpRatio,
+  sumObservations,
+  underlyingCounts,
+  type AreaRef,
+  type Observation,
+} from './compute.js';
 
 const parentOf = (a: AreaRef): AreaRef | undefined => (a.level === 'STADTTEIL' ? { level: 'STADTBEZIRK', code: a.code[0]! } : a.level === 'STADTBEZIRK' ? { level: 'STADT', code: '0' } : undefined);
 
@@ -140,5 +154,65 @@ describe('evaluatePlan: the one evaluation of counts, ratios and changes', () =>
     const ch: IndicatorPlan = { kind: 'change', code: 'c', version: 1, synthetic: false, base: plan('count'), periods: 1, mode: 'relative' };
     expect(evaluatePlan(ch, '2012', (_c, p) => byPeriod[p])!.value).toBeCloseTo(20, 12);
     expect(evaluatePlan(ch, '2013', (_c, p) => byPeriod[p])).toBeUndefined();
+  });
+});
+
+describe('delivered values (area-statistic v3: shares, rates, means, signed changes)', () => {
+  const catalogue = parseCatalogue(`catalogueVersion: 1
+datasets:
+  h: { name: h, periodicity: year, amt: statistik, synthetic: false }
+indicators:
+  - { code: anteil, version: 1, kind: delivered, valueKind: SHARE, name: n, definition: d, unit: "%", amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: h, measure: sgb2_anteil, dimensions: { geschlecht: w } }
+  - { code: veraenderung, version: 1, kind: delivered, valueKind: CHANGE, name: n, definition: d, unit: Personen, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: h, measure: sgb2_diff }
+  - { code: rate, version: 1, kind: delivered, valueKind: RATE, factor: 1000, name: n, definition: d, unit: je 1.000, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: h, measure: al_rate }
+`);
+  const share = catalogue.compile('anteil');
+  const changePlan = catalogue.compile('veraenderung');
+  const rate = catalogue.compile('rate');
+  if (share.kind !== 'delivered' || changePlan.kind !== 'delivered' || rate.kind !== 'delivered') throw new Error('not delivered');
+
+  it('compiles to the delivered value and its denominator, read at exactly the named dimension', () => {
+    expect(share).toMatchObject({
+      valueKind: 'SHARE',
+      factor: 100,
+      value: { measure: 'sgb2_anteil', dims: { geschlecht: ['w'] } },
+      denominator: { measure: 'sgb2_anteil.denominator', dims: { geschlecht: ['w'] } },
+    });
+    expect(changePlan).toMatchObject({ valueKind: 'CHANGE', factor: undefined, mode: 'absolute' });
+  });
+
+  it('evaluates to the value as delivered (a change may be negative), never a ratio of its parts', () => {
+    const cells: Record<string, number> = { sgb2_diff: -42, 'sgb2_diff.denominator': 1200 };
+    expect(evaluatePlan(changePlan, '2013', (c) => cells[c.measure])).toEqual({ value: -42, numerator: null, denominator: 1200 });
+    expect(evaluatePlan(share, '2013', () => undefined)).toBeUndefined();
+    expect(evaluatePlan(share, '2013', (c) => (c.measure === 'sgb2_anteil' ? 12.5 : undefined))).toEqual({ value: 12.5, numerator: null, denominator: null });
+  });
+
+  it('knows the counts a value stands on: numerator, complement, base and later count', () => {
+    expect(underlyingCounts(share, { value: 12.5, denominator: 80 })).toEqual([80, 10, 70]);
+    expect(underlyingCounts(rate, { value: 25, denominator: 2000 })).toEqual([2000, 50]);
+    expect(underlyingCounts(changePlan, { value: -42, denominator: 1200 })).toEqual([1200, 1158]);
+    expect(underlyingCounts({ valueKind: 'CHANGE', factor: undefined, mode: 'relative' }, { value: -50, denominator: 10 })).toEqual([10, 5]);
+    expect(underlyingCounts({ valueKind: 'MEAN', factor: undefined, mode: 'absolute' }, { value: 31_000, denominator: 4 })).toEqual([4]);
+    expect(underlyingCounts(share, { value: 12.5, denominator: null })).toBeUndefined();
+  });
+
+  it('withholds a value whose denominator, numerator or complement is a small count, like the count itself', () => {
+    const t = deliveredThreshold({ suppressBelow: 0, perturbation: { blockedUpTo: 2 } });
+    expect(t).toBe(3);
+    expect(deliveredThreshold({ suppressBelow: 5, perturbation: { blockedUpTo: 2 } })).toBe(5);
+    // 50 % of 2: one person
+    expect(deliveredValueHidden(share, { value: 50, denominator: 2 }, t)).toBe(true);
+    // 1 of 40 and 39 of 40 give one person away; 0 of 40 is no small group
+    expect(deliveredValueHidden(share, { value: 2.5, denominator: 40 }, t)).toBe(true);
+    expect(deliveredValueHidden(share, { value: 97.5, denominator: 40 }, t)).toBe(true);
+    expect(deliveredValueHidden(share, { value: 0, denominator: 40 }, t)).toBe(false);
+    expect(deliveredValueHidden(share, { value: 25, denominator: 40 }, t)).toBe(false);
+    // a change from 2 people, or to 1
+    expect(deliveredValueHidden(changePlan, { value: 7, denominator: 2 }, t)).toBe(true);
+    expect(deliveredValueHidden(changePlan, { value: -9, denominator: 10 }, t)).toBe(true);
+    expect(deliveredValueHidden(changePlan, { value: -42, denominator: 1200 }, t)).toBe(false);
+    // without a denominator the value tells no count: shown as published
+    expect(deliveredValueHidden(share, { value: 50, denominator: null }, t)).toBe(false);
   });
 });

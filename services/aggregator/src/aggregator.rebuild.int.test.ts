@@ -6,7 +6,8 @@
 // the rules are not the same: corrections, withdrawals (also of a record not seen yet, and in the
 // batch of the record's first version), the same key@version appended twice with another payload
 // (the first in the log wins), dimensions given in another key order, events with record keys
-// (v2) and without (v1, keyed by the secret), a record whose latest version lacks an observation
+// (v2) and without (v1, keyed by the secret), published shares, rates and signed changes with and
+// without denominators (v3), a record whose latest version lacks an observation
 // (absent cell), an undecodable event and one with a period the indices cannot take.
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
@@ -24,20 +25,28 @@ const catalogue = dynamikCatalogue;
 const AREAS = ['101', '102', '103', '104', '105', '106'];
 const SECRET = 'rebuild-test-record-keys';
 
-type Obs = { measure: string; dimensions: Record<string, string>; value: number; recordKey?: number };
+type Obs = {
+  measure: string;
+  dimensions: Record<string, string>;
+  value: number;
+  recordKey?: number;
+  valueKind?: 'COUNT' | 'SHARE' | 'RATE' | 'MEAN' | 'CHANGE';
+  unit?: string | null;
+  denominator?: number | null;
+};
 
 /** the test log: deterministic, ~300 events over 3 years */
-function theLog(): { schemaVersion: 1 | 2; event: RecordEvent<'area-statistic'> }[] {
+function theLog(): { schemaVersion: 1 | 2 | 3; event: RecordEvent<'area-statistic'> }[] {
   let at = Date.UTC(2025, 0, 1);
-  const out: { schemaVersion: 1 | 2; event: RecordEvent<'area-statistic'> }[] = [];
+  const out: { schemaVersion: 1 | 2 | 3; event: RecordEvent<'area-statistic'> }[] = [];
   const versions = new Map<string, number>();
-  const push = (dataset: string, area: string, period: string, observations: Obs[] | null, opts: { version?: number; schemaVersion?: 1 | 2 } = {}) => {
+  const push = (dataset: string, area: string, period: string, observations: Obs[] | null, opts: { version?: number; schemaVersion?: 1 | 2 | 3 } = {}) => {
     const key = `${dataset}|STADTTEIL|${area}|${period}`;
     const version = opts.version ?? (versions.get(key) ?? 0) + 1;
     versions.set(key, Math.max(version, versions.get(key) ?? 0));
     const payload = observations && anAreaStatistic({ dataset, areaCode: area, period, version, observations });
     out.push({
-      schemaVersion: opts.schemaVersion ?? (observations?.some((o) => o.recordKey !== undefined) ? 2 : 1),
+      schemaVersion: opts.schemaVersion ?? (observations?.some((o) => o.valueKind !== undefined) ? 3 : observations?.some((o) => o.recordKey !== undefined) ? 2 : 1),
       event: {
         key,
         version,
@@ -77,6 +86,16 @@ function theLog(): { schemaVersion: 1 | 2; event: RecordEvent<'area-statistic'> 
   push('bevoelkerung', '105', '2010', null);
   // the same key@version appended again with another payload (a crash window): the first wins
   push('bevoelkerung', '101', '2012', pop('101', 2012, 900), { version: 1 });
+  // published values (v3): a share delivered as a fraction (stored in %) with its denominator, a
+  // signed change with its base, a rate without denominator; a correction and a withdrawal
+  const published = (area: string, year: number, bump = 0): Obs[] => [
+    { measure: 'sgb2_anteil', dimensions: {}, value: 0.05 + (Number(area) - 100) / 100 + bump, valueKind: 'SHARE', unit: 'fraction', denominator: 1000 * (Number(area) - 100) },
+    { measure: 'einwohner_diff', dimensions: {}, value: (Number(area) % 2 === 0 ? -1 : 1) * (year - 2009) * 7, valueKind: 'CHANGE', unit: 'Personen', denominator: 900 },
+    { measure: 'al_rate', dimensions: { geschlecht: 'w' }, value: 31.5, valueKind: 'RATE', unit: 'je 1.000', denominator: null },
+  ];
+  for (const year of [2011, 2012]) for (const area of AREAS) push('veroeffentlicht', area, String(year), published(area, year));
+  push('veroeffentlicht', '102', '2012', published('102', 2012, 0.1));
+  push('veroeffentlicht', '103', '2011', null);
   // a first version and its withdrawal in one batch
   push('sgb2', '106', '2009-12', jobs('106', 1, false));
   push('sgb2', '106', '2009-12', null);
@@ -184,6 +203,11 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     const incremental = await tables();
     expect(incremental.presentCells.length).toBeGreaterThan(400);
     expect(incremental.absentCells.length).toBeGreaterThan(0);
+    // the published values (v3) are stored: a fraction in %, a signed change, denominators beside them
+    const cell = (measure: string, area: string, period: string) => incremental.presentCells.find((c) => c.measure === measure && c.area_code === area && c.period === period);
+    expect(Number(cell('sgb2_anteil', '104', '2012')!.value)).toBeCloseTo(9, 9);
+    expect(Number(cell('sgb2_anteil.denominator', '104', '2012')!.value)).toBe(4000);
+    expect(Number(cell('einwohner_diff', '104', '2012')!.value)).toBe(-21);
     expect(incremental.indexValues.filter((r) => r.scored === 1).length).toBeGreaterThan(0);
     expect(dead).toHaveLength(2);
 

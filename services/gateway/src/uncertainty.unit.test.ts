@@ -54,11 +54,11 @@ describe('uncertainty of indicator values', () => {
   it('adds the interval columns to a CSV export only with uncertainty=true; the default layout is unchanged', async () => {
     const { get } = testGateway();
     const plain = await (await get('/export/indicator-values.csv?indicator=sgb2_quote&level=STADTTEIL&period=2012')).text();
-    expect(plain.replace(/^\uFEFF/, '').split('\r\n')[0]).toMatch(/^Indikator;.*;Hinweis$/);
+    expect(plain.replace(/^\uFEFF/, '').split('\r\n')[0]).toMatch(/^Indikator;.*;Hinweis;Herkunft;Werttyp$/);
     const res = await get('/export/indicator-values.csv?indicator=sgb2_quote&level=STADTTEIL&period=2012&uncertainty=true');
     expect(res.status).toBe(200);
     const lines = (await res.text()).replace(/^\uFEFF/, '').split('\r\n');
-    expect(lines[0]).toMatch(/^Indikator;.*;Hinweis;KI unten;KI oben;KI Niveau;Kleine Fallzahl$/);
+    expect(lines[0]).toMatch(/^Indikator;.*;Hinweis;KI unten;KI oben;KI Niveau;Kleine Fallzahl;Herkunft;Werttyp$/);
     const row = lines.find((l) => l.includes(';104;'))!.split(';');
     const [num, den] = [Number(row[8]!.replace(',', '.')), Number(row[9]!.replace(',', '.'))];
     const w = wilsonInterval(num, den)!;
@@ -67,16 +67,16 @@ describe('uncertainty of indicator values', () => {
     expect(row[19]).toBe('0,95');
     // a withheld row has empty uncertainty cells
     const altstadt = lines.find((l) => l.includes(';101;'))!.split(';');
-    expect(altstadt.slice(17)).toEqual(['', '', '', '']);
+    expect(altstadt.slice(17, 21)).toEqual(['', '', '', '']);
   });
 
   it('adds the same columns to the ranking and comparison exports when asked', async () => {
     const { get } = testGateway();
     const ranking = (await (await get('/export/ranking.csv?indicator=sgb2_quote&level=STADTTEIL&period=2012&first=3&uncertainty=true')).text()).replace(/^\uFEFF/, '').split('\r\n');
-    expect(ranking[0]).toMatch(/^Rang;.*;Hinweis;KI unten;KI oben;KI Niveau;Kleine Fallzahl$/);
+    expect(ranking[0]).toMatch(/^Rang;.*;Hinweis;KI unten;KI oben;KI Niveau;Kleine Fallzahl;Herkunft;Werttyp$/);
     expect(ranking[1]!.split(';')[20]).toBe('0,95');
     const comparison = (await (await get('/export/comparison.csv?indicator=sgb2_quote&level=STADTTEIL&code=104&period=2012&uncertainty=true')).text()).replace(/^\uFEFF/, '').split('\r\n');
-    expect(comparison[0]).toMatch(/^Vergleich;.*;Kleine Fallzahl$/);
+    expect(comparison[0]).toMatch(/^Vergleich;.*;Kleine Fallzahl;Herkunft;Werttyp$/);
   });
 
   it('rejects an uncertainty parameter other than true/false with 400 naming it', async () => {

@@ -68,7 +68,9 @@ describe('CSV for Excel and Power BI', () => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).slice(1);
     const lines = text.split('\r\n');
     expect(lines.at(-1)).toBe('');
-    expect(lines[0]).toBe('Indikator;Indikatorname;Einheit;Ebene;Gebietsschlüssel;Gebiet;Zeitraum;Wert;Zähler;Nenner;Gesperrt;Sperrgrund;Synthetisch;Stand;Definitionsversion;Quelle;Hinweis');
+    expect(lines[0]).toBe(
+      'Indikator;Indikatorname;Einheit;Ebene;Gebietsschlüssel;Gebiet;Zeitraum;Wert;Zähler;Nenner;Gesperrt;Sperrgrund;Synthetisch;Stand;Definitionsversion;Quelle;Hinweis;Herkunft;Werttyp',
+    );
     expect(lines).toHaveLength(86 + 2);
     const neustadtNord = lines.find((l) => l.includes(';104;'))!.split(';');
     expect(neustadtNord[5]).toBe('Neustadt/Nord');
@@ -77,6 +79,8 @@ describe('CSV for Excel and Power BI', () => {
     expect(neustadtNord[15]).toContain('synthetisch');
     // a confidential figure tells the public in one sentence that it is perturbed
     expect(neustadtNord[16]).toBe(perturbationNote);
+    // computed by the platform from counts, not delivered as published (issue 15.3)
+    expect(neustadtNord.slice(17, 19)).toEqual(['berechnet', 'Rate']);
     const altstadt = lines.find((l) => l.includes(';101;'))!.split(';');
     expect(altstadt.slice(7, 12)).toEqual(['', '', '', 'ja', 'abgeleitet aus gesperrtem Wert']);
   });

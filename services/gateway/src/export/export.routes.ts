@@ -9,6 +9,7 @@ import { expectedError } from '../errors.js';
 import { levelNamePattern, requireLevel } from '../area-levels.js';
 import { perturbationNote } from '../adapters/indicators.catalogue.js';
 import { type Cell, toCsv } from './csv.js';
+import { statisticKindOf } from '../statistic-kind.js';
 
 /** a level name; whether the spatial reference has it is checked in parse() against the request's reference */
 const level = z.string().regex(levelNamePattern, 'an area level in upper case, e.g. STADTTEIL');
@@ -76,6 +77,14 @@ const valueHeader = [
   'Hinweis',
 ];
 
+/** always the last two columns (issue 15.3): appended, so that the columns before keep their places */
+const originHeader = ['Herkunft', 'Werttyp'];
+
+/** DELIVERED/COMPUTED (GraphQL origin) in the CSV's words */
+const originDe = { DELIVERED: 'geliefert', COMPUTED: 'berechnet' } as const;
+/** GraphQL valueKind in the CSV's words */
+const valueKindDe = { COUNT: 'Anzahl', SHARE: 'Anteil', RATE: 'Rate', MEAN: 'Mittelwert', CHANGE: 'Veränderung' } as const;
+
 /** appended with uncertainty=true (docs/uncertainty-and-typology.md) */
 const uncertaintyHeader = ['KI unten', 'KI oben', 'KI Niveau', 'Kleine Fallzahl'];
 
@@ -111,10 +120,12 @@ function valueRow(ctx: GatewayContext, v: IndicatorValue, withUncertainty = fals
     attribution(ctx, meta.sources),
     noteOf(v),
     ...extra,
+    originDe[v.origin ?? 'COMPUTED'],
+    valueKindDe[v.valueKind ?? statisticKindOf(meta)],
   ];
 }
 
-const headerOf = (withUncertainty: boolean) => (withUncertainty ? [...valueHeader, ...uncertaintyHeader] : valueHeader);
+const headerOf = (withUncertainty: boolean) => [...valueHeader, ...(withUncertainty ? uncertaintyHeader : []), ...originHeader];
 
 function attribution(ctx: GatewayContext, codes: readonly string[]): string {
   return ctx.catalogue

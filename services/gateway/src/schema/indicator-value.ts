@@ -1,6 +1,7 @@
 // Indicator values: by indicator × areas (a level, a parent, or a list) × periods, time series,
 // rankings and comparison with the parent area and the city. Every value comes through
 // IndicatorService, i.e. through the IndicatorReader with suppression applied.
+import { statisticKindOf } from '../statistic-kind.js';
 import type { RateUncertainty } from '@sp/indicators';
 import { builder } from './builder.js';
 import { AreaInput, AreaLevelRef, AreaRef, ComparisonRef, IndicatorRef, IndicatorValueRef, RankedValueRef, ValueKindEnum } from './refs.js';
@@ -70,7 +71,33 @@ IndicatorValueRef.implement({
     }),
     kind: t.field({ type: ValueKindEnum, description: 'Observed or projected ("Prognose").', resolve: (v) => (v.scenario === undefined ? 'OBSERVED' : 'PROGNOSE') }),
     scenario: t.string({ nullable: true, description: 'The projection scenario of a PROGNOSE value (e.g. "basis"); null for observed values.', resolve: (v) => v.scenario ?? null }),
+    origin: t.field({
+      type: ValueOriginEnum,
+      description:
+        'DELIVERED: the value as the source published it (a share, rate, mean or signed change delivered with valueKind; docs/indicators.md §3). COMPUTED: computed by the platform from counts. A delivered value is never summed: an area where none was delivered has no value.',
+      resolve: (v) => v.origin ?? 'COMPUTED',
+    }),
+    unit: t.string({
+      nullable: true,
+      description: "The value's unit as its indicator defines it (a delivered share always in %, whatever the source delivered it in); null when the indicator is unknown to the catalogue.",
+      resolve: (v, _a, ctx) => ctx.indicators.indicator(v.indicator)?.unit ?? null,
+    }),
+    valueKind: t.field({
+      type: StatisticKindEnum,
+      description: 'What the value is: a count, share (%), rate, mean or change. Only counts add up over areas.',
+      resolve: (v, _a, ctx) => v.valueKind ?? statisticKindOf(ctx.indicators.indicator(v.indicator)),
+    }),
   }),
+});
+
+export const ValueOriginEnum = builder.enumType('ValueOrigin', {
+  description: 'Whether a value was delivered as published by its source or computed by the platform.',
+  values: ['DELIVERED', 'COMPUTED'] as const,
+});
+
+export const StatisticKindEnum = builder.enumType('StatisticKind', {
+  description: 'What a value is (area-statistic v3 valueKind). Shares, rates, means and changes are never summed to parent areas.',
+  values: ['COUNT', 'SHARE', 'RATE', 'MEAN', 'CHANGE'] as const,
 });
 
 RankedValueRef.implement({
