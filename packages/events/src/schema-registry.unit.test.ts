@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventCodec } from './event-codec.js';
 import { recordTypes } from './record-types.js';
 import { defaultSchemasDir, SchemaRegistry } from './schema-registry.js';
-import { anAreaStatistic, anEvent, recordFactories } from './testing/record.factories.js';
+import { anAreaStatistic, anEvent, anOffer, recordFactories } from './testing/record.factories.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -115,5 +115,22 @@ describe('schema registry', () => {
     const v2Bytes = codec.encode('area-statistic', 2, anEvent('area-statistic', keyed));
     expect((codec.decode(v2Bytes).event.payload as { observations: { recordKey: number | null }[] }).observations.map((o) => o.recordKey)).toEqual(keyed.observations.map((o) => o.recordKey));
     expect(codec.encodePayload('area-statistic', 2, keyed)).toEqual(codec.encodePayload('area-statistic', 2, structuredClone(keyed)));
+  });
+
+  it('offer v2 (Sozialatlas details): a v1 event reads with the details absent, a v2 event keeps them, a v1 reader still reads v2 events', () => {
+    const codec = new EventCodec(registry);
+    const v1Bytes = codec.encode('offer', 1, anEvent('offer', anOffer({ key: 'o:1' })));
+    expect(codec.decodeAs(v1Bytes, 2).event.payload).toMatchObject({ key: 'o:1', openingHours: null, languages: [], accessibility: null, contact: null });
+    const details = {
+      openingHours: 'Mo–Fr 9–16 Uhr',
+      languages: ['de', 'tr', 'ar'],
+      accessibility: { wheelchair: 'limited' as const, note: 'Rampe am Seiteneingang' },
+      contact: { phone: '0221 123456', email: 'info@example.org', website: null },
+    };
+    const v2Bytes = codec.encode('offer', 2, anEvent('offer', anOffer({ key: 'o:2', ...details })));
+    expect(codec.decode(v2Bytes).writer.version).toBe(2);
+    expect(codec.decode(v2Bytes).event.payload).toMatchObject(details);
+    // a consumer still on v1 reads a v2 event (Avro resolution drops the fields its reader lacks)
+    expect(codec.decodeAs(v2Bytes, 1).event.payload).toMatchObject({ key: 'o:2', name: 'Kita Sonnenschein' });
   });
 });
