@@ -68,6 +68,11 @@ export function recordSchemasFor(mode: Strictness) {
     source: text(),
     attribution: opt(z.string()),
     synthetic: z.boolean(),
+    // since v2: what a citizen needs to use the offer (the Sozialatlas shows them); absent = not stated
+    openingHours: opt(z.string()),
+    languages: z.array(text()).default([]),
+    accessibility: opt(obj({ wheelchair: z.enum(['yes', 'limited', 'no']), note: opt(z.string()) })),
+    contact: opt(obj({ phone: opt(z.string()), email: opt(z.string()), website: opt(z.string()) })),
   });
 
   const areaRef = obj({ level: text(), code: text() });

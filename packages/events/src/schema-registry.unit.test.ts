@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventCodec } from './event-codec.js';
 import { recordTypes } from './record-types.js';
 import { defaultSchemasDir, SchemaRegistry } from './schema-registry.js';
-import { aGoal, aMeasure, anAreaStatistic, anEvent, recordFactories } from './testing/record.factories.js';
+import { aGoal, aMeasure, anAreaStatistic, anEvent, anOffer, recordFactories } from './testing/record.factories.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -132,5 +132,22 @@ describe('schema registry', () => {
     expect(measure.budget).toEqual([{ year: 2025, planned: 1_500_000, spent: 10, approved: null }]);
     const approved = aMeasure({ budget: [{ year: 2025, planned: 100, spent: 10, approved: 80 }] });
     expect(codec.decode(codec.encode('measure', 2, anEvent('measure', approved))).event.payload).toEqual(approved);
+  });
+
+  it('offer v2 (Sozialatlas details): a v1 event reads with the details absent, a v2 event keeps them, a v1 reader still reads v2 events', () => {
+    const codec = new EventCodec(registry);
+    const v1Bytes = codec.encode('offer', 1, anEvent('offer', anOffer({ key: 'o:1' })));
+    expect(codec.decodeAs(v1Bytes, 2).event.payload).toMatchObject({ key: 'o:1', openingHours: null, languages: [], accessibility: null, contact: null });
+    const details = {
+      openingHours: 'Mo–Fr 9–16 Uhr',
+      languages: ['de', 'tr', 'ar'],
+      accessibility: { wheelchair: 'limited' as const, note: 'Rampe am Seiteneingang' },
+      contact: { phone: '0221 123456', email: 'info@example.org', website: null },
+    };
+    const v2Bytes = codec.encode('offer', 2, anEvent('offer', anOffer({ key: 'o:2', ...details })));
+    expect(codec.decode(v2Bytes).writer.version).toBe(2);
+    expect(codec.decode(v2Bytes).event.payload).toMatchObject(details);
+    // a consumer still on v1 reads a v2 event (Avro resolution drops the fields its reader lacks)
+    expect(codec.decodeAs(v2Bytes, 1).event.payload).toMatchObject({ key: 'o:2', name: 'Kita Sonnenschein' });
   });
 });

@@ -63,6 +63,14 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
     col('source'),
     col('attribution'),
     col('synthetic', 'boolean'),
+    // offer v2: what a citizen needs to use the offer
+    col('openingHours'),
+    col('languages', 'list'),
+    col('wheelchair', 'string', ['accessibility', 'wheelchair']),
+    col('accessibilityNote', 'string', ['accessibility', 'note']),
+    col('phone', 'string', ['contact', 'phone']),
+    col('email', 'string', ['contact', 'email']),
+    col('website', 'string', ['contact', 'website']),
   ],
   goal: [
     col('key'),
@@ -111,7 +119,7 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
 
 /** columns that may be empty in every row and still give a record with empty lists */
 const listDefaults: Partial<Record<RecordType, readonly string[]>> = {
-  offer: ['targetGroups'],
+  offer: ['targetGroups', 'languages'],
   goal: ['areas', 'targetGroups', 'targets'],
   measure: ['goalKeys', 'areas', 'targetGroups', 'participants', 'budget'],
 };

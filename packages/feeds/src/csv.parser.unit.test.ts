@@ -137,6 +137,24 @@ describe('CSV deliveries', () => {
     });
   });
 
+  it('reads the details of offer v2 (opening hours, languages, accessibility, contact) from their columns', () => {
+    const csv =
+      'key;version;name;offerType;provider;amt;targetGroups;city;lat;lon;reach;validFrom;source;synthetic;openingHours;languages;wheelchair;accessibilityNote;phone;email;website\n' +
+      'treff:1;1;Treff;offener_treff;Träger e. V.;jugendamt;alleinerziehende;Köln;50,9285;6,9573;STADTTEIL;2020-08-01;Jugendamt;ja;Di 10–12 Uhr;de|tr;limited;Rampe hinten;0221 123456;info@example.org;https://example.org/\n' +
+      'treff:2;1;Treff 2;offener_treff;Träger e. V.;jugendamt;alleinerziehende;Köln;50,9285;6,9573;STADTTEIL;2020-08-01;Jugendamt;ja;;;;;;;\n';
+    const parsed = parseCsvDelivery('offer', csv);
+    const r = parsed.ok ? validateRecords('offer', parsed.rows, ctx('jugendamt')) : parsed;
+    expect(r.ok && r.records.map((x) => x.record)).toMatchObject([
+      {
+        openingHours: 'Di 10–12 Uhr',
+        languages: ['de', 'tr'],
+        accessibility: { wheelchair: 'limited', note: 'Rampe hinten' },
+        contact: { phone: '0221 123456', email: 'info@example.org', website: 'https://example.org/' },
+      },
+      { openingHours: null, languages: [], accessibility: null, contact: null },
+    ]);
+  });
+
   it('reports malformed CSV, unknown columns and inconsistent rows', () => {
     const ragged = parseCsvDelivery('offer', 'key;version\nkita:1;1;extra\n');
     expect(!ragged.ok && ragged.errors[0]).toMatchObject({ code: 'INVALID_CSV', row: 2 });

@@ -623,6 +623,33 @@ function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {
   const from = checkDate(['validFrom'], r.validFrom, ctx, report);
   const to = checkDate(['validTo'], r.validTo, ctx, report);
   checkDateOrder(['validTo'], from, to, r.validTo, report, 'validTo');
+  checkOfferDetails(r, report);
+}
+
+const LANGUAGE = /^[a-z]{2,3}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[0-9][0-9 ()/–-]{3,30}$/;
+
+/** offer v2: the details the Sozialatlas shows citizens must be usable as they are (a link, an address to write to) */
+function checkOfferDetails(r: Offer, report: Report): void {
+  r.languages.forEach((l, i) => {
+    if (!LANGUAGE.test(l)) report(['languages', i], l, 'INVALID_VALUE', `${JSON.stringify(l)} is not a language code`, 'an ISO 639-1 code in lower case: de, en, tr, ar, ru, uk, …');
+  });
+  if (new Set(r.languages).size !== r.languages.length) report(['languages'], r.languages, 'INVALID_VALUE', 'a language is listed twice', 'each language once');
+  const contact = r.contact;
+  if (!contact) return;
+  if (contact.email !== null && !EMAIL.test(contact.email)) report(['contact', 'email'], contact.email, 'INVALID_VALUE', 'not an e-mail address', 'name@domain.de');
+  if (contact.phone !== null && !PHONE.test(contact.phone))
+    report(['contact', 'phone'], contact.phone, 'INVALID_VALUE', 'not a phone number', 'digits with spaces, "/", "-" or brackets, optionally starting with +, e.g. 0221 221-0');
+  if (contact.website !== null) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(contact.website).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) report(['contact', 'website'], contact.website, 'INVALID_VALUE', 'not a web address', 'an absolute http(s) URL, e.g. https://www.stadt-koeln.de/');
+  }
 }
 
 function checkGoal(r: Goal, ctx: ValidationContext, report: Report): void {

@@ -66,6 +66,13 @@ describe('validateRecords', () => {
   it('accepts valid records of every type and normalises them', () => {
     expect(errorsOf('area-statistic', anAreaStatistic())).toEqual([]);
     expect(errorsOf('offer', anOffer(), 'jugendamt')).toEqual([]);
+    const details = {
+      openingHours: 'Mo–Fr 9–16 Uhr',
+      languages: ['de', 'tr'],
+      accessibility: { wheelchair: 'yes' },
+      contact: { phone: '+49 221 221-0', email: 'info@example.org', website: 'https://example.org/' },
+    };
+    expect(errorsOf('offer', { ...anOffer(), ...details }, 'jugendamt')).toEqual([]);
     expect(errorsOf('goal', aGoal(), 'planung')).toEqual([]);
     expect(errorsOf('measure', aMeasure(), 'planung')).toEqual([]);
     expect(errorsOf('milestone', aMilestone(), 'planung')).toEqual([]);
@@ -149,6 +156,14 @@ describe('validateRecords', () => {
     ['INVALID_VALUE', { ...anOffer(), reach: 'WELT' }, 'reach'],
     ['BAD_DATE', { ...anOffer(), validFrom: '01.08.2020' }, 'validFrom'],
     ['UNKNOWN_AMT', { ...anOffer(), amt: 'finanzamt' }, 'amt'],
+    // offer v2 details
+    ['INVALID_VALUE', { ...anOffer(), languages: ['de', 'Türkisch'] }, 'languages[1]'],
+    ['INVALID_VALUE', { ...anOffer(), languages: ['de', 'de'] }, 'languages'],
+    ['INVALID_VALUE', { ...anOffer(), accessibility: { wheelchair: 'ja' } }, 'accessibility.wheelchair'],
+    ['INVALID_VALUE', { ...anOffer(), contact: { email: 'info at example.org' } }, 'contact.email'],
+    ['INVALID_VALUE', { ...anOffer(), contact: { phone: 'ruf an' } }, 'contact.phone'],
+    ['INVALID_VALUE', { ...anOffer(), contact: { website: 'javascript:alert(1)' } }, 'contact.website'],
+    ['UNKNOWN_FIELD', { ...anOffer(), contact: { fax: '0221 1' } }, 'contact.fax'],
   ] as const)('%s for an offer', (code, value, field) => {
     expect(errorsOf('offer', value, 'jugendamt')).toContainEqual(expect.objectContaining({ code, row: 0, field }));
   });

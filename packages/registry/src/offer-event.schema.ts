@@ -29,6 +29,11 @@ export const offerRecordSchema = z.looseObject({
   source: z.string(),
   attribution: z.string().nullish(),
   synthetic: z.boolean(),
+  // since offer v2: what a citizen needs to use the offer; absent in v1 events
+  openingHours: z.string().nullish(),
+  languages: z.array(z.string().min(1)).optional(),
+  accessibility: z.object({ wheelchair: z.enum(['yes', 'limited', 'no']), note: z.string().nullish() }).nullish(),
+  contact: z.object({ phone: z.string().nullish(), email: z.string().nullish(), website: z.string().nullish() }).nullish(),
 });
 export type OfferRecord = z.infer<typeof offerRecordSchema>;
 

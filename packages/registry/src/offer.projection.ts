@@ -138,9 +138,10 @@ async function insertCurrent(tx: Queryable, e: OfferEvent, p: OfferRecord, place
   await tx.query(
     `INSERT INTO registry_offer (offer_key, version, name, offer_type, subtype, provider, amt, target_groups, street, postcode, city,
        lat, lon, capacity_value, capacity_unit, reach, reach_level, reach_code, valid_from, valid_to, source, attribution, synthetic,
-       delivered_at, search_text, search_vector)
+       delivered_at, search_text, search_vector,
+       opening_hours, languages, wheelchair, accessibility_note, contact_phone, contact_email, contact_website)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8::text[],$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19::date,$20::date,$21,$22,$23,$24,
-       lower($25), to_tsvector('german', $25))`,
+       lower($25), to_tsvector('german', $25), $26, $27::text[], $28, $29, $30, $31, $32)`,
     [
       e.key,
       e.version,
@@ -167,6 +168,13 @@ async function insertCurrent(tx: Queryable, e: OfferEvent, p: OfferRecord, place
       p.synthetic,
       e.deliveredAt.toISOString(),
       text,
+      p.openingHours ?? null,
+      p.languages ?? [],
+      p.accessibility?.wheelchair ?? null,
+      p.accessibility?.note ?? null,
+      p.contact?.phone ?? null,
+      p.contact?.email ?? null,
+      p.contact?.website ?? null,
     ],
   );
   await insertAreas(tx, 'registry_offer_area', e.key, placement.locatedIn);

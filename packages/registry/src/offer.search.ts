@@ -11,6 +11,11 @@ export const offerFilterSchema = z
     subtypes: z.array(z.string().min(1)).min(1).optional(),
     /** offers for at least one of these target groups */
     targetGroups: z.array(z.string().min(1)).min(1).optional(),
+    /** offers that state at least one of these languages (offer v2, ISO 639-1 codes) */
+    languages: z
+      .array(z.string().regex(/^[a-z]{2,3}$/, 'an ISO 639-1 language code (de, en, tr, …)'))
+      .min(1)
+      .optional(),
     /** offers located in this area or any area below it */
     area: areaRefSchema.optional(),
     /** offers whose reach covers this whole area (e.g. a Bezirk-wide Beratungsstelle serves each of its Stadtteile) */
@@ -63,6 +68,7 @@ export function buildOfferWhere(filterInput: OfferFilter): SearchSql {
   if (f.offerTypes) where.push(`o.offer_type = ANY(${p(f.offerTypes)}::text[])`);
   if (f.subtypes) where.push(`o.subtype = ANY(${p(f.subtypes)}::text[])`);
   if (f.targetGroups) where.push(`o.target_groups && ${p(f.targetGroups)}::text[]`);
+  if (f.languages) where.push(`o.languages && ${p(f.languages)}::text[]`);
   if (f.area) {
     where.push(`EXISTS (SELECT 1 FROM registry_offer_area a WHERE a.offer_key = o.offer_key AND a.area_level = ${p(f.area.level)} AND a.area_code = ${p(f.area.code)})`);
   }

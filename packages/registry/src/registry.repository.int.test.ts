@@ -90,7 +90,7 @@ describe.each(engines)('%s', (_name, open) => {
   beforeAll(async () => {
     engine = await open();
     repo = new RegistryRepository(engine.db, gridCityLocator, catalogue);
-    expect(await repo.migrate()).toEqual(['001_registry']);
+    expect(await repo.migrate()).toEqual(['001_registry', '002_offer_details']);
     expect(await repo.migrate()).toEqual([]); // idempotent
   });
   afterAll(async () => {
@@ -307,6 +307,22 @@ describe.each(engines)('%s', (_name, open) => {
     it('rejects malformed filters with a message naming the field', async () => {
       await expect(repo.search({ near: { lat: 50, lon: 7, radiusMeters: -1 } })).rejects.toThrow(/radiusMeters/);
       await expect(repo.search({ bbox: { south: 51, west: 7, north: 50, east: 8 } })).rejects.toThrow(/south <= north/);
+    });
+  });
+
+  describe('offer v2 details (Sozialatlas)', () => {
+    it('stores opening hours, languages, accessibility and contact; a v1 record has none; search by language', async () => {
+      const details = {
+        openingHours: 'Mo–Fr 9–16 Uhr',
+        languages: ['de', 'tr'],
+        accessibility: { wheelchair: 'limited' as const, note: 'Rampe am Seiteneingang' },
+        contact: { phone: '0221 123456', email: 'treff@example.org', website: null },
+      };
+      await repo.applyOfferEvents([ev(offer('v2:treff', { offerType: 'offener_treff', ...details })), ev(offer('v2:plain', { offerType: 'offener_treff' }))]);
+      expect(await repo.getOffer('v2:treff')).toMatchObject(details);
+      expect(await repo.getOffer('v2:plain')).toMatchObject({ openingHours: null, languages: [], accessibility: null, contact: null });
+      expect((await repo.search({ languages: ['tr', 'ar'] })).items.map((o) => o.key)).toEqual(['v2:treff']);
+      await expect(repo.search({ languages: ['Türkisch'] })).rejects.toThrow(/ISO 639-1/);
     });
   });
 

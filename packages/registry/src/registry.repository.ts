@@ -35,6 +35,12 @@ export interface Offer {
   areas: AreaRef[];
   /** metres from filter.near, when searched by radius */
   distanceMeters?: number;
+  /** offer v2 (null / empty when not stated): opening hours in plain words */
+  openingHours: string | null;
+  /** ISO 639-1 codes */
+  languages: string[];
+  accessibility: { wheelchair: 'yes' | 'limited' | 'no'; note: string | null } | null;
+  contact: { phone: string | null; email: string | null; website: string | null } | null;
 }
 
 export interface OfferPage {
@@ -79,6 +85,7 @@ export interface ProjectionIssue {
 const offerColumns = `o.offer_key, o.version, o.name, o.offer_type, o.subtype, o.provider, o.amt, o.target_groups, o.street, o.postcode,
   o.city, o.lat, o.lon, o.capacity_value, o.capacity_unit, o.reach, o.reach_level, o.reach_code, o.valid_from::text AS valid_from,
   o.valid_to::text AS valid_to, o.source, o.attribution, o.synthetic,
+  o.opening_hours, o.languages, o.wheelchair, o.accessibility_note, o.contact_phone, o.contact_email, o.contact_website,
   (SELECT coalesce(json_agg(json_build_object('level', a.area_level, 'code', a.area_code) ORDER BY a.area_level, a.area_code), '[]'::json)
      FROM registry_offer_area a WHERE a.offer_key = o.offer_key) AS areas`;
 
@@ -108,6 +115,13 @@ interface OfferRow {
   synthetic: boolean;
   areas: AreaRef[] | string;
   distance?: number | null;
+  opening_hours: string | null;
+  languages: string[] | null;
+  wheelchair: 'yes' | 'limited' | 'no' | null;
+  accessibility_note: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  contact_website: string | null;
 }
 
 export class RegistryRepository {
@@ -299,6 +313,10 @@ function toOffer(r: OfferRow): Offer {
     attribution: r.attribution,
     synthetic: r.synthetic,
     areas: json<AreaRef[]>(r.areas),
+    openingHours: r.opening_hours,
+    languages: r.languages ?? [],
+    accessibility: r.wheelchair ? { wheelchair: r.wheelchair, note: r.accessibility_note } : null,
+    contact: r.contact_phone || r.contact_email || r.contact_website ? { phone: r.contact_phone, email: r.contact_email, website: r.contact_website } : null,
   };
   if (r.distance !== undefined && r.distance !== null) offer.distanceMeters = Number(r.distance);
   return offer;

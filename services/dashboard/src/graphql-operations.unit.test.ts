@@ -356,7 +356,7 @@ describe('the GraphQL operations the dashboard sends', () => {
   it('are all found where gql() is called, as literal documents', () => {
     expect(found.unresolved, 'gql() must get a document the test can read: a literal, or a const/property initialised with one').toEqual([]);
     expect(found.otherSenders, 'the page talks to the API only through gql() in api.js').toEqual([]);
-    // the fourteen operations of docs/dashboard.md and the workspace's seven (docs/workspace.md), each sent from at least one place
+    // the fourteen operations of docs/dashboard.md, the Sozialatlas' two and the workspace's seven (docs/workspace.md), each sent from at least one place
     expect(new Set(found.operations.map(nameOf))).toEqual(
       new Set([
         'DashboardInit',
@@ -373,6 +373,8 @@ describe('the GraphQL operations the dashboard sends', () => {
         'DashboardSimilar',
         'DashboardRoot',
         'DashboardOffersSynthetic',
+        'SozialatlasInit',
+        'SozialatlasOffers',
         'WorkspaceChanges',
         'WorkspaceGoals',
         'WorkspaceMeasures',

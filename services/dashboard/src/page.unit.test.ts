@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 const html = readFileSync(`${publicDir}index.html`, 'utf8');
+// the public Sozialatlas: its own page with its own entry module (docs/dashboard.md, "Sozialatlas")
+const atlasHtml = readFileSync(`${publicDir}sozialatlas.html`, 'utf8');
 const modules = readdirSync(`${publicDir}js`)
   .filter((f) => f.endsWith('.js'))
   .map((f) => ({ file: f, source: readFileSync(`${publicDir}js/${f}`, 'utf8') }));
@@ -15,7 +17,7 @@ const all = (re: RegExp, text: string) => [...text.matchAll(re)].map((m) => m[1]
 
 describe('the page and its modules', () => {
   it('has every element the modules look up by id', () => {
-    const inPage = new Set(all(/\sid="([^"]+)"/g, html));
+    const inPage = new Set([...all(/\sid="([^"]+)"/g, html), ...all(/\sid="([^"]+)"/g, atlasHtml)]);
     // elements the modules create: `el.id = 'x'` and id="x" in markup they write
     const created = new Set(modules.flatMap((m) => [...all(/\.id = '([^']+)'/g, m.source), ...all(/\sid="([\w-]+)"/g, m.source)]));
     const asked = modules.flatMap((m) =>
@@ -27,11 +29,12 @@ describe('the page and its modules', () => {
     expect(asked.filter((a) => !inPage.has(a.id) && !created.has(a.id))).toEqual([]);
   });
 
-  it('loads app.js as the one module entry point, and every module is imported by some module', () => {
+  it('loads app.js (the Sozialatlas: sozialatlas.js) as the one module entry point, and every module is imported by some module', () => {
     expect(all(/<script type="module" src="([^"]+)"/g, html)).toEqual(['js/app.js']);
+    expect(all(/<script type="module" src="([^"]+)"/g, atlasHtml)).toEqual(['js/sozialatlas.js']);
     const imported = new Set(modules.flatMap((m) => all(/^import [^;]*? from '\.\/([\w.]+)';$/gm, m.source)));
     // view.js holds types only (JSDoc imports): the browser never loads it
-    const unused = modules.map((m) => m.file).filter((f) => f !== 'app.js' && f !== 'view.js' && !imported.has(f));
+    const unused = modules.map((m) => m.file).filter((f) => f !== 'app.js' && f !== 'sozialatlas.js' && f !== 'view.js' && !imported.has(f));
     expect(unused).toEqual([]);
   });
 });

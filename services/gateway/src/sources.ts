@@ -161,11 +161,20 @@ export interface OfferView {
   source: string;
   attribution?: string | null;
   synthetic: boolean;
+  /** offer v2; absent or null = not stated */
+  openingHours?: string | null;
+  languages?: readonly string[];
+  accessibility?: { wheelchair: 'yes' | 'limited' | 'no'; note: string | null } | null;
+  contact?: { phone: string | null; email: string | null; website: string | null } | null;
+  /** metres from the query's `near` point, when searched by radius */
+  distanceMeters?: number;
 }
 
 export interface OfferQuery {
   offerTypes?: readonly string[];
   targetGroups?: readonly string[];
+  /** ISO 639-1 codes: offers stating at least one */
+  languages?: readonly string[];
   /** the area and everything below it */
   area?: AreaRef;
   provider?: string;

@@ -24,6 +24,12 @@ export interface DeliveryItem {
   payload: AnyRecord | null;
   /** sha256 of the payload's Avro bytes; TOMBSTONE_HASH for a withdrawal */
   hash: string;
+  /**
+   * sha256 of the payload's bytes under an earlier schema version of its record type (by schema id),
+   * where that version holds the record without loss: a record delivered again unchanged after a
+   * schema upgrade (offer v1 → v2: the new fields absent) is then "unchanged", not a conflict
+   */
+  hashBySchema?: Readonly<Record<number, string>>;
 }
 
 /** A version of a key as PostgreSQL knows it. */
@@ -98,6 +104,13 @@ export type DeliveryDecision = { accepted: true; decided: Decided[]; currentVers
 
 const NO_STATE: KeyState = { committed: undefined, reservations: [] };
 
+/** the item's payload equals the known version's, compared under the schema that version was written with */
+function sameHash(item: DeliveryItem, known: KnownVersion): boolean {
+  if (item.hash === known.payloadHash) return true;
+  const schemaId = 'schemaId' in known ? (known as CommittedVersion).schemaId : undefined;
+  return schemaId !== undefined && item.hashBySchema?.[schemaId] === known.payloadHash;
+}
+
 export function decideDelivery(command: DeliveryCommand, states: ReadonlyMap<string, KeyState>, references: References): DeliveryDecision {
   const errors: FeedError[] = [];
   const decided: Decided[] = [];
@@ -135,7 +148,7 @@ export function decideDelivery(command: DeliveryCommand, states: ReadonlyMap<str
     const reserved = latest === state.reservations.at(-1);
     if (version > latest.version) {
       decided.push({ outcome: 'create', item, version, previous: latest });
-    } else if (version === latest.version && item.hash === latest.payloadHash) {
+    } else if (version === latest.version && sameHash(item, latest)) {
       if (reserved) decided.push({ outcome: 'complete', item, version, reservation: latest as Reservation });
       else decided.push({ outcome: 'unchanged', item, version, committed: latest as CommittedVersion });
     } else if (reserved) {

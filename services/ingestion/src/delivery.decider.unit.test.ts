@@ -111,6 +111,19 @@ describe('versions of records', () => {
     expect(d).toMatchObject({ committed: { partition: 3, offset: '17' } });
   });
 
+  it('the same version written under an earlier schema is unchanged when the payload hashes equal under that schema', () => {
+    // offer v1 committed (schema id 1), delivered again after v2: the v2 bytes differ, the v1 bytes do not
+    spec()
+      .given({ [KEY]: { committed: committed(2, { payloadHash: 'v1-bytes', schemaId: 1 }) } })
+      .when(item(2, 'v2-bytes', { hashBySchema: { 1: 'v1-bytes' } }))
+      .thenDecides([['unchanged', 2]]);
+    // a hash under another schema than the committed one's does not count
+    spec()
+      .given({ [KEY]: { committed: committed(2, { payloadHash: 'v1-bytes', schemaId: 1 }) } })
+      .when(item(2, 'v2-bytes', { hashBySchema: { 7: 'v1-bytes' } }))
+      .thenRejects({ row: 0, field: 'version', value: 2, code: 'VERSION_CONFLICT' });
+  });
+
   it('the same version with another payload is a VERSION_CONFLICT naming the current version', () => {
     const { currentVersions } = spec()
       .given({ [KEY]: { committed: committed(2) } })

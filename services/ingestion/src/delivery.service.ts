@@ -158,10 +158,36 @@ export class DeliveryService {
     const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
       const record = secret && recordType === 'area-statistic' ? withRecordKeys(delivered as AreaStatistic, secret) : delivered;
       const payloadBytes = this.codec.encodePayload(recordType, schemaVersion, record);
-      return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
+      const hashBySchema = this.earlierHashes(recordType, schemaVersion, record, payloadBytes);
+      return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes), ...(hashBySchema ? { hashBySchema } : {}) };
     });
     phases.mark('encode');
     return this.commit(recordType, principal, items, 'records', req.mediaType, phases);
+  }
+
+  /**
+   * The payload's hash under each earlier schema version of the record type that holds it without
+   * loss (its bytes there, read back as the latest version, give the same bytes): what an unchanged
+   * record delivered before a schema upgrade was hashed as. Undefined when there is none.
+   */
+  private earlierHashes(recordType: RecordType, latestVersion: number, record: unknown, latestBytes: Buffer): Record<number, string> | undefined {
+    const latest = this.deps.registry.get(recordType, latestVersion);
+    let out: Record<number, string> | undefined;
+    for (const version of this.deps.registry.versions(recordType)) {
+      if (version >= latestVersion) continue;
+      const earlier = this.deps.registry.get(recordType, version);
+      let bytes: Buffer;
+      try {
+        bytes = earlier.payloadType.toBuffer(record);
+      } catch {
+        continue; // the record does not fit the earlier schema at all
+      }
+      const readBack = latest.payloadType.fromBuffer(bytes, latest.payloadType.createResolver(earlier.payloadType));
+      if (!latest.payloadType.toBuffer(readBack).equals(latestBytes)) continue; // the earlier version would lose something
+      out ??= {};
+      out[earlier.id] = payloadHash(bytes);
+    }
+    return out;
   }
 
   /** Withdrawals: a tombstone per key. */

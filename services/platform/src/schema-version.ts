@@ -7,11 +7,12 @@
 // Database schema history:
 //   (no platform_schema) every release before this table existed: migrated like version 0
 //   1  ingestion 1–2, controlling 1–3, registry, dead letters, platform_state, platform_schema
+//   2  registry 002_offer_details (offer v2: opening hours, languages, accessibility, contact)
 import { migrations as warehouseMigrations } from '@sp/indicator-store';
 import type { Database, Warehouse } from '@sp/ports';
 import { DataFormatError } from './data-dir.format.js';
 
-export const DATABASE_SCHEMA_VERSION = 1;
+export const DATABASE_SCHEMA_VERSION = 2;
 
 const tableDdl = `CREATE TABLE IF NOT EXISTS platform_schema (component text PRIMARY KEY, version integer NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`;
 

@@ -38,6 +38,11 @@ export function anOffer(overrides: Partial<Offer> = {}): Offer {
     source: 'synthetic demo data',
     attribution: null,
     synthetic: true,
+    // v2 fields at their defaults, so a v1 round trip gives the same record
+    openingHours: null,
+    languages: [],
+    accessibility: null,
+    contact: null,
     ...overrides,
   };
 }

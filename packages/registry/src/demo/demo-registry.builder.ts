@@ -549,6 +549,26 @@ export const syntheticSpecs: readonly SyntheticSpec[] = [
   },
 ];
 
+/**
+ * Generated details of the synthetic offers (offer v2: opening hours, languages, accessibility,
+ * contact), so the Sozialatlas has something to show. Fictional like the offers themselves: phone
+ * numbers in a range no Köln line uses, addresses at example.org (RFC 2606). Deterministic per key.
+ */
+export function syntheticDetails(key: string, targetGroups: readonly string[]): Pick<OfferRecord, 'openingHours' | 'languages' | 'accessibility' | 'contact'> {
+  const h = stableHash(key);
+  const hours = ['Mo–Fr 9–16 Uhr', 'Mo, Mi, Fr 10–13 Uhr; Di 14–18 Uhr', 'Di und Do 9–12 Uhr, nach Vereinbarung', 'Mo–Do 8–17 Uhr, Fr 8–13 Uhr'];
+  const migration = targetGroups.some((g) => g === 'gefluechtete' || g === 'menschen_mit_migrationsgeschichte');
+  const languages = migration ? ['de', 'ar', 'fa', 'uk', 'en'].slice(0, 3 + (h % 3)) : h % 2 === 0 ? ['de', 'en'] : ['de', 'tr'];
+  const wheelchair = (['yes', 'limited', 'no'] as const)[h % 3]!;
+  const slug = key.replace(/^syn:/, '').replace(/[^a-z0-9]+/g, '-');
+  return {
+    openingHours: hours[h % hours.length]!,
+    languages,
+    accessibility: { wheelchair, note: wheelchair === 'limited' ? 'Rampe am Seiteneingang, kein Aufzug' : wheelchair === 'yes' ? 'Stufenloser Zugang, barrierefreies WC' : null },
+    contact: { phone: `0221 99${String(h % 1000).padStart(3, '0')}-0`, email: `${slug}@example.org`, website: `https://example.org/${slug}` },
+  };
+}
+
 export function syntheticOffers(): OfferRecord[] {
   return syntheticSpecs.map((s) => ({
     key: s.key,
@@ -568,6 +588,7 @@ export function syntheticOffers(): OfferRecord[] {
     source: 'SYNTHETISCH: Demo-Angebot von @sp/registry (fiktive Einrichtung, kein öffentlicher Datensatz)',
     attribution: null,
     synthetic: true,
+    ...syntheticDetails(s.key, s.targetGroups),
   }));
 }
 

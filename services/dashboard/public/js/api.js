@@ -46,6 +46,14 @@ import { tenantUrl } from './base.js';
 /** @typedef {{ groupId: string, topic: string, partition: number, offset: string, key: string, error: string, eventAt: string, deadAt: string }} DeadLetter */
 /** @typedef {{ operations: { deadLetterCount: number, consumers: ConsumerStatus[], deadLetters: DeadLetter[] } }} Operations */
 /** @typedef {{ measures: { pageInfo: PageInfo, edges: { node: Measure }[] } }} MeasuresPage */
+/** @typedef {{ wheelchair: string, note: string | null }} Accessibility */
+/** @typedef {{ phone: string | null, email: string | null, website: string | null }} Contact */
+/**
+ * An offer as the Sozialatlas shows it (offer v2: opening hours, languages, accessibility, contact).
+ * @typedef {{ key: string, name: string, offerType: string, subtype: string | null, provider: string, targetGroups: string[], address: { street: string | null, postcode: string | null, city: string }, location: { lat: number, lon: number }, openingHours: string | null, languages: string[], accessibility: Accessibility | null, contact: Contact | null, distanceMeters: number | null, synthetic: boolean, attribution: string | null }} AtlasOffer
+ */
+/** @typedef {{ offers: { totalCount: number, pageInfo: PageInfo, edges: { node: AtlasOffer }[] } }} AtlasOffersPage */
+/** @typedef {{ lat: number, lon: number, radiusMeters: number }} RadiusInput */
 
 export class ApiError extends Error {
   /**
@@ -208,6 +216,32 @@ export const queries = {
       }
     }`
   ),
+  // the Sozialatlas (sozialatlas.html): the public search of offers. `first` is written into the
+  // document: the cost limit counts a page size given as a variable as 20, and 20 offers with all
+  // their details cost more than 5000
+  atlasInit: /** @type {Query<{ sources: DataSource[], areaLevels: AreaLevelInfo[] }, {}>} */ (
+    /* GraphQL */ `
+    query SozialatlasInit {
+      sources { code name licence attribution url synthetic }
+      areaLevels { name label parentLevel hasGeometry planning basis }
+    }`
+  ),
+  atlasOffers:
+    /** @type {Query<AtlasOffersPage, { offerTypes: string[] | null, targetGroups: string[] | null, languages: string[] | null, area: AreaInput | null, near: RadiusInput | null, after: string | null }>} */ (
+      /* GraphQL */ `
+    query SozialatlasOffers($offerTypes: [String!], $targetGroups: [String!], $languages: [String!], $area: AreaInput, $near: RadiusInput, $after: String) {
+      offers(offerTypes: $offerTypes, targetGroups: $targetGroups, languages: $languages, area: $area, near: $near, first: 15, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { node {
+          key name offerType subtype provider targetGroups
+          address { street postcode city } location { lat lon }
+          openingHours languages accessibility { wheelchair note } contact { phone email website }
+          distanceMeters synthetic attribution
+        } }
+      }
+    }`
+    ),
   operations: /** @type {Query<Operations, { limit: number }>} */ (
     /* GraphQL */ `
     query DashboardOperations($limit: Int!) {

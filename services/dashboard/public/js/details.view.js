@@ -3,6 +3,7 @@
 // area's current figure, then its sections (time series, needs, measures …), each loading on its
 // own so a slow or failing one leaves the others. A new section is a module exporting a
 // DetailSection plus one entry in the list app.js passes to detailsView().
+import { tenantUrl } from './base.js';
 import { $, closest } from './dom.js';
 import { escapeHtml, levelLabel, periodLabel } from './format.js';
 import { describeRow } from './legend.view.js';
@@ -42,6 +43,22 @@ function overviewHtml() {
 }
 
 /**
+ * Links to the area's Gebietsprofil (docs/reports.md) for the period shown, as PDF and as DOCX,
+ * built by the gateway with the reader's rights (the signed-in person's session, or the public).
+ * @param {string} level
+ * @param {string} code
+ * @param {string} name
+ */
+function reportLinks(level, code, name) {
+  const query = state.period ? `?period=${encodeURIComponent(state.period)}` : '';
+  const url = (/** @type {string} */ ext) => tenantUrl(`reports/gebietsprofil/${encodeURIComponent(level)}/${encodeURIComponent(code)}.${ext}`) + query;
+  const file = `gebietsprofil-${level.toLowerCase()}-${code}${state.period ? `-${state.period}` : ''}`;
+  return `<section id="detail-report" aria-labelledby="h-report"><h3 id="h-report">Gebietsprofil herunterladen</h3>
+    <p class="hint">${escapeHtml(name)}${state.period ? `, ${escapeHtml(periodLabel(state.period))}` : ''}: Karte, Kennzahlen mit Bezirk und Stadt, Sozialindex, Infrastruktur, Maßnahmen und Quellen.</p>
+    <p class="report-links"><a id="report-pdf" href="${escapeHtml(url('pdf'))}" download="${escapeHtml(file)}.pdf">Gebietsprofil als PDF</a> · <a id="report-docx" href="${escapeHtml(url('docx'))}" download="${escapeHtml(file)}.docx">als DOCX (bearbeitbar)</a></p></section>`;
+}
+
+/**
  * The details panel with these sections, in this order.
  * @param {DetailSection[]} sections
  * @returns {View}
@@ -65,6 +82,7 @@ export function detailsView(sections) {
     const row = current.rows.get(area.code);
     body.innerHTML = `
     <section id="detail-current" aria-labelledby="h-current"><h3 id="h-current">${escapeHtml(current.title)}</h3><p>${escapeHtml(describeRow(row))}</p></section>
+    ${reportLinks(area.level, area.code, area.name)}
     ${sections.map((s) => s.placeholder(area)).join('\n    ')}`;
     const isCurrent = () => token === detailToken;
     await Promise.allSettled(sections.map((s) => s.fill(area, isCurrent)));

@@ -114,6 +114,7 @@ function offerFilterOf(q: OfferQuery): OfferFilter {
   return {
     ...(q.offerTypes?.length ? { offerTypes: [...q.offerTypes] } : {}),
     ...(q.targetGroups?.length ? { targetGroups: [...q.targetGroups] } : {}),
+    ...(q.languages?.length ? { languages: [...q.languages] } : {}),
     ...(q.area ? { area: { level: q.area.level, code: q.area.code } } : {}),
     ...(q.provider ? { provider: q.provider } : {}),
     ...(q.amt ? { amts: [q.amt] } : {}),
@@ -148,6 +149,11 @@ function offerView(o: Offer): OfferView {
     source: o.source,
     attribution: o.attribution,
     synthetic: o.synthetic,
+    openingHours: o.openingHours,
+    languages: o.languages,
+    accessibility: o.accessibility,
+    contact: o.contact,
+    ...(o.distanceMeters === undefined ? {} : { distanceMeters: o.distanceMeters }),
   };
 }
 
@@ -171,6 +177,10 @@ function recordView(r: OfferRecord, areas: AreaRef[]): OfferView {
     source: r.source,
     attribution: r.attribution ?? null,
     synthetic: r.synthetic,
+    openingHours: r.openingHours ?? null,
+    languages: r.languages ?? [],
+    accessibility: r.accessibility ? { wheelchair: r.accessibility.wheelchair, note: r.accessibility.note ?? null } : null,
+    contact: r.contact ? { phone: r.contact.phone ?? null, email: r.contact.email ?? null, website: r.contact.website ?? null } : null,
   };
 }
 

@@ -92,6 +92,20 @@ describe('registry source', () => {
     expect((await registry.searchOffers({ offerTypes: [], targetGroups: [], text: ' ', offset: 0, limit: 1 })).total).toBe(offers.length);
   });
 
+  it('gives the Sozialatlas details of offer v2 where the registry has them (the synthetic demo offers), searches by language and says the distance', async () => {
+    const treff = offers.find((o) => o.key === 'syn:alleinerziehende:chorweiler:1')!;
+    const [item] = (await registry.searchOffers({ near: { lat: treff.location.lat, lon: treff.location.lon, radiusMeters: 5 }, offset: 0, limit: 1 })).items;
+    expect(item).toMatchObject({ key: treff.key, openingHours: treff.openingHours, languages: treff.languages, accessibility: treff.accessibility, contact: treff.contact });
+    expect(item!.openingHours).toMatch(/Uhr/);
+    expect(item!.contact?.email).toMatch(/@example\.org$/);
+    expect(item!.distanceMeters).toBeLessThan(5);
+    const school = (await registry.searchOffers({ offerTypes: ['schule'], offset: 0, limit: 1 })).items[0]!;
+    expect(school).toMatchObject({ synthetic: false, openingHours: null, languages: [], accessibility: null, contact: null });
+    const arabic = await registry.searchOffers({ languages: ['ar'], offset: 0, limit: 500 });
+    expect(arabic.total).toBe(offers.filter((o) => o.languages?.includes('ar')).length);
+    expect(arabic.total).toBeGreaterThan(0);
+  });
+
   it('gives every version of an offer, placed like the current one', async () => {
     const v1 = offers.find((o) => o.key === 'syn:senioren:chorweiler:1')!;
     const v2 = { ...v1, version: 2, name: `${v1.name} (neue Räume)`, capacity: { value: 25, unit: 'plaetze' } };

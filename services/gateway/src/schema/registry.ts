@@ -28,6 +28,26 @@ const CapacityRef = builder.objectRef<{ value: number; unit: string }>('Capacity
   fields: (t) => ({ value: t.exposeFloat('value'), unit: t.exposeString('unit') }),
 });
 
+const WheelchairEnum = builder.enumType('Wheelchair', {
+  description: "Wheelchair access, as OpenStreetMap's wheelchair tag.",
+  values: { YES: { value: 'yes' }, LIMITED: { value: 'limited', description: 'partly: some rooms, or with help' }, NO: { value: 'no' } } as const,
+});
+
+const AccessibilityRef = builder.objectRef<{ wheelchair: 'yes' | 'limited' | 'no'; note: string | null }>('Accessibility').implement({
+  fields: (t) => ({
+    wheelchair: t.field({ type: WheelchairEnum, resolve: (a) => a.wheelchair }),
+    note: t.string({ nullable: true, description: 'What else helps, in plain words (lift, induction loop, …).', resolve: (a) => a.note }),
+  }),
+});
+
+const ContactRef = builder.objectRef<{ phone: string | null; email: string | null; website: string | null }>('Contact').implement({
+  fields: (t) => ({
+    phone: t.string({ nullable: true, resolve: (c) => c.phone }),
+    email: t.string({ nullable: true, resolve: (c) => c.email }),
+    website: t.string({ nullable: true, description: 'An http(s) URL.', resolve: (c) => c.website }),
+  }),
+});
+
 OfferRef.implement({
   description: 'An offer of social infrastructure (Kita, Schule, Beratungsstelle, …).',
   fields: (t) => ({
@@ -53,6 +73,11 @@ OfferRef.implement({
     source: t.exposeString('source'),
     attribution: t.string({ nullable: true, description: 'Attribution the source licence requires wherever the offer is shown.', resolve: (o) => o.attribution ?? null }),
     synthetic: t.exposeBoolean('synthetic'),
+    openingHours: t.string({ nullable: true, description: 'Opening hours in plain words; null when the provider has not stated them.', resolve: (o) => o.openingHours ?? null }),
+    languages: t.stringList({ description: 'Languages spoken (ISO 639-1 codes); empty when not stated.', resolve: (o) => [...(o.languages ?? [])] }),
+    accessibility: t.field({ type: AccessibilityRef, nullable: true, description: 'Null when not stated.', resolve: (o) => o.accessibility ?? null }),
+    contact: t.field({ type: ContactRef, nullable: true, description: 'Null when not stated.', resolve: (o) => o.contact ?? null }),
+    distanceMeters: t.float({ nullable: true, description: 'Metres from the point of a radius search (offers(near: …)); null otherwise.', resolve: (o) => o.distanceMeters ?? null }),
   }),
 });
 
@@ -110,11 +135,12 @@ builder.queryFields((t) => ({
   offers: t.connection(
     {
       type: OfferRef,
-      description: 'Search offers by type, target group, area (including every area below it), provider, Amt, free text, radius or bounding box.',
+      description: 'Search offers by type, target group, language, area (including every area below it), provider, Amt, free text, radius (ordered by distance) or bounding box.',
       complexity: (args) => ({ field: 2, multiplier: Math.max(1, args.first ?? args.last ?? 20) }),
       args: {
         offerTypes: t.arg.stringList({ required: false }),
         targetGroups: t.arg.stringList({ required: false }),
+        languages: t.arg.stringList({ required: false, description: 'ISO 639-1 codes: offers stating at least one of them.' }),
         area: t.arg({ type: AreaInput, required: false }),
         provider: t.arg.string({ required: false }),
         amt: t.arg.string({ required: false }),
@@ -124,12 +150,21 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, ctx) => {
         const registry = registryOf(ctx);
+        const badLanguage = args.languages?.find((l) => !/^[a-z]{2,3}$/.test(l));
+        if (badLanguage !== undefined)
+          throw expectedError('BAD_USER_INPUT', `languages: ${JSON.stringify(badLanguage)} is not a language code; accepted: ISO 639-1 codes in lower case (de, en, tr, ar, …)`, {
+            argument: 'languages',
+          });
+        if (args.near && !(Math.abs(args.near.lat) <= 90 && Math.abs(args.near.lon) <= 180 && args.near.radiusMeters > 0 && args.near.radiusMeters <= 100_000)) {
+          throw expectedError('BAD_USER_INPUT', 'near: accepted are lat in −90..90, lon in −180..180 (WGS84) and radiusMeters greater than 0 and at most 100000', { argument: 'near' });
+        }
         ctx.indicators.pageSize(args.first ?? args.last, args.first != null ? 'first' : 'last', ctx.limits.maxPageSize);
         let total = 0;
         const connection = await resolveOffsetConnection({ args, defaultSize: ctx.limits.defaultPageSize, maxSize: ctx.limits.maxPageSize }, async ({ offset, limit }) => {
           const page = await registry.searchOffers({
             ...(args.offerTypes ? { offerTypes: args.offerTypes } : {}),
             ...(args.targetGroups ? { targetGroups: args.targetGroups } : {}),
+            ...(args.languages ? { languages: args.languages } : {}),
             ...(args.area ? { area: args.area } : {}),
             ...(args.provider ? { provider: args.provider } : {}),
             ...(args.amt ? { amt: args.amt } : {}),
