@@ -3,16 +3,10 @@
 // planner's housing scenario saved through GraphQL (one delivery through the ingestion path), its
 // projection (population with the movers, cohort-aged), and the Kita demand, supply and gap of the
 // affected Stadtteil read with `scenario` beside the base scenario. Fails when the scenario is ignored.
-import 'reflect-metadata';
-import { join } from 'node:path';
-import { buildKoelnDemo } from '@sp/demo';
 import { tokenFromDataDir } from '@sp/identity/testing';
-import { buildDemoRegistry, readDemoSources } from '@sp/registry';
-import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
-import { openEngines, type Engines } from '../engines.js';
-import { startPlatform, type Platform } from '../platform.js';
+import type { Platform } from '../platform.js';
+import { startScenarioPlatform, type ScenarioPlatform } from './scenario.fixture.js';
 
 interface Answer<T = Record<string, any>> {
   status: number;
@@ -31,7 +25,7 @@ interface NeedsRow {
   normValue: number | null;
 }
 
-let engines: Engines;
+let running: ScenarioPlatform;
 let platform: Platform;
 let planner: string;
 let jugendamt: string;
@@ -85,41 +79,14 @@ const needs = async (args: string): Promise<Map<string, NeedsRow>> => {
 };
 
 beforeAll(async () => {
-  const config = loadConfig({ SP_DATA_DIR: join(tempDir('sp-scenario-'), 'data'), SP_PORT: '0', SP_DEMO: '0' });
-  engines = await openEngines(config);
-  platform = await startPlatform(config, engines);
-  planner = await tokenFromDataDir(config.dataDir, platform.url, { role: 'planner', sub: 'anna.planerin' });
-  jugendamt = await tokenFromDataDir(config.dataDir, platform.url, { role: 'amt', amt: 'jugendamt', sub: 'jan.jugendamt' });
-  const deliver = async (amt: string, recordType: string, records: readonly unknown[]) => {
-    for (let i = 0; i < records.length; i += 500) {
-      const res = await fetch(`${platform.url}/v1/deliveries/${recordType}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${platform.keys.keys[amt]}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ records: records.slice(i, i + 500) }),
-      });
-      expect(res.status, await res.clone().text()).toBe(200);
-    }
-  };
-  await deliver(
-    'statistik',
-    'area-statistic',
-    buildKoelnDemo({ reference: platform.reference }).real.filter((r) => r.dataset === 'bevoelkerung'),
-  );
-  const kitas = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => platform.reference.locate(lat, lon) !== undefined }).offers.filter((o) => o.offerType === 'kita');
-  for (const amt of new Set(kitas.map((o) => o.amt)))
-    await deliver(
-      amt,
-      'offer',
-      kitas.filter((o) => o.amt === amt),
-    );
-  await platform.projections.caughtUp();
-  await platform.runPrognose();
-  await platform.projections.caughtUp();
+  running = await startScenarioPlatform();
+  platform = running.platform;
+  planner = await tokenFromDataDir(running.dataDir, platform.url, { role: 'planner', sub: 'anna.planerin' });
+  jugendamt = await tokenFromDataDir(running.dataDir, platform.url, { role: 'amt', amt: 'jugendamt', sub: 'jan.jugendamt' });
 }, 600_000);
 
 afterAll(async () => {
-  await platform?.close();
-  await engines?.close();
+  await running?.close();
 });
 
 describe('a housing scenario saved by a planner', () => {
