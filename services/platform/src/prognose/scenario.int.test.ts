@@ -4,6 +4,7 @@
 // projection (population with the movers, cohort-aged), and the Kita demand, supply and gap of the
 // affected Stadtteil read with `scenario` beside the base scenario. Fails when the scenario is ignored.
 import { tokenFromDataDir } from '@sp/identity/testing';
+import { latestDatasetVersion } from '@sp/indicator-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../platform.js';
 import { startScenarioPlatform, type ScenarioPlatform } from './scenario.fixture.js';
@@ -199,5 +200,15 @@ describe('a housing scenario saved by a planner', () => {
       expect(r.supply).toBeCloseTo(base.get(code)!.supply - (code === closedArea ? closed.capacity!.value : 0), 6);
     }
     expect((await needs('period: "2018", scenario: "richtwert_100"')).get(closedArea)!.supply).toBe((await needs('period: "2018", scenario: "basis"')).get(closedArea)!.supply);
+  });
+
+  it('projects the scenarios again when the read models are rebuilt (their populations were in the truncated warehouse)', async () => {
+    const before = await needs(`period: "2018", scenario: "${housing.key}"`);
+    const { ms } = await (await platform.projections.started).rebuild();
+    expect(ms).toBeGreaterThan(0);
+    expect(await latestDatasetVersion(running.engines.warehouse, `bevoelkerungsprognose_${housing.key}`)).toBe(1);
+    const after = await needs(`period: "2018", scenario: "${housing.key}"`);
+    expect(after.get(AREA)!.demand!).toBeCloseTo(before.get(AREA)!.demand!, 6);
+    expect(after.get(AREA)!.supply).toBe(before.get(AREA)!.supply);
   });
 });
