@@ -1,6 +1,6 @@
 // The record types the Ämter deliver (docs/records.md) and where their events live in the log.
 
-export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report'] as const;
+export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'scenario'] as const;
 export type RecordType = (typeof recordTypes)[number];
 
 export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report'] as const satisfies readonly RecordType[];

@@ -142,6 +142,36 @@ export function recordSchemasFor(mode: Strictness) {
     trafficLight: opt(z.enum(['green', 'yellow', 'red'])),
   });
 
+  // a planning scenario (docs/projection.md §8); semantic checks (areas, norms, years) in @sp/feeds
+  const year = z.number().int().min(1900).max(2200);
+  const scenario = obj({
+    key: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'a code: a lower-case letter, then up to 39 lower-case letters, digits or _'),
+    version,
+    name: text(),
+    baseScenario: text(),
+    createdBy: text(),
+    housingAreas: z.array(
+      obj({
+        areaCode: text(),
+        dwellings: z.number().int().min(1).max(100_000),
+        occupancy: z.number().gt(0).max(10),
+        completionYear: year,
+        ageProfile: z.array(obj({ band: text(), share: z.number().min(0).max(1) })).min(1),
+      }),
+    ),
+    norms: z.array(obj({ norm: text(), value: z.number().gt(0).max(100_000) })),
+    facilities: z.array(
+      obj({
+        change: z.enum(['open', 'close']),
+        norm: text(),
+        offerKey: opt(z.string()),
+        capacity: opt(z.number().gt(0).max(100_000)),
+        areaCode: text(),
+        year,
+      }),
+    ),
+  });
+
   return {
     'area-statistic': areaStatistic,
     offer,
@@ -149,6 +179,7 @@ export function recordSchemasFor(mode: Strictness) {
     measure,
     milestone,
     'status-report': statusReport,
+    scenario,
   } as const satisfies Record<RecordType, z.ZodType>;
 }
 
@@ -162,6 +193,7 @@ export type Goal = z.output<(typeof strictRecordSchemas)['goal']>;
 export type Measure = z.output<(typeof strictRecordSchemas)['measure']>;
 export type Milestone = z.output<(typeof strictRecordSchemas)['milestone']>;
 export type StatusReport = z.output<(typeof strictRecordSchemas)['status-report']>;
+export type ScenarioRecord = z.output<(typeof strictRecordSchemas)['scenario']>;
 
 export interface RecordPayloads {
   'area-statistic': AreaStatistic;
@@ -170,5 +202,6 @@ export interface RecordPayloads {
   measure: Measure;
   milestone: Milestone;
   'status-report': StatusReport;
+  scenario: ScenarioRecord;
 }
 export type AnyRecord = RecordPayloads[RecordType];

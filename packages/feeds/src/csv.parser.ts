@@ -115,6 +115,8 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
   ],
   milestone: [col('key'), col('version', 'int'), col('measureKey'), col('title'), col('plannedDate'), col('plannedQuarter'), col('actualDate'), col('reached', 'boolean')],
   'status-report': [col('key'), col('version', 'int'), col('measureKey'), col('reportedBy'), col('reportedAt'), col('progressPercent', 'number'), col('narrative'), col('trafficLight')],
+  // nested lists of changes: JSON only (parseCsvDelivery refuses a CSV of it as INVALID_CSV)
+  scenario: [],
 };
 
 /** columns that may be empty in every row and still give a record with empty lists */
@@ -348,6 +350,10 @@ function readTable(body: Buffer | string): { ok: true; table: CsvTable } | { ok:
 
 /** Parses a CSV delivery of one record type into input rows for validateRecords. */
 export function parseCsvDelivery(recordType: RecordType, body: Buffer | string): ParsedDelivery {
+  if (csvColumns[recordType].length === 0) {
+    const message = `${recordType} records hold nested lists and are delivered as JSON only`;
+    return { ok: false, errors: [feedError({ row: null, field: null, value: null, code: 'INVALID_CSV', message, accepted: 'a JSON delivery (content-type application/json: {"records": [...]})' })] };
+  }
   const read = readTable(body);
   if (!read.ok) return read;
   const { header, rows } = read.table;

@@ -8,6 +8,11 @@ import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
 const ctx = (amt: string) => ({ amt, catalogue: FeedCatalogue.load(), taxonomy: Taxonomy.load(), spatial: fixtureSpatialChecks(), now: new Date('2025-06-15T00:00:00Z') });
 
 describe('CSV deliveries', () => {
+  it('refuses a CSV of scenarios, which hold nested lists, naming JSON as what is accepted', () => {
+    const r = parseCsvDelivery('scenario', 'key;version;name\nneubau;1;Neubau\n');
+    expect(r).toMatchObject({ ok: false, errors: [{ code: 'INVALID_CSV', message: expect.stringContaining('JSON only'), accepted: expect.stringContaining('application/json') }] });
+  });
+
   it('reads numbers with the decimal mark of the file', () => {
     expect(parseNumberCell('1.234,5', ',')).toBe(1234.5);
     expect(parseNumberCell('12,5', ',')).toBe(12.5);

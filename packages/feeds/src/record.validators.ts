@@ -13,6 +13,7 @@ import {
   type Offer,
   type RecordPayloads,
   type RecordType,
+  type ScenarioRecord,
   type StatusReport,
   type ValueKind,
 } from '@sp/events';
@@ -190,6 +191,7 @@ const checkers: { [R in RecordType]: (record: RecordPayloads[R], ctx: Validation
   measure: checkMeasure,
   milestone: checkMilestone,
   'status-report': checkStatusReport,
+  scenario: checkScenario,
 };
 
 const PERIOD_ACCEPTED = 'a year "2012", a quarter "2012-Q3" or a month "2012-07"';
@@ -755,4 +757,49 @@ function checkStatusReport(r: StatusReport, ctx: ValidationContext, report: Repo
   } else if (t > ctx.now.getTime() + 5 * 60_000) {
     report(['reportedAt'], r.reportedAt, 'FUTURE_DATE', 'reportedAt lies in the future', `a time on or before ${ctx.now.toISOString()}`);
   }
+}
+
+const AGE_BAND = /^(\d{1,3})(?:-(\d{1,3})|\+)$/;
+
+/**
+ * A planning scenario (docs/projection.md §8): its areas exist, the movers' age bands are bands and
+ * their shares add up to 1, a facility opened has its capacity, one closed its offer or capacity.
+ * Norm codes and the projection's years are checked where they are known (the gateway's
+ * saveScenario and the scenario projection).
+ */
+function checkScenario(r: ScenarioRecord, ctx: ValidationContext, report: Report): void {
+  const areaKnown = (code: string) => ctx.spatial.levels().some((level) => ctx.spatial.hasArea(level, code));
+  const checkAreaCode = (path: readonly PropertyKey[], code: string) => {
+    if (!areaKnown(code))
+      report(path, code, 'UNKNOWN_AREA', `${ctx.spatial.cityName} has no area with code ${JSON.stringify(code)}`, "an area code of the spatial reference (the projection's level, e.g. a Stadtteil)");
+  };
+  r.housingAreas.forEach((h, i) => {
+    checkAreaCode(['housingAreas', i, 'areaCode'], h.areaCode);
+    h.ageProfile.forEach((a, j) => {
+      const m = AGE_BAND.exec(a.band);
+      if (!m || (m[2] !== undefined && Number(m[2]) <= Number(m[1]))) {
+        report(
+          ['housingAreas', i, 'ageProfile', j, 'band'],
+          a.band,
+          'INVALID_VALUE',
+          `${JSON.stringify(a.band)} is not an age band`,
+          'a band "from-to" (to exclusive, e.g. "0-6") or "from+" (e.g. "65+")',
+        );
+      }
+    });
+    const sum = h.ageProfile.reduce((acc, a) => acc + a.share, 0);
+    if (Math.abs(sum - 1) > 1e-6) report(['housingAreas', i, 'ageProfile'], sum, 'INVALID_VALUE', `the movers' shares add up to ${sum}`, 'shares that add up to 1');
+  });
+  const norms = new Set<string>();
+  r.norms.forEach((n, i) => {
+    if (norms.has(n.norm)) report(['norms', i, 'norm'], n.norm, 'DUPLICATE_KEY', `norm ${n.norm} is changed twice`, 'each norm once');
+    norms.add(n.norm);
+  });
+  r.facilities.forEach((f, i) => {
+    checkAreaCode(['facilities', i, 'areaCode'], f.areaCode);
+    if (f.change === 'open' && f.capacity === null) report(['facilities', i, 'capacity'], null, 'MISSING_FIELD', 'a facility opened needs its capacity', 'the places it offers, a number > 0');
+    if (f.change === 'close' && f.capacity === null && f.offerKey === null) {
+      report(['facilities', i, 'offerKey'], null, 'MISSING_FIELD', 'a facility closed needs the offer closed or its capacity', 'offerKey (a registry offer) or capacity (places)');
+    }
+  });
 }

@@ -1,4 +1,4 @@
-import { anAreaStatistic, aGoal, aMeasure, aMilestone, anOffer, aStatusReport } from '@sp/events/testing';
+import { anAreaStatistic, aGoal, aMeasure, aMilestone, anOffer, aScenario, aStatusReport } from '@sp/events/testing';
 import type { RecordType } from '@sp/events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,43 @@ function errorsOf(recordType: RecordType, value: unknown, amt = 'statistik') {
 }
 
 describe('validateRecords', () => {
+  it("checks a scenario: its areas, the movers' age bands and shares, a facility's capacity or offer; only the planning staff deliver it", () => {
+    expect(errorsOf('scenario', aScenario(), 'planung')).toEqual([]);
+    const housing = aScenario().housingAreas[0]!;
+    const broken = aScenario({
+      key: 'Neubau Süd',
+      housingAreas: [
+        {
+          ...housing,
+          areaCode: '999',
+          occupancy: 0,
+          ageProfile: [
+            { band: '6-0', share: 0.3 },
+            { band: '25-45', share: 0.5 },
+          ],
+        },
+      ],
+      facilities: [
+        { change: 'open', norm: 'kita_plaetze_1_6', offerKey: null, capacity: null, areaCode: '101', year: 2017 },
+        { change: 'close', norm: 'kita_plaetze_1_6', offerKey: null, capacity: null, areaCode: '101', year: 2017 },
+      ],
+    });
+    // structure first (key, occupancy), then the semantic checks of what is well-formed
+    expect(errorsOf('scenario', broken, 'planung').map((e) => e.field)).toEqual(expect.arrayContaining(['key', 'housingAreas[0].occupancy']));
+    const semantic = errorsOf('scenario', { ...broken, key: 'neubau_sued', housingAreas: [{ ...broken.housingAreas[0]!, occupancy: 2 }] }, 'planung');
+    expect(semantic).toMatchObject([
+      { field: 'housingAreas[0].areaCode', code: 'UNKNOWN_AREA' },
+      { field: 'housingAreas[0].ageProfile[0].band', code: 'INVALID_VALUE' },
+      { field: 'housingAreas[0].ageProfile', code: 'INVALID_VALUE', accepted: 'shares that add up to 1' },
+      { field: 'facilities[0].capacity', code: 'MISSING_FIELD' },
+      { field: 'facilities[1].offerKey', code: 'MISSING_FIELD' },
+    ]);
+    // the delivery service checks the rights against the catalogue: scenarios are the planning staff's
+    const catalogue = FeedCatalogue.load();
+    expect(catalogue.mayDeliver('planung', 'scenario')).toBe(true);
+    expect(catalogue.mayDeliver('jugendamt', 'scenario')).toBe(false);
+  });
+
   it('names the listed measure, dimension or value a typo was meant to be', () => {
     const [dash] = errorsOf('area-statistic', anAreaStatistic({ observations: [{ measure: 'einwohner_alter', dimensions: { alter: '0\u20133' }, value: 1 }] }));
     expect(dash).toMatchObject({ message: expect.stringContaining('did you mean "0-3"'), accepted: expect.stringContaining('0-3 | 3-6') });

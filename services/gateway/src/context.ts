@@ -7,7 +7,7 @@ import type { IndicatorService } from './indicators/indicator.service.js';
 import type { Limits } from './limits.js';
 import type { PlanningService } from './planning/planning.service.js';
 import type { PlanningWriter } from './planning/planning.writer.js';
-import type { AreaSource, CatalogueSource, OperationsSource, RegistrySource } from './sources.js';
+import type { AreaSource, CatalogueSource, OperationsSource, RegistrySource, ScenarioSource } from './sources.js';
 
 export interface GatewayContext {
   viewer: Viewer;
@@ -19,6 +19,8 @@ export interface GatewayContext {
   planning: PlanningService | null;
   /** saves planning records through the ingestion path (mutations); null: this gateway only reads */
   planningWriter: PlanningWriter | null;
+  /** the planners' scenarios; null: none kept here */
+  scenarios: ScenarioSource | null;
   /** consumers and dead letters; admins only */
   operations: OperationsSource | null;
   /** ISO date the controlling views are computed for */

@@ -12,7 +12,7 @@ import { catalogueSource, type DatasetLicences } from './adapters/indicators.cat
 import { registrySourceFrom } from './adapters/registry.source.js';
 import { areaSourceFromReference } from './adapters/spatial.source.js';
 import type { GatewayOptions } from './gateway.js';
-import type { DataSourceMeta } from './sources.js';
+import type { DataSourceMeta, ScenarioSource } from './sources.js';
 
 export interface GatewaySourcesOptions {
   reference: AreaReference;
@@ -29,6 +29,8 @@ export interface GatewaySourcesOptions {
   extraSources?: readonly DataSourceMeta[];
   /** licence and attribution of the catalogue's datasets; undefined: the Köln demo's */
   licences?: DatasetLicences;
+  /** the planners' scenarios (their norms and facilities change the needs analysis); absent: none */
+  scenarios?: ScenarioSource;
 }
 
 export type GatewaySources = Required<Pick<GatewayOptions, 'areas' | 'catalogue' | 'indicators' | 'registry' | 'controlling'>>;
@@ -50,7 +52,7 @@ export function gatewaySources(options: GatewaySourcesOptions): GatewaySources {
     }),
     indicators,
     // the repository only reads here: the registry projection of the root that runs it writes
-    registry: database ? registrySourceFrom(new RegistryRepository(database, spatialAreaLocator(reference)), indicators, reference) : null,
+    registry: database ? registrySourceFrom(new RegistryRepository(database, spatialAreaLocator(reference)), indicators, reference, options.scenarios) : null,
     controlling: database ? controllingSourceFrom(database, indicators, reference) : null,
   };
 }

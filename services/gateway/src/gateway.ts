@@ -24,7 +24,7 @@ import { PlanningService } from './planning/planning.service.js';
 import type { PlanningWriter } from './planning/planning.writer.js';
 import { isReportPath, reportRoutes } from './reports/reports.plugin.js';
 import { schema } from './schema/index.js';
-import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource } from './sources.js';
+import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource, ScenarioSource } from './sources.js';
 
 export interface GatewayOptions {
   areas: AreaSource;
@@ -39,6 +39,8 @@ export interface GatewayOptions {
   planningWriter?: PlanningWriter | null;
   /** the platform's consumers and dead letters, for admins */
   operations?: OperationsSource | null;
+  /** the planners' scenarios (query `scenarios`); absent: an empty list */
+  scenarios?: ScenarioSource | null;
   auth: AuthConfig;
   limits?: LimitsInput;
   /** today for the controlling views; default the system clock */
@@ -142,6 +144,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       registry: probe ? marking(registry, probe) : registry,
       planning: probe ? marking(planning, probe) : planning,
       planningWriter: options.planningWriter ?? null,
+      scenarios: options.scenarios ?? null,
       operations: probe ? marking(options.operations ?? null, probe) : (options.operations ?? null),
       today,
       abort,

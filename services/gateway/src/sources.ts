@@ -212,6 +212,28 @@ export interface NeedsRowView {
   normValue?: number;
 }
 
+// ---- planning scenarios (docs/projection.md §8) ------------------------------------------------
+
+export interface ScenarioView {
+  key: string;
+  version: number;
+  name: string;
+  baseScenario: string;
+  createdBy: string;
+  /** projected: its population is queryable as scenario `key`; failed: see error; withdrawn */
+  status: 'projected' | 'failed' | 'withdrawn';
+  error: string | null;
+  housingAreas: readonly { areaCode: string; dwellings: number; occupancy: number; completionYear: number; ageProfile: readonly { band: string; share: number }[] }[];
+  norms: readonly { norm: string; value: number }[];
+  facilities: readonly { change: 'open' | 'close'; norm: string; offerKey: string | null; capacity: number | null; areaCode: string; year: number }[];
+}
+
+/** The planners' scenarios as their projection stored them. */
+export interface ScenarioSource {
+  list(): Promise<readonly ScenarioView[]>;
+  get(key: string): Promise<ScenarioView | undefined>;
+}
+
 export interface RegistrySource {
   searchOffers(query: OfferQuery): Promise<{ items: readonly OfferView[]; total: number }>;
   offerHistory(key: string): Promise<readonly OfferView[]>;

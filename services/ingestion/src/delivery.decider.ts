@@ -194,6 +194,8 @@ function checkScopeAndReferences(command: DeliveryCommand, payload: AnyRecord, r
   switch (command.recordType) {
     case 'area-statistic':
       return; // datasets are scoped by the feed catalogue (validation)
+    case 'scenario':
+      return; // a scenario refers to areas (validation) and norms (checked by saveScenario and its projection)
     case 'offer': {
       const offer = payload as Offer;
       if (offer.amt !== command.amt) {

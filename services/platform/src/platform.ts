@@ -10,7 +10,7 @@ import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from 
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
-import { areaMapRows, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
+import { areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, DeliveryService, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { createIdentity, type IdentityService } from '@sp/identity';
@@ -28,6 +28,7 @@ import { step } from './progress.js';
 import { recordSchemaVersion, refuseNewerSchemas } from './schema-version.js';
 import { startProjections, type Projections } from './projections.js';
 import { type TenantSetup, tenantSetupFrom } from './tenant.setup.js';
+import { applyScenarioEvents, loadScenarioDatasets, PlanningScenarioDatasets, ScenarioStore, scenarioSourceFrom } from './prognose/scenario.projection.js';
 import { httpDelivery, runPopulationPrognose, type PrognoseJobResult } from './prognose/population-prognose.job.js';
 
 export interface Platform {
@@ -98,7 +99,12 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
   const recordKeySecret = config.SP_RECORD_KEY_SECRET ?? loadOrCreateSecret(config.dataDir, 'record-key-secret');
   // projected values are read from the feed catalogue's prognose datasets, under their source's rules
-  const reader = indicatorReaderFor(warehouse, { reference, catalogue, protection, scenarios: feeds.scenarioDatasets() });
+  // and from the planners' scenarios the scenario projection has written (docs/projection.md §8)
+  const scenarioStore = new ScenarioStore(database);
+  await scenarioStore.migrate();
+  const scenarioDatasets = new PlanningScenarioDatasets(feeds.scenarioDatasets(), tenant.prognose?.mapping.dataset ?? null);
+  await loadScenarioDatasets(scenarioStore, scenarioDatasets);
+  const reader = indicatorReaderFor(warehouse, { reference, catalogue, protection, scenarios: scenarioDatasets });
   // the one topology of this composition root: ingestion writes and every projection reads through it
   const topology = topologyOf({ partitions: config.SP_ENGINES === 'embedded' ? 2 : 4 });
   // the gateway is created below; new indicator values drop its read cache as soon as they land
@@ -119,6 +125,15 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       topology,
       projection: { protection, recordKeySecret },
       onIndicatorsChanged: () => onIndicatorsChanged(),
+      scenarios: {
+        apply: async (events) => {
+          await applyScenarioEvents(
+            { warehouse, store: scenarioStore, projector: new IndicatorProjector(warehouse, { protection, recordKeySecret }), datasets: scenarioDatasets, config: tenant.prognose },
+            events,
+          );
+          onIndicatorsChanged();
+        },
+      },
       deadLetters,
       timing: (step, seconds) => telemetry.recordCompute(step, seconds),
       // retry steps and dead letters: plain lines, or JSON with SP_LOG_FORMAT=json
@@ -174,12 +189,14 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       indicators: reader,
       database,
       extraSources: tenant.extraSources,
+      scenarios: scenarioSourceFrom(scenarioStore),
       ...(tenant.licences ? { licences: tenant.licences } : {}),
     }),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),
     // the planning mutations deliver through the same service as the feeds (in-process)
     planningWriter: planningAmt ? planningWriterFrom(ingestion.get(DeliveryService), planningAmt) : null,
+    scenarios: scenarioSourceFrom(scenarioStore),
     ...gatewayOptionsFromEnv(config, identity.verify),
   });
 

@@ -7,7 +7,7 @@
 // moves on; transient failures are retried with backoff.
 import { type AggregatorService, indicatorProjection } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
-import { EventCodec, planningRecordTypes, type Topology } from '@sp/events';
+import { EventCodec, planningRecordTypes, type RecordEvent, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
@@ -52,6 +52,8 @@ export interface ProjectionDeps {
   log?: (line: string) => void;
   /** where poison events go, migrated by the caller; default: a store made and migrated here */
   deadLetters?: DeadLetterStore;
+  /** the planning scenarios' projection (docs/projection.md §8); absent: scenario events stay in the log unread */
+  scenarios?: { apply(events: readonly RecordEvent<'scenario'>[]): Promise<void> };
   /** told how long a projection or index recomputation step took (metrics) */
   timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
@@ -71,7 +73,8 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   });
   const offerTopic = deps.topology.topicFor('offer');
   const planningTopics = planningRecordTypes.map((t) => deps.topology.topicFor(t));
-  await eventLog.ensureTopics([offerTopic, ...planningTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
+  const scenarioTopic = deps.topology.topicFor('scenario');
+  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic].map((name) => ({ name, partitions: deps.topology.partitions })));
 
   const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
 
@@ -102,11 +105,26 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       runner,
     );
 
+  const scenarios = deps.scenarios;
+  const scenarioGroup = (groupId: string) =>
+    runProjection(
+      eventLog,
+      {
+        groupId,
+        topics: [scenarioTopic],
+        apply: async (events) => {
+          await scenarios!.apply(decode(events) as RecordEvent<'scenario'>[]);
+        },
+      },
+      runner,
+    );
+
   const registry = await whileUnavailable(() => registryGroup('registry'));
   const planning = await whileUnavailable(() => planningGroup('controlling'));
+  const scenario = scenarios ? await whileUnavailable(() => scenarioGroup('scenarios')) : undefined;
 
   await whileUnavailable(() => aggregator.start());
-  const subscriptions: RunningProjection[] = [registry, planning];
+  const subscriptions: RunningProjection[] = [registry, planning, ...(scenario ? [scenario] : [])];
   return {
     aggregator,
     deadLetters,
@@ -121,6 +139,15 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
         await Promise.all([aggregator.rebuild(timeoutMs), ...replays.map((r) => r.caughtUp(timeoutMs))]);
       } finally {
         for (const r of replays) await r.stop();
+      }
+      // the scenarios' populations were in the truncated warehouse and rest on the observed population: replayed after it
+      if (scenarios) {
+        const replay = await scenarioGroup(`scenarios-rebuild-${started}`);
+        try {
+          await replay.caughtUp(timeoutMs);
+        } finally {
+          await replay.stop();
+        }
       }
       return { ms: Date.now() - started };
     },

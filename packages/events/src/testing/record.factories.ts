@@ -1,6 +1,6 @@
 // Small factories of valid records and events for tests of the feeds, the codec and the ingestion
 // service. Override any field; the defaults lie in Köln (Stadtteil 101 Altstadt-Süd) and in the past.
-import type { AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, StatusReport } from '../records.schema.js';
+import type { AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport } from '../records.schema.js';
 import type { RecordEvent } from '../envelope.schema.js';
 import type { RecordType } from '../record-types.js';
 
@@ -122,6 +122,31 @@ export function aStatusReport(overrides: Partial<StatusReport> = {}): StatusRepo
   };
 }
 
+export function aScenario(overrides: Partial<ScenarioRecord> = {}): ScenarioRecord {
+  return {
+    key: 'neubau_sued',
+    version: 1,
+    name: 'Neubaugebiet Süd',
+    baseScenario: 'basis',
+    createdBy: 'planer@stadt.example',
+    housingAreas: [
+      {
+        areaCode: '101',
+        dwellings: 400,
+        occupancy: 2.5,
+        completionYear: 2016,
+        ageProfile: [
+          { band: '0-6', share: 0.3 },
+          { band: '25-45', share: 0.7 },
+        ],
+      },
+    ],
+    norms: [],
+    facilities: [],
+    ...overrides,
+  };
+}
+
 export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R]>) => RecordPayloads[R] } = {
   'area-statistic': anAreaStatistic,
   offer: anOffer,
@@ -129,6 +154,7 @@ export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R
   measure: aMeasure,
   milestone: aMilestone,
   'status-report': aStatusReport,
+  scenario: aScenario,
 };
 
 export function anEvent<R extends RecordType>(recordType: R, payload: RecordPayloads[R] | null, overrides: Partial<RecordEvent<R>> = {}): RecordEvent<R> {

@@ -17,6 +17,7 @@ import { mapView } from './map.view.js';
 import { measuresSection } from './measures.section.js';
 import { needsSection } from './needs.section.js';
 import { operationsView } from './operations.view.js';
+import { scenarioView } from './scenario.view.js';
 import { seriesSection } from './series.section.js';
 import { sessionView } from './session.view.js';
 import { similarSection } from './similar.section.js';
@@ -43,6 +44,7 @@ const views = [
   operationsView,
   sessionView,
   workspaceView,
+  scenarioView,
   // the details panel last: the render waits for its sections
   detailsView([seriesSection, similarSection, needsSection, measuresSection]),
 ];

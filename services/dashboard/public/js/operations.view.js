@@ -10,7 +10,7 @@ import { escapeHtml } from './format.js';
 /** @import { View } from './view.js' */
 /** @import { Operations } from './api.js' */
 
-const consumerNames = /** @type {Record<string, string>} */ ({ aggregator: 'Indikatoren', registry: 'Infrastruktur', controlling: 'Controlling' });
+const consumerNames = /** @type {Record<string, string>} */ ({ aggregator: 'Indikatoren', registry: 'Infrastruktur', controlling: 'Controlling', scenarios: 'Szenarien' });
 
 /** @param {Operations['operations']} ops */
 function table(ops) {

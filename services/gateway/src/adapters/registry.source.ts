@@ -1,7 +1,7 @@
 // The gateway's RegistrySource over @sp/registry: offer search and history, the planning norms, and
 // the needs analysis with demand from the indicator warehouse (IndicatorPopulationSource) and the
 // distance from each area's population-weighted centre to the nearest offer of the norm.
-import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource, AreaRef } from '../sources.js';
+import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource, AreaRef, ScenarioSource, ScenarioView } from '../sources.js';
 import type { IndicatorReader } from '@sp/indicator-store';
 import { spatialAreaLocator, type Norm, type Offer, type OfferFilter, type OfferRecord, type RegistryRepository } from '@sp/registry';
 import { populationWeightedCentre, type AreaReference } from '@sp/spatial';
@@ -9,7 +9,7 @@ import { AreaRelations, areaKey } from './area.relations.js';
 import { IndicatorPopulationSource, totalPopulationIndicator } from './population.source.js';
 import { SourceError } from './source.errors.js';
 
-export function registrySourceFrom(registry: RegistryRepository, reader: IndicatorReader, reference: AreaReference): RegistrySource {
+export function registrySourceFrom(registry: RegistryRepository, reader: IndicatorReader, reference: AreaReference, scenarios?: ScenarioSource): RegistrySource {
   const relations = new AreaRelations(reference);
   const locator = spatialAreaLocator(reference);
 
@@ -55,6 +55,25 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
     });
   };
 
+  /** The places a scenario's facilities add (open) or take away (close) for a norm in a year, at the area they are in. */
+  const facilityChanges = async (s: ScenarioView, normCode: string, year: number): Promise<{ area: AreaRef; places: number }[]> => {
+    const out: { area: AreaRef; places: number }[] = [];
+    for (const f of s.facilities) {
+      if (f.norm !== normCode || f.year > year) continue;
+      // the finest hierarchical level with that code (the projection's level)
+      const level = reference.levels
+        .filter((l) => !l.planning)
+        .map((l) => l.level)
+        .reverse()
+        .find((l) => reference.get(l, f.areaCode));
+      if (!level) continue;
+      let places = f.capacity;
+      if (places === null && f.offerKey !== null) places = (await registry.offerHistory(f.offerKey))?.versions.at(-1)?.record?.capacity?.value ?? 0;
+      out.push({ area: { level, code: f.areaCode }, places: (f.change === 'open' ? 1 : -1) * (places ?? 0) });
+    }
+    return out;
+  };
+
   return {
     async searchOffers(query) {
       const page = await registry.search(offerFilterOf(query), { offset: query.offset, limit: query.limit });
@@ -72,12 +91,21 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
       return registry.norms().map(normView);
     },
 
-    async needs({ norm: code, level, period, parentCode, privileged, scenario, normValue }) {
+    async needs({ norm: code, level, period, parentCode, privileged, scenario, normValue: askedNormValue }) {
       const norm = normOf(code);
+      // a planner's scenario brings its own Richtwert and facilities (an asked normValue still wins: a what-if on top)
+      const planned = scenario === undefined || !scenarios ? undefined : await scenarios.get(scenario);
+      const normValue = askedNormValue ?? planned?.norms.find((n) => n.norm === norm.code)?.value;
       const population = new IndicatorPopulationSource(reader, { period, privileged, ageBands: Object.keys(norm.targetPopulation.ageBands ?? {}), ...(scenario === undefined ? {} : { scenario }) });
       const result = await registry.needs(norm.code, level, population, normValue);
       const suppressed = population.suppressedAreas(level);
-      const rows = result.areas.map((a) => ({ area: a.area, supply: a.supply, demand: a.demand, coverage: a.coverage, gap: a.gap }));
+      const changes = planned ? await facilityChanges(planned, norm.code, Number(period.slice(0, 4))) : [];
+      const rows = result.areas.map((a) => {
+        const supply =
+          a.supply +
+          changes.filter((c) => c.area.code === a.area.code || relations.containing(c.area).some((p) => p.level === a.area.level && p.code === a.area.code)).reduce((acc, c) => acc + c.places, 0);
+        return { area: a.area, supply, demand: a.demand, coverage: a.demand ? supply / a.demand : null, gap: a.demand === null ? null : a.demand - supply };
+      });
       // every area of the level appears; one without residents' figures and without counted offers has supply 0 and no demand
       const listed = new Set(rows.map((r) => r.area.code));
       for (const a of reference.areas(level)) {

@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { testGateway } from '../testing/gateway.fixture.js';
 import { tokenFor } from '../testing/gateway.fixture.js';
-import type { PlanningAuthor, PlanningRecordType, PlanningWriteResult, PlanningWriter } from './planning.writer.js';
+import type { PlanningAuthor, PlanningWriteResult, PlanningWriter, WritableRecordType } from './planning.writer.js';
 
-function recordingWriter(answer: (by: PlanningAuthor) => PlanningWriteResult): PlanningWriter & { saves: { by: PlanningAuthor; recordType: PlanningRecordType; record: Record<string, unknown> }[] } {
-  const saves: { by: PlanningAuthor; recordType: PlanningRecordType; record: Record<string, unknown> }[] = [];
+function recordingWriter(answer: (by: PlanningAuthor) => PlanningWriteResult): PlanningWriter & { saves: { by: PlanningAuthor; recordType: WritableRecordType; record: Record<string, unknown> }[] } {
+  const saves: { by: PlanningAuthor; recordType: WritableRecordType; record: Record<string, unknown> }[] = [];
   return {
     planningAmt: 'planung',
     saves,

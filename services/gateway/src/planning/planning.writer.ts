@@ -8,6 +8,8 @@ import type { Viewer } from '../auth/viewer.js';
 
 export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report'] as const;
 export type PlanningRecordType = (typeof planningRecordTypes)[number];
+/** what the planning staff save through the writer: planning records and scenarios (docs/projection.md §8) */
+export type WritableRecordType = PlanningRecordType | 'scenario';
 
 /** Who saves: the signed-in person and the Amt in whose name the record is delivered. */
 export interface PlanningAuthor {
@@ -35,7 +37,7 @@ export interface PlanningWriter {
   /** the Amt in whose name the planning staff (role planner) write: the one the feed catalogue lets deliver goals */
   readonly planningAmt: string;
   /** one record as a delivery of its own: all-or-nothing, versioned, durable when accepted */
-  save(by: PlanningAuthor, recordType: PlanningRecordType, record: Record<string, unknown>): Promise<PlanningWriteResult>;
+  save(by: PlanningAuthor, recordType: WritableRecordType, record: Record<string, unknown>): Promise<PlanningWriteResult>;
 }
 
 /** Codes of the feed whose answer is 403: the record is someone else's or the role may not write it. */

@@ -9,5 +9,6 @@ import './registry.js';
 import './controlling.js';
 import './planning-mutations.js';
 import './operations.js';
+import './scenario.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -57,7 +57,33 @@ export class PrognoseJobError extends Error {
 export async function runPopulationPrognose(deps: PrognoseJobDeps, config: PrognoseJobConfig): Promise<PrognoseJobResult> {
   const suffix = `_${config.scenario.code}`;
   if (!config.dataset.endsWith(suffix)) throw new PrognoseJobError(`dataset ${config.dataset} does not end with the scenario's code (${suffix})`);
-  const stored = await latestAreaStatistics(deps.warehouse, { dataset: config.mapping.dataset, areaLevel: config.mapping.areaLevel });
+  const base = await calibratedBase(deps.warehouse, config);
+  const version = (await latestDatasetVersion(deps.warehouse, config.dataset)) + 1;
+  const run = prognoseRun({ scenario: config.scenario, version, areaLevel: config.mapping.areaLevel, calibration: base.calibration, standard: base.standard, areas: base.areas });
+  const out = outputLike(config.mapping, base.observed.bands, datasetPrefixOf(config));
+  const records = prognoseRecords(run, out);
+  await deps.deliver(records);
+  return { dataset: prognoseDataset(run, out), records: records.length, areas: base.areas.size };
+}
+
+/** `bevoelkerungsprognose` of `bevoelkerungsprognose_basis`: the prefix every scenario's dataset shares. */
+export function datasetPrefixOf(config: PrognoseJobConfig): string {
+  return config.dataset.slice(0, -(config.scenario.code.length + 1));
+}
+
+export interface CalibratedBase {
+  observed: ReturnType<typeof observedFromAreaStatistics>;
+  calibration: ReturnType<typeof calibrate>;
+  /** the base scenario's projection, per area */
+  areas: ReturnType<typeof projectCalibrated>;
+  /** the last observed year */
+  baseYear: number;
+  standard: string;
+}
+
+/** The base scenario computed from the warehouse's latest observed population: calibration and projection (what every scenario changes). */
+export async function calibratedBase(warehouse: Warehouse, config: PrognoseJobConfig): Promise<CalibratedBase> {
+  const stored = await latestAreaStatistics(warehouse, { dataset: config.mapping.dataset, areaLevel: config.mapping.areaLevel });
   if (stored.length === 0) throw new PrognoseJobError(`no ${config.mapping.dataset} records at ${config.mapping.areaLevel} in the warehouse yet`);
   const observed = observedFromAreaStatistics(stored, config.mapping);
   const years = [...new Set([...observed.areas.values()].flatMap((byYear) => [...byYear.keys()]))].sort((a, b) => a - b);
@@ -67,12 +93,7 @@ export async function runPopulationPrognose(deps: PrognoseJobDeps, config: Progn
   const standard = config.standard ?? GERMANY_2008_2010;
   const calibration = calibrate(observed, standardSchedules(standard), { ...DEFAULT_METHOD, from, to });
   const areas = projectCalibrated(calibration, to + config.horizonYears);
-  const version = (await latestDatasetVersion(deps.warehouse, config.dataset)) + 1;
-  const run = prognoseRun({ scenario: config.scenario, version, areaLevel: config.mapping.areaLevel, calibration, standard: standard.code, areas });
-  const out = outputLike(config.mapping, observed.bands, config.dataset.slice(0, -suffix.length));
-  const records = prognoseRecords(run, out);
-  await deps.deliver(records);
-  return { dataset: prognoseDataset(run, out), records: records.length, areas: areas.size };
+  return { observed, calibration, areas, baseYear: to, standard: standard.code };
 }
 
 /** Delivers records to an ingestion API in batches, as the Amt whose key is given; a lost connection or a 503 is tried again (deliveries are idempotent). */

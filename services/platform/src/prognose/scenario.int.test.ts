@@ -1,0 +1,214 @@
+// Planning scenarios end to end on the platform's embedded engines (docs/projection.md §8): the real
+// Köln population delivered by the Statistikamt and the demo's Kitas, the base projection, then a
+// planner's housing scenario saved through GraphQL (one delivery through the ingestion path), its
+// projection (population with the movers, cohort-aged), and the Kita demand, supply and gap of the
+// affected Stadtteil read with `scenario` beside the base scenario. Fails when the scenario is ignored.
+import { tokenFromDataDir } from '@sp/identity/testing';
+import { latestDatasetVersion } from '@sp/indicator-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../platform.js';
+import { startScenarioPlatform, type ScenarioPlatform } from './scenario.fixture.js';
+
+interface Answer<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+interface NeedsRow {
+  area: { code: string };
+  period: string;
+  supply: number;
+  demand: number | null;
+  gap: number | null;
+  kind: string;
+  scenario: string | null;
+  normValue: number | null;
+}
+
+let running: ScenarioPlatform;
+let platform: Platform;
+let planner: string;
+let jugendamt: string;
+
+async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Answer<T>> {
+  const res = await fetch(`${platform.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, ...((await res.json()) as object) };
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not projected within 120 s; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const AREA = '101'; // Altstadt/Süd
+const OTHER = '609'; // Chorweiler: no change there
+const SAVE = `mutation($i: ScenarioInput!) { saveScenario(input: $i) { saved key version author errors { field code message accepted } } }`;
+const housing = {
+  key: 'neubau_altstadt',
+  version: 1,
+  name: 'Neubaugebiet Altstadt/Süd',
+  housingAreas: [
+    {
+      areaCode: AREA,
+      dwellings: 400,
+      occupancy: 2.5,
+      completionYear: 2016,
+      ageProfile: [
+        { band: '0-6', share: 0.3 },
+        { band: '25-45', share: 0.5 },
+        { band: '45-65', share: 0.2 },
+      ],
+    },
+  ],
+  facilities: [{ change: 'open', norm: 'kita_plaetze_1_6', capacity: 60, areaCode: AREA, year: 2017 }],
+};
+
+const needs = async (args: string): Promise<Map<string, NeedsRow>> => {
+  const r = await gql<{ needs: NeedsRow[] }>(`{ needs(norm: "kita_plaetze_1_6", level: STADTTEIL, ${args}) { area { code } period supply demand gap kind scenario normValue } }`);
+  expect(r.errors).toBeUndefined();
+  return new Map(r.data!.needs.map((n) => [n.area.code, n]));
+};
+
+beforeAll(async () => {
+  running = await startScenarioPlatform();
+  platform = running.platform;
+  planner = await tokenFromDataDir(running.dataDir, platform.url, { role: 'planner', sub: 'anna.planerin' });
+  jugendamt = await tokenFromDataDir(running.dataDir, platform.url, { role: 'amt', amt: 'jugendamt', sub: 'jan.jugendamt' });
+}, 600_000);
+
+afterAll(async () => {
+  await running?.close();
+});
+
+describe('a housing scenario saved by a planner', () => {
+  it('refuses what is wrong at the field, and writers other than the planning staff', async () => {
+    const bad = await gql(
+      SAVE,
+      { i: { ...housing, key: 'kaputt', housingAreas: [{ ...housing.housingAreas[0], areaCode: '999', ageProfile: [{ band: '0-6', share: 0.5 }] }], norms: [{ norm: 'gibt_es_nicht', value: 3 }] } },
+      planner,
+    );
+    expect(bad.data!.saveScenario).toMatchObject({ saved: false, errors: [{ field: 'norms[0].norm', code: 'UNKNOWN_NORM' }] });
+    const wrongArea = await gql(SAVE, { i: { ...housing, key: 'kaputt', housingAreas: [{ ...housing.housingAreas[0], areaCode: '999', ageProfile: [{ band: '0-6', share: 0.5 }] }] } }, planner);
+    const fields = wrongArea.data!.saveScenario.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['housingAreas[0].areaCode', 'housingAreas[0].ageProfile']));
+    for (const e of wrongArea.data!.saveScenario.errors) expect(e.accepted.length).toBeGreaterThan(0);
+    // an Amt reads scenarios but does not write them; the public must sign in
+    expect((await gql(SAVE, { i: housing }, jugendamt)).status).toBe(403);
+    expect((await gql(SAVE, { i: housing })).status).toBe(401);
+    // the ingestion API answers a broken scenario with 422 naming the field (docs/feeds.md)
+    const res = await fetch(`${platform.url}/v1/deliveries/scenario`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.keys.keys.planung}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [{ ...housing, baseScenario: 'basis', createdBy: 'feed', norms: [], facilities: [{ change: 'open', norm: 'kita_plaetze_1_6', areaCode: AREA, year: 2017 }] }] }),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('facilities[0].capacity');
+    expect((await gql<{ scenarios: unknown[] }>('{ scenarios { key } }')).data!.scenarios).toEqual([]);
+  });
+
+  it('saves the scenario, projects it, and gives more Kita demand and a changed gap in the affected Stadtteil than the base scenario', async () => {
+    const saved = await gql(SAVE, { i: housing }, planner);
+    expect(saved.errors).toBeUndefined();
+    expect(saved.data!.saveScenario).toMatchObject({ saved: true, key: housing.key, version: 1, author: 'person:anna.planerin' });
+    const listed = await eventually(
+      async () => (await gql<{ scenarios: { key: string; status: string; name: string; error: string | null }[] }>('{ scenarios { key name status error } }')).data!.scenarios,
+      (s) => s.length === 1,
+      'scenario',
+    );
+    expect(listed[0]).toMatchObject({ key: housing.key, name: housing.name, status: 'projected', error: null });
+
+    const base = await needs('period: "2018", scenario: "basis"');
+    const scenario = await needs(`period: "2018", scenario: "${housing.key}"`);
+    expect(scenario.size).toBe(86);
+    const a = scenario.get(AREA)!;
+    const b = base.get(AREA)!;
+    expect(a).toMatchObject({ kind: 'PROGNOSE', scenario: housing.key, normValue: 84 });
+    // 120 movers aged 0-6 in 2016 (and the children of 200 movers aged 25-45): far more than 50 extra places needed
+    expect(a.demand! - b.demand!).toBeGreaterThan(50);
+    // the Kita opened in 2017 adds its 60 places; the gap is demand minus supply
+    expect(a.supply).toBe(b.supply + 60);
+    expect(a.gap!).toBeCloseTo(a.demand! - a.supply, 6);
+    expect(a.gap!).not.toBeCloseTo(b.gap!, 0);
+    // nothing changes elsewhere, and nothing before the completion year
+    expect(scenario.get(OTHER)!.demand!).toBeCloseTo(base.get(OTHER)!.demand!, 6);
+    expect(scenario.get(OTHER)!.supply).toBe(base.get(OTHER)!.supply);
+    const before = await needs(`period: "2015", scenario: "${housing.key}"`);
+    expect(before.get(AREA)!.demand!).toBeCloseTo((await needs('period: "2015", scenario: "basis"')).get(AREA)!.demand!, 6);
+  });
+
+  it('answers indicator queries with the scenario as PROGNOSE values, the residents grown by the movers', async () => {
+    const q = (scenario: string) =>
+      gql<{ indicatorValues: { area: { code: string }; value: number; kind: string; scenario: string }[] }>(
+        `{ indicatorValues(indicator: "einwohner", level: STADTTEIL, period: "2016", scenario: "${scenario}") { area { code } value kind scenario } }`,
+      );
+    const base = new Map((await q('basis')).data!.indicatorValues.map((v) => [v.area.code, v]));
+    const r = await q(housing.key);
+    expect(r.errors).toBeUndefined();
+    const values = new Map(r.data!.indicatorValues.map((v) => [v.area.code, v]));
+    expect(values.get(AREA)).toMatchObject({ kind: 'PROGNOSE', scenario: housing.key });
+    expect(values.get(AREA)!.value - base.get(AREA)!.value).toBeCloseTo(1000, -1);
+    expect(values.get(OTHER)!.value).toBeCloseTo(base.get(OTHER)!.value, 3);
+  });
+
+  it('applies a changed Richtwert of a scenario to its demand, and a Kita of the registry closed to its supply', async () => {
+    // a Kita of the demo registry with its places, and the Stadtteil it lies in
+    const offers = await gql<{ offers: { edges: { node: { key: string; capacity: { value: number } | null; areas: { level: string; code: string }[] } }[] } }>(
+      '{ offers(offerTypes: ["kita"], first: 10) { edges { node { key capacity { value } areas { level code } } } } }',
+      {},
+      planner,
+    );
+    expect(offers.errors).toBeUndefined();
+    const closed = offers.data!.offers.edges.map((e) => e.node).find((o) => (o.capacity?.value ?? 0) > 0 && o.areas.some((a) => a.level === 'STADTTEIL'))!;
+    expect(closed, JSON.stringify(offers).slice(0, 600)).toBeDefined();
+    const closedArea = closed.areas.find((a) => a.level === 'STADTTEIL')!.code;
+    const saved = await gql(
+      SAVE,
+      {
+        i: {
+          key: 'richtwert_100',
+          version: 1,
+          name: 'Richtwert 100',
+          norms: [{ norm: 'kita_plaetze_1_6', value: 100 }],
+          facilities: [{ change: 'close', norm: 'kita_plaetze_1_6', offerKey: closed.key, areaCode: closedArea, year: 2019 }],
+        },
+      },
+      planner,
+    );
+    expect(saved.data!.saveScenario.saved).toBe(true);
+    await eventually(
+      async () => (await gql<{ scenarios: { key: string; status: string }[] }>('{ scenarios { key status } }')).data!.scenarios,
+      (s) => s.some((x) => x.key === 'richtwert_100' && x.status === 'projected'),
+      'scenario richtwert_100',
+    );
+    const base = await needs('period: "2020", scenario: "basis"');
+    const stricter = await needs('period: "2020", scenario: "richtwert_100"');
+    for (const [code, r] of stricter) {
+      if (r.demand === null) continue;
+      expect(r.normValue).toBe(100);
+      expect(r.demand).toBeCloseTo((base.get(code)!.demand! * 100) / 84, 6);
+      // the closed Kita's places are gone from its Stadtteil from 2019 on, nowhere else
+      expect(r.supply).toBeCloseTo(base.get(code)!.supply - (code === closedArea ? closed.capacity!.value : 0), 6);
+    }
+    expect((await needs('period: "2018", scenario: "richtwert_100"')).get(closedArea)!.supply).toBe((await needs('period: "2018", scenario: "basis"')).get(closedArea)!.supply);
+  });
+
+  it('projects the scenarios again when the read models are rebuilt (their populations were in the truncated warehouse)', async () => {
+    const before = await needs(`period: "2018", scenario: "${housing.key}"`);
+    const { ms } = await (await platform.projections.started).rebuild();
+    expect(ms).toBeGreaterThan(0);
+    expect(await latestDatasetVersion(running.engines.warehouse, `bevoelkerungsprognose_${housing.key}`)).toBe(1);
+    const after = await needs(`period: "2018", scenario: "${housing.key}"`);
+    expect(after.get(AREA)!.demand!).toBeCloseTo(before.get(AREA)!.demand!, 6);
+    expect(after.get(AREA)!.supply).toBe(before.get(AREA)!.supply);
+  });
+});
