@@ -4,7 +4,16 @@ import { defaultTopology, recordTypes, topology } from './record-types.js';
 describe('topology', () => {
   it('names one topic per record type under its prefix; the default is records. with 4 partitions', () => {
     expect(defaultTopology).toMatchObject({ prefix: 'records.', partitions: 4 });
-    expect(recordTypes.map((t) => defaultTopology.topicFor(t))).toEqual(['records.area-statistic', 'records.offer', 'records.goal', 'records.measure', 'records.milestone', 'records.status-report']);
+    expect(recordTypes.map((t) => defaultTopology.topicFor(t))).toEqual([
+      'records.area-statistic',
+      'records.offer',
+      'records.goal',
+      'records.measure',
+      'records.milestone',
+      'records.status-report',
+      'records.area-level',
+      'records.area',
+    ]);
     const t = topology({ prefix: 'tenant-a.', partitions: 2 });
     expect(t.partitions).toBe(2);
     expect(t.topicFor('goal')).toBe('tenant-a.goal');

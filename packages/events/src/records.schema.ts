@@ -122,6 +122,32 @@ export function recordSchemasFor(mode: Strictness) {
     trafficLight: opt(z.enum(['green', 'yellow', 'red'])),
   });
 
+  // the spatial reference as delivered data (docs/spatial-reference.md)
+  const areaLevel = obj({
+    key,
+    version,
+    level: text(),
+    label: text(),
+    parentLevel: opt(z.string()),
+    kind: z.enum(['hierarchy', 'union']),
+    coverage: z.enum(['complete', 'partial']),
+    source: opt(z.string()),
+  });
+
+  const area = obj({
+    key,
+    version,
+    level: text(),
+    code: text(),
+    name: text(),
+    parent: opt(z.string()),
+    members: z.array(areaRef).default([]),
+    validFrom: text(),
+    validTo: opt(z.string()),
+    geometry: opt(z.string()),
+    source: opt(z.string()),
+  });
+
   return {
     'area-statistic': areaStatistic,
     offer,
@@ -129,6 +155,8 @@ export function recordSchemasFor(mode: Strictness) {
     measure,
     milestone,
     'status-report': statusReport,
+    'area-level': areaLevel,
+    area,
   } as const satisfies Record<RecordType, z.ZodType>;
 }
 
@@ -142,6 +170,8 @@ export type Goal = z.output<(typeof strictRecordSchemas)['goal']>;
 export type Measure = z.output<(typeof strictRecordSchemas)['measure']>;
 export type Milestone = z.output<(typeof strictRecordSchemas)['milestone']>;
 export type StatusReport = z.output<(typeof strictRecordSchemas)['status-report']>;
+export type AreaLevelRecord = z.output<(typeof strictRecordSchemas)['area-level']>;
+export type AreaRecord = z.output<(typeof strictRecordSchemas)['area']>;
 
 export interface RecordPayloads {
   'area-statistic': AreaStatistic;
@@ -150,5 +180,7 @@ export interface RecordPayloads {
   measure: Measure;
   milestone: Milestone;
   'status-report': StatusReport;
+  'area-level': AreaLevelRecord;
+  area: AreaRecord;
 }
 export type AnyRecord = RecordPayloads[RecordType];
