@@ -54,8 +54,8 @@ export interface AreaSource {
   area(level: string, code: string, at?: string): AreaView | undefined;
   /** the boundary of the version valid at `at` (default: the latest version) */
   geometry(level: string, code: string, at?: string): GeoJsonGeometry | null;
-  /** for planning areas: the areas (Stadtteile/Stadtviertel) they are made of */
-  members?(level: string, code: string): readonly AreaRef[];
+  /** for planning areas: the areas (Stadtteile/Stadtviertel) the version valid at `at` (default: the latest) is made of */
+  members?(level: string, code: string, at?: string): readonly AreaRef[];
 }
 
 export type Polarity = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';

@@ -15,7 +15,7 @@ export function areaSourceFromReference(reference: AreaReference): AreaSource {
     areas: (level, at) => current().areas(level, at),
     area: (level, code, at) => current().area(level, code, at),
     geometry: (level, code, at) => current().geometry(level, code, at),
-    members: (level, code) => current().members?.(level, code) ?? [],
+    members: (level, code, at) => current().members?.(level, code, at) ?? [],
   };
 }
 
@@ -61,8 +61,8 @@ function sourceOf(reference: AreaReference): AreaSource {
       const g = reference.get(level, code, at === undefined ? {} : { at })?.geometry;
       return g && g.coordinates.length > 0 ? g : null;
     },
-    members(level, code) {
-      return reference.get(level, code)?.members ?? [];
+    members(level, code, at) {
+      return reference.get(level, code, at === undefined ? {} : { at })?.members ?? [];
     },
   };
 }

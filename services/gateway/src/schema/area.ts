@@ -32,7 +32,7 @@ AreaRef.implement({
     members: t.field({
       type: [AreaRef],
       description: 'For planning areas: the hierarchical areas they are made of (Köln: Stadtteile or Stadtviertel).',
-      resolve: (a, _args, ctx) => (ctx.areas.members?.(a.level, a.code) ?? []).map((m) => ctx.areas.area(m.level, m.code, a.at)).filter((m): m is AreaView => !!m),
+      resolve: (a, _args, ctx) => (ctx.areas.members?.(a.level, a.code, a.at) ?? []).map((m) => ctx.areas.area(m.level, m.code, a.at)).filter((m): m is AreaView => !!m),
     }),
     geometry: t.field({
       type: 'GeoJSON',
