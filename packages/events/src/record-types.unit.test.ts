@@ -12,6 +12,8 @@ describe('topology', () => {
       'records.milestone',
       'records.status-report',
       'records.scenario',
+      'records.area-level',
+      'records.area',
     ]);
     const t = topology({ prefix: 'tenant-a.', partitions: 2 });
     expect(t.partitions).toBe(2);

@@ -172,6 +172,32 @@ export function recordSchemasFor(mode: Strictness) {
     ),
   });
 
+  // the spatial reference as delivered data (docs/spatial-reference.md)
+  const areaLevel = obj({
+    key,
+    version,
+    level: text(),
+    label: text(),
+    parentLevel: opt(z.string()),
+    kind: z.enum(['hierarchy', 'union']),
+    coverage: z.enum(['complete', 'partial']),
+    source: opt(z.string()),
+  });
+
+  const area = obj({
+    key,
+    version,
+    level: text(),
+    code: text(),
+    name: text(),
+    parent: opt(z.string()),
+    members: z.array(areaRef).default([]),
+    validFrom: text(),
+    validTo: opt(z.string()),
+    geometry: opt(z.string()),
+    source: opt(z.string()),
+  });
+
   return {
     'area-statistic': areaStatistic,
     offer,
@@ -180,6 +206,8 @@ export function recordSchemasFor(mode: Strictness) {
     milestone,
     'status-report': statusReport,
     scenario,
+    'area-level': areaLevel,
+    area,
   } as const satisfies Record<RecordType, z.ZodType>;
 }
 
@@ -194,6 +222,8 @@ export type Measure = z.output<(typeof strictRecordSchemas)['measure']>;
 export type Milestone = z.output<(typeof strictRecordSchemas)['milestone']>;
 export type StatusReport = z.output<(typeof strictRecordSchemas)['status-report']>;
 export type ScenarioRecord = z.output<(typeof strictRecordSchemas)['scenario']>;
+export type AreaLevelRecord = z.output<(typeof strictRecordSchemas)['area-level']>;
+export type AreaRecord = z.output<(typeof strictRecordSchemas)['area']>;
 
 export interface RecordPayloads {
   'area-statistic': AreaStatistic;
@@ -203,5 +233,7 @@ export interface RecordPayloads {
   milestone: Milestone;
   'status-report': StatusReport;
   scenario: ScenarioRecord;
+  'area-level': AreaLevelRecord;
+  area: AreaRecord;
 }
 export type AnyRecord = RecordPayloads[RecordType];

@@ -117,6 +117,9 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
   'status-report': [col('key'), col('version', 'int'), col('measureKey'), col('reportedBy'), col('reportedAt'), col('progressPercent', 'number'), col('narrative'), col('trafficLight')],
   // nested lists of changes: JSON only (parseCsvDelivery refuses a CSV of it as INVALID_CSV)
   scenario: [],
+  // the spatial reference as delivered data: geometry is the GeoJSON text (or left empty: no boundary)
+  'area-level': [col('key'), col('version', 'int'), col('level'), col('label'), col('parentLevel'), col('kind'), col('coverage'), col('source')],
+  area: [col('key'), col('version', 'int'), col('level'), col('code'), col('name'), col('parent'), col('members', 'areas'), col('validFrom'), col('validTo'), col('geometry'), col('source')],
 };
 
 /** columns that may be empty in every row and still give a record with empty lists */
@@ -124,6 +127,7 @@ const listDefaults: Partial<Record<RecordType, readonly string[]>> = {
   offer: ['targetGroups', 'languages'],
   goal: ['areas', 'targetGroups', 'targets'],
   measure: ['goalKeys', 'areas', 'targetGroups', 'participants', 'budget'],
+  area: ['members'],
 };
 
 export type ParsedDelivery = { ok: true; rows: InputRow[] } | { ok: false; errors: FeedError[] };

@@ -7,4 +7,5 @@ export * from './spatial-checks.js';
 export * from './record.validators.js';
 export * from './csv.parser.js';
 export * from './json.parser.js';
+export * from './geojson.parser.js';
 export * from './withdrawal.schema.js';

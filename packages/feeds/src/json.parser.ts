@@ -9,7 +9,7 @@ import type { ParsedDelivery } from './csv.parser.js';
 /** Deepest nesting accepted: {"records": [ {record} ]} with its deepest field (budget, capacity …) needs 5. */
 export const MAX_JSON_DEPTH = 16;
 
-export function parseJsonBody(body: Buffer | string, listField: 'records' | 'withdrawals'): { ok: true; items: unknown[] } | { ok: false; errors: FeedError[] } {
+export function parseJsonBody(body: Buffer | string, listField: 'records' | 'withdrawals' | 'features'): { ok: true; items: unknown[] } | { ok: false; errors: FeedError[] } {
   const decoded = decodeUtf8Body(body, 'JSON');
   if (!decoded.ok) return decoded;
   const { text } = decoded;

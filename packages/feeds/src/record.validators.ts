@@ -5,6 +5,8 @@
 import { periodicityOf, periodStart as periodStartIso, shiftPeriod } from '@sp/indicators';
 import {
   strictRecordSchemas,
+  type AreaLevelRecord,
+  type AreaRecord,
   type AreaStatistic,
   type Observation,
   type Goal,
@@ -31,6 +33,8 @@ export interface ValidationContext {
   spatial: SpatialChecks;
   /** the clock, for future periods and dates */
   now: Date;
+  /** area records: the levels delivered as area-level records so far (current, not withdrawn), valid for areas before the reference has taken them over */
+  deliveredLevels?: readonly string[];
 }
 
 /** One input record and where it came from, so errors can name the row and the column. */
@@ -60,7 +64,7 @@ export function validateRecords<R extends RecordType>(recordType: R, rows: reado
   const keys = new Map<string, number>();
   for (const input of rows) {
     const report = reporter(input, errors);
-    const value = recordType === 'area-statistic' ? withDerivedKey(input.value) : input.value;
+    const value = recordType === 'area-statistic' ? withDerivedKey(input.value) : recordType === 'area-level' || recordType === 'area' ? referenceRecordInput(recordType, input.value) : input.value;
     const parsed = (strictRecordSchemas[recordType] as z.ZodType).safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) reportIssue(issue, value, report);
@@ -192,6 +196,8 @@ const checkers: { [R in RecordType]: (record: RecordPayloads[R], ctx: Validation
   milestone: checkMilestone,
   'status-report': checkStatusReport,
   scenario: checkScenario,
+  'area-level': checkAreaLevelRecord,
+  area: checkAreaRecord,
 };
 
 const PERIOD_ACCEPTED = 'a year "2012", a quarter "2012-Q3" or a month "2012-07"';
@@ -562,6 +568,8 @@ function checkTexts(record: unknown, ctx: ValidationContext, report: Report): vo
     const { path, v } = todo.pop()!;
     if (typeof v === 'string') {
       const name = String(path.filter((p) => typeof p === 'string').at(-1) ?? '');
+      // an area's boundary is GeoJSON text of any length, checked as geometry (checkAreaRecord)
+      if (path.length === 1 && name === 'geometry') continue;
       const long = longFields.includes(name);
       const max = long ? longMaxChars : maxChars;
       if (v.length > max) {
@@ -802,4 +810,92 @@ function checkScenario(r: ScenarioRecord, ctx: ValidationContext, report: Report
       report(['facilities', i, 'offerKey'], null, 'MISSING_FIELD', 'a facility closed needs the offer closed or its capacity', 'offerKey (a registry offer) or capacity (places)');
     }
   });
+}
+
+// ── the spatial reference as delivered data (docs/spatial-reference.md) ─────────────────────────
+
+const LEVEL_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+export function areaLevelKey(r: Pick<AreaLevelRecord, 'level'>): string {
+  return r.level;
+}
+
+export function areaKey(r: Pick<AreaRecord, 'level' | 'code' | 'validFrom'>): string {
+  return `${r.level}|${r.code}|${r.validFrom}`;
+}
+
+/** Keys may be left out (they follow from the fields); a JSON or GeoJSON geometry object becomes its GeoJSON text. */
+function referenceRecordInput(recordType: 'area-level' | 'area', value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = { ...(value as Record<string, unknown>) };
+  if (recordType === 'area-level' && v.key === undefined && typeof v.level === 'string') v.key = areaLevelKey({ level: v.level });
+  if (recordType === 'area') {
+    if (v.key === undefined && [v.level, v.code, v.validFrom].every((p) => typeof p === 'string')) v.key = areaKey(v as Pick<AreaRecord, 'level' | 'code' | 'validFrom'>);
+    if (v.geometry !== null && typeof v.geometry === 'object') v.geometry = JSON.stringify(v.geometry);
+  }
+  return v;
+}
+
+function checkLevelName(path: readonly PropertyKey[], level: string, report: Report): void {
+  if (!LEVEL_NAME.test(level))
+    report(
+      path,
+      level,
+      'INVALID_VALUE',
+      `${JSON.stringify(level)} is not a level name`,
+      "upper case letters, digits and _ starting with a letter, e.g. GEMEINDE (the label carries the readers' word)",
+    );
+}
+
+function checkAreaLevelRecord(r: AreaLevelRecord, _ctx: ValidationContext, report: Report): void {
+  if (r.key !== areaLevelKey(r)) report(['key'], r.key, 'KEY_MISMATCH', 'the key of an area level is its level name', areaLevelKey(r));
+  checkLevelName(['level'], r.level, report);
+  if (r.parentLevel !== null) {
+    checkLevelName(['parentLevel'], r.parentLevel, report);
+    if (r.parentLevel === r.level) report(['parentLevel'], r.parentLevel, 'INVALID_VALUE', 'a level cannot nest in itself', 'the level it nests in, or null for the root');
+    if (r.kind === 'union') report(['parentLevel'], r.parentLevel, 'INVALID_VALUE', 'a union level does not nest: its areas name their members', 'null for kind union');
+  }
+}
+
+function checkAreaRecord(r: AreaRecord, ctx: ValidationContext, report: Report): void {
+  if (r.key !== areaKey(r)) report(['key'], r.key, 'KEY_MISMATCH', 'the key of an area is level|code|validFrom', areaKey(r));
+  const levels = [...new Set([...ctx.spatial.levels(), ...(ctx.deliveredLevels ?? [])])];
+  if (!levels.includes(r.level))
+    report(
+      ['level'],
+      r.level,
+      'UNKNOWN_AREA_LEVEL',
+      `unknown area level ${JSON.stringify(r.level)}`,
+      `a level of the reference: ${levels.join(' | ')} (or deliver the level as an area-level record first)`,
+    );
+  const from = checkDate(['validFrom'], r.validFrom, ctx, report);
+  const to = checkDate(['validTo'], r.validTo, ctx, report);
+  checkDateOrder(['validTo'], from, to, r.validTo, report, 'validTo');
+  if (r.parent !== null && r.members.length > 0) {
+    report(['members'], r.members, 'INVALID_VALUE', 'an area either nests in a parent or is a union of member areas, not both', 'parent (hierarchy levels) or members (union levels)');
+  }
+  r.members.forEach((m, i) => {
+    checkLevelName(['members', i, 'level'], m.level, report);
+  });
+  if (r.geometry !== null) checkGeometryText(['geometry'], r.geometry, report);
+}
+
+/** GeoJSON Polygon or MultiPolygon in WGS84: rings of at least four [lon, lat] positions. */
+function checkGeometryText(path: readonly PropertyKey[], text: string, report: Report): void {
+  const accepted = 'a GeoJSON Polygon or MultiPolygon in WGS84 ([lon, lat] positions, closed rings of at least 4 positions), or null for an area without a boundary';
+  let g: unknown;
+  try {
+    g = JSON.parse(text);
+  } catch {
+    report(path, text.slice(0, 40), 'INVALID_VALUE', 'the geometry is not JSON', accepted);
+    return;
+  }
+  const type = (g as { type?: unknown } | null)?.type;
+  const coordinates = (g as { coordinates?: unknown } | null)?.coordinates;
+  const polygons = type === 'Polygon' ? [coordinates] : type === 'MultiPolygon' && Array.isArray(coordinates) ? coordinates : undefined;
+  const position = (p: unknown) => Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]) && Math.abs(p[0] as number) <= 180 && Math.abs(p[1] as number) <= 90;
+  const ring = (r: unknown) => Array.isArray(r) && r.length >= 4 && r.every(position);
+  if (!polygons || polygons.length === 0 || !polygons.every((p) => Array.isArray(p) && p.length > 0 && p.every(ring))) {
+    report(path, typeof type === 'string' ? type : text.slice(0, 40), 'INVALID_COORDINATES', 'the geometry is not a valid Polygon or MultiPolygon', accepted);
+  }
 }

@@ -19,7 +19,10 @@ export interface TenantReaderOptions {
 export function tenantIndicatorReader(warehouse: Warehouse, options: TenantReaderOptions): WarehouseIndicatorReader {
   return new WarehouseIndicatorReader(warehouse, {
     plans: planResolverFromCatalogue(options.catalogue),
-    hierarchyLevels: options.reference.hierarchyLevels,
+    // read on every use: a tenant's delivered reference may be replaced while the reader lives
+    get hierarchyLevels() {
+      return options.reference.hierarchyLevels;
+    },
     ...(options.protection ? { protection: options.protection } : {}),
     ...(options.scenarios ? { scenarios: options.scenarios } : {}),
   });

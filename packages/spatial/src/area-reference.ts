@@ -1,5 +1,6 @@
 // An in-memory spatial reference: areas by level and code (with versions over time), hierarchy
-// navigation and fast point location. Built by the loader; immutable afterwards.
+// navigation and fast point location. Built by the loader or from delivered records; a tenant whose
+// delivered reference changes swaps the whole content at once (replaceWith), never one area.
 import { isValidAt, SpatialReferenceError, type Area, type AreaRef } from './area.js';
 import { bboxContains, containsPoint, unionBBox, type BBox } from './geometry.js';
 
@@ -113,6 +114,19 @@ export class AreaReference {
         this.memberOf.set(key(m.level, m.code), l);
       }
     }
+  }
+
+  /** 0 when built; +1 with every replaceWith, so caches over this reference know when to rebuild */
+  revision = 0;
+
+  /**
+   * Takes over another reference's levels and areas in one step (a tenant's delivered reference
+   * changed): every consumer that holds this object sees the new areas at once.
+   */
+  replaceWith(next: AreaReference): void {
+    const revision = this.revision + 1;
+    Object.assign(this, next);
+    this.revision = revision;
   }
 
   get rootLevel(): string {

@@ -7,3 +7,4 @@ export * from './reference.schema.js';
 export * from './geometry.js';
 export * from './distance.js';
 export { parseCsv } from './csv.js';
+export { buildDeliveredReference, type DeliveredArea, type DeliveredLevel, type DeliveredReference } from './delivered-reference.js';

@@ -35,6 +35,8 @@ export interface AreaView {
   parent: AreaRef | null;
   validFrom?: string | null;
   validTo?: string | null;
+  /** the ISO date this view was read at (`areas(at:)`): its parent, children and boundary are those valid then */
+  at?: string;
 }
 
 /** GeoJSON geometry (Polygon or MultiPolygon, WGS84). */
@@ -46,12 +48,14 @@ export interface GeoJsonGeometry {
 export interface AreaSource {
   /** the levels of the reference: root, hierarchy coarse → fine, then planning levels */
   levels(): readonly AreaLevelView[];
-  /** every area of a level, in code order */
-  areas(level: string): readonly AreaView[];
-  area(level: string, code: string): AreaView | undefined;
-  geometry(level: string, code: string): GeoJsonGeometry | null;
-  /** for planning areas: the areas (Stadtteile/Stadtviertel) they are made of */
-  members?(level: string, code: string): readonly AreaRef[];
+  /** every area of a level valid at the ISO date `at` (default: those still valid today), in code order */
+  areas(level: string, at?: string): readonly AreaView[];
+  /** the version valid at `at` (default: the latest version) */
+  area(level: string, code: string, at?: string): AreaView | undefined;
+  /** the boundary of the version valid at `at` (default: the latest version) */
+  geometry(level: string, code: string, at?: string): GeoJsonGeometry | null;
+  /** for planning areas: the areas (Stadtteile/Stadtviertel) the version valid at `at` (default: the latest) is made of */
+  members?(level: string, code: string, at?: string): readonly AreaRef[];
 }
 
 export type Polarity = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';

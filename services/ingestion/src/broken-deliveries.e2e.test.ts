@@ -99,7 +99,12 @@ describe.each([
     const out: Record<string, string> = {};
     for (const t of recordTypes) {
       let n = 0n;
-      for (const v of (await engines.eventLog.endOffsets(`records.${t}`)).values()) n += v;
+      // a record type no Amt of this catalogue may deliver (area-level, area) has no topic: nothing in it
+      const ends = await engines.eventLog.endOffsets(`records.${t}`).catch((e: unknown) => {
+        if ((e as { code?: string }).code === 'UNKNOWN_TOPIC') return new Map<number, bigint>();
+        throw e;
+      });
+      for (const v of ends.values()) n += v;
       out[`records.${t}`] = n.toString();
     }
     for (const table of ['ingest_records', 'ingest_reservations', 'ingest_deliveries']) {

@@ -17,7 +17,7 @@
 // of 1–3 (key-locks.ts).
 import { createHash, randomUUID } from 'node:crypto';
 import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, type AnyRecord, type AreaStatistic, type RecordType, type Topology } from '@sp/events';
-import { feedError, type FeedCatalogue, parseCsvDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
+import { feedError, type FeedCatalogue, parseCsvDelivery, parseGeoJsonDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
 import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind } from './delivery.decider.js';
@@ -147,10 +147,19 @@ export class DeliveryService {
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
     const phases = new Phases();
-    const parsed = format === 'csv' ? parseCsvDelivery(recordType, body) : parseJsonDelivery(body);
+    const parsed = format === 'csv' ? parseCsvDelivery(recordType, body) : format === 'geojson' ? parseGeoJsonDelivery(recordType, body) : parseJsonDelivery(body);
     if (!parsed.ok) return rejected(parsed.errors);
     phases.mark('parse');
-    const validated = validateRecords(recordType, parsed.rows, { amt: principal.amt, catalogue: this.deps.catalogue, taxonomy: this.deps.taxonomy, spatial: this.deps.spatial, now: this.clock() });
+    // areas may name a level delivered a moment ago, before the projection made it the reference's
+    const deliveredLevels = recordType === 'area' ? await this.deliveredLevels() : undefined;
+    const validated = validateRecords(recordType, parsed.rows, {
+      amt: principal.amt,
+      catalogue: this.deps.catalogue,
+      taxonomy: this.deps.taxonomy,
+      spatial: this.deps.spatial,
+      now: this.clock(),
+      ...(deliveredLevels ? { deliveredLevels } : {}),
+    });
     if (!validated.ok) return rejected(validated.errors);
     phases.mark('validate');
     const schemaVersion = this.deps.registry.latest(recordType).version;
@@ -195,6 +204,12 @@ export class DeliveryService {
     const admitted = this.admit(principal, req);
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
+    if (format === 'geojson') {
+      // a withdrawal names keys and versions, it has no geometry
+      return rejected([
+        feedError({ row: null, field: 'content-type', value: req.mediaType, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'withdrawals are not GeoJSON', accepted: 'application/json or text/csv (UTF-8)' }),
+      ]);
+    }
     const parsed = parseWithdrawals(recordType, body, format);
     if (!parsed.ok) return rejected(parsed.errors);
     const items: EncodedItem[] = parsed.withdrawals.map(({ row, withdrawal }) => ({ row, key: withdrawal.key, version: withdrawal.version, payload: null, payloadBytes: null, hash: TOMBSTONE_HASH }));
@@ -248,8 +263,14 @@ export class DeliveryService {
 
   // ── steps ──────────────────────────────────────────────────────────────────────────────────────
 
+  /** The levels delivered as area-level records (their key is the level name), withdrawn ones left out. */
+  private async deliveredLevels(): Promise<string[]> {
+    const { rows } = await this.deps.database.query<{ key: string }>(`SELECT key FROM ingest_records WHERE record_type = 'area-level' AND NOT tombstone`);
+    return rows.map((r) => r.key);
+  }
+
   /** What, in which format — everything before the body is read as records. */
-  private admit(principal: Principal, req: DeliveryRequest): DeliveryResult | { recordType: RecordType; format: 'json' | 'csv'; body: Buffer } {
+  private admit(principal: Principal, req: DeliveryRequest): DeliveryResult | { recordType: RecordType; format: 'json' | 'csv' | 'geojson'; body: Buffer } {
     const { catalogue } = this.deps;
     if (req.body instanceof OversizedBody) {
       return rejected([
@@ -287,7 +308,8 @@ export class DeliveryService {
         }),
       ]);
     }
-    const format = req.mediaType === 'application/json' ? 'json' : req.mediaType === 'text/csv' || req.mediaType === 'application/csv' ? 'csv' : undefined;
+    const format =
+      req.mediaType === 'application/json' ? 'json' : req.mediaType === 'text/csv' || req.mediaType === 'application/csv' ? 'csv' : req.mediaType === 'application/geo+json' ? 'geojson' : undefined;
     if (!format) {
       return rejected([
         feedError({
@@ -296,7 +318,7 @@ export class DeliveryService {
           value: req.mediaType || null,
           code: 'UNSUPPORTED_MEDIA_TYPE',
           message: `cannot read a body of type ${req.mediaType || '(none)'}`,
-          accepted: 'application/json or text/csv (UTF-8)',
+          accepted: 'application/json or text/csv (UTF-8); areas also application/geo+json',
         }),
       ]);
     }

@@ -4,12 +4,22 @@ import type { SpatialChecks } from '@sp/feeds';
 import type { AreaReference } from '@sp/spatial';
 
 export function spatialChecksFrom(reference: AreaReference): SpatialChecks {
-  const levels = [...reference.hierarchyLevels, ...reference.planningLevels];
+  let levels: string[] = [];
+  let revision = -1;
   // the validity of every area version, grouped once per level: validation asks for it per record,
   // and areas() sorts the whole level with a locale collation on every call (5 s per batch of 1,000
   // Stadtteil records on this machine, issue 17)
   const byLevel = new Map<string, Map<string, { validFrom: string; validTo: string | null }[]>>();
+  // a tenant's delivered reference may be replaced (replaceWith): the groups follow its revision
+  const current = () => {
+    if (revision !== reference.revision) {
+      revision = reference.revision;
+      levels = [...reference.hierarchyLevels, ...reference.planningLevels];
+      byLevel.clear();
+    }
+  };
   const validityOf = (level: string) => {
+    current();
     let codes = byLevel.get(level);
     if (!codes) {
       codes = new Map();
@@ -20,7 +30,10 @@ export function spatialChecksFrom(reference: AreaReference): SpatialChecks {
   };
   return {
     cityName: reference.name,
-    levels: () => levels,
+    levels: () => {
+      current();
+      return levels;
+    },
     hasArea: (level, code) => reference.get(level, code) !== undefined,
     validity: (level, code) => (validityOf(level).get(code) ?? []).map((v) => ({ ...v })),
     insideCity: (lat, lon) => reference.locate(lat, lon) !== undefined,

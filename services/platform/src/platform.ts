@@ -18,6 +18,8 @@ import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
 import { DeadLetterStore } from './dead-letters.store.js';
+import { applyDeliveredReference } from './reference/delivered-reference.projection.js';
+import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 import { planningAmtOf, planningWriterFrom } from './sources/planning.writer.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
@@ -87,7 +89,10 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
 
   await refuseNewerSchemas(database, warehouse, engines.describe);
   await migrateWarehouse(warehouse);
-  await loadAreaMap(warehouse, areaMapRows(reference));
+  // a tenant that has delivered its levels and areas is served with them (docs/spatial-reference.md)
+  const referenceStore = new DeliveredReferenceStore(database);
+  await referenceStore.migrate();
+  if (!(await applyDeliveredReference({ store: referenceStore, reference, warehouse }))) await loadAreaMap(warehouse, areaMapRows(reference));
   await migrateIngest(database);
   await migrateControlling(database);
   const registry = new RegistryRepository(database, spatialAreaLocator(reference));
@@ -119,6 +124,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       database,
       codec,
       reference,
+      referenceStore,
+      onReferenceChanged: () => onIndicatorsChanged(),
       catalogue,
       reader,
       registry,

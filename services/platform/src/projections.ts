@@ -7,13 +7,15 @@
 // moves on; transient failures are retried with backoff.
 import { type AggregatorService, indicatorProjection } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
-import { EventCodec, planningRecordTypes, type RecordEvent, type Topology } from '@sp/events';
+import { EventCodec, planningRecordTypes, referenceRecordTypes, type RecordEvent, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { DeadLetterStore } from './dead-letters.store.js';
+import { deliveredReferenceProjection } from './reference/delivered-reference.projection.js';
+import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
 
 export interface Projections {
   aggregator: AggregatorService;
@@ -46,6 +48,10 @@ export interface ProjectionDeps {
   topology: Topology;
   /** the tenant's perturbation table and record-key secret */
   projection: IndicatorProjectorOptions;
+  /** the tenant's delivered levels and areas (docs/spatial-reference.md), migrated by the caller; default: a store made and migrated here */
+  referenceStore?: DeliveredReferenceStore;
+  /** called after the delivered reference replaced the tenant's reference (e.g. to drop read caches) */
+  onReferenceChanged?: () => void;
   /** called after new indicator values were projected (e.g. to drop read caches) */
   onIndicatorsChanged?: () => void;
   /** one line per retry step and dead letter (default: stderr) */
@@ -74,7 +80,30 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const offerTopic = deps.topology.topicFor('offer');
   const planningTopics = planningRecordTypes.map((t) => deps.topology.topicFor(t));
   const scenarioTopic = deps.topology.topicFor('scenario');
-  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic].map((name) => ({ name, partitions: deps.topology.partitions })));
+  const referenceStore = deps.referenceStore ?? new DeliveredReferenceStore(deps.database);
+  if (!deps.referenceStore) await referenceStore.migrate();
+  const reference = (groupId: string) =>
+    runProjection(
+      eventLog,
+      deliveredReferenceProjection(
+        {
+          store: referenceStore,
+          reference: deps.reference,
+          warehouse: deps.warehouse,
+          codec,
+          topology: deps.topology,
+          onChanged: () => {
+            deps.reader.clearCache();
+            deps.onReferenceChanged?.();
+          },
+          ...(deps.log ? { log: deps.log } : {}),
+        },
+        groupId,
+      ),
+      runner,
+    );
+  const referenceTopics = referenceRecordTypes.map((t) => deps.topology.topicFor(t));
+  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic, ...referenceTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
 
   const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
 
@@ -119,12 +148,14 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       runner,
     );
 
+  // the reference first: counts delivered after an area reform are read with the new areas
+  const referenceGroup = await whileUnavailable(() => reference('reference'));
   const registry = await whileUnavailable(() => registryGroup('registry'));
   const planning = await whileUnavailable(() => planningGroup('controlling'));
   const scenario = scenarios ? await whileUnavailable(() => scenarioGroup('scenarios')) : undefined;
 
   await whileUnavailable(() => aggregator.start());
-  const subscriptions: RunningProjection[] = [registry, planning, ...(scenario ? [scenario] : [])];
+  const subscriptions: RunningProjection[] = [referenceGroup, registry, planning, ...(scenario ? [scenario] : [])];
   return {
     aggregator,
     deadLetters,
@@ -134,7 +165,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     },
     async rebuild(timeoutMs = 600_000) {
       const started = Date.now();
-      const replays = [await registryGroup(`registry-rebuild-${started}`), await planningGroup(`controlling-rebuild-${started}`)];
+      const replays = [await reference(`reference-rebuild-${started}`), await registryGroup(`registry-rebuild-${started}`), await planningGroup(`controlling-rebuild-${started}`)];
       try {
         await Promise.all([aggregator.rebuild(timeoutMs), ...replays.map((r) => r.caughtUp(timeoutMs))]);
       } finally {

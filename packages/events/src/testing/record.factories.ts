@@ -1,6 +1,6 @@
 // Small factories of valid records and events for tests of the feeds, the codec and the ingestion
 // service. Override any field; the defaults lie in Köln (Stadtteil 101 Altstadt-Süd) and in the past.
-import type { AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport } from '../records.schema.js';
+import type { AreaLevelRecord, AreaRecord, AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport } from '../records.schema.js';
 import type { RecordEvent } from '../envelope.schema.js';
 import type { RecordType } from '../record-types.js';
 
@@ -147,6 +147,26 @@ export function aScenario(overrides: Partial<ScenarioRecord> = {}): ScenarioReco
   };
 }
 
+export function anAreaLevel(overrides: Partial<AreaLevelRecord> = {}): AreaLevelRecord {
+  const level = overrides.level ?? 'GEMEINDE';
+  return { key: level, version: 1, level, label: 'Gemeinde', parentLevel: null, kind: 'hierarchy', coverage: 'complete', source: null, ...overrides };
+}
+
+export function anArea(overrides: Partial<AreaRecord> = {}): AreaRecord {
+  const base = { level: 'GEMEINDE', code: '1', validFrom: '2000-01-01', ...overrides };
+  return {
+    key: `${base.level}|${base.code}|${base.validFrom}`,
+    version: 1,
+    name: 'Haan',
+    parent: null,
+    members: [],
+    validTo: null,
+    geometry: null,
+    source: null,
+    ...base,
+  };
+}
+
 export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R]>) => RecordPayloads[R] } = {
   'area-statistic': anAreaStatistic,
   offer: anOffer,
@@ -155,6 +175,8 @@ export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R
   milestone: aMilestone,
   'status-report': aStatusReport,
   scenario: aScenario,
+  'area-level': anAreaLevel,
+  area: anArea,
 };
 
 export function anEvent<R extends RecordType>(recordType: R, payload: RecordPayloads[R] | null, overrides: Partial<RecordEvent<R>> = {}): RecordEvent<R> {

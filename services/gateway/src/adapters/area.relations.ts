@@ -11,18 +11,20 @@ export const areaKey = (a: AreaRef): string => `${a.level}|${a.code}`;
 const ref = (a: AreaRef): AreaRef => ({ level: a.level, code: a.code });
 
 export class AreaRelations {
-  readonly root: AreaRef;
-
-  /** the level the indicator warehouse holds the figures at; coarser levels and planning areas are roll-ups of it */
-  readonly basisLevel: string;
-
   constructor(
     readonly reference: AreaReference,
     /** default: the reference's finest level that partitions the root (AreaReference.basisLevel) */
-    basisLevel?: string,
-  ) {
-    this.root = ref(reference.root);
-    this.basisLevel = basisLevel ?? reference.basisLevel;
+    private readonly fixedBasisLevel?: string,
+  ) {}
+
+  // read from the reference on every use: a tenant's delivered reference may be replaced (replaceWith)
+  get root(): AreaRef {
+    return ref(this.reference.root);
+  }
+
+  /** the level the indicator warehouse holds the figures at; coarser levels and planning areas are roll-ups of it */
+  get basisLevel(): string {
+    return this.fixedBasisLevel ?? this.reference.basisLevel;
   }
 
   isRoot(a: AreaRef): boolean {

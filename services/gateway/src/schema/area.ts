@@ -17,7 +17,7 @@ AreaRef.implement({
       type: AreaRef,
       nullable: true,
       description: 'The area this one lies in, one level up (Köln: Stadtteil → Stadtbezirk → Stadt); for a planning area the root.',
-      resolve: (a, _args, ctx) => (a.parent ? (ctx.areas.area(a.parent.level, a.parent.code) ?? null) : null),
+      resolve: (a, _args, ctx) => (a.parent ? (ctx.areas.area(a.parent.level, a.parent.code, a.at) ?? null) : null),
     }),
     children: t.field({
       type: [AreaRef],
@@ -26,20 +26,20 @@ AreaRef.implement({
       resolve: (a, args, ctx) => {
         const level = args.level ?? nextLevel(ctx.areas, a.level);
         if (!level) return [];
-        return ctx.areas.areas(level).filter((c) => isBelow(ctx.areas.area.bind(ctx.areas), c, a));
+        return ctx.areas.areas(level, a.at).filter((c) => isBelow(lookupAt(ctx.areas, a.at), c, a));
       },
     }),
     members: t.field({
       type: [AreaRef],
       description: 'For planning areas: the hierarchical areas they are made of (Köln: Stadtteile or Stadtviertel).',
-      resolve: (a, _args, ctx) => (ctx.areas.members?.(a.level, a.code) ?? []).map((m) => ctx.areas.area(m.level, m.code)).filter((m): m is AreaView => !!m),
+      resolve: (a, _args, ctx) => (ctx.areas.members?.(a.level, a.code, a.at) ?? []).map((m) => ctx.areas.area(m.level, m.code, a.at)).filter((m): m is AreaView => !!m),
     }),
     geometry: t.field({
       type: 'GeoJSON',
       nullable: true,
       complexity: 20,
       description: 'The boundary as GeoJSON geometry (WGS84). Large: ask only when drawing a map.',
-      resolve: (a, _args, ctx) => ctx.areas.geometry(a.level, a.code),
+      resolve: (a, _args, ctx) => ctx.areas.geometry(a.level, a.code, a.at),
     }),
     value: t.field({
       type: IndicatorValueRef,
@@ -92,6 +92,25 @@ const AreaLevelInfoRef = builder.objectRef<AreaLevelView>('AreaLevelInfo').imple
   }),
 });
 
+/** Looks areas up as they were at `at` (default: their latest version). */
+function lookupAt(areas: AreaSource, at: string | undefined): (level: string, code: string) => AreaView | undefined {
+  return (level, code) => areas.area(level, code, at);
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The `at` argument: an ISO date of the calendar, or undefined; anything else is refused naming the argument. */
+function atArg(at: string | null | undefined): string | undefined {
+  if (at === null || at === undefined) return undefined;
+  if (!ISO_DATE.test(at) || Number.isNaN(Date.parse(`${at}T00:00:00Z`)) || new Date(`${at}T00:00:00Z`).toISOString().slice(0, 10) !== at) {
+    throw expectedError('BAD_USER_INPUT', `at ${JSON.stringify(at)} is not a date`, { argument: 'at', accepted: 'an ISO date YYYY-MM-DD, e.g. "2019-06-30"' });
+  }
+  return at;
+}
+
+const atDescription =
+  'ISO date (YYYY-MM-DD): the areas valid on that day, with their names, parents and boundaries of then — also areas whose validity has ended since (a boundary reform). Default: the areas valid today.';
+
 function isBelow(lookup: (level: string, code: string) => AreaView | undefined, area: AreaView, ancestor: AreaView): boolean {
   let current = area.parent;
   for (let guard = 0; current && guard < 10; guard++) {
@@ -114,13 +133,15 @@ builder.queryFields((t) => ({
       level: t.arg({ type: AreaLevelRef, required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
       codes: t.arg.stringList({ required: false }),
+      at: t.arg.string({ required: false, description: atDescription }),
     },
     resolve: (_root, args, ctx) => {
-      let out = ctx.areas.areas(args.level);
+      const at = atArg(args.at);
+      let out = ctx.areas.areas(args.level, at);
       if (args.parent) {
-        const parent = ctx.areas.area(args.parent.level, args.parent.code);
-        if (!parent) throw expectedError('NOT_FOUND', `no ${args.parent.level} with code "${args.parent.code}"`, { argument: 'parent' });
-        out = out.filter((a) => isBelow(ctx.areas.area.bind(ctx.areas), a, parent));
+        const parent = ctx.areas.area(args.parent.level, args.parent.code, at);
+        if (!parent) throw expectedError('NOT_FOUND', `no ${args.parent.level} with code "${args.parent.code}"${at ? ` valid at ${at}` : ''}`, { argument: 'parent' });
+        out = out.filter((a) => isBelow(lookupAt(ctx.areas, at), a, parent));
       }
       if (args.codes) {
         const codes = new Set(args.codes);
@@ -132,8 +153,8 @@ builder.queryFields((t) => ({
   area: t.field({
     type: AreaRef,
     nullable: true,
-    description: 'One area by level and code; null when there is none.',
-    args: { level: t.arg({ type: AreaLevelRef, required: true }), code: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.areas.area(args.level, args.code) ?? null,
+    description: 'One area by level and code (without `at` its latest version); null when there is none.',
+    args: { level: t.arg({ type: AreaLevelRef, required: true }), code: t.arg.string({ required: true }), at: t.arg.string({ required: false, description: atDescription }) },
+    resolve: (_root, args, ctx) => ctx.areas.area(args.level, args.code, atArg(args.at)) ?? null,
   }),
 }));
