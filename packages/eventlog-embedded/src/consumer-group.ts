@@ -158,6 +158,9 @@ export class PartitionWorker {
     let position = this.group.offsets.get(this.topic, this.partition) ?? 0n;
     let failures = 0;
     while (this.active) {
+      // a closed log answers every wait at once: without this the worker would spin in microtasks
+      // forever and starve the whole process (a subscription that joined while the log was closing)
+      if (segment.isClosed) break;
       if (position >= segment.endOffset) {
         const wait = segment.waitFor(position);
         this.interruptWait = wait.cancel;

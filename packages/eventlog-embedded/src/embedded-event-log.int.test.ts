@@ -176,6 +176,37 @@ describe('embedded event log on disk', () => {
     await log.close();
   });
 
+  // A member that joined while close() ran was missed by close(); its worker then waited on a
+  // closed segment, whose waits answer at once, and spun in microtasks forever: the process froze
+  // at 100 % CPU, its timers dead (a whole CI run hung on it). Played in a child process, so the
+  // old behaviour fails this test by timing out instead of freezing the test run.
+  it('ends a subscription that joins while the log closes, and the process stays alive', async () => {
+    const dir = tempDir('sp-eventlog-closing-');
+    const script = `
+      const { openEmbeddedEventLog } = await import(${JSON.stringify(distUrl)});
+      const log = await openEmbeddedEventLog({ dir: ${JSON.stringify(dir)} });
+      await log.ensureTopics([{ name: 'quiet', partitions: 2 }]);
+      const joining = log.subscribe({ groupId: 'late', topics: ['quiet'], handleBatch: async () => {} }).then(() => 'joined', (e) => e.code);
+      await log.close();
+      const outcome = await joining;
+      await new Promise((r) => setTimeout(r, 50)); // never fires while a worker spins
+      console.log('alive ' + outcome);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        r(c);
+      });
+    });
+    expect(out).toMatch(/^alive (CLOSED|joined)$/m);
+    expect(code).toBe(0);
+  });
+
   it('rejects invalid input with BAD_PARAMETER naming the field', async () => {
     const log = await openEmbeddedEventLog({ dir: tempDir('sp-eventlog-bad-') });
     try {

@@ -324,6 +324,11 @@ export class EmbeddedEventLog implements EventLog {
     await group.join(member);
     const subscription = new EmbeddedSubscription(this, group, member);
     this.subscriptions.add(subscription);
+    if (this.closed) {
+      // close() began while this member joined, after it had stopped the subscriptions it knew of
+      await subscription.stop().catch(() => undefined);
+      throw new EventLogError('CLOSED', `event log closed while group ${options.groupId} subscribed`);
+    }
     return subscription;
   }
 

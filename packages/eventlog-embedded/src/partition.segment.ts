@@ -55,6 +55,11 @@ export class PartitionSegment {
   private waiters = new Set<() => void>();
   private closed = false;
 
+  /** true once close() began: nothing is appended, read or waited for any more */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   private constructor(
     readonly topic: string,
     readonly partition: number,
