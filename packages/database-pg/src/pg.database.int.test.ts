@@ -102,6 +102,41 @@ describe('PgDatabase specifics', () => {
     }
   });
 
+  // A client finishing a plain query is handed by the pool, from inside its socket's data handler,
+  // to a transaction waiting for a connection; the transaction attaches its listener only when its
+  // promise resumes. An 'error' in between (a termination in the same network chunk) had no
+  // listener and ended the process (servers-restarts e2e). The error is emitted here on the next
+  // tick after the hand-over: before the transaction's own code runs, as in the race.
+  it('keeps a listener on a client handed from a finished query to a waiting transaction', async () => {
+    const db = createPgDatabase({ url: cluster.url, max: 1 });
+    const pool = (db as unknown as { pool: import('pg').Pool }).pool;
+    let armed = false;
+    let unhandled: unknown;
+    pool.on('acquire', (client) => {
+      if (!armed) return;
+      armed = false;
+      process.nextTick(() => {
+        try {
+          client.emit('error', new Error('terminating connection due to administrator command'));
+        } catch (error) {
+          unhandled = error; // EventEmitter throws an 'error' nobody listens to
+        }
+      });
+    });
+    try {
+      const query = db.query('SELECT pg_sleep(0.2)');
+      await new Promise((r) => setTimeout(r, 50));
+      armed = true;
+      const transaction = db.transaction((tx) => tx.query<{ one: number }>('SELECT 1 AS one'));
+      await query;
+      await transaction.catch(() => undefined); // may succeed or fail UNAVAILABLE; must not crash
+      expect(armed).toBe(false); // the hand-over happened
+      expect(unhandled).toBeUndefined();
+    } finally {
+      await db.close();
+    }
+  });
+
   it('runs transactions truly concurrently on separate connections', async () => {
     const db = createPgDatabase({ url: cluster.url, max: 4 });
     try {

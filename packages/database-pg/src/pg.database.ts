@@ -65,6 +65,15 @@ export class PgDatabase implements Database {
     // An idle client whose server went away emits 'error'; the pool drops it and the next query
     // connects afresh. Without a listener the process would crash on a database restart.
     pool.on('error', () => undefined);
+    // Every client also keeps a listener of its own for its whole life. The pool's listeners leave a
+    // gap: pool.query releases its client from inside the socket's data handler and the pool hands
+    // it at once to a waiting connect() — whose promise resumes the caller only after the handler
+    // has parsed the rest of the chunk. A termination (57P01) in that same chunk, after the
+    // ReadyForQuery, then found no listener and ended the process (servers-restarts e2e, once in a
+    // full run). The error itself still reaches the holder: its next statement fails UNAVAILABLE.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
