@@ -94,7 +94,7 @@ beforeAll(async () => {
   const deliver = (contentType: string, body: string) => fetch(`${url}/v1/deliveries/offer`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
   const byCsv = await deliver('text/csv; charset=utf-8', csv);
   expect(byCsv.status, await byCsv.clone().text()).toBe(200);
-  expect((await byCsv.json()).schema).toEqual({ id: 8, version: 2 });
+  expect((await byCsv.json()).schema).toEqual({ id: 11, version: 2 });
   const byJson = await deliver('application/json', JSON.stringify(json));
   expect(byJson.status, await byJson.clone().text()).toBe(200);
   // a bad website is refused with the field named, and nothing is appended
