@@ -17,7 +17,7 @@ import { mapView } from './map.view.js';
 import { measuresSection } from './measures.section.js';
 import { needsSection } from './needs.section.js';
 import { operationsView } from './operations.view.js';
-import { scenarioMapsView } from './scenario-maps.view.js';
+import { scenarioMapsView } from './scenario.maps.view.js';
 import { scenarioView } from './scenario.view.js';
 import { seriesSection } from './series.section.js';
 import { sessionView } from './session.view.js';

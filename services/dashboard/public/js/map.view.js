@@ -6,7 +6,7 @@
 import { describeError } from './api.js';
 import { $, closest } from './dom.js';
 import { escapeHtml, levelLabel, periodLabel } from './format.js';
-import { drawAreaShapes } from './area-shapes.js';
+import { drawAreaShapes } from './areas.svg.js';
 import { describeRow } from './legend.view.js';
 import { coarserLevel, current, state } from './state.js';
 

@@ -2,7 +2,7 @@
 // The GraphQL operations of the scenario form (scenario.view.js, docs/projection.md §8): save a
 // planning scenario, list the scenarios with the state of their projection, and the needs analysis
 // of one norm under a scenario (asked for "basis" and the scenario, side by side); for the scenario
-// maps and charts (scenario-maps.view.js) both in one request per year, and the population series
+// maps and charts (scenario.maps.view.js) both in one request per year, and the population series
 // of one area under both.
 
 /** @import { Query } from './api.js' */

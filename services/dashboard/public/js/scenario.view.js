@@ -10,7 +10,7 @@ import { $, $input, $select } from './dom.js';
 import { escapeHtml, formatNumber } from './format.js';
 import { authFor } from './identity.js';
 import { SCENARIO_LEVEL, scenarioQueries as q } from './scenario.api.js';
-import { showScenarioViews } from './scenario-maps.view.js';
+import { showScenarioViews } from './scenario.maps.view.js';
 import { meta } from './state.js';
 
 /** @import { View } from './view.js' */

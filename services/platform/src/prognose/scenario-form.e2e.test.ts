@@ -64,6 +64,14 @@ async function mapShows(id: string): Promise<Map<string, { value: number | null;
   return new Map(list.map(({ code, ...rest }) => [code, rest]));
 }
 
+/** a screenshot from the top of one element to the bottom of another, scrolled clear of the sticky footer */
+async function shoot(from: string, to: string, file: string): Promise<void> {
+  await page.$eval(from, (el) => el.scrollIntoView({ block: 'start' }));
+  const a = (await (await page.$(from))!.boundingBox())!;
+  const b = (await (await page.$(to))!.boundingBox())!;
+  await page.screenshot({ path: join(shots, file), clip: { x: 0, y: a.y - 4, width: 1440, height: b.y + b.height - a.y + 8 } });
+}
+
 /** the chart table's figure of one year, measure and scenario (basis | planned) */
 async function chartShows(year: string, measure: string, scenario: string): Promise<number> {
   return Number(await page.getAttribute(`#sc-chart-table tr[data-year="${year}"] td[data-measure="${measure}"][data-scenario="${scenario}"]`, 'data-value'));
@@ -136,7 +144,7 @@ describe('the scenario form in chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('draws base and scenario side by side on two maps with the same classes, where 101 moves to another class', async () => {
+  it('draws base and scenario side by side on two maps with the same classes, where 101 moves to a higher demand class', async () => {
     await page.waitForSelector('#sc-views:not([hidden])', { timeout: 30_000 });
     await expect.poll(() => page.textContent('#sc-view-status'), { timeout: 60_000 }).toBe('');
     // the maps start with what the form compared: the Kita norm, 2018, the gap; the chart with 101
@@ -144,6 +152,8 @@ describe('the scenario form in chromium', () => {
     expect(await page.inputValue('#sc-view-year')).toBe('2018');
     expect(await page.inputValue('#sc-view-measure')).toBe('gap');
     expect(await page.inputValue('#sc-view-area')).toBe('101');
+    expect(await page.inputValue('#sc-view-method')).toBe('equal');
+    expect(await page.inputValue('#sc-view-classes')).toBe('5');
     const api = await needsFromApi('2018');
     const classBounds = async () =>
       page.$$eval('#sc-map-legend .legend-item[data-class]', (items) => items.map((i) => [Number((i as HTMLElement).dataset.lo), Number((i as HTMLElement).dataset.hi)] as [number, number]));
@@ -167,8 +177,14 @@ describe('the scenario form in chromium', () => {
         }
       }
       const [b101, p101] = [basis.get('101')!, planned.get('101')!];
-      expect(p101.cls, `101: ${b101.value} → ${p101.value} in ${JSON.stringify(bounds)}`).toBeGreaterThan(b101.cls);
-      expect(p101.fill).not.toBe(b101.fill);
+      expect(p101.value!).toBeGreaterThan(b101.value!);
+      // five equal classes of about 365 places over the demand of 37 … 1860: 725 and 826 lie on both
+      // sides of the break at about 766. The gap grows by 41 places only and stays in its class of
+      // about 300 places (the difference map below shows it)
+      if (measure === 'demand') {
+        expect(p101.cls, `101: ${b101.value} → ${p101.value} in ${JSON.stringify(bounds)}`).toBe(b101.cls + 1);
+        expect(p101.fill).not.toBe(b101.fill);
+      }
       expect(p101.title).toMatch(/^Altstadt\/Süd \(101\): (Lücke|Bedarf) \d+/);
       // Chorweiler lies far from the housing area: the same figure and class on both maps
       expect(planned.get('609')).toEqual(basis.get('609'));
@@ -181,8 +197,7 @@ describe('the scenario form in chromium', () => {
     expect([...diff].filter(([, d]) => d.value !== 0 && d.value !== null && Math.abs(d.value) >= 0.5).map(([code]) => code)).toEqual(['101']);
     expect(diff.get('101')?.value).toBeCloseTo((api.planned.get('101')!.gap ?? 0) - (api.basis.get('101')!.gap ?? 0), 6);
     expect(diff.get('609')?.title).toMatch(/unverändert/);
-    await (await page.$('#sc-views'))!.scrollIntoViewIfNeeded();
-    await (await page.$('.sc-maps'))!.screenshot({ path: join(shots, 'scenario-maps.png') });
+    await shoot('.sc-maps', '#sc-map-diff-legend', 'scenario-maps.png');
     expect(problems).toEqual([]);
   });
 
@@ -211,8 +226,7 @@ describe('the scenario form in chromium', () => {
     const dashes = await page.$$eval('#sc-chart [data-chart="demand"] svg path[data-series]', (ps) => ps.map((p) => p.getAttribute('stroke-dasharray')));
     expect(new Set(dashes).size).toBe(2);
     expect(await page.textContent('#sc-chart')).toMatch(/Bis 2015 sind Basis und Szenario gleich; ab 2016 weicht das Szenario ab/);
-    await (await page.$('#sc-chart'))!.scrollIntoViewIfNeeded();
-    await (await page.$('#sc-chart'))!.screenshot({ path: join(shots, 'scenario-chart.png') });
+    await shoot('#sc-chart-title', '#sc-chart .sc-charts', 'scenario-chart.png');
     expect(problems).toEqual([]);
   });
 });

@@ -6,9 +6,9 @@
 // every figure; for a chosen area, its residents, demand, supply and gap over the projected years as
 // small line charts, base and scenario in two line styles. Everything is read through GraphQL: per
 // year one request asking `needs` under "basis" and the scenario, and one for the residents' series.
-// The maps are drawn by area-shapes.js (as the main map), the charts by chart.js.
+// The maps are drawn by areas.svg.js (as the main map), the charts by chart.js.
 import { describeError, gql } from './api.js';
-import { drawAreaShapes } from './area-shapes.js';
+import { drawAreaShapes } from './areas.svg.js';
 import { chartLegend, lineChart } from './chart.js';
 import { classify, classOf, methods } from './classify.js';
 import { loadAreas } from './data.js';
@@ -251,7 +251,10 @@ function drawDifference(needs, m, u) {
       changed.length
         ? colours
             .slice(0, k)
-            .map((colour, i) => `<span class="legend-item" data-class="${i}"><span class="swatch" style="background:${colour}"></span>${escapeHtml(rangeLabel(cls, i, u.trim()))}</span>`)
+            .map(
+              (colour, i) =>
+                `<span class="legend-item" data-class="${i}"><span class="swatch" style="background:${colour}"></span>${escapeHtml(lo === hi ? `${signed(lo)}${u}` : rangeLabel(cls, i, u.trim()))}</span>`,
+            )
             .join('')
         : ''
     }`;
@@ -348,7 +351,8 @@ async function redraw(draw) {
   try {
     status.textContent = 'Lade …';
     await draw();
-    status.textContent = '';
+    // showScenarioViews says its own outcome
+    if (status.textContent === 'Lade …') status.textContent = '';
   } catch (e) {
     status.textContent = `Nicht verfügbar: ${describeError(e)}`;
   }
@@ -362,9 +366,10 @@ export const scenarioMapsView = {
       const id = /** @type {HTMLElement} */ (e.target).id;
       if (id === 'sc-view-scenario') {
         const key = $select('sc-view-scenario').value;
-        void gql(q.list, {}, authFor()).then((d) => {
-          const s = d.scenarios.find((x) => x.key === key && x.status === 'projected');
-          if (s) void showScenarioViews(s);
+        void redraw(async () => {
+          const s = (await gql(q.list, {}, authFor())).scenarios.find((x) => x.key === key && x.status === 'projected');
+          if (!s) throw new Error(`Das Szenario ${key} ist nicht (mehr) prognostiziert.`);
+          await showScenarioViews(s);
         });
         return;
       }
@@ -383,6 +388,8 @@ export const scenarioMapsView = {
   },
   start() {
     $select('sc-view-norm').innerHTML = meta.norms.map((n) => `<option value="${escapeHtml(n.code)}">${escapeHtml(n.name)}</option>`).join('');
-    $select('sc-view-method').innerHTML = methods.map((m) => `<option value="${m.code}"${m.code === 'quantile' ? ' selected' : ''}>${escapeHtml(m.label)}</option>`).join('');
+    // equal intervals by default: a class then stands for a fixed range of places, so an area that
+    // changes class between the maps has crossed a fixed threshold (quantiles would rank instead)
+    $select('sc-view-method').innerHTML = methods.map((m) => `<option value="${m.code}"${m.code === 'equal' ? ' selected' : ''}>${escapeHtml(m.label)}</option>`).join('');
   },
 };

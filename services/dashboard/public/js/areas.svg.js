@@ -1,7 +1,7 @@
 // @ts-check
 // The areas of a level drawn into an SVG as paths (one per area, `path.area[data-code]`), with the
 // Stadtbezirk outlines for orientation, names for few areas and the hatch pattern of withheld
-// figures. The main map (map.view.js) and the scenario maps (scenario-maps.view.js) both draw with
+// figures. The main map (map.view.js) and the scenario maps (scenario.maps.view.js) both draw with
 // it and only colour the paths themselves.
 import { bounds, fitProjection, labelPoint, pathData } from './geo.js';
 
