@@ -17,6 +17,7 @@ import { mapView } from './map.view.js';
 import { measuresSection } from './measures.section.js';
 import { needsSection } from './needs.section.js';
 import { operationsView } from './operations.view.js';
+import { scenarioMapsView } from './scenario.maps.view.js';
 import { scenarioView } from './scenario.view.js';
 import { seriesSection } from './series.section.js';
 import { sessionView } from './session.view.js';
@@ -45,6 +46,7 @@ const views = [
   sessionView,
   workspaceView,
   scenarioView,
+  scenarioMapsView,
   // the details panel last: the render waits for its sections
   detailsView([seriesSection, similarSection, needsSection, measuresSection]),
 ];

@@ -6,7 +6,7 @@
 import { describeError } from './api.js';
 import { $, closest } from './dom.js';
 import { escapeHtml, levelLabel, periodLabel } from './format.js';
-import { bounds, fitProjection, labelPoint, pathData } from './geo.js';
+import { drawAreaShapes } from './areas.svg.js';
 import { describeRow } from './legend.view.js';
 import { coarserLevel, current, state } from './state.js';
 
@@ -35,56 +35,7 @@ const areaPaths = () => [.../** @type {NodeListOf<SVGPathElement>} */ (document.
 function drawMap(geo, bezirke) {
   const svg = $('map');
   if (drawnLevel !== geo.areas[0]?.level || svg.childElementCount === 0) {
-    const bbox = bounds(geo.areas.map((a) => a.geometry));
-    const ratio = (bbox[3] - bbox[1]) / ((bbox[2] - bbox[0]) * Math.cos(((bbox[1] + bbox[3]) / 2) * (Math.PI / 180))) || 1;
-    const h = Math.round(MAP_W * ratio);
-    const fitted = fitProjection(bbox, MAP_W, h, 10);
-    projection = fitted;
-    svg.setAttribute('viewBox', `0 0 ${MAP_W} ${h}`);
-    svg.replaceChildren();
-    svg.insertAdjacentHTML(
-      'afterbegin',
-      `<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)"><rect width="7" height="7" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="7" stroke="#5f6670" stroke-width="2.2"/></pattern></defs>`,
-    );
-    const gAreas = document.createElementNS(SVG, 'g');
-    gAreas.id = 'areas';
-    for (const a of geo.areas) {
-      const p = document.createElementNS(SVG, 'path');
-      p.setAttribute('d', pathData(a.geometry, fitted.project));
-      p.setAttribute('class', 'area');
-      p.setAttribute('data-code', a.code);
-      p.setAttribute('role', 'button');
-      p.setAttribute('tabindex', '-1');
-      gAreas.append(p);
-    }
-    svg.append(gAreas);
-    if (bezirke) {
-      const gB = document.createElementNS(SVG, 'g');
-      gB.setAttribute('aria-hidden', 'true');
-      for (const b of bezirke.areas) {
-        const p = document.createElementNS(SVG, 'path');
-        p.setAttribute('d', pathData(b.geometry, fitted.project, 0.8));
-        p.setAttribute('class', 'bezirk-outline');
-        gB.append(p);
-      }
-      svg.append(gB);
-    }
-    const gLabels = document.createElementNS(SVG, 'g');
-    gLabels.id = 'labels';
-    gLabels.setAttribute('aria-hidden', 'true');
-    if (geo.areas.length <= 12) {
-      for (const a of geo.areas) {
-        const pt = labelPoint(a.geometry, fitted.project);
-        if (!pt) continue;
-        const t = document.createElementNS(SVG, 'text');
-        t.setAttribute('class', 'label');
-        t.setAttribute('x', pt[0].toFixed(1));
-        t.setAttribute('y', pt[1].toFixed(1));
-        t.textContent = a.name;
-        gLabels.append(t);
-      }
-    }
-    svg.append(gLabels);
+    projection = drawAreaShapes(svg, geo, bezirke, { width: MAP_W, ids: true, focusable: true });
     const gOffers = document.createElementNS(SVG, 'g');
     gOffers.id = 'offers';
     svg.append(gOffers);

@@ -5,7 +5,7 @@ import { describeError } from './api.js';
 import { loadAllNeeds } from './data.js';
 import { $ } from './dom.js';
 import { escapeHtml, formatNumber, periodLabel } from './format.js';
-import { meta, state } from './state.js';
+import { meta, populationMeta, state } from './state.js';
 
 /** @import { DetailSection } from './details.view.js' */
 /** @import { PlanningNorm } from './api.js' */
@@ -13,7 +13,7 @@ import { meta, state } from './state.js';
 /** The needs analysis follows the slider on the needs map; elsewhere the latest population period. */
 function needsPeriod() {
   if (state.theme === 'needs') return state.period;
-  const pop = meta.indicators.find((m) => m.code === 'einwohner');
+  const pop = populationMeta();
   const periods = pop?.periods ?? [];
   return state.period && periods.includes(state.period) ? state.period : (periods[periods.length - 1] ?? state.period);
 }

@@ -4,7 +4,7 @@
 import { loadNeed, loadSupplySynthetic } from './data.js';
 import { formatNumber, noDataColour, unitLabel } from './format.js';
 import { classOf } from './classify.js';
-import { emptyTheme, meta, normMeta } from './state.js';
+import { emptyTheme, meta, normMeta, populationMeta } from './state.js';
 
 /** @import { MapTheme } from './themes.js' */
 /** @import { Row } from './state.js' */
@@ -19,7 +19,7 @@ export const needsTheme = {
   available: () => meta.norms.length > 0,
   periods() {
     // demand comes from the population figures
-    const pop = meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0];
+    const pop = populationMeta() ?? meta.indicators[0];
     return pop?.periods ?? [];
   },
   async data(level, period) {

@@ -9,7 +9,8 @@ import { ApiError, describeError, gql } from './api.js';
 import { $, $input, $select } from './dom.js';
 import { escapeHtml, formatNumber } from './format.js';
 import { authFor } from './identity.js';
-import { scenarioQueries as q } from './scenario.api.js';
+import { SCENARIO_LEVEL, scenarioQueries as q } from './scenario.api.js';
+import { showScenarioViews } from './scenario.maps.view.js';
 import { meta } from './state.js';
 
 /** @import { View } from './view.js' */
@@ -25,7 +26,6 @@ const bands = [
   { band: '45-65', share: 15 },
   { band: '65+', share: 5 },
 ];
-const LEVEL = 'STADTTEIL';
 
 /** the box an error of a field path is shown in (the longest matching prefix) */
 const errorBoxes = [
@@ -120,6 +120,9 @@ async function projected(key, version) {
 /** @param {number | null} v */
 const cell = (v) => `<td class="num">${v == null ? '–' : formatNumber(v, 0)}</td>`;
 
+/** The year compared; by default two years after completion (the movers' children have grown into the Kita age). */
+const comparedYear = () => $input('sc-compare-year').value.trim() || String((num('sc-year') ?? 0) + 2);
+
 /**
  * The needs of the norm in the base scenario and the planner's, side by side.
  * @param {ScenarioListed} s
@@ -128,12 +131,14 @@ const cell = (v) => `<td class="num">${v == null ? '–' : formatNumber(v, 0)}</
 async function compare(s, area) {
   const out = $('sc-compare');
   const norm = $select('sc-norm').value;
-  // default: two years after completion (the movers' children have grown into the Kita age)
-  const period = $input('sc-compare-year').value.trim() || String((num('sc-year') ?? 0) + 2);
+  const period = comparedYear();
   const normName = meta.norms.find((n) => n.code === norm)?.name ?? norm;
   out.textContent = 'Lade Vergleich …';
   try {
-    const [base, planned] = await Promise.all([gql(q.needs, { norm, level: LEVEL, period, scenario: 'basis' }, authFor()), gql(q.needs, { norm, level: LEVEL, period, scenario: s.key }, authFor())]);
+    const [base, planned] = await Promise.all([
+      gql(q.needs, { norm, level: SCENARIO_LEVEL, period, scenario: 'basis' }, authFor()),
+      gql(q.needs, { norm, level: SCENARIO_LEVEL, period, scenario: s.key }, authFor()),
+    ]);
     const before = new Map(base.needs.map((r) => [r.area.code, r]));
     /** @param {ScenarioNeedsRow} r */
     const changed = (r) => {
@@ -184,7 +189,9 @@ async function save() {
       return;
     }
     msg.textContent = `Gespeichert und prognostiziert: ${key}, Version ${version}, von ${result.author}.`;
-    await compare(s, input.housingAreas[0]?.areaCode ?? '');
+    const area = input.housingAreas[0]?.areaCode ?? '';
+    await compare(s, area);
+    await showScenarioViews(s, { norm: $select('sc-norm').value, year: comparedYear(), area });
   } catch (e) {
     msg.className = 'ws-form-message error';
     msg.textContent = e instanceof ApiError && e.code === 'FORBIDDEN' ? `Nicht erlaubt: ${e.message}` : `Nicht gespeichert: ${describeError(e)}`;

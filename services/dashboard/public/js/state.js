@@ -129,6 +129,8 @@ export function setCurrent(next) {
 export const indicatorMeta = () => meta.indicators.find((i) => i.code === state.indicator) ?? null;
 export const indexMeta = () => meta.indices.find((i) => i.code === state.index) ?? null;
 export const normMeta = () => meta.norms.find((n) => n.code === state.norm) ?? null;
+/** The residents' indicator: the needs' demand and the scenarios' population rest on its figures. */
+export const populationMeta = () => meta.indicators.find((m) => m.code === 'einwohner') ?? null;
 
 /** After the catalogue has loaded: an indicator, index and norm the API has, if the URL named none or an unknown one. */
 export function chooseDefaults() {
