@@ -285,6 +285,21 @@ describe('planners’ workspace in chromium', () => {
     expect(await page.textContent('#ws-goal-detail')).toContain('Zielindikator: SGB-II-Quote (sgb2_quote, %) · soll sinken');
     await page.screenshot({ path: join(shots, 'workspace-goal-targets.png'), fullPage: true });
 
+    // the goal as its next version in the form, target lines included: one target changed, saved as version 2
+    await page.click('#ws-goal-edit');
+    expect(await page.inputValue('#ws-goal-version')).toBe('2');
+    expect(await page.inputValue('#ws-goal-title')).toBe('SGB-II-Quote in Chorweiler senken');
+    expect(await page.$$eval('#ws-goal-targets-table tr.ws-target-row', (rows) => rows.map((r) => [...r.querySelectorAll('input')].map((i) => i.value).join('/')))).toEqual([
+      '609/2025/25',
+      '609/2030/15',
+      '101/2025/10',
+    ]);
+    await fill('goal', { 'targets-0-value': '22,5', revisionReason: 'Zwischenziel 2025 geschärft' });
+    expect(await submit('goal')).toMatch(/Gespeichert: ziel:sgb2-chorweiler, Version 2/);
+    await expect.poll(() => page.textContent(`${row('609', 2025)} .ws-target`), { timeout: 30_000 }).toBe('≤ 22,5 %');
+    expect(await page.textContent(`${row('609', 2030)} .ws-target`)).toBe('≤ 15 %');
+    expect((await goalOf())!.targets.map((t) => t.targetValue)).toEqual([22.5, 15, 10]);
+
     // a goal without target values says so
     await page.click('#ws-form-goal .ws-new');
     await fill('goal', { key: 'ziel:ohne-zielwerte', title: 'Ein Ziel ohne Zielwerte', areas: '609', status: 'draft' });

@@ -14,7 +14,10 @@
 /** @typedef {{ measures: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: { node: WorkspaceMeasure }[] } }} WorkspaceMeasuresPage */
 /** @typedef {{ key: string, version: number, title: string, status: string, parentKey: string | null }} WorkspaceGoal */
 /** @typedef {{ area: { level: string, code: string, name: string }, year: number, targetValue: number, direction: string | null, actualPeriod: string | null, actualValue: number | null, gap: number | null, onTrack: boolean | null, actual: { suppressed: boolean, perturbed: boolean, confidential: boolean } | null }} WorkspaceGoalTarget */
-/** @typedef {{ key: string, version: number, title: string, status: string, indicatorCode: string | null, targetDirection: string | null, indicator: { code: string, name: string, unit: string } | null, targets: WorkspaceGoalTarget[] }} WorkspaceGoalDetail */
+/**
+ * A goal with every field the goal form holds (to edit it as its next version) and its targets against the published figures.
+ * @typedef {{ key: string, version: number, title: string, status: string, parentKey: string | null, description: string | null, areas: { level: string, code: string }[], targetGroups: string[], indicatorCode: string | null, baselineValue: number | null, baselinePeriod: string | null, targetValue: number | null, targetDirection: string | null, deadline: string | null, example: boolean, adoptedBy: { body: string, decision: string, date: string } | null, indicator: { code: string, name: string, unit: string } | null, targets: WorkspaceGoalTarget[] }} WorkspaceGoalDetail
+ */
 
 export const workspaceQueries = {
   saveGoal: /** @type {Query<{ saveGoal: PlanningSave }, { input: Record<string, unknown> }>} */ (
@@ -47,7 +50,8 @@ export const workspaceQueries = {
     /* GraphQL */ `
     query WorkspaceGoal($key: String!) {
       goal(key: $key) {
-        key version title status indicatorCode targetDirection
+        key version title status parentKey description areas { level code } targetGroups indicatorCode
+        baselineValue baselinePeriod targetValue targetDirection deadline example adoptedBy { body decision date }
         indicator { code name unit }
         targets { area { level code name } year targetValue direction actualPeriod actualValue gap onTrack actual { suppressed perturbed confidential } }
       }

@@ -348,6 +348,8 @@ function inputOf(f, form) {
     }
   }
   if (f.example) input.example = false;
+  // a goal loaded for editing keeps what the form has no control for (its adoption, the example flag)
+  if (form.dataset.carry) Object.assign(input, JSON.parse(form.dataset.carry));
   return input;
 }
 
@@ -530,7 +532,11 @@ function goalDetailHtml(g) {
       ? `<code>${escapeHtml(g.indicatorCode)}</code>`
       : 'keiner';
   const direction = g.targetDirection ? `soll ${escapeHtml(lightLabel(g.targetDirection))}` : 'Richtung nicht angegeben';
-  const head = `<p class="ws-goal-head"><strong>${escapeHtml(g.title)}</strong> <code>${escapeHtml(g.key)}</code> v${g.version} · ${escapeHtml(lightLabel(g.status))} · Zielindikator: ${indicator} · ${direction}</p>`;
+  const edit =
+    g.areas.length > 1
+      ? ' <span class="ws-note">(mehrere Gebiete: über GraphQL oder den Feed ändern, das Formular hält eines)</span>'
+      : ` <button type="button" class="button" id="ws-goal-edit">Im Formular bearbeiten (Version ${g.version + 1})</button>`;
+  const head = `<p class="ws-goal-head"><strong>${escapeHtml(g.title)}</strong> <code>${escapeHtml(g.key)}</code> v${g.version} · ${escapeHtml(lightLabel(g.status))} · Zielindikator: ${indicator} · ${direction}${edit}</p>`;
   if (!g.targets.length)
     return `${head}<p id="ws-goal-no-targets">Dieses Ziel hat keine Zielwerte je Gebiet und Jahr. Im Formular „Ziel“ unter „Zielwerte je Gebiet und Jahr“ eintragen und als nächste Version speichern.</p>`;
   const rows = g.targets
@@ -547,8 +553,53 @@ function goalDetailHtml(g) {
     <p class="ws-note">Ist: der Wert des Zielindikators im Zieljahr, sonst der letzte davor, so wie die Plattform ihn Ihnen zeigt (für die Öffentlichkeit geschützt). Ampel grün: dieser Wert erreicht das Soll in der Richtung des Ziels (≤ bei „sinken“, ≥ bei „steigen“), rot: noch nicht.</p>`;
 }
 
+/** The goal the section shows (its „Im Formular bearbeiten“ loads it). */
+/** @type {WorkspaceGoalDetail | null} */
+let shownGoal = null;
+
+/**
+ * Fills the goal form with a goal as its next version, target lines included; what the form has no
+ * control for (adoption, example flag) is carried over unchanged.
+ * @param {WorkspaceGoalDetail} g
+ */
+function editGoal(g) {
+  const form = /** @type {HTMLFormElement} */ ($('ws-form-goal'));
+  form.reset();
+  clearErrors(form);
+  const set = (/** @type {string} */ field, /** @type {string | number | null | undefined} */ value) => {
+    $input(inputId('goal', field)).value = value == null ? '' : String(value);
+  };
+  set('key', g.key);
+  set('version', g.version + 1);
+  set('title', g.title);
+  set('parentKey', g.parentKey);
+  set('description', g.description);
+  $select(`${inputId('goal', 'areas')}-level`).value = g.areas[0]?.level ?? 'STADTTEIL';
+  set('areas', g.areas[0]?.code);
+  set('targetGroups', g.targetGroups.join(', '));
+  set('indicator', g.indicatorCode);
+  set('baselineValue', g.baselineValue);
+  set('baselinePeriod', g.baselinePeriod);
+  set('targetValue', g.targetValue);
+  set('targetDirection', g.targetDirection);
+  set('deadline', g.deadline);
+  set('status', g.status);
+  form.dataset.carry = JSON.stringify({ example: g.example, ...(g.adoptedBy ? { adoptedBy: g.adoptedBy } : {}) });
+  const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
+  body.innerHTML = (g.targets.length ? g.targets : [null]).map((_, i) => targetRowHtml('goal', i)).join('');
+  g.targets.forEach((t, i) => {
+    $select(targetId('goal', i, 'level')).value = t.area.level;
+    $input(targetId('goal', i, 'code')).value = t.area.code;
+    $input(targetId('goal', i, 'year')).value = String(t.year);
+    $input(targetId('goal', i, 'value')).value = String(t.targetValue).replace('.', ',');
+  });
+  $('ws-goal-message').textContent = `${g.key} als Version ${g.version + 1} im Formular: ändern und speichern.`;
+  $input(inputId('goal', 'title')).focus();
+}
+
 /** The goal's detail in the section, or why there is none. */
 function renderGoal(/** @type {string} */ key, /** @type {WorkspaceGoalDetail | null} */ goal) {
+  shownGoal = goal;
   $('ws-goal-detail').innerHTML = goal ? goalDetailHtml(goal) : `<p>Kein Ziel „${escapeHtml(key)}“ sichtbar (unbekannt, noch nicht verarbeitet oder für diese Rolle nicht sichtbar).</p>`;
 }
 
@@ -723,6 +774,7 @@ export const workspaceView = {
       });
       form.querySelector('.ws-new')?.addEventListener('click', () => {
         form.reset();
+        delete form.dataset.carry;
         resetTargets(form, f.id);
         clearErrors(form);
         $(`ws-${f.id}-message`).textContent = '';
@@ -761,6 +813,13 @@ export const workspaceView = {
     // the indicators this viewer may read (the dashboard's catalogue) as suggestions for the goal's indicator
     $input(inputId('goal', 'indicator')).addEventListener('focus', () => {
       $('ws-indicator-codes').innerHTML = meta.indicators.map((m) => `<option value="${escapeHtml(m.code)}">${escapeHtml(m.name)}</option>`).join('');
+    });
+    // another key typed: the carried adoption and example flag were the loaded goal's
+    $input(inputId('goal', 'key')).addEventListener('input', () => {
+      delete $('ws-form-goal').dataset.carry;
+    });
+    $('ws-goal-detail').addEventListener('click', (e) => {
+      if (/** @type {HTMLElement} */ (e.target).closest('#ws-goal-edit') && shownGoal) editGoal(shownGoal);
     });
     $('ws-goal-detail-form').addEventListener('submit', (e) => {
       e.preventDefault();
