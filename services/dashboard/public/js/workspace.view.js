@@ -146,6 +146,9 @@ const lightLabel = (/** @type {string} */ l) => statusLabels[l] ?? l;
 /** @param {string} form @param {string} field */
 const inputId = (form, field) => `ws-${form}-${field}`;
 
+/** The goal form's id (forms[0]): „Soll und Ist“ loads goals into it. */
+const goalFormId = 'goal';
+
 const levelOptions = [
   ['STADTTEIL', 'Stadtteil'],
   ['SOZIALRAUM', 'Sozialraum'],
@@ -563,18 +566,19 @@ let shownGoal = null;
  * @param {WorkspaceGoalDetail} g
  */
 function editGoal(g) {
-  const form = /** @type {HTMLFormElement} */ ($('ws-form-goal'));
+  // the goal form (formHtml made it: ws-form-goal, ws-goal-message)
+  const form = /** @type {HTMLFormElement} */ ($(`ws-form-${goalFormId}`));
   form.reset();
   clearErrors(form);
   const set = (/** @type {string} */ field, /** @type {string | number | null | undefined} */ value) => {
-    $input(inputId('goal', field)).value = value == null ? '' : String(value);
+    $input(inputId(goalFormId, field)).value = value == null ? '' : String(value);
   };
   set('key', g.key);
   set('version', g.version + 1);
   set('title', g.title);
   set('parentKey', g.parentKey);
   set('description', g.description);
-  $select(`${inputId('goal', 'areas')}-level`).value = g.areas[0]?.level ?? 'STADTTEIL';
+  $select(`${inputId(goalFormId, 'areas')}-level`).value = g.areas[0]?.level ?? 'STADTTEIL';
   set('areas', g.areas[0]?.code);
   set('targetGroups', g.targetGroups.join(', '));
   set('indicator', g.indicatorCode);
@@ -586,15 +590,15 @@ function editGoal(g) {
   set('status', g.status);
   form.dataset.carry = JSON.stringify({ example: g.example, ...(g.adoptedBy ? { adoptedBy: g.adoptedBy } : {}) });
   const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
-  body.innerHTML = (g.targets.length ? g.targets : [null]).map((_, i) => targetRowHtml('goal', i)).join('');
+  body.innerHTML = (g.targets.length ? g.targets : [null]).map((_, i) => targetRowHtml(goalFormId, i)).join('');
   g.targets.forEach((t, i) => {
-    $select(targetId('goal', i, 'level')).value = t.area.level;
-    $input(targetId('goal', i, 'code')).value = t.area.code;
-    $input(targetId('goal', i, 'year')).value = String(t.year);
-    $input(targetId('goal', i, 'value')).value = String(t.targetValue).replace('.', ',');
+    $select(targetId(goalFormId, i, 'level')).value = t.area.level;
+    $input(targetId(goalFormId, i, 'code')).value = t.area.code;
+    $input(targetId(goalFormId, i, 'year')).value = String(t.year);
+    $input(targetId(goalFormId, i, 'value')).value = String(t.targetValue).replace('.', ',');
   });
-  $('ws-goal-message').textContent = `${g.key} als Version ${g.version + 1} im Formular: ändern und speichern.`;
-  $input(inputId('goal', 'title')).focus();
+  $(`ws-${goalFormId}-message`).textContent = `${g.key} als Version ${g.version + 1} im Formular: ändern und speichern.`;
+  $input(inputId(goalFormId, 'title')).focus();
 }
 
 /** The goal's detail in the section, or why there is none. */
@@ -811,12 +815,12 @@ export const workspaceView = {
       void showHistory();
     });
     // the indicators this viewer may read (the dashboard's catalogue) as suggestions for the goal's indicator
-    $input(inputId('goal', 'indicator')).addEventListener('focus', () => {
+    $input(inputId(goalFormId, 'indicator')).addEventListener('focus', () => {
       $('ws-indicator-codes').innerHTML = meta.indicators.map((m) => `<option value="${escapeHtml(m.code)}">${escapeHtml(m.name)}</option>`).join('');
     });
     // another key typed: the carried adoption and example flag were the loaded goal's
-    $input(inputId('goal', 'key')).addEventListener('input', () => {
-      delete $('ws-form-goal').dataset.carry;
+    $input(inputId(goalFormId, 'key')).addEventListener('input', () => {
+      delete $(`ws-form-${goalFormId}`).dataset.carry;
     });
     $('ws-goal-detail').addEventListener('click', (e) => {
       if (/** @type {HTMLElement} */ (e.target).closest('#ws-goal-edit') && shownGoal) editGoal(shownGoal);
