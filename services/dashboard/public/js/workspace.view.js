@@ -149,7 +149,8 @@ const inputId = (form, field) => `ws-${form}-${field}`;
 /** The goal form's id (forms[0]): „Soll und Ist“ loads goals into it. */
 const goalFormId = 'goal';
 
-const levelOptions = [
+/** Until the API's area levels are known (meta.levels): Köln's. */
+const defaultLevels = [
   ['STADTTEIL', 'Stadtteil'],
   ['SOZIALRAUM', 'Sozialraum'],
   ['STADTBEZIRK', 'Stadtbezirk'],
@@ -157,15 +158,24 @@ const levelOptions = [
   ['STADT', 'Stadt'],
 ];
 
+/** The options of a target line's level: the tenant's levels with the API's labels; `selected` kept even when unknown. */
+function levelOptionsHtml(/** @type {string} */ level = '') {
+  // a fresh line starts at the basis level (the finest the statistics are delivered for, e.g. Stadtteil)
+  const selected = level || (meta.levels.find((l) => l.basis)?.name ?? '');
+  const choices = meta.levels.length ? meta.levels.map((l) => [l.name, l.label]) : [...defaultLevels];
+  if (selected && !choices.some(([v]) => v === selected)) choices.push([selected, selected]);
+  return choices.map(([v, l]) => `<option value="${escapeHtml(v ?? '')}"${v === selected ? ' selected' : ''}>${escapeHtml(l ?? '')}</option>`).join('');
+}
+
 /** The ids of line i's controls in the target table: ws-goal-targets-<i>-level|code|year|value. */
 const targetId = (/** @type {string} */ form, /** @type {number} */ i, /** @type {'level' | 'code' | 'year' | 'value'} */ column) => `ws-${form}-targets-${i}-${column}`;
 
 /** One line of the target table (area level and code, year, value), numbered from 1 for the labels. */
-function targetRowHtml(/** @type {string} */ form, /** @type {number} */ i) {
+function targetRowHtml(/** @type {string} */ form, /** @type {number} */ i, /** @type {string} */ level = '') {
   const n = i + 1;
   const err = `ws-${form}-targets-error`;
   return `<tr class="ws-target-row" data-row="${i}">
-    <td><select id="${targetId(form, i, 'level')}" name="targetLevel" aria-label="Gebietsebene, Zeile ${n}">${levelOptions.map(([v, l]) => `<option value="${v}">${l}</option>`).join('')}</select></td>
+    <td><select id="${targetId(form, i, 'level')}" name="targetLevel" aria-label="Gebietsebene, Zeile ${n}">${levelOptionsHtml(level)}</select></td>
     <td><input id="${targetId(form, i, 'code')}" name="targetCode" placeholder="z. B. 609" aria-label="Gebietscode, Zeile ${n}" aria-describedby="${err}"></td>
     <td><input id="${targetId(form, i, 'year')}" name="targetYear" inputmode="numeric" placeholder="Jahr" aria-label="Jahr, Zeile ${n}" aria-describedby="${err}"></td>
     <td><input id="${targetId(form, i, 'value')}" name="targetValueAt" inputmode="decimal" placeholder="Wert" aria-label="Zielwert, Zeile ${n}" aria-describedby="${err}"></td>
@@ -190,7 +200,7 @@ function renumberTargets(/** @type {HTMLFormElement} */ form, /** @type {string}
     /** @type {Record<string, string>} */
     const values = {};
     for (const el of row.querySelectorAll('input, select')) values[/** @type {HTMLInputElement} */ (el).name] = /** @type {HTMLInputElement} */ (el).value;
-    row.outerHTML = targetRowHtml(formId, i);
+    row.outerHTML = targetRowHtml(formId, i, values.targetLevel ?? '');
     const fresh = /** @type {HTMLTableRowElement} */ (form.querySelectorAll('tr.ws-target-row')[i]);
     for (const el of fresh.querySelectorAll('input, select')) /** @type {HTMLInputElement} */ (el).value = values[/** @type {HTMLInputElement} */ (el).name] ?? '';
   });
@@ -590,9 +600,8 @@ function editGoal(g) {
   set('status', g.status);
   form.dataset.carry = JSON.stringify({ example: g.example, ...(g.adoptedBy ? { adoptedBy: g.adoptedBy } : {}) });
   const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
-  body.innerHTML = (g.targets.length ? g.targets : [null]).map((_, i) => targetRowHtml(goalFormId, i)).join('');
+  body.innerHTML = (g.targets.length ? g.targets : [null]).map((t, i) => targetRowHtml(goalFormId, i, t?.area.level)).join('');
   g.targets.forEach((t, i) => {
-    $select(targetId(goalFormId, i, 'level')).value = t.area.level;
     $input(targetId(goalFormId, i, 'code')).value = t.area.code;
     $input(targetId(goalFormId, i, 'year')).value = String(t.year);
     $input(targetId(goalFormId, i, 'value')).value = String(t.targetValue).replace('.', ',');
@@ -786,8 +795,18 @@ export const workspaceView = {
       form.querySelector('.ws-target-add')?.addEventListener('click', () => {
         const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
         const i = body.querySelectorAll('tr.ws-target-row').length;
-        body.insertAdjacentHTML('beforeend', targetRowHtml(f.id, i));
+        // a new line starts at the level of the line above
+        const above = /** @type {HTMLSelectElement | null} */ (body.querySelector(`tr.ws-target-row:last-child select[name="targetLevel"]`));
+        body.insertAdjacentHTML('beforeend', targetRowHtml(f.id, i, above?.value ?? ''));
         $input(targetId(f.id, i, 'code')).focus();
+      });
+      // the API's levels may have arrived after the first line was drawn: the select offers them when used
+      form.querySelector('.ws-target-table')?.addEventListener('focusin', (e) => {
+        const select = /** @type {HTMLElement} */ (e.target);
+        if (select instanceof HTMLSelectElement && select.name === 'targetLevel' && meta.levels.length && !select.dataset.fromApi) {
+          select.innerHTML = levelOptionsHtml(select.value);
+          select.dataset.fromApi = '1';
+        }
       });
       form.querySelector('.ws-target-table')?.addEventListener('click', (e) => {
         const row = /** @type {HTMLElement} */ (e.target).closest('.ws-target-remove')?.closest('tr');
