@@ -3,8 +3,10 @@
 // signs in with a bearer token (OIDC sign-in comes with 18.1; identity.js is where it plugs in),
 // sees the domain's validation message at the field, creates a goal and a measure; the lead Amt
 // plans a milestone, records its actual date late and sees the slippage in the controlling table
-// and who changed what in the history; and it is refused where its role ends.
-import { existsSync, mkdirSync } from 'node:fs';
+// and who changed what in the history; and it is refused where its role ends. The planner then keeps
+// target values of a goal per area and year (SGB-II-Quote in Chorweiler ≤ …) and sees them against
+// the published figure delivered through the ingestion API: target, actual, gap and traffic light.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFromDataDir } from '@sp/identity/testing';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
@@ -84,10 +86,10 @@ describe('planners’ workspace in chromium', () => {
     await fill('goal', {
       title: 'Kita-Versorgung in Chorweiler verbessern',
       targetDirection: 'increase',
-      'targets-level': 'STADTTEIL',
-      targets: '609',
-      'targets-year': '2030',
-      'targets-value': '13500',
+      'targets-0-level': 'STADTTEIL',
+      'targets-0-code': '609',
+      'targets-0-year': '2030',
+      'targets-0-value': '13500',
     });
     expect(await submit('goal')).toMatch(/Nicht gespeichert/);
     expect(await page.isVisible('#ws-goal-indicator-error')).toBe(true);
@@ -148,6 +150,161 @@ describe('planners’ workspace in chromium', () => {
     await page.click('#ws-form-milestone .ws-new');
     await fill('milestone', { key: 'meilenstein:fremd', measureKey: 'massnahme:familienzentrum-chorweiler', title: 'Fremd', plannedDate: '2025-06-30' });
     expect(await submit('milestone')).toMatch(/Nicht erlaubt: .*led by Amt jugendamt/);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps target values per area and year and shows them against the published figure: target, actual, gap, light', async () => {
+    // the figures, delivered as the Ämter's feeds do: SGB II (Jobcenter, December 2023) over the
+    // Einwohner under 65 (Statistik, 2023) of Chorweiler (609): 1 000 / 5 000 = 20 %
+    const keys = JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')) as Record<string, string>;
+    const deliver = async (amt: string, record: Record<string, unknown>) => {
+      const res = await fetch(`${url}/v1/deliveries/area-statistic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys[amt]}`, 'content-type': 'application/json' },
+        body: JSON.stringify([record]),
+      });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+    };
+    const head = (dataset: string, period: string) => ({
+      key: `${dataset}|STADTTEIL|609|${period}`,
+      version: 1,
+      dataset,
+      areaLevel: 'STADTTEIL',
+      areaCode: '609',
+      period,
+      synthetic: false,
+      source: 'e2e',
+    });
+    const u65 = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65'];
+    await deliver('statistik', { ...head('bevoelkerung', '2023'), observations: u65.map((alter, i) => ({ measure: 'einwohner_alter', dimensions: { alter }, value: i === 0 ? 500 : 450 })) });
+    await deliver('jobcenter', {
+      ...head('sgb2', '2023-12'),
+      observations: [
+        { measure: 'sgb2_personen', dimensions: { alter: 'u15' }, value: 300 },
+        { measure: 'sgb2_personen', dimensions: { alter: '15-65' }, value: 700 },
+      ],
+    });
+
+    await signInAs({ role: 'planner', sub: 'anna.planerin' });
+    await page.click('#ws-form-goal .ws-new');
+    await fill('goal', {
+      key: 'ziel:sgb2-chorweiler',
+      title: 'SGB-II-Quote in Chorweiler senken',
+      areas: '609',
+      status: 'draft',
+      indicator: 'sgb2_quote',
+      targetDirection: 'decrease',
+      'targets-0-level': 'STADTTEIL',
+      'targets-0-code': '609',
+      'targets-0-year': '2025',
+      'targets-0-value': '25',
+    });
+    // two more lines: one with an implausible year (2100 for 2030), one with a value that is no number
+    await page.click('#ws-goal-targets-add');
+    await fill('goal', { 'targets-1-code': '609', 'targets-1-year': '2100', 'targets-1-value': '15' });
+    await page.click('#ws-goal-targets-add');
+    await fill('goal', { 'targets-2-code': '101', 'targets-2-year': '2025', 'targets-2-value': 'zwölf' });
+    // the domain checks the record's shape first: the value that is no number (left out, so missing)
+    expect(await submit('goal')).toMatch(/Nicht gespeichert: 1 Fehler/);
+    expect(await page.textContent('#ws-goal-targets-error')).toBe('Zeile 3, Zielwert („zwölf“ ist keine Zahl): targets[2].value is required – erlaubt: a value of type number');
+    expect(await page.getAttribute('#ws-goal-targets-2-value', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#ws-goal-targets-1-year', 'aria-invalid')).toBeNull();
+
+    // nothing was saved: the API knows no such goal
+    const token = await tokenFromDataDir(dataDir, url, { role: 'planner', sub: 'anna.planerin' });
+    type Target = {
+      area: { code: string };
+      year: number;
+      targetValue: number;
+      actualPeriod: string | null;
+      actualValue: number | null;
+      actual: { perturbed: boolean } | null;
+      gap: number | null;
+      onTrack: boolean | null;
+    };
+    const goalOf = async (): Promise<{ version: number; targets: Target[] } | null> => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ goal(key: "ziel:sgb2-chorweiler") { version targets { area { code } year targetValue actualPeriod actualValue actual { perturbed } gap onTrack } } }' }),
+      });
+      const body = (await res.json()) as { data?: { goal: { version: number; targets: Target[] } | null }; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      return body.data!.goal;
+    };
+    expect(await goalOf()).toBeNull();
+
+    // with a number there, the year the catalogue does not allow
+    await fill('goal', { 'targets-2-value': '10' });
+    expect(await submit('goal')).toMatch(/Nicht gespeichert: 1 Fehler/);
+    expect(await page.textContent('#ws-goal-targets-error')).toMatch(/^Zeile 2, Jahr: target year 2100 is not plausible – erlaubt: a year 1950–20\d\d \(feed catalogue limits\.periods\)$/);
+    expect(await page.getAttribute('#ws-goal-targets-1-year', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#ws-goal-targets-2-value', 'aria-invalid')).toBeNull();
+    await page.screenshot({ path: join(shots, 'workspace-goal-target-refused.png'), fullPage: true });
+    expect(await goalOf()).toBeNull();
+
+    // corrected: the line with the wrong year gets 2030; saved as version 1
+    await fill('goal', { 'targets-1-year': '2030' });
+    expect(await submit('goal')).toMatch(/Gespeichert: ziel:sgb2-chorweiler, Version 1, von person:anna\.planerin/);
+    expect(await page.isVisible('#ws-goal-targets-error')).toBe(false);
+    // the controlling view of the goal: once the aggregator has the figures, as the API gives them to the planner
+    await expect.poll(async () => (await goalOf())?.targets[0]?.actualValue ?? null, { timeout: 60_000, interval: 500 }).not.toBeNull();
+    const api = (await goalOf())!.targets;
+    expect(api.map((t) => [t.area.code, t.year, t.targetValue, t.actualPeriod, t.onTrack])).toEqual([
+      ['609', 2025, 25, '2023-12', true],
+      ['609', 2030, 15, '2023-12', false],
+      ['101', 2025, 10, null, null],
+    ]);
+    // SGB II is confidential: the planner without the privilege sees it from perturbed counts, near 20 %
+    expect(api[0]!.actualValue!).toBeGreaterThan(19);
+    expect(api[0]!.actualValue!).toBeLessThan(21);
+    expect(api[0]!.actual?.perturbed).toBe(true);
+    expect(api[0]!.gap).toBeCloseTo(api[0]!.actualValue! - 25, 6);
+
+    await page.click('#ws-goal-detail-form button[type="submit"]');
+    const row = (area: string, year: number) => `#ws-goal-targets-result tr.ws-goal-target[data-area="${area}"][data-year="${year}"]`;
+    await expect.poll(async () => ((await page.$(row('609', 2025))) ? page.textContent(`${row('609', 2025)} .ws-actual`) : ''), { timeout: 30_000 }).toContain('Stand 2023-12');
+    // as the page formats: one decimal from 1 on, two below
+    const de = (v: number) => v.toLocaleString('de-DE', { maximumFractionDigits: Math.abs(v) >= 1 ? 1 : 2 });
+    const cells = async (area: string, year: number) => ({
+      target: (await page.textContent(`${row(area, year)} .ws-target`))?.trim(),
+      actual: (await page.textContent(`${row(area, year)} .ws-actual`))?.trim(),
+      gap: (await page.textContent(`${row(area, year)} .ws-gap`))?.trim(),
+      light: (await page.textContent(`${row(area, year)} .ws-on-track`))?.trim(),
+    });
+    const reached = await cells('609', 2025);
+    expect(reached.target).toBe('≤ 25 %');
+    expect(reached.actual).toBe(`${de(api[0]!.actualValue!)} % (Stand 2023-12) geschützt: aus überlagerten Zahlen`);
+    expect(reached.gap).toBe(`−${de(Math.abs(api[0]!.gap!))} Prozentpunkte`);
+    expect(reached.light).toBe('erreicht');
+    expect(await page.getAttribute(`${row('609', 2025)} .ws-light`, 'class')).toContain('ws-light-green');
+    const missed = await cells('609', 2030);
+    expect(missed).toMatchObject({ target: '≤ 15 %', gap: `+${de(api[1]!.gap!)} Prozentpunkte`, light: 'nicht erreicht' });
+    expect(await page.getAttribute(`${row('609', 2030)} .ws-light`, 'class')).toContain('ws-light-red');
+    expect(await cells('101', 2025)).toMatchObject({ actual: 'kein Wert bis 2025', gap: '–', light: 'kein Urteil (kein Ist-Wert)' });
+    expect(await page.textContent('#ws-goal-detail')).toContain('Zielindikator: SGB-II-Quote (sgb2_quote, %) · soll sinken');
+    await page.screenshot({ path: join(shots, 'workspace-goal-targets.png'), fullPage: true });
+
+    // the goal as its next version in the form, target lines included: one target changed, saved as version 2
+    await page.click('#ws-goal-edit');
+    expect(await page.inputValue('#ws-goal-version')).toBe('2');
+    expect(await page.inputValue('#ws-goal-title')).toBe('SGB-II-Quote in Chorweiler senken');
+    expect(await page.$$eval('#ws-goal-targets-table tr.ws-target-row', (rows) => rows.map((r) => [...r.querySelectorAll('input')].map((i) => i.value).join('/')))).toEqual([
+      '609/2025/25',
+      '609/2030/15',
+      '101/2025/10',
+    ]);
+    await fill('goal', { 'targets-0-value': '22,5', revisionReason: 'Zwischenziel 2025 geschärft' });
+    expect(await submit('goal')).toMatch(/Gespeichert: ziel:sgb2-chorweiler, Version 2/);
+    await expect.poll(() => page.textContent(`${row('609', 2025)} .ws-target`), { timeout: 30_000 }).toBe('≤ 22,5 %');
+    expect(await page.textContent(`${row('609', 2030)} .ws-target`)).toBe('≤ 15 %');
+    expect((await goalOf())!.targets.map((t) => t.targetValue)).toEqual([22.5, 15, 10]);
+
+    // a goal without target values says so
+    await page.click('#ws-form-goal .ws-new');
+    await fill('goal', { key: 'ziel:ohne-zielwerte', title: 'Ein Ziel ohne Zielwerte', areas: '609', status: 'draft' });
+    expect(await submit('goal')).toMatch(/Gespeichert: ziel:ohne-zielwerte, Version 1/);
+    await expect.poll(() => page.textContent('#ws-goal-detail'), { timeout: 30_000 }).toContain('Dieses Ziel hat keine Zielwerte je Gebiet und Jahr');
     expect(problems).toEqual([]);
   });
 });

@@ -376,6 +376,7 @@ describe('the GraphQL operations the dashboard sends', () => {
         'SozialatlasInit',
         'SozialatlasOffers',
         'WorkspaceChanges',
+        'WorkspaceGoal',
         'WorkspaceGoals',
         'WorkspaceMeasures',
         'WorkspaceSaveGoal',

@@ -40,10 +40,14 @@ export function targetProgress(goal: Pick<GoalRecord, 'targetDirection' | 'basel
 
 /**
  * The period to judge a target with, from the indicator's published periods: the target's year, else
- * the latest year before it (a target for 2030 is judged by the latest figure so far). Only whole
- * years ("2024") count; undefined when there is none.
+ * the latest year before it (a target for 2030 is judged by the latest figure so far). Whole years
+ * ("2024") come first; an indicator published only by month or quarter (the SGB-II-Quote follows its
+ * monthly numerator: "2023-12") is judged by its latest period in or before the target year. undefined
+ * when there is none.
  */
 export function actualPeriodFor(year: number, periods: readonly string[]): string | undefined {
   const years = periods.filter((p) => /^\d{4}$/.test(p) && Number(p) <= year).sort();
-  return years.at(-1);
+  if (years.length > 0) return years.at(-1);
+  const within = periods.filter((p) => /^\d{4}-(Q[1-4]|\d{2})$/.test(p) && Number(p.slice(0, 4)) <= year).sort();
+  return within.at(-1);
 }

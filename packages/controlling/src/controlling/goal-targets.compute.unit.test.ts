@@ -30,4 +30,11 @@ describe('goal targets per area and year', () => {
     expect(actualPeriodFor(2020, periods)).toBeUndefined();
     expect(actualPeriodFor(2030, [])).toBeUndefined();
   });
+  it('judges an indicator published only by month or quarter by its latest period in or before the target year', () => {
+    const months = ['2022-11', '2022-12', '2023-01', '2023-02'];
+    expect(actualPeriodFor(2022, months)).toBe('2022-12');
+    expect(actualPeriodFor(2030, months)).toBe('2023-02');
+    expect(actualPeriodFor(2021, months)).toBeUndefined();
+    expect(actualPeriodFor(2024, ['2023-Q3', '2023-Q4', '2025-Q1'])).toBe('2023-Q4');
+  });
 });

@@ -1,6 +1,7 @@
 // @ts-check
 // The GraphQL operations of the planners' workspace (workspace.view.js): the four saves, the
-// history of an item, and the measures with their controlling figures. docs/workspace.md lists them.
+// history of an item, the measures with their controlling figures, and one goal's targets per area
+// and year against the published figures. docs/workspace.md lists them.
 
 /** @import { Query } from './api.js' */
 
@@ -12,6 +13,11 @@
 /** @typedef {{ key: string, version: number, title: string, status: string, leadAmt: string, goalKeys: string[], plannedStart: string, plannedEnd: string, actualStart: string | null, actualEnd: string | null, areas: { level: string, code: string, name: string }[], controlling: WorkspaceControlling | null, milestones: WorkspaceMilestone[] }} WorkspaceMeasure */
 /** @typedef {{ measures: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: { node: WorkspaceMeasure }[] } }} WorkspaceMeasuresPage */
 /** @typedef {{ key: string, version: number, title: string, status: string, parentKey: string | null }} WorkspaceGoal */
+/** @typedef {{ area: { level: string, code: string, name: string }, year: number, targetValue: number, direction: string | null, actualPeriod: string | null, actualValue: number | null, gap: number | null, onTrack: boolean | null, actual: { suppressed: boolean, perturbed: boolean, confidential: boolean } | null }} WorkspaceGoalTarget */
+/**
+ * A goal with every field the goal form holds (to edit it as its next version) and its targets against the published figures.
+ * @typedef {{ key: string, version: number, title: string, status: string, parentKey: string | null, description: string | null, areas: { level: string, code: string }[], targetGroups: string[], indicatorCode: string | null, baselineValue: number | null, baselinePeriod: string | null, targetValue: number | null, targetDirection: string | null, deadline: string | null, example: boolean, adoptedBy: { body: string, decision: string, date: string } | null, indicator: { code: string, name: string, unit: string } | null, targets: WorkspaceGoalTarget[] }} WorkspaceGoalDetail
+ */
 
 export const workspaceQueries = {
   saveGoal: /** @type {Query<{ saveGoal: PlanningSave }, { input: Record<string, unknown> }>} */ (
@@ -39,6 +45,17 @@ export const workspaceQueries = {
   goals: /** @type {Query<{ goals: { edges: { node: WorkspaceGoal }[] } }, {}>} */ (
     /* GraphQL */ `
     query WorkspaceGoals { goals(first: 100) { edges { node { key version title status parentKey } } } }`
+  ),
+  goal: /** @type {Query<{ goal: WorkspaceGoalDetail | null }, { key: string }>} */ (
+    /* GraphQL */ `
+    query WorkspaceGoal($key: String!) {
+      goal(key: $key) {
+        key version title status parentKey description areas { level code } targetGroups indicatorCode
+        baselineValue baselinePeriod targetValue targetDirection deadline example adoptedBy { body decision date }
+        indicator { code name unit }
+        targets { area { level code name } year targetValue direction actualPeriod actualValue gap onTrack actual { suppressed perturbed confidential } }
+      }
+    }`
   ),
   measures: /** @type {Query<WorkspaceMeasuresPage, { amt: string | null, area: { level: string, code: string } | null, first: number, after: string | null }>} */ (
     /* GraphQL */ `

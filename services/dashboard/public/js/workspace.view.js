@@ -2,17 +2,19 @@
 // Planungswerkstatt: goals, measures, milestones and status reports made in the browser. Every form
 // saves through a GraphQL mutation, i.e. through the ingestion path an Amt's feed takes; what the
 // domain refuses comes back per field and is shown at that field, in the domain's words. Beside the
-// forms: the history of an item (who changed what, when) and the controlling table per Amt or area
-// (traffic light, planned vs actual, milestones overdue, budget use). Who is signed in is
+// forms: the history of an item (who changed what, when), the controlling table per Amt or area
+// (traffic light, planned vs actual, milestones overdue, budget use) and a goal's target values per
+// area and year against the published figures (gap, on track). Who is signed in is
 // identity.js's business only (a token today, OpenID Connect sign-in later).
 import { ApiError, describeError, gql } from './api.js';
 import { $, $input, $select } from './dom.js';
-import { escapeHtml, formatDate } from './format.js';
+import { escapeHtml, formatDate, formatNumber, formatValue, unitLabel } from './format.js';
 import { authFor, describeIdentity, identity, onIdentityChange, signIn, signOut } from './identity.js';
+import { meta } from './state.js';
 import { workspaceQueries as q } from './workspace.api.js';
 
 /** @import { View } from './view.js' */
-/** @import { FieldError, PlanningSave, WorkspaceMeasure } from './workspace.api.js' */
+/** @import { FieldError, PlanningSave, WorkspaceGoalDetail, WorkspaceGoalTarget, WorkspaceMeasure } from './workspace.api.js' */
 
 /**
  * @typedef {object} FieldSpec
@@ -50,7 +52,7 @@ const forms = [
       { name: 'description', label: 'Beschreibung', kind: 'textarea' },
       { name: 'areas', label: 'Gebiet', kind: 'area' },
       { name: 'targetGroups', label: 'Zielgruppen (Codes, durch Komma getrennt)', kind: 'list' },
-      { name: 'indicator', label: 'Zielindikator (Code)', kind: 'text' },
+      { name: 'indicator', label: 'Zielindikator (Code)', kind: 'text', list: 'ws-indicator-codes' },
       { name: 'baselineValue', label: 'Ausgangswert', kind: 'number' },
       { name: 'baselinePeriod', label: 'Ausgangsjahr', kind: 'text' },
       { name: 'targetValue', label: 'Zielwert', kind: 'number' },
@@ -144,6 +146,112 @@ const lightLabel = (/** @type {string} */ l) => statusLabels[l] ?? l;
 /** @param {string} form @param {string} field */
 const inputId = (form, field) => `ws-${form}-${field}`;
 
+/** The goal form's id (forms[0]): „Soll und Ist“ loads goals into it. */
+const goalFormId = 'goal';
+
+/** Until the API's area levels are known (meta.levels): Köln's. */
+const defaultLevels = [
+  ['STADTTEIL', 'Stadtteil'],
+  ['SOZIALRAUM', 'Sozialraum'],
+  ['STADTBEZIRK', 'Stadtbezirk'],
+  ['STADTVIERTEL', 'Stadtviertel'],
+  ['STADT', 'Stadt'],
+];
+
+/** The options of a target line's level: the tenant's levels with the API's labels; `selected` kept even when unknown. */
+function levelOptionsHtml(/** @type {string} */ level = '') {
+  // a fresh line starts at the basis level (the finest the statistics are delivered for, e.g. Stadtteil)
+  const selected = level || (meta.levels.find((l) => l.basis)?.name ?? '');
+  const choices = meta.levels.length ? meta.levels.map((l) => [l.name, l.label]) : [...defaultLevels];
+  if (selected && !choices.some(([v]) => v === selected)) choices.push([selected, selected]);
+  return choices.map(([v, l]) => `<option value="${escapeHtml(v ?? '')}"${v === selected ? ' selected' : ''}>${escapeHtml(l ?? '')}</option>`).join('');
+}
+
+/** The ids of line i's controls in the target table: ws-goal-targets-<i>-level|code|year|value. */
+const targetId = (/** @type {string} */ form, /** @type {number} */ i, /** @type {'level' | 'code' | 'year' | 'value'} */ column) => `ws-${form}-targets-${i}-${column}`;
+
+/** One line of the target table (area level and code, year, value), numbered from 1 for the labels. */
+function targetRowHtml(/** @type {string} */ form, /** @type {number} */ i, /** @type {string} */ level = '') {
+  const n = i + 1;
+  const err = `ws-${form}-targets-error`;
+  return `<tr class="ws-target-row" data-row="${i}">
+    <td><select id="${targetId(form, i, 'level')}" name="targetLevel" aria-label="Gebietsebene, Zeile ${n}">${levelOptionsHtml(level)}</select></td>
+    <td><input id="${targetId(form, i, 'code')}" name="targetCode" placeholder="z. B. 609" aria-label="Gebietscode, Zeile ${n}" aria-describedby="${err}"></td>
+    <td><input id="${targetId(form, i, 'year')}" name="targetYear" inputmode="numeric" placeholder="Jahr" aria-label="Jahr, Zeile ${n}" aria-describedby="${err}"></td>
+    <td><input id="${targetId(form, i, 'value')}" name="targetValueAt" inputmode="decimal" placeholder="Wert" aria-label="Zielwert, Zeile ${n}" aria-describedby="${err}"></td>
+    <td><button type="button" class="button ws-target-remove" aria-label="Zeile ${n} entfernen">✕</button></td></tr>`;
+}
+
+/** @param {FormSpec} f @param {FieldSpec} s */
+function targetsFieldHtml(f, s) {
+  return `<fieldset class="ws-field ws-targets" data-field="${s.name}"><legend>${escapeHtml(s.label)}</legend>
+    <table class="ws-table ws-target-table" id="ws-${f.id}-targets-table">
+      <thead><tr><th scope="col">Ebene</th><th scope="col">Gebiet (Code)</th><th scope="col">Jahr</th><th scope="col">Zielwert</th><th scope="col"><span class="visually-hidden">Entfernen</span></th></tr></thead>
+      <tbody>${targetRowHtml(f.id, 0)}</tbody>
+    </table>
+    <button type="button" class="button ws-target-add" id="ws-${f.id}-targets-add">Zeile hinzufügen</button>
+    <p class="ws-field-error" id="ws-${f.id}-targets-error" hidden></p></fieldset>`;
+}
+
+/** Renumbers the target table's lines (ids, labels) after one was added or removed; keeps what was typed. */
+function renumberTargets(/** @type {HTMLFormElement} */ form, /** @type {string} */ formId) {
+  form.querySelectorAll('tr.ws-target-row').forEach((tr, i) => {
+    const row = /** @type {HTMLTableRowElement} */ (tr);
+    /** @type {Record<string, string>} */
+    const values = {};
+    for (const el of row.querySelectorAll('input, select')) values[/** @type {HTMLInputElement} */ (el).name] = /** @type {HTMLInputElement} */ (el).value;
+    row.outerHTML = targetRowHtml(formId, i, values.targetLevel ?? '');
+    const fresh = /** @type {HTMLTableRowElement} */ (form.querySelectorAll('tr.ws-target-row')[i]);
+    for (const el of fresh.querySelectorAll('input, select')) /** @type {HTMLInputElement} */ (el).value = values[/** @type {HTMLInputElement} */ (el).name] ?? '';
+  });
+}
+
+/** Back to one empty line (the form's „Neu“). */
+function resetTargets(/** @type {HTMLFormElement} */ form, /** @type {string} */ formId) {
+  const body = form.querySelector('.ws-target-table tbody');
+  if (body) body.innerHTML = targetRowHtml(formId, 0);
+}
+
+/**
+ * A number as typed, German or not ("12,5", "12.5", "13500"); undefined when empty or not a number,
+ * so the field stays out of the record and the domain says at the field what it needs.
+ * @param {string} text
+ * @param {boolean} integer
+ */
+function numberOf(text, integer) {
+  const compact = text.trim().replace(/\s/g, '');
+  // "13.500" and "13.500,5" are German thousands; otherwise a comma is the decimal point
+  const t = /^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(compact) ? compact.replace(/\./g, '').replace(',', '.') : compact.replace(',', '.');
+  if (t === '' || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return undefined;
+  const n = Number(t);
+  if (!Number.isFinite(n)) return undefined;
+  // GraphQL's Int holds 32 bits: a year beyond it cannot be sent, the domain says what a year is
+  if (integer && (!Number.isInteger(n) || Math.abs(n) > 2_147_483_647)) return undefined;
+  return n;
+}
+
+/** The target table's lines as the mutation's `targets`; lines left wholly empty are skipped. */
+function targetsOf(/** @type {HTMLFormElement} */ form) {
+  /** @type {Record<string, unknown>[]} */
+  const out = [];
+  for (const tr of form.querySelectorAll('tr.ws-target-row')) {
+    const get = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (tr.querySelector(`[name="${name}"]`)).value.trim();
+    const code = get('targetCode');
+    const year = get('targetYear');
+    const value = get('targetValueAt');
+    if (!code && !year && !value) continue;
+    const y = numberOf(year, true);
+    const v = numberOf(value, false);
+    out.push({ area: { level: get('targetLevel'), ...(code ? { code } : {}) }, ...(y !== undefined ? { year: y } : {}), ...(v !== undefined ? { value: v } : {}) });
+  }
+  return out;
+}
+
+/** What the line holds that targetsOf sent: its index among the non-empty lines → the table row. */
+function targetRowsSent(/** @type {HTMLFormElement} */ form) {
+  return [...form.querySelectorAll('tr.ws-target-row')].filter((tr) => [...tr.querySelectorAll('input')].some((el) => /** @type {HTMLInputElement} */ (el).value.trim() !== ''));
+}
+
 /** @param {FormSpec} f @param {FieldSpec} s */
 function fieldHtml(f, s) {
   const id = inputId(f.id, s.name);
@@ -166,8 +274,9 @@ function fieldHtml(f, s) {
       control = `<span class="ws-inline"><input id="${id}" name="budgetYear" type="number" placeholder="Jahr" aria-label="Haushaltsjahr"><input id="${id}-planned" name="budgetPlanned" type="number" step="any" placeholder="geplant (€)" aria-label="Budget geplant"><input id="${id}-spent" name="budgetSpent" type="number" step="any" placeholder="ausgegeben (€)" aria-label="Budget ausgegeben"><input id="${id}-approved" name="budgetApproved" type="number" step="any" placeholder="bewilligt (€)" aria-label="Budget bewilligt"></span>`;
       break;
     case 'target':
-      control = `<span class="ws-inline"><select id="${id}-level" name="targetLevel" aria-label="Gebietsebene des Zielwerts"><option value="STADTTEIL">Stadtteil</option><option value="SOZIALRAUM">Sozialraum</option><option value="STADTBEZIRK">Stadtbezirk</option><option value="STADTVIERTEL">Stadtviertel</option><option value="STADT">Stadt</option></select><input id="${id}" name="targetCode" placeholder="Code" aria-label="Gebietscode des Zielwerts"><input id="${id}-year" name="targetYear" type="number" placeholder="Jahr" aria-label="Jahr des Zielwerts"><input id="${id}-value" name="targetValueAt" type="number" step="any" placeholder="Wert" aria-label="Zielwert im Gebiet"></span>`;
-      break;
+      // a small editable table, one line per area and year; fieldset and legend name it, each
+      // control says its line (targetRowHtml); errors of targets[i].… land in its error paragraph
+      return targetsFieldHtml(f, s);
     default: {
       const type = s.kind === 'number' ? 'number" step="any' : s.kind === 'date' ? 'date' : 'text';
       control = `<input id="${id}" name="${s.name}" type="${type}"${list}>`;
@@ -242,7 +351,7 @@ function inputOf(f, form) {
           : [];
         break;
       case 'target':
-        input.targets = v('targetCode') ? [{ area: { level: v('targetLevel'), code: v('targetCode') }, year: Number(v('targetYear')), value: Number(v('targetValueAt')) }] : [];
+        input.targets = targetsOf(form);
         break;
       case 'datetime':
         input[s.name] = v(s.name) || new Date().toISOString();
@@ -252,6 +361,8 @@ function inputOf(f, form) {
     }
   }
   if (f.example) input.example = false;
+  // a goal loaded for editing keeps what the form has no control for (its adoption, the example flag)
+  if (form.dataset.carry) Object.assign(input, JSON.parse(form.dataset.carry));
   return input;
 }
 
@@ -274,18 +385,34 @@ function clearErrors(form) {
 function showErrors(f, form, errors) {
   /** @type {string[]} */
   const general = [];
+  const targetRows = targetRowsSent(form);
   for (const e of errors) {
     const base = e.field?.split(/[.[]/)[0] ?? '';
     const box = base ? /** @type {HTMLElement | null} */ (form.querySelector(`.ws-field[data-field="${base}"]`)) : null;
-    const text = `${e.message} – erlaubt: ${e.accepted}`;
+    let text = `${e.message} – erlaubt: ${e.accepted}`;
     if (!box) {
       general.push(`${e.field ? `${e.field}: ` : ''}${text}`);
       continue;
     }
+    /** @type {Element | null | undefined} */
+    let control = box.querySelector('input, select, textarea');
+    // targets[i].year → line i+1's year: the message says which line and column, the control is marked
+    const target = /^targets\[(\d+)\](?:\.(area\.level|area\.code|area|year|value))?/.exec(e.field ?? '');
+    if (target) {
+      const row = targetRows[Number(target[1])];
+      const column = target[2] === 'area.level' ? 'targetLevel' : target[2] === 'year' ? 'targetYear' : target[2] === 'value' ? 'targetValueAt' : 'targetCode';
+      const label = { targetLevel: 'Ebene', targetCode: 'Gebiet', targetYear: 'Jahr', targetValueAt: 'Zielwert' }[column];
+      control = row?.querySelector(`[name="${column}"]`) ?? control;
+      const typed = /** @type {HTMLInputElement | null | undefined} */ (control)?.value.trim() ?? '';
+      // a typed text that is no number was left out of the record: the domain calls the field missing
+      const numeric = column === 'targetYear' || column === 'targetValueAt';
+      const shown = numeric && typed && numberOf(typed, column === 'targetYear') === undefined ? ` („${typed}“ ist ${column === 'targetYear' ? 'kein ganzzahliges Jahr' : 'keine Zahl'})` : '';
+      text = `Zeile ${Number(target[1]) + 1}, ${label}${shown}: ${text}`;
+    }
     const p = /** @type {HTMLElement} */ (box.querySelector('.ws-field-error'));
     p.textContent = p.textContent ? `${p.textContent} ${text}` : text;
     p.hidden = false;
-    box.querySelector('input, select, textarea')?.setAttribute('aria-invalid', 'true');
+    control?.setAttribute('aria-invalid', 'true');
   }
   const msg = $(`ws-${f.id}-message`);
   msg.className = 'ws-form-message error';
@@ -350,6 +477,7 @@ async function afterSave(/** @type {string} */ recordType, /** @type {string} */
     await new Promise((r) => setTimeout(r, 200));
   }
   await loadGoals();
+  if (recordType === 'GOAL') await showGoalUntil(key, version);
   await loadControlling();
 }
 
@@ -378,6 +506,146 @@ async function showHistory() {
   } catch (e) {
     out.textContent = `Fehler: ${describeError(e)}`;
     return [];
+  }
+}
+
+// ---- a goal's targets: planned vs actual per area and year --------------------------------------
+
+/** A signed difference in the indicator's unit; a share's difference is in percentage points. */
+function gapText(/** @type {number | null} */ gap, /** @type {string | undefined} */ unit) {
+  if (gap == null) return '–';
+  const sign = gap > 0 ? '+' : gap < 0 ? '−' : '±';
+  const label = unitLabel(unit);
+  const u = label === '%' ? ' Prozentpunkte' : label === '‰' ? ' Promillepunkte' : label ? ` ${label}` : '';
+  return `${sign}${formatNumber(Math.abs(gap))}${u}`;
+}
+
+/** The traffic light of one target: on track (green), not (red), no judgement (grey) with why. */
+function targetLight(/** @type {WorkspaceGoalTarget} */ t) {
+  if (t.onTrack === true) return '<span class="ws-light ws-light-green">erreicht</span>';
+  if (t.onTrack === false) return '<span class="ws-light ws-light-red">nicht erreicht</span>';
+  const why = t.actualValue == null ? (t.actual?.suppressed ? 'Wert geschützt' : 'kein Ist-Wert') : 'keine Richtung';
+  return `<span class="ws-light ws-light-none">kein Urteil (${why})</span>`;
+}
+
+/** The actual figure as the API gave it to this viewer, with the period it is of and how it is protected. */
+function actualText(/** @type {WorkspaceGoalTarget} */ t, /** @type {string | undefined} */ unit) {
+  if (!t.actualPeriod) return `kein Wert bis ${t.year}`;
+  if (t.actualValue == null) return `${t.actual?.suppressed ? 'geschützt (zu kleine Zahl)' : 'kein Wert'} <span class="ws-period">(Stand ${escapeHtml(t.actualPeriod)})</span>`;
+  const note = t.actual?.perturbed ? ' <span class="ws-note">geschützt: aus überlagerten Zahlen</span>' : '';
+  return `${formatValue(t.actualValue, unit)} <span class="ws-period">(Stand ${escapeHtml(t.actualPeriod)})</span>${note}`;
+}
+
+/** @param {WorkspaceGoalDetail} g */
+function goalDetailHtml(g) {
+  const unit = g.indicator?.unit;
+  const indicator = g.indicator
+    ? `${escapeHtml(g.indicator.name)} (<code>${escapeHtml(g.indicator.code)}</code>${unit ? `, ${escapeHtml(unitLabel(unit))}` : ''})`
+    : g.indicatorCode
+      ? `<code>${escapeHtml(g.indicatorCode)}</code>`
+      : 'keiner';
+  const direction = g.targetDirection ? `soll ${escapeHtml(lightLabel(g.targetDirection))}` : 'Richtung nicht angegeben';
+  const edit =
+    g.areas.length > 1
+      ? ' <span class="ws-note">(mehrere Gebiete: über GraphQL oder den Feed ändern, das Formular hält eines)</span>'
+      : ` <button type="button" class="button" id="ws-goal-edit">Im Formular bearbeiten (Version ${g.version + 1})</button>`;
+  const head = `<p class="ws-goal-head"><strong>${escapeHtml(g.title)}</strong> <code>${escapeHtml(g.key)}</code> v${g.version} · ${escapeHtml(lightLabel(g.status))} · Zielindikator: ${indicator} · ${direction}${edit}</p>`;
+  if (!g.targets.length)
+    return `${head}<p id="ws-goal-no-targets">Dieses Ziel hat keine Zielwerte je Gebiet und Jahr. Im Formular „Ziel“ unter „Zielwerte je Gebiet und Jahr“ eintragen und als nächste Version speichern.</p>`;
+  const rows = g.targets
+    .map(
+      (t) =>
+        `<tr class="ws-goal-target" data-area="${escapeHtml(t.area.code)}" data-year="${t.year}"><th scope="row">${escapeHtml(t.area.name)} <code>${escapeHtml(t.area.code)}</code></th><td class="num">${t.year}</td>
+        <td class="num ws-target">${t.direction === 'decrease' ? '≤ ' : t.direction === 'increase' ? '≥ ' : ''}${formatValue(t.targetValue, unit)}</td><td class="num ws-actual">${actualText(t, unit)}</td>
+        <td class="num ws-gap">${gapText(t.gap, unit)}</td><td class="ws-on-track">${targetLight(t)}</td></tr>`,
+    )
+    .join('');
+  return `${head}<table class="ws-table" id="ws-goal-targets-result"><caption>Soll und Ist je Gebiet und Jahr: ${escapeHtml(g.title)}</caption>
+    <thead><tr><th scope="col">Gebiet</th><th scope="col">Zieljahr</th><th scope="col">Soll</th><th scope="col">Ist (veröffentlichter Wert)</th><th scope="col">Abstand (Ist − Soll)</th><th scope="col">Ampel</th></tr></thead>
+    <tbody>${rows}</tbody></table>
+    <p class="ws-note">Ist: der Wert des Zielindikators im Zieljahr, sonst der letzte davor, so wie die Plattform ihn Ihnen zeigt (für die Öffentlichkeit geschützt). Ampel grün: dieser Wert erreicht das Soll in der Richtung des Ziels (≤ bei „sinken“, ≥ bei „steigen“), rot: noch nicht.</p>`;
+}
+
+/** The goal the section shows (its „Im Formular bearbeiten“ loads it). */
+/** @type {WorkspaceGoalDetail | null} */
+let shownGoal = null;
+
+/**
+ * Fills the goal form with a goal as its next version, target lines included; what the form has no
+ * control for (adoption, example flag) is carried over unchanged.
+ * @param {WorkspaceGoalDetail} g
+ */
+function editGoal(g) {
+  // the goal form (formHtml made it: ws-form-goal, ws-goal-message)
+  const form = /** @type {HTMLFormElement} */ ($(`ws-form-${goalFormId}`));
+  form.reset();
+  clearErrors(form);
+  const set = (/** @type {string} */ field, /** @type {string | number | null | undefined} */ value) => {
+    $input(inputId(goalFormId, field)).value = value == null ? '' : String(value);
+  };
+  set('key', g.key);
+  set('version', g.version + 1);
+  set('title', g.title);
+  set('parentKey', g.parentKey);
+  set('description', g.description);
+  $select(`${inputId(goalFormId, 'areas')}-level`).value = g.areas[0]?.level ?? 'STADTTEIL';
+  set('areas', g.areas[0]?.code);
+  set('targetGroups', g.targetGroups.join(', '));
+  set('indicator', g.indicatorCode);
+  set('baselineValue', g.baselineValue);
+  set('baselinePeriod', g.baselinePeriod);
+  set('targetValue', g.targetValue);
+  set('targetDirection', g.targetDirection);
+  set('deadline', g.deadline);
+  set('status', g.status);
+  form.dataset.carry = JSON.stringify({ example: g.example, ...(g.adoptedBy ? { adoptedBy: g.adoptedBy } : {}) });
+  const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
+  body.innerHTML = (g.targets.length ? g.targets : [null]).map((t, i) => targetRowHtml(goalFormId, i, t?.area.level)).join('');
+  g.targets.forEach((t, i) => {
+    $input(targetId(goalFormId, i, 'code')).value = t.area.code;
+    $input(targetId(goalFormId, i, 'year')).value = String(t.year);
+    $input(targetId(goalFormId, i, 'value')).value = String(t.targetValue).replace('.', ',');
+  });
+  $(`ws-${goalFormId}-message`).textContent = `${g.key} als Version ${g.version + 1} im Formular: ändern und speichern.`;
+  $input(inputId(goalFormId, 'title')).focus();
+}
+
+/** The goal's detail in the section, or why there is none. */
+function renderGoal(/** @type {string} */ key, /** @type {WorkspaceGoalDetail | null} */ goal) {
+  shownGoal = goal;
+  $('ws-goal-detail').innerHTML = goal ? goalDetailHtml(goal) : `<p>Kein Ziel „${escapeHtml(key)}“ sichtbar (unbekannt, noch nicht verarbeitet oder für diese Rolle nicht sichtbar).</p>`;
+}
+
+/** Shows a goal's targets against the published figures (the section's „Soll und Ist zeigen“). */
+async function showGoal(/** @type {string} */ key) {
+  if (!key) {
+    $('ws-goal-detail').textContent = 'Bitte den Schlüssel eines Ziels angeben.';
+    return;
+  }
+  try {
+    renderGoal(key, (await gql(q.goal, { key }, authFor())).goal);
+  } catch (e) {
+    $('ws-goal-detail').textContent = `Fehler: ${describeError(e)}`;
+  }
+}
+
+/**
+ * After a save: the goal's detail once the read model has the saved version (rendered once, so the
+ * live region announces it once, not every attempt).
+ */
+async function showGoalUntil(/** @type {string} */ key, /** @type {number} */ version) {
+  $input('ws-goal-detail-key').value = key;
+  /** @type {WorkspaceGoalDetail | null} */
+  let goal = null;
+  try {
+    for (let i = 0; i < 50; i++) {
+      goal = (await gql(q.goal, { key }, authFor())).goal;
+      if (goal && goal.version >= version) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    renderGoal(key, goal);
+  } catch (e) {
+    $('ws-goal-detail').textContent = `Fehler: ${describeError(e)}`;
   }
 }
 
@@ -519,8 +787,34 @@ export const workspaceView = {
       });
       form.querySelector('.ws-new')?.addEventListener('click', () => {
         form.reset();
+        delete form.dataset.carry;
+        resetTargets(form, f.id);
         clearErrors(form);
         $(`ws-${f.id}-message`).textContent = '';
+      });
+      form.querySelector('.ws-target-add')?.addEventListener('click', () => {
+        const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
+        const i = body.querySelectorAll('tr.ws-target-row').length;
+        // a new line starts at the level of the line above
+        const above = /** @type {HTMLSelectElement | null} */ (body.querySelector(`tr.ws-target-row:last-child select[name="targetLevel"]`));
+        body.insertAdjacentHTML('beforeend', targetRowHtml(f.id, i, above?.value ?? ''));
+        $input(targetId(f.id, i, 'code')).focus();
+      });
+      // the API's levels may have arrived after the first line was drawn: the select offers them when used
+      form.querySelector('.ws-target-table')?.addEventListener('focusin', (e) => {
+        const select = /** @type {HTMLElement} */ (e.target);
+        if (select instanceof HTMLSelectElement && select.name === 'targetLevel' && meta.levels.length && !select.dataset.fromApi) {
+          select.innerHTML = levelOptionsHtml(select.value);
+          select.dataset.fromApi = '1';
+        }
+      });
+      form.querySelector('.ws-target-table')?.addEventListener('click', (e) => {
+        const row = /** @type {HTMLElement} */ (e.target).closest('.ws-target-remove')?.closest('tr');
+        if (!row) return;
+        if (form.querySelectorAll('tr.ws-target-row').length === 1) resetTargets(form, f.id);
+        else row.remove();
+        renumberTargets(form, f.id);
+        /** @type {HTMLElement | null} */ (form.querySelector('.ws-target-add'))?.focus();
       });
     }
     $('ws-signin-form').addEventListener('submit', (e) => {
@@ -538,6 +832,21 @@ export const workspaceView = {
     $('ws-history-form').addEventListener('submit', (e) => {
       e.preventDefault();
       void showHistory();
+    });
+    // the indicators this viewer may read (the dashboard's catalogue) as suggestions for the goal's indicator
+    $input(inputId(goalFormId, 'indicator')).addEventListener('focus', () => {
+      $('ws-indicator-codes').innerHTML = meta.indicators.map((m) => `<option value="${escapeHtml(m.code)}">${escapeHtml(m.name)}</option>`).join('');
+    });
+    // another key typed: the carried adoption and example flag were the loaded goal's
+    $input(inputId(goalFormId, 'key')).addEventListener('input', () => {
+      delete $(`ws-form-${goalFormId}`).dataset.carry;
+    });
+    $('ws-goal-detail').addEventListener('click', (e) => {
+      if (/** @type {HTMLElement} */ (e.target).closest('#ws-goal-edit') && shownGoal) editGoal(shownGoal);
+    });
+    $('ws-goal-detail-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void showGoal($input('ws-goal-detail-key').value.trim());
     });
     $('ws-controlling-form').addEventListener('submit', (e) => {
       e.preventDefault();

@@ -17,7 +17,19 @@ const goal = (key: string, status: string, ownerAmt: string | null, version = 1)
   ownerAmt,
 });
 
-const goals = [goal('jugend-entwurf', 'draft', '51'), goal('sozial-entwurf', 'draft', '50'), goal('alt-entwurf', 'draft', null), goal('beschlossen', 'adopted', '51')];
+const goals = [
+  goal('jugend-entwurf', 'draft', '51'),
+  goal('sozial-entwurf', 'draft', '50'),
+  goal('alt-entwurf', 'draft', null),
+  {
+    ...goal('beschlossen', 'adopted', '51'),
+    targetDirection: 'increase',
+    targets: [
+      { area: { level: 'STADTTEIL', code: '101' }, year: 2015, value: 27000 },
+      { area: { level: 'STADTTEIL', code: '101' }, year: 2004, value: 1 },
+    ],
+  },
+];
 const history = [goal('beschlossen', 'draft', '51', 1), goal('beschlossen', 'adopted', '51', 2)];
 
 const controlling: ControllingSource = {
@@ -79,5 +91,23 @@ describe('draft goals', () => {
     expect(JSON.stringify(foreign)).not.toMatch(/Ziel jugend-entwurf/);
     const own = await gql(evaluation, { token: await tokenFor({ role: 'amt', amt: '51' }) });
     expect(own.data.evaluation).toEqual({ differenceInDifferences: 1 });
+  });
+
+  it('answers one goal by key only to whom may see it, with its targets against the latest figure', async () => {
+    const one = (key: string) => `{ goal(key: "${key}") { key status targets { area { code } year targetValue actualPeriod actualValue gap onTrack } } }`;
+    const draft = await gql(one('jugend-entwurf'), { token: await tokenFor({ role: 'amt', amt: '50' }) });
+    expect(draft.errors).toBeUndefined();
+    expect(draft.data.goal).toBeNull();
+    expect((await gql(one('jugend-entwurf'))).data.goal).toBeNull();
+    expect((await gql(one('jugend-entwurf'), { token: await tokenFor({ role: 'amt', amt: '51' }) })).data.goal).toMatchObject({ key: 'jugend-entwurf', targets: [] });
+    expect((await gql(one('gibt-es-nicht'), { token: await tokenFor({ role: 'planner' }) })).data.goal).toBeNull();
+
+    const adopted = await gql(one('beschlossen'));
+    expect(adopted.errors).toBeUndefined();
+    // 2015 is judged by the latest year so far (2012: 27 515 Einwohner in 101, the corrected figure); 2004 has no figure in or before it
+    expect(adopted.data.goal.targets).toEqual([
+      { area: { code: '101' }, year: 2015, targetValue: 27000, actualPeriod: '2012', actualValue: 27515, gap: 515, onTrack: true },
+      { area: { code: '101' }, year: 2004, targetValue: 1, actualPeriod: null, actualValue: null, gap: null, onTrack: null },
+    ]);
   });
 });

@@ -39,7 +39,8 @@ interface GoalTargetItem {
 }
 
 /**
- * The indicator's value for the target's area in the target's year (else the latest year before it),
+ * The indicator's value for the target's area in the target's year (else the latest year before it;
+ * a monthly indicator's latest month in or before it),
  * read as the viewer may read it: protected for the public, nothing for an indicator the viewer may
  * not read or a level it does not publish.
  */
@@ -87,7 +88,7 @@ const GoalTargetRef = builder.objectRef<GoalTargetItem>('GoalTarget').implement(
       type: IndicatorValueRef,
       nullable: true,
       description:
-        "The indicator's value in the area for the target year, else the latest year before it, exactly as the API publishes it to this viewer (suppressed or protected for the public); null when there is none or the viewer may not read the indicator.",
+        "The indicator's value in the area for the target year, else the latest year before it (an indicator published only by month or quarter: its latest period in or before the target year), exactly as the API publishes it to this viewer (suppressed or protected for the public); null when there is none or the viewer may not read the indicator.",
       resolve: (i, _a, ctx) => actualOf(i, ctx),
     }),
     actualPeriod: t.string({ nullable: true, resolve: async (i, _a, ctx) => (await actualOf(i, ctx))?.period ?? null }),
@@ -246,6 +247,13 @@ builder.queryFields((t) => ({
       const goals = await planningOf(ctx).goals({ ...(args.area ? { area: args.area } : {}), ...(args.status ? { status: args.status } : {}) });
       return resolveArrayConnection({ args, defaultSize: ctx.limits.defaultPageSize, maxSize: ctx.limits.maxPageSize }, [...goals]);
     },
+  }),
+  goal: t.field({
+    type: GoalRef,
+    nullable: true,
+    description: 'One goal by key (its latest version the viewer may see, with its targets against the actual figures); null when there is none the viewer may see.',
+    args: { key: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => (await planningOf(ctx).goals({})).find((g) => g.key === args.key) ?? null,
   }),
   measures: t.connection({
     type: MeasureRef,
