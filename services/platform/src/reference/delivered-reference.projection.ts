@@ -46,13 +46,21 @@ export async function applyDeliveredReference(deps: DeliveredReferenceDeps): Pro
 }
 
 export function deliveredReferenceProjection(deps: DeliveredReferenceDeps & { codec: EventCodec; topology: Topology }, groupId = 'reference'): Projection {
+  // apply runs once per partition batch, and the batches of one delivery run at the same time. Two
+  // rebuilds at once each emptied and refilled the warehouse's area map — both fills landed, every
+  // area twice, counts rolled up double — and the one that read the store first could replace the
+  // reference last, with an area missing. So they take turns; each starts after its own batch is
+  // stored, and the last one reads every stored record.
+  let turns: Promise<unknown> = Promise.resolve();
   return {
     groupId,
     topics: referenceRecordTypes.map((t) => deps.topology.topicFor(t)),
     apply: async (events) => {
       const decoded = events.map((e) => deps.codec.decodeAs(e.value).event) as RecordEvent<ReferenceRecordType>[];
       await deps.store.apply(decoded);
-      await applyDeliveredReference(deps);
+      const turn = turns.then(() => applyDeliveredReference(deps));
+      turns = turn.catch(() => undefined);
+      await turn;
     },
   };
 }
