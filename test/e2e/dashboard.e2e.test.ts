@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
 import { type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, openChromium } from './chromium.fixture.js';
+import { chromiumPath, graphqlInPage, openChromium } from './chromium.fixture.js';
 import { startFixturePlatform } from './dashboard.fixture.js';
 
 const platformMain = 'services/platform/dist/main.js';
@@ -363,11 +363,20 @@ describe(`dashboard in chromium`, () => {
     ]);
     await page.selectOption('#level', 'SOZIALRAUM');
     await settled();
-    expect(Object.keys(await fills())).toHaveLength(15);
+    // the map draws the Sozialraumgebiete valid on the last day of the period shown: the 11 of
+    // 2006–2019 up to 2019 (the demo's figures end in 2012), the 15 of the Ratsbeschluss since 2020
+    const period = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('zeitraum') ?? '';
+    // the page's own periodEnd (a string, so the test runner does not rewrite the import)
+    const at = (await page.evaluate(`import('./js/format.js').then((m) => m.periodEnd(${JSON.stringify(period)}))`)) as string | null;
+    expect(at, `period ${period}`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const valid = (await graphqlInPage(page, 'query($at: String!) { areas(level: SOZIALRAUM, at: $at) { code } }', { at })).body as { data: { areas: { code: string }[] } };
+    const codes = Object.keys(await fills()).sort();
+    expect(codes).toEqual(valid.data.areas.map((a) => a.code).sort());
+    expect(codes).toHaveLength(at! < '2020-01-01' ? 11 : 15);
     expect(await page.locator('#map-title').innerText()).toContain('Sozialraumgebiete (Lebenswerte Veedel)');
-    // the demo's figures (Stadtteile, to 2012) roll up to the Sozialraumgebiete valid then (11 of
-    // the 2006–2019 set) made of whole Stadtteile; the parts named by Stadtviertel have no figures
-    // at that level (6 of 15 drawn had a value in the run of 2026-12-02); the fixture has none there and says so
+    // the demo's figures (Stadtteile, to 2012) roll up to the Sozialraumgebiete valid then made of
+    // whole Stadtteile; the parts named by Stadtviertel have no figures at that level; the fixture
+    // has none there and says so
     if (running.kind === 'platform') expect(await page.locator('#map path.area[data-status="value"]').count()).toBeGreaterThan(0);
     else if ((await page.locator('#map path.area[data-status="value"]').count()) === 0) expect(await page.isVisible('#map-notice')).toBe(true);
     await shot('12-sozialraumgebiete');

@@ -9,12 +9,17 @@
 // ended area refused with AREA_NOT_VALID, and through GraphQL the areas, figures and index classes
 // of each period. Besides the guide's answers, the index classes are checked against @sp/indicators'
 // evaluator over the delivered files, so the guide cannot state classes the method does not give.
+// Last, the tenant's dashboard in Chromium (Debian's, playwright-core) draws each period with the
+// areas valid then: 2019 with Sozialraum 2, 2020 with its successors 21 and 22 (screenshots in
+// test-results/onboarding/).
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeCompositeIndex, loadCatalogue } from '@sp/indicators';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChromium } from './chromium.fixture.js';
 
 const platformMain = 'services/platform/dist/main.js';
 const guidePath = join(repoRoot, 'docs/onboarding.md');
@@ -124,7 +129,10 @@ beforeAll(async () => {
   shell = new Shell(cwd, { SP: url, ADMIN_TOKEN: adminToken });
 }, 400_000);
 
+let browser: BrowserContext | undefined;
+
 afterAll(async () => {
+  await browser?.close();
   shell?.close();
   await platform?.stop();
 });
@@ -206,5 +214,63 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       const byCode = (rows: [string, string | null][]) => rows.sort(([a], [b]) => a.localeCompare(b));
       expect(byCode(served.map((v) => [v.area.code, v.class]))).toEqual(byCode(expected.areas.map((a) => [a.areaCode, a.classLabel])));
     }
+  });
+});
+
+describe("the tenant's dashboard draws each period with the areas valid then", () => {
+  const shots = join(repoRoot, 'test-results/onboarding');
+  let page: Page;
+  /** the GraphQL operations the page sent, by name */
+  const operations: string[] = [];
+
+  /** the map's areas: code → status ("value", "missing", …) */
+  async function drawn(): Promise<Record<string, string>> {
+    await page.waitForFunction(() => document.body.dataset.ready === 'true' && document.body.dataset.loading === 'false', undefined, { timeout: 60_000 });
+    return page.$$eval('#map path.area', (ps) => Object.fromEntries(ps.map((p) => [p.getAttribute('data-code') ?? '', p.getAttribute('data-status') ?? ''])));
+  }
+
+  /** the area names of the table (opened if closed) */
+  async function tableNames(): Promise<string[]> {
+    if ((await page.getAttribute('#table-toggle', 'aria-pressed')) !== 'true') await page.click('#table-toggle');
+    await page.waitForSelector('#map-table tbody tr');
+    return (await page.$$eval('#map-table tbody th', (ths) => ths.map((th) => th.textContent?.trim() ?? ''))).sort();
+  }
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    ({ browser, page } = await openChromium({ reducedMotion: 'reduce' }));
+    page.on('request', (r) => {
+      const name = /^\s*query\s+(\w+)/.exec((JSON.parse(r.postData() ?? '{}') as { query?: string }).query ?? '')?.[1];
+      if (r.url().endsWith('/graphql') && name) operations.push(name);
+    });
+  }, 60_000);
+
+  it('2019: Sozialräume 1, 2 and 3 with their figures, not 21 and 22', async () => {
+    await page.goto(`${url}/t/beispielstadt/#thema=indicator&ebene=SOZIALRAUM&indikator=einwohner&zeitraum=2019`);
+    expect(await drawn()).toEqual({ '1': 'value', '2': 'value', '3': 'value' });
+    expect(await page.locator('#period-output').innerText()).toBe('2019');
+    expect(await page.locator('#map path.area[data-code="2"]').getAttribute('aria-label')).toMatch(/^Bahnhofsviertel: 3\.100/);
+    expect(await tableNames()).toEqual(['Am Markt', 'Bahnhofsviertel', 'Lindenhof']);
+    await page.screenshot({ path: join(shots, '01-sozialraeume-2019.png') });
+  });
+
+  it('2020 on the slider: 1, 3 and the successors 21 and 22 with their figures, not 2', async () => {
+    await page.focus('#period');
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => document.querySelector('#period-output')?.textContent === '2020');
+    expect(await drawn()).toEqual({ '1': 'value', '21': 'value', '22': 'value', '3': 'value' });
+    expect(await page.locator('#map path.area[data-code="21"]').getAttribute('aria-label')).toMatch(/^Bahnhof Nord: 1\.650/);
+    expect(await tableNames()).toEqual(['Am Markt', 'Bahnhof Nord', 'Bahnhof Süd', 'Lindenhof']);
+    await page.screenshot({ path: join(shots, '02-sozialraeume-2020.png') });
+  });
+
+  it('back to 2019 from the cache: the areas of each date and their boundaries are asked once', async () => {
+    await page.focus('#period');
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.querySelector('#period-output')?.textContent === '2019');
+    expect(await drawn()).toEqual({ '1': 'value', '2': 'value', '3': 'value' });
+    // per date the versions of SOZIALRAUM and ORTSTEIL (2019-12-31, 2020-12-31); per set of versions its boundaries
+    expect(operations.filter((o) => o === 'DashboardAreaVersions')).toHaveLength(4);
+    expect(operations.filter((o) => o === 'DashboardAreasAt')).toHaveLength(3);
   });
 });

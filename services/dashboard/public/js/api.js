@@ -146,6 +146,16 @@ export const queries = {
       areas(level: $level) { code name parent { level code name parent { level code name } } geometry }
     }`
   ),
+  areaVersions: /** @type {Query<{ areas: { code: string, validFrom: string | null }[] }, { level: string, at: string }>} */ (
+    /* GraphQL */ `
+    query DashboardAreaVersions($level: AreaLevel!, $at: String!) { areas(level: $level, at: $at) { code validFrom } }`
+  ),
+  areasAt: /** @type {Query<{ areas: ApiArea[] }, { level: string, at: string }>} */ (
+    /* GraphQL */ `
+    query DashboardAreasAt($level: AreaLevel!, $at: String!) {
+      areas(level: $level, at: $at) { code name parent { level code name parent { level code name } } geometry }
+    }`
+  ),
   values: /** @type {Query<{ indicatorValues: IndicatorValue[] }, { indicator: string, level: string, period: string }>} */ (
     /* GraphQL */ `
     query DashboardValues($indicator: String!, $level: AreaLevel!, $period: String!) {

@@ -10,7 +10,7 @@ import { controlsView, syncControls } from './controls.view.js';
 import { loadAreas, loadOffers } from './data.js';
 import { detailsView } from './details.view.js';
 import { $, setStatus } from './dom.js';
-import { levelLabel, setLevelLabels } from './format.js';
+import { levelLabel, periodEnd, setLevelLabels } from './format.js';
 import { infrastructureView } from './infrastructure.view.js';
 import { legendView } from './legend.view.js';
 import { mapView } from './map.view.js';
@@ -60,11 +60,13 @@ async function render() {
   setStatus('Lade Karte …');
   try {
     const level = state.level;
+    // the areas valid on the period's last day, with their boundaries of then (a boundary reform)
+    const at = periodEnd(state.period);
     /** @type {unknown} */
     let themeError = null;
     const [geo, bezirke, shownTheme] = await Promise.all([
-      loadAreas(level),
-      !coarseLevel() || level === coarseLevel() ? null : loadAreas(/** @type {string} */ (coarseLevel())),
+      loadAreas(level, at),
+      !coarseLevel() || level === coarseLevel() ? null : loadAreas(/** @type {string} */ (coarseLevel()), at),
       // a theme the API cannot answer (e.g. no needs analysis for a level) leaves the map drawn, uncoloured
       theme()
         .data(level, state.period)

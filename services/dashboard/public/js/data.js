@@ -4,7 +4,7 @@
 import { gql, isDataGap, pageSizes, queries } from './api.js';
 import { coarseLevel, meta } from './state.js';
 
-/** @import { ApiError, IndexValue, IndicatorValue, Measure, MeasuresPage, NeedsRow, Offer, OffersPage } from './api.js' */
+/** @import { ApiArea, ApiError, IndexValue, IndicatorValue, Measure, MeasuresPage, NeedsRow, Offer, OffersPage } from './api.js' */
 /** @import { Area, AreaSet } from './state.js' */
 
 /** @type {Map<string, Promise<unknown>>} */
@@ -28,24 +28,41 @@ function cached(key, load) {
 }
 
 /**
- * The areas of a level with their boundaries (asked once per level).
+ * The areas of a level with their boundaries: without `at` those valid today (asked once per level);
+ * with `at` (an ISO date, the last day of the period shown) those valid on that day — after a
+ * boundary reform the ended areas before it, their successors after it. Per (level, date) only the
+ * areas' codes and versions are asked; their boundaries are asked once per set of versions, so
+ * periods with the same areas (every period of a reference without reforms) share one AreaSet and
+ * its geometry is not asked again.
  * @param {string} level
+ * @param {string | null} [at]
  * @returns {Promise<AreaSet>}
  */
-export function loadAreas(level) {
-  return cached(`areas:${level}`, async () => {
-    const data = await gql(queries.areas, { level });
-    const areas = data.areas.map((a) => ({
-      code: a.code,
-      name: a.name,
-      level,
-      parent: a.parent,
-      // the area of the first level below the city it lies in, whatever its level (Köln: Stadtviertel → Stadtteil → Bezirk)
-      bezirk: a.parent?.level === coarseLevel() ? a.parent : a.parent?.parent?.level === coarseLevel() ? a.parent.parent : null,
-      geometry: a.geometry,
-    }));
-    return { areas, byCode: new Map(areas.map((a) => [a.code, a])) };
+export function loadAreas(level, at = null) {
+  if (!at) return cached(`areas:${level}`, async () => areaSet(level, (await gql(queries.areas, { level })).areas));
+  return cached(`areas:${level}@${at}`, async () => {
+    const versions = (await gql(queries.areaVersions, { level, at })).areas;
+    const signature = versions.map((a) => `${a.code}@${a.validFrom ?? ''}`).join(',');
+    return cached(`areas:${level}#${signature}`, async () => areaSet(level, (await gql(queries.areasAt, { level, at })).areas));
   });
+}
+
+/**
+ * @param {string} level
+ * @param {ApiArea[]} list
+ * @returns {AreaSet}
+ */
+function areaSet(level, list) {
+  const areas = list.map((a) => ({
+    code: a.code,
+    name: a.name,
+    level,
+    parent: a.parent,
+    // the area of the first level below the city it lies in, whatever its level (Köln: Stadtviertel → Stadtteil → Bezirk)
+    bezirk: a.parent?.level === coarseLevel() ? a.parent : a.parent?.parent?.level === coarseLevel() ? a.parent.parent : null,
+    geometry: a.geometry,
+  }));
+  return { areas, byCode: new Map(areas.map((a) => [a.code, a])) };
 }
 
 /**

@@ -293,6 +293,22 @@ export function periodLabel(p) {
 }
 
 /**
+ * The last day of a period, the day whose areas a map of the period shows: "2019" → "2019-12-31",
+ * "2023-Q2" → "2023-06-30", "2024-02" → "2024-02-29"; null for anything else.
+ * @param {string | null | undefined} p
+ * @returns {string | null}
+ */
+export function periodEnd(p) {
+  const m = /^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/.exec(p ?? '');
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = m[2] ? Number(m[2]) * 3 : m[3] ? Number(m[3]) : 12;
+  // day 0 of the next month is the last day of this one
+  const day = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return `${m[1]}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
  * "2025-03-31" → "31.03.2025"; "–" when there is no date.
  * @param {string | null | undefined} iso
  */

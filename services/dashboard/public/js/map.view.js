@@ -17,8 +17,10 @@ import { coarserLevel, current, state } from './state.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const MAP_W = 1000;
 
-/** @type {string | null} */
-let drawnLevel = null;
+/** @type {AreaSet | null} the areas whose shapes are drawn */
+let drawnGeo = null;
+/** @type {AreaSet | null} */
+let drawnBezirke = null;
 /** @type {{ project: Project } | null} */
 let projection = null;
 
@@ -34,12 +36,14 @@ const areaPaths = () => [.../** @type {NodeListOf<SVGPathElement>} */ (document.
  */
 function drawMap(geo, bezirke) {
   const svg = $('map');
-  if (drawnLevel !== geo.areas[0]?.level || svg.childElementCount === 0) {
+  // the shapes are drawn again when the areas change: another level, or a period after a boundary reform
+  if (drawnGeo !== geo || drawnBezirke !== bezirke || svg.childElementCount === 0) {
     projection = drawAreaShapes(svg, geo, bezirke, { width: MAP_W, ids: true, focusable: true });
     const gOffers = document.createElementNS(SVG, 'g');
     gOffers.id = 'offers';
     svg.append(gOffers);
-    drawnLevel = geo.areas[0]?.level ?? null;
+    drawnGeo = geo;
+    drawnBezirke = bezirke;
   }
   // colour and describe every area for the current theme
   for (const p of /** @type {NodeListOf<SVGPathElement>} */ (svg.querySelectorAll('path.area'))) {
