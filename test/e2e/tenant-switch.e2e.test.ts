@@ -98,6 +98,10 @@ describe('the dashboard switches tenants', () => {
     expect(await page.$eval('#tenant-switch', (s) => (s as HTMLSelectElement).selectedOptions[0]?.dataset.tenant)).toBe('musterstadt');
     expect(await page.$$eval('#map path.area', (ps) => ps.length)).toBe(7);
     expect(await tableNames()).toEqual(musterstadtSozialraeume);
+    // the footer credits Musterstadt's own sources (all fictional: the note on synthetic figures), none of Köln's
+    const footer = await page.innerText('#attribution');
+    expect(footer).not.toMatch(/Köln|OpenStreetMap/);
+    expect(footer).toMatch(/synthetische Daten/);
     expect(paths).toContain('/t/musterstadt/graphql');
     expect(paths).toContain('/t/musterstadt/session/me');
     expect(paths.filter((p) => !p.startsWith('/t/musterstadt/'))).toEqual([]);

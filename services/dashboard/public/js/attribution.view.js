@@ -1,6 +1,8 @@
 // @ts-check
-// Datenquellen: the footer lists the attributions of index.html and adds every further one the
-// API's `sources` names (licences require them wherever the data are shown).
+// Datenquellen: the footer lists the attribution of every source the tenant's API names in
+// `sources` (licences require them wherever the data are shown) — nothing is written into the page,
+// so one tenant's dashboard never credits another's sources. The note on synthetic figures shows
+// when any source is synthetic.
 import { $ } from './dom.js';
 import { meta } from './state.js';
 
@@ -9,8 +11,10 @@ import { meta } from './state.js';
 function showAttribution() {
   const list = $('attribution-list');
   const have = new Set([...list.querySelectorAll('li')].map((li) => String(li.textContent).trim()));
+  const note = /** @type {HTMLElement | null} */ (list.querySelector('.synthetic-note'));
+  if (note) note.hidden = !meta.sources.some((s) => s.synthetic);
   for (const s of meta.sources) {
-    // synthetic sources are covered by the standing "synthetische Daten" note
+    // synthetic sources are covered by the note on synthetic figures
     if (s.synthetic) continue;
     const text = s.attribution?.trim();
     if (!text || have.has(text) || [...have].some((h) => h.startsWith(text) || text.startsWith(h))) continue;
