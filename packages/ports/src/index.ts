@@ -4,3 +4,4 @@ export * from './warehouse.port.js';
 export * from './database.port.js';
 export * from './partitioner.js';
 export * from './projection.runner.js';
+export * from './namespaced-event-log.js';

@@ -117,6 +117,42 @@ describe('chdb-http (dev-only ClickHouse HTTP interface over chDB)', () => {
     expect(await count.json()).toEqual([{ c: '5' }]);
   });
 
+  it('runs each request in the database it names, one database at a time, like a server with ?database=', async () => {
+    const admin = createClient({ url: server.url });
+    await admin.command({ query: 'CREATE DATABASE IF NOT EXISTS tenant_a' });
+    await admin.command({ query: 'CREATE DATABASE IF NOT EXISTS tenant_b' });
+    const a = createClient({ url: server.url, database: 'tenant_a' });
+    const b = createClient({ url: server.url, database: 'tenant_b' });
+    try {
+      // the same unqualified table name in two databases, created and filled through each client
+      for (const [c, n] of [
+        [a, 3],
+        [b, 5],
+      ] as const) {
+        await c.command({ query: 'CREATE TABLE IF NOT EXISTS cells (v UInt32) ENGINE = MergeTree ORDER BY v' });
+        await c.insert({ table: 'cells', values: Array.from({ length: n }, (_, i) => ({ v: i })), format: 'JSONEachRow' });
+      }
+      // many interleaved reads: each sees its own database's table only
+      const reads = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const c = i % 2 === 0 ? a : b;
+          const rows = await (await c.query({ query: 'SELECT currentDatabase() AS db, count() AS n FROM cells', format: 'JSONEachRow' })).json<{ db: string; n: string }>();
+          return rows[0]!;
+        }),
+      );
+      expect(reads).toEqual(reads.map((_, i) => (i % 2 === 0 ? { db: 'tenant_a', n: '3' } : { db: 'tenant_b', n: '5' })));
+      // the default database does not see them
+      await expect(admin.query({ query: 'SELECT count() FROM cells', format: 'JSONEachRow' })).rejects.toMatchObject({ type: 'UNKNOWN_TABLE' });
+      // an unknown database is the engine's error, and the next request still runs
+      const ghost = createClient({ url: server.url, database: 'no_such_db' });
+      await expect(ghost.query({ query: 'SELECT 1', format: 'JSONEachRow' })).rejects.toMatchObject({ type: 'UNKNOWN_DATABASE' });
+      await ghost.close();
+      expect(await (await a.query({ query: 'SELECT count() AS n FROM cells', format: 'JSONEachRow' })).json()).toEqual([{ n: '3' }]);
+    } finally {
+      await Promise.all([a.close(), b.close(), admin.close()]);
+    }
+  });
+
   it('finishes a running query on SIGTERM before it exits', async () => {
     const own = await startChdbHttp();
     const c = createClient({ url: own.url });

@@ -1,7 +1,8 @@
 // DEV-ONLY — NOT FOR PRODUCTION. A small HTTP server that speaks enough of ClickHouse's HTTP
 // interface over in-process chDB for an unchanged @clickhouse/client to work, so that separate
 // service processes on one machine can share one warehouse (chDB allows one data directory per
-// process). No authentication, no TLS, no quotas, settings are ignored but a read's limits
+// process). ?database=… selects the current database per request (one database at a time, see
+// database.gate.ts). No authentication, no TLS, no quotas, settings are ignored but a read's limits
 // (max_execution_time, max_rows_to_read), no KILL QUERY (chDB cannot interrupt a query); production points
 // @clickhouse/client at a real ClickHouse server instead.
 //
@@ -20,6 +21,7 @@ import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { ChdbSession } from '@sp/warehouse-chdb';
 import { withSettings } from '@sp/ports/clickhouse';
+import { DatabaseGate } from './database.gate.js';
 import { decodeHttpParam } from './http-param.decoder.js';
 
 export interface ChdbHttpServerOptions {
@@ -152,6 +154,10 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
   const maxBodyBytes = options.maxBodyBytes ?? 1024 ** 3;
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+  // ?database=… is the session's current database while the query runs (database.gate.ts)
+  const gate = new DatabaseGate(async (database) => {
+    await session.queryAsync(`USE ${database}`, { format: 'TabSeparated' });
+  });
 
   async function execute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const queryId = url.searchParams.get('query_id') || randomUUID();
@@ -159,10 +165,9 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     res.setHeader('X-ClickHouse-Timezone', 'UTC');
     res.setHeader('X-ClickHouse-Server-Display-Name', 'chdb-http (dev only)');
 
-    const database = url.searchParams.get('database');
-    if (database && database !== 'default') {
-      throw new HttpQueryError(81, 'UNKNOWN_DATABASE', `chdb-http serves only the default database, not ${database}; qualify table names instead`);
-    }
+    const database = url.searchParams.get('database') || 'default';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
+      throw new HttpQueryError(81, 'UNKNOWN_DATABASE', `database name ${JSON.stringify(database)} is not accepted; use letters, digits and underscores`, 400);
 
     const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
     const fields = new Map<string, string>();
@@ -185,12 +190,14 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const insert = urlQuery && body.length > 0 && !hasParams ? insertStatement.exec(urlQuery) : null;
     if (insert && rawInsertFormats.has(insert[3]!)) {
       const columns = insert[2]?.split(',').map((c) => c.trim());
-      const summary = await session.insert({
-        table: insert[1]!,
-        values: body,
-        format: insert[3] as 'JSONEachRow',
-        ...(columns ? { columns } : {}),
-      });
+      const summary = await gate.run(database, () =>
+        session.insert({
+          table: insert[1]!,
+          values: body,
+          format: insert[3] as 'JSONEachRow',
+          ...(columns ? { columns } : {}),
+        }),
+      );
       writeOk(res, 'TabSeparated', Buffer.alloc(0), { written_rows: summary.rowsWritten, written_bytes: summary.bytesWritten, elapsed: summary.elapsed });
       return;
     }
@@ -199,7 +206,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const format = formatClause.exec(sql)?.[1] ?? fields.get('default_format') ?? 'TabSeparated';
     // the read limits a caller sets per query are enforced by the engine like a server would
     const limited = withSettings(sql, limitSettings(fields));
-    const result = hasParams ? await session.queryBindAsync(limited, params, { format }) : await session.queryAsync(limited, { format });
+    const result = await gate.run(database, () => (hasParams ? session.queryBindAsync(limited, params, { format }) : session.queryAsync(limited, { format })));
     writeOk(res, format, Buffer.from(result.bytes()), { read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed: result.elapsed });
   }
 

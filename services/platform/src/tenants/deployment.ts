@@ -5,7 +5,7 @@
 // API creates tenants while the deployment runs. docs/tenants.md says why it is built this way.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Tenant } from '@sp/tenancy';
 import { loadOrCreateSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
@@ -13,6 +13,7 @@ import type { Engines } from '../engines.js';
 import { startPlatform, type Platform } from '../platform.js';
 import { CredentialIndex } from './tenant-credentials.js';
 import { openTenantEngines, tenantDir } from './tenant-engines.js';
+import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
@@ -71,6 +72,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
         await runtime.platform.close();
         await runtime.engines.close();
       }
+      if (config.SP_ENGINES === 'servers') await dropServersTenantStores(config, id);
       rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true });
     },
   };
@@ -79,8 +81,6 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     runtimes: starter,
     defaultTenant: defaultTenantId,
     references: referenceNames(),
-    notSupported:
-      config.SP_ENGINES === 'servers' ? 'SP_ENGINES=servers: per-tenant stores on Kafka, PostgreSQL and ClickHouse are not built yet (docs/tenants.md); only the default tenant runs' : undefined,
     url: tenantUrl,
   });
   const admin = tenantsController(tenants, adminToken);
@@ -120,7 +120,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   credentials.add({ tenant: defaultTenantId, apiKeyHashes: platform.keys.entries.map((e) => e.hash), issuer: platform.identity.issuer() });
   handlers.set(defaultTenantId, platform.handle);
   // the registered tenants start one after the other; until then they answer 503
-  if (config.SP_ENGINES === 'embedded') for (const tenant of await repository.list()) await starter.start(tenant);
+  for (const tenant of await repository.list()) await starter.start(tenant);
 
   return {
     url,
@@ -145,8 +145,10 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
 async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string): Promise<TenantRuntime> {
   const pack = tenantPacks[tenant.reference];
   if (!pack) throw new Error(`no spatial reference "${tenant.reference}"; accepted: ${referenceNames().join(', ')}`);
+  // the tenant's directory keeps its secrets and keys; in the embedded default its stores too
   const dir = tenantDir(config.dataDir, tenant.id);
-  const engines = await openTenantEngines(dir);
+  mkdirSync(dir, { recursive: true });
+  const engines = config.SP_ENGINES === 'servers' ? await openServersTenantEngines(config, tenant.id) : await openTenantEngines(dir);
   try {
     // the tenant's own secrets (tokens, record keys) and keys, in its own directory; its threshold
     const { SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;

@@ -16,7 +16,7 @@ export interface CreatedTenant {
 export type CreateTenantResult =
   | { kind: 'accepted'; created: CreatedTenant }
   | { kind: 'rejected'; code: 'INVALID_TENANT' | 'UNKNOWN_REFERENCE' | 'TENANT_EXISTS'; message: string; issues?: { path: string; message: string }[] }
-  | { kind: 'unavailable'; code: 'NOT_SUPPORTED' | 'TENANT_START_FAILED'; message: string };
+  | { kind: 'unavailable'; code: 'TENANT_START_FAILED'; message: string };
 
 export interface TenantRuntimeStarter {
   /** starts the tenant's stores and runtime; throws when it cannot (nothing is left running) */
@@ -30,8 +30,6 @@ export interface TenantServiceDeps {
   runtimes: TenantRuntimeStarter;
   defaultTenant: string;
   references: readonly string[];
-  /** why new tenants cannot be created on these engines, if they cannot */
-  notSupported?: string | undefined;
   url: (id: string) => string;
 }
 
@@ -61,7 +59,6 @@ export class TenantService {
     }
     const taken = definition.id === this.deps.defaultTenant || this.creating.has(definition.id) || (await this.deps.repository.list()).some((t) => t.id === definition.id);
     if (taken) return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" exists; choose another id` };
-    if (this.deps.notSupported) return { kind: 'unavailable', code: 'NOT_SUPPORTED', message: this.deps.notSupported };
     this.creating.add(definition.id);
     try {
       const tenant: Tenant = { ...definition, createdAt: new Date().toISOString() };

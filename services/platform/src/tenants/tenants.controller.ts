@@ -39,7 +39,7 @@ export function tenantsController(service: TenantService, adminToken: string) {
           case 'rejected':
             return answer(res, result.code === 'TENANT_EXISTS' ? 409 : 400, { error: { code: result.code, message: result.message, ...(result.issues ? { issues: result.issues } : {}) } });
           case 'unavailable':
-            return answer(res, result.code === 'NOT_SUPPORTED' ? 501 : 503, { error: { code: result.code, message: result.message } });
+            return answer(res, 503, { error: { code: result.code, message: result.message } });
         }
       })().catch((error: unknown) => {
         if (!res.headersSent) answer(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });

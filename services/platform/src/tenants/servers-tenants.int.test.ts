@@ -1,0 +1,175 @@
+// Tenants in servers mode (SP_ENGINES=servers): Köln and Musterstadt on one Kafka broker, one
+// PostgreSQL server and one ClickHouse HTTP server (chdb-http). The town is created through the
+// admin API and gets a PostgreSQL and a ClickHouse database of its own and topics and consumer
+// groups under its own prefix (tenant-engines.servers.ts). Played as a user would: each tenant's
+// data is readable in its own API only, a key naming the other tenant is refused, and both come back
+// with their data after a restart of the deployment. The stores themselves are checked too.
+import { createPgDatabase } from '@sp/database-pg';
+import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type PlatformConfig } from '../config.js';
+import { openEngines, type Engines } from '../engines.js';
+import { startDeployment, type Deployment } from './deployment.js';
+import { dropServersTenantStores } from './tenant-engines.servers.js';
+import { demoLoaderDeps } from './demo-tenants.js';
+import { buildMusterstadtDemo, loadMusterstadtDemo, musterstadtDemo } from './musterstadt.demo.js';
+
+type Kafka = Awaited<ReturnType<typeof startKafka>>;
+type Postgres = Awaited<ReturnType<typeof startPostgres>>;
+type Chdb = Awaited<ReturnType<typeof startChdbHttp>>;
+type Gql = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+
+describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
+  const dataDir = tempDir('sp-servers-tenants-');
+  let kafka: Kafka;
+  let postgres: Postgres;
+  let chdb: Chdb;
+  let config: PlatformConfig;
+  let engines: Engines | undefined;
+  let d: Deployment | undefined;
+  let townSr1: number;
+
+  const gql = async (base: string, query: string): Promise<Gql> => {
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    return (await res.json()) as Gql;
+  };
+  const einwohner = async (base: string, level: string, area: string) => {
+    const r = await gql(base, `{ indicatorValues(indicator: "einwohner", level: ${level}, period: "2012", areas: ["${area}"]) { value } }`);
+    return r.data ? ((r.data.indicatorValues as { value: number | null }[])[0]?.value ?? null) : (r.errors?.[0]?.extensions?.code ?? 'error');
+  };
+  const deliver = (base: string, key: string, records: unknown[], headers: Record<string, string> = {}) =>
+    fetch(`${base}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ records }),
+    });
+  const koelnRecord = {
+    key: 'bevoelkerung|STADTTEIL|101|2012',
+    version: 1,
+    dataset: 'bevoelkerung',
+    areaLevel: 'STADTTEIL',
+    areaCode: '101',
+    period: '2012',
+    observations: [{ measure: 'einwohner', dimensions: {}, value: 12345 }],
+    synthetic: false,
+  };
+  const start = async () => {
+    engines = await openEngines(config);
+    d = await startDeployment(config, engines);
+    return d;
+  };
+  const stop = async () => {
+    await d?.close();
+    await engines?.close();
+    d = undefined;
+    engines = undefined;
+  };
+
+  beforeAll(async () => {
+    [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
+    config = loadConfig({
+      SP_ENGINES: 'servers',
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      DATABASE_URL: postgres.url,
+      CLICKHOUSE_URL: chdb.url,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      SP_DATA_DIR: dataDir,
+      SP_PORT: '0',
+      SP_ADMIN_TOKEN: 'admin-token-of-the-servers-tenants-test-0123',
+    });
+    const deployment = await start();
+    const created = await fetch(`${deployment.url}/admin/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${deployment.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...musterstadtDemo, suppressionThreshold: 3 }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const runtime = deployment.runtimes.get('musterstadt')!;
+    expect(runtime.engines.describe).toContain('sp_tenant_musterstadt');
+    await loadMusterstadtDemo(demoLoaderDeps(deployment, runtime));
+    townSr1 = buildMusterstadtDemo(runtime.platform.reference).find((r) => r.dataset === 'bevoelkerung' && r.areaCode === '1' && r.period === '2012')!.observations[0]!.value;
+    const res = await deliver(deployment.url, deployment.platform.keys.keys.statistik!, [koelnRecord]);
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    await deployment.platform.projections.caughtUp();
+  }, 600_000);
+
+  afterAll(async () => {
+    await stop();
+    await kafka?.wipe();
+    await postgres?.wipe();
+    await chdb?.stop();
+  }, 120_000);
+
+  it("each tenant reads its own figures; Köln's key cannot write into the town", async () => {
+    const town = d!.tenantUrl('musterstadt');
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
+    expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(12345);
+    expect(typeof (await einwohner(d!.url, 'SOZIALRAUM', '1'))).not.toBe('number');
+    expect(await einwohner(town, 'STADTTEIL', '101')).not.toBe(12345);
+    const attack = await deliver(town, d!.platform.keys.keys.statistik!, [{ ...koelnRecord, key: 'bevoelkerung|SOZIALRAUM|1|2012', version: 9, areaLevel: 'SOZIALRAUM', areaCode: '1' }]);
+    expect(attack.status).toBe(403);
+    await d!.runtimes.get('musterstadt')!.platform.projections.caughtUp();
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
+  });
+
+  it('keeps the tenants apart in the stores: own databases, own topics and groups', async () => {
+    const pg = createPgDatabase({ url: postgres.url, max: 1 });
+    const ch = createClickHouseWarehouse({ url: chdb.url });
+    const log = createKafkaEventLog({ brokers: kafka.brokers, clientId: 'servers-tenants-check' });
+    try {
+      const dbs = (await pg.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'sp_tenant_%'")).rows.map((r) => r.datname);
+      expect(dbs).toEqual(['sp_tenant_musterstadt']);
+      // the town's registry tables live in its database, not in the default one
+      const townPg = createPgDatabase({ url: Object.assign(new URL(postgres.url), { pathname: '/sp_tenant_musterstadt' }).toString(), max: 1 });
+      try {
+        const tables = (await townPg.query<{ n: string }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'")).rows[0]!.n;
+        expect(Number(tables)).toBeGreaterThan(3);
+      } finally {
+        await townPg.close();
+      }
+      const count = async (db: string) => Number((await ch.query<{ n: string }>(`SELECT count() AS n FROM ${db}.schema_migrations`))[0]!.n);
+      expect(await count('sp_tenant_musterstadt')).toBeGreaterThan(0);
+      expect(await count('default')).toBeGreaterThan(0);
+      const admin = await log.admin();
+      const topics = await admin.listTopics();
+      expect(topics.filter((t) => t.startsWith('tenant.musterstadt.')).length).toBeGreaterThan(3);
+      expect(topics).toContain('tenant.musterstadt.records.area-statistic');
+      expect(topics).toContain('records.area-statistic');
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+      const townGroups = groups.filter((g) => g.startsWith('tenant.musterstadt.'));
+      expect(townGroups.length).toBeGreaterThan(0);
+      // every group the town has, Köln has under its plain name: same names, different groups
+      for (const g of townGroups) expect(groups).toContain(g.slice('tenant.musterstadt.'.length));
+    } finally {
+      await Promise.all([pg.close(), ch.close(), log.close()]);
+    }
+  });
+
+  it('starts the registered tenant again after a restart, with its data', async () => {
+    await stop();
+    await start();
+    const town = d!.tenantUrl('musterstadt');
+    expect(d!.runtimes.has('musterstadt')).toBe(true);
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
+    expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(12345);
+  });
+
+  it("removes a tenant's databases and topics when its creation is undone", async () => {
+    await stop();
+    await dropServersTenantStores(config, 'musterstadt');
+    const pg = createPgDatabase({ url: postgres.url, max: 1 });
+    const ch = createClickHouseWarehouse({ url: chdb.url });
+    const log = createKafkaEventLog({ brokers: kafka.brokers, clientId: 'servers-tenants-drop' });
+    try {
+      expect((await pg.query("SELECT 1 FROM pg_database WHERE datname = 'sp_tenant_musterstadt'")).rows).toEqual([]);
+      expect(await ch.query("SELECT name FROM system.databases WHERE name = 'sp_tenant_musterstadt'")).toEqual([]);
+      const admin = await log.admin();
+      expect((await admin.listTopics()).filter((t) => t.startsWith('tenant.musterstadt.'))).toEqual([]);
+      expect(await admin.listTopics()).toContain('records.area-statistic');
+    } finally {
+      await Promise.all([pg.close(), ch.close(), log.close()]);
+    }
+  });
+});

@@ -1,0 +1,111 @@
+// The stores of one tenant other than the default in servers mode (SP_ENGINES=servers), on the same
+// servers as the default tenant and each its own by name: a PostgreSQL database and a ClickHouse
+// database per tenant (`sp_tenant_<id>`, created when the tenant starts the first time), and on the
+// shared Kafka cluster topics and consumer groups that carry the prefix `tenant.<id>.`
+// (namespacedEventLog). The tenant's runtime names tables, topics and groups exactly as the default
+// tenant does; nothing it is given can reach another tenant's. docs/tenants.md.
+import { createPgDatabase } from '@sp/database-pg';
+import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { namespacedEventLog } from '@sp/ports';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import type { PlatformConfig } from '../config.js';
+import type { Engines } from '../engines.js';
+
+/** tenant ids are lower-case letters, digits and '-' (tenant.schema.ts): '-' becomes '_', which ids never hold */
+export function tenantDatabaseName(id: string): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new Error(`tenant id ${JSON.stringify(id)} is not accepted`);
+  return `sp_tenant_${id.replaceAll('-', '_')}`;
+}
+
+export function tenantTopicPrefix(id: string): string {
+  return `tenant.${id}.`;
+}
+
+function databaseUrl(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+function kafkaOptions(config: PlatformConfig, id: string) {
+  const session = config.KAFKA_SESSION_TIMEOUT_MS;
+  return {
+    brokers: config.KAFKA_BROKERS!.split(','),
+    clientId: `platform-${id}`,
+    ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
+  };
+}
+
+export async function openServersTenantEngines(config: PlatformConfig, id: string): Promise<Engines> {
+  const name = tenantDatabaseName(id);
+  // both CREATE DATABASE statements run on the default tenant's connections' servers; a tenant's
+  // own clients are opened on its database only
+  const admin = await createPgDatabase({ url: config.DATABASE_URL!, max: 1 });
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rows.length === 0) {
+      // CREATE DATABASE takes no parameters; the name is built from the checked id above
+      await admin.query(`CREATE DATABASE "${name}"`).catch(async (error: unknown) => {
+        // another start created it between the look-up and here
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      });
+    }
+  } finally {
+    await admin.close();
+  }
+  const chAdmin = createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
+  try {
+    await chAdmin.command(`CREATE DATABASE IF NOT EXISTS ${name}`);
+  } finally {
+    await chAdmin.close();
+  }
+  const kafka = createKafkaEventLog(kafkaOptions(config, id));
+  const eventLog = namespacedEventLog(kafka, tenantTopicPrefix(id));
+  const warehouse = createClickHouseWarehouse({ url: config.CLICKHOUSE_URL!, database: name });
+  let database: Awaited<ReturnType<typeof createPgDatabase>>;
+  try {
+    database = await createPgDatabase({ url: databaseUrl(config.DATABASE_URL!, name) });
+  } catch (error) {
+    await Promise.allSettled([kafka.close(), warehouse.close()]);
+    throw error;
+  }
+  return {
+    eventLog,
+    warehouse,
+    database,
+    describe: `Kafka ${config.KAFKA_BROKERS} (topics ${tenantTopicPrefix(id)}*), ClickHouse database ${name}, PostgreSQL database ${name}`,
+    async close() {
+      await eventLog.close();
+      await warehouse.close();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * Removes what a tenant whose creation failed left on the servers: its topics (so a tenant created
+ * again under the same id does not replay them), its ClickHouse and its PostgreSQL database.
+ */
+export async function dropServersTenantStores(config: PlatformConfig, id: string): Promise<void> {
+  const name = tenantDatabaseName(id);
+  const kafka = createKafkaEventLog(kafkaOptions(config, id));
+  try {
+    const admin = await kafka.admin();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(tenantTopicPrefix(id)));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await kafka.close();
+  }
+  const ch = createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
+  try {
+    await ch.command(`DROP DATABASE IF EXISTS ${name}`);
+  } finally {
+    await ch.close();
+  }
+  const pg = await createPgDatabase({ url: config.DATABASE_URL!, max: 1 });
+  try {
+    await pg.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await pg.close();
+  }
+}
