@@ -64,8 +64,8 @@ if (demo && !demoAt) {
 } else if (demo) {
   process.stdout.write(`  ✓ Köln-Demo bereits geladen (${demoAt}; ${engines.describe})\n`);
 }
-// the small town with 7 Sozialräume and Hamburg as tenants beside Köln (embedded engines only, docs/tenants.md)
-if (config.SP_DEMO && config.SP_ENGINES === 'embedded') {
+// the small town with 7 Sozialräume and Hamburg as tenants beside Köln (docs/tenants.md)
+if (config.SP_DEMO) {
   if (config.SP_DEMO_TENANTS.includes('musterstadt')) await startMusterstadtDemo(deployment);
   // Hamburg, the second real city, as the third tenant: its published figures through its own API (docs/hamburg.md)
   if (config.SP_DEMO_TENANTS.includes('hamburg')) await startHamburgDemo(deployment);
