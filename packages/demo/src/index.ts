@@ -7,6 +7,7 @@ export { buildKoelnDemo, sozialraumStadtteile, type KoelnDemo, type KoelnDemoOpt
 // Hamburg, a second real city (docs/hamburg.md): the Stadtteil-Profile parser and its records
 export * from './hamburg/stadtteilprofile.parser.js';
 export * from './hamburg/reference.generate.js';
+export * from './hamburg/hamburg.reference-deliveries.js';
 export * from './hamburg/hamburg.catalogues.js';
 export * from './hamburg/hamburg.records.js';
 export * from './hamburg/hamburg.index.js';

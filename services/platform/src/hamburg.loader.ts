@@ -1,12 +1,13 @@
-// Onboards Hamburg as an outsider would: reads the published Stadtteil-Profile and the geometry's
-// Stadtteil names from the shared data (data/hamburg), and delivers the figures through the
-// platform's HTTP ingestion API with the Statistikamt's API key — nothing else. The platform must
-// run with Hamburg's reference and catalogues (SP_REFERENCE, SP_INDICATOR_CATALOGUE,
-// SP_FEED_CATALOGUE = catalogue/hamburg/*.yaml; docs/hamburg.md). Idempotent: a second run
-// answers "unchanged".
+// Onboards Hamburg as an outsider would: reads the published geometry and Stadtteil-Profile from the
+// shared data (data/hamburg) and delivers, through the platform's HTTP ingestion API with the
+// Statistikamt's API key and nothing else, first its spatial reference — levels, Bezirke, Stadtteile
+// and Ortsteile with their boundaries, the joined statistical units as unions, the root — then the
+// figures. The platform runs with Hamburg's catalogues (the tenant pack `hamburg`, or SP_REFERENCE,
+// SP_INDICATOR_CATALOGUE, SP_FEED_CATALOGUE = catalogue/hamburg/*.yaml; docs/hamburg.md).
+// Idempotent: a second run answers "unchanged".
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { hamburgFiles, hamburgRecords, namedFeatures, parseStadtteilProfile, statisticalUnits } from '@sp/demo';
+import { hamburgFiles, hamburgRecords, hamburgReferenceDeliveries, namedFeatures, parseStadtteilProfile, statisticalUnits } from '@sp/demo';
 import { postDelivery } from './http-delivery.js';
 
 export interface HamburgLoadOptions {
@@ -18,6 +19,8 @@ export interface HamburgLoadOptions {
 }
 
 export interface HamburgLoadResult {
+  /** what of the spatial reference was delivered (Ebenen, Bezirke, …) → records */
+  reference: Record<string, number>;
   /** dataset → records delivered */
   delivered: Record<string, number>;
   records: number;
@@ -25,6 +28,13 @@ export interface HamburgLoadResult {
 
 export async function loadHamburg(options: HamburgLoadOptions): Promise<HamburgLoadResult> {
   const read = (p: string) => readFileSync(resolve(options.dataRoot, p), 'utf8');
+  const reference: Record<string, number> = {};
+  for (const d of hamburgReferenceDeliveries(options.dataRoot)) {
+    const res = await postDelivery(options.baseUrl, d.recordType, options.apiKey, d.body, d.contentType);
+    if (!res.ok) throw new Error(`Hamburg reference delivery ${d.what} refused with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
+    const body = JSON.parse(d.body) as { records?: unknown[]; features?: unknown[] };
+    reference[d.what] = (body.records ?? body.features ?? []).length;
+  }
   const bezirke = namedFeatures(read(hamburgFiles.bezirke)).map((b) => b.name);
   const profile = parseStadtteilProfile(read(hamburgFiles.profile), { bezirke });
   const records = hamburgRecords(profile, statisticalUnits(profile, namedFeatures(read(hamburgFiles.stadtteile))));
@@ -36,5 +46,5 @@ export async function loadHamburg(options: HamburgLoadOptions): Promise<HamburgL
     if (!res.ok) throw new Error(`Hamburg delivery ${dataset} refused with ${res.status}: ${(await res.text()).slice(0, 2000)}`);
     delivered[dataset] = batch.length;
   }
-  return { delivered, records: records.length };
+  return { reference, delivered, records: records.length };
 }

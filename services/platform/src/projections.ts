@@ -92,6 +92,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
           warehouse: deps.warehouse,
           codec,
           topology: deps.topology,
+          eventLog,
           onChanged: () => {
             deps.reader.clearCache();
             deps.onReferenceChanged?.();

@@ -173,16 +173,17 @@ describe('the spatial reference as delivered data (levels, areas, a boundary ref
       JSON.stringify({ records: [figure('1', '2019', 1000), figure('2', '2019', 900), figure('1', '2020', 1010), figure('21', '2020', 500), figure('22', '2020', 420)] }),
     );
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    // the two partitions' figures are projected one after the other: wait for the sum, not the first value
     const town2019 = await eventually(
       () => einwohner('GEMEINDE', '2019', ['0']),
-      (v) => v?.[0]?.value != null,
+      (v) => v?.[0]?.value === 1900,
       'the town in 2019',
     );
     expect(town2019).toEqual([{ areaCode: '0', value: 1900 }]);
     expect(
       await eventually(
         () => einwohner('GEMEINDE', '2020', ['0']),
-        (v) => v?.[0]?.value != null,
+        (v) => v?.[0]?.value === 1930,
         'the town in 2020',
       ),
     ).toEqual([{ areaCode: '0', value: 1930 }]);

@@ -7,7 +7,7 @@
 // validation of later deliveries and the reader use the delivered areas valid at each period.
 import { type EventCodec, referenceRecordTypes, type RecordEvent, type ReferenceRecordType, type Topology } from '@sp/events';
 import { areaMapRows, loadAreaMap } from '@sp/indicator-store';
-import type { Projection, Warehouse } from '@sp/ports';
+import type { EventLog, LogEvent, Projection, Warehouse } from '@sp/ports';
 import { type AreaReference, buildDeliveredReference } from '@sp/spatial';
 import type { DeliveredReferenceStore } from './delivered-reference.store.js';
 
@@ -33,34 +33,89 @@ export async function applyDeliveredReference(deps: DeliveredReferenceDeps): Pro
     levels,
     areas,
   );
-  for (const s of skipped) deps.log?.(`[reference] ${s.level} ${s.code} (from ${s.validFrom}) left out: ${s.reason}`);
-  // levels without a root area yet (the areas follow in the next delivery): the reference stays as it is
+  // levels without a root area yet (the areas follow in a later delivery): the reference stays as it
+  // is, and the areas waiting for their parents are not named one by one
   if (reference.areas(reference.rootLevel, { all: true }).length === 0) {
-    deps.log?.(`[reference] ${levels.length} delivered levels, no area of the root level ${reference.rootLevel ?? '(none)'} yet: the reference stays as it was`);
+    deps.log?.(`[reference] ${levels.length} delivered levels and ${areas.length} areas, no area of the root level ${reference.rootLevel ?? '(none)'} yet: the reference stays as it was`);
     return false;
   }
+  for (const s of skipped) deps.log?.(`[reference] ${s.level} ${s.code} (from ${s.validFrom}) left out: ${s.reason}`);
   deps.reference.replaceWith(reference);
   await loadAreaMap(deps.warehouse, areaMapRows(deps.reference));
   deps.onChanged?.();
   return true;
 }
 
-export function deliveredReferenceProjection(deps: DeliveredReferenceDeps & { codec: EventCodec; topology: Topology }, groupId = 'reference'): Projection {
+export function deliveredReferenceProjection(
+  deps: DeliveredReferenceDeps & {
+    codec: EventCodec;
+    topology: Topology;
+    /**
+     * where the log ends: the reference is rebuilt only once every reference record appended so far
+     * is stored. Without it, every batch rebuilds (tests of the rebuild itself).
+     */
+    eventLog?: Pick<EventLog, 'endOffsets' | 'committedOffsets'>;
+  },
+  groupId = 'reference',
+): Projection {
   // apply runs once per partition batch, and the batches of one delivery run at the same time. Two
   // rebuilds at once each emptied and refilled the warehouse's area map — both fills landed, every
   // area twice, counts rolled up double — and the one that read the store first could replace the
   // reference last, with an area missing. So they take turns; each starts after its own batch is
   // stored, and the last one reads every stored record.
   let turns: Promise<unknown> = Promise.resolve();
+  const topics = referenceRecordTypes.map((t) => deps.topology.topicFor(t));
+  // A reference is taken over as a whole once its root area is stored. When the root's partition
+  // was read before another partition holding areas of the same deliveries, a rebuild then made a
+  // reference without those areas, and figures for them were refused (UNKNOWN_AREA) until the
+  // other partition's batch came (Hamburg's loader: the root last, its joined units in the other
+  // partition). So a rebuild waits until every reference record appended so far is stored: the
+  // batch that stores the last of them rebuilds. Each partition's position is what this process
+  // stored (held here) or, for partitions it has not seen since its start, the group's commit.
+  const stored = new Map<string, bigint>();
+  const storedUpTo = (events: readonly LogEvent[]) => {
+    for (const e of events) {
+      const k = `${e.topic}|${e.partition}`;
+      if ((stored.get(k) ?? -1n) < e.offset + 1n) stored.set(k, e.offset + 1n);
+    }
+  };
+  const pending = async (): Promise<boolean> => {
+    if (!deps.eventLog) return false;
+    for (const topic of topics) {
+      const [ends, committed] = await Promise.all([deps.eventLog.endOffsets(topic), deps.eventLog.committedOffsets(groupId, topic)]);
+      for (const [partition, end] of ends) {
+        const mine = stored.get(`${topic}|${partition}`) ?? 0n;
+        const theirs = committed.get(partition) ?? 0n;
+        if ((mine > theirs ? mine : theirs) < end) return true;
+      }
+    }
+    return false;
+  };
   return {
     groupId,
-    topics: referenceRecordTypes.map((t) => deps.topology.topicFor(t)),
+    topics,
     apply: async (events) => {
       const decoded = events.map((e) => deps.codec.decodeAs(e.value).event) as RecordEvent<ReferenceRecordType>[];
       await deps.store.apply(decoded);
-      const turn = turns.then(() => applyDeliveredReference(deps));
-      turns = turn.catch(() => undefined);
-      await turn;
+      storedUpTo(events);
+      await takeTurn(true);
     },
   };
+
+  /**
+   * A batch that found records still pending leaves the rebuild to the batch that stores them. One
+   * look again a little later covers a position that had not been committed yet (a record
+   * dead-lettered by the runner, a commit still on its way); it rebuilds only if nothing is pending.
+   */
+  async function takeTurn(lookAgain: boolean): Promise<void> {
+    const turn = turns.then(async () => {
+      if (await pending()) {
+        if (lookAgain) setTimeout(() => void takeTurn(false).catch((error: unknown) => deps.log?.(`[reference] rebuild after a wait failed: ${(error as Error).message}`)), 2000).unref();
+        return;
+      }
+      await applyDeliveredReference(deps);
+    });
+    turns = turn.catch(() => undefined);
+    await turn;
+  }
 }

@@ -11,6 +11,7 @@ import { loadCatalogue } from '@sp/indicators';
 import { defaultDataRoot } from '@sp/spatial';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveredReferenceStore } from '../reference/delivered-reference.store.js';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';
@@ -47,6 +48,26 @@ describe('Hamburg as a tenant beside Köln (one deployment)', () => {
     expect(d.tenantUrl(hamburgDemo.id)).toBe(`${d.url}/t/hamburg`);
     process.stdout.write(`Hamburg tenant created and loaded in ${startSeconds.toFixed(1)} s\n`);
     expect(startSeconds).toBeLessThan(300);
+  });
+
+  it('holds the spatial reference its loader delivered through the API: levels, areas with boundaries, joined units as unions', async () => {
+    const runtime = d.runtimes.get(hamburgDemo.id)!;
+    const stored = await new DeliveredReferenceStore(runtime.engines.database).load();
+    expect(stored.levels.map((l) => l.level).sort()).toEqual(['BEZIRK', 'ORTSTEIL', 'STADT', 'STADTTEIL', 'STADTTEILVERBUND']);
+    expect(stored.areas).toHaveLength(1 + 7 + 104 + 181 + 4);
+    const r = await gql<{ areaLevels: { name: string; hasGeometry: boolean }[]; area: { name: string; members: { code: string; name: string }[] } }>(
+      d.tenantUrl(hamburgDemo.id),
+      '{ areaLevels { name hasGeometry } area(level: STADTTEILVERBUND, code: "0117-0118") { name members { code name } } }',
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.areaLevels.find((l) => l.name === 'ORTSTEIL')?.hasGeometry).toBe(true);
+    expect(r.data!.area).toEqual({
+      name: 'Kleiner Grasbrook und Steinwerder',
+      members: [
+        { code: '0117', name: 'Kleiner Grasbrook' },
+        { code: '0118', name: 'Steinwerder' },
+      ],
+    });
   });
 
   it("serves Hamburg-Altstadt's published SGB II share, 11,1 %, at /t/hamburg/graphql", async () => {

@@ -25,7 +25,11 @@ export async function loadHamburgDemo(deps: HamburgDemoDeps): Promise<boolean> {
   step('Hamburg laden (Stadtteil-Profile 2014, real, über die Ingestion-API des Mandanten)');
   const progress = new Progress('Gebietsstatistiken Hamburg', 1);
   const result = await loadHamburg({ baseUrl: deps.baseUrl, apiKey, dataRoot: deps.dataRoot });
-  progress.done(`${result.records} Datensätze (Statistikamt Nord, Hamburger Stadtteil-Profile 2014, dl-de/by-2-0)`);
+  progress.done(
+    `Gebietsgliederung (${Object.entries(result.reference)
+      .map(([what, n]) => `${n} ${what}`)
+      .join(', ')}) und ${result.records} Datensätze (Statistikamt Nord, Hamburger Stadtteil-Profile 2014, dl-de/by-2-0)`,
+  );
   await deps.caughtUp();
   await markDemoLoaded(deps.database);
   return true;
