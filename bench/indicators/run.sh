@@ -4,8 +4,9 @@
 #   bash bench/indicators/run.sh freshness     [--rate 1] [--records 100] [--seconds 60]
 #   bash bench/indicators/run.sh query-latency [--rows 10000000,100000000] [--runs 30]
 #   bash bench/indicators/run.sh replay        [--events 100000] [--rounds 2] [--with-indices]
+#   bash bench/indicators/run.sh scale-out     [--events 1000000] [--partitions 4] [--batch 2000]
 set -euo pipefail
-name="${1:?usage: bash bench/indicators/run.sh freshness|query-latency|replay [options]}"
+name="${1:?usage: bash bench/indicators/run.sh freshness|query-latency|replay|scale-out [options]}"
 shift
 . "$(dirname "${BASH_SOURCE[0]}")/../../infra/bin/bootstrap.sh"
 cd "$SP_ROOT"

@@ -1,4 +1,5 @@
 export * from './area-map.js';
+export * from './clustered-migrations.js';
 export * from './indicator-reader.js';
 export * from './indicator-plan.js';
 export * from './indicator-sql.js';

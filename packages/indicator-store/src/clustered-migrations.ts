@@ -1,0 +1,171 @@
+// The clustered variant of the warehouse DDL (issue 17.5), generated from the same numbered
+// migrations a single server runs, so the two cannot drift: each table becomes a local table on
+// every node, `Replicated<X>MergeTree` with its replication path in ClickHouse Keeper, created
+// ON CLUSTER; the projected tables are sharded and read and written through a `Distributed` table
+// that keeps the original name, so the projector and the reader send the same SQL to either
+// layout. docs/operations.md ("Clustered warehouse") gives the reasoning and what was not tested.
+//
+// Sharding keys: ReplacingMergeTree replaces rows only within one shard, so every row that may
+// replace another (same sorting key) must land on the same shard. Each key below is a function of
+// sorting-key columns (or of columns the sorting key determines) — that is what keeps FINAL and
+// the projector's "latest version" reads exact.
+// Replicated only (a full copy on every node, no Distributed table): small tables that readers
+// join on every shard (area_map), the migration record, the index queue that the aggregator
+// deletes from (lightweight DELETE is not possible through a Distributed table) and the rebuild's
+// staging table, whose resolving statements group over the whole log on one node.
+import { migrations } from './migrations.js';
+
+export type TableLayout = { kind: 'sharded'; shardingKey: string; why: string } | { kind: 'replicated'; why: string };
+
+/** How each warehouse table is laid out on a cluster. A migration that creates a table not named here fails the generator. */
+export const clusterLayout: Readonly<Record<string, TableLayout>> = {
+  record_versions: {
+    kind: 'sharded',
+    shardingKey: 'cityHash64(record_key)',
+    why: 'all versions and withdrawals of a record on one shard (the sorting key starts with record_key)',
+  },
+  cells: {
+    kind: 'sharded',
+    shardingKey: 'cityHash64(leaf_key)',
+    why: 'leaf_key is dataset|area_level|area_code|period, all in the sorting key: every replacement of a cell on one shard; a batch recomputes whole leaves',
+  },
+  index_values: {
+    kind: 'sharded',
+    shardingKey: 'cityHash64(index_code, area_level, area_code)',
+    why: 'sorting-key columns: every definition version and recomputation of an area’s index on one shard',
+  },
+  protected_index_values: {
+    kind: 'sharded',
+    shardingKey: 'cityHash64(index_code, area_level, area_code)',
+    why: 'as index_values',
+  },
+  area_map: { kind: 'replicated', why: 'reference data every shard joins locally in the roll-up (a few thousand rows)' },
+  schema_migrations: { kind: 'replicated', why: 'one record of what the cluster has' },
+  index_pending: { kind: 'replicated', why: 'a small queue the aggregator deletes from (DELETE FROM is not possible through Distributed)' },
+  record_versions_replay: { kind: 'replicated', why: 'the rebuild stages the log and resolves it with GROUP BY record_key on one node; empty outside a rebuild' },
+};
+
+export interface ClusterOptions {
+  /** cluster name in ON CLUSTER and Distributed (default the macro `{cluster}`) */
+  cluster?: string;
+  /** suffix of the local tables (default `_local`) */
+  localSuffix?: string;
+}
+
+export interface ClusteredMigration {
+  id: number;
+  name: string;
+  statements: string[];
+}
+
+export class ClusteredDdlError extends Error {
+  readonly code = 'NO_CLUSTERED_TRANSLATION';
+}
+
+const createRe = /^\s*CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)\s*ENGINE = (\w*)MergeTree(?:\(([^)]*)\))?(\s[\s\S]*)$/;
+const alterRe = /^\s*ALTER TABLE (\w+) ([\s\S]*)$/;
+
+/** Splits at commas outside parentheses and quotes. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === "'") quoted = false;
+    } else if (c === "'") quoted = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The statements of one migration on a cluster; throws ClusteredDdlError for a statement it has no rule for. */
+export function clusteredStatements(migration: { id: number; name: string; sql: string }, options: ClusterOptions = {}): string[] {
+  const cluster = options.cluster ?? '{cluster}';
+  const suffix = options.localSuffix ?? '_local';
+  const onCluster = `ON CLUSTER ${quote(cluster)}`;
+  const fail = (why: string): never => {
+    throw new ClusteredDdlError(
+      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN, ADD/MATERIALIZE INDEX, UPDATE, DELETE)`,
+    );
+  };
+  const layoutOf = (table: string): TableLayout => clusterLayout[table] ?? fail(`table ${table} has no layout in clusterLayout (sharded with a key, or replicated only)`);
+
+  const create = createRe.exec(migration.sql);
+  if (create) {
+    const [, table, columns, variant, args, tail] = create as unknown as [string, string, string, string, string | undefined, string];
+    const layout = layoutOf(table);
+    const local = layout.kind === 'sharded' ? `${table}${suffix}` : table;
+    // replicated-only tables share one Keeper path across all shards: every node holds every row
+    const path = layout.kind === 'sharded' ? `/clickhouse/tables/{shard}/{database}/${local}` : `/clickhouse/tables/all/{database}/${local}`;
+    const engineArgs = [quote(path), quote('{replica}'), ...(args?.trim() ? [args.trim()] : [])].join(', ');
+    const statements = [`CREATE TABLE IF NOT EXISTS ${local} ${onCluster} (${columns})\n    ENGINE = Replicated${variant}MergeTree(${engineArgs})${tail}`];
+    if (layout.kind === 'sharded') {
+      statements.push(`CREATE TABLE IF NOT EXISTS ${table} ${onCluster} AS ${local}\n    ENGINE = Distributed(${quote(cluster)}, currentDatabase(), ${local}, ${layout.shardingKey})`);
+    }
+    return statements;
+  }
+
+  const alter = alterRe.exec(migration.sql);
+  if (alter) {
+    const [, table, body] = alter as unknown as [string, string, string];
+    const layout = layoutOf(table);
+    const local = layout.kind === 'sharded' ? `${table}${suffix}` : table;
+    // SETTINGS (mutations_sync) belongs to the statement, not to an operation
+    const settingsAt = body.search(/\sSETTINGS\s/);
+    const ops = splitTopLevel(settingsAt >= 0 ? body.slice(0, settingsAt) : body);
+    const settings = settingsAt >= 0 ? body.slice(settingsAt) : '';
+    const columnOps = ops.filter((op) => /^(ADD|MODIFY|DROP|RENAME) COLUMN\s/i.test(op));
+    const dataOps = ops.filter((op) => /^(ADD INDEX|MATERIALIZE INDEX|DROP INDEX|UPDATE|DELETE)\s/i.test(op));
+    if (columnOps.length + dataOps.length !== ops.length) fail(`ALTER operation ${JSON.stringify(ops.find((op) => !columnOps.includes(op) && !dataOps.includes(op)))} has no rule`);
+    if (columnOps.length > 0 && dataOps.length > 0) fail('an ALTER mixing column and data operations has no rule (split the migration)');
+    const statements = [`ALTER TABLE ${local} ${onCluster} ${ops.join(', ')}${settings}`];
+    // the Distributed table must know a column to read or route it; indices and mutations live on the shards only
+    if (layout.kind === 'sharded' && columnOps.length > 0) statements.push(`ALTER TABLE ${table} ${onCluster} ${columnOps.join(', ')}`);
+    return statements;
+  }
+
+  return fail('only CREATE TABLE IF NOT EXISTS and ALTER TABLE have a clustered translation');
+}
+
+/** Every migration in its clustered variant, in the same order and with the same ids. */
+export function clusteredMigrations(options: ClusterOptions = {}): ClusteredMigration[] {
+  return migrations.map((m) => ({ id: m.id, name: m.name, statements: clusteredStatements(m, options) }));
+}
+
+/** The row migrateWarehouse() would write for a migration (schema_migrations is replicated: one insert suffices). */
+export function schemaMigrationRecord(m: { id: number; name: string }): string {
+  return `INSERT INTO schema_migrations (id, name) VALUES (${m.id}, ${quote(m.name)});`;
+}
+
+/** The whole clustered DDL as one script (what `pnpm warehouse:clustered-ddl` prints). */
+export function clusteredDdlScript(options: ClusterOptions = {}): string {
+  const lines = [
+    '-- Indicator warehouse, clustered variant: generated from packages/indicator-store/src/migrations.ts',
+    '-- by clustered-migrations.ts. Needs macros {cluster}, {shard}, {replica} on every node and ClickHouse Keeper.',
+    '-- Apply in order before the first start; each migration is recorded in schema_migrations, so migrateWarehouse() applies none again.',
+    '-- docs/operations.md, "Clustered warehouse".',
+  ];
+  for (const table of Object.keys(clusterLayout).sort()) {
+    const l = clusterLayout[table]!;
+    lines.push(`--   ${table}: ${l.kind === 'sharded' ? `sharded by ${l.shardingKey}` : 'replicated only'} (${l.why})`);
+  }
+  for (const m of clusteredMigrations(options)) {
+    lines.push('', `-- ${m.id} ${m.name}`);
+    for (const s of m.statements) lines.push(`${s};`);
+    // recorded as migrateWarehouse() records it, so a process started on the cluster applies none again
+    lines.push(schemaMigrationRecord(m));
+  }
+  return `${lines.join('\n')}\n`;
+}
