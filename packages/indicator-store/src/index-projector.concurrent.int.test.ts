@@ -71,15 +71,14 @@ function heldIndexInsert(wh: Warehouse): { warehouse: Warehouse; reached: Promis
   return { warehouse, reached: reachedP, release };
 }
 
-// KNOWN DEFECT (found by bench/indicators/scale-out.bench.mjs, README section 5), written as the
-// behaviour wanted and marked it.fails until it is fixed: every process of the consumer group
-// (aggregator pods, platform replicas) recomputes the composite indices of everything in the one
-// index_pending queue. A recomputation that read its inputs before a withdrawal and inserts after
-// another process recomputed the year with the withdrawal wins: a withdrawal does not raise the
-// inputs' known_at, so both write the same computed_from_ms and the row inserted last replaces
-// the other; the other process has already deleted the note, so nothing recomputes the year again.
-// 103 keeps the score of its withdrawn December. When this fails (i.e. the defect is fixed), turn
-// it.fails into it.
+// Found by bench/indicators/scale-out.bench.mjs (README section 5): every process of the consumer
+// group (aggregator pods, platform replicas) recomputes the composite indices of everything in the
+// one index_pending queue. A recomputation that read its inputs before a withdrawal and inserted
+// after another process recomputed the year with the withdrawal won: a withdrawal did not raise the
+// inputs' known_at, so both wrote the same computed_from_ms and the row inserted last replaced the
+// other; the other process had already deleted the note, so nothing recomputed the year again, and
+// 103 kept the score of its withdrawn December (0.35). Now the version is at least the newest
+// known_at of the cells read, withdrawn ones included (index-projector.ts, knownAtOfPeriods).
 describe('two index recomputations of the same year side by side', () => {
   let wh: Warehouse;
   let reader: WarehouseIndicatorReader;
@@ -104,7 +103,7 @@ describe('two index recomputations of the same year side by side', () => {
   });
   afterAll(async () => wh?.close());
 
-  it.fails('ends with the index of the final inputs', async () => {
+  it('ends with the index of the final inputs', async () => {
     expect((await v1()).map((r) => r.scored)).toEqual([1, 1, 1]);
     const held = heldIndexInsert(wh);
     const late = new IndexProjector(

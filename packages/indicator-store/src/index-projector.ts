@@ -85,6 +85,8 @@ export class IndexProjector {
    */
   async recompute(periods: readonly string[]): Promise<number> {
     const { years, due } = this.dueYears(periods);
+    // read before the inputs: the version of what is about to be read (see knownAtOfPeriods)
+    const knownAtOf = await this.knownAtOfPeriods(due);
     const reads = this.prefetch(due);
     // every year's rows go in one insert per table at the end: one insert per (definition, year,
     // variant) was 462 round trips and most of the recomputation in a rebuild of 77 years
@@ -94,12 +96,32 @@ export class IndexProjector {
       const stored = await this.storedRows(variant, years);
       for (const { def, years: dueYears } of due) {
         for (const year of dueYears) {
-          for (const level of this.levelsOf(def)) rows += await this.computeOne(variant, def, level, year, reads, out, stored.get(`${def.code}|${def.version}|${level}|${year}`));
+          const seen = Math.max(0, ...this.periodsRead(def, year).map((p) => knownAtOf.get(p) ?? 0));
+          for (const level of this.levelsOf(def)) rows += await this.computeOne(variant, def, level, year, reads, out, seen, stored.get(`${def.code}|${def.version}|${level}|${year}`));
         }
       }
     }
     for (const [table, tableRows] of out) if (tableRows.length > 0) await this.warehouse.insert(table, tableRows);
     return rows;
+  }
+
+  /**
+   * The newest known_at of every cell of the periods the due years read, withdrawn cells included.
+   * A result row's version (computed_from_ms) is at least this: a withdrawal leaves the remaining
+   * inputs' known_at as it was, so two recomputations of a year — one that read before the
+   * withdrawal and one after — wrote the same version, and the one inserted last won even when it
+   * was the stale one (two members of a consumer group; index-projector.concurrent.int.test.ts).
+   * Read before the inputs, so a version never claims more than what was read; from the cells
+   * alone, so a replay writes the same version as the live path.
+   */
+  private async knownAtOfPeriods(due: readonly { def: ResolvedIndex; years: readonly string[] }[]): Promise<Map<string, number>> {
+    const periods = [...new Set(due.flatMap(({ def, years }) => years.flatMap((year) => this.periodsRead(def, year))))];
+    if (periods.length === 0) return new Map();
+    const rows = await this.warehouse.query<{ period: string; known_at_ms: string }>(
+      'SELECT period, max(known_at_ms) AS known_at_ms FROM cells WHERE period IN {periods:Array(String)} GROUP BY period',
+      { periods },
+    );
+    return new Map(rows.map((r) => [r.period, Number(r.known_at_ms)]));
   }
 
   /**
@@ -219,7 +241,7 @@ export class IndexProjector {
     return periodicity ? alignPeriod(year, periodicity) : year;
   }
 
-  private async computeOne(variant: Variant, def: ResolvedIndex, level: string, year: string, reads: Reads, out: Written, stored?: StoredYear): Promise<number> {
+  private async computeOne(variant: Variant, def: ResolvedIndex, level: string, year: string, reads: Reads, out: Written, seen: number, stored?: StoredYear): Promise<number> {
     const read = (indicator: string, period: string, privileged: boolean = variant.privileged) => {
       const key = `${indicator}|${level}|${period}|${privileged}`;
       let values = reads.get(key);
@@ -229,9 +251,9 @@ export class IndexProjector {
     // population first: a year without it (one a lag reached that has no data yet) costs one read
     const pop = await read(def.population, year);
     const population = new Map(pop.map((v) => [v.areaCode, v.value]));
-    if (![...population.values()].some((v) => v !== null)) return this.write(out, variant, def, level, year, [], 0, stored);
+    if (![...population.values()].some((v) => v !== null)) return this.write(out, variant, def, level, year, [], seen, stored);
     const inputs: Record<string, Map<string, number | null>> = {};
-    let knownAt = 0;
+    let knownAt = seen;
     for (const input of def.inputs) {
       // an index is yearly; a monthly input (SGB II) is read at its Stichtag, December of the year,
       // so that a change over 12 months means twelve months, not twelve years
