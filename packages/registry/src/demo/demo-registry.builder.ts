@@ -88,8 +88,9 @@ export function stableHash(s: string): number {
 }
 
 /**
- * Synthetic Pflegeheim capacity (places): OSM 2013 has the homes' points and names but no beds. Sizes
- * typical of vollstationäre Pflegeeinrichtungen in NRW (60–140 places), chosen by a hash of the OSM id.
+ * Synthetic Pflegeheim capacity (places): OSM 2013 has the homes' points and names but no beds.
+ * Plausible sizes of a vollstationäre Einrichtung (60–140 places), chosen by a hash of the OSM id;
+ * not any home's real figure.
  */
 export function syntheticPflegeheimPlaces(osmId: string): number {
   return [60, 80, 80, 100, 100, 120, 140][stableHash(`pflege:${osmId}`) % 7]!;
@@ -243,7 +244,8 @@ export function classifyOsm(layer: OsmLayer, name: string): OsmClass | null {
     case 'social_facility':
       // OSM 2013 has no social_facility:for tag here; without a name there is nothing to classify by
       if (!n) return null;
-      if (/alten|senior|pflegezentrum/.test(n)) return { offerType: 'seniorenheim', targetGroups: ['senioren', 'pflegebeduerftige'], reach: 'STADTBEZIRK' };
+      // "alten" at a word start: "Gewaltenschutzzentrum" is a women's shelter, not an Altenheim
+      if (/\balten|senior|pflegezentrum/.test(n)) return { offerType: 'seniorenheim', targetGroups: ['senioren', 'pflegebeduerftige'], reach: 'STADTBEZIRK' };
       if (/tage?s?pflege/.test(n)) return { offerType: 'tagespflege', targetGroups: ['senioren', 'pflegebeduerftige'], reach: 'STADTTEIL' };
       if (/frauen|gewalt/.test(n)) return { offerType: 'familienberatung', targetGroups: ['frauen', 'gewaltbetroffene_frauen'], reach: 'STADTBEZIRK' };
       if (/jugend|mädchen/.test(n)) return { offerType: 'jugendzentrum', targetGroups: ['kinder_und_jugendliche', 'jugendliche'], reach: 'STADTTEIL' };

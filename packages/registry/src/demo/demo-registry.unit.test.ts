@@ -154,6 +154,7 @@ describe('buildDemoRegistry on the Köln files', () => {
       expect(h.capacity).toEqual({ value: syntheticPflegeheimPlaces(h.key.slice('osm:'.length)), unit: 'plaetze' });
     }
     expect(osm.filter((o) => o.capacity !== null).every((o) => o.offerType === 'kita' || o.offerType === 'seniorenheim')).toBe(true);
+    expect(osm.find((o) => o.name === 'Frauenberatung und Gewaltenschutzzentrum')).toMatchObject({ offerType: 'familienberatung', capacity: null, synthetic: false });
     // the Erftstadt/Hürth community centres lie outside Köln and are reported, not silently dropped
     expect(demo.skipped.filter((s) => s.reason === 'OUTSIDE_CITY').map((s) => s.id)).toContain('node/2359008278');
     expect(osm.some((o) => o.name === 'Kulturhaus Erftstadt')).toBe(false);
