@@ -22,6 +22,8 @@ export interface SupplyOffer {
   key: string;
   name: string;
   offerType: string;
+  /** absent or null: no subtype (a norm naming subtypes does not count it) */
+  subtype?: string | null;
   targetGroups: readonly string[];
   capacity: { value: number; unit: string } | null;
   /** areas whose supply counts the offer (registry_offer_supplies_area) */
@@ -63,8 +65,9 @@ export interface NeedsResult {
 }
 
 /** Does the offer supply the norm (type, and target group when the norm names some)? */
-export function suppliesNorm(norm: Norm, offer: Pick<SupplyOffer, 'offerType' | 'targetGroups'>): boolean {
+export function suppliesNorm(norm: Norm, offer: Pick<SupplyOffer, 'offerType' | 'subtype' | 'targetGroups'>): boolean {
   if (!norm.offerTypes.includes(offer.offerType)) return false;
+  if (norm.subtypes && !norm.subtypes.includes(offer.subtype ?? '')) return false;
   return !norm.targetGroups || norm.targetGroups.some((g) => offer.targetGroups.includes(g));
 }
 

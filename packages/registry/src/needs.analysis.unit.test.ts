@@ -35,6 +35,21 @@ const offers: SupplyOffer[] = [
 const pop = (a: number, b: number, total = 1000): AreaPopulation => ({ total, byAge: { '0-3': a, '3-6': b, '80+': 10 } });
 
 describe('computeNeeds', () => {
+  it('a norm naming subtypes counts only offers of those subtypes (Grundschulen among the schools)', () => {
+    const schoolNorm: Norm = normSchema.parse({ ...kitaNorm, code: 'gs', offerTypes: ['schule'], subtypes: ['grundschule'], supplyNote: 'geschätzt' });
+    const school = (key: string, subtype: string | null, value: number): SupplyOffer => ({ ...offer(key, 'schule', 50.07, 7.05, 'STADTTEIL', { value, unit: 'plaetze' }), subtype });
+    const r = computeNeeds(
+      schoolNorm,
+      2,
+      'STADTTEIL',
+      [school('G1', 'grundschule', 200), school('G2', 'grundschule', 150), school('Y1', 'gymnasium', 900), school('X', null, 50)],
+      new Map([['101', pop(300, 240)]]),
+    );
+    // 101: G1 + G2 = 350; the Gymnasium and the school without subtype do not supply it
+    expect(r.areas.find((a) => a.area.code === '101')).toMatchObject({ supply: 350, offers: 2, offersWithoutCapacity: 0 });
+    expect(schoolNorm.supplyNote).toBe('geschätzt');
+  });
+
   it('Stadtteile: supply by reach rules, demand from weighted age bands, coverage and gap', () => {
     const r = computeNeeds(
       kitaNorm,

@@ -223,7 +223,7 @@ export class RegistryRepository {
   /** `normValue` replaces the norm's Richtwert for this analysis (a planner's what-if), the catalogue stays as it is. */
   async needs(normCode: string, level: string, population: PopulationSource, normValue?: number): Promise<NeedsResult> {
     const norm = normValue === undefined ? this.norm(normCode) : { ...this.norm(normCode), value: normValue };
-    const filter: OfferFilter = norm.targetGroups ? { offerTypes: norm.offerTypes, targetGroups: norm.targetGroups } : { offerTypes: norm.offerTypes };
+    const filter = supplyFilterOf(norm);
     const [offers, pop] = await Promise.all([this.supplyOffers(filter), population.populationByArea(level)]);
     return computeNeeds(norm, this.catalogue.version, level, offers, pop);
   }
@@ -253,6 +253,7 @@ export class RegistryRepository {
       offer_key: string;
       name: string;
       offer_type: string;
+      subtype: string | null;
       target_groups: string[];
       capacity_value: number | null;
       capacity_unit: string | null;
@@ -261,7 +262,7 @@ export class RegistryRepository {
       counts_for: AreaRef[] | string;
       located_in: AreaRef[] | string;
     }>(
-      `SELECT o.offer_key, o.name, o.offer_type, o.target_groups, o.capacity_value, o.capacity_unit, o.lat, o.lon,
+      `SELECT o.offer_key, o.name, o.offer_type, o.subtype, o.target_groups, o.capacity_value, o.capacity_unit, o.lat, o.lon,
          (SELECT coalesce(json_agg(json_build_object('level', s.area_level, 'code', s.area_code)), '[]'::json)
             FROM registry_offer_supplies_area s WHERE s.offer_key = o.offer_key) AS counts_for,
          (SELECT coalesce(json_agg(json_build_object('level', a.area_level, 'code', a.area_code)), '[]'::json)
@@ -273,6 +274,7 @@ export class RegistryRepository {
       key: x.offer_key,
       name: x.name,
       offerType: x.offer_type,
+      subtype: x.subtype,
       targetGroups: x.target_groups,
       capacity: x.capacity_value !== null && x.capacity_unit !== null ? { value: x.capacity_value, unit: x.capacity_unit } : null,
       lat: x.lat,
@@ -320,4 +322,13 @@ function toOffer(r: OfferRow): Offer {
   };
   if (r.distance !== undefined && r.distance !== null) offer.distanceMeters = Number(r.distance);
   return offer;
+}
+
+/** The offers that supply a norm: its offer types, and its target groups and subtypes when it names them. */
+export function supplyFilterOf(norm: Norm): OfferFilter {
+  return {
+    offerTypes: norm.offerTypes,
+    ...(norm.targetGroups ? { targetGroups: norm.targetGroups } : {}),
+    ...(norm.subtypes ? { subtypes: norm.subtypes } : {}),
+  };
 }

@@ -11,6 +11,8 @@ export const normSchema = z
     offerTypes: z.array(z.string().min(1)).min(1),
     /** when given, only offers serving at least one of these target groups supply the norm */
     targetGroups: z.array(z.string().min(1)).min(1).optional(),
+    /** when given, only offers of one of these subtypes supply the norm (Grundschulen among the schools) */
+    subtypes: z.array(z.string().min(1)).min(1).optional(),
     supply: z.discriminatedUnion('measure', [z.object({ measure: z.literal('capacity'), unit: z.string().min(1) }), z.object({ measure: z.literal('count') })]),
     targetPopulation: z.object({
       label: z.string().min(1),
@@ -20,6 +22,12 @@ export const normSchema = z
     per: z.number().positive(),
     value: z.number().positive(),
     source: z.string().optional(),
+    /**
+     * What the supply's figures are, when they are not official capacities (an estimate, a generated
+     * figure): shown wherever the norm's supply is shown. The offer record has no field for the
+     * provenance of its capacity, so the catalogue says it.
+     */
+    supplyNote: z.string().min(1).optional(),
   })
   .strict();
 export type Norm = z.infer<typeof normSchema>;

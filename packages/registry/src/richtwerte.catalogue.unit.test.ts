@@ -21,12 +21,17 @@ describe('Richtwerte catalogue', () => {
     for (const n of catalogue.norms) {
       for (const t of n.offerTypes) expect(taxonomy.offerTypes.find(t)?.code, `${n.code}: ${t}`).toBe(t);
       for (const g of n.targetGroups ?? []) expect(taxonomy.targetGroups.find(g)?.code, `${n.code}: ${g}`).toBe(g);
+      for (const s of n.subtypes ?? [])
+        expect(
+          n.offerTypes.some((t) => taxonomy.offerTypes.find(t)?.subtypes?.some((x) => x.code === s)),
+          `${n.code}: ${s}`,
+        ).toBe(true);
       if (n.supply.measure === 'capacity') expect(taxonomy.capacityUnits.find(n.supply.unit)?.code, n.code).toBe(n.supply.unit);
     }
   });
 
   it('uses only age bands of the area statistics (einwohner_alter)', () => {
-    const bands = new Set(['0-3', '3-6', '6-15', '15-18', '18-21', '21-35', '35-60', '60-65', '65-75', '75-80', '80+']);
+    const bands = new Set(['0-3', '3-6', '6-10', '6-15', '15-18', '18-21', '21-35', '35-60', '60-65', '65-75', '75-80', '80+']);
     for (const n of catalogue.norms) for (const b of Object.keys(n.targetPopulation.ageBands ?? {})) expect(bands.has(b), `${n.code}: ${b}`).toBe(true);
   });
 

@@ -387,6 +387,7 @@ describe('the GraphQL operations the dashboard sends', () => {
         'WorkspaceSaveStatusReport',
         'ScenarioSave',
         'ScenarioList',
+        'ScenarioSaved',
         'ScenarioNeeds',
         'ScenarioNeedsPair',
         'ScenarioPopulation',

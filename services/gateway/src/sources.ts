@@ -196,6 +196,8 @@ export interface NormView {
   offerType: string;
   unit: string;
   description: string;
+  /** what the supply's figures are when they are not official capacities (an estimate); absent or null otherwise */
+  supplyNote?: string | null;
 }
 
 export interface NeedsRowView {

@@ -4,10 +4,11 @@
 //
 // Real data: Stadt Köln schools and playgrounds (Offene Daten Köln, dl-de/by-2-0) and OpenStreetMap
 // 2013 points (ODbL). Not public, hence synthetic and labelled so (`synthetic: true`, source text):
-// Kita capacities, and the offers the four demo questions need (Alleinerziehende in Chorweiler,
+// Kita and Pflegeheim capacities, and the offers the four demo questions need (Alleinerziehende in Chorweiler,
 // ambulante Pflege für Menschen mit Behinderung in Kalk, Offene Treffs für pflegende Angehörige in
 // Höhenberg, Integrationsangebote für Geflüchtete in Nippes), each with distractors nearby so the
-// questions test the filters rather than the data.
+// questions test the filters rather than the data. Estimated, and labelled so (source text and the
+// Grundschule norm's supplyNote): Grundschule capacities from the real 2012 pupils of their Stadtteil.
 import { centroidOf, toMultiPolygon, type GeoJsonGeometry } from '@sp/spatial';
 import type { OfferRecord, Reach } from '../offer-event.schema.js';
 
@@ -32,6 +33,8 @@ export interface DemoSources {
   schools: GeoCollection;
   playgrounds: GeoCollection;
   osm: Record<OsmLayer, GeoCollection>;
+  /** Grundschule pupils 2012 per Stadtteil number (Offene Daten Köln, Schülerinnen und Schüler 2012) */
+  grundschulePupils2012: ReadonlyMap<string, number>;
 }
 
 export interface DemoOptions {
@@ -84,12 +87,53 @@ export function stableHash(s: string): number {
   return h;
 }
 
+/**
+ * Synthetic Pflegeheim capacity (places): OSM 2013 has the homes' points and names but no beds.
+ * Plausible sizes of a vollstationäre Einrichtung (60–140 places), chosen by a hash of the OSM id;
+ * not any home's real figure.
+ */
+export function syntheticPflegeheimPlaces(osmId: string): number {
+  return [60, 80, 80, 100, 100, 120, 140][stableHash(`pflege:${osmId}`) % 7]!;
+}
+
 /** Synthetic Kita capacity (places): typical Köln sizes, chosen by a hash of the OSM id. */
 export function syntheticKitaPlaces(osmId: string): number {
   return [30, 40, 45, 50, 60, 70, 75, 90][stableHash(osmId) % 8]!;
 }
 
-function schools(src: GeoCollection, skipped: SkippedSource[]): OfferRecord[] {
+/**
+ * Estimated Grundschule capacities (places): Köln publishes none. The 2012 Grundschule pupils of a
+ * Stadtteil (the schools located there) are split evenly over the Grundschulen the school list names
+ * for that Stadtteil (`Stadtteil-Nr.`), by largest remainder so that the places of a Stadtteil add up
+ * to its pupils exactly. A Stadtteil with pupils but no Grundschule in the list (Immendorf 212: 81
+ * pupils; the list is of ≈2014–2016) supplies nothing; a Grundschule in a Stadtteil without pupils
+ * gets no capacity. Keyed by the school's object id.
+ */
+export function estimatedGrundschulePlaces(src: GeoCollection, pupils: ReadonlyMap<string, number>): Map<string, number> {
+  const byStadtteil = new Map<string, string[]>();
+  for (const f of src.features) {
+    if (str(f.properties, 'Schulart') !== 'Grundschule') continue;
+    const id = String(f.id ?? str(f.properties, 'Schulname mit Kürzel'));
+    const nr = str(f.properties, 'Stadtteil-Nr.');
+    byStadtteil.set(nr, [...(byStadtteil.get(nr) ?? []), id]);
+  }
+  const out = new Map<string, number>();
+  for (const [nr, ids] of byStadtteil) {
+    const total = pupils.get(nr) ?? 0;
+    if (total <= 0) continue;
+    const sorted = [...ids].sort();
+    const base = Math.floor(total / sorted.length);
+    // the remainder goes one place each to the first schools by id: deterministic, sums exactly
+    const extra = total - base * sorted.length;
+    for (const [i, id] of sorted.entries()) out.set(id, base + (i < extra ? 1 : 0));
+  }
+  return out;
+}
+
+export const GRUNDSCHULE_ESTIMATE_NOTE = 'Kapazität geschätzt aus Schülerzahl 2012 (Grundschüler*innen des Stadtteils 2012, gleich auf seine Grundschulen verteilt; keine amtliche Kapazität)';
+
+function schools(src: GeoCollection, pupils: ReadonlyMap<string, number>, skipped: SkippedSource[]): OfferRecord[] {
+  const estimated = estimatedGrundschulePlaces(src, pupils);
   return src.features.flatMap((f) => {
     const p = f.properties;
     const id = String(f.id ?? str(p, 'Schulname mit Kürzel'));
@@ -119,11 +163,12 @@ function schools(src: GeoCollection, skipped: SkippedSource[]): OfferRecord[] {
         targetGroups: sub.groups,
         address: { street: str(p, 'Adresse') || null, postcode: str(p, 'Postzustellbezirk') || null, city: 'Köln' },
         location: at,
-        capacity: null, // school capacities are not published
+        // school capacities are not published; a Grundschule's is estimated from its Stadtteil's pupils
+        capacity: estimated.has(id) ? { value: estimated.get(id)!, unit: 'plaetze' } : null,
         reach: sub.reach,
         validFrom: '2014-01-01',
         validTo: null,
-        source: `Offene Daten Köln „Schulen Köln“ (Stand ≈2014–2016; Kopie github.com/weberius/schuleninkoeln@df2ac66), Objekt ${id}`,
+        source: `Offene Daten Köln „Schulen Köln“ (Stand ≈2014–2016; Kopie github.com/weberius/schuleninkoeln@df2ac66), Objekt ${id}${estimated.has(id) ? `; ${GRUNDSCHULE_ESTIMATE_NOTE}, Schülerzahlen: Stadt Köln, Amt für Stadtentwicklung und Statistik – Offene Daten Köln` : ''}`,
         attribution: attributions.stadtKoeln,
         synthetic: false,
       } satisfies OfferRecord,
@@ -199,7 +244,8 @@ export function classifyOsm(layer: OsmLayer, name: string): OsmClass | null {
     case 'social_facility':
       // OSM 2013 has no social_facility:for tag here; without a name there is nothing to classify by
       if (!n) return null;
-      if (/alten|senior|pflegezentrum/.test(n)) return { offerType: 'seniorenheim', targetGroups: ['senioren', 'pflegebeduerftige'], reach: 'STADTBEZIRK' };
+      // "alten" at a word start: "Gewaltenschutzzentrum" is a women's shelter, not an Altenheim
+      if (/\balten|senior|pflegezentrum/.test(n)) return { offerType: 'seniorenheim', targetGroups: ['senioren', 'pflegebeduerftige'], reach: 'STADTBEZIRK' };
       if (/tage?s?pflege/.test(n)) return { offerType: 'tagespflege', targetGroups: ['senioren', 'pflegebeduerftige'], reach: 'STADTTEIL' };
       if (/frauen|gewalt/.test(n)) return { offerType: 'familienberatung', targetGroups: ['frauen', 'gewaltbetroffene_frauen'], reach: 'STADTBEZIRK' };
       if (/jugend|mädchen/.test(n)) return { offerType: 'jugendzentrum', targetGroups: ['kinder_und_jugendliche', 'jugendliche'], reach: 'STADTTEIL' };
@@ -237,6 +283,7 @@ function osm(layer: OsmLayer, src: GeoCollection, opts: DemoOptions, skipped: Sk
       return [];
     }
     const kita = cls.offerType === 'kita';
+    const heim = cls.offerType === 'seniorenheim';
     const provider = providerFromName(name);
     return [
       {
@@ -250,14 +297,14 @@ function osm(layer: OsmLayer, src: GeoCollection, opts: DemoOptions, skipped: Sk
         targetGroups: cls.targetGroups,
         address: { street: null, postcode: null, city: 'Köln' },
         location: at,
-        capacity: kita ? { value: syntheticKitaPlaces(id), unit: 'plaetze' } : null,
+        capacity: kita ? { value: syntheticKitaPlaces(id), unit: 'plaetze' } : heim ? { value: syntheticPflegeheimPlaces(id), unit: 'plaetze' } : null,
         reach: cls.reach,
         validFrom: '2013-11-01',
         validTo: null,
-        source: `OpenStreetMap amenity=${layer} ${id} (Stand 2013/14; Kopie github.com/KoelnAPI/data@08b0255)${kita ? '; Platzzahl SYNTHETISCH (Kita-Kapazitäten sind nicht öffentlich)' : ''}`,
+        source: `OpenStreetMap amenity=${layer} ${id} (Stand 2013/14; Kopie github.com/KoelnAPI/data@08b0255)${kita ? '; Platzzahl SYNTHETISCH (Kita-Kapazitäten sind nicht öffentlich)' : heim ? '; Platzzahl SYNTHETISCH (Pflegeplätze je Heim sind hier nicht öffentlich; Demo-Modell)' : ''}`,
         attribution: attributions.osm,
-        // real location and name; for Kitas the capacity is generated, so the record is labelled synthetic
-        synthetic: kita,
+        // real location and name; for Kitas and Pflegeheime the capacity is generated, so the record is labelled synthetic
+        synthetic: kita || heim,
       } satisfies OfferRecord,
     ];
   });
@@ -595,7 +642,7 @@ export function syntheticOffers(): OfferRecord[] {
 export function buildDemoRegistry(sources: DemoSources, options: DemoOptions): DemoRegistry {
   const skipped: SkippedSource[] = [];
   const offers = [
-    ...schools(sources.schools, skipped),
+    ...schools(sources.schools, sources.grundschulePupils2012, skipped),
     ...playgrounds(sources.playgrounds, skipped),
     ...osmLayers.flatMap((layer) => osm(layer, sources.osm[layer], options, skipped)),
     ...syntheticOffers(),

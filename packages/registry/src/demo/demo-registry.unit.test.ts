@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { placeOffer } from '../area.locator.js';
 import { offerRecordSchema, type OfferRecord } from '../offer-event.schema.js';
 import { spatialAreaLocator } from '../spatial-locator.adapter.js';
-import { attributions, buildDemoRegistry, syntheticKitaPlaces, type DemoRegistry, type DemoSources } from './demo-registry.builder.js';
+import { attributions, buildDemoRegistry, syntheticKitaPlaces, syntheticPflegeheimPlaces, type DemoRegistry, type DemoSources } from './demo-registry.builder.js';
 import { readDemoSources } from './demo-sources.reader.js';
 
 const ref = loadReference('koeln');
@@ -56,7 +56,7 @@ describe('buildDemoRegistry on the Köln files', () => {
     }
   });
 
-  it('maps school type to subtype, Träger to provider, and needs no capacity', () => {
+  it('maps school type to subtype, Träger to provider; only Grundschulen get a capacity', () => {
     const schools = demo.offers.filter((o) => o.offerType === 'schule');
     const count = (s: string) => schools.filter((o) => o.subtype === s).length;
     expect([
@@ -71,7 +71,37 @@ describe('buildDemoRegistry on the Köln files', () => {
       count('waldorfschule'),
     ]).toEqual([145, 35, 29, 28, 25, 19, 14, 4, 2]);
     expect(new Set(schools.map((o) => o.provider))).toEqual(new Set(['Stadt Köln', 'Private Ersatzschule', 'Landschaftsverband Rheinland']));
-    expect(schools.every((o) => o.capacity === null && !o.synthetic && o.attribution === attributions.stadtKoeln)).toBe(true);
+    expect(schools.every((o) => !o.synthetic && o.attribution === attributions.stadtKoeln)).toBe(true);
+    expect(schools.filter((o) => o.capacity !== null).every((o) => o.subtype === 'grundschule')).toBe(true);
+  });
+
+  it('estimates each Grundschule capacity from its Stadtteil 2012 pupils, labelled as an estimate', () => {
+    const grundschulen = demo.offers.filter((o) => o.subtype === 'grundschule');
+    const byStadtteil = new Map<string, OfferRecord[]>();
+    for (const f of sources.schools.features) {
+      if (f.properties!.Schulart !== 'Grundschule') continue;
+      const nr = String(f.properties!['Stadtteil-Nr.']);
+      byStadtteil.set(nr, [...(byStadtteil.get(nr) ?? []), grundschulen.find((o) => o.key === `schule:${String(f.id)}`)!]);
+    }
+    // every Grundschule gets places; the places of a Stadtteil are its 2012 Grundschule pupils, split evenly
+    for (const [nr, list] of byStadtteil) {
+      const places = list.map((o) => o.capacity!.value);
+      expect(
+        places.reduce((a, b) => a + b, 0),
+        nr,
+      ).toBe(sources.grundschulePupils2012.get(nr));
+      expect(Math.max(...places) - Math.min(...places), nr).toBeLessThanOrEqual(1);
+      for (const o of list) {
+        expect(o.capacity!.unit).toBe('plaetze');
+        expect(o.source).toContain('Kapazität geschätzt aus Schülerzahl 2012');
+      }
+    }
+    // 34,482 pupils in 2012; Immendorf's 81 have no Grundschule in the (later) school list
+    expect(grundschulen).toHaveLength(145);
+    expect(grundschulen.reduce((a, o) => a + o.capacity!.value, 0)).toBe(34_482 - 81);
+    expect(byStadtteil.has('212')).toBe(false);
+    // Neustadt/Süd (102): 1,075 pupils over its Grundschulen
+    expect(byStadtteil.get('102')!.reduce((a, o) => a + o.capacity!.value, 0)).toBe(1075);
   });
 
   it('places every school in the Stadtteil its source names — except the Finkenberg-Schule', () => {
@@ -115,6 +145,16 @@ describe('buildDemoRegistry on the Köln files', () => {
       expect(k.capacity).toEqual({ value: syntheticKitaPlaces(k.key.slice('osm:'.length)), unit: 'plaetze' });
     }
     expect(kitas.some((k) => k.name === 'Kita (ohne Namen in OpenStreetMap)')).toBe(true);
+    // Pflegeheime: real points and names, generated places, labelled synthetic
+    const heime = osm.filter((o) => o.offerType === 'seniorenheim');
+    expect(heime.length).toBeGreaterThanOrEqual(5);
+    for (const h of heime) {
+      expect(h.synthetic).toBe(true);
+      expect(h.source).toContain('Platzzahl SYNTHETISCH');
+      expect(h.capacity).toEqual({ value: syntheticPflegeheimPlaces(h.key.slice('osm:'.length)), unit: 'plaetze' });
+    }
+    expect(osm.filter((o) => o.capacity !== null).every((o) => o.offerType === 'kita' || o.offerType === 'seniorenheim')).toBe(true);
+    expect(osm.find((o) => o.name === 'Frauenberatung und Gewaltenschutzzentrum')).toMatchObject({ offerType: 'familienberatung', capacity: null, synthetic: false });
     // the Erftstadt/Hürth community centres lie outside Köln and are reported, not silently dropped
     expect(demo.skipped.filter((s) => s.reason === 'OUTSIDE_CITY').map((s) => s.id)).toContain('node/2359008278');
     expect(osm.some((o) => o.name === 'Kulturhaus Erftstadt')).toBe(false);

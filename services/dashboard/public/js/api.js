@@ -25,7 +25,7 @@ import { tenantUrl } from './base.js';
 /** @typedef {{ code: string, name: string, description: string, synthetic: boolean, minPopulation: number, classes: IndexClass[], inputs: { indicatorCode: string, polarity: string }[] }} CompositeIndex */
 /** @typedef {{ label: string, from: number | null }} IndexClass */
 /** @typedef {{ code: string, name: string, licence: string, attribution: string, url: string | null, synthetic: boolean }} DataSource */
-/** @typedef {{ code: string, name: string, offerType: string, unit: string, description: string }} PlanningNorm */
+/** @typedef {{ code: string, name: string, offerType: string, unit: string, description: string, supplyNote: string | null }} PlanningNorm */
 /** @typedef {{ level: string, code: string, name: string }} AreaRef */
 /** @typedef {{ name: string, label: string, parentLevel: string | null, hasGeometry: boolean, planning: boolean, basis: boolean }} AreaLevelInfo */
 /** @typedef {{ code: string, name: string, parent: (AreaRef & { parent: AreaRef | null }) | null, geometry: Geometry | null }} ApiArea */
@@ -138,7 +138,7 @@ export const queries = {
   ),
   norms: /** @type {Query<{ planningNorms: PlanningNorm[] }, {}>} */ (
     /* GraphQL */ `
-    query DashboardNorms { planningNorms { code name offerType unit description } }`
+    query DashboardNorms { planningNorms { code name offerType unit description supplyNote } }`
   ),
   areas: /** @type {Query<{ areas: ApiArea[] }, { level: string }>} */ (
     /* GraphQL */ `

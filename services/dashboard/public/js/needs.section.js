@@ -32,7 +32,8 @@ export const needsSection = {
       const needs = await loadAllNeeds(area.level, period);
       if (!isCurrent()) return;
       /** @param {PlanningNorm} n */
-      const head = (n) => `<tr><th scope="row" colspan="4" class="norm-name">${escapeHtml(n.name)}</th></tr>`;
+      const head = (n) =>
+        `<tr><th scope="row" colspan="4" class="norm-name">${escapeHtml(n.name)}${n.supplyNote ? `<span class="hint supply-note"> – Angebot: ${escapeHtml(n.supplyNote)}</span>` : ''}</th></tr>`;
       let withoutDemand = false;
       const rows = meta.norms
         .map((n) => {

@@ -45,7 +45,7 @@ export const needsTheme = {
     }
     return {
       title: `Versorgung: ${n.name}`,
-      subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}${syntheticSupply ? '; das Angebot (Kapazitäten) ist synthetisch erzeugt' : ''}`,
+      subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}${syntheticSupply ? '; das Angebot (Kapazitäten) ist synthetisch erzeugt' : ''}${n.supplyNote ? `; Angebot: ${n.supplyNote}` : ''}`,
       // computed from generated capacities: headed "synthetisch", not "amtliche Daten"
       synthetic: syntheticSupply,
       valueHeader: 'Deckungsgrad (Versorgungslücke)',

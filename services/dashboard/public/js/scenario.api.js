@@ -10,6 +10,8 @@
 
 /** @typedef {{ saved: boolean, key: string | null, version: number | null, author: string | null, currentVersion: number | null, errors: FieldError[] }} ScenarioSave */
 /** @typedef {{ key: string, version: number, name: string, status: string, error: string | null }} ScenarioListed */
+/** @typedef {{ areaCode: string, dwellings: number, occupancy: number, completionYear: number }} ScenarioHousingArea */
+/** @typedef {ScenarioListed & { createdBy: string | null, changes: { housingAreas?: ScenarioHousingArea[], norms?: { norm: string, value: number }[], facilities?: { change: string, norm: string, capacity: number | null, areaCode: string, year: number }[] } }} ScenarioSaved */
 /** @typedef {{ area: { code: string, name: string }, supply: number, demand: number | null, gap: number | null, normValue: number | null, scenario: string | null, suppressed: boolean }} ScenarioNeedsRow */
 /** @typedef {{ period: string, value: number | null, suppressed: boolean }} ScenarioPoint */
 
@@ -24,6 +26,10 @@ export const scenarioQueries = {
   list: /** @type {Query<{ scenarios: ScenarioListed[] }, {}>} */ (
     /* GraphQL */ `
     query ScenarioList { scenarios { key version name status error } }`
+  ),
+  saved: /** @type {Query<{ scenarios: ScenarioSaved[] }, {}>} */ (
+    /* GraphQL */ `
+    query ScenarioSaved { scenarios { key version name status error createdBy changes } }`
   ),
   needs: /** @type {Query<{ needs: ScenarioNeedsRow[] }, { norm: string, level: string, period: string, scenario: string }>} */ (
     /* GraphQL */ `

@@ -11,7 +11,7 @@ import { describeError, gql } from './api.js';
 import { drawAreaShapes } from './areas.svg.js';
 import { chartLegend, lineChart } from './chart.js';
 import { classify, classOf, methods } from './classify.js';
-import { loadAreas } from './data.js';
+import { loadAreas, loadSupplySynthetic } from './data.js';
 import { $, $input, $select, closest } from './dom.js';
 import { escapeHtml, formatNumber, noDataColour, palette, periodLabel, unitLabel } from './format.js';
 import { authFor } from './identity.js';
@@ -189,6 +189,14 @@ async function drawMaps() {
     };
   };
   const what = `${measureLabels[m]} ${norm.name}, ${periodLabel(year)}`;
+  // an estimated or generated supply is said with every map of it (a gap rests on the supply too)
+  const synthetic = await loadSupplySynthetic(norm.offerType).catch(() => false);
+  $('sc-view-note').textContent = [
+    norm.supplyNote ? `Angebot: ${norm.supplyNote}.` : '',
+    synthetic ? 'Angebot: die Kapazitäten im Register sind synthetisch erzeugt (Demo-Modell, keine amtlichen Daten).' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   $('sc-map-basis-title').textContent = `Basisszenario – ${what}`;
   $('sc-map-planned-title').textContent = `${s.name} – ${what}`;
   colourMap('sc-map-basis', describe(needs.basis));
@@ -309,7 +317,7 @@ async function drawChart() {
   const year = $select('sc-view-year').value;
   out.innerHTML = `<h5 id="sc-chart-title">Zeitreihe ${escapeHtml(name)} (${escapeHtml(area)}): ${escapeHtml(norm.name)}</h5>
     ${chartLegend(labels)}
-    <p class="hint">${firstDiff ? `Bis ${escapeHtml(periodLabel(String(Number(firstDiff) - 1)))} sind Basis und Szenario gleich; ab ${escapeHtml(periodLabel(firstDiff))} weicht das Szenario ab.` : 'Das Szenario ändert in diesem Gebiet nichts.'} Lücke = Bedarf − Angebot (positiv: es fehlen Plätze).</p>
+    <p class="hint">${firstDiff ? `Bis ${escapeHtml(periodLabel(String(Number(firstDiff) - 1)))} sind Basis und Szenario gleich; ab ${escapeHtml(periodLabel(firstDiff))} weicht das Szenario ab.` : 'Das Szenario ändert in diesem Gebiet nichts.'} Lücke = Bedarf − Angebot (positiv: es fehlen Plätze).${norm.supplyNote ? ` Angebot: ${escapeHtml(norm.supplyNote)}.` : ''}</p>
     <div class="sc-charts">${panels
       .map(
         (p) =>

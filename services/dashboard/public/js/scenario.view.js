@@ -5,17 +5,18 @@
 // platform projects its population, docs/projection.md §8). Once projected, the needs analysis of
 // the norm is shown beside the base scenario's: demand, supply and gap per Stadtteil, the housing
 // area first, then every Stadtteil the scenario changes. What the domain refuses is shown at its field.
+// Above the form, the list of saved scenarios opens any projected one's maps and chart without a save.
 import { ApiError, describeError, gql } from './api.js';
 import { $, $input, $select } from './dom.js';
 import { escapeHtml, formatNumber } from './format.js';
-import { authFor } from './identity.js';
+import { authFor, onIdentityChange } from './identity.js';
 import { SCENARIO_LEVEL, scenarioQueries as q } from './scenario.api.js';
 import { showScenarioViews } from './scenario.maps.view.js';
 import { meta } from './state.js';
 
 /** @import { View } from './view.js' */
 /** @import { FieldError } from './workspace.api.js' */
-/** @import { ScenarioListed, ScenarioNeedsRow } from './scenario.api.js' */
+/** @import { ScenarioListed, ScenarioNeedsRow, ScenarioSaved } from './scenario.api.js' */
 
 /** the movers' age bands of the form (to exclusive), with a typical profile of a new family quarter */
 const bands = [
@@ -117,6 +118,77 @@ async function projected(key, version) {
   return null;
 }
 
+/** the saved scenarios as last listed, by key */
+/** @type {Map<string, ScenarioSaved>} */
+const saved = new Map();
+
+const statusLabels = /** @type {Record<string, string>} */ ({ projected: 'prognostiziert', failed: 'nicht prognostizierbar', withdrawn: 'zurückgezogen' });
+
+/**
+ * One line on what a scenario changes: its housing areas, Richtwerte and facilities.
+ * @param {ScenarioSaved} s
+ */
+function changesOf(s) {
+  const normName = (/** @type {string} */ code) => meta.norms.find((n) => n.code === code)?.name ?? code;
+  const parts = [
+    ...(s.changes.housingAreas ?? []).map((h) => `Wohngebiet in ${h.areaCode}: ${formatNumber(h.dwellings, 0)} Wohnungen × ${formatNumber(h.occupancy, 1)} Personen, fertig ${h.completionYear}`),
+    ...(s.changes.norms ?? []).map((n) => `Richtwert ${normName(n.norm)}: ${formatNumber(n.value, 0)}`),
+    ...(s.changes.facilities ?? []).map(
+      (f) => `${f.change === 'open' ? 'neue' : 'geschlossene'} Einrichtung (${normName(f.norm)}) in ${f.areaCode} ab ${f.year}${f.capacity == null ? '' : `: ${formatNumber(f.capacity, 0)} Plätze`}`,
+    ),
+  ];
+  return parts.join('; ') || 'keine Änderung';
+}
+
+/** Lists the saved scenarios with their state; a projected one can be opened in the maps and chart. */
+async function listSaved() {
+  const out = $('sc-saved-list');
+  try {
+    const list = (await gql(q.saved, {}, authFor())).scenarios;
+    saved.clear();
+    for (const s of list) saved.set(s.key, s);
+    out.innerHTML = list.length
+      ? `<table class="operations-table" id="sc-saved-table"><caption>Gespeicherte Szenarien (Prognose neben dem Basisszenario)</caption>
+        <thead><tr><th scope="col">Szenario</th><th scope="col">Version</th><th scope="col">Stand</th><th scope="col">gespeichert von</th><th scope="col">Änderungen</th><th scope="col"><span class="visually-hidden">Aktion</span></th></tr></thead>
+        <tbody>${list
+          .map(
+            (s) =>
+              `<tr data-scenario="${escapeHtml(s.key)}"><th scope="row">${escapeHtml(s.name)} <span class="hint">(${escapeHtml(s.key)})</span></th><td class="num">${s.version}</td><td>${escapeHtml(statusLabels[s.status] ?? s.status)}${s.error ? `: ${escapeHtml(s.error)}` : ''}</td><td>${escapeHtml(s.createdBy ?? '–')}</td><td>${escapeHtml(changesOf(s))}</td><td>${
+                s.status === 'projected' ? `<button type="button" class="button sc-open" data-key="${escapeHtml(s.key)}">Karten und Zeitreihe öffnen</button>` : ''
+              }</td></tr>`,
+          )
+          .join('')}</tbody></table>`
+      : '<p class="hint">Noch keine Szenarien gespeichert.</p>';
+  } catch (e) {
+    out.textContent = `Szenarien nicht verfügbar: ${describeError(e)}`;
+  }
+}
+
+/**
+ * Opens a saved scenario's maps and chart: the first housing area's Stadtteil, two years after its completion.
+ * @param {string} key
+ */
+async function openSaved(key) {
+  const s = saved.get(key);
+  if (!s) return;
+  const housing = s.changes.housingAreas?.[0];
+  const facility = s.changes.facilities?.[0] ?? s.changes.norms?.[0];
+  await showScenarioViews(s, {
+    ...(facility ? { norm: facility.norm } : {}),
+    ...(housing ? { area: housing.areaCode, year: String(housing.completionYear + 2) } : {}),
+  });
+  $('sc-views').scrollIntoView({ block: 'start' });
+}
+
+/**
+ * What the supply of a norm is when it is not an official capacity: a sentence, or ''.
+ * @param {string} norm
+ */
+const supplyNoteOf = (norm) => {
+  const note = meta.norms.find((n) => n.code === norm)?.supplyNote;
+  return note ? ` Angebot: ${escapeHtml(note)}.` : '';
+};
+
 /** @param {number | null} v */
 const cell = (v) => `<td class="num">${v == null ? '–' : formatNumber(v, 0)}</td>`;
 
@@ -155,7 +227,7 @@ async function compare(s, area) {
     out.innerHTML = `<table class="operations-table" id="sc-compare-table"><caption>${escapeHtml(normName)}, ${escapeHtml(period)}: Prognose – ${escapeHtml(s.name)} neben dem Basisszenario${planned.needs[0]?.normValue != null ? ` (Richtwert ${formatNumber(planned.needs[0].normValue, 0)})` : ''}</caption>
       <thead><tr><th scope="col">Stadtteil</th><th scope="col" class="num">Bedarf Basis</th><th scope="col" class="num">Bedarf Szenario</th><th scope="col" class="num">Angebot Basis</th><th scope="col" class="num">Angebot Szenario</th><th scope="col" class="num">Lücke Basis</th><th scope="col" class="num">Lücke Szenario</th></tr></thead>
       <tbody>${body || '<tr><td colspan="7">keine Änderung</td></tr>'}</tbody></table>
-      <p class="hint">Lücke = Bedarf − Angebot (positiv: es fehlen Plätze). Bedarf aus den prognostizierten Einwohner*innen, Angebot aus dem Register mit den Einrichtungen des Szenarios.</p>`;
+      <p class="hint">Lücke = Bedarf − Angebot (positiv: es fehlen Plätze). Bedarf aus den prognostizierten Einwohner*innen, Angebot aus dem Register mit den Einrichtungen des Szenarios.${supplyNoteOf(norm)}</p>`;
   } catch (e) {
     out.textContent = `Vergleich nicht verfügbar: ${describeError(e)}`;
   }
@@ -189,6 +261,7 @@ async function save() {
       return;
     }
     msg.textContent = `Gespeichert und prognostiziert: ${key}, Version ${version}, von ${result.author}.`;
+    void listSaved();
     const area = input.housingAreas[0]?.areaCode ?? '';
     await compare(s, area);
     await showScenarioViews(s, { norm: $select('sc-norm').value, year: comparedYear(), area });
@@ -208,8 +281,15 @@ export const scenarioView = {
       e.preventDefault();
       void save();
     });
+    $('sc-saved-list').addEventListener('click', (e) => {
+      const button = /** @type {HTMLElement} */ (e.target).closest?.('button.sc-open');
+      if (button instanceof HTMLElement && button.dataset.key) void openSaved(button.dataset.key);
+    });
+    // a planner sees who saved what (the public list names no authors): list again after a sign-in
+    onIdentityChange(() => void listSaved());
   },
   start() {
     $select('sc-norm').innerHTML = meta.norms.map((n) => `<option value="${escapeHtml(n.code)}">${escapeHtml(n.name)}</option>`).join('');
+    void listSaved();
   },
 };

@@ -25,6 +25,7 @@ export const totalPopulationIndicator = 'einwohner';
 export const catalogueAgeBands: Readonly<Record<string, AgeBandRecipe>> = {
   '0-3': { terms: [{ indicator: 'einwohner_0_3', weight: 1 }] },
   '3-6': { terms: [{ indicator: 'einwohner_3_6', weight: 1 }] },
+  '6-10': { terms: [{ indicator: 'einwohner_6_10', weight: 1 }] },
   '6-15': {
     terms: [
       { indicator: 'einwohner_u15', weight: 1 },

@@ -3,7 +3,7 @@
 // distance from each area's population-weighted centre to the nearest offer of the norm.
 import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource, AreaRef, ScenarioSource, ScenarioView } from '../sources.js';
 import type { IndicatorReader } from '@sp/indicator-store';
-import { spatialAreaLocator, type Norm, type Offer, type OfferFilter, type OfferRecord, type RegistryRepository } from '@sp/registry';
+import { spatialAreaLocator, supplyFilterOf, type Norm, type Offer, type OfferFilter, type OfferRecord, type RegistryRepository } from '@sp/registry';
 import { populationWeightedCentre, type AreaReference } from '@sp/spatial';
 import { AreaRelations, areaKey } from './area.relations.js';
 import { IndicatorPopulationSource, totalPopulationIndicator } from './population.source.js';
@@ -117,7 +117,7 @@ export function registrySourceFrom(registry: RegistryRepository, reader: Indicat
         period,
         privileged,
       );
-      const nearest = new Map((await registry.nearestDistances(points, supplyFilter(norm))).map((n) => [n.area.code, n.nearest?.distanceMeters ?? null]));
+      const nearest = new Map((await registry.nearestDistances(points, supplyFilterOf(norm))).map((n) => [n.area.code, n.nearest?.distanceMeters ?? null]));
       return inParent.map(
         (r): NeedsRowView => ({
           norm: norm.code,
@@ -150,11 +150,6 @@ function offerFilterOf(q: OfferQuery): OfferFilter {
     ...(q.near ? { near: { lat: q.near.lat, lon: q.near.lon, radiusMeters: q.near.radiusMeters } } : {}),
     ...(q.bbox ? { bbox: { south: q.bbox.minLat, west: q.bbox.minLon, north: q.bbox.maxLat, east: q.bbox.maxLon } } : {}),
   };
-}
-
-/** The offers that supply a norm, as the registry's needs() selects them. */
-function supplyFilter(norm: Norm): OfferFilter {
-  return norm.targetGroups ? { offerTypes: norm.offerTypes, targetGroups: norm.targetGroups } : { offerTypes: norm.offerTypes };
 }
 
 function offerView(o: Offer): OfferView {
@@ -232,6 +227,7 @@ function normView(n: Norm): NormView {
     // every shipped norm has one offer type; several are listed comma-separated
     offerType: n.offerTypes.join(','),
     unit,
-    description: `${number.format(n.value)} ${what} je ${number.format(n.per)} ${n.targetPopulation.label}${groups}.${n.source ? ` Quelle: ${n.source}.` : ''}`,
+    description: `${number.format(n.value)} ${what} je ${number.format(n.per)} ${n.targetPopulation.label}${groups}.${n.source ? ` Quelle: ${n.source}.` : ''}${n.supplyNote ? ` Angebot: ${n.supplyNote}.` : ''}`,
+    supplyNote: n.supplyNote ?? null,
   };
 }

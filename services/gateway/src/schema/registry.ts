@@ -89,6 +89,11 @@ NormRef.implement({
     offerType: t.exposeString('offerType'),
     unit: t.exposeString('unit'),
     description: t.exposeString('description'),
+    supplyNote: t.string({
+      nullable: true,
+      description: 'What the supply figures of this norm are when they are not official capacities, e.g. "Kapazität geschätzt aus Schülerzahl 2012 …". Show it wherever the supply is shown.',
+      resolve: (n) => n.supplyNote ?? null,
+    }),
   }),
 });
 

@@ -15,4 +15,7 @@ export const koelnBasePrognose: PrognoseJobConfig = {
   dataset: 'bevoelkerungsprognose_basis',
   horizonYears: 10,
   calibrationYears: 5,
+  // residents aged 80 and over for the care norms (einwohner_80plus reads einwohner_altersgruppe;
+  // observed only in 2012, projected every year from the single years of age)
+  extraAges: [{ measure: 'einwohner_altersgruppe', dimension: 'alter', bands: ['80+'] }],
 };

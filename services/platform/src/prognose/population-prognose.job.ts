@@ -8,14 +8,17 @@ import { latestAreaStatistics, latestDatasetVersion } from '@sp/indicator-store'
 import type { Warehouse } from '@sp/ports';
 import { postDelivery } from '../http-delivery.js';
 import {
+  type AgeBand,
   calibrate,
   DEFAULT_METHOD,
   type DemographicStandard,
   GERMANY_2008_2010,
   observedFromAreaStatistics,
   outputLike,
+  parseAgeBand,
   type PopulationMapping,
   type PrognoseDataset,
+  type PrognoseOutput,
   type PrognoseRecord,
   prognoseDataset,
   prognoseRecords,
@@ -36,6 +39,12 @@ export interface PrognoseJobConfig {
   /** observed years the rates are calibrated on, ending with the last observed year */
   calibrationYears: number;
   standard?: DemographicStandard;
+  /**
+   * Further band sets the records carry beside the observed bands, e.g. 80+ for care planning (the
+   * care norms read residents aged 80 and over, which the observed bands of every year do not give).
+   * Each must be a measure of the prognose dataset in the feed catalogue.
+   */
+  extraAges?: readonly { measure: string; dimension: string; bands: readonly string[] }[];
 }
 
 export interface PrognoseJobDeps {
@@ -60,10 +69,16 @@ export async function runPopulationPrognose(deps: PrognoseJobDeps, config: Progn
   const base = await calibratedBase(deps.warehouse, config);
   const version = (await latestDatasetVersion(deps.warehouse, config.dataset)) + 1;
   const run = prognoseRun({ scenario: config.scenario, version, areaLevel: config.mapping.areaLevel, calibration: base.calibration, standard: base.standard, areas: base.areas });
-  const out = outputLike(config.mapping, base.observed.bands, datasetPrefixOf(config));
+  const out = prognoseOutputOf(config, base.observed.bands);
   const records = prognoseRecords(run, out);
   await deps.deliver(records);
   return { dataset: prognoseDataset(run, out), records: records.length, areas: base.areas.size };
+}
+
+/** The records' measures: named like the observed dataset, plus the configured further band sets. */
+export function prognoseOutputOf(config: PrognoseJobConfig, observedBands: readonly AgeBand[]): PrognoseOutput {
+  const out = outputLike(config.mapping, observedBands, datasetPrefixOf(config));
+  return { ...out, ages: [...out.ages, ...(config.extraAges ?? []).map((a) => ({ measure: a.measure, dimension: a.dimension, bands: a.bands.map(parseAgeBand) }))] };
 }
 
 /** `bevoelkerungsprognose` of `bevoelkerungsprognose_basis`: the prefix every scenario's dataset shares. */

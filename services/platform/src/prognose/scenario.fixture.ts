@@ -1,6 +1,7 @@
 // TEST HELPER: a platform on embedded engines with what a scenario needs (docs/projection.md §8):
-// the real Köln population delivered by the Statistikamt, the demo's Kitas delivered by their Ämter,
-// and the base projection run. Shared by the scenario int test and the scenario form's browser test.
+// the real Köln population delivered by the Statistikamt, the demo's Kitas, Grundschulen (capacity
+// estimated from the 2012 pupils) and Pflegeheime (synthetic places) delivered by their Ämter, and the
+// base projection run. Shared by the scenario int test and the scenario form's browser test.
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { buildKoelnDemo } from '@sp/demo';
@@ -36,12 +37,14 @@ export async function startScenarioPlatform(): Promise<ScenarioPlatform> {
     'area-statistic',
     buildKoelnDemo({ reference: platform.reference }).real.filter((r) => r.dataset === 'bevoelkerung'),
   );
-  const kitas = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => platform.reference.locate(lat, lon) !== undefined }).offers.filter((o) => o.offerType === 'kita');
-  for (const amt of new Set(kitas.map((o) => o.amt)))
+  const offers = buildDemoRegistry(readDemoSources(), { insideCity: (lat, lon) => platform.reference.locate(lat, lon) !== undefined }).offers.filter(
+    (o) => o.offerType === 'kita' || o.subtype === 'grundschule' || o.offerType === 'seniorenheim',
+  );
+  for (const amt of new Set(offers.map((o) => o.amt)))
     await deliver(
       amt,
       'offer',
-      kitas.filter((o) => o.amt === amt),
+      offers.filter((o) => o.amt === amt),
     );
   await platform.projections.caughtUp();
   await platform.runPrognose();

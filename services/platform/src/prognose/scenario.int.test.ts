@@ -1,8 +1,9 @@
 // Planning scenarios end to end on the platform's embedded engines (docs/projection.md §8): the real
 // Köln population delivered by the Statistikamt and the demo's Kitas, the base projection, then a
 // planner's housing scenario saved through GraphQL (one delivery through the ingestion path), its
-// projection (population with the movers, cohort-aged), and the Kita demand, supply and gap of the
-// affected Stadtteil read with `scenario` beside the base scenario. Fails when the scenario is ignored.
+// projection (population with the movers, cohort-aged), and the Kita and Grundschule demand, supply and
+// gap of the affected Stadtteil read with `scenario` beside the base scenario. Fails when the scenario
+// is ignored.
 import { tokenFromDataDir } from '@sp/identity/testing';
 import { latestDatasetVersion } from '@sp/indicator-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what
 
 const AREA = '101'; // Altstadt/Süd
 const OTHER = '609'; // Chorweiler: no change there
+const GRUNDSCHULE = 'grundschule_plaetze_6_10';
 const SAVE = `mutation($i: ScenarioInput!) { saveScenario(input: $i) { saved key version author errors { field code message accepted } } }`;
 const housing = {
   key: 'neubau_altstadt',
@@ -70,11 +72,14 @@ const housing = {
       ],
     },
   ],
-  facilities: [{ change: 'open', norm: 'kita_plaetze_1_6', capacity: 60, areaCode: AREA, year: 2017 }],
+  facilities: [
+    { change: 'open', norm: 'kita_plaetze_1_6', capacity: 60, areaCode: AREA, year: 2017 },
+    { change: 'open', norm: GRUNDSCHULE, capacity: 100, areaCode: AREA, year: 2019 },
+  ],
 };
 
-const needs = async (args: string): Promise<Map<string, NeedsRow>> => {
-  const r = await gql<{ needs: NeedsRow[] }>(`{ needs(norm: "kita_plaetze_1_6", level: STADTTEIL, ${args}) { area { code } period supply demand gap kind scenario normValue } }`);
+const needs = async (args: string, norm = 'kita_plaetze_1_6', level = 'STADTTEIL'): Promise<Map<string, NeedsRow>> => {
+  const r = await gql<{ needs: NeedsRow[] }>(`{ needs(norm: "${norm}", level: ${level}, ${args}) { area { code } period supply demand gap kind scenario normValue } }`);
   expect(r.errors).toBeUndefined();
   return new Map(r.data!.needs.map((n) => [n.area.code, n]));
 };
@@ -144,6 +149,77 @@ describe('a housing scenario saved by a planner', () => {
     expect(scenario.get(OTHER)!.supply).toBe(base.get(OTHER)!.supply);
     const before = await needs(`period: "2015", scenario: "${housing.key}"`);
     expect(before.get(AREA)!.demand!).toBeCloseTo((await needs('period: "2015", scenario: "basis"')).get(AREA)!.demand!, 6);
+  });
+
+  it('raises the Grundschule demand of the housing area after completion; supply is the estimated places of the registry plus the scenario school', async () => {
+    // the registry's Grundschulen in Altstadt/Süd, with the places estimated from the 2012 pupils
+    const offers = await gql<{ offers: { totalCount: number; edges: { node: { subtype: string | null; capacity: { value: number; unit: string } | null; source: string } }[] } }>(
+      `{ offers(offerTypes: ["schule"], area: { level: STADTTEIL, code: "${AREA}" }, first: 20) { totalCount edges { node { subtype capacity { value unit } source } } } }`,
+      {},
+      planner,
+    );
+    expect(offers.errors).toBeUndefined();
+    const inArea = offers.data!.offers.edges.map((e) => e.node);
+    expect(inArea.length).toBe(offers.data!.offers.totalCount);
+    expect(inArea.length).toBeGreaterThan(0);
+    expect(inArea.every((o) => o.subtype === 'grundschule' && o.capacity?.unit === 'plaetze')).toBe(true);
+    for (const o of inArea) expect(o.source).toContain('Kapazität geschätzt aus Schülerzahl 2012');
+    const registryPlaces = inArea.reduce((acc, o) => acc + (o.capacity?.value ?? 0), 0);
+    expect(registryPlaces).toBe(282); // Altstadt-Süd: 282 Grundschule pupils in 2012
+
+    const norm = await gql<{ planningNorms: { code: string; unit: string; supplyNote: string | null }[] }>('{ planningNorms { code unit supplyNote } }');
+    expect(norm.data!.planningNorms.find((n) => n.code === GRUNDSCHULE)).toMatchObject({ unit: 'plaetze', supplyNote: expect.stringContaining('Kapazität geschätzt aus Schülerzahl 2012') });
+
+    const children = async (period: string, scenario: string) =>
+      (
+        await gql<{ indicatorValues: { area: { code: string }; value: number }[] }>(
+          `{ indicatorValues(indicator: "einwohner_6_10", level: STADTTEIL, period: "${period}", scenario: "${scenario}") { area { code } value } }`,
+        )
+      ).data!.indicatorValues.find((v) => v.area.code === AREA)!.value;
+    for (const period of ['2015', '2018', '2020']) {
+      const base = await needs(`period: "${period}", scenario: "basis"`, GRUNDSCHULE);
+      const planned = await needs(`period: "${period}", scenario: "${housing.key}"`, GRUNDSCHULE);
+      const a = planned.get(AREA)!;
+      const b = base.get(AREA)!;
+      // demand: one place per child aged 6 to under 10 (Richtwert 100 per 100), projected residents
+      expect(b.normValue).toBe(100);
+      expect(b.demand!).toBeCloseTo(await children(period, 'basis'), 6);
+      expect(a.demand!).toBeCloseTo(await children(period, housing.key), 6);
+      // supply: the registry's estimated places; the scenario's school of 100 places from 2019 on
+      expect(b.supply).toBe(registryPlaces);
+      expect(a.supply).toBe(registryPlaces + (Number(period) >= 2019 ? 100 : 0));
+      expect(a.gap!).toBeCloseTo(a.demand! - a.supply, 6);
+      expect(b.gap!).toBeCloseTo(b.demand! - b.supply, 6);
+      // Chorweiler is not touched
+      expect(planned.get(OTHER)!.demand!).toBeCloseTo(base.get(OTHER)!.demand!, 6);
+      expect(planned.get(OTHER)!.supply).toBe(base.get(OTHER)!.supply);
+      if (period === '2015') expect(a.demand!).toBeCloseTo(b.demand!, 6);
+      // the movers' children aged 0-6 in 2016 grow into the Grundschule age: 2018 some, 2020 more
+      if (period === '2018') expect(a.demand! - b.demand!).toBeGreaterThan(40);
+      if (period === '2020') expect(a.demand! - b.demand!).toBeGreaterThan(100);
+    }
+  });
+
+  it("counts the Pflegeheime's synthetic places as care supply of their Bezirk", async () => {
+    const heime = await gql<{ offers: { totalCount: number; edges: { node: { capacity: { value: number } | null; synthetic: boolean; areas: { level: string; code: string }[] } }[] } }>(
+      '{ offers(offerTypes: ["seniorenheim"], first: 15) { totalCount edges { node { capacity { value } synthetic areas { level code } } } } }',
+      {},
+      planner,
+    );
+    expect(heime.errors).toBeUndefined();
+    const list = heime.data!.offers.edges.map((e) => e.node);
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.length).toBe(heime.data!.offers.totalCount);
+    expect(list.every((h) => h.synthetic && (h.capacity?.value ?? 0) > 0)).toBe(true);
+    const care = await needs('period: "2020", scenario: "basis"', 'pflegeheim_plaetze_80', 'STADTBEZIRK');
+    expect(care.size).toBe(9);
+    for (const [code, row] of care) {
+      const places = list.filter((h) => h.areas.some((a) => a.level === 'STADTBEZIRK' && a.code === code)).reduce((acc, h) => acc + h.capacity!.value, 0);
+      expect(row.supply, code).toBe(places);
+      expect(row.demand!).toBeGreaterThan(0);
+      expect(row.gap!).toBeCloseTo(row.demand! - row.supply, 6);
+    }
+    expect([...care.values()].reduce((acc, r) => acc + r.supply, 0)).toBe(list.reduce((acc, h) => acc + h.capacity!.value, 0));
   });
 
   it('answers indicator queries with the scenario as PROGNOSE values, the residents grown by the movers', async () => {

@@ -11,8 +11,8 @@ import type { RecordEvent, ScenarioRecord } from '@sp/events';
 import type { ScenarioSource, ScenarioView } from '@sp/gateway';
 import type { IndicatorProjector, ScenarioDatasets } from '@sp/indicator-store';
 import type { Database, Warehouse } from '@sp/ports';
-import { HousingAreaError, outputLike, prognoseRecords, prognoseRun, withHousingArea, type ProjectedYear } from '@sp/population-projection';
-import { type CalibratedBase, calibratedBase, datasetPrefixOf, type PrognoseJobConfig, PrognoseJobError } from './population-prognose.job.js';
+import { HousingAreaError, prognoseRecords, prognoseRun, withHousingArea, type ProjectedYear } from '@sp/population-projection';
+import { type CalibratedBase, calibratedBase, datasetPrefixOf, type PrognoseJobConfig, PrognoseJobError, prognoseOutputOf } from './population-prognose.job.js';
 
 export type ScenarioStatus = 'projected' | 'failed' | 'withdrawn';
 
@@ -179,7 +179,7 @@ export async function applyScenarioEvents(deps: ScenarioProjectionDeps, events: 
       continue;
     }
     const run = prognoseRun({ scenario: { code: r.key, label: r.name }, version: r.version, areaLevel: deps.config.mapping.areaLevel, calibration: base.calibration, standard: base.standard, areas });
-    const records = prognoseRecords(run, outputLike(deps.config.mapping, base.observed.bands, prefix));
+    const records = prognoseRecords(run, prognoseOutputOf(deps.config, base.observed.bands));
     await deps.projector.apply(records.map((p) => ({ key: p.key, version: p.version, tombstone: false, deliveredAt: e.deliveredAt, amt: e.amt, deliveryId: e.deliveryId, payload: p })));
     await deps.store.put(stored);
     deps.datasets.set(r.key, { dataset, label: r.name });
