@@ -205,7 +205,7 @@ function listHtml(/** @type {WorkspaceTheme[]} */ themes) {
         .map(
           (t) => `<tr data-key="${escapeHtml(t.key)}"><th scope="row">${escapeHtml(t.title)}<br><span class="hint">${escapeHtml(t.key)}, Version ${t.version}</span></th>
             <td>${stepHtml(t)}</td>
-            <td><button type="button" class="button ws-theme-edit" data-key="${escapeHtml(t.key)}"${t.decision ? ' disabled title="entschieden: abgeschlossen"' : ''}>Fortführen (Version ${t.version + 1})</button></td></tr>`,
+            <td>${t.decision ? '<span class="hint">entschieden: abgeschlossen</span>' : `<button type="button" class="button ws-theme-edit" data-key="${escapeHtml(t.key)}">Fortführen (Version ${t.version + 1})</button>`}</td></tr>`,
         )
         .join('');
       return `<table class="ws-table ws-themes-table" data-area="${escapeHtml(area.code)}"><caption>${escapeHtml(area.name)} (${escapeHtml(area.code)}): ${list.length} ${list.length === 1 ? 'Thema' : 'Themen'}</caption>
