@@ -37,4 +37,4 @@ export * from './projection/controlling.queries.js';
 export { themeStatus, type ThemeRow } from './projection/controlling.rows.js';
 
 // demo
-export { haanExamplePath, koelnDemoPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';
+export { haanExamplePath, koelnDemoPath, koelnThemesPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';
