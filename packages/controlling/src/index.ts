@@ -9,6 +9,7 @@ export * from './goal/goal.decider.js';
 export * from './measure/measure.decider.js';
 export * from './milestone/milestone.decider.js';
 export * from './status-report/status-report.decider.js';
+export * from './theme/theme.decider.js';
 
 // planning records (schemas, one RecordMapping per aggregate and the generic records → commands/events, in-memory replay)
 export * from './records/planning-records.schema.js';
@@ -17,6 +18,7 @@ export * from './records/goal.record-mapping.js';
 export * from './records/measure.record-mapping.js';
 export * from './records/milestone.record-mapping.js';
 export * from './records/status-report.record-mapping.js';
+export * from './records/theme.record-mapping.js';
 export * from './records/planning-records.replay.js';
 export * from './records/planning-transition.check.js';
 
@@ -24,6 +26,7 @@ export * from './records/planning-transition.check.js';
 export * from './controlling/controlling.compute.js';
 export * from './controlling/evaluation.compute.js';
 export * from './controlling/goal-targets.compute.js';
+export * from './controlling/core-process.compute.js';
 
 // PostgreSQL read model
 export * from './projection/planning.projection.js';
@@ -31,6 +34,7 @@ export { controllingMigrations, migrateControlling, type Migration } from './pro
 export { applyEvents, type ApplyResult } from './projection/controlling.projector.js';
 export { projectPlanningRecordEvents, PlanningOutOfOrderError, type PlanningRecordEvent } from './projection/planning-records.projector.js';
 export * from './projection/controlling.queries.js';
+export { themeStatus, type ThemeRow } from './projection/controlling.rows.js';
 
 // demo
-export { haanExamplePath, koelnDemoPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';
+export { haanExamplePath, koelnDemoPath, koelnThemesPath, readKoelnDemo, type PlanningDemo } from './demo/koeln-demo.loader.js';

@@ -1,9 +1,9 @@
 // The record types the Ämter deliver (docs/records.md) and where their events live in the log.
 
-export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'scenario', 'area-level', 'area'] as const;
+export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'theme', 'scenario', 'area-level', 'area'] as const;
 export type RecordType = (typeof recordTypes)[number];
 
-export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report'] as const satisfies readonly RecordType[];
+export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report', 'theme'] as const satisfies readonly RecordType[];
 export type PlanningRecordType = (typeof planningRecordTypes)[number];
 
 /** the tenant's spatial reference as delivered data (docs/spatial-reference.md) */

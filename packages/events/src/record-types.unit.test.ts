@@ -11,6 +11,7 @@ describe('topology', () => {
       'records.measure',
       'records.milestone',
       'records.status-report',
+      'records.theme',
       'records.scenario',
       'records.area-level',
       'records.area',

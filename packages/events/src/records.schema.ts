@@ -142,6 +142,31 @@ export function recordSchemasFor(mode: Strictness) {
     trafficLight: opt(z.enum(['green', 'yellow', 'red'])),
   });
 
+  // a topic found in a Sozialraum and its path to a decision (docs/controlling.md, "Themes"); dates and
+  // outcome rules are the theme decider's
+  const theme = obj({
+    key,
+    version,
+    area: areaRef,
+    origin: z.enum(['bottom_up', 'top_down']),
+    title: text(),
+    description: opt(z.string()),
+    foundDate: text(),
+    foundBy: text(),
+    assessment: opt(obj({ date: text(), assessedBy: text(), text: text(), priority: z.enum(['high', 'medium', 'low']) })),
+    decision: opt(
+      obj({
+        date: text(),
+        decidedBy: text(),
+        outcome: z.enum(['project', 'measure', 'closed']),
+        measureKey: opt(z.string()),
+        projectTitle: opt(z.string()),
+        reason: opt(z.string()),
+      }),
+    ),
+    example: z.boolean().default(false),
+  });
+
   // a planning scenario (docs/projection.md §8); semantic checks (areas, norms, years) in @sp/feeds
   const year = z.number().int().min(1900).max(2200);
   const scenario = obj({
@@ -205,6 +230,7 @@ export function recordSchemasFor(mode: Strictness) {
     measure,
     milestone,
     'status-report': statusReport,
+    theme,
     scenario,
     'area-level': areaLevel,
     area,
@@ -221,6 +247,7 @@ export type Goal = z.output<(typeof strictRecordSchemas)['goal']>;
 export type Measure = z.output<(typeof strictRecordSchemas)['measure']>;
 export type Milestone = z.output<(typeof strictRecordSchemas)['milestone']>;
 export type StatusReport = z.output<(typeof strictRecordSchemas)['status-report']>;
+export type Theme = z.output<(typeof strictRecordSchemas)['theme']>;
 export type ScenarioRecord = z.output<(typeof strictRecordSchemas)['scenario']>;
 export type AreaLevelRecord = z.output<(typeof strictRecordSchemas)['area-level']>;
 export type AreaRecord = z.output<(typeof strictRecordSchemas)['area']>;
@@ -232,6 +259,7 @@ export interface RecordPayloads {
   measure: Measure;
   milestone: Milestone;
   'status-report': StatusReport;
+  theme: Theme;
   scenario: ScenarioRecord;
   'area-level': AreaLevelRecord;
   area: AreaRecord;

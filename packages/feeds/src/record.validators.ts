@@ -17,6 +17,7 @@ import {
   type RecordType,
   type ScenarioRecord,
   type StatusReport,
+  type Theme,
   type ValueKind,
 } from '@sp/events';
 import type { z } from 'zod';
@@ -195,6 +196,7 @@ const checkers: { [R in RecordType]: (record: RecordPayloads[R], ctx: Validation
   measure: checkMeasure,
   milestone: checkMilestone,
   'status-report': checkStatusReport,
+  theme: checkTheme,
   scenario: checkScenario,
   'area-level': checkAreaLevelRecord,
   area: checkAreaRecord,
@@ -764,6 +766,26 @@ function checkStatusReport(r: StatusReport, ctx: ValidationContext, report: Repo
     report(['reportedAt'], r.reportedAt, 'BAD_DATE', `${JSON.stringify(r.reportedAt)} is not an ISO date-time`, 'an ISO 8601 date-time with zone, e.g. 2025-06-30T12:00:00Z');
   } else if (t > ctx.now.getTime() + 5 * 60_000) {
     report(['reportedAt'], r.reportedAt, 'FUTURE_DATE', 'reportedAt lies in the future', `a time on or before ${ctx.now.toISOString()}`);
+  }
+}
+
+/**
+ * A Sozialraum topic: its area exists (and existed when the topic was found), its dates are ISO dates
+ * not in the future. The path (assessed before decided, dates not before the finding, the measure of
+ * a decision exists) is the theme decider's and the delivery decider's.
+ */
+function checkTheme(r: Theme, ctx: ValidationContext, report: Report): void {
+  checkArea(['area'], r.area.level, r.area.code, ctx, report);
+  const found = checkDate(['foundDate'], r.foundDate, ctx, report);
+  if (found) checkAreaValidity(['area'], r.area.level, r.area.code, [r.foundDate, r.foundDate], ctx, report, 'when the topic was found');
+  const dates: [readonly PropertyKey[], string | null][] = [
+    [['foundDate'], r.foundDate],
+    [['assessment', 'date'], r.assessment?.date ?? null],
+    [['decision', 'date'], r.decision?.date ?? null],
+  ];
+  for (const [path, value] of dates) {
+    const d = path[0] === 'foundDate' ? found : checkDate(path, value, ctx, report);
+    if (d && d.getTime() > ctx.now.getTime()) report(path, value, 'FUTURE_DATE', `${fieldPath(path)} lies in the future`, `a date on or before ${ctx.now.toISOString().slice(0, 10)}`);
   }
 }
 

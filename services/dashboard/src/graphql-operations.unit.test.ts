@@ -356,7 +356,7 @@ describe('the GraphQL operations the dashboard sends', () => {
   it('are all found where gql() is called, as literal documents', () => {
     expect(found.unresolved, 'gql() must get a document the test can read: a literal, or a const/property initialised with one').toEqual([]);
     expect(found.otherSenders, 'the page talks to the API only through gql() in api.js').toEqual([]);
-    // the sixteen operations of docs/dashboard.md, the Sozialatlas' two and the workspace's seven (docs/workspace.md) and the scenario form's five (docs/dashboard.md), each sent from at least one place
+    // the sixteen operations of docs/dashboard.md, the Sozialatlas' two and the workspace's seven (docs/workspace.md), the scenario form's five (docs/dashboard.md) and the Sozialraum topics' four, each sent from at least one place
     expect(new Set(found.operations.map(nameOf))).toEqual(
       new Set([
         'DashboardInit',
@@ -391,6 +391,11 @@ describe('the GraphQL operations the dashboard sends', () => {
         'ScenarioNeeds',
         'ScenarioNeedsPair',
         'ScenarioPopulation',
+        // „Themen im Sozialraum“ (docs/workspace.md)
+        'WorkspaceSaveTheme',
+        'WorkspaceThemes',
+        'WorkspaceCoreProcess',
+        'ThemeAreaCodes',
       ]),
     );
   });

@@ -387,12 +387,57 @@ export interface ControllingSource {
   controlling(measureKeys: readonly string[], today: string): Promise<readonly MeasureControllingView[]>;
   evaluation(query: { goalKey: string; before: string; after: string; comparisonAreas?: readonly AreaRef[]; privileged: boolean }): Promise<EvaluationView>;
   /** who changed what: the audit trail of one planning record (a measure's with its milestones' and status reports' when includeRelated) */
-  changes?(recordType: 'goal' | 'measure' | 'milestone' | 'status-report', key: string, includeRelated: boolean): Promise<readonly PlanningChangeView[]>;
+  changes?(recordType: 'goal' | 'measure' | 'milestone' | 'status-report' | 'theme', key: string, includeRelated: boolean): Promise<readonly PlanningChangeView[]>;
+  /** topics of the Sozialräume (internal working data: the service lets planners only read them) */
+  themes?(filter: ThemeFilter): Promise<readonly ThemeView[]>;
+  /** core-process indicators per area and year of finding over the topics matching the filter, on a given day */
+  coreProcess?(filter: ThemeFilter, today: string): Promise<readonly CoreProcessView[]>;
+}
+
+export interface ThemeFilter {
+  area?: AreaRef;
+  level?: string;
+  year?: number;
+}
+
+/** A topic found in a Sozialraum and its path (docs/controlling.md, "Themes"). */
+export interface ThemeView {
+  key: string;
+  version: number;
+  area: AreaRef;
+  origin: 'bottom_up' | 'top_down';
+  title: string;
+  description: string | null;
+  foundDate: string;
+  foundBy: string;
+  assessment: { date: string; assessedBy: string; text: string; priority: string } | null;
+  decision: { date: string; decidedBy: string; outcome: 'project' | 'measure' | 'closed'; measureKey: string | null; projectTitle: string | null; reason: string | null } | null;
+  status: 'found' | 'assessed' | 'decided';
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** The core-process indicators of one area and year of finding. */
+export interface CoreProcessView {
+  area: AreaRef;
+  year: number;
+  found: number;
+  foundBottomUp: number;
+  foundTopDown: number;
+  assessed: number;
+  decided: number;
+  turnedIntoMeasures: number;
+  turnedIntoProjects: number;
+  closed: number;
+  medianDaysToDecision: number | null;
+  linkedMeasures: number;
+  linkedMeasuresOnTime: number;
+  shareOnTime: number | null;
 }
 
 /** One change of a planning record: the domain event a delivered version made, with its author and time. */
 export interface PlanningChangeView {
-  recordType: 'goal' | 'measure' | 'milestone' | 'status-report';
+  recordType: 'goal' | 'measure' | 'milestone' | 'status-report' | 'theme';
   key: string;
   measureKey: string | null;
   version: number;

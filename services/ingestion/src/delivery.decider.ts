@@ -5,7 +5,7 @@
 // or "unchanged" — or rejects the delivery with the error list. All or nothing: one error rejects
 // the whole delivery. Rules in docs/feeds.md ("Versions, idempotency, withdrawals", "Who may write
 // what"); tests in delivery.decider.unit.test.ts.
-import type { AnyRecord, Goal, Measure, Milestone, Offer, RecordType, StatusReport } from '@sp/events';
+import type { AnyRecord, Goal, Measure, Milestone, Offer, RecordType, StatusReport, Theme } from '@sp/events';
 import { feedError, type FeedError, type FeedErrorCode } from '@sp/feeds';
 
 /** The payload hash of a withdrawal (a tombstone has no payload). */
@@ -234,6 +234,14 @@ function checkScopeAndReferences(command: DeliveryCommand, payload: AnyRecord, r
       });
       return;
     }
+    case 'theme': {
+      // a topic turned into a measure names it: the measure must exist (any Amt's; the topic does not write it)
+      const measureKey = (payload as Theme).decision?.measureKey;
+      if (measureKey && !exists(references.measures.get(measureKey))) {
+        report('UNKNOWN_REFERENCE', 'decision.measureKey', measureKey, `there is no measure ${measureKey}`, 'the key of a measure that exists (not withdrawn); save the measure first');
+      }
+      return;
+    }
     case 'milestone':
     case 'status-report': {
       const { measureKey } = payload as Milestone | StatusReport;
@@ -282,6 +290,7 @@ export function referencedKeys(recordType: RecordType, items: readonly DeliveryI
     if (recordType === 'goal' && (payload as Goal).parentKey) goals.add((payload as Goal).parentKey!);
     if (recordType === 'measure') for (const g of (payload as Measure).goalKeys) goals.add(g);
     if (recordType === 'milestone' || recordType === 'status-report') measures.add((payload as Milestone | StatusReport).measureKey);
+    if (recordType === 'theme' && (payload as Theme).decision?.measureKey) measures.add((payload as Theme).decision!.measureKey!);
   }
   return { goals: [...goals], measures: [...measures] };
 }

@@ -4,12 +4,20 @@
 // checked too: a goal that current measures still serve is not withdrawn (GOAL_HAS_MEASURES).
 // The composition roots (the platform, the standalone ingestion) inject it.
 import { createPlanningTransitionCheck, measureFactsFromRecord } from '@sp/controlling';
-import type { Measure } from '@sp/events';
+import type { AnyRecord, Measure } from '@sp/events';
 import type { PlanningFinding, PlanningTransitionCheck } from './planning-transition.check.js';
+
+/** the measure a record names: a milestone's or report's, or the one a topic was turned into */
+function measureKeyOf(next: AnyRecord | null): string[] {
+  if (next === null) return [];
+  if ('measureKey' in next) return [next.measureKey];
+  if ('decision' in next && next.decision?.measureKey) return [next.decision.measureKey];
+  return [];
+}
 
 export function controllingPlanningCheck(): PlanningTransitionCheck {
   return async (input, lookups) => {
-    const measureKeys = [...new Set(input.changes.flatMap((c) => (c.next && 'measureKey' in c.next ? [c.next.measureKey] : [])))];
+    const measureKeys = [...new Set(input.changes.flatMap((c) => measureKeyOf(c.next)))];
     const measures = measureKeys.length ? await lookups.measures(measureKeys) : new Map<string, Measure>();
     // withdrawing a goal: the measures still serving it
     const withdrawnGoals = input.recordType === 'goal' ? input.changes.filter((c) => c.next === null && c.previous !== undefined).map((c) => c.key) : [];

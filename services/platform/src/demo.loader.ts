@@ -5,7 +5,7 @@
 // Runs once: a marker in the platform's database (embedded or the PostgreSQL server, wherever the
 // data lives) makes a second start reuse what is loaded; every delivery is idempotent, so a load
 // cut off halfway is simply run again.
-import { haanExamplePath, readKoelnDemo } from '@sp/controlling';
+import { haanExamplePath, koelnThemesPath, readKoelnDemo } from '@sp/controlling';
 import { buildKoelnDemo } from '@sp/demo';
 import type { FeedCatalogue } from '@sp/feeds';
 import type { Database } from '@sp/ports';
@@ -107,6 +107,16 @@ export async function loadKoelnDemo(deps: DemoLoaderDeps): Promise<void> {
     project.update(++done, d.recordType);
   }
   project.done(`${haan.deliveries.length} Lieferungen`);
+
+  // example topics of the Sozialräume (Lebenswerte Veedel), some turned into the measures above
+  const themes = readKoelnDemo(koelnThemesPath);
+  const topics = new Progress('Themen im Sozialraum (Beispiele)', themes.deliveries.length);
+  done = 0;
+  for (const d of themes.deliveries) {
+    await post('planung', d.recordType, [d.record]);
+    topics.update(++done, d.recordType);
+  }
+  topics.done(`${themes.deliveries.length} Lieferungen`);
 
   const wait = new Progress('Projektionen (Indikatoren, Register, Controlling)', 1);
   await deps.caughtUp();

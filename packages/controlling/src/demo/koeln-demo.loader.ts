@@ -26,3 +26,9 @@ export function readKoelnDemo(path = koelnDemoPath): PlanningDemo {
  * its work packages with planned and actual periods and milestones M1–M10, read with readKoelnDemo.
  */
 export const haanExamplePath = join(dirname(fileURLToPath(import.meta.url)), '../../demo/haan-example.demo.json');
+
+/**
+ * Example topics of the Sozialräume with their path (packages/controlling/demo/koeln-themes.demo.json),
+ * read with readKoelnDemo after the Köln demo, whose measures some of them were turned into.
+ */
+export const koelnThemesPath = join(dirname(fileURLToPath(import.meta.url)), '../../demo/koeln-themes.demo.json');

@@ -180,6 +180,32 @@ export const controllingMigrations: readonly Migration[] = [
       `ALTER TABLE controlling_budget_line ADD COLUMN IF NOT EXISTS approved double precision`,
     ],
   },
+  {
+    id: 5,
+    name: 'topics (Themen) of the Sozialräume: found, assessed, decided (issue 18.3)',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS controlling_theme (
+        theme_key text PRIMARY KEY,
+        version integer NOT NULL,
+        area_level text NOT NULL,
+        area_code text NOT NULL,
+        origin text NOT NULL CHECK (origin IN ('bottom_up','top_down')),
+        found_date date NOT NULL,
+        status text NOT NULL CHECK (status IN ('found','assessed','decided')),
+        record jsonb NOT NULL,
+        updated_at timestamptz NOT NULL,
+        updated_by text NOT NULL,
+        withdrawn_at timestamptz,
+        withdrawn_by text,
+        withdrawal_delivery_id text,
+        withdrawn_version integer
+      )`,
+      `CREATE INDEX IF NOT EXISTS controlling_theme_area ON controlling_theme (area_level, area_code, found_date)`,
+      // the audit trail keeps the topics' events too (the constraint of migration 1 has PostgreSQL's default name)
+      `ALTER TABLE controlling_audit DROP CONSTRAINT IF EXISTS controlling_audit_aggregate_type_check`,
+      `ALTER TABLE controlling_audit ADD CONSTRAINT controlling_audit_aggregate_type_check CHECK (aggregate_type IN ('goal','measure','milestone','status-report','theme'))`,
+    ],
+  },
 ];
 
 /** Applies the migrations not yet applied, each in its own transaction, serialised by an advisory lock. */

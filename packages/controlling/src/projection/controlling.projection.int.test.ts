@@ -45,7 +45,7 @@ let db: PgDatabase;
 beforeAll(async () => {
   pg = await startPostgres();
   db = createPgDatabase({ url: pg.url });
-  expect(await migrateControlling(db)).toEqual([1, 2, 3, 4]);
+  expect(await migrateControlling(db)).toEqual([1, 2, 3, 4, 5]);
 });
 afterAll(async () => {
   await db?.close();

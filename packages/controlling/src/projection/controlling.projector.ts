@@ -11,11 +11,13 @@ import {
   loadStoredMeasure,
   loadStoredMilestone,
   loadStoredStatusReport,
+  loadStoredTheme,
   markWithdrawn,
   saveGoal,
   saveMeasure,
   saveMilestone,
   saveStatusReport,
+  saveTheme,
   type Stored,
 } from './controlling.rows.js';
 import {
@@ -24,11 +26,13 @@ import {
   isGoalEvent,
   isMeasureEvent,
   isMilestoneEvent,
+  isThemeEvent,
   isWithdrawalEvent,
   projectGoal,
   projectMeasure,
   projectMilestone,
   projectStatusReport,
+  projectTheme,
   type PlanningDomainEvent,
 } from './planning.projection.js';
 
@@ -104,7 +108,9 @@ async function project(tx: Queryable, event: PlanningDomainEvent): Promise<boole
           ? await loadStoredMeasure(tx, key, true)
           : type === 'milestone'
             ? await loadStoredMilestone(tx, key, true)
-            : await loadStoredStatusReport(tx, key, true);
+            : type === 'theme'
+              ? await loadStoredTheme(tx, key, true)
+              : await loadStoredStatusReport(tx, key, true);
     // nothing to withdraw, already withdrawn, or a late tombstone older than the current version
     if (loaded === undefined || loaded.withdrawal !== undefined || !newer(loaded, event)) return false;
     await markWithdrawn(tx, type, key, withdrawalOf(event.metadata));
@@ -140,6 +146,14 @@ async function project(tx: Queryable, event: PlanningDomainEvent): Promise<boole
     const next = projectMilestone(stored?.record, event);
     if (next === undefined) return false;
     await saveMilestone(tx, next, at);
+    return true;
+  }
+  if (isThemeEvent(event)) {
+    const stored = await loadStoredTheme(tx, event.data.themeKey, true);
+    if (!newer(stored, event)) return false;
+    const next = projectTheme(stored?.record, event);
+    if (next === undefined) return false;
+    await saveTheme(tx, next, at, actor);
     return true;
   }
   const stored = await loadStoredStatusReport(tx, event.data.reportKey, true);

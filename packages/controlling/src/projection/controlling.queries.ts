@@ -17,7 +17,8 @@ import {
 import type { PlanningMetadata } from '../decider.js';
 import type { MeasureFacts } from '../measure/measure.decider.js';
 import type { AreaRef, GoalRecord, GoalStatus, MeasureRecord, MeasureStatus, MilestoneRecord, PlanningRecordType, StatusReportRecord } from '../records/planning-records.schema.js';
-import { goalColumns, goalFromRow, isoTimestamp, loadGoal, loadMeasure, loadMeasures, loadMilestones, loadStatusReports } from './controlling.rows.js';
+import { coreProcessIndicators, type CoreProcessRow } from '../controlling/core-process.compute.js';
+import { goalColumns, goalFromRow, isoTimestamp, loadGoal, loadMeasure, loadMeasures, loadMilestones, loadStatusReports, loadThemes, type ThemeRow } from './controlling.rows.js';
 import type { PlanningDomainEvent } from './planning.projection.js';
 
 // ---------------------------------------------------------------------------------------------- snapshots
@@ -184,6 +185,50 @@ export async function controllingOfMeasures(db: Queryable, measureKeys: readonly
     const m = byKey.get(k);
     return m ? [measureControlling(m, milestones, reports, options)] : [];
   });
+}
+
+// ---------------------------------------------------------------------------------------------- themes
+
+export interface ThemeListFilter {
+  readonly area?: AreaRef;
+  /** only areas of this level (the Sozialräume) */
+  readonly level?: string;
+  /** topics found in this year */
+  readonly year?: number;
+}
+
+function themeWhere(filter: ThemeListFilter): { where: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.area) {
+    params.push(filter.area.level, filter.area.code);
+    where.push(`t.area_level = $${params.length - 1} AND t.area_code = $${params.length}`);
+  }
+  if (filter.level) {
+    params.push(filter.level);
+    where.push(`t.area_level = $${params.length}`);
+  }
+  if (filter.year !== undefined) {
+    params.push(`${filter.year}-01-01`, `${filter.year}-12-31`);
+    where.push(`t.found_date BETWEEN $${params.length - 1}::date AND $${params.length}::date`);
+  }
+  return { where: where.join(' AND ') || 'true', params };
+}
+
+/** Current topics (withdrawn ones left out), oldest finding first, with who changed them last. */
+export function listThemes(db: Queryable, filter: ThemeListFilter = {}): Promise<ThemeRow[]> {
+  const { where, params } = themeWhere(filter);
+  return loadThemes(db, where, params);
+}
+
+/** The core-process indicators per area and year of finding over the current topics matching the filter. */
+export async function coreProcessView(db: Queryable, filter: ThemeListFilter, referenceDate: string): Promise<CoreProcessRow[]> {
+  const themes = (await listThemes(db, filter)).map((t) => t.record);
+  const keys = [...new Set(themes.flatMap((t) => (t.decision?.measureKey ? [t.decision.measureKey] : [])))];
+  const [measures, milestones, statusReports] = keys.length
+    ? await Promise.all([loadMeasures(db, 'm.measure_key = ANY($1::text[])', [keys]), milestonesOfMeasures(db, keys), statusReportsOfMeasures(db, keys)])
+    : [[], [], []];
+  return coreProcessIndicators({ themes, measures, milestones, statusReports, referenceDate });
 }
 
 // ---------------------------------------------------------------------------------------------- history

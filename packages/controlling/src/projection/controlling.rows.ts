@@ -4,7 +4,7 @@
 // status reports, those of a withdrawn measure), the `loadStored*` ones return them with their withdrawal.
 import type { Queryable } from '@sp/ports';
 import type { Withdrawal } from '../decider.js';
-import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord } from '../records/planning-records.schema.js';
+import type { GoalRecord, MeasureRecord, MilestoneRecord, StatusReportRecord, ThemeRecord } from '../records/planning-records.schema.js';
 
 type Row = Record<string, unknown>;
 
@@ -44,6 +44,7 @@ const planningTables = {
   measure: ['controlling_measure', 'measure_key'],
   milestone: ['controlling_milestone', 'milestone_key'],
   'status-report': ['controlling_status_report', 'report_key'],
+  theme: ['controlling_theme', 'theme_key'],
 } as const;
 
 /** Marks a row withdrawn; its snapshot stays as it was. */
@@ -343,5 +344,41 @@ export async function saveStatusReport(db: Queryable, r: StatusReportRecord, at:
        reported_at = EXCLUDED.reported_at, reported_at_utc = EXCLUDED.reported_at_utc, progress_percent = EXCLUDED.progress_percent,
        narrative = EXCLUDED.narrative, traffic_light = EXCLUDED.traffic_light, updated_at = EXCLUDED.updated_at, ${notWithdrawn}`,
     [r.key, r.version, r.measureKey, r.reportedBy, r.reportedAt, r.reportedAt, r.progressPercent, r.narrative, r.trafficLight ?? null, at],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- theme
+
+/** Where a topic stands on its path. */
+export function themeStatus(t: Pick<ThemeRecord, 'assessment' | 'decision'>): 'found' | 'assessed' | 'decided' {
+  return t.decision ? 'decided' : t.assessment ? 'assessed' : 'found';
+}
+
+/** A topic with who changed it last and when. */
+export interface ThemeRow {
+  readonly record: ThemeRecord;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+}
+
+/** Current topics matching `where` (alias t), oldest finding first; withdrawn ones are left out. */
+export async function loadThemes(db: Queryable, where: string, params: readonly unknown[]): Promise<ThemeRow[]> {
+  const { rows } = await db.query(`SELECT t.record, t.updated_at, t.updated_by FROM controlling_theme t WHERE (${where}) AND t.withdrawn_at IS NULL ORDER BY t.found_date, t.theme_key`, params);
+  return rows.map((r) => ({ record: json<ThemeRecord>(r.record), updatedAt: isoTimestamp(r.updated_at), updatedBy: String(r.updated_by) }));
+}
+
+export async function loadStoredTheme(db: Queryable, key: string, forUpdate = false): Promise<Stored<ThemeRecord> | undefined> {
+  const { rows } = await db.query(`SELECT t.record, ${withdrawalColumns('t')} FROM controlling_theme t WHERE t.theme_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [key]);
+  return rows[0] ? stored(json<ThemeRecord>(rows[0].record), rows[0]) : undefined;
+}
+
+export async function saveTheme(db: Queryable, t: ThemeRecord, at: string, actor: string): Promise<void> {
+  await db.query(
+    `INSERT INTO controlling_theme (theme_key, version, area_level, area_code, origin, found_date, status, record, updated_at, updated_by)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10)
+     ON CONFLICT (theme_key) DO UPDATE SET version = EXCLUDED.version, area_level = EXCLUDED.area_level, area_code = EXCLUDED.area_code,
+       origin = EXCLUDED.origin, found_date = EXCLUDED.found_date, status = EXCLUDED.status, record = EXCLUDED.record,
+       updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, ${notWithdrawn}`,
+    [t.key, t.version, t.area.level, t.area.code, t.origin, t.foundDate, themeStatus(t), JSON.stringify(t), at, actor],
   );
 }

@@ -16,7 +16,7 @@ import { decidePlanningRecord } from '../records/planning-transition.check.js';
 import type { PlanningRecordType } from '../records/planning-records.schema.js';
 import { applyEvents, type ApplyResult } from './controlling.projector.js';
 import { measureFactsOf } from './controlling.queries.js';
-import { loadStoredGoal, loadStoredMeasure, loadStoredMilestone, loadStoredStatusReport, type Stored } from './controlling.rows.js';
+import { loadStoredGoal, loadStoredMeasure, loadStoredMilestone, loadStoredStatusReport, loadStoredTheme, type Stored } from './controlling.rows.js';
 import type { PlanningDomainEvent } from './planning.projection.js';
 
 export interface PlanningRecordEvent {
@@ -43,7 +43,14 @@ const storedOf: Record<PlanningRecordType, (db: Queryable, key: string) => Promi
   measure: loadStoredMeasure,
   milestone: loadStoredMilestone,
   'status-report': loadStoredStatusReport,
+  theme: loadStoredTheme,
 };
+
+/** The measure a record names: a milestone's or report's, or the one a topic was turned into. */
+function measureKeyOf(payload: unknown): string | undefined {
+  const p = payload as { measureKey?: string; decision?: { measureKey?: string | null } | null };
+  return p.measureKey ?? p.decision?.measureKey ?? undefined;
+}
 
 /**
  * Applies record events in order; returns what the read model did with their domain events.
@@ -63,7 +70,7 @@ export async function projectPlanningRecordEvents(db: Database, records: readonl
       total.stale++; // nothing there to withdraw, or withdrawn already
       continue;
     }
-    const measureKey = tombstone ? undefined : (r.payload as { measureKey?: string }).measureKey;
+    const measureKey = tombstone ? undefined : measureKeyOf(r.payload);
     // facts of the measure as ingestion saw them, even if it has been withdrawn since (topics are not ordered)
     const facts = measureKey ? await measureFactsOf(db, measureKey, { includeWithdrawn: true }) : undefined;
     const { events, issues } = decidePlanningRecord(

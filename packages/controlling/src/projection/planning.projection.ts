@@ -5,10 +5,11 @@ import { assertNever, type PlanningMetadata } from '../decider.js';
 import type { GoalEvent } from '../goal/goal.decider.js';
 import type { MeasureEvent } from '../measure/measure.decider.js';
 import type { MilestoneEvent } from '../milestone/milestone.decider.js';
-import type { GoalRecord, MeasureRecord, MilestoneRecord, PlanningRecordType, StatusReportRecord } from '../records/planning-records.schema.js';
+import type { GoalRecord, MeasureRecord, MilestoneRecord, PlanningRecordType, StatusReportRecord, ThemeRecord } from '../records/planning-records.schema.js';
 import type { StatusReportEvent } from '../status-report/status-report.decider.js';
+import type { ThemeEvent } from '../theme/theme.decider.js';
 
-export type PlanningDomainEvent = GoalEvent | MeasureEvent | MilestoneEvent | StatusReportEvent;
+export type PlanningDomainEvent = GoalEvent | MeasureEvent | MilestoneEvent | StatusReportEvent | ThemeEvent;
 export type PlanningEventType = PlanningDomainEvent['type'];
 
 const aggregateOfEvent: Record<PlanningEventType, PlanningRecordType> = {
@@ -39,12 +40,17 @@ const aggregateOfEvent: Record<PlanningEventType, PlanningRecordType> = {
   StatusReportSubmitted: 'status-report',
   StatusReportCorrected: 'status-report',
   StatusReportWithdrawn: 'status-report',
+  ThemeRecorded: 'theme',
+  ThemeCorrected: 'theme',
+  ThemeAssessed: 'theme',
+  ThemeDecided: 'theme',
+  ThemeWithdrawn: 'theme',
 };
 
-export type WithdrawalEvent = Extract<PlanningDomainEvent, { type: 'GoalWithdrawn' | 'MeasureWithdrawn' | 'MilestoneWithdrawn' | 'StatusReportWithdrawn' }>;
+export type WithdrawalEvent = Extract<PlanningDomainEvent, { type: 'GoalWithdrawn' | 'MeasureWithdrawn' | 'MilestoneWithdrawn' | 'StatusReportWithdrawn' | 'ThemeWithdrawn' }>;
 
 export function isWithdrawalEvent(e: PlanningDomainEvent): e is WithdrawalEvent {
-  return e.type === 'GoalWithdrawn' || e.type === 'MeasureWithdrawn' || e.type === 'MilestoneWithdrawn' || e.type === 'StatusReportWithdrawn';
+  return e.type === 'GoalWithdrawn' || e.type === 'MeasureWithdrawn' || e.type === 'MilestoneWithdrawn' || e.type === 'StatusReportWithdrawn' || e.type === 'ThemeWithdrawn';
 }
 
 export function aggregateTypeOf(event: { type: PlanningEventType }): PlanningRecordType {
@@ -60,14 +66,17 @@ export function isMeasureEvent(e: PlanningDomainEvent): e is MeasureEvent {
 export function isMilestoneEvent(e: PlanningDomainEvent): e is MilestoneEvent {
   return aggregateOfEvent[e.type] === 'milestone';
 }
+export function isThemeEvent(e: PlanningDomainEvent): e is ThemeEvent {
+  return aggregateOfEvent[e.type] === 'theme';
+}
 export function isStatusReportEvent(e: PlanningDomainEvent): e is StatusReportEvent {
   return aggregateOfEvent[e.type] === 'status-report';
 }
 
 /** The key of the aggregate the event belongs to. */
 export function aggregateKeyOf(e: PlanningDomainEvent): string {
-  const d = e.data as { goalKey?: string; measureKey?: string; milestoneKey?: string; reportKey?: string };
-  return d.goalKey ?? d.milestoneKey ?? d.reportKey ?? d.measureKey ?? e.metadata.recordKey;
+  const d = e.data as { goalKey?: string; measureKey?: string; milestoneKey?: string; reportKey?: string; themeKey?: string };
+  return d.themeKey ?? d.goalKey ?? d.milestoneKey ?? d.reportKey ?? d.measureKey ?? e.metadata.recordKey;
 }
 
 function head(m: PlanningMetadata) {
@@ -189,4 +198,24 @@ export function projectStatusReport(current: StatusReportRecord | undefined, e: 
   if (e.type === 'StatusReportWithdrawn') return current;
   if (e.type === 'StatusReportCorrected' && current === undefined) return undefined;
   return { ...head(e.metadata), key: e.data.reportKey, ...e.data.report, example: current?.example ?? false };
+}
+
+export function projectTheme(current: ThemeRecord | undefined, e: ThemeEvent): ThemeRecord | undefined {
+  const version = e.metadata.recordVersion;
+  if (e.type === 'ThemeRecorded') return withoutUndefined({ ...head(e.metadata), key: e.data.themeKey, ...e.data.content, example: current?.example ?? false });
+  if (current === undefined) return undefined;
+  switch (e.type) {
+    case 'ThemeCorrected': {
+      const { description: _d, ...rest } = current;
+      return withoutUndefined({ ...rest, version, ...e.data.content });
+    }
+    case 'ThemeAssessed':
+      return { ...current, version, assessment: e.data.assessment };
+    case 'ThemeDecided':
+      return { ...current, version, decision: e.data.decision };
+    case 'ThemeWithdrawn':
+      return current;
+    default:
+      return assertNever(e, 'theme event');
+  }
 }

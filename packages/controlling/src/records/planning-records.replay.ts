@@ -13,9 +13,11 @@ import type { StatusReportState } from '../status-report/status-report.decider.j
 import { goalRecords } from './goal.record-mapping.js';
 import { measureRecords } from './measure.record-mapping.js';
 import { milestoneRecords } from './milestone.record-mapping.js';
-import { isoDateTimeSchema, planningRecordTypes, type GoalRecord, type MeasureRecord, type MilestoneRecord, type StatusReportRecord } from './planning-records.schema.js';
+import { isoDateTimeSchema, planningRecordTypes, type GoalRecord, type MeasureRecord, type MilestoneRecord, type StatusReportRecord, type ThemeRecord } from './planning-records.schema.js';
 import { eventsFromRecords, eventsFromWithdrawal, type Keyed, type RecordContext, type RecordLookups, type RecordMapping, type Stated } from './record-mapping.js';
 import { statusReportRecords } from './status-report.record-mapping.js';
+import { themeRecords } from './theme.record-mapping.js';
+import type { ThemeState } from '../theme/theme.decider.js';
 
 export const planningDeliverySchema = z.object({
   recordType: z.enum(planningRecordTypes),
@@ -39,6 +41,7 @@ export interface PlanningReplay {
   readonly measures: Replayed<MeasureRecord, MeasureState>;
   readonly milestones: Replayed<MilestoneRecord, MilestoneState>;
   readonly statusReports: Replayed<StatusReportRecord, StatusReportState>;
+  readonly themes: Replayed<ThemeRecord, ThemeState>;
 }
 
 /** One delivery of one record type: its events are decided on the replayed state of its key. */
@@ -72,6 +75,8 @@ function replayDelivery(out: PlanningReplay, delivery: PlanningDelivery, ctx: Re
       return replayOne(milestoneRecords, out.milestones, delivery, ctx, lookups);
     case 'status-report':
       return replayOne(statusReportRecords, out.statusReports, delivery, ctx, lookups);
+    case 'theme':
+      return replayOne(themeRecords, out.themes, delivery, ctx, lookups);
     default:
       return assertNever(delivery.recordType, 'planning record type');
   }
@@ -79,7 +84,7 @@ function replayDelivery(out: PlanningReplay, delivery: PlanningDelivery, ctx: Re
 
 /** A delivery that breaks a domain rule is collected in `rejected` and changes nothing; others throw. */
 export function replayPlanningRecords(deliveries: readonly PlanningDelivery[]): PlanningReplay {
-  const out: PlanningReplay = { events: [], rejected: [], goals: new Map(), measures: new Map(), milestones: new Map(), statusReports: new Map() };
+  const out: PlanningReplay = { events: [], rejected: [], goals: new Map(), measures: new Map(), milestones: new Map(), statusReports: new Map(), themes: new Map() };
   // facts of the replay so far: a measure's, and the live measures serving a goal
   const lookups: RecordLookups = {
     measure: (measureKey) => {

@@ -150,5 +150,49 @@ export const statusReportRecordSchema = z.object({
 });
 export type StatusReportRecord = z.infer<typeof statusReportRecordSchema>;
 
-export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report'] as const;
+export const themeOriginSchema = z.enum(['bottom_up', 'top_down']);
+/** bottom_up: found by the Sozialraumkoordination in its Sozialraum; top_down: brought by the city-wide planning */
+export type ThemeOrigin = z.infer<typeof themeOriginSchema>;
+export const themePrioritySchema = z.enum(['high', 'medium', 'low']);
+export type ThemePriority = z.infer<typeof themePrioritySchema>;
+export const themeOutcomeSchema = z.enum(['project', 'measure', 'closed']);
+export type ThemeOutcome = z.infer<typeof themeOutcomeSchema>;
+
+/** The short integrated assessment (kurzfristige integrierte Bewertung) of a topic. */
+export const themeAssessmentSchema = z.object({
+  date: isoDateSchema,
+  assessedBy: nonEmpty,
+  text: nonEmpty,
+  priority: themePrioritySchema,
+});
+export type ThemeAssessment = z.infer<typeof themeAssessmentSchema>;
+
+/** What became of a topic: a project, a measure (its key), or closed (with the reason). */
+export const themeDecisionSchema = z.object({
+  date: isoDateSchema,
+  decidedBy: nonEmpty,
+  outcome: themeOutcomeSchema,
+  measureKey: optional(nonEmpty),
+  projectTitle: optional(nonEmpty),
+  reason: optional(nonEmpty),
+});
+export type ThemeDecision = z.infer<typeof themeDecisionSchema>;
+
+/** A topic found in a Sozialraum and its path: found → assessed → decided (docs/controlling.md, "Themes"). */
+export const themeRecordSchema = z.object({
+  ...recordHead,
+  area: areaRefSchema,
+  origin: themeOriginSchema,
+  title: nonEmpty,
+  description: optional(z.string()),
+  foundDate: isoDateSchema,
+  /** the person responsible for the topic */
+  foundBy: nonEmpty,
+  assessment: optional(themeAssessmentSchema),
+  decision: optional(themeDecisionSchema),
+  example: z.boolean().default(false),
+});
+export type ThemeRecord = z.infer<typeof themeRecordSchema>;
+
+export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report', 'theme'] as const;
 export type PlanningRecordType = (typeof planningRecordTypes)[number];

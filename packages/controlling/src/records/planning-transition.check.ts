@@ -24,6 +24,7 @@ import {
   stateFromRecord,
 } from './record-mapping.js';
 import { statusReportRecords } from './status-report.record-mapping.js';
+import { themeRecords } from './theme.record-mapping.js';
 
 export interface PlanningIssue {
   field: string | null;
@@ -85,6 +86,8 @@ function eventsOf(input: PlanningTransitionInput, ctx: RecordContext, lookups: R
       return decideWith(milestoneRecords, input, ctx, lookups);
     case 'status-report':
       return decideWith(statusReportRecords, input, ctx, lookups);
+    case 'theme':
+      return decideWith(themeRecords, input, ctx, lookups);
     default:
       return assertNever(input.recordType, 'planning record type');
   }

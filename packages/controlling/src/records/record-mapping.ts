@@ -19,6 +19,8 @@ import {
   type MilestoneRecord,
   type PlanningRecordType,
   type StatusReportRecord,
+  themeRecordSchema,
+  type ThemeRecord,
 } from './planning-records.schema.js';
 
 /** Who delivered the record version, in which delivery, and when it was accepted. */
@@ -253,8 +255,9 @@ export function parsePlanningRecord(type: 'goal', raw: unknown): GoalRecord;
 export function parsePlanningRecord(type: 'measure', raw: unknown): MeasureRecord;
 export function parsePlanningRecord(type: 'milestone', raw: unknown): MilestoneRecord;
 export function parsePlanningRecord(type: 'status-report', raw: unknown): StatusReportRecord;
-export function parsePlanningRecord(type: PlanningRecordType, raw: unknown): GoalRecord | MeasureRecord | MilestoneRecord | StatusReportRecord {
-  const schema = { goal: goalRecordSchema, measure: measureRecordSchema, milestone: milestoneRecordSchema, 'status-report': statusReportRecordSchema }[type];
+export function parsePlanningRecord(type: 'theme', raw: unknown): ThemeRecord;
+export function parsePlanningRecord(type: PlanningRecordType, raw: unknown): GoalRecord | MeasureRecord | MilestoneRecord | StatusReportRecord | ThemeRecord {
+  const schema = { goal: goalRecordSchema, measure: measureRecordSchema, milestone: milestoneRecordSchema, 'status-report': statusReportRecordSchema, theme: themeRecordSchema }[type];
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -1,6 +1,6 @@
 // Small factories of valid records and events for tests of the feeds, the codec and the ingestion
 // service. Override any field; the defaults lie in Köln (Stadtteil 101 Altstadt-Süd) and in the past.
-import type { AreaLevelRecord, AreaRecord, AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport } from '../records.schema.js';
+import type { AreaLevelRecord, AreaRecord, AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport, Theme } from '../records.schema.js';
 import type { RecordEvent } from '../envelope.schema.js';
 import type { RecordType } from '../record-types.js';
 
@@ -122,6 +122,23 @@ export function aStatusReport(overrides: Partial<StatusReport> = {}): StatusRepo
   };
 }
 
+export function aTheme(overrides: Partial<Theme> = {}): Theme {
+  return {
+    key: 'thema:kalk:spielplatz',
+    version: 1,
+    area: { level: 'SOZIALRAUM', code: 'kalk' },
+    origin: 'bottom_up',
+    title: 'Fehlender Spielplatz',
+    description: null,
+    foundDate: '2025-02-03',
+    foundBy: 'Sozialraumkoordination Kalk',
+    assessment: null,
+    decision: null,
+    example: false,
+    ...overrides,
+  };
+}
+
 export function aScenario(overrides: Partial<ScenarioRecord> = {}): ScenarioRecord {
   return {
     key: 'neubau_sued',
@@ -174,6 +191,7 @@ export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R
   measure: aMeasure,
   milestone: aMilestone,
   'status-report': aStatusReport,
+  theme: aTheme,
   scenario: aScenario,
   'area-level': anAreaLevel,
   area: anArea,

@@ -24,6 +24,7 @@ import { sessionView } from './session.view.js';
 import { similarSection } from './similar.section.js';
 import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
+import { themesSection } from './themes.section.js';
 import { tableView } from './table.view.js';
 import { tenantView } from './tenant.view.js';
 import { workspaceView } from './workspace.view.js';
@@ -45,6 +46,7 @@ const views = [
   operationsView,
   sessionView,
   workspaceView,
+  themesSection,
   scenarioView,
   scenarioMapsView,
   // the details panel last: the render waits for its sections

@@ -5,10 +5,27 @@
 // Areas: a goal listed for an area is one set for that area or for an area containing it (the
 // Stadtteil's Bezirk, the city, its Sozialraumgebiet); a measure listed for an area is one acting in
 // it, i.e. in the area, an area containing it, or an area inside it.
-import type { ControllingSource, EvaluationView, GoalView, MeasureControllingView, MeasureView, MilestoneView, StatusReportView, AreaRef } from '../sources.js';
+import type {
+  ControllingSource,
+  CoreProcessView,
+  ThemeFilter,
+  ThemeView,
+  EvaluationView,
+  GoalView,
+  MeasureControllingView,
+  MeasureView,
+  MilestoneView,
+  StatusReportView,
+  AreaRef,
+} from '../sources.js';
 import {
   auditTrail,
   controllingOfMeasures,
+  coreProcessView,
+  listThemes,
+  themeStatus,
+  type ThemeListFilter,
+  type ThemeRow,
   measureAuditTrail,
   goalOwners,
   goalRecord,
@@ -101,6 +118,14 @@ export function controllingSourceFrom(db: Database, reader: IndicatorReader, ref
         at: e.occurredAt,
         deliveryId: e.deliveryId,
       }));
+    },
+
+    async themes(filter) {
+      return (await listThemes(db, themeListFilter(filter))).map(themeView);
+    },
+
+    async coreProcess(filter, today): Promise<CoreProcessView[]> {
+      return (await coreProcessView(db, themeListFilter(filter), today)).map((r) => ({ ...r, area: { level: r.area.level, code: r.area.code } }));
     },
 
     async goalHistory(key) {
@@ -240,6 +265,37 @@ function unique<T extends AreaRef | string>(items: readonly T[]): T[] {
   const seen = new Map<string, T>();
   for (const i of items) seen.set(typeof i === 'string' ? i : areaKey(i), i);
   return [...seen.values()];
+}
+
+function themeListFilter(f: ThemeFilter): ThemeListFilter {
+  return { ...(f.area ? { area: f.area } : {}), ...(f.level ? { level: f.level } : {}), ...(f.year !== undefined ? { year: f.year } : {}) };
+}
+
+function themeView({ record: t, updatedAt, updatedBy }: ThemeRow): ThemeView {
+  return {
+    key: t.key,
+    version: t.version,
+    area: t.area,
+    origin: t.origin,
+    title: t.title,
+    description: t.description ?? null,
+    foundDate: t.foundDate,
+    foundBy: t.foundBy,
+    assessment: t.assessment ?? null,
+    decision: t.decision
+      ? {
+          date: t.decision.date,
+          decidedBy: t.decision.decidedBy,
+          outcome: t.decision.outcome,
+          measureKey: t.decision.measureKey ?? null,
+          projectTitle: t.decision.projectTitle ?? null,
+          reason: t.decision.reason ?? null,
+        }
+      : null,
+    status: themeStatus(t),
+    updatedAt,
+    updatedBy,
+  };
 }
 
 function goalView(g: GoalRecord, ownerAmt: string | null): GoalView {

@@ -3,7 +3,20 @@
 import DataLoader from 'dataloader';
 import { canReadDraft } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { ControllingSource, GoalFilter, PlanningChangeView, GoalView, MeasureControllingView, MeasureFilter, MeasureView, MilestoneView, StatusReportView } from '../sources.js';
+import type {
+  ControllingSource,
+  CoreProcessView,
+  ThemeFilter,
+  ThemeView,
+  GoalFilter,
+  PlanningChangeView,
+  GoalView,
+  MeasureControllingView,
+  MeasureFilter,
+  MeasureView,
+  MilestoneView,
+  StatusReportView,
+} from '../sources.js';
 
 /** What the public sees: goals adopted or beyond, measures decided or beyond. */
 const publicGoalStatus = new Set(['adopted', 'achieved', 'missed', 'revised', 'retired']);
@@ -17,7 +30,7 @@ export class PlanningService {
   constructor(
     private readonly source: ControllingSource,
     private readonly viewer: Viewer,
-    today: string,
+    private readonly today: string,
   ) {
     this.milestones = new DataLoader(async (keys) => {
       const rows = await source.milestones(keys);
@@ -52,10 +65,21 @@ export class PlanningService {
   async changes(recordType: NonNullable<Parameters<NonNullable<ControllingSource['changes']>>[0]>, key: string, includeRelated: boolean): Promise<readonly PlanningChangeView[]> {
     if (!this.source.changes) return [];
     const entries = await this.source.changes(recordType, key, includeRelated);
+    // topics are the planning staff's internal working data
+    if (recordType === 'theme') return this.viewer.role === 'planner' ? entries : [];
     if (recordType === 'goal') return (await this.goals({})).some((g) => g.key === key) ? entries : [];
     const measureKey = recordType === 'measure' ? key : entries.find((e) => e.measureKey)?.measureKey;
     if (!measureKey) return [];
     return (await this.measures({})).some((m) => m.key === measureKey) ? entries : [];
+  }
+
+  /** topics of the Sozialräume; the schema lets planners only ask */
+  themes(filter: ThemeFilter): Promise<readonly ThemeView[]> {
+    return this.source.themes ? this.source.themes(filter) : Promise.resolve([]);
+  }
+
+  coreProcess(filter: ThemeFilter): Promise<readonly CoreProcessView[]> {
+    return this.source.coreProcess ? this.source.coreProcess(filter, this.today) : Promise.resolve([]);
   }
 
   evaluation(query: Parameters<ControllingSource['evaluation']>[0]) {

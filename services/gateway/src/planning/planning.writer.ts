@@ -6,7 +6,7 @@
 import { expectedError } from '../errors.js';
 import type { Viewer } from '../auth/viewer.js';
 
-export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report'] as const;
+export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report', 'theme'] as const;
 export type PlanningRecordType = (typeof planningRecordTypes)[number];
 /** what the planning staff save through the writer: planning records and scenarios (docs/projection.md §8) */
 export type WritableRecordType = PlanningRecordType | 'scenario';

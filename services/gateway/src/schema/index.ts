@@ -8,6 +8,7 @@ import './composite-index.js';
 import './registry.js';
 import './controlling.js';
 import './planning-mutations.js';
+import './themes.js';
 import './operations.js';
 import './scenario.js';
 

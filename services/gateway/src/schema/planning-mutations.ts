@@ -146,6 +146,8 @@ const PlanningSaveRef = builder.objectRef<SaveView>('PlanningSave').implement({
   }),
 });
 
+export { PlanningAreaInput, PlanningSaveRef };
+
 export const PlanningChangeRef = builder.objectRef<PlanningChangeView>('PlanningChange').implement({
   description: 'Who changed what: one domain event a saved version made (from the audit trail).',
   fields: (t) => ({
@@ -166,7 +168,7 @@ function record(input: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
 }
 
-async function save(ctx: GatewayContext, recordType: PlanningRecordType, input: Record<string, unknown>): Promise<SaveView> {
+export async function save(ctx: GatewayContext, recordType: PlanningRecordType, input: Record<string, unknown>): Promise<SaveView> {
   const writer = ctx.planningWriter;
   if (!writer) throw expectedError('NOT_AVAILABLE', 'this gateway only reads planning records; save them at the platform (or deliver them to the ingestion API)');
   const by = authorFor(ctx.viewer, writer);
@@ -179,7 +181,7 @@ async function save(ctx: GatewayContext, recordType: PlanningRecordType, input: 
     if (refusal) {
       const message =
         refusal.code === 'RECORD_TYPE_NOT_ALLOWED'
-          ? `${by.amt === writer.planningAmt ? 'the planning staff' : `Amt ${by.amt}`} may not save a ${recordType}: ${recordType === 'goal' || recordType === 'measure' ? `goals and measures are kept by the planning staff (Amt ${writer.planningAmt})` : 'see the feed catalogue'}`
+          ? `${by.amt === writer.planningAmt ? 'the planning staff' : `Amt ${by.amt}`} may not save a ${recordType}: ${recordType === 'goal' || recordType === 'measure' || recordType === 'theme' ? `goals, measures and the Sozialräume's topics are kept by the planning staff (Amt ${writer.planningAmt})` : 'see the feed catalogue'}`
           : refusal.message;
       throw expectedError('FORBIDDEN', message, { http: { status: 403 }, field: refusal.field, reason: refusal.code, accepted: refusal.accepted });
     }
