@@ -190,7 +190,8 @@ describe('planners’ workspace in chromium', () => {
     await fill('goal', {
       key: 'ziel:sgb2-chorweiler',
       title: 'SGB-II-Quote in Chorweiler senken',
-      areas: '609',
+      // two areas: codes separated by commas at the chosen level (Stadtteil)
+      areas: '609, 101',
       status: 'draft',
       indicator: 'sgb2_quote',
       targetDirection: 'decrease',
@@ -222,13 +223,15 @@ describe('planners’ workspace in chromium', () => {
       gap: number | null;
       onTrack: boolean | null;
     };
-    const goalOf = async (): Promise<{ version: number; targets: Target[] } | null> => {
+    const goalOf = async (): Promise<{ version: number; areas: { level: string; code: string }[]; targets: Target[] } | null> => {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ goal(key: "ziel:sgb2-chorweiler") { version targets { area { code } year targetValue actualPeriod actualValue actual { perturbed } gap onTrack } } }' }),
+        body: JSON.stringify({
+          query: '{ goal(key: "ziel:sgb2-chorweiler") { version areas { level code } targets { area { code } year targetValue actualPeriod actualValue actual { perturbed } gap onTrack } } }',
+        }),
       });
-      const body = (await res.json()) as { data?: { goal: { version: number; targets: Target[] } | null }; errors?: unknown };
+      const body = (await res.json()) as { data?: { goal: { version: number; areas: { level: string; code: string }[]; targets: Target[] } | null }; errors?: unknown };
       expect(body.errors).toBeUndefined();
       return body.data!.goal;
     };
@@ -249,6 +252,10 @@ describe('planners’ workspace in chromium', () => {
     expect(await page.isVisible('#ws-goal-targets-error')).toBe(false);
     // the controlling view of the goal: once the aggregator has the figures, as the API gives them to the planner
     await expect.poll(async () => (await goalOf())?.targets[0]?.actualValue ?? null, { timeout: 60_000, interval: 500 }).not.toBeNull();
+    expect((await goalOf())!.areas).toEqual([
+      { level: 'STADTTEIL', code: '609' },
+      { level: 'STADTTEIL', code: '101' },
+    ]);
     const api = (await goalOf())!.targets;
     expect(api.map((t) => [t.area.code, t.year, t.targetValue, t.actualPeriod, t.onTrack])).toEqual([
       ['609', 2025, 25, '2023-12', true],
@@ -289,6 +296,8 @@ describe('planners’ workspace in chromium', () => {
     await page.click('#ws-goal-edit');
     expect(await page.inputValue('#ws-goal-version')).toBe('2');
     expect(await page.inputValue('#ws-goal-title')).toBe('SGB-II-Quote in Chorweiler senken');
+    expect(await page.inputValue('#ws-goal-areas')).toBe('609, 101');
+    expect(await page.inputValue('#ws-goal-areas-level')).toBe('STADTTEIL');
     expect(await page.$$eval('#ws-goal-targets-table tr.ws-target-row', (rows) => rows.map((r) => [...r.querySelectorAll('input')].map((i) => i.value).join('/')))).toEqual([
       '609/2025/25',
       '609/2030/15',

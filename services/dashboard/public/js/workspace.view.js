@@ -50,7 +50,7 @@ const forms = [
       { name: 'title', label: 'Titel', kind: 'text' },
       { name: 'parentKey', label: 'Übergeordnetes Ziel (Schlüssel)', kind: 'text', list: 'ws-goal-keys' },
       { name: 'description', label: 'Beschreibung', kind: 'textarea' },
-      { name: 'areas', label: 'Gebiet', kind: 'area' },
+      { name: 'areas', label: 'Gebiete', kind: 'area' },
       { name: 'targetGroups', label: 'Zielgruppen (Codes, durch Komma getrennt)', kind: 'list' },
       { name: 'indicator', label: 'Zielindikator (Code)', kind: 'text', list: 'ws-indicator-codes' },
       { name: 'baselineValue', label: 'Ausgangswert', kind: 'number' },
@@ -76,7 +76,7 @@ const forms = [
       { name: 'description', label: 'Beschreibung', kind: 'textarea' },
       { name: 'leadAmt', label: 'Federführendes Amt', kind: 'text' },
       { name: 'participants', label: 'Beteiligte (durch Komma getrennt)', kind: 'list' },
-      { name: 'areas', label: 'Gebiet', kind: 'area' },
+      { name: 'areas', label: 'Gebiete', kind: 'area' },
       { name: 'targetGroups', label: 'Zielgruppen (Codes, durch Komma getrennt)', kind: 'list' },
       { name: 'budget', label: 'Budget', kind: 'budget' },
       { name: 'plannedStart', label: 'Geplanter Beginn', kind: 'date' },
@@ -167,6 +167,30 @@ function levelOptionsHtml(/** @type {string} */ level = '') {
   return choices.map(([v, l]) => `<option value="${escapeHtml(v ?? '')}"${v === selected ? ' selected' : ''}>${escapeHtml(l ?? '')}</option>`).join('');
 }
 
+/**
+ * The areas typed into an area field: codes separated by commas (or blanks) at the chosen level; a
+ * code written LEVEL:code is at that level. "609, 610, SOZIALRAUM:5" → 609 and 610 at `level`, 5 a
+ * Sozialraum.
+ */
+export function areasOf(/** @type {string} */ text, /** @type {string} */ level) {
+  return text
+    .split(/[,;\s]+/)
+    .filter(Boolean)
+    .map((token) => {
+      const at = token.indexOf(':');
+      return at > 0 ? { level: token.slice(0, at).toUpperCase(), code: token.slice(at + 1) } : { level, code: token };
+    });
+}
+
+/** A goal's areas as the area field shows them: the first area's level is the field's, the others' codes carry theirs. */
+export function areasText(/** @type {{ level: string, code: string }[]} */ areas) {
+  const level = areas[0]?.level;
+  return areas.map((a) => (a.level === level ? a.code : `${a.level}:${a.code}`)).join(', ');
+}
+
+/** A level select drawn before the API's levels were known, with no level of its own: it starts at the basis level once they are. */
+const freshLevel = (/** @type {string} */ level) => (!level && !meta.levels.length ? ' data-fresh="1"' : '');
+
 /** The ids of line i's controls in the target table: ws-goal-targets-<i>-level|code|year|value. */
 const targetId = (/** @type {string} */ form, /** @type {number} */ i, /** @type {'level' | 'code' | 'year' | 'value'} */ column) => `ws-${form}-targets-${i}-${column}`;
 
@@ -175,7 +199,7 @@ function targetRowHtml(/** @type {string} */ form, /** @type {number} */ i, /** 
   const n = i + 1;
   const err = `ws-${form}-targets-error`;
   return `<tr class="ws-target-row" data-row="${i}">
-    <td><select id="${targetId(form, i, 'level')}" name="targetLevel" aria-label="Gebietsebene, Zeile ${n}">${levelOptionsHtml(level)}</select></td>
+    <td><select id="${targetId(form, i, 'level')}" name="targetLevel" aria-label="Gebietsebene, Zeile ${n}"${freshLevel(level)}>${levelOptionsHtml(level)}</select></td>
     <td><input id="${targetId(form, i, 'code')}" name="targetCode" placeholder="z. B. 609" aria-label="Gebietscode, Zeile ${n}" aria-describedby="${err}"></td>
     <td><input id="${targetId(form, i, 'year')}" name="targetYear" inputmode="numeric" placeholder="Jahr" aria-label="Jahr, Zeile ${n}" aria-describedby="${err}"></td>
     <td><input id="${targetId(form, i, 'value')}" name="targetValueAt" inputmode="decimal" placeholder="Wert" aria-label="Zielwert, Zeile ${n}" aria-describedby="${err}"></td>
@@ -268,7 +292,9 @@ function fieldHtml(f, s) {
       control = `<input type="checkbox" id="${id}" name="${s.name}">`;
       break;
     case 'area':
-      control = `<span class="ws-inline"><select id="${id}-level" name="areaLevel" aria-label="Gebietsebene"><option value="STADTTEIL">Stadtteil</option><option value="SOZIALRAUM">Sozialraum</option><option value="STADTBEZIRK">Stadtbezirk</option><option value="STADTVIERTEL">Stadtviertel</option><option value="STADT">Stadt</option></select><input id="${id}" name="areaCode" placeholder="Code, z. B. 609" aria-label="Gebietscode"></span>`;
+      // the tenant's levels (levelOptionsHtml); several areas: codes separated by commas, an area of
+      // another level as LEVEL:code (e.g. "609, 610, SOZIALRAUM:5")
+      control = `<span class="ws-inline"><select id="${id}-level" name="areaLevel" aria-label="Gebietsebene"${freshLevel('')}>${levelOptionsHtml()}</select><input id="${id}" name="areaCode" placeholder="Code(s), z. B. 609, 610" aria-label="Gebietscodes, mehrere durch Komma getrennt"></span>`;
       break;
     case 'budget':
       control = `<span class="ws-inline"><input id="${id}" name="budgetYear" type="number" placeholder="Jahr" aria-label="Haushaltsjahr"><input id="${id}-planned" name="budgetPlanned" type="number" step="any" placeholder="geplant (€)" aria-label="Budget geplant"><input id="${id}-spent" name="budgetSpent" type="number" step="any" placeholder="ausgegeben (€)" aria-label="Budget ausgegeben"><input id="${id}-approved" name="budgetApproved" type="number" step="any" placeholder="bewilligt (€)" aria-label="Budget bewilligt"></span>`;
@@ -336,7 +362,7 @@ function inputOf(f, form) {
         if (v(s.name) !== '') input[s.name] = Number(v(s.name));
         break;
       case 'area':
-        input.areas = v('areaCode') ? [{ level: v('areaLevel'), code: v('areaCode') }] : [];
+        input.areas = areasOf(v('areaCode'), v('areaLevel'));
         break;
       case 'budget':
         input.budget = v('budgetYear')
@@ -588,8 +614,13 @@ function editGoal(g) {
   set('title', g.title);
   set('parentKey', g.parentKey);
   set('description', g.description);
-  $select(`${inputId(goalFormId, 'areas')}-level`).value = g.areas[0]?.level ?? 'STADTTEIL';
-  set('areas', g.areas[0]?.code);
+  const areaLevel = $select(`${inputId(goalFormId, 'areas')}-level`);
+  if (g.areas[0]) {
+    areaLevel.innerHTML = levelOptionsHtml(g.areas[0].level);
+    delete areaLevel.dataset.fresh;
+    if (meta.levels.length) areaLevel.dataset.fromApi = '1';
+  }
+  set('areas', areasText(g.areas));
   set('targetGroups', g.targetGroups.join(', '));
   set('indicator', g.indicatorCode);
   set('baselineValue', g.baselineValue);
@@ -800,12 +831,13 @@ export const workspaceView = {
         body.insertAdjacentHTML('beforeend', targetRowHtml(f.id, i, above?.value ?? ''));
         $input(targetId(f.id, i, 'code')).focus();
       });
-      // the API's levels may have arrived after the first line was drawn: the select offers them when used
-      form.querySelector('.ws-target-table')?.addEventListener('focusin', (e) => {
+      // the API's levels may have arrived after the form was drawn: a level select offers them when used
+      form.addEventListener('focusin', (e) => {
         const select = /** @type {HTMLElement} */ (e.target);
-        if (select instanceof HTMLSelectElement && select.name === 'targetLevel' && meta.levels.length && !select.dataset.fromApi) {
-          select.innerHTML = levelOptionsHtml(select.value);
+        if (select instanceof HTMLSelectElement && (select.name === 'targetLevel' || select.name === 'areaLevel') && meta.levels.length && !select.dataset.fromApi) {
+          select.innerHTML = levelOptionsHtml(select.dataset.fresh ? '' : select.value);
           select.dataset.fromApi = '1';
+          delete select.dataset.fresh;
         }
       });
       form.querySelector('.ws-target-table')?.addEventListener('click', (e) => {
