@@ -5,9 +5,11 @@
 // block below it (every field shown, with its value; "…" is any text; lists element for element).
 // So the guide's calls are the test's calls: a new tenant created with the admin token, its
 // statistics office's levels with its own names, areas as CSV and GeoJSON with a boundary reform,
-// counts and published signed changes (CSV) and shares (JSON) for 2019 and 2020, a figure for the
-// ended area refused with AREA_NOT_VALID, and through GraphQL the areas, figures and index classes
-// of each period. Besides the guide's answers, the index classes are checked against @sp/indicators'
+// its own indicator and index definitions (an index at a level it lacks refused with
+// UNKNOWN_AREA_LEVEL), counts and published signed changes (CSV) and shares (JSON) for 2019 and
+// 2020, a figure for the ended area refused with AREA_NOT_VALID, and through GraphQL the areas,
+// figures and index classes of each period — the pack's index and its own, at its Ortsteile and
+// Sozialräume, over the reform. Besides the guide's answers, the index classes are checked against @sp/indicators'
 // evaluator over the delivered files, so the guide cannot state classes the method does not give.
 // Last, the tenant's dashboard in Chromium (Debian's, playwright-core) draws each period with the
 // areas valid then: 2019 with Sozialraum 2, 2020 with its successors 21 and 22 (screenshots in
@@ -149,6 +151,8 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       'reform',
       'areas-2019',
       'areas-2020',
+      'definitions',
+      'definition-refused',
       'counts',
       'refused',
       'shares',
@@ -157,6 +161,7 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       'sgb2-anteil',
       'index-2019',
       'index-2020',
+      'own-index',
       'index-map-2019',
       'index-csv',
     ]);
