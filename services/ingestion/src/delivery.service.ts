@@ -125,6 +125,11 @@ export class DeliveryService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
+  /** What a goal's `indicator` may name: the live catalogue's codes when there is one (a definition delivered since start counts). */
+  private readonly indicatorCodes: Pick<ReadonlySet<string>, 'has'> = {
+    has: (code) => (this.deps.indicatorCatalogue ? this.deps.indicatorCatalogue.get(code) !== undefined : this.deps.indicatorCodes.has(code)),
+  };
+
   /** Migrations and topics; call once before serving. */
   async start(): Promise<void> {
     const { config, catalogue, topology } = this.deps;
@@ -427,7 +432,7 @@ export class DeliveryService {
       await this.repo.lockKeys(tx, recordType, keys);
       const { states, goals, measures } = await this.repo.lookup(tx, recordType, keys, referencedKeys(recordType, items));
       phases.mark('lock');
-      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.deps.indicatorCodes });
+      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.indicatorCodes });
       if (!decision.accepted) return rejected(decision.errors, decision.currentVersions);
       const creates = decision.decided.filter((x) => x.outcome === 'create');
       if (isPlanningRecordType(recordType) && creates.length) {
