@@ -5,9 +5,11 @@
 // block below it (every field shown, with its value; "…" is any text; lists element for element).
 // So the guide's calls are the test's calls: a new tenant created with the admin token, its
 // statistics office's levels with its own names, areas as CSV and GeoJSON with a boundary reform,
-// counts and published signed changes (CSV) and shares (JSON) for 2019 and 2020, a figure for the
-// ended area refused with AREA_NOT_VALID, and through GraphQL the areas, figures and index classes
-// of each period. Besides the guide's answers, the index classes are checked against @sp/indicators'
+// its own indicator and index definitions (an index at a level it lacks refused with
+// UNKNOWN_AREA_LEVEL), counts and published signed changes (CSV) and shares (JSON) for 2019 and
+// 2020, a figure for the ended area refused with AREA_NOT_VALID, and through GraphQL the areas,
+// figures and index classes of each period — the pack's index and its own, at its Ortsteile and
+// Sozialräume, over the reform. Besides the guide's answers, the index classes are checked against @sp/indicators'
 // evaluator over the delivered files, so the guide cannot state classes the method does not give.
 // Last, the tenant's dashboard in Chromium (Debian's, playwright-core) draws each period with the
 // areas valid then: 2019 with Sozialraum 2, 2020 with its successors 21 and 22 (screenshots in
@@ -15,7 +17,7 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeCompositeIndex, loadCatalogue } from '@sp/indicators';
+import { computeCompositeIndex, indicatorSchema, loadCatalogue, overlayDefinitions } from '@sp/indicators';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +151,8 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       'reform',
       'areas-2019',
       'areas-2020',
+      'definitions',
+      'definition-refused',
       'counts',
       'refused',
       'shares',
@@ -157,6 +161,7 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       'sgb2-anteil',
       'index-2019',
       'index-2020',
+      'own-index',
       'index-map-2019',
       'index-csv',
     ]);
@@ -214,6 +219,47 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       const byCode = (rows: [string, string | null][]) => rows.sort(([a], [b]) => a.localeCompare(b));
       expect(byCode(served.map((v) => [v.area.code, v.class]))).toEqual(byCode(expected.areas.map((a) => [a.areaCode, a.classLabel])));
     }
+  });
+});
+
+describe("the town's own index (step 5), as @sp/indicators' evaluator gives it", () => {
+  it('scores the change of the Einwohner of 2020 at the Ortsteile (over the reform) and the Sozialräume', () => {
+    const pack = loadCatalogue(join(repoRoot, 'services/platform/tenant-packs/musterstadt.indicators.yaml'));
+    const delivered = (JSON.parse(readFileSync(join(repoRoot, 'docs/onboarding/definitionen.json'), 'utf8')) as { records: Record<string, unknown>[] }).records.map(({ source: _source, ...entry }) =>
+      indicatorSchema.parse(entry),
+    );
+    const index = overlayDefinitions(pack, delivered).resolveIndex('index_entwicklung');
+    const einwohner = new Map(
+      readFileSync(join(repoRoot, 'docs/onboarding/einwohner.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','))
+        .filter((c) => c[4] === 'einwohner')
+        .map((c) => [`${c[3]}|${c[2]}`, Number(c[5])]),
+    );
+    // each Sozialraum's Ortsteil, from the delivered areas (the reform keeps 21 and 22 in Altstadt)
+    const ortsteilOf = new Map<string, string>();
+    for (const file of ['sozialraeume.geojson', 'gebietsreform-2020.geojson']) {
+      const fc = JSON.parse(readFileSync(join(repoRoot, 'docs/onboarding', file), 'utf8')) as { features: { properties: { code: string; parent: string } }[] };
+      for (const f of fc.features) ortsteilOf.set(f.properties.code, f.properties.parent);
+    }
+    const sum = (period: string, ortsteil: string) => [...einwohner].filter(([k]) => k.startsWith(`${period}|`) && ortsteilOf.get(k.split('|')[1]!) === ortsteil).reduce((t, [, v]) => t + v, 0);
+    const change = (now: number | undefined, before: number | undefined) => (now === undefined || before === undefined ? null : ((now - before) / before) * 100);
+    const classes = (population: Map<string, number>, input: Map<string, number | null>) =>
+      Object.fromEntries(computeCompositeIndex(index, { population, inputs: { einwohner_entwicklung: input } }).areas.map((a) => [a.areaCode, a.classLabel]));
+
+    const ortsteile = ['1', '2'];
+    const atOrtsteile = classes(new Map(ortsteile.map((o) => [o, sum('2020', o)])), new Map(ortsteile.map((o) => [o, change(sum('2020', o), sum('2019', o))])));
+    const sozialraeume = ['1', '3', '21', '22'];
+    const atSozialraeume = classes(
+      new Map(sozialraeume.map((c) => [c, einwohner.get(`2020|${c}`)!])),
+      new Map(sozialraeume.map((c) => [c, change(einwohner.get(`2020|${c}`), einwohner.get(`2019|${c}`))])),
+    );
+    const served = (answers.get('own-index') as { data: { ortsteile: { class: string | null }[]; sozialraeume: { area: { code: string }; class: string | null }[] } }).data;
+    // Altstadt (1) and Neudorf (2), in the answer's order
+    expect(served.ortsteile.map((v) => v.class)).toEqual([atOrtsteile['1'], atOrtsteile['2']]);
+    expect(Object.fromEntries(served.sozialraeume.map((v) => [v.area.code, v.class]))).toEqual(atSozialraeume);
   });
 });
 

@@ -1,6 +1,6 @@
 // The record types the Ämter deliver (docs/records.md) and where their events live in the log.
 
-export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'theme', 'scenario', 'area-level', 'area'] as const;
+export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'theme', 'scenario', 'area-level', 'area', 'indicator-definition'] as const;
 export type RecordType = (typeof recordTypes)[number];
 
 export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report', 'theme'] as const satisfies readonly RecordType[];
@@ -9,6 +9,10 @@ export type PlanningRecordType = (typeof planningRecordTypes)[number];
 /** the tenant's spatial reference as delivered data (docs/spatial-reference.md) */
 export const referenceRecordTypes = ['area-level', 'area'] as const satisfies readonly RecordType[];
 export type ReferenceRecordType = (typeof referenceRecordTypes)[number];
+
+/** the tenant's indicator and composite-index definitions as delivered data (docs/indicators.md §8) */
+export const catalogueRecordTypes = ['indicator-definition'] as const satisfies readonly RecordType[];
+export type CatalogueRecordType = (typeof catalogueRecordTypes)[number];
 
 export function isRecordType(value: unknown): value is RecordType {
   return typeof value === 'string' && (recordTypes as readonly string[]).includes(value);

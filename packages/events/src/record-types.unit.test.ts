@@ -15,6 +15,7 @@ describe('topology', () => {
       'records.scenario',
       'records.area-level',
       'records.area',
+      'records.indicator-definition',
     ]);
     const t = topology({ prefix: 'tenant-a.', partitions: 2 });
     expect(t.partitions).toBe(2);

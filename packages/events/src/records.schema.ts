@@ -223,6 +223,17 @@ export function recordSchemasFor(mode: Strictness) {
     source: opt(z.string()),
   });
 
+  // an indicator or index definition of the tenant's catalogue as delivered data (docs/indicators.md §8):
+  // the catalogue entry travels as JSON text, checked against the catalogue's schema by @sp/feeds
+  const indicatorDefinition = obj({
+    key,
+    version,
+    code: text(),
+    kind: text(),
+    spec: text(),
+    source: opt(z.string()),
+  });
+
   return {
     'area-statistic': areaStatistic,
     offer,
@@ -234,6 +245,7 @@ export function recordSchemasFor(mode: Strictness) {
     scenario,
     'area-level': areaLevel,
     area,
+    'indicator-definition': indicatorDefinition,
   } as const satisfies Record<RecordType, z.ZodType>;
 }
 
@@ -251,6 +263,7 @@ export type Theme = z.output<(typeof strictRecordSchemas)['theme']>;
 export type ScenarioRecord = z.output<(typeof strictRecordSchemas)['scenario']>;
 export type AreaLevelRecord = z.output<(typeof strictRecordSchemas)['area-level']>;
 export type AreaRecord = z.output<(typeof strictRecordSchemas)['area']>;
+export type IndicatorDefinitionRecord = z.output<(typeof strictRecordSchemas)['indicator-definition']>;
 
 export interface RecordPayloads {
   'area-statistic': AreaStatistic;
@@ -263,5 +276,6 @@ export interface RecordPayloads {
   scenario: ScenarioRecord;
   'area-level': AreaLevelRecord;
   area: AreaRecord;
+  'indicator-definition': IndicatorDefinitionRecord;
 }
 export type AnyRecord = RecordPayloads[RecordType];

@@ -143,6 +143,8 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
   // the spatial reference as delivered data: geometry is the GeoJSON text (or left empty: no boundary)
   'area-level': [col('key'), col('version', 'int'), col('level'), col('label'), col('parentLevel'), col('kind'), col('coverage'), col('source')],
   area: [col('key'), col('version', 'int'), col('level'), col('code'), col('name'), col('parent'), col('members', 'areas'), col('validFrom'), col('validTo'), col('geometry'), col('source')],
+  // catalogue entries are nested (dimensions, inputs, classes): JSON only, like scenarios
+  'indicator-definition': [],
 };
 
 /** columns that may be empty in every row and still give a record with empty lists */

@@ -69,6 +69,10 @@ export const feedErrorCodes = [
   'MEASURE_OF_OTHER_AMT',
   'UNKNOWN_REFERENCE',
   'VERSION_RESERVED',
+  // delivered indicator and index definitions (docs/indicators.md §8)
+  'UNKNOWN_INDICATOR',
+  'WRONG_KIND',
+  'VERSION_GAP',
 ] as const;
 export type FeedErrorCode = (typeof feedErrorCodes)[number];
 

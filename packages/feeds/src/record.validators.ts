@@ -2,12 +2,13 @@
 // Avro schema), then meaning — codes from the taxonomy and the catalogue, areas and coordinates from
 // the spatial reference, periods and dates against the clock. Pure: everything comes in as arguments.
 // Valid records come back normalised (labels → codes, absent optionals → null, dimensions sorted).
-import { periodicityOf, periodStart as periodStartIso, shiftPeriod } from '@sp/indicators';
+import { type Catalogue, checkDefinition, indicatorSchema, periodicityOf, periodStart as periodStartIso, shiftPeriod } from '@sp/indicators';
 import {
   strictRecordSchemas,
   type AreaLevelRecord,
   type AreaRecord,
   type AreaStatistic,
+  type IndicatorDefinitionRecord,
   type Observation,
   type Goal,
   type Measure,
@@ -36,6 +37,11 @@ export interface ValidationContext {
   now: Date;
   /** area records: the levels delivered as area-level records so far (current, not withdrawn), valid for areas before the reference has taken them over */
   deliveredLevels?: readonly string[];
+  /**
+   * indicator-definition records: the tenant's current catalogue (what it was created with and what
+   * was delivered) and the levels of its reference; absent: only the entry's shape is checked
+   */
+  definitions?: { catalogue: Catalogue; levels: readonly string[] };
 }
 
 /** One input record and where it came from, so errors can name the row and the column. */
@@ -63,9 +69,18 @@ export function validateRecords<R extends RecordType>(recordType: R, rows: reado
   }
   const records: ValidRecord<R>[] = [];
   const keys = new Map<string, number>();
+  // a definition may read one delivered in an earlier row: each accepted row joins this call's catalogue
+  if (ctx.definitions) ctx = { ...ctx, definitions: { ...ctx.definitions } };
   for (const input of rows) {
     const report = reporter(input, errors);
-    const value = recordType === 'area-statistic' ? withDerivedKey(input.value) : recordType === 'area-level' || recordType === 'area' ? referenceRecordInput(recordType, input.value) : input.value;
+    const value =
+      recordType === 'area-statistic'
+        ? withDerivedKey(input.value)
+        : recordType === 'area-level' || recordType === 'area'
+          ? referenceRecordInput(recordType, input.value)
+          : recordType === 'indicator-definition'
+            ? definitionRecordInput(input.value)
+            : input.value;
     const parsed = (strictRecordSchemas[recordType] as z.ZodType).safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) reportIssue(issue, value, report);
@@ -200,6 +215,7 @@ const checkers: { [R in RecordType]: (record: RecordPayloads[R], ctx: Validation
   scenario: checkScenario,
   'area-level': checkAreaLevelRecord,
   area: checkAreaRecord,
+  'indicator-definition': checkIndicatorDefinition,
 };
 
 const PERIOD_ACCEPTED = 'a year "2012", a quarter "2012-Q3" or a month "2012-07"';
@@ -572,6 +588,8 @@ function checkTexts(record: unknown, ctx: ValidationContext, report: Report): vo
       const name = String(path.filter((p) => typeof p === 'string').at(-1) ?? '');
       // an area's boundary is GeoJSON text of any length, checked as geometry (checkAreaRecord)
       if (path.length === 1 && name === 'geometry') continue;
+      // a definition's entry is JSON text checked field by field as the catalogue's schema (checkIndicatorDefinition)
+      if (path.length === 1 && name === 'spec') continue;
       const long = longFields.includes(name);
       const max = long ? longMaxChars : maxChars;
       if (v.length > max) {
@@ -920,4 +938,46 @@ function checkGeometryText(path: readonly PropertyKey[], text: string, report: R
   if (!polygons || polygons.length === 0 || !polygons.every((p) => Array.isArray(p) && p.length > 0 && p.every(ring))) {
     report(path, typeof type === 'string' ? type : text.slice(0, 40), 'INVALID_COORDINATES', 'the geometry is not a valid Polygon or MultiPolygon', accepted);
   }
+}
+
+// ── indicator and index definitions as delivered data (docs/indicators.md §8) ───────────────────
+
+/**
+ * A definition is delivered as the catalogue entry itself (the fields of an entry of the indicator
+ * catalogue, plus an optional `source`); the record carries it as JSON text in `spec`, its code as
+ * key. A record already in record form (with `spec`) is taken as it is.
+ */
+function definitionRecordInput(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if ('spec' in v) return v.spec !== null && typeof v.spec === 'object' ? { ...v, spec: JSON.stringify(v.spec) } : v;
+  const { key, source, ...entry } = v;
+  return { key: key ?? entry.code, version: entry.version, code: entry.code, kind: entry.kind, spec: JSON.stringify(entry), source: source ?? null };
+}
+
+function checkIndicatorDefinition(r: IndicatorDefinitionRecord, ctx: ValidationContext, report: Report): void {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(r.spec);
+  } catch {
+    report(['spec'], r.spec.slice(0, 40), 'INVALID_VALUE', 'spec is not JSON', 'the catalogue entry as JSON text (or deliver the entry itself as the record)');
+    return;
+  }
+  const parsed = indicatorSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) reportIssue(issue, raw, report);
+    return;
+  }
+  const entry = parsed.data;
+  checkTexts(entry, ctx, report);
+  if (r.key !== entry.code || r.code !== entry.code) report(['key'], r.key, 'KEY_MISMATCH', 'the key of a definition is its code', entry.code);
+  if (r.version !== entry.version) report(['version'], r.version, 'KEY_MISMATCH', "the record's version is the definition's version", String(entry.version));
+  if (r.kind !== entry.kind) report(['kind'], r.kind, 'KEY_MISMATCH', "the record's kind is the definition's kind", entry.kind);
+  if (!ctx.definitions) return;
+  const checked = checkDefinition(ctx.definitions.catalogue, entry, ctx.definitions.levels);
+  if (!checked.ok) {
+    for (const i of checked.issues) report(i.path, i.value, i.code, i.message, i.accepted);
+    return;
+  }
+  ctx.definitions.catalogue = checked.catalogue;
 }

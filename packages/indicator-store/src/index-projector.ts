@@ -39,14 +39,16 @@ type Stored = Map<string, StoredYear>;
 export interface IndexProjectorOptions {
   /**
    * Only these levels (e.g. the levels of the tenant's spatial reference); default: every level an
-   * index definition names. Each definition is scored at the levels it names (its `levels`).
+   * index definition names. Each definition is scored at the levels it names (its `levels`). A
+   * function is asked on every use: a tenant's delivered reference may replace its levels.
    */
-  levels?: readonly string[];
+  levels?: readonly string[] | (() => readonly string[]);
 }
 
 export class IndexProjector {
-  private readonly only: ReadonlySet<string> | undefined;
-  private lags: number[] | undefined;
+  private readonly only: (() => ReadonlySet<string>) | undefined;
+  /** the year lags and the catalogue revision they were derived from (a delivered definition changes them) */
+  private lags: { revision: number; lags: number[] } | undefined;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -54,12 +56,18 @@ export class IndexProjector {
     private readonly catalogue: Catalogue,
     options: IndexProjectorOptions = {},
   ) {
-    this.only = options.levels ? new Set(options.levels) : undefined;
+    const levels = options.levels;
+    if (typeof levels === 'function') this.only = () => new Set(levels());
+    else if (levels) {
+      const fixed = new Set(levels);
+      this.only = () => fixed;
+    }
   }
 
   /** The levels a definition is scored at: those it names (within `options.levels` when given). */
   private levelsOf(def: ResolvedIndex): string[] {
-    return def.levels.filter((l) => !this.only || this.only.has(l));
+    const only = this.only?.();
+    return def.levels.filter((l) => !only || only.has(l));
   }
 
   /** Every level some definition is scored at. */
@@ -217,15 +225,15 @@ export class IndexProjector {
    * for one year, so a new definition needs no change here.
    */
   private yearLags(): number[] {
-    if (!this.lags) {
+    if (this.lags?.revision !== this.catalogue.revision) {
       const lags = new Set([0]);
       for (const { code, version } of this.definitions()) {
         const def = this.catalogue.resolveIndex(code, version);
         for (const p of this.periodsRead(def, '2000')) lags.add(2000 - Number(p.slice(0, 4)));
       }
-      this.lags = [...lags].sort((a, b) => a - b);
+      this.lags = { revision: this.catalogue.revision, lags: [...lags].sort((a, b) => a - b) };
     }
-    return this.lags;
+    return this.lags.lags;
   }
 
   /** Every period the index of one year reads: each input at its aligned period (and n periods back for a change), and the population. */

@@ -5,8 +5,8 @@ import type { Catalogue, Component, IndicatorPlan, Periodicity } from '@sp/indic
 import { ExpectedError } from '@sp/ports';
 
 export interface PlanResolver {
-  /** the plan for an indicator code, or undefined when the catalogue has no such (non-index) indicator */
-  plan(code: string): IndicatorPlan | undefined;
+  /** the plan for an indicator code (the latest version, or `version`), or undefined when the catalogue has no such (non-index) indicator */
+  plan(code: string, version?: number): IndicatorPlan | undefined;
   /** periodicity of a dataset; undefined = the period is read as asked */
   periodicity?(dataset: string): Periodicity | undefined;
   /** whether the public sees a dataset's figures only protected; undefined = confidential */
@@ -38,9 +38,9 @@ export class UnknownScenarioError extends ExpectedError {
 
 export function planResolverFromCatalogue(catalogue: Catalogue): PlanResolver {
   return {
-    plan(code) {
-      const i = catalogue.get(code);
-      return i && i.kind !== 'index' ? catalogue.compile(code) : undefined;
+    plan(code, version) {
+      const i = catalogue.get(code, version);
+      return i && i.kind !== 'index' ? catalogue.compile(code, version) : undefined;
     },
     periodicity(dataset) {
       return catalogue.datasets[dataset]?.periodicity;

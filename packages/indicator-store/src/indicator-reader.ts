@@ -30,6 +30,8 @@ export interface IndicatorValuesQuery {
    * prognose dataset instead (docs/projection.md §7); absent = the observed values
    */
   scenario?: string;
+  /** an earlier version of the indicator's definition (its results stay queryable); absent = the latest */
+  definitionVersion?: number;
 }
 
 /**
@@ -86,5 +88,6 @@ export interface IndicatorReader {
   values(query: IndicatorValuesQuery): Promise<IndicatorValue[]>;
   /** periods that have data for an indicator, ascending */
   periods(indicator: string, scenario?: string): Promise<string[]>;
-  indexValues(query: { index: string; level: string; period: string; privileged?: boolean }): Promise<IndexValue[]>;
+  /** `definitionVersion`: the scores of that version of the index definition; absent = the latest version computed */
+  indexValues(query: { index: string; level: string; period: string; privileged?: boolean; definitionVersion?: number }): Promise<IndexValue[]>;
 }

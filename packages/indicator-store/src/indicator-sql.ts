@@ -180,14 +180,16 @@ export function periodsStatement(c: Component): Statement {
 }
 
 /** A composite index's results for one level and period, of its latest definition version: exact (`index_values`) or the public variant. */
-export function indexValuesStatement(q: { index: string; level: string; period: string }, variant: 'exact' | 'protected'): Statement {
+export function indexValuesStatement(q: { index: string; level: string; period: string; definitionVersion?: number }, variant: 'exact' | 'protected'): Statement {
   const table = variant === 'exact' ? 'index_values' : 'protected_index_values';
+  // the latest version computed, or the one asked for (the results of each version stay)
+  const version = q.definitionVersion === undefined ? `(SELECT max(definition_version) FROM ${table} WHERE index_code = {index:String})` : '{version:UInt32}';
   return {
     sql: `SELECT area_code, score, class, scored, definition_version FROM ${table} FINAL
        WHERE index_code = {index:String} AND area_level = {level:String} AND period = {period:String}
-         AND definition_version = (SELECT max(definition_version) FROM ${table} WHERE index_code = {index:String})
+         AND definition_version = ${version}
        ORDER BY area_code`,
-    params: { index: q.index, level: q.level, period: q.period },
+    params: { index: q.index, level: q.level, period: q.period, ...(q.definitionVersion === undefined ? {} : { version: q.definitionVersion }) },
   };
 }
 

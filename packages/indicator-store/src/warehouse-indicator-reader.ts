@@ -44,8 +44,11 @@ type DeliveredPlan = Extract<IndicatorPlan, { kind: 'delivered' }>;
 export class UnknownIndicatorError extends ExpectedError {
   override readonly name = 'UnknownIndicatorError';
   override readonly code = 'UNKNOWN_INDICATOR';
-  constructor(readonly indicator: string) {
-    super('UNKNOWN_INDICATOR', `unknown indicator "${indicator}"`);
+  constructor(
+    readonly indicator: string,
+    readonly version?: number,
+  ) {
+    super('UNKNOWN_INDICATOR', version === undefined ? `unknown indicator "${indicator}"` : `unknown indicator "${indicator}" version ${version}`);
   }
 }
 
@@ -123,8 +126,8 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   }
 
   async values(q: IndicatorValuesQuery): Promise<IndicatorValue[]> {
-    const plan = this.options.plans.plan(q.indicator);
-    if (!plan) throw new UnknownIndicatorError(q.indicator);
+    const plan = this.options.plans.plan(q.indicator, q.definitionVersion);
+    if (!plan) throw new UnknownIndicatorError(q.indicator, q.definitionVersion);
     const periods = q.periods ? [...q.periods] : q.periodFrom && q.periodTo ? periodRange(q.periodFrom, q.periodTo) : await this.periods(q.indicator);
     const asked = new Set(periods);
     if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
@@ -294,7 +297,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   }
 
   /** A composite index: the exact scores for privileged readers, the variant computed from protected inputs for everyone else. */
-  async indexValues(query: { index: string; level: string; period: string; privileged?: boolean }): Promise<IndexValue[]> {
+  async indexValues(query: { index: string; level: string; period: string; privileged?: boolean; definitionVersion?: number }): Promise<IndexValue[]> {
     const { sql, params } = indexValuesStatement(query, query.privileged ? 'exact' : 'protected');
     const rows = await this.warehouse.query<{ area_code: string; score: number | null; class: string | null; scored: number; definition_version: number }>(sql, params);
     return rows.map((r) => ({

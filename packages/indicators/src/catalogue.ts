@@ -72,6 +72,20 @@ export class Catalogue {
     for (const i of indicators) this.check(i);
   }
 
+  /** 0 when built; +1 with every replaceWith, so caches over this catalogue know when to rebuild */
+  revision = 0;
+
+  /**
+   * Takes over another catalogue's datasets and definitions in one step (a tenant delivered a
+   * definition, docs/indicators.md §8): every part of the runtime that holds this object — reader,
+   * index projection, gateway — sees the new definitions at once.
+   */
+  replaceWith(next: Catalogue): void {
+    const revision = this.revision + 1;
+    Object.assign(this, next);
+    this.revision = revision;
+  }
+
   /** The latest version of every indicator. */
   latest(): Indicator[] {
     return [...this.byCode.values()].map((l) => l[l.length - 1]!);

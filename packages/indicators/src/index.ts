@@ -15,3 +15,4 @@ export * from './uncertainty.js';
 export * from './area-profile.js';
 export * from './typology.js';
 export * from './random.js';
+export * from './delivered-definitions.js';

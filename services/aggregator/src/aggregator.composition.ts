@@ -31,6 +31,7 @@ export function indicatorProjection(deps: IndicatorProjectionDeps, options: Indi
   return new AggregatorService(deps.eventLog, deps.warehouse, deps.codec, {
     ...options,
     projection: deps.projection,
-    indices: { catalogue: deps.catalogue, reader: deps.reader, levels: [...deps.reference.hierarchyLevels, ...deps.reference.planningLevels] },
+    // asked on every use: a delivered reference replaces the levels while the projection runs
+    indices: { catalogue: deps.catalogue, reader: deps.reader, levels: () => [...deps.reference.hierarchyLevels, ...deps.reference.planningLevels] },
   });
 }

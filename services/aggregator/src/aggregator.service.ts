@@ -50,8 +50,8 @@ export interface AggregatorOptions {
   indices?: {
     catalogue: Catalogue;
     reader: WarehouseIndicatorReader;
-    /** the levels of the tenant's reference; each index is scored at those of them its definition names (default: all it names) */
-    levels?: readonly string[];
+    /** the levels of the tenant's reference, asked on every use; each index is scored at those of them its definition names (default: all it names) */
+    levels?: readonly string[] | (() => readonly string[]);
   };
   /**
    * told after a batch's cells were projected, and again (indicesRecomputed) after the composite
@@ -140,6 +140,17 @@ export class AggregatorService {
     await this.recomputation?.stop();
     this.counters.deadLettered += subscription.stats.deadLettered;
     this.counters.retries += subscription.stats.retries;
+  }
+
+  /**
+   * The index definitions changed (a tenant delivered a definition version, docs/indicators.md §8):
+   * every period with cells is due again, recomputed off any batch's path like a batch's periods.
+   * Resolves once that is noted, not when the indices are recomputed (caughtUp() waits for that).
+   */
+  async definitionsChanged(): Promise<void> {
+    if (!this.recomputation) return;
+    const rows = await this.warehouse.query<{ period: string }>('SELECT DISTINCT period FROM cells ORDER BY period');
+    await this.recomputation.note(rows.map((r) => r.period));
   }
 
   /** Resolves when everything in the log has been projected and the composite indices are recomputed. */

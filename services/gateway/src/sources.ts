@@ -72,6 +72,8 @@ export interface IndicatorMeta {
   polarity: Polarity;
   updateInterval: string;
   version: number;
+  /** every version of the definition, ascending (their values stay queryable); absent = [version] */
+  versions?: readonly number[];
   synthetic: boolean;
   /** published indicators are visible to the public; the rest only to planners, admins and their Amt */
   published: boolean;
@@ -124,6 +126,8 @@ export interface IndexMeta {
   classes: readonly IndexClassMeta[];
   minPopulation: number;
   version: number;
+  /** every version of the definition, ascending (their scores stay queryable); absent = [version] */
+  versions?: readonly number[];
   synthetic: boolean;
   published: boolean;
 }

@@ -79,8 +79,8 @@ export interface ReferencedRecord {
 export interface References {
   goals: ReadonlyMap<string, ReferencedRecord>;
   measures: ReadonlyMap<string, ReferencedRecord>;
-  /** codes of the tenant's indicator catalogue (a goal's `indicator`) */
-  indicatorCodes: ReadonlySet<string>;
+  /** codes of the tenant's indicator catalogue (a goal's `indicator`); a delivered definition may add one while the service runs */
+  indicatorCodes: Pick<ReadonlySet<string>, 'has'>;
 }
 
 export interface DeliveryCommand {

@@ -16,8 +16,9 @@
 // it is 409 VERSION_RESERVED. Within one process deliveries sharing a key take turns for the whole
 // of 1–3 (key-locks.ts).
 import { createHash, randomUUID } from 'node:crypto';
-import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, type AnyRecord, type AreaStatistic, type RecordType, type Topology } from '@sp/events';
+import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, type AnyRecord, type AreaStatistic, type IndicatorDefinitionRecord, type RecordType, type Topology } from '@sp/events';
 import { feedError, type FeedCatalogue, parseCsvDelivery, parseGeoJsonDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
+import { type Catalogue, indicatorSchema, overlayDefinitions } from '@sp/indicators';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
 import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind } from './delivery.decider.js';
@@ -54,6 +55,12 @@ export interface DeliveryServiceDeps {
   planningCheck: PlanningTransitionCheck;
   /** codes of the indicator catalogue, which goals may name */
   indicatorCodes: ReadonlySet<string>;
+  /**
+   * the tenant's current indicator catalogue (the live object, which the definitions' projection
+   * updates): delivered definitions are checked against it and the definitions delivered since;
+   * absent: only their shape is checked
+   */
+  indicatorCatalogue?: Catalogue;
   clock?: () => Date;
   /** persons' access tokens are accepted: any Amt of the catalogue may deliver, so every Amt's topics are made */
   anyAmt?: boolean;
@@ -118,6 +125,11 @@ export class DeliveryService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
+  /** What a goal's `indicator` may name: the live catalogue's codes when there is one (a definition delivered since start counts). */
+  private readonly indicatorCodes: Pick<ReadonlySet<string>, 'has'> = {
+    has: (code) => (this.deps.indicatorCatalogue ? this.deps.indicatorCatalogue.get(code) !== undefined : this.deps.indicatorCodes.has(code)),
+  };
+
   /** Migrations and topics; call once before serving. */
   async start(): Promise<void> {
     const { config, catalogue, topology } = this.deps;
@@ -151,7 +163,8 @@ export class DeliveryService {
     if (!parsed.ok) return rejected(parsed.errors);
     phases.mark('parse');
     // areas may name a level delivered a moment ago, before the projection made it the reference's
-    const deliveredLevels = recordType === 'area' ? await this.deliveredLevels() : undefined;
+    const deliveredLevels = recordType === 'area' || recordType === 'indicator-definition' ? await this.deliveredLevels() : undefined;
+    const definitions = recordType === 'indicator-definition' ? await this.definitionContext(deliveredLevels ?? []) : undefined;
     const validated = validateRecords(recordType, parsed.rows, {
       amt: principal.amt,
       catalogue: this.deps.catalogue,
@@ -159,6 +172,7 @@ export class DeliveryService {
       spatial: this.deps.spatial,
       now: this.clock(),
       ...(deliveredLevels ? { deliveredLevels } : {}),
+      ...(definitions ? { definitions } : {}),
     });
     if (!validated.ok) return rejected(validated.errors);
     phases.mark('validate');
@@ -204,6 +218,19 @@ export class DeliveryService {
     const admitted = this.admit(principal, req);
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
+    if (recordType === 'indicator-definition') {
+      // results of every version stay queryable, so a version is never taken back
+      return rejected([
+        feedError({
+          row: null,
+          field: 'recordType',
+          value: recordType,
+          code: 'RECORD_TYPE_NOT_ALLOWED',
+          message: 'indicator and index definitions are not withdrawn: the results of each version stay queryable',
+          accepted: 'a new version of the definition (e.g. published: false to hide it from the public)',
+        }),
+      ]);
+    }
     if (format === 'geojson') {
       // a withdrawal names keys and versions, it has no geometry
       return rejected([
@@ -267,6 +294,21 @@ export class DeliveryService {
   private async deliveredLevels(): Promise<string[]> {
     const { rows } = await this.deps.database.query<{ key: string }>(`SELECT key FROM ingest_records WHERE record_type = 'area-level' AND NOT tombstone`);
     return rows.map((r) => r.key);
+  }
+
+  /**
+   * What a delivered definition is checked against: the tenant's live catalogue with the latest
+   * delivered version of every code on top (one delivered a moment ago may not be projected yet),
+   * and the levels of its reference and those delivered.
+   */
+  private async definitionContext(deliveredLevels: readonly string[]): Promise<{ catalogue: Catalogue; levels: string[] } | undefined> {
+    const live = this.deps.indicatorCatalogue;
+    if (!live) return undefined;
+    const { rows } = await this.deps.database.query<{ payload: IndicatorDefinitionRecord | string }>(
+      `SELECT payload FROM ingest_records WHERE record_type = 'indicator-definition' AND NOT tombstone AND payload IS NOT NULL ORDER BY updated_at`,
+    );
+    const delivered = rows.map((r) => indicatorSchema.parse(JSON.parse((typeof r.payload === 'string' ? (JSON.parse(r.payload) as IndicatorDefinitionRecord) : r.payload).spec)));
+    return { catalogue: overlayDefinitions(live, delivered), levels: [...new Set([...this.deps.spatial.levels(), ...deliveredLevels])] };
   }
 
   /** What, in which format — everything before the body is read as records. */
@@ -384,13 +426,13 @@ export class DeliveryService {
    * statement and the encoding overlap instead of following each other.
    */
   private decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases): Promise<{ decided: Decided[]; appending: Decided[]; events: OutgoingEvent[] } | Rejected> {
-    const { recordType, principal, planning } = d;
+    const { recordType, principal } = d;
     const keys = items.map((i) => i.key);
     return this.repo.transaction(async (tx) => {
       await this.repo.lockKeys(tx, recordType, keys);
       const { states, goals, measures } = await this.repo.lookup(tx, recordType, keys, referencedKeys(recordType, items));
       phases.mark('lock');
-      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.deps.indicatorCodes });
+      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.indicatorCodes });
       if (!decision.accepted) return rejected(decision.errors, decision.currentVersions);
       const creates = decision.decided.filter((x) => x.outcome === 'create');
       if (isPlanningRecordType(recordType) && creates.length) {
@@ -421,7 +463,7 @@ export class DeliveryService {
         tx,
         recordType,
         { deliveryId: d.deliveryId, amt: principal.amt, at: d.at },
-        creates.map((x) => ({ key: x.item.key, version: x.version, payloadHash: x.item.hash, tombstone: x.item.payload === null, payload: planning ? x.item.payload : null })),
+        creates.map((x) => ({ key: x.item.key, version: x.version, payloadHash: x.item.hash, tombstone: x.item.payload === null, payload: keepsPayload(recordType) ? x.item.payload : null })),
       );
       // the statement is on its way; encode meanwhile (a failing reservation still fails the step below)
       const appending = decision.decided.filter((x) => x.outcome !== 'unchanged');
@@ -470,7 +512,7 @@ export class DeliveryService {
         tombstone: x.item.payload === null,
         partition: p.partition,
         offset: p.offset.toString(),
-        payload: d.planning ? x.item.payload : null,
+        payload: keepsPayload(d.recordType) ? x.item.payload : null,
       };
     });
     const events = decided.map((x, seq) => eventRow(x, seq, positions.get(x.item.key), d.schema.id));
@@ -511,6 +553,15 @@ export class DeliveryService {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Whether ingest_records keeps a record's payload: planning records (their transitions are checked
+ * against the previous version) and indicator definitions (a definition is checked against those
+ * delivered before it, docs/indicators.md §8).
+ */
+export function keepsPayload(recordType: RecordType): boolean {
+  return isPlanningRecordType(recordType) || recordType === 'indicator-definition';
 }
 
 function eventRow(d: Decided, seq: number, p: { topic: string; partition: number; offset: bigint } | undefined, schemaId: number): DeliveryEventRow {

@@ -4,10 +4,10 @@
 // so a repeated delivery is again `unchanged`, a stale one 409, and versions are never issued twice.
 // The audit rows (ingest_deliveries) of deliveries that created nothing are not in the log and are
 // not restored; reservations of unanswered deliveries are dropped (their sender retries).
-import { type EventCodec, isPlanningRecordType, type RecordType } from '@sp/events';
+import type { EventCodec, RecordType } from '@sp/events';
 import type { Database, EventLog } from '@sp/ports';
 import { TOMBSTONE_HASH } from './delivery.decider.js';
-import { payloadHash } from './delivery.service.js';
+import { keepsPayload, payloadHash } from './delivery.service.js';
 
 export interface IngestRebuildDeps {
   database: Database;
@@ -62,7 +62,7 @@ export async function rebuildIngestRecords(deps: IngestRebuildDeps, timeoutMs = 
           topic: e.topic,
           partition: e.partition,
           offset: e.offset,
-          payload: isPlanningRecordType(event.recordType) && !event.tombstone ? event.payload : null,
+          payload: keepsPayload(event.recordType) && !event.tombstone ? event.payload : null,
           at: new Date(event.deliveredAt),
         });
       }

@@ -6,6 +6,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { defaultTopology, SchemaRegistry, type Topology } from '@sp/events';
 import { FeedCatalogue, Taxonomy, type SpatialChecks } from '@sp/feeds';
 import type { TokenVerifier } from '@sp/identity/tokens';
+import type { Catalogue } from '@sp/indicators';
 import type { Database, EventLog } from '@sp/ports';
 import { ApiKeyAuthenticator, ApiKeyGuard } from './api-key.guard.js';
 import { DeliveriesController } from './deliveries.controller.js';
@@ -25,6 +26,8 @@ export interface IngestionModuleOptions {
   planningCheck: PlanningTransitionCheck;
   /** codes of the tenant's indicator catalogue: what a goal's `indicator` may name */
   indicatorCodes: Iterable<string>;
+  /** the tenant's live indicator catalogue: delivered definitions are checked against it (docs/indicators.md §8) */
+  indicatorCatalogue?: Catalogue;
   catalogue?: FeedCatalogue;
   taxonomy?: Taxonomy;
   registry?: SchemaRegistry;
@@ -78,6 +81,7 @@ export class IngestionModule {
               registry,
               planningCheck: o.planningCheck,
               indicatorCodes: new Set(o.indicatorCodes),
+              ...(o.indicatorCatalogue ? { indicatorCatalogue: o.indicatorCatalogue } : {}),
               ...(o.clock ? { clock: o.clock } : {}),
               anyAmt: o.verifyToken !== undefined,
             });

@@ -17,6 +17,8 @@ import { createIdentity, type IdentityService } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
+import { applyDeliveredCatalogue, copyOfCatalogue } from './catalogue/delivered-catalogue.projection.js';
+import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { applyDeliveredReference } from './reference/delivered-reference.projection.js';
 import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
@@ -93,6 +95,11 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const referenceStore = new DeliveredReferenceStore(database);
   await referenceStore.migrate();
   if (!(await applyDeliveredReference({ store: referenceStore, reference, warehouse }))) await loadAreaMap(warehouse, areaMapRows(reference));
+  // and with the indicator and index definitions it has delivered, over its pack's (docs/indicators.md §8)
+  const catalogueStore = new DeliveredCatalogueStore(database);
+  await catalogueStore.migrate();
+  const baseCatalogue = copyOfCatalogue(catalogue);
+  await applyDeliveredCatalogue({ store: catalogueStore, base: baseCatalogue, catalogue, log: telemetry.logger.lines('warn') });
   await migrateIngest(database);
   await migrateControlling(database);
   const registry = new RegistryRepository(database, spatialAreaLocator(reference));
@@ -126,6 +133,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       reference,
       referenceStore,
       onReferenceChanged: () => onIndicatorsChanged(),
+      catalogueStore,
+      baseCatalogue,
       catalogue,
       reader,
       registry,
@@ -180,6 +189,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     topology,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: catalogue.latest().map((i) => i.code),
+    // delivered definitions are checked against the live catalogue
+    indicatorCatalogue: catalogue,
     // the feed catalogue the keys were made from (SP_FEED_CATALOGUE, or the tenant's own)
     catalogue: feeds,
   });

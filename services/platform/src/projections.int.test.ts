@@ -237,8 +237,8 @@ describe.each(adapters)('a poison event on the $name event log (and its database
 
     // counted for admins, and logged once each, compactly
     const stats = Object.fromEntries(projections.stats().map((s) => [s.groupId, s.deadLettered]));
-    // the delivered reference's consumer (docs/spatial-reference.md) reads no topic the poison was in
-    expect(stats).toEqual({ aggregator: 1, registry: 1, controlling: 1, reference: 0 });
+    // the delivered reference's and definitions' consumers (docs/spatial-reference.md, docs/indicators.md §8) read no topic the poison was in
+    expect(stats).toEqual({ aggregator: 1, registry: 1, controlling: 1, reference: 0, catalogue: 0 });
     expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(3);
     expect(lines.every((l) => !l.includes('\n') && !l.includes('    at '))).toBe(true);
 

@@ -7,12 +7,14 @@
 // moves on; transient failures are retried with backoff.
 import { type AggregatorService, indicatorProjection } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
-import { EventCodec, planningRecordTypes, referenceRecordTypes, type RecordEvent, type Topology } from '@sp/events';
+import { catalogueRecordTypes, EventCodec, planningRecordTypes, referenceRecordTypes, type RecordEvent, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
+import { copyOfCatalogue, deliveredCatalogueProjection } from './catalogue/delivered-catalogue.projection.js';
+import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { deliveredReferenceProjection } from './reference/delivered-reference.projection.js';
 import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
@@ -52,6 +54,10 @@ export interface ProjectionDeps {
   referenceStore?: DeliveredReferenceStore;
   /** called after the delivered reference replaced the tenant's reference (e.g. to drop read caches) */
   onReferenceChanged?: () => void;
+  /** the tenant's delivered indicator and index definitions (docs/indicators.md §8), migrated by the caller; default: a store made and migrated here */
+  catalogueStore?: DeliveredCatalogueStore;
+  /** the catalogue the tenant was created with, which the delivered definitions overlay; default: a copy of `catalogue` as it is now */
+  baseCatalogue?: Catalogue;
   /** called after new indicator values were projected (e.g. to drop read caches) */
   onIndicatorsChanged?: () => void;
   /** one line per retry step and dead letter (default: stderr) */
@@ -104,7 +110,33 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       runner,
     );
   const referenceTopics = referenceRecordTypes.map((t) => deps.topology.topicFor(t));
-  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic, ...referenceTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
+  const catalogueStore = deps.catalogueStore ?? new DeliveredCatalogueStore(deps.database);
+  if (!deps.catalogueStore) await catalogueStore.migrate();
+  const baseCatalogue = deps.baseCatalogue ?? copyOfCatalogue(deps.catalogue);
+  const definitions = (groupId: string) =>
+    runProjection(
+      eventLog,
+      deliveredCatalogueProjection(
+        {
+          store: catalogueStore,
+          base: baseCatalogue,
+          catalogue: deps.catalogue,
+          codec,
+          topology: deps.topology,
+          // values are evaluated when read (the next read uses the new version); the indices of every period are recomputed
+          onChanged: async () => {
+            deps.reader.clearCache();
+            deps.onIndicatorsChanged?.();
+            await aggregator.definitionsChanged();
+          },
+          ...(deps.log ? { log: deps.log } : {}),
+        },
+        groupId,
+      ),
+      runner,
+    );
+  const catalogueTopics = catalogueRecordTypes.map((t) => deps.topology.topicFor(t));
+  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic, ...referenceTopics, ...catalogueTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
 
   const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
 
@@ -151,12 +183,13 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
 
   // the reference first: counts delivered after an area reform are read with the new areas
   const referenceGroup = await whileUnavailable(() => reference('reference'));
+  const catalogueGroup = await whileUnavailable(() => definitions('catalogue'));
   const registry = await whileUnavailable(() => registryGroup('registry'));
   const planning = await whileUnavailable(() => planningGroup('controlling'));
   const scenario = scenarios ? await whileUnavailable(() => scenarioGroup('scenarios')) : undefined;
 
   await whileUnavailable(() => aggregator.start());
-  const subscriptions: RunningProjection[] = [referenceGroup, registry, planning, ...(scenario ? [scenario] : [])];
+  const subscriptions: RunningProjection[] = [referenceGroup, catalogueGroup, registry, planning, ...(scenario ? [scenario] : [])];
   return {
     aggregator,
     deadLetters,
@@ -166,6 +199,13 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     },
     async rebuild(timeoutMs = 600_000) {
       const started = Date.now();
+      // the definitions first: the replayed indices are those of the tenant's catalogue
+      const catalogueReplay = await definitions(`catalogue-rebuild-${started}`);
+      try {
+        await catalogueReplay.caughtUp(timeoutMs);
+      } finally {
+        await catalogueReplay.stop();
+      }
       const replays = [await reference(`reference-rebuild-${started}`), await registryGroup(`registry-rebuild-${started}`), await planningGroup(`controlling-rebuild-${started}`)];
       try {
         await Promise.all([aggregator.rebuild(timeoutMs), ...replays.map((r) => r.caughtUp(timeoutMs))]);

@@ -1,6 +1,6 @@
 // Small factories of valid records and events for tests of the feeds, the codec and the ingestion
 // service. Override any field; the defaults lie in Köln (Stadtteil 101 Altstadt-Süd) and in the past.
-import type { AreaLevelRecord, AreaRecord, AreaStatistic, Goal, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport, Theme } from '../records.schema.js';
+import type { AreaLevelRecord, AreaRecord, AreaStatistic, Goal, IndicatorDefinitionRecord, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport, Theme } from '../records.schema.js';
 import type { RecordEvent } from '../envelope.schema.js';
 import type { RecordType } from '../record-types.js';
 
@@ -184,6 +184,25 @@ export function anArea(overrides: Partial<AreaRecord> = {}): AreaRecord {
   };
 }
 
+export function anIndicatorDefinition(overrides: Partial<IndicatorDefinitionRecord> = {}): IndicatorDefinitionRecord {
+  const code = overrides.code ?? 'einwohner_gesamt';
+  const spec = {
+    code,
+    version: overrides.version ?? 1,
+    kind: 'count',
+    name: 'Einwohner',
+    definition: 'Einwohner insgesamt am 31.12.',
+    unit: 'Personen',
+    amt: 'statistik',
+    polarity: 0,
+    updateInterval: 'jährlich',
+    synthetic: false,
+    dataset: 'bevoelkerung',
+    measure: 'einwohner',
+  };
+  return { key: code, version: spec.version, code, kind: 'count', spec: JSON.stringify(spec), source: null, ...overrides };
+}
+
 export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R]>) => RecordPayloads[R] } = {
   'area-statistic': anAreaStatistic,
   offer: anOffer,
@@ -195,6 +214,7 @@ export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R
   scenario: aScenario,
   'area-level': anAreaLevel,
   area: anArea,
+  'indicator-definition': anIndicatorDefinition,
 };
 
 export function anEvent<R extends RecordType>(recordType: R, payload: RecordPayloads[R] | null, overrides: Partial<RecordEvent<R>> = {}): RecordEvent<R> {

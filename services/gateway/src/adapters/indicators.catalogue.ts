@@ -39,6 +39,16 @@ function protectionMeta(catalogue: Catalogue, code: string, protection: Protecti
 }
 
 export function catalogueSource(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[]; protection?: Protection } = {}): CatalogueSource {
+  // a tenant's delivered definition replaces the catalogue's content (replaceWith): the lists follow its revision
+  let built: { revision: number; source: CatalogueSource } | undefined;
+  const current = () => {
+    if (built?.revision !== catalogue.revision) built = { revision: catalogue.revision, source: catalogueLists(catalogue, options) };
+    return built.source;
+  };
+  return { indicators: () => current().indicators(), indices: () => current().indices(), sources: () => current().sources() };
+}
+
+function catalogueLists(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[]; protection?: Protection }): CatalogueSource {
   const licences = options.licences ?? koelnDatasetLicences;
   const protection = options.protection ?? loadProtection();
   const sources: DataSourceMeta[] = [
@@ -62,6 +72,7 @@ export function catalogueSource(catalogue: Catalogue, options: { licences?: Data
       polarity: polarity(i.polarity),
       updateInterval: i.updateInterval,
       version: i.version,
+      versions: catalogue.versions(i.code).map((v) => v.version),
       synthetic: i.synthetic,
       published: i.published,
       sources: catalogue.datasetsOf(i.code),
@@ -80,6 +91,7 @@ export function catalogueSource(catalogue: Catalogue, options: { licences?: Data
         classes: r.classes.map((c) => ({ label: c.label, from: c.from })),
         minPopulation: r.minPopulation,
         version: r.version,
+        versions: catalogue.versions(r.code).map((v) => v.version),
         synthetic: r.synthetic,
         published: r.published,
       };

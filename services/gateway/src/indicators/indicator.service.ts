@@ -34,6 +34,8 @@ export interface ValuesArgs {
   asOf?: string | null;
   /** a projection scenario ("basis"): the projected values instead of the observed ones */
   scenario?: string | null;
+  /** an earlier version of the definition (its values stay queryable); absent = the latest */
+  definitionVersion?: number | null;
 }
 
 export type RankingOrder = 'HIGHEST_FIRST' | 'LOWEST_FIRST';
@@ -57,6 +59,7 @@ interface SliceKey {
   asOf: string | undefined;
   scenario: string | undefined;
   period: string;
+  definitionVersion?: number | undefined;
 }
 
 interface RangeKey {
@@ -68,6 +71,7 @@ interface RangeKey {
   to: string;
   /** null: every area of the level */
   areaCode: string | null;
+  definitionVersion?: number | undefined;
 }
 
 // one collator for every sort: localeCompare with options builds a new one per call
@@ -78,7 +82,7 @@ const groupKey = (...parts: (string | undefined | null)[]) => parts.map((p) => p
 export class IndicatorService {
   private readonly sliceLoader: DataLoader<SliceKey, readonly IndicatorValue[], string>;
   private readonly rangeLoader: DataLoader<RangeKey, readonly IndicatorValue[], string>;
-  private readonly indexLoader: DataLoader<{ index: string; level: string; period: string }, readonly IndexValue[], string>;
+  private readonly indexLoader: DataLoader<{ index: string; level: string; period: string; definitionVersion?: number | undefined }, readonly IndexValue[], string>;
   private readonly periodsLoader: DataLoader<string, readonly string[]>;
   private readonly metaByCode: Map<string, IndicatorMeta>;
   /** reads already charged to the budget in this request */
@@ -98,13 +102,13 @@ export class IndicatorService {
     this.metaByCode = new Map(deps.catalogue.indicators().map((m) => [m.code, m]));
     this.indexByCode = new Map(deps.catalogue.indices().map((m) => [m.code, m]));
     this.sliceLoader = new DataLoader((keys) => this.loadSlices(keys), {
-      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.period),
+      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.period, version(k.definitionVersion)),
     });
     this.rangeLoader = new DataLoader((keys) => this.loadRanges(keys), {
-      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to, k.areaCode ?? '*'),
+      cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to, k.areaCode ?? '*', version(k.definitionVersion)),
     });
     this.indexLoader = new DataLoader((keys) => this.loadIndex(keys), {
-      cacheKeyFn: (k) => groupKey(k.index, k.level, k.period),
+      cacheKeyFn: (k) => groupKey(k.index, k.level, k.period, version(k.definitionVersion)),
     });
     this.periodsLoader = new DataLoader(async (codes) => Promise.all(codes.map((c) => deps.indicators.periods(c))));
   }
@@ -148,10 +152,11 @@ export class IndicatorService {
 
   /** Values of one indicator for the areas of a level (optionally below a parent or a list) × periods. */
   async values(args: ValuesArgs): Promise<IndicatorValue[]> {
-    this.indicator(args.indicator);
+    const meta = this.indicator(args.indicator);
     this.checkLevel(args.level, 'level');
     const asOf = normaliseAsOf(args.asOf);
     const scenario = args.scenario ?? undefined;
+    const definitionVersion = checkVersion(meta, args.definitionVersion, 'indicator');
     const filter = this.areaFilter(args);
     let rows: IndicatorValue[];
     if (args.from != null || args.to != null) {
@@ -160,7 +165,7 @@ export class IndicatorService {
       this.checkEstimate(args, checkPeriodRange(args.from, args.to, this.limits));
       const codes = args.areas?.length ? args.areas : null;
       const slices = await Promise.all(
-        (codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, scenario, from: args.from!, to: args.to!, areaCode })),
+        (codes ?? [null]).map((areaCode) => this.rangeLoader.load({ indicator: args.indicator, level: args.level, asOf, scenario, from: args.from!, to: args.to!, areaCode, definitionVersion })),
       );
       rows = slices.flat();
     } else {
@@ -170,7 +175,7 @@ export class IndicatorService {
         checkPeriod(p, 'period', this.limits);
       });
       this.checkEstimate(args, new Set(periods).size);
-      const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, scenario, period })));
+      const slices = await Promise.all([...new Set(periods)].map((period) => this.sliceLoader.load({ indicator: args.indicator, level: args.level, asOf, scenario, period, definitionVersion })));
       rows = slices.flat();
     }
     const out = rows.filter(filter);
@@ -238,11 +243,11 @@ export class IndicatorService {
     };
   }
 
-  async indexValues(index: string, level: string, period: string, parent?: AreaRef | null): Promise<IndexValue[]> {
-    this.index(index);
+  async indexValues(index: string, level: string, period: string, parent?: AreaRef | null, definitionVersion?: number | null): Promise<IndexValue[]> {
+    const meta = this.index(index);
     this.checkLevel(level, 'level');
     checkPeriod(period, 'period', this.limits);
-    const rows = await this.indexLoader.load({ index, level, period });
+    const rows = await this.indexLoader.load({ index, level, period, definitionVersion: checkVersion(meta, definitionVersion, 'index') });
     const filter = this.areaFilter({ indicator: index, level, parent: parent ?? null });
     return rows.filter((r) => filter({ areaCode: r.areaCode })).sort((a, b) => byCode(a.areaCode, b.areaCode));
   }
@@ -292,6 +297,7 @@ export class IndicatorService {
       args.to,
       [...(args.periods ?? []), args.period ?? ''].sort().join(','),
       [...(args.areas ?? [])].sort().join(','),
+      args.definitionVersion == null ? '' : String(args.definitionVersion),
     );
     if (this.charged.has(key)) return cells;
     this.charged.add(key);
@@ -407,7 +413,7 @@ export class IndicatorService {
   private async loadSlices(keys: readonly SliceKey[]): Promise<(readonly IndicatorValue[])[]> {
     const groups = new Map<string, { key: SliceKey; periods: Set<string> }>();
     for (const k of keys) {
-      const g = groupKey(k.indicator, k.level, k.asOf, k.scenario);
+      const g = groupKey(k.indicator, k.level, k.asOf, k.scenario, version(k.definitionVersion));
       const group = groups.get(g) ?? { key: k, periods: new Set<string>() };
       group.periods.add(k.period);
       groups.set(g, group);
@@ -423,6 +429,7 @@ export class IndicatorService {
             periods: [...periods].sort(),
             ...(key.asOf ? { asOf: key.asOf } : {}),
             ...(key.scenario ? { scenario: key.scenario } : {}),
+            ...(key.definitionVersion !== undefined ? { definitionVersion: key.definitionVersion } : {}),
             privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
           }),
         );
@@ -432,13 +439,13 @@ export class IndicatorService {
         );
       }),
     );
-    return keys.map((k) => byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.scenario))!.filter((r) => r.period === k.period));
+    return keys.map((k) => byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.scenario, version(k.definitionVersion)))!.filter((r) => r.period === k.period));
   }
 
   private async loadRanges(keys: readonly RangeKey[]): Promise<(readonly IndicatorValue[])[]> {
     const groups = new Map<string, { key: RangeKey; codes: Set<string> | null }>();
     for (const k of keys) {
-      const g = groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to);
+      const g = groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to, version(k.definitionVersion));
       const group = groups.get(g) ?? { key: k, codes: new Set<string>() };
       if (k.areaCode === null) group.codes = null;
       else group.codes?.add(k.areaCode);
@@ -457,6 +464,7 @@ export class IndicatorService {
             periodTo: key.to,
             ...(key.asOf ? { asOf: key.asOf } : {}),
             ...(key.scenario ? { scenario: key.scenario } : {}),
+            ...(key.definitionVersion !== undefined ? { definitionVersion: key.definitionVersion } : {}),
             privileged: privilegedFor(this.viewer, this.indicator(key.indicator)),
           }),
         );
@@ -467,18 +475,24 @@ export class IndicatorService {
       }),
     );
     return keys.map((k) => {
-      const rows = byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to))!;
+      const rows = byGroup.get(groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to, version(k.definitionVersion)))!;
       return k.areaCode === null ? rows : rows.filter((r) => r.areaCode === k.areaCode);
     });
   }
 
-  private async loadIndex(keys: readonly { index: string; level: string; period: string }[]): Promise<(readonly IndexValue[])[]> {
+  private async loadIndex(keys: readonly { index: string; level: string; period: string; definitionVersion?: number | undefined }[]): Promise<(readonly IndexValue[])[]> {
     const privileged = privilegedForIndex(this.viewer);
     return Promise.all(
       keys.map((k) =>
         this.read(() => {
           this.live();
-          return this.deps.indicators.indexValues({ index: k.index, level: k.level, period: k.period, privileged });
+          return this.deps.indicators.indexValues({
+            index: k.index,
+            level: k.level,
+            period: k.period,
+            privileged,
+            ...(k.definitionVersion !== undefined ? { definitionVersion: k.definitionVersion } : {}),
+          });
         }),
       ),
     );
@@ -488,6 +502,18 @@ export class IndicatorService {
   private guard(row: IndicatorValue): IndicatorValue {
     return row.suppressed ? { ...row, value: null, numerator: null, denominator: null } : row;
   }
+}
+
+const version = (v: number | undefined) => (v === undefined ? '' : String(v));
+
+/** The asked version of a definition (undefined: the latest), or BAD_USER_INPUT naming the versions there are. */
+function checkVersion(meta: IndicatorMeta | IndexMeta, asked: number | null | undefined, what: 'indicator' | 'index'): number | undefined {
+  if (asked == null) return undefined;
+  const versions = meta.versions ?? [meta.version];
+  if (!versions.includes(asked)) {
+    throw expectedError('BAD_USER_INPUT', `${what} "${meta.code}" has no definition version ${asked}; accepted: ${versions.join(', ')}`, { argument: 'definitionVersion', accepted: [...versions] });
+  }
+  return asked;
 }
 
 function sameArea(a: AreaRef, b: AreaRef): boolean {

@@ -28,6 +28,10 @@ IndexRef.implement({
     classes: t.field({ type: [IndexClassRef], resolve: (m) => [...m.classes] }),
     minPopulation: t.exposeInt('minPopulation'),
     version: t.exposeInt('version'),
+    versions: t.intList({
+      description: 'Every version of the definition, ascending; the scores of each stay queryable (indexValues(definitionVersion:)).',
+      resolve: (m) => [...(m.versions ?? [m.version])],
+    }),
     synthetic: t.exposeBoolean('synthetic'),
   }),
 });
@@ -58,7 +62,8 @@ builder.queryFields((t) => ({
       level: t.arg({ type: AreaLevelRef, required: true }),
       period: t.arg.string({ required: true }),
       parent: t.arg({ type: AreaInput, required: false }),
+      definitionVersion: t.arg.int({ required: false, description: 'The scores of this version of the definition, one of Index.versions; absent: the latest version.' }),
     },
-    resolve: (_root, args, ctx) => ctx.indicators.indexValues(args.index, args.level, args.period, args.parent),
+    resolve: (_root, args, ctx) => ctx.indicators.indexValues(args.index, args.level, args.period, args.parent, args.definitionVersion),
   }),
 }));

@@ -147,6 +147,10 @@ builder.queryFields((t) => ({
       areas: t.arg.stringList({ required: false, description: 'Area codes of `level`.' }),
       asOf: t.arg.string({ required: false, description: 'ISO date or date-time: values as they were known then.' }),
       scenario: t.arg.string({ required: false, description: 'A projection scenario, e.g. "basis": the projected values, of kind PROGNOSE, instead of the observed ones.' }),
+      definitionVersion: t.arg.int({
+        required: false,
+        description: 'The values as this version of the definition computes them, one of Indicator.versions; absent: the latest version. Each value says its definitionVersion.',
+      }),
     },
     resolve: (_root, args, ctx) => ctx.indicators.values(args),
   }),

@@ -63,6 +63,10 @@ IndicatorRef.implement({
     polarity: t.field({ type: PolarityEnum, resolve: (m) => m.polarity }),
     updateInterval: t.exposeString('updateInterval'),
     version: t.exposeInt('version'),
+    versions: t.intList({
+      description: 'Every version of the definition, ascending; values of each stay queryable (indicatorValues(definitionVersion:)).',
+      resolve: (m) => [...(m.versions ?? [m.version])],
+    }),
     synthetic: t.exposeBoolean('synthetic', { description: 'True when the values come from the synthetic demo model.' }),
     published: t.exposeBoolean('published', { description: 'Visible to the public without a token.' }),
     protection: t.field({ type: IndicatorProtectionRef, resolve: (m) => m.protection }),
