@@ -571,10 +571,7 @@ function goalDetailHtml(g) {
       ? `<code>${escapeHtml(g.indicatorCode)}</code>`
       : 'keiner';
   const direction = g.targetDirection ? `soll ${escapeHtml(lightLabel(g.targetDirection))}` : 'Richtung nicht angegeben';
-  const edit =
-    g.areas.length > 1
-      ? ' <span class="ws-note">(mehrere Gebiete: über GraphQL oder den Feed ändern, das Formular hält eines)</span>'
-      : ` <button type="button" class="button" id="ws-goal-edit">Im Formular bearbeiten (Version ${g.version + 1})</button>`;
+  const edit = ` <button type="button" class="button" id="ws-goal-edit">Im Formular bearbeiten (Version ${g.version + 1})</button>`;
   const head = `<p class="ws-goal-head"><strong>${escapeHtml(g.title)}</strong> <code>${escapeHtml(g.key)}</code> v${g.version} · ${escapeHtml(lightLabel(g.status))} · Zielindikator: ${indicator} · ${direction}${edit}</p>`;
   if (!g.targets.length)
     return `${head}<p id="ws-goal-no-targets">Dieses Ziel hat keine Zielwerte je Gebiet und Jahr. Im Formular „Ziel“ unter „Zielwerte je Gebiet und Jahr“ eintragen und als nächste Version speichern.</p>`;
