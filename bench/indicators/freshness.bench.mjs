@@ -17,7 +17,7 @@
 //    open dashboard would ask it — includes the read cache's staleness.
 // A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
 //
-//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5]
+//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
