@@ -17,10 +17,11 @@
 //    open dashboard would ask it — includes the read cache's staleness.
 // A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
 //
-//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5]
+//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers]
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromPlatform, percentile, root, fmtMs } from './lib.mjs';
@@ -36,6 +37,13 @@ const { values: args } = parseArgs({
     'dashboard-poll-ms': { type: 'string', default: '100' },
     'dashboard-every': { type: 'string', default: '5' },
     'timeout-s': { type: 'string', default: '60' },
+    // scrape the platform's /metrics at the start and the end of the measured window and print where
+    // the time went (consumer batches, appends, warehouse and database statements, projection steps)
+    metrics: { type: 'boolean', default: true },
+    // embedded (the default: embedded log, PGlite, chDB in the process) or servers (SP_ENGINES=servers
+    // on a Kafka broker, a PostgreSQL and chdb-http started here by @sp/testing's helpers, as the
+    // servers-mode e2e tests do; chdb-http stands in for a ClickHouse server, README)
+    engines: { type: 'string', default: 'embedded' },
   },
 });
 const RATE = Number(args.rate);
@@ -52,9 +60,19 @@ const { loadReference } = await fromPlatform('@sp/spatial');
 
 // ── the platform, in its own process ────────────────────────────────────────────────────────────
 const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-freshness-'));
+if (!['embedded', 'servers'].includes(args.engines)) throw new Error('--engines embedded|servers');
+const servers = [];
+const serversEnv = {};
+if (args.engines === 'servers') {
+  const { startKafka, startPostgres, startChdbHttp } = await fromPlatform('@sp/testing');
+  const [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
+  servers.push(kafka, postgres, chdb);
+  Object.assign(serversEnv, { SP_ENGINES: 'servers', KAFKA_BROKERS: kafka.brokers.join(','), DATABASE_URL: postgres.url, CLICKHOUSE_URL: chdb.url });
+  console.log(`servers: Kafka ${kafka.brokers.join(',')}, PostgreSQL, chdb-http ${chdb.url}`);
+}
 const platform = spawn(process.execPath, [join(root, 'services/platform/dist/main.js')], {
   cwd: root,
-  env: { ...process.env, SP_DEMO: '0', SP_DATA_DIR: dataDir, SP_PORT: '0', SP_HOST: '127.0.0.1' },
+  env: { ...process.env, ...serversEnv, SP_DEMO: '0', SP_DATA_DIR: dataDir, SP_PORT: '0', SP_HOST: '127.0.0.1' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let platformOutput = '';
@@ -70,6 +88,7 @@ async function stopPlatform() {
   await exited;
   clearTimeout(timer);
   rmSync(dataDir, { recursive: true, force: true });
+  for (const e of servers) await ('wipe' in e ? e.wipe() : e.stop()).catch(() => undefined);
 }
 process.on('SIGINT', () => void stopPlatform().then(() => process.exit(130)));
 
@@ -115,29 +134,112 @@ function record(s) {
   };
 }
 
+// A 503 (the log did not acknowledge the append in time; nothing was written) is sent again after its
+// Retry-After, as docs/ingestion tells an Amt to; counted, and the round trip runs until the 2xx.
+let unavailable = 0;
 async function deliver(body) {
-  const res = await fetch(`${baseUrl}/v1/deliveries/area-statistic`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body,
+  for (;;) {
+    const res = await fetch(`${baseUrl}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body,
+    });
+    const text = await res.text();
+    if (res.status === 503) {
+      unavailable++;
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      continue;
+    }
+    if (!res.ok) throw new Error(`delivery answered ${res.status}: ${text.slice(0, 500)}`);
+    return JSON.parse(text);
+  }
+}
+
+/** Prometheus text → Map(series → value) of the histograms' _sum and _count lines. */
+async function scrapeMetrics() {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const out = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^(sp_[a-z_]+_(?:sum|count))(\{[^}]*\})?\s+([0-9.eE+-]+)$/.exec(line);
+    if (m) out.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
+  }
+  return out;
+}
+/** Per histogram series between two scrapes: count, mean and total seconds (or size). */
+function metricsDiff(before, after) {
+  const rows = [];
+  for (const [k, v] of after) {
+    if (!k.includes('_count')) continue;
+    const n = v - (before.get(k) ?? 0);
+    if (n <= 0) continue;
+    const sumKey = k.replace('_count', '_sum');
+    const sum = (after.get(sumKey) ?? 0) - (before.get(sumKey) ?? 0);
+    const [, name, labels = ''] = /^(sp_[a-z_]+)_count(\{.*\})?$/.exec(k);
+    const keep = labels
+      .replace(/^\{|\}$/g, '')
+      .split(',')
+      .filter((l) => /^(group|topic|store|operation|step|route|outcome)=/.test(l))
+      .join(',');
+    rows.push({ name, labels: keep, n, sum, mean: sum / n });
+  }
+  return rows.sort((a, b) => b.sum - a.sum);
+}
+
+// Since the cell-key method (#12) the public sees SGB II counts perturbed, so the pollers read as
+// planners (privileged: the true values), with tokens signed by the platform's own sign-in key
+// from the data directory. The gateway budgets each client (services/gateway/src/fairness/
+// client-budgets.ts: requests, cost = areas × periods + 200 per read, warehouse time, one warehouse
+// read at a time); a signed-in client is its token's subject. The pollers stand for many readers,
+// not one: the requests take turns over 64 subjects, so that the bench's own polling is not
+// throttled (429) or queued behind itself. A 429 that still comes is waited out and counted.
+const { tokenFromDataDir } = await fromPlatform('@sp/identity/testing');
+const tokens = await Promise.all(Array.from({ length: 64 }, (_, i) => tokenFromDataDir(dataDir, baseUrl, { sub: `bench-reader-${i}`, role: 'planner', privileged: true })));
+let nextToken = 0;
+const agent = new http.Agent({ keepAlive: true });
+let rateLimited = 0;
+let cutOff = 0;
+function postJson(url, body, token) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` };
+    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, retryAfter: Number(res.headers['retry-after'] ?? 1), text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`delivery answered ${res.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text);
 }
-
 async function graphql(query) {
-  const res = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  const json = await res.json();
-  if (json.errors) throw new Error(`GraphQL: ${JSON.stringify(json.errors).slice(0, 500)}`);
-  return json.data;
+  for (;;) {
+    const res = await postJson(`${baseUrl}/graphql`, JSON.stringify({ query }), tokens[nextToken++ % tokens.length]);
+    if (res.status === 429) {
+      rateLimited++;
+      await sleep(1000 * res.retryAfter);
+      continue;
+    }
+    const json = JSON.parse(res.text);
+    // a read the gateway cut off (its 10 s request limit) has not shown the value yet: ask again
+    if (json.errors?.every((e) => e.extensions?.code === 'TIMEOUT')) {
+      cutOff++;
+      continue;
+    }
+    if (json.errors) throw new Error(`GraphQL ${res.status}: ${JSON.stringify(json.errors).slice(0, 500)}`);
+    return json.data;
+  }
 }
 
-// X for the fresh-query poller: a month nobody asks for twice during the run (1000-01, 1000-02, …)
+// X for the fresh-query poller: a month without data (the gateway takes 1900–2199; the deliveries
+// fill 1990–2024) and, once those 3 180 months are used up, one extra Stadtteil, so that no
+// (periods, areas) question is asked twice during the run
+const bustMonths = [];
+for (let y = 1900; y <= 2199; y++) if (y < 1990 || y > 2024) for (let m = 1; m <= 12; m++) bustMonths.push(`${y}-${String(m).padStart(2, '0')}`);
 let bust = 0;
-const bustPeriod = () => {
+const bustQuestion = () => {
   const n = bust++;
-  return `${1000 + Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`;
+  return { period: bustMonths[n % bustMonths.length], area: areas[Math.floor(n / bustMonths.length) % areas.length] };
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -171,8 +273,9 @@ const freshPoller = (async () => {
       // the oldest markers first (the log is projected in order per partition), at most POLL_MAX per
       // request, so that a backlog does not make every poll heavier
       const asked = [...pending].slice(0, POLL_MAX);
-      const periods = [...new Set(asked.map((p) => p.record.period)), bustPeriod()];
-      const codes = [...new Set(asked.map((p) => p.record.areaCode))];
+      const extra = bustQuestion();
+      const periods = [...new Set(asked.map((p) => p.record.period)), extra.period];
+      const codes = [...new Set([...asked.map((p) => p.record.areaCode), ...(bust > bustMonths.length ? [extra.area] : [])])];
       const data = await graphql(`{ indicatorValues(indicator: "sgb2_personen", level: STADTTEIL, periods: ${JSON.stringify(periods)}, areas: ${JSON.stringify(codes)}) ${fields} }`);
       const arrived = performance.now();
       freshPolls++;
@@ -198,7 +301,12 @@ const freshPoller = (async () => {
   for (const p of pending) p.resolve(Number.NaN);
   pending.clear();
 });
-const freshVisible = (marker, deadline) => new Promise((resolve) => pending.add({ ...marker, deadline, resolve }));
+const freshVisible = (marker, deadline) =>
+  new Promise((resolve) => {
+    if (failure)
+      resolve(Number.NaN); // the poller is gone: nobody would ever resolve it
+    else pending.add({ ...marker, deadline, resolve });
+  });
 
 async function runDelivery(i, measured) {
   const batch = Array.from({ length: RECORDS }, (_, j) => record(i * RECORDS + j));
@@ -230,12 +338,19 @@ async function runDelivery(i, measured) {
 const results = [];
 const warmupCount = Math.round(WARMUP * RATE);
 const total = warmupCount + Math.round(SECONDS * RATE);
+console.log(
+  `load average at start ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`platform at ${baseUrl} (data ${dataDir}); ${total} deliveries (${warmupCount} warm-up) of ${RECORDS} records at ${RATE}/s = ${RATE * RECORDS} records/s`);
 const running = [];
 let maxInFlight = 0;
 let inFlight = 0;
 const start = performance.now();
+let metricsBefore;
 for (let i = 0; i < total && !failure; i++) {
+  if (i === warmupCount && args.metrics) metricsBefore = await scrapeMetrics().catch(() => undefined);
   const due = start + (i * 1000) / RATE;
   const wait = due - performance.now();
   if (wait > 0) await sleep(wait);
@@ -251,9 +366,15 @@ const scheduleLag = performance.now() - (start + ((total - 1) * 1000) / RATE);
 await Promise.all(running);
 polling = false;
 await freshPoller;
+const metricsAfter = metricsBefore ? await scrapeMetrics().catch(() => undefined) : undefined;
 await stopPlatform();
 if (failure) throw failure;
 
+console.log(
+  `load average at the end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 // ── report ───────────────────────────────────────────────────────────────────────────────────────
 results.sort((a, b) => a.i - b.i);
 // a value not seen within the timeout counts as infinitely late (percentiles above it read "> timeout")
@@ -269,7 +390,7 @@ const fresh = stats(col('fresh'));
 const dashboard = stats(col('dashboard'));
 const span = (results.at(-1).sent - results[0].sent) / 1000;
 console.log(
-  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
+  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, deliveries answered 503 (sent again) ${unavailable}, GraphQL answered 429 ${rateLimited}, cut off after 10 s ${cutOff}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
 );
 const f = (ms) => (ms === Infinity ? `>${(TIMEOUT_MS / 1000).toFixed(0)} s`.padStart(9) : fmtMs(ms));
 const line = (name, s) => console.log(`${name.padEnd(58)} p50 ${f(s.p50)}  p95 ${f(s.p95)}  p99 ${f(s.p99)}  max ${f(s.max)}  (n ${s.n})`);
@@ -281,18 +402,33 @@ console.log(`fresh-query freshness p50 per quarter of the run (steady when flat)
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : 'n/a (timeouts)');
 console.log(`ratio freshness / ingestion round trip: p50 ${ratio(fresh.p50, ack.p50)}, p95 ${ratio(fresh.p95, ack.p95)}`);
 console.log(`ratio repeated-query freshness / fresh-query freshness: p50 ${ratio(dashboard.p50, fresh.p50)}, p95 ${ratio(dashboard.p95, fresh.p95)}`);
+const where = metricsBefore && metricsAfter ? metricsDiff(metricsBefore, metricsAfter) : [];
+if (where.length > 0) {
+  console.log('where the time went in the measured window (platform /metrics, histogram sums; seconds unless a size):');
+  for (const r of where.filter((r) => !r.name.startsWith('sp_http') || /graphql|deliveries/.test(r.labels)).slice(0, 24))
+    console.log(
+      `  ${`${r.name.replace(/^sp_|_seconds$/g, '')}{${r.labels}}`.padEnd(96)} n ${String(r.n).padStart(6)}  total ${r.sum.toFixed(1).padStart(8)}  mean ${(r.name.endsWith('size') ? r.mean.toFixed(1) : fmtMs(r.mean * 1000)).padStart(9)}`,
+    );
+}
 console.log(
   JSON.stringify(
     {
+      engines: args.engines,
       rate: RATE,
       records: RECORDS,
       seconds: SECONDS,
       deliveries: results.length,
       maxInFlight,
       timedOut,
+      rateLimited,
+      cutOff,
+      unavailable,
       ackMs: ack,
       freshMs: fresh,
       dashboardMs: dashboard,
+      quartersP50Ms: quarters.map((xs) => percentile(xs, 50)),
+      loadavg: loadavg(),
+      where: where.slice(0, 24),
     },
     (_k, v) => (typeof v === 'number' ? (Number.isFinite(v) ? Math.round(v * 10) / 10 : null) : v),
   ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Indicator warehouse benchmarks in one command each: bootstraps (Node 24, deps, swc build of the
 # workspace), then runs one bench on the built dist/. Only 127.0.0.1 and temp dirs; stops by itself.
-#   bash bench/indicators/run.sh freshness     [--rate 1] [--records 100] [--seconds 60]
+#   bash bench/indicators/run.sh freshness     [--rate 1] [--records 100] [--seconds 60] [--engines embedded|servers]
 #   bash bench/indicators/run.sh query-latency [--rows 10000000,100000000] [--runs 30]
 #   bash bench/indicators/run.sh replay        [--events 100000] [--rounds 2] [--with-indices]
 #   bash bench/indicators/run.sh scale-out     [--events 1000000] [--partitions 4] [--batch 2000]
