@@ -99,9 +99,13 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
           codec,
           topology: deps.topology,
           eventLog,
-          onChanged: () => {
+          // roll-ups follow the new areas when read; the composite indices of every period are
+          // recomputed (computed before, or while the area map was being reloaded, they were made
+          // with the old areas: hamburg-tenant.int once saw other classes)
+          onChanged: async () => {
             deps.reader.clearCache();
             deps.onReferenceChanged?.();
+            await aggregator.definitionsChanged();
           },
           ...(deps.log ? { log: deps.log } : {}),
         },
@@ -195,7 +199,11 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     deadLetters,
     stats: () => [aggregator.stats, ...subscriptions.map((s) => ({ ...s.stats }))],
     async caughtUp(timeoutMs = 300_000) {
+      const started = Date.now();
       await Promise.all([aggregator.caughtUp(timeoutMs), ...subscriptions.map((s) => s.caughtUp(timeoutMs))]);
+      // a delivered reference or definition caught up last notes every period's indices as due:
+      // wait for that recomputation too
+      await aggregator.caughtUp(Math.max(1000, timeoutMs - (Date.now() - started)));
     },
     async rebuild(timeoutMs = 600_000) {
       const started = Date.now();

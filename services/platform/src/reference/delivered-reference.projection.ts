@@ -16,8 +16,8 @@ export interface DeliveredReferenceDeps {
   /** the tenant's reference object, shared by ingestion, projections and gateway; its content is replaced */
   reference: AreaReference;
   warehouse: Warehouse;
-  /** after the reference changed: drop what was read with the old one (reader relations, response cache) */
-  onChanged?: () => void;
+  /** after the reference changed: drop what was read with the old one (reader relations, response cache), recompute the indices */
+  onChanged?: () => void | Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -42,7 +42,7 @@ export async function applyDeliveredReference(deps: DeliveredReferenceDeps): Pro
   for (const s of skipped) deps.log?.(`[reference] ${s.level} ${s.code} (from ${s.validFrom}) left out: ${s.reason}`);
   deps.reference.replaceWith(reference);
   await loadAreaMap(deps.warehouse, areaMapRows(deps.reference));
-  deps.onChanged?.();
+  await deps.onChanged?.();
   return true;
 }
 
