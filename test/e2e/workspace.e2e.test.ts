@@ -113,8 +113,25 @@ describe('planners’ workspace in chromium', () => {
       actualStart: '2025-01-15',
       status: 'in_progress',
     });
+    // a second budget year in the same save
+    await page.click('#ws-measure-budget-add');
+    await fill('measure', { 'budget-1': '2026', 'budget-1-planned': '250000', 'budget-1-spent': '0' });
     // the goal reaches the ingestion's references when its delivery is recorded: the save is at once valid
     expect(await submit('measure')).toMatch(/Gespeichert: massnahme:familienzentrum-chorweiler, Version 1/);
+    const token = await tokenFromDataDir(dataDir, url, { role: 'planner', sub: 'anna.planerin' });
+    const budget = async () => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ measures(first: 5, amt: "jugendamt") { edges { node { key budget { year planned spent approved } } } } }' }),
+      });
+      const body = (await res.json()) as { data?: { measures: { edges: { node: { key: string; budget: unknown[] } }[] } }; errors?: unknown };
+      return body.data?.measures.edges.find((e) => e.node.key === 'massnahme:familienzentrum-chorweiler')?.node.budget ?? body.errors ?? null;
+    };
+    await expect.poll(budget, { timeout: 30_000 }).toEqual([
+      { year: 2025, planned: 200000, spent: 50000, approved: 160000 },
+      { year: 2026, planned: 250000, spent: 0, approved: null },
+    ]);
   });
 
   it('lets the lead Amt plan a milestone, record it late and see the slippage', async () => {

@@ -188,6 +188,32 @@ export function areasText(/** @type {{ level: string, code: string }[]} */ areas
   return areas.map((a) => (a.level === level ? a.code : `${a.level}:${a.code}`)).join(', ');
 }
 
+/**
+ * One budget line of the measure form: year, planned, spent, approved. The first line's ids are
+ * ws-measure-budget(-planned|-spent|-approved), line i's ws-measure-budget-<i>(-planned|…).
+ */
+function budgetLineHtml(/** @type {string} */ id, /** @type {string} */ suffix) {
+  const lid = suffix ? `${id}-${suffix}` : id;
+  const line = suffix ? `, Zeile ${Number(suffix) + 1}` : '';
+  return `<span class="ws-inline ws-budget-line"><input id="${lid}" name="budgetYear" type="number" placeholder="Jahr" aria-label="Haushaltsjahr${line}"><input id="${lid}-planned" name="budgetPlanned" type="number" step="any" placeholder="geplant (€)" aria-label="Budget geplant${line}"><input id="${lid}-spent" name="budgetSpent" type="number" step="any" placeholder="ausgegeben (€)" aria-label="Budget ausgegeben${line}"><input id="${lid}-approved" name="budgetApproved" type="number" step="any" placeholder="bewilligt (€)" aria-label="Budget bewilligt${line}"></span>`;
+}
+
+/** The budget lines of a form with a year, in their order. */
+function budgetOf(/** @type {HTMLFormElement} */ form) {
+  return [...form.querySelectorAll('.ws-budget-line')].flatMap((line) => {
+    const v = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (line.querySelector(`input[name="${name}"]`)).value.trim();
+    if (!v('budgetYear')) return [];
+    return [
+      {
+        year: Number(v('budgetYear')),
+        planned: Number(v('budgetPlanned') || 0),
+        spent: Number(v('budgetSpent') || 0),
+        ...(v('budgetApproved') !== '' ? { approved: Number(v('budgetApproved')) } : {}),
+      },
+    ];
+  });
+}
+
 /** A level select drawn before the API's levels were known, with no level of its own: it starts at the basis level once they are. */
 const freshLevel = (/** @type {string} */ level) => (!level && !meta.levels.length ? ' data-fresh="1"' : '');
 
@@ -297,7 +323,8 @@ function fieldHtml(f, s) {
       control = `<span class="ws-inline"><select id="${id}-level" name="areaLevel" aria-label="Gebietsebene"${freshLevel('')}>${levelOptionsHtml()}</select><input id="${id}" name="areaCode" placeholder="Code(s), z. B. 609, 610" aria-label="Gebietscodes, mehrere durch Komma getrennt"></span>`;
       break;
     case 'budget':
-      control = `<span class="ws-inline"><input id="${id}" name="budgetYear" type="number" placeholder="Jahr" aria-label="Haushaltsjahr"><input id="${id}-planned" name="budgetPlanned" type="number" step="any" placeholder="geplant (€)" aria-label="Budget geplant"><input id="${id}-spent" name="budgetSpent" type="number" step="any" placeholder="ausgegeben (€)" aria-label="Budget ausgegeben"><input id="${id}-approved" name="budgetApproved" type="number" step="any" placeholder="bewilligt (€)" aria-label="Budget bewilligt"></span>`;
+      // one line per budget year; „Weiteres Haushaltsjahr“ adds one (budgetLineHtml), every line with a year is saved
+      control = `${budgetLineHtml(id, '')}<div class="ws-budget-more" id="${id}-more"></div><button type="button" class="button ws-budget-add" id="${id}-add">Weiteres Haushaltsjahr</button>`;
       break;
     case 'target':
       // a small editable table, one line per area and year; fieldset and legend name it, each
@@ -365,16 +392,7 @@ function inputOf(f, form) {
         input.areas = areasOf(v('areaCode'), v('areaLevel'));
         break;
       case 'budget':
-        input.budget = v('budgetYear')
-          ? [
-              {
-                year: Number(v('budgetYear')),
-                planned: Number(v('budgetPlanned') || 0),
-                spent: Number(v('budgetSpent') || 0),
-                ...(v('budgetApproved') !== '' ? { approved: Number(v('budgetApproved')) } : {}),
-              },
-            ]
-          : [];
+        input.budget = budgetOf(form);
         break;
       case 'target':
         input.targets = targetsOf(form);
@@ -817,8 +835,16 @@ export const workspaceView = {
         form.reset();
         delete form.dataset.carry;
         resetTargets(form, f.id);
+        for (const more of form.querySelectorAll('.ws-budget-more')) more.innerHTML = '';
         clearErrors(form);
         $(`ws-${f.id}-message`).textContent = '';
+      });
+      form.querySelector('.ws-budget-add')?.addEventListener('click', (e) => {
+        const id = /** @type {HTMLElement} */ (e.currentTarget).id.replace(/-add$/, '');
+        const more = $(`${id}-more`);
+        const i = more.querySelectorAll('.ws-budget-line').length + 1;
+        more.insertAdjacentHTML('beforeend', budgetLineHtml(id, String(i)));
+        $input(`${id}-${i}`).focus();
       });
       form.querySelector('.ws-target-add')?.addEventListener('click', () => {
         const body = /** @type {HTMLElement} */ (form.querySelector('.ws-target-table tbody'));
