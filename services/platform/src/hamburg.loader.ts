@@ -19,7 +19,7 @@ export interface HamburgLoadOptions {
 }
 
 export interface HamburgLoadResult {
-  /** what of the spatial reference was delivered (Ebenen, Bezirke, …) → records */
+  /** what of the spatial reference was delivered (Ebenen, then each level by its label) → records */
   reference: Record<string, number>;
   /** dataset → records delivered */
   delivered: Record<string, number>;

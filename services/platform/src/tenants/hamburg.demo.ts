@@ -27,7 +27,7 @@ export async function loadHamburgDemo(deps: HamburgDemoDeps): Promise<boolean> {
   const result = await loadHamburg({ baseUrl: deps.baseUrl, apiKey, dataRoot: deps.dataRoot });
   progress.done(
     `Gebietsgliederung (${Object.entries(result.reference)
-      .map(([what, n]) => `${n} ${what}`)
+      .map(([what, n]) => `${what}: ${n}`)
       .join(', ')}) und ${result.records} Datensätze (Statistikamt Nord, Hamburger Stadtteil-Profile 2014, dl-de/by-2-0)`,
   );
   await deps.caughtUp();
