@@ -1,2 +1,2 @@
-export { KafkaEventLog, createKafkaEventLog, type KafkaEventLogOptions, type KafkaConsumerSettings } from './kafka-event-log.js';
+export { KafkaEventLog, createKafkaEventLog, sessionTimings, type KafkaEventLogOptions, type KafkaConsumerSettings } from './kafka-event-log.js';
 export { toEventLogError } from './kafka.errors.js';

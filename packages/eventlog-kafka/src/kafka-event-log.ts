@@ -47,6 +47,15 @@ export interface KafkaConsumerSettings {
   joinTimeoutMs?: number;
 }
 
+/**
+ * The group timings that follow from one session timeout (KAFKA_SESSION_TIMEOUT_MS of the
+ * services): heartbeats ten times per session (at least every 100 ms), a rebalance waits as long as
+ * a session.
+ */
+export function sessionTimings(sessionTimeoutMs: number): Pick<KafkaConsumerSettings, 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'rebalanceTimeoutMs'> {
+  return { sessionTimeoutMs, heartbeatIntervalMs: Math.max(100, Math.floor(sessionTimeoutMs / 10)), rebalanceTimeoutMs: sessionTimeoutMs };
+}
+
 export interface KafkaEventLogOptions {
   brokers: string[];
   clientId: string;

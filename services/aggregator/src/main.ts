@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DEFAULT_TOPIC_PARTITIONS, DEFAULT_TOPIC_PREFIX, EventCodec, SchemaRegistry, topology } from '@sp/events';
-import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { createKafkaEventLog, sessionTimings } from '@sp/eventlog-kafka';
 import { migrateWarehouse, tenantIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection } from '@sp/indicators';
 import { demoReferenceName, loadReference } from '@sp/spatial';
@@ -48,7 +48,7 @@ const telemetry = new Telemetry({ service: 'aggregator' });
 const kafkaLog = await createKafkaEventLog({
   brokers: env.KAFKA_BROKERS,
   clientId: 'aggregator',
-  ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
+  ...(session ? { consumer: sessionTimings(session) } : {}),
 });
 const clickhouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 // every batch, append and query is measured (/metrics)

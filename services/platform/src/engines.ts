@@ -37,7 +37,7 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
   // on servers too: the API keys of the Ämter and the token secret are kept in the data directory
   mkdirSync(config.dataDir, { recursive: true });
   if (config.SP_ENGINES === 'servers') {
-    const [{ createKafkaEventLog }, { createClickHouseWarehouse }, { createPgDatabase }] = await Promise.all([
+    const [{ createKafkaEventLog, sessionTimings }, { createClickHouseWarehouse }, { createPgDatabase }] = await Promise.all([
       import('@sp/eventlog-kafka'),
       import('@sp/warehouse-clickhouse'),
       import('@sp/database-pg'),
@@ -47,7 +47,7 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
       brokers: config.KAFKA_BROKERS!.split(','),
       clientId: 'platform',
       // as the standalone aggregator: heartbeats ten times a session, rebalances bounded by it
-      ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
+      ...(session ? { consumer: sessionTimings(session) } : {}),
     });
     const warehouse = await createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
     const database = await createPgDatabase({ url: config.DATABASE_URL! });

@@ -5,7 +5,7 @@
 // (namespacedEventLog). The tenant's runtime names tables, topics and groups exactly as the default
 // tenant does; nothing it is given can reach another tenant's. docs/tenants.md.
 import { createPgDatabase } from '@sp/database-pg';
-import { createKafkaEventLog } from '@sp/eventlog-kafka';
+import { createKafkaEventLog, sessionTimings } from '@sp/eventlog-kafka';
 import { namespacedEventLog } from '@sp/ports';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import type { PlatformConfig } from '../config.js';
@@ -32,7 +32,7 @@ function kafkaOptions(config: PlatformConfig, id: string) {
   return {
     brokers: config.KAFKA_BROKERS!.split(','),
     clientId: `platform-${id}`,
-    ...(session ? { consumer: { sessionTimeoutMs: session, heartbeatIntervalMs: Math.max(100, Math.floor(session / 10)), rebalanceTimeoutMs: session } } : {}),
+    ...(session ? { consumer: sessionTimings(session) } : {}),
   };
 }
 
