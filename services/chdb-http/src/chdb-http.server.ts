@@ -21,7 +21,7 @@ import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { ChdbSession } from '@sp/warehouse-chdb';
 import { withSettings } from '@sp/ports/clickhouse';
-import { DatabaseGate } from './database.gate.js';
+import { DatabaseGate, isDatabaseName } from './database.gate.js';
 import { decodeHttpParam } from './http-param.decoder.js';
 
 export interface ChdbHttpServerOptions {
@@ -166,8 +166,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     res.setHeader('X-ClickHouse-Server-Display-Name', 'chdb-http (dev only)');
 
     const database = url.searchParams.get('database') || 'default';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
-      throw new HttpQueryError(81, 'UNKNOWN_DATABASE', `database name ${JSON.stringify(database)} is not accepted; use letters, digits and underscores`, 400);
+    if (!isDatabaseName(database)) throw new HttpQueryError(81, 'UNKNOWN_DATABASE', `database name ${JSON.stringify(database)} is not accepted; use letters, digits and underscores`, 400);
 
     const raw = req.method === 'POST' ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
     const fields = new Map<string, string>();

@@ -6,7 +6,8 @@
 // arrival order, so a switch is not starved by a stream of queries for the current database (they
 // queue behind it). Dev-only like the rest of chdb-http: a real server has no such gate.
 
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A database name the gate takes (it is written into `USE`): letters, digits and underscores. */
+export const isDatabaseName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 
 export class DatabaseGate {
   private current = 'default';
@@ -19,7 +20,7 @@ export class DatabaseGate {
 
   /** Runs `work` with the session's current database set to `database`. */
   async run<T>(database: string, work: () => Promise<T>): Promise<T> {
-    if (!identifier.test(database)) throw new Error(`database name ${JSON.stringify(database)} is not accepted; use letters, digits and underscores`);
+    if (!isDatabaseName(database)) throw new Error(`database name ${JSON.stringify(database)} is not accepted; use letters, digits and underscores`);
     await new Promise<void>((admit, fail) => {
       this.waiting.push({ database, admit, fail });
       this.pump();
