@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
@@ -24,6 +26,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     observations: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
+    /** the data directories of the engines run.sh started: their processes' CPU time is measured per arm */
+    'pg-dir': { type: 'string' },
+    'kafka-dir': { type: 'string' },
   },
 });
 const BATCHES = Number(args.batches);
@@ -72,6 +77,58 @@ function record(i) {
 const WARMUP = 2;
 const batches = Array.from({ length: WARMUP + ROUNDS * BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
 const bodies = batches.map((b) => JSON.stringify({ records: b }));
+
+// ── CPU time per process group: where a record's cost goes (issue 17.3 asks what limits the ratio) ──
+// utime + stime of a process and all its descendants, plus what its exited children left (cutime,
+// cstime: PostgreSQL backends), in ms; Linux /proc, USER_HZ 100.
+function processTable() {
+  const table = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+function treeCpuMs(table, rootPid) {
+  if (!rootPid || !table.has(rootPid)) return 0;
+  let ticks = table.get(rootPid).children;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop();
+    ticks += table.get(pid).ticks;
+    for (const [child, p] of table) if (p.ppid === pid) stack.push(child);
+  }
+  return ticks * 10;
+}
+const pidIn = (file) => {
+  try {
+    return Number(readFileSync(file, 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+};
+const enginePids = { postgres: args['pg-dir'] && pidIn(join(args['pg-dir'], 'postmaster.pid')), broker: args['kafka-dir'] && pidIn(join(args['kafka-dir'], 'kafka.pid')) };
+function cpuSnapshot() {
+  const table = processTable();
+  const own = process.cpuUsage();
+  return { bench: (own.user + own.system) / 1000, postgres: treeCpuMs(table, enginePids.postgres), broker: treeCpuMs(table, enginePids.broker) };
+}
+const cpuTotals = { api: { bench: 0, postgres: 0, broker: 0, seconds: 0 }, direct: { bench: 0, postgres: 0, broker: 0, seconds: 0 } };
+async function measured(arm, fn) {
+  const before = cpuSnapshot();
+  const started = performance.now();
+  const out = await fn();
+  const after = cpuSnapshot();
+  for (const k of ['bench', 'postgres', 'broker']) cpuTotals[arm][k] += after[k] - before[k];
+  cpuTotals[arm].seconds += (performance.now() - started) / 1000;
+  return out;
+}
 
 async function pool(items, n, fn) {
   let next = 0;
@@ -153,9 +210,9 @@ const directRates = [];
 phaseTotals.clear();
 for (let round = 0; round < ROUNDS; round++) {
   const from = WARMUP + round * BATCHES;
-  apiRates.push((BATCHES * BATCH_SIZE) / (await deliverAll(bodies.slice(from, from + BATCHES))));
+  apiRates.push((BATCHES * BATCH_SIZE) / (await measured('api', () => deliverAll(bodies.slice(from, from + BATCHES)))));
   const started = performance.now();
-  await pool(messages.slice(from, from + BATCHES), CONCURRENCY, produce);
+  await measured('direct', () => pool(messages.slice(from, from + BATCHES), CONCURRENCY, produce));
   directRates.push((BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000));
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -174,6 +231,29 @@ console.log(`HTTP API → Kafka (validated, Avro, versions + audit in PostgreSQL
 console.log(`kafkajs direct (pre-encoded Avro, idempotent producer):          ${fmt(directRate)} records/s median (rounds: ${directRates.map(fmt).join(', ')})`);
 console.log(`server phases per batch (ms, mean): ${[...phaseTotals].map(([k, v]) => `${k} ${(v / (ROUNDS * BATCHES)).toFixed(0)}`).join(', ')}`);
 console.log(`deliveries answered 503 and sent again: ${retries}`);
+// CPU ms per 1,000 records, by process, over all rounds of each arm; and how busy the two cores were
+const perThousand = (arm) => {
+  const t = cpuTotals[arm];
+  const n = (ROUNDS * BATCHES * BATCH_SIZE) / 1000;
+  const total = t.bench + t.postgres + t.broker;
+  return {
+    bench: Math.round(t.bench / n),
+    postgres: Math.round(t.postgres / n),
+    broker: Math.round(t.broker / n),
+    total: Math.round(total / n),
+    coresBusy: Number((total / 1000 / t.seconds).toFixed(2)),
+  };
+};
+const cpu = { api: perThousand('api'), direct: perThousand('direct') };
+if (enginePids.postgres || enginePids.broker) {
+  for (const arm of ['api', 'direct']) {
+    const c = cpu[arm];
+    console.log(
+      `CPU ms per 1,000 records, ${arm.padEnd(6)}: bench process ${c.bench} (${arm === 'api' ? 'ingestion service + HTTP client' : 'kafkajs producer'}), PostgreSQL ${c.postgres}, Kafka broker ${c.broker}; total ${c.total}; cores busy ${c.coresBusy} of ${availableParallelism()}`,
+    );
+  }
+  console.log(`CPU-bound ceiling of the ratio on this machine (direct CPU ÷ API CPU per record): ${((cpu.direct.total / cpu.api.total) * 100).toFixed(1)} %`);
+}
 console.log(`ratio API / direct: ${(ratio * 100).toFixed(1)} % (target ≥ 60 %, issue 17) ${ratio >= 0.6 ? 'PASS' : 'BELOW TARGET'}`);
 console.log(
   JSON.stringify({
@@ -186,6 +266,7 @@ console.log(
     directRecordsPerSecond: Math.round(directRate),
     ratio: Number(ratio.toFixed(3)),
     retries503: retries,
+    cpuMsPerThousand: cpu,
   }),
 );
 process.exit(0);

@@ -18,4 +18,4 @@ kafka_port="$(free_port)" ctrl_port="$(free_port)" pg_port="$(free_port)"
 echo "starting Kafka on 127.0.0.1:$kafka_port and PostgreSQL on 127.0.0.1:$pg_port …" >&2
 KAFKA_PARTITIONS=4 infra/kafka/kafka.sh start "$kafka_dir" "$kafka_port" "$ctrl_port" >/dev/null
 pg_url="$(infra/postgres/pg.sh start "$pg_dir" "$pg_port")"
-node bench/ingestion/bench.mjs --brokers "127.0.0.1:$kafka_port" --database "$pg_url" "$@"
+node ${BENCH_NODE_FLAGS:-} bench/ingestion/bench.mjs --brokers "127.0.0.1:$kafka_port" --database "$pg_url" --pg-dir "$pg_dir" --kafka-dir "$kafka_dir" "$@"

@@ -431,6 +431,19 @@ describe('schema evolution', () => {
     const upgraded = await createIngestionApp({ ...moduleOptions, registry });
     try {
       const record = anAreaStatistic({ areaCode: '101' }); // delivered as v1 earlier in this file
+      // a record written under the older schema, delivered again unchanged: its hash under the new
+      // schema differs (the new field), under the schema it was written with it is the same —
+      // unchanged, not a conflict
+      const earlier = anAreaStatistic({ areaCode: '105' });
+      expect((await post('/v1/deliveries/area-statistic', [earlier])).status).toBe(200);
+      const again = await upgraded.inject({
+        method: 'POST',
+        url: '/v1/deliveries/area-statistic',
+        headers: { authorization: `Bearer ${keys.statistik}`, 'content-type': 'application/json' },
+        payload: JSON.stringify([earlier]),
+      });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json().records.map((r: { status: string }) => r.status)).toEqual(['unchanged']);
       const res = await upgraded.inject({
         method: 'POST',
         url: '/v1/deliveries/area-statistic',

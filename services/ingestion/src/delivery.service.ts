@@ -21,7 +21,7 @@ import { feedError, type FeedCatalogue, parseCsvDelivery, parseGeoJsonDelivery, 
 import { type Catalogue, indicatorSchema, overlayDefinitions } from '@sp/indicators';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
-import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind } from './delivery.decider.js';
+import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind, type KeyState } from './delivery.decider.js';
 import { OversizedBody } from './delivery.request.js';
 import { rejected, type DeliveryResult, type HealthInfo, type Rejected, type TraceResult, type Unavailable } from './delivery.result.js';
 import type { IngestionConfig } from './ingestion.config.js';
@@ -118,6 +118,7 @@ export class DeliveryService {
   private readonly repo: IngestRepository;
   private readonly clock: () => Date;
   private readonly keyLocks = new KeyLocks();
+  private readonly resolvers = new Map<string, ReturnType<ReturnType<SchemaRegistry['latest']>['payloadType']['createResolver']>>();
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.codec = new EventCodec(deps.registry);
@@ -181,8 +182,10 @@ export class DeliveryService {
     const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
       const record = secret && recordType === 'area-statistic' ? withRecordKeys(delivered as AreaStatistic, secret) : delivered;
       const payloadBytes = this.codec.encodePayload(recordType, schemaVersion, record);
-      const hashBySchema = this.earlierHashes(recordType, schemaVersion, record, payloadBytes);
-      return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes), ...(hashBySchema ? { hashBySchema } : {}) };
+      // the hashes under earlier schema versions are computed after the look-up, for the keys whose
+      // answered version was written under one (withEarlierHashes): for every record they cost a
+      // quarter of the service's CPU (bench/ingestion, issue 17.3)
+      return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
     });
     phases.mark('encode');
     return this.commit(recordType, principal, items, 'records', req.mediaType, phases);
@@ -205,12 +208,37 @@ export class DeliveryService {
       } catch {
         continue; // the record does not fit the earlier schema at all
       }
-      const readBack = latest.payloadType.fromBuffer(bytes, latest.payloadType.createResolver(earlier.payloadType));
+      const readBack = latest.payloadType.fromBuffer(bytes, this.resolver(recordType, latestVersion, version));
       if (!latest.payloadType.toBuffer(readBack).equals(latestBytes)) continue; // the earlier version would lose something
       out ??= {};
       out[earlier.id] = payloadHash(bytes);
     }
     return out;
+  }
+
+  /** Reading an earlier schema version's bytes as the latest version (made once per pair: avsc builds it slowly). */
+  private resolver(recordType: RecordType, latestVersion: number, version: number) {
+    const id = `${recordType}|${latestVersion}|${version}`;
+    let r = this.resolvers.get(id);
+    if (!r) {
+      r = this.deps.registry.get(recordType, latestVersion).payloadType.createResolver(this.deps.registry.get(recordType, version).payloadType);
+      this.resolvers.set(id, r);
+    }
+    return r;
+  }
+
+  /**
+   * The items with their hashes under earlier schema versions where the decision needs them: a key
+   * whose answered version was written under another schema and whose hash differs (an unchanged
+   * record delivered again after a schema upgrade, delivery.decider `sameHash`).
+   */
+  private withEarlierHashes(d: Delivery, items: readonly EncodedItem[], states: ReadonlyMap<string, KeyState>): EncodedItem[] {
+    return items.map((item) => {
+      const committed = states.get(item.key)?.committed;
+      if (!committed || committed.schemaId === d.schema.id || committed.payloadHash === item.hash || item.payload === null || !item.payloadBytes) return item;
+      const hashBySchema = this.earlierHashes(d.recordType, d.schema.version, item.payload, item.payloadBytes);
+      return hashBySchema ? { ...item, hashBySchema } : item;
+    });
   }
 
   /** Withdrawals: a tombstone per key. */
@@ -432,7 +460,11 @@ export class DeliveryService {
       await this.repo.lockKeys(tx, recordType, keys);
       const { states, goals, measures } = await this.repo.lookup(tx, recordType, keys, referencedKeys(recordType, items));
       phases.mark('lock');
-      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items }, states, { goals, measures, indicatorCodes: this.indicatorCodes });
+      const decision = decideDelivery({ recordType, kind: d.kind, amt: principal.amt, items: this.withEarlierHashes(d, items, states) }, states, {
+        goals,
+        measures,
+        indicatorCodes: this.indicatorCodes,
+      });
       if (!decision.accepted) return rejected(decision.errors, decision.currentVersions);
       const creates = decision.decided.filter((x) => x.outcome === 'create');
       if (isPlanningRecordType(recordType) && creates.length) {
