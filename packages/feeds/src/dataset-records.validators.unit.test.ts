@@ -92,7 +92,7 @@ describe('overlayDatasets', () => {
   it('adds a new dataset with its grant, and a delivered pack dataset replaces the pack grant', () => {
     expect(pack.feeds.datasetsOf('statistik')).toContain('arbeitslose');
     const arbeitslose = aDataset({ code: 'arbeitslose', key: 'arbeitslose', label: 'Arbeitslose', amts: ['jobcenter'], measures: { arbeitslose: { kind: 'count', unit: null, dimensions: {} } } });
-    const { feeds, datasets } = overlayDatasets(pack, [aDataset({ amts: ['jugendamt', 'sozialamt'], confidentiality: 'confidential' }), arbeitslose]);
+    const { feeds, datasets } = overlayDatasets(pack, [aDataset({ amts: ['jugendamt', 'sozialamt'], confidentiality: 'confidential', source: 'Kita-Bedarfsplanung' }), arbeitslose]);
     expect(feeds.datasetsOf('jugendamt')).toEqual(['hze', 'kitaplaetze']);
     expect(feeds.datasetsOf('sozialamt')).toContain('kitaplaetze');
     expect(feeds.datasetsOf('statistik')).not.toContain('arbeitslose');
@@ -105,6 +105,7 @@ describe('overlayDatasets', () => {
       synthetic: true,
       confidentiality: 'confidential',
       stichtag: '01.03.',
+      attribution: 'Kita-Bedarfsplanung',
     });
     expect(datasets.bevoelkerung).toEqual(pack.catalogue.datasets.bevoelkerung);
     // the pack's objects are not touched

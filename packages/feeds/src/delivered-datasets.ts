@@ -47,6 +47,7 @@ export function catalogueDatasetOf(r: DatasetRecord, feeds: FeedCatalogue): Data
     synthetic: r.synthetic,
     confidentiality: r.confidentiality,
     ...(r.stichtag ? { stichtag: r.stichtag } : {}),
+    ...(r.source ? { attribution: r.source } : {}),
   };
 }
 

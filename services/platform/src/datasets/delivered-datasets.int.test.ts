@@ -184,6 +184,8 @@ describe('datasets and their feed grant as delivered data', () => {
       'the feed grant',
     );
     expect(platform.feeds.dataset('kitaplaetze')).toMatchObject({ label: 'Genehmigte Kita-Plätze', levels: ['SOZIALRAUM'] });
+    // and the gateway lists it among the sources
+    expect((await data('{ sources { code name synthetic } }')).sources).toContainEqual({ code: 'kitaplaetze', name: 'Genehmigte Kita-Plätze', synthetic: true });
     // confidential: the public sees it protected
     const protectedValues = await eventually(
       () => values('2020'),
