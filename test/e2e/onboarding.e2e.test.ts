@@ -9,7 +9,9 @@
 // UNKNOWN_AREA_LEVEL), counts and published signed changes (CSV) and shares (JSON) for 2019 and
 // 2020, a figure for the ended area refused with AREA_NOT_VALID, and through GraphQL the areas,
 // figures and index classes of each period — the pack's index and its own, at its Ortsteile and
-// Sozialräume, over the reform. Besides the guide's answers, the index classes are checked against @sp/indicators'
+// Sozialräume, over the reform; then a dataset of its own (an unknown Amt refused with UNKNOWN_AMT),
+// an indicator on it, the counts of the Amt it grants and another Amt's refused with 403, and the
+// values through GraphQL. Besides the guide's answers, the index classes are checked against @sp/indicators'
 // evaluator over the delivered files, so the guide cannot state classes the method does not give.
 // Last, the tenant's dashboard in Chromium (Debian's, playwright-core) draws each period with the
 // areas valid then: 2019 with Sozialraum 2, 2020 with its successors 21 and 22 (screenshots in
@@ -164,6 +166,12 @@ describe('docs/onboarding.md, executed step by step over HTTP', () => {
       'own-index',
       'index-map-2019',
       'index-csv',
+      'dataset',
+      'dataset-refused',
+      'dataset-definition',
+      'dataset-counts',
+      'dataset-other-amt',
+      'dataset-values',
     ]);
     for (const s of steps) expect(s.script, `step ${s.name} calls the platform over HTTP`).toContain('curl ');
   });

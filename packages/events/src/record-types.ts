@@ -1,6 +1,6 @@
 // The record types the Ämter deliver (docs/records.md) and where their events live in the log.
 
-export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'theme', 'scenario', 'area-level', 'area', 'indicator-definition'] as const;
+export const recordTypes = ['area-statistic', 'offer', 'goal', 'measure', 'milestone', 'status-report', 'theme', 'scenario', 'area-level', 'area', 'indicator-definition', 'dataset'] as const;
 export type RecordType = (typeof recordTypes)[number];
 
 export const planningRecordTypes = ['goal', 'measure', 'milestone', 'status-report', 'theme'] as const satisfies readonly RecordType[];
@@ -13,6 +13,9 @@ export type ReferenceRecordType = (typeof referenceRecordTypes)[number];
 /** the tenant's indicator and composite-index definitions as delivered data (docs/indicators.md §8) */
 export const catalogueRecordTypes = ['indicator-definition'] as const satisfies readonly RecordType[];
 export type CatalogueRecordType = (typeof catalogueRecordTypes)[number];
+
+/** the tenant's datasets and who may deliver them, as delivered data (docs/indicators.md §9): a consumer of their own, read before the definitions */
+export const datasetRecordTypes = ['dataset'] as const satisfies readonly RecordType[];
 
 export function isRecordType(value: unknown): value is RecordType {
   return typeof value === 'string' && (recordTypes as readonly string[]).includes(value);

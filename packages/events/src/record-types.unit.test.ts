@@ -16,6 +16,7 @@ describe('topology', () => {
       'records.area-level',
       'records.area',
       'records.indicator-definition',
+      'records.dataset',
     ]);
     const t = topology({ prefix: 'tenant-a.', partitions: 2 });
     expect(t.partitions).toBe(2);

@@ -234,6 +234,26 @@ export function recordSchemasFor(mode: Strictness) {
     source: opt(z.string()),
   });
 
+  // a dataset of the tenant and its feed grant as delivered data (docs/indicators.md §9): what the
+  // indicator catalogue says of it and what the feed catalogue says (levels, measures, which Ämter deliver it)
+  const dataset = obj({
+    key,
+    version,
+    code: text(),
+    label: text(),
+    periodicity: z.enum(['year', 'quarter', 'month']),
+    synthetic: z.boolean(),
+    confidentiality: z.enum(['public', 'confidential']),
+    stichtag: opt(z.string()),
+    levels: z.array(text()).min(1),
+    measures: z.record(
+      z.string(),
+      obj({ kind: z.enum(['count', 'amount', 'share', 'rate', 'mean', 'change']).default('count'), unit: opt(z.string()), dimensions: z.record(z.string(), z.array(text()).min(1)).default({}) }),
+    ),
+    amts: z.array(text()).min(1),
+    source: opt(z.string()),
+  });
+
   return {
     'area-statistic': areaStatistic,
     offer,
@@ -246,6 +266,7 @@ export function recordSchemasFor(mode: Strictness) {
     'area-level': areaLevel,
     area,
     'indicator-definition': indicatorDefinition,
+    dataset,
   } as const satisfies Record<RecordType, z.ZodType>;
 }
 
@@ -264,6 +285,7 @@ export type ScenarioRecord = z.output<(typeof strictRecordSchemas)['scenario']>;
 export type AreaLevelRecord = z.output<(typeof strictRecordSchemas)['area-level']>;
 export type AreaRecord = z.output<(typeof strictRecordSchemas)['area']>;
 export type IndicatorDefinitionRecord = z.output<(typeof strictRecordSchemas)['indicator-definition']>;
+export type DatasetRecord = z.output<(typeof strictRecordSchemas)['dataset']>;
 
 export interface RecordPayloads {
   'area-statistic': AreaStatistic;
@@ -277,5 +299,6 @@ export interface RecordPayloads {
   'area-level': AreaLevelRecord;
   area: AreaRecord;
   'indicator-definition': IndicatorDefinitionRecord;
+  dataset: DatasetRecord;
 }
 export type AnyRecord = RecordPayloads[RecordType];

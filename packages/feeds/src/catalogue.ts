@@ -82,7 +82,23 @@ export class FeedCatalogue {
       for (const d of a.recordTypes['area-statistic']?.datasets ?? []) {
         if (!file.datasets[d]) throw new Error(`feeds.yaml: Amt ${amt} names unknown dataset ${d}`);
       }
+      // datasets are declared by the statistics office: the Amt that declares the indicators on them
+      if (a.recordTypes.dataset && !a.recordTypes['indicator-definition'])
+        throw new Error(`feeds.yaml: Amt ${amt} may deliver dataset but not indicator-definition; accepted: both (the statistics office) or neither`);
     }
+  }
+
+  /** A feed catalogue of a file already read (the pack's with delivered datasets on top, delivered-datasets.ts); checked like a loaded one. */
+  static of(file: CatalogueFile): FeedCatalogue {
+    return new FeedCatalogue(file);
+  }
+
+  /**
+   * Takes over another feed catalogue's content in one step (the tenant delivered a dataset,
+   * docs/indicators.md §9): the ingestion and everything else holding this object see it at once.
+   */
+  replaceWith(next: FeedCatalogue): void {
+    (this as { file: CatalogueFile }).file = next.file;
   }
 
   static parse(yamlText: string): FeedCatalogue {

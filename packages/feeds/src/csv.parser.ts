@@ -145,6 +145,8 @@ export const csvColumns: Record<RecordType, readonly CsvColumn[]> = {
   area: [col('key'), col('version', 'int'), col('level'), col('code'), col('name'), col('parent'), col('members', 'areas'), col('validFrom'), col('validTo'), col('geometry'), col('source')],
   // catalogue entries are nested (dimensions, inputs, classes): JSON only, like scenarios
   'indicator-definition': [],
+  // a dataset's measures and their dimensions are nested: JSON only
+  dataset: [],
 };
 
 /** columns that may be empty in every row and still give a record with empty lists */

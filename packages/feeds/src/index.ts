@@ -5,6 +5,7 @@ export * from './catalogue.js';
 export * from './taxonomy.js';
 export * from './spatial-checks.js';
 export * from './record.validators.js';
+export * from './delivered-datasets.js';
 export * from './csv.parser.js';
 export * from './json.parser.js';
 export * from './geojson.parser.js';

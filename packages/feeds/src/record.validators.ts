@@ -23,6 +23,7 @@ import {
 } from '@sp/events';
 import type { z } from 'zod';
 import type { DatasetDefinition, FeedCatalogue, MeasureDefinition } from './catalogue.js';
+import { checkDatasetRecord, type DatasetContext, datasetRecordInput } from './delivered-datasets.js';
 import { capErrors, feedError, type FeedError, type FeedErrorCode } from './feed-error.js';
 import type { SpatialChecks } from './spatial-checks.js';
 import type { Taxonomy } from './taxonomy.js';
@@ -42,6 +43,8 @@ export interface ValidationContext {
    * was delivered) and the levels of its reference; absent: only the entry's shape is checked
    */
   definitions?: { catalogue: Catalogue; levels: readonly string[] };
+  /** dataset records: the indicator catalogue, levels and delivered versions they are checked against; absent: shape, Ämter and codes only */
+  datasets?: DatasetContext;
 }
 
 /** One input record and where it came from, so errors can name the row and the column. */
@@ -80,7 +83,9 @@ export function validateRecords<R extends RecordType>(recordType: R, rows: reado
           ? referenceRecordInput(recordType, input.value)
           : recordType === 'indicator-definition'
             ? definitionRecordInput(input.value)
-            : input.value;
+            : recordType === 'dataset'
+              ? datasetRecordInput(input.value)
+              : input.value;
     const parsed = (strictRecordSchemas[recordType] as z.ZodType).safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) reportIssue(issue, value, report);
@@ -105,7 +110,7 @@ export function validateRecords<R extends RecordType>(recordType: R, rows: reado
   return errors.length > 0 ? { ok: false, errors: capErrors(errors) } : { ok: true, records };
 }
 
-type Report = (path: readonly PropertyKey[], value: unknown, code: FeedErrorCode, message: string, accepted: string) => void;
+export type Report = (path: readonly PropertyKey[], value: unknown, code: FeedErrorCode, message: string, accepted: string) => void;
 
 function reporter(input: InputRow, errors: FeedError[]): Report {
   return (path, value, code, message, accepted) =>
@@ -216,6 +221,7 @@ const checkers: { [R in RecordType]: (record: RecordPayloads[R], ctx: Validation
   'area-level': checkAreaLevelRecord,
   area: checkAreaRecord,
   'indicator-definition': checkIndicatorDefinition,
+  dataset: checkDatasetRecord,
 };
 
 const PERIOD_ACCEPTED = 'a year "2012", a quarter "2012-Q3" or a month "2012-07"';

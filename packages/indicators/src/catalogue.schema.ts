@@ -21,6 +21,8 @@ export const datasetSchema = z.object({
    * that involves the dataset is published only protected (docs/disclosure.md). Absent = confidential.
    */
   confidentiality: z.enum(['public', 'confidential']).default('confidential'),
+  /** who to name as its source where no licence is recorded for it (a delivered dataset's `source`, docs/indicators.md §9) */
+  attribution: z.string().min(1).optional(),
 });
 
 /** +1: higher is better; −1: higher is worse; 0: neither (context figures such as Einwohner). */

@@ -110,7 +110,7 @@ describe('accepted deliveries', () => {
   it('answers /health', async () => {
     const res = await fetch(`${base}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', catalogueVersion: 4 });
+    expect(await res.json()).toMatchObject({ status: 'ok', catalogueVersion: 5 });
   });
 
   it('accepts a JSON batch, appends one Avro event per record keyed by record key, and answers with their positions', async () => {

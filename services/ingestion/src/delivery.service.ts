@@ -16,9 +16,20 @@
 // it is 409 VERSION_RESERVED. Within one process deliveries sharing a key take turns for the whole
 // of 1–3 (key-locks.ts).
 import { createHash, randomUUID } from 'node:crypto';
-import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, type AnyRecord, type AreaStatistic, type IndicatorDefinitionRecord, type RecordType, type Topology } from '@sp/events';
-import { feedError, type FeedCatalogue, parseCsvDelivery, parseGeoJsonDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
-import { type Catalogue, indicatorSchema, overlayDefinitions } from '@sp/indicators';
+import {
+  EventCodec,
+  isPlanningRecordType,
+  isRecordType,
+  SchemaRegistry,
+  type AnyRecord,
+  type AreaStatistic,
+  type DatasetRecord,
+  type IndicatorDefinitionRecord,
+  type RecordType,
+  type Topology,
+} from '@sp/events';
+import { feedError, type FeedCatalogue, overlayDatasets, parseCsvDelivery, parseGeoJsonDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
+import { Catalogue, indicatorSchema, overlayDefinitions } from '@sp/indicators';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent } from '@sp/ports';
 import type { Principal } from './api-keys.js';
 import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind, type KeyState } from './delivery.decider.js';
@@ -156,7 +167,9 @@ export class DeliveryService {
 
   /** New versions of records. */
   async deliverRecords(principal: Principal, req: DeliveryRequest): Promise<DeliveryResult> {
-    const admitted = this.admit(principal, req);
+    const withDatasets = await this.orUnavailable(() => this.withDeliveredDatasets());
+    if ('kind' in withDatasets) return withDatasets;
+    const admitted = this.admit(principal, req, withDatasets.feeds);
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
     const phases = new Phases();
@@ -164,16 +177,17 @@ export class DeliveryService {
     if (!parsed.ok) return rejected(parsed.errors);
     phases.mark('parse');
     // areas may name a level delivered a moment ago, before the projection made it the reference's
-    const deliveredLevels = recordType === 'area' || recordType === 'indicator-definition' ? await this.deliveredLevels() : undefined;
-    const definitions = recordType === 'indicator-definition' ? await this.definitionContext(deliveredLevels ?? []) : undefined;
+    const deliveredLevels = recordType === 'area' || recordType === 'indicator-definition' || recordType === 'dataset' ? await this.deliveredLevels() : undefined;
+    const definitions = recordType === 'indicator-definition' || recordType === 'dataset' ? await this.definitionContext(deliveredLevels ?? [], withDatasets.datasets) : undefined;
     const validated = validateRecords(recordType, parsed.rows, {
       amt: principal.amt,
-      catalogue: this.deps.catalogue,
+      catalogue: withDatasets.feeds,
       taxonomy: this.deps.taxonomy,
       spatial: this.deps.spatial,
       now: this.clock(),
       ...(deliveredLevels ? { deliveredLevels } : {}),
-      ...(definitions ? { definitions } : {}),
+      ...(definitions && recordType === 'indicator-definition' ? { definitions } : {}),
+      ...(definitions && recordType === 'dataset' ? { datasets: { indicators: definitions.catalogue, levels: definitions.levels, versions: withDatasets.versions } } : {}),
     });
     if (!validated.ok) return rejected(validated.errors);
     phases.mark('validate');
@@ -243,9 +257,24 @@ export class DeliveryService {
 
   /** Withdrawals: a tombstone per key. */
   async withdraw(principal: Principal, req: DeliveryRequest): Promise<DeliveryResult> {
-    const admitted = this.admit(principal, req);
+    const withDatasets = await this.orUnavailable(() => this.withDeliveredDatasets());
+    if ('kind' in withDatasets) return withDatasets;
+    const admitted = this.admit(principal, req, withDatasets.feeds);
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
+    if (recordType === 'dataset') {
+      // the figures delivered for it and the definitions reading it stay: a dataset is never taken back
+      return rejected([
+        feedError({
+          row: null,
+          field: 'recordType',
+          value: recordType,
+          code: 'RECORD_TYPE_NOT_ALLOWED',
+          message: 'datasets are not withdrawn: the figures delivered for them and the definitions reading them stay',
+          accepted: 'a new version of the dataset (e.g. other Ämter, or confidentiality: confidential)',
+        }),
+      ]);
+    }
     if (recordType === 'indicator-definition') {
       // results of every version stay queryable, so a version is never taken back
       return rejected([
@@ -329,9 +358,10 @@ export class DeliveryService {
    * delivered version of every code on top (one delivered a moment ago may not be projected yet),
    * and the levels of its reference and those delivered.
    */
-  private async definitionContext(deliveredLevels: readonly string[]): Promise<{ catalogue: Catalogue; levels: string[] } | undefined> {
-    const live = this.deps.indicatorCatalogue;
-    if (!live) return undefined;
+  private async definitionContext(deliveredLevels: readonly string[], datasets: Catalogue['datasets'] | undefined): Promise<{ catalogue: Catalogue; levels: string[] } | undefined> {
+    const indicators = this.deps.indicatorCatalogue;
+    if (!indicators) return undefined;
+    const live = datasets ? new Catalogue(indicators.version, datasets, indicators.indicators, indicators.uncertainty) : indicators;
     const { rows } = await this.deps.database.query<{ payload: IndicatorDefinitionRecord | string }>(
       `SELECT payload FROM ingest_records WHERE record_type = 'indicator-definition' AND NOT tombstone AND payload IS NOT NULL ORDER BY updated_at`,
     );
@@ -339,9 +369,43 @@ export class DeliveryService {
     return { catalogue: overlayDefinitions(live, delivered), levels: [...new Set([...this.deps.spatial.levels(), ...deliveredLevels])] };
   }
 
+  /**
+   * The feed catalogue and the indicator catalogue's datasets with the latest delivered version of
+   * every dataset on top (docs/indicators.md §9): one delivered a moment ago may not be projected
+   * yet, and the standalone ingestion has no projection at all. Remade only when a dataset version,
+   * the feed catalogue or the indicator catalogue changed.
+   */
+  private async withDeliveredDatasets(): Promise<{ feeds: FeedCatalogue; datasets?: Catalogue['datasets']; versions: ReadonlyMap<string, number> }> {
+    const { rows } = await this.deps.database.query<{ payload: DatasetRecord | string }>(
+      `SELECT payload FROM ingest_records WHERE record_type = 'dataset' AND NOT tombstone AND payload IS NOT NULL ORDER BY updated_at, key`,
+    );
+    if (rows.length === 0) return { feeds: this.deps.catalogue, versions: new Map() };
+    const delivered = rows.map((r) => (typeof r.payload === 'string' ? (JSON.parse(r.payload) as DatasetRecord) : r.payload));
+    const indicators = this.deps.indicatorCatalogue ?? new Catalogue(1, {}, []);
+    const signature = `${delivered.map((r) => `${r.code}@${r.version}`).join(',')}|${indicators.revision}`;
+    const cached = this.datasetsCache;
+    if (cached && cached.signature === signature && cached.file === this.deps.catalogue.file && cached.indicators === indicators) return cached.overlaid;
+    const { feeds, datasets } = overlayDatasets({ feeds: this.deps.catalogue, catalogue: indicators }, delivered);
+    const overlaid = { feeds, datasets, versions: new Map(delivered.map((r) => [r.code, r.version])) };
+    this.datasetsCache = { signature, file: this.deps.catalogue.file, indicators, overlaid };
+    return overlaid;
+  }
+
+  private datasetsCache: { signature: string; file: FeedCatalogue['file']; indicators: Catalogue; overlaid: Awaited<ReturnType<DeliveryService['withDeliveredDatasets']>> } | undefined;
+
+  /** A step before the delivery's transaction: a store that is down is answered 503, like the steps of commit. */
+  private async orUnavailable<T>(work: () => Promise<T>): Promise<T | Unavailable> {
+    try {
+      return await work();
+    } catch (error) {
+      const unavailable = storeUnavailable(error, 'database');
+      if (!unavailable) throw error;
+      return { kind: 'unavailable', ...unavailable, reason: unavailable.message, retryAfterSeconds: this.deps.config.retryAfterSeconds };
+    }
+  }
+
   /** What, in which format — everything before the body is read as records. */
-  private admit(principal: Principal, req: DeliveryRequest): DeliveryResult | { recordType: RecordType; format: 'json' | 'csv' | 'geojson'; body: Buffer } {
-    const { catalogue } = this.deps;
+  private admit(principal: Principal, req: DeliveryRequest, catalogue: FeedCatalogue): DeliveryResult | { recordType: RecordType; format: 'json' | 'csv' | 'geojson'; body: Buffer } {
     if (req.body instanceof OversizedBody) {
       return rejected([
         feedError({
@@ -593,7 +657,7 @@ export class DeliveryService {
  * delivered before it, docs/indicators.md §8).
  */
 export function keepsPayload(recordType: RecordType): boolean {
-  return isPlanningRecordType(recordType) || recordType === 'indicator-definition';
+  return isPlanningRecordType(recordType) || recordType === 'indicator-definition' || recordType === 'dataset';
 }
 
 function eventRow(d: Decided, seq: number, p: { topic: string; partition: number; offset: bigint } | undefined, schemaId: number): DeliveryEventRow {

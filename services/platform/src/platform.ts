@@ -19,6 +19,7 @@ import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
 import { applyDeliveredCatalogue, copyOfCatalogue } from './catalogue/delivered-catalogue.projection.js';
 import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
+import { openDeliveredDatasets } from './datasets/delivered-datasets.projection.js';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { applyDeliveredReference } from './reference/delivered-reference.projection.js';
 import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
@@ -99,6 +100,13 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const catalogueStore = new DeliveredCatalogueStore(database);
   await catalogueStore.migrate();
   const baseCatalogue = copyOfCatalogue(catalogue);
+  // the datasets it has delivered over its pack's, in its feed catalogue too, before the definitions that read them (docs/indicators.md §9)
+  const datasets = await openDeliveredDatasets({
+    database,
+    feeds,
+    definitions: { store: catalogueStore, base: baseCatalogue, catalogue, log: telemetry.logger.lines('warn') },
+    log: telemetry.logger.lines('warn'),
+  });
   await applyDeliveredCatalogue({ store: catalogueStore, base: baseCatalogue, catalogue, log: telemetry.logger.lines('warn') });
   await migrateIngest(database);
   await migrateControlling(database);
@@ -136,6 +144,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       catalogueStore,
       baseCatalogue,
       catalogue,
+      datasets,
       reader,
       registry,
       topology,

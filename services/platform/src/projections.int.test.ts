@@ -1,8 +1,8 @@
 // Issue #13: a poison event must never stall a consumer. Each consumer the platform runs (the
 // indicator projection into the warehouse, the registry and the controlling read models in the
 // database) gets an event it cannot apply, written straight into the log past the ingestion's
-// validation: an area statistic for period "0000" and undecodable bytes on the offer and planning
-// topics. On both deployments (embedded log + PGlite, Kafka + PostgreSQL), the later good events of the same partitions must become
+// validation: an area statistic for period "0000" and undecodable bytes on the offer, planning and
+// dataset topics. On both deployments (embedded log + PGlite, Kafka + PostgreSQL), the later good events of the same partitions must become
 // visible, offsets must commit to the end, the dead letters must be listed with topic, partition,
 // offset, key and error, and composite indices must be recomputed for the later events' periods.
 import { migrateControlling } from '@sp/controlling';
@@ -11,7 +11,8 @@ import { openPgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { EventCodec, SchemaRegistry, topology, type RecordEvent, type RecordType } from '@sp/events';
-import { aGoal, anAreaStatistic, anEvent, anOffer } from '@sp/events/testing';
+import { aDataset, aGoal, anAreaStatistic, anEvent, anOffer } from '@sp/events/testing';
+import { FeedCatalogue } from '@sp/feeds';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import { loadProtection, parseCatalogue } from '@sp/indicators';
 import { partitionForKey, type Database, type EventLog, type Warehouse } from '@sp/ports';
@@ -22,6 +23,9 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { areaSourceFromReference, catalogueSource, createGateway } from '@sp/gateway';
 import { clientFor, testAuth, tokenFor } from '@sp/gateway/testing';
+import { copyOfCatalogue } from './catalogue/delivered-catalogue.projection.js';
+import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
+import { openDeliveredDatasets } from './datasets/delivered-datasets.projection.js';
 import { startProjections, type Projections } from './projections.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 
@@ -101,6 +105,7 @@ describe.each(adapters)('a poison event on the $name event log (and its database
   let warehouse: Warehouse;
   let database: Database;
   let projections: Projections;
+  let feeds: FeedCatalogue;
   const lines: string[] = [];
 
   beforeAll(async () => {
@@ -112,7 +117,16 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     const registry = new RegistryRepository(database, spatialAreaLocator(reference));
     await registry.migrate();
     const protection = loadProtection();
+    // the delivered datasets' consumer too (docs/indicators.md §9), wired as the platform wires it
+    const catalogueStore = new DeliveredCatalogueStore(database);
+    await catalogueStore.migrate();
+    const baseCatalogue = copyOfCatalogue(catalogue);
+    feeds = FeedCatalogue.load();
+    const datasets = await openDeliveredDatasets({ database, feeds, definitions: { store: catalogueStore, base: baseCatalogue, catalogue } });
     projections = await startProjections({
+      catalogueStore,
+      baseCatalogue,
+      datasets,
       eventLog: log,
       warehouse,
       database,
@@ -178,6 +192,10 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     await log.append(offerTopic, [encoded('offer', anEvent('offer', offer))]);
     const [goalPoisonAt] = await log.append(goalTopic, [{ key: goal.key, value: garbage }]);
     await log.append(goalTopic, [encoded('goal', anEvent('goal', goal))]);
+    const datasetTopic = TOPOLOGY.topicFor('dataset');
+    const dataset = aDataset({ amts: ['jugendamt'] });
+    const [datasetPoisonAt] = await log.append(datasetTopic, [{ key: dataset.key, value: garbage }]);
+    await log.append(datasetTopic, [encoded('dataset', anEvent('dataset', dataset))]);
 
     await projections.caughtUp(120_000);
 
@@ -188,6 +206,8 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     expect(cells.map((c) => [c.area_code, c.value])).toEqual(population.map((e) => [e.payload!.areaCode, e.payload!.observations[0]!.value]));
     expect((await database.query('SELECT 1 FROM registry_offer WHERE offer_key = $1', [offer.key])).rowCount).toBe(1);
     expect((await database.query<{ n: string }>('SELECT count(*) AS n FROM controlling_goal WHERE goal_key = $1', [goal.key])).rows[0]?.n).toBe('1');
+    expect(feeds.datasetsOf('jugendamt')).toContain(dataset.code);
+    expect(catalogue.datasets[dataset.code]).toMatchObject({ name: dataset.label });
     // nothing of the poison event stayed behind in the warehouse
     expect(await warehouse.query(`SELECT 1 FROM record_versions WHERE period = '0000'`)).toEqual([]);
 
@@ -196,6 +216,7 @@ describe.each(adapters)('a poison event on the $name event log (and its database
       ['aggregator', areaTopic],
       ['registry', offerTopic],
       ['controlling', goalTopic],
+      ['datasets', datasetTopic],
     ] as const) {
       const [ends, committed] = await Promise.all([log.endOffsets(topic), log.committedOffsets(group, topic)]);
       expect(Object.fromEntries(committed), `${group} on ${topic}`).toEqual(Object.fromEntries(ends));
@@ -209,9 +230,10 @@ describe.each(adapters)('a poison event on the $name event log (and its database
         { groupId: 'aggregator', topic: areaTopic, partition: poisonAt!.partition, offset: String(poisonAt!.offset), key: poison.key },
         { groupId: 'registry', topic: offerTopic, partition: offerPoisonAt!.partition, offset: String(offerPoisonAt!.offset), key: offer.key },
         { groupId: 'controlling', topic: goalTopic, partition: goalPoisonAt!.partition, offset: String(goalPoisonAt!.offset), key: goal.key },
+        { groupId: 'datasets', topic: datasetTopic, partition: datasetPoisonAt!.partition, offset: String(datasetPoisonAt!.offset), key: dataset.key },
       ]),
     );
-    expect(letters).toHaveLength(3);
+    expect(letters).toHaveLength(4);
     expect(letters.find((l) => l.groupId === 'aggregator')!.error).toMatch(/period/);
     expect(letters.find((l) => l.groupId === 'registry')!.error).not.toBe('');
     // shown to admins through GraphQL, and to nobody else
@@ -228,9 +250,9 @@ describe.each(adapters)('a poison event on the $name event log (and its database
       token: await tokenFor({ role: 'admin' }),
     });
     expect(asAdmin.errors).toBeUndefined();
-    expect(asAdmin.data!.operations.deadLetterCount).toBe(3);
+    expect(asAdmin.data!.operations.deadLetterCount).toBe(4);
     expect(asAdmin.data!.operations.consumers).toEqual(expect.arrayContaining([{ groupId: 'aggregator', deadLettered: 1 }]));
-    expect(asAdmin.data!.operations.deadLetters.map((d) => d.key).sort()).toEqual([goal.key, offer.key, poison.key].sort());
+    expect(asAdmin.data!.operations.deadLetters.map((d) => d.key).sort()).toEqual([goal.key, offer.key, poison.key, dataset.key].sort());
     const asPlanner = await gql(query, { token: await tokenFor({ role: 'planner', privileged: true }) });
     expect(asPlanner.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(asPlanner.data?.operations ?? null).toBeNull();
@@ -238,8 +260,8 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     // counted for admins, and logged once each, compactly
     const stats = Object.fromEntries(projections.stats().map((s) => [s.groupId, s.deadLettered]));
     // the delivered reference's and definitions' consumers (docs/spatial-reference.md, docs/indicators.md §8) read no topic the poison was in
-    expect(stats).toEqual({ aggregator: 1, registry: 1, controlling: 1, reference: 0, catalogue: 0 });
-    expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(3);
+    expect(stats).toEqual({ aggregator: 1, registry: 1, controlling: 1, datasets: 1, reference: 0, catalogue: 0 });
+    expect(lines.filter((l) => l.includes('dead-lettered'))).toHaveLength(4);
     expect(lines.every((l) => !l.includes('\n') && !l.includes('    at '))).toBe(true);
 
     // composite indices were recomputed for the good events' period

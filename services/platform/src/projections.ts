@@ -7,7 +7,7 @@
 // moves on; transient failures are retried with backoff.
 import { type AggregatorService, indicatorProjection } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
-import { catalogueRecordTypes, EventCodec, planningRecordTypes, referenceRecordTypes, type RecordEvent, type Topology } from '@sp/events';
+import { catalogueRecordTypes, datasetRecordTypes, EventCodec, planningRecordTypes, referenceRecordTypes, type RecordEvent, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
@@ -15,6 +15,7 @@ import type { RegistryRepository } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { copyOfCatalogue, deliveredCatalogueProjection } from './catalogue/delivered-catalogue.projection.js';
 import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
+import { type DeliveredDatasetsDeps, deliveredDatasetsProjection } from './datasets/delivered-datasets.projection.js';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { deliveredReferenceProjection } from './reference/delivered-reference.projection.js';
 import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
@@ -58,6 +59,8 @@ export interface ProjectionDeps {
   catalogueStore?: DeliveredCatalogueStore;
   /** the catalogue the tenant was created with, which the delivered definitions overlay; default: a copy of `catalogue` as it is now */
   baseCatalogue?: Catalogue;
+  /** the tenant's delivered datasets (docs/indicators.md §9), opened by the caller over `catalogueStore` and `baseCatalogue`; absent: dataset events stay in the log unread */
+  datasets?: DeliveredDatasetsDeps;
   /** called after new indicator values were projected (e.g. to drop read caches) */
   onIndicatorsChanged?: () => void;
   /** one line per retry step and dead letter (default: stderr) */
@@ -139,7 +142,27 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       ),
       runner,
     );
-  const catalogueTopics = catalogueRecordTypes.map((t) => deps.topology.topicFor(t));
+  const datasetDeps = deps.datasets;
+  const datasets = (groupId: string) =>
+    runProjection(
+      eventLog,
+      deliveredDatasetsProjection(
+        {
+          ...datasetDeps!,
+          codec,
+          topology: deps.topology,
+          // the feed catalogue and the datasets were replaced: values are read anew (confidentiality), the indices recomputed
+          onChanged: async () => {
+            deps.reader.clearCache();
+            deps.onIndicatorsChanged?.();
+            await aggregator.definitionsChanged();
+          },
+        },
+        groupId,
+      ),
+      runner,
+    );
+  const catalogueTopics = [...catalogueRecordTypes, ...datasetRecordTypes].map((t) => deps.topology.topicFor(t));
   await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic, ...referenceTopics, ...catalogueTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
 
   const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
@@ -187,13 +210,14 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
 
   // the reference first: counts delivered after an area reform are read with the new areas
   const referenceGroup = await whileUnavailable(() => reference('reference'));
+  const datasetGroup = datasetDeps ? await whileUnavailable(() => datasets('datasets')) : undefined;
   const catalogueGroup = await whileUnavailable(() => definitions('catalogue'));
   const registry = await whileUnavailable(() => registryGroup('registry'));
   const planning = await whileUnavailable(() => planningGroup('controlling'));
   const scenario = scenarios ? await whileUnavailable(() => scenarioGroup('scenarios')) : undefined;
 
   await whileUnavailable(() => aggregator.start());
-  const subscriptions: RunningProjection[] = [referenceGroup, catalogueGroup, registry, planning, ...(scenario ? [scenario] : [])];
+  const subscriptions: RunningProjection[] = [referenceGroup, ...(datasetGroup ? [datasetGroup] : []), catalogueGroup, registry, planning, ...(scenario ? [scenario] : [])];
   return {
     aggregator,
     deadLetters,
@@ -207,7 +231,15 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     },
     async rebuild(timeoutMs = 600_000) {
       const started = Date.now();
-      // the definitions first: the replayed indices are those of the tenant's catalogue
+      // the datasets, then the definitions on them: the replayed indices are those of the tenant's catalogue
+      if (datasetDeps) {
+        const datasetReplay = await datasets(`datasets-rebuild-${started}`);
+        try {
+          await datasetReplay.caughtUp(timeoutMs);
+        } finally {
+          await datasetReplay.stop();
+        }
+      }
       const catalogueReplay = await definitions(`catalogue-rebuild-${started}`);
       try {
         await catalogueReplay.caughtUp(timeoutMs);

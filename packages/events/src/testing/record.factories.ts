@@ -1,6 +1,20 @@
 // Small factories of valid records and events for tests of the feeds, the codec and the ingestion
 // service. Override any field; the defaults lie in Köln (Stadtteil 101 Altstadt-Süd) and in the past.
-import type { AreaLevelRecord, AreaRecord, AreaStatistic, Goal, IndicatorDefinitionRecord, Measure, Milestone, Offer, RecordPayloads, ScenarioRecord, StatusReport, Theme } from '../records.schema.js';
+import type {
+  AreaLevelRecord,
+  AreaRecord,
+  AreaStatistic,
+  DatasetRecord,
+  Goal,
+  IndicatorDefinitionRecord,
+  Measure,
+  Milestone,
+  Offer,
+  RecordPayloads,
+  ScenarioRecord,
+  StatusReport,
+  Theme,
+} from '../records.schema.js';
 import type { RecordEvent } from '../envelope.schema.js';
 import type { RecordType } from '../record-types.js';
 
@@ -203,6 +217,25 @@ export function anIndicatorDefinition(overrides: Partial<IndicatorDefinitionReco
   return { key: code, version: spec.version, code, kind: 'count', spec: JSON.stringify(spec), source: null, ...overrides };
 }
 
+export function aDataset(overrides: Partial<DatasetRecord> = {}): DatasetRecord {
+  const code = overrides.code ?? 'kitaplaetze';
+  return {
+    key: code,
+    version: 1,
+    code,
+    label: 'Kita-Plätze',
+    periodicity: 'year',
+    synthetic: true,
+    confidentiality: 'public',
+    stichtag: '01.03.',
+    levels: ['SOZIALRAUM'],
+    measures: { plaetze: { kind: 'count', unit: null, dimensions: { alter: ['u3', 'ue3'] } } },
+    amts: ['jugendamt'],
+    source: null,
+    ...overrides,
+  };
+}
+
 export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R]>) => RecordPayloads[R] } = {
   'area-statistic': anAreaStatistic,
   offer: anOffer,
@@ -215,6 +248,7 @@ export const recordFactories: { [R in RecordType]: (o?: Partial<RecordPayloads[R
   'area-level': anAreaLevel,
   area: anArea,
   'indicator-definition': anIndicatorDefinition,
+  dataset: aDataset,
 };
 
 export function anEvent<R extends RecordType>(recordType: R, payload: RecordPayloads[R] | null, overrides: Partial<RecordEvent<R>> = {}): RecordEvent<R> {

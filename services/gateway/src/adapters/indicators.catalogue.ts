@@ -53,7 +53,7 @@ function catalogueLists(catalogue: Catalogue, options: { licences?: DatasetLicen
   const protection = options.protection ?? loadProtection();
   const sources: DataSourceMeta[] = [
     ...Object.entries(catalogue.datasets).map(([code, d]) => {
-      const l: DatasetLicences[string] = d.synthetic ? syntheticLicence : (licences[code] ?? { licence: 'unbekannt', attribution: `${d.name} (${d.amt})` });
+      const l: DatasetLicences[string] = d.synthetic ? syntheticLicence : (licences[code] ?? { licence: 'unbekannt', attribution: d.attribution ?? `${d.name} (${d.amt})` });
       return { code, name: d.name, licence: l.licence, attribution: l.attribution, url: l.url ?? null, synthetic: d.synthetic } satisfies DataSourceMeta;
     }),
     ...(options.extraSources ?? []),

@@ -1,0 +1,25 @@
+// The gateway's sources list: a dataset without a recorded licence names the attribution it carries
+// (a delivered dataset's `source`, docs/indicators.md §9), else its name and Amt; the list follows
+// the catalogue when a delivered dataset replaced its content.
+import { Catalogue } from '@sp/indicators';
+import { describe, expect, it } from 'vitest';
+import { catalogueSource } from './indicators.catalogue.js';
+
+const dataset = { periodicity: 'year', amt: 'Jugendamt', synthetic: false, confidentiality: 'public' } as const;
+
+describe('catalogueSource().sources()', () => {
+  it("names a dataset's own attribution where no licence is recorded, and follows the catalogue's replacement", () => {
+    const catalogue = new Catalogue(1, { hze: { ...dataset, name: 'Hilfen zur Erziehung' } }, []);
+    const source = catalogueSource(catalogue, { licences: {} });
+    expect(source.sources()).toEqual([{ code: 'hze', name: 'Hilfen zur Erziehung', licence: 'unbekannt', attribution: 'Hilfen zur Erziehung (Jugendamt)', url: null, synthetic: false }]);
+    catalogue.replaceWith(new Catalogue(1, { ...catalogue.datasets, kitaplaetze: { ...dataset, name: 'Kita-Plätze', attribution: 'Jugendamt Beispielstadt, Kita-Bedarfsplanung' } }, []));
+    expect(source.sources()).toContainEqual({
+      code: 'kitaplaetze',
+      name: 'Kita-Plätze',
+      licence: 'unbekannt',
+      attribution: 'Jugendamt Beispielstadt, Kita-Bedarfsplanung',
+      url: null,
+      synthetic: false,
+    });
+  });
+});
