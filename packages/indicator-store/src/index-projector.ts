@@ -8,10 +8,11 @@
 // definition version that made it and the versions of the indicators it read (input_versions:
 // a new version of an input, even one a ratio reads, writes new rows beside those of the old
 // version, which stay as they were computed last; docs/indicators.md §8), and carries the latest
-// known_at of its inputs, so a replay produces identical scores. A recomputed year replaces all of its rows: the version column
-// (computed_from_ms) never goes below the rows it replaces (a withdrawal can leave the remaining
-// inputs older than the last computation), and an area that dropped out of the result (its
-// population withdrawn) gets an unscored row instead of keeping its old score.
+// known_at of its inputs, so a replay produces identical scores. A recomputed year replaces all
+// of its rows of the current input versions: the version column (computed_from_ms) never goes
+// below the rows it replaces (a withdrawal can leave the remaining inputs older than the last
+// computation), and an area that dropped out of the result (its population withdrawn) gets an
+// unscored row instead of keeping its old score.
 import { alignPeriod, computeCompositeIndex, formatInputVersions, type Catalogue, type ResolvedIndex } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { IndicatorValue } from './indicator-reader.js';

@@ -324,8 +324,9 @@ export class WarehouseIndicatorReader implements IndicatorReader {
       const version = Number(rows[0]!.definition_version);
       const known = this.options.plans.inputVersions?.(query.index, version);
       // a resolver that knows no input versions: those of the newest computation
-      const newest = rows.reduce((a, b) => (Number(b.computed_from_ms) > Number(a.computed_from_ms) || (b.computed_from_ms === a.computed_from_ms && b.input_versions > a.input_versions) ? b : a));
-      const current = known ? formatInputVersions(known) : newest.input_versions;
+      const newest = () =>
+        rows.reduce((a, b) => (Number(b.computed_from_ms) > Number(a.computed_from_ms) || (b.computed_from_ms === a.computed_from_ms && b.input_versions > a.input_versions) ? b : a));
+      const current = known ? formatInputVersions(known) : newest().input_versions;
       picked = rows.filter((r) => r.input_versions === current);
       if (picked.length === 0) picked = rows.filter((r) => r.input_versions === '');
     }

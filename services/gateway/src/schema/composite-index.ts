@@ -67,7 +67,8 @@ IndexRef.implement({
     minPopulation: t.exposeInt('minPopulation'),
     version: t.exposeInt('version'),
     versions: t.intList({
-      description: 'Every version of the definition, ascending; the scores of each stay queryable (indexValues(definitionVersion:)).',
+      description:
+        'Every version of the definition, ascending; the scores of each stay queryable (indexValues(definitionVersion:)), and those made from earlier versions of its inputs too (results, indexValues(inputVersions:)).',
       resolve: (m) => [...(m.versions ?? [m.version])],
     }),
     synthetic: t.exposeBoolean('synthetic'),
