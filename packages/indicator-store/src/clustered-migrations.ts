@@ -97,7 +97,7 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
   const onCluster = `ON CLUSTER ${quote(cluster)}`;
   const fail = (why: string): never => {
     throw new ClusteredDdlError(
-      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN, ADD/MATERIALIZE INDEX, UPDATE, DELETE)`,
+      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN (with MODIFY ORDER BY), ADD/MATERIALIZE INDEX, UPDATE, DELETE)`,
     );
   };
   const layoutOf = (table: string): TableLayout => clusterLayout[table] ?? fail(`table ${table} has no layout in clusterLayout (sharded with a key, or replicated only)`);
@@ -127,11 +127,24 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
     const ops = splitTopLevel(settingsAt >= 0 ? body.slice(0, settingsAt) : body);
     const settings = settingsAt >= 0 ? body.slice(settingsAt) : '';
     const columnOps = ops.filter((op) => /^(ADD|MODIFY|DROP|RENAME) COLUMN\s/i.test(op));
+    // a sorting key extended by a column added in the same statement (ClickHouse allows no other)
+    const keyOps = ops.filter((op) => /^MODIFY ORDER BY\s/i.test(op));
     const dataOps = ops.filter((op) => /^(ADD INDEX|MATERIALIZE INDEX|DROP INDEX|UPDATE|DELETE)\s/i.test(op));
-    if (columnOps.length + dataOps.length !== ops.length) fail(`ALTER operation ${JSON.stringify(ops.find((op) => !columnOps.includes(op) && !dataOps.includes(op)))} has no rule`);
-    if (columnOps.length > 0 && dataOps.length > 0) fail('an ALTER mixing column and data operations has no rule (split the migration)');
+    const known = [...columnOps, ...keyOps, ...dataOps];
+    if (known.length !== ops.length) fail(`ALTER operation ${JSON.stringify(ops.find((op) => !known.includes(op)))} has no rule`);
+    if ((columnOps.length > 0 || keyOps.length > 0) && dataOps.length > 0) fail('an ALTER mixing column and data operations has no rule (split the migration)');
+    // every row that may replace another must stay on one shard: the sharding key's columns must stay in the sorting key
+    if (layout.kind === 'sharded') {
+      const shardColumns = [...layout.shardingKey.matchAll(/\b([a-z_]+)\b/g)].map((m) => m[1]!).filter((c) => c !== 'cityHash64');
+      for (const op of keyOps) {
+        const sorting = new Set([...op.replace(/^MODIFY ORDER BY\s*/i, '').matchAll(/\b([a-z_]+)\b/g)].map((m) => m[1]!));
+        const lost = shardColumns.filter((c) => !sorting.has(c));
+        if (lost.length > 0) fail(`the new sorting key of ${table} drops ${lost.join(', ')} of its sharding key ${layout.shardingKey}`);
+      }
+    }
     const statements = [`ALTER TABLE ${local} ${onCluster} ${ops.join(', ')}${settings}`];
-    // the Distributed table must know a column to read or route it; indices and mutations live on the shards only
+    // the Distributed table must know a column to read or route it; indices, mutations and the
+    // sorting key live on the shards only (a Distributed table has none)
     if (layout.kind === 'sharded' && columnOps.length > 0) statements.push(`ALTER TABLE ${table} ${onCluster} ${columnOps.join(', ')}`);
     return statements;
   }

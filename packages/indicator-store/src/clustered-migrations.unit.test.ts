@@ -79,6 +79,22 @@ describe('clustered warehouse DDL from the migrations', () => {
     expect(distributed).toContain("Distributed('sozialplanung', currentDatabase(), record_versions_shard, cityHash64(record_key))");
   });
 
+  it('extends a sorting key on the local tables only, the added column on both', () => {
+    const byName = (name: string) => clustered.find((m) => m.name === name)!.statements;
+    for (const table of ['index_values', 'protected_index_values']) {
+      const [local, distributed, ...rest] = byName(`${table}_input_versions`);
+      expect(rest).toEqual([]);
+      expect(local).toBe(
+        `ALTER TABLE ${table}_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS input_versions String, MODIFY ORDER BY (index_code, area_level, period, area_code, definition_version, input_versions)`,
+      );
+      expect(distributed).toBe(`ALTER TABLE ${table} ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS input_versions String`);
+    }
+    // a sorting key that loses a column of the sharding key would let a replacement land on another shard
+    expect(() => clusteredStatements({ id: 99, name: 'next', sql: 'ALTER TABLE index_values ADD COLUMN IF NOT EXISTS x String, MODIFY ORDER BY (index_code, period, definition_version, x)' })).toThrow(
+      /drops area_level, area_code of its sharding key/,
+    );
+  });
+
   it('refuses a migration it has no rule for, naming the migration and what is accepted', () => {
     const refused = (sql: string) => () => clusteredStatements({ id: 99, name: 'next', sql });
     expect(refused('CREATE TABLE IF NOT EXISTS new_table (a String) ENGINE = MergeTree ORDER BY a')).toThrow(/migration 99 \(next\): table new_table has no layout in clusterLayout/);

@@ -5,12 +5,15 @@
 // from the true inputs (index_values, for privileged readers) and the public one from the inputs as
 // the public sees them, protected (protected_index_values): scores of exact inputs would let anyone
 // solve for a confidential input from the scores and the other inputs. Each result row keeps the
-// definition version that made it, and carries the latest known_at of its inputs, so a replay
-// produces identical scores. A recomputed year replaces all of its rows: the version column
-// (computed_from_ms) never goes below the rows it replaces (a withdrawal can leave the remaining
-// inputs older than the last computation), and an area that dropped out of the result (its
-// population withdrawn) gets an unscored row instead of keeping its old score.
-import { alignPeriod, computeCompositeIndex, type Catalogue, type ResolvedIndex } from '@sp/indicators';
+// definition version that made it and the versions of the indicators it read (input_versions:
+// a new version of an input, even one a ratio reads, writes new rows beside those of the old
+// version, which stay as they were computed last; docs/indicators.md §8), and carries the latest
+// known_at of its inputs, so a replay produces identical scores. A recomputed year replaces all
+// of its rows of the current input versions: the version column (computed_from_ms) never goes
+// below the rows it replaces (a withdrawal can leave the remaining inputs older than the last
+// computation), and an area that dropped out of the result (its population withdrawn) gets an
+// unscored row instead of keeping its old score.
+import { alignPeriod, computeCompositeIndex, formatInputVersions, type Catalogue, type ResolvedIndex } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { IndicatorValue } from './indicator-reader.js';
 import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
@@ -33,7 +36,7 @@ interface StoredYear {
   computedFromMs: number;
   areas: Set<string>;
 }
-/** "table|index|version|level|year" → StoredYear */
+/** "table|index|version|input versions|level|year" → StoredYear */
 type Stored = Map<string, StoredYear>;
 
 export interface IndexProjectorOptions {
@@ -103,9 +106,12 @@ export class IndexProjector {
     for (const variant of variants) {
       const stored = await this.storedRows(variant, years);
       for (const { def, years: dueYears } of due) {
+        // the versions of what this definition reads now: only these rows are recomputed, those of earlier input versions stay
+        const inputs = formatInputVersions(this.catalogue.inputVersions(def.code, def.version));
         for (const year of dueYears) {
           const seen = Math.max(0, ...this.periodsRead(def, year).map((p) => knownAtOf.get(p) ?? 0));
-          for (const level of this.levelsOf(def)) rows += await this.computeOne(variant, def, level, year, reads, out, seen, stored.get(`${def.code}|${def.version}|${level}|${year}`));
+          for (const level of this.levelsOf(def))
+            rows += await this.computeOne(variant, { def, inputs }, level, year, reads, out, seen, stored.get(`${def.code}|${def.version}|${inputs}|${level}|${year}`));
         }
       }
     }
@@ -203,13 +209,21 @@ export class IndexProjector {
     const stored: Stored = new Map();
     const levels = this.allLevels();
     if (years.length === 0 || levels.length === 0) return stored;
-    const rows = await this.warehouse.query<{ index_code: string; definition_version: number; area_level: string; period: string; area_code: string; computed_from_ms: string }>(
-      `SELECT index_code, definition_version, area_level, period, area_code, computed_from_ms FROM ${variant.table} FINAL
+    const rows = await this.warehouse.query<{
+      index_code: string;
+      definition_version: number;
+      input_versions: string;
+      area_level: string;
+      period: string;
+      area_code: string;
+      computed_from_ms: string;
+    }>(
+      `SELECT index_code, definition_version, input_versions, area_level, period, area_code, computed_from_ms FROM ${variant.table} FINAL
        WHERE period IN {years:Array(String)} AND area_level IN {levels:Array(String)}`,
       { years: [...years], levels },
     );
     for (const r of rows) {
-      const key = `${r.index_code}|${r.definition_version}|${r.area_level}|${r.period}`;
+      const key = `${r.index_code}|${r.definition_version}|${r.input_versions}|${r.area_level}|${r.period}`;
       const entry = stored.get(key) ?? { computedFromMs: 0, areas: new Set<string>() };
       entry.computedFromMs = Math.max(entry.computedFromMs, Number(r.computed_from_ms));
       entry.areas.add(r.area_code);
@@ -249,7 +263,17 @@ export class IndexProjector {
     return periodicity ? alignPeriod(year, periodicity) : year;
   }
 
-  private async computeOne(variant: Variant, def: ResolvedIndex, level: string, year: string, reads: Reads, out: Written, seen: number, stored?: StoredYear): Promise<number> {
+  private async computeOne(
+    variant: Variant,
+    made: { def: ResolvedIndex; inputs: string },
+    level: string,
+    year: string,
+    reads: Reads,
+    out: Written,
+    seen: number,
+    stored?: StoredYear,
+  ): Promise<number> {
+    const { def } = made;
     const read = (indicator: string, period: string, privileged: boolean = variant.privileged) => {
       const key = `${indicator}|${level}|${period}|${privileged}`;
       let values = reads.get(key);
@@ -259,7 +283,7 @@ export class IndexProjector {
     // population first: a year without it (one a lag reached that has no data yet) costs one read
     const pop = await read(def.population, year);
     const population = new Map(pop.map((v) => [v.areaCode, v.value]));
-    if (![...population.values()].some((v) => v !== null)) return this.write(out, variant, def, level, year, [], seen, stored);
+    if (![...population.values()].some((v) => v !== null)) return this.write(out, variant, made, level, year, [], seen, stored);
     const inputs: Record<string, Map<string, number | null>> = {};
     let knownAt = seen;
     for (const input of def.inputs) {
@@ -270,12 +294,12 @@ export class IndexProjector {
       // the public's inputs carry no knownAt: the row version comes from the true inputs (read by the exact variant already)
       knownAt = Math.max(knownAt, latestKnownAt(variant.privileged ? values : await read(input.indicator, this.periodOf(input.indicator, year), true)));
     }
-    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(out, variant, def, level, year, [], knownAt, stored);
+    if (Object.values(inputs).every((m) => m.size === 0)) return this.write(out, variant, made, level, year, [], knownAt, stored);
     const result = computeCompositeIndex(def, { inputs, population });
     return this.write(
       out,
       variant,
-      def,
+      made,
       level,
       year,
       result.areas.map((a) => ({ areaCode: a.areaCode, score: a.value, class: a.classLabel, scored: a.scored })),
@@ -288,7 +312,7 @@ export class IndexProjector {
   private write(
     out: Written,
     variant: Variant,
-    def: ResolvedIndex,
+    made: { def: ResolvedIndex; inputs: string },
     level: string,
     year: string,
     areas: readonly { areaCode: string; score: number | null; class: string | null; scored: boolean }[],
@@ -300,8 +324,9 @@ export class IndexProjector {
     const present = new Set(areas.map((a) => a.areaCode));
     const dropped = [...(stored?.areas ?? [])].filter((code) => !present.has(code)).map((areaCode) => ({ areaCode, score: null, class: null, scored: false }));
     const rows = [...areas, ...dropped].map((a) => ({
-      index_code: def.code,
-      definition_version: def.version,
+      index_code: made.def.code,
+      definition_version: made.def.version,
+      input_versions: made.inputs,
       area_level: level,
       area_code: a.areaCode,
       period: year,

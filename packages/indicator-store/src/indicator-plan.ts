@@ -1,7 +1,7 @@
 // How the store evaluates an indicator: the plan compiled by @sp/indicators' catalogue, the
 // periodicity of each dataset so that a monthly numerator meets its yearly denominator, and each
 // dataset's confidentiality.
-import type { Catalogue, Component, IndicatorPlan, Periodicity } from '@sp/indicators';
+import type { Catalogue, Component, IndicatorPlan, InputVersion, Periodicity } from '@sp/indicators';
 import { ExpectedError } from '@sp/ports';
 
 export interface PlanResolver {
@@ -11,6 +11,8 @@ export interface PlanResolver {
   periodicity?(dataset: string): Periodicity | undefined;
   /** whether the public sees a dataset's figures only protected; undefined = confidential */
   confidential?(dataset: string): boolean;
+  /** the versions of the indicators a version of an index reads now (Catalogue.inputVersions); undefined for an index it does not know */
+  inputVersions?(index: string, version: number): readonly InputVersion[] | undefined;
 }
 
 /**
@@ -47,6 +49,9 @@ export function planResolverFromCatalogue(catalogue: Catalogue): PlanResolver {
     },
     confidential(dataset) {
       return catalogue.datasets[dataset]?.confidentiality !== 'public';
+    },
+    inputVersions(index, version) {
+      return catalogue.get(index, version)?.kind === 'index' ? catalogue.inputVersions(index, version) : undefined;
     },
   };
 }

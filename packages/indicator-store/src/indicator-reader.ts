@@ -1,6 +1,7 @@
 // What readers (the GraphQL gateway, exports, the needs analysis) ask of the indicator warehouse.
 // Disclosure control is applied here, before any value leaves the store, so no read path can bypass
 // it: readers without the privileged role get protected values of confidential data (docs/disclosure.md).
+import type { InputVersion } from '@sp/indicators';
 
 export interface IndicatorValuesQuery {
   indicator: string;
@@ -82,12 +83,45 @@ export interface IndexValue {
   class: string | null;
   scored: boolean;
   definitionVersion: number;
+  /**
+   * the version of every indicator the score was made from, directly or through a ratio, change or
+   * the population (Catalogue.inputVersions); [] for a score stored before they were recorded;
+   * absent where a reader does not know them (test doubles)
+   */
+  inputVersions?: readonly InputVersion[];
+}
+
+/** One set of stored results of a composite index: a definition version and the input versions its scores were made from. */
+export interface IndexResult {
+  definitionVersion: number;
+  /** [] for scores stored before input versions were recorded */
+  inputVersions: readonly InputVersion[];
+  /** what a read without inputVersions answers: the input versions the catalogue has now */
+  current: boolean;
+  /** the periods with scores, ascending */
+  periods: readonly string[];
+}
+
+export interface IndexValuesQuery {
+  index: string;
+  level: string;
+  period: string;
+  privileged?: boolean;
+  /** the scores of that version of the index definition; absent = the latest version computed */
+  definitionVersion?: number;
+  /**
+   * the scores made from exactly these input versions (one of indexResults()'s); absent = the
+   * input versions the catalogue has now (scores stored before input versions were recorded
+   * answer until their year is recomputed)
+   */
+  inputVersions?: readonly InputVersion[];
 }
 
 export interface IndicatorReader {
   values(query: IndicatorValuesQuery): Promise<IndicatorValue[]>;
   /** periods that have data for an indicator, ascending */
   periods(indicator: string, scenario?: string): Promise<string[]>;
-  /** `definitionVersion`: the scores of that version of the index definition; absent = the latest version computed */
-  indexValues(query: { index: string; level: string; period: string; privileged?: boolean; definitionVersion?: number }): Promise<IndexValue[]>;
+  indexValues(query: IndexValuesQuery): Promise<IndexValue[]>;
+  /** every set of stored results of an index (the privileged or the public variant), by definition version and input versions; absent: the reader keeps none apart */
+  indexResults?(query: { index: string; privileged?: boolean }): Promise<IndexResult[]>;
 }

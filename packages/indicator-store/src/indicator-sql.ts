@@ -179,17 +179,39 @@ export function periodsStatement(c: Component): Statement {
   };
 }
 
-/** A composite index's results for one level and period, of its latest definition version: exact (`index_values`) or the public variant. */
-export function indexValuesStatement(q: { index: string; level: string; period: string; definitionVersion?: number }, variant: 'exact' | 'protected'): Statement {
+/**
+ * A composite index's results for one level and period, of its latest definition version computed
+ * or the one asked for (the results of each version stay), exact (`index_values`) or the public
+ * variant; of exactly the input versions asked for (formatInputVersions), or of every input
+ * version there is, for the reader to pick the current ones.
+ */
+export function indexValuesStatement(q: { index: string; level: string; period: string; definitionVersion?: number; inputVersions?: string }, variant: 'exact' | 'protected'): Statement {
   const table = variant === 'exact' ? 'index_values' : 'protected_index_values';
-  // the latest version computed, or the one asked for (the results of each version stay)
   const version = q.definitionVersion === undefined ? `(SELECT max(definition_version) FROM ${table} WHERE index_code = {index:String})` : '{version:UInt32}';
   return {
-    sql: `SELECT area_code, score, class, scored, definition_version FROM ${table} FINAL
+    sql: `SELECT area_code, score, class, scored, definition_version, input_versions, computed_from_ms FROM ${table} FINAL
        WHERE index_code = {index:String} AND area_level = {level:String} AND period = {period:String}
-         AND definition_version = ${version}
+         AND definition_version = ${version}${q.inputVersions === undefined ? '' : ' AND input_versions = {inputs:String}'}
        ORDER BY area_code`,
-    params: { index: q.index, level: q.level, period: q.period, ...(q.definitionVersion === undefined ? {} : { version: q.definitionVersion }) },
+    params: {
+      index: q.index,
+      level: q.level,
+      period: q.period,
+      ...(q.definitionVersion === undefined ? {} : { version: q.definitionVersion }),
+      ...(q.inputVersions === undefined ? {} : { inputs: q.inputVersions }),
+    },
+  };
+}
+
+/** Every set of stored results of an index: definition version, input versions and the periods that have scores. */
+export function indexResultsStatement(index: string, variant: 'exact' | 'protected'): Statement {
+  const table = variant === 'exact' ? 'index_values' : 'protected_index_values';
+  return {
+    sql: `SELECT definition_version, input_versions, arraySort(groupUniqArray(period)) AS periods FROM ${table} FINAL
+       WHERE index_code = {index:String}
+       GROUP BY definition_version, input_versions
+       ORDER BY definition_version, input_versions`,
+    params: { index },
   };
 }
 

@@ -45,6 +45,8 @@ describe('warehouse migrations on chDB', () => {
     // a cell projected before period_start existed
     await wh.command(`INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic, known_at_ms)
       VALUES ('hze', 'hze_faelle', map(), '', 'STADTTEIL', '101', '2012-Q3', 'hze|STADTTEIL|101|2012-Q3', 7, 1, 0, 1)`);
+    // an index score computed before input versions were recorded
+    await wh.insert('index_values', [{ index_code: 'idx', definition_version: 1, area_level: 'STADTTEIL', area_code: '101', period: '2012', score: 0.5, class: 'a', scored: 1, computed_from_ms: 1 }]);
   });
   afterAll(async () => wh?.close());
 
@@ -54,7 +56,20 @@ describe('warehouse migrations on chDB', () => {
     expect(before.map((g) => g.index)).toEqual(['PrimaryKey']);
     expect(before[0]!.kept).toBe(before[0]!.total);
 
-    expect(await migrateWarehouse(wh)).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(await migrateWarehouse(wh)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    // the stored score keeps its place with no input versions; a score of the same area, year and
+    // definition version made from other input versions goes beside it instead of replacing it
+    await wh.insert('index_values', [
+      { index_code: 'idx', definition_version: 1, area_level: 'STADTTEIL', area_code: '101', period: '2012', score: -0.5, class: 'b', scored: 1, computed_from_ms: 2, input_versions: '[["k",2]]' },
+    ]);
+    expect(await wh.query(`SELECT score, input_versions FROM index_values FINAL WHERE index_code = 'idx' ORDER BY input_versions`)).toEqual([
+      { score: 0.5, input_versions: '' },
+      { score: -0.5, input_versions: '[["k",2]]' },
+    ]);
+    for (const table of ['index_values', 'protected_index_values']) {
+      const [t] = await wh.query<{ sorting_key: string }>('SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', { t: table });
+      expect(t!.sorting_key).toBe('index_code, area_level, period, area_code, definition_version, input_versions');
+    }
     // the cells already there got their period's first day once
     expect(await wh.query('SELECT period_start, cell_key, pvalue FROM cells FINAL WHERE period = {p:String}', { p: '2012-Q3' })).toEqual([{ period_start: '2012-07-01', cell_key: -1, pvalue: -1 }]);
     expect(await migrateWarehouse(wh)).toEqual([]);

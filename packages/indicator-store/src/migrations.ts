@@ -17,6 +17,8 @@
 //    (8), per cell with the period's first day (9, 10), and the public variant of the indices (11).
 //  - record_versions_replay: the staging table of a set-based rebuild (12, replay.projector.ts).
 //  - index_pending: periods whose composite indices are due, recomputed off the batches (13).
+//  - the input versions of every index result, in the sorting key of both index tables (14, 15):
+//    a new version of an input writes new rows beside those of the old one (docs/indicators.md §8).
 import type { Warehouse } from '@sp/ports';
 
 const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
@@ -182,6 +184,22 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
     // periods whose composite indices are due (issue 17.2): written with the batch that touched
     // them, deleted once the indices were recomputed, so a crash in between leaves them due
     sql: `CREATE TABLE IF NOT EXISTS index_pending (period String, noted_at_ms UInt64) ENGINE = MergeTree ORDER BY period`,
+  },
+  {
+    id: 14,
+    name: 'index_values_input_versions',
+    // the version of every indicator a result was made from (formatInputVersions), in the sorting
+    // key, so that a recomputation after an input's new version writes rows beside the old ones
+    // instead of replacing them. Rows stored before carry '' (answered by the default read until
+    // their year is recomputed). A sorting key takes only a column added in the same statement;
+    // a second run finds the column and the key as they are and changes nothing.
+    sql: `ALTER TABLE index_values ADD COLUMN IF NOT EXISTS input_versions String, MODIFY ORDER BY (index_code, area_level, period, area_code, definition_version, input_versions)`,
+  },
+  {
+    id: 15,
+    name: 'protected_index_values_input_versions',
+    // as 14, for the public variant
+    sql: `ALTER TABLE protected_index_values ADD COLUMN IF NOT EXISTS input_versions String, MODIFY ORDER BY (index_code, area_level, period, area_code, definition_version, input_versions)`,
   },
 ];
 

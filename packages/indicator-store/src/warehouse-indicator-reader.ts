@@ -13,7 +13,9 @@ import {
   type DeliveredValue,
   deliveredValueHidden,
   evaluatePlan,
+  formatInputVersions,
   type IndicatorPlan,
+  parseInputVersions,
   loadProtection,
   periodRange,
   periodStart,
@@ -30,13 +32,14 @@ import {
   countsStatement,
   type DeliveredRow,
   deliveredStatement,
+  indexResultsStatement,
   indexValuesStatement,
   type Only,
   periodsStatement,
   sourceCountsStatement,
 } from './indicator-sql.js';
 import { componentsOf, type PlanResolver, type ScenarioDatasets, UnknownScenarioError } from './indicator-plan.js';
-import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValueKind, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
+import type { IndexResult, IndexValue, IndexValuesQuery, IndicatorReader, IndicatorValue, IndicatorValueKind, IndicatorValuesQuery, SuppressionReason } from './indicator-reader.js';
 
 type DeliveredPlan = Extract<IndicatorPlan, { kind: 'delivered' }>;
 
@@ -296,11 +299,38 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return plan.kind === 'change' ? periods.filter((p) => periods.includes(shiftPeriod(p, -plan.periods))) : periods;
   }
 
-  /** A composite index: the exact scores for privileged readers, the variant computed from protected inputs for everyone else. */
-  async indexValues(query: { index: string; level: string; period: string; privileged?: boolean; definitionVersion?: number }): Promise<IndexValue[]> {
-    const { sql, params } = indexValuesStatement(query, query.privileged ? 'exact' : 'protected');
-    const rows = await this.warehouse.query<{ area_code: string; score: number | null; class: string | null; scored: number; definition_version: number }>(sql, params);
-    return rows.map((r) => ({
+  /**
+   * A composite index: the exact scores for privileged readers, the variant computed from protected
+   * inputs for everyone else. Of the input versions asked for, or else of those the catalogue has
+   * now; a year stored before input versions were recorded answers with its old rows until it is
+   * recomputed. Scores of earlier input versions answer only when asked for (indexResults lists them).
+   */
+  async indexValues(query: IndexValuesQuery): Promise<IndexValue[]> {
+    const asked = query.inputVersions === undefined ? undefined : formatInputVersions(query.inputVersions);
+    const { inputVersions: _asked, ...rest } = query;
+    const { sql, params } = indexValuesStatement({ ...rest, ...(asked === undefined ? {} : { inputVersions: asked }) }, query.privileged ? 'exact' : 'protected');
+    const rows = await this.warehouse.query<{
+      area_code: string;
+      score: number | null;
+      class: string | null;
+      scored: number;
+      definition_version: number;
+      input_versions: string;
+      computed_from_ms: string;
+    }>(sql, params);
+    let picked = rows;
+    if (asked === undefined && rows.length > 0) {
+      // one definition version (the statement's); its rows of the input versions there are now
+      const version = Number(rows[0]!.definition_version);
+      const known = this.options.plans.inputVersions?.(query.index, version);
+      // a resolver that knows no input versions: those of the newest computation
+      const newest = () =>
+        rows.reduce((a, b) => (Number(b.computed_from_ms) > Number(a.computed_from_ms) || (b.computed_from_ms === a.computed_from_ms && b.input_versions > a.input_versions) ? b : a));
+      const current = known ? formatInputVersions(known) : newest().input_versions;
+      picked = rows.filter((r) => r.input_versions === current);
+      if (picked.length === 0) picked = rows.filter((r) => r.input_versions === '');
+    }
+    return picked.map((r) => ({
       index: query.index,
       areaLevel: query.level,
       areaCode: r.area_code,
@@ -309,7 +339,24 @@ export class WarehouseIndicatorReader implements IndicatorReader {
       class: r.class,
       scored: Number(r.scored) === 1,
       definitionVersion: Number(r.definition_version),
+      inputVersions: parseInputVersions(r.input_versions),
     }));
+  }
+
+  /** Every set of stored results of an index, in the variant this reader may see; `current` marks those a read without inputVersions answers. */
+  async indexResults(query: { index: string; privileged?: boolean }): Promise<IndexResult[]> {
+    const { sql, params } = indexResultsStatement(query.index, query.privileged ? 'exact' : 'protected');
+    const rows = await this.warehouse.query<{ definition_version: number; input_versions: string; periods: string[] }>(sql, params);
+    return rows.map((r) => {
+      const definitionVersion = Number(r.definition_version);
+      const known = this.options.plans.inputVersions?.(query.index, definitionVersion);
+      return {
+        definitionVersion,
+        inputVersions: parseInputVersions(r.input_versions),
+        current: known !== undefined && r.input_versions !== '' && formatInputVersions(known) === r.input_versions,
+        periods: [...r.periods],
+      };
+    });
   }
 
   /**

@@ -159,6 +159,40 @@ export class Catalogue {
     };
   }
 
+  /**
+   * The version of every indicator an index version reads, directly or through a ratio, change
+   * or its population, sorted by code: what made its scores besides its own definition. An index
+   * reads each of them at its latest version (compile() resolves a ratio's counts and a change's
+   * base at their latest), so a new version of any of them changes the scores, and the results of
+   * the earlier versions are told apart by this list (docs/indicators.md §8).
+   */
+  inputVersions(code: string, version?: number): InputVersion[] {
+    const index = this.require(code, version);
+    if (index.kind !== 'index') throw new CatalogueError('WRONG_KIND', `${code} is a ${index.kind}, not an index`);
+    const seen = new Map<string, number>();
+    const visit = (c: string) => {
+      if (seen.has(c)) return;
+      const i = this.require(c);
+      seen.set(c, i.version);
+      switch (i.kind) {
+        case 'ratio':
+          visit(i.numerator);
+          visit(i.denominator);
+          break;
+        case 'change':
+          visit(i.of);
+          break;
+        case 'count':
+        case 'delivered':
+        case 'index':
+          break;
+      }
+    };
+    for (const input of index.inputs) visit(input.indicator);
+    visit(index.population);
+    return [...seen].map(([indicator, v]) => ({ indicator, version: v })).sort((a, b) => (a.indicator < b.indicator ? -1 : a.indicator > b.indicator ? 1 : 0));
+  }
+
   /** Datasets an indicator ultimately reads. */
   datasetsOf(code: string, version?: number): string[] {
     return this.datasetsOfIndicator(this.require(code, version));
@@ -237,6 +271,35 @@ export class Catalogue {
     if (derived !== i.synthetic) {
       throw new CatalogueError('SYNTHETIC_FLAG', `${where}: synthetic is ${i.synthetic} but its datasets say ${derived}; accepted: synthetic: ${derived}`);
     }
+  }
+}
+
+/** One indicator at one definition version, as an index result records what it was made from. */
+export interface InputVersion {
+  indicator: string;
+  version: number;
+}
+
+/**
+ * The stored form of an index result's input versions (the warehouse's `input_versions`): one
+ * string per list, the same for the same versions in any order, whatever characters a code has.
+ * '' for none (results stored before input versions were recorded).
+ */
+export function formatInputVersions(versions: readonly InputVersion[]): string {
+  if (versions.length === 0) return '';
+  const sorted = [...versions].sort((a, b) => (a.indicator < b.indicator ? -1 : a.indicator > b.indicator ? 1 : 0));
+  return JSON.stringify(sorted.map((v) => [v.indicator, v.version]));
+}
+
+/** The inverse of formatInputVersions; [] for '' (or anything that is not such a list). */
+export function parseInputVersions(stored: string): InputVersion[] {
+  if (stored === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((p): p is [string, number] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number').map(([indicator, version]) => ({ indicator, version }));
+  } catch {
+    return [];
   }
 }
 

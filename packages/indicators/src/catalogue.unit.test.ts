@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CatalogueError, defaultCataloguePath, loadCatalogue, parseCatalogue } from './catalogue.js';
+import { CatalogueError, defaultCataloguePath, formatInputVersions, loadCatalogue, parseCatalogue, parseInputVersions } from './catalogue.js';
 
 const catalogue = loadCatalogue();
 
@@ -115,5 +115,48 @@ describe('catalogue uncertainty settings', () => {
   });
   it('the shipped catalogue declares the defaults', () => {
     expect(loadCatalogue().uncertainty).toEqual({ level: 0.95, minNumerator: 20, minDenominator: 100 });
+  });
+});
+
+describe('the input versions of an index', () => {
+  const head = `catalogueVersion: 1
+datasets:
+  d: { name: d, periodicity: year, amt: statistik, synthetic: false }
+indicators:
+  - { code: e, version: 1, kind: count, name: e, definition: e, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: d, measure: e }
+  - { code: k, version: 1, kind: count, name: k, definition: k, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: d, measure: k }
+  - { code: q, version: 1, kind: ratio, name: q, definition: q, unit: "%", amt: statistik, polarity: 1, updateInterval: jährlich, synthetic: false, numerator: k, denominator: e, factor: 100 }
+  - { code: c, version: 1, kind: change, name: c, definition: c, unit: pp, amt: statistik, polarity: 1, updateInterval: jährlich, synthetic: false, of: q, periods: 1, mode: absolute }
+  - { code: i, version: 1, kind: index, name: i, definition: i, unit: SD, amt: statistik, polarity: 1, updateInterval: jährlich, synthetic: false, inputs: [{ indicator: c }], population: e, minPopulation: 0, classes: [{ code: a, label: a, from: null }] }
+`;
+
+  it('lists every indicator the index reads, through changes and ratios, at its latest version, sorted by code', () => {
+    const v1 = parseCatalogue(head);
+    expect(v1.inputVersions('i')).toEqual([
+      { indicator: 'c', version: 1 },
+      { indicator: 'e', version: 1 },
+      { indicator: 'k', version: 1 },
+      { indicator: 'q', version: 1 },
+    ]);
+    // a new version of a count two steps down changes the list of the unchanged index definition
+    const v2 = parseCatalogue(
+      `${head}  - { code: k, version: 2, kind: count, name: k, definition: k, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: d, measure: k2 }\n`,
+    );
+    expect(v2.inputVersions('i', 1).find((v) => v.indicator === 'k')).toEqual({ indicator: 'k', version: 2 });
+    expect(formatInputVersions(v2.inputVersions('i'))).not.toBe(formatInputVersions(v1.inputVersions('i')));
+    expect(() => v1.inputVersions('q')).toThrow(CatalogueError);
+  });
+
+  it('stores a list as one string, the same in any order, and reads it back', () => {
+    const list = [
+      { indicator: 'b,@"x', version: 2 },
+      { indicator: 'a', version: 1 },
+    ];
+    const stored = formatInputVersions(list);
+    expect(stored).toBe(formatInputVersions([...list].reverse()));
+    expect(parseInputVersions(stored)).toEqual([list[1], list[0]]);
+    expect(formatInputVersions([])).toBe('');
+    expect(parseInputVersions('')).toEqual([]);
+    expect(parseInputVersions('not json')).toEqual([]);
   });
 });

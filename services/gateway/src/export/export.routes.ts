@@ -27,6 +27,26 @@ const optIn = z
   .enum(['true', 'false'])
   .default('false')
   .transform((v) => v === 'true');
+/** the definitionVersion argument of GraphQL: one of Indicator.versions / CompositeIndex.versions (an unknown one is refused there, naming them) */
+const definitionVersion = z
+  .string()
+  .regex(/^[1-9][0-9]*$/, 'a version of the definition, a whole number from 1 (one of the versions of the indicator or index)')
+  .transform(Number)
+  .optional();
+/** inputVersions=kinder:1,kinderanteil:2 — as the Eingangsversionen column writes them */
+const inputVersions = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()))
+  .pipe(z.array(z.string().regex(/^.+:[1-9][0-9]*$/, 'a comma-separated list of indicator:version, e.g. kinder:1,kinderanteil:2 (as in the column Eingangsversionen)')).min(1))
+  .transform((items) =>
+    items.map((item) => {
+      const at = item.lastIndexOf(':');
+      return { indicator: item.slice(0, at), version: Number(item.slice(at + 1)) };
+    }),
+  )
+  .optional();
+/** the Eingangsversionen cell: the form inputVersions= takes */
+const inputVersionsCell = (versions: readonly { indicator: string; version: number }[] | undefined) => (versions ?? []).map((v) => `${v.indicator}:${v.version}`).join(',');
 const parentOf = (q: { parentLevel?: string | undefined; parentCode?: string | undefined }) => (q.parentLevel && q.parentCode ? { level: q.parentLevel, code: q.parentCode } : null);
 
 const valuesParams = z.object({
@@ -41,6 +61,7 @@ const valuesParams = z.object({
   areas: list,
   asOf: z.string().optional(),
   uncertainty: optIn,
+  definitionVersion,
 });
 const seriesParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), from: z.string(), to: z.string(), asOf: z.string().optional(), uncertainty: optIn });
 const rankingParams = z.object({
@@ -55,7 +76,7 @@ const rankingParams = z.object({
   uncertainty: optIn,
 });
 const comparisonParams = z.object({ indicator: z.string().min(1), level, code: z.string().min(1), period: z.string(), asOf: z.string().optional(), uncertainty: optIn });
-const indexParams = z.object({ index: z.string().min(1), level, period: z.string(), parentLevel: level.optional(), parentCode: z.string().optional() });
+const indexParams = z.object({ index: z.string().min(1), level, period: z.string(), parentLevel: level.optional(), parentCode: z.string().optional(), definitionVersion, inputVersions });
 
 const valueHeader = [
   'Indikator',
@@ -193,11 +214,25 @@ export const exporters: Record<string, Exporter> = {
   'index-values': async (ctx, params) => {
     const q = parse(ctx, indexParams, params);
     const meta = ctx.indicators.index(q.index);
-    const rows = await ctx.indicators.indexValues(q.index, q.level, q.period, parentOf(q));
+    const rows = await ctx.indicators.indexValues(q.index, q.level, q.period, parentOf(q), q.definitionVersion, q.inputVersions);
     return {
       csv: toCsv(
-        ['Index', 'Indexname', 'Ebene', 'Gebietsschlüssel', 'Gebiet', 'Zeitraum', 'Wert', 'Klasse', 'Bewertet', 'Synthetisch', 'Definitionsversion'],
-        rows.map((v) => [v.index, meta.name, v.areaLevel, v.areaCode, ctx.indicators.areaOf(v.areaLevel, v.areaCode).name, v.period, v.score, v.class, v.scored, meta.synthetic, v.definitionVersion]),
+        // Eingangsversionen appended (issue 15.3): the columns before keep their places
+        ['Index', 'Indexname', 'Ebene', 'Gebietsschlüssel', 'Gebiet', 'Zeitraum', 'Wert', 'Klasse', 'Bewertet', 'Synthetisch', 'Definitionsversion', 'Eingangsversionen'],
+        rows.map((v) => [
+          v.index,
+          meta.name,
+          v.areaLevel,
+          v.areaCode,
+          ctx.indicators.areaOf(v.areaLevel, v.areaCode).name,
+          v.period,
+          v.score,
+          v.class,
+          v.scored,
+          meta.synthetic,
+          v.definitionVersion,
+          inputVersionsCell(v.inputVersions),
+        ]),
       ),
       filename: `${q.index}_${q.level}.csv`,
     };

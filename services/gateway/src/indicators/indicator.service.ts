@@ -4,8 +4,8 @@
 // one reader call per (indicator, level, asOf) for period slices, one per (indicator, level, asOf,
 // range) for series, one per (index, level) for composite indices.
 import DataLoader from 'dataloader';
-import type { IndexValue, IndicatorReader, IndicatorValue } from '@sp/indicator-store';
-import { rateUncertainty, type RateUncertainty } from '@sp/indicators';
+import type { IndexResult, IndexValue, IndicatorReader, IndicatorValue } from '@sp/indicator-store';
+import { formatInputVersions, type InputVersion, rateUncertainty, type RateUncertainty } from '@sp/indicators';
 import { canReadIndex, canReadIndicator, privilegedFor, privilegedForIndex } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { PortError } from '@sp/ports';
@@ -62,6 +62,15 @@ interface SliceKey {
   definitionVersion?: number | undefined;
 }
 
+interface IndexKey {
+  index: string;
+  level: string;
+  period: string;
+  definitionVersion?: number | undefined;
+  /** exactly these input versions (one of the stored result sets); absent = the current ones */
+  inputVersions?: readonly InputVersion[] | undefined;
+}
+
 interface RangeKey {
   indicator: string;
   level: string;
@@ -82,7 +91,9 @@ const groupKey = (...parts: (string | undefined | null)[]) => parts.map((p) => p
 export class IndicatorService {
   private readonly sliceLoader: DataLoader<SliceKey, readonly IndicatorValue[], string>;
   private readonly rangeLoader: DataLoader<RangeKey, readonly IndicatorValue[], string>;
-  private readonly indexLoader: DataLoader<{ index: string; level: string; period: string; definitionVersion?: number | undefined }, readonly IndexValue[], string>;
+  private readonly indexLoader: DataLoader<IndexKey, readonly IndexValue[], string>;
+  /** the stored result sets of each index, read once per request */
+  private readonly indexResultsOf = new Map<string, Promise<readonly IndexResult[]>>();
   private readonly periodsLoader: DataLoader<string, readonly string[]>;
   private readonly metaByCode: Map<string, IndicatorMeta>;
   /** reads already charged to the budget in this request */
@@ -108,7 +119,7 @@ export class IndicatorService {
       cacheKeyFn: (k) => groupKey(k.indicator, k.level, k.asOf, k.scenario, k.from, k.to, k.areaCode ?? '*', version(k.definitionVersion)),
     });
     this.indexLoader = new DataLoader((keys) => this.loadIndex(keys), {
-      cacheKeyFn: (k) => groupKey(k.index, k.level, k.period, version(k.definitionVersion)),
+      cacheKeyFn: (k) => groupKey(k.index, k.level, k.period, version(k.definitionVersion), k.inputVersions === undefined ? '*' : formatInputVersions(k.inputVersions)),
     });
     this.periodsLoader = new DataLoader(async (codes) => Promise.all(codes.map((c) => deps.indicators.periods(c))));
   }
@@ -243,13 +254,70 @@ export class IndicatorService {
     };
   }
 
-  async indexValues(index: string, level: string, period: string, parent?: AreaRef | null, definitionVersion?: number | null): Promise<IndexValue[]> {
+  /**
+   * `inputVersions`: the scores made from these versions of the indicators the index reads (only
+   * those named; a result set stored for the definition version that has all of them). Absent: the
+   * current ones. The public reads every set in its protected variant (docs/disclosure.md §5).
+   */
+  async indexValues(index: string, level: string, period: string, parent?: AreaRef | null, definitionVersion?: number | null, inputVersions?: readonly InputVersion[] | null): Promise<IndexValue[]> {
     const meta = this.index(index);
     this.checkLevel(level, 'level');
     checkPeriod(period, 'period', this.limits);
-    const rows = await this.indexLoader.load({ index, level, period, definitionVersion: checkVersion(meta, definitionVersion, 'index') });
+    const asked = checkVersion(meta, definitionVersion, 'index');
+    const made = inputVersions == null ? undefined : await this.resultSet(meta, asked ?? meta.version, inputVersions);
+    const rows = await this.indexLoader.load({
+      index,
+      level,
+      period,
+      definitionVersion: made ? made.definitionVersion : asked,
+      ...(made ? { inputVersions: made.inputVersions } : {}),
+    });
     const filter = this.areaFilter({ indicator: index, level, parent: parent ?? null });
     return rows.filter((r) => filter({ areaCode: r.areaCode })).sort((a, b) => byCode(a.areaCode, b.areaCode));
+  }
+
+  /** The stored result sets of an index (definition version × input versions) in the variant this viewer reads. */
+  async indexResults(index: string): Promise<readonly IndexResult[]> {
+    this.index(index);
+    let results = this.indexResultsOf.get(index);
+    if (!results) {
+      const reader = this.deps.indicators;
+      const privileged = privilegedForIndex(this.viewer);
+      results = reader.indexResults ? this.read(() => reader.indexResults!({ index, privileged })) : Promise.resolve([]);
+      this.indexResultsOf.set(index, results);
+    }
+    return results;
+  }
+
+  /** The one stored result set of a definition version whose inputs include every asked version, or BAD_USER_INPUT naming what there is. */
+  private async resultSet(meta: IndexMeta, definitionVersion: number, asked: readonly InputVersion[]): Promise<IndexResult> {
+    const fail = (message: string, accepted: unknown): never => {
+      throw expectedError('BAD_USER_INPUT', message, { argument: 'inputVersions', accepted });
+    };
+    const sets = (await this.indexResults(meta.code)).filter((r) => r.definitionVersion === definitionVersion && r.inputVersions.length > 0);
+    const listOf = (r: IndexResult) => r.inputVersions.map((v) => `${v.indicator} ${v.version}`).join(', ');
+    const codes = [...new Set(sets.flatMap((r) => r.inputVersions.map((v) => v.indicator)))].sort();
+    for (const a of asked) {
+      if (!codes.includes(a.indicator))
+        fail(
+          `inputVersions: the stored scores of index "${meta.code}" version ${definitionVersion} read no indicator "${a.indicator}"; accepted: ${codes.join(', ') || 'none (no scores stored yet)'}`,
+          codes,
+        );
+    }
+    const matching = sets.filter((r) => asked.every((a) => r.inputVersions.some((v) => v.indicator === a.indicator && v.version === a.version)));
+    // several sets have the asked versions: the current one, if it is among them
+    const chosen = matching.length > 1 ? matching.filter((r) => r.current) : matching;
+    if (matching.length === 0)
+      fail(
+        `inputVersions: index "${meta.code}" version ${definitionVersion} has no scores made from ${asked.map((a) => `${a.indicator} ${a.version}`).join(', ')}; accepted: ${sets.map((r) => `[${listOf(r)}]`).join(' or ')} (CompositeIndex.results lists them)`,
+        sets.map((r) => r.inputVersions),
+      );
+    if (chosen.length !== 1)
+      fail(
+        `inputVersions: several stored scores of index "${meta.code}" version ${definitionVersion} were made from these versions; name more of: ${matching.map((r) => `[${listOf(r)}]`).join(' or ')}`,
+        matching.map((r) => r.inputVersions),
+      );
+    return chosen[0]!;
   }
 
   // ---- areas -----------------------------------------------------------------------------------
@@ -480,7 +548,7 @@ export class IndicatorService {
     });
   }
 
-  private async loadIndex(keys: readonly { index: string; level: string; period: string; definitionVersion?: number | undefined }[]): Promise<(readonly IndexValue[])[]> {
+  private async loadIndex(keys: readonly IndexKey[]): Promise<(readonly IndexValue[])[]> {
     const privileged = privilegedForIndex(this.viewer);
     return Promise.all(
       keys.map((k) =>
@@ -492,6 +560,7 @@ export class IndicatorService {
             period: k.period,
             privileged,
             ...(k.definitionVersion !== undefined ? { definitionVersion: k.definitionVersion } : {}),
+            ...(k.inputVersions !== undefined ? { inputVersions: k.inputVersions } : {}),
           });
         }),
       ),

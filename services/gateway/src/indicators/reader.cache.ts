@@ -6,7 +6,7 @@
 // query including `privileged`, so a privileged answer is never served to anyone else; errors are
 // not cached. After new deliveries the composition root may call `clear()` (otherwise values are
 // at most `ttlMs` old). Per-request DataLoaders sit above this and still batch within a request.
-import type { IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery } from '@sp/indicator-store';
+import type { IndexResult, IndexValue, IndicatorReader, IndicatorValue, IndicatorValuesQuery } from '@sp/indicator-store';
 
 export interface ReaderCacheOptions {
   /** how long an answer is reused; 0 disables reuse but keeps collapsing of reads in flight */
@@ -90,6 +90,7 @@ export function cachingReader(reader: IndicatorReader, options: ReaderCacheOptio
     },
     periods: (indicator: string) => cached<string[]>(`p${JSON.stringify(indicator)}`, () => reader.periods(indicator)),
     indexValues: (q) => cached<IndexValue[]>(`i${stableKey(q)}`, () => reader.indexValues(q)),
+    ...(reader.indexResults ? { indexResults: (q) => cached<IndexResult[]>(`r${stableKey(q)}`, () => reader.indexResults!(q)) } : {}),
     clear: () => entries.clear(),
   };
 }

@@ -247,6 +247,12 @@ describe('indicator and index definitions as delivered data', () => {
     );
     expect(after.at(-1)!.class).toBe('Wenige Kinder');
     expect(after.map((v) => v.score)).not.toEqual(before.map((v) => v.score));
+    // beside them, the scores the same index version made from kinder 1 stay, saying so (docs/indicators.md §8)
+    const old = (
+      await data('{ indexValues(index: "index_familie", level: SOZIALRAUM, period: "2020", inputVersions: [{ indicator: "kinder", version: 1 }]) { score inputVersions { indicatorCode version } } }')
+    ).indexValues as { score: number | null; inputVersions: { indicatorCode: string; version: number }[] }[];
+    expect(old.map((v) => v.score)).toEqual(before.map((v) => v.score));
+    expect(old.every((v) => v.inputVersions.some((i) => i.indicatorCode === 'kinder' && i.version === 1))).toBe(true);
 
     // a second version of the index: its own classes; the scores of version 1 stay
     const idx = await deliver('indicator-definition', [indexV2]);
