@@ -150,6 +150,7 @@ function indicatorCells(): { cells: MemoryCell[]; index: IndexValue[] } {
 const meta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'code' | 'name'>): IndicatorMeta => indicatorMeta({ sourceAmt: 'Amt für Stadtentwicklung und Statistik', ...m });
 
 const catalogue: CatalogueSource = {
+  authorities: () => [],
   indicators: () => [
     meta({ code: 'einwohner', name: 'Einwohner*innen', description: 'Einwohner*innen mit Hauptwohnsitz am 31.12.' }),
     meta({ code: 'anteil_migrationshintergrund', name: 'Anteil mit Migrationshintergrund', unit: '%', kind: 'share', description: 'Einwohner*innen mit Migrationshintergrund je 100 Einwohner*innen' }),

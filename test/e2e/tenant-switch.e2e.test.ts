@@ -107,6 +107,10 @@ describe('the dashboard switches tenants', () => {
     expect(paths.filter((p) => !p.startsWith('/t/musterstadt/'))).toEqual([]);
     expect(await page.getAttribute('#session-login', 'href')).toMatch(/^\/t\/musterstadt\/session\/login\?returnTo=/);
     await page.screenshot({ path: join(shots, '02-musterstadt.png') });
+    // an indicator's source is named as Musterstadt's feed catalogue names its Amt (the page held Köln's names)
+    await page.selectOption('#indicator', 'sgb2_quote');
+    await settled();
+    expect(await page.innerText('#indicator-meta')).toContain('Quelle: Jobcenter Musterstadt');
   });
 
   it('switches back to Köln', async () => {

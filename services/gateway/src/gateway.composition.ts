@@ -8,7 +8,7 @@ import type { Database, Warehouse } from '@sp/ports';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { controllingSourceFrom } from './adapters/controlling.source.js';
-import { catalogueSource, type DatasetLicences } from './adapters/indicators.catalogue.js';
+import { catalogueSource, type AuthorityNames, type DatasetLicences } from './adapters/indicators.catalogue.js';
 import { registrySourceFrom } from './adapters/registry.source.js';
 import { areaSourceFromReference } from './adapters/spatial.source.js';
 import type { GatewayOptions } from './gateway.js';
@@ -31,6 +31,8 @@ export interface GatewaySourcesOptions {
   licences?: DatasetLicences;
   /** the planners' scenarios (their norms and facilities change the needs analysis); absent: none */
   scenarios?: ScenarioSource;
+  /** the tenant's Ämter with their names (its feed catalogue); absent: the Ämter the datasets name, by code */
+  authorities?: AuthorityNames;
 }
 
 export type GatewaySources = Required<Pick<GatewayOptions, 'areas' | 'catalogue' | 'indicators' | 'registry' | 'controlling'>>;
@@ -49,6 +51,7 @@ export function gatewaySources(options: GatewaySourcesOptions): GatewaySources {
       protection: options.protection,
       ...(options.extraSources ? { extraSources: options.extraSources } : {}),
       ...(options.licences ? { licences: options.licences } : {}),
+      ...(options.authorities ? { authorities: options.authorities } : {}),
     }),
     indicators,
     // the repository only reads here: the registry projection of the root that runs it writes

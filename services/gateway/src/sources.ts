@@ -145,6 +145,14 @@ export interface CatalogueSource {
   indicators(): readonly IndicatorMeta[];
   indices(): readonly IndexMeta[];
   sources(): readonly DataSourceMeta[];
+  /** the tenant's Ämter that deliver data (its feed catalogue), by code with their names */
+  authorities(): readonly AuthorityMeta[];
+}
+
+/** An Amt of the tenant: the code the API names it by (sourceAmt, leadAmt, amt) and its name. */
+export interface AuthorityMeta {
+  code: string;
+  name: string;
 }
 
 // ---- registry -------------------------------------------------------------------------------

@@ -218,6 +218,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       extraSources: tenant.extraSources,
       scenarios: scenarioSourceFrom(scenarioStore),
       ...(tenant.licences ? { licences: tenant.licences } : {}),
+      // the Ämter's names are the tenant's (its feed catalogue, delivered datasets included)
+      authorities: feeds,
     }),
     // the consumers join after the server listens: until then there are no counters, the dead letters are in the database
     operations: operationsSourceFrom({ deadLetters, stats: () => projections.current()?.stats() ?? [] }),

@@ -119,13 +119,14 @@ export async function gql(query, variables = /** @type {Vars} */ ({}), auth = {}
 export const pageSizes = { offers: 30, measures: 5 };
 
 export const queries = {
-  init: /** @type {Query<{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], areaLevels: AreaLevelInfo[] }, {}>} */ (
+  init: /** @type {Query<{ indicators: Indicator[], indices: CompositeIndex[], sources: DataSource[], areaLevels: AreaLevelInfo[], authorities: { code: string, name: string }[] }, {}>} */ (
     /* GraphQL */ `
     query DashboardInit {
       indicators { code name description definition unit kind polarity synthetic published sourceAmt periods sources { code } protection { perturbed note } }
       indices { code name description synthetic minPopulation classes { label from } inputs { indicatorCode polarity } }
       sources { code name licence attribution url synthetic }
       areaLevels { name label parentLevel hasGeometry planning basis }
+      authorities { code name }
     }`
   ),
   offersSynthetic: /** @type {Query<{ offers: { edges: { node: { synthetic: boolean } }[] } }, { offerTypes: string[] }>} */ (

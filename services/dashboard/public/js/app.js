@@ -10,7 +10,7 @@ import { controlsView, syncControls } from './controls.view.js';
 import { loadAreas, loadOffers } from './data.js';
 import { detailsView } from './details.view.js';
 import { $, setStatus } from './dom.js';
-import { levelLabel, periodEnd, setLevelLabels } from './format.js';
+import { levelLabel, periodEnd, setAmtLabels, setLevelLabels } from './format.js';
 import { infrastructureView } from './infrastructure.view.js';
 import { legendView } from './legend.view.js';
 import { mapView } from './map.view.js';
@@ -121,6 +121,8 @@ async function main() {
     // the levels are the API's (its spatial reference), not a list in the page
     meta.levels = data.areaLevels;
     setLevelLabels(data.areaLevels);
+    // the Ämter's names are the tenant's (its feed catalogue), not a list in the page
+    setAmtLabels(data.authorities);
     const root = (await gql(queries.root, { level: rootLevel() })).areas[0];
     if (root) meta.city = root;
   } catch (e) {

@@ -246,26 +246,20 @@ export const targetGroupLabels = {
   suchtkranke: 'Suchtkranke',
 };
 
-/** Ämter of packages/feeds/catalogue/feeds.yaml: the API names them by code (sourceAmt, leadAmt). */
-/** @type {Record<string, string>} */
-export const amtLabels = {
-  statistik: 'Amt für Stadtentwicklung und Statistik',
-  jobcenter: 'Jobcenter Köln',
-  sozialamt: 'Amt für Soziales, Arbeit und Senioren',
-  wohnungsamt: 'Amt für Wohnungswesen',
-  jugendamt: 'Amt für Kinder, Jugend und Familie',
-  gesundheitsamt: 'Gesundheitsamt',
-  schulamt: 'Amt für Schulentwicklung',
-  gruenflaechenamt: 'Amt für Landschaftspflege und Grünflächen',
-  sportamt: 'Sportamt',
-  integration: 'Amt für Integration und Vielfalt',
-  planung: 'Sozialplanung (Dezernat Soziales, Gesundheit und Wohnen)',
-};
+/** The tenant's Ämter by code (the API's `authorities`: its feed catalogue), set once the page has them. */
+const amtLabels = new Map();
+
+/** @param {readonly { code: string, name: string }[]} authorities the API's authorities */
+export function setAmtLabels(authorities) {
+  amtLabels.clear();
+  for (const a of authorities) amtLabels.set(a.code, a.name);
+}
+
 /**
- * An Amt's name; a code the list does not know (or a name already) as given.
+ * An Amt's name in the tenant's feed catalogue; a code the API does not name (or a name already) as given.
  * @param {string} code
  */
-export const amtLabel = (code) => amtLabels[code] ?? code;
+export const amtLabel = (code) => amtLabels.get(code) ?? code;
 
 /** @type {Record<string, string>} */
 export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch' };

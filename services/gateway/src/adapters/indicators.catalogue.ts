@@ -1,9 +1,18 @@
 // @sp/indicators' Catalogue as the gateway's CatalogueSource (metadata for readers, attribution of
 // every dataset), and as the PlanResolver the warehouse reader needs in a standalone gateway.
 import { expectedAbsoluteDeviation, loadProtection, type Catalogue, type Indicator, type Protection } from '@sp/indicators';
-import type { CatalogueSource, DataSourceMeta, IndexMeta, IndicatorMeta, Polarity, ProtectionMeta } from '../sources.js';
+import type { AuthorityMeta, CatalogueSource, DataSourceMeta, IndexMeta, IndicatorMeta, Polarity, ProtectionMeta } from '../sources.js';
 
 const polarity = (p: 1 | -1 | 0): Polarity => (p === 1 ? 'POSITIVE' : p === -1 ? 'NEGATIVE' : 'NEUTRAL');
+
+/**
+ * The tenant's Ämter with their names (its feed catalogue, FeedCatalogue of @sp/feeds, which a
+ * delivered dataset may change: asked on every read).
+ */
+export interface AuthorityNames {
+  amtCodes(): readonly string[];
+  amtName(code: string): string | undefined;
+}
 
 /** Licence and attribution per dataset code; datasets not listed are described by the catalogue alone. */
 export type DatasetLicences = Record<string, { licence: string; attribution: string; url?: string }>;
@@ -38,17 +47,33 @@ function protectionMeta(catalogue: Catalogue, code: string, protection: Protecti
   };
 }
 
-export function catalogueSource(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[]; protection?: Protection } = {}): CatalogueSource {
+type CatalogueSourceOptions = { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[]; protection?: Protection; authorities?: AuthorityNames };
+
+export function catalogueSource(catalogue: Catalogue, options: CatalogueSourceOptions = {}): CatalogueSource {
   // a tenant's delivered definition replaces the catalogue's content (replaceWith): the lists follow its revision
-  let built: { revision: number; source: CatalogueSource } | undefined;
+  let built: { revision: number; source: Omit<CatalogueSource, 'authorities'> } | undefined;
   const current = () => {
     if (built?.revision !== catalogue.revision) built = { revision: catalogue.revision, source: catalogueLists(catalogue, options) };
     return built.source;
   };
-  return { indicators: () => current().indicators(), indices: () => current().indices(), sources: () => current().sources() };
+  return {
+    indicators: () => current().indicators(),
+    indices: () => current().indices(),
+    sources: () => current().sources(),
+    authorities: () => authoritiesOf(catalogue, options.authorities),
+  };
 }
 
-function catalogueLists(catalogue: Catalogue, options: { licences?: DatasetLicences; extraSources?: readonly DataSourceMeta[]; protection?: Protection }): CatalogueSource {
+/**
+ * The Ämter of the feed catalogue, and any Amt the indicator catalogue's datasets name that it does
+ * not know (e.g. a standalone gateway without a feed catalogue), named by its code.
+ */
+function authoritiesOf(catalogue: Catalogue, names: AuthorityNames | undefined): AuthorityMeta[] {
+  const codes = new Set([...(names?.amtCodes() ?? []), ...Object.values(catalogue.datasets).map((d) => d.amt)]);
+  return [...codes].sort().map((code) => ({ code, name: names?.amtName(code) ?? code }));
+}
+
+function catalogueLists(catalogue: Catalogue, options: CatalogueSourceOptions): Omit<CatalogueSource, 'authorities'> {
   const licences = options.licences ?? koelnDatasetLicences;
   const protection = options.protection ?? loadProtection();
   const sources: DataSourceMeta[] = [

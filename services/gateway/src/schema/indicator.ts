@@ -1,7 +1,7 @@
 // The indicator catalogue with its metadata, and the data sources with their attribution.
 import type { ProtectionMeta, UncertaintyMeta } from '../sources.js';
 import { builder } from './builder.js';
-import { DataSourceRef, IndicatorRef } from './refs.js';
+import { AuthorityRef, DataSourceRef, IndicatorRef } from './refs.js';
 
 const IndicatorProtectionRef = builder.objectRef<ProtectionMeta>('IndicatorProtection').implement({
   description:
@@ -36,6 +36,14 @@ const IndicatorUncertaintyRef = builder.objectRef<UncertaintyMeta>('IndicatorUnc
 export const PolarityEnum = builder.enumType('Polarity', {
   description: 'Which direction is better: POSITIVE (higher is better), NEGATIVE (higher means more burden), NEUTRAL.',
   values: ['POSITIVE', 'NEGATIVE', 'NEUTRAL'] as const,
+});
+
+AuthorityRef.implement({
+  description: "An Amt of the tenant that delivers data: the code the API names it by (Indicator.sourceAmt, Measure.leadAmt, Offer.amt) and its name in the tenant's feed catalogue.",
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
+  }),
 });
 
 DataSourceRef.implement({
@@ -99,5 +107,10 @@ builder.queryFields((t) => ({
     type: [DataSourceRef],
     description: 'Every data source with its licence and the attribution to show.',
     resolve: (_root, _args, ctx) => [...ctx.catalogue.sources()],
+  }),
+  authorities: t.field({
+    type: [AuthorityRef],
+    description: "The tenant's Ämter that deliver data, with their names (what a page shows for a code such as jobcenter).",
+    resolve: (_root, _args, ctx) => [...ctx.catalogue.authorities()],
   }),
 }));

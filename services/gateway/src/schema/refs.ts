@@ -4,6 +4,7 @@ import type { IndexValue, IndicatorValue } from '@sp/indicator-store';
 import type { Comparison, RankedValue } from '../indicators/indicator.service.js';
 import type {
   AreaView,
+  AuthorityMeta,
   DataSourceMeta,
   EvaluationView,
   GoalView,
@@ -24,6 +25,7 @@ import { builder } from './builder.js';
 export const AreaRef = builder.objectRef<AreaView>('Area');
 export const IndicatorRef = builder.objectRef<IndicatorMeta>('Indicator');
 export const DataSourceRef = builder.objectRef<DataSourceMeta>('DataSource');
+export const AuthorityRef = builder.objectRef<AuthorityMeta>('Authority');
 export const IndicatorValueRef = builder.objectRef<IndicatorValue>('IndicatorValue');
 export const RankedValueRef = builder.objectRef<RankedValue>('RankedValue');
 export const ComparisonRef = builder.objectRef<Comparison>('Comparison');

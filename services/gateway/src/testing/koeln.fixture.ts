@@ -41,6 +41,10 @@ export const indicatorMeta = (m: Partial<IndicatorMeta> & Pick<IndicatorMeta, 'c
 });
 
 export const catalogue: CatalogueSource = {
+  authorities: () => [
+    { code: '50', name: 'Amt für Soziales, Arbeit und Senioren' },
+    { code: '51', name: 'Amt für Kinder, Jugend und Familie' },
+  ],
   indicators: () => [
     indicatorMeta({ code: 'einwohner', name: 'Einwohner insgesamt' }),
     indicatorMeta({ code: 'sgb2', name: 'SGB-II-Empfänger', sourceAmt: '50', polarity: 'NEGATIVE', synthetic: true, sources: ['synthetisch'] }),

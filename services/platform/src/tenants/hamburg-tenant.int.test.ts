@@ -111,6 +111,17 @@ describe('Hamburg as a tenant beside Köln (one deployment)', () => {
     expect(koeln.data!.sources.find((x) => x.code === 'bevoelkerung')?.attribution).toMatch(/Stadt Köln/);
   });
 
+  it("names Hamburg's Ämter as its feed catalogue does, not as Köln's", async () => {
+    type Answer = { authorities: { code: string; name: string }[] };
+    const hamburg = await gql<Answer>(d.tenantUrl('hamburg'), '{ authorities { code name } }');
+    expect(hamburg.errors).toBeUndefined();
+    expect(hamburg.data!.authorities.find((a) => a.code === 'statistik')?.name).toBe('Statistisches Amt für Hamburg und Schleswig-Holstein (Statistikamt Nord)');
+    expect(JSON.stringify(hamburg.data!.authorities)).not.toMatch(/Köln/);
+    const koeln = await gql<Answer>(d.url, '{ authorities { code name } }');
+    expect(koeln.data!.authorities.find((a) => a.code === 'jobcenter')?.name).toBe('Jobcenter Köln');
+    expect(koeln.data!.authorities.find((a) => a.code === 'statistik')?.name).toBe('Amt für Stadtentwicklung und Statistik');
+  });
+
   it('answers as Köln at /graphql, which knows no Hamburg Stadtteil', async () => {
     type Answer = { areas: { code: string; name: string }[] };
     const koeln = await gql<Answer>(d.url, '{ areas(level: STADTTEIL) { code name } }');
