@@ -23,6 +23,10 @@ export const datasetSchema = z.object({
   confidentiality: z.enum(['public', 'confidential']).default('confidential'),
   /** who to name as its source where no licence is recorded for it (a delivered dataset's `source`, docs/indicators.md §9) */
   attribution: z.string().min(1).optional(),
+  /** the licence its figures are published under (e.g. dl-de/by-2-0), shown with the attribution */
+  licence: z.string().min(1).optional(),
+  /** where the figures are published */
+  url: z.url().optional(),
 });
 
 /** +1: higher is better; −1: higher is worse; 0: neither (context figures such as Einwohner). */

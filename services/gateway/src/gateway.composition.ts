@@ -27,7 +27,7 @@ export interface GatewaySourcesOptions {
   database: Database | null;
   /** data sources the API lists besides the catalogue's datasets (the area geometry's, OpenStreetMap's) */
   extraSources?: readonly DataSourceMeta[];
-  /** licence and attribution of the catalogue's datasets; undefined: the Köln demo's */
+  /** licence and attribution of the catalogue's datasets over what the catalogue says of them; undefined: the catalogue's alone */
   licences?: DatasetLicences;
   /** the planners' scenarios (their norms and facilities change the needs analysis); absent: none */
   scenarios?: ScenarioSource;

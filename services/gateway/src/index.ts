@@ -6,7 +6,7 @@ export { roles, type Role, type Viewer, type AuthConfig } from './auth/viewer.js
 export { schema } from './schema/index.js';
 export type * from './sources.js';
 export { areaSourceFromReference } from './adapters/spatial.source.js';
-export { catalogueSource, koelnDatasetLicences, type DatasetLicences } from './adapters/indicators.catalogue.js';
+export { catalogueSource, type DatasetLicences } from './adapters/indicators.catalogue.js';
 export { registrySourceFrom } from './adapters/registry.source.js';
 export { controllingSourceFrom } from './adapters/controlling.source.js';
 export { SourceError, type SourceErrorCode } from './adapters/source.errors.js';

@@ -14,16 +14,11 @@ export interface AuthorityNames {
   amtName(code: string): string | undefined;
 }
 
-/** Licence and attribution per dataset code; datasets not listed are described by the catalogue alone. */
+/**
+ * Licence and attribution per dataset code, over what the catalogue's datasets say of themselves
+ * (licence, attribution, url); a dataset neither names is listed with licence „unbekannt“.
+ */
 export type DatasetLicences = Record<string, { licence: string; attribution: string; url?: string }>;
-
-export const koelnDatasetLicences: DatasetLicences = {
-  bevoelkerung: {
-    licence: 'dl-de/by-2-0',
-    attribution: 'Stadt Köln, Amt für Stadtentwicklung und Statistik – Offene Daten Köln (Bevölkerung 2005–2012)',
-    url: 'https://www.offenedaten-koeln.de',
-  },
-};
 
 const syntheticLicence: DatasetLicences[string] = { licence: 'CC0-1.0', attribution: 'Synthetische Demodaten, kein amtlicher Wert (Modell: docs/synthetic-model.md)' };
 
@@ -74,11 +69,13 @@ function authoritiesOf(catalogue: Catalogue, names: AuthorityNames | undefined):
 }
 
 function catalogueLists(catalogue: Catalogue, options: CatalogueSourceOptions): Omit<CatalogueSource, 'authorities'> {
-  const licences = options.licences ?? koelnDatasetLicences;
+  const licences = options.licences ?? {};
   const protection = options.protection ?? loadProtection();
   const sources: DataSourceMeta[] = [
     ...Object.entries(catalogue.datasets).map(([code, d]) => {
-      const l: DatasetLicences[string] = d.synthetic ? syntheticLicence : (licences[code] ?? { licence: 'unbekannt', attribution: d.attribution ?? `${d.name} (${d.amt})` });
+      const l: DatasetLicences[string] = d.synthetic
+        ? syntheticLicence
+        : (licences[code] ?? { licence: d.licence ?? 'unbekannt', attribution: d.attribution ?? `${d.name} (${d.amt})`, ...(d.url ? { url: d.url } : {}) });
       return { code, name: d.name, licence: l.licence, attribution: l.attribution, url: l.url ?? null, synthetic: d.synthetic } satisfies DataSourceMeta;
     }),
     ...(options.extraSources ?? []),

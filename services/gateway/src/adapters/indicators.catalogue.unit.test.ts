@@ -22,4 +22,18 @@ describe('catalogueSource().sources()', () => {
       synthetic: false,
     });
   });
+
+  it("gives a tenant's bevoelkerung no other city's licence: what a dataset says of itself, else unknown", () => {
+    // the gateway held Köln's licence for the code bevoelkerung as the default of every tenant
+    const own = new Catalogue(1, { bevoelkerung: { ...dataset, amt: 'statistik', name: 'Einwohner' } }, []);
+    expect(catalogueSource(own).sources()).toEqual([{ code: 'bevoelkerung', name: 'Einwohner', licence: 'unbekannt', attribution: 'Einwohner (statistik)', url: null, synthetic: false }]);
+    const published = new Catalogue(
+      1,
+      { bevoelkerung: { ...dataset, amt: 'statistik', name: 'Einwohner', licence: 'dl-de/by-2-0', attribution: 'Stadt Haan, Statistik', url: 'https://www.haan.de' } },
+      [],
+    );
+    expect(catalogueSource(published).sources()).toEqual([
+      { code: 'bevoelkerung', name: 'Einwohner', licence: 'dl-de/by-2-0', attribution: 'Stadt Haan, Statistik', url: 'https://www.haan.de', synthetic: false },
+    ]);
+  });
 });

@@ -18,7 +18,7 @@ export interface TenantPack {
   catalogue(): Catalogue | undefined;
   /** the sources the tenant's maps name besides the indicators' own */
   extraSources(attribution: string | undefined): NonNullable<GatewaySourcesOptions['extraSources']>;
-  /** licence and attribution of the catalogue's datasets; undefined: the Köln demo's */
+  /** licence and attribution of the catalogue's datasets over what the catalogue says of them; undefined: the catalogue's alone */
   licences?: DatasetLicences;
   /** the attribution of the reference when the tenant sets none */
   attribution: string;
