@@ -13,11 +13,8 @@ import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
-import { copyOfCatalogue, deliveredCatalogueProjection } from './catalogue/delivered-catalogue.projection.js';
-import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
+import { copyOfCatalogue, deliveredCatalogueProjection, deliveredReferenceProjection, DeliveredCatalogueStore, DeliveredReferenceStore } from '@sp/delivered';
 import { DeadLetterStore } from './dead-letters.store.js';
-import { deliveredReferenceProjection } from './reference/delivered-reference.projection.js';
-import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
 
 export interface Projections {
   aggregator: AggregatorService;
