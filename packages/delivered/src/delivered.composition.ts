@@ -114,11 +114,11 @@ export async function openDeliveredWriter(options: DeliveredDataOptions & { ware
         options.log,
       ),
     projections: (deps) => {
-      // a reader looks at the count only after the writer's own caches and indices were told
       // roll-ups follow the new areas when read, values are evaluated when read (the next read
       // uses a new definition); the composite indices of every period are recomputed (computed
       // before, or while the area map was being reloaded, they were made with the old areas:
-      // hamburg-tenant.int once saw other classes)
+      // hamburg-tenant.int once saw other classes). The count moves last: a reader applies the
+      // change once the area map is loaded and the indices are due.
       const changed = async (kind: DeliveredKind) => {
         deps.reader.clearCache();
         deps.onChanged?.(kind);

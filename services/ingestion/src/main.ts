@@ -34,11 +34,12 @@ async function main(): Promise<void> {
   const reference = loadReference(config.spatialReference);
   const indicators = config.indicatorCatalogue ? loadCatalogue(config.indicatorCatalogue) : loadCatalogue();
   const warn = telemetry.logger.lines('warn');
+  const info = telemetry.logger.lines('info');
   // the checks below read the reference and catalogue objects, whose content a change replaces
   const delivered = await openDeliveredReader({ database, reference, catalogue: indicators, log: warn });
   const following = delivered.follow({
     intervalMs: config.deliveredPollMs,
-    onChanged: (kind) => warn(`[ingestion] the delivered ${kind === 'reference' ? 'levels and areas' : 'indicator definitions'} changed: deliveries are checked against them from now on`),
+    onChanged: (kind) => info(`[ingestion] the delivered ${kind === 'reference' ? 'levels and areas' : 'indicator definitions'} changed: deliveries are checked against them from now on`),
   });
   const spatial = spatialChecksFrom(reference);
   const records = topology(config.topics);
