@@ -64,9 +64,9 @@ describe('a split deployment follows the delivered reference and definitions', (
   let postgres: Awaited<ReturnType<typeof startPostgres>>;
   let chdb: Awaited<ReturnType<typeof startChdbHttp>>;
   let oidc: Server;
-  let ingestion: Service;
-  let aggregator: Service;
-  let gateway: Service;
+  let ingestion: Service | undefined;
+  let aggregator: Service | undefined;
+  let gateway: Service | undefined;
   let ingestionUrl: string;
   let gatewayUrl: string;
   let token: string;
@@ -123,7 +123,8 @@ describe('a split deployment follows the delivered reference and definitions', (
     const [ingestionPort, gatewayPort] = [await freePort(), await freePort()];
     ingestionUrl = `http://127.0.0.1:${ingestionPort}`;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    [aggregator, ingestion, gateway] = await Promise.all([
+    // all three are waited for, so that one failing to start leaves none of the others running
+    const started = await Promise.allSettled([
       startNodeService('services/aggregator/dist/main.js', { env: { ...common, SP_REFERENCE: pack.reference, AGGREGATOR_HTTP_PORT: '0' }, ready: /aggregator ready/, timeoutMs: 90_000 }),
       startNodeService('services/ingestion/dist/main.js', {
         env: {
@@ -143,6 +144,9 @@ describe('a split deployment follows the delivered reference and definitions', (
         timeoutMs: 90_000,
       }),
     ]);
+    [aggregator, ingestion, gateway] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }, 180_000);
 
   afterAll(async () => {
