@@ -229,5 +229,10 @@ describe('a split deployment follows the delivered reference and definitions', (
       ['99', 56],
     ]);
     expect(await values('GEMEINDE')).toEqual([['0', 40 + 25 + 56]]);
+
+    // the aggregator's /metrics counts its delivered data's consumers beside its own
+    const metricsUrl = /health and metrics on (\S+)\)/.exec(aggregator!.output())![1];
+    const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+    for (const group of ['aggregator', 'reference', 'catalogue']) expect(metrics).toMatch(new RegExp(`sp_consumer_failing\\{[^}]*group="${group}"`));
   });
 });

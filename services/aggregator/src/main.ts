@@ -12,7 +12,7 @@ import { openDeliveredWriter } from '@sp/delivered';
 import { createKafkaEventLog, sessionTimings } from '@sp/eventlog-kafka';
 import { areaMapRows, loadAreaMap, migrateWarehouse, tenantIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection } from '@sp/indicators';
-import { EventLogError, eventLogDeadLetters } from '@sp/ports';
+import { EventLogError, eventLogDeadLetters, type RunningProjection } from '@sp/ports';
 import { demoReferenceName, loadReference } from '@sp/spatial';
 import { instrumentDatabase, instrumentEventLog, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
@@ -106,6 +106,8 @@ const aggregator = indicatorProjection(
     onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
   },
 );
+// the delivered reference's and definitions' consumers (with DATABASE_URL), counted in /metrics too
+const subscriptions: RunningProjection[] = [];
 // up before the consumer joins its group (which can wait out a dead member's session): liveness
 // answers from the start; Nest's shutdown hooks end the process, and the server with it
 const http = await startAggregatorHttp({
@@ -116,14 +118,16 @@ const http = await startAggregatorHttp({
   telemetry,
   host: env.AGGREGATOR_HTTP_HOST,
   port: env.AGGREGATOR_HTTP_PORT,
+  consumers: () => subscriptions.map((s) => ({ ...s.stats })),
 });
 // the reference first, as in the platform: counts delivered after an area reform are read with the new areas
 const followers: { stop(): Promise<void> }[] = [];
 if (delivered) {
   const projections = delivered.projections({ eventLog, codec, topology: records, runner: { deadLetters: eventLogDeadLetters(eventLog), log: warn }, reader, indices: aggregator });
   await eventLog.ensureTopics(projections.topics.map((name) => ({ name, partitions: records.partitions })));
-  followers.push(await whileUnavailable(() => projections.reference('reference')));
-  followers.push(await whileUnavailable(() => projections.definitions('catalogue')));
+  subscriptions.push(await whileUnavailable(() => projections.reference('reference')));
+  subscriptions.push(await whileUnavailable(() => projections.definitions('catalogue')));
+  followers.push(...subscriptions);
   // another replica's batches may bring a change: its reference and catalogue are taken over here too
   const following = delivered.follow({ intervalMs: env.SP_DELIVERED_POLL_MS, onChanged: () => reader.clearCache() });
   followers.push({ stop: async () => following.stop() });
