@@ -4,7 +4,7 @@
 // sizes and durations, dead letters, projection and index recomputation times, query times).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EventLog, Warehouse } from '@sp/ports';
+import type { EventLog, ProjectionStats, Warehouse } from '@sp/ports';
 import { eventLogCheck, Health, observabilityRoutes, type Telemetry, warehouseCheck } from '@sp/telemetry';
 import type { AggregatorService } from './aggregator.service.js';
 
@@ -21,6 +21,8 @@ export async function startAggregatorHttp(deps: {
   warehouse: Warehouse;
   partitions: number;
   telemetry: Telemetry;
+  /** the counters of the other consumers in the process (the delivered reference and definitions) */
+  consumers?: () => ProjectionStats[];
   host: string;
   port: number;
 }): Promise<AggregatorHttp> {
@@ -28,9 +30,9 @@ export async function startAggregatorHttp(deps: {
   const health = new Health({
     service: telemetry.service,
     checks: { eventLog: eventLogCheck(deps.eventLog, { name: aggregator.topic, partitions: deps.partitions }), warehouse: warehouseCheck(deps.warehouse) },
-    info: () => ({ eventsProcessed: aggregator.eventsProcessed, consumer: aggregator.stats }),
+    info: () => ({ eventsProcessed: aggregator.eventsProcessed, consumer: aggregator.stats, ...(deps.consumers ? { consumers: deps.consumers() } : {}) }),
   });
-  telemetry.observeProjectionStats(() => [aggregator.stats]);
+  telemetry.observeProjectionStats(() => [aggregator.stats, ...(deps.consumers?.() ?? [])]);
   const routes = observabilityRoutes({ health, telemetry });
   const server = createServer(
     telemetry.instrumentHttp(

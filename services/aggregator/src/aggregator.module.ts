@@ -4,10 +4,20 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBoots
 import { AggregatorService } from './aggregator.service.js';
 
 export const AGGREGATOR = Symbol('AGGREGATOR');
+const ALONGSIDE = Symbol('ALONGSIDE');
+
+/** what runs next to the aggregator in its process and stops with it: consumers first, then connections */
+export interface Alongside {
+  alongside?: readonly { stop(): Promise<void> }[];
+  closing?: readonly { close(): Promise<void> }[];
+}
 
 @Injectable()
 class AggregatorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(AGGREGATOR) private readonly aggregator: AggregatorService) {}
+  constructor(
+    @Inject(AGGREGATOR) private readonly aggregator: AggregatorService,
+    @Inject(ALONGSIDE) private readonly others: Alongside,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.aggregator.start();
@@ -15,15 +25,17 @@ class AggregatorLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     await this.aggregator.stop();
+    for (const s of this.others.alongside ?? []) await s.stop();
+    for (const c of this.others.closing ?? []) await c.close();
   }
 }
 
 @Module({})
 export class AggregatorModule {
-  static forRoot(aggregator: AggregatorService): DynamicModule {
+  static forRoot(aggregator: AggregatorService, others: Alongside = {}): DynamicModule {
     return {
       module: AggregatorModule,
-      providers: [{ provide: AGGREGATOR, useValue: aggregator }, AggregatorLifecycle],
+      providers: [{ provide: AGGREGATOR, useValue: aggregator }, { provide: ALONGSIDE, useValue: others }, AggregatorLifecycle],
       exports: [AGGREGATOR],
     };
   }

@@ -5,7 +5,9 @@
 // Its sources come from the same gatewaySources() as the platform's: areas (@sp/spatial), catalogue
 // (@sp/indicators), indicators (WarehouseIndicatorReader over ClickHouse) and, with DATABASE_URL,
 // registry and controlling over the PostgreSQL their projections write (the platform's database in
-// SP_ENGINES=servers). Without DATABASE_URL those fields answer NOT_AVAILABLE.
+// SP_ENGINES=servers), and the tenant's delivered levels, areas and indicator definitions stored
+// there, followed every SP_DELIVERED_POLL_MS (@sp/delivered). Without DATABASE_URL those fields
+// answer NOT_AVAILABLE and only the pack's reference and catalogue are served.
 import { createServer } from 'node:http';
 import { createPgDatabase } from '@sp/database-pg';
 import { createTokenVerifier, remoteKeys } from '@sp/identity/tokens';
@@ -15,7 +17,7 @@ import { demoReferenceName } from '@sp/spatial';
 import { z } from 'zod';
 import { gatewayEnvShape, gatewayOptionsFromEnv } from './gateway.config.js';
 import { observedGatewayHandler } from './http/observed.handler.js';
-import { standaloneGateway } from './standalone.js';
+import { startStandaloneGateway } from './standalone.js';
 
 const env = z
   .object({
@@ -32,6 +34,12 @@ const env = z
     SP_OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
     SP_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().positive().optional(),
     SP_REFERENCE: z.string().default(demoReferenceName),
+    /** the tenant's indicator and index catalogue YAML (default the built-in one) */
+    /** the tenant's feed catalogue YAML: its Ämter's names, the grants delivered datasets overlay (default the built-in one) */
+    SP_FEED_CATALOGUE: z.string().optional(),
+    SP_INDICATOR_CATALOGUE: z.string().optional(),
+    /** how often the delivered reference and definitions are looked at, with DATABASE_URL (ms) */
+    SP_DELIVERED_POLL_MS: z.coerce.number().int().min(100).default(5000),
     /** the tenant's protection configuration YAML (docs/disclosure.md); default the built-in one */
     SP_PROTECTION: z.string().optional(),
     GATEWAY_MAX_DEPTH: z.coerce.number().int().positive().optional(),
@@ -45,10 +53,16 @@ const env = z
 const telemetry = new Telemetry({ service: 'gateway' });
 const warehouse = createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 const database = env.DATABASE_URL ? createPgDatabase({ url: env.DATABASE_URL }) : undefined;
-const gateway = standaloneGateway({
+const warn = telemetry.logger.lines('warn');
+if (!database) warn('[gateway] no DATABASE_URL: delivered levels, areas, datasets and indicator definitions are not followed; serving SP_REFERENCE and SP_INDICATOR_CATALOGUE only');
+const { gateway, stop: stopFollowing } = await startStandaloneGateway({
   warehouse: instrumentWarehouse(warehouse, telemetry),
   ...(database ? { database: instrumentDatabase(database, telemetry) } : {}),
   reference: env.SP_REFERENCE,
+  ...(env.SP_INDICATOR_CATALOGUE ? { cataloguePath: env.SP_INDICATOR_CATALOGUE } : {}),
+  ...(env.SP_FEED_CATALOGUE ? { feedCataloguePath: env.SP_FEED_CATALOGUE } : {}),
+  followMs: env.SP_DELIVERED_POLL_MS,
+  log: warn,
   ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
   security: gatewayOptionsFromEnv(
     env,
@@ -81,6 +95,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;
+    stopFollowing();
     server.close(() => void Promise.allSettled([warehouse.close(), database?.close(), telemetry.shutdown()]).finally(() => process.exit(0)));
   });
 }

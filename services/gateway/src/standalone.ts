@@ -1,8 +1,13 @@
 // Wiring of a gateway from engines and reference data, shared by the standalone entry (main.ts)
-// and the benchmark server. Its sources come from gatewaySources(), as the platform's do.
-import { loadCatalogue, loadProtection } from '@sp/indicators';
+// and the benchmark server. Its sources come from gatewaySources(), as the platform's do. With a
+// database, startStandaloneGateway() serves the tenant's delivered levels, areas and indicator
+// definitions (@sp/delivered: read as the writer — the platform or the standalone aggregator —
+// last applied them, and followed while it runs); it writes none of them.
+import { type DeliveredFollower, openDeliveredReader } from '@sp/delivered';
+import { FeedCatalogue } from '@sp/feeds';
+import { type Catalogue, loadCatalogue, loadProtection } from '@sp/indicators';
 import type { Database, Warehouse } from '@sp/ports';
-import { loadReference } from '@sp/spatial';
+import { type AreaReference, loadReference } from '@sp/spatial';
 import { gatewaySources, indicatorReaderFor } from './gateway.composition.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 import type { DataSourceMeta } from './sources.js';
@@ -15,6 +20,8 @@ export interface StandaloneOptions {
   reference: string;
   /** path of the indicator catalogue YAML; default the built-in one */
   cataloguePath?: string;
+  /** path of the feed catalogue YAML (its Ämter's names; the grants delivered datasets overlay); default the built-in one */
+  feedCataloguePath?: string;
   /** path of the protection configuration YAML (docs/disclosure.md); default the built-in one */
   protectionPath?: string;
   /** CORS, introspection and token settings (gatewayOptionsFromEnv); auth is required */
@@ -25,21 +32,55 @@ export interface StandaloneOptions {
   budgets?: GatewayOptions['budgets'];
 }
 
+/** A gateway over the pack's reference and catalogue, as they are named (no delivered data). */
 export function standaloneGateway(options: StandaloneOptions): Gateway {
+  return gatewayOver(options, loadReference(options.reference), options.cataloguePath ? loadCatalogue(options.cataloguePath) : loadCatalogue(), FeedCatalogue.load(options.feedCataloguePath)).gateway;
+}
+
+export interface StandaloneGateway {
+  gateway: Gateway;
+  /** with a database: the follower of the delivered reference and definitions (check() looks at once) */
+  delivered: DeliveredFollower | undefined;
+  /** stops following (the caller closes the engines) */
+  stop(): void;
+}
+
+/**
+ * The standalone gateway's composition: with `database`, the reference and catalogue are those the
+ * tenant delivered (over the pack's), followed every `followMs` (default 5 s); each change drops the
+ * gateway's response cache and the reader's relations.
+ */
+export async function startStandaloneGateway(options: StandaloneOptions & { followMs?: number; log?: (line: string) => void }): Promise<StandaloneGateway> {
   const reference = loadReference(options.reference);
   const catalogue = options.cataloguePath ? loadCatalogue(options.cataloguePath) : loadCatalogue();
+  const feeds = FeedCatalogue.load(options.feedCataloguePath);
+  const reader = options.database ? await openDeliveredReader({ database: options.database, reference, catalogue, feeds, ...(options.log ? { log: options.log } : {}) }) : undefined;
+  const { gateway, indicators } = gatewayOver(options, reference, catalogue, feeds);
+  const delivered = reader?.follow({
+    ...(options.followMs ? { intervalMs: options.followMs } : {}),
+    onChanged: () => {
+      indicators.clearCache();
+      gateway.clearCache();
+    },
+  });
+  return { gateway, delivered, stop: () => delivered?.stop() };
+}
+
+function gatewayOver(options: StandaloneOptions, reference: AreaReference, catalogue: Catalogue, feeds: FeedCatalogue) {
   const protection = loadProtection(options.protectionPath);
   const geometry: DataSourceMeta[] = reference.attribution
     ? [{ code: 'stadtgliederung', name: `Stadtgliederung ${reference.name}`, licence: licenceIn(reference.attribution), attribution: reference.attribution, url: null, synthetic: false }]
     : [];
-  return createGateway({
+  const indicators = indicatorReaderFor(options.warehouse, { reference, catalogue, protection });
+  const gateway = createGateway({
     ...gatewaySources({
       reference,
       catalogue,
       protection,
-      indicators: indicatorReaderFor(options.warehouse, { reference, catalogue, protection }),
+      indicators,
       database: options.database ?? null,
       extraSources: geometry,
+      authorities: feeds,
     }),
     ...options.security,
     auth: options.security.auth,
@@ -48,6 +89,7 @@ export function standaloneGateway(options: StandaloneOptions): Gateway {
     ...(options.responseCache !== undefined ? { responseCache: options.responseCache } : {}),
     ...(options.budgets !== undefined ? { budgets: options.budgets } : {}),
   });
+  return { gateway, indicators };
 }
 
 function licenceIn(attribution: string): string {

@@ -68,6 +68,8 @@ export const standaloneConfigSchema = z.strictObject({
   spatialReference: z.string().default(demoReferenceName),
   /** indicators.yaml whose codes goals may name (default: @sp/indicators' catalogue) */
   indicatorCatalogue: z.string().optional(),
+  /** how often the tenant's delivered reference and definitions are looked at (ms; @sp/delivered) */
+  deliveredPollMs: z.number().int().min(100).default(5000),
 });
 export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
 
@@ -75,7 +77,7 @@ export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
  * Reads the standalone configuration: the JSON file named by SP_INGESTION_CONFIG (if any), then
  * environment variables on top — SP_INGESTION_AMT, SP_INGESTION_API_KEYS (JSON array of
  * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, SP_RECORD_KEY_SECRET, SP_TOPIC_PREFIX, SP_TOPIC_PARTITIONS, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
- * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE, SP_INDICATOR_CATALOGUE.
+ * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE, SP_INDICATOR_CATALOGUE, SP_DELIVERED_POLL_MS.
  */
 export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
   const file: Partial<Record<'ingestion' | 'http' | 'kafka' | 'database' | 'topics', Record<string, unknown>>> & Record<string, unknown> = env.SP_INGESTION_CONFIG
@@ -113,6 +115,7 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
     database,
     ...(env.SP_SPATIAL_REFERENCE ? { spatialReference: env.SP_SPATIAL_REFERENCE } : {}),
     ...(env.SP_INDICATOR_CATALOGUE ? { indicatorCatalogue: env.SP_INDICATOR_CATALOGUE } : {}),
+    ...(env.SP_DELIVERED_POLL_MS ? { deliveredPollMs: Number(env.SP_DELIVERED_POLL_MS) } : {}),
   };
   const parsed = standaloneConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,9 +1,13 @@
 // Standalone ingestion service for one Amt, and its composition root: Kafka + PostgreSQL adapters,
 // the city's spatial reference and indicator catalogue, the controlling deciders as the planning
 // transition check; configuration from SP_INGESTION_CONFIG / environment (ingestion.config.ts).
+// Deliveries are checked against the tenant's delivered levels, areas and indicator definitions
+// stored in its database (@sp/delivered), as the writer (the standalone aggregator or the platform)
+// last applied them, followed every deliveredPollMs; this process writes none of them.
 import 'reflect-metadata';
 import { createTokenVerifier, remoteKeys } from '@sp/identity/tokens';
 import { createPgDatabase } from '@sp/database-pg';
+import { openDeliveredReader } from '@sp/delivered';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { recordTypes, topology } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
@@ -27,8 +31,22 @@ async function main(): Promise<void> {
   const pg = createPgDatabase({ url: config.database.url });
   const eventLog = instrumentEventLog(kafkaLog, telemetry);
   const database = instrumentDatabase(pg, telemetry);
-  const spatial = spatialChecksFrom(loadReference(config.spatialReference));
+  const reference = loadReference(config.spatialReference);
   const indicators = config.indicatorCatalogue ? loadCatalogue(config.indicatorCatalogue) : loadCatalogue();
+  const warn = telemetry.logger.lines('warn');
+  const info = telemetry.logger.lines('info');
+  // the checks below read the reference and catalogue objects, whose content a change replaces
+  // the feed catalogue the keys and checks read; delivered datasets overlay its grants
+  const feeds = config.ingestion.cataloguePath ? FeedCatalogue.load(config.ingestion.cataloguePath) : FeedCatalogue.load();
+  const delivered = await openDeliveredReader({ database, reference, catalogue: indicators, feeds, log: warn });
+  const following = delivered.follow({
+    intervalMs: config.deliveredPollMs,
+    onChanged: (kind) =>
+      info(
+        `[ingestion] the delivered ${kind === 'reference' ? 'levels and areas' : kind === 'datasets' ? 'datasets' : 'indicator definitions'} changed: deliveries are checked against them from now on`,
+      ),
+  });
+  const spatial = spatialChecksFrom(reference);
   const records = topology(config.topics);
   const app = await createIngestionApp({
     eventLog,
@@ -38,6 +56,10 @@ async function main(): Promise<void> {
     topology: records,
     planningCheck: controllingPlanningCheck(),
     indicatorCodes: indicators.latest().map((i) => i.code),
+    // delivered definitions are checked against the live catalogue (the pack's and the delivered ones)
+    indicatorCatalogue: indicators,
+    // the feed catalogue the delivered datasets overlay (openDeliveredReader above)
+    catalogue: feeds,
     // persons' access tokens beside the API keys when an OIDC provider is named (docs/auth.md)
     ...(process.env.SP_OIDC_ISSUER && process.env.SP_OIDC_AUDIENCE
       ? {
@@ -51,7 +73,6 @@ async function main(): Promise<void> {
       : {}),
   });
   // the probe reads a topic this instance writes (created at start-up)
-  const feeds = config.ingestion.cataloguePath ? FeedCatalogue.load(config.ingestion.cataloguePath) : FeedCatalogue.load();
   const probed = (config.ingestion.amt ? feeds.recordTypesOf(config.ingestion.amt)[0] : undefined) ?? recordTypes[0];
   mountObservability(app, { eventLog: kafkaLog, database: pg, topic: { name: records.topicFor(probed), partitions: records.partitions }, telemetry });
   await app.listen(config.http.port, config.http.host);
@@ -59,6 +80,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   console.log(`ingestion${config.ingestion.amt ? ` (${config.ingestion.amt})` : ''} listening on http://${config.http.host}:${port}`);
   const shutdown = async () => {
+    following.stop();
     await app.close();
     await kafkaLog.close();
     await pg.close();

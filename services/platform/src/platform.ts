@@ -10,19 +10,15 @@ import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from 
 import { FeedCatalogue } from '@sp/feeds';
 import { createGateway, type Gateway } from '@sp/gateway';
 import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
-import { areaMapRows, IndicatorProjector, loadAreaMap, migrateWarehouse } from '@sp/indicator-store';
+import { IndicatorProjector, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, DeliveryService, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
 import { createIdentity, type IdentityService } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
-import { applyDeliveredCatalogue, copyOfCatalogue } from './catalogue/delivered-catalogue.projection.js';
-import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
-import { openDeliveredDatasets } from './datasets/delivered-datasets.projection.js';
+import { openDeliveredWriter } from '@sp/delivered';
 import { DeadLetterStore } from './dead-letters.store.js';
-import { applyDeliveredReference } from './reference/delivered-reference.projection.js';
-import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 import { planningAmtOf, planningWriterFrom } from './sources/planning.writer.js';
 import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
@@ -92,22 +88,11 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
 
   await refuseNewerSchemas(database, warehouse, engines.describe);
   await migrateWarehouse(warehouse);
-  // a tenant that has delivered its levels and areas is served with them (docs/spatial-reference.md)
-  const referenceStore = new DeliveredReferenceStore(database);
-  await referenceStore.migrate();
-  if (!(await applyDeliveredReference({ store: referenceStore, reference, warehouse }))) await loadAreaMap(warehouse, areaMapRows(reference));
-  // and with the indicator and index definitions it has delivered, over its pack's (docs/indicators.md §8)
-  const catalogueStore = new DeliveredCatalogueStore(database);
-  await catalogueStore.migrate();
-  const baseCatalogue = copyOfCatalogue(catalogue);
-  // the datasets it has delivered over its pack's, in its feed catalogue too, before the definitions that read them (docs/indicators.md §9)
-  const datasets = await openDeliveredDatasets({
-    database,
-    feeds,
-    definitions: { store: catalogueStore, base: baseCatalogue, catalogue, log: telemetry.logger.lines('warn') },
-    log: telemetry.logger.lines('warn'),
-  });
-  await applyDeliveredCatalogue({ store: catalogueStore, base: baseCatalogue, catalogue, log: telemetry.logger.lines('warn') });
+  // a tenant that has delivered its levels and areas is served with them (docs/spatial-reference.md),
+  // with its delivered datasets in its feed catalogue (docs/indicators.md §9),
+  // and with the indicator and index definitions it has delivered, over its pack's (docs/indicators.md
+  // §8); the platform is their writer, as the standalone aggregator is in a split deployment
+  const delivered = await openDeliveredWriter({ database, reference, catalogue, feeds, warehouse, log: telemetry.logger.lines('warn') });
   await migrateIngest(database);
   await migrateControlling(database);
   const registry = new RegistryRepository(database, spatialAreaLocator(reference));
@@ -139,12 +124,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       database,
       codec,
       reference,
-      referenceStore,
+      delivered,
       onReferenceChanged: () => onIndicatorsChanged(),
-      catalogueStore,
-      baseCatalogue,
       catalogue,
-      datasets,
       reader,
       registry,
       topology,

@@ -23,9 +23,7 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { areaSourceFromReference, catalogueSource, createGateway } from '@sp/gateway';
 import { clientFor, testAuth, tokenFor } from '@sp/gateway/testing';
-import { copyOfCatalogue } from './catalogue/delivered-catalogue.projection.js';
-import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
-import { openDeliveredDatasets } from './datasets/delivered-datasets.projection.js';
+import { openDeliveredWriter } from '@sp/delivered';
 import { startProjections, type Projections } from './projections.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 
@@ -118,15 +116,10 @@ describe.each(adapters)('a poison event on the $name event log (and its database
     await registry.migrate();
     const protection = loadProtection();
     // the delivered datasets' consumer too (docs/indicators.md §9), wired as the platform wires it
-    const catalogueStore = new DeliveredCatalogueStore(database);
-    await catalogueStore.migrate();
-    const baseCatalogue = copyOfCatalogue(catalogue);
     feeds = FeedCatalogue.load();
-    const datasets = await openDeliveredDatasets({ database, feeds, definitions: { store: catalogueStore, base: baseCatalogue, catalogue } });
+    const delivered = await openDeliveredWriter({ database, reference, catalogue, feeds, warehouse });
     projections = await startProjections({
-      catalogueStore,
-      baseCatalogue,
-      datasets,
+      delivered,
       eventLog: log,
       warehouse,
       database,

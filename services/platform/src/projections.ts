@@ -7,18 +7,14 @@
 // moves on; transient failures are retried with backoff.
 import { type AggregatorService, indicatorProjection } from '@sp/aggregator';
 import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/controlling';
-import { catalogueRecordTypes, datasetRecordTypes, EventCodec, planningRecordTypes, referenceRecordTypes, type RecordEvent, type Topology } from '@sp/events';
+import { EventCodec, planningRecordTypes, type RecordEvent, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
 import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
-import { copyOfCatalogue, deliveredCatalogueProjection } from './catalogue/delivered-catalogue.projection.js';
-import { DeliveredCatalogueStore } from './catalogue/delivered-catalogue.store.js';
-import { type DeliveredDatasetsDeps, deliveredDatasetsProjection } from './datasets/delivered-datasets.projection.js';
+import { type DeliveredWriter, openDeliveredWriter } from '@sp/delivered';
 import { DeadLetterStore } from './dead-letters.store.js';
-import { deliveredReferenceProjection } from './reference/delivered-reference.projection.js';
-import { DeliveredReferenceStore } from './reference/delivered-reference.store.js';
 
 export interface Projections {
   aggregator: AggregatorService;
@@ -51,16 +47,14 @@ export interface ProjectionDeps {
   topology: Topology;
   /** the tenant's perturbation table and record-key secret */
   projection: IndicatorProjectorOptions;
-  /** the tenant's delivered levels and areas (docs/spatial-reference.md), migrated by the caller; default: a store made and migrated here */
-  referenceStore?: DeliveredReferenceStore;
+  /**
+   * the tenant's delivered levels and areas (docs/spatial-reference.md) and indicator and index
+   * definitions (docs/indicators.md §8), opened by the caller before anything read the reference;
+   * default: opened here
+   */
+  delivered?: DeliveredWriter;
   /** called after the delivered reference replaced the tenant's reference (e.g. to drop read caches) */
   onReferenceChanged?: () => void;
-  /** the tenant's delivered indicator and index definitions (docs/indicators.md §8), migrated by the caller; default: a store made and migrated here */
-  catalogueStore?: DeliveredCatalogueStore;
-  /** the catalogue the tenant was created with, which the delivered definitions overlay; default: a copy of `catalogue` as it is now */
-  baseCatalogue?: Catalogue;
-  /** the tenant's delivered datasets (docs/indicators.md §9), opened by the caller over `catalogueStore` and `baseCatalogue`; absent: dataset events stay in the log unread */
-  datasets?: DeliveredDatasetsDeps;
   /** called after new indicator values were projected (e.g. to drop read caches) */
   onIndicatorsChanged?: () => void;
   /** one line per retry step and dead letter (default: stderr) */
@@ -89,81 +83,22 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const offerTopic = deps.topology.topicFor('offer');
   const planningTopics = planningRecordTypes.map((t) => deps.topology.topicFor(t));
   const scenarioTopic = deps.topology.topicFor('scenario');
-  const referenceStore = deps.referenceStore ?? new DeliveredReferenceStore(deps.database);
-  if (!deps.referenceStore) await referenceStore.migrate();
-  const reference = (groupId: string) =>
-    runProjection(
-      eventLog,
-      deliveredReferenceProjection(
-        {
-          store: referenceStore,
-          reference: deps.reference,
-          warehouse: deps.warehouse,
-          codec,
-          topology: deps.topology,
-          eventLog,
-          // roll-ups follow the new areas when read; the composite indices of every period are
-          // recomputed (computed before, or while the area map was being reloaded, they were made
-          // with the old areas: hamburg-tenant.int once saw other classes)
-          onChanged: async () => {
-            deps.reader.clearCache();
-            deps.onReferenceChanged?.();
-            await aggregator.definitionsChanged();
-          },
-          ...(deps.log ? { log: deps.log } : {}),
-        },
-        groupId,
-      ),
-      runner,
-    );
-  const referenceTopics = referenceRecordTypes.map((t) => deps.topology.topicFor(t));
-  const catalogueStore = deps.catalogueStore ?? new DeliveredCatalogueStore(deps.database);
-  if (!deps.catalogueStore) await catalogueStore.migrate();
-  const baseCatalogue = deps.baseCatalogue ?? copyOfCatalogue(deps.catalogue);
-  const definitions = (groupId: string) =>
-    runProjection(
-      eventLog,
-      deliveredCatalogueProjection(
-        {
-          store: catalogueStore,
-          base: baseCatalogue,
-          catalogue: deps.catalogue,
-          codec,
-          topology: deps.topology,
-          // values are evaluated when read (the next read uses the new version); the indices of every period are recomputed
-          onChanged: async () => {
-            deps.reader.clearCache();
-            deps.onIndicatorsChanged?.();
-            await aggregator.definitionsChanged();
-          },
-          ...(deps.log ? { log: deps.log } : {}),
-        },
-        groupId,
-      ),
-      runner,
-    );
-  const datasetDeps = deps.datasets;
-  const datasets = (groupId: string) =>
-    runProjection(
-      eventLog,
-      deliveredDatasetsProjection(
-        {
-          ...datasetDeps!,
-          codec,
-          topology: deps.topology,
-          // the feed catalogue and the datasets were replaced: values are read anew (confidentiality), the indices recomputed
-          onChanged: async () => {
-            deps.reader.clearCache();
-            deps.onIndicatorsChanged?.();
-            await aggregator.definitionsChanged();
-          },
-        },
-        groupId,
-      ),
-      runner,
-    );
-  const catalogueTopics = [...catalogueRecordTypes, ...datasetRecordTypes].map((t) => deps.topology.topicFor(t));
-  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic, ...referenceTopics, ...catalogueTopics].map((name) => ({ name, partitions: deps.topology.partitions })));
+  // the delivered reference and definitions, as the standalone aggregator runs them (@sp/delivered)
+  const delivered = (
+    deps.delivered ?? (await openDeliveredWriter({ database: deps.database, reference: deps.reference, catalogue: deps.catalogue, warehouse: deps.warehouse, ...(deps.log ? { log: deps.log } : {}) }))
+  ).projections({
+    eventLog,
+    codec,
+    topology: deps.topology,
+    runner,
+    reader: deps.reader,
+    indices: aggregator,
+    onChanged: (kind) => (kind === 'reference' ? deps.onReferenceChanged?.() : deps.onIndicatorsChanged?.()),
+  });
+  const reference = (groupId: string) => delivered.reference(groupId);
+  const definitions = (groupId: string) => delivered.definitions(groupId);
+  const datasets = delivered.datasets;
+  await eventLog.ensureTopics([offerTopic, ...planningTopics, scenarioTopic, ...delivered.topics].map((name) => ({ name, partitions: deps.topology.partitions })));
 
   const decode = (events: readonly LogEvent[]) => events.map((e) => codec.decodeAs(e.value).event);
 
@@ -210,7 +145,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
 
   // the reference first: counts delivered after an area reform are read with the new areas
   const referenceGroup = await whileUnavailable(() => reference('reference'));
-  const datasetGroup = datasetDeps ? await whileUnavailable(() => datasets('datasets')) : undefined;
+  const datasetGroup = datasets ? await whileUnavailable(() => datasets('datasets')) : undefined;
   const catalogueGroup = await whileUnavailable(() => definitions('catalogue'));
   const registry = await whileUnavailable(() => registryGroup('registry'));
   const planning = await whileUnavailable(() => planningGroup('controlling'));
@@ -232,7 +167,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     async rebuild(timeoutMs = 600_000) {
       const started = Date.now();
       // the datasets, then the definitions on them: the replayed indices are those of the tenant's catalogue
-      if (datasetDeps) {
+      if (datasets) {
         const datasetReplay = await datasets(`datasets-rebuild-${started}`);
         try {
           await datasetReplay.caughtUp(timeoutMs);

@@ -11,7 +11,7 @@ import { loadCatalogue } from '@sp/indicators';
 import { defaultDataRoot } from '@sp/spatial';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveredReferenceStore } from '../reference/delivered-reference.store.js';
+import { DeliveredReferenceStore } from '@sp/delivered';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';

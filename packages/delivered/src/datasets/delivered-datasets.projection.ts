@@ -15,6 +15,8 @@ import { DeliveredDatasetStore } from './delivered-datasets.store.js';
 
 export interface DeliveredDatasetsDeps {
   store: DeliveredDatasetStore;
+  /** whether delivered datasets were applied when opened */
+  applied: boolean;
   /** the pack's feed catalogue and indicator catalogue as the tenant was created with them (copies) */
   pack: { feeds: FeedCatalogue; catalogue: Catalogue };
   /** the tenant's feed catalogue object, shared by ingestion and the rest; its content is replaced */
@@ -28,17 +30,27 @@ export interface DeliveredDatasetsDeps {
  * Opens the store, takes copies of the pack's catalogues before anything is overlaid, and makes the
  * stored delivered datasets part of the tenant's catalogues (at start, before the ingestion serves).
  */
-export async function openDeliveredDatasets(args: { database: Database; feeds: FeedCatalogue; definitions: DeliveredCatalogueDeps; log?: (line: string) => void }): Promise<DeliveredDatasetsDeps> {
+export async function openDeliveredDatasets(args: {
+  database: Database;
+  feeds: FeedCatalogue;
+  definitions: DeliveredCatalogueDeps;
+  /** the writer's: a reader creates no table */
+  migrate: boolean;
+  /** apply what is stored now (default true; a reader applies once it knows the writer migrated) */
+  apply?: boolean;
+  log?: (line: string) => void;
+}): Promise<DeliveredDatasetsDeps> {
   const store = new DeliveredDatasetStore(args.database);
-  await store.migrate();
+  if (args.migrate) await store.migrate();
   const deps: DeliveredDatasetsDeps = {
     store,
+    applied: false,
     pack: { feeds: FeedCatalogue.of(structuredClone(args.feeds.file)), catalogue: copyOfCatalogue(args.definitions.base) },
     feeds: args.feeds,
     definitions: args.definitions,
     ...(args.log ? { log: args.log } : {}),
   };
-  await applyDeliveredDatasets(deps);
+  if (args.apply !== false) deps.applied = await applyDeliveredDatasets(deps);
   return deps;
 }
 

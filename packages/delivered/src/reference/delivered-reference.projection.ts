@@ -15,7 +15,11 @@ export interface DeliveredReferenceDeps {
   store: DeliveredReferenceStore;
   /** the tenant's reference object, shared by ingestion, projections and gateway; its content is replaced */
   reference: AreaReference;
-  warehouse: Warehouse;
+  /**
+   * the warehouse whose area map the writer (platform, standalone aggregator) loads after each
+   * change; a reader (standalone gateway, ingestion) gives none: the area map is the writer's
+   */
+  warehouse?: Warehouse;
   /** after the reference changed: drop what was read with the old one (reader relations, response cache), recompute the indices */
   onChanged?: () => void | Promise<void>;
   log?: (line: string) => void;
@@ -41,13 +45,14 @@ export async function applyDeliveredReference(deps: DeliveredReferenceDeps): Pro
   }
   for (const s of skipped) deps.log?.(`[reference] ${s.level} ${s.code} (from ${s.validFrom}) left out: ${s.reason}`);
   deps.reference.replaceWith(reference);
-  await loadAreaMap(deps.warehouse, areaMapRows(deps.reference));
+  if (deps.warehouse) await loadAreaMap(deps.warehouse, areaMapRows(deps.reference));
   await deps.onChanged?.();
   return true;
 }
 
 export function deliveredReferenceProjection(
   deps: DeliveredReferenceDeps & {
+    warehouse: Warehouse;
     codec: EventCodec;
     topology: Topology;
     /**
