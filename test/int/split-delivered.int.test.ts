@@ -116,6 +116,7 @@ describe('a split deployment follows the delivered reference and definitions', (
       DATABASE_URL: postgres.url,
       CLICKHOUSE_URL: chdb.url,
       SP_INDICATOR_CATALOGUE: pack.indicators,
+      SP_FEED_CATALOGUE: pack.feeds,
       SP_RECORD_KEY_SECRET: 'split-delivered-record-key-secret',
       SP_DELIVERED_POLL_MS: '300',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -230,9 +231,34 @@ describe('a split deployment follows the delivered reference and definitions', (
     ]);
     expect(await values('GEMEINDE')).toEqual([['0', 40 + 25 + 56]]);
 
+    // a dataset of its own with its grant: the aggregator stores and applies it, the gateway follows
+    // (its sources list it, with the source the office named)
+    const dataset = await deliver('dataset', [
+      {
+        code: 'kitaplaetze',
+        version: 1,
+        label: 'Genehmigte Kita-Plätze',
+        periodicity: 'year',
+        synthetic: false,
+        confidentiality: 'public',
+        stichtag: '01.03.',
+        levels: ['SOZIALRAUM'],
+        measures: { plaetze: { kind: 'count', dimensions: { alter: ['u3', 'ue3'] } } },
+        amts: ['statistik'],
+        source: 'Jugendamt Musterstadt, Kita-Bedarfsplanung',
+      },
+    ]);
+    expect(dataset.status, JSON.stringify(dataset.body)).toBe(200);
+    const sources = await eventually(
+      async () => (await gql('{ sources { code attribution } }')).data?.sources as { code: string; attribution: string }[] | undefined,
+      (s) => s?.some((x) => x.code === 'kitaplaetze') === true,
+      'the delivered dataset at the gateway',
+    );
+    expect(sources!.find((x) => x.code === 'kitaplaetze')?.attribution).toBe('Jugendamt Musterstadt, Kita-Bedarfsplanung');
+
     // the aggregator's /metrics counts its delivered data's consumers beside its own
     const metricsUrl = /health and metrics on (\S+)\)/.exec(aggregator!.output())![1];
     const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
-    for (const group of ['aggregator', 'reference', 'catalogue']) expect(metrics).toMatch(new RegExp(`sp_consumer_failing\\{[^}]*group="${group}"`));
+    for (const group of ['aggregator', 'reference', 'datasets', 'catalogue']) expect(metrics).toMatch(new RegExp(`sp_consumer_failing\\{[^}]*group="${group}"`));
   });
 });

@@ -264,6 +264,24 @@ export class KafkaEventLog implements EventLog {
         throw new EventLogError('BAD_PARAMETER', `topic "${spec.name}": partitions must be a positive integer, got ${spec.partitions}`);
       }
     }
+    // Two processes creating the same topics at once (the split deployment's aggregator and
+    // ingestion at start): the loser's wait for leaders can meet a partition the winner's request
+    // created but whose leader is not elected yet — "This server does not host this
+    // topic-partition", retriable. Such an attempt is made again (the topics then exist).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.createMissingTopics(specs);
+        return;
+      } catch (error) {
+        // only this race: a broker that cannot be reached is answered at once, as before
+        const raced = error instanceof EventLogError && error.code === 'UNKNOWN_TOPIC';
+        if (!raced || attempt >= 5) throw error;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async createMissingTopics(specs: readonly TopicSpec[]): Promise<void> {
     try {
       const admin = await this.admin();
       const existing = new Set(await admin.listTopics());

@@ -110,7 +110,7 @@ const aggregator = indicatorProjection(
     onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,
   },
 );
-// the delivered reference's and definitions' consumers (with DATABASE_URL), counted in /metrics too
+// the delivered reference's, datasets' and definitions' consumers (with DATABASE_URL), counted in /metrics too
 const subscriptions: RunningProjection[] = [];
 // up before the consumer joins its group (which can wait out a dead member's session): liveness
 // answers from the start; Nest's shutdown hooks end the process, and the server with it
@@ -130,6 +130,9 @@ if (delivered) {
   const projections = delivered.projections({ eventLog, codec, topology: records, runner: { deadLetters: eventLogDeadLetters(eventLog), log: warn }, reader, indices: aggregator });
   await eventLog.ensureTopics(projections.topics.map((name) => ({ name, partitions: records.partitions })));
   subscriptions.push(await whileUnavailable(() => projections.reference('reference')));
+  // the datasets before the definitions that read them
+  const datasets = projections.datasets;
+  if (datasets) subscriptions.push(await whileUnavailable(() => datasets('datasets')));
   subscriptions.push(await whileUnavailable(() => projections.definitions('catalogue')));
   followers.push(...subscriptions);
   // another replica's batches may bring a change: its reference and catalogue are taken over here too
