@@ -684,7 +684,7 @@ function checkOfferDetails(r: Offer, report: Report): void {
     } catch {
       ok = false;
     }
-    if (!ok) report(['contact', 'website'], contact.website, 'INVALID_VALUE', 'not a web address', 'an absolute http(s) URL, e.g. https://www.stadt-koeln.de/');
+    if (!ok) report(['contact', 'website'], contact.website, 'INVALID_VALUE', 'not a web address', 'an absolute http(s) URL, e.g. https://www.stadt.example/');
   }
 }
 
