@@ -2,9 +2,10 @@
 // with its statistics office and its Kreisjugendamt gets keys for exactly those, GraphQL names them,
 // each key delivers what its Amt is granted and is refused (403) the rest, the pack's Ämter have no
 // key; each bad list is refused (400, every field named) and creates nothing; a restart keeps them.
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@sp/testing';
+import { repoRoot, tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
@@ -167,4 +168,29 @@ describe('a tenant with Ämter of its own', () => {
     expect(again.status, await again.clone().text()).toBe(200);
     expect((await deliver(keys.kreisjugendamt!, 'area-level', [level])).status).toBe(403);
   }, 300_000);
+
+  it('has a CLI that sends the Ämter of a file (--amts)', async () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(repoRoot, 'services/platform/dist/tenants/tenant.main.js'), ...args],
+          { env: { ...process.env, SP_URL: d.url, SP_ADMIN_TOKEN: adminToken }, encoding: 'utf8' },
+          (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
+    const create = (file: string) => cli('create', '--id', 'stadt-cli', '--name', 'Stadt CLI', '--reference', 'musterstadt', '--amts', file);
+    const good = join(dataDir, 'amts.json');
+    const bad = join(dataDir, 'amts-bad.json');
+    writeFileSync(good, JSON.stringify([statistik, soziales]));
+    writeFileSync(bad, JSON.stringify([soziales]));
+    expect(await create(join(dataDir, 'missing.json'))).toMatchObject({ status: 2, stderr: expect.stringMatching(/--amts .*missing\.json: cannot read it/) });
+    const refused = await create(bad);
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout.slice(4))).toMatchObject({ error: { code: 'INVALID_TENANT', issues: [{ path: 'amts' }] } });
+    expect(existsSync(join(dataDir, 'tenants', 'stadt-cli'))).toBe(false);
+    const created = await create(good);
+    expect(created.stdout.slice(0, 4)).toBe('201 ');
+    expect(Object.keys((JSON.parse(created.stdout.slice(4)) as { apiKeys: object }).apiKeys).sort()).toEqual(['fachbereich_soziales', 'kreisstatistik']);
+  }, 120_000);
 });
