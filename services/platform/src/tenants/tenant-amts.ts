@@ -14,16 +14,21 @@ export interface TenantAmtsCatalogues {
 
 /**
  * `feeds` with `amts` instead of its Ämter; `catalogue`'s datasets named by the first of `amts` that
- * names them (else the statistics office, who grants them by `dataset` records), and its
- * indicators, where they name an Amt the tenant does not have, by the Amt of their first dataset.
+ * names them (else by their pack Amt if the tenant has its code, else by the statistics office, who
+ * grants them by `dataset` records), and its indicators, where they name an Amt the tenant does not
+ * have, by the Amt of their first dataset.
  */
 export function withTenantAmts(feeds: FeedCatalogue, catalogue: Catalogue | undefined, amts: readonly TenantAmt[]): TenantAmtsCatalogues {
   const tenantFeeds = feeds.withAmts(amts);
   if (!catalogue) return { feeds: tenantFeeds, catalogue };
   const office = amts.find((a) => statisticsOfficeRecordTypes.every((t) => a.recordTypes.includes(t)))?.code;
   if (!office) throw new Error(`the tenant's Ämter have no statistics office (an Amt that delivers ${statisticsOfficeRecordTypes.join(', ')})`);
-  const amtOfDataset = (d: string) => amts.find((a) => a.datasets?.includes(d))?.code ?? office;
-  const datasets = Object.fromEntries(Object.entries(catalogue.datasets).map(([code, d]) => [code, tenantFeeds.hasAmt(d.amt) ? d : { ...d, amt: amtOfDataset(code) }]));
+  // a dataset is named by the Amt that delivers it, else by its pack Amt if the tenant has it, else by the statistics office
+  const amtOfDataset = (code: string): string => {
+    const pack = catalogue.datasets[code]?.amt;
+    return amts.find((a) => a.datasets?.includes(code))?.code ?? (pack !== undefined && tenantFeeds.hasAmt(pack) ? pack : office);
+  };
+  const datasets = Object.fromEntries(Object.entries(catalogue.datasets).map(([code, d]) => [code, { ...d, amt: amtOfDataset(code) }]));
   const indicators = catalogue.indicators.map((i) => {
     if (tenantFeeds.hasAmt(i.amt)) return i;
     const first = catalogue.datasetsOf(i.code, i.version)[0];
