@@ -94,6 +94,21 @@ export class FeedCatalogue {
   }
 
   /**
+   * This catalogue's datasets and limits with the given Ämter instead of its own (a tenant created
+   * with Ämter of its own, docs/tenants.md): each Amt delivers exactly its record types, and as
+   * area-statistic the datasets it names. A dataset no Amt names is delivered once a `dataset`
+   * record grants it (docs/indicators.md §9). Checked like a loaded catalogue (unknown datasets,
+   * `dataset` without `indicator-definition`).
+   */
+  withAmts(amts: readonly { code: string; name: string; recordTypes: readonly RecordType[]; datasets?: readonly string[] | undefined }[]): FeedCatalogue {
+    const file: CatalogueFile = structuredClone(this.file);
+    file.amts = Object.fromEntries(
+      amts.map((a) => [a.code, { name: a.name, recordTypes: Object.fromEntries(a.recordTypes.map((t) => [t, t === 'area-statistic' ? { datasets: [...(a.datasets ?? [])] } : {}])) }]),
+    );
+    return new FeedCatalogue(file);
+  }
+
+  /**
    * Takes over another feed catalogue's content in one step (the tenant delivered a dataset,
    * docs/indicators.md §9): the ingestion and everything else holding this object see it at once.
    */

@@ -18,6 +18,26 @@ describe('feed catalogue', () => {
     expect(catalogue.datasetsOf('statistik')).not.toContain('sgb2');
     for (const amt of ['statistik', 'jobcenter', 'sozialamt', 'gesundheitsamt', 'jugendamt', 'wohnungsamt', 'planung']) expect(catalogue.hasAmt(amt)).toBe(true);
   });
+
+  it("takes a tenant's own Ämter instead of its own, keeping its datasets and limits", () => {
+    const tenant = catalogue.withAmts([
+      { code: 'kreisstatistik', name: 'Kreisstatistik', recordTypes: ['area-level', 'area', 'indicator-definition', 'dataset', 'area-statistic'], datasets: ['bevoelkerung'] },
+      { code: 'kreisjugendamt', name: 'Kreisjugendamt', recordTypes: ['offer', 'area-statistic'] },
+    ]);
+    expect(tenant.amtCodes()).toEqual(['kreisstatistik', 'kreisjugendamt']);
+    expect(tenant.amtName('kreisjugendamt')).toBe('Kreisjugendamt');
+    expect(tenant.hasAmt('statistik')).toBe(false);
+    expect(tenant.mayDeliver('kreisjugendamt', 'offer')).toBe(true);
+    expect(tenant.mayDeliver('kreisjugendamt', 'goal')).toBe(false);
+    expect(tenant.datasetsOf('kreisstatistik')).toEqual(['bevoelkerung']);
+    expect(tenant.datasetsOf('kreisjugendamt')).toEqual([]);
+    expect(tenant.hasDataset('sgb2')).toBe(true);
+    expect(tenant.limits).toEqual(catalogue.limits);
+    // the original is untouched
+    expect(catalogue.hasAmt('statistik')).toBe(true);
+    expect(() => catalogue.withAmts([{ code: 'a', name: 'A', recordTypes: ['area-statistic'], datasets: ['kein_datensatz'] }])).toThrow(/unknown dataset kein_datensatz/);
+    expect(() => catalogue.withAmts([{ code: 'a', name: 'A', recordTypes: ['dataset'] }])).toThrow(/indicator-definition/);
+  });
   it('refuses a catalogue naming an unknown dataset or record type', () => {
     expect(() => FeedCatalogue.parse('version: 1\ndatasets: {}\namts:\n  x:\n    name: X\n    recordTypes:\n      area-statistic: { datasets: [nope] }\n')).toThrow(/unknown dataset/);
     expect(() => FeedCatalogue.parse('version: 1\ndatasets: {}\namts:\n  x:\n    name: X\n    recordTypes:\n      pizza: {}\n')).toThrow();

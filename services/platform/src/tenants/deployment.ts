@@ -6,11 +6,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
+import { FeedCatalogue } from '@sp/feeds';
+import { loadCatalogue } from '@sp/indicators';
 import type { Tenant } from '@sp/tenancy';
 import { loadOrCreateSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
 import type { Engines } from '../engines.js';
 import { startPlatform, type Platform } from '../platform.js';
+import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
 import { openTenantEngines, tenantDir } from './tenant-engines.js';
 import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
@@ -81,6 +84,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     runtimes: starter,
     defaultTenant: defaultTenantId,
     references: referenceNames(),
+    datasetsOf: (reference) => Object.keys(packFeeds(reference, config).file.datasets),
     url: tenantUrl,
   });
   const admin = tenantsController(tenants, adminToken);
@@ -142,6 +146,11 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   };
 }
 
+/** the feed catalogue of a reference's pack (the repository's when the pack has none) */
+function packFeeds(reference: string, config: PlatformConfig): FeedCatalogue {
+  return tenantPacks[reference]?.feeds() ?? FeedCatalogue.load(config.SP_FEED_CATALOGUE);
+}
+
 async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string): Promise<TenantRuntime> {
   const pack = tenantPacks[tenant.reference];
   if (!pack) throw new Error(`no spatial reference "${tenant.reference}"; accepted: ${referenceNames().join(', ')}`);
@@ -154,8 +163,10 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
     const { SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;
     const suppression = tenant.suppressionThreshold ?? threshold;
     const tenantConfig: PlatformConfig = { ...shared, dataDir: dir, SP_DATA_DIR: dir, ...(suppression === undefined ? {} : { SP_SUPPRESSION_THRESHOLD: suppression }) };
-    const feeds = pack.feeds();
-    const catalogue = pack.catalogue();
+    // the tenant's own Ämter, when its definition names them, replace the pack's (docs/tenants.md)
+    const { feeds, catalogue } = tenant.amts
+      ? withTenantAmts(packFeeds(tenant.reference, config), pack.catalogue() ?? loadCatalogue(config.SP_INDICATOR_CATALOGUE), tenant.amts)
+      : { feeds: pack.feeds(), catalogue: pack.catalogue() };
     const platform = await startPlatform(tenantConfig, engines, {
       tenant: {
         reference: pack.reference(),

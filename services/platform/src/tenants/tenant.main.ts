@@ -1,4 +1,5 @@
 // CLI of the tenant admin API: `pnpm tenant:create --id musterstadt --name Musterstadt --reference musterstadt`
+// (with `--amts amts.json`: a JSON file with the list of the tenant's own Ämter, docs/tenants.md)
 // and `pnpm tenant:list`. It only calls the running deployment's HTTP API (SP_URL, default
 // http://127.0.0.1:4000) with the admin token (SP_ADMIN_TOKEN, else <SP_DATA_DIR>/admin-token).
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     reference: { type: 'string' },
     threshold: { type: 'string' },
     attribution: { type: 'string' },
+    amts: { type: 'string' },
     url: { type: 'string' },
   },
   strict: true,
@@ -34,16 +36,32 @@ if (command === 'create') {
     ...(values.kind ? { kind: values.kind } : {}),
     ...(values.threshold !== undefined ? { suppressionThreshold: Number(values.threshold) } : {}),
     ...(values.attribution ? { attribution: values.attribution } : {}),
+    ...(values.amts ? { amts: readAmts(values.amts) } : {}),
   };
   res = await fetch(`${base}/admin/tenants`, { method: 'POST', headers, body: JSON.stringify(body) });
 } else if (command === 'list') {
   res = await fetch(`${base}/admin/tenants`, { headers });
 } else {
-  fail('usage: tenant.main.js create --id <id> --name <Name> --reference <reference> [--kind stadt|gemeinde|kreis] [--threshold N] [--attribution …] [--url …] | list');
+  fail('usage: tenant.main.js create --id <id> --name <Name> --reference <reference> [--kind stadt|gemeinde|kreis] [--threshold N] [--attribution …] [--amts amts.json] [--url …] | list');
 }
 const text = await res.text();
 process.stdout.write(`${res.status} ${text}\n`);
 process.exit(res.ok ? 0 : 1);
+
+/** the file's list of Ämter, sent as it is: the admin API checks it and names each bad field */
+function readAmts(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    fail(`--amts ${file}: cannot read it (${(error as Error).message}); expected a JSON file with a list of { "code", "name", "recordTypes": [...], "datasets"?: [...] }`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    fail(`--amts ${file}: not JSON (${(error as Error).message}); expected a list of { "code", "name", "recordTypes": [...], "datasets"?: [...] }`);
+  }
+}
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);

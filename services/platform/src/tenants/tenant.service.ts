@@ -1,7 +1,7 @@
 // Creating and listing tenants, in the domain's words: a definition is checked (schema, a reference
-// the deployment knows, an id not taken), the tenant's stores and runtime are started, and only then
+// the deployment knows, Ämter that name only the reference's datasets, an id not taken), the tenant's stores and runtime are started, and only then
 // is it registered; if any step fails nothing of it stays behind.
-import { tenantDefinitionSchema, type Tenant } from '@sp/tenancy';
+import { tenantDefinitionSchema, type Tenant, type TenantDefinition } from '@sp/tenancy';
 import type { TenantRepository } from './tenant.repository.js';
 
 export interface CreatedTenant {
@@ -30,6 +30,8 @@ export interface TenantServiceDeps {
   runtimes: TenantRuntimeStarter;
   defaultTenant: string;
   references: readonly string[];
+  /** the dataset codes of a reference's feed catalogue: what the tenant's own Ämter may name */
+  datasetsOf: (reference: string) => readonly string[];
   url: (id: string) => string;
 }
 
@@ -57,6 +59,15 @@ export class TenantService {
         message: `field reference: "${definition.reference}" is not a spatial reference of this deployment; accepted: ${this.deps.references.join(', ')}`,
       };
     }
+    const unknownDatasets = this.unknownDatasets(definition);
+    if (unknownDatasets.length > 0) {
+      return {
+        kind: 'rejected',
+        code: 'INVALID_TENANT',
+        message: `the tenant definition is invalid: ${unknownDatasets.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        issues: unknownDatasets,
+      };
+    }
     const taken = definition.id === this.deps.defaultTenant || this.creating.has(definition.id) || (await this.deps.repository.list()).some((t) => t.id === definition.id);
     if (taken) return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" exists; choose another id` };
     this.creating.add(definition.id);
@@ -81,5 +92,16 @@ export class TenantService {
     } finally {
       this.creating.delete(definition.id);
     }
+  }
+
+  /** datasets a tenant's Amt names that its reference's feed catalogue does not have */
+  private unknownDatasets(definition: TenantDefinition): { path: string; message: string }[] {
+    if (!definition.amts) return [];
+    const known = this.deps.datasetsOf(definition.reference);
+    return definition.amts.flatMap((amt, i) =>
+      (amt.datasets ?? []).flatMap((d, j) =>
+        known.includes(d) ? [] : [{ path: `amts.${i}.datasets.${j}`, message: `"${d}" is no dataset of the reference ${definition.reference}; accepted: ${known.join(', ')}` }],
+      ),
+    );
   }
 }
