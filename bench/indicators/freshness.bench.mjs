@@ -109,17 +109,21 @@ const apiKey = JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')).
 if (!apiKey) throw new Error('no API key for Amt jobcenter in api-keys.json');
 
 // ── the deliveries: new keys over Köln's 86 Stadtteile × months ──────────────────────────────────
-// Delivery i fills slot i mod `slots` of the key space, Köln's 86 Stadtteile × the 2,700 months of
-// 1975–2199 (the Stadtteile are valid from 1975; the gateway reads 1900–2199, and 1900–1974 are the
-// fresh-query poller's never-asked periods): 2,322 deliveries of 100 new keys, 3.9 min at 10/s. After that the slots are used again
-// as corrections (version 2, 3, …), and delivery i is sent only once delivery i − slots — the
-// previous version of the same keys — has its 2xx, so that a correction never overtakes the
-// version it corrects (a delivery resent after a 503 would otherwise meet a 409).
+// Delivery i fills slot i mod `slots` of the key space, Köln's 86 Stadtteile × the months from
+// 1975-01 (the Stadtteile are valid from 1975) to the current one (the ingestion refuses a period
+// that has not begun): 86 × 624 = 53,664 keys in December 2026, 536 deliveries of 100 new keys, 54 s
+// at 10/s. After that the slots are used again as corrections (version 2, 3, …: each replaces a
+// stored record, so the projection reads two versions and marks nothing absent), and delivery i is
+// sent only once delivery i − slots — the previous version of the same keys — has its 2xx, so
+// that a correction never overtakes the version it corrects (a delivery resent after a 503 would
+// otherwise meet a 409). The gateway reads 1900–2199; 1900–1974 are the fresh-query poller's
+// never-asked periods.
 const areas = loadReference('koeln')
   .areas('STADTTEIL')
   .map((a) => a.code);
 const months = [];
-for (let y = 1975; y <= 2199; y++) for (let m = 1; m <= 12; m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
+const now = new Date();
+for (let y = 1975; y <= now.getUTCFullYear(); y++) for (let m = 1; m <= (y === now.getUTCFullYear() ? now.getUTCMonth() + 1 : 12); m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
 const capacity = areas.length * months.length;
 const slots = Math.floor(capacity / RECORDS);
 function record(i, j) {
@@ -244,7 +248,7 @@ async function graphql(query) {
 }
 
 // X for the fresh-query poller: a month without data (the gateway takes 1900–2199; the deliveries
-// fill 1975–2199) and, once those 900 months are used up, one extra Stadtteil (77,400 questions,
+// fill 1975 to now) and, once those 900 months are used up, one extra Stadtteil (77,400 questions,
 // 32 min of polls every 25 ms), so that no (periods, areas) question is asked twice during the run
 const bustMonths = [];
 for (let y = 1900; y < 1975; y++) for (let m = 1; m <= 12; m++) bustMonths.push(`${y}-${String(m).padStart(2, '0')}`);
@@ -340,6 +344,7 @@ async function runDelivery(i, measured) {
   } finally {
     acknowledged();
   }
+  answered++;
   const acked = performance.now();
   if (answer.created !== RECORDS) throw new Error(`delivery ${i}: ${JSON.stringify(answer).slice(0, 300)}`);
   const { period, areaCode } = marker.record;
@@ -375,6 +380,15 @@ let maxInFlight = 0;
 let inFlight = 0;
 const start = performance.now();
 let metricsBefore;
+// a line every 30 s while the run goes on (a run cut short still leaves its trend): deliveries sent,
+// answered, values seen, the freshness of those seen so far, the load average
+let answered = 0;
+const progress = setInterval(() => {
+  const seen = results.filter((r) => Number.isFinite(r.fresh)).map((r) => r.fresh);
+  console.log(
+    `  at ${((performance.now() - start) / 1000).toFixed(0)} s: ${answered} deliveries answered (2xx), ${inFlight} in flight, ${results.length} measured and resolved (${seen.length} seen: p50 ${fmtMs(percentile(seen, 50)).trim()}, p95 ${fmtMs(percentile(seen, 95)).trim()}), load ${loadavg()[0].toFixed(2)}`,
+  );
+}, 30_000);
 for (let i = 0; i < total && !failure; i++) {
   if (i === warmupCount && args.metrics) metricsBefore = await scrapeMetrics().catch(() => undefined);
   const due = start + (i * 1000) / RATE;
@@ -390,6 +404,7 @@ for (let i = 0; i < total && !failure; i++) {
 }
 const scheduleLag = performance.now() - (start + ((total - 1) * 1000) / RATE);
 await Promise.all(running);
+clearInterval(progress);
 polling = false;
 await freshPoller;
 const metricsAfter = metricsBefore ? await scrapeMetrics().catch(() => undefined) : undefined;

@@ -4,7 +4,9 @@
 //  1. every event is stored as a row of record_versions (same key+version collapses);
 //  2. only the leaf cells touched by the batch are recomputed from the latest stored version of
 //     each record (tombstones remove), never incremented; a cell some stored version had and the
-//     latest have not is marked absent;
+//     latest have not is marked absent — in the warehouse, by the rebuild's own statement
+//     restricted to those leaves (cells.sql.ts), so a batch is three statements: look-up,
+//     versions, cells;
 //  3. a recomputed cell carries known_at = the latest delivery time of any version at its leaf,
 //     so replaying the log yields exactly the same current cells as incremental processing.
 // One key@version (and tombstone) is stored once, the first in the log wins (issue 14): an event

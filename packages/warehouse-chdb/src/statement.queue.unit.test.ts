@@ -33,6 +33,18 @@ describe('StatementQueue', () => {
     expect(q.depth).toEqual({ urgent: 0, normal: 0 });
   });
 
+  it('lets one waiting normal statement run after `burst` urgent ones in a row, so reads are not starved', async () => {
+    const q = new StatementQueue(2);
+    const order: string[] = [];
+    const running = gate(order, 'read 1');
+    const all = [q.run('normal', running.start)];
+    for (const name of ['read 2', 'read 3']) all.push(q.run('normal', () => Promise.resolve(name).then((n) => (order.push(n), n))));
+    for (const name of ['u1', 'u2', 'u3', 'u4', 'u5']) all.push(q.run('urgent', () => Promise.resolve(name).then((n) => (order.push(n), n))));
+    running.release();
+    await Promise.all(all);
+    expect(order).toEqual(['read 1', 'u1', 'u2', 'read 2', 'u3', 'u4', 'read 3', 'u5']);
+  });
+
   it('passes a failure on to its caller and goes on with the next statement', async () => {
     const q = new StatementQueue();
     const failing = q.run('normal', () => Promise.reject(new Error('boom')));
