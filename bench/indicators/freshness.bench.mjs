@@ -2,7 +2,8 @@
 // ingestion API) its indicator can be read through GraphQL, on the real one-process platform
 // (`node services/platform/dist/main.js`, embedded engines, SP_DEMO=0, fresh data directory,
 // 127.0.0.1 only). Deliveries arrive open-loop at a fixed rate; every delivery is 100
-// area-statistic records (sgb2, Jobcenter, new keys) and one of them is the marker whose
+// area-statistic records (sgb2, Jobcenter; new keys, then corrections of them, see below) and one
+// of them is the marker whose
 // `sgb2_personen` value is polled until it shows. In the same run the baseline is the ingestion
 // round trip itself (POST → 2xx), so the ratio says how much longer "queryable" takes than
 // "accepted".
@@ -108,16 +109,28 @@ const apiKey = JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')).
 if (!apiKey) throw new Error('no API key for Amt jobcenter in api-keys.json');
 
 // ── the deliveries: new keys over Köln's 86 Stadtteile × months ──────────────────────────────────
+// Delivery i fills slot i mod `slots` of the key space, Köln's 86 Stadtteile × the months from
+// 1975-01 (the Stadtteile are valid from 1975) to the current one (the ingestion refuses a period
+// that has not begun): 86 × 624 = 53,664 keys in December 2026, 536 deliveries of 100 new keys, 54 s
+// at 10/s. After that the slots are used again as corrections (version 2, 3, …: each replaces a
+// stored record, so the projection reads two versions and marks nothing absent), and delivery i is
+// sent only once delivery i − slots — the previous version of the same keys — has its 2xx, so
+// that a correction never overtakes the version it corrects (a delivery resent after a 503 would
+// otherwise meet a 409). The gateway reads 1900–2199; 1900–1974 are the fresh-query poller's
+// never-asked periods.
 const areas = loadReference('koeln')
   .areas('STADTTEIL')
   .map((a) => a.code);
 const months = [];
-for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
+const now = new Date();
+for (let y = 1975; y <= now.getUTCFullYear(); y++) for (let m = 1; m <= (y === now.getUTCFullYear() ? now.getUTCMonth() + 1 : 12); m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
 const capacity = areas.length * months.length;
-function record(s) {
+const slots = Math.floor(capacity / RECORDS);
+function record(i, j) {
+  const s = (i % slots) * RECORDS + j;
   const area = areas[s % areas.length];
-  const period = months[Math.floor(s / areas.length) % months.length];
-  const version = 1 + Math.floor(s / capacity); // after a full cycle: corrections of the same keys
+  const period = months[Math.floor(s / areas.length)];
+  const version = 1 + Math.floor(i / slots); // after a full cycle: corrections of the same keys
   const base = 100 + ((s * 7919 + version * 104729) % 900);
   const observations = [
     { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'm' }, value: base },
@@ -133,6 +146,9 @@ function record(s) {
     expected,
   };
 }
+/** delivery i → resolves at its 2xx (a correction waits for the version before it) */
+const acks = new Map();
+let waitedForPrevious = 0;
 
 // A 503 (the log did not acknowledge the append in time; nothing was written) is sent again after its
 // Retry-After, as docs/ingestion tells an Amt to; counted, and the round trip runs until the 2xx.
@@ -232,10 +248,10 @@ async function graphql(query) {
 }
 
 // X for the fresh-query poller: a month without data (the gateway takes 1900–2199; the deliveries
-// fill 1990–2024) and, once those 3 180 months are used up, one extra Stadtteil, so that no
-// (periods, areas) question is asked twice during the run
+// fill 1975 to now) and, once those 900 months are used up, one extra Stadtteil (77,400 questions,
+// 32 min of polls every 25 ms), so that no (periods, areas) question is asked twice during the run
 const bustMonths = [];
-for (let y = 1900; y <= 2199; y++) if (y < 1990 || y > 2024) for (let m = 1; m <= 12; m++) bustMonths.push(`${y}-${String(m).padStart(2, '0')}`);
+for (let y = 1900; y < 1975; y++) for (let m = 1; m <= 12; m++) bustMonths.push(`${y}-${String(m).padStart(2, '0')}`);
 let bust = 0;
 const bustQuestion = () => {
   const n = bust++;
@@ -309,11 +325,26 @@ const freshVisible = (marker, deadline) =>
   });
 
 async function runDelivery(i, measured) {
-  const batch = Array.from({ length: RECORDS }, (_, j) => record(i * RECORDS + j));
+  const batch = Array.from({ length: RECORDS }, (_, j) => record(i, j));
   const marker = batch[(i * 37) % RECORDS];
   const body = JSON.stringify({ records: batch.map((b) => b.record) });
+  let acknowledged;
+  acks.set(i, new Promise((r) => (acknowledged = r)));
+  const previous = acks.get(i - slots);
+  if (previous) {
+    const t = performance.now();
+    await previous;
+    if (performance.now() - t > 1) waitedForPrevious++;
+    acks.delete(i - slots);
+  }
   const sent = performance.now();
-  const answer = await deliver(body);
+  let answer;
+  try {
+    answer = await deliver(body);
+  } finally {
+    acknowledged();
+  }
+  answered++;
   const acked = performance.now();
   if (answer.created !== RECORDS) throw new Error(`delivery ${i}: ${JSON.stringify(answer).slice(0, 300)}`);
   const { period, areaCode } = marker.record;
@@ -349,6 +380,15 @@ let maxInFlight = 0;
 let inFlight = 0;
 const start = performance.now();
 let metricsBefore;
+// a line every 30 s while the run goes on (a run cut short still leaves its trend): deliveries sent,
+// answered, values seen, the freshness of those seen so far, the load average
+let answered = 0;
+const progress = setInterval(() => {
+  const seen = results.filter((r) => Number.isFinite(r.fresh)).map((r) => r.fresh);
+  console.log(
+    `  at ${((performance.now() - start) / 1000).toFixed(0)} s: ${answered} deliveries answered (2xx), ${inFlight} in flight, ${results.length} measured and resolved (${seen.length} seen: p50 ${fmtMs(percentile(seen, 50)).trim()}, p95 ${fmtMs(percentile(seen, 95)).trim()}), load ${loadavg()[0].toFixed(2)}`,
+  );
+}, 30_000);
 for (let i = 0; i < total && !failure; i++) {
   if (i === warmupCount && args.metrics) metricsBefore = await scrapeMetrics().catch(() => undefined);
   const due = start + (i * 1000) / RATE;
@@ -364,6 +404,7 @@ for (let i = 0; i < total && !failure; i++) {
 }
 const scheduleLag = performance.now() - (start + ((total - 1) * 1000) / RATE);
 await Promise.all(running);
+clearInterval(progress);
 polling = false;
 await freshPoller;
 const metricsAfter = metricsBefore ? await scrapeMetrics().catch(() => undefined) : undefined;
@@ -390,7 +431,7 @@ const fresh = stats(col('fresh'));
 const dashboard = stats(col('dashboard'));
 const span = (results.at(-1).sent - results[0].sent) / 1000;
 console.log(
-  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, deliveries answered 503 (sent again) ${unavailable}, GraphQL answered 429 ${rateLimited}, cut off after 10 s ${cutOff}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
+  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, deliveries answered 503 (sent again) ${unavailable}, GraphQL answered 429 ${rateLimited}, cut off after 10 s ${cutOff}, corrections held back until the version before had its 2xx ${waitedForPrevious}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
 );
 const f = (ms) => (ms === Infinity ? `>${(TIMEOUT_MS / 1000).toFixed(0)} s`.padStart(9) : fmtMs(ms));
 const line = (name, s) => console.log(`${name.padEnd(58)} p50 ${f(s.p50)}  p95 ${f(s.p95)}  p99 ${f(s.p99)}  max ${f(s.max)}  (n ${s.n})`);
@@ -399,6 +440,15 @@ line('freshness, fresh query (2xx → value in GraphQL)', fresh);
 line('freshness, repeated dashboard query (read cache in effect)', dashboard);
 const quarters = [0, 1, 2, 3].map((q) => results.slice(Math.floor((q * results.length) / 4), Math.floor(((q + 1) * results.length) / 4)).map((r) => (Number.isNaN(r.fresh) ? Infinity : r.fresh)));
 console.log(`fresh-query freshness p50 per quarter of the run (steady when flat): ${quarters.map((xs) => f(percentile(xs, 50)).trim()).join(' → ')}`);
+// the trend per minute of the measured window (by the delivery's send time): flat when the rate is sustained
+const perMinute = [];
+for (const r of results) {
+  const m = Math.floor((r.sent - results[0].sent) / 60_000);
+  (perMinute[m] ??= []).push(Number.isNaN(r.fresh) ? Infinity : r.fresh);
+}
+const minutes = perMinute.map((xs, m) => ({ minute: m + 1, n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), timedOut: xs.filter((x) => x === Infinity).length }));
+console.log('fresh-query freshness per minute of the run (steady when flat):');
+for (const m of minutes) console.log(`  minute ${String(m.minute).padStart(2)}: p50 ${f(m.p50)}  p95 ${f(m.p95)}  (n ${m.n}${m.timedOut ? `, ${m.timedOut} timed out` : ''})`);
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : 'n/a (timeouts)');
 console.log(`ratio freshness / ingestion round trip: p50 ${ratio(fresh.p50, ack.p50)}, p95 ${ratio(fresh.p95, ack.p95)}`);
 console.log(`ratio repeated-query freshness / fresh-query freshness: p50 ${ratio(dashboard.p50, fresh.p50)}, p95 ${ratio(dashboard.p95, fresh.p95)}`);
@@ -427,6 +477,8 @@ console.log(
       freshMs: fresh,
       dashboardMs: dashboard,
       quartersP50Ms: quarters.map((xs) => percentile(xs, 50)),
+      minutes,
+      waitedForPrevious,
       loadavg: loadavg(),
       where: where.slice(0, 24),
     },

@@ -4,7 +4,9 @@
 //  1. every event is stored as a row of record_versions (same key+version collapses);
 //  2. only the leaf cells touched by the batch are recomputed from the latest stored version of
 //     each record (tombstones remove), never incremented; a cell some stored version had and the
-//     latest have not is marked absent;
+//     latest have not is marked absent — in the warehouse, by the rebuild's own statement
+//     restricted to those leaves (cells.sql.ts), so a batch is three statements: look-up,
+//     versions, cells;
 //  3. a recomputed cell carries known_at = the latest delivery time of any version at its leaf,
 //     so replaying the log yields exactly the same current cells as incremental processing.
 // One key@version (and tombstone) is stored once, the first in the log wins (issue 14): an event
@@ -25,6 +27,9 @@ import type { AreaStatistic, RecordEvent } from '@sp/events';
 import { denominatorMeasure, loadProtection, periodStart, perturbCount, recordKeyOf, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { AreaMapRow } from './area-map.js';
+import { cellsOfLeavesSql } from './cells.sql.js';
+
+type LeafOf = { leaf_key: string; dataset: string; area_level: string; area_code: string; period: string };
 
 /** An observation as the projector reads it; recordKey is null or absent in events written before v2, valueKind, unit and denominator before v3. */
 export type Observation = Pick<AreaStatistic['observations'][number], 'measure' | 'dimensions' | 'value' | 'recordKey' | 'valueKind' | 'unit' | 'denominator'>;
@@ -51,28 +56,11 @@ export function dimsKey(dims: Record<string, string>): string {
     .join(';');
 }
 
-type CellRow = {
-  dataset: string;
-  measure: string;
-  dims: Record<string, string>;
-  dims_key: string;
-  area_level: string;
-  area_code: string;
-  period: string;
-  leaf_key: string;
-  value: number;
-  present: number;
-  synthetic: number;
-  known_at_ms: number;
-  cell_key: number;
-  pvalue: number;
-  period_start: string;
-};
-
 export interface ProjectionResult {
   events: number;
   leaves: number;
-  cellsWritten: number;
+  /** cells written (a rebuild counts them; a live batch writes them in the warehouse without counting) */
+  cellsWritten?: number;
   /** periods whose values changed, per area level: composite indices of those periods need recomputing */
   touchedPeriods: string[];
   /** set when this tells of composite indices recomputed for touchedPeriods (no cells projected) */
@@ -143,15 +131,13 @@ export class IndicatorProjector {
 
   /** @param afterRecordsStored hook between the two steps (tracing, crash tests) */
   async apply(events: readonly AreaStatisticEvent[], afterRecordsStored?: () => void): Promise<ProjectionResult> {
-    if (events.length === 0) return { events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: [] };
+    if (events.length === 0) return { events: 0, leaves: 0, touchedPeriods: [] };
     // a key@version stored before is not stored again, but its leaves are recomputed all the same:
     // a crash may have come between storing it and recomputing its cells
-    const fresh = await this.firstInLog(events);
-    const tombstoneKeys = events.filter((e) => e.tombstone || !e.payload).map((e) => e.key);
-    const leafOfTombstone = await this.leavesOfRecords(tombstoneKeys);
+    const { fresh, leafOfRecord: leafOfTombstone } = await this.lookUp(events);
     // a version earlier in the same batch counts as stored before the withdrawal: the result must
     // not depend on where the log was cut into batches (a rebuild reads it in other batches)
-    const leafEarlierInBatch = new Map<string, { leaf_key: string; dataset: string; area_level: string; area_code: string; period: string }>();
+    const leafEarlierInBatch = new Map<string, LeafOf>();
 
     const rows = [];
     const leaves = new Set<string>();
@@ -207,139 +193,56 @@ export class IndicatorProjector {
     }
     if (rows.length > 0) await this.warehouse.insert('record_versions', rows);
     afterRecordsStored?.();
-    const cellsWritten = await this.recomputeLeaves([...leaves]);
+    await this.recomputeLeaves([...leaves]);
     const touchedPeriods = [...new Set([...leaves].map((l) => l.split('|')[3]!))].sort();
     // (a leaf key is dataset|level|code|period)
-    return { events: events.length, leaves: leaves.size, cellsWritten, touchedPeriods };
+    return { events: events.length, leaves: leaves.size, touchedPeriods };
   }
 
-  /** The events whose key@version (and tombstone flag) is neither stored already nor earlier in the batch. */
-  private async firstInLog(events: readonly AreaStatisticEvent[]): Promise<Set<AreaStatisticEvent>> {
+  /**
+   * One look-up by the sorting key for the batch's records: which events are the first in the log
+   * of their key@version (and tombstone flag) — neither stored already nor earlier in the batch —
+   * and the leaf each record's stored versions are at (for its withdrawals).
+   */
+  private async lookUp(events: readonly AreaStatisticEvent[]): Promise<{ fresh: Set<AreaStatisticEvent>; leafOfRecord: Map<string, LeafOf> }> {
     const id = (key: string, version: number, tombstone: boolean | number) => `${key}\0${version}\0${tombstone ? 1 : 0}`;
     const keys = [...new Set(events.map((e) => e.key))];
-    const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number }>(
-      'SELECT DISTINCT record_key, version, tombstone FROM record_versions WHERE record_key IN {keys:Array(String)}',
+    const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number } & LeafOf>(
+      `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
+       FROM record_versions WHERE record_key IN {keys:Array(String)}`,
       { keys },
     );
-    const seen = new Set(stored.map((r) => id(r.record_key, Number(r.version), Number(r.tombstone))));
-    const first = new Set<AreaStatisticEvent>();
+    const seen = new Set<string>();
+    const leafOfRecord = new Map<string, LeafOf>();
+    for (const r of stored) {
+      seen.add(id(r.record_key, Number(r.version), Number(r.tombstone)));
+      if (Number(r.tombstone) === 0 && !leafOfRecord.has(r.record_key)) {
+        leafOfRecord.set(r.record_key, { leaf_key: r.leaf_key, dataset: r.dataset, area_level: r.area_level, area_code: r.area_code, period: r.period });
+      }
+    }
+    const fresh = new Set<AreaStatisticEvent>();
     for (const e of events) {
       const k = id(e.key, e.version, e.tombstone || !e.payload);
       if (seen.has(k)) continue;
       seen.add(k);
-      first.add(e);
+      fresh.add(e);
     }
-    return first;
+    return { fresh, leafOfRecord };
   }
 
-  private async leavesOfRecords(keys: readonly string[]) {
-    const out = new Map<string, { leaf_key: string; dataset: string; area_level: string; area_code: string; period: string }>();
-    if (keys.length === 0) return out;
-    const rows = await this.warehouse.query<{ record_key: string; leaf_key: string; dataset: string; area_level: string; area_code: string; period: string }>(
-      `SELECT record_key, any(leaf_key) AS leaf_key, any(dataset) AS dataset, any(area_level) AS area_level,
-              any(area_code) AS area_code, any(period) AS period
-       FROM record_versions WHERE record_key IN {keys:Array(String)} AND tombstone = 0 GROUP BY record_key`,
-      { keys },
-    );
-    for (const r of rows) out.set(r.record_key, r);
-    return out;
-  }
-
-  /** Recomputes the current cells of the given leaves from their records' latest versions. */
-  async recomputeLeaves(leaves: readonly string[]): Promise<number> {
-    let written = 0;
+  /**
+   * Recomputes the current cells of the given leaves from the stored versions of the records at
+   * them, in the warehouse (one INSERT … SELECT per ≤ 2 000 leaves, no rows through this process):
+   * the same statement as a rebuild's (replay.projector.ts, cellsOfLeavesSql) restricted to
+   * these leaves, so live and rebuilt cells agree by construction.
+   */
+  async recomputeLeaves(leaves: readonly string[]): Promise<void> {
     // bounded statement size; each chunk is independent and idempotent
     for (let i = 0; i < leaves.length; i += 2000) {
-      written += await this.recomputeChunk(leaves.slice(i, i + 2000));
+      const chunk = leaves.slice(i, i + 2000);
+      const periods = [...new Set(chunk.map((l) => l.split('|')[3]!))];
+      await this.warehouse.command(cellsOfLeavesSql, { leaves: chunk, periods, starts: periods.map(periodStart) });
     }
-    return written;
-  }
-
-  private async recomputeChunk(leaves: readonly string[]): Promise<number> {
-    // rows projected before record keys existed have no obs_key/obs_pvalue: they count as unkeyed
-    const fresh = await this.warehouse.query<Omit<CellRow, 'dims_key' | 'known_at_ms' | 'period_start' | 'present'>>(
-      `WITH latest AS (
-         SELECT record_key, argMax(tombstone, (version, tombstone)) AS l_tomb,
-                argMax(leaf_key, (version, tombstone)) AS l_leaf, argMax(dataset, (version, tombstone)) AS l_dataset,
-                argMax(area_level, (version, tombstone)) AS l_level, argMax(area_code, (version, tombstone)) AS l_code,
-                argMax(period, (version, tombstone)) AS l_period, argMax(synthetic, (version, tombstone)) AS l_synthetic,
-                argMax(obs_measure, (version, tombstone)) AS ms, argMax(obs_dims, (version, tombstone)) AS ds,
-                argMax(obs_value, (version, tombstone)) AS vs,
-                argMax(if(length(obs_key) = length(obs_value), obs_key, arrayMap(x -> toFloat64(-1), obs_value)), (version, tombstone)) AS ks,
-                argMax(if(length(obs_pvalue) = length(obs_value), obs_pvalue, arrayMap(x -> toFloat64(-1), obs_value)), (version, tombstone)) AS ps
-         FROM record_versions
-         WHERE record_key IN (SELECT record_key FROM record_versions WHERE leaf_key IN {leaves:Array(String)})
-         GROUP BY record_key
-       )
-       SELECT l_dataset AS dataset, measure, dims, l_level AS area_level, l_code AS area_code,
-              l_period AS period, l_leaf AS leaf_key, sum(value) AS value, max(l_synthetic) AS synthetic,
-              if(min(k) < 0, -1, sum(k) - floor(sum(k))) AS cell_key, if(min(pv) < 0, -1, sum(pv)) AS pvalue
-       FROM latest ARRAY JOIN ms AS measure, ds AS dims, vs AS value, ks AS k, ps AS pv
-       WHERE l_tomb = 0
-       GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key`,
-      { leaves },
-    );
-    const known = await this.warehouse.query<{ leaf_key: string; known_at_ms: string }>(
-      `SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions
-       WHERE leaf_key IN {leaves:Array(String)} GROUP BY leaf_key`,
-      { leaves },
-    );
-    const knownAt = new Map(known.map((k) => [k.leaf_key, Number(k.known_at_ms)]));
-    // every cell some stored version at these leaves had: those the latest versions have not are
-    // written absent. Taken from record_versions rather than from the current cells, so a cell
-    // created and withdrawn within one batch is absent too, and the result does not depend on
-    // where the log was cut into batches (a rebuild, ReplayProjector, resolves the whole log at once)
-    const ever = await this.warehouse.query<{
-      dataset: string;
-      measure: string;
-      dims: Record<string, string>;
-      area_level: string;
-      area_code: string;
-      period: string;
-      leaf_key: string;
-      synthetic: number;
-    }>(
-      `SELECT dataset, measure, dims, area_level, area_code, period, leaf_key, max(synthetic) AS synthetic
-       FROM record_versions ARRAY JOIN obs_measure AS measure, obs_dims AS dims
-       WHERE leaf_key IN {leaves:Array(String)} AND tombstone = 0
-       GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key`,
-      { leaves },
-    );
-    const out: CellRow[] = [];
-    const seen = new Set<string>();
-    for (const c of fresh) {
-      const dk = dimsKey(c.dims);
-      seen.add(`${c.leaf_key}#${c.measure}#${c.dataset}#${dk}`);
-      out.push({
-        ...c,
-        dims_key: dk,
-        value: Number(c.value),
-        present: 1,
-        synthetic: Number(c.synthetic),
-        known_at_ms: knownAt.get(c.leaf_key) ?? 0,
-        cell_key: Number(c.cell_key),
-        pvalue: Number(c.pvalue),
-        period_start: periodStart(c.period),
-      });
-    }
-    for (const c of ever) {
-      const dk = dimsKey(c.dims);
-      if (seen.has(`${c.leaf_key}#${c.measure}#${c.dataset}#${dk}`)) continue;
-      seen.add(`${c.leaf_key}#${c.measure}#${c.dataset}#${dk}`);
-      out.push({
-        ...c,
-        dims_key: dk,
-        value: 0,
-        present: 0,
-        synthetic: Number(c.synthetic),
-        known_at_ms: knownAt.get(c.leaf_key) ?? 0,
-        cell_key: NONE,
-        pvalue: 0,
-        period_start: periodStart(c.period),
-      });
-    }
-    if (out.length > 0) await this.warehouse.insert('cells', out);
-    return out.length;
   }
 }
 

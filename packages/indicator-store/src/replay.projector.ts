@@ -18,6 +18,7 @@
 // not retried one by one: the first failure is kept and thrown by add() and finish().
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
+import { cellsOfAllLeavesSql } from './cells.sql.js';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 
 /** the columns of record_versions_replay in the order add() serialises them */
@@ -74,44 +75,6 @@ WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
   SELECT record_key, version, tombstone, p.1, p.2
   FROM (SELECT record_key, version, tombstone, min((log_partition, log_offset)) AS p FROM record_versions_replay GROUP BY record_key, version, tombstone)
 )
-SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
-
-/** dimsKey() of projector.ts in SQL: the dimensions as k=v, sorted by name, joined by ';' */
-const dimsKeySql = (dims: string) => `arrayStringConcat(arrayMap(k -> concat(k, '=', ${dims}[k]), arraySort(mapKeys(${dims}))), ';')`;
-
-/**
- * The cells of every leaf from the stored versions, as IndicatorProjector.recomputeLeaves() computes
- * them for the leaves of a batch: present cells from each record's latest version (same sums; rows
- * projected before record keys existed count as unkeyed), absent cells for what only older
- * versions had — in one pass over every version's observations, `cur` marking the latest.
- */
-const cellsSql = `
-INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic,
-                   known_at_ms, cell_key, pvalue, period_start)
-WITH known AS (SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions WHERE leaf_key != '' GROUP BY leaf_key),
-cells_of_versions AS (
-  SELECT dataset, measure, dims, area_level, area_code, period, leaf_key,
-         countIf(cur) > 0 AS is_present,
-         sumIf(value, cur) AS v_sum, maxIf(synthetic, cur) AS cur_synthetic, max(synthetic) AS any_synthetic,
-         minIf(k, cur) AS k_min, sumIf(k, cur) AS k_sum, minIf(pv, cur) AS pv_min, sumIf(pv, cur) AS pv_sum
-  FROM (
-    SELECT dataset, area_level, area_code, period, leaf_key, synthetic, obs_measure, obs_dims, obs_value,
-           if(length(obs_key) = length(obs_value), obs_key, arrayMap(x -> toFloat64(-1), obs_value)) AS ks,
-           if(length(obs_pvalue) = length(obs_value), obs_pvalue, arrayMap(x -> toFloat64(-1), obs_value)) AS ps,
-           (record_key, version, tombstone) IN (
-             SELECT record_key, m.1, m.2 FROM (SELECT record_key, max((version, tombstone)) AS m FROM record_versions GROUP BY record_key)
-           ) AS cur
-    FROM record_versions WHERE tombstone = 0
-  )
-  ARRAY JOIN obs_measure AS measure, obs_dims AS dims, obs_value AS value, ks AS k, ps AS pv
-  GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key
-)
-SELECT c.dataset, c.measure, c.dims, ${dimsKeySql('c.dims')}, c.area_level, c.area_code, c.period, c.leaf_key,
-       if(c.is_present, c.v_sum, 0), c.is_present, if(c.is_present, c.cur_synthetic, c.any_synthetic), k.known_at_ms,
-       if(c.is_present, if(c.k_min < 0, -1, c.k_sum - floor(c.k_sum)), -1),
-       if(c.is_present, if(c.pv_min < 0, -1, c.pv_sum), 0),
-       transform(c.period, {periods:Array(String)}, {starts:Array(String)}, '')
-FROM cells_of_versions AS c LEFT JOIN known AS k ON k.leaf_key = c.leaf_key
 SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
 export class ReplayProjector {
@@ -197,7 +160,7 @@ export class ReplayProjector {
     await this.warehouse.command(recordVersionsSql);
     const t1 = performance.now();
     const periods = (await this.warehouse.query<{ period: string }>(`SELECT DISTINCT period FROM record_versions WHERE period != '' ORDER BY period`)).map((r) => r.period);
-    await this.warehouse.command(cellsSql, { periods, starts: periods.map(periodStart) });
+    await this.warehouse.command(cellsOfAllLeavesSql, { periods, starts: periods.map(periodStart) });
     const t2 = performance.now();
     const [counts] = await this.warehouse.query<{ leaves: string; cells: string }>(
       `SELECT (SELECT uniqExact(leaf_key) FROM record_versions WHERE leaf_key != '') AS leaves, (SELECT count() FROM cells) AS cells`,

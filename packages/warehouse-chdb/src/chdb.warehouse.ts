@@ -1,22 +1,53 @@
 // The Warehouse port over in-process chDB: one Session, JSONEachRow both ways, values bound by the
 // engine (`queryBindAsync`), never spliced into SQL. Only the async chDB calls are used, so
-// queries run on libuv's pool and never block the event loop.
+// queries run on libuv's pool and never block the event loop. chDB runs a process's statements one
+// at a time; they wait for their turn here (statement.queue.ts), where the statements of the view
+// urgent() — the indicator projection's — go before the reads that wait, and a read whose caller
+// gave up while it waited is dropped without running.
 import { WarehouseError, type FormattedInsert, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
 import { assertFormattedInsert, encodeParams, encodeRows, isValidTableName, parseJsonEachRow, readSettings, withSettings } from '@sp/ports/clickhouse';
-import { inFlight } from '@sp/ports/in-flight';
+import { inFlight, type InFlight } from '@sp/ports/in-flight';
+import { StatementQueue, type Lane } from './statement.queue.js';
 
 export interface ChdbWarehouseOptions {
   /** data directory; created if missing. One per process (a chDB limit). */
   path: string;
 }
 
-export class ChdbWarehouse implements Warehouse {
-  private closing: Promise<void> | undefined;
-  private readonly calls = inFlight();
+/** what the views of one session share: the engine, its queue and the calls in flight */
+interface SessionState {
+  session: ChdbSession;
+  calls: InFlight;
+  queue: StatementQueue;
+  closing?: Promise<void>;
+}
 
-  constructor(private readonly session: ChdbSession) {}
+export class ChdbWarehouse implements Warehouse {
+  private readonly state: SessionState;
+
+  constructor(
+    session: ChdbSession | SessionState,
+    private readonly lane: Lane = 'normal',
+  ) {
+    this.state = 'queue' in session ? session : { session, calls: inFlight(), queue: new StatementQueue() };
+  }
+
+  /**
+   * The same warehouse, whose statements go before every statement that waits in the normal lane
+   * (the one running finishes first). For the indicator projection: a batch's three or four
+   * statements make new figures readable, and behind the readers' queries they would wait for all
+   * of them, each time. Closing either view closes the session.
+   */
+  urgent(): ChdbWarehouse {
+    return new ChdbWarehouse(this.state, 'urgent');
+  }
+
+  /** statements waiting for their turn, per lane */
+  get waiting(): Record<Lane, number> {
+    return this.state.queue.depth;
+  }
 
   async command(sql: string, params?: QueryParams): Promise<void> {
     await this.run(sql, params, 'TabSeparated');
@@ -34,7 +65,7 @@ export class ChdbWarehouse implements Warehouse {
     if (signal?.aborted) throw cancelled(sql);
     let text: string;
     try {
-      text = await this.run(withSettings(sql, readSettings(options)), params, 'JSONEachRow');
+      text = await this.run(withSettings(sql, readSettings(options)), params, 'JSONEachRow', signal);
     } catch (error) {
       // the engine stopped it at its deadline, but the caller had given up before
       if (signal?.aborted) throw cancelled(sql, error);
@@ -52,8 +83,9 @@ export class ChdbWarehouse implements Warehouse {
     if (rows.length === 0) return;
     const payload = Buffer.from(encodeRows(rows)); // BAD_PARAMETER naming the row it cannot encode
     const what = `insert into ${table}`;
-    await this.calls.track(
-      () => this.session.insert({ table, values: payload, format: 'JSONEachRow' }),
+    const { session } = this.state;
+    await this.track(
+      () => session.insert({ table, values: payload, format: 'JSONEachRow' }),
       (error) => toWarehouseError(error, what),
     );
   }
@@ -64,41 +96,58 @@ export class ChdbWarehouse implements Warehouse {
     if (insert.data.length === 0) return;
     // a Buffer goes to the engine without a copy onto the V8 heap; the engine's parser does the rest
     const values = typeof insert.data === 'string' ? Buffer.from(insert.data) : Buffer.from(insert.data.buffer, insert.data.byteOffset, insert.data.byteLength);
-    await this.calls.track(
-      () => this.session.insert({ table, values, format: insert.format, ...(insert.columns ? { columns: insert.columns } : {}) }),
+    const { session } = this.state;
+    await this.track(
+      () => session.insert({ table, values, format: insert.format, ...(insert.columns ? { columns: insert.columns } : {}) }),
       (error) => toWarehouseError(error, `insert (${insert.format}) into ${table}`),
     );
   }
 
-  /** Waits for running statements, then releases the session. Later calls fail with CLOSED. */
+  /** Waits for running and waiting statements, then releases the session. Later calls fail with CLOSED. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.calls.settled();
-      this.session.close();
+    const state = this.state;
+    state.closing ??= (async () => {
+      await state.calls.settled();
+      state.session.close();
       // close() may defer freeing the native connection; wait so the directory can be reopened at once
       await drainChdb();
     })();
-    return this.closing;
+    return state.closing;
   }
 
-  private async run(sql: string, params: QueryParams | undefined, format: string): Promise<string> {
+  /** one statement in its lane's turn, counted in flight from the call on (close() waits for it) */
+  private track<R>(start: () => Promise<R>, mapError: (error: unknown) => Error, signal?: AbortSignal): Promise<R> {
+    return this.state.calls.track(
+      () =>
+        this.state.queue.run(this.lane, () => {
+          // the caller gave up while it waited: the engine never runs it
+          if (signal?.aborted) return Promise.reject(new Error('cancelled while waiting for its turn'));
+          return start();
+        }),
+      mapError,
+    );
+  }
+
+  private async run(sql: string, params: QueryParams | undefined, format: string, signal?: AbortSignal): Promise<string> {
     this.assertOpen();
     const what = `query ${JSON.stringify(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql)}`;
+    const { session } = this.state;
     // chDB may throw synchronously (e.g. a bind error); track maps that like a rejection
-    const result = await this.calls.track(
+    const result = await this.track(
       () => {
         if (params && Object.keys(params).length > 0) {
-          return this.session.queryBindAsync(sql, encodeParams(params), { format });
+          return session.queryBindAsync(sql, encodeParams(params), { format });
         }
-        return this.session.queryAsync(sql, { format });
+        return session.queryAsync(sql, { format });
       },
       (error) => toWarehouseError(error, what),
+      signal,
     );
     return result.text();
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new WarehouseError('CLOSED', 'the chDB warehouse is closed');
+    if (this.state.closing) throw new WarehouseError('CLOSED', 'the chDB warehouse is closed');
   }
 }
 

@@ -17,6 +17,11 @@ export interface DatabaseRepair {
 export interface Engines {
   eventLog: EventLog;
   warehouse: Warehouse;
+  /**
+   * the warehouse the indicator projection writes through, if not `warehouse`: embedded, the chDB
+   * session's urgent lane, whose statements go before the reads that wait (chDB runs one at a time)
+   */
+  projectionWarehouse?: Warehouse;
   database: Database;
   describe: string;
   /** the embedded data directory's format before this start (null: new; lower than DATA_DIR_FORMAT: migrated) */
@@ -75,6 +80,7 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
   }
   return {
     ...bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`),
+    projectionWarehouse: warehouse.urgent(),
     formatBefore: format.found,
     ...(repair ? { repair } : {}),
     ...(warehouseRepair ? { warehouseRepair } : {}),
@@ -91,11 +97,11 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
  * is still in the log: the directory is moved aside (kept, never deleted), a fresh warehouse is
  * created, and the caller rebuilds it from the log.
  */
-export async function openEmbeddedWarehouse(
+export async function openEmbeddedWarehouse<W extends Warehouse & { close(): Promise<void> }>(
   dir: string,
-  open: (options: { path: string }) => Warehouse & { close(): Promise<void> },
+  open: (options: { path: string }) => W,
   logEvents: number,
-): Promise<{ warehouse: Warehouse & { close(): Promise<void> }; repair?: DatabaseRepair }> {
+): Promise<{ warehouse: W; repair?: DatabaseRepair }> {
   const existed = existsSync(dir);
   let reason: string;
   try {

@@ -72,6 +72,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const telemetry = options.telemetry ?? new Telemetry({ service: 'platform' });
   const eventLog = instrumentEventLog(engines.eventLog, telemetry);
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
+  // embedded: the projection's statements go before the reads that wait in the one chDB session
+  const projectionWarehouse = engines.projectionWarehouse ? instrumentWarehouse(engines.projectionWarehouse, telemetry) : warehouse;
   const database = instrumentDatabase(engines.database, telemetry);
   const tenant: TenantSetup = options.tenant?.reference
     ? {
@@ -121,6 +123,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     startProjections({
       eventLog,
       warehouse,
+      projectionWarehouse,
       database,
       codec,
       reference,

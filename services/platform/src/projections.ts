@@ -36,6 +36,8 @@ export interface Projections {
 export interface ProjectionDeps {
   eventLog: EventLog;
   warehouse: Warehouse;
+  /** what the indicator projection writes through, if not `warehouse` (embedded: the chDB session's urgent lane, Engines) */
+  projectionWarehouse?: Warehouse;
   database: Database;
   codec: EventCodec;
   /** the tenant's spatial reference: composite indices are scored at its levels */
@@ -72,14 +74,17 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const deadLetters = deps.deadLetters ?? (await migratedDeadLetters(deps.database));
   const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
   // the same indicator projection (cells and composite indices) as the standalone aggregator
-  const aggregator = indicatorProjection(deps, {
-    topology: deps.topology,
-    ...runner,
-    ...(deps.timing ? { timing: deps.timing } : {}),
-    afterProjection: async (result) => {
-      if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
+  const aggregator = indicatorProjection(
+    { ...deps, warehouse: deps.projectionWarehouse ?? deps.warehouse },
+    {
+      topology: deps.topology,
+      ...runner,
+      ...(deps.timing ? { timing: deps.timing } : {}),
+      afterProjection: async (result) => {
+        if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
+      },
     },
-  });
+  );
   const offerTopic = deps.topology.topicFor('offer');
   const planningTopics = planningRecordTypes.map((t) => deps.topology.topicFor(t));
   const scenarioTopic = deps.topology.topicFor('scenario');
