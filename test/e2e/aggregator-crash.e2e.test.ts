@@ -4,14 +4,21 @@
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
-import { loadAreaMap, migrateWarehouse, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { areaMapRows, loadAreaMap, migrateWarehouse, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { IndicatorPlan } from '@sp/indicators';
 import type { EventLog, Warehouse } from '@sp/ports';
+import { loadReference } from '@sp/spatial';
 import { startChdbHttp, startKafka, startNodeService, waitFor, type KafkaInstance } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const AREAS = Array.from({ length: 30 }, (_, i) => String(101 + i));
+// the aggregator loads the area map of its reference (SP_REFERENCE, the demo's: Köln) at its start,
+// so the records name 30 of Köln's Stadtteile
+const koeln = loadReference('koeln');
+const AREAS = koeln
+  .areas('STADTTEIL')
+  .slice(0, 30)
+  .map((a) => a.code);
 const PERIODS = Array.from({ length: 24 }, (_, i) => `20${10 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
 const topic = defaultTopology.topicFor('area-statistic');
 
@@ -36,13 +43,7 @@ describe('aggregator crash and restart against the real broker', () => {
     await log.ensureTopics([{ name: topic, partitions: 4 }]);
     warehouse = await createClickHouseWarehouse({ url: chdb.url });
     await migrateWarehouse(warehouse);
-    await loadAreaMap(warehouse, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...AREAS.flatMap((a) => [
-        { childLevel: 'STADTTEIL', childCode: a, level: 'STADTTEIL', code: a },
-        { childLevel: 'STADTTEIL', childCode: a, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(warehouse, areaMapRows(koeln));
 
     // backlog: every area × month, then corrections of ~15 % and withdrawals of ~3 %
     const random = rng(42);
@@ -92,6 +93,7 @@ describe('aggregator crash and restart against the real broker', () => {
     const env = {
       KAFKA_BROKERS: kafka.brokers.join(','),
       CLICKHOUSE_URL: chdb.url,
+      SP_REFERENCE: 'koeln',
       AGGREGATOR_MAX_BATCH: '100',
       SP_TRACE_BATCHES: '1',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -122,7 +124,7 @@ describe('aggregator crash and restart against the real broker', () => {
     await agg.stop();
 
     const plan: IndicatorPlan = { kind: 'count', code: 'sgb2', version: 1, synthetic: true, component: { dataset: 'sgb2', measure: 'sgb2_personen', dims: {}, sourceLevel: 'STADTTEIL' } };
-    const reader = new WarehouseIndicatorReader(warehouse, { plans: { plan: () => plan }, hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+    const reader = new WarehouseIndicatorReader(warehouse, { plans: { plan: () => plan }, hierarchyLevels: koeln.hierarchyLevels });
     const city = await reader.values({ indicator: 'sgb2', level: 'STADT', periods: PERIODS, privileged: true });
     expect(Object.fromEntries(city.map((v) => [v.period, v.value]))).toEqual(Object.fromEntries(PERIODS.map((p) => [p, expected.get(p)])));
   });
