@@ -15,7 +15,7 @@
 //    moves on. Events before and after it are applied in offset order.
 // Every write of a projection is idempotent, so applying the halves again after a transient error
 // in the middle of a split changes nothing.
-import { PortError } from './errors.js';
+import { EventLogError, PortError } from './errors.js';
 import type { EventLog, Headers, LogEvent, RetryInfo, Subscription } from './event-log.port.js';
 
 export interface Projection {
@@ -238,4 +238,23 @@ export function eventLogDeadLetters(eventLog: EventLog, topic = DEAD_LETTER_TOPI
       ]);
     },
   };
+}
+
+/**
+ * Runs a subscription's start again while the event log answers UNAVAILABLE. A Kafka broker started
+ * together with its consumers takes a few seconds before it accepts its first consumer group (it
+ * creates its offsets topic then), and kafkajs gives up on the group coordinator much sooner; a
+ * failed subscribe leaves nothing behind, so trying again is safe. Other errors, and UNAVAILABLE
+ * after `timeoutMs`, are thrown.
+ */
+export async function whileUnavailable<T>(start: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof EventLogError) || error.code !== 'UNAVAILABLE' || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

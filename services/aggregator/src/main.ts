@@ -13,7 +13,7 @@ import { createKafkaEventLog, sessionTimings } from '@sp/eventlog-kafka';
 import { FeedCatalogue } from '@sp/feeds';
 import { areaMapRows, loadAreaMap, migrateWarehouse, tenantIndicatorReader } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection } from '@sp/indicators';
-import { EventLogError, eventLogDeadLetters, type RunningProjection } from '@sp/ports';
+import { eventLogDeadLetters, type RunningProjection, whileUnavailable } from '@sp/ports';
 import { demoReferenceName, loadReference } from '@sp/spatial';
 import { instrumentDatabase, instrumentEventLog, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
@@ -145,16 +145,3 @@ await whileUnavailable(() => aggregator.start());
 const app = await NestFactory.createApplicationContext(AggregatorModule.forRoot(aggregator, { alongside: followers, closing: pg ? [pg] : [] }), { logger: ['error', 'warn'] });
 app.enableShutdownHooks();
 process.stdout.write(`aggregator ready (health and metrics on ${http.url})\n`);
-
-/** a Kafka broker started with the aggregator takes a few seconds before it accepts a consumer group */
-async function whileUnavailable<T>(start: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await start();
-    } catch (error) {
-      if (!(error instanceof EventLogError) || error.code !== 'UNAVAILABLE' || Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}

@@ -10,7 +10,7 @@ import { projectPlanningRecordEvents, type PlanningRecordEvent } from '@sp/contr
 import { EventCodec, planningRecordTypes, type RecordEvent, type Topology } from '@sp/events';
 import type { IndicatorProjectorOptions, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { Catalogue } from '@sp/indicators';
-import { EventLogError, runProjection, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
+import { runProjection, whileUnavailable, type Database, type EventLog, type LogEvent, type ProjectionStats, type RunningProjection, type Warehouse } from '@sp/ports';
 import type { RegistryRepository } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { type DeliveredWriter, openDeliveredWriter } from '@sp/delivered';
@@ -208,24 +208,6 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       for (const s of subscriptions) await s.stop();
     },
   };
-}
-
-/**
- * Runs a subscription start again while the event log answers UNAVAILABLE. A Kafka broker started
- * together with the platform takes a few seconds before it accepts its first consumer group (it
- * creates its offsets topic then), and kafkajs gives up on the group coordinator much sooner; a
- * failed subscribe leaves nothing behind, so trying again is safe.
- */
-async function whileUnavailable<T>(start: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await start();
-    } catch (error) {
-      if (!(error instanceof EventLogError) || error.code !== 'UNAVAILABLE' || Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 }
 
 async function migratedDeadLetters(database: Database): Promise<DeadLetterStore> {
