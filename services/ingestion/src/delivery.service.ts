@@ -95,6 +95,22 @@ interface EncodedItem extends DeliveryItem {
   payloadBytes: Buffer | null;
 }
 
+/**
+ * Record types whose versions are never taken back, with what to do instead: a dataset (the figures
+ * delivered for it and the definitions reading it stay) and a definition (the results of every
+ * version stay queryable).
+ */
+const neverWithdrawn: Partial<Record<RecordType, { message: string; accepted: string }>> = {
+  dataset: {
+    message: 'datasets are not withdrawn: the figures delivered for them and the definitions reading them stay',
+    accepted: 'a new version of the dataset (e.g. other Ämter, or confidentiality: confidential)',
+  },
+  'indicator-definition': {
+    message: 'indicator and index definitions are not withdrawn: the results of each version stay queryable',
+    accepted: 'a new version of the definition (e.g. published: false to hide it from the public)',
+  },
+};
+
 /** Phase durations of one delivery (Server-Timing: the benchmark and operators read them). */
 class Phases {
   private last = performance.now();
@@ -262,32 +278,8 @@ export class DeliveryService {
     const admitted = this.admit(principal, req, withDatasets.feeds);
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
-    if (recordType === 'dataset') {
-      // the figures delivered for it and the definitions reading it stay: a dataset is never taken back
-      return rejected([
-        feedError({
-          row: null,
-          field: 'recordType',
-          value: recordType,
-          code: 'RECORD_TYPE_NOT_ALLOWED',
-          message: 'datasets are not withdrawn: the figures delivered for them and the definitions reading them stay',
-          accepted: 'a new version of the dataset (e.g. other Ämter, or confidentiality: confidential)',
-        }),
-      ]);
-    }
-    if (recordType === 'indicator-definition') {
-      // results of every version stay queryable, so a version is never taken back
-      return rejected([
-        feedError({
-          row: null,
-          field: 'recordType',
-          value: recordType,
-          code: 'RECORD_TYPE_NOT_ALLOWED',
-          message: 'indicator and index definitions are not withdrawn: the results of each version stay queryable',
-          accepted: 'a new version of the definition (e.g. published: false to hide it from the public)',
-        }),
-      ]);
-    }
+    const never = neverWithdrawn[recordType];
+    if (never) return rejected([feedError({ row: null, field: 'recordType', value: recordType, code: 'RECORD_TYPE_NOT_ALLOWED', ...never })]);
     if (format === 'geojson') {
       // a withdrawal names keys and versions, it has no geometry
       return rejected([
