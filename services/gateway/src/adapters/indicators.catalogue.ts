@@ -60,11 +60,12 @@ export function catalogueSource(catalogue: Catalogue, options: CatalogueSourceOp
 }
 
 /**
- * The Ämter of the feed catalogue, and any Amt the indicator catalogue's datasets name that it does
- * not know (e.g. a standalone gateway without a feed catalogue), named by its code.
+ * The Ämter of the feed catalogue; without one, the Ämter the indicator catalogue's datasets name,
+ * by their code. (A delivered dataset's entry names its Ämter by their names, docs/indicators.md §9:
+ * with a feed catalogue those are not listed again as codes.)
  */
 function authoritiesOf(catalogue: Catalogue, names: AuthorityNames | undefined): AuthorityMeta[] {
-  const codes = new Set([...(names?.amtCodes() ?? []), ...Object.values(catalogue.datasets).map((d) => d.amt)]);
+  const codes = names ? names.amtCodes() : [...new Set(Object.values(catalogue.datasets).map((d) => d.amt))];
   return [...codes].sort().map((code) => ({ code, name: names?.amtName(code) ?? code }));
 }
 

@@ -36,4 +36,19 @@ describe('catalogueSource().sources()', () => {
       { code: 'bevoelkerung', name: 'Einwohner', licence: 'dl-de/by-2-0', attribution: 'Stadt Haan, Statistik', url: 'https://www.haan.de', synthetic: false },
     ]);
   });
+
+  it('lists the Ämter of the feed catalogue with their names, not the names a delivered dataset carries', () => {
+    const catalogue = new Catalogue(1, { kita: { ...dataset, amt: 'Amt für Kinder, Jugend und Familie', name: 'Kita-Plätze' }, hze: { ...dataset, amt: 'jugendamt', name: 'HzE' } }, []);
+    const names = { amtCodes: () => ['jugendamt', 'statistik'], amtName: (c: string) => ({ jugendamt: 'Amt für Kinder, Jugend und Familie', statistik: 'Statistikstelle' })[c] };
+    expect(catalogueSource(catalogue, { authorities: names }).authorities()).toEqual([
+      { code: 'jugendamt', name: 'Amt für Kinder, Jugend und Familie' },
+      { code: 'statistik', name: 'Statistikstelle' },
+    ]);
+    // without a feed catalogue: the datasets' Ämter, by what they say
+    expect(
+      catalogueSource(catalogue)
+        .authorities()
+        .map((a) => a.code),
+    ).toEqual(['Amt für Kinder, Jugend und Familie', 'jugendamt']);
+  });
 });
