@@ -246,11 +246,19 @@ export class IndicatorProjector {
   }
 }
 
-/** Replaces the area map (reference data): each area to itself and to every ancestor or containing planning area. */
+/**
+ * Replaces the area map (reference data): each area to itself and to every ancestor or containing
+ * planning area. The new map is filled beside the old one (area_map_next) and the two are exchanged
+ * in one step, so a read never sees it empty or half filled: emptied first and filled after, a
+ * roll-up read in between answered nothing (a delivered reference taken over while the gateway
+ * read: hamburg.e2e's city total, once the chDB statements queued in lanes).
+ */
 export async function loadAreaMap(warehouse: Warehouse, rows: readonly AreaMapRow[]): Promise<void> {
-  await warehouse.command('TRUNCATE TABLE IF EXISTS area_map');
+  await warehouse.command('CREATE TABLE IF NOT EXISTS area_map_next AS area_map');
+  await warehouse.command('TRUNCATE TABLE area_map_next');
   await warehouse.insert(
-    'area_map',
+    'area_map_next',
     rows.map((r) => ({ child_level: r.childLevel, child_code: r.childCode, level: r.level, code: r.code, valid_from: r.validFrom ?? '0000-01-01', valid_to: r.validTo ?? '' })),
   );
+  await warehouse.command('EXCHANGE TABLES area_map AND area_map_next');
 }
