@@ -111,6 +111,13 @@ describe('the dashboard switches tenants', () => {
     await page.selectOption('#indicator', 'sgb2_quote');
     await settled();
     expect(await page.innerText('#indicator-meta')).toContain('Quelle: Jobcenter Musterstadt');
+    // the workspace's level choices are Musterstadt's (the page held Köln's Stadtteil, Stadtbezirk …)
+    const levelsOf = (selector: string) => page.$$eval(`${selector} option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
+    const offered = await levelsOf('#ws-filter-level');
+    expect(offered).toContain('SOZIALRAUM');
+    expect(offered).toContain('WOHNPLATZ');
+    expect(offered.filter((l) => ['STADTTEIL', 'STADTBEZIRK', 'STADTVIERTEL'].includes(l))).toEqual([]);
+    expect(await levelsOf('#ws-goal-areas-level')).not.toContain('STADTBEZIRK');
   });
 
   it('switches back to Köln', async () => {

@@ -149,20 +149,14 @@ const inputId = (form, field) => `ws-${form}-${field}`;
 /** The goal form's id (forms[0]): „Soll und Ist“ loads goals into it. */
 const goalFormId = 'goal';
 
-/** Until the API's area levels are known (meta.levels): Köln's. */
-const defaultLevels = [
-  ['STADTTEIL', 'Stadtteil'],
-  ['SOZIALRAUM', 'Sozialraum'],
-  ['STADTBEZIRK', 'Stadtbezirk'],
-  ['STADTVIERTEL', 'Stadtviertel'],
-  ['STADT', 'Stadt'],
-];
+/** Until the API's area levels are known (meta.levels): no city's levels, a placeholder. */
+const levelsLoading = [['', 'Ebenen werden geladen …']];
 
 /** The options of a target line's level: the tenant's levels with the API's labels; `selected` kept even when unknown. */
 function levelOptionsHtml(/** @type {string} */ level = '') {
   // a fresh line starts at the basis level (the finest the statistics are delivered for, e.g. Stadtteil)
   const selected = level || (meta.levels.find((l) => l.basis)?.name ?? '');
-  const choices = meta.levels.length ? meta.levels.map((l) => [l.name, l.label]) : [...defaultLevels];
+  const choices = meta.levels.length ? meta.levels.map((l) => [l.name, l.label]) : [...levelsLoading];
   if (selected && !choices.some(([v]) => v === selected)) choices.push([selected, selected]);
   return choices.map(([v, l]) => `<option value="${escapeHtml(v ?? '')}"${v === selected ? ' selected' : ''}>${escapeHtml(l ?? '')}</option>`).join('');
 }
@@ -821,8 +815,26 @@ function showIdentity() {
   if (who?.role === 'amt' && !$input('ws-filter-amt').value) $input('ws-filter-amt').value = who.amt ?? '';
 }
 
+/** Every level select still drawn before the API's levels arrived, and the controlling filter's, offers the tenant's levels. */
+function offerApiLevels() {
+  for (const select of document.querySelectorAll('#ws-forms select[data-fresh]')) {
+    if (!(select instanceof HTMLSelectElement)) continue;
+    select.innerHTML = levelOptionsHtml();
+    select.dataset.fromApi = '1';
+    delete select.dataset.fresh;
+  }
+  const filter = $select('ws-filter-level');
+  if (!filter.dataset.fromApi) {
+    filter.innerHTML = levelOptionsHtml();
+    filter.dataset.fromApi = '1';
+  }
+}
+
 /** @type {View} */
 export const workspaceView = {
+  start() {
+    if (meta.levels.length) offerApiLevels();
+  },
   bind() {
     $('ws-forms').innerHTML = forms.map(formHtml).join('');
     for (const f of forms) {
