@@ -5,6 +5,8 @@
 // maps and charts (scenario.maps.view.js) both in one request per year, and the population series
 // of one area under both.
 
+import { meta } from './state.js';
+
 /** @import { Query } from './api.js' */
 /** @import { FieldError } from './workspace.api.js' */
 
@@ -15,8 +17,11 @@
 /** @typedef {{ area: { code: string, name: string }, supply: number, demand: number | null, gap: number | null, normValue: number | null, scenario: string | null, suppressed: boolean }} ScenarioNeedsRow */
 /** @typedef {{ period: string, value: number | null, suppressed: boolean }} ScenarioPoint */
 
-/** The level the scenarios are projected at and compared on (the projection's level, docs/projection.md §8). */
-export const SCENARIO_LEVEL = 'STADTTEIL';
+/**
+ * The level the scenarios are projected at and compared on (the projection's level, docs/projection.md
+ * §8): the tenant's basis level, the finest its figures are delivered for (Köln: Stadtteil).
+ */
+export const scenarioLevel = () => meta.levels.find((l) => l.basis)?.name ?? '';
 
 export const scenarioQueries = {
   save: /** @type {Query<{ saveScenario: ScenarioSave }, { input: Record<string, unknown> }>} */ (

@@ -16,7 +16,7 @@ import { $, $input, $select, closest } from './dom.js';
 import { escapeHtml, formatNumber, noDataColour, palette, periodLabel, unitLabel } from './format.js';
 import { authFor } from './identity.js';
 import { rangeLabel } from './legend.view.js';
-import { SCENARIO_LEVEL, scenarioQueries as q } from './scenario.api.js';
+import { scenarioLevel, scenarioQueries as q } from './scenario.api.js';
 import { coarseLevel, populationMeta, meta } from './state.js';
 
 /** @import { ScenarioListed, ScenarioNeedsRow, ScenarioPoint } from './scenario.api.js' */
@@ -60,7 +60,7 @@ function yearNeeds(s, norm, year) {
   const key = `${s.key}:${s.version}:${norm}:${year}`;
   let p = needsCache.get(key);
   if (!p) {
-    p = gql(q.needsPair, { norm, level: SCENARIO_LEVEL, period: year, scenario: s.key }, authFor()).then((d) => ({
+    p = gql(q.needsPair, { norm, level: scenarioLevel(), period: year, scenario: s.key }, authFor()).then((d) => ({
       basis: new Map(d.basis.map((r) => [r.area.code, r])),
       planned: new Map(d.planned.map((r) => [r.area.code, r])),
     }));
@@ -91,7 +91,7 @@ async function loadPopulation(s, area) {
   if (!pop) throw new Error('Der Katalog hat keinen Einwohner-Indikator.');
   const last = Number(pop.periods[pop.periods.length - 1]?.slice(0, 4) ?? new Date().getFullYear());
   // a projection reaches a few decades past the last observed year at most
-  const d = await gql(q.population, { indicator: pop.code, area: { level: SCENARIO_LEVEL, code: area }, from: String(last), to: String(last + 50), scenario: s.key }, authFor());
+  const d = await gql(q.population, { indicator: pop.code, area: { level: scenarioLevel(), code: area }, from: String(last), to: String(last + 50), scenario: s.key }, authFor());
   /** @param {ScenarioPoint[]} list */
   const byYear = (list) => new Map(list.map((p) => [p.period, p.suppressed ? null : p.value]));
   return { area, basis: byYear(d.basis), planned: byYear(d.planned) };
@@ -116,7 +116,7 @@ export async function showScenarioViews(s, choice = {}) {
     const select = $select('sc-view-scenario');
     select.innerHTML = listed.map((x) => `<option value="${escapeHtml(x.key)}">${escapeHtml(x.name)} (${escapeHtml(x.key)}, Version ${x.version})</option>`).join('');
     select.value = s.key;
-    const [geo, bezirke] = await Promise.all([loadAreas(SCENARIO_LEVEL), coarseLevel() ? loadAreas(/** @type {string} */ (coarseLevel())) : null]);
+    const [geo, bezirke] = await Promise.all([loadAreas(scenarioLevel()), coarseLevel() ? loadAreas(/** @type {string} */ (coarseLevel())) : null]);
     shown.geo = geo;
     shown.bezirke = bezirke;
     const areaSelect = $select('sc-view-area');

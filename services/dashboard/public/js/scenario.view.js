@@ -8,9 +8,9 @@
 // Above the form, the list of saved scenarios opens any projected one's maps and chart without a save.
 import { ApiError, describeError, gql } from './api.js';
 import { $, $input, $select } from './dom.js';
-import { escapeHtml, formatNumber } from './format.js';
+import { escapeHtml, formatNumber, levelLabel } from './format.js';
 import { authFor, onIdentityChange } from './identity.js';
-import { SCENARIO_LEVEL, scenarioQueries as q } from './scenario.api.js';
+import { scenarioLevel, scenarioQueries as q } from './scenario.api.js';
 import { showScenarioViews } from './scenario.maps.view.js';
 import { meta } from './state.js';
 
@@ -208,8 +208,8 @@ async function compare(s, area) {
   out.textContent = 'Lade Vergleich …';
   try {
     const [base, planned] = await Promise.all([
-      gql(q.needs, { norm, level: SCENARIO_LEVEL, period, scenario: 'basis' }, authFor()),
-      gql(q.needs, { norm, level: SCENARIO_LEVEL, period, scenario: s.key }, authFor()),
+      gql(q.needs, { norm, level: scenarioLevel(), period, scenario: 'basis' }, authFor()),
+      gql(q.needs, { norm, level: scenarioLevel(), period, scenario: s.key }, authFor()),
     ]);
     const before = new Map(base.needs.map((r) => [r.area.code, r]));
     /** @param {ScenarioNeedsRow} r */
@@ -225,7 +225,7 @@ async function compare(s, area) {
       })
       .join('');
     out.innerHTML = `<table class="operations-table" id="sc-compare-table"><caption>${escapeHtml(normName)}, ${escapeHtml(period)}: Prognose – ${escapeHtml(s.name)} neben dem Basisszenario${planned.needs[0]?.normValue != null ? ` (Richtwert ${formatNumber(planned.needs[0].normValue, 0)})` : ''}</caption>
-      <thead><tr><th scope="col">Stadtteil</th><th scope="col" class="num">Bedarf Basis</th><th scope="col" class="num">Bedarf Szenario</th><th scope="col" class="num">Angebot Basis</th><th scope="col" class="num">Angebot Szenario</th><th scope="col" class="num">Lücke Basis</th><th scope="col" class="num">Lücke Szenario</th></tr></thead>
+      <thead><tr><th scope="col">${escapeHtml(levelLabel(scenarioLevel()).one)}</th><th scope="col" class="num">Bedarf Basis</th><th scope="col" class="num">Bedarf Szenario</th><th scope="col" class="num">Angebot Basis</th><th scope="col" class="num">Angebot Szenario</th><th scope="col" class="num">Lücke Basis</th><th scope="col" class="num">Lücke Szenario</th></tr></thead>
       <tbody>${body || '<tr><td colspan="7">keine Änderung</td></tr>'}</tbody></table>
       <p class="hint">Lücke = Bedarf − Angebot (positiv: es fehlen Plätze). Bedarf aus den prognostizierten Einwohner*innen, Angebot aus dem Register mit den Einrichtungen des Szenarios.${supplyNoteOf(norm)}</p>`;
   } catch (e) {
@@ -289,6 +289,9 @@ export const scenarioView = {
     onIdentityChange(() => void listSaved());
   },
   start() {
+    // the housing area lies in an area of the tenant's basis level (Köln: Stadtteil)
+    const label = document.querySelector('label[for="sc-area"]');
+    if (label && scenarioLevel()) label.textContent = `${levelLabel(scenarioLevel()).one} (Code)`;
     $select('sc-norm').innerHTML = meta.norms.map((n) => `<option value="${escapeHtml(n.code)}">${escapeHtml(n.name)}</option>`).join('');
     void listSaved();
   },
