@@ -233,6 +233,8 @@ export class DeliveryService {
     const parsed = format === 'csv' ? parseCsvDelivery(recordType, body) : format === 'geojson' ? parseGeoJsonDelivery(recordType, body) : parseJsonDelivery(body);
     if (!parsed.ok) return rejected(parsed.errors);
     phases.mark('parse');
+    await turn();
+    phases.mark('queue');
     // areas may name a level delivered a moment ago, before the projection made it the reference's
     const deliveredLevels = recordType === 'area' || recordType === 'indicator-definition' || recordType === 'dataset' ? await this.deliveredLevels() : undefined;
     const definitions = recordType === 'indicator-definition' || recordType === 'dataset' ? await this.definitionContext(deliveredLevels ?? [], withDatasets.datasets) : undefined;
@@ -248,6 +250,8 @@ export class DeliveryService {
     });
     if (!validated.ok) return rejected(validated.errors);
     phases.mark('validate');
+    await turn();
+    phases.mark('queue');
     const schemaVersion = this.deps.registry.latest(recordType).version;
     const secret = this.deps.config.recordKeySecret;
     const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
@@ -744,6 +748,16 @@ function eventRow(d: Decided, seq: number, p: { topic: string; partition: number
   if (d.outcome !== 'unchanged') throw new Error(`no log position for ${d.item.key}@${d.version}`);
   const c = d.committed;
   return { ...base, status: 'unchanged', schemaId: c.schemaId, topic: c.topic, partition: c.partition, offset: c.offset };
+}
+
+/**
+ * Lets the event loop run what is waiting (other deliveries' answers from PostgreSQL and the log)
+ * between the long synchronous steps of reading a body: parse, validate and encode of a batch of
+ * 1,000 records are 60–80 ms of CPU in one piece, and every other delivery's next statement or
+ * append waited for all of it (bench/ingestion, issue 17.3).
+ */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
