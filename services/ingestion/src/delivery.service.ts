@@ -98,6 +98,12 @@ interface DeliveredDatasets {
   versions: ReadonlyMap<string, number>;
 }
 
+/** A look-up started before the records were validated, with the keys it was made for. */
+interface EarlyLookup {
+  keys: string[];
+  result: ReturnType<IngestRepository['lookup']>;
+}
+
 /** Step 1 done: the decision, what is appended and its events. */
 interface Reserved {
   decided: Decided[];
@@ -213,7 +219,7 @@ export class DeliveryService {
     if ('kind' in checked) return checked;
     const final = checked === withDatasets ? read : await this.readRecords(principal, req, checked);
     if (!('items' in final)) return final;
-    return this.commit(final.recordType, principal, final.items, 'records', req.mediaType, final.phases);
+    return this.commit(final.recordType, principal, final.items, 'records', req.mediaType, final.phases, final.early);
   }
 
   /** The indicator catalogue delivered definitions and datasets are overlaid on. */
@@ -225,7 +231,11 @@ export class DeliveryService {
   private emptyIndicators: Catalogue | undefined;
 
   /** A delivery's body read as records against the catalogues with these datasets: admitted, parsed, validated, encoded — or the answer why not. */
-  private async readRecords(principal: Principal, req: DeliveryRequest, withDatasets: DeliveredDatasets): Promise<DeliveryResult | { recordType: RecordType; items: EncodedItem[]; phases: Phases }> {
+  private async readRecords(
+    principal: Principal,
+    req: DeliveryRequest,
+    withDatasets: DeliveredDatasets,
+  ): Promise<DeliveryResult | { recordType: RecordType; items: EncodedItem[]; phases: Phases; early: EarlyLookup | undefined }> {
     const admitted = this.admit(principal, req, withDatasets.feeds);
     if ('kind' in admitted) return admitted;
     const { recordType, format, body } = admitted;
@@ -233,6 +243,7 @@ export class DeliveryService {
     const parsed = format === 'csv' ? parseCsvDelivery(recordType, body) : format === 'geojson' ? parseGeoJsonDelivery(recordType, body) : parseJsonDelivery(body);
     if (!parsed.ok) return rejected(parsed.errors);
     phases.mark('parse');
+    const early = this.lookUpEarly(recordType, parsed.rows);
     await turn();
     phases.mark('queue');
     // areas may name a level delivered a moment ago, before the projection made it the reference's
@@ -263,7 +274,28 @@ export class DeliveryService {
       return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
     });
     phases.mark('encode');
-    return { recordType, items, phases };
+    return { recordType, items, phases, early };
+  }
+
+  /**
+   * The look-up of step 1 started as soon as the body is parsed, with the keys the rows name, so
+   * PostgreSQL answers while the records are validated and encoded instead of after. Used when the
+   * validated records have exactly these keys; its snapshot is older, which the checked reservation
+   * covers like any change between look-up and reservation (ingest_reserve_if_unchanged). Not for
+   * planning records (the look-up also reads the goals and measures they name) nor rows without a
+   * string key (CSV rows name the key's parts).
+   */
+  private lookUpEarly(recordType: RecordType, rows: readonly { value: unknown }[]): EarlyLookup | undefined {
+    if (isPlanningRecordType(recordType) || rows.length === 0) return undefined;
+    const keys: string[] = [];
+    for (const { value } of rows) {
+      const key = value !== null && typeof value === 'object' ? (value as { key?: unknown }).key : undefined;
+      if (typeof key !== 'string') return undefined;
+      keys.push(key);
+    }
+    const result = this.repo.lookup(this.deps.database, recordType, keys, { goals: [], measures: [] });
+    result.catch(() => undefined); // awaited in step 1, or not needed; a failure there is answered like any look-up's
+    return { keys, result };
   }
 
   /**
@@ -508,7 +540,15 @@ export class DeliveryService {
     return { recordType: req.recordType, format, body: req.body ?? Buffer.alloc(0) };
   }
 
-  private async commit(recordType: RecordType, principal: Principal, items: readonly EncodedItem[], kind: DeliveryKind, contentType: string, phases: Phases): Promise<DeliveryResult> {
+  private async commit(
+    recordType: RecordType,
+    principal: Principal,
+    items: readonly EncodedItem[],
+    kind: DeliveryKind,
+    contentType: string,
+    phases: Phases,
+    early?: EarlyLookup,
+  ): Promise<DeliveryResult> {
     const schema = this.deps.registry.latest(recordType);
     const d: Delivery = {
       deliveryId: randomUUID(),
@@ -524,7 +564,7 @@ export class DeliveryService {
     const release = await this.keyLocks.acquire(items.map((i) => `${recordType}\0${i.key}`));
     try {
       // 1. look up, decide, reserve: one transaction under the keys' advisory locks
-      const reserved = await step('database', () => this.decideAndReserve(d, items, phases));
+      const reserved = await step('database', () => this.decideAndReserve(d, items, phases, early));
       if (!('decided' in reserved)) return reserved;
       const { decided, appending, events } = reserved;
       // 2. append what is new or completes a reservation
@@ -568,18 +608,23 @@ export class DeliveryService {
    * delivery than BEGIN, lock, look-up, reserve, COMMIT (issue 17.3, bench/ingestion). Only when a
    * key changed meanwhile (another process decided on it) is the whole step done again in one
    * transaction under the locks. A delivery that reserves nothing (all unchanged, or completing
-   * reservations) writes nothing here: its decision holds as of the look-up's snapshot.
+   * reservations) writes nothing here when its look-up was made under the process's key locks: its
+   * decision holds as of the look-up's snapshot.
    * Also returns the events to append, encoded while PostgreSQL writes the reservations (the
    * envelopes need only the decided versions): on a server the statement and the encoding overlap.
    */
-  private async decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases): Promise<Reserved | Rejected> {
+  private async decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases, early?: EarlyLookup): Promise<Reserved | Rejected> {
     const keys = items.map((i) => i.key);
-    const looked = await this.repo.lookup(this.deps.database, d.recordType, keys, referencedKeys(d.recordType, items));
+    const usesEarly = early !== undefined && early.keys.length === keys.length && early.keys.every((k, i) => k === keys[i]);
+    const looked = usesEarly ? await early.result : await this.repo.lookup(this.deps.database, d.recordType, keys, referencedKeys(d.recordType, items));
     phases.mark('lookup');
     const decision = await this.decide(d, items, looked, this.deps.database);
     if (!('decided' in decision)) return decision;
     phases.mark('decide');
-    if (decision.creates.length === 0) return { decided: decision.decided, appending: decision.appending, events: decision.appending.map((x) => this.event(d, x)) };
+    // an early look-up was made before this process's earlier deliveries of the same keys were done
+    // (KeyLocks): its decision is checked even when it reserves nothing, or five identical
+    // deliveries at once would all complete the first one's reservation and append it five times
+    if (decision.creates.length === 0 && !usesEarly) return { decided: decision.decided, appending: decision.appending, events: decision.appending.map((x) => this.event(d, x)) };
     const reserved = await this.encodingWhile(d, decision.appending, this.repo.reserveIfUnchanged(d.recordType, looked.seen, this.reservationOf(d), this.reservationRows(d, decision.creates)));
     phases.mark('reserve');
     if (reserved.result) return { decided: decision.decided, appending: decision.appending, events: reserved.events };
