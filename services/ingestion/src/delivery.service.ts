@@ -799,7 +799,8 @@ function eventRow(d: Decided, seq: number, p: { topic: string; partition: number
  * Lets the event loop run what is waiting (other deliveries' answers from PostgreSQL and the log)
  * between the long synchronous steps of reading a body: parse, validate and encode of a batch of
  * 1,000 records are 60–80 ms of CPU in one piece, and every other delivery's next statement or
- * append waited for all of it (bench/ingestion, issue 17.3).
+ * append waited for all of it (bench/ingestion, issue 17.3). The early look-up leaves only here: a
+ * pooled pg query is written when the event loop turns (setImmediate), not when it is called.
  */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
