@@ -1,5 +1,6 @@
 // Micro-benchmark (not a test) of the ingestion's PostgreSQL statements per batch, without HTTP or Kafka:
-// lock + look-up + reserve in one transaction, then the record statement, timed per statement.
+// step 1 (look-up and reservation) both ways — in one locked transaction, and as look-up + checked
+// reservation — then the record statement, timed per statement.
 //   node bench/ingestion/pg-phases.mjs --database postgres://… [--batches 30] [--batch-size 1000] [--concurrency 4]
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -24,35 +25,40 @@ const repo = new IngestRepository(db);
 const totals = new Map();
 const add = (k, ms) => totals.set(k, (totals.get(k) ?? 0) + ms);
 const run = Date.now();
+// step 1 both ways, alternating batch by batch so both see the same load: "locked" is BEGIN, advisory
+// locks, look-up, reserve, COMMIT (the service before issue 17.3, and still its path when keys changed
+// meanwhile); "checked" is the look-up, then ingest_reserve_if_unchanged (locks, check, reserve) alone
 async function batch(b) {
+  const path = b % 2 === 0 ? 'checked' : 'locked';
   const keys = Array.from({ length: N }, (_, j) => `bench|${run}|${b}|${j}`);
   const d = { deliveryId: randomUUID(), amt: 'statistik', at: new Date() };
-  let t = performance.now();
+  const started = performance.now();
+  let t = started;
   const lap = (k) => {
     const now = performance.now();
-    add(k, now - t);
+    add(`${path} ${k}`, now - t);
     t = now;
   };
-  await repo.transaction(async (tx) => {
-    lap('begin');
-    if (repo.lockAndLookUp) {
-      await repo.lockAndLookUp(tx, 'area-statistic', keys, { goals: [], measures: [] });
-      lap('lock+lookup');
-    } else {
+  const reservations = keys.map((key) => ({ key, version: 1, payloadHash: 'x'.repeat(64), tombstone: false, payload: null }));
+  if (path === 'checked') {
+    const { seen } = await repo.lookup(db, 'area-statistic', keys, { goals: [], measures: [] });
+    lap('lookup');
+    if (!(await repo.reserveIfUnchanged('area-statistic', seen, d, reservations))) throw new Error('keys changed meanwhile');
+    lap('reserve');
+  } else {
+    await repo.transaction(async (tx) => {
+      lap('begin');
       await repo.lockKeys(tx, 'area-statistic', keys);
       lap('lock');
       await repo.lookup(tx, 'area-statistic', keys, { goals: [], measures: [] });
       lap('lookup');
-    }
-    await repo.reserve(
-      tx,
-      'area-statistic',
-      d,
-      keys.map((key) => ({ key, version: 1, payloadHash: 'x'.repeat(64), tombstone: false, payload: null })),
-    );
-    lap('reserve');
-  });
-  lap('commit');
+      await repo.reserve(tx, 'area-statistic', d, reservations);
+      lap('reserve');
+    });
+    lap('commit');
+  }
+  add(`${path} step 1`, performance.now() - started);
+  count.set(path, (count.get(path) ?? 0) + 1);
   const versions = keys.map((key, i) => ({ key, version: 1, payloadHash: 'x'.repeat(64), tombstone: false, partition: i % 4, offset: String(i), payload: null }));
   const events = keys.map((key, i) => ({ seq: i, row: i + 1, key, version: 1, status: 'created', tombstone: false, schemaId: 1, topic: 't', partition: i % 4, offset: String(i) }));
   await repo.record(
@@ -76,8 +82,10 @@ async function batch(b) {
   );
   lap('record');
 }
-for (let b = 0; b < 3; b++) await batch(-1 - b);
+const count = new Map();
+for (let b = 0; b < 4; b++) await batch(1000 + b);
 totals.clear();
+count.clear();
 let next = 0;
 const t0 = performance.now();
 await Promise.all(
@@ -86,5 +94,12 @@ await Promise.all(
   }),
 );
 const s = (performance.now() - t0) / 1000;
-console.log(`${B} batches × ${N} keys, concurrency ${C}: ${Math.round((B * N) / s)} keys/s; per batch (ms, mean): ${[...totals].map(([k, v]) => `${k} ${(v / B).toFixed(1)}`).join(', ')}`);
+console.log(`${B} batches × ${N} keys, concurrency ${C}, step 1 both ways alternating: ${Math.round((B * N) / s)} keys/s`);
+for (const path of ['locked', 'checked'])
+  console.log(
+    `  ${path.padEnd(7)} per batch (ms, mean of ${count.get(path)}): ${[...totals]
+      .filter(([k]) => k.startsWith(`${path} `))
+      .map(([k, v]) => `${k.slice(path.length + 1)} ${(v / count.get(path)).toFixed(1)}`)
+      .join(', ')}`,
+  );
 await db.close();

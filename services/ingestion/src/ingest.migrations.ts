@@ -6,9 +6,13 @@
 //  ingest_reservations     versions decided and reserved (with their payload hash) before their events
 //                          are appended, removed when the delivery is recorded: what is left belongs
 //                          to a delivery that was not answered, and only its exact payload completes it
+//  ingest_reserve_if_unchanged()  the reservation in one autocommit statement: takes the keys' advisory
+//                          locks, checks that nothing of the keys changed since the delivery's look-up and
+//                          reserves (delivery.service.ts, step 1)
 import type { Database } from '@sp/ports';
 
-export const ingestMigrations: readonly { id: number; sql: string }[] = [
+/** A migration: `sql` is split at semicolons; `statements` are run as they are (a function body has semicolons). */
+export const ingestMigrations: readonly ({ id: number; sql: string } | { id: number; statements: readonly string[] })[] = [
   {
     id: 1,
     sql: `
@@ -70,6 +74,37 @@ export const ingestMigrations: readonly { id: number; sql: string }[] = [
       )
     `,
   },
+  {
+    id: 3,
+    // What the look-up saw of a key, as text: "<answered version or 0>/<reserved versions, ascending, comma-separated>".
+    // VOLATILE (the default): each statement of the function takes a fresh snapshot, so the check after the
+    // locks sees every delivery committed before they were granted — in one plain statement the snapshot
+    // would be taken before the wait. Reservations are probed key by key (OFFSET 0), as in lookup().
+    statements: [
+      `CREATE OR REPLACE FUNCTION ingest_reserve_if_unchanged(
+         p_record_type text, p_lock_ids bigint[], p_keys text[], p_seen text[],
+         p_amt text, p_delivery_id uuid, p_reserved_at timestamptz,
+         p_r_keys text[], p_r_versions integer[], p_r_hashes text[], p_r_tombstones boolean[], p_r_payloads jsonb[])
+       RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+       BEGIN
+         PERFORM count(pg_advisory_xact_lock(id)) FROM (SELECT unnest(p_lock_ids) AS id ORDER BY 1) ids;
+         IF EXISTS (
+           SELECT 1 FROM unnest(p_keys, p_seen) AS s(key, seen)
+            WHERE s.seen IS DISTINCT FROM
+                  coalesce((SELECT c.version FROM ingest_records c WHERE c.record_type = p_record_type AND c.key = s.key), 0)::text || '/' ||
+                  coalesce((SELECT string_agg(r.version::text, ',' ORDER BY r.version)
+                              FROM (SELECT version FROM ingest_reservations WHERE record_type = p_record_type AND key = s.key OFFSET 0) r), '')
+         ) THEN
+           RETURN false;
+         END IF;
+         INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
+         SELECT p_record_type, u.key, u.version, u.payload_hash, u.tombstone, p_amt, p_delivery_id, p_reserved_at, u.payload
+           FROM unnest(p_r_keys, p_r_versions, p_r_hashes, p_r_tombstones, p_r_payloads) AS u(key, version, payload_hash, tombstone, payload);
+         RETURN true;
+       END
+       $fn$`,
+    ],
+  },
 ];
 
 /** Applies pending migrations; an advisory lock keeps concurrently starting instances apart. */
@@ -81,11 +116,14 @@ export async function migrateIngest(db: Database): Promise<void> {
     const applied = new Set(rows.map((r) => Number(r.id)));
     for (const m of ingestMigrations) {
       if (applied.has(m.id)) continue;
-      for (const statement of m.sql
-        .split(';')
-        .map((s) => s.trim())
-        .filter(Boolean))
-        await tx.query(statement);
+      const statements =
+        'statements' in m
+          ? m.statements
+          : m.sql
+              .split(';')
+              .map((s) => s.trim())
+              .filter(Boolean);
+      for (const statement of statements) await tx.query(statement);
       await tx.query('INSERT INTO ingest_migrations (id) VALUES ($1)', [m.id]);
     }
   });

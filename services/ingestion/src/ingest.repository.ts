@@ -1,6 +1,7 @@
 // Reads and writes the ingestion tables through the Database port. Statements take whole batches
-// (unnest of arrays), so a delivery of 1,000 records costs a handful of round trips: in one
-// transaction lock, look up, reserve; after the append one statement records it.
+// (unnest of arrays), so a delivery of 1,000 records costs three round trips: the look-up, the
+// reservation (locks, check, insert: one autocommit statement) and, after the append, the record
+// statement. When the check finds the keys changed, lock, look-up and reserve run in one transaction.
 import { createHash } from 'node:crypto';
 import type { Measure, RecordType } from '@sp/events';
 import type { Database, Queryable } from '@sp/ports';
@@ -26,6 +27,12 @@ export interface ReservationRow {
   payloadHash: string;
   tombstone: boolean;
   payload: unknown | null;
+}
+
+/** What the look-up saw of each distinct key of a delivery: "<answered version or 0>/<reserved versions ascending>". */
+export interface KeysSeen {
+  keys: string[];
+  states: string[];
 }
 
 export interface DeliveryRow {
@@ -99,7 +106,7 @@ export class IngestRepository {
     recordType: RecordType,
     keys: readonly string[],
     referenced: { goals: readonly string[]; measures: readonly string[] },
-  ): Promise<{ states: Map<string, KeyState>; goals: Map<string, ReferencedRecord>; measures: Map<string, ReferencedRecord> }> {
+  ): Promise<{ states: Map<string, KeyState>; goals: Map<string, ReferencedRecord>; measures: Map<string, ReferencedRecord>; seen: KeysSeen }> {
     const { rows } = await tx.query<Record<string, unknown>>(
       `SELECT false AS reserved, record_type, key, version, payload_hash, tombstone, amt, delivery_id::text AS delivery_id, schema_id, topic, partition, "offset"::text AS "offset",
               payload, NULL::timestamptz AS reserved_at
@@ -118,9 +125,13 @@ export class IngestRepository {
     const states = new Map<string, KeyState>();
     const goals = new Map<string, ReferencedRecord>();
     const measures = new Map<string, ReferencedRecord>();
+    const answered = new Map<string, number>();
+    const reservedVersions = new Map<string, number[]>();
     for (const r of rows) {
       const key = String(r.key);
       const rt = String(r.record_type);
+      if (r.reserved === true) reservedVersions.set(key, [...(reservedVersions.get(key) ?? []), Number(r.version)]);
+      else if (rt === recordType && own.has(key)) answered.set(key, Number(r.version));
       const known = {
         version: Number(r.version),
         payloadHash: String(r.payload_hash),
@@ -149,7 +160,38 @@ export class IngestRepository {
       const above = state.reservations.filter((v) => v.version > (state.committed?.version ?? 0));
       if (above.length !== state.reservations.length) states.set(key, { ...state, reservations: above });
     }
-    return { states, goals, measures };
+    // the same text ingest_reserve_if_unchanged() makes of a key (ingest.migrations.ts, migration 3)
+    const seen: KeysSeen = { keys: [...own], states: [] };
+    for (const key of seen.keys) seen.states.push(`${answered.get(key) ?? 0}/${(reservedVersions.get(key) ?? []).sort((a, b) => a - b).join(',')}`);
+    return { states, goals, measures, seen };
+  }
+
+  /**
+   * Step 1 without a transaction: one autocommit statement takes the keys' advisory locks, checks
+   * that what is known of every key (answered version, reserved versions) is still what the look-up
+   * saw, and reserves. False, nothing written, when a key changed meanwhile (another process
+   * decided on it): the caller decides again under the locks. The decision then holds exactly as if
+   * the locks had been taken before the look-up — what is checked is all the decider reads of a key.
+   */
+  async reserveIfUnchanged(recordType: RecordType, seen: KeysSeen, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<boolean> {
+    const { rows: out } = await this.db.query<{ ok: boolean }>(
+      'SELECT ingest_reserve_if_unchanged($1, $2::bigint[], $3::text[], $4::text[], $5, $6::uuid, $7, $8::text[], $9::int[], $10::text[], $11::boolean[], $12::jsonb[]) AS ok',
+      [
+        recordType,
+        lockIds(recordType, seen.keys),
+        seen.keys,
+        seen.states,
+        delivery.amt,
+        delivery.deliveryId,
+        delivery.at,
+        rows.map((r) => r.key),
+        rows.map((r) => r.version),
+        rows.map((r) => r.payloadHash),
+        rows.map((r) => r.tombstone),
+        rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
+      ],
+    );
+    return out[0]?.ok === true;
   }
 
   /** Reserves the versions a delivery decided on; committed with the transaction, before the append. */

@@ -85,6 +85,25 @@ function failingOnce(db: Database, pattern: RegExp): Database & { failed: () => 
   } as Database & { failed: () => boolean };
 }
 
+/** The database with `meanwhile` run once right after the first statement matching `pattern` (what another process does between two statements). */
+function afterOnce(db: Database, pattern: RegExp, meanwhile: () => Promise<void>): Database & { ran: () => boolean } {
+  let ran = false;
+  const after = async <T>(sql: string, result: T): Promise<T> => {
+    if (!ran && pattern.test(sql)) {
+      ran = true;
+      await meanwhile();
+    }
+    return result;
+  };
+  return {
+    query: async (sql, params) => after(sql, await db.query(sql, params)),
+    transaction: (fn) => db.transaction((tx) => fn({ query: async (sql: string, params?: readonly unknown[]) => after(sql, await tx.query(sql, params)) } as Queryable)),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+    ran: () => ran,
+  } as Database & { ran: () => boolean };
+}
+
 function failingAppend(log: EventLog, error: Error): EventLog {
   return {
     ensureTopics: (t) => log.ensureTopics(t),
@@ -243,7 +262,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
   it('a full disk while reserving: 503, nothing appended, nothing held', async () => {
     const { eventLog, database } = await pair.open();
     const A = statistic('207', 100);
-    const failing = failingOnce(database, /INSERT INTO ingest_reservations/);
+    const failing = failingOnce(database, /ingest_reserve_if_unchanged|INSERT INTO ingest_reservations/);
     const { app, base } = await ingestion(eventLog, failing);
     try {
       const res = await post(base, '/v1/deliveries/area-statistic', [A]);
@@ -257,6 +276,64 @@ describe.each(pairs)('%s', (_name, makePair) => {
       expect((await post(base, '/v1/deliveries/area-statistic', [statistic('207', 999)])).status).toBe(200);
     } finally {
       await app.close();
+    }
+  });
+
+  it('a version another process records between the look-up and the reservation: decided again under the locks, 409, nothing appended', async () => {
+    const { eventLog, database } = await pair.open();
+    const A = statistic('208', 100);
+    const B = statistic('208', 200);
+    // between this delivery's look-up (which found nothing of the key) and its reservation, another
+    // ingestion process answers v1 with another payload (as its record statement would leave it)
+    const racing = afterOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, async () => {
+      await database.query(
+        `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
+         VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000208', 1, $3, 0, 0, now())`,
+        [A.key, 'a'.repeat(64), TOPIC],
+      );
+    });
+    const { app, base } = await ingestion(eventLog, racing);
+    try {
+      const res = await post(base, '/v1/deliveries/area-statistic', [B]);
+      expect(racing.ran()).toBe(true);
+      // without the check the reservation of v1 would have been written and B appended as a second v1
+      expect(res.status).toBe(409);
+      expect(res.body.errors[0]).toMatchObject({ row: 0, field: 'version', value: 1, code: 'VERSION_CONFLICT' });
+      expect(await eventsOf(eventLog, B.key)).toEqual([]);
+      expect(await count(database, 'ingest_reservations WHERE key = $1', [B.key])).toBe(0);
+      // the next version is welcome, decided on the first try
+      expect((await post(base, '/v1/deliveries/area-statistic', [statistic('208', 300, 2)])).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('deliveries racing on the same keys through two services: every key@version in the log has one payload', async () => {
+    const { eventLog, database } = await pair.open();
+    const one = await ingestion(eventLog, database);
+    const two = await ingestion(eventLog, database);
+    try {
+      const codes = ['209', '210', '211', '212'];
+      const sends = [1, 2, 3].flatMap((value) =>
+        [one, two].map((s, i) =>
+          post(
+            s.base,
+            '/v1/deliveries/area-statistic',
+            codes.map((c) => statistic(c, value * 10 + i)),
+          ),
+        ),
+      );
+      const answers = await Promise.all(sends);
+      expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      for (const c of codes) {
+        const events = await eventsOf(eventLog, statistic(c, 0).key);
+        expect(events).toHaveLength(1);
+        expect(await count(database, 'ingest_reservations WHERE key = $1', [statistic(c, 0).key])).toBe(0);
+      }
+    } finally {
+      await one.app.close();
+      await two.app.close();
     }
   });
 
