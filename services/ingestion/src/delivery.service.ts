@@ -261,8 +261,8 @@ export class DeliveryService {
     });
     if (!validated.ok) return rejected(validated.errors);
     phases.mark('validate');
-    await turn();
-    phases.mark('queue');
+    // no second turn here: with eight deliveries taking turns it spread the appends out (fewer
+    // combined into one Kafka request) and the API fell at concurrency 8 (bench/ingestion/README.md)
     const schemaVersion = this.deps.registry.latest(recordType).version;
     const secret = this.deps.config.recordKeySecret;
     const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
@@ -797,10 +797,9 @@ function eventRow(d: Decided, seq: number, p: { topic: string; partition: number
 
 /**
  * Lets the event loop run what is waiting (other deliveries' answers from PostgreSQL and the log)
- * between the long synchronous steps of reading a body: parse, validate and encode of a batch of
- * 1,000 records are 60–80 ms of CPU in one piece, and every other delivery's next statement or
- * append waited for all of it (bench/ingestion, issue 17.3). The early look-up leaves only here: a
- * pooled pg query is written when the event loop turns (setImmediate), not when it is called.
+ * after a body is parsed, before it is validated and encoded (60–80 ms of CPU in one piece for
+ * 1,000 records; bench/ingestion, issue 17.3). The early look-up leaves only here: a pooled pg
+ * query is written when the event loop turns (setImmediate), not when it is called.
  */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
