@@ -2,8 +2,9 @@
 // engine (`queryBindAsync`), never spliced into SQL. Only the async chDB calls are used, so
 // queries run on libuv's pool and never block the event loop. chDB runs a process's statements one
 // at a time; they wait for their turn here (statement.queue.ts), where the statements of the view
-// urgent() — the indicator projection's — go before the reads that wait, and a read whose caller
-// gave up while it waited is dropped without running.
+// urgent() — the indicator projection's — go before the reads that wait, those of the view
+// background() — the composite indices' recomputation — after them, and a read whose caller gave up
+// while it waited is dropped without running.
 import { WarehouseError, type FormattedInsert, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
@@ -42,6 +43,16 @@ export class ChdbWarehouse implements Warehouse {
    */
   urgent(): ChdbWarehouse {
     return new ChdbWarehouse(this.state, 'urgent');
+  }
+
+  /**
+   * The same warehouse, whose statements go only when no statement of the normal lane waits and
+   * the urgent lane is empty or has had its burst: for the composite indices' recomputation, whose
+   * dozens of reads would otherwise stand in front of every GraphQL read. Closing either view
+   * closes the session.
+   */
+  background(): ChdbWarehouse {
+    return new ChdbWarehouse(this.state, 'background');
   }
 
   /** statements waiting for their turn, per lane */

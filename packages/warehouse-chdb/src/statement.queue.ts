@@ -7,27 +7,33 @@
 // look-up, versions, cells) while normal ones wait; then one normal statement runs. Strictly first,
 // a projection busy without pause (small batches back to back, two partitions) starved every read
 // (the freshness bench at 10 deliveries/s: 82 GraphQL answers in 2 minutes).
+// Below both, the `background` lane (the composite indices' recomputation: derived results that may
+// follow a little later) runs only when no normal statement waits and the urgent lane is empty or
+// has had its burst. In the normal lane, the recomputation's ≈ 30 reads at a time stood in front of
+// every GraphQL read, each behind a burst of the projection: a GraphQL read waited 12–15 s at
+// 10 deliveries/s (statement trace, bench/indicators/README.md).
 // Pure code, no engine.
 
-export type Lane = 'urgent' | 'normal';
+export type Lane = 'urgent' | 'normal' | 'background';
 
 export class StatementQueue {
-  private readonly waiting: Record<Lane, (() => void)[]> = { urgent: [], normal: [] };
+  private readonly waiting: Record<Lane, (() => void)[]> = { urgent: [], normal: [], background: [] };
   private busy = false;
-  /** urgent statements started in a row while normal ones waited */
+  /** urgent statements started in a row while normal or background ones waited */
   private urgentInARow = 0;
 
   constructor(private readonly burst = 3) {}
 
   /** how many statements wait in each lane (not counting the one running) */
   get depth(): Record<Lane, number> {
-    return { urgent: this.waiting.urgent.length, normal: this.waiting.normal.length };
+    return { urgent: this.waiting.urgent.length, normal: this.waiting.normal.length, background: this.waiting.background.length };
   }
 
   /**
    * Runs `start` when its turn comes: after the statement running now and every statement that
-   * waits in its lane, and the urgent ones before normal ones (at most `burst` in a row while a
-   * normal one waits). Whatever `start` throws is passed on; the turn goes on.
+   * waits in its lane, the urgent ones before the others (at most `burst` in a row while another
+   * waits), the normal ones before the background ones. Whatever `start` throws is passed on; the
+   * turn goes on.
    */
   async run<R>(lane: Lane, start: () => Promise<R>): Promise<R> {
     if (this.busy) await new Promise<void>((resolve) => this.waiting[lane].push(resolve));
@@ -43,12 +49,13 @@ export class StatementQueue {
   }
 
   private next(): (() => void) | undefined {
-    const { urgent, normal } = this.waiting;
-    if (urgent.length > 0 && (normal.length === 0 || this.urgentInARow < this.burst)) {
-      if (normal.length > 0) this.urgentInARow++;
+    const { urgent, normal, background } = this.waiting;
+    const below = normal.length + background.length;
+    if (urgent.length > 0 && (below === 0 || this.urgentInARow < this.burst)) {
+      if (below > 0) this.urgentInARow++;
       return urgent.shift();
     }
     this.urgentInARow = 0;
-    return normal.shift();
+    return normal.shift() ?? background.shift();
   }
 }

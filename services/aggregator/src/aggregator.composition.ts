@@ -20,6 +20,8 @@ export interface IndicatorProjectionDeps {
   catalogue: Catalogue;
   /** reads the indices' inputs (tenantIndicatorReader of @sp/indicator-store; the platform shares it with its gateway) */
   reader: WarehouseIndicatorReader;
+  /** where the indices' recomputation reads and writes, if not `warehouse` (the embedded platform: the chDB background lane; `reader` reads through it) */
+  indexWarehouse?: Warehouse;
   /** the tenant's perturbation table and record-key secret (docs/disclosure.md) */
   projection: IndicatorProjectorOptions;
 }
@@ -32,6 +34,11 @@ export function indicatorProjection(deps: IndicatorProjectionDeps, options: Indi
     ...options,
     projection: deps.projection,
     // asked on every use: a delivered reference replaces the levels while the projection runs
-    indices: { catalogue: deps.catalogue, reader: deps.reader, levels: () => [...deps.reference.hierarchyLevels, ...deps.reference.planningLevels] },
+    indices: {
+      catalogue: deps.catalogue,
+      reader: deps.reader,
+      ...(deps.indexWarehouse ? { warehouse: deps.indexWarehouse } : {}),
+      levels: () => [...deps.reference.hierarchyLevels, ...deps.reference.planningLevels],
+    },
   });
 }

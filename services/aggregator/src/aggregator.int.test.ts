@@ -4,21 +4,22 @@
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
-import { loadAreaMap, migrateWarehouse, tenantIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
+import { IndexProjector, loadAreaMap, migrateWarehouse, tenantIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
 import type { EventLog, Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
-import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { type ChdbWarehouse, openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamikCatalogue } from './dynamik-catalogue.fixture.js';
 import { demoReferenceName, loadReference } from '@sp/spatial';
 import { indicatorProjection } from './aggregator.composition.js';
+import { IndexRecomputation } from './index-recomputation.js';
 
 // a yearly population, a monthly count, and an index over the rate and its 12-month change
 const catalogue = dynamikCatalogue;
 
 describe('aggregator on the embedded event log and chDB', () => {
   let log: EventLog;
-  let wh: Warehouse;
+  let wh: ChdbWarehouse;
   const codec = new EventCodec(SchemaRegistry.load());
   const topic = defaultTopology.topicFor('area-statistic');
 
@@ -150,6 +151,39 @@ describe('aggregator on the embedded event log and chDB', () => {
     await aggregator.stop();
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
     expect(recomputed).toEqual([['2012-12']]);
+    expect(await indexValues()).toEqual(before);
+  });
+
+  it('writes a due period once until the loop has read it, and recomputes it through the background lane', async () => {
+    const reference = loadReference(demoReferenceName);
+    const before = await indexValues();
+    await wh.command(`DELETE FROM index_values WHERE period = '2012'`);
+    // the batches note through the projection's lane (counted), the loop reads and writes through the background lane
+    const urgent = wh.urgent();
+    let notes = 0;
+    const counted: Warehouse = {
+      query: (sql, params, options) => urgent.query(sql, params, options),
+      command: (sql, params) => urgent.command(sql, params),
+      insert: (table, rows) => {
+        if (table === 'index_pending') notes++;
+        return urgent.insert(table, rows);
+      },
+      insertFormatted: (table, insert) => urgent.insertFormatted(table, insert),
+      close: () => Promise.resolve(),
+    };
+    const background = wh.background();
+    const indices = new IndexProjector(background, tenantIndicatorReader(background, { reference, catalogue }), catalogue, {
+      levels: () => [...reference.hierarchyLevels, ...reference.planningLevels],
+    });
+    const recomputation = new IndexRecomputation(background, indices, { notes: counted });
+    // a GraphQL read runs; another waits: the loop's read of what is due comes after both
+    const reads = [wh.query('SELECT sleep(0.5) AS s'), wh.query('SELECT sleep(1) AS s')];
+    await recomputation.note(['2012-12']); // written; starts the loop, which clears what it knows was noted
+    for (let i = 0; i < 4; i++) await recomputation.note(['2012-12']); // the first written again, the rest not
+    expect(notes).toBe(2);
+    await Promise.all(reads);
+    await recomputation.idle(30_000);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
     expect(await indexValues()).toEqual(before);
   });
 });

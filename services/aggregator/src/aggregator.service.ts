@@ -50,6 +50,13 @@ export interface AggregatorOptions {
   indices?: {
     catalogue: Catalogue;
     reader: WarehouseIndicatorReader;
+    /**
+     * where the recomputation reads and writes, if not the aggregator's warehouse (the embedded
+     * platform: the chDB session's background lane, below the GraphQL reads; `reader` reads through
+     * the same). A batch's note of what is due stays on the aggregator's warehouse, before its
+     * offsets are committed.
+     */
+    warehouse?: Warehouse;
     /** the levels of the tenant's reference, asked on every use; each index is scored at those of them its definition names (default: all it names) */
     levels?: readonly string[] | (() => readonly string[]);
   };
@@ -90,9 +97,13 @@ export class AggregatorService {
     private readonly options: AggregatorOptions = {},
   ) {
     this.projector = new IndicatorProjector(warehouse, options.projection);
-    this.indices = options.indices ? new IndexProjector(warehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {}) : undefined;
+    const indexWarehouse = options.indices?.warehouse ?? warehouse;
+    this.indices = options.indices
+      ? new IndexProjector(indexWarehouse, options.indices.reader, options.indices.catalogue, options.indices.levels ? { levels: options.indices.levels } : {})
+      : undefined;
     this.recomputation = this.indices
-      ? new IndexRecomputation(warehouse, this.indices, {
+      ? new IndexRecomputation(indexWarehouse, this.indices, {
+          notes: warehouse,
           recomputed: async (periods, seconds) => {
             this.options.timing?.('indices', seconds);
             await this.options.afterProjection?.({ events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: periods, indicesRecomputed: true });

@@ -22,6 +22,11 @@ export interface Engines {
    * session's urgent lane, whose statements go before the reads that wait (chDB runs one at a time)
    */
   projectionWarehouse?: Warehouse;
+  /**
+   * the warehouse the composite indices' recomputation reads and writes through, if not
+   * `warehouse`: embedded, the chDB session's background lane, below the GraphQL reads
+   */
+  indexWarehouse?: Warehouse;
   database: Database;
   describe: string;
   /** the embedded data directory's format before this start (null: new; lower than DATA_DIR_FORMAT: migrated) */
@@ -81,6 +86,7 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
   return {
     ...bundle(eventLog, warehouse, database, `embedded (event log, chDB, PGlite) in ${config.dataDir}`),
     projectionWarehouse: warehouse.urgent(),
+    indexWarehouse: warehouse.background(),
     formatBefore: format.found,
     ...(repair ? { repair } : {}),
     ...(warehouseRepair ? { warehouseRepair } : {}),

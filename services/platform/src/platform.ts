@@ -74,6 +74,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const warehouse = instrumentWarehouse(engines.warehouse, telemetry);
   // embedded: the projection's statements go before the reads that wait in the one chDB session
   const projectionWarehouse = engines.projectionWarehouse ? instrumentWarehouse(engines.projectionWarehouse, telemetry) : warehouse;
+  // and the composite indices' recomputation after the reads
+  const indexWarehouse = engines.indexWarehouse ? instrumentWarehouse(engines.indexWarehouse, telemetry) : warehouse;
   const database = instrumentDatabase(engines.database, telemetry);
   const tenant: TenantSetup = options.tenant?.reference
     ? {
@@ -112,6 +114,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const scenarioDatasets = new PlanningScenarioDatasets(feeds.scenarioDatasets(), tenant.prognose?.mapping.dataset ?? null);
   await loadScenarioDatasets(scenarioStore, scenarioDatasets);
   const reader = indicatorReaderFor(warehouse, { reference, catalogue, protection, scenarios: scenarioDatasets });
+  // the indices' inputs are read like the gateway reads them, through the recomputation's lane
+  const indexReader = indexWarehouse === warehouse ? reader : indicatorReaderFor(indexWarehouse, { reference, catalogue, protection, scenarios: scenarioDatasets });
   // the one topology of this composition root: ingestion writes and every projection reads through it
   const topology = topologyOf({ partitions: config.SP_ENGINES === 'embedded' ? 2 : 4 });
   // the gateway is created below; new indicator values drop its read cache as soon as they land
@@ -124,6 +128,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       eventLog,
       warehouse,
       projectionWarehouse,
+      indexWarehouse,
+      indexReader,
       database,
       codec,
       reference,

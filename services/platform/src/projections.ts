@@ -38,6 +38,10 @@ export interface ProjectionDeps {
   warehouse: Warehouse;
   /** what the indicator projection writes through, if not `warehouse` (embedded: the chDB session's urgent lane, Engines) */
   projectionWarehouse?: Warehouse;
+  /** what the composite indices' recomputation reads and writes through, if not `warehouse` (embedded: the background lane, Engines) */
+  indexWarehouse?: Warehouse;
+  /** reads the indices' inputs through `indexWarehouse` (default: `reader`); its caches are dropped with `reader`'s */
+  indexReader?: WarehouseIndicatorReader;
   database: Database;
   codec: EventCodec;
   /** the tenant's spatial reference: composite indices are scored at its levels */
@@ -75,7 +79,12 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
   const runner = { deadLetters, ...(deps.log ? { log: deps.log } : {}) };
   // the same indicator projection (cells and composite indices) as the standalone aggregator
   const aggregator = indicatorProjection(
-    { ...deps, warehouse: deps.projectionWarehouse ?? deps.warehouse },
+    {
+      ...deps,
+      warehouse: deps.projectionWarehouse ?? deps.warehouse,
+      ...(deps.indexWarehouse ? { indexWarehouse: deps.indexWarehouse } : {}),
+      reader: deps.indexReader ?? deps.reader,
+    },
     {
       topology: deps.topology,
       ...runner,
@@ -96,7 +105,13 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     codec,
     topology: deps.topology,
     runner,
-    reader: deps.reader,
+    // a delivered reference drops the cached areas of both readers
+    reader: {
+      clearCache: () => {
+        deps.reader.clearCache();
+        deps.indexReader?.clearCache();
+      },
+    },
     indices: aggregator,
     onChanged: (kind) => (kind === 'reference' ? deps.onReferenceChanged?.() : deps.onIndicatorsChanged?.()),
   });
