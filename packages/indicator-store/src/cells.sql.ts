@@ -7,12 +7,7 @@
 //    (present = 0), so the result does not depend on where the log was cut into batches;
 //  - known_at is the latest delivery time of any version at the leaf, withdrawals included;
 //  - synthetic: of the latest versions for a present cell, of any version for an absent one.
-// One pass over every version's observations, `cur` marking the latest. The five yes/no facts of a
-// cell (present; synthetic among the latest / among all; an unknown record key or protected value
-// among the latest) are one groupBitOr of bit flags instead of five aggregates: the aggregation is
-// most of the statement's time, and each aggregate costs about as much as another.
-// flags: 1 present (a latest version has it), 2 a latest one synthetic, 4 any one synthetic,
-// 8 a latest one without a record key (-1), 16 a latest one without a protected value (-1). Each period's first day
+// One pass over every version's observations, `cur` marking the latest. Each period's first day
 // comes from @sp/indicators' period module and is handed in as parameters ({periods}, {starts}),
 // so periods keep one parser.
 // The live variant reads the versions of the records at the leaves only: record_versions is looked
@@ -34,8 +29,9 @@ INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, peri
 WITH known AS (SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions WHERE ${atLeaves} GROUP BY leaf_key),
 cells_of_versions AS (
   SELECT dataset, measure, dims, area_level, area_code, period, leaf_key,
-         groupBitOr(toUInt8(cur) + 2 * (cur AND synthetic) + 4 * synthetic + 8 * (cur AND k < 0) + 16 * (cur AND pv < 0)) AS flags,
-         sumIf(value, cur) AS v_sum, sumIf(k, cur) AS k_sum, sumIf(pv, cur) AS pv_sum
+         countIf(cur) > 0 AS is_present,
+         sumIf(value, cur) AS v_sum, maxIf(synthetic, cur) AS cur_synthetic, max(synthetic) AS any_synthetic,
+         minIf(k, cur) AS k_min, sumIf(k, cur) AS k_sum, minIf(pv, cur) AS pv_min, sumIf(pv, cur) AS pv_sum
   FROM (
     SELECT dataset, area_level, area_code, period, leaf_key, synthetic, obs_measure, obs_dims, obs_value,
            if(length(obs_key) = length(obs_value), obs_key, arrayMap(x -> toFloat64(-1), obs_value)) AS ks,
@@ -50,11 +46,11 @@ cells_of_versions AS (
   GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key
 )
 SELECT c.dataset, c.measure, c.dims, ${dimsKeySql('c.dims')}, c.area_level, c.area_code, c.period, c.leaf_key,
-       if(c.is_present, c.v_sum, 0), c.is_present, if(c.is_present, bitTest(c.flags, 1), bitTest(c.flags, 2)), k.known_at_ms,
-       if(c.is_present, if(bitTest(c.flags, 3), -1, c.k_sum - floor(c.k_sum)), -1),
-       if(c.is_present, if(bitTest(c.flags, 4), -1, c.pv_sum), 0),
+       if(c.is_present, c.v_sum, 0), c.is_present, if(c.is_present, c.cur_synthetic, c.any_synthetic), k.known_at_ms,
+       if(c.is_present, if(c.k_min < 0, -1, c.k_sum - floor(c.k_sum)), -1),
+       if(c.is_present, if(c.pv_min < 0, -1, c.pv_sum), 0),
        transform(c.period, {periods:Array(String)}, {starts:Array(String)}, '')
-FROM (SELECT *, bitTest(flags, 0) AS is_present FROM cells_of_versions) AS c LEFT JOIN known AS k ON k.leaf_key = c.leaf_key
+FROM cells_of_versions AS c LEFT JOIN known AS k ON k.leaf_key = c.leaf_key
 SETTINGS join_use_nulls = 0${scope === 'all' ? ', optimize_on_insert = 0' : ''}`;
 }
 
