@@ -4,10 +4,14 @@
 // (@sp/warehouse-chdb), beside, in the same run:
 //  - read + decode only: the same events from the same log (fresh consumer group), decoded as a
 //    live consumer does (Avro + zod, decodeAs) and as the rebuild does (decodeTrusted);
-//  - the physical limit: the cell rows the rebuild produced, serialised beforehand, inserted raw
-//    into an empty copy of the cells table in each input format the Warehouse port takes; the
-//    fastest is the limit, and the rebuild is reported as a share of it (events/s of the rebuild
-//    over the limit's rows/s × cells per event);
+//  - the physical limit, in every round right after the rebuild: the cell rows the rebuild
+//    produced, serialised beforehand by the engine, inserted raw into an empty copy of the cells
+//    table in each input format the Warehouse port takes (best of two; JSONEachRow, never the
+//    fastest, in the first round only); the fastest is the limit, and the rebuild is reported as a
+//    share of it per round (events/s of the rebuild over the limit's rows/s × cells per event) and
+//    as the median of those shares;
+//  - where the rebuild's time goes: every warehouse statement of the rebuild timed from its call to
+//    its answer (the staging inserts overlap with reading and decoding the next block);
 //  - the old path (baseline): the log projected by the incremental projector batch by batch (what
 //    rebuild() did before), with --baseline-indices also the indices once at its end.
 //
@@ -16,13 +20,15 @@
 // Alleinerziehende), yearly population records (30 observations: total, 13 age groups × 2 sexes,
 // migration status), then corrections (version 2) of ~10 % and withdrawals of ~2 % of the keys.
 //
-//   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 2] [--batch 2000]
-//        [--no-indices] [--no-baseline] [--baseline-indices]
+//   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 3] [--batch 2000]
+//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode]
+//
+// --no-decode leaves out the read-only and read + decode arms (for quick runs of the rebuild).
 //
 // A rebuild with indices recomputes the composite indices of the catalogue once, at its end, for
 // every year of the log, as every entry point wires them (AggregatorOptions.indices).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fmtInt, fromPlatform } from './lib.mjs';
@@ -31,11 +37,12 @@ const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '100000' },
     partitions: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     batch: { type: 'string', default: '2000' },
     'no-indices': { type: 'boolean', default: false },
     'no-baseline': { type: 'boolean', default: false },
     'baseline-indices': { type: 'boolean', default: false },
+    'no-decode': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -47,8 +54,40 @@ const [{ openChdbWarehouse }, { openEmbeddedEventLog }, { EventCodec, SchemaRegi
   ['@sp/warehouse-chdb', '@sp/eventlog-embedded', '@sp/events', '@sp/indicator-store', '@sp/aggregator', '@sp/spatial', '@sp/indicators'].map(fromPlatform),
 );
 
+const load = () => loadavg().map((x) => Number(x.toFixed(2)));
+const loadAtStart = load();
+console.log(`load average at start: ${loadAtStart.join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-replay-'));
 const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
+
+/** statement times of the rebuild without indices, by kind: from the call to the answer */
+const statementMs = new Map();
+const kindOf = (method, sql) => {
+  if (method === 'insertFormatted') return `insert (raw) into ${sql}`;
+  const head = String(sql).trim().replace(/\s+/g, ' ');
+  const into = /^INSERT INTO (\w+)/i.exec(head);
+  if (into) return `INSERT INTO ${into[1]} … SELECT`;
+  return method === 'query' ? 'queries' : head.split(' ').slice(0, 2).join(' ');
+};
+/** the warehouse, every statement timed into statementMs */
+const timedWarehouse = new Proxy(warehouse, {
+  get(target, name) {
+    const value = Reflect.get(target, name);
+    if (typeof value !== 'function' || !['command', 'query', 'insert', 'insertFormatted'].includes(name)) return typeof value === 'function' ? value.bind(target) : value;
+    return async (first, ...rest) => {
+      const started = performance.now();
+      try {
+        return await value.call(target, first, ...rest);
+      } finally {
+        const kind = kindOf(name, first);
+        const s = statementMs.get(kind) ?? { n: 0, ms: 0 };
+        s.n++;
+        s.ms += performance.now() - started;
+        statementMs.set(kind, s);
+      }
+    };
+  },
+});
 const log = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
 const codec = new EventCodec(SchemaRegistry.load());
 const AREA_STATISTIC_TOPIC = defaultTopology.topicFor('area-statistic');
@@ -155,7 +194,7 @@ async function readAndDecode(mode) {
 const catalogue = loadCatalogue();
 const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
 const quiet = { log: () => {} };
-const plain = new AggregatorService(log, warehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
+const plain = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
 let indexMs = 0;
 const timedIndices = new AggregatorService(log, warehouse, codec, {
   maxBatchSize: BATCH,
@@ -209,21 +248,33 @@ async function fingerprint() {
 }
 
 // ── the physical limit: the same cell rows inserted raw, in each format the port takes ───────────
-async function physicalLimit() {
-  const columns = ['dataset', 'measure', 'dims', 'dims_key', 'area_level', 'area_code', 'period', 'leaf_key', 'value', 'present', 'synthetic', 'known_at_ms', 'cell_key', 'pvalue', 'period_start'];
-  const list = columns.join(', ');
-  // serialised by the engine itself beforehand, so the timing is the insert alone
-  const lines = async (format) => Buffer.from(`${(await warehouse.query(`SELECT formatRowNoNewline('${format}', ${list}) AS line FROM cells FINAL`)).map((r) => r.line).join('\n')}\n`);
-  const payloads = { JSONCompactEachRow: await lines('JSONCompactEachRow'), TabSeparated: await lines('TabSeparated'), JSONEachRow: await lines('JSONEachRow') };
-  const rows = payloads.TabSeparated.toString().split('\n').length - 1;
+const limitColumns = ['dataset', 'measure', 'dims', 'dims_key', 'area_level', 'area_code', 'period', 'leaf_key', 'value', 'present', 'synthetic', 'known_at_ms', 'cell_key', 'pvalue', 'period_start'];
+/** the rebuilt cell rows, serialised by the engine itself beforehand (once), so the timing is the insert alone */
+let limitPayloads;
+async function limitPayloadsOnce() {
+  if (limitPayloads) return limitPayloads;
+  limitPayloads = {};
+  for (const format of ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow']) {
+    const file = join(dir, `cells.${format}`);
+    await warehouse.command(`SELECT ${limitColumns.join(', ')} FROM cells FINAL INTO OUTFILE '${file}' TRUNCATE FORMAT ${format}`);
+    limitPayloads[format] = readFileSync(file);
+  }
+  return limitPayloads;
+}
+/** the fastest of `tries` raw inserts of the rebuilt cell rows into an empty copy of cells, per format */
+async function physicalLimit(formats, tries = 2) {
+  const payloads = await limitPayloadsOnce();
+  const [{ n: expected }] = await warehouse.query('SELECT count() AS n FROM cells FINAL');
+  const rows = Number(expected);
   const out = {};
-  for (const [format, data] of Object.entries(payloads)) {
+  for (const format of formats) {
+    const data = payloads[format];
     let best = Infinity;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < tries; i++) {
       await warehouse.command('DROP TABLE IF EXISTS cells_limit');
       await warehouse.command('CREATE TABLE cells_limit AS cells');
       const started = performance.now();
-      await warehouse.insertFormatted('cells_limit', { format, columns, data });
+      await warehouse.insertFormatted('cells_limit', { format, columns: limitColumns, data });
       best = Math.min(best, performance.now() - started);
     }
     const [n] = await warehouse.query('SELECT count() AS n FROM cells_limit');
@@ -264,26 +315,57 @@ const median = (xs) => {
 const rate = (ms) => (N / ms) * 1000;
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
-const runs = { readOnly: [], decodeZod: [], decodeTrusted: [], rebuild: [], rebuildIndices: [], indexMs: [] };
+const runs = { readOnly: [], decodeZod: [], decodeTrusted: [], rebuild: [], rebuildIndices: [], indexMs: [], resolveMs: [], limit: [], limitEventsPerSecond: [], share: [], load: [] };
+const statementsPerRound = [];
 let checked;
-await readAndDecode('zod'); // warm-up (JIT, page cache)
-await readAndDecode('trusted');
+let rowsPerEvent;
+if (!args['no-decode']) {
+  await readAndDecode('zod'); // warm-up (JIT, page cache)
+  await readAndDecode('trusted');
+}
 for (let round = 1; round <= ROUNDS; round++) {
-  const o = await readAndDecode('read');
-  runs.readOnly.push(rate(o.ms));
-  const z = await readAndDecode('zod');
-  runs.decodeZod.push(rate(z.ms));
-  const t = await readAndDecode('trusted');
-  runs.decodeTrusted.push(rate(t.ms));
-  console.log(`round ${round}: read only (embedded log, batches of ${REBUILD_BATCH})  ${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)})`);
-  console.log(`round ${round}: read + decode (Avro + zod, decodeAs)      ${fmtInt(runs.decodeZod.at(-1)).padStart(9)} events/s (${sec(z.ms)})`);
-  console.log(`round ${round}: read + decode (decodeTrusted, rebuild)   ${fmtInt(runs.decodeTrusted.at(-1)).padStart(9)} events/s (${sec(t.ms)})`);
+  runs.load.push(load()[0]);
+  if (!args['no-decode']) {
+    const o = await readAndDecode('read');
+    runs.readOnly.push(rate(o.ms));
+    const z = await readAndDecode('zod');
+    runs.decodeZod.push(rate(z.ms));
+    const t = await readAndDecode('trusted');
+    runs.decodeTrusted.push(rate(t.ms));
+    console.log(`round ${round}: read only (embedded log, batches of ${REBUILD_BATCH})  ${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)})`);
+    console.log(`round ${round}: read + decode (Avro + zod, decodeAs)      ${fmtInt(runs.decodeZod.at(-1)).padStart(9)} events/s (${sec(z.ms)})`);
+    console.log(`round ${round}: read + decode (decodeTrusted, rebuild)   ${fmtInt(runs.decodeTrusted.at(-1)).padStart(9)} events/s (${sec(t.ms)})`);
+  }
+  statementMs.clear();
   const r = await rebuild(plain);
+  const statements = Object.fromEntries([...statementMs].map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
+  statementsPerRound.push(statements);
   checked = await check(false);
   runs.rebuild.push(rate(r.ms));
-  runs.resolveMs = [...(runs.resolveMs ?? []), r.resolveMs];
+  runs.resolveMs.push(r.resolveMs);
   console.log(
     `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)}, resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)})`,
+  );
+  console.log(
+    `round ${round}:   its statements (call to answer): ${Object.entries(statements)
+      .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
+      .join('; ')}`,
+  );
+  // the limit right after the rebuild, so both see the same machine
+  const limit = await physicalLimit(round === 1 ? ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow'] : ['JSONCompactEachRow', 'TabSeparated']);
+  const [fastest, best] = Object.entries(limit).sort((x, y) => y[1].rowsPerSecond - x[1].rowsPerSecond)[0];
+  rowsPerEvent = best.rows / N;
+  const limitEventsPerSecond = best.rowsPerSecond / rowsPerEvent;
+  runs.limit.push(limit);
+  runs.limitEventsPerSecond.push(limitEventsPerSecond);
+  runs.share.push(runs.rebuild.at(-1) / limitEventsPerSecond);
+  for (const [format, l] of Object.entries(limit)) {
+    console.log(
+      `round ${round}: physical limit: ${fmtInt(l.rows)} cell rows inserted raw as ${format.padEnd(18)} ${fmtInt(l.rowsPerSecond).padStart(10)} rows/s (${sec(l.ms)}, ${(l.bytes / 2 ** 20).toFixed(1)} MiB)`,
+    );
+  }
+  console.log(
+    `round ${round}: physical limit as events/s: ${fmtInt(limitEventsPerSecond)} (${fastest}, ${rowsPerEvent.toFixed(2)} cell rows per event); rebuild without indices = ${(runs.share.at(-1) * 100).toFixed(1)} % of it (load ${runs.load.at(-1)})`,
   );
   if (!args['no-indices']) {
     const ri = await rebuild(timedIndices);
@@ -297,16 +379,11 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 const newFingerprint = await fingerprint();
 console.log(`warehouse after rebuild: ${fmtInt(checked.cells)} current cells, ${fmtInt(checked.rows)} cell rows (checked against the log's latest versions)`);
-
-const limit = await physicalLimit();
-const [fastest, best] = Object.entries(limit).sort((a, b) => b[1].rowsPerSecond - a[1].rowsPerSecond)[0];
-for (const [format, l] of Object.entries(limit)) {
-  console.log(`physical limit: ${fmtInt(l.rows)} cell rows inserted raw as ${format.padEnd(18)} ${fmtInt(l.rowsPerSecond).padStart(10)} rows/s (${sec(l.ms)}, ${(l.bytes / 2 ** 20).toFixed(1)} MiB)`);
-}
-const rowsPerEvent = best.rows / N;
-const limitEventsPerSecond = best.rowsPerSecond / rowsPerEvent;
-const share = median(runs.rebuild) / limitEventsPerSecond;
-console.log(`physical limit as events/s: ${fmtInt(limitEventsPerSecond)} (${fastest}, ${rowsPerEvent.toFixed(2)} cell rows per event); rebuild without indices = ${(share * 100).toFixed(1)} % of it`);
+const share = median(runs.share);
+const limitEventsPerSecond = median(runs.limitEventsPerSecond);
+console.log(
+  `share of the physical limit per round: ${runs.share.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}; median ${(share * 100).toFixed(1)} % (limit median ${fmtInt(limitEventsPerSecond)} events/s)`,
+);
 
 let old;
 if (!args['no-baseline']) {
@@ -341,12 +418,16 @@ console.log(
     rebuildEventsPerSecond: runs.rebuild.map(Math.round),
     rebuildWithIndicesEventsPerSecond: runs.rebuildIndices.map(Math.round),
     indexSeconds: runs.indexMs.map((x) => Number((x / 1000).toFixed(2))),
-    resolveSeconds: (runs.resolveMs ?? []).map((x) => Number((x / 1000).toFixed(2))),
-    physicalLimit: Object.fromEntries(Object.entries(limit).map(([f, l]) => [f, Math.round(l.rowsPerSecond)])),
-    physicalLimitFormat: fastest,
-    cellRows: best.rows,
-    limitEventsPerSecond: Math.round(limitEventsPerSecond),
-    shareOfLimit: Number(share.toFixed(3)),
+    resolveSeconds: runs.resolveMs.map((x) => Number((x / 1000).toFixed(2))),
+    statementSeconds: statementsPerRound.map((st) => Object.fromEntries(Object.entries(st).map(([k, v]) => [k, Number((v.ms / 1000).toFixed(2))]))),
+    physicalLimitRowsPerSecond: runs.limit.map((l) => Object.fromEntries(Object.entries(l).map(([f, x]) => [f, Math.round(x.rowsPerSecond)]))),
+    cellRows: Math.round(rowsPerEvent * N),
+    limitEventsPerSecond: runs.limitEventsPerSecond.map(Math.round),
+    shareOfLimitPerRound: runs.share.map((x) => Number(x.toFixed(3))),
+    loadPerRound: runs.load,
+    loadAtStart,
+    loadAtEnd: load(),
+    shareOfLimit: Number(share.toFixed(3)), // median of the rounds' shares
     oldPathEventsPerSecond: old ? Math.round(rate(old.ms)) : null,
     oldPathWithIndices: old ? args['baseline-indices'] : null,
     ratioToOldPath: old ? Number((m.rebuild / rate(old.ms)).toFixed(1)) : null,
