@@ -24,7 +24,7 @@ import { referenceNames, tenantPacks } from './tenant-packs.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
 import { tenantsController } from './tenants.controller.js';
-import { tenantDirectoryPath, tenantRouter, type Handler } from './tenant-router.js';
+import { TenantStarting, tenantDirectoryPath, tenantRouter, type Handler } from './tenant-router.js';
 
 export const defaultTenantId = 'koeln';
 
@@ -195,13 +195,6 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       await defaultPlatform.close();
     },
   };
-}
-
-/** a request for the default tenant before its platform has started */
-export class TenantStarting extends Error {
-  constructor(readonly tenant: string) {
-    super(`tenant "${tenant}" is starting; try again in a few seconds`);
-  }
 }
 
 /** the `sha256:` hashes of the API keys kept in a tenant's directory (none before its first start) */

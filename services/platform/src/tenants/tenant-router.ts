@@ -26,6 +26,13 @@ export interface TenantRouterDeps {
   report?: (line: string) => void;
 }
 
+/** thrown by runtimeOf for a tenant that is still starting (the default tenant before its platform is up): 503 TENANT_STARTING */
+export class TenantStarting extends Error {
+  constructor(readonly tenant: string) {
+    super(`tenant "${tenant}" is starting; try again in a few seconds`);
+  }
+}
+
 /** the public tenant list's path, after the tenant prefix */
 export const tenantDirectoryPath = '/tenants';
 
@@ -55,8 +62,10 @@ export function tenantRouter(deps: TenantRouterDeps): Handler {
         handle(req, res);
       },
       (error: unknown) => {
+        if (res.headersSent) return;
+        if (error instanceof TenantStarting) return refuse(res, split.url, 503, 'TENANT_STARTING', error.message);
         deps.report?.(`tenant ${tenant}: its runtime could not be opened: ${error instanceof Error ? error.message : String(error)}`);
-        if (!res.headersSent) refuse(res, split.url, 503, 'TENANT_UNAVAILABLE', `tenant "${tenant}" cannot be opened right now; try again in a few seconds`);
+        refuse(res, split.url, 503, 'TENANT_UNAVAILABLE', `tenant "${tenant}" cannot be opened right now; try again in a few seconds`);
       },
     );
   };
