@@ -14,6 +14,12 @@
 //   --small-months 0   depth of the other tenants (0: levels and areas only)
 //   --checkpoints 1,5,10  after that many tenants: RSS (platform process, its chdb-http children), disk
 //   --runs 20          timed query runs per variant (after 3 warm-up runs), on tenant nat-001
+//   --open-max N       SP_TENANTS_OPEN_MAX: tenant runtimes open at once (default the platform's, 16)
+//   --idle-s S         SP_TENANT_IDLE_S: a runtime without requests closes after S s (default 600)
+//   --cold 10          after the load: the first request to that many closed tenants (cold open) and
+//                      then warm requests to each
+//   --restart          then stops the platform and starts it again on the same data directory: the
+//                      time until it answers, and its memory with every tenant registered and none open
 //
 // Prints per phase the time, records/s and values/s accepted (2xx) and projected (the tenant's
 // warehouse holds every value), RSS and disk at each checkpoint, the query latency of the public
@@ -39,6 +45,10 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '17' },
     'project-timeout-s': { type: 'string', default: '600' },
     keep: { type: 'boolean', default: false },
+    'open-max': { type: 'string', default: '' },
+    'idle-s': { type: 'string', default: '' },
+    cold: { type: 'string', default: '10' },
+    restart: { type: 'boolean', default: false },
   },
 });
 const TENANTS = Number(args.tenants);
@@ -60,40 +70,53 @@ const startLoad = load();
 
 // ── the platform ─────────────────────────────────────────────────────────────────────────────────
 const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-national-'));
-const platform = spawn(process.execPath, [join(root, 'services/platform/dist/main.js')], {
-  cwd: root,
-  env: { ...process.env, SP_DEMO: '0', SP_DATA_DIR: dataDir, SP_PORT: '0', SP_HOST: '127.0.0.1' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const platformEnv = {
+  ...process.env,
+  SP_DEMO: '0',
+  SP_DATA_DIR: dataDir,
+  SP_PORT: '0',
+  SP_HOST: '127.0.0.1',
+  ...(args['open-max'] ? { SP_TENANTS_OPEN_MAX: args['open-max'] } : {}),
+  ...(args['idle-s'] ? { SP_TENANT_IDLE_S: args['idle-s'] } : {}),
+};
+let platform;
 let platformOutput = '';
-platform.stdout.on('data', (d) => (platformOutput = (platformOutput + d).slice(-20_000)));
-platform.stderr.on('data', (d) => (platformOutput = (platformOutput + d).slice(-20_000)));
-const exited = new Promise((r) => platform.once('exit', r));
+let exited;
 let stopped = false;
-async function stopPlatform() {
+function spawnPlatform() {
+  platformOutput = '';
+  stopped = false;
+  platform = spawn(process.execPath, [join(root, 'services/platform/dist/main.js')], { cwd: root, env: platformEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  platform.stdout.on('data', (d) => (platformOutput = (platformOutput + d).slice(-20_000)));
+  platform.stderr.on('data', (d) => (platformOutput = (platformOutput + d).slice(-20_000)));
+  exited = new Promise((r) => platform.once('exit', r));
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`platform did not start within 180 s:\n${platformOutput}`)), 180_000);
+    const check = () => {
+      const m = /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(platformOutput);
+      if (m) {
+        clearTimeout(deadline);
+        platform.stdout.off('data', check);
+        resolve(m[1]);
+      }
+    };
+    platform.stdout.on('data', check);
+    platform.once('exit', (code) => reject(new Error(`platform exited with ${code}:\n${platformOutput}`)));
+  });
+}
+async function stopPlatform({ keep = args.keep } = {}) {
   if (stopped) return;
   stopped = true;
   platform.kill('SIGTERM');
   const timer = setTimeout(() => platform.kill('SIGKILL'), 60_000);
   await exited;
   clearTimeout(timer);
-  if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
+  if (!keep) rmSync(dataDir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => void stopPlatform().then(() => process.exit(130)));
 
 const startedAt = performance.now();
-const baseUrl = await new Promise((resolve, reject) => {
-  const deadline = setTimeout(() => reject(new Error(`platform did not start within 180 s:\n${platformOutput}`)), 180_000);
-  const check = () => {
-    const m = /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(platformOutput);
-    if (m) {
-      clearTimeout(deadline);
-      resolve(m[1]);
-    }
-  };
-  platform.stdout.on('data', check);
-  platform.once('exit', (code) => reject(new Error(`platform exited with ${code}:\n${platformOutput}`)));
-});
+let baseUrl = await spawnPlatform();
 const startS = (performance.now() - startedAt) / 1000;
 const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
 log(`platform (pid ${platform.pid}) at ${baseUrl}, data ${dataDir}, ready in ${startS.toFixed(1)} s`);
@@ -183,10 +206,26 @@ async function graphql(tenant, query) {
 
 const { createClickHouseWarehouse } = await fromPlatform('@sp/warehouse-clickhouse');
 const warehouses = new Map();
+// a tenant reopened after a close has a new chdb-http on a new port
 const warehouseOf = (id) => {
-  if (!warehouses.has(id)) warehouses.set(id, createClickHouseWarehouse({ url: warehouseUrl(id) }));
-  return warehouses.get(id);
+  const url = warehouseUrl(id);
+  if (!warehouses.has(url)) warehouses.set(url, createClickHouseWarehouse({ url }));
+  return warehouses.get(url);
 };
+/** the tenants whose runtime is open now: a chdb-http child on their directory */
+function openTenants() {
+  const open = [];
+  for (const pid of childrenOf(platform.pid)) {
+    try {
+      const path = readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .find((e) => e.startsWith('CHDB_PATH='));
+      const m = path && /\/tenants\/([^/]+)\/warehouse$/.exec(path);
+      if (m) open.push(m[1]);
+    } catch {}
+  }
+  return open;
+}
 const cellCount = async (id) => Number((await warehouseOf(id).query('SELECT count() AS n FROM cells'))[0].n);
 
 // ── load ─────────────────────────────────────────────────────────────────────────────────────────
@@ -241,7 +280,9 @@ async function loadTenant(t) {
 async function checkpoint(n) {
   const mem = memory();
   const tenantsDir = join(dataDir, 'tenants');
-  const perTenant = readdirSync(tenantsDir).map((id) => ({ id, mib: duMiB(join(tenantsDir, id)) }));
+  const perTenant = readdirSync(tenantsDir)
+    .filter((id) => !id.startsWith('.'))
+    .map((id) => ({ id, mib: duMiB(join(tenantsDir, id)) }));
   const fullDisk = perTenant.filter((p) => phases.counts.some((c) => c.id === p.id && c.months === MONTHS));
   const emptyDisk = perTenant.filter((p) => !phases.counts.some((c) => c.id === p.id));
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
@@ -256,7 +297,7 @@ async function checkpoint(n) {
   };
   checkpoints.push(row);
   log(
-    `checkpoint ${n} tenants: RSS platform ${row.mainMiB} MiB + ${row.children} chdb-http × ${row.childMeanMiB} MiB = ${row.totalMiB} MiB (private memory ${row.mainPrivateMiB} + ${row.childrenPrivateMiB} = ${row.totalPrivateMiB} MiB); disk ${row.diskMiB} MiB (full tenant ${row.fullTenantMiB} MiB, bare ${row.bareTenantMiB} MiB)`,
+    `checkpoint ${n} tenants (${row.children} open): RSS platform ${row.mainMiB} MiB + ${row.children} chdb-http × ${row.childMeanMiB} MiB = ${row.totalMiB} MiB (private memory ${row.mainPrivateMiB} + ${row.childrenPrivateMiB} = ${row.totalPrivateMiB} MiB); disk ${row.diskMiB} MiB (full tenant ${row.fullTenantMiB} MiB, bare ${row.bareTenantMiB} MiB)`,
   );
 }
 
@@ -278,10 +319,16 @@ try {
   if (failure) throw failure;
   if (CONCURRENCY !== 1) await checkpoint(TENANTS);
 
+  const coldWarm = await measureColdWarm();
   // ── queries on nat-001 ──────────────────────────────────────────────────────────────────────────
   let queries = [];
-  if (FULL > 0 && MONTHS >= 12) queries = await measureQueries(tenantSpec(1, SEED));
-  report(queries);
+  if (FULL > 0 && MONTHS >= 12) {
+    // its first request opens it when the cap closed it
+    await graphql(tenantSpec(1, SEED).id, '{ areas(level: SOZIALRAUM) { code } }');
+    queries = await measureQueries(tenantSpec(1, SEED));
+  }
+  const restart = args.restart ? await measureRestart() : null;
+  report(queries, coldWarm, restart);
 } catch (error) {
   console.error(error);
   console.error(platformOutput.slice(-3000));
@@ -289,6 +336,57 @@ try {
 } finally {
   for (const w of warehouses.values()) await w.close?.();
   await stopPlatform();
+}
+
+/** the first request to closed tenants (it opens the runtime), then warm requests to each */
+async function measureColdWarm() {
+  const n = Number(args.cold);
+  if (n <= 0) return null;
+  const open = new Set(openTenants());
+  const closed = [];
+  for (let t = 1; t <= TENANTS && closed.length < n; t++) if (!open.has(tenantSpec(t, SEED).id)) closed.push(tenantSpec(t, SEED).id);
+  let p = 0;
+  // an indicator read at the tenant's level, a period of its own each time so that no cache answers
+  const query = () => `{ indicatorValues(indicator: "einwohner", level: SOZIALRAUM, periods: ["${1900 + Math.floor(p / 12)}-${String((p++ % 12) + 1).padStart(2, '0')}"]) { value } }`;
+  const cold = [];
+  const warm = [];
+  for (const id of closed) {
+    let started = performance.now();
+    await graphql(id, query());
+    cold.push(performance.now() - started);
+    for (let i = 0; i < 5; i++) {
+      started = performance.now();
+      await graphql(id, query());
+      warm.push(performance.now() - started);
+    }
+  }
+  const r = { tenants: closed.length, openBefore: open.size, cold, warm, coldP50: percentile(cold, 50), coldP95: percentile(cold, 95), warmP50: percentile(warm, 50), warmP95: percentile(warm, 95) };
+  log(
+    `cold open: the first GraphQL request to ${closed.length} closed tenants (${open.size} open before) p50 ${fmtMs(r.coldP50)} p95 ${fmtMs(r.coldP95)}; then warm, 5 each: p50 ${fmtMs(r.warmP50)} p95 ${fmtMs(r.warmP95)}; open now: ${openTenants().length}`,
+  );
+  return r;
+}
+
+/** stops the platform and starts it on the same data directory: every tenant registered, none open */
+async function measureRestart() {
+  for (const w of warehouses.values()) await w.close?.();
+  warehouses.clear();
+  await stopPlatform({ keep: true });
+  const started = performance.now();
+  baseUrl = await spawnPlatform();
+  const readyS = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 2000));
+  const mem = memory();
+  const listed = (await (await fetch(`${baseUrl}/tenants`)).json()).tenants.length;
+  const id = tenantSpec(TENANTS, SEED).id;
+  const t = performance.now();
+  const areas = (await graphql(id, '{ areas(level: SOZIALRAUM) { code } }')).areas.length;
+  const firstMs = performance.now() - t;
+  const r = { readyS, listed, openAfterStart: mem.children, mainMiB: mem.mainMiB, mainPrivateMiB: mem.mainPrivateMiB, firstRequestMs: firstMs, areas, openAfterRequest: openTenants().length };
+  log(
+    `restart with ${TENANTS} registered tenants: ready in ${readyS.toFixed(1)} s, ${mem.children} tenant runtimes open, GET /tenants lists ${listed}; platform RSS ${mem.mainMiB.toFixed(0)} MiB, private ${mem.mainPrivateMiB.toFixed(0)} MiB; the first request to ${id} (${areas} Gebiete) took ${fmtMs(firstMs)}`,
+  );
+  return r;
 }
 
 async function measureQueries(spec) {
@@ -381,14 +479,22 @@ async function measureQueries(spec) {
   return out;
 }
 
-function report(queries) {
+function report(queries, coldWarm, restart) {
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log('\n── summary (SYNTHETIC data, bench/national/generate.mjs) ──');
   console.log(`load average at start ${startLoad}, at end ${load()}; platform ready in ${startS.toFixed(1)} s`);
   console.log(
     `tenant creation (POST /admin/tenants): mean ${mean(phases.create).toFixed(2)} s, first ${phases.create[0].toFixed(2)} s, last ${phases.create.at(-1).toFixed(2)} s (last ÷ first ${(phases.create.at(-1) / phases.create[0]).toFixed(2)}×)`,
   );
+  const sorted = [...phases.create].sort((a, b) => a - b);
+  console.log(
+    `tenant creation: p50 ${percentile(sorted, 50).toFixed(2)} s, p95 ${percentile(sorted, 95).toFixed(2)} s, max ${sorted.at(-1).toFixed(2)} s; all ${TENANTS} in ${(phases.create.reduce((a, b) => a + b, 0) / 60).toFixed(1)} min`,
+  );
   console.log(`levels + areas delivered and projected: mean ${mean(phases.reference).toFixed(2)} s`);
+  const peak = checkpoints.reduce((a, b) => ((b.totalPrivateMiB ?? 0) > (a.totalPrivateMiB ?? 0) ? b : a));
+  console.log(
+    `memory bounded by the cap: the largest total private memory at a checkpoint was ${peak.totalPrivateMiB} MiB (platform ${peak.mainPrivateMiB}, ${peak.children} chdb-http ${peak.childrenPrivateMiB}) at ${peak.tenants} tenants; RSS ${peak.totalMiB} MiB`,
+  );
   for (const c of phases.counts.filter((c) => c.months === MONTHS).slice(0, 5))
     console.log(`counts ${c.id}: ${c.records} records, ${c.values} values; accepted ${c.acceptedS.toFixed(1)} s, projected ${c.projectedS.toFixed(1)} s`);
   const full = phases.counts.filter((c) => c.months === MONTHS);
@@ -404,7 +510,8 @@ function report(queries) {
       `extrapolation to the whole data set (${(national / 1e9).toFixed(2)} billion values), one tenant at a time at this run's rate: accepted ${(national / accepted / 3600).toFixed(1)} h (${accepted.toFixed(0)} values/s), in the warehouses ${(national / v / 3600).toFixed(1)} h (${v.toFixed(0)} values/s); disk ≈ ${((national * mibPerValue) / 1024).toFixed(0)} GiB (${((mibPerValue * 2 ** 20) / 1).toFixed(1)} B per value, full tenant at ${MONTHS} months ${cp.fullTenantMiB} MiB incl. its bare stores)`,
     );
   }
-  if (checkpoints.length > 2) {
+  // per additional tenant only while every tenant is open (no cap reached)
+  if (checkpoints.length > 2 && checkpoints.at(-1).children === checkpoints.at(-1).tenants) {
     const a = checkpoints[1];
     const b = checkpoints.at(-1);
     const perTenant = (b.totalMiB - a.totalMiB) / (b.tenants - a.tenants);
@@ -431,6 +538,9 @@ function report(queries) {
         counts: phases.counts,
         checkpoints,
         queries,
+        coldWarm,
+        restart,
+        openMax: args['open-max'] || null,
       },
       (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v),
     ),

@@ -58,6 +58,10 @@ export const platformConfigSchema = z.object({
   SP_PROTECTION: z.string().optional(),
   /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  /** tenants other than the default whose runtimes may be open at once; the least recently used closes first (docs/tenants.md) */
+  SP_TENANTS_OPEN_MAX: z.coerce.number().int().min(1).default(16),
+  /** seconds a tenant's runtime stays open without a request before it closes (0: until evicted or the deployment stops) */
+  SP_TENANT_IDLE_S: z.coerce.number().int().min(0).default(600),
   /** bearer token of the deployment's admin API (/admin/tenants); generated and kept in the data dir (admin-token) when absent */
   SP_ADMIN_TOKEN: z.string().min(32).optional(),
   /** secret of the record keys (cell-key method); generated and kept in the data dir when absent */

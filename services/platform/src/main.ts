@@ -76,7 +76,7 @@ Sozialplanung läuft.
   GraphQL:    ${platform.url}/graphql   (GraphiQL im Browser)
   OGC API:    ${platform.url}/ogc   (Features für GIS, z. B. ogrinfo OAPIF:${platform.url}/ogc)
   Ingestion:  ${platform.url}/v1/deliveries/{recordType}   (API-Schlüssel je Amt: ${platform.keys.file})
-  Mandanten:  ${[...deployment.runtimes.keys()].map((id) => `${id} ${deployment.tenantUrl(id)}/`).join(', ')}   (Verwaltung: ${platform.url}/admin/tenants, docs/tenants.md)
+  Mandanten:  ${tenantsLine(deployment.registered(), deployment.tenantUrl)}   (Verwaltung: ${platform.url}/admin/tenants, docs/tenants.md)
   Anmeldung:  ${platform.identity.mode === 'embedded' ? `${platform.identity.issuer()}   (eigener OIDC-Anbieter; Benutzer: pnpm identity users add …)` : `${platform.identity.issuer()}   (externer OIDC-Anbieter)`}
 Beenden mit Strg+C.
 `);
@@ -96,4 +96,10 @@ if (demo) {
   })().catch((error: unknown) => {
     if (!stopping) process.stderr.write(`  ✗ Bevölkerungsprognose nicht gerechnet: ${error instanceof Error ? error.message : String(error)}\n`);
   });
+}
+
+/** the registered tenants with their URLs; past ten, their number (they open on demand, docs/tenants.md) */
+function tenantsLine(ids: readonly string[], url: (id: string) => string): string {
+  const shown = ids.slice(0, 10).map((id) => `${id} ${url(id)}/`);
+  return ids.length > 10 ? `${shown.join(', ')} … (${ids.length} registriert)` : shown.join(', ');
 }

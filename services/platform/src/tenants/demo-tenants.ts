@@ -4,14 +4,15 @@
 import type { TenantDefinitionInput } from '@sp/tenancy';
 import type { DemoLoaderDeps } from '../demo.loader.js';
 import type { Deployment, TenantRuntime } from './deployment.js';
+import type { TenantLease } from './tenant-pool.js';
 
-/** the tenant's runtime; the tenant is created first when the deployment does not run it yet */
-export async function demoTenant(deployment: Deployment, definition: TenantDefinitionInput): Promise<TenantRuntime> {
-  if (!deployment.runtimes.has(definition.id)) {
+/** a lease on the tenant's runtime (release it when done); the tenant is created first when it is not registered */
+export async function demoTenant(deployment: Deployment, definition: TenantDefinitionInput): Promise<TenantLease<TenantRuntime>> {
+  if (!deployment.registered().includes(definition.id)) {
     const created = await deployment.tenants.create(definition);
     if (created.kind !== 'accepted') throw new Error(`demo tenant ${definition.id}: ${created.code}: ${created.message}`);
   }
-  return deployment.runtimes.get(definition.id)!;
+  return deployment.open(definition.id);
 }
 
 /** what a demo loader needs of a tenant's runtime: its API under the deployment's URL, its keys, catalogues and database */

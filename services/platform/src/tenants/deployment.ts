@@ -5,9 +5,11 @@
 // API creates tenants while the deployment runs. docs/tenants.md says why it is built this way.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
+import { hashApiKey } from '@sp/ingestion';
 import type { Tenant } from '@sp/tenancy';
 import { loadOrCreateSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
@@ -15,13 +17,14 @@ import type { Engines } from '../engines.js';
 import { startPlatform, type Platform } from '../platform.js';
 import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
-import { openTenantEngines, tenantDir } from './tenant-engines.js';
+import { openTenantEngines, PgliteTemplate, tenantDir } from './tenant-engines.js';
+import { TenantPool, type TenantLease } from './tenant-pool.js';
 import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
 import { tenantsController } from './tenants.controller.js';
-import { tenantDirectoryPath, tenantRouter, type Handler } from './tenant-router.js';
+import { TenantStarting, tenantDirectoryPath, tenantRouter, type Handler } from './tenant-router.js';
 
 export const defaultTenantId = 'koeln';
 
@@ -37,7 +40,14 @@ export interface Deployment {
   server: Server;
   /** the default tenant's platform (Köln): every request that names no tenant */
   platform: Platform;
-  runtimes: ReadonlyMap<string, TenantRuntime>;
+  /** the runtimes open right now: the default tenant's and those opened on demand (tenant-pool.ts) */
+  readonly runtimes: ReadonlyMap<string, TenantRuntime>;
+  /** every registered tenant's id, open or not, the default tenant first */
+  registered(): readonly string[];
+  /** tenant runtimes opened and closed on demand since the deployment started (the default tenant's not counted) */
+  tenantStats(): { opened: number; closed: number; open: number };
+  /** a tenant's runtime, opened when it is closed; held open until the lease is released */
+  open(id: string): Promise<TenantLease<TenantRuntime>>;
   tenants: TenantService;
   adminToken: string;
   /** the base URL of a tenant's API, GraphQL and dashboard */
@@ -46,35 +56,58 @@ export interface Deployment {
 }
 
 export async function startDeployment(config: PlatformConfig, engines: Engines): Promise<Deployment> {
-  const handlers = new Map<string, Handler>();
-  const runtimes = new Map<string, TenantRuntime>();
   const credentials = new CredentialIndex();
   const repository = new TenantRepository(engines.database);
   await repository.migrate();
-  const registered = new Set<string>([defaultTenantId, ...(await repository.list()).map((t) => t.id)]);
+  // the registry is read once; creating a tenant adds to it. No tenant's runtime is opened here.
+  const definitions = new Map<string, Tenant>((await repository.list()).map((t) => [t.id, t]));
+  const registered = new Set<string>([defaultTenantId, ...definitions.keys()]);
   const adminToken = config.SP_ADMIN_TOKEN ?? loadOrCreateSecret(config.dataDir, 'admin-token');
 
   let url = '';
   const tenantUrl = (id: string) => (id === defaultTenantId ? url : `${url}/t/${id}`);
+  const report = (line: string) => process.stderr.write(`${line}\n`);
+  const pglite = config.SP_ENGINES === 'embedded' ? new PgliteTemplate(config.dataDir) : undefined;
+  const pool = new TenantPool<TenantRuntime>({
+    async open(id) {
+      const tenant = definitions.get(id);
+      if (!tenant) throw new Error(`tenant "${id}" is not registered`);
+      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite);
+      credentials.add({ tenant: id, apiKeyHashes: runtime.platform.keys.entries.map((e) => e.hash), issuer: runtime.platform.identity.issuer() });
+      return runtime;
+    },
+    async close(_id, runtime) {
+      // the ingestion answers 2xx only once the events are in the tenant's log; what the projections
+      // have not applied yet they apply after the next open, from their committed offsets
+      await runtime.platform.close();
+      await runtime.engines.close();
+    },
+    maxOpen: config.SP_TENANTS_OPEN_MAX,
+    idleMs: config.SP_TENANT_IDLE_S * 1000,
+    settled: (runtime) =>
+      runtime.platform.projections.caughtUp(1_000).then(
+        () => true,
+        () => false,
+      ),
+    report,
+  });
   const starter = {
     async start(tenant: Tenant) {
-      const runtime = await startTenantRuntime(config, tenant, tenantUrl(tenant.id));
-      runtimes.set(tenant.id, runtime);
-      credentials.add({ tenant: tenant.id, apiKeyHashes: runtime.platform.keys.entries.map((e) => e.hash), issuer: runtime.platform.identity.issuer() });
-      registered.add(tenant.id);
-      handlers.set(tenant.id, runtime.platform.handle);
-      return { url: tenantUrl(tenant.id), apiKeys: runtime.platform.keys.keys, apiKeysFile: runtime.platform.keys.file };
+      definitions.set(tenant.id, tenant);
+      const lease = await pool.acquire(tenant.id);
+      try {
+        const { platform } = lease.runtime;
+        registered.add(tenant.id);
+        return { url: tenantUrl(tenant.id), apiKeys: platform.keys.keys, apiKeysFile: platform.keys.file };
+      } finally {
+        lease.release();
+      }
     },
     async discard(id: string) {
-      handlers.delete(id);
       registered.delete(id);
       credentials.remove(id);
-      const runtime = runtimes.get(id);
-      runtimes.delete(id);
-      if (runtime) {
-        await runtime.platform.close();
-        await runtime.engines.close();
-      }
+      await pool.close(id);
+      definitions.delete(id);
       if (config.SP_ENGINES === 'servers') await dropServersTenantStores(config, id);
       rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true });
     },
@@ -89,7 +122,8 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   });
   const admin = tenantsController(tenants, adminToken);
   let defaultName = 'Köln';
-  // public fields only (no reference, threshold, keys): the dashboard's tenant switcher
+  // public fields only (no reference, threshold, keys): the dashboard's tenant switcher; every
+  // registered tenant, open or not (a click opens it)
   const directory: Handler = (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res
@@ -100,15 +134,24 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     void repository
       .list()
       .then((list) => {
-        const running = list.filter((t) => handlers.has(t.id));
-        const entries = [{ id: defaultTenantId, name: defaultName, kind: 'stadt', path: '/' }, ...running.map((t) => ({ id: t.id, name: t.name, kind: t.kind, path: `/t/${t.id}/` }))];
+        const listed = list.filter((t) => registered.has(t.id));
+        const entries = [{ id: defaultTenantId, name: defaultName, kind: 'stadt', path: '/' }, ...listed.map((t) => ({ id: t.id, name: t.name, kind: t.kind, path: `/t/${t.id}/` }))];
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify({ default: defaultTenantId, tenants: entries }));
       })
       .catch((error: unknown) => {
         res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } }));
       });
   };
-  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, handlers, known: () => registered, credentials, admin, directory }));
+  let platform: Platform | undefined;
+  const runtimeOf = async (id: string): Promise<{ handle: Handler; release(): void }> => {
+    if (id === defaultTenantId) {
+      if (!platform) throw new TenantStarting(id);
+      return { handle: platform.handle, release: () => undefined };
+    }
+    const lease = await pool.acquire(id);
+    return { handle: lease.runtime.platform.handle, release: lease.release };
+  };
+  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, runtimeOf, known: () => registered, credentials, admin, directory, report }));
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -117,33 +160,57 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
   });
   url = `http://${config.SP_HOST}:${(server.address() as AddressInfo).port}`;
+  // a closed tenant's credentials are known without opening it: its keys' hashes from its directory
+  // and the issuer its runtime will have, so that the router still refuses a key naming another tenant
+  for (const id of definitions.keys()) credentials.add({ tenant: id, apiKeyHashes: storedApiKeyHashes(tenantDir(config.dataDir, id)), issuer: issuerOf(config, tenantUrl(id)) });
 
-  const platform = await startPlatform(config, engines, { serve: { url } });
-  defaultName = platform.reference.name;
-  runtimes.set(defaultTenantId, { id: defaultTenantId, platform, engines });
-  credentials.add({ tenant: defaultTenantId, apiKeyHashes: platform.keys.entries.map((e) => e.hash), issuer: platform.identity.issuer() });
-  handlers.set(defaultTenantId, platform.handle);
-  // the registered tenants start one after the other; until then they answer 503
-  for (const tenant of await repository.list()) await starter.start(tenant);
+  const defaultPlatform = await startPlatform(config, engines, { serve: { url } });
+  platform = defaultPlatform;
+  defaultName = defaultPlatform.reference.name;
+  const defaultRuntime: TenantRuntime = { id: defaultTenantId, platform: defaultPlatform, engines };
+  credentials.add({ tenant: defaultTenantId, apiKeyHashes: defaultPlatform.keys.entries.map((e) => e.hash), issuer: defaultPlatform.identity.issuer() });
 
   return {
     url,
     server,
-    platform,
-    runtimes,
+    platform: defaultPlatform,
+    get runtimes() {
+      return new Map([[defaultTenantId, defaultRuntime], ...pool.open()]);
+    },
+    registered: () => [...registered],
+    tenantStats: () => pool.stats(),
+    open: async (id) => {
+      if (id === defaultTenantId) return { runtime: defaultRuntime, release: () => undefined };
+      if (!registered.has(id)) throw new Error(`tenant "${id}" is not registered`);
+      return pool.acquire(id);
+    },
     tenants,
     adminToken,
     tenantUrl,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      for (const [id, runtime] of [...runtimes].reverse()) {
-        await runtime.platform.close();
-        // the default tenant's engines belong to the caller, who opened them
-        if (id !== defaultTenantId) await runtime.engines.close();
-      }
+      await pool.closeAll();
+      // the default tenant's engines belong to the caller, who opened them
+      await defaultPlatform.close();
     },
   };
+}
+
+/** the `sha256:` hashes of the API keys kept in a tenant's directory (none before its first start) */
+function storedApiKeyHashes(dir: string): string[] {
+  const file = join(dir, 'api-keys.json');
+  if (!existsSync(file)) return [];
+  try {
+    return Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>).map((key) => hashApiKey(key));
+  } catch {
+    return [];
+  }
+}
+
+/** the issuer a tenant's runtime will have (its identity, services/identity): the external one, or its own provider under its URL */
+function issuerOf(config: PlatformConfig, tenantUrl: string): string {
+  return config.SP_OIDC_ISSUER ?? `${config.SP_PUBLIC_URL ?? tenantUrl}/auth`;
 }
 
 /** the feed catalogue of a reference's pack (the repository's when the pack has none) */
@@ -151,13 +218,13 @@ function packFeeds(reference: string, config: PlatformConfig): FeedCatalogue {
   return tenantPacks[reference]?.feeds() ?? FeedCatalogue.load(config.SP_FEED_CATALOGUE);
 }
 
-async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string): Promise<TenantRuntime> {
+async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined): Promise<TenantRuntime> {
   const pack = tenantPacks[tenant.reference];
   if (!pack) throw new Error(`no spatial reference "${tenant.reference}"; accepted: ${referenceNames().join(', ')}`);
   // the tenant's directory keeps its secrets and keys; in the embedded default its stores too
   const dir = tenantDir(config.dataDir, tenant.id);
   mkdirSync(dir, { recursive: true });
-  const engines = config.SP_ENGINES === 'servers' ? await openServersTenantEngines(config, tenant.id) : await openTenantEngines(dir);
+  const engines = config.SP_ENGINES === 'servers' ? await openServersTenantEngines(config, tenant.id) : await openTenantEngines(dir, pglite ? { pgliteTemplate: () => pglite.path() } : {});
   try {
     // the tenant's own secrets (tokens, record keys) and keys, in its own directory; its threshold
     const { SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;

@@ -37,7 +37,12 @@ export async function loadHamburgDemo(deps: HamburgDemoDeps): Promise<boolean> {
 
 /** creates the Hamburg tenant on the deployment when it is not registered, then loads it once (the README's main command) */
 export async function startHamburgDemo(deployment: Deployment, dataRoot = defaultDataRoot()): Promise<void> {
-  const city = await demoTenant(deployment, hamburgDemo);
-  const loaded = await loadHamburgDemo({ ...demoLoaderDeps(deployment, city), dataRoot });
-  if (!loaded) process.stdout.write(`  ✓ Hamburg bereits geladen (${deployment.tenantUrl(city.id)}/)\n`);
+  const lease = await demoTenant(deployment, hamburgDemo);
+  try {
+    const city = lease.runtime;
+    const loaded = await loadHamburgDemo({ ...demoLoaderDeps(deployment, city), dataRoot });
+    if (!loaded) process.stdout.write(`  ✓ Hamburg bereits geladen (${deployment.tenantUrl(city.id)}/)\n`);
+  } finally {
+    lease.release();
+  }
 }

@@ -120,7 +120,12 @@ export async function loadMusterstadtDemo(deps: MusterstadtDemoDeps): Promise<bo
 
 /** creates the town's tenant on the deployment when it is not registered, then loads its demo once (the README's main command) */
 export async function startMusterstadtDemo(deployment: Deployment): Promise<void> {
-  const town = await demoTenant(deployment, musterstadtDemo);
-  const loaded = await loadMusterstadtDemo(demoLoaderDeps(deployment, town));
-  if (!loaded) process.stdout.write(`  ✓ Musterstadt-Demo bereits geladen (${deployment.tenantUrl(town.id)}/)\n`);
+  const lease = await demoTenant(deployment, musterstadtDemo);
+  try {
+    const town = lease.runtime;
+    const loaded = await loadMusterstadtDemo(demoLoaderDeps(deployment, town));
+    if (!loaded) process.stdout.write(`  ✓ Musterstadt-Demo bereits geladen (${deployment.tenantUrl(town.id)}/)\n`);
+  } finally {
+    lease.release();
+  }
 }

@@ -151,8 +151,10 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
     await stop();
     await start();
     const town = d!.tenantUrl('musterstadt');
-    expect(d!.runtimes.has('musterstadt')).toBe(true);
+    expect(d!.registered()).toContain('musterstadt');
+    expect(d!.runtimes.has('musterstadt')).toBe(false);
     expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
+    expect(d!.runtimes.has('musterstadt')).toBe(true);
     expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(12345);
   });
 

@@ -28,10 +28,7 @@ describe('tenant router', () => {
     server = createServer(
       tenantRouter({
         defaultTenant: 'koeln',
-        handlers: new Map([
-          ['koeln', handler('koeln')],
-          ['musterstadt', handler('musterstadt')],
-        ]),
+        runtimeOf: async (tenant) => ({ handle: handler(tenant), release: () => undefined }),
         known: () => new Set(['koeln', 'musterstadt']),
         credentials,
         admin: { handles: (p) => p.startsWith('/admin/'), handle: (_req, res) => res.end('admin') },

@@ -1,5 +1,6 @@
 // The one HTTP entry of a multi-tenant deployment. Every request is given to exactly one tenant's
-// runtime (its own ingestion, gateway with its response cache, dashboard routes), chosen once here:
+// runtime (its own ingestion, gateway with its response cache, dashboard routes), chosen once here
+// and opened for the request when it is closed:
 // a /t/{tenant}/ path prefix or an X-SP-Tenant header names it, an API key or token belongs to one,
 // and without either the default tenant (Köln) answers, so every existing URL keeps its meaning.
 // /admin/ is the deployment's own (tenant registry), never a tenant's.
@@ -11,14 +12,25 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface TenantRouterDeps {
   defaultTenant: string;
-  /** the handler of each running tenant */
-  handlers: ReadonlyMap<string, Handler>;
-  /** tenants registered but not (yet) running answer 503 */
+  /**
+   * the handler of a registered tenant's runtime, opened when it is closed (tenant-pool.ts), with the
+   * lease that keeps it open until the response has ended; throws when it cannot be opened (503)
+   */
+  runtimeOf: (tenant: string) => Promise<{ handle: Handler; release(): void }>;
+  /** the registered tenants */
   known: () => ReadonlySet<string>;
   credentials: CredentialIndex;
   admin: { handles(path: string): boolean; handle: Handler };
   /** the deployment's public list of tenants (GET /tenants, also under /t/{id}/ for the dashboard's relative URLs) */
   directory?: Handler;
+  report?: (line: string) => void;
+}
+
+/** thrown by runtimeOf for a tenant that is still starting (the default tenant before its platform is up): 503 TENANT_STARTING */
+export class TenantStarting extends Error {
+  constructor(readonly tenant: string) {
+    super(`tenant "${tenant}" is starting; try again in a few seconds`);
+  }
 }
 
 /** the public tenant list's path, after the tenant prefix */
@@ -39,11 +51,23 @@ export function tenantRouter(deps: TenantRouterDeps): Handler {
       return;
     }
     if (deps.directory && split.url.split('?')[0] === tenantDirectoryPath) return deps.directory(req, res);
-    const handler = deps.handlers.get(resolution.tenant);
-    if (!handler) return refuse(res, split.url, 503, 'TENANT_STARTING', `tenant "${resolution.tenant}" is starting; try again in a few seconds`);
-    // the tenant's runtime sees its own paths, as if it were alone
-    req.url = split.url;
-    handler(req, res);
+    const tenant = resolution.tenant;
+    deps.runtimeOf(tenant).then(
+      ({ handle, release }) => {
+        // the lease holds the runtime open until the response has ended or its connection is gone
+        res.once('close', release);
+        if (res.destroyed) return release();
+        // the tenant's runtime sees its own paths, as if it were alone
+        req.url = split.url;
+        handle(req, res);
+      },
+      (error: unknown) => {
+        if (res.headersSent) return;
+        if (error instanceof TenantStarting) return refuse(res, split.url, 503, 'TENANT_STARTING', error.message);
+        deps.report?.(`tenant ${tenant}: its runtime could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+        refuse(res, split.url, 503, 'TENANT_UNAVAILABLE', `tenant "${tenant}" cannot be opened right now; try again in a few seconds`);
+      },
+    );
   };
 }
 

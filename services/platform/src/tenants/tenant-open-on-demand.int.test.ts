@@ -1,0 +1,179 @@
+// Tenant runtimes opened on demand and closed when idle or at the cap (tenant-pool.ts), on the real
+// engines of the embedded default: three tenants under a cap of two. Played as requests do it: the
+// first request opens a closed tenant, the least recently used unleased runtime is closed to make
+// room, a slow delivery in flight keeps its tenant open while the cap forces an eviction, a delivery
+// to a closed tenant is accepted and readable, concurrent first requests open a tenant once, a
+// restart opens none of the registered tenants until asked, and an idle runtime closes.
+import { request } from 'node:http';
+import { tempDir } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type PlatformConfig } from '../config.js';
+import { openEngines, type Engines } from '../engines.js';
+import { startDeployment, type Deployment } from './deployment.js';
+
+const adminToken = 'admin-token-of-the-open-on-demand-test-0123456';
+type Gql = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+
+describe('tenant runtimes opened on demand', () => {
+  const dataDir = tempDir('sp-tenants-on-demand-');
+  const configOf = (idleS: number): PlatformConfig => loadConfig({ SP_DATA_DIR: dataDir, SP_PORT: '0', SP_ADMIN_TOKEN: adminToken, SP_TENANTS_OPEN_MAX: '2', SP_TENANT_IDLE_S: String(idleS) });
+  let engines: Engines | undefined;
+  let d: Deployment;
+  const keys: Record<string, string> = {};
+
+  const start = async (idleS: number) => {
+    engines = await openEngines(configOf(idleS));
+    d = await startDeployment(configOf(idleS), engines);
+  };
+  const stop = async () => {
+    await d?.close();
+    await engines?.close();
+    engines = undefined;
+  };
+  const open = () => [...d.runtimes.keys()].sort();
+  const gql = async (tenant: string, query: string): Promise<Gql> => {
+    const res = await fetch(`${d.tenantUrl(tenant)}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    return (await res.json()) as Gql;
+  };
+  const record = (area: string, value: number) => ({
+    key: `bevoelkerung|SOZIALRAUM|${area}|2012`,
+    version: 1,
+    dataset: 'bevoelkerung',
+    areaLevel: 'SOZIALRAUM',
+    areaCode: area,
+    period: '2012',
+    observations: [{ measure: 'einwohner', dimensions: {}, value }],
+    synthetic: true,
+  });
+  const einwohner = async (tenant: string, area: string): Promise<number | string | null> => {
+    const r = await gql(tenant, `{ indicatorValues(indicator: "einwohner", level: SOZIALRAUM, period: "2012", areas: ["${area}"]) { value } }`);
+    return r.data ? ((r.data.indicatorValues as { value: number | null }[])[0]?.value ?? null) : (r.errors?.[0]?.message ?? 'error');
+  };
+  /** polls until the tenant's projections have the value (the read itself reopens a closed tenant) */
+  const eventually = async (tenant: string, area: string, value: number) => {
+    const until = Date.now() + 60_000;
+    let seen: unknown;
+    while (Date.now() < until) {
+      seen = await einwohner(tenant, area);
+      if (seen === value) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(seen).toBe(value);
+  };
+
+  beforeAll(async () => {
+    await start(0);
+  }, 300_000);
+  afterAll(stop);
+
+  it('creates three tenants under a cap of two: the least recently used closes, every one stays registered', async () => {
+    for (const id of ['stadt-a', 'stadt-b', 'stadt-c']) {
+      const res = await fetch(`${d.url}/admin/tenants`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id, name: id, kind: 'gemeinde', reference: 'musterstadt' }),
+      });
+      expect(res.status).toBe(201);
+      keys[id] = ((await res.json()) as { apiKeys: Record<string, string> }).apiKeys.statistik!;
+    }
+    // the closing of stadt-a runs beside the opening of stadt-c; it is done once the pool no longer holds it
+    await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+    expect(open()).toEqual(['koeln', 'stadt-b', 'stadt-c']);
+    expect(d.registered()).toEqual(['koeln', 'stadt-a', 'stadt-b', 'stadt-c']);
+    const directory = (await (await fetch(`${d.url}/tenants`)).json()) as { tenants: { id: string }[] };
+    expect(directory.tenants.map((t) => t.id)).toEqual(['koeln', 'stadt-a', 'stadt-b', 'stadt-c']);
+    const listed = (await (await fetch(`${d.url}/admin/tenants`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { tenants: { id: string }[] };
+    expect(listed.tenants.map((t) => t.id)).toEqual(['stadt-a', 'stadt-b', 'stadt-c']);
+  }, 300_000);
+
+  it('opens a closed tenant at its first request and closes the least recently used one', async () => {
+    const opened = d.tenantStats().opened;
+    expect(await gql('stadt-a', '{ areas(level: STADT) { name } }')).toEqual({ data: { areas: [{ name: 'Musterstadt' }] } });
+    expect(d.tenantStats().opened).toBe(opened + 1);
+    await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+    expect(open()).toEqual(['koeln', 'stadt-a', 'stadt-c']);
+  }, 120_000);
+
+  it('never closes a runtime under a request in flight: a slow delivery holds stadt-a while the cap evicts stadt-c for stadt-b', async () => {
+    const body = JSON.stringify({ records: [record('1', 4711)] });
+    const slow = request(`${d.tenantUrl('stadt-a')}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys['stadt-a']}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      slow.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      slow.on('error', reject);
+    });
+    // the headers and half the body: the router has the request and its lease on stadt-a
+    slow.write(body.slice(0, 40));
+    slow.flushHeaders();
+    await new Promise((r) => setTimeout(r, 500));
+    // stadt-c is used after the slow request began, so stadt-a is the least recently used: without its lease it would go
+    await gql('stadt-c', '{ areas(level: STADT) { name } }');
+    try {
+      expect(await gql('stadt-b', '{ areas(level: STADT) { name } }')).toEqual({ data: { areas: [{ name: 'Musterstadt' }] } });
+      await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+      expect(open()).toEqual(['koeln', 'stadt-a', 'stadt-b']);
+    } catch (error) {
+      slow.destroy();
+      throw error;
+    }
+    slow.end(body.slice(40));
+    const res = await answered;
+    expect(res.status, res.text).toBe(200);
+    expect(open()).toEqual(['koeln', 'stadt-a', 'stadt-b']);
+    await eventually('stadt-a', '1', 4711);
+  }, 180_000);
+
+  it('accepts a delivery to a closed tenant and serves it; what was accepted before a close is still there after the next open', async () => {
+    expect(d.runtimes.has('stadt-c')).toBe(false);
+    const res = await fetch(`${d.tenantUrl('stadt-c')}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys['stadt-c']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [record('2', 815)] }),
+    });
+    expect(res.status, await res.text()).toBe(200);
+    await eventually('stadt-c', '2', 815);
+    // stadt-a (delivered above) was closed for stadt-c or is closed now for the read of stadt-b
+    await gql('stadt-b', '{ areas(level: STADT) { name } }');
+    await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+    expect(d.runtimes.has('stadt-a')).toBe(false);
+    await eventually('stadt-a', '1', 4711);
+  }, 180_000);
+
+  it('opens a tenant once for concurrent first requests', async () => {
+    await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+    const closed = ['stadt-a', 'stadt-b', 'stadt-c'].find((id) => !d.runtimes.has(id))!;
+    const opened = d.tenantStats().opened;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => gql(closed, '{ areas(level: STADT) { name } }')));
+    for (const a of answers) expect(a).toEqual({ data: { areas: [{ name: 'Musterstadt' }] } });
+    expect(d.tenantStats().opened).toBe(opened + 1);
+  }, 120_000);
+
+  it('starts again with every tenant registered and none opened until asked, and closes an idle one', async () => {
+    await stop();
+    const t0 = Date.now();
+    await start(1);
+    const startMs = Date.now() - t0;
+    expect(open()).toEqual(['koeln']);
+    expect(d.registered()).toEqual(['koeln', 'stadt-a', 'stadt-b', 'stadt-c']);
+    expect(d.tenantStats().opened).toBe(0);
+    // a key of stadt-a naming stadt-b is refused before any runtime opens: the closed tenants' keys are known
+    const wrong = await fetch(`${d.tenantUrl('stadt-b')}/v1/deliveries/area-statistic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys['stadt-a']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [record('1', 1)] }),
+    });
+    expect(wrong.status).toBe(403);
+    expect(d.tenantStats().opened).toBe(0);
+    expect(await einwohner('stadt-c', '2')).toBe(815);
+    expect(open()).toEqual(['koeln', 'stadt-c']);
+    // idle for 1 s (and its projections settled): closed
+    await expect.poll(() => open(), { timeout: 20_000, interval: 250 }).toEqual(['koeln']);
+    expect(startMs).toBeLessThan(120_000);
+  }, 300_000);
+});
