@@ -11,7 +11,9 @@
 // follow a little later) runs only when no normal statement waits and the urgent lane is empty or
 // has had its burst. In the normal lane, the recomputation's ≈ 30 reads at a time stood in front of
 // every GraphQL read, each behind a burst of the projection: a GraphQL read waited 12–15 s at
-// 10 deliveries/s (statement trace, bench/indicators/README.md).
+// 10 deliveries/s (statement trace, bench/indicators/README.md). A background statement also gets a
+// turn after 16 normal ones in a row, so reads that never stop cannot keep the indices from ever
+// being recomputed.
 // Pure code, no engine.
 
 export type Lane = 'urgent' | 'normal' | 'background';
@@ -21,8 +23,18 @@ export class StatementQueue {
   private busy = false;
   /** urgent statements started in a row while normal or background ones waited */
   private urgentInARow = 0;
+  /** normal statements started in a row while background ones waited */
+  private normalInARow = 0;
 
-  constructor(private readonly burst = 3) {}
+  /**
+   * @param burst urgent statements in a row before a waiting normal or background one gets a turn
+   * @param backgroundEvery normal statements in a row before a waiting background one gets a turn:
+   *   a dashboard that never stops asking must not keep the composite indices from ever being recomputed
+   */
+  constructor(
+    private readonly burst = 3,
+    private readonly backgroundEvery = 16,
+  ) {}
 
   /** how many statements wait in each lane (not counting the one running) */
   get depth(): Record<Lane, number> {
@@ -56,6 +68,11 @@ export class StatementQueue {
       return urgent.shift();
     }
     this.urgentInARow = 0;
-    return normal.shift() ?? background.shift();
+    if (normal.length > 0 && (background.length === 0 || this.normalInARow < this.backgroundEvery)) {
+      if (background.length > 0) this.normalInARow++;
+      return normal.shift();
+    }
+    this.normalInARow = 0;
+    return background.shift();
   }
 }

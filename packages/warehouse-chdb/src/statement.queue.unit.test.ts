@@ -60,6 +60,18 @@ describe('StatementQueue', () => {
     expect(order).toEqual(['read 1', 'u1', 'u2', 'read 2', 'u3', 'u4', 'index 1', 'u5', 'index 2']);
   });
 
+  it('lets one waiting background statement run after `backgroundEvery` normal ones in a row, so a busy dashboard does not starve the indices', async () => {
+    const q = new StatementQueue(3, 2);
+    const order: string[] = [];
+    const running = gate(order, 'read 1');
+    const step = (lane: 'urgent' | 'normal' | 'background', name: string) => q.run(lane, () => Promise.resolve(name).then((n) => (order.push(n), n)));
+    const all = [q.run('normal', running.start), step('background', 'index 1'), step('background', 'index 2')];
+    for (const name of ['read 2', 'read 3', 'read 4', 'read 5', 'read 6']) all.push(step('normal', name));
+    running.release();
+    await Promise.all(all);
+    expect(order).toEqual(['read 1', 'read 2', 'read 3', 'index 1', 'read 4', 'read 5', 'index 2', 'read 6']);
+  });
+
   it('passes a failure on to its caller and goes on with the next statement', async () => {
     const q = new StatementQueue();
     const failing = q.run('normal', () => Promise.reject(new Error('boom')));
