@@ -176,20 +176,7 @@ export class IngestRepository {
   async reserveIfUnchanged(recordType: RecordType, seen: KeysSeen, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<boolean> {
     const { rows: out } = await this.db.query<{ ok: boolean }>(
       'SELECT ingest_reserve_if_unchanged($1, $2::bigint[], $3::text[], $4::text[], $5, $6::uuid, $7, $8::text[], $9::int[], $10::text[], $11::boolean[], $12::jsonb[]) AS ok',
-      [
-        recordType,
-        lockIds(recordType, seen.keys),
-        seen.keys,
-        seen.states,
-        delivery.amt,
-        delivery.deliveryId,
-        delivery.at,
-        rows.map((r) => r.key),
-        rows.map((r) => r.version),
-        rows.map((r) => r.payloadHash),
-        rows.map((r) => r.tombstone),
-        rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
-      ],
+      [recordType, lockIds(recordType, seen.keys), seen.keys, seen.states, delivery.amt, delivery.deliveryId, delivery.at, ...reservationColumns(rows)],
     );
     return out[0]?.ok === true;
   }
@@ -201,17 +188,7 @@ export class IngestRepository {
       `INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
        SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, u.payload
          FROM unnest($5::text[], $6::int[], $7::text[], $8::boolean[], $9::jsonb[]) AS u(key, version, payload_hash, tombstone, payload)`,
-      [
-        recordType,
-        delivery.amt,
-        delivery.deliveryId,
-        delivery.at,
-        rows.map((r) => r.key),
-        rows.map((r) => r.version),
-        rows.map((r) => r.payloadHash),
-        rows.map((r) => r.tombstone),
-        rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload))),
-      ],
+      [recordType, delivery.amt, delivery.deliveryId, delivery.at, ...reservationColumns(rows)],
     );
   }
 
@@ -361,4 +338,9 @@ export class IngestRepository {
       })),
     };
   }
+}
+
+/** The reservation rows as the statements' array parameters: keys, versions, payload hashes, tombstones, payloads (JSON). */
+function reservationColumns(rows: readonly ReservationRow[]): [string[], number[], string[], boolean[], (string | null)[]] {
+  return [rows.map((r) => r.key), rows.map((r) => r.version), rows.map((r) => r.payloadHash), rows.map((r) => r.tombstone), rows.map((r) => (r.payload === null ? null : JSON.stringify(r.payload)))];
 }
