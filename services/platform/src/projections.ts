@@ -186,21 +186,18 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
     },
     async rebuild(timeoutMs = 600_000) {
       const started = Date.now();
-      // the datasets, then the definitions on them: the replayed indices are those of the tenant's catalogue
-      if (datasets) {
-        const datasetReplay = await datasets(`datasets-rebuild-${started}`);
+      /** one replay group from the log's start: started, followed to the end, stopped */
+      const replayOnce = async (start: (group: string) => Promise<{ caughtUp(ms: number): Promise<void>; stop(): Promise<void> }>, group: string) => {
+        const replay = await start(`${group}-rebuild-${started}`);
         try {
-          await datasetReplay.caughtUp(timeoutMs);
+          await replay.caughtUp(timeoutMs);
         } finally {
-          await datasetReplay.stop();
+          await replay.stop();
         }
-      }
-      const catalogueReplay = await definitions(`catalogue-rebuild-${started}`);
-      try {
-        await catalogueReplay.caughtUp(timeoutMs);
-      } finally {
-        await catalogueReplay.stop();
-      }
+      };
+      // the datasets, then the definitions on them: the replayed indices are those of the tenant's catalogue
+      if (datasets) await replayOnce(datasets, 'datasets');
+      await replayOnce(definitions, 'catalogue');
       const replays = [await reference(`reference-rebuild-${started}`), await registryGroup(`registry-rebuild-${started}`), await planningGroup(`controlling-rebuild-${started}`)];
       try {
         await Promise.all([aggregator.rebuild(timeoutMs), ...replays.map((r) => r.caughtUp(timeoutMs))]);
@@ -208,14 +205,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
         for (const r of replays) await r.stop();
       }
       // the scenarios' populations were in the truncated warehouse and rest on the observed population: replayed after it
-      if (scenarios) {
-        const replay = await scenarioGroup(`scenarios-rebuild-${started}`);
-        try {
-          await replay.caughtUp(timeoutMs);
-        } finally {
-          await replay.stop();
-        }
-      }
+      if (scenarios) await replayOnce(scenarioGroup, 'scenarios');
       return { ms: Date.now() - started };
     },
     async stop() {
