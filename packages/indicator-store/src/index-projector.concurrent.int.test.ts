@@ -7,47 +7,13 @@ import { IndexProjector } from './index-projector.js';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { sgbCatalogueYaml, statisticEvents } from './testing/index.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
-const catalogue = parseCatalogue(`
-catalogueVersion: 1
-datasets:
-  bev: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
-  sgb: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
-indicators:
-  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bev, measure: einwohner }
-  - { code: sgb_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb, measure: sgb_personen }
-  - { code: sgb_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb_personen, denominator: einwohner, factor: 100 }
-  - code: index_a
-    version: 1
-    kind: index
-    name: A
-    definition: A
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb_quote }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-`);
+const catalogue = parseCatalogue(sgbCatalogueYaml({ sgbPeriodicity: 'month', indices: [{ code: 'index_a', inputs: ['sgb_quote'] }] }));
 
 const areas = ['101', '102', '103'];
-let seq = 0;
-function record(dataset: string, areaCode: string, period: string, measure: string, value: number): AreaStatisticEvent {
-  seq += 1;
-  return {
-    key: `${dataset}|STADTTEIL|${areaCode}|${period}`,
-    version: 1,
-    tombstone: false,
-    deliveredAt: Date.UTC(2025, 0, 1) + seq,
-    amt: 'statistik',
-    deliveryId: `d-${seq}`,
-    payload: { dataset, areaLevel: 'STADTTEIL', areaCode, period, synthetic: false, observations: [{ measure, dimensions: {}, value }] },
-  };
-}
+const record = statisticEvents();
 
 /** The warehouse, with the index rows' insert held until released (a recomputation that read before a change and writes after it). */
 function heldIndexInsert(wh: Warehouse): { warehouse: Warehouse; reached: Promise<void>; release: () => void } {
@@ -97,7 +63,7 @@ describe('two index recomputations of the same year side by side', () => {
         { childLevel: 'STADTTEIL', childCode: a, level: 'STADT', code: '0' },
       ]),
     ]);
-    await new IndicatorProjector(wh).apply(areas.flatMap((a, i) => [record('bev', a, '2012', 'einwohner', 1010 + 100 * i), record('sgb', a, '2012-12', 'sgb_personen', 110 + 5 * i * i)]));
+    await new IndicatorProjector(wh).apply(areas.flatMap((a, i) => [record('bev', a, '2012', { einwohner: 1010 + 100 * i }), record('sgb', a, '2012-12', { sgb_personen: 110 + 5 * i * i })]));
     reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
     await new IndexProjector(wh, reader, catalogue).recompute(['2012-12']);
   });
@@ -114,7 +80,7 @@ describe('two index recomputations of the same year side by side', () => {
     await held.reached; // process A has read 103's December and holds its rows
 
     // process B projects the withdrawal of 103's December and recomputes the year
-    const withdrawal: AreaStatisticEvent = { ...record('sgb', '103', '2012-12', 'sgb_personen', 0), version: 2, tombstone: true };
+    const withdrawal: AreaStatisticEvent = { ...record('sgb', '103', '2012-12', { sgb_personen: 0 }), version: 2, tombstone: true };
     delete (withdrawal as { payload?: unknown }).payload;
     const { touchedPeriods } = await new IndicatorProjector(wh).apply([withdrawal]);
     await new IndexProjector(wh, reader, catalogue).recompute(touchedPeriods);

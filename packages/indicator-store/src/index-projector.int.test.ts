@@ -7,64 +7,24 @@ import { IndexProjector } from './index-projector.js';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { sgbCatalogueYaml, statisticEvents } from './testing/index.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 // A yearly population and a monthly count; two versions of an index over the monthly rate, the
 // second also over its change to the same month a year before.
-const catalogue = parseCatalogue(`
-catalogueVersion: 1
-datasets:
-  bev: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false }
-  sgb: { name: SGB II, periodicity: month, amt: jobcenter, synthetic: false }
-indicators:
-  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bev, measure: einwohner }
-  - { code: sgb_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb, measure: sgb_personen }
-  - { code: sgb_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb_personen, denominator: einwohner, factor: 100 }
-  - { code: sgb_quote_12m, version: 1, kind: change, name: C, definition: C, unit: pp, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, of: sgb_quote, periods: 12, mode: absolute }
-  - code: index_a
-    version: 1
-    kind: index
-    name: A
-    definition: A
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb_quote }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-  - code: index_a
-    version: 2
-    kind: index
-    name: A
-    definition: A
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb_quote }, { indicator: sgb_quote_12m }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-`);
+const catalogue = parseCatalogue(
+  sgbCatalogueYaml({
+    sgbPeriodicity: 'month',
+    change12m: true,
+    indices: [
+      { code: 'index_a', version: 1, inputs: ['sgb_quote'] },
+      { code: 'index_a', version: 2, inputs: ['sgb_quote', 'sgb_quote_12m'] },
+    ],
+  }),
+);
 
 const areas = ['101', '102', '103'];
-let seq = 0;
-function record(dataset: string, areaCode: string, period: string, measure: string, value: number): AreaStatisticEvent {
-  seq += 1;
-  return {
-    key: `${dataset}|STADTTEIL|${areaCode}|${period}`,
-    version: 1,
-    tombstone: false,
-    deliveredAt: Date.UTC(2025, 0, 1) + seq,
-    amt: 'statistik',
-    deliveryId: `d-${seq}`,
-    payload: { dataset, areaLevel: 'STADTTEIL', areaCode, period, synthetic: false, observations: [{ measure, dimensions: {}, value }] },
-  };
-}
+const record = statisticEvents();
 
 describe('index projector on chDB', () => {
   let wh: Warehouse;
@@ -83,11 +43,11 @@ describe('index projector on chDB', () => {
       ]),
     ]);
     const events = areas.flatMap((a, i) => [
-      record('bev', a, '2011', 'einwohner', 1000 + 100 * i),
-      record('bev', a, '2012', 'einwohner', 1010 + 100 * i),
-      record('sgb', a, '2011-12', 'sgb_personen', 100 + 7 * i * i),
-      record('sgb', a, '2012-06', 'sgb_personen', 50 + 3 * i),
-      record('sgb', a, '2012-12', 'sgb_personen', 110 + 5 * i * i),
+      record('bev', a, '2011', { einwohner: 1000 + 100 * i }),
+      record('bev', a, '2012', { einwohner: 1010 + 100 * i }),
+      record('sgb', a, '2011-12', { sgb_personen: 100 + 7 * i * i }),
+      record('sgb', a, '2012-06', { sgb_personen: 50 + 3 * i }),
+      record('sgb', a, '2012-12', { sgb_personen: 110 + 5 * i * i }),
     ]);
     await new IndicatorProjector(wh, { recordKeySecret: 'index-projector-test-record-keys' }).apply(events);
     reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
@@ -157,7 +117,7 @@ describe('index projector on chDB', () => {
     expect(before.v2).toHaveLength(3);
 
     // correction of December 2011 in 101: 100 → 70 persons; only the change input of 2012 reads it
-    const correction = { ...record('sgb', '101', '2011-12', 'sgb_personen', 70), version: 2 };
+    const correction = { ...record('sgb', '101', '2011-12', { sgb_personen: 70 }), version: 2 };
     const { touchedPeriods } = await new IndicatorProjector(wh).apply([correction]);
     expect(touchedPeriods).toEqual(['2011-12']);
     await indices.recompute(touchedPeriods);
@@ -196,7 +156,7 @@ describe('index projector on chDB', () => {
 
     // 103's December 2012 is withdrawn: the newest input of the year is gone, so what is left is
     // known from an earlier time than the rows written before
-    const withdrawal: AreaStatisticEvent = { ...record('sgb', '103', '2012-12', 'sgb_personen', 0), version: 2, tombstone: true };
+    const withdrawal: AreaStatisticEvent = { ...record('sgb', '103', '2012-12', { sgb_personen: 0 }), version: 2, tombstone: true };
     delete (withdrawal as { payload?: unknown }).payload;
     const { touchedPeriods } = await new IndicatorProjector(wh).apply([withdrawal]);
     await indices.recompute(touchedPeriods);
@@ -211,7 +171,7 @@ describe('index projector on chDB', () => {
     });
 
     // and when an area's population goes too, its row does not keep an old score
-    const gone: AreaStatisticEvent = { ...record('bev', '102', '2012', 'einwohner', 0), version: 2, tombstone: true };
+    const gone: AreaStatisticEvent = { ...record('bev', '102', '2012', { einwohner: 0 }), version: 2, tombstone: true };
     delete (gone as { payload?: unknown }).payload;
     await indices.recompute((await new IndicatorProjector(wh).apply([gone])).touchedPeriods);
     const after = await v1();

@@ -13,26 +13,10 @@ import { IndexProjector } from './index-projector.js';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { indexYaml } from './testing/index.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 const reference = loadReference(fileURLToPath(new URL('../../spatial/reference/fixtures/musterstadt.yaml', import.meta.url)), { dataRoot: '/nonexistent' });
-
-const indexAt = (code: string, levels: string) => `
-  - code: ${code}
-    version: 1
-    kind: index
-    name: ${code}
-    definition: ${code}
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: quote }]
-    population: einwohner
-    minPopulation: 1
-    levels: ${levels}
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]`;
 
 const catalogue = parseCatalogue(`
 catalogueVersion: 1
@@ -42,9 +26,7 @@ indicators:
   - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bev, measure: einwohner, sourceLevel: SOZIALRAUM }
   - { code: bezieher, version: 1, kind: count, name: B, definition: B, unit: P, amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: bev, measure: bezieher, sourceLevel: SOZIALRAUM }
   - { code: quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: statistik, polarity: -1, updateInterval: jährlich, synthetic: false, numerator: bezieher, denominator: einwohner, factor: 100 }
-${indexAt('lage', '[SOZIALRAUM, FOERDERGEBIET]')}
-${indexAt('nur_sozialraum', '[SOZIALRAUM]')}
-`);
+${indexYaml({ code: 'lage', inputs: ['quote'], levels: ['SOZIALRAUM', 'FOERDERGEBIET'] })}${indexYaml({ code: 'nur_sozialraum', inputs: ['quote'], levels: ['SOZIALRAUM'] })}`);
 
 const residents = [1000, 1200, 800, 1500, 900, 1100, 700];
 const recipients = [100, 60, 120, 90, 45, 200, 35];

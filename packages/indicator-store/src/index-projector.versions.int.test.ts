@@ -10,51 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexProjector } from './index-projector.js';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
-import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { IndicatorProjector, loadAreaMap } from './projector.js';
+import { sgbCatalogueYaml, sgbQuoteYaml, statisticEvents } from './testing/index.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
-const yaml = `
-catalogueVersion: 1
-datasets:
-  bev: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false, confidentiality: public }
-  sgb: { name: SGB II, periodicity: year, amt: jobcenter, synthetic: false }
-indicators:
-  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bev, measure: einwohner }
-  - { code: sgb_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: sgb, measure: sgb_personen }
-  - { code: sgb_kinder, version: 1, kind: count, name: K, definition: K, unit: P, amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: sgb, measure: sgb_kinder }
-  - { code: sgb_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, numerator: sgb_personen, denominator: einwohner, factor: 100 }
-  - code: index_a
-    version: 1
-    kind: index
-    name: A
-    definition: A
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb_quote }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-`;
+const yaml = sgbCatalogueYaml({ sgbPeriodicity: 'year', publicPopulation: true, children: true, indices: [{ code: 'index_a', inputs: ['sgb_quote'] }] });
 /** version 2 of the ratio the index reads: the children's quote, which orders the areas the other way round */
-const quoteV2 = `  - { code: sgb_quote, version: 2, kind: ratio, name: Q, definition: Q2, unit: "%", amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, numerator: sgb_kinder, denominator: einwohner, factor: 100 }\n`;
+const quoteV2 = `${sgbQuoteYaml({ version: 2, numerator: 'sgb_kinder' })}\n`;
 
 const areas = ['101', '102', '103', '104'];
-let seq = 0;
-function record(dataset: string, areaCode: string, period: string, observations: { measure: string; value: number }[], version = 1): AreaStatisticEvent {
-  seq += 1;
-  return {
-    key: `${dataset}|STADTTEIL|${areaCode}|${period}`,
-    version,
-    tombstone: false,
-    deliveredAt: Date.UTC(2025, 0, 1) + seq,
-    amt: 'statistik',
-    deliveryId: `d-${seq}`,
-    payload: { dataset, areaLevel: 'STADTTEIL', areaCode, period, synthetic: false, observations: observations.map((o) => ({ ...o, dimensions: {} })) },
-  };
-}
+const record = statisticEvents();
 const v1Inputs: InputVersion[] = [
   { indicator: 'einwohner', version: 1 },
   { indicator: 'sgb_personen', version: 1 },
@@ -84,13 +49,7 @@ describe('index results of each input version on chDB', () => {
     );
     // persons rise with the area, children fall: the two quotes order the areas the opposite way;
     // small counts, so that the public's protected inputs differ from the true ones
-    const events = areas.flatMap((a, i) => [
-      record('bev', a, '2012', [{ measure: 'einwohner', value: 1000 }]),
-      record('sgb', a, '2012', [
-        { measure: 'sgb_personen', value: 10 + 5 * i },
-        { measure: 'sgb_kinder', value: 12 - 3 * i },
-      ]),
-    ]);
+    const events = areas.flatMap((a, i) => [record('bev', a, '2012', { einwohner: 1000 }), record('sgb', a, '2012', { sgb_personen: 10 + 5 * i, sgb_kinder: 12 - 3 * i })]);
     await new IndicatorProjector(wh, { recordKeySecret: 'index-versions-test-record-keys' }).apply(events);
     reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADTTEIL'] });
     indices = new IndexProjector(wh, reader, catalogue, { levels: ['STADTTEIL'] });
@@ -140,16 +99,7 @@ describe('index results of each input version on chDB', () => {
   it('recomputes only the current input versions after a correction; the old results stay as computed last', async () => {
     const before = { current: await read(true), old: await read(true, v1Inputs) };
     // 101's children corrected: only the new ratio reads them
-    const correction = record(
-      'sgb',
-      '101',
-      '2012',
-      [
-        { measure: 'sgb_personen', value: 10 },
-        { measure: 'sgb_kinder', value: 2 },
-      ],
-      2,
-    );
+    const correction = { ...record('sgb', '101', '2012', { sgb_personen: 10, sgb_kinder: 2 }), version: 2 };
     const { touchedPeriods } = await new IndicatorProjector(wh, { recordKeySecret: 'index-versions-test-record-keys' }).apply([correction]);
     await indices.recompute(touchedPeriods);
     expect(scores(await read(true))).not.toEqual(scores(before.current));

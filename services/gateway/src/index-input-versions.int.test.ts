@@ -4,7 +4,8 @@
 // read answers the new ones. The public reads the old set too, but only its protected variant
 // (docs/disclosure.md §5). The CSV exports take definitionVersion= as GraphQL does, with the same
 // 400 for a version that does not exist.
-import { areaMapRows, type AreaStatisticEvent, IndexProjector, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { areaMapRows, IndexProjector, IndicatorProjector, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { sgbCatalogueYaml, sgbQuoteYaml, statisticEvents } from '@sp/indicator-store/testing';
 import { parseCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { loadReference } from '@sp/spatial';
@@ -17,32 +18,8 @@ import { createGateway } from './gateway.js';
 import { clientFor, type GraphQLClient, testAuth, tokenFor } from './testing/gateway.fixture.js';
 import { einwohner2012 } from './testing/koeln.fixture.js';
 
-const yaml = `
-catalogueVersion: 1
-datasets:
-  bev: { name: Bevölkerung, periodicity: year, amt: statistik, synthetic: false, confidentiality: public }
-  sgb: { name: SGB II, periodicity: year, amt: jobcenter, synthetic: false }
-indicators:
-  - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bev, measure: einwohner }
-  - { code: sgb_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: sgb, measure: sgb_personen }
-  - { code: sgb_kinder, version: 1, kind: count, name: K, definition: K, unit: P, amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, dataset: sgb, measure: sgb_kinder }
-  - { code: sgb_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, numerator: sgb_personen, denominator: einwohner, factor: 100 }
-  - code: index_lage
-    version: 1
-    kind: index
-    name: Lage
-    definition: Lage
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb_quote }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-`;
-const quoteV2 = `  - { code: sgb_quote, version: 2, kind: ratio, name: Q, definition: Q2, unit: "%", amt: jobcenter, polarity: -1, updateInterval: jährlich, synthetic: false, numerator: sgb_kinder, denominator: einwohner, factor: 100 }\n`;
+const yaml = sgbCatalogueYaml({ sgbPeriodicity: 'year', publicPopulation: true, children: true, indices: [{ code: 'index_lage', inputs: ['sgb_quote'] }] });
+const quoteV2 = `${sgbQuoteYaml({ version: 2, numerator: 'sgb_kinder' })}\n`;
 
 type Scored = { area: { code: string }; score: number | null; definitionVersion: number; inputVersions: { indicatorCode: string; version: number }[] };
 const indexQuery = (args = '') => `{ indexValues(index: "index_lage", level: STADTTEIL, period: "2012"${args}) { area { code } score definitionVersion inputVersions { indicatorCode version } } }`;
@@ -78,23 +55,11 @@ describe('index scores of each input version through the gateway (chDB)', () => 
     wh = await openChdbWarehouse({ path: tempDir('sp-gw-index-versions-') });
     await migrateWarehouse(wh);
     await loadAreaMap(wh, areaMapRows(reference));
-    let seq = 0;
-    const event = (dataset: string, code: string, observations: { measure: string; value: number }[]): AreaStatisticEvent => ({
-      key: `${dataset}|STADTTEIL|${code}|2012`,
-      version: 1,
-      tombstone: false,
-      deliveredAt: Date.UTC(2013, 2, 1) + ++seq,
-      amt: 'statistik',
-      deliveryId: `d-${seq}`,
-      payload: { dataset, areaLevel: 'STADTTEIL', areaCode: code, period: '2012', synthetic: false, observations: observations.map((o) => ({ ...o, dimensions: {} })) },
-    });
+    const record = statisticEvents({ from: Date.UTC(2013, 2, 1) });
     // small SGB counts (the public's protected ones differ), persons and children ordering the Stadtteile differently
     const events = [...einwohner2012()].flatMap(([code, n], i) => [
-      event('bev', code, [{ measure: 'einwohner', value: n }]),
-      event('sgb', code, [
-        { measure: 'sgb_personen', value: 5 + ((i * 7) % 23) },
-        { measure: 'sgb_kinder', value: 3 + ((i * 11) % 17) },
-      ]),
+      record('bev', code, '2012', { einwohner: n }),
+      record('sgb', code, '2012', { sgb_personen: 5 + ((i * 7) % 23), sgb_kinder: 3 + ((i * 11) % 17) }),
     ]);
     await new IndicatorProjector(wh, { recordKeySecret: 'gw-index-versions-test' }).apply(events);
     const reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: reference.hierarchyLevels });

@@ -14,6 +14,7 @@ import { EventCodec, SchemaRegistry, topology, type RecordEvent, type RecordType
 import { aDataset, aGoal, anAreaStatistic, anEvent, anOffer } from '@sp/events/testing';
 import { FeedCatalogue } from '@sp/feeds';
 import { areaMapRows, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { indexYaml } from '@sp/indicator-store/testing';
 import { loadProtection, parseCatalogue } from '@sp/indicators';
 import { partitionForKey, type Database, type EventLog, type Warehouse } from '@sp/ports';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
@@ -41,21 +42,7 @@ indicators:
   - { code: einwohner, version: 1, kind: count, name: E, definition: E, unit: P, amt: statistik, polarity: 0, updateInterval: jährlich, synthetic: false, dataset: bevoelkerung, measure: einwohner }
   - { code: sgb2_personen, version: 1, kind: count, name: S, definition: S, unit: P, amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, dataset: sgb2, measure: sgb2_personen }
   - { code: sgb2_quote, version: 1, kind: ratio, name: Q, definition: Q, unit: "%", amt: jobcenter, polarity: -1, updateInterval: monatlich, synthetic: false, numerator: sgb2_personen, denominator: einwohner, factor: 100 }
-  - code: index_lage
-    version: 1
-    kind: index
-    name: L
-    definition: L
-    unit: SD
-    amt: statistik
-    polarity: -1
-    updateInterval: jährlich
-    synthetic: false
-    inputs: [{ indicator: sgb2_quote }]
-    population: einwohner
-    minPopulation: 1
-    classes: [{ code: lo, label: lo, from: null }, { code: hi, label: hi, from: 0 }]
-`);
+${indexYaml({ code: 'index_lage', inputs: ['sgb2_quote'] })}`);
 
 /** the event log and the database of a deployment: embedded (embedded log, PGlite) or servers (Kafka, PostgreSQL) */
 interface Adapter {
