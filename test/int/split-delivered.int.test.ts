@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { testAudience, testKeyPair, testKid, tokenFor } from '@sp/gateway/testing';
 import { generateApiKey, hashApiKey } from '@sp/ingestion';
 import { builtInReferenceDir } from '@sp/spatial';
-import { freePort, repoRoot, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir } from '@sp/testing';
+import { freePort, repoRoot, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir, eventually } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -85,15 +85,6 @@ describe('a split deployment follows the delivered reference and definitions', (
     return (await res.json()) as Gql;
   };
   /** the processes follow asynchronously: ask until the answer shows what was delivered */
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not there within ${timeoutMs / 1000} s; last: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 
   beforeAll(async () => {
     [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { anAreaStatistic } from '@sp/events/testing';
 import { tokenFromDataDir } from '@sp/identity/testing';
-import { tempDir } from '@sp/testing';
+import { tempDir, eventually } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { openEngines, type Engines } from './engines.js';
@@ -39,15 +39,6 @@ describe('planning mutations through the ingestion path (embedded platform)', ()
   }
 
   /** the read model is a projection: ask until it shows what was saved */
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not projected within 60 s; last: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 
   const SAVE = `key version saved unchanged author amt currentVersion errors { field code message accepted }`;
   const saveGoal = `mutation($i: GoalInput!) { saveGoal(input: $i) { ${SAVE} } }`;

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { tokenFromDataDir } from '@sp/identity/testing';
-import { tempDir } from '@sp/testing';
+import { tempDir, eventually } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { openEngines, type Engines } from './engines.js';
@@ -32,16 +32,6 @@ describe('Sozialraum topics and core-process indicators (embedded platform)', ()
       body: JSON.stringify({ query, variables }),
     });
     return { status: res.status, ...((await res.json()) as object) };
-  }
-
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not projected within 60 s; last: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
   }
 
   const SAVE = `key version saved author amt errors { field code message accepted }`;

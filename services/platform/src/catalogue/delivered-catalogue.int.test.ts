@@ -6,7 +6,7 @@
 // version of the index keeps the scores of the first. Invalid definitions are refused with 422 (or
 // 409 for another definition under an existing version) naming code and field, and change nothing.
 // The definitions survive a restart, and a rebuild from the log gives the same catalogue.
-import { tempDir } from '@sp/testing';
+import { tempDir, eventually } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
@@ -97,15 +97,6 @@ describe('indicator and index definitions as delivered data', () => {
     });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not there within 60 s; last: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
   const versions = async (code: string) => {
     const d = await data('{ indicators { code versions } indices { code versions } }');
     return [...d.indicators, ...d.indices].find((i: { code: string }) => i.code === code)?.versions as number[] | undefined;

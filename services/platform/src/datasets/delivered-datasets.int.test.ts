@@ -5,7 +5,7 @@
 // dataset is confidential and exact once a new version makes it public. Invalid declarations are
 // refused with 4xx naming field and what is accepted, and change nothing. The datasets survive a
 // restart, and a rebuild from the log after their read model was lost gives the same.
-import { tempDir } from '@sp/testing';
+import { tempDir, eventually } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
@@ -72,15 +72,6 @@ describe('datasets and their feed grant as delivered data', () => {
     });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not there within 60 s; last: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
   const values = async (period: string) =>
     (await data(`{ indicatorValues(indicator: "kitaplaetze_u3", level: SOZIALRAUM, period: "${period}") { area { code } value confidential perturbed } }`)).indicatorValues as {
       area: { code: string };

@@ -6,6 +6,7 @@
 // is ignored.
 import { tokenFromDataDir } from '@sp/identity/testing';
 import { latestDatasetVersion } from '@sp/indicator-store';
+import { eventually } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../platform.js';
 import { startScenarioPlatform, type ScenarioPlatform } from './scenario.fixture.js';
@@ -41,15 +42,8 @@ async function gql<T = Record<string, any>>(query: string, variables: Record<str
   return { status: res.status, ...((await res.json()) as object) };
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not projected within 120 s; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** a scenario's computation is waited for up to two minutes, polled every 300 ms */
+const eventuallyWithin = <T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string) => eventually(read, ok, what, { timeoutMs: 120_000, intervalMs: 300 });
 
 const AREA = '101'; // Altstadt/Süd
 const OTHER = '609'; // Chorweiler: no change there
@@ -125,7 +119,7 @@ describe('a housing scenario saved by a planner', () => {
     const saved = await gql(SAVE, { i: housing }, planner);
     expect(saved.errors).toBeUndefined();
     expect(saved.data!.saveScenario).toMatchObject({ saved: true, key: housing.key, version: 1, author: 'person:anna.planerin' });
-    const listed = await eventually(
+    const listed = await eventuallyWithin(
       async () => (await gql<{ scenarios: { key: string; status: string; name: string; error: string | null }[] }>('{ scenarios { key name status error } }')).data!.scenarios,
       (s) => s.length === 1,
       'scenario',
@@ -261,7 +255,7 @@ describe('a housing scenario saved by a planner', () => {
       planner,
     );
     expect(saved.data!.saveScenario.saved).toBe(true);
-    await eventually(
+    await eventuallyWithin(
       async () => (await gql<{ scenarios: { key: string; status: string }[] }>('{ scenarios { key status } }')).data!.scenarios,
       (s) => s.some((x) => x.key === 'richtwert_100' && x.status === 'projected'),
       'scenario richtwert_100',

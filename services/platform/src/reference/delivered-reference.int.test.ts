@@ -4,7 +4,7 @@
 // 2020-01-01), boundaries as GeoJSON, one area without a boundary — and GraphQL answers with the
 // areas valid at each date: the ended area is still there at its time, with its boundary, and
 // figures delivered before and after the reform roll up to the town with the areas valid then.
-import { tempDir } from '@sp/testing';
+import { tempDir, eventually } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
@@ -43,15 +43,6 @@ describe('the spatial reference as delivered data (levels, areas, a boundary ref
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   /** projections are asynchronous: ask until the answer shows what was delivered */
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: not projected within 60 s; last: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
   const codesAt = async (at?: string) => ((await gql(`{ areas(level: SOZIALRAUM${at ? `, at: "${at}"` : ''}) { code } }`)).data?.areas as { code: string }[] | undefined)?.map((a) => a.code);
   const einwohner = async (level: string, period: string, areas: string[]) => {
     const r = await gql(`{ indicatorValues(indicator: "einwohner", level: ${level}, period: "${period}", areas: ${JSON.stringify(areas)}) { area { code } value } }`);
