@@ -6,7 +6,13 @@
 // recomputes them. A recomputation that fails is retried with a growing pause (the periods stay
 // due); batches are never held up by it. A period already noted and not yet picked up by the loop
 // is not written again: at 10 deliveries/s small batches back to back touch the same months, and the
-// note was a fourth statement in most batches (87 of 106 in the freshness bench's trace).
+// note was a fourth statement in most batches (87 of 106 in the freshness bench's trace). That is
+// safe only while the row stays until a read issued after the skipping batch: a pass deletes only
+// rows noted before it issued its read (not those noted while its read ran, which it may or may
+// not have seen: the next pass reads them again), and a period counts as noted only until the loop
+// issues its next read. (Until issue 17.5 a pass deleted up to the newest row it read, and the note
+// counted from when its insert returned: a row a pass read and deleted could still stand for a
+// later batch's cells, which were then missed — 47 index rows short in a two-process bench run.)
 // The notes go through `notes` (the batches' warehouse, the projection's lane); the loop reads and
 // writes through its own (embedded: the background lane, below the GraphQL reads).
 //
@@ -47,10 +53,14 @@ export class IndexRecomputation {
   private stopped = false;
   private failures = 0;
   /**
-   * periods this process wrote to index_pending since the loop last read what is due, while a read
-   * of its own loop is sure to follow (cleared when none is: a member's loop does not run)
+   * periods this process wrote to index_pending, with the count of reads the loop had issued when
+   * the row's time was taken: the row stands for a later batch only while no read was issued since
+   * (and while a read of its own loop is sure to follow: cleared when none is, a member's loop does
+   * not run)
    */
-  private readonly noted = new Set<string>();
+  private readonly noted = new Map<string, number>();
+  /** reads of index_pending this process's loop has issued */
+  private reads = 0;
   private timer: NodeJS.Timeout | undefined;
   /** the role at the last poll: a member that became the owner, or an owner left alone, looks once */
   private lastRole: RecomputationRole | undefined;
@@ -67,10 +77,11 @@ export class IndexRecomputation {
     // a row for it is in index_pending and the loop has not read it yet: it will recompute from
     // cells projected before that read, which include this batch's
     const unique = [...new Set(periods)];
-    const fresh = unique.filter((p) => !this.noted.has(p));
+    const fresh = unique.filter((p) => this.noted.get(p) !== this.reads);
     if (fresh.length > 0) {
+      const reads = this.reads; // with the rows' time, before anything is awaited
       await this.write(fresh);
-      for (const p of fresh) this.noted.add(p);
+      for (const p of fresh) this.noted.set(p, reads);
     }
     if (!this.kick()) {
       // a member's loop does not run: no read of its own follows, so a member notes every period
@@ -163,16 +174,19 @@ export class IndexRecomputation {
     do {
       this.again = false;
       try {
-        // whatever is noted from here on may be missed by this read: written again
+        // what was noted before this read may have been read and deleted by it: written again
         this.noted.clear();
+        this.reads++;
+        const before = (this.options.now ?? Date.now)();
         const due = await this.due();
         if (due.length === 0) continue;
         const periods = due.map((d) => d.period);
-        const upTo = due.reduce((m, d) => Math.max(m, Number(d.noted_at_ms)), 0);
         const started = performance.now();
         await this.indices.recompute(periods);
-        // only what this pass covered: a period noted again meanwhile stays due
-        await this.warehouse.command('DELETE FROM index_pending WHERE period IN {periods:Array(String)} AND noted_at_ms <= {upTo:UInt64}', { periods, upTo });
+        // only what this pass covered: rows noted before its read was issued (their batches' cells
+        // were written before, so the recomputation read them); a row noted while the read ran
+        // stays due, whether or not the read saw it, and the next pass recomputes it
+        await this.warehouse.command('DELETE FROM index_pending WHERE period IN {periods:Array(String)} AND noted_at_ms < {before:UInt64}', { periods, before });
         this.failures = 0;
         await this.options.recomputed?.(periods, (performance.now() - started) / 1000);
         this.again = true; // look once more: batches may have noted periods meanwhile
