@@ -12,7 +12,8 @@
 // not have seen: the next pass reads them again), and a period counts as noted only until the loop
 // issues its next read. (Until issue 17.5 a pass deleted up to the newest row it read, and the note
 // counted from when its insert returned: a row a pass read and deleted could still stand for a
-// later batch's cells, which were then missed — 47 index rows short in a two-process bench run.)
+// later batch's cells, which were then missed — most likely why a two-process bench run ended 47
+// index rows short.)
 // The notes go through `notes` (the batches' warehouse, the projection's lane); the loop reads and
 // writes through its own (embedded: the background lane, below the GraphQL reads).
 //
