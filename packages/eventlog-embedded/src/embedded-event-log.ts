@@ -12,7 +12,7 @@
 //   groups/<groupId>.offsets.json        committed offsets of a consumer group
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EventLogError, partitionForKey, type AppendedEvent, type EventLog, type OutgoingEvent, type SubscribeOptions, type Subscription, type TopicSpec } from '@sp/ports';
+import { EventLogError, partitionForKey, type AppendedEvent, type EventLog, type OutgoingEvent, type SubscribeOptions, type Subscription, type TopicPartition, type TopicSpec } from '@sp/ports';
 import { isStaleTemp, syncDir, writeFileAtomic } from './atomic-file.js';
 import { CommitJournal, readJournal } from './commit.journal.js';
 import { ConsumerGroup, GroupOffsets, type GroupSettings, type LogAccess, type Member } from './consumer-group.js';
@@ -420,6 +420,12 @@ class EmbeddedSubscription implements Subscription {
   stop(): Promise<void> {
     this.stopping ??= this.group.leave(this.member).finally(() => this.log.forget(this));
     return this.stopping;
+  }
+
+  /** set by the group's rebalance, which revokes every partition before it assigns any */
+  assigned(): TopicPartition[] {
+    if (this.stopping || this.log.isClosed) return [];
+    return this.member.assignment.map(({ topic, partition }) => ({ topic, partition }));
   }
 
   async caughtUp(timeoutMs = 30_000): Promise<void> {

@@ -40,6 +40,12 @@ describe('namespaced event log', () => {
         });
       const [sa, sb] = await Promise.all([subscribe(a, 'a'), subscribe(b, 'b')]);
       await Promise.all([sa.caughtUp(5000), sb.caughtUp(5000)]);
+      // each sees its assignment under its own names (the aggregator elects its index owner by it)
+      expect(sa.assigned()).toEqual([
+        { topic: 'goal', partition: 0 },
+        { topic: 'goal', partition: 1 },
+      ]);
+      expect(sb.assigned().map((p) => p.topic)).toEqual(['goal', 'goal']);
       await Promise.all([sa.stop(), sb.stop()]);
 
       expect(seen.a.sort()).toEqual(['a-1', 'a-2']);

@@ -22,6 +22,7 @@ import {
   type OutgoingEvent,
   type SubscribeOptions,
   type Subscription,
+  type TopicPartition,
   type TopicSpec,
 } from '@sp/ports';
 import { toEventLogError } from './kafka.errors.js';
@@ -692,6 +693,19 @@ class KafkaSubscription implements Subscription {
       }
     })();
     return this.stopping;
+  }
+
+  /**
+   * From the last GROUP_JOIN (kafkajs emits it after every join and sync); cleared on REBALANCING,
+   * STOP and CRASH. kafkajs rejoins without REBALANCING when a heartbeat or commit meets a
+   * rebalance: the old assignment then stands until the new one arrives — the eager protocol
+   * gives none of its partitions to another member before this one rejoined, unless it was expelled.
+   */
+  assigned(): TopicPartition[] {
+    if (this.stopping || this.log.isClosed) return [];
+    return Object.entries(this.assignment ?? {})
+      .flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
   async caughtUp(timeoutMs = 30_000): Promise<void> {

@@ -534,6 +534,41 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
     );
 
     it(
+      'tells each member the partitions assigned to it: all for one member, disjoint shares of all for two, taken over when one leaves, none after stop()',
+      async () => {
+        const topic = unique('assigned');
+        const groupId = unique('g');
+        await log.ensureTopics([{ name: topic, partitions: 4 }]);
+        const all = [0, 1, 2, 3];
+        const of = (c: Consumed) => c.sub.assigned().map((p) => `${p.topic}/${p.partition}`);
+        const partitions = (c: Consumed) => c.sub.assigned().map((p) => p.partition);
+        const a = await consume(log, { groupId, topics: [topic], maxBatchSize: 10 });
+        expect(of(a)).toEqual(all.map((p) => `${topic}/${p}`));
+
+        const b = await consume(log, { groupId, topics: [topic], maxBatchSize: 10 });
+        // Kafka: subscribe() resolves on b's join; a learns its share from the same rebalance a moment later
+        await waitUntil(() => partitions(a).length > 0 && partitions(b).length > 0 && partitions(a).length + partitions(b).length === 4, timeout, 'both members assigned');
+        expect([...partitions(a), ...partitions(b)].sort()).toEqual(all);
+        // each member is handed events of its own partitions only
+        await log.append(
+          topic,
+          Array.from({ length: 80 }, (_, i) => keyed(`key-${i}`, `e${i}`)),
+        );
+        await waitUntil(() => a.events.length + b.events.length >= 80, timeout, 'all events');
+        expect(a.events.every((e) => partitions(a).includes(e.partition))).toBe(true);
+        expect(b.events.every((e) => partitions(b).includes(e.partition))).toBe(true);
+
+        await a.sub.stop();
+        expect(a.sub.assigned()).toEqual([]);
+        await waitUntil(() => partitions(b).length === 4, timeout, 'the takeover');
+        expect(of(b)).toEqual(all.map((p) => `${topic}/${p}`));
+        await b.sub.stop();
+        expect(b.sub.assigned()).toEqual([]);
+      },
+      timeout,
+    );
+
+    it(
       'redelivers the batch of a consumer process killed mid-batch to the next consumer of the group',
       async () => {
         const topic = unique('crash');

@@ -80,11 +80,25 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
   return Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
 }
 
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
 export interface Subscription {
   /** Stops consuming. Batches in flight finish and commit first. */
   stop(): Promise<void>;
   /** Resolves when every partition assigned to this member has no events left to consume. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /**
+   * The partitions the group assigned to this member as of its last completed rebalance, by
+   * topic and partition; empty after stop(), and while the member knows its group is rebalancing.
+   * Members of one group never hold the same partition at once — except a member that was
+   * expelled without noticing (Kafka: past its session timeout), until it notices — so it can
+   * elect one member for work done once per group (the aggregator: the member holding partition 0
+   * recomputes the composite indices).
+   */
+  assigned(): readonly TopicPartition[];
 }
 
 export interface EventLog {

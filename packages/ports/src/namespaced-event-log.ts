@@ -19,14 +19,20 @@ export function namespacedEventLog(inner: EventLog, prefix: string): EventLog {
   return {
     ensureTopics: (topics: readonly TopicSpec[]) => inner.ensureTopics(topics.map((t) => ({ ...t, name: outer(t.name) }))),
     append: async (topic: string, events: readonly OutgoingEvent[]): Promise<AppendedEvent[]> => (await inner.append(outer(topic), events)).map((a) => ({ ...a, topic: local(a.topic) })),
-    subscribe: (options: SubscribeOptions): Promise<Subscription> =>
-      inner.subscribe({
+    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
+      const subscription = await inner.subscribe({
         ...options,
         groupId: outer(options.groupId),
         topics: options.topics.map(outer),
         handleBatch: (b) => options.handleBatch(batch(b)),
         ...(options.onHandlerError ? { onHandlerError: (error, b, retry) => options.onHandlerError!(error, batch(b), retry) } : {}),
-      }),
+      });
+      return {
+        stop: () => subscription.stop(),
+        caughtUp: (timeoutMs) => subscription.caughtUp(timeoutMs),
+        assigned: () => subscription.assigned().map((p) => ({ topic: local(p.topic), partition: p.partition })),
+      };
+    },
     committedOffsets: (groupId: string, topic: string) => inner.committedOffsets(outer(groupId), outer(topic)),
     endOffsets: (topic: string) => inner.endOffsets(outer(topic)),
     close: () => inner.close(),

@@ -200,6 +200,7 @@ export async function runProjection(eventLog: EventLog, projection: Projection, 
     stats,
     stop: () => subscription.stop(),
     caughtUp: (timeoutMs) => subscription.caughtUp(timeoutMs),
+    assigned: () => subscription.assigned(),
   };
 }
 

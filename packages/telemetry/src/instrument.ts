@@ -155,6 +155,7 @@ export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, opt
       groups.set(options.groupId, options.topics);
       return {
         caughtUp: (timeoutMs) => subscription.caughtUp(timeoutMs),
+        assigned: () => subscription.assigned(),
         stop: async () => {
           groups.delete(options.groupId);
           await subscription.stop();

@@ -30,7 +30,8 @@ export async function startAggregatorHttp(deps: {
   const health = new Health({
     service: telemetry.service,
     checks: { eventLog: eventLogCheck(deps.eventLog, { name: aggregator.topic, partitions: deps.partitions }), warehouse: warehouseCheck(deps.warehouse) },
-    info: () => ({ eventsProcessed: aggregator.eventsProcessed, consumer: aggregator.stats, ...(deps.consumers ? { consumers: deps.consumers() } : {}) }),
+    // indices: whether this process recomputes the composite indices ('alone', 'owner') or only notes them ('member')
+    info: () => ({ eventsProcessed: aggregator.eventsProcessed, consumer: aggregator.stats, indices: aggregator.indexRole ?? null, ...(deps.consumers ? { consumers: deps.consumers() } : {}) }),
   });
   telemetry.observeProjectionStats(() => [aggregator.stats, ...(deps.consumers?.() ?? [])]);
   const routes = observabilityRoutes({ health, telemetry });

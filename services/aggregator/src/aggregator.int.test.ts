@@ -186,4 +186,58 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
     expect(await indexValues()).toEqual(before);
   });
+
+  it('recomputes a period again for a batch that skipped its note while a pass had read and was about to delete the row it relied on', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const deferred = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const readIssued = deferred();
+    const releaseRead = deferred();
+    const recomputing = deferred();
+    const releaseRecompute = deferred();
+    let reads = 0;
+    // the loop's warehouse: its first read of what is due waits until the test lets it run
+    const loopWarehouse: Warehouse = {
+      query: async (sql, params, options) => {
+        if (/FROM index_pending GROUP BY/.test(sql) && reads++ === 0) {
+          readIssued.resolve();
+          await releaseRead.promise;
+        }
+        return wh.query(sql, params, options);
+      },
+      command: (sql, params) => wh.command(sql, params),
+      insert: (table, rows) => wh.insert(table, rows),
+      insertFormatted: (table, insert) => wh.insertFormatted(table, insert),
+      close: () => Promise.resolve(),
+    };
+    let secondBatchNoted = false;
+    const calls: { periods: string[]; afterSecondBatch: boolean }[] = [];
+    // what is recomputed when (the inputs are read at the call): the first pass waits inside
+    const indices = {
+      affects: () => true,
+      recompute: async (periods: string[]) => {
+        calls.push({ periods: [...periods], afterSecondBatch: secondBatchNoted });
+        if (calls.length === 1) {
+          recomputing.resolve();
+          await releaseRecompute.promise;
+        }
+      },
+    } as unknown as IndexProjector;
+    const recomputation = new IndexRecomputation(loopWarehouse, indices, { notes: wh });
+    recomputation.kick(); // a pass issues its read …
+    await readIssued.promise;
+    await recomputation.note(['2013-12']); // … a batch notes its period, the row lands before the read runs
+    releaseRead.resolve();
+    await recomputing.promise; // the pass read the row and recomputes from the cells as they are now
+    secondBatchNoted = true;
+    await recomputation.note(['2013-12']); // a later batch's cells: its note is skipped, the row stands for it
+    releaseRecompute.resolve();
+    await recomputation.idle(30_000);
+    // old code: the first pass deleted the row it read, the skipped batch was never recomputed
+    expect(calls.filter((c) => c.afterSecondBatch && c.periods.includes('2013-12'))).toHaveLength(1);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
 });

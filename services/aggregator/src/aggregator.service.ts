@@ -28,7 +28,7 @@ import {
   type Warehouse,
 } from '@sp/ports';
 
-import { IndexRecomputation } from './index-recomputation.js';
+import { IndexRecomputation, type RecomputationRole } from './index-recomputation.js';
 
 export interface AggregatorOptions {
   groupId?: string;
@@ -76,6 +76,12 @@ export interface AggregatorOptions {
   log?: (line: string) => void;
   /** told how long a batch's projection and its index recomputation took, in seconds (metrics) */
   timing?: (step: 'projection' | 'indices', seconds: number) => void;
+  /**
+   * with other aggregators in the group: how often the one recomputing the indices (the member
+   * holding partition 0) looks for periods the others noted, and the others whether they became it
+   * (default 1000 ms; index-recomputation.ts)
+   */
+  indexPollMs?: number;
 }
 
 export class AggregatorService {
@@ -89,6 +95,10 @@ export class AggregatorService {
   private readonly recomputation: IndexRecomputation | undefined;
   private readonly topology: Topology;
   private processed = 0;
+  /** partitions of the aggregator's topic, as of start() */
+  private partitions = 0;
+  /** the recomputation's role while stop() runs */
+  private stoppingRole: RecomputationRole | undefined;
 
   constructor(
     private readonly eventLog: EventLog,
@@ -109,6 +119,8 @@ export class AggregatorService {
             await this.options.afterProjection?.({ events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: periods, indicesRecomputed: true });
           },
           ...(options.log ? { log: options.log } : {}),
+          role: () => this.recomputationRole(),
+          ...(options.indexPollMs ? { pollMs: options.indexPollMs } : {}),
         })
       : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
@@ -138,17 +150,46 @@ export class AggregatorService {
   async start(): Promise<void> {
     if (this.subscription) return;
     await this.eventLog.ensureTopics([{ name: this.topic, partitions: this.topology.partitions }]);
+    this.partitions = (await this.eventLog.endOffsets(this.topic)).size;
     this.subscription = await this.consume(this.options.groupId ?? 'aggregator');
-    // what a crashed process noted and did not recompute
-    this.recomputation?.kick();
+    // what a crashed process noted and did not recompute, if this one recomputes; from now on
+    // whatever becomes due while it does
+    this.recomputation?.follow();
+  }
+
+  /** whether this process recomputes the composite indices (recomputationRole); undefined without indices */
+  get indexRole(): RecomputationRole | undefined {
+    return this.recomputation ? this.recomputationRole() : undefined;
+  }
+
+  /**
+   * Who recomputes the composite indices (issue 17.5): the member of the group holding partition 0
+   * of the topic — 'alone' when it holds every partition (no other member notes anything), 'owner'
+   * beside other members; every other member only notes. Not consuming (before start(), during a
+   * rebuild): 'alone', as a single process.
+   */
+  private recomputationRole(): RecomputationRole {
+    if (this.stoppingRole) return this.stoppingRole;
+    const subscription = this.subscription;
+    if (!subscription) return 'alone';
+    const mine = subscription.assigned().filter((p) => p.topic === this.topic);
+    if (!mine.some((p) => p.partition === 0)) return 'member';
+    return mine.length >= this.partitions ? 'alone' : 'owner';
   }
 
   async stop(): Promise<void> {
     const subscription = this.subscription;
-    this.subscription = undefined;
     if (!subscription) return;
-    await subscription.stop();
-    await this.recomputation?.stop();
+    // the batches in flight note as what this process was in the group: a member does not start
+    // recomputing on its way out
+    this.stoppingRole = this.recomputationRole();
+    this.subscription = undefined;
+    try {
+      await subscription.stop();
+      await this.recomputation?.stop();
+    } finally {
+      this.stoppingRole = undefined;
+    }
     this.counters.deadLettered += subscription.stats.deadLettered;
     this.counters.retries += subscription.stats.retries;
   }

@@ -6,9 +6,26 @@
 // recomputes them. A recomputation that fails is retried with a growing pause (the periods stay
 // due); batches are never held up by it. A period already noted and not yet picked up by the loop
 // is not written again: at 10 deliveries/s small batches back to back touch the same months, and the
-// note was a fourth statement in most batches (87 of 106 in the freshness bench's trace).
+// note was a fourth statement in most batches (87 of 106 in the freshness bench's trace). That is
+// safe only while the row stays until a read issued after the skipping batch: a pass deletes only
+// rows noted before it issued its read (not those noted while its read ran, which it may or may
+// not have seen: the next pass reads them again), and a period counts as noted only until the loop
+// issues its next read. (Until issue 17.5 a pass deleted up to the newest row it read, and the note
+// counted from when its insert returned: a row a pass read and deleted could still stand for a
+// later batch's cells, which were then missed — most likely why a two-process bench run ended 47
+// index rows short.)
 // The notes go through `notes` (the batches' warehouse, the projection's lane); the loop reads and
 // writes through its own (embedded: the background lane, below the GraphQL reads).
+//
+// Several aggregator processes in one consumer group (issue 17.5) share one index_pending; only one
+// of them recomputes (`role`: the member holding partition 0 of the aggregator's topic) — with
+// every member recomputing the whole queue, two members did the same work twice. The others only
+// note; their notes do not reach the owner's loop, so the owner also looks at index_pending every
+// `pollMs`. A member that becomes the owner (a rebalance, the owner stopped or crashed) starts the
+// loop within `pollMs` and recomputes whatever is due, as does an owner the other members left. A
+// process alone in its group (the embedded default) does not poll: it recomputes on its own notes,
+// as before. Two processes may both recompute for a moment (one expelled from the group without
+// noticing yet); a recomputation is idempotent, so that costs work, not correctness.
 import type { IndexProjector } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
 
@@ -19,15 +36,35 @@ export interface IndexRecomputationOptions {
   recomputed?: (periods: string[], seconds: number) => Promise<void> | void;
   log?: (line: string) => void;
   now?: () => number;
+  /**
+   * whether this process recomputes, asked on every note and every `pollMs`: 'alone' (no other
+   * member notes: recompute on its own notes only), 'owner' (others note too: also look at
+   * index_pending every `pollMs`), 'member' (only note; the owner recomputes). Default 'alone'.
+   */
+  role?: () => RecomputationRole;
+  /** how often the owner looks for periods other members noted, and a member whether it became the owner (default 1000 ms) */
+  pollMs?: number;
 }
+
+export type RecomputationRole = 'alone' | 'owner' | 'member';
 
 export class IndexRecomputation {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private failures = 0;
-  /** periods this process wrote to index_pending since the loop last read what is due */
-  private readonly noted = new Set<string>();
+  /**
+   * periods this process wrote to index_pending, with the count of reads the loop had issued when
+   * the row's time was taken: the row stands for a later batch only while no read was issued since
+   * (and while a read of its own loop is sure to follow: cleared when none is, a member's loop does
+   * not run)
+   */
+  private readonly noted = new Map<string, number>();
+  /** reads of index_pending this process's loop has issued */
+  private reads = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** the role at the last poll: a member that became the owner, or an owner left alone, looks once */
+  private lastRole: RecomputationRole | undefined;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -40,44 +77,94 @@ export class IndexRecomputation {
     if (periods.length === 0 || !this.indices.affects(periods)) return;
     // a row for it is in index_pending and the loop has not read it yet: it will recompute from
     // cells projected before that read, which include this batch's
-    const fresh = [...new Set(periods)].filter((p) => !this.noted.has(p));
+    const unique = [...new Set(periods)];
+    const fresh = unique.filter((p) => this.noted.get(p) !== this.reads);
     if (fresh.length > 0) {
-      const at = (this.options.now ?? Date.now)();
-      await (this.options.notes ?? this.warehouse).insert(
-        'index_pending',
-        fresh.map((period) => ({ period, noted_at_ms: at })),
-      );
-      for (const p of fresh) this.noted.add(p);
+      const reads = this.reads; // with the rows' time, before anything is awaited
+      await this.write(fresh);
+      for (const p of fresh) this.noted.set(p, reads);
     }
-    this.kick();
+    if (!this.kick()) {
+      // a member's loop does not run: no read of its own follows, so a member notes every period
+      // every time (the owner reads and deletes the rows; one it read before this batch's cells
+      // may be gone) — also those skipped just now if this process lost the recomputation meanwhile
+      this.noted.clear();
+      const skipped = unique.filter((p) => !fresh.includes(p));
+      if (skipped.length > 0) await this.write(skipped);
+    }
   }
 
-  /** Starts recomputing whatever is due (also what a crashed process left behind). */
-  kick(): void {
+  private async write(periods: readonly string[]): Promise<void> {
+    const at = (this.options.now ?? Date.now)();
+    await (this.options.notes ?? this.warehouse).insert(
+      'index_pending',
+      periods.map((period) => ({ period, noted_at_ms: at })),
+    );
+  }
+
+  /**
+   * Starts recomputing whatever is due (also what a crashed process left behind), unless this
+   * process is a member that does not own the recomputation. True when a read of index_pending by
+   * this process's loop will follow.
+   */
+  kick(): boolean {
     this.stopped = false;
+    // a loop still running finishes its pass and ends (below); the owner covers what is due
+    if (this.role() === 'member') return false;
     if (this.running) {
       this.again = true;
-      return;
+      return true;
     }
     this.running = this.loop().finally(() => {
       this.running = undefined;
     });
+    return true;
   }
 
-  /** Resolves when nothing is due any more (for caughtUp()); rejects after `timeoutMs`. */
+  /**
+   * Follows the group from now on: recomputes what is due if this process owns the recomputation,
+   * and every `pollMs` looks whether it became the owner, and as the owner of a group with other
+   * members what they noted.
+   */
+  follow(): void {
+    this.lastRole = this.role();
+    this.kick();
+    if (this.timer) return;
+    this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  private poll(): void {
+    const role = this.role();
+    // became the owner, or the other members left: what they noted last is due with no note to come
+    const changed = role !== this.lastRole;
+    this.lastRole = role;
+    if (role === 'owner' || (changed && role === 'alone')) this.kick();
+  }
+
+  /**
+   * Resolves when nothing is due any more (for caughtUp()); rejects after `timeoutMs`. On a member
+   * that does not own the recomputation: when the owner recomputed what is due.
+   */
   async idle(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.running || (await this.due()).length > 0) {
-      if (Date.now() > deadline) throw new Error(`composite indices still due after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`composite indices still due after ${timeoutMs} ms${this.role() === 'member' ? ' (recomputed by the member of the group holding partition 0)' : ''}`);
       if (!this.running) this.kick();
       await Promise.race([this.running, new Promise((r) => setTimeout(r, 50))]);
     }
   }
 
-  /** Lets a recomputation in progress finish; starts no further one. */
+  /** Lets a recomputation in progress finish; starts no further one, and stops following the group. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
+  }
+
+  private role(): RecomputationRole {
+    return this.options.role?.() ?? 'alone';
   }
 
   private async due(): Promise<{ period: string; noted_at_ms: string }[]> {
@@ -88,16 +175,19 @@ export class IndexRecomputation {
     do {
       this.again = false;
       try {
-        // whatever is noted from here on may be missed by this read: written again
+        // what was noted before this read may have been read and deleted by it: written again
         this.noted.clear();
+        this.reads++;
+        const before = (this.options.now ?? Date.now)();
         const due = await this.due();
         if (due.length === 0) continue;
         const periods = due.map((d) => d.period);
-        const upTo = due.reduce((m, d) => Math.max(m, Number(d.noted_at_ms)), 0);
         const started = performance.now();
         await this.indices.recompute(periods);
-        // only what this pass covered: a period noted again meanwhile stays due
-        await this.warehouse.command('DELETE FROM index_pending WHERE period IN {periods:Array(String)} AND noted_at_ms <= {upTo:UInt64}', { periods, upTo });
+        // only what this pass covered: rows noted before its read was issued (their batches' cells
+        // were written before, so the recomputation read them); a row noted while the read ran
+        // stays due, whether or not the read saw it, and the next pass recomputes it
+        await this.warehouse.command('DELETE FROM index_pending WHERE period IN {periods:Array(String)} AND noted_at_ms < {before:UInt64}', { periods, before });
         this.failures = 0;
         await this.options.recomputed?.(periods, (performance.now() - started) / 1000);
         this.again = true; // look once more: batches may have noted periods meanwhile
@@ -110,6 +200,10 @@ export class IndexRecomputation {
         await new Promise((r) => setTimeout(r, pause));
         this.again = true;
       }
-    } while (this.again && !this.stopped);
+      // a member that lost the recomputation to another (a rebalance) leaves what is due to it
+    } while (this.again && !this.stopped && this.role() !== 'member');
+    // what was noted since the last read no longer stands for a read to come (the new owner may
+    // have deleted its rows before a later batch of this process): noted again next time
+    this.noted.clear();
   }
 }
