@@ -58,6 +58,13 @@ export const platformConfigSchema = z.object({
   SP_PROTECTION: z.string().optional(),
   /** overrides the protection's suppressBelow: protected figures below it are shown as "geschützt" */
   SP_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  /**
+   * the indicator projection's pause between two live projections, in ms (docs/indicators.md,
+   * "Live batches"): an idle projection starts at once; a busy one pauses this long after each
+   * projection, so that the next batches of every partition, and what arrives meanwhile, go into
+   * one projection. 0: the next projection starts as soon as one ends.
+   */
+  SP_PROJECTION_PAUSE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** tenants other than the default whose runtimes may be open at once; the least recently used closes first (docs/tenants.md) */
   SP_TENANTS_OPEN_MAX: z.coerce.number().int().min(1).default(16),
   /** seconds a tenant's runtime stays open without a request before it closes (0: until evicted or the deployment stops) */

@@ -140,6 +140,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       registry,
       topology,
       projection: { protection, recordKeySecret },
+      projectionPauseMs: config.SP_PROJECTION_PAUSE_MS,
       onIndicatorsChanged: () => onIndicatorsChanged(),
       scenarios: {
         apply: async (events) => {
