@@ -86,6 +86,8 @@ export interface AggregatorOptions {
    * and what arrives meanwhile go into one projection (batch-coalescer.ts)
    */
   projectionPauseMs?: number;
+  /** the composite indices' recomputation waits this long after each pass before the next (IndexRecomputationOptions.pauseMs; default 0) */
+  indexPauseMs?: number;
   /** one line per retry step and per dead letter (default: stderr) */
   log?: (line: string) => void;
   /** told how long a batch's projection and its index recomputation took, in seconds (metrics) */
@@ -125,6 +127,7 @@ export class AggregatorService {
             await this.options.afterProjection?.({ events: 0, leaves: 0, cellsWritten: 0, touchedPeriods: periods, indicesRecomputed: true });
           },
           ...(options.log ? { log: options.log } : {}),
+          ...(options.indexPauseMs ? { pauseMs: options.indexPauseMs } : {}),
         })
       : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);

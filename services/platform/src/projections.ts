@@ -71,6 +71,8 @@ export interface ProjectionDeps {
   scenarios?: { apply(events: readonly RecordEvent<'scenario'>[]): Promise<void> };
   /** the indicator projection's pause between two live projections (AggregatorOptions.projectionPauseMs) */
   projectionPauseMs?: number;
+  /** the composite indices' pause between two recomputations (AggregatorOptions.indexPauseMs) */
+  indexPauseMs?: number;
   /** told how long a projection or index recomputation step took (metrics) */
   timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
@@ -92,6 +94,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       ...runner,
       ...(deps.timing ? { timing: deps.timing } : {}),
       ...(deps.projectionPauseMs ? { projectionPauseMs: deps.projectionPauseMs } : {}),
+      ...(deps.indexPauseMs ? { indexPauseMs: deps.indexPauseMs } : {}),
       afterProjection: async (result) => {
         if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
       },
