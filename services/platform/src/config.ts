@@ -70,8 +70,7 @@ export const platformConfigSchema = z.object({
   /**
    * the composite indices' pause between two recomputations, in ms (docs/indicators.md, "Live, off
    * the batches' path"): what batches note meanwhile is recomputed together in the next pass.
-   * Default: 2000 on the embedded engines (the recomputation's statements share the one chDB engine
-   * with the projection and the reads), 0 in servers mode
+   * Default 0 (2000 was tried at 10 deliveries/s and not shown to help, bench/indicators/README.md)
    */
   SP_INDEX_PAUSE_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   /** tenants other than the default whose runtimes may be open at once; the least recently used closes first (docs/tenants.md) */
