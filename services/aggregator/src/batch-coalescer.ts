@@ -1,11 +1,13 @@
 // Group commit for the live projection (issue 17.2): the batches the partitions' consumers hand in
 // while a projection is running are projected together in the next one, so the fixed statements of
 // a projection (look-up, versions, cells, the note of due indices) are paid once for all of them
-// instead of once per partition and batch. Nothing waits when the projection is idle: a batch that
-// finds no projection running starts one at once, so this adds no latency; it only merges what
-// would have queued anyway. At 10 deliveries/s on two partitions the embedded platform projected
-// ≈ 11 batches of 90 events a second, two at a time, their statements interleaved in the one chDB
-// engine (bench/indicators/README.md, fourth pass).
+// instead of once per partition and batch. A batch that finds the projection idle (no round for
+// `pauseMs`) starts one at once. A busy projection pauses `pauseMs` after each round (the platform: 100 ms embedded):
+// without it two partitions took turns, one batch per round, since a partition's consumer commits
+// and reads on for a few ms after its round, by which time the other's batch had started alone. At
+// 10 deliveries/s on two partitions the embedded platform projected ≈ 11 batches of 90 events a
+// second before, their statements interleaved in the one chDB engine; with the pause ≈ 4 rounds of
+// ≈ 250 events (bench/indicators/README.md, fourth pass).
 // Every caller's promise resolves only after the round that contains its batch has been projected,
 // so a consumer commits its offsets only once its events are stored (crash safety unchanged). A
 // round of several batches that fails is applied again batch by batch, each alone, and every caller
