@@ -240,4 +240,41 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(calls.filter((c) => c.afterSecondBatch && c.periods.includes('2013-12'))).toHaveLength(1);
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
   });
+
+  it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {
+    const reference = loadReference(demoReferenceName);
+    const before = await indexValues();
+    const indices = new IndexProjector(wh, tenantIndicatorReader(wh, { reference, catalogue }), catalogue, {
+      levels: () => [...reference.hierarchyLevels, ...reference.planningLevels],
+    });
+    const passes: { periods: string[]; at: number }[] = [];
+    const recompute = indices.recompute.bind(indices);
+    indices.recompute = async (periods) => {
+      passes.push({ periods: [...periods], at: performance.now() });
+      return recompute(periods);
+    };
+    let firstDone: () => void = () => undefined;
+    const first = new Promise<void>((r) => (firstDone = r));
+    const recomputation = new IndexRecomputation(wh, indices, { pauseMs: 1500, recomputed: () => firstDone() });
+    await recomputation.note(['2012-12']);
+    await first;
+    const pauseFrom = performance.now();
+    // noted while the loop pauses: nothing is recomputed until the pause is over, then both at once
+    await recomputation.note(['2011-12']);
+    await recomputation.note(['2012-12']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(passes).toHaveLength(1);
+    await recomputation.idle(30_000);
+    expect(passes.map((p) => p.periods)).toEqual([['2012-12'], ['2011-12', '2012-12']]);
+    expect(passes[1]!.at - pauseFrom).toBeGreaterThanOrEqual(1400);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    expect(await indexValues()).toEqual(before);
+    // a recomputation pausing after its pass: stop() does not wait the pause out
+    await recomputation.note(['2011-12']);
+    await new Promise((r) => setTimeout(r, 100));
+    while (passes.length < 3) await new Promise((r) => setTimeout(r, 20));
+    const stopping = performance.now();
+    await recomputation.stop();
+    expect(performance.now() - stopping).toBeLessThan(1000);
+  });
 });

@@ -17,6 +17,7 @@ import {
   deadLetterOf,
   describeError,
   eventLogDeadLetters,
+  isTransientError,
   runProjection,
   type DeadLetterSink,
   type EventBatch,
@@ -28,6 +29,7 @@ import {
   type Warehouse,
 } from '@sp/ports';
 
+import { BatchCoalescer } from './batch-coalescer.js';
 import { IndexRecomputation, type RecomputationRole } from './index-recomputation.js';
 
 export interface AggregatorOptions {
@@ -72,6 +74,20 @@ export interface AggregatorOptions {
    * event log's dead-letter topic
    */
   deadLetters?: DeadLetterSink;
+  /**
+   * at most this many events in one live projection (default 4 × maxBatchSize): the partitions'
+   * batches that wait while a projection runs are projected together in the next one
+   * (batch-coalescer.ts); 1 projects every batch on its own, as before
+   */
+  maxProjectionSize?: number;
+  /**
+   * a live projection starts no sooner than this many ms after the previous one ended (default 0):
+   * an idle projection starts at once; a busy one pauses, so that every partition's next batch
+   * and what arrives meanwhile go into one projection (batch-coalescer.ts)
+   */
+  projectionPauseMs?: number;
+  /** the composite indices' recomputation waits this long after each pass before the next (IndexRecomputationOptions.pauseMs; default 0) */
+  indexPauseMs?: number;
   /** one line per retry step and per dead letter (default: stderr) */
   log?: (line: string) => void;
   /** told how long a batch's projection and its index recomputation took, in seconds (metrics) */
@@ -94,6 +110,8 @@ export class AggregatorService {
   /** live: the indices of what the batches touched, recomputed off their hot path */
   private readonly recomputation: IndexRecomputation | undefined;
   private readonly topology: Topology;
+  /** the live batches of all partitions, projected together while a projection runs (group commit) */
+  private readonly coalescer: BatchCoalescer<{ batch: EventBatch; events: RecordEvent<'area-statistic'>[] }>;
   private processed = 0;
   /** partitions of the aggregator's topic, as of start() */
   private partitions = 0;
@@ -121,10 +139,16 @@ export class AggregatorService {
           ...(options.log ? { log: options.log } : {}),
           role: () => this.recomputationRole(),
           ...(options.indexPollMs ? { pollMs: options.indexPollMs } : {}),
+          ...(options.indexPauseMs ? { pauseMs: options.indexPauseMs } : {}),
         })
       : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);
     this.topology = options.topology ?? defaultTopology;
+    this.coalescer = new BatchCoalescer((items) => this.project(items), {
+      maxSize: options.maxProjectionSize ?? 4 * (options.maxBatchSize ?? 2000),
+      shared: isTransientError,
+      pauseMs: options.projectionPauseMs ?? 0,
+    });
   }
 
   /** the consumer's counters for admins: dead letters and retries so far, and what fails now */
@@ -322,13 +346,25 @@ export class AggregatorService {
       if (event.payload) assertPeriod(event.payload.period);
       events.push(event);
     }
+    // resolves once these events are projected (with the other partitions' batches that waited
+    // beside them): only then does the consumer commit the batch's offsets
+    await this.coalescer.submit({ batch, events }, Math.max(1, events.length));
+  }
+
+  /** one live projection of the batches that waited together (batch-coalescer.ts): the projector's statements once for all */
+  private async project(items: readonly { batch: EventBatch; events: RecordEvent<'area-statistic'>[] }[]): Promise<void> {
+    const events = items.length === 1 ? items[0]!.events : items.flatMap((i) => i.events);
     const started = performance.now();
-    const result = await this.projector.apply(events, () => this.options.onBatchStage?.('records-stored', batch));
+    const result = await this.projector.apply(events, () => {
+      for (const i of items) this.options.onBatchStage?.('records-stored', i.batch);
+    });
     this.options.timing?.('projection', (performance.now() - started) / 1000);
     // the cells are queryable now; the indices follow off this batch's path (IndexRecomputation)
     await this.recomputation?.note(result.touchedPeriods);
     await this.options.afterProjection?.(result);
-    this.processed += batch.events.length;
-    this.options.onBatchStage?.('projected', batch);
+    for (const i of items) {
+      this.processed += i.batch.events.length;
+      this.options.onBatchStage?.('projected', i.batch);
+    }
   }
 }

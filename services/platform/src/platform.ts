@@ -140,6 +140,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       registry,
       topology,
       projection: { protection, recordKeySecret },
+      projectionPauseMs: config.SP_PROJECTION_PAUSE_MS ?? (config.SP_ENGINES === 'embedded' ? 100 : 0),
+      indexPauseMs: config.SP_INDEX_PAUSE_MS ?? 0,
       onIndicatorsChanged: () => onIndicatorsChanged(),
       scenarios: {
         apply: async (events) => {

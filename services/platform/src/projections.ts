@@ -69,6 +69,10 @@ export interface ProjectionDeps {
   deadLetters?: DeadLetterStore;
   /** the planning scenarios' projection (docs/projection.md §8); absent: scenario events stay in the log unread */
   scenarios?: { apply(events: readonly RecordEvent<'scenario'>[]): Promise<void> };
+  /** the indicator projection's pause between two live projections (AggregatorOptions.projectionPauseMs) */
+  projectionPauseMs?: number;
+  /** the composite indices' pause between two recomputations (AggregatorOptions.indexPauseMs) */
+  indexPauseMs?: number;
   /** told how long a projection or index recomputation step took (metrics) */
   timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
@@ -89,6 +93,8 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       topology: deps.topology,
       ...runner,
       ...(deps.timing ? { timing: deps.timing } : {}),
+      ...(deps.projectionPauseMs ? { projectionPauseMs: deps.projectionPauseMs } : {}),
+      ...(deps.indexPauseMs ? { indexPauseMs: deps.indexPauseMs } : {}),
       afterProjection: async (result) => {
         if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
       },
