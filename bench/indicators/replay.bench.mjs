@@ -7,9 +7,10 @@
 //  - the physical limit, in every round right after the rebuild: the cell rows the rebuild
 //    produced, serialised beforehand by the engine, inserted raw into an empty copy of the cells
 //    table in each input format the Warehouse port takes (best of two; JSONEachRow, never the
-//    fastest, in the first round only); the fastest is the limit, and the rebuild is reported as a
-//    share of it per round (events/s of the rebuild over the limit's rows/s × cells per event) and
-//    as the median of those shares;
+//    fastest, in the first round only; RowBinary since the port takes it); the fastest is the
+//    limit, and the rebuild is reported as a share of it per round (events/s of the rebuild over
+//    the limit's rows/s × cells per event) and as the median of those shares; to compare with runs
+//    before RowBinary, also as a share of the fastest text format;
 //  - where the rebuild's time goes: every warehouse statement of the rebuild timed from its call to
 //    its answer (the staging inserts overlap with reading and decoding the next block);
 //  - the old path (baseline): the log projected by the incremental projector batch by batch (what
@@ -254,7 +255,7 @@ let limitPayloads;
 async function limitPayloadsOnce() {
   if (limitPayloads) return limitPayloads;
   limitPayloads = {};
-  for (const format of ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow']) {
+  for (const format of ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow', 'RowBinary']) {
     const file = join(dir, `cells.${format}`);
     await warehouse.command(`SELECT ${limitColumns.join(', ')} FROM cells FINAL INTO OUTFILE '${file}' TRUNCATE FORMAT ${format}`);
     limitPayloads[format] = readFileSync(file);
@@ -315,7 +316,21 @@ const median = (xs) => {
 const rate = (ms) => (N / ms) * 1000;
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
-const runs = { readOnly: [], decodeZod: [], decodeTrusted: [], rebuild: [], rebuildIndices: [], indexMs: [], resolveMs: [], limit: [], limitEventsPerSecond: [], share: [], load: [] };
+const runs = {
+  readOnly: [],
+  decodeZod: [],
+  decodeTrusted: [],
+  rebuild: [],
+  rebuildIndices: [],
+  indexMs: [],
+  resolveMs: [],
+  limit: [],
+  limitEventsPerSecond: [],
+  share: [],
+  textLimitEventsPerSecond: [],
+  textShare: [],
+  load: [],
+};
 const statementsPerRound = [];
 let checked;
 let rowsPerEvent;
@@ -352,13 +367,20 @@ for (let round = 1; round <= ROUNDS; round++) {
       .join('; ')}`,
   );
   // the limit right after the rebuild, so both see the same machine
-  const limit = await physicalLimit(round === 1 ? ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow'] : ['JSONCompactEachRow', 'TabSeparated']);
+  const limit = await physicalLimit(round === 1 ? ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow', 'RowBinary'] : ['JSONCompactEachRow', 'TabSeparated', 'RowBinary']);
   const [fastest, best] = Object.entries(limit).sort((x, y) => y[1].rowsPerSecond - x[1].rowsPerSecond)[0];
   rowsPerEvent = best.rows / N;
   const limitEventsPerSecond = best.rowsPerSecond / rowsPerEvent;
   runs.limit.push(limit);
   runs.limitEventsPerSecond.push(limitEventsPerSecond);
   runs.share.push(runs.rebuild.at(-1) / limitEventsPerSecond);
+  // the limit as the bench measured it before RowBinary was a port format: fastest text format
+  const [fastestText, bestText] = Object.entries(limit)
+    .filter(([f]) => f !== 'RowBinary')
+    .sort((x, y) => y[1].rowsPerSecond - x[1].rowsPerSecond)[0];
+  const textLimitEventsPerSecond = bestText.rowsPerSecond / rowsPerEvent;
+  runs.textLimitEventsPerSecond.push(textLimitEventsPerSecond);
+  runs.textShare.push(runs.rebuild.at(-1) / textLimitEventsPerSecond);
   for (const [format, l] of Object.entries(limit)) {
     console.log(
       `round ${round}: physical limit: ${fmtInt(l.rows)} cell rows inserted raw as ${format.padEnd(18)} ${fmtInt(l.rowsPerSecond).padStart(10)} rows/s (${sec(l.ms)}, ${(l.bytes / 2 ** 20).toFixed(1)} MiB)`,
@@ -366,6 +388,9 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
   console.log(
     `round ${round}: physical limit as events/s: ${fmtInt(limitEventsPerSecond)} (${fastest}, ${rowsPerEvent.toFixed(2)} cell rows per event); rebuild without indices = ${(runs.share.at(-1) * 100).toFixed(1)} % of it (load ${runs.load.at(-1)})`,
+  );
+  console.log(
+    `round ${round}: fastest text format (the limit before RowBinary): ${fmtInt(textLimitEventsPerSecond)} events/s (${fastestText}); rebuild = ${(runs.textShare.at(-1) * 100).toFixed(1)} % of it`,
   );
   if (!args['no-indices']) {
     const ri = await rebuild(timedIndices);
@@ -383,6 +408,10 @@ const share = median(runs.share);
 const limitEventsPerSecond = median(runs.limitEventsPerSecond);
 console.log(
   `share of the physical limit per round: ${runs.share.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}; median ${(share * 100).toFixed(1)} % (limit median ${fmtInt(limitEventsPerSecond)} events/s)`,
+);
+const textShare = median(runs.textShare);
+console.log(
+  `share of the fastest text format's limit per round: ${runs.textShare.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}; median ${(textShare * 100).toFixed(1)} % (limit median ${fmtInt(median(runs.textLimitEventsPerSecond))} events/s)`,
 );
 
 let old;
@@ -424,6 +453,9 @@ console.log(
     cellRows: Math.round(rowsPerEvent * N),
     limitEventsPerSecond: runs.limitEventsPerSecond.map(Math.round),
     shareOfLimitPerRound: runs.share.map((x) => Number(x.toFixed(3))),
+    textLimitEventsPerSecond: runs.textLimitEventsPerSecond.map(Math.round),
+    shareOfTextLimitPerRound: runs.textShare.map((x) => Number(x.toFixed(3))),
+    shareOfTextLimit: Number(textShare.toFixed(3)),
     loadPerRound: runs.load,
     loadAtStart,
     loadAtEnd: load(),

@@ -1,7 +1,8 @@
 // The set-based projector of a rebuild: the whole log replayed into empty tables in two steps
 // instead of one incremental projection per batch (issue 17.1). While the log is read, every
-// event becomes one row of the staging table record_versions_replay, serialised positionally
-// (JSONCompactEachRow) and inserted in blocks of ~20 000 while the next block is decoded. At the
+// event becomes one row of the staging table record_versions_replay, serialised as RowBinary (the
+// engine's text parser was ≈ 45 % of its time in a rebuild when the rows were JSONCompactEachRow)
+// and inserted in blocks of ~20 000 while the next block is decoded. At the
 // end the warehouse resolves, in SQL over the whole log at once, what IndicatorProjector resolves
 // per batch, by the same rules, so both give the same tables:
 //  - one key@version (and tombstone) is stored once, the first in the log wins: argMin by log
@@ -19,9 +20,10 @@
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { cellsOfAllLeavesSql } from './cells.sql.js';
+import { RowBinaryWriter } from './row-binary.js';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 
-/** the columns of record_versions_replay in the order add() serialises them */
+/** the columns of record_versions_replay in the order add() writes them (RowBinary: the order and the types must match) */
 const stagingColumns = [
   'log_partition',
   'log_offset',
@@ -85,7 +87,8 @@ SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
 export class ReplayProjector {
   private readonly protection: Protection;
-  private block: string[] = [];
+  private block = new RowBinaryWriter();
+  private blockRows = 0;
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
   private events = 0;
@@ -100,7 +103,8 @@ export class ReplayProjector {
   /** Empties the staging table (the projected tables are emptied by truncateProjections). */
   async begin(): Promise<void> {
     await this.warehouse.command('TRUNCATE TABLE IF EXISTS record_versions_replay');
-    this.block = [];
+    this.block = new RowBinaryWriter();
+    this.blockRows = 0;
     this.events = 0;
     this.failure = undefined;
   }
@@ -113,46 +117,61 @@ export class ReplayProjector {
   async add(partition: number, events: readonly AreaStatisticEvent[], offsets: readonly bigint[]): Promise<void> {
     if (this.failure) throw this.failure;
     const secret = this.options.recordKeySecret;
+    const w = this.block;
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       const p = e.payload;
-      const head = `[${partition},${offsets[i]},${JSON.stringify(e.key)},${e.version},`;
-      const tail = `${e.deliveredAt},${JSON.stringify(e.amt)},${JSON.stringify(e.deliveryId)}`;
+      // the columns in stagingColumns' order
+      w.uint32(partition);
+      w.uint64(offsets[i]!);
+      w.string(e.key);
+      w.uint32(e.version);
       if (e.tombstone || !p) {
-        this.block.push(`${head}"","","","","",1,0,${tail},[],[],[],[],[]]`);
+        for (let k = 0; k < 5; k++) w.string('');
+        w.uint8(1);
+        w.uint8(0);
+        w.uint64(e.deliveredAt);
+        w.string(e.amt);
+        w.string(e.deliveryId);
+        for (let k = 0; k < 5; k++) w.size(0);
       } else {
         const obs = storedObservations(this.protection, secret, p);
-        const measures = new Array<string>(obs.length);
-        const dims = new Array<Record<string, string>>(obs.length);
-        const values = new Array<number>(obs.length);
-        const keys = new Array<number>(obs.length);
-        const pvalues = new Array<number>(obs.length);
-        for (let j = 0; j < obs.length; j++) {
-          const o = obs[j]!;
-          measures[j] = o.measure;
-          dims[j] = o.dimensions;
-          values[j] = o.value;
-          keys[j] = o.key;
-          pvalues[j] = o.pvalue;
-        }
-        const where = JSON.stringify([leafKey(p), p.dataset, p.areaLevel, p.areaCode, p.period]).slice(1, -1);
-        this.block.push(
-          `${head}${where},0,${p.synthetic ? 1 : 0},${tail},${JSON.stringify(measures)},${JSON.stringify(dims)},${JSON.stringify(values)},${JSON.stringify(keys)},${JSON.stringify(pvalues)}]`,
-        );
+        w.string(leafKey(p));
+        w.string(p.dataset);
+        w.string(p.areaLevel);
+        w.string(p.areaCode);
+        w.string(p.period);
+        w.uint8(0);
+        w.uint8(p.synthetic ? 1 : 0);
+        w.uint64(e.deliveredAt);
+        w.string(e.amt);
+        w.string(e.deliveryId);
+        w.size(obs.length);
+        for (const o of obs) w.string(o.measure);
+        w.size(obs.length);
+        for (const o of obs) w.stringMap(o.dimensions);
+        w.size(obs.length);
+        for (const o of obs) w.float64(o.value);
+        w.size(obs.length);
+        for (const o of obs) w.float64(o.key);
+        w.size(obs.length);
+        for (const o of obs) w.float64(o.pvalue);
       }
     }
+    this.blockRows += events.length;
     this.events += events.length;
-    if (this.block.length >= BLOCK_ROWS) await this.flush();
+    if (this.blockRows >= BLOCK_ROWS) await this.flush();
   }
 
   /** Hands the current block to the warehouse; waits for the previous one first (one insert in flight). */
   private async flush(): Promise<void> {
-    if (this.block.length === 0) return;
-    const data = Buffer.from(this.block.join('\n'));
-    this.block = [];
+    if (this.blockRows === 0) return;
+    const data = this.block.bytes();
+    this.block = new RowBinaryWriter(Math.max(1 << 20, data.length + (data.length >> 3)));
+    this.blockRows = 0;
     await this.inFlight;
     if (this.failure) throw this.failure;
-    this.inFlight = this.warehouse.insertFormatted('record_versions_replay', { format: 'JSONCompactEachRow', columns: stagingColumns, data }).catch((error: unknown) => {
+    this.inFlight = this.warehouse.insertFormatted('record_versions_replay', { format: 'RowBinary', columns: stagingColumns, data }).catch((error: unknown) => {
       this.failure ??= error;
     });
   }

@@ -114,6 +114,56 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
       expect(await wh.query('SELECT count() AS n FROM formatted_t')).toEqual([{ n: String(awkwardStrings.length + 2) }]);
     });
 
+    it('inserts RowBinary bytes into the named columns (strings of any length, arrays, maps), and refuses a short or a string payload', async () => {
+      await wh.command(`CREATE TABLE rowbinary_t (id UInt32, big UInt64, s LowCardinality(String), tags Array(String), dims Array(Map(String, String)), v Array(Float64), f Float64 DEFAULT 7)
+        ENGINE = MergeTree ORDER BY id`);
+      // an encoder of its own, independent of the callers' (the format: clickhouse.com/docs/interfaces/formats/RowBinary)
+      const parts: Buffer[] = [];
+      const size = (n: number) => {
+        const out: number[] = [];
+        for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+        out.push(n);
+        parts.push(Buffer.from(out));
+      };
+      const str = (x: string) => {
+        const b = Buffer.from(x, 'utf8');
+        size(b.length);
+        parts.push(b);
+      };
+      const fixed = (n: number, write: (b: Buffer) => void) => {
+        const b = Buffer.alloc(n);
+        write(b);
+        parts.push(b);
+      };
+      const strings = [...awkwardStrings, 'x'.repeat(200), 'ü'.repeat(9000)]; // one- to three-byte lengths
+      strings.forEach((x, i) => {
+        fixed(4, (b) => b.writeUInt32LE(i));
+        fixed(8, (b) => b.writeBigUInt64LE(2n ** 63n + BigInt(i)));
+        str(x);
+        size(2);
+        str(x);
+        str('');
+        size(2);
+        size(1);
+        str(x);
+        str(x);
+        size(0);
+        size(2);
+        fixed(8, (b) => b.writeDoubleLE(i + 0.5));
+        fixed(8, (b) => b.writeDoubleLE(-1 / 3));
+      });
+      const data = new Uint8Array(Buffer.concat(parts));
+      await wh.insertFormatted('rowbinary_t', { format: 'RowBinary', columns: ['id', 'big', 's', 'tags', 'dims', 'v'], data });
+      await wh.insertFormatted('rowbinary_t', { format: 'RowBinary', data: new Uint8Array(0) });
+      const back = await wh.query<{ id: number; big: string; s: string; tags: string[]; dims: Record<string, string>[]; v: number[]; f: number }>(
+        'SELECT id, big, s, tags, dims, v, f FROM rowbinary_t ORDER BY id',
+      );
+      expect(back).toEqual(strings.map((x, i) => ({ id: i, big: String(2n ** 63n + BigInt(i)), s: x, tags: [x, ''], dims: [{ [x]: x }, {}], v: [i + 0.5, -1 / 3], f: 7 })));
+      await expectWarehouseError(wh.insertFormatted('rowbinary_t', { format: 'RowBinary', columns: ['id', 'big'], data: data.subarray(0, 9) }), 'BAD_PARAMETER');
+      await expectWarehouseError(wh.insertFormatted('rowbinary_t', { format: 'RowBinary', columns: ['id'], data: 'AAAA' }), 'BAD_PARAMETER');
+      expect(await wh.query('SELECT count() AS n FROM rowbinary_t')).toEqual([{ n: String(strings.length) }]);
+    });
+
     it('binds strings with quotes, backslashes, control characters and unicode exactly', async () => {
       for (const s of awkwardStrings) {
         const rows = await wh.query<{ s: string; len: string }>('SELECT {s:String} AS s, length({s:String}) AS len', { s });

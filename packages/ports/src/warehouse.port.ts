@@ -25,14 +25,19 @@ export interface ReadOptions {
   maxRowsToRead?: number;
 }
 
-/** Input formats every adapter takes as they are (text formats: chDB's raw insert accepts no binary ones). */
-export const formattedInsertFormats = ['JSONCompactEachRow', 'JSONEachRow', 'TabSeparated', 'CSV'] as const;
+/**
+ * Input formats every adapter takes as they are. RowBinary (bytes only) spares the engine's text
+ * parser: chDB's raw insert accepts text formats only, so the chDB adapter and chdb-http hand a
+ * RowBinary payload to the engine as a file (`INSERT … FROM INFILE`); a ClickHouse server takes it
+ * in the request body.
+ */
+export const formattedInsertFormats = ['JSONCompactEachRow', 'JSONEachRow', 'TabSeparated', 'CSV', 'RowBinary'] as const;
 export type FormattedInsertFormat = (typeof formattedInsertFormats)[number];
 
 export interface FormattedInsert {
   format: FormattedInsertFormat;
   columns?: readonly string[];
-  /** rows in `format`, one per line (JSONCompactEachRow: `["a",1,[2,3]]`) */
+  /** rows in `format`, one per line (JSONCompactEachRow: `["a",1,[2,3]]`); RowBinary: bytes, never a string */
   data: string | Uint8Array;
 }
 
@@ -73,6 +78,8 @@ const clickHouseCodes: Record<number, import('./errors.js').PortErrorCode> = {
   72: 'BAD_PARAMETER', // CANNOT_PARSE_NUMBER
   117: 'BAD_PARAMETER', // INCORRECT_DATA
   130: 'BAD_PARAMETER', // CANNOT_READ_ARRAY_FROM_TEXT
+  32: 'BAD_PARAMETER', // ATTEMPT_TO_READ_AFTER_EOF (a RowBinary payload shorter than its rows)
+  33: 'BAD_PARAMETER', // CANNOT_READ_ALL_DATA (the same, in a server's body)
   456: 'BAD_PARAMETER', // UNKNOWN_QUERY_PARAMETER (a {name:Type} placeholder without a value)
   457: 'BAD_PARAMETER', // BAD_QUERY_PARAMETER (a value that does not parse as the placeholder's type)
   159: 'TIMEOUT', // TIMEOUT_EXCEEDED

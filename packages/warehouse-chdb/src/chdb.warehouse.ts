@@ -10,6 +10,7 @@ import { toWarehouseError } from './chdb.errors.js';
 import { drainChdb, openChdbSession, type ChdbSession } from './chdb.session.js';
 import { assertFormattedInsert, encodeParams, encodeRows, isValidTableName, parseJsonEachRow, readSettings, withSettings } from '@sp/ports/clickhouse';
 import { inFlight, type InFlight } from '@sp/ports/in-flight';
+import { rowBinaryFile, rowBinaryInsertSql } from './row-binary.insert.js';
 import { StatementQueue, type Lane } from './statement.queue.js';
 
 export interface ChdbWarehouseOptions {
@@ -105,13 +106,36 @@ export class ChdbWarehouse implements Warehouse {
     this.assertOpen();
     assertFormattedInsert(table, insert);
     if (insert.data.length === 0) return;
+    const format = insert.format;
+    if (format === 'RowBinary') return this.insertRowBinary(table, insert.columns, insert.data as Uint8Array);
     // a Buffer goes to the engine without a copy onto the V8 heap; the engine's parser does the rest
     const values = typeof insert.data === 'string' ? Buffer.from(insert.data) : Buffer.from(insert.data.buffer, insert.data.byteOffset, insert.data.byteLength);
     const { session } = this.state;
     await this.track(
-      () => session.insert({ table, values, format: insert.format, ...(insert.columns ? { columns: insert.columns } : {}) }),
+      () => session.insert({ table, values, format, ...(insert.columns ? { columns: insert.columns } : {}) }),
       (error) => toWarehouseError(error, `insert (${insert.format}) into ${table}`),
     );
+  }
+
+  /** RowBinary through a temporary file (row-binary.insert.ts); the file is written before the statement's turn. */
+  private async insertRowBinary(table: string, columns: readonly string[] | undefined, data: Uint8Array): Promise<void> {
+    const what = `insert (RowBinary) into ${table}`;
+    let file: Awaited<ReturnType<typeof rowBinaryFile>>;
+    try {
+      file = await rowBinaryFile(data);
+    } catch (error) {
+      throw new WarehouseError('INTERNAL', `${what}: cannot write its temporary file: ${String(error)}`, undefined, { cause: error });
+    }
+    try {
+      const { session } = this.state;
+      const sql = rowBinaryInsertSql(table, columns, file.path);
+      await this.track(
+        () => session.queryAsync(sql, { format: 'TabSeparated' }),
+        (error) => toWarehouseError(error, what),
+      );
+    } finally {
+      await file.remove();
+    }
   }
 
   /** Waits for running and waiting statements, then releases the session. Later calls fail with CLOSED. */

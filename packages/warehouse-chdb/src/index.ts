@@ -1,3 +1,4 @@
 export { ChdbWarehouse, openChdbWarehouse, type ChdbWarehouseOptions } from './chdb.warehouse.js';
 export { toWarehouseError } from './chdb.errors.js';
 export { openChdbSession, chdbConnectionArgs, drainChdb, type ChdbSession } from './chdb.session.js';
+export { rowBinaryFile, rowBinaryInsertSql } from './row-binary.insert.js';

@@ -10,7 +10,8 @@
 //   GET|POST /            query in ?query= and/or the body (ClickHouse concatenates them with '\n')
 //   param_<name>=…        values for {name:Type} placeholders, bound by chDB (URL or multipart body)
 //   default_format=…      output format when the query has no FORMAT clause (else TabSeparated)
-//   INSERT … FORMAT f     in ?query= with the data in the body (gzip/deflate/br/zstd bodies accepted)
+//   INSERT … FORMAT f     in ?query= with the data in the body (gzip/deflate/br/zstd bodies accepted);
+//                         RowBinary too, through a temporary file (chDB's raw insert takes text only)
 //   GET /ping             "Ok.\n"
 // Errors answer HTTP 500 with `Code: N. DB::Exception: … (NAME)` and X-ClickHouse-Exception-Code,
 // which is what the client parses into a ClickHouseError.
@@ -19,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import type { ChdbSession } from '@sp/warehouse-chdb';
+import { rowBinaryFile, rowBinaryInsertSql, type ChdbSession } from '@sp/warehouse-chdb';
 import { withSettings } from '@sp/ports/clickhouse';
 import { DatabaseGate, isDatabaseName } from './database.gate.js';
 import { decodeHttpParam } from './http-param.decoder.js';
@@ -198,6 +199,21 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
         }),
       );
       writeOk(res, 'TabSeparated', Buffer.alloc(0), { written_rows: summary.rowsWritten, written_bytes: summary.bytesWritten, elapsed: summary.elapsed });
+      return;
+    }
+    if (insert && insert[3]! === 'RowBinary') {
+      const file = await rowBinaryFile(body);
+      try {
+        const sql = rowBinaryInsertSql(
+          insert[1]!,
+          insert[2]?.split(',').map((c) => c.trim()),
+          file.path,
+        );
+        const result = await gate.run(database, () => session.queryAsync(sql, { format: 'TabSeparated' }));
+        writeOk(res, 'TabSeparated', Buffer.alloc(0), { elapsed: result.elapsed });
+      } finally {
+        await file.remove();
+      }
       return;
     }
 

@@ -140,6 +140,9 @@ export function assertFormattedInsert(table: string, insert: FormattedInsert): v
   if (!formattedInsertFormats.includes(insert.format)) {
     throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: format ${JSON.stringify(insert.format)} is not accepted; use one of ${formattedInsertFormats.join(', ')}`);
   }
+  if (insert.format === 'RowBinary' && typeof insert.data === 'string') {
+    throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: a RowBinary payload is bytes (a Uint8Array), not a string`);
+  }
   const bad = insert.columns?.find((c) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c));
   if (bad !== undefined) throw new WarehouseError('BAD_PARAMETER', `insert into ${table}: column name ${JSON.stringify(bad)} is not accepted; use letters, digits and underscores`);
 }
