@@ -141,7 +141,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       topology,
       projection: { protection, recordKeySecret },
       projectionPauseMs: config.SP_PROJECTION_PAUSE_MS ?? (config.SP_ENGINES === 'embedded' ? 100 : 0),
-      indexPauseMs: config.SP_INDEX_PAUSE_MS ?? 0,
+      // servers: the one ClickHouse (chdb-http) runs a statement at a time and has no lanes; index passes
+      // back to back held up the projection there (bench/indicators/README.md, fourth pass)
+      indexPauseMs: config.SP_INDEX_PAUSE_MS ?? (config.SP_ENGINES === 'servers' ? 2000 : 0),
       onIndicatorsChanged: () => onIndicatorsChanged(),
       scenarios: {
         apply: async (events) => {
