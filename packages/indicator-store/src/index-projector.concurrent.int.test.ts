@@ -7,7 +7,7 @@ import { IndexProjector } from './index-projector.js';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
-import { sgbCatalogueYaml, statisticEvents } from './testing/index.js';
+import { sgbCatalogueYaml, statisticEvents, stadtteilAreaMap } from './testing/index.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 const catalogue = parseCatalogue(sgbCatalogueYaml({ sgbPeriodicity: 'month', indices: [{ code: 'index_a', inputs: ['sgb_quote'] }] }));
@@ -56,13 +56,7 @@ describe('two index recomputations of the same year side by side', () => {
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-index-race-') });
     await migrateWarehouse(wh);
-    await loadAreaMap(wh, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...areas.flatMap((a) => [
-        { childLevel: 'STADTTEIL', childCode: a, level: 'STADTTEIL', code: a },
-        { childLevel: 'STADTTEIL', childCode: a, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(wh, stadtteilAreaMap(areas));
     await new IndicatorProjector(wh).apply(areas.flatMap((a, i) => [record('bev', a, '2012', { einwohner: 1010 + 100 * i }), record('sgb', a, '2012-12', { sgb_personen: 110 + 5 * i * i })]));
     reader = new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
     await new IndexProjector(wh, reader, catalogue).recompute(['2012-12']);

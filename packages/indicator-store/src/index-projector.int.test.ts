@@ -7,7 +7,7 @@ import { IndexProjector } from './index-projector.js';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
-import { sgbCatalogueYaml, statisticEvents } from './testing/index.js';
+import { sgbCatalogueYaml, statisticEvents, stadtteilAreaMap } from './testing/index.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 // A yearly population and a monthly count; two versions of an index over the monthly rate, the
@@ -35,13 +35,7 @@ describe('index projector on chDB', () => {
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-index-') });
     await migrateWarehouse(wh);
-    await loadAreaMap(wh, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...areas.flatMap((a) => [
-        { childLevel: 'STADTTEIL', childCode: a, level: 'STADTTEIL', code: a },
-        { childLevel: 'STADTTEIL', childCode: a, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(wh, stadtteilAreaMap(areas));
     const events = areas.flatMap((a, i) => [
       record('bev', a, '2011', { einwohner: 1000 + 100 * i }),
       record('bev', a, '2012', { einwohner: 1010 + 100 * i }),

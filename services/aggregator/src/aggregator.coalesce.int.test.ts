@@ -3,12 +3,13 @@
 // batches in one projection, and the cells are the same as when every batch is projected on its
 // own (the path before, maxProjectionSize 1).
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
-import { anAreaStatistic } from '@sp/events/testing';
+import { anAreaStatistic, anEvent } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { loadAreaMap, migrateWarehouse, truncateProjections } from '@sp/indicator-store';
 import type { EventLog } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { type ChdbWarehouse, openChdbWarehouse } from '@sp/warehouse-chdb';
+import { stadtteilAreaMap } from '@sp/indicator-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregatorService, type AggregatorOptions } from './aggregator.service.js';
 
@@ -23,13 +24,7 @@ describe('aggregator: batches of all partitions projected together', () => {
     log = await openEmbeddedEventLog({ dir: tempDir('sp-coalesce-log-') });
     wh = await openChdbWarehouse({ path: tempDir('sp-coalesce-wh-') });
     await migrateWarehouse(wh);
-    await loadAreaMap(wh, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...areas.flatMap((c) => [
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADTTEIL', code: c },
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(wh, stadtteilAreaMap(areas));
     await log.ensureTopics([{ name: topic, partitions: 2 }]);
   });
   afterAll(async () => {
@@ -39,17 +34,7 @@ describe('aggregator: batches of all partitions projected together', () => {
 
   const sgb2 = (area: string, period: string, version: number, value: number | null, at: number): RecordEvent<'area-statistic'> => {
     const payload = anAreaStatistic({ dataset: 'sgb2', areaCode: area, period, version, observations: [{ measure: 'sgb2_personen', dimensions: {}, value: value ?? 0 }] });
-    return {
-      key: payload.key,
-      version,
-      recordType: 'area-statistic',
-      amt: 'jobcenter',
-      deliveryId: `d${at}`,
-      deliveredAt: at,
-      deliveredBy: 'test',
-      tombstone: value === null,
-      payload: value === null ? null : payload,
-    };
+    return anEvent('area-statistic', value === null ? null : payload, { key: payload.key, version, amt: 'jobcenter', deliveryId: `d${at}`, deliveredAt: at, deliveredBy: 'test' });
   };
   const cells = () =>
     wh.query<{ leaf_key: string; measure: string; value: number; pvalue: number; known_at_ms: string }>(

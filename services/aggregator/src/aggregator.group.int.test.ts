@@ -4,7 +4,7 @@
 // aggregator computes them (a rebuild) — and when that member stops while periods are due, the
 // other takes over and recomputes them.
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
-import { anAreaStatistic } from '@sp/events/testing';
+import { anAreaStatistic, anEvent } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { loadAreaMap, migrateWarehouse, tenantIndicatorReader } from '@sp/indicator-store';
@@ -12,6 +12,7 @@ import type { EventLog, Warehouse } from '@sp/ports';
 import { demoReferenceName, loadReference } from '@sp/spatial';
 import { startKafka, tempDir, type KafkaInstance } from '@sp/testing';
 import { type ChdbWarehouse, openChdbWarehouse } from '@sp/warehouse-chdb';
+import { stadtteilAreaMap } from '@sp/indicator-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indicatorProjection } from './aggregator.composition.js';
 import type { AggregatorService } from './aggregator.service.js';
@@ -33,7 +34,7 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
 function event(dataset: 'bevoelkerung' | 'sgb2', area: string, period: string, value: number, at: number): RecordEvent<'area-statistic'> {
   const measure = dataset === 'sgb2' ? 'sgb2_personen' : 'einwohner';
   const payload = anAreaStatistic({ dataset, areaCode: area, period, version: 1, observations: [{ measure, dimensions: {}, value }] });
-  return { key: payload.key, version: 1, recordType: 'area-statistic', amt: 'statistik', deliveryId: `d${at}`, deliveredAt: at, deliveredBy: 'test', tombstone: false, payload };
+  return anEvent('area-statistic', payload, { deliveryId: `d${at}`, deliveredAt: at, deliveredBy: 'test' });
 }
 
 /** per area, the population of each year and the December count (of the year before the first too): the index of each year is due */
@@ -113,13 +114,7 @@ describe.each(engines)('two aggregators in one consumer group ($name)', ({ start
   beforeAll(async () => {
     [engine, wh] = await Promise.all([start(), openChdbWarehouse({ path: tempDir('sp-agg-group-wh-') })]);
     await migrateWarehouse(wh);
-    await loadAreaMap(wh, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...AREAS.flatMap((c) => [
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADTTEIL', code: c },
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(wh, stadtteilAreaMap(AREAS));
     producer = await engine.log('producer');
     await producer.ensureTopics([{ name: topic, partitions: 4 }]);
   }, 180_000);

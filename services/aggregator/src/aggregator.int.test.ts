@@ -2,12 +2,13 @@
 // warehouse incrementally, and rebuild() replays the log from the start into identical tables —
 // cells and composite index values, the latter computed once at the end of the replay.
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
-import { anAreaStatistic } from '@sp/events/testing';
+import { anAreaStatistic, anEvent } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { IndexProjector, loadAreaMap, migrateWarehouse, tenantIndicatorReader, type ProjectionResult } from '@sp/indicator-store';
 import type { EventLog, Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { type ChdbWarehouse, openChdbWarehouse } from '@sp/warehouse-chdb';
+import { stadtteilAreaMap } from '@sp/indicator-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamikCatalogue } from './dynamik-catalogue.fixture.js';
 import { demoReferenceName, loadReference } from '@sp/spatial';
@@ -27,13 +28,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     log = await openEmbeddedEventLog({ dir: tempDir('sp-agg-log-') });
     wh = await openChdbWarehouse({ path: tempDir('sp-agg-wh-') });
     await migrateWarehouse(wh);
-    await loadAreaMap(wh, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...['101', '102', '103'].flatMap((c) => [
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADTTEIL', code: c },
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(wh, stadtteilAreaMap(['101', '102', '103']));
     await log.ensureTopics([{ name: topic, partitions: 2 }]);
   });
   afterAll(async () => {
@@ -44,17 +39,7 @@ describe('aggregator on the embedded event log and chDB', () => {
   const event = (area: string, period: string, version: number, value: number | null, at: number, dataset = 'bevoelkerung'): RecordEvent<'area-statistic'> => {
     const measure = dataset === 'sgb2' ? 'sgb2_personen' : 'einwohner';
     const payload = anAreaStatistic({ dataset, areaCode: area, period, version, observations: [{ measure, dimensions: {}, value: value ?? 0 }] });
-    return {
-      key: payload.key,
-      version,
-      recordType: 'area-statistic',
-      amt: 'statistik',
-      deliveryId: `d${at}`,
-      deliveredAt: at,
-      deliveredBy: 'test',
-      tombstone: value === null,
-      payload: value === null ? null : payload,
-    };
+    return anEvent('area-statistic', value === null ? null : payload, { key: payload.key, version, amt: 'statistik', deliveryId: `d${at}`, deliveredAt: at, deliveredBy: 'test' });
   };
   const sgb2 = (area: string, period: string, version: number, value: number, at: number) => event(area, period, version, value, at, 'sgb2');
   const append = (events: RecordEvent<'area-statistic'>[]) =>

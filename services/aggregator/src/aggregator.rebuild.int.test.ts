@@ -17,6 +17,7 @@ import type { DeadLetter, EventLog, Warehouse } from '@sp/ports';
 import { startChdbHttp, tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
+import { stadtteilAreaMap } from '@sp/indicator-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamikCatalogue } from './dynamik-catalogue.fixture.js';
 import { AggregatorService } from './aggregator.service.js';
@@ -137,13 +138,7 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     log = await openEmbeddedEventLog({ dir: tempDir('sp-rebuild-log-') });
     ({ wh, close } = await open());
     await migrateWarehouse(wh);
-    await loadAreaMap(wh, [
-      { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
-      ...AREAS.flatMap((c) => [
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADTTEIL', code: c },
-        { childLevel: 'STADTTEIL', childCode: c, level: 'STADT', code: '0' },
-      ]),
-    ]);
+    await loadAreaMap(wh, stadtteilAreaMap(AREAS));
     await log.ensureTopics([{ name: topic, partitions: 2 }]);
   }, 120_000);
   afterAll(async () => {

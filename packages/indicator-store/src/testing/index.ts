@@ -2,6 +2,7 @@
 // a yearly population (`bev`: einwohner), an SGB II count (`sgb`: sgb_personen, optionally
 // sgb_kinder), their ratio `sgb_quote` and indices over it, weighted by the population. Used by the
 // index projector's tests here and by the gateway's and aggregator's tests of the same indices.
+import type { AreaMapRow } from '../area-map.js';
 import type { AreaStatisticEvent } from '../projector.js';
 
 export interface IndexYaml {
@@ -105,4 +106,15 @@ export function statisticEvents(options: { level?: string; amt?: string; from?: 
       },
     };
   };
+}
+
+/** The area map of a city (STADT 0) of the given Stadtteile: each at its own level and in the city. */
+export function stadtteilAreaMap(codes: readonly string[]): AreaMapRow[] {
+  return [
+    { childLevel: 'STADT', childCode: '0', level: 'STADT', code: '0' },
+    ...codes.flatMap((code) => [
+      { childLevel: 'STADTTEIL', childCode: code, level: 'STADTTEIL', code },
+      { childLevel: 'STADTTEIL', childCode: code, level: 'STADT', code: '0' },
+    ]),
+  ];
 }
