@@ -608,7 +608,8 @@ function firstControl(v: string, whitespace: boolean): number {
  * Every text of a record: not longer than the catalogue's limits, no control characters, no lone
  * surrogates. Walks the record depth first, last field first (the order the reports have always
  * come in), with one path array pushed and popped: a copy of the path per value was a quarter of
- * the validation's time for a batch of area statistics (bench/ingestion, issue 17.3).
+ * the validation's time for a batch of area statistics (bench/ingestion, issue 17.3). The recursion
+ * is as deep as the record type's zod schema (the record is its output), not as the input.
  */
 function checkTexts(record: unknown, ctx: ValidationContext, report: Report): void {
   const { maxChars, longMaxChars, longFields } = ctx.catalogue.limits.text;
