@@ -119,14 +119,18 @@ function cpuSnapshot() {
   const own = process.cpuUsage();
   return { bench: (own.user + own.system) / 1000, postgres: treeCpuMs(table, enginePids.postgres), broker: treeCpuMs(table, enginePids.broker) };
 }
-const cpuTotals = { api: { bench: 0, postgres: 0, broker: 0, seconds: 0 }, direct: { bench: 0, postgres: 0, broker: 0, seconds: 0 } };
+const cpuTotals = { api: { bench: 0, postgres: 0, broker: 0, seconds: 0, busy: 0 }, direct: { bench: 0, postgres: 0, broker: 0, seconds: 0, busy: 0 } };
 async function measured(arm, fn) {
   const before = cpuSnapshot();
   const started = performance.now();
+  // the main thread's event loop: the ingestion service's (API arm; the HTTP client has its own thread) or the producer's
+  const loop = performance.eventLoopUtilization();
   const out = await fn();
+  const { active } = performance.eventLoopUtilization(loop);
   const after = cpuSnapshot();
   for (const k of ['bench', 'postgres', 'broker']) cpuTotals[arm][k] += after[k] - before[k];
   cpuTotals[arm].seconds += (performance.now() - started) / 1000;
+  cpuTotals[arm].busy += active / 1000;
   return out;
 }
 
@@ -242,6 +246,7 @@ const perThousand = (arm) => {
     broker: Math.round(t.broker / n),
     total: Math.round(total / n),
     coresBusy: Number((total / 1000 / t.seconds).toFixed(2)),
+    mainThreadBusy: Number((t.busy / t.seconds).toFixed(2)),
   };
 };
 const cpu = { api: perThousand('api'), direct: perThousand('direct') };
@@ -249,7 +254,7 @@ if (enginePids.postgres || enginePids.broker) {
   for (const arm of ['api', 'direct']) {
     const c = cpu[arm];
     console.log(
-      `CPU ms per 1,000 records, ${arm.padEnd(6)}: bench process ${c.bench} (${arm === 'api' ? 'ingestion service + HTTP client' : 'kafkajs producer'}), PostgreSQL ${c.postgres}, Kafka broker ${c.broker}; total ${c.total}; cores busy ${c.coresBusy} of ${availableParallelism()}`,
+      `CPU ms per 1,000 records, ${arm.padEnd(6)}: bench process ${c.bench} (${arm === 'api' ? 'ingestion service + HTTP client' : 'kafkajs producer'}), PostgreSQL ${c.postgres}, Kafka broker ${c.broker}; total ${c.total}; cores busy ${c.coresBusy} of ${availableParallelism()}; main thread (${arm === 'api' ? 'the service' : 'the producer'}) busy ${Math.round(c.mainThreadBusy * 100)} %`,
     );
   }
   console.log(`CPU-bound ceiling of the ratio on this machine (direct CPU ÷ API CPU per record): ${((cpu.direct.total / cpu.api.total) * 100).toFixed(1)} %`);

@@ -59,8 +59,20 @@ async function batch(b) {
   }
   add(`${path} step 1`, performance.now() - started);
   count.set(path, (count.get(path) ?? 0) + 1);
-  const versions = keys.map((key, i) => ({ key, version: 1, payloadHash: 'x'.repeat(64), tombstone: false, partition: i % 4, offset: String(i), payload: null }));
-  const events = keys.map((key, i) => ({ seq: i, row: i + 1, key, version: 1, status: 'created', tombstone: false, schemaId: 1, topic: 't', partition: i % 4, offset: String(i) }));
+  const events = keys.map((key, i) => ({
+    seq: i,
+    row: i + 1,
+    key,
+    version: 1,
+    status: 'created',
+    tombstone: false,
+    schemaId: 1,
+    topic: 't',
+    partition: i % 4,
+    offset: String(i),
+    payloadHash: 'x'.repeat(64),
+    payload: null,
+  }));
   await repo.record(
     'area-statistic',
     {
@@ -77,7 +89,6 @@ async function batch(b) {
       topic: 't',
       schemaId: 1,
     },
-    versions,
     events,
   );
   lap('record');

@@ -250,18 +250,35 @@ function checkPeriod(path: readonly PropertyKey[], period: string, ctx: Validati
     );
     return false;
   }
-  if (!quarterOnly && periodStartIso(period) > ctx.now.toISOString().slice(0, 10)) {
-    report(path, period, 'FUTURE_PERIOD', `period ${period} has not begun yet`, `a period that began on or before ${ctx.now.toISOString().slice(0, 10)}`);
+  if (!quarterOnly && periodStartIso(period) > isoDay(ctx.now)) {
+    report(path, period, 'FUTURE_PERIOD', `period ${period} has not begun yet`, `a period that began on or before ${isoDay(ctx.now)}`);
     return false;
   }
   return true;
 }
 
-/** First and last day (ISO, inclusive) of a well-formed period. */
-function periodDays(period: string): [string, string] {
-  const next = new Date(`${periodStartIso(shiftPeriod(period, 1))}T00:00:00Z`);
-  return [periodStartIso(period), new Date(next.getTime() - 86_400_000).toISOString().slice(0, 10)];
+/** The clock's day, ISO; remembered per Date (a delivery's records share one). */
+const isoDays = new WeakMap<Date, string>();
+function isoDay(now: Date): string {
+  let day = isoDays.get(now);
+  if (day === undefined) {
+    day = now.toISOString().slice(0, 10);
+    isoDays.set(now, day);
+  }
+  return day;
 }
+
+/** First and last day (ISO, inclusive) of a well-formed period; remembered, a batch names few periods. */
+function periodDays(period: string): [string, string] {
+  const known = periodDaysSeen.get(period);
+  if (known) return known;
+  const next = new Date(`${periodStartIso(shiftPeriod(period, 1))}T00:00:00Z`);
+  const days: [string, string] = [periodStartIso(period), new Date(next.getTime() - 86_400_000).toISOString().slice(0, 10)];
+  if (periodDaysSeen.size >= 10_000) periodDaysSeen.clear();
+  periodDaysSeen.set(period, days);
+  return days;
+}
+const periodDaysSeen = new Map<string, [string, string]>();
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function parseIsoDate(s: string): Date | undefined {
@@ -393,7 +410,8 @@ function checkAreaStatistic(r: AreaStatistic, ctx: ValidationContext, report: Re
   const { maxCount } = ctx.catalogue.limits;
   const seen = new Map<string, number>();
   r.observations.forEach((o, i) => {
-    o.dimensions = Object.fromEntries(Object.entries(o.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const names = Object.keys(o.dimensions);
+    if (names.length > 1) o.dimensions = Object.fromEntries(Object.entries(o.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const measure = dataset ? checkMeasureOf(r.dataset, dataset, o, i, report) : undefined;
     const at = ['observations', i, 'value'];
     const valueKind = o.valueKind ?? 'COUNT';
@@ -575,54 +593,69 @@ function editDistanceAtMostOne(a: string, b: string): boolean {
 // C0 controls, DEL and C1 controls; a long field (description, narrative) may keep tab and line breaks
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Index of the first C0/DEL/C1 control character (tab, LF and CR allowed when `whitespace`), or -1. */
+/** Index of the first C0/DEL/C1 control character (tab, LF and CR allowed when `whitespace`), or -1; -2 when there is none but a UTF-16 surrogate (paired or not). */
 function firstControl(v: string, whitespace: boolean): number {
+  let surrogate = false;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if ((c < 0x20 || (c >= 0x7f && c <= 0x9f)) && !(whitespace && (c === 0x09 || c === 0x0a || c === 0x0d))) return i;
+    if (c >= 0xd800 && c <= 0xdfff) surrogate = true;
   }
-  return -1;
+  return surrogate ? -2 : -1;
 }
 
-/** Every text of a record: not longer than the catalogue's limits, no control characters, no lone surrogates. */
+/**
+ * Every text of a record: not longer than the catalogue's limits, no control characters, no lone
+ * surrogates. Walks the record depth first, last field first (the order the reports have always
+ * come in), with one path array pushed and popped: a copy of the path per value was a quarter of
+ * the validation's time for a batch of area statistics (bench/ingestion, issue 17.3). The recursion
+ * is as deep as the record type's zod schema (the record is its output), not as the input.
+ */
 function checkTexts(record: unknown, ctx: ValidationContext, report: Report): void {
   const { maxChars, longMaxChars, longFields } = ctx.catalogue.limits.text;
-  const todo: { path: PropertyKey[]; v: unknown }[] = [{ path: [], v: record }];
-  while (todo.length > 0) {
-    const { path, v } = todo.pop()!;
+  const path: PropertyKey[] = [];
+  const visit = (v: unknown, name: string): void => {
     if (typeof v === 'string') {
-      const name = String(path.filter((p) => typeof p === 'string').at(-1) ?? '');
       // an area's boundary is GeoJSON text of any length, checked as geometry (checkAreaRecord)
-      if (path.length === 1 && name === 'geometry') continue;
+      if (path.length === 1 && name === 'geometry') return;
       // a definition's entry is JSON text checked field by field as the catalogue's schema (checkIndicatorDefinition)
-      if (path.length === 1 && name === 'spec') continue;
+      if (path.length === 1 && name === 'spec') return;
       const long = longFields.includes(name);
       const max = long ? longMaxChars : maxChars;
       if (v.length > max) {
-        report(path, v, 'TEXT_TOO_LONG', `${fieldPath(path)} has ${v.length} characters`, `at most ${max} characters (feed catalogue limits.text)`);
-        continue;
+        report([...path], v, 'TEXT_TOO_LONG', `${fieldPath(path)} has ${v.length} characters`, `at most ${max} characters (feed catalogue limits.text)`);
+        return;
       }
       const bad = firstControl(v, long);
       if (bad >= 0) {
         const cp = `U+${v.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')}`;
         report(
-          path,
+          [...path],
           v,
           'CONTROL_CHARACTER',
           `${fieldPath(path)} contains the control character ${cp} at character ${bad}`,
           long ? 'text without control characters (tab and line breaks are allowed here)' : 'text without control characters or line breaks',
         );
-      } else if (LONE_SURROGATE.test(v)) {
-        report(path, v, 'CONTROL_CHARACTER', `${fieldPath(path)} contains a lone UTF-16 surrogate (an escaped half of a character)`, 'well-formed Unicode text');
+      } else if (bad === -2 && LONE_SURROGATE.test(v)) {
+        report([...path], v, 'CONTROL_CHARACTER', `${fieldPath(path)} contains a lone UTF-16 surrogate (an escaped half of a character)`, 'well-formed Unicode text');
       }
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => {
-        todo.push({ path: [...path, i], v: x });
-      });
+      for (let i = v.length - 1; i >= 0; i--) {
+        path.push(i);
+        visit(v[i], name);
+        path.pop();
+      }
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) todo.push({ path: [...path, k], v: x });
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        path.push(k);
+        visit((v as Record<string, unknown>)[k], k);
+        path.pop();
+      }
     }
-  }
+  };
+  visit(record, '');
 }
 
 function checkOffer(r: Offer, ctx: ValidationContext, report: Report): void {

@@ -16,7 +16,7 @@
 // projections are idempotent per key@version and the payload is identical); another payload under
 // it is 409 VERSION_RESERVED. Within one process deliveries sharing a key take turns for the whole
 // of 1–3 (key-locks.ts).
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import {
   EventCodec,
   isPlanningRecordType,
@@ -38,7 +38,7 @@ import { OversizedBody } from './delivery.request.js';
 import { rejected, type DeliveryResult, type HealthInfo, type Rejected, type TraceResult, type Unavailable } from './delivery.result.js';
 import type { IngestionConfig } from './ingestion.config.js';
 import { migrateIngest } from './ingest.migrations.js';
-import { IngestRepository, type DeliveryEventRow, type RecordVersionRow, type ReservationRow } from './ingest.repository.js';
+import { IngestRepository, type RecordedEventRow, type ReservationRow } from './ingest.repository.js';
 import { KeyLocks } from './key-locks.js';
 import type { PlanningChange, PlanningTransitionCheck } from './planning-transition.check.js';
 import { withRecordKeys } from './record-keys.js';
@@ -89,6 +89,8 @@ interface Delivery {
   schema: { id: number; version: number };
   topic: string;
   planning: boolean;
+  /** the events' headers, the same for all of them (made once: 1,000 objects less per batch) */
+  headers?: Record<string, string>;
 }
 
 /** The feed catalogue and the indicator catalogue's datasets with the delivered datasets on top. */
@@ -718,27 +720,16 @@ export class DeliveryService {
     return {
       key: x.item.key,
       value: this.codec.encodeWithPayloadBytes(d.recordType, d.schema.version, envelope, (x.item as EncodedItem).payloadBytes),
-      headers: this.codec.headers(d.recordType, d.schema.version, envelope),
+      headers: (d.headers ??= this.codec.headers(d.recordType, d.schema.version, envelope)),
       timestamp: d.at.getTime(),
     };
   }
 
   /** Step 3, one statement; returns the delivery's records with their log positions. */
-  private async record(d: Delivery, decided: readonly Decided[], appending: readonly Decided[], appended: readonly AppendedEvent[]): Promise<DeliveryEventRow[]> {
+  private async record(d: Delivery, decided: readonly Decided[], appending: readonly Decided[], appended: readonly AppendedEvent[]): Promise<RecordedEventRow[]> {
     const positions = new Map(appending.map((x, i) => [x.item.key, appended[i]!]));
-    const versions: RecordVersionRow[] = appending.map((x) => {
-      const p = positions.get(x.item.key)!;
-      return {
-        key: x.item.key,
-        version: x.version,
-        payloadHash: x.item.hash,
-        tombstone: x.item.payload === null,
-        partition: p.partition,
-        offset: p.offset.toString(),
-        payload: keepsPayload(d.recordType) ? x.item.payload : null,
-      };
-    });
-    const events = decided.map((x, seq) => eventRow(x, seq, positions.get(x.item.key), d.schema.id));
+    const keeps = keepsPayload(d.recordType);
+    const events = decided.map((x, seq) => eventRow(x, seq, positions.get(x.item.key), d.schema.id, keeps));
     await this.repo.record(
       d.recordType,
       {
@@ -755,7 +746,6 @@ export class DeliveryService {
         topic: d.topic,
         schemaId: d.schema.id,
       },
-      versions,
       events,
     );
     return events;
@@ -787,12 +777,28 @@ export function keepsPayload(recordType: RecordType): boolean {
   return isPlanningRecordType(recordType) || recordType === 'indicator-definition' || recordType === 'dataset';
 }
 
-function eventRow(d: Decided, seq: number, p: { topic: string; partition: number; offset: bigint } | undefined, schemaId: number): DeliveryEventRow {
-  const base = { seq, row: d.item.row, key: d.item.key, version: d.version, tombstone: d.item.payload === null };
-  if (p) return { ...base, status: 'created', schemaId, topic: p.topic, partition: p.partition, offset: p.offset.toString() };
-  if (d.outcome !== 'unchanged') throw new Error(`no log position for ${d.item.key}@${d.version}`);
+/** A record of the delivery with its log position; a created one with what becomes its current version (payload only for the types that keep it). */
+function eventRow(d: Decided, seq: number, p: { topic: string; partition: number; offset: bigint } | undefined, schemaId: number, keepsPayload: boolean): RecordedEventRow {
+  const { row, key, payload, hash } = d.item;
+  const tombstone = payload === null;
+  if (p)
+    return {
+      seq,
+      row,
+      key,
+      version: d.version,
+      tombstone,
+      status: 'created',
+      schemaId,
+      topic: p.topic,
+      partition: p.partition,
+      offset: p.offset.toString(),
+      payloadHash: hash,
+      payload: keepsPayload ? payload : null,
+    };
+  if (d.outcome !== 'unchanged') throw new Error(`no log position for ${key}@${d.version}`);
   const c = d.committed;
-  return { ...base, status: 'unchanged', schemaId: c.schemaId, topic: c.topic, partition: c.partition, offset: c.offset };
+  return { seq, row, key, version: d.version, tombstone, status: 'unchanged', schemaId: c.schemaId, topic: c.topic, partition: c.partition, offset: c.offset, payloadHash: null, payload: null };
 }
 
 /**
@@ -811,5 +817,5 @@ function turn(): Promise<void> {
  * equal however their JSON or CSV was laid out.
  */
 export function payloadHash(payloadBytes: Uint8Array): string {
-  return createHash('sha256').update(payloadBytes).digest('hex');
+  return hash('sha256', payloadBytes, 'hex');
 }
