@@ -18,7 +18,7 @@
 //    open dashboard would ask it — includes the read cache's staleness.
 // A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
 //
-//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers]
+//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers] [--root /work/main]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +45,9 @@ const { values: args } = parseArgs({
     // on a Kafka broker, a PostgreSQL and chdb-http started here by @sp/testing's helpers, as the
     // servers-mode e2e tests do; chdb-http stands in for a ClickHouse server, README)
     engines: { type: 'string', default: 'embedded' },
+    // the platform of another built checkout (e.g. /work/main), measured by this bench's code: a
+    // baseline with the same per-minute trace
+    root: { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -71,8 +74,9 @@ if (args.engines === 'servers') {
   Object.assign(serversEnv, { SP_ENGINES: 'servers', KAFKA_BROKERS: kafka.brokers.join(','), DATABASE_URL: postgres.url, CLICKHOUSE_URL: chdb.url });
   console.log(`servers: Kafka ${kafka.brokers.join(',')}, PostgreSQL, chdb-http ${chdb.url}`);
 }
-const platform = spawn(process.execPath, [join(root, 'services/platform/dist/main.js')], {
-  cwd: root,
+const platformRoot = args.root ?? root;
+const platform = spawn(process.execPath, [join(platformRoot, 'services/platform/dist/main.js')], {
+  cwd: platformRoot,
   env: { ...process.env, ...serversEnv, SP_DEMO: '0', SP_DATA_DIR: dataDir, SP_PORT: '0', SP_HOST: '127.0.0.1' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -389,8 +393,25 @@ const progress = setInterval(() => {
     `  at ${((performance.now() - start) / 1000).toFixed(0)} s: ${answered} deliveries answered (2xx), ${inFlight} in flight, ${results.length} measured and resolved (${seen.length} seen: p50 ${fmtMs(percentile(seen, 50)).trim()}, p95 ${fmtMs(percentile(seen, 95)).trim()}), load ${loadavg()[0].toFixed(2)}`,
   );
 }, 30_000);
+// the trace per minute of the measured window: what the platform's statements, projections, index
+// passes and GraphQL requests took in each minute (what grows when the freshness drifts)
+const minuteScrapes = [];
+let minuteTimer;
 for (let i = 0; i < total && !failure; i++) {
-  if (i === warmupCount && args.metrics) metricsBefore = await scrapeMetrics().catch(() => undefined);
+  if (i === warmupCount && args.metrics) {
+    metricsBefore = await scrapeMetrics().catch(() => undefined);
+    if (metricsBefore) {
+      minuteScrapes.push(metricsBefore);
+      minuteTimer = setInterval(
+        () =>
+          void scrapeMetrics().then(
+            (m) => minuteScrapes.push(m),
+            () => undefined,
+          ),
+        60_000,
+      );
+    }
+  }
   const due = start + (i * 1000) / RATE;
   const wait = due - performance.now();
   if (wait > 0) await sleep(wait);
@@ -407,6 +428,7 @@ await Promise.all(running);
 clearInterval(progress);
 polling = false;
 await freshPoller;
+clearInterval(minuteTimer);
 const metricsAfter = metricsBefore ? await scrapeMetrics().catch(() => undefined) : undefined;
 await stopPlatform();
 if (failure) throw failure;
@@ -460,10 +482,34 @@ if (where.length > 0) {
       `  ${`${r.name.replace(/^sp_|_seconds$/g, '')}{${r.labels}}`.padEnd(96)} n ${String(r.n).padStart(6)}  total ${r.sum.toFixed(1).padStart(8)}  mean ${(r.name.endsWith('size') ? r.mean.toFixed(1) : fmtMs(r.mean * 1000)).padStart(9)}`,
     );
 }
+// per minute: mean time (and count) of the steps that can grow with the data
+const traced = (r) =>
+  (r.name === 'sp_compute_duration_seconds' && /step=/.test(r.labels)) ||
+  (r.name === 'sp_query_duration_seconds' && /store="warehouse"/.test(r.labels)) ||
+  (r.name === 'sp_http_request_duration_seconds' && /graphql/.test(r.labels)) ||
+  r.name === 'sp_consumer_batch_size';
+const label = (r) => `${r.name.replace(/^sp_|_seconds$|_duration/g, '')}{${r.labels.replace(/(group|topic|store|outcome|route)=/g, '').replace(/"/g, '')}}`;
+const perMinuteTrace = [];
+if (minuteScrapes.length > 0 && metricsAfter) {
+  const ends = [...minuteScrapes.slice(1), metricsAfter];
+  for (let m = 0; m < ends.length; m++) perMinuteTrace.push(metricsDiff(minuteScrapes[m], ends[m]).filter(traced));
+  const names = [...new Set(perMinuteTrace.flat().map(label))].sort();
+  console.log('trace per minute of the measured window (platform /metrics: mean, count; the last column is the rest of the run after the last full minute):');
+  for (const name of names) {
+    const cells = perMinuteTrace.map((rows) => {
+      const r = rows.find((x) => label(x) === name);
+      if (!r) return '—'.padStart(16);
+      const mean = name.startsWith('consumer_batch_size') ? r.mean.toFixed(0) : fmtMs(r.mean * 1000).trim();
+      return `${mean} ×${r.n}`.padStart(16);
+    });
+    console.log(`  ${name.padEnd(58)} ${cells.join(' ')}`);
+  }
+}
 console.log(
   JSON.stringify(
     {
       engines: args.engines,
+      root: platformRoot,
       rate: RATE,
       records: RECORDS,
       seconds: SECONDS,
@@ -481,6 +527,7 @@ console.log(
       waitedForPrevious,
       loadavg: loadavg(),
       where: where.slice(0, 24),
+      perMinuteTrace: perMinuteTrace.map((rows) => rows.map((r) => ({ series: label(r), n: r.n, mean: r.mean }))),
     },
     (_k, v) => (typeof v === 'number' ? (Number.isFinite(v) ? Math.round(v * 10) / 10 : null) : v),
   ),

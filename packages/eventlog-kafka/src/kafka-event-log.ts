@@ -602,7 +602,7 @@ class KafkaSubscription implements Subscription {
     return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.log.consumerSettings.partitionsConsumedConcurrently,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? this.log.consumerSettings.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }

@@ -59,6 +59,13 @@ export interface SubscribeOptions {
   startFrom?: 'earliest' | 'latest';
   /** upper bound on events per handler call; default 500 */
   maxBatchSize?: number;
+  /**
+   * at most this many of the member's partitions have a batch in the handler at once. The embedded
+   * log runs every partition on its own worker (always concurrent); Kafka hands one partition's
+   * batch at a time unless this (or the log's consumer setting) says more. A handler that gathers
+   * the partitions' batches into one write (the aggregator's group commit) sets it.
+   */
+  partitionsConcurrently?: number;
   /** called with events of one partition, in offset order; offsets are committed after it resolves */
   handleBatch: (batch: EventBatch) => Promise<void>;
   /**

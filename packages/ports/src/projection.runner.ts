@@ -28,6 +28,8 @@ export interface Projection {
   isTransient?(error: unknown): boolean;
   startFrom?: 'earliest' | 'latest';
   maxBatchSize?: number;
+  /** SubscribeOptions.partitionsConcurrently */
+  partitionsConcurrently?: number;
 }
 
 /** An event that failed on its own: what it was, where it was, and why. */
@@ -185,6 +187,7 @@ export async function runProjection(eventLog: EventLog, projection: Projection, 
     topics: projection.topics,
     ...(projection.startFrom ? { startFrom: projection.startFrom } : {}),
     ...(projection.maxBatchSize ? { maxBatchSize: projection.maxBatchSize } : {}),
+    ...(projection.partitionsConcurrently ? { partitionsConcurrently: projection.partitionsConcurrently } : {}),
     handleBatch: async (batch) => {
       await applySplitting(batch.events);
       stats.failing = null;

@@ -318,6 +318,9 @@ export class AggregatorService {
       topics: [this.topic],
       startFrom: 'earliest',
       maxBatchSize: this.options.maxBatchSize ?? 2000,
+      // every partition's batch in the handler at once (Kafka hands one at a time otherwise), so
+      // that the group commit gathers the batches of one fetch into one projection
+      partitionsConcurrently: Math.max(this.partitions, this.topology.partitions),
       apply: (events) => this.handle({ topic: events[0]!.topic, partition: events[0]!.partition, events }),
     };
   }

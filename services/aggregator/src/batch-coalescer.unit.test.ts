@@ -9,6 +9,8 @@ function deferred() {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
+/** the end of the current turn of the event loop, when an idle coalescer takes its round */
+const turn = () => new Promise<void>((r) => setImmediate(r));
 
 describe('BatchCoalescer', () => {
   it('starts a lone item at once and projects what waited meanwhile in one round', async () => {
@@ -20,7 +22,8 @@ describe('BatchCoalescer', () => {
     });
     const done: string[] = [];
     const first = c.submit('p0-a').then(() => done.push('p0-a'));
-    expect(rounds).toEqual([['p0-a']]); // nothing waited: no linger
+    await turn();
+    expect(rounds).toEqual([['p0-a']]); // nothing else came in its turn: no linger
     const rest = ['p1-a', 'p0-b', 'p1-b'].map((x) => c.submit(x).then(() => done.push(x)));
     expect(c.depth).toBe(3);
     await new Promise((r) => setTimeout(r, 10));
@@ -42,6 +45,7 @@ describe('BatchCoalescer', () => {
       { maxSize: 100 },
     );
     const all = [c.submit('run', 10)];
+    await turn();
     all.push(c.submit('a', 60), c.submit('b', 40), c.submit('c', 150), c.submit('d', 1));
     gate.resolve();
     await Promise.all(all);
@@ -57,6 +61,7 @@ describe('BatchCoalescer', () => {
       if (items.includes('poison')) throw new Error('bad event');
     });
     const first = c.submit('x');
+    await turn();
     const outcomes = ['a', 'poison', 'b'].map((x) =>
       c.submit(x).then(
         () => `${x} ok`,
@@ -82,6 +87,7 @@ describe('BatchCoalescer', () => {
       { shared: (e) => (e as { transient?: boolean }).transient === true },
     );
     const first = c.submit('x');
+    await turn();
     const outcomes = ['a', 'b'].map((x) => c.submit(x).catch((e: unknown) => e));
     gate.resolve();
     await first;
@@ -90,6 +96,22 @@ describe('BatchCoalescer', () => {
     // and the next item is applied again afterwards (the coalescer is not stuck)
     await expect(c.submit('c')).rejects.toBe(away);
     expect(rounds.at(-1)).toEqual(['c']);
+  });
+
+  it('takes the items handed in in the same turn of the event loop in one round (Kafka: the partitions of one fetch)', async () => {
+    const rounds: string[][] = [];
+    const c = new BatchCoalescer<string>(async (items) => {
+      rounds.push([...items]);
+    });
+    // two partitions' handlers, started one after the other in one turn, each with some work
+    // (decoding) and a few awaits before it hands in its batch
+    const handler = async (x: string) => {
+      await Promise.resolve();
+      await Promise.resolve();
+      return c.submit(x);
+    };
+    await Promise.all([handler('p0-a'), handler('p1-a')]);
+    expect(rounds).toEqual([['p0-a', 'p1-a']]);
   });
 
   it('pauses between busy rounds, so that the items handed in right after a round go in one round', async () => {
