@@ -14,7 +14,9 @@
 //  - where the rebuild's time goes: every warehouse statement of the rebuild timed from its call to
 //    its answer (the staging inserts overlap with reading and decoding the next block);
 //  - the old path (baseline): the log projected by the incremental projector batch by batch (what
-//    rebuild() did before), with --baseline-indices also the indices once at its end.
+//    rebuild() did before), with --baseline-indices also the indices once at its end;
+//  - with --main-thread-too, in every round also the rebuild decoding and staging on the main thread
+//    (rebuildWorker: false) instead of in its worker thread, the default since 2026-12-03.
 //
 // The log holds N area-statistic events like the Ämter deliver them (Köln's 86 Stadtteile):
 // monthly SGB-II records (6 observations: persons by age × sex, Bedarfsgemeinschaften,
@@ -22,7 +24,7 @@
 // migration status), then corrections (version 2) of ~10 % and withdrawals of ~2 % of the keys.
 //
 //   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 3] [--batch 2000]
-//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode]
+//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode] [--main-thread-too]
 //
 // --no-decode leaves out the read-only and read + decode arms (for quick runs of the rebuild).
 //
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     'baseline-indices': { type: 'boolean', default: false },
     'no-decode': { type: 'boolean', default: false },
+    'main-thread-too': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -196,6 +199,7 @@ const catalogue = loadCatalogue();
 const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
 const quiet = { log: () => {} };
 const plain = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
+const onMainThread = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild-main-thread', rebuildWorker: false, ...quiet });
 let indexMs = 0;
 const timedIndices = new AggregatorService(log, warehouse, codec, {
   maxBatchSize: BATCH,
@@ -213,7 +217,7 @@ async function rebuild(aggregator) {
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
-  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs };
+  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs, decodedIn: r.decodedIn ?? 'main thread' };
 }
 
 /** The warehouse equals the log's latest versions (sanity check of every run). */
@@ -321,6 +325,7 @@ const runs = {
   decodeZod: [],
   decodeTrusted: [],
   rebuild: [],
+  rebuildMainThread: [],
   rebuildIndices: [],
   indexMs: [],
   resolveMs: [],
@@ -359,13 +364,21 @@ for (let round = 1; round <= ROUNDS; round++) {
   runs.rebuild.push(rate(r.ms));
   runs.resolveMs.push(r.resolveMs);
   console.log(
-    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)}, resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)})`,
+    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)})`,
   );
   console.log(
     `round ${round}:   its statements (call to answer): ${Object.entries(statements)
       .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
       .join('; ')}`,
   );
+  if (args['main-thread-too']) {
+    const mt = await rebuild(onMainThread);
+    await check(false);
+    runs.rebuildMainThread.push(rate(mt.ms));
+    console.log(
+      `round ${round}: rebuild() decoding on the main thread    ${fmtInt(runs.rebuildMainThread.at(-1)).padStart(9)} events/s (${sec(mt.ms)}: read + decode + stage ${sec(mt.ms - mt.resolveMs)} (decoded in ${mt.decodedIn}), resolve in SQL ${sec(mt.resolveMs)}); worker ÷ main thread ${(runs.rebuild.at(-1) / runs.rebuildMainThread.at(-1)).toFixed(2)}×`,
+    );
+  }
   // the limit right after the rebuild, so both see the same machine
   const limit = await physicalLimit(round === 1 ? ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow', 'RowBinary'] : ['JSONCompactEachRow', 'TabSeparated', 'RowBinary']);
   const [fastest, best] = Object.entries(limit).sort((x, y) => y[1].rowsPerSecond - x[1].rowsPerSecond)[0];
@@ -425,6 +438,11 @@ if (!args['no-baseline']) {
   if (oldFingerprint !== newFingerprint) throw new Error(`old path and rebuild differ: ${oldFingerprint} vs ${newFingerprint}`);
 }
 
+if (runs.rebuildMainThread.length > 0) {
+  console.log(
+    `rebuild decoding in its worker ${fmtInt(median(runs.rebuild))} events/s against ${fmtInt(median(runs.rebuildMainThread))} on the main thread (medians; per round ${runs.rebuild.map((x, i) => `${(x / runs.rebuildMainThread[i]).toFixed(2)}×`).join(', ')})`,
+  );
+}
 const m = {
   decodeZod: median(runs.decodeZod),
   decodeTrusted: median(runs.decodeTrusted),
@@ -445,6 +463,7 @@ console.log(
     decodeZodEventsPerSecond: runs.decodeZod.map(Math.round),
     decodeTrustedEventsPerSecond: runs.decodeTrusted.map(Math.round),
     rebuildEventsPerSecond: runs.rebuild.map(Math.round),
+    rebuildMainThreadEventsPerSecond: runs.rebuildMainThread.map(Math.round),
     rebuildWithIndicesEventsPerSecond: runs.rebuildIndices.map(Math.round),
     indexSeconds: runs.indexMs.map((x) => Number((x / 1000).toFixed(2))),
     resolveSeconds: runs.resolveMs.map((x) => Number((x / 1000).toFixed(2))),
