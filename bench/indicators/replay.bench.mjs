@@ -64,6 +64,8 @@ console.log(`load average at start: ${loadAtStart.join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-replay-'));
 const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
 
+/** when the rebuild's resolving statements began (wall clock and the process's CPU time, all threads) */
+let resolveStarted;
 /** statement times of the rebuild without indices, by kind: from the call to the answer */
 const statementMs = new Map();
 const kindOf = (method, sql) => {
@@ -79,6 +81,7 @@ const timedWarehouse = new Proxy(warehouse, {
     const value = Reflect.get(target, name);
     if (typeof value !== 'function' || !['command', 'query', 'insert', 'insertFormatted'].includes(name)) return typeof value === 'function' ? value.bind(target) : value;
     return async (first, ...rest) => {
+      if (name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage() };
       const started = performance.now();
       try {
         return await value.call(target, first, ...rest);
@@ -211,14 +214,28 @@ const timedIndices = new AggregatorService(log, warehouse, codec, {
   ...quiet,
 });
 
+/** cores busy on average: CPU seconds of the process (every thread: JS, workers, the engine) per wall second */
+const cores = (cpu, ms) => (cpu.user + cpu.system) / 1000 / ms;
 async function rebuild(aggregator) {
   indexMs = 0;
+  resolveStarted = undefined;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
+  const cpu1 = process.cpuUsage();
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
-  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs, decodedIn: r.decodedIn ?? 'main thread' };
+  // without indices (the timed warehouse): cores used while reading + staging and while resolving
+  const split = resolveStarted
+    ? {
+        stageCores: cores(diff(resolveStarted.cpu, cpu0), resolveStarted.at - started),
+        resolveCores: cores(diff(cpu1, resolveStarted.cpu), started + ms - resolveStarted.at),
+      }
+    : {};
+  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs, decodedIn: r.decodedIn ?? 'main thread', ...split };
 }
+const diff = (a, b) => ({ user: a.user - b.user, system: a.system - b.system });
+const coresText = (r) => (r.stageCores === undefined ? '' : `; cores busy ${r.stageCores.toFixed(2)} reading + staging, ${r.resolveCores.toFixed(2)} resolving`);
 
 /** The warehouse equals the log's latest versions (sanity check of every run). */
 async function check(indices) {
@@ -364,7 +381,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   runs.rebuild.push(rate(r.ms));
   runs.resolveMs.push(r.resolveMs);
   console.log(
-    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)})`,
+    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)}${coresText(r)})`,
   );
   console.log(
     `round ${round}:   its statements (call to answer): ${Object.entries(statements)
@@ -376,7 +393,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     await check(false);
     runs.rebuildMainThread.push(rate(mt.ms));
     console.log(
-      `round ${round}: rebuild() decoding on the main thread    ${fmtInt(runs.rebuildMainThread.at(-1)).padStart(9)} events/s (${sec(mt.ms)}: read + decode + stage ${sec(mt.ms - mt.resolveMs)} (decoded in ${mt.decodedIn}), resolve in SQL ${sec(mt.resolveMs)}); worker ÷ main thread ${(runs.rebuild.at(-1) / runs.rebuildMainThread.at(-1)).toFixed(2)}×`,
+      `round ${round}: rebuild() decoding on the main thread    ${fmtInt(runs.rebuildMainThread.at(-1)).padStart(9)} events/s (${sec(mt.ms)}: read + decode + stage ${sec(mt.ms - mt.resolveMs)} (decoded in ${mt.decodedIn}), resolve in SQL ${sec(mt.resolveMs)}${coresText(mt)}); worker ÷ main thread ${(runs.rebuild.at(-1) / runs.rebuildMainThread.at(-1)).toFixed(2)}×`,
     );
   }
   // the limit right after the rebuild, so both see the same machine

@@ -2,7 +2,8 @@
 // of a batch of the log and gets back the batch's staging rows as RowBinary, plus the events that
 // did not decode (to dead-letter them here, where the event log and the dead-letter store are).
 // The values of a batch travel as one transferred buffer (no copy per event); the rows come back
-// the same way. A rebuild starts one worker and ends it when the log is staged.
+// the same way. An aggregator starts the worker at its first rebuild and keeps it; idle, it does not
+// keep the process alive.
 // The worker runs the package's built code (dist/rebuild.worker.js, also when this module runs from
 // its sources under a test runner, which builds the workspace first); without it start() returns
 // undefined and the rebuild decodes on the main thread.
@@ -59,9 +60,11 @@ export class RebuildDecoder {
   private closed = false;
 
   private constructor(private readonly worker: Worker) {
+    worker.unref();
     worker.on('message', (r: DecodeResult) => {
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);
+      if (this.pending.size === 0) worker.unref();
       p?.resolve(r);
     });
     const fail = (error: unknown) => {
@@ -71,6 +74,11 @@ export class RebuildDecoder {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the rebuild's decoding worker exited (code ${code})`)));
+  }
+
+  /** false once the worker failed or was closed */
+  get usable(): boolean {
+    return this.failure === undefined;
   }
 
   /** A started worker, or undefined when its built code is missing. */
@@ -100,6 +108,7 @@ export class RebuildDecoder {
     const id = this.nextId++;
     const request: DecodeRequest = { id, partition, values, ends, offsets };
     return new Promise<DecodeResult>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref(); // an answer is awaited: the process waits for it
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(request, [values.buffer, ends.buffer, offsets.buffer]);
     });
