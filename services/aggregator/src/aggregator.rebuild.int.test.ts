@@ -173,6 +173,7 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
       maxBatchSize: 7,
       rebuildBatchSize: 50,
       indices: { catalogue, reader },
+      rebuildWorker: true,
       projection: { recordKeySecret: SECRET },
       deadLetters: { record: async (letter) => void dead.push(letter) },
       log: () => {},
@@ -244,10 +245,9 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     expect(await wh.query('SELECT count() AS n FROM record_versions_replay')).toEqual([{ n: '0' }]);
     await aggregator.stop();
 
-    // decoded on the main thread instead of the worker: the same tables, the same dead letters
+    // decoded on the main thread (the default) instead of the worker: the same tables, the same dead letters
     const onMain = new AggregatorService(log, wh, codec, {
       rebuildBatchSize: 50,
-      rebuildWorker: false,
       indices: { catalogue, reader },
       projection: { recordKeySecret: SECRET },
       deadLetters: { record: async (letter) => void dead.push(letter) },

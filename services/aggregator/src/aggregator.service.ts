@@ -58,7 +58,9 @@ export interface AggregatorOptions {
   rebuildBatchSize?: number;
   /**
    * rebuild() decodes and stages the events in a worker thread while the main thread reads the log
-   * and inserts the staged blocks (default true; false: all on the main thread, as before)
+   * and inserts the staged blocks (default false: all on the main thread). Off by default: on this
+   * machine's 2 cores it was not faster (0.91–1.01× back to back, with a third more CPU), and a
+   * process rebuilds once, with a cold worker (bench/indicators/README.md §4, session 12)
    */
   rebuildWorker?: boolean;
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
@@ -266,9 +268,9 @@ export class AggregatorService {
    * record_versions and cells by the warehouse at the end, by the same rules as the incremental
    * path, so the tables are the same. Events were validated at the door, so they are decoded
    * without zod (EventCodec.decodeTrusted); one that does not decode or whose period the index
-   * computation cannot take is dead-lettered and skipped, as the live consumer does. Decoding and
-   * staging run in a worker thread (rebuild.worker.ts) while this thread reads the log ahead and
-   * inserts the staged blocks, unless rebuildWorker is false (then all here, by the same code). Live
+   * computation cannot take is dead-lettered and skipped, as the live consumer does. With
+   * rebuildWorker, decoding and staging run in a worker thread (rebuild.worker.ts) while this thread
+   * reads the log ahead and inserts the staged blocks, by the same code. Live
    * consumption is paused meanwhile; projection is idempotent, so events it sees again afterwards
    * change nothing. afterProjection runs once, when the replay has been resolved. A rebuild that
    * fails part-way throws; running it again starts over.
@@ -284,13 +286,13 @@ export class AggregatorService {
   }
 
   /**
-   * The rebuild's decoding worker, unless switched off (rebuildWorker: false) or not built. It is
+   * The rebuild's decoding worker, if asked for (rebuildWorker: true) and built. It is
    * kept for the next rebuild (idle, it does not keep the process alive): a new one loads its
    * modules and compiles the decoder again, which cost more than it saved in a rebuild of 100,000
    * events on 2 cores.
    */
   private rebuildDecoder(): RebuildDecoder | undefined {
-    if (this.options.rebuildWorker === false) return undefined;
+    if (this.options.rebuildWorker !== true) return undefined;
     if (this.decoder?.usable) return this.decoder;
     this.decoder = this.startRebuildDecoder();
     return this.decoder;
