@@ -59,7 +59,7 @@ export interface AggregatorOptions {
   /**
    * rebuild() decodes and stages the events in a worker thread while the main thread reads the log
    * and inserts the staged blocks (default false: all on the main thread). Off by default: on this
-   * machine's 2 cores it was not faster (0.91–1.01× back to back, with a third more CPU), and a
+   * machine's 2 cores it was not faster (0.92–1.03× in the same runs, with a third more CPU), and a
    * process rebuilds once, with a cold worker (bench/indicators/README.md §4, session 12)
    */
   rebuildWorker?: boolean;
