@@ -14,7 +14,10 @@
 //  - where the rebuild's time goes: every warehouse statement of the rebuild timed from its call to
 //    its answer (the staging inserts overlap with reading and decoding the next block);
 //  - the old path (baseline): the log projected by the incremental projector batch by batch (what
-//    rebuild() did before), with --baseline-indices also the indices once at its end.
+//    rebuild() did before), with --baseline-indices also the indices once at its end;
+//  - with --worker-too, in every round also the rebuild decoding and staging in a worker thread
+//    (rebuildWorker: true; one worker kept over the rounds, so from round 2 on it is warm) beside
+//    the default, on the main thread.
 //
 // The log holds N area-statistic events like the Ämter deliver them (Köln's 86 Stadtteile):
 // monthly SGB-II records (6 observations: persons by age × sex, Bedarfsgemeinschaften,
@@ -22,7 +25,7 @@
 // migration status), then corrections (version 2) of ~10 % and withdrawals of ~2 % of the keys.
 //
 //   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 3] [--batch 2000]
-//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode]
+//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode] [--worker-too]
 //
 // --no-decode leaves out the read-only and read + decode arms (for quick runs of the rebuild).
 //
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     'baseline-indices': { type: 'boolean', default: false },
     'no-decode': { type: 'boolean', default: false },
+    'worker-too': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -61,6 +65,8 @@ console.log(`load average at start: ${loadAtStart.join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-replay-'));
 const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
 
+/** when the rebuild's resolving statements began (wall clock and the process's CPU time, all threads) */
+let resolveStarted;
 /** statement times of the rebuild without indices, by kind: from the call to the answer */
 const statementMs = new Map();
 const kindOf = (method, sql) => {
@@ -76,6 +82,7 @@ const timedWarehouse = new Proxy(warehouse, {
     const value = Reflect.get(target, name);
     if (typeof value !== 'function' || !['command', 'query', 'insert', 'insertFormatted'].includes(name)) return typeof value === 'function' ? value.bind(target) : value;
     return async (first, ...rest) => {
+      if (name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage() };
       const started = performance.now();
       try {
         return await value.call(target, first, ...rest);
@@ -196,6 +203,7 @@ const catalogue = loadCatalogue();
 const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
 const quiet = { log: () => {} };
 const plain = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
+const inWorker = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild-worker', rebuildWorker: true, ...quiet });
 let indexMs = 0;
 const timedIndices = new AggregatorService(log, warehouse, codec, {
   maxBatchSize: BATCH,
@@ -207,14 +215,28 @@ const timedIndices = new AggregatorService(log, warehouse, codec, {
   ...quiet,
 });
 
+/** cores busy on average: CPU seconds of the process (every thread: JS, workers, the engine) per wall second */
+const cores = (cpu, ms) => (cpu.user + cpu.system) / 1000 / ms;
 async function rebuild(aggregator) {
   indexMs = 0;
+  resolveStarted = undefined;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
+  const cpu1 = process.cpuUsage();
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
-  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs };
+  // without indices (the timed warehouse): cores used while reading + staging and while resolving
+  const split = resolveStarted
+    ? {
+        stageCores: cores(diff(resolveStarted.cpu, cpu0), resolveStarted.at - started),
+        resolveCores: cores(diff(cpu1, resolveStarted.cpu), started + ms - resolveStarted.at),
+      }
+    : {};
+  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs, decodedIn: r.decodedIn ?? 'main thread', ...split };
 }
+const diff = (a, b) => ({ user: a.user - b.user, system: a.system - b.system });
+const coresText = (r) => (r.stageCores === undefined ? '' : `; cores busy ${r.stageCores.toFixed(2)} reading + staging, ${r.resolveCores.toFixed(2)} resolving`);
 
 /** The warehouse equals the log's latest versions (sanity check of every run). */
 async function check(indices) {
@@ -321,6 +343,7 @@ const runs = {
   decodeZod: [],
   decodeTrusted: [],
   rebuild: [],
+  rebuildWorker: [],
   rebuildIndices: [],
   indexMs: [],
   resolveMs: [],
@@ -359,13 +382,21 @@ for (let round = 1; round <= ROUNDS; round++) {
   runs.rebuild.push(rate(r.ms));
   runs.resolveMs.push(r.resolveMs);
   console.log(
-    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)}, resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)})`,
+    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)}${coresText(r)})`,
   );
   console.log(
     `round ${round}:   its statements (call to answer): ${Object.entries(statements)
       .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
       .join('; ')}`,
   );
+  if (args['worker-too']) {
+    const w = await rebuild(inWorker);
+    await check(false);
+    runs.rebuildWorker.push(rate(w.ms));
+    console.log(
+      `round ${round}: rebuild() decoding in a worker thread    ${fmtInt(runs.rebuildWorker.at(-1)).padStart(9)} events/s (${sec(w.ms)}: read + decode + stage ${sec(w.ms - w.resolveMs)} (decoded in ${w.decodedIn}), resolve in SQL ${sec(w.resolveMs)}${coresText(w)}); worker ÷ main thread ${(runs.rebuildWorker.at(-1) / runs.rebuild.at(-1)).toFixed(2)}×`,
+    );
+  }
   // the limit right after the rebuild, so both see the same machine
   const limit = await physicalLimit(round === 1 ? ['JSONCompactEachRow', 'TabSeparated', 'JSONEachRow', 'RowBinary'] : ['JSONCompactEachRow', 'TabSeparated', 'RowBinary']);
   const [fastest, best] = Object.entries(limit).sort((x, y) => y[1].rowsPerSecond - x[1].rowsPerSecond)[0];
@@ -425,6 +456,11 @@ if (!args['no-baseline']) {
   if (oldFingerprint !== newFingerprint) throw new Error(`old path and rebuild differ: ${oldFingerprint} vs ${newFingerprint}`);
 }
 
+if (runs.rebuildWorker.length > 0) {
+  console.log(
+    `rebuild decoding in a worker thread ${fmtInt(median(runs.rebuildWorker))} events/s against ${fmtInt(median(runs.rebuild))} on the main thread (medians; worker ÷ main thread per round ${runs.rebuildWorker.map((x, i) => `${(x / runs.rebuild[i]).toFixed(2)}×`).join(', ')})`,
+  );
+}
 const m = {
   decodeZod: median(runs.decodeZod),
   decodeTrusted: median(runs.decodeTrusted),
@@ -445,6 +481,7 @@ console.log(
     decodeZodEventsPerSecond: runs.decodeZod.map(Math.round),
     decodeTrustedEventsPerSecond: runs.decodeTrusted.map(Math.round),
     rebuildEventsPerSecond: runs.rebuild.map(Math.round),
+    rebuildWorkerEventsPerSecond: runs.rebuildWorker.map(Math.round),
     rebuildWithIndicesEventsPerSecond: runs.rebuildIndices.map(Math.round),
     indexSeconds: runs.indexMs.map((x) => Number((x / 1000).toFixed(2))),
     resolveSeconds: runs.resolveMs.map((x) => Number((x / 1000).toFixed(2))),

@@ -84,7 +84,11 @@ export class SchemaRegistry {
   private readonly byTypeVersion = new Map<string, RegisteredSchema>();
   private readonly resolvers = new Map<string, AvroResolver>();
 
-  private constructor(entries: readonly RegisteredSchema[]) {
+  private constructor(
+    entries: readonly RegisteredSchema[],
+    /** the directory it was loaded from: another thread loads the same schemas from it (a rebuild's decoding worker) */
+    readonly dir: string,
+  ) {
     for (const e of entries) {
       this.byIdMap.set(e.id, e);
       this.byTypeVersion.set(`${e.recordType}@${e.version}`, e);
@@ -111,7 +115,7 @@ export class SchemaRegistry {
       }
       entries.push(loaded);
     }
-    return new SchemaRegistry(entries);
+    return new SchemaRegistry(entries, dir);
   }
 
   all(): RegisteredSchema[] {

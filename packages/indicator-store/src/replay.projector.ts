@@ -85,6 +85,55 @@ WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
 )
 SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
+/**
+ * Appends one row of record_versions_replay per event to `w` (RowBinary, the columns of
+ * stagingColumns): the events of one partition in log order, `offsets[i]` the log offset of
+ * `events[i]`. ReplayProjector.add() calls it on the main thread; a rebuild's decoding worker calls
+ * it beside it and hands the bytes to addStaged().
+ */
+export function writeStagingRows(w: RowBinaryWriter, protection: Protection, secret: string | undefined, partition: number, events: readonly AreaStatisticEvent[], offsets: readonly bigint[]): void {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const p = e.payload;
+    // the columns in stagingColumns' order
+    w.uint32(partition);
+    w.uint64(offsets[i]!);
+    w.string(e.key);
+    w.uint32(e.version);
+    if (e.tombstone || !p) {
+      for (let k = 0; k < 5; k++) w.string('');
+      w.uint8(1);
+      w.uint8(0);
+      w.uint64(e.deliveredAt);
+      w.string(e.amt);
+      w.string(e.deliveryId);
+      for (let k = 0; k < 5; k++) w.size(0);
+    } else {
+      const obs = storedObservations(protection, secret, p);
+      w.string(leafKey(p));
+      w.string(p.dataset);
+      w.string(p.areaLevel);
+      w.string(p.areaCode);
+      w.string(p.period);
+      w.uint8(0);
+      w.uint8(p.synthetic ? 1 : 0);
+      w.uint64(e.deliveredAt);
+      w.string(e.amt);
+      w.string(e.deliveryId);
+      w.size(obs.length);
+      for (const o of obs) w.string(o.measure);
+      w.size(obs.length);
+      for (const o of obs) w.stringMap(o.dimensions);
+      w.size(obs.length);
+      for (const o of obs) w.float64(o.value);
+      w.size(obs.length);
+      for (const o of obs) w.float64(o.key);
+      w.size(obs.length);
+      for (const o of obs) w.float64(o.pvalue);
+    }
+  }
+}
+
 export class ReplayProjector {
   private readonly protection: Protection;
   private block = new RowBinaryWriter();
@@ -116,50 +165,23 @@ export class ReplayProjector {
    */
   async add(partition: number, events: readonly AreaStatisticEvent[], offsets: readonly bigint[]): Promise<void> {
     if (this.failure) throw this.failure;
-    const secret = this.options.recordKeySecret;
-    const w = this.block;
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const p = e.payload;
-      // the columns in stagingColumns' order
-      w.uint32(partition);
-      w.uint64(offsets[i]!);
-      w.string(e.key);
-      w.uint32(e.version);
-      if (e.tombstone || !p) {
-        for (let k = 0; k < 5; k++) w.string('');
-        w.uint8(1);
-        w.uint8(0);
-        w.uint64(e.deliveredAt);
-        w.string(e.amt);
-        w.string(e.deliveryId);
-        for (let k = 0; k < 5; k++) w.size(0);
-      } else {
-        const obs = storedObservations(this.protection, secret, p);
-        w.string(leafKey(p));
-        w.string(p.dataset);
-        w.string(p.areaLevel);
-        w.string(p.areaCode);
-        w.string(p.period);
-        w.uint8(0);
-        w.uint8(p.synthetic ? 1 : 0);
-        w.uint64(e.deliveredAt);
-        w.string(e.amt);
-        w.string(e.deliveryId);
-        w.size(obs.length);
-        for (const o of obs) w.string(o.measure);
-        w.size(obs.length);
-        for (const o of obs) w.stringMap(o.dimensions);
-        w.size(obs.length);
-        for (const o of obs) w.float64(o.value);
-        w.size(obs.length);
-        for (const o of obs) w.float64(o.key);
-        w.size(obs.length);
-        for (const o of obs) w.float64(o.pvalue);
-      }
-    }
-    this.blockRows += events.length;
-    this.events += events.length;
+    writeStagingRows(this.block, this.protection, this.options.recordKeySecret, partition, events, offsets);
+    await this.added(events.length);
+  }
+
+  /**
+   * Stages `rows` rows serialised elsewhere by writeStagingRows (a rebuild's decoding worker) with
+   * the same protection and record-key secret as this projector's.
+   */
+  async addStaged(rows: number, bytes: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.block.raw(bytes);
+    await this.added(rows);
+  }
+
+  private async added(rows: number): Promise<void> {
+    this.blockRows += rows;
+    this.events += rows;
     if (this.blockRows >= BLOCK_ROWS) await this.flush();
   }
 

@@ -21,6 +21,13 @@ export class RowBinaryWriter {
     return this.buf.subarray(0, this.at);
   }
 
+  /** bytes already in RowBinary (rows another writer serialised), as they are */
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
   uint8(n: number): void {
     this.room(1);
     this.buf[this.at++] = n;

@@ -173,6 +173,7 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
       maxBatchSize: 7,
       rebuildBatchSize: 50,
       indices: { catalogue, reader },
+      rebuildWorker: true,
       projection: { recordKeySecret: SECRET },
       deadLetters: { record: async (letter) => void dead.push(letter) },
       log: () => {},
@@ -206,8 +207,9 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     expect(incremental.indexValues.filter((r) => r.scored === 1).length).toBeGreaterThan(0);
     expect(dead).toHaveLength(2);
 
-    const { events } = await aggregator.rebuild();
+    const { events, decodedIn } = await aggregator.rebuild();
     expect(events).toBe(entries.length + 2);
+    expect(decodedIn).toBe('worker');
     const rebuilt = await tables();
     expect(rebuilt.recordVersions).toEqual(incremental.recordVersions);
     expect(rebuilt.presentCells).toEqual(incremental.presentCells);
@@ -242,5 +244,24 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     // staging is empty again, and live consumption goes on
     expect(await wh.query('SELECT count() AS n FROM record_versions_replay')).toEqual([{ n: '0' }]);
     await aggregator.stop();
+
+    // decoded on the main thread (the default) instead of the worker: the same tables, the same dead letters
+    const onMain = new AggregatorService(log, wh, codec, {
+      rebuildBatchSize: 50,
+      indices: { catalogue, reader },
+      projection: { recordKeySecret: SECRET },
+      deadLetters: { record: async (letter) => void dead.push(letter) },
+      log: () => {},
+    });
+    const again = await onMain.rebuild();
+    expect(again.events).toBe(entries.length + 2);
+    expect(again.decodedIn).toBe('main thread');
+    expect(await tables()).toEqual(rebuilt);
+    const letters = (from: number, to: number) =>
+      dead
+        .slice(from, to)
+        .map((d) => `${d.key} ${d.error}`)
+        .sort();
+    expect(letters(4, 6)).toEqual(letters(2, 4));
   }, 240_000);
 });
