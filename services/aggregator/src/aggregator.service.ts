@@ -132,9 +132,9 @@ export class AggregatorService {
   /** live: the indices of what the batches touched, recomputed off their hot path */
   private readonly recomputation: IndexRecomputation | undefined;
   private readonly topology: Topology;
-  /** the live batches of all partitions, projected together while a projection runs (group commit) */
   /** the rebuilds' decoding worker, once one ran */
   private decoder: RebuildDecoder | undefined;
+  /** the live batches of all partitions, projected together while a projection runs (group commit) */
   private readonly coalescer: BatchCoalescer<{ batch: EventBatch; events: RecordEvent<'area-statistic'>[] }>;
   private processed = 0;
   /** partitions of the aggregator's topic, as of start() */
