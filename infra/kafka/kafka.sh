@@ -60,6 +60,10 @@ PROPS
     java_cmd kafka.tools.StorageTool format -t "$(java_cmd kafka.tools.StorageTool random-uuid)" \
       -c "$dir/server.properties" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
   fi
+  # the log of an earlier run says "Kafka Server started" too: move it aside before starting, or the
+  # wait below can read the old line before the new process has truncated the file (a restart that
+  # returned while the broker was still down)
+  if [ -f "$dir/kafka.log" ]; then mv -f "$dir/kafka.log" "$dir/kafka.log.1"; fi
   nohup bash -c "exec java -Xms128m -Xmx${KAFKA_HEAP:-512m} -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile='$here/log4j2.properties' -Dkafka.logs.dir='$dir' \
     -cp '$libs/*' kafka.Kafka '$dir/server.properties'" >"$dir/kafka.log" 2>&1 &
@@ -70,6 +74,11 @@ PROPS
       echo "[kafka] broker exited during start:" >&2; tail -30 "$dir/kafka.log" >&2; exit 1
     fi
     if [ "$(date +%s)" -gt "$deadline" ]; then echo "[kafka] not ready in time" >&2; tail -30 "$dir/kafka.log" >&2; exit 1; fi
+    sleep 0.2
+  done
+  # and the listener accepts connections
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if [ "$(date +%s)" -gt "$deadline" ]; then echo "[kafka] port $port not open in time" >&2; tail -30 "$dir/kafka.log" >&2; exit 1; fi
     sleep 0.2
   done
   echo "127.0.0.1:$port"
