@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startKafka, startPostgres, type KafkaInstance, type PostgresInstance } from './engines.js';
-import { createConnection } from 'node:net';
+import { freePort, startKafka, startPostgres, type KafkaInstance, type PostgresInstance } from './engines.js';
+import { readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 
 function canConnect(hostPort: string): Promise<boolean> {
   const [host, port] = hostPort.split(':');
@@ -19,6 +20,17 @@ describe('test engines', () => {
   afterAll(async () => {
     await kafka?.wipe();
     await pg?.wipe();
+  });
+
+  it('hands out distinct listenable ports that outgoing connections cannot take (below the ephemeral range)', async () => {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    const ports = await Promise.all(Array.from({ length: 40 }, () => freePort()));
+    expect(new Set(ports).size).toBe(40);
+    for (const port of ports) expect(port).toBeLessThan(low);
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(ports[0], '127.0.0.1', () => r()));
+    expect(await canConnect(`127.0.0.1:${ports[0]}`)).toBe(true);
+    await new Promise<void>((r) => srv.close(() => r()));
   });
 
   it('starts, stops and restarts a real Kafka broker', async () => {

@@ -39,8 +39,47 @@ export function tempDir(prefix = 'sp-test-', keep = false): string {
   return dir;
 }
 
-/** A TCP port that is free on 127.0.0.1 right now. */
+/** Binds `port` on 127.0.0.1 and closes it again: whether it was free this moment. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolveBind) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolveBind(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolveBind(true)));
+  });
+}
+
+/** The kernel's range of ephemeral ports (outgoing connections and `listen(0)` take theirs from it). */
+function ephemeralPorts(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    /* not Linux: the IANA range */
+  }
+  return [49152, 65535];
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port that is free on 127.0.0.1 right now, for a child process to listen on. Taken below the
+ * kernel's ephemeral range: a port from `listen(0)` is free only until it is closed, and any outgoing
+ * connection of the machine (a Kafka client, a pg pool) may take it as its local port before the child
+ * binds it — the `EADDRINUSE` start failures seen when several test files ran at once. Ports below the
+ * range are never given to outgoing connections; one process never hands out the same port twice.
+ */
 export async function freePort(): Promise<number> {
+  const [low] = ephemeralPorts();
+  const from = Math.max(10_000, low - 12_000);
+  const to = low - 1;
+  for (let attempt = 0; to > from && attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the await: a concurrent call must not pick it too
+    if (await canBind(port)) return port;
+    handedOut.delete(port);
+  }
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
