@@ -2,9 +2,9 @@
 // count, then per header VarInt|String key and VarInt|Bytes value (the record format v2) —, for the
 // `encodedHeaders` field of kafkajs' messages (patches/kafkajs@2.2.4.patch). The events of one
 // delivery share one headers object (delivery.service.ts), so a delivery of 1,000 events encodes its
-// headers once instead of one zero-filled 512-byte encoder per header and record (eight per record
-// here: the headers are 7 of the codec's, bench/ingestion README, issue 17.3). Same bytes on the
-// wire: encoded-headers.unit.test.ts compares them with kafkajs' own encoding.
+// headers once instead of one zero-filled 512-byte encoder per header and record (the event codec's
+// seven headers: eight encoders per record with the record's own; bench/ingestion README, issue
+// 17.3). Same bytes on the wire: encoded-headers.unit.test.ts compares them with kafkajs' own encoding.
 import type { Headers } from '@sp/ports';
 
 const encoded = new WeakMap<Headers, { bytes: Buffer; size: number }>();
