@@ -17,7 +17,7 @@ rm -rf "$work/src" "$work/out" "$work/app" && mkdir -p "$work/src" "$work/app"
 
 # the context: GNU tar's --exclude-from reads .dockerignore's patterns close enough (comments match nothing)
 tar -C "$root" -c --exclude-from="$root/.dockerignore" . | tar -x -C "$work/src"
-mkdir -p "$work/fetch" && cp "$root"/{package.json,pnpm-lock.yaml,pnpm-workspace.yaml} "$work/fetch/"
+mkdir -p "$work/fetch" && cp "$root"/{package.json,pnpm-lock.yaml,pnpm-workspace.yaml} "$work/fetch/" && cp -r "$root/patches" "$work/fetch/"
 (cd "$work/fetch" && CI=true pnpm fetch --frozen-lockfile >/dev/null)
 (cd "$work/src" && CI=true infra/deploy/build.sh "$work/out" >/dev/null)
 echo "build: $((SECONDS - started)) s, trees: $(ls "$work/out" | tr '\n' ' ')"

@@ -25,6 +25,7 @@ import {
   type TopicPartition,
   type TopicSpec,
 } from '@sp/ports';
+import { encodedHeaders } from './encoded-headers.js';
 import { toEventLogError } from './kafka.errors.js';
 
 const { Kafka, logLevel: LogLevel, Partitioners } = kafkajs;
@@ -98,12 +99,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** a record's size in a record batch, roughly: key, value, headers and ~30 bytes of framing */
-function recordBytes(m: Message): number {
-  let n = 30 + (m.value ? (m.value as Buffer).byteLength : 0) + (m.key ? Buffer.byteLength(m.key as string | Buffer) : 0);
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += 8 + Buffer.byteLength(k) + (v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));
-  return n;
+/** a record's size in a record batch, roughly: key, value, headers (their sum counted once per headers object) and ~30 bytes of framing */
+function recordBytes(m: Message, headersSize: number): number {
+  return 30 + (m.value ? (m.value as Buffer).byteLength : 0) + (m.key ? Buffer.byteLength(m.key as string | Buffer) : 0) + headersSize;
 }
+
+const noHeaders: Headers = Object.freeze({});
 
 function headerText(value: IHeaders[string]): string {
   if (value === undefined) return '';
@@ -322,14 +323,23 @@ export class KafkaEventLog implements EventLog {
       const partitions = await this.partitionCount(topic);
       await this.producer();
       const now = Date.now();
-      const messages: (Message & { partition: number })[] = events.map((e) => ({
-        key: e.key,
-        value: Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
-        headers: e.headers ?? {},
-        timestamp: String(e.timestamp ?? now),
-        partition: partitionForKey(e.key, partitions),
-      }));
-      const sizes = messages.map(recordBytes);
+      const sizes: number[] = [];
+      const messages: (Message & { partition: number })[] = events.map((e) => {
+        const headers = e.headers ?? noHeaders;
+        // the headers encoded once per headers object (a delivery's events share one): kafkajs
+        // (patched) writes them as they are instead of encoding each header of each record anew
+        const encoded = encodedHeaders(headers);
+        const message = {
+          key: e.key,
+          value: Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
+          headers,
+          encodedHeaders: encoded.bytes,
+          timestamp: String(e.timestamp ?? now),
+          partition: partitionForKey(e.key, partitions),
+        };
+        sizes.push(recordBytes(message, encoded.size));
+        return message;
+      });
       const bytes = new Map<string, number>();
       messages.forEach((m, i) => {
         const k = `${topic}/${m.partition}`;

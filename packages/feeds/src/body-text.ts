@@ -63,14 +63,23 @@ export function firstInvalidUtf8Byte(b: Uint8Array): number {
 export function jsonNestingDepth(text: string, stopAt: number): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      // a string: on to its closing quote, the next one not escaped by an odd run of backslashes —
+      // found by indexOf instead of looking at each character (half the time for a delivery of
+      // 1,000 records, whose text is mostly strings; issue 17.3)
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return max; // never closed: JSON.parse refuses it
+        let b = j - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) {
         max = depth;
         if (max > stopAt) return max;

@@ -31,6 +31,31 @@ describe('JSON nesting', () => {
     expect(jsonNestingDepth('["[[[[[", "\\\\", "\\"[[["]', 100)).toBe(1);
     expect(jsonNestingDepth('['.repeat(1_000_000), 16)).toBe(17);
   });
+
+  it('skips strings as a character-by-character scan does (escaped quotes, runs of backslashes, unclosed strings)', () => {
+    const scan = (text: string) => {
+      let depth = 0;
+      let max = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+        else if (c === ']' || c === '}') depth--;
+      }
+      return max;
+    };
+    const alphabet = ['[', ']', '{', '}', '"', '\\', 'a', ',', ':'];
+    let seed = 17;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let k = 0; k < 5000; k++) {
+      const text = Array.from({ length: 1 + (next() % 40) }, () => alphabet[next() % alphabet.length]).join('');
+      expect(jsonNestingDepth(text, 100)).toBe(scan(text));
+    }
+  });
 });
 
 describe('the value an error shows', () => {

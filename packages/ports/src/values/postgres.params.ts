@@ -19,12 +19,23 @@ function prepare(value: unknown, position: string): unknown {
     return value;
   }
   if (value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) return value.map((v, i) => prepare(v, `${position}[${i}]`));
+  if (Array.isArray(value)) {
+    // an array of plain values (the usual batch parameter: 1,000 keys, versions, hashes) is passed
+    // as it is; the per-element walk below made a position text for every element (issue 17.3)
+    if (value.every(isPlain)) return value;
+    return value.map((v, i) => prepare(v, `${position}[${i}]`));
+  }
   if (typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
     return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   }
   const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
   throw new DatabaseError('BAD_PARAMETER', `parameter ${position} is a ${kind}; accepted: ${accepted}`);
+}
+
+/** a value prepare() returns unchanged */
+function isPlain(v: unknown): boolean {
+  const t = typeof v;
+  return v === null || t === 'string' || t === 'number' || t === 'boolean';
 }
 
 export function prepareParams(params: readonly unknown[] | undefined): unknown[] {
