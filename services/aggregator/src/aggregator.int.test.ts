@@ -187,7 +187,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     // the loop's warehouse: its first read of what is due waits until the test lets it run
     const loopWarehouse: Warehouse = {
       query: async (sql, params, options) => {
-        if (/FROM index_pending GROUP BY/.test(sql) && reads++ === 0) {
+        if (/FROM index_pending .*GROUP BY/.test(sql) && reads++ === 0) {
           readIssued.resolve();
           await releaseRead.promise;
         }
@@ -223,6 +223,123 @@ describe('aggregator on the embedded event log and chDB', () => {
     await recomputation.idle(30_000);
     // old code: the first pass deleted the row it read, the skipped batch was never recomputed
     expect(calls.filter((c) => c.afterSecondBatch && c.periods.includes('2013-12'))).toHaveLength(1);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
+
+  it('bounds each pass to a few due periods, the longest-waiting first, and loses no note: every noted period is recomputed by a pass that began after its note', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const passes: { periods: string[]; at: number }[] = [];
+    // a recomputation that takes a while, so that batches note (and skip notes) while passes run
+    const indices = {
+      affects: () => true,
+      recompute: async (periods: string[]) => {
+        passes.push({ periods: [...periods], at: performance.now() });
+        await new Promise((r) => setTimeout(r, 15 + (passes.length % 3) * 10));
+      },
+    } as unknown as IndexProjector;
+    // the loop's statements, counted: the rows it recomputed are deleted in one statement at the end, not one per pass
+    let deletes = 0;
+    const counted: Warehouse = {
+      query: (sql, params, options) => wh.query(sql, params, options),
+      command: (sql, params) => {
+        if (/DELETE FROM index_pending/.test(sql)) deletes++;
+        return wh.command(sql, params);
+      },
+      insert: (table, rows) => wh.insert(table, rows),
+      insertFormatted: (table, insert) => wh.insertFormatted(table, insert),
+      close: () => Promise.resolve(),
+    };
+    const recomputation = new IndexRecomputation(counted, indices, { notes: wh, passPeriods: 2, deleteEveryMs: 60_000 });
+    // six batches at a time, each noting one or two of eight periods, again and again: most notes
+    // find their period already noted and skip the write, some while a pass that did not take it runs
+    const periods = Array.from({ length: 8 }, (_, i) => `${2001 + i}-12`);
+    let seed = 17;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const notes: { period: string; at: number }[] = [];
+    const batch = async () => {
+      for (let i = 0; i < 12; i++) {
+        const noted = [periods[random(8)]!, ...(random(2) ? [periods[random(8)]!] : [])];
+        await recomputation.note(noted);
+        const at = performance.now();
+        for (const period of noted) notes.push({ period, at });
+        await new Promise((r) => setTimeout(r, random(25)));
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, batch));
+    await recomputation.idle(30_000);
+    expect(passes.length).toBeGreaterThan(1);
+    // old code: one pass took every period that was due
+    expect(Math.max(...passes.map((p) => p.periods.length))).toBeLessThanOrEqual(2);
+    for (const note of notes)
+      expect(
+        passes.some((p) => p.at >= note.at && p.periods.includes(note.period)),
+        `${note.period} noted at ${note.at}`,
+      ).toBe(true);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    // old code: a DELETE (a mutation of the table's parts) after every pass
+    expect(deletes).toBeLessThan(passes.length);
+    await recomputation.stop();
+  });
+
+  it('recomputes at the next start what a process recomputed but had not deleted from index_pending yet', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const passes: string[][] = [];
+    const indices = {
+      affects: () => true,
+      recompute: async (periods: string[]) => {
+        passes.push([...periods]);
+      },
+    } as unknown as IndexProjector;
+    // the first process recomputes, and its deletes never land (it crashes before them)
+    const crashing: Warehouse = {
+      query: (sql, params, options) => wh.query(sql, params, options),
+      command: (sql, params) => (/DELETE FROM index_pending/.test(sql) ? Promise.reject(new Error('crashed')) : wh.command(sql, params)),
+      insert: (table, rows) => wh.insert(table, rows),
+      insertFormatted: (table, insert) => wh.insertFormatted(table, insert),
+      close: () => Promise.resolve(),
+    };
+    const first = new IndexRecomputation(crashing, indices, { passPeriods: 1, log: () => undefined });
+    await first.note(['2004-12', '2005-12']);
+    while (passes.length < 2) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    expect(passes).toEqual([['2004-12'], ['2005-12']]);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '2' }]);
+    // the next start: both are due again, recomputed, and deleted
+    const next = new IndexRecomputation(wh, indices, { passPeriods: 1 });
+    next.kick();
+    await next.idle(30_000);
+    await next.stop();
+    expect(passes.slice(2)).toEqual([['2004-12'], ['2005-12']]);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
+
+  it('takes the longest-waiting periods first in a bounded pass', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const passes: string[][] = [];
+    const indices = {
+      affects: () => true,
+      recompute: async (periods: string[]) => {
+        passes.push([...periods]);
+      },
+    } as unknown as IndexProjector;
+    // noted in this order, long ago and in one go: the pass takes the two noted first, in period order
+    await wh.insert('index_pending', [
+      { period: '2015-12', noted_at_ms: 1000 },
+      { period: '2003-12', noted_at_ms: 3000 },
+      { period: '2009-12', noted_at_ms: 2000 },
+      { period: '2015-12', noted_at_ms: 4000 },
+      { period: '2001-12', noted_at_ms: 5000 },
+    ]);
+    const recomputation = new IndexRecomputation(wh, indices, { passPeriods: 2 });
+    recomputation.kick();
+    await recomputation.idle(30_000);
+    expect(passes).toEqual([
+      ['2009-12', '2015-12'],
+      ['2001-12', '2003-12'],
+    ]);
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
   });
 

@@ -110,6 +110,8 @@ export interface AggregatorOptions {
   projectionPauseMs?: number;
   /** the composite indices' recomputation waits this long after each pass before the next (IndexRecomputationOptions.pauseMs; default 0) */
   indexPauseMs?: number;
+  /** at most this many due periods per index recomputation pass (IndexRecomputationOptions.passPeriods; default all) */
+  indexPassPeriods?: number;
   /** one line per retry step and per dead letter (default: stderr) */
   log?: (line: string) => void;
   /** told how long a batch's projection and its index recomputation took, in seconds (metrics) */
@@ -164,6 +166,7 @@ export class AggregatorService {
           role: () => this.recomputationRole(),
           ...(options.indexPollMs ? { pollMs: options.indexPollMs } : {}),
           ...(options.indexPauseMs ? { pauseMs: options.indexPauseMs } : {}),
+          ...(options.indexPassPeriods ? { passPeriods: options.indexPassPeriods } : {}),
         })
       : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);

@@ -144,6 +144,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       // servers: the one ClickHouse (chdb-http) runs a statement at a time and has no lanes; index passes
       // back to back held up the projection there (bench/indicators/README.md, fourth pass)
       indexPauseMs: config.SP_INDEX_PAUSE_MS ?? (config.SP_ENGINES === 'servers' ? 2000 : 0),
+      // a few due periods per pass, so that each of its statements stays short: a projection or a
+      // GraphQL read waits behind the one running (bench/indicators/README.md, sixth pass)
+      indexPassPeriods: 2,
       onIndicatorsChanged: () => onIndicatorsChanged(),
       scenarios: {
         apply: async (events) => {

@@ -73,6 +73,8 @@ export interface ProjectionDeps {
   projectionPauseMs?: number;
   /** the composite indices' pause between two recomputations (AggregatorOptions.indexPauseMs) */
   indexPauseMs?: number;
+  /** at most this many due periods per composite-index pass (AggregatorOptions.indexPassPeriods) */
+  indexPassPeriods?: number;
   /** told how long a projection or index recomputation step took (metrics) */
   timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
@@ -95,6 +97,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       ...(deps.timing ? { timing: deps.timing } : {}),
       ...(deps.projectionPauseMs ? { projectionPauseMs: deps.projectionPauseMs } : {}),
       ...(deps.indexPauseMs ? { indexPauseMs: deps.indexPauseMs } : {}),
+      ...(deps.indexPassPeriods ? { indexPassPeriods: deps.indexPassPeriods } : {}),
       afterProjection: async (result) => {
         if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
       },
