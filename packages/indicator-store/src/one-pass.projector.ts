@@ -75,6 +75,8 @@ const END_BLOCK_CELLS = 100_000;
 
 /** A (measure, dimensions) pair as delivered, interned: its RowBinary pieces written once. */
 interface CellId {
+  measureName: string;
+  measureIndex: number;
   /** measure (String) */
   measure: Buffer;
   /** dims (Map(String, String), in the delivered order) */
@@ -129,11 +131,36 @@ export interface OnePassStats {
   /** cell rows inserted (a leaf touched in several blocks is written more than once) */
   cellRowsWritten: number;
   recordVersionRows: number;
+  /** ms spent resolving events and writing their rows in add() (not waiting for inserts) */
+  takeMs: number;
+  /** ms spent writing cell rows */
+  cellsMs: number;
 }
 
 /** bytewise order of UTF-8 strings, as ClickHouse's arraySort compares them */
 function utf8Order(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** cell rows, one writer per measure, handed over in the order of the measures */
+class RowsByMeasure {
+  private readonly writers: (RowBinaryWriter | undefined)[] = [];
+  private readonly names: string[] = [];
+
+  writer(index: number, measure: string): RowBinaryWriter {
+    let w = this.writers[index];
+    if (!w) {
+      w = new RowBinaryWriter(1 << 16);
+      this.writers[index] = w;
+      this.names[index] = measure;
+    }
+    return w;
+  }
+
+  bytes(): Buffer {
+    const used = [...this.writers.keys()].filter((i) => this.writers[i]).sort((a, b) => utf8Order(this.names[a]!, this.names[b]!));
+    return Buffer.concat(used.map((i) => this.writers[i]!.bytes()));
+  }
 }
 
 export class OnePassProjector {
@@ -144,6 +171,10 @@ export class OnePassProjector {
   private readonly cellIdOf = new Map<string, number>();
   private readonly cellIds: CellId[] = [];
   private readonly periodStarts = new Map<string, string>();
+  /** RowBinary of the few strings that repeat in every cell row (datasets, period starts) */
+  private readonly stringBytesOf = new Map<string, Buffer>();
+  private readonly measureIndexOf = new Map<string, number>();
+  private readonly place = new RowBinaryWriter(1024);
   private dirty: Leaf[] = [];
   private versions = new RowBinaryWriter();
   private versionRows = 0;
@@ -153,6 +184,8 @@ export class OnePassProjector {
   private events = 0;
   private cellRows = 0;
   private versionRowsWritten = 0;
+  private takeMs = 0;
+  private cellsMs = 0;
   /** scratch per cell of the leaf being written (index: slot in the leaf's cells) */
   private slotOf = new Int32Array(256);
   private agg = {
@@ -174,7 +207,15 @@ export class OnePassProjector {
   }
 
   get stats(): OnePassStats {
-    return { recordKeys: this.records.size, leaves: this.leaves.size, cellIds: this.cellIds.length, cellRowsWritten: this.cellRows, recordVersionRows: this.versionRowsWritten };
+    return {
+      recordKeys: this.records.size,
+      leaves: this.leaves.size,
+      cellIds: this.cellIds.length,
+      cellRowsWritten: this.cellRows,
+      recordVersionRows: this.versionRowsWritten,
+      takeMs: this.takeMs,
+      cellsMs: this.cellsMs,
+    };
   }
 
   /**
@@ -183,7 +224,9 @@ export class OnePassProjector {
    */
   async add(events: readonly AreaStatisticEvent[]): Promise<void> {
     if (this.failure) throw this.failure;
+    const started = performance.now();
     for (const e of events) this.take(e);
+    this.takeMs += performance.now() - started;
     this.events += events.length;
     this.blockCount += events.length;
     if (this.blockCount >= this.blockEvents) await this.flush(!this.options.cellsAtEnd);
@@ -299,6 +342,17 @@ export class OnePassProjector {
     }
   }
 
+  private stringBytes(s: string): Buffer {
+    let b = this.stringBytesOf.get(s);
+    if (!b) {
+      const w = new RowBinaryWriter(64);
+      w.string(s);
+      b = Buffer.from(w.bytes());
+      this.stringBytesOf.set(s, b);
+    }
+    return b;
+  }
+
   private touch(leaf: Leaf): void {
     if (leaf.dirty) return;
     leaf.dirty = true;
@@ -321,7 +375,12 @@ export class OnePassProjector {
     all.raw(m.bytes());
     all.raw(d.bytes());
     all.string(names.map((k) => `${k}=${dims[k]}`).join(';'));
-    this.cellIds.push({ measure: Buffer.from(m.bytes()), dims: Buffer.from(d.bytes()), cellColumns: Buffer.from(all.bytes()) });
+    let measureIndex = this.measureIndexOf.get(measure);
+    if (measureIndex === undefined) {
+      measureIndex = this.measureIndexOf.size;
+      this.measureIndexOf.set(measure, measureIndex);
+    }
+    this.cellIds.push({ measureName: measure, measureIndex, measure: Buffer.from(m.bytes()), dims: Buffer.from(d.bytes()), cellColumns: Buffer.from(all.bytes()) });
     this.cellIdOf.set(key, id);
     if (id >= this.slotOf.length) {
       const next = new Int32Array(this.slotOf.length * 2);
@@ -331,8 +390,12 @@ export class OnePassProjector {
     return id;
   }
 
-  /** Writes the cell rows of one leaf, as cells.sql.ts computes them. */
-  private writeLeaf(w: RowBinaryWriter, leaf: Leaf): number {
+  /**
+   * Writes the cell rows of one leaf, as cells.sql.ts computes them, each into the writer of its
+   * measure: a block's rows are handed over measure by measure (the first column of cells' sorting
+   * key), which the engine sorts faster than rows in the order of their leaves.
+   */
+  private writeLeaf(out: RowsByMeasure, leaf: Leaf): number {
     const n = leaf.cells.length;
     if (n > this.agg.present.length) {
       const size = Math.max(n, this.agg.present.length * 2);
@@ -378,36 +441,47 @@ export class OnePassProjector {
       }
     }
     const ids = this.cellIds;
-    const start = this.periodStarts.get(leaf.period)!;
+    // the leaf's columns serialised once, copied into each of its rows
+    const place = this.place;
+    place.reset();
+    place.string(leaf.areaLevel);
+    place.string(leaf.areaCode);
+    place.string(leaf.period);
+    place.string(leaf.key);
+    const placeBytes = place.bytes();
+    const dataset = this.stringBytes(leaf.dataset);
+    const start = this.stringBytes(this.periodStarts.get(leaf.period)!);
     for (let j = 0; j < n; j++) {
       const on = present[j] === 1;
-      w.string(leaf.dataset);
-      w.raw(ids[leaf.cells[j]!]!.cellColumns);
-      w.string(leaf.areaLevel);
-      w.string(leaf.areaCode);
-      w.string(leaf.period);
-      w.string(leaf.key);
+      const id = ids[leaf.cells[j]!]!;
+      const w = out.writer(id.measureIndex, id.measureName);
+      w.raw(dataset);
+      w.raw(id.cellColumns);
+      w.raw(placeBytes);
       w.float64(on ? value[j]! : 0);
       w.uint8(on ? 1 : 0);
       w.uint8(on ? synthetic[j]! : leaf.cellSynthetic[j]!);
       w.uint64(leaf.knownAt);
       w.float64(on ? (kMin[j]! < 0 ? -1 : kSum[j]! - Math.floor(kSum[j]!)) : -1);
       w.float64(on ? (pvMin[j]! < 0 ? -1 : pvSum[j]!) : 0);
-      w.string(start);
+      w.raw(start);
     }
     return n;
   }
 
   /** The cell rows of the leaves touched since the last time (all of them at the end with cellsAtEnd). */
   private dirtyCells(): { rows: number; data: Buffer } {
-    const w = new RowBinaryWriter(1 << 20);
+    const started = performance.now();
+    const out = new RowsByMeasure();
     let rows = 0;
     for (const leaf of this.dirty) {
       leaf.dirty = false;
-      rows += this.writeLeaf(w, leaf);
+      rows += this.writeLeaf(out, leaf);
     }
     this.dirty = [];
-    return { rows, data: w.bytes() };
+    const data = out.bytes();
+    this.cellsMs += performance.now() - started;
+    return { rows, data };
   }
 
   /** Hands the block's rows to the warehouse; waits for the previous block's inserts first (one block in flight). */
@@ -442,19 +516,22 @@ export class OnePassProjector {
       await this.flush(false);
       const t1 = performance.now();
       // every leaf, in blocks, each inserted while the next is written
-      let w = new RowBinaryWriter(1 << 22);
+      const started = performance.now();
+      let out = new RowsByMeasure();
       let rows = 0;
       for (const leaf of this.leaves.values()) {
         leaf.dirty = false;
-        rows += this.writeLeaf(w, leaf);
+        rows += this.writeLeaf(out, leaf);
         if (rows >= END_BLOCK_CELLS) {
-          await this.send(undefined, 0, { rows, data: w.bytes() });
-          w = new RowBinaryWriter(1 << 22);
+          await this.send(undefined, 0, { rows, data: out.bytes() });
+          out = new RowsByMeasure();
           rows = 0;
         }
       }
       this.dirty = [];
-      await this.send(undefined, 0, { rows, data: w.bytes() });
+      const data = out.bytes();
+      this.cellsMs += performance.now() - started;
+      await this.send(undefined, 0, { rows, data });
       await this.inFlight;
       if (this.failure) throw this.failure;
       return this.result({ recordVersions: t1 - t0, cells: performance.now() - t1 });

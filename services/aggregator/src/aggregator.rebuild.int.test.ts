@@ -251,10 +251,11 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     expect(await wh.query('SELECT count() AS n FROM record_versions_replay')).toEqual([{ n: '0' }]);
     await aggregator.stop();
 
-    // decoded on the main thread and resolved in one pass (the default) instead of staged by the
+    // resolved in one pass on the main thread (rebuildMode 'one-pass') instead of staged by the
     // worker: the same tables, the same dead letters
     const onMain = new AggregatorService(log, wh, codec, {
       rebuildBatchSize: 50,
+      rebuildMode: 'one-pass',
       indices: { catalogue, reader },
       projection: { recordKeySecret: SECRET },
       deadLetters: { record: async (letter) => void dead.push(letter) },
@@ -275,10 +276,10 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     expect(letters(4, 6)).toEqual(letters(2, 4));
 
     // one pass in blocks of 25 events: a leaf corrected in a later block is written again and the
-    // later rows replace the earlier ones; and staged on the main thread: the same tables
+    // later rows replace the earlier ones; and staged on the main thread (the default): the same tables
     for (const [mode, options] of [
-      ['one-pass', { rebuildBlockEvents: 25 }],
-      ['staged', { rebuildMode: 'staged' }],
+      ['one-pass', { rebuildMode: 'one-pass', rebuildBlockEvents: 25 }],
+      ['staged', {}],
     ] as const) {
       const other = new AggregatorService(log, wh, codec, {
         rebuildBatchSize: 50,

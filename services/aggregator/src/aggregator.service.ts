@@ -19,6 +19,7 @@ import {
   ReplayProjector,
   truncateProjections,
   type IndicatorProjectorOptions,
+  type OnePassStats,
   type ProjectionResult,
   type WarehouseIndicatorReader,
 } from '@sp/indicator-store';
@@ -53,6 +54,8 @@ export interface RebuildResult {
   decodedIn: 'worker' | 'main thread';
   /** how the log was resolved: in this process while reading (OnePassProjector) or staged and resolved in SQL (ReplayProjector) */
   mode: 'one-pass' | 'staged';
+  /** a one-pass rebuild's record keys, leaves, rows written and time in the process (OnePassProjector.stats) */
+  onePass?: OnePassStats;
 }
 
 /** batches a rebuild reads ahead of the one its decoding worker is on */
@@ -75,10 +78,12 @@ export interface AggregatorOptions {
    */
   rebuildWorker?: boolean;
   /**
-   * how rebuild() resolves the log (default 'one-pass'): in this process while reading, the
-   * warehouse taking only finished rows (OnePassProjector), or 'staged': every event staged and the
-   * log resolved by two statements in the warehouse at the end (ReplayProjector; what rebuildWorker
-   * always does). Both give the incremental path's tables (aggregator.rebuild.int).
+   * how rebuild() resolves the log (default 'staged'): every event staged and the log resolved by
+   * two statements in the warehouse at the end (ReplayProjector), or 'one-pass': in this process
+   * while reading, the warehouse taking only finished rows (OnePassProjector). Both give the
+   * incremental path's tables (aggregator.rebuild.int). One pass was 0.69–0.85× the staged rebuild
+   * on this machine's 2 cores, with ≈ 40 % more CPU (bench/indicators/README.md §4, session 13), so
+   * it is opt-in; rebuildWorker always stages.
    */
   rebuildMode?: 'one-pass' | 'staged';
   /** a one-pass rebuild's block of events (default 20 000; smaller in tests, to write leaves in several blocks) */
@@ -329,7 +334,7 @@ export class AggregatorService {
 
   private async replayLog(started: number, before: number, wasRunning: boolean, timeoutMs: number, decoder: RebuildDecoder | undefined): Promise<RebuildResult> {
     await truncateProjections(this.warehouse);
-    const onePass = !decoder && this.options.rebuildMode !== 'staged';
+    const onePass = !decoder && this.options.rebuildMode === 'one-pass';
     const replay = new ReplayProjector(this.warehouse, this.options.projection);
     const one = new OnePassProjector(this.warehouse, { ...this.options.projection, ...(this.options.rebuildBlockEvents ? { blockEvents: this.options.rebuildBlockEvents } : {}) });
     if (!onePass) await replay.begin();
@@ -399,7 +404,14 @@ export class AggregatorService {
     const { resolveMs, ...result } = onePass ? await one.finish() : await replay.finish();
     await this.derive(result);
     if (wasRunning) await this.start();
-    return { events: this.processed - before, ms: Date.now() - started, resolveMs, decodedIn: decoder ? 'worker' : 'main thread', mode: onePass ? 'one-pass' : 'staged' };
+    return {
+      events: this.processed - before,
+      ms: Date.now() - started,
+      resolveMs,
+      decodedIn: decoder ? 'worker' : 'main thread',
+      mode: onePass ? 'one-pass' : 'staged',
+      ...(onePass ? { onePass: one.stats } : {}),
+    };
   }
 
   /** what the runner does with a poison event, for the rebuild's own consumer */
