@@ -15,6 +15,10 @@
 //    its answer (the staging inserts overlap with reading and decoding the next block);
 //  - the old path (baseline): the log projected by the incremental projector batch by batch (what
 //    rebuild() did before), with --baseline-indices also the indices once at its end;
+//  - with --one-pass-too, in every round also the one-pass rebuild (rebuildMode: 'one-pass',
+//    OnePassProjector: resolved in the process while reading, only finished rows inserted; blocks of
+//    --block-events events) beside the default, staged rebuild (every event staged, the log
+//    resolved by two statements in the warehouse);
 //  - with --worker-too, in every round also the rebuild decoding and staging in a worker thread
 //    (rebuildWorker: true; one worker kept over the rounds, so from round 2 on it is warm) beside
 //    the default, on the main thread.
@@ -25,7 +29,7 @@
 // migration status), then corrections (version 2) of ~10 % and withdrawals of ~2 % of the keys.
 //
 //   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 3] [--batch 2000]
-//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode] [--worker-too]
+//        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode] [--worker-too] [--one-pass-too] [--block-events N]
 //
 // --no-decode leaves out the read-only and read + decode arms (for quick runs of the rebuild).
 //
@@ -48,6 +52,8 @@ const { values: args } = parseArgs({
     'baseline-indices': { type: 'boolean', default: false },
     'no-decode': { type: 'boolean', default: false },
     'worker-too': { type: 'boolean', default: false },
+    'one-pass-too': { type: 'boolean', default: false },
+    'block-events': { type: 'string' },
   },
 });
 const N = Number(args.events);
@@ -203,6 +209,13 @@ const catalogue = loadCatalogue();
 const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
 const quiet = { log: () => {} };
 const plain = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
+const onePass = new AggregatorService(log, timedWarehouse, codec, {
+  maxBatchSize: BATCH,
+  groupId: 'bench-rebuild-one-pass',
+  rebuildMode: 'one-pass',
+  ...(args['block-events'] ? { rebuildBlockEvents: Number(args['block-events']) } : {}),
+  ...quiet,
+});
 const inWorker = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild-worker', rebuildWorker: true, ...quiet });
 let indexMs = 0;
 const timedIndices = new AggregatorService(log, warehouse, codec, {
@@ -233,7 +246,19 @@ async function rebuild(aggregator) {
         resolveCores: cores(diff(cpu1, resolveStarted.cpu), started + ms - resolveStarted.at),
       }
     : {};
-  return { events: r.events, ms, indexMs, resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells, resolve: r.resolveMs, decodedIn: r.decodedIn ?? 'main thread', ...split };
+  return {
+    events: r.events,
+    ms,
+    indexMs,
+    resolveMs: r.resolveMs.recordVersions + r.resolveMs.cells,
+    resolve: r.resolveMs,
+    decodedIn: r.decodedIn ?? 'main thread',
+    mode: r.mode ?? 'staged',
+    onePass: r.onePass,
+    cpuSeconds: (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1e6,
+    heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    ...split,
+  };
 }
 const diff = (a, b) => ({ user: a.user - b.user, system: a.system - b.system });
 const coresText = (r) => (r.stageCores === undefined ? '' : `; cores busy ${r.stageCores.toFixed(2)} reading + staging, ${r.resolveCores.toFixed(2)} resolving`);
@@ -344,6 +369,7 @@ const runs = {
   decodeTrusted: [],
   rebuild: [],
   rebuildWorker: [],
+  rebuildOnePass: [],
   rebuildIndices: [],
   indexMs: [],
   resolveMs: [],
@@ -382,13 +408,30 @@ for (let round = 1; round <= ROUNDS; round++) {
   runs.rebuild.push(rate(r.ms));
   runs.resolveMs.push(r.resolveMs);
   console.log(
-    `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)}${coresText(r)})`,
+    r.mode === 'one-pass'
+      ? `round ${round}: rebuild() without indices (one pass)     ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + resolve + insert ${sec(r.ms - r.resolveMs)}, the last block's inserts ${sec(r.resolveMs)}; CPU ${r.cpuSeconds.toFixed(2)} s; in JS: events ${sec(r.onePass.takeMs)}, cell rows ${sec(r.onePass.cellsMs)}; ${fmtInt(r.onePass.recordKeys)} record keys, ${fmtInt(r.onePass.leaves)} leaves, ${fmtInt(r.onePass.cellRowsWritten)} cell rows written; heap after ${r.heapMiB.toFixed(0)} MiB)`
+      : `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)}${coresText(r)})`,
   );
   console.log(
     `round ${round}:   its statements (call to answer): ${Object.entries(statements)
       .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
       .join('; ')}`,
   );
+  if (args['one-pass-too']) {
+    statementMs.clear();
+    const o = await rebuild(onePass);
+    await check(false);
+    runs.rebuildOnePass.push(rate(o.ms));
+    const st = Object.fromEntries([...statementMs].map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
+    console.log(
+      `round ${round}: rebuild() in one pass                    ${fmtInt(runs.rebuildOnePass.at(-1)).padStart(9)} events/s (${sec(o.ms)}: read + decode + resolve + insert ${sec(o.ms - o.resolveMs)}, the last block's inserts ${sec(o.resolveMs)}; CPU ${o.cpuSeconds.toFixed(2)} s (staged ${r.cpuSeconds.toFixed(2)} s); in JS: events ${sec(o.onePass.takeMs)}, cell rows ${sec(o.onePass.cellsMs)}; ${fmtInt(o.onePass.recordKeys)} record keys, ${fmtInt(o.onePass.leaves)} leaves, ${fmtInt(o.onePass.cellRowsWritten)} cell rows written; heap after ${o.heapMiB.toFixed(0)} MiB); one pass ÷ staged ${(runs.rebuildOnePass.at(-1) / runs.rebuild.at(-1)).toFixed(2)}×`,
+    );
+    console.log(
+      `round ${round}:   its statements (call to answer): ${Object.entries(st)
+        .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
+        .join('; ')}`,
+    );
+  }
   if (args['worker-too']) {
     const w = await rebuild(inWorker);
     await check(false);
@@ -456,6 +499,11 @@ if (!args['no-baseline']) {
   if (oldFingerprint !== newFingerprint) throw new Error(`old path and rebuild differ: ${oldFingerprint} vs ${newFingerprint}`);
 }
 
+if (runs.rebuildOnePass.length > 0) {
+  console.log(
+    `rebuild in one pass ${fmtInt(median(runs.rebuildOnePass))} events/s against ${fmtInt(median(runs.rebuild))} staged (medians; one pass ÷ staged per round ${runs.rebuildOnePass.map((x, i) => `${(x / runs.rebuild[i]).toFixed(2)}×`).join(', ')}; one pass's share of the limit ${runs.rebuildOnePass.map((x, i) => `${((x / runs.limitEventsPerSecond[i]) * 100).toFixed(1)} %`).join(', ')})`,
+  );
+}
 if (runs.rebuildWorker.length > 0) {
   console.log(
     `rebuild decoding in a worker thread ${fmtInt(median(runs.rebuildWorker))} events/s against ${fmtInt(median(runs.rebuild))} on the main thread (medians; worker ÷ main thread per round ${runs.rebuildWorker.map((x, i) => `${(x / runs.rebuild[i]).toFixed(2)}×`).join(', ')})`,
@@ -482,6 +530,7 @@ console.log(
     decodeTrustedEventsPerSecond: runs.decodeTrusted.map(Math.round),
     rebuildEventsPerSecond: runs.rebuild.map(Math.round),
     rebuildWorkerEventsPerSecond: runs.rebuildWorker.map(Math.round),
+    rebuildOnePassEventsPerSecond: runs.rebuildOnePass.map(Math.round),
     rebuildWithIndicesEventsPerSecond: runs.rebuildIndices.map(Math.round),
     indexSeconds: runs.indexMs.map((x) => Number((x / 1000).toFixed(2))),
     resolveSeconds: runs.resolveMs.map((x) => Number((x / 1000).toFixed(2))),

@@ -10,4 +10,5 @@ export * from './index-projector.js';
 export * from './area-statistics.read.js';
 export * from './reader.composition.js';
 export * from './replay.projector.js';
+export * from './one-pass.projector.js';
 export { RowBinaryWriter } from './row-binary.js';

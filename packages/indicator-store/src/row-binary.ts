@@ -11,6 +11,11 @@ export class RowBinaryWriter {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
+  /** starts over (the bytes handed out before are overwritten) */
+  reset(): void {
+    this.at = 0;
+  }
+
   /** bytes written so far */
   get length(): number {
     return this.at;

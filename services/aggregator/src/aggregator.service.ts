@@ -12,7 +12,17 @@
 // and dead-lettered, and the partition moves on; transient failures are retried with backoff.
 import { defaultTopology, EventCodec, type RecordEvent, type Topology } from '@sp/events';
 import { assertPeriod, type Catalogue, loadProtection } from '@sp/indicators';
-import { IndexProjector, IndicatorProjector, ReplayProjector, truncateProjections, type IndicatorProjectorOptions, type ProjectionResult, type WarehouseIndicatorReader } from '@sp/indicator-store';
+import {
+  IndexProjector,
+  IndicatorProjector,
+  OnePassProjector,
+  ReplayProjector,
+  truncateProjections,
+  type IndicatorProjectorOptions,
+  type OnePassStats,
+  type ProjectionResult,
+  type WarehouseIndicatorReader,
+} from '@sp/indicator-store';
 import {
   deadLetterOf,
   describeError,
@@ -42,6 +52,10 @@ export interface RebuildResult {
   resolveMs: { recordVersions: number; cells: number };
   /** where the events were decoded and staged (the worker's built code is missing: main thread) */
   decodedIn: 'worker' | 'main thread';
+  /** how the log was resolved: in this process while reading (OnePassProjector) or staged and resolved in SQL (ReplayProjector) */
+  mode: 'one-pass' | 'staged';
+  /** a one-pass rebuild's record keys, leaves, rows written and time in the process (OnePassProjector.stats) */
+  onePass?: OnePassStats;
 }
 
 /** batches a rebuild reads ahead of the one its decoding worker is on */
@@ -63,6 +77,17 @@ export interface AggregatorOptions {
    * process rebuilds once, with a cold worker (bench/indicators/README.md §4, session 12)
    */
   rebuildWorker?: boolean;
+  /**
+   * how rebuild() resolves the log (default 'staged'): every event staged and the log resolved by
+   * two statements in the warehouse at the end (ReplayProjector), or 'one-pass': in this process
+   * while reading, the warehouse taking only finished rows (OnePassProjector). Both give the
+   * incremental path's tables (aggregator.rebuild.int). One pass was 0.69–0.85× the staged rebuild
+   * on this machine's 2 cores, with ≈ 40 % more CPU (bench/indicators/README.md §4, session 13), so
+   * it is opt-in; rebuildWorker always stages.
+   */
+  rebuildMode?: 'one-pass' | 'staged';
+  /** a one-pass rebuild's block of events (default 20 000; smaller in tests, to write leaves in several blocks) */
+  rebuildBlockEvents?: number;
   /** called after the records of a batch are stored and before its cells are recomputed (crash tests, tracing) */
   onBatchStage?: (stage: 'records-stored' | 'projected', batch: EventBatch) => void;
   /**
@@ -312,8 +337,10 @@ export class AggregatorService {
 
   private async replayLog(started: number, before: number, wasRunning: boolean, timeoutMs: number, decoder: RebuildDecoder | undefined): Promise<RebuildResult> {
     await truncateProjections(this.warehouse);
+    const onePass = !decoder && this.options.rebuildMode === 'one-pass';
     const replay = new ReplayProjector(this.warehouse, this.options.projection);
-    await replay.begin();
+    const one = new OnePassProjector(this.warehouse, { ...this.options.projection, ...(this.options.rebuildBlockEvents ? { blockEvents: this.options.rebuildBlockEvents } : {}) });
+    if (!onePass) await replay.begin();
     const groupId = `${this.options.groupId ?? 'aggregator'}-rebuild-${started}`;
     let failure: unknown;
     // batches handed to the worker and not yet staged, oldest first: the log is read ahead by at
@@ -361,7 +388,8 @@ export class AggregatorService {
             events.push(event);
             offsets.push(e.offset);
           }
-          await replay.add(batch.partition, events, offsets);
+          if (onePass) await one.add(events);
+          else await replay.add(batch.partition, events, offsets);
           this.processed += batch.events.length;
           this.options.onBatchStage?.('projected', batch);
         } catch (error) {
@@ -376,10 +404,17 @@ export class AggregatorService {
       await subscription.stop();
     }
     if (failure) throw failure;
-    const { resolveMs, ...result } = await replay.finish();
+    const { resolveMs, ...result } = onePass ? await one.finish() : await replay.finish();
     await this.derive(result);
     if (wasRunning) await this.start();
-    return { events: this.processed - before, ms: Date.now() - started, resolveMs, decodedIn: decoder ? 'worker' : 'main thread' };
+    return {
+      events: this.processed - before,
+      ms: Date.now() - started,
+      resolveMs,
+      decodedIn: decoder ? 'worker' : 'main thread',
+      mode: onePass ? 'one-pass' : 'staged',
+      ...(onePass ? { onePass: one.stats } : {}),
+    };
   }
 
   /** what the runner does with a poison event, for the rebuild's own consumer */
