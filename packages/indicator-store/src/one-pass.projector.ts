@@ -30,27 +30,8 @@
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
+import { recordVersionsColumns } from './replay.projector.js';
 import { RowBinaryWriter } from './row-binary.js';
-
-const recordVersionsColumns = [
-  'record_key',
-  'version',
-  'leaf_key',
-  'dataset',
-  'area_level',
-  'area_code',
-  'period',
-  'tombstone',
-  'synthetic',
-  'known_at_ms',
-  'amt',
-  'delivery_id',
-  'obs_measure',
-  'obs_dims',
-  'obs_value',
-  'obs_key',
-  'obs_pvalue',
-] as const;
 
 const cellsColumns = [
   'dataset',

@@ -23,10 +23,8 @@ import { cellsOfAllLeavesSql } from './cells.sql.js';
 import { RowBinaryWriter } from './row-binary.js';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 
-/** the columns of record_versions_replay in the order add() writes them (RowBinary: the order and the types must match) */
-const stagingColumns = [
-  'log_partition',
-  'log_offset',
+/** the columns of record_versions in the order the rebuilds write them (RowBinary: the order and the types must match) */
+export const recordVersionsColumns = [
   'record_key',
   'version',
   'leaf_key',
@@ -45,6 +43,9 @@ const stagingColumns = [
   'obs_key',
   'obs_pvalue',
 ] as const;
+
+/** the columns of record_versions_replay in the order add() writes them: the log position, then record_versions' */
+const stagingColumns = ['log_partition', 'log_offset', ...recordVersionsColumns] as const;
 
 /** rows per insert: big enough for the engine's parser to run at full speed, small enough to overlap with decoding */
 const BLOCK_ROWS = 20_000;

@@ -18,6 +18,18 @@ import { IndexRecomputation } from './index-recomputation.js';
 // a yearly population, a monthly count, and an index over the rate and its 12-month change
 const catalogue = dynamikCatalogue;
 
+/** index projector stand-in for the recomputation loop's tests: records the periods of each pass */
+function recordingIndices(): { passes: string[][]; indices: IndexProjector } {
+  const passes: string[][] = [];
+  const indices = {
+    affects: () => true,
+    recompute: async (periods: string[]) => {
+      passes.push([...periods]);
+    },
+  } as unknown as IndexProjector;
+  return { passes, indices };
+}
+
 describe('aggregator on the embedded event log and chDB', () => {
   let log: EventLog;
   let wh: ChdbWarehouse;
@@ -286,13 +298,7 @@ describe('aggregator on the embedded event log and chDB', () => {
 
   it('recomputes at the next start what a process recomputed but had not deleted from index_pending yet', async () => {
     await wh.command('DELETE FROM index_pending WHERE 1');
-    const passes: string[][] = [];
-    const indices = {
-      affects: () => true,
-      recompute: async (periods: string[]) => {
-        passes.push([...periods]);
-      },
-    } as unknown as IndexProjector;
+    const { passes, indices } = recordingIndices();
     // the first process recomputes, and its deletes never land (it crashes before them)
     const crashing: Warehouse = {
       query: (sql, params, options) => wh.query(sql, params, options),
@@ -318,13 +324,7 @@ describe('aggregator on the embedded event log and chDB', () => {
 
   it('takes the longest-waiting periods first in a bounded pass', async () => {
     await wh.command('DELETE FROM index_pending WHERE 1');
-    const passes: string[][] = [];
-    const indices = {
-      affects: () => true,
-      recompute: async (periods: string[]) => {
-        passes.push([...periods]);
-      },
-    } as unknown as IndexProjector;
+    const { passes, indices } = recordingIndices();
     // noted in this order, long ago and in one go: the pass takes the two noted first, in period order
     await wh.insert('index_pending', [
       { period: '2015-12', noted_at_ms: 1000 },
