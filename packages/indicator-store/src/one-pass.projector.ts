@@ -30,7 +30,7 @@
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
-import { recordVersionsColumns } from './replay.projector.js';
+import { recordVersionsColumns, writeWithdrawalColumns } from './replay.projector.js';
 import { RowBinaryWriter } from './row-binary.js';
 
 const cellsColumns = [
@@ -246,12 +246,7 @@ export class OnePassProjector {
         if (e.deliveredAt > leaf.knownAt) leaf.knownAt = e.deliveredAt;
         this.touch(leaf);
       } else for (let k = 0; k < 5; k++) w.string('');
-      w.uint8(1);
-      w.uint8(0);
-      w.uint64(e.deliveredAt);
-      w.string(e.amt);
-      w.string(e.deliveryId);
-      for (let k = 0; k < 5; k++) w.size(0);
+      writeWithdrawalColumns(w, e);
       if (id > rec.latest) {
         rec.latest = id;
         if (rec.latestLeaf) this.touch(rec.latestLeaf);

@@ -87,6 +87,19 @@ WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
 SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
 /**
+ * A withdrawal's columns of record_versions after its leaf (tombstone, synthetic, known_at_ms, amt,
+ * delivery_id, and no observations), as both rebuilds write them.
+ */
+export function writeWithdrawalColumns(w: RowBinaryWriter, e: Pick<AreaStatisticEvent, 'deliveredAt' | 'amt' | 'deliveryId'>): void {
+  w.uint8(1);
+  w.uint8(0);
+  w.uint64(e.deliveredAt);
+  w.string(e.amt);
+  w.string(e.deliveryId);
+  for (let k = 0; k < 5; k++) w.size(0);
+}
+
+/**
  * Appends one row of record_versions_replay per event to `w` (RowBinary, the columns of
  * stagingColumns): the events of one partition in log order, `offsets[i]` the log offset of
  * `events[i]`. ReplayProjector.add() calls it on the main thread; a rebuild's decoding worker calls
@@ -103,12 +116,7 @@ export function writeStagingRows(w: RowBinaryWriter, protection: Protection, sec
     w.uint32(e.version);
     if (e.tombstone || !p) {
       for (let k = 0; k < 5; k++) w.string('');
-      w.uint8(1);
-      w.uint8(0);
-      w.uint64(e.deliveredAt);
-      w.string(e.amt);
-      w.string(e.deliveryId);
-      for (let k = 0; k < 5; k++) w.size(0);
+      writeWithdrawalColumns(w, e);
     } else {
       const obs = storedObservations(protection, secret, p);
       w.string(leafKey(p));
