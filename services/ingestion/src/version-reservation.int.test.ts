@@ -262,7 +262,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
   it('a full disk while reserving: 503, nothing appended, nothing held', async () => {
     const { eventLog, database } = await pair.open();
     const A = statistic('207', 100);
-    const failing = failingOnce(database, /ingest_reserve_if_unchanged|INSERT INTO ingest_reservations/);
+    const failing = failingOnce(database, /ingest_reserve_if_unchanged|INSERT INTO ingest_keys \(record_type, key, reserved_version/);
     const { app, base } = await ingestion(eventLog, failing);
     try {
       const res = await post(base, '/v1/deliveries/area-statistic', [A]);
@@ -285,7 +285,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
     const B = statistic('208', 200);
     // between this delivery's look-up (which found nothing of the key) and its reservation, another
     // ingestion process answers v1 with another payload (as its record statement would leave it)
-    const racing = afterOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, async () => {
+    const racing = afterOnce(database, /reserved_payload\s+FROM ingest_keys/, async () => {
       await database.query(
         `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
          VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000208', 1, $3, 0, 0, now())`,
@@ -334,6 +334,41 @@ describe.each(pairs)('%s', (_name, makePair) => {
     } finally {
       await one.app.close();
       await two.app.close();
+    }
+  });
+
+  it('two unanswered versions of a key: the lower one is refused, the higher one completes and ends both', async () => {
+    const { eventLog, database } = await pair.open();
+    const at = (value: number, version: number) => statistic('304', value, version);
+    const healthy = await ingestion(eventLog, database);
+    const broken = await ingestion(failingAppend(eventLog, new EventLogError('UNAVAILABLE', 'no leader for partition')), database);
+    try {
+      expect((await post(healthy.base, '/v1/deliveries/area-statistic', [at(100, 1)])).status).toBe(200);
+      // v2 and then v3 decided and reserved, neither appended nor answered
+      expect((await post(broken.base, '/v1/deliveries/area-statistic', [at(200, 2)])).status).toBe(503);
+      expect((await post(broken.base, '/v1/deliveries/area-statistic', [at(300, 3)])).status).toBe(503);
+      const lower = await post(healthy.base, '/v1/deliveries/area-statistic', [at(200, 2)]);
+      expect(lower.status).toBe(409);
+      expect(lower.body.errors[0]).toMatchObject({ code: 'VERSION_RESERVED', value: 2 });
+      expect(lower.body.errors[0].message).toMatch(/older than version 3/);
+      const other = await post(healthy.base, '/v1/deliveries/area-statistic', [at(999, 3)]);
+      expect(other.status).toBe(409);
+      expect(other.body.errors[0]).toMatchObject({ code: 'VERSION_RESERVED', value: 3 });
+      const completed = await post(healthy.base, '/v1/deliveries/area-statistic', [at(300, 3)]);
+      expect(completed.status).toBe(200);
+      expect(completed.body.records[0]).toMatchObject({ version: 3, status: 'created' });
+      expect(await eventsOf(eventLog, at(0, 1).key)).toEqual([
+        { version: 1, value: 100 },
+        { version: 3, value: 300 },
+      ]);
+      const { rows } = await database.query<{ version: number }>('SELECT version FROM ingest_records WHERE key = $1', [at(0, 1).key]);
+      expect(rows).toEqual([{ version: 3 }]);
+      expect(await count(database, 'ingest_reservations WHERE key = $1', [at(0, 1).key])).toBe(0);
+      // v2 is now simply older than the answered version
+      expect((await post(healthy.base, '/v1/deliveries/area-statistic', [at(200, 2)])).body.errors[0]).toMatchObject({ code: 'VERSION_CONFLICT' });
+    } finally {
+      await healthy.app.close();
+      await broken.app.close();
     }
   });
 
