@@ -3,8 +3,7 @@
 // its log position and (for planning records) its payload are read back from the record events,
 // so a repeated delivery is again `unchanged`, a stale one 409, and versions are never issued twice.
 // The audit rows (ingest_deliveries) of deliveries that created nothing are not in the log and are
-// not restored; reservations of unanswered deliveries are dropped (their sender retries). The rows
-// are written into ingest_keys (ingest_records is its view of the answered rows, migration 4).
+// not restored; reservations of unanswered deliveries are dropped (their sender retries).
 import type { EventCodec, RecordType } from '@sp/events';
 import type { Database, EventLog } from '@sp/ports';
 import { TOMBSTONE_HASH } from './delivery.decider.js';
@@ -79,14 +78,13 @@ export async function rebuildIngestRecords(deps: IngestRebuildDeps, timeoutMs = 
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
       await tx.query(
-        `INSERT INTO ingest_keys AS k (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
+        `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::boolean[], $6::text[], $7::uuid[], $8::int[], $9::text[], $10::int[], $11::bigint[], $12::jsonb[], $13::timestamptz[])
          ON CONFLICT (record_type, key) DO UPDATE SET
            version = EXCLUDED.version, payload_hash = EXCLUDED.payload_hash, tombstone = EXCLUDED.tombstone, amt = EXCLUDED.amt,
            delivery_id = EXCLUDED.delivery_id, schema_id = EXCLUDED.schema_id, topic = EXCLUDED.topic, partition = EXCLUDED.partition,
-           "offset" = EXCLUDED."offset", payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at,
-           reserved_version = NULL, reserved_hash = NULL, reserved_tombstone = NULL, reserved_amt = NULL, reserved_delivery_id = NULL, reserved_at = NULL, reserved_payload = NULL
-         WHERE k.version IS NULL OR k.version < EXCLUDED.version`,
+           "offset" = EXCLUDED."offset", payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at
+         WHERE ingest_records.version < EXCLUDED.version`,
         [
           chunk.map((r) => r.recordType),
           chunk.map((r) => r.key),

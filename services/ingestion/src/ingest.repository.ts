@@ -94,9 +94,11 @@ export class IngestRepository {
   }
 
   /**
-   * What PostgreSQL knows of the delivery's keys (answered version and reservation: one row of
-   * ingest_keys per key) and the current goals and measures its records name, in one round trip —
-   * one probe of the primary key per key.
+   * What PostgreSQL knows of the delivery's keys (answered version and reservations) and the current
+   * goals and measures its records name, in one round trip. Reservations are looked up key by key
+   * (LATERAL; OFFSET 0 keeps the planner from flattening it into a scan by record type): the table is a queue whose rows are deleted a moment after they
+   * are written, and a scan by record type alone walked every dead row since the last vacuum — the
+   * look-up of a batch of 1,000 grew from 25 to ~110 ms over 150 batches (bench/ingestion/pg-phases.mjs).
    */
   async lookup(
     tx: Queryable,
@@ -105,10 +107,15 @@ export class IngestRepository {
     referenced: { goals: readonly string[]; measures: readonly string[] },
   ): Promise<{ states: Map<string, KeyState>; goals: Map<string, ReferencedRecord>; measures: Map<string, ReferencedRecord>; seen: KeysSeen }> {
     const { rows } = await tx.query<Record<string, unknown>>(
-      `SELECT record_type, key, version, payload_hash, tombstone, amt, delivery_id::text AS delivery_id, schema_id, topic, partition, "offset"::text AS "offset", payload,
-              reserved_version, reserved_hash, reserved_tombstone, reserved_amt, reserved_delivery_id::text AS reserved_delivery_id, reserved_at, reserved_payload
-         FROM ingest_keys
-        WHERE (record_type = $1 AND key = ANY($2::text[])) OR (record_type = 'goal' AND key = ANY($3::text[])) OR (record_type = 'measure' AND key = ANY($4::text[]))`,
+      `SELECT false AS reserved, record_type, key, version, payload_hash, tombstone, amt, delivery_id::text AS delivery_id, schema_id, topic, partition, "offset"::text AS "offset",
+              payload, NULL::timestamptz AS reserved_at
+         FROM ingest_records
+        WHERE (record_type = $1 AND key = ANY($2::text[])) OR (record_type = 'goal' AND key = ANY($3::text[])) OR (record_type = 'measure' AND key = ANY($4::text[]))
+       UNION ALL
+       SELECT true, r.record_type, r.key, r.version, r.payload_hash, r.tombstone, r.amt, r.delivery_id::text, NULL, NULL, NULL, NULL, r.payload, r.reserved_at
+         FROM (SELECT DISTINCT unnest($2::text[]) AS key) AS k
+              CROSS JOIN LATERAL (SELECT * FROM ingest_reservations WHERE record_type = $1 AND key = k.key OFFSET 0) AS r
+        ORDER BY 1, 3, 4`,
       [recordType, keys, referenced.goals, referenced.measures],
     );
     const own = new Set(keys);
@@ -117,52 +124,44 @@ export class IngestRepository {
     const states = new Map<string, KeyState>();
     const goals = new Map<string, ReferencedRecord>();
     const measures = new Map<string, ReferencedRecord>();
-    const seenOf = new Map<string, string>();
+    const answered = new Map<string, number>();
+    const reservedVersions = new Map<string, number[]>();
     for (const r of rows) {
       const key = String(r.key);
       const rt = String(r.record_type);
-      const answered = r.version !== null;
-      if (rt === recordType && own.has(key)) {
-        const committed: CommittedVersion | undefined = answered
-          ? {
-              version: Number(r.version),
-              payloadHash: String(r.payload_hash),
-              tombstone: Boolean(r.tombstone),
-              amt: String(r.amt),
-              deliveryId: String(r.delivery_id),
-              payload: r.payload ?? null,
-              schemaId: Number(r.schema_id),
-              topic: String(r.topic),
-              partition: Number(r.partition),
-              offset: String(r.offset),
-            }
-          : undefined;
-        const reservations: Reservation[] =
-          r.reserved_version === null
-            ? []
-            : [
-                {
-                  version: Number(r.reserved_version),
-                  payloadHash: String(r.reserved_hash),
-                  tombstone: Boolean(r.reserved_tombstone),
-                  amt: String(r.reserved_amt),
-                  deliveryId: String(r.reserved_delivery_id),
-                  payload: r.reserved_payload ?? null,
-                  reservedAt: r.reserved_at instanceof Date ? r.reserved_at : new Date(String(r.reserved_at)),
-                },
-              ];
-        states.set(key, { committed, reservations });
-        seenOf.set(key, `${committed?.version ?? 0}/${reservations[0]?.version ?? ''}`);
+      if (r.reserved === true) reservedVersions.set(key, [...(reservedVersions.get(key) ?? []), Number(r.version)]);
+      else if (rt === recordType && own.has(key)) answered.set(key, Number(r.version));
+      const known = {
+        version: Number(r.version),
+        payloadHash: String(r.payload_hash),
+        tombstone: Boolean(r.tombstone),
+        amt: String(r.amt),
+        deliveryId: String(r.delivery_id),
+        payload: r.payload ?? null,
+      };
+      if (r.reserved === true) {
+        const state = states.get(key) ?? { committed: undefined, reservations: [] };
+        const reservation: Reservation = { ...known, reservedAt: r.reserved_at instanceof Date ? r.reserved_at : new Date(String(r.reserved_at)) };
+        states.set(key, { ...state, reservations: [...state.reservations, reservation] });
+        continue;
       }
-      // a goal or measure only reserved (its delivery not answered) does not exist for the records naming it
-      if (!answered) continue;
-      const referencedRecord: ReferencedRecord = { key, amt: String(r.amt), tombstone: Boolean(r.tombstone), payload: r.tombstone ? null : (r.payload ?? null) };
+      if (rt === recordType && own.has(key)) {
+        const committed: CommittedVersion = { ...known, schemaId: Number(r.schema_id), topic: String(r.topic), partition: Number(r.partition), offset: String(r.offset) };
+        const state = states.get(key) ?? { committed: undefined, reservations: [] };
+        states.set(key, { ...state, committed });
+      }
+      const referencedRecord: ReferencedRecord = { key, amt: known.amt, tombstone: known.tombstone, payload: known.tombstone ? null : known.payload };
       if (rt === 'goal' && goalKeys.has(key)) goals.set(key, referencedRecord);
       if (rt === 'measure' && measureKeys.has(key)) measures.set(key, referencedRecord);
     }
-    // the same text ingest_reserve_if_unchanged() makes of a key (ingest.migrations.ts, migration 4)
+    // a reservation at or below the answered version is left from a delivery superseded since
+    for (const [key, state] of states) {
+      const above = state.reservations.filter((v) => v.version > (state.committed?.version ?? 0));
+      if (above.length !== state.reservations.length) states.set(key, { ...state, reservations: above });
+    }
+    // the same text ingest_reserve_if_unchanged() makes of a key (ingest.migrations.ts, migration 3)
     const seen: KeysSeen = { keys: [...own], states: [] };
-    for (const key of seen.keys) seen.states.push(seenOf.get(key) ?? '0/');
+    for (const key of seen.keys) seen.states.push(`${answered.get(key) ?? 0}/${(reservedVersions.get(key) ?? []).sort((a, b) => a - b).join(',')}`);
     return { states, goals, measures, seen };
   }
 
@@ -181,36 +180,24 @@ export class IngestRepository {
     return out[0]?.ok === true;
   }
 
-  /**
-   * Reserves the versions a delivery decided on (the reserved columns of their keys' rows, a new row
-   * for a new key; the statement of ingest_reserve_if_unchanged, migration 4); committed with the
-   * transaction, before the append.
-   */
+  /** Reserves the versions a delivery decided on; committed with the transaction, before the append. */
   async reserve(tx: Queryable, recordType: RecordType, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
-      `WITH u AS (
-         SELECT * FROM unnest($5::text[], $6::int[], $7::text[], $8::boolean[], $9::jsonb[]) AS u(key, version, payload_hash, tombstone, payload)
-       ), updated AS (
-         UPDATE ingest_keys AS k SET reserved_version = u.version, reserved_hash = u.payload_hash, reserved_tombstone = u.tombstone,
-                reserved_amt = $2, reserved_delivery_id = $3, reserved_at = $4, reserved_payload = u.payload
-           FROM u WHERE k.record_type = $1 AND k.key = ANY($5::text[]) AND k.key = u.key
-         RETURNING k.key
-       )
-       INSERT INTO ingest_keys (record_type, key, reserved_version, reserved_hash, reserved_tombstone, reserved_amt, reserved_delivery_id, reserved_at, reserved_payload)
+      `INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
        SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, u.payload
-         FROM u WHERE NOT EXISTS (SELECT 1 FROM updated WHERE updated.key = u.key)`,
+         FROM unnest($5::text[], $6::int[], $7::text[], $8::boolean[], $9::jsonb[]) AS u(key, version, payload_hash, tombstone, payload)`,
       [recordType, delivery.amt, delivery.deliveryId, delivery.at, ...reservationColumns(rows)],
     );
   }
 
   /**
    * Records an appended delivery in one statement (atomic without a transaction): the new current
-   * versions (the created records) written into their keys' rows, which also ends their reservations
-   * (and any lower one), and the delivery's audit row. A version lower than the one already recorded
-   * leaves the row as it is (its reservation is then above it and stays). The records go once, as the
-   * audit row's arrays (the versions are its created entries): each array of 1,000 costs the service
-   * ~0.5 ms to write (issue 17.3).
+   * versions (the created records), the end of their reservations (and of any older ones of the same
+   * keys), and the delivery's audit row. A version lower than the one already recorded leaves the
+   * record as it is. The reservations are found key by key and deleted by row id, for the same reason
+   * as in lookup(). The records go once, as the audit row's arrays (the versions are its created
+   * entries): each array of 1,000 costs the service ~0.5 ms to write (issue 17.3).
    */
   async record(recordType: RecordType, delivery: DeliveryRow & { topic: string; schemaId: number }, events: readonly RecordedEventRow[]): Promise<void> {
     const d = delivery;
@@ -221,25 +208,19 @@ export class IngestRepository {
            AS u(key, version, created, tombstone, partition, "offset", payload_hash, payload)
           WHERE created
        ), recorded AS (
-         UPDATE ingest_keys AS k SET
-           version = u.version, payload_hash = u.payload_hash, tombstone = u.tombstone, amt = $2, delivery_id = $3, schema_id = $4, topic = $5,
-           partition = u.partition, "offset" = u."offset", payload = u.payload, updated_at = $6,
-           reserved_version = CASE WHEN k.reserved_version > u.version THEN k.reserved_version END,
-           reserved_hash = CASE WHEN k.reserved_version > u.version THEN k.reserved_hash END,
-           reserved_tombstone = CASE WHEN k.reserved_version > u.version THEN k.reserved_tombstone END,
-           reserved_amt = CASE WHEN k.reserved_version > u.version THEN k.reserved_amt END,
-           reserved_delivery_id = CASE WHEN k.reserved_version > u.version THEN k.reserved_delivery_id END,
-           reserved_at = CASE WHEN k.reserved_version > u.version THEN k.reserved_at END,
-           reserved_payload = CASE WHEN k.reserved_version > u.version THEN k.reserved_payload END
-           FROM u WHERE k.record_type = $1 AND k.key = ANY($14::text[]) AND k.key = u.key AND (k.version IS NULL OR k.version < u.version)
-         RETURNING k.key
-       ), unreserved AS (
-         -- a key whose row is gone (the reservation precedes every append, so only after a repair of
-         -- the database meanwhile): written as it is recorded; a row answered meanwhile is left alone
-         INSERT INTO ingest_keys (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
-         SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, $5, u.partition, u."offset", u.payload, $6
-           FROM u WHERE NOT EXISTS (SELECT 1 FROM recorded WHERE recorded.key = u.key)
-         ON CONFLICT (record_type, key) DO NOTHING
+         INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)
+         SELECT $1, u.key, u.version, u.payload_hash, u.tombstone, $2, $3, $4, $5, u.partition, u."offset", u.payload, $6 FROM u
+         ON CONFLICT (record_type, key) DO UPDATE SET
+           version = EXCLUDED.version, payload_hash = EXCLUDED.payload_hash, tombstone = EXCLUDED.tombstone, amt = EXCLUDED.amt,
+           delivery_id = EXCLUDED.delivery_id, schema_id = EXCLUDED.schema_id, topic = EXCLUDED.topic, partition = EXCLUDED.partition,
+           "offset" = EXCLUDED."offset", payload = EXCLUDED.payload, updated_at = EXCLUDED.updated_at
+         WHERE ingest_records.version < EXCLUDED.version
+         RETURNING 1
+       ), released AS (
+         DELETE FROM ingest_reservations
+          WHERE ctid = ANY(ARRAY(
+            SELECT r.ctid FROM u
+                   CROSS JOIN LATERAL (SELECT ctid FROM ingest_reservations WHERE record_type = $1 AND key = u.key AND version <= u.version OFFSET 0) AS r))
          RETURNING 1
        ), audited AS (
          INSERT INTO ingest_deliveries (delivery_id, amt, record_type, kind, delivered_by, delivered_at, content_type, record_count, created_count, catalogue_version,
@@ -247,7 +228,7 @@ export class IngestRepository {
          VALUES ($3, $2, $1, $7, $8, $6, $9, $10, $11, $12, $5, $13::int[], $14::text[], $15::int[], $16::boolean[], $17::boolean[], $18::int[], $19::int[], $20::bigint[])
          RETURNING 1
        )
-       SELECT (SELECT count(*) FROM recorded) AS recorded, (SELECT count(*) FROM unreserved) AS unreserved, (SELECT count(*) FROM audited) AS audited`,
+       SELECT (SELECT count(*) FROM recorded) AS recorded, (SELECT count(*) FROM released) AS released, (SELECT count(*) FROM audited) AS audited`,
       [
         recordType,
         d.amt,

@@ -262,7 +262,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
   it('a full disk while reserving: 503, nothing appended, nothing held', async () => {
     const { eventLog, database } = await pair.open();
     const A = statistic('207', 100);
-    const failing = failingOnce(database, /ingest_reserve_if_unchanged|INSERT INTO ingest_keys \(record_type, key, reserved_version/);
+    const failing = failingOnce(database, /ingest_reserve_if_unchanged|INSERT INTO ingest_reservations/);
     const { app, base } = await ingestion(eventLog, failing);
     try {
       const res = await post(base, '/v1/deliveries/area-statistic', [A]);
@@ -285,7 +285,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
     const B = statistic('208', 200);
     // between this delivery's look-up (which found nothing of the key) and its reservation, another
     // ingestion process answers v1 with another payload (as its record statement would leave it)
-    const racing = afterOnce(database, /reserved_payload\s+FROM ingest_keys/, async () => {
+    const racing = afterOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, async () => {
       await database.query(
         `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
          VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000208', 1, $3, 0, 0, now())`,

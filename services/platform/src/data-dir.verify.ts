@@ -70,8 +70,7 @@ export async function verifyDataDir(dataDir: string): Promise<{ findings: Findin
       try {
         const { tables } = await checkDatabase(database);
         add('ok', `database: ${tables} tables readable`);
-        // a table before the ingestion's migration 4, a view of ingest_keys since
-        const known = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname = 'ingest_records'`);
+        const known = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'ingest_records'`);
         if (known.rows[0]!.n === 1) {
           const { rows } = await database.query<{ topic: string; partition: number; last: string; n: number }>(
             `SELECT topic, partition, max("offset")::text AS last, count(*)::int AS n FROM ingest_records GROUP BY topic, partition ORDER BY topic, partition`,
