@@ -1,24 +1,35 @@
 // Micro-benchmark (not a test) of the ingestion's PostgreSQL statements per batch, without HTTP or Kafka:
 // step 1 (look-up and reservation) both ways — in one locked transaction, and as look-up + checked
 // reservation — then the record statement, timed per statement.
-//   node bench/ingestion/pg-phases.mjs --database postgres://… [--batches 30] [--batch-size 1000] [--concurrency 4]
+//   node bench/ingestion/pg-phases.mjs --database postgres://… [--batches 30] [--batch-size 1000] [--concurrency 4] [--distinct N] [--root DIR]
+// --distinct N: the keys cycle through N distinct ones, so past N records the batches are corrections
+// (the next version of a key), as in bench.mjs (36,120 keys); --root: the statements of another
+// checkout (its built services/ingestion), e.g. main's worktree for a before/after pair.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
 const { values: args } = parseArgs({
-  options: { database: { type: 'string' }, batches: { type: 'string', default: '30' }, 'batch-size': { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '4' } },
+  options: {
+    database: { type: 'string' },
+    batches: { type: 'string', default: '30' },
+    'batch-size': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '4' },
+    distinct: { type: 'string' },
+    root: { type: 'string' },
+  },
 });
+const root = args.root ? resolve(args.root) : join(dirname(fileURLToPath(import.meta.url)), '../..');
+const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
 const { createPgDatabase } = await import(pathToFileURL(fromIngestion.resolve('@sp/database-pg')).href);
 const { migrateIngest } = await import(pathToFileURL(fromIngestion.resolve('@sp/ingestion')).href);
 const { IngestRepository } = await import(pathToFileURL(join(root, 'services/ingestion/dist/ingest.repository.js')).href);
 const B = Number(args.batches),
   N = Number(args['batch-size']),
-  C = Number(args.concurrency);
+  C = Number(args.concurrency),
+  DISTINCT = args.distinct ? Number(args.distinct) : Number.POSITIVE_INFINITY;
 const db = createPgDatabase({ url: args.database, max: C + 2 });
 await migrateIngest(db);
 const repo = new IngestRepository(db);
@@ -30,7 +41,10 @@ const run = Date.now();
 // meanwhile); "checked" is the look-up, then ingest_reserve_if_unchanged (locks, check, reserve) alone
 async function batch(b) {
   const path = b % 2 === 0 ? 'checked' : 'locked';
-  const keys = Array.from({ length: N }, (_, j) => `bench|${run}|${b}|${j}`);
+  // record i of the run: key i mod DISTINCT, version 1 + ⌊i / DISTINCT⌋ (warm-up batches: keys of their own)
+  const ids = Array.from({ length: N }, (_, j) => (b >= 1000 ? -(b * N + j) - 1 : b * N + j));
+  const keys = ids.map((i) => (i < 0 ? `bench|${run}|warm|${-i}` : `bench|${run}|${i % DISTINCT}`));
+  const versions = ids.map((i) => (i < 0 ? 1 : 1 + Math.floor(i / DISTINCT)));
   const d = { deliveryId: randomUUID(), amt: 'statistik', at: new Date() };
   const started = performance.now();
   let t = started;
@@ -39,7 +53,7 @@ async function batch(b) {
     add(`${path} ${k}`, now - t);
     t = now;
   };
-  const reservations = keys.map((key) => ({ key, version: 1, payloadHash: 'x'.repeat(64), tombstone: false, payload: null }));
+  const reservations = keys.map((key, i) => ({ key, version: versions[i], payloadHash: 'x'.repeat(64), tombstone: false, payload: null }));
   if (path === 'checked') {
     const { seen } = await repo.lookup(db, 'area-statistic', keys, { goals: [], measures: [] });
     lap('lookup');
@@ -63,7 +77,7 @@ async function batch(b) {
     seq: i,
     row: i + 1,
     key,
-    version: 1,
+    version: versions[i],
     status: 'created',
     tombstone: false,
     schemaId: 1,

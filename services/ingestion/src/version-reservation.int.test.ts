@@ -337,6 +337,41 @@ describe.each(pairs)('%s', (_name, makePair) => {
     }
   });
 
+  it('two unanswered versions of a key: the lower one is refused, the higher one completes and ends both', async () => {
+    const { eventLog, database } = await pair.open();
+    const at = (value: number, version: number) => statistic('304', value, version);
+    const healthy = await ingestion(eventLog, database);
+    const broken = await ingestion(failingAppend(eventLog, new EventLogError('UNAVAILABLE', 'no leader for partition')), database);
+    try {
+      expect((await post(healthy.base, '/v1/deliveries/area-statistic', [at(100, 1)])).status).toBe(200);
+      // v2 and then v3 decided and reserved, neither appended nor answered
+      expect((await post(broken.base, '/v1/deliveries/area-statistic', [at(200, 2)])).status).toBe(503);
+      expect((await post(broken.base, '/v1/deliveries/area-statistic', [at(300, 3)])).status).toBe(503);
+      const lower = await post(healthy.base, '/v1/deliveries/area-statistic', [at(200, 2)]);
+      expect(lower.status).toBe(409);
+      expect(lower.body.errors[0]).toMatchObject({ code: 'VERSION_RESERVED', value: 2 });
+      expect(lower.body.errors[0].message).toMatch(/older than version 3/);
+      const other = await post(healthy.base, '/v1/deliveries/area-statistic', [at(999, 3)]);
+      expect(other.status).toBe(409);
+      expect(other.body.errors[0]).toMatchObject({ code: 'VERSION_RESERVED', value: 3 });
+      const completed = await post(healthy.base, '/v1/deliveries/area-statistic', [at(300, 3)]);
+      expect(completed.status).toBe(200);
+      expect(completed.body.records[0]).toMatchObject({ version: 3, status: 'created' });
+      expect(await eventsOf(eventLog, at(0, 1).key)).toEqual([
+        { version: 1, value: 100 },
+        { version: 3, value: 300 },
+      ]);
+      const { rows } = await database.query<{ version: number }>('SELECT version FROM ingest_records WHERE key = $1', [at(0, 1).key]);
+      expect(rows).toEqual([{ version: 3 }]);
+      expect(await count(database, 'ingest_reservations WHERE key = $1', [at(0, 1).key])).toBe(0);
+      // v2 is now simply older than the answered version
+      expect((await post(healthy.base, '/v1/deliveries/area-statistic', [at(200, 2)])).body.errors[0]).toMatchObject({ code: 'VERSION_CONFLICT' });
+    } finally {
+      await healthy.app.close();
+      await broken.app.close();
+    }
+  });
+
   it.each([
     ['an I/O error the log reports as INTERNAL', new EventLogError('INTERNAL', 'writing to 00000000.log failed: EIO: i/o error, write', 'EIO'), 'EIO', '301'],
     ['a read-only file system (a raw errno error)', Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS' }), 'EROFS', '302'],
