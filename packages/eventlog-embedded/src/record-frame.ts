@@ -60,46 +60,83 @@ export function encodeFrame(record: FrameRecord): Buffer {
   return frame;
 }
 
+/** Strings of at most this many bytes are decoded by the fast paths below (keys, header names and values). */
+const SHORT_STRING_BYTES = 64;
+
+/** A short UTF-8 string: ASCII byte by byte (cheaper than Buffer#toString for a few characters), otherwise by Buffer#toString. */
+function shortString(buf: Buffer, start: number, end: number): string {
+  if (end - start > SHORT_STRING_BYTES) return buf.toString('utf8', start, end);
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return buf.toString('utf8', start, end);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/**
+ * The header names and values decoded last, by position (name of header i in slot 2i, its value in
+ * 2i + 1): consecutive events carry mostly the same headers (schema id, record type, Amt, delivery),
+ * so a header whose bytes equal the last ones at its position is not decoded again. The same bytes
+ * decode to the same string, so the result does not depend on the cache; its bytes are copies, so it
+ * pins no read buffer.
+ */
+const lastHeaderStrings: ({ bytes: Uint8Array; s: string } | undefined)[] = [];
+const CACHED_HEADER_SLOTS = 64;
+
+function headerString(buf: Buffer, start: number, end: number, slot: number): string {
+  const len = end - start;
+  if (len > SHORT_STRING_BYTES || slot >= CACHED_HEADER_SLOTS) return buf.toString('utf8', start, end);
+  const last = lastHeaderStrings[slot];
+  if (last !== undefined && last.bytes.length === len) {
+    const b = last.bytes;
+    let i = 0;
+    while (i < len && b[i] === buf[start + i]) i++;
+    if (i === len) return last.s;
+  }
+  const s = shortString(buf, start, end);
+  lastHeaderStrings[slot] = { bytes: new Uint8Array(buf.subarray(start, end)), s };
+  return s;
+}
+
 /** Decodes the payload of a frame whose CRC was already checked. Throws on a malformed payload. */
 export function decodePayload(payload: Buffer): FrameRecord {
-  let p = 0;
-  const need = (n: number) => {
-    if (p + n > payload.length) throw new RangeError('payload shorter than its fields');
+  const length = payload.length;
+  const need = (p: number, n: number) => {
+    if (p + n > length) throw new RangeError('payload shorter than its fields');
   };
-  need(1 + 8 + 8 + 4);
-  const version = payload.readUInt8(p);
-  p += 1;
+  need(0, 1 + 8 + 8 + 4);
+  const version = payload[0];
   if (version !== FRAME_VERSION) throw new RangeError(`unknown frame version ${version}`);
-  const offset = payload.readBigInt64LE(p);
-  p += 8;
-  const timestamp = payload.readDoubleLE(p);
-  p += 8;
-  const keyLength = payload.readUInt32LE(p);
-  p += 4;
-  need(keyLength + 2);
-  const key = payload.toString('utf8', p, p + keyLength);
+  const offset = payload.readBigInt64LE(1);
+  const timestamp = payload.readDoubleLE(9);
+  const keyLength = payload.readUInt32LE(17);
+  let p = 21;
+  need(p, keyLength + 2);
+  const key = shortString(payload, p, p + keyLength);
   p += keyLength;
   const headerCount = payload.readUInt16LE(p);
   p += 2;
   const headers: Headers = {};
   for (let i = 0; i < headerCount; i++) {
-    need(2);
+    need(p, 2);
     const nameLength = payload.readUInt16LE(p);
     p += 2;
-    need(nameLength + 4);
-    const name = payload.toString('utf8', p, p + nameLength);
+    need(p, nameLength + 4);
+    const name = headerString(payload, p, p + nameLength, 2 * i);
     p += nameLength;
     const valueLength = payload.readUInt32LE(p);
     p += 4;
-    need(valueLength);
-    headers[name] = payload.toString('utf8', p, p + valueLength);
+    need(p, valueLength);
+    headers[name] = headerString(payload, p, p + valueLength, 2 * i + 1);
     p += valueLength;
   }
-  need(4);
+  need(p, 4);
   const valueLength = payload.readUInt32LE(p);
   p += 4;
-  need(valueLength);
-  if (p + valueLength !== payload.length) throw new RangeError('payload longer than its fields');
+  need(p, valueLength);
+  if (p + valueLength !== length) throw new RangeError('payload longer than its fields');
   // copy, so a consumer holding on to a value does not pin the whole read buffer
   const value = new Uint8Array(payload.subarray(p, p + valueLength));
   return { offset, timestamp, key, headers, value };

@@ -21,6 +21,29 @@ describe('record framing', () => {
     expect(decodePayload(encodeFrame(record(7n)).subarray(FRAME_HEADER_BYTES))).toEqual(record(7n));
   });
 
+  it('decodes headers that repeat, differ at the same position or are not ASCII exactly (the decoder reuses the last strings per position)', () => {
+    const long = 'x'.repeat(100);
+    const variants: FrameRecord[] = [
+      { ...record(1n), headers: { 'schema-id': '7', amt: 'Sozialamt' } },
+      { ...record(2n), headers: { 'schema-id': '7', amt: 'Sozialamt' } },
+      { ...record(3n), headers: { 'schema-id': '8', amt: 'Jugendamt' } },
+      { ...record(4n), headers: { amt: 'Jugendamt', 'schema-id': '8' } },
+      { ...record(5n), headers: { 'schema-id': '8', amt: 'Gesundheitsamt Köln' } },
+      { ...record(6n), headers: { 'schema-id': '8', amt: 'Gesundheitsamt Kölm' } },
+      { ...record(7n), headers: { 'schema-id': long, amt: `${long}ö` } },
+      { ...record(8n), headers: { 'schema-id': `${long.slice(1)}y`, amt: `${long}ö` } },
+      { ...record(9n), headers: {} },
+      { ...record(10n), headers: { 'schema-id': '7', amt: 'Sozialamt', 'sp-x': '' } },
+    ];
+    const buf = Buffer.concat(variants.map(encodeFrame));
+    const decoded = scanFrames(buf, 1n, { decode: true }).records!;
+    expect(decoded).toEqual(variants);
+    for (const r of decoded) expect(Object.keys(r.headers)).toEqual(Object.keys(variants[Number(r.offset) - 1]!.headers));
+    // the value is a copy: it does not pin the read buffer
+    expect(decoded[0]!.value.buffer).not.toBe(buf.buffer);
+    expect(decoded[0]!.value.byteLength).toBe(decoded[0]!.value.buffer.byteLength);
+  });
+
   it('protects the payload with a CRC32 (IEEE, as zlib computes it)', () => {
     const frame = encodeFrame(record(0n));
     expect(frame.readUInt32LE(4)).toBe(crc32(frame.subarray(FRAME_HEADER_BYTES)));

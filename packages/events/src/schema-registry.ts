@@ -83,6 +83,8 @@ export class SchemaRegistry {
   private readonly byIdMap = new Map<number, RegisteredSchema>();
   private readonly byTypeVersion = new Map<string, RegisteredSchema>();
   private readonly resolvers = new Map<string, AvroResolver>();
+  /** latest() per record type: asked once per decoded event (the entries do not change after loading) */
+  private readonly latestByType = new Map<RecordType, RegisteredSchema>();
 
   private constructor(
     entries: readonly RegisteredSchema[],
@@ -142,10 +144,14 @@ export class SchemaRegistry {
   }
 
   latest(recordType: RecordType): RegisteredSchema {
+    const known = this.latestByType.get(recordType);
+    if (known) return known;
     const versions = this.versions(recordType);
     const v = versions[versions.length - 1];
     if (v === undefined) throw new UnknownSchemaError(`no schema for ${recordType} in the registry`);
-    return this.get(recordType, v);
+    const latest = this.get(recordType, v);
+    this.latestByType.set(recordType, latest);
+    return latest;
   }
 
   /** Resolver reading data written with `writer` as `reader` (Avro schema resolution; cached). */
