@@ -11,8 +11,13 @@
 // comes from @sp/indicators' period module and is handed in as parameters ({periods}, {starts}),
 // so periods keep one parser.
 // The live variant reads the versions of the records at the leaves only: record_versions is looked
-// up by leaf_key (its bloom-filter skip index) for the records, then by record_key (its sorting
-// key) for their versions. A key@version can be stored twice for a while (two members of a group
+// up by period and leaf_key for the records (its projection by_period_leaf, migrations 16–18: a
+// batch's leaves lie in a few of its granules, where in the table's own order and through the
+// bloom-filter index on leaf_key they were spread over nearly all of them, so the cost grew with
+// the table), then by record_key (its sorting key) for their versions. A row's period is its
+// leaf's (leaf_key is dataset|level|code|period, written from the same payload or, for a
+// withdrawal, the same leaf), so `period IN {periods}` keeps every row the leaves select.
+// A key@version can be stored twice for a while (two members of a group
 // projecting one batch during a rebalance; the ReplacingMergeTree merges them later), so it counts
 // once (LIMIT 1 BY); a rebuild writes every key@version once.
 
@@ -20,8 +25,8 @@
 export const dimsKeySql = (dims: string) => `arrayStringConcat(arrayMap(k -> concat(k, '=', ${dims}[k]), arraySort(mapKeys(${dims}))), ';')`;
 
 function cellsSql(scope: 'all' | 'leaves'): string {
-  const atLeaves = scope === 'all' ? "leaf_key != ''" : 'leaf_key IN {leaves:Array(String)}';
-  const ofRecords = scope === 'all' ? '' : 'WHERE record_key IN (SELECT record_key FROM record_versions WHERE leaf_key IN {leaves:Array(String)})';
+  const atLeaves = scope === 'all' ? "leaf_key != ''" : 'period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)}';
+  const ofRecords = scope === 'all' ? '' : `WHERE record_key IN (SELECT record_key FROM record_versions WHERE ${atLeaves})`;
   const once = scope === 'all' ? '' : 'LIMIT 1 BY record_key, version';
   return `
 INSERT INTO cells (dataset, measure, dims, dims_key, area_level, area_code, period, leaf_key, value, present, synthetic,

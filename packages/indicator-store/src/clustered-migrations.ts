@@ -97,7 +97,7 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
   const onCluster = `ON CLUSTER ${quote(cluster)}`;
   const fail = (why: string): never => {
     throw new ClusteredDdlError(
-      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN (with MODIFY ORDER BY), ADD/MATERIALIZE INDEX, UPDATE, DELETE)`,
+      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN (with MODIFY ORDER BY), ADD/MATERIALIZE INDEX or PROJECTION, MODIFY SETTING, UPDATE, DELETE)`,
     );
   };
   const layoutOf = (table: string): TableLayout => clusterLayout[table] ?? fail(`table ${table} has no layout in clusterLayout (sharded with a key, or replicated only)`);
@@ -129,7 +129,8 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
     const columnOps = ops.filter((op) => /^(ADD|MODIFY|DROP|RENAME) COLUMN\s/i.test(op));
     // a sorting key extended by a column added in the same statement (ClickHouse allows no other)
     const keyOps = ops.filter((op) => /^MODIFY ORDER BY\s/i.test(op));
-    const dataOps = ops.filter((op) => /^(ADD INDEX|MATERIALIZE INDEX|DROP INDEX|UPDATE|DELETE)\s/i.test(op));
+    // indices, projections and the table's settings belong to the local tables' parts
+    const dataOps = ops.filter((op) => /^(ADD INDEX|MATERIALIZE INDEX|DROP INDEX|ADD PROJECTION|MATERIALIZE PROJECTION|DROP PROJECTION|MODIFY SETTING|UPDATE|DELETE)\s/i.test(op));
     const known = [...columnOps, ...keyOps, ...dataOps];
     if (known.length !== ops.length) fail(`ALTER operation ${JSON.stringify(ops.find((op) => !known.includes(op)))} has no rule`);
     if ((columnOps.length > 0 || keyOps.length > 0) && dataOps.length > 0) fail('an ALTER mixing column and data operations has no rule (split the migration)');
@@ -143,8 +144,8 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
       }
     }
     const statements = [`ALTER TABLE ${local} ${onCluster} ${ops.join(', ')}${settings}`];
-    // the Distributed table must know a column to read or route it; indices, mutations and the
-    // sorting key live on the shards only (a Distributed table has none)
+    // the Distributed table must know a column to read or route it; indices, projections,
+    // settings, mutations and the sorting key live on the shards only (a Distributed table has none)
     if (layout.kind === 'sharded' && columnOps.length > 0) statements.push(`ALTER TABLE ${table} ${onCluster} ${columnOps.join(', ')}`);
     return statements;
   }

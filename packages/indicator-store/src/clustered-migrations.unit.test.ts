@@ -58,12 +58,19 @@ describe('clustered warehouse DDL from the migrations', () => {
     expect(cells[0]).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/cells_local', '{replica}', known_at_ms)");
   });
 
-  it('alters columns on the local and the Distributed table, indices and mutations on the local table only', () => {
+  it('alters columns on the local and the Distributed table, indices, projections, settings and mutations on the local table only', () => {
     const byName = (name: string) => clustered.find((m) => m.name === name)!.statements;
     expect(byName('record_versions_leaf_key_index')).toEqual([
       "ALTER TABLE record_versions_local ON CLUSTER '{cluster}' ADD INDEX IF NOT EXISTS leaf_key_bloom leaf_key TYPE bloom_filter(0.001) GRANULARITY 1",
     ]);
     expect(byName('record_versions_leaf_key_index_materialize')).toEqual(["ALTER TABLE record_versions_local ON CLUSTER '{cluster}' MATERIALIZE INDEX leaf_key_bloom SETTINGS mutations_sync = 2"]);
+    expect(byName('record_versions_projection_mode')).toEqual(["ALTER TABLE record_versions_local ON CLUSTER '{cluster}' MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'"]);
+    expect(byName('record_versions_by_period_leaf')).toEqual([
+      "ALTER TABLE record_versions_local ON CLUSTER '{cluster}' ADD PROJECTION IF NOT EXISTS by_period_leaf (SELECT * ORDER BY (period, leaf_key))",
+    ]);
+    expect(byName('record_versions_by_period_leaf_materialize')).toEqual([
+      "ALTER TABLE record_versions_local ON CLUSTER '{cluster}' MATERIALIZE PROJECTION by_period_leaf SETTINGS mutations_sync = 2",
+    ]);
     const columns = byName('cells_protection_and_period_start');
     expect(columns).toHaveLength(2);
     expect(columns[0]).toMatch(/^ALTER TABLE cells_local ON CLUSTER '\{cluster\}' ADD COLUMN IF NOT EXISTS cell_key Float64 DEFAULT -1, .* period_start LowCardinality\(String\) DEFAULT ''$/);

@@ -19,6 +19,8 @@
 //  - index_pending: periods whose composite indices are due, recomputed off the batches (13).
 //  - the input versions of every index result, in the sorting key of both index tables (14, 15):
 //    a new version of an input writes new rows beside those of the old one (docs/indicators.md §8).
+//  - record_versions again in the order (period, leaf_key), as a projection (16–18): the live
+//    batch's look-ups by leaf read a few granules instead of the whole table.
 import type { Warehouse } from '@sp/ports';
 
 const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
@@ -200,6 +202,32 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
     name: 'protected_index_values_input_versions',
     // as 14, for the public variant
     sql: `ALTER TABLE protected_index_values ADD COLUMN IF NOT EXISTS input_versions String, MODIFY ORDER BY (index_code, area_level, period, area_code, definition_version, input_versions)`,
+  },
+  {
+    id: 16,
+    name: 'record_versions_projection_mode',
+    // a ReplacingMergeTree takes a projection only when it is told what a merge does with it:
+    // rebuilt from the merged rows, so it holds exactly the rows of its part (17)
+    sql: `ALTER TABLE record_versions MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'`,
+  },
+  {
+    id: 17,
+    name: 'record_versions_by_period_leaf',
+    // every version again, ordered by (period, leaf_key), for the live batch's look-ups by leaf
+    // (cells.sql.ts): ClickHouse picks the projection when it reads fewer granules. A batch's leaves
+    // share a few periods (a delivery is a period's figures for many areas), so in this order they
+    // lie in a few granules however large the table grows; in the table's order (record_key) they
+    // are spread over all of it, and the bloom-filter index (6) keeps nearly every granule
+    // (bench/indicators/README.md §1, seventh pass). Written by every insert into record_versions —
+    // live batches and both rebuilds alike — and rebuilt by merges (16).
+    sql: `ALTER TABLE record_versions ADD PROJECTION IF NOT EXISTS by_period_leaf (SELECT * ORDER BY (period, leaf_key))`,
+  },
+  {
+    id: 18,
+    name: 'record_versions_by_period_leaf_materialize',
+    // for the parts a warehouse already has (new parts get it when they are written); synchronous,
+    // as the skip index (7)
+    sql: `ALTER TABLE record_versions MATERIALIZE PROJECTION by_period_leaf SETTINGS mutations_sync = 2`,
   },
 ];
 
