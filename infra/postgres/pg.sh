@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster from Debian's postgresql package, in DIR, on 127.0.0.1:PORT.
 #   pg.sh start DIR PORT   initdb (first time) and start; prints the connection URL
+#                          (PG_EXTRA_OPTIONS: more server options, e.g. a benchmark's statistics)
 #   pg.sh stop DIR         fast shutdown (keeps data)
 #   pg.sh wipe DIR         stop and delete
 # initdb refuses to run as root, so as root the cluster belongs to the 'postgres' system user.
@@ -18,7 +19,7 @@ start() {
       || { cat "$dir.initdb.log" >&2; exit 1; }
   fi
   as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $port -k '' -c max_connections=200 -c shared_buffers=64MB" start >/dev/null
+    -o "-h 127.0.0.1 -p $port -k '' -c max_connections=200 -c shared_buffers=64MB ${PG_EXTRA_OPTIONS:-}" start >/dev/null
   echo "postgres://postgres@127.0.0.1:$port/postgres"
 }
 stop() { [ -f "$1/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$1" -m fast -w stop >/dev/null || true; }
