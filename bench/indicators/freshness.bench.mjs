@@ -25,7 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromPlatform, percentile, root, fmtMs } from './lib.mjs';
+import { fromPlatform, percentile, root, fmtMs, sgb2Observations } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -135,15 +135,7 @@ function record(i, j) {
   const area = areas[s % areas.length];
   const period = months[Math.floor(s / areas.length)];
   const version = 1 + Math.floor(i / slots); // after a full cycle: corrections of the same keys
-  const base = 100 + ((s * 7919 + version * 104729) % 900);
-  const observations = [
-    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'm' }, value: base },
-    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'w' }, value: base + 11 },
-    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'm' }, value: 3 * base },
-    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'w' }, value: 3 * base + 17 },
-    { measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 2 * base },
-    { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: Math.floor(base / 3) },
-  ];
+  const observations = sgb2Observations(s, version);
   const expected = observations.filter((o) => o.measure === 'sgb2_personen').reduce((a, o) => a + o.value, 0);
   return {
     record: { key: `sgb2|STADTTEIL|${area}|${period}`, version, dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode: area, period, observations, synthetic: true, source: 'bench/indicators' },

@@ -26,3 +26,19 @@ export function fmtMs(ms) {
 }
 
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The observations of the freshness bench's record in slot `s` at `version` (six SGB II cells; a
+ * correction changes every value). The live-batch bench projects the same deliveries.
+ */
+export function sgb2Observations(s, version) {
+  const base = 100 + ((s * 7919 + version * 104729) % 900);
+  return [
+    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'm' }, value: base },
+    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'w' }, value: base + 11 },
+    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'm' }, value: 3 * base },
+    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'w' }, value: 3 * base + 17 },
+    { measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 2 * base },
+    { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: Math.floor(base / 3) },
+  ];
+}

@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { root as thisRoot } from './lib.mjs';
+import { sgb2Observations, root as thisRoot } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: { deliveries: { type: 'string', default: '3000' }, per: { type: 'string', default: '3' }, step: { type: 'string', default: '300' }, root: { type: 'string' } },
@@ -64,15 +64,7 @@ function event(i, j) {
   const area = areas[s % areas.length];
   const period = months[Math.floor(s / areas.length)];
   const version = 1 + Math.floor(i / slots);
-  const base = 100 + ((s * 7919 + version * 104729) % 900);
-  const observations = [
-    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'm' }, value: base },
-    { measure: 'sgb2_personen', dimensions: { alter: 'u15', geschlecht: 'w' }, value: base + 11 },
-    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'm' }, value: 3 * base },
-    { measure: 'sgb2_personen', dimensions: { alter: '15-65', geschlecht: 'w' }, value: 3 * base + 17 },
-    { measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 2 * base },
-    { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: Math.floor(base / 3) },
-  ].map((o, k) => ({ ...o, recordKey: (k + 1) / 10 }));
+  const observations = sgb2Observations(s, version).map((o, k) => ({ ...o, recordKey: (k + 1) / 10 }));
   return {
     key: `sgb2|STADTTEIL|${area}|${period}`,
     version,
