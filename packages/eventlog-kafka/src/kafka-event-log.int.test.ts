@@ -1,7 +1,9 @@
 // The EventLog contract on a real Kafka broker (one per test file). What happens while the broker
 // is down or restarting is in broker-restart.int.test.ts.
+import { execFile } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigResourceTypes } from 'kafkajs';
 import { eventLogContract } from '@sp/port-contracts';
@@ -59,4 +61,24 @@ it('creates topics that keep every event (retention.ms and retention.bytes -1, n
   } finally {
     await log.close();
   }
+}, 60_000);
+
+it('connects its producer and admin client without a TimeoutNegativeWarning on Node 24 (kafkajs patch)', async () => {
+  // unpatched kafkajs 2.2.4 schedules its request queue's check at about -Date.now() ms on every
+  // connection; Node 24 warns once per process, so a fresh child process gives the test its own count
+  const script = `
+    const { createKafkaEventLog } = await import(${JSON.stringify(pathToFileURL(resolve(here, '../dist/index.js')).href)});
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.name));
+    const log = createKafkaEventLog(${JSON.stringify({ ...options, clientId: 'negative-timeout' })});
+    await log.ensureTopics([{ name: 'negative-timeout', partitions: 1 }]);
+    await log.append('negative-timeout', [{ key: 'k', value: Buffer.from('v') }]);
+    await log.close();
+    await new Promise((r) => setTimeout(r, 50));
+    console.log(JSON.stringify(warnings));
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', script], { timeout: 45_000 });
+  const warnings = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+  expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+  expect(warnings).not.toContain('TimeoutNegativeWarning');
 }, 60_000);
