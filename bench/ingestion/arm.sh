@@ -24,9 +24,7 @@ KAFKA_PARTITIONS=4 "$here/infra/kafka/kafka.sh" start "$kafka_dir" "$kafka_port"
 statements="${ARM_PG_STATEMENTS:-}"
 [ -n "$statements" ] && export PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 pg_url="$("$here/infra/postgres/pg.sh" start "$pg_dir" "$pg_port")"
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-psql() { as_owner "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -X -q "$@"; }
+psql() { "$here/infra/postgres/pg.sh" psql "$pg_port" "$@"; }
 [ -n "$statements" ] && psql -c 'CREATE EXTENSION pg_stat_statements'
 dirty="$(git -C "$root" diff --quiet HEAD -- services packages || echo ' + uncommitted changes')"
 echo "== $(date -u +%H:%M:%S) UTC, $root at $(git -C "$root" rev-parse --short HEAD)$dirty, $*; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,6 +4,7 @@
 #                          (PG_EXTRA_OPTIONS: more server options, e.g. a benchmark's statistics)
 #   pg.sh stop DIR         fast shutdown (keeps data)
 #   pg.sh wipe DIR         stop and delete
+#   pg.sh psql PORT ARGS…  psql as the cluster's owner on 127.0.0.1:PORT (e.g. a benchmark's statistics)
 # initdb refuses to run as root, so as root the cluster belongs to the 'postgres' system user.
 set -euo pipefail
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
@@ -28,5 +29,6 @@ case "${1:-}" in
   start) start "$2" "$3" ;;
   stop) stop "$2" ;;
   wipe) stop "$2"; rm -rf "$2" "$2.initdb.log" ;;
-  *) echo "usage: pg.sh start DIR PORT | stop DIR | wipe DIR" >&2; exit 2 ;;
+  psql) port="$2"; shift 2; as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -X -q "$@" ;;
+  *) echo "usage: pg.sh start DIR PORT | stop DIR | wipe DIR | psql PORT ARGS…" >&2; exit 2 ;;
 esac
