@@ -2,6 +2,7 @@
 // decode() gives the event as its writer wrote it; decodeAs() reads it through Avro schema
 // resolution as a given (newer) version, so a consumer built for v2 also reads v1 events.
 import avro from 'avsc';
+import { type AvroDecoder, compileAvroDecoder, StringTable } from './avro-reader.js';
 import { parseRecordEvent, type AnyRecordEvent, type RecordEvent } from './envelope.schema.js';
 import type { RecordType } from './record-types.js';
 import type { RegisteredSchema, SchemaIdentity, SchemaRegistry } from './schema-registry.js';
@@ -33,6 +34,10 @@ function identity(s: RegisteredSchema): SchemaIdentity {
 
 export class EventCodec {
   private readonly heads = new Map<number, avro.Type>();
+  /** decodeTrusted's compiled decoders by reader<writer id (null: a schema it does not compile, avsc decodes) */
+  private readonly decoders = new Map<string, AvroDecoder | null>();
+  /** the short strings the compiled decoders share (avro-reader.ts) */
+  private readonly strings = new StringTable();
 
   constructor(readonly registry: SchemaRegistry) {}
 
@@ -84,17 +89,34 @@ export class EventCodec {
    * log), so only what Avro cannot guarantee and the projections rely on is checked here: a record
    * type of this registry, a tombstone without payload, a payload with the envelope's key and
    * version. Anything else that fails is a WireFormatError or Avro's own error, as in decodeAs().
+   * The Avro decoding itself is compiled per (reader, writer) pair (avro-reader.ts: the values avsc
+   * gives, ≈ 2× its speed on the rebuild's events); avsc decodes what that does not compile.
    */
   decodeTrusted(bytes: Uint8Array, readerVersion?: number): AnyRecordEvent {
     const { schemaId, body } = unframe(bytes);
     const writer = this.registry.byId(schemaId);
     const reader = readerVersion === undefined ? this.registry.latest(writer.recordType) : this.registry.get(writer.recordType, readerVersion);
-    const e = (reader.id === writer.id ? reader.eventType.fromBuffer(body) : reader.eventType.fromBuffer(body, this.registry.resolver(reader, writer))) as AnyRecordEvent;
+    const decode = this.decoder(reader, writer);
+    const e = (decode ? decode(body) : reader.id === writer.id ? reader.eventType.fromBuffer(body) : reader.eventType.fromBuffer(body, this.registry.resolver(reader, writer))) as AnyRecordEvent;
     if (e.recordType !== writer.recordType) throw new WireFormatError(`event of schema ${schemaId} says record type ${JSON.stringify(e.recordType)}, expected ${writer.recordType}`);
     if (e.tombstone ? e.payload !== null : !e.payload || e.payload.key !== e.key || e.payload.version !== e.version) {
       throw new WireFormatError(`event ${JSON.stringify(e.key)}@${e.version}: ${e.tombstone ? 'a tombstone carries no payload' : 'payload key/version differ from the envelope'}`);
     }
     return e;
+  }
+
+  /**
+   * The decoder compiled for reading `writer`'s data as `reader` (avro-reader.ts: the same values as
+   * avsc's, without its generic string and map reading), or undefined where avsc decodes.
+   */
+  private decoder(reader: RegisteredSchema, writer: RegisteredSchema): AvroDecoder | undefined {
+    const k = `${reader.id}<${writer.id}`;
+    let d = this.decoders.get(k);
+    if (d === undefined) {
+      d = compileAvroDecoder(writer.eventSchema, reader.eventSchema, this.strings) ?? null;
+      this.decoders.set(k, d);
+    }
+    return d ?? undefined;
   }
 
   /** Avro bytes of a payload alone (no envelope): a canonical form, e.g. for hashing. */
