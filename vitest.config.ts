@@ -2,6 +2,7 @@
 // the "development" export condition makes packages resolve to their sources, so tests need no build.
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import { HeavyFirstSequencer } from './test/sequencer.js';
 
 const shared = {
   plugins: [
@@ -24,6 +25,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    // the files that take a minute or more start first (test/sequencer.ts)
+    sequence: { sequencer: HeavyFirstSequencer },
     reporters: ['default'],
     projects: [
       {

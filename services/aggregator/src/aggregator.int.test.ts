@@ -343,6 +343,37 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
   });
 
+  it('works off a backlog no batch adds to pass after pass, without the pause; pauses again once a batch notes during a pass', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const passes: { periods: string[]; at: number }[] = [];
+    let recomputation: IndexRecomputation | undefined;
+    const indices = {
+      affects: () => true,
+      recompute: async (periods: string[]) => {
+        passes.push({ periods: [...periods], at: performance.now() });
+        // a batch arrives while the fourth pass runs (its period is due already)
+        if (passes.length === 4) await recomputation!.note(['2006-12']);
+      },
+    } as unknown as IndexProjector;
+    // a first load's backlog: six periods due, nothing noting any more
+    await wh.insert(
+      'index_pending',
+      ['2001-12', '2002-12', '2003-12', '2004-12', '2005-12', '2006-12'].map((period, i) => ({ period, noted_at_ms: 1000 + i })),
+    );
+    recomputation = new IndexRecomputation(wh, indices, { pauseMs: 1500, passPeriods: 1 });
+    recomputation.kick();
+    await recomputation.idle(30_000);
+    await recomputation.stop();
+    expect(passes.map((p) => p.periods)).toEqual([['2001-12'], ['2002-12'], ['2003-12'], ['2004-12'], ['2005-12'], ['2006-12']]);
+    const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
+    // back to back while the backlog lasts (before: 1,500 ms after every pass)
+    for (const gap of gaps.slice(0, 3)) expect(gap).toBeLessThan(1000);
+    // the batch that noted during the fourth pass: the pause is taken, and again not after the fifth
+    expect(gaps[3]).toBeGreaterThanOrEqual(1400);
+    expect(gaps[4]).toBeLessThan(1000);
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
+
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {
     const reference = loadReference(demoReferenceName);
     const before = await indexValues();

@@ -49,7 +49,12 @@ export interface IndexRecomputationOptions {
    * embedded platform's one chDB engine otherwise spent the time the projection left free on
    * recomputations back to back (58 of 2 s each in a 2-minute run at 10 deliveries/s), and every
    * statement of theirs that runs is one a projection or a GraphQL read that arrives waits for.
-   * What is noted meanwhile is recomputed in the next pass, together.
+   * What is noted meanwhile is recomputed in the next pass, together. Not taken while a bounded
+   * pass (`passPeriods`) left periods due and no batch noted anything during it (a process alone
+   * in its group): a backlog nobody adds to — a first load, a reference or definition delivered —
+   * has nothing to gather and no projection to let through, and is worked off pass after pass
+   * (the servers-mode Köln demo's first start waited 71 s for 30-odd passes of 0.5 s, each
+   * followed by 2 s of pause).
    */
   pauseMs?: number;
   /**
@@ -83,6 +88,8 @@ export class IndexRecomputation {
   private readonly noted = new Map<string, number>();
   /** reads of index_pending this process's loop has issued */
   private reads = 0;
+  /** note() calls with periods so far: whether batches noted anything while a pass ran */
+  private notes = 0;
   private timer: NodeJS.Timeout | undefined;
   /** the role at the last poll: a member that became the owner, or an owner left alone, looks once */
   private lastRole: RecomputationRole | undefined;
@@ -100,7 +107,9 @@ export class IndexRecomputation {
 
   /** Notes periods a batch touched as due; resolves once that is stored, not when the indices are recomputed. */
   async note(periods: readonly string[]): Promise<void> {
-    if (periods.length === 0 || !this.indices.affects(periods)) return;
+    if (periods.length === 0) return;
+    this.notes++;
+    if (!this.indices.affects(periods)) return;
     // a row for it is in index_pending and the loop has not read it yet: it will recompute from
     // cells projected before that read, which include this batch's
     const unique = [...new Set(periods)];
@@ -215,14 +224,13 @@ export class IndexRecomputation {
    * what is due, the longest-waiting period first (at most `limit` periods): the rows of
    * index_pending this process has not recomputed yet (`done`; the rows it did are deleted later)
    */
-  private async due(limit?: number): Promise<{ period: string }[]> {
+  private async due(limit?: number): Promise<string[]> {
     const done = [...this.done];
     const rows = await this.warehouse.query<{ period: string }>(
       `SELECT period, min(noted_at_ms) AS since FROM index_pending WHERE noted_at_ms >= transform(period, {done:Array(String)}, {doneBefore:Array(UInt64)}, toUInt64(0)) GROUP BY period ORDER BY since, period${limit ? ' LIMIT {limit:UInt32}' : ''}`,
       { done: done.map(([period]) => period), doneBefore: done.map(([, before]) => before), ...(limit ? { limit } : {}) },
     );
-    // one pass recomputes its periods in their order (the years of a pass are computed together)
-    return rows.map((r) => ({ period: r.period })).sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+    return rows.map((r) => r.period);
   }
 
   /**
@@ -249,12 +257,17 @@ export class IndexRecomputation {
         this.noted.clear();
         this.reads++;
         const before = (this.options.now ?? Date.now)();
-        const due = await this.due(this.options.passPeriods);
+        const notes = this.notes;
+        const limit = this.options.passPeriods;
+        // one more than a pass takes: whether a backlog is left after it
+        const due = await this.due(limit ? limit + 1 : undefined);
         if (due.length === 0) {
           await this.flush();
           continue;
         }
-        const periods = due.map((d) => d.period);
+        const backlog = !!limit && due.length > limit;
+        // one pass recomputes its periods in their order (the years of a pass are computed together)
+        const periods = (backlog ? due.slice(0, limit) : due).sort();
         const started = performance.now();
         await this.indices.recompute(periods);
         // only what this pass covered: rows noted before its read was issued (their batches' cells
@@ -269,7 +282,9 @@ export class IndexRecomputation {
         this.failures = 0;
         await this.options.recomputed?.(periods, (performance.now() - started) / 1000);
         this.again = true; // look once more: batches may have noted periods meanwhile
-        if (this.options.pauseMs && !this.stopped) await this.pause(this.options.pauseMs);
+        // no pause while a backlog is worked off that no batch adds to (pauseMs)
+        const idleBacklog = backlog && this.notes === notes && this.role() === 'alone';
+        if (this.options.pauseMs && !this.stopped && !idleBacklog) await this.pause(this.options.pauseMs);
       } catch (error) {
         this.failures++;
         const pause = Math.min(30_000, 100 * 2 ** Math.min(10, this.failures - 1));

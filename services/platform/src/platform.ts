@@ -31,6 +31,7 @@ import { startProjections, type Projections } from './projections.js';
 import { type TenantSetup, tenantSetupFrom } from './tenant.setup.js';
 import { applyScenarioEvents, loadScenarioDatasets, PlanningScenarioDatasets, ScenarioStore, scenarioSourceFrom } from './prognose/scenario.projection.js';
 import { httpDelivery, runPopulationPrognose, type PrognoseJobResult } from './prognose/population-prognose.job.js';
+import { closeHttpServer } from './http-close.js';
 
 export interface Platform {
   url: string;
@@ -300,8 +301,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       return runPopulationPrognose({ warehouse, deliver: httpDelivery({ baseUrl: url, apiKey }) }, tenant.prognose);
     },
     async close() {
-      if (server.listening) await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      await closeHttpServer(server);
       await projections.stop();
       await ingestion.close();
       await telemetry.shutdown();

@@ -25,6 +25,7 @@ import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
 import { tenantsController } from './tenants.controller.js';
 import { TenantStarting, tenantDirectoryPath, tenantRouter, type Handler } from './tenant-router.js';
+import { closeHttpServer } from '../http-close.js';
 
 export const defaultTenantId = 'koeln';
 
@@ -188,8 +189,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     adminToken,
     tenantUrl,
     async close() {
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      await closeHttpServer(server);
       await pool.closeAll();
       // the default tenant's engines belong to the caller, who opened them
       await defaultPlatform.close();

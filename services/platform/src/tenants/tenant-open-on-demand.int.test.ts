@@ -5,6 +5,7 @@
 // to a closed tenant is accepted and readable, concurrent first requests open a tenant once, a
 // restart opens none of the registered tenants until asked, and an idle runtime closes.
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
@@ -154,8 +155,29 @@ describe('tenant runtimes opened on demand', () => {
     expect(d.tenantStats().opened).toBe(opened + 1);
   }, 120_000);
 
-  it('starts again with every tenant registered and none opened until asked, and closes an idle one', async () => {
-    await stop();
+  it('stops with a delivery under way: answers it and closes its keep-alive connection at once; starts again with every tenant registered and none opened until asked, and closes an idle one', async () => {
+    // a keep-alive request whose body is still on its way when the stop begins (SIGTERM: close())
+    const body = JSON.stringify({ records: [record('3', 42)] });
+    const socket = connect(Number(new URL(d.platform.url).port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      `POST /t/stadt-c/v1/deliveries/area-statistic HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nAuthorization: Bearer ${keys['stadt-c']}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 40)}`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const stopFrom = Date.now();
+    const stopping = stop();
+    await new Promise((r) => setTimeout(r, 200));
+    socket.write(body.slice(40));
+    await stopping;
+    const stopMs = Date.now() - stopFrom;
+    await socketClosed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    // closed once answered; before, the stop waited out the connection's keep-alive time (65 s)
+    expect(stopMs).toBeLessThan(20_000);
+
     const t0 = Date.now();
     await start(1);
     const startMs = Date.now() - t0;
@@ -172,6 +194,8 @@ describe('tenant runtimes opened on demand', () => {
     expect(d.tenantStats().opened).toBe(0);
     expect(await einwohner('stadt-c', '2')).toBe(815);
     expect(open()).toEqual(['koeln', 'stadt-c']);
+    // the delivery answered during the stop
+    await eventually('stadt-c', '3', 42);
     // idle for 1 s (and its projections settled): closed
     await expect.poll(() => open(), { timeout: 20_000, interval: 250 }).toEqual(['koeln']);
     expect(startMs).toBeLessThan(120_000);
