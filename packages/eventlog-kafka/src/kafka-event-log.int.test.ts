@@ -82,3 +82,32 @@ it('connects its producer and admin client without a TimeoutNegativeWarning on N
   expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
   expect(warnings).not.toContain('TimeoutNegativeWarning');
 }, 60_000);
+
+it('reads end offsets while the same client looks up other topics (kafkajs keeps the metadata of the last look-up only)', async () => {
+  // kafkajs replaces its client's whole metadata with that of the topics a look-up asked for, so a
+  // look-up of topic A between the two offset requests of fetchTopicOffsets(B) left B without
+  // partitions, and kafkajs failed with "Cannot destructure property 'partitions' of 'high.pop(...)'"
+  // (or low): the reference projection, asking for several topics' ends and commits at once,
+  // dead-lettered a tenant's reference level on it
+  const log = createKafkaEventLog({ ...options, clientId: 'metadata-race' });
+  const topics = Array.from({ length: 6 }, (_, i) => `metadata-race-${i}`);
+  let looking = true;
+  try {
+    await log.ensureTopics(topics.map((name) => ({ name, partitions: 2 })));
+    const admin = await log.admin();
+    const lookUps = (async () => {
+      for (let i = 0; looking; i++) await admin.fetchTopicMetadata({ topics: [topics[i % topics.length]!] });
+    })();
+    try {
+      for (let r = 0; r < 60; r++) {
+        const all = await Promise.all(topics.map((t) => log.endOffsets(t)));
+        for (const ends of all) expect([...ends.keys()].sort()).toEqual([0, 1]);
+      }
+    } finally {
+      looking = false;
+      await lookUps;
+    }
+  } finally {
+    await log.close();
+  }
+}, 120_000);

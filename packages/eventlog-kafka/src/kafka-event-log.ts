@@ -227,9 +227,16 @@ export class KafkaEventLog implements EventLog {
       try {
         return await fn(await this.admin());
       } catch (error) {
-        const mapped = toEventLogError(error, what);
+        // kafkajs keeps one metadata per client, replaced by each look-up with the topics it asked
+        // for: a look-up of another topic between the two offset requests of fetchTopicOffsets
+        // leaves this one without partitions, and kafkajs fails on it with a TypeError ("Cannot
+        // destructure property 'partitions' of 'high.pop(...)'"). Asked again, it refreshes.
+        const replaced = error instanceof TypeError && topic !== undefined && /property 'partitions' of '(high|low)\.pop/.test(error.message);
+        const mapped = replaced
+          ? new EventLogError('UNAVAILABLE', `${what} failed: the client's metadata of ${topic} was replaced meanwhile (${error.message})`, undefined, { cause: error })
+          : toEventLogError(error, what);
         if (mapped.code !== 'UNAVAILABLE' || Date.now() > deadline || this.closed) throw mapped;
-        await sleep(200);
+        await sleep(replaced ? 20 : 200);
         if (topic) await (await this.admin().catch(() => undefined))?.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
       }
     }
