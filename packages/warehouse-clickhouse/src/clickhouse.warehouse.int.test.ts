@@ -49,7 +49,12 @@ describe('ClickHouseWarehouse specifics', () => {
       expect(done).toEqual(['running', 'urgent', 'normal', 'background']);
       // the views share the client: closing one closes all
       await wh.background().close();
-      expect(await wh.urgent().query('SELECT 1').catch((e: unknown) => (e as WarehouseError).code)).toBe('CLOSED');
+      expect(
+        await wh
+          .urgent()
+          .query('SELECT 1')
+          .catch((e: unknown) => (e as WarehouseError).code),
+      ).toBe('CLOSED');
     } finally {
       await wh.close();
     }

@@ -212,10 +212,10 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
       const summary = await gate.run(database, () =>
         queue.run(lane, () =>
           session.insert({
-          table: insert[1]!,
-          values: body,
-          format: insert[3] as 'JSONEachRow',
-          ...(columns ? { columns } : {}),
+            table: insert[1]!,
+            values: body,
+            format: insert[3] as 'JSONEachRow',
+            ...(columns ? { columns } : {}),
           }),
         ),
       );
