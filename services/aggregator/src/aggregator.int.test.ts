@@ -180,7 +180,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(notes).toBe(2);
     await Promise.all(reads);
     await recomputation.idle(30_000);
-    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
     expect(await indexValues()).toEqual(before);
   });
 
@@ -235,7 +235,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     await recomputation.idle(30_000);
     // old code: the first pass deleted the row it read, the skipped batch was never recomputed
     expect(calls.filter((c) => c.afterSecondBatch && c.periods.includes('2013-12'))).toHaveLength(1);
-    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
   });
 
   it('bounds each pass to a few due periods, the longest-waiting first, and loses no note: every noted period is recomputed by a pass that began after its note', async () => {
@@ -290,7 +290,7 @@ describe('aggregator on the embedded event log and chDB', () => {
         passes.some((p) => p.at >= note.at && p.periods.includes(note.period)),
         `${note.period} noted at ${note.at}`,
       ).toBe(true);
-    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
     // old code: a DELETE (a mutation of the table's parts) after every pass
     expect(deletes).toBeLessThan(passes.length);
     await recomputation.stop();
@@ -382,7 +382,7 @@ describe('aggregator on the embedded event log and chDB', () => {
       ['2009-12', '2015-12'],
       ['2001-12', '2003-12'],
     ]);
-    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
   });
 
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {
@@ -411,7 +411,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     await recomputation.idle(30_000);
     expect(passes.map((p) => p.periods)).toEqual([['2012-12'], ['2011-12', '2012-12']]);
     expect(passes[1]!.at - pauseFrom).toBeGreaterThanOrEqual(1400);
-    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
     expect(await indexValues()).toEqual(before);
     // a recomputation pausing after its pass: stop() does not wait the pause out
     await recomputation.note(['2011-12']);
