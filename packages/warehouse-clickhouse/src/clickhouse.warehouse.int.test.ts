@@ -31,6 +31,35 @@ warehouseContract('@clickhouse/client via chdb-http', {
 });
 
 describe('ClickHouseWarehouse specifics', () => {
+  it("orders the waiting statements by the views' priority: urgent() first, background() last (chdb-http's lanes)", async () => {
+    const wh = createClickHouseWarehouse({ url: server.url });
+    const done: string[] = [];
+    const note = (name: string) => () => void done.push(name);
+    const pause = () => new Promise((r) => setTimeout(r, 40));
+    try {
+      // one statement runs; three arrive while it does, the background one first, the urgent one last
+      const running = wh.query('SELECT sleep(0.6) AS s').then(note('running'));
+      await pause();
+      const background = wh.background().query('SELECT 1 AS n').then(note('background'));
+      await pause();
+      const normal = wh.query('SELECT 2 AS n').then(note('normal'));
+      await pause();
+      const urgent = wh.urgent().command('SELECT 3').then(note('urgent'));
+      await Promise.all([running, background, normal, urgent]);
+      expect(done).toEqual(['running', 'urgent', 'normal', 'background']);
+      // the views share the client: closing one closes all
+      await wh.background().close();
+      expect(
+        await wh
+          .urgent()
+          .query('SELECT 1')
+          .catch((e: unknown) => (e as WarehouseError).code),
+      ).toBe('CLOSED');
+    } finally {
+      await wh.close();
+    }
+  });
+
   it('reports UNAVAILABLE when nothing listens', async () => {
     const wh = createClickHouseWarehouse({ url: `http://127.0.0.1:${await freePort()}` });
     try {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { WarehouseError, type FormattedInsert, type QueryParams, type ReadOptions, type Warehouse } from '@sp/ports';
 import { toWarehouseError } from './clickhouse.errors.js';
 import { assertFormattedInsert, encodeParams, encodeRow, isValidTableName, readSettings } from '@sp/ports/clickhouse';
-import { inFlight } from '@sp/ports/in-flight';
+import { inFlight, type InFlight } from '@sp/ports/in-flight';
 
 export interface ClickHouseWarehouseOptions {
   /** e.g. http://127.0.0.1:8123 */
@@ -26,14 +26,55 @@ const sessionSettings = { output_format_json_quote_64bit_integers: 1, session_ti
 // (Dates as UTC strings, bigints exact) instead of JSON.stringify's ISO dates and bigint TypeError.
 const stringifyRow = (row: unknown): string => encodeRow(row as Record<string, unknown>);
 
-export class ClickHouseWarehouse implements Warehouse {
-  private closing: Promise<void> | undefined;
-  private readonly calls = inFlight();
+/**
+ * ClickHouse's `priority` setting per view (1 the highest, a larger number lower; 0 or none: the
+ * query takes no part). A server pauses a query while queries of a higher priority (a smaller
+ * number, from 1) run; chdb-http, which runs one statement at a time, lets the waiting ones of
+ * priority 1 go first and those of 2 or more last (its statement lanes). Scheduling only: the
+ * statements and their results are the same in every view.
+ */
+export const urgentPriority = 1;
+export const backgroundPriority = 2;
 
-  constructor(private readonly client: ClickHouseClient) {}
+/** what the views of one client share: the client, the calls in flight and the closing */
+interface ClientState {
+  client: ClickHouseClient;
+  calls: InFlight;
+  closing?: Promise<void>;
+}
+
+export class ClickHouseWarehouse implements Warehouse {
+  private readonly state: ClientState;
+  private readonly client: ClickHouseClient;
+  /** the settings of this view's statements (its `priority`) */
+  private readonly settings: { priority?: string };
+
+  constructor(client: ClickHouseClient | ClientState, priority?: number) {
+    this.state = 'calls' in client ? client : { client, calls: inFlight() };
+    this.client = this.state.client;
+    this.settings = priority ? { priority: String(priority) } : {};
+  }
+
+  /**
+   * The same warehouse, whose statements carry `priority` 1: for the indicator projection, whose
+   * batch makes new figures readable (embedded: the chDB session's urgent lane). Closing any view
+   * closes the client.
+   */
+  urgent(): ClickHouseWarehouse {
+    return new ClickHouseWarehouse(this.state, urgentPriority);
+  }
+
+  /**
+   * The same warehouse, whose statements carry `priority` 2: for the composite indices'
+   * recomputation, derived results that may follow a little later (embedded: the background lane).
+   * The readers' queries carry none. Closing any view closes the client.
+   */
+  background(): ClickHouseWarehouse {
+    return new ClickHouseWarehouse(this.state, backgroundPriority);
+  }
 
   async command(sql: string, params?: QueryParams): Promise<void> {
-    await this.track(describe(sql), () => this.client.command({ query: sql, query_params: params ? encodeParams(params) : undefined }));
+    await this.track(describe(sql), () => this.client.command({ query: sql, query_params: params ? encodeParams(params) : undefined, clickhouse_settings: this.settings }));
   }
 
   /**
@@ -59,7 +100,7 @@ export class ClickHouseWarehouse implements Warehouse {
           query_params: params ? encodeParams(params) : undefined,
           format: 'JSONEachRow',
           query_id: queryId,
-          clickhouse_settings: { ...readSettings(options), ...(signal ? { cancel_http_readonly_queries_on_client_close: 1 } : {}) },
+          clickhouse_settings: { ...this.settings, ...readSettings(options), ...(signal ? { cancel_http_readonly_queries_on_client_close: 1 } : {}) },
           ...(signal ? { abort_signal: signal } : {}),
         });
         return result.json<T>();
@@ -78,7 +119,7 @@ export class ClickHouseWarehouse implements Warehouse {
       throw new WarehouseError('BAD_PARAMETER', `insert: table name ${JSON.stringify(table)} is not accepted; use letters, digits and underscores, optionally 'database.table'`);
     }
     if (rows.length === 0) return;
-    await this.track(`insert into ${table}`, () => this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' }));
+    await this.track(`insert into ${table}`, () => this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow', clickhouse_settings: this.settings }));
   }
 
   async insertFormatted(table: string, insert: FormattedInsert): Promise<void> {
@@ -88,7 +129,7 @@ export class ClickHouseWarehouse implements Warehouse {
     // the payload is the request body as it is (exec, not insert: insert() would encode JSON rows again)
     const columns = insert.columns ? ` (${insert.columns.join(', ')})` : '';
     await this.track(`insert (${insert.format}) into ${table}`, async () => {
-      const result = await this.client.exec({ query: `INSERT INTO ${table}${columns} FORMAT ${insert.format}`, values: Readable.from([Buffer.from(insert.data)]) });
+      const result = await this.client.exec({ query: `INSERT INTO ${table}${columns} FORMAT ${insert.format}`, values: Readable.from([Buffer.from(insert.data)]), clickhouse_settings: this.settings });
       result.stream.resume();
       await new Promise<void>((resolve, reject) => result.stream.once('end', resolve).once('error', reject));
     });
@@ -96,20 +137,20 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /** Waits for running requests, then closes the client's sockets. Later calls fail with CLOSED. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.calls.settled();
+    this.state.closing ??= (async () => {
+      await this.state.calls.settled();
       await this.client.close();
     })();
-    return this.closing;
+    return this.state.closing;
   }
 
   private async track<R>(what: string, start: () => Promise<R>): Promise<R> {
     this.assertOpen();
-    return this.calls.track(start, (error) => toWarehouseError(error, what));
+    return this.state.calls.track(start, (error) => toWarehouseError(error, what));
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new WarehouseError('CLOSED', 'the ClickHouse warehouse is closed');
+    if (this.state.closing) throw new WarehouseError('CLOSED', 'the ClickHouse warehouse is closed');
   }
 }
 

@@ -180,7 +180,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(notes).toBe(2);
     await Promise.all(reads);
     await recomputation.idle(30_000);
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
     expect(await indexValues()).toEqual(before);
   });
 
@@ -235,7 +235,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     await recomputation.idle(30_000);
     // old code: the first pass deleted the row it read, the skipped batch was never recomputed
     expect(calls.filter((c) => c.afterSecondBatch && c.periods.includes('2013-12'))).toHaveLength(1);
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
   });
 
   it('bounds each pass to a few due periods, the longest-waiting first, and loses no note: every noted period is recomputed by a pass that began after its note', async () => {
@@ -290,7 +290,7 @@ describe('aggregator on the embedded event log and chDB', () => {
         passes.some((p) => p.at >= note.at && p.periods.includes(note.period)),
         `${note.period} noted at ${note.at}`,
       ).toBe(true);
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
     // old code: a DELETE (a mutation of the table's parts) after every pass
     expect(deletes).toBeLessThan(passes.length);
     await recomputation.stop();
@@ -322,6 +322,48 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
   });
 
+  it('deletes without waiting for the mutation, and does not recompute again what a delete whose mutation is still pending covers', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const { passes, indices } = recordingIndices();
+    // the loop's deletes as a server under load applies them: the mutation lands only by the next
+    // delete (each is held back until then); the delete at stop() waits for its own
+    const held: (() => Promise<void>)[] = [];
+    const deletes: string[] = [];
+    const lagging: Warehouse = {
+      query: (sql, params, options) => wh.query(sql, params, options),
+      command: async (sql, params) => {
+        if (!/DELETE FROM index_pending/.test(sql)) return wh.command(sql, params);
+        deletes.push(/lightweight_deletes_sync = 0/.test(sql) ? 'async' : 'waits');
+        for (const apply of held.splice(0)) await apply();
+        // held back, then applied as a whole (waiting for it, as the mutation has landed by then)
+        if (/lightweight_deletes_sync = 0/.test(sql)) held.push(() => wh.command(sql.replace(' SETTINGS lightweight_deletes_sync = 0', ''), params));
+        else await wh.command(sql, params);
+      },
+      insert: (table, rows) => wh.insert(table, rows),
+      insertFormatted: (table, insert) => wh.insertFormatted(table, insert),
+      close: () => Promise.resolve(),
+    };
+    const recomputation = new IndexRecomputation(lagging, indices, { passPeriods: 1, deleteEveryMs: 0 });
+    await recomputation.note(['2006-12', '2007-12']);
+    await recomputation.idle(30_000);
+    // old code: the periods left what it counted as recomputed when the delete returned, their rows
+    // were still there, and each was recomputed again (and again, while the mutation lagged)
+    expect(passes).toEqual([['2006-12'], ['2007-12']]);
+    // old code: every delete waited for its mutation
+    expect(deletes.length).toBeGreaterThan(1);
+    expect(deletes.every((d) => d === 'async')).toBe(true);
+    await recomputation.stop();
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    expect(passes).toHaveLength(2);
+    // what stop() deletes, it deletes before it returns
+    const next = new IndexRecomputation(lagging, indices, { deleteEveryMs: 60_000 });
+    await next.note(['2008-12']);
+    await next.idle(30_000);
+    await next.stop();
+    expect(deletes.at(-1)).toBe('waits');
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
+
   it('takes the longest-waiting periods first in a bounded pass', async () => {
     await wh.command('DELETE FROM index_pending WHERE 1');
     const { passes, indices } = recordingIndices();
@@ -340,7 +382,7 @@ describe('aggregator on the embedded event log and chDB', () => {
       ['2009-12', '2015-12'],
       ['2001-12', '2003-12'],
     ]);
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
   });
 
   it('works off a backlog no batch adds to pass after pass, without the pause; pauses again once a batch notes during a pass', async () => {
@@ -400,7 +442,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     await recomputation.idle(30_000);
     expect(passes.map((p) => p.periods)).toEqual([['2012-12'], ['2011-12', '2012-12']]);
     expect(passes[1]!.at - pauseFrom).toBeGreaterThanOrEqual(1400);
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
     expect(await indexValues()).toEqual(before);
     // a recomputation pausing after its pass: stop() does not wait the pause out
     await recomputation.note(['2011-12']);

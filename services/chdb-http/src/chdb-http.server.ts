@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { rowBinaryFile, rowBinaryInsertSql, type ChdbSession } from '@sp/warehouse-chdb';
+import { rowBinaryFile, rowBinaryInsertSql, StatementQueue, type ChdbSession, type Lane } from '@sp/warehouse-chdb';
 import { withSettings } from '@sp/ports/clickhouse';
 import { DatabaseGate, isDatabaseName } from './database.gate.js';
 import { decodeHttpParam } from './http-param.decoder.js';
@@ -67,6 +67,22 @@ function limitSettings(fields: Map<string, string>): Record<string, number> {
     settings[name] = value;
   }
   return settings;
+}
+
+/**
+ * The lane of a statement by ClickHouse's `priority` setting (1 the highest, a larger number lower,
+ * 0 or none: no priority). chDB runs the statements of a session one at a time whatever arrives, so
+ * the stand-in queues them itself and lets the waiting ones of priority 1 go first (the indicator
+ * projection's) and those of 2 or more last (the composite indices' recomputation), as the embedded
+ * warehouse's lanes do; a server pauses a query of a lower priority while higher ones run. Order
+ * only: every statement still runs, alone, as it came.
+ */
+function laneOf(fields: Map<string, string>): Lane {
+  const raw = fields.get('priority');
+  if (raw === undefined || raw === '') return 'normal';
+  const priority = Number(raw);
+  if (!Number.isInteger(priority) || priority < 0) throw new HttpQueryError(72, 'CANNOT_PARSE_NUMBER', `setting priority=${raw} is not a non-negative integer`, 400);
+  return priority === 0 ? 'normal' : priority === 1 ? 'urgent' : 'background';
 }
 
 function contentTypeFor(format: string): string {
@@ -159,6 +175,8 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
   const gate = new DatabaseGate(async (database) => {
     await session.queryAsync(`USE ${database}`, { format: 'TabSeparated' });
   });
+  // one statement at a time in the engine anyway; waiting here, in the lanes of their `priority`
+  const queue = new StatementQueue();
 
   async function execute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const queryId = url.searchParams.get('query_id') || randomUUID();
@@ -183,6 +201,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     for (const [k, v] of fields) if (k.startsWith('param_')) params[k.slice('param_'.length)] = decodeHttpParam(v);
     const hasParams = Object.keys(params).length > 0;
 
+    const lane = laneOf(fields);
     const urlQuery = fields.get('query') ?? '';
     if (!urlQuery && body.length === 0) throw new HttpQueryError(62, 'SYNTAX_ERROR', 'Empty query', 400);
 
@@ -191,12 +210,14 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     if (insert && rawInsertFormats.has(insert[3]!)) {
       const columns = insert[2]?.split(',').map((c) => c.trim());
       const summary = await gate.run(database, () =>
-        session.insert({
-          table: insert[1]!,
-          values: body,
-          format: insert[3] as 'JSONEachRow',
-          ...(columns ? { columns } : {}),
-        }),
+        queue.run(lane, () =>
+          session.insert({
+            table: insert[1]!,
+            values: body,
+            format: insert[3] as 'JSONEachRow',
+            ...(columns ? { columns } : {}),
+          }),
+        ),
       );
       writeOk(res, 'TabSeparated', Buffer.alloc(0), { written_rows: summary.rowsWritten, written_bytes: summary.bytesWritten, elapsed: summary.elapsed });
       return;
@@ -209,7 +230,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
           insert[2]?.split(',').map((c) => c.trim()),
           file.path,
         );
-        const result = await gate.run(database, () => session.queryAsync(sql, { format: 'TabSeparated' }));
+        const result = await gate.run(database, () => queue.run(lane, () => session.queryAsync(sql, { format: 'TabSeparated' })));
         writeOk(res, 'TabSeparated', Buffer.alloc(0), { elapsed: result.elapsed });
       } finally {
         await file.remove();
@@ -221,7 +242,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const format = formatClause.exec(sql)?.[1] ?? fields.get('default_format') ?? 'TabSeparated';
     // the read limits a caller sets per query are enforced by the engine like a server would
     const limited = withSettings(sql, limitSettings(fields));
-    const result = await gate.run(database, () => (hasParams ? session.queryBindAsync(limited, params, { format }) : session.queryAsync(limited, { format })));
+    const result = await gate.run(database, () => queue.run(lane, () => (hasParams ? session.queryBindAsync(limited, params, { format }) : session.queryAsync(limited, { format }))));
     writeOk(res, format, Buffer.from(result.bytes()), { read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed: result.elapsed });
   }
 

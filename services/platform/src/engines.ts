@@ -19,12 +19,14 @@ export interface Engines {
   warehouse: Warehouse;
   /**
    * the warehouse the indicator projection writes through, if not `warehouse`: embedded, the chDB
-   * session's urgent lane, whose statements go before the reads that wait (chDB runs one at a time)
+   * session's urgent lane, whose statements go before the reads that wait (chDB runs one at a time);
+   * servers: the same client with ClickHouse's `priority` 1
    */
   projectionWarehouse?: Warehouse;
   /**
    * the warehouse the composite indices' recomputation reads and writes through, if not
-   * `warehouse`: embedded, the chDB session's background lane, below the GraphQL reads
+   * `warehouse`: embedded, the chDB session's background lane, below the GraphQL reads; servers:
+   * the same client with `priority` 2
    */
   indexWarehouse?: Warehouse;
   database: Database;
@@ -61,7 +63,13 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
     });
     const warehouse = await createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
     const database = await createPgDatabase({ url: config.DATABASE_URL! });
-    return bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`);
+    return {
+      ...bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`),
+      // ClickHouse's `priority` setting: the projection's statements before the readers' that wait,
+      // the indices' recomputation after them (chdb-http orders its one-at-a-time queue by it)
+      projectionWarehouse: warehouse.urgent(),
+      indexWarehouse: warehouse.background(),
+    };
   }
   // a directory written by a newer release is refused before anything in it is opened
   const format = checkDataDirFormat(config.dataDir);
