@@ -40,6 +40,7 @@ import type { IngestionConfig } from './ingestion.config.js';
 import { migrateIngest } from './ingest.migrations.js';
 import { IngestRepository, type RecordedEventRow, type ReservationRow } from './ingest.repository.js';
 import { KeyLocks } from './key-locks.js';
+import { PayloadBytes } from './payload-bytes.js';
 import type { PlanningChange, PlanningTransitionCheck } from './planning-transition.check.js';
 import { withRecordKeys } from './record-keys.js';
 import { storeUnavailable, type Store } from './storage-unavailable.js';
@@ -265,11 +266,13 @@ export class DeliveryService {
     phases.mark('validate');
     // no second turn here: with eight deliveries taking turns it spread the appends out (fewer
     // combined into one Kafka request) and the API fell at concurrency 8 (bench/ingestion/README.md)
-    const schemaVersion = this.deps.registry.latest(recordType).version;
+    const latest = this.deps.registry.latest(recordType);
+    // the bytes EventCodec.encodePayload() makes (latest.payloadType.toBuffer), written into shared chunks
+    const encoder = new PayloadBytes(latest.payloadType);
     const secret = this.deps.config.recordKeySecret;
     const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
       const record = secret && recordType === 'area-statistic' ? withRecordKeys(delivered as AreaStatistic, secret) : delivered;
-      const payloadBytes = this.codec.encodePayload(recordType, schemaVersion, record);
+      const payloadBytes = encoder.encode(record);
       // the hashes under earlier schema versions are computed after the look-up, for the keys whose
       // answered version was written under one (withEarlierHashes): for every record they cost a
       // quarter of the service's CPU (bench/ingestion, issue 17.3)

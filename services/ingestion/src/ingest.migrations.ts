@@ -105,6 +105,56 @@ export const ingestMigrations: readonly ({ id: number; sql: string } | { id: num
        $fn$`,
     ],
   },
+  {
+    id: 4,
+    // Issue 17.3 (bench/ingestion/README.md, session 15): PostgreSQL's share of a delivery, per key.
+    // - The key columns compare bytewise (COLLATE "C"): under a libc locale (the bench's cluster is
+    //   C.UTF-8, a server's often de_DE.UTF-8) every comparison in the primary keys' B-trees went
+    //   through strcoll — each look-up, check, reservation, record and delete descends them once
+    //   per key. Only the order of the keys changes, which nothing relies on (equality is the same);
+    //   the primary keys are rebuilt once, the tables are not rewritten.
+    // - ingest_lock_id(): a key's advisory lock id as the service computes it (ingest.repository.ts
+    //   lockIds: the first 8 bytes of sha256("<record type>\0<key>"), signed), so the reservation
+    //   statement takes its keys' locks without a second array of 1,000 ids from the service; a
+    //   process of the previous release still passes its ids, the same ones. STABLE, not IMMUTABLE:
+    //   convert_to() is stable, and only then is the body inlined into the statement (as a call per
+    //   key it cost 15 ms per 1,000 keys, inlined 2–4).
+    // - ingest_reserve_if_unchanged(): p_lock_ids NULL means the keys' own ids; p_r_keys NULL means
+    //   the reservations are p_keys' in that order (a delivery of new versions only: the keys once).
+    statements: [
+      `ALTER TABLE ingest_records ALTER COLUMN record_type TYPE text COLLATE "C", ALTER COLUMN key TYPE text COLLATE "C"`,
+      `ALTER TABLE ingest_reservations ALTER COLUMN record_type TYPE text COLLATE "C", ALTER COLUMN key TYPE text COLLATE "C"`,
+      `CREATE OR REPLACE FUNCTION ingest_lock_id(p_record_type text, p_key text) RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+         SELECT ('x' || encode(substr(sha256(convert_to(p_record_type, 'UTF8') || '\\x00'::bytea || convert_to(p_key, 'UTF8')), 1, 8), 'hex'))::bit(64)::bigint
+       $fn$`,
+      `CREATE OR REPLACE FUNCTION ingest_reserve_if_unchanged(
+         p_record_type text, p_lock_ids bigint[], p_keys text[], p_seen text[],
+         p_amt text, p_delivery_id uuid, p_reserved_at timestamptz,
+         p_r_keys text[], p_r_versions integer[], p_r_hashes text[], p_r_tombstones boolean[], p_r_payloads jsonb[])
+       RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+       BEGIN
+         IF p_lock_ids IS NULL THEN
+           PERFORM count(pg_advisory_xact_lock(id)) FROM (SELECT DISTINCT ingest_lock_id(p_record_type, k) AS id FROM unnest(p_keys) AS k ORDER BY 1) ids;
+         ELSE
+           PERFORM count(pg_advisory_xact_lock(id)) FROM (SELECT unnest(p_lock_ids) AS id ORDER BY 1) ids;
+         END IF;
+         IF EXISTS (
+           SELECT 1 FROM unnest(p_keys, p_seen) AS s(key, seen)
+            WHERE s.seen IS DISTINCT FROM
+                  coalesce((SELECT c.version FROM ingest_records c WHERE c.record_type = p_record_type AND c.key = s.key), 0)::text || '/' ||
+                  coalesce((SELECT string_agg(r.version::text, ',' ORDER BY r.version)
+                              FROM (SELECT version FROM ingest_reservations WHERE record_type = p_record_type AND key = s.key OFFSET 0) r), '')
+         ) THEN
+           RETURN false;
+         END IF;
+         INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
+         SELECT p_record_type, u.key, u.version, u.payload_hash, u.tombstone, p_amt, p_delivery_id, p_reserved_at, u.payload
+           FROM unnest(coalesce(p_r_keys, p_keys), p_r_versions, p_r_hashes, p_r_tombstones, p_r_payloads) AS u(key, version, payload_hash, tombstone, payload);
+         RETURN true;
+       END
+       $fn$`,
+    ],
+  },
 ];
 
 /** Applies pending migrations; an advisory lock keeps concurrently starting instances apart. */

@@ -66,7 +66,7 @@ export interface RecordedEventRow extends DeliveryEventRow {
  */
 const MAX_EXACT_LOCKS = 4096;
 
-function lockIds(recordType: RecordType, keys: readonly string[]): string[] {
+export function lockIds(recordType: RecordType, keys: readonly string[]): string[] {
   const ids = new Set<bigint>();
   const buckets = keys.length > MAX_EXACT_LOCKS;
   for (const key of keys) {
@@ -173,9 +173,15 @@ export class IngestRepository {
    * the locks had been taken before the look-up — what is checked is all the decider reads of a key.
    */
   async reserveIfUnchanged(recordType: RecordType, seen: KeysSeen, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<boolean> {
+    // the keys go once (issue 17.3): PostgreSQL makes their lock ids (ingest_lock_id(), the same as
+    // lockIds') unless they are hash buckets, and a reservation per key in the keys' order is sent
+    // as NULL keys (migration 4)
+    const ids = seen.keys.length > MAX_EXACT_LOCKS ? lockIds(recordType, seen.keys) : null;
+    const [keys, ...columns] = reservationColumns(rows);
+    const sameKeys = keys.length === seen.keys.length && keys.every((k, i) => k === seen.keys[i]);
     const { rows: out } = await this.db.query<{ ok: boolean }>(
       'SELECT ingest_reserve_if_unchanged($1, $2::bigint[], $3::text[], $4::text[], $5, $6::uuid, $7, $8::text[], $9::int[], $10::text[], $11::boolean[], $12::jsonb[]) AS ok',
-      [recordType, lockIds(recordType, seen.keys), seen.keys, seen.states, delivery.amt, delivery.deliveryId, delivery.at, ...reservationColumns(rows)],
+      [recordType, ids, seen.keys, seen.states, delivery.amt, delivery.deliveryId, delivery.at, sameKeys ? null : keys, ...columns],
     );
     return out[0]?.ok === true;
   }

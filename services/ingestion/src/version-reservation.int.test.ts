@@ -13,6 +13,7 @@ import { loadReference } from '@sp/spatial';
 import { freePort, startKafka, startNodeService, startPostgres, tempDir, type KafkaInstance, type PostgresInstance } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashApiKey } from './api-keys.js';
+import { lockIds } from './ingest.repository.js';
 import { createIngestionApp } from './ingestion.app.js';
 import { controllingPlanningCheck } from './planning-check.adapter.js';
 import { spatialChecksFrom } from './spatial-checks.adapter.js';
@@ -370,6 +371,20 @@ describe.each(pairs)('%s', (_name, makePair) => {
       await healthy.app.close();
       await broken.app.close();
     }
+  });
+
+  it("the reservation statement's advisory locks are the service's (ingest_lock_id = lockIds), the keys compare bytewise", async () => {
+    const { database } = await pair.open();
+    const keys = ['05315000:stadtteil:101|bevoelkerung|2011', '', 'ä', 'Köln-Mülheim/Straße', 'z'.repeat(500), '😀 emoji', 'a\\b"c', '\u00e9 vs e\u0301'];
+    for (const recordType of ['area-statistic', 'measure'] as const) {
+      const { rows } = await database.query<{ id: string }>('SELECT ingest_lock_id($1, k)::text AS id FROM unnest($2::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n', [recordType, keys]);
+      expect(rows.map((r) => r.id).sort()).toEqual([...lockIds(recordType, keys)].sort());
+    }
+    const { rows: collations } = await database.query<{ table_name: string; column_name: string; collation_name: string }>(
+      `SELECT table_name, column_name, collation_name FROM information_schema.columns
+        WHERE table_name IN ('ingest_records', 'ingest_reservations') AND column_name IN ('record_type', 'key') ORDER BY 1, 2`,
+    );
+    expect(collations.map((c) => c.collation_name)).toEqual(['C', 'C', 'C', 'C']);
   });
 
   it.each([
