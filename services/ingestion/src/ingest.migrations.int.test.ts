@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Database } from '@sp/ports';
 import { startPostgres, tempDir } from '@sp/testing';
 import { describe, expect, it } from 'vitest';
-import { ingestMigrations, migrateIngest } from './ingest.migrations.js';
+import { migrateIngest } from './ingest.migrations.js';
 import { IngestRepository } from './ingest.repository.js';
 
 const engines: [string, () => Promise<{ db: Database; close: () => Promise<void> }>][] = [
@@ -34,27 +34,12 @@ const engines: [string, () => Promise<{ db: Database; close: () => Promise<void>
   ],
 ];
 
-/** The schema as the previous release left it: migrations 1–3. */
-async function migrateUpTo3(db: Database): Promise<void> {
-  await db.query('CREATE TABLE IF NOT EXISTS ingest_migrations (id integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-  for (const m of ingestMigrations.filter((x) => x.id <= 3)) {
-    const statements =
-      'statements' in m
-        ? m.statements
-        : m.sql
-            .split(';')
-            .map((s) => s.trim())
-            .filter(Boolean);
-    for (const s of statements) await db.query(s);
-    await db.query('INSERT INTO ingest_migrations (id) VALUES ($1)', [m.id]);
-  }
-}
-
 describe.each(engines)('migration 4 on %s', (_name, open) => {
   it('keeps the version records and reservations of the previous release, and the checked reservation makes its own lock ids', async () => {
     const { db, close } = await open();
     try {
-      await migrateUpTo3(db);
+      // the schema as the previous release left it: migrations 1–3
+      await migrateIngest(db, 3);
       const at = new Date('2026-12-04T12:00:00Z');
       await db.query(
         `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", payload, updated_at)

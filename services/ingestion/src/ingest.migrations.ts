@@ -157,15 +157,18 @@ export const ingestMigrations: readonly ({ id: number; sql: string } | { id: num
   },
 ];
 
-/** Applies pending migrations; an advisory lock keeps concurrently starting instances apart. */
-export async function migrateIngest(db: Database): Promise<void> {
+/**
+ * Applies pending migrations; an advisory lock keeps concurrently starting instances apart.
+ * `upTo`: only those up to this id (a test's database of an earlier release).
+ */
+export async function migrateIngest(db: Database, upTo = Number.POSITIVE_INFINITY): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [INGEST_MIGRATION_LOCK]);
     await tx.query('CREATE TABLE IF NOT EXISTS ingest_migrations (id integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const { rows } = await tx.query<{ id: number }>('SELECT id FROM ingest_migrations');
     const applied = new Set(rows.map((r) => Number(r.id)));
     for (const m of ingestMigrations) {
-      if (applied.has(m.id)) continue;
+      if (applied.has(m.id) || m.id > upTo) continue;
       const statements =
         'statements' in m
           ? m.statements
