@@ -202,6 +202,8 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const hasParams = Object.keys(params).length > 0;
 
     const lane = laneOf(fields);
+    // the session on the request's database, the statement in its priority's lane
+    const run = <T>(work: () => Promise<T>): Promise<T> => gate.run(database, () => queue.run(lane, work));
     const urlQuery = fields.get('query') ?? '';
     if (!urlQuery && body.length === 0) throw new HttpQueryError(62, 'SYNTAX_ERROR', 'Empty query', 400);
 
@@ -209,15 +211,13 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const insert = urlQuery && body.length > 0 && !hasParams ? insertStatement.exec(urlQuery) : null;
     if (insert && rawInsertFormats.has(insert[3]!)) {
       const columns = insert[2]?.split(',').map((c) => c.trim());
-      const summary = await gate.run(database, () =>
-        queue.run(lane, () =>
-          session.insert({
-            table: insert[1]!,
-            values: body,
-            format: insert[3] as 'JSONEachRow',
-            ...(columns ? { columns } : {}),
-          }),
-        ),
+      const summary = await run(() =>
+        session.insert({
+          table: insert[1]!,
+          values: body,
+          format: insert[3] as 'JSONEachRow',
+          ...(columns ? { columns } : {}),
+        }),
       );
       writeOk(res, 'TabSeparated', Buffer.alloc(0), { written_rows: summary.rowsWritten, written_bytes: summary.bytesWritten, elapsed: summary.elapsed });
       return;
@@ -230,7 +230,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
           insert[2]?.split(',').map((c) => c.trim()),
           file.path,
         );
-        const result = await gate.run(database, () => queue.run(lane, () => session.queryAsync(sql, { format: 'TabSeparated' })));
+        const result = await run(() => session.queryAsync(sql, { format: 'TabSeparated' }));
         writeOk(res, 'TabSeparated', Buffer.alloc(0), { elapsed: result.elapsed });
       } finally {
         await file.remove();
@@ -242,7 +242,7 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const format = formatClause.exec(sql)?.[1] ?? fields.get('default_format') ?? 'TabSeparated';
     // the read limits a caller sets per query are enforced by the engine like a server would
     const limited = withSettings(sql, limitSettings(fields));
-    const result = await gate.run(database, () => queue.run(lane, () => (hasParams ? session.queryBindAsync(limited, params, { format }) : session.queryAsync(limited, { format }))));
+    const result = await run(() => (hasParams ? session.queryBindAsync(limited, params, { format }) : session.queryAsync(limited, { format })));
     writeOk(res, format, Buffer.from(result.bytes()), { read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed: result.elapsed });
   }
 
