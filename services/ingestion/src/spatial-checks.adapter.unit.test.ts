@@ -23,6 +23,6 @@ describe('spatialChecksFrom', () => {
   it('answers a thousand look-ups of one level without re-reading the reference', () => {
     const started = performance.now();
     for (let i = 0; i < 1000; i++) checks.validity('STADTTEIL', '101');
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(2000); // re-reading the reference per call: ~5 s
   });
 });

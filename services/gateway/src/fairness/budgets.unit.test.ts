@@ -103,7 +103,7 @@ describe('budgets at the gateway', () => {
   });
 
   it('holds the refusals of a client that asks again before its Retry-After, not the first one', async () => {
-    const { gateway } = testGateway({ budgets: { requestsPerSecond: 0.2, requestBurst: 1, holdRefusalsMs: 600 } });
+    const { gateway } = testGateway({ budgets: { requestsPerSecond: 0.2, requestBurst: 1, holdRefusalsMs: 2000 } });
     const abuser = await tokenFor({ role: 'planner', sub: 'abuser' });
     const timed = async () => {
       const t = performance.now();
@@ -113,14 +113,14 @@ describe('budgets at the gateway', () => {
     expect((await timed()).status).toBe(200);
     const first = await timed();
     expect(first).toMatchObject({ status: 429, retryAfter: '5' });
-    expect(first.ms).toBeLessThan(400);
+    expect(first.ms).toBeLessThan(1000);
     const again = await timed();
     expect(again.status).toBe(429);
-    expect(again.ms).toBeGreaterThanOrEqual(590);
+    expect(again.ms).toBeGreaterThanOrEqual(1990);
     // another client is not held
     const t = performance.now();
     expect((await post(gateway, choropleth, { token: await tokenFor({ role: 'planner', sub: 'normal' }) })).status).toBe(200);
-    expect(performance.now() - t).toBeLessThan(400);
+    expect(performance.now() - t).toBeLessThan(1000);
   });
 
   it('charges each alias its cells: many costly aliases get 429 before anything is read', async () => {
