@@ -199,6 +199,14 @@ describe('a split deployment follows the delivered reference and definitions', (
         );
       const projected = await eventually(cells, (c) => Object.keys(c).length === 3, 'the counts of the delivered Sozialräume in the warehouse');
       expect(projected['bevoelkerung|SOZIALRAUM|99|2020']).toBe(1234);
+      // its statements carried ClickHouse's `priority` as the platform's do: the projection's 1
+      // (urgent, before the reads), the indices' recomputation 2 (background, after them)
+      const lanes = await eventually(
+        async () => (await fetch(`${chdb.url}/lanes`)).json() as Promise<{ urgent: number; normal: number; background: number }>,
+        (l) => l.urgent > 0 && l.background > 0,
+        'statements of the standalone aggregator in the urgent and background lanes',
+      );
+      expect(lanes.normal).toBeGreaterThan(0); // the gateway's reads and the test's own
     } finally {
       await warehouse.close();
     }

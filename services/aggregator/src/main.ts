@@ -39,6 +39,8 @@ const env = z
     AGGREGATOR_GROUP: z.string().default('aggregator'),
     AGGREGATOR_MAX_BATCH: z.coerce.number().int().positive().default(2000),
     SP_TRACE_BATCHES: z.enum(['0', '1']).default('0'),
+    /** the composite indices' pause between two recomputations (ms), as the platform's in servers mode */
+    SP_INDEX_PAUSE_MS: z.coerce.number().int().min(0).default(2000),
     /** how soon the group notices a dead member (default 30 s) */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
     /** the tenant's protection configuration (default: @sp/indicators' catalogue/protection.yaml) */
@@ -71,6 +73,10 @@ const clickhouse = await createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 // every batch, append and query is measured (/metrics)
 const eventLog = instrumentEventLog(kafkaLog, telemetry);
 const warehouse = instrumentWarehouse(clickhouse, telemetry);
+// as the platform's servers mode (services/platform/src/engines.ts): the projection's statements
+// carry ClickHouse's `priority` 1, before the reads that wait; the indices' recomputation 2, after them
+const projectionWarehouse = instrumentWarehouse(clickhouse.urgent(), telemetry);
+const indexWarehouse = instrumentWarehouse(clickhouse.background(), telemetry);
 await migrateWarehouse(warehouse);
 const trace = env.SP_TRACE_BATCHES === '1';
 const protection = loadProtection(env.SP_PROTECTION);
@@ -90,11 +96,13 @@ if (!delivered) {
 }
 const codec = new EventCodec(SchemaRegistry.load());
 const records = topology({ prefix: env.SP_TOPIC_PREFIX, partitions: env.SP_TOPIC_PARTITIONS });
-const reader = tenantIndicatorReader(warehouse, { reference, catalogue, protection });
+// the indices' inputs are read through the recomputation's priority
+const reader = tenantIndicatorReader(indexWarehouse, { reference, catalogue, protection });
 const aggregator = indicatorProjection(
   {
     eventLog,
-    warehouse,
+    warehouse: projectionWarehouse,
+    indexWarehouse,
     codec,
     reference,
     catalogue,
@@ -105,6 +113,10 @@ const aggregator = indicatorProjection(
     groupId: env.AGGREGATOR_GROUP,
     topology: records,
     maxBatchSize: env.AGGREGATOR_MAX_BATCH,
+    // the platform's servers-mode settings: a pause between index passes, a few due periods a pass,
+    // so that the projection's batches do not wait behind them (bench/indicators/README.md)
+    ...(env.SP_INDEX_PAUSE_MS > 0 ? { indexPauseMs: env.SP_INDEX_PAUSE_MS } : {}),
+    indexPassPeriods: 2,
     timing: (step, seconds) => telemetry.recordCompute(step, seconds),
     log: telemetry.logger.lines('warn'),
     onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,

@@ -177,6 +177,8 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
   });
   // one statement at a time in the engine anyway; waiting here, in the lanes of their `priority`
   const queue = new StatementQueue();
+  /** statements run per lane since the start (GET /lanes): whether a client's `priority` arrives */
+  const ran = { urgent: 0, normal: 0, background: 0 };
 
   async function execute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const queryId = url.searchParams.get('query_id') || randomUUID();
@@ -203,7 +205,13 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
 
     const lane = laneOf(fields);
     // the session on the request's database, the statement in its priority's lane
-    const run = <T>(work: () => Promise<T>): Promise<T> => gate.run(database, () => queue.run(lane, work));
+    const run = <T>(work: () => Promise<T>): Promise<T> =>
+      gate.run(database, () =>
+        queue.run(lane, () => {
+          ran[lane]++;
+          return work();
+        }),
+      );
     const urlQuery = fields.get('query') ?? '';
     if (!urlQuery && body.length === 0) throw new HttpQueryError(62, 'SYNTAX_ERROR', 'Empty query', 400);
 
@@ -288,8 +296,13 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
       res.end('Ok.\n');
       return;
     }
+    if (url.pathname === '/lanes' && req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(ran));
+      return;
+    }
     if (url.pathname !== '/' || (req.method !== 'GET' && req.method !== 'POST')) {
-      writeError(res, new HttpQueryError(1, 'UNSUPPORTED_METHOD', `chdb-http serves GET/POST / and GET /ping, not ${req.method} ${url.pathname}`, 404));
+      writeError(res, new HttpQueryError(1, 'UNSUPPORTED_METHOD', `chdb-http serves GET/POST /, GET /ping and GET /lanes, not ${req.method} ${url.pathname}`, 404));
       return;
     }
     if (req.method === 'GET' && !url.searchParams.has('query')) {
