@@ -157,7 +157,7 @@ export const migrations: readonly { id: number; name: string; sql: string }[] = 
     name: 'record_versions_replay',
     // the staging table of a rebuild (ReplayProjector): every event of the log as it was read, with
     // its log position, before the first-in-log rule and the latest versions are resolved in SQL;
-    // empty outside a rebuild
+    // empty outside a rebuild (since session 16 only a rebuild decoding in a worker stages here)
     sql: `CREATE TABLE IF NOT EXISTS record_versions_replay (
       log_partition UInt32,
       log_offset UInt64,

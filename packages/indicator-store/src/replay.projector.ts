@@ -1,13 +1,21 @@
 // The set-based projector of a rebuild: the whole log replayed into empty tables in two steps
-// instead of one incremental projection per batch (issue 17.1). While the log is read, every
-// event becomes one row of the staging table record_versions_replay, serialised as RowBinary (the
-// engine's text parser was ≈ 45 % of its time in a rebuild when the rows were JSONCompactEachRow)
-// and inserted in blocks of ~20 000 while the next block is decoded. At the
-// end the warehouse resolves, in SQL over the whole log at once, what IndicatorProjector resolves
-// per batch, by the same rules, so both give the same tables:
-//  - one key@version (and tombstone) is stored once, the first in the log wins: argMin by log
-//    position (events of one key are in one partition, in log order);
-//  - a withdrawal carries the leaf of the record's versions before it in the log (none: empty);
+// instead of one incremental projection per batch (issue 17.1). While the log is read, add() writes
+// the rows of record_versions itself, as RowBinary, in blocks of ~20 000 inserted while the next
+// block is decoded: the tables start empty and a rebuild sees every event of the log, so the
+// process resolves what the incremental projector looks up per batch (session 16; before, every
+// event was staged and a statement copied the versions, ≈ 0.4–0.5 s of the engine's serial work):
+//  - one key@version (and tombstone) is stored once, the first in the log wins (events of one key
+//    are in one partition, in log order);
+//  - a withdrawal carries the leaf of the record's first version before it in the log (none: empty),
+//    as the one-pass rebuild gives it and, for a record whose versions share one leaf, the
+//    incremental path (of a record that moved between leaves and was then withdrawn the paths
+//    take the leaf of different versions: not defined so far, not tested).
+// A rebuild's decoding worker (rebuild.worker.ts) writes one row per event of the staging table
+// record_versions_replay instead (writeStagingRows, with the log position), handed over by
+// addStaged(), and finish() resolves them by recordVersionsSql by the same rules in SQL: argMin by
+// log position, the leaf of the versions before the withdrawal.
+// At the end one statement (cells.sql.ts, the live path's without its restriction to leaves)
+// computes every leaf's cells from record_versions:
 //  - a leaf's cells come from each record's latest version (tombstones remove), summed per cell;
 //    known_at is the latest delivery time of any version at the leaf; a cell that some version had
 //    and the latest has not is written absent (present = 0), as the incremental path writes it
@@ -108,39 +116,59 @@ export function writeWithdrawalColumns(w: RowBinaryWriter, e: Pick<AreaStatistic
 export function writeStagingRows(w: RowBinaryWriter, protection: Protection, secret: string | undefined, partition: number, events: readonly AreaStatisticEvent[], offsets: readonly bigint[]): void {
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    const p = e.payload;
-    // the columns in stagingColumns' order
+    // the columns in stagingColumns' order: the log position, then record_versions' (a withdrawal's leaf empty: the statement resolves it)
     w.uint32(partition);
     w.uint64(offsets[i]!);
-    w.string(e.key);
-    w.uint32(e.version);
-    if (e.tombstone || !p) {
-      for (let k = 0; k < 5; k++) w.string('');
-      writeWithdrawalColumns(w, e);
-    } else {
-      const obs = storedObservations(protection, secret, p);
-      w.string(leafKey(p));
-      w.string(p.dataset);
-      w.string(p.areaLevel);
-      w.string(p.areaCode);
-      w.string(p.period);
-      w.uint8(0);
-      w.uint8(p.synthetic ? 1 : 0);
-      w.uint64(e.deliveredAt);
-      w.string(e.amt);
-      w.string(e.deliveryId);
-      w.size(obs.length);
-      for (const o of obs) w.string(o.measure);
-      w.size(obs.length);
-      for (const o of obs) w.stringMap(o.dimensions);
-      w.size(obs.length);
-      for (const o of obs) w.float64(o.value);
-      w.size(obs.length);
-      for (const o of obs) w.float64(o.key);
-      w.size(obs.length);
-      for (const o of obs) w.float64(o.pvalue);
-    }
+    writeRecordVersionRow(w, protection, secret, e, undefined);
   }
+}
+
+/** The columns of record_versions (recordVersionsColumns' order) of one event; a withdrawal's leaf is `withdrawnLeaf` (none: empty). */
+function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafOf | undefined): void {
+  const p = e.payload;
+  w.string(e.key);
+  w.uint32(e.version);
+  if (e.tombstone || !p) {
+    if (withdrawnLeaf) {
+      w.string(withdrawnLeaf.leafKey);
+      w.string(withdrawnLeaf.dataset);
+      w.string(withdrawnLeaf.areaLevel);
+      w.string(withdrawnLeaf.areaCode);
+      w.string(withdrawnLeaf.period);
+    } else for (let k = 0; k < 5; k++) w.string('');
+    writeWithdrawalColumns(w, e);
+    return;
+  }
+  const obs = storedObservations(protection, secret, p);
+  w.string(leafKey(p));
+  w.string(p.dataset);
+  w.string(p.areaLevel);
+  w.string(p.areaCode);
+  w.string(p.period);
+  w.uint8(0);
+  w.uint8(p.synthetic ? 1 : 0);
+  w.uint64(e.deliveredAt);
+  w.string(e.amt);
+  w.string(e.deliveryId);
+  w.size(obs.length);
+  for (const o of obs) w.string(o.measure);
+  w.size(obs.length);
+  for (const o of obs) w.stringMap(o.dimensions);
+  w.size(obs.length);
+  for (const o of obs) w.float64(o.value);
+  w.size(obs.length);
+  for (const o of obs) w.float64(o.key);
+  w.size(obs.length);
+  for (const o of obs) w.float64(o.pvalue);
+}
+
+/** the leaf of a record's first version in the log, which its withdrawals after it carry */
+interface LeafOf {
+  leafKey: string;
+  dataset: string;
+  areaLevel: string;
+  areaCode: string;
+  period: string;
 }
 
 export class ReplayProjector {
@@ -150,6 +178,15 @@ export class ReplayProjector {
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
   private events = 0;
+  /**
+   * where the blocks go: record_versions itself (add(): the events resolved here) or the staging
+   * table (addStaged(): a worker's staging rows, resolved by recordVersionsSql); set by the first call
+   */
+  private target: 'record_versions' | 'record_versions_replay' | undefined;
+  /** add(): every key@version (and tombstone flag) written, as key\0version\0tombstone */
+  private readonly written = new Set<string>();
+  /** add(): the leaf of each record's first version in the log */
+  private readonly leafOf = new Map<string, LeafOf>();
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -158,24 +195,44 @@ export class ReplayProjector {
     this.protection = options.protection ?? loadProtection();
   }
 
-  /** Empties the staging table (the projected tables are emptied by truncateProjections). */
+  /** Empties the staging table (the projected tables are emptied by truncateProjections: add() takes them empty). */
   async begin(): Promise<void> {
     await this.warehouse.command('TRUNCATE TABLE IF EXISTS record_versions_replay');
     this.block = new RowBinaryWriter();
     this.blockRows = 0;
     this.events = 0;
     this.failure = undefined;
+    this.target = undefined;
+    this.written.clear();
+    this.leafOf.clear();
   }
 
   /**
-   * Stages the events of one partition, in log order; `offsets[i]` is the log offset of `events[i]`.
-   * Resolves once they are serialised (and a full block handed to the warehouse, while the next one
-   * is built).
+   * Writes the record versions of these events (of one partition, in log order; the first of a
+   * key@version in the log, a withdrawal with its record's first leaf). Resolves once they are
+   * serialised (and a full block handed to the warehouse, while the next one is built).
    */
-  async add(partition: number, events: readonly AreaStatisticEvent[], offsets: readonly bigint[]): Promise<void> {
+  async add(events: readonly AreaStatisticEvent[]): Promise<void> {
     if (this.failure) throw this.failure;
-    writeStagingRows(this.block, this.protection, this.options.recordKeySecret, partition, events, offsets);
-    await this.added(events.length);
+    this.into('record_versions');
+    let rows = 0;
+    for (const e of events) {
+      const tombstone = e.tombstone || !e.payload;
+      if (!tombstone && !this.leafOf.has(e.key)) {
+        const p = e.payload!;
+        this.leafOf.set(e.key, { leafKey: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period });
+      }
+      const id = `${e.key}\0${e.version}\0${tombstone ? 1 : 0}`;
+      if (this.written.has(id)) continue;
+      this.written.add(id);
+      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? this.leafOf.get(e.key) : undefined);
+      rows++;
+    }
+    await this.added(rows, events.length);
+  }
+
+  private into(target: 'record_versions' | 'record_versions_replay'): void {
+    if ((this.target ??= target) !== target) throw new Error('ReplayProjector: add() and addStaged() in one rebuild');
   }
 
   /**
@@ -184,13 +241,14 @@ export class ReplayProjector {
    */
   async addStaged(rows: number, bytes: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
+    this.into('record_versions_replay');
     this.block.raw(bytes);
-    await this.added(rows);
+    await this.added(rows, rows);
   }
 
-  private async added(rows: number): Promise<void> {
+  private async added(rows: number, events: number): Promise<void> {
     this.blockRows += rows;
-    this.events += rows;
+    this.events += events;
     if (this.blockRows >= BLOCK_ROWS) await this.flush();
   }
 
@@ -202,18 +260,21 @@ export class ReplayProjector {
     this.blockRows = 0;
     await this.inFlight;
     if (this.failure) throw this.failure;
-    this.inFlight = this.warehouse.insertFormatted('record_versions_replay', { format: 'RowBinary', columns: stagingColumns, data }).catch((error: unknown) => {
-      this.failure ??= error;
-    });
+    const staged = this.target === 'record_versions_replay';
+    this.inFlight = this.warehouse
+      .insertFormatted(staged ? 'record_versions_replay' : 'record_versions', { format: 'RowBinary', columns: staged ? stagingColumns : recordVersionsColumns, data })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
   }
 
-  /** Resolves the staged log into record_versions and cells; returns what the replay touched and how long each statement took. */
+  /** Resolves the log into cells (and a worker's staged rows into record_versions first); returns what the replay touched and how long each statement took. */
   async finish(): Promise<ProjectionResult & { resolveMs: { recordVersions: number; cells: number } }> {
     await this.flush();
     await this.inFlight;
     if (this.failure) throw this.failure;
     const t0 = performance.now();
-    await this.warehouse.command(recordVersionsSql);
+    if (this.target === 'record_versions_replay') await this.warehouse.command(recordVersionsSql);
     const t1 = performance.now();
     const periods = (await this.warehouse.query<{ period: string }>(`SELECT DISTINCT period FROM record_versions WHERE period != '' ORDER BY period`)).map((r) => r.period);
     await this.warehouse.command(cellsOfAllLeavesSql, { periods, starts: periods.map(periodStart) });

@@ -8,7 +8,11 @@
 // (the first in the log wins), dimensions given in another key order, events with record keys
 // (v2) and without (v1, keyed by the secret), published shares, rates and signed changes with and
 // without denominators (v3), a record whose latest version lacks an observation
-// (absent cell), an undecodable event and one with a period the indices cannot take.
+// (absent cell), a record that names one cell twice, a record whose second version moves it to
+// another area, an undecodable event and one with a period the indices cannot take. (The
+// rebuild's cells statement writes a leaf with one row of a one-row record without GROUP BY,
+// cells.sql.ts: the last two, and the corrections and withdrawals, are what it must not take
+// for such a leaf.)
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
@@ -25,6 +29,8 @@ import { AggregatorService } from './aggregator.service.js';
 const catalogue = dynamikCatalogue;
 const AREAS = ['101', '102', '103', '104', '105', '106'];
 const SECRET = 'rebuild-test-record-keys';
+/** pairs of events of one key at the end of theLog(), appended pair by pair */
+const PAIRS = 2;
 
 type Obs = {
   measure: string;
@@ -103,9 +109,19 @@ function theLog(): { schemaVersion: 1 | 2 | 3; event: RecordEvent<'area-statisti
   // a lower version after a higher one: stored, not the latest; its delivery time is the leaf's known_at
   push('sgb2', '103', '2012-03', jobs('103', 40, true), { version: 5 });
   push('sgb2', '103', '2012-03', jobs('103', 41, true), { version: 4 });
-  // a first version and its withdrawal in one batch
+  // a record that names one cell twice (its values add up), alone at its leaf
+  push('bevoelkerung', '106', '2013', [
+    { measure: 'einwohner', dimensions: {}, value: 5 },
+    { measure: 'einwohner_alter', dimensions: { alter: '0-3', geschlecht: 'w' }, value: 2 },
+    { measure: 'einwohner', dimensions: {}, value: 7 },
+  ]);
+  // the last four in pairs of one key, each pair in one batch (PAIRS): a first version and its
+  // withdrawal; a record whose second version moves it to another area, leaving its first leaf
+  // with no latest version (its cells absent)
   push('sgb2', '106', '2009-12', jobs('106', 1, false));
   push('sgb2', '106', '2009-12', null);
+  push('sgb2', '105', '2013-01', jobs('105', 1, true), { key: 'sgb2|umgezogen' });
+  push('sgb2', '106', '2013-01', jobs('106', 2, true), { key: 'sgb2|umgezogen' });
   return out;
 }
 
@@ -190,11 +206,14 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
         topic,
         slice.map(({ schemaVersion, event }) => ({ key: event.key, value: codec.encode('area-statistic', schemaVersion, event), headers: codec.headers('area-statistic', schemaVersion, event) })),
       );
-    for (let i = 0; i < entries.length - 2; i += 40) await append(entries.slice(i, Math.min(i + 40, entries.length - 2)));
+    const rest = entries.length - 2 * PAIRS;
+    for (let i = 0; i < rest; i += 40) await append(entries.slice(i, Math.min(i + 40, rest)));
     await aggregator.caughtUp();
-    // the last two (a first version and its withdrawal) after the rest, so that they meet in one batch
-    await append(entries.slice(-2));
-    await aggregator.caughtUp();
+    // the pairs at the end (events of one key) after the rest, each pair on its own, so that its two events meet in one batch
+    for (let i = rest; i < entries.length; i += 2) {
+      await append(entries.slice(i, i + 2));
+      await aggregator.caughtUp();
+    }
     // poison: bytes that are no event, and a period before the year 1000
     const bad = { ...entries[1]!.event, key: 'bevoelkerung|STADTTEIL|101|0999', payload: anAreaStatistic({ areaCode: '101', period: '0999' }) };
     await log.append(topic, [
@@ -211,6 +230,10 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     expect(Number(cell('sgb2_anteil.denominator', '104', '2012')!.value)).toBe(4000);
     expect(Number(cell('einwohner_diff', '104', '2012')!.value)).toBe(-21);
     expect(incremental.indexValues.filter((r) => r.scored === 1).length).toBeGreaterThan(0);
+    // a cell named twice by one record is their sum; the leaf a record moved away from keeps its cells absent
+    expect(Number(cell('einwohner', '106', '2013')!.value)).toBe(12);
+    expect(incremental.absentCells.filter((c) => c.area_code === '105' && c.period === '2013-01')).toHaveLength(2);
+    expect(incremental.presentCells.filter((c) => c.area_code === '106' && c.period === '2013-01')).toHaveLength(2);
     expect(dead).toHaveLength(2);
 
     const { events, decodedIn } = await aggregator.rebuild();

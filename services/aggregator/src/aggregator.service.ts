@@ -5,8 +5,9 @@
 // path: a batch notes the periods it touched, one loop recomputes what is due (issue 17.2,
 // index-recomputation.ts); during a rebuild they are computed once at the end from the final cells, since every intermediate result
 // would be overwritten anyway (and recomputing them per batch made a replay 15–25× slower). A
-// rebuild projects set-based (ReplayProjector, issue 17): the warehouse resolves the whole log at
-// once instead of the incremental projector resolving it batch by batch.
+// rebuild projects set-based (ReplayProjector, issue 17): the record versions are written as the
+// log is read and the warehouse computes every leaf's cells at once, instead of the incremental
+// projector resolving the log batch by batch.
 // Consumption runs through the one runner (runProjection, @sp/ports): an event that cannot be
 // projected (undecodable, a period the index computation cannot handle) is split out of its batch
 // and dead-lettered, and the partition moves on; transient failures are retried with backoff.
@@ -78,8 +79,8 @@ export interface AggregatorOptions {
    */
   rebuildWorker?: boolean;
   /**
-   * how rebuild() resolves the log (default 'staged'): every event staged and the log resolved by
-   * two statements in the warehouse at the end (ReplayProjector), or 'one-pass': in this process
+   * how rebuild() resolves the log (default 'staged'): the record versions written while reading
+   * and the cells computed by one statement in the warehouse at the end (ReplayProjector), or 'one-pass': in this process
    * while reading, the warehouse taking only finished rows (OnePassProjector). Both give the
    * incremental path's tables (aggregator.rebuild.int). One pass was 0.69–0.85× the staged rebuild
    * on this machine's 2 cores, with ≈ 40 % more CPU (bench/indicators/README.md §4, session 13), so
@@ -292,8 +293,8 @@ export class AggregatorService {
 
   /**
    * Rebuilds every projected table by replaying the log from the start under a fresh consumer
-   * group, set-based (ReplayProjector): the events are staged as they are read and resolved into
-   * record_versions and cells by the warehouse at the end, by the same rules as the incremental
+   * group, set-based (ReplayProjector): the events' record versions are written as they are read
+   * (the worker's staged and resolved into record_versions), and the cells computed by the warehouse at the end, by the same rules as the incremental
    * path, so the tables are the same. Events were validated at the door, so they are decoded
    * without zod (EventCodec.decodeTrusted); one that does not decode or whose period the index
    * computation cannot take is dead-lettered and skipped, as the live consumer does. With
@@ -375,7 +376,6 @@ export class AggregatorService {
         }
         try {
           const events: RecordEvent<'area-statistic'>[] = [];
-          const offsets: bigint[] = [];
           for (const e of batch.events) {
             let event: RecordEvent<'area-statistic'> | undefined;
             try {
@@ -386,10 +386,9 @@ export class AggregatorService {
             }
             if (!event) continue;
             events.push(event);
-            offsets.push(e.offset);
           }
           if (onePass) await one.add(events);
-          else await replay.add(batch.partition, events, offsets);
+          else await replay.add(events);
           this.processed += batch.events.length;
           this.options.onBatchStage?.('projected', batch);
         } catch (error) {
