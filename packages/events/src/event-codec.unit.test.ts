@@ -28,6 +28,41 @@ describe('event codec', () => {
     expect(codec.encodeWithPayloadBytes(t, 1, head, null)).toEqual(codec.encode(t, 1, tombstone));
   });
 
+  it('builds the same bytes as encode() for a run of events of every schema version through one codec, heads longer than its scratch buffer among them, earlier results untouched', () => {
+    // encodeWithPayloadBytes writes each head into a scratch buffer the codec keeps (issue 17.3, session 16)
+    const fresh = new EventCodec(registry);
+    const made: { bytes: Buffer; expected: Buffer }[] = [];
+    let n = 0;
+    for (const s of registry.all()) {
+      for (let i = 0; i < 40; i++, n++) {
+        const long = 'ä😀x'.repeat((n * 97) % 900); // up to 3,600 UTF-16 units: heads of ~0.1 to ~8 kB
+        const tombstone = n % 5 === 0;
+        const payload = tombstone ? null : { ...recordFactories[s.recordType](), key: `k${n}${long}`, version: 1 + (n % 7) };
+        const event = anEvent(s.recordType, payload as never, { key: `k${n}${long}`, version: 1 + (n % 7), deliveredBy: `key-${long}`, deliveredAt: Date.UTC(2025, 0, 1) + n * 1_000_003 });
+        let expected: Buffer;
+        try {
+          expected = codec.encode(s.recordType, s.version, event);
+        } catch {
+          continue; // a factory record an older schema version cannot hold
+        }
+        const { payload: p, ...envelope } = event;
+        const bytes = fresh.encodeWithPayloadBytes(s.recordType, s.version, envelope, p === null ? null : codec.encodePayload(s.recordType, s.version, p));
+        if (!bytes.equals(expected)) expect(bytes.toString('hex')).toBe(expected.toString('hex'));
+        made.push({ bytes, expected: Buffer.from(expected) });
+      }
+    }
+    expect(made.length).toBeGreaterThan(200);
+    expect(made.filter(({ bytes, expected }) => !bytes.equals(expected))).toEqual([]);
+  });
+
+  it('refuses an envelope Avro cannot hold, as encode() does', () => {
+    const event = anEvent('offer', recordFactories.offer());
+    const { payload, ...envelope } = event;
+    const broken = { ...envelope, version: 'two' as unknown as number };
+    expect(() => codec.encode('offer', 1, { ...broken, payload })).toThrow();
+    expect(() => codec.encodeWithPayloadBytes('offer', 1, broken, codec.encodePayload('offer', 1, payload))).toThrow();
+  });
+
   it('encodes a tombstone without payload', () => {
     const event = anEvent('offer', null, { key: 'schule:1', version: 3 });
     const decoded = codec.decode(codec.encode('offer', 1, event));

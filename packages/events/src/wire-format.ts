@@ -9,8 +9,13 @@ export class WireFormatError extends Error {
   readonly code = 'BAD_WIRE_FORMAT';
 }
 
-export function frame(schemaId: number, body: Uint8Array): Buffer {
+/** Throws unless the id fits the header's four bytes. */
+export function checkSchemaId(schemaId: number): void {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0xffffffff) throw new WireFormatError(`schema id ${schemaId} out of range`);
+}
+
+export function frame(schemaId: number, body: Uint8Array): Buffer {
+  checkSchemaId(schemaId);
   const out = Buffer.allocUnsafe(WIRE_HEADER_BYTES + body.length);
   out.writeUInt8(MAGIC_BYTE, 0);
   out.writeUInt32BE(schemaId, 1);

@@ -6,28 +6,32 @@
 export class KeyLocks {
   private readonly tails = new Map<string, Promise<void>>();
 
-  /** Waits for every key, in ascending order (no deadlock between two sets of keys); returns the release. */
+  /**
+   * Waits for every key, in ascending order (no deadlock between two sets of keys); returns the
+   * release. All keys of one call are held by one promise (they are released together): a promise
+   * and two closures per key were ≈ 2 % of the service's thread for deliveries of 1,000 records
+   * (bench/ingestion, issue 17.3, session 16).
+   */
   async acquire(keys: readonly string[]): Promise<() => void> {
-    const releases: (() => void)[] = [];
-    for (const key of [...new Set(keys)].sort()) {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sorted = [...new Set(keys)].sort();
+    const tails: Promise<void>[] = [];
+    for (const key of sorted) {
       const before = this.tails.get(key);
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
       const tail = before ? before.then(() => held) : held;
       this.tails.set(key, tail);
-      releases.push(() => {
-        release();
-        if (this.tails.get(key) === tail) this.tails.delete(key);
-      });
+      tails.push(tail);
       if (before) await before;
     }
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      for (const r of releases) r();
+      release();
+      for (let i = 0; i < sorted.length; i++) if (this.tails.get(sorted[i]!) === tails[i]) this.tails.delete(sorted[i]!);
     };
   }
 

@@ -47,4 +47,24 @@ describe('KeyLocks', () => {
     await tick();
     expect(third).toBe(true);
   });
+
+  it('hands each key on in the order the deliveries asked for it, while keys nobody waits for are free at once', async () => {
+    const locks = new KeyLocks();
+    const log: string[] = [];
+    const run = async (name: string, keys: string[], hold: number) => {
+      const release = await locks.acquire(keys);
+      log.push(`+${name}`);
+      await new Promise((r) => setTimeout(r, hold));
+      log.push(`-${name}`);
+      release();
+    };
+    await Promise.all([run('A', ['k1', 'k2'], 20), run('B', ['k2', 'k3'], 5), run('C', ['k3'], 5), run('D', ['k1'], 5), run('E', ['k2'], 5)]);
+    // C takes k3 before B gets there (B waits at k2 behind A); D waits for A's k1, E for B's k2
+    expect(log.indexOf('+C')).toBeLessThan(log.indexOf('-A'));
+    expect(log.indexOf('+D')).toBeGreaterThan(log.indexOf('-A'));
+    expect(log.indexOf('+B')).toBeGreaterThan(log.indexOf('-A'));
+    expect(log.indexOf('+B')).toBeGreaterThan(log.indexOf('-C'));
+    expect(log.indexOf('+E')).toBeGreaterThan(log.indexOf('-B'));
+    expect(locks.size).toBe(0);
+  });
 });
