@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readdirSync, readFileSync } from 'node:fs';
+import { benchRecords } from './records.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
@@ -55,33 +56,9 @@ const [
   { loadCatalogue },
 ] = await Promise.all(['@sp/ingestion', '@sp/eventlog-kafka', '@sp/database-pg', '@sp/spatial', '@sp/events', '@sp/indicators'].map(load));
 
-// ── data: distinct keys over the real Köln areas and monthly periods ──────────────────────────────
+// ── data: distinct keys over the real Köln areas and monthly periods (records.mjs) ─────────────────
 const reference = loadReference('koeln');
-// the level the feed catalogue accepts bevoelkerung at (Stadtteil; issue 13: other levels are refused)
-const areas = reference.areas('STADTTEIL').map((a) => ({ level: 'STADTTEIL', code: a.code }));
-const periods = [];
-for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) periods.push(`${y}-${String(m).padStart(2, '0')}`);
-// the age bands of einwohner_alter in the feed catalogue
-const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'];
-function record(i) {
-  const area = areas[i % areas.length];
-  const period = periods[Math.floor(i / areas.length) % periods.length];
-  // beyond areas × periods distinct keys, records are corrections (the next version of a key)
-  const version = 1 + Math.floor(i / (areas.length * periods.length));
-  const observations = [{ measure: 'einwohner', dimensions: {}, value: 1000 + (i % 977) }];
-  for (let k = 1; k < OBSERVATIONS; k++) observations.push({ measure: 'einwohner_alter', dimensions: { alter: ages[k % ages.length] }, value: 50 + ((i * k) % 313) });
-  return {
-    key: `bevoelkerung|${area.level}|${area.code}|${period}`,
-    version,
-    dataset: 'bevoelkerung',
-    areaLevel: area.level,
-    areaCode: area.code,
-    period,
-    observations,
-    synthetic: true,
-    source: 'bench',
-  };
-}
+const record = benchRecords(reference, OBSERVATIONS);
 const WARMUP = 2;
 const batches = Array.from({ length: WARMUP + ROUNDS * BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
 const bodies = batches.map((b) => JSON.stringify({ records: b }));

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchRecords } from './records.mjs';
 
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '../..'));
 const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
@@ -16,27 +17,7 @@ const [{ spatialChecksFrom }, { loadReference }, feeds, { EventCodec, SchemaRegi
 
 // the records of bench.mjs (6 observations each)
 const reference = loadReference('koeln');
-const areas = reference.areas('STADTTEIL').map((a) => ({ level: 'STADTTEIL', code: a.code }));
-const periods = [];
-for (let y = 1990; y <= 2024; y++) for (let m = 1; m <= 12; m++) periods.push(`${y}-${String(m).padStart(2, '0')}`);
-const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'];
-function record(i) {
-  const area = areas[i % areas.length];
-  const period = periods[Math.floor(i / areas.length) % periods.length];
-  const observations = [{ measure: 'einwohner', dimensions: {}, value: 1000 + (i % 977) }];
-  for (let k = 1; k < 6; k++) observations.push({ measure: 'einwohner_alter', dimensions: { alter: ages[k % ages.length] }, value: 50 + ((i * k) % 313) });
-  return {
-    key: `bevoelkerung|${area.level}|${area.code}|${period}`,
-    version: 1,
-    dataset: 'bevoelkerung',
-    areaLevel: area.level,
-    areaCode: area.code,
-    period,
-    observations,
-    synthetic: true,
-    source: 'bench',
-  };
-}
+const record = benchRecords(reference, 6);
 const bodies = Array.from({ length: 20 }, (_, b) => Buffer.from(JSON.stringify({ records: Array.from({ length: 1000 }, (_, j) => record(b * 1000 + j)) })));
 const ctx = { amt: 'statistik', catalogue: feeds.FeedCatalogue.load(), taxonomy: feeds.Taxonomy.load(), spatial: spatialChecksFrom(reference), now: new Date() };
 const registry = SchemaRegistry.load();

@@ -1,4 +1,5 @@
 import { strictRecordSchemas } from '@sp/events';
+import { mulberry32 as random } from '@sp/indicators';
 import { anAreaStatistic } from '@sp/events/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { areaStatisticFields, conformingAreaStatistic, observationFields } from './area-statistic.fast-path.js';
@@ -8,18 +9,6 @@ import { Taxonomy } from './taxonomy.js';
 import { fixtureSpatialChecks } from './testing/spatial.fixture.js';
 
 const schema = strictRecordSchemas['area-statistic'];
-
-/** A small deterministic generator, so a failing sample can be found again. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Valid records of many shapes: the optional fields present or not, null or set, dimensions 0–3, texts with umlauts. */
 function validSample(r: () => number, i: number): Record<string, unknown> {
