@@ -30,7 +30,7 @@
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
-import { recordVersionsColumns, writeWithdrawalColumns } from './replay.projector.js';
+import { firstInLog, recordVersionsColumns, type SeenVersions, writeWithdrawalColumns, writeWithdrawnLeaf } from './replay.projector.js';
 import { RowBinaryWriter } from './row-binary.js';
 
 const cellsColumns = [
@@ -81,10 +81,8 @@ interface Leaf {
   dirty: boolean;
 }
 
-interface RecordState {
+interface RecordState extends SeenVersions {
   key: string;
-  /** (version, tombstone) stored so far, as version * 2 + tombstone: a number for one, an array for more */
-  seen: number | number[];
   /** the greatest stored (version, tombstone), as version * 2 + tombstone; -1: none */
   latest: number;
   /** the leaf of the record's first version in the log (a later withdrawal carries it) */
@@ -221,31 +219,20 @@ export class OnePassProjector {
       rec = { key: e.key, seen: -1, latest: -1, firstLeaf: undefined, latestLeaf: undefined, latestSynthetic: 0, latestCells: undefined, latestNumbers: undefined };
       this.records.set(e.key, rec);
     }
-    const id = e.version * 2 + tombstone;
     // the first in the log of its key@version (and tombstone flag) is stored, a later one not
-    if (rec.seen === -1) rec.seen = id;
-    else if (typeof rec.seen === 'number') {
-      if (rec.seen === id) return;
-      rec.seen = [rec.seen, id];
-    } else {
-      if (rec.seen.includes(id)) return;
-      rec.seen.push(id);
-    }
+    if (!firstInLog(rec, e.version, tombstone)) return;
+    const id = e.version * 2 + tombstone;
     const w = this.versions;
     this.versionRows++;
     if (tombstone || !p) {
       const leaf = rec.firstLeaf;
       w.string(e.key);
       w.uint32(e.version);
+      writeWithdrawnLeaf(w, leaf);
       if (leaf) {
-        w.string(leaf.key);
-        w.string(leaf.dataset);
-        w.string(leaf.areaLevel);
-        w.string(leaf.areaCode);
-        w.string(leaf.period);
         if (e.deliveredAt > leaf.knownAt) leaf.knownAt = e.deliveredAt;
         this.touch(leaf);
-      } else for (let k = 0; k < 5; k++) w.string('');
+      }
       writeWithdrawalColumns(w, e);
       if (id > rec.latest) {
         rec.latest = id;

@@ -107,6 +107,52 @@ export function writeWithdrawalColumns(w: RowBinaryWriter, e: Pick<AreaStatistic
   for (let k = 0; k < 5; k++) w.size(0);
 }
 
+/** The leaf columns of a record_versions row (leaf_key, dataset, area_level, area_code, period). */
+export interface LeafColumns {
+  key: string;
+  dataset: string;
+  areaLevel: string;
+  areaCode: string;
+  period: string;
+}
+
+/** A withdrawal's leaf columns: its record's first leaf in the log, or empty when it has none; as both rebuilds write them. */
+export function writeWithdrawnLeaf(w: RowBinaryWriter, leaf: LeafColumns | undefined): void {
+  if (!leaf) {
+    for (let k = 0; k < 5; k++) w.string('');
+    return;
+  }
+  w.string(leaf.key);
+  w.string(leaf.dataset);
+  w.string(leaf.areaLevel);
+  w.string(leaf.areaCode);
+  w.string(leaf.period);
+}
+
+/** what a rebuild that resolves in the process keeps per record key for the first-in-log rule */
+export interface SeenVersions {
+  /** the (version, tombstone) pairs stored so far, as version * 2 + tombstone: -1 none, a number for one, an array for more */
+  seen: number | number[];
+}
+
+/**
+ * The first-in-log rule of record_versions, in the process (both rebuilds that resolve while reading:
+ * OnePassProjector, ReplayProjector.add): true, and noted, the first time the log has this
+ * key@version with this tombstone flag; false for a later one, which is not stored.
+ */
+export function firstInLog(rec: SeenVersions, version: number, tombstone: 0 | 1): boolean {
+  const id = version * 2 + tombstone;
+  if (rec.seen === -1) rec.seen = id;
+  else if (typeof rec.seen === 'number') {
+    if (rec.seen === id) return false;
+    rec.seen = [rec.seen, id];
+  } else {
+    if (rec.seen.includes(id)) return false;
+    rec.seen.push(id);
+  }
+  return true;
+}
+
 /**
  * Appends one row of record_versions_replay per event to `w` (RowBinary, the columns of
  * stagingColumns): the events of one partition in log order, `offsets[i]` the log offset of
@@ -124,18 +170,12 @@ export function writeStagingRows(w: RowBinaryWriter, protection: Protection, sec
 }
 
 /** The columns of record_versions (recordVersionsColumns' order) of one event; a withdrawal's leaf is `withdrawnLeaf` (none: empty). */
-function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafOf | undefined): void {
+function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined): void {
   const p = e.payload;
   w.string(e.key);
   w.uint32(e.version);
   if (e.tombstone || !p) {
-    if (withdrawnLeaf) {
-      w.string(withdrawnLeaf.leafKey);
-      w.string(withdrawnLeaf.dataset);
-      w.string(withdrawnLeaf.areaLevel);
-      w.string(withdrawnLeaf.areaCode);
-      w.string(withdrawnLeaf.period);
-    } else for (let k = 0; k < 5; k++) w.string('');
+    writeWithdrawnLeaf(w, withdrawnLeaf);
     writeWithdrawalColumns(w, e);
     return;
   }
@@ -162,15 +202,6 @@ function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secre
   for (const o of obs) w.float64(o.pvalue);
 }
 
-/** the leaf of a record's first version in the log, which its withdrawals after it carry */
-interface LeafOf {
-  leafKey: string;
-  dataset: string;
-  areaLevel: string;
-  areaCode: string;
-  period: string;
-}
-
 export class ReplayProjector {
   private readonly protection: Protection;
   private block = new RowBinaryWriter();
@@ -183,10 +214,8 @@ export class ReplayProjector {
    * table (addStaged(): a worker's staging rows, resolved by recordVersionsSql); set by the first call
    */
   private target: 'record_versions' | 'record_versions_replay' | undefined;
-  /** add(): every key@version (and tombstone flag) written, as key\0version\0tombstone */
-  private readonly written = new Set<string>();
-  /** add(): the leaf of each record's first version in the log */
-  private readonly leafOf = new Map<string, LeafOf>();
+  /** add(): per record key, the versions written (firstInLog) and the leaf of its first version in the log */
+  private readonly records = new Map<string, SeenVersions & { firstLeaf: LeafColumns | undefined }>();
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -203,8 +232,7 @@ export class ReplayProjector {
     this.events = 0;
     this.failure = undefined;
     this.target = undefined;
-    this.written.clear();
-    this.leafOf.clear();
+    this.records.clear();
   }
 
   /**
@@ -217,15 +245,16 @@ export class ReplayProjector {
     this.into('record_versions');
     let rows = 0;
     for (const e of events) {
-      const tombstone = e.tombstone || !e.payload;
-      if (!tombstone && !this.leafOf.has(e.key)) {
-        const p = e.payload!;
-        this.leafOf.set(e.key, { leafKey: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period });
+      const p = e.payload;
+      const tombstone = e.tombstone || !p;
+      let rec = this.records.get(e.key);
+      if (!rec) {
+        rec = { seen: -1, firstLeaf: undefined };
+        this.records.set(e.key, rec);
       }
-      const id = `${e.key}\0${e.version}\0${tombstone ? 1 : 0}`;
-      if (this.written.has(id)) continue;
-      this.written.add(id);
-      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? this.leafOf.get(e.key) : undefined);
+      if (!firstInLog(rec, e.version, tombstone ? 1 : 0)) continue;
+      if (p && !e.tombstone) rec.firstLeaf ??= { key: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period };
+      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.firstLeaf : undefined);
       rows++;
     }
     await this.added(rows, events.length);
