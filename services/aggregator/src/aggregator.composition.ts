@@ -26,6 +26,16 @@ export interface IndicatorProjectionDeps {
   projection: IndicatorProjectorOptions;
 }
 
+/**
+ * The composite indices' live recomputation as both roots run it (bench/indicators/README.md §1):
+ * a few due periods per pass, so that each of its statements stays short (a projection or a read
+ * waits behind the one running; sixth pass); and, on a ClickHouse server or chdb-http, which run a
+ * statement at a time without the embedded lanes, a pause between passes, so that passes back to
+ * back do not hold up the projection (fourth pass).
+ */
+export const indexPassPeriods = 2;
+export const serversIndexPauseMs = 2000;
+
 /** How a root runs the projection (group, topology, batch size, logging, hooks); the steps are fixed here. */
 export type IndicatorProjectionOptions = Omit<AggregatorOptions, 'projection' | 'indices'>;
 

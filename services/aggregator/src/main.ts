@@ -20,7 +20,7 @@ import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { startAggregatorHttp } from './aggregator.http.js';
 import { AggregatorModule } from './aggregator.module.js';
-import { indicatorProjection } from './aggregator.composition.js';
+import { indexPassPeriods, indicatorProjection, serversIndexPauseMs } from './aggregator.composition.js';
 
 const env = z
   .object({
@@ -40,7 +40,7 @@ const env = z
     AGGREGATOR_MAX_BATCH: z.coerce.number().int().positive().default(2000),
     SP_TRACE_BATCHES: z.enum(['0', '1']).default('0'),
     /** the composite indices' pause between two recomputations (ms), as the platform's in servers mode */
-    SP_INDEX_PAUSE_MS: z.coerce.number().int().min(0).default(2000),
+    SP_INDEX_PAUSE_MS: z.coerce.number().int().min(0).default(serversIndexPauseMs),
     /** how soon the group notices a dead member (default 30 s) */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
     /** the tenant's protection configuration (default: @sp/indicators' catalogue/protection.yaml) */
@@ -113,10 +113,9 @@ const aggregator = indicatorProjection(
     groupId: env.AGGREGATOR_GROUP,
     topology: records,
     maxBatchSize: env.AGGREGATOR_MAX_BATCH,
-    // the platform's servers-mode settings: a pause between index passes, a few due periods a pass,
-    // so that the projection's batches do not wait behind them (bench/indicators/README.md)
+    // as the platform's servers mode (indexPassPeriods, serversIndexPauseMs)
     ...(env.SP_INDEX_PAUSE_MS > 0 ? { indexPauseMs: env.SP_INDEX_PAUSE_MS } : {}),
-    indexPassPeriods: 2,
+    indexPassPeriods,
     timing: (step, seconds) => telemetry.recordCompute(step, seconds),
     log: telemetry.logger.lines('warn'),
     onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,

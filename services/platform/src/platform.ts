@@ -27,6 +27,7 @@ import type { Engines } from './engines.js';
 import { startProjectionsInBackground, type BackgroundProjections } from './background-projections.js';
 import { step } from './progress.js';
 import { recordSchemaVersion, refuseNewerSchemas } from './schema-version.js';
+import { indexPassPeriods, serversIndexPauseMs } from '@sp/aggregator';
 import { startProjections, type Projections } from './projections.js';
 import { type TenantSetup, tenantSetupFrom } from './tenant.setup.js';
 import { applyScenarioEvents, loadScenarioDatasets, PlanningScenarioDatasets, ScenarioStore, scenarioSourceFrom } from './prognose/scenario.projection.js';
@@ -142,12 +143,9 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       topology,
       projection: { protection, recordKeySecret },
       projectionPauseMs: config.SP_PROJECTION_PAUSE_MS ?? (config.SP_ENGINES === 'embedded' ? 100 : 0),
-      // servers: the one ClickHouse (chdb-http) runs a statement at a time and has no lanes; index passes
-      // back to back held up the projection there (bench/indicators/README.md, fourth pass)
-      indexPauseMs: config.SP_INDEX_PAUSE_MS ?? (config.SP_ENGINES === 'servers' ? 2000 : 0),
-      // a few due periods per pass, so that each of its statements stays short: a projection or a
-      // GraphQL read waits behind the one running (bench/indicators/README.md, sixth pass)
-      indexPassPeriods: 2,
+      // servers: the one ClickHouse (chdb-http) runs a statement at a time and has no lanes (as the standalone aggregator)
+      indexPauseMs: config.SP_INDEX_PAUSE_MS ?? (config.SP_ENGINES === 'servers' ? serversIndexPauseMs : 0),
+      indexPassPeriods,
       onIndicatorsChanged: () => onIndicatorsChanged(),
       scenarios: {
         apply: async (events) => {
