@@ -429,11 +429,15 @@ describe('aggregator on the embedded event log and chDB', () => {
       passes.push({ periods: [...periods], at: performance.now() });
       return recompute(periods);
     };
-    let firstDone: () => void = () => undefined;
-    const first = new Promise<void>((r) => (firstDone = r));
-    const recomputation = new IndexRecomputation(wh, indices, { pauseMs: 1500, recomputed: () => firstDone() });
+    // a recomputation with this pause, and the end of its first pass (when the pause begins)
+    const pausing = (pauseMs: number) => {
+      let passed: () => void = () => undefined;
+      const firstPass = new Promise<void>((r) => (passed = r));
+      return { recomputation: new IndexRecomputation(wh, indices, { pauseMs, recomputed: () => passed() }), firstPass };
+    };
+    const { recomputation, firstPass } = pausing(1500);
     await recomputation.note(['2012-12']);
-    await first;
+    await firstPass;
     const pauseFrom = performance.now();
     // noted while the loop pauses: nothing is recomputed until the pause is over, then both at once
     await recomputation.note(['2011-12']);
@@ -448,9 +452,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     await recomputation.stop();
     // a recomputation pausing after its pass: stop() does not wait the pause out. The pause is long
     // (20 s) so that stop()'s own work — its delete waits for the mutation — cannot be mistaken for it
-    let pausing: () => void = () => undefined;
-    const paused = new Promise<void>((r) => (pausing = r));
-    const long = new IndexRecomputation(wh, indices, { pauseMs: 20_000, recomputed: () => pausing() });
+    const { recomputation: long, firstPass: paused } = pausing(20_000);
     await long.note(['2011-12']);
     await paused;
     const stopping = performance.now();
