@@ -31,6 +31,7 @@ import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 import { firstInLog, recordVersionsColumns, type SeenVersions, writeWithdrawalColumns, writeWithdrawnLeaf } from './replay.projector.js';
+import { InsertQueue } from './insert-queue.js';
 import { RowBinaryWriter } from './row-binary.js';
 
 const cellsColumns = [
@@ -158,8 +159,7 @@ export class OnePassProjector {
   private versions = new RowBinaryWriter();
   private versionRows = 0;
   private blockCount = 0;
-  private inFlight: Promise<void> | undefined;
-  private failure: unknown;
+  private readonly inserts = new InsertQueue();
   private events = 0;
   private cellRows = 0;
   private versionRowsWritten = 0;
@@ -202,7 +202,7 @@ export class OnePassProjector {
    * block handed to the warehouse, while the next one is built).
    */
   async add(events: readonly AreaStatisticEvent[]): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.inserts.failure) throw this.inserts.failure.cause;
     const started = performance.now();
     for (const e of events) this.take(e);
     this.takeMs += performance.now() - started;
@@ -459,21 +459,17 @@ export class OnePassProjector {
   }
 
   private async send(versions: Buffer | undefined, versionRows: number, cells: { rows: number; data: Buffer } | undefined): Promise<void> {
-    await this.inFlight;
-    if (this.failure) throw this.failure;
     this.versionRowsWritten += versionRows;
     if (cells) this.cellRows += cells.rows;
-    this.inFlight = (async () => {
+    await this.inserts.push(async () => {
       if (versions) await this.warehouse.insertFormatted('record_versions', { format: 'RowBinary', columns: recordVersionsColumns, data: versions });
       if (cells && cells.rows > 0) await this.warehouse.insertFormatted('cells', { format: 'RowBinary', columns: cellsColumns, data: cells.data });
-    })().catch((error: unknown) => {
-      this.failure ??= error;
     });
   }
 
   /** Writes what is left (every leaf's cells with cellsAtEnd); returns what the replay touched and how long the end took. */
   async finish(): Promise<ProjectionResult & { resolveMs: { recordVersions: number; cells: number } }> {
-    if (this.failure) throw this.failure;
+    if (this.inserts.failure) throw this.inserts.failure.cause;
     const t0 = performance.now();
     if (this.options.cellsAtEnd) {
       await this.flush(false);
@@ -495,13 +491,11 @@ export class OnePassProjector {
       const data = out.bytes();
       this.cellsMs += performance.now() - started;
       await this.send(undefined, 0, { rows, data });
-      await this.inFlight;
-      if (this.failure) throw this.failure;
+      await this.inserts.drained();
       return this.result({ recordVersions: t1 - t0, cells: performance.now() - t1 });
     }
     await this.flush(true);
-    await this.inFlight;
-    if (this.failure) throw this.failure;
+    await this.inserts.drained();
     return this.result({ recordVersions: 0, cells: performance.now() - t0 });
   }
 

@@ -28,6 +28,7 @@
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { cellsOfAllLeavesSql } from './cells.sql.js';
+import { InsertQueue } from './insert-queue.js';
 import { RowBinaryWriter } from './row-binary.js';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 
@@ -206,8 +207,7 @@ export class ReplayProjector {
   private readonly protection: Protection;
   private block = new RowBinaryWriter();
   private blockRows = 0;
-  private inFlight: Promise<void> | undefined;
-  private failure: unknown;
+  private inserts = new InsertQueue();
   private events = 0;
   /**
    * where the blocks go: record_versions itself (add(): the events resolved here) or the staging
@@ -230,7 +230,7 @@ export class ReplayProjector {
     this.block = new RowBinaryWriter();
     this.blockRows = 0;
     this.events = 0;
-    this.failure = undefined;
+    this.inserts = new InsertQueue();
     this.target = undefined;
     this.records.clear();
   }
@@ -241,7 +241,7 @@ export class ReplayProjector {
    * serialised (and a full block handed to the warehouse, while the next one is built).
    */
   async add(events: readonly AreaStatisticEvent[]): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     this.into('record_versions');
     let rows = 0;
     for (const e of events) {
@@ -269,7 +269,7 @@ export class ReplayProjector {
    * the same protection and record-key secret as this projector's.
    */
   async addStaged(rows: number, bytes: Uint8Array): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     this.into('record_versions_replay');
     this.block.raw(bytes);
     await this.added(rows, rows);
@@ -287,21 +287,20 @@ export class ReplayProjector {
     const data = this.block.bytes();
     this.block = new RowBinaryWriter(Math.max(1 << 20, data.length + (data.length >> 3)));
     this.blockRows = 0;
-    await this.inFlight;
-    if (this.failure) throw this.failure;
     const staged = this.target === 'record_versions_replay';
-    this.inFlight = this.warehouse
-      .insertFormatted(staged ? 'record_versions_replay' : 'record_versions', { format: 'RowBinary', columns: staged ? stagingColumns : recordVersionsColumns, data })
-      .catch((error: unknown) => {
-        this.failure ??= error;
-      });
+    await this.inserts.push(() =>
+      this.warehouse.insertFormatted(staged ? 'record_versions_replay' : 'record_versions', { format: 'RowBinary', columns: staged ? stagingColumns : recordVersionsColumns, data }),
+    );
+  }
+
+  private throwIfFailed(): void {
+    if (this.inserts.failure) throw this.inserts.failure.cause;
   }
 
   /** Resolves the log into cells (and a worker's staged rows into record_versions first); returns what the replay touched and how long each statement took. */
   async finish(): Promise<ProjectionResult & { resolveMs: { recordVersions: number; cells: number } }> {
     await this.flush();
-    await this.inFlight;
-    if (this.failure) throw this.failure;
+    await this.inserts.drained();
     const t0 = performance.now();
     if (this.target === 'record_versions_replay') await this.warehouse.command(recordVersionsSql);
     const t1 = performance.now();
