@@ -5,7 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPerturbationTable, loadProtection, perturbCount, recordKeyOf, type Component, type IndicatorPlan } from '@sp/indicators';
 import type { PlanResolver } from './indicator-plan.js';
 import { migrateWarehouse, truncateProjections } from './migrations.js';
+import { OnePassProjector } from './one-pass.projector.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { ReplayProjector } from './replay.projector.js';
 import { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 // Two Bezirke: 1 = {101, 102, 103}, 2 = {201, 202}; one planning area P1 = {102, 201}.
@@ -360,6 +362,46 @@ describe('indicator store on chDB', () => {
     const inBezirk2 = await reader.values({ indicator: 'einwohner', level: 'STADTTEIL', parentCode: '2', periods: ['2012'] });
     expect(inBezirk2.map((r) => r.areaCode)).toEqual(['201', '202']);
     expect(await reader.periods('einwohner')).toEqual(['2011', '2012']);
+  });
+
+  // a correction may move a record to another area (it was filed under the wrong one): the leaf it
+  // left is recomputed in the same batch, so it never counts twice; a later withdrawal removes it
+  // where it is, and carries that leaf (its known_at moves), in every batch split and in a rebuild
+  it('counts a record that moved to another area once, and its withdrawal removes it where it is', async () => {
+    const t0 = Date.UTC(2025, 8, 1);
+    const moved = (areaCode: string, version: number, at: number): AreaStatisticEvent => ({ ...record(areaCode, '2012', { einwohner: 300 }, { version, at }), key: 'bev|umzug' });
+    const events: AreaStatisticEvent[] = [
+      ...base(),
+      moved('101', 1, t0),
+      moved('102', 2, t0 + 10),
+      { key: 'bev|umzug', version: 3, tombstone: true, deliveredAt: t0 + 20, amt: 'statistik', deliveryId: 'w-umzug' },
+    ];
+    const einwohner = async () => Object.fromEntries(Object.entries(await values(reader, 'einwohner', 'STADTTEIL', '2012')).map(([code, v]) => [code, v.value]));
+    const total = async () => (await values(reader, 'einwohner', 'STADT', '2012'))['0']!.value;
+    await projector.apply(events.slice(0, 6));
+    expect((await einwohner())['101']).toBe(1300);
+    await projector.apply([events[6]!]);
+    expect(await einwohner()).toMatchObject({ '101': 1000, '102': 2300 });
+    expect(await total()).toBe(5000 + 300);
+    await projector.apply([events[7]!]);
+    expect(await einwohner()).toMatchObject({ '101': 1000, '102': 2000 });
+    expect(await total()).toBe(5000);
+    const withdrawal = await wh.query(`SELECT leaf_key FROM record_versions FINAL WHERE record_key = 'bev|umzug' AND tombstone = 1`);
+    expect(withdrawal).toEqual([{ leaf_key: 'bev|STADTTEIL|102|2012' }]);
+    const cells = () => wh.query(`SELECT * FROM cells FINAL ORDER BY leaf_key, measure, dims_key, present`);
+    const incremental = await cells();
+    expect(incremental.find((c) => c.leaf_key === 'bev|STADTTEIL|102|2012' && c.measure === 'einwohner')).toMatchObject({ known_at_ms: String(t0 + 20) });
+    // all in one batch, and rebuilt by both rebuilds: the same cells, absent ones and known_at included
+    await truncateProjections(wh);
+    await projector.apply(events);
+    expect(await cells()).toEqual(incremental);
+    for (const rebuild of [new ReplayProjector(wh, { protection, recordKeySecret: SECRET }), new OnePassProjector(wh, { protection, recordKeySecret: SECRET })]) {
+      await truncateProjections(wh);
+      if (rebuild instanceof ReplayProjector) await rebuild.begin();
+      await rebuild.add(events);
+      await rebuild.finish();
+      expect(await cells()).toEqual(incremental);
+    }
   });
 
   it('rebuilds identical cells from a replay in other batches and order', async () => {

@@ -7,7 +7,7 @@
 // The rules are those of cells.sql.ts and ReplayProjector's record-versions statement, applied
 // per record key in log order (the events of one key are in one partition, read in order):
 //  - one key@version (and tombstone) is stored once, the first in the log wins;
-//  - a withdrawal carries the leaf of the record's first version before it in the log (none: '');
+//  - a withdrawal carries the leaf of the record's highest version before it in the log (none: '');
 //  - a leaf's cells come from each record's latest stored version by (version, tombstone) —
 //    tombstones remove — summed per cell (measure and dimensions as delivered, in their order);
 //    a cell that some stored version at the leaf had and no latest version has is written absent
@@ -86,8 +86,9 @@ interface RecordState extends SeenVersions {
   key: string;
   /** the greatest stored (version, tombstone), as version * 2 + tombstone; -1: none */
   latest: number;
-  /** the leaf of the record's first version in the log (a later withdrawal carries it) */
-  firstLeaf: Leaf | undefined;
+  /** the record's highest version stored so far and its leaf (a later withdrawal carries it) */
+  topVersion: number;
+  topLeaf: Leaf | undefined;
   /** the latest stored row's leaf, undefined when it is a withdrawal */
   latestLeaf: Leaf | undefined;
   latestSynthetic: number;
@@ -216,7 +217,7 @@ export class OnePassProjector {
     const tombstone = e.tombstone || !p ? 1 : 0;
     let rec = this.records.get(e.key);
     if (!rec) {
-      rec = { key: e.key, seen: -1, latest: -1, firstLeaf: undefined, latestLeaf: undefined, latestSynthetic: 0, latestCells: undefined, latestNumbers: undefined };
+      rec = { key: e.key, seen: -1, latest: -1, topVersion: -1, topLeaf: undefined, latestLeaf: undefined, latestSynthetic: 0, latestCells: undefined, latestNumbers: undefined };
       this.records.set(e.key, rec);
     }
     // the first in the log of its key@version (and tombstone flag) is stored, a later one not
@@ -225,7 +226,7 @@ export class OnePassProjector {
     const w = this.versions;
     this.versionRows++;
     if (tombstone || !p) {
-      const leaf = rec.firstLeaf;
+      const leaf = rec.topLeaf;
       w.string(e.key);
       w.uint32(e.version);
       writeWithdrawnLeaf(w, leaf);
@@ -250,7 +251,10 @@ export class OnePassProjector {
       this.leaves.set(lk, leaf);
       if (!this.periodStarts.has(p.period)) this.periodStarts.set(p.period, periodStart(p.period));
     }
-    rec.firstLeaf ??= leaf;
+    if (e.version > rec.topVersion) {
+      rec.topVersion = e.version;
+      rec.topLeaf = leaf;
+    }
     if (!leaf.records.includes(rec)) leaf.records.push(rec);
     const synthetic = p.synthetic ? 1 : 0;
     const obs = storedObservations(this.protection, this.options.recordKeySecret, p);

@@ -30,6 +30,7 @@ import type { AreaMapRow } from './area-map.js';
 import { cellsOfLeavesSql } from './cells.sql.js';
 
 type LeafOf = { leaf_key: string; dataset: string; area_level: string; area_code: string; period: string };
+const NO_LEAF: LeafOf = { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
 
 /** An observation as the projector reads it; recordKey is null or absent in events written before v2, valueKind, unit and denominator before v3. */
 export type Observation = Pick<AreaStatistic['observations'][number], 'measure' | 'dimensions' | 'value' | 'recordKey' | 'valueKind' | 'unit' | 'denominator'>;
@@ -134,19 +135,27 @@ export class IndicatorProjector {
     if (events.length === 0) return { events: 0, leaves: 0, touchedPeriods: [] };
     // a key@version stored before is not stored again, but its leaves are recomputed all the same:
     // a crash may have come between storing it and recomputing its cells
-    const { fresh, leafOfRecord: leafOfTombstone } = await this.lookUp(events);
+    const { fresh, leafOfRecord, leavesOfRecord } = await this.lookUp(events);
     // a version earlier in the same batch counts as stored before the withdrawal: the result must
     // not depend on where the log was cut into batches (a rebuild reads it in other batches)
-    const leafEarlierInBatch = new Map<string, LeafOf>();
+    const leafEarlierInBatch = new Map<string, LeafOf & { version: number }>();
 
     const rows = [];
     const leaves = new Set<string>();
     for (const e of events) {
+      // every leaf the record has a stored version at: a version that moves the record to another
+      // leaf, or withdraws it, changes the cells of the leaf it was at (its old version is no
+      // longer the latest there)
+      for (const l of leavesOfRecord.get(e.key) ?? []) leaves.add(l);
       const p = e.payload;
       if (e.tombstone || !p) {
-        // a withdrawal of a record not seen yet is still stored, so that an older version
-        // arriving later is dominated by it
-        const known = leafOfTombstone.get(e.key) ?? leafEarlierInBatch.get(e.key) ?? { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
+        // a withdrawal carries the leaf of its record's highest version before it in the log (none
+        // for a record not seen yet, which is still stored, so that an older version arriving
+        // later is dominated by it)
+        const stored = leafOfRecord.get(e.key);
+        const inBatch = leafEarlierInBatch.get(e.key);
+        const top = inBatch && (!stored || inBatch.version > stored.version) ? inBatch : stored;
+        const known: LeafOf = top ? { leaf_key: top.leaf_key, dataset: top.dataset, area_level: top.area_level, area_code: top.area_code, period: top.period } : NO_LEAF;
         if (known.leaf_key) leaves.add(known.leaf_key);
         if (!fresh.has(e)) continue;
         rows.push({
@@ -168,8 +177,10 @@ export class IndicatorProjector {
       }
       const leaf = leafKey(p);
       leaves.add(leaf);
-      if (!leafEarlierInBatch.has(e.key)) leafEarlierInBatch.set(e.key, { leaf_key: leaf, dataset: p.dataset, area_level: p.areaLevel, area_code: p.areaCode, period: p.period });
       if (!fresh.has(e)) continue;
+      const earlier = leafEarlierInBatch.get(e.key);
+      if (!earlier || e.version > earlier.version)
+        leafEarlierInBatch.set(e.key, { version: e.version, leaf_key: leaf, dataset: p.dataset, area_level: p.areaLevel, area_code: p.areaCode, period: p.period });
       const stored = storedObservations(this.protection, this.options.recordKeySecret, p);
       rows.push({
         record_key: e.key,
@@ -201,10 +212,13 @@ export class IndicatorProjector {
 
   /**
    * One look-up by the sorting key for the batch's records: which events are the first in the log
-   * of their key@version (and tombstone flag) — neither stored already nor earlier in the batch —
-   * and the leaf each record's stored versions are at (for its withdrawals).
+   * of their key@version (and tombstone flag) — neither stored already nor earlier in the batch —,
+   * the leaf of each record's highest stored version (for its withdrawals) and every leaf its
+   * stored versions are at.
    */
-  private async lookUp(events: readonly AreaStatisticEvent[]): Promise<{ fresh: Set<AreaStatisticEvent>; leafOfRecord: Map<string, LeafOf> }> {
+  private async lookUp(
+    events: readonly AreaStatisticEvent[],
+  ): Promise<{ fresh: Set<AreaStatisticEvent>; leafOfRecord: Map<string, LeafOf & { version: number }>; leavesOfRecord: Map<string, Set<string>> }> {
     const id = (key: string, version: number, tombstone: boolean | number) => `${key}\0${version}\0${tombstone ? 1 : 0}`;
     const keys = [...new Set(events.map((e) => e.key))];
     const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number } & LeafOf>(
@@ -213,11 +227,19 @@ export class IndicatorProjector {
       { keys },
     );
     const seen = new Set<string>();
-    const leafOfRecord = new Map<string, LeafOf>();
+    const leafOfRecord = new Map<string, LeafOf & { version: number }>();
+    const leavesOfRecord = new Map<string, Set<string>>();
     for (const r of stored) {
-      seen.add(id(r.record_key, Number(r.version), Number(r.tombstone)));
-      if (Number(r.tombstone) === 0 && !leafOfRecord.has(r.record_key)) {
-        leafOfRecord.set(r.record_key, { leaf_key: r.leaf_key, dataset: r.dataset, area_level: r.area_level, area_code: r.area_code, period: r.period });
+      const version = Number(r.version);
+      seen.add(id(r.record_key, version, Number(r.tombstone)));
+      if (r.leaf_key) {
+        const at = leavesOfRecord.get(r.record_key);
+        if (at) at.add(r.leaf_key);
+        else leavesOfRecord.set(r.record_key, new Set([r.leaf_key]));
+      }
+      const top = leafOfRecord.get(r.record_key);
+      if (Number(r.tombstone) === 0 && (!top || version > top.version)) {
+        leafOfRecord.set(r.record_key, { version, leaf_key: r.leaf_key, dataset: r.dataset, area_level: r.area_level, area_code: r.area_code, period: r.period });
       }
     }
     const fresh = new Set<AreaStatisticEvent>();
@@ -227,7 +249,7 @@ export class IndicatorProjector {
       seen.add(k);
       fresh.add(e);
     }
-    return { fresh, leafOfRecord };
+    return { fresh, leafOfRecord, leavesOfRecord };
   }
 
   /**

@@ -6,14 +6,14 @@
 // event was staged and a statement copied the versions, ≈ 0.4–0.5 s of the engine's serial work):
 //  - one key@version (and tombstone) is stored once, the first in the log wins (events of one key
 //    are in one partition, in log order);
-//  - a withdrawal carries the leaf of the record's first version before it in the log (none: empty),
-//    as the one-pass rebuild gives it and, for a record whose versions share one leaf, the
-//    incremental path (of a record that moved between leaves and was then withdrawn the paths
-//    take the leaf of different versions: not defined so far, not tested).
+//  - a withdrawal carries the leaf of the record's highest version before it in the log (none:
+//    empty), as the one-pass rebuild and the incremental path give it (a record that moved
+//    between leaves is withdrawn where it is; session 17, before: its first leaf, and the
+//    incremental path took either).
 // A rebuild's decoding worker (rebuild.worker.ts) writes one row per event of the staging table
 // record_versions_replay instead (writeStagingRows, with the log position), handed over by
 // addStaged(), and finish() resolves them by recordVersionsSql by the same rules in SQL: argMin by
-// log position, the leaf of the versions before the withdrawal.
+// log position, the leaf of the highest version before the withdrawal.
 // At the end one statement (cells.sql.ts, the live path's without its restriction to leaves)
 // computes every leaf's cells from record_versions:
 //  - a leaf's cells come from each record's latest version (tombstones remove), summed per cell;
@@ -68,30 +68,31 @@ const BLOCK_ROWS = 20_000;
 
 /**
  * One stored version of a record per (key, version, tombstone): the first in the log. Tombstones take
- * the leaf of the versions before them; only the records that have a withdrawal (≈ 2 % in the bench's
- * log) are grouped for that, not every record.
+ * the leaf of the highest version stored before them in the log (of equal versions the first); only
+ * the records that have a withdrawal (≈ 2 % in the bench's log) are grouped for that, not every record.
  */
 const recordVersionsSql = `
 INSERT INTO record_versions (record_key, version, leaf_key, dataset, area_level, area_code, period, tombstone, synthetic,
                              known_at_ms, amt, delivery_id, obs_measure, obs_dims, obs_value, obs_key, obs_pvalue)
 WITH leaves AS (
-  SELECT record_key, min((log_partition, log_offset)) AS first_pos,
-         any((leaf_key, dataset, area_level, area_code, period)) AS l
+  SELECT record_key, groupArray(((log_partition, log_offset), version, (leaf_key, dataset, area_level, area_code, period))) AS vs
   FROM record_versions_replay
   WHERE tombstone = 0 AND record_key IN (SELECT record_key FROM record_versions_replay WHERE tombstone = 1)
   GROUP BY record_key
 )
-SELECT s.record_key, s.version,
-       if(s.tombstone = 0, s.leaf_key, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.1, '')),
-       if(s.tombstone = 0, s.dataset, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.2, '')),
-       if(s.tombstone = 0, s.area_level, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.3, '')),
-       if(s.tombstone = 0, s.area_code, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.4, '')),
-       if(s.tombstone = 0, s.period, if(l.record_key != '' AND l.first_pos < (s.log_partition, s.log_offset), l.l.5, '')),
-       s.tombstone, s.synthetic, s.known_at_ms, s.amt, s.delivery_id, s.obs_measure, s.obs_dims, s.obs_value, s.obs_key, s.obs_pvalue
-FROM record_versions_replay AS s LEFT JOIN leaves AS l ON l.record_key = s.record_key
-WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
-  SELECT record_key, version, tombstone, p.1, p.2
-  FROM (SELECT record_key, version, tombstone, min((log_partition, log_offset)) AS p FROM record_versions_replay GROUP BY record_key, version, tombstone)
+SELECT record_key, version, w.1, w.2, w.3, w.4, w.5, tombstone, synthetic, known_at_ms, amt, delivery_id, obs_measure, obs_dims, obs_value, obs_key, obs_pvalue
+FROM (
+  SELECT s.record_key AS record_key, s.version AS version, s.tombstone AS tombstone, s.synthetic AS synthetic, s.known_at_ms AS known_at_ms,
+         s.amt AS amt, s.delivery_id AS delivery_id, s.obs_measure AS obs_measure, s.obs_dims AS obs_dims, s.obs_value AS obs_value,
+         s.obs_key AS obs_key, s.obs_pvalue AS obs_pvalue,
+         -- a withdrawal: of the versions before it in the log the highest (the first of equal ones); none: the empty tuple
+         if(s.tombstone = 0, (s.leaf_key, s.dataset, s.area_level, s.area_code, s.period),
+            arraySort(x -> (-toInt64(x.2), x.1), arrayFilter(x -> x.1 < (s.log_partition, s.log_offset), l.vs))[1].3) AS w
+  FROM record_versions_replay AS s LEFT JOIN leaves AS l ON l.record_key = s.record_key
+  WHERE (s.record_key, s.version, s.tombstone, s.log_partition, s.log_offset) IN (
+    SELECT record_key, version, tombstone, p.1, p.2
+    FROM (SELECT record_key, version, tombstone, min((log_partition, log_offset)) AS p FROM record_versions_replay GROUP BY record_key, version, tombstone)
+  )
 )
 SETTINGS join_use_nulls = 0, optimize_on_insert = 0`;
 
@@ -117,7 +118,7 @@ export interface LeafColumns {
   period: string;
 }
 
-/** A withdrawal's leaf columns: its record's first leaf in the log, or empty when it has none; as both rebuilds write them. */
+/** A withdrawal's leaf columns: its record's highest version's leaf before it in the log, or empty when it has none; as both rebuilds write them. */
 export function writeWithdrawnLeaf(w: RowBinaryWriter, leaf: LeafColumns | undefined): void {
   if (!leaf) {
     for (let k = 0; k < 5; k++) w.string('');
@@ -214,8 +215,8 @@ export class ReplayProjector {
    * table (addStaged(): a worker's staging rows, resolved by recordVersionsSql); set by the first call
    */
   private target: 'record_versions' | 'record_versions_replay' | undefined;
-  /** add(): per record key, the versions written (firstInLog) and the leaf of its first version in the log */
-  private readonly records = new Map<string, SeenVersions & { firstLeaf: LeafColumns | undefined }>();
+  /** add(): per record key, the versions written (firstInLog) and the leaf of its highest version so far (a withdrawal's) */
+  private readonly records = new Map<string, SeenVersions & { topVersion: number; topLeaf: LeafColumns | undefined }>();
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -237,7 +238,7 @@ export class ReplayProjector {
 
   /**
    * Writes the record versions of these events (of one partition, in log order; the first of a
-   * key@version in the log, a withdrawal with its record's first leaf). Resolves once they are
+   * key@version in the log, a withdrawal with the leaf of its record's highest version). Resolves once they are
    * serialised (and a full block handed to the warehouse, while the next one is built).
    */
   async add(events: readonly AreaStatisticEvent[]): Promise<void> {
@@ -249,12 +250,15 @@ export class ReplayProjector {
       const tombstone = e.tombstone || !p;
       let rec = this.records.get(e.key);
       if (!rec) {
-        rec = { seen: -1, firstLeaf: undefined };
+        rec = { seen: -1, topVersion: -1, topLeaf: undefined };
         this.records.set(e.key, rec);
       }
       if (!firstInLog(rec, e.version, tombstone ? 1 : 0)) continue;
-      if (p && !e.tombstone) rec.firstLeaf ??= { key: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period };
-      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.firstLeaf : undefined);
+      if (!tombstone && p && e.version > rec.topVersion) {
+        rec.topVersion = e.version;
+        rec.topLeaf = { key: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period };
+      }
+      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.topLeaf : undefined);
       rows++;
     }
     await this.added(rows, events.length);

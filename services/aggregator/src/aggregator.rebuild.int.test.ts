@@ -9,7 +9,7 @@
 // (v2) and without (v1, keyed by the secret), published shares, rates and signed changes with and
 // without denominators (v3), a record whose latest version lacks an observation
 // (absent cell), a record that names one cell twice, a record whose second version moves it to
-// another area, an undecodable event and one with a period the indices cannot take. (The
+// another area (in one batch, and in batches of their own followed by its withdrawal), an undecodable event and one with a period the indices cannot take. (The
 // rebuild's cells statement writes a leaf with one row of a one-row record without GROUP BY,
 // cells.sql.ts: the last two, and the corrections and withdrawals, are what it must not take
 // for such a leaf.)
@@ -84,6 +84,12 @@ function theLog(): { schemaVersion: 1 | 2 | 3; event: RecordEvent<'area-statisti
   for (const year of [2010, 2011, 2012]) {
     for (const area of AREAS) push('bevoelkerung', area, String(year), pop(area, year));
     for (let m = 1; m <= 12; m++) for (const area of AREAS) push('sgb2', area, `${year}-${String(m).padStart(2, '0')}`, jobs(area, m, m % 2 === 0));
+    // a second record at a leaf that moves to another area and is then withdrawn, each ~80 events
+    // apart (in batches of their own): it counts where it is, once, and its withdrawal removes it there
+    const moving = { key: 'sgb2|verzogen', version: year - 2009 };
+    if (year === 2010) push('sgb2', '103', '2011-12', jobs('103', 7, true), moving);
+    if (year === 2011) push('sgb2', '104', '2011-12', jobs('104', 8, true), moving);
+    if (year === 2012) push('sgb2', '104', '2011-12', null, moving);
   }
   // corrections, withdrawals, a correction that drops an observation (absent cell)
   push('sgb2', '101', '2011-12', jobs('101', 99, true));
@@ -235,6 +241,15 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
     expect(incremental.absentCells.filter((c) => c.area_code === '105' && c.period === '2013-01')).toHaveLength(2);
     expect(incremental.presentCells.filter((c) => c.area_code === '106' && c.period === '2013-01')).toHaveLength(2);
     expect(dead).toHaveLength(2);
+    // the record that moved from 103 to 104 and was withdrawn there counts at neither leaf: each
+    // shows its own record's values only (10 + (area·7 + 12·3 + i) mod 40)
+    const sgb2At = (area: string) =>
+      incremental.presentCells
+        .filter((c) => c.measure === 'sgb2_personen' && c.area_code === area && c.period === '2011-12')
+        .map((c) => Number(c.value))
+        .sort();
+    expect(sgb2At('103')).toEqual([47, 48]);
+    expect(sgb2At('104')).toEqual([14, 15]);
 
     const { events, decodedIn } = await aggregator.rebuild();
     expect(events).toBe(entries.length + 2);
