@@ -170,8 +170,11 @@ export function writeStagingRows(w: RowBinaryWriter, protection: Protection, sec
   }
 }
 
-/** The columns of record_versions (recordVersionsColumns' order) of one event; a withdrawal's leaf is `withdrawnLeaf` (none: empty). */
-function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined): void {
+/**
+ * The columns of record_versions (recordVersionsColumns' order) of one event; a withdrawal's leaf is
+ * `withdrawnLeaf` (none: empty), a version's `leaf` its leafKey() when the caller has it already.
+ */
+function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined, leaf?: string): void {
   const p = e.payload;
   w.string(e.key);
   w.uint32(e.version);
@@ -180,8 +183,7 @@ function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secre
     writeWithdrawalColumns(w, e);
     return;
   }
-  const obs = storedObservations(protection, secret, p);
-  w.string(leafKey(p));
+  w.string(leaf ?? leafKey(p));
   w.string(p.dataset);
   w.string(p.areaLevel);
   w.string(p.areaCode);
@@ -191,6 +193,7 @@ function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secre
   w.uint64(e.deliveredAt);
   w.string(e.amt);
   w.string(e.deliveryId);
+  const obs = storedObservations(protection, secret, p);
   w.size(obs.length);
   for (const o of obs) w.string(o.measure);
   w.size(obs.length);
@@ -253,8 +256,9 @@ export class ReplayProjector {
         this.records.set(e.key, rec);
       }
       if (!firstInLog(rec, e.version, tombstone ? 1 : 0)) continue;
-      if (p && !e.tombstone) rec.firstLeaf ??= { key: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period };
-      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.firstLeaf : undefined);
+      const leaf = tombstone ? undefined : leafKey(p!);
+      if (leaf !== undefined) rec.firstLeaf ??= { key: leaf, dataset: p!.dataset, areaLevel: p!.areaLevel, areaCode: p!.areaCode, period: p!.period };
+      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.firstLeaf : undefined, leaf);
       rows++;
     }
     await this.added(rows, events.length);
@@ -288,8 +292,12 @@ export class ReplayProjector {
     this.block = new RowBinaryWriter(Math.max(1 << 20, data.length + (data.length >> 3)));
     this.blockRows = 0;
     const staged = this.target === 'record_versions_replay';
+    // record_versions' rows are one per key@version and tombstone (firstInLog) into an emptied table: keysDistinct
     await this.inserts.push(() =>
-      this.warehouse.insertFormatted(staged ? 'record_versions_replay' : 'record_versions', { format: 'RowBinary', columns: staged ? stagingColumns : recordVersionsColumns, data }),
+      this.warehouse.insertFormatted(
+        staged ? 'record_versions_replay' : 'record_versions',
+        staged ? { format: 'RowBinary', columns: stagingColumns, data } : { format: 'RowBinary', columns: recordVersionsColumns, data, keysDistinct: true },
+      ),
     );
   }
 
