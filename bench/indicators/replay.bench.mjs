@@ -15,7 +15,9 @@
 //  - what limits the rebuild, in every round beside the limit (issue 17.1, session 17), each as
 //    seconds and CPU seconds of the process (process.cpuUsage: every thread, chDB's included):
 //    (a) the rebuild's own record_versions rows (the RowBinary blocks it handed over, captured)
-//    inserted raw into an empty copy of record_versions; (b) the cells limit above; (c) both, one
+//    inserted raw into an empty copy of record_versions as it inserted them; (b) the cells limit
+//    above, and beside it the same insert without the insert-time merge (as the cells statement
+//    inserts; not the limit, so that the share stays comparable across sessions); (c) both, one
 //    after the other as the rebuild must write them (the "write floor"); (d) reading + decoding the
 //    log alone, and with the record_versions rows serialised (ReplayProjector.add, the inserts
 //    dropped); (e) the rebuild's cells statement alone on the filled record_versions, into an empty
@@ -429,6 +431,13 @@ async function writeFloor(written, limit) {
     },
   );
   if ((await countOf('record_versions_limit')) !== versionRows || (await countOf('cells_limit')) !== cellRows) throw new Error("write floor: rows differ from the rebuild's");
+  // (b′) the cells rows raw as the cells statement inserts them: without a ReplacingMergeTree's merge of the inserted block
+  const cellsFile = join(dir, 'cells.RowBinary');
+  const cellsNoMerge = await fastest(
+    () => emptyCopy('cells_limit', 'cells'),
+    () => warehouse.command(`INSERT INTO cells_limit (${limitColumns.join(', ')}) FROM INFILE '${cellsFile}' SETTINGS optimize_on_insert = 0 FORMAT RowBinary`),
+  );
+  if ((await countOf('cells_limit')) !== cellRows) throw new Error('write floor: cells rows without the insert-time merge differ');
   const { sql, params } = written.cellsStatement;
   const into = sql.replace(/INSERT INTO cells\s*\(/i, 'INSERT INTO cells_statement (');
   const statement = await fastest(
@@ -443,6 +452,7 @@ async function writeFloor(written, limit) {
     versionBytes: blocks.reduce((a, b) => a + b.data.length, 0),
     versions,
     cells: { ms: limit.RowBinary.ms, cpuSeconds: limit.RowBinary.cpuSeconds },
+    cellsNoMerge,
     both,
     statement,
   };
@@ -602,6 +612,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       readDecodeRows: { s: round3(w.ms / 1000), cpuS: round3(w.cpuSeconds) },
       versionsRaw: { s: round3(f.versions.ms / 1000), cpuS: round3(f.versions.cpuSeconds), rows: f.versionRows, blocks: f.versionBlocks, bytes: f.versionBytes },
       cellsRaw: { s: round3(limitS), cpuS: round3(f.cells.cpuSeconds), rows: limit.RowBinary.rows },
+      cellsRawNoMerge: { s: round3(f.cellsNoMerge.ms / 1000), cpuS: round3(f.cellsNoMerge.cpuSeconds) },
       writeFloor: { s: round3(floorS), cpuS: round3(f.both.cpuSeconds) },
       cellsStatement: { s: round3(f.statement.ms / 1000), cpuS: round3(f.statement.cpuSeconds) },
       shareOfLimit: round3(limitS / rebuildS),
@@ -609,7 +620,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     };
     runs.floor.push(parts);
     console.log(
-      `round ${round}: what it must write, raw (RowBinary, pre-serialised, into empty copies): (a) record_versions ${fmtInt(f.versionRows)} rows in the rebuild's ${f.versionBlocks} blocks (${(f.versionBytes / 2 ** 20).toFixed(1)} MiB) ${s(f.versions)}; (b) cells ${fmtInt(limit.RowBinary.rows)} rows ${s(f.cells)}; (c) both, one after the other (the write floor) ${s(f.both)}`,
+      `round ${round}: what it must write, raw (RowBinary, pre-serialised, into empty copies): (a) record_versions ${fmtInt(f.versionRows)} rows in the rebuild's ${f.versionBlocks} blocks (${(f.versionBytes / 2 ** 20).toFixed(1)} MiB) ${s(f.versions)}; (b) cells ${fmtInt(limit.RowBinary.rows)} rows ${s(f.cells)}, without the insert-time merge (optimize_on_insert = 0, as the cells statement) ${s(f.cellsNoMerge)}; (c) both, one after the other (the write floor) ${s(f.both)}`,
     );
     console.log(
       `round ${round}: its parts alone: (d) read + decode ${s(t)}, with the record_versions rows written ${s(w)}; (e) the cells statement on the filled record_versions ${s(f.statement)}; the rebuild ${sec(r.ms)} (CPU ${r.cpuSeconds.toFixed(2)} s)`,
