@@ -103,7 +103,8 @@ const timedWarehouse = new Proxy(warehouse, {
     return async (first, ...rest) => {
       if (capture) {
         // what the rebuild writes, kept for the write floor: record_versions' blocks as handed over, the cells statement with its parameters
-        if (name === 'insertFormatted' && first === 'record_versions') capture.versionBlocks.push({ ...rest[0], data: Buffer.from(rest[0].data) });
+        // kept by reference, not copied (a copy of 58 MiB cost the rebuild's main thread ≈ 45 ms): the projector hands over each block's bytes once and writes the next block into a new buffer
+        if (name === 'insertFormatted' && first === 'record_versions') capture.versionBlocks.push(rest[0]);
         if (name === 'command' && /^\s*INSERT INTO cells\s/i.test(String(first))) capture.cellsStatement = { sql: String(first), params: rest[0] };
       }
       // the resolving statements begin with the versions' statement (staged by the worker) or else the periods' query before the cells statement
