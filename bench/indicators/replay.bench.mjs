@@ -12,6 +12,16 @@
 //    limit, and the rebuild is reported as a share of it per round (events/s of the rebuild over
 //    the limit's rows/s × cells per event) and as the median of those shares; to compare with runs
 //    before RowBinary, also as a share of the fastest text format;
+//  - what limits the rebuild, in every round beside the limit (issue 17.1, session 17), each as
+//    seconds and CPU seconds of the process (process.cpuUsage: every thread, chDB's included):
+//    (a) the rebuild's own record_versions rows (the RowBinary blocks it handed over, captured)
+//    inserted raw into an empty copy of record_versions as it inserted them; (b) the cells limit
+//    above, and beside it the same insert without the insert-time merge (as the cells statement
+//    inserts; not the limit, so that the share stays comparable across sessions); (c) both, one
+//    after the other as the rebuild must write them (the "write floor"); (d) reading + decoding the
+//    log alone, and with the record_versions rows serialised (ReplayProjector.add, the inserts
+//    dropped); (e) the rebuild's cells statement alone on the filled record_versions, into an empty
+//    copy of cells; and the rebuild as a share of the limit and of the write floor;
 //  - where the rebuild's time goes: every warehouse statement of the rebuild timed from its call to
 //    its answer (the staging inserts overlap with reading and decoding the next block);
 //  - the old path (baseline): the log projected by the incremental projector batch by batch (what
@@ -72,6 +82,8 @@ console.log(`load average at start: ${loadAtStart.join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-replay-'));
 const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
 
+/** while set (the default rebuild of a round): what it writes, for the write floor (record_versions' RowBinary blocks, the cells statement) */
+let capture;
 /** when the rebuild's resolving statements began (wall clock and the process's CPU time, all threads) */
 let resolveStarted;
 /** statement times of the rebuild without indices, by kind: from the call to the answer */
@@ -89,6 +101,12 @@ const timedWarehouse = new Proxy(warehouse, {
     const value = Reflect.get(target, name);
     if (typeof value !== 'function' || !['command', 'query', 'insert', 'insertFormatted'].includes(name)) return typeof value === 'function' ? value.bind(target) : value;
     return async (first, ...rest) => {
+      if (capture) {
+        // what the rebuild writes, kept for the write floor: record_versions' blocks as handed over, the cells statement with its parameters
+        // kept by reference, not copied (a copy of 58 MiB cost the rebuild's main thread ≈ 45 ms): the projector hands over each block's bytes once and writes the next block into a new buffer
+        if (name === 'insertFormatted' && first === 'record_versions') capture.versionBlocks.push(rest[0]);
+        if (name === 'command' && /^\s*INSERT INTO cells\s/i.test(String(first))) capture.cellsStatement = { sql: String(first), params: rest[0] };
+      }
       // the resolving statements begin with the versions' statement (staged by the worker) or else the periods' query before the cells statement
       if ((name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) || (name === 'query' && /^\s*SELECT DISTINCT period FROM record_versions\b/i.test(String(first)))) {
         resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage() };
@@ -183,10 +201,19 @@ console.log(
 // ── baseline: read + decode only ─────────────────────────────────────────────────────────────────
 let decodeGroup = 0;
 const REBUILD_BATCH = 10_000; // AggregatorOptions.rebuildBatchSize default
-/** mode: 'read' (the log alone), 'zod' (decodeAs: Avro + zod, as a live consumer), 'trusted' (decodeTrusted, as the rebuild) */
+/** a warehouse that takes the rebuild's inserts and drops them (the 'rows' arm: serialisation without the engine) */
+const droppingWarehouse = { command: async () => {}, insertFormatted: async () => {}, query: async () => [] };
+/**
+ * mode: 'read' (the log alone), 'zod' (decodeAs: Avro + zod, as a live consumer), 'trusted'
+ * (decodeTrusted, as the rebuild), 'rows' (decodeTrusted and the rebuild's record_versions rows
+ * written as RowBinary by ReplayProjector.add, handed to no engine). Wall and CPU time (process.cpuUsage: every thread).
+ */
 async function readAndDecode(mode) {
   const trusted = mode !== 'zod';
+  const projector = mode === 'rows' ? new store.ReplayProjector(droppingWarehouse) : undefined;
+  await projector?.begin();
   let n = 0;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const sub = await log.subscribe({
     groupId: `bench-decode-${decodeGroup++}`,
@@ -194,19 +221,31 @@ async function readAndDecode(mode) {
     startFrom: 'earliest',
     maxBatchSize: trusted ? REBUILD_BATCH : BATCH,
     handleBatch: async (batch) => {
+      const decoded = [];
       for (const e of batch.events) {
         if (mode === 'trusted') codec.decodeTrusted(e.value);
-        else if (mode === 'zod') codec.decodeAs(e.value);
+        else if (mode === 'rows') {
+          const d = codec.decodeTrusted(e.value);
+          if (d.recordType === 'area-statistic') decoded.push(d);
+        } else if (mode === 'zod') codec.decodeAs(e.value);
         n++;
       }
+      if (projector) await projector.add(decoded);
     },
   });
   await sub.caughtUp(600_000);
   const ms = performance.now() - started;
+  const cpuSeconds = cpuSince(cpu0);
   await sub.stop();
   if (n !== N) throw new Error(`decoded ${n} events, expected ${N}`);
-  return { events: n, ms };
+  return { events: n, ms, cpuSeconds };
 }
+
+/** CPU seconds of the process (every thread: JS, workers, the engine) since `cpu0` */
+const cpuSince = (cpu0) => {
+  const c = process.cpuUsage(cpu0);
+  return (c.user + c.system) / 1e6;
+};
 
 // ── rebuild (set-based), with and without indices ────────────────────────────────────────────────
 const catalogue = loadCatalogue();
@@ -322,19 +361,102 @@ async function physicalLimit(formats, tries = 2) {
   for (const format of formats) {
     const data = payloads[format];
     let best = Infinity;
+    let bestCpu = Number.NaN;
     for (let i = 0; i < tries; i++) {
       await warehouse.command('DROP TABLE IF EXISTS cells_limit');
       await warehouse.command('CREATE TABLE cells_limit AS cells');
+      const cpu0 = process.cpuUsage();
       const started = performance.now();
       await warehouse.insertFormatted('cells_limit', { format, columns: limitColumns, data });
-      best = Math.min(best, performance.now() - started);
+      const ms = performance.now() - started;
+      if (ms < best) [best, bestCpu] = [ms, cpuSince(cpu0)];
     }
     const [n] = await warehouse.query('SELECT count() AS n FROM cells_limit');
     if (Number(n.n) !== rows) throw new Error(`physical limit (${format}): ${n.n} rows inserted, expected ${rows}`);
-    out[format] = { rows, ms: best, bytes: data.length, rowsPerSecond: (rows / best) * 1000 };
+    out[format] = { rows, ms: best, cpuSeconds: bestCpu, bytes: data.length, rowsPerSecond: (rows / best) * 1000 };
   }
   await warehouse.command('DROP TABLE IF EXISTS cells_limit');
   return out;
+}
+
+// ── what limits the rebuild: what it must write, written raw, and its parts alone ────────────────
+/** the fastest of `tries` runs of `work` after `setup` (not timed): wall ms and CPU seconds of that run (every thread of the process) */
+async function fastest(setup, work, tries = 2) {
+  let best = { ms: Infinity, cpuSeconds: Number.NaN };
+  for (let i = 0; i < tries; i++) {
+    await setup();
+    const cpu0 = process.cpuUsage();
+    const started = performance.now();
+    await work();
+    const ms = performance.now() - started;
+    if (ms < best.ms) best = { ms, cpuSeconds: cpuSince(cpu0) };
+  }
+  return best;
+}
+const emptyCopy = async (table, of) => {
+  await warehouse.command(`DROP TABLE IF EXISTS ${table}`);
+  await warehouse.command(`CREATE TABLE ${table} AS ${of}`);
+};
+const countOf = async (table) => Number((await warehouse.query(`SELECT count() AS n FROM ${table}`))[0].n);
+
+/**
+ * In the same round as the rebuild and the limit, from what the rebuild wrote (`written`: its
+ * record_versions blocks, RowBinary as it handed them over, and its cells statement):
+ *  (a) the record_versions rows inserted raw, in the rebuild's blocks one after another, into an empty copy (its projection and index included);
+ *  (b) the cells rows inserted raw (the limit: limit.RowBinary, measured by physicalLimit);
+ *  (c) both, as the rebuild must write them: the versions, then the cells (the write floor);
+ *  (e) the cells statement alone, on the filled record_versions, into an empty copy of cells.
+ * (d), reading and decoding the log alone, is the 'trusted' and 'rows' arms of readAndDecode.
+ */
+async function writeFloor(written, limit) {
+  const cellRows = limit.RowBinary.rows;
+  const blocks = written.versionBlocks;
+  const versionRows = Number((await warehouse.query('SELECT count() AS n FROM record_versions'))[0].n);
+  const insertBlocks = async (table) => {
+    for (const b of blocks) await warehouse.insertFormatted(table, b);
+  };
+  const cellsRowBinary = (await limitPayloadsOnce()).RowBinary;
+  const versions = await fastest(
+    () => emptyCopy('record_versions_limit', 'record_versions'),
+    () => insertBlocks('record_versions_limit'),
+  );
+  if ((await countOf('record_versions_limit')) !== versionRows) throw new Error("write floor: record_versions rows differ from the rebuild's");
+  const both = await fastest(
+    async () => {
+      await emptyCopy('record_versions_limit', 'record_versions');
+      await emptyCopy('cells_limit', 'cells');
+    },
+    async () => {
+      await insertBlocks('record_versions_limit');
+      await warehouse.insertFormatted('cells_limit', { format: 'RowBinary', columns: limitColumns, data: cellsRowBinary });
+    },
+  );
+  if ((await countOf('record_versions_limit')) !== versionRows || (await countOf('cells_limit')) !== cellRows) throw new Error("write floor: rows differ from the rebuild's");
+  // (b′) the cells rows raw as the cells statement inserts them: without a ReplacingMergeTree's merge of the inserted block
+  const cellsFile = join(dir, 'cells.RowBinary');
+  const cellsNoMerge = await fastest(
+    () => emptyCopy('cells_limit', 'cells'),
+    () => warehouse.command(`INSERT INTO cells_limit (${limitColumns.join(', ')}) FROM INFILE '${cellsFile}' SETTINGS optimize_on_insert = 0 FORMAT RowBinary`),
+  );
+  if ((await countOf('cells_limit')) !== cellRows) throw new Error('write floor: cells rows without the insert-time merge differ');
+  const { sql, params } = written.cellsStatement;
+  const into = sql.replace(/INSERT INTO cells\s*\(/i, 'INSERT INTO cells_statement (');
+  const statement = await fastest(
+    () => emptyCopy('cells_statement', 'cells'),
+    () => warehouse.command(into, params),
+  );
+  if ((await countOf('cells_statement')) !== cellRows) throw new Error('write floor: the cells statement alone wrote other rows than the rebuild');
+  for (const t of ['record_versions_limit', 'cells_limit', 'cells_statement']) await warehouse.command(`DROP TABLE IF EXISTS ${t}`);
+  return {
+    versionRows,
+    versionBlocks: blocks.length,
+    versionBytes: blocks.reduce((a, b) => a + b.data.length, 0),
+    versions,
+    cells: { ms: limit.RowBinary.ms, cpuSeconds: limit.RowBinary.cpuSeconds },
+    cellsNoMerge,
+    both,
+    statement,
+  };
 }
 
 // ── the old path: the incremental projector over the whole log, batch by batch ───────────────────
@@ -383,14 +505,16 @@ const runs = {
   textLimitEventsPerSecond: [],
   textShare: [],
   load: [],
+  /** per round: the rebuild, (a)–(e) of writeFloor and the read arms, seconds and CPU seconds */
+  floor: [],
 };
 const statementsPerRound = [];
 let checked;
 let rowsPerEvent;
-if (!args['no-decode']) {
-  await readAndDecode('zod'); // warm-up (JIT, page cache)
-  await readAndDecode('trusted');
-}
+// warm-up (JIT, page cache)
+if (!args['no-decode']) await readAndDecode('zod');
+await readAndDecode('trusted');
+await readAndDecode('rows');
 for (let round = 1; round <= ROUNDS; round++) {
   runs.load.push(load()[0]);
   if (!args['no-decode']) {
@@ -398,14 +522,20 @@ for (let round = 1; round <= ROUNDS; round++) {
     runs.readOnly.push(rate(o.ms));
     const z = await readAndDecode('zod');
     runs.decodeZod.push(rate(z.ms));
-    const t = await readAndDecode('trusted');
-    runs.decodeTrusted.push(rate(t.ms));
-    console.log(`round ${round}: read only (embedded log, batches of ${REBUILD_BATCH})  ${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)})`);
-    console.log(`round ${round}: read + decode (Avro + zod, decodeAs)      ${fmtInt(runs.decodeZod.at(-1)).padStart(9)} events/s (${sec(z.ms)})`);
-    console.log(`round ${round}: read + decode (decodeTrusted, rebuild)   ${fmtInt(runs.decodeTrusted.at(-1)).padStart(9)} events/s (${sec(t.ms)})`);
+    console.log(`round ${round}: read only (embedded log, batches of ${REBUILD_BATCH})  ${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)}; CPU ${o.cpuSeconds.toFixed(2)} s)`);
+    console.log(`round ${round}: read + decode (Avro + zod, decodeAs)      ${fmtInt(runs.decodeZod.at(-1)).padStart(9)} events/s (${sec(z.ms)}; CPU ${z.cpuSeconds.toFixed(2)} s)`);
   }
+  // (d) of the floor, in every round: reading + decoding alone, and with the rebuild's record_versions rows written (no engine)
+  const t = await readAndDecode('trusted');
+  runs.decodeTrusted.push(rate(t.ms));
+  const w = await readAndDecode('rows');
+  console.log(`round ${round}: read + decode (decodeTrusted, rebuild)   ${fmtInt(runs.decodeTrusted.at(-1)).padStart(9)} events/s (${sec(t.ms)}; CPU ${t.cpuSeconds.toFixed(2)} s)`);
+  console.log(`round ${round}: … + record_versions rows (RowBinary, dropped) ${fmtInt(rate(w.ms)).padStart(9)} events/s (${sec(w.ms)}; CPU ${w.cpuSeconds.toFixed(2)} s)`);
   statementMs.clear();
+  capture = { versionBlocks: [], cellsStatement: undefined };
   const r = await rebuild(plain);
+  const written = capture;
+  capture = undefined;
   const statements = Object.fromEntries([...statementMs].map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
   statementsPerRound.push(statements);
   checked = await check(false);
@@ -470,6 +600,36 @@ for (let round = 1; round <= ROUNDS; round++) {
   console.log(
     `round ${round}: fastest text format (the limit before RowBinary): ${fmtInt(textLimitEventsPerSecond)} events/s (${fastestText}); rebuild = ${(runs.textShare.at(-1) * 100).toFixed(1)} % of it`,
   );
+  if (written.versionBlocks.length > 0 && written.cellsStatement) {
+    const f = await writeFloor(written, limit);
+    const s = (x) => `${sec(x.ms)} (CPU ${x.cpuSeconds.toFixed(2)} s)`;
+    const rebuildS = r.ms / 1000;
+    const limitS = limit.RowBinary.ms / 1000;
+    const floorS = f.both.ms / 1000;
+    const round3 = (x) => Number(x.toFixed(3));
+    const parts = {
+      rebuild: { s: round3(rebuildS), cpuS: round3(r.cpuSeconds) },
+      readDecode: { s: round3(t.ms / 1000), cpuS: round3(t.cpuSeconds) },
+      readDecodeRows: { s: round3(w.ms / 1000), cpuS: round3(w.cpuSeconds) },
+      versionsRaw: { s: round3(f.versions.ms / 1000), cpuS: round3(f.versions.cpuSeconds), rows: f.versionRows, blocks: f.versionBlocks, bytes: f.versionBytes },
+      cellsRaw: { s: round3(limitS), cpuS: round3(f.cells.cpuSeconds), rows: limit.RowBinary.rows },
+      cellsRawNoMerge: { s: round3(f.cellsNoMerge.ms / 1000), cpuS: round3(f.cellsNoMerge.cpuSeconds) },
+      writeFloor: { s: round3(floorS), cpuS: round3(f.both.cpuSeconds) },
+      cellsStatement: { s: round3(f.statement.ms / 1000), cpuS: round3(f.statement.cpuSeconds) },
+      shareOfLimit: round3(limitS / rebuildS),
+      shareOfWriteFloor: round3(floorS / rebuildS),
+    };
+    runs.floor.push(parts);
+    console.log(
+      `round ${round}: what it must write, raw (RowBinary, pre-serialised, into empty copies): (a) record_versions ${fmtInt(f.versionRows)} rows in the rebuild's ${f.versionBlocks} blocks (${(f.versionBytes / 2 ** 20).toFixed(1)} MiB) ${s(f.versions)}; (b) cells ${fmtInt(limit.RowBinary.rows)} rows ${s(f.cells)}, without the insert-time merge (optimize_on_insert = 0, as the cells statement) ${s(f.cellsNoMerge)}; (c) both, one after the other (the write floor) ${s(f.both)}`,
+    );
+    console.log(
+      `round ${round}: its parts alone: (d) read + decode ${s(t)}, with the record_versions rows written ${s(w)}; (e) the cells statement on the filled record_versions ${s(f.statement)}; the rebuild ${sec(r.ms)} (CPU ${r.cpuSeconds.toFixed(2)} s)`,
+    );
+    console.log(
+      `round ${round}: the rebuild = ${(parts.shareOfLimit * 100).toFixed(1)} % of the limit, ${(parts.shareOfWriteFloor * 100).toFixed(1)} % of the write floor. Writing both tables raw takes ${floorS.toFixed(2)} s (a rebuild doing nothing else would be ${((limitS / floorS) * 100).toFixed(1)} % of the limit); a rebuild at 50 % of the limit may take ${(2 * limitS).toFixed(2)} s, which leaves ${(2 * limitS - floorS).toFixed(2)} s beside the writes for reading, decoding and serialising ${fmtInt(N)} events, which alone take ${(w.ms / 1000).toFixed(2)} s (read + decode ${(t.ms / 1000).toFixed(2)} s), CPU ${w.cpuSeconds.toFixed(2)} s`,
+    );
+  }
   if (!args['no-indices']) {
     const ri = await rebuild(timedIndices);
     const c = await check(true);
@@ -487,6 +647,11 @@ const limitEventsPerSecond = median(runs.limitEventsPerSecond);
 console.log(
   `share of the physical limit per round: ${runs.share.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}; median ${(share * 100).toFixed(1)} % (limit median ${fmtInt(limitEventsPerSecond)} events/s)`,
 );
+if (runs.floor.length > 0) {
+  console.log(
+    `share of the write floor per round: ${runs.floor.map((f) => `${(f.shareOfWriteFloor * 100).toFixed(1)} %`).join(', ')}; median ${(median(runs.floor.map((f) => f.shareOfWriteFloor)) * 100).toFixed(1)} % (write floor median ${median(runs.floor.map((f) => f.writeFloor.s)).toFixed(2)} s)`,
+  );
+}
 const textShare = median(runs.textShare);
 console.log(
   `share of the fastest text format's limit per round: ${runs.textShare.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}; median ${(textShare * 100).toFixed(1)} % (limit median ${fmtInt(median(runs.textLimitEventsPerSecond))} events/s)`,
@@ -550,6 +715,8 @@ console.log(
     loadAtStart,
     loadAtEnd: load(),
     shareOfLimit: Number(share.toFixed(3)), // median of the rounds' shares
+    floorPerRound: runs.floor, // seconds and CPU seconds of the rebuild, (a) versionsRaw, (b) cellsRaw, (c) writeFloor, (d) readDecode(Rows), (e) cellsStatement
+    shareOfWriteFloor: runs.floor.length > 0 ? Number(median(runs.floor.map((f) => f.shareOfWriteFloor)).toFixed(3)) : null,
     oldPathEventsPerSecond: old ? Math.round(rate(old.ms)) : null,
     oldPathWithIndices: old ? args['baseline-indices'] : null,
     ratioToOldPath: old ? Number((m.rebuild / rate(old.ms)).toFixed(1)) : null,

@@ -171,8 +171,11 @@ export function writeStagingRows(w: RowBinaryWriter, protection: Protection, sec
   }
 }
 
-/** The columns of record_versions (recordVersionsColumns' order) of one event; a withdrawal's leaf is `withdrawnLeaf` (none: empty). */
-function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined): void {
+/**
+ * The columns of record_versions (recordVersionsColumns' order) of one event; a withdrawal's leaf is
+ * `withdrawnLeaf` (none: empty), a version's `leaf` its leafKey() when the caller has it already.
+ */
+function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined, leaf?: string): void {
   const p = e.payload;
   w.string(e.key);
   w.uint32(e.version);
@@ -181,8 +184,7 @@ function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secre
     writeWithdrawalColumns(w, e);
     return;
   }
-  const obs = storedObservations(protection, secret, p);
-  w.string(leafKey(p));
+  w.string(leaf ?? leafKey(p));
   w.string(p.dataset);
   w.string(p.areaLevel);
   w.string(p.areaCode);
@@ -192,6 +194,7 @@ function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secre
   w.uint64(e.deliveredAt);
   w.string(e.amt);
   w.string(e.deliveryId);
+  const obs = storedObservations(protection, secret, p);
   w.size(obs.length);
   for (const o of obs) w.string(o.measure);
   w.size(obs.length);
@@ -254,11 +257,12 @@ export class ReplayProjector {
         this.records.set(e.key, rec);
       }
       if (!firstInLog(rec, e.version, tombstone ? 1 : 0)) continue;
-      if (!tombstone && p && e.version > rec.topVersion) {
+      const leaf = tombstone ? undefined : leafKey(p!);
+      if (leaf !== undefined && e.version > rec.topVersion) {
         rec.topVersion = e.version;
-        rec.topLeaf = { key: leafKey(p), dataset: p.dataset, areaLevel: p.areaLevel, areaCode: p.areaCode, period: p.period };
+        rec.topLeaf = { key: leaf, dataset: p!.dataset, areaLevel: p!.areaLevel, areaCode: p!.areaCode, period: p!.period };
       }
-      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.topLeaf : undefined);
+      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.topLeaf : undefined, leaf);
       rows++;
     }
     await this.added(rows, events.length);
@@ -292,8 +296,12 @@ export class ReplayProjector {
     this.block = new RowBinaryWriter(Math.max(1 << 20, data.length + (data.length >> 3)));
     this.blockRows = 0;
     const staged = this.target === 'record_versions_replay';
+    // record_versions' rows are one per key@version and tombstone (firstInLog) into an emptied table: keysDistinct
     await this.inserts.push(() =>
-      this.warehouse.insertFormatted(staged ? 'record_versions_replay' : 'record_versions', { format: 'RowBinary', columns: staged ? stagingColumns : recordVersionsColumns, data }),
+      this.warehouse.insertFormatted(
+        staged ? 'record_versions_replay' : 'record_versions',
+        staged ? { format: 'RowBinary', columns: stagingColumns, data } : { format: 'RowBinary', columns: recordVersionsColumns, data, keysDistinct: true },
+      ),
     );
   }
 

@@ -164,6 +164,23 @@ export function warehouseContract(name: string, harness: WarehouseContractHarnes
       expect(await wh.query('SELECT count() AS n FROM rowbinary_t')).toEqual([{ n: String(strings.length) }]);
     });
 
+    it("passes keysDistinct on to the engine: a RowBinary block is inserted without a ReplacingMergeTree's insert-time merge", async () => {
+      await wh.command('CREATE TABLE distinct_t (id UInt32, v Float64) ENGINE = ReplacingMergeTree ORDER BY id');
+      // two rows of one key in one block: merged on insert by default; kept apart with the hint (a
+      // caller that vouches for distinct keys never sends this, so the hint is seen only here)
+      const block = Buffer.alloc(24);
+      block.writeUInt32LE(1, 0);
+      block.writeDoubleLE(0.5, 4);
+      block.writeUInt32LE(1, 12);
+      block.writeDoubleLE(1.5, 16);
+      await wh.insertFormatted('distinct_t', { format: 'RowBinary', columns: ['id', 'v'], data: new Uint8Array(block) });
+      expect(await wh.query('SELECT count() AS n FROM distinct_t')).toEqual([{ n: '1' }]);
+      await wh.command('TRUNCATE TABLE distinct_t');
+      await wh.insertFormatted('distinct_t', { format: 'RowBinary', columns: ['id', 'v'], data: new Uint8Array(block), keysDistinct: true });
+      expect(await wh.query('SELECT count() AS n FROM distinct_t')).toEqual([{ n: '2' }]);
+      expect(await wh.query('SELECT id, v FROM distinct_t FINAL')).toEqual([{ id: 1, v: 1.5 }]);
+    });
+
     it('binds strings with quotes, backslashes, control characters and unicode exactly', async () => {
       for (const s of awkwardStrings) {
         const rows = await wh.query<{ s: string; len: string }>('SELECT {s:String} AS s, length({s:String}) AS len', { s });

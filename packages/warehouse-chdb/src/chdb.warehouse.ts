@@ -107,7 +107,7 @@ export class ChdbWarehouse implements Warehouse {
     assertFormattedInsert(table, insert);
     if (insert.data.length === 0) return;
     const format = insert.format;
-    if (format === 'RowBinary') return this.insertRowBinary(table, insert.columns, insert.data as Uint8Array);
+    if (format === 'RowBinary') return this.insertRowBinary(table, insert.columns, insert.data as Uint8Array, insert.keysDistinct === true);
     // a Buffer goes to the engine without a copy onto the V8 heap; the engine's parser does the rest
     const values = typeof insert.data === 'string' ? Buffer.from(insert.data) : Buffer.from(insert.data.buffer, insert.data.byteOffset, insert.data.byteLength);
     const { session } = this.state;
@@ -118,7 +118,7 @@ export class ChdbWarehouse implements Warehouse {
   }
 
   /** RowBinary through a temporary file (row-binary.insert.ts); the file is written before the statement's turn. */
-  private async insertRowBinary(table: string, columns: readonly string[] | undefined, data: Uint8Array): Promise<void> {
+  private async insertRowBinary(table: string, columns: readonly string[] | undefined, data: Uint8Array, keysDistinct: boolean): Promise<void> {
     const what = `insert (RowBinary) into ${table}`;
     let file: Awaited<ReturnType<typeof rowBinaryFile>>;
     try {
@@ -128,7 +128,7 @@ export class ChdbWarehouse implements Warehouse {
     }
     try {
       const { session } = this.state;
-      const sql = rowBinaryInsertSql(table, columns, file.path);
+      const sql = rowBinaryInsertSql(table, columns, file.path, { keysDistinct });
       await this.track(
         () => session.queryAsync(sql, { format: 'TabSeparated' }),
         (error) => toWarehouseError(error, what),

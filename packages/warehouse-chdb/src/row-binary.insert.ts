@@ -21,8 +21,13 @@ export async function rowBinaryFile(data: Uint8Array): Promise<{ path: string; r
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The statement that inserts the file's rows; table and columns are checked by the caller (assertFormattedInsert). */
-export function rowBinaryInsertSql(table: string, columns: readonly string[] | undefined, path: string): string {
+/**
+ * The statement that inserts the file's rows; table and columns are checked by the caller
+ * (assertFormattedInsert). `keysDistinct` (FormattedInsert.keysDistinct): without the insert-time
+ * merge of a ReplacingMergeTree.
+ */
+export function rowBinaryInsertSql(table: string, columns: readonly string[] | undefined, path: string, options: { keysDistinct?: boolean } = {}): string {
   const cols = columns && columns.length > 0 ? ` (${columns.join(', ')})` : '';
-  return `INSERT INTO ${table}${cols} FROM INFILE '${path.replace(/[\\']/g, (c) => `\\${c}`)}' FORMAT RowBinary`;
+  const settings = options.keysDistinct ? ' SETTINGS optimize_on_insert = 0' : '';
+  return `INSERT INTO ${table}${cols} FROM INFILE '${path.replace(/[\\']/g, (c) => `\\${c}`)}'${settings} FORMAT RowBinary`;
 }

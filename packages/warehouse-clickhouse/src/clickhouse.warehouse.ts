@@ -129,7 +129,12 @@ export class ClickHouseWarehouse implements Warehouse {
     // the payload is the request body as it is (exec, not insert: insert() would encode JSON rows again)
     const columns = insert.columns ? ` (${insert.columns.join(', ')})` : '';
     await this.track(`insert (${insert.format}) into ${table}`, async () => {
-      const result = await this.client.exec({ query: `INSERT INTO ${table}${columns} FORMAT ${insert.format}`, values: Readable.from([Buffer.from(insert.data)]), clickhouse_settings: this.settings });
+      const result = await this.client.exec({
+        query: `INSERT INTO ${table}${columns} FORMAT ${insert.format}`,
+        values: Readable.from([Buffer.from(insert.data)]),
+        // keysDistinct: nothing for a ReplacingMergeTree's insert-time merge to replace (FormattedInsert)
+        clickhouse_settings: insert.keysDistinct ? { ...this.settings, optimize_on_insert: 0 } : this.settings,
+      });
       result.stream.resume();
       await new Promise<void>((resolve, reject) => result.stream.once('end', resolve).once('error', reject));
     });

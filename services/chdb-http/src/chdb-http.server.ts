@@ -3,7 +3,7 @@
 // service processes on one machine can share one warehouse (chDB allows one data directory per
 // process). ?database=… selects the current database per request (one database at a time, see
 // database.gate.ts). No authentication, no TLS, no quotas, settings are ignored but a read's limits
-// (max_execution_time, max_rows_to_read), no KILL QUERY (chDB cannot interrupt a query); production points
+// (max_execution_time, max_rows_to_read) and a RowBinary insert's optimize_on_insert=0, no KILL QUERY (chDB cannot interrupt a query); production points
 // @clickhouse/client at a real ClickHouse server instead.
 //
 // What it understands (see README.md):
@@ -54,7 +54,7 @@ const rawInsertFormats = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'C
 const insertStatement = /^\s*INSERT\s+INTO\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\))?\s*FORMAT\s+(\w+)\s*;?\s*$/i;
 const formatClause = /\bFORMAT\s+(\w+)\s*;?\s*$/i;
 
-/** The only settings honoured: a read's limits (everything else is ignored, see above). */
+/** The settings honoured for a read: its limits (a RowBinary insert's optimize_on_insert is read where it is inserted; everything else is ignored, see above). */
 const limitNames = ['max_execution_time', 'max_rows_to_read'] as const;
 
 function limitSettings(fields: Map<string, string>): Record<string, number> {
@@ -233,10 +233,12 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     if (insert && insert[3]! === 'RowBinary') {
       const file = await rowBinaryFile(body);
       try {
+        // optimize_on_insert=0 (a client's FormattedInsert.keysDistinct) is honoured here, as a server does
         const sql = rowBinaryInsertSql(
           insert[1]!,
           insert[2]?.split(',').map((c) => c.trim()),
           file.path,
+          { keysDistinct: fields.get('optimize_on_insert') === '0' },
         );
         const result = await run(() => session.queryAsync(sql, { format: 'TabSeparated' }));
         writeOk(res, 'TabSeparated', Buffer.alloc(0), { elapsed: result.elapsed });
