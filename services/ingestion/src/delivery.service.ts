@@ -7,7 +7,9 @@
 //   1. look up what is known of its keys (answered versions and reservations) and of the records
 //      they name, decide, check planning transitions, and reserve each new key@version with its
 //      payload hash under the advisory locks of the keys, only if nothing of them changed since the
-//      look-up (else all of step 1 again in one transaction under the locks) — committed before
+//      look-up (else all of step 1 again in one transaction under the locks) — committed before;
+//      a delivery of new versions only is reserved first without a look-up, by one statement that
+//      checks under the locks what the decider would grant (ingest_reserve_new_versions)
 //   2. the append to the event log, then
 //   3. one statement records the new versions with their log positions, ends the reservations and
 //      writes the delivery's audit row.
@@ -287,11 +289,12 @@ export class DeliveryService {
    * PostgreSQL answers while the records are validated and encoded instead of after. Used when the
    * validated records have exactly these keys; its snapshot is older, which the checked reservation
    * covers like any change between look-up and reservation (ingest_reserve_if_unchanged). Not for
-   * planning records (the look-up also reads the goals and measures they name) nor rows without a
-   * string key (CSV rows name the key's parts).
+   * planning records (the look-up also reads the goals and measures they name), nor the record types
+   * first reserved as new versions without a look-up (newVersionsFirst: the look-up is then needed
+   * only when that is refused), nor rows without a string key (CSV rows name the key's parts).
    */
   private lookUpEarly(recordType: RecordType, rows: readonly { value: unknown }[]): EarlyLookup | undefined {
-    if (isPlanningRecordType(recordType) || rows.length === 0) return undefined;
+    if (isPlanningRecordType(recordType) || newVersionsFirst(recordType, 'records') || rows.length === 0) return undefined;
     const keys: string[] = [];
     for (const { value } of rows) {
       const key = value !== null && typeof value === 'object' ? (value as { key?: unknown }).key : undefined;
@@ -619,6 +622,15 @@ export class DeliveryService {
    * envelopes need only the decided versions): on a server the statement and the encoding overlap.
    */
   private async decideAndReserve(d: Delivery, items: readonly EncodedItem[], phases: Phases, early?: EarlyLookup): Promise<Reserved | Rejected> {
+    // new versions only (the usual delivery): reserved in one statement that checks under the locks
+    // what the decider would — each key new, or only this Amt's lower versions known — without a
+    // look-up first (ingest_reserve_new_versions); anything else is looked up and decided below
+    if (newVersionsFirst(d.recordType, d.kind) && items.every((i) => i.version !== undefined && i.payload !== null)) {
+      const decided: Decided[] = items.map((item) => ({ outcome: 'create', item, version: item.version!, previous: undefined }));
+      const reserved = await this.encodingWhile(d, decided, this.repo.reserveNewVersions(d.recordType, this.reservationOf(d), this.reservationRows(d, decided)));
+      phases.mark(reserved.result ? 'reserve' : 'refused');
+      if (reserved.result) return { decided, appending: decided, events: reserved.events };
+    }
     const keys = items.map((i) => i.key);
     const usesEarly = early !== undefined && early.keys.length === keys.length && early.keys.every((k, i) => k === keys[i]);
     const looked = usesEarly ? await early.result : await this.repo.lookup(this.deps.database, d.recordType, keys, referencedKeys(d.recordType, items));
@@ -778,6 +790,15 @@ export class DeliveryService {
  */
 export function keepsPayload(recordType: RecordType): boolean {
   return isPlanningRecordType(recordType) || recordType === 'indicator-definition' || recordType === 'dataset';
+}
+
+/**
+ * Whether a delivery is first reserved as new versions only (DeliveryService.decideAndReserve): records
+ * (not withdrawals) of a type whose "create" the decider grants on the versions alone — not the
+ * planning records (references, the transition check) nor offers (the offer's Amt).
+ */
+function newVersionsFirst(recordType: RecordType, kind: DeliveryKind): boolean {
+  return kind === 'records' && !isPlanningRecordType(recordType) && recordType !== 'offer';
 }
 
 /** A record of the delivery with its log position; a created one with what becomes its current version (payload only for the types that keep it). */

@@ -9,6 +9,7 @@
 //  ingest_reserve_if_unchanged()  the reservation in one autocommit statement: takes the keys' advisory
 //                          locks, checks that nothing of the keys changed since the delivery's look-up and
 //                          reserves (delivery.service.ts, step 1)
+//  ingest_reserve_new_versions()  the same for a delivery of new versions only, without a look-up before it
 import type { Database } from '@sp/ports';
 
 /** A migration: `sql` is split at semicolons; `statements` are run as they are (a function body has semicolons). */
@@ -150,6 +151,45 @@ export const ingestMigrations: readonly ({ id: number; sql: string } | { id: num
          INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
          SELECT p_record_type, u.key, u.version, u.payload_hash, u.tombstone, p_amt, p_delivery_id, p_reserved_at, u.payload
            FROM unnest(coalesce(p_r_keys, p_keys), p_r_versions, p_r_hashes, p_r_tombstones, p_r_payloads) AS u(key, version, payload_hash, tombstone, payload);
+         RETURN true;
+       END
+       $fn$`,
+    ],
+  },
+  {
+    id: 5,
+    // Issue 17.3 (bench/ingestion/README.md, session 17): a delivery of new versions only — every key
+    // new, or every version of it known so far the delivering Amt's and lower than the delivered one
+    // (the decider's "create", delivery.decider.ts) — reserved in one statement without a look-up
+    // first: the keys' advisory locks, that condition read under them (each statement of a VOLATILE
+    // function takes a fresh snapshot: every delivery committed before the locks were granted is
+    // seen), and the reservations. False, nothing written, when any key does not meet it (a resend,
+    // a conflict, another Amt's key, a reservation at or above the delivered version — also one left
+    // below the answered version, which the decider would ignore): the service then looks up and
+    // decides as before. Per key this reads the two tables once instead of twice (look-up, then the
+    // check of ingest_reserve_if_unchanged). p_lock_ids NULL: the keys' own ids (ingest_lock_id).
+    statements: [
+      `CREATE OR REPLACE FUNCTION ingest_reserve_new_versions(
+         p_record_type text, p_lock_ids bigint[], p_amt text, p_delivery_id uuid, p_reserved_at timestamptz,
+         p_keys text[], p_versions integer[], p_hashes text[], p_tombstones boolean[], p_payloads jsonb[])
+       RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+       BEGIN
+         IF p_lock_ids IS NULL THEN
+           PERFORM count(pg_advisory_xact_lock(id)) FROM (SELECT DISTINCT ingest_lock_id(p_record_type, k) AS id FROM unnest(p_keys) AS k ORDER BY 1) ids;
+         ELSE
+           PERFORM count(pg_advisory_xact_lock(id)) FROM (SELECT unnest(p_lock_ids) AS id ORDER BY 1) ids;
+         END IF;
+         IF EXISTS (
+           SELECT 1 FROM unnest(p_keys, p_versions) AS u(key, version)
+            WHERE EXISTS (SELECT 1 FROM ingest_records c WHERE c.record_type = p_record_type AND c.key = u.key AND (c.version >= u.version OR c.amt <> p_amt))
+               OR EXISTS (SELECT 1 FROM (SELECT version, amt FROM ingest_reservations WHERE record_type = p_record_type AND key = u.key OFFSET 0) r
+                           WHERE r.version >= u.version OR r.amt <> p_amt)
+         ) THEN
+           RETURN false;
+         END IF;
+         INSERT INTO ingest_reservations (record_type, key, version, payload_hash, tombstone, amt, delivery_id, reserved_at, payload)
+         SELECT p_record_type, u.key, u.version, u.payload_hash, u.tombstone, p_amt, p_delivery_id, p_reserved_at, u.payload
+           FROM unnest(p_keys, p_versions, p_hashes, p_tombstones, p_payloads) AS u(key, version, payload_hash, tombstone, payload);
          RETURN true;
        END
        $fn$`,

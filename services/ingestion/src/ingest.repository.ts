@@ -186,6 +186,23 @@ export class IngestRepository {
     return out[0]?.ok === true;
   }
 
+  /**
+   * Step 1 in one statement for a delivery of new versions only (ingest_reserve_new_versions,
+   * migration 5): takes the keys' advisory locks, checks under them that each key is new or has only
+   * versions of this Amt lower than the delivered one — the decider's "create" for every record —
+   * and reserves. False, nothing written, when any key does not meet that: the caller looks up and
+   * decides. No look-up before it: the keys and versions go once (issue 17.3).
+   */
+  async reserveNewVersions(recordType: RecordType, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<boolean> {
+    const [keys, ...columns] = reservationColumns(rows);
+    const ids = keys.length > MAX_EXACT_LOCKS ? lockIds(recordType, keys) : null;
+    const { rows: out } = await this.db.query<{ ok: boolean }>(
+      'SELECT ingest_reserve_new_versions($1, $2::bigint[], $3, $4::uuid, $5, $6::text[], $7::int[], $8::text[], $9::boolean[], $10::jsonb[]) AS ok',
+      [recordType, ids, delivery.amt, delivery.deliveryId, delivery.at, keys, ...columns],
+    );
+    return out[0]?.ok === true;
+  }
+
   /** Reserves the versions a delivery decided on; committed with the transaction, before the append. */
   async reserve(tx: Queryable, recordType: RecordType, delivery: { deliveryId: string; amt: string; at: Date }, rows: readonly ReservationRow[]): Promise<void> {
     if (rows.length === 0) return;

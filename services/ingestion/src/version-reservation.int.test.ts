@@ -105,6 +105,35 @@ function afterOnce(db: Database, pattern: RegExp, meanwhile: () => Promise<void>
   } as Database & { ran: () => boolean };
 }
 
+/** The database with `meanwhile` run once right before the first statement matching `pattern` (what another process does just before it). */
+function beforeOnce(db: Database, pattern: RegExp, meanwhile: () => Promise<void>): Database & { ran: () => boolean } {
+  let ran = false;
+  const before = async (sql: string): Promise<void> => {
+    if (!ran && pattern.test(sql)) {
+      ran = true;
+      await meanwhile();
+    }
+  };
+  return {
+    query: async (sql, params) => {
+      await before(sql);
+      return db.query(sql, params);
+    },
+    transaction: (fn) =>
+      db.transaction((tx) =>
+        fn({
+          query: async (sql: string, params?: readonly unknown[]) => {
+            await before(sql);
+            return tx.query(sql, params);
+          },
+        } as Queryable),
+      ),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+    ran: () => ran,
+  } as Database & { ran: () => boolean };
+}
+
 function failingAppend(log: EventLog, error: Error): EventLog {
   return {
     ensureTopics: (t) => log.ensureTopics(t),
@@ -263,7 +292,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
   it('a full disk while reserving: 503, nothing appended, nothing held', async () => {
     const { eventLog, database } = await pair.open();
     const A = statistic('207', 100);
-    const failing = failingOnce(database, /ingest_reserve_if_unchanged|INSERT INTO ingest_reservations/);
+    const failing = failingOnce(database, /ingest_reserve_new_versions|ingest_reserve_if_unchanged|INSERT INTO ingest_reservations/);
     const { app, base } = await ingestion(eventLog, failing);
     try {
       const res = await post(base, '/v1/deliveries/area-statistic', [A]);
@@ -282,10 +311,12 @@ describe.each(pairs)('%s', (_name, makePair) => {
 
   it('a version another process records between the look-up and the reservation: decided again under the locks, 409, nothing appended', async () => {
     const { eventLog, database } = await pair.open();
+    const C = statistic('213', 50);
     const A = statistic('208', 100);
     const B = statistic('208', 200);
-    // between this delivery's look-up (which found nothing of the key) and its reservation, another
-    // ingestion process answers v1 with another payload (as its record statement would leave it)
+    // C answered before: [C, B] is not new versions only (C is unchanged), so it is looked up and decided.
+    // Between that look-up (which found nothing of B's key) and the reservation, another ingestion
+    // process answers v1 of B's key with another payload (as its record statement would leave it)
     const racing = afterOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, async () => {
       await database.query(
         `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
@@ -295,15 +326,50 @@ describe.each(pairs)('%s', (_name, makePair) => {
     });
     const { app, base } = await ingestion(eventLog, racing);
     try {
-      const res = await post(base, '/v1/deliveries/area-statistic', [B]);
+      expect((await post(base, '/v1/deliveries/area-statistic', [C])).status).toBe(200);
+      const res = await post(base, '/v1/deliveries/area-statistic', [C, B]);
       expect(racing.ran()).toBe(true);
       // without the check the reservation of v1 would have been written and B appended as a second v1
       expect(res.status).toBe(409);
-      expect(res.body.errors[0]).toMatchObject({ row: 0, field: 'version', value: 1, code: 'VERSION_CONFLICT' });
+      expect(res.body.errors[0]).toMatchObject({ row: 1, field: 'version', value: 1, code: 'VERSION_CONFLICT' });
       expect(await eventsOf(eventLog, B.key)).toEqual([]);
       expect(await count(database, 'ingest_reservations WHERE key = $1', [B.key])).toBe(0);
       // the next version is welcome, decided on the first try
       expect((await post(base, '/v1/deliveries/area-statistic', [statistic('208', 300, 2)])).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a version another process records just before the reservation of new versions: refused under the locks, looked up and decided, 409, nothing appended', async () => {
+    const { eventLog, database } = await pair.open();
+    const A = statistic('305', 100);
+    const B = statistic('305', 200);
+    const C = statistic('306', 300);
+    // the delivery [C, B] is new versions only as far as this service knows; just before its one
+    // statement takes the keys' locks, another ingestion process answers v1 of B's key with another payload
+    const racing = beforeOnce(database, /ingest_reserve_new_versions/, async () => {
+      await database.query(
+        `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
+         VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000214', 1, $3, 0, 0, now())`,
+        [A.key, 'a'.repeat(64), TOPIC],
+      );
+    });
+    const { app, base } = await ingestion(eventLog, racing);
+    try {
+      const res = await post(base, '/v1/deliveries/area-statistic', [C, B]);
+      expect(racing.ran()).toBe(true);
+      // reserved without that check, B would have been appended as a second v1 (and C with it)
+      expect(res.status).toBe(409);
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors[0]).toMatchObject({ row: 1, field: 'version', value: 1, code: 'VERSION_CONFLICT' });
+      expect(await eventsOf(eventLog, B.key)).toEqual([]);
+      expect(await eventsOf(eventLog, C.key)).toEqual([]);
+      expect(await count(database, 'ingest_reservations WHERE key = ANY($1)', [[B.key, C.key]])).toBe(0);
+      // C alone, and B as v2, are new versions: reserved by the one statement, answered
+      expect((await post(base, '/v1/deliveries/area-statistic', [C])).body).toMatchObject({ created: 1 });
+      expect((await post(base, '/v1/deliveries/area-statistic', [statistic('305', 200, 2)])).body).toMatchObject({ created: 1 });
+      expect(await eventsOf(eventLog, B.key)).toEqual([{ version: 2, value: 200 }]);
     } finally {
       await app.close();
     }
