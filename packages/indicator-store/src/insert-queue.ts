@@ -31,9 +31,13 @@ export class InsertQueue {
     if (this.error) throw this.error.cause;
   }
 
-  /** Resolves when every queued insert has landed; throws the first failure. */
+  /** Resolves when every queued insert has landed, also those queued while it waited; throws the first failure. */
   async drained(): Promise<void> {
-    await this.last;
+    let last: Promise<void>;
+    do {
+      last = this.last;
+      await last;
+    } while (last !== this.last);
     if (this.error) throw this.error.cause;
   }
 }
