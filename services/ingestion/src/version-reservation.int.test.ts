@@ -86,48 +86,27 @@ function failingOnce(db: Database, pattern: RegExp): Database & { failed: () => 
   } as Database & { failed: () => boolean };
 }
 
-/** The database with `meanwhile` run once right after the first statement matching `pattern` (what another process does between two statements). */
-function afterOnce(db: Database, pattern: RegExp, meanwhile: () => Promise<void>): Database & { ran: () => boolean } {
+/**
+ * The database with `meanwhile` run once right before or right after the first statement matching
+ * `pattern` (what another process does just before that statement, or between two statements).
+ */
+function racingOnce(db: Database, pattern: RegExp, at: 'before' | 'after', meanwhile: () => Promise<void>): Database & { ran: () => boolean } {
   let ran = false;
-  const after = async <T>(sql: string, result: T): Promise<T> => {
+  const once = async (sql: string): Promise<void> => {
     if (!ran && pattern.test(sql)) {
       ran = true;
       await meanwhile();
     }
+  };
+  const run = async <T>(sql: string, statement: () => Promise<T>): Promise<T> => {
+    if (at === 'before') await once(sql);
+    const result = await statement();
+    if (at === 'after') await once(sql);
     return result;
   };
   return {
-    query: async (sql, params) => after(sql, await db.query(sql, params)),
-    transaction: (fn) => db.transaction((tx) => fn({ query: async (sql: string, params?: readonly unknown[]) => after(sql, await tx.query(sql, params)) } as Queryable)),
-    exec: (sql) => db.exec(sql),
-    close: () => db.close(),
-    ran: () => ran,
-  } as Database & { ran: () => boolean };
-}
-
-/** The database with `meanwhile` run once right before the first statement matching `pattern` (what another process does just before it). */
-function beforeOnce(db: Database, pattern: RegExp, meanwhile: () => Promise<void>): Database & { ran: () => boolean } {
-  let ran = false;
-  const before = async (sql: string): Promise<void> => {
-    if (!ran && pattern.test(sql)) {
-      ran = true;
-      await meanwhile();
-    }
-  };
-  return {
-    query: async (sql, params) => {
-      await before(sql);
-      return db.query(sql, params);
-    },
-    transaction: (fn) =>
-      db.transaction((tx) =>
-        fn({
-          query: async (sql: string, params?: readonly unknown[]) => {
-            await before(sql);
-            return tx.query(sql, params);
-          },
-        } as Queryable),
-      ),
+    query: (sql, params) => run(sql, () => db.query(sql, params)),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (sql: string, params?: readonly unknown[]) => run(sql, () => tx.query(sql, params)) } as Queryable)),
     exec: (sql) => db.exec(sql),
     close: () => db.close(),
     ran: () => ran,
@@ -317,7 +296,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
     // C answered before: [C, B] is not new versions only (C is unchanged), so it is looked up and decided.
     // Between that look-up (which found nothing of B's key) and the reservation, another ingestion
     // process answers v1 of B's key with another payload (as its record statement would leave it)
-    const racing = afterOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, async () => {
+    const racing = racingOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, 'after', async () => {
       await database.query(
         `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
          VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000208', 1, $3, 0, 0, now())`,
@@ -348,7 +327,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
     const C = statistic('306', 300);
     // the delivery [C, B] is new versions only as far as this service knows; just before its one
     // statement takes the keys' locks, another ingestion process answers v1 of B's key with another payload
-    const racing = beforeOnce(database, /ingest_reserve_new_versions/, async () => {
+    const racing = racingOnce(database, /ingest_reserve_new_versions/, 'before', async () => {
       await database.query(
         `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
          VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000214', 1, $3, 0, 0, now())`,
