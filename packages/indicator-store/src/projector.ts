@@ -135,10 +135,11 @@ export class IndicatorProjector {
     if (events.length === 0) return { events: 0, leaves: 0, touchedPeriods: [] };
     // a key@version stored before is not stored again, but its leaves are recomputed all the same:
     // a crash may have come between storing it and recomputing its cells
-    const { fresh, leafOfRecord, leavesOfRecord } = await this.lookUp(events);
-    // a version earlier in the same batch counts as stored before the withdrawal: the result must
-    // not depend on where the log was cut into batches (a rebuild reads it in other batches)
-    const leafEarlierInBatch = new Map<string, LeafOf & { version: number }>();
+    // topLeaf: per record, its highest version before the event at hand — the stored ones, then the
+    // batch's as they come: a version earlier in the same batch counts as stored before the
+    // withdrawal, so the result does not depend on where the log was cut into batches (a rebuild
+    // reads it in other batches)
+    const { fresh, topLeaf, leavesOfRecord } = await this.lookUp(events);
 
     const rows = [];
     const leaves = new Set<string>();
@@ -152,9 +153,7 @@ export class IndicatorProjector {
         // a withdrawal carries the leaf of its record's highest version before it in the log (none
         // for a record not seen yet, which is still stored, so that an older version arriving
         // later is dominated by it)
-        const stored = leafOfRecord.get(e.key);
-        const inBatch = leafEarlierInBatch.get(e.key);
-        const top = inBatch && (!stored || inBatch.version > stored.version) ? inBatch : stored;
+        const top = topLeaf.get(e.key);
         const known: LeafOf = top ? { leaf_key: top.leaf_key, dataset: top.dataset, area_level: top.area_level, area_code: top.area_code, period: top.period } : NO_LEAF;
         if (known.leaf_key) leaves.add(known.leaf_key);
         if (!fresh.has(e)) continue;
@@ -178,9 +177,8 @@ export class IndicatorProjector {
       const leaf = leafKey(p);
       leaves.add(leaf);
       if (!fresh.has(e)) continue;
-      const earlier = leafEarlierInBatch.get(e.key);
-      if (!earlier || e.version > earlier.version)
-        leafEarlierInBatch.set(e.key, { version: e.version, leaf_key: leaf, dataset: p.dataset, area_level: p.areaLevel, area_code: p.areaCode, period: p.period });
+      const top = topLeaf.get(e.key);
+      if (!top || e.version > top.version) topLeaf.set(e.key, { version: e.version, leaf_key: leaf, dataset: p.dataset, area_level: p.areaLevel, area_code: p.areaCode, period: p.period });
       const stored = storedObservations(this.protection, this.options.recordKeySecret, p);
       rows.push({
         record_key: e.key,
@@ -218,7 +216,7 @@ export class IndicatorProjector {
    */
   private async lookUp(
     events: readonly AreaStatisticEvent[],
-  ): Promise<{ fresh: Set<AreaStatisticEvent>; leafOfRecord: Map<string, LeafOf & { version: number }>; leavesOfRecord: Map<string, Set<string>> }> {
+  ): Promise<{ fresh: Set<AreaStatisticEvent>; topLeaf: Map<string, LeafOf & { version: number }>; leavesOfRecord: Map<string, Set<string>> }> {
     const id = (key: string, version: number, tombstone: boolean | number) => `${key}\0${version}\0${tombstone ? 1 : 0}`;
     const keys = [...new Set(events.map((e) => e.key))];
     const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number } & LeafOf>(
@@ -227,7 +225,7 @@ export class IndicatorProjector {
       { keys },
     );
     const seen = new Set<string>();
-    const leafOfRecord = new Map<string, LeafOf & { version: number }>();
+    const topLeaf = new Map<string, LeafOf & { version: number }>();
     const leavesOfRecord = new Map<string, Set<string>>();
     for (const r of stored) {
       const version = Number(r.version);
@@ -237,9 +235,9 @@ export class IndicatorProjector {
         if (at) at.add(r.leaf_key);
         else leavesOfRecord.set(r.record_key, new Set([r.leaf_key]));
       }
-      const top = leafOfRecord.get(r.record_key);
+      const top = topLeaf.get(r.record_key);
       if (Number(r.tombstone) === 0 && (!top || version > top.version)) {
-        leafOfRecord.set(r.record_key, { version, leaf_key: r.leaf_key, dataset: r.dataset, area_level: r.area_level, area_code: r.area_code, period: r.period });
+        topLeaf.set(r.record_key, { version, leaf_key: r.leaf_key, dataset: r.dataset, area_level: r.area_level, area_code: r.area_code, period: r.period });
       }
     }
     const fresh = new Set<AreaStatisticEvent>();
@@ -249,7 +247,7 @@ export class IndicatorProjector {
       seen.add(k);
       fresh.add(e);
     }
-    return { fresh, leafOfRecord, leavesOfRecord };
+    return { fresh, topLeaf, leavesOfRecord };
   }
 
   /**
