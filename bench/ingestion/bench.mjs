@@ -63,8 +63,8 @@ const WARMUP = 2;
 // The records of batches from … from + n − 1 (batch b holds records b × BATCH_SIZE …), made when a round
 // needs them, not all up front: the bench's data for every round held for the whole run (at --batches
 // 100, 302,000 record objects besides their JSON bodies and encoded messages) made each full
-// collection of the process mark it — ≈ 230 ms per full GC against ≈ 30 with one round's data — in
-// both arms, more often in the API arm (bench/ingestion/README.md, session 18). Each round's data is
+// collection of the process mark it — ≈ 250 ms per full GC against ≈ 50 with one round's data
+// (heap-cost.mjs) — in both arms (bench/ingestion/README.md, session 18). Each round's data is
 // made before the round's API arm, so what its making leaves to collect falls on the API arm.
 const batchesOf = (from, n) => Array.from({ length: n }, (_, i) => Array.from({ length: BATCH_SIZE }, (_, j) => record((from + i) * BATCH_SIZE + j)));
 const bodiesOf = (batches) => batches.map((b) => JSON.stringify({ records: b }));
