@@ -60,8 +60,15 @@ const [
 const reference = loadReference('koeln');
 const record = benchRecords(reference, OBSERVATIONS);
 const WARMUP = 2;
-const batches = Array.from({ length: WARMUP + ROUNDS * BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, j) => record(b * BATCH_SIZE + j)));
-const bodies = batches.map((b) => JSON.stringify({ records: b }));
+// The records of batches from … from + n − 1 (batch b holds records b × BATCH_SIZE …), made when a round
+// needs them, not all up front: the bench's data for every round held for the whole run (at --batches
+// 100, 302,000 record objects besides their JSON bodies and encoded messages) made each full
+// collection of the process mark it — ≈ 250 ms per full GC against ≈ 50 with one round's data
+// (heap-cost.mjs) — in both arms (bench/ingestion/README.md, session 18). Each round's data is
+// made before the round's API arm, so what its making leaves to collect falls on the API arm.
+const batchesOf = (from, n) => Array.from({ length: n }, (_, i) => Array.from({ length: BATCH_SIZE }, (_, j) => record((from + i) * BATCH_SIZE + j)));
+const bodiesOf = (batches) => batches.map((b) => JSON.stringify({ records: b }));
+const warmup = batchesOf(0, WARMUP);
 
 // ── CPU time per process group: where a record's cost goes (issue 17.3 asks what limits the ratio) ──
 // utime + stime of a process and all its descendants, plus what its exited children left (cutime,
@@ -162,31 +169,32 @@ function deliverAll(batchBodies) {
     client.postMessage({ bodies: batchBodies, expected: BATCH_SIZE });
   });
 }
-await deliverAll(bodies.slice(0, WARMUP));
+await deliverAll(bodiesOf(warmup));
 
 // ── 2. the same records directly with kafkajs ───────────────────────────────────────────────────────
 const codec = new EventCodec(SchemaRegistry.load());
 const deliveredAt = Date.now();
-const messages = batches.map((b) => {
-  let shared;
-  return b.map((r) => {
-    const event = {
-      key: r.key,
-      version: r.version,
-      recordType: 'area-statistic',
-      amt: 'statistik',
-      deliveryId: '00000000-0000-4000-8000-000000000000',
-      deliveredAt,
-      deliveredBy: 'statistik-bench',
-      tombstone: false,
-      payload: { ...r },
-    };
-    if (DIRECT_HEADERS === 'plain') return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: codec.headers('area-statistic', 1, event) };
-    // the events of a batch carry the same headers: one object and its encoding for all, as a delivery's events in the adapter
-    shared ??= codec.headers('area-statistic', 1, event);
-    return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: shared, encodedHeaders: encodedHeaders(shared).bytes };
+const messagesOf = (batches) =>
+  batches.map((b) => {
+    let shared;
+    return b.map((r) => {
+      const event = {
+        key: r.key,
+        version: r.version,
+        recordType: 'area-statistic',
+        amt: 'statistik',
+        deliveryId: '00000000-0000-4000-8000-000000000000',
+        deliveredAt,
+        deliveredBy: 'statistik-bench',
+        tombstone: false,
+        payload: { ...r },
+      };
+      if (DIRECT_HEADERS === 'plain') return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: codec.headers('area-statistic', 1, event) };
+      // the events of a batch carry the same headers: one object and its encoding for all, as a delivery's events in the adapter
+      shared ??= codec.headers('area-statistic', 1, event);
+      return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: shared, encodedHeaders: encodedHeaders(shared).bytes };
+    });
   });
-});
 const kafka = new kafkajs.Kafka({ clientId: 'bench-direct', brokers: args.brokers.split(','), logLevel: kafkajs.logLevel.ERROR });
 const admin = kafka.admin();
 await admin.connect();
@@ -195,17 +203,23 @@ await admin.disconnect();
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
 await producer.connect();
 const produce = (batch) => producer.send({ topic: 'bench.direct', acks: -1, messages: batch });
-for (const batch of messages.slice(0, WARMUP)) await produce(batch);
+for (const batch of messagesOf(warmup)) await produce(batch);
+
+/** A round's JSON bodies and direct messages (its record objects not kept). */
+function roundData(from) {
+  const batches = batchesOf(from, BATCHES);
+  return { bodies: bodiesOf(batches), messages: messagesOf(batches) };
+}
 
 // rounds alternate API and direct on fresh records, so both see the same machine load; medians count
 const apiRates = [];
 const directRates = [];
 phaseTotals.clear();
 for (let round = 0; round < ROUNDS; round++) {
-  const from = WARMUP + round * BATCHES;
-  apiRates.push((BATCHES * BATCH_SIZE) / (await measured('api', () => deliverAll(bodies.slice(from, from + BATCHES)))));
+  const { bodies, messages } = roundData(WARMUP + round * BATCHES);
+  apiRates.push((BATCHES * BATCH_SIZE) / (await measured('api', () => deliverAll(bodies))));
   const started = performance.now();
-  await measured('direct', () => pool(messages.slice(from, from + BATCHES), CONCURRENCY, produce));
+  await measured('direct', () => pool(messages, CONCURRENCY, produce));
   directRates.push((BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000));
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
