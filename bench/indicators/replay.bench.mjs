@@ -46,7 +46,7 @@
 //
 // A rebuild with indices recomputes the composite indices of the catalogue once, at its end, for
 // every year of the log, as every entry point wires them (AggregatorOptions.indices).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -109,7 +109,7 @@ const timedWarehouse = new Proxy(warehouse, {
       }
       // the resolving statements begin with the versions' statement (staged by the worker) or else the periods' query before the cells statement
       if ((name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) || (name === 'query' && /^\s*SELECT DISTINCT period FROM record_versions\b/i.test(String(first)))) {
-        resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage() };
+        resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage(), threads: threadCpu() };
       }
       const started = performance.now();
       try {
@@ -241,6 +241,59 @@ async function readAndDecode(mode) {
   return { events: n, ms, cpuSeconds };
 }
 
+/**
+ * CPU seconds per thread of this process (Linux: /proc/self/task/<tid>/stat, utime + stime in clock
+ * ticks of 10 ms), keyed by thread id with the thread's name; undefined where /proc is not there.
+ * Threads that end between two snapshots are missing from the later one (their time is in
+ * process.cpuUsage only), so the bench prints the sum of the threads beside the process's total.
+ */
+function threadCpu() {
+  try {
+    const out = new Map();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+        const close = stat.lastIndexOf(')');
+        const name = stat.slice(stat.indexOf('(') + 1, close);
+        const f = stat.slice(close + 2).split(' ');
+        out.set(tid, { name, s: (Number(f[11]) + Number(f[12])) / 100 });
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+/** the main thread, V8's helper threads (GC, compiler), libuv's pool (files), and the engine's threads by name */
+const threadGroup = (tid, name) =>
+  tid === String(process.pid)
+    ? 'main thread'
+    : /^V8/.test(name)
+      ? 'V8 helpers (GC, JIT)'
+      : /^libuv-worker/.test(name)
+        ? 'libuv pool (files; the engine called from it)'
+        : `engine ${name.replace(/\d+$/, '')}`;
+/** CPU seconds by thread group between two threadCpu() snapshots */
+function threadCpuBetween(a, b) {
+  if (!a || !b) return undefined;
+  const out = {};
+  for (const [tid, t] of b) {
+    const d = t.s - (a.get(tid)?.s ?? 0);
+    if (d <= 0) continue;
+    const g = threadGroup(tid, t.name);
+    out[g] = Number(((out[g] ?? 0) + d).toFixed(2));
+  }
+  return Object.fromEntries(Object.entries(out).sort((x, y) => y[1] - x[1]));
+}
+const threadCpuText = (groups) =>
+  groups
+    ? Object.entries(groups)
+        .map(([g, s]) => `${g} ${s.toFixed(2)}`)
+        .join(', ')
+    : 'n/a';
+
 /** CPU seconds of the process (every thread: JS, workers, the engine) since `cpu0` */
 const cpuSince = (cpu0) => {
   const c = process.cpuUsage(cpu0);
@@ -276,11 +329,13 @@ const cores = (cpu, ms) => (cpu.user + cpu.system) / 1000 / ms;
 async function rebuild(aggregator) {
   indexMs = 0;
   resolveStarted = undefined;
+  const threads0 = threadCpu();
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
   const cpu1 = process.cpuUsage();
+  const threads1 = threadCpu();
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
   // without indices (the timed warehouse): cores used while reading + staging and while resolving
   const split = resolveStarted
@@ -300,6 +355,8 @@ async function rebuild(aggregator) {
     onePass: r.onePass,
     cpuSeconds: (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1e6,
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    // CPU seconds by thread: while reading + staging, while resolving
+    threads: { reading: threadCpuBetween(threads0, resolveStarted?.threads ?? threads1), resolving: threadCpuBetween(resolveStarted?.threads, threads1) },
     ...split,
   };
 }
@@ -551,6 +608,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
       .join('; ')}`,
   );
+  console.log(`round ${round}:   its CPU seconds by thread (of ${r.cpuSeconds.toFixed(2)} s), reading: ${threadCpuText(r.threads.reading)}; resolving: ${threadCpuText(r.threads.resolving)}`);
   if (args['one-pass-too']) {
     statementMs.clear();
     const o = await rebuild(onePass);
@@ -608,7 +666,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const floorS = f.both.ms / 1000;
     const round3 = (x) => Number(x.toFixed(3));
     const parts = {
-      rebuild: { s: round3(rebuildS), cpuS: round3(r.cpuSeconds) },
+      rebuild: { s: round3(rebuildS), cpuS: round3(r.cpuSeconds), threads: r.threads },
       readDecode: { s: round3(t.ms / 1000), cpuS: round3(t.cpuSeconds) },
       readDecodeRows: { s: round3(w.ms / 1000), cpuS: round3(w.cpuSeconds) },
       versionsRaw: { s: round3(f.versions.ms / 1000), cpuS: round3(f.versions.cpuSeconds), rows: f.versionRows, blocks: f.versionBlocks, bytes: f.versionBytes },
