@@ -152,51 +152,72 @@ function bevoelkerung(area, period) {
   for (const status of ['deutsch_ohne_mh', 'deutsch_mit_mh', 'auslaendisch']) observations.push({ measure: 'einwohner_migration', dimensions: { status }, value: int(100, 20000) });
   return { dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: area, period, observations };
 }
-// first deliveries: months 2005-01… (and their years) until 88 % of N; then corrections and withdrawals
-const firstCount = Math.round(N * 0.88);
-const firsts = [];
-for (let m = 0; firsts.length < firstCount; m++) {
-  const year = 2005 + Math.floor(m / 12);
-  const period = `${year}-${String((m % 12) + 1).padStart(2, '0')}`;
-  for (const a of areas) if (firsts.length < firstCount) firsts.push(sgb2(a, period));
-  if (m % 12 === 11) for (const a of areas) if (firsts.length < firstCount) firsts.push(bevoelkerung(a, String(year)));
-}
-let t = Date.UTC(2025, 0, 1);
-const deliveryId = '00000000-0000-4000-8000-000000000000';
-const event = (p, version, tombstone) => {
-  const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
-  return {
-    key,
-    version,
-    recordType: 'area-statistic',
-    amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
-    deliveryId,
-    deliveredAt: t++,
-    deliveredBy: 'bench',
-    tombstone,
-    payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
+/**
+ * Fills the log and returns what check() compares the warehouse with. The generated events are
+ * dropped afterwards (session 18): held by the bench for the whole run, their ≈ 1 M objects were
+ * marked again by every major garbage collection of the rebuild, which a rebuilding aggregator
+ * process does not have on its heap.
+ */
+async function fillLog() {
+  // first deliveries: months 2005-01… (and their years) until 88 % of N; then corrections and withdrawals
+  const firstCount = Math.round(N * 0.88);
+  const firsts = [];
+  for (let m = 0; firsts.length < firstCount; m++) {
+    const year = 2005 + Math.floor(m / 12);
+    const period = `${year}-${String((m % 12) + 1).padStart(2, '0')}`;
+    for (const a of areas) if (firsts.length < firstCount) firsts.push(sgb2(a, period));
+    if (m % 12 === 11) for (const a of areas) if (firsts.length < firstCount) firsts.push(bevoelkerung(a, String(year)));
+  }
+  let t = Date.UTC(2025, 0, 1);
+  const deliveryId = '00000000-0000-4000-8000-000000000000';
+  const event = (p, version, tombstone) => {
+    const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
+    return {
+      key,
+      version,
+      recordType: 'area-statistic',
+      amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+      deliveryId,
+      deliveredAt: t++,
+      deliveredBy: 'bench',
+      tombstone,
+      payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
+    };
   };
-};
-const events = firsts.map((p) => event(p, 1, false));
-const versions = new Map();
-while (events.length < N) {
-  const k = int(0, firsts.length);
-  const p = firsts[k];
-  const version = (versions.get(k) ?? 1) + 1;
-  versions.set(k, version);
-  events.push(random() < 1 / 6 ? event(p, version, true) : event({ ...p, observations: p.observations.map((o) => ({ ...o, value: o.value + version })) }, version, false));
-}
-const fillStarted = performance.now();
-for (let i = 0; i < events.length; i += 1000) {
-  await log.append(
-    AREA_STATISTIC_TOPIC,
-    events.slice(i, i + 1000).map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })),
+  const events = firsts.map((p) => event(p, 1, false));
+  const versions = new Map();
+  while (events.length < N) {
+    const k = int(0, firsts.length);
+    const p = firsts[k];
+    const version = (versions.get(k) ?? 1) + 1;
+    versions.set(k, version);
+    events.push(random() < 1 / 6 ? event(p, version, true) : event({ ...p, observations: p.observations.map((o) => ({ ...o, value: o.value + version })) }, version, false));
+  }
+  const fillStarted = performance.now();
+  for (let i = 0; i < events.length; i += 1000) {
+    await log.append(
+      AREA_STATISTIC_TOPIC,
+      events.slice(i, i + 1000).map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })),
+    );
+  }
+  const observations = events.reduce((a, e) => a + (e.payload?.observations.length ?? 0), 0);
+  console.log(
+    `log: ${fmtInt(N)} area-statistic events (${fmtInt(observations)} observations, ${PARTITIONS} partitions) appended in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; batches of ≤ ${BATCH}`,
   );
+  // the warehouse after a rebuild must hold the log's latest versions: their cells and Σ sgb2_personen
+  const latest = new Map();
+  for (const e of events) latest.set(e.key, e);
+  let cells = 0;
+  let sgb2Personen = 0;
+  for (const e of latest.values()) {
+    if (e.tombstone) continue;
+    const dims = new Set(e.payload.observations.map((o) => `${o.measure}|${JSON.stringify(o.dimensions)}`));
+    cells += dims.size;
+    for (const o of e.payload.observations) if (o.measure === 'sgb2_personen') sgb2Personen += o.value;
+  }
+  return { observations, expected: { cells, sgb2: sgb2Personen } };
 }
-const observations = events.reduce((a, e) => a + (e.payload?.observations.length ?? 0), 0);
-console.log(
-  `log: ${fmtInt(N)} area-statistic events (${fmtInt(observations)} observations, ${PARTITIONS} partitions) appended in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; batches of ≤ ${BATCH}`,
-);
+const { observations, expected } = await fillLog();
 
 // ── baseline: read + decode only ─────────────────────────────────────────────────────────────────
 let decodeGroup = 0;
@@ -365,16 +386,7 @@ const coresText = (r) => (r.stageCores === undefined ? '' : `; cores busy ${r.st
 
 /** The warehouse equals the log's latest versions (sanity check of every run). */
 async function check(indices) {
-  const latest = new Map();
-  for (const e of events) latest.set(e.key, e);
-  let expectedCells = 0;
-  let expectedSgb2 = 0;
-  for (const e of latest.values()) {
-    if (e.tombstone) continue;
-    const dims = new Set(e.payload.observations.map((o) => `${o.measure}|${JSON.stringify(o.dimensions)}`));
-    expectedCells += dims.size;
-    for (const o of e.payload.observations) if (o.measure === 'sgb2_personen') expectedSgb2 += o.value;
-  }
+  const { cells: expectedCells, sgb2: expectedSgb2 } = expected;
   const [row] = await warehouse.query(`SELECT countIf(present = 1) AS cells, sumIf(value, present = 1 AND measure = 'sgb2_personen') AS sgb2, count() AS all_rows FROM cells FINAL`);
   if (Number(row.cells) !== expectedCells || Number(row.sgb2) !== expectedSgb2) {
     throw new Error(`warehouse after replay: ${row.cells} cells, Σ sgb2_personen ${row.sgb2}; expected ${expectedCells} and ${expectedSgb2}`);
