@@ -46,7 +46,7 @@
 //
 // A rebuild with indices recomputes the composite indices of the catalogue once, at its end, for
 // every year of the log, as every entry point wires them (AggregatorOptions.indices).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -109,7 +109,7 @@ const timedWarehouse = new Proxy(warehouse, {
       }
       // the resolving statements begin with the versions' statement (staged by the worker) or else the periods' query before the cells statement
       if ((name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) || (name === 'query' && /^\s*SELECT DISTINCT period FROM record_versions\b/i.test(String(first)))) {
-        resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage() };
+        resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage(), threads: threadCpu() };
       }
       const started = performance.now();
       try {
@@ -152,51 +152,72 @@ function bevoelkerung(area, period) {
   for (const status of ['deutsch_ohne_mh', 'deutsch_mit_mh', 'auslaendisch']) observations.push({ measure: 'einwohner_migration', dimensions: { status }, value: int(100, 20000) });
   return { dataset: 'bevoelkerung', areaLevel: 'STADTTEIL', areaCode: area, period, observations };
 }
-// first deliveries: months 2005-01… (and their years) until 88 % of N; then corrections and withdrawals
-const firstCount = Math.round(N * 0.88);
-const firsts = [];
-for (let m = 0; firsts.length < firstCount; m++) {
-  const year = 2005 + Math.floor(m / 12);
-  const period = `${year}-${String((m % 12) + 1).padStart(2, '0')}`;
-  for (const a of areas) if (firsts.length < firstCount) firsts.push(sgb2(a, period));
-  if (m % 12 === 11) for (const a of areas) if (firsts.length < firstCount) firsts.push(bevoelkerung(a, String(year)));
-}
-let t = Date.UTC(2025, 0, 1);
-const deliveryId = '00000000-0000-4000-8000-000000000000';
-const event = (p, version, tombstone) => {
-  const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
-  return {
-    key,
-    version,
-    recordType: 'area-statistic',
-    amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
-    deliveryId,
-    deliveredAt: t++,
-    deliveredBy: 'bench',
-    tombstone,
-    payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
+/**
+ * Fills the log and returns what check() compares the warehouse with. The generated events are
+ * dropped afterwards (session 18): held by the bench for the whole run, their ≈ 1 M objects were
+ * marked again by every major garbage collection of the rebuild, which a rebuilding aggregator
+ * process does not have on its heap.
+ */
+async function fillLog() {
+  // first deliveries: months 2005-01… (and their years) until 88 % of N; then corrections and withdrawals
+  const firstCount = Math.round(N * 0.88);
+  const firsts = [];
+  for (let m = 0; firsts.length < firstCount; m++) {
+    const year = 2005 + Math.floor(m / 12);
+    const period = `${year}-${String((m % 12) + 1).padStart(2, '0')}`;
+    for (const a of areas) if (firsts.length < firstCount) firsts.push(sgb2(a, period));
+    if (m % 12 === 11) for (const a of areas) if (firsts.length < firstCount) firsts.push(bevoelkerung(a, String(year)));
+  }
+  let t = Date.UTC(2025, 0, 1);
+  const deliveryId = '00000000-0000-4000-8000-000000000000';
+  const event = (p, version, tombstone) => {
+    const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
+    return {
+      key,
+      version,
+      recordType: 'area-statistic',
+      amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+      deliveryId,
+      deliveredAt: t++,
+      deliveredBy: 'bench',
+      tombstone,
+      payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
+    };
   };
-};
-const events = firsts.map((p) => event(p, 1, false));
-const versions = new Map();
-while (events.length < N) {
-  const k = int(0, firsts.length);
-  const p = firsts[k];
-  const version = (versions.get(k) ?? 1) + 1;
-  versions.set(k, version);
-  events.push(random() < 1 / 6 ? event(p, version, true) : event({ ...p, observations: p.observations.map((o) => ({ ...o, value: o.value + version })) }, version, false));
-}
-const fillStarted = performance.now();
-for (let i = 0; i < events.length; i += 1000) {
-  await log.append(
-    AREA_STATISTIC_TOPIC,
-    events.slice(i, i + 1000).map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })),
+  const events = firsts.map((p) => event(p, 1, false));
+  const versions = new Map();
+  while (events.length < N) {
+    const k = int(0, firsts.length);
+    const p = firsts[k];
+    const version = (versions.get(k) ?? 1) + 1;
+    versions.set(k, version);
+    events.push(random() < 1 / 6 ? event(p, version, true) : event({ ...p, observations: p.observations.map((o) => ({ ...o, value: o.value + version })) }, version, false));
+  }
+  const fillStarted = performance.now();
+  for (let i = 0; i < events.length; i += 1000) {
+    await log.append(
+      AREA_STATISTIC_TOPIC,
+      events.slice(i, i + 1000).map((e) => ({ key: e.key, value: codec.encode('area-statistic', 1, e), headers: codec.headers('area-statistic', 1, e) })),
+    );
+  }
+  const observations = events.reduce((a, e) => a + (e.payload?.observations.length ?? 0), 0);
+  console.log(
+    `log: ${fmtInt(N)} area-statistic events (${fmtInt(observations)} observations, ${PARTITIONS} partitions) appended in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; batches of ≤ ${BATCH}`,
   );
+  // the warehouse after a rebuild must hold the log's latest versions: their cells and Σ sgb2_personen
+  const latest = new Map();
+  for (const e of events) latest.set(e.key, e);
+  let cells = 0;
+  let sgb2Personen = 0;
+  for (const e of latest.values()) {
+    if (e.tombstone) continue;
+    const dims = new Set(e.payload.observations.map((o) => `${o.measure}|${JSON.stringify(o.dimensions)}`));
+    cells += dims.size;
+    for (const o of e.payload.observations) if (o.measure === 'sgb2_personen') sgb2Personen += o.value;
+  }
+  return { observations, expected: { cells, sgb2: sgb2Personen } };
 }
-const observations = events.reduce((a, e) => a + (e.payload?.observations.length ?? 0), 0);
-console.log(
-  `log: ${fmtInt(N)} area-statistic events (${fmtInt(observations)} observations, ${PARTITIONS} partitions) appended in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; batches of ≤ ${BATCH}`,
-);
+const { observations, expected } = await fillLog();
 
 // ── baseline: read + decode only ─────────────────────────────────────────────────────────────────
 let decodeGroup = 0;
@@ -241,6 +262,59 @@ async function readAndDecode(mode) {
   return { events: n, ms, cpuSeconds };
 }
 
+/**
+ * CPU seconds per thread of this process (Linux: /proc/self/task/<tid>/stat, utime + stime in clock
+ * ticks of 10 ms), keyed by thread id with the thread's name; undefined where /proc is not there.
+ * Threads that end between two snapshots are missing from the later one (their time is in
+ * process.cpuUsage only), so the bench prints the sum of the threads beside the process's total.
+ */
+function threadCpu() {
+  try {
+    const out = new Map();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+        const close = stat.lastIndexOf(')');
+        const name = stat.slice(stat.indexOf('(') + 1, close);
+        const f = stat.slice(close + 2).split(' ');
+        out.set(tid, { name, s: (Number(f[11]) + Number(f[12])) / 100 });
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+/** the main thread, V8's helper threads (GC, compiler), libuv's pool (files), and the engine's threads by name */
+const threadGroup = (tid, name) =>
+  tid === String(process.pid)
+    ? 'main thread'
+    : /^V8/.test(name)
+      ? 'V8 helpers (GC, JIT)'
+      : /^libuv-worker/.test(name)
+        ? 'libuv pool (files; the engine called from it)'
+        : `engine ${name.replace(/\d+$/, '')}`;
+/** CPU seconds by thread group between two threadCpu() snapshots */
+function threadCpuBetween(a, b) {
+  if (!a || !b) return undefined;
+  const out = {};
+  for (const [tid, t] of b) {
+    const d = t.s - (a.get(tid)?.s ?? 0);
+    if (d <= 0) continue;
+    const g = threadGroup(tid, t.name);
+    out[g] = Number(((out[g] ?? 0) + d).toFixed(2));
+  }
+  return Object.fromEntries(Object.entries(out).sort((x, y) => y[1] - x[1]));
+}
+const threadCpuText = (groups) =>
+  groups
+    ? Object.entries(groups)
+        .map(([g, s]) => `${g} ${s.toFixed(2)}`)
+        .join(', ')
+    : 'n/a';
+
 /** CPU seconds of the process (every thread: JS, workers, the engine) since `cpu0` */
 const cpuSince = (cpu0) => {
   const c = process.cpuUsage(cpu0);
@@ -276,11 +350,13 @@ const cores = (cpu, ms) => (cpu.user + cpu.system) / 1000 / ms;
 async function rebuild(aggregator) {
   indexMs = 0;
   resolveStarted = undefined;
+  const threads0 = threadCpu();
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
   const cpu1 = process.cpuUsage();
+  const threads1 = threadCpu();
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
   // without indices (the timed warehouse): cores used while reading + staging and while resolving
   const split = resolveStarted
@@ -300,6 +376,8 @@ async function rebuild(aggregator) {
     onePass: r.onePass,
     cpuSeconds: (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1e6,
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    // CPU seconds by thread: while reading + staging, while resolving
+    threads: { reading: threadCpuBetween(threads0, resolveStarted?.threads ?? threads1), resolving: threadCpuBetween(resolveStarted?.threads, threads1) },
     ...split,
   };
 }
@@ -308,16 +386,7 @@ const coresText = (r) => (r.stageCores === undefined ? '' : `; cores busy ${r.st
 
 /** The warehouse equals the log's latest versions (sanity check of every run). */
 async function check(indices) {
-  const latest = new Map();
-  for (const e of events) latest.set(e.key, e);
-  let expectedCells = 0;
-  let expectedSgb2 = 0;
-  for (const e of latest.values()) {
-    if (e.tombstone) continue;
-    const dims = new Set(e.payload.observations.map((o) => `${o.measure}|${JSON.stringify(o.dimensions)}`));
-    expectedCells += dims.size;
-    for (const o of e.payload.observations) if (o.measure === 'sgb2_personen') expectedSgb2 += o.value;
-  }
+  const { cells: expectedCells, sgb2: expectedSgb2 } = expected;
   const [row] = await warehouse.query(`SELECT countIf(present = 1) AS cells, sumIf(value, present = 1 AND measure = 'sgb2_personen') AS sgb2, count() AS all_rows FROM cells FINAL`);
   if (Number(row.cells) !== expectedCells || Number(row.sgb2) !== expectedSgb2) {
     throw new Error(`warehouse after replay: ${row.cells} cells, Σ sgb2_personen ${row.sgb2}; expected ${expectedCells} and ${expectedSgb2}`);
@@ -551,6 +620,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       .map(([k, v]) => `${k} ${v.n}× ${sec(v.ms)}`)
       .join('; ')}`,
   );
+  console.log(`round ${round}:   its CPU seconds by thread (of ${r.cpuSeconds.toFixed(2)} s), reading: ${threadCpuText(r.threads.reading)}; resolving: ${threadCpuText(r.threads.resolving)}`);
   if (args['one-pass-too']) {
     statementMs.clear();
     const o = await rebuild(onePass);
@@ -608,7 +678,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const floorS = f.both.ms / 1000;
     const round3 = (x) => Number(x.toFixed(3));
     const parts = {
-      rebuild: { s: round3(rebuildS), cpuS: round3(r.cpuSeconds) },
+      rebuild: { s: round3(rebuildS), cpuS: round3(r.cpuSeconds), threads: r.threads },
       readDecode: { s: round3(t.ms / 1000), cpuS: round3(t.cpuSeconds) },
       readDecodeRows: { s: round3(w.ms / 1000), cpuS: round3(w.cpuSeconds) },
       versionsRaw: { s: round3(f.versions.ms / 1000), cpuS: round3(f.versions.cpuSeconds), rows: f.versionRows, blocks: f.versionBlocks, bytes: f.versionBytes },
