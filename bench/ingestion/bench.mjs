@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { benchRecords } from './records.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     /** the data directories of the engines run.sh started: their processes' CPU time is measured per arm */
     'pg-dir': { type: 'string' },
     'kafka-dir': { type: 'string' },
+    /** a file to write each round's deliveries' [sent, answered] ms (both arms) to, as JSON: where in a round the time goes */
+    trace: { type: 'string' },
   },
 });
 const BATCHES = Number(args.batches);
@@ -157,6 +159,7 @@ const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;
 const client = new Worker(new URL('./http-client.worker.mjs', import.meta.url), { workerData: { url, apiKey, concurrency: CONCURRENCY } });
 const phaseTotals = new Map();
 let retries = 0;
+let lastSpans = [];
 /** Sends batches from the client thread; resolves with the seconds they took. */
 function deliverAll(batchBodies) {
   return new Promise((resolve, reject) => {
@@ -164,6 +167,7 @@ function deliverAll(batchBodies) {
       if (m.error) return reject(new Error(m.error));
       for (const [k, v] of Object.entries(m.phases)) phaseTotals.set(k, (phaseTotals.get(k) ?? 0) + v);
       retries += m.retries;
+      lastSpans = m.spans;
       resolve(m.seconds);
     });
     client.postMessage({ bodies: batchBodies, expected: BATCH_SIZE });
@@ -214,14 +218,24 @@ function roundData(from) {
 // rounds alternate API and direct on fresh records, so both see the same machine load; medians count
 const apiRates = [];
 const directRates = [];
+const trace = [];
 phaseTotals.clear();
 for (let round = 0; round < ROUNDS; round++) {
   const { bodies, messages } = roundData(WARMUP + round * BATCHES);
   apiRates.push((BATCHES * BATCH_SIZE) / (await measured('api', () => deliverAll(bodies))));
   const started = performance.now();
-  await measured('direct', () => pool(messages, CONCURRENCY, produce));
+  const directSpans = [];
+  await measured('direct', () =>
+    pool(messages, CONCURRENCY, async (batch, i) => {
+      const sent = performance.now() - started;
+      await produce(batch);
+      directSpans[i] = [sent, performance.now() - started];
+    }),
+  );
   directRates.push((BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000));
+  trace.push({ round, api: lastSpans, direct: directSpans });
 }
+if (args.trace) writeFileSync(args.trace, JSON.stringify({ batches: BATCHES, batchSize: BATCH_SIZE, concurrency: CONCURRENCY, rounds: trace }));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const apiRate = median(apiRates);
 const directRate = median(directRates);
