@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { benchRecords } from './records.mjs';
+import { benchRecords, directEvent } from './records.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const fromIngestion = createRequire(join(root, 'services/ingestion/package.json'));
@@ -182,17 +182,7 @@ const messagesOf = (batches) =>
   batches.map((b) => {
     let shared;
     return b.map((r) => {
-      const event = {
-        key: r.key,
-        version: r.version,
-        recordType: 'area-statistic',
-        amt: 'statistik',
-        deliveryId: '00000000-0000-4000-8000-000000000000',
-        deliveredAt,
-        deliveredBy: 'statistik-bench',
-        tombstone: false,
-        payload: { ...r },
-      };
+      const event = directEvent(r, deliveredAt);
       if (DIRECT_HEADERS === 'plain') return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: codec.headers('area-statistic', 1, event) };
       // the events of a batch carry the same headers: one object and its encoding for all, as a delivery's events in the adapter
       shared ??= codec.headers('area-statistic', 1, event);

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { benchRecords } from './records.mjs';
+import { benchRecords, directEvent } from './records.mjs';
 
 if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
 const n = Number(process.argv[2] ?? 62);
@@ -37,17 +37,7 @@ const bodies = batches.map((b) => JSON.stringify({ records: b }));
 const deliveredAt = Date.now();
 const messages = batches.map((b) =>
   b.map((r) => {
-    const event = {
-      key: r.key,
-      version: r.version,
-      recordType: 'area-statistic',
-      amt: 'statistik',
-      deliveryId: '00000000-0000-4000-8000-000000000000',
-      deliveredAt,
-      deliveredBy: 'statistik-bench',
-      tombstone: false,
-      payload: { ...r },
-    };
+    const event = directEvent(r, deliveredAt);
     return { key: r.key, value: codec.encode('area-statistic', 1, event), headers: codec.headers('area-statistic', 1, event) };
   }),
 );

@@ -30,3 +30,21 @@ export function benchRecords(reference, observations) {
     };
   };
 }
+
+/**
+ * The event the direct arm appends for bench record `r` (what the ingestion service makes of it:
+ * EventCodec.encode('area-statistic', 1, …)), delivered at `deliveredAt`.
+ */
+export function directEvent(r, deliveredAt) {
+  return {
+    key: r.key,
+    version: r.version,
+    recordType: 'area-statistic',
+    amt: 'statistik',
+    deliveryId: '00000000-0000-4000-8000-000000000000',
+    deliveredAt,
+    deliveredBy: 'statistik-bench',
+    tombstone: false,
+    payload: { ...r },
+  };
+}
