@@ -45,6 +45,25 @@ export function firstPayload(k, areas) {
 }
 
 /**
+ * The record event of payload `p` (without key, version and labels) at `version`, a withdrawal if
+ * `tombstone`, delivered at `deliveredAt` (ms): what EventCodec.encode('area-statistic', 1, …) takes.
+ */
+export function recordEvent(p, version, tombstone, deliveredAt) {
+  const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
+  return {
+    key,
+    version,
+    recordType: 'area-statistic',
+    amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+    deliveryId: '00000000-0000-4000-8000-000000000000',
+    deliveredAt,
+    deliveredBy: 'bench',
+    tombstone,
+    payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
+  };
+}
+
+/**
  * Yields `n` record events (plain objects for EventCodec.encode('area-statistic', 1, …)) and keeps
  * what a reader should see in the end: `expected()` gives the present cells and Σ of every measure
  * over the latest versions.
@@ -55,21 +74,7 @@ export function areaStatisticEvents(n, areas, { seed = 42, start = Date.UTC(2025
   /** record index → its latest version (absent: 1) and whether that is a withdrawal */
   const latest = new Map();
   let t = start;
-  const deliveryId = '00000000-0000-4000-8000-000000000000';
-  const event = (p, version, tombstone) => {
-    const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
-    return {
-      key,
-      version,
-      recordType: 'area-statistic',
-      amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
-      deliveryId,
-      deliveredAt: t++,
-      deliveredBy: 'bench',
-      tombstone,
-      payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
-    };
-  };
+  const event = (p, version, tombstone) => recordEvent(p, version, tombstone, t++);
   const withVersion = (p, version) => ({ ...p, observations: p.observations.map((o) => ({ ...o, value: o.value + version - 1 })) });
   function* generate() {
     for (let k = 0; k < firstCount; k++) yield event(firstPayload(k, areas), 1, false);

@@ -50,6 +50,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { recordEvent } from './area-statistic.events.mjs';
 import { fmtInt, fromPlatform } from './lib.mjs';
 
 const { values: args } = parseArgs({
@@ -169,21 +170,7 @@ async function fillLog() {
     if (m % 12 === 11) for (const a of areas) if (firsts.length < firstCount) firsts.push(bevoelkerung(a, String(year)));
   }
   let t = Date.UTC(2025, 0, 1);
-  const deliveryId = '00000000-0000-4000-8000-000000000000';
-  const event = (p, version, tombstone) => {
-    const key = `${p.dataset}|${p.areaLevel}|${p.areaCode}|${p.period}`;
-    return {
-      key,
-      version,
-      recordType: 'area-statistic',
-      amt: p.dataset === 'sgb2' ? 'jobcenter' : 'statistik',
-      deliveryId,
-      deliveredAt: t++,
-      deliveredBy: 'bench',
-      tombstone,
-      payload: tombstone ? null : { key, version, ...p, synthetic: true, source: 'bench/indicators' },
-    };
-  };
+  const event = (p, version, tombstone) => recordEvent(p, version, tombstone, t++);
   const events = firsts.map((p) => event(p, 1, false));
   const versions = new Map();
   while (events.length < N) {
