@@ -113,6 +113,18 @@ function racingOnce(db: Database, pattern: RegExp, at: 'before' | 'after', meanw
   } as Database & { ran: () => boolean };
 }
 
+/**
+ * v1 of `key` answered by another ingestion process with another payload, as its record statement
+ * would leave ingest_records (the race tests' "meanwhile").
+ */
+async function answeredElsewhere(db: Database, key: string, deliveryId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
+     VALUES ('area-statistic', $1, 1, $2, false, 'statistik', $3, 1, $4, 0, 0, now())`,
+    [key, 'a'.repeat(64), deliveryId, TOPIC],
+  );
+}
+
 function failingAppend(log: EventLog, error: Error): EventLog {
   return {
     ensureTopics: (t) => log.ensureTopics(t),
@@ -297,11 +309,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
     // Between that look-up (which found nothing of B's key) and the reservation, another ingestion
     // process answers v1 of B's key with another payload (as its record statement would leave it)
     const racing = racingOnce(database, /CROSS JOIN LATERAL \(SELECT \* FROM ingest_reservations/, 'after', async () => {
-      await database.query(
-        `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
-         VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000208', 1, $3, 0, 0, now())`,
-        [A.key, 'a'.repeat(64), TOPIC],
-      );
+      await answeredElsewhere(database, A.key, '00000000-0000-4000-8000-000000000208');
     });
     const { app, base } = await ingestion(eventLog, racing);
     try {
@@ -328,11 +336,7 @@ describe.each(pairs)('%s', (_name, makePair) => {
     // the delivery [C, B] is new versions only as far as this service knows; just before its one
     // statement takes the keys' locks, another ingestion process answers v1 of B's key with another payload
     const racing = racingOnce(database, /ingest_reserve_new_versions/, 'before', async () => {
-      await database.query(
-        `INSERT INTO ingest_records (record_type, key, version, payload_hash, tombstone, amt, delivery_id, schema_id, topic, partition, "offset", updated_at)
-         VALUES ('area-statistic', $1, 1, $2, false, 'statistik', '00000000-0000-4000-8000-000000000214', 1, $3, 0, 0, now())`,
-        [A.key, 'a'.repeat(64), TOPIC],
-      );
+      await answeredElsewhere(database, A.key, '00000000-0000-4000-8000-000000000214');
     });
     const { app, base } = await ingestion(eventLog, racing);
     try {
