@@ -172,3 +172,72 @@ describe('index projector on chDB', () => {
     expect(after.find((r) => r.area_code === '102')).toMatchObject({ score: null, scored: 0 });
   });
 });
+
+// issue 17.1: a rebuild recomputes every index year at its end, and its reads were mostly the same
+// statements again — a public population read for both variants, a denominator shared by several
+// inputs. Each distinct statement now runs once per recompute() call, with the same rows written.
+describe('index projector: shared reads', () => {
+  const shared = parseCatalogue(
+    sgbCatalogueYaml({
+      sgbPeriodicity: 'month',
+      change12m: true,
+      publicPopulation: true,
+      indices: [{ code: 'index_a', version: 1, inputs: ['sgb_quote', 'sgb_quote_12m'] }],
+    }),
+  );
+  /** every query statement with its parameters, as run */
+  const statements: string[] = [];
+  let wh: Warehouse;
+  let counted: Warehouse;
+  const rows = (table: string) => wh.query(`SELECT * FROM ${table} FINAL ORDER BY ALL`);
+
+  beforeAll(async () => {
+    wh = await openChdbWarehouse({ path: tempDir('sp-index-shared-') });
+    await migrateWarehouse(wh);
+    await loadAreaMap(wh, stadtteilAreaMap(areas));
+    const events = areas.flatMap((a, i) =>
+      ['2011', '2012'].flatMap((y, k) => [record('bev', a, y, { einwohner: 1000 + 100 * i + k }), record('sgb', a, `${y}-12`, { sgb_personen: 100 + 7 * i * i + 3 * k })]),
+    );
+    await new IndicatorProjector(wh, { recordKeySecret: 'index-projector-test-record-keys' }).apply(events);
+    counted = new Proxy(wh, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (name === 'query') return (sql: string, params?: unknown, ...rest: unknown[]) => (statements.push(`${sql} ${JSON.stringify(params ?? {})}`), value.call(target, sql, params, ...rest));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  });
+  afterAll(async () => wh?.close());
+
+  it('runs each distinct read once and writes what reads of their own write', async () => {
+    const options = { plans: planResolverFromCatalogue(shared), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] };
+    const reader = new WarehouseIndicatorReader(counted, options);
+    expect(reader.samePublicValues('einwohner')).toBe(true); // a count of a public dataset
+    expect(reader.samePublicValues('sgb_quote')).toBe(false); // its numerator is confidential
+    statements.length = 0;
+    const written = await new IndexProjector(wh, reader, shared).recompute(['2011', '2011-12', '2012', '2012-12']);
+    expect(written).toBeGreaterThan(0);
+    const reads = statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(new Set(reads).size).toBe(reads.length);
+    const sharedRows = { exact: await rows('index_values'), public: await rows('protected_index_values') };
+    expect(sharedRows.exact.some((r) => r.scored === 1)).toBe(true);
+
+    // the same recomputation with every read its own (as before): the same rows
+    class OwnReads extends WarehouseIndicatorReader {
+      override values(q: Parameters<WarehouseIndicatorReader['values']>[0]) {
+        return super.values(q);
+      }
+      override samePublicValues() {
+        return false;
+      }
+    }
+    await wh.command('TRUNCATE TABLE index_values');
+    await wh.command('TRUNCATE TABLE protected_index_values');
+    statements.length = 0;
+    expect(await new IndexProjector(wh, new OwnReads(counted, options), shared).recompute(['2011', '2011-12', '2012', '2012-12'])).toBe(written);
+    const own = statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s));
+    expect(own.length).toBeGreaterThan(reads.length);
+    expect({ exact: await rows('index_values'), public: await rows('protected_index_values') }).toEqual(sharedRows);
+  });
+});

@@ -16,7 +16,7 @@
 import { alignPeriod, computeCompositeIndex, formatInputVersions, type Catalogue, type ResolvedIndex } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import type { IndicatorValue } from './indicator-reader.js';
-import type { WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
+import { SharedReads, type WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 /** reads of one recompute() call: "indicator|level|period|privileged" → values */
 type Reads = Map<string, Promise<IndicatorValue[]>>;
@@ -98,7 +98,7 @@ export class IndexProjector {
     const { years, due } = this.dueYears(periods);
     // read before the inputs: the version of what is about to be read (see knownAtOfPeriods)
     const knownAtOf = await this.knownAtOfPeriods(due);
-    const reads = this.prefetch(due);
+    const reads = this.prefetch(due, new SharedReads());
     // every year's rows go in one insert per table at the end: one insert per (definition, year,
     // variant) was 462 round trips and most of the recomputation in a rebuild of 77 years
     const out: Written = new Map();
@@ -142,11 +142,21 @@ export class IndexProjector {
    * Every read the due years need, one reader call per (indicator, level, variant) with all of its
    * periods: a rebuild recomputes every year of the log, and one reader query per (indicator,
    * year) made that 45 of 81 s of a replay (issue 17). values() evaluates each period on its own,
-   * so the values are the same as read one period at a time.
+   * so the values are the same as read one period at a time. An input the public sees unprotected
+   * (samePublicValues) is read once for both variants, and a component several of these reads
+   * share (a population denominator of several shares, in both variants) once for all (SharedReads).
    */
-  private prefetch(due: readonly { def: ResolvedIndex; years: readonly string[] }[]): Reads {
+  private prefetch(due: readonly { def: ResolvedIndex; years: readonly string[] }[], shared: SharedReads): Reads {
     const wanted = new Map<string, { indicator: string; level: string; privileged: boolean; periods: Set<string> }>();
-    const want = (indicator: string, level: string, period: string, privileged: boolean) => {
+    // an input without confidential components gives the public exactly the privileged values: read once for both variants
+    const same = new Map<string, boolean>();
+    const samePublic = (indicator: string) => {
+      let s = same.get(indicator);
+      if (s === undefined) same.set(indicator, (s = this.reader.samePublicValues(indicator)));
+      return s;
+    };
+    const want = (indicator: string, level: string, period: string, asked: boolean) => {
+      const privileged = asked || samePublic(indicator);
       const id = `${indicator}|${level}|${privileged}`;
       const entry = wanted.get(id) ?? { indicator, level, privileged, periods: new Set<string>() };
       entry.periods.add(period);
@@ -168,7 +178,7 @@ export class IndexProjector {
     const reads: Reads = new Map();
     for (const w of wanted.values()) {
       const periods = [...w.periods].sort();
-      const byPeriod = this.reader.values({ indicator: w.indicator, level: w.level, periods, privileged: w.privileged }).then((values) => {
+      const byPeriod = this.reader.values({ indicator: w.indicator, level: w.level, periods, privileged: w.privileged }, shared).then((values) => {
         const out = new Map<string, IndicatorValue[]>();
         for (const v of values) {
           const list = out.get(v.period);
@@ -179,11 +189,11 @@ export class IndexProjector {
       });
       // a failed read fails the computeOne that awaits it; the others must not be unhandled rejections
       byPeriod.catch(() => {});
-      for (const period of periods)
-        reads.set(
-          `${w.indicator}|${w.level}|${period}|${w.privileged}`,
-          byPeriod.then((m) => m.get(period) ?? []),
-        );
+      for (const period of periods) {
+        const values = byPeriod.then((m) => m.get(period) ?? []);
+        reads.set(`${w.indicator}|${w.level}|${period}|${w.privileged}`, values);
+        if (samePublic(w.indicator)) reads.set(`${w.indicator}|${w.level}|${period}|false`, values);
+      }
     }
     for (const r of reads.values()) r.catch(() => {});
     return reads;

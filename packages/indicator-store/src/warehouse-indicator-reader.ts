@@ -101,6 +101,11 @@ function validAt(validity: Validity, code: string, start: string): boolean {
   return validity.get(code)?.some((v) => v.from <= start && (v.to === '' || start <= v.to)) ?? false;
 }
 
+/** Counts shared by several WarehouseIndicatorReader.values() calls (one recomputation of the composite indices), by statement. */
+export class SharedReads {
+  readonly counts = new Map<string, Promise<Counts>>();
+}
+
 export class WarehouseIndicatorReader implements IndicatorReader {
   private readonly suppressBelow: number;
   /** delivered shares, rates, means and changes standing on a smaller count are withheld from the public */
@@ -128,7 +133,12 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return this.options.plans.confidential?.(c.dataset) ?? true;
   }
 
-  async values(q: IndicatorValuesQuery): Promise<IndicatorValue[]> {
+  /**
+   * The values of an indicator. `shared`: counts read once for several calls (the composite
+   * indices' definitions and variants read the same components), for calls without a signal, a
+   * deadline or a row budget of their own; the same statement gives the same counts.
+   */
+  async values(q: IndicatorValuesQuery, shared?: SharedReads): Promise<IndicatorValue[]> {
     const plan = this.options.plans.plan(q.indicator, q.definitionVersion);
     if (!plan) throw new UnknownIndicatorError(q.indicator, q.definitionVersion);
     const periods = q.periods ? [...q.periods] : q.periodFrom && q.periodTo ? periodRange(q.periodFrom, q.periodTo) : await this.periods(q.indicator);
@@ -154,31 +164,58 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     await Promise.all(
       [...components].map(async ([id, c]) => {
         const readPeriods = [...new Set([...asked].map((p) => this.readPeriod(c, p)))];
-        counts.set(id, await this.counts(read.get(id)!, readPeriods, asOf, only, privileged || !this.confidential(c) ? 'true' : 'protected', readOptions(q)));
+        const component = read.get(id)!;
+        const kind = privileged || !this.confidential(c) ? 'true' : 'protected';
+        const sharing = shared && q.signal === undefined && q.deadline === undefined && q.maxRowsToRead === undefined;
+        const key = sharing ? JSON.stringify([component, readPeriods, asOf ?? null, only, kind]) : '';
+        let read1 = sharing ? shared.counts.get(key) : undefined;
+        if (!read1) {
+          read1 = this.counts(component, readPeriods, asOf, only, kind, readOptions(q));
+          if (sharing) {
+            shared.counts.set(key, read1);
+            read1.catch(() => shared.counts.delete(key));
+          }
+        }
+        counts.set(id, await read1);
       }),
     );
     const confidential = [...components.values()].some((c) => this.confidential(c));
+    // looked up per area, period and component below (a rebuild's index years read tens of
+    // thousands of values per call): each component's counts and whether its true values are read,
+    // by the component object evaluatePlan hands over (the plan's own), and each component's read
+    // period per asked period, computed once per call instead of per lookup
+    const byComponent = new Map<Component, { counts: Counts | undefined; open: boolean }>();
+    for (const [id, c] of components) byComponent.set(c, { counts: counts.get(id), open: privileged || !this.confidential(c) });
+    const componentEntry = (c: Component) => byComponent.get(c) ?? { counts: counts.get(JSON.stringify(c)), open: privileged || !this.confidential(c) };
+    const aligned = new Map<Component, Map<string, string>>();
+    const readPeriod = (c: Component, p: string): string => {
+      let byPeriod = aligned.get(c);
+      if (!byPeriod) aligned.set(c, (byPeriod = new Map()));
+      let r = byPeriod.get(p);
+      if (r === undefined) byPeriod.set(p, (r = this.readPeriod(c, p)));
+      return r;
+    };
+    const levelPrefix = cellKey(q.level, '');
 
     const out: IndicatorValue[] = [];
     for (const period of periods) {
       const areas = new Set<string>();
       for (const [id, c] of components) {
-        for (const k of counts.get(id)?.get(this.readPeriod(c, period))?.keys() ?? []) {
-          const [level, code] = k.split('|') as [string, string];
-          if (level === q.level) areas.add(code);
-        }
+        for (const k of counts.get(id)?.get(readPeriod(c, period))?.keys() ?? []) if (k.startsWith(levelPrefix)) areas.add(k.slice(levelPrefix.length));
       }
       for (const area of [...areas].sort()) {
         if (restrict && !restrict.has(area)) continue;
         let hidden = false;
         let knownAt = 0;
         let synthetic = false;
+        const key = cellKey(q.level, area);
         const lookup = (c: Component, p: string): number | undefined => {
-          const v = counts.get(JSON.stringify(c))?.get(p)?.get(cellKey(q.level, area));
+          const entry = componentEntry(c);
+          const v = entry.counts?.get(p)?.get(key);
           if (!v) return undefined;
           knownAt = Math.max(knownAt, v.knownAt);
           synthetic ||= v.synthetic;
-          if (privileged || !this.confidential(c)) return v.value ?? undefined;
+          if (entry.open) return v.value ?? undefined;
           // the public sees the protected value; one it may not see hides the figure
           if (v.value === null || v.value < this.suppressBelow) {
             hidden = true;
@@ -186,7 +223,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
           }
           return v.value;
         };
-        const e = evaluatePlan(plan, period, lookup, (c, p) => this.readPeriod(c, p));
+        const e = evaluatePlan(plan, period, lookup, readPeriod);
         if (!e) continue;
         const reason: SuppressionReason | null = hidden ? 'PROTECTED' : null;
         out.push({
@@ -370,6 +407,16 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const asked = new Set(periods);
     if (plan.kind === 'change') for (const p of periods) asked.add(shiftPeriod(p, -plan.periods));
     return [...new Set(componentsOf(plan).flatMap((c) => [...asked].map((p) => this.readPeriod(c, p))))];
+  }
+
+  /**
+   * Whether values() gives the public exactly what it gives a privileged reader for this indicator:
+   * a count, ratio or change none of whose components is confidential (no protected values, no
+   * withheld delivered figures). The composite indices read such an input once for both variants.
+   */
+  samePublicValues(indicator: string): boolean {
+    const plan = this.options.plans.plan(indicator);
+    return plan !== undefined && plan.kind !== 'delivered' && !componentsOf(plan).some((c) => this.confidential(c));
   }
 
   /** The component read from the scenario's prognose dataset; UNKNOWN_SCENARIO when its dataset has none. */
