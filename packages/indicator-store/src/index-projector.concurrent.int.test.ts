@@ -24,8 +24,15 @@ function heldIndexInsert(wh: Warehouse): { warehouse: Warehouse; reached: Promis
   const warehouse: Warehouse = {
     command: (sql, params) => wh.command(sql, params),
     query: (sql, params, options) => wh.query(sql, params, options),
-    insertFormatted: (table, insert) => wh.insertFormatted(table, insert),
     close: () => wh.close(),
+    // the index rows go in as RowBinary (session 19); either way of inserting them is held
+    insertFormatted: async (table, insert) => {
+      if (table === 'index_values') {
+        reached();
+        await gate;
+      }
+      return wh.insertFormatted(table, insert);
+    },
     insert: async (table, rows) => {
       if (table === 'index_values') {
         reached();
