@@ -298,7 +298,9 @@ export class AggregatorService {
    * group, set-based (ReplayProjector): the events' record versions are written as they are read
    * (the worker's staged and resolved into record_versions), and the cells computed by the warehouse at the end, by the same rules as the incremental
    * path, so the tables are the same. Events were validated at the door, so they are decoded
-   * without zod (EventCodec.decodeTrusted); one that does not decode or whose period the index
+   * without zod (EventCodec.decodeTrusted); on the main thread (the default) an event's record
+   * version is written straight from its Avro bytes (ReplayProjector.addFramed: the same row) and
+   * only what that leaves is decoded. One that does not decode or whose period the index
    * computation cannot take is dead-lettered and skipped, as the live consumer does. With
    * rebuildWorker, decoding and staging run in a worker thread (rebuild.worker.ts) while this thread
    * reads the log ahead and inserts the staged blocks, by the same code. Live
