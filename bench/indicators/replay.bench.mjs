@@ -19,7 +19,7 @@
 //    above, and beside it the same insert without the insert-time merge (as the cells statement
 //    inserts; not the limit, so that the share stays comparable across sessions); (c) both, one
 //    after the other as the rebuild must write them (the "write floor"); (d) reading + decoding the
-//    log alone, and with the record_versions rows serialised (ReplayProjector.add, the inserts
+//    log alone, and with the record_versions rows serialised (ReplayProjector.addFramed, as the rebuild; the inserts
 //    dropped); (e) the rebuild's cells statement alone on the filled record_versions, into an empty
 //    copy of cells; and the rebuild as a share of the limit and of the write floor;
 //  - where the rebuild's time goes: every warehouse statement of the rebuild timed from its call to
@@ -213,8 +213,8 @@ const REBUILD_BATCH = 10_000; // AggregatorOptions.rebuildBatchSize default
 const droppingWarehouse = { command: async () => {}, insertFormatted: async () => {}, query: async () => [] };
 /**
  * mode: 'read' (the log alone), 'zod' (decodeAs: Avro + zod, as a live consumer), 'trusted'
- * (decodeTrusted, as the rebuild), 'rows' (decodeTrusted and the rebuild's record_versions rows
- * written as RowBinary by ReplayProjector.add, handed to no engine). Wall and CPU time (process.cpuUsage: every thread).
+ * (decodeTrusted, as the rebuild), 'rows' (the rebuild's record_versions rows written as RowBinary
+ * as the rebuild writes them — ReplayProjector.addFramed, transcoded from the Avro bytes —, handed to no engine). Wall and CPU time (process.cpuUsage: every thread).
  */
 async function readAndDecode(mode) {
   const trusted = mode !== 'zod';
@@ -229,16 +229,19 @@ async function readAndDecode(mode) {
     startFrom: 'earliest',
     maxBatchSize: trusted ? REBUILD_BATCH : BATCH,
     handleBatch: async (batch) => {
-      const decoded = [];
+      projector?.beginBatch();
       for (const e of batch.events) {
         if (mode === 'trusted') codec.decodeTrusted(e.value);
         else if (mode === 'rows') {
-          const d = codec.decodeTrusted(e.value);
-          if (d.recordType === 'area-statistic') decoded.push(d);
+          // as the rebuild on the main thread: transcoded from the Avro bytes, what the transcoder leaves decoded (none here)
+          if (!projector.addFramed(e.value, codec.registry)) {
+            const d = codec.decodeTrusted(e.value);
+            if (d.recordType === 'area-statistic') projector.addEvent(d);
+          }
         } else if (mode === 'zod') codec.decodeAs(e.value);
         n++;
       }
-      if (projector) await projector.add(decoded);
+      await projector?.endBatch(batch.events.length);
     },
   });
   await sub.caughtUp(600_000);
@@ -361,6 +364,7 @@ async function rebuild(aggregator) {
     decodedIn: r.decodedIn ?? 'main thread',
     mode: r.mode ?? 'staged',
     onePass: r.onePass,
+    transcoded: r.transcoded,
     cpuSeconds: (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1e6,
     heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
     // CPU seconds by thread: while reading + staging, while resolving
@@ -600,7 +604,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   console.log(
     r.mode === 'one-pass'
       ? `round ${round}: rebuild() without indices (one pass)     ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + resolve + insert ${sec(r.ms - r.resolveMs)}, the last block's inserts ${sec(r.resolveMs)}; CPU ${r.cpuSeconds.toFixed(2)} s; in JS: events ${sec(r.onePass.takeMs)}, cell rows ${sec(r.onePass.cellsMs)}; ${fmtInt(r.onePass.recordKeys)} record keys, ${fmtInt(r.onePass.leaves)} leaves, ${fmtInt(r.onePass.cellRowsWritten)} cell rows written; heap after ${r.heapMiB.toFixed(0)} MiB)`
-      : `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)}${coresText(r)})`,
+      : `round ${round}: rebuild() without indices                ${fmtInt(runs.rebuild.at(-1)).padStart(9)} events/s (${sec(r.ms)}: read + decode + stage ${sec(r.ms - r.resolveMs)} (decoded in ${r.decodedIn}${r.transcoded === undefined ? '' : `; ${fmtInt(r.transcoded)} events transcoded from their Avro bytes`}), resolve in SQL ${sec(r.resolveMs)} = record_versions ${sec(r.resolve.recordVersions)} + cells ${sec(r.resolve.cells)}${coresText(r)})`,
   );
   console.log(
     `round ${round}:   its statements (call to answer): ${Object.entries(statements)

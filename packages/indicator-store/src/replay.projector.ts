@@ -25,10 +25,13 @@
 // period module and is handed to the SQL as a parameter, so periods keep one parser.
 // A rebuild that fails part-way is started over (the tables are emptied first), so the blocks are
 // not retried one by one: the first failure is kept and thrown by add() and finish().
+import { MAGIC_BYTE, type SchemaRegistry, WIRE_HEADER_BYTES } from '@sp/events';
 import { loadProtection, periodStart, type Protection } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { cellsOfAllLeavesSql } from './cells.sql.js';
 import { InsertQueue } from './insert-queue.js';
+import { ByteChunks, RecordTable } from './record-table.js';
+import { RecordVersionsTranscoder } from './record-versions.transcoder.js';
 import { RowBinaryWriter } from './row-binary.js';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 
@@ -176,9 +179,14 @@ export function writeStagingRows(w: RowBinaryWriter, protection: Protection, sec
  * `withdrawnLeaf` (none: empty), a version's `leaf` its leafKey() when the caller has it already.
  */
 function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined, leaf?: string): void {
-  const p = e.payload;
   w.string(e.key);
   w.uint32(e.version);
+  writeRecordVersionColumns(w, protection, secret, e, withdrawnLeaf, leaf);
+}
+
+/** writeRecordVersionRow's columns after the key and version (from the leaf's on) */
+function writeRecordVersionColumns(w: RowBinaryWriter, protection: Protection, secret: string | undefined, e: AreaStatisticEvent, withdrawnLeaf: LeafColumns | undefined, leaf?: string): void {
+  const p = e.payload;
   if (e.tombstone || !p) {
     writeWithdrawnLeaf(w, withdrawnLeaf);
     writeWithdrawalColumns(w, e);
@@ -207,10 +215,156 @@ function writeRecordVersionRow(w: RowBinaryWriter, protection: Protection, secre
   for (const o of obs) w.float64(o.pvalue);
 }
 
+/** where `count` RowBinary strings from `at` end */
+function stringsEnd(buf: Buffer, at: number, count: number): number {
+  for (let k = 0; k < count; k++) {
+    let n = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = buf[at++]!;
+      n += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    at += n;
+  }
+  return at;
+}
+
+/** the transcoder of a writer schema's events (area-statistic ones, read as the latest version, as decodeTrusted reads them), if it compiles */
+function transcoderFor(schemas: SchemaRegistry, id: number): RecordVersionsTranscoder | undefined {
+  let writer: ReturnType<SchemaRegistry['byId']>;
+  try {
+    writer = schemas.byId(id);
+  } catch {
+    return undefined; // an unknown schema: the old path refuses the event
+  }
+  if (writer.recordType !== 'area-statistic') return undefined;
+  return RecordVersionsTranscoder.compile(writer.eventSchema, schemas.latest('area-statistic').eventSchema);
+}
+
+/**
+ * The rows of record_versions a rebuild writes while it reads the log (ReplayProjector.add and the
+ * rebuild's main-thread path): per event the first of its key@version in the log, a withdrawal with
+ * the leaf of its record's highest version before it, in RowBinary blocks taken by take(). An event
+ * comes decoded (addEvent) or as the log holds it (addFramed: transcoded from its Avro bytes, the
+ * same row; record-versions.transcoder.unit.test.ts compares the two byte for byte).
+ */
+export class RecordVersionRows {
+  private block = new RowBinaryWriter();
+  /** rows in the block */
+  rows = 0;
+  /** events addFramed() took (transcoded, or not stored as a later copy of a key@version) */
+  framed = 0;
+  /** per record key, the versions written (firstInLog) and the leaf of its highest version so far (a withdrawal's) */
+  private readonly records = new RecordTable();
+  /** addFramed(): the transcoder per writer schema id (null: the schema's events go the old path) */
+  private readonly transcoders = new Map<number, RecordVersionsTranscoder | null>();
+
+  constructor(
+    private readonly protection: Protection,
+    private readonly secret: string | undefined,
+  ) {}
+
+  /** the block's rows (a view, the writer's own until take()) */
+  bytes(): Buffer {
+    return this.block.bytes();
+  }
+
+  /** the block written so far, and a new one begun */
+  take(): Buffer {
+    const data = this.block.bytes();
+    this.block = new RowBinaryWriter(Math.max(1 << 20, data.length + (data.length >> 3)));
+    this.rows = 0;
+    return data;
+  }
+
+  /** rows serialised elsewhere (a decoding worker's staging rows), as they are */
+  raw(rows: number, bytes: Uint8Array): void {
+    this.block.raw(bytes);
+    this.rows += rows;
+  }
+
+  /** One event, decoded: its record version (if the first of its key@version in the log). */
+  addEvent(e: AreaStatisticEvent): void {
+    const p = e.payload;
+    const tombstone = e.tombstone || !p;
+    const t = this.records;
+    const key = Buffer.from(e.key, 'utf8');
+    const rec = t.find(key, 0, key.length);
+    if (!t.firstInLog(rec, e.version, tombstone ? 1 : 0)) return;
+    const w = this.block;
+    w.string(e.key);
+    w.uint32(e.version);
+    this.rows++;
+    if (tombstone) {
+      const leaf = t.leafAt[rec]!;
+      if (leaf >= 0) w.raw(t.leaves.chunk(leaf).subarray(ByteChunks.offset(leaf), ByteChunks.offset(leaf) + t.leafLen[rec]!));
+      else writeWithdrawnLeaf(w, undefined);
+      writeWithdrawalColumns(w, e);
+      return;
+    }
+    const leafAt = w.length;
+    writeRecordVersionColumns(w, this.protection, this.secret, e, undefined);
+    if (e.version > t.topVersion[rec]!) {
+      const buf = w.reserve(0);
+      t.setTop(rec, e.version, buf, leafAt, stringsEnd(buf, leafAt, 5));
+    }
+  }
+
+  /**
+   * One event as the log holds it (wire format): its record version written straight from its Avro
+   * bytes (record-versions.transcoder.ts, compiled per writer schema) as addEvent() writes the event
+   * decoded by EventCodec.decodeTrusted (as the latest version), and true; or false, with nothing
+   * written or noted, for an event the transcoder leaves to the caller (another record type, a
+   * schema or value it does not handle, a poison event): the caller decodes it as before and hands
+   * it to addEvent() (or dead-letters it).
+   */
+  addFramed(bytes: Uint8Array, schemas: SchemaRegistry): boolean {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buf.length < WIRE_HEADER_BYTES || buf[0] !== MAGIC_BYTE) return false;
+    const id = buf.readUInt32BE(1);
+    let tr = this.transcoders.get(id);
+    if (tr === undefined) {
+      tr = transcoderFor(schemas, id) ?? null;
+      this.transcoders.set(id, tr);
+    }
+    if (tr === null || !tr.parse(buf, WIRE_HEADER_BYTES)) return false;
+    const t = this.records;
+    // (a key that is no valid UTF-8 adds a record no event uses: the row is refused below, and the old path keys by the decoded string's bytes)
+    const rec = t.find(buf, tr.keyAt, tr.keyLen);
+    const w = this.block;
+    const start = w.length;
+    let leaf: Buffer | undefined;
+    let leafAt = 0;
+    let leafEnd = 0;
+    const handle = t.leafAt[rec]!;
+    if (tr.tombstone && handle >= 0) {
+      leaf = t.leaves.chunk(handle);
+      leafAt = ByteChunks.offset(handle);
+      leafEnd = leafAt + t.leafLen[rec]!;
+    }
+    const out = w.reserve(tr.maxRowBytes() + leafEnd - leafAt);
+    let end: number;
+    try {
+      end = tr.writeRow(out, start, this.protection, this.secret, leaf, leafAt, leafEnd);
+    } catch {
+      return false; // (a record-key secret the key function refuses): the old path throws it
+    }
+    if (end < 0) return false;
+    this.framed++;
+    // written after the block's end; taken only for the first of its key@version in the log
+    if (!t.firstInLog(rec, tr.version, tr.tombstone ? 1 : 0)) return true;
+    w.setLength(end);
+    this.rows++;
+    if (!tr.tombstone && tr.version > t.topVersion[rec]!) t.setTop(rec, tr.version, out, tr.leafStart(start), tr.leafEnd);
+    return true;
+  }
+}
+
 export class ReplayProjector {
   private readonly protection: Protection;
-  private block = new RowBinaryWriter();
-  private blockRows = 0;
+  private rows: RecordVersionRows;
   private inserts = new InsertQueue();
   private events = 0;
   /**
@@ -218,25 +372,22 @@ export class ReplayProjector {
    * table (addStaged(): a worker's staging rows, resolved by recordVersionsSql); set by the first call
    */
   private target: 'record_versions' | 'record_versions_replay' | undefined;
-  /** add(): per record key, the versions written (firstInLog) and the leaf of its highest version so far (a withdrawal's) */
-  private readonly records = new Map<string, SeenVersions & { topVersion: number; topLeaf: LeafColumns | undefined }>();
 
   constructor(
     private readonly warehouse: Warehouse,
     private readonly options: IndicatorProjectorOptions = {},
   ) {
     this.protection = options.protection ?? loadProtection();
+    this.rows = new RecordVersionRows(this.protection, options.recordKeySecret);
   }
 
   /** Empties the staging table (the projected tables are emptied by truncateProjections: add() takes them empty). */
   async begin(): Promise<void> {
     await this.warehouse.command('TRUNCATE TABLE IF EXISTS record_versions_replay');
-    this.block = new RowBinaryWriter();
-    this.blockRows = 0;
+    this.rows = new RecordVersionRows(this.protection, this.options.recordKeySecret);
     this.events = 0;
     this.inserts = new InsertQueue();
     this.target = undefined;
-    this.records.clear();
   }
 
   /**
@@ -245,27 +396,39 @@ export class ReplayProjector {
    * serialised (and a full block handed to the warehouse, while the next one is built).
    */
   async add(events: readonly AreaStatisticEvent[]): Promise<void> {
+    this.beginBatch();
+    for (const e of events) this.rows.addEvent(e);
+    await this.endBatch(events.length);
+  }
+
+  /**
+   * Before a batch handed over one event at a time (addFramed, addEvent, then endBatch): throws the
+   * failure of an insert before.
+   */
+  beginBatch(): void {
     this.throwIfFailed();
     this.into('record_versions');
-    let rows = 0;
-    for (const e of events) {
-      const p = e.payload;
-      const tombstone = e.tombstone || !p;
-      let rec = this.records.get(e.key);
-      if (!rec) {
-        rec = { seen: -1, topVersion: -1, topLeaf: undefined };
-        this.records.set(e.key, rec);
-      }
-      if (!firstInLog(rec, e.version, tombstone ? 1 : 0)) continue;
-      const leaf = tombstone ? undefined : leafKey(p!);
-      if (leaf !== undefined && e.version > rec.topVersion) {
-        rec.topVersion = e.version;
-        rec.topLeaf = { key: leaf, dataset: p!.dataset, areaLevel: p!.areaLevel, areaCode: p!.areaCode, period: p!.period };
-      }
-      writeRecordVersionRow(this.block, this.protection, this.options.recordKeySecret, e, tombstone ? rec.topLeaf : undefined, leaf);
-      rows++;
-    }
-    await this.added(rows, events.length);
+  }
+
+  /** events of this rebuild taken by addFramed() (transcoded from their Avro bytes) */
+  get transcoded(): number {
+    return this.rows.framed;
+  }
+
+  /** One event of the batch, decoded (RecordVersionRows.addEvent). */
+  addEvent(e: AreaStatisticEvent): void {
+    this.rows.addEvent(e);
+  }
+
+  /** One event of the batch as the log holds it (RecordVersionRows.addFramed): false for one the caller decodes and hands to addEvent(). */
+  addFramed(bytes: Uint8Array, schemas: SchemaRegistry): boolean {
+    return this.rows.addFramed(bytes, schemas);
+  }
+
+  /** After a batch's events (addFramed, addEvent): a full block handed to the warehouse, while the next one is built. */
+  async endBatch(events: number): Promise<void> {
+    this.events += events;
+    if (this.rows.rows >= BLOCK_ROWS) await this.flush();
   }
 
   private into(target: 'record_versions' | 'record_versions_replay'): void {
@@ -279,22 +442,14 @@ export class ReplayProjector {
   async addStaged(rows: number, bytes: Uint8Array): Promise<void> {
     this.throwIfFailed();
     this.into('record_versions_replay');
-    this.block.raw(bytes);
-    await this.added(rows, rows);
-  }
-
-  private async added(rows: number, events: number): Promise<void> {
-    this.blockRows += rows;
-    this.events += events;
-    if (this.blockRows >= BLOCK_ROWS) await this.flush();
+    this.rows.raw(rows, bytes);
+    await this.endBatch(rows);
   }
 
   /** Hands the current block to the warehouse; waits for the previous one first (one insert in flight). */
   private async flush(): Promise<void> {
-    if (this.blockRows === 0) return;
-    const data = this.block.bytes();
-    this.block = new RowBinaryWriter(Math.max(1 << 20, data.length + (data.length >> 3)));
-    this.blockRows = 0;
+    if (this.rows.rows === 0) return;
+    const data = this.rows.take();
     const staged = this.target === 'record_versions_replay';
     // record_versions' rows are one per key@version and tombstone (firstInLog) into an emptied table: keysDistinct
     await this.inserts.push(() =>

@@ -26,6 +26,21 @@ export class RowBinaryWriter {
     return this.buf.subarray(0, this.at);
   }
 
+  /**
+   * Room for `n` more bytes after length: the buffer to write them into from `length` on (valid
+   * until the next write); setLength() then takes what was written (record-versions.transcoder.ts).
+   */
+  reserve(n: number): Buffer {
+    this.room(n);
+    return this.buf;
+  }
+
+  /** the bytes up to `n` are the written ones (after reserve(); n ≤ length + the room reserved) */
+  setLength(n: number): void {
+    if (n < 0 || n > this.buf.length) throw new RangeError(`RowBinaryWriter: length ${n} outside the buffer`);
+    this.at = n;
+  }
+
   /** bytes already in RowBinary (rows another writer serialised), as they are */
   raw(bytes: Uint8Array): void {
     this.room(bytes.length);

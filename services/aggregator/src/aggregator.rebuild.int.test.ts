@@ -329,6 +329,8 @@ describe.each(engines)('set-based rebuild on $name', ({ open }) => {
       });
       const r = await other.rebuild();
       expect(r.mode).toBe(mode);
+      // staged on the main thread: every event but the two poison ones transcoded from its Avro bytes (all three schema versions, with the secret)
+      expect(r.transcoded).toBe(mode === 'staged' ? entries.length : undefined);
       expect(await tables()).toEqual(rebuilt);
     }
     expect(letters(8, 10)).toEqual(letters(2, 4));

@@ -57,6 +57,8 @@ export interface RebuildResult {
   mode: 'one-pass' | 'staged';
   /** a one-pass rebuild's record keys, leaves, rows written and time in the process (OnePassProjector.stats) */
   onePass?: OnePassStats;
+  /** a staged rebuild on the main thread: the events whose record version was written straight from their Avro bytes (ReplayProjector.addFramed); the others were decoded */
+  transcoded?: number;
 }
 
 /** batches a rebuild reads ahead of the one its decoding worker is on */
@@ -296,7 +298,9 @@ export class AggregatorService {
    * group, set-based (ReplayProjector): the events' record versions are written as they are read
    * (the worker's staged and resolved into record_versions), and the cells computed by the warehouse at the end, by the same rules as the incremental
    * path, so the tables are the same. Events were validated at the door, so they are decoded
-   * without zod (EventCodec.decodeTrusted); one that does not decode or whose period the index
+   * without zod (EventCodec.decodeTrusted); on the main thread (the default) an event's record
+   * version is written straight from its Avro bytes (ReplayProjector.addFramed: the same row) and
+   * only what that leaves is decoded. One that does not decode or whose period the index
    * computation cannot take is dead-lettered and skipped, as the live consumer does. With
    * rebuildWorker, decoding and staging run in a worker thread (rebuild.worker.ts) while this thread
    * reads the log ahead and inserts the staged blocks, by the same code. Live
@@ -375,20 +379,37 @@ export class AggregatorService {
           return;
         }
         try {
-          const events: RecordEvent<'area-statistic'>[] = [];
-          for (const e of batch.events) {
-            let event: RecordEvent<'area-statistic'> | undefined;
-            try {
-              event = decodeForRebuild(this.codec, e.value);
-            } catch (error) {
-              await this.deadLetter(groupId, e, error);
-              continue;
+          if (onePass) {
+            const events: RecordEvent<'area-statistic'>[] = [];
+            for (const e of batch.events) {
+              const event = await this.decodeOrDeadLetter(groupId, e);
+              if (event) events.push(event);
             }
-            if (!event) continue;
-            events.push(event);
+            await one.add(events);
+          } else {
+            // each event's record version written straight from its Avro bytes (addFramed); what the
+            // transcoder leaves is decoded as before (a poison event dead-lettered). An error of
+            // the projector fails the batch once all of it is decoded, as when the batch was decoded
+            // first and then added.
+            let addFailure: { error: unknown } | undefined;
+            try {
+              replay.beginBatch();
+            } catch (error) {
+              addFailure = { error };
+            }
+            for (const e of batch.events) {
+              if (!addFailure && replay.addFramed(e.value, this.codec.registry)) continue;
+              const event = await this.decodeOrDeadLetter(groupId, e);
+              if (!event || addFailure) continue;
+              try {
+                replay.addEvent(event);
+              } catch (error) {
+                addFailure = { error };
+              }
+            }
+            if (addFailure) throw addFailure.error;
+            await replay.endBatch(batch.events.length);
           }
-          if (onePass) await one.add(events);
-          else await replay.add(events);
           this.processed += batch.events.length;
           this.options.onBatchStage?.('projected', batch);
         } catch (error) {
@@ -413,7 +434,18 @@ export class AggregatorService {
       decodedIn: decoder ? 'worker' : 'main thread',
       mode: onePass ? 'one-pass' : 'staged',
       ...(onePass ? { onePass: one.stats } : {}),
+      ...(!onePass && !decoder ? { transcoded: replay.transcoded } : {}),
     };
+  }
+
+  /** an event of the log decoded for a rebuild (decodeForRebuild), or undefined for another record type or a poison event, which is dead-lettered */
+  private async decodeOrDeadLetter(groupId: string, e: LogEvent): Promise<RecordEvent<'area-statistic'> | undefined> {
+    try {
+      return decodeForRebuild(this.codec, e.value);
+    } catch (error) {
+      await this.deadLetter(groupId, e, error);
+      return undefined;
+    }
   }
 
   /** what the runner does with a poison event, for the rebuild's own consumer */
