@@ -3,10 +3,13 @@
 // a change of the spatial reference (AreaReference.replaceWith) or of the feed catalogue
 // (FeedCatalogue.replaceWith) is seen by the very next delivery, never a stale copy. Runs the built
 // worker (dist/delivery.worker.js, built with the workspace before the tests).
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPgliteDatabase, type PgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog, type EmbeddedEventLog } from '@sp/eventlog-embedded';
-import { SchemaRegistry, topology } from '@sp/events';
+import { defaultSchemasDir, SchemaRegistry, topology } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { FeedCatalogue, Taxonomy, validateRecords } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
@@ -122,46 +125,100 @@ describe('delivery readers', () => {
   });
 });
 
-describe('the ingestion API with a delivery reader (embedded log, PGlite)', () => {
-  it('reads area statistics in the reader, against the reference as it is when each delivery arrives', async () => {
-    const dir = tempDir('sp-readers-');
-    const eventLog: EmbeddedEventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
-    const database: PgliteDatabase = await openPgliteDatabase({ dataDir: join(dir, 'postgres') });
-    const reference = loadReference('koeln');
-    const full = loadReference('koeln');
-    const key = generateApiKey('statistik-readers');
+describe('the ingestion API with and without a delivery reader (embedded log, PGlite)', () => {
+  it.each([
+    { readWorkers: 1, inReader: true },
+    { readWorkers: 0, inReader: false }, // on the service's thread, as without a built worker
+  ])(
+    'reads area statistics against the reference as it is when each delivery arrives (readWorkers $readWorkers)',
+    async ({ readWorkers, inReader }) => {
+      const dir = tempDir('sp-readers-');
+      const eventLog: EmbeddedEventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
+      const database: PgliteDatabase = await openPgliteDatabase({ dataDir: join(dir, 'postgres') });
+      const reference = loadReference('koeln');
+      const full = loadReference('koeln');
+      const key = generateApiKey('statistik-readers');
+      const app = await createIngestionApp({
+        eventLog,
+        database,
+        spatial: spatialChecksFrom(reference),
+        config: { apiKeys: [{ id: 'statistik-readers', amt: 'statistik', hash: hashApiKey(key) }], readWorkers },
+        topology: topology({ partitions: 2 }),
+        planningCheck: controllingPlanningCheck(),
+        indicatorCodes: loadCatalogue()
+          .latest()
+          .map((i) => i.code),
+      });
+      try {
+        await app.listen(0, '127.0.0.1');
+        const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;
+        const post = async (areaCode: string, period: string) => {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ records: [anAreaStatistic({ areaCode, period })] }),
+          });
+          const answer = (await res.json()) as { errors?: { code: string }[] };
+          return { status: res.status, timing: res.headers.get('server-timing') ?? '', codes: answer.errors?.map((e) => e.code) };
+        };
+        const first = await post('104', '2012');
+        expect(first.status).toBe(200);
+        // the reader's wait is the phase "read" (Server-Timing), beside its parse, validate and encode
+        expect(/(^|, )read;dur=/.test(first.timing)).toBe(inReader);
+        expect(first.timing).toMatch(/(^|, )validate;dur=/);
+        reference.replaceWith(without(full, '104'));
+        expect(await post('104', '2013')).toMatchObject({ status: 422, codes: ['UNKNOWN_AREA'] });
+        reference.replaceWith(loadReference('koeln'));
+        const back = await post('104', '2014');
+        expect(back.status).toBe(200);
+        expect(/(^|, )read;dur=/.test(back.timing)).toBe(inReader);
+      } finally {
+        await app.close();
+        await eventLog.close();
+        await database.close();
+      }
+    },
+    60_000,
+  );
+
+  it('reads a delivery on the thread, from the body handed back, when the reader refuses it (its latest schema is not the thread’s)', async () => {
+    const dir = tempDir('sp-readers-refused-');
+    const schemas = mkdtempSync(join(tmpdir(), 'sp-readers-schemas-'));
+    cpSync(defaultSchemasDir(), schemas, { recursive: true });
+    const registry = SchemaRegistry.load(schemas);
+    const eventLog = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
+    const database = await openPgliteDatabase({ dataDir: join(dir, 'postgres') });
+    const key = generateApiKey('statistik-refused');
     const app = await createIngestionApp({
       eventLog,
       database,
-      spatial: spatialChecksFrom(reference),
-      config: { apiKeys: [{ id: 'statistik-readers', amt: 'statistik', hash: hashApiKey(key) }], readWorkers: 1 },
+      spatial: spatialChecksFrom(loadReference('koeln')),
+      config: { apiKeys: [{ id: 'statistik-refused', amt: 'statistik', hash: hashApiKey(key) }], readWorkers: 1 },
       topology: topology({ partitions: 2 }),
+      registry,
       planningCheck: controllingPlanningCheck(),
       indicatorCodes: loadCatalogue()
         .latest()
         .map((i) => i.code),
     });
     try {
-      await app.listen(0, '127.0.0.1');
-      const url = `${await app.getUrl()}/v1/deliveries/area-statistic`;
-      const post = async (areaCode: string, period: string) => {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ records: [anAreaStatistic({ areaCode, period })] }),
-        });
-        const answer = (await res.json()) as { errors?: { code: string }[] };
-        return { status: res.status, timing: res.headers.get('server-timing') ?? '', codes: answer.errors?.map((e) => e.code) };
-      };
-      const first = await post('104', '2012');
-      expect(first.status).toBe(200);
-      expect(first.timing).toMatch(/(^|, )read;dur=/); // read in the worker
-      reference.replaceWith(without(full, '104'));
-      expect(await post('104', '2013')).toMatchObject({ status: 422, codes: ['UNKNOWN_AREA'] });
-      reference.replaceWith(loadReference('koeln'));
-      const back = await post('104', '2014');
-      expect(back.status).toBe(200);
-      expect(back.timing).toMatch(/(^|, )read;dur=/);
+      // a version published after the service loaded its registry, before the reader starts (at the first delivery)
+      const current = registry.latest('area-statistic').version;
+      const schema = JSON.parse(readFileSync(join(schemas, `area-statistic/v${current}.avsc`), 'utf8'));
+      schema.fields.push({ name: 'quality', type: 'string', default: 'amtlich' });
+      writeFileSync(join(schemas, `area-statistic/v${current + 1}.avsc`), JSON.stringify(schema, null, 2));
+      execFileSync(process.execPath, [join(schemas, 'register.mjs'), 'area-statistic', String(current + 1)]);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/deliveries/area-statistic',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ records: [anAreaStatistic({ areaCode: '105' })] }),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().schema).toEqual({ id: registry.latest('area-statistic').id, version: current });
+      const timing = String(res.headers['server-timing']);
+      expect(timing).not.toMatch(/(^|, )read;dur=/);
+      expect(timing).toMatch(/(^|, )validate;dur=/);
     } finally {
       await app.close();
       await eventLog.close();

@@ -233,11 +233,14 @@ export class DeliveryService {
   ): Promise<DeliveryResult | { recordType: RecordType; items: EncodedItem[]; phases: Phases; early: EarlyLookup | undefined }> {
     const admitted = this.admit(principal, req, withDatasets.feeds);
     if ('kind' in admitted) return admitted;
-    const { recordType, format, body } = admitted;
+    const { recordType, format } = admitted;
+    let { body } = admitted;
     const phases = new Phases();
     if (recordType === 'area-statistic' && format !== 'geojson') {
       const inWorker = await this.readInWorker(principal, req, withDatasets.feeds, recordType, format, body, phases);
       if (inWorker) return inWorker;
+      // not read there: the body handed back (or never handed over) is read here
+      if (req.body instanceof Buffer) body = req.body;
     }
     const parsed = parseBody(recordType, format, body);
     if (!parsed.ok) return rejected(parsed.errors);
