@@ -69,6 +69,11 @@ describe('delivery readers', () => {
       if (!validated.ok) throw new Error('not valid');
       return encodeRecords(registry, 'area-statistic', validated.records, SECRET);
     })();
+    // the first body a reader gets is copied (a reader that fails to start would take it along), later ones are handed over
+    const first = Buffer.alloc(good.length);
+    good.copy(first);
+    expect((await readers.read({ recordType: 'area-statistic', format: 'json', body: first, amt: 'statistik', now, schema }, state)).outcome.kind).toBe('read');
+    expect(first.equals(good)).toBe(true);
     const sent = Buffer.alloc(good.length); // a buffer of its own, as a body above 4 KiB is (Buffer.concat)
     good.copy(sent);
     const answer = await readers.read({ recordType: 'area-statistic', format: 'json', body: sent, amt: 'statistik', now, schema }, state);

@@ -3,8 +3,9 @@
 // only HTTP, the version reservation, the append and the audit (issue 17.3: at concurrency 4 the
 // service's thread was the limit, 86–96 % busy; bench/ingestion/README.md, sessions 18 and 19).
 //
-// The body travels to the worker as a transferred buffer (no copy) and comes back with the answer
-// (the service may read it again); the answer is the exact rejection (the same FeedErrors the thread
+// The body travels to the worker as a transferred buffer (no copy; copied only until the worker has
+// answered once, and when it is a slice of Node's buffer pool) and comes back with the answer (the
+// service may read it again); the answer is the exact rejection (the same FeedErrors the thread
 // would report) or the items' keys, versions, hashes and the payloads' bytes in one transferred buffer.
 //
 // The worker validates against the tenant's state the thread holds when the delivery is handed over:
@@ -96,10 +97,13 @@ class Reader {
   /** the state last sent: the feed catalogue's file and the reference's revision */
   sentFeeds: CatalogueFile | undefined;
   sentRevision: number | undefined;
+  /** it has answered once: it started, a body handed to it comes back */
+  answered = false;
 
   constructor(readonly worker: Worker) {
     worker.unref();
     worker.on('message', (a: ReadAnswer) => {
+      this.answered = true;
       const p = this.pending.get(a.id);
       this.pending.delete(a.id);
       if (this.pending.size === 0) worker.unref();
@@ -138,8 +142,9 @@ export class DeliveryReaders {
 
   /**
    * Reads a body in the worker with the fewest deliveries in hand, against the state given (sent to
-   * it first when it has not got it). The body's buffer is transferred when the body is all of it,
-   * else copied; the answer hands it back.
+   * it first when it has not got it). The body's buffer is transferred when the body is all of it
+   * and the worker has answered before, else copied (a worker that fails to start would take a
+   * transferred body with it); the answer hands it back.
    */
   read(request: { recordType: RecordType; format: BodyFormat; body: Buffer; amt: string; now: Date; schema: { id: number; version: number } }, state: ReadState): Promise<ReadAnswer> {
     let reader: Reader | undefined;
@@ -161,7 +166,7 @@ export class DeliveryReaders {
       reader.sentRevision = message.spatial?.revision ?? revision;
     }
     const { body } = request;
-    const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const whole = reader.answered && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     const bytes = whole ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body);
     const id = this.nextId++;
     const message: ReadMessage = {
