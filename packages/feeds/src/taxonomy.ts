@@ -76,6 +76,11 @@ export class Taxonomy {
     }
   }
 
+  /** A taxonomy of a file already read (e.g. handed to a worker thread as data); checked like a loaded one. */
+  static of(file: TaxonomyFile): Taxonomy {
+    return new Taxonomy(file);
+  }
+
   static parse(yamlText: string): Taxonomy {
     return new Taxonomy(taxonomyFileSchema.parse(parseYaml(yamlText)));
   }

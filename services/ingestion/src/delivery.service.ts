@@ -18,36 +18,27 @@
 // projections are idempotent per key@version and the payload is identical); another payload under
 // it is 409 VERSION_RESERVED. Within one process deliveries sharing a key take turns for the whole
 // of 1–3 (key-locks.ts).
-import { hash, randomUUID } from 'node:crypto';
-import {
-  EventCodec,
-  isPlanningRecordType,
-  isRecordType,
-  SchemaRegistry,
-  type AnyRecord,
-  type AreaStatistic,
-  type DatasetRecord,
-  type IndicatorDefinitionRecord,
-  type RecordType,
-  type Topology,
-} from '@sp/events';
-import { feedError, type FeedCatalogue, overlayDatasets, parseCsvDelivery, parseGeoJsonDelivery, parseJsonDelivery, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
+import { randomUUID } from 'node:crypto';
+import { EventCodec, isPlanningRecordType, isRecordType, SchemaRegistry, type AnyRecord, type DatasetRecord, type IndicatorDefinitionRecord, type RecordType, type Topology } from '@sp/events';
+import { feedError, type FeedCatalogue, overlayDatasets, parseWithdrawals, Taxonomy, validateRecords, type SpatialChecks } from '@sp/feeds';
 import { Catalogue, indicatorSchema, overlayDefinitions } from '@sp/indicators';
 import { EventLogError, type AppendedEvent, type Database, type EventLog, type OutgoingEvent, type Queryable } from '@sp/ports';
 import type { Principal } from './api-keys.js';
-import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryItem, type DeliveryKind, type KeyState, type ReferencedRecord } from './delivery.decider.js';
+import { decideDelivery, referencedKeys, TOMBSTONE_HASH, type Decided, type DeliveryKind, type KeyState, type ReferencedRecord } from './delivery.decider.js';
+import { encodeRecords, IN_BYTES, parseBody, payloadHash, type BodyFormat, type EncodedItem } from './delivery.read.js';
+import { DeliveryReaders, type ReadAnswer } from './delivery.readers.js';
 import { OversizedBody } from './delivery.request.js';
 import { rejected, type DeliveryResult, type HealthInfo, type Rejected, type TraceResult, type Unavailable } from './delivery.result.js';
 import type { IngestionConfig } from './ingestion.config.js';
 import { migrateIngest } from './ingest.migrations.js';
 import { IngestRepository, type RecordedEventRow, type ReservationRow } from './ingest.repository.js';
 import { KeyLocks } from './key-locks.js';
-import { PayloadBytes } from './payload-bytes.js';
 import type { PlanningChange, PlanningTransitionCheck } from './planning-transition.check.js';
-import { withRecordKeys } from './record-keys.js';
+import { hasSnapshot } from './spatial-checks.adapter.js';
 import { storeUnavailable, type Store } from './storage-unavailable.js';
 
 export { OversizedBody } from './delivery.request.js';
+export { payloadHash } from './delivery.read.js';
 
 /** A delivery as the controller hands it over: the route's record type, the body's media type and bytes. */
 export interface DeliveryRequest {
@@ -116,11 +107,6 @@ interface Reserved {
   events: OutgoingEvent[];
 }
 
-/** An item with the Avro bytes of its payload (null for a withdrawal). */
-interface EncodedItem extends DeliveryItem {
-  payloadBytes: Buffer | null;
-}
-
 /**
  * Record types whose versions are never taken back, with what to do instead: a dataset (the figures
  * delivered for it and the definitions reading it stay) and a definition (the results of every
@@ -145,6 +131,10 @@ class Phases {
     const now = performance.now();
     this.spans.push([name, now - this.last]);
     this.last = now;
+  }
+  /** a span measured elsewhere (a delivery reader's), beside those of this thread */
+  add(name: string, ms: number): void {
+    this.spans.push([name, ms]);
   }
 }
 
@@ -243,9 +233,16 @@ export class DeliveryService {
   ): Promise<DeliveryResult | { recordType: RecordType; items: EncodedItem[]; phases: Phases; early: EarlyLookup | undefined }> {
     const admitted = this.admit(principal, req, withDatasets.feeds);
     if ('kind' in admitted) return admitted;
-    const { recordType, format, body } = admitted;
+    const { recordType, format } = admitted;
+    let { body } = admitted;
     const phases = new Phases();
-    const parsed = format === 'csv' ? parseCsvDelivery(recordType, body) : format === 'geojson' ? parseGeoJsonDelivery(recordType, body) : parseJsonDelivery(body);
+    if (recordType === 'area-statistic' && format !== 'geojson') {
+      const inWorker = await this.readInWorker(principal, req, withDatasets.feeds, recordType, format, body, phases);
+      if (inWorker) return inWorker;
+      // not read there: the body handed back (or never handed over) is read here
+      if (req.body instanceof Buffer) body = req.body;
+    }
+    const parsed = parseBody(recordType, format, body);
     if (!parsed.ok) return rejected(parsed.errors);
     phases.mark('parse');
     const early = this.lookUpEarly(recordType, parsed.rows);
@@ -268,20 +265,79 @@ export class DeliveryService {
     phases.mark('validate');
     // no second turn here: with eight deliveries taking turns it spread the appends out (fewer
     // combined into one Kafka request) and the API fell at concurrency 8 (bench/ingestion/README.md)
-    const latest = this.deps.registry.latest(recordType);
-    // the bytes EventCodec.encodePayload() makes (latest.payloadType.toBuffer), written into shared chunks
-    const encoder = new PayloadBytes(latest.payloadType);
-    const secret = this.deps.config.recordKeySecret;
-    const items: EncodedItem[] = validated.records.map(({ row, record: delivered }) => {
-      const record = secret && recordType === 'area-statistic' ? withRecordKeys(delivered as AreaStatistic, secret) : delivered;
-      const payloadBytes = encoder.encode(record);
-      // the hashes under earlier schema versions are computed after the look-up, for the keys whose
-      // answered version was written under one (withEarlierHashes): for every record they cost a
-      // quarter of the service's CPU (bench/ingestion, issue 17.3)
-      return { row, key: record.key, version: record.version, payload: record, payloadBytes, hash: payloadHash(payloadBytes) };
-    });
+    const items = encodeRecords(this.deps.registry, recordType, validated.records, this.deps.config.recordKeySecret);
     phases.mark('encode');
     return { recordType, items, phases, early };
+  }
+
+  /**
+   * An area-statistic delivery read in a delivery reader (delivery.readers.ts) against the feed
+   * catalogue given and the spatial reference as they are now: the rejection, or the items with
+   * their payloads as Avro bytes (IN_BYTES: the thread never reads an area statistic's content,
+   * keepsPayload is false and the decider checks no references of it). Undefined when there is no
+   * reader, or the reader could not read it: the thread reads it (the body is back in req.body).
+   */
+  private async readInWorker(
+    principal: Principal,
+    req: DeliveryRequest,
+    feeds: FeedCatalogue,
+    recordType: 'area-statistic',
+    format: BodyFormat,
+    body: Buffer,
+    phases: Phases,
+  ): Promise<DeliveryResult | { recordType: RecordType; items: EncodedItem[]; phases: Phases; early: undefined } | undefined> {
+    const readers = this.readers();
+    const spatial = this.deps.spatial;
+    if (!readers || !hasSnapshot(spatial)) return undefined;
+    const latest = this.deps.registry.latest(recordType);
+    const length = body.byteLength;
+    let answer: ReadAnswer;
+    try {
+      answer = await readers.read({ recordType, format, body, amt: principal.amt, now: this.clock(), schema: { id: latest.id, version: latest.version } }, { feeds, spatial });
+    } catch (error) {
+      // the reader failed (it exited): a body still here (copied, or not sent) is read on the
+      // thread; one handed over is lost with the reader, and the delivery fails (nothing was written)
+      if (body.byteLength === length) return undefined;
+      throw error;
+    }
+    // the body is handed back: read again by the thread when the reader could not, or when the
+    // delivered datasets changed meanwhile (deliverRecords)
+    req.body = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
+    const { outcome } = answer;
+    if (outcome.kind === 'failed') return undefined;
+    for (const [name, ms] of answer.spans) phases.add(name, ms);
+    phases.mark('read');
+    if (outcome.kind === 'rejected') return rejected(outcome.errors);
+    const bytes = Buffer.from(outcome.bytes.buffer, outcome.bytes.byteOffset, outcome.bytes.byteLength);
+    const items: EncodedItem[] = outcome.keys.map((key, i) => ({
+      row: outcome.rows[i]!,
+      key,
+      version: outcome.versions[i],
+      payload: IN_BYTES,
+      payloadBytes: bytes.subarray(i === 0 ? 0 : outcome.ends[i - 1]!, outcome.ends[i]!),
+      hash: outcome.hashes[i]!,
+    }));
+    return { recordType, items, phases, early: undefined };
+  }
+
+  /** The delivery readers, started at the first delivery that needs them (none: SP_INGESTION_READ_WORKERS 0, or no built worker). */
+  private readers(): DeliveryReaders | undefined {
+    if (this.deliveryReaders === undefined) {
+      this.deliveryReaders =
+        DeliveryReaders.start(this.deps.config.readWorkers, {
+          schemasDir: this.deps.registry.dir,
+          taxonomy: this.deps.taxonomy.file,
+          ...(this.deps.config.recordKeySecret ? { recordKeySecret: this.deps.config.recordKeySecret } : {}),
+        }) ?? null;
+    }
+    return this.deliveryReaders?.usable ? this.deliveryReaders : undefined;
+  }
+
+  private deliveryReaders: DeliveryReaders | null | undefined;
+
+  /** Ends the delivery readers (Nest calls it when the app closes). */
+  async onModuleDestroy(): Promise<void> {
+    await this.deliveryReaders?.close();
   }
 
   /**
@@ -351,7 +407,9 @@ export class DeliveryService {
     return items.map((item) => {
       const committed = states.get(item.key)?.committed;
       if (!committed || committed.schemaId === d.schema.id || committed.payloadHash === item.hash || item.payload === null || !item.payloadBytes) return item;
-      const hashBySchema = this.earlierHashes(d.recordType, d.schema.version, item.payload, item.payloadBytes);
+      // a payload read in a delivery reader is its bytes: the record is what they hold
+      const record = item.payload === IN_BYTES ? this.deps.registry.latest(d.recordType).payloadType.fromBuffer(item.payloadBytes) : item.payload;
+      const hashBySchema = this.earlierHashes(d.recordType, d.schema.version, record, item.payloadBytes);
       return hashBySchema ? { ...item, hashBySchema } : item;
     });
   }
@@ -833,13 +891,4 @@ function eventRow(d: Decided, seq: number, p: { topic: string; partition: number
  */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * "Same payload" for idempotency: sha256 of the payload's Avro bytes. Avro binary is canonical for
- * a schema (fields in schema order; validation sorted the dimension maps), so equal records hash
- * equal however their JSON or CSV was laid out.
- */
-export function payloadHash(payloadBytes: Uint8Array): string {
-  return hash('sha256', payloadBytes, 'hex');
 }

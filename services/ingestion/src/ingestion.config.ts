@@ -44,6 +44,11 @@ export const ingestionConfigSchema = z.strictObject({
    * observations carry no key and the public sees their figures as "geschützt"
    */
   recordKeySecret: z.string().min(16).optional(),
+  /**
+   * worker threads that read area-statistic deliveries (parse, validate, encode) beside the
+   * service's thread (delivery.readers.ts); 0: the service's thread reads them
+   */
+  readWorkers: z.number().int().min(0).max(16).default(1),
 });
 export type IngestionConfig = z.output<typeof ingestionConfigSchema>;
 export type IngestionConfigInput = z.input<typeof ingestionConfigSchema>;
@@ -76,7 +81,7 @@ export type StandaloneConfig = z.output<typeof standaloneConfigSchema>;
 /**
  * Reads the standalone configuration: the JSON file named by SP_INGESTION_CONFIG (if any), then
  * environment variables on top — SP_INGESTION_AMT, SP_INGESTION_API_KEYS (JSON array of
- * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, SP_RECORD_KEY_SECRET, SP_TOPIC_PREFIX, SP_TOPIC_PARTITIONS, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
+ * {id, amt, hash}), SP_INGESTION_BODY_LIMIT, SP_INGESTION_READ_WORKERS, SP_RECORD_KEY_SECRET, SP_TOPIC_PREFIX, SP_TOPIC_PARTITIONS, PORT / SP_INGESTION_PORT, HOST, KAFKA_BROKERS
  * (comma-separated), DATABASE_URL, SP_SPATIAL_REFERENCE, SP_INDICATOR_CATALOGUE, SP_DELIVERED_POLL_MS.
  */
 export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
@@ -96,6 +101,7 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
   if (env.SP_INGESTION_API_KEYS) moduleConfig.apiKeys = JSON.parse(env.SP_INGESTION_API_KEYS);
   if (env.SP_INGESTION_BODY_LIMIT) moduleConfig.bodyLimitBytes = Number(env.SP_INGESTION_BODY_LIMIT);
   if (env.SP_RECORD_KEY_SECRET) moduleConfig.recordKeySecret = env.SP_RECORD_KEY_SECRET;
+  if (env.SP_INGESTION_READ_WORKERS) moduleConfig.readWorkers = Number(env.SP_INGESTION_READ_WORKERS);
   if (env.SP_TOPIC_PREFIX !== undefined) topics.prefix = env.SP_TOPIC_PREFIX;
   if (env.SP_TOPIC_PARTITIONS) topics.partitions = Number(env.SP_TOPIC_PARTITIONS);
   const http = { ...(file.http ?? {}) };
