@@ -81,7 +81,8 @@ export function fingerprintOf(eventSchema: object): string {
 
 export class SchemaRegistry {
   private readonly byIdMap = new Map<number, RegisteredSchema>();
-  private readonly byTypeVersion = new Map<string, RegisteredSchema>();
+  /** per record type, per version: get() is asked once per encoded event, and a joined string key was made and hashed each time */
+  private readonly byTypeVersion = new Map<RecordType, Map<number, RegisteredSchema>>();
   private readonly resolvers = new Map<string, AvroResolver>();
   /** latest() per record type: asked once per decoded event (the entries do not change after loading) */
   private readonly latestByType = new Map<RecordType, RegisteredSchema>();
@@ -93,7 +94,9 @@ export class SchemaRegistry {
   ) {
     for (const e of entries) {
       this.byIdMap.set(e.id, e);
-      this.byTypeVersion.set(`${e.recordType}@${e.version}`, e);
+      let versions = this.byTypeVersion.get(e.recordType);
+      if (!versions) this.byTypeVersion.set(e.recordType, (versions = new Map()));
+      versions.set(e.version, e);
     }
   }
 
@@ -131,7 +134,7 @@ export class SchemaRegistry {
   }
 
   get(recordType: RecordType, version: number): RegisteredSchema {
-    const s = this.byTypeVersion.get(`${recordType}@${version}`);
+    const s = this.byTypeVersion.get(recordType)?.get(version);
     if (!s) throw new UnknownSchemaError(`no schema ${recordType} v${version} in the registry`);
     return s;
   }

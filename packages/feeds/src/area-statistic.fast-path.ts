@@ -29,7 +29,9 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 /** What the strict zod schema of area-statistic gives for `value` when it conforms in every field; undefined when zod must look at it. */
 export function conformingAreaStatistic(value: unknown): AreaStatistic | undefined {
   if (!isPlain(value)) return undefined;
-  for (const name of Object.keys(value)) if (!recordFieldSet.has(name)) return undefined;
+  // for…in instead of Object.keys (no array per record and per observation): it also yields what
+  // the prototype lends, which no field set has, so such an object goes to zod like any odd one
+  for (const name in value) if (!recordFieldSet.has(name)) return undefined;
   const { key, version, dataset, areaLevel, areaCode, period, observations, synthetic, source } = value;
   if (source === undefined ? Object.hasOwn(value, 'source') : source !== null && typeof source !== 'string') return undefined;
   const src = (source ?? null) as string | null;
@@ -51,7 +53,7 @@ function conformingObservation(o: unknown): Observation | undefined {
   if (!isText(measure) || !isNumber(value)) return undefined;
   const dims = conformingDimensions(dimensions);
   if (!dims) return undefined;
-  for (const name of Object.keys(o)) if (!observationFieldSet.has(name)) return undefined;
+  for (const name in o) if (!observationFieldSet.has(name)) return undefined;
   const out: Observation = { measure, dimensions: dims, value };
   // the optional fields, in the schema's order, where present
   if (Object.hasOwn(o, 'recordKey')) {

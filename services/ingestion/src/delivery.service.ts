@@ -160,7 +160,8 @@ export class DeliveryService {
   private readonly codec: EventCodec;
   private readonly repo: IngestRepository;
   private readonly clock: () => Date;
-  private readonly keyLocks = new KeyLocks();
+  /** per record type: a delivery's keys as they are, not a joined string per key made (and hashed) for every delivery */
+  private readonly keyLocks = new Map<RecordType, KeyLocks>();
   private readonly resolvers = new Map<string, ReturnType<ReturnType<SchemaRegistry['latest']>['payloadType']['createResolver']>>();
 
   constructor(private readonly deps: DeliveryServiceDeps) {
@@ -627,7 +628,9 @@ export class DeliveryService {
       topic: this.topic(recordType),
       planning: isPlanningRecordType(recordType),
     };
-    const release = await this.keyLocks.acquire(items.map((i) => `${recordType}\0${i.key}`));
+    let locks = this.keyLocks.get(recordType);
+    if (!locks) this.keyLocks.set(recordType, (locks = new KeyLocks()));
+    const release = await locks.acquire(items.map((i) => i.key));
     try {
       // 1. look up, decide, reserve: one transaction under the keys' advisory locks
       const reserved = await step('database', () => this.decideAndReserve(d, items, phases, early));

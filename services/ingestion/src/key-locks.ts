@@ -17,6 +17,19 @@ export class KeyLocks {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    // no key held or waited for (the usual delivery): all are taken at once, without a wait, so
+    // in any order — a caller that never waits closes no circle of waits. The set and the sort of a
+    // delivery's 1,000 keys were over half of the locks' ≈ 1.4 ms per delivery (issue 17.3, session 19).
+    if (!keys.some((key) => this.tails.has(key))) {
+      for (const key of keys) this.tails.set(key, held);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        release();
+        for (const key of keys) if (this.tails.get(key) === held) this.tails.delete(key);
+      };
+    }
     const sorted = [...new Set(keys)].sort();
     const tails: Promise<void>[] = [];
     for (const key of sorted) {

@@ -33,6 +33,23 @@ describe('KeyLocks', () => {
     expect(locks.size).toBe(0);
   });
 
+  it('takes the keys of a delivery nobody holds at once, a key named twice among them, and frees them all on release', async () => {
+    const locks = new KeyLocks();
+    const release = await locks.acquire(['b', 'a', 'b']);
+    expect(locks.size).toBe(2);
+    let next = false;
+    void locks.acquire(['a']).then((r) => {
+      next = true;
+      r();
+    });
+    await tick();
+    expect(next).toBe(false);
+    release();
+    await tick();
+    expect(next).toBe(true);
+    expect(locks.size).toBe(0);
+  });
+
   it('a release called twice releases once', async () => {
     const locks = new KeyLocks();
     const release = await locks.acquire(['k']);
