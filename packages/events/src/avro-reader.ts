@@ -12,7 +12,7 @@
 // version in schemas/.
 
 /** where a compiled reader is in the bytes it reads */
-interface Tap {
+export interface Tap {
   buf: Buffer;
   pos: number;
 }
@@ -56,8 +56,8 @@ export class StringTable {
   }
 }
 
-/** avsc's Tap.readLong: zig-zag varint, float arithmetic beyond 28 bits */
-function readLong(t: Tap): number {
+/** avsc's Tap.readLong: zig-zag varint, float arithmetic beyond 28 bits (also the rebuild's transcoder's, @sp/indicator-store) */
+export function readLong(t: Tap): number {
   const buf = t.buf;
   let n = 0;
   let k = 0;

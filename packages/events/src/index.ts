@@ -6,3 +6,4 @@ export * from './envelope.schema.js';
 export * from './schema-registry.js';
 export * from './wire-format.js';
 export * from './event-codec.js';
+export { readLong, type Tap as AvroTap } from './avro-reader.js';

@@ -25,6 +25,7 @@
 // record-versions.transcoder.unit.test.ts checks the rows byte for byte against the old path over
 // every schema version in schemas/.
 import { isUtf8 } from 'node:buffer';
+import { readLong } from '@sp/events';
 import { denominatorMeasure, perturbCount, type Protection } from '@sp/indicators';
 import { type Observation, protectObservation } from './projector.js';
 
@@ -137,32 +138,6 @@ interface Tap {
 }
 /** reads past a value of some type; false if the decoder would throw for it (the end is checked by the caller) */
 type Skip = (t: Tap) => boolean;
-
-/** avsc's Tap.readLong: zig-zag varint, float arithmetic beyond 28 bits (as avro-reader.ts) */
-function readLong(t: Tap): number {
-  const buf = t.buf;
-  let n = 0;
-  let k = 0;
-  let b: number;
-  let h: number;
-  do {
-    b = buf[t.pos++]!;
-    h = b & 0x80;
-    n |= (b & 0x7f) << k;
-    k += 7;
-  } while (h && k < 28);
-  if (h) {
-    let f = n;
-    let fk = 268435456;
-    do {
-      b = buf[t.pos++]!;
-      f += (b & 0x7f) * fk;
-      fk *= 128;
-    } while (b & 0x80);
-    return (f % 2 ? -(f + 1) : f) / 2;
-  }
-  return (n >> 1) ^ -(n & 1);
-}
 
 /** a block count of an array or map (a negative one is followed by the block's byte size); -1 past the end */
 function blockCount(t: Tap): number {
