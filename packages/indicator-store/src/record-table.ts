@@ -39,6 +39,13 @@ export class ByteChunks {
   }
 }
 
+/** a copy of `a` in a new typed array of the same kind with `size` elements (the rest zero) */
+export function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
 const NONE = -1;
 /** seenCount: the pair in `seen`, or more than one (in `many`) */
 const ONE = 1,
@@ -131,26 +138,14 @@ export class RecordTable {
 
   private grow(): void {
     const n = this.hashes.length * 2;
-    const f = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const g = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.hashes = g(this.hashes);
-    this.keyAt = f(this.keyAt);
-    this.keyLen = g(this.keyLen);
-    this.seen = f(this.seen);
-    const c = new Uint8Array(n);
-    c.set(this.seenCount);
-    this.seenCount = c;
-    this.topVersion = f(this.topVersion);
-    this.leafAt = f(this.leafAt);
-    this.leafLen = g(this.leafLen);
+    this.hashes = grown(this.hashes, n);
+    this.keyAt = grown(this.keyAt, n);
+    this.keyLen = grown(this.keyLen, n);
+    this.seen = grown(this.seen, n);
+    this.seenCount = grown(this.seenCount, n);
+    this.topVersion = grown(this.topVersion, n);
+    this.leafAt = grown(this.leafAt, n);
+    this.leafLen = grown(this.leafLen, n);
   }
 
   private rehash(): void {

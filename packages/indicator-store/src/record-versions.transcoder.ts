@@ -28,6 +28,7 @@ import { isUtf8 } from 'node:buffer';
 import { readLong } from '@sp/events';
 import { denominatorMeasure, perturbCount, type Protection } from '@sp/indicators';
 import { type Observation, protectObservation } from './projector.js';
+import { grown } from './record-table.js';
 
 // what a compiled walk does with one field: the id of a field it uses, or 0 (read and dropped)
 // envelope
@@ -760,20 +761,15 @@ export class RecordVersionsTranscoder {
 
   private grow(n: number): void {
     const size = Math.max(n, this.measureAt.length * 2);
-    const g = (a: Int32Array) => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.measureAt = g(this.measureAt);
-    this.measureLen = g(this.measureLen);
-    this.dimsAt = g(this.dimsAt);
-    this.dimsCount = g(this.dimsCount);
-    this.valueAt = g(this.valueAt);
-    this.recordKeyAt = g(this.recordKeyAt);
-    this.kind = g(this.kind);
-    this.fraction = g(this.fraction);
-    this.denominatorAt = g(this.denominatorAt);
+    this.measureAt = grown(this.measureAt, size);
+    this.measureLen = grown(this.measureLen, size);
+    this.dimsAt = grown(this.dimsAt, size);
+    this.dimsCount = grown(this.dimsCount, size);
+    this.valueAt = grown(this.valueAt, size);
+    this.recordKeyAt = grown(this.recordKeyAt, size);
+    this.kind = grown(this.kind, size);
+    this.fraction = grown(this.fraction, size);
+    this.denominatorAt = grown(this.denominatorAt, size);
   }
 
   /** an upper bound of the row's bytes but a withdrawal's leaf (no string's LEB128 length is longer than its Avro one) */
