@@ -163,6 +163,44 @@ export function sourceCountsStatement(
   return { sql, params };
 }
 
+/**
+ * Counts of several components of one measure, dataset and source level, at that level, of the
+ * current cells: per component the same sums as sourceCountsStatement, in columns suffixed with
+ * its index (value_0, unkeyed_0, known_at_ms_0, synthetic_0, present_0 …), from one scan of the
+ * cells any of them selects. A component's row is an area and period where present_i > 0 (what
+ * sourceCountsStatement's HAVING keeps). The composite indices read a measure at several
+ * breakdowns (persons of all ages and of those under 15, the population in several age bands).
+ */
+export function sourceCountsOfStatement(cs: readonly Component[], periods: readonly string[], codes?: readonly string[], values: 'true' | 'protected' = 'true'): Statement {
+  const [first] = cs;
+  if (!first || cs.some((c) => c.measure !== first.measure || c.dataset !== first.dataset || c.sourceLevel !== first.sourceLevel))
+    throw new Error('sourceCountsOfStatement: the components must share measure, dataset and source level');
+  const params: QueryParams = { measure: first.measure, dataset: first.dataset, src: first.sourceLevel, periods: [...periods] };
+  if (codes) params.onlyCodes = [...codes];
+  const filters = cs.map((c, i) => {
+    const dims = Object.entries(c.dims ?? {}).map(([name, dimValues], j) => {
+      params[`c${i}k${j}`] = name;
+      params[`c${i}v${j}`] = [...dimValues];
+      return `dims[{c${i}k${j}:String}] IN {c${i}v${j}:Array(String)}`;
+    });
+    return dims.length > 0 ? `(${dims.join(' AND ')})` : '1';
+  });
+  const columns = filters.map((f, i) =>
+    [
+      values === 'true'
+        ? `sumIf(value, present = 1 AND ${f}) AS value_${i}, 0 AS unkeyed_${i}`
+        : `sumIf(pvalue, present = 1 AND pvalue >= 0 AND ${f}) AS value_${i}, countIf(present = 1 AND pvalue < 0 AND ${f}) AS unkeyed_${i}`,
+      `maxIf(known_at_ms, ${f}) AS known_at_ms_${i}, maxIf(synthetic, present = 1 AND ${f}) AS synthetic_${i}, countIf(present = 1 AND ${f}) AS present_${i}`,
+    ].join(', '),
+  );
+  const sql = `SELECT {src:String} AS level, area_code AS code, period, ${columns.join(', ')}
+     FROM cells FINAL WHERE measure = {measure:String} AND dataset = {dataset:String} AND area_level = {src:String}
+        AND period IN {periods:Array(String)}${codes ? ' AND area_code IN {onlyCodes:Array(String)}' : ''} AND (${filters.join(' OR ')})
+     GROUP BY area_code, period
+     HAVING ${filters.map((_, i) => `present_${i} > 0`).join(' OR ')}`;
+  return { sql, params };
+}
+
 /** When each area of a level is valid (its own row in area_map): valid_from, valid_to as ISO dates, '' = open. */
 export function areaValidityStatement(level: string): Statement {
   return {

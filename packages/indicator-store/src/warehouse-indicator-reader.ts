@@ -36,6 +36,7 @@ import {
   indexValuesStatement,
   type Only,
   periodsStatement,
+  sourceCountsOfStatement,
   sourceCountsStatement,
 } from './indicator-sql.js';
 import { componentsOf, type PlanResolver, type ScenarioDatasets, UnknownScenarioError } from './indicator-plan.js';
@@ -101,9 +102,80 @@ function validAt(validity: Validity, code: string, start: string): boolean {
   return validity.get(code)?.some((v) => v.from <= start && (v.to === '' || start <= v.to)) ?? false;
 }
 
-/** Counts shared by several WarehouseIndicatorReader.values() calls (one recomputation of the composite indices), by statement. */
+/** Counts of the rows of a counts statement; with `validity` (a source-level read), only of areas valid in their period. */
+function toCounts(rows: readonly CountRow[], periods: readonly string[], starts: readonly string[], validity: Validity | undefined): Counts {
+  const startOf = new Map(periods.map((p, i) => [p, starts[i]!]));
+  const out: Counts = new Map();
+  for (const r of rows) {
+    if (validity && !validAt(validity, r.code, startOf.get(r.period) ?? periodStart(r.period))) continue;
+    const byCell = out.get(r.period) ?? new Map<string, Count>();
+    byCell.set(cellKey(r.level, r.code), {
+      value: Number(r.unkeyed) > 0 ? null : Number(r.value),
+      knownAt: Number(r.known_at_ms),
+      synthetic: Number(r.synthetic) === 1,
+    });
+    out.set(r.period, byCell);
+  }
+  return out;
+}
+
+/** One statement of SharedReads: the components and periods asked of it, and their counts once sent. */
+interface SharedRead {
+  components: Map<string, Component>;
+  periods: Set<string>;
+  counts: Promise<Map<string, Counts>>;
+  sent: boolean;
+}
+
+/**
+ * Counts shared by several WarehouseIndicatorReader.values() calls (one recomputation of the
+ * composite indices). The reads of one group (as of the same time, of the same areas, true or
+ * protected; at the source level, every component of one measure and dataset) asked before the
+ * first of them is sent — the calls a recomputation makes one after the other, before it awaits
+ * any — go out as one statement with every component and period asked, not as one per call: a
+ * rebuild's index years read a share's numerator for each year and again for its change over 12
+ * months, the population in several age bands, and the population for every share. Each call gets
+ * its component's counts of every period read, and looks up only its own. A read asked after its
+ * statement was sent joins it when that statement covers its component and periods, otherwise it
+ * starts the next one. A failed statement is forgotten, so a later call reads again.
+ */
 export class SharedReads {
-  readonly counts = new Map<string, Promise<Counts>>();
+  private readonly reads = new Map<string, SharedRead[]>();
+
+  /**
+   * The counts of component `id` for at least `periods`; `run` reads a group's components for the
+   * periods it is given, by id.
+   */
+  read(
+    group: string,
+    id: string,
+    component: Component,
+    periods: readonly string[],
+    run: (components: ReadonlyMap<string, Component>, periods: string[]) => Promise<Map<string, Counts>>,
+  ): Promise<Counts> {
+    const list = this.reads.get(group) ?? [];
+    this.reads.set(group, list);
+    let read = list.find((r) => r.sent && r.components.has(id) && periods.every((p) => r.periods.has(p)));
+    if (!read) {
+      read = list.find((r) => !r.sent);
+      if (!read) {
+        const open: SharedRead = { components: new Map(), periods: new Set(), counts: Promise.resolve(new Map()), sent: false };
+        // sent once the calls asked in the same turn have added their components and periods
+        open.counts = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
+          open.sent = true;
+          return run(open.components, [...open.periods].sort()).catch((error: unknown) => {
+            list.splice(list.indexOf(open), 1);
+            throw error;
+          });
+        });
+        list.push(open);
+        read = open;
+      }
+      read.components.set(id, component);
+      for (const p of periods) read.periods.add(p);
+    }
+    return read.counts.then((byId) => byId.get(id) ?? new Map());
+  }
 }
 
 export class WarehouseIndicatorReader implements IndicatorReader {
@@ -167,15 +239,12 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         const component = read.get(id)!;
         const kind = privileged || !this.confidential(c) ? 'true' : 'protected';
         const sharing = shared && q.signal === undefined && q.deadline === undefined && q.maxRowsToRead === undefined;
-        const key = sharing ? JSON.stringify([component, readPeriods, asOf ?? null, only, kind]) : '';
-        let read1 = sharing ? shared.counts.get(key) : undefined;
-        if (!read1) {
-          read1 = this.counts(component, readPeriods, asOf, only, kind, readOptions(q));
-          if (sharing) {
-            shared.counts.set(key, read1);
-            read1.catch(() => shared.counts.delete(key));
-          }
-        }
+        // at the source level, the current cells of every component of one measure are read in one statement (countsOf)
+        const ofMeasure = asOf === undefined && only.level === component.sourceLevel;
+        const group = JSON.stringify([ofMeasure ? [component.dataset, component.measure, component.sourceLevel] : component, asOf ?? null, only, kind]);
+        const read1 = sharing
+          ? shared.read(group, JSON.stringify(component), component, readPeriods, (cs, periods) => this.countsOf(cs, periods, asOf, only, kind))
+          : this.counts(component, readPeriods, asOf, only, kind, readOptions(q));
         counts.set(id, await read1);
       }),
     );
@@ -439,19 +508,47 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const atSource = only.level === c.sourceLevel;
     const { sql, params } = atSource ? sourceCountsStatement(c, periods, starts, asOf, only.codes, values) : countsStatement(c, periods, starts, asOf, only, values);
     const [rows, validity] = await Promise.all([this.warehouse.query<CountRow>(sql, params, options), atSource ? this.validityOf(c.sourceLevel) : undefined]);
-    const startOf = new Map(periods.map((p, i) => [p, starts[i]!]));
-    const out: Counts = new Map();
-    for (const r of rows) {
-      if (validity && !validAt(validity, r.code, startOf.get(r.period) ?? periodStart(r.period))) continue;
-      const byCell = out.get(r.period) ?? new Map<string, Count>();
-      byCell.set(cellKey(r.level, r.code), {
-        value: Number(r.unkeyed) > 0 ? null : Number(r.value),
-        knownAt: Number(r.known_at_ms),
-        synthetic: Number(r.synthetic) === 1,
-      });
-      out.set(r.period, byCell);
+    return toCounts(rows, periods, starts, validity);
+  }
+
+  /**
+   * The counts of several components, by id (SharedReads). Those of one measure, dataset and
+   * source level, read at that level from the current cells, come from one statement
+   * (sourceCountsOfStatement) with the same sums per component as counts() reads; any other, one
+   * statement each.
+   */
+  private async countsOf(components: ReadonlyMap<string, Component>, periods: string[], asOf: number | undefined, only: Only, values: 'true' | 'protected'): Promise<Map<string, Counts>> {
+    const entries = [...components];
+    const [first] = entries;
+    if (!first || entries.length === 1 || asOf !== undefined || only.level !== first[1].sourceLevel) {
+      return new Map(await Promise.all(entries.map(async ([id, c]) => [id, await this.counts(c, periods, asOf, only, values, {})] as const)));
     }
-    return out;
+    const { sql, params } = sourceCountsOfStatement(
+      entries.map(([, c]) => c),
+      periods,
+      only.codes,
+      values,
+    );
+    const [rows, validity] = await Promise.all([this.warehouse.query<Record<string, string | number>>(sql, params), this.validityOf(first[1].sourceLevel)]);
+    const starts = periods.map(periodStart);
+    return new Map(
+      entries.map(([id], i) => {
+        const own: CountRow[] = [];
+        for (const r of rows) {
+          if (Number(r[`present_${i}`]) === 0) continue;
+          own.push({
+            level: String(r.level),
+            code: String(r.code),
+            period: String(r.period),
+            value: Number(r[`value_${i}`]),
+            unkeyed: r[`unkeyed_${i}`] as number | string,
+            known_at_ms: String(r[`known_at_ms_${i}`]),
+            synthetic: Number(r[`synthetic_${i}`]),
+          });
+        }
+        return [id, toCounts(own, periods, starts, validity)];
+      }),
+    );
   }
 
   /** When the areas of a level are valid; cached like the relations (an empty area map is not cached: it is loaded at start). */

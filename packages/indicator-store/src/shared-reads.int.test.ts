@@ -1,0 +1,102 @@
+// SharedReads, the composite indices' reads: the components of one measure at several breakdowns
+// (the population in age bands, SGB II persons under 15 and under 65) are read in one statement
+// per measure and values kind, and every call gets exactly the values a read of its own gives —
+// privileged and public (the protected values of a confidential dataset), and with an area that
+// lacks some breakdowns.
+import { loadCatalogue } from '@sp/indicators';
+import type { Warehouse } from '@sp/ports';
+import { tempDir } from '@sp/testing';
+import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planResolverFromCatalogue } from './indicator-plan.js';
+import { migrateWarehouse } from './migrations.js';
+import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
+import { stadtteilAreaMap } from './testing/index.js';
+import { SharedReads, WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
+
+const catalogue = loadCatalogue();
+const areas = ['101', '102', '103', '104'];
+const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'];
+const sgbAges = ['u15', '15-65', '65+'];
+/** read together, as a recomputation of the indices asks: four breakdowns of einwohner_alter, two of sgb2_personen, and the rates over them */
+const indicators = ['einwohner_u6', 'einwohner_u15', 'einwohner_u18', 'einwohner_u65', 'sgb2_personen_u15', 'sgb2_quote', 'sgb2_quote_u15', 'einwohner'];
+
+let seq = 0;
+function event(dataset: string, area: string, period: string, observations: { measure: string; dimensions: Record<string, string>; value: number }[]): AreaStatisticEvent {
+  seq += 1;
+  return {
+    key: `${dataset}|STADTTEIL|${area}|${period}`,
+    version: 1,
+    tombstone: false,
+    deliveredAt: Date.UTC(2025, 0, 1) + seq,
+    amt: dataset === 'sgb2' ? 'jobcenter' : 'statistik',
+    deliveryId: `d-${seq}`,
+    payload: { dataset, areaLevel: 'STADTTEIL', areaCode: area, period, synthetic: false, observations },
+  };
+}
+
+describe('shared reads of one measure at several breakdowns', () => {
+  let wh: Warehouse;
+  const statements: string[] = [];
+  let counted: Warehouse;
+
+  beforeAll(async () => {
+    wh = await openChdbWarehouse({ path: tempDir('sp-shared-reads-') });
+    await migrateWarehouse(wh);
+    await loadAreaMap(wh, stadtteilAreaMap(areas));
+    const events = areas.flatMap((area, i) =>
+      ['2011', '2012'].flatMap((year, k) => [
+        event('bevoelkerung', area, year, [
+          { measure: 'einwohner', dimensions: {}, value: 5000 + 100 * i + k },
+          // area 104 has no counts of its youngest: the breakdowns that read only those have no row there
+          ...ages.filter((age) => area !== '104' || !['0-3', '3-6'].includes(age)).map((age, j) => ({ measure: 'einwohner_alter', dimensions: { alter: age }, value: 200 + 13 * i + 7 * j + k })),
+        ]),
+        event(
+          'sgb2',
+          area,
+          `${year}-12`,
+          sgbAges.map((age, j) => ({ measure: 'sgb2_personen', dimensions: { alter: age }, value: area === '102' && age === 'u15' ? 2 : 40 + 11 * i + 5 * j + k })),
+        ),
+      ]),
+    );
+    await new IndicatorProjector(wh, { recordKeySecret: 'shared-reads-test-record-keys' }).apply(events);
+    counted = new Proxy(wh, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (name === 'query') return (sql: string, params?: unknown, ...rest: unknown[]) => (statements.push(`${sql} ${JSON.stringify(params ?? {})}`), value.call(target, sql, params, ...rest));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  });
+  afterAll(async () => wh?.close());
+
+  it.each([true, false])('gives each call the values of its own read (privileged: %s), one statement per measure', async (privileged) => {
+    const options = { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] };
+    const ask = (indicator: string) => ({ indicator, level: 'STADTTEIL', periods: indicator.startsWith('sgb2') ? ['2011-12', '2012-12'] : ['2011', '2012'], privileged });
+
+    const alone = new WarehouseIndicatorReader(counted, options);
+    statements.length = 0;
+    const own = [];
+    for (const indicator of indicators) own.push(await alone.values(ask(indicator)));
+    const ownReads = statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s)).length;
+
+    const reader = new WarehouseIndicatorReader(counted, options);
+    const shared = new SharedReads();
+    statements.length = 0;
+    // asked in one turn, as IndexProjector.prefetch asks them
+    const together = await Promise.all(indicators.map((indicator) => reader.values(ask(indicator), shared)));
+    const reads = statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s));
+
+    expect(together).toEqual(own);
+    expect(own.flat().length).toBeGreaterThan(30);
+    // what the data was built to show: an area without some breakdowns
+    expect(own[0]!.some((v) => v.areaCode === '104')).toBe(false);
+    expect(own[1]!.some((v) => v.areaCode === '104')).toBe(true);
+    // the public's SGB II counts are their protected values (the cell-key method), read with the protected sums
+    if (!privileged) expect(own[4]!.every((v) => v.perturbed && v.knownAt === null)).toBe(true);
+    // einwohner_alter (4 breakdowns), sgb2_personen (2), einwohner: one statement each
+    const measures = reads.map((s) => /"measure":"([^"]+)"/.exec(s)?.[1]);
+    expect(measures.sort()).toEqual(['einwohner', 'einwohner_alter', 'sgb2_personen']);
+    expect(ownReads).toBeGreaterThan(reads.length);
+  });
+});
