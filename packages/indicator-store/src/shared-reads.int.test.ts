@@ -1,8 +1,8 @@
 // SharedReads, the composite indices' reads: the components of one measure at several breakdowns
 // (the population in age bands, SGB II persons under 15 and under 65) are read in one statement
 // per measure and values kind, and every call gets exactly the values a read of its own gives —
-// privileged and public (the protected values of a confidential dataset), and with an area that
-// lacks some breakdowns.
+// privileged and public (the protected values of a confidential dataset), with an area that lacks
+// some breakdowns and one outside the area map.
 import { loadCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
@@ -44,7 +44,8 @@ describe('shared reads of one measure at several breakdowns', () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-shared-reads-') });
     await migrateWarehouse(wh);
     await loadAreaMap(wh, stadtteilAreaMap(areas));
-    const events = areas.flatMap((area, i) =>
+    // 105 delivered but not in the area map (no validity): left out of every read, shared or not
+    const events = [...areas, '105'].flatMap((area, i) =>
       ['2011', '2012'].flatMap((year, k) => [
         event('bevoelkerung', area, year, [
           { measure: 'einwohner', dimensions: {}, value: 5000 + 100 * i + k },
@@ -92,6 +93,7 @@ describe('shared reads of one measure at several breakdowns', () => {
     // what the data was built to show: an area without some breakdowns
     expect(own[0]!.some((v) => v.areaCode === '104')).toBe(false);
     expect(own[1]!.some((v) => v.areaCode === '104')).toBe(true);
+    expect(own.flat().some((v) => v.areaCode === '105')).toBe(false);
     // the public's SGB II counts are their protected values (the cell-key method), read with the protected sums
     if (!privileged) expect(own[4]!.every((v) => v.perturbed && v.knownAt === null)).toBe(true);
     // einwohner_alter (4 breakdowns), sgb2_personen (2), einwohner: one statement each

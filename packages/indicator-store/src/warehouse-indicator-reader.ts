@@ -531,24 +531,24 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     );
     const [rows, validity] = await Promise.all([this.warehouse.query<Record<string, string | number>>(sql, params), this.validityOf(first[1].sourceLevel)]);
     const starts = periods.map(periodStart);
-    return new Map(
-      entries.map(([id], i) => {
-        const own: CountRow[] = [];
-        for (const r of rows) {
-          if (Number(r[`present_${i}`]) === 0) continue;
-          own.push({
-            level: String(r.level),
-            code: String(r.code),
-            period: String(r.period),
-            value: Number(r[`value_${i}`]),
-            unkeyed: r[`unkeyed_${i}`] as number | string,
-            known_at_ms: String(r[`known_at_ms_${i}`]),
-            synthetic: Number(r[`synthetic_${i}`]),
-          });
-        }
-        return [id, toCounts(own, periods, starts, validity)];
-      }),
-    );
+    const startOf = new Map(periods.map((p, i) => [p, starts[i]!]));
+    // one pass over the rows: an area outside its validity is left out for every component, as toCounts() leaves it out of each
+    const columns = entries.map((_, i) => ({ present: `present_${i}`, value: `value_${i}`, unkeyed: `unkeyed_${i}`, knownAt: `known_at_ms_${i}`, synthetic: `synthetic_${i}` }));
+    const out = entries.map((): Counts => new Map());
+    for (const r of rows) {
+      const period = String(r.period);
+      const code = String(r.code);
+      if (!validAt(validity, code, startOf.get(period) ?? periodStart(period))) continue;
+      const key = cellKey(String(r.level), code);
+      columns.forEach((col, i) => {
+        if (Number(r[col.present]) === 0) return;
+        const counts = out[i]!;
+        let byCell = counts.get(period);
+        if (!byCell) counts.set(period, (byCell = new Map()));
+        byCell.set(key, { value: Number(r[col.unkeyed]) > 0 ? null : Number(r[col.value]), knownAt: Number(r[col.knownAt]), synthetic: Number(r[col.synthetic]) === 1 });
+      });
+    }
+    return new Map(entries.map(([id], i) => [id, out[i]!]));
   }
 
   /** When the areas of a level are valid; cached like the relations (an empty area map is not cached: it is loaded at start). */
