@@ -405,6 +405,9 @@ export class IndexProjector {
   }
 }
 
+/** The latest knownAt of the values in ms, 0 for none: the greatest ISO string is the latest (toISOString's fixed-width form), parsed once. */
 function latestKnownAt(values: readonly IndicatorValue[]): number {
-  return values.reduce((m, v) => Math.max(m, v.knownAt ? Date.parse(v.knownAt) : 0), 0);
+  let latest = '';
+  for (const v of values) if (v.knownAt && v.knownAt > latest) latest = v.knownAt;
+  return latest ? Date.parse(latest) : 0;
 }
