@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProtectionConfig } from '@sp/indicators';
 import type { LogEvent } from '@sp/ports';
+import { WorkerReplies } from '@sp/ports/worker-replies';
 
 export interface RebuildWorkerData {
   /** the schema registry's directory (SchemaRegistry.dir) */
@@ -54,31 +55,16 @@ export class RebuildDecodeError extends Error {
 const workerFile = fileURLToPath(new URL('../dist/rebuild.worker.js', import.meta.url));
 
 export class RebuildDecoder {
-  private readonly pending = new Map<number, { resolve: (r: DecodeResult) => void; reject: (e: unknown) => void }>();
-  private nextId = 0;
-  private failure: unknown;
+  private readonly replies: WorkerReplies<DecodeResult>;
   private closed = false;
 
-  private constructor(private readonly worker: Worker) {
-    worker.unref();
-    worker.on('message', (r: DecodeResult) => {
-      const p = this.pending.get(r.id);
-      this.pending.delete(r.id);
-      if (this.pending.size === 0) worker.unref();
-      p?.resolve(r);
-    });
-    const fail = (error: unknown) => {
-      this.failure ??= error;
-      for (const p of this.pending.values()) p.reject(this.failure);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the rebuild's decoding worker exited (code ${code})`)));
+  private constructor(worker: Worker) {
+    this.replies = new WorkerReplies(worker, "the rebuild's decoding worker");
   }
 
   /** false once the worker failed or was closed */
   get usable(): boolean {
-    return this.failure === undefined;
+    return this.replies.failure === undefined;
   }
 
   /** A started worker, or undefined when its built code is missing. */
@@ -91,7 +77,7 @@ export class RebuildDecoder {
 
   /** Decodes and stages the events of one batch of one partition (in log order) in the worker. */
   decode(partition: number, events: readonly LogEvent[]): Promise<DecodeResult> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.replies.failure !== undefined) return Promise.reject(this.replies.failure);
     let length = 0;
     for (const e of events) length += e.value.byteLength;
     const values = new Uint8Array(length);
@@ -105,20 +91,13 @@ export class RebuildDecoder {
       ends[i] = at;
       offsets[i] = e.offset;
     }
-    const id = this.nextId++;
-    const request: DecodeRequest = { id, partition, values, ends, offsets };
-    return new Promise<DecodeResult>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref(); // an answer is awaited: the process waits for it
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(request, [values.buffer, ends.buffer, offsets.buffer]);
-    });
+    return this.replies.request((id): DecodeRequest => ({ id, partition, values, ends, offsets }), [values.buffer, ends.buffer, offsets.buffer]);
   }
 
   /** Ends the worker (what it still had is dropped); again: nothing. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.failure ??= new Error("the rebuild's decoding worker was closed");
-    await this.worker.terminate();
+    await this.replies.terminate(new Error("the rebuild's decoding worker was closed"));
   }
 }

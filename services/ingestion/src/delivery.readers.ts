@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RecordType } from '@sp/events';
+import { WorkerReplies } from '@sp/ports/worker-replies';
 import type { CatalogueFile, FeedCatalogue, FeedError, TaxonomyFile } from '@sp/feeds';
 import type { BodyFormat } from './delivery.read.js';
 import type { SnapshotSpatialChecks, SpatialSnapshot } from './spatial-checks.adapter.js';
@@ -92,37 +93,19 @@ export interface ReadState {
 }
 
 class Reader {
-  readonly pending = new Map<number, { resolve: (a: ReadAnswer) => void; reject: (e: unknown) => void }>();
-  failure: unknown;
+  readonly replies: WorkerReplies<ReadAnswer>;
   /** the state last sent: the feed catalogue's file and the reference's revision */
   sentFeeds: CatalogueFile | undefined;
   sentRevision: number | undefined;
-  /** it has answered once: it started, a body handed to it comes back */
-  answered = false;
 
-  constructor(readonly worker: Worker) {
-    worker.unref();
-    worker.on('message', (a: ReadAnswer) => {
-      this.answered = true;
-      const p = this.pending.get(a.id);
-      this.pending.delete(a.id);
-      if (this.pending.size === 0) worker.unref();
-      p?.resolve(a);
-    });
-    const fail = (error: unknown) => {
-      this.failure ??= error;
-      for (const p of this.pending.values()) p.reject(this.failure);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`a delivery reader exited (code ${code})`)));
+  constructor(worker: Worker) {
+    this.replies = new WorkerReplies(worker, 'a delivery reader');
   }
 }
 
 export class DeliveryReaders {
   private readonly stamps = new WeakMap<CatalogueFile, number>();
   private nextStamp = 1;
-  private nextId = 0;
   private closed = false;
 
   private constructor(private readonly readers: Reader[]) {}
@@ -137,7 +120,7 @@ export class DeliveryReaders {
 
   /** false once every worker failed or the readers were closed */
   get usable(): boolean {
-    return !this.closed && this.readers.some((r) => r.failure === undefined);
+    return !this.closed && this.readers.some((r) => r.replies.failure === undefined);
   }
 
   /**
@@ -148,7 +131,7 @@ export class DeliveryReaders {
    */
   read(request: { recordType: RecordType; format: BodyFormat; body: Buffer; amt: string; now: Date; schema: { id: number; version: number } }, state: ReadState): Promise<ReadAnswer> {
     let reader: Reader | undefined;
-    for (const r of this.readers) if (r.failure === undefined && (!reader || r.pending.size < reader.pending.size)) reader = r;
+    for (const r of this.readers) if (r.replies.failure === undefined && (!reader || r.replies.inHand < reader.replies.inHand)) reader = r;
     if (!reader || this.closed) return Promise.reject(new Error('no delivery reader is running'));
     const file = state.feeds.file;
     let feedsStamp = this.stamps.get(file);
@@ -161,38 +144,35 @@ export class DeliveryReaders {
       const message: StateMessage = { kind: 'state' };
       if (reader.sentFeeds !== file) message.feeds = { stamp: feedsStamp, file };
       if (reader.sentRevision !== revision) message.spatial = state.spatial.snapshot();
-      reader.worker.postMessage(message);
+      reader.replies.post(message);
       reader.sentFeeds = file;
       reader.sentRevision = message.spatial?.revision ?? revision;
     }
     const { body } = request;
-    const whole = reader.answered && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const whole = reader.replies.answered && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     const bytes = whole ? new Uint8Array(body.buffer, 0, body.byteLength) : new Uint8Array(body);
-    const id = this.nextId++;
-    const message: ReadMessage = {
-      kind: 'read',
-      id,
-      recordType: request.recordType,
-      format: request.format,
-      body: bytes,
-      amt: request.amt,
-      now: request.now.getTime(),
-      feedsStamp,
-      spatialRevision: reader.sentRevision,
-      schema: request.schema,
-    };
-    const chosen = reader;
-    return new Promise<ReadAnswer>((resolve, reject) => {
-      if (chosen.pending.size === 0) chosen.worker.ref(); // an answer is awaited: the process waits for it
-      chosen.pending.set(id, { resolve, reject });
-      chosen.worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
-    });
+    const spatialRevision = reader.sentRevision;
+    return reader.replies.request(
+      (id): ReadMessage => ({
+        kind: 'read',
+        id,
+        recordType: request.recordType,
+        format: request.format,
+        body: bytes,
+        amt: request.amt,
+        now: request.now.getTime(),
+        feedsStamp,
+        spatialRevision,
+        schema: request.schema,
+      }),
+      [bytes.buffer as ArrayBuffer],
+    );
   }
 
   /** Ends the workers (deliveries they still had are failed); again: nothing. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.readers.map((r) => r.worker.terminate()));
+    await Promise.all(this.readers.map((r) => r.replies.terminate()));
   }
 }
