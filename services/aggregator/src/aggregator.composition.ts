@@ -34,6 +34,11 @@ export interface IndicatorProjectionDeps {
  * back do not hold up the projection (fourth pass).
  */
 export const indexPassPeriods = 2;
+/**
+ * …and a backlog that no batch adds to (a first load, the history of a tenant onboarded) in passes
+ * that double up to this many periods: 512 covers 40 years of months in one pass of about a second.
+ */
+export const indexMaxPassPeriods = 512;
 export const serversIndexPauseMs = 2000;
 
 /** How a root runs the projection (group, topology, batch size, logging, hooks); the steps are fixed here. */

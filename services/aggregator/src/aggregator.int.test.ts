@@ -417,6 +417,40 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
   });
 
+  it('works off a backlog no batch adds to in passes that double up to maxPassPeriods, back to passPeriods (and the pause) once a batch notes during a pass', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const passes: { periods: string[]; at: number }[] = [];
+    let recomputation: IndexRecomputation | undefined;
+    const indices = {
+      affects: () => true,
+      recompute: async (periods: string[]) => {
+        passes.push({ periods: [...periods], at: performance.now() });
+        // a batch arrives while the third pass runs (its period is due already)
+        if (passes.length === 3) await recomputation!.note(['2016-12']);
+      },
+    } as unknown as IndexProjector;
+    // sixteen periods due, noted in year order, nothing noting any more but the batch above
+    const due = Array.from({ length: 16 }, (_, i) => `${2001 + i}-12`);
+    await wh.insert(
+      'index_pending',
+      due.map((period, i) => ({ period, noted_at_ms: 1000 + i })),
+    );
+    recomputation = new IndexRecomputation(wh, indices, { pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 });
+    recomputation.kick();
+    await recomputation.idle(30_000);
+    await recomputation.stop();
+    // 1, 2, 3 (the bound); the batch during the third: 1 again, then 2, 3, 3; the last one left
+    expect(passes.map((p) => p.periods.length)).toEqual([1, 2, 3, 1, 2, 3, 3, 1]);
+    expect(passes.flatMap((p) => p.periods)).toEqual(due);
+    const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
+    // the pause only after the pass during which the batch noted (bounds as in the test above)
+    for (const [i, gap] of gaps.entries()) {
+      if (i === 2) expect(gap).toBeGreaterThanOrEqual(3900);
+      else expect(gap).toBeLessThan(2000);
+    }
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
+
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {
     const reference = loadReference(demoReferenceName);
     const before = await indexValues();

@@ -140,6 +140,8 @@ export interface AggregatorOptions {
   indexPauseMs?: number;
   /** at most this many due periods per index recomputation pass (IndexRecomputationOptions.passPeriods; default all) */
   indexPassPeriods?: number;
+  /** a backlog no batch adds to is worked off in passes that double up to this many due periods (IndexRecomputationOptions.maxPassPeriods; default indexPassPeriods) */
+  indexMaxPassPeriods?: number;
   /** one line per retry step and per dead letter (default: stderr) */
   log?: (line: string) => void;
   /** told how long a batch's projection and its index recomputation took, in seconds (metrics) */
@@ -195,6 +197,7 @@ export class AggregatorService {
           ...(options.indexPollMs ? { pollMs: options.indexPollMs } : {}),
           ...(options.indexPauseMs ? { pauseMs: options.indexPauseMs } : {}),
           ...(options.indexPassPeriods ? { passPeriods: options.indexPassPeriods } : {}),
+          ...(options.indexMaxPassPeriods ? { maxPassPeriods: options.indexMaxPassPeriods } : {}),
         })
       : undefined;
     this.deadLetters = options.deadLetters ?? eventLogDeadLetters(eventLog);

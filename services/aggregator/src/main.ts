@@ -20,7 +20,7 @@ import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { z } from 'zod';
 import { startAggregatorHttp } from './aggregator.http.js';
 import { AggregatorModule } from './aggregator.module.js';
-import { indexPassPeriods, indicatorProjection, serversIndexPauseMs } from './aggregator.composition.js';
+import { indexMaxPassPeriods, indexPassPeriods, indicatorProjection, serversIndexPauseMs } from './aggregator.composition.js';
 
 const env = z
   .object({
@@ -116,6 +116,7 @@ const aggregator = indicatorProjection(
     // as the platform's servers mode (indexPassPeriods, serversIndexPauseMs)
     ...(env.SP_INDEX_PAUSE_MS > 0 ? { indexPauseMs: env.SP_INDEX_PAUSE_MS } : {}),
     indexPassPeriods,
+    indexMaxPassPeriods,
     timing: (step, seconds) => telemetry.recordCompute(step, seconds),
     log: telemetry.logger.lines('warn'),
     onBatchStage: trace ? (stage, b) => process.stdout.write(`batch ${stage} ${b.topic}/${b.partition} ${b.events[0]!.offset}..${b.events.at(-1)!.offset}\n`) : undefined,

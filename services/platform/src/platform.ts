@@ -27,7 +27,7 @@ import type { Engines } from './engines.js';
 import { startProjectionsInBackground, type BackgroundProjections } from './background-projections.js';
 import { step } from './progress.js';
 import { recordSchemaVersion, refuseNewerSchemas } from './schema-version.js';
-import { indexPassPeriods, serversIndexPauseMs } from '@sp/aggregator';
+import { indexMaxPassPeriods, indexPassPeriods, serversIndexPauseMs } from '@sp/aggregator';
 import { startProjections, type Projections } from './projections.js';
 import { type TenantSetup, tenantSetupFrom } from './tenant.setup.js';
 import { applyScenarioEvents, loadScenarioDatasets, PlanningScenarioDatasets, ScenarioStore, scenarioSourceFrom } from './prognose/scenario.projection.js';
@@ -146,6 +146,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       // servers: the one ClickHouse (chdb-http) runs a statement at a time and has no lanes (as the standalone aggregator)
       indexPauseMs: config.SP_INDEX_PAUSE_MS ?? (config.SP_ENGINES === 'servers' ? serversIndexPauseMs : 0),
       indexPassPeriods,
+      indexMaxPassPeriods,
       onIndicatorsChanged: () => onIndicatorsChanged(),
       scenarios: {
         apply: async (events) => {

@@ -75,6 +75,8 @@ export interface ProjectionDeps {
   indexPauseMs?: number;
   /** at most this many due periods per composite-index pass (AggregatorOptions.indexPassPeriods) */
   indexPassPeriods?: number;
+  /** a backlog no batch adds to is worked off in passes that double up to this many (AggregatorOptions.indexMaxPassPeriods) */
+  indexMaxPassPeriods?: number;
   /** told how long a projection or index recomputation step took (metrics) */
   timing?: (step: 'projection' | 'indices', seconds: number) => void;
 }
@@ -98,6 +100,7 @@ export async function startProjections(deps: ProjectionDeps): Promise<Projection
       ...(deps.projectionPauseMs ? { projectionPauseMs: deps.projectionPauseMs } : {}),
       ...(deps.indexPauseMs ? { indexPauseMs: deps.indexPauseMs } : {}),
       ...(deps.indexPassPeriods ? { indexPassPeriods: deps.indexPassPeriods } : {}),
+      ...(deps.indexMaxPassPeriods ? { indexMaxPassPeriods: deps.indexMaxPassPeriods } : {}),
       afterProjection: async (result) => {
         if (result.events > 0 || result.indicesRecomputed) deps.onIndicatorsChanged?.();
       },
