@@ -451,6 +451,23 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
   });
 
+  it('does not grow the passes while a batch noted within the last second, as at a live rate', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    const passes: string[][] = [];
+    const indices = { affects: () => true, recompute: async (periods: string[]) => void passes.push([...periods]) } as unknown as IndexProjector;
+    const due = ['2001-12', '2002-12', '2003-12'];
+    await wh.insert(
+      'index_pending',
+      due.map((period, i) => ({ period, noted_at_ms: 1000 + i })),
+    );
+    const recomputation = new IndexRecomputation(wh, indices, { passPeriods: 1, maxPassPeriods: 4 });
+    // a batch's note starts the loop; its three passes (a read of index_pending each, no other statement) end within the second after it
+    await recomputation.note(['2003-12']);
+    await recomputation.idle(30_000);
+    await recomputation.stop();
+    expect(passes).toEqual(due.map((p) => [p]));
+  });
+
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {
     const reference = loadReference(demoReferenceName);
     const before = await indexValues();

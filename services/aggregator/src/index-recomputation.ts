@@ -67,9 +67,11 @@ export interface IndexRecomputationOptions {
   passPeriods?: number;
   /**
    * while a backlog is worked off that this process's batches do not add to (a first load, a
-   * backlog after a restart, a rebuild's history), each pass takes twice as many due periods as the
-   * one before, up to this many; a pass during which a batch noted anything puts it back to
-   * `passPeriods` (default: `passPeriods`, no growth). Two periods a pass kept each statement short
+   * backlog after a restart, a tenant's history) — no batch noted anything during the last pass nor
+   * in the second before its end — each pass takes twice as many due periods as the one before, up
+   * to this many; a pass during which a batch noted anything puts it back to `passPeriods` (default:
+   * `passPeriods`, no growth). The second: at a live rate a batch notes every few hundred ms but not
+   * during every short pass, and passes that grew there made the freshness bench's p95 100 ms worse. Two periods a pass kept each statement short
    * beside live batches, but worked a 1 M-event backlog's indices off in 5,161 passes, 583 s after
    * its last event was projected (bench/indicators/README.md §5, session 20); one pass over every
    * year takes about a second (the rebuild's).
@@ -83,6 +85,9 @@ export interface IndexRecomputationOptions {
 }
 
 export type RecomputationRole = 'alone' | 'owner' | 'member';
+
+/** how long no batch may have noted anything before a backlog's passes grow (maxPassPeriods) */
+const quietGrowthMs = 1000;
 
 export class IndexRecomputation {
   private running: Promise<void> | undefined;
@@ -100,6 +105,8 @@ export class IndexRecomputation {
   private reads = 0;
   /** note() calls with periods so far: whether batches noted anything while a pass ran */
   private notes = 0;
+  /** when the last of them was made (performance.now()) */
+  private lastNoteAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   /** the role at the last poll: a member that became the owner, or an owner left alone, looks once */
   private lastRole: RecomputationRole | undefined;
@@ -123,6 +130,7 @@ export class IndexRecomputation {
   async note(periods: readonly string[]): Promise<void> {
     if (periods.length === 0) return;
     this.notes++;
+    this.lastNoteAt = performance.now();
     if (!this.indices.affects(periods)) return;
     // a row for it is in index_pending and the loop has not read it yet: it will recompute from
     // cells projected before that read, which include this batch's
@@ -309,9 +317,11 @@ export class IndexRecomputation {
         this.failures = 0;
         await this.options.recomputed?.(periods, (performance.now() - started) / 1000);
         this.again = true; // look once more: batches may have noted periods meanwhile
-        // a backlog none of this process's batches added to during the pass: the next pass takes more (maxPassPeriods)
+        // a backlog none of this process's batches added to during the pass
         const quiet = backlog && this.notes === notes;
-        if (limit) this.passSize = quiet ? Math.max(limit, Math.min(2 * limit, this.options.maxPassPeriods ?? limit)) : this.options.passPeriods;
+        // …nor for a second: the next pass takes more (maxPassPeriods)
+        const idle = quiet && performance.now() - this.lastNoteAt >= quietGrowthMs;
+        if (limit) this.passSize = idle ? Math.max(limit, Math.min(2 * limit, this.options.maxPassPeriods ?? limit)) : this.options.passPeriods;
         // no pause while a backlog is worked off that no batch adds to (pauseMs)
         const idleBacklog = quiet && this.role() === 'alone';
         if (this.options.pauseMs && !this.stopped && !idleBacklog) await this.pause(this.options.pauseMs);
