@@ -102,6 +102,11 @@ function validAt(validity: Validity, code: string, start: string): boolean {
   return validity.get(code)?.some((v) => v.from <= start && (v.to === '' || start <= v.to)) ?? false;
 }
 
+/** One area's count from a counts statement's columns: none (null, "geschützt") when some present observation has no protected value. */
+function countOf(value: number | string, unkeyed: number | string, knownAtMs: number | string, synthetic: number | string): Count {
+  return { value: Number(unkeyed) > 0 ? null : Number(value), knownAt: Number(knownAtMs), synthetic: Number(synthetic) === 1 };
+}
+
 /** Counts of the rows of a counts statement; with `validity` (a source-level read), only of areas valid in their period. */
 function toCounts(rows: readonly CountRow[], periods: readonly string[], starts: readonly string[], validity: Validity | undefined): Counts {
   const startOf = new Map(periods.map((p, i) => [p, starts[i]!]));
@@ -109,11 +114,7 @@ function toCounts(rows: readonly CountRow[], periods: readonly string[], starts:
   for (const r of rows) {
     if (validity && !validAt(validity, r.code, startOf.get(r.period) ?? periodStart(r.period))) continue;
     const byCell = out.get(r.period) ?? new Map<string, Count>();
-    byCell.set(cellKey(r.level, r.code), {
-      value: Number(r.unkeyed) > 0 ? null : Number(r.value),
-      knownAt: Number(r.known_at_ms),
-      synthetic: Number(r.synthetic) === 1,
-    });
+    byCell.set(cellKey(r.level, r.code), countOf(r.value, r.unkeyed, r.known_at_ms, r.synthetic));
     out.set(r.period, byCell);
   }
   return out;
@@ -545,7 +546,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         const counts = out[i]!;
         let byCell = counts.get(period);
         if (!byCell) counts.set(period, (byCell = new Map()));
-        byCell.set(key, { value: Number(r[col.unkeyed]) > 0 ? null : Number(r[col.value]), knownAt: Number(r[col.knownAt]), synthetic: Number(r[col.synthetic]) === 1 });
+        byCell.set(key, countOf(r[col.value]!, r[col.unkeyed]!, r[col.knownAt]!, r[col.synthetic]!));
       });
     }
     return new Map(entries.map(([id], i) => [id, out[i]!]));

@@ -70,11 +70,12 @@ export interface IndexRecomputationOptions {
    * backlog after a restart, a tenant's history) — no batch noted anything during the last pass nor
    * in the second before its end — each pass takes twice as many due periods as the one before, up
    * to this many; a pass during which a batch noted anything puts it back to `passPeriods` (default:
-   * `passPeriods`, no growth). The second: at a live rate a batch notes every few hundred ms but not
-   * during every short pass, and passes that grew there made the freshness bench's p95 100 ms worse. Two periods a pass kept each statement short
-   * beside live batches, but worked a 1 M-event backlog's indices off in 5,161 passes, 583 s after
-   * its last event was projected (bench/indicators/README.md §5, session 20); one pass over every
-   * year takes about a second (the rebuild's).
+   * `passPeriods`, no growth). Two periods a pass kept each statement short beside live batches,
+   * but worked a 1 M-event backlog's indices off in 5,161 passes, 583 s after its last event was
+   * projected (bench/indicators/README.md §5, session 20); one pass over every year takes about a
+   * second (the rebuild's). The second without notes: at a live rate a batch notes every few
+   * hundred ms, but not during every short pass, and without it passes grew there too (§1,
+   * session 20's fifteenth pass).
    */
   maxPassPeriods?: number;
   /**
