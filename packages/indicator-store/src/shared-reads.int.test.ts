@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planResolverFromCatalogue } from './indicator-plan.js';
 import { migrateWarehouse } from './migrations.js';
 import { IndicatorProjector, loadAreaMap, type AreaStatisticEvent } from './projector.js';
-import { stadtteilAreaMap } from './testing/index.js';
+import { recordingQueries, stadtteilAreaMap } from './testing/index.js';
 import { SharedReads, WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 const catalogue = loadCatalogue();
@@ -37,7 +37,8 @@ function event(dataset: string, area: string, period: string, observations: { me
 
 describe('shared reads of one measure at several breakdowns', () => {
   let wh: Warehouse;
-  const statements: string[] = [];
+  let statements: string[] = [];
+  let countReads: () => string[] = () => [];
   let counted: Warehouse;
 
   beforeAll(async () => {
@@ -61,13 +62,7 @@ describe('shared reads of one measure at several breakdowns', () => {
       ]),
     );
     await new IndicatorProjector(wh, { recordKeySecret: 'shared-reads-test-record-keys' }).apply(events);
-    counted = new Proxy(wh, {
-      get(target, name) {
-        const value = Reflect.get(target, name);
-        if (name === 'query') return (sql: string, params?: unknown, ...rest: unknown[]) => (statements.push(`${sql} ${JSON.stringify(params ?? {})}`), value.call(target, sql, params, ...rest));
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    ({ warehouse: counted, statements, countReads } = recordingQueries(wh));
   });
   afterAll(async () => wh?.close());
 
@@ -79,14 +74,14 @@ describe('shared reads of one measure at several breakdowns', () => {
     statements.length = 0;
     const own = [];
     for (const indicator of indicators) own.push(await alone.values(ask(indicator)));
-    const ownReads = statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s)).length;
+    const ownReads = countReads().length;
 
     const reader = new WarehouseIndicatorReader(counted, options);
     const shared = new SharedReads();
     statements.length = 0;
     // asked in one turn, as IndexProjector.prefetch asks them
     const together = await Promise.all(indicators.map((indicator) => reader.values(ask(indicator), shared)));
-    const reads = statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s));
+    const reads = countReads();
 
     expect(together).toEqual(own);
     expect(own.flat().length).toBeGreaterThan(30);

@@ -385,23 +385,34 @@ describe('aggregator on the embedded event log and chDB', () => {
     await expect.poll(() => wh.query('SELECT count() AS n FROM index_pending'), { timeout: 10_000 }).toEqual([{ n: '0' }]); // the loop's deletes do not wait for their mutation
   });
 
-  it('works off a backlog no batch adds to pass after pass, without the pause; pauses again once a batch notes during a pass', async () => {
-    await wh.command('DELETE FROM index_pending WHERE 1');
+  /** periods due in index_pending as a backlog leaves them: noted long ago, in the order given */
+  const dueBacklog = (periods: readonly string[]) =>
+    wh.insert(
+      'index_pending',
+      periods.map((period, i) => ({ period, noted_at_ms: 1000 + i })),
+    );
+  /** index passes recorded instead of computed, each with when it began; `during(n)` runs while the n-th pass runs */
+  const recordedPasses = (during?: (pass: number) => Promise<void> | void) => {
     const passes: { periods: string[]; at: number }[] = [];
-    let recomputation: IndexRecomputation | undefined;
     const indices = {
       affects: () => true,
       recompute: async (periods: string[]) => {
         passes.push({ periods: [...periods], at: performance.now() });
-        // a batch arrives while the fourth pass runs (its period is due already)
-        if (passes.length === 4) await recomputation!.note(['2006-12']);
+        await during?.(passes.length);
       },
     } as unknown as IndexProjector;
+    return { passes, indices };
+  };
+
+  it('works off a backlog no batch adds to pass after pass, without the pause; pauses again once a batch notes during a pass', async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    let recomputation: IndexRecomputation | undefined;
+    // a batch arrives while the fourth pass runs (its period is due already)
+    const { passes, indices } = recordedPasses(async (pass) => {
+      if (pass === 4) await recomputation!.note(['2006-12']);
+    });
     // a first load's backlog: six periods due, nothing noting any more
-    await wh.insert(
-      'index_pending',
-      ['2001-12', '2002-12', '2003-12', '2004-12', '2005-12', '2006-12'].map((period, i) => ({ period, noted_at_ms: 1000 + i })),
-    );
+    await dueBacklog(['2001-12', '2002-12', '2003-12', '2004-12', '2005-12', '2006-12']);
     recomputation = new IndexRecomputation(wh, indices, { pauseMs: 4000, passPeriods: 1 });
     recomputation.kick();
     await recomputation.idle(30_000);
@@ -419,22 +430,14 @@ describe('aggregator on the embedded event log and chDB', () => {
 
   it('works off a backlog no batch adds to in passes that double up to maxPassPeriods, back to passPeriods (and the pause) once a batch notes during a pass', async () => {
     await wh.command('DELETE FROM index_pending WHERE 1');
-    const passes: { periods: string[]; at: number }[] = [];
     let recomputation: IndexRecomputation | undefined;
-    const indices = {
-      affects: () => true,
-      recompute: async (periods: string[]) => {
-        passes.push({ periods: [...periods], at: performance.now() });
-        // a batch arrives while the third pass runs (its period is due already)
-        if (passes.length === 3) await recomputation!.note(['2016-12']);
-      },
-    } as unknown as IndexProjector;
+    // a batch arrives while the third pass runs (its period is due already)
+    const { passes, indices } = recordedPasses(async (pass) => {
+      if (pass === 3) await recomputation!.note(['2016-12']);
+    });
     // sixteen periods due, noted in year order, nothing noting any more but the batch above
     const due = Array.from({ length: 16 }, (_, i) => `${2001 + i}-12`);
-    await wh.insert(
-      'index_pending',
-      due.map((period, i) => ({ period, noted_at_ms: 1000 + i })),
-    );
+    await dueBacklog(due);
     recomputation = new IndexRecomputation(wh, indices, { pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 });
     recomputation.kick();
     await recomputation.idle(30_000);
@@ -453,19 +456,15 @@ describe('aggregator on the embedded event log and chDB', () => {
 
   it('does not grow the passes while a batch noted within the last second, as at a live rate', async () => {
     await wh.command('DELETE FROM index_pending WHERE 1');
-    const passes: string[][] = [];
-    const indices = { affects: () => true, recompute: async (periods: string[]) => void passes.push([...periods]) } as unknown as IndexProjector;
+    const { passes, indices } = recordedPasses();
     const due = ['2001-12', '2002-12', '2003-12'];
-    await wh.insert(
-      'index_pending',
-      due.map((period, i) => ({ period, noted_at_ms: 1000 + i })),
-    );
+    await dueBacklog(due);
     const recomputation = new IndexRecomputation(wh, indices, { passPeriods: 1, maxPassPeriods: 4 });
     // a batch's note starts the loop; its three passes (a read of index_pending each, no other statement) end within the second after it
     await recomputation.note(['2003-12']);
     await recomputation.idle(30_000);
     await recomputation.stop();
-    expect(passes).toEqual(due.map((p) => [p]));
+    expect(passes.map((p) => p.periods)).toEqual(due.map((p) => [p]));
   });
 
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {

@@ -2,6 +2,7 @@
 // a yearly population (`bev`: einwohner), an SGB II count (`sgb`: sgb_personen, optionally
 // sgb_kinder), their ratio `sgb_quote` and indices over it, weighted by the population. Used by the
 // index projector's tests here and by the gateway's and aggregator's tests of the same indices.
+import type { Warehouse } from '@sp/ports';
 import type { AreaMapRow } from '../area-map.js';
 import type { AreaStatisticEvent } from '../projector.js';
 
@@ -117,4 +118,20 @@ export function stadtteilAreaMap(codes: readonly string[]): AreaMapRow[] {
       { childLevel: 'STADTTEIL', childCode: code, level: 'STADT', code: '0' },
     ]),
   ];
+}
+
+/**
+ * The warehouse with every query statement recorded as run (its SQL, then its parameters as JSON);
+ * `countReads()`: those of them that read counts from cells (a GROUP BY on cells).
+ */
+export function recordingQueries(wh: Warehouse): { warehouse: Warehouse; statements: string[]; countReads: () => string[] } {
+  const statements: string[] = [];
+  const warehouse = new Proxy(wh, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (name === 'query') return (sql: string, params?: unknown, ...rest: unknown[]) => (statements.push(`${sql} ${JSON.stringify(params ?? {})}`), value.call(target, sql, params, ...rest));
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { warehouse, statements, countReads: () => statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s)) };
 }
