@@ -56,7 +56,7 @@ describe('index projector on chDB', () => {
   });
 
   it('skips a year none of whose read periods was touched, and reads each input once per call', async () => {
-    const values = vi.spyOn(reader, 'values');
+    const values = vi.spyOn(reader, 'indexInputs');
     // a month the yearly index does not read (it reads December): nothing to recompute, nothing read
     expect(await indices.recompute(['2012-06'])).toBe(0);
     expect(values).not.toHaveBeenCalled();
@@ -223,8 +223,8 @@ describe('index projector: shared reads', () => {
 
     // the same recomputation with every read its own (as before): the same rows
     class OwnReads extends WarehouseIndicatorReader {
-      override values(q: Parameters<WarehouseIndicatorReader['values']>[0]) {
-        return super.values(q);
+      override indexInputs(q: Parameters<WarehouseIndicatorReader['indexInputs']>[0]) {
+        return super.indexInputs(q);
       }
       override samePublicValues() {
         return false;

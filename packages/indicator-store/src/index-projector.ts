@@ -15,12 +15,11 @@
 // unscored row instead of keeping its old score.
 import { alignPeriod, computeCompositeIndex, formatInputVersions, type Catalogue, type ResolvedIndex } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
-import type { IndicatorValue } from './indicator-reader.js';
 import { RowBinaryWriter } from './row-binary.js';
-import { SharedReads, type WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
+import { type IndexInput, SharedReads, type WarehouseIndicatorReader } from './warehouse-indicator-reader.js';
 
 /** reads of one recompute() call: "indicator|level|period|privileged" → values */
-type Reads = Map<string, Promise<IndicatorValue[]>>;
+type Reads = Map<string, Promise<IndexInput[]>>;
 
 /** one row of index_values or protected_index_values */
 interface IndexRow {
@@ -229,8 +228,8 @@ export class IndexProjector {
     const reads: Reads = new Map();
     for (const w of wanted.values()) {
       const periods = [...w.periods].sort();
-      const byPeriod = this.reader.values({ indicator: w.indicator, level: w.level, periods, privileged: w.privileged }, shared).then((values) => {
-        const out = new Map<string, IndicatorValue[]>();
+      const byPeriod = this.reader.indexInputs({ indicator: w.indicator, level: w.level, periods, privileged: w.privileged }, shared).then((values) => {
+        const out = new Map<string, IndexInput[]>();
         for (const v of values) {
           const list = out.get(v.period);
           if (list) list.push(v);
@@ -338,7 +337,7 @@ export class IndexProjector {
     const read = (indicator: string, period: string, privileged: boolean = variant.privileged) => {
       const key = `${indicator}|${level}|${period}|${privileged}`;
       let values = reads.get(key);
-      if (!values) reads.set(key, (values = this.reader.values({ indicator, level, periods: [period], privileged })));
+      if (!values) reads.set(key, (values = this.reader.indexInputs({ indicator, level, periods: [period], privileged })));
       return values;
     };
     // population first: a year without it (one a lag reached that has no data yet) costs one read
@@ -405,9 +404,9 @@ export class IndexProjector {
   }
 }
 
-/** The latest knownAt of the values in ms, 0 for none: the greatest ISO string is the latest (toISOString's fixed-width form), parsed once. */
-function latestKnownAt(values: readonly IndicatorValue[]): number {
-  let latest = '';
-  for (const v of values) if (v.knownAt && v.knownAt > latest) latest = v.knownAt;
-  return latest ? Date.parse(latest) : 0;
+/** The latest knownAt of the values in ms, 0 for none. */
+function latestKnownAt(values: readonly IndexInput[]): number {
+  let latest = 0;
+  for (const v of values) if (v.knownAtMs > latest) latest = v.knownAtMs;
+  return latest;
 }

@@ -1,6 +1,7 @@
-// SharedReads, the composite indices' reads: the components of one measure at several breakdowns
-// (the population in age bands, SGB II persons under 15 and under 65) are read in one statement
-// per measure and values kind, and every call gets exactly the values a read of its own gives —
+// SharedReads, the composite indices' reads: the components of one dataset at several measures and
+// breakdowns (the population and its age bands; SGB II persons under 15 and under 65,
+// Bedarfsgemeinschaften and those of single parents) are read in one statement per dataset and
+// values kind, and every call gets exactly the values a read of its own gives —
 // privileged and public (the protected values of a confidential dataset), with an area that lacks
 // some breakdowns and one outside the area map.
 import { loadCatalogue } from '@sp/indicators';
@@ -18,8 +19,8 @@ const catalogue = loadCatalogue();
 const areas = ['101', '102', '103', '104'];
 const ages = ['0-3', '3-6', '6-10', '10-15', '15-18', '18-25', '25-35', '35-45', '45-55', '55-60', '60-65', '65-75', '75+'];
 const sgbAges = ['u15', '15-65', '65+'];
-/** read together, as a recomputation of the indices asks: four breakdowns of einwohner_alter, two of sgb2_personen, and the rates over them */
-const indicators = ['einwohner_u6', 'einwohner_u15', 'einwohner_u18', 'einwohner_u65', 'sgb2_personen_u15', 'sgb2_quote', 'sgb2_quote_u15', 'einwohner'];
+/** read together, as a recomputation of the indices asks: four breakdowns of einwohner_alter, two of sgb2_personen, the rates over them, and a share of two other SGB II measures */
+const indicators = ['einwohner_u6', 'einwohner_u15', 'einwohner_u18', 'einwohner_u65', 'sgb2_personen_u15', 'sgb2_quote', 'sgb2_quote_u15', 'einwohner', 'sgb2_anteil_alleinerziehende'];
 
 let seq = 0;
 function event(dataset: string, area: string, period: string, observations: { measure: string; dimensions: Record<string, string>; value: number }[]): AreaStatisticEvent {
@@ -35,7 +36,7 @@ function event(dataset: string, area: string, period: string, observations: { me
   };
 }
 
-describe('shared reads of one measure at several breakdowns', () => {
+describe('shared reads of one dataset at several measures and breakdowns', () => {
   let wh: Warehouse;
   let statements: string[] = [];
   let countReads: () => string[] = () => [];
@@ -53,12 +54,12 @@ describe('shared reads of one measure at several breakdowns', () => {
           // area 104 has no counts of its youngest: the breakdowns that read only those have no row there
           ...ages.filter((age) => area !== '104' || !['0-3', '3-6'].includes(age)).map((age, j) => ({ measure: 'einwohner_alter', dimensions: { alter: age }, value: 200 + 13 * i + 7 * j + k })),
         ]),
-        event(
-          'sgb2',
-          area,
-          `${year}-12`,
-          sgbAges.map((age, j) => ({ measure: 'sgb2_personen', dimensions: { alter: age }, value: area === '102' && age === 'u15' ? 2 : 40 + 11 * i + 5 * j + k })),
-        ),
+        event('sgb2', area, `${year}-12`, [
+          ...sgbAges.map((age, j) => ({ measure: 'sgb2_personen', dimensions: { alter: age }, value: area === '102' && age === 'u15' ? 2 : 40 + 11 * i + 5 * j + k })),
+          // area 103 has no single parents' count: the share has no row there
+          { measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 30 + 7 * i + k },
+          ...(area === '103' ? [] : [{ measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: 6 + 2 * i + k }]),
+        ]),
       ]),
     );
     await new IndicatorProjector(wh, { recordKeySecret: 'shared-reads-test-record-keys' }).apply(events);
@@ -66,7 +67,7 @@ describe('shared reads of one measure at several breakdowns', () => {
   });
   afterAll(async () => wh?.close());
 
-  it.each([true, false])('gives each call the values of its own read (privileged: %s), one statement per measure', async (privileged) => {
+  it.each([true, false])('gives each call the values of its own read (privileged: %s), one statement per dataset', async (privileged) => {
     const options = { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] };
     const ask = (indicator: string) => ({ indicator, level: 'STADTTEIL', periods: indicator.startsWith('sgb2') ? ['2011-12', '2012-12'] : ['2011', '2012'], privileged });
 
@@ -91,9 +92,14 @@ describe('shared reads of one measure at several breakdowns', () => {
     expect(own.flat().some((v) => v.areaCode === '105')).toBe(false);
     // the public's SGB II counts are their protected values (the cell-key method), read with the protected sums
     if (!privileged) expect(own[4]!.every((v) => v.perturbed && v.knownAt === null)).toBe(true);
-    // einwohner_alter (4 breakdowns), sgb2_personen (2), einwohner: one statement each
-    const measures = reads.map((s) => /"measure":"([^"]+)"/.exec(s)?.[1]);
-    expect(measures.sort()).toEqual(['einwohner', 'einwohner_alter', 'sgb2_personen']);
+    expect(own[8]!.some((v) => v.areaCode === '103')).toBe(false);
+    expect(own[8]!.filter((v) => v.value !== null).length).toBeGreaterThan(3);
+    // einwohner and einwohner_alter (4 breakdowns); sgb2_personen (2), the Bedarfsgemeinschaften and those of single parents: one statement each
+    const datasets = reads.map((s) => /"dataset":"([^"]+)"/.exec(s)?.[1]);
+    expect(datasets.sort()).toEqual(['bevoelkerung', 'sgb2']);
     expect(ownReads).toBeGreaterThan(reads.length);
+    // what the indices read of each figure (indexInputs) is what values() gives: its value, and its knownAt (none for the public's protected figures)
+    const inputs = await Promise.all(indicators.map((indicator) => reader.indexInputs(ask(indicator), new SharedReads())));
+    expect(inputs).toEqual(own.map((values) => values.map((v) => ({ areaCode: v.areaCode, period: v.period, value: v.value, knownAtMs: v.knownAt ? Date.parse(v.knownAt) : 0 }))));
   });
 });

@@ -13,12 +13,31 @@ export function periodicityOf(period: string): Periodicity | undefined {
   return undefined;
 }
 
-function parts(period: string): { p: Periodicity; y: number; i: number } {
+interface Parts {
+  readonly p: Periodicity;
+  readonly y: number;
+  readonly i: number;
+}
+
+/**
+ * Parsed periods: a recomputation of the composite indices aligns and shifts the same few hundred
+ * periods for every area it reads (tens of thousands of times in a rebuild). Emptied when full, so
+ * arbitrary input cannot grow it without bound.
+ */
+const parsed = new Map<string, Parts>();
+const PARSED_MAX = 100_000;
+
+function parts(period: string): Parts {
+  let r = parsed.get(period);
+  if (r) return r;
   let m: RegExpExecArray | null;
-  if ((m = YEAR.exec(period))) return { p: 'year', y: Number(m[1]), i: 0 };
-  if ((m = QUARTER.exec(period))) return { p: 'quarter', y: Number(m[1]), i: Number(m[2]) - 1 };
-  if ((m = MONTH.exec(period))) return { p: 'month', y: Number(m[1]), i: Number(m[2]) - 1 };
-  throw new RangeError(`period "${period}": accepted are YYYY, YYYY-Qn, YYYY-MM`);
+  if ((m = YEAR.exec(period))) r = { p: 'year', y: Number(m[1]), i: 0 };
+  else if ((m = QUARTER.exec(period))) r = { p: 'quarter', y: Number(m[1]), i: Number(m[2]) - 1 };
+  else if ((m = MONTH.exec(period))) r = { p: 'month', y: Number(m[1]), i: Number(m[2]) - 1 };
+  else throw new RangeError(`period "${period}": accepted are YYYY, YYYY-Qn, YYYY-MM`);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(period, r);
+  return r;
 }
 
 /**
