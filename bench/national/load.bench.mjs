@@ -203,6 +203,30 @@ async function graphql(tenant, query) {
   if (json.errors) throw new Error(`GraphQL: ${JSON.stringify(json.errors).slice(0, 500)}`);
   return json.data;
 }
+/** GraphQL requests of the query part the gateway's per-client cost budget sent back (429): each waited out and asked again */
+let budgetWaits = 0;
+/**
+ * One timed GraphQL read as a well-behaved client makes it: a 429 of the per-client budget
+ * (docs/graphql.md, "Fair use"; 2,000 cost per second, and a 240-month series costs 440) is waited
+ * out as its Retry-After says and the request sent again; only the answered request is timed.
+ */
+async function graphqlTimed(tenant, query) {
+  for (let attempt = 0; ; attempt++) {
+    const started = performance.now();
+    const res = await fetch(`${baseUrl}/t/${tenant}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const text = await res.text();
+    const ms = performance.now() - started;
+    if (res.status === 429 && attempt < 20) {
+      budgetWaits++;
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      continue;
+    }
+    if (!res.ok) throw new Error(`POST /t/${tenant}/graphql answered ${res.status}: ${text.slice(0, 600)}`);
+    const json = JSON.parse(text);
+    if (json.errors) throw new Error(`GraphQL: ${JSON.stringify(json.errors).slice(0, 500)}`);
+    return { rows: Object.values(json.data)[0], ms };
+  }
+}
 
 const { createClickHouseWarehouse } = await fromPlatform('@sp/warehouse-clickhouse');
 const warehouses = new Map();
@@ -442,7 +466,7 @@ async function measureQueries(spec) {
   for (const q of Object.keys(direct)) {
     variants.push({ q, how: 'reader, public', run: () => reader.values(readerQuery[q]) });
     variants.push({ q, how: 'reader, privileged', run: () => reader.values({ ...readerQuery[q], privileged: true }) });
-    variants.push({ q, how: 'GraphQL, public (HTTP)', run: async () => Object.values(await graphql(id, gql[q]()))[0] });
+    variants.push({ q, how: 'GraphQL, public (HTTP)', run: () => graphqlTimed(id, gql[q]()) });
     variants.push({ q, how: 'direct SQL', run: () => warehouse.query(direct[q], params) });
   }
   // correctness: the privileged reader gives the direct query's values
@@ -456,13 +480,16 @@ async function measureQueries(spec) {
   for (let run = 0; run < RUNS + 3; run++)
     for (const v of variants) {
       const started = performance.now();
-      const rows = await v.run();
-      const ms = performance.now() - started;
+      const answer = await v.run();
+      // a GraphQL read times its answered request only (graphqlTimed)
+      const { rows, ms } = Array.isArray(answer) ? { rows: answer, ms: performance.now() - started } : answer;
       if (rows.length < expected[v.q]) throw new Error(`${v.q} ${v.how}: ${rows.length} rows, expected ${expected[v.q]}`);
       if (run >= 3) times.get(v).push(ms);
     }
   const out = [];
-  log(`query latency on ${id} (${spec.areaCount} Gebiete × ${MONTHS} months, ${(await cellCount(id)).toLocaleString('en-US')} cell rows), ${RUNS} runs each after 3 warm-up, variants interleaved:`);
+  log(
+    `query latency on ${id} (${spec.areaCount} Gebiete × ${MONTHS} months, ${(await cellCount(id)).toLocaleString('en-US')} cell rows), ${RUNS} runs each after 3 warm-up, variants interleaved; GraphQL requests the per-client budget sent back (429, waited out, not timed): ${budgetWaits}:`,
+  );
   for (const q of Object.keys(direct)) {
     const d = times.get(variants.find((v) => v.q === q && v.how === 'direct SQL'));
     const dp50 = percentile(d, 50);
@@ -538,6 +565,7 @@ function report(queries, coldWarm, restart) {
         counts: phases.counts,
         checkpoints,
         queries,
+        budgetWaits,
         coldWarm,
         restart,
         openMax: args['open-max'] || null,

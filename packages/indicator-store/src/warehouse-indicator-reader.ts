@@ -140,16 +140,17 @@ interface SharedRead {
 }
 
 /**
- * Counts shared by several WarehouseIndicatorReader.values() calls (one recomputation of the
- * composite indices). The reads of one group (as of the same time, of the same areas, true or
- * protected; at the source level, every component of one dataset) asked before the
- * first of them is sent — the calls a recomputation makes one after the other, before it awaits
- * any — go out as one statement with every component and period asked, not as one per call: a
- * rebuild's index years read a share's numerator for each year and again for its change over 12
- * months, the population in several age bands, the population for every share, and several measures of one dataset. Each call gets
- * its component's counts of every period read, and looks up only its own. A read asked after its
- * statement was sent joins it when that statement covers its component and periods, otherwise it
- * starts the next one. A failed statement is forgotten, so a later call reads again.
+ * Counts shared by several WarehouseIndicatorReader.values() or indexInputs() calls (one
+ * recomputation of the composite indices). The reads of one group (as of the same time, of the same areas, true or
+ * protected; at the source level, every component of one dataset) asked before the first of
+ * them is sent — the calls a recomputation makes one after the other, before it awaits any — go
+ * out as one statement with every component and period asked, not as one per call: a rebuild's
+ * index years read a share's numerator for each year and again for its change over 12 months,
+ * the population in several age bands, the population for every share, and several measures of
+ * one dataset. Each call gets its component's counts of every period read, and looks up only its
+ * own. A read asked after its statement was sent joins it when that statement covers its
+ * component and periods, otherwise it starts the next one. A failed statement is forgotten, so a
+ * later call reads again.
  */
 export class SharedReads {
   private readonly reads = new Map<string, SharedRead[]>();
@@ -233,16 +234,6 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     const valueKind: IndicatorValueKind = plan.kind === 'count' ? 'COUNT' : plan.kind === 'change' ? 'CHANGE' : plan.factor === 100 ? 'SHARE' : 'RATE';
     const privileged = q.privileged === true;
     const confidential = componentsOf(plan).some((c) => this.confidential(c));
-    // the few deliveries' times among tens of thousands of values, mostly the one before again: each formatted once
-    const isoOf = new Map<number, string>();
-    let last = { ms: Number.NaN, iso: '' };
-    const iso = (ms: number): string => {
-      if (ms === last.ms) return last.iso;
-      let text = isoOf.get(ms);
-      if (text === undefined) isoOf.set(ms, (text = new Date(ms).toISOString()));
-      last = { ms, iso: text };
-      return text;
-    };
     const out: IndicatorValue[] = [];
     await this.evaluate(plan, q, periods, restrict, shared, (area, period, e, hidden, knownAt, synthetic) => {
       const reason: SuppressionReason | null = hidden ? 'PROTECTED' : null;
@@ -257,7 +248,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         suppressed: reason !== null,
         suppressionReason: reason,
         // when a confidential figure changed says which cell a correction touched
-        knownAt: knownAt && (privileged || !confidential) ? iso(knownAt) : null,
+        knownAt: knownAt && (privileged || !confidential) ? new Date(knownAt).toISOString() : null,
         synthetic: synthetic || plan.synthetic,
         definitionVersion: plan.version,
         confidential,
