@@ -191,10 +191,11 @@ export class IndexProjector {
   /**
    * Every read the due years need, one reader call per (indicator, level, variant) with all of its
    * periods: a rebuild recomputes every year of the log, and one reader query per (indicator,
-   * year) made that 45 of 81 s of a replay (issue 17). values() evaluates each period on its own,
-   * so the values are the same as read one period at a time. An input the public sees unprotected
-   * (samePublicValues) is read once for both variants, and a component several of these reads
-   * share (a population denominator of several shares, in both variants) once for all (SharedReads).
+   * year) made that 45 of 81 s of a replay (issue 17). The reader (indexInputs: what values() gives,
+   * without the rest of an IndicatorValue) evaluates each period on its own, so the values are the
+   * same as read one period at a time. An input the public sees unprotected (samePublicValues) is
+   * read once for both variants, and the components these reads share (a population denominator
+   * of several shares, in both variants; several measures of one dataset) once for all (SharedReads).
    */
   private prefetch(due: readonly { def: ResolvedIndex; years: readonly string[] }[], shared: SharedReads): Reads {
     const wanted = new Map<string, { indicator: string; level: string; privileged: boolean; periods: Set<string> }>();
