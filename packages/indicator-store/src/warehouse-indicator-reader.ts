@@ -141,16 +141,16 @@ interface SharedRead {
 
 /**
  * Counts shared by several WarehouseIndicatorReader.values() or indexInputs() calls (one
- * recomputation of the composite indices). The reads of one group (as of the same time, of the same areas, true or
- * protected; at the source level, every component of one dataset) asked before the first of
- * them is sent — the calls a recomputation makes one after the other, before it awaits any — go
- * out as one statement with every component and period asked, not as one per call: a rebuild's
- * index years read a share's numerator for each year and again for its change over 12 months,
- * the population in several age bands, the population for every share, and several measures of
- * one dataset. Each call gets its component's counts of every period read, and looks up only its
- * own. A read asked after its statement was sent joins it when that statement covers its
- * component and periods, otherwise it starts the next one. A failed statement is forgotten, so a
- * later call reads again.
+ * recomputation of the composite indices). The reads of one group (as of the same time, of the
+ * same areas, true or protected; at the source level, every component of one dataset) asked
+ * before the first of them is sent — the calls a recomputation makes one after the other, before
+ * it awaits any — go out as one statement with every component and period asked, not as one per
+ * call: a rebuild's index years read a share's numerator for each year and again for its change
+ * over 12 months, the population in several age bands, the population for every share, and
+ * several measures of one dataset. Each call gets its component's counts of every period read,
+ * and looks up only its own. A read asked after its statement was sent joins it when that
+ * statement covers its component and periods, otherwise it starts the next one. A failed
+ * statement is forgotten, so a later call reads again.
  */
 export class SharedReads {
   private readonly reads = new Map<string, SharedRead[]>();
@@ -264,14 +264,15 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   /**
    * What the composite indices read of an indicator: per area and period the value values() gives
    * (null when suppressed or not computable) and when it became known in ms (0 where values() gives
-   * no knownAt), without the rest of an IndicatorValue. A rebuild's index years read ≈ 100,000 values;
-   * formatting each one's knownAt as ISO text and parsing it back was ≈ 10 % of the recomputation.
+   * no knownAt), without the rest of an IndicatorValue: a rebuild's index years read ≈ 100,000
+   * values, each of which values() makes a full IndicatorValue with its knownAt as ISO text, only
+   * for the projector to parse it back (bench/indicators/README.md §4, session 21). Delivered
+   * values come from values().
    */
   async indexInputs(q: IndicatorValuesQuery, shared?: SharedReads): Promise<IndexInput[]> {
     const plan = this.options.plans.plan(q.indicator, q.definitionVersion);
     if (!plan) throw new UnknownIndicatorError(q.indicator, q.definitionVersion);
-    if (plan.kind === 'delivered' || q.scenario !== undefined)
-      return (await this.values(q, shared)).map((v) => ({ areaCode: v.areaCode, period: v.period, value: v.value, knownAtMs: v.knownAt ? Date.parse(v.knownAt) : 0 }));
+    if (plan.kind === 'delivered') return (await this.values(q, shared)).map((v) => ({ areaCode: v.areaCode, period: v.period, value: v.value, knownAtMs: v.knownAt ? Date.parse(v.knownAt) : 0 }));
     const { periods, restrict } = await this.scope(q);
     const shown = q.privileged === true || !componentsOf(plan).some((c) => this.confidential(c));
     const out: IndexInput[] = [];
