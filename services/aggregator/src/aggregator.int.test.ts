@@ -467,6 +467,31 @@ describe('aggregator on the embedded event log and chDB', () => {
     expect(passes.map((p) => p.periods)).toEqual(due.map((p) => [p]));
   });
 
+  it("as the owner of a group, works off a backlog no member adds to as a process alone does, and pauses once another member's batch notes during a pass", async () => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    // another member of the group: it only notes (into index_pending), the owner recomputes
+    const member = new IndexRecomputation(wh, recordedPasses().indices, { role: () => 'member' });
+    const { passes, indices } = recordedPasses(async (pass) => {
+      if (pass === 3) await member.note(['2016-12']);
+    });
+    const due = Array.from({ length: 16 }, (_, i) => `${2001 + i}-12`);
+    await dueBacklog(due);
+    const owner = new IndexRecomputation(wh, indices, { role: () => 'owner', pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 });
+    owner.kick();
+    await owner.idle(60_000);
+    await owner.stop();
+    // as the process alone above: 1, 2, 3; the member's note during the third: 1 again, then 2, 3, 3
+    expect(passes.map((p) => p.periods.length)).toEqual([1, 2, 3, 1, 2, 3, 3, 1]);
+    expect(passes.flatMap((p) => p.periods)).toEqual(due);
+    const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
+    // the pause only after the pass during which the member noted (before: after every pass of an owner)
+    for (const [i, gap] of gaps.entries()) {
+      if (i === 2) expect(gap).toBeGreaterThanOrEqual(3900);
+      else expect(gap).toBeLessThan(2000);
+    }
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  });
+
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {
     const reference = loadReference(demoReferenceName);
     const before = await indexValues();

@@ -21,7 +21,8 @@
 // of them recomputes (`role`: the member holding partition 0 of the aggregator's topic) — with
 // every member recomputing the whole queue, two members did the same work twice. The others only
 // note; their notes do not reach the owner's loop, so the owner also looks at index_pending every
-// `pollMs`. A member that becomes the owner (a rebalance, the owner stopped or crashed) starts the
+// `pollMs`, and after each pass at its newest note (whether the others still note: the pause and
+// the growth of the passes, `pauseMs`, `maxPassPeriods`). A member that becomes the owner (a rebalance, the owner stopped or crashed) starts the
 // loop within `pollMs` and recomputes whatever is due, as does an owner the other members left. A
 // process alone in its group (the embedded default) does not poll: it recomputes on its own notes,
 // as before. Two processes may both recompute for a moment (one expelled from the group without
@@ -50,11 +51,13 @@ export interface IndexRecomputationOptions {
    * recomputations back to back (58 of 2 s each in a 2-minute run at 10 deliveries/s), and every
    * statement of theirs that runs is one a projection or a GraphQL read that arrives waits for.
    * What is noted meanwhile is recomputed in the next pass, together. Not taken while a bounded
-   * pass (`passPeriods`) left periods due and no batch noted anything during it (a process alone
-   * in its group): a backlog nobody adds to — a first load, a reference or definition delivered —
-   * has nothing to gather and no projection to let through, and is worked off pass after pass
-   * (the servers-mode Köln demo's first start waited 71 s for 30-odd passes of 0.5 s, each
-   * followed by 2 s of pause).
+   * pass (`passPeriods`) left periods due and no batch noted anything during it — the owner of a
+   * group also asks index_pending whether another member noted since the second before the pass's
+   * read: a backlog nobody adds to — a first load, a reference or definition delivered, what two
+   * members projected from a backlog — has nothing to gather and no projection to let through, and
+   * is worked off pass after pass (the servers-mode Köln demo's first start waited 71 s for 30-odd
+   * passes of 0.5 s, each followed by 2 s of pause; two members' 1 M-event backlog had its indices
+   * 69 s after its last offset, one process 16.5 s: bench/indicators/README.md §5, session 21).
    */
   pauseMs?: number;
   /**
@@ -66,9 +69,10 @@ export interface IndexRecomputationOptions {
    */
   passPeriods?: number;
   /**
-   * while a backlog is worked off that this process's batches do not add to (a first load, a
-   * backlog after a restart, a tenant's history) — no batch noted anything during the last pass nor
-   * in the second before its end — each pass takes twice as many due periods as the one before, up
+   * while a backlog is worked off that no batch adds to (a first load, a backlog after a restart,
+   * a tenant's history) — no batch of this process noted anything during the last pass nor in the
+   * second before its end, nor (the owner of a group) another member since the second before its
+   * read — each pass takes twice as many due periods as the one before, up
    * to this many; a pass during which a batch noted anything puts it back to `passPeriods` (default:
    * `passPeriods`, no growth). Two periods a pass kept each statement short beside live batches,
    * but worked a 1 M-event backlog's indices off in 5,161 passes, 583 s after its last event was
@@ -257,6 +261,16 @@ export class IndexRecomputation {
   }
 
   /**
+   * When the latest note in index_pending was made (ms, the noting process's clock; 0 for none).
+   * Rows a pass covered stay until a delete after it, and a note made during a pass is due for the
+   * next one, so what was noted since a pass's read is there when the pass ends.
+   */
+  private async newestNote(): Promise<number> {
+    const [row] = await this.warehouse.query<{ newest: string }>('SELECT max(noted_at_ms) AS newest FROM index_pending');
+    return Number(row?.newest ?? 0);
+  }
+
+  /**
    * Deletes the rows this process recomputed (those in `done`) from index_pending. A lightweight
    * delete is a mutation of the table's parts (164 → 341 ms in a 5-minute servers-mode bench run,
    * one per pass); one every `deleteEveryMs` instead, and when nothing is due any more. In the loop
@@ -306,6 +320,10 @@ export class IndexRecomputation {
         const periods = (backlog ? due.slice(0, limit) : due).sort();
         const started = performance.now();
         await this.indices.recompute(periods);
+        // the owner of a group: whether the other members noted nothing since the second before
+        // this pass's read (their notes reach this process only through index_pending, where they
+        // stay until a pass after them; read before this pass's rows count as done)
+        const othersQuiet = this.role() !== 'owner' || (await this.newestNote()) < before - quietGrowthMs;
         // only what this pass covered: rows noted before its read was issued (their batches' cells
         // were written before, so the recomputation read them); a row noted while the read ran
         // stays due, whether or not the read saw it, and the next pass recomputes it; so do the
@@ -318,14 +336,13 @@ export class IndexRecomputation {
         this.failures = 0;
         await this.options.recomputed?.(periods, (performance.now() - started) / 1000);
         this.again = true; // look once more: batches may have noted periods meanwhile
-        // a backlog none of this process's batches added to during the pass
-        const quiet = backlog && this.notes === notes;
+        // a backlog none of this process's batches added to during the pass, nor another member's
+        const quiet = backlog && this.notes === notes && othersQuiet;
         // …nor for a second: the next pass takes more (maxPassPeriods)
         const idle = quiet && performance.now() - this.lastNoteAt >= quietGrowthMs;
         if (limit) this.passSize = idle ? Math.max(limit, Math.min(2 * limit, this.options.maxPassPeriods ?? limit)) : this.options.passPeriods;
-        // no pause while a backlog is worked off that no batch adds to (pauseMs)
-        const idleBacklog = quiet && this.role() === 'alone';
-        if (this.options.pauseMs && !this.stopped && !idleBacklog) await this.pause(this.options.pauseMs);
+        // no pause while a backlog is worked off that no batch adds to (pauseMs): no batch to let through
+        if (this.options.pauseMs && !this.stopped && !quiet) await this.pause(this.options.pauseMs);
       } catch (error) {
         this.failures++;
         const pause = Math.min(30_000, 100 * 2 ** Math.min(10, this.failures - 1));
