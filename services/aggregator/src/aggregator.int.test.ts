@@ -404,6 +404,23 @@ describe('aggregator on the embedded event log and chDB', () => {
     return { passes, indices };
   };
 
+  /**
+   * Sixteen due periods, passPeriods 1, maxPassPeriods 3 and a 4,000 ms pause, a batch noting during
+   * the third pass: passes of 1, 2, 3 (the bound); after the note 1 again, then 2, 3, 3, and the
+   * last one left, in period order; the pause after the third pass only (bounds as in the test
+   * below); nothing due at the end.
+   */
+  const expectGrownAndPausedAfterThird = async (passes: { periods: string[]; at: number }[], due: readonly string[]) => {
+    expect(passes.map((p) => p.periods.length)).toEqual([1, 2, 3, 1, 2, 3, 3, 1]);
+    expect(passes.flatMap((p) => p.periods)).toEqual(due);
+    const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
+    for (const [i, gap] of gaps.entries()) {
+      if (i === 2) expect(gap).toBeGreaterThanOrEqual(3900);
+      else expect(gap).toBeLessThan(2000);
+    }
+    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+  };
+
   it('works off a backlog no batch adds to pass after pass, without the pause; pauses again once a batch notes during a pass', async () => {
     await wh.command('DELETE FROM index_pending WHERE 1');
     let recomputation: IndexRecomputation | undefined;
@@ -442,16 +459,7 @@ describe('aggregator on the embedded event log and chDB', () => {
     recomputation.kick();
     await recomputation.idle(30_000);
     await recomputation.stop();
-    // 1, 2, 3 (the bound); the batch during the third: 1 again, then 2, 3, 3; the last one left
-    expect(passes.map((p) => p.periods.length)).toEqual([1, 2, 3, 1, 2, 3, 3, 1]);
-    expect(passes.flatMap((p) => p.periods)).toEqual(due);
-    const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
-    // the pause only after the pass during which the batch noted (bounds as in the test above)
-    for (const [i, gap] of gaps.entries()) {
-      if (i === 2) expect(gap).toBeGreaterThanOrEqual(3900);
-      else expect(gap).toBeLessThan(2000);
-    }
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    await expectGrownAndPausedAfterThird(passes, due);
   });
 
   it('does not grow the passes while a batch noted within the last second, as at a live rate', async () => {
@@ -480,16 +488,8 @@ describe('aggregator on the embedded event log and chDB', () => {
     owner.kick();
     await owner.idle(60_000);
     await owner.stop();
-    // as the process alone above: 1, 2, 3; the member's note during the third: 1 again, then 2, 3, 3
-    expect(passes.map((p) => p.periods.length)).toEqual([1, 2, 3, 1, 2, 3, 3, 1]);
-    expect(passes.flatMap((p) => p.periods)).toEqual(due);
-    const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
-    // the pause only after the pass during which the member noted (before: after every pass of an owner)
-    for (const [i, gap] of gaps.entries()) {
-      if (i === 2) expect(gap).toBeGreaterThanOrEqual(3900);
-      else expect(gap).toBeLessThan(2000);
-    }
-    expect(await wh.query('SELECT count() AS n FROM index_pending')).toEqual([{ n: '0' }]);
+    // as the process alone above (before: 1, 2, 3, 3, 3, 3, 1, and the pause after every pass of an owner)
+    await expectGrownAndPausedAfterThird(passes, due);
   });
 
   it('pauses between recomputations: what is noted meanwhile is recomputed together after the pause, and stop() cuts the pause short', async () => {

@@ -22,8 +22,9 @@
 // every member recomputing the whole queue, two members did the same work twice. The others only
 // note; their notes do not reach the owner's loop, so the owner also looks at index_pending every
 // `pollMs`, and after each pass at its newest note (whether the others still note: the pause and
-// the growth of the passes, `pauseMs`, `maxPassPeriods`). A member that becomes the owner (a rebalance, the owner stopped or crashed) starts the
-// loop within `pollMs` and recomputes whatever is due, as does an owner the other members left. A
+// the growth of the passes, `pauseMs`, `maxPassPeriods`). A member that becomes the owner (a
+// rebalance, the owner stopped or crashed) starts the loop within `pollMs` and recomputes
+// whatever is due, as does an owner the other members left. A
 // process alone in its group (the embedded default) does not poll: it recomputes on its own notes,
 // as before. Two processes may both recompute for a moment (one expelled from the group without
 // noticing yet); a recomputation is idempotent, so that costs work, not correctness.
@@ -322,7 +323,7 @@ export class IndexRecomputation {
         await this.indices.recompute(periods);
         // the owner of a group: whether the other members noted nothing since the second before
         // this pass's read (their notes reach this process only through index_pending, where they
-        // stay until a pass after them; read before this pass's rows count as done)
+        // stay until a pass after them; asked before this pass's rows are marked done and deleted)
         const othersQuiet = this.role() !== 'owner' || (await this.newestNote()) < before - quietGrowthMs;
         // only what this pass covered: rows noted before its read was issued (their batches' cells
         // were written before, so the recomputation read them); a row noted while the read ran
