@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamikCatalogue } from './dynamik-catalogue.fixture.js';
 import { demoReferenceName, loadReference } from '@sp/spatial';
 import { indicatorProjection } from './aggregator.composition.js';
-import { IndexRecomputation } from './index-recomputation.js';
+import { IndexRecomputation, type IndexRecomputationOptions } from './index-recomputation.js';
 
 // a yearly population, a monthly count, and an index over the rate and its 12-month change
 const catalogue = dynamikCatalogue;
@@ -405,6 +405,25 @@ describe('aggregator on the embedded event log and chDB', () => {
   };
 
   /**
+   * A backlog of `due` periods worked off by a recomputation with `options`, started by kick(): its
+   * passes as recordedPasses() records them. While pass `note.pass` runs, `note.period` is noted by
+   * the recomputation itself or, with `note.by`, by another member of its group.
+   */
+  const workOffBacklog = async (due: readonly string[], options: IndexRecomputationOptions, note: { pass: number; period: string; by?: IndexRecomputation }) => {
+    await wh.command('DELETE FROM index_pending WHERE 1');
+    let recomputation: IndexRecomputation | undefined;
+    const { passes, indices } = recordedPasses(async (pass) => {
+      if (pass === note.pass) await (note.by ?? recomputation!).note([note.period]);
+    });
+    await dueBacklog(due);
+    recomputation = new IndexRecomputation(wh, indices, options);
+    recomputation.kick();
+    await recomputation.idle(30_000);
+    await recomputation.stop();
+    return passes;
+  };
+
+  /**
    * Sixteen due periods, passPeriods 1, maxPassPeriods 3 and a 4,000 ms pause, a batch noting during
    * the third pass: passes of 1, 2, 3 (the bound); after the note 1 again, then 2, 3, 3, and the
    * last one left, in period order; the pause after the third pass only (bounds as in the test
@@ -422,18 +441,9 @@ describe('aggregator on the embedded event log and chDB', () => {
   };
 
   it('works off a backlog no batch adds to pass after pass, without the pause; pauses again once a batch notes during a pass', async () => {
-    await wh.command('DELETE FROM index_pending WHERE 1');
-    let recomputation: IndexRecomputation | undefined;
-    // a batch arrives while the fourth pass runs (its period is due already)
-    const { passes, indices } = recordedPasses(async (pass) => {
-      if (pass === 4) await recomputation!.note(['2006-12']);
-    });
-    // a first load's backlog: six periods due, nothing noting any more
-    await dueBacklog(['2001-12', '2002-12', '2003-12', '2004-12', '2005-12', '2006-12']);
-    recomputation = new IndexRecomputation(wh, indices, { pauseMs: 4000, passPeriods: 1 });
-    recomputation.kick();
-    await recomputation.idle(30_000);
-    await recomputation.stop();
+    // a first load's backlog: six periods due, nothing noting any more; a batch arrives while the
+    // fourth pass runs (its period is due already)
+    const passes = await workOffBacklog(['2001-12', '2002-12', '2003-12', '2004-12', '2005-12', '2006-12'], { pauseMs: 4000, passPeriods: 1 }, { pass: 4, period: '2006-12' });
     expect(passes.map((p) => p.periods)).toEqual([['2001-12'], ['2002-12'], ['2003-12'], ['2004-12'], ['2005-12'], ['2006-12']]);
     const gaps = passes.slice(1).map((p, i) => p.at - passes[i]!.at);
     // back to back while the backlog lasts (before: the 4,000 ms pause after every pass); the bound
@@ -446,19 +456,10 @@ describe('aggregator on the embedded event log and chDB', () => {
   });
 
   it('works off a backlog no batch adds to in passes that double up to maxPassPeriods, back to passPeriods (and the pause) once a batch notes during a pass', async () => {
-    await wh.command('DELETE FROM index_pending WHERE 1');
-    let recomputation: IndexRecomputation | undefined;
-    // a batch arrives while the third pass runs (its period is due already)
-    const { passes, indices } = recordedPasses(async (pass) => {
-      if (pass === 3) await recomputation!.note(['2016-12']);
-    });
-    // sixteen periods due, noted in year order, nothing noting any more but the batch above
+    // sixteen periods due, noted in year order, nothing noting any more but a batch that arrives
+    // while the third pass runs (its period is due already)
     const due = Array.from({ length: 16 }, (_, i) => `${2001 + i}-12`);
-    await dueBacklog(due);
-    recomputation = new IndexRecomputation(wh, indices, { pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 });
-    recomputation.kick();
-    await recomputation.idle(30_000);
-    await recomputation.stop();
+    const passes = await workOffBacklog(due, { pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 }, { pass: 3, period: '2016-12' });
     await expectGrownAndPausedAfterThird(passes, due);
   });
 
@@ -476,18 +477,10 @@ describe('aggregator on the embedded event log and chDB', () => {
   });
 
   it("as the owner of a group, works off a backlog no member adds to as a process alone does, and pauses once another member's batch notes during a pass", async () => {
-    await wh.command('DELETE FROM index_pending WHERE 1');
     // another member of the group: it only notes (into index_pending), the owner recomputes
     const member = new IndexRecomputation(wh, recordedPasses().indices, { role: () => 'member' });
-    const { passes, indices } = recordedPasses(async (pass) => {
-      if (pass === 3) await member.note(['2016-12']);
-    });
     const due = Array.from({ length: 16 }, (_, i) => `${2001 + i}-12`);
-    await dueBacklog(due);
-    const owner = new IndexRecomputation(wh, indices, { role: () => 'owner', pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 });
-    owner.kick();
-    await owner.idle(60_000);
-    await owner.stop();
+    const passes = await workOffBacklog(due, { role: () => 'owner', pauseMs: 4000, passPeriods: 1, maxPassPeriods: 3 }, { pass: 3, period: '2016-12', by: member });
     // as the process alone above (before: 1, 2, 3, 3, 3, 3, 1, and the pause after every pass of an owner)
     await expectGrownAndPausedAfterThird(passes, due);
   });

@@ -21,12 +21,11 @@
 // of them recomputes (`role`: the member holding partition 0 of the aggregator's topic) — with
 // every member recomputing the whole queue, two members did the same work twice. The others only
 // note; their notes do not reach the owner's loop, so the owner also looks at index_pending every
-// `pollMs`, and after each pass at its newest note (whether the others still note: the pause and
-// the growth of the passes, `pauseMs`, `maxPassPeriods`). A member that becomes the owner (a
-// rebalance, the owner stopped or crashed) starts the loop within `pollMs` and recomputes
-// whatever is due, as does an owner the other members left. A
-// process alone in its group (the embedded default) does not poll: it recomputes on its own notes,
-// as before. Two processes may both recompute for a moment (one expelled from the group without
+// `pollMs`, and after each pass that left a backlog at its newest note (whether the others still
+// note: the pause and the growth of the passes, `pauseMs`, `maxPassPeriods`). A member that
+// becomes the owner (a rebalance, the owner stopped or crashed) starts the loop within `pollMs`
+// and recomputes whatever is due, as does an owner the other members left. A process alone in its
+// group (the embedded default) does not poll: it recomputes on its own notes, as before. Two processes may both recompute for a moment (one expelled from the group without
 // noticing yet); a recomputation is idempotent, so that costs work, not correctness.
 import type { IndexProjector } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
@@ -73,9 +72,9 @@ export interface IndexRecomputationOptions {
    * while a backlog is worked off that no batch adds to (a first load, a backlog after a restart,
    * a tenant's history) — no batch of this process noted anything during the last pass nor in the
    * second before its end, nor (the owner of a group) another member since the second before its
-   * read — each pass takes twice as many due periods as the one before, up
-   * to this many; a pass during which a batch noted anything puts it back to `passPeriods` (default:
-   * `passPeriods`, no growth). Two periods a pass kept each statement short beside live batches,
+   * read — each pass takes twice as many due periods as the one before, up to this many; a pass
+   * during which a batch noted anything puts it back to `passPeriods` (default: `passPeriods`, no
+   * growth). Two periods a pass kept each statement short beside live batches,
    * but worked a 1 M-event backlog's indices off in 5,161 passes, 583 s after its last event was
    * projected (bench/indicators/README.md §5, session 20); one pass over every year takes about a
    * second (the rebuild's). The second without notes: at a live rate a batch notes every few
@@ -321,10 +320,11 @@ export class IndexRecomputation {
         const periods = (backlog ? due.slice(0, limit) : due).sort();
         const started = performance.now();
         await this.indices.recompute(periods);
-        // the owner of a group: whether the other members noted nothing since the second before
-        // this pass's read (their notes reach this process only through index_pending, where they
-        // stay until a pass after them; asked before this pass's rows are marked done and deleted)
-        const othersQuiet = this.role() !== 'owner' || (await this.newestNote()) < before - quietGrowthMs;
+        // the owner of a group with a backlog left: whether the other members noted nothing since
+        // the second before this pass's read (their notes reach this process only through
+        // index_pending, where they stay until a pass after them; asked before this pass's rows
+        // are marked done and deleted). Without a backlog nothing below asks it.
+        const othersQuiet = !backlog || this.role() !== 'owner' || (await this.newestNote()) < before - quietGrowthMs;
         // only what this pass covered: rows noted before its read was issued (their batches' cells
         // were written before, so the recomputation read them); a row noted while the read ran
         // stays due, whether or not the read saw it, and the next pass recomputes it; so do the
