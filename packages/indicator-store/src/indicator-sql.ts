@@ -96,6 +96,18 @@ export function deliveredStatement(c: Component, periods: readonly string[], per
 }
 
 /**
+ * The sums of a component's present cells, named `value` and `unkeyed`: the true values (and 0), or
+ * the protected ones and how many cells have none (shown as "geschützt"); `filter` keeps the
+ * component's own cells where one scan reads several components (sourceCountsOfStatement).
+ */
+function valueSumsSql(values: 'true' | 'protected', value: string, unkeyed: string, filter?: string): string {
+  const and = filter ? ` AND ${filter}` : '';
+  return values === 'true'
+    ? `sumIf(value, present = 1${and}) AS ${value}, 0 AS ${unkeyed}`
+    : `sumIf(pvalue, present = 1 AND pvalue >= 0${and}) AS ${value}, countIf(present = 1 AND pvalue < 0${and}) AS ${unkeyed}`;
+}
+
+/**
  * Counts of one component for the areas of every level its source level rolls up to (or only
  * those of `only`), per period. Summed per source area and period first, so that the join with
  * area_map (each area to itself and every area containing it) multiplies areas × periods rows,
@@ -104,7 +116,7 @@ export function deliveredStatement(c: Component, periods: readonly string[], per
 export function countsStatement(c: Component, periods: readonly string[], periodStarts: readonly string[], asOf?: number, only?: Only, values: 'true' | 'protected' = 'true'): Statement {
   const params: QueryParams = {};
   // only the column the reader shows: the true values, or the protected ones and whether any is missing
-  const sums = values === 'true' ? 'sumIf(value, present = 1) AS v_sum, 0 AS unkeyed_n' : 'sumIf(pvalue, present = 1 AND pvalue >= 0) AS v_sum, countIf(present = 1 AND pvalue < 0) AS unkeyed_n';
+  const sums = valueSumsSql(values, 'v_sum', 'unkeyed_n');
   const from = source(c, periods, periodStarts, asOf, params);
   let restrict = '';
   if (only) {
@@ -143,7 +155,7 @@ export function sourceCountsStatement(
   values: 'true' | 'protected' = 'true',
 ): Statement {
   const params: QueryParams = {};
-  const sums = values === 'true' ? 'sumIf(value, present = 1) AS value, 0 AS unkeyed' : 'sumIf(pvalue, present = 1 AND pvalue >= 0) AS value, countIf(present = 1 AND pvalue < 0) AS unkeyed';
+  const sums = valueSumsSql(values, 'value', 'unkeyed');
   let from: string;
   let restrict = '';
   if (codes) params.onlyCodes = [...codes];
@@ -190,9 +202,7 @@ export function sourceCountsOfStatement(cs: readonly Component[], periods: reado
   });
   const columns = filters.map((f, i) =>
     [
-      values === 'true'
-        ? `sumIf(value, present = 1 AND ${f}) AS value_${i}, 0 AS unkeyed_${i}`
-        : `sumIf(pvalue, present = 1 AND pvalue >= 0 AND ${f}) AS value_${i}, countIf(present = 1 AND pvalue < 0 AND ${f}) AS unkeyed_${i}`,
+      valueSumsSql(values, `value_${i}`, `unkeyed_${i}`, f),
       `maxIf(known_at_ms, ${f}) AS known_at_ms_${i}, maxIf(synthetic, present = 1 AND ${f}) AS synthetic_${i}, countIf(present = 1 AND ${f}) AS present_${i}`,
     ].join(', '),
   );
