@@ -45,9 +45,20 @@
 // --no-decode leaves out the read-only and read + decode arms (for quick runs of the rebuild).
 //
 // A rebuild with indices recomputes the composite indices of the catalogue once, at its end, for
-// every year of the log, as every entry point wires them (AggregatorOptions.indices).
+// every year of the log, as every entry point wires them (AggregatorOptions.indices). Beside it, in
+// every round (issue 17.1, session 22):
+//  - (f) the indices alone: IndexProjector.recompute() of every period of the log on the rebuilt
+//    tables (index tables emptied first, as in a rebuild), wall and CPU seconds by thread, and its
+//    reads run again one at a time (the engine's part, which cannot start before the cells
+//    statement has written what they read);
+//  - two ceilings of the share on this machine, from the round's own figures: by CPU (the rebuild's
+//    CPU seconds over the cores: even with every core busy throughout it cannot take less), and by
+//    its serial steps (reading while the versions are written, then the cells statement, then the
+//    indices' reads: each waits for the one before).
+//
+// --index-statements also prints each of the indices' reads with its time (the largest first).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordEvent } from './area-statistic.events.mjs';
@@ -66,6 +77,7 @@ const { values: args } = parseArgs({
     'worker-too': { type: 'boolean', default: false },
     'one-pass-too': { type: 'boolean', default: false },
     'block-events': { type: 'string' },
+    'index-statements': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -87,6 +99,8 @@ const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
 let capture;
 /** when the rebuild's resolving statements began (wall clock and the process's CPU time, all threads) */
 let resolveStarted;
+/** while set ((f), the indices alone): every read of the recomputation, with its parameters */
+let indexReads;
 /** statement times of the rebuild without indices, by kind: from the call to the answer */
 const statementMs = new Map();
 const kindOf = (method, sql) => {
@@ -108,6 +122,7 @@ const timedWarehouse = new Proxy(warehouse, {
         if (name === 'insertFormatted' && first === 'record_versions') capture.versionBlocks.push(rest[0]);
         if (name === 'command' && /^\s*INSERT INTO cells\s/i.test(String(first))) capture.cellsStatement = { sql: String(first), params: rest[0] };
       }
+      if (indexReads && name === 'query') indexReads.push({ sql: String(first), params: rest[0] });
       // the resolving statements begin with the versions' statement (staged by the worker) or else the periods' query before the cells statement
       if ((name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) || (name === 'query' && /^\s*SELECT DISTINCT period FROM record_versions\b/i.test(String(first)))) {
         resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage(), threads: threadCpu() };
@@ -373,6 +388,39 @@ async function rebuild(aggregator) {
   };
 }
 const diff = (a, b) => ({ user: a.user - b.user, system: a.system - b.system });
+
+/**
+ * (f) The indices alone, on the tables the rebuild with indices left: IndexProjector.recompute() of
+ * every period of the log, as the rebuild calls it (index tables emptied first), on the timed
+ * warehouse; then its reads again, one at a time, on emptied index tables as the rebuild found them.
+ */
+const indexReader = new store.WarehouseIndicatorReader(timedWarehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+async function indicesAlone() {
+  const periods = (await warehouse.query(`SELECT DISTINCT period FROM record_versions WHERE period != '' ORDER BY period`)).map((r) => r.period);
+  const empty = async () => {
+    for (const table of ['index_values', 'protected_index_values']) await warehouse.command(`TRUNCATE TABLE ${table}`);
+  };
+  await empty();
+  const projector = new store.IndexProjector(timedWarehouse, indexReader, catalogue);
+  indexReads = [];
+  const threads0 = threadCpu();
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  const rows = await projector.recompute(periods);
+  const ms = performance.now() - started;
+  const cpuSeconds = cpuSince(cpu0);
+  const threads = threadCpuBetween(threads0, threadCpu());
+  const reads = indexReads;
+  indexReads = undefined;
+  await empty();
+  const timed = [];
+  for (const { sql, params } of reads) {
+    const t0 = performance.now();
+    const answer = await warehouse.query(sql, params);
+    timed.push({ ms: performance.now() - t0, rows: answer.length, sql: sql.trim().replace(/\s+/g, ' ') });
+  }
+  return { ms, cpuSeconds, threads, rows, reads: timed, readsMs: timed.reduce((a, r) => a + r.ms, 0) };
+}
 const coresText = (r) => (r.stageCores === undefined ? '' : `; cores busy ${r.stageCores.toFixed(2)} reading + staging, ${r.resolveCores.toFixed(2)} resolving`);
 
 /** The warehouse equals the log's latest versions (sanity check of every run). */
@@ -560,6 +608,8 @@ const runs = {
   /** the rebuild with indices as a share of the same round's limit */
   shareWithIndices: [],
   indexMs: [],
+  /** (f) the indices alone and the round's ceilings of the share */
+  indicesAlone: [],
   resolveMs: [],
   limit: [],
   limitEventsPerSecond: [],
@@ -681,6 +731,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       cellsStatement: { s: round3(f.statement.ms / 1000), cpuS: round3(f.statement.cpuSeconds) },
       shareOfLimit: round3(limitS / rebuildS),
       shareOfWriteFloor: round3(floorS / rebuildS),
+      round,
     };
     runs.floor.push(parts);
     console.log(
@@ -706,8 +757,36 @@ for (let round = 1; round <= ROUNDS; round++) {
     };
     runs.indexMs.push(ri.indexMs);
     console.log(
-      `round ${round}: rebuild() with indices                   ${fmtInt(runs.rebuildIndices.at(-1)).padStart(9)} events/s (${sec(ri.ms)}, of which indices ${sec(ri.indexMs)}; ${fmtInt(c.scored)} scored index rows)${withIndicesShare()}`,
+      `round ${round}: rebuild() with indices                   ${fmtInt(runs.rebuildIndices.at(-1)).padStart(9)} events/s (${sec(ri.ms)}, of which indices ${sec(ri.indexMs)}; ${fmtInt(c.scored)} scored index rows; CPU ${ri.cpuSeconds.toFixed(2)} s)${withIndicesShare()}`,
     );
+    const ia = await indicesAlone();
+    console.log(
+      `round ${round}: (f) the indices alone (recompute() of every period on the rebuilt tables): ${sec(ia.ms)}, ${fmtInt(ia.rows)} rows (CPU ${ia.cpuSeconds.toFixed(2)} s: ${threadCpuText(ia.threads)}); its ${ia.reads.length} reads one after the other ${sec(ia.readsMs)}`,
+    );
+    if (args['index-statements']) {
+      for (const r of [...ia.reads].sort((a, b) => b.ms - a.ms)) console.log(`round ${round}:     ${r.ms.toFixed(0).padStart(5)} ms ${String(r.rows).padStart(6)} rows  ${r.sql.slice(0, 160)}`);
+    }
+    const floor = runs.floor.at(-1);
+    if (floor && floor.round === round) {
+      // the ceilings of the share this round's figures allow: by CPU, and by the steps that wait for each other
+      const limitS = floor.cellsRaw.s;
+      const coresHere = availableParallelism();
+      const byCpu = (cpuS) => limitS / (cpuS / coresHere);
+      const serialS = Math.max(floor.readDecodeRows.s, floor.versionsRaw.s) + floor.cellsStatement.s;
+      const serialWithS = serialS + ia.readsMs / 1000;
+      const ceilings = {
+        cores: coresHere,
+        byCpu: Number(byCpu(floor.rebuild.cpuS).toFixed(3)),
+        byCpuWithIndices: Number(byCpu(ri.cpuSeconds).toFixed(3)),
+        bySerialSteps: Number((limitS / serialS).toFixed(3)),
+        bySerialStepsWithIndices: Number((limitS / serialWithS).toFixed(3)),
+      };
+      runs.indicesAlone.push({ s: Number((ia.ms / 1000).toFixed(3)), cpuS: Number(ia.cpuSeconds.toFixed(3)), reads: ia.reads.length, readsS: Number((ia.readsMs / 1000).toFixed(3)), ceilings });
+      const pct = (x) => `${(x * 100).toFixed(1)} %`;
+      console.log(
+        `round ${round}: ceilings on this machine (${coresHere} cores): by CPU — the rebuild used ${floor.rebuild.cpuS.toFixed(2)} CPU s without indices, ${ri.cpuSeconds.toFixed(2)} with them, so even with every core busy throughout it cannot pass ${pct(ceilings.byCpu)} / ${pct(ceilings.byCpuWithIndices)} of the limit; by its serial steps — reading while the versions are written ≥ ${Math.max(floor.readDecodeRows.s, floor.versionsRaw.s).toFixed(2)} s (d, a), then the cells statement ${floor.cellsStatement.s.toFixed(2)} s (e), then the indices' reads ${(ia.readsMs / 1000).toFixed(2)} s (f): ≥ ${serialS.toFixed(2)} / ${serialWithS.toFixed(2)} s, at most ${pct(ceilings.bySerialSteps)} / ${pct(ceilings.bySerialStepsWithIndices)} of the limit`,
+      );
+    }
   }
 }
 const newFingerprint = await fingerprint();
@@ -719,6 +798,12 @@ console.log(
 );
 if (runs.shareWithIndices.length > 0)
   console.log(`with the composite indices: ${runs.shareWithIndices.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}; median ${(median(runs.shareWithIndices) * 100).toFixed(1)} % of the limit`);
+if (runs.indicesAlone.length > 0) {
+  const pcts = (key) => `${runs.indicesAlone.map((x) => `${(x.ceilings[key] * 100).toFixed(1)} %`).join(', ')}`;
+  console.log(
+    `the indices alone per round: ${runs.indicesAlone.map((x) => `${x.s.toFixed(2)} s (CPU ${x.cpuS.toFixed(2)} s, reads one after the other ${x.readsS.toFixed(2)} s)`).join(', ')}; ceilings of the share with indices by CPU ${pcts('byCpuWithIndices')}, by the serial steps ${pcts('bySerialStepsWithIndices')} (without indices: ${pcts('byCpu')}; ${pcts('bySerialSteps')})`,
+  );
+}
 if (runs.floor.length > 0) {
   console.log(
     `share of the write floor per round: ${runs.floor.map((f) => `${(f.shareOfWriteFloor * 100).toFixed(1)} %`).join(', ')}; median ${(median(runs.floor.map((f) => f.shareOfWriteFloor)) * 100).toFixed(1)} % (write floor median ${median(runs.floor.map((f) => f.writeFloor.s)).toFixed(2)} s)`,
@@ -774,6 +859,7 @@ console.log(
     rebuildOnePassEventsPerSecond: runs.rebuildOnePass.map(Math.round),
     rebuildWithIndicesEventsPerSecond: runs.rebuildIndices.map(Math.round),
     indexSeconds: runs.indexMs.map((x) => Number((x / 1000).toFixed(2))),
+    indicesAlonePerRound: runs.indicesAlone, // (f): s, cpuS, reads, readsS (one after the other), ceilings of the share (cores, byCpu, byCpuWithIndices, bySerialSteps, bySerialStepsWithIndices)
     resolveSeconds: runs.resolveMs.map((x) => Number((x / 1000).toFixed(2))),
     statementSeconds: statementsPerRound.map((st) => Object.fromEntries(Object.entries(st).map(([k, v]) => [k, Number((v.ms / 1000).toFixed(2))]))),
     physicalLimitRowsPerSecond: runs.limit.map((l) => Object.fromEntries(Object.entries(l).map(([f, x]) => [f, Math.round(x.rowsPerSecond)]))),
