@@ -328,7 +328,11 @@ const cpuSince = (cpu0) => {
 
 // ── rebuild (set-based), with and without indices ────────────────────────────────────────────────
 const catalogue = loadCatalogue();
-const reader = new store.WarehouseIndicatorReader(warehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+/** the reader the indices read through, on this warehouse (the plain one, or the timed one for (f)) */
+const readerOn = (wh) => new store.WarehouseIndicatorReader(wh, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+const reader = readerOn(warehouse);
+/** every period of the log's record versions, as a rebuild hands them to the indices */
+const logPeriods = async () => (await warehouse.query(`SELECT DISTINCT period FROM record_versions WHERE period != '' ORDER BY period`)).map((r) => r.period);
 const quiet = { log: () => {} };
 const plain = new AggregatorService(log, timedWarehouse, codec, { maxBatchSize: BATCH, groupId: 'bench-rebuild', ...quiet });
 const onePass = new AggregatorService(log, timedWarehouse, codec, {
@@ -394,9 +398,9 @@ const diff = (a, b) => ({ user: a.user - b.user, system: a.system - b.system });
  * every period of the log, as the rebuild calls it (index tables emptied first), on the timed
  * warehouse; then its reads again, one at a time, on emptied index tables as the rebuild found them.
  */
-const indexReader = new store.WarehouseIndicatorReader(timedWarehouse, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+const indexReader = readerOn(timedWarehouse);
 async function indicesAlone() {
-  const periods = (await warehouse.query(`SELECT DISTINCT period FROM record_versions WHERE period != '' ORDER BY period`)).map((r) => r.period);
+  const periods = await logPeriods();
   const empty = async () => {
     for (const table of ['index_values', 'protected_index_values']) await warehouse.command(`TRUNCATE TABLE ${table}`);
   };
@@ -582,7 +586,7 @@ async function oldPath(indices) {
   await aggregator.stop();
   let idx = 0;
   if (indices) {
-    const periods = (await warehouse.query(`SELECT DISTINCT period FROM record_versions WHERE period != ''`)).map((r) => r.period);
+    const periods = await logPeriods();
     const t = performance.now();
     await new store.IndexProjector(warehouse, reader, catalogue).recompute(periods);
     idx = performance.now() - t;

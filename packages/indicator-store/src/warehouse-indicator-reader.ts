@@ -218,6 +218,11 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return this.options.plans.confidential?.(c.dataset) ?? true;
   }
 
+  /** Whether the public sees some of a computed plan's counts only protected (values(), indexInputs(), samePublicValues()). */
+  private hasConfidential(plan: Exclude<IndicatorPlan, DeliveredPlan>): boolean {
+    return componentsOf(plan).some((c) => this.confidential(c));
+  }
+
   /**
    * The values of an indicator. `shared`: counts read once for several calls (the composite
    * indices' definitions and variants read the same components), for calls without a signal, a
@@ -233,7 +238,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     }
     const valueKind: IndicatorValueKind = plan.kind === 'count' ? 'COUNT' : plan.kind === 'change' ? 'CHANGE' : plan.factor === 100 ? 'SHARE' : 'RATE';
     const privileged = q.privileged === true;
-    const confidential = componentsOf(plan).some((c) => this.confidential(c));
+    const confidential = this.hasConfidential(plan);
     const out: IndicatorValue[] = [];
     await this.evaluate(plan, q, periods, restrict, shared, (area, period, e, hidden, knownAt, synthetic) => {
       const reason: SuppressionReason | null = hidden ? 'PROTECTED' : null;
@@ -274,7 +279,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     if (!plan) throw new UnknownIndicatorError(q.indicator, q.definitionVersion);
     if (plan.kind === 'delivered') return (await this.values(q, shared)).map((v) => ({ areaCode: v.areaCode, period: v.period, value: v.value, knownAtMs: v.knownAt ? Date.parse(v.knownAt) : 0 }));
     const { periods, restrict } = await this.scope(q);
-    const shown = q.privileged === true || !componentsOf(plan).some((c) => this.confidential(c));
+    const shown = q.privileged === true || !this.hasConfidential(plan);
     const out: IndexInput[] = [];
     await this.evaluate(plan, q, periods, restrict, shared, (areaCode, period, e, hidden, knownAt) => {
       out.push({ areaCode, period, value: hidden ? null : e.value, knownAtMs: shown ? knownAt : 0 });
@@ -542,7 +547,7 @@ export class WarehouseIndicatorReader implements IndicatorReader {
    */
   samePublicValues(indicator: string): boolean {
     const plan = this.options.plans.plan(indicator);
-    return plan !== undefined && plan.kind !== 'delivered' && !componentsOf(plan).some((c) => this.confidential(c));
+    return plan !== undefined && plan.kind !== 'delivered' && !this.hasConfidential(plan);
   }
 
   /** The component read from the scenario's prognose dataset; UNKNOWN_SCENARIO when its dataset has none. */

@@ -25,8 +25,9 @@
 // note: the pause and the growth of the passes, `pauseMs`, `maxPassPeriods`). A member that
 // becomes the owner (a rebalance, the owner stopped or crashed) starts the loop within `pollMs`
 // and recomputes whatever is due, as does an owner the other members left. A process alone in its
-// group (the embedded default) does not poll: it recomputes on its own notes, as before. Two processes may both recompute for a moment (one expelled from the group without
-// noticing yet); a recomputation is idempotent, so that costs work, not correctness.
+// group (the embedded default) does not poll: it recomputes on its own notes, as before. Two
+// processes may both recompute for a moment (one expelled from the group without noticing yet); a
+// recomputation is idempotent, so that costs work, not correctness.
 import type { IndexProjector } from '@sp/indicator-store';
 import type { Warehouse } from '@sp/ports';
 
