@@ -5,7 +5,19 @@
 // per batch. Every `--step` deliveries it prints the median time of each statement kind (the
 // look-up by record key, the versions insert, the cells INSERT … SELECT) and of the whole batch.
 //
-//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--root /other/checkout]
+//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--root /other/checkout]
+//
+// --indices also recomputes the composite indices of Köln's catalogue after every batch whose
+// periods make a year due (IndexProjector.recompute(periods), as the platform's loop does in passes
+// of two due periods, on Köln's area map), and prints per step the median time of each distinct
+// index statement (the SQL text without its parameters; legend at the end): which of them grow
+// with the warehouse.
+//
+// --keys corrected (the default, as the freshness bench): after a full cycle of the key space
+// (86 × 624 keys, 536 deliveries) every record is delivered again as a correction, so each stored
+// record has one version more per cycle (11 after 6,000 deliveries); --keys new: every delivery
+// is of records not seen before, at leaves not seen before (version 1 each), so the table grows
+// by new records only.
 //
 // --root runs another built checkout's projector and migrations (e.g. /work/main) under the same
 // driver, so two arms differ by their code only.
@@ -18,7 +30,14 @@ import { parseArgs } from 'node:util';
 import { sgb2Observations, root as thisRoot } from './lib.mjs';
 
 const { values: args } = parseArgs({
-  options: { deliveries: { type: 'string', default: '3000' }, per: { type: 'string', default: '3' }, step: { type: 'string', default: '300' }, root: { type: 'string' } },
+  options: {
+    deliveries: { type: 'string', default: '3000' },
+    per: { type: 'string', default: '3' },
+    step: { type: 'string', default: '300' },
+    indices: { type: 'boolean', default: false },
+    keys: { type: 'string', default: 'corrected' },
+    root: { type: 'string' },
+  },
 });
 const DELIVERIES = Number(args.deliveries);
 const PER = Number(args.per);
@@ -36,34 +55,67 @@ await migrateWarehouse(warehouse);
 /** statement kind → times (ms) since the last step */
 const times = new Map();
 const record = (kind, ms) => times.set(kind, [...(times.get(kind) ?? []), ms]);
-const kindOf = (method, sql) => (method === 'insert' ? `insert ${sql}` : /INSERT INTO cells/.test(sql) ? 'cells' : /FROM record_versions WHERE record_key IN/.test(sql) ? 'look-up' : 'other');
+const kindOf = (method, sql) => (method.startsWith('insert') ? `insert ${sql}` : /INSERT INTO cells/.test(sql) ? 'cells' : /FROM record_versions WHERE record_key IN/.test(sql) ? 'look-up' : 'other');
+/** while an index pass runs: its statements are timed by their SQL text (id in `shapes`) */
+let inIndexPass = false;
+const shapes = new Map();
+/** the end of the index statement before (they run one at a time, as in the engine) */
+let serial = Promise.resolve();
+const shapeOf = (method, sql) => {
+  const text = `${method} ${String(sql).trim().replace(/\s+/g, ' ')}`;
+  if (!shapes.has(text)) shapes.set(text, `s${shapes.size + 1}`);
+  return shapes.get(text);
+};
 const timed = new Proxy(warehouse, {
   get(target, prop) {
     const value = target[prop];
     if (typeof value !== 'function') return value;
-    if (!['command', 'query', 'insert'].includes(prop)) return value.bind(target);
+    if (!['command', 'query', 'insert', 'insertFormatted'].includes(prop)) return value.bind(target);
     return async (sql, ...rest) => {
+      // an index pass issues its reads at once and the engine runs them one after the other: each is
+      // timed alone (after the one before it ended), not with its wait
+      const before = serial;
+      let release;
+      if (inIndexPass) serial = new Promise((r) => (release = r));
+      await before;
       const t0 = performance.now();
       try {
         return await value.call(target, sql, ...rest);
       } finally {
-        record(kindOf(prop, sql), performance.now() - t0);
+        release?.();
+        const ms = performance.now() - t0;
+        if (inIndexPass) record(`index ${shapeOf(prop, sql)}`, ms);
+        else record(kindOf(prop, sql), ms);
       }
     };
   },
 });
 const projector = new IndicatorProjector(timed);
+/** the composite indices of Köln's catalogue on Köln's area map (--indices) */
+let indices;
+if (args.indices) {
+  const store = await load('@sp/indicator-store');
+  const { loadCatalogue } = await load('@sp/indicators');
+  const { loadReference } = await load('@sp/spatial');
+  await store.loadAreaMap(warehouse, store.areaMapRows(loadReference('koeln')));
+  const catalogue = loadCatalogue();
+  const reader = new store.WarehouseIndicatorReader(timed, { plans: store.planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] });
+  indices = new store.IndexProjector(timed, reader, catalogue);
+}
 
 // the freshness bench's key space and payloads (freshness.bench.mjs, record())
 const areas = Array.from({ length: 86 }, (_, i) => String(101 + i));
 const months = [];
 for (let y = 1975; y <= 2026; y++) for (let m = 1; m <= 12; m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
 const slots = Math.floor((areas.length * months.length) / 100);
+if (!['corrected', 'new'].includes(args.keys)) throw new Error('--keys corrected|new');
 function event(i, j) {
   const s = (i % slots) * 100 + j;
-  const area = areas[s % areas.length];
+  const cycle = Math.floor(i / slots);
+  // --keys new: after a full cycle, the same areas again under new codes (101.1, 101.2 …): new records at new leaves, version 1 each
+  const area = `${areas[s % areas.length]}${args.keys === 'new' && cycle > 0 ? `.${cycle}` : ''}`;
   const period = months[Math.floor(s / areas.length)];
-  const version = 1 + Math.floor(i / slots);
+  const version = args.keys === 'new' ? 1 : 1 + cycle;
   const observations = sgb2Observations(s, version).map((o, k) => ({ ...o, recordKey: (k + 1) / 10 }));
   return {
     key: `sgb2|STADTTEIL|${area}|${period}`,
@@ -78,7 +130,7 @@ function event(i, j) {
 
 const median = (xs) => (xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 console.log(
-  `root ${root}; ${DELIVERIES} deliveries of 100 records, ${PER} per batch; load ${loadavg()
+  `root ${root}; ${DELIVERIES} deliveries of 100 records, ${PER} per batch, keys ${args.keys}; load ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
@@ -90,6 +142,14 @@ for (let i = 0; i < DELIVERIES; i += PER) {
   const t0 = performance.now();
   await projector.apply(events);
   record('batch', performance.now() - t0);
+  const periods = [...new Set(events.map((e) => e.payload.period))];
+  if (indices?.affects(periods)) {
+    inIndexPass = true;
+    const t1 = performance.now();
+    await indices.recompute(periods);
+    record('index pass', performance.now() - t1);
+    inIndexPass = false;
+  }
   if ((i + PER) % STEP === 0) {
     const line = {
       rows: (i + PER) * 100,
@@ -97,14 +157,37 @@ for (let i = 0; i < DELIVERIES; i += PER) {
       versions: median(times.get('insert record_versions') ?? []),
       cells: median(times.get('cells') ?? []),
       batch: median(times.get('batch')),
+      ...(indices ? { indexPass: median(times.get('index pass') ?? []), indexPasses: (times.get('index pass') ?? []).length } : {}),
+      ...Object.fromEntries([...times].filter(([k]) => k.startsWith('index s')).map(([k, v]) => [k.slice(6), median(v)])),
     };
     lines.push(line);
     console.log(
-      `${String(line.rows).padStart(20)} | ${line.lookUp.toFixed(0).padStart(7)} | ${line.versions.toFixed(0).padStart(15)} | ${line.cells.toFixed(0).padStart(5)} | ${line.batch.toFixed(0).padStart(5)}`,
+      `${String(line.rows).padStart(20)} | ${line.lookUp.toFixed(0).padStart(7)} | ${line.versions.toFixed(0).padStart(15)} | ${line.cells.toFixed(0).padStart(5)} | ${line.batch.toFixed(0).padStart(5)}${
+        indices
+          ? ` | index pass ${line.indexPass.toFixed(0)} (×${line.indexPasses}): ${Object.entries(line)
+              .filter(([k]) => /^s\d+$/.test(k))
+              .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+              .join(', ')}`
+          : ''
+      }`,
     );
     times.clear();
   }
 }
-console.log(JSON.stringify({ root, deliveries: DELIVERIES, per: PER, loadavg: loadavg(), steps: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.round(v)]))) }));
+if (indices) {
+  console.log('index statements (median ms per step above):');
+  for (const [text, id] of shapes) console.log(`  ${id.padEnd(4)} ${text.slice(0, 400)}`);
+}
+console.log(
+  JSON.stringify({
+    root,
+    deliveries: DELIVERIES,
+    per: PER,
+    keys: args.keys,
+    indices: Boolean(indices),
+    loadavg: loadavg(),
+    steps: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.round(v)]))),
+  }),
+);
 await warehouse.close();
 rmSync(dir, { recursive: true, force: true });
