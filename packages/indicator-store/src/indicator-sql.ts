@@ -175,42 +175,60 @@ export function sourceCountsStatement(
   return { sql, params };
 }
 
+/** A component read with the true values or, as the public sees a confidential one, with the protected values. */
+export interface AskedCounts {
+  component: Component;
+  values: 'true' | 'protected';
+}
+
 /**
  * Counts of several components of one dataset and source level, at that level, of the current
- * cells: per component the same sums as sourceCountsStatement, in columns suffixed with its index
- * (value_0, unkeyed_0, known_at_ms_0, synthetic_0, present_0 …), from one scan of the cells any of
- * them selects. A component's row is an area and period where present_i > 0 (what
+ * cells: per asked component the same sums as sourceCountsStatement, in columns suffixed with its
+ * index (value_0, unkeyed_0, known_at_ms_0, synthetic_0, present_0 …), from one scan of the cells
+ * any of them selects. A component's row is an area and period where present_i > 0 (what
  * sourceCountsStatement's HAVING keeps). The composite indices read a dataset at several measures
  * and breakdowns (SGB II persons of all ages and of those under 15, Bedarfsgemeinschaften, single
- * parents; the population in several age bands): each statement costs the engine 10–15 ms even
- * when it finds nothing.
+ * parents; the population in several age bands), and a confidential one both true (the exact
+ * scores) and protected (the public's): each statement costs the engine 10–15 ms even when it finds
+ * nothing, and the true and the protected sums of one component are two columns of the same scan.
  */
-export function sourceCountsOfStatement(cs: readonly Component[], periods: readonly string[], codes?: readonly string[], values: 'true' | 'protected' = 'true'): Statement {
-  const [first] = cs;
-  if (!first || cs.some((c) => c.dataset !== first.dataset || c.sourceLevel !== first.sourceLevel)) throw new Error('sourceCountsOfStatement: the components must share dataset and source level');
-  const measures = [...new Set(cs.map((c) => c.measure))].sort();
+export function sourceCountsOfStatement(asked: readonly AskedCounts[], periods: readonly string[], codes?: readonly string[]): Statement {
+  const first = asked[0]?.component;
+  if (!first || asked.some(({ component: c }) => c.dataset !== first.dataset || c.sourceLevel !== first.sourceLevel))
+    throw new Error('sourceCountsOfStatement: the components must share dataset and source level');
+  const measures = [...new Set(asked.map(({ component: c }) => c.measure))].sort();
   const params: QueryParams = { measures, dataset: first.dataset, src: first.sourceLevel, periods: [...periods] };
   if (codes) params.onlyCodes = [...codes];
-  const filters = cs.map((c, i) => {
-    params[`c${i}m`] = c.measure;
-    const dims = Object.entries(c.dims ?? {}).map(([name, dimValues], j) => {
-      params[`c${i}k${j}`] = name;
-      params[`c${i}v${j}`] = [...dimValues];
-      return ` AND dims[{c${i}k${j}:String}] IN {c${i}v${j}:Array(String)}`;
-    });
-    return `(measure = {c${i}m:String}${dims.join('')})`;
-  });
-  const columns = filters.map((f, i) =>
-    [
+  // one filter per distinct component: asked true and protected, it selects the same cells for both
+  const filterOf = new Map<string, string>();
+  const filter = (c: Component): string => {
+    const id = JSON.stringify([c.measure, c.dims ?? {}]);
+    let f = filterOf.get(id);
+    if (f === undefined) {
+      const i = filterOf.size;
+      params[`c${i}m`] = c.measure;
+      const dims = Object.entries(c.dims ?? {}).map(([name, dimValues], j) => {
+        params[`c${i}k${j}`] = name;
+        params[`c${i}v${j}`] = [...dimValues];
+        return ` AND dims[{c${i}k${j}:String}] IN {c${i}v${j}:Array(String)}`;
+      });
+      f = `(measure = {c${i}m:String}${dims.join('')})`;
+      filterOf.set(id, f);
+    }
+    return f;
+  };
+  const columns = asked.map(({ component, values }, i) => {
+    const f = filter(component);
+    return [
       valueSumsSql(values, `value_${i}`, `unkeyed_${i}`, f),
       `maxIf(known_at_ms, ${f}) AS known_at_ms_${i}, maxIf(synthetic, present = 1 AND ${f}) AS synthetic_${i}, countIf(present = 1 AND ${f}) AS present_${i}`,
-    ].join(', '),
-  );
+    ].join(', ');
+  });
   const sql = `SELECT {src:String} AS level, area_code AS code, period, ${columns.join(', ')}
      FROM cells FINAL WHERE measure IN {measures:Array(String)} AND dataset = {dataset:String} AND area_level = {src:String}
-        AND period IN {periods:Array(String)}${codes ? ' AND area_code IN {onlyCodes:Array(String)}' : ''} AND (${filters.join(' OR ')})
+        AND period IN {periods:Array(String)}${codes ? ' AND area_code IN {onlyCodes:Array(String)}' : ''} AND (${[...filterOf.values()].join(' OR ')})
      GROUP BY area_code, period
-     HAVING ${filters.map((_, i) => `present_${i} > 0`).join(' OR ')}`;
+     HAVING ${asked.map((_, i) => `present_${i} > 0`).join(' OR ')}`;
   return { sql, params };
 }
 

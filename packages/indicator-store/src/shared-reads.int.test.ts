@@ -1,9 +1,9 @@
 // SharedReads, the composite indices' reads: the components of one dataset at several measures and
 // breakdowns (the population and its age bands; SGB II persons under 15 and under 65,
-// Bedarfsgemeinschaften and those of single parents) are read in one statement per dataset and
-// values kind, and every call gets exactly the values a read of its own gives —
-// privileged and public (the protected values of a confidential dataset), with an area that lacks
-// some breakdowns and one outside the area map.
+// Bedarfsgemeinschaften and those of single parents) are read in one statement per dataset — the
+// true sums and the protected ones (the public's values of a confidential dataset) side by side
+// when both are asked —, and every call gets exactly the values a read of its own gives, privileged
+// and public, with an area that lacks some breakdowns and one outside the area map.
 import { loadCatalogue } from '@sp/indicators';
 import type { Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
@@ -67,21 +67,21 @@ describe('shared reads of one dataset at several measures and breakdowns', () =>
   });
   afterAll(async () => wh?.close());
 
-  it.each([true, false])('gives each call the values of its own read (privileged: %s), one statement per dataset', async (privileged) => {
-    const options = { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] };
-    const ask = (indicator: string) => ({ indicator, level: 'STADTTEIL', periods: indicator.startsWith('sgb2') ? ['2011-12', '2012-12'] : ['2011', '2012'], privileged });
+  const options = { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] };
+  const ask = (indicator: string, privileged: boolean) => ({ indicator, level: 'STADTTEIL', periods: indicator.startsWith('sgb2') ? ['2011-12', '2012-12'] : ['2011', '2012'], privileged });
 
+  it.each([true, false])('gives each call the values of its own read (privileged: %s), one statement per dataset', async (privileged) => {
     const alone = new WarehouseIndicatorReader(counted, options);
     statements.length = 0;
     const own = [];
-    for (const indicator of indicators) own.push(await alone.values(ask(indicator)));
+    for (const indicator of indicators) own.push(await alone.values(ask(indicator, privileged)));
     const ownReads = countReads().length;
 
     const reader = new WarehouseIndicatorReader(counted, options);
     const shared = new SharedReads();
     statements.length = 0;
     // asked in one turn, as IndexProjector.prefetch asks them
-    const together = await Promise.all(indicators.map((indicator) => reader.values(ask(indicator), shared)));
+    const together = await Promise.all(indicators.map((indicator) => reader.values(ask(indicator, privileged), shared)));
     const reads = countReads();
 
     expect(together).toEqual(own);
@@ -99,7 +99,27 @@ describe('shared reads of one dataset at several measures and breakdowns', () =>
     expect(datasets.sort()).toEqual(['bevoelkerung', 'sgb2']);
     expect(ownReads).toBeGreaterThan(reads.length);
     // what the indices read of each figure (indexInputs) is what values() gives: its value, and its knownAt (none for the public's protected figures)
-    const inputs = await Promise.all(indicators.map((indicator) => reader.indexInputs(ask(indicator), new SharedReads())));
+    const inputs = await Promise.all(indicators.map((indicator) => reader.indexInputs(ask(indicator, privileged), new SharedReads())));
     expect(inputs).toEqual(own.map((values) => values.map((v) => ({ areaCode: v.areaCode, period: v.period, value: v.value, knownAtMs: v.knownAt ? Date.parse(v.knownAt) : 0 }))));
+  });
+
+  it('reads the true and the protected sums of a dataset in one statement when both are asked in one turn', async () => {
+    const alone = new WarehouseIndicatorReader(counted, options);
+    const own = [];
+    for (const privileged of [true, false]) for (const indicator of indicators) own.push(await alone.indexInputs(ask(indicator, privileged)));
+
+    const reader = new WarehouseIndicatorReader(counted, options);
+    const shared = new SharedReads();
+    statements.length = 0;
+    // both variants of the indices in one turn, as IndexProjector.prefetch asks them
+    const together = await Promise.all([true, false].flatMap((privileged) => indicators.map((indicator) => reader.indexInputs(ask(indicator, privileged), shared))));
+    const reads = countReads();
+
+    expect(together).toEqual(own);
+    // the public's SGB II figures differ from the true ones (protected values), so both sums were read and kept apart
+    const sgb2 = indicators.indexOf('sgb2_personen_u15');
+    expect(own[indicators.length + sgb2]).not.toEqual(own[sgb2]);
+    const datasets = reads.map((s) => /"dataset":"([^"]+)"/.exec(s)?.[1]);
+    expect(datasets.sort()).toEqual(['bevoelkerung', 'sgb2']);
   });
 });

@@ -27,6 +27,7 @@ import {
 } from '@sp/indicators';
 import { ExpectedError, type ReadOptions, type Warehouse } from '@sp/ports';
 import {
+  type AskedCounts,
   areaRelationsStatement,
   areaValidityStatement,
   type CountRow,
@@ -131,9 +132,9 @@ function toCounts(rows: readonly CountRow[], periods: readonly string[], starts:
   return out;
 }
 
-/** One statement of SharedReads: the components and periods asked of it, and their counts once sent. */
+/** One statement of SharedReads: the components (and their values kinds) and periods asked of it, and their counts once sent. */
 interface SharedRead {
-  components: Map<string, Component>;
+  components: Map<string, AskedCounts>;
   periods: Set<string>;
   counts: Promise<Map<string, Counts>>;
   sent: boolean;
@@ -162,9 +163,9 @@ export class SharedReads {
   read(
     group: string,
     id: string,
-    component: Component,
+    component: AskedCounts,
     periods: readonly string[],
-    run: (components: ReadonlyMap<string, Component>, periods: string[]) => Promise<Map<string, Counts>>,
+    run: (components: ReadonlyMap<string, AskedCounts>, periods: string[]) => Promise<Map<string, Counts>>,
   ): Promise<Counts> {
     const list = this.reads.get(group) ?? [];
     this.reads.set(group, list);
@@ -326,11 +327,12 @@ export class WarehouseIndicatorReader implements IndicatorReader {
         const component = read.get(id)!;
         const kind = privileged || !this.confidential(c) ? 'true' : 'protected';
         const sharing = shared && q.signal === undefined && q.deadline === undefined && q.maxRowsToRead === undefined;
-        // at the source level, the current cells of every component of one dataset are read in one statement (countsOf)
+        // at the source level, the current cells of every component of one dataset are read in one
+        // statement (countsOf), true and protected sums alike
         const ofDataset = asOf === undefined && only.level === component.sourceLevel;
-        const group = JSON.stringify([ofDataset ? [component.dataset, component.sourceLevel] : component, asOf ?? null, only, kind]);
+        const group = JSON.stringify([ofDataset ? [component.dataset, component.sourceLevel] : component, asOf ?? null, only, ofDataset ? null : kind]);
         const read1 = sharing
-          ? shared.read(group, JSON.stringify(component), component, readPeriods, (cs, periods) => this.countsOf(cs, periods, asOf, only, kind))
+          ? shared.read(group, JSON.stringify([component, kind]), { component, values: kind }, readPeriods, (cs, periods) => this.countsOf(cs, periods, asOf, only))
           : this.counts(component, readPeriods, asOf, only, kind, readOptions(q));
         counts.set(id, await read1);
       }),
@@ -574,24 +576,23 @@ export class WarehouseIndicatorReader implements IndicatorReader {
   }
 
   /**
-   * The counts of several components, by id (SharedReads). Those of one dataset and source level,
-   * read at that level from the current cells, come from one statement
-   * (sourceCountsOfStatement) with the same sums per component as counts() reads; any other, one
-   * statement each.
+   * The counts of several components, by id (SharedReads), each with its values kind. Those of one
+   * dataset and source level, read at that level from the current cells, come from one statement
+   * (sourceCountsOfStatement) with the same sums per component and kind as counts() reads; any
+   * other, one statement each.
    */
-  private async countsOf(components: ReadonlyMap<string, Component>, periods: string[], asOf: number | undefined, only: Only, values: 'true' | 'protected'): Promise<Map<string, Counts>> {
+  private async countsOf(components: ReadonlyMap<string, AskedCounts>, periods: string[], asOf: number | undefined, only: Only): Promise<Map<string, Counts>> {
     const entries = [...components];
     const [first] = entries;
-    if (!first || entries.length === 1 || asOf !== undefined || only.level !== first[1].sourceLevel) {
-      return new Map(await Promise.all(entries.map(async ([id, c]) => [id, await this.counts(c, periods, asOf, only, values, {})] as const)));
+    if (!first || entries.length === 1 || asOf !== undefined || only.level !== first[1].component.sourceLevel) {
+      return new Map(await Promise.all(entries.map(async ([id, { component, values }]) => [id, await this.counts(component, periods, asOf, only, values, {})] as const)));
     }
     const { sql, params } = sourceCountsOfStatement(
-      entries.map(([, c]) => c),
+      entries.map(([, asked]) => asked),
       periods,
       only.codes,
-      values,
     );
-    const [rows, validity] = await Promise.all([this.warehouse.query<Record<string, string | number>>(sql, params), this.validityOf(first[1].sourceLevel)]);
+    const [rows, validity] = await Promise.all([this.warehouse.query<Record<string, string | number>>(sql, params), this.validityOf(first[1].component.sourceLevel)]);
     const starts = periods.map(periodStart);
     const startOf = new Map(periods.map((p, i) => [p, starts[i]!]));
     // one pass over the rows: an area outside its validity is left out for every component, as toCounts() leaves it out of each
