@@ -143,10 +143,10 @@ interface SharedRead {
 /**
  * Counts shared by several WarehouseIndicatorReader.values() or indexInputs() calls (one
  * recomputation of the composite indices). The reads of one group (as of the same time, of the
- * same areas, true or protected; at the source level, every component of one dataset) asked
- * before the first of them is sent — the calls a recomputation makes one after the other, before
- * it awaits any — go out as one statement with every component and period asked, not as one per
- * call: a rebuild's index years read a share's numerator for each year and again for its change
+ * same areas, true or protected; at the source level, every component of one dataset, with its
+ * true and its protected sums alike) asked before the first of them is sent — the calls a
+ * recomputation makes one after the other, before it awaits any — go out as one statement with
+ * every component and period asked, not as one per call: a rebuild's index years read a share's numerator for each year and again for its change
  * over 12 months, the population in several age bands, the population for every share, and
  * several measures of one dataset. Each call gets its component's counts of every period read,
  * and looks up only its own. A read asked after its statement was sent joins it when that
@@ -163,7 +163,7 @@ export class SharedReads {
   read(
     group: string,
     id: string,
-    component: AskedCounts,
+    asked: AskedCounts,
     periods: readonly string[],
     run: (components: ReadonlyMap<string, AskedCounts>, periods: string[]) => Promise<Map<string, Counts>>,
   ): Promise<Counts> {
@@ -185,7 +185,7 @@ export class SharedReads {
         list.push(open);
         read = open;
       }
-      read.components.set(id, component);
+      read.components.set(id, asked);
       for (const p of periods) read.periods.add(p);
     }
     return read.counts.then((byId) => byId.get(id) ?? new Map());
