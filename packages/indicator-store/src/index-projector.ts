@@ -170,20 +170,27 @@ export class IndexProjector {
   }
 
   /**
-   * The newest known_at of every cell of the periods the due years read, withdrawn cells included.
-   * A result row's version (computed_from_ms) is at least this: a withdrawal leaves the remaining
-   * inputs' known_at as it was, so two recomputations of a year — one that read before the
-   * withdrawal and one after — wrote the same version, and the one inserted last won even when it
-   * was the stale one (two members of a consumer group; index-projector.concurrent.int.test.ts).
-   * Read before the inputs, so a version never claims more than what was read; from the cells
-   * alone, so a replay writes the same version as the live path.
+   * The newest known_at of every cell of the measures and periods the due years read, withdrawn
+   * cells included. A result row's version (computed_from_ms) is at least this: a withdrawal
+   * leaves the remaining inputs' known_at as it was, so two recomputations of a year — one that
+   * read before the withdrawal and one after — wrote the same version, and the one inserted last
+   * won even when it was the stale one (two members of a consumer group;
+   * index-projector.concurrent.int.test.ts). Read before the inputs, so a version never claims
+   * more than what was read; from the cells alone, so a replay writes the same version as the live
+   * path. By measure and period, the prefix of the cells' sorting key: by period alone the
+   * statement read the period column of the whole table in every pass, so it grew with the
+   * warehouse (bench/indicators/README.md §1, eighteenth pass); a measure no definition reads
+   * cannot move a score.
    */
   private async knownAtOfPeriods(due: readonly { def: ResolvedIndex; years: readonly string[] }[]): Promise<Map<string, number>> {
     const periods = [...new Set(due.flatMap(({ def, years }) => years.flatMap((year) => this.periodsRead(def, year))))];
     if (periods.length === 0) return new Map();
+    const measures = [
+      ...new Set(due.filter(({ years }) => years.length > 0).flatMap(({ def }) => [def.population, ...def.inputs.map((i) => i.indicator)].flatMap((indicator) => this.reader.readMeasures(indicator)))),
+    ];
     const rows = await this.warehouse.query<{ period: string; known_at_ms: string }>(
-      'SELECT period, max(known_at_ms) AS known_at_ms FROM cells WHERE period IN {periods:Array(String)} GROUP BY period',
-      { periods },
+      'SELECT period, max(known_at_ms) AS known_at_ms FROM cells WHERE measure IN {measures:Array(String)} AND period IN {periods:Array(String)} GROUP BY period',
+      { measures, periods },
     );
     return new Map(rows.map((r) => [r.period, Number(r.known_at_ms)]));
   }

@@ -106,6 +106,21 @@ describe('index results of each input version on chDB', () => {
     expect(await read(true, v1Inputs)).toEqual(before.old);
   });
 
+  it('keeps the version of a year whose period another dataset delivered to (a measure no definition reads)', async () => {
+    const version = async () =>
+      (await wh.query<{ v: string }>(`SELECT max(computed_from_ms) AS v FROM index_values FINAL WHERE index_code = 'index_a' AND period = '2012'`)).map((r) => Number(r.v))[0];
+    const before = { version: await version(), scores: scores(await read(true)) };
+    expect(before.version).toBeGreaterThan(0);
+    // delivered after every input of 2012, at the same period: the year is recomputed (its period was touched)
+    const other = { ...record('wohnen', '101', '2012', { wohnungen: 480 }), deliveredAt: Date.UTC(2030, 0, 1) };
+    const { touchedPeriods } = await new IndicatorProjector(wh, { recordKeySecret: 'index-versions-test-record-keys' }).apply([other]);
+    expect(touchedPeriods).toEqual(['2012']);
+    expect(await indices.recompute(touchedPeriods)).toBeGreaterThan(0);
+    // the scores were computed from the same inputs: the version says so, not the unrelated cell's time
+    expect(scores(await read(true))).toEqual(before.scores);
+    expect(await version()).toBe(before.version);
+  });
+
   it('answers a year stored before input versions were recorded until it is recomputed', async () => {
     const legacy = areas.map((a, i) => ({
       index_code: 'index_a',

@@ -542,6 +542,13 @@ export class WarehouseIndicatorReader implements IndicatorReader {
     return [...new Set(componentsOf(plan).flatMap((c) => [...asked].map((p) => this.readPeriod(c, p))))];
   }
 
+  /** The measures values() reads of an indicator (its components'): cells of no other measure can change its values. */
+  readMeasures(indicator: string): string[] {
+    const plan = this.options.plans.plan(indicator);
+    if (!plan) throw new UnknownIndicatorError(indicator);
+    return [...new Set(componentsOf(plan).map((c) => c.measure))];
+  }
+
   /**
    * Whether values() gives the public exactly what it gives a privileged reader for this indicator:
    * a count, ratio or change none of whose components is confidential (no protected values, no
