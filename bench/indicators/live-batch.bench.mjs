@@ -5,7 +5,7 @@
 // per batch. Every `--step` deliveries it prints the median time of each statement kind (the
 // look-up by record key, the versions insert, the cells INSERT … SELECT) and of the whole batch.
 //
-//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--root /other/checkout]
+//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--root /other/checkout]
 //
 // --indices also recomputes the composite indices of Köln's catalogue after every batch whose
 // periods make a year due (IndexProjector.recompute(periods), as the platform's loop does in passes
