@@ -146,12 +146,12 @@ interface SharedRead {
  * same areas, true or protected; at the source level, every component of one dataset, with its
  * true and its protected sums alike) asked before the first of them is sent — the calls a
  * recomputation makes one after the other, before it awaits any — go out as one statement with
- * every component and period asked, not as one per call: a rebuild's index years read a share's numerator for each year and again for its change
- * over 12 months, the population in several age bands, the population for every share, and
- * several measures of one dataset. Each call gets its component's counts of every period read,
- * and looks up only its own. A read asked after its statement was sent joins it when that
- * statement covers its component and periods, otherwise it starts the next one. A failed
- * statement is forgotten, so a later call reads again.
+ * every component and period asked, not as one per call: a rebuild's index years read a share's
+ * numerator for each year and again for its change over 12 months, the population in several age
+ * bands, the population for every share, and several measures of one dataset. Each call gets its
+ * component's counts of every period read, and looks up only its own. A read asked after its
+ * statement was sent joins it when that statement covers its component and periods, otherwise it
+ * starts the next one. A failed statement is forgotten, so a later call reads again.
  */
 export class SharedReads {
   private readonly reads = new Map<string, SharedRead[]>();
