@@ -5,7 +5,7 @@
 // per batch. Every `--step` deliveries it prints the median time of each statement kind (the
 // look-up by record key, the versions insert, the cells INSERT … SELECT) and of the whole batch.
 //
-//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--root /other/checkout]
+//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--merges] [--quiesce] [--root /other/checkout]
 //
 // --indices also recomputes the composite indices of Köln's catalogue after every batch whose
 // periods make a year due (IndexProjector.recompute(periods), as the platform's loop does in passes
@@ -18,6 +18,16 @@
 // record has one version more per cycle (11 after 6,000 deliveries); --keys new: every delivery
 // is of records not seen before, at leaves not seen before (version 1 each), so the table grows
 // by new records only.
+//
+// --merges also prints per step what the engine did beside the statements: the merges it finished and
+// their time (system.events, deltas since the line before: Merge, MergedRows, MergeTotalMilliseconds,
+// MergeProjectionStageTotalMilliseconds, SelectedParts, SelectedMarks), and the active parts of
+// record_versions and cells, sampled after every tenth batch (mean and largest since the line before).
+//
+// --quiesce also times, at every line, the last batch's look-up by record key again (median of 5)
+// twice: at once, as the engine is (merges running or not), and once the merges are stopped and
+// the running ones have finished (SYSTEM STOP MERGES; started again after): whether what slows the
+// look-up in the run is the merges running beside it or the state of the table.
 //
 // --root runs another built checkout's projector and migrations (e.g. /work/main) under the same
 // driver, so two arms differ by their code only.
@@ -36,6 +46,8 @@ const { values: args } = parseArgs({
     step: { type: 'string', default: '300' },
     indices: { type: 'boolean', default: false },
     keys: { type: 'string', default: 'corrected' },
+    merges: { type: 'boolean', default: false },
+    quiesce: { type: 'boolean', default: false },
     root: { type: 'string' },
   },
 });
@@ -128,6 +140,43 @@ function event(i, j) {
   };
 }
 
+/** --merges: the engine's counters that tell what ran beside the statements */
+const MERGE_EVENTS = ['Merge', 'MergedRows', 'MergeTotalMilliseconds', 'MergeProjectionStageTotalMilliseconds', 'SelectedParts', 'SelectedMarks'];
+const engineEvents = async () =>
+  Object.fromEntries((await warehouse.query(`SELECT event, value FROM system.events WHERE event IN (${MERGE_EVENTS.map((e) => `'${e}'`).join(', ')})`)).map((r) => [r.event, Number(r.value)]));
+let eventsBefore = args.merges ? await engineEvents() : {};
+/** active parts per table, sampled after every tenth batch since the last line */
+const partSamples = { record_versions: [], cells: [] };
+const sampleParts = async () => {
+  const rows = await warehouse.query("SELECT table, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('record_versions', 'cells') GROUP BY table");
+  for (const r of rows) partSamples[r.table].push(Number(r.parts));
+};
+/** --quiesce: the look-up by record key as the projector sends it, median of 5 */
+const LOOK_UP = `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
+       FROM record_versions WHERE record_key IN {keys:Array(String)}`;
+const lookUpAgain = async (keys, settings = '') => {
+  const ms = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    await warehouse.query(`${LOOK_UP} ${settings}`, { keys });
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+};
+const quiesced = async (keys) => {
+  const running = Number((await warehouse.query('SELECT count() AS n FROM system.merges'))[0].n);
+  const now = await lookUpAgain(keys);
+  const uncached = await lookUpAgain(keys, 'SETTINGS use_query_condition_cache = 0');
+  await warehouse.command('SYSTEM STOP MERGES');
+  const t0 = performance.now();
+  while (Number((await warehouse.query('SELECT count() AS n FROM system.merges'))[0].n) > 0) await new Promise((r) => setTimeout(r, 20));
+  const waited = performance.now() - t0;
+  const stopped = await lookUpAgain(keys);
+  await warehouse.command('SYSTEM START MERGES');
+  return { running, now, uncached, waited, stopped };
+};
+const mean = (xs) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+
 const median = (xs) => (xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 console.log(
   `root ${root}; ${DELIVERIES} deliveries of 100 records, ${PER} per batch, keys ${args.keys}; load ${loadavg()
@@ -142,6 +191,7 @@ for (let i = 0; i < DELIVERIES; i += PER) {
   const t0 = performance.now();
   await projector.apply(events);
   record('batch', performance.now() - t0);
+  if (args.merges && (i / PER) % 10 === 9) await sampleParts();
   const periods = [...new Set(events.map((e) => e.payload.period))];
   if (indices?.affects(periods)) {
     inIndexPass = true;
@@ -151,6 +201,19 @@ for (let i = 0; i < DELIVERIES; i += PER) {
     inIndexPass = false;
   }
   if ((i + PER) % STEP === 0) {
+    let engine = {};
+    if (args.merges) {
+      const now = await engineEvents();
+      engine = Object.fromEntries(MERGE_EVENTS.map((e) => [`ev${e}`, (now[e] ?? 0) - (eventsBefore[e] ?? 0)]));
+      eventsBefore = now;
+      engine.partsVersions = mean(partSamples.record_versions);
+      engine.partsVersionsMax = Math.max(...partSamples.record_versions);
+      engine.partsCells = mean(partSamples.cells);
+      engine.partsCellsMax = Math.max(...partSamples.cells);
+      partSamples.record_versions = [];
+      partSamples.cells = [];
+    }
+    const again = args.quiesce ? await quiesced([...new Set(events.map((e) => e.key))]) : undefined;
     const line = {
       rows: (i + PER) * 100,
       lookUp: median(times.get('look-up') ?? []),
@@ -159,6 +222,8 @@ for (let i = 0; i < DELIVERIES; i += PER) {
       batch: median(times.get('batch')),
       ...(indices ? { indexPass: median(times.get('index pass') ?? []), indexPasses: (times.get('index pass') ?? []).length } : {}),
       ...Object.fromEntries([...times].filter(([k]) => k.startsWith('index s')).map(([k, v]) => [k.slice(6), median(v)])),
+      ...engine,
+      ...(again ? { againRunning: again.running, againNow: again.now, againUncached: again.uncached, againWaited: again.waited, againStopped: again.stopped } : {}),
     };
     lines.push(line);
     console.log(
@@ -168,6 +233,18 @@ for (let i = 0; i < DELIVERIES; i += PER) {
               .filter(([k]) => /^s\d+$/.test(k))
               .map(([k, v]) => `${k} ${v.toFixed(1)}`)
               .join(', ')}`
+          : ''
+      }${
+        args.merges
+          ? ` | merges ${line.evMerge} (${(line.evMergedRows / 1e6).toFixed(2)} M rows, ${(line.evMergeTotalMilliseconds / 1000).toFixed(1)} s, projection stage ${(
+              line.evMergeProjectionStageTotalMilliseconds / 1000
+            ).toFixed(
+              1,
+            )} s); read ${line.evSelectedParts} parts, ${line.evSelectedMarks} marks; parts versions ${line.partsVersions.toFixed(1)} (≤ ${line.partsVersionsMax}), cells ${line.partsCells.toFixed(1)} (≤ ${line.partsCellsMax})`
+          : ''
+      }${
+        again
+          ? ` | look-up again: ${again.now.toFixed(1)} ms as is (${again.running} merges running), ${again.uncached.toFixed(1)} ms without the query condition cache, ${again.stopped.toFixed(1)} ms with merges stopped (waited ${again.waited.toFixed(0)} ms)`
           : ''
       }`,
     );
@@ -185,6 +262,8 @@ console.log(
     per: PER,
     keys: args.keys,
     indices: Boolean(indices),
+    merges: args.merges,
+    quiesce: args.quiesce,
     loadavg: loadavg(),
     steps: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.round(v)]))),
   }),
