@@ -5,7 +5,7 @@
 // per batch. Every `--step` deliveries it prints the median time of each statement kind (the
 // look-up by record key, the versions insert, the cells INSERT … SELECT) and of the whole batch.
 //
-//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--merges] [--quiesce] [--order key|key-tail] [--root /other/checkout]
+//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--merges] [--quiesce] [--root /other/checkout]
 //
 // --indices also recomputes the composite indices of Köln's catalogue after every batch whose
 // periods make a year due (IndexProjector.recompute(periods), as the platform's loop does in passes
@@ -29,15 +29,9 @@
 // the running ones have finished (SYSTEM STOP MERGES; started again after): whether what slows the
 // look-up in the run is the merges running beside it or the state of the table.
 //
-// --order key-tail is an experiment of the bench, not the platform's schema: record_versions is
-// created again sorted by the record key's last `|` segment first — (splitByChar('|', record_key)[-1],
-// record_key, version, tombstone), the period for the keys the ingestion derives — and the two reads
-// by record key (the look-up and the cells statement's latest version per record) get the redundant
-// condition that the segment is one of the keys' own (exact for any key, so nothing is lost for a
-// record whose versions moved to other leaves): a batch's keys then lie in the granules of their
-// periods instead of in the ranges of all their areas. The statements are rewritten by text on
-// their way to the engine; --order key (the default) leaves schema and statements as they are. The
-// last line before the JSON is a checksum of the current cells, equal under both orders.
+// (The experiment `--order key-tail` of df434be — record_versions sorted by the record key's last
+// segment, the reads by key given the condition on it — is the platform's schema since migration 19.)
+// The last line before the JSON is a checksum of the current cells.
 //
 // --root runs another built checkout's projector and migrations (e.g. /work/main) under the same
 // driver, so two arms differ by their code only.
@@ -58,7 +52,6 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: 'corrected' },
     merges: { type: 'boolean', default: false },
     quiesce: { type: 'boolean', default: false },
-    order: { type: 'string', default: 'key' },
     root: { type: 'string' },
   },
 });
@@ -74,33 +67,11 @@ const { IndicatorProjector, migrateWarehouse } = await load('@sp/indicator-store
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-live-batch-'));
 const warehouse = openChdbWarehouse({ path: dir });
 await migrateWarehouse(warehouse);
-if (!['key', 'key-tail'].includes(args.order)) throw new Error('--order key|key-tail');
-/** --order key-tail: the key's last segment in SQL, and the statements by record key with the redundant condition on it */
-const TAIL = "splitByChar('|', record_key)[-1]";
-const byKeyTail = (sql, params) => {
-  if (args.order !== 'key-tail') return [sql, params];
-  if (/FROM record_versions WHERE record_key IN \{keys:Array\(String\)\}/.test(sql)) {
-    return [
-      sql.replace('WHERE record_key IN {keys:Array(String)}', `WHERE ${TAIL} IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`),
-      { ...params, tails: [...new Set(params.keys.map((k) => k.split('|').at(-1)))] },
-    ];
-  }
-  const of = 'WHERE record_key IN (SELECT record_key FROM record_versions WHERE ';
-  if (sql.includes(of)) return [sql.replace(of, `WHERE (${TAIL}, record_key) IN (SELECT ${TAIL}, record_key FROM record_versions WHERE `), params];
-  return [sql, params];
-};
-if (args.order === 'key-tail') {
-  const [{ statement }] = await warehouse.query('SHOW CREATE TABLE record_versions');
-  const sorted = statement.replace('ORDER BY (record_key, version, tombstone)', `ORDER BY (${TAIL}, record_key, version, tombstone)`);
-  if (sorted === statement) throw new Error(`--order key-tail: record_versions' sorting key not found in ${statement}`);
-  await warehouse.command('DROP TABLE record_versions SYNC');
-  await warehouse.command(sorted);
-}
-
 /** statement kind → times (ms) since the last step */
 const times = new Map();
 const record = (kind, ms) => times.set(kind, [...(times.get(kind) ?? []), ms]);
-const kindOf = (method, sql) => (method.startsWith('insert') ? `insert ${sql}` : /INSERT INTO cells/.test(sql) ? 'cells' : /FROM record_versions WHERE record_key IN/.test(sql) ? 'look-up' : 'other');
+const kindOf = (method, sql) =>
+  method.startsWith('insert') ? `insert ${sql}` : /INSERT INTO cells/.test(sql) ? 'cells' : /FROM record_versions WHERE .*record_key IN \{keys:Array\(String\)\}/s.test(sql) ? 'look-up' : 'other';
 /** while an index pass runs: its statements are timed by their SQL text (id in `shapes`) */
 let inIndexPass = false;
 const shapes = new Map();
@@ -116,8 +87,7 @@ const timed = new Proxy(warehouse, {
     const value = target[prop];
     if (typeof value !== 'function') return value;
     if (!['command', 'query', 'insert', 'insertFormatted'].includes(prop)) return value.bind(target);
-    return async (text, params, ...rest) => {
-      const [sql, withTails] = byKeyTail(text, params);
+    return async (sql, ...rest) => {
       // an index pass issues its reads at once and the engine runs them one after the other: each is
       // timed alone (after the one before it ended), not with its wait
       const before = serial;
@@ -126,12 +96,12 @@ const timed = new Proxy(warehouse, {
       await before;
       const t0 = performance.now();
       try {
-        return await value.call(target, sql, withTails, ...rest);
+        return await value.call(target, sql, ...rest);
       } finally {
         release?.();
         const ms = performance.now() - t0;
-        if (inIndexPass) record(`index ${shapeOf(prop, text)}`, ms);
-        else record(kindOf(prop, text), ms);
+        if (inIndexPass) record(`index ${shapeOf(prop, sql)}`, ms);
+        else record(kindOf(prop, sql), ms);
       }
     };
   },
@@ -187,12 +157,12 @@ const sampleParts = async () => {
 };
 /** --quiesce: the look-up by record key as the projector sends it, median of 5 */
 const LOOK_UP = `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
-       FROM record_versions WHERE record_key IN {keys:Array(String)}`;
+       FROM record_versions WHERE splitByChar('|', record_key)[-1] IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
 const lookUpAgain = async (keys, settings = '') => {
   const ms = [];
   for (let r = 0; r < 5; r++) {
     const t0 = performance.now();
-    await warehouse.query(...byKeyTail(`${LOOK_UP} ${settings}`, { keys }));
+    await warehouse.query(`${LOOK_UP} ${settings}`, { keys, tails: [...new Set(keys.map((k) => k.slice(k.lastIndexOf('|') + 1)))] });
     ms.push(performance.now() - t0);
   }
   return median(ms);
@@ -289,7 +259,7 @@ if (indices) {
   console.log('index statements (median ms per step above):');
   for (const [text, id] of shapes) console.log(`  ${id.padEnd(4)} ${text.slice(0, 400)}`);
 }
-// the same deliveries give the same cells under either --order: a checksum of every current cell
+// a checksum of every current cell (the same deliveries give the same cells under any schema)
 const [checksum] = await warehouse.query('SELECT count() AS cells, toString(sum(cityHash64(leaf_key, measure, dims_key, present, value))) AS hash FROM cells FINAL');
 console.log(`cells: ${checksum.cells}, checksum ${checksum.hash}`);
 console.log(
@@ -301,7 +271,6 @@ console.log(
     indices: Boolean(indices),
     merges: args.merges,
     quiesce: args.quiesce,
-    order: args.order,
     cells: checksum,
     loadavg: loadavg(),
     steps: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.round(v)]))),

@@ -14,7 +14,8 @@
 // up by period and leaf_key for the records (its projection by_period_leaf, migrations 16–18: a
 // batch's leaves lie in a few of its granules, where in the table's own order and through the
 // bloom-filter index on leaf_key they were spread over nearly all of them, so the cost grew with
-// the table), then by record_key (its sorting key) for their versions. A row's period is its
+// the table), then by their keys' last segments and record_key (its sorting key, migration 19) for
+// their versions. A row's period is its
 // leaf's (leaf_key is dataset|level|code|period, written from the same payload or, for a
 // withdrawal, the same leaf), so `period IN {periods}` keeps every row the leaves select.
 // A key@version can be stored twice for a while (two members of a group
@@ -31,6 +32,8 @@
 // each (measure, dimensions) pair: equal pairs hash equal, so a record that names a cell twice is
 // always sent to the full statement (a collision only sends one there needlessly). A one-row sum
 // is written as `x + 0`, the sum's own arithmetic (0 + x), so even -0 comes out as the GROUP BY's.
+
+import { recordKeyTailSql } from './migrations.js';
 
 /** dimsKey() of projector.ts in SQL: the dimensions as k=v, sorted by name, joined by ';' */
 export const dimsKeySql = (dims: string) => `arrayStringConcat(arrayMap(k -> concat(k, '=', ${dims}[k]), arraySort(mapKeys(${dims}))), ';')`;
@@ -53,7 +56,7 @@ const cellsColumnsSql = `dataset, measure, dims, dims_key, area_level, area_code
 function cellsSql(scope: 'all' | 'leaves'): string {
   // a rebuild's full statement takes the leaves the ARRAY JOIN branch does not (see above)
   const atLeaves = scope === 'all' ? `leaf_key != '' AND NOT (${ownCellsSql})` : 'period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)}';
-  const ofRecords = scope === 'all' ? '' : `WHERE record_key IN (SELECT record_key FROM record_versions WHERE ${atLeaves})`;
+  const ofRecords = scope === 'all' ? '' : `WHERE (${recordKeyTailSql()}, record_key) IN (SELECT ${recordKeyTailSql()}, record_key FROM record_versions WHERE ${atLeaves})`;
   const once = scope === 'all' ? '' : 'LIMIT 1 BY record_key, version';
   const full = `WITH known AS (SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions WHERE ${atLeaves} GROUP BY leaf_key),
 cells_of_versions AS (

@@ -22,7 +22,9 @@ describe('clustered warehouse DDL parses in ClickHouse (chDB)', () => {
       const formatted = await format(s).catch((error: unknown) => {
         throw new Error(`migration ${id}: ${error instanceof Error ? error.message : String(error)}\n${s}`);
       });
-      expect(formatted).toContain('ON CLUSTER `{cluster}`');
+      // a copy of rows goes through the Distributed tables, written on the shards before it returns
+      if (s.startsWith('INSERT INTO ')) expect(formatted).toContain('SETTINGS distributed_foreground_insert = 1');
+      else expect(formatted).toContain('ON CLUSTER `{cluster}`');
       if (s.startsWith('CREATE')) expect(formatted).toMatch(/ENGINE = (Replicated\w*MergeTree\('\/clickhouse\/tables\/|Distributed\('\{cluster\}', currentDatabase\(\), \w+_local, cityHash64\()/);
     }
   });

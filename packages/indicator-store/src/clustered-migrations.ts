@@ -13,7 +13,7 @@
 // join on every shard (area_map), the migration record, the index queue that the aggregator
 // deletes from (lightweight DELETE is not possible through a Distributed table) and the rebuild's
 // staging table, whose resolving statements group over the whole log on one node.
-import { migrations } from './migrations.js';
+import { type Migration, migrations, statementsOf } from './migrations.js';
 
 export type TableLayout = { kind: 'sharded'; shardingKey: string; why: string } | { kind: 'replicated'; why: string };
 
@@ -42,6 +42,11 @@ export const clusterLayout: Readonly<Record<string, TableLayout>> = {
   area_map: { kind: 'replicated', why: 'reference data every shard joins locally in the roll-up (a few thousand rows)' },
   schema_migrations: { kind: 'replicated', why: 'one record of what the cluster has' },
   index_pending: { kind: 'replicated', why: 'a small queue the aggregator deletes from (DELETE FROM is not possible through Distributed)' },
+  record_versions_sorted: {
+    kind: 'sharded',
+    shardingKey: 'cityHash64(record_key)',
+    why: 'record_versions in its new order while it is copied (migrations 19–23), sharded as record_versions, whose place it takes',
+  },
   record_versions_replay: { kind: 'replicated', why: 'the rebuild stages the log and resolves it with GROUP BY record_key on one node; empty outside a rebuild' },
 };
 
@@ -90,19 +95,27 @@ function splitTopLevel(s: string): string[] {
 
 const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The statements of one migration on a cluster; throws ClusteredDdlError for a statement it has no rule for. */
-export function clusteredStatements(migration: { id: number; name: string; sql: string }, options: ClusterOptions = {}): string[] {
+/**
+ * The statements of one migration on a cluster, each of its statements translated in order; throws
+ * ClusteredDdlError for a statement it has no rule for. A migration's `unless` is not translated:
+ * the script applies each migration once, in order, as migrateWarehouse() does on one server.
+ */
+export function clusteredStatements(migration: Pick<Migration, 'id' | 'name' | 'sql'>, options: ClusterOptions = {}): string[] {
+  return statementsOf(migration).flatMap((sql) => clusteredStatement(migration, sql, options));
+}
+
+function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: string, options: ClusterOptions): string[] {
   const cluster = options.cluster ?? '{cluster}';
   const suffix = options.localSuffix ?? '_local';
   const onCluster = `ON CLUSTER ${quote(cluster)}`;
   const fail = (why: string): never => {
     throw new ClusteredDdlError(
-      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN (with MODIFY ORDER BY), ADD/MATERIALIZE INDEX or PROJECTION, MODIFY SETTING, UPDATE, DELETE)`,
+      `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN (with MODIFY ORDER BY), ADD/MATERIALIZE INDEX or PROJECTION, MODIFY SETTING, UPDATE, DELETE, TRUNCATE TABLE, INSERT INTO … SELECT, EXCHANGE TABLES … AND …, DROP TABLE IF EXISTS)`,
     );
   };
   const layoutOf = (table: string): TableLayout => clusterLayout[table] ?? fail(`table ${table} has no layout in clusterLayout (sharded with a key, or replicated only)`);
 
-  const create = createRe.exec(migration.sql);
+  const create = createRe.exec(sql);
   if (create) {
     const [, table, columns, variant, args, tail] = create as unknown as [string, string, string, string, string | undefined, string];
     const layout = layoutOf(table);
@@ -117,7 +130,7 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
     return statements;
   }
 
-  const alter = alterRe.exec(migration.sql);
+  const alter = alterRe.exec(sql);
   if (alter) {
     const [, table, body] = alter as unknown as [string, string, string];
     const layout = layoutOf(table);
@@ -150,7 +163,39 @@ export function clusteredStatements(migration: { id: number; name: string; sql: 
     return statements;
   }
 
-  return fail('only CREATE TABLE IF NOT EXISTS and ALTER TABLE have a clustered translation');
+  // a table's rows: on its local tables, on every node
+  const truncate = /^\s*TRUNCATE TABLE (\w+)\s*$/.exec(sql);
+  if (truncate) {
+    const table = truncate[1]!;
+    return [`TRUNCATE TABLE ${layoutOf(table).kind === 'sharded' ? `${table}${suffix}` : table} ${onCluster}`];
+  }
+  // rows copied between tables: through the Distributed tables, which keep the tables' names (each
+  // row to the shard of its sharding key), written on the shards before the statement returns, so
+  // the next statement reads them
+  const insert = /^\s*INSERT INTO (\w+) SELECT [\s\S]*? FROM (\w+)[\s\S]*$/.exec(sql);
+  if (insert) {
+    layoutOf(insert[1]!);
+    layoutOf(insert[2]!);
+    return [`${sql.trim()}\n    SETTINGS distributed_foreground_insert = 1`];
+  }
+  // two tables of one layout exchanged: the local tables, so each Distributed table keeps its name
+  // and reads the other's rows from then on
+  const exchange = /^\s*EXCHANGE TABLES (\w+) AND (\w+)\s*$/.exec(sql);
+  if (exchange) {
+    const [, a, b] = exchange as unknown as [string, string, string];
+    const [la, lb] = [layoutOf(a), layoutOf(b)];
+    if (la.kind !== lb.kind) fail(`EXCHANGE TABLES of a ${la.kind} and a ${lb.kind} table has no rule`);
+    return la.kind === 'sharded' ? [`EXCHANGE TABLES ${a}${suffix} AND ${b}${suffix} ${onCluster}`] : [`EXCHANGE TABLES ${a} AND ${b} ${onCluster}`];
+  }
+  const drop = /^\s*DROP TABLE IF EXISTS (\w+)\s*$/.exec(sql);
+  if (drop) {
+    const table = drop[1]!;
+    return layoutOf(table).kind === 'sharded'
+      ? [`DROP TABLE IF EXISTS ${table} ${onCluster} SYNC`, `DROP TABLE IF EXISTS ${table}${suffix} ${onCluster} SYNC`]
+      : [`DROP TABLE IF EXISTS ${table} ${onCluster} SYNC`];
+  }
+
+  return fail('only CREATE TABLE IF NOT EXISTS, ALTER TABLE, TRUNCATE TABLE, INSERT INTO … SELECT, EXCHANGE TABLES and DROP TABLE IF EXISTS have a clustered translation');
 }
 
 /** Every migration in its clustered variant, in the same order and with the same ids. */

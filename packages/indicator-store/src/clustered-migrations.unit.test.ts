@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusteredDdlError, clusterLayout, clusteredDdlScript, clusteredMigrations, clusteredStatements } from './clustered-migrations.js';
-import { migrations } from './migrations.js';
+import { migrations, statementsOf } from './migrations.js';
 
 const created = (sql: string) => /^\s*CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)\s*ENGINE = (\w+)(?:\([^)]*\))?\s+ORDER BY \(?([^)\n]*)\)?/.exec(sql);
 const columnNames = (columns: string) => [...columns.matchAll(/^\s*(\w+) /gm)].map((m) => m[1]!);
@@ -11,17 +11,18 @@ describe('clustered warehouse DDL from the migrations', () => {
   it('translates every migration, in order, with the same ids', () => {
     expect(clustered.map((m) => m.id)).toEqual(migrations.map((m) => m.id));
     for (const m of clustered) expect(m.statements.length).toBeGreaterThan(0);
-    for (const s of clustered.flatMap((m) => m.statements)) expect(s).toContain("ON CLUSTER '{cluster}'");
+    // every statement but the copies of rows (through the Distributed tables, below) runs on every node
+    for (const s of clustered.flatMap((m) => m.statements)) if (!s.startsWith('INSERT INTO ')) expect(s).toContain("ON CLUSTER '{cluster}'");
   });
 
   it('gives every table a layout, and names no table the migrations do not create', () => {
-    const tables = migrations.map((m) => created(m.sql)?.[1]).filter((t): t is string => t !== undefined);
+    const tables = migrations.flatMap((m) => statementsOf(m).map((sql) => created(sql)?.[1])).filter((t): t is string => t !== undefined);
     expect(new Set(tables)).toEqual(new Set(Object.keys(clusterLayout)));
   });
 
   it('creates each table as Replicated<X>MergeTree with the same columns and sorting key, and a Distributed table under the old name for the sharded ones', () => {
     for (const m of migrations) {
-      const c = created(m.sql);
+      const c = created(statementsOf(m)[0]!);
       if (!c) continue;
       const [, table, columns, engine, orderBy] = c as unknown as [string, string, string, string, string];
       const layout = clusterLayout[table]!;
@@ -51,6 +52,36 @@ describe('clustered warehouse DDL from the migrations', () => {
         expect(distributed).toBeUndefined();
       }
     }
+  });
+
+  it('re-sorts record_versions on the local tables: copied and caught up through the Distributed tables, exchanged and dropped on every node', () => {
+    const byName = (name: string) => clustered.find((m) => m.name === name)!.statements;
+    const [local, distributed] = byName('record_versions_sorted');
+    expect(local).toContain("CREATE TABLE IF NOT EXISTS record_versions_sorted_local ON CLUSTER '{cluster}'");
+    expect(local).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/record_versions_sorted_local', '{replica}') ORDER BY (splitByChar('|', record_key)[-1], record_key, version, tombstone)",
+    );
+    expect(local).toContain('PROJECTION by_period_leaf (SELECT * ORDER BY (period, leaf_key))');
+    expect(distributed).toContain("ENGINE = Distributed('{cluster}', currentDatabase(), record_versions_sorted_local, cityHash64(record_key))");
+    expect(byName('record_versions_sorted_copy')).toEqual([
+      "TRUNCATE TABLE record_versions_sorted_local ON CLUSTER '{cluster}'",
+      'INSERT INTO record_versions_sorted SELECT * FROM record_versions\n    SETTINGS distributed_foreground_insert = 1',
+    ]);
+    expect(byName('record_versions_sorted_exchange')).toEqual(["EXCHANGE TABLES record_versions_local AND record_versions_sorted_local ON CLUSTER '{cluster}'"]);
+    const catchUp = byName('record_versions_sorted_catch_up');
+    expect(catchUp).toHaveLength(16);
+    for (const s of catchUp) {
+      expect(s).toMatch(/^INSERT INTO record_versions SELECT \* FROM record_versions_sorted\s/);
+      expect(s).toContain('GLOBAL NOT IN');
+      expect(s).toMatch(/SETTINGS distributed_foreground_insert = 1$/);
+    }
+    expect(byName('record_versions_sorted_drop')).toEqual([
+      "DROP TABLE IF EXISTS record_versions_sorted ON CLUSTER '{cluster}' SYNC",
+      "DROP TABLE IF EXISTS record_versions_sorted_local ON CLUSTER '{cluster}' SYNC",
+    ]);
+    // a copy into or out of a table without a layout, or an exchange across layouts, has no rule
+    expect(() => clusteredStatements({ id: 99, name: 'x', sql: 'INSERT INTO nowhere SELECT * FROM cells' })).toThrow(/table nowhere has no layout/);
+    expect(() => clusteredStatements({ id: 99, name: 'x', sql: 'EXCHANGE TABLES cells AND area_map' })).toThrow(/EXCHANGE TABLES of a sharded and a replicated table has no rule/);
   });
 
   it('keeps the version column of a ReplacingMergeTree as the replicated engine’s third argument', () => {

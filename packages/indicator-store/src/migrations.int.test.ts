@@ -2,7 +2,7 @@ import type { Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateWarehouse, migrations } from './migrations.js';
+import { applyMigration, migrateWarehouse, migrations } from './migrations.js';
 import { IndicatorProjector } from './projector.js';
 
 // A warehouse made by the first five migrations (before schema_migrations was consulted), holding
@@ -31,7 +31,7 @@ describe('warehouse migrations on chDB', () => {
 
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-migrate-') });
-    for (const m of migrations.filter((m) => m.id <= 5)) await wh.command(m.sql);
+    for (const m of migrations.filter((m) => m.id <= 5)) await applyMigration(wh, m);
     await wh.insert(
       'schema_migrations',
       migrations.filter((m) => m.id <= 5).map((m) => ({ id: m.id, name: m.name })),
@@ -57,7 +57,15 @@ describe('warehouse migrations on chDB', () => {
     expect(before.map((g) => g.index)).toEqual(['PrimaryKey']);
     expect(before[0]!.kept).toBe(before[0]!.total);
 
-    expect(await migrateWarehouse(wh)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    const stored = 'SELECT count() AS n, toString(sum(cityHash64(record_key, version, leaf_key, known_at_ms, obs_value))) AS h FROM record_versions';
+    const [before19] = await wh.query(stored);
+    expect(await migrateWarehouse(wh)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    // re-sorted (19–23) with every row as it was; the old table is gone
+    expect(await wh.query(stored)).toEqual([before19]);
+    expect(await wh.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'record_versions%' ORDER BY name")).toEqual([
+      { name: 'record_versions' },
+      { name: 'record_versions_replay' },
+    ]);
     // the stored score keeps its place with no input versions; a score of the same area, year and
     // definition version made from other input versions goes beside it instead of replacing it
     await wh.insert('index_values', [
@@ -74,8 +82,10 @@ describe('warehouse migrations on chDB', () => {
     // the cells already there got their period's first day once
     expect(await wh.query('SELECT period_start, cell_key, pvalue FROM cells FINAL WHERE period = {p:String}', { p: '2012-Q3' })).toEqual([{ period_start: '2012-07-01', cell_key: -1, pvalue: -1 }]);
     expect(await migrateWarehouse(wh)).toEqual([]);
-    // each statement is idempotent too (a crash between a migration and its record repeats it)
-    for (const m of migrations) await wh.command(m.sql);
+    // each migration can run again (a crash between a migration and its record repeats it): the
+    // re-sort's steps find their effect there and do nothing
+    for (const m of migrations) await applyMigration(wh, m);
+    expect(await wh.query(stored)).toEqual([before19]);
 
     const after = await granules(wh, leaves);
     const skip = after.find((g) => g.index === 'leaf_key_bloom');
@@ -110,5 +120,112 @@ describe('warehouse migrations on chDB', () => {
     );
     expect(others).toEqual([]);
     expect(cell).toEqual({ value: 345, cell_key: -1, pvalue: -1, period_start: `${leafOf(12_345).split('|')[3]}-01` });
+  });
+});
+
+// record_versions re-sorted by the record key's last segment (migrations 19–23) on a warehouse made
+// by migrations 1–18, holding 129,000 versions of keys as the ingestion derives them
+// (dataset|level|area|period: 86 Stadtteile × 1,500 months).
+describe('record_versions re-sorted by the key’s last segment', () => {
+  const lookUp = `SELECT record_key, version FROM record_versions WHERE splitByChar('|', record_key)[-1] IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
+  const month = (i: number) => `${1900 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+  /** a delivery: every area's record of one month */
+  const delivery = (m: number) => ({ keys: Array.from({ length: 86 }, (_, a) => `sgb2|STADTTEIL|${101 + a}|${month(m)}`), tails: [month(m)] });
+  const keptGranules = async (wh: Warehouse, params: Record<string, unknown>) => {
+    const plan = (await wh.query<{ explain: string }>(`EXPLAIN indexes = 1 ${lookUp}`, params)).map((r) => r.explain);
+    return plan.flatMap((line) => /^\s*Granules: (\d+)\/(\d+)/.exec(line)?.slice(1).map(Number) ?? []).slice(0, 2) as [number, number];
+  };
+  const stored = 'SELECT count() AS n, toString(sum(cityHash64(record_key, version, tombstone, leaf_key, obs_value))) AS h FROM record_versions';
+  const fill = (
+    from: number,
+    count: number,
+    version = 1,
+  ) => `INSERT INTO record_versions (record_key, version, leaf_key, dataset, area_level, area_code, period, tombstone, synthetic, known_at_ms, amt, delivery_id, obs_measure, obs_dims, obs_value)
+      SELECT key, ${version}, key, 'sgb2', 'STADTTEIL', toString(101 + n % 86), splitByChar('|', key)[4], 0, 0, 1700000000000 + n, 'jobcenter', 'd', ['sgb2_personen'], [map()], [toFloat64(n % 997)]
+      FROM (SELECT number + ${from} AS n, concat('sgb2|STADTTEIL|', toString(101 + n % 86), '|', toString(1900 + intDiv(intDiv(n, 86), 12)), '-', leftPad(toString(intDiv(n, 86) % 12 + 1), 2, '0')) AS key FROM numbers(${count}))`;
+  let wh: Warehouse;
+
+  beforeAll(async () => {
+    wh = await openChdbWarehouse({ path: tempDir('sp-resort-') });
+    for (const m of migrations.filter((m) => m.id <= 18)) await applyMigration(wh, m);
+    await wh.insert(
+      'schema_migrations',
+      migrations.filter((m) => m.id <= 18).map((m) => ({ id: m.id, name: m.name })),
+    );
+    await wh.command(fill(0, 129_000));
+    await wh.command('OPTIMIZE TABLE record_versions FINAL');
+  });
+  afterAll(async () => wh?.close());
+
+  it('copies every version, catches up a version written into the old table after the copy, and a look-up of a delivery then reads the granules of its month', async () => {
+    // in the keys' own order a delivery's 86 keys lie in the ranges of 86 areas: every granule
+    const [keptBefore, total] = await keptGranules(wh, delivery(700));
+    expect(total).toBeGreaterThan(10);
+    expect(keptBefore).toBe(total);
+
+    // the copy (19, 20) as a process of this release makes it, recorded
+    for (const m of migrations.filter((m) => m.id === 19 || m.id === 20)) {
+      expect(await applyMigration(wh, m)).toBe(true);
+      await wh.insert('schema_migrations', [{ id: m.id, name: m.name }]);
+    }
+    // an aggregator of the release before writes corrections into the old table meanwhile
+    await wh.command(fill(500, 3, 2));
+    const [withCorrections] = await wh.query(stored);
+    // the exchange (21) takes place and the process stops before recording it
+    expect(await applyMigration(wh, migrations.find((m) => m.id === 21)!)).toBe(true);
+
+    // the next start does not exchange the tables back, catches the corrections up and drops the old table
+    expect(await migrateWarehouse(wh)).toEqual([21, 22, 23]);
+    expect(await wh.query(stored)).toEqual([withCorrections]);
+    const [t] = await wh.query<{ sorting_key: string }>("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'record_versions'");
+    expect(t!.sorting_key).toBe("splitByChar('|', record_key)[-1], record_key, version, tombstone");
+    expect(await wh.query("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'record_versions_sorted'")).toEqual([{ n: '0' }]);
+
+    // the same look-up now keeps the granules of its month only, and finds the same versions
+    await wh.command('OPTIMIZE TABLE record_versions FINAL');
+    const [keptAfter, totalAfter] = await keptGranules(wh, delivery(700));
+    expect(totalAfter).toBe(total);
+    expect(keptAfter).toBeLessThanOrEqual(2);
+    const found = await wh.query<{ record_key: string; version: number }>(`${lookUp} ORDER BY record_key, version`, delivery(5));
+    expect(found).toHaveLength(86 + 3);
+    expect(found.filter((r) => Number(r.version) === 2)).toHaveLength(3);
+    // every statement of the re-sort can run again and changes nothing
+    for (const m of migrations.filter((m) => m.id >= 19)) await applyMigration(wh, m);
+    expect(await wh.query(stored)).toEqual([withCorrections]);
+  });
+
+  it("the projector's look-up of a delivery's records reads the granules of its month, and the batch is projected as before", async () => {
+    // the statements the projector sends, kept as they went
+    const sent: { sql: string; params?: Record<string, unknown> }[] = [];
+    const watched = new Proxy(wh, {
+      get: (target, prop) =>
+        prop === 'query'
+          ? (sql: string, params?: Record<string, unknown>) => {
+              sent.push({ sql, params });
+              return target.query(sql, params);
+            }
+          : Reflect.get(target, prop).bind(target),
+    });
+    const { keys } = delivery(900);
+    await new IndicatorProjector(watched).apply(
+      keys.map((key, a) => ({
+        key,
+        version: 2,
+        tombstone: false,
+        deliveredAt: 1800000000000,
+        amt: 'jobcenter',
+        deliveryId: 'd900',
+        payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode: String(101 + a), period: month(900), synthetic: false, observations: [{ measure: 'sgb2_personen', dimensions: {}, value: a }] },
+      })),
+    );
+    const lookUpSent = sent.find((s) => /FROM record_versions WHERE[\s\S]*record_key IN \{keys:Array\(String\)\}/.test(s.sql))!;
+    expect(lookUpSent).toBeDefined();
+    const plan = (await wh.query<{ explain: string }>(`EXPLAIN indexes = 1 ${lookUpSent.sql}`, lookUpSent.params)).map((r) => r.explain);
+    const [kept, total] = plan.flatMap((line) => /^\s*Granules: (\d+)\/(\d+)/.exec(line)?.slice(1).map(Number) ?? []);
+    expect(total).toBeGreaterThan(10);
+    expect(kept).toBeLessThanOrEqual(3);
+    // the corrections replaced version 1 at every leaf of the month
+    const cells = await wh.query<{ value: number }>("SELECT value FROM cells FINAL WHERE measure = 'sgb2_personen' AND period = {p:String} AND present = 1 ORDER BY area_code", { p: month(900) });
+    expect(cells.map((c) => c.value)).toEqual(keys.map((_, a) => a));
   });
 });

@@ -32,6 +32,7 @@ import type { Warehouse } from '@sp/ports';
 import { leafKey, storedObservations, type AreaStatisticEvent, type IndicatorProjectorOptions, type ProjectionResult } from './projector.js';
 import { firstInLog, recordVersionsColumns, type SeenVersions, writeWithdrawalColumns, writeWithdrawnLeaf } from './replay.projector.js';
 import { InsertQueue } from './insert-queue.js';
+import { recordKeyTail } from './migrations.js';
 import { RowBinaryWriter } from './row-binary.js';
 
 const cellsColumns = [
@@ -388,8 +389,9 @@ export class OnePassProjector {
       pvMin[j] = Number.POSITIVE_INFINITY;
       pvSum[j] = 0;
     }
-    // several records at one leaf: summed in record-key order, the order of record_versions' rows
-    const records = leaf.records.length === 1 ? leaf.records : [...leaf.records].sort((a, b) => utf8Order(a.key, b.key));
+    // several records at one leaf: summed in the order of record_versions' rows (its sorting key:
+    // the key's last segment, then the key, migration 19)
+    const records = leaf.records.length === 1 ? leaf.records : [...leaf.records].sort((a, b) => utf8Order(recordKeyTail(a.key), recordKeyTail(b.key)) || utf8Order(a.key, b.key));
     for (const rec of records) {
       if (rec.latestLeaf !== leaf) continue;
       const cells = rec.latestCells!;
