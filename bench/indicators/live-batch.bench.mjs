@@ -25,9 +25,10 @@
 // record_versions and cells, sampled after every tenth batch (mean and largest since the line before).
 //
 // --quiesce also times, at every line, the last batch's look-up by record key again (median of 5)
-// twice: at once, as the engine is (merges running or not), and once the merges are stopped and
-// the running ones have finished (SYSTEM STOP MERGES; started again after): whether what slows the
-// look-up in the run is the merges running beside it or the state of the table.
+// three times: at once, as the engine is (merges running or not); without ClickHouse's query
+// condition cache (use_query_condition_cache = 0: a statement run again skips the granules the
+// cache remembers as without a match, which a batch's new keys never find); and once the merges
+// are stopped and the running ones have finished (SYSTEM STOP MERGES; started again after).
 //
 // (The experiment `--order key-tail` of df434be — record_versions sorted by the record key's last
 // segment, the reads by key given the condition on it — is the platform's schema since migration 19.)

@@ -15,9 +15,9 @@
 // batch's leaves lie in a few of its granules, where in the table's own order and through the
 // bloom-filter index on leaf_key they were spread over nearly all of them, so the cost grew with
 // the table), then by their keys' last segments and record_key (its sorting key, migration 19) for
-// their versions. A row's period is its
-// leaf's (leaf_key is dataset|level|code|period, written from the same payload or, for a
-// withdrawal, the same leaf), so `period IN {periods}` keeps every row the leaves select.
+// their versions. A row's period is its leaf's (leaf_key is dataset|level|code|period, written from
+// the same payload or, for a withdrawal, the same leaf), so `period IN {periods}` keeps every row
+// the leaves select.
 // A key@version can be stored twice for a while (two members of a group
 // projecting one batch during a rebalance; the ReplacingMergeTree merges them later), so it counts
 // once (LIMIT 1 BY); a rebuild writes every key@version once.
