@@ -93,7 +93,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const codec = new EventCodec(SchemaRegistry.load());
 
   await refuseNewerSchemas(database, warehouse, engines.describe);
-  await migrateWarehouse(warehouse);
+  // embedded, chDB lives in this process: no other process writes to the warehouse
+  await migrateWarehouse(warehouse, { soleWriter: config.SP_ENGINES === 'embedded' });
   // a tenant that has delivered its levels and areas is served with them (docs/spatial-reference.md),
   // with its delivered datasets in its feed catalogue (docs/indicators.md §9),
   // and with the indicator and index definitions it has delivered, over its pack's (docs/indicators.md
