@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
 const sizes = args.sizes.split(',').map(Number);
 const RUNS = Number(args.runs);
 const { openChdbWarehouse } = await fromPlatform('@sp/warehouse-chdb');
-const { IndicatorProjector, migrateWarehouse } = await fromPlatform('@sp/indicator-store');
+const { IndicatorProjector, migrateWarehouse, recordsLookUpParams, recordsLookUpSql } = await fromPlatform('@sp/indicator-store');
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-idle-'));
 const warehouse = openChdbWarehouse({ path: dir });
@@ -40,7 +40,7 @@ const timedLookUps = new Proxy(warehouse, {
       try {
         return await value.call(target, sql, ...rest);
       } finally {
-        if (/FROM record_versions WHERE .*record_key IN \{keys:Array\(String\)\}/s.test(sql)) live.push(performance.now() - t0);
+        if (sql === recordsLookUpSql) live.push(performance.now() - t0);
       }
     };
   },
@@ -81,9 +81,6 @@ async function timed(sql, params) {
   return percentile(ms, 50);
 }
 
-// the projector's look-up (projector.ts), with the keys' last segments (record_versions' sorting key begins with them)
-const lookUp = `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period FROM record_versions WHERE splitByChar('|', record_key)[-1] IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
-const lookUpParams = (keys) => ({ keys, tails: [...new Set(keys.map((k) => k.slice(k.lastIndexOf('|') + 1)))] });
 const NO_CONDITION_CACHE = 'SETTINGS use_query_condition_cache = 0';
 const steps = [];
 let delivered = 0;
@@ -95,7 +92,7 @@ for (const size of sizes) {
     await projector.apply(events);
     keys = [...new Set(events.map((e) => e.key))];
   }
-  const explain = (await warehouse.query(`EXPLAIN indexes = 1 ${lookUp}`, lookUpParams(keys))).map((r) => r.explain);
+  const explain = (await warehouse.query(`EXPLAIN indexes = 1 ${recordsLookUpSql}`, recordsLookUpParams(keys))).map((r) => r.explain);
   const granules = explain.find((l) => /^\s+Granules: \d+\/\d+/.test(l))?.trim() ?? 'n/a';
   const [parts] = await warehouse.query(`SELECT count() AS parts FROM system.parts WHERE table = 'record_versions' AND active`);
   const whileBatchesRun = percentile(live.slice(-300), 50);
@@ -105,8 +102,8 @@ for (const size of sizes) {
     lookUpWhileBatchesRunMs: whileBatchesRun,
     parts: Number(parts.parts),
     granules,
-    lookUpMs: await timed(`${lookUp} ${NO_CONDITION_CACHE}`, lookUpParams(keys)),
-    lookUpConditionCacheMs: await timed(lookUp, lookUpParams(keys)),
+    lookUpMs: await timed(`${recordsLookUpSql} ${NO_CONDITION_CACHE}`, recordsLookUpParams(keys)),
+    lookUpConditionCacheMs: await timed(recordsLookUpSql, recordsLookUpParams(keys)),
     tableCountMs: await timed('SELECT count() FROM record_versions'),
     recordKeyScanMs: await timed(`SELECT count() FROM record_versions WHERE record_key != ''`),
   };

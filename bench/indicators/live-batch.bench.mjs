@@ -156,14 +156,14 @@ const sampleParts = async () => {
   const rows = await warehouse.query("SELECT table, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('record_versions', 'cells') GROUP BY table");
   for (const r of rows) partSamples[r.table].push(Number(r.parts));
 };
-/** --quiesce: the look-up by record key as the projector sends it, median of 5 */
-const LOOK_UP = `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
-       FROM record_versions WHERE splitByChar('|', record_key)[-1] IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
+/** --quiesce: the look-up by record key as the projector sends it (a checkout from 5bc6add on exports it), median of 5 */
+const { recordsLookUpParams, recordsLookUpSql } = await load('@sp/indicator-store');
+if (args.quiesce && !recordsLookUpSql) throw new Error(`--quiesce: ${root} does not export the projector's look-up (recordsLookUpSql)`);
 const lookUpAgain = async (keys, settings = '') => {
   const ms = [];
   for (let r = 0; r < 5; r++) {
     const t0 = performance.now();
-    await warehouse.query(`${LOOK_UP} ${settings}`, { keys, tails: [...new Set(keys.map((k) => k.slice(k.lastIndexOf('|') + 1)))] });
+    await warehouse.query(`${recordsLookUpSql} ${settings}`, recordsLookUpParams(keys));
     ms.push(performance.now() - t0);
   }
   return median(ms);

@@ -19,15 +19,11 @@ const { values: args } = parseArgs({ options: { versions: { type: 'string', defa
 const VERSIONS = Number(args.versions);
 const { openChdbWarehouse } = await fromPlatform('@sp/warehouse-chdb');
 const { applyMigration, migrateWarehouse, migrations } = await fromPlatform('@sp/indicator-store');
+const { migrateWarehouseTo } = await fromPlatform('@sp/indicator-store/testing');
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-resort-'));
 const warehouse = openChdbWarehouse({ path: dir });
-const before = migrations.filter((m) => m.id <= 18);
-for (const m of before) await applyMigration(warehouse, m);
-await warehouse.insert(
-  'schema_migrations',
-  before.map((m) => ({ id: m.id, name: m.name })),
-);
+await migrateWarehouseTo(warehouse, 18);
 
 // every tenth record corrected once (version 2); the rest version 1
 const records = Math.round(VERSIONS / 1.1);

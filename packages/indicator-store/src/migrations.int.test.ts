@@ -1,9 +1,10 @@
 import type { Warehouse } from '@sp/ports';
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import { migrateWarehouseTo } from './testing/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigration, migrateWarehouse, migrations } from './migrations.js';
-import { IndicatorProjector } from './projector.js';
+import { IndicatorProjector, recordsLookUpParams, recordsLookUpSql } from './projector.js';
 
 // A warehouse made by the first five migrations (before schema_migrations was consulted), holding
 // 100 000 record versions, then migrated to the leaf_key skip index.
@@ -31,11 +32,7 @@ describe('warehouse migrations on chDB', () => {
 
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-migrate-') });
-    for (const m of migrations.filter((m) => m.id <= 5)) await applyMigration(wh, m);
-    await wh.insert(
-      'schema_migrations',
-      migrations.filter((m) => m.id <= 5).map((m) => ({ id: m.id, name: m.name })),
-    );
+    await migrateWarehouseTo(wh, 5);
     // record keys are not leaf keys here, and in no order of theirs, so the sorting key cannot
     // help a lookup by leaf (a period's records are spread over the whole table)
     await wh.command(`INSERT INTO record_versions
@@ -127,12 +124,11 @@ describe('warehouse migrations on chDB', () => {
 // by migrations 1–18, holding 129,000 versions of keys as the ingestion derives them
 // (dataset|level|area|period: 86 Stadtteile × 1,500 months).
 describe('record_versions re-sorted by the key’s last segment', () => {
-  const lookUp = `SELECT record_key, version FROM record_versions WHERE splitByChar('|', record_key)[-1] IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
   const month = (i: number) => `${1900 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
   /** a delivery: every area's record of one month */
-  const delivery = (m: number) => ({ keys: Array.from({ length: 86 }, (_, a) => `sgb2|STADTTEIL|${101 + a}|${month(m)}`), tails: [month(m)] });
+  const delivery = (m: number) => recordsLookUpParams(Array.from({ length: 86 }, (_, a) => `sgb2|STADTTEIL|${101 + a}|${month(m)}`));
   const keptGranules = async (wh: Warehouse, params: Record<string, unknown>) => {
-    const plan = (await wh.query<{ explain: string }>(`EXPLAIN indexes = 1 ${lookUp}`, params)).map((r) => r.explain);
+    const plan = (await wh.query<{ explain: string }>(`EXPLAIN indexes = 1 ${recordsLookUpSql}`, params)).map((r) => r.explain);
     return plan.flatMap((line) => /^\s*Granules: (\d+)\/(\d+)/.exec(line)?.slice(1).map(Number) ?? []).slice(0, 2) as [number, number];
   };
   const stored = 'SELECT count() AS n, toString(sum(cityHash64(record_key, version, tombstone, leaf_key, obs_value))) AS h FROM record_versions';
@@ -147,11 +143,7 @@ describe('record_versions re-sorted by the key’s last segment', () => {
 
   beforeAll(async () => {
     wh = await openChdbWarehouse({ path: tempDir('sp-resort-') });
-    for (const m of migrations.filter((m) => m.id <= 18)) await applyMigration(wh, m);
-    await wh.insert(
-      'schema_migrations',
-      migrations.filter((m) => m.id <= 18).map((m) => ({ id: m.id, name: m.name })),
-    );
+    await migrateWarehouseTo(wh, 18);
     await wh.command(fill(0, 129_000));
     await wh.command('OPTIMIZE TABLE record_versions FINAL');
   });
@@ -186,7 +178,7 @@ describe('record_versions re-sorted by the key’s last segment', () => {
     const [keptAfter, totalAfter] = await keptGranules(wh, delivery(700));
     expect(totalAfter).toBe(total);
     expect(keptAfter).toBeLessThanOrEqual(2);
-    const found = await wh.query<{ record_key: string; version: number }>(`${lookUp} ORDER BY record_key, version`, delivery(5));
+    const found = await wh.query<{ record_key: string; version: number }>(`${recordsLookUpSql} ORDER BY record_key, version`, delivery(5));
     expect(found).toHaveLength(86 + 3);
     expect(found.filter((r) => Number(r.version) === 2)).toHaveLength(3);
     // every statement of the re-sort can run again and changes nothing

@@ -1,7 +1,8 @@
 import { tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { describe, expect, it } from 'vitest';
-import { applyMigration, migrateWarehouse, migrations } from './migrations.js';
+import { migrateWarehouse } from './migrations.js';
+import { migrateWarehouseTo } from './testing/index.js';
 
 // The re-sort of record_versions (migrations 19–23) in the embedded default, whose process is the
 // warehouse's only writer: the catch-up (22), which looks for versions another process wrote into the
@@ -11,12 +12,7 @@ describe('the re-sort of record_versions for a sole writer', () => {
   it('skips the catch-up, exchanges the tables and keeps every version', async () => {
     const wh = await openChdbWarehouse({ path: tempDir('sp-resort-alone-') });
     try {
-      const before18 = migrations.filter((m) => m.id <= 18);
-      for (const m of before18) await applyMigration(wh, m);
-      await wh.insert(
-        'schema_migrations',
-        before18.map((m) => ({ id: m.id, name: m.name })),
-      );
+      await migrateWarehouseTo(wh, 18);
       await wh.command(`INSERT INTO record_versions (record_key, version, leaf_key, dataset, area_level, area_code, period, tombstone, synthetic, known_at_ms, amt, delivery_id, obs_measure, obs_dims, obs_value)
         SELECT key, 1 + number % 2, key, 'sgb2', 'STADTTEIL', toString(101 + number % 86), splitByChar('|', key)[4], 0, 0, 1700000000000 + number, 'jobcenter', 'd', ['sgb2_personen'], [map()], [toFloat64(number)]
         FROM (SELECT number, concat('sgb2|STADTTEIL|', toString(101 + number % 86), '|', toString(1900 + intDiv(number, 1032)), '-', leftPad(toString(intDiv(number, 86) % 12 + 1), 2, '0')) AS key FROM numbers(20000))`);

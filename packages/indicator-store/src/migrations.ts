@@ -66,9 +66,8 @@ export const recordKeyTailSql = (column = 'record_key') => `splitByChar('|', ${c
 /** recordKeyTailSql in the process: the text after the key's last `|` (the whole key without one). */
 export const recordKeyTail = (key: string): string => key.slice(key.lastIndexOf('|') + 1);
 
-/** record_versions as migrations 1, 6, 8, 16 and 17 made it, sorted by the key's last segment first (19) */
-const recordVersionsSortedDdl = `CREATE TABLE IF NOT EXISTS record_versions_sorted (
-      record_key String,
+/** record_versions' columns as migrations 1 and 8 made them, in their order (the rebuild's staging table, 12, and the re-sorted table, 19) */
+const recordVersionsColumnsDdl = `      record_key String,
       version UInt32,
       leaf_key String,
       dataset LowCardinality(String),
@@ -84,7 +83,11 @@ const recordVersionsSortedDdl = `CREATE TABLE IF NOT EXISTS record_versions_sort
       obs_dims Array(Map(String, String)),
       obs_value Array(Float64),
       obs_key Array(Float64),
-      obs_pvalue Array(Float64),
+      obs_pvalue Array(Float64)`;
+
+/** record_versions as migrations 1, 6, 8, 16 and 17 made it, sorted by the key's last segment first (19) */
+const recordVersionsSortedDdl = `CREATE TABLE IF NOT EXISTS record_versions_sorted (
+${recordVersionsColumnsDdl},
       INDEX leaf_key_bloom leaf_key TYPE bloom_filter(0.001) GRANULARITY 1,
       PROJECTION by_period_leaf (SELECT * ORDER BY (period, leaf_key))
     ) ENGINE = ReplacingMergeTree ORDER BY (${recordKeyTailSql()}, record_key, version, tombstone)
@@ -231,23 +234,7 @@ export const migrations: readonly Migration[] = [
     sql: `CREATE TABLE IF NOT EXISTS record_versions_replay (
       log_partition UInt32,
       log_offset UInt64,
-      record_key String,
-      version UInt32,
-      leaf_key String,
-      dataset LowCardinality(String),
-      area_level LowCardinality(String),
-      area_code String,
-      period String,
-      tombstone UInt8,
-      synthetic UInt8,
-      known_at_ms UInt64,
-      amt LowCardinality(String),
-      delivery_id String,
-      obs_measure Array(LowCardinality(String)),
-      obs_dims Array(Map(String, String)),
-      obs_value Array(Float64),
-      obs_key Array(Float64),
-      obs_pvalue Array(Float64)
+${recordVersionsColumnsDdl}
     ) ENGINE = MergeTree ORDER BY tuple()`,
   },
   {

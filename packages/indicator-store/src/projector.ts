@@ -30,6 +30,18 @@ import type { AreaMapRow } from './area-map.js';
 import { cellsOfLeavesSql } from './cells.sql.js';
 import { recordKeyTail, recordKeyTailSql } from './migrations.js';
 
+/**
+ * A live batch's look-up of the stored versions of its records, by record key, the keys' last
+ * segments first: record_versions' sorting key begins with them (migration 19), so the read keeps
+ * the granules of the batch's periods, not those of all its keys' areas. Parameters:
+ * recordsLookUpParams (the benches time the same statement).
+ */
+export const recordsLookUpSql = `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
+       FROM record_versions WHERE ${recordKeyTailSql()} IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
+
+/** The parameters of recordsLookUpSql for these record keys. */
+export const recordsLookUpParams = (keys: readonly string[]): { keys: string[]; tails: string[] } => ({ keys: [...keys], tails: [...new Set(keys.map(recordKeyTail))] });
+
 type LeafOf = { leaf_key: string; dataset: string; area_level: string; area_code: string; period: string };
 const NO_LEAF: LeafOf = { leaf_key: '', dataset: '', area_level: '', area_code: '', period: '' };
 
@@ -220,13 +232,7 @@ export class IndicatorProjector {
   ): Promise<{ fresh: Set<AreaStatisticEvent>; topLeaf: Map<string, LeafOf & { version: number }>; leavesOfRecord: Map<string, Set<string>> }> {
     const id = (key: string, version: number, tombstone: boolean | number) => `${key}\0${version}\0${tombstone ? 1 : 0}`;
     const keys = [...new Set(events.map((e) => e.key))];
-    // the keys' last segments first: the table's sorting key begins with them (migration 19), so the
-    // read keeps the granules of the batch's periods, not those of all its keys' areas
-    const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number } & LeafOf>(
-      `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
-       FROM record_versions WHERE ${recordKeyTailSql()} IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`,
-      { keys, tails: [...new Set(keys.map(recordKeyTail))] },
-    );
+    const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number } & LeafOf>(recordsLookUpSql, recordsLookUpParams(keys));
     const seen = new Set<string>();
     const topLeaf = new Map<string, LeafOf & { version: number }>();
     const leavesOfRecord = new Map<string, Set<string>>();

@@ -4,6 +4,7 @@
 // index projector's tests here and by the gateway's and aggregator's tests of the same indices.
 import type { Warehouse } from '@sp/ports';
 import type { AreaMapRow } from '../area-map.js';
+import { applyMigration, migrations } from '../migrations.js';
 import type { AreaStatisticEvent } from '../projector.js';
 
 export interface IndexYaml {
@@ -134,4 +135,14 @@ export function recordingQueries(wh: Warehouse): { warehouse: Warehouse; stateme
     },
   });
   return { warehouse, statements, countReads: () => statements.filter((s) => /\bFROM cells\b/.test(s) && /GROUP BY/.test(s)) };
+}
+
+/** A warehouse as a release that knew the migrations up to `lastId` left it: those applied and recorded, none after. */
+export async function migrateWarehouseTo(warehouse: Warehouse, lastId: number): Promise<void> {
+  const known = migrations.filter((m) => m.id <= lastId);
+  for (const m of known) await applyMigration(warehouse, m);
+  await warehouse.insert(
+    'schema_migrations',
+    known.map((m) => ({ id: m.id, name: m.name })),
+  );
 }
