@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromPlatform, percentile, sgb2Observations } from './lib.mjs';
+import { fromPlatform, percentile, sgb2Event, sgb2Observations } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: { sizes: { type: 'string', default: '600000,1200000' }, filler: { type: 'string', default: '10000000' }, runs: { type: 'string', default: '9' } },
@@ -58,15 +58,7 @@ function event(i, j) {
   const area = `${areas[s % areas.length]}${cycle > 0 ? `.${cycle}` : ''}`;
   const period = months[Math.floor(s / areas.length)];
   const observations = sgb2Observations(s, 1).map((o, k) => ({ ...o, recordKey: (k + 1) / 10 }));
-  return {
-    key: `sgb2|STADTTEIL|${area}|${period}`,
-    version: 1,
-    tombstone: false,
-    deliveredAt: Date.now(),
-    amt: 'jobcenter',
-    deliveryId: `d${i}`,
-    payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode: area, period, synthetic: true, observations },
-  };
+  return sgb2Event({ area, period, deliveryId: `d${i}`, observations });
 }
 
 /** median ms of `RUNS` runs of a statement, after one warm-up */

@@ -42,3 +42,16 @@ export function sgb2Observations(s, version) {
     { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: Math.floor(base / 3) },
   ];
 }
+
+/** A live `sgb2` record event of the Jobcenter for a Köln Stadtteil and period, as the benches project them. */
+export function sgb2Event({ area, period, version = 1, deliveryId, observations }) {
+  return {
+    key: `sgb2|STADTTEIL|${area}|${period}`,
+    version,
+    tombstone: false,
+    deliveredAt: Date.now(),
+    amt: 'jobcenter',
+    deliveryId,
+    payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode: area, period, synthetic: true, observations },
+  };
+}

@@ -42,7 +42,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sgb2Observations, root as thisRoot } from './lib.mjs';
+import { sgb2Event, sgb2Observations, root as thisRoot } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -134,15 +134,7 @@ function event(i, j) {
   const period = months[Math.floor(s / areas.length)];
   const version = args.keys === 'new' ? 1 : 1 + cycle;
   const observations = sgb2Observations(s, version).map((o, k) => ({ ...o, recordKey: (k + 1) / 10 }));
-  return {
-    key: `sgb2|STADTTEIL|${area}|${period}`,
-    version,
-    tombstone: false,
-    deliveredAt: Date.now(),
-    amt: 'jobcenter',
-    deliveryId: `d${i}`,
-    payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode: area, period, synthetic: true, observations },
-  };
+  return sgb2Event({ area, period, version, deliveryId: `d${i}`, observations });
 }
 
 /** --merges: the engine's counters that tell what ran beside the statements */

@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmtInt, fmtMs, fromPlatform, percentile } from './lib.mjs';
+import { fmtInt, fmtMs, fromPlatform, percentile, sgb2Event } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -264,15 +264,7 @@ async function measureProjection(N) {
       const observations = [];
       for (const alter of sgb2Alter) for (const geschlecht of ['m', 'w']) observations.push({ measure: 'sgb2_personen', dimensions: { alter, geschlecht }, value: 10 + (s % 50) });
       observations.push({ measure: 'sgb2_bedarfsgemeinschaften', dimensions: {}, value: 20 }, { measure: 'sgb2_bg_alleinerziehend', dimensions: {}, value: 5 });
-      return {
-        key: `sgb2|STADTTEIL|${areaCode}|${period}`,
-        version: 1,
-        tombstone: false,
-        deliveredAt: Date.now(),
-        amt: 'jobcenter',
-        deliveryId: 'bench',
-        payload: { dataset: 'sgb2', areaLevel: 'STADTTEIL', areaCode, period, synthetic: true, observations },
-      };
+      return sgb2Event({ area: areaCode, period, deliveryId: 'bench', observations });
     });
     const t = performance.now();
     await projector.apply(events);
