@@ -66,8 +66,8 @@ export const recordKeyTailSql = (column = 'record_key') => `splitByChar('|', ${c
 /** recordKeyTailSql in the process: the text after the key's last `|` (the whole key without one). */
 export const recordKeyTail = (key: string): string => key.slice(key.lastIndexOf('|') + 1);
 
-/** record_versions' columns as migrations 1 and 8 made them, in their order (the rebuild's staging table, 12, and the re-sorted table, 19) */
-const recordVersionsColumnsDdl = `      record_key String,
+/** record_versions' columns as migration 1 made them */
+const recordVersionsFirstColumnsDdl = `      record_key String,
       version UInt32,
       leaf_key String,
       dataset LowCardinality(String),
@@ -81,7 +81,10 @@ const recordVersionsColumnsDdl = `      record_key String,
       delivery_id String,
       obs_measure Array(LowCardinality(String)),
       obs_dims Array(Map(String, String)),
-      obs_value Array(Float64),
+      obs_value Array(Float64)`;
+
+/** record_versions' columns as migrations 1 and 8 made them, in their order (the rebuild's staging table, 12, and the re-sorted table, 19) */
+const recordVersionsColumnsDdl = `${recordVersionsFirstColumnsDdl},
       obs_key Array(Float64),
       obs_pvalue Array(Float64)`;
 
@@ -104,21 +107,7 @@ export const migrations: readonly Migration[] = [
     id: 1,
     name: 'record_versions',
     sql: `CREATE TABLE IF NOT EXISTS record_versions (
-      record_key String,
-      version UInt32,
-      leaf_key String,
-      dataset LowCardinality(String),
-      area_level LowCardinality(String),
-      area_code String,
-      period String,
-      tombstone UInt8,
-      synthetic UInt8,
-      known_at_ms UInt64,
-      amt LowCardinality(String),
-      delivery_id String,
-      obs_measure Array(LowCardinality(String)),
-      obs_dims Array(Map(String, String)),
-      obs_value Array(Float64)
+${recordVersionsFirstColumnsDdl}
     ) ENGINE = ReplacingMergeTree ORDER BY (record_key, version, tombstone)`,
   },
   {
