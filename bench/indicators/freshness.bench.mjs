@@ -18,7 +18,7 @@
 //    open dashboard would ask it — includes the read cache's staleness.
 // A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
 //
-//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers] [--root /work/main]
+//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers] [--root /work/main] [--slots N]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,6 +48,9 @@ const { values: args } = parseArgs({
     // the platform of another built checkout (e.g. /work/main), measured by this bench's code: a
     // baseline with the same per-minute trace
     root: { type: 'string' },
+    // at most N deliveries of new keys, then corrections of them (below): fewer slots, more versions
+    // per record by the end of the run with the same number of versions written
+    slots: { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -116,8 +119,8 @@ if (!apiKey) throw new Error('no API key for Amt jobcenter in api-keys.json');
 // Delivery i fills slot i mod `slots` of the key space, Köln's 86 Stadtteile × the months from
 // 1975-01 (the Stadtteile are valid from 1975) to the current one (the ingestion refuses a period
 // that has not begun): 86 × 624 = 53,664 keys in December 2026, 536 deliveries of 100 new keys, 54 s
-// at 10/s. After that the slots are used again as corrections (version 2, 3, …: each replaces a
-// stored record, so the projection reads two versions and marks nothing absent), and delivery i is
+// at 10/s (--slots lowers the number). After that the slots are used again as corrections
+// (version 2, 3, …: each replaces a stored record, so the projection reads two versions and marks nothing absent), and delivery i is
 // sent only once delivery i − slots — the previous version of the same keys — has its 2xx, so
 // that a correction never overtakes the version it corrects (a delivery resent after a 503 would
 // otherwise meet a 409). The gateway reads 1900–2199; 1900–1974 are the fresh-query poller's
@@ -129,7 +132,7 @@ const months = [];
 const now = new Date();
 for (let y = 1975; y <= now.getUTCFullYear(); y++) for (let m = 1; m <= (y === now.getUTCFullYear() ? now.getUTCMonth() + 1 : 12); m++) months.push(`${y}-${String(m).padStart(2, '0')}`);
 const capacity = areas.length * months.length;
-const slots = Math.floor(capacity / RECORDS);
+const slots = Math.min(Math.floor(capacity / RECORDS), Number(args.slots ?? Infinity));
 function record(i, j) {
   const s = (i % slots) * RECORDS + j;
   const area = areas[s % areas.length];
@@ -445,7 +448,7 @@ const fresh = stats(col('fresh'));
 const dashboard = stats(col('dashboard'));
 const span = (results.at(-1).sent - results[0].sent) / 1000;
 console.log(
-  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, deliveries answered 503 (sent again) ${unavailable}, GraphQL answered 429 ${rateLimited}, cut off after 10 s ${cutOff}, corrections held back until the version before had its 2xx ${waitedForPrevious}, schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
+  `measured: ${results.length} deliveries over ${span.toFixed(1)} s (${((results.length - 1) / span).toFixed(2)} deliveries/s achieved, ${(((results.length - 1) * RECORDS) / span).toFixed(0)} records/s), most in flight ${maxInFlight}, fresh-query polls ${freshPolls}, deliveries answered 503 (sent again) ${unavailable}, GraphQL answered 429 ${rateLimited}, cut off after 10 s ${cutOff}, corrections held back until the version before had its 2xx ${waitedForPrevious} (new keys: ${slots} deliveries, then corrections), schedule lag at the end ${fmtMs(Math.max(0, scheduleLag))}, timed out ${timedOut}`,
 );
 const f = (ms) => (ms === Infinity ? `>${(TIMEOUT_MS / 1000).toFixed(0)} s`.padStart(9) : fmtMs(ms));
 const line = (name, s) => console.log(`${name.padEnd(58)} p50 ${f(s.p50)}  p95 ${f(s.p95)}  p99 ${f(s.p99)}  max ${f(s.max)}  (n ${s.n})`);
@@ -463,6 +466,22 @@ for (const r of results) {
 const minutes = perMinute.map((xs, m) => ({ minute: m + 1, n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), timedOut: xs.filter((x) => x === Infinity).length }));
 console.log('fresh-query freshness per minute of the run (steady when flat):');
 for (const m of minutes) console.log(`  minute ${String(m.minute).padStart(2)}: p50 ${f(m.p50)}  p95 ${f(m.p95)}  (n ${m.n}${m.timedOut ? `, ${m.timedOut} timed out` : ''})`);
+// the trend of the last five full minutes: the least-squares slope of their p95 (ms per minute) and
+// the spread (highest ÷ lowest). A run from an empty warehouse warms up in its first minutes; with
+// --seconds 600 the last five minutes are the rate sustained on a warehouse of 300,000 versions and more.
+const lastFive = minutes.filter((m) => m.n >= 0.9 * 60 * RATE).slice(-5);
+const trend =
+  lastFive.length === 5 && lastFive.every((m) => Number.isFinite(m.p95))
+    ? {
+        fromMinute: lastFive[0].minute,
+        slopeMsPerMinute: lastFive.reduce((a, m, k) => a + (k - 2) * m.p95, 0) / 10,
+        spread: Math.max(...lastFive.map((m) => m.p95)) / Math.min(...lastFive.map((m) => m.p95)),
+      }
+    : undefined;
+if (trend)
+  console.log(
+    `trend of the fresh-query p95 over minutes ${trend.fromMinute}–${trend.fromMinute + 4}: slope ${trend.slopeMsPerMinute.toFixed(1)} ms per minute, highest ÷ lowest ${trend.spread.toFixed(2)}×`,
+  );
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : 'n/a (timeouts)');
 console.log(`ratio freshness / ingestion round trip: p50 ${ratio(fresh.p50, ack.p50)}, p95 ${ratio(fresh.p95, ack.p95)}`);
 console.log(`ratio repeated-query freshness / fresh-query freshness: p50 ${ratio(dashboard.p50, fresh.p50)}, p95 ${ratio(dashboard.p95, fresh.p95)}`);
@@ -504,6 +523,7 @@ console.log(
       root: platformRoot,
       rate: RATE,
       records: RECORDS,
+      slots,
       seconds: SECONDS,
       deliveries: results.length,
       maxInFlight,
@@ -516,6 +536,7 @@ console.log(
       dashboardMs: dashboard,
       quartersP50Ms: quarters.map((xs) => percentile(xs, 50)),
       minutes,
+      trend,
       waitedForPrevious,
       loadavg: loadavg(),
       where: where.slice(0, 24),
