@@ -120,8 +120,9 @@ if (!apiKey) throw new Error('no API key for Amt jobcenter in api-keys.json');
 // 1975-01 (the Stadtteile are valid from 1975) to the current one (the ingestion refuses a period
 // that has not begun): 86 × 624 = 53,664 keys in December 2026, 536 deliveries of 100 new keys, 54 s
 // at 10/s (--slots lowers the number). After that the slots are used again as corrections
-// (version 2, 3, …: each replaces a stored record, so the projection reads two versions and marks nothing absent), and delivery i is
-// sent only once delivery i − slots — the previous version of the same keys — has its 2xx, so
+// (version 2, 3, …: each replaces a stored record, so the projection reads every stored version of
+// it and marks nothing absent), and delivery i is sent only once delivery i − slots — the previous
+// version of the same keys — has its 2xx, so
 // that a correction never overtakes the version it corrects (a delivery resent after a 503 would
 // otherwise meet a 409). The gateway reads 1900–2199; 1900–1974 are the fresh-query poller's
 // never-asked periods.
