@@ -470,19 +470,23 @@ for (const m of minutes) console.log(`  minute ${String(m.minute).padStart(2)}: 
 // the trend of the last five full minutes: the least-squares slope of their p95 (ms per minute) and
 // the spread (highest ÷ lowest). A run from an empty warehouse warms up in its first minutes; with
 // --seconds 600 the last five minutes are the rate sustained on a warehouse of 300,000 versions and more.
-const lastFive = minutes.filter((m) => m.n >= 0.9 * 60 * RATE).slice(-5);
-const trend =
-  lastFive.length === 5 && lastFive.every((m) => Number.isFinite(m.p95))
-    ? {
-        fromMinute: lastFive[0].minute,
-        slopeMsPerMinute: lastFive.reduce((a, m, k) => a + (k - 2) * m.p95, 0) / 10,
-        spread: Math.max(...lastFive.map((m) => m.p95)) / Math.min(...lastFive.map((m) => m.p95)),
-      }
-    : undefined;
-if (trend)
-  console.log(
-    `trend of the fresh-query p95 over minutes ${trend.fromMinute}–${trend.fromMinute + 4}: slope ${trend.slopeMsPerMinute.toFixed(1)} ms per minute, highest ÷ lowest ${trend.spread.toFixed(2)}×`,
-  );
+// A run of 15 minutes or more also gets the trend of every full minute from the sixth on.
+const fullMinutes = minutes.filter((m) => m.n >= 0.9 * 60 * RATE);
+const trendOf = (ms) => {
+  if (ms.length < 5 || !ms.every((m) => Number.isFinite(m.p95))) return undefined;
+  const mx = ms.reduce((a, m) => a + m.minute, 0) / ms.length;
+  const my = ms.reduce((a, m) => a + m.p95, 0) / ms.length;
+  return {
+    fromMinute: ms[0].minute,
+    toMinute: ms.at(-1).minute,
+    slopeMsPerMinute: ms.reduce((a, m) => a + (m.minute - mx) * (m.p95 - my), 0) / ms.reduce((a, m) => a + (m.minute - mx) ** 2, 0),
+    spread: Math.max(...ms.map((m) => m.p95)) / Math.min(...ms.map((m) => m.p95)),
+  };
+};
+const trend = trendOf(fullMinutes.slice(-5));
+const trendFromSixth = fullMinutes.length >= 15 ? trendOf(fullMinutes.filter((m) => m.minute >= 6)) : undefined;
+for (const t of [trend, trendFromSixth].filter(Boolean))
+  console.log(`trend of the fresh-query p95 over minutes ${t.fromMinute}–${t.toMinute}: slope ${t.slopeMsPerMinute.toFixed(1)} ms per minute, highest ÷ lowest ${t.spread.toFixed(2)}×`);
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(1)}×` : 'n/a (timeouts)');
 console.log(`ratio freshness / ingestion round trip: p50 ${ratio(fresh.p50, ack.p50)}, p95 ${ratio(fresh.p95, ack.p95)}`);
 console.log(`ratio repeated-query freshness / fresh-query freshness: p50 ${ratio(dashboard.p50, fresh.p50)}, p95 ${ratio(dashboard.p95, fresh.p95)}`);
@@ -538,6 +542,7 @@ console.log(
       quartersP50Ms: quarters.map((xs) => percentile(xs, 50)),
       minutes,
       trend,
+      trendFromSixth,
       waitedForPrevious,
       loadavg: loadavg(),
       where: where.slice(0, 24),
