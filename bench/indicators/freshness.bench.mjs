@@ -62,6 +62,7 @@ const POLL_MAX = Number(args['poll-max']);
 const DASHBOARD_POLL_MS = Number(args['dashboard-poll-ms']);
 const DASHBOARD_EVERY = Number(args['dashboard-every']);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
+if (args.slots !== undefined && !(Number.isInteger(Number(args.slots)) && Number(args.slots) > 0)) throw new Error('--slots takes a whole number of deliveries ≥ 1');
 
 const { loadReference } = await fromPlatform('@sp/spatial');
 
