@@ -5,7 +5,7 @@
 // per batch. Every `--step` deliveries it prints the median time of each statement kind (the
 // look-up by record key, the versions insert, the cells INSERT … SELECT) and of the whole batch.
 //
-//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--merges] [--quiesce] [--root /other/checkout]
+//   node bench/indicators/live-batch.bench.mjs [--deliveries 3000] [--per 3] [--step 300] [--indices] [--keys corrected|new] [--merges] [--quiesce] [--parts] [--root /other/checkout]
 //
 // --indices also recomputes the composite indices of Köln's catalogue after every batch whose
 // periods make a year due (IndexProjector.recompute(periods), as the platform's loop does in passes
@@ -32,6 +32,13 @@
 //
 // (The experiment `--order key-tail` of df434be — record_versions sorted by the record key's last
 // segment, the reads by key given the condition on it — is the platform's schema since migration 19.)
+// --parts also times, at every line, the cells statement of the last batch's leaves in parts
+// (median of 5 each, into a table of the Null engine like cells, so nothing is written): the whole
+// statement (its reads and computation); the statement as the projector sends it, into cells (the
+// difference is the write); the statement without its look-up of each record's latest version
+// (`cur` taken as true: wrong cells, for the time only); that look-up alone; the leaves' known_at
+// alone; and the rows at the leaves alone, their observations ARRAY JOINed and summed per cell.
+//
 // The last line before the JSON is a checksum of the current cells.
 //
 // --root runs another built checkout's projector and migrations (e.g. /work/main) under the same
@@ -53,6 +60,7 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: 'corrected' },
     merges: { type: 'boolean', default: false },
     quiesce: { type: 'boolean', default: false },
+    parts: { type: 'boolean', default: false },
     root: { type: 'string' },
   },
 });
@@ -63,7 +71,7 @@ const root = args.root ? resolve(args.root) : thisRoot;
 const platformRequire = createRequire(join(root, 'services/platform/package.json'));
 const load = (name) => import(pathToFileURL(platformRequire.resolve(name)).href);
 const { openChdbWarehouse } = await load('@sp/warehouse-chdb');
-const { IndicatorProjector, migrateWarehouse } = await load('@sp/indicator-store');
+const { IndicatorProjector, migrateWarehouse, leafKey } = await load('@sp/indicator-store');
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-live-batch-'));
 const warehouse = openChdbWarehouse({ path: dir });
@@ -172,6 +180,43 @@ const quiesced = async (keys) => {
   await warehouse.command('SYSTEM START MERGES');
   return { running, now, uncached, waited, stopped };
 };
+/** --parts: the cells statement of these leaves timed in parts (see the head of this file) */
+const partsOfCells = args.parts ? await cellsParts() : undefined;
+async function cellsParts() {
+  const { cellsOfLeavesSql } = await import(pathToFileURL(join(root, 'packages/indicator-store/dist/cells.sql.js')).href);
+  const { periodStart } = await load('@sp/indicators');
+  await warehouse.command('CREATE TABLE IF NOT EXISTS cells_parts_null AS cells ENGINE = Null');
+  const intoNull = cellsOfLeavesSql.replace('INSERT INTO cells (', 'INSERT INTO cells_parts_null (');
+  const cur =
+    /\(record_key, version, tombstone\) IN \(\s*(SELECT record_key, m\.1, m\.2 FROM \(SELECT record_key, max\(\(version, tombstone\)\) AS m FROM record_versions WHERE [\s\S]*? GROUP BY record_key\))\s*\) AS cur/;
+  const known = /WITH known AS \((SELECT leaf_key, max\(known_at_ms\) AS known_at_ms FROM record_versions WHERE [\s\S]*? GROUP BY leaf_key)\),/;
+  if (!cur.test(intoNull) || !known.test(intoNull)) throw new Error(`--parts: ${root}'s cells statement has no look-up of the latest versions or of known_at as this bench knows them`);
+  const atLeaves = 'period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)}';
+  const statements = {
+    statement: intoNull,
+    withWrite: cellsOfLeavesSql,
+    withoutCur: intoNull.replace(cur, '1 AS cur'),
+    curAlone: `INSERT INTO cells_parts_null (leaf_key, known_at_ms, synthetic) ${cur.exec(intoNull)[1]}`,
+    knownAlone: `INSERT INTO cells_parts_null (leaf_key, known_at_ms) ${known.exec(intoNull)[1]}`,
+    rowsAlone: `INSERT INTO cells_parts_null (leaf_key, measure, dims, value) SELECT leaf_key, measure, dims, sum(value) FROM record_versions
+      ARRAY JOIN obs_measure AS measure, obs_dims AS dims, obs_value AS value WHERE tombstone = 0 AND ${atLeaves} GROUP BY leaf_key, measure, dims`,
+  };
+  return async (leaves) => {
+    const periods = [...new Set(leaves.map((l) => l.split('|')[3]))];
+    const params = { leaves, periods, starts: periods.map(periodStart) };
+    const out = {};
+    for (const [name, sql] of Object.entries(statements)) {
+      const ms = [];
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        await warehouse.command(sql, params);
+        ms.push(performance.now() - t0);
+      }
+      out[name] = median(ms);
+    }
+    return out;
+  };
+}
 const mean = (xs) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 const median = (xs) => (xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
@@ -211,6 +256,7 @@ for (let i = 0; i < DELIVERIES; i += PER) {
       partSamples.cells = [];
     }
     const again = args.quiesce ? await quiesced([...new Set(events.map((e) => e.key))]) : undefined;
+    const parts = partsOfCells ? await partsOfCells([...new Set(events.map((e) => leafKey(e.payload)))]) : undefined;
     const line = {
       rows: (i + PER) * 100,
       lookUp: median(times.get('look-up') ?? []),
@@ -220,6 +266,7 @@ for (let i = 0; i < DELIVERIES; i += PER) {
       ...(indices ? { indexPass: median(times.get('index pass') ?? []), indexPasses: (times.get('index pass') ?? []).length } : {}),
       ...Object.fromEntries([...times].filter(([k]) => k.startsWith('index s')).map(([k, v]) => [k.slice(6), median(v)])),
       ...engine,
+      ...(parts ? Object.fromEntries(Object.entries(parts).map(([k, v]) => [`cells${k[0].toUpperCase()}${k.slice(1)}`, v])) : {}),
       ...(again ? { againRunning: again.running, againNow: again.now, againUncached: again.uncached, againWaited: again.waited, againStopped: again.stopped } : {}),
     };
     lines.push(line);
@@ -238,6 +285,12 @@ for (let i = 0; i < DELIVERIES; i += PER) {
             ).toFixed(
               1,
             )} s); read ${line.evSelectedParts} parts, ${line.evSelectedMarks} marks; parts versions ${line.partsVersions.toFixed(1)} (≤ ${line.partsVersionsMax}), cells ${line.partsCells.toFixed(1)} (≤ ${line.partsCellsMax})`
+          : ''
+      }${
+        parts
+          ? ` | cells in parts: statement ${parts.statement.toFixed(1)} ms (with its write ${parts.withWrite.toFixed(1)}), without the latest-version look-up ${parts.withoutCur.toFixed(
+              1,
+            )}, that look-up alone ${parts.curAlone.toFixed(1)}, known_at alone ${parts.knownAlone.toFixed(1)}, the rows at the leaves alone ${parts.rowsAlone.toFixed(1)}`
           : ''
       }${
         again
@@ -264,6 +317,7 @@ console.log(
     indices: Boolean(indices),
     merges: args.merges,
     quiesce: args.quiesce,
+    parts: args.parts,
     cells: checksum,
     loadavg: loadavg(),
     steps: lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.round(v)]))),

@@ -244,6 +244,42 @@ describe('indicator store on chDB', () => {
     ]);
   });
 
+  // cells.sql.ts: an absent cell is synthetic when any version that had it was, however many
+  // versions of the other flag came after it, live (one batch per version, or all in one) and
+  // rebuilt alike — what a cells statement that reads fewer than all versions must keep
+  it('marks an absent cell synthetic when any of many versions that had it was synthetic', async () => {
+    const t0 = Date.UTC(2025, 9, 1);
+    const version = (v: number, synthetic: boolean, obs: Record<string, number>): AreaStatisticEvent => {
+      const e = record('101', '2012', obs, { version: v, at: t0 + v });
+      return { ...e, payload: { ...e.payload!, synthetic } };
+    };
+    const events = [
+      version(1, false, { einwohner: 1000, sgb2_personen: 10, 'einwohner_alter:0-3': 5 }),
+      version(2, true, { einwohner: 1001, sgb2_personen: 11, 'einwohner_alter:0-3': 6 }),
+      ...Array.from({ length: 6 }, (_, i) => version(3 + i, false, { einwohner: 1002 + i, sgb2_personen: 12 + i })),
+      version(9, false, { einwohner: 1010 }),
+    ];
+    const cells = () => wh.query(`SELECT * FROM cells FINAL WHERE leaf_key = 'bev|STADTTEIL|101|2012' ORDER BY measure, dims_key`);
+    for (const e of events) await projector.apply([e]);
+    const live = await cells();
+    expect(live.map((c) => [c.measure, c.dims_key, Number(c.value), Number(c.present), Number(c.synthetic), Number(c.known_at_ms)])).toEqual([
+      ['einwohner', '', 1010, 1, 0, t0 + 9],
+      // had by versions 1 and 2 only (2 synthetic), and by 3–8 (none synthetic)
+      ['einwohner_alter', 'alter=0-3', 0, 0, 1, t0 + 9],
+      ['sgb2_personen', '', 0, 0, 1, t0 + 9],
+    ]);
+    await truncateProjections(wh);
+    await projector.apply(events);
+    expect(await cells()).toEqual(live);
+    for (const rebuild of [new ReplayProjector(wh, { protection, recordKeySecret: SECRET }), new OnePassProjector(wh, { protection, recordKeySecret: SECRET })]) {
+      await truncateProjections(wh);
+      if (rebuild instanceof ReplayProjector) await rebuild.begin();
+      await rebuild.add(events);
+      await rebuild.finish();
+      expect(await cells()).toEqual(live);
+    }
+  });
+
   it("publishes a confidential count only as the sum of its observations' protected values, at every level, and rates from them", async () => {
     await projector.apply(base());
     const secret = new WarehouseIndicatorReader(wh, { plans: confidentialResolver, hierarchyLevels: LEVELS, protection });
