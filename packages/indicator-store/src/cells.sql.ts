@@ -57,6 +57,7 @@ function cellsSql(scope: 'all' | 'leaves'): string {
   // a rebuild's full statement takes the leaves the ARRAY JOIN branch does not (see above)
   const atLeaves = scope === 'all' ? `leaf_key != '' AND NOT (${ownCellsSql})` : 'period IN {periods:Array(String)} AND leaf_key IN {leaves:Array(String)}';
   const ofRecords = scope === 'all' ? '' : `WHERE (${recordKeyTailSql()}, record_key) IN (SELECT ${recordKeyTailSql()}, record_key FROM record_versions WHERE ${atLeaves})`;
+  const once = scope === 'all' ? '' : 'LIMIT 1 BY record_key, version';
   const full = `WITH known AS (SELECT leaf_key, max(known_at_ms) AS known_at_ms FROM record_versions WHERE ${atLeaves} GROUP BY leaf_key),
 cells_of_versions AS (
   SELECT dataset, measure, dims, area_level, area_code, period, leaf_key,
@@ -71,7 +72,7 @@ cells_of_versions AS (
              SELECT record_key, m.1, m.2 FROM (SELECT record_key, max((version, tombstone)) AS m FROM record_versions ${ofRecords} GROUP BY record_key)
            ) AS cur
     FROM record_versions WHERE tombstone = 0 AND ${atLeaves}
-    LIMIT 1 BY leaf_key, cur, synthetic, if(cur, record_key, ''), if(cur, [], obs_measure), if(cur, [], obs_dims)
+    ${once}
   )
   ARRAY JOIN obs_measure AS measure, obs_dims AS dims, obs_value AS value, ks AS k, ps AS pv
   GROUP BY dataset, measure, dims, area_level, area_code, period, leaf_key
