@@ -178,9 +178,9 @@ describe('record_versions re-sorted by the key’s last segment', () => {
     const [keptAfter, totalAfter] = await keptGranules(wh, delivery(700));
     expect(totalAfter).toBe(total);
     expect(keptAfter).toBeLessThanOrEqual(2);
-    const found = await wh.query<{ record_key: string; versions: number[] }>(`${recordsLookUpSql} ORDER BY record_key`, delivery(5));
-    expect(found).toHaveLength(86);
-    expect(found.flatMap((r) => r.versions.map(Number)).sort()).toEqual([...Array(86).fill(1), 2, 2, 2]);
+    const found = await wh.query<{ record_key: string; version: number }>(`${recordsLookUpSql} ORDER BY record_key, version`, delivery(5));
+    expect(found).toHaveLength(86 + 3);
+    expect(found.filter((r) => Number(r.version) === 2)).toHaveLength(3);
     // every statement of the re-sort can run again and changes nothing
     for (const m of migrations.filter((m) => m.id >= 19)) await applyMigration(wh, m);
     expect(await wh.query(stored)).toEqual([withCorrections]);

@@ -33,34 +33,11 @@ import { recordKeyTail, recordKeyTailSql } from './migrations.js';
 /**
  * A live batch's look-up of the stored versions of its records, by record key, the keys' last
  * segments first: record_versions' sorting key begins with them (migration 19), so the read keeps
- * the granules of the batch's periods, not those of all its keys' areas. One row per record, its
- * versions folded in the warehouse (a record corrected many times sends one row, not one per
- * version): every stored version and tombstone flag, the leaves they are at, and the leaf of its
- * highest version that is no withdrawal (`live` = how many such versions; 0: none, the top_
- * columns are empty). Parameters: recordsLookUpParams (the benches time the same statement).
+ * the granules of the batch's periods, not those of all its keys' areas. Parameters:
+ * recordsLookUpParams (the benches time the same statement).
  */
-export const recordsLookUpSql = `SELECT record_key, groupArray(version) AS versions, groupArray(tombstone) AS tombstones,
-       groupUniqArrayIf(leaf_key, leaf_key != '') AS leaves, countIf(tombstone = 0) AS live, maxIf(version, tombstone = 0) AS top_version,
-       argMaxIf(leaf_key, version, tombstone = 0) AS top_leaf_key, argMaxIf(dataset, version, tombstone = 0) AS top_dataset,
-       argMaxIf(area_level, version, tombstone = 0) AS top_area_level, argMaxIf(area_code, version, tombstone = 0) AS top_area_code,
-       argMaxIf(period, version, tombstone = 0) AS top_period
-       FROM record_versions WHERE ${recordKeyTailSql()} IN {tails:Array(String)} AND record_key IN {keys:Array(String)}
-       GROUP BY record_key`;
-
-/** A row of recordsLookUpSql (numbers may come as strings, by the adapter). */
-export interface StoredRecord {
-  record_key: string;
-  versions: (number | string)[];
-  tombstones: (number | string)[];
-  leaves: string[];
-  live: number | string;
-  top_version: number | string;
-  top_leaf_key: string;
-  top_dataset: string;
-  top_area_level: string;
-  top_area_code: string;
-  top_period: string;
-}
+export const recordsLookUpSql = `SELECT record_key, version, tombstone, leaf_key, dataset, area_level, area_code, period
+       FROM record_versions WHERE ${recordKeyTailSql()} IN {tails:Array(String)} AND record_key IN {keys:Array(String)}`;
 
 /** The parameters of recordsLookUpSql for these record keys. */
 export const recordsLookUpParams = (keys: readonly string[]): { keys: string[]; tails: string[] } => ({ keys: [...keys], tails: [...new Set(keys.map(recordKeyTail))] });
@@ -255,22 +232,21 @@ export class IndicatorProjector {
   ): Promise<{ fresh: Set<AreaStatisticEvent>; topLeaf: Map<string, LeafOf & { version: number }>; leavesOfRecord: Map<string, Set<string>> }> {
     const id = (key: string, version: number, tombstone: boolean | number) => `${key}\0${version}\0${tombstone ? 1 : 0}`;
     const keys = [...new Set(events.map((e) => e.key))];
-    const stored = await this.warehouse.query<StoredRecord>(recordsLookUpSql, recordsLookUpParams(keys));
+    const stored = await this.warehouse.query<{ record_key: string; version: number; tombstone: number } & LeafOf>(recordsLookUpSql, recordsLookUpParams(keys));
     const seen = new Set<string>();
     const topLeaf = new Map<string, LeafOf & { version: number }>();
     const leavesOfRecord = new Map<string, Set<string>>();
     for (const r of stored) {
-      for (const [i, v] of r.versions.entries()) seen.add(id(r.record_key, Number(v), Number(r.tombstones[i])));
-      if (r.leaves.length > 0) leavesOfRecord.set(r.record_key, new Set(r.leaves));
-      if (Number(r.live) > 0) {
-        topLeaf.set(r.record_key, {
-          version: Number(r.top_version),
-          leaf_key: r.top_leaf_key,
-          dataset: r.top_dataset,
-          area_level: r.top_area_level,
-          area_code: r.top_area_code,
-          period: r.top_period,
-        });
+      const version = Number(r.version);
+      seen.add(id(r.record_key, version, Number(r.tombstone)));
+      if (r.leaf_key) {
+        const at = leavesOfRecord.get(r.record_key);
+        if (at) at.add(r.leaf_key);
+        else leavesOfRecord.set(r.record_key, new Set([r.leaf_key]));
+      }
+      const top = topLeaf.get(r.record_key);
+      if (Number(r.tombstone) === 0 && (!top || version > top.version)) {
+        topLeaf.set(r.record_key, { version, leaf_key: r.leaf_key, dataset: r.dataset, area_level: r.area_level, area_code: r.area_code, period: r.period });
       }
     }
     const fresh = new Set<AreaStatisticEvent>();
