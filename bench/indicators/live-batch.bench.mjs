@@ -32,6 +32,7 @@
 //
 // (The experiment `--order key-tail` of df434be — record_versions sorted by the record key's last
 // segment, the reads by key given the condition on it — is the platform's schema since migration 19.)
+//
 // --parts also times, at every line, the cells statement of the last batch's leaves in parts
 // (median of 5 each, into a table of the Null engine like cells, so nothing is written): the whole
 // statement (its reads and computation); the statement as the projector sends it, into cells (the

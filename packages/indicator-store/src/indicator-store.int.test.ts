@@ -97,6 +97,20 @@ describe('indicator store on chDB', () => {
   afterAll(async () => wh?.close());
   beforeEach(async () => truncateProjections(wh));
 
+  /** the same events projected in one batch, and by both rebuilds, give the expected cells */
+  async function expectOneBatchAndRebuildsGive(events: readonly AreaStatisticEvent[], cells: () => Promise<unknown[]>, expected: unknown[]) {
+    await truncateProjections(wh);
+    await projector.apply(events);
+    expect(await cells()).toEqual(expected);
+    for (const rebuild of [new ReplayProjector(wh, { protection, recordKeySecret: SECRET }), new OnePassProjector(wh, { protection, recordKeySecret: SECRET })]) {
+      await truncateProjections(wh);
+      if (rebuild instanceof ReplayProjector) await rebuild.begin();
+      await rebuild.add(events);
+      await rebuild.finish();
+      expect(await cells()).toEqual(expected);
+    }
+  }
+
   const base = () => [
     record('101', '2012', { einwohner: 1000, sgb2_personen: 100, 'einwohner_alter:0-3': 30, 'einwohner_alter:3-6': 40, 'einwohner_alter:6-10': 50 }),
     record('102', '2012', { einwohner: 2000, sgb2_personen: 2 }),
@@ -268,16 +282,7 @@ describe('indicator store on chDB', () => {
       ['einwohner_alter', 'alter=0-3', 0, 0, 1, t0 + 9],
       ['sgb2_personen', '', 0, 0, 1, t0 + 9],
     ]);
-    await truncateProjections(wh);
-    await projector.apply(events);
-    expect(await cells()).toEqual(live);
-    for (const rebuild of [new ReplayProjector(wh, { protection, recordKeySecret: SECRET }), new OnePassProjector(wh, { protection, recordKeySecret: SECRET })]) {
-      await truncateProjections(wh);
-      if (rebuild instanceof ReplayProjector) await rebuild.begin();
-      await rebuild.add(events);
-      await rebuild.finish();
-      expect(await cells()).toEqual(live);
-    }
+    await expectOneBatchAndRebuildsGive(events, cells, live);
   });
 
   it("publishes a confidential count only as the sum of its observations' protected values, at every level, and rates from them", async () => {
@@ -428,16 +433,7 @@ describe('indicator store on chDB', () => {
     const incremental = await cells();
     expect(incremental.find((c) => c.leaf_key === 'bev|STADTTEIL|102|2012' && c.measure === 'einwohner')).toMatchObject({ known_at_ms: String(t0 + 20) });
     // all in one batch, and rebuilt by both rebuilds: the same cells, absent ones and known_at included
-    await truncateProjections(wh);
-    await projector.apply(events);
-    expect(await cells()).toEqual(incremental);
-    for (const rebuild of [new ReplayProjector(wh, { protection, recordKeySecret: SECRET }), new OnePassProjector(wh, { protection, recordKeySecret: SECRET })]) {
-      await truncateProjections(wh);
-      if (rebuild instanceof ReplayProjector) await rebuild.begin();
-      await rebuild.add(events);
-      await rebuild.finish();
-      expect(await cells()).toEqual(incremental);
-    }
+    await expectOneBatchAndRebuildsGive(events, cells, incremental);
   });
 
   it('rebuilds identical cells from a replay in other batches and order', async () => {
