@@ -13,7 +13,7 @@
 // join on every shard (area_map), the migration record, the index queue that the aggregator
 // deletes from (lightweight DELETE is not possible through a Distributed table) and the rebuild's
 // staging table, whose resolving statements group over the whole log on one node.
-import { type Migration, migrations, statementsOf } from './migrations.js';
+import { type Migration, migrations, schemaMigrationsDdl, statementsOf } from './migrations.js';
 
 export type TableLayout = { kind: 'sharded'; shardingKey: string; why: string } | { kind: 'replicated'; why: string };
 
@@ -55,6 +55,17 @@ export interface ClusterOptions {
   cluster?: string;
   /** suffix of the local tables (default `_local`) */
   localSuffix?: string;
+  /**
+   * false: shards without replicas — the local tables plain `<X>MergeTree`, no Keeper (default
+   * true: `Replicated<X>MergeTree`). Also what the generated layout is tested on: chDB reads a
+   * cluster from its configuration but cannot activate a replica (clustered-migrations.chdb.int).
+   */
+  replicated?: boolean;
+  /**
+   * false: the statements of one node, without `ON CLUSTER`, applied on every node in turn where no
+   * distributed DDL queue runs (default true).
+   */
+  onCluster?: boolean;
 }
 
 export interface ClusteredMigration {
@@ -107,7 +118,8 @@ export function clusteredStatements(migration: Pick<Migration, 'id' | 'name' | '
 function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: string, options: ClusterOptions): string[] {
   const cluster = options.cluster ?? '{cluster}';
   const suffix = options.localSuffix ?? '_local';
-  const onCluster = `ON CLUSTER ${quote(cluster)}`;
+  const onCluster = options.onCluster === false ? '' : ` ON CLUSTER ${quote(cluster)}`;
+  const replicated = options.replicated !== false;
   const fail = (why: string): never => {
     throw new ClusteredDdlError(
       `migration ${migration.id} (${migration.name}): ${why}; add a rule to clustered-migrations.ts (accepted: CREATE TABLE IF NOT EXISTS … ENGINE = …MergeTree of a table in clusterLayout, ALTER TABLE … ADD/MODIFY/DROP COLUMN (with MODIFY ORDER BY), ADD/MATERIALIZE INDEX or PROJECTION, MODIFY SETTING, UPDATE, DELETE, TRUNCATE TABLE, INSERT INTO … SELECT, EXCHANGE TABLES … AND …, DROP TABLE IF EXISTS)`,
@@ -123,9 +135,10 @@ function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: stri
     // replicated-only tables share one Keeper path across all shards: every node holds every row
     const path = layout.kind === 'sharded' ? `/clickhouse/tables/{shard}/{database}/${local}` : `/clickhouse/tables/all/{database}/${local}`;
     const engineArgs = [quote(path), quote('{replica}'), ...(args?.trim() ? [args.trim()] : [])].join(', ');
-    const statements = [`CREATE TABLE IF NOT EXISTS ${local} ${onCluster} (${columns})\n    ENGINE = Replicated${variant}MergeTree(${engineArgs})${tail}`];
+    const engine = replicated ? `Replicated${variant}MergeTree(${engineArgs})` : `${variant}MergeTree${args === undefined ? '' : `(${args})`}`;
+    const statements = [`CREATE TABLE IF NOT EXISTS ${local}${onCluster} (${columns})\n    ENGINE = ${engine}${tail}`];
     if (layout.kind === 'sharded') {
-      statements.push(`CREATE TABLE IF NOT EXISTS ${table} ${onCluster} AS ${local}\n    ENGINE = Distributed(${quote(cluster)}, currentDatabase(), ${local}, ${layout.shardingKey})`);
+      statements.push(`CREATE TABLE IF NOT EXISTS ${table}${onCluster} AS ${local}\n    ENGINE = Distributed(${quote(cluster)}, currentDatabase(), ${local}, ${layout.shardingKey})`);
     }
     return statements;
   }
@@ -156,10 +169,10 @@ function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: stri
         if (lost.length > 0) fail(`the new sorting key of ${table} drops ${lost.join(', ')} of its sharding key ${layout.shardingKey}`);
       }
     }
-    const statements = [`ALTER TABLE ${local} ${onCluster} ${ops.join(', ')}${settings}`];
+    const statements = [`ALTER TABLE ${local}${onCluster} ${ops.join(', ')}${settings}`];
     // the Distributed table must know a column to read or route it; indices, projections,
     // settings, mutations and the sorting key live on the shards only (a Distributed table has none)
-    if (layout.kind === 'sharded' && columnOps.length > 0) statements.push(`ALTER TABLE ${table} ${onCluster} ${columnOps.join(', ')}`);
+    if (layout.kind === 'sharded' && columnOps.length > 0) statements.push(`ALTER TABLE ${table}${onCluster} ${columnOps.join(', ')}`);
     return statements;
   }
 
@@ -167,7 +180,7 @@ function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: stri
   const truncate = /^\s*TRUNCATE TABLE (\w+)\s*$/.exec(sql);
   if (truncate) {
     const table = truncate[1]!;
-    return [`TRUNCATE TABLE ${layoutOf(table).kind === 'sharded' ? `${table}${suffix}` : table} ${onCluster}`];
+    return [`TRUNCATE TABLE ${layoutOf(table).kind === 'sharded' ? `${table}${suffix}` : table}${onCluster}`];
   }
   // rows copied between tables: through the Distributed tables, which keep the tables' names (each
   // row to the shard of its sharding key), written on the shards before the statement returns, so
@@ -185,14 +198,14 @@ function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: stri
     const [, a, b] = exchange as unknown as [string, string, string];
     const [la, lb] = [layoutOf(a), layoutOf(b)];
     if (la.kind !== lb.kind) fail(`EXCHANGE TABLES of a ${la.kind} and a ${lb.kind} table has no rule`);
-    return la.kind === 'sharded' ? [`EXCHANGE TABLES ${a}${suffix} AND ${b}${suffix} ${onCluster}`] : [`EXCHANGE TABLES ${a} AND ${b} ${onCluster}`];
+    return la.kind === 'sharded' ? [`EXCHANGE TABLES ${a}${suffix} AND ${b}${suffix}${onCluster}`] : [`EXCHANGE TABLES ${a} AND ${b}${onCluster}`];
   }
   const drop = /^\s*DROP TABLE IF EXISTS (\w+)\s*$/.exec(sql);
   if (drop) {
     const table = drop[1]!;
     return layoutOf(table).kind === 'sharded'
-      ? [`DROP TABLE IF EXISTS ${table} ${onCluster} SYNC`, `DROP TABLE IF EXISTS ${table}${suffix} ${onCluster} SYNC`]
-      : [`DROP TABLE IF EXISTS ${table} ${onCluster} SYNC`];
+      ? [`DROP TABLE IF EXISTS ${table}${onCluster} SYNC`, `DROP TABLE IF EXISTS ${table}${suffix}${onCluster} SYNC`]
+      : [`DROP TABLE IF EXISTS ${table}${onCluster} SYNC`];
   }
 
   return fail('only CREATE TABLE IF NOT EXISTS, ALTER TABLE, TRUNCATE TABLE, INSERT INTO … SELECT, EXCHANGE TABLES and DROP TABLE IF EXISTS have a clustered translation');
@@ -201,6 +214,15 @@ function clusteredStatement(migration: Pick<Migration, 'id' | 'name'>, sql: stri
 /** Every migration in its clustered variant, in the same order and with the same ids. */
 export function clusteredMigrations(options: ClusterOptions = {}): ClusteredMigration[] {
   return migrations.map((m) => ({ id: m.id, name: m.name, statements: clusteredStatements(m, options) }));
+}
+
+/**
+ * schema_migrations on the cluster, created before the first migration as migrateWarehouse()
+ * creates it on one server: the script records every migration right after it, and the table is
+ * itself a migration (5), so without this the record of migration 1 found no table.
+ */
+export function clusteredSchemaMigrations(options: ClusterOptions = {}): string[] {
+  return clusteredStatements({ id: 0, name: 'schema_migrations', sql: schemaMigrationsDdl }, options);
 }
 
 /** The row migrateWarehouse() would write for a migration (schema_migrations is replicated: one insert suffices). */
@@ -220,6 +242,8 @@ export function clusteredDdlScript(options: ClusterOptions = {}): string {
     const l = clusterLayout[table]!;
     lines.push(`--   ${table}: ${l.kind === 'sharded' ? `sharded by ${l.shardingKey}` : 'replicated only'} (${l.why})`);
   }
+  lines.push('', '-- the record of applied migrations, before the first (as migrateWarehouse() creates it)');
+  for (const s of clusteredSchemaMigrations(options)) lines.push(`${s};`);
   for (const m of clusteredMigrations(options)) {
     lines.push('', `-- ${m.id} ${m.name}`);
     for (const s of m.statements) lines.push(`${s};`);

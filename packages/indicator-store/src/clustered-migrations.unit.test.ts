@@ -154,6 +154,9 @@ describe('clustered warehouse DDL from the migrations', () => {
     const lastCreate = script.indexOf("ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/index_pending'");
     expect(script.indexOf("INSERT INTO schema_migrations (id, name) VALUES (13, 'index_pending');")).toBeGreaterThan(lastCreate);
     expect(script.match(/^INSERT INTO schema_migrations /gm)).toHaveLength(migrations.length);
+    // the table the records go to exists before the first of them (it is itself migration 5)
+    expect(script.indexOf('CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER')).toBeGreaterThan(-1);
+    expect(script.indexOf('CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER')).toBeLessThan(script.indexOf('INSERT INTO schema_migrations'));
     for (const table of Object.keys(clusterLayout)) expect(script).toMatch(new RegExp(`^--   ${table}: `, 'm'));
   });
 });

@@ -28,7 +28,8 @@
 // returns a row — for a step that must not be repeated once its effect is there (an exchange).
 import type { Warehouse } from '@sp/ports';
 
-const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
+/** the record of applied migrations: created before the first one (migrateWarehouse, the clustered script) and again as migration 5 */
+export const schemaMigrationsDdl = `CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String, applied_at DateTime DEFAULT now())
       ENGINE = ReplacingMergeTree ORDER BY id`;
 
 /** One numbered migration: its statement(s), run in order, and what says they already took effect. */
@@ -345,9 +346,30 @@ export async function migrateWarehouse(warehouse: Warehouse, options: MigrateOpt
   return applied;
 }
 
-/** Empties every projected table (for a rebuild by replay). area_map is reference data and stays. */
+/**
+ * Empties every projected table (for a rebuild by replay). area_map is reference data and stays.
+ * On the clustered layout (clustered-migrations.ts) a sharded table is a Distributed table, which
+ * TRUNCATE leaves as it is while reporting success (ClickHouse issue #50447): its local table is
+ * emptied instead, on every node of its cluster (ON CLUSTER), or without ON CLUSTER where every
+ * shard of the cluster is this node (no distributed DDL queue needed; the clustered layout's test).
+ */
 export async function truncateProjections(warehouse: Warehouse): Promise<void> {
-  for (const table of ['record_versions', 'cells', 'index_values', 'protected_index_values', 'record_versions_replay', 'index_pending']) {
-    await warehouse.command(`TRUNCATE TABLE IF EXISTS ${table}`);
+  const tables = ['record_versions', 'cells', 'index_values', 'protected_index_values', 'record_versions_replay', 'index_pending'];
+  const distributed = await warehouse.query<{ name: string; engine_full: string }>(
+    `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND engine = 'Distributed' AND name IN {tables:Array(String)}`,
+    { tables },
+  );
+  const onShards = new Map<string, string>();
+  if (distributed.length > 0) {
+    const remote = new Map(
+      (await warehouse.query<{ cluster: string; n: string }>('SELECT cluster, toString(countIf(is_local = 0)) AS n FROM system.clusters GROUP BY cluster')).map((c) => [c.cluster, c.n]),
+    );
+    for (const d of distributed) {
+      // Distributed('cluster', 'database', 'local_table'[, sharding key])
+      const [, cluster, local] = /^Distributed\('([^']+)',\s*'[^']*',\s*'?(\w+)'?/.exec(d.engine_full) ?? [];
+      if (!cluster || !local) throw new Error(`truncateProjections: cannot read the local table of ${d.name} from ${d.engine_full}`);
+      onShards.set(d.name, remote.get(cluster) === '0' ? local : `${local} ON CLUSTER '${cluster}'`);
+    }
   }
+  for (const table of tables) await warehouse.command(`TRUNCATE TABLE IF EXISTS ${onShards.get(table) ?? table}`);
 }

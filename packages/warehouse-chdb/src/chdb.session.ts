@@ -8,9 +8,12 @@ export type ChdbSession = Session;
 
 export const chdbConnectionArgs: readonly string[] = ['--output_format_json_quote_64bit_integers=1', '--session_timezone=UTC'];
 
-/** A chDB session on `path` (created if missing). Throws chDB's typed error if another data directory is open. */
-export function openChdbSession(path: string): ChdbSession {
-  return new Session(path, { connectionArgs: chdbConnectionArgs });
+/**
+ * A chDB session on `path` (created if missing), reading the ClickHouse configuration file
+ * `configFile` when given. Throws chDB's typed error if another data directory is open.
+ */
+export function openChdbSession(path: string, configFile?: string): ChdbSession {
+  return new Session(path, { connectionArgs: configFile ? [...chdbConnectionArgs, `--config-file=${configFile}`] : chdbConnectionArgs });
 }
 
 export { drainPending as drainChdb } from 'chdb';

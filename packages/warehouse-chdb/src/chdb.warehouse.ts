@@ -16,6 +16,12 @@ import { StatementQueue, type Lane } from './statement.queue.js';
 export interface ChdbWarehouseOptions {
   /** data directory; created if missing. One per process (a chDB limit). */
   path: string;
+  /**
+   * a ClickHouse configuration file the session reads (clickhouse-local's `--config-file`): e.g.
+   * `remote_servers`, `macros` and a settings profile, for the clustered layout's test
+   * (indicator-store's clustered-migrations.chdb.int). The platform opens chDB without one.
+   */
+  configFile?: string;
 }
 
 /** what the views of one session share: the engine, its queue and the calls in flight */
@@ -194,7 +200,7 @@ function cancelled(sql: string, cause?: unknown): WarehouseError {
 export function openChdbWarehouse(options: ChdbWarehouseOptions): ChdbWarehouse {
   let session: ChdbSession;
   try {
-    session = openChdbSession(options.path);
+    session = openChdbSession(options.path, options.configFile);
   } catch (error) {
     throw toWarehouseError(error, `open chDB at ${options.path} (chDB allows one data directory per process)`);
   }
