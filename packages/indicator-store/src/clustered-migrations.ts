@@ -13,6 +13,7 @@
 // join on every shard (area_map), the migration record, the index queue that the aggregator
 // deletes from (lightweight DELETE is not possible through a Distributed table) and the rebuild's
 // staging table, whose resolving statements group over the whole log on one node.
+import type { Warehouse } from '@sp/ports';
 import { type Migration, migrations, schemaMigrationsDdl, statementsOf } from './migrations.js';
 
 export type TableLayout = { kind: 'sharded'; shardingKey: string; why: string } | { kind: 'replicated'; why: string };
@@ -228,6 +229,22 @@ export function clusteredSchemaMigrations(options: ClusterOptions = {}): string[
 /** The row migrateWarehouse() would write for a migration (schema_migrations is replicated: one insert suffices). */
 export function schemaMigrationRecord(m: { id: number; name: string }): string {
   return `INSERT INTO schema_migrations (id, name) VALUES (${m.id}, ${quote(m.name)});`;
+}
+
+/**
+ * Runs the clustered DDL through a warehouse, as the script does: schema_migrations first, then
+ * every migration's statements and its record. Returns "id name" of each migration applied. For a
+ * node without a distributed DDL queue (`onCluster: false`), e.g. the clustered layout's tests on chDB.
+ */
+export async function applyClusteredMigrations(warehouse: Warehouse, options: ClusterOptions = {}): Promise<string[]> {
+  for (const statement of clusteredSchemaMigrations(options)) await warehouse.command(statement);
+  const applied: string[] = [];
+  for (const m of clusteredMigrations(options)) {
+    for (const statement of m.statements) await warehouse.command(statement);
+    await warehouse.command(schemaMigrationRecord(m).replace(/;$/, ''));
+    applied.push(`${m.id} ${m.name}`);
+  }
+  return applied;
 }
 
 /** The whole clustered DDL as one script (what `pnpm warehouse:clustered-ddl` prints). */

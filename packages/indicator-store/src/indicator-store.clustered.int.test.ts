@@ -2,10 +2,9 @@
 // (clustered-migrations.ts) applied in order on a real engine, and then the indicator store's whole
 // suite — live batches, corrections, withdrawals, as-of, disclosure, both rebuilds — run through
 // its Distributed tables. The engine is chDB with a cluster in its configuration: one shard, this
-// node (the shard's address is this node's tcp_port, so ClickHouse runs its part locally; nothing
-// listens on it), and the settings profile docs/operations.md gives the services on a cluster
-// (with one shard ClickHouse needs neither: a local shard is written at once, and a subquery on a
-// Distributed table is refused only across two shards or more).
+// node (@sp/testing's oneShardClusterConfig), with the settings profile docs/operations.md gives the
+// services on a cluster (with one shard ClickHouse needs neither: a local shard is written at once,
+// and a subquery on a Distributed table is refused only across two shards or more).
 // What it cannot show: chDB reads a Keeper from its configuration and creates Replicated tables in
 // it, but never activates a replica (no interserver endpoint: "Parameter 'interserver_http(s)_port'
 // required for replication is not specified", the table stays read-only), so the local tables are
@@ -13,47 +12,20 @@
 // so the sharding keys' rule (clustered-migrations.unit) is not exercised by rows on two shards —
 // chDB cannot be a second shard (a Distributed table reaches another node over the native TCP
 // protocol, which chDB does not serve).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tempDir } from '@sp/testing';
+import { oneShardClusterConfig, tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import type { Warehouse } from '@sp/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusteredMigrations, clusteredSchemaMigrations, schemaMigrationRecord } from './clustered-migrations.js';
+import { applyClusteredMigrations } from './clustered-migrations.js';
 import { indicatorStoreSuite } from './indicator-store.suite.js';
 import { migrateWarehouse, migrations, truncateProjections } from './migrations.js';
-
-const CLUSTER = 'sp';
-
-/** chDB's configuration: the cluster, its macros and the services' settings profile on a cluster (docs/operations.md) */
-const config = `<clickhouse>
-  <tcp_port>9000</tcp_port>
-  <macros><cluster>${CLUSTER}</cluster><shard>01</shard><replica>r1</replica></macros>
-  <remote_servers><${CLUSTER}><shard><replica><host>127.0.0.1</host><port>9000</port></replica></shard></${CLUSTER}></remote_servers>
-  <profiles><default>
-    <distributed_foreground_insert>1</distributed_foreground_insert>
-    <distributed_product_mode>global</distributed_product_mode>
-  </default></profiles>
-</clickhouse>
-`;
 
 /** One process, one chDB: the warehouse every test of this file uses, migrated by the clustered DDL. */
 let opened: Promise<{ wh: Warehouse; applied: string[] }> | undefined;
 function clustered(): Promise<{ wh: Warehouse; applied: string[] }> {
   opened ??= (async () => {
-    const dir = tempDir('sp-clustered-');
-    const configFile = join(dir, 'config.xml');
-    writeFileSync(configFile, config);
-    const wh = openChdbWarehouse({ path: join(dir, 'warehouse'), configFile });
-    const applied: string[] = [];
-    const options = { cluster: CLUSTER, replicated: false, onCluster: false };
-    // as the generated script (clusteredDdlScript) runs them
-    for (const statement of clusteredSchemaMigrations(options)) await wh.command(statement);
-    for (const m of clusteredMigrations(options)) {
-      for (const statement of m.statements) await wh.command(statement);
-      await wh.command(schemaMigrationRecord(m).replace(/;$/, ''));
-      applied.push(`${m.id} ${m.name}`);
-    }
+    const wh = openChdbWarehouse({ path: tempDir('sp-clustered-'), configFile: oneShardClusterConfig('sp') });
+    const applied = await applyClusteredMigrations(wh, { cluster: 'sp', replicated: false, onCluster: false });
     return { wh, applied };
   })();
   return opened;

@@ -3,7 +3,7 @@
 // directory on free loopback ports, and everything started is torn down when the process exits.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -249,15 +249,40 @@ export async function startNodeService(
  * Starts the dev-only ClickHouse HTTP endpoint over chDB (services/chdb-http) on its own data
  * directory, so `@clickhouse/client` can be tested against the real ClickHouse engine.
  */
-export async function startChdbHttp(): Promise<ChildService & { dataDir: string }> {
+export async function startChdbHttp(options: { configFile?: string } = {}): Promise<ChildService & { dataDir: string }> {
   const dataDir = tempDir('sp-chdb-http-');
   const port = await freePort();
   const svc = await startNodeService('services/chdb-http/dist/main.js', {
-    env: { CHDB_HTTP_PORT: String(port), CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: dataDir },
+    env: { CHDB_HTTP_PORT: String(port), CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: dataDir, ...(options.configFile ? { CHDB_CONFIG_FILE: options.configFile } : {}) },
     ready: /listening/,
     url: `http://127.0.0.1:${port}`,
   });
   return Object.assign(svc, { url: `http://127.0.0.1:${port}`, dataDir });
+}
+
+/**
+ * A chDB configuration file (openChdbWarehouse's `configFile`, chdb-http's CHDB_CONFIG_FILE) with
+ * the cluster `cluster` of one shard whose address is this node (its tcp_port: ClickHouse runs the
+ * shard's part locally, nothing listens there), the macros and the settings profile the services
+ * use on a cluster (docs/operations.md, "Clustered warehouse"): where the clustered layout's DDL
+ * (@sp/indicator-store's applyClusteredMigrations) runs on a real engine.
+ */
+export function oneShardClusterConfig(cluster = 'sp'): string {
+  const file = join(tempDir('sp-cluster-config-'), 'config.xml');
+  writeFileSync(
+    file,
+    `<clickhouse>
+  <tcp_port>9000</tcp_port>
+  <macros><cluster>${cluster}</cluster><shard>01</shard><replica>r1</replica></macros>
+  <remote_servers><${cluster}><shard><replica><host>127.0.0.1</host><port>9000</port></replica></shard></${cluster}></remote_servers>
+  <profiles><default>
+    <distributed_foreground_insert>1</distributed_foreground_insert>
+    <distributed_product_mode>global</distributed_product_mode>
+  </default></profiles>
+</clickhouse>
+`,
+  );
+  return file;
 }
 
 export interface KeycloakInstance {

@@ -1,5 +1,7 @@
 // A set-based rebuild (ReplayProjector) against the incremental path on the same log, on both
-// warehouse adapters (in-process chDB; @clickhouse/client against chdb-http): the log is projected
+// warehouse adapters (in-process chDB; @clickhouse/client against chdb-http) and on the clustered
+// layout (chdb-http with a one-shard cluster, migrated by the generated clustered DDL: every table
+// the aggregator writes and reads is Distributed over its local table): the log is projected
 // live in small batches, the tables are taken, rebuild() replays the log, and every table a reader
 // uses must be the same — record_versions, the present cells column by column, the absent cells,
 // and both variants of the composite indices. The log holds what makes the two paths differ if
@@ -16,9 +18,9 @@
 import { EventCodec, SchemaRegistry, defaultTopology, type RecordEvent } from '@sp/events';
 import { anAreaStatistic } from '@sp/events/testing';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
-import { loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
+import { applyClusteredMigrations, loadAreaMap, migrateWarehouse, planResolverFromCatalogue, WarehouseIndicatorReader } from '@sp/indicator-store';
 import type { DeadLetter, EventLog, Warehouse } from '@sp/ports';
-import { startChdbHttp, tempDir } from '@sp/testing';
+import { oneShardClusterConfig, startChdbHttp, tempDir } from '@sp/testing';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { stadtteilAreaMap } from '@sp/indicator-store/testing';
@@ -144,6 +146,23 @@ const engines: { name: string; open: () => Promise<{ wh: Warehouse; close: () =>
     open: async () => {
       const server = await startChdbHttp();
       const wh = createClickHouseWarehouse({ url: server.url });
+      return {
+        wh,
+        close: async () => {
+          await wh.close();
+          await server.stop();
+        },
+      };
+    },
+  },
+  {
+    name: 'the clustered layout (chdb-http, one shard, Distributed tables)',
+    open: async () => {
+      const server = await startChdbHttp({ configFile: oneShardClusterConfig('sp') });
+      const wh = createClickHouseWarehouse({ url: server.url });
+      // migrateWarehouse() below then finds every migration applied
+      await applyClusteredMigrations(wh, { cluster: 'sp', replicated: false, onCluster: false });
+      expect(await wh.query(`SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'cells'`)).toEqual([{ engine: 'Distributed' }]);
       return {
         wh,
         close: async () => {

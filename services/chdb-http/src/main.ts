@@ -11,11 +11,13 @@ const env = z
     CHDB_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8123),
     CHDB_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     CHDB_PATH: z.string().min(1, 'CHDB_PATH must name the chDB data directory'),
+    // a ClickHouse configuration file for the session (a test's cluster: @sp/testing's oneShardClusterConfig)
+    CHDB_CONFIG_FILE: z.string().min(1).optional(),
   })
   .parse(process.env);
 
 mkdirSync(env.CHDB_PATH, { recursive: true });
-const session = openChdbSession(env.CHDB_PATH);
+const session = openChdbSession(env.CHDB_PATH, env.CHDB_CONFIG_FILE);
 const { server, shutdown } = createChdbHttpServer({ session });
 
 server.listen(env.CHDB_HTTP_PORT, env.CHDB_HTTP_HOST, () => {
