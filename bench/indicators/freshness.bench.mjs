@@ -51,6 +51,10 @@ const { values: args } = parseArgs({
     // at most N deliveries of new keys, then corrections of them (below): fewer slots, more versions
     // per record by the end of the run with the same number of versions written
     slots: { type: 'string' },
+    // servers mode: chdb-http logs every statement (its lane, its wait for a turn, its engine time;
+    // CHDB_HTTP_STATEMENT_LOG), and the report splits each minute's statements by lane and the
+    // background lane's (the index passes') by statement: does a pass wait longer, or run longer?
+    'statement-log': { type: 'boolean', default: false },
   },
 });
 const RATE = Number(args.rate);
@@ -71,9 +75,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-freshness-'));
 if (!['embedded', 'servers'].includes(args.engines)) throw new Error('--engines embedded|servers');
 const servers = [];
 const serversEnv = {};
+const statementLog = args['statement-log'] && args.engines === 'servers' ? join(mkdtempSync(join(tmpdir(), 'sp-bench-statements-')), 'statements.jsonl') : undefined;
 if (args.engines === 'servers') {
   const { startKafka, startPostgres, startChdbHttp } = await fromPlatform('@sp/testing');
-  const [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
+  const [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp(statementLog ? { statementLog } : {})]);
   servers.push(kafka, postgres, chdb);
   Object.assign(serversEnv, { SP_ENGINES: 'servers', KAFKA_BROKERS: kafka.brokers.join(','), DATABASE_URL: postgres.url, CLICKHOUSE_URL: chdb.url });
   console.log(`servers: Kafka ${kafka.brokers.join(',')}, PostgreSQL, chdb-http ${chdb.url}`);
@@ -381,6 +386,8 @@ let maxInFlight = 0;
 let inFlight = 0;
 const start = performance.now();
 let metricsBefore;
+/** epoch ms of the measured window's start (the statement log's minutes) */
+let windowStartMs;
 // a line every 30 s while the run goes on (a run cut short still leaves its trend): deliveries sent,
 // answered, values seen, the freshness of those seen so far, the load average
 let answered = 0;
@@ -396,6 +403,7 @@ const minuteScrapes = [];
 let minuteTimer;
 for (let i = 0; i < total && !failure; i++) {
   if (i === warmupCount && args.metrics) {
+    windowStartMs = Date.now();
     metricsBefore = await scrapeMetrics().catch(() => undefined);
     if (metricsBefore) {
       minuteScrapes.push(metricsBefore);
@@ -522,6 +530,51 @@ if (minuteScrapes.length > 0 && metricsAfter) {
     console.log(`  ${name.padEnd(58)} ${cells.join(' ')}`);
   }
 }
+// the statement log (servers mode, --statement-log): per minute of the measured window and lane,
+// how many statements, their mean wait for a turn and mean engine time; then the background lane's
+// (the index passes') statements with the most engine time, the same per minute
+const statementsPerMinute = [];
+if (statementLog && windowStartMs !== undefined) {
+  const lines = readFileSync(statementLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const shape = (sql) =>
+    sql
+      .replace(/'(?:[^'\\]|\\.)*'/g, "'…'")
+      .replace(/\b\d+\b/g, 'N')
+      .replace(/\s+/g, ' ')
+      .slice(0, 70);
+  const minutesOf = [];
+  for (const st of lines) {
+    const m = Math.floor((st.atMs - windowStartMs) / 60_000);
+    if (m < 0 || m >= perMinute.length) continue;
+    (minutesOf[m] ??= []).push(st);
+  }
+  const mean = (xs, k) => (xs.length ? xs.reduce((a, x) => a + x[k], 0) / xs.length : NaN);
+  const cell = (xs) => (xs.length ? `${fmtMs(mean(xs, 'waitedMs')).trim()} + ${fmtMs(mean(xs, 'ranMs')).trim()} ×${xs.length}`.padStart(28) : '—'.padStart(28));
+  console.log('chdb-http statements per minute of the measured window (mean wait for a turn + mean engine time × count):');
+  for (const lane of ['urgent', 'normal', 'background']) console.log(`  ${lane.padEnd(72)} ${minutesOf.map((xs) => cell((xs ?? []).filter((x) => x.lane === lane))).join(' ')}`);
+  const background = lines.filter((x) => x.lane === 'background');
+  const byShape = new Map();
+  for (const st of background) byShape.set(shape(st.sql), (byShape.get(shape(st.sql)) ?? 0) + st.ranMs);
+  const top = [...byShape]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([k]) => k);
+  for (const k of top) console.log(`  ${k.padEnd(72)} ${minutesOf.map((xs) => cell((xs ?? []).filter((x) => x.lane === 'background' && shape(x.sql) === k))).join(' ')}`);
+  for (let m = 0; m < minutesOf.length; m++) {
+    const xs = minutesOf[m] ?? [];
+    statementsPerMinute.push(
+      Object.fromEntries(
+        ['urgent', 'normal', 'background'].map((lane) => {
+          const ys = xs.filter((x) => x.lane === lane);
+          return [lane, { n: ys.length, waitedMs: mean(ys, 'waitedMs'), ranMs: mean(ys, 'ranMs') }];
+        }),
+      ),
+    );
+  }
+}
 console.log(
   JSON.stringify(
     {
@@ -548,6 +601,7 @@ console.log(
       loadavg: loadavg(),
       where: where.slice(0, 24),
       perMinuteTrace: perMinuteTrace.map((rows) => rows.map((r) => ({ series: label(r), n: r.n, mean: r.mean }))),
+      ...(statementLog ? { statementsPerMinute } : {}),
     },
     (_k, v) => (typeof v === 'number' ? (Number.isFinite(v) ? Math.round(v * 10) / 10 : null) : v),
   ),

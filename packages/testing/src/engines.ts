@@ -249,11 +249,17 @@ export async function startNodeService(
  * Starts the dev-only ClickHouse HTTP endpoint over chDB (services/chdb-http) on its own data
  * directory, so `@clickhouse/client` can be tested against the real ClickHouse engine.
  */
-export async function startChdbHttp(options: { configFile?: string } = {}): Promise<ChildService & { dataDir: string }> {
+export async function startChdbHttp(options: { configFile?: string; statementLog?: string } = {}): Promise<ChildService & { dataDir: string }> {
   const dataDir = tempDir('sp-chdb-http-');
   const port = await freePort();
   const svc = await startNodeService('services/chdb-http/dist/main.js', {
-    env: { CHDB_HTTP_PORT: String(port), CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: dataDir, ...(options.configFile ? { CHDB_CONFIG_FILE: options.configFile } : {}) },
+    env: {
+      CHDB_HTTP_PORT: String(port),
+      CHDB_HTTP_HOST: '127.0.0.1',
+      CHDB_PATH: dataDir,
+      ...(options.configFile ? { CHDB_CONFIG_FILE: options.configFile } : {}),
+      ...(options.statementLog ? { CHDB_HTTP_STATEMENT_LOG: options.statementLog } : {}),
+    },
     ready: /listening/,
     url: `http://127.0.0.1:${port}`,
   });

@@ -29,6 +29,20 @@ export interface ChdbHttpServerOptions {
   session: ChdbSession;
   /** largest accepted request body after decompression; default 1 GiB */
   maxBodyBytes?: number;
+  /** called after every statement (main.ts: CHDB_HTTP_STATEMENT_LOG, the freshness bench's --statement-log) */
+  onStatement?: (statement: StatementTiming) => void;
+}
+
+/** One statement's way through chdb-http: when it arrived, how long it waited for its turn (its lane, the request's database), how long the engine took. */
+export interface StatementTiming {
+  lane: Lane;
+  /** epoch ms when the statement was ready to run (its body read) */
+  atMs: number;
+  waitedMs: number;
+  ranMs: number;
+  ok: boolean;
+  /** the statement's first 160 characters (an insert: its INSERT … FORMAT line) */
+  sql: string;
 }
 
 export interface ChdbHttpServer {
@@ -204,15 +218,27 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
     const hasParams = Object.keys(params).length > 0;
 
     const lane = laneOf(fields);
-    // the session on the request's database, the statement in its priority's lane
-    const run = <T>(work: () => Promise<T>): Promise<T> =>
-      gate.run(database, () =>
-        queue.run(lane, () => {
-          ran[lane]++;
-          return work();
-        }),
-      );
     const urlQuery = fields.get('query') ?? '';
+    // the session on the request's database, the statement in its priority's lane
+    const run = async <T>(work: () => Promise<T>): Promise<T> => {
+      const at = performance.now();
+      let started = at;
+      let ok = false;
+      try {
+        const result = await gate.run(database, () =>
+          queue.run(lane, () => {
+            ran[lane]++;
+            started = performance.now();
+            return work();
+          }),
+        );
+        ok = true;
+        return result;
+      } finally {
+        const statement = urlQuery || body.subarray(0, 160).toString('utf8');
+        options.onStatement?.({ lane, atMs: performance.timeOrigin + at, waitedMs: started - at, ranMs: performance.now() - started, ok, sql: statement.slice(0, 160) });
+      }
+    };
     if (!urlQuery && body.length === 0) throw new HttpQueryError(62, 'SYNTAX_ERROR', 'Empty query', 400);
 
     // INSERT … FORMAT f with the rows in the body: hand the bytes to chDB's raw insert (no string copy)

@@ -1,7 +1,7 @@
 // DEV-ONLY — NOT FOR PRODUCTION. Entry of the chDB HTTP endpoint (see chdb-http.server.ts and
 // README.md): opens the process's one chDB data directory and serves ClickHouse's HTTP interface
 // on it so several local service processes can share one warehouse.
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { z } from 'zod';
 import { drainChdb, openChdbSession } from '@sp/warehouse-chdb';
 import { createChdbHttpServer } from './chdb-http.server.js';
@@ -13,12 +13,15 @@ const env = z
     CHDB_PATH: z.string().min(1, 'CHDB_PATH must name the chDB data directory'),
     // a ClickHouse configuration file for the session (a test's cluster: @sp/testing's oneShardClusterConfig)
     CHDB_CONFIG_FILE: z.string().min(1).optional(),
+    // a file to append one JSON line per statement to (lane, wait for its turn, engine time, its start): the freshness bench's --statement-log
+    CHDB_HTTP_STATEMENT_LOG: z.string().min(1).optional(),
   })
   .parse(process.env);
 
 mkdirSync(env.CHDB_PATH, { recursive: true });
 const session = openChdbSession(env.CHDB_PATH, env.CHDB_CONFIG_FILE);
-const { server, shutdown } = createChdbHttpServer({ session });
+const statementLog = env.CHDB_HTTP_STATEMENT_LOG ? createWriteStream(env.CHDB_HTTP_STATEMENT_LOG, { flags: 'a' }) : undefined;
+const { server, shutdown } = createChdbHttpServer({ session, ...(statementLog ? { onStatement: (s) => statementLog.write(`${JSON.stringify(s)}\n`) } : {}) });
 
 server.listen(env.CHDB_HTTP_PORT, env.CHDB_HTTP_HOST, () => {
   const address = server.address();
@@ -39,6 +42,7 @@ async function stop(signal: string): Promise<void> {
   await shutdown();
   session.close();
   await drainChdb();
+  if (statementLog) await new Promise<void>((resolve) => statementLog.end(resolve));
   console.log('chdb-http: stopped');
   process.exit(0);
 }
