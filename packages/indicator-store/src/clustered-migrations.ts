@@ -59,12 +59,13 @@ export interface ClusterOptions {
   /**
    * false: shards without replicas — the local tables plain `<X>MergeTree`, no Keeper (default
    * true: `Replicated<X>MergeTree`). Also what the generated layout is tested on: chDB reads a
-   * cluster from its configuration but cannot activate a replica (clustered-migrations.chdb.int).
+   * cluster from its configuration but cannot activate a replica (indicator-store.clustered.int).
    */
   replicated?: boolean;
   /**
    * false: the statements of one node, without `ON CLUSTER`, applied on every node in turn where no
-   * distributed DDL queue runs (default true).
+   * distributed DDL queue runs (default true) — all but the copies of rows (`INSERT INTO … SELECT`
+   * through the Distributed tables), which run on one node; the script marks them.
    */
   onCluster?: boolean;
 }
@@ -234,7 +235,8 @@ export function schemaMigrationRecord(m: { id: number; name: string }): string {
 /**
  * Runs the clustered DDL through a warehouse, as the script does: schema_migrations first, then
  * every migration's statements and its record. Returns "id name" of each migration applied. For a
- * node without a distributed DDL queue (`onCluster: false`), e.g. the clustered layout's tests on chDB.
+ * cluster of one node without a distributed DDL queue (`onCluster: false`), e.g. the clustered
+ * layout's tests on chDB; on several nodes the row copies would run once per node (the script marks them).
  */
 export async function applyClusteredMigrations(warehouse: Warehouse, options: ClusterOptions = {}): Promise<string[]> {
   for (const statement of clusteredSchemaMigrations(options)) await warehouse.command(statement);
@@ -251,8 +253,12 @@ export async function applyClusteredMigrations(warehouse: Warehouse, options: Cl
 export function clusteredDdlScript(options: ClusterOptions = {}): string {
   const lines = [
     '-- Indicator warehouse, clustered variant: generated from packages/indicator-store/src/migrations.ts',
-    '-- by clustered-migrations.ts. Needs macros {cluster}, {shard}, {replica} on every node and ClickHouse Keeper.',
-    '-- Apply in order before the first start; each migration is recorded in schema_migrations, so migrateWarehouse() applies none again.',
+    options.replicated === false
+      ? '-- by clustered-migrations.ts. Shards without replicas (plain *MergeTree local tables, no Keeper).'
+      : '-- by clustered-migrations.ts. Needs macros {cluster}, {shard}, {replica} on every node and ClickHouse Keeper.',
+    options.onCluster === false
+      ? '-- Statements for one node (no ON CLUSTER): apply on every node in turn, in order, before the first start; each migration is recorded in schema_migrations.'
+      : '-- Apply in order before the first start; each migration is recorded in schema_migrations, so migrateWarehouse() applies none again.',
     '-- docs/operations.md, "Clustered warehouse".',
   ];
   for (const table of Object.keys(clusterLayout).sort()) {
@@ -263,7 +269,11 @@ export function clusteredDdlScript(options: ClusterOptions = {}): string {
   for (const s of clusteredSchemaMigrations(options)) lines.push(`${s};`);
   for (const m of clusteredMigrations(options)) {
     lines.push('', `-- ${m.id} ${m.name}`);
-    for (const s of m.statements) lines.push(`${s};`);
+    for (const s of m.statements) {
+      // a copy of rows through the Distributed tables reaches every shard: run on every node, it would copy them once per node
+      if (options.onCluster === false && s.startsWith('INSERT INTO ')) lines.push('-- on ONE node only (the copy goes through the Distributed tables to every shard):');
+      lines.push(`${s};`);
+    }
     // recorded as migrateWarehouse() records it, so a process started on the cluster applies none again
     lines.push(schemaMigrationRecord(m));
   }

@@ -15,6 +15,20 @@ describe('clustered warehouse DDL from the migrations', () => {
     for (const s of clustered.flatMap((m) => m.statements)) if (!s.startsWith('INSERT INTO ')) expect(s).toContain("ON CLUSTER '{cluster}'");
   });
 
+  it('gives shards without replicas (plain engines, no Keeper path) and statements for one node on request', () => {
+    const plain = clusteredMigrations({ cluster: 'sp', replicated: false, onCluster: false });
+    expect(plain.map((m) => m.id)).toEqual(migrations.map((m) => m.id));
+    for (const s of plain.flatMap((m) => m.statements)) {
+      expect(s).not.toContain('ON CLUSTER');
+      expect(s).not.toContain('Replicated');
+      expect(s).not.toContain('/clickhouse/tables/');
+    }
+    const [cellsLocal, cells] = clusteredStatements(migrations.find((m) => m.name === 'cells')!, { cluster: 'sp', replicated: false, onCluster: false });
+    expect(cellsLocal).toMatch(/^CREATE TABLE IF NOT EXISTS cells_local \(/);
+    expect(cellsLocal).toMatch(/ENGINE = ReplacingMergeTree\(known_at_ms\)/);
+    expect(cells).toBe("CREATE TABLE IF NOT EXISTS cells AS cells_local\n    ENGINE = Distributed('sp', currentDatabase(), cells_local, cityHash64(leaf_key))");
+  });
+
   it('gives every table a layout, and names no table the migrations do not create', () => {
     const tables = migrations.flatMap((m) => statementsOf(m).map((sql) => created(sql)?.[1])).filter((t): t is string => t !== undefined);
     expect(new Set(tables)).toEqual(new Set(Object.keys(clusterLayout)));

@@ -19,7 +19,7 @@ export interface ChdbWarehouseOptions {
   /**
    * a ClickHouse configuration file the session reads (clickhouse-local's `--config-file`): e.g.
    * `remote_servers`, `macros` and a settings profile, for the clustered layout's test
-   * (indicator-store's clustered-migrations.chdb.int). The platform opens chDB without one.
+   * (indicator-store's indicator-store.clustered.int). The platform opens chDB without one.
    */
   configFile?: string;
 }

@@ -1,6 +1,8 @@
 import { ClickHouseLogLevel, createClient as createClientWithLogs, TupleParam, type ClickHouseClient } from '@clickhouse/client';
-import { startChdbHttp, type ChildService } from '@sp/testing';
+import { startChdbHttp, tempDir, waitFor, type ChildService } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 // these tests provoke errors on purpose; the client would log each one
@@ -8,8 +10,10 @@ const createClient: typeof createClientWithLogs = (config) => createClientWithLo
 
 let server: ChildService & { dataDir: string };
 let client: ClickHouseClient;
+/** CHDB_HTTP_STATEMENT_LOG: one JSON line per statement */
+const statementLog = join(tempDir('sp-chdb-http-log-'), 'statements.jsonl');
 beforeAll(async () => {
-  server = await startChdbHttp();
+  server = await startChdbHttp({ statementLog });
   client = createClient({ url: server.url });
 });
 afterAll(async () => {
@@ -44,6 +48,25 @@ describe('chdb-http (dev-only ClickHouse HTTP interface over chDB)', () => {
     const plain = await fetch(server.url, { method: 'POST', body: "SELECT 'a' AS x, 2 AS y" });
     expect(plain.headers.get('x-clickhouse-format')).toBe('TabSeparated');
     expect(await plain.text()).toBe('a\t2\n');
+  });
+
+  it('logs every statement with its lane, its wait for a turn and its engine time (CHDB_HTTP_STATEMENT_LOG)', async () => {
+    await client.command({ query: 'SELECT 4711 AS logged_background', clickhouse_settings: { priority: '2' } });
+    await client.query({ query: 'SELECT * FROM nirgendwo_logged' }).catch(() => undefined);
+    const logged = () =>
+      existsSync(statementLog)
+        ? readFileSync(statementLog, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
+    await waitFor(() => logged().some((l) => l.sql.includes('nirgendwo_logged')), { timeoutMs: 10_000 });
+    const [background] = logged().filter((l) => l.sql.includes('logged_background'));
+    expect(background).toMatchObject({ lane: 'background', ok: true });
+    expect(background.waitedMs).toBeGreaterThanOrEqual(0);
+    expect(background.ranMs).toBeGreaterThan(0);
+    expect(Math.abs(background.atMs - Date.now())).toBeLessThan(60_000);
+    expect(logged().find((l) => l.sql.includes('nirgendwo_logged'))).toMatchObject({ lane: 'normal', ok: false });
   });
 
   it('answers errors with HTTP 500, the exception code header and a body the client parses', async () => {
