@@ -18,12 +18,12 @@
 //    open dashboard would ask it — includes the read cache's staleness.
 // A delivery's freshness is measured from its 2xx to the arrival of the first answer showing it.
 //
-//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers] [--root /work/main] [--slots N]
+//   node bench/indicators/freshness.bench.mjs [--rate 1] [--records 100] [--seconds 60] [--warmup 5] [--engines embedded|servers] [--root /work/main] [--slots N] [--statement-log]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromPlatform, percentile, root, fmtMs, sgb2Observations } from './lib.mjs';
 
@@ -539,6 +539,7 @@ if (statementLog && windowStartMs !== undefined) {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+  rmSync(dirname(statementLog), { recursive: true, force: true });
   const shape = (sql) =>
     sql
       .replace(/'(?:[^'\\]|\\.)*'/g, "'…'")
