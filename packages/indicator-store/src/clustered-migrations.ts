@@ -229,7 +229,7 @@ export function clusteredSchemaMigrations(options: ClusterOptions = {}): string[
 
 /** The row migrateWarehouse() would write for a migration (schema_migrations is replicated: one insert suffices). */
 export function schemaMigrationRecord(m: { id: number; name: string }): string {
-  return `INSERT INTO schema_migrations (id, name) VALUES (${m.id}, ${quote(m.name)});`;
+  return `INSERT INTO schema_migrations (id, name) VALUES (${m.id}, ${quote(m.name)})`;
 }
 
 /**
@@ -243,7 +243,7 @@ export async function applyClusteredMigrations(warehouse: Warehouse, options: Cl
   const applied: string[] = [];
   for (const m of clusteredMigrations(options)) {
     for (const statement of m.statements) await warehouse.command(statement);
-    await warehouse.command(schemaMigrationRecord(m).replace(/;$/, ''));
+    await warehouse.command(schemaMigrationRecord(m));
     applied.push(`${m.id} ${m.name}`);
   }
   return applied;
@@ -275,7 +275,7 @@ export function clusteredDdlScript(options: ClusterOptions = {}): string {
       lines.push(`${s};`);
     }
     // recorded as migrateWarehouse() records it, so a process started on the cluster applies none again
-    lines.push(schemaMigrationRecord(m));
+    lines.push(`${schemaMigrationRecord(m)};`);
   }
   return `${lines.join('\n')}\n`;
 }

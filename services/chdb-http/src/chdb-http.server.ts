@@ -235,8 +235,11 @@ export function createChdbHttpServer(options: ChdbHttpServerOptions): ChdbHttpSe
         ok = true;
         return result;
       } finally {
-        const statement = urlQuery || body.subarray(0, 160).toString('utf8');
-        options.onStatement?.({ lane, atMs: performance.timeOrigin + at, waitedMs: started - at, ranMs: performance.now() - started, ok, sql: statement.slice(0, 160) });
+        // only when a log is kept: every statement passes here
+        if (options.onStatement) {
+          const sql = (urlQuery || body.subarray(0, 160).toString('utf8')).slice(0, 160);
+          options.onStatement({ lane, atMs: performance.timeOrigin + at, waitedMs: started - at, ranMs: performance.now() - started, ok, sql });
+        }
       }
     };
     if (!urlQuery && body.length === 0) throw new HttpQueryError(62, 'SYNTAX_ERROR', 'Empty query', 400);
