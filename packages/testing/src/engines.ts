@@ -199,14 +199,24 @@ export interface ChildService {
  */
 export async function startNodeService(
   entry: string,
-  options: { env?: Record<string, string>; args?: string[]; ready: RegExp; timeoutMs?: number; url?: string },
-): Promise<ChildService & { output: () => string }> {
+  options: {
+    env?: Record<string, string>;
+    args?: string[];
+    ready: RegExp;
+    timeoutMs?: number;
+    url?: string;
+    /** the service leads a process group of its own (with its children), as a terminal's or a service manager's job does: signalGroup() then reaches them all */
+    ownGroup?: boolean;
+  },
+): Promise<ChildService & { output: () => string; signalGroup: (signal: NodeJS.Signals) => void }> {
   const child = spawn(process.execPath, [join(repoRoot, entry), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup ?? false,
   });
   let out = '';
-  const unregister = onExit(() => child.kill('SIGKILL'));
+  const signalGroup = (signal: NodeJS.Signals) => process.kill(-child.pid!, signal);
+  const unregister = onExit(() => (options.ownGroup ? signalGroup('SIGKILL') : child.kill('SIGKILL')));
   await new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(() => {
       // a start that hangs must not keep holding what it opened (a data directory's lock, a port)
@@ -232,6 +242,7 @@ export async function startNodeService(
     url: options.url ?? '',
     process: child,
     output: () => out,
+    signalGroup,
     stop: async () => {
       child.kill('SIGTERM');
       await waitExit();

@@ -118,10 +118,14 @@ interface WarehouseProcess {
 
 async function startWarehouseProcess(path: string, timeoutMs: number): Promise<WarehouseProcess> {
   mkdirSync(path, { recursive: true });
-  // the IPC channel ends when this process dies: chdb-http then stops, no warehouse is left behind
+  // the IPC channel ends when this process dies: chdb-http then stops, no warehouse is left behind.
+  // Its own process group: a signal to the platform's group (Ctrl+C in a terminal, a service
+  // manager's stop) reaches the platform only, which closes its tenants — their last statements
+  // included — and then stops this child (stop() below), instead of the warehouse going first.
   const child = spawn(process.execPath, [chdbHttpMain], {
     env: { ...process.env, CHDB_HTTP_PORT: '0', CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: path },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   });
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
