@@ -10,7 +10,7 @@
 // either: it stops when its IPC channel to the platform ends, which the second case plays.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
+import { eventually, freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const platformMain = 'services/platform/dist/main.js';
@@ -87,16 +87,12 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
     const body = (await res.json()) as { data?: { indicatorValues: { value: number | null }[] } };
     return body.data?.indicatorValues[0]?.value ?? null;
   };
-  const eventually = async (area: string, value: number) => {
-    const until = Date.now() + 60_000;
-    let seen: unknown;
-    while (Date.now() < until) {
-      seen = await einwohner(area);
-      if (seen === value) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(seen).toBe(value);
-  };
+  const shows = (area: string, value: number) =>
+    eventually(
+      () => einwohner(area),
+      (v) => v === value,
+      `einwohner of Sozialraum ${area}`,
+    );
 
   afterAll(async () => platform?.stop(), 60_000);
 
@@ -113,7 +109,7 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
     apiKey = ((await created.json()) as { apiKeys: Record<string, string> }).apiKeys.statistik!;
     await deliver('1', 4711);
     // read: the tenant's aggregator and its index passes have run on the tenant's warehouse
-    await eventually('1', 4711);
+    await shows('1', 4711);
     const warehouses = warehouseChildren(platform!.process.pid!);
     expect(warehouses.length).toBeGreaterThan(0);
 
@@ -129,8 +125,8 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
 
     // what was acknowledged before the signal is there after a restart
     await start();
-    await eventually('1', 4711);
-    await eventually('2', 815);
+    await shows('1', 4711);
+    await shows('2', 815);
   }, 600_000);
 
   it('leaves no warehouse behind when the platform alone is killed (kill -9): each stops when its parent is gone', async () => {
