@@ -10,6 +10,7 @@
 // either: it stops when its IPC channel to the platform ends, which the second case plays.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { anAreaStatistic } from '@sp/events/testing';
 import { eventually, freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -63,16 +64,7 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         records: [
-          {
-            key: `bevoelkerung|SOZIALRAUM|${area}|2012`,
-            version: 1,
-            dataset: 'bevoelkerung',
-            areaLevel: 'SOZIALRAUM',
-            areaCode: area,
-            period: '2012',
-            observations: [{ measure: 'einwohner', dimensions: {}, value }],
-            synthetic: true,
-          },
+          anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Musterstadt, Statistikstelle' }),
         ],
       }),
     });
