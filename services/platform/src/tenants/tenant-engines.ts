@@ -112,23 +112,100 @@ export class PgliteTemplate {
 
 interface WarehouseProcess {
   url: string;
-  child: ChildProcess;
+  /** the chdb-http process serving the warehouse now (a new one after a restart) */
+  readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
+/** one chdb-http process on a tenant's warehouse directory */
+interface WarehouseChild {
+  url: string;
+  child: ChildProcess;
+  /** resolves when the process has ended, with how */
+  exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The tenant's warehouse process, supervised: a chdb-http that ends while the tenant is open (killed
+ * by the kernel's OOM killer, a crash) is started again on the same directory and port, so the
+ * tenant's warehouse client reaches it again at the same URL — after 1 s, then with a doubling
+ * pause up to 30 s while starts fail. Nothing is lost meanwhile: the aggregator keeps a batch it
+ * could not write in its log (a refused connection is transient) and writes it once the warehouse
+ * is back; reads fail for those seconds instead of until the platform restarts. stop() ends the
+ * supervision first (a pause is cut short), so a stopped warehouse stays stopped.
+ */
 async function startWarehouseProcess(path: string, timeoutMs: number): Promise<WarehouseProcess> {
+  let current = await startWarehouseChild(path, 0, timeoutMs);
+  const { url } = current;
+  const port = Number(new URL(url).port);
+  let stopped = false;
+  let restarting: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const restart = async () => {
+    for (let pauseMs = 1000; ; pauseMs = Math.min(pauseMs * 2, 30_000)) {
+      await pause(pauseMs);
+      if (stopped) return;
+      let next: WarehouseChild;
+      try {
+        next = await startWarehouseChild(path, port, timeoutMs);
+      } catch (error) {
+        log(`[tenant] the warehouse of ${path} did not start again (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); next try in ${Math.min(pauseMs * 2, 30_000) / 1000} s`);
+        continue;
+      }
+      current = next;
+      if (stopped) return;
+      log(`[tenant] the warehouse of ${path} runs again (chdb-http, pid ${next.child.pid})`);
+      supervise(next);
+      return;
+    }
+  };
+  const supervise = (proc: WarehouseChild) =>
+    void proc.exited.then((how) => {
+      if (stopped) return;
+      log(`[tenant] the warehouse of ${path} (chdb-http, pid ${proc.child.pid}) ended (${how}); starting it again on ${url}`);
+      restarting = restart().finally(() => {
+        restarting = undefined;
+      });
+    });
+  supervise(current);
+  return {
+    url,
+    get child() {
+      return current.child;
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await restarting;
+      await current.stop();
+    },
+  };
+}
+
+async function startWarehouseChild(path: string, port: number, timeoutMs: number): Promise<WarehouseChild> {
   mkdirSync(path, { recursive: true });
   // the IPC channel ends when this process dies: chdb-http then stops, no warehouse is left behind.
   // Its own process group: a signal to the platform's group (Ctrl+C in a terminal, a service
   // manager's stop) reaches the platform only, which closes its tenants — their last statements
   // included — and then stops this child (stop() below), instead of the warehouse going first.
   const child = spawn(process.execPath, [chdbHttpMain], {
-    env: { ...process.env, CHDB_HTTP_PORT: '0', CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: path },
+    env: { ...process.env, CHDB_HTTP_PORT: String(port), CHDB_HTTP_HOST: '127.0.0.1', CHDB_PATH: path },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });
   let out = '';
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ? `signal ${signal}` : `exit code ${code}`)));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
@@ -155,7 +232,7 @@ async function startWarehouseProcess(path: string, timeoutMs: number): Promise<W
     });
     child.stdout!.resume();
     child.stderr!.resume();
-    return { url, child, stop };
+    return { url, child, exited, stop };
   } catch (error) {
     await stop();
     throw error;
