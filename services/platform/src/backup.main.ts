@@ -1,4 +1,5 @@
-// `pnpm data:backup <target>`: an online backup of the embedded data directory (SP_DATA_DIR) into
+// `pnpm data:backup <target>`: an online backup of the embedded data directory (SP_DATA_DIR), its
+// tenants included, into
 // a new or empty directory, while the platform runs and deliveries continue (data-dir.backup.ts,
 // docs/backup.md). Exit 0 with the cut printed; 2 for a refusal (message says why).
 import { loadConfig } from './config.js';
@@ -19,6 +20,8 @@ try {
   const manifest = await backupDataDir(config.dataDir, target);
   process.stdout.write(`Sicherung von ${config.dataDir} nach ${target}: ${manifest.records} Ereignisse bis zum Schnitt, ${manifest.files.length} Dateien (${Date.now() - started} ms)\n`);
   for (const [partition, end] of Object.entries(manifest.cut)) if (end !== '0') process.stdout.write(`  ${partition}: bis Offset ${end}\n`);
+  for (const tenant of manifest.tenants) process.stdout.write(`  Mandant ${tenant.id}: ${tenant.records} Ereignisse bis zum Schnitt\n`);
+  for (const s of manifest.skipped) process.stderr.write(`  nicht gesichert: ${s.path} (${s.reason})\n`);
 } catch (error) {
   if (!(error instanceof BackupError)) throw error;
   process.stderr.write(`Sicherung abgelehnt (${error.code}): ${error.message}\n`);

@@ -2,7 +2,8 @@
 // (the whole round trip under load is test/e2e/backup-restore.e2e.test.ts): a backup's manifest
 // lists every file with its SHA-256; a damaged, an incomplete backup and a non-empty target are
 // refused and nothing is written; a restored log opens with the same events. A data directory of
-// a newer format is refused, one without a format file but with data is format 1.
+// a newer format is refused, one without a format file but with data is format 1. Each tenant's
+// directory with a definition and a log is backed up with its own cut; others are named, not copied.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
@@ -11,8 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { BackupError, backupDataDir, checkBackup, restoreFiles } from './data-dir.backup.js';
 import { checkDataDirFormat, DataFormatError, FORMAT_FILE, readDataDirFormat } from './data-dir.format.js';
 
-async function aDataDir(root: string): Promise<string> {
-  const dataDir = join(root, 'data');
+async function aDataDir(root: string, dataDir = join(root, 'data')): Promise<string> {
   const log = await openEmbeddedEventLog({ dir: join(dataDir, 'eventlog') });
   await log.ensureTopics([{ name: 'records.offer', partitions: 2 }]);
   await log.append(
@@ -38,6 +38,36 @@ const expectRefused = (run: () => unknown, code: BackupError['code'], message: R
 };
 
 describe('backup and restore files', () => {
+  it("backs up each tenant's directory with its definition and its own cut; names what it leaves out and why", async () => {
+    const root = tempDir('sp-backup-tenant-files-');
+    const dataDir = await aDataDir(root);
+    // a tenant: its own log, keys and definition
+    const tenant = await aDataDir(root, join(dataDir, 'tenants', 'stadt-b'));
+    writeFileSync(join(tenant, 'tenant.json'), '{"id":"stadt-b","name":"Stadt B","kind":"gemeinde","reference":"musterstadt","createdAt":"2026-12-06T00:00:00.000Z"}');
+    // a tenant being created (no definition yet), one without a log, and the PGlite template: none is a tenant to back up
+    mkdirSync(join(dataDir, 'tenants', 'stadt-c', 'postgres'), { recursive: true });
+    mkdirSync(join(dataDir, 'tenants', 'stadt-d'), { recursive: true });
+    writeFileSync(join(dataDir, 'tenants', 'stadt-d', 'tenant.json'), '{}');
+    mkdirSync(join(dataDir, 'tenants', '.template', 'postgres'), { recursive: true });
+    const manifest = await backupDataDir(dataDir, join(root, 'backup'));
+    expect(manifest.backupFormat).toBe(2);
+    expect(manifest.tenants).toEqual([{ id: 'stadt-b', cut: manifest.cut, records: 10 }]);
+    expect(manifest.files.map((f) => f.path).filter((p) => p.startsWith('tenants/'))).toEqual(
+      expect.arrayContaining(['tenants/stadt-b/tenant.json', 'tenants/stadt-b/api-keys.json', 'tenants/stadt-b/record-key-secret', 'tenants/stadt-b/eventlog/topics/records.offer/0.log']),
+    );
+    expect(manifest.skipped.map((s) => s.path)).toEqual(['tenants/stadt-c', 'tenants/stadt-d']);
+    expect(manifest.skipped[0]!.reason).toMatch(/no tenant\.json/);
+    expect(manifest.skipped[1]!.reason).toMatch(/no event log/);
+
+    const restored = join(root, 'restored');
+    restoreFiles(join(root, 'backup'), restored);
+    const log = await openEmbeddedEventLog({ dir: join(restored, 'tenants', 'stadt-b', 'eventlog') });
+    const ends = await log.endOffsets('records.offer');
+    await log.close();
+    expect([...ends.values()].reduce((a, b) => a + b, 0n)).toBe(10n);
+    expect(existsSync(join(restored, 'tenants', 'stadt-c'))).toBe(false);
+  });
+
   it('writes a manifest with every file and restores a log with the same events', async () => {
     const root = tempDir('sp-backup-files-');
     const dataDir = await aDataDir(root);

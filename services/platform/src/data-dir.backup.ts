@@ -6,18 +6,25 @@
 // keys, the sign-in's users, signing keys and secrets (identity/), the record-key secret (the cell-key perturbation depends on it, so
 // without it the restored indicator values would differ). The projections are not copied: a
 // restore lays down the log and rebuilds them from it, so they reflect exactly the cut.
+// Every tenant of the deployment the same way (backup format 2): each has a log, keys and secrets of
+// its own in <data>/tenants/<id>/, and its definition there (tenant.json, tenants/tenant-file.ts).
 // Layout of a backup directory:
-//   manifest.json     written last: format, cut (end offset per partition), files with size + SHA-256
+//   manifest.json     written last: format, cut (end offset per partition), files with size + SHA-256,
+//                     and each tenant's cut
 //   eventlog/…        the log's copy (topics.json, commits.log, topics/<topic>/<partition>.log)
-//   api-keys.json, identity/…, record-key-secret   as far as the data directory has them
+//   api-keys.json, identity/…, record-key-secret, admin-token   as far as the data directory has them
+//   tenants/<id>/     tenant.json, eventlog/…, its api-keys.json, identity/…, record-key-secret
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { snapshotCommittedLog } from '@sp/eventlog-embedded';
+import { tenantIdSchema } from '@sp/tenancy';
 import { z } from 'zod';
 import { DATA_DIR_FORMAT, FORMAT_FILE, formatFileContent, readDataDirFormat } from './data-dir.format.js';
+import { TENANT_FILE } from './tenants/tenant-file.js';
 
-export const BACKUP_FORMAT = 1;
+/** 2: with the deployment's tenants (tenants/<id>/…); a backup of format 1 has the default tenant only */
+export const BACKUP_FORMAT = 2;
 export const MANIFEST_FILE = 'manifest.json';
 /** kept in the data directory next to the engines' files; not derivable from the log */
 const secretFiles = [
@@ -29,6 +36,8 @@ const secretFiles = [
   'identity/dashboard-client-secret',
   'identity/provider-cookie-secret',
 ] as const;
+/** the deployment's own: the admin API's token (a tenant has none) */
+const deploymentFiles = ['admin-token'] as const;
 
 const manifestSchema = z.object({
   kind: z.literal('sozialplanung-backup'),
@@ -39,6 +48,10 @@ const manifestSchema = z.object({
   cut: z.record(z.string(), z.string()),
   records: z.number().int().min(0),
   files: z.array(z.object({ path: z.string().min(1), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  /** the tenants other than the default, each with its own cut (none in backup format 1) */
+  tenants: z.array(z.object({ id: tenantIdSchema, cut: z.record(z.string(), z.string()), records: z.number().int().min(0) })).default([]),
+  /** tenant directories not backed up, and why */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })).default([]),
 });
 export type BackupManifest = z.infer<typeof manifestSchema>;
 
@@ -63,20 +76,49 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Takes an online backup of `dataDir` into the new or empty directory `target`. */
+/** The log's cut and the secret files of one tenant's directory (the data directory itself for the default tenant), into `target`/`under`. */
+async function backupTenantDir(dir: string, target: string, under: string, names: readonly string[]): Promise<{ cut: Record<string, string>; records: number; files: string[] }> {
+  const cut = await snapshotCommittedLog(join(dir, 'eventlog'), join(target, under, 'eventlog'));
+  const files = cut.files.map((f) => join(under, 'eventlog', f));
+  for (const name of names) {
+    if (!existsSync(join(dir, name))) continue;
+    mkdirSync(dirname(join(target, under, name)), { recursive: true });
+    copyFileSync(join(dir, name), join(target, under, name));
+    files.push(join(under, name));
+  }
+  return { cut: cut.ends, records: cut.records, files };
+}
+
+const hasLog = (dir: string) => existsSync(join(dir, 'eventlog', 'topics.json')) || existsSync(join(dir, 'eventlog', 'commits.log'));
+
+/** Takes an online backup of `dataDir` and every tenant in it into the new or empty directory `target`. */
 export async function backupDataDir(dataDir: string, target: string): Promise<BackupManifest> {
-  if (!existsSync(join(dataDir, 'eventlog', 'topics.json')) && !existsSync(join(dataDir, 'eventlog', 'commits.log'))) {
+  if (!hasLog(dataDir)) {
     throw new BackupError('NOT_A_DATA_DIR', `${dataDir} holds no event log (eventlog/topics.json); SP_DATA_DIR must name the platform's data directory`);
   }
   refuseNonEmpty(target, 'backup target');
   mkdirSync(target, { recursive: true });
-  const cut = await snapshotCommittedLog(join(dataDir, 'eventlog'), join(target, 'eventlog'));
-  const files = cut.files.map((f) => join('eventlog', f));
-  for (const name of secretFiles) {
-    if (!existsSync(join(dataDir, name))) continue;
-    mkdirSync(dirname(join(target, name)), { recursive: true });
-    copyFileSync(join(dataDir, name), join(target, name));
-    files.push(name);
+  const own = await backupTenantDir(dataDir, target, '', [...secretFiles, ...deploymentFiles]);
+  const files = own.files;
+  const tenants: BackupManifest['tenants'] = [];
+  const skipped: BackupManifest['skipped'] = [];
+  const tenantsDir = join(dataDir, 'tenants');
+  for (const id of existsSync(tenantsDir) ? readdirSync(tenantsDir).sort() : []) {
+    const dir = join(tenantsDir, id);
+    // .template (an initialised PGlite to copy) and anything else that is no tenant's directory
+    if (id.startsWith('.') || !statSync(dir).isDirectory()) continue;
+    if (!existsSync(join(dir, TENANT_FILE))) {
+      skipped.push({ path: join('tenants', id), reason: `no ${TENANT_FILE}: a tenant being created or removed right now, or one the platform of this release has not started with yet` });
+      continue;
+    }
+    if (!hasLog(dir)) {
+      skipped.push({ path: join('tenants', id), reason: 'no event log yet: the tenant has not been opened since it was created' });
+      continue;
+    }
+    const under = join('tenants', id);
+    const part = await backupTenantDir(dir, target, under, [TENANT_FILE, ...secretFiles]);
+    tenants.push({ id, cut: part.cut, records: part.records });
+    files.push(...part.files);
   }
   const manifest: BackupManifest = {
     kind: 'sozialplanung-backup',
@@ -84,9 +126,11 @@ export async function backupDataDir(dataDir: string, target: string): Promise<Ba
     dataFormat: readDataDirFormat(dataDir) ?? DATA_DIR_FORMAT,
     createdAt: new Date().toISOString(),
     source: dataDir,
-    cut: cut.ends,
-    records: cut.records,
+    cut: own.cut,
+    records: own.records,
     files: files.map((path) => ({ path, bytes: statSync(join(target, path)).size, sha256: sha256(join(target, path)) })),
+    tenants,
+    skipped,
   };
   // the manifest last: a backup cut off before it is recognisably incomplete
   const tmp = join(target, `.${MANIFEST_FILE}.tmp`);
@@ -134,6 +178,7 @@ export function restoreFiles(backup: string, dataDir: string): BackupManifest {
   const manifest = checkBackup(backup);
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(join(dataDir, 'eventlog', 'groups'), { recursive: true });
+  for (const tenant of manifest.tenants) mkdirSync(join(dataDir, 'tenants', tenant.id, 'eventlog', 'groups'), { recursive: true });
   for (const file of manifest.files) {
     mkdirSync(dirname(join(dataDir, file.path)), { recursive: true });
     copyFileSync(join(backup, file.path), join(dataDir, file.path));

@@ -1,15 +1,18 @@
 // `pnpm data:restore <backup> <new data dir>`: checks a backup (manifest, every file's SHA-256),
-// lays its event log and secrets down in a new or empty directory and rebuilds every read model
-// (version records, registry, controlling, indicator warehouse) from the log, with the same start
-// the platform runs (the one composition). Then `SP_DATA_DIR=<new data dir> pnpm start`.
+// lays its event logs and secrets down in a new or empty directory, registers its tenants again and
+// rebuilds every read model of every tenant (version records, registry, controlling, indicator
+// warehouse) from its log, with the same start the platform runs (the one composition). Then `SP_DATA_DIR=<new data dir> pnpm start`.
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { loadConfig } from './config.js';
 import { BackupError, restoreFiles } from './data-dir.backup.js';
 import { markDemoLoaded } from './demo.loader.js';
 import { openEngines } from './engines.js';
-import { startPlatform } from './platform.js';
 import { step } from './progress.js';
+import { startDeployment } from './tenants/deployment.js';
+import { tenantDir } from './tenants/tenant-engines.js';
+import { readTenantFile } from './tenants/tenant-file.js';
+import { TenantRepository } from './tenants/tenant.repository.js';
 
 const [backup, target] = process.argv.slice(2);
 if (!backup || !target) {
@@ -17,10 +20,12 @@ if (!backup || !target) {
   process.exit(2);
 }
 let records: number;
+let tenants: { id: string; records: number }[];
 try {
   step(`Sicherung ${backup} prüfen und nach ${target} zurückspielen`);
   const manifest = restoreFiles(backup, target);
   records = manifest.records;
+  tenants = manifest.tenants;
   process.stdout.write(`  ✓ ${manifest.files.length} Dateien geprüft (SHA-256), ${manifest.records} Ereignisse bis zum Schnitt vom ${manifest.createdAt}\n`);
 } catch (error) {
   if (!(error instanceof BackupError)) throw error;
@@ -29,9 +34,20 @@ try {
 }
 const config = loadConfig({ ...process.env, SP_DATA_DIR: resolve(target), SP_ENGINES: 'embedded' });
 const engines = await openEngines(config, { rebuildDatabase: true });
-const platform = await startPlatform({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines);
+// the tenants are registered again from their definitions (tenant.json) before the deployment reads the registry
+const repository = new TenantRepository(engines.database);
+await repository.migrate();
+for (const { id } of tenants) await repository.restore(readTenantFile(tenantDir(config.dataDir, id)));
+// the rebuild runs inside each runtime's start (the one composition): the default tenant's now, each
+// tenant's when it is opened below (its log without a database or warehouse); on a free local port meanwhile
+const deployment = await startDeployment({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines);
+for (const { id, records: events } of tenants) {
+  step(`Mandant ${id}: Lesemodelle aus ${events} Ereignissen aufbauen`);
+  const lease = await deployment.open(id);
+  lease.release();
+}
 // the demo marker lives in the database, not in the log: a restored directory with data must not get the demo loaded over it
 if (records > 0) await markDemoLoaded(engines.database, `restored from ${resolve(backup)}`);
-await platform.close();
+await deployment.close();
 await engines.close();
 process.stdout.write(`Fertig. Start: SP_DATA_DIR=${resolve(target)} pnpm start\n`);

@@ -18,6 +18,7 @@ import { startPlatform, type Platform } from '../platform.js';
 import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
 import { openTenantEngines, PgliteTemplate, tenantDir } from './tenant-engines.js';
+import { writeTenantFile } from './tenant-file.js';
 import { TenantPool, type TenantLease } from './tenant-pool.js';
 import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
@@ -63,6 +64,8 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   // the registry is read once; creating a tenant adds to it. No tenant's runtime is opened here.
   const definitions = new Map<string, Tenant>((await repository.list()).map((t) => [t.id, t]));
   const registered = new Set<string>([defaultTenantId, ...definitions.keys()]);
+  // each tenant's definition beside its data, so that a backup of the directory carries it (tenant-file.ts)
+  for (const tenant of definitions.values()) writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
   const adminToken = config.SP_ADMIN_TOKEN ?? loadOrCreateSecret(config.dataDir, 'admin-token');
 
   let url = '';
@@ -95,6 +98,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   const starter = {
     async start(tenant: Tenant) {
       definitions.set(tenant.id, tenant);
+      writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
       const lease = await pool.acquire(tenant.id);
       try {
         const { platform } = lease.runtime;

@@ -29,7 +29,11 @@ export interface TenantEnginesOptions {
 export async function openTenantEngines(dir: string, options: TenantEnginesOptions = {}): Promise<Engines> {
   mkdirSync(dir, { recursive: true });
   const postgres = join(dir, 'postgres');
-  if (options.pgliteTemplate && !existsSync(postgres)) cpSync(await options.pgliteTemplate(), postgres, { recursive: true });
+  // a log laid down without its read models (a restored backup, or postgres/ or warehouse/ removed):
+  // the runtime's start rebuilds them from it, as the default tenant's does (engines.ts)
+  const hadDatabase = existsSync(postgres);
+  const hadWarehouse = existsSync(join(dir, 'warehouse'));
+  if (options.pgliteTemplate && !hadDatabase) cpSync(await options.pgliteTemplate(), postgres, { recursive: true });
   // the warehouse's child process starts while this process opens the log and PGlite (≈ 2 s saved per open)
   const [started, stores] = await Promise.allSettled([
     startWarehouseProcess(join(dir, 'warehouse'), options.startTimeoutMs ?? 60_000),
@@ -54,10 +58,13 @@ export async function openTenantEngines(dir: string, options: TenantEnginesOptio
   const warehouseProcess = started.value;
   const { eventLog, database } = stores.value;
   const warehouse = createClickHouseWarehouse({ url: warehouseProcess.url });
+  const logEvents = [...eventLog.recovery.values()].reduce((n, r) => n + r.records, 0);
   return {
     eventLog,
     warehouse,
     database,
+    ...(!hadDatabase && logEvents > 0 ? { repair: { reason: `there is no database (${postgres}) but the event log holds ${logEvents} events`, movedTo: null } } : {}),
+    ...(!hadWarehouse && logEvents > 0 ? { warehouseRepair: { reason: `there is no warehouse (${join(dir, 'warehouse')}) but the event log holds ${logEvents} events`, movedTo: null } } : {}),
     describe: `embedded (event log, PGlite) in ${dir}, chDB in process ${warehouseProcess.child.pid}`,
     async close() {
       await eventLog.close();

@@ -31,6 +31,17 @@ export class TenantRepository {
     return row ? { ...definition, createdAt: new Date(row.created_at).toISOString() } : 'exists';
   }
 
+  /** registers a tenant restored from a backup, with its creation time; 'exists' when the id is taken */
+  async restore(tenant: Tenant): Promise<'restored' | 'exists'> {
+    const { createdAt, ...definition } = tenant;
+    const { rows } = await this.database.query(`INSERT INTO platform_tenants (id, definition, created_at) VALUES ($1, $2::jsonb, $3) ON CONFLICT (id) DO NOTHING RETURNING id`, [
+      definition.id,
+      JSON.stringify(definition),
+      createdAt,
+    ]);
+    return rows.length > 0 ? 'restored' : 'exists';
+  }
+
   async remove(id: string): Promise<void> {
     await this.database.query(`DELETE FROM platform_tenants WHERE id = $1`, [id]);
   }
