@@ -7,7 +7,8 @@
 // directory and the platform started on it. The tenant is registered again, its values from before
 // the backup are read, the one from after is not, its Amt's key from before still works and a record
 // of the backup delivered again is `unchanged` (its version records rebuilt), and the admin token is
-// the one from before.
+// the one from before. Then `pnpm data:rebuild` on it: the tenant stays registered (the registry is a
+// table of the rebuilt database; before, a rebuild lost every tenant) and its read models are rebuilt.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -126,5 +127,21 @@ describe('backup and restore of a deployment with a tenant', () => {
     // the Amt's key from before; the record's version is known again, so the same payload changes nothing
     expect(await deliver('1', 4711)).toBe('200 unchanged');
     expect(await deliver('3', 42)).toBe('200 created');
+    await shows('3', 42);
+    await stop();
+  }, 600_000);
+
+  it('rebuilds every tenant with `pnpm data:rebuild`: the registry, part of the rebuilt database, keeps the tenant', async () => {
+    const rebuilt = await command('rebuild.main.js', [], { SP_DATA_DIR: restoredDir });
+    expect(rebuilt.status, rebuilt.out).toBe(0);
+    await start(restoredDir);
+    const listed = (await (await fetch(`${url}/tenants`)).json()) as { tenants: { id: string }[] };
+    expect(listed.tenants.map((t) => t.id)).toEqual(['koeln', 'stadt-b']);
+    expect(rebuilt.out).toContain('Mandanten wieder registriert (aus ihrer tenant.json): stadt-b');
+    expect(rebuilt.out).toContain('Mandant stadt-b: Lesemodelle aus dem Ereignisprotokoll neu aufbauen');
+    expect(rebuilt.out).toMatch(/die alten Lesemodelle der Mandanten liegen in .*stadt-b\/postgres\.before-rebuild-/);
+    await shows('1', 4711);
+    await shows('3', 42);
+    expect(await deliver('3', 42)).toBe('200 unchanged');
   }, 600_000);
 });

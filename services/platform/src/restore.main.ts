@@ -10,9 +10,6 @@ import { markDemoLoaded } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { step } from './progress.js';
 import { startDeployment } from './tenants/deployment.js';
-import { tenantDir } from './tenants/tenant-engines.js';
-import { readTenantFile } from './tenants/tenant-file.js';
-import { TenantRepository } from './tenants/tenant.repository.js';
 
 const [backup, target] = process.argv.slice(2);
 if (!backup || !target) {
@@ -34,12 +31,10 @@ try {
 }
 const config = loadConfig({ ...process.env, SP_DATA_DIR: resolve(target), SP_ENGINES: 'embedded' });
 const engines = await openEngines(config, { rebuildDatabase: true });
-// the tenants are registered again from their definitions (tenant.json) before the deployment reads the registry
-const repository = new TenantRepository(engines.database);
-await repository.migrate();
-for (const { id } of tenants) await repository.restore(readTenantFile(tenantDir(config.dataDir, id)));
-// the rebuild runs inside each runtime's start (the one composition): the default tenant's now, each
-// tenant's when it is opened below (its log without a database or warehouse); on a free local port meanwhile
+// the rebuild runs inside each runtime's start (the one composition): the default tenant's now —
+// which registers the tenants again from their tenant.json, the registry being part of the rebuilt
+// database — and each tenant's when it is opened below (its log without a database or warehouse);
+// on a free local port meanwhile
 const deployment = await startDeployment({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines);
 for (const { id, records: events } of tenants) {
   step(`Mandant ${id}: Lesemodelle aus ${events} Ereignissen aufbauen`);

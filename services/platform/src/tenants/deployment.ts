@@ -5,7 +5,7 @@
 // API creates tenants while the deployment runs. docs/tenants.md says why it is built this way.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
@@ -18,7 +18,7 @@ import { startPlatform, type Platform } from '../platform.js';
 import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
 import { openTenantEngines, PgliteTemplate, tenantDir } from './tenant-engines.js';
-import { writeTenantFile } from './tenant-file.js';
+import { readTenantFile, TENANT_FILE, writeTenantFile } from './tenant-file.js';
 import { TenantPool, type TenantLease } from './tenant-pool.js';
 import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
@@ -61,6 +61,10 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   const credentials = new CredentialIndex();
   const repository = new TenantRepository(engines.database);
   await repository.migrate();
+  // the registry is a table of the default tenant's database: one created anew (rebuilt from the log
+  // by a restore, `data:rebuild`, or a repair at start) has lost it, so every tenant is registered
+  // again from its own directory's definition (tenant-file.ts)
+  if (engines.repair) await registerFromTenantFiles(config.dataDir, repository);
   // the registry is read once; creating a tenant adds to it. No tenant's runtime is opened here.
   const definitions = new Map<string, Tenant>((await repository.list()).map((t) => [t.id, t]));
   const registered = new Set<string>([defaultTenantId, ...definitions.keys()]);
@@ -199,6 +203,18 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       await defaultPlatform.close();
     },
   };
+}
+
+/** registers every tenant whose directory has its definition (tenant.json) and that the registry lacks */
+async function registerFromTenantFiles(dataDir: string, repository: TenantRepository): Promise<void> {
+  const root = join(dataDir, 'tenants');
+  if (!existsSync(root)) return;
+  const again: string[] = [];
+  for (const id of readdirSync(root).sort()) {
+    if (id.startsWith('.') || !existsSync(join(root, id, TENANT_FILE))) continue;
+    if ((await repository.restore(readTenantFile(join(root, id)))) === 'restored') again.push(id);
+  }
+  if (again.length > 0) process.stdout.write(`  ✓ Mandanten wieder registriert (aus ihrer tenant.json): ${again.join(', ')}\n`);
 }
 
 /** the `sha256:` hashes of the API keys kept in a tenant's directory (none before its first start) */
