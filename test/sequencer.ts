@@ -22,6 +22,7 @@ export const heavyFiles = [
   'services/gateway/src/fairness/abuse.int.test.ts',
   'test/e2e/aggregator-crash.e2e.test.ts',
   'test/e2e/disclosure.e2e.test.ts',
+  'test/e2e/backup-restore-tenants.e2e.test.ts',
 ];
 
 export class HeavyFirstSequencer extends BaseSequencer {

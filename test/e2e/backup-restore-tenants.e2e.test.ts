@@ -8,9 +8,10 @@
 // the backup are read, the one from after is not, its Amt's key from before still works and a record
 // of the backup delivered again is `unchanged` (its version records rebuilt), and the admin token is
 // the one from before. Then `pnpm data:rebuild` on it: the tenant stays registered (the registry is a
-// table of the rebuilt database; before, a rebuild lost every tenant) and its read models are rebuilt.
+// table of the rebuilt database; before, a rebuild lost every tenant) and its read models are rebuilt;
+// and `pnpm data:verify` checks the tenant's directory too, and finds a part of its warehouse cut short.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { anAreaStatistic } from '@sp/events/testing';
 import { eventually, freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
@@ -143,5 +144,25 @@ describe('backup and restore of a deployment with a tenant', () => {
     await shows('1', 4711);
     await shows('3', 42);
     expect(await deliver('3', 42)).toBe('200 unchanged');
+    await stop();
   }, 600_000);
+
+  it("checks every tenant's directory with `pnpm data:verify`, its warehouse included, and finds a part cut short", async () => {
+    const sound = await command('verify.main.js', [], { SP_DATA_DIR: restoredDir });
+    expect(sound.out).toMatch(/Mandant stadt-b: .*tenants\/stadt-b\n {2}✓ event log: \d+ topics, \d+ partitions, \d+ records/);
+    expect(sound.out).toMatch(/Mandant stadt-b:[\s\S]*✓ warehouse: \d+ tables, \d+ parts, every checksum valid/);
+    expect(sound.out).not.toContain('✗');
+    expect(sound.status, sound.out).toBe(0);
+    // the largest column file of the tenant's warehouse cut in half (a power loss cuts what was written last)
+    const store = join(restoredDir, 'tenants', 'stadt-b', 'warehouse', 'store');
+    const files = readdirSync(store, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\/[a-z0-9]+_\d+_\d+_\d+(_\d+)?\/[^/]+\.bin$/.test(f))
+      .map((f) => ({ path: join(store, f), size: statSync(join(store, f)).size }))
+      .sort((a, b) => b.size - a.size);
+    expect(files.length).toBeGreaterThan(0);
+    truncateSync(files[0]!.path, Math.floor(files[0]!.size / 2));
+    const damaged = await command('verify.main.js', [], { SP_DATA_DIR: restoredDir });
+    expect(damaged.status, damaged.out).toBe(1);
+    expect(damaged.out).toMatch(/Mandant stadt-b:[\s\S]*✗ warehouse in .*tenants\/stadt-b\/warehouse is damaged/);
+  }, 300_000);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
 import { openPgliteDatabase } from '@sp/database-pglite';
 import { openChdbWarehouse } from '@sp/warehouse-chdb';
+import type { Warehouse } from '@sp/ports';
 import { checkDatabase, checkWarehouse } from './engines.js';
 
 export interface Finding {
@@ -16,7 +17,15 @@ export interface Finding {
   what: string;
 }
 
-export async function verifyDataDir(dataDir: string): Promise<{ findings: Finding[]; ok: boolean }> {
+/** a warehouse to check, opened on its directory, and how to close it */
+export type OpenWarehouse = (path: string) => Promise<Warehouse & { close(): Promise<void> }>;
+
+/**
+ * Checks one data directory: the platform's, or a tenant's (<data>/tenants/<id>/, the same layout).
+ * `openWarehouse`: chDB in this process by default; a tenant's warehouse is checked through a
+ * chdb-http process of its own (chDB binds one directory per process).
+ */
+export async function verifyDataDir(dataDir: string, openWarehouse: OpenWarehouse = async (path) => openChdbWarehouse({ path })): Promise<{ findings: Finding[]; ok: boolean }> {
   const findings: Finding[] = [];
   const add = (level: Finding['level'], what: string) => findings.push({ level, what });
   if (!existsSync(dataDir)) {
@@ -98,7 +107,7 @@ export async function verifyDataDir(dataDir: string): Promise<{ findings: Findin
     add('info', `warehouse: ${whDir} does not exist yet; the platform creates it${logEvents > 0 ? ' (and fills it from the log)' : ''} at its next start`);
   } else {
     try {
-      const warehouse = openChdbWarehouse({ path: whDir });
+      const warehouse = await openWarehouse(whDir);
       try {
         const { tables, parts, migrated } = await checkWarehouse(warehouse);
         if (!migrated && logEvents > 0)

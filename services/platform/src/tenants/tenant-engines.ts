@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPgliteDatabase } from '@sp/database-pglite';
 import { openEmbeddedEventLog } from '@sp/eventlog-embedded';
+import type { Warehouse } from '@sp/ports';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import type { Engines } from '../engines.js';
 
@@ -115,6 +116,25 @@ export class PgliteTemplate {
     renameSync(making, path);
     return path;
   }
+}
+
+/**
+ * A tenant's warehouse in a chdb-http process of its own, unsupervised, for an operator's command on
+ * a stopped platform (`pnpm data:verify`): the ClickHouse adapter on it, and close() stops both.
+ */
+export async function openWarehouseProcess(path: string, timeoutMs = 60_000): Promise<Warehouse & { close(): Promise<void> }> {
+  const child = await startWarehouseChild(path, 0, timeoutMs);
+  const warehouse = createClickHouseWarehouse({ url: child.url });
+  return {
+    command: (sql, params) => warehouse.command(sql, params),
+    query: (sql, params, options) => warehouse.query(sql, params, options),
+    insert: (table, rows) => warehouse.insert(table, rows),
+    insertFormatted: (table, insert) => warehouse.insertFormatted(table, insert),
+    async close() {
+      await warehouse.close();
+      await child.stop();
+    },
+  };
 }
 
 interface WarehouseProcess {
