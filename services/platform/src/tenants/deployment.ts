@@ -5,7 +5,7 @@
 // API creates tenants while the deployment runs. docs/tenants.md says why it is built this way.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
@@ -68,8 +68,11 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   // the registry is read once; creating a tenant adds to it. No tenant's runtime is opened here.
   const definitions = new Map<string, Tenant>((await repository.list()).map((t) => [t.id, t]));
   const registered = new Set<string>([defaultTenantId, ...definitions.keys()]);
-  // each tenant's definition beside its data, so that a backup of the directory carries it (tenant-file.ts)
+  // each tenant's definition beside its data, so that a backup of the directory carries it
+  // (tenant-file.ts); a definition the registry does not have is a creation that never finished (its
+  // 201 never sent): set aside, so that neither a backup nor a rebuilt registry brings that tenant in
   for (const tenant of definitions.values()) writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
+  setAsideUnregistered(config.dataDir, new Set(definitions.keys()));
   const adminToken = config.SP_ADMIN_TOKEN ?? loadOrCreateSecret(config.dataDir, 'admin-token');
 
   let url = '';
@@ -215,6 +218,17 @@ async function registerFromTenantFiles(dataDir: string, repository: TenantReposi
     if ((await repository.restore(readTenantFile(join(root, id)))) === 'restored') again.push(id);
   }
   if (again.length > 0) process.stdout.write(`  ✓ Mandanten wieder registriert (aus ihrer tenant.json): ${again.join(', ')}\n`);
+}
+
+function setAsideUnregistered(dataDir: string, registered: ReadonlySet<string>): void {
+  const root = join(dataDir, 'tenants');
+  if (!existsSync(root)) return;
+  for (const id of readdirSync(root)) {
+    const file = join(root, id, TENANT_FILE);
+    if (id.startsWith('.') || registered.has(id) || !existsSync(file)) continue;
+    renameSync(file, `${file}.not-registered`);
+    process.stderr.write(`[tenants] ${join(root, id)}: a tenant whose creation did not finish (not in the registry); its ${TENANT_FILE} is set aside, the directory kept\n`);
+  }
 }
 
 /** the `sha256:` hashes of the API keys kept in a tenant's directory (none before its first start) */
