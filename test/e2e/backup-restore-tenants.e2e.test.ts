@@ -10,23 +10,15 @@
 // the one from before. Then `pnpm data:rebuild` on it: the tenant stays registered (the registry is a
 // table of the rebuilt database; before, a rebuild lost every tenant) and its read models are rebuilt;
 // and `pnpm data:verify` checks the tenant's directory too, and finds a part of its warehouse cut short.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { anAreaStatistic } from '@sp/events/testing';
-import { eventually, freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
+import { eventually, freePort, largestPartFile, platformApi, runNodeScript, startNodeService, tempDir } from '@sp/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 type Service = Awaited<ReturnType<typeof startNodeService>>;
 
-const command = (script: string, args: string[], env: Record<string, string> = {}) =>
-  new Promise<{ status: number | null; out: string }>((done) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'services/platform/dist', script), ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (status) => done({ status, out }));
-  });
+const command = (script: string, args: string[], env: Record<string, string> = {}) => runNodeScript(`services/platform/dist/${script}`, args, env);
 
 describe('backup and restore of a deployment with a tenant', () => {
   const root = tempDir('sp-backup-tenants-');
@@ -50,26 +42,11 @@ describe('backup and restore of a deployment with a tenant', () => {
     await platform?.stop();
     platform = undefined;
   };
-  const record = (area: string, value: number) =>
-    anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Stadt B, Statistikstelle' });
-  const deliver = async (area: string, value: number): Promise<string> => {
-    const res = await fetch(`${url}/t/stadt-b/v1/deliveries/area-statistic`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ records: [record(area, value)] }),
-    });
-    const body = (await res.json()) as { records?: { status: string }[] };
-    return `${res.status} ${body.records?.[0]?.status}`;
-  };
-  const einwohner = async (area: string): Promise<unknown> => {
-    const res = await fetch(`${url}/t/stadt-b/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `{ indicatorValues(indicator: "einwohner", level: SOZIALRAUM, period: "2012", areas: ["${area}"]) { value } }` }),
-    });
-    const body = (await res.json().catch(() => ({}))) as { data?: { indicatorValues: { value: number | null }[] } };
-    return body.data?.indicatorValues[0]?.value ?? null;
-  };
+  const deliver = (area: string, value: number) =>
+    platformApi.deliver(`${url}/t/stadt-b`, apiKey, 'area-statistic', [
+      anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Stadt B, Statistikstelle' }),
+    ]);
+  const einwohner = (area: string) => platformApi.value(`${url}/t/stadt-b`, { indicator: 'einwohner', level: 'SOZIALRAUM', period: '2012', area });
   const shows = (area: string, value: number) =>
     eventually(
       () => einwohner(area),
@@ -154,13 +131,9 @@ describe('backup and restore of a deployment with a tenant', () => {
     expect(sound.out).not.toContain('✗');
     expect(sound.status, sound.out).toBe(0);
     // the largest column file of the tenant's warehouse cut in half (a power loss cuts what was written last)
-    const store = join(restoredDir, 'tenants', 'stadt-b', 'warehouse', 'store');
-    const files = readdirSync(store, { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\/[a-z0-9]+_\d+_\d+_\d+(_\d+)?\/[^/]+\.bin$/.test(f))
-      .map((f) => ({ path: join(store, f), size: statSync(join(store, f)).size }))
-      .sort((a, b) => b.size - a.size);
-    expect(files.length).toBeGreaterThan(0);
-    truncateSync(files[0]!.path, Math.floor(files[0]!.size / 2));
+    const largest = largestPartFile(join(restoredDir, 'tenants', 'stadt-b', 'warehouse'));
+    expect(largest).toBeDefined();
+    truncateSync(largest!.path, Math.floor(largest!.size / 2));
     const damaged = await command('verify.main.js', [], { SP_DATA_DIR: restoredDir });
     expect(damaged.status, damaged.out).toBe(1);
     expect(damaged.out).toMatch(/Mandant stadt-b:[\s\S]*✗ warehouse in .*tenants\/stadt-b\/warehouse is damaged/);

@@ -5,17 +5,15 @@
 // again it is `unchanged`), none sent after the backup finished is (delivered again it is
 // `created`), and the indicator values (GraphQL) are the source's for every record the cut holds.
 // A damaged, an incomplete backup and a non-empty target are refused and change nothing.
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { anOffer } from '@sp/events/testing';
 import { clientFor, type GraphQLClient } from '@sp/gateway/testing';
-import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
+import { freePort, runNodeScript, startNodeService, tempDir, waitFor } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Service = Awaited<ReturnType<typeof startNodeService>>;
-const repoRoot = resolve(import.meta.dirname, '../..');
 
 interface Answer {
   recordType: string;
@@ -82,14 +80,7 @@ describe('online backup of the embedded data directory and restore into a new on
       return r.data!.indicatorValues;
     }
   };
-  const command = (script: string, args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ status: number | null; out: string }>((done) => {
-      const child = spawn(process.execPath, [join(repoRoot, 'services/platform/dist', script), ...args], { env: { ...process.env, ...env } });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      child.on('exit', (status) => done({ status, out }));
-    });
+  const command = (script: string, args: string[], env: Record<string, string> = {}) => runNodeScript(`services/platform/dist/${script}`, args, env);
 
   const population = populationRecords();
   const load2011 = population.filter((r) => r.period === '2011');

@@ -7,12 +7,12 @@
 // services/platform/src/engines.int.test.ts). The operator's commands check the data
 // directory (`pnpm data:verify`) and rebuild the read models from the log (`pnpm data:rebuild`).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { aGoal, aMeasure, anOffer } from '@sp/events/testing';
 import { clientFor, type GraphQLClient } from '@sp/gateway/testing';
-import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
+import { freePort, largestPartFile, startNodeService, tempDir, waitFor } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Service = Awaited<ReturnType<typeof startNodeService>>;
@@ -113,13 +113,9 @@ describe('the embedded platform repairs a damaged database from its log', () => 
 
   it('comes up on a warehouse whose largest part was cut short, with the same read models', async () => {
     // the largest column file of all the warehouse's parts (a power loss cuts what was written last)
-    const store = join(dataDir, 'warehouse', 'store');
-    const files = readdirSync(store, { recursive: true, encoding: 'utf8' })
-      .filter((f) => /\/[a-z0-9]+_\d+_\d+_\d+(_\d+)?\/[^/]+\.bin$/.test(f))
-      .map((f) => ({ path: join(store, f), size: statSync(join(store, f)).size }))
-      .sort((a, b) => b.size - a.size);
-    expect(files.length).toBeGreaterThan(0);
-    truncateSync(files[0]!.path, Math.floor(files[0]!.size / 2));
+    const largest = largestPartFile(join(dataDir, 'warehouse'));
+    expect(largest).toBeDefined();
+    truncateSync(largest!.path, Math.floor(largest!.size / 2));
     const damaged = command('verify.main.js');
     expect(damaged.status).toBe(1);
     expect(damaged.out).toMatch(/✗ warehouse in .*warehouse is damaged/);

@@ -8,40 +8,15 @@
 // exit 0, no statement to a vanished warehouse, no warehouse process left, and both values there after
 // a restart. In a group of its own, a warehouse no longer dies with a kill of the platform's group
 // either: it stops when its IPC channel to the platform ends, which the second case plays.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { anAreaStatistic } from '@sp/events/testing';
-import { eventually, freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
+import { childPids, eventually, freePort, isAlive, platformApi, repoRoot, startNodeService, tempDir } from '@sp/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const platformMain = 'services/platform/dist/main.js';
 const adminToken = 'group-signal-e2e-admin-token-0123456789';
 type Platform = Awaited<ReturnType<typeof startNodeService>>;
-
-/** the pids of this process's children that run services/chdb-http */
-function warehouseChildren(parent: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('chdb-http')) pids.push(Number(entry));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return pids;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ€™s stop)', () => {
   const dataDir = join(tempDir('sp-group-signal-'), 'data');
@@ -58,27 +33,11 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
     });
   };
   const url = () => `http://127.0.0.1:${port}`;
-  const deliver = async (area: string, value: number) => {
-    const res = await fetch(`${url()}/t/musterstadt/v1/deliveries/area-statistic`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        records: [
-          anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Musterstadt, Statistikstelle' }),
-        ],
-      }),
-    });
-    expect(res.status, await res.text()).toBe(200);
-  };
-  const einwohner = async (area: string): Promise<unknown> => {
-    const res = await fetch(`${url()}/t/musterstadt/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `{ indicatorValues(indicator: "einwohner", level: SOZIALRAUM, period: "2012", areas: ["${area}"]) { value } }` }),
-    });
-    const body = (await res.json()) as { data?: { indicatorValues: { value: number | null }[] } };
-    return body.data?.indicatorValues[0]?.value ?? null;
-  };
+  const deliver = (area: string, value: number) =>
+    platformApi.deliver(`${url()}/t/musterstadt`, apiKey, 'area-statistic', [
+      anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Musterstadt, Statistikstelle' }),
+    ]);
+  const einwohner = (area: string) => platformApi.value(`${url()}/t/musterstadt`, { indicator: 'einwohner', level: 'SOZIALRAUM', period: '2012', area });
   const shows = (area: string, value: number) =>
     eventually(
       () => einwohner(area),
@@ -99,13 +58,13 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
     });
     expect(created.status, await created.clone().text()).toBe(201);
     apiKey = ((await created.json()) as { apiKeys: Record<string, string> }).apiKeys.statistik!;
-    await deliver('1', 4711);
+    expect(await deliver('1', 4711)).toBe('200 created');
     // read: the tenant's aggregator and its index passes have run on the tenant's warehouse
     await shows('1', 4711);
-    const warehouses = warehouseChildren(platform!.process.pid!);
+    const warehouses = childPids(platform!.process.pid!, { cmdline: 'chdb-http' });
     expect(warehouses.length).toBeGreaterThan(0);
 
-    await deliver('2', 815);
+    expect(await deliver('2', 815)).toBe('200 created');
     const exited = new Promise<number | null>((r) => platform!.process.once('exit', (code) => r(code)));
     platform!.signalGroup('SIGTERM');
     expect(await exited).toBe(0);
@@ -113,7 +72,7 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
     expect(output).toContain('SIGTERM: Plattform wird beendet');
     expect(output).not.toMatch(/ECONNREFUSED|not reachable|could not delete/);
     // the platform stopped its warehouses before it exited: none is left running
-    for (const pid of warehouses) expect(alive(pid), `chdb-http ${pid} still running`).toBe(false);
+    for (const pid of warehouses) expect(isAlive(pid), `chdb-http ${pid} still running`).toBe(false);
 
     // what was acknowledged before the signal is there after a restart
     await start();
@@ -122,11 +81,11 @@ describe('a signal to the platformâ€™s process group (Ctrl+C, a service managerâ
   }, 600_000);
 
   it('leaves no warehouse behind when the platform alone is killed (kill -9): each stops when its parent is gone', async () => {
-    const warehouses = warehouseChildren(platform!.process.pid!);
+    const warehouses = childPids(platform!.process.pid!, { cmdline: 'chdb-http' });
     expect(warehouses.length).toBeGreaterThan(0);
     await platform!.kill();
     const until = Date.now() + 30_000;
-    while (warehouses.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    for (const pid of warehouses) expect(alive(pid), `chdb-http ${pid} still running after its platform was killed`).toBe(false);
+    while (warehouses.some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of warehouses) expect(isAlive(pid), `chdb-http ${pid} still running after its platform was killed`).toBe(false);
   }, 60_000);
 });

@@ -1,2 +1,4 @@
 export * from './engines.js';
 export * from './wait.js';
+export * from './processes.js';
+export * from './platform-api.js';

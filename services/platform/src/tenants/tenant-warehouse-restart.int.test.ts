@@ -5,9 +5,9 @@
 // SIGKILL; a delivery is accepted all the same (the log is the tenant's own), and the supervisor
 // starts the warehouse again on its directory and URL, where the value from before the kill and the
 // one delivered while it was down are read. Closing the tenant afterwards stops the new process.
-import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { anAreaStatistic } from '@sp/events/testing';
-import { eventually, tempDir } from '@sp/testing';
+import { childPids, eventually, isAlive, platformApi, tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { type Engines, openEngines } from '../engines.js';
@@ -16,29 +16,7 @@ import { type Deployment, startDeployment } from './deployment.js';
 const adminToken = 'admin-token-of-the-warehouse-restart-test-0123';
 
 /** the pid of this process's chdb-http child serving the warehouse directory of the tenant, if one runs */
-function warehousePid(tenant: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (env.some((v) => v.startsWith('CHDB_PATH=') && v.endsWith(`/tenants/${tenant}/warehouse`))) return Number(entry);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return undefined;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const warehousePid = (dataDir: string, tenant: string): number | undefined => childPids(process.pid, { cmdline: 'chdb-http', env: `CHDB_PATH=${join(dataDir, 'tenants', tenant, 'warehouse')}` })[0];
 
 describe("a tenant's warehouse process that dies while the platform runs", () => {
   const dataDir = tempDir('sp-tenant-warehouse-restart-');
@@ -47,25 +25,11 @@ describe("a tenant's warehouse process that dies while the platform runs", () =>
   let d: Deployment;
   let key: string;
 
-  const deliver = async (area: string, value: number) => {
-    const res = await fetch(`${d.tenantUrl('stadt-w')}/v1/deliveries/area-statistic`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        records: [anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Stadt W' })],
-      }),
-    });
-    expect(res.status, await res.text()).toBe(200);
-  };
-  const einwohner = async (area: string): Promise<unknown> => {
-    const res = await fetch(`${d.tenantUrl('stadt-w')}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `{ indicatorValues(indicator: "einwohner", level: SOZIALRAUM, period: "2012", areas: ["${area}"]) { value } }` }),
-    });
-    const body = (await res.json().catch(() => ({}))) as { data?: { indicatorValues: { value: number | null }[] } };
-    return body.data?.indicatorValues[0]?.value ?? null;
-  };
+  const deliver = (area: string, value: number) =>
+    platformApi.deliver(d.tenantUrl('stadt-w'), key, 'area-statistic', [
+      anAreaStatistic({ areaLevel: 'SOZIALRAUM', areaCode: area, observations: [{ measure: 'einwohner', dimensions: {}, value }], synthetic: true, source: 'Stadt W' }),
+    ]);
+  const einwohner = (area: string) => platformApi.value(d.tenantUrl('stadt-w'), { indicator: 'einwohner', level: 'SOZIALRAUM', period: '2012', area });
   const shows = (area: string, value: number) =>
     eventually(
       () => einwohner(area),
@@ -90,30 +54,30 @@ describe("a tenant's warehouse process that dies while the platform runs", () =>
   });
 
   it('starts it again on the same directory and URL: what was there and what was delivered meanwhile is read', async () => {
-    await deliver('1', 4711);
+    expect(await deliver('1', 4711)).toBe('200 created');
     await shows('1', 4711);
-    const killed = warehousePid('stadt-w');
+    const killed = warehousePid(dataDir, 'stadt-w');
     expect(killed).toBeDefined();
     process.kill(killed!, 'SIGKILL');
     await eventually(
-      async () => alive(killed!),
+      async () => isAlive(killed!),
       (a) => !a,
       'the killed chdb-http gone',
     );
-    await deliver('2', 815);
+    expect(await deliver('2', 815)).toBe('200 created');
     await shows('2', 815);
     await shows('1', 4711);
-    const restarted = warehousePid('stadt-w');
+    const restarted = warehousePid(dataDir, 'stadt-w');
     expect(restarted).toBeDefined();
     expect(restarted).not.toBe(killed);
   }, 180_000);
 
   it('stops the restarted warehouse with the tenant, and starts no other', async () => {
-    const pid = warehousePid('stadt-w')!;
+    const pid = warehousePid(dataDir, 'stadt-w')!;
     await d.close();
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(warehousePid('stadt-w')).toBeUndefined();
+    expect(warehousePid(dataDir, 'stadt-w')).toBeUndefined();
     await engines.close();
   }, 60_000);
 });
