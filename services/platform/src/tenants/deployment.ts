@@ -163,7 +163,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     const lease = await pool.acquire(id);
     return { handle: lease.runtime.platform.handle, release: lease.release };
   };
-  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, runtimeOf, known: () => registered, credentials, admin, directory, report }));
+  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, runtimeOf, known: () => registered, credentials, admin, directory, report, awake: (id) => pool.isAwake(id) }));
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -3,7 +3,8 @@
 // first request opens a closed tenant, the least recently used unleased runtime is closed to make
 // room, a slow delivery in flight keeps its tenant open while the cap forces an eviction, a delivery
 // to a closed tenant is accepted and readable, concurrent first requests open a tenant once, a
-// restart opens none of the registered tenants until asked, and an idle runtime closes.
+// restart opens none of the registered tenants until asked, and an idle runtime closes. A probe
+// (health, metrics) of a closed tenant is answered without opening it.
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tempDir } from '@sp/testing';
@@ -153,6 +154,29 @@ describe('tenant runtimes opened on demand', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => gql(closed, '{ areas(level: STADT) { name } }')));
     for (const a of answers) expect(a).toEqual({ data: { areas: [{ name: 'Musterstadt' }] } });
     expect(d.tenantStats().opened).toBe(opened + 1);
+  }, 120_000);
+
+  it('answers a probe (health, metrics) of a closed tenant without opening it, and an open tenant’s from its runtime', async () => {
+    await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+    const closed = ['stadt-a', 'stadt-b', 'stadt-c'].find((id) => !d.runtimes.has(id))!;
+    const awake = ['stadt-a', 'stadt-b', 'stadt-c'].find((id) => d.runtimes.has(id))!;
+    const opened = d.tenantStats().opened;
+    for (const path of ['/health/ready', '/health/live', '/health']) {
+      const res = await fetch(`${d.tenantUrl(closed)}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'closed', tenant: closed });
+    }
+    const metrics = await fetch(`${d.tenantUrl(closed)}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain(`# tenant ${closed} is closed`);
+    // a monitor probing every tenant opens none (under the cap, opening one would close another)
+    expect(d.runtimes.has(closed)).toBe(false);
+    expect(d.tenantStats().opened).toBe(opened);
+    // an open tenant's probe checks its stores in its runtime
+    const ready = (await (await fetch(`${d.tenantUrl(awake)}/health/ready`)).json()) as { status: string; checks: Record<string, { state: string }> };
+    expect(ready.status).toBe('ready');
+    expect(Object.keys(ready.checks).sort()).toEqual(['database', 'eventLog', 'warehouse']);
+    expect(await (await fetch(`${d.tenantUrl(awake)}/metrics`)).text()).toContain('sp_http_requests_total');
   }, 120_000);
 
   it('stops with a delivery under way: answers it and closes its keep-alive connection at once; starts again with every tenant registered and none opened until asked, and closes an idle one', async () => {

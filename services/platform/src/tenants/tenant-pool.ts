@@ -124,6 +124,12 @@ export class TenantPool<R> {
     return this.entries.get(id)?.state === 'open';
   }
 
+  /** open or opening: a request to it now is served without opening anything */
+  isAwake(id: string): boolean {
+    const state = this.entries.get(id)?.state;
+    return state === 'open' || state === 'opening';
+  }
+
   /** closes a tenant's runtime now, leased or not (a tenant undone at creation) */
   async close(id: string): Promise<void> {
     const entry = this.entries.get(id);

@@ -23,6 +23,11 @@ export interface TenantRouterDeps {
   admin: { handles(path: string): boolean; handle: Handler };
   /** the deployment's public list of tenants (GET /tenants, also under /t/{id}/ for the dashboard's relative URLs) */
   directory?: Handler;
+  /**
+   * whether the tenant's runtime is open or opening; a probe (health, metrics) of one that is not is
+   * answered here without opening it (default: every tenant counts as awake)
+   */
+  awake?: (tenant: string) => boolean;
   report?: (line: string) => void;
 }
 
@@ -52,6 +57,8 @@ export function tenantRouter(deps: TenantRouterDeps): Handler {
     }
     if (deps.directory && split.url.split('?')[0] === tenantDirectoryPath) return deps.directory(req, res);
     const tenant = resolution.tenant;
+    // a monitor probing every tenant must not open them all (the cap would close and open them in turn)
+    if (tenant !== deps.defaultTenant && deps.awake && !deps.awake(tenant) && isProbe(req.method, split.url)) return answerClosed(res, tenant, split.url);
     deps.runtimeOf(tenant).then(
       ({ handle, release }) => {
         // the lease holds the runtime open until the response has ended or its connection is gone
@@ -75,4 +82,26 @@ function refuse(res: ServerResponse, path: string, status: number, code: string,
   // GraphQL clients read `errors`, everything else the ingestion's shape
   const body = path.split('?')[0] === '/graphql' ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } };
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 503 ? { 'retry-after': '2' } : {}) }).end(JSON.stringify(body));
+}
+
+const probePaths = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+
+function isProbe(method: string | undefined, url: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && probePaths.has(url.split('?')[0]!);
+}
+
+/**
+ * A probe of a closed tenant: 200, saying it is closed — it opens on its next request other than a
+ * probe, and its stores are checked then (an open tenant's probe checks them now, in its runtime).
+ */
+function answerClosed(res: ServerResponse, tenant: string, url: string): void {
+  if (url.split('?')[0] === '/metrics') {
+    res
+      .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' })
+      .end(`# tenant ${tenant} is closed: no runtime to measure; it opens on its next request other than a probe\n`);
+    return;
+  }
+  res
+    .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    .end(JSON.stringify({ status: 'closed', service: 'platform', tenant, info: { runtime: 'closed: opened by its next request other than a probe, which checks its stores then' } }));
 }
