@@ -202,6 +202,29 @@ export class Telemetry {
     });
   }
 
+  /**
+   * A deployment's tenant runtimes, read at each scrape: how many tenants are registered and open now,
+   * and how many runtimes were opened and closed since the process started (a rate of both that
+   * stays high means the cap, SP_TENANTS_OPEN_MAX, is below the tenants in use)
+   */
+  observeTenants(stats: () => { registered: number; open: number; opened: number; closed: number }): void {
+    const registered = this.meter.createObservableGauge('sp_tenants_registered', { description: 'tenants of the deployment, the default one included' });
+    const open = this.meter.createObservableGauge('sp_tenants_open', { description: 'tenant runtimes holding memory now (open, opening or closing), the default tenant not counted' });
+    const opened = this.meter.createObservableCounter('sp_tenants_opened', { description: 'tenant runtimes opened since the process started' });
+    const closed = this.meter.createObservableCounter('sp_tenants_closed', { description: 'tenant runtimes closed (idle, or for the cap) since the process started' });
+    this.meter.addBatchObservableCallback(
+      (result) => {
+        const s = stats();
+        const attributes = { service: this.service };
+        result.observe(registered, s.registered, attributes);
+        result.observe(open, s.open, attributes);
+        result.observe(opened, s.opened, attributes);
+        result.observe(closed, s.closed, attributes);
+      },
+      [registered, open, opened, closed],
+    );
+  }
+
   async shutdown(): Promise<void> {
     await this.tracerProvider.shutdown().catch(() => undefined);
     await this.provider.shutdown().catch(() => undefined);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
 import { hashApiKey } from '@sp/ingestion';
+import { Telemetry } from '@sp/telemetry';
 import type { Tenant } from '@sp/tenancy';
 import { loadOrCreateSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
@@ -176,7 +177,10 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   // and the issuer its runtime will have, so that the router still refuses a key naming another tenant
   for (const id of definitions.keys()) credentials.add({ tenant: id, apiKeyHashes: storedApiKeyHashes(tenantDir(config.dataDir, id)), issuer: issuerOf(config, tenantUrl(id)) });
 
-  const defaultPlatform = await startPlatform(config, engines, { serve: { url } });
+  // the default tenant's telemetry is the deployment's (/metrics): it also counts the tenant runtimes
+  const telemetry = new Telemetry({ service: 'platform' });
+  telemetry.observeTenants(() => ({ registered: registered.size, ...pool.stats() }));
+  const defaultPlatform = await startPlatform(config, engines, { serve: { url }, telemetry });
   platform = defaultPlatform;
   defaultName = defaultPlatform.reference.name;
   const defaultRuntime: TenantRuntime = { id: defaultTenantId, platform: defaultPlatform, engines };

@@ -156,7 +156,7 @@ describe('tenant runtimes opened on demand', () => {
     expect(d.tenantStats().opened).toBe(opened + 1);
   }, 120_000);
 
-  it('answers a probe (health, metrics) of a closed tenant without opening it, and an open tenant’s from its runtime', async () => {
+  it('answers a probe (health, metrics) of a closed tenant without opening it, an open tenant’s from its runtime; the deployment’s /metrics counts the runtimes', async () => {
     await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
     const closed = ['stadt-a', 'stadt-b', 'stadt-c'].find((id) => !d.runtimes.has(id))!;
     const awake = ['stadt-a', 'stadt-b', 'stadt-c'].find((id) => d.runtimes.has(id))!;
@@ -177,6 +177,15 @@ describe('tenant runtimes opened on demand', () => {
     expect(ready.status).toBe('ready');
     expect(Object.keys(ready.checks).sort()).toEqual(['database', 'eventLog', 'warehouse']);
     expect(await (await fetch(`${d.tenantUrl(awake)}/metrics`)).text()).toContain('sp_http_requests_total');
+    // the deployment's own /metrics counts the tenant runtimes
+    const deployment = await (await fetch(`${d.url}/metrics`)).text();
+    const figure = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(deployment)?.[1]);
+    const stats = d.tenantStats();
+    expect(figure('sp_tenants_registered')).toBe(4);
+    expect(figure('sp_tenants_open')).toBe(stats.open);
+    expect(figure('sp_tenants_opened_total')).toBe(stats.opened);
+    expect(figure('sp_tenants_closed_total')).toBe(stats.closed);
+    expect(stats.closed).toBeGreaterThan(0);
   }, 120_000);
 
   it('stops with a delivery under way: answers it and closes its keep-alive connection at once; starts again with every tenant registered and none opened until asked, and closes an idle one', async () => {
