@@ -1,7 +1,8 @@
 // `pnpm data:restore <backup> <new data dir>`: checks a backup (manifest, every file's SHA-256),
 // lays its event logs and secrets down in a new or empty directory, registers its tenants again and
 // rebuilds every read model of every tenant (version records, registry, controlling, indicator
-// warehouse) from its log, with the same start the platform runs (the one composition). Then `SP_DATA_DIR=<new data dir> pnpm start`.
+// warehouse) from its log, with the same start the platform runs (the one composition).
+// Then `SP_DATA_DIR=<new data dir> pnpm start`.
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { loadConfig } from './config.js';
