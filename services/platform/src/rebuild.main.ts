@@ -7,7 +7,7 @@
 // its data first (tenant.json, from the registry as it is), and the tenants are registered again
 // from it when the rebuilt database starts.
 import 'reflect-metadata';
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPgliteDatabase } from '@sp/database-pglite';
 import { loadConfig } from './config.js';
@@ -15,7 +15,7 @@ import { openEngines } from './engines.js';
 import { step } from './progress.js';
 import { startDeployment } from './tenants/deployment.js';
 import { tenantDir } from './tenants/tenant-engines.js';
-import { TENANT_FILE, writeTenantFile } from './tenants/tenant-file.js';
+import { definedTenants, writeTenantFile } from './tenants/tenant-file.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 
 const config = loadConfig();
@@ -37,8 +37,7 @@ if (existsSync(join(config.dataDir, 'postgres'))) {
     await database.close();
   }
 }
-const root = join(config.dataDir, 'tenants');
-const tenants = existsSync(root) ? readdirSync(root).filter((id) => !id.startsWith('.') && existsSync(join(root, id, TENANT_FILE))) : [];
+const tenants = definedTenants(config.dataDir);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const movedAside: string[] = [];
 for (const id of tenants) {

@@ -2,12 +2,10 @@
 // <data>/tenants/ while the platform is stopped; prints one line per finding and exits 1 when
 // something is wrong (data-dir.verify.ts). A tenant's warehouse is checked through a chdb-http
 // process of its own (chDB binds one directory per process: this one holds the default tenant's).
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { type Finding, verifyDataDir } from './data-dir.verify.js';
 import { openWarehouseProcess, tenantDir } from './tenants/tenant-engines.js';
-import { TENANT_FILE } from './tenants/tenant-file.js';
+import { definedTenants } from './tenants/tenant-file.js';
 
 const config = loadConfig();
 const mark = { ok: '✓', info: '·', error: '✗' } as const;
@@ -18,9 +16,7 @@ process.stdout.write(`Datenverzeichnis prüfen: ${config.dataDir}\n`);
 const own = await verifyDataDir(config.dataDir);
 print(own.findings);
 let ok = own.ok;
-const root = join(config.dataDir, 'tenants');
-for (const id of existsSync(root) ? readdirSync(root).sort() : []) {
-  if (id.startsWith('.') || !existsSync(join(root, id, TENANT_FILE))) continue;
+for (const id of definedTenants(config.dataDir)) {
   process.stdout.write(`Mandant ${id}: ${tenantDir(config.dataDir, id)}\n`);
   const tenant = await verifyDataDir(tenantDir(config.dataDir, id), (path) => openWarehouseProcess(path));
   print(tenant.findings);

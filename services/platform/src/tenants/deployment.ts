@@ -5,7 +5,7 @@
 // API creates tenants while the deployment runs. docs/tenants.md says why it is built this way.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
@@ -19,7 +19,7 @@ import { startPlatform, type Platform } from '../platform.js';
 import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
 import { openTenantEngines, PgliteTemplate, tenantDir } from './tenant-engines.js';
-import { readTenantFile, TENANT_FILE, writeTenantFile } from './tenant-file.js';
+import { definedTenants, readTenantFile, TENANT_FILE, writeTenantFile } from './tenant-file.js';
 import { TenantPool, type TenantLease } from './tenant-pool.js';
 import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
@@ -214,24 +214,19 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
 
 /** registers every tenant whose directory has its definition (tenant.json) and that the registry lacks */
 async function registerFromTenantFiles(dataDir: string, repository: TenantRepository): Promise<void> {
-  const root = join(dataDir, 'tenants');
-  if (!existsSync(root)) return;
   const again: string[] = [];
-  for (const id of readdirSync(root).sort()) {
-    if (id.startsWith('.') || !existsSync(join(root, id, TENANT_FILE))) continue;
-    if ((await repository.restore(readTenantFile(join(root, id)))) === 'restored') again.push(id);
+  for (const id of definedTenants(dataDir)) {
+    if ((await repository.restore(readTenantFile(tenantDir(dataDir, id)))) === 'restored') again.push(id);
   }
   if (again.length > 0) process.stdout.write(`  ✓ Mandanten wieder registriert (aus ihrer tenant.json): ${again.join(', ')}\n`);
 }
 
 function setAsideUnregistered(dataDir: string, registered: ReadonlySet<string>): void {
-  const root = join(dataDir, 'tenants');
-  if (!existsSync(root)) return;
-  for (const id of readdirSync(root)) {
-    const file = join(root, id, TENANT_FILE);
-    if (id.startsWith('.') || registered.has(id) || !existsSync(file)) continue;
+  for (const id of definedTenants(dataDir)) {
+    if (registered.has(id)) continue;
+    const file = join(tenantDir(dataDir, id), TENANT_FILE);
     renameSync(file, `${file}.not-registered`);
-    process.stderr.write(`[tenants] ${join(root, id)}: a tenant whose creation did not finish (not in the registry); its ${TENANT_FILE} is set aside, the directory kept\n`);
+    process.stderr.write(`[tenants] ${tenantDir(dataDir, id)}: a tenant whose creation did not finish (not in the registry); its ${TENANT_FILE} is set aside, the directory kept\n`);
   }
 }
 

@@ -4,7 +4,7 @@
 // lets an online backup carry each tenant whole (data-dir.backup.ts), and lets the restore register
 // it again (restore.main.ts). Written when a tenant is created, and at every start for each
 // registered tenant (tenants created before the file existed get it then).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tenant, tenantDefinitionSchema } from '@sp/tenancy';
 import { z } from 'zod';
@@ -12,6 +12,15 @@ import { z } from 'zod';
 export const TENANT_FILE = 'tenant.json';
 
 const tenantFileSchema = tenantDefinitionSchema.and(z.object({ createdAt: z.string().min(1) }));
+
+/** the ids of the tenants whose directory in <data>/tenants/ holds a definition, sorted (not the PGlite template's .template) */
+export function definedTenants(dataDir: string): string[] {
+  const root = join(dataDir, 'tenants');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((id) => !id.startsWith('.') && existsSync(join(root, id, TENANT_FILE)))
+    .sort();
+}
 
 /** writes the tenant's file into its directory (replaced in one step, never half written) */
 export function writeTenantFile(dir: string, tenant: Tenant): void {
