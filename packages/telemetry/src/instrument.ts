@@ -40,7 +40,7 @@ function queryable(q: Queryable, telemetry: Telemetry, store: string): Queryable
   return (sql, params) =>
     timed(
       () => q.query(sql, params),
-      (outcome, s) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation: operationOf(sql), outcome }),
+      (outcome, s) => telemetry.queryDuration.record(s, { ...telemetry.labels, store, operation: operationOf(sql), outcome }),
     ) as never;
 }
 
@@ -51,19 +51,19 @@ export function instrumentDatabase(database: Database, telemetry: Telemetry): Da
     exec: (sql: string) =>
       timed(
         () => database.exec(sql),
-        (outcome, s) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation: 'exec', outcome }),
+        (outcome, s) => telemetry.queryDuration.record(s, { ...telemetry.labels, store, operation: 'exec', outcome }),
       ),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       timed(
         () => database.transaction((tx) => fn({ query: queryable(tx, telemetry, store) })),
-        (outcome, s) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation: 'transaction', outcome }),
+        (outcome, s) => telemetry.queryDuration.record(s, { ...telemetry.labels, store, operation: 'transaction', outcome }),
       ),
   } as Partial<Database>);
 }
 
 export function instrumentWarehouse(warehouse: Warehouse, telemetry: Telemetry): Warehouse {
   const store = 'warehouse';
-  const record = (operation: string) => (outcome: 'ok' | 'error', s: number) => telemetry.queryDuration.record(s, { service: telemetry.service, store, operation, outcome });
+  const record = (operation: string) => (outcome: 'ok' | 'error', s: number) => telemetry.queryDuration.record(s, { ...telemetry.labels, store, operation, outcome });
   return wrap(warehouse, {
     // the read's limits and abort signal pass through: dropping them would let a cut-off request's read run on
     query: ((sql: string, params?: Record<string, unknown>, options?: ReadOptions) => timed(() => warehouse.query(sql, params, options), record(operationOf(sql)))) as Warehouse['query'],
@@ -84,10 +84,10 @@ export interface InstrumentedEventLog extends EventLog {
  */
 export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, options: { lagTimeoutMs?: number } = {}): InstrumentedEventLog {
   const groups = new Map<string, readonly string[]>();
-  const service = telemetry.service;
+  const labels = telemetry.labels;
   const lag = telemetry.meter.createObservableGauge('sp_consumer_lag', { description: 'events in the log a consumer group has not committed yet, by group and topic' });
   const lagTimeoutMs = options.lagTimeoutMs ?? 2000;
-  lag.addCallback(async (result) => {
+  telemetry.addCallback(lag, async (result) => {
     const reads = [...groups].flatMap(([group, topics]) =>
       topics.map(async (topic) => {
         // a log that does not answer leaves the series out of this scrape rather than blocking it
@@ -97,7 +97,7 @@ export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, opt
           const at = committed.get(partition) ?? 0n;
           if (high > at) sum += high - at;
         }
-        result.observe(Number(sum), { service, group, topic });
+        result.observe(Number(sum), { ...labels, group, topic });
       }),
     );
     await Promise.allSettled(reads);
@@ -112,7 +112,7 @@ export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, opt
         return timed(
           () => eventLog.append(topic, traced),
           (outcome, s) => {
-            telemetry.appendDuration.record(s, { service, topic, outcome });
+            telemetry.appendDuration.record(s, { ...labels, topic, outcome });
             if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR });
             span.end();
           },
@@ -120,7 +120,7 @@ export function instrumentEventLog(eventLog: EventLog, telemetry: Telemetry, opt
       }),
     subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
       const handleBatch: SubscribeOptions['handleBatch'] = (batch) => {
-        const attributes = { service, group: options.groupId, topic: batch.topic };
+        const attributes = { ...labels, group: options.groupId, topic: batch.topic };
         telemetry.batchSize.record(batch.events.length, attributes);
         // a consumer span in the trace of the batch's first event, linked to the others' traces
         const contexts = batch.events.map((e) => trace.getSpanContext(extractTraceContext(e.headers))).filter((c) => c !== undefined);

@@ -21,7 +21,14 @@ export class Logger {
     readonly service: string,
     readonly format: LogFormat = 'text',
     private readonly write: (line: string) => void = (line) => process.stderr.write(line),
+    /** fields every JSON line carries (a tenant's logger: `tenant`) */
+    private readonly base: Readonly<Record<string, unknown>> = {},
   ) {}
+
+  /** this logger with `fields` on every JSON line (the plain lines stay as they are) */
+  with(fields: Record<string, unknown>): Logger {
+    return new Logger(this.service, this.format, this.write, { ...this.base, ...fields });
+  }
 
   log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
     if (this.format === 'text') {
@@ -31,7 +38,7 @@ export class Logger {
     // a line written while a span is active (a request, a batch) carries its trace id
     const active = trace.getActiveSpan()?.spanContext().traceId;
     this.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...(active ? { trace_id: active } : {}), ...fields }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+      `${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, ...this.base, msg, ...(active ? { trace_id: active } : {}), ...fields }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
     );
   }
 

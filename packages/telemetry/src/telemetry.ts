@@ -12,6 +12,9 @@ import {
   defaultTextMapSetter,
   type Histogram,
   type Meter,
+  type BatchObservableCallback,
+  type Observable,
+  type ObservableCallback,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -22,9 +25,9 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationType, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, DataPointType, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ProjectionStats } from '@sp/ports';
 import { Logger, logFormatFromEnv } from './log.js';
@@ -66,15 +69,51 @@ export interface TelemetryOptions {
   spanExporter?: SpanExporter;
 }
 
+/** what a root Telemetry and its tenants' views share: one meter provider, exporter and tracer */
+interface Core {
+  provider: MeterProvider;
+  prometheus: PrometheusExporter;
+  meter: Meter;
+  otlp: boolean;
+  tracer: Tracer;
+  tracerProvider: TracerProvider;
+  /** the tenants' views not shut down, by tenant: a gauge of a tenant without one is stale */
+  openViews: Map<string, number>;
+  instruments: {
+    httpRequests: Counter;
+    httpDuration: Histogram;
+    batchSize: Histogram;
+    batchDuration: Histogram;
+    appendDuration: Histogram;
+    queryDuration: Histogram;
+    computeDuration: Histogram;
+  };
+}
+
+/** a view of the root's metrics for one tenant (Telemetry.forTenant) */
+interface View {
+  core: Core;
+  tenant: string;
+  /** what its scrape answers: its own series (`own`) or every tenant's (`all`, the deployment's `/metrics`) */
+  scrape: 'own' | 'all';
+  logger: Logger;
+}
+
 export class Telemetry {
   readonly service: string;
+  /** the tenant every series of this view carries as its `tenant` label (forTenant); undefined for a root */
+  readonly tenant: string | undefined;
+  /** the labels every series of this Telemetry carries: `service`, and `tenant` for a tenant's view */
+  readonly labels: Readonly<Record<string, string>>;
   readonly meter: Meter;
-  private readonly provider: MeterProvider;
-  private readonly prometheus: PrometheusExporter;
   readonly otlp: boolean;
   readonly logger: Logger;
   readonly tracer: Tracer;
-  private readonly tracerProvider: TracerProvider;
+  private readonly core: Core;
+  private readonly view: View | undefined;
+  /** the observable callbacks this Telemetry added, taken off the meter again by shutdown() */
+  private readonly observing: (() => void)[] = [];
+  private closed = false;
 
   private readonly httpRequests: Counter;
   private readonly httpDuration: Histogram;
@@ -84,17 +123,37 @@ export class Telemetry {
   readonly queryDuration: Histogram;
   readonly computeDuration: Histogram;
 
-  constructor(options: TelemetryOptions) {
-    const env = options.env ?? process.env;
+  /** a root: its own meter provider and tracer; `view` is forTenant's */
+  constructor(options: TelemetryOptions, view?: View) {
     this.service = options.service;
-    this.logger = options.logger ?? new Logger(options.service, logFormatFromEnv(env));
+    this.core = view?.core ?? Telemetry.createCore(options);
+    this.view = view;
+    this.tenant = view?.tenant;
+    this.labels = view ? { service: options.service, tenant: view.tenant } : { service: options.service };
+    this.logger = view?.logger ?? options.logger ?? new Logger(options.service, logFormatFromEnv(options.env ?? process.env));
+    this.meter = this.core.meter;
+    this.otlp = this.core.otlp;
+    this.tracer = this.core.tracer;
+    ({
+      httpRequests: this.httpRequests,
+      httpDuration: this.httpDuration,
+      batchSize: this.batchSize,
+      batchDuration: this.batchDuration,
+      appendDuration: this.appendDuration,
+      queryDuration: this.queryDuration,
+      computeDuration: this.computeDuration,
+    } = this.core.instruments);
+  }
+
+  private static createCore(options: TelemetryOptions): Core {
+    const env = options.env ?? process.env;
     // the service's own server answers /metrics: the exporter starts no server of its own
-    this.prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-    const readers: IMetricReader[] = [this.prometheus];
-    this.otlp = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+    const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    const readers: IMetricReader[] = [prometheus];
+    const otlp = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
     // the exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout) itself
-    if (this.otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000) }));
-    this.provider = new MeterProvider({
+    if (otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000) }));
+    const provider = new MeterProvider({
       resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }),
       readers,
       views: [
@@ -102,34 +161,80 @@ export class Telemetry {
         { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*size*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: sizeBuckets } } },
       ],
     });
-    this.meter = this.provider.getMeter('sp');
+    const meter = provider.getMeter('sp');
     // spans are made always (their trace id goes into the log lines and the event headers) and
     // exported where configured: OTLP by the standard variables, or the exporter a test passes
     ensureContextManager();
     const spanProcessors: SpanProcessor[] = [];
     if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.spanExporter }));
     if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
-    this.tracerProvider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }), spanProcessors });
-    this.tracer = this.tracerProvider.getTracer('sp');
-    this.httpRequests = this.meter.createCounter('sp_http_requests', { description: 'HTTP requests answered, by route, method and status class' });
-    this.httpDuration = this.meter.createHistogram('sp_http_request_duration_seconds', { unit: 's', description: 'time to answer an HTTP request, by route, method and status class' });
-    this.batchSize = this.meter.createHistogram('sp_consumer_batch_size', { description: 'events per batch handed to a consumer group' });
-    this.batchDuration = this.meter.createHistogram('sp_consumer_batch_duration_seconds', {
-      unit: 's',
-      description: 'time a consumer group took for one batch (failed batches included, outcome label)',
-    });
-    this.appendDuration = this.meter.createHistogram('sp_eventlog_append_duration_seconds', { unit: 's', description: 'time to append events to the event log, by topic and outcome' });
-    this.queryDuration = this.meter.createHistogram('sp_query_duration_seconds', { unit: 's', description: 'database and warehouse statement times, by store, operation and outcome' });
-    this.computeDuration = this.meter.createHistogram('sp_compute_duration_seconds', { unit: 's', description: 'projection and composite index recomputation times, by step' });
+    const tracerProvider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }), spanProcessors });
+    return {
+      provider,
+      prometheus,
+      meter,
+      otlp,
+      tracerProvider,
+      tracer: tracerProvider.getTracer('sp'),
+      openViews: new Map(),
+      instruments: {
+        httpRequests: meter.createCounter('sp_http_requests', { description: 'HTTP requests answered, by route, method and status class' }),
+        httpDuration: meter.createHistogram('sp_http_request_duration_seconds', { unit: 's', description: 'time to answer an HTTP request, by route, method and status class' }),
+        batchSize: meter.createHistogram('sp_consumer_batch_size', { description: 'events per batch handed to a consumer group' }),
+        batchDuration: meter.createHistogram('sp_consumer_batch_duration_seconds', {
+          unit: 's',
+          description: 'time a consumer group took for one batch (failed batches included, outcome label)',
+        }),
+        appendDuration: meter.createHistogram('sp_eventlog_append_duration_seconds', { unit: 's', description: 'time to append events to the event log, by topic and outcome' }),
+        queryDuration: meter.createHistogram('sp_query_duration_seconds', { unit: 's', description: 'database and warehouse statement times, by store, operation and outcome' }),
+        computeDuration: meter.createHistogram('sp_compute_duration_seconds', { unit: 's', description: 'projection and composite index recomputation times, by step' }),
+      },
+    };
+  }
+
+  /**
+   * A view for one tenant of a deployment: the same meter, exporter and tracer, every series with
+   * the label `tenant`, JSON log lines with the field `tenant`. Its scrape answers the tenant's own
+   * series (`/t/<id>/metrics`), or with `scrape: 'all'` every tenant's (the deployment's `/metrics`).
+   * Its shutdown() takes its observable callbacks off the meter and leaves the root running.
+   */
+  forTenant(tenant: string, options: { scrape?: 'own' | 'all' } = {}): Telemetry {
+    if (this.view) throw new Error(`forTenant("${tenant}") on the view of tenant "${this.view.tenant}": ask the root`);
+    this.core.openViews.set(tenant, (this.core.openViews.get(tenant) ?? 0) + 1);
+    return new Telemetry({ service: this.service }, { core: this.core, tenant, scrape: options.scrape ?? 'own', logger: this.logger.with({ tenant }) });
+  }
+
+  /** an observable instrument's callback, taken off again by shutdown() (a closed tenant's runtime must not be asked at the next scrape) */
+  addCallback<T extends Observable>(instrument: T, callback: ObservableCallback): void {
+    instrument.addCallback(callback);
+    this.observing.push(() => instrument.removeCallback(callback));
+  }
+
+  /** a batch observable callback, taken off again by shutdown() */
+  addBatchCallback(callback: BatchObservableCallback, instruments: Observable[]): void {
+    this.meter.addBatchObservableCallback(callback, instruments);
+    this.observing.push(() => this.meter.removeBatchObservableCallback(callback, instruments));
   }
 
   /** answers a Prometheus scrape (text exposition format) */
-  scrape(req: IncomingMessage, res: ServerResponse): void {
-    this.prometheus.getMetricsRequestHandler(req, res);
+  scrape(_req: IncomingMessage, res: ServerResponse): void {
+    const own = this.view?.scrape === 'own' ? this.view.tenant : undefined;
+    const { openViews } = this.core;
+    // a tenant's counters and histograms stay (cumulative, they resume when it opens again); its
+    // gauges (consumer lag, failing) are left out while it is closed: nothing measures them then
+    const keep = (attributes: Record<string, unknown>, gauge: boolean): boolean => {
+      const tenant = attributes.tenant;
+      if (own !== undefined) return tenant === own;
+      return !gauge || typeof tenant !== 'string' || (openViews.get(tenant) ?? 0) > 0;
+    };
+    this.core.prometheus.collect().then(
+      ({ resourceMetrics }) => res.writeHead(200, { 'content-type': 'text/plain' }).end(serializer.serialize(filtered(resourceMetrics, keep))),
+      (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to export metrics: ${String(error)}\n`),
+    );
   }
 
   recordRequest(route: string, method: string, status: number, seconds: number): void {
-    const attributes = { service: this.service, route, method, status_class: `${Math.floor(status / 100)}xx` };
+    const attributes = { ...this.labels, route, method, status_class: `${Math.floor(status / 100)}xx` };
     this.httpRequests.add(1, attributes);
     this.httpDuration.record(seconds, attributes);
   }
@@ -170,7 +275,7 @@ export class Telemetry {
 
   /** one timing of a recomputation step (`projection`, `indices`) */
   recordCompute(step: string, seconds: number, attributes: Record<string, string> = {}): void {
-    this.computeDuration.record(seconds, { service: this.service, step, ...attributes });
+    this.computeDuration.record(seconds, { ...this.labels, step, ...attributes });
   }
 
   /** dead letters and retries of consumer groups, read from the runner's counters at each scrape */
@@ -178,10 +283,10 @@ export class Telemetry {
     const deadLettered = this.meter.createObservableCounter('sp_consumer_dead_lettered', { description: 'events dead-lettered by a consumer group since the process started' });
     const retries = this.meter.createObservableCounter('sp_consumer_retries', { description: 'batches given back to the log for a transient error since the process started' });
     const failing = this.meter.createObservableGauge('sp_consumer_failing', { description: '1 while a consumer group retries a transient error, else 0' });
-    this.meter.addBatchObservableCallback(
+    this.addBatchCallback(
       (result) => {
         for (const s of stats()) {
-          const attributes = { service: this.service, group: s.groupId };
+          const attributes = { ...this.labels, group: s.groupId };
           result.observe(deadLettered, s.deadLettered, attributes);
           result.observe(retries, s.retries, attributes);
           result.observe(failing, s.failing ? 1 : 0, attributes);
@@ -194,11 +299,11 @@ export class Telemetry {
   /** hits and misses of a cache, read at each scrape; the hit rate is hits / (hits + misses) */
   observeCache(cache: string, counts: () => { hits: number; misses: number } | undefined): void {
     const lookups = this.meter.createObservableCounter('sp_cache_lookups', { description: 'cache lookups by cache and result (hit, miss)' });
-    lookups.addCallback((result) => {
+    this.addCallback(lookups, (result) => {
       const c = counts();
       if (!c) return;
-      result.observe(c.hits, { service: this.service, cache, result: 'hit' });
-      result.observe(c.misses, { service: this.service, cache, result: 'miss' });
+      result.observe(c.hits, { ...this.labels, cache, result: 'hit' });
+      result.observe(c.misses, { ...this.labels, cache, result: 'miss' });
     });
   }
 
@@ -212,10 +317,10 @@ export class Telemetry {
     const open = this.meter.createObservableGauge('sp_tenants_open', { description: 'tenant runtimes holding memory now (open, opening or closing), the default tenant not counted' });
     const opened = this.meter.createObservableCounter('sp_tenants_opened', { description: 'tenant runtimes opened since the process started' });
     const closed = this.meter.createObservableCounter('sp_tenants_closed', { description: 'tenant runtimes closed (idle, or for the cap) since the process started' });
-    this.meter.addBatchObservableCallback(
+    this.addBatchCallback(
       (result) => {
         const s = stats();
-        const attributes = { service: this.service };
+        const attributes = { ...this.labels };
         result.observe(registered, s.registered, attributes);
         result.observe(open, s.open, attributes);
         result.observe(opened, s.opened, attributes);
@@ -225,10 +330,37 @@ export class Telemetry {
     );
   }
 
+  /** a root: flushes and stops its exporters; a tenant's view: takes its callbacks off the meter, its series stay */
   async shutdown(): Promise<void> {
-    await this.tracerProvider.shutdown().catch(() => undefined);
-    await this.provider.shutdown().catch(() => undefined);
+    for (const remove of this.observing.splice(0)) remove();
+    if (this.view) {
+      const views = this.core.openViews;
+      if (!this.closed) views.set(this.view.tenant, (views.get(this.view.tenant) ?? 1) - 1);
+      this.closed = true;
+      return;
+    }
+    await this.core.tracerProvider.shutdown().catch(() => undefined);
+    await this.core.provider.shutdown().catch(() => undefined);
   }
+}
+
+/** the Prometheus text of a scrape: the exporter's settings (no scope info, target info) */
+const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+
+/** the data points `keep` takes (by their labels; `gauge` for a gauge's); a metric left without any is left out */
+function filtered(resourceMetrics: ResourceMetrics, keep: (attributes: Record<string, unknown>, gauge: boolean) => boolean): ResourceMetrics {
+  return {
+    ...resourceMetrics,
+    scopeMetrics: resourceMetrics.scopeMetrics.map((scope) => ({
+      ...scope,
+      metrics: scope.metrics
+        .map((metric) => {
+          const gauge = metric.dataPointType === DataPointType.GAUGE;
+          return { ...metric, dataPoints: (metric.dataPoints as { attributes: Record<string, unknown> }[]).filter((p) => keep(p.attributes, gauge)) } as typeof metric;
+        })
+        .filter((metric) => metric.dataPoints.length > 0),
+    })),
+  };
 }
 
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

@@ -70,6 +70,86 @@ describe('Telemetry', () => {
   });
 });
 
+describe('Telemetry of a deployment with tenants', () => {
+  /** the Prometheus text a Telemetry's scrape answers */
+  const scrape = async (telemetry: Telemetry): Promise<string> => {
+    const s = createServer((req, res) => telemetry.scrape(req, res));
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      return await (await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/metrics`)).text();
+    } finally {
+      await new Promise((r) => s.close(r));
+    }
+  };
+
+  it("labels each tenant's series with its tenant: /t/<id>/metrics answers its own, the deployment's /metrics every tenant's; a closed tenant's callbacks are not asked again", async () => {
+    const root = new Telemetry({ service: 'platform', env: {} });
+    const koeln = root.forTenant('koeln', { scrape: 'all' });
+    const a = root.forTenant('stadt-a');
+    const b = root.forTenant('stadt-b');
+    root.observeTenants(() => ({ registered: 3, open: 2, opened: 2, closed: 0 }));
+    koeln.recordCompute('indices', 0.1);
+    a.recordCompute('indices', 0.1);
+    b.recordCompute('indices', 0.1);
+    b.recordCompute('indices', 0.2);
+    let askedA = 0;
+    a.observeCache('gateway-responses', () => {
+      askedA++;
+      return { hits: 3, misses: 1 };
+    });
+    b.observeCache('gateway-responses', () => ({ hits: 7, misses: 2 }));
+    a.observeProjectionStats(() => [{ groupId: 'g', deadLettered: 0, retries: 0, failing: null }]);
+
+    const deployment = await scrape(koeln);
+    expect(deployment).toMatch(/^sp_compute_duration_seconds_count\{service="platform",tenant="koeln",step="indices"\} 1$/m);
+    expect(deployment).toMatch(/^sp_compute_duration_seconds_count\{service="platform",tenant="stadt-a",step="indices"\} 1$/m);
+    expect(deployment).toMatch(/^sp_compute_duration_seconds_count\{service="platform",tenant="stadt-b",step="indices"\} 2$/m);
+    expect(deployment).toContain('sp_cache_lookups_total{service="platform",tenant="stadt-b",cache="gateway-responses",result="hit"} 7');
+    expect(deployment).toContain('sp_consumer_failing{service="platform",tenant="stadt-a",group="g"} 0');
+    expect(deployment).toMatch(/^sp_tenants_registered\{service="platform"\} 3$/m);
+    // one family a metric, whichever tenants fed it (Prometheus refuses a family written twice)
+    expect(deployment.match(/^# TYPE sp_compute_duration_seconds histogram$/gm)).toHaveLength(1);
+
+    const own = await scrape(b);
+    expect(own).toMatch(/^sp_compute_duration_seconds_count\{service="platform",tenant="stadt-b",step="indices"\} 2$/m);
+    expect(own).toContain('sp_cache_lookups_total{service="platform",tenant="stadt-b",cache="gateway-responses",result="hit"} 7');
+    expect(own).not.toContain('tenant="stadt-a"');
+    expect(own).not.toContain('tenant="koeln"');
+    // the deployment's own figures carry no tenant: not a tenant's
+    expect(own).not.toContain('sp_tenants_registered{');
+    expect(own.match(/^# TYPE sp_compute_duration_seconds histogram$/gm)).toHaveLength(1);
+
+    // stadt-a closes: its callbacks are taken off, the root and the others keep theirs
+    const asked = askedA;
+    await a.shutdown();
+    const after = await scrape(koeln);
+    expect(askedA).toBe(asked);
+    // its counters stay (cumulative: they resume when it opens again), its gauges are left out
+    expect(after).toContain('sp_cache_lookups_total{service="platform",tenant="stadt-a",cache="gateway-responses",result="hit"} 3');
+    expect(after).not.toContain('sp_consumer_failing{service="platform",tenant="stadt-a"');
+    // open again: its gauges are back
+    const again = root.forTenant('stadt-a');
+    again.observeProjectionStats(() => [{ groupId: 'g', deadLettered: 0, retries: 0, failing: null }]);
+    expect(await scrape(koeln)).toContain('sp_consumer_failing{service="platform",tenant="stadt-a",group="g"} 0');
+    await again.shutdown();
+    expect(after).toContain('sp_cache_lookups_total{service="platform",tenant="stadt-b",cache="gateway-responses",result="hit"} 7');
+    expect(after).toMatch(/^sp_tenants_registered\{service="platform"\} 3$/m);
+    expect(() => a.forTenant('x')).toThrow(/ask the root/);
+    await b.shutdown();
+    await koeln.shutdown();
+    await root.shutdown();
+  });
+
+  it("writes a tenant's JSON log lines with its tenant", () => {
+    const lines: string[] = [];
+    const root = new Telemetry({ service: 'platform', env: {}, logger: new Logger('platform', 'json', (l) => lines.push(l)) });
+    root.forTenant('stadt-a').logger.log('warn', 'slow', { ms: 5 });
+    root.logger.log('warn', 'deployment');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', service: 'platform', tenant: 'stadt-a', msg: 'slow', ms: 5 });
+    expect(JSON.parse(lines[1]!)).not.toHaveProperty('tenant');
+  });
+});
+
 describe('instrumentWarehouse', () => {
   it("passes a read's limits and abort signal to the warehouse (a cut-off request's read must stop)", async () => {
     const telemetry = new Telemetry({ service: 'test', env: {} });

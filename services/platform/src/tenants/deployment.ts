@@ -80,11 +80,14 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   const tenantUrl = (id: string) => (id === defaultTenantId ? url : `${url}/t/${id}`);
   const report = (line: string) => process.stderr.write(`${line}\n`);
   const pglite = config.SP_ENGINES === 'embedded' ? new PgliteTemplate(config.dataDir) : undefined;
+  // one meter for the deployment: each tenant's runtime measures through a view that labels its
+  // series with the tenant; the deployment's /metrics answers them all, /t/<id>/metrics its own
+  const telemetry = new Telemetry({ service: 'platform' });
   const pool = new TenantPool<TenantRuntime>({
     async open(id) {
       const tenant = definitions.get(id);
       if (!tenant) throw new Error(`tenant "${id}" is not registered`);
-      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite);
+      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id));
       credentials.add({ tenant: id, apiKeyHashes: runtime.platform.keys.entries.map((e) => e.hash), issuer: runtime.platform.identity.issuer() });
       return runtime;
     },
@@ -177,10 +180,10 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   // and the issuer its runtime will have, so that the router still refuses a key naming another tenant
   for (const id of definitions.keys()) credentials.add({ tenant: id, apiKeyHashes: storedApiKeyHashes(tenantDir(config.dataDir, id)), issuer: issuerOf(config, tenantUrl(id)) });
 
-  // the default tenant's telemetry is the deployment's (/metrics): it also counts the tenant runtimes
-  const telemetry = new Telemetry({ service: 'platform' });
+  // the deployment's own figures (no tenant label): the tenant runtimes
   telemetry.observeTenants(() => ({ registered: registered.size, ...pool.stats() }));
-  const defaultPlatform = await startPlatform(config, engines, { serve: { url }, telemetry });
+  // the default tenant's /metrics is the deployment's: every tenant's series
+  const defaultPlatform = await startPlatform(config, engines, { serve: { url }, telemetry: telemetry.forTenant(defaultTenantId, { scrape: 'all' }) });
   platform = defaultPlatform;
   defaultName = defaultPlatform.reference.name;
   const defaultRuntime: TenantRuntime = { id: defaultTenantId, platform: defaultPlatform, engines };
@@ -208,6 +211,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       await pool.closeAll();
       // the default tenant's engines belong to the caller, who opened them
       await defaultPlatform.close();
+      await telemetry.shutdown();
     },
   };
 }
@@ -251,7 +255,7 @@ function packFeeds(reference: string, config: PlatformConfig): FeedCatalogue {
   return tenantPacks[reference]?.feeds() ?? FeedCatalogue.load(config.SP_FEED_CATALOGUE);
 }
 
-async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined): Promise<TenantRuntime> {
+async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined, telemetry: Telemetry): Promise<TenantRuntime> {
   const pack = tenantPacks[tenant.reference];
   if (!pack) throw new Error(`no spatial reference "${tenant.reference}"; accepted: ${referenceNames().join(', ')}`);
   // the tenant's directory keeps its secrets and keys; in the embedded default its stores too
@@ -276,9 +280,11 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
         ...(pack.licences ? { licences: pack.licences } : {}),
       },
       serve: { url },
+      telemetry,
     });
     return { id: tenant.id, platform, engines };
   } catch (error) {
+    await telemetry.shutdown();
     await engines.close().catch(() => undefined);
     throw error;
   }

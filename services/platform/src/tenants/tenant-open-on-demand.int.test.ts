@@ -176,9 +176,16 @@ describe('tenant runtimes opened on demand', () => {
     const ready = (await (await fetch(`${d.tenantUrl(awake)}/health/ready`)).json()) as { status: string; checks: Record<string, { state: string }> };
     expect(ready.status).toBe('ready');
     expect(Object.keys(ready.checks).sort()).toEqual(['database', 'eventLog', 'warehouse']);
-    expect(await (await fetch(`${d.tenantUrl(awake)}/metrics`)).text()).toContain('sp_http_requests_total');
-    // the deployment's own /metrics counts the tenant runtimes
+    // an open tenant's /metrics: its own series, each labelled with it, none of another tenant
+    const own = await (await fetch(`${d.tenantUrl(awake)}/metrics`)).text();
+    expect(own).toMatch(new RegExp(`^sp_http_requests_total\\{service="platform",tenant="${awake}",route="/graphql",method="POST",status_class="2xx"\\} \\d+$`, 'm'));
+    expect(own).toMatch(new RegExp(`^sp_consumer_lag\\{service="platform",tenant="${awake}",group="aggregator",topic="records\\.area-statistic"\\} \\d+$`, 'm'));
+    expect([...own.matchAll(/tenant="([^"]+)"/g)].map((m) => m[1]).filter((t) => t !== awake)).toEqual([]);
+    // the deployment's own /metrics: every tenant's series, labelled, and its count of the runtimes
     const deployment = await (await fetch(`${d.url}/metrics`)).text();
+    expect(deployment).toMatch(new RegExp(`^sp_http_requests_total\\{service="platform",tenant="${awake}",route="/graphql"`, 'm'));
+    expect(deployment).toMatch(/^sp_consumer_lag\{service="platform",tenant="koeln",group="aggregator",topic="records\.area-statistic"\} \d+$/m);
+
     const figure = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(deployment)?.[1]);
     const stats = d.tenantStats();
     expect(figure('sp_tenants_registered')).toBe(4);
@@ -186,6 +193,19 @@ describe('tenant runtimes opened on demand', () => {
     expect(figure('sp_tenants_opened_total')).toBe(stats.opened);
     expect(figure('sp_tenants_closed_total')).toBe(stats.closed);
     expect(stats.closed).toBeGreaterThan(0);
+
+    // a tenant that closes takes its gauges out of the deployment's /metrics (nothing measures them
+    // while it is closed); its counters stay, cumulative, and go on when it opens again
+    const lagOf = (id: string) => new RegExp(`^sp_consumer_lag\\{service="platform",tenant="${id}",`, 'm');
+    const wereOpen = [...d.runtimes.keys()].filter((id) => id !== 'koeln');
+    for (const id of wereOpen) expect(deployment).toMatch(lagOf(id));
+    await gql(closed, '{ areas(level: STADT) { name } }');
+    await expect.poll(() => d.tenantStats().open, { timeout: 30_000 }).toBe(2);
+    const gone = wereOpen.find((id) => !d.runtimes.has(id))!;
+    const after = await (await fetch(`${d.url}/metrics`)).text();
+    expect(after).not.toMatch(lagOf(gone));
+    expect(after).toMatch(lagOf(closed));
+    expect(after).toMatch(new RegExp(`^sp_http_requests_total\\{service="platform",tenant="${gone}",route="/graphql"`, 'm'));
   }, 120_000);
 
   it('stops with a delivery under way: answers it and closes its keep-alive connection at once; starts again with every tenant registered and none opened until asked, and closes an idle one', async () => {
