@@ -763,6 +763,9 @@ for (let round = 1; round <= ROUNDS; round++) {
     console.log(
       `round ${round}: rebuild() with indices                   ${fmtInt(runs.rebuildIndices.at(-1)).padStart(9)} events/s (${sec(ri.ms)}, of which indices ${sec(ri.indexMs)}; ${fmtInt(c.scored)} scored index rows; CPU ${ri.cpuSeconds.toFixed(2)} s)${withIndicesShare()}`,
     );
+    console.log(
+      `round ${round}:   with indices, by step: read + stage ${sec(ri.ms - ri.resolveMs - ri.indexMs)}, resolve ${sec(ri.resolveMs)}, indices ${sec(ri.indexMs)}; its CPU seconds by thread: ${threadCpuText(ri.threads.reading)}`,
+    );
     const ia = await indicesAlone();
     console.log(
       `round ${round}: (f) the indices alone (recompute() of every period on the rebuilt tables): ${sec(ia.ms)}, ${fmtInt(ia.rows)} rows (CPU ${ia.cpuSeconds.toFixed(2)} s: ${threadCpuText(ia.threads)}); its ${ia.reads.length} reads one after the other ${sec(ia.readsMs)}`,
