@@ -8,6 +8,7 @@
 // platform's own dashboard) and the admin API for users.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, errors as oidcErrors, type KoaContextWithOIDC } from 'oidc-provider';
+import { Busy, Gate, LoginThrottle, type LoginThrottleSettings } from './login-throttle.js';
 import { MemoryAdapter } from './memory.adapter.js';
 import { publicJwks, type StoredKey } from './signing-keys.store.js';
 import type { TokenVerifier } from './tokens.js';
@@ -29,6 +30,10 @@ export interface EmbeddedProviderOptions {
   dashboardClientSecret: string;
   /** seconds an access token lives (default 3600) */
   accessTokenTtlSeconds?: number;
+  /** how wrong passwords are slowed down (login-throttle.ts; defaults there) */
+  loginThrottle?: Partial<LoginThrottleSettings>;
+  /** the client's address is the first X-Forwarded-For address (only behind a proxy that sets it) */
+  trustForwardedFor?: boolean;
 }
 
 export interface EmbeddedProvider {
@@ -125,6 +130,17 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   const callback = provider.callback();
   /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid) */
   const pendingChange = new Map<string, string>();
+  const throttle = new LoginThrottle(options.loginThrottle);
+  // scrypt takes 128 MiB a hash: two at once (the cores), 32 more waiting, the rest answered 503
+  const hashing = new Gate(2, 32);
+  const addressOf = (req: IncomingMessage): string => {
+    const forwarded = options.trustForwardedFor
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()
+      : undefined;
+    return forwarded || req.socket.remoteAddress || 'unknown';
+  };
 
   async function interaction(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const details = await provider.interactionDetails(req, res);
@@ -148,8 +164,26 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       pendingChange.delete(uid);
       return void (await provider.interactionFinished(req, res, { login: { accountId: waiting } }, { mergeWithLastSubmission: false }));
     }
-    const user = await users.verify(form.get('username') ?? '', form.get('password') ?? '');
-    if (!user) return send(res, 401, loginForm(uid, 'Benutzername oder Passwort ist falsch.'));
+    const username = form.get('username') ?? '';
+    const address = addressOf(req);
+    // a locked account or address is answered before any hash is computed
+    const wait = throttle.waitS(address, username);
+    if (wait > 0) return tooMany(res, uid, wait);
+    let user: Awaited<ReturnType<UserStore['verify']>>;
+    try {
+      user = await hashing.run(() => users.verify(username, form.get('password') ?? ''));
+    } catch (e) {
+      if (!(e instanceof Busy)) throw e;
+      res.setHeader('retry-after', '5');
+      return send(res, 503, loginForm(uid, 'Gerade melden sich zu viele an. Bitte in einigen Sekunden erneut versuchen.'));
+    }
+    if (!user) {
+      throttle.failed(address, username);
+      const locked = throttle.waitS(address, username);
+      if (locked > 0) return tooMany(res, uid, locked);
+      return send(res, 401, loginForm(uid, 'Benutzername oder Passwort ist falsch.'));
+    }
+    throttle.succeeded(username);
     if (user.mustChangePassword) {
       pendingChange.set(uid, user.id);
       setTimeout(() => pendingChange.delete(uid), 600_000).unref();
@@ -218,6 +252,13 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       return true;
     },
   };
+}
+
+/** 429 with Retry-After: the same answer whether the name exists or not */
+function tooMany(res: ServerResponse, uid: string, waitS: number): void {
+  res.setHeader('retry-after', String(waitS));
+  const minutes = Math.ceil(waitS / 60);
+  send(res, 429, loginForm(uid, `Zu viele fehlgeschlagene Anmeldungen. Bitte in ${waitS < 60 ? `${waitS} Sekunden` : minutes === 1 ? 'einer Minute' : `${minutes} Minuten`} erneut versuchen.`));
 }
 
 function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {

@@ -35,6 +35,17 @@ export const identityEnvShape = {
   SP_IDENTITY_KEY_ROTATION_DAYS: z.coerce.number().positive().default(90),
   /** longest token lifetime in seconds (default 43200 = 12 h) */
   SP_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().positive().optional(),
+  /** embedded login: wrong passwords in a row before an account is locked (default 5) */
+  SP_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().optional(),
+  /** embedded login: an account's first lock in seconds, doubling per further failure up to 900 (default 60) */
+  SP_LOGIN_LOCK_S: z.coerce.number().positive().optional(),
+  /** embedded login: wrong passwords from one address within 15 minutes before it is locked for 15 minutes (default 20) */
+  SP_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().optional(),
+  /** embedded login behind a reverse proxy: the client is the first X-Forwarded-For address (only if the proxy sets it) */
+  SP_TRUST_FORWARDED_FOR: z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
 };
 
 export const identityEnvSchema = z.object(identityEnvShape).refine((e) => !e.SP_OIDC_ISSUER || (e.SP_OIDC_CLIENT_ID && e.SP_OIDC_AUDIENCE), {

@@ -90,7 +90,22 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
   const session = createSessionRoutes({ issuer, publicUrl: urlNow, clientId: dashboardClientId, clientSecret, scope: `openid profile ${platformScope}`, verify });
   let provider: EmbeddedProvider | undefined;
   const start = () => {
-    provider ??= createEmbeddedProvider({ publicUrl: urlNow(), users, keys, cookieSecret: secretIn(dir, 'provider-cookie-secret'), dashboardClientSecret: clientSecret }, verify);
+    provider ??= createEmbeddedProvider(
+      {
+        publicUrl: urlNow(),
+        users,
+        keys,
+        cookieSecret: secretIn(dir, 'provider-cookie-secret'),
+        dashboardClientSecret: clientSecret,
+        loginThrottle: {
+          ...(env.SP_LOGIN_MAX_FAILURES ? { accountFailures: env.SP_LOGIN_MAX_FAILURES } : {}),
+          ...(env.SP_LOGIN_LOCK_S ? { lockS: env.SP_LOGIN_LOCK_S } : {}),
+          ...(env.SP_LOGIN_MAX_FAILURES_PER_ADDRESS ? { addressFailures: env.SP_LOGIN_MAX_FAILURES_PER_ADDRESS } : {}),
+        },
+        trustForwardedFor: env.SP_TRUST_FORWARDED_FOR === true,
+      },
+      verify,
+    );
   };
   if (publicUrl) start();
   return {
