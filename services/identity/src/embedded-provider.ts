@@ -7,7 +7,7 @@
 // with the forced change of a one-time password), the first-party grant (no consent screen for the
 // platform's own dashboard) and the admin API for users.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { type Configuration, errors as oidcErrors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors as oidcErrors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { Busy, Gate, LoginThrottle, type LoginThrottleSettings } from './login-throttle.js';
 import { MemoryAdapter } from './memory.adapter.js';
 import { publicJwks, type StoredKey } from './signing-keys.store.js';
@@ -49,8 +49,9 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   const issuer = `${options.publicUrl}${mount}`;
   const { users } = options;
   const ttl = options.accessTokenTtlSeconds ?? 3600;
+  // a disabled or deleted user has no account here: the provider's own session of them ends too
   const claimsOf = (id: string) => {
-    const u = users.byId(id);
+    const u = users.activeById(id);
     return u
       ? { name: u.name, preferred_username: u.username, role: u.role, ...(u.amt ? { amt: u.amt } : {}), ...(u.tenant ? { tenant: u.tenant } : {}), privileged: u.privileged === true }
       : undefined;
@@ -80,7 +81,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     jwks: { keys: options.keys.map((k) => k.jwk) as never },
     cookies: { keys: [options.cookieSecret] },
     ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
-    interactions: { url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
+    interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       resourceIndicators: {
@@ -184,6 +185,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       return send(res, 401, loginForm(uid, 'Benutzername oder Passwort ist falsch.'));
     }
     throttle.succeeded(username);
+    // said only to whoever knows the password: it tells no one else that the name exists
+    if (user.disabled === true) return send(res, 403, loginForm(uid, 'Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.'));
     if (user.mustChangePassword) {
       pendingChange.set(uid, user.id);
       setTimeout(() => pendingChange.delete(uid), 600_000).unref();
@@ -192,8 +195,12 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     await provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
   }
 
-  /** GET lists, POST creates users; admins only (a Bearer token or the dashboard session). */
-  async function adminUsers(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * The admin API for users; admins only (a Bearer token or the dashboard session):
+   * GET /auth/users lists, POST creates; PATCH /auth/users/<name> {"disabled": true|false};
+   * DELETE /auth/users/<name>; POST /auth/users/<name>/password gives a new one-time password.
+   */
+  async function adminUsers(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const authorization = req.headers.authorization;
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) return json(res, 401, { error: 'UNAUTHENTICATED', message: 'sign in as an admin: Authorization: Bearer <access token> or the dashboard session' });
@@ -204,18 +211,52 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       return json(res, 401, { error: 'UNAUTHENTICATED', message: `Bearer token rejected: ${(e as Error).message}` });
     }
     if (role !== 'admin') return json(res, 403, { error: 'FORBIDDEN', message: `only admins manage users; this token has role "${role}"` });
-    if (req.method === 'GET') return json(res, 200, { users: users.list() });
-    if (req.method !== 'POST') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET lists users, POST creates one' });
-    let body: unknown;
+    const [, name, rest] = /^\/auth\/users(?:\/([^/]+)(\/password)?)?$/.exec(path) ?? [];
+    const username = name === undefined ? undefined : decodeURIComponent(name);
+    const body = async (shape: string): Promise<Record<string, unknown> | undefined> => {
+      try {
+        const parsed: unknown = JSON.parse((await readBody(req)) || '{}');
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        // answered below
+      }
+      json(res, 400, { error: 'BAD_USER_INPUT', message: `body must be a JSON object: ${shape}` });
+      return undefined;
+    };
     try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return json(res, 400, { error: 'BAD_USER_INPUT', message: 'body must be JSON: {"username","name","role","amt"?,"tenant"?,"privileged"?}' });
-    }
-    try {
-      return json(res, 201, await users.create(body));
+      if (username === undefined) {
+        if (req.method === 'GET') return json(res, 200, { users: users.list() });
+        if (req.method !== 'POST') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET lists users, POST creates one' });
+        const input = await body('{"username","name","role","amt"?,"tenant"?,"privileged"?}');
+        if (input) json(res, 201, await users.create(input));
+        return;
+      }
+      if (rest) {
+        if (req.method !== 'POST') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `POST /auth/users/${username}/password gives a new one-time password` });
+        return json(res, 200, await users.resetPassword(username));
+      }
+      if (req.method === 'DELETE') {
+        users.remove(username);
+        res.writeHead(204, { 'cache-control': 'no-store' }).end();
+        return;
+      }
+      if (req.method !== 'PATCH')
+        return json(res, 405, {
+          error: 'METHOD_NOT_ALLOWED',
+          message: `PATCH /auth/users/${username} {"disabled": true|false} disables or enables, DELETE removes, POST …/password resets the password`,
+        });
+      const input = await body('{"disabled": true|false}');
+      if (!input) return;
+      const unknown = Object.keys(input).filter((k) => k !== 'disabled');
+      if (typeof input.disabled !== 'boolean' || unknown.length > 0) {
+        return json(res, 400, {
+          error: 'BAD_USER_INPUT',
+          message: `${unknown.length > 0 ? `unknown field(s) ${unknown.join(', ')}; ` : ''}expected {"disabled": true|false} (name, role and Amt are not changed here: delete and create the user anew)`,
+        });
+      }
+      return json(res, 200, { user: users.setDisabled(username, input.disabled) });
     } catch (e) {
-      if (e instanceof UserRejected) return json(res, e.code === 'CONFLICT' ? 409 : 400, { error: e.code, message: e.message });
+      if (e instanceof UserRejected) return json(res, e.code === 'CONFLICT' ? 409 : e.code === 'NOT_FOUND' ? 404 : 400, { error: e.code, message: e.message });
       throw e;
     }
   }
@@ -241,8 +282,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
         });
         return true;
       }
-      if (path === '/auth/users') {
-        adminUsers(req, res).catch(fail);
+      if (path === '/auth/users' || path.startsWith('/auth/users/')) {
+        adminUsers(req, res, path).catch(fail);
         return true;
       }
       // the provider sees its own paths; originalUrl tells it where it is mounted
@@ -252,6 +293,22 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       return true;
     },
   };
+}
+
+/**
+ * The library's prompts, with one more reason to ask for the login: the provider's own session
+ * names an account that findAccount no longer gives (a user an admin disabled or deleted). Without
+ * it the session counts as signed in and the consent prompt fails on the missing account.
+ */
+function signInPolicy(): ReturnType<typeof interactionPolicy.base> {
+  const { base, Check } = interactionPolicy;
+  const policy = base();
+  policy
+    .get('login')!
+    .checks.push(
+      new Check('account_unavailable', 'the signed-in account is disabled or deleted', (ctx) => (ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT)),
+    );
+  return policy;
 }
 
 /** 429 with Retry-After: the same answer whether the name exists or not */

@@ -2,6 +2,7 @@
 // it works beside a running platform (the platform re-reads users.json when it changed).
 //   pnpm identity users add --username NAME --name "Vor Nachname" --role planner|amt|admin [--amt CODE] [--tenant CODE] [--privileged]
 //   pnpm identity users list
+//   pnpm identity users disable|enable|delete|reset-password --username NAME
 //   pnpm identity keys rotate      new signing key; takes effect at the next platform start
 import { resolve } from 'node:path';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { UserRejected, UserStore } from './users.store.js';
 const usage = `usage:
   identity users add --username NAME --name "Vor Nachname" --role planner|amt|admin [--amt CODE] [--tenant CODE] [--privileged]
   identity users list
+  identity users disable|enable|delete|reset-password --username NAME
   identity keys rotate`;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'users' && command === 'list') {
     for (const u of new UserStore(join(dir, 'users.json')).list())
-      console.log(`${u.username}\t${u.role}${u.amt ? ` (Amt ${u.amt})` : ''}\t${u.name}${u.mustChangePassword ? '\t(Einmalpasswort offen)' : ''}`);
+      console.log(`${u.username}\t${u.role}${u.amt ? ` (Amt ${u.amt})` : ''}\t${u.name}${u.mustChangePassword ? '\t(Einmalpasswort offen)' : ''}${u.disabled ? '\t(deaktiviert)' : ''}`);
     return 0;
   }
   if (group === 'users' && command === 'add') {
@@ -34,6 +36,34 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Benutzer ${user.username} (${user.role}${user.amt ? `, Amt ${user.amt}` : ''}) angelegt.`);
       console.log(`Einmalpasswort: ${oneTimePassword}`);
       console.log('Bei der ersten Anmeldung wird ein neues Passwort verlangt.');
+      return 0;
+    } catch (e) {
+      if (e instanceof UserRejected) {
+        console.error(e.message);
+        return 2;
+      }
+      throw e;
+    }
+  }
+  if (group === 'users' && (command === 'disable' || command === 'enable' || command === 'delete' || command === 'reset-password')) {
+    const { values } = parseArgs({ args: rest, options: { username: { type: 'string' } }, strict: true });
+    if (!values.username) {
+      console.error(`users ${command} needs --username NAME\n${usage}`);
+      return 2;
+    }
+    const store = new UserStore(join(dir, 'users.json'));
+    try {
+      if (command === 'delete') {
+        store.remove(values.username);
+        console.log(`Benutzer ${values.username} gelöscht.`);
+      } else if (command === 'reset-password') {
+        const { oneTimePassword } = await store.resetPassword(values.username);
+        console.log(`Neues Einmalpasswort für ${values.username}: ${oneTimePassword}`);
+        console.log('Bei der nächsten Anmeldung wird ein neues Passwort verlangt.');
+      } else {
+        store.setDisabled(values.username, command === 'disable');
+        console.log(`Benutzer ${values.username} ${command === 'disable' ? 'deaktiviert' : 'wieder aktiviert'}.`);
+      }
       return 0;
     } catch (e) {
       if (e instanceof UserRejected) {

@@ -10,7 +10,7 @@ import { createEmbeddedProvider, dashboardClientId, embeddedAudience, type Embed
 import type { IdentityEnv } from './identity.config.js';
 import { createSessionRoutes } from './session.routes.js';
 import { publicJwks, SigningKeyStore } from './signing-keys.store.js';
-import { createTokenVerifier, remoteKeys, type TokenVerifier } from './tokens.js';
+import { createTokenVerifier, remoteKeys, TokenRejected, type TokenVerifier } from './tokens.js';
 import { UserStore } from './users.store.js';
 
 export interface IdentityService {
@@ -85,7 +85,13 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
   }
   const issuer = () => `${urlNow()}/auth`;
   const localKeys = createLocalJWKSet(publicJwks(keys));
-  const verify = createTokenVerifier({ issuer, audience: embeddedAudience, keys: localKeys, claims, ...(maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds } : {}) });
+  const signed = createTokenVerifier({ issuer, audience: embeddedAudience, keys: localKeys, claims, ...(maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds } : {}) });
+  // a token of a user an admin disabled or deleted since is refused at once, not only when it expires
+  const verify: TokenVerifier = async (token) => {
+    const identity = await signed(token);
+    if (!users.activeById(identity.subject)) throw new TokenRejected('the user of this token is disabled or deleted');
+    return identity;
+  };
   const clientSecret = secretIn(dir, 'dashboard-client-secret');
   const session = createSessionRoutes({ issuer, publicUrl: urlNow, clientId: dashboardClientId, clientSecret, scope: `openid profile ${platformScope}`, verify });
   let provider: EmbeddedProvider | undefined;

@@ -49,6 +49,8 @@ export interface User extends NewUser {
   /** the password was set by someone else (first start, an admin): it must be changed at the next sign-in */
   mustChangePassword: boolean;
   createdAt: string;
+  /** an admin disabled the user: no sign-in, and its tokens are refused by this platform (docs/auth.md) */
+  disabled?: boolean;
 }
 
 /** What may be shown of a user: never the hash. */
@@ -58,7 +60,7 @@ export const publicUser = ({ passwordHash: _h, ...user }: User): PublicUser => u
 export class UserRejected extends Error {
   override readonly name = 'UserRejected';
   constructor(
-    readonly code: 'BAD_USER_INPUT' | 'CONFLICT',
+    readonly code: 'BAD_USER_INPUT' | 'CONFLICT' | 'NOT_FOUND',
     message: string,
   ) {
     super(message);
@@ -99,6 +101,57 @@ export class UserStore {
 
   byId(id: string): User | undefined {
     return this.load().find((u) => u.id === id);
+  }
+
+  /** the user who may act now: known and not disabled */
+  activeById(id: string): User | undefined {
+    const user = this.byId(id);
+    return user && user.disabled !== true ? user : undefined;
+  }
+
+  private byUsername(username: string): User {
+    const user = this.load().find((u) => u.username === username);
+    if (!user) throw new UserRejected('NOT_FOUND', `no user "${username}"; GET /auth/users lists them`);
+    return user;
+  }
+
+  /** refuses to leave the platform without an admin who can sign in */
+  private keepAnAdmin(username: string, change: string): void {
+    const others = this.load().filter((u) => u.role === 'admin' && u.disabled !== true && u.username !== username);
+    const user = this.byUsername(username);
+    if (user.role === 'admin' && user.disabled !== true && others.length === 0) {
+      throw new UserRejected('CONFLICT', `"${username}" is the only admin who can sign in; ${change} would leave no one to manage users — create or enable another admin first`);
+    }
+  }
+
+  /** disables (no sign-in, tokens refused) or enables a user */
+  setDisabled(username: string, disabled: boolean): PublicUser {
+    if (disabled) this.keepAnAdmin(username, 'disabling them');
+    const user = this.byUsername(username);
+    const changed: User = { ...user, disabled };
+    if (!disabled) delete changed.disabled;
+    this.save(this.users.map((u) => (u.id === user.id ? changed : u)));
+    return publicUser(changed);
+  }
+
+  /** removes a user for good (what they wrote keeps their name as its author) */
+  remove(username: string): void {
+    this.keepAnAdmin(username, 'deleting them');
+    const user = this.byUsername(username);
+    this.save(this.users.filter((u) => u.id !== user.id));
+  }
+
+  /** a new one-time password for a user who forgot theirs or is locked out (returned once) */
+  async resetPassword(username: string): Promise<{ user: PublicUser; oneTimePassword: string }> {
+    const id = this.byUsername(username).id;
+    const password = oneTimePassword();
+    const passwordHash = await hashPassword(password);
+    // re-read: another process may have written while the hash was computed
+    const user = this.load().find((u) => u.id === id);
+    if (!user) throw new UserRejected('NOT_FOUND', `no user "${username}" any more`);
+    const changed: User = { ...user, passwordHash, mustChangePassword: true };
+    this.save(this.users.map((u) => (u.id === id ? changed : u)));
+    return { user: publicUser(changed), oneTimePassword: password };
   }
 
   /** Creates a user with a one-time password (returned once, never stored in clear). */
