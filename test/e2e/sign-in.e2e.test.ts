@@ -1,9 +1,11 @@
 // Sign-in with the embedded OpenID Connect provider in a real browser (Debian's chromium, headless,
 // playwright-core) against the running platform (services/platform/dist/main.js, fresh data dir,
 // no demo load): the first admin signs in with the one-time password the platform printed, must
-// choose a new one, sees who is signed in and the admin-only "Betrieb" view; creates an Amt user
-// through the authenticated API; signs out; the Amt user signs in, sees their role and no admin view,
-// and the API refuses them the admin query. Screenshots go to test-results/sign-in/.
+// choose a new one, sees who is signed in and the admin-only "Betrieb" view; creates an Amt user in
+// its "Benutzer" panel; signs out; the Amt user signs in, sees their role and no admin view, and the
+// API refuses them the admin query; the admin, in a browser of their own, disables the Amt user
+// (whose open page is signed out at once), gives a new one-time password, is refused deleting the
+// last admin and deletes the Amt user. Screenshots go to test-results/sign-in/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
@@ -84,17 +86,23 @@ describe('sign-in with the embedded provider in chromium', () => {
   });
 
   let amtPassword: string;
-  it('the admin creates an Amt user through the authenticated API and signs out', async () => {
-    const created = await page.evaluate(async () => {
-      const res = await fetch('/auth/users', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'jugendamt1', name: 'Jana Jugendamt', role: 'amt', amt: 'jugendamt' }),
-      });
-      return { status: res.status, body: await res.json() };
-    });
-    expect(created.status).toBe(201);
-    amtPassword = created.body.oneTimePassword;
+  it('the admin creates an Amt user in the "Benutzer" panel (a refusal names the field), reads the one-time password once and signs out', async () => {
+    await page.click('#users-load');
+    await page.waitForSelector('#users-table tr[data-user="admin"]');
+    // role Amt without an Amt: the API's refusal is shown, nothing is created
+    await page.fill('#users-new-username', 'jugendamt1');
+    await page.fill('#users-new-name', 'Jana Jugendamt');
+    await page.selectOption('#users-new-role', 'amt');
+    await page.click('#users-new button[type=submit]');
+    await expect.poll(() => page.textContent('#users-message')).toContain('a user with role "amt" needs an Amt code');
+    await page.fill('#users-new-amt', 'jugendamt');
+    await page.click('#users-new button[type=submit]');
+    await page.waitForSelector('#users-password');
+    amtPassword = (await page.textContent('#users-password'))!;
+    expect(amtPassword).toMatch(/^[\w-]{24}$/);
+    await page.waitForSelector('#users-table tr[data-user="jugendamt1"]');
+    await expect(page.locator('#users-table tr[data-user="jugendamt1"]').innerText()).resolves.toMatch(/Jana Jugendamt\s+Amt, Amt jugendamt\s+Einmalpasswort offen/);
+    await page.screenshot({ path: join(shots, '02b-users.png') });
     await page.click('#session-logout');
     await page.waitForSelector('#session-login', { timeout: 30_000 });
     expect(await page.locator('#operations').isHidden()).toBe(true);
@@ -126,5 +134,41 @@ describe('sign-in with the embedded provider in chromium', () => {
     // the session's person reached the mutation (not UNAUTHENTICATED) and the Amt's rights ended there
     expect(answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await page.screenshot({ path: join(shots, '04-workspace.png') });
+  });
+
+  it('the admin disables the Amt user in the panel: the Amt user’s open page is signed out at once; a new one-time password; the last admin kept; deleting the Amt user', async () => {
+    // the admin in a browser of their own (cookies apart), while the Amt user's page stays open here
+    const { browser: adminContext, page: admin } = await openChromium();
+    try {
+      await admin.goto(`${url}/`);
+      await admin.click('#session-login');
+      await admin.waitForSelector('#username');
+      await admin.fill('#username', 'admin');
+      await admin.fill('#password', 'Admin-Passwort-2026!');
+      await admin.click('button[type=submit]');
+      await admin.waitForSelector('#session-who', { timeout: 30_000 });
+      await admin.click('#operations summary');
+      await admin.click('#users-load');
+      await admin.click('#users-table tr[data-user="jugendamt1"] button[data-action="disable"]');
+      await expect.poll(() => admin.locator('#users-table tr[data-user="jugendamt1"]').innerText()).toContain('deaktiviert');
+      await admin.screenshot({ path: join(shots, '05-disabled.png') });
+      // the Amt user's page: signed out at its next request, not when the token expires in an hour
+      await page.reload();
+      await page.waitForSelector('#session-login', { timeout: 30_000 });
+      expect((await page.evaluate(async () => (await fetch('/session/me')).json())).signedIn).toBe(false);
+      await admin.click('#users-table tr[data-user="jugendamt1"] button[data-action="password"]');
+      await admin.waitForSelector('#users-password');
+      expect(await admin.textContent('#users-password')).toMatch(/^[\w-]{24}$/);
+      // the last admin who can sign in is kept: the refusal is shown
+      admin.once('dialog', (d) => void d.accept());
+      await admin.click('#users-table tr[data-user="admin"] button[data-action="delete"]');
+      await expect.poll(() => admin.textContent('#users-message')).toContain('the only admin who can sign in');
+      admin.once('dialog', (d) => void d.accept());
+      await admin.click('#users-table tr[data-user="jugendamt1"] button[data-action="delete"]');
+      await expect.poll(() => admin.locator('#users-table tr[data-user="jugendamt1"]').count()).toBe(0);
+      await expect(admin.locator('#users-message').innerText()).resolves.toBe('jugendamt1 gelöscht.');
+    } finally {
+      await adminContext.close();
+    }
   });
 });

@@ -93,7 +93,15 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
     return identity;
   };
   const clientSecret = secretIn(dir, 'dashboard-client-secret');
-  const session = createSessionRoutes({ issuer, publicUrl: urlNow, clientId: dashboardClientId, clientSecret, scope: `openid profile ${platformScope}`, verify });
+  const session = createSessionRoutes({
+    issuer,
+    publicUrl: urlNow,
+    clientId: dashboardClientId,
+    clientSecret,
+    scope: `openid profile ${platformScope}`,
+    verify,
+    active: (identity) => users.activeById(identity.subject) !== undefined,
+  });
   let provider: EmbeddedProvider | undefined;
   const start = () => {
     provider ??= createEmbeddedProvider(

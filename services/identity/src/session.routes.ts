@@ -24,6 +24,8 @@ export interface SessionRoutesOptions {
   /** scopes asked for (default "openid profile") */
   scope?: string;
   verify: TokenVerifier;
+  /** whether the session's person may still act (the embedded provider: not disabled or deleted since); default: always */
+  active?: (identity: Identity) => boolean;
   now?: () => number;
 }
 
@@ -95,7 +97,9 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     const id = cookiesOf(req).get(sessionCookie);
     const session = id ? sessions.get(id) : undefined;
     if (!id || !session) return undefined;
-    if (session.expiresAt <= now()) {
+    // expired, or its person disabled or deleted since (docs/auth.md): signed out here at once, and
+    // the page's requests go on as the public's
+    if (session.expiresAt <= now() || (options.active && !options.active(session.identity))) {
       sessions.delete(id);
       return undefined;
     }

@@ -66,7 +66,7 @@ describe('the admin API for users', () => {
     expect((await api(new CookieClient(server.url), '/auth/users/planer1/password', 'POST')).status).toBe(401);
   });
 
-  it('disables a user: their open session and token are refused at once, their right password gets "deaktiviert", the provider signs them in no more', async () => {
+  it('disables a user: their open session ends and their token is refused at once, their right password gets "deaktiviert", the provider signs them in no more', async () => {
     const token = bearerOf(planner);
     await expect(identity.verify(token)).resolves.toMatchObject({ role: 'planner' });
     const res = await api(adminBrowser, '/auth/users/planer1', 'PATCH', { disabled: true });
@@ -74,8 +74,9 @@ describe('the admin API for users', () => {
     expect((await res.json()).user).toMatchObject({ username: 'planer1', disabled: true });
     // the session the planner still has: its token is refused now, not in an hour
     await expect(identity.verify(token)).rejects.toThrow(/disabled or deleted/);
-    const who = await planner.request('/whoami');
-    expect(who.status).toBe(401);
+    // and the dashboard's session of them ends: signed out, the page's requests go on as the public's
+    expect((await (await planner.request('/session/me')).json()).signedIn).toBe(false);
+    expect(await (await planner.request('/whoami')).json()).toEqual({ role: 'public' });
     // a new sign-in from the same browser (the provider's own session cookie included) asks for the password
     const login = await planner.follow('/session/login');
     const html = await login.res.text();
@@ -138,12 +139,12 @@ describe('the admin API for users', () => {
     expect(await (await adminBrowser.request('/whoami')).json()).toMatchObject({ role: 'admin' });
   });
 
-  it('deletes a user: their session is refused at once, they are not listed and cannot sign in', async () => {
+  it('deletes a user: their session ends at once, they are not listed and cannot sign in', async () => {
     const token = bearerOf(planner);
     const res = await api(adminBrowser, '/auth/users/planer1', 'DELETE');
     expect(res.status).toBe(204);
     await expect(identity.verify(token)).rejects.toThrow(/disabled or deleted/);
-    expect((await planner.request('/whoami')).status).toBe(401);
+    expect((await (await planner.request('/session/me')).json()).signedIn).toBe(false);
     expect((await (await api(adminBrowser, '/auth/users', 'GET')).json()).users.map((u: { username: string }) => u.username)).toEqual(['admin']);
     expect((await signIn(new CookieClient(server.url), 'planer1', 'das-neue-planer-passwort')).res.status).toBe(401);
     expect((await api(adminBrowser, '/auth/users/planer1', 'DELETE')).status).toBe(404);

@@ -17,6 +17,7 @@ import { mapView } from './map.view.js';
 import { measuresSection } from './measures.section.js';
 import { needsSection } from './needs.section.js';
 import { operationsView } from './operations.view.js';
+import { usersView } from './users.view.js';
 import { scenarioMapsView } from './scenario.maps.view.js';
 import { scenarioView } from './scenario.view.js';
 import { seriesSection } from './series.section.js';
@@ -44,6 +45,7 @@ const views = [
   tableView,
   attributionView,
   operationsView,
+  usersView,
   sessionView,
   workspaceView,
   themesSection,
