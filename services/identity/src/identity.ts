@@ -89,7 +89,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
   // a token of a user an admin disabled or deleted since is refused at once, not only when it expires
   const verify: TokenVerifier = async (token) => {
     const identity = await signed(token);
-    if (!users.activeById(identity.subject)) throw new TokenRejected('the user of this token is disabled or deleted');
+    if (users.revoked(identity.subject)) throw new TokenRejected('the user of this token is disabled or deleted');
     return identity;
   };
   const clientSecret = secretIn(dir, 'dashboard-client-secret');
@@ -100,7 +100,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
     clientSecret,
     scope: `openid profile ${platformScope}`,
     verify,
-    active: (identity) => users.activeById(identity.subject) !== undefined,
+    active: (identity) => !users.revoked(identity.subject),
   });
   let provider: EmbeddedProvider | undefined;
   const start = () => {

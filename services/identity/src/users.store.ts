@@ -5,6 +5,7 @@
 // The file is re-read when another process (the CLI) changed it, so the CLI and a running platform
 // share it.
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { readJson, stampOf, writeJson } from './file.store.js';
 import { roles } from './tokens.js';
@@ -72,13 +73,43 @@ export const minPasswordLength = 12;
 /** a one-time password: 18 random bytes, base64url (24 characters) */
 export const oneTimePassword = (): string => randomBytes(18).toString('base64url');
 
+/** a user an admin deleted: kept so that the tokens issued to them are refused until they expire */
+interface DeletedUser {
+  id: string;
+  username: string;
+  deletedAt: string;
+}
+
 export class UserStore {
   private users: User[] = [];
   private stamp = '';
+  private deleted = new Set<string>();
+  private deletedStamp = '';
+  /** deleted-users.json beside users.json */
+  private readonly deletedFile: string;
   /** verified against when the user is unknown, so a wrong name takes as long as a wrong password */
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string) {
+    this.deletedFile = join(dirname(file), 'deleted-users.json');
+  }
+
+  private deletedIds(): Set<string> {
+    const stamp = stampOf(this.deletedFile);
+    if (stamp !== this.deletedStamp) {
+      this.deleted = new Set((readJson<DeletedUser[]>(this.deletedFile) ?? []).map((d) => d.id));
+      this.deletedStamp = stamp;
+    }
+    return this.deleted;
+  }
+
+  /**
+   * Whether the tokens of this subject are to be refused: a user an admin disabled or deleted since.
+   * A subject that was never a user here is not refused by this (the signature and claims decide).
+   */
+  revoked(id: string): boolean {
+    return this.byId(id)?.disabled === true || this.deletedIds().has(id);
+  }
 
   private load(): User[] {
     const stamp = stampOf(this.file);
@@ -134,10 +165,13 @@ export class UserStore {
     return publicUser(changed);
   }
 
-  /** removes a user for good (what they wrote keeps their name as its author) */
+  /** removes a user for good (what they wrote keeps their name as its author); their tokens stay refused */
   remove(username: string): void {
     this.keepAnAdmin(username, 'deleting them');
     const user = this.byUsername(username);
+    // the tombstone first: a crash in between leaves the user refused, never a deleted one accepted
+    const deleted = readJson<DeletedUser[]>(this.deletedFile) ?? [];
+    writeJson(this.deletedFile, [...deleted, { id: user.id, username: user.username, deletedAt: new Date().toISOString() }]);
     this.save(this.users.filter((u) => u.id !== user.id));
   }
 

@@ -32,6 +32,8 @@ const secretFiles = [
   'record-key-secret',
   // the embedded provider (docs/auth.md): without them the users and their sessions' keys were lost
   'identity/users.json',
+  // the users deleted (their tokens stay refused until they expire)
+  'identity/deleted-users.json',
   'identity/signing-keys.json',
   'identity/dashboard-client-secret',
   'identity/provider-cookie-secret',
