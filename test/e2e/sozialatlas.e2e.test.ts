@@ -4,7 +4,8 @@
 // and as JSON, projected into the registry, read through GraphQL and shown to a citizen, who
 // searches by Lebenslage, area, language and a point picked on the map. axe-core checks the public
 // pages (Sozialatlas and dashboard) against the WCAG 2.1 A and AA rules; a planner-to-be downloads
-// the Gebietsprofil of a selected Stadtteil from the dashboard as PDF. docs/dashboard.md.
+// the Gebietsprofil of a selected Stadtteil from the dashboard as PDF, and the Sozialbericht of the
+// Stadtbezirke from its overview. docs/dashboard.md.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -232,6 +233,22 @@ describe('the dashboard', () => {
     expect(bytes.length).toBeGreaterThan(10_000);
     expect(await page.locator('#report-docx').getAttribute('href')).toMatch(/^\/reports\/gebietsprofil\/STADTTEIL\/609\.docx/);
   });
+
+  it('builds the Sozialbericht of the Stadtbezirke from the overview (a job, its progress shown) and downloads it as PDF', async () => {
+    await page.goto(`${url}/?bericht#ebene=STADTBEZIRK`);
+    await settled();
+    await page.click('#report-batch-pdf');
+    await page.locator('#report-batch-download').waitFor({ timeout: 180_000 });
+    expect(await page.locator('#report-batch-download').getAttribute('href')).toMatch(/^\/reports\/jobs\/[\w-]+\/download$/);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#report-batch-download')]);
+    // the gateway's Content-Disposition names the file
+    expect(download.suggestedFilename()).toMatch(/^sozialbericht[-_]stadtbezirk.*\.pdf$/);
+    const file = join(tempDir('sp-report-download-'), 'bericht.pdf');
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    expect(bytes.subarray(0, 8).toString('latin1')).toBe('%PDF-1.7');
+    expect(bytes.length).toBeGreaterThan(50_000);
+  }, 300_000);
 
   it('logged no errors in the browser', () => {
     expect(problems).toEqual([]);

@@ -1,7 +1,8 @@
 // @ts-check
 // Everything the dashboard reads, as GraphQL operations against the GraphQL endpoint of the tenant the
 // page is served under (base.js: /graphql, or /t/{id}/graphql), on the same origin.
-// Nothing else is fetched (besides session/me and the tenant list): no tile server, no CDN. docs/dashboard.md lists these operations.
+// Nothing else is fetched (besides session/me, the tenant list, the admins' user API and the
+// Sozialbericht's jobs, below): no tile server, no CDN. docs/dashboard.md lists these operations.
 // Each operation carries the types of its answer and its variables (`Query<Data, Vars>`), so the
 // page is type-checked against what it asks for; src/graphql-queries.unit.test.ts validates every
 // operation `gql()` is called with against the gateway's schema.graphql, and these types against
@@ -347,3 +348,54 @@ export async function tenants() {
     return null;
   }
 }
+
+/**
+ * One call of the embedded sign-in's admin API for users (`auth/users…`, docs/auth.md), with the
+ * session; its refusal's message (the API names what it accepts) as the error.
+ * @param {'GET' | 'POST' | 'PATCH' | 'DELETE'} method
+ * @param {string} path `auth/users` or below it
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
+export async function usersApi(method, path, body) {
+  /** @type {RequestInit} */
+  const init = { method, cache: 'no-store', headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const res = await fetch(tenantUrl(path), init);
+  if (res.status === 204) return {};
+  const data = await res.json().catch(() => ({}));
+  if (res.ok) return data;
+  throw new Error(
+    res.status === 404 && path === 'auth/users' ? 'Die Benutzer verwaltet der Anmeldedienst der Stadt (externer Anbieter), nicht diese Plattform.' : (data.message ?? `HTTP ${res.status}`),
+  );
+}
+
+/** @typedef {{ id: string, state: 'queued' | 'running' | 'done' | 'failed', done: number, total: number, download?: string, error?: string }} ReportJob */
+
+/**
+ * Starts the Sozialbericht of every area of a level as a job of the gateway (docs/reports.md).
+ * @param {'pdf' | 'docx'} format
+ * @param {{ level: string, period?: string }} query
+ * @returns {Promise<{ job?: ReportJob, retryAfter?: string, error?: string }>}
+ */
+export async function startSozialbericht(format, query) {
+  const params = new URLSearchParams({ level: query.level, ...(query.period ? { period: query.period } : {}) });
+  const res = await fetch(`${tenantUrl(`reports/sozialbericht.${format}`)}?${params}`, { method: 'POST', headers: { accept: 'application/json' } });
+  const body = await res.json().catch(() => ({}));
+  if (res.status === 429) return { retryAfter: res.headers.get('retry-after') ?? '' };
+  if (!res.ok) return { error: body.errors?.[0]?.message ?? `HTTP ${res.status}` };
+  return { job: /** @type {ReportJob} */ (body) };
+}
+
+/**
+ * A report job's state, or undefined when the gateway no longer knows it.
+ * @param {string} id
+ * @returns {Promise<ReportJob | undefined>}
+ */
+export async function reportJob(id) {
+  const res = await fetch(tenantUrl(`reports/jobs/${encodeURIComponent(id)}`), { headers: { accept: 'application/json' }, cache: 'no-store' });
+  return res.ok ? /** @type {ReportJob} */ (await res.json()) : undefined;
+}
+
+/** @param {string} id the download URL of a finished report job */
+export const reportDownloadUrl = (id) => tenantUrl(`reports/jobs/${encodeURIComponent(id)}/download`);

@@ -3,6 +3,7 @@
 // area's current figure, then its sections (time series, needs, measures …), each loading on its
 // own so a slow or failing one leaves the others. A new section is a module exporting a
 // DetailSection plus one entry in the list app.js passes to detailsView().
+import { reportDownloadUrl, reportJob, startSozialbericht } from './api.js';
 import { tenantUrl } from './base.js';
 import { $, closest } from './dom.js';
 import { escapeHtml, levelLabel, periodLabel } from './format.js';
@@ -28,7 +29,7 @@ function overviewHtml() {
     .sort((x, y) => y.r.value - x.r.value);
   const suppressed = [...current.rows.values()].filter((r) => r.status === 'suppressed').length;
   const hint = `<p class="hint">Wählen Sie ein Gebiet auf der Karte oder in der Tabelle, um Zeitreihe, Vergleich mit Stadtbezirk und Stadt, Versorgung und Maßnahmen zu sehen.</p>`;
-  if (ranked.length === 0) return hint;
+  if (ranked.length === 0) return `${hint}${batchReport()}`;
   /**
    * @param {typeof ranked} items
    * @param {string} label
@@ -38,8 +39,51 @@ function overviewHtml() {
       .map((x) => `<li><button type="button" class="row-select" data-code="${escapeHtml(x.a.code)}">${escapeHtml(x.a.name)}</button><span>${escapeHtml(x.r.text)}</span></li>`)
       .join('')}</ol></section>`;
   const n = Math.min(5, Math.floor(ranked.length / 2));
-  return `${hint}<section><h3>${escapeHtml(current.title)}</h3><p class="hint">${ranked.length} ${levelLabel(String(current.level)).many} mit Wert${suppressed ? `, ${suppressed} geschützt` : ''}.</p></section>
+  return `${hint}${batchReport()}<section><h3>${escapeHtml(current.title)}</h3><p class="hint">${ranked.length} ${levelLabel(String(current.level)).many} mit Wert${suppressed ? `, ${suppressed} geschützt` : ''}.</p></section>
     ${n > 0 ? list(ranked.slice(0, n), 'Höchste Werte') + list(ranked.slice(-n).reverse(), 'Niedrigste Werte') : ''}`;
+}
+
+/**
+ * The Sozialbericht of every area of the level shown (docs/reports.md): built by the gateway as a job
+ * (POST, then its progress polled), downloaded when done.
+ */
+function batchReport() {
+  const level = String(current.level ?? state.level);
+  return `<section id="detail-report-batch" aria-labelledby="h-report-batch"><h3 id="h-report-batch">Sozialbericht erstellen</h3>
+    <p class="hint">Alle ${escapeHtml(levelLabel(level).many)}${state.period ? `, ${escapeHtml(periodLabel(state.period))}` : ''}: Übersicht und je Gebiet ein Profil.</p>
+    <p class="report-links"><button type="button" class="button report-batch" id="report-batch-pdf" data-format="pdf">als PDF</button> <button type="button" class="button report-batch" id="report-batch-docx" data-format="docx">als DOCX</button></p>
+    <p id="report-batch-status" role="status" aria-live="polite"></p></section>`;
+}
+
+/**
+ * Starts the Sozialbericht of the level shown and follows its job until the file is ready.
+ * @param {'pdf' | 'docx'} format
+ */
+async function startBatchReport(format) {
+  const say = (/** @type {string} */ html) => {
+    const el = document.getElementById('report-batch-status');
+    if (el) el.innerHTML = html;
+  };
+  const level = String(current.level ?? state.level);
+  say('Wird gestartet …');
+  try {
+    const started = await startSozialbericht(format, { level, ...(state.period ? { period: state.period } : {}) });
+    if (started.retryAfter !== undefined) return say(`Gerade entstehen schon zwei Berichte. Bitte in ${escapeHtml(started.retryAfter || 'einigen')} Sekunden erneut versuchen.`);
+    if (!started.job) return say(`<span class="error">Nicht gestartet: ${escapeHtml(started.error ?? 'unbekannter Fehler')}</span>`);
+    let job = started.job;
+    while (job.state === 'queued' || job.state === 'running') {
+      say(`Entsteht: ${job.done} von ${job.total} ${escapeHtml(levelLabel(level).many)} …`);
+      await new Promise((r) => setTimeout(r, 1000));
+      const next = await reportJob(job.id);
+      if (!next) return say('<span class="error">Der Bericht ist nicht mehr zu finden.</span>');
+      job = next;
+    }
+    if (job.state === 'failed') return say(`<span class="error">Fehlgeschlagen: ${escapeHtml(job.error ?? 'unbekannter Fehler')}</span>`);
+    const file = `sozialbericht-${level.toLowerCase()}${state.period ? `-${state.period}` : ''}.${format}`;
+    say(`Fertig: <a id="report-batch-download" href="${escapeHtml(reportDownloadUrl(job.id))}" download="${escapeHtml(file)}">Sozialbericht herunterladen (${format.toUpperCase()})</a>`);
+  } catch (e) {
+    say(`<span class="error">Nicht erreichbar: ${escapeHtml(e instanceof Error ? e.message : String(e))}</span>`);
+  }
 }
 
 /**
@@ -93,6 +137,8 @@ export function detailsView(sections) {
       $('detail-body').addEventListener('click', (e) => {
         const b = closest(e, 'button.row-select');
         if (b) app.select(String(b.dataset.code), { focusMap: true });
+        const report = closest(e, 'button.report-batch');
+        if (report) void startBatchReport(report.dataset.format === 'docx' ? 'docx' : 'pdf');
       });
     },
     draw: renderDetails,

@@ -4,7 +4,7 @@
 // provider's admin API (/auth/users, docs/auth.md) with the session; the API answers admins only and
 // keeps the last admin who can sign in. With an external provider (Keycloak) the API is not there and
 // the list says so.
-import { tenantUrl } from './base.js';
+import { usersApi as call } from './api.js';
 import { $, $input, $select, closest } from './dom.js';
 import { escapeHtml } from './format.js';
 
@@ -16,27 +16,6 @@ import { escapeHtml } from './format.js';
  */
 
 const roleNames = /** @type {Record<string, string>} */ ({ planner: 'Sozialplanung', amt: 'Amt', admin: 'Administration' });
-
-/**
- * One call of the admin API; its refusal's message (the API names what it accepts) as the error.
- * @param {string} method
- * @param {string} path
- * @param {unknown} [body]
- * @returns {Promise<any>}
- */
-async function call(method, path, body) {
-  /** @type {RequestInit} */
-  const init = { method, cache: 'no-store', headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await fetch(tenantUrl(path), init);
-  if (res.status === 204) return {};
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok)
-    throw new Error(
-      res.status === 404 && path === 'auth/users' ? 'Die Benutzer verwaltet der Anmeldedienst der Stadt (externer Anbieter), nicht diese Plattform.' : (data.message ?? `HTTP ${res.status}`),
-    );
-  return data;
-}
 
 /** @param {string} text @param {boolean} [isError] */
 function say(text, isError = false) {
