@@ -6,6 +6,7 @@
 export * from './decider.js';
 export * from './planning.errors.js';
 export * from './goal/goal.decider.js';
+export * from './goal/goal-hierarchy.js';
 export * from './measure/measure.decider.js';
 export * from './milestone/milestone.decider.js';
 export * from './status-report/status-report.decider.js';

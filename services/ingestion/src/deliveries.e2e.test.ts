@@ -336,6 +336,37 @@ describe('planning records', () => {
     expect((await post('/v1/deliveries/measure', [{ ...measure, version: 3 }], { amt: 'planung' })).status).toBe(200);
   });
 
+  it('refuses a goal whose chain of parents would lead back to it, over any number of levels and within one delivery (422 GOAL_PARENT_CYCLE naming the chain); nothing is appended', async () => {
+    const goal = (key: string, parentKey: string | null, version = 1) => aGoal({ key, parentKey, version });
+    expect((await post('/v1/deliveries/goal', [goal('goal:top', null), goal('goal:mid', 'goal:top'), goal('goal:low', 'goal:mid')], { amt: 'planung' })).status).toBe(200);
+    const offsets = await endOffsets('records.goal');
+    // three levels: the top under the lowest
+    const three = await post('/v1/deliveries/goal', [goal('goal:top', 'goal:low', 2)], { amt: 'planung' });
+    expect(three.status).toBe(422);
+    expect(three.body.errors[0]).toMatchObject({ row: 0, field: 'parentKey', value: 'goal:low', code: 'INVALID_TRANSITION' });
+    expect(three.body.errors[0].message).toContain('GOAL_PARENT_CYCLE: the parent goals would form a cycle: goal:top → goal:low → goal:mid → goal:top');
+    // two goals of one delivery, each under the other
+    const pair = await post('/v1/deliveries/goal', [goal('goal:pair-a', 'goal:pair-b'), goal('goal:pair-b', 'goal:pair-a')], { amt: 'planung' });
+    expect(pair.status).toBe(422);
+    expect(pair.body.errors.map((e: FeedError) => e.row)).toEqual([0, 1]);
+    expect(await endOffsets('records.goal')).toBe(offsets);
+    // the same goal moved under another branch: a tree still, accepted
+    expect((await post('/v1/deliveries/goal', [goal('goal:other', null), goal('goal:mid', 'goal:other', 2)], { amt: 'planung' })).status).toBe(200);
+    expect((await post('/v1/deliveries/goal', [goal('goal:top', 'goal:low', 2)], { amt: 'planung' })).status).toBe(200);
+  });
+
+  it('lets no two goal deliveries at once each close half of a cycle (the goal system is locked for a goal delivery)', async () => {
+    for (let round = 0; round < 6; round++) {
+      const [p, q] = [`goal:race-${round}-p`, `goal:race-${round}-q`];
+      expect((await post('/v1/deliveries/goal', [aGoal({ key: p }), aGoal({ key: q })], { amt: 'planung' })).status).toBe(200);
+      const answers = await Promise.all([
+        post('/v1/deliveries/goal', [aGoal({ key: p, version: 2, parentKey: q })], { amt: 'planung' }),
+        post('/v1/deliveries/goal', [aGoal({ key: q, version: 2, parentKey: p })], { amt: 'planung' }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 422]);
+    }
+  });
+
   it('calls an injected transition check with the previous version', async () => {
     const measure = aMeasure({ key: 'measure:e2e' });
     expect((await post('/v1/deliveries/measure', [measure], { amt: 'planung' })).status).toBe(200);

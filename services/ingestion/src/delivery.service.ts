@@ -693,6 +693,10 @@ export class DeliveryService {
       if (reserved.result) return { decided, appending: decided, events: reserved.events };
     }
     const keys = items.map((i) => i.key);
+    // goals are checked against their ancestors (GOAL_PARENT_CYCLE), which are not the delivery's
+    // keys: goal deliveries take one more lock, the goal system's, so that two deliveries at once
+    // cannot each close half of a cycle; decided in the transaction under it (goals are few)
+    if (d.recordType === 'goal') return this.decideAndReserveLocked(d, items, phases, true);
     const usesEarly = early !== undefined && early.keys.length === keys.length && early.keys.every((k, i) => k === keys[i]);
     const looked = usesEarly ? await early.result : await this.repo.lookup(this.deps.database, d.recordType, keys, referencedKeys(d.recordType, items));
     phases.mark('lookup');
@@ -707,7 +711,14 @@ export class DeliveryService {
     phases.mark('reserve');
     if (reserved.result) return { decided: decision.decided, appending: decision.appending, events: reserved.events };
     // a key changed since the look-up: lock, look up, decide and reserve in one transaction
+    return this.decideAndReserveLocked(d, items, phases, false);
+  }
+
+  /** Step 1 in one transaction under the keys' advisory locks (and first the goal system's): look-up, decision, planning check, reservation. */
+  private decideAndReserveLocked(d: Delivery, items: readonly EncodedItem[], phases: Phases, goalSystem: boolean): Promise<Reserved | Rejected> {
+    const keys = items.map((i) => i.key);
     return this.repo.transaction(async (tx) => {
+      if (goalSystem) await this.repo.lockGoalSystem(tx);
       await this.repo.lockKeys(tx, d.recordType, keys);
       const locked = await this.repo.lookup(tx, d.recordType, keys, referencedKeys(d.recordType, items));
       phases.mark('lock');

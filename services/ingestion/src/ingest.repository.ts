@@ -66,6 +66,9 @@ export interface RecordedEventRow extends DeliveryEventRow {
  */
 const MAX_EXACT_LOCKS = 4096;
 
+/** the goal system's advisory lock id, hashed like a key's (lockIds) under a name no record type has */
+const GOAL_SYSTEM_LOCK = hash('sha256', 'lock\0goal-system', 'buffer').readBigInt64BE(0).toString();
+
 export function lockIds(recordType: RecordType, keys: readonly string[]): string[] {
   const ids = new Set<bigint>();
   const buckets = keys.length > MAX_EXACT_LOCKS;
@@ -91,6 +94,15 @@ export class IngestRepository {
    */
   async lockKeys(tx: Queryable, recordType: RecordType, keys: readonly string[]): Promise<void> {
     await tx.query('SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT unnest($1::bigint[]) AS id ORDER BY 1) ids', [lockIds(recordType, keys)]);
+  }
+
+  /**
+   * The goal system's advisory lock, taken by every goal delivery before its keys' (so in one order:
+   * no deadlock): a goal is checked against its ancestors, which are not its delivery's keys, and two
+   * deliveries at once must not each close half of a cycle.
+   */
+  async lockGoalSystem(tx: Queryable): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [GOAL_SYSTEM_LOCK]);
   }
 
   /**
@@ -301,6 +313,13 @@ export class IngestRepository {
         return out;
       },
       measuresServingGoals: (goalKeys) => this.measuresServingGoals(tx, goalKeys),
+      goalParents: async (goalKeys) => {
+        const { rows } = await tx.query<{ key: string; parent: string | null }>(
+          `SELECT key, payload ->> 'parentKey' AS parent FROM ingest_records WHERE record_type = 'goal' AND key = ANY($1::text[]) AND NOT tombstone`,
+          [goalKeys],
+        );
+        return new Map(rows.map((r) => [r.key, r.parent]));
+      },
     };
   }
 
