@@ -4,8 +4,9 @@
 // published SGB II share (11,1 % = 186 / 1 675) and the status index classes — the same as
 // @sp/indicators' evaluator gives from the published file — are served at /t/hamburg/graphql, while
 // a request naming no tenant is Köln's.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { hamburgFiles, hamburgIndexFromRecords, hamburgIndicatorCataloguePath, hamburgRecords, namedFeatures, parseStadtteilProfile, statisticalUnits } from '@sp/demo';
 import { loadCatalogue } from '@sp/indicators';
 import { defaultDataRoot } from '@sp/spatial';
@@ -110,6 +111,21 @@ describe('Hamburg as a tenant beside Köln (one deployment)', () => {
     const koeln = await gql<Answer>(d.url, '{ sources { code licence attribution } }');
     expect(koeln.data!.sources.find((x) => x.code === 'bevoelkerung')?.attribution).toMatch(/Stadt Köln/);
   });
+
+  it("writes Hamburg-Altstadt's Gebietsprofil at /t/hamburg/reports/…: Hamburg's figures, parent and publishers, nothing of Köln", async () => {
+    const res = await fetch(`${d.tenantUrl('hamburg')}/reports/gebietsprofil/STADTTEIL/0101.pdf?period=2013`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/pdf/);
+    const file = join(tempDir('sp-hamburg-report-'), 'profil.pdf');
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(text).toContain('Hamburg-Altstadt');
+    expect(text).toContain('Hamburg-Mitte');
+    expect(text).toContain('Statistikamt Nord');
+    expect(text).not.toMatch(/Köln/);
+    // a Köln area is unknown there
+    expect((await fetch(`${d.tenantUrl('hamburg')}/reports/gebietsprofil/STADTTEIL/609.pdf`)).status).toBe(404);
+  }, 120_000);
 
   it("names Hamburg's Ämter as its feed catalogue does, not as Köln's", async () => {
     type Answer = { authorities: { code: string; name: string }[] };
