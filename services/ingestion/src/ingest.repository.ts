@@ -313,12 +313,20 @@ export class IngestRepository {
         return out;
       },
       measuresServingGoals: (goalKeys) => this.measuresServingGoals(tx, goalKeys),
+      // a reserved version counts beside the current one: it is decided, not yet in the log and in
+      // ingest_records (the delivery holding it may still be appending)
       goalParents: async (goalKeys) => {
         const { rows } = await tx.query<{ key: string; parent: string | null }>(
-          `SELECT key, payload ->> 'parentKey' AS parent FROM ingest_records WHERE record_type = 'goal' AND key = ANY($1::text[]) AND NOT tombstone`,
+          `SELECT key, payload ->> 'parentKey' AS parent FROM ingest_records WHERE record_type = 'goal' AND key = ANY($1::text[]) AND NOT tombstone
+           UNION ALL
+           SELECT r.key, r.payload ->> 'parentKey'
+             FROM (SELECT DISTINCT unnest($1::text[]) AS key) AS k
+                  CROSS JOIN LATERAL (SELECT * FROM ingest_reservations WHERE record_type = 'goal' AND key = k.key AND NOT tombstone OFFSET 0) AS r`,
           [goalKeys],
         );
-        return new Map(rows.map((r) => [r.key, r.parent]));
+        const out = new Map<string, string[]>();
+        for (const r of rows) if (r.parent !== null && !out.get(r.key)?.includes(r.parent)) out.set(r.key, [...(out.get(r.key) ?? []), r.parent]);
+        return out;
       },
     };
   }

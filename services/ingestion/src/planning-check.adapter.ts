@@ -3,7 +3,8 @@
 // milestones and status reports, against the current version of their measure). A withdrawal is
 // checked too: a goal that current measures still serve is not withdrawn (GOAL_HAS_MEASURES). A goal
 // whose chain of parents would lead back to it, over any number of levels, is refused
-// (GOAL_PARENT_CYCLE): its ancestors are looked up level by level, the delivery's own versions first.
+// (GOAL_PARENT_CYCLE): its ancestors are looked up level by level, the delivery's own versions first,
+// a stored goal with its current parent and the parent of a version another delivery has reserved.
 // The composition roots (the platform, the standalone ingestion) inject it.
 import { createPlanningTransitionCheck, goalAncestorsToLookUp, goalCycleMessage, goalParentCycles, measureFactsFromRecord } from '@sp/controlling';
 import type { AnyRecord, Measure } from '@sp/events';
@@ -57,16 +58,26 @@ async function parentCycles(changes: readonly PlanningChange[], lookups: Plannin
   if (withParent.length === 0) return [];
   const changedKeys = withParent.map((c) => c.key);
   // the delivery's versions first (a withdrawal: no parent), then the stored goals, level by level
-  const known = new Map<string, string | undefined>(changes.map((c) => [c.key, parentOfRecord(c.next)]));
+  const known = new Map<string, readonly string[]>(
+    changes.map((c) => {
+      const parent = parentOfRecord(c.next);
+      return [c.key, parent === undefined ? [] : [parent]];
+    }),
+  );
   for (let missing = goalAncestorsToLookUp(changedKeys, known); missing.length > 0; missing = goalAncestorsToLookUp(changedKeys, known)) {
     const parents = await lookups.goalParents(missing);
-    for (const key of missing) known.set(key, parents.get(key) ?? undefined);
+    for (const key of missing) known.set(key, parents.get(key) ?? []);
   }
-  const cycles = goalParentCycles(changedKeys, (key) => known.get(key));
+  const cycles = goalParentCycles(changedKeys, (key) => known.get(key) ?? []);
   return withParent.flatMap((change) => {
     const chain = cycles.get(change.key);
     return chain
-      ? [{ change, issue: { field: 'parentKey', code: 'GOAL_PARENT_CYCLE', message: goalCycleMessage(chain), accepted: 'a parentKey whose chain of parent goals does not lead back to this goal, or none' } }]
+      ? [
+          {
+            change,
+            issue: { field: 'parentKey', code: 'GOAL_PARENT_CYCLE', message: goalCycleMessage(chain), accepted: 'a parentKey whose chain of parent goals does not lead back to this goal, or none' },
+          },
+        ]
       : [];
   });
 }

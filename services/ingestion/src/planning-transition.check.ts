@@ -31,8 +31,11 @@ export interface PlanningLookups {
   measures(keys: readonly string[]): Promise<ReadonlyMap<string, Measure>>;
   /** for each goal key, the keys of the current measures that name it in goalKeys */
   measuresServingGoals(goalKeys: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
-  /** for each current goal (not withdrawn) among the keys, its parentKey (null: none); keys without a current goal are absent */
-  goalParents(goalKeys: readonly string[]): Promise<ReadonlyMap<string, string | null>>;
+  /**
+   * for each goal among the keys, every parent it may have: its current version's (not withdrawn)
+   * and that of a version another delivery has reserved but not yet appended; none: no parent
+   */
+  goalParents(goalKeys: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
 }
 
 export interface PlanningCheckInput {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { goalAncestorsToLookUp, goalCycleMessage, goalParentCycles } from './goal-hierarchy.js';
 
-const parents = (edges: Record<string, string | undefined>) => (key: string) => edges[key];
+const parents = (edges: Record<string, string | undefined>) => (key: string) => (edges[key] === undefined ? [] : [edges[key]!]);
 
 describe('goal hierarchy', () => {
   it('finds the cycle a new parent closes, over two and three levels, with its chain', () => {
@@ -22,14 +22,31 @@ describe('goal hierarchy', () => {
     expect(goalParentCycles(['D'], parents({ D: 'A', A: 'B', B: 'A' })).size).toBe(0);
   });
 
+  it('counts every parent a goal may have: the stored one and one reserved by a delivery not yet in the log', () => {
+    // B's stored parent is none, a delivery in flight gives it A: A under B would close a cycle
+    const edges: Record<string, string[]> = { A: ['B'], B: ['A'] };
+    expect(goalParentCycles(['A'], (k) => edges[k] ?? [])).toEqual(new Map([['A', ['A', 'B', 'A']]]));
+    const either: Record<string, string[]> = { A: ['C'], C: ['X', 'D'], D: ['A'] };
+    expect(goalParentCycles(['A'], (k) => either[k] ?? [])).toEqual(new Map([['A', ['A', 'C', 'D', 'A']]]));
+  });
+
   it('asks for the ancestors it does not know, one level at a time', () => {
-    const known = new Map<string, string | undefined>([['A', 'B']]);
+    const known = new Map<string, readonly string[]>([['A', ['B']]]);
     expect(goalAncestorsToLookUp(['A'], known)).toEqual(['B']);
-    known.set('B', 'C');
-    expect(goalAncestorsToLookUp(['A'], known)).toEqual(['C']);
-    known.set('C', undefined);
+    known.set('B', ['C', 'E']);
+    expect(goalAncestorsToLookUp(['A'], known)).toEqual(['C', 'E']);
+    known.set('C', []);
+    known.set('E', []);
     expect(goalAncestorsToLookUp(['A'], known)).toEqual([]);
-    // a cycle among the known ends the walk
-    expect(goalAncestorsToLookUp(['X'], new Map([['X', 'Y'], ['Y', 'X']]))).toEqual([]);
+    // a cycle among the known ends the search
+    expect(
+      goalAncestorsToLookUp(
+        ['X'],
+        new Map([
+          ['X', ['Y']],
+          ['Y', ['X']],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });
