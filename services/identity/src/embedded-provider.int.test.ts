@@ -29,17 +29,7 @@ afterAll(async () => {
 const oneTimePassword = () => /Einmalpasswort:\s+(\S+)/.exec(printed.join('\n'))?.[1];
 
 /** sign-in from /session/login to the dashboard; the password page may ask for a new password */
-async function signIn(browser: CookieClient, username: string, password: string, newPassword?: string) {
-  const login = await browser.follow('/session/login?returnTo=/planung');
-  expect(login.url).toMatch(/\/auth\/interaction\//);
-  let page = await browser.submit(login.url, await login.res.text(), { username, password });
-  if (newPassword) {
-    const html = await page.res.text();
-    expect(html).toContain('Neues Passwort wählen');
-    page = await browser.submit(page.url, html, { newPassword, repeat: newPassword });
-  }
-  return page;
-}
+const signIn = (browser: CookieClient, username: string, password: string, newPassword?: string) => browser.signIn(username, password, newPassword);
 
 describe('embedded OIDC provider', () => {
   it('creates the first admin once, prints the one-time password, keeps secrets 0600', async () => {

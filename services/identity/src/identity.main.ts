@@ -31,47 +31,34 @@ async function main(argv: string[]): Promise<number> {
       options: { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, amt: { type: 'string' }, tenant: { type: 'string' }, privileged: { type: 'boolean' } },
       strict: true,
     });
-    try {
+    return refusedAs2(async () => {
       const { user, oneTimePassword } = await new UserStore(join(dir, 'users.json')).create({ ...values, ...(values.privileged ? { privileged: true } : {}) });
       console.log(`Benutzer ${user.username} (${user.role}${user.amt ? `, Amt ${user.amt}` : ''}) angelegt.`);
       console.log(`Einmalpasswort: ${oneTimePassword}`);
       console.log('Bei der ersten Anmeldung wird ein neues Passwort verlangt.');
-      return 0;
-    } catch (e) {
-      if (e instanceof UserRejected) {
-        console.error(e.message);
-        return 2;
-      }
-      throw e;
-    }
+    });
   }
   if (group === 'users' && (command === 'disable' || command === 'enable' || command === 'delete' || command === 'reset-password')) {
     const { values } = parseArgs({ args: rest, options: { username: { type: 'string' } }, strict: true });
-    if (!values.username) {
+    const username = values.username;
+    if (!username) {
       console.error(`users ${command} needs --username NAME\n${usage}`);
       return 2;
     }
     const store = new UserStore(join(dir, 'users.json'));
-    try {
+    return refusedAs2(async () => {
       if (command === 'delete') {
-        store.remove(values.username);
-        console.log(`Benutzer ${values.username} gelöscht.`);
+        store.remove(username);
+        console.log(`Benutzer ${username} gelöscht.`);
       } else if (command === 'reset-password') {
-        const { oneTimePassword } = await store.resetPassword(values.username);
-        console.log(`Neues Einmalpasswort für ${values.username}: ${oneTimePassword}`);
+        const { oneTimePassword } = await store.resetPassword(username);
+        console.log(`Neues Einmalpasswort für ${username}: ${oneTimePassword}`);
         console.log('Bei der nächsten Anmeldung wird ein neues Passwort verlangt.');
       } else {
-        store.setDisabled(values.username, command === 'disable');
-        console.log(`Benutzer ${values.username} ${command === 'disable' ? 'deaktiviert' : 'wieder aktiviert'}.`);
+        store.setDisabled(username, command === 'disable');
+        console.log(`Benutzer ${username} ${command === 'disable' ? 'deaktiviert' : 'wieder aktiviert'}.`);
       }
-      return 0;
-    } catch (e) {
-      if (e instanceof UserRejected) {
-        console.error(e.message);
-        return 2;
-      }
-      throw e;
-    }
+    });
   }
   if (group === 'keys' && command === 'rotate') {
     const keys = await new SigningKeyStore(join(dir, 'signing-keys.json')).rotate();
@@ -80,6 +67,18 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(usage);
   return 2;
+}
+
+/** 0 when the work is done; 2 with the store's reason when it refused (a bad field, an unknown or the last admin) */
+async function refusedAs2(work: () => Promise<void>): Promise<number> {
+  try {
+    await work();
+    return 0;
+  } catch (e) {
+    if (!(e instanceof UserRejected)) throw e;
+    console.error(e.message);
+    return 2;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -3,13 +3,8 @@
 // refused (429, Retry-After) until the lock ends; a name nobody has is answered the same way; an
 // address walking through names is locked, and a forged X-Forwarded-For does not get it a fresh
 // count; a flood of concurrent attempts is answered without hashing more than the gate lets through.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentity, type IdentityService } from './identity.js';
-import { identityEnvSchema } from './identity.config.js';
-import { CookieClient, identityServer } from './testing/browser.fixture.js';
+import { CookieClient, identityAt } from './testing/browser.fixture.js';
 
 /** one sign-in page of the provider, submitted again and again as a script guessing would */
 async function loginPage(url: string): Promise<{ browser: CookieClient; url: string; html: string }> {
@@ -29,22 +24,6 @@ const attempt = async (page: { browser: CookieClient; url: string; html: string 
   return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text() };
 };
 
-async function identityAt(env: Record<string, string>) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sp-login-throttle-'));
-  const printed: string[] = [];
-  const identity: IdentityService = await createIdentity(identityEnvSchema.parse(env), dataDir, (l) => printed.push(l));
-  const server = await identityServer(identity);
-  const password = /Einmalpasswort:\s+(\S+)/.exec(printed.join('\n'))![1]!;
-  return {
-    server,
-    password,
-    close: async () => {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe('the embedded login page slows down guessing', () => {
   let at: Awaited<ReturnType<typeof identityAt>>;
   beforeAll(async () => {
@@ -60,12 +39,12 @@ describe('the embedded login page slows down guessing', () => {
     expect(fifth.retryAfter).toBe('2');
     expect(fifth.text).toContain('Zu viele fehlgeschlagene Anmeldungen. Bitte in 2 Sekunden erneut versuchen.');
     // the right password now: refused all the same, no session
-    const right = await attempt(page, 'admin', at.password);
+    const right = await attempt(page, 'admin', at.firstPassword());
     expect(right.status).toBe(429);
     expect(page.browser.cookies.has('sp_session')).toBe(false);
     // once the lock has passed, the right password signs in (here: the one-time password's change page)
     await new Promise((r) => setTimeout(r, 2_100));
-    const later = await attempt(page, 'admin', at.password);
+    const later = await attempt(page, 'admin', at.firstPassword());
     expect(later.status).toBe(200);
     expect(later.text).toContain('Neues Passwort wählen');
   });

@@ -3,42 +3,23 @@
 // their right password gets "deaktiviert" and the provider's own session signs no one in; enabled
 // again they sign in; a new one-time password replaces a forgotten one; a deleted user is gone;
 // the last admin who can sign in can be neither disabled nor deleted; and only admins may do this.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentity, type IdentityService } from './identity.js';
-import { identityEnvSchema } from './identity.config.js';
-import { CookieClient, identityServer } from './testing/browser.fixture.js';
+import { CookieClient, identityAt } from './testing/browser.fixture.js';
 
-let dataDir: string;
-let identity: IdentityService;
-let server: Awaited<ReturnType<typeof identityServer>>;
-const printed: string[] = [];
+let at: Awaited<ReturnType<typeof identityAt>>;
+let identity: Awaited<ReturnType<typeof identityAt>>['identity'];
+let server: Awaited<ReturnType<typeof identityAt>>['server'];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sp-user-admin-'));
-  identity = await createIdentity(identityEnvSchema.parse({}), dataDir, (l) => printed.push(l));
-  server = await identityServer(identity);
+  at = await identityAt();
+  ({ identity, server } = at);
 });
 
-afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => at?.close());
 
-/** sign-in from /session/login; the password page may ask for a new password */
-async function signIn(browser: CookieClient, username: string, password: string, newPassword?: string) {
-  const login = await browser.follow('/session/login?returnTo=/planung');
-  expect(login.url).toMatch(/\/auth\/interaction\//);
-  let page = await browser.submit(login.url, await login.res.text(), { username, password });
-  if (newPassword) {
-    const html = await page.res.text();
-    expect(html).toContain('Neues Passwort wählen');
-    page = await browser.submit(page.url, html, { newPassword, repeat: newPassword });
-  }
-  return page;
-}
+const signIn = (browser: CookieClient, username: string, password: string, newPassword?: string) => browser.signIn(username, password, newPassword);
 
 const bearerOf = (browser: CookieClient) => identity.bearerFor({ headers: { cookie: `sp_session=${browser.cookies.get('sp_session')}` }, method: 'GET' } as never)!;
 
@@ -51,8 +32,7 @@ describe('the admin API for users', () => {
 
   beforeAll(async () => {
     adminBrowser = admin();
-    const otp = /Einmalpasswort:\s+(\S+)/.exec(printed.join('\n'))![1]!;
-    await signIn(adminBrowser, 'admin', otp, 'das-admin-passwort-2026');
+    await signIn(adminBrowser, 'admin', at.firstPassword(), 'das-admin-passwort-2026');
     const created = await api(adminBrowser, '/auth/users', 'POST', { username: 'planer1', name: 'Paula Planerin', role: 'planner' });
     expect(created.status).toBe(201);
     planner = new CookieClient(server.url);
@@ -148,5 +128,38 @@ describe('the admin API for users', () => {
     expect((await (await api(adminBrowser, '/auth/users', 'GET')).json()).users.map((u: { username: string }) => u.username)).toEqual(['admin']);
     expect((await signIn(new CookieClient(server.url), 'planer1', 'das-neue-planer-passwort')).res.status).toBe(401);
     expect((await api(adminBrowser, '/auth/users/planer1', 'DELETE')).status).toBe(404);
+  });
+});
+
+describe('the identity CLI (pnpm identity users …) on the data directory, beside the running provider', () => {
+  const main = fileURLToPath(new URL('../dist/identity.main.js', import.meta.url));
+  const cli = (...args: string[]) =>
+    new Promise<{ status: number; out: string }>((resolve) =>
+      execFile(process.execPath, [main, ...args], { env: { ...process.env, SP_DATA_DIR: at.dataDir } }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+  const listed = () => at.identity.users!.list().find((u) => u.username === 'cli1');
+
+  it('adds, disables, enables, resets and deletes a user; refuses the last admin and an unknown name with exit 2 and the reason', async () => {
+    expect((await cli('users', 'add', '--username', 'cli1', '--name', 'Carla CLI', '--role', 'planner')).status).toBe(0);
+    expect(listed()).toMatchObject({ username: 'cli1', mustChangePassword: true });
+    expect(await cli('users', 'disable', '--username', 'cli1')).toEqual({ status: 0, out: 'Benutzer cli1 deaktiviert.\n' });
+    // the running provider reads the file again: it sees the change
+    expect(listed()).toMatchObject({ disabled: true });
+    expect((await cli('users', 'list')).out).toMatch(/^cli1\tplanner\tCarla CLI\t\(Einmalpasswort offen\)\t\(deaktiviert\)$/m);
+    expect((await cli('users', 'enable', '--username', 'cli1')).status).toBe(0);
+    expect(listed()).not.toHaveProperty('disabled');
+    const reset = await cli('users', 'reset-password', '--username', 'cli1');
+    expect(reset.out).toMatch(/^Neues Einmalpasswort für cli1: [\w-]{24}$/m);
+    const lastAdmin = await cli('users', 'delete', '--username', 'admin');
+    expect(lastAdmin.status).toBe(2);
+    expect(lastAdmin.out).toContain('the only admin who can sign in');
+    expect((await cli('users', 'delete', '--username', 'cli1')).status).toBe(0);
+    expect(listed()).toBeUndefined();
+    const unknown = await cli('users', 'disable', '--username', 'cli1');
+    expect(unknown).toMatchObject({ status: 2 });
+    expect(unknown.out).toContain('no user "cli1"');
+    expect((await cli('users', 'disable')).status).toBe(2);
   });
 });

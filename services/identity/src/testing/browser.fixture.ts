@@ -1,8 +1,12 @@
 // TEST HELPER: a cookie-keeping HTTP client that follows the sign-in redirects one by one, as a
 // browser without JavaScript would, and signs in at the embedded provider's login page.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IdentityService } from '../identity.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createIdentity, type IdentityService } from '../identity.js';
+import { identityEnvSchema } from '../identity.config.js';
 
 export class CookieClient {
   /** cookies per origin (host and port), as a browser keeps them apart for the platform and an external provider */
@@ -49,6 +53,22 @@ export class CookieClient {
     return { res, url };
   }
 
+  /**
+   * Signs in from /session/login at the embedded provider's page. With `newPassword` the page must
+   * ask for a new one (a one-time password was typed) and gets it. The last page is returned.
+   */
+  async signIn(username: string, password: string, newPassword?: string): Promise<{ res: Response; url: string }> {
+    const login = await this.follow('/session/login?returnTo=/planung');
+    if (!/\/auth\/interaction\//.test(login.url)) throw new Error(`/session/login led to ${login.url}, not to the login page`);
+    let page = await this.submit(login.url, await login.res.text(), { username, password });
+    if (newPassword) {
+      const html = await page.res.text();
+      if (!html.includes('Neues Passwort wählen')) throw new Error(`no page asking for a new password after signing in as ${username} (${page.res.status}): ${html.slice(0, 300)}`);
+      page = await this.submit(page.url, html, { newPassword, repeat: newPassword });
+    }
+    return page;
+  }
+
   /** posts a form to the page's action */
   async submit(pageUrl: string, html: string, fields: Record<string, string>): Promise<{ res: Response; url: string }> {
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
@@ -86,5 +106,39 @@ export async function identityServer(identity: IdentityService): Promise<{ serve
         server.close(() => r());
         server.closeAllConnections();
       }),
+  };
+}
+
+/**
+ * An embedded identity on a fresh data directory, served (identityServer), with what it printed (the
+ * first admin's one-time password); `env` as SP_* variables.
+ */
+export async function identityAt(env: Record<string, string> = {}): Promise<{
+  identity: IdentityService;
+  server: Awaited<ReturnType<typeof identityServer>>;
+  dataDir: string;
+  printed: string[];
+  /** the first admin's one-time password as printed */
+  firstPassword(): string;
+  close(): Promise<void>;
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sp-identity-'));
+  const printed: string[] = [];
+  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, (l) => printed.push(l));
+  const server = await identityServer(identity);
+  return {
+    identity,
+    server,
+    dataDir,
+    printed,
+    firstPassword() {
+      const password = /Einmalpasswort:\s+(\S+)/.exec(printed.join('\n'))?.[1];
+      if (!password) throw new Error('no one-time password printed');
+      return password;
+    },
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
