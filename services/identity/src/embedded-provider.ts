@@ -64,7 +64,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
         client_secret: options.dashboardClientSecret,
         redirect_uris: [`${options.publicUrl}/session/callback`],
         post_logout_redirect_uris: [`${options.publicUrl}/`],
-        grant_types: ['authorization_code'],
+        // the dashboard's session renews its access token with a refresh token (session.routes.ts)
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'ES256',
@@ -80,10 +81,16 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     },
     jwks: { keys: options.keys.map((k) => k.jwk) as never },
     cookies: { keys: [options.cookieSecret] },
-    ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    // a refresh token for the dashboard without asking for offline_access: it lives as long as the
+    // provider's session (a working day), is replaced at each use, and ends with a user disabled since
+    // (findAccount finds no account) or signed out (revoked)
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, RefreshToken: 8 * 3600 },
     interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => embeddedAudience,

@@ -35,6 +35,8 @@ export const identityEnvShape = {
   SP_IDENTITY_KEY_ROTATION_DAYS: z.coerce.number().positive().default(90),
   /** longest token lifetime in seconds (default 43200 = 12 h) */
   SP_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().positive().optional(),
+  /** embedded provider: seconds an access token lives (default 3600); a session renews it with its refresh token */
+  SP_ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().optional(),
   /** embedded login: wrong passwords in a row before an account is locked (default 5) */
   SP_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().optional(),
   /** embedded login: an account's first lock in seconds, doubling per further failure up to 900 (default 60) */

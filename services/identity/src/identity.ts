@@ -23,6 +23,8 @@ export interface IdentityService {
   /** answers /auth/* (embedded) and /session/*; false otherwise */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   bearerFor(req: IncomingMessage): string | undefined;
+  /** a session's expired access token refreshed (SessionRoutes.refreshBearer); undefined when there is nothing to wait for */
+  refreshBearer(req: IncomingMessage): Promise<string | undefined> | undefined;
   users: UserStore | undefined;
 }
 
@@ -66,6 +68,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
       },
       handle: (req, res) => session.handle(req, res),
       bearerFor: (req) => session.bearerFor(req),
+      refreshBearer: (req) => session.refreshBearer(req),
       users: undefined,
     };
   }
@@ -111,6 +114,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
         keys,
         cookieSecret: secretIn(dir, 'provider-cookie-secret'),
         dashboardClientSecret: clientSecret,
+        ...(env.SP_ACCESS_TOKEN_TTL_S ? { accessTokenTtlSeconds: env.SP_ACCESS_TOKEN_TTL_S } : {}),
         loginThrottle: {
           ...(env.SP_LOGIN_MAX_FAILURES ? { accountFailures: env.SP_LOGIN_MAX_FAILURES } : {}),
           ...(env.SP_LOGIN_LOCK_S ? { lockS: env.SP_LOGIN_LOCK_S } : {}),
@@ -135,6 +139,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
       return provider?.handle(req, res) ?? false;
     },
     bearerFor: (req) => session.bearerFor(req),
+    refreshBearer: (req) => session.refreshBearer(req),
     users,
   };
 }

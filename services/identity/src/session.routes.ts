@@ -10,6 +10,10 @@
 //
 // The platform turns a valid session into `Authorization: Bearer <access token>` for the gateway and
 // ingestion (bearerFor), which verify that token like any other: the cookie grants nothing by itself.
+// When the provider gives a refresh token, the session outlives its access token (1 h): a token that
+// is about to expire is refreshed in the background, one that has expired before the request is
+// answered (refreshBearer), until the refresh token ends (the provider's session, 8 h by default) or
+// is refused — a user disabled since, a session ended at the provider.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity, TokenVerifier } from './tokens.js';
@@ -26,6 +30,8 @@ export interface SessionRoutesOptions {
   verify: TokenVerifier;
   /** whether the session's person may still act (the embedded provider: not disabled or deleted since); default: always */
   active?: (identity: Identity) => boolean;
+  /** the longest a session lives on refresh tokens when the provider does not say (default 8 h, the embedded provider's session) */
+  maxSessionSeconds?: number;
   now?: () => number;
 }
 
@@ -35,7 +41,27 @@ interface Session {
   identity: Identity;
   /** ms since epoch: the access token's exp */
   expiresAt: number;
+  /** the refresh token, when the provider gave one */
+  refreshToken: string | undefined;
+  /** ms since epoch: the end of the session (the refresh token's; without one the access token's) */
+  endsAt: number;
+  /** the refresh under way, shared by the requests that wait for it */
+  refreshing: Promise<boolean> | undefined;
 }
+
+/** what a token endpoint answers */
+interface TokenAnswer {
+  access_token?: string;
+  id_token?: string;
+  refresh_token?: string;
+  expires_in?: number;
+  /** Keycloak's: seconds the refresh token lives */
+  refresh_expires_in?: number;
+  error?: string;
+}
+
+/** a token this close to its expiry is refreshed in the background */
+const refreshAheadMs = 60_000;
 
 interface PendingLogin {
   verifier: string;
@@ -47,6 +73,7 @@ interface Discovery {
   authorization_endpoint: string;
   token_endpoint: string;
   end_session_endpoint?: string;
+  revocation_endpoint?: string;
 }
 
 export const sessionCookie = 'sp_session';
@@ -69,9 +96,16 @@ export interface SessionRoutes {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /**
    * The access token of the request's session, when it has a valid one and the request is not a
-   * cross-site write (an unsafe method whose Origin is not the platform's).
+   * cross-site write (an unsafe method whose Origin is not the platform's). A token close to its
+   * expiry is refreshed in the background meanwhile.
    */
   bearerFor(req: IncomingMessage): string | undefined;
+  /**
+   * For a session whose access token has expired but can be refreshed: the refreshed token (or
+   * undefined when the refresh is refused and the session ended). Undefined — no promise — when there
+   * is nothing to wait for; the caller then goes on with bearerFor's answer.
+   */
+  refreshBearer(req: IncomingMessage): Promise<string | undefined> | undefined;
 }
 
 export function createSessionRoutes(options: SessionRoutesOptions): SessionRoutes {
@@ -97,13 +131,64 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     const id = cookiesOf(req).get(sessionCookie);
     const session = id ? sessions.get(id) : undefined;
     if (!id || !session) return undefined;
-    // expired, or its person disabled or deleted since (docs/auth.md): signed out here at once, and
-    // the page's requests go on as the public's
-    if (session.expiresAt <= now() || (options.active && !options.active(session.identity))) {
+    // ended, or its person disabled or deleted since (docs/auth.md): signed out here at once, and
+    // the page's requests go on as the public's. An expired access token with a refresh token left is
+    // still the session's: refreshed before use.
+    if (session.endsAt <= now() || (session.expiresAt <= now() && !session.refreshToken) || (options.active && !options.active(session.identity))) {
       sessions.delete(id);
       return undefined;
     }
     return [id, session];
+  }
+
+  /** the token endpoint's answer to `grant` (the client authenticated as at the callback) */
+  async function tokenRequest(grant: Record<string, string>): Promise<{ ok: boolean; status: number; tokens: TokenAnswer }> {
+    const { token_endpoint } = await discover();
+    const body = new URLSearchParams(grant);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (options.clientSecret) {
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
+    } else body.set('client_id', options.clientId);
+    const answer = await fetch(token_endpoint, { method: 'POST', headers, body });
+    return { ok: answer.ok, status: answer.status, tokens: (await answer.json().catch(() => ({}))) as TokenAnswer };
+  }
+
+  /**
+   * A new access token for the session from its refresh token; false (and the session ended) when
+   * the provider refuses it or the new token does not pass. Concurrent callers share one refresh.
+   */
+  function refresh(id: string, session: Session): Promise<boolean> {
+    session.refreshing ??= (async () => {
+      try {
+        let answer: Awaited<ReturnType<typeof tokenRequest>>;
+        try {
+          answer = await tokenRequest({ grant_type: 'refresh_token', refresh_token: session.refreshToken! });
+        } catch {
+          // the provider unreachable: the session stays, its next request tries again
+          return false;
+        }
+        const { ok, tokens } = answer;
+        if (!ok || !tokens.access_token) throw new Error(tokens.error ?? 'no access token');
+        const identity = await options.verify(tokens.access_token);
+        Object.assign(session, {
+          accessToken: tokens.access_token,
+          identity,
+          expiresAt: now() + (tokens.expires_in ?? 300) * 1000,
+          // the provider may rotate the refresh token (the embedded one does)
+          refreshToken: tokens.refresh_token ?? session.refreshToken,
+          ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
+          ...(tokens.refresh_expires_in ? { endsAt: Math.min(session.endsAt, now() + tokens.refresh_expires_in * 1000) } : {}),
+        });
+        return true;
+      } catch {
+        // refused (a user disabled since, a session ended at the provider) or unreachable: signed out
+        sessions.delete(id);
+        return false;
+      } finally {
+        session.refreshing = undefined;
+      }
+    })();
+    return session.refreshing;
   }
 
   async function login(res: ServerResponse, url: URL): Promise<void> {
@@ -141,14 +226,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     if (error) return text(res, 400, `Anmeldung abgelehnt: ${error} ${url.searchParams.get('error_description') ?? ''}`);
     const code = url.searchParams.get('code');
     if (!code) return text(res, 400, 'Anmeldung ohne Code: bitte erneut anmelden');
-    const { token_endpoint } = await discover();
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), code_verifier: login.verifier });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    if (options.clientSecret) {
-      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
-    } else body.set('client_id', options.clientId);
-    const answer = await fetch(token_endpoint, { method: 'POST', headers, body });
-    const tokens = (await answer.json().catch(() => ({}))) as { access_token?: string; id_token?: string; expires_in?: number; error?: string };
+    const answer = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), code_verifier: login.verifier });
+    const { tokens } = answer;
     if (!answer.ok || !tokens.access_token) return text(res, 502, `Der Anmeldedienst gab kein Zugriffstoken (${answer.status} ${tokens.error ?? ''})`);
     let identity: Identity;
     try {
@@ -157,14 +236,15 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
       return text(res, 403, `Anmeldung gelungen, aber das Zugriffstoken gibt keine Rolle in der Sozialplanung: ${(e as Error).message}`);
     }
     const expiresAt = now() + (tokens.expires_in ?? 300) * 1000;
-    if (sessions.size >= maxSessions) for (const [k, s] of sessions) if (s.expiresAt <= now()) sessions.delete(k);
+    const endsAt = tokens.refresh_token ? now() + (tokens.refresh_expires_in ?? options.maxSessionSeconds ?? 8 * 3600) * 1000 : expiresAt;
+    if (sessions.size >= maxSessions) for (const [k, s] of sessions) if (s.endsAt <= now()) sessions.delete(k);
     if (sessions.size >= maxSessions) return text(res, 503, 'too many sessions; try again later');
     const id = random();
-    sessions.set(id, { accessToken: tokens.access_token, idToken: tokens.id_token, identity, expiresAt });
+    sessions.set(id, { accessToken: tokens.access_token, idToken: tokens.id_token, identity, expiresAt, refreshToken: tokens.refresh_token, endsAt, refreshing: undefined });
     res
       .writeHead(303, {
         location: login.returnTo,
-        'set-cookie': [cookie(sessionCookie, id, Math.floor((expiresAt - now()) / 1000)), cookie(loginCookie, '', 0)],
+        'set-cookie': [cookie(sessionCookie, id, Math.floor((endsAt - now()) / 1000)), cookie(loginCookie, '', 0)],
         'cache-control': 'no-store',
       })
       .end();
@@ -175,7 +255,9 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     const found = sessionOf(req);
     if (found) sessions.delete(found[0]);
     let location = '/';
-    const { end_session_endpoint } = await discover().catch(() => ({ end_session_endpoint: undefined }));
+    const { end_session_endpoint, revocation_endpoint } = await discover().catch(() => ({ end_session_endpoint: undefined, revocation_endpoint: undefined }));
+    // the refresh token is given back, so that it cannot be used after signing out (best effort)
+    if (revocation_endpoint && found?.[1].refreshToken) await revoke(revocation_endpoint, found[1].refreshToken).catch(() => undefined);
     if (end_session_endpoint && found) {
       const target = new URL(end_session_endpoint);
       target.search = new URLSearchParams({
@@ -188,7 +270,17 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     res.writeHead(303, { location, 'set-cookie': cookie(sessionCookie, '', 0), 'cache-control': 'no-store' }).end();
   }
 
-  function me(req: IncomingMessage, res: ServerResponse): void {
+  async function revoke(endpoint: string, token: string): Promise<void> {
+    const body = new URLSearchParams({ token, token_type_hint: 'refresh_token' });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (options.clientSecret) {
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
+    } else body.set('client_id', options.clientId);
+    await fetch(endpoint, { method: 'POST', headers, body });
+  }
+
+  async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await refreshBearer(req);
     const found = sessionOf(req);
     const body = found
       ? {
@@ -202,6 +294,19 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
         }
       : { signedIn: false, role: 'public' };
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  }
+
+  function refreshBearer(req: IncomingMessage): Promise<string | undefined> | undefined {
+    const found = sessionOf(req);
+    if (!found || found[1].expiresAt > now()) return undefined;
+    const [id, session] = found;
+    return refresh(id, session).then((ok) => (ok ? bearerOf(req, session) : undefined));
+  }
+
+  /** the session's token for this request: none for a cross-site write */
+  function bearerOf(req: IncomingMessage, session: Session): string | undefined {
+    const unsafe = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
+    return unsafe && !sameOrigin(req) ? undefined : session.accessToken;
   }
 
   /** a write must come from the platform's own pages (SameSite=Lax already keeps cross-site POSTs cookieless) */
@@ -239,12 +344,14 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
       }
       return false;
     },
+    refreshBearer,
     bearerFor(req) {
       const found = sessionOf(req);
       if (!found) return undefined;
-      const unsafe = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
-      if (unsafe && !sameOrigin(req)) return undefined;
-      return found[1].accessToken;
+      const [id, session] = found;
+      if (session.expiresAt <= now()) return undefined; // refreshBearer waits for the refresh
+      if (session.refreshToken && session.expiresAt - now() < refreshAheadMs) void refresh(id, session);
+      return bearerOf(req, session);
     },
   };
 }

@@ -249,21 +249,38 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const server = createServer(
     telemetry.instrumentHttp((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
-      // a dashboard session travels on as the person's access token, verified like any other
-      if (!req.headers.authorization) {
+      // a dashboard session travels on as the person's access token, verified like any other; one
+      // whose token has expired is refreshed first (its refresh token), then the request goes on
+      if (!req.headers.authorization && !path.startsWith('/session/')) {
         const bearer = identity.bearerFor(req);
         if (bearer) req.headers.authorization = `Bearer ${bearer}`;
+        else {
+          const refreshed = identity.refreshBearer(req);
+          if (refreshed) {
+            refreshed.then(
+              (token) => {
+                if (token) req.headers.authorization = `Bearer ${token}`;
+                route(req, res, path);
+              },
+              () => route(req, res, path),
+            );
+            return;
+          }
+        }
       }
-      if (observability.handles(path)) return observability.handle(req, res);
-      if (identity.handle(req, res)) return;
-      if (gateway.handles(path)) return gateway.handler(req, res);
-      if (path.startsWith('/v1/') || path === '/health') return ingestionRouting(req, res);
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        if (serveDashboard(req, res)) return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      route(req, res, path);
     }, platformRouteOf),
   );
+  function route(req: IncomingMessage, res: ServerResponse, path: string) {
+    if (observability.handles(path)) return observability.handle(req, res);
+    if (identity.handle(req, res)) return;
+    if (gateway.handles(path)) return gateway.handler(req, res);
+    if (path.startsWith('/v1/') || path === '/health') return ingestionRouting(req, res);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (serveDashboard(req, res)) return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+  }
   // a tenant's requests come from the deployment's router, whether this server listens or not
   const handle = (req: IncomingMessage, res: ServerResponse): void => void server.emit('request', req, res);
   server.requestTimeout = 120_000;

@@ -80,8 +80,8 @@ export class CookieClient {
 
 /** a server with the identity's routes and, elsewhere, an echo of the bearer the session gives (as the platform does) */
 export async function identityServer(identity: IdentityService): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    const session = req.headers.authorization ? undefined : identity.bearerFor(req);
+  const server = createServer(async (req, res) => {
+    const session = req.headers.authorization ? undefined : (identity.bearerFor(req) ?? (await identity.refreshBearer(req)));
     if (session) req.headers.authorization = `Bearer ${session}`;
     if (identity.handle(req, res)) return;
     if (req.url === '/whoami') {
