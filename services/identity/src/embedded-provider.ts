@@ -218,8 +218,15 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       return json(res, 401, { error: 'UNAUTHENTICATED', message: `Bearer token rejected: ${(e as Error).message}` });
     }
     if (role !== 'admin') return json(res, 403, { error: 'FORBIDDEN', message: `only admins manage users; this token has role "${role}"` });
-    const [, name, rest] = /^\/auth\/users(?:\/([^/]+)(\/password)?)?$/.exec(path) ?? [];
-    const username = name === undefined ? undefined : decodeURIComponent(name);
+    const matched = /^\/auth\/users(?:\/([^/]+)(\/password)?)?$/.exec(path);
+    if (!matched) return json(res, 404, { error: 'NOT_FOUND', message: `${path} is not served; accepted: /auth/users, /auth/users/<name>, /auth/users/<name>/password` });
+    const [, name, rest] = matched;
+    let username: string | undefined;
+    try {
+      username = name === undefined ? undefined : decodeURIComponent(name);
+    } catch {
+      return json(res, 400, { error: 'BAD_USER_INPUT', message: `the user name in ${path} is not valid percent-encoding` });
+    }
     const body = async (shape: string): Promise<Record<string, unknown> | undefined> => {
       try {
         const parsed: unknown = JSON.parse((await readBody(req)) || '{}');

@@ -100,6 +100,8 @@ describe('the admin API for users', () => {
     expect((await bad.json()).message).toContain('unknown field(s) role; expected {"disabled": true|false}');
     const notJson = await adminBrowser.request('/auth/users/planer1', { method: 'PATCH', headers: { origin: server.url }, body: '[' });
     expect(notJson.status).toBe(400);
+    expect((await api(adminBrowser, '/auth/users/%E0%A4%A', 'PATCH', { disabled: true })).status).toBe(400);
+    expect((await api(adminBrowser, '/auth/users/planer1/password/x', 'POST')).status).toBe(404);
     const unknown = await api(adminBrowser, '/auth/users/niemand', 'PATCH', { disabled: true });
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).message).toContain('no user "niemand"');
