@@ -144,12 +144,7 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   /** the token endpoint's answer to `grant` (the client authenticated as at the callback) */
   async function tokenRequest(grant: Record<string, string>): Promise<{ ok: boolean; status: number; tokens: TokenAnswer }> {
     const { token_endpoint } = await discover();
-    const body = new URLSearchParams(grant);
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    if (options.clientSecret) {
-      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
-    } else body.set('client_id', options.clientId);
-    const answer = await fetch(token_endpoint, { method: 'POST', headers, body });
+    const answer = await fetch(token_endpoint, { method: 'POST', ...asClient(grant, { accept: 'application/json' }) });
     return { ok: answer.ok, status: answer.status, tokens: (await answer.json().catch(() => ({}))) as TokenAnswer };
   }
 
@@ -181,7 +176,7 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
         });
         return true;
       } catch {
-        // refused (a user disabled since, a session ended at the provider) or unreachable: signed out
+        // refused (a user disabled since, a session ended at the provider) or a token that does not pass: signed out
         sessions.delete(id);
         return false;
       } finally {
@@ -271,12 +266,17 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   }
 
   async function revoke(endpoint: string, token: string): Promise<void> {
-    const body = new URLSearchParams({ token, token_type_hint: 'refresh_token' });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    await fetch(endpoint, { method: 'POST', ...asClient({ token, token_type_hint: 'refresh_token' }) });
+  }
+
+  /** a form to the provider, the client authenticated: Basic with its secret, else its id in the form (a public client) */
+  function asClient(form: Record<string, string>, extra: Record<string, string> = {}): { headers: Record<string, string>; body: URLSearchParams } {
+    const body = new URLSearchParams(form);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...extra };
     if (options.clientSecret) {
       headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
     } else body.set('client_id', options.clientId);
-    await fetch(endpoint, { method: 'POST', headers, body });
+    return { headers, body };
   }
 
   async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
