@@ -101,8 +101,6 @@ interface View {
 
 export class Telemetry {
   readonly service: string;
-  /** the tenant every series of this view carries as its `tenant` label (forTenant); undefined for a root */
-  readonly tenant: string | undefined;
   /** the labels every series of this Telemetry carries: `service`, and `tenant` for a tenant's view */
   readonly labels: Readonly<Record<string, string>>;
   readonly meter: Meter;
@@ -128,7 +126,6 @@ export class Telemetry {
     this.service = options.service;
     this.core = view?.core ?? Telemetry.createCore(options);
     this.view = view;
-    this.tenant = view?.tenant;
     this.labels = view ? { service: options.service, tenant: view.tenant } : { service: options.service };
     this.logger = view?.logger ?? options.logger ?? new Logger(options.service, logFormatFromEnv(options.env ?? process.env));
     this.meter = this.core.meter;

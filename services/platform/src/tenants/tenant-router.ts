@@ -6,6 +6,7 @@
 // /admin/ is the deployment's own (tenant registry), never a tenant's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveTenant, splitTenantPath } from '@sp/tenancy';
+import { observabilityPaths } from '@sp/telemetry';
 import type { CredentialIndex } from './tenant-credentials.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,7 +85,8 @@ function refuse(res: ServerResponse, path: string, status: number, code: string,
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 503 ? { 'retry-after': '2' } : {}) }).end(JSON.stringify(body));
 }
 
-const probePaths = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+/** the operator's endpoints of a runtime, and the ingestion's older /health */
+const probePaths = new Set<string>([...observabilityPaths, '/health']);
 
 function isProbe(method: string | undefined, url: string): boolean {
   return (method === 'GET' || method === 'HEAD') && probePaths.has(url.split('?')[0]!);
