@@ -17,7 +17,7 @@ const printed: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sp-identity-'));
-  identity = await createIdentity(identityEnvSchema.parse({}), dataDir, (l) => printed.push(l));
+  identity = await createIdentity(identityEnvSchema.parse({}), dataDir, { log: (l) => printed.push(l) });
   server = await identityServer(identity);
 });
 
@@ -41,7 +41,7 @@ describe('embedded OIDC provider', () => {
     expect(statSync(join(dataDir, 'identity/signing-keys.json')).mode & 0o777).toBe(0o600);
     // a second start finds the admin and prints nothing
     const again: string[] = [];
-    await createIdentity(identityEnvSchema.parse({}), dataDir, (l) => again.push(l));
+    await createIdentity(identityEnvSchema.parse({}), dataDir, { log: (l) => again.push(l) });
     expect(again.join('')).not.toContain('Einmalpasswort');
   });
 
@@ -135,7 +135,7 @@ describe('embedded OIDC provider', () => {
     const login = await browser.follow('/session/login');
     await browser.submit(login.url, await login.res.text(), { username: 'admin', password: 'ein-langes-neues-Passwort' });
     const req = { headers: { cookie: `sp_session=${browser.cookies.get('sp_session')}` }, method: 'GET' } as never;
-    const token = identity.bearerFor(req)!;
+    const token = (await identity.bearerFor(req))!;
     const keys = JSON.parse(readFileSync(join(dataDir, 'identity/signing-keys.json'), 'utf8'));
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: keys[0].jwk.kid });
     const claims = decodeJwt(token);

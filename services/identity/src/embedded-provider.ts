@@ -9,8 +9,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, errors as oidcErrors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { Busy, Gate, LoginThrottle, type LoginThrottleSettings } from './login-throttle.js';
-import { MemoryAdapter } from './memory.adapter.js';
+import type { IdentityState } from './identity-state.js';
 import { publicJwks, type StoredKey } from './signing-keys.store.js';
+import { stateAdapter } from './state.adapter.js';
 import type { TokenVerifier } from './tokens.js';
 import { minPasswordLength, UserRejected, type UserStore } from './users.store.js';
 
@@ -24,8 +25,10 @@ export interface EmbeddedProviderOptions {
   publicUrl: string;
   users: UserStore;
   keys: StoredKey[];
-  /** secret of the provider's cookies (kept in the data dir) */
+  /** secret of the provider's cookies (a document of the identity state) */
   cookieSecret: string;
+  /** where the provider's sessions, grants and tokens are kept (identity-state.ts) */
+  state: IdentityState;
   /** secret of the dashboard client (the platform's session routes are its only holder) */
   dashboardClientSecret: string;
   /** seconds an access token lives (default 3600) */
@@ -50,14 +53,14 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   const { users } = options;
   const ttl = options.accessTokenTtlSeconds ?? 3600;
   // a disabled or deleted user has no account here: the provider's own session of them ends too
-  const claimsOf = (id: string) => {
-    const u = users.activeById(id);
+  const claimsOf = async (id: string) => {
+    const u = await users.activeById(id);
     return u
       ? { name: u.name, preferred_username: u.username, role: u.role, ...(u.amt ? { amt: u.amt } : {}), ...(u.tenant ? { tenant: u.tenant } : {}), privileged: u.privileged === true }
       : undefined;
   };
   const configuration: Configuration = {
-    adapter: MemoryAdapter,
+    adapter: stateAdapter(options.state),
     clients: [
       {
         client_id: dashboardClientId,
@@ -76,7 +79,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     scopes: ['openid', 'profile', platformScope],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username', 'role', 'amt', 'tenant', 'privileged'] },
     findAccount: async (_ctx, sub) => {
-      const claims = claimsOf(sub);
+      const claims = await claimsOf(sub);
       return claims ? { accountId: sub, claims: async () => ({ sub, ...claims }) } : undefined;
     },
     jwks: { keys: options.keys.map((k) => k.jwk) as never },
@@ -136,8 +139,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   // behind a TLS-terminating proxy the provider must trust X-Forwarded-Proto to build https URLs
   provider.proxy = options.publicUrl.startsWith('https:');
   const callback = provider.callback();
-  /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid) */
-  const pendingChange = new Map<string, string>();
+  /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid; shared like the interaction) */
+  const pendingChange = options.state.entries('password-change');
   const throttle = new LoginThrottle(options.loginThrottle);
   // scrypt takes 128 MiB a hash: two at once (the cores), 32 more waiting, the rest answered 503
   const hashing = new Gate(2, 32);
@@ -159,7 +162,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     }
     if (req.method === 'GET') return send(res, 200, loginForm(uid));
     const form = new URLSearchParams(await readBody(req));
-    const waiting = pendingChange.get(uid);
+    const waiting = (await pendingChange.get<{ userId: string }>(uid))?.userId;
     if (waiting && form.has('newPassword')) {
       const next = form.get('newPassword') ?? '';
       if (next !== form.get('repeat')) return send(res, 400, changeForm(uid, 'Die beiden Passwörter stimmen nicht überein.'));
@@ -169,7 +172,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
         if (e instanceof UserRejected) return send(res, 400, changeForm(uid, `Das neue Passwort muss mindestens ${minPasswordLength} Zeichen haben.`));
         throw e;
       }
-      pendingChange.delete(uid);
+      await pendingChange.delete(uid);
       return void (await provider.interactionFinished(req, res, { login: { accountId: waiting } }, { mergeWithLastSubmission: false }));
     }
     const username = form.get('username') ?? '';
@@ -195,8 +198,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     // said only to whoever knows the password: it tells no one else that the name exists
     if (user.disabled === true) return send(res, 403, loginForm(uid, 'Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.'));
     if (user.mustChangePassword) {
-      pendingChange.set(uid, user.id);
-      setTimeout(() => pendingChange.delete(uid), 600_000).unref();
+      await pendingChange.set(uid, { userId: user.id }, Date.now() + 600_000);
       return send(res, 200, changeForm(uid));
     }
     await provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
@@ -239,7 +241,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     };
     try {
       if (username === undefined) {
-        if (req.method === 'GET') return json(res, 200, { users: users.list() });
+        if (req.method === 'GET') return json(res, 200, { users: await users.list() });
         if (req.method !== 'POST') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET lists users, POST creates one' });
         const input = await body('{"username","name","role","amt"?,"tenant"?,"privileged"?}');
         if (input) json(res, 201, await users.create(input));
@@ -250,7 +252,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
         return json(res, 200, await users.resetPassword(username));
       }
       if (req.method === 'DELETE') {
-        users.remove(username);
+        await users.remove(username);
         res.writeHead(204, { 'cache-control': 'no-store' }).end();
         return;
       }
@@ -268,7 +270,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
           message: `${unknown.length > 0 ? `unknown field(s) ${unknown.join(', ')}; ` : ''}expected {"disabled": true|false} (name, role and Amt are not changed here: delete and create the user anew)`,
         });
       }
-      return json(res, 200, { user: users.setDisabled(username, input.disabled) });
+      return json(res, 200, { user: await users.setDisabled(username, input.disabled) });
     } catch (e) {
       if (e instanceof UserRejected) return json(res, e.code === 'CONFLICT' ? 409 : e.code === 'NOT_FOUND' ? 404 : 400, { error: e.code, message: e.message });
       throw e;

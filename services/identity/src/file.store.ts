@@ -1,6 +1,6 @@
 // Small JSON files (0600) in the identity directory of the data dir, written atomically (temporary
 // file, then rename) so a crash or the CLI writing beside a running platform never leaves half a file.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function readJson<T>(file: string): T | undefined {
@@ -12,11 +12,4 @@ export function writeJson(file: string, value: unknown): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
-}
-
-/** a change stamp: another process (the CLI) wrote the file when it differs from the last read */
-export function stampOf(file: string): string {
-  if (!existsSync(file)) return 'absent';
-  const s = statSync(file);
-  return `${s.mtimeMs}:${s.size}:${s.ino}`;
 }

@@ -1,13 +1,14 @@
-// The identity CLI of the embedded provider, on the data directory (SP_DATA_DIR, default .data);
-// it works beside a running platform (the platform re-reads users.json when it changed).
+// The identity CLI of the embedded provider, on the identity state the platform uses: the data
+// directory (SP_DATA_DIR, default .data), or with SP_ENGINES=servers the PostgreSQL of DATABASE_URL.
+// It works beside a running platform (the platform reads the users again when they changed).
 //   pnpm identity users add --username NAME --name "Vor Nachname" --role planner|amt|admin [--amt CODE] [--tenant CODE] [--privileged]
 //   pnpm identity users list
 //   pnpm identity users disable|enable|delete|reset-password --username NAME
 //   pnpm identity keys rotate      new signing key; takes effect at the next platform start
 import { resolve } from 'node:path';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { identityDir } from './identity.js';
+import { identityDir, identityStateFromEnv } from './identity.js';
+import type { IdentityState } from './identity-state.js';
 import { SigningKeyStore } from './signing-keys.store.js';
 import { UserRejected, UserStore } from './users.store.js';
 
@@ -18,10 +19,18 @@ const usage = `usage:
   identity keys rotate`;
 
 async function main(argv: string[]): Promise<number> {
-  const dir = identityDir(resolve(process.env.SP_DATA_DIR?.trim() || '.data'));
+  const state = await identityStateFromEnv(process.env, identityDir(resolve(process.env.SP_DATA_DIR?.trim() || '.data')));
+  try {
+    return await run(argv, state.state);
+  } finally {
+    await state.close();
+  }
+}
+
+async function run(argv: string[], state: IdentityState): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'users' && command === 'list') {
-    for (const u of new UserStore(join(dir, 'users.json')).list())
+    for (const u of await new UserStore(state.documents).list())
       console.log(`${u.username}\t${u.role}${u.amt ? ` (Amt ${u.amt})` : ''}\t${u.name}${u.mustChangePassword ? '\t(Einmalpasswort offen)' : ''}${u.disabled ? '\t(deaktiviert)' : ''}`);
     return 0;
   }
@@ -32,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     });
     return refusedAs2(async () => {
-      const { user, oneTimePassword } = await new UserStore(join(dir, 'users.json')).create({ ...values, ...(values.privileged ? { privileged: true } : {}) });
+      const { user, oneTimePassword } = await new UserStore(state.documents).create({ ...values, ...(values.privileged ? { privileged: true } : {}) });
       console.log(`Benutzer ${user.username} (${user.role}${user.amt ? `, Amt ${user.amt}` : ''}) angelegt.`);
       console.log(`Einmalpasswort: ${oneTimePassword}`);
       console.log('Bei der ersten Anmeldung wird ein neues Passwort verlangt.');
@@ -45,23 +54,23 @@ async function main(argv: string[]): Promise<number> {
       console.error(`users ${command} needs --username NAME\n${usage}`);
       return 2;
     }
-    const store = new UserStore(join(dir, 'users.json'));
+    const store = new UserStore(state.documents);
     return refusedAs2(async () => {
       if (command === 'delete') {
-        store.remove(username);
+        await store.remove(username);
         console.log(`Benutzer ${username} gelöscht.`);
       } else if (command === 'reset-password') {
         const { oneTimePassword } = await store.resetPassword(username);
         console.log(`Neues Einmalpasswort für ${username}: ${oneTimePassword}`);
         console.log('Bei der nächsten Anmeldung wird ein neues Passwort verlangt.');
       } else {
-        store.setDisabled(username, command === 'disable');
+        await store.setDisabled(username, command === 'disable');
         console.log(`Benutzer ${username} ${command === 'disable' ? 'deaktiviert' : 'wieder aktiviert'}.`);
       }
     });
   }
   if (group === 'keys' && command === 'rotate') {
-    const keys = await new SigningKeyStore(join(dir, 'signing-keys.json')).rotate();
+    const keys = await new SigningKeyStore(state.documents).rotate();
     console.log(`neuer Signaturschlüssel ${keys[0]!.jwk.kid}; ${keys.length - 1} ältere bleiben veröffentlicht, bis ihre Tokens abgelaufen sind. Wirksam beim nächsten Start der Plattform.`);
     return 0;
   }

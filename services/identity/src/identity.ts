@@ -1,16 +1,18 @@
 // The composition of sign-in for one process: the token verifier the gateway and ingestion use,
 // the dashboard's session routes and — without an external provider — the embedded provider with
-// its keys, users and first admin, all kept under <data>/identity.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// its keys, users and first admin. What they keep is the identity state (identity-state.ts): files
+// under <data>/identity and this process's memory in the embedded default, the deployment's
+// PostgreSQL in servers mode, where every replica of the platform shares it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createLocalJWKSet } from 'jose';
+import type { Database } from '@sp/ports';
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { createEmbeddedProvider, dashboardClientId, embeddedAudience, type EmbeddedProvider, platformScope } from './embedded-provider.js';
 import type { IdentityEnv } from './identity.config.js';
+import { databaseIdentityState, fileIdentityState, type IdentityState, sharedSecret } from './identity-state.js';
 import { createSessionRoutes } from './session.routes.js';
-import { publicJwks, SigningKeyStore } from './signing-keys.store.js';
-import { createTokenVerifier, remoteKeys, TokenRejected, type TokenVerifier } from './tokens.js';
+import { publicJwks, SigningKeyStore, type StoredKey } from './signing-keys.store.js';
+import { createTokenVerifier, type Identity, remoteKeys, TokenRejected, type TokenVerifier } from './tokens.js';
 import { UserStore } from './users.store.js';
 
 export interface IdentityService {
@@ -22,24 +24,51 @@ export interface IdentityService {
   listening(defaultUrl: string): void;
   /** answers /auth/* (embedded) and /session/*; false otherwise */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
-  bearerFor(req: IncomingMessage): string | undefined;
-  /** a session's expired access token refreshed (SessionRoutes.refreshBearer); undefined when there is nothing to wait for */
-  refreshBearer(req: IncomingMessage): Promise<string | undefined> | undefined;
+  /** the access token of the request's dashboard session (refreshed first when it has expired) */
+  bearerFor(req: IncomingMessage): Promise<string | undefined>;
   users: UserStore | undefined;
+  /** where the state is kept: 'files' (this process) or 'database' (shared) */
+  state: IdentityState['kind'];
+  close(): void;
 }
 
 export const identityDir = (dataDir: string) => join(dataDir, 'identity');
 
-function secretIn(dir: string, name: string): string {
-  const file = join(dir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+export interface IdentityOptions {
+  /** the first admin's one-time password and other notices (default: stdout) */
+  log?: (line: string) => void;
+  /**
+   * The database every process of the deployment shares (servers mode): sign-in keeps its state
+   * there. Without it, in files under <data>/identity and this process's memory (the embedded
+   * default: PGlite is rebuilt from the log on repair, which holds no users).
+   */
+  database?: Database;
 }
 
-export async function createIdentity(env: IdentityEnv, dataDir: string, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<IdentityService> {
+/** a database's state is read again at most this often (the users' version is one small query) */
+const sharedFreshMs = 1000;
+
+/** the CLI's state: PostgreSQL of DATABASE_URL with SP_ENGINES=servers, else the identity directory */
+export async function identityStateFromEnv(env: NodeJS.ProcessEnv, dir: string): Promise<{ state: IdentityState; close(): Promise<void> }> {
+  if (env.SP_ENGINES?.trim() === 'servers') {
+    const url = env.DATABASE_URL?.trim();
+    if (!url) throw new Error("SP_ENGINES=servers keeps the users in PostgreSQL: set DATABASE_URL to the platform's database");
+    const { createPgDatabase } = await import('@sp/database-pg');
+    const db = createPgDatabase({ url });
+    const state = await databaseIdentityState(db);
+    return {
+      state,
+      close: async () => {
+        state.stop();
+        await db.close();
+      },
+    };
+  }
+  return { state: fileIdentityState(dir), close: async () => undefined };
+}
+
+export async function createIdentity(env: IdentityEnv, dataDir: string, options: IdentityOptions = {}): Promise<IdentityService> {
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const claims = { role: env.SP_OIDC_ROLE_CLAIM, amt: env.SP_OIDC_AMT_CLAIM, tenant: env.SP_OIDC_TENANT_CLAIM };
   const maxTokenLifetimeSeconds = env.SP_TOKEN_MAX_LIFETIME_S;
   let publicUrl = env.SP_PUBLIC_URL;
@@ -47,6 +76,10 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
     if (!publicUrl) throw new Error('the platform is not listening yet');
     return publicUrl;
   };
+
+  const shared = options.database ? await databaseIdentityState(options.database) : undefined;
+  const state: IdentityState = shared ?? fileIdentityState(identityDir(dataDir));
+  const stop = () => shared?.stop();
 
   if (env.SP_OIDC_ISSUER) {
     const issuer = env.SP_OIDC_ISSUER;
@@ -58,6 +91,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
       ...(env.SP_OIDC_CLIENT_SECRET ? { clientSecret: env.SP_OIDC_CLIENT_SECRET } : {}),
       scope: env.SP_OIDC_SCOPE ?? 'openid profile',
       verify,
+      state,
     });
     return {
       mode: 'external',
@@ -68,15 +102,15 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
       },
       handle: (req, res) => session.handle(req, res),
       bearerFor: (req) => session.bearerFor(req),
-      refreshBearer: (req) => session.refreshBearer(req),
       users: undefined,
+      state: state.kind,
+      close: stop,
     };
   }
 
-  const dir = identityDir(dataDir);
-  const keyStore = new SigningKeyStore(join(dir, 'signing-keys.json'), { rotationDays: env.SP_IDENTITY_KEY_ROTATION_DAYS, retainSeconds: maxTokenLifetimeSeconds ?? 12 * 3600 });
+  const keyStore = new SigningKeyStore(state.documents, { rotationDays: env.SP_IDENTITY_KEY_ROTATION_DAYS, retainSeconds: maxTokenLifetimeSeconds ?? 12 * 3600 });
   const keys = await keyStore.ensure();
-  const users = new UserStore(join(dir, 'users.json'));
+  const users = new UserStore(state.documents, { freshMs: state.kind === 'database' ? sharedFreshMs : 0 });
   const first = await users.ensureFirstAdmin();
   if (first) {
     log('');
@@ -87,15 +121,15 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
     log('');
   }
   const issuer = () => `${urlNow()}/auth`;
-  const localKeys = createLocalJWKSet(publicJwks(keys));
-  const signed = createTokenVerifier({ issuer, audience: embeddedAudience, keys: localKeys, claims, ...(maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds } : {}) });
+  const signed = createTokenVerifier({ issuer, audience: embeddedAudience, keys: storedKeys(keyStore, keys), claims, ...(maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds } : {}) });
   // a token of a user an admin disabled or deleted since is refused at once, not only when it expires
   const verify: TokenVerifier = async (token) => {
     const identity = await signed(token);
-    if (users.revoked(identity.subject)) throw new TokenRejected('the user of this token is disabled or deleted');
+    if (await users.revoked(identity.subject)) throw new TokenRejected('the user of this token is disabled or deleted');
     return identity;
   };
-  const clientSecret = secretIn(dir, 'dashboard-client-secret');
+  const clientSecret = await sharedSecret(state.documents, 'dashboard-client-secret');
+  const cookieSecret = await sharedSecret(state.documents, 'provider-cookie-secret');
   const session = createSessionRoutes({
     issuer,
     publicUrl: urlNow,
@@ -103,7 +137,8 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
     clientSecret,
     scope: `openid profile ${platformScope}`,
     verify,
-    active: (identity) => !users.revoked(identity.subject),
+    state,
+    active: async (identity: Identity) => !(await users.revoked(identity.subject)),
   });
   let provider: EmbeddedProvider | undefined;
   const start = () => {
@@ -112,7 +147,8 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
         publicUrl: urlNow(),
         users,
         keys,
-        cookieSecret: secretIn(dir, 'provider-cookie-secret'),
+        cookieSecret,
+        state,
         dashboardClientSecret: clientSecret,
         ...(env.SP_ACCESS_TOKEN_TTL_S ? { accessTokenTtlSeconds: env.SP_ACCESS_TOKEN_TTL_S } : {}),
         loginThrottle: {
@@ -139,7 +175,27 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, log: (li
       return provider?.handle(req, res) ?? false;
     },
     bearerFor: (req) => session.bearerFor(req),
-    refreshBearer: (req) => session.refreshBearer(req),
     users,
+    state: state.kind,
+    close: stop,
+  };
+}
+
+/**
+ * The verifier's keys: the stored ones, read again (at most every 30 s) when a token names a key
+ * this process does not know — another replica rotated and signs with its new key.
+ */
+function storedKeys(store: SigningKeyStore, initial: StoredKey[]): JWTVerifyGetKey {
+  let local = createLocalJWKSet(publicJwks(initial) as JSONWebKeySet);
+  let known = new Set(initial.map((k) => k.jwk.kid));
+  let readAt = 0;
+  return async (header, token) => {
+    if (header.kid && !known.has(header.kid) && Date.now() - readAt > 30_000) {
+      readAt = Date.now();
+      const keys = await store.list();
+      local = createLocalJWKSet(publicJwks(keys) as JSONWebKeySet);
+      known = new Set(keys.map((k) => k.jwk.kid));
+    }
+    return local(header, token);
   };
 }

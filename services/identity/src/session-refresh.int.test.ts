@@ -22,7 +22,7 @@ describe('a session renewed by its refresh token', () => {
   it('keeps the signed-in person after the access token expired, under a new token', async () => {
     admin = new CookieClient(at.server.url);
     await admin.signIn('admin', at.firstPassword(), 'das-admin-passwort-2026');
-    const first = bearerOf(admin);
+    const first = await bearerOf(admin);
     expect(first).toBeDefined();
     await expect(at.identity.verify(first!)).resolves.toMatchObject({ role: 'admin' });
     await pause(2_500);
@@ -31,7 +31,7 @@ describe('a session renewed by its refresh token', () => {
     // … the session's next request is answered with a renewed one
     expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
     expect((await (await admin.request('/session/me')).json()).signedIn).toBe(true);
-    const renewed = bearerOf(admin);
+    const renewed = await bearerOf(admin);
     expect(renewed).toBeDefined();
     expect(renewed).not.toBe(first);
     // and again after the renewed one expired

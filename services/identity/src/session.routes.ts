@@ -12,10 +12,18 @@
 // ingestion (bearerFor), which verify that token like any other: the cookie grants nothing by itself.
 // When the provider gives a refresh token, the session outlives its access token (1 h): a token that
 // is about to expire is refreshed in the background, one that has expired before the request is
-// answered (refreshBearer), until the refresh token ends (the provider's session, 8 h by default) or
-// is refused — a user disabled since, a session ended at the provider.
+// answered, until the refresh token ends (the provider's session, 8 h by default) or is refused — a
+// user disabled since, a session ended at the provider.
+//
+// Sessions and sign-ins under way are entries of the identity state (identity-state.ts): this
+// process's memory in the embedded default, PostgreSQL in servers mode, so that a sign-in begun at one
+// replica ends at another and a restart signs nobody out. A refresh is one process's at a time (a
+// lease per session): the provider replaces the refresh token at each use and takes a second use of
+// the old one for theft, ending the whole sign-in.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeJwt } from 'jose';
+import { type IdentityState, MemoryEntries } from './identity-state.js';
 import type { Identity, TokenVerifier } from './tokens.js';
 
 export interface SessionRoutesOptions {
@@ -28,8 +36,10 @@ export interface SessionRoutesOptions {
   /** scopes asked for (default "openid profile") */
   scope?: string;
   verify: TokenVerifier;
+  /** where sessions are kept (default: this process's memory) */
+  state?: IdentityState;
   /** whether the session's person may still act (the embedded provider: not disabled or deleted since); default: always */
-  active?: (identity: Identity) => boolean;
+  active?: (identity: Identity) => boolean | Promise<boolean>;
   /** the longest a session lives on refresh tokens when the provider does not say (default 8 h, the embedded provider's session) */
   maxSessionSeconds?: number;
   now?: () => number;
@@ -45,8 +55,6 @@ interface Session {
   refreshToken: string | undefined;
   /** ms since epoch: the end of the session (the refresh token's; without one the access token's) */
   endsAt: number;
-  /** the refresh under way, shared by the requests that wait for it */
-  refreshing: Promise<boolean> | undefined;
 }
 
 /** what a token endpoint answers */
@@ -96,22 +104,23 @@ export interface SessionRoutes {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /**
    * The access token of the request's session, when it has a valid one and the request is not a
-   * cross-site write (an unsafe method whose Origin is not the platform's). A token close to its
+   * cross-site write (an unsafe method whose Origin is not the platform's). An expired token is
+   * refreshed first (undefined when the refresh is refused and the session ended); one close to its
    * expiry is refreshed in the background meanwhile.
    */
-  bearerFor(req: IncomingMessage): string | undefined;
-  /**
-   * For a session whose access token has expired but can be refreshed: the refreshed token (or
-   * undefined when the refresh is refused and the session ended). Undefined — no promise — when there
-   * is nothing to wait for; the caller then goes on with bearerFor's answer.
-   */
-  refreshBearer(req: IncomingMessage): Promise<string | undefined> | undefined;
+  bearerFor(req: IncomingMessage): Promise<string | undefined>;
 }
+
+/** how long one process may hold a session's refresh before another may try */
+const refreshLeaseMs = 15_000;
 
 export function createSessionRoutes(options: SessionRoutesOptions): SessionRoutes {
   const now = options.now ?? Date.now;
-  const sessions = new Map<string, Session>();
-  const pending = new Map<string, PendingLogin>();
+  const sessions = options.state?.entries('dashboard-session') ?? new MemoryEntries();
+  const pending = options.state?.entries('dashboard-sign-in') ?? new MemoryEntries();
+  const leases = options.state?.entries('dashboard-refresh') ?? new MemoryEntries();
+  /** this process's refreshes under way, shared by its requests that wait for them */
+  const refreshing = new Map<string, Promise<Session | undefined>>();
   let discovery: Promise<Discovery> | undefined;
   const discover = () =>
     (discovery ??= fetch(`${options.issuer().replace(/\/$/, '')}/.well-known/openid-configuration`)
@@ -127,15 +136,15 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   const cookie = (name: string, value: string, maxAge: number) => `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure() ? '; Secure' : ''}`;
   const redirectUri = () => `${options.publicUrl()}/session/callback`;
 
-  function sessionOf(req: IncomingMessage): [string, Session] | undefined {
+  async function sessionOf(req: IncomingMessage): Promise<[string, Session] | undefined> {
     const id = cookiesOf(req).get(sessionCookie);
-    const session = id ? sessions.get(id) : undefined;
+    const session = id ? await sessions.get<Session>(id) : undefined;
     if (!id || !session) return undefined;
     // ended, or its person disabled or deleted since (docs/auth.md): signed out here at once, and
     // the page's requests go on as the public's. An expired access token with a refresh token left is
     // still the session's: refreshed before use.
-    if (session.endsAt <= now() || (session.expiresAt <= now() && !session.refreshToken) || (options.active && !options.active(session.identity))) {
-      sessions.delete(id);
+    if (session.endsAt <= now() || (session.expiresAt <= now() && !session.refreshToken) || (options.active && !(await options.active(session.identity)))) {
+      await sessions.delete(id);
       return undefined;
     }
     return [id, session];
@@ -149,41 +158,82 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   }
 
   /**
-   * A new access token for the session from its refresh token; false (and the session ended) when
-   * the provider refuses it or the new token does not pass. Concurrent callers share one refresh.
+   * The session with a new access token from its refresh token; undefined when the provider is not
+   * reachable (the session stays, its next request tries again) or refuses it, or the new token does
+   * not pass (the session ended). The requests of this process share one refresh; another process
+   * refreshing the same session meanwhile is waited for, and its result used.
    */
-  function refresh(id: string, session: Session): Promise<boolean> {
-    session.refreshing ??= (async () => {
+  function refresh(id: string, session: Session): Promise<Session | undefined> {
+    let running = refreshing.get(id);
+    if (!running) {
+      running = refreshOnce(id, session).finally(() => refreshing.delete(id));
+      refreshing.set(id, running);
+    }
+    return running;
+  }
+
+  async function refreshOnce(id: string, seen: Session): Promise<Session | undefined> {
+    const deadline = now() + refreshLeaseMs;
+    while (!(await leases.claim(id, {}, now() + refreshLeaseMs))) {
+      // another process refreshes: its new token, or the session's end, is in the store
+      await new Promise((r) => setTimeout(r, 100));
+      const stored = await sessions.get<Session>(id);
+      if (!stored) return undefined;
+      if (stored.refreshToken !== seen.refreshToken || stored.accessToken !== seen.accessToken) return stored;
+      if (now() > deadline) return undefined;
+    }
+    try {
+      // refreshed by another process since this one read the session: its token is the one to use
+      const session = await sessions.get<Session>(id);
+      if (!session) return undefined;
+      if (session.refreshToken !== seen.refreshToken || session.accessToken !== seen.accessToken) return session;
+      let answer: Awaited<ReturnType<typeof tokenRequest>>;
       try {
-        let answer: Awaited<ReturnType<typeof tokenRequest>>;
-        try {
-          answer = await tokenRequest({ grant_type: 'refresh_token', refresh_token: session.refreshToken! });
-        } catch {
-          // the provider unreachable: the session stays, its next request tries again
-          return false;
-        }
+        answer = await tokenRequest({ grant_type: 'refresh_token', refresh_token: session.refreshToken! });
+      } catch {
+        return undefined;
+      }
+      // the provider answering 5xx (a replica restarting, a proxy between) is not a refusal: the session stays
+      if (answer.status >= 500) return undefined;
+      try {
         const { ok, tokens } = answer;
         if (!ok || !tokens.access_token) throw new Error(tokens.error ?? 'no access token');
         const identity = await options.verify(tokens.access_token);
-        Object.assign(session, {
+        const renewed: Session = {
+          ...session,
           accessToken: tokens.access_token,
           identity,
-          expiresAt: now() + (tokens.expires_in ?? 300) * 1000,
+          expiresAt: expiryOf(tokens),
           // the provider may rotate the refresh token (the embedded one does)
           refreshToken: tokens.refresh_token ?? session.refreshToken,
           ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
           ...(tokens.refresh_expires_in ? { endsAt: Math.min(session.endsAt, now() + tokens.refresh_expires_in * 1000) } : {}),
-        });
-        return true;
+        };
+        await sessions.set(id, renewed, renewed.endsAt);
+        return renewed;
       } catch {
         // refused (a user disabled since, a session ended at the provider) or a token that does not pass: signed out
-        sessions.delete(id);
-        return false;
-      } finally {
-        session.refreshing = undefined;
+        await sessions.delete(id);
+        return undefined;
       }
-    })();
-    return session.refreshing;
+    } finally {
+      await leases.delete(id);
+    }
+  }
+
+  /**
+   * When the access token expires, in ms: its own exp claim when it has one (the provider's clock, to
+   * the second), else expires_in from now — whichever is sooner, so the session never hands on a token
+   * the gateway already refuses as expired.
+   */
+  function expiryOf(tokens: TokenAnswer): number {
+    const byAnswer = now() + (tokens.expires_in ?? 300) * 1000;
+    try {
+      const { exp } = decodeJwt(tokens.access_token!);
+      return typeof exp === 'number' ? Math.min(byAnswer, exp * 1000) : byAnswer;
+    } catch {
+      return byAnswer; // an opaque token: expires_in is all there is
+    }
   }
 
   async function login(res: ServerResponse, url: URL): Promise<void> {
@@ -193,9 +243,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     const wanted = url.searchParams.get('returnTo') ?? '/';
     // only a path of this site: never an open redirect
     const returnTo = /^\/(?![/\\])/.test(wanted) ? wanted : '/';
-    for (const [k, p] of pending) if (p.until <= now()) pending.delete(k);
-    if (pending.size >= maxSessions) return text(res, 503, 'too many sign-ins under way; try again in a minute');
-    pending.set(state, { verifier, returnTo, until: now() + 600_000 });
+    if ((await pending.count()) >= maxSessions) return text(res, 503, 'too many sign-ins under way; try again in a minute');
+    await pending.set(state, { verifier, returnTo, until: now() + 600_000 }, now() + 600_000);
     const target = new URL(authorization_endpoint);
     target.search = new URLSearchParams({
       response_type: 'code',
@@ -211,12 +260,11 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
 
   async function callback(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const state = url.searchParams.get('state') ?? '';
-    const login = pending.get(state);
     // the state must be the one this browser started with (cookie), and not used before
-    if (!login || cookiesOf(req).get(loginCookie) !== state || login.until <= now()) {
+    const login = cookiesOf(req).get(loginCookie) === state && state ? await pending.take<PendingLogin>(state) : undefined;
+    if (!login || login.until <= now()) {
       return text(res, 400, 'Anmeldung abgelaufen oder nicht in diesem Browser begonnen: bitte erneut über /session/login anmelden');
     }
-    pending.delete(state);
     const error = url.searchParams.get('error');
     if (error) return text(res, 400, `Anmeldung abgelehnt: ${error} ${url.searchParams.get('error_description') ?? ''}`);
     const code = url.searchParams.get('code');
@@ -230,12 +278,12 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     } catch (e) {
       return text(res, 403, `Anmeldung gelungen, aber das Zugriffstoken gibt keine Rolle in der Sozialplanung: ${(e as Error).message}`);
     }
-    const expiresAt = now() + (tokens.expires_in ?? 300) * 1000;
+    const expiresAt = expiryOf(tokens);
     const endsAt = tokens.refresh_token ? now() + (tokens.refresh_expires_in ?? options.maxSessionSeconds ?? 8 * 3600) * 1000 : expiresAt;
-    if (sessions.size >= maxSessions) for (const [k, s] of sessions) if (s.endsAt <= now()) sessions.delete(k);
-    if (sessions.size >= maxSessions) return text(res, 503, 'too many sessions; try again later');
+    if ((await sessions.count()) >= maxSessions) return text(res, 503, 'too many sessions; try again later');
     const id = random();
-    sessions.set(id, { accessToken: tokens.access_token, idToken: tokens.id_token, identity, expiresAt, refreshToken: tokens.refresh_token, endsAt, refreshing: undefined });
+    const session: Session = { accessToken: tokens.access_token, idToken: tokens.id_token, identity, expiresAt, refreshToken: tokens.refresh_token, endsAt };
+    await sessions.set(id, session, endsAt);
     res
       .writeHead(303, {
         location: login.returnTo,
@@ -247,8 +295,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
 
   async function logout(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!sameOrigin(req)) return text(res, 403, 'Abmelden nur von der Seite der Sozialplanung aus');
-    const found = sessionOf(req);
-    if (found) sessions.delete(found[0]);
+    const found = await sessionOf(req);
+    if (found) await sessions.delete(found[0]);
     let location = '/';
     const { end_session_endpoint, revocation_endpoint } = await discover().catch(() => ({ end_session_endpoint: undefined, revocation_endpoint: undefined }));
     // the refresh token is given back, so that it cannot be used after signing out (best effort)
@@ -280,8 +328,8 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   }
 
   async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await refreshBearer(req);
-    const found = sessionOf(req);
+    await bearerFor(req);
+    const found = await sessionOf(req);
     const body = found
       ? {
           signedIn: true,
@@ -296,11 +344,17 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
   }
 
-  function refreshBearer(req: IncomingMessage): Promise<string | undefined> | undefined {
-    const found = sessionOf(req);
-    if (!found || found[1].expiresAt > now()) return undefined;
+  async function bearerFor(req: IncomingMessage): Promise<string | undefined> {
+    const found = await sessionOf(req);
+    if (!found) return undefined;
     const [id, session] = found;
-    return refresh(id, session).then((ok) => (ok ? bearerOf(req, session) : undefined));
+    // a token with less than a second left would expire on its way: renewed first
+    if (session.expiresAt - now() < 1000) {
+      const renewed = await refresh(id, session);
+      return renewed ? bearerOf(req, renewed) : undefined;
+    }
+    if (session.refreshToken && session.expiresAt - now() < refreshAheadMs) void refresh(id, session).catch(() => undefined);
+    return bearerOf(req, session);
   }
 
   /** the session's token for this request: none for a cross-site write */
@@ -344,15 +398,7 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
       }
       return false;
     },
-    refreshBearer,
-    bearerFor(req) {
-      const found = sessionOf(req);
-      if (!found) return undefined;
-      const [id, session] = found;
-      if (session.expiresAt <= now()) return undefined; // refreshBearer waits for the refresh
-      if (session.refreshToken && session.expiresAt - now() < refreshAheadMs) void refresh(id, session);
-      return bearerOf(req, session);
-    },
+    bearerFor,
   };
 }
 

@@ -1,10 +1,11 @@
-// The embedded provider's signing keys (ES256), kept in <data>/identity/signing-keys.json (0600).
+// The embedded provider's signing keys (ES256), the document `signing-keys` of the identity state
+// (<data>/identity/signing-keys.json, 0600, in the embedded default; PostgreSQL in servers mode).
 // Rotation: a new key is made when the newest is older than the rotation period (on start, or with
 // the CLI's rotate-keys); it signs from then on, and the keys it replaces stay in the JWKS until every
 // token they signed has expired (retired + the longest token lifetime), then they are dropped.
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { readJson, writeJson } from './file.store.js';
+import { type DocumentStore, updateDocument } from './identity-state.js';
 
 export interface StoredKey {
   /** the private JWK with kid, alg and use */
@@ -24,7 +25,7 @@ export interface SigningKeysOptions {
 
 export class SigningKeyStore {
   constructor(
-    private readonly file: string,
+    private readonly documents: DocumentStore,
     private readonly options: SigningKeysOptions = {},
   ) {}
 
@@ -32,34 +33,48 @@ export class SigningKeyStore {
     return this.options.now?.() ?? Date.now();
   }
 
-  list(): StoredKey[] {
-    return readJson<StoredKey[]>(this.file) ?? [];
+  /** the keys as stored now, newest first */
+  async list(): Promise<StoredKey[]> {
+    return (await this.documents.read<StoredKey[]>('signing-keys'))?.value ?? [];
   }
 
-  /** Keys ready for use: one is made on first start, a due rotation happens, expired retired keys go. */
-  async ensure(): Promise<StoredKey[]> {
-    const keys = this.list();
-    const rotationMs = (this.options.rotationDays ?? 90) * 86_400_000;
+  private due(keys: StoredKey[]): boolean {
     const newest = keys[0];
-    if (!newest || this.now() - Date.parse(newest.createdAt) >= rotationMs) return this.rotate();
-    return this.prune(keys);
+    return !newest || this.now() - Date.parse(newest.createdAt) >= (this.options.rotationDays ?? 90) * 86_400_000;
+  }
+
+  /**
+   * Keys ready for use: one is made on first start, a due rotation happens, expired retired keys go.
+   * Processes starting together rotate once: the key of the first to write is the one all use.
+   */
+  async ensure(): Promise<StoredKey[]> {
+    const next = this.due(await this.list()) ? await newKey() : undefined;
+    return this.write((keys) => (next && this.due(keys) ? this.retireFor(keys, next) : keys));
   }
 
   /** A new signing key; the current one is retired but stays published until its tokens expired. */
   async rotate(): Promise<StoredKey[]> {
-    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256', use: 'sig' };
-    const at = new Date(this.now()).toISOString();
-    const keys = [{ jwk, createdAt: at }, ...this.list().map((k) => (k.retiredAt ? k : { ...k, retiredAt: at }))];
-    return this.prune(keys);
+    const next = await newKey();
+    return this.write((keys) => this.retireFor(keys, next));
   }
 
-  private prune(keys: StoredKey[]): StoredKey[] {
-    const retainMs = (this.options.retainSeconds ?? 12 * 3600) * 1000;
-    const kept = keys.filter((k) => !k.retiredAt || this.now() - Date.parse(k.retiredAt) < retainMs);
-    writeJson(this.file, kept);
-    return kept;
+  private retireFor(keys: StoredKey[], next: JWK): StoredKey[] {
+    const at = new Date(this.now()).toISOString();
+    return [{ jwk: next, createdAt: at }, ...keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt: at }))];
   }
+
+  private write(change: (keys: StoredKey[]) => StoredKey[]): Promise<StoredKey[]> {
+    const retainMs = (this.options.retainSeconds ?? 12 * 3600) * 1000;
+    return updateDocument<StoredKey[], StoredKey[]>(this.documents, 'signing-keys', (current) => {
+      const kept = change(current ?? []).filter((k) => !k.retiredAt || this.now() - Date.parse(k.retiredAt) < retainMs);
+      return { value: kept, result: kept };
+    });
+  }
+}
+
+async function newKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256', use: 'sig' };
 }
 
 /** the public halves, as a JWKS */

@@ -21,7 +21,7 @@ afterAll(() => at?.close());
 
 const signIn = (browser: CookieClient, username: string, password: string, newPassword?: string) => browser.signIn(username, password, newPassword);
 
-const bearerOf = (browser: CookieClient) => identity.bearerFor({ headers: { cookie: `sp_session=${browser.cookies.get('sp_session')}` }, method: 'GET' } as never)!;
+const bearerOf = async (browser: CookieClient) => (await identity.bearerFor({ headers: { cookie: `sp_session=${browser.cookies.get('sp_session')}` }, method: 'GET' } as never))!;
 
 describe('the admin API for users', () => {
   const admin = () => new CookieClient(server.url);
@@ -47,7 +47,7 @@ describe('the admin API for users', () => {
   });
 
   it('disables a user: their open session ends and their token is refused at once, their right password gets "deaktiviert", the provider signs them in no more', async () => {
-    const token = bearerOf(planner);
+    const token = await bearerOf(planner);
     await expect(identity.verify(token)).resolves.toMatchObject({ role: 'planner' });
     const res = await api(adminBrowser, '/auth/users/planer1', 'PATCH', { disabled: true });
     expect(res.status).toBe(200);
@@ -122,7 +122,7 @@ describe('the admin API for users', () => {
   });
 
   it('deletes a user: their session ends at once, they are not listed and cannot sign in', async () => {
-    const token = bearerOf(planner);
+    const token = await bearerOf(planner);
     const res = await api(adminBrowser, '/auth/users/planer1', 'DELETE');
     expect(res.status).toBe(204);
     await expect(identity.verify(token)).rejects.toThrow(/disabled or deleted/);
@@ -141,24 +141,24 @@ describe('the identity CLI (pnpm identity users …) on the data directory, besi
         resolve({ status: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
       ),
     );
-  const listed = () => at.identity.users!.list().find((u) => u.username === 'cli1');
+  const listed = async () => (await at.identity.users!.list()).find((u) => u.username === 'cli1');
 
   it('adds, disables, enables, resets and deletes a user; refuses the last admin and an unknown name with exit 2 and the reason', async () => {
     expect((await cli('users', 'add', '--username', 'cli1', '--name', 'Carla CLI', '--role', 'planner')).status).toBe(0);
-    expect(listed()).toMatchObject({ username: 'cli1', mustChangePassword: true });
+    expect(await listed()).toMatchObject({ username: 'cli1', mustChangePassword: true });
     expect(await cli('users', 'disable', '--username', 'cli1')).toEqual({ status: 0, out: 'Benutzer cli1 deaktiviert.\n' });
     // the running provider reads the file again: it sees the change
-    expect(listed()).toMatchObject({ disabled: true });
+    expect(await listed()).toMatchObject({ disabled: true });
     expect((await cli('users', 'list')).out).toMatch(/^cli1\tplanner\tCarla CLI\t\(Einmalpasswort offen\)\t\(deaktiviert\)$/m);
     expect((await cli('users', 'enable', '--username', 'cli1')).status).toBe(0);
-    expect(listed()).not.toHaveProperty('disabled');
+    expect(await listed()).not.toHaveProperty('disabled');
     const reset = await cli('users', 'reset-password', '--username', 'cli1');
     expect(reset.out).toMatch(/^Neues Einmalpasswort für cli1: [\w-]{24}$/m);
     const lastAdmin = await cli('users', 'delete', '--username', 'admin');
     expect(lastAdmin.status).toBe(2);
     expect(lastAdmin.out).toContain('the only admin who can sign in');
     expect((await cli('users', 'delete', '--username', 'cli1')).status).toBe(0);
-    expect(listed()).toBeUndefined();
+    expect(await listed()).toBeUndefined();
     const unknown = await cli('users', 'disable', '--username', 'cli1');
     expect(unknown).toMatchObject({ status: 2 });
     expect(unknown.out).toContain('no user "cli1"');

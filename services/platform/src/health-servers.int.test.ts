@@ -4,6 +4,7 @@
 // after PostgreSQL is back it is ready again without a restart. The same for the Kafka broker and
 // the event log. Liveness stays 200 throughout: the process is up, a dependency is not.
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { InMemorySpanExporter, Telemetry } from '@sp/telemetry';
@@ -25,6 +26,7 @@ describe('readiness of the platform on servers names the dependency that is down
   let chdb: ChildService;
   let engines: Engines;
   let platform: Platform;
+  let dataDir: string;
   const spans = new InMemorySpanExporter();
   const traceId = '0af7651916cd43dd8448eb211c80319c';
 
@@ -51,12 +53,13 @@ describe('readiness of the platform on servers names the dependency that is down
 
   beforeAll(async () => {
     [kafka, postgres, chdb] = await Promise.all([startKafka({ partitions: 2 }), startPostgres(), startChdbHttp()]);
+    dataDir = join(tempDir('sp-health-servers-'), 'data');
     const config = loadConfig({
       SP_ENGINES: 'servers',
       KAFKA_BROKERS: kafka.brokers.join(','),
       DATABASE_URL: postgres.url,
       CLICKHOUSE_URL: chdb.url,
-      SP_DATA_DIR: join(tempDir('sp-health-servers-'), 'data'),
+      SP_DATA_DIR: dataDir,
       SP_PORT: '0',
       SP_DEMO: '0',
     });
@@ -73,6 +76,15 @@ describe('readiness of the platform on servers names the dependency that is down
     const r = await readyUntil((x) => x.status === 200);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'ready', down: [], checks: { eventLog: { state: 'up' }, database: { state: 'up' }, warehouse: { state: 'up' } } });
+  });
+
+  it("keeps sign-in's users, keys and secrets in PostgreSQL, where every replica finds them, not in its data directory", async () => {
+    expect(platform.identity.state).toBe('database');
+    const { rows } = await engines.database.query<{ name: string }>('SELECT name FROM identity_documents ORDER BY name');
+    expect(rows.map((r) => r.name)).toEqual(['dashboard-client-secret', 'provider-cookie-secret', 'signing-keys', 'users']);
+    const { rows: users } = await engines.database.query<{ body: { username: string; role: string }[] }>("SELECT body FROM identity_documents WHERE name = 'users'");
+    expect(users[0]!.body.map((u) => [u.username, u.role])).toEqual([['admin', 'admin']]);
+    expect(existsSync(join(dataDir, 'identity'))).toBe(false);
   });
 
   it('carries the trace of a delivery through Kafka to the projection', async () => {

@@ -13,7 +13,7 @@ import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/g
 import { IndicatorProjector, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, DeliveryService, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
-import { createIdentity, type IdentityService } from '@sp/identity';
+import { createIdentity, type IdentityService, sessionCookie } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
@@ -186,7 +186,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
 
   const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
   // sign-in (docs/auth.md): gateway and ingestion verify access tokens against the provider's keys
-  const identity = await createIdentity(config, config.dataDir);
+  // in servers mode the state (users, keys, sessions) is in the deployment's PostgreSQL, shared by every replica
+  const identity = await createIdentity(config, config.dataDir, config.SP_ENGINES === 'servers' ? { database } : {});
   const planningAmt = planningAmtOf(feeds);
   const ingestion = await createIngestionApp({
     verifyToken: identity.verify,
@@ -251,22 +252,15 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       const path = (req.url ?? '/').split('?')[0]!;
       // a dashboard session travels on as the person's access token, verified like any other; one
       // whose token has expired is refreshed first (its refresh token), then the request goes on
-      if (!req.headers.authorization && !path.startsWith('/session/')) {
-        const bearer = identity.bearerFor(req);
-        if (bearer) req.headers.authorization = `Bearer ${bearer}`;
-        else {
-          const refreshed = identity.refreshBearer(req);
-          if (refreshed) {
-            refreshed.then(
-              (token) => {
-                if (token) req.headers.authorization = `Bearer ${token}`;
-                route(req, res, path);
-              },
-              () => route(req, res, path),
-            );
-            return;
-          }
-        }
+      if (!req.headers.authorization && !path.startsWith('/session/') && req.headers.cookie?.includes(sessionCookie)) {
+        identity.bearerFor(req).then(
+          (token) => {
+            if (token) req.headers.authorization = `Bearer ${token}`;
+            route(req, res, path);
+          },
+          () => route(req, res, path),
+        );
+        return;
       }
       route(req, res, path);
     }, platformRouteOf),
@@ -319,6 +313,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     },
     async close() {
       await closeHttpServer(server);
+      identity.close();
       await projections.stop();
       await ingestion.close();
       await telemetry.shutdown();

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Database } from '@sp/ports';
 import { createIdentity, type IdentityService } from '../identity.js';
 import { identityEnvSchema } from '../identity.config.js';
 
@@ -81,7 +82,7 @@ export class CookieClient {
 /** a server with the identity's routes and, elsewhere, an echo of the bearer the session gives (as the platform does) */
 export async function identityServer(identity: IdentityService): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
-    const session = req.headers.authorization ? undefined : (identity.bearerFor(req) ?? (await identity.refreshBearer(req)));
+    const session = req.headers.authorization ? undefined : await identity.bearerFor(req);
     if (session) req.headers.authorization = `Bearer ${session}`;
     if (identity.handle(req, res)) return;
     if (req.url === '/whoami') {
@@ -111,9 +112,13 @@ export async function identityServer(identity: IdentityService): Promise<{ serve
 
 /**
  * An embedded identity on a fresh data directory, served (identityServer), with what it printed (the
- * first admin's one-time password); `env` as SP_* variables.
+ * first admin's one-time password); `env` as SP_* variables; `options.database` keeps its state there
+ * (as servers mode does).
  */
-export async function identityAt(env: Record<string, string> = {}): Promise<{
+export async function identityAt(
+  env: Record<string, string> = {},
+  options: { database?: Database } = {},
+): Promise<{
   identity: IdentityService;
   server: Awaited<ReturnType<typeof identityServer>>;
   dataDir: string;
@@ -124,7 +129,7 @@ export async function identityAt(env: Record<string, string> = {}): Promise<{
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-identity-'));
   const printed: string[] = [];
-  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, (l) => printed.push(l));
+  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, { log: (l) => printed.push(l), ...options });
   const server = await identityServer(identity);
   return {
     identity,
@@ -138,6 +143,7 @@ export async function identityAt(env: Record<string, string> = {}): Promise<{
     },
     async close() {
       await server.close();
+      identity.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

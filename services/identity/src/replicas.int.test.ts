@@ -1,0 +1,122 @@
+// Two replicas of the platform behind one load balancer (servers mode: the k8s manifest runs two),
+// each with its own process memory and data directory, sharing only the deployment's PostgreSQL.
+// The balancer here sends each request to the next replica in turn, so every step of a sign-in —
+// the login redirect, the provider's pages, the new password, the callback, the refreshes — lands on
+// the other replica than the step before. Played over HTTP with real tokens and a real PostgreSQL
+// server: one first admin for both; a sign-in that crosses them; a user an admin made at one signing
+// in at the other; a refresh asked of both at once that does not end the session (the provider takes
+// a second use of a refresh token for theft); a user disabled at one refused at the other; and a
+// session that outlives both replicas' restart.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
+import { type PostgresInstance, startPostgres } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieClient, identityAt } from './testing/browser.fixture.js';
+
+type Replica = Awaited<ReturnType<typeof identityAt>>;
+
+let pg: PostgresInstance;
+let balancer: Server;
+let publicUrl: string;
+/** where the balancer sends requests, in turn */
+let targets: string[] = [];
+let turn = 0;
+const replicas: Replica[] = [];
+const pools: PgDatabase[] = [];
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** a replica as the platform starts one in servers mode: its own pool on the shared database */
+async function replica(): Promise<Replica> {
+  const database = createPgDatabase({ url: pg.url, max: 4 });
+  pools.push(database);
+  const r = await identityAt({ SP_PUBLIC_URL: publicUrl, SP_ACCESS_TOKEN_TTL_S: '2' }, { database });
+  replicas.push(r);
+  return r;
+}
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  balancer = createServer((req, res) => {
+    const target = new URL(targets[turn++ % targets.length]!);
+    // a new connection per request: a kept-alive one the replica closes at the same moment would be a 502 of the test's own
+    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => balancer.listen(0, '127.0.0.1', r));
+  publicUrl = `http://127.0.0.1:${(balancer.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of replicas) await r.close();
+  for (const p of pools) await p.close();
+  await new Promise<void>((r) => {
+    balancer?.close(() => r());
+    balancer?.closeAllConnections();
+  });
+  await pg?.wipe();
+});
+
+describe('two replicas sharing sign-in through PostgreSQL', () => {
+  let a: Replica;
+  let b: Replica;
+  let admin: CookieClient;
+
+  it('start together with one first admin and one signing key', async () => {
+    [a, b] = await Promise.all([replica(), replica()]);
+    targets = [a.server.url, b.server.url];
+    const printed = [...a.printed, ...b.printed].filter((l) => l.includes('Einmalpasswort'));
+    expect(printed).toHaveLength(1);
+    const jwks = async (r: Replica) => (await (await fetch(`${r.server.url}/auth/jwks`)).json()) as { keys: { kid: string }[] };
+    expect((await jwks(a)).keys.map((k) => k.kid)).toEqual((await jwks(b)).keys.map((k) => k.kid));
+  });
+
+  it('sign a person in across both: every step on the other replica than the one before', async () => {
+    const password = (a.printed.join('\n') + b.printed.join('\n')).match(/Einmalpasswort:\s+(\S+)/)![1]!;
+    admin = new CookieClient(publicUrl);
+    const page = await admin.signIn('admin', password, 'das-admin-passwort-2026');
+    expect(page.url).toBe(`${publicUrl}/planung`);
+    for (let i = 0; i < 4; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+  });
+
+  it('let a user made through one sign in through the other', async () => {
+    const made = await admin.request('/auth/users', {
+      method: 'POST',
+      headers: { origin: publicUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'planer1', name: 'Paula Planerin', role: 'planner' }),
+    });
+    expect(made.status).toBe(201);
+    const planner = new CookieClient(publicUrl);
+    await planner.signIn('planer1', (await made.json()).oneTimePassword, 'das-planer-passwort-2026');
+    for (let i = 0; i < 4; i++) expect(await (await planner.request('/whoami')).json()).toMatchObject({ role: 'planner', name: 'Paula Planerin' });
+    // disabled through the balancer (one replica): refused at both within a second
+    const disabled = await admin.request('/auth/users/planer1', { method: 'PATCH', headers: { origin: publicUrl, 'content-type': 'application/json' }, body: '{"disabled":true}' });
+    expect(disabled.status).toBe(200);
+    await pause(1_100);
+    for (let i = 0; i < 4; i++) expect(await (await planner.request('/whoami')).json()).toEqual({ role: 'public' });
+  });
+
+  it('renew an expired session once when both replicas are asked at once, and keep it', async () => {
+    await pause(2_500);
+    // the access token has expired: four requests at once, two at each replica, each wanting a refresh
+    const answers = await Promise.all(Array.from({ length: 4 }, () => admin.request('/whoami').then((r) => r.json())));
+    for (const answer of answers) expect(answer).toMatchObject({ role: 'admin' });
+    // the refresh token was used once: the provider did not end the sign-in as stolen
+    await pause(2_500);
+    for (let i = 0; i < 2; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+    expect((await (await admin.request('/session/me')).json()).signedIn).toBe(true);
+  });
+
+  it('keep the session when every replica restarts', async () => {
+    for (const r of [a, b]) await r.close();
+    const [c, d] = await Promise.all([replica(), replica()]);
+    targets = [c.server.url, d.server.url];
+    expect([...c.printed, ...d.printed].filter((l) => l.includes('Einmalpasswort'))).toHaveLength(0);
+    for (let i = 0; i < 2; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+    expect(await (await admin.request('/session/me')).json()).toMatchObject({ signedIn: true, name: 'Administration' });
+  });
+});
