@@ -141,7 +141,12 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   const callback = provider.callback();
   /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid; shared like the interaction) */
   const pendingChange = options.state.entries('password-change');
-  const throttle = new LoginThrottle(options.loginThrottle);
+  // shared by the replicas on a database; the process's own bounded memory otherwise
+  const throttle = new LoginThrottle(
+    options.loginThrottle,
+    Date.now,
+    options.state.kind === 'database' ? { accounts: options.state.entries('login-account'), addresses: options.state.entries('login-address') } : undefined,
+  );
   // scrypt takes 128 MiB a hash: two at once (the cores), 32 more waiting, the rest answered 503
   const hashing = new Gate(2, 32);
   const addressOf = (req: IncomingMessage): string => {
@@ -178,7 +183,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     const username = form.get('username') ?? '';
     const address = addressOf(req);
     // a locked account or address is answered before any hash is computed
-    const wait = throttle.waitS(address, username);
+    const wait = await throttle.waitS(address, username);
     if (wait > 0) return tooMany(res, uid, wait);
     let user: Awaited<ReturnType<UserStore['verify']>>;
     try {
@@ -189,12 +194,12 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       return send(res, 503, loginForm(uid, 'Gerade melden sich zu viele an. Bitte in einigen Sekunden erneut versuchen.'));
     }
     if (!user) {
-      throttle.failed(address, username);
-      const locked = throttle.waitS(address, username);
+      await throttle.failed(address, username);
+      const locked = await throttle.waitS(address, username);
       if (locked > 0) return tooMany(res, uid, locked);
       return send(res, 401, loginForm(uid, 'Benutzername oder Passwort ist falsch.'));
     }
-    throttle.succeeded(username);
+    await throttle.succeeded(username);
     // said only to whoever knows the password: it tells no one else that the name exists
     if (user.disabled === true) return send(res, 403, loginForm(uid, 'Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.'));
     if (user.mustChangePassword) {

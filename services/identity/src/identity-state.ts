@@ -139,11 +139,17 @@ interface MemoryEntry {
   refs: Partial<Record<EntryRef, string>>;
 }
 
-/** Entries in this process's memory; expired ones are dropped when read and swept every minute. */
+/**
+ * Entries in this process's memory; expired ones are dropped when read and swept every minute.
+ * With `maxEntries`, the least recently set beyond it are forgotten first.
+ */
 export class MemoryEntries implements EntryStore {
   private readonly map = new Map<string, MemoryEntry>();
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = Number.POSITIVE_INFINITY,
+  ) {
     setInterval(() => {
       const t = this.now();
       for (const [id, e] of this.map) if (e.expiresAt <= t) this.map.delete(id);
@@ -165,7 +171,14 @@ export class MemoryEntries implements EntryStore {
 
   async set(id: string, value: object, expiresAt: number, refs: Partial<Record<EntryRef, string>> = {}): Promise<void> {
     // a copy, as the database stores it: a later change of the caller's object is not the entry's
-    this.map.set(id, { value: structuredClone(value), expiresAt, refs });
+    this.put(id, { value: structuredClone(value), expiresAt, refs });
+  }
+
+  /** as the most recent entry; the least recent beyond maxEntries go */
+  private put(id: string, entry: MemoryEntry): void {
+    this.map.delete(id);
+    this.map.set(id, entry);
+    while (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value!);
   }
 
   async take<T>(id: string): Promise<T | undefined> {
@@ -180,13 +193,13 @@ export class MemoryEntries implements EntryStore {
       this.map.delete(id);
       return undefined;
     }
-    this.map.set(id, { value: structuredClone(next.value), expiresAt: next.expiresAt, refs: {} });
+    this.put(id, { value: structuredClone(next.value), expiresAt: next.expiresAt, refs: {} });
     return next.value;
   }
 
   async claim(id: string, value: object, expiresAt: number): Promise<boolean> {
     if (this.live(id)) return false;
-    this.map.set(id, { value: structuredClone(value), expiresAt, refs: {} });
+    this.put(id, { value: structuredClone(value), expiresAt, refs: {} });
     return true;
   }
 

@@ -6,10 +6,13 @@
 // - per client address: `addressFailures` wrong passwords within `addressWindowS` lock the
 //   address for `addressWindowS`, whatever names it tries (one address walking through many names).
 //
-// A refused attempt costs no hash (scrypt takes 128 MiB and ~0.3 s of a core per attempt), so a
-// flood of attempts is answered from memory. State is the process's own: a restart forgets it, and
-// two processes count apart (docs/auth.md). Both maps are bounded: beyond `maxEntries` the least
-// recently failed entries are forgotten first.
+// A refused attempt costs no hash (scrypt takes 128 MiB and ~0.3 s of a core per attempt). The counts
+// are entries of the identity state (identity-state.ts): this process's memory in the embedded
+// default (bounded: beyond `maxEntries` the least recently failed are forgotten first; a restart
+// forgets them), PostgreSQL in servers mode, where every replica counts into the same entry (one
+// update at a time) and a restart forgets nothing. An account's count is forgotten a day after its
+// last failure, an address's failures when they leave the window.
+import { type EntryStore, MemoryEntries } from './identity-state.js';
 
 export interface LoginThrottleSettings {
   /** wrong passwords in a row before an account is locked (default 5) */
@@ -39,57 +42,61 @@ interface AddressState {
   lockedUntil: number;
 }
 
+/** an account's count is kept this long after its last failure */
+const accountMemoryMs = 24 * 3600_000;
+
 export class LoginThrottle {
   private readonly settings: LoginThrottleSettings;
-  private readonly accounts = new Map<string, AccountState>();
-  private readonly addresses = new Map<string, AddressState>();
+  private readonly accounts: EntryStore;
+  private readonly addresses: EntryStore;
 
+  /** `stores`: where the counts are kept (default: this process's memory) */
   constructor(
     settings: Partial<LoginThrottleSettings> = {},
     private readonly now: () => number = Date.now,
+    stores?: { accounts: EntryStore; addresses: EntryStore },
   ) {
     this.settings = { ...defaultLoginThrottle, ...settings };
+    this.accounts = stores?.accounts ?? new MemoryEntries(now, this.settings.maxEntries);
+    this.addresses = stores?.addresses ?? new MemoryEntries(now, this.settings.maxEntries);
   }
 
   /** seconds until `username` may be tried from `address` again (rounded up), or 0 when it may be now */
-  waitS(address: string, username: string): number {
+  async waitS(address: string, username: string): Promise<number> {
+    const [account, at] = await Promise.all([this.accounts.get<AccountState>(accountKey(username)), this.addresses.get<AddressState>(address)]);
     const now = this.now();
-    const until = Math.max(this.accounts.get(accountKey(username))?.lockedUntil ?? 0, this.addresses.get(address)?.lockedUntil ?? 0);
+    const until = Math.max(account?.lockedUntil ?? 0, at?.lockedUntil ?? 0);
     return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
   /** a wrong password (or an unknown name): counts for the account and the address */
-  failed(address: string, username: string): void {
-    const now = this.now();
+  async failed(address: string, username: string): Promise<void> {
     const s = this.settings;
-    const key = accountKey(username);
-    const account = this.accounts.get(key) ?? { failures: 0, lockedUntil: 0 };
-    account.failures++;
-    if (account.failures >= s.accountFailures) account.lockedUntil = now + Math.min(s.maxLockS, s.lockS * 2 ** (account.failures - s.accountFailures)) * 1000;
-    remember(this.accounts, key, account, s.maxEntries);
-
-    const at = this.addresses.get(address) ?? { failures: [], lockedUntil: 0 };
-    const windowStart = now - s.addressWindowS * 1000;
-    at.failures = [...at.failures.filter((t) => t > windowStart), now].slice(-s.addressFailures);
-    if (at.failures.length >= s.addressFailures) at.lockedUntil = now + s.addressWindowS * 1000;
-    remember(this.addresses, address, at, s.maxEntries);
+    await Promise.all([
+      this.accounts.update<AccountState>(accountKey(username), (current) => {
+        const now = this.now();
+        const failures = (current?.failures ?? 0) + 1;
+        const lockedUntil = failures >= s.accountFailures ? now + Math.min(s.maxLockS, s.lockS * 2 ** (failures - s.accountFailures)) * 1000 : (current?.lockedUntil ?? 0);
+        return { value: { failures, lockedUntil }, expiresAt: Math.max(lockedUntil, now + accountMemoryMs) };
+      }),
+      this.addresses.update<AddressState>(address, (current) => {
+        const now = this.now();
+        const windowStart = now - s.addressWindowS * 1000;
+        const failures = [...(current?.failures ?? []).filter((t) => t > windowStart), now].slice(-s.addressFailures);
+        const lockedUntil = failures.length >= s.addressFailures ? now + s.addressWindowS * 1000 : (current?.lockedUntil ?? 0);
+        return { value: { failures, lockedUntil }, expiresAt: Math.max(lockedUntil, now + s.addressWindowS * 1000) };
+      }),
+    ]);
   }
 
   /** a correct password: the account's count starts over (the address keeps its failures) */
-  succeeded(username: string): void {
-    this.accounts.delete(accountKey(username));
+  async succeeded(username: string): Promise<void> {
+    await this.accounts.delete(accountKey(username));
   }
 }
 
 /** names are compared as the user store does (exactly), but trimmed and lower-cased here so that "Admin " counts for "admin" */
 const accountKey = (username: string) => username.trim().toLowerCase().slice(0, 128);
-
-/** sets `key` as the most recent entry; forgets the least recent ones beyond `max` */
-function remember<T>(map: Map<string, T>, key: string, value: T, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) map.delete(map.keys().next().value!);
-}
 
 /** at most `max` at once; at most `queue` more wait (beyond that: Busy); a flood of logins must not take 128 MiB a hash each at once */
 export class Gate {

@@ -4,67 +4,67 @@
 import { describe, expect, it } from 'vitest';
 import { Busy, Gate, LoginThrottle } from './login-throttle.js';
 
-describe('LoginThrottle', () => {
+describe('LoginThrottle', async () => {
   const clock = () => {
     let t = 1_000_000;
     return { now: () => t, pass: (s: number) => (t += s * 1000) };
   };
 
-  it('locks an account after five wrong passwords for 60 s, doubling with each further one up to 900 s; a correct password ends the count', () => {
+  it('locks an account after five wrong passwords for 60 s, doubling with each further one up to 900 s; a correct password ends the count', async () => {
     const c = clock();
     const throttle = new LoginThrottle({}, c.now);
-    for (let i = 0; i < 4; i++) throttle.failed('10.0.0.1', 'admin');
-    expect(throttle.waitS('10.0.0.1', 'admin')).toBe(0);
-    throttle.failed('10.0.0.1', 'admin');
-    expect(throttle.waitS('10.0.0.1', 'admin')).toBe(60);
+    for (let i = 0; i < 4; i++) await throttle.failed('10.0.0.1', 'admin');
+    expect(await throttle.waitS('10.0.0.1', 'admin')).toBe(0);
+    await throttle.failed('10.0.0.1', 'admin');
+    expect(await throttle.waitS('10.0.0.1', 'admin')).toBe(60);
     // from another address as well: the account is locked, not the pair
-    expect(throttle.waitS('10.9.9.9', 'admin')).toBe(60);
+    expect(await throttle.waitS('10.9.9.9', 'admin')).toBe(60);
     // another account from the same address is not
-    expect(throttle.waitS('10.0.0.1', 'planer1')).toBe(0);
+    expect(await throttle.waitS('10.0.0.1', 'planer1')).toBe(0);
     c.pass(60);
-    expect(throttle.waitS('10.0.0.1', 'admin')).toBe(0);
-    throttle.failed('10.0.0.1', 'admin');
-    expect(throttle.waitS('10.0.0.1', 'admin')).toBe(120);
-    for (let i = 0; i < 6; i++) throttle.failed('10.0.0.2', 'admin');
-    expect(throttle.waitS('10.0.0.1', 'admin')).toBe(900);
+    expect(await throttle.waitS('10.0.0.1', 'admin')).toBe(0);
+    await throttle.failed('10.0.0.1', 'admin');
+    expect(await throttle.waitS('10.0.0.1', 'admin')).toBe(120);
+    for (let i = 0; i < 6; i++) await throttle.failed('10.0.0.2', 'admin');
+    expect(await throttle.waitS('10.0.0.1', 'admin')).toBe(900);
     c.pass(900);
-    throttle.succeeded('admin');
-    throttle.failed('10.0.0.1', 'admin');
-    expect(throttle.waitS('10.0.0.1', 'admin')).toBe(0);
+    await throttle.succeeded('admin');
+    await throttle.failed('10.0.0.1', 'admin');
+    expect(await throttle.waitS('10.0.0.1', 'admin')).toBe(0);
   });
 
-  it('counts a name nobody has like one that exists, and "Admin " as "admin"', () => {
+  it('counts a name nobody has like one that exists, and "Admin " as "admin"', async () => {
     const throttle = new LoginThrottle({}, clock().now);
-    for (let i = 0; i < 5; i++) throttle.failed('10.0.0.1', 'gibt-es-nicht');
-    expect(throttle.waitS('10.0.0.1', 'gibt-es-nicht')).toBe(60);
-    for (let i = 0; i < 5; i++) throttle.failed('10.0.0.3', ' Admin ');
-    expect(throttle.waitS('10.0.0.4', 'admin')).toBe(60);
+    for (let i = 0; i < 5; i++) await throttle.failed('10.0.0.1', 'gibt-es-nicht');
+    expect(await throttle.waitS('10.0.0.1', 'gibt-es-nicht')).toBe(60);
+    for (let i = 0; i < 5; i++) await throttle.failed('10.0.0.3', ' Admin ');
+    expect(await throttle.waitS('10.0.0.4', 'admin')).toBe(60);
   });
 
-  it('locks an address that tries 20 wrong passwords within 15 minutes, whatever the names', () => {
+  it('locks an address that tries 20 wrong passwords within 15 minutes, whatever the names', async () => {
     const c = clock();
     const throttle = new LoginThrottle({}, c.now);
     for (let i = 0; i < 19; i++) {
-      throttle.failed('10.0.0.1', `name${i}`);
+      await throttle.failed('10.0.0.1', `name${i}`);
       c.pass(40);
     }
-    expect(throttle.waitS('10.0.0.1', 'new-name')).toBe(0);
-    throttle.failed('10.0.0.1', 'name19');
-    expect(throttle.waitS('10.0.0.1', 'new-name')).toBe(900);
-    expect(throttle.waitS('10.0.0.2', 'new-name')).toBe(0);
+    expect(await throttle.waitS('10.0.0.1', 'new-name')).toBe(0);
+    await throttle.failed('10.0.0.1', 'name19');
+    expect(await throttle.waitS('10.0.0.1', 'new-name')).toBe(900);
+    expect(await throttle.waitS('10.0.0.2', 'new-name')).toBe(0);
     // failures older than the window do not count
     const slow = new LoginThrottle({}, c.now);
-    for (let i = 0; i < 19; i++) slow.failed('10.0.0.5', `name${i}`);
+    for (let i = 0; i < 19; i++) await slow.failed('10.0.0.5', `name${i}`);
     c.pass(901);
-    slow.failed('10.0.0.5', 'name19');
-    expect(slow.waitS('10.0.0.5', 'new-name')).toBe(0);
+    await slow.failed('10.0.0.5', 'name19');
+    expect(await slow.waitS('10.0.0.5', 'new-name')).toBe(0);
   });
 
-  it('forgets the least recently failed beyond maxEntries', () => {
+  it('forgets the least recently failed beyond maxEntries', async () => {
     const throttle = new LoginThrottle({ maxEntries: 3, accountFailures: 1 }, clock().now);
-    for (const name of ['a', 'b', 'c', 'd']) throttle.failed(`10.0.0.${name.charCodeAt(0)}`, name);
-    expect(throttle.waitS('x', 'a')).toBe(0);
-    expect(throttle.waitS('x', 'd')).toBe(60);
+    for (const name of ['a', 'b', 'c', 'd']) await throttle.failed(`10.0.0.${name.charCodeAt(0)}`, name);
+    expect(await throttle.waitS('x', 'a')).toBe(0);
+    expect(await throttle.waitS('x', 'd')).toBe(60);
   });
 });
 

@@ -5,8 +5,8 @@
 // the other replica than the step before. Played over HTTP with real tokens and a real PostgreSQL
 // server: one first admin for both; a sign-in that crosses them; a user an admin made at one signing
 // in at the other; a refresh asked of both at once that does not end the session (the provider takes
-// a second use of a refresh token for theft); a user disabled at one refused at the other; and a
-// session that outlives both replicas' restart.
+// a second use of a refresh token for theft); a user disabled at one refused at the other; a
+// session that outlives both replicas' restart; and wrong passwords counted into one lock.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
@@ -118,5 +118,21 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     expect([...c.printed, ...d.printed].filter((l) => l.includes('Einmalpasswort'))).toHaveLength(0);
     for (let i = 0; i < 2; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
     expect(await (await admin.request('/session/me')).json()).toMatchObject({ signedIn: true, name: 'Administration' });
+  });
+
+  it('count wrong passwords at both replicas into one lock', async () => {
+    const browser = new CookieClient(publicUrl);
+    const login = await browser.follow('/session/login');
+    let html = await login.res.text();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await browser.submit(login.url, html, { username: 'admin', password: 'ganz-falsch-geraten' });
+      statuses.push(page.res.status);
+      html = await page.res.text();
+    }
+    // three at one replica, two at the other: counted apart, neither would have locked
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    const right = await browser.submit(login.url, html, { username: 'admin', password: 'das-admin-passwort-2026' });
+    expect(right.res.status).toBe(429);
   });
 });
