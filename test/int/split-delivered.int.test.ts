@@ -13,6 +13,8 @@ import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { testAudience, testKeyPair, testKid, tokenFor } from '@sp/gateway/testing';
+import { createPgDatabase } from '@sp/database-pg';
+import { databaseIdentityState, updateDocument } from '@sp/identity';
 import { generateApiKey, hashApiKey } from '@sp/ingestion';
 import { builtInReferenceDir } from '@sp/spatial';
 import { freePort, repoRoot, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir, eventually } from '@sp/testing';
@@ -70,6 +72,7 @@ describe('a split deployment follows the delivered reference and definitions', (
   let ingestionUrl: string;
   let gatewayUrl: string;
   let token: string;
+  let issuer: string;
   const apiKey = generateApiKey('statistik-1');
 
   const deliver = async (recordType: string, records: unknown[]) => {
@@ -90,7 +93,7 @@ describe('a split deployment follows the delivered reference and definitions', (
     [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
     // the gateway verifies persons' tokens against an OIDC provider's keys: a discovery document and JWKS on loopback
     const oidcPort = await freePort();
-    const issuer = `http://127.0.0.1:${oidcPort}`;
+    issuer = `http://127.0.0.1:${oidcPort}`;
     const jwk = { ...(await crypto.subtle.exportKey('jwk', (await testKeyPair).publicKey)), kid: testKid, alg: 'ES256', use: 'sig' };
     oidc = createServer((req, res) => {
       const body = req.url === '/.well-known/openid-configuration' ? { issuer, jwks_uri: `${issuer}/jwks` } : req.url === '/jwks' ? { keys: [jwk] } : null;
@@ -126,6 +129,9 @@ describe('a split deployment follows the delivered reference and definitions', (
           SP_INGESTION_API_KEYS: JSON.stringify([{ id: 'statistik-1', amt: 'statistik', hash: hashApiKey(apiKey) }]),
           SP_INGESTION_PORT: String(ingestionPort),
           HOST: '127.0.0.1',
+          // persons' tokens beside the API key (an Amt's staff delivering under their own name)
+          SP_OIDC_ISSUER: issuer,
+          SP_OIDC_AUDIENCE: testAudience,
         },
         ready: /listening on/,
         timeoutMs: 90_000,
@@ -267,5 +273,42 @@ describe('a split deployment follows the delivered reference and definitions', (
     const metricsUrl = /health and metrics on (\S+)\)/.exec(aggregator!.output())![1];
     const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
     for (const group of ['aggregator', 'reference', 'datasets', 'catalogue']) expect(metrics).toMatch(new RegExp(`sp_consumer_failing\\{[^}]*group="${group}"`));
+  });
+
+  it("refuses, within a second, the token of a person the platform's admin deleted — at the gateway and the ingestion, which check signatures only", async () => {
+    // the platform keeps its users in this PostgreSQL (servers mode); here the test plays its admin
+    const planner = await tokenFor({ role: 'planner', sub: 'leaves-the-city', iss: issuer });
+    const amt = await tokenFor({ role: 'amt', amt: 'statistik', sub: 'leaves-the-amt', iss: issuer });
+    const ask = (bearer: string) =>
+      fetch(`${gatewayUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: '{"query":"{ areaLevels { name } }"}' });
+    const post = (bearer: string, version: number) =>
+      fetch(`${ingestionUrl}/v1/deliveries/area-statistic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ records: [{ ...figure('1', { einwohner: 1500 + version, u3: 40 }), version }] }),
+      });
+    expect((await ask(planner)).status).toBe(200);
+    const accepted = await post(amt, 2);
+    expect(accepted.status, await accepted.text()).toBe(200);
+    const db = createPgDatabase({ url: postgres.url });
+    const state = await databaseIdentityState(db);
+    try {
+      await updateDocument(state.documents, 'deleted-users', (current: unknown[] | undefined) => ({
+        value: [...(current ?? []), ...['leaves-the-city', 'leaves-the-amt'].map((id) => ({ id, username: id, deletedAt: new Date().toISOString() }))],
+        result: undefined,
+      }));
+    } finally {
+      state.stop();
+      await db.close();
+    }
+    await new Promise((r) => setTimeout(r, 1_200));
+    const refused = await ask(planner);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toMatch(/disabled or deleted/);
+    const refusedDelivery = await post(amt, 3);
+    // (the ingestion names no reason for a refused credential)
+    expect(refusedDelivery.status).toBe(401);
+    // everyone else goes on
+    expect((await ask(token)).status).toBe(200);
   });
 });

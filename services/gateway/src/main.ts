@@ -10,6 +10,7 @@
 // answer NOT_AVAILABLE and only the pack's reference and catalogue are served.
 import { createServer } from 'node:http';
 import { createPgDatabase } from '@sp/database-pg';
+import { refusingRevokedUsers } from '@sp/identity/revoked-users';
 import { createTokenVerifier, remoteKeys } from '@sp/identity/tokens';
 import { databaseCheck, instrumentDatabase, instrumentWarehouse, Telemetry } from '@sp/telemetry';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
@@ -55,6 +56,15 @@ const warehouse = createClickHouseWarehouse({ url: env.CLICKHOUSE_URL });
 const database = env.DATABASE_URL ? createPgDatabase({ url: env.DATABASE_URL }) : undefined;
 const warn = telemetry.logger.lines('warn');
 if (!database) warn('[gateway] no DATABASE_URL: delivered levels, areas, datasets and indicator definitions are not followed; serving SP_REFERENCE and SP_INDICATOR_CATALOGUE only');
+const signed = createTokenVerifier({
+  issuer: env.SP_OIDC_ISSUER,
+  audience: env.SP_OIDC_AUDIENCE,
+  keys: remoteKeys(env.SP_OIDC_ISSUER),
+  claims: { role: env.SP_OIDC_ROLE_CLAIM, amt: env.SP_OIDC_AMT_CLAIM, tenant: env.SP_OIDC_TENANT_CLAIM },
+  ...(env.SP_TOKEN_MAX_LIFETIME_S ? { maxTokenLifetimeSeconds: env.SP_TOKEN_MAX_LIFETIME_S } : {}),
+});
+// with the platform's PostgreSQL, a person its admin disabled or deleted is refused within a second (docs/auth.md)
+const verifier = database ? refusingRevokedUsers(signed, database) : signed;
 const { gateway, stop: stopFollowing } = await startStandaloneGateway({
   warehouse: instrumentWarehouse(warehouse, telemetry),
   ...(database ? { database: instrumentDatabase(database, telemetry) } : {}),
@@ -64,16 +74,7 @@ const { gateway, stop: stopFollowing } = await startStandaloneGateway({
   followMs: env.SP_DELIVERED_POLL_MS,
   log: warn,
   ...(env.SP_PROTECTION ? { protectionPath: env.SP_PROTECTION } : {}),
-  security: gatewayOptionsFromEnv(
-    env,
-    createTokenVerifier({
-      issuer: env.SP_OIDC_ISSUER,
-      audience: env.SP_OIDC_AUDIENCE,
-      keys: remoteKeys(env.SP_OIDC_ISSUER),
-      claims: { role: env.SP_OIDC_ROLE_CLAIM, amt: env.SP_OIDC_AMT_CLAIM, tenant: env.SP_OIDC_TENANT_CLAIM },
-      ...(env.SP_TOKEN_MAX_LIFETIME_S ? { maxTokenLifetimeSeconds: env.SP_TOKEN_MAX_LIFETIME_S } : {}),
-    }),
-  ),
+  security: gatewayOptionsFromEnv(env, verifier),
   limits: {
     ...(env.GATEWAY_MAX_DEPTH ? { maxDepth: env.GATEWAY_MAX_DEPTH } : {}),
     ...(env.GATEWAY_MAX_COMPLEXITY ? { maxComplexity: env.GATEWAY_MAX_COMPLEXITY } : {}),

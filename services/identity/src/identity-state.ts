@@ -263,7 +263,8 @@ CREATE INDEX IF NOT EXISTS identity_entries_expiry ON identity_entries (expires_
 
 const refColumn: Record<EntryRef, string> = { grantId: 'grant_id', uid: 'uid', userCode: 'user_code' };
 
-class DatabaseDocuments implements DocumentStore {
+/** a database's documents as they are (read-only users of them: the standalone gateway and ingestion) */
+export class DatabaseDocuments implements DocumentStore {
   constructor(private readonly db: Database) {}
 
   async read<T>(name: string): Promise<Versioned<T> | undefined> {

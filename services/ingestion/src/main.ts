@@ -5,6 +5,7 @@
 // stored in its database (@sp/delivered), as the writer (the standalone aggregator or the platform)
 // last applied them, followed every deliveredPollMs; this process writes none of them.
 import 'reflect-metadata';
+import { refusingRevokedUsers } from '@sp/identity/revoked-users';
 import { createTokenVerifier, remoteKeys } from '@sp/identity/tokens';
 import { createPgDatabase } from '@sp/database-pg';
 import { openDeliveredReader } from '@sp/delivered';
@@ -63,12 +64,16 @@ async function main(): Promise<void> {
     // persons' access tokens beside the API keys when an OIDC provider is named (docs/auth.md)
     ...(process.env.SP_OIDC_ISSUER && process.env.SP_OIDC_AUDIENCE
       ? {
-          verifyToken: createTokenVerifier({
-            issuer: process.env.SP_OIDC_ISSUER,
-            audience: process.env.SP_OIDC_AUDIENCE,
-            keys: remoteKeys(process.env.SP_OIDC_ISSUER),
-            claims: { role: process.env.SP_OIDC_ROLE_CLAIM || 'role', amt: process.env.SP_OIDC_AMT_CLAIM || 'amt', tenant: process.env.SP_OIDC_TENANT_CLAIM || 'tenant' },
-          }),
+          // a person the platform's admin disabled or deleted is refused within a second (their users are in this PostgreSQL)
+          verifyToken: refusingRevokedUsers(
+            createTokenVerifier({
+              issuer: process.env.SP_OIDC_ISSUER,
+              audience: process.env.SP_OIDC_AUDIENCE,
+              keys: remoteKeys(process.env.SP_OIDC_ISSUER),
+              claims: { role: process.env.SP_OIDC_ROLE_CLAIM || 'role', amt: process.env.SP_OIDC_AMT_CLAIM || 'amt', tenant: process.env.SP_OIDC_TENANT_CLAIM || 'tenant' },
+            }),
+            database,
+          ),
         }
       : {}),
   });
