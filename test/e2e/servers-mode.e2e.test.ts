@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { populationRecords } from '@sp/demo';
 import { aGoal, aMeasure, anOffer } from '@sp/events/testing';
 import { checkContract, clientFor, type GraphQLClient } from '@sp/gateway/testing';
-import { tokenFromDataDir } from '@sp/identity/testing';
+import { tokenFromDatabase } from '@sp/identity/testing';
 import { freePort, startChdbHttp, startKafka, startNodeService, startPostgres, tempDir, waitFor } from '@sp/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
   let platform: Service | undefined;
   let url: string;
   let gql: GraphQLClient;
+  let databaseUrl: string;
 
   const start = () => startNodeService('services/platform/dist/main.js', { env, ready: /Dashboard:/, timeoutMs: 120_000 });
   const keys = () => JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8')) as Record<string, string>;
@@ -83,6 +84,7 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
   beforeAll(async () => {
     const [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
     engines.push(kafka, postgres, chdb);
+    databaseUrl = postgres.url;
     brokers = kafka.brokers;
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
@@ -141,7 +143,7 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
       source: 'e2e',
     };
     expect((await deliver('jugendamt', 'area-statistic', [hze])).status).toBe(200);
-    const privileged = await tokenFromDataDir(dataDir, url, { role: 'planner', privileged: true });
+    const privileged = await tokenFromDatabase(databaseUrl, url, { role: 'planner', privileged: true });
     const q = `{ indicatorValues(indicator: "hze_stationaer", level: STADTTEIL, period: "2013", areas: ["101"]) { value suppressed perturbed } }`;
     await waitFor(async () => (await gql<{ indicatorValues: unknown[] }>(q, { token: privileged })).data?.indicatorValues.length === 1);
     expect((await gql(q, { token: privileged })).data).toEqual({ indicatorValues: [{ value: 2, suppressed: false, perturbed: false }] });
@@ -180,8 +182,8 @@ describe('the platform on Kafka, PostgreSQL and ClickHouse (SP_ENGINES=servers)'
 
   it('keeps everything in the servers across a restart of the platform', async () => {
     await platform!.stop();
-    // nothing of the engines lives in the data directory, only the keys, the tenants' admin token, the sign-in's users and keys and the record-key secret
-    expect(readdirSync(dataDir).sort()).toEqual(['admin-token', 'api-keys.json', 'identity', 'record-key-secret']);
+    // nothing of the engines lives in the data directory, only the keys, the tenants' admin token and the record-key secret (sign-in's users and keys are in PostgreSQL)
+    expect(readdirSync(dataDir).sort()).toEqual(['admin-token', 'api-keys.json', 'record-key-secret']);
     platform = await start();
     expect(await checkContract(gql)).toEqual([]);
     expect((await offersIn101()).totalCount).toBe(1);
