@@ -81,6 +81,12 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     const page = await admin.signIn('admin', password, 'das-admin-passwort-2026');
     expect(page.url).toBe(`${publicUrl}/planung`);
     for (let i = 0; i < 4; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+    // the store holds a hash of the session's id, not the id: reading the table gives no cookie to present
+    const { rows } = await pools[0]!.query<{ id: string }>("SELECT id FROM identity_entries WHERE kind = 'dashboard-session'");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).not.toBe(admin.cookies.get('sp_session'));
+    const stolen = await fetch(`${publicUrl}/session/me`, { headers: { cookie: `sp_session=${rows[0]!.id}` } });
+    expect((await stolen.json()).signedIn).toBe(false);
   });
 
   it('let a user made through one sign in through the other', async () => {

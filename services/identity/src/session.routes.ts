@@ -89,6 +89,8 @@ const loginCookie = 'sp_login';
 const maxSessions = 10_000;
 
 const random = () => randomBytes(32).toString('base64url');
+/** a session is stored under a hash of its cookie's id: whoever reads the store cannot present it as a cookie */
+const storedAs = (cookieId: string) => createHash('sha256').update(cookieId).digest('base64url');
 
 export function cookiesOf(req: IncomingMessage): Map<string, string> {
   const map = new Map<string, string>();
@@ -136,8 +138,10 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   const cookie = (name: string, value: string, maxAge: number) => `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure() ? '; Secure' : ''}`;
   const redirectUri = () => `${options.publicUrl()}/session/callback`;
 
+  /** the request's session and the key it is stored under */
   async function sessionOf(req: IncomingMessage): Promise<[string, Session] | undefined> {
-    const id = cookiesOf(req).get(sessionCookie);
+    const presented = cookiesOf(req).get(sessionCookie);
+    const id = presented ? storedAs(presented) : undefined;
     const session = id ? await sessions.get<Session>(id) : undefined;
     if (!id || !session) return undefined;
     // ended, or its person disabled or deleted since (docs/auth.md): signed out here at once, and
@@ -283,7 +287,7 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
     if ((await sessions.count()) >= maxSessions) return text(res, 503, 'too many sessions; try again later');
     const id = random();
     const session: Session = { accessToken: tokens.access_token, idToken: tokens.id_token, identity, expiresAt, refreshToken: tokens.refresh_token, endsAt };
-    await sessions.set(id, session, endsAt);
+    await sessions.set(storedAs(id), session, endsAt);
     res
       .writeHead(303, {
         location: login.returnTo,
