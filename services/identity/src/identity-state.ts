@@ -73,12 +73,12 @@ export async function updateDocument<T, R>(documents: DocumentStore, name: strin
   }
 }
 
-/** A secret made once and then read by everyone: the first writer's stays. */
-export async function sharedSecret(documents: DocumentStore, name: string): Promise<string> {
+/** A secret made once and then read by everyone: the first writer's stays (`initial`, else random). */
+export async function sharedSecret(documents: DocumentStore, name: string, initial?: string): Promise<string> {
   for (;;) {
     const found = await documents.read<string>(name);
     if (found) return found.value;
-    if (await documents.write(name, randomBytes(32).toString('base64url'), undefined)) continue;
+    await documents.write(name, initial ?? randomBytes(32).toString('base64url'), undefined);
   }
 }
 

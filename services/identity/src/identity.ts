@@ -38,10 +38,12 @@ export interface IdentityOptions {
   /** the first admin's one-time password and other notices (default: stdout) */
   log?: (line: string) => void;
   /**
-   * The database every process of the deployment shares (servers mode): sign-in keeps its state
-   * there. Without it, in files under <data>/identity and this process's memory (the embedded
+   * The state every process of the deployment shares (servers mode: databaseIdentityState on its
+   * PostgreSQL). Without it, files under <data>/identity and this process's memory (the embedded
    * default: PGlite is rebuilt from the log on repair, which holds no users).
    */
+  state?: IdentityState;
+  /** the same, made on this database (and stopped with the identity) */
   database?: Database;
 }
 
@@ -77,9 +79,9 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     return publicUrl;
   };
 
-  const shared = options.database ? await databaseIdentityState(options.database) : undefined;
-  const state: IdentityState = shared ?? fileIdentityState(identityDir(dataDir));
-  const stop = () => shared?.stop();
+  const own = !options.state && options.database ? await databaseIdentityState(options.database) : undefined;
+  const state: IdentityState = options.state ?? own ?? fileIdentityState(identityDir(dataDir));
+  const stop = () => own?.stop();
 
   if (env.SP_OIDC_ISSUER) {
     const issuer = env.SP_OIDC_ISSUER;

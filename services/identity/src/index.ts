@@ -1,6 +1,6 @@
-export { createIdentity, identityDir, type IdentityService } from './identity.js';
+export { createIdentity, identityDir, type IdentityOptions, type IdentityService } from './identity.js';
 export { identityEnvSchema, identityEnvShape, type IdentityEnv } from './identity.config.js';
-export { databaseIdentityState, fileIdentityState, type IdentityState, updateDocument } from './identity-state.js';
+export { databaseIdentityState, type DocumentStore, fileIdentityState, type IdentityState, sharedSecret, updateDocument } from './identity-state.js';
 export { createEmbeddedProvider, dashboardClientId, embeddedAudience, platformScope } from './embedded-provider.js';
 export { createSessionRoutes, sessionCookie, type SessionRoutes } from './session.routes.js';
 export { publicJwks, SigningKeyStore, type StoredKey } from './signing-keys.store.js';

@@ -1,8 +1,14 @@
 // API keys of the one-process platform: one per Amt of the feed catalogue, generated on the first
 // start and kept (0600) in the data directory so the demo loader and the Ämter' tools can use them.
 // The ingestion service only ever sees their hashes.
+//
+// In servers mode the platform runs as several replicas, each with a data directory of its own that
+// a restart may empty (k8s: an emptyDir): keys and the record-key secret that the operator did not
+// give are then kept in the deployment's PostgreSQL (the documents of the identity state), so every
+// replica — and every restart — has the same ones; the data directory gets a copy.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type DocumentStore, sharedSecret, updateDocument } from '@sp/identity';
 import { generateApiKey, hashApiKey, type ApiKeyEntry } from '@sp/ingestion';
 
 export interface PlatformKeys {
@@ -23,8 +29,44 @@ export function loadOrCreateApiKeys(dataDir: string, amts: readonly string[]): P
     }
   }
   if (changed) writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return platformKeys(keys, file);
+}
+
+function platformKeys(keys: Record<string, string>, file: string): PlatformKeys {
   const entries = Object.entries(keys).map(([amt, key]) => ({ id: key.split('_')[1]!, amt, hash: hashApiKey(key) }));
   return { keys, entries, file };
+}
+
+/**
+ * Servers mode: a key file in the data directory is the operator's (k8s: mounted from the Secret)
+ * and decides, as in the embedded default. Without one, the keys are the document `api-keys` of the
+ * deployment's database — a missing Amt's key made by the first replica to write it — and the data
+ * directory gets a copy.
+ */
+export async function loadOrCreateSharedApiKeys(documents: DocumentStore, dataDir: string, amts: readonly string[]): Promise<PlatformKeys> {
+  const file = join(dataDir, 'api-keys.json');
+  if (existsSync(file)) return loadOrCreateApiKeys(dataDir, amts);
+  const keys = await updateDocument<Record<string, string>, Record<string, string>>(documents, 'api-keys', (current) => {
+    const next = { ...current };
+    for (const amt of amts) next[amt] ??= generateApiKey(`${amt.replace(/_/g, '-')}-1`);
+    return { value: next, result: next };
+  });
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return platformKeys(keys, file);
+}
+
+/**
+ * Servers mode: the record-key secret (the cell-key method's, docs/disclosure.md) as the document
+ * `record-key-secret` of the deployment's database, the first replica's, seeded from a file an
+ * earlier version kept in the data directory. One secret for every replica and every restart: two
+ * would publish two perturbations of the same count, and their mean comes closer to the truth.
+ */
+export async function loadOrCreateSharedSecret(documents: DocumentStore, dataDir: string, name: string): Promise<string> {
+  const file = join(dataDir, name);
+  const before = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  const secret = await sharedSecret(documents, name, before || undefined);
+  if (secret !== before) writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
 }
 
 /** A secret kept (0600) in the data directory: the token secret, the record-key secret. */

@@ -13,7 +13,7 @@ import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/g
 import { IndicatorProjector, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, DeliveryService, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
-import { createIdentity, type IdentityService, sessionCookie } from '@sp/identity';
+import { createIdentity, databaseIdentityState, type IdentityService, sessionCookie } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
@@ -21,7 +21,7 @@ import { openDeliveredWriter } from '@sp/delivered';
 import { DeadLetterStore } from './dead-letters.store.js';
 import { operationsSourceFrom } from './sources/operations.source.js';
 import { planningAmtOf, planningWriterFrom } from './sources/planning.writer.js';
-import { loadOrCreateApiKeys, loadOrCreateSecret, type PlatformKeys } from './api-keys.store.js';
+import { loadOrCreateApiKeys, loadOrCreateSecret, loadOrCreateSharedApiKeys, loadOrCreateSharedSecret, type PlatformKeys } from './api-keys.store.js';
 import type { PlatformConfig } from './config.js';
 import type { Engines } from './engines.js';
 import { startProjectionsInBackground, type BackgroundProjections } from './background-projections.js';
@@ -109,7 +109,10 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   // Datenschutz (docs/disclosure.md): the tenant's perturbation table and the secret of its record keys
   const loaded = loadProtection(config.SP_PROTECTION);
   const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
-  const recordKeySecret = config.SP_RECORD_KEY_SECRET ?? loadOrCreateSecret(config.dataDir, 'record-key-secret');
+  // servers mode: what the replicas must share (sign-in, keys, this secret) is kept in PostgreSQL
+  const shared = config.SP_ENGINES === 'servers' ? await databaseIdentityState(database) : undefined;
+  const recordKeySecret =
+    config.SP_RECORD_KEY_SECRET ?? (shared ? await loadOrCreateSharedSecret(shared.documents, config.dataDir, 'record-key-secret') : loadOrCreateSecret(config.dataDir, 'record-key-secret'));
   // projected values are read from the feed catalogue's prognose datasets, under their source's rules
   // and from the planners' scenarios the scenario projection has written (docs/projection.md §8)
   const scenarioStore = new ScenarioStore(database);
@@ -184,10 +187,10 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     process.stdout.write(`  ✓ ${ingest ? `${ingest.records} Datensatzversionen aus ${ingest.events} Ereignissen, ` : ''}Lesemodelle neu aufgebaut (${ms} ms)\n`);
   }
 
-  const keys = loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
-  // sign-in (docs/auth.md): gateway and ingestion verify access tokens against the provider's keys
-  // in servers mode the state (users, keys, sessions) is in the deployment's PostgreSQL, shared by every replica
-  const identity = await createIdentity(config, config.dataDir, config.SP_ENGINES === 'servers' ? { database } : {});
+  const keys = shared ? await loadOrCreateSharedApiKeys(shared.documents, config.dataDir, feeds.amtCodes()) : loadOrCreateApiKeys(config.dataDir, feeds.amtCodes());
+  // sign-in (docs/auth.md): gateway and ingestion verify access tokens against the provider's keys;
+  // in servers mode its state (users, keys, sessions) is in the deployment's PostgreSQL, shared by every replica
+  const identity = await createIdentity(config, config.dataDir, shared ? { state: shared } : {});
   const planningAmt = planningAmtOf(feeds);
   const ingestion = await createIngestionApp({
     verifyToken: identity.verify,
@@ -314,6 +317,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     async close() {
       await closeHttpServer(server);
       identity.close();
+      shared?.stop();
       await projections.stop();
       await ingestion.close();
       await telemetry.shutdown();

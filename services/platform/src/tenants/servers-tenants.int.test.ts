@@ -4,6 +4,8 @@
 // groups under its own prefix (tenant-engines.servers.ts). Played as a user would: each tenant's
 // data is readable in its own API only, a key naming the other tenant is refused, and both come back
 // with their data after a restart of the deployment. The stores themselves are checked too.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createPgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
@@ -156,6 +158,29 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
     expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
     expect(d!.runtimes.has('musterstadt')).toBe(true);
     expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(12345);
+  });
+
+  it('opens a tenant on a replica whose data directory is empty with the same API keys and record-key secret', async () => {
+    // (the k8s manifest gives each platform pod an emptyDir: a new pod, or a restarted one, has none of the files)
+    const keys = d!.runtimes.get('musterstadt')!.platform.keys.keys;
+    const tenantFiles = join(dataDir, 'tenants', 'musterstadt');
+    const secret = readFileSync(join(tenantFiles, 'record-key-secret'), 'utf8');
+    await stop();
+    for (const file of ['api-keys.json', 'record-key-secret']) rmSync(join(tenantFiles, file));
+    await start();
+    const town = d!.tenantUrl('musterstadt');
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
+    // the same keys (the town's Ämter deliver with what they were given) and the same secret (one
+    // perturbation of each count, whichever replica answers, before and after a restart)
+    expect(d!.runtimes.get('musterstadt')!.platform.keys.keys).toEqual(keys);
+    expect(readFileSync(join(tenantFiles, 'record-key-secret'), 'utf8')).toBe(secret);
+    const townPg = createPgDatabase({ url: Object.assign(new URL(postgres.url), { pathname: '/sp_tenant_musterstadt' }).toString(), max: 1 });
+    try {
+      const { rows } = await townPg.query<{ name: string }>("SELECT name FROM identity_documents WHERE name IN ('api-keys', 'record-key-secret') ORDER BY name");
+      expect(rows.map((r) => r.name)).toEqual(['api-keys', 'record-key-secret']);
+    } finally {
+      await townPg.close();
+    }
   });
 
   it("removes a tenant's databases and topics when its creation is undone", async () => {
