@@ -33,6 +33,11 @@ export interface EmbeddedProviderOptions {
   dashboardClientSecret: string;
   /** seconds an access token lives (default 3600) */
   accessTokenTtlSeconds?: number;
+  /**
+   * the keys to publish at /auth/jwks: every stored key (a replica started later may sign with a newer
+   * one than this provider's own keys); default: this provider's keys
+   */
+  publishedKeys?: () => Promise<StoredKey[]>;
   /** how wrong passwords are slowed down (login-throttle.ts; defaults there) */
   loginThrottle?: Partial<LoginThrottleSettings>;
   /** the client's address is the first X-Forwarded-For address (only behind a proxy that sets it) */
@@ -305,6 +310,13 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       }
       if (path === '/auth/users' || path.startsWith('/auth/users/')) {
         adminUsers(req, res, path).catch(fail);
+        return true;
+      }
+      // the keys every replica signs with (the library publishes only the ones it was started with)
+      if (path === '/auth/jwks' && req.method === 'GET' && options.publishedKeys) {
+        options.publishedKeys().then((keys) => {
+          res.writeHead(200, { 'content-type': 'application/jwk-set+json; charset=utf-8', 'cache-control': 'max-age=60' }).end(JSON.stringify(publicJwks(keys)));
+        }, fail);
         return true;
       }
       // the provider sees its own paths; originalUrl tells it where it is mounted

@@ -151,6 +151,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
         keys,
         cookieSecret,
         state,
+        publishedKeys: () => keyStore.list(),
         dashboardClientSecret: clientSecret,
         ...(env.SP_ACCESS_TOKEN_TTL_S ? { accessTokenTtlSeconds: env.SP_ACCESS_TOKEN_TTL_S } : {}),
         loginThrottle: {

@@ -6,12 +6,15 @@
 // server: one first admin for both; a sign-in that crosses them; a user an admin made at one signing
 // in at the other; a refresh asked of both at once that does not end the session (the provider takes
 // a second use of a refresh token for theft); a user disabled at one refused at the other; a
-// session that outlives both replicas' restart; and wrong passwords counted into one lock.
+// session that outlives both replicas' restart; a key rotated by one published and accepted by the
+// others; and wrong passwords counted into one lock.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { type PostgresInstance, startPostgres } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseDocuments } from './identity-state.js';
+import { SigningKeyStore } from './signing-keys.store.js';
 import { CookieClient, identityAt } from './testing/browser.fixture.js';
 
 type Replica = Awaited<ReturnType<typeof identityAt>>;
@@ -124,6 +127,22 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     expect([...c.printed, ...d.printed].filter((l) => l.includes('Einmalpasswort'))).toHaveLength(0);
     for (let i = 0; i < 2; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
     expect(await (await admin.request('/session/me')).json()).toMatchObject({ signedIn: true, name: 'Administration' });
+  });
+
+  it('publish and accept at an older replica the key a newer one signs with after a rotation', async () => {
+    const [c] = replicas.slice(-2);
+    // the operator rotates (pnpm identity keys rotate); a replica started after it signs with the new key
+    const [next] = await new SigningKeyStore(new DatabaseDocuments(pools[0]!)).rotate();
+    const e = await replica();
+    const kids = async (r: Replica) => ((await (await fetch(`${r.server.url}/auth/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    expect(await kids(c!)).toContain(next!.jwk.kid);
+    targets = [e.server.url];
+    const browser = new CookieClient(publicUrl);
+    await browser.signIn('admin', 'das-admin-passwort-2026');
+    // the session's token, signed with the new key, at the replica started before the rotation
+    targets = [c!.server.url];
+    expect(await (await browser.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+    targets = replicas.slice(-3).map((r) => r.server.url);
   });
 
   it('count wrong passwords at both replicas into one lock', async () => {

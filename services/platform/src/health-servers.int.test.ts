@@ -81,7 +81,8 @@ describe('readiness of the platform on servers names the dependency that is down
   it("keeps sign-in's users, keys and secrets in PostgreSQL, where every replica finds them, not in its data directory", async () => {
     expect(platform.identity.state).toBe('database');
     const { rows } = await engines.database.query<{ name: string }>('SELECT name FROM identity_documents ORDER BY name');
-    expect(rows.map((r) => r.name)).toEqual(['dashboard-client-secret', 'provider-cookie-secret', 'signing-keys', 'users']);
+    // and the API keys and record-key secret the operator did not give (none here), which every replica must share too
+    expect(rows.map((r) => r.name)).toEqual(['api-keys', 'dashboard-client-secret', 'provider-cookie-secret', 'record-key-secret', 'signing-keys', 'users']);
     const { rows: users } = await engines.database.query<{ body: { username: string; role: string }[] }>("SELECT body FROM identity_documents WHERE name = 'users'");
     expect(users[0]!.body.map((u) => [u.username, u.role])).toEqual([['admin', 'admin']]);
     expect(existsSync(join(dataDir, 'identity'))).toBe(false);
