@@ -22,6 +22,7 @@ import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { geoRoutes, isGeoPath } from './ogc/ogc.plugin.js';
 import { PlanningService } from './planning/planning.service.js';
 import type { PlanningWriter } from './planning/planning.writer.js';
+import { ReportJobs, type ReportJobStore } from './reports/report.jobs.js';
 import { isReportPath, reportRoutes } from './reports/reports.plugin.js';
 import { schema } from './schema/index.js';
 import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource, ScenarioSource } from './sources.js';
@@ -41,6 +42,12 @@ export interface GatewayOptions {
   operations?: OperationsSource | null;
   /** the planners' scenarios (query `scenarios`); absent: an empty list */
   scenarios?: ScenarioSource | null;
+  /**
+   * Where Sozialbericht jobs are kept (reports/report.jobs.ts): default this process's memory; with
+   * several replicas a shared one (DatabaseReportJobStore), so that any replica answers a job's
+   * progress and file.
+   */
+  reportJobs?: ReportJobStore;
   auth: AuthConfig;
   limits?: LimitsInput;
   /** today for the controlling views; default the system clock */
@@ -169,7 +176,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       geoRoutes(authenticate, contextFor, limits),
       csvExport(authenticate, contextFor, limits),
-      reportRoutes(authenticate, contextFor, limits),
+      reportRoutes(authenticate, contextFor, limits, new ReportJobs(options.reportJobs)),
       introspectionFor(options.introspection ?? 'signed-in'),
       queryLimits(limits),
       areaLevelsChecked(),

@@ -11,5 +11,7 @@ export { registrySourceFrom } from './adapters/registry.source.js';
 export { controllingSourceFrom } from './adapters/controlling.source.js';
 export { SourceError, type SourceErrorCode } from './adapters/source.errors.js';
 export { gatewaySources, indicatorReaderFor, type GatewaySources, type GatewaySourcesOptions } from './gateway.composition.js';
+export { DatabaseReportJobStore } from './reports/report-jobs.database.js';
+export { MemoryReportJobStore, type ReportJobStore } from './reports/report.jobs.js';
 export { standaloneGateway, startStandaloneGateway, type StandaloneGateway, type StandaloneOptions } from './standalone.js';
 export { planningRecordTypes, type PlanningAuthor, type PlanningFieldError, type PlanningRecordType, type PlanningWriteResult, type PlanningWriter } from './planning/planning.writer.js';

@@ -10,6 +10,8 @@ import type { Database, Warehouse } from '@sp/ports';
 import { type AreaReference, loadReference } from '@sp/spatial';
 import { gatewaySources, indicatorReaderFor } from './gateway.composition.js';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+import { DatabaseReportJobStore } from './reports/report-jobs.database.js';
+import type { ReportJobStore } from './reports/report.jobs.js';
 import type { DataSourceMeta } from './sources.js';
 
 export interface StandaloneOptions {
@@ -55,7 +57,9 @@ export async function startStandaloneGateway(options: StandaloneOptions & { foll
   const catalogue = options.cataloguePath ? loadCatalogue(options.cataloguePath) : loadCatalogue();
   const feeds = FeedCatalogue.load(options.feedCataloguePath);
   const reader = options.database ? await openDeliveredReader({ database: options.database, reference, catalogue, feeds, ...(options.log ? { log: options.log } : {}) }) : undefined;
-  const { gateway, indicators } = gatewayOver(options, reference, catalogue, feeds);
+  // replicas behind one address share the Sozialbericht jobs through the database
+  const reportJobs = options.database ? await DatabaseReportJobStore.open(options.database) : undefined;
+  const { gateway, indicators } = gatewayOver(options, reference, catalogue, feeds, reportJobs);
   const delivered = reader?.follow({
     ...(options.followMs ? { intervalMs: options.followMs } : {}),
     onChanged: () => {
@@ -66,7 +70,7 @@ export async function startStandaloneGateway(options: StandaloneOptions & { foll
   return { gateway, delivered, stop: () => delivered?.stop() };
 }
 
-function gatewayOver(options: StandaloneOptions, reference: AreaReference, catalogue: Catalogue, feeds: FeedCatalogue) {
+function gatewayOver(options: StandaloneOptions, reference: AreaReference, catalogue: Catalogue, feeds: FeedCatalogue, reportJobs?: ReportJobStore) {
   const protection = loadProtection(options.protectionPath);
   const geometry: DataSourceMeta[] = reference.attribution
     ? [{ code: 'stadtgliederung', name: `Stadtgliederung ${reference.name}`, licence: licenceIn(reference.attribution), attribution: reference.attribution, url: null, synthetic: false }]
@@ -88,6 +92,7 @@ function gatewayOver(options: StandaloneOptions, reference: AreaReference, catal
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.responseCache !== undefined ? { responseCache: options.responseCache } : {}),
     ...(options.budgets !== undefined ? { budgets: options.budgets } : {}),
+    ...(reportJobs ? { reportJobs } : {}),
   });
   return { gateway, indicators };
 }

@@ -8,7 +8,7 @@ import { migrateControlling } from '@sp/controlling';
 import { serveDashboard } from '@sp/dashboard';
 import { EventCodec, recordTypes, SchemaRegistry, topology as topologyOf } from '@sp/events';
 import { FeedCatalogue } from '@sp/feeds';
-import { createGateway, type Gateway } from '@sp/gateway';
+import { createGateway, DatabaseReportJobStore, type Gateway } from '@sp/gateway';
 import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/gateway';
 import { IndicatorProjector, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
@@ -229,6 +229,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     // the planning mutations deliver through the same service as the feeds (in-process)
     planningWriter: planningAmt ? planningWriterFrom(ingestion.get(DeliveryService), planningAmt) : null,
     scenarios: scenarioSourceFrom(scenarioStore),
+    // servers mode: the replicas share the Sozialbericht jobs (a poll lands on any of them)
+    ...(shared ? { reportJobs: await DatabaseReportJobStore.open(database) } : {}),
     ...gatewayOptionsFromEnv(config, identity.verify),
   });
 

@@ -8,29 +8,39 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { openPgliteDatabase } from '@sp/database-pglite';
+import type { Database } from '@sp/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, type GraphQLClient, tokenFor } from '../testing/gateway.fixture.js';
 import { docxPart, docxParts, pngSize } from '../testing/docx.fixture.js';
 import { type GeoGateway, startGeoGateway } from '../testing/geo.fixture.js';
 import { confidentialityLine } from './profile.model.js';
+import { DatabaseReportJobStore } from './report-jobs.database.js';
 import { formatNumber } from './report.format.js';
 
 let geo: GeoGateway;
 let gql: GraphQLClient;
 let planner: string;
 let dir: string;
+let jobsDir: string;
+let jobsDb: Database & { close(): Promise<void> };
 
 beforeAll(async () => {
   // two earlier Decembers give the SGB-II chart a series (a monthly series keeps its month). The
   // public reads their perturbed figures (Altstadt/Süd's true 1 in 12/2011 is published as 0) and
   // 12/2012 not at all (its observations carry no record key), so its chart ends in a gap
-  geo = await startGeoGateway({ sgb2History: { '2010-12': 40, '2011-12': 1 } });
+  // two replicas sharing their Sozialbericht jobs through a database, as the platform's pods do in servers mode
+  jobsDir = mkdtempSync(join(tmpdir(), 'sp-report-jobs-'));
+  jobsDb = await openPgliteDatabase({ dataDir: jobsDir });
+  geo = await startGeoGateway({ sgb2History: { '2010-12': 40, '2011-12': 1 }, replicas: { reportJobs: await DatabaseReportJobStore.open(jobsDb) } });
   gql = clientFor((u, init) => fetch(u, init), geo.url);
   planner = await tokenFor({ role: 'planner', privileged: true, sub: 'planerin' });
   dir = mkdtempSync(join(tmpdir(), 'sp-reports-'));
 }, 120_000);
 afterAll(async () => {
   await geo?.close();
+  await jobsDb?.close();
+  if (jobsDir) rmSync(jobsDir, { recursive: true, force: true });
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -338,6 +348,29 @@ describe('Sozialbericht as a batch job', () => {
     const text = all.join('\n');
     expect(text).toContain('Sozialbericht Köln');
     for (const bezirk of ['Innenstadt', 'Rodenkirchen', 'Lindenthal', 'Ehrenfeld', 'Nippes', 'Chorweiler', 'Porz', 'Kalk', 'Mülheim']) expect(text).toContain(bezirk);
+  }, 120_000);
+
+  it('is answered by another replica than the one that builds it: progress, and the file to whoever started it', async () => {
+    const at = (base: string, path: string, token?: string) => fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const started = await fetch(`${geo.url}/reports/sozialbericht.docx?level=STADTBEZIRK&period=2012`, { method: 'POST', headers: { authorization: `Bearer ${planner}` } });
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as { id: string; status: string };
+    const other = geo.secondUrl!;
+    expect((await at(other, job.status)).status).toBe(404);
+    let state: { state: string; done: number; download?: string } = { state: 'queued', done: 0 };
+    const t0 = performance.now();
+    while (state.state !== 'done' && state.state !== 'failed' && performance.now() - t0 < 90_000) {
+      const res = await at(other, job.status, planner);
+      expect(res.status).toBe(200);
+      state = (await res.json()) as typeof state;
+      if (state.state !== 'done') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toMatchObject({ state: 'done', done: 9 });
+    const file = await at(other, state.download!, planner);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toContain('sozialbericht_stadtbezirk_2012.docx');
+    expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    expect((await at(other, state.download!)).status).toBe(404);
   }, 120_000);
 
   it('as DOCX: each area’s map as a picture with alternative text, no empty charts, readable by LibreOffice', async () => {

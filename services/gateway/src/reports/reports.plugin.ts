@@ -105,7 +105,7 @@ export function reportRoutes(
     return file({ body, contentType: contentTypes[as], filename: `gebietsprofil_${safeName(p.area.level.toLowerCase())}_${safeName(p.area.code)}${p.period ? `_${p.period}` : ''}.${as}` });
   };
 
-  const startBatch = (viewer: Viewer, url: URL, ext: string): Response => {
+  const startBatch = async (viewer: Viewer, url: URL, ext: string): Promise<Response> => {
     const as = format(ext);
     checkParams(url.searchParams, ['level', 'period'], url.pathname);
     const ctx = contextFor(viewer, { untimed: true });
@@ -118,8 +118,8 @@ export function reportRoutes(
     // areas that ended before the report's period are history, not part of the report
     const areas = ctx.areas.areas(level).filter((a) => !a.validTo || a.validTo >= since);
     if (areas.length === 0) throw expectedError('BAD_USER_INPUT', `level ${level} has no areas in this city's spatial reference`, { argument: 'level' });
-    if (!jobs.canStart()) throw expectedError('RATE_LIMITED', 'two reports are being built already; try again in a minute', { retryAfter: 60 });
-    const job = jobs.start(viewer, areas.length, async (progress) => {
+    if (!(await jobs.canStart())) throw expectedError('RATE_LIMITED', 'two reports are being built already; try again in a minute', { retryAfter: 60 });
+    const job = await jobs.start(viewer, areas.length, async (progress) => {
       // one context for the whole batch: its loaders read each level-wide slice once
       const service = new ProfileService(ctx);
       const profiles: GebietsProfil[] = [];
@@ -173,10 +173,10 @@ export function reportRoutes(
         if (p) {
           endResponse(await profile(viewer, url, p[1]!, p[2]!, p[3]!));
         } else if (b) {
-          endResponse(startBatch(viewer, url, b[1]!));
+          endResponse(await startBatch(viewer, url, b[1]!));
         } else if (j) {
           checkParams(url.searchParams, [], url.pathname);
-          const job = jobs.get(j[1]!, viewer);
+          const job = await jobs.get(j[1]!, viewer);
           if (!job) throw expectedError('NOT_FOUND', `no report job ${j[1]} for this caller (jobs belong to whoever started them and are kept for an hour after they finish)`);
           if (!j[2]) {
             endResponse(

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { publicViewer, type Viewer } from '../auth/viewer.js';
 import { pickPeriod, seriesPeriods } from './profile.service.js';
-import { ReportJobs } from './report.jobs.js';
+import { MemoryReportJobStore, ReportJobs } from './report.jobs.js';
 
 describe('pickPeriod', () => {
   const years = ['2010', '2011', '2012'];
@@ -32,37 +32,52 @@ describe('ReportJobs', () => {
 
   it('shows a job only to the viewer who started it', async () => {
     const jobs = new ReportJobs();
-    const job = jobs.start(planner, 1, async (progress) => {
+    const job = await jobs.start(planner, 1, async (progress) => {
       progress(1);
       return file;
     });
     await new Promise((r) => setTimeout(r, 10));
-    expect(jobs.get(job.id, planner)?.state).toBe('done');
-    expect(jobs.get(job.id, publicViewer)).toBeUndefined();
-    expect(jobs.get(job.id, { ...planner, privileged: false })).toBeUndefined();
-    expect(jobs.get(job.id, { ...planner, subject: 'b' })).toBeUndefined();
+    expect((await jobs.get(job.id, planner))?.state).toBe('done');
+    expect(await jobs.get(job.id, publicViewer)).toBeUndefined();
+    expect(await jobs.get(job.id, { ...planner, privileged: false })).toBeUndefined();
+    expect(await jobs.get(job.id, { ...planner, subject: 'b' })).toBeUndefined();
   });
 
   it('refuses a third running job and forgets finished ones after keepMs', async () => {
     let now = 0;
-    const jobs = new ReportJobs({ maxRunning: 2, keepMs: 1000 }, () => now);
+    const jobs = new ReportJobs(undefined, { maxRunning: 2, keepMs: 1000 }, () => now);
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const a = jobs.start(planner, 1, async () => {
+    const a = await jobs.start(planner, 1, async () => {
       await gate;
       return file;
     });
-    jobs.start(planner, 1, async () => {
+    await jobs.start(planner, 1, async () => {
       await gate;
       return file;
     });
-    expect(jobs.canStart()).toBe(false);
+    expect(await jobs.canStart()).toBe(false);
     release();
     await new Promise((r) => setTimeout(r, 10));
-    expect(jobs.canStart()).toBe(true);
+    expect(await jobs.canStart()).toBe(true);
     now = 2000;
-    expect(jobs.get(a.id, planner)).toBeUndefined();
+    await jobs.canStart();
+    expect(await jobs.get(a.id, planner)).toBeUndefined();
+  });
+
+  it('answers a running job whose builder stopped beating as failed, and does not count it as running', async () => {
+    let now = 0;
+    const store = new MemoryReportJobStore();
+    const jobs = new ReportJobs(store, { maxRunning: 1, staleMs: 1000 }, () => now);
+    // the builder: a process that dies after the job started (its work never ends, nor beats again)
+    const job = await jobs.start(planner, 3, () => new Promise<never>(() => {}));
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await jobs.get(job.id, planner))?.state).toBe('running');
+    expect(await jobs.canStart()).toBe(false);
+    now = 5000;
+    expect(await jobs.get(job.id, planner)).toMatchObject({ state: 'failed', error: expect.stringMatching(/stopped/) });
+    expect(await jobs.canStart()).toBe(true);
   });
 });

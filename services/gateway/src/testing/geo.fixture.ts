@@ -16,6 +16,7 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { catalogueSource } from '../adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway, type Gateway } from '../gateway.js';
+import type { ReportJobStore } from '../reports/report.jobs.js';
 import type { OfferView } from '../sources.js';
 import { testAuth } from './gateway.fixture.js';
 import { einwohner2012 } from './koeln.fixture.js';
@@ -26,6 +27,8 @@ export interface GeoGateway {
   offers: OfferView[];
   /** http://127.0.0.1:<port> */
   url: string;
+  /** the second replica's, with `replicas` */
+  secondUrl?: string;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,11 @@ export interface GeoOptions {
    * public reads their perturbed figures, and a count below the threshold is suppressed.
    */
   sgb2History?: Record<string, number>;
+  /**
+   * Two replicas: a second gateway over the same sources at `secondUrl`, as two platform pods behind
+   * one address; `reportJobs` is the store both keep their Sozialbericht jobs in.
+   */
+  replicas?: { reportJobs?: ReportJobStore };
 }
 
 export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGateway> {
@@ -84,22 +92,31 @@ export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGate
   const areas = areaSourceFromReference(reference);
   const offers = testOffers(areas);
 
-  const gateway = createGateway({
-    areas,
-    catalogue: catalogueSource(catalogue),
-    indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] }),
-    registry: memoryRegistry(offers),
-    auth: testAuth,
-  });
-  const server: Server = createServer(gateway.handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const reportJobs = options.replicas?.reportJobs;
+  const gatewayOf = () =>
+    createGateway({
+      areas,
+      catalogue: catalogueSource(catalogue),
+      indicators: new WarehouseIndicatorReader(wh, { plans: planResolverFromCatalogue(catalogue), hierarchyLevels: ['STADT', 'STADTBEZIRK', 'STADTTEIL', 'STADTVIERTEL'] }),
+      registry: memoryRegistry(offers),
+      auth: testAuth,
+      ...(reportJobs ? { reportJobs } : {}),
+    });
+  const serve = async (g: Gateway) => {
+    const server: Server = createServer(g.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+  const gateway = gatewayOf();
+  const first = await serve(gateway);
+  const second = options.replicas ? await serve(gatewayOf()) : undefined;
   return {
     gateway,
     offers,
-    url: `http://127.0.0.1:${port}`,
+    url: first.url,
+    ...(second ? { secondUrl: second.url } : {}),
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const { server } of [first, ...(second ? [second] : [])]) await new Promise<void>((resolve) => server.close(() => resolve()));
       await wh.close();
     },
   };
