@@ -8,8 +8,10 @@
 // a second use of a refresh token for theft); a user disabled at one refused at the other; a
 // session that outlives both replicas' restart; a key rotated by one published and accepted by the
 // others; and wrong passwords counted into one lock.
+import { execFile } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { type PostgresInstance, startPostgres } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +109,23 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     expect(disabled.status).toBe(200);
     await pause(1_100);
     for (let i = 0; i < 4; i++) expect(await (await planner.request('/whoami')).json()).toEqual({ role: 'public' });
+  });
+
+  it('take a user the CLI adds on their PostgreSQL (SP_ENGINES=servers DATABASE_URL=…)', async () => {
+    const main = fileURLToPath(new URL('../dist/identity.main.js', import.meta.url));
+    const out = await new Promise<{ status: number; out: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [main, 'users', 'add', '--username', 'cli-planer', '--name', 'Carla CLI', '--role', 'planner'],
+        { env: { ...process.env, SP_ENGINES: 'servers', DATABASE_URL: pg.url } },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+    expect(out.status, out.out).toBe(0);
+    const password = /Einmalpasswort: (\S+)/.exec(out.out)![1]!;
+    const browser = new CookieClient(publicUrl);
+    await browser.signIn('cli-planer', password, 'das-cli-passwort-2026');
+    expect(await (await browser.request('/whoami')).json()).toMatchObject({ role: 'planner', name: 'Carla CLI' });
   });
 
   it('renew an expired session once when both replicas are asked at once, and keep it', async () => {
