@@ -82,6 +82,23 @@ export async function sharedSecret(documents: DocumentStore, name: string, initi
   }
 }
 
+/** the documents sign-in keeps (the files of <data>/identity) */
+export const identityDocuments = ['users', 'deleted-users', 'signing-keys', 'dashboard-client-secret', 'provider-cookie-secret'] as const;
+
+/**
+ * Moving to a shared store (servers mode) from files an earlier version kept in the data directory:
+ * each document the store does not have yet is taken from its file, so users, keys and secrets stay
+ * what they were. Returns the names taken.
+ */
+export async function seedDocuments(to: DocumentStore, from: DocumentStore): Promise<string[]> {
+  const taken: string[] = [];
+  for (const name of identityDocuments) {
+    const file = await from.read(name);
+    if (file && (await to.write(name, file.value, undefined))) taken.push(name);
+  }
+  return taken;
+}
+
 // ---- files and memory (the embedded default) ----
 
 /**

@@ -9,7 +9,7 @@ import type { Database } from '@sp/ports';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { createEmbeddedProvider, dashboardClientId, embeddedAudience, type EmbeddedProvider, platformScope } from './embedded-provider.js';
 import type { IdentityEnv } from './identity.config.js';
-import { databaseIdentityState, fileIdentityState, type IdentityState, sharedSecret } from './identity-state.js';
+import { databaseIdentityState, fileIdentityState, type IdentityState, seedDocuments, sharedSecret } from './identity-state.js';
 import { createSessionRoutes } from './session.routes.js';
 import { publicJwks, SigningKeyStore, type StoredKey } from './signing-keys.store.js';
 import { createTokenVerifier, type Identity, remoteKeys, TokenRejected, type TokenVerifier } from './tokens.js';
@@ -80,8 +80,14 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
   };
 
   const own = !options.state && options.database ? await databaseIdentityState(options.database) : undefined;
-  const state: IdentityState = options.state ?? own ?? fileIdentityState(identityDir(dataDir));
+  const files = fileIdentityState(identityDir(dataDir));
+  const state: IdentityState = options.state ?? own ?? files;
   const stop = () => own?.stop();
+  if (state !== files) {
+    // an earlier version (or the embedded default) kept them in the data directory: they go on
+    const taken = await seedDocuments(state.documents, files.documents);
+    if (taken.length > 0) log(`  Anmeldung: ${taken.join(', ')} aus ${identityDir(dataDir)} in die Datenbank übernommen`);
+  }
 
   if (env.SP_OIDC_ISSUER) {
     const issuer = env.SP_OIDC_ISSUER;
