@@ -20,7 +20,15 @@ export interface PlatformKeys {
 
 export function loadOrCreateApiKeys(dataDir: string, amts: readonly string[]): PlatformKeys {
   const file = join(dataDir, 'api-keys.json');
-  const keys: Record<string, string> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  const keys = keysIn(file);
+  if (addMissingKeys(keys, amts)) writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return platformKeys(keys, file);
+}
+
+const keysIn = (file: string): Record<string, string> => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {});
+
+/** a key for every Amt of `amts` that has none; true when one was made */
+function addMissingKeys(keys: Record<string, string>, amts: readonly string[]): boolean {
   let changed = false;
   for (const amt of amts) {
     if (!keys[amt]) {
@@ -28,8 +36,7 @@ export function loadOrCreateApiKeys(dataDir: string, amts: readonly string[]): P
       changed = true;
     }
   }
-  if (changed) writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
-  return platformKeys(keys, file);
+  return changed;
 }
 
 function platformKeys(keys: Record<string, string>, file: string): PlatformKeys {
@@ -38,20 +45,22 @@ function platformKeys(keys: Record<string, string>, file: string): PlatformKeys 
 }
 
 /**
- * Servers mode: a key file in the data directory is the operator's (k8s: mounted from the Secret)
- * and decides, as in the embedded default. Without one, the keys are the document `api-keys` of the
- * deployment's database — a missing Amt's key made by the first replica to write it — and the data
- * directory gets a copy.
+ * Servers mode: the keys are the document `api-keys` of the deployment's database. A key file in the
+ * data directory names the operator's keys (k8s: mounted from the Secret) and decides for the Ämter
+ * it names, as in the embedded default; a missing Amt's key is made by the first replica to write the
+ * document. The data directory gets a copy when its file lacks a key of the document — a copy, so a
+ * later start still takes a new Amt's key from the document, not from this pod's file. (A read-only
+ * file that lacks an Amt stops the start, as in the embedded default.)
  */
 export async function loadOrCreateSharedApiKeys(documents: DocumentStore, dataDir: string, amts: readonly string[]): Promise<PlatformKeys> {
   const file = join(dataDir, 'api-keys.json');
-  if (existsSync(file)) return loadOrCreateApiKeys(dataDir, amts);
+  const given = keysIn(file);
   const keys = await updateDocument<Record<string, string>, Record<string, string>>(documents, 'api-keys', (current) => {
-    const next = { ...current };
-    for (const amt of amts) next[amt] ??= generateApiKey(`${amt.replace(/_/g, '-')}-1`);
+    const next = { ...current, ...given };
+    addMissingKeys(next, amts);
     return { value: next, result: next };
   });
-  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  if (amts.some((amt) => given[amt] !== keys[amt])) writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
   return platformKeys(keys, file);
 }
 
