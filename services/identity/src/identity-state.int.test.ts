@@ -68,15 +68,15 @@ describe('moving to servers mode', () => {
     const before = await createIdentity(env, dataDir, { log: (l) => printed.push(l) });
     expect(printed.join('\n')).toContain('Einmalpasswort');
     const users = await before.users!.list();
-    before.close();
     const db = createPgDatabase({ url: pg.url, max: 2 });
     closing.push(() => db.close());
     await db.exec('CREATE DATABASE upgrade_check').catch(() => undefined);
     const upgraded = createPgDatabase({ url: Object.assign(new URL(pg.url), { pathname: '/upgrade_check' }).toString(), max: 2 });
     closing.push(() => upgraded.close());
     const again: string[] = [];
-    const after = await createIdentity(env, dataDir, { database: upgraded, log: (l) => again.push(l) });
-    closing.push(after.close);
+    const state = await databaseIdentityState(upgraded);
+    closing.push(state.stop);
+    const after = await createIdentity(env, dataDir, { state, log: (l) => again.push(l) });
     // no second first admin: the admin (and their password) came along
     expect(again.join('\n')).not.toContain('Einmalpasswort');
     expect(again.join('\n')).toContain('in die Datenbank übernommen');

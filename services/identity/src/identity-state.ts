@@ -103,9 +103,10 @@ export async function seedDocuments(to: DocumentStore, from: DocumentStore): Pro
 
 /**
  * Documents as files `<dir>/<name>.json` (0600, written atomically), versioned by a hash of their
- * content (a change stamp of mtime and inode can repeat within a millisecond); secrets as `<dir>/<name>` (the plain files of earlier versions). The CLI writes the same
- * files beside a running platform. Compare-and-write is per process: the CLI and the platform
- * writing the same instant is the one race left (as before).
+ * content (a change stamp of mtime and inode can repeat within a millisecond); the two secrets as
+ * `<dir>/<name>`, plain text, as earlier versions wrote them. The CLI writes the same files beside a
+ * running platform. Compare-and-write is per process: the CLI and the platform writing the same
+ * instant is the one race left (as before).
  */
 export class FileDocuments implements DocumentStore {
   constructor(private readonly dir: string) {}
@@ -147,7 +148,7 @@ export class FileDocuments implements DocumentStore {
   }
 }
 
-/** the documents kept as plain text files, not JSON (their names are the files' names since session 26) */
+/** the documents kept as plain text files, not JSON (the files earlier versions wrote) */
 const secretNames = new Set(['dashboard-client-secret', 'provider-cookie-secret']);
 
 interface MemoryEntry {

@@ -5,7 +5,6 @@
 // PostgreSQL in servers mode, where every replica of the platform shares it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { Database } from '@sp/ports';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { createEmbeddedProvider, dashboardClientId, embeddedAudience, type EmbeddedProvider, platformScope } from './embedded-provider.js';
 import type { IdentityEnv } from './identity.config.js';
@@ -29,7 +28,6 @@ export interface IdentityService {
   users: UserStore | undefined;
   /** where the state is kept: 'files' (this process) or 'database' (shared) */
   state: IdentityState['kind'];
-  close(): void;
 }
 
 export const identityDir = (dataDir: string) => join(dataDir, 'identity');
@@ -43,8 +41,6 @@ export interface IdentityOptions {
    * default: PGlite is rebuilt from the log on repair, which holds no users).
    */
   state?: IdentityState;
-  /** the same, made on this database (and stopped with the identity) */
-  database?: Database;
 }
 
 /** a database's state is read again at most this often (the users' version is one small query) */
@@ -79,10 +75,8 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     return publicUrl;
   };
 
-  const own = !options.state && options.database ? await databaseIdentityState(options.database) : undefined;
   const files = fileIdentityState(identityDir(dataDir));
-  const state: IdentityState = options.state ?? own ?? files;
-  const stop = () => own?.stop();
+  const state: IdentityState = options.state ?? files;
   if (state !== files) {
     // an earlier version (or the embedded default) kept them in the data directory: they go on
     const taken = await seedDocuments(state.documents, files.documents);
@@ -112,7 +106,6 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
       bearerFor: (req) => session.bearerFor(req),
       users: undefined,
       state: state.kind,
-      close: stop,
     };
   }
 
@@ -186,7 +179,6 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     bearerFor: (req) => session.bearerFor(req),
     users,
     state: state.kind,
-    close: stop,
   };
 }
 

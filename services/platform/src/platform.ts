@@ -318,7 +318,6 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     },
     async close() {
       await closeHttpServer(server);
-      identity.close();
       shared?.stop();
       await projections.stop();
       await ingestion.close();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Database } from '@sp/ports';
 import { createIdentity, type IdentityService } from '../identity.js';
 import { identityEnvSchema } from '../identity.config.js';
+import { databaseIdentityState } from '../identity-state.js';
 
 export class CookieClient {
   /** cookies per origin (host and port), as a browser keeps them apart for the platform and an external provider */
@@ -129,7 +130,8 @@ export async function identityAt(
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-identity-'));
   const printed: string[] = [];
-  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, { log: (l) => printed.push(l), ...options });
+  const state = options.database ? await databaseIdentityState(options.database) : undefined;
+  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, { log: (l) => printed.push(l), ...(state ? { state } : {}) });
   const server = await identityServer(identity);
   return {
     identity,
@@ -143,7 +145,7 @@ export async function identityAt(
     },
     async close() {
       await server.close();
-      identity.close();
+      state?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
