@@ -90,10 +90,14 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     jwks: { keys: options.keys.map((k) => k.jwk) as never },
     cookies: { keys: [options.cookieSecret] },
     // a refresh token for the dashboard without asking for offline_access: it lives as long as the
-    // provider's session (a working day), is replaced at each use, and ends with a user disabled since
-    // (findAccount finds no account) or signed out (revoked)
+    // provider's session (a working day) and ends with a user disabled since (findAccount finds no
+    // account) or signed out (revoked). It is not replaced at each use: the library takes a second use
+    // of a replaced token for theft and ends the sign-in, and a refresh whose answer is lost (a replica
+    // stopping mid-request) would leave the session with the replaced one. Rotation guards a token
+    // held where it could be stolen; this one never leaves the platform, and using it needs the
+    // dashboard client's secret.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    rotateRefreshToken: false,
     ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, RefreshToken: 8 * 3600 },
     interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
     features: {

@@ -6,8 +6,8 @@
 // server: one first admin for both; a sign-in that crosses them; a user an admin made at one signing
 // in at the other; a refresh asked of both at once that does not end the session (the provider takes
 // a second use of a refresh token for theft); a user disabled at one refused at the other; a
-// session that outlives both replicas' restart; a key rotated by one published and accepted by the
-// others; and wrong passwords counted into one lock.
+// session that outlives both replicas' restart and a refresh answered 503; a key rotated by one
+// published and accepted by the others; and wrong passwords counted into one lock.
 import { execFile } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,8 @@ let balancer: Server;
 let publicUrl: string;
 /** where the balancer sends requests, in turn */
 let targets: string[] = [];
+/** the balancer answers the next token request 503 itself (a replica restarting under it) */
+let failNextTokenRequest = false;
 let turn = 0;
 const replicas: Replica[] = [];
 const pools: PgDatabase[] = [];
@@ -43,6 +45,10 @@ async function replica(): Promise<Replica> {
 beforeAll(async () => {
   pg = await startPostgres();
   balancer = createServer((req, res) => {
+    if (failNextTokenRequest && req.method === 'POST' && req.url === '/auth/token') {
+      failNextTokenRequest = false;
+      return void res.writeHead(503, { 'content-type': 'text/plain' }).end('no replica ready\n');
+    }
     const target = new URL(targets[turn++ % targets.length]!);
     // a new connection per request: a kept-alive one the replica closes at the same moment would be a 502 of the test's own
     const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
@@ -146,6 +152,19 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     expect([...c.printed, ...d.printed].filter((l) => l.includes('Einmalpasswort'))).toHaveLength(0);
     for (let i = 0; i < 2; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
     expect(await (await admin.request('/session/me')).json()).toMatchObject({ signedIn: true, name: 'Administration' });
+    // and beyond the token it had: a refresh the old replicas had under way when they stopped (its
+    // answer lost, the provider's side done) does not end the session
+    await pause(2_500);
+    expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+  });
+
+  it('keep a session whose refresh is answered 503 (a rolling update): the next request renews it', async () => {
+    await pause(2_500);
+    failNextTokenRequest = true;
+    // the refresh met the 503: this request goes on as the public's, the session stays
+    expect(await (await admin.request('/whoami')).json()).toEqual({ role: 'public' });
+    expect(failNextTokenRequest).toBe(false);
+    expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
   });
 
   it('publish and accept at an older replica the key a newer one signs with after a rotation', async () => {

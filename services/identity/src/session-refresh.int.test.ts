@@ -40,6 +40,15 @@ describe('a session renewed by its refresh token', () => {
     expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
   });
 
+  it('never hands on a token in its last second: requests 1.85 s apart all pass', async () => {
+    // the token's exp is whole seconds from when the provider issued it; a session that counted its
+    // expiry from when the answer arrived handed on, for up to a second, a token already expired
+    for (let i = 0; i < 4; i++) {
+      await pause(1_850);
+      expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
+    }
+  });
+
   it('ends with signing out: the old cookie is neither signed in nor renewed', async () => {
     const discovery = (await (await fetch(`${at.server.url}/auth/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(discovery.revocation_endpoint).toBe(`${at.server.url}/auth/token/revocation`);

@@ -18,8 +18,8 @@
 // Sessions and sign-ins under way are entries of the identity state (identity-state.ts): this
 // process's memory in the embedded default, PostgreSQL in servers mode, so that a sign-in begun at one
 // replica ends at another and a restart signs nobody out. A refresh is one process's at a time (a
-// lease per session): the provider replaces the refresh token at each use and takes a second use of
-// the old one for theft, ending the whole sign-in.
+// lease per session), for providers that replace the refresh token at each use and take a second use
+// of the old one for theft, ending the whole sign-in (the embedded provider does not replace it).
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt } from 'jose';
