@@ -31,6 +31,9 @@ import { closeHttpServer } from '../http-close.js';
 
 export const defaultTenantId = 'koeln';
 
+/** how often a servers-mode replica reads the registry for tenants and keys another replica added */
+const REGISTRY_SYNC_MS = 10_000;
+
 export interface TenantRuntime {
   id: string;
   platform: Platform;
@@ -66,7 +69,8 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   // by a restore, `data:rebuild`, or a repair at start) has lost it, so every tenant is registered
   // again from its own directory's definition (tenant-file.ts)
   if (engines.repair) await registerFromTenantFiles(config.dataDir, repository);
-  // the registry is read once; creating a tenant adds to it. No tenant's runtime is opened here.
+  // the registry as this process starts; creating a tenant adds to it, and so does another replica
+  // in servers mode (learnRegistry below). No tenant's runtime is opened here.
   const definitions = new Map<string, Tenant>((await repository.list()).map((t) => [t.id, t]));
   const registered = new Set<string>([defaultTenantId, ...definitions.keys()]);
   // each tenant's definition beside its data, so that a backup of the directory carries it
@@ -88,7 +92,11 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       const tenant = definitions.get(id);
       if (!tenant) throw new Error(`tenant "${id}" is not registered`);
       const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id));
-      credentials.add({ tenant: id, apiKeyHashes: runtime.platform.keys.entries.map((e) => e.hash), issuer: runtime.platform.identity.issuer() });
+      const apiKeyHashes = runtime.platform.keys.entries.map((e) => e.hash);
+      credentials.add({ tenant: id, apiKeyHashes, issuer: runtime.platform.identity.issuer() });
+      // its keys as every replica routes them (an Amt new to its pack got one just now); a tenant
+      // being created is not registered yet: its hashes are stored with it (tenant.service.ts)
+      await repository.setApiKeyHashes(id, apiKeyHashes);
       return runtime;
     },
     async close(_id, runtime) {
@@ -114,7 +122,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       try {
         const { platform } = lease.runtime;
         registered.add(tenant.id);
-        return { url: tenantUrl(tenant.id), apiKeys: platform.keys.keys, apiKeysFile: platform.keys.file };
+        return { url: tenantUrl(tenant.id), apiKeys: platform.keys.keys, apiKeysFile: platform.keys.file, apiKeyHashes: platform.keys.entries.map((e) => e.hash) };
       } finally {
         lease.release();
       }
@@ -126,6 +134,12 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       definitions.delete(id);
       if (config.SP_ENGINES === 'servers') await dropServersTenantStores(config, id);
       rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true });
+    },
+    async close(id: string) {
+      registered.delete(id);
+      credentials.remove(id);
+      await pool.close(id);
+      definitions.delete(id);
     },
   };
   const tenants = new TenantService({
@@ -147,8 +161,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
         .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${tenantDirectoryPath}; accepted: GET` } }));
       return;
     }
-    void repository
-      .list()
+    void learnRegistry(0)
       .then((list) => {
         const listed = list.filter((t) => registered.has(t.id));
         const entries = [{ id: defaultTenantId, name: defaultName, kind: 'stadt', path: '/' }, ...listed.map((t) => ({ id: t.id, name: t.name, kind: t.kind, path: `/t/${t.id}/` }))];
@@ -167,7 +180,54 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     const lease = await pool.acquire(id);
     return { handle: lease.runtime.platform.handle, release: lease.release };
   };
-  const server = createServer(tenantRouter({ defaultTenant: defaultTenantId, runtimeOf, known: () => registered, credentials, admin, directory, report, awake: (id) => pool.isAwake(id) }));
+  // Servers mode: another replica creates tenants and opens them (storing keys for Ämter new to a
+  // pack) in the registry all replicas read. This one learns of them when a request names a tenant
+  // or carries a credential it does not know, when the list of tenants is asked, and every
+  // REGISTRY_SYNC_MS; at most once a second for the requests, so unknown names cost no more. There
+  // is no removal of a tenant but the undoing of a creation, which never reached the registry.
+  let lastLearnt = Date.now();
+  let learning: Promise<Tenant[]> | undefined;
+  const learnRegistry = (minAgeMs: number): Promise<Tenant[]> => {
+    if (learning) return learning;
+    if (Date.now() - lastLearnt < minAgeMs) return Promise.resolve([...definitions.values()]);
+    learning = (async () => {
+      const [list, hashes] = await Promise.all([repository.list(), repository.apiKeyHashes()]);
+      for (const tenant of list) {
+        if (!definitions.has(tenant.id)) {
+          definitions.set(tenant.id, tenant);
+          registered.add(tenant.id);
+          writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
+        }
+        credentials.add({ tenant: tenant.id, apiKeyHashes: hashes.get(tenant.id) ?? [], issuer: issuerOf(config, tenantUrl(tenant.id)) });
+      }
+      return list;
+    })().finally(() => {
+      learning = undefined;
+      lastLearnt = Date.now();
+    });
+    return learning;
+  };
+  const sync =
+    config.SP_ENGINES === 'servers'
+      ? setInterval(
+          () => void learnRegistry(0).catch((error: unknown) => report(`[tenants] the registry could not be read: ${error instanceof Error ? error.message : String(error)}`)),
+          REGISTRY_SYNC_MS,
+        )
+      : undefined;
+  sync?.unref();
+  const server = createServer(
+    tenantRouter({
+      defaultTenant: defaultTenantId,
+      runtimeOf,
+      known: () => registered,
+      learn: () => learnRegistry(1_000).then(() => undefined),
+      credentials,
+      admin,
+      directory,
+      report,
+      awake: (id) => pool.isAwake(id),
+    }),
+  );
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -176,9 +236,15 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     server.listen(config.SP_PORT, config.SP_HOST, () => resolve());
   });
   url = `http://${config.SP_HOST}:${(server.address() as AddressInfo).port}`;
-  // a closed tenant's credentials are known without opening it: its keys' hashes from its directory
-  // and the issuer its runtime will have, so that the router still refuses a key naming another tenant
-  for (const id of definitions.keys()) credentials.add({ tenant: id, apiKeyHashes: storedApiKeyHashes(tenantDir(config.dataDir, id)), issuer: issuerOf(config, tenantUrl(id)) });
+  // a closed tenant's credentials are known without opening it: its keys' hashes from the registry
+  // (servers mode: whichever replica opened it last; a new pod's data directory is empty) and from
+  // its directory (a registry rebuilt from the log has none), and the issuer its runtime will have,
+  // so that the router routes its keys and still refuses a key naming another tenant
+  const registryHashes = await repository.apiKeyHashes();
+  for (const id of definitions.keys()) {
+    const apiKeyHashes = [...(registryHashes.get(id) ?? []), ...storedApiKeyHashes(tenantDir(config.dataDir, id))];
+    credentials.add({ tenant: id, apiKeyHashes, issuer: issuerOf(config, tenantUrl(id)) });
+  }
 
   // the deployment's own figures (no tenant label): the tenant runtimes
   telemetry.observeTenants(() => ({ registered: registered.size, ...pool.stats() }));
@@ -207,6 +273,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     adminToken,
     tenantUrl,
     async close() {
+      clearInterval(sync);
       await closeHttpServer(server);
       await pool.closeAll();
       // the default tenant's engines belong to the caller, who opened them

@@ -30,6 +30,11 @@ export class CredentialIndex {
     for (const [i, t] of this.byIssuer) if (t === tenant) this.byIssuer.delete(i);
   }
 
+  /** whether the request carries an API key or bearer token at all (known to a tenant or not) */
+  carries(headers: IncomingHttpHeaders): boolean {
+    return credentialOf(headers) !== undefined;
+  }
+
   tenantOf(headers: IncomingHttpHeaders): string | undefined {
     const credential = credentialOf(headers);
     if (!credential) return undefined;

@@ -20,6 +20,12 @@ export interface TenantRouterDeps {
   runtimeOf: (tenant: string) => Promise<{ handle: Handler; release(): void }>;
   /** the registered tenants */
   known: () => ReadonlySet<string>;
+  /**
+   * reads the registry again (servers mode: another replica may have created the tenant a request
+   * names, or the one its key belongs to); asked before answering UNKNOWN_TENANT, or before giving a
+   * request that names no tenant and carries a credential no tenant here knows to the default tenant
+   */
+  learn?: () => Promise<void>;
   credentials: CredentialIndex;
   admin: { handles(path: string): boolean; handle: Handler };
   /** the deployment's public list of tenants (GET /tenants, also under /t/{id}/ for the dashboard's relative URLs) */
@@ -49,33 +55,49 @@ export function tenantRouter(deps: TenantRouterDeps): Handler {
     const split = splitTenantPath(rawUrl);
     const header = req.headers['x-sp-tenant'];
     const headerTenant = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
-    const resolution = resolveTenant({ pathTenant: split.tenant, headerTenant, credentialTenant: deps.credentials.tenantOf(req.headers) }, deps.known(), deps.defaultTenant);
-    if (resolution.kind === 'rejected') return refuse(res, split.url, resolution.status, resolution.code, resolution.message);
-    // /t/{id} without the slash: the dashboard's relative links need the directory
-    if (split.tenant !== undefined && /^\/t\/[^/?#]+(\?|$)/.test(rawUrl)) {
-      res.writeHead(308, { location: rawUrl.replace(/^(\/t\/[^/?#]+)/, '$1/') }).end();
-      return;
-    }
-    if (deps.directory && split.url.split('?')[0] === tenantDirectoryPath) return deps.directory(req, res);
-    const tenant = resolution.tenant;
-    // a monitor probing every tenant must not open them all (the cap would close and open them in turn)
-    if (tenant !== deps.defaultTenant && deps.awake && !deps.awake(tenant) && isProbe(req.method, split.url)) return answerClosed(res, tenant, split.url);
-    deps.runtimeOf(tenant).then(
-      ({ handle, release }) => {
-        // the lease holds the runtime open until the response has ended or its connection is gone
-        res.once('close', release);
-        if (res.destroyed) return release();
-        // the tenant's runtime sees its own paths, as if it were alone
-        req.url = split.url;
-        handle(req, res);
-      },
+    const resolve = () => resolveTenant({ pathTenant: split.tenant, headerTenant, credentialTenant: deps.credentials.tenantOf(req.headers) }, deps.known(), deps.defaultTenant);
+    const first = resolve();
+    const unknownHere =
+      first.kind === 'rejected'
+        ? first.code === 'UNKNOWN_TENANT'
+        : split.tenant === undefined && headerTenant === undefined && deps.credentials.tenantOf(req.headers) === undefined && deps.credentials.carries(req.headers);
+    if (!deps.learn || !unknownHere) return dispatch(first);
+    deps.learn().then(
+      () => dispatch(resolve()),
       (error: unknown) => {
-        if (res.headersSent) return;
-        if (error instanceof TenantStarting) return refuse(res, split.url, 503, 'TENANT_STARTING', error.message);
-        deps.report?.(`tenant ${tenant}: its runtime could not be opened: ${error instanceof Error ? error.message : String(error)}`);
-        refuse(res, split.url, 503, 'TENANT_UNAVAILABLE', `tenant "${tenant}" cannot be opened right now; try again in a few seconds`);
+        deps.report?.(`[tenants] the registry could not be read: ${error instanceof Error ? error.message : String(error)}`);
+        dispatch(first);
       },
     );
+
+    function dispatch(resolution: ReturnType<typeof resolveTenant>) {
+      if (resolution.kind === 'rejected') return refuse(res, split.url, resolution.status, resolution.code, resolution.message);
+      // /t/{id} without the slash: the dashboard's relative links need the directory
+      if (split.tenant !== undefined && /^\/t\/[^/?#]+(\?|$)/.test(rawUrl)) {
+        res.writeHead(308, { location: rawUrl.replace(/^(\/t\/[^/?#]+)/, '$1/') }).end();
+        return;
+      }
+      if (deps.directory && split.url.split('?')[0] === tenantDirectoryPath) return deps.directory(req, res);
+      const tenant = resolution.tenant;
+      // a monitor probing every tenant must not open them all (the cap would close and open them in turn)
+      if (tenant !== deps.defaultTenant && deps.awake && !deps.awake(tenant) && isProbe(req.method, split.url)) return answerClosed(res, tenant, split.url);
+      deps.runtimeOf(tenant).then(
+        ({ handle, release }) => {
+          // the lease holds the runtime open until the response has ended or its connection is gone
+          res.once('close', release);
+          if (res.destroyed) return release();
+          // the tenant's runtime sees its own paths, as if it were alone
+          req.url = split.url;
+          handle(req, res);
+        },
+        (error: unknown) => {
+          if (res.headersSent) return;
+          if (error instanceof TenantStarting) return refuse(res, split.url, 503, 'TENANT_STARTING', error.message);
+          deps.report?.(`tenant ${tenant}: its runtime could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+          refuse(res, split.url, 503, 'TENANT_UNAVAILABLE', `tenant "${tenant}" cannot be opened right now; try again in a few seconds`);
+        },
+      );
+    }
   };
 }
 

@@ -1,19 +1,38 @@
 // The tenant registry: which tenants the deployment serves, kept in the deployment's database (the
 // default tenant's; in the embedded default its PGlite). A tenant's own data never lives here.
+// In servers mode every replica of the platform reads the same registry (docs/tenants.md, "Servers
+// mode"): the tenants, the hashes of their Ämter's API keys (so a replica routes a key to its
+// tenant without having opened it, whatever its own data directory holds), and the claims of
+// creations under way (so the same tenant asked of two replicas at once is created once).
 import type { Database } from '@sp/ports';
 import { tenantDefinitionSchema, type Tenant, type TenantDefinition } from '@sp/tenancy';
 
-const ddl = `CREATE TABLE IF NOT EXISTS platform_tenants (
+const ddl = [
+  `CREATE TABLE IF NOT EXISTS platform_tenants (
   id text PRIMARY KEY,
   definition jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
-)`;
+)`,
+  `ALTER TABLE platform_tenants ADD COLUMN IF NOT EXISTS api_key_hashes jsonb`,
+  `CREATE TABLE IF NOT EXISTS platform_tenant_claims (
+  id text PRIMARY KEY,
+  holder text NOT NULL,
+  expires_at timestamptz NOT NULL
+)`,
+];
+
+/** how long a claim on a tenant id holds when its holder stops before releasing it (a creation takes seconds) */
+const CLAIM_TTL_S = 600;
 
 export class TenantRepository {
   constructor(private readonly database: Database) {}
 
   async migrate(): Promise<void> {
-    await this.database.exec(ddl);
+    // replicas starting together: CREATE … IF NOT EXISTS is not safe against itself, so one at a time
+    await this.database.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sp tenant registry schema']);
+      for (const statement of ddl) await tx.query(statement);
+    });
   }
 
   async list(): Promise<Tenant[]> {
@@ -21,14 +40,45 @@ export class TenantRepository {
     return rows.map((r) => ({ ...tenantDefinitionSchema.parse(typeof r.definition === 'string' ? JSON.parse(r.definition) : r.definition), createdAt: new Date(r.created_at).toISOString() }));
   }
 
-  /** stores a new tenant; 'exists' when the id is taken (the row is left as it was) */
-  async create(definition: TenantDefinition): Promise<Tenant | 'exists'> {
-    const { rows } = await this.database.query<{ created_at: string | Date }>(`INSERT INTO platform_tenants (id, definition) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING RETURNING created_at`, [
-      definition.id,
-      JSON.stringify(definition),
-    ]);
+  /** stores a new tenant with its Ämter's key hashes; 'exists' when the id is taken (the row is left as it was) */
+  async create(definition: TenantDefinition, apiKeyHashes: readonly string[] = []): Promise<Tenant | 'exists'> {
+    const { rows } = await this.database.query<{ created_at: string | Date }>(
+      `INSERT INTO platform_tenants (id, definition, api_key_hashes) VALUES ($1, $2::jsonb, $3::jsonb) ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+      [definition.id, JSON.stringify(definition), JSON.stringify(apiKeyHashes)],
+    );
     const row = rows[0];
     return row ? { ...definition, createdAt: new Date(row.created_at).toISOString() } : 'exists';
+  }
+
+  /** the `sha256:` hashes of each registered tenant's API keys, as the replica that last opened it stored them */
+  async apiKeyHashes(): Promise<Map<string, string[]>> {
+    const { rows } = await this.database.query<{ id: string; api_key_hashes: unknown }>(`SELECT id, api_key_hashes FROM platform_tenants WHERE api_key_hashes IS NOT NULL`);
+    return new Map(rows.map((r) => [r.id, (typeof r.api_key_hashes === 'string' ? JSON.parse(r.api_key_hashes) : r.api_key_hashes) as string[]]));
+  }
+
+  /** stores a tenant's key hashes (a tenant's runtime adds keys for Ämter new to its pack when it opens) */
+  async setApiKeyHashes(id: string, hashes: readonly string[]): Promise<void> {
+    const value = JSON.stringify([...hashes].sort());
+    await this.database.query(`UPDATE platform_tenants SET api_key_hashes = $2::jsonb WHERE id = $1 AND api_key_hashes IS DISTINCT FROM $2::jsonb`, [id, value]);
+  }
+
+  /**
+   * Claims a tenant id for creating it: true for the one caller that holds it now (in the whole
+   * deployment), false while another holds it. A claim whose holder stopped without releasing it
+   * lapses after CLAIM_TTL_S.
+   */
+  async claim(id: string, holder: string): Promise<boolean> {
+    const { rows } = await this.database.query(
+      `INSERT INTO platform_tenant_claims (id, holder, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+       ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at WHERE platform_tenant_claims.expires_at < now()
+       RETURNING holder`,
+      [id, holder, CLAIM_TTL_S],
+    );
+    return rows.length > 0;
+  }
+
+  async release(id: string, holder: string): Promise<void> {
+    await this.database.query(`DELETE FROM platform_tenant_claims WHERE id = $1 AND holder = $2`, [id, holder]);
   }
 
   /** registers a tenant restored from a backup, with its creation time; 'exists' when the id is taken */

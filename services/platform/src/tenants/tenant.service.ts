@@ -1,6 +1,9 @@
 // Creating and listing tenants, in the domain's words: a definition is checked (schema, a reference
-// the deployment knows, Ämter that name only the reference's datasets, an id not taken), the tenant's stores and runtime are started, and only then
-// is it registered; if any step fails nothing of it stays behind.
+// the deployment knows, Ämter that name only the reference's datasets, an id not taken), the id is
+// claimed in the registry for the creation (one at a time in the whole deployment), the tenant's
+// stores and runtime are started, and only then is it registered; if any step fails nothing of it
+// stays behind.
+import { randomUUID } from 'node:crypto';
 import { tenantDefinitionSchema, type Tenant, type TenantDefinition } from '@sp/tenancy';
 import type { TenantRepository } from './tenant.repository.js';
 
@@ -20,9 +23,11 @@ export type CreateTenantResult =
 
 export interface TenantRuntimeStarter {
   /** starts the tenant's stores and runtime; throws when it cannot (nothing is left running) */
-  start(tenant: Tenant): Promise<Omit<CreatedTenant, 'tenant'>>;
+  start(tenant: Tenant): Promise<Omit<CreatedTenant, 'tenant'> & { apiKeyHashes: readonly string[] }>;
   /** stops it and removes what start made (used when registering fails) */
   discard(id: string): Promise<void>;
+  /** stops its runtime here and leaves its stores (another registered it) */
+  close(id: string): Promise<void>;
 }
 
 export interface TenantServiceDeps {
@@ -36,8 +41,6 @@ export interface TenantServiceDeps {
 }
 
 export class TenantService {
-  private creating = new Set<string>();
-
   constructor(private readonly deps: TenantServiceDeps) {}
 
   async list(): Promise<{ default: string; references: readonly string[]; tenants: (Tenant & { url: string })[] }> {
@@ -68,29 +71,37 @@ export class TenantService {
         issues: unknownDatasets,
       };
     }
-    const taken = definition.id === this.deps.defaultTenant || this.creating.has(definition.id) || (await this.deps.repository.list()).some((t) => t.id === definition.id);
-    if (taken) return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" exists; choose another id` };
-    this.creating.add(definition.id);
+    if (definition.id === this.deps.defaultTenant) return exists(definition.id);
+    // one creation of an id at a time in the whole deployment (servers mode: every replica's): a
+    // second one would start the same stores and, losing the race to register, undo them under the first
+    const holder = randomUUID();
+    if (!(await this.deps.repository.claim(definition.id, holder))) {
+      return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" is being created by another request; it exists once that one answers 201` };
+    }
     try {
+      if ((await this.deps.repository.list()).some((t) => t.id === definition.id)) return exists(definition.id);
       const tenant: Tenant = { ...definition, createdAt: new Date().toISOString() };
-      let started: Omit<CreatedTenant, 'tenant'>;
+      let started: Omit<CreatedTenant, 'tenant'> & { apiKeyHashes: readonly string[] };
       try {
         started = await this.deps.runtimes.start(tenant);
       } catch (error) {
         await this.deps.runtimes.discard(definition.id).catch(() => undefined);
         return { kind: 'unavailable', code: 'TENANT_START_FAILED', message: `tenant "${definition.id}" could not be started: ${error instanceof Error ? error.message : String(error)}` };
       }
-      const stored = await this.deps.repository.create(definition).catch(async (error: unknown) => {
+      const { apiKeyHashes, ...created } = started;
+      const stored = await this.deps.repository.create(definition, apiKeyHashes).catch(async (error: unknown) => {
         await this.deps.runtimes.discard(definition.id);
         throw error;
       });
       if (stored === 'exists') {
-        await this.deps.runtimes.discard(definition.id);
-        return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${definition.id}" exists; choose another id` };
+        // registered without a claim meanwhile (a restore): the stores are that tenant's now, so
+        // only this runtime is closed, nothing removed
+        await this.deps.runtimes.close(definition.id);
+        return exists(definition.id);
       }
-      return { kind: 'accepted', created: { tenant: stored, ...started } };
+      return { kind: 'accepted', created: { tenant: stored, ...created } };
     } finally {
-      this.creating.delete(definition.id);
+      await this.deps.repository.release(definition.id, holder);
     }
   }
 
@@ -104,4 +115,8 @@ export class TenantService {
       ),
     );
   }
+}
+
+function exists(id: string): CreateTenantResult {
+  return { kind: 'rejected', code: 'TENANT_EXISTS', message: `field id: tenant "${id}" exists; choose another id` };
 }

@@ -1,0 +1,141 @@
+// Two replicas of the platform in servers mode (the k8s manifest runs two pods, each with an emptyDir
+// of its own) on one Kafka broker, one PostgreSQL and one ClickHouse HTTP server, behind no balancer:
+// the test sends each request to the replica a balancer could have chosen. Played as the operator and
+// the Ämter would meet it:
+// - a tenant created through one replica is served by the other at once (by path, by its Ämter's keys
+//   alone, in the public list of tenants), not after the other's restart;
+// - the same tenant created through both replicas at once is created once: one 201, one 409, and
+//   the loser does not undo the winner's stores;
+// - a replica started with an empty data directory routes a tenant's keys to it (the key hashes are
+//   the registry's, not files of the pod that created the tenant).
+import { rmSync } from 'node:fs';
+import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type PlatformConfig } from '../config.js';
+import { openEngines, type Engines } from '../engines.js';
+import { startDeployment, type Deployment } from './deployment.js';
+
+type Kafka = Awaited<ReturnType<typeof startKafka>>;
+type Postgres = Awaited<ReturnType<typeof startPostgres>>;
+type Chdb = Awaited<ReturnType<typeof startChdbHttp>>;
+type Gql = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+type Replica = { dataDir: string; engines: Engines; d: Deployment };
+
+const ADMIN = 'admin-token-of-the-servers-replicas-test-0123';
+
+describe('two replicas of a servers-mode deployment share its tenants', () => {
+  let kafka: Kafka;
+  let postgres: Postgres;
+  let chdb: Chdb;
+  let a: Replica;
+  let b: Replica;
+  let townKeys: Record<string, string>;
+
+  const configOf = (dataDir: string): PlatformConfig =>
+    loadConfig({
+      SP_ENGINES: 'servers',
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      DATABASE_URL: postgres.url,
+      CLICKHOUSE_URL: chdb.url,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      SP_DATA_DIR: dataDir,
+      SP_PORT: '0',
+      SP_ADMIN_TOKEN: ADMIN,
+    });
+  const startReplica = async (dataDir: string): Promise<Replica> => {
+    const config = configOf(dataDir);
+    const engines = await openEngines(config);
+    return { dataDir, engines, d: await startDeployment(config, engines) };
+  };
+  const stopReplica = async (r: Replica | undefined) => {
+    await r?.d.close();
+    await r?.engines.close();
+  };
+  const create = (r: Replica, body: object) =>
+    fetch(`${r.d.url}/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const deliver = (url: string, key: string, records: unknown[]) =>
+    fetch(`${url}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+  const record = (value: number, version: number) => ({
+    key: 'bevoelkerung|SOZIALRAUM|1|2012',
+    version,
+    dataset: 'bevoelkerung',
+    areaLevel: 'SOZIALRAUM',
+    areaCode: '1',
+    period: '2012',
+    observations: [{ measure: 'einwohner', dimensions: {}, value }],
+    synthetic: true,
+  });
+  /** the town's Einwohner of Sozialraum 1 in 2012 as the replica answers, polled until it is `want` */
+  const einwohner = async (r: Replica, tenant: string, want: number) => {
+    let last: unknown;
+    for (let i = 0; i < 120; i++) {
+      const res = await fetch(`${r.d.tenantUrl(tenant)}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ indicatorValues(indicator: "einwohner", level: SOZIALRAUM, period: "2012", areas: ["1"]) { value } }' }),
+      });
+      const body = (await res.json()) as Gql;
+      last = body.data ? (body.data.indicatorValues as { value: number | null }[])[0]?.value : (body.errors?.[0]?.extensions?.code ?? res.status);
+      if (last === want) return last;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return last;
+  };
+
+  beforeAll(async () => {
+    [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
+    a = await startReplica(tempDir('sp-replica-a-'));
+    b = await startReplica(tempDir('sp-replica-b-'));
+    const created = await create(a, { id: 'musterstadt', name: 'Musterstadt', kind: 'gemeinde', reference: 'musterstadt' });
+    expect(created.status, await created.clone().text()).toBe(201);
+    townKeys = ((await created.json()) as { apiKeys: Record<string, string> }).apiKeys;
+  }, 600_000);
+
+  afterAll(async () => {
+    await stopReplica(a);
+    await stopReplica(b);
+    await kafka?.wipe();
+    await postgres?.wipe();
+    await chdb?.stop();
+  }, 120_000);
+
+  it('serves a tenant created through the other replica: by path, by key alone, in the list of tenants', async () => {
+    // by path: the replica that did not create it knows it
+    const byPath = await deliver(b.d.tenantUrl('musterstadt'), townKeys.statistik!, [record(4321, 1)]);
+    expect(byPath.status, await byPath.clone().text()).toBeLessThan(300);
+    expect(await einwohner(b, 'musterstadt', 4321)).toBe(4321);
+    expect(await einwohner(a, 'musterstadt', 4321)).toBe(4321);
+    // by its key alone, at the deployment's root (the router finds the tenant by the key's hash)
+    const byKey = await deliver(b.d.url, townKeys.statistik!, [record(4322, 2)]);
+    expect(byKey.status, await byKey.clone().text()).toBeLessThan(300);
+    expect(await einwohner(a, 'musterstadt', 4322)).toBe(4322);
+    const listed = (await (await fetch(`${b.d.url}/tenants`)).json()) as { tenants: { id: string }[] };
+    expect(listed.tenants.map((t) => t.id)).toContain('musterstadt');
+  });
+
+  it('creates a tenant asked of both replicas at once exactly once, and it works', async () => {
+    const body = { id: 'zweitstadt', name: 'Zweitstadt', kind: 'gemeinde', reference: 'musterstadt' };
+    const answers = await Promise.all([create(a, body), create(b, body)]);
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses, JSON.stringify(await Promise.all(answers.map((r) => r.clone().text())))).toEqual([201, 409]);
+    const winner = answers.find((r) => r.status === 201)!;
+    const keys = ((await winner.json()) as { apiKeys: Record<string, string> }).apiKeys;
+    // the loser left the winner's stores alone: a delivery through either replica lands and is read through both
+    const res = await deliver(a.d.tenantUrl('zweitstadt'), keys.statistik!, [record(777, 1)]);
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    expect(await einwohner(b, 'zweitstadt', 777)).toBe(777);
+    const again = await deliver(b.d.tenantUrl('zweitstadt'), keys.statistik!, [record(778, 2)]);
+    expect(again.status, await again.clone().text()).toBeLessThan(300);
+    expect(await einwohner(a, 'zweitstadt', 778)).toBe(778);
+  });
+
+  it("routes a tenant's keys on a replica started with an empty data directory", async () => {
+    // the pod that created the tenant is replaced: the new one has none of its files
+    await stopReplica(a);
+    rmSync(a.dataDir, { recursive: true, force: true });
+    a = await startReplica(tempDir('sp-replica-a2-'));
+    const byKey = await deliver(a.d.url, townKeys.statistik!, [record(4323, 3)]);
+    expect(byKey.status, await byKey.clone().text()).toBeLessThan(300);
+    expect(await einwohner(b, 'musterstadt', 4323)).toBe(4323);
+  });
+});
