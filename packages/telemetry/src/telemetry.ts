@@ -27,7 +27,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationType, DataPointType, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { AggregationType, InstrumentType, MeterProvider, MetricReader, PeriodicExportingMetricReader, type IMetricReader, type ResourceMetrics, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ProjectionStats } from '@sp/ports';
 import { Logger, logFormatFromEnv } from './log.js';
@@ -69,25 +69,46 @@ export interface TelemetryOptions {
   spanExporter?: SpanExporter;
 }
 
-/** what a root Telemetry and its tenants' views share: one meter provider, exporter and tracer */
+/** the instruments every Telemetry records into, created on its own meter */
+interface Instruments {
+  httpRequests: Counter;
+  httpDuration: Histogram;
+  batchSize: Histogram;
+  batchDuration: Histogram;
+  appendDuration: Histogram;
+  queryDuration: Histogram;
+  computeDuration: Histogram;
+}
+
+/** what a root Telemetry and its tenants' views share: the root's meter provider and exporter, the tracer */
 interface Core {
   provider: MeterProvider;
   prometheus: PrometheusExporter;
-  meter: Meter;
+  /** what a view's meter provider is made from, as the root's was: its resource's name and OTLP settings */
+  env: NodeJS.ProcessEnv;
+  serviceName: string;
   otlp: boolean;
   tracer: Tracer;
   tracerProvider: TracerProvider;
-  /** the tenants' views not shut down, by tenant: a gauge of a tenant without one is stale */
-  openViews: Map<string, number>;
-  instruments: {
-    httpRequests: Counter;
-    httpDuration: Histogram;
-    batchSize: Histogram;
-    batchDuration: Histogram;
-    appendDuration: Histogram;
-    queryDuration: Histogram;
-    computeDuration: Histogram;
-  };
+  /** the open tenants' views, each with the reader of its own meter provider: what the deployment's scrape adds to the root's */
+  views: Set<TenantMeter>;
+}
+
+/**
+ * A tenant view's own meter provider. Its series live there and nowhere else, so that closing the
+ * tenant's runtime drops them all: the SDK cannot forget one attribute set of a shared instrument,
+ * so with one provider for the deployment the series of every tenant ever opened stayed in memory
+ * and in each scrape (a closed tenant's gauges frozen at their last value).
+ */
+interface TenantMeter {
+  provider: MeterProvider;
+  reader: ScrapeReader;
+}
+
+/** a pull reader: collected at each scrape of the deployment or of the tenant */
+class ScrapeReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
 }
 
 /** a view of the root's metrics for one tenant (Telemetry.forTenant) */
@@ -97,6 +118,34 @@ interface View {
   /** what its scrape answers: its own series (`own`) or every tenant's (`all`, the deployment's `/metrics`) */
   scrape: 'own' | 'all';
   logger: Logger;
+}
+
+/** histograms' buckets by name, the same in every meter provider */
+const metricViews: ViewOptions[] = [
+  { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*duration*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: durationBuckets } } },
+  { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*size*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: sizeBuckets } } },
+];
+
+/** a meter provider with `readers`, and the OTLP exporter when the standard variables ask for it */
+function meterProvider(serviceName: string, env: NodeJS.ProcessEnv, otlp: boolean, readers: IMetricReader[]): MeterProvider {
+  // the exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout) itself
+  if (otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000) }));
+  return new MeterProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), readers, views: metricViews });
+}
+
+function createInstruments(meter: Meter): Instruments {
+  return {
+    httpRequests: meter.createCounter('sp_http_requests', { description: 'HTTP requests answered, by route, method and status class' }),
+    httpDuration: meter.createHistogram('sp_http_request_duration_seconds', { unit: 's', description: 'time to answer an HTTP request, by route, method and status class' }),
+    batchSize: meter.createHistogram('sp_consumer_batch_size', { description: 'events per batch handed to a consumer group' }),
+    batchDuration: meter.createHistogram('sp_consumer_batch_duration_seconds', {
+      unit: 's',
+      description: 'time a consumer group took for one batch (failed batches included, outcome label)',
+    }),
+    appendDuration: meter.createHistogram('sp_eventlog_append_duration_seconds', { unit: 's', description: 'time to append events to the event log, by topic and outcome' }),
+    queryDuration: meter.createHistogram('sp_query_duration_seconds', { unit: 's', description: 'database and warehouse statement times, by store, operation and outcome' }),
+    computeDuration: meter.createHistogram('sp_compute_duration_seconds', { unit: 's', description: 'projection and composite index recomputation times, by step' }),
+  };
 }
 
 export class Telemetry {
@@ -109,6 +158,8 @@ export class Telemetry {
   readonly tracer: Tracer;
   private readonly core: Core;
   private readonly view: View | undefined;
+  /** a view's own meter provider (the root's is the core's) */
+  private readonly own: TenantMeter | undefined;
   /** the observable callbacks this Telemetry added, taken off the meter again by shutdown() */
   private readonly observing: (() => void)[] = [];
   private closed = false;
@@ -128,9 +179,14 @@ export class Telemetry {
     this.view = view;
     this.labels = view ? { service: options.service, tenant: view.tenant } : { service: options.service };
     this.logger = view?.logger ?? options.logger ?? new Logger(options.service, logFormatFromEnv(options.env ?? process.env));
-    this.meter = this.core.meter;
     this.otlp = this.core.otlp;
     this.tracer = this.core.tracer;
+    if (view) {
+      const reader = new ScrapeReader();
+      this.own = { reader, provider: meterProvider(this.core.serviceName, this.core.env, this.core.otlp, [reader]) };
+      this.core.views.add(this.own);
+    }
+    this.meter = (this.own?.provider ?? this.core.provider).getMeter('sp');
     ({
       httpRequests: this.httpRequests,
       httpDuration: this.httpDuration,
@@ -139,65 +195,35 @@ export class Telemetry {
       appendDuration: this.appendDuration,
       queryDuration: this.queryDuration,
       computeDuration: this.computeDuration,
-    } = this.core.instruments);
+    } = createInstruments(this.meter));
   }
 
   private static createCore(options: TelemetryOptions): Core {
     const env = options.env ?? process.env;
+    const serviceName = env.OTEL_SERVICE_NAME ?? `sp-${options.service}`;
     // the service's own server answers /metrics: the exporter starts no server of its own
     const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-    const readers: IMetricReader[] = [prometheus];
     const otlp = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
-    // the exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout) itself
-    if (otlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000) }));
-    const provider = new MeterProvider({
-      resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }),
-      readers,
-      views: [
-        { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*duration*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: durationBuckets } } },
-        { instrumentType: InstrumentType.HISTOGRAM, instrumentName: '*size*', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: sizeBuckets } } },
-      ],
-    });
-    const meter = provider.getMeter('sp');
+    const provider = meterProvider(serviceName, env, otlp, [prometheus]);
     // spans are made always (their trace id goes into the log lines and the event headers) and
     // exported where configured: OTLP by the standard variables, or the exporter a test passes
     ensureContextManager();
     const spanProcessors: SpanProcessor[] = [];
     if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: options.spanExporter }));
     if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
-    const tracerProvider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? `sp-${options.service}` }), spanProcessors });
-    return {
-      provider,
-      prometheus,
-      meter,
-      otlp,
-      tracerProvider,
-      tracer: tracerProvider.getTracer('sp'),
-      openViews: new Map(),
-      instruments: {
-        httpRequests: meter.createCounter('sp_http_requests', { description: 'HTTP requests answered, by route, method and status class' }),
-        httpDuration: meter.createHistogram('sp_http_request_duration_seconds', { unit: 's', description: 'time to answer an HTTP request, by route, method and status class' }),
-        batchSize: meter.createHistogram('sp_consumer_batch_size', { description: 'events per batch handed to a consumer group' }),
-        batchDuration: meter.createHistogram('sp_consumer_batch_duration_seconds', {
-          unit: 's',
-          description: 'time a consumer group took for one batch (failed batches included, outcome label)',
-        }),
-        appendDuration: meter.createHistogram('sp_eventlog_append_duration_seconds', { unit: 's', description: 'time to append events to the event log, by topic and outcome' }),
-        queryDuration: meter.createHistogram('sp_query_duration_seconds', { unit: 's', description: 'database and warehouse statement times, by store, operation and outcome' }),
-        computeDuration: meter.createHistogram('sp_compute_duration_seconds', { unit: 's', description: 'projection and composite index recomputation times, by step' }),
-      },
-    };
+    const tracerProvider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors });
+    return { provider, prometheus, env, serviceName, otlp, tracerProvider, tracer: tracerProvider.getTracer('sp'), views: new Set() };
   }
 
   /**
-   * A view for one tenant of a deployment: the same meter, exporter and tracer, every series with
-   * the label `tenant`, JSON log lines with the field `tenant`. Its scrape answers the tenant's own
-   * series (`/t/<id>/metrics`), or with `scrape: 'all'` every tenant's (the deployment's `/metrics`).
-   * Its shutdown() takes its observable callbacks off the meter and leaves the root running.
+   * A view for one tenant of a deployment: the root's tracer, a meter provider of its own whose
+   * series all carry the label `tenant`, JSON log lines with the field `tenant`. Its scrape answers
+   * the tenant's own series (`/t/<id>/metrics`), or with `scrape: 'all'` the root's and every open
+   * view's (the deployment's `/metrics`). Its shutdown() drops its series and callbacks with its
+   * meter provider and leaves the root running; a view made again for the tenant starts from zero.
    */
   forTenant(tenant: string, options: { scrape?: 'own' | 'all' } = {}): Telemetry {
     if (this.view) throw new Error(`forTenant("${tenant}") on the view of tenant "${this.view.tenant}": ask the root`);
-    this.core.openViews.set(tenant, (this.core.openViews.get(tenant) ?? 0) + 1);
     return new Telemetry({ service: this.service }, { core: this.core, tenant, scrape: options.scrape ?? 'own', logger: this.logger.with({ tenant }) });
   }
 
@@ -215,17 +241,15 @@ export class Telemetry {
 
   /** answers a Prometheus scrape (text exposition format) */
   scrape(_req: IncomingMessage, res: ServerResponse): void {
-    const own = this.view?.scrape === 'own' ? this.view.tenant : undefined;
-    const { openViews } = this.core;
-    // a tenant's counters and histograms stay (cumulative, they resume when it opens again); its
-    // gauges (consumer lag, failing) are left out while it is closed: nothing measures them then
-    const keep = (attributes: Record<string, unknown>, gauge: boolean): boolean => {
-      const tenant = attributes.tenant;
-      if (own !== undefined) return tenant === own;
-      return !gauge || typeof tenant !== 'string' || (openViews.get(tenant) ?? 0) > 0;
-    };
-    this.core.prometheus.collect().then(
-      ({ resourceMetrics }) => res.writeHead(200, { 'content-type': 'text/plain' }).end(serializer.serialize(filtered(resourceMetrics, keep))),
+    if (this.closed) {
+      // a scrape that reached a runtime while it closed: what the router answers for a closed tenant
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`# tenant ${this.view?.tenant} is closed: no runtime to measure\n`);
+      return;
+    }
+    // a tenant's own: its provider only; the deployment's (and a root's): the root's and every open view's
+    const collecting = this.own && this.view?.scrape === 'own' ? collectScrape([], [this.own]) : collectScrape([this.core.prometheus], [...this.core.views]);
+    collecting.then(
+      (resourceMetrics) => res.writeHead(200, { 'content-type': 'text/plain' }).end(serializer.serialize(resourceMetrics)),
       (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to export metrics: ${String(error)}\n`),
     );
   }
@@ -327,13 +351,18 @@ export class Telemetry {
     );
   }
 
-  /** a root: flushes and stops its exporters; a tenant's view: takes its callbacks off the meter, its series stay */
+  /**
+   * A root: flushes and stops its exporters. A tenant's view: takes its callbacks off and shuts its
+   * meter provider down (OTLP gets a last export); its series leave the deployment's scrape and
+   * nothing of the tenant's runtime stays referenced from the root.
+   */
   async shutdown(): Promise<void> {
     for (const remove of this.observing.splice(0)) remove();
-    if (this.view) {
-      const views = this.core.openViews;
-      if (!this.closed) views.set(this.view.tenant, (views.get(this.view.tenant) ?? 1) - 1);
+    if (this.own) {
+      if (this.closed) return;
       this.closed = true;
+      this.core.views.delete(this.own);
+      await this.own.provider.shutdown().catch(() => undefined);
       return;
     }
     await this.core.tracerProvider.shutdown().catch(() => undefined);
@@ -344,20 +373,17 @@ export class Telemetry {
 /** the Prometheus text of a scrape: the exporter's settings (no scope info, target info) */
 const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
 
-/** the data points `keep` takes (by their labels; `gauge` for a gauge's); a metric left without any is left out */
-function filtered(resourceMetrics: ResourceMetrics, keep: (attributes: Record<string, unknown>, gauge: boolean) => boolean): ResourceMetrics {
-  return {
-    ...resourceMetrics,
-    scopeMetrics: resourceMetrics.scopeMetrics.map((scope) => ({
-      ...scope,
-      metrics: scope.metrics
-        .map((metric) => {
-          const gauge = metric.dataPointType === DataPointType.GAUGE;
-          return { ...metric, dataPoints: (metric.dataPoints as { attributes: Record<string, unknown> }[]).filter((p) => keep(p.attributes, gauge)) } as typeof metric;
-        })
-        .filter((metric) => metric.dataPoints.length > 0),
-    })),
-  };
+/**
+ * One scrape of `roots` (the root's exporter: its failure fails the scrape) and of tenants' views:
+ * their metrics side by side in one resource (the serializer writes each family once, whichever
+ * providers fed it). A view that closes while it is collected is left out, as it would be a moment later.
+ */
+async function collectScrape(roots: IMetricReader[], views: TenantMeter[]): Promise<ResourceMetrics> {
+  const [rooted, viewed] = await Promise.all([Promise.all(roots.map((r) => r.collect())), Promise.allSettled(views.map((v) => v.reader.collect()))]);
+  const collected = [...rooted, ...viewed.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))].map((c) => c.resourceMetrics);
+  const [first] = collected;
+  if (!first) return { resource: resourceFromAttributes({}), scopeMetrics: [] };
+  return { resource: first.resource, scopeMetrics: collected.flatMap((m) => m.scopeMetrics) };
 }
 
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

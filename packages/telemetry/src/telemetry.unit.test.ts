@@ -2,6 +2,8 @@
 // labels staying templates.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger } from './log.js';
 import { Telemetry } from './telemetry.js';
@@ -124,19 +126,55 @@ describe('Telemetry of a deployment with tenants', () => {
     await a.shutdown();
     const after = await scrape(koeln);
     expect(askedA).toBe(asked);
-    // its counters stay (cumulative: they resume when it opens again), its gauges are left out
-    expect(after).toContain('sp_cache_lookups_total{service="platform",tenant="stadt-a",cache="gateway-responses",result="hit"} 3');
-    expect(after).not.toContain('sp_consumer_failing{service="platform",tenant="stadt-a"');
-    // open again: its gauges are back
+    // every series of it leaves the deployment's scrape: counters and histograms as well as gauges
+    expect(after).not.toContain('tenant="stadt-a"');
+    // open again: its series are back, its counters from zero (a counter reset, as after a restart)
     const again = root.forTenant('stadt-a');
+    again.recordCompute('indices', 0.1);
     again.observeProjectionStats(() => [{ groupId: 'g', deadLettered: 0, retries: 0, failing: null }]);
-    expect(await scrape(koeln)).toContain('sp_consumer_failing{service="platform",tenant="stadt-a",group="g"} 0');
+    const reopened = await scrape(koeln);
+    expect(reopened).toContain('sp_consumer_failing{service="platform",tenant="stadt-a",group="g"} 0');
+    expect(reopened).toMatch(/^sp_compute_duration_seconds_count\{service="platform",tenant="stadt-a",step="indices"\} 1$/m);
+    expect(reopened).not.toContain('sp_cache_lookups_total{service="platform",tenant="stadt-a"');
+    expect(reopened.match(/^# TYPE sp_compute_duration_seconds histogram$/gm)).toHaveLength(1);
     await again.shutdown();
+    expect(await scrape(koeln)).not.toContain('tenant="stadt-a"');
+    // a scrape of a view that has closed says so (the router answers a closed tenant's alike)
+    expect(await scrape(a)).toBe('# tenant stadt-a is closed: no runtime to measure\n');
     expect(after).toContain('sp_cache_lookups_total{service="platform",tenant="stadt-b",cache="gateway-responses",result="hit"} 7');
     expect(after).toMatch(/^sp_tenants_registered\{service="platform"\} 3$/m);
     expect(() => a.forTenant('x')).toThrow(/ask the root/);
     await b.shutdown();
     await koeln.shutdown();
+    await root.shutdown();
+  });
+
+  it("keeps nothing of a closed tenant's runtime: its callbacks, instruments and series are collectable once it is shut down", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const root = new Telemetry({ service: 'platform', env: {} });
+    const deployment = root.forTenant('koeln', { scrape: 'all' });
+    let refs: { runtime: WeakRef<object>; meter: WeakRef<object>; view: WeakRef<object> } | undefined;
+    await (async () => {
+      // what a runtime hands its callbacks: the gateway's cache, the projection runner
+      const runtime = { cache: new Array(100_000).fill(1), stats: () => ({ hits: 1, misses: 0 }) };
+      const view = root.forTenant('stadt-a');
+      view.observeCache('gateway-responses', () => runtime.stats());
+      view.recordCompute('indices', 0.1);
+      expect(await scrape(deployment)).toContain('tenant="stadt-a"');
+      refs = { runtime: new WeakRef(runtime), meter: new WeakRef(view.meter), view: new WeakRef(view) };
+      await view.shutdown();
+    })();
+    expect(await scrape(deployment)).not.toContain('tenant="stadt-a"');
+    for (let i = 0; i < 10 && (refs!.runtime.deref() || refs!.meter.deref() || refs!.view.deref()); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+    }
+    expect(refs!.runtime.deref()).toBeUndefined();
+    expect(refs!.view.deref()).toBeUndefined();
+    // the meter held the tenant's series: with one meter for the deployment they stayed for good
+    expect(refs!.meter.deref()).toBeUndefined();
+    await deployment.shutdown();
     await root.shutdown();
   });
 
