@@ -150,12 +150,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   const callback = provider.callback();
   /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid; shared like the interaction) */
   const pendingChange = options.state.entries('password-change');
-  // shared by the replicas on a database; the process's own bounded memory otherwise
-  const throttle = new LoginThrottle(
-    options.loginThrottle,
-    Date.now,
-    options.state.kind === 'database' ? { accounts: options.state.entries('login-account'), addresses: options.state.entries('login-address') } : undefined,
-  );
+  // shared by the replicas on a database; the data directory's files otherwise: both outlive a restart
+  const throttle = new LoginThrottle(options.loginThrottle, Date.now, options.state);
   // scrypt takes 128 MiB a hash: two at once (the cores), 32 more waiting, the rest answered 503
   const hashing = new Gate(2, 32);
   const addressOf = (req: IncomingMessage): string => {

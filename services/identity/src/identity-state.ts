@@ -6,12 +6,14 @@
 // - entries: short-lived values with an expiry, by kind — the provider's sessions, interactions,
 //   codes and grants, the dashboard's sessions and sign-ins under way, leases.
 //
-// Two adapters with one contract (identity-state.contract.ts): files in <data>/identity plus this
-// process's memory (the embedded default: one process, a restart signs people out), and a database
-// (PostgreSQL in servers mode): every replica of the platform sees the same users, keys, sessions and
-// sign-ins under way, and a restart signs nobody out.
+// Two adapters with one contract (identity-state.contract.ts): files in <data>/identity (the embedded
+// default: one process, which holds the entries in memory and writes each through to a file of its
+// own), and a database (PostgreSQL in servers mode): every replica of the platform sees the same
+// users, keys, sessions and sign-ins under way. In both a restart signs nobody out. Not the embedded
+// PGlite: a restore or rebuild recreates that database from the log, which holds no sign-in.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '@sp/ports';
 import { writeJson } from './file.store.js';
@@ -60,7 +62,11 @@ export interface IdentityState {
   /** 'files' (this process) or 'database' (shared by every process on it) */
   kind: 'files' | 'database';
   documents: DocumentStore;
-  entries(kind: string): EntryStore;
+  /**
+   * The entries of `kind`. `maxEntries` bounds them in the embedded default, the least recently set
+   * going first (a database keeps every entry until it expires).
+   */
+  entries(kind: string, options?: { maxEntries?: number }): EntryStore;
 }
 
 /** Reads a document, applies `change`, writes it back; again from the new read when another writer came first. */
@@ -158,29 +164,37 @@ interface MemoryEntry {
 }
 
 /**
- * Entries in this process's memory; expired ones are dropped when read and swept every minute.
- * With `maxEntries`, the least recently set beyond it are forgotten first.
+ * Entries in this process's memory; expired ones count as absent and are swept every minute. With
+ * `maxEntries`, the least recently set beyond it are forgotten first. `kept` is where a subclass
+ * makes a change last (FileEntries): every change of the map goes through it before the call resolves.
  */
 export class MemoryEntries implements EntryStore {
-  private readonly map = new Map<string, MemoryEntry>();
+  protected readonly map = new Map<string, MemoryEntry>();
 
   constructor(
-    private readonly now: () => number = Date.now,
+    protected readonly now: () => number = Date.now,
     private readonly maxEntries = Number.POSITIVE_INFINITY,
   ) {
-    setInterval(() => {
-      const t = this.now();
-      for (const [id, e] of this.map) if (e.expiresAt <= t) this.map.delete(id);
-    }, 60_000).unref();
+    setInterval(() => void this.sweep().catch(() => undefined), 60_000).unref();
+  }
+
+  /** the entries of `ids` changed in the map (set, replaced or gone); resolves when that is kept */
+  protected async kept(_ids: string[]): Promise<void> {}
+
+  private async sweep(): Promise<void> {
+    const t = this.now();
+    const gone: string[] = [];
+    for (const [id, e] of this.map)
+      if (e.expiresAt <= t) {
+        this.map.delete(id);
+        gone.push(id);
+      }
+    if (gone.length > 0) await this.kept(gone);
   }
 
   private live(id: string): MemoryEntry | undefined {
     const e = this.map.get(id);
-    if (e && e.expiresAt <= this.now()) {
-      this.map.delete(id);
-      return undefined;
-    }
-    return e;
+    return e && e.expiresAt > this.now() ? e : undefined;
   }
 
   async get<T>(id: string): Promise<T | undefined> {
@@ -189,40 +203,51 @@ export class MemoryEntries implements EntryStore {
 
   async set(id: string, value: object, expiresAt: number, refs: Partial<Record<EntryRef, string>> = {}): Promise<void> {
     // a copy, as the database stores it: a later change of the caller's object is not the entry's
-    this.put(id, { value: structuredClone(value), expiresAt, refs });
+    await this.put(id, { value: structuredClone(value), expiresAt, refs });
   }
 
   /** as the most recent entry; the least recent beyond maxEntries go */
-  private put(id: string, entry: MemoryEntry): void {
+  private put(id: string, entry: MemoryEntry): Promise<void> {
     this.map.delete(id);
     this.map.set(id, entry);
-    while (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value!);
+    const changed = [id];
+    while (this.map.size > this.maxEntries) {
+      const oldest = this.map.keys().next().value!;
+      this.map.delete(oldest);
+      changed.push(oldest);
+    }
+    return this.kept(changed);
+  }
+
+  /** deletes the entry (when there is one) */
+  private drop(id: string): Promise<void> {
+    return this.map.delete(id) ? this.kept([id]) : Promise.resolve();
   }
 
   async take<T>(id: string): Promise<T | undefined> {
     const e = this.live(id);
-    this.map.delete(id);
+    await this.drop(id);
     return e?.value as T | undefined;
   }
 
   async update<T>(id: string, change: (current: T | undefined) => { value: T & object; expiresAt: number } | undefined): Promise<T | undefined> {
     const next = change(this.live(id)?.value as T | undefined);
     if (!next) {
-      this.map.delete(id);
+      await this.drop(id);
       return undefined;
     }
-    this.put(id, { value: structuredClone(next.value), expiresAt: next.expiresAt, refs: {} });
+    await this.put(id, { value: structuredClone(next.value), expiresAt: next.expiresAt, refs: {} });
     return next.value;
   }
 
   async claim(id: string, value: object, expiresAt: number): Promise<boolean> {
     if (this.live(id)) return false;
-    this.put(id, { value: structuredClone(value), expiresAt, refs: {} });
+    await this.put(id, { value: structuredClone(value), expiresAt, refs: {} });
     return true;
   }
 
   async delete(id: string): Promise<void> {
-    this.map.delete(id);
+    await this.drop(id);
   }
 
   async findBy<T>(ref: EntryRef, value: string): Promise<{ id: string; value: T } | undefined> {
@@ -231,7 +256,9 @@ export class MemoryEntries implements EntryStore {
   }
 
   async deleteBy(ref: EntryRef, value: string): Promise<void> {
-    for (const [id, e] of this.map) if (e.refs[ref] === value) this.map.delete(id);
+    const gone = [...this.map].filter(([, e]) => e.refs[ref] === value).map(([id]) => id);
+    for (const id of gone) this.map.delete(id);
+    if (gone.length > 0) await this.kept(gone);
   }
 
   async count(): Promise<number> {
@@ -241,15 +268,105 @@ export class MemoryEntries implements EntryStore {
   }
 }
 
+/** an entry's file: its id (the file's name is only a hash of it), value, expiry and references */
+interface EntryFile extends MemoryEntry {
+  id: string;
+}
+
+/**
+ * Entries of one kind kept in this process's memory and, written through, one file each in `dir`
+ * (the embedded default: a restart, an update or a crash signs nobody out and forgets no login
+ * throttle count). The process is the only writer; the files are read once, when the kind is first
+ * used. Each file is named by a hash of the kind and the id and written to a temporary file, flushed
+ * to disk and renamed before the call resolves, so that a file read is always whole and a change
+ * answered is kept. Expired entries are deleted with their files (when read past, swept each minute).
+ */
+export class FileEntries extends MemoryEntries {
+  /** each file's writes in order: a later change must not be overtaken by an earlier one's write */
+  private readonly writing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly kind: string,
+    maxEntries?: number,
+  ) {
+    super(Date.now, maxEntries);
+    this.load();
+  }
+
+  private fileOf(id: string): string {
+    return join(this.dir, `${createHash('sha256').update(`${this.kind}\0${id}`).digest('base64url')}.json`);
+  }
+
+  /** the entries on disk into the map, the least recent (soonest to expire) first; expired and unreadable ones deleted */
+  private load(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const found: EntryFile[] = [];
+    for (const name of names) {
+      const file = join(this.dir, name);
+      let entry: EntryFile | undefined;
+      try {
+        // a temporary file is a write a crash interrupted: the entry's previous file (if any) stands
+        if (name.endsWith('.json')) entry = JSON.parse(readFileSync(file, 'utf8')) as EntryFile;
+      } catch {
+        entry = undefined;
+      }
+      if (entry && typeof entry.id === 'string' && this.fileOf(entry.id) === file && entry.expiresAt > this.now()) found.push(entry);
+      else rmSync(file, { force: true });
+    }
+    found.sort((a, b) => a.expiresAt - b.expiresAt);
+    for (const { id, value, expiresAt, refs } of found) this.map.set(id, { value, expiresAt, refs: refs ?? {} });
+  }
+
+  protected override kept(ids: string[]): Promise<void> {
+    return Promise.all(ids.map((id) => this.write(id))).then(() => undefined);
+  }
+
+  /** the entry's file as the map has it now (absent: deleted), after the file's earlier writes */
+  private write(id: string): Promise<void> {
+    const next = (this.writing.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => this.writeNow(id));
+    this.writing.set(id, next);
+    // the last write of a file forgets its chain
+    void next.finally(() => this.writing.get(id) === next && this.writing.delete(id)).catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(id: string): Promise<void> {
+    const file = this.fileOf(id);
+    const entry = this.map.get(id);
+    if (!entry) return rm(file, { force: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify({ id, ...entry } satisfies EntryFile));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  }
+}
+
+/**
+ * The embedded default's state: documents as files in `dir`, entries in memory and written through
+ * to `dir`/entries/<kind>/ (FileEntries), so a restart of the one process signs nobody out.
+ */
 export function fileIdentityState(dir: string): IdentityState {
   const documents = new FileDocuments(dir);
-  const kinds = new Map<string, MemoryEntries>();
+  const kinds = new Map<string, FileEntries>();
   return {
     kind: 'files',
     documents,
-    entries(kind) {
+    entries(kind, options) {
       let store = kinds.get(kind);
-      if (!store) kinds.set(kind, (store = new MemoryEntries()));
+      if (!store) kinds.set(kind, (store = new FileEntries(join(dir, 'entries', encodeURIComponent(kind)), kind, options?.maxEntries)));
       return store;
     },
   };

@@ -1,7 +1,7 @@
 // The composition of sign-in for one process: the token verifier the gateway and ingestion use,
 // the dashboard's session routes and — without an external provider — the embedded provider with
 // its keys, users and first admin. What they keep is the identity state (identity-state.ts): files
-// under <data>/identity and this process's memory in the embedded default, the deployment's
+// under <data>/identity in the embedded default, the deployment's
 // PostgreSQL in servers mode, where every replica of the platform shares it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ export interface IdentityOptions {
   log?: (line: string) => void;
   /**
    * The state every process of the deployment shares (servers mode: databaseIdentityState on its
-   * PostgreSQL). Without it, files under <data>/identity and this process's memory (the embedded
+   * PostgreSQL). Without it, files under <data>/identity (the embedded
    * default: PGlite is rebuilt from the log on repair, which holds no users).
    */
   state?: IdentityState;

@@ -7,12 +7,12 @@
 //   address for `addressWindowS`, whatever names it tries (one address walking through many names).
 //
 // A refused attempt costs no hash (scrypt takes 128 MiB and ~0.3 s of a core per attempt). The counts
-// are entries of the identity state (identity-state.ts): this process's memory in the embedded
-// default (bounded: beyond `maxEntries` the least recently failed are forgotten first; a restart
-// forgets them), PostgreSQL in servers mode, where every replica counts into the same entry (one
-// update at a time) and a restart forgets nothing. An account's count is forgotten a day after its
+// are entries of the identity state (identity-state.ts): files of the data directory in the embedded
+// default (bounded: beyond `maxEntries` the least recently failed are forgotten first), PostgreSQL in
+// servers mode, where every replica counts into the same entry (one update at a time); a restart
+// forgets nothing in either, so restarting the platform does not give a guesser a fresh count. An account's count is forgotten a day after its
 // last failure, an address's failures when they leave the window.
-import { type EntryStore, MemoryEntries } from './identity-state.js';
+import { type EntryStore, type IdentityState, MemoryEntries } from './identity-state.js';
 
 export interface LoginThrottleSettings {
   /** wrong passwords in a row before an account is locked (default 5) */
@@ -50,15 +50,16 @@ export class LoginThrottle {
   private readonly accounts: EntryStore;
   private readonly addresses: EntryStore;
 
-  /** `stores`: where the counts are kept (default: this process's memory) */
+  /** `state`: where the counts are kept (default: this process's memory alone, as the unit tests' clock needs) */
   constructor(
     settings: Partial<LoginThrottleSettings> = {},
     private readonly now: () => number = Date.now,
-    stores?: { accounts: EntryStore; addresses: EntryStore },
+    state?: IdentityState,
   ) {
     this.settings = { ...defaultLoginThrottle, ...settings };
-    this.accounts = stores?.accounts ?? new MemoryEntries(now, this.settings.maxEntries);
-    this.addresses = stores?.addresses ?? new MemoryEntries(now, this.settings.maxEntries);
+    const { maxEntries } = this.settings;
+    this.accounts = state?.entries('login-account', { maxEntries }) ?? new MemoryEntries(now, maxEntries);
+    this.addresses = state?.entries('login-address', { maxEntries }) ?? new MemoryEntries(now, maxEntries);
   }
 
   /** seconds until `username` may be tried from `address` again (rounded up), or 0 when it may be now */

@@ -15,9 +15,9 @@
 // answered, until the refresh token ends (the provider's session, 8 h by default) or is refused — a
 // user disabled since, a session ended at the provider.
 //
-// Sessions and sign-ins under way are entries of the identity state (identity-state.ts): this
-// process's memory in the embedded default, PostgreSQL in servers mode, so that a sign-in begun at one
-// replica ends at another and a restart signs nobody out. A refresh is one process's at a time (a
+// Sessions and sign-ins under way are entries of the identity state (identity-state.ts): files of the
+// data directory in the embedded default, PostgreSQL in servers mode (where a sign-in begun at one
+// replica ends at another); in both a restart signs nobody out. A refresh is one process's at a time (a
 // lease per session), for providers that replace the refresh token at each use and take a second use
 // of the old one for theft, ending the whole sign-in (the embedded provider does not replace it).
 import { createHash, randomBytes } from 'node:crypto';

@@ -1,7 +1,7 @@
 // Storage of the embedded provider's short-lived state (sessions, interactions, authorization codes,
-// grants, refresh tokens) as entries of the identity state (identity-state.ts): this process's memory
-// in the embedded default, PostgreSQL in servers mode, where every replica of the platform finds what
-// another stored — a sign-in begun at one ends at another, and a restart signs nobody out.
+// grants, refresh tokens) as entries of the identity state (identity-state.ts): files of the data
+// directory in the embedded default, PostgreSQL in servers mode, where every replica of the platform
+// finds what another stored (a sign-in begun at one ends at another); in both a restart signs nobody out.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { EntryRef, EntryStore, IdentityState } from './identity-state.js';
 

@@ -1,6 +1,6 @@
-// TEST HELPER: the contract every identity state adapter keeps (identity-state.ts) — files and
-// memory, PGlite, a PostgreSQL server — and, for a shared one, what two processes on it see of each
-// other. `open` gives a state on the same storage each time it is called (two processes).
+// TEST HELPER: the contract every identity state adapter keeps (identity-state.ts) — files, PGlite,
+// a PostgreSQL server — and, for a shared one, what two processes on it see of each other. `open`
+// gives a state on the same storage each time it is called (two processes, or one restarted).
 import { describe, expect, it } from 'vitest';
 import { type IdentityState, sharedSecret, updateDocument } from '../identity-state.js';
 
@@ -108,6 +108,35 @@ export function identityStateContract(name: string, open: () => Promise<Identity
       expect(await a.entries(kind).update<{ n: number }>('old', (current) => ({ value: { n: (current?.n ?? 0) + 1 }, expiresAt: Date.now() + 60_000 }))).toEqual({ n: 1 });
       expect(await a.entries(kind).update('old', () => undefined)).toBeUndefined();
       expect(await a.entries(kind).get('old')).toBeUndefined();
+    });
+
+    it('keeps entries across a restart: a new state on the same storage finds what the old one set, not what expired, was taken or deleted', async () => {
+      const kind = `reopen-${Math.random().toString(36).slice(2)}`;
+      const before = (await open()).entries(kind);
+      await before.set('kept', { n: 1 }, Date.now() + 60_000, { uid: 'u-kept' });
+      await before.set('short', { n: 2 }, Date.now() + 150);
+      await before.set('taken', { n: 3 }, Date.now() + 60_000);
+      await before.set('deleted', { n: 4 }, Date.now() + 60_000);
+      await before.set('revoked', { n: 5 }, Date.now() + 60_000, { grantId: 'g-revoked' });
+      await before.update<{ n: number }>('counted', (current) => ({ value: { n: (current?.n ?? 0) + 6 }, expiresAt: Date.now() + 60_000 }));
+      await before.set('replaced', { n: 7 }, Date.now() + 60_000, { uid: 'u-old' });
+      await before.set('replaced', { n: 8 }, Date.now() + 60_000);
+      expect(await before.claim('lease', { holder: 'before' }, Date.now() + 60_000)).toBe(true);
+      expect(await before.take('taken')).toEqual({ n: 3 });
+      await before.delete('deleted');
+      await before.deleteBy('grantId', 'g-revoked');
+      await new Promise((r) => setTimeout(r, 300));
+      const after = (await open()).entries(kind);
+      expect(await after.get('kept')).toEqual({ n: 1 });
+      expect(await after.findBy('uid', 'u-kept')).toEqual({ id: 'kept', value: { n: 1 } });
+      expect(await after.get('counted')).toEqual({ n: 6 });
+      expect(await after.get('replaced')).toEqual({ n: 8 });
+      expect(await after.findBy('uid', 'u-old')).toBeUndefined();
+      // the lease is still held: no second holder after a restart
+      expect(await after.claim('lease', { holder: 'after' }, Date.now() + 60_000)).toBe(false);
+      for (const gone of ['short', 'taken', 'deleted', 'revoked']) expect(await after.get(gone), gone).toBeUndefined();
+      expect(await after.take('taken')).toBeUndefined();
+      expect(await after.count()).toBe(4);
     });
 
     if (options.shared) {
