@@ -12,7 +12,9 @@ import { loadCatalogue } from '@sp/indicators';
 import { hashApiKey } from '@sp/ingestion';
 import { Telemetry } from '@sp/telemetry';
 import type { Tenant } from '@sp/tenancy';
-import { loadOrCreateSecret } from '../api-keys.store.js';
+import { databaseIdentityState } from '@sp/identity';
+import type { Database } from '@sp/ports';
+import { loadOrCreateSecret, loadOrCreateSharedSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
 import type { Engines } from '../engines.js';
 import { startPlatform, type Platform } from '../platform.js';
@@ -78,7 +80,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
   // 201 never sent): set aside, so that neither a backup nor a rebuilt registry brings that tenant in
   for (const tenant of definitions.values()) writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
   setAsideUnregistered(config.dataDir, new Set(definitions.keys()));
-  const adminToken = config.SP_ADMIN_TOKEN ?? loadOrCreateSecret(config.dataDir, 'admin-token');
+  const adminToken = config.SP_ADMIN_TOKEN ?? (config.SP_ENGINES === 'servers' ? await sharedAdminToken(engines.database, config.dataDir) : loadOrCreateSecret(config.dataDir, 'admin-token'));
 
   let url = '';
   const tenantUrl = (id: string) => (id === defaultTenantId ? url : `${url}/t/${id}`);
@@ -281,6 +283,21 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
       await telemetry.shutdown();
     },
   };
+}
+
+/**
+ * Servers mode without SP_ADMIN_TOKEN: the admin token as the document `admin-token` of the
+ * deployment's database, made by the first replica (from its data directory's file, where an earlier
+ * version kept it), so that the token one replica reports is every replica's; a copy in the data
+ * directory, as in the embedded default.
+ */
+async function sharedAdminToken(database: Database, dataDir: string): Promise<string> {
+  const state = await databaseIdentityState(database);
+  try {
+    return await loadOrCreateSharedSecret(state.documents, dataDir, 'admin-token');
+  } finally {
+    state.stop();
+  }
 }
 
 /** registers every tenant whose directory has its definition (tenant.json) and that the registry lacks */

@@ -7,7 +7,8 @@
 // - the same tenant created through both replicas at once is created once: one 201, one 409, and
 //   the loser does not undo the winner's stores;
 // - a replica started with an empty data directory routes a tenant's keys to it (the key hashes are
-//   the registry's, not files of the pod that created the tenant).
+//   the registry's, not files of the pod that created the tenant);
+// - without SP_ADMIN_TOKEN, the admin token one replica made is every replica's, a new pod's too.
 import { rmSync } from 'node:fs';
 import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +21,6 @@ type Postgres = Awaited<ReturnType<typeof startPostgres>>;
 type Chdb = Awaited<ReturnType<typeof startChdbHttp>>;
 type Gql = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
 type Replica = { dataDir: string; engines: Engines; d: Deployment };
-
-const ADMIN = 'admin-token-of-the-servers-replicas-test-0123';
 
 describe('two replicas of a servers-mode deployment share its tenants', () => {
   let kafka: Kafka;
@@ -40,7 +39,6 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       SP_DATA_DIR: dataDir,
       SP_PORT: '0',
-      SP_ADMIN_TOKEN: ADMIN,
     });
   const startReplica = async (dataDir: string): Promise<Replica> => {
     const config = configOf(dataDir);
@@ -52,7 +50,7 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
     await r?.engines.close();
   };
   const create = (r: Replica, body: object) =>
-    fetch(`${r.d.url}/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${r.d.url}/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${r.d.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const deliver = (url: string, key: string, records: unknown[]) =>
     fetch(`${url}/v1/deliveries/area-statistic`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
   const record = (value: number, version: number) => ({
@@ -86,6 +84,8 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
     [kafka, postgres, chdb] = await Promise.all([startKafka(), startPostgres(), startChdbHttp()]);
     a = await startReplica(tempDir('sp-replica-a-'));
     b = await startReplica(tempDir('sp-replica-b-'));
+    // no SP_ADMIN_TOKEN: the first replica made it, the second took it from the database
+    expect(b.d.adminToken).toBe(a.d.adminToken);
     const created = await create(a, { id: 'musterstadt', name: 'Musterstadt', kind: 'gemeinde', reference: 'musterstadt' });
     expect(created.status, await created.clone().text()).toBe(201);
     townKeys = ((await created.json()) as { apiKeys: Record<string, string> }).apiKeys;
@@ -131,9 +131,11 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
 
   it("routes a tenant's keys on a replica started with an empty data directory", async () => {
     // the pod that created the tenant is replaced: the new one has none of its files
+    const adminToken = a.d.adminToken;
     await stopReplica(a);
     rmSync(a.dataDir, { recursive: true, force: true });
     a = await startReplica(tempDir('sp-replica-a2-'));
+    expect(a.d.adminToken).toBe(adminToken);
     const byKey = await deliver(a.d.url, townKeys.statistik!, [record(4323, 3)]);
     expect(byKey.status, await byKey.clone().text()).toBeLessThan(300);
     expect(await einwohner(b, 'musterstadt', 4323)).toBe(4323);
