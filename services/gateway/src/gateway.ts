@@ -22,8 +22,8 @@ import { type Limits, type LimitsInput, resolveLimits } from './limits.js';
 import { geoRoutes, isGeoPath } from './ogc/ogc.plugin.js';
 import { PlanningService } from './planning/planning.service.js';
 import type { PlanningWriter } from './planning/planning.writer.js';
-import { ReportJobs, type ReportJobStore } from './reports/report.jobs.js';
-import { isReportPath, reportRoutes } from './reports/reports.plugin.js';
+import { type JobLimits, MemoryReportJobStore, ReportJobs, type ReportJobStore } from './reports/report.jobs.js';
+import { isReportPath, reportRoutes, sozialberichtPlanner } from './reports/reports.plugin.js';
 import { schema } from './schema/index.js';
 import type { AreaSource, CatalogueSource, ControllingSource, OperationsSource, RegistrySource, ScenarioSource } from './sources.js';
 
@@ -48,6 +48,11 @@ export interface GatewayOptions {
    * progress and file.
    */
   reportJobs?: ReportJobStore;
+  /**
+   * Limits of the Sozialbericht jobs (reports/report.jobs.ts); default two running, kept an hour,
+   * taken over after two minutes without a heartbeat, at most twice.
+   */
+  reportJobLimits?: Partial<JobLimits>;
   auth: AuthConfig;
   limits?: LimitsInput;
   /** today for the controlling views; default the system clock */
@@ -114,6 +119,11 @@ export interface Gateway {
   clearCache(): void;
   /** hits and misses of the response cache since start (metrics); undefined when it is off */
   cacheStats(): { hits: number; misses: number } | undefined;
+  /**
+   * Stops the gateway's background work (the Sozialbericht jobs' heartbeats and sweeps). A job it
+   * was building is left for another replica to take over, as if the process had stopped.
+   */
+  close(): void;
 }
 
 export const graphqlEndpoint = '/graphql';
@@ -161,6 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
   };
 
+  const jobs = new ReportJobs(options.reportJobs ?? new MemoryReportJobStore(), sozialberichtPlanner(contextFor, limits), options.reportJobLimits);
   const yoga: Yoga = createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint,
@@ -176,7 +187,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       geoRoutes(authenticate, contextFor, limits),
       csvExport(authenticate, contextFor, limits),
-      reportRoutes(authenticate, contextFor, limits, new ReportJobs(options.reportJobs)),
+      reportRoutes(authenticate, contextFor, limits, jobs),
       introspectionFor(options.introspection ?? 'signed-in'),
       queryLimits(limits),
       areaLevelsChecked(),
@@ -199,6 +210,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       responses?.clear();
     },
     cacheStats: () => (responses ? { hits: responses.stats.hits, misses: responses.stats.misses } : undefined),
+    close: () => jobs.close(),
   };
 }
 

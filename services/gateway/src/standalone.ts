@@ -43,7 +43,7 @@ export interface StandaloneGateway {
   gateway: Gateway;
   /** with a database: the follower of the delivered reference and definitions (check() looks at once) */
   delivered: DeliveredFollower | undefined;
-  /** stops following (the caller closes the engines) */
+  /** stops following and the gateway's background work (the caller closes the engines) */
   stop(): void;
 }
 
@@ -67,7 +67,14 @@ export async function startStandaloneGateway(options: StandaloneOptions & { foll
       gateway.clearCache();
     },
   });
-  return { gateway, delivered, stop: () => delivered?.stop() };
+  return {
+    gateway,
+    delivered,
+    stop: () => {
+      delivered?.stop();
+      gateway.close();
+    },
+  };
 }
 
 function gatewayOver(options: StandaloneOptions, reference: AreaReference, catalogue: Catalogue, feeds: FeedCatalogue, reportJobs?: ReportJobStore) {

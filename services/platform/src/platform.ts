@@ -229,8 +229,10 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     // the planning mutations deliver through the same service as the feeds (in-process)
     planningWriter: planningAmt ? planningWriterFrom(ingestion.get(DeliveryService), planningAmt) : null,
     scenarios: scenarioSourceFrom(scenarioStore),
-    // servers mode: the replicas share the Sozialbericht jobs (a poll lands on any of them)
-    ...(shared ? { reportJobs: await DatabaseReportJobStore.open(database) } : {}),
+    // the Sozialbericht jobs are kept in the database: in servers mode the replicas share them (a poll
+    // lands on any of them), and a job whose builder stopped is taken over by another replica — or,
+    // in the embedded default, by this process after its restart
+    reportJobs: await DatabaseReportJobStore.open(database),
     ...gatewayOptionsFromEnv(config, identity.verify),
   });
 
@@ -318,6 +320,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     },
     async close() {
       await closeHttpServer(server);
+      // a Sozialbericht this replica builds is left to another replica (servers mode) to take over
+      gateway.close();
       shared?.stop();
       await projections.stop();
       await ingestion.close();

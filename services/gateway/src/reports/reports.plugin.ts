@@ -5,9 +5,10 @@
 //   GET  /reports/jobs/{id}                                                      progress
 //   GET  /reports/jobs/{id}/download                                             the finished file
 // Errors are the CSV exports' {errors: [{message, extensions: {code}}]} with their HTTP status.
-import { requireLevel } from '../area-levels.js';
 import type { Plugin } from 'graphql-yoga';
-import type { Authenticate, Viewer } from '../auth/viewer.js';
+import { z } from 'zod';
+import { requireLevel } from '../area-levels.js';
+import { type Authenticate, roles, type Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { expectedError, httpStatusFor, isExpected, userCausedSourceError } from '../errors.js';
 import { checkPeriod } from '../indicators/periods.js';
@@ -17,7 +18,7 @@ import type { GebietsProfil } from './profile.model.js';
 import { renderPdf, type ReportDocument } from './profile.pdf.js';
 import { levelLabel, ProfileService } from './profile.service.js';
 import { formatFigure, formatPeriod, formatZ } from './report.format.js';
-import { type ReportFile, ReportJobs } from './report.jobs.js';
+import type { JobPlan, JobPlanner, ReportFile, ReportJobs } from './report.jobs.js';
 
 export const reportsPrefix = '/reports/';
 const formats = ['pdf', 'docx'] as const;
@@ -73,12 +74,81 @@ function profileDocument(p: GebietsProfil): ReportDocument {
   };
 }
 
-export function reportRoutes(
-  authenticate: Authenticate,
-  contextFor: (viewer: Viewer, extras?: { untimed?: boolean }) => GatewayContext,
-  limits: Limits,
-  jobs = new ReportJobs(),
-): Plugin<GatewayContext> {
+/** What a Sozialbericht job builds; kept with the job, so another replica can build it again. */
+const batchSpec = z.object({ level: z.string().min(1), period: z.string().nullable(), format: z.enum(formats) });
+type BatchSpec = z.infer<typeof batchSpec>;
+/** the starter's viewer as kept with the job */
+const storedViewer = z.object({
+  role: z.enum(roles),
+  amt: z.string().nullable(),
+  privileged: z.boolean(),
+  subject: z.string().nullable(),
+  name: z.string().nullable().optional(),
+  tenant: z.string().nullable().optional(),
+});
+
+/**
+ * Plans a Sozialbericht job: at the POST (checks level and period, counts the areas) and again at
+ * a takeover, from the spec and viewer kept with the job. The rebuilt report has the starter's
+ * rights, as the first build had: the viewer was checked from their token when they started it,
+ * and the job only finishes what they asked for (nothing is rechecked: with an external sign-in
+ * provider the gateway could not tell a removed user from one who is just signed out).
+ */
+export function sozialberichtPlanner(contextFor: (viewer: Viewer, extras?: { untimed?: boolean }) => GatewayContext, limits: Limits): JobPlanner {
+  return (storedAs: unknown, specAs: unknown): JobPlan => {
+    const parsedViewer = storedViewer.safeParse(storedAs);
+    const parsedSpec = batchSpec.safeParse(specAs);
+    if (!parsedViewer.success || !parsedSpec.success) throw expectedError('BAD_USER_INPUT', 'this report job was started by an older version and cannot be built again; start it again');
+    const viewer: Viewer = parsedViewer.data;
+    const { level, period, format: as }: BatchSpec = parsedSpec.data;
+    const ctx = contextFor(viewer, { untimed: true });
+    requireLevel(ctx.areas, level, 'level');
+    if (period != null) checkPeriod(period, 'period', limits);
+    const since = period ? `${period.slice(0, 4)}-01-01` : ctx.today;
+    // areas that ended before the report's period are history, not part of the report
+    const areas = ctx.areas.areas(level).filter((a) => !a.validTo || a.validTo >= since);
+    if (areas.length === 0) throw expectedError('BAD_USER_INPUT', `level ${level} has no areas in this city's spatial reference`, { argument: 'level' });
+    const work = async (progress: (done: number) => void, signal: AbortSignal): Promise<ReportFile> => {
+      // one context for the whole batch: its loaders read each level-wide slice once
+      const service = new ProfileService(ctx);
+      const profiles: GebietsProfil[] = [];
+      for (const a of areas) {
+        // this process stopped, or another replica took the job over: no more reads for it here
+        signal.throwIfAborted();
+        profiles.push(await service.build({ level, code: a.code, period }));
+        progress(profiles.length);
+        // let requests in between areas
+        await new Promise((r) => setImmediate(r));
+      }
+      const first = profiles[0]!;
+      const index = first.indices[0];
+      const key = first.indicators[0];
+      const head = ['Schlüssel', 'Gebiet', ...(index ? [index.name] : []), ...(key ? [key.name] : [])];
+      const rows = profiles.map((p) => {
+        const ix = p.indices.find((i) => i.code === index?.code);
+        const ind = p.indicators.find((i) => i.code === key?.code);
+        return [
+          p.area.code,
+          p.area.name,
+          ...(index ? [ix?.scored ? `${ix.classLabel ?? '–'} (${ix.score != null ? formatZ(ix.score) : '–'})` : 'nicht bewertet'] : []),
+          ...(key && ind ? [formatFigure(ind.area, ind)] : key ? ['–'] : []),
+        ];
+      });
+      const doc: ReportDocument = {
+        title: `Sozialbericht ${first.tenant}`,
+        subtitle: `${levelLabel(level)}: ${profiles.length} Gebiete${first.period ? ` · ${formatPeriod(first.period)}` : ''}`,
+        confidential: first.confidential,
+        profiles,
+        overview: { head, rows },
+      };
+      const body = await render(doc, as);
+      return { body, contentType: contentTypes[as], filename: `sozialbericht_${safeName(level.toLowerCase())}${period ? `_${period}` : ''}.${as}` };
+    };
+    return { total: areas.length, work };
+  };
+}
+
+export function reportRoutes(authenticate: Authenticate, contextFor: (viewer: Viewer, extras?: { untimed?: boolean }) => GatewayContext, limits: Limits, jobs: ReportJobs): Plugin<GatewayContext> {
   const withTimeout = async <T>(ctx: GatewayContext, work: Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
@@ -108,51 +178,13 @@ export function reportRoutes(
   const startBatch = async (viewer: Viewer, url: URL, ext: string): Promise<Response> => {
     const as = format(ext);
     checkParams(url.searchParams, ['level', 'period'], url.pathname);
-    const ctx = contextFor(viewer, { untimed: true });
     const level = url.searchParams.get('level')?.toUpperCase();
     if (!level) throw expectedError('BAD_USER_INPUT', 'query parameter level is required (e.g. level=STADTTEIL)', { argument: 'level' });
-    requireLevel(ctx.areas, level, 'level');
-    const period = url.searchParams.get('period');
-    if (period != null) checkPeriod(period, 'period', limits);
-    const since = period ? `${period.slice(0, 4)}-01-01` : ctx.today;
-    // areas that ended before the report's period are history, not part of the report
-    const areas = ctx.areas.areas(level).filter((a) => !a.validTo || a.validTo >= since);
-    if (areas.length === 0) throw expectedError('BAD_USER_INPUT', `level ${level} has no areas in this city's spatial reference`, { argument: 'level' });
+    const spec: BatchSpec = { level, period: url.searchParams.get('period'), format: as };
+    // planned here to check the request before the limit of running jobs is asked
+    const plan = jobs.plan(viewer, spec);
     if (!(await jobs.canStart())) throw expectedError('RATE_LIMITED', 'two reports are being built already; try again in a minute', { retryAfter: 60 });
-    const job = await jobs.start(viewer, areas.length, async (progress) => {
-      // one context for the whole batch: its loaders read each level-wide slice once
-      const service = new ProfileService(ctx);
-      const profiles: GebietsProfil[] = [];
-      for (const a of areas) {
-        profiles.push(await service.build({ level, code: a.code, period }));
-        progress(profiles.length);
-        // let requests in between areas
-        await new Promise((r) => setImmediate(r));
-      }
-      const first = profiles[0]!;
-      const index = first.indices[0];
-      const key = first.indicators[0];
-      const head = ['Schlüssel', 'Gebiet', ...(index ? [index.name] : []), ...(key ? [key.name] : [])];
-      const rows = profiles.map((p) => {
-        const ix = p.indices.find((i) => i.code === index?.code);
-        const ind = p.indicators.find((i) => i.code === key?.code);
-        return [
-          p.area.code,
-          p.area.name,
-          ...(index ? [ix?.scored ? `${ix.classLabel ?? '–'} (${ix.score != null ? formatZ(ix.score) : '–'})` : 'nicht bewertet'] : []),
-          ...(key && ind ? [formatFigure(ind.area, ind)] : key ? ['–'] : []),
-        ];
-      });
-      const doc: ReportDocument = {
-        title: `Sozialbericht ${first.tenant}`,
-        subtitle: `${levelLabel(level)}: ${profiles.length} Gebiete${first.period ? ` · ${formatPeriod(first.period)}` : ''}`,
-        confidential: first.confidential,
-        profiles,
-        overview: { head, rows },
-      };
-      const body = await render(doc, as);
-      return { body, contentType: contentTypes[as], filename: `sozialbericht_${safeName(level.toLowerCase())}${period ? `_${period}` : ''}.${as}` } satisfies ReportFile;
-    });
+    const job = await jobs.start(viewer, spec, plan);
     return json(202, { id: job.id, state: job.state, done: 0, total: job.total, status: `/reports/jobs/${job.id}` }, { location: `/reports/jobs/${job.id}` });
   };
 

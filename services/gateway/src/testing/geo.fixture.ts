@@ -16,7 +16,7 @@ import { openChdbWarehouse } from '@sp/warehouse-chdb';
 import { catalogueSource } from '../adapters/indicators.catalogue.js';
 import { areaSourceFromReference } from '../adapters/spatial.source.js';
 import { createGateway, type Gateway } from '../gateway.js';
-import type { ReportJobStore } from '../reports/report.jobs.js';
+import type { JobLimits, ReportJobStore } from '../reports/report.jobs.js';
 import type { OfferView } from '../sources.js';
 import { testAuth } from './gateway.fixture.js';
 import { einwohner2012 } from './koeln.fixture.js';
@@ -29,6 +29,8 @@ export interface GeoGateway {
   url: string;
   /** the second replica's, with `replicas` */
   secondUrl?: string;
+  /** stops the first replica as a killed pod: its server, and its jobs' heartbeats mid-build */
+  stopFirst(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,9 +72,9 @@ export interface GeoOptions {
   sgb2History?: Record<string, number>;
   /**
    * Two replicas: a second gateway over the same sources at `secondUrl`, as two platform pods behind
-   * one address; `reportJobs` is the store both keep their Sozialbericht jobs in.
+   * one address; `reportJobs` is the store both keep their Sozialbericht jobs in, `jobLimits` their limits.
    */
-  replicas?: { reportJobs?: ReportJobStore };
+  replicas?: { reportJobs?: ReportJobStore; jobLimits?: Partial<JobLimits> };
 }
 
 export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGateway> {
@@ -93,6 +95,7 @@ export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGate
   const offers = testOffers(areas);
 
   const reportJobs = options.replicas?.reportJobs;
+  const jobLimits = options.replicas?.jobLimits;
   const gatewayOf = () =>
     createGateway({
       areas,
@@ -101,6 +104,7 @@ export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGate
       registry: memoryRegistry(offers),
       auth: testAuth,
       ...(reportJobs ? { reportJobs } : {}),
+      ...(jobLimits ? { reportJobLimits: jobLimits } : {}),
     });
   const serve = async (g: Gateway) => {
     const server: Server = createServer(g.handler);
@@ -109,14 +113,26 @@ export async function startGeoGateway(options: GeoOptions = {}): Promise<GeoGate
   };
   const gateway = gatewayOf();
   const first = await serve(gateway);
-  const second = options.replicas ? await serve(gatewayOf()) : undefined;
+  const secondGateway = options.replicas ? gatewayOf() : undefined;
+  const second = secondGateway ? await serve(secondGateway) : undefined;
+  let firstStopped = false;
+  const stopFirst = async () => {
+    if (firstStopped) return;
+    firstStopped = true;
+    gateway.close();
+    first.server.closeAllConnections();
+    await new Promise<void>((resolve) => first.server.close(() => resolve()));
+  };
   return {
     gateway,
     offers,
     url: first.url,
     ...(second ? { secondUrl: second.url } : {}),
+    stopFirst,
     close: async () => {
-      for (const { server } of [first, ...(second ? [second] : [])]) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopFirst();
+      secondGateway?.close();
+      if (second) await new Promise<void>((resolve) => second.server.close(() => resolve()));
       await wh.close();
     },
   };
