@@ -43,7 +43,12 @@ export interface Engines {
 export interface OpenEnginesOptions {
   /** set the embedded database aside and start it empty, to rebuild it from the log (the operator's rebuild command) */
   rebuildDatabase?: boolean;
+  /** servers mode: rebuild the warehouse from the log at start (the operator's rebuild command, servers-rebuild.ts) */
+  rebuildWarehouse?: boolean;
 }
+
+/** the warehouse repair an operator's rebuild asks for (servers mode: the read models are truncated and replayed, nothing moved aside) */
+export const askedWarehouseRebuild: DatabaseRepair = { reason: 'pnpm data:rebuild', movedTo: null };
 
 export async function openEngines(config: PlatformConfig, options: OpenEnginesOptions = {}): Promise<Engines> {
   // on servers too: the API keys of the Ämter and the token secret are kept in the data directory
@@ -65,6 +70,7 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
     const database = await createPgDatabase({ url: config.DATABASE_URL! });
     return {
       ...bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`),
+      ...(options.rebuildWarehouse ? { warehouseRepair: askedWarehouseRebuild } : {}),
       // ClickHouse's `priority` setting: the projection's statements before the readers' that wait,
       // the indices' recomputation after them (chdb-http orders its one-at-a-time queue by it)
       projectionWarehouse: warehouse.urgent(),

@@ -5,7 +5,7 @@
 // warehouse moved aside, kept, and rebuilt from its own log when it is opened). The registry of
 // tenants is a table of the default tenant's database: each tenant's definition is written beside
 // its data first (tenant.json, from the registry as it is), and the tenants are registered again
-// from it when the rebuilt database starts.
+// from it when the rebuilt database starts. In servers mode: servers-rebuild.ts.
 import 'reflect-metadata';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,15 +13,23 @@ import { openPgliteDatabase } from '@sp/database-pglite';
 import { loadConfig } from './config.js';
 import { openEngines } from './engines.js';
 import { step } from './progress.js';
+import { RebuildRefused, rebuildServers } from './servers-rebuild.js';
 import { startDeployment } from './tenants/deployment.js';
 import { tenantDir } from './tenants/tenant-engines.js';
 import { definedTenants, writeTenantFile } from './tenants/tenant-file.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 
 const config = loadConfig();
-if (config.SP_ENGINES !== 'embedded') {
-  process.stderr.write('data:rebuild works on the embedded data directory (SP_ENGINES=embedded); with SP_ENGINES=servers the read models live in PostgreSQL and ClickHouse\n');
-  process.exit(2);
+if (config.SP_ENGINES === 'servers') {
+  // the warehouses from the Kafka topics, with the platform stopped (servers-rebuild.ts)
+  try {
+    const tenants = await rebuildServers(config);
+    process.stdout.write(`Fertig: Warehouse neu aufgebaut für ${tenants.join(', ')}.\n`);
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`data:rebuild: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(error instanceof RebuildRefused ? 2 : 1);
+  }
 }
 step(`Lesemodelle aus dem Ereignisprotokoll neu aufbauen (${config.dataDir})`);
 // the registry before its database is moved aside (a directory of a release before tenant.json has the registry only)

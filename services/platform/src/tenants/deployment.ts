@@ -16,7 +16,7 @@ import { databaseIdentityState } from '@sp/identity';
 import type { Database } from '@sp/ports';
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
-import type { Engines } from '../engines.js';
+import { askedWarehouseRebuild, type Engines } from '../engines.js';
 import { startPlatform, type Platform } from '../platform.js';
 import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
@@ -63,7 +63,12 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-export async function startDeployment(config: PlatformConfig, engines: Engines): Promise<Deployment> {
+export interface DeploymentOptions {
+  /** servers mode: every tenant runtime opened rebuilds its warehouse from its log (the operator's rebuild, servers-rebuild.ts) */
+  rebuildWarehouses?: boolean;
+}
+
+export async function startDeployment(config: PlatformConfig, engines: Engines, options: DeploymentOptions = {}): Promise<Deployment> {
   const credentials = new CredentialIndex();
   const repository = new TenantRepository(engines.database);
   await repository.migrate();
@@ -93,7 +98,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines):
     async open(id) {
       const tenant = definitions.get(id);
       if (!tenant) throw new Error(`tenant "${id}" is not registered`);
-      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id));
+      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id), options.rebuildWarehouses === true);
       const apiKeyHashes = runtime.platform.keys.entries.map((e) => e.hash);
       credentials.add({ tenant: id, apiKeyHashes, issuer: runtime.platform.identity.issuer() });
       // its keys as every replica routes them (an Amt new to its pack got one just now); a tenant
@@ -339,13 +344,16 @@ function packFeeds(reference: string, config: PlatformConfig): FeedCatalogue {
   return tenantPacks[reference]?.feeds() ?? FeedCatalogue.load(config.SP_FEED_CATALOGUE);
 }
 
-async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined, telemetry: Telemetry): Promise<TenantRuntime> {
+async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined, telemetry: Telemetry, rebuildWarehouse: boolean): Promise<TenantRuntime> {
   const pack = tenantPacks[tenant.reference];
   if (!pack) throw new Error(`no spatial reference "${tenant.reference}"; accepted: ${referenceNames().join(', ')}`);
   // the tenant's directory keeps its secrets and keys; in the embedded default its stores too
   const dir = tenantDir(config.dataDir, tenant.id);
   mkdirSync(dir, { recursive: true });
-  const engines = config.SP_ENGINES === 'servers' ? await openServersTenantEngines(config, tenant.id) : await openTenantEngines(dir, pglite ? { pgliteTemplate: () => pglite.path() } : {});
+  const engines =
+    config.SP_ENGINES === 'servers'
+      ? { ...(await openServersTenantEngines(config, tenant.id)), ...(rebuildWarehouse ? { warehouseRepair: askedWarehouseRebuild } : {}) }
+      : await openTenantEngines(dir, pglite ? { pgliteTemplate: () => pglite.path() } : {});
   try {
     // the tenant's own secrets (tokens, record keys) and keys, in its own directory; its threshold
     const { SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;
