@@ -3,7 +3,8 @@
 // admin API and gets a PostgreSQL and a ClickHouse database of its own and topics and consumer
 // groups under its own prefix (tenant-engines.servers.ts). Played as a user would: each tenant's
 // data is readable in its own API only, a key naming the other tenant is refused, and both come back
-// with their data after a restart of the deployment. The stores themselves are checked too.
+// with their data after a restart of the deployment. The stores themselves are checked too, and the
+// operator's rebuild of the warehouses from the topics (pnpm data:rebuild, servers-rebuild.ts).
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPgDatabase } from '@sp/database-pg';
@@ -12,6 +13,7 @@ import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
+import { RebuildRefused, rebuildServers } from '../servers-rebuild.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';
 import { dropServersTenantStores } from './tenant-engines.servers.js';
@@ -181,6 +183,47 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
     } finally {
       await townPg.close();
     }
+  });
+
+  it('refuses pnpm data:rebuild while the platform runs, naming its consumer groups', async () => {
+    const refused = await rebuildServers(config).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(RebuildRefused);
+    expect(String((refused as Error).message)).toMatch(/\baggregator: 1 member\b/);
+    // nothing was touched
+    expect(await einwohner(d!.tenantUrl('musterstadt'), 'SOZIALRAUM', '1')).toBe(townSr1);
+  });
+
+  it("rebuilds every tenant's lost warehouse from its Kafka topics (pnpm data:rebuild); the live projection goes on from where it was", async () => {
+    const townKey = d!.runtimes.get('musterstadt')!.platform.keys.keys.statistik!;
+    await stop();
+    const ch = createClickHouseWarehouse({ url: chdb.url });
+    const cells = async (db: string) => Number((await ch.query<{ n: string }>(`SELECT count() AS n FROM ${db}.cells`))[0]!.n);
+    try {
+      // a lost warehouse (or one a new indicator definition needs anew): its read models are empty
+      for (const db of ['default', 'sp_tenant_musterstadt']) {
+        await ch.command(`TRUNCATE TABLE ${db}.cells`);
+        await ch.command(`TRUNCATE TABLE ${db}.record_versions`);
+      }
+      expect(await rebuildServers(config)).toEqual(['koeln', 'musterstadt']);
+      expect(await cells('default')).toBeGreaterThan(0);
+      expect(await cells('sp_tenant_musterstadt')).toBeGreaterThan(0);
+    } finally {
+      await ch.close();
+    }
+    await start();
+    const town = d!.tenantUrl('musterstadt');
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1);
+    expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(12345);
+    // the live groups kept their offsets: a new version is projected once, on top of the rebuilt cells
+    const res = await deliver(town, townKey, [
+      { ...koelnRecord, key: 'bevoelkerung|SOZIALRAUM|1|2012', version: 50, areaLevel: 'SOZIALRAUM', areaCode: '1', observations: [{ measure: 'einwohner', dimensions: {}, value: townSr1 + 7 }] },
+    ]);
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    await d!.runtimes.get('musterstadt')!.platform.projections.caughtUp();
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1 + 7);
   });
 
   it("removes a tenant's databases and topics when its creation is undone", async () => {
