@@ -2,12 +2,16 @@
 // previous snapshot and state of every key and the facts of every measure. Used to load the demo, in
 // tests, and by anything that rebuilds the planning events from stored records. A delivery with
 // `withdrawal` is a tombstone: the record is withdrawn (a goal only when no live measure names it).
+// A goal whose new parent would close a cycle is refused as the ingestion refuses it
+// (GOAL_PARENT_CYCLE, planning-check.adapter.ts): a list the ingestion would not have accepted must not
+// replay into a goal system that is no longer a tree.
 import { z } from 'zod';
 import { assertNever } from '../decider.js';
 import type { GoalState } from '../goal/goal.decider.js';
+import { goalCycleMessage, goalParentCycles } from '../goal/goal-hierarchy.js';
 import { measureFacts, type MeasureState } from '../measure/measure.decider.js';
 import type { MilestoneState } from '../milestone/milestone.decider.js';
-import { isPlanningDomainError, type PlanningDomainError } from '../planning.errors.js';
+import { isPlanningDomainError, PlanningDomainError } from '../planning.errors.js';
 import type { PlanningDomainEvent } from '../projection/planning.projection.js';
 import type { StatusReportState } from '../status-report/status-report.decider.js';
 import { goalRecords } from './goal.record-mapping.js';
@@ -44,13 +48,18 @@ export interface PlanningReplay {
   readonly themes: Replayed<ThemeRecord, ThemeState>;
 }
 
-/** One delivery of one record type: its events are decided on the replayed state of its key. */
+/**
+ * One delivery of one record type: its events are decided on the replayed state of its key. `admit`
+ * checks a new version against the other records once its own decider has accepted it (the order the
+ * ingestion reports its findings in) and throws to refuse it; nothing is kept then.
+ */
 function replayOne<R extends Keyed, S extends Stated, C, E extends PlanningDomainEvent>(
   mapping: RecordMapping<R, S, C, E>,
   replayed: Replayed<R, S>,
   delivery: PlanningDelivery,
   ctx: RecordContext,
   lookups: RecordLookups,
+  admit?: (next: R) => void,
 ): readonly E[] {
   if (delivery.withdrawal) {
     const prev = replayed.get(delivery.withdrawal.key);
@@ -61,6 +70,7 @@ function replayOne<R extends Keyed, S extends Stated, C, E extends PlanningDomai
   const next = mapping.parse(delivery.record);
   const prev = replayed.get(next.key);
   const r = eventsFromRecords(mapping, prev?.record, next, ctx, { lookups, state: prev?.state ?? mapping.decider.initialState() });
+  admit?.(next);
   replayed.set(next.key, { record: next, state: r.state });
   return r.events;
 }
@@ -68,7 +78,7 @@ function replayOne<R extends Keyed, S extends Stated, C, E extends PlanningDomai
 function replayDelivery(out: PlanningReplay, delivery: PlanningDelivery, ctx: RecordContext, lookups: RecordLookups): readonly PlanningDomainEvent[] {
   switch (delivery.recordType) {
     case 'goal':
-      return replayOne(goalRecords, out.goals, delivery, ctx, lookups);
+      return replayOne(goalRecords, out.goals, delivery, ctx, lookups, (next) => refuseGoalParentCycle(out.goals, next));
     case 'measure':
       return replayOne(measureRecords, out.measures, delivery, ctx, lookups);
     case 'milestone':
@@ -80,6 +90,22 @@ function replayDelivery(out: PlanningReplay, delivery: PlanningDelivery, ctx: Re
     default:
       return assertNever(delivery.recordType, 'planning record type');
   }
+}
+
+/**
+ * The ingestion's rule on the replay's goals: the new version's parent, and above it each goal's current
+ * parent (a withdrawn goal has none), must not lead back to the goal. Same chain, code and message.
+ */
+function refuseGoalParentCycle(goals: Replayed<GoalRecord, GoalState>, next: GoalRecord): void {
+  const parentKey = next.parentKey;
+  if (parentKey === undefined) return;
+  const parentsOf = (key: string): readonly string[] => {
+    if (key === next.key) return [parentKey];
+    const goal = goals.get(key);
+    return goal && goal.state.status !== 'withdrawn' && goal.record.parentKey !== undefined ? [goal.record.parentKey] : [];
+  };
+  const chain = goalParentCycles([next.key], parentsOf).get(next.key);
+  if (chain) throw new PlanningDomainError('GOAL_PARENT_CYCLE', goalCycleMessage(chain), { key: next.key, field: 'parentKey' });
 }
 
 /** A delivery that breaks a domain rule is collected in `rejected` and changes nothing; others throw. */
