@@ -7,12 +7,15 @@
 // truncates and replays it before anyone reads, under fresh consumer groups; the live groups keep
 // their offsets.
 // Only while the platform is stopped: a replica projecting beside the rebuild would write into the
-// tables being truncated. Its aggregator groups having members means it runs, and the rebuild refuses.
+// tables being truncated. A platform process present on the servers (replica-presence.ts) or an
+// aggregator group with members means it runs, and the rebuild refuses; a platform starting while the
+// rebuild runs is refused in turn.
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import type { PlatformConfig } from './config.js';
 import { openEngines } from './engines.js';
 import { step } from './progress.js';
 import { defaultTenantId, startDeployment } from './tenants/deployment.js';
+import { presentReplicas } from './tenants/replica-presence.js';
 
 /** the platform still runs: its consumer groups have members */
 export class RebuildRefused extends Error {}
@@ -33,16 +36,22 @@ export async function runningAggregators(config: PlatformConfig): Promise<{ grou
 
 /** Rebuilds every tenant's warehouse from its log; refuses (RebuildRefused) while the platform runs. Resolves with the tenants rebuilt. */
 export async function rebuildServers(config: PlatformConfig): Promise<string[]> {
-  const running = await runningAggregators(config);
-  if (running.length > 0) {
-    throw new RebuildRefused(
-      `the platform is running (consumer groups with members: ${running.map((r) => `${r.group}: ${r.members} member${r.members === 1 ? '' : 's'}`).join(', ')}): stop every replica first (kubectl scale deployment/platform --replicas=0, and every standalone aggregator), then run the rebuild again`,
-    );
-  }
-  step(`Warehouse aus den Kafka-Topics neu aufbauen (${config.KAFKA_BROKERS}, ${config.CLICKHOUSE_URL})`);
   const engines = await openEngines(config, { rebuildWarehouse: true });
   const rebuilt = [defaultTenantId];
   try {
+    // a platform present (its row, written before it does anything) or a consumer in an aggregator
+    // group (a standalone aggregator, or a platform of a release before the rows) is running
+    const [present, running] = await Promise.all([presentReplicas(engines.database, 'serve'), runningAggregators(config)]);
+    if (present.length > 0 || running.length > 0) {
+      const what = [
+        ...(present.length > 0 ? [`platform processes on ${[...new Set(present.map((p) => p.host))].join(', ')}`] : []),
+        ...(running.length > 0 ? [`consumer groups with members: ${running.map((r) => `${r.group}: ${r.members} member${r.members === 1 ? '' : 's'}`).join(', ')}`] : []),
+      ];
+      throw new RebuildRefused(
+        `the platform is running (${what.join('; ')}): stop every replica first (kubectl scale deployment/platform --replicas=0, and every standalone aggregator), then run the rebuild again`,
+      );
+    }
+    step(`Warehouse aus den Kafka-Topics neu aufbauen (${config.KAFKA_BROKERS}, ${config.CLICKHOUSE_URL})`);
     // the default tenant's rebuild runs inside its start; on a free local port meanwhile
     const deployment = await startDeployment({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines, { rebuildWarehouses: true });
     try {

@@ -23,6 +23,7 @@ import { CredentialIndex } from './tenant-credentials.js';
 import { openTenantEngines, PgliteTemplate, tenantDir } from './tenant-engines.js';
 import { definedTenants, readTenantFile, TENANT_FILE, writeTenantFile } from './tenant-file.js';
 import { TenantPool, type TenantLease } from './tenant-pool.js';
+import { joinPresence } from './replica-presence.js';
 import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -72,6 +73,8 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   const credentials = new CredentialIndex();
   const repository = new TenantRepository(engines.database);
   await repository.migrate();
+  // servers mode: this process is present on the servers (replica-presence.ts); refused while an operator's rebuild runs
+  const presence = config.SP_ENGINES === 'servers' ? await joinPresence(engines.database, options.rebuildWarehouses ? 'rebuild' : 'serve') : undefined;
   // the registry is a table of the default tenant's database: one created anew (rebuilt from the log
   // by a restore, `data:rebuild`, or a repair at start) has lost it, so every tenant is registered
   // again from its own directory's definition (tenant-file.ts)
@@ -286,6 +289,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       // the default tenant's engines belong to the caller, who opened them
       await defaultPlatform.close();
       await telemetry.shutdown();
+      await presence?.stop();
     },
   };
 }

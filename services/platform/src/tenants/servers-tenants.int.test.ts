@@ -17,6 +17,7 @@ import { RebuildRefused, rebuildServers } from '../servers-rebuild.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';
 import { dropServersTenantStores } from './tenant-engines.servers.js';
+import { joinPresence, RebuildRunning } from './replica-presence.js';
 import { demoLoaderDeps } from './demo-tenants.js';
 import { buildMusterstadtDemo, loadMusterstadtDemo, musterstadtDemo } from './musterstadt.demo.js';
 
@@ -191,7 +192,8 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(RebuildRefused);
-    expect(String((refused as Error).message)).toMatch(/\baggregator: 1 member\b/);
+    // the platform's row (replica-presence.ts) is there from its start on, before its consumers join
+    expect(String((refused as Error).message)).toMatch(/the platform is running \(platform processes on /);
     // nothing was touched
     expect(await einwohner(d!.tenantUrl('musterstadt'), 'SOZIALRAUM', '1')).toBe(townSr1);
   });
@@ -199,6 +201,17 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
   it("rebuilds every tenant's lost warehouse from its Kafka topics (pnpm data:rebuild); the live projection goes on from where it was", async () => {
     const townKey = d!.runtimes.get('musterstadt')!.platform.keys.keys.statistik!;
     await stop();
+    // and a platform does not start while a rebuild runs
+    const db = createPgDatabase({ url: postgres.url, max: 1 });
+    const rebuilding = await joinPresence(db, 'rebuild');
+    const opened = await openEngines(config);
+    try {
+      await expect(startDeployment(config, opened)).rejects.toBeInstanceOf(RebuildRunning);
+    } finally {
+      await opened.close();
+      await rebuilding.stop();
+      await db.close();
+    }
     const ch = createClickHouseWarehouse({ url: chdb.url });
     const cells = async (db: string) => Number((await ch.query<{ n: string }>(`SELECT count() AS n FROM ${db}.cells`))[0]!.n);
     try {
