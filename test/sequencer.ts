@@ -20,6 +20,7 @@ export const heavyFiles = [
   'test/e2e/embedded-repair.e2e.test.ts',
   'packages/eventlog-kafka/src/broker-restart.int.test.ts',
   'services/gateway/src/fairness/abuse.int.test.ts',
+  'test/e2e/keycloak-rotation-replicas.e2e.test.ts',
   'test/e2e/aggregator-crash.e2e.test.ts',
   'test/e2e/disclosure.e2e.test.ts',
   'test/e2e/backup-restore-tenants.e2e.test.ts',

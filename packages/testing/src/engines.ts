@@ -3,6 +3,7 @@
 // directory on free loopback ports, and everything started is torn down when the process exits.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -306,6 +307,12 @@ export interface KeycloakInstance {
   /** the realm's issuer, http://127.0.0.1:PORT/realms/sozialplanung */
   readonly issuer: string;
   readonly dir: string;
+  /**
+   * Keycloak's admin REST API (`/admin/realms/…` below the server's root) as its bootstrap admin of
+   * the master realm: what a test changes in the realm (refresh-token rotation, lifespans) or reads
+   * back (a user's sessions there).
+   */
+  admin(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -320,7 +327,15 @@ export async function startKeycloak(options: { publicUrl: string; clientSecret: 
   const dir = tempDir('sp-keycloak-', true);
   const port = await freePort();
   const mgmt = await freePort();
-  const env = { ...process.env, SP_PUBLIC_URL: options.publicUrl, SP_KEYCLOAK_CLIENT_SECRET: options.clientSecret };
+  // a temporary admin of the master realm (Keycloak 26's bootstrap admin) for the admin REST API
+  const adminPassword = randomBytes(12).toString('base64url');
+  const env = {
+    ...process.env,
+    SP_PUBLIC_URL: options.publicUrl,
+    SP_KEYCLOAK_CLIENT_SECRET: options.clientSecret,
+    KC_BOOTSTRAP_ADMIN_USERNAME: 'sp-test-admin',
+    KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
+  };
   const unregister = onExit(() => {
     try {
       process.kill(Number(readFileSync(join(dir, 'keycloak.pid'), 'utf8')), 'SIGKILL');
@@ -330,9 +345,23 @@ export async function startKeycloak(options: { publicUrl: string; clientSecret: 
     rmSync(dir, { recursive: true, force: true });
   });
   const { stdout } = await run(keycloakScript, ['start', dir, String(port), String(mgmt)], { env, timeout: 480_000 });
+  const issuer = stdout.trim().split('\n').pop()!;
+  const root = issuer.replace(/\/realms\/[^/]+$/, '');
   return {
-    issuer: stdout.trim().split('\n').pop()!,
+    issuer,
     dir,
+    admin: async (path, init = {}) => {
+      const answer = await fetch(`${root}/realms/master/protocol/openid-connect/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: 'sp-test-admin', password: adminPassword }),
+      });
+      if (!answer.ok) throw new Error(`Keycloak's admin token: ${answer.status} ${await answer.text()}`);
+      const { access_token } = (await answer.json()) as { access_token: string };
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${access_token}`);
+      if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(`${root}${path}`, { ...init, headers });
+    },
     stop: async () => {
       await run(keycloakScript, ['wipe', dir], { timeout: 60_000 });
       unregister();
