@@ -224,6 +224,34 @@ export const offerTypeLabels = {
   integrationsangebot: 'Integrationsangebot',
 };
 
+/** The subtypes of the taxonomy's offer types (today those of `schule`), by code. */
+/** @type {Record<string, string>} */
+export const subtypeLabels = {
+  grundschule: 'Grundschule',
+  hauptschule: 'Hauptschule',
+  realschule: 'Realschule',
+  gymnasium: 'Gymnasium',
+  gesamtschule: 'Gesamtschule',
+  sekundarschule: 'Sekundarschule',
+  foerderschule: 'Förderschule',
+  berufskolleg: 'Berufskolleg',
+  waldorfschule: 'Freie Waldorfschule',
+  zweiter_bildungsweg: '2. Bildungsweg',
+};
+
+/**
+ * An offer's kind in words: "Schule (Grundschule)"; the subtype is the taxonomy's code, never shown
+ * as such (a code the page does not know keeps its letters, without underscores).
+ * @param {string} offerType
+ * @param {string | null | undefined} subtype
+ * @param {(type: string, sub: string) => string} [join] how type and subtype are written together
+ */
+export function offerKindLabel(offerType, subtype, join = (type, sub) => `${type} (${sub})`) {
+  const type = offerTypeLabels[offerType] ?? offerType;
+  if (!subtype) return type;
+  return join(type, subtypeLabels[subtype] ?? subtype.replace(/_/g, ' '));
+}
+
 /** @type {Record<string, string>} */
 export const targetGroupLabels = {
   alle: 'Alle Bürger*innen',

@@ -6,7 +6,7 @@
 // only the tenant's GraphQL API through api.js, like the dashboard (docs/dashboard.md, "Sozialatlas").
 import { gql, queries, describeError } from './api.js';
 import { $, $select } from './dom.js';
-import { offerTypeLabels, targetGroupLabels, formatNumber } from './format.js';
+import { offerKindLabel, offerTypeLabels, targetGroupLabels, formatNumber } from './format.js';
 import { bounds, fitProjection, pathData, labelPoint } from './geo.js';
 import { lebenslagen, languageLabels, languageLabel, wheelchairLabels, radiusChoices, searchVariables, formatDistance } from './lebenslagen.js';
 
@@ -191,7 +191,7 @@ function offerItem(o, n) {
     dd.append(value);
     dl.append(dt, dd);
   };
-  row('Art', `${offerTypeLabels[o.offerType] ?? o.offerType}${o.subtype ? ` (${o.subtype})` : ''}`);
+  row('Art', offerKindLabel(o.offerType, o.subtype));
   row('Träger', o.provider);
   row('Adresse', [o.address.street, [o.address.postcode, o.address.city].filter(Boolean).join(' ')].filter(Boolean).join(', '));
   if (o.distanceMeters != null) row('Entfernung', formatDistance(o.distanceMeters));

@@ -4,7 +4,7 @@
 // a second table lists them.
 import { $, closest } from './dom.js';
 import { syncControls } from './controls.view.js';
-import { escapeHtml, formatNumber, levelLabel, offerTypeLabels, periodLabel, targetGroupLabels } from './format.js';
+import { escapeHtml, formatNumber, levelLabel, offerKindLabel, offerTypeLabels, periodLabel, targetGroupLabels } from './format.js';
 import { coarseLevel, current, state } from './state.js';
 
 /** @import { Area, Row } from './state.js' */
@@ -84,7 +84,7 @@ function drawTable() {
       .slice(0, 500)
       .map(
         (o) =>
-          `<tr><th scope="row">${escapeHtml(o.name)}</th><td>${escapeHtml(offerTypeLabels[o.offerType] ?? o.offerType)}${o.subtype ? ` – ${escapeHtml(o.subtype)}` : ''}</td><td>${escapeHtml([o.address?.street, o.address?.postcode].filter(Boolean).join(', '))}</td><td>${escapeHtml(o.targetGroups.map((t) => targetGroupLabels[t] ?? t).join(', '))}</td></tr>`,
+          `<tr><th scope="row">${escapeHtml(o.name)}</th><td>${escapeHtml(offerKindLabel(o.offerType, o.subtype, (type, sub) => `${type} – ${sub}`))}</td><td>${escapeHtml([o.address?.street, o.address?.postcode].filter(Boolean).join(', '))}</td><td>${escapeHtml(o.targetGroups.map((t) => targetGroupLabels[t] ?? t).join(', '))}</td></tr>`,
       )
       .join('');
     html += `<div class="table-scroll" style="margin-top:12px"><table id="offers-table">

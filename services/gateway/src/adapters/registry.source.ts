@@ -2,6 +2,7 @@
 // the needs analysis with demand from the indicator warehouse (IndicatorPopulationSource) and the
 // distance from each area's population-weighted centre to the nearest offer of the norm.
 import type { NeedsRowView, NormView, OfferQuery, OfferView, RegistrySource, AreaRef, ScenarioSource, ScenarioView } from '../sources.js';
+import { Taxonomy } from '@sp/feeds';
 import type { IndicatorReader } from '@sp/indicator-store';
 import { spatialAreaLocator, supplyFilterOf, type Norm, type Offer, type OfferFilter, type OfferRecord, type RegistryRepository } from '@sp/registry';
 import { populationWeightedCentre, type AreaReference } from '@sp/spatial';
@@ -217,10 +218,22 @@ const number = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 2 });
 /** the registry's capacity units (taxonomy codes) as German words, for the norm's sentence */
 const unitWords: Record<string, string> = { plaetze: 'Plätze', betten: 'Betten', stunden: 'Stunden', faelle: 'Fälle', quadratmeter: 'm²', angebote: 'Angebote' };
 
+let taxonomy: Taxonomy | undefined;
+/**
+ * The taxonomy's German label of an offer type or target group: the norm's sentence is read by
+ * planners and the public (dashboard, reports), who should not meet "ambulanter_pflegedienst". A
+ * code the taxonomy does not know stays as it is.
+ */
+function labelOf(kind: 'offerType' | 'targetGroup', code: string): string {
+  taxonomy ??= Taxonomy.load();
+  return taxonomy.label(kind, code) ?? code;
+}
+
 function normView(n: Norm): NormView {
   const unit = n.supply.measure === 'count' ? 'angebote' : n.supply.unit;
-  const what = n.supply.measure === 'count' ? `${n.offerTypes.join('/')}-Angebote` : `${unitWords[unit] ?? unit} (${n.offerTypes.join('/')})`;
-  const groups = n.targetGroups ? `, nur Angebote für ${n.targetGroups.join(', ')}` : '';
+  const types = n.offerTypes.map((t) => `„${labelOf('offerType', t)}“`).join(' oder ');
+  const what = n.supply.measure === 'count' ? `${n.value === 1 ? 'Angebot' : 'Angebote'} der Art ${types}` : `${unitWords[unit] ?? unit} in Angeboten der Art ${types}`;
+  const groups = n.targetGroups ? `, nur Angebote für ${n.targetGroups.map((g) => labelOf('targetGroup', g)).join(', ')}` : '';
   return {
     code: n.code,
     name: n.name,

@@ -129,8 +129,13 @@ describe('registry source', () => {
     expect(norms.map((n) => n.code)).toEqual(repo.norms().map((n) => n.code));
     const kita = norms.find((n) => n.code === 'kita_plaetze_1_6')!;
     expect(kita).toMatchObject({ offerType: 'kita', unit: 'plaetze', name: repo.norms()[0]!.name });
-    expect(kita.description).toMatch(/^84 Plätze \(kita\) je 100 Kinder von 1 bis unter 6 Jahren\./);
+    // the sentence names offer types and target groups by the taxonomy's German labels, never by code
+    expect(kita.description).toMatch(/^84 Plätze in Angeboten der Art „Kita \(Kindertageseinrichtung\)“ je 100 Kinder von 1 bis unter 6 Jahren\./);
     expect(norms.find((n) => n.code === 'offener_treff_einwohner')).toMatchObject({ unit: 'angebote' });
+    expect(norms.find((n) => n.code === 'ambulante_pflege_mmb')!.description).toMatch(
+      /^1 Angebot der Art „Ambulanter Pflegedienst“ je 10\.000 Einwohner\*innen insgesamt, nur Angebote für Menschen mit Behinderung\./,
+    );
+    for (const n of norms) expect(n.description, n.code).not.toMatch(/\b[a-z]+_[a-z_]+\b/);
   });
 
   it('needs for Kita places per Stadtteil 2012: 86 rows, supply, demand from the warehouse, coverage, gap, distance', async () => {
