@@ -5,8 +5,10 @@
 // /t/musterstadt/, where the map and table show Musterstadt's 7 Sozialräume and not Köln's areas,
 // and every request the page makes goes to /t/musterstadt/ (before, the page asked /graphql there
 // and showed Köln). Screenshots go to test-results/tenant-switch/.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ const musterstadtSozialraeume = ['Enklave Ost', 'Gruiten', 'Mitte', 'Nord', 'Ost
 
 let platform: Awaited<ReturnType<typeof startNodeService>>;
 let url: string;
+let dataDir: string;
 let browser: BrowserContext;
 let page: Page;
 const paths: string[] = [];
@@ -29,7 +32,7 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   const port = await freePort();
   platform = await startNodeService(platformMain, {
-    env: { SP_DATA_DIR: tempDir('sp-tenant-switch-e2e-'), SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO: '0', SP_ADMIN_TOKEN: adminToken },
+    env: { SP_DATA_DIR: (dataDir = tempDir('sp-tenant-switch-e2e-')), SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO: '0', SP_ADMIN_TOKEN: adminToken },
     ready: /Dashboard:/,
     timeoutMs: 300_000,
   });
@@ -118,6 +121,36 @@ describe('the dashboard switches tenants', () => {
     expect(offered).toContain('WOHNPLATZ');
     expect(offered.filter((l) => ['STADTTEIL', 'STADTBEZIRK', 'STADTVIERTEL'].includes(l))).toEqual([]);
     expect(await levelsOf('#ws-goal-areas-level')).not.toContain('STADTBEZIRK');
+  });
+
+  it("Musterstadt's admin signs in at /t/musterstadt/ with Musterstadt's own provider", async () => {
+    // before, the tenant's provider gave the browser the default tenant's endpoints (/auth/auth …),
+    // which refused Musterstadt's redirect_uri with 400: nobody could sign in under /t/{tenant}/
+    const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'services/identity/dist/identity.main.js'), 'users', 'reset-password', '--username', 'admin'], {
+      env: { ...process.env, SP_DATA_DIR: join(dataDir, 'tenants/musterstadt') },
+    });
+    const oneTime = /Einmalpasswort für admin: (\S+)/.exec(stdout)?.[1];
+    expect(oneTime, stdout).toBeTruthy();
+    await page.goto(`${url}/t/musterstadt/`);
+    await settled();
+    await page.click('#session-login');
+    await page.waitForSelector('#username');
+    expect(new URL(page.url()).pathname).toMatch(/^\/t\/musterstadt\/auth\/interaction\//);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', oneTime!);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#newPassword');
+    await page.fill('#newPassword', 'Musterstadt-Admin-2026');
+    await page.fill('#repeat', 'Musterstadt-Admin-2026');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#session-who', { timeout: 30_000 });
+    expect(new URL(page.url()).pathname).toBe('/t/musterstadt/');
+    expect(await page.innerText('#session-role')).toBe('Administration');
+    // the admin view answers with the session's rights, from Musterstadt's API
+    await page.click('#operations summary');
+    await page.click('#operations-load');
+    await page.waitForSelector('#operations-result table');
+    await page.screenshot({ path: join(shots, '03-musterstadt-admin.png') });
   });
 
   it('switches back to Köln', async () => {

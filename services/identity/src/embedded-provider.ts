@@ -55,6 +55,10 @@ const mount = '/auth';
 
 export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify: TokenVerifier): EmbeddedProvider {
   const issuer = `${options.publicUrl}${mount}`;
+  // a tenant's provider answers under its path (/t/hamburg/auth; the tenant router strips the prefix
+  // before the provider sees the request): every URL it gives the browser carries that path, or the
+  // browser lands at the default tenant's provider (which refused the foreign redirect_uri with 400)
+  const base = new URL(options.publicUrl).pathname.replace(/\/+$/, '');
   const { users } = options;
   const ttl = options.accessTokenTtlSeconds ?? 3600;
   // a disabled or deleted user has no account here: the provider's own session of them ends too
@@ -99,7 +103,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: false,
     ttl: { AccessToken: ttl, AuthorizationCode: 60, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, RefreshToken: 8 * 3600 },
-    interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${mount}/interaction/${interaction.uid}` },
+    interactions: { policy: signInPolicy(), url: (_ctx, interaction) => `${base}${mount}/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -122,7 +126,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
           );
         },
         postLogoutSuccessSource: async (ctx) => {
-          ctx.body = page('Abgemeldet', '<p>Sie sind abgemeldet. <a href="/">Zur Startseite</a></p>');
+          ctx.body = page('Abgemeldet', `<p>Sie sind abgemeldet. <a href="${base}/">Zur Startseite</a></p>`);
         },
       },
     },
@@ -141,7 +145,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = page('Anmeldung fehlgeschlagen', `<p>${esc(String(out.error))}: ${esc(String(out.error_description ?? ''))}</p><p><a href="/">Zur Startseite</a></p>`);
+      ctx.body = page('Anmeldung fehlgeschlagen', `<p>${esc(String(out.error))}: ${esc(String(out.error_description ?? ''))}</p><p><a href="${base}/">Zur Startseite</a></p>`);
     },
   };
   const provider = new Provider(issuer, configuration);
@@ -165,7 +169,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
 
   async function interaction(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const details = await provider.interactionDetails(req, res);
-    if (details.uid !== uid) return send(res, 400, page('Anmeldung', '<p>Diese Anmeldung gehört zu einer anderen Sitzung. <a href="/session/login">Neu anmelden</a></p>'));
+    if (details.uid !== uid) return send(res, 400, page('Anmeldung', `<p>Diese Anmeldung gehört zu einer anderen Sitzung. <a href="${base}/session/login">Neu anmelden</a></p>`));
     if (details.prompt.name !== 'login') {
       // the first-party grant is loaded without a screen; any other prompt is finished as is
       return void (await provider.interactionFinished(req, res, {}, { mergeWithLastSubmission: true }));
@@ -303,7 +307,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
         interaction(req, res, match[1]!).catch((e: unknown) => {
           // an expired or unknown interaction: start over
           if ((e as { name?: string }).name === 'SessionNotFound')
-            return send(res, 400, page('Anmeldung abgelaufen', '<p>Die Anmeldung ist abgelaufen. <a href="/session/login">Neu anmelden</a></p>'));
+            return send(res, 400, page('Anmeldung abgelaufen', `<p>Die Anmeldung ist abgelaufen. <a href="${base}/session/login">Neu anmelden</a></p>`));
           fail(e);
         });
         return true;
@@ -319,8 +323,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
         }, fail);
         return true;
       }
-      // the provider sees its own paths; originalUrl tells it where it is mounted
-      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      // the provider sees its own paths; originalUrl tells it where it is mounted (under the tenant's path)
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${base}${url}`;
       req.url = url.slice(mount.length) || '/';
       void callback(req, res);
       return true;
@@ -386,7 +390,7 @@ function page(title: string, body: string): string {
 function loginForm(uid: string, error?: string): string {
   return page(
     'Anmelden',
-    `${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}<form method="post" action="/auth/interaction/${esc(uid)}">
+    `${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}<form method="post" action="${esc(uid)}">
 <label for="username">Benutzername</label><input id="username" name="username" autocomplete="username" required autofocus>
 <label for="password">Passwort</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Anmelden</button></form>`,
@@ -397,7 +401,7 @@ function changeForm(uid: string, error?: string): string {
   return page(
     'Neues Passwort wählen',
     `<p>Ihr Passwort war ein Einmalpasswort. Bitte wählen Sie ein neues (mindestens ${minPasswordLength} Zeichen).</p>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/auth/interaction/${esc(uid)}">
+<form method="post" action="${esc(uid)}">
 <label for="newPassword">Neues Passwort</label><input id="newPassword" name="newPassword" type="password" autocomplete="new-password" minlength="${minPasswordLength}" required autofocus>
 <label for="repeat">Wiederholen</label><input id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="${minPasswordLength}" required>
 <button type="submit">Speichern und anmelden</button></form>`,
