@@ -42,9 +42,11 @@ export const workspaceQueries = {
       planningChanges(recordType: $recordType, key: $key) { recordType key version eventType actor at }
     }`
   ),
-  goals: /** @type {Query<{ goals: { edges: { node: WorkspaceGoal }[] } }, {}>} */ (
+  // pages of 50: a page of 100 cost 6102, over the gateway's limit of 5000 (QUERY_COMPLEXITY), so a
+  // planner's goal keys were never suggested
+  goals: /** @type {Query<{ goals: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: { node: WorkspaceGoal }[] } }, { after: string | null }>} */ (
     /* GraphQL */ `
-    query WorkspaceGoals { goals(first: 100) { edges { node { key version title status parentKey } } } }`
+    query WorkspaceGoals($after: String) { goals(first: 50, after: $after) { pageInfo { hasNextPage endCursor } edges { node { key version title status parentKey } } } }`
   ),
   goal: /** @type {Query<{ goal: WorkspaceGoalDetail | null }, { key: string }>} */ (
     /* GraphQL */ `

@@ -696,8 +696,19 @@ let measures = [];
 
 async function loadGoals() {
   try {
-    const { goals } = await gql(q.goals, {}, authFor());
-    $('ws-goal-keys').innerHTML = goals.edges.map((e) => `<option value="${escapeHtml(e.node.key)}">${escapeHtml(e.node.title)}</option>`).join('');
+    /** @type {{ key: string, title: string }[]} */
+    const all = [];
+    /** @type {string | null} */
+    let after = null;
+    // at most 10 pages (500 goals): the list only suggests keys
+    for (let n = 0; n < 10; n++) {
+      /** @type {{ goals: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: { node: { key: string, title: string } }[] } }} */
+      const { goals } = await gql(q.goals, { after }, authFor());
+      all.push(...goals.edges.map((e) => e.node));
+      if (!goals.pageInfo.hasNextPage) break;
+      after = goals.pageInfo.endCursor;
+    }
+    $('ws-goal-keys').innerHTML = all.map((g) => `<option value="${escapeHtml(g.key)}">${escapeHtml(g.title)}</option>`).join('');
   } catch {
     // the list only suggests keys
   }
