@@ -13,6 +13,8 @@ describe('level labels from the API', () => {
     expect(pluralOf('Wohnplatz')).toBe('Wohnplätze');
     expect(pluralOf('Ortsteil')).toBe('Ortsteile');
     expect(pluralOf('Kiez')).toBe('Kiez');
+    // a label that is the ending itself keeps its capital (the sweep found „Für bezirke liegen …“ in Hamburg)
+    expect([pluralOf('Bezirk'), pluralOf('Quartier'), pluralOf('Gemeinde'), pluralOf('Raum')]).toEqual(['Bezirke', 'Quartiere', 'Gemeinden', 'Räume']);
   });
 
   it('takes the labels the API gave, the level code where it gave none', () => {

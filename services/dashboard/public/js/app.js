@@ -23,7 +23,7 @@ import { scenarioView } from './scenario.view.js';
 import { seriesSection } from './series.section.js';
 import { sessionView } from './session.view.js';
 import { similarSection } from './similar.section.js';
-import { chooseDefaults, coarseLevel, current, emptyTheme, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
+import { chooseDefaults, coarseLevel, coarserLevel, current, emptyTheme, mapLevels, meta, readHash, rootLevel, setCurrent, state, writeHash } from './state.js';
 import { theme, themes } from './themes.js';
 import { themesSection } from './themes.section.js';
 import { tableView } from './table.view.js';
@@ -57,6 +57,7 @@ const views = [
 
 let renderToken = 0;
 
+/** @returns {Promise<number | null>} how many areas of the map have a value; null when a newer render took over or it failed */
 async function render() {
   const token = ++renderToken;
   writeHash();
@@ -84,7 +85,7 @@ async function render() {
       setStatus('Lade Einrichtungen …');
       offers = await loadOffers(state.offerType, state.targetGroup);
     }
-    if (token !== renderToken) return; // a newer render has started
+    if (token !== renderToken) return null; // a newer render has started
     setCurrent({ level, areas: geo.areas, byCode: geo.byCode, offers: offers.offers, offersTotal: offers.total, ...shownTheme });
     if (state.selected && !geo.byCode.has(state.selected)) state.selected = null;
     const shown = [...current.rows.values()].filter((r) => r.status === 'value').length;
@@ -92,10 +93,12 @@ async function render() {
     const drawing = views.map((v) => v.draw?.(frame));
     setStatus(`${geo.areas.length} ${levelLabel(level).many}, ${shown} mit Wert`);
     await Promise.all(drawing);
+    return shown;
   } catch (e) {
-    if (token !== renderToken) return;
+    if (token !== renderToken) return null;
     console.error(e);
     setStatus(`Fehler: ${describeError(e)}`, true);
+    return null;
   }
 }
 
@@ -110,7 +113,7 @@ function select(code, { focusMap = false } = {}) {
 }
 
 /** @type {App} */
-const app = { render, select };
+const app = { render: () => render().then(() => undefined), select };
 
 async function main() {
   readHash(Object.keys(themes));
@@ -137,9 +140,17 @@ async function main() {
   } catch {
     meta.norms = []; // registry not connected: the needs theme stays disabled
   }
+  const levelAsked = mapLevels().some((l) => l.name === state.level);
   chooseDefaults();
   for (const v of views) v.start?.(app);
-  await render();
+  let shown = await render();
+  // the default level is the basis level (the finest that partitions the city), but a tenant may
+  // deliver its figures one level up (Hamburg: per Stadtteil, its Ortsteile have none): a first view
+  // whose URL names no level opens on the finest level with figures, not on an empty map
+  for (let coarser = coarserLevel(state.level); !levelAsked && shown === 0 && coarser; coarser = coarserLevel(state.level)) {
+    state.level = coarser;
+    shown = await render();
+  }
   document.body.dataset.ready = 'true';
 }
 

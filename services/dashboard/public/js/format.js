@@ -173,7 +173,10 @@ export function pluralOf(label) {
   const [word = '', ...rest] = label.split(' ');
   const ending = pluralEndings.find(([one]) => word.toLowerCase().endsWith(one));
   if (!ending) return label;
-  return [word.slice(0, word.length - ending[0].length) + ending[1], ...rest].join(' ');
+  const plural = word.slice(0, word.length - ending[0].length) + ending[1];
+  // the ending may be the whole word (Hamburg's „Bezirk“): its capital stays
+  const cased = word[0] === word[0]?.toUpperCase() ? (plural[0]?.toUpperCase() ?? '') + plural.slice(1) : plural;
+  return [cased, ...rest].join(' ');
 }
 
 /**

@@ -5,8 +5,8 @@ import { describeError } from './api.js';
 import { chartLegend, lineChart } from './chart.js';
 import { loadSeries } from './data.js';
 import { $ } from './dom.js';
-import { escapeHtml, formatNumber, formatUncertainty, formatValue, periodLabel, unitLabel } from './format.js';
-import { indicatorMeta, meta, state } from './state.js';
+import { escapeHtml, formatNumber, formatUncertainty, formatValue, levelLabel, periodLabel, unitLabel } from './format.js';
+import { coarseLevel, indicatorMeta, meta, state } from './state.js';
 
 /** @import { DetailSection } from './details.view.js' */
 /** @import { SeriesPoint } from './api.js' */
@@ -47,7 +47,8 @@ export const seriesSection = {
       };
       const unit = unitLabel(m.unit);
       const series = [{ label: area.name, values: byPeriod(data.area) }];
-      if (data.bezirk) series.push({ label: `Stadtbezirk ${area.bezirk?.name}`, values: byPeriod(data.bezirk) });
+      // the coarse level in the tenant's word (Köln: Stadtbezirk, Hamburg: Bezirk)
+      if (data.bezirk) series.push({ label: `${levelLabel(String(coarseLevel())).one} ${area.bezirk?.name}`, values: byPeriod(data.bezirk) });
       series.push({ label: meta.city.name, values: byPeriod(data.city) });
       const shown = seriesPeriod(m.periods);
       /** @param {{ values: (number | null)[] }} s */

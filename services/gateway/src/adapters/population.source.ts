@@ -7,7 +7,7 @@
 // einwohner_80plus). Each band is therefore a weighted sum of catalogue indicators (a recipe). Two
 // recipes are approximations and say so; a band no recipe can give ("18-21") is refused with
 // AGE_BAND_NOT_AVAILABLE rather than estimated silently.
-import type { IndicatorReader, IndicatorValue } from '@sp/indicator-store';
+import { UnknownIndicatorError, type IndicatorReader, type IndicatorValue } from '@sp/indicator-store';
 import type { AreaPopulation, PopulationSource } from '@sp/registry';
 import { SourceError } from './source.errors.js';
 
@@ -78,9 +78,18 @@ export class IndicatorPopulationSource implements PopulationSource {
     const bands = this.options.ageBands ?? [];
     const indicators = [...new Set([totalPopulationIndicator, ...bands.flatMap((b) => this.recipes[b]!.terms.map((t) => t.indicator))])];
     const read = await Promise.all(
-      indicators.map(
-        async (indicator) => [indicator, await this.reader.values({ indicator, level, periods: [this.options.period], privileged: this.options.privileged, ...this.scenario() })] as const,
-      ),
+      indicators.map(async (indicator) => {
+        try {
+          return [indicator, await this.reader.values({ indicator, level, periods: [this.options.period], privileged: this.options.privileged, ...this.scenario() })] as const;
+        } catch (e) {
+          // a tenant whose catalogue lacks the band's indicator (Hamburg publishes no 0–3-year-olds):
+          // the norm cannot be computed there, a data gap like a band without recipe, not a failure
+          const band = bands.find((b) => this.recipes[b]!.terms.some((t) => t.indicator === indicator));
+          if (e instanceof UnknownIndicatorError && band !== undefined)
+            throw new SourceError('AGE_BAND_NOT_AVAILABLE', `the age band "${band}" needs the indicator ${indicator}, which this catalogue does not have`, 'norm');
+          throw e;
+        }
+      }),
     );
     const byIndicator = new Map(read.map(([indicator, rows]) => [indicator, new Map(rows.map((r) => [r.areaCode, r]))]));
     const totals = byIndicator.get(totalPopulationIndicator)!;
