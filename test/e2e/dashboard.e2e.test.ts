@@ -383,6 +383,21 @@ describe(`dashboard in chromium`, () => {
     expect(problems).toEqual([]);
   });
 
+  it('says in German when a level has too few areas for the typology, and offers the coarser level', async () => {
+    // before, the notice showed the gateway's English "0 area(s) with a complete profile; at least 2 are needed"
+    await page.check('input[name=theme][value=typology]');
+    await page.selectOption('#level', 'STADTVIERTEL');
+    await settled();
+    const notice = page.locator('#map-notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.innerText()).toMatch(/^Für Stadtviertel liegen zu „Typologie \(\d+ Typen\)“ .*keine Werte vor/);
+    await notice.locator('button[data-level="STADTTEIL"]').click();
+    await settled();
+    expect(await page.inputValue('#level')).toBe('STADTTEIL');
+    expect(await page.locator('#map path.area[data-status="value"]').count()).toBeGreaterThan(60);
+    expect(problems).toEqual([]);
+  });
+
   it('switches to Stadtbezirke and Stadtviertel', async () => {
     await page.check('input[name=theme][value=indicator]');
     await page.uncheck('#infra-on');

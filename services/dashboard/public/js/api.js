@@ -61,13 +61,16 @@ export class ApiError extends Error {
    * @param {string} message
    * @param {string} code
    * @param {string | null} [argument]
+   * @param {string | null} [reason]
    */
-  constructor(message, code, argument = null) {
+  constructor(message, code, argument = null, reason = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     /** the argument the error is about (extensions.argument), when the API names it */
     this.argument = argument;
+    /** why, more precisely than the code (extensions.reason, e.g. TOO_FEW_AREAS of a BAD_USER_INPUT), when the API says */
+    this.reason = reason;
   }
 }
 
@@ -108,7 +111,7 @@ export async function gql(query, variables = /** @type {Vars} */ ({}), auth = {}
   }
   if (body.errors?.length) {
     const e = body.errors[0];
-    throw new ApiError(e.message, e.extensions?.code ?? 'ERROR', e.extensions?.argument ?? null);
+    throw new ApiError(e.message, e.extensions?.code ?? 'ERROR', e.extensions?.argument ?? null, e.extensions?.reason ?? null);
   }
   return body.data;
 }
@@ -294,6 +297,10 @@ export function describeError(error) {
       const band = /age band "([^"]+)"/.exec(error.message)?.[1];
       return `Die Bevölkerungsstatistik hat ${band ? `keine Altersgruppe ${band.replace('-', '–')} Jahre` : 'nicht alle Altersgruppen dieses Richtwerts'}; der Bedarf ist nicht berechenbar.`;
     }
+    case 'BAD_USER_INPUT':
+      // the typology and the similar areas need at least two areas with a figure for every indicator of the profile
+      if (error.reason === 'TOO_FEW_AREAS') return 'Zu wenige Gebiete dieser Ebene haben Werte für alle Indikatoren des Profils (mindestens zwei nötig).';
+      return error.message;
     case 'POPULATION_NOT_AVAILABLE':
       return 'Für diesen Zeitraum liegen keine Einwohnerzahlen vor; der Bedarf ist nicht berechenbar.';
     case 'NOT_AVAILABLE':

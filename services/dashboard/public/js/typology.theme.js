@@ -3,6 +3,7 @@
 // z-standardised profile of the chosen indicators (the API's `typology`, docs/uncertainty-and-
 // typology.md). Each type has its own colour (Okabe–Ito and Tol's colour-blind-safe qualitative
 // colours); the legend describes a type by its centre in the indicators' own units.
+import { ApiError } from './api.js';
 import { loadTypology } from './data.js';
 import { formatNumber, formatValue, noDataColour } from './format.js';
 import { emptyTheme, meta, state } from './state.js';
@@ -28,12 +29,20 @@ export const typologyTheme = {
     const list = profileMeta();
     if (list.length === 0) return emptyTheme('Typologie: kein Indikator gewählt');
     if (!period) return emptyTheme('Typologie: die gewählten Indikatoren haben keinen gemeinsamen Zeitraum');
-    const t = await loadTypology(
-      level,
-      list.map((m) => m.code),
-      period,
-      state.k,
-    );
+    let t;
+    try {
+      t = await loadTypology(
+        level,
+        list.map((m) => m.code),
+        period,
+        state.k,
+      );
+    } catch (e) {
+      // a level without figures for the profile (the demo's Stadtviertel): the map says so in its
+      // notice and offers the coarser level, as any theme without values does
+      if (e instanceof ApiError && e.reason === 'TOO_FEW_AREAS') return emptyTheme(`Typologie (${state.k} Typen)`);
+      throw e;
+    }
     /** @type {Map<string, Row>} */
     const rows = new Map();
     for (const a of t.areas) rows.set(a.area.code, { status: 'value', value: a.cluster, text: `Typ ${a.cluster}`, classIndex: a.cluster - 1, classLabel: `Typ ${a.cluster}` });
