@@ -114,6 +114,9 @@ describe('the dashboard switches tenants', () => {
     await page.selectOption('#indicator', 'sgb2_quote');
     await settled();
     expect(await page.innerText('#indicator-meta')).toContain('Quelle: Jobcenter Musterstadt');
+    // no figures delivered yet: the map says so and labels the indicator synthetic, never "amtliche Daten"
+    expect(await page.innerText('#map-title')).toMatch(/^SGB-II-Quote.*: keine Werte veröffentlicht/);
+    expect(await page.innerText('#map-badges')).toBe('synthetisch');
     // the workspace's level choices are Musterstadt's (the page held Köln's Stadtteil, Stadtbezirk …)
     const levelsOf = (selector: string) => page.$$eval(`${selector} option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
     const offered = await levelsOf('#ws-filter-level');

@@ -16,7 +16,10 @@ export const indicatorTheme = {
   periods: () => indicatorMeta()?.periods ?? [],
   async data(level, period) {
     const m = indicatorMeta();
-    if (!m || !period) return emptyTheme('Kein Indikator verfügbar');
+    if (!m) return emptyTheme('Kein Indikator verfügbar');
+    // an indicator of the catalogue without published figures (Musterstadt's has several) is still
+    // labelled as what it is: a synthetic one never shows as "amtliche Daten"
+    if (!period) return { ...emptyTheme(`${m.name}: keine Werte veröffentlicht`), synthetic: m.synthetic };
     const values = await loadValues(m.code, level, period);
     const numbers = [...values.values()].filter((v) => !v.suppressed && v.value != null).map((v) => /** @type {number} */ (v.value));
     const cls = classify(numbers, state.method, state.classes);

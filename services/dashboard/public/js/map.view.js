@@ -68,9 +68,12 @@ function drawMap(geo, bezirke) {
 function drawTitle() {
   $('map-title').textContent = `${current.title} – ${levelLabel(String(current.level)).many}${state.period ? `, ${periodLabel(state.period)}` : ''}`;
   $('map-subtitle').textContent = current.subtitle;
+  // a map without figures (a level or indicator with none) claims no "amtliche Daten"
   $('map-badges').innerHTML = current.synthetic
     ? `<span class="badge badge-synthetic" title="Werte aus dem dokumentierten synthetischen Modell, keine amtlichen Zahlen">synthetisch</span>`
-    : `<span class="badge badge-info">amtliche Daten</span>`;
+    : current.rows.size > 0
+      ? `<span class="badge badge-info">amtliche Daten</span>`
+      : '';
 }
 
 /**
