@@ -1,5 +1,6 @@
 // The dashboard's projection and SVG path building (public/js/geo.js).
 import { describe, expect, it } from 'vitest';
+import { mapFrame } from '../public/js/areas.svg.js';
 import { bounds, fitProjection, labelPoint, pathData } from '../public/js/geo.js';
 
 // a 0.2° × 0.1° rectangle at Köln's latitude with a square hole
@@ -81,5 +82,16 @@ describe('geo', () => {
     const [x1, y1] = project(7.0, 50.9);
     expect(cx).toBeCloseTo((x0 + x1) / 2, 6);
     expect(cy).toBeCloseTo((y0 + y1) / 2, 6);
+  });
+
+  it('frames a map by the outlines when no area of its level has a boundary in the period, never by infinite bounds', () => {
+    const area = (geometry: unknown) => ({ code: 'x', name: 'x', level: 'L', parent: null, bezirk: null, geometry }) as never;
+    const set = (...geometries: unknown[]) => ({ areas: geometries.map(area), byCode: new Map() });
+    expect(mapFrame(set(square), null)).toEqual(bounds([square]));
+    // Musterstadt's Fördergebiet in 2012: no area valid then; before, every outline was drawn as "MNaN NaN…"
+    expect(mapFrame(set(), set(square))).toEqual(bounds([square]));
+    expect(mapFrame(set(null), null)).toEqual([0, 0, 1, 1]);
+    const { project } = fitProjection(mapFrame(set(), set(square)), 400, 300);
+    expect(pathData(square, project)).not.toMatch(/NaN/);
   });
 });

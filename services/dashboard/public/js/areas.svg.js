@@ -11,6 +11,22 @@ import { bounds, fitProjection, labelPoint, pathData } from './geo.js';
 const SVG = 'http://www.w3.org/2000/svg';
 
 /**
+ * The box a map is fitted to: its areas' bounds; the outlines' when no area of the level has a
+ * boundary in the period (Musterstadt's Fördergebiet dates from 2023, its figures end in 2012: the
+ * bounds of nothing are infinite and every outline was drawn as "MNaN NaN…"); a unit box when
+ * neither has one.
+ * @param {AreaSet} geo
+ * @param {AreaSet | null} bezirke
+ * @returns {[number, number, number, number]}
+ */
+export function mapFrame(geo, bezirke) {
+  const own = bounds(geo.areas.map((a) => a.geometry));
+  if (own.every(Number.isFinite)) return own;
+  const outlines = bezirke ? bounds(bezirke.areas.map((b) => b.geometry)) : own;
+  return outlines.every(Number.isFinite) ? outlines : [0, 0, 1, 1];
+}
+
+/**
  * Replaces the SVG's content by the areas of `geo`, fitted into `width` (the height follows the
  * areas' shape), and sets its viewBox.
  * @param {SVGElement | HTMLElement} svg
@@ -20,7 +36,7 @@ const SVG = 'http://www.w3.org/2000/svg';
  * @returns {{ project: Project, width: number, height: number }}
  */
 export function drawAreaShapes(svg, geo, bezirke, { width = 1000, ids = false, focusable = false } = {}) {
-  const bbox = bounds(geo.areas.map((a) => a.geometry));
+  const bbox = mapFrame(geo, bezirke);
   const ratio = (bbox[3] - bbox[1]) / ((bbox[2] - bbox[0]) * Math.cos(((bbox[1] + bbox[3]) / 2) * (Math.PI / 180))) || 1;
   const h = Math.round(width * ratio);
   const fitted = fitProjection(bbox, width, h, 10);
