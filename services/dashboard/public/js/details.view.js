@@ -28,7 +28,7 @@ function overviewHtml() {
     .map((x) => ({ a: x.a, r: /** @type {import('./state.js').Row & { value: number }} */ (x.r) }))
     .sort((x, y) => y.r.value - x.r.value);
   const suppressed = [...current.rows.values()].filter((r) => r.status === 'suppressed').length;
-  const hint = `<p class="hint">Wählen Sie ein Gebiet auf der Karte oder in der Tabelle, um Zeitreihe, Vergleich mit ${escapeHtml(coarseLevel() ? levelLabel(String(coarseLevel())).one : 'übergeordneten Gebieten')} und ${escapeHtml(meta.city.name || 'Stadt')}, Versorgung und Maßnahmen zu sehen.</p>`;
+  const hint = `<p class="hint">Wählen Sie ein Gebiet auf der Karte oder in der Tabelle, um Zeitreihe, Vergleich mit ${coarseLevel() && coarseLevel() !== (current.level ?? state.level) ? `${escapeHtml(levelLabel(String(coarseLevel())).one)} und ` : ''}${escapeHtml(meta.city.name || 'Stadt')}, Versorgung und Maßnahmen zu sehen.</p>`;
   if (ranked.length === 0) return `${hint}${batchReport()}`;
   /**
    * @param {typeof ranked} items

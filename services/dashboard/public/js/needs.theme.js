@@ -29,6 +29,9 @@ export const needsTheme = {
     // a norm without figures leaves the map uncoloured, with the reason in the notice
     if ('gap' in need) throw need.gap;
     const needs = need.rows;
+    // the demand rests on the population figures: a town whose residents are synthetic (Musterstadt)
+    // has a synthetic needs map, whatever its offers are
+    const syntheticDemand = populationMeta()?.synthetic === true;
     /** @type {Map<string, Row>} */
     const rows = new Map();
     for (const [code, r] of needs) {
@@ -45,9 +48,9 @@ export const needsTheme = {
     }
     return {
       title: `Versorgung: ${n.name}`,
-      subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}${syntheticSupply ? '; das Angebot (Kapazitäten) ist synthetisch erzeugt' : ''}${n.supplyNote ? `; Angebot: ${n.supplyNote}` : ''}`,
-      // computed from generated capacities: headed "synthetisch", not "amtliche Daten"
-      synthetic: syntheticSupply,
+      subtitle: `Deckungsgrad = Angebot / Bedarf nach Richtwert${unitLabel(n.unit) ? ` (${unitLabel(n.unit)})` : ''}${syntheticSupply ? '; das Angebot (Kapazitäten) ist synthetisch erzeugt' : ''}${syntheticDemand ? '; die Einwohnerzahlen (Bedarf) sind synthetisch' : ''}${n.supplyNote ? `; Angebot: ${n.supplyNote}` : ''}`,
+      // computed from generated capacities or residents: headed "synthetisch", not "amtliche Daten"
+      synthetic: syntheticSupply || syntheticDemand,
       valueHeader: 'Deckungsgrad (Versorgungslücke)',
       rows,
       legend: coverageColours.map((colour, i) => ({ colour, label: coverageLabels[i] ?? '' })),

@@ -1,10 +1,12 @@
-// Hamburg's dashboard as a council member meets it, in a real browser (Debian's chromium, headless,
-// playwright-core) against the running platform (services/platform/dist/main.js, fresh data dir, the
-// Köln demo and the Hamburg demo tenant with its real Stadtteil-Profile 2014). Found by a QA sweep
-// of the dashboard: /t/hamburg/ opened on an empty grey map (its basis level, the Ortsteile, has no
-// figures: they are delivered per Stadtteil), its header announced „Demo mit synthetischen Daten“
-// although every Hamburg figure is real, and the comparison was called „Stadtbezirk“ (Köln's word;
-// Hamburg's level is the Bezirk). Screenshots go to test-results/hamburg-dashboard/.
+// The demo tenants' dashboards as a council member meets them, in a real browser (Debian's chromium,
+// headless, playwright-core) against the running platform (services/platform/dist/main.js, fresh data
+// dir, the Köln demo and the demo tenants Hamburg, with its real Stadtteil-Profile 2014, and
+// Musterstadt, all synthetic). Found by a QA sweep of the dashboard: /t/hamburg/ opened on an empty
+// grey map (its basis level, the Ortsteile, has no figures: they are delivered per Stadtteil), its
+// header announced „Demo mit synthetischen Daten“ although every Hamburg figure is real, the
+// comparison was called „Stadtbezirk“ (Köln's word; Hamburg's level is the Bezirk), and Musterstadt's
+// Versorgung map, computed from its synthetic residents, said „amtliche Daten“. Screenshots go to
+// test-results/tenant-dashboards/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, repoRoot, startNodeService, tempDir } from '@sp/testing';
@@ -13,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, openChromium } from './chromium.fixture.js';
 
 const platformMain = 'services/platform/dist/main.js';
-const shots = join(repoRoot, 'test-results/hamburg-dashboard');
+const shots = join(repoRoot, 'test-results/tenant-dashboards');
 
 let platform: Awaited<ReturnType<typeof startNodeService>>;
 let url: string;
@@ -27,9 +29,9 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   const port = await freePort();
   platform = await startNodeService(platformMain, {
-    env: { SP_DATA_DIR: tempDir('sp-hamburg-dashboard-e2e-'), SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO_TENANTS: 'hamburg' },
+    env: { SP_DATA_DIR: tempDir('sp-tenant-dashboards-e2e-'), SP_PORT: String(port), SP_HOST: '127.0.0.1', SP_DEMO_TENANTS: 'hamburg,musterstadt' },
     ready: /Dashboard:/,
-    // first start loads the Köln demo, then Hamburg's, through the ingestion API
+    // first start loads the Köln demo, then Musterstadt's and Hamburg's, through the ingestion API
     timeoutMs: 540_000,
   });
   url = `http://127.0.0.1:${port}`;
@@ -111,6 +113,21 @@ describe("Hamburg's dashboard in chromium", () => {
     expect(needs).toMatch(/Nicht berechenbar: Die Bevölkerungsstatistik hat keine Altersgruppe 0–3 Jahre/);
     expect(needs).not.toMatch(/unknown indicator/);
     expect(await page.locator('#detail-needs .error').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("Musterstadt's dashboard in chromium", () => {
+  it('heads the Versorgung map, computed from synthetic residents, „synthetisch“, never „amtliche Daten“', async () => {
+    await page.goto(`${url}/t/musterstadt/#thema=needs`);
+    await page.reload();
+    await settled();
+    expect(await page.locator('#map path.area[data-status="value"]').count()).toBeGreaterThan(0);
+    expect(await page.innerText('#map-badges')).toBe('synthetisch');
+    expect(await page.innerText('#map-subtitle')).toContain('die Einwohnerzahlen (Bedarf) sind synthetisch');
+    // the map shows the level below the city itself: nothing coarser to compare with but the town
+    expect(await page.locator('#detail-body').innerText()).toMatch(/Vergleich mit Musterstadt,/);
+    await page.screenshot({ path: join(shots, '03-musterstadt-versorgung.png') });
     expect(problems).toEqual([]);
   });
 });
