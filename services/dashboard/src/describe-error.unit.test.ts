@@ -10,6 +10,12 @@ describe('describeError', () => {
     expect(describeError(e)).toBe('Zu wenige Gebiete dieser Ebene haben Werte für alle Indikatoren des Profils (mindestens zwei nötig).');
   });
 
+  it('says in German that the browser asked too much too quickly (the gateway’s budget, 429)', () => {
+    // the sweep clicking through Köln's indicators met it; the map said "this client is over its budget: …"
+    const e = new ApiError('this client is over its budget: more than 2000 cost per second (burst 10000; cost = cells + 200 per read); try again in 1 s', 'RATE_LIMITED');
+    expect(describeError(e)).toBe('Gerade kamen zu viele Anfragen von diesem Browser. Bitte in einigen Sekunden erneut versuchen.');
+  });
+
   it('keeps the API’s message of other refusals (the gateway names the field and what it accepts)', () => {
     expect(describeError(new ApiError('k must be between 2 and 10', 'BAD_USER_INPUT', 'k'))).toBe('k must be between 2 and 10');
     expect(describeError(new ApiError('x', 'TIMEOUT'))).toBe('Die Anfrage hat zu lange gedauert.');

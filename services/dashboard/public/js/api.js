@@ -307,6 +307,9 @@ export function describeError(error) {
       return 'Dieser Teil der Plattform ist nicht angeschlossen.';
     case 'TIMEOUT':
       return 'Die Anfrage hat zu lange gedauert.';
+    case 'RATE_LIMITED':
+      // the gateway's per-client budget (docs/graphql.md): quick clicking through many maps can reach it
+      return 'Gerade kamen zu viele Anfragen von diesem Browser. Bitte in einigen Sekunden erneut versuchen.';
     case 'INTERNAL_SERVER_ERROR':
       return 'Unerwarteter Fehler der API.';
     default:
