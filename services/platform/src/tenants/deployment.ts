@@ -208,7 +208,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
           registered.add(tenant.id);
           writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
         }
-        credentials.add({ tenant: tenant.id, apiKeyHashes: hashes.get(tenant.id) ?? [], issuer: issuerOf(config, tenantUrl(tenant.id)) });
+        credentials.add({ tenant: tenant.id, apiKeyHashes: hashes.get(tenant.id) ?? [], issuer: issuerOf(config, tenant.id, tenantUrl(tenant.id)) });
       }
       return list;
     })().finally(() => {
@@ -253,7 +253,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   const registryHashes = await repository.apiKeyHashes();
   for (const id of definitions.keys()) {
     const apiKeyHashes = [...(registryHashes.get(id) ?? []), ...storedApiKeyHashes(tenantDir(config.dataDir, id))];
-    credentials.add({ tenant: id, apiKeyHashes, issuer: issuerOf(config, tenantUrl(id)) });
+    credentials.add({ tenant: id, apiKeyHashes, issuer: issuerOf(config, id, tenantUrl(id)) });
   }
 
   // the deployment's own figures (no tenant label): the tenant runtimes
@@ -339,8 +339,21 @@ function storedApiKeyHashes(dir: string): string[] {
 }
 
 /** the issuer a tenant's runtime will have (its identity, services/identity): the external one, or its own provider under its URL */
-function issuerOf(config: PlatformConfig, tenantUrl: string): string {
-  return config.SP_OIDC_ISSUER ?? `${config.SP_PUBLIC_URL ?? tenantUrl}/auth`;
+function issuerOf(config: PlatformConfig, id: string, tenantUrl: string): string {
+  return config.SP_OIDC_ISSUER ?? `${publicUrlOf(config, id) ?? tenantUrl}/auth`;
+}
+
+/**
+ * A tenant's public URL behind SP_PUBLIC_URL (the deployment's address as the browser sees it): the
+ * default tenant's is SP_PUBLIC_URL itself, another's SP_PUBLIC_URL/t/<id>. Given to each tenant's
+ * runtime as its SP_PUBLIC_URL: its own provider's issuer and the links it hands out are its own
+ * (before, every tenant had the default tenant's, so a tenant's sign-in went to Köln's provider and
+ * the router took Köln's tokens for the last tenant opened).
+ */
+function publicUrlOf(config: PlatformConfig, id: string): string | undefined {
+  if (!config.SP_PUBLIC_URL) return undefined;
+  const base = config.SP_PUBLIC_URL.replace(/\/+$/, '');
+  return id === defaultTenantId ? base : `${base}/t/${id}`;
 }
 
 /** the feed catalogue of a reference's pack (the repository's when the pack has none) */
@@ -362,7 +375,14 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
     // the tenant's own secrets (tokens, record keys) and keys, in its own directory; its threshold
     const { SP_RECORD_KEY_SECRET: _recordKeys, SP_SUPPRESSION_THRESHOLD: threshold, ...shared } = config;
     const suppression = tenant.suppressionThreshold ?? threshold;
-    const tenantConfig: PlatformConfig = { ...shared, dataDir: dir, SP_DATA_DIR: dir, ...(suppression === undefined ? {} : { SP_SUPPRESSION_THRESHOLD: suppression }) };
+    const publicUrl = publicUrlOf(config, tenant.id);
+    const tenantConfig: PlatformConfig = {
+      ...shared,
+      dataDir: dir,
+      SP_DATA_DIR: dir,
+      ...(suppression === undefined ? {} : { SP_SUPPRESSION_THRESHOLD: suppression }),
+      ...(publicUrl === undefined ? {} : { SP_PUBLIC_URL: publicUrl }),
+    };
     // the tenant's own Ämter, when its definition names them, replace the pack's (docs/tenants.md)
     const { feeds, catalogue } = tenant.amts
       ? withTenantAmts(packFeeds(tenant.reference, config), pack.catalogue() ?? loadCatalogue(config.SP_INDICATOR_CATALOGUE), tenant.amts)

@@ -18,16 +18,22 @@ export interface TenantCredentials {
 
 export class CredentialIndex {
   private readonly byKeyHash = new Map<string, string>();
-  private readonly byIssuer = new Map<string, string>();
+  /** the tenants whose tokens an issuer signs: one, or several behind one external provider (SP_OIDC_ISSUER), whose tokens then name no tenant here */
+  private readonly byIssuer = new Map<string, Set<string>>();
 
   add(credentials: TenantCredentials): void {
     for (const h of credentials.apiKeyHashes) if (h.startsWith('sha256:')) this.byKeyHash.set(h, credentials.tenant);
-    this.byIssuer.set(credentials.issuer, credentials.tenant);
+    const tenants = this.byIssuer.get(credentials.issuer);
+    if (tenants) tenants.add(credentials.tenant);
+    else this.byIssuer.set(credentials.issuer, new Set([credentials.tenant]));
   }
 
   remove(tenant: string): void {
     for (const [h, t] of this.byKeyHash) if (t === tenant) this.byKeyHash.delete(h);
-    for (const [i, t] of this.byIssuer) if (t === tenant) this.byIssuer.delete(i);
+    for (const [i, tenants] of this.byIssuer) {
+      tenants.delete(tenant);
+      if (tenants.size === 0) this.byIssuer.delete(i);
+    }
   }
 
   /** whether the request carries an API key or bearer token at all (known to a tenant or not) */
@@ -44,7 +50,8 @@ export class CredentialIndex {
     try {
       const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
       const iss = typeof claims === 'object' && claims !== null ? (claims as { iss?: unknown }).iss : undefined;
-      return typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
+      const tenants = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
+      return tenants?.size === 1 ? [...tenants][0] : undefined;
     } catch {
       return undefined;
     }

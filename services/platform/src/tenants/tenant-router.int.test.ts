@@ -68,6 +68,16 @@ describe('tenant router', () => {
     expect((await call('/t/koeln/graphql', { authorization: `Bearer ${await token('musterstadt')}` })).status).toBe(403);
   });
 
+  it('takes a token of an issuer several tenants share (one external provider) for none of them', async () => {
+    const shared = new CredentialIndex();
+    for (const t of ['koeln', 'musterstadt']) shared.add({ tenant: t, apiKeyHashes: [], issuer: 'https://idp.example/realms/stadt' });
+    const headers = { authorization: `Bearer ${await tokenFor({ role: 'planner', privileged: true, iss: 'https://idp.example/realms/stadt' })}` };
+    // the tenant a request names (or the default) checks it; before, the last tenant added claimed it
+    expect(shared.tenantOf(headers)).toBeUndefined();
+    shared.remove('musterstadt');
+    expect(shared.tenantOf(headers)).toBe('koeln');
+  });
+
   it("routes by name, by credential, else to Köln, with the tenant's own path", async () => {
     expect((await call('/graphql')).reached).toEqual([{ tenant: 'koeln', url: '/graphql' }]);
     expect((await call('/t/musterstadt/export/x.csv?a=1')).reached).toEqual([{ tenant: 'musterstadt', url: '/export/x.csv?a=1' }]);
