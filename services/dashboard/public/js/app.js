@@ -147,9 +147,17 @@ async function main() {
   // the default level is the basis level (the finest that partitions the city), but a tenant may
   // deliver its figures one level up (Hamburg: per Stadtteil, its Ortsteile have none): a first view
   // whose URL names no level opens on the finest level with figures, not on an empty map
-  for (let coarser = coarserLevel(state.level); !levelAsked && shown === 0 && coarser; coarser = coarserLevel(state.level)) {
-    state.level = coarser;
-    shown = await render();
+  if (!levelAsked && shown === 0) {
+    const basis = state.level;
+    for (let coarser = coarserLevel(basis); shown === 0 && coarser; coarser = coarserLevel(coarser)) {
+      state.level = coarser;
+      shown = await render();
+    }
+    // no level has figures yet (a city whose offices have delivered none): the basis level, as before
+    if (shown === 0) {
+      state.level = basis;
+      await render();
+    }
   }
   document.body.dataset.ready = 'true';
 }
