@@ -2,13 +2,16 @@
 // it loads the Köln demo through the ingestion API and answers the GraphQL contract; a new delivery
 // becomes queryable, a correction keeps the old value visible as-of, bad input changes nothing,
 // the registry and controlling answer, the public sees confidential counts only perturbed (in GraphQL
-// and in the OGC API at /ogc), and a second start reuses the data already loaded.
-import { readFileSync } from 'node:fs';
+// and in the OGC API at /ogc), the demo tenants' dashboards show what their data are (in chromium),
+// and a second start reuses the data already loaded.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkContract, clientFor, type GraphQLClient } from '@sp/gateway/testing';
 import { tokenFromDataDir } from '@sp/identity/testing';
-import { freePort, startNodeService, tempDir, waitFor } from '@sp/testing';
+import { freePort, repoRoot, startNodeService, tempDir, waitFor } from '@sp/testing';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, openChromium } from './chromium.fixture.js';
 
 type Service = Awaited<ReturnType<typeof startNodeService>>;
 
@@ -166,6 +169,114 @@ describe('the platform on its embedded default', () => {
     const items = await ogc('/collections/stadtteil/items?indicator=hze_stationaer&period=2012&limit=100');
     expect(Object.fromEntries(items.features.map((f: any) => [f.id, f.properties.value]))).toEqual(Object.fromEntries(pub.data!.indicatorValues.map((v) => [v.area.code, v.value])));
     expect(items.features.every((f: any) => f.properties.perturbed)).toBe(true);
+  });
+
+  // The demo tenants' dashboards as a council member meets them, in a real browser (Debian's
+  // chromium, headless, playwright-core), on this platform and its demos — Hamburg with its real
+  // Stadtteil-Profile 2014, Musterstadt synthetic. Found by a QA sweep of the dashboard: /t/hamburg/
+  // opened on an empty grey map (its basis level, the Ortsteile, has no figures: they are delivered
+  // per Stadtteil), its header announced „Demo mit synthetischen Daten“ although every Hamburg figure
+  // is real, the comparison was called „Stadtbezirk“ (Köln's word; Hamburg's level is the Bezirk),
+  // and Musterstadt's Versorgung map, computed from its synthetic residents, said „amtliche Daten“.
+  // Screenshots go to test-results/tenant-dashboards/.
+  describe("the demo tenants' dashboards in chromium", () => {
+    const shots = join(repoRoot, 'test-results/tenant-dashboards');
+    let browser: BrowserContext;
+    let page: Page;
+    const problems: string[] = [];
+    const settled = () => page.waitForFunction(() => document.body.dataset.ready === 'true' && document.body.dataset.loading === 'false', undefined, { timeout: 60_000 });
+
+    beforeAll(async () => {
+      if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} missing: install Debian's chromium (infra/bin/test does)`);
+      mkdirSync(shots, { recursive: true });
+      ({ browser, page } = await openChromium({ reducedMotion: 'reduce' }));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    }, 120_000);
+    afterAll(async () => browser?.close());
+
+    describe("Hamburg's dashboard in chromium", () => {
+      it('opens on the Stadtteile, the level its figures are delivered at, not on an empty map of Ortsteile', async () => {
+        await page.goto(`${url}/t/hamburg/`);
+        await settled();
+        expect(await page.inputValue('#level')).toBe('STADTTEIL');
+        expect(await page.locator('#map path.area[data-status="value"]').count()).toBeGreaterThan(90);
+        expect(await page.isHidden('#map-notice')).toBe(true);
+        expect(new URL(page.url()).hash).toContain('ebene=STADTTEIL');
+        await page.screenshot({ path: join(shots, '01-stadtteile.png') });
+      });
+
+      it('keeps a level the URL names, and says that it has no figures', async () => {
+        await page.goto(`${url}/t/hamburg/#ebene=ORTSTEIL`);
+        await page.reload();
+        await settled();
+        expect(await page.inputValue('#level')).toBe('ORTSTEIL');
+        expect(await page.locator('#map-notice').innerText()).toMatch(/^Für Ortsteile liegen zu „.+“ .*keine Werte vor/);
+      });
+
+      it('announces no synthetic data, all its figures being real, and credits its open data', async () => {
+        expect(await page.isHidden('#header-synthetic')).toBe(true);
+        expect(await page.isHidden('#attribution .synthetic-note')).toBe(true);
+        const footer = await page.locator('#attribution').innerText();
+        expect(footer).toContain('Statistikamt Nord, Hamburger Stadtteil-Profile 2014 (dl-de/by-2-0)');
+        expect(footer).toContain('Freie und Hansestadt Hamburg, Landesbetrieb Geoinformation und Vermessung (dl-de/by-2-0)');
+        // Köln's demo has synthetic social figures: its header says so
+        await page.goto(`${url}/`);
+        await settled();
+        expect(await page.isVisible('#header-synthetic')).toBe(true);
+        expect(await page.locator('#header-synthetic').innerText()).toBe('Demo mit synthetischen Daten');
+      });
+
+      it("compares an area with its Bezirk, in Hamburg's word", async () => {
+        await page.goto(`${url}/t/hamburg/#ebene=STADTTEIL`);
+        await page.reload();
+        await settled();
+        expect(await page.locator('#detail-body').innerText()).toMatch(/Vergleich mit Bezirk und Hamburg/);
+        const code = (await page.$$eval('#map path.area[data-status="value"]', (ps) => ps.map((p) => p.getAttribute('data-code')!)))[0]!;
+        await page.locator(`#map path.area[data-code="${code}"]`).click();
+        // the series' figures: the area, its Bezirk and the city (Hamburg has one period: no line to draw)
+        await page.waitForSelector('#detail-series dl.kpi', { timeout: 30_000 });
+        const series = await page.$$eval('#detail-series dl.kpi dt', (dts) => dts.map((dt) => dt.textContent!));
+        expect(series).toHaveLength(3);
+        expect(series.some((s) => /^Bezirk /.test(s))).toBe(true);
+        expect(series.some((s) => /Stadtbezirk/.test(s))).toBe(false);
+        await page.screenshot({ path: join(shots, '02-details.png') });
+        expect(problems).toEqual([]);
+      });
+
+      it('names the norms its statistics cannot compute, in German, beside the others', async () => {
+        // Hamburg's catalogue has no 0–3-year-olds: the Kita norm is a data gap, not the error
+        // „unknown indicator "einwohner_0_3"“ the map and every area's details showed
+        await page.check('input[name=theme][value=needs]');
+        await settled();
+        if (await page.isVisible('#map-notice')) expect(await page.innerText('#map-notice')).not.toMatch(/unknown indicator/);
+        const code = (await page.$$eval('#map path.area', (ps) => ps.map((p) => p.getAttribute('data-code')!)))[0]!;
+        await page.locator(`#map path.area[data-code="${code}"]`).click();
+        await page.waitForFunction(() => !document.querySelector('#detail-needs')?.textContent?.includes('Lade'), undefined, { timeout: 30_000 });
+        const needs = await page.innerText('#detail-needs');
+        expect(needs).toMatch(/Nicht berechenbar: Die Bevölkerungsstatistik hat keine Altersgruppe 0–3 Jahre/);
+        expect(needs).not.toMatch(/unknown indicator/);
+        expect(await page.locator('#detail-needs .error').count()).toBe(0);
+        expect(problems).toEqual([]);
+      });
+    });
+
+    describe("Musterstadt's dashboard in chromium", () => {
+      it('heads the Versorgung map, computed from synthetic residents, „synthetisch“, never „amtliche Daten“', async () => {
+        await page.goto(`${url}/t/musterstadt/#thema=needs`);
+        await page.reload();
+        await settled();
+        expect(await page.locator('#map path.area[data-status="value"]').count()).toBeGreaterThan(0);
+        expect(await page.innerText('#map-badges')).toBe('synthetisch');
+        expect(await page.innerText('#map-subtitle')).toContain('die Einwohnerzahlen (Bedarf) sind synthetisch');
+        // the map shows the level below the city itself: nothing coarser to compare with but the town
+        expect(await page.locator('#detail-body').innerText()).toMatch(/Vergleich mit Musterstadt,/);
+        await page.screenshot({ path: join(shots, '03-musterstadt-versorgung.png') });
+        expect(problems).toEqual([]);
+      });
+    });
   });
 
   it('reuses the loaded data on a second start', async () => {
