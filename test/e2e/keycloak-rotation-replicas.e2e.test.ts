@@ -21,7 +21,7 @@ const platformMain = 'services/platform/dist/main.js';
 const clientSecret = 'keycloak-rotation-client-secret';
 const realm = '/admin/realms/sozialplanung';
 const lifespanS = 6;
-const cycles = 3;
+const cycles = 2;
 
 type Service = Awaited<ReturnType<typeof startNodeService>>;
 type Engine = { stop(): Promise<void> } | { wipe(): Promise<void> };
