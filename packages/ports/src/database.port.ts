@@ -22,6 +22,18 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Runs a store's schema statements (CREATE … IF NOT EXISTS, ALTER … ADD … IF NOT EXISTS) in one
+ * transaction under an advisory lock named by `name`: processes starting together on one server
+ * apply them one at a time, since CREATE … IF NOT EXISTS is not safe against itself.
+ */
+export async function applySchemaOnce(database: Database, name: string, statements: readonly string[]): Promise<void> {
+  await database.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+    for (const statement of statements) await tx.query(statement);
+  });
+}
+
 const sqlStateCodes: Record<string, import('./errors.js').PortErrorCode> = {
   '23505': 'UNIQUE_VIOLATION',
   '23503': 'FOREIGN_KEY_VIOLATION',

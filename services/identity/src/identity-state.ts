@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database } from '@sp/ports';
+import { applySchemaOnce, type Database } from '@sp/ports';
 import { writeJson } from './file.store.js';
 
 export interface Versioned<T> {
@@ -497,15 +497,14 @@ class DatabaseEntries implements EntryStore {
  * minute by whichever process runs it.
  */
 export async function databaseIdentityState(db: Database): Promise<IdentityState & { stop(): void }> {
-  // replicas starting together: CREATE … IF NOT EXISTS is not safe against itself, so one at a time
-  await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sp identity state schema']);
-    for (const statement of schema
+  await applySchemaOnce(
+    db,
+    'sp identity state schema',
+    schema
       .split(';')
       .map((s) => s.trim())
-      .filter(Boolean))
-      await tx.query(statement);
-  });
+      .filter(Boolean),
+  );
   const documents = new DatabaseDocuments(db);
   const sweep = setInterval(() => {
     db.query('DELETE FROM identity_entries WHERE expires_at <= now()').catch(() => undefined);

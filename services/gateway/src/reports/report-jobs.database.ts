@@ -6,7 +6,7 @@
 // viewer, and `builder` names the claim of whoever builds it now: a replica takes over a job whose
 // heartbeat is stale with one UPDATE that checks the heartbeat it saw (claim), so of two replicas
 // noticing at once one gets it, and the writes of a builder that lost its claim change nothing.
-import type { Database } from '@sp/ports';
+import { applySchemaOnce, type Database } from '@sp/ports';
 import type { Claimed, JobEnd, JobState, ReportJobStore, StoredJob } from './report.jobs.js';
 
 const schema = `CREATE TABLE IF NOT EXISTS report_jobs (
@@ -53,11 +53,7 @@ export class DatabaseReportJobStore implements ReportJobStore {
   private constructor(private readonly db: Database) {}
 
   static async open(db: Database): Promise<DatabaseReportJobStore> {
-    await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sp report jobs schema']);
-      await tx.query(schema);
-      await tx.query(takeover);
-    });
+    await applySchemaOnce(db, 'sp report jobs schema', [schema, takeover]);
     return new DatabaseReportJobStore(db);
   }
 

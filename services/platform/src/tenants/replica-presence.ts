@@ -7,7 +7,7 @@
 // it answers requests; the row is there before it does anything.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Database } from '@sp/ports';
+import { applySchemaOnce, type Database } from '@sp/ports';
 
 export type PresenceRole = 'serve' | 'rebuild';
 
@@ -31,12 +31,8 @@ export interface PresentReplica {
 /** a platform may not start now: the operator's rebuild runs */
 export class RebuildRunning extends Error {}
 
-async function migrate(database: Database): Promise<void> {
-  // replicas starting together: CREATE … IF NOT EXISTS is not safe against itself, so one at a time
-  await database.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sp platform replicas schema']);
-    await tx.query(ddl);
-  });
+function migrate(database: Database): Promise<void> {
+  return applySchemaOnce(database, 'sp platform replicas schema', [ddl]);
 }
 
 /** the processes present now (their rows written within FRESH_MS), of `role` when given */

@@ -4,7 +4,7 @@
 // mode"): the tenants, the hashes of their Ämter's API keys (so a replica routes a key to its
 // tenant without having opened it, whatever its own data directory holds), and the claims of
 // creations under way (so the same tenant asked of two replicas at once is created once).
-import type { Database } from '@sp/ports';
+import { applySchemaOnce, type Database } from '@sp/ports';
 import { tenantDefinitionSchema, type Tenant, type TenantDefinition } from '@sp/tenancy';
 
 const ddl = [
@@ -28,11 +28,7 @@ export class TenantRepository {
   constructor(private readonly database: Database) {}
 
   async migrate(): Promise<void> {
-    // replicas starting together: CREATE … IF NOT EXISTS is not safe against itself, so one at a time
-    await this.database.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sp tenant registry schema']);
-      for (const statement of ddl) await tx.query(statement);
-    });
+    await applySchemaOnce(this.database, 'sp tenant registry schema', ddl);
   }
 
   async list(): Promise<Tenant[]> {
