@@ -41,7 +41,9 @@
 //
 //   node bench/indicators/replay.bench.mjs [--events 100000] [--partitions 2] [--rounds 3] [--batch 2000]
 //        [--no-indices] [--no-baseline] [--baseline-indices] [--no-decode] [--worker-too] [--one-pass-too] [--block-events N]
+//        [--servers]
 //
+// --servers runs all of it in servers mode: a Kafka broker and chdb-http started by the bench (below).
 // --no-decode leaves out the read-only and read + decode arms (for quick runs of the rebuild).
 //
 // A rebuild with indices recomputes the composite indices of the catalogue once, at its end, for
@@ -78,6 +80,7 @@ const { values: args } = parseArgs({
     'one-pass-too': { type: 'boolean', default: false },
     'block-events': { type: 'string' },
     'index-statements': { type: 'boolean', default: false },
+    servers: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -85,6 +88,7 @@ const PARTITIONS = Number(args.partitions);
 const ROUNDS = Number(args.rounds);
 const BATCH = Number(args.batch);
 
+const SERVERS = args.servers;
 const [{ openChdbWarehouse }, { openEmbeddedEventLog }, { EventCodec, SchemaRegistry, defaultTopology }, store, { AggregatorService }, { loadReference }, { loadCatalogue }] = await Promise.all(
   ['@sp/warehouse-chdb', '@sp/eventlog-embedded', '@sp/events', '@sp/indicator-store', '@sp/aggregator', '@sp/spatial', '@sp/indicators'].map(fromPlatform),
 );
@@ -93,7 +97,43 @@ const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 const loadAtStart = load();
 console.log(`load average at start: ${loadAtStart.join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'sp-bench-replay-'));
-const warehouse = openChdbWarehouse({ path: join(dir, 'warehouse') });
+
+/**
+ * --servers (issue 17.1, session 32): the same rebuild in servers mode — the log in a real Kafka
+ * broker (the Maven distribution, as the tests start it), the warehouse behind services/chdb-http
+ * (the ClickHouse stand-in, one chDB in its own process) through @sp/warehouse-clickhouse's HTTP
+ * client — and the limit and the write floor inserted into that same server. Both servers run on
+ * this machine, so their CPU is counted with the bench's own (cpuUsage below): the ceilings are of
+ * the whole deployment on these cores.
+ */
+const servers = SERVERS ? await startServers() : undefined;
+async function startServers() {
+  const [{ startKafka, startChdbHttp }, { createKafkaEventLog }, { createClickHouseWarehouse }] = await Promise.all(
+    ['@sp/testing', '@sp/eventlog-kafka', '@sp/warehouse-clickhouse'].map(fromPlatform),
+  );
+  const kafka = await startKafka({ partitions: PARTITIONS });
+  const chdb = await startChdbHttp();
+  return {
+    kafka,
+    chdb,
+    pids: [Number(readFileSync(join(kafka.dir, 'kafka.pid'), 'utf8')), chdb.process.pid],
+    log: createKafkaEventLog({ brokers: kafka.brokers, clientId: 'bench-replay', appendTimeoutMs: 120_000, logLevel: 'nothing' }),
+    warehouse: createClickHouseWarehouse({ url: chdb.url }),
+  };
+}
+/** user + sys CPU seconds of another process so far (fields 14 and 15 of /proc/<pid>/stat, 10 ms ticks) */
+function processCpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+/** process.cpuUsage() (µs), with the servers' CPU added to `user` in servers mode: every figure of CPU below is the deployment's */
+function cpuUsage(since) {
+  const own = process.cpuUsage();
+  const now = servers ? { user: own.user + servers.pids.reduce((a, pid) => a + processCpuSeconds(pid) * 1e6, 0), system: own.system } : own;
+  return since ? { user: now.user - since.user, system: now.system - since.system } : now;
+}
+const warehouse = servers ? servers.warehouse : openChdbWarehouse({ path: join(dir, 'warehouse') });
 
 /** while set (the default rebuild of a round): what it writes, for the write floor (record_versions' RowBinary blocks, the cells statement) */
 let capture;
@@ -125,7 +165,7 @@ const timedWarehouse = new Proxy(warehouse, {
       if (indexReads && name === 'query') indexReads.push({ sql: String(first), params: rest[0] });
       // the resolving statements begin with the versions' statement (staged by the worker) or else the periods' query before the cells statement
       if ((name === 'command' && /^\s*INSERT INTO record_versions\s/i.test(String(first))) || (name === 'query' && /^\s*SELECT DISTINCT period FROM record_versions\b/i.test(String(first)))) {
-        resolveStarted ??= { at: performance.now(), cpu: process.cpuUsage(), threads: threadCpu() };
+        resolveStarted ??= { at: performance.now(), cpu: cpuUsage(), threads: threadCpu() };
       }
       const started = performance.now();
       try {
@@ -140,7 +180,7 @@ const timedWarehouse = new Proxy(warehouse, {
     };
   },
 });
-const log = await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
+const log = servers ? servers.log : await openEmbeddedEventLog({ dir: join(dir, 'eventlog') });
 const codec = new EventCodec(SchemaRegistry.load());
 const AREA_STATISTIC_TOPIC = defaultTopology.topicFor('area-statistic');
 const reference = loadReference('koeln');
@@ -236,7 +276,7 @@ async function readAndDecode(mode) {
   const projector = mode === 'rows' ? new store.ReplayProjector(droppingWarehouse) : undefined;
   await projector?.begin();
   let n = 0;
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuUsage();
   const started = performance.now();
   const sub = await log.subscribe({
     groupId: `bench-decode-${decodeGroup++}`,
@@ -322,7 +362,7 @@ const threadCpuText = (groups) =>
 
 /** CPU seconds of the process (every thread: JS, workers, the engine) since `cpu0` */
 const cpuSince = (cpu0) => {
-  const c = process.cpuUsage(cpu0);
+  const c = cpuUsage(cpu0);
   return (c.user + c.system) / 1e6;
 };
 
@@ -360,11 +400,11 @@ async function rebuild(aggregator) {
   indexMs = 0;
   resolveStarted = undefined;
   const threads0 = threadCpu();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuUsage();
   const started = performance.now();
   const r = await aggregator.rebuild(900_000);
   const ms = performance.now() - started;
-  const cpu1 = process.cpuUsage();
+  const cpu1 = cpuUsage();
   const threads1 = threadCpu();
   if (r.events !== N) throw new Error(`rebuild replayed ${r.events} events, expected ${N}`);
   // without indices (the timed warehouse): cores used while reading + staging and while resolving
@@ -408,7 +448,7 @@ async function indicesAlone() {
   const projector = new store.IndexProjector(timedWarehouse, indexReader, catalogue);
   indexReads = [];
   const threads0 = threadCpu();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuUsage();
   const started = performance.now();
   const rows = await projector.recompute(periods);
   const ms = performance.now() - started;
@@ -477,7 +517,7 @@ async function physicalLimit(formats, tries = 2) {
     for (let i = 0; i < tries; i++) {
       await warehouse.command('DROP TABLE IF EXISTS cells_limit');
       await warehouse.command('CREATE TABLE cells_limit AS cells');
-      const cpu0 = process.cpuUsage();
+      const cpu0 = cpuUsage();
       const started = performance.now();
       await warehouse.insertFormatted('cells_limit', { format, columns: limitColumns, data });
       const ms = performance.now() - started;
@@ -497,7 +537,7 @@ async function fastest(setup, work, tries = 2) {
   let best = { ms: Infinity, cpuSeconds: Number.NaN };
   for (let i = 0; i < tries; i++) {
     await setup();
-    const cpu0 = process.cpuUsage();
+    const cpu0 = cpuUsage();
     const started = performance.now();
     await work();
     const ms = performance.now() - started;
@@ -638,7 +678,9 @@ for (let round = 1; round <= ROUNDS; round++) {
     runs.readOnly.push(rate(o.ms));
     const z = await readAndDecode('zod');
     runs.decodeZod.push(rate(z.ms));
-    console.log(`round ${round}: read only (embedded log, batches of ${REBUILD_BATCH})  ${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)}; CPU ${o.cpuSeconds.toFixed(2)} s)`);
+    console.log(
+      `round ${round}: read only (${SERVERS ? 'Kafka' : 'embedded log'}, batches of ${REBUILD_BATCH})${SERVERS ? '         ' : '  '}${fmtInt(runs.readOnly.at(-1)).padStart(9)} events/s (${sec(o.ms)}; CPU ${o.cpuSeconds.toFixed(2)} s)`,
+    );
     console.log(`round ${round}: read + decode (Avro + zod, decodeAs)      ${fmtInt(runs.decodeZod.at(-1)).padStart(9)} events/s (${sec(z.ms)}; CPU ${z.cpuSeconds.toFixed(2)} s)`);
   }
   // (d) of the floor, in every round: reading + decoding alone, and with the rebuild's record_versions rows written (no engine)
@@ -854,6 +896,7 @@ console.log(
 console.log(
   JSON.stringify({
     bench: 'replay',
+    mode: SERVERS ? 'servers (Kafka, chdb-http; their CPU counted)' : 'embedded',
     events: N,
     observations,
     partitions: PARTITIONS,
@@ -891,5 +934,9 @@ console.log(
 
 await log.close();
 await warehouse.close();
+if (servers) {
+  await servers.chdb.stop();
+  await servers.kafka.wipe();
+}
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
