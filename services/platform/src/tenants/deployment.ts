@@ -87,7 +87,8 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   // (tenant-file.ts); a definition the registry does not have is a creation that never finished (its
   // 201 never sent): set aside, so that neither a backup nor a rebuilt registry brings that tenant in
   for (const tenant of definitions.values()) writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
-  setAsideUnregistered(config.dataDir, new Set(definitions.keys()));
+  // (a removed tenant whose deletion a stopped process left unfinished is deleted below instead)
+  setAsideUnregistered(config.dataDir, new Set([...definitions.keys(), ...(await repository.pendingRemovals())]));
   const adminToken = config.SP_ADMIN_TOKEN ?? (config.SP_ENGINES === 'servers' ? await sharedAdminToken(engines.database, config.dataDir) : loadOrCreateSecret(config.dataDir, 'admin-token'));
 
   let url = '';
@@ -138,19 +139,21 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       }
     },
     async discard(id: string) {
-      registered.delete(id);
-      credentials.remove(id);
+      forget(id);
       await pool.close(id);
-      definitions.delete(id);
       if (config.SP_ENGINES === 'servers') await dropServersTenantStores(config, id);
       rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true });
     },
     async close(id: string) {
-      registered.delete(id);
-      credentials.remove(id);
+      forget(id);
       await pool.close(id);
-      definitions.delete(id);
     },
+  };
+  /** no request reaches the tenant from now on (its definition gone first: a request between here and the pool's close cannot open it again) */
+  const forget = (id: string) => {
+    definitions.delete(id);
+    registered.delete(id);
+    credentials.remove(id);
   };
   const tenants = new TenantService({
     repository,
@@ -160,6 +163,11 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
     datasetsOf: (reference) => Object.keys(packFeeds(reference, config).file.datasets),
     url: tenantUrl,
   });
+  // removals a process left unfinished (it stopped while deleting the stores) are finished before serving
+  for (const id of await repository.pendingRemovals()) {
+    const result = await tenants.remove(id, id);
+    report(result.kind === 'removed' ? `[tenants] tenant "${id}": its removal finished (its data deleted)` : `[tenants] tenant "${id}": its removal is not finished: ${result.message}`);
+  }
   const admin = tenantsController(tenants, adminToken);
   let defaultName = 'Köln';
   // public fields only (no reference, threshold, keys): the dashboard's tenant switcher; every
@@ -193,15 +201,26 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   // Servers mode: another replica creates tenants and opens them (storing keys for Ämter new to a
   // pack) in the registry all replicas read. This one learns of them when a request names a tenant
   // or carries a credential it does not know, when the list of tenants is asked, and every
-  // REGISTRY_SYNC_MS; at most once a second for the requests, so unknown names cost no more. There
-  // is no removal of a tenant but the undoing of a creation, which never reached the registry.
+  // REGISTRY_SYNC_MS; at most once a second for the requests, so unknown names cost no more.
+  // A tenant another replica removed (out of the registry, and no creation of it under way) is closed
+  // here and its directory, which holds copies of its keys, deleted; a removal that some replica left
+  // unfinished is finished.
   let lastLearnt = Date.now();
   let learning: Promise<Tenant[]> | undefined;
   const learnRegistry = (minAgeMs: number): Promise<Tenant[]> => {
     if (learning) return learning;
     if (Date.now() - lastLearnt < minAgeMs) return Promise.resolve([...definitions.values()]);
     learning = (async () => {
-      const [list, hashes] = await Promise.all([repository.list(), repository.apiKeyHashes()]);
+      const [list, hashes, claimed, removals] = await Promise.all([repository.list(), repository.apiKeyHashes(), repository.claimed(), repository.pendingRemovals()]);
+      const listed = new Set(list.map((t) => t.id));
+      for (const id of [...definitions.keys()]) {
+        if (listed.has(id) || (claimed.has(id) && !removals.includes(id))) continue;
+        forget(id);
+        await pool.close(id);
+        rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true });
+        report(`[tenants] tenant "${id}" was removed (by another replica): closed here, its directory deleted`);
+      }
+      for (const id of removals) if (!claimed.has(id)) await tenants.remove(id, id);
       for (const tenant of list) {
         if (!definitions.has(tenant.id)) {
           definitions.set(tenant.id, tenant);

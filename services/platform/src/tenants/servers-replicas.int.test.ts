@@ -8,13 +8,19 @@
 //   the loser does not undo the winner's stores;
 // - a replica started with an empty data directory routes a tenant's keys to it (the key hashes are
 //   the registry's, not files of the pod that created the tenant);
-// - without SP_ADMIN_TOKEN, the admin token one replica made is every replica's, a new pod's too.
+// - without SP_ADMIN_TOKEN, the admin token one replica made is every replica's, a new pod's too;
+// - a tenant removed through one replica while the other has it open is closed by the other, and its
+//   topics, consumer groups and databases are deleted.
 import { rmSync } from 'node:fs';
+import { createPgDatabase } from '@sp/database-pg';
+import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
+import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';
+import { TenantRepository } from './tenant.repository.js';
 
 type Kafka = Awaited<ReturnType<typeof startKafka>>;
 type Postgres = Awaited<ReturnType<typeof startPostgres>>;
@@ -139,5 +145,51 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
     const byKey = await deliver(a.d.url, townKeys.statistik!, [record(4323, 3)]);
     expect(byKey.status, await byKey.clone().text()).toBeLessThan(300);
     expect(await einwohner(b, 'musterstadt', 4323)).toBe(4323);
+  });
+
+  it('removes a tenant through one replica while the other has it open: the other closes it, and its topics, groups and databases are deleted', async () => {
+    // zweitstadt is open on both replicas (the test before delivered and read through each)
+    expect(await einwohner(b, 'zweitstadt', 778)).toBe(778);
+    const removed = await fetch(`${a.d.url}/admin/tenants/zweitstadt?confirm=zweitstadt`, { method: 'DELETE', headers: { authorization: `Bearer ${a.d.adminToken}` } });
+    // 200 when b had already let go of its consumer groups, else 202: out of the registry, the rest follows
+    expect([200, 202], await removed.clone().text()).toContain(removed.status);
+    expect(await removed.json()).toMatchObject({ removed: 'zweitstadt' });
+    // the other replica learns it at its next registry read (every 10 s; the list of tenants reads it now)
+    const listed = (await (await fetch(`${b.d.url}/tenants`)).json()) as { tenants: { id: string }[] };
+    expect(listed.tenants.map((t) => t.id)).not.toContain('zweitstadt');
+    expect(b.d.registered()).not.toContain('zweitstadt');
+    expect([...b.d.runtimes.keys()]).not.toContain('zweitstadt');
+    const gql = await fetch(`${b.d.tenantUrl('zweitstadt')}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ areas(level: STADT) { name } }"}' });
+    expect(gql.status).toBe(404);
+    // a removal left pending (b still had members in the groups) is finished at a registry read
+    const repository = new TenantRepository(a.engines.database);
+    for (let i = 0; i < 40 && (await repository.pendingRemovals()).length > 0; i++) {
+      await fetch(`${a.d.url}/tenants`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(await repository.pendingRemovals()).toEqual([]);
+    const log = createKafkaEventLog({ brokers: kafka.brokers, clientId: 'test-removal', logLevel: 'nothing' });
+    try {
+      const admin = await log.admin();
+      expect((await admin.listTopics()).filter((t) => t.startsWith('tenant.zweitstadt.'))).toEqual([]);
+      expect((await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith('tenant.zweitstadt.'))).toEqual([]);
+      // the town beside it keeps its own
+      expect((await admin.listTopics()).some((t) => t.startsWith('tenant.musterstadt.'))).toBe(true);
+    } finally {
+      await log.close();
+    }
+    const pg = await createPgDatabase({ url: postgres.url, max: 1 });
+    try {
+      expect((await pg.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'sp_tenant_%' ORDER BY datname`)).rows.map((r) => r.datname)).toEqual(['sp_tenant_musterstadt']);
+    } finally {
+      await pg.close();
+    }
+    const ch = createClickHouseWarehouse({ url: chdb.url });
+    try {
+      expect((await ch.query<{ name: string }>(`SELECT name FROM system.databases WHERE name LIKE 'sp_tenant_%' ORDER BY name`)).map((r) => r.name)).toEqual(['sp_tenant_musterstadt']);
+    } finally {
+      await ch.close();
+    }
+    expect(await einwohner(a, 'musterstadt', 4323)).toBe(4323);
   });
 });

@@ -83,8 +83,9 @@ export async function openServersTenantEngines(config: PlatformConfig, id: strin
 }
 
 /**
- * Removes what a tenant whose creation failed left on the servers: its topics (so a tenant created
- * again under the same id does not replay them), its ClickHouse and its PostgreSQL database.
+ * Removes a tenant's stores from the servers (a creation that failed, or a removed tenant): its topics
+ * and consumer groups (so a tenant created again under the same id neither replays its events nor
+ * starts at its offsets), its ClickHouse and its PostgreSQL database.
  */
 export async function dropServersTenantStores(config: PlatformConfig, id: string): Promise<void> {
   const name = tenantDatabaseName(id);
@@ -93,19 +94,27 @@ export async function dropServersTenantStores(config: PlatformConfig, id: string
     const admin = await kafka.admin();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(tenantTopicPrefix(id)));
     if (topics.length > 0) await admin.deleteTopics({ topics });
+    const ch = createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
+    try {
+      await ch.command(`DROP DATABASE IF EXISTS ${name}`);
+    } finally {
+      await ch.close();
+    }
+    const pg = await createPgDatabase({ url: config.DATABASE_URL!, max: 1 });
+    try {
+      await pg.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await pg.close();
+    }
+    // last: a group with members left (another replica has not closed the tenant yet) cannot be
+    // deleted; the removal stays recorded and is finished at a later registry read
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(tenantTopicPrefix(id)));
+    if (groups.length > 0) {
+      await admin.deleteGroups(groups).catch((error: unknown) => {
+        throw new Error(`the consumer groups ${groups.join(', ')} could not all be deleted (${error instanceof Error ? error.message : String(error)})`);
+      });
+    }
   } finally {
     await kafka.close();
-  }
-  const ch = createClickHouseWarehouse({ url: config.CLICKHOUSE_URL! });
-  try {
-    await ch.command(`DROP DATABASE IF EXISTS ${name}`);
-  } finally {
-    await ch.close();
-  }
-  const pg = await createPgDatabase({ url: config.DATABASE_URL!, max: 1 });
-  try {
-    await pg.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await pg.close();
   }
 }

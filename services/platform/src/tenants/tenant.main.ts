@@ -1,6 +1,7 @@
 // CLI of the tenant admin API: `pnpm tenant:create --id musterstadt --name Musterstadt --reference musterstadt`
-// (with `--amts amts.json`: a JSON file with the list of the tenant's own Ämter, docs/tenants.md)
-// and `pnpm tenant:list`. It only calls the running deployment's HTTP API (SP_URL, default
+// (with `--amts amts.json`: a JSON file with the list of the tenant's own Ämter, docs/tenants.md),
+// `pnpm tenant:list`, and `pnpm tenant:remove --id musterstadt --confirm musterstadt` (deletes the
+// tenant's data). It only calls the running deployment's HTTP API (SP_URL, default
 // http://127.0.0.1:4000) with the admin token (SP_ADMIN_TOKEN, else <SP_DATA_DIR>/admin-token).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     attribution: { type: 'string' },
     amts: { type: 'string' },
     url: { type: 'string' },
+    confirm: { type: 'string' },
   },
   strict: true,
 });
@@ -41,8 +43,14 @@ if (command === 'create') {
   res = await fetch(`${base}/admin/tenants`, { method: 'POST', headers, body: JSON.stringify(body) });
 } else if (command === 'list') {
   res = await fetch(`${base}/admin/tenants`, { headers });
+} else if (command === 'remove' && values.id) {
+  // the confirmation goes as given (none: the API answers what it wants)
+  const confirm = values.confirm === undefined ? '' : `?confirm=${encodeURIComponent(values.confirm)}`;
+  res = await fetch(`${base}/admin/tenants/${encodeURIComponent(values.id)}${confirm}`, { method: 'DELETE', headers });
 } else {
-  fail('usage: tenant.main.js create --id <id> --name <Name> --reference <reference> [--kind stadt|gemeinde|kreis] [--threshold N] [--attribution …] [--amts amts.json] [--url …] | list');
+  fail(
+    'usage: tenant.main.js create --id <id> --name <Name> --reference <reference> [--kind stadt|gemeinde|kreis] [--threshold N] [--attribution …] [--amts amts.json] [--url …] | list | remove --id <id> --confirm <id>',
+  );
 }
 const text = await res.text();
 process.stdout.write(`${res.status} ${text}\n`);

@@ -3,7 +3,8 @@
 // In servers mode every replica of the platform reads the same registry (docs/tenants.md, "Servers
 // mode"): the tenants, the hashes of their Ämter's API keys (so a replica routes a key to its
 // tenant without having opened it, whatever its own data directory holds), and the claims of
-// creations under way (so the same tenant asked of two replicas at once is created once).
+// creations under way (so the same tenant asked of two replicas at once is created once), and the
+// removals whose stores are not deleted yet (finished by whichever replica gets to them first).
 import { applySchemaOnce, type Database } from '@sp/ports';
 import { tenantDefinitionSchema, type Tenant, type TenantDefinition } from '@sp/tenancy';
 
@@ -18,6 +19,10 @@ const ddl = [
   id text PRIMARY KEY,
   holder text NOT NULL,
   expires_at timestamptz NOT NULL
+)`,
+  `CREATE TABLE IF NOT EXISTS platform_tenant_removals (
+  id text PRIMARY KEY,
+  requested_at timestamptz NOT NULL DEFAULT now()
 )`,
 ];
 
@@ -59,8 +64,8 @@ export class TenantRepository {
   }
 
   /**
-   * Claims a tenant id for creating it: true for the one caller that holds it now (in the whole
-   * deployment), false while another holds it. A claim whose holder stopped without releasing it
+   * Claims a tenant id for creating or removing it: true for the one caller that holds it now (in
+   * the whole deployment), false while another holds it. A claim whose holder stopped without releasing it
    * lapses after CLAIM_TTL_S.
    */
   async claim(id: string, holder: string): Promise<boolean> {
@@ -90,5 +95,37 @@ export class TenantRepository {
 
   async remove(id: string): Promise<void> {
     await this.database.query(`DELETE FROM platform_tenants WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Takes a tenant out of the registry and records its removal, in one statement: from then on no
+   * replica opens it, and until removed(id) its stores are to be deleted (a replica that stops
+   * half-way leaves the record, and the next start or registry read finishes the deletion).
+   * False when the id is not registered.
+   */
+  async deregister(id: string): Promise<boolean> {
+    const { rows } = await this.database.query(
+      `WITH gone AS (DELETE FROM platform_tenants WHERE id = $1 RETURNING id)
+       INSERT INTO platform_tenant_removals (id) SELECT id FROM gone ON CONFLICT (id) DO UPDATE SET requested_at = now() RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** tenants taken out of the registry whose stores are not deleted yet */
+  async pendingRemovals(): Promise<string[]> {
+    const { rows } = await this.database.query<{ id: string }>(`SELECT id FROM platform_tenant_removals ORDER BY requested_at, id`);
+    return rows.map((r) => r.id);
+  }
+
+  /** a removal whose stores are deleted: its id may be created again */
+  async removed(id: string): Promise<void> {
+    await this.database.query(`DELETE FROM platform_tenant_removals WHERE id = $1`, [id]);
+  }
+
+  /** the ids claimed by a creation or removal under way (claims not lapsed) */
+  async claimed(): Promise<Set<string>> {
+    const { rows } = await this.database.query<{ id: string }>(`SELECT id FROM platform_tenant_claims WHERE expires_at >= now()`);
+    return new Set(rows.map((r) => r.id));
   }
 }

@@ -1,5 +1,6 @@
 // The deployment's admin API for tenants: GET /admin/tenants lists them, POST /admin/tenants creates
-// one (body: see @sp/tenancy's tenantDefinitionSchema). Speaks HTTP only: the admin token (a bearer
+// one (body: see @sp/tenancy's tenantDefinitionSchema), DELETE /admin/tenants/<id>?confirm=<id>
+// removes one with its data. Speaks HTTP only: the admin token (a bearer
 // token, SP_ADMIN_TOKEN or <data>/admin-token) is checked here, the work is TenantService's.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,8 +19,12 @@ export function tenantsController(service: TenantService, adminToken: string) {
     handles: (path: string) => path === adminTenantsPath || path.startsWith('/admin/'),
     handle(req: IncomingMessage, res: ServerResponse): void {
       void (async () => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path !== adminTenantsPath) return answer(res, 404, { error: { code: 'NOT_FOUND', message: `no admin route ${path}; available: GET, POST ${adminTenantsPath}` } });
+        const requested = new URL(req.url ?? '/', 'http://admin');
+        const path = requested.pathname;
+        const one = path.startsWith(`${adminTenantsPath}/`) ? decodeURIComponent(path.slice(adminTenantsPath.length + 1)) : undefined;
+        if (path !== adminTenantsPath && (one === undefined || one === '' || one.includes('/'))) {
+          return answer(res, 404, { error: { code: 'NOT_FOUND', message: `no admin route ${path}; available: GET, POST ${adminTenantsPath}, DELETE ${adminTenantsPath}/<id>` } });
+        }
         if (!authorised(req)) {
           return answer(
             res,
@@ -27,6 +32,23 @@ export function tenantsController(service: TenantService, adminToken: string) {
             { error: { code: 'UNAUTHENTICATED', message: 'the admin API needs "Authorization: Bearer <admin token>" (SP_ADMIN_TOKEN, or the file admin-token in the data directory)' } },
             { 'www-authenticate': 'Bearer realm="sp-admin"' },
           );
+        }
+        if (one !== undefined) {
+          if (req.method !== 'DELETE') {
+            return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${path}; accepted: DELETE (with ?confirm=${one})` } }, { allow: 'DELETE' });
+          }
+          const result = await service.remove(one, requested.searchParams.get('confirm') ?? undefined);
+          switch (result.kind) {
+            case 'removed':
+              process.stdout.write(`[tenants] tenant "${result.id}" removed through the admin API; its log, database, warehouse and directory are deleted\n`);
+              return answer(res, 200, { removed: result.id, complete: true });
+            case 'pending':
+              // out of the registry for good (durable); the rest of the deletion follows by itself
+              process.stdout.write(`[tenants] tenant "${result.id}" removed through the admin API; ${result.message}\n`);
+              return answer(res, 202, { removed: result.id, complete: false, message: result.message });
+            case 'rejected':
+              return answer(res, result.status, { error: { code: result.code, message: result.message } });
+          }
         }
         if (req.method === 'GET') return answer(res, 200, await service.list());
         if (req.method !== 'POST') return answer(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${adminTenantsPath}; accepted: GET, POST` } }, { allow: 'GET, POST' });
