@@ -211,16 +211,27 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
     if (learning) return learning;
     if (Date.now() - lastLearnt < minAgeMs) return Promise.resolve([...definitions.values()]);
     learning = (async () => {
-      const [list, hashes, claimed, removals] = await Promise.all([repository.list(), repository.apiKeyHashes(), repository.claimed(), repository.pendingRemovals()]);
+      // the claims before the registry: a creation that releases its claim between the two reads
+      // has registered its tenant before, so the list has it (read in the other order, a tenant
+      // created here just then would look removed)
+      const claimed = await repository.claimed();
+      const removals = await repository.pendingRemovals();
+      const [list, hashes] = await Promise.all([repository.list(), repository.apiKeyHashes()]);
       const listed = new Set(list.map((t) => t.id));
       for (const id of [...definitions.keys()]) {
         if (listed.has(id) || (claimed.has(id) && !removals.includes(id))) continue;
+        // forgotten at once (the request that made us read answers 404); closed beside it
         forget(id);
-        await pool.close(id);
-        rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true });
-        report(`[tenants] tenant "${id}" was removed (by another replica): closed here, its directory deleted`);
+        void pool
+          .close(id)
+          .then(() => rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true }))
+          .then(
+            () => report(`[tenants] tenant "${id}" was removed (by another replica): closed here, its directory deleted`),
+            (error: unknown) => report(`[tenants] tenant "${id}" was removed; closing it here failed: ${error instanceof Error ? error.message : String(error)}`),
+          );
       }
-      for (const id of removals) if (!claimed.has(id)) await tenants.remove(id, id);
+      const unfinished = removals.filter((id) => !claimed.has(id));
+      if (unfinished.length > 0) void finishRemovals(unfinished);
       for (const tenant of list) {
         if (!definitions.has(tenant.id)) {
           definitions.set(tenant.id, tenant);
@@ -235,6 +246,22 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       lastLearnt = Date.now();
     });
     return learning;
+  };
+  // removals whose deletion another replica (or this one) left unfinished, beside the requests
+  let finishing = false;
+  const finishRemovals = async (ids: readonly string[]) => {
+    if (finishing) return;
+    finishing = true;
+    try {
+      for (const id of ids) {
+        const result = await tenants.remove(id, id);
+        if (result.kind === 'removed') report(`[tenants] tenant "${id}": its removal finished (its data deleted)`);
+      }
+    } catch (error) {
+      report(`[tenants] finishing removals failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      finishing = false;
+    }
   };
   const sync =
     config.SP_ENGINES === 'servers'

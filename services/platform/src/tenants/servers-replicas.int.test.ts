@@ -158,6 +158,7 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
     const listed = (await (await fetch(`${b.d.url}/tenants`)).json()) as { tenants: { id: string }[] };
     expect(listed.tenants.map((t) => t.id)).not.toContain('zweitstadt');
     expect(b.d.registered()).not.toContain('zweitstadt');
+    for (let i = 0; i < 20 && [...b.d.runtimes.keys()].includes('zweitstadt'); i++) await new Promise((resolve) => setTimeout(resolve, 250));
     expect([...b.d.runtimes.keys()]).not.toContain('zweitstadt');
     const gql = await fetch(`${b.d.tenantUrl('zweitstadt')}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ areas(level: STADT) { name } }"}' });
     expect(gql.status).toBe(404);
