@@ -293,7 +293,8 @@ export function setAmtLabels(authorities) {
 export const amtLabel = (code) => amtLabels.get(code) ?? code;
 
 /** @type {Record<string, string>} */
-export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch' };
+// grey: a measure proposed or cancelled, which the controlling does not judge
+export const trafficLightLabels = { green: 'im Plan', yellow: 'gefährdet', red: 'kritisch', grey: 'ohne Bewertung' };
 
 /** @type {Record<string, string>} */
 export const measureStatusLabels = {

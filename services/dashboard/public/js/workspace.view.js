@@ -137,6 +137,8 @@ const statusLabels = /** @type {Record<string, string>} */ ({
   green: 'grün',
   yellow: 'gelb',
   red: 'rot',
+  // the controlling's light of a measure proposed or cancelled
+  grey: 'ohne Bewertung',
   increase: 'steigen',
   decrease: 'sinken',
 });
