@@ -59,6 +59,15 @@ describe('serveDashboard', () => {
     }
   });
 
+  it('answers /favicon.ico with the SVG icon, so that no browser logs a 404 for a page that links none', async () => {
+    const ico = await fetch(`${base}/favicon.ico`);
+    expect(ico.status).toBe(200);
+    expect(ico.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await ico.text()).toBe(await (await fetch(`${base}/favicon.svg`)).text());
+    expect((await raw('HEAD', '/favicon.ico?v=2')).status).toBe(200);
+    expect((await raw('POST', '/favicon.ico')).body).toBe('fell through');
+  });
+
   it('answers HEAD without a body and leaves other methods and unknown paths to the caller', async () => {
     const head = await raw('HEAD', '/js/app.js');
     expect(head.status).toBe(200);

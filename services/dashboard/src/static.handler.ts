@@ -57,12 +57,20 @@ export function resolveStaticPath(rootDir: string, urlPath: string): string | nu
 }
 
 /**
+ * Browsers ask for /favicon.ico on every page that links no icon (the login pages, GraphiQL, a JSON
+ * answer opened in a tab) and log its 404 as an error; the dashboard's SVG icon answers instead.
+ */
+function faviconFallback(root: string, url: string): string | null {
+  return url.split('?')[0] === '/favicon.ico' ? resolveStaticPath(root, '/favicon.svg') : null;
+}
+
+/**
  * Answers GET/HEAD for a file of the dashboard and returns true; returns false without touching
  * `res` when the request is not for one of its files.
  */
 export function serveDashboard(req: IncomingMessage, res: ServerResponse, root: string = dashboardDir): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const file = resolveStaticPath(root, req.url ?? '/');
+  const file = resolveStaticPath(root, req.url ?? '/') ?? faviconFallback(root, req.url ?? '/');
   if (!file) return false;
   const size = statSync(file).size;
   res.writeHead(200, {

@@ -59,7 +59,10 @@ describe('embedded OIDC provider', () => {
     const browser = new CookieClient(server.url);
     const page = await signIn(browser, 'admin', 'falsch-falsch-falsch');
     expect(page.res.status).toBe(401);
-    expect(await page.res.text()).toContain('Benutzername oder Passwort ist falsch');
+    const html = await page.res.text();
+    expect(html).toContain('Benutzername oder Passwort ist falsch');
+    // the page links its icon: without one the browser asks for /favicon.ico and logs a 404 (QA sweep)
+    expect(html).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]+" type="image\/svg\+xml">/);
     expect(browser.cookies.has('sp_session')).toBe(false);
   });
 

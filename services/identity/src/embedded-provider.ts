@@ -381,8 +381,17 @@ function send(res: ServerResponse, status: number, html: string): void {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/**
+ * The dashboard's icon (services/dashboard/public/favicon.svg) inline: a page that links no icon makes
+ * the browser ask for /favicon.ico, and these pages are served at several depths, under a tenant's
+ * path or not, so a data URL is the one link that is right on each of them.
+ */
+const icon = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f4e79"/><path d="M6 24 L12 14 L17 19 L22 9 L26 24 Z" fill="#7fcdbb"/></svg>',
+)}`;
+
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} – Sozialplanung</title>
+  return `<!doctype html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} – Sozialplanung</title><link rel="icon" href="${icon}" type="image/svg+xml">
 <style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1rem}.error{color:#a40000}</style></head>
 <body><h1>${esc(title)}</h1>${body}</body></html>`;
 }
