@@ -3,27 +3,27 @@
 // Stadtbezirk outlines for orientation, names for few areas and the hatch pattern of withheld
 // figures. The main map (map.view.js) and the scenario maps (scenario.maps.view.js) both draw with
 // it and only colour the paths themselves.
-import { bounds, fitProjection, labelPoint, pathData } from './geo.js';
+import { fitFrame, frameOf, labelPoint, pathData } from './geo.js';
 
-/** @import { Project } from './geo.js' */
+/** @import { Frame, Project } from './geo.js' */
 /** @import { AreaSet } from './state.js' */
 
 const SVG = 'http://www.w3.org/2000/svg';
 
 /**
- * The box a map is fitted to: its areas' bounds; the outlines' when no area of the level has a
- * boundary in the period (Musterstadt's Fördergebiet dates from 2023, its figures end in 2012: the
- * bounds of nothing are infinite and every outline was drawn as "MNaN NaN…"); a unit box when
- * neither has one.
+ * The frame a map is fitted to (geo.js `frameOf`): its areas' bounds, far-off small parts apart in
+ * an inset; the outlines' when no area of the level has a boundary in the period (Musterstadt's
+ * Fördergebiet dates from 2023, its figures end in 2012: the bounds of nothing are infinite and
+ * every outline was drawn as "MNaN NaN…"); a unit box when neither has one.
  * @param {AreaSet} geo
  * @param {AreaSet | null} bezirke
- * @returns {[number, number, number, number]}
+ * @returns {Frame}
  */
 export function mapFrame(geo, bezirke) {
-  const own = bounds(geo.areas.map((a) => a.geometry));
-  if (own.every(Number.isFinite)) return own;
-  const outlines = bezirke ? bounds(bezirke.areas.map((b) => b.geometry)) : own;
-  return outlines.every(Number.isFinite) ? outlines : [0, 0, 1, 1];
+  const own = frameOf(geo.areas.map((a) => a.geometry));
+  if (own.bbox.every(Number.isFinite)) return own;
+  const outlines = bezirke ? frameOf(bezirke.areas.map((b) => b.geometry)) : own;
+  return outlines.bbox.every(Number.isFinite) ? outlines : { bbox: [0, 0, 1, 1], outliers: null, parts: [] };
 }
 
 /**
@@ -36,10 +36,11 @@ export function mapFrame(geo, bezirke) {
  * @returns {{ project: Project, width: number, height: number }}
  */
 export function drawAreaShapes(svg, geo, bezirke, { width = 1000, ids = false, focusable = false } = {}) {
-  const bbox = mapFrame(geo, bezirke);
+  const frame = mapFrame(geo, bezirke);
+  const { bbox } = frame;
   const ratio = (bbox[3] - bbox[1]) / ((bbox[2] - bbox[0]) * Math.cos(((bbox[1] + bbox[3]) / 2) * (Math.PI / 180))) || 1;
   const h = Math.round(width * ratio);
-  const fitted = fitProjection(bbox, width, h, 10);
+  const fitted = fitFrame(frame, width, h, 10);
   svg.setAttribute('viewBox', `0 0 ${width} ${h}`);
   svg.replaceChildren();
   if (ids)
@@ -47,6 +48,26 @@ export function drawAreaShapes(svg, geo, bezirke, { width = 1000, ids = false, f
       'afterbegin',
       `<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)"><rect width="7" height="7" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="7" stroke="#5f6670" stroke-width="2.2"/></pattern></defs>`,
     );
+  // far-off parts (an island out at sea) sit in a framed inset, so that the city fills the map
+  if (fitted.inset) {
+    const { x, y, width: w, height: ih, reduced } = fitted.inset;
+    const g = document.createElementNS(SVG, 'g');
+    g.setAttribute('class', 'inset');
+    g.setAttribute('aria-hidden', 'true');
+    const rect = document.createElementNS(SVG, 'rect');
+    for (const [k, v] of Object.entries({ x, y, width: w, height: ih })) rect.setAttribute(k, v.toFixed(1));
+    rect.setAttribute('class', 'inset-frame');
+    g.append(rect);
+    if (reduced) {
+      const note = document.createElementNS(SVG, 'text');
+      note.setAttribute('class', 'inset-note');
+      note.setAttribute('x', (x + 3).toFixed(1));
+      note.setAttribute('y', (y + ih - 3).toFixed(1));
+      note.textContent = 'verkleinert';
+      g.append(note);
+    }
+    svg.append(g);
+  }
   const gAreas = document.createElementNS(SVG, 'g');
   if (ids) gAreas.id = 'areas';
   for (const a of geo.areas) {

@@ -7,7 +7,7 @@
 import { gql, queries, describeError } from './api.js';
 import { $, $select } from './dom.js';
 import { offerKindLabel, offerTypeLabels, targetGroupLabels, formatNumber } from './format.js';
-import { bounds, fitProjection, pathData, labelPoint } from './geo.js';
+import { fitFrame, frameOf, pathData, labelPoint } from './geo.js';
 import { lebenslagen, languageLabels, languageLabel, wheelchairLabels, radiusChoices, searchVariables, formatDistance } from './lebenslagen.js';
 
 /** @import { ApiArea, AtlasOffer, AreaLevelInfo } from './api.js' */
@@ -66,12 +66,13 @@ function drawMap() {
   svg.setAttribute('viewBox', `0 0 ${MAP_W} ${MAP_H}`);
   const geometries = atlas.areas.map((a) => a.geometry);
   if (!geometries.some(Boolean)) return;
-  const { project } = fitProjection(bounds(geometries), MAP_W, MAP_H);
+  // far-off parts (Hamburg's Neuwerk) in an inset, as on the dashboard's map
+  const { project, unproject, inset } = fitFrame(frameOf(geometries), MAP_W, MAP_H);
   atlas.project = project;
-  // the projection is linear in lon and lat: invert it from two points
-  const [x0, y0] = project(0, 0);
-  const [x1, y1] = project(1, 1);
-  atlas.unproject = (x, y) => ({ lon: (x - x0) / (x1 - x0), lat: (y - y0) / (y1 - y0) });
+  atlas.unproject = (x, y) => {
+    const [lon, lat] = unproject(x, y);
+    return { lon, lat };
+  };
   const g = document.createElementNS(SVG, 'g');
   g.id = 'atlas-areas';
   for (const a of atlas.areas) {
@@ -88,7 +89,13 @@ function drawMap() {
   marker.id = 'atlas-marker';
   // the map's <title> (its name for screen readers) stays
   const title = svg.querySelector('title');
-  svg.replaceChildren(...(title ? [title] : []), g, offers, marker);
+  const frame = document.createElementNS(SVG, 'rect');
+  if (inset) {
+    for (const [k, v] of Object.entries({ x: inset.x, y: inset.y, width: inset.width, height: inset.height })) frame.setAttribute(k, v.toFixed(1));
+    frame.setAttribute('class', 'inset-frame');
+    frame.setAttribute('aria-hidden', 'true');
+  }
+  svg.replaceChildren(...(title ? [title] : []), ...(inset ? [frame] : []), g, offers, marker);
 }
 
 function drawPoints() {
