@@ -5,13 +5,14 @@
 import { methods } from './classify.js';
 import { $, $input, $select } from './dom.js';
 import { amtLabel, escapeHtml, levelLabel, offerTypeLabels, periodLabel, targetGroupLabels } from './format.js';
+import { indicatorChoices } from './indicator.choices.js';
 import { indexMeta, indicatorMeta, mapLevels, meta, normMeta, state } from './state.js';
 import { theme, themes } from './themes.js';
 
 /** @import { Method } from './classify.js' */
 /** @import { View } from './view.js' */
 
-/** @typedef {{ value: string, label: string }} Choice */
+/** @import { Choice } from './indicator.choices.js' */
 
 /**
  * @param {HTMLSelectElement} select
@@ -24,10 +25,17 @@ function fillSelect(select, options, value) {
     if ('group' in o) {
       const g = document.createElement('optgroup');
       g.label = o.group;
-      for (const c of o.options) g.append(new Option(c.label, c.value, false, c.value === value));
+      for (const c of o.options) g.append(option(c, value));
       select.append(g);
-    } else select.append(new Option(o.label, o.value, false, o.value === value));
+    } else select.append(option(o, value));
   }
+}
+
+/** @param {Choice} c @param {string | null} value */
+function option(c, value) {
+  const o = new Option(c.label, c.value, false, c.value === value);
+  o.disabled = c.disabled === true;
+  return o;
 }
 
 /** @param {string} key a theme's key */
@@ -40,15 +48,10 @@ function populateControls() {
     mapLevels().map((l) => ({ value: l.name, label: levelLabel(l.name).many })),
     state.level,
   );
-  const real = meta.indicators.filter((m) => !m.synthetic);
-  const synth = meta.indicators.filter((m) => m.synthetic);
+  // indicators without figures apart, not selectable (indicator.choices.js says why)
+  fillSelect($select('indicator'), indicatorChoices(meta.indicators), state.indicator);
   /** @param {{ code: string, name: string, synthetic: boolean }} m */
   const opt = (m) => ({ value: m.code, label: m.synthetic ? `${m.name} (synthetisch)` : m.name });
-  fillSelect(
-    $select('indicator'),
-    [...(real.length ? [{ group: 'Amtliche Statistik', options: real.map(opt) }] : []), ...(synth.length ? [{ group: 'Synthetische Sozialindikatoren', options: synth.map(opt) }] : [])],
-    state.indicator,
-  );
   fillSelect($select('index'), meta.indices.map(opt), state.index);
   fillSelect(
     $select('norm'),
@@ -67,7 +70,7 @@ function populateControls() {
   $('profile').innerHTML = meta.indicators
     .map(
       (m) =>
-        `<label><input type="checkbox" name="profile" value="${escapeHtml(m.code)}"${state.profile.includes(m.code) ? ' checked' : ''}> ${escapeHtml(m.name)}${m.synthetic ? ' (synthetisch)' : ''}</label>`,
+        `<label><input type="checkbox" name="profile" value="${escapeHtml(m.code)}"${state.profile.includes(m.code) ? ' checked' : ''}${m.periods.length ? '' : ' disabled'}> ${escapeHtml(m.name)}${m.synthetic ? ' (synthetisch)' : ''}${m.periods.length ? '' : ' – keine Daten'}</label>`,
     )
     .join('');
   for (const [key, t] of Object.entries(themes)) {

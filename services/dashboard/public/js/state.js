@@ -4,6 +4,7 @@
 // The whole page is a function of these; every control writes `state` and asks for a render.
 import { methods } from './classify.js';
 import { noDataColour } from './format.js';
+import { defaultIndicator } from './indicator.choices.js';
 
 /** @import { ApiArea, AreaLevelInfo, AreaRef, CompositeIndex, DataSource, Indicator, NeedsRow, Offer, PlanningNorm } from './api.js' */
 /** @import { Method } from './classify.js' */
@@ -137,14 +138,14 @@ export function chooseDefaults() {
   // a level of the API's reference (the URL may name another city's); the basis level otherwise
   if (!mapLevels().some((l) => l.name === state.level)) state.level = (mapLevels().find((l) => l.basis) ?? mapLevels()[0])?.name ?? '';
   if (!meta.indicators.some((m) => m.code === state.indicator)) {
-    state.indicator = (meta.indicators.find((m) => m.code === 'einwohner') ?? meta.indicators[0])?.code ?? null;
+    state.indicator = defaultIndicator(meta.indicators, 'einwohner');
   }
   if (!meta.indices.some((i) => i.code === state.index)) state.index = meta.indices[0]?.code ?? null;
   state.profile = state.profile.filter((c) => meta.indicators.some((m) => m.code === c));
   // a first profile: the shares and rates of the catalogue (up to three)
   if (state.profile.length === 0)
     state.profile = meta.indicators
-      .filter((m) => m.unit === '%')
+      .filter((m) => m.unit === '%' && m.periods.length > 0)
       .slice(0, 3)
       .map((m) => m.code);
   if (!meta.norms.some((n) => n.code === state.norm)) state.norm = (meta.norms.find((n) => n.offerType === state.offerType) ?? meta.norms[0])?.code ?? null;
