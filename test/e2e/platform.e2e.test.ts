@@ -65,6 +65,17 @@ describe('the platform on its embedded default', () => {
     expect(ids).toEqual(['hamburg', 'koeln', 'musterstadt']);
   });
 
+  it('answers /favicon.ico for every tenant and links an icon on the login page, so no browser logs a 404 (QA sweep)', async () => {
+    for (const path of ['/favicon.ico', '/t/hamburg/favicon.ico']) {
+      const icon = await fetch(`${url}${path}`);
+      expect(icon.status, path).toBe(200);
+      expect(icon.headers.get('content-type'), path).toBe('image/svg+xml');
+    }
+    const login = await fetch(`${url}/t/hamburg/session/login`);
+    expect(login.url).toMatch(/\/t\/hamburg\/auth\/interaction\//);
+    expect(await login.text()).toMatch(/<link rel="icon" href="data:image\/svg\+xml,/);
+  });
+
   it('answers the GraphQL contract exactly as written', async () => {
     expect(await checkContract(gql)).toEqual([]);
     const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
@@ -208,6 +219,54 @@ describe('the platform on its embedded default', () => {
         await page.screenshot({ path: join(shots, '01-stadtteile.png') });
       });
 
+      it('fills its map with the city and shows Neuwerk, ~100 km out in the North Sea, in an inset', async () => {
+        // before, the frame held Neuwerk too: the city was a small patch in one corner of the map
+        const frame = await page.$eval('#map', (svg) => {
+          const view = (svg as SVGSVGElement).viewBox.baseVal;
+          const inset = svg.querySelector('.inset-frame') as SVGRectElement | null;
+          const box = (el: Element) => {
+            const { x, y, width, height } = (el as SVGGraphicsElement).getBBox();
+            return { x, y, width, height };
+          };
+          const paths = [...svg.querySelectorAll('path.area')];
+          const neuwerk = paths.filter((p) => p.getAttribute('aria-label')?.startsWith('Neuwerk:')).map(box);
+          const city = paths.filter((p) => !p.getAttribute('aria-label')?.startsWith('Neuwerk:')).map(box);
+          return {
+            width: view.width,
+            cityWidth: Math.max(...city.map((b) => b.x + b.width)) - Math.min(...city.map((b) => b.x)),
+            inset: inset ? box(inset) : null,
+            neuwerk,
+          };
+        });
+        expect(frame.cityWidth / frame.width).toBeGreaterThan(0.9);
+        expect(frame.inset).not.toBeNull();
+        expect(frame.neuwerk).toHaveLength(1);
+        const [n] = frame.neuwerk;
+        expect(n!.x).toBeGreaterThanOrEqual(frame.inset!.x);
+        expect(n!.x + n!.width).toBeLessThanOrEqual(frame.inset!.x + frame.inset!.width);
+        expect(n!.y).toBeGreaterThanOrEqual(frame.inset!.y);
+        expect(n!.y + n!.height).toBeLessThanOrEqual(frame.inset!.y + frame.inset!.height);
+      });
+
+      it('shows the tenant names in full in the switcher, on a laptop screen too', async () => {
+        // the switcher, a select of width 100 % in the header's row, was squeezed to „Must…“
+        for (const width of [1280, 1024]) {
+          await page.setViewportSize({ width, height: 900 });
+          const fit = await page.$eval('#tenant-switch', (el) => {
+            const select = el as HTMLSelectElement;
+            const style = getComputedStyle(select);
+            const ctx = document.createElement('canvas').getContext('2d')!;
+            ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const widest = Math.max(...[...select.options].map((o) => ctx.measureText(o.text).width));
+            // the text box: the select less its padding and its arrow (about 20 px in Chromium)
+            return { names: [...select.options].map((o) => o.text), widest, room: select.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight) - 20 };
+          });
+          expect(fit.names).toHaveLength(3);
+          expect(fit.widest, `${width} px`).toBeLessThanOrEqual(fit.room);
+        }
+        await page.setViewportSize({ width: 1440, height: 900 });
+      });
+
       it('keeps a level the URL names, and says that it has no figures', async () => {
         await page.goto(`${url}/t/hamburg/#ebene=ORTSTEIL`);
         await page.reload();
@@ -275,6 +334,23 @@ describe('the platform on its embedded default', () => {
         expect(await page.locator('#detail-body').innerText()).toMatch(/Vergleich mit Musterstadt,/);
         await page.screenshot({ path: join(shots, '03-musterstadt-versorgung.png') });
         expect(problems).toEqual([]);
+      });
+
+      it('lists the indicators nothing has been delivered for apart, not selectable, marked „keine Daten“', async () => {
+        const catalogue = (await (
+          await fetch(`${url}/t/musterstadt/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ indicators { code periods } }' }) })
+        ).json()) as { data: { indicators: { code: string; periods: string[] }[] } };
+        const empty = catalogue.data.indicators.filter((i) => i.periods.length === 0).map((i) => i.code);
+        expect(empty.length).toBeGreaterThan(0);
+        const options = await page.$$eval('#indicator option', (os) =>
+          (os as HTMLOptionElement[]).map((o) => ({ value: o.value, disabled: o.disabled, text: o.text, group: (o.parentElement as HTMLOptGroupElement).label })),
+        );
+        expect(options.filter((o) => o.disabled).map((o) => o.value)).toEqual(empty);
+        for (const o of options.filter((x) => x.disabled)) {
+          expect(o.text).toMatch(/ – keine Daten$/);
+          expect(o.group).toBe('Noch keine Daten geliefert');
+        }
+        expect(options.filter((o) => !o.disabled).length).toBeGreaterThan(0);
       });
     });
   });
