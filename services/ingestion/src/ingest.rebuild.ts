@@ -15,6 +15,14 @@ export interface IngestRebuildDeps {
   codec: EventCodec;
   /** the record topics to read (every topic ingestion appends to; they must exist) */
   topics: readonly string[];
+  /**
+   * the log is the truth and the database may be ahead of it (servers mode: a PostgreSQL dump taken
+   * after the log's cut, docs/backup.md): every version record and reservation is replaced by what
+   * the log holds, and the audit rows of deliveries whose created events lie at or past the log's
+   * end go (their records, delivered again, are accepted anew). Without it the rebuild only raises
+   * versions, for a database that starts empty.
+   */
+  replace?: boolean;
 }
 
 interface LatestVersion {
@@ -34,7 +42,7 @@ interface LatestVersion {
 }
 
 /** Replays `topics` under a fresh consumer group and upserts the latest version of every key. */
-export async function rebuildIngestRecords(deps: IngestRebuildDeps, timeoutMs = 600_000): Promise<{ events: number; records: number }> {
+export async function rebuildIngestRecords(deps: IngestRebuildDeps, timeoutMs = 600_000): Promise<{ events: number; records: number; droppedDeliveries: number }> {
   const latest = new Map<string, LatestVersion>();
   let events = 0;
   const replay = await deps.eventLog.subscribe({
@@ -74,7 +82,27 @@ export async function rebuildIngestRecords(deps: IngestRebuildDeps, timeoutMs = 
     await replay.stop();
   }
   const rows = [...latest.values()];
+  // nothing appends while a rebuild runs (a repair before ingestion accepts, or an operator's restore)
+  const ends = deps.replace ? await Promise.all(deps.topics.map(async (t) => [t, await deps.eventLog.endOffsets(t)] as const)) : [];
+  let droppedDeliveries = 0;
   await deps.database.transaction(async (tx) => {
+    if (deps.replace) {
+      await tx.query('DELETE FROM ingest_reservations');
+      await tx.query('DELETE FROM ingest_records');
+      for (const [topic, end] of ends) {
+        const byPartition = Array.from({ length: Math.max(0, ...end.keys()) + 1 }, (_, p) => (end.get(p) ?? 0n).toString());
+        const { rows: dropped } = await tx.query<{ n: string }>(
+          `WITH gone AS (
+             DELETE FROM ingest_deliveries d WHERE d.topic = $1 AND EXISTS (
+               SELECT 1 FROM unnest(d.created, d.partitions, d.offsets) AS r(created, partition, "offset")
+                WHERE r.created AND r."offset" >= coalesce(($2::bigint[])[r.partition + 1], 0))
+             RETURNING 1)
+           SELECT count(*) AS n FROM gone`,
+          [topic, byPartition],
+        );
+        droppedDeliveries += Number(dropped[0]?.n ?? 0);
+      }
+    }
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
       await tx.query(
@@ -103,5 +131,5 @@ export async function rebuildIngestRecords(deps: IngestRebuildDeps, timeoutMs = 
       );
     }
   });
-  return { events, records: rows.length };
+  return { events, records: rows.length, droppedDeliveries };
 }

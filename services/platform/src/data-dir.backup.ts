@@ -60,7 +60,7 @@ export type BackupManifest = z.infer<typeof manifestSchema>;
 /** An expected error of the operator's commands: the message says what is wrong and what to do. */
 export class BackupError extends Error {
   constructor(
-    readonly code: 'TARGET_NOT_EMPTY' | 'NOT_A_DATA_DIR' | 'INCOMPLETE_BACKUP' | 'DAMAGED_BACKUP' | 'NEWER_BACKUP',
+    readonly code: 'TARGET_NOT_EMPTY' | 'NOT_A_DATA_DIR' | 'INCOMPLETE_BACKUP' | 'DAMAGED_BACKUP' | 'NEWER_BACKUP' | 'WRONG_KIND' | 'VERIFY_FAILED',
     message: string,
   ) {
     super(message);
@@ -68,13 +68,13 @@ export class BackupError extends Error {
   }
 }
 
-function refuseNonEmpty(dir: string, what: string): void {
+export function refuseNonEmpty(dir: string, what: string): void {
   if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
     throw new BackupError('TARGET_NOT_EMPTY', `${what} ${dir} is not an empty directory; name a new or empty directory (nothing was written)`);
   }
 }
 
-function sha256(path: string): string {
+export function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
@@ -149,8 +149,16 @@ export function checkBackup(backup: string): BackupManifest {
   }
   let manifest: BackupManifest;
   try {
-    manifest = manifestSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { kind?: unknown };
+    if (raw.kind === 'sozialplanung-servers-backup') {
+      throw new BackupError(
+        'WRONG_KIND',
+        `${backup} is a backup of a servers-mode deployment (Kafka, PostgreSQL): restore it with SP_ENGINES=servers and the servers' variables (docs/backup.md, "Servers mode")`,
+      );
+    }
+    manifest = manifestSchema.parse(raw);
   } catch (error) {
+    if (error instanceof BackupError) throw error;
     throw new BackupError('DAMAGED_BACKUP', `${path} is not a valid backup manifest: ${(error as Error).message}`);
   }
   if (manifest.backupFormat > BACKUP_FORMAT || manifest.dataFormat > DATA_DIR_FORMAT) {

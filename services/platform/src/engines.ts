@@ -45,7 +45,16 @@ export interface OpenEnginesOptions {
   rebuildDatabase?: boolean;
   /** servers mode: rebuild the warehouse from the log at start (the operator's rebuild command, servers-rebuild.ts) */
   rebuildWarehouse?: boolean;
+  /**
+   * servers mode: replace the version records by the log's and replay the database's projections at
+   * start (the servers restore: its dump may be ahead of the log's cut, servers.backup.ts); nothing
+   * else of PostgreSQL is touched
+   */
+  rebuildVersionRecords?: boolean;
 }
+
+/** the database repair the servers restore asks for (version records replaced by the log's; the rest replayed idempotently) */
+export const askedVersionRecordsRebuild: DatabaseRepair = { reason: 'pnpm data:restore: version records from the restored log', movedTo: null };
 
 /** the warehouse repair an operator's rebuild asks for (servers mode: the read models are truncated and replayed, nothing moved aside) */
 export const askedWarehouseRebuild: DatabaseRepair = { reason: 'pnpm data:rebuild', movedTo: null };
@@ -71,6 +80,7 @@ export async function openEngines(config: PlatformConfig, options: OpenEnginesOp
     return {
       ...bundle(eventLog, warehouse, database, `Kafka ${config.KAFKA_BROKERS}, ClickHouse ${config.CLICKHOUSE_URL}, PostgreSQL`),
       ...(options.rebuildWarehouse ? { warehouseRepair: askedWarehouseRebuild } : {}),
+      ...(options.rebuildVersionRecords ? { repair: askedVersionRecordsRebuild } : {}),
       // ClickHouse's `priority` setting: the projection's statements before the readers' that wait,
       // the indices' recomputation after them (chdb-http orders its one-at-a-time queue by it)
       projectionWarehouse: warehouse.urgent(),

@@ -176,10 +176,13 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
     // a warehouse that starts empty is rebuilt before anyone reads figures from it
     repaired = await startAll();
     const aside = (r: { movedTo: string | null }) => (r.movedTo ? `; beiseitegelegt: ${r.movedTo}` : '');
-    let ingest: { records: number; events: number } | undefined;
+    let ingest: { records: number; events: number; droppedDeliveries: number } | undefined;
     if (engines.repair) {
       step(`Datenbank aus dem Ereignisprotokoll wiederherstellen (${engines.repair.reason}${aside(engines.repair)})`);
-      ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topology.topicFor(t)) });
+      // replace: a database restored in servers mode comes from a dump taken after the log's cut and
+      // may know versions the log does not hold (docs/backup.md); an embedded one starts empty
+      ingest = await rebuildIngestRecords({ database, eventLog, codec, topics: recordTypes.map((t) => topology.topicFor(t)), replace: true });
+      if (ingest.droppedDeliveries > 0) step(`${ingest.droppedDeliveries} Lieferprotokolle nach dem Schnitt des Ereignisprotokolls entfernt`);
     }
     if (engines.warehouseRepair) step(`Warehouse aus dem Ereignisprotokoll wiederherstellen (${engines.warehouseRepair.reason}${aside(engines.warehouseRepair)})`);
     // every read model from the log: the warehouse truncated and replayed, registry and controlling idempotently

@@ -3,6 +3,8 @@
 // rebuilds every read model of every tenant (version records, registry, controlling, indicator
 // warehouse) from its log, with the same start the platform runs (the one composition).
 // Then `SP_DATA_DIR=<new data dir> pnpm start`.
+// With SP_ENGINES=servers: `pnpm data:restore <backup>` into the empty servers the variables name
+// (servers.backup.ts): pg_restore, the topics' records produced back and verified, the warehouses rebuilt.
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { loadConfig } from './config.js';
@@ -10,9 +12,40 @@ import { BackupError, restoreFiles } from './data-dir.backup.js';
 import { markDemoLoaded } from './demo.loader.js';
 import { openEngines } from './engines.js';
 import { step } from './progress.js';
+import { RebuildRefused } from './servers-rebuild.js';
+import { restoreServers } from './servers.backup.js';
 import { startDeployment } from './tenants/deployment.js';
 
 const [backup, target] = process.argv.slice(2);
+if (loadConfig().SP_ENGINES === 'servers') {
+  if (!backup) {
+    process.stderr.write('usage: SP_ENGINES=servers pnpm data:restore <backup directory>   (into the empty servers KAFKA_BROKERS, DATABASE_URL and CLICKHOUSE_URL name)\n');
+    process.exit(2);
+  }
+  try {
+    step(`Sicherung ${backup} prüfen und in die Server zurückspielen`);
+    const restored = await restoreServers(loadConfig(), backup);
+    if (restored.shifted > 0) {
+      process.stderr.write(
+        `  Hinweis: ${restored.shifted} Ereignisse liegen auf anderen Offsets als in der Quelle (ihre Partition begann dort nicht bei 0); die Offsets im Lieferprotokoll stimmen für sie nicht\n`,
+      );
+    }
+    process.stdout.write(
+      `Fertig: ${restored.records} Ereignisse zurückgespielt und geprüft, Warehouse neu aufgebaut für ${restored.tenants.join(', ')}. Start: pnpm start (mit denselben Variablen)\n`,
+    );
+    process.exit(0);
+  } catch (error) {
+    if (error instanceof BackupError) {
+      process.stderr.write(`Wiederherstellung ${error.code === 'VERIFY_FAILED' ? 'fehlgeschlagen' : 'abgelehnt'} (${error.code}): ${error.message}\n`);
+      process.exit(error.code === 'VERIFY_FAILED' ? 1 : 2);
+    }
+    if (error instanceof RebuildRefused) {
+      process.stderr.write(`Wiederherstellung: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
 if (!backup || !target) {
   process.stderr.write('usage: pnpm data:restore <backup directory> <new data directory>   (the data directory must be new or empty)\n');
   process.exit(2);

@@ -34,9 +34,19 @@ export async function runningAggregators(config: PlatformConfig): Promise<{ grou
   }
 }
 
+export interface ServersRebuildOptions {
+  /**
+   * also replace every tenant's version records (ingest_records) by what its log holds and drop
+   * the audit rows of deliveries past the log's end: the servers restore, whose PostgreSQL dump may
+   * be ahead of the log's cut (servers.backup.ts)
+   */
+  versionRecords?: boolean;
+}
+
 /** Rebuilds every tenant's warehouse from its log; refuses (RebuildRefused) while the platform runs. Resolves with the tenants rebuilt. */
-export async function rebuildServers(config: PlatformConfig): Promise<string[]> {
-  const engines = await openEngines(config, { rebuildWarehouse: true });
+export async function rebuildServers(config: PlatformConfig, options: ServersRebuildOptions = {}): Promise<string[]> {
+  const versionRecords = options.versionRecords === true;
+  const engines = await openEngines(config, { rebuildWarehouse: true, rebuildVersionRecords: versionRecords });
   const rebuilt = [defaultTenantId];
   try {
     // a platform present (its row, written before it does anything) or a consumer in an aggregator
@@ -53,7 +63,7 @@ export async function rebuildServers(config: PlatformConfig): Promise<string[]> 
     }
     step(`Warehouse aus den Kafka-Topics neu aufbauen (${config.KAFKA_BROKERS}, ${config.CLICKHOUSE_URL})`);
     // the default tenant's rebuild runs inside its start; on a free local port meanwhile
-    const deployment = await startDeployment({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines, { rebuildWarehouses: true });
+    const deployment = await startDeployment({ ...config, SP_HOST: '127.0.0.1', SP_PORT: 0 }, engines, { rebuildWarehouses: true, rebuildVersionRecords: versionRecords });
     try {
       for (const id of deployment.registered()) {
         if (id === defaultTenantId) continue;

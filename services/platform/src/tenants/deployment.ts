@@ -16,7 +16,7 @@ import { databaseIdentityState } from '@sp/identity';
 import type { Database } from '@sp/ports';
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
-import { askedWarehouseRebuild, type Engines } from '../engines.js';
+import { askedVersionRecordsRebuild, askedWarehouseRebuild, type Engines } from '../engines.js';
 import { startPlatform, type Platform } from '../platform.js';
 import { withTenantAmts } from './tenant-amts.js';
 import { CredentialIndex } from './tenant-credentials.js';
@@ -67,6 +67,8 @@ export interface Deployment {
 export interface DeploymentOptions {
   /** servers mode: every tenant runtime opened rebuilds its warehouse from its log (the operator's rebuild, servers-rebuild.ts) */
   rebuildWarehouses?: boolean;
+  /** servers mode: and replaces its version records by its log's (the servers restore, servers.backup.ts) */
+  rebuildVersionRecords?: boolean;
 }
 
 export async function startDeployment(config: PlatformConfig, engines: Engines, options: DeploymentOptions = {}): Promise<Deployment> {
@@ -78,7 +80,9 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   // the registry is a table of the default tenant's database: one created anew (rebuilt from the log
   // by a restore, `data:rebuild`, or a repair at start) has lost it, so every tenant is registered
   // again from its own directory's definition (tenant-file.ts)
-  if (engines.repair) await registerFromTenantFiles(config.dataDir, repository);
+  // (embedded only: in servers mode the registry is in PostgreSQL, kept or restored with it, and a
+  // tenant.json in this replica's directory may name a tenant the servers do not have)
+  if (engines.repair && config.SP_ENGINES === 'embedded') await registerFromTenantFiles(config.dataDir, repository);
   // the registry as this process starts; creating a tenant adds to it, and so does another replica
   // in servers mode (learnRegistry below). No tenant's runtime is opened here.
   const definitions = new Map<string, Tenant>((await repository.list()).map((t) => [t.id, t]));
@@ -102,7 +106,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
     async open(id) {
       const tenant = definitions.get(id);
       if (!tenant) throw new Error(`tenant "${id}" is not registered`);
-      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id), options.rebuildWarehouses === true);
+      const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id), options);
       const apiKeyHashes = runtime.platform.keys.entries.map((e) => e.hash);
       credentials.add({ tenant: id, apiKeyHashes, issuer: runtime.platform.identity.issuer() });
       // its keys as every replica routes them (an Amt new to its pack got one just now); a tenant
@@ -407,7 +411,7 @@ function packFeeds(reference: string, config: PlatformConfig): FeedCatalogue {
   return tenantPacks[reference]?.feeds() ?? FeedCatalogue.load(config.SP_FEED_CATALOGUE);
 }
 
-async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined, telemetry: Telemetry, rebuildWarehouse: boolean): Promise<TenantRuntime> {
+async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: string, pglite: PgliteTemplate | undefined, telemetry: Telemetry, rebuild: DeploymentOptions): Promise<TenantRuntime> {
   const pack = tenantPacks[tenant.reference];
   if (!pack) throw new Error(`no spatial reference "${tenant.reference}"; accepted: ${referenceNames().join(', ')}`);
   // the tenant's directory keeps its secrets and keys; in the embedded default its stores too
@@ -415,7 +419,11 @@ async function startTenantRuntime(config: PlatformConfig, tenant: Tenant, url: s
   mkdirSync(dir, { recursive: true });
   const engines =
     config.SP_ENGINES === 'servers'
-      ? { ...(await openServersTenantEngines(config, tenant.id)), ...(rebuildWarehouse ? { warehouseRepair: askedWarehouseRebuild } : {}) }
+      ? {
+          ...(await openServersTenantEngines(config, tenant.id)),
+          ...(rebuild.rebuildWarehouses ? { warehouseRepair: askedWarehouseRebuild } : {}),
+          ...(rebuild.rebuildVersionRecords ? { repair: askedVersionRecordsRebuild } : {}),
+        }
       : await openTenantEngines(dir, pglite ? { pgliteTemplate: () => pglite.path() } : {});
   try {
     // the tenant's own secrets (tokens, record keys) and keys, in its own directory; its threshold

@@ -4,8 +4,10 @@
 // groups under its own prefix (tenant-engines.servers.ts). Played as a user would: each tenant's
 // data is readable in its own API only, a key naming the other tenant is refused, and both come back
 // with their data after a restart of the deployment. The stores themselves are checked too, and the
-// operator's rebuild of the warehouses from the topics (pnpm data:rebuild, servers-rebuild.ts).
-import { readFileSync, rmSync } from 'node:fs';
+// operator's rebuild of the warehouses from the topics (pnpm data:rebuild, servers-rebuild.ts), and
+// the operator's logical backup and restore of the servers (pnpm data:backup / data:restore,
+// servers.backup.ts).
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPgDatabase } from '@sp/database-pg';
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
@@ -13,7 +15,9 @@ import { startChdbHttp, startKafka, startPostgres, tempDir } from '@sp/testing';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
+import { BackupError, sha256 } from '../data-dir.backup.js';
 import { RebuildRefused, rebuildServers } from '../servers-rebuild.js';
+import { backupServers, checkServersBackup, restoreServers, type ServersBackupManifest, verifyTopics } from '../servers.backup.js';
 import { openEngines, type Engines } from '../engines.js';
 import { startDeployment, type Deployment } from './deployment.js';
 import { dropServersTenantStores } from './tenant-engines.servers.js';
@@ -60,9 +64,9 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
     observations: [{ measure: 'einwohner', dimensions: {}, value: 12345 }],
     synthetic: false,
   };
-  const start = async () => {
-    engines = await openEngines(config);
-    d = await startDeployment(config, engines);
+  const start = async (on: PlatformConfig = config) => {
+    engines = await openEngines(on);
+    d = await startDeployment(on, engines);
     return d;
   };
   const stop = async () => {
@@ -237,6 +241,94 @@ describe('tenants on servers (Kafka, PostgreSQL, ClickHouse)', () => {
     expect(res.status, await res.clone().text()).toBeLessThan(300);
     await d!.runtimes.get('musterstadt')!.platform.projections.caughtUp();
     expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1 + 7);
+  });
+
+  const backupDir = tempDir('sp-servers-backup-');
+  let backup: ServersBackupManifest;
+  const koelnV2 = { ...koelnRecord, version: 2, observations: [{ measure: 'einwohner', dimensions: {}, value: 777 }] };
+
+  it('backs up the servers while the platform runs (pnpm data:backup); a restore into servers that hold the data is refused, nothing touched', async () => {
+    backup = await backupServers(config, backupDir, {
+      // delivered between the cut and the dump: its version record and audit row are in the dump, its event is not in the copied log
+      afterCut: async () => {
+        const res = await deliver(d!.url, d!.platform.keys.keys.statistik!, [koelnV2]);
+        expect(res.status, await res.clone().text()).toBe(200);
+      },
+    });
+    expect(backup.tenants.map((t) => t.id)).toEqual(['koeln', 'musterstadt']);
+    const count = (topic: string) => backup.topics.find((t) => t.name === topic)?.partitions.reduce((n, p) => n + p.count, 0);
+    expect(count('records.area-statistic')).toBeGreaterThan(0);
+    expect(count('tenant.musterstadt.records.area-statistic')).toBeGreaterThan(0);
+    expect(backup.topics.find((t) => t.name === 'records.area-statistic')!.partitions).toHaveLength(4);
+    const refused = await restoreServers(config, backupDir).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(BackupError);
+    expect((refused as BackupError).code).toBe('TARGET_NOT_EMPTY');
+    expect((refused as Error).message).toMatch(/topic records\.area-statistic holds \d+ records.*database postgres holds \d+ tables/);
+    await d!.platform.projections.caughtUp();
+    expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(777);
+    // a partition file that does not hold what the manifest counts is refused before anything is written
+    const damaged = tempDir('sp-servers-backup-damaged-');
+    cpSync(backupDir, damaged, { recursive: true });
+    const file = backup.topics.flatMap((t) => t.partitions).find((p) => p.count > 1)!.file;
+    const lines = readFileSync(join(damaged, file), 'utf8').split('\n');
+    writeFileSync(join(damaged, file), [lines[1], lines[0], ...lines.slice(2)].join('\n'));
+    expect(() => checkServersBackup(damaged)).toThrow(/does not match its SHA-256/);
+    // … and so is one whose SHA-256 was made to match: its records are out of order
+    const manifest = JSON.parse(readFileSync(join(damaged, 'manifest.json'), 'utf8')) as ServersBackupManifest;
+    manifest.files.find((f) => f.path === file)!.sha256 = sha256(join(damaged, file));
+    writeFileSync(join(damaged, 'manifest.json'), JSON.stringify(manifest));
+    expect(() => checkServersBackup(damaged)).toThrow(/holds \d+ records with another checksum/);
+  });
+
+  it('restores the backup into emptied servers (pnpm data:restore): the same cells through GraphQL, the keys from before, a version after the cut accepted anew', async () => {
+    const townKey = d!.runtimes.get('musterstadt')!.platform.keys.keys.statistik!;
+    const koelnKey = d!.platform.keys.keys.statistik!;
+    await stop();
+    // empty servers on the same machines: the topics deleted, the town's databases dropped, a new empty default database
+    await dropServersTenantStores(config, 'musterstadt');
+    const log = createKafkaEventLog({ brokers: kafka.brokers, clientId: 'servers-tenants-empty' });
+    const pg = createPgDatabase({ url: postgres.url, max: 1 });
+    try {
+      const admin = await log.admin();
+      const ours = (await admin.listTopics()).filter((t) => !t.startsWith('_'));
+      await admin.deleteTopics({ topics: ours });
+      for (let i = 0; i < 100 && (await admin.listTopics()).some((t) => ours.includes(t)); i++) await new Promise((r) => setTimeout(r, 100));
+      await pg.query('CREATE DATABASE sp_restored');
+    } finally {
+      await Promise.all([log.close(), pg.close()]);
+    }
+    // and a new data directory: what the restored platform knows comes from the backup
+    const restoredDir = tempDir('sp-servers-restored-');
+    const restored: PlatformConfig = { ...config, DATABASE_URL: Object.assign(new URL(postgres.url), { pathname: '/sp_restored' }).toString(), SP_DATA_DIR: restoredDir, dataDir: restoredDir };
+    const result = await restoreServers(restored, backupDir);
+    expect(result.tenants).toEqual(['koeln', 'musterstadt']);
+    expect(result.shifted).toBe(0);
+    expect(result.records).toBe(backup.topics.reduce((n, t) => n + t.partitions.reduce((m, p) => m + p.count, 0), 0));
+    // the restore's verify read the topics back; against another checksum it fails loudly
+    const other = structuredClone(backup);
+    const changed = other.topics.flatMap((t) => t.partitions).find((p) => p.count > 0)!;
+    changed.checksum = '0'.repeat(64);
+    await expect(verifyTopics(restored, other)).rejects.toThrow(/VERIFY_FAILED|the records differ from the backup's \(checksum\)/);
+    await start(restored);
+    const town = d!.tenantUrl('musterstadt');
+    expect(d!.registered()).toContain('musterstadt');
+    expect(await einwohner(town, 'SOZIALRAUM', '1')).toBe(townSr1 + 7);
+    // the cut: version 2 came after it, so the restored log and the rebuilt version records end at version 1
+    expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(12345);
+    const again = await deliver(d!.url, koelnKey, [koelnV2]);
+    expect(again.status, await again.clone().text()).toBe(200);
+    expect(((await again.json()) as { records: { status: string }[] }).records[0]!.status).toBe('created');
+    // the town's Ämter deliver with the keys they were given (restored from its database)
+    const townAgain = await deliver(town, townKey, [
+      { ...koelnRecord, key: 'bevoelkerung|SOZIALRAUM|1|2012', version: 50, areaLevel: 'SOZIALRAUM', areaCode: '1', observations: [{ measure: 'einwohner', dimensions: {}, value: townSr1 + 7 }] },
+    ]);
+    expect(townAgain.status, await townAgain.clone().text()).toBe(200);
+    expect(((await townAgain.json()) as { records: { status: string }[] }).records[0]!.status).toBe('unchanged');
+    await d!.platform.projections.caughtUp();
+    expect(await einwohner(d!.url, 'STADTTEIL', '101')).toBe(777);
   });
 
   it("removes a tenant's databases and topics when its creation is undone", async () => {
