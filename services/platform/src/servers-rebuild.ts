@@ -9,7 +9,8 @@
 // Only while the platform is stopped: a replica projecting beside the rebuild would write into the
 // tables being truncated. A platform process present on the servers (replica-presence.ts) or an
 // aggregator group with members means it runs, and the rebuild refuses; a platform starting while the
-// rebuild runs is refused in turn.
+// rebuild runs is refused in turn. The servers restore (servers.backup.ts) ends with this rebuild,
+// its version records replaced by the restored log's as well (`versionRecords`).
 import { createKafkaEventLog } from '@sp/eventlog-kafka';
 import type { PlatformConfig } from './config.js';
 import { openEngines } from './engines.js';
