@@ -49,8 +49,16 @@ export interface EntryStore {
    * one step: concurrent updates of one entry, from any process on the state, each see the last.
    */
   update<T>(id: string, change: (current: T | undefined) => { value: T & object; expiresAt: number } | undefined): Promise<T | undefined>;
-  /** sets the entry only when it is absent or expired; true when this caller set it (a lease) */
-  claim(id: string, value: object, expiresAt: number): Promise<boolean>;
+  /**
+   * A lease: sets the entry to `{ owner }` only when it is absent or expired; true when this caller
+   * set it. `owner` is the caller's own random token, so that release() lets go of this lease only.
+   */
+  claim(id: string, owner: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Deletes the lease only while `owner` holds it: a holder whose lease lapsed and was claimed by
+   * another (its work took longer than the lease) must not free the other's.
+   */
+  release(id: string, owner: string): Promise<void>;
   delete(id: string): Promise<void>;
   findBy<T>(ref: EntryRef, value: string): Promise<{ id: string; value: T } | undefined>;
   deleteBy(ref: EntryRef, value: string): Promise<void>;
@@ -240,10 +248,14 @@ export class MemoryEntries implements EntryStore {
     return next.value;
   }
 
-  async claim(id: string, value: object, expiresAt: number): Promise<boolean> {
+  async claim(id: string, owner: string, expiresAt: number): Promise<boolean> {
     if (this.live(id)) return false;
-    await this.put(id, { value: structuredClone(value), expiresAt, refs: {} });
+    await this.put(id, { value: { owner }, expiresAt, refs: {} });
     return true;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    if ((this.map.get(id)?.value as { owner?: unknown } | undefined)?.owner === owner) await this.drop(id);
   }
 
   async delete(id: string): Promise<void> {
@@ -460,13 +472,18 @@ class DatabaseEntries implements EntryStore {
     });
   }
 
-  async claim(id: string, value: object, expiresAt: number): Promise<boolean> {
+  async claim(id: string, owner: string, expiresAt: number): Promise<boolean> {
     const { rowCount } = await this.db.query(
       `INSERT INTO identity_entries (kind, id, body, expires_at) VALUES ($1, $2, $3::jsonb, $4)
        ON CONFLICT (kind, id) DO UPDATE SET body = EXCLUDED.body, expires_at = EXCLUDED.expires_at WHERE identity_entries.expires_at <= now()`,
-      [this.kind, id, JSON.stringify(value), new Date(expiresAt)],
+      [this.kind, id, JSON.stringify({ owner }), new Date(expiresAt)],
     );
     return rowCount === 1;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    // the owner compared in the same statement: between a read and a delete another could claim it
+    await this.db.query("DELETE FROM identity_entries WHERE kind = $1 AND id = $2 AND body->>'owner' = $3", [this.kind, id, owner]);
   }
 
   async delete(id: string): Promise<void> {

@@ -41,6 +41,8 @@ export interface IdentityOptions {
    * default: PGlite is rebuilt from the log on repair, which holds no users).
    */
   state?: IdentityState;
+  /** how long one process may hold a session's refresh (default 15 s; tests shorten it) */
+  refreshLeaseMs?: number;
 }
 
 /** a database's state is read again at most this often (the users' version is one small query) */
@@ -94,6 +96,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
       scope: env.SP_OIDC_SCOPE ?? 'openid profile',
       verify,
       state,
+      ...(options.refreshLeaseMs ? { refreshLeaseMs: options.refreshLeaseMs } : {}),
     });
     return {
       mode: 'external',
@@ -140,6 +143,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     verify,
     state,
     active: async (identity: Identity) => !(await users.revoked(identity.subject)),
+    ...(options.refreshLeaseMs ? { refreshLeaseMs: options.refreshLeaseMs } : {}),
   });
   let provider: EmbeddedProvider | undefined;
   const start = () => {

@@ -5,7 +5,8 @@
 // the other replica than the step before. Played over HTTP with real tokens and a real PostgreSQL
 // server: one first admin for both; a sign-in that crosses them; a user an admin made at one signing
 // in at the other; a refresh asked of both at once that does not end the session (the provider takes
-// a second use of a refresh token for theft); a user disabled at one refused at the other; a
+// a second use of a refresh token for theft); a refresh slower than its lease taken over by the
+// waiting replica, whose lease the late holder leaves alone; a user disabled at one refused at the other; a
 // session that outlives both replicas' restart and a refresh answered 503; a key rotated by one
 // published and accepted by the others; and wrong passwords counted into one lock.
 import { execFile } from 'node:child_process';
@@ -28,16 +29,24 @@ let publicUrl: string;
 let targets: string[] = [];
 /** the balancer answers the next token request 503 itself (a replica restarting under it) */
 let failNextTokenRequest = false;
+/** token requests are held here, each forwarded when the test calls it (a slow provider), while true */
+let holdTokenRequests = false;
+const heldTokenRequests: (() => void)[] = [];
 let turn = 0;
 const replicas: Replica[] = [];
 const pools: PgDatabase[] = [];
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** resolves once `done()` holds (polled every 10 ms); fails after 5 s */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 5_000; !done(); await pause(10)) if (Date.now() > end) throw new Error(`waited 5 s in vain: ${what}`);
+}
 
 /** a replica as the platform starts one in servers mode: its own pool on the shared database */
 async function replica(): Promise<Replica> {
   const database = createPgDatabase({ url: pg.url, max: 4 });
   pools.push(database);
-  const r = await identityAt({ SP_PUBLIC_URL: publicUrl, SP_ACCESS_TOKEN_TTL_S: '2' }, { database });
+  // a refresh's lease of 1 s instead of 15 s, so that a refresh can outlive it within the test
+  const r = await identityAt({ SP_PUBLIC_URL: publicUrl, SP_ACCESS_TOKEN_TTL_S: '2' }, { database, refreshLeaseMs: 1_000 });
   replicas.push(r);
   return r;
 }
@@ -49,14 +58,18 @@ beforeAll(async () => {
       failNextTokenRequest = false;
       return void res.writeHead(503, { 'content-type': 'text/plain' }).end('no replica ready\n');
     }
-    const target = new URL(targets[turn++ % targets.length]!);
-    // a new connection per request: a kept-alive one the replica closes at the same moment would be a 502 of the test's own
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
+    const forward = () => {
+      const target = new URL(targets[turn++ % targets.length]!);
+      // a new connection per request: a kept-alive one the replica closes at the same moment would be a 502 of the test's own
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    };
+    if (holdTokenRequests && req.method === 'POST' && req.url === '/auth/token') heldTokenRequests.push(forward);
+    else forward();
   });
   await new Promise<void>((r) => balancer.listen(0, '127.0.0.1', r));
   publicUrl = `http://127.0.0.1:${(balancer.address() as AddressInfo).port}`;
@@ -143,6 +156,44 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     await pause(2_500);
     for (let i = 0; i < 2; i++) expect(await (await admin.request('/whoami')).json()).toMatchObject({ role: 'admin' });
     expect((await (await admin.request('/session/me')).json()).signedIn).toBe(true);
+  });
+
+  it('take over a refresh that outlived its lease: the waiting replica refreshes itself, and the late holder leaves its lease alone', async () => {
+    await pause(2_500);
+    // the access token has expired; the provider is slow: its answers come when the test lets them
+    holdTokenRequests = true;
+    const cookie = `sp_session=${admin.cookies.get('sp_session')}`;
+    const leases = async () => (await pools[0]!.query<{ owner: string }>("SELECT body->>'owner' AS owner FROM identity_entries WHERE kind = 'dashboard-refresh' AND expires_at > now()")).rows;
+    try {
+      let answered = 0;
+      // both replicas at once, as a page's requests come: one holds the lease, the other waits for it
+      const answers = [a, b].map((r) =>
+        fetch(`${r.server.url}/whoami`, { headers: { cookie } })
+          .then((res) => res.json())
+          .finally(() => answered++),
+      );
+      await until(() => heldTokenRequests.length === 1, "the holder's token request");
+      const [holder] = await leases();
+      // the holder's refresh outlives its lease (1 s): the waiter takes the lease and asks the provider
+      // itself, never answering as the public's meanwhile (it did when its wait ended with the lease)
+      await until(() => heldTokenRequests.length === 2 || answered > 0, "the waiter's token request or an answer");
+      expect(answered, 'a request answered before either refresh').toBe(0);
+      const [waiter] = await leases();
+      expect(waiter?.owner).not.toBe(holder?.owner);
+      // the holder's answer comes late: it lets go of its own lease, not of the waiter's that stands
+      heldTokenRequests.shift()!();
+      await until(() => answered === 1, "the holder's answer");
+      expect(await leases()).toEqual([waiter]);
+      holdTokenRequests = false;
+      heldTokenRequests.shift()!();
+      for (const answer of await Promise.all(answers)) expect(answer).toMatchObject({ role: 'admin' });
+      expect(await leases()).toEqual([]);
+    } finally {
+      // a failure here leaves no request held for the cases after it
+      holdTokenRequests = false;
+      for (const forward of heldTokenRequests.splice(0)) forward();
+    }
+    expect(await (await admin.request('/session/me')).json()).toMatchObject({ signedIn: true });
   });
 
   it('keep the session when every replica restarts', async () => {

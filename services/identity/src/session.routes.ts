@@ -42,6 +42,8 @@ export interface SessionRoutesOptions {
   active?: (identity: Identity) => boolean | Promise<boolean>;
   /** the longest a session lives on refresh tokens when the provider does not say (default 8 h, the embedded provider's session) */
   maxSessionSeconds?: number;
+  /** how long one process may hold a session's refresh before another may take it over (default 15 s; tests shorten it) */
+  refreshLeaseMs?: number;
   now?: () => number;
 }
 
@@ -113,11 +115,14 @@ export interface SessionRoutes {
   bearerFor(req: IncomingMessage): Promise<string | undefined>;
 }
 
-/** how long one process may hold a session's refresh before another may try */
-const refreshLeaseMs = 15_000;
+/** how long one process may hold a session's refresh before another may try (default) */
+const defaultRefreshLeaseMs = 15_000;
+/** a request waits this many lease times for other processes' refreshes, at most */
+const waitLeases = 4;
 
 export function createSessionRoutes(options: SessionRoutesOptions): SessionRoutes {
   const now = options.now ?? Date.now;
+  const refreshLeaseMs = options.refreshLeaseMs ?? defaultRefreshLeaseMs;
   const sessions = options.state?.entries('dashboard-session') ?? new MemoryEntries();
   const pending = options.state?.entries('dashboard-sign-in') ?? new MemoryEntries();
   const leases = options.state?.entries('dashboard-refresh') ?? new MemoryEntries();
@@ -177,20 +182,27 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
   }
 
   async function refreshOnce(id: string, seen: Session): Promise<Session | undefined> {
-    const deadline = now() + refreshLeaseMs;
-    while (!(await leases.claim(id, {}, now() + refreshLeaseMs))) {
-      // another process refreshes: its new token, or the session's end, is in the store
+    const owner = random();
+    const renewedSince = (stored: Session) => stored.refreshToken !== seen.refreshToken || stored.accessToken !== seen.accessToken;
+    // Another process holds the lease: its new token, or the session's end, comes into the store. A
+    // lease lapses refreshLeaseMs after its claim (its holder died, or is slower than that), and then
+    // this process claims it and refreshes itself: it never gives up while the holder's lease stands,
+    // which answered a request as the public's, the session valid, when its wait and the lease ended
+    // at the same moment. Only a session whose leases are taken one after another by others for
+    // several lease times (a provider failing each of them) is left to its next request.
+    const giveUpAt = now() + waitLeases * refreshLeaseMs;
+    while (!(await leases.claim(id, owner, now() + refreshLeaseMs))) {
       await new Promise((r) => setTimeout(r, 100));
       const stored = await sessions.get<Session>(id);
       if (!stored) return undefined;
-      if (stored.refreshToken !== seen.refreshToken || stored.accessToken !== seen.accessToken) return stored;
-      if (now() > deadline) return undefined;
+      if (renewedSince(stored)) return stored;
+      if (now() > giveUpAt) return undefined;
     }
     try {
       // refreshed by another process since this one read the session: its token is the one to use
       const session = await sessions.get<Session>(id);
       if (!session) return undefined;
-      if (session.refreshToken !== seen.refreshToken || session.accessToken !== seen.accessToken) return session;
+      if (renewedSince(session)) return session;
       let answer: Awaited<ReturnType<typeof tokenRequest>>;
       try {
         answer = await tokenRequest({ grant_type: 'refresh_token', refresh_token: session.refreshToken! });
@@ -199,29 +211,36 @@ export function createSessionRoutes(options: SessionRoutesOptions): SessionRoute
       }
       // the provider answering 5xx (a replica restarting, a proxy between) is not a refusal: the session stays
       if (answer.status >= 500) return undefined;
+      let renewed: Session;
       try {
         const { ok, tokens } = answer;
         if (!ok || !tokens.access_token) throw new Error(tokens.error ?? 'no access token');
         const identity = await options.verify(tokens.access_token);
-        const renewed: Session = {
+        renewed = {
           ...session,
           accessToken: tokens.access_token,
           identity,
           expiresAt: expiryOf(tokens),
-          // the provider may rotate the refresh token (the embedded one does)
+          // the provider may rotate the refresh token (the embedded one does not)
           refreshToken: tokens.refresh_token ?? session.refreshToken,
           ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
           ...(tokens.refresh_expires_in ? { endsAt: Math.min(session.endsAt, now() + tokens.refresh_expires_in * 1000) } : {}),
         };
-        await sessions.set(id, renewed, renewed.endsAt);
-        return renewed;
       } catch {
         // refused (a user disabled since, a session ended at the provider) or a token that does not pass: signed out
         await sessions.delete(id);
         return undefined;
       }
+      // Written only over the session this refresh began from: when this one outlived its lease,
+      // another process may have renewed it meanwhile (its session stands) or the person signed out
+      // (no session comes back).
+      return await sessions.update<Session>(id, (current) => {
+        if (!current) return undefined;
+        const kept = renewedSince(current) ? current : renewed;
+        return { value: kept, expiresAt: kept.endsAt };
+      });
     } finally {
-      await leases.delete(id);
+      await leases.release(id, owner);
     }
   }
 

@@ -114,11 +114,11 @@ export async function identityServer(identity: IdentityService): Promise<{ serve
 /**
  * An embedded identity on a fresh data directory, served (identityServer), with what it printed (the
  * first admin's one-time password); `env` as SP_* variables; `options.database` keeps its state there
- * (as servers mode does).
+ * (as servers mode does); `options.refreshLeaseMs` shortens a session refresh's lease.
  */
 export async function identityAt(
   env: Record<string, string> = {},
-  options: { database?: Database } = {},
+  options: { database?: Database; refreshLeaseMs?: number } = {},
 ): Promise<{
   identity: IdentityService;
   server: Awaited<ReturnType<typeof identityServer>>;
@@ -131,7 +131,11 @@ export async function identityAt(
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-identity-'));
   const printed: string[] = [];
   const state = options.database ? await databaseIdentityState(options.database) : undefined;
-  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, { log: (l) => printed.push(l), ...(state ? { state } : {}) });
+  const identity = await createIdentity(identityEnvSchema.parse(env), dataDir, {
+    log: (l) => printed.push(l),
+    ...(state ? { state } : {}),
+    ...(options.refreshLeaseMs ? { refreshLeaseMs: options.refreshLeaseMs } : {}),
+  });
   const server = await identityServer(identity);
   return {
     identity,

@@ -81,17 +81,26 @@ export function identityStateContract(name: string, open: () => Promise<Identity
       expect(await ea.take('old')).toBeUndefined();
     });
 
-    it('gives a lease to one claimer until it expires or is let go', async () => {
+    it('gives a lease to one claimer until it expires or its owner lets it go, and to no one by a lapsed owner letting go', async () => {
       const [a, b] = options.shared ? [await open(), await open()] : [await open(), undefined];
       const kind = `lease-${Math.random().toString(36).slice(2)}`;
-      const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 && b ? b : a).entries(kind).claim('session-1', {}, Date.now() + 60_000)));
+      const ea = a.entries(kind);
+      const eb = (b ?? a).entries(kind);
+      const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? eb : ea).claim('session-1', `owner-${i}`, Date.now() + 60_000)));
       expect(claims.filter(Boolean)).toHaveLength(1);
-      await a.entries(kind).delete('session-1');
-      expect(await (b ?? a).entries(kind).claim('session-1', {}, Date.now() + 200)).toBe(true);
-      expect(await a.entries(kind).claim('session-1', {}, Date.now() + 60_000)).toBe(false);
+      // only its owner lets it go
+      await ea.release('session-1', 'someone-else');
+      expect(await eb.claim('session-1', 'someone-else', Date.now() + 60_000)).toBe(false);
+      await ea.release('session-1', `owner-${claims.indexOf(true)}`);
+      expect(await eb.claim('session-1', 'slow', Date.now() + 200)).toBe(true);
+      expect(await ea.claim('session-1', 'other', Date.now() + 60_000)).toBe(false);
       await new Promise((r) => setTimeout(r, 300));
-      // an expired lease is free again (its holder died)
-      expect(await a.entries(kind).claim('session-1', {}, Date.now() + 60_000)).toBe(true);
+      // an expired lease is free again (its holder died, or is slower than its lease)
+      expect(await ea.claim('session-1', 'next', Date.now() + 60_000)).toBe(true);
+      // the slow holder, done at last, lets go of its own lease: the next one's stands
+      await eb.release('session-1', 'slow');
+      expect(await ea.claim('session-1', 'third', Date.now() + 60_000)).toBe(false);
+      expect(await eb.get('session-1')).toEqual({ owner: 'next' });
     });
 
     it('counts under concurrent updates without losing one (update)', async () => {
@@ -121,7 +130,7 @@ export function identityStateContract(name: string, open: () => Promise<Identity
       await before.update<{ n: number }>('counted', (current) => ({ value: { n: (current?.n ?? 0) + 6 }, expiresAt: Date.now() + 60_000 }));
       await before.set('replaced', { n: 7 }, Date.now() + 60_000, { uid: 'u-old' });
       await before.set('replaced', { n: 8 }, Date.now() + 60_000);
-      expect(await before.claim('lease', { holder: 'before' }, Date.now() + 60_000)).toBe(true);
+      expect(await before.claim('lease', 'before', Date.now() + 60_000)).toBe(true);
       expect(await before.take('taken')).toEqual({ n: 3 });
       await before.delete('deleted');
       await before.deleteBy('grantId', 'g-revoked');
@@ -133,7 +142,7 @@ export function identityStateContract(name: string, open: () => Promise<Identity
       expect(await after.get('replaced')).toEqual({ n: 8 });
       expect(await after.findBy('uid', 'u-old')).toBeUndefined();
       // the lease is still held: no second holder after a restart
-      expect(await after.claim('lease', { holder: 'after' }, Date.now() + 60_000)).toBe(false);
+      expect(await after.claim('lease', 'after', Date.now() + 60_000)).toBe(false);
       for (const gone of ['short', 'taken', 'deleted', 'revoked']) expect(await after.get(gone), gone).toBeUndefined();
       expect(await after.take('taken')).toBeUndefined();
       expect(await after.count()).toBe(4);
