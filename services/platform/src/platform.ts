@@ -13,7 +13,7 @@ import { gatewayOptionsFromEnv, gatewaySources, indicatorReaderFor } from '@sp/g
 import { IndicatorProjector, migrateWarehouse } from '@sp/indicator-store';
 import { loadCatalogue, loadProtection, type Protection } from '@sp/indicators';
 import { controllingPlanningCheck, createIngestionApp, DeliveryService, migrateIngest, rebuildIngestRecords, spatialChecksFrom } from '@sp/ingestion';
-import { createIdentity, databaseIdentityState, type IdentityService, sessionCookie } from '@sp/identity';
+import { createIdentity, databaseIdentityState, type IdentityService, type IdentityState, sessionCookie } from '@sp/identity';
 import { RegistryRepository, spatialAreaLocator } from '@sp/registry';
 import type { AreaReference } from '@sp/spatial';
 import { databaseCheck, eventLogCheck, Health, instrumentDatabase, instrumentEventLog, instrumentWarehouse, observabilityRoutes, Telemetry, warehouseCheck } from '@sp/telemetry';
@@ -67,6 +67,11 @@ export interface StartPlatformOptions {
   tenant?: Partial<TenantSetup>;
   /** set by a multi-tenant deployment: the platform does not listen itself, the deployment's router hands it the tenant's requests at `serve.url` */
   serve?: { url: string };
+  /**
+   * Servers mode: the identity state on this platform's database that the caller opened already (the
+   * deployment, which keeps the admin token in it) and stops itself; default: one opened here.
+   */
+  identityState?: IdentityState;
 }
 
 export async function startPlatform(config: PlatformConfig, engines: Engines, options: StartPlatformOptions = {}): Promise<Platform> {
@@ -110,7 +115,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
   const loaded = loadProtection(config.SP_PROTECTION);
   const protection: Protection = config.SP_SUPPRESSION_THRESHOLD === undefined ? loaded : { ...loaded, config: { ...loaded.config, suppressBelow: config.SP_SUPPRESSION_THRESHOLD } };
   // servers mode: what the replicas must share (sign-in, keys, this secret) is kept in PostgreSQL
-  const shared = config.SP_ENGINES === 'servers' ? await databaseIdentityState(database) : undefined;
+  const opened = config.SP_ENGINES === 'servers' && !options.identityState ? await databaseIdentityState(database) : undefined;
+  const shared = options.identityState ?? opened;
   const recordKeySecret =
     config.SP_RECORD_KEY_SECRET ?? (shared ? await loadOrCreateSharedSecret(shared.documents, config.dataDir, 'record-key-secret') : loadOrCreateSecret(config.dataDir, 'record-key-secret'));
   // projected values are read from the feed catalogue's prognose datasets, under their source's rules
@@ -325,7 +331,7 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       await closeHttpServer(server);
       // a Sozialbericht this replica builds is left to another replica (servers mode) to take over
       gateway.close();
-      shared?.stop();
+      opened?.stop();
       await projections.stop();
       await ingestion.close();
       await telemetry.shutdown();

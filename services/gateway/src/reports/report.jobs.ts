@@ -53,6 +53,12 @@ export interface StoredJob extends ReportJob {
 
 export type JobEnd = Pick<ReportJob, 'state' | 'done' | 'finishedAt' | 'error' | 'file'>;
 
+/** a job as its starter sees it: without what rebuilds it (spec, viewer) or who builds it */
+function publicView(job: StoredJob): ReportJob {
+  const { beatAt: _b, builder: _c, takeovers: _t, spec: _s, viewer: _v, ...answer } = job;
+  return answer;
+}
+
 export const ownerOf = (v: Viewer) => JSON.stringify([v.role, v.amt, v.privileged, v.subject]);
 
 export interface JobLimits {
@@ -220,8 +226,7 @@ export class ReportJobs {
     await this.store.create(job);
     // the work starts after the answer with the job id has gone out
     setImmediate(() => this.build(job.id, builder, plan));
-    const { beatAt: _b, builder: _c, takeovers: _t, spec: _s, viewer: _v, ...answer } = job;
-    return answer;
+    return publicView(job);
   }
 
   /** The job if this viewer started it; someone else's job is as unknown as a missing one. */
@@ -232,9 +237,9 @@ export class ReportJobs {
       await this.takeOver(id);
       job = (await this.store.get(id)) ?? job;
     }
-    const { beatAt, builder: _c, takeovers: _t, spec: _s, viewer: _v, ...answer } = job;
+    const answer = publicView(job);
     // still without a builder (the deployment builds as many as it may): it waits for one
-    if (answer.finishedAt == null && beatAt < this.now() - this.limits.staleMs) return { ...answer, state: 'queued', done: 0 };
+    if (answer.finishedAt == null && job.beatAt < this.now() - this.limits.staleMs) return { ...answer, state: 'queued', done: 0 };
     return answer;
   }
 

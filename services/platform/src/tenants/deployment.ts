@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { FeedCatalogue } from '@sp/feeds';
 import { loadCatalogue } from '@sp/indicators';
 import { hashApiKey } from '@sp/ingestion';
-import { Telemetry } from '@sp/telemetry';
+import { instrumentDatabase, Telemetry } from '@sp/telemetry';
 import type { Tenant } from '@sp/tenancy';
 import { databaseIdentityState } from '@sp/identity';
-import type { Database } from '@sp/ports';
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from '../api-keys.store.js';
 import type { PlatformConfig } from '../config.js';
 import { askedVersionRecordsRebuild, askedWarehouseRebuild, type Engines } from '../engines.js';
@@ -93,21 +92,31 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   for (const tenant of definitions.values()) writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
   // (a removed tenant whose deletion a stopped process left unfinished is deleted below instead)
   setAsideUnregistered(config.dataDir, new Set([...definitions.keys(), ...(await repository.pendingRemovals())]));
-  const adminToken = config.SP_ADMIN_TOKEN ?? (config.SP_ENGINES === 'servers' ? await sharedAdminToken(engines.database, config.dataDir) : loadOrCreateSecret(config.dataDir, 'admin-token'));
+  // one meter for the deployment: each tenant's runtime measures through a view that labels its
+  // series with the tenant; the deployment's /metrics (the default tenant's view) answers them all,
+  // /t/<id>/metrics its own
+  const telemetry = new Telemetry({ service: 'platform' });
+  const defaultTelemetry = telemetry.forTenant(defaultTenantId, { scrape: 'all' });
+  // Servers mode: the default tenant's sign-in state in the deployment's PostgreSQL, opened (its
+  // tables made) once here: it keeps the admin token, which the admin API needs before the default
+  // tenant's platform starts, and that platform keeps its users, keys and sessions in it
+  const identityState = config.SP_ENGINES === 'servers' ? await databaseIdentityState(instrumentDatabase(engines.database, defaultTelemetry)) : undefined;
+  // without SP_ADMIN_TOKEN, servers mode keeps it as the document `admin-token`, made by the first
+  // replica (from its data directory's file, where an earlier version kept it), so that the token one
+  // replica reports is every replica's; a copy in the data directory, as in the embedded default
+  const adminToken =
+    config.SP_ADMIN_TOKEN ?? (identityState ? await loadOrCreateSharedSecret(identityState.documents, config.dataDir, 'admin-token') : loadOrCreateSecret(config.dataDir, 'admin-token'));
 
   let url = '';
   const tenantUrl = (id: string) => (id === defaultTenantId ? url : `${url}/t/${id}`);
   const report = (line: string) => process.stderr.write(`${line}\n`);
   const pglite = config.SP_ENGINES === 'embedded' ? new PgliteTemplate(config.dataDir) : undefined;
-  // one meter for the deployment: each tenant's runtime measures through a view that labels its
-  // series with the tenant; the deployment's /metrics answers them all, /t/<id>/metrics its own
-  const telemetry = new Telemetry({ service: 'platform' });
   const pool = new TenantPool<TenantRuntime>({
     async open(id) {
       const tenant = definitions.get(id);
       if (!tenant) throw new Error(`tenant "${id}" is not registered`);
       const runtime = await startTenantRuntime(config, tenant, tenantUrl(id), pglite, telemetry.forTenant(id), options);
-      const apiKeyHashes = runtime.platform.keys.entries.map((e) => e.hash);
+      const apiKeyHashes = apiKeyHashesOf(runtime.platform);
       credentials.add({ tenant: id, apiKeyHashes, issuer: runtime.platform.identity.issuer() });
       // its keys as every replica routes them (an Amt new to its pack got one just now); a tenant
       // being created is not registered yet: its hashes are stored with it (tenant.service.ts)
@@ -137,7 +146,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       try {
         const { platform } = lease.runtime;
         registered.add(tenant.id);
-        return { url: tenantUrl(tenant.id), apiKeys: platform.keys.keys, apiKeysFile: platform.keys.file, apiKeyHashes: platform.keys.entries.map((e) => e.hash) };
+        return { url: tenantUrl(tenant.id), apiKeys: platform.keys.keys, apiKeysFile: platform.keys.file, apiKeyHashes: apiKeyHashesOf(platform) };
       } finally {
         lease.release();
       }
@@ -309,11 +318,11 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   // the deployment's own figures (no tenant label): the tenant runtimes
   telemetry.observeTenants(() => ({ registered: registered.size, ...pool.stats() }));
   // the default tenant's /metrics is the deployment's: every tenant's series
-  const defaultPlatform = await startPlatform(config, engines, { serve: { url }, telemetry: telemetry.forTenant(defaultTenantId, { scrape: 'all' }) });
+  const defaultPlatform = await startPlatform(config, engines, { serve: { url }, telemetry: defaultTelemetry, ...(identityState ? { identityState } : {}) });
   platform = defaultPlatform;
   defaultName = defaultPlatform.reference.name;
   const defaultRuntime: TenantRuntime = { id: defaultTenantId, platform: defaultPlatform, engines };
-  credentials.add({ tenant: defaultTenantId, apiKeyHashes: defaultPlatform.keys.entries.map((e) => e.hash), issuer: defaultPlatform.identity.issuer() });
+  credentials.add({ tenant: defaultTenantId, apiKeyHashes: apiKeyHashesOf(defaultPlatform), issuer: defaultPlatform.identity.issuer() });
 
   return {
     url,
@@ -338,25 +347,11 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       await pool.closeAll();
       // the default tenant's engines belong to the caller, who opened them
       await defaultPlatform.close();
+      identityState?.stop();
       await telemetry.shutdown();
       await presence?.stop();
     },
   };
-}
-
-/**
- * Servers mode without SP_ADMIN_TOKEN: the admin token as the document `admin-token` of the
- * deployment's database, made by the first replica (from its data directory's file, where an earlier
- * version kept it), so that the token one replica reports is every replica's; a copy in the data
- * directory, as in the embedded default.
- */
-async function sharedAdminToken(database: Database, dataDir: string): Promise<string> {
-  const state = await databaseIdentityState(database);
-  try {
-    return await loadOrCreateSharedSecret(state.documents, dataDir, 'admin-token');
-  } finally {
-    state.stop();
-  }
 }
 
 /** registers every tenant whose directory has its definition (tenant.json) and that the registry lacks */
@@ -375,6 +370,11 @@ function setAsideUnregistered(dataDir: string, registered: ReadonlySet<string>):
     renameSync(file, `${file}.not-registered`);
     process.stderr.write(`[tenants] ${tenantDir(dataDir, id)}: a tenant whose creation did not finish (not in the registry); its ${TENANT_FILE} is set aside, the directory kept\n`);
   }
+}
+
+/** the `sha256:` hashes of a running tenant's API keys (what the router and the registry know them by) */
+function apiKeyHashesOf(platform: Platform): string[] {
+  return platform.keys.entries.map((e) => e.hash);
 }
 
 /** the `sha256:` hashes of the API keys kept in a tenant's directory (none before its first start) */
