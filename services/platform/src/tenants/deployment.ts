@@ -35,6 +35,8 @@ export const defaultTenantId = 'koeln';
 
 /** how often a servers-mode replica reads the registry for tenants and keys another replica added */
 const REGISTRY_SYNC_MS = 10_000;
+/** the longest awaitCreated waits for another replica's creation: its claim lapses after as long (tenant.repository.ts) */
+const CREATION_WAIT_MS = 600_000;
 
 export interface TenantRuntime {
   id: string;
@@ -56,6 +58,13 @@ export interface Deployment {
   tenantStats(): { opened: number; closed: number; open: number };
   /** a tenant's runtime, opened when it is closed; held open until the lease is released */
   open(id: string): Promise<TenantLease<TenantRuntime>>;
+  /**
+   * Waits for a tenant whose creation another replica holds the claim of (servers mode: the demo
+   * tenants, created at start by every replica at once) until the registry has it, and learns it
+   * here. Throws when the claim ends — released, or lapsed with its replica — and no tenant was
+   * registered, or after `timeoutMs` (default: the claim's 10 minutes).
+   */
+  awaitCreated(id: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<void>;
   tenants: TenantService;
   adminToken: string;
   /** the base URL of a tenant's API, GraphQL and dashboard */
@@ -337,6 +346,21 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       if (id === defaultTenantId) return { runtime: defaultRuntime, release: () => undefined };
       if (!registered.has(id)) throw new Error(`tenant "${id}" is not registered`);
       return pool.acquire(id);
+    },
+    async awaitCreated(id, { timeoutMs = CREATION_WAIT_MS, pollMs = 500 } = {}) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        // the claim read before the registry: the creator registers the tenant before releasing its
+        // claim, so a claim gone and then no tenant means the creation ended without one
+        const held = await repository.claimed(id);
+        await learnRegistry(0);
+        // that may have been a read begun before the claim was read: one begun after it decides
+        if (!held && !registered.has(id)) await learnRegistry(0);
+        if (registered.has(id)) return;
+        if (!held) throw new Error(`tenant "${id}": the creation another replica claimed ended (released, or lapsed with its replica) and registered no tenant; create it again`);
+        if (Date.now() >= until) throw new Error(`tenant "${id}": another replica has been creating it for more than ${Math.round(timeoutMs / 1000)} s; it is not registered yet`);
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
     },
     tenants,
     adminToken,

@@ -6,6 +6,9 @@
 //   alone, in the public list of tenants), not after the other's restart;
 // - the same tenant created through both replicas at once is created once: one 201, one 409, and
 //   the loser does not undo the winner's stores;
+// - a demo tenant both replicas create as they start together (SP_DEMO=1) is opened by both: the
+//   loser of the creation waits for the winner's tenant instead of stopping its start; a claim that
+//   ends with no tenant is a clear error;
 // - a replica started with an empty data directory routes a tenant's keys to it (the key hashes are
 //   the registry's, not files of the pod that created the tenant);
 // - without SP_ADMIN_TOKEN, the admin token one replica made is every replica's, a new pod's too;
@@ -19,6 +22,7 @@ import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type PlatformConfig } from '../config.js';
 import { openEngines, type Engines } from '../engines.js';
+import { demoTenant } from './demo-tenants.js';
 import { startDeployment, type Deployment } from './deployment.js';
 import { TenantRepository } from './tenant.repository.js';
 
@@ -133,6 +137,32 @@ describe('two replicas of a servers-mode deployment share its tenants', () => {
     const again = await deliver(b.d.tenantUrl('zweitstadt'), keys.statistik!, [record(778, 2)]);
     expect(again.status, await again.clone().text()).toBeLessThan(300);
     expect(await einwohner(a, 'zweitstadt', 778)).toBe(778);
+  });
+
+  it('opens a demo tenant on both replicas that both create as they start: the loser waits for the winner', async () => {
+    const definition = { id: 'demostadt', name: 'Demostadt', kind: 'gemeinde', reference: 'musterstadt' } as const;
+    const leases = await Promise.allSettled([demoTenant(a.d, definition), demoTenant(b.d, definition)]);
+    try {
+      // before, the loser's creation was answered TENANT_EXISTS and its start stopped with it
+      const failed = leases.flatMap((l) => (l.status === 'rejected' ? [String(l.reason)] : []));
+      expect(failed).toEqual([]);
+      const [onA, onB] = leases.map((l) => (l as PromiseFulfilledResult<Awaited<ReturnType<typeof demoTenant>>>).value.runtime);
+      expect([onA!.id, onB!.id]).toEqual(['demostadt', 'demostadt']);
+      // one tenant: the same keys at both
+      expect(onB!.platform.keys.keys).toEqual(onA!.platform.keys.keys);
+    } finally {
+      for (const l of leases) if (l.status === 'fulfilled') l.value.release();
+    }
+  });
+
+  it('says so when the creation it waits for ends with no tenant (its claim lapsed)', async () => {
+    // a replica claimed the id and stopped mid-creation: its claim lapses with no tenant registered
+    await a.engines.database.query(`INSERT INTO platform_tenant_claims (id, holder, expires_at) VALUES ('geisterstadt', 'gone', now() + interval '1 second')`);
+    await expect(b.d.awaitCreated('geisterstadt', { pollMs: 100 })).rejects.toThrow(/"geisterstadt": the creation another replica claimed ended .* registered no tenant/);
+    await expect(b.d.awaitCreated('geisterstadt', { timeoutMs: 0 })).rejects.toThrow(/registered no tenant/);
+    // a creation still under way past the wait's bound
+    await a.engines.database.query(`INSERT INTO platform_tenant_claims (id, holder, expires_at) VALUES ('langsamstadt', 'slow', now() + interval '1 minute')`);
+    await expect(b.d.awaitCreated('langsamstadt', { timeoutMs: 0 })).rejects.toThrow(/"langsamstadt": another replica has been creating it for more than 0 s; it is not registered yet/);
   });
 
   it("routes a tenant's keys on a replica started with an empty data directory", async () => {
