@@ -1,14 +1,18 @@
 // The embedded provider end to end over HTTP: first admin with a one-time password, the forced
 // password change, authorization code + PKCE through the session routes, the access token's
-// identity, the admin API (admins only) and a user it creates signing in with their role.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// identity, the admin API (admins only) and a user it creates signing in with their role; and the
+// signing key rotated in the running provider, when it has aged and when the CLI made a new one.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity, type IdentityService } from './identity.js';
 import { identityEnvSchema } from './identity.config.js';
-import { CookieClient, identityServer } from './testing/browser.fixture.js';
+import type { StoredKey } from './signing-keys.store.js';
+import { CookieClient, identityAt, identityServer } from './testing/browser.fixture.js';
 
 let dataDir: string;
 let identity: IdentityService;
@@ -144,5 +148,71 @@ describe('embedded OIDC provider', () => {
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ iss: `${server.url}/auth`, aud: 'urn:sozialplanung:platform', role: 'admin' });
     expect(claims.exp! - claims.iat!).toBe(3600);
+  });
+});
+
+describe('signing key rotation in the running embedded provider', () => {
+  // tokens of 3 s at most, the key checked every 0.2 s: a retired key stays published 3.4 s
+  let at: Awaited<ReturnType<typeof identityAt>>;
+  const password = 'das-admin-passwort-2026';
+  const keysFile = () => join(at.dataDir, 'identity/signing-keys.json');
+  const storedKids = () => (JSON.parse(readFileSync(keysFile(), 'utf8')) as StoredKey[]).map((k) => k.jwk.kid!);
+  const jwksKids = async () => ((await (await fetch(`${at.server.url}/auth/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+  /** a fresh sign-in's access token, as the platform hands it to the gateway */
+  const tokenOfSignIn = async (newPassword?: string) => {
+    const browser = new CookieClient(at.server.url);
+    await browser.signIn('admin', newPassword ? at.firstPassword() : password, newPassword);
+    return (await at.identity.bearerFor({ headers: { cookie: `sp_session=${browser.cookies.get('sp_session')}` }, method: 'GET' } as never))!;
+  };
+  /** waits (up to 5 s) for the provider's word that it signs with `kid`; what it signs is checked after */
+  const signingWith = async (kid: string) => {
+    for (let i = 0; i < 50 && !at.printed.some((l) => l.includes(`signiert ab jetzt mit dem Schlüssel ${kid}`)); i++) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  beforeAll(async () => {
+    at = await identityAt({ SP_IDENTITY_KEY_CHECK_S: '0.2', SP_ACCESS_TOKEN_TTL_S: '3', SP_TOKEN_MAX_LIFETIME_S: '3' });
+  });
+  afterAll(() => at?.close());
+
+  it('rotates a key that has aged while it runs: new tokens carry the new key, old ones verify until they expire, then the old key leaves the JWKS', async () => {
+    const before = await tokenOfSignIn(password);
+    const [old] = storedKids();
+    expect(decodeProtectedHeader(before).kid).toBe(old);
+    // the platform has been running for 91 days: its key is older than SP_IDENTITY_KEY_ROTATION_DAYS (90)
+    const keys = JSON.parse(readFileSync(keysFile(), 'utf8')) as StoredKey[];
+    keys[0]!.createdAt = new Date(Date.now() - 91 * 86_400_000).toISOString();
+    writeFileSync(keysFile(), JSON.stringify(keys), { mode: 0o600 });
+    await expect.poll(() => storedKids()[0], { timeout: 2_000 }).not.toBe(old);
+    const [next] = storedKids();
+    await signingWith(next!);
+    expect(storedKids()).toEqual([next, old]);
+    // the token signed before still verifies, and its key is still published
+    expect(await at.identity.verify(before)).toMatchObject({ role: 'admin' });
+    expect(await jwksKids()).toEqual([next, old]);
+    const after = await tokenOfSignIn();
+    expect(decodeProtectedHeader(after).kid).toBe(next);
+    expect(await at.identity.verify(after)).toMatchObject({ role: 'admin' });
+    // the retired key goes once every token it signed has expired, not before
+    await expect.poll(jwksKids, { timeout: 6_000, interval: 100 }).toEqual([next]);
+    expect(decodeJwt(before).exp! * 1000).toBeLessThanOrEqual(Date.now());
+    await expect.poll(storedKids, { timeout: 1_000 }).toEqual([next]);
+  });
+
+  it('signs with a key `pnpm identity keys rotate` made, within the check interval and without a restart', async () => {
+    const before = await tokenOfSignIn();
+    const main = fileURLToPath(new URL('../dist/identity.main.js', import.meta.url));
+    const out = await new Promise<{ status: number; out: string }>((resolve) =>
+      execFile(process.execPath, [main, 'keys', 'rotate'], { env: { ...process.env, SP_ENGINES: '', SP_DATA_DIR: at.dataDir } }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+    expect(out.status, out.out).toBe(0);
+    const made = /neuer Signaturschlüssel (\S+);/.exec(out.out)![1]!;
+    expect(storedKids()[0]).toBe(made);
+    await signingWith(made);
+    const after = await tokenOfSignIn();
+    expect(decodeProtectedHeader(after).kid).toBe(made);
+    expect(await at.identity.verify(before)).toMatchObject({ role: 'admin' });
+    expect(await jwksKids()).toContain(decodeProtectedHeader(before).kid);
   });
 });

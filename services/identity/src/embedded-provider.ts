@@ -24,6 +24,7 @@ export interface EmbeddedProviderOptions {
   /** the platform's public origin, e.g. https://sozialplanung.stadt.example (no trailing slash) */
   publicUrl: string;
   users: UserStore;
+  /** the keys it signs with (the first) and verifies its own tokens with; replaced by useKeys */
   keys: StoredKey[];
   /** secret of the provider's cookies (a document of the identity state) */
   cookieSecret: string;
@@ -49,6 +50,12 @@ export interface EmbeddedProvider {
   /** answers /auth/*; false when the path is not under /auth */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   jwks(): { keys: object[] };
+  /**
+   * Signs with the first of `keys` from now on (a rotation in the running process): the library
+   * takes its keys only when it is made, so a new instance replaces it. Everything it keeps is in the
+   * identity state and its cookies are signed with the same secret, so a sign-in under way goes on.
+   */
+  useKeys(keys: StoredKey[]): void;
 }
 
 const mount = '/auth';
@@ -68,7 +75,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       ? { name: u.name, preferred_username: u.username, role: u.role, ...(u.amt ? { amt: u.amt } : {}), ...(u.tenant ? { tenant: u.tenant } : {}), privileged: u.privileged === true }
       : undefined;
   };
-  const configuration: Configuration = {
+  const configuration = (keys: StoredKey[]): Configuration => ({
     adapter: stateAdapter(options.state),
     clients: [
       {
@@ -91,7 +98,8 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       const claims = await claimsOf(sub);
       return claims ? { accountId: sub, claims: async () => ({ sub, ...claims }) } : undefined;
     },
-    jwks: { keys: options.keys.map((k) => k.jwk) as never },
+    // the library signs with the first key that fits (newest first: the current one)
+    jwks: { keys: keys.map((k) => k.jwk) as never },
     cookies: { keys: [options.cookieSecret] },
     // a refresh token for the dashboard without asking for offline_access: it lives as long as the
     // provider's session (a working day) and ends with a user disabled since (findAccount finds no
@@ -147,11 +155,14 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       ctx.type = 'html';
       ctx.body = page('Anmeldung fehlgeschlagen', `<p>${esc(String(out.error))}: ${esc(String(out.error_description ?? ''))}</p><p><a href="${base}/">Zur Startseite</a></p>`);
     },
+  });
+  const instanceFor = (keys: StoredKey[]) => {
+    const provider = new Provider(issuer, configuration(keys));
+    // behind a TLS-terminating proxy the provider must trust X-Forwarded-Proto to build https URLs
+    provider.proxy = options.publicUrl.startsWith('https:');
+    return { provider, callback: provider.callback(), keys };
   };
-  const provider = new Provider(issuer, configuration);
-  // behind a TLS-terminating proxy the provider must trust X-Forwarded-Proto to build https URLs
-  provider.proxy = options.publicUrl.startsWith('https:');
-  const callback = provider.callback();
+  let current = instanceFor(options.keys);
   /** the user who typed a correct one-time password, waiting to choose a new one (by interaction uid; shared like the interaction) */
   const pendingChange = options.state.entries('password-change');
   // shared by the replicas on a database; the data directory's files otherwise: both outlive a restart
@@ -168,6 +179,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
   };
 
   async function interaction(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    const { provider } = current;
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return send(res, 400, page('Anmeldung', `<p>Diese Anmeldung gehört zu einer anderen Sitzung. <a href="${base}/session/login">Neu anmelden</a></p>`));
     if (details.prompt.name !== 'login') {
@@ -293,7 +305,11 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
 
   return {
     issuer,
-    jwks: () => publicJwks(options.keys),
+    jwks: () => publicJwks(current.keys),
+    useKeys(keys) {
+      const kids = (list: StoredKey[]) => list.map((k) => k.jwk.kid).join(' ');
+      if (kids(keys) !== kids(current.keys)) current = instanceFor(keys);
+    },
     handle(req, res) {
       const url = req.url ?? '/';
       if (url !== mount && !url.startsWith(`${mount}/`) && !url.startsWith(`${mount}?`)) return false;
@@ -326,7 +342,7 @@ export function createEmbeddedProvider(options: EmbeddedProviderOptions, verify:
       // the provider sees its own paths; originalUrl tells it where it is mounted (under the tenant's path)
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${base}${url}`;
       req.url = url.slice(mount.length) || '/';
-      void callback(req, res);
+      void current.callback(req, res);
       return true;
     },
   };

@@ -33,6 +33,8 @@ export const identityEnvShape = {
   SP_OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
   /** days an embedded signing key signs before the next takes over (default 90) */
   SP_IDENTITY_KEY_ROTATION_DAYS: z.coerce.number().positive().default(90),
+  /** seconds between a running embedded provider's checks of its signing key (rotation due, a key the CLI made; default 60) */
+  SP_IDENTITY_KEY_CHECK_S: z.coerce.number().positive().default(60),
   /** longest token lifetime in seconds (default 43200 = 12 h) */
   SP_TOKEN_MAX_LIFETIME_S: z.coerce.number().int().positive().optional(),
   /** embedded provider: seconds an access token lives (default 3600); a session renews it with its refresh token */

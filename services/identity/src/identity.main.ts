@@ -4,7 +4,7 @@
 //   pnpm identity users add --username NAME --name "Vor Nachname" --role planner|amt|admin [--amt CODE] [--tenant CODE] [--privileged]
 //   pnpm identity users list
 //   pnpm identity users disable|enable|delete|reset-password --username NAME
-//   pnpm identity keys rotate      new signing key; takes effect at the next platform start
+//   pnpm identity keys rotate      new signing key; a running platform signs with it after its next key check (SP_IDENTITY_KEY_CHECK_S, 60 s)
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { identityDir, identityStateFromEnv } from './identity.js';
@@ -71,7 +71,9 @@ async function run(argv: string[], state: IdentityState): Promise<number> {
   }
   if (group === 'keys' && command === 'rotate') {
     const keys = await new SigningKeyStore(state.documents).rotate();
-    console.log(`neuer Signaturschlüssel ${keys[0]!.jwk.kid}; ${keys.length - 1} ältere bleiben veröffentlicht, bis ihre Tokens abgelaufen sind. Wirksam beim nächsten Start der Plattform.`);
+    console.log(
+      `neuer Signaturschlüssel ${keys[0]!.jwk.kid}; die älteren bleiben veröffentlicht, bis ihre Tokens abgelaufen sind. Die laufende Plattform signiert damit nach ihrer nächsten Schlüsselprüfung (SP_IDENTITY_KEY_CHECK_S, Standard 60 s).`,
+    );
     return 0;
   }
   console.error(usage);

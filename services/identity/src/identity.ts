@@ -11,7 +11,7 @@ import type { IdentityEnv } from './identity.config.js';
 import { databaseIdentityState, fileIdentityState, type IdentityState, seedDocuments, sharedSecret } from './identity-state.js';
 import { createSessionRoutes } from './session.routes.js';
 import { publicJwks, SigningKeyStore, type StoredKey } from './signing-keys.store.js';
-import { createTokenVerifier, type Identity, remoteKeys, TokenRejected, type TokenVerifier } from './tokens.js';
+import { createTokenVerifier, defaultMaxTokenLifetimeSeconds, type Identity, remoteKeys, TokenRejected, type TokenVerifier } from './tokens.js';
 import { UserStore } from './users.store.js';
 
 export interface IdentityService {
@@ -28,6 +28,8 @@ export interface IdentityService {
   users: UserStore | undefined;
   /** where the state is kept: 'files' (this process) or 'database' (shared) */
   state: IdentityState['kind'];
+  /** ends the periodic check of the signing key (the state itself is its owner's to close) */
+  stop(): void;
 }
 
 export const identityDir = (dataDir: string) => join(dataDir, 'identity');
@@ -109,11 +111,18 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
       bearerFor: (req) => session.bearerFor(req),
       users: undefined,
       state: state.kind,
+      stop: () => undefined,
     };
   }
 
-  const keyStore = new SigningKeyStore(state.documents, { rotationDays: env.SP_IDENTITY_KEY_ROTATION_DAYS, retainSeconds: maxTokenLifetimeSeconds ?? 12 * 3600 });
-  const keys = await keyStore.ensure();
+  const keyStore = new SigningKeyStore(state.documents, {
+    rotationDays: env.SP_IDENTITY_KEY_ROTATION_DAYS,
+    // a replica that has not seen a rotation yet signs with the retired key until its next check
+    // (two periods: one check may fail), so its tokens outlive the retirement by that much
+    retainSeconds: (maxTokenLifetimeSeconds ?? defaultMaxTokenLifetimeSeconds) + 2 * env.SP_IDENTITY_KEY_CHECK_S,
+  });
+  let keys = await keyStore.ensure();
+  const verifierKeys = storedKeys(keyStore, keys);
   const users = new UserStore(state.documents, { freshMs: state.kind === 'database' ? sharedFreshMs : 0 });
   const first = await users.ensureFirstAdmin();
   if (first) {
@@ -125,7 +134,7 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     log('');
   }
   const issuer = () => `${urlNow()}/auth`;
-  const signed = createTokenVerifier({ issuer, audience: embeddedAudience, keys: storedKeys(keyStore, keys), claims, ...(maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds } : {}) });
+  const signed = createTokenVerifier({ issuer, audience: embeddedAudience, keys: verifierKeys.get, claims, ...(maxTokenLifetimeSeconds ? { maxTokenLifetimeSeconds } : {}) });
   // a token of a user an admin disabled or deleted since is refused at once, not only when it expires
   const verify: TokenVerifier = async (token) => {
     const identity = await signed(token);
@@ -168,6 +177,32 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     );
   };
   if (publicUrl) start();
+
+  // A platform runs for months without a restart: the key is checked while it runs. A due rotation
+  // happens here (of replicas checking together one writes, ensure()), and a key another replica or
+  // the CLI made is taken up: it signs from now on and verifies with the ones before.
+  const checkKeys = async () => {
+    const next = await keyStore.ensure();
+    const kids = (list: StoredKey[]) => list.map((k) => k.jwk.kid).join(' ');
+    if (kids(next) === kids(keys)) return;
+    if (next[0]?.jwk.kid !== keys[0]?.jwk.kid) log(`  Anmeldung: signiert ab jetzt mit dem Schlüssel ${next[0]?.jwk.kid}`);
+    keys = next;
+    verifierKeys.use(next);
+    provider?.useKeys(next);
+  };
+  // a check slower than the interval (a database under load) is not overlapped by the next
+  let checking = false;
+  const check = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    checkKeys()
+      .catch((e: unknown) => log(`  Anmeldung: Signaturschlüssel nicht geprüft (${e instanceof Error ? e.message : String(e)}); erneut in ${env.SP_IDENTITY_KEY_CHECK_S} s`))
+      .finally(() => {
+        checking = false;
+      });
+  }, env.SP_IDENTITY_KEY_CHECK_S * 1000);
+  check.unref();
+
   return {
     mode: 'embedded',
     verify,
@@ -183,24 +218,32 @@ export async function createIdentity(env: IdentityEnv, dataDir: string, options:
     bearerFor: (req) => session.bearerFor(req),
     users,
     state: state.kind,
+    stop: () => clearInterval(check),
   };
 }
 
 /**
- * The verifier's keys: the stored ones, read again (at most every 30 s) when a token names a key
- * this process does not know — another replica rotated and signs with its new key.
+ * The verifier's keys: the stored ones, replaced by the periodic check (use), and read again (at
+ * most every 30 s) when a token names a key this process does not know — another replica rotated
+ * and signs with its new key before this one's check has seen it.
  */
-function storedKeys(store: SigningKeyStore, initial: StoredKey[]): JWTVerifyGetKey {
-  let local = createLocalJWKSet(publicJwks(initial) as JSONWebKeySet);
-  let known = new Set(initial.map((k) => k.jwk.kid));
+function storedKeys(store: SigningKeyStore, initial: StoredKey[]): { get: JWTVerifyGetKey; use(keys: StoredKey[]): void } {
+  let local: JWTVerifyGetKey;
+  let known: Set<string | undefined>;
+  const use = (keys: StoredKey[]) => {
+    local = createLocalJWKSet(publicJwks(keys) as JSONWebKeySet);
+    known = new Set(keys.map((k) => k.jwk.kid));
+  };
+  use(initial);
   let readAt = 0;
-  return async (header, token) => {
-    if (header.kid && !known.has(header.kid) && Date.now() - readAt > 30_000) {
-      readAt = Date.now();
-      const keys = await store.list();
-      local = createLocalJWKSet(publicJwks(keys) as JSONWebKeySet);
-      known = new Set(keys.map((k) => k.jwk.kid));
-    }
-    return local(header, token);
+  return {
+    use,
+    get: async (header, token) => {
+      if (header.kid && !known.has(header.kid) && Date.now() - readAt > 30_000) {
+        readAt = Date.now();
+        use(await store.list());
+      }
+      return local(header, token);
+    },
   };
 }

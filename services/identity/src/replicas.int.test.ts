@@ -8,16 +8,18 @@
 // a second use of a refresh token for theft); a refresh slower than its lease taken over by the
 // waiting replica, whose lease the late holder leaves alone; a user disabled at one refused at the other; a
 // session that outlives both replicas' restart and a refresh answered 503; a key rotated by one
-// published and accepted by the others; and wrong passwords counted into one lock.
+// published and accepted by the others; a key that aged while both ran rotated by one of them and
+// taken up by the other; and wrong passwords counted into one lock.
 import { execFile } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createPgDatabase, type PgDatabase } from '@sp/database-pg';
 import { type PostgresInstance, startPostgres } from '@sp/testing';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseDocuments } from './identity-state.js';
-import { SigningKeyStore } from './signing-keys.store.js';
+import { SigningKeyStore, type StoredKey } from './signing-keys.store.js';
 import { CookieClient, identityAt } from './testing/browser.fixture.js';
 
 type Replica = Awaited<ReturnType<typeof identityAt>>;
@@ -42,11 +44,11 @@ async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 /** a replica as the platform starts one in servers mode: its own pool on the shared database */
-async function replica(): Promise<Replica> {
+async function replica(env: Record<string, string> = {}): Promise<Replica> {
   const database = createPgDatabase({ url: pg.url, max: 4 });
   pools.push(database);
   // a refresh's lease of 1 s instead of 15 s, so that a refresh can outlive it within the test
-  const r = await identityAt({ SP_PUBLIC_URL: publicUrl, SP_ACCESS_TOKEN_TTL_S: '2' }, { database, refreshLeaseMs: 1_000 });
+  const r = await identityAt({ SP_PUBLIC_URL: publicUrl, SP_ACCESS_TOKEN_TTL_S: '2', ...env }, { database, refreshLeaseMs: 1_000 });
   replicas.push(r);
   return r;
 }
@@ -232,6 +234,48 @@ describe('two replicas sharing sign-in through PostgreSQL', () => {
     targets = [c!.server.url];
     expect(await (await browser.request('/whoami')).json()).toMatchObject({ role: 'admin' });
     targets = replicas.slice(-3).map((r) => r.server.url);
+  });
+
+  it('rotate a key that aged while both replicas ran: one rotates, both sign with the new key, the old one verifies until its tokens expired', async () => {
+    // tokens of 2 s (at most 3), the key checked every 0.2 s: a retired key stays published 3.4 s
+    const [f, g] = await Promise.all([0, 1].map(() => replica({ SP_IDENTITY_KEY_CHECK_S: '0.2', SP_TOKEN_MAX_LIFETIME_S: '3' })));
+    targets = [f!.server.url, g!.server.url];
+    const documents = new DatabaseDocuments(pools[0]!);
+    const storedKeys = async () => (await documents.read<StoredKey[]>('signing-keys'))?.value ?? [];
+    const stored = async () => (await storedKeys()).map((k) => k.jwk.kid!);
+    const kids = async (r: Replica) => ((await (await fetch(`${r.server.url}/auth/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    const tokenAt = async (r: Replica) => {
+      targets = [r.server.url];
+      const browser = new CookieClient(publicUrl);
+      await browser.signIn('admin', 'das-admin-passwort-2026');
+      return (await r.identity.bearerFor({ headers: { cookie: `sp_session=${browser.cookies.get('sp_session')}` }, method: 'GET' } as never))!;
+    };
+    const before = await tokenAt(f!);
+    const [old] = await stored();
+    expect(decodeProtectedHeader(before).kid).toBe(old);
+    // the deployment has been running for 91 days: the key is older than SP_IDENTITY_KEY_ROTATION_DAYS (90)
+    const agedAt = Date.now();
+    const current = (await documents.read<StoredKey[]>('signing-keys'))!;
+    current.value[0]!.createdAt = new Date(Date.now() - 91 * 86_400_000).toISOString();
+    expect(await documents.write('signing-keys', current.value, current.version)).toBe(true);
+    const takenUp = (r: Replica, kid: string) => r.printed.some((l) => l.includes(`signiert ab jetzt mit dem Schlüssel ${kid}`));
+    await expect.poll(async () => (await stored())[0], { timeout: 2_000 }).not.toBe(old);
+    const [next] = await stored();
+    await expect.poll(() => takenUp(f!, next!) && takenUp(g!, next!), { timeout: 2_000 }).toBe(true);
+    // one replica rotated: one new key, the old one retired beside it (the key rotated in the case
+    // before may still be there, retired, until its tokens have expired)
+    const after = await storedKeys();
+    expect(after.filter((k) => Date.parse(k.createdAt) >= agedAt).map((k) => k.jwk.kid)).toEqual([next]);
+    expect(after.filter((k) => !k.retiredAt).map((k) => k.jwk.kid)).toEqual([next]);
+    for (const r of [f!, g!]) {
+      expect(await r.identity.verify(before)).toMatchObject({ role: 'admin' });
+      expect((await kids(r)).slice(0, 2)).toEqual([next, old]);
+    }
+    for (const r of [f!, g!]) expect(decodeProtectedHeader(await tokenAt(r)).kid).toBe(next);
+    // the old key leaves the JWKS of both once the tokens it signed have expired, not before
+    await expect.poll(async () => [await kids(f!), await kids(g!)], { timeout: 6_000, interval: 100 }).toEqual([[next], [next]]);
+    expect(decodeJwt(before).exp! * 1000).toBeLessThanOrEqual(Date.now());
+    targets = [f!.server.url, g!.server.url];
   });
 
   it('count wrong passwords at both replicas into one lock', async () => {

@@ -1,8 +1,9 @@
 // The embedded provider's signing keys (ES256), the document `signing-keys` of the identity state
 // (<data>/identity/signing-keys.json, 0600, in the embedded default; PostgreSQL in servers mode).
-// Rotation: a new key is made when the newest is older than the rotation period (on start, or with
-// the CLI's rotate-keys); it signs from then on, and the keys it replaces stay in the JWKS until every
-// token they signed has expired (retired + the longest token lifetime), then they are dropped.
+// Rotation: a new key is made when the newest is older than the rotation period (checked on start and
+// then periodically by the running platform, identity.ts), or with the CLI's `keys rotate`; it signs
+// from then on, and the keys it replaces stay in the JWKS until every token they signed has expired
+// (retired + retainSeconds), then they are dropped.
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { type DocumentStore, updateDocument } from './identity-state.js';
@@ -18,7 +19,10 @@ export interface StoredKey {
 export interface SigningKeysOptions {
   /** days a key signs before a new one takes over (default 90) */
   rotationDays?: number;
-  /** seconds a retired key stays published: at least the longest token lifetime (default 12 h) */
+  /**
+   * seconds a retired key stays published: at least the longest token lifetime, plus the time a
+   * replica that has not seen the rotation yet may still sign with it (default 12 h)
+   */
   retainSeconds?: number;
   now?: () => number;
 }
@@ -33,9 +37,17 @@ export class SigningKeyStore {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** the keys as stored now, newest first */
+  /** the keys to publish and verify with, newest first: the stored ones but those whose tokens have all expired */
   async list(): Promise<StoredKey[]> {
+    return (await this.stored()).filter((k) => !this.expired(k));
+  }
+
+  private async stored(): Promise<StoredKey[]> {
     return (await this.documents.read<StoredKey[]>('signing-keys'))?.value ?? [];
+  }
+
+  private expired(key: StoredKey): boolean {
+    return key.retiredAt !== undefined && this.now() - Date.parse(key.retiredAt) >= (this.options.retainSeconds ?? 12 * 3600) * 1000;
   }
 
   private due(keys: StoredKey[]): boolean {
@@ -44,15 +56,26 @@ export class SigningKeyStore {
   }
 
   /**
-   * Keys ready for use: one is made on first start, a due rotation happens, expired retired keys go.
-   * Processes starting together rotate once: the key of the first to write is the one all use.
+   * Keys ready for use: one is made on first start, a due rotation happens, expired retired keys go
+   * (written only when one of these is to be done, so that the periodic check costs one read).
+   * Processes checking together rotate once: the write is against the version read, the second
+   * writer reads again, finds the first one's key not due and keeps it.
    */
   async ensure(): Promise<StoredKey[]> {
-    const next = this.due(await this.list()) ? await newKey() : undefined;
-    return this.write((keys) => (next && this.due(keys) ? this.retireFor(keys, next) : keys));
+    const stored = await this.stored();
+    if (!this.due(stored) && !stored.some((k) => this.expired(k))) return stored;
+    const next = this.due(stored) ? await newKey() : undefined;
+    return this.write((keys) => {
+      const kept = keys.filter((k) => !this.expired(k));
+      return next && this.due(kept) ? this.retireFor(kept, next) : kept;
+    });
   }
 
-  /** A new signing key; the current one is retired but stays published until its tokens expired. */
+  /**
+   * A new signing key; the current one is retired but stays published until its tokens expired.
+   * Nothing is dropped here: the CLI does not know the platform's token lifetimes; the platform's
+   * next check (ensure) drops what has expired.
+   */
   async rotate(): Promise<StoredKey[]> {
     const next = await newKey();
     return this.write((keys) => this.retireFor(keys, next));
@@ -64,10 +87,9 @@ export class SigningKeyStore {
   }
 
   private write(change: (keys: StoredKey[]) => StoredKey[]): Promise<StoredKey[]> {
-    const retainMs = (this.options.retainSeconds ?? 12 * 3600) * 1000;
     return updateDocument<StoredKey[], StoredKey[]>(this.documents, 'signing-keys', (current) => {
-      const kept = change(current ?? []).filter((k) => !k.retiredAt || this.now() - Date.parse(k.retiredAt) < retainMs);
-      return { value: kept, result: kept };
+      const next = change(current ?? []);
+      return { value: next, result: next };
     });
   }
 }

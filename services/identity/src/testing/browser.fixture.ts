@@ -149,6 +149,7 @@ export async function identityAt(
     },
     async close() {
       await server.close();
+      identity.stop();
       state?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
