@@ -331,12 +331,8 @@ export async function startPlatform(config: PlatformConfig, engines: Engines, op
       await closeHttpServer(server);
       // a Sozialbericht this replica builds is left to another replica (servers mode) to take over
       gateway.close();
-<<<<<<< HEAD
-      opened?.stop();
-=======
       identity.stop();
-      shared?.stop();
->>>>>>> d474347 (identity: rotate the embedded provider's signing key in the running platform)
+      opened?.stop();
       await projections.stop();
       await ingestion.close();
       await telemetry.shutdown();

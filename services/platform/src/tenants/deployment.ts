@@ -201,7 +201,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
         .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${tenantDirectoryPath}; accepted: GET` } }));
       return;
     }
-    void learnRegistry(0)
+    void learnRegistry()
       .then((list) => {
         const listed = list.filter((t) => registered.has(t.id));
         const entries = [{ id: defaultTenantId, name: defaultName, kind: 'stadt', path: '/' }, ...listed.map((t) => ({ id: t.id, name: t.name, kind: t.kind, path: `/t/${t.id}/` }))];
@@ -223,16 +223,26 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   // Servers mode: another replica creates tenants and opens them (storing keys for Ämter new to a
   // pack) in the registry all replicas read. This one learns of them when a request names a tenant
   // or carries a credential it does not know, when the list of tenants is asked, and every
-  // REGISTRY_SYNC_MS; at most once a second for the requests, so unknown names cost no more.
+  // REGISTRY_SYNC_MS. What a request is answered from is a read begun after it came (before, a
+  // request within a second of the last read was answered 404 from it, though the tenant had been
+  // registered meanwhile: servers-replicas.int, once in four runs), and the requests start at most
+  // one read a second together, so unknown names cost no more: such a request waits up to a second.
   // A tenant another replica removed (out of the registry, and no creation of it under way) is closed
   // here and its directory, which holds copies of its keys, deleted; a removal that some replica left
   // unfinished is finished.
-  let lastLearnt = Date.now();
-  let learning: Promise<Tenant[]> | undefined;
-  const learnRegistry = (minAgeMs: number): Promise<Tenant[]> => {
-    if (learning) return learning;
-    if (Date.now() - lastLearnt < minAgeMs) return Promise.resolve([...definitions.values()]);
-    learning = (async () => {
+  let learning: { startedAt: number; done: Promise<Tenant[]> } | undefined;
+  let lastStarted = performance.now();
+  /** a read of the registry begun after `since` (performance.now()): one in flight that began before is waited for, then another begun */
+  const learnSince = (since: number): Promise<Tenant[]> => {
+    if (learning && learning.startedAt > since) return learning.done;
+    if (learning)
+      return learning.done.then(
+        () => learnSince(since),
+        () => learnSince(since),
+      );
+    const startedAt = performance.now();
+    lastStarted = startedAt;
+    const done: Promise<Tenant[]> = (async () => {
       // the claims before the registry: a creation that releases its claim between the two reads
       // has registered its tenant before, so the list has it (read in the other order, a tenant
       // created here just then would look removed)
@@ -264,10 +274,18 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       }
       return list;
     })().finally(() => {
-      learning = undefined;
-      lastLearnt = Date.now();
+      if (learning?.done === done) learning = undefined;
     });
-    return learning;
+    learning = { startedAt, done };
+    return done;
+  };
+  const learnRegistry = (): Promise<Tenant[]> => learnSince(performance.now() - 1e-3);
+  /** for a request: a read begun after it came, at most one a second for all requests together */
+  const learnForRequest = async (): Promise<void> => {
+    const since = performance.now();
+    const wait = lastStarted + 1_000 - since;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await learnSince(since);
   };
   // removals whose deletion another replica (or this one) left unfinished, beside the requests
   let finishing = false;
@@ -288,7 +306,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   const sync =
     config.SP_ENGINES === 'servers'
       ? setInterval(
-          () => void learnRegistry(0).catch((error: unknown) => report(`[tenants] the registry could not be read: ${error instanceof Error ? error.message : String(error)}`)),
+          () => void learnRegistry().catch((error: unknown) => report(`[tenants] the registry could not be read: ${error instanceof Error ? error.message : String(error)}`)),
           REGISTRY_SYNC_MS,
         )
       : undefined;
@@ -298,7 +316,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       defaultTenant: defaultTenantId,
       runtimeOf,
       known: () => registered,
-      learn: () => learnRegistry(1_000).then(() => undefined),
+      learn: learnForRequest,
       credentials,
       admin,
       directory,
@@ -352,10 +370,8 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
       for (;;) {
         // the claim read before the registry: the creator registers the tenant before releasing its
         // claim, so a claim gone and then no tenant means the creation ended without one
-        const held = await repository.claimed(id);
-        await learnRegistry(0);
-        // that may have been a read begun before the claim was read: one begun after it decides
-        if (!held && !registered.has(id)) await learnRegistry(0);
+        const held = (await repository.claimed()).has(id);
+        await learnSince(performance.now() - 1e-3);
         if (registered.has(id)) return;
         if (!held) throw new Error(`tenant "${id}": the creation another replica claimed ended (released, or lapsed with its replica) and registered no tenant; create it again`);
         if (Date.now() >= until) throw new Error(`tenant "${id}": another replica has been creating it for more than ${Math.round(timeoutMs / 1000)} s; it is not registered yet`);

@@ -78,12 +78,6 @@ export class TenantRepository {
     return rows.length > 0;
   }
 
-  /** whether a creation of the id holds its claim now (released or lapsed: false) */
-  async claimed(id: string): Promise<boolean> {
-    const { rows } = await this.database.query(`SELECT 1 FROM platform_tenant_claims WHERE id = $1 AND expires_at >= now()`, [id]);
-    return rows.length > 0;
-  }
-
   async release(id: string, holder: string): Promise<void> {
     await this.database.query(`DELETE FROM platform_tenant_claims WHERE id = $1 AND holder = $2`, [id, holder]);
   }
