@@ -23,7 +23,7 @@ import { openTenantEngines, PgliteTemplate, tenantDir } from './tenant-engines.j
 import { definedTenants, readTenantFile, TENANT_FILE, writeTenantFile } from './tenant-file.js';
 import { TenantPool, type TenantLease } from './tenant-pool.js';
 import { joinPresence } from './replica-presence.js';
-import { dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
+import { deleteServersTenantGroups, dropServersTenantStores, openServersTenantEngines } from './tenant-engines.servers.js';
 import { referenceNames, tenantPacks } from './tenant-packs.js';
 import { TenantRepository } from './tenant.repository.js';
 import { TenantService } from './tenant.service.js';
@@ -257,6 +257,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
         void pool
           .close(id)
           .then(() => rmSync(tenantDir(config.dataDir, id), { recursive: true, force: true }))
+          .then(() => (config.SP_ENGINES === 'servers' ? deleteServersTenantGroups(config, id) : undefined))
           .then(
             () => report(`[tenants] tenant "${id}" was removed (by another replica): closed here, its directory deleted`),
             (error: unknown) => report(`[tenants] tenant "${id}" was removed; closing it here failed: ${error instanceof Error ? error.message : String(error)}`),

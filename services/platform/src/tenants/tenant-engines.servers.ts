@@ -106,14 +106,37 @@ export async function dropServersTenantStores(config: PlatformConfig, id: string
     } finally {
       await pg.close();
     }
-    // last: a group with members left (another replica has not closed the tenant yet) cannot be
-    // deleted; the removal stays recorded and is finished at a later registry read
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(tenantTopicPrefix(id)));
-    if (groups.length > 0) {
-      await admin.deleteGroups(groups).catch((error: unknown) => {
-        throw new Error(`the consumer groups ${groups.join(', ')} could not all be deleted (${error instanceof Error ? error.message : String(error)})`);
-      });
-    }
+    // the committed offsets went with the topics (Kafka drops a deleted partition's offsets from every
+    // group), so a tenant created again under the id starts at its topics' beginning; the groups
+    // themselves are deleted where they are empty (hygiene, not correctness)
+    await deleteEmptyGroups(admin, id);
+  } finally {
+    await kafka.close();
+  }
+}
+
+/**
+ * Deletes a tenant's consumer groups that have no members left; a group whose members are still in it
+ * (a replica that has not closed the tenant yet) is left and named (it is empty once they leave, and
+ * Kafka expires an empty group after offsets.retention.minutes). Never throws for those.
+ */
+async function deleteEmptyGroups(admin: Awaited<ReturnType<ReturnType<typeof createKafkaEventLog>['admin']>>, id: string): Promise<void> {
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(tenantTopicPrefix(id)));
+  if (groups.length === 0) return;
+  await admin.deleteGroups(groups).catch((error: unknown) => {
+    const failed = (error as { groups?: { groupId: string; error?: { type?: string } }[] }).groups;
+    if (!failed) throw error;
+    const left = failed.filter((g) => g.error?.type !== 'GROUP_ID_NOT_FOUND');
+    if (left.length > 0)
+      process.stderr.write(`[tenants] tenant "${id}": consumer groups left, their members still in them: ${left.map((g) => `${g.groupId} (${g.error?.type ?? 'error'})`).join(', ')}\n`);
+  });
+}
+
+/** a replica that closed a removed tenant deletes the tenant's groups it left (those still held by another are left) */
+export async function deleteServersTenantGroups(config: PlatformConfig, id: string): Promise<void> {
+  const kafka = createKafkaEventLog(kafkaOptions(config, id));
+  try {
+    await deleteEmptyGroups(await kafka.admin(), id);
   } finally {
     await kafka.close();
   }
