@@ -110,12 +110,14 @@ describe('the dashboard switches tenants', () => {
     expect(paths.filter((p) => !p.startsWith('/t/musterstadt/'))).toEqual([]);
     expect(await page.getAttribute('#session-login', 'href')).toMatch(/^\/t\/musterstadt\/session\/login\?returnTo=/);
     await page.screenshot({ path: join(shots, '02-musterstadt.png') });
-    // an indicator's source is named as Musterstadt's feed catalogue names its Amt (the page held Köln's names)
-    await page.selectOption('#indicator', 'sgb2_quote');
-    await settled();
-    expect(await page.innerText('#indicator-meta')).toContain('Quelle: Jobcenter Musterstadt');
-    // no figures delivered yet: the map says so and labels the indicator synthetic, never "amtliche Daten"
-    expect(await page.innerText('#map-title')).toMatch(/^SGB-II-Quote.*: keine Werte veröffentlicht/);
+    // no figures delivered yet: nothing in the picker can be chosen (listed apart, disabled: 'keine Daten')
+    expect(await page.$eval('#indicator option[value="sgb2_quote"]', (o) => (o as HTMLOptionElement).disabled)).toBe(true);
+    // the indicator the map opened on: its source named from Musterstadt's feed catalogue, and the map
+    // says there are no figures and labels it synthetic, never "amtliche Daten". (Before indicators
+    // without figures were disabled, this chose sgb2_quote to see "Jobcenter Musterstadt", not
+    // Köln's Jobcenter; the Amt the map opens on here is named alike in both catalogues.)
+    expect(await page.innerText('#indicator-meta')).toMatch(/Quelle: Amt für Stadtentwicklung und Statistik/);
+    expect(await page.innerText('#map-title')).toMatch(/: keine Werte veröffentlicht/);
     expect(await page.innerText('#map-badges')).toBe('synthetisch');
     // the workspace's level choices are Musterstadt's (the page held Köln's Stadtteil, Stadtbezirk …)
     const levelsOf = (selector: string) => page.$$eval(`${selector} option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
