@@ -540,6 +540,9 @@ export class KafkaEventLog implements EventLog {
 
 type Assignment = Record<string, number[]>;
 
+/** the fetch sizes of a bulk subscription (SubscribeOptions.bulk) */
+const bulkFetch = { maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 };
+
 interface QueuedSend {
   topic: string;
   messages: (Message & { partition: number })[];
@@ -573,6 +576,10 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: s.heartbeatIntervalMs,
       rebalanceTimeout: s.rebalanceTimeoutMs,
       maxWaitTimeInMs: s.maxWaitTimeMs,
+      // a rebuild reads the whole log: bigger fetches, fewer round trips (bench/indicators, session 32:
+      // the log read alone 1.35x, read + decode 1.44x on 100,000 events); a live consumer keeps the
+      // defaults, so the memory a fetch holds stays small per tenant and group
+      ...(options.bulk ? bulkFetch : {}),
       allowAutoTopicCreation: false,
       // a consumer rides out broker restarts: it retries for longer than producers do
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000, restartOnFailure: async () => true },

@@ -152,6 +152,28 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
     );
 
     it(
+      'delivers a bulk subscription (a rebuild) every event of a partition holding more than a default fetch, in offset order, once',
+      async () => {
+        const topic = unique('bulk');
+        await log.ensureTopics([{ name: topic, partitions: 1 }]);
+        // 3 MiB: three of kafkajs' default 1 MiB fetches of a partition, less than one bulk fetch
+        const pad = 'x'.repeat(10 * 1024);
+        for (let chunk = 0; chunk < 3; chunk++) {
+          await log.append(
+            topic,
+            Array.from({ length: 100 }, (_, i) => keyed('one', `${chunk * 100 + i}#${pad}`)),
+          );
+        }
+        const c = await consume(log, { groupId: unique('bulk-group'), topics: [topic], startFrom: 'earliest', maxBatchSize: 10_000, bulk: true });
+        await c.sub.caughtUp(timeout);
+        await c.sub.stop();
+        expect(c.events.map((e) => Number(text(e.value).split('#')[0]))).toEqual(Array.from({ length: 300 }, (_, i) => i));
+        expect(c.events.map((e) => e.offset)).toEqual(Array.from({ length: 300 }, (_, i) => BigInt(i)));
+      },
+      timeout,
+    );
+
+    it(
       'appends with consecutive offsets per partition, placing keys like Kafka’s partitioner',
       async () => {
         const topic = unique('append');

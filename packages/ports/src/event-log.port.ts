@@ -66,6 +66,12 @@ export interface SubscribeOptions {
    * the partitions' batches into one write (the aggregator's group commit) sets it.
    */
   partitionsConcurrently?: number;
+  /**
+   * a replay of a whole backlog (a rebuild): the adapter may fetch more per request than for a live
+   * consumer, which holds little at a time. Kafka: up to 16 MiB per partition and 64 MiB per fetch
+   * instead of kafkajs' 1 and 10 MiB; the embedded log reads its segments either way.
+   */
+  bulk?: boolean;
   /** called with events of one partition, in offset order; offsets are committed after it resolves */
   handleBatch: (batch: EventBatch) => Promise<void>;
   /**

@@ -371,6 +371,7 @@ export class AggregatorService {
       groupId,
       topics: [this.topic],
       startFrom: 'earliest',
+      bulk: true,
       maxBatchSize: this.options.rebuildBatchSize ?? 10_000,
       handleBatch: async (batch) => {
         if (failure) return; // the rebuild fails as a whole; the rest of the log is only read
