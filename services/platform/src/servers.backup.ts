@@ -35,7 +35,7 @@ import { runPgProgram } from './pg-tools.js';
 import { step } from './progress.js';
 import { rebuildServers } from './servers-rebuild.js';
 import { defaultTenantId } from './tenants/deployment.js';
-import { tenantDatabaseName, tenantTopicPrefix } from './tenants/tenant-engines.servers.js';
+import { tenantPostgres, tenantTopicPrefix } from './tenants/tenant-engines.servers.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 
 export const SERVERS_BACKUP_FORMAT = 1;
@@ -69,12 +69,6 @@ export type ServersBackupManifest = z.infer<typeof manifestSchema>;
 export interface ServersBackupOptions {
   /** runs between the cut and the dump (tests: a delivery in that window, which the dump sees and the copied log does not) */
   afterCut?: () => Promise<void>;
-}
-
-function databaseUrl(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 /** host, port and database of a URL, without user or password: what the manifest says of the source */
@@ -165,8 +159,7 @@ export async function backupServers(config: PlatformConfig, target: string, opti
   // (2) the databases, after the cut
   const dumps: ServersBackupManifest['tenants'] = [];
   for (const id of [defaultTenantId, ...tenants]) {
-    const database = id === defaultTenantId ? new URL(config.DATABASE_URL!).pathname.slice(1) : tenantDatabaseName(id);
-    const url = id === defaultTenantId ? config.DATABASE_URL! : databaseUrl(config.DATABASE_URL!, database);
+    const { name: database, url } = tenantPostgres(config, id, defaultTenantId);
     const dump = join('postgres', `${id}.dump`);
     step(`PostgreSQL-Datenbank ${database} sichern (pg_dump)`);
     // the presence of the running processes and tenant creations under way are no state to restore
@@ -302,9 +295,9 @@ async function occupied(config: PlatformConfig, manifest: ServersBackupManifest)
   try {
     for (const tenant of manifest.tenants) {
       const own = tenant.id === defaultTenantId;
-      const name = own ? new URL(config.DATABASE_URL!).pathname.slice(1) : tenantDatabaseName(tenant.id);
+      const { name, url } = tenantPostgres(config, tenant.id, defaultTenantId);
       if (!own && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rows.length === 0) continue;
-      const db = own ? admin : createPgDatabase({ url: databaseUrl(config.DATABASE_URL!, name), max: 1 });
+      const db = own ? admin : createPgDatabase({ url, max: 1 });
       try {
         const { rows } = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
         if (rows.length > 0)
@@ -351,17 +344,11 @@ export async function restoreServers(config: PlatformConfig, backup: string): Pr
   try {
     for (const tenant of manifest.tenants) {
       const own = tenant.id === defaultTenantId;
-      const name = own ? new URL(config.DATABASE_URL!).pathname.slice(1) : tenantDatabaseName(tenant.id);
+      const { name, url } = tenantPostgres(config, tenant.id, defaultTenantId);
       step(`PostgreSQL-Datenbank ${name} zurückspielen (pg_restore)`);
       if (!own && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rows.length === 0) await admin.query(`CREATE DATABASE "${name}"`);
       // owners and grants of the source's roles are not carried over: the target's user owns everything
-      await runPgProgram('pg_restore', own ? config.DATABASE_URL! : databaseUrl(config.DATABASE_URL!, name), [
-        '--no-owner',
-        '--no-acl',
-        '--exit-on-error',
-        '--single-transaction',
-        join(backup, tenant.dump),
-      ]);
+      await runPgProgram('pg_restore', url, ['--no-owner', '--no-acl', '--exit-on-error', '--single-transaction', join(backup, tenant.dump)]);
     }
   } finally {
     await admin.close();

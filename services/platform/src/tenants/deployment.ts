@@ -99,8 +99,9 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
   // (tenant-file.ts); a definition the registry does not have is a creation that never finished (its
   // 201 never sent): set aside, so that neither a backup nor a rebuilt registry brings that tenant in
   for (const tenant of definitions.values()) writeTenantFile(tenantDir(config.dataDir, tenant.id), tenant);
-  // (a removed tenant whose deletion a stopped process left unfinished is deleted below instead)
-  setAsideUnregistered(config.dataDir, new Set([...definitions.keys(), ...(await repository.pendingRemovals())]));
+  // removed tenants whose deletion a stopped process left unfinished: deleted below, not set aside
+  const unfinishedRemovals = await repository.pendingRemovals();
+  setAsideUnregistered(config.dataDir, new Set([...definitions.keys(), ...unfinishedRemovals]));
   // one meter for the deployment: each tenant's runtime measures through a view that labels its
   // series with the tenant; the deployment's /metrics (the default tenant's view) answers them all,
   // /t/<id>/metrics its own
@@ -186,7 +187,7 @@ export async function startDeployment(config: PlatformConfig, engines: Engines, 
     url: tenantUrl,
   });
   // removals a process left unfinished (it stopped while deleting the stores) are finished before serving
-  for (const id of await repository.pendingRemovals()) {
+  for (const id of unfinishedRemovals) {
     const result = await tenants.remove(id, id);
     report(result.kind === 'removed' ? `[tenants] tenant "${id}": its removal finished (its data deleted)` : `[tenants] tenant "${id}": its removal is not finished: ${result.message}`);
   }

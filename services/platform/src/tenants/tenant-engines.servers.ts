@@ -5,7 +5,7 @@
 // (namespacedEventLog). The tenant's runtime names tables, topics and groups exactly as the default
 // tenant does; nothing it is given can reach another tenant's. docs/tenants.md.
 import { createPgDatabase } from '@sp/database-pg';
-import { createKafkaEventLog, sessionTimings } from '@sp/eventlog-kafka';
+import { createKafkaEventLog, type KafkaEventLog, sessionTimings } from '@sp/eventlog-kafka';
 import { namespacedEventLog } from '@sp/ports';
 import { createClickHouseWarehouse } from '@sp/warehouse-clickhouse';
 import type { PlatformConfig } from '../config.js';
@@ -17,11 +17,19 @@ export function tenantDatabaseName(id: string): string {
   return `sp_tenant_${id.replaceAll('-', '_')}`;
 }
 
+/** the PostgreSQL database of a tenant on the deployment's server: the default tenant's is DATABASE_URL's own */
+export function tenantPostgres(config: PlatformConfig, id: string, defaultTenant: string): { name: string; url: string } {
+  if (id === defaultTenant) return { name: new URL(config.DATABASE_URL!).pathname.slice(1), url: config.DATABASE_URL! };
+  const name = tenantDatabaseName(id);
+  return { name, url: databaseUrl(config.DATABASE_URL!, name) };
+}
+
 export function tenantTopicPrefix(id: string): string {
   return `tenant.${id}.`;
 }
 
-function databaseUrl(url: string, database: string): string {
+/** `url` with another database */
+export function databaseUrl(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
@@ -109,7 +117,7 @@ export async function dropServersTenantStores(config: PlatformConfig, id: string
     // the committed offsets went with the topics (Kafka drops a deleted partition's offsets from every
     // group), so a tenant created again under the id starts at its topics' beginning; the groups
     // themselves are deleted where they are empty (hygiene, not correctness)
-    await deleteEmptyGroups(admin, id);
+    await deleteEmptyGroups(kafka, id);
   } finally {
     await kafka.close();
   }
@@ -120,7 +128,8 @@ export async function dropServersTenantStores(config: PlatformConfig, id: string
  * (a replica that has not closed the tenant yet) is left and named (it is empty once they leave, and
  * Kafka expires an empty group after offsets.retention.minutes). Never throws for those.
  */
-async function deleteEmptyGroups(admin: Awaited<ReturnType<ReturnType<typeof createKafkaEventLog>['admin']>>, id: string): Promise<void> {
+async function deleteEmptyGroups(kafka: KafkaEventLog, id: string): Promise<void> {
+  const admin = await kafka.admin();
   const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(tenantTopicPrefix(id)));
   if (groups.length === 0) return;
   await admin.deleteGroups(groups).catch((error: unknown) => {
@@ -136,7 +145,7 @@ async function deleteEmptyGroups(admin: Awaited<ReturnType<ReturnType<typeof cre
 export async function deleteServersTenantGroups(config: PlatformConfig, id: string): Promise<void> {
   const kafka = createKafkaEventLog(kafkaOptions(config, id));
   try {
-    await deleteEmptyGroups(await kafka.admin(), id);
+    await deleteEmptyGroups(kafka, id);
   } finally {
     await kafka.close();
   }
